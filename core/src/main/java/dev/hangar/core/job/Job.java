@@ -1,0 +1,33 @@
+package dev.hangar.core.job;
+
+import dev.hangar.core.select.Selection;
+
+/**
+ * A job as the store knows it. Immutable: stores hand out snapshots, and only the queue moves a job
+ * from one state to the next.
+ *
+ * @param attempt     the attempt running or last run (1-based; 0 before the first lease)
+ * @param deliveries  how many times a worker leased it, including leases lost with a dead worker
+ * @param node        the node that ran (or runs) the current attempt
+ * @param runtime     the runtime chosen for the current attempt
+ * @param selection   why that runtime, and why not the others
+ */
+public record Job(
+        String id,
+        JobSpec spec,
+        JobState state,
+        int attempt,
+        int deliveries,
+        Timings timings,
+        String node,
+        String runtime,
+        Selection selection,
+        Integer exitCode,
+        String error,
+        boolean outputTruncated,
+        boolean cancelRequested) {
+
+    public boolean isFinal() {
+        return state.isFinal();
+    }
+}

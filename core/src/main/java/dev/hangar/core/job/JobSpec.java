@@ -1,0 +1,53 @@
+package dev.hangar.core.job;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a submitter asks for: the document accepted by {@code POST /v1/jobs}, {@code hangar submit}
+ * and the queue's wire format. Absent optional parts take defaults; {@link JobSpecValidator} says
+ * what is wrong with a spec before anything is stored.
+ */
+public record JobSpec(
+        String name,
+        List<String> command,
+        Map<String, String> env,
+        String stdin,
+        String image,
+        String runtime,
+        WorkloadProfile profile,
+        Resources resources,
+        Integer timeoutSeconds,
+        RetryPolicy retry,
+        Integer priority,
+        String idempotencyKey) {
+
+    public static final int DEFAULT_TIMEOUT_SECONDS = 600;
+    public static final int DEFAULT_PRIORITY = 5;
+
+    public JobSpec {
+        command = command == null ? List.of() : List.copyOf(command);
+        env = env == null ? Map.of() : Map.copyOf(env);
+        profile = profile == null ? WorkloadProfile.defaults() : profile;
+        resources = resources == null ? Resources.defaults() : resources;
+        timeoutSeconds = timeoutSeconds == null ? DEFAULT_TIMEOUT_SECONDS : timeoutSeconds;
+        retry = retry == null ? RetryPolicy.none() : retry;
+        priority = priority == null ? DEFAULT_PRIORITY : priority;
+    }
+
+    public static JobSpec of(String... command) {
+        return builder().command(command).build();
+    }
+
+    public static JobSpecBuilder builder() {
+        return new JobSpecBuilder();
+    }
+
+    public JobSpecBuilder toBuilder() {
+        return new JobSpecBuilder(this);
+    }
+
+    public boolean needsGpu() {
+        return profile.needs().gpu() || resources.gpus() > 0;
+    }
+}

@@ -1,0 +1,140 @@
+package dev.hangar.core.job;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Checks a spec against {@link SpecLimits}; names every field that is wrong and why. */
+public final class JobSpecValidator {
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+-]*");
+
+    private final SpecLimits limits;
+
+    public JobSpecValidator(SpecLimits limits) {
+        this.limits = limits;
+    }
+
+    /** Returns the spec if it is valid, else throws with all errors found. */
+    public JobSpec validate(JobSpec spec) {
+        List<FieldError> errors = errors(spec);
+        if (!errors.isEmpty()) {
+            throw new InvalidSpecException(errors);
+        }
+        return spec;
+    }
+
+    public List<FieldError> errors(JobSpec spec) {
+        var errors = new ArrayList<FieldError>();
+        checkCommand(spec.command(), errors);
+        checkEnv(spec.env(), errors);
+        if (spec.stdin() != null && spec.stdin().getBytes(StandardCharsets.UTF_8).length > SpecLimits.MAX_STDIN_BYTES) {
+            errors.add(new FieldError("stdin", "is larger than " + SpecLimits.MAX_STDIN_BYTES + " bytes"));
+        }
+        checkName("name", spec.name(), SpecLimits.MAX_NAME_CHARS, errors);
+        checkName("image", spec.image(), SpecLimits.MAX_KEY_CHARS, errors);
+        checkName("idempotencyKey", spec.idempotencyKey(), SpecLimits.MAX_KEY_CHARS, errors);
+        if (spec.runtime() != null && !limits.knownRuntimes().contains(spec.runtime())) {
+            errors.add(new FieldError("runtime", "unknown runtime '" + spec.runtime() + "'; known: "
+                    + String.join(", ", limits.knownRuntimes().stream().sorted().toList())));
+        }
+        checkResources(spec, errors);
+        checkProfile(spec, errors);
+        between("timeoutSeconds", spec.timeoutSeconds(), 1, limits.maxTimeoutSeconds(), errors);
+        between("priority", spec.priority(), 0, 9, errors);
+        checkRetry(spec.retry(), errors);
+        return errors;
+    }
+
+    private static void checkCommand(List<String> command, List<FieldError> errors) {
+        if (command.isEmpty()) {
+            errors.add(new FieldError("command", "must name a program to run"));
+            return;
+        }
+        if (command.size() > SpecLimits.MAX_COMMAND_ARGS) {
+            errors.add(new FieldError("command", "has more than " + SpecLimits.MAX_COMMAND_ARGS + " arguments"));
+        }
+        if (command.get(0) == null || command.get(0).isBlank()) {
+            errors.add(new FieldError("command[0]", "must name a program to run"));
+        }
+        long bytes = 0;
+        for (int i = 0; i < command.size(); i++) {
+            String arg = command.get(i);
+            if (arg == null) {
+                errors.add(new FieldError("command[" + i + "]", "must not be null"));
+            } else if (arg.indexOf('\0') >= 0) {
+                errors.add(new FieldError("command[" + i + "]", "must not contain a NUL character"));
+            } else {
+                bytes += arg.length();
+            }
+        }
+        if (bytes > SpecLimits.MAX_ARG_BYTES) {
+            errors.add(new FieldError("command", "arguments add up to more than " + SpecLimits.MAX_ARG_BYTES + " bytes"));
+        }
+    }
+
+    private static void checkEnv(Map<String, String> env, List<FieldError> errors) {
+        if (env.size() > SpecLimits.MAX_ENV_ENTRIES) {
+            errors.add(new FieldError("env", "has more than " + SpecLimits.MAX_ENV_ENTRIES + " entries"));
+        }
+        env.forEach((key, value) -> {
+            if (!ENV_NAME.matcher(key).matches()) {
+                errors.add(new FieldError("env." + key, "is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)"));
+            } else if (value == null || value.indexOf('\0') >= 0) {
+                errors.add(new FieldError("env." + key, "must be a string without NUL characters"));
+            }
+        });
+    }
+
+    private static void checkName(String field, String value, int max, List<FieldError> errors) {
+        if (value == null) {
+            return;
+        }
+        if (value.length() > max) {
+            errors.add(new FieldError(field, "is longer than " + max + " characters"));
+        } else if (!NAME.matcher(value).matches()) {
+            errors.add(new FieldError(field, "must start with a letter or digit and use only letters, digits and ._:/@+-"));
+        }
+    }
+
+    private void checkResources(JobSpec spec, List<FieldError> errors) {
+        Resources r = spec.resources();
+        if (!(r.cpus() > 0) || r.cpus() > limits.maxCpus()) {
+            errors.add(new FieldError("resources.cpus", "must be more than 0 and at most " + limits.maxCpus()
+                    + " (the largest node), got " + r.cpus()));
+        }
+        between("resources.memoryMb", r.memoryMb(), 8, limits.maxMemoryMb(), errors);
+        between("resources.pids", r.pids(), 1, limits.maxPids(), errors);
+        between("resources.diskMb", r.diskMb(), 1, limits.maxDiskMb(), errors);
+        between("resources.gpus", r.gpus(), 0, Math.max(0, limits.maxGpus()), errors);
+        between("resources.outputBytes", r.outputBytes(), 0, limits.maxOutputBytes(), errors);
+    }
+
+    private static void checkProfile(JobSpec spec, List<FieldError> errors) {
+        WorkloadProfile p = spec.profile();
+        if (p.latencyBudgetMs() != null) {
+            between("profile.latencyBudgetMs", p.latencyBudgetMs(), 1, 3_600_000, errors);
+        }
+        if (p.threads() != null) {
+            between("profile.threads", p.threads(), 1, 4096, errors);
+        }
+    }
+
+    private static void checkRetry(RetryPolicy retry, List<FieldError> errors) {
+        between("retry.maxAttempts", retry.maxAttempts(), 1, SpecLimits.MAX_ATTEMPTS, errors);
+        if (!(retry.backoffSeconds() >= 0) || retry.backoffSeconds() > 86_400) {
+            errors.add(new FieldError("retry.backoffSeconds", "must be between 0 and 86400, got " + retry.backoffSeconds()));
+        }
+        if (!(retry.maxBackoffSeconds() >= 0) || retry.maxBackoffSeconds() > 86_400) {
+            errors.add(new FieldError("retry.maxBackoffSeconds", "must be between 0 and 86400, got " + retry.maxBackoffSeconds()));
+        }
+    }
+
+    private static void between(String field, long value, long min, long max, List<FieldError> errors) {
+        if (value < min || value > max) {
+            errors.add(new FieldError(field, "must be between " + min + " and " + max + ", got " + value));
+        }
+    }
+}

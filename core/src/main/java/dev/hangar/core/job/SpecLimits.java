@@ -1,0 +1,35 @@
+package dev.hangar.core.job;
+
+import java.util.Set;
+
+/**
+ * The bounds a spec is checked against: what the largest node can give, and which runtimes exist.
+ * A job that asks for more can never run, so it is refused at the door.
+ */
+public record SpecLimits(
+        double maxCpus,
+        long maxMemoryMb,
+        int maxPids,
+        long maxDiskMb,
+        int maxGpus,
+        long maxOutputBytes,
+        int maxTimeoutSeconds,
+        Set<String> knownRuntimes) {
+
+    public static final int MAX_COMMAND_ARGS = 4096;
+    public static final int MAX_ARG_BYTES = 128 * 1024;
+    public static final int MAX_ENV_ENTRIES = 1024;
+    public static final int MAX_STDIN_BYTES = 1024 * 1024;
+    public static final int MAX_NAME_CHARS = 200;
+    public static final int MAX_KEY_CHARS = 256;
+    public static final int MAX_ATTEMPTS = 100;
+
+    public SpecLimits {
+        knownRuntimes = Set.copyOf(knownRuntimes);
+    }
+
+    /** Bounds for a node with this many CPUs and this much memory. */
+    public static SpecLimits forNode(double cpus, long memoryMb, int gpus, Set<String> runtimes) {
+        return new SpecLimits(cpus, memoryMb, 1_000_000, 1024L * 1024, gpus, 1024L * 1024 * 1024, 7 * 24 * 3600, runtimes);
+    }
+}

@@ -1,0 +1,22 @@
+package dev.hangar.core.queue;
+
+import dev.hangar.core.job.JobState;
+import java.util.Set;
+
+/**
+ * A page of jobs, newest first.
+ *
+ * @param states  only jobs in these states; empty for all
+ * @param cursor  {@link JobPage#nextCursor()} of the previous page, or null for the first
+ */
+public record JobQuery(Set<JobState> states, String cursor, int limit) {
+    public static final int MAX_LIMIT = 500;
+
+    public JobQuery {
+        states = states == null ? Set.of() : Set.copyOf(states);
+    }
+
+    public static JobQuery all(int limit) {
+        return new JobQuery(Set.of(), null, limit);
+    }
+}

@@ -1,0 +1,26 @@
+package dev.hangar.core.queue;
+
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobState;
+import dev.hangar.core.runtime.OutputSink;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The read side of a queue backend, plus job output. */
+public interface JobStore {
+    Optional<Job> get(String jobId);
+
+    JobPage list(JobQuery query);
+
+    Map<JobState, Long> countByState();
+
+    /** Adds output of the job's current attempt. Output of a job that is final is dropped. */
+    void appendLog(String jobId, int attempt, OutputSink.Stream stream, byte[] data);
+
+    /** Chunks with {@code seq > afterSeq}, oldest first, at most {@code max}. */
+    List<LogChunk> readLog(String jobId, long afterSeq, int max);
+
+    /** Registers a listener for changes; returns a handle that removes it. */
+    AutoCloseable subscribe(QueueListener listener);
+}

@@ -1,0 +1,15 @@
+package dev.hangar.core.queue;
+
+import java.net.URI;
+import java.time.Clock;
+
+/**
+ * Opens a backend for a location such as {@code sqlite:/var/lib/hangar/hangar.db}; listed in
+ * {@code META-INF/services/dev.hangar.core.queue.QueueBackendProvider}.
+ */
+public interface QueueBackendProvider {
+    /** The URI scheme this provider opens. */
+    String scheme();
+
+    QueueBackend open(URI location, Clock clock);
+}

@@ -1,0 +1,34 @@
+package dev.hangar.core.runtime;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * What probing the host found: whether a trial sandbox really ran, and how long it took. A failed
+ * probe says why rather than throwing.
+ *
+ * @param measuredStart whole start-to-exit time of a trial {@code true}, or null if it did not run
+ * @param apiTestedOnly the driver has only run against a simulator of its runtime's API
+ * @param attributes    facts found on the way (versions, paths, limit mechanism)
+ */
+public record RuntimeProbe(
+        boolean available,
+        String reason,
+        Duration measuredStart,
+        boolean apiTestedOnly,
+        Instant probedAt,
+        Map<String, String> attributes) {
+
+    public RuntimeProbe {
+        attributes = Map.copyOf(attributes);
+    }
+
+    public static RuntimeProbe available(Duration measuredStart, Map<String, String> attributes) {
+        return new RuntimeProbe(true, "trial sandbox ran", measuredStart, false, Instant.now(), attributes);
+    }
+
+    public static RuntimeProbe unavailable(String reason) {
+        return new RuntimeProbe(false, reason, null, false, Instant.now(), Map.of());
+    }
+}

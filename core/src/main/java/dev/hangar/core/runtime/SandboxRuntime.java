@@ -1,0 +1,30 @@
+package dev.hangar.core.runtime;
+
+import java.util.Optional;
+
+/**
+ * A sandbox technology, provided by a driver. Drivers are found with {@link RuntimeProvider}
+ * through {@link java.util.ServiceLoader}.
+ */
+public interface SandboxRuntime {
+    String name();
+
+    /** One line for people: what this is built on. */
+    String description();
+
+    RuntimeCapabilities capabilities();
+
+    /**
+     * Checks the host for real: the binary is there <em>and</em> a trial sandbox runs. Slow (it
+     * starts a sandbox); callers cache the result.
+     */
+    RuntimeProbe probe();
+
+    /** Makes a sandbox READY for {@link Sandbox#exec}. */
+    Sandbox create(SandboxSpec spec) throws SandboxException;
+
+    /** The snapshot power, if this runtime has it. */
+    default Optional<Snapshotting> snapshots() {
+        return Optional.empty();
+    }
+}
