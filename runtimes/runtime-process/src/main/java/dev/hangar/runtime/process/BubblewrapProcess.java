@@ -1,0 +1,73 @@
+package dev.hangar.runtime.process;
+
+import dev.hangar.core.runtime.ExitStatus;
+import dev.hangar.core.runtime.OutputSink;
+import dev.hangar.core.runtime.SandboxProcess;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.concurrent.CompletableFuture;
+
+/** A job's process tree under bwrap, in its sandbox's cgroups. */
+final class BubblewrapProcess implements SandboxProcess {
+    private final Process process;
+    private final Cgroup cgroup;
+    private final CompletableFuture<ExitStatus> exit;
+
+    private BubblewrapProcess(Process process, Cgroup cgroup, OutputSink sink) {
+        this.process = process;
+        this.cgroup = cgroup;
+        var stdout = OutputPump.start(process.getInputStream(), OutputSink.Stream.STDOUT, sink);
+        var stderr = OutputPump.start(process.getErrorStream(), OutputSink.Stream.STDERR, sink);
+        this.exit = process.onExit()
+                .thenCombine(CompletableFuture.allOf(stdout, stderr), (p, drained) -> p.exitValue())
+                .thenApply(code -> {
+                    // why: a job may leave background processes behind; they die with it
+                    cgroup.killAll();
+                    return new ExitStatus(code, cgroup.limitsHit());
+                });
+    }
+
+    static BubblewrapProcess start(ProcessBuilder builder, Cgroup cgroup, byte[] stdin, OutputSink sink)
+            throws IOException {
+        Process process = builder.start();
+        var started = new BubblewrapProcess(process, cgroup, sink);
+        started.feed(stdin);
+        return started;
+    }
+
+    private void feed(byte[] stdin) {
+        OutputStream in = process.getOutputStream();
+        if (stdin == null || stdin.length == 0) {
+            closeQuietly(in);
+            return;
+        }
+        Thread.ofVirtual().name("stdin").start(() -> {
+            try (in) {
+                in.write(stdin);
+            } catch (IOException ignored) {
+                // why: a process may exit without reading its input
+            }
+        });
+    }
+
+    private static void closeQuietly(OutputStream out) {
+        try {
+            out.close();
+        } catch (IOException ignored) {
+            // nothing to do: the process is gone
+        }
+    }
+
+    @Override
+    public CompletableFuture<ExitStatus> exit() {
+        return exit;
+    }
+
+    @Override
+    public void kill() {
+        // why: killing bwrap makes the kernel kill its pid namespace; the cgroup sweep catches
+        // anything that was still between fork and namespace
+        process.destroyForcibly();
+        cgroup.killAll();
+    }
+}

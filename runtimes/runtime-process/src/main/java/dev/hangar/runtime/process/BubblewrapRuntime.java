@@ -1,0 +1,118 @@
+package dev.hangar.runtime.process;
+
+import dev.hangar.core.job.Resources;
+import dev.hangar.core.runtime.BootClass;
+import dev.hangar.core.runtime.ExitStatus;
+import dev.hangar.core.runtime.Isolation;
+import dev.hangar.core.runtime.NetworkMode;
+import dev.hangar.core.runtime.OutputSink;
+import dev.hangar.core.runtime.ProcessSpec;
+import dev.hangar.core.runtime.RuntimeCapabilities;
+import dev.hangar.core.runtime.RuntimeContext;
+import dev.hangar.core.runtime.RuntimeProbe;
+import dev.hangar.core.runtime.Sandbox;
+import dev.hangar.core.runtime.SandboxException;
+import dev.hangar.core.runtime.SandboxRuntime;
+import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.core.runtime.Threading;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The {@code process} runtime: a host command in fresh namespaces made by bubblewrap, with /usr
+ * read-only, private tmpfs /tmp and /work, no network unless asked, and cgroup limits on memory,
+ * pids and CPU.
+ */
+public final class BubblewrapRuntime implements SandboxRuntime {
+    public static final String NAME = "process";
+
+    private static final RuntimeCapabilities CAPABILITIES = new RuntimeCapabilities(Isolation.NAMESPACE,
+            BootClass.INSTANT, 0, Threading.NATIVE, true, true, false, false, false, false, false,
+            Set.of(NetworkMode.NONE, NetworkMode.HOST));
+
+    private final Optional<Path> bwrap;
+    private final Optional<Limiter> limiter;
+
+    public BubblewrapRuntime(RuntimeContext context) {
+        this(findOnPath("bwrap"), Limiter.detect());
+    }
+
+    BubblewrapRuntime(Optional<Path> bwrap, Optional<Limiter> limiter) {
+        this.bwrap = bwrap;
+        this.limiter = limiter;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "host command in Linux namespaces (bubblewrap) with cgroup limits";
+    }
+
+    @Override
+    public RuntimeCapabilities capabilities() {
+        return CAPABILITIES;
+    }
+
+    @Override
+    public RuntimeProbe probe() {
+        if (bwrap.isEmpty()) {
+            return RuntimeProbe.unavailable("bwrap not found on PATH (install the bubblewrap package)");
+        }
+        if (limiter.isEmpty()) {
+            return RuntimeProbe.unavailable("no writable cgroup hierarchy with memory, pids and cpu controllers: "
+                    + "limits could not be enforced (run the agent as root or delegate a cgroup v2 subtree)");
+        }
+        long begin = System.nanoTime();
+        try (Sandbox trial = create(new SandboxSpec("probe-" + UUID.randomUUID(), null, Resources.defaults(),
+                NetworkMode.NONE, List.of()))) {
+            ExitStatus status = trial.exec(new ProcessSpec(List.of("true"), Map.of(), null), OutputSink.discard())
+                    .exit().get(30, TimeUnit.SECONDS);
+            if (!status.success()) {
+                return RuntimeProbe.unavailable("trial sandbox running 'true' exited " + status.code());
+            }
+        } catch (Exception e) {
+            return RuntimeProbe.unavailable("trial sandbox failed: " + e.getMessage());
+        }
+        return RuntimeProbe.available(Duration.ofNanos(System.nanoTime() - begin),
+                Map.of("bwrap", bwrap.get().toString(), "limits", limiter.get().describe()));
+    }
+
+    @Override
+    public Sandbox create(SandboxSpec spec) throws SandboxException {
+        if (bwrap.isEmpty() || limiter.isEmpty()) {
+            throw new SandboxException("the process runtime is unavailable: " + probe().reason());
+        }
+        if (!capabilities().supports(spec.network())) {
+            throw new SandboxException("the process runtime has no network mode " + spec.network());
+        }
+        try {
+            var cgroup = limiter.get().create(spec.id(), spec.resources());
+            return new BubblewrapSandbox(spec, cgroup, new BubblewrapCommand(bwrap.get().toString()));
+        } catch (IOException e) {
+            throw new SandboxException("could not create the cgroups of sandbox " + spec.id() + ": " + e.getMessage(), e);
+        }
+    }
+
+    static Optional<Path> findOnPath(String program) {
+        String path = Optional.ofNullable(System.getenv("PATH")).orElse("/usr/bin:/bin");
+        for (String dir : (path + ":/usr/bin:/usr/local/bin").split(":")) {
+            Path candidate = Path.of(dir, program);
+            if (!dir.isEmpty() && Files.isExecutable(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+}

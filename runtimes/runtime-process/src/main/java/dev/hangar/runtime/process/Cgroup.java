@@ -1,0 +1,19 @@
+package dev.hangar.runtime.process;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** The control groups one sandbox runs in, holding its memory, pids and CPU limits. */
+interface Cgroup {
+    /** Files a process writes its pid into to join (one per hierarchy). */
+    List<Path> procsFiles();
+
+    /** Limits reached so far, e.g. "memory limit 64 MiB reached (OOM kill)". */
+    List<String> limitsHit();
+
+    /** SIGKILLs every process left in the group. */
+    void killAll();
+
+    /** Removes the group; processes must be gone. */
+    void remove();
+}

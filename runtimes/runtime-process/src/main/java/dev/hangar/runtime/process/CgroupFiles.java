@@ -1,0 +1,72 @@
+package dev.hangar.runtime.process;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.OptionalLong;
+
+/** Small helpers for reading and writing cgroup control files. */
+final class CgroupFiles {
+    private CgroupFiles() {}
+
+    static void write(Path file, String value) throws IOException {
+        Files.writeString(file, value);
+    }
+
+    /** The number after {@code key} in a flat-keyed file such as memory.events ("oom_kill 1"). */
+    static OptionalLong keyed(Path file, String key) {
+        try {
+            for (String line : Files.readAllLines(file)) {
+                String[] parts = line.trim().split("\\s+");
+                if (parts.length == 2 && parts[0].equals(key)) {
+                    return OptionalLong.of(Long.parseLong(parts[1]));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.empty();
+    }
+
+    static OptionalLong number(Path file) {
+        try {
+            return OptionalLong.of(Long.parseLong(Files.readString(file).trim()));
+        } catch (IOException | NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    static void killAll(Path procs) {
+        try {
+            for (String pid : Files.readAllLines(procs)) {
+                if (!pid.isBlank()) {
+                    ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            }
+        } catch (IOException | NumberFormatException ignored) {
+            // why: the group may already be gone, which is what we want
+        }
+    }
+
+    /** rmdir, retried briefly: the kernel frees a group only after its last task is reaped. */
+    static void removeDirs(List<Path> dirs) {
+        for (Path dir : dirs) {
+            for (int i = 0; i < 50 && Files.exists(dir); i++) {
+                try {
+                    Files.delete(dir);
+                } catch (IOException e) {
+                    sleepQuietly(20);
+                }
+            }
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package dev.hangar.runtime.process;
+
+import dev.hangar.core.job.Resources;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A sandbox's groups in the legacy per-controller hierarchies (memory, pids, cpu). */
+final class CgroupV1 implements Cgroup {
+    private static final long CFS_PERIOD_US = 100_000;
+
+    private final Path memory;
+    private final Path pids;
+    private final Path cpu;
+    private final Resources resources;
+
+    private CgroupV1(Path memory, Path pids, Path cpu, Resources resources) {
+        this.memory = memory;
+        this.pids = pids;
+        this.cpu = cpu;
+        this.resources = resources;
+    }
+
+    static CgroupV1 create(CgroupMounts mounts, String name, Resources resources) throws IOException {
+        var group = new CgroupV1(mounts.v1("memory").resolve(name), mounts.v1("pids").resolve(name),
+                mounts.v1("cpu").resolve(name), resources);
+        try {
+            Files.createDirectories(group.memory);
+            Files.createDirectories(group.pids);
+            Files.createDirectories(group.cpu);
+            long bytes = resources.memoryMb() * 1024 * 1024;
+            CgroupFiles.write(group.memory.resolve("memory.limit_in_bytes"), Long.toString(bytes));
+            // why: without a swap limit the kernel would swap instead of enforcing the limit
+            Path memsw = group.memory.resolve("memory.memsw.limit_in_bytes");
+            if (Files.exists(memsw)) {
+                CgroupFiles.write(memsw, Long.toString(bytes));
+            }
+            CgroupFiles.write(group.pids.resolve("pids.max"), Integer.toString(resources.pids()));
+            CgroupFiles.write(group.cpu.resolve("cpu.cfs_period_us"), Long.toString(CFS_PERIOD_US));
+            CgroupFiles.write(group.cpu.resolve("cpu.cfs_quota_us"),
+                    Long.toString(Math.max(1000, (long) (resources.cpus() * CFS_PERIOD_US))));
+            return group;
+        } catch (IOException e) {
+            group.remove();
+            throw e;
+        }
+    }
+
+    @Override
+    public List<Path> procsFiles() {
+        return List.of(memory.resolve("cgroup.procs"), pids.resolve("cgroup.procs"), cpu.resolve("cgroup.procs"));
+    }
+
+    @Override
+    public List<String> limitsHit() {
+        var hits = new ArrayList<String>();
+        long ooms = CgroupFiles.keyed(memory.resolve("memory.oom_control"), "oom_kill").orElse(0);
+        long memFails = CgroupFiles.number(memory.resolve("memory.failcnt")).orElse(0);
+        if (ooms > 0 || memFails > 0) {
+            hits.add("memory limit " + resources.memoryMb() + " MiB reached" + (ooms > 0 ? " (OOM kill)" : ""));
+        }
+        long pidFails = CgroupFiles.keyed(pids.resolve("pids.events"), "max").orElse(0);
+        if (pidFails > 0) {
+            hits.add("pids limit " + resources.pids() + " reached (" + pidFails + " forks refused)");
+        }
+        return hits;
+    }
+
+    @Override
+    public void killAll() {
+        CgroupFiles.killAll(pids.resolve("cgroup.procs"));
+    }
+
+    @Override
+    public void remove() {
+        CgroupFiles.removeDirs(List.of(memory, pids, cpu));
+    }
+}
