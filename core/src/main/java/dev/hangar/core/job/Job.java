@@ -1,5 +1,6 @@
 package dev.hangar.core.job;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.hangar.core.select.Selection;
 
 /**
@@ -27,6 +28,7 @@ public record Job(
         boolean outputTruncated,
         boolean cancelRequested) {
 
+    @JsonIgnore
     public boolean isFinal() {
         return state.isFinal();
     }

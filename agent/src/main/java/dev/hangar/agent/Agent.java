@@ -1,0 +1,214 @@
+package dev.hangar.agent;
+
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.queue.Lease;
+import dev.hangar.core.queue.LeaseStatus;
+import dev.hangar.core.queue.QueueBackend;
+import dev.hangar.core.queue.QueueListener;
+import dev.hangar.core.runtime.RuntimeStatus;
+import dev.hangar.core.runtime.SandboxRuntime;
+import dev.hangar.core.select.NodePolicy;
+import dev.hangar.core.select.RuntimeSelector;
+import dev.hangar.core.select.Selection;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * The node agent: probes its runtimes, takes jobs that fit its room, runs each in a sandbox of the
+ * runtime the rules choose, renews its leases and stops jobs on cancel or timeout.
+ */
+public final class Agent implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Agent.class.getName());
+
+    private final AgentConfig config;
+    private final QueueBackend queue;
+    private final Map<String, SandboxRuntime> runtimes;
+    private final RuntimeSelector selector = RuntimeSelector.standard();
+    private final Capacity capacity;
+    private final WakeSignal wake = new WakeSignal();
+    private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
+    private final ExecutorService jobs = Executors.newVirtualThreadPerTaskExecutor();
+    private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, Thread.ofPlatform()
+            .daemon().name("agent-timers").factory());
+    private volatile List<RuntimeStatus> statuses = List.of();
+    private volatile boolean stopping;
+    private Thread loop;
+    private AutoCloseable subscription;
+
+    public Agent(AgentConfig config, QueueBackend queue, List<SandboxRuntime> runtimes) {
+        this.config = config;
+        this.queue = queue;
+        this.runtimes = runtimes.stream().collect(Collectors.toUnmodifiableMap(SandboxRuntime::name, r -> r));
+        this.capacity = new Capacity(config);
+    }
+
+    /** Probes the runtimes, takes back this node's stale leases and starts taking jobs. */
+    public synchronized Agent start() {
+        statuses = probeAll();
+        int released = queue.releaseLeasesOf(config.nodeName());
+        if (released > 0) {
+            LOG.log(System.Logger.Level.INFO, "gave back {0} job(s) this node held before it restarted", released);
+        }
+        subscription = queue.subscribe(new QueueListener() {
+            @Override
+            public void jobChanged(Job job) {
+                onJobChanged(job);
+            }
+        });
+        Duration renewEvery = config.leaseFor().dividedBy(3);
+        timers.scheduleWithFixedDelay(this::renewLeases, renewEvery.toMillis(), renewEvery.toMillis(), TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(this::requeueExpired, 1, 1, TimeUnit.SECONDS);
+        loop = Thread.ofPlatform().name("agent-loop").daemon().start(this::takeJobs);
+        return this;
+    }
+
+    public String nodeName() {
+        return config.nodeName();
+    }
+
+    public AgentConfig config() {
+        return config;
+    }
+
+    public List<RuntimeStatus> runtimes() {
+        return statuses;
+    }
+
+    public int runningJobs() {
+        return capacity.running();
+    }
+
+    /** What the rules would choose for this spec on this node, without running anything. */
+    public Selection explain(JobSpec spec) {
+        return selector.select(spec, statuses, new NodePolicy(config.networkAllowed(), config.gpus()));
+    }
+
+    private List<RuntimeStatus> probeAll() {
+        return runtimes.values().parallelStream()
+                .map(runtime -> RuntimeStatus.of(runtime, runtime.probe()))
+                .sorted(java.util.Comparator.comparing(RuntimeStatus::name))
+                .toList();
+    }
+
+    private void takeJobs() {
+        var attempt = new JobAttempt(queue, config.nodeName(), this::explain, this::runtime, timers);
+        while (!stopping) {
+            try {
+                Optional<Lease> lease = capacity.hasRoom()
+                        ? queue.lease(capacity.request(config.nodeName(), config.leaseFor()))
+                        : Optional.empty();
+                if (lease.isPresent()) {
+                    launch(lease.get(), attempt);
+                } else {
+                    wake.await(config.pollInterval());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "taking a job failed; retrying", e);
+                sleepQuietly(config.pollInterval());
+            }
+        }
+    }
+
+    private void launch(Lease lease, JobAttempt attempt) {
+        var job = new RunningJob(lease);
+        capacity.reserve(lease.job().spec().resources());
+        running.put(lease.jobId(), job);
+        jobs.execute(() -> {
+            try {
+                attempt.run(job);
+            } finally {
+                running.remove(lease.jobId());
+                capacity.release(lease.job().spec().resources());
+                wake.wake();
+            }
+        });
+    }
+
+    private Optional<SandboxRuntime> runtime(String name) {
+        return Optional.ofNullable(runtimes.get(name));
+    }
+
+    private void onJobChanged(Job job) {
+        if (job.cancelRequested()) {
+            RunningJob held = running.get(job.id());
+            if (held != null) {
+                held.stop(StopReason.CANCELLED);
+            }
+        }
+        if (job.state() == dev.hangar.core.job.JobState.QUEUED) {
+            wake.wake();
+        }
+    }
+
+    private void renewLeases() {
+        for (RunningJob job : running.values()) {
+            try {
+                LeaseStatus status = queue.renew(job.lease());
+                switch (status) {
+                    case CANCEL_REQUESTED -> job.stop(StopReason.CANCELLED);
+                    case LOST -> job.stop(StopReason.LEASE_LOST);
+                    case HELD -> { }
+                }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "renewing the lease of job " + job.lease().jobId() + " failed", e);
+            }
+        }
+    }
+
+    private void requeueExpired() {
+        try {
+            if (queue.requeueExpired() > 0) {
+                wake.wake();
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "requeueing expired leases failed", e);
+        }
+    }
+
+    /** Stops taking jobs, kills the running ones and hands them back to the queue for another try. */
+    @Override
+    public void close() {
+        stopping = true;
+        wake.wake();
+        running.values().forEach(job -> job.stop(StopReason.AGENT_STOPPING));
+        jobs.shutdown();
+        try {
+            jobs.awaitTermination(30, TimeUnit.SECONDS);
+            if (loop != null) {
+                loop.join(5000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        timers.shutdownNow();
+        queue.releaseLeasesOf(config.nodeName());
+        if (subscription != null) {
+            try {
+                subscription.close();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.DEBUG, "closing the queue subscription failed", e);
+            }
+        }
+    }
+
+    private static void sleepQuietly(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+}

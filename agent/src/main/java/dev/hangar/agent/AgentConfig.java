@@ -1,0 +1,50 @@
+package dev.hangar.agent;
+
+import java.time.Duration;
+
+/**
+ * How a node agent runs.
+ *
+ * @param nodeName       this node's name, also its worker id in the queue
+ * @param cpus           CPUs jobs may reserve in total (may exceed the cores: quotas share them)
+ * @param memoryMb       memory jobs may reserve in total
+ * @param maxJobs        jobs running at once, whatever their size
+ * @param leaseFor       how long a lease lasts without renewal; a dead agent's jobs wait this long
+ * @param pollInterval   how often to look for work when no wake-up came (other writers, backoffs)
+ * @param networkAllowed whether sandboxes may be given a network when a job asks
+ */
+public record AgentConfig(String nodeName, double cpus, long memoryMb, int gpus, int maxJobs, Duration leaseFor,
+        Duration pollInterval, boolean networkAllowed) {
+
+    /** CPU reservations may add up to this many times the cores: limits are quotas, not pinning. */
+    public static final int CPU_OVERCOMMIT = 4;
+
+    public AgentConfig {
+        if (nodeName == null || nodeName.isBlank()) {
+            throw new IllegalArgumentException("nodeName must not be blank");
+        }
+        if (cpus <= 0 || memoryMb <= 0 || maxJobs <= 0) {
+            throw new IllegalArgumentException("cpus, memoryMb and maxJobs must be positive; got cpus=" + cpus
+                    + " memoryMb=" + memoryMb + " maxJobs=" + maxJobs);
+        }
+    }
+
+    /** Capacity of this host as the operating system reports it. */
+    public static AgentConfig forThisHost(String nodeName) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return new AgentConfig(nodeName, cores * CPU_OVERCOMMIT, HostMemory.totalMb(), 0, 64,
+                Duration.ofSeconds(30), Duration.ofMillis(500), false);
+    }
+
+    public AgentConfig withLeaseFor(Duration value) {
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, value, pollInterval, networkAllowed);
+    }
+
+    public AgentConfig withNetworkAllowed(boolean value) {
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, value);
+    }
+
+    public AgentConfig withMaxJobs(int value) {
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, value, leaseFor, pollInterval, networkAllowed);
+    }
+}

@@ -1,0 +1,113 @@
+package dev.hangar.agent;
+
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.queue.Lease;
+import dev.hangar.core.queue.Outcome;
+import dev.hangar.core.queue.QueueBackend;
+import dev.hangar.core.runtime.ExitStatus;
+import dev.hangar.core.runtime.NetworkMode;
+import dev.hangar.core.runtime.ProcessSpec;
+import dev.hangar.core.runtime.Sandbox;
+import dev.hangar.core.runtime.SandboxException;
+import dev.hangar.core.runtime.SandboxProcess;
+import dev.hangar.core.runtime.SandboxRuntime;
+import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.core.select.Selection;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * One attempt at one leased job: choose a runtime, make the sandbox, run the process, stop it on
+ * timeout or cancel, record the outcome. Whatever happens, the sandbox is destroyed.
+ */
+final class JobAttempt {
+    private static final System.Logger LOG = System.getLogger(JobAttempt.class.getName());
+
+    private final QueueBackend queue;
+    private final String node;
+    private final Function<JobSpec, Selection> selector;
+    private final Function<String, Optional<SandboxRuntime>> runtimes;
+    private final ScheduledExecutorService timers;
+
+    JobAttempt(QueueBackend queue, String node, Function<JobSpec, Selection> selector,
+            Function<String, Optional<SandboxRuntime>> runtimes, ScheduledExecutorService timers) {
+        this.queue = queue;
+        this.node = node;
+        this.selector = selector;
+        this.runtimes = runtimes;
+        this.timers = timers;
+    }
+
+    void run(RunningJob job) {
+        Lease lease = job.lease();
+        JobSpec spec = lease.job().spec();
+        Selection selection = selector.apply(spec);
+        if (!queue.starting(lease, node, selection)) {
+            return;
+        }
+        if (selection.refused()) {
+            queue.finish(lease, Outcome.refused(selection.reason()));
+            return;
+        }
+        SandboxRuntime runtime = runtimes.apply(selection.runtime()).orElseThrow();
+        var sandboxSpec = new SandboxSpec("job-" + lease.jobId() + "-" + lease.job().attempt(), spec.image(),
+                spec.resources(), spec.profile().needs().network() ? NetworkMode.HOST : NetworkMode.NONE, List.of());
+        try (Sandbox sandbox = runtime.create(sandboxSpec)) {
+            var output = new JobOutput(queue, lease.jobId(), lease.job().attempt(), spec.resources().outputBytes());
+            SandboxProcess process = sandbox.exec(processOf(spec), output);
+            queue.running(lease);
+            var timeout = timers.schedule(() -> job.stop(StopReason.TIMED_OUT), spec.timeoutSeconds(), TimeUnit.SECONDS);
+            Outcome outcome = await(job, process, spec, output);
+            timeout.cancel(false);
+            if (outcome != null) {
+                queue.finish(lease, outcome);
+            }
+        } catch (SandboxException e) {
+            LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": sandbox failed", e);
+            queue.finish(lease, Outcome.failed(null, "sandbox failed in runtime " + runtime.name() + ": " + e.getMessage(), false));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "job " + lease.jobId() + ": agent error", e);
+            queue.finish(lease, Outcome.failed(null, "agent error: " + e, false));
+        }
+    }
+
+    private static ProcessSpec processOf(JobSpec spec) {
+        byte[] stdin = spec.stdin() == null ? null : spec.stdin().getBytes(StandardCharsets.UTF_8);
+        return new ProcessSpec(spec.command(), spec.env(), stdin);
+    }
+
+    /** Waits for the process or a stop request; returns the outcome, or null if nothing may be recorded. */
+    private static Outcome await(RunningJob job, SandboxProcess process, JobSpec spec, JobOutput output) {
+        CompletableFuture.anyOf(process.exit(), job.stopRequested()).join();
+        StopReason stop = job.stopRequested().getNow(null);
+        if (stop != null && !process.exit().isDone()) {
+            process.kill();
+        }
+        ExitStatus status = process.exit().join();
+        boolean truncated = output.truncated();
+        if (stop == null) {
+            return status.success() ? Outcome.succeeded(status.code(), truncated)
+                    : Outcome.failed(status.code(), failure(status), truncated);
+        }
+        return switch (stop) {
+            case CANCELLED -> Outcome.cancelled("cancelled on request; the sandbox was killed");
+            case TIMED_OUT -> Outcome.timedOut("timed out after " + spec.timeoutSeconds() + " s (timeoutSeconds)"
+                    + limits(status), truncated);
+            case LEASE_LOST, AGENT_STOPPING -> null;
+        };
+    }
+
+    private static String failure(ExitStatus status) {
+        String how = status.code() > 128 ? "killed by signal " + (status.code() - 128) : "exited with code " + status.code();
+        return how + limits(status);
+    }
+
+    private static String limits(ExitStatus status) {
+        return status.limitsHit().isEmpty() ? "" : "; " + String.join("; ", status.limitsHit());
+    }
+}

@@ -1,0 +1,48 @@
+package dev.hangar.agent;
+
+import dev.hangar.core.queue.JobStore;
+import dev.hangar.core.runtime.OutputSink;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * A job's output on its way to the store, cut off at the job's output limit: past it, output is
+ * counted but dropped, and one notice says so.
+ */
+final class JobOutput implements OutputSink {
+    private final JobStore store;
+    private final String jobId;
+    private final int attempt;
+    private final long limit;
+    private long written;
+    private boolean truncated;
+
+    JobOutput(JobStore store, String jobId, int attempt, long limit) {
+        this.store = store;
+        this.jobId = jobId;
+        this.attempt = attempt;
+        this.limit = limit;
+    }
+
+    @Override
+    public synchronized void write(Stream stream, byte[] data, int offset, int length) {
+        if (truncated) {
+            return;
+        }
+        long room = limit - written;
+        int keep = (int) Math.min(length, room);
+        if (keep > 0) {
+            store.appendLog(jobId, attempt, stream, Arrays.copyOfRange(data, offset, offset + keep));
+            written += keep;
+        }
+        if (keep < length) {
+            truncated = true;
+            String notice = "\n[hangar: output truncated at " + limit + " bytes (resources.outputBytes)]\n";
+            store.appendLog(jobId, attempt, Stream.STDERR, notice.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    synchronized boolean truncated() {
+        return truncated;
+    }
+}

@@ -1,0 +1,136 @@
+package dev.hangar.core.select;
+
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.runtime.Isolation;
+import dev.hangar.core.runtime.NetworkMode;
+import dev.hangar.core.runtime.RuntimeStatus;
+import java.util.List;
+import java.util.Optional;
+
+/** The selection rules of the product brief, one small class each. */
+public final class Rules {
+    private Rules() {}
+
+    public static List<SelectionRule> all() {
+        return List.of(new Available(), new UntrustedNeedsKernelBoundary(), new GpuNeedsPassthrough(),
+                new ForkNeedsFork(), new FullSyscallsNeedFullKernel(), new NetworkNeedsPermission(),
+                new MemoryAboveFloor());
+    }
+
+    private static Optional<String> when(boolean broken, String reason) {
+        return broken ? Optional.of(reason) : Optional.empty();
+    }
+
+    /** Only a runtime whose probe ran a trial sandbox on this node may run jobs. */
+    public static final class Available implements SelectionRule {
+        @Override
+        public String name() {
+            return "runtime-available";
+        }
+
+        @Override
+        public Optional<String> violation(JobSpec job, RuntimeStatus runtime, NodePolicy node) {
+            return when(!runtime.probe().available(), "unavailable on this node: " + runtime.probe().reason());
+        }
+    }
+
+    /** Untrusted code never runs on process or container isolation, only behind a kernel boundary. */
+    public static final class UntrustedNeedsKernelBoundary implements SelectionRule {
+        @Override
+        public String name() {
+            return "untrusted-needs-kernel-boundary";
+        }
+
+        @Override
+        public Optional<String> violation(JobSpec job, RuntimeStatus runtime, NodePolicy node) {
+            Isolation isolation = runtime.capabilities().isolation();
+            return when(job.profile().untrusted() && !isolation.atLeast(Isolation.SOFTWARE_KERNEL),
+                    "untrusted code needs hardware (microVM) or software-kernel (gVisor) isolation; this runtime gives "
+                            + isolation.name().toLowerCase().replace('_', '-') + " isolation");
+        }
+    }
+
+    /** GPU jobs go to runtimes that pass devices through, on nodes with enough GPUs. */
+    public static final class GpuNeedsPassthrough implements SelectionRule {
+        @Override
+        public String name() {
+            return "gpu-needs-passthrough";
+        }
+
+        @Override
+        public Optional<String> violation(JobSpec job, RuntimeStatus runtime, NodePolicy node) {
+            if (!job.needsGpu()) {
+                return Optional.empty();
+            }
+            if (!runtime.capabilities().gpu()) {
+                return Optional.of("cannot pass GPUs through to its sandboxes");
+            }
+            int wanted = Math.max(1, job.resources().gpus());
+            return when(node.gpus() < wanted, "this node has " + node.gpus() + " GPU(s); the job needs " + wanted);
+        }
+    }
+
+    /** Jobs that fork never go to runtimes without fork (unikernels). */
+    public static final class ForkNeedsFork implements SelectionRule {
+        @Override
+        public String name() {
+            return "fork-needs-fork";
+        }
+
+        @Override
+        public Optional<String> violation(JobSpec job, RuntimeStatus runtime, NodePolicy node) {
+            return when(job.profile().needs().fork() && !runtime.capabilities().fork(),
+                    "has no fork(); the job needs it (set profile.needs.fork=false if it does not)");
+        }
+    }
+
+    /** Jobs that need the full Linux syscall surface never go to library OSes. */
+    public static final class FullSyscallsNeedFullKernel implements SelectionRule {
+        @Override
+        public String name() {
+            return "full-syscalls-need-linux";
+        }
+
+        @Override
+        public Optional<String> violation(JobSpec job, RuntimeStatus runtime, NodePolicy node) {
+            return when(job.profile().needs().fullSyscalls() && !runtime.capabilities().fullSyscalls(),
+                    "implements only part of the Linux syscalls; the job needs all (profile.needs.fullSyscalls)");
+        }
+    }
+
+    /** Sandboxes get a network only when the job asks and the node allows it. */
+    public static final class NetworkNeedsPermission implements SelectionRule {
+        @Override
+        public String name() {
+            return "network-needs-permission";
+        }
+
+        @Override
+        public Optional<String> violation(JobSpec job, RuntimeStatus runtime, NodePolicy node) {
+            if (!job.profile().needs().network()) {
+                return Optional.empty();
+            }
+            if (!node.networkAllowed()) {
+                return Optional.of("this node does not allow sandboxes a network (start it with --allow-network)");
+            }
+            var modes = runtime.capabilities();
+            return when(!modes.supports(NetworkMode.HOST) && !modes.supports(NetworkMode.BRIDGE),
+                    "cannot give its sandboxes a network");
+        }
+    }
+
+    /** A VM or unikernel cannot run with less memory than its floor. */
+    public static final class MemoryAboveFloor implements SelectionRule {
+        @Override
+        public String name() {
+            return "memory-above-floor";
+        }
+
+        @Override
+        public Optional<String> violation(JobSpec job, RuntimeStatus runtime, NodePolicy node) {
+            long floor = runtime.capabilities().memoryFloorMb();
+            return when(job.resources().memoryMb() < floor,
+                    "needs at least " + floor + " MiB; the job asks for " + job.resources().memoryMb() + " MiB");
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.hangar.server;
+
+import dev.hangar.core.job.JobNotFoundException;
+import dev.hangar.core.json.Json;
+import dev.hangar.core.queue.QueueBackend;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The REST API over HTTP. Routes are grouped per resource; every failure becomes a problem
+ * details body through the one table in {@link #mapExceptions}.
+ */
+public final class HangarServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(HangarServer.class.getName());
+
+    private final Javalin app;
+
+    public HangarServer(QueueBackend queue, NodeView nodes) {
+        this.app = Javalin.create(config -> {
+            config.useVirtualThreads = true;
+            config.showJavalinBanner = false;
+            config.http.maxRequestSize = JobRoutes.MAX_SPEC_BYTES;
+            config.jsonMapper(new JavalinJackson(Json.mapper(), true));
+        });
+        new JobRoutes(queue, nodes).register(app);
+        app.get("/v1/runtimes", ctx -> ctx.json(nodes.runtimes()));
+        app.get("/healthz", ctx -> ctx.json(Map.of("status", "ok", "jobs", queue.countByState())));
+        app.get("/openapi.yaml", HangarServer::openApi);
+        mapExceptions(app);
+    }
+
+    private static void mapExceptions(Javalin app) {
+        app.exception(ApiException.class, (e, ctx) -> problem(ctx, e.problem()));
+        app.exception(JobNotFoundException.class, (e, ctx) ->
+                problem(ctx, Problem.of(404, "Not found", e.getMessage(), List.of())));
+        app.exception(HttpResponseException.class, (e, ctx) -> problem(ctx,
+                Problem.of(e.getStatus(), e.getMessage(), e.getMessage(), List.of())));
+        app.exception(Exception.class, (e, ctx) -> {
+            LOG.log(System.Logger.Level.ERROR, "request failed: " + ctx.method() + " " + ctx.path(), e);
+            problem(ctx, Problem.of(500, "Internal error", e.toString(), List.of()));
+        });
+        app.error(404, ctx -> {
+            if (!Problem.MEDIA_TYPE.equals(ctx.res().getContentType())) {
+                problem(ctx, Problem.of(404, "Not found", "no route " + ctx.method() + " " + ctx.path(), List.of()));
+            }
+        });
+        app.error(405, ctx -> problem(ctx, Problem.of(405, "Method not allowed",
+                ctx.method() + " is not allowed on " + ctx.path(), List.of())));
+        app.error(413, ctx -> problem(ctx, Problem.of(413, "Payload too large",
+                "body: a request may be at most " + JobRoutes.MAX_SPEC_BYTES + " bytes",
+                List.of(new dev.hangar.core.job.FieldError("body", "is larger than " + JobRoutes.MAX_SPEC_BYTES + " bytes")))));
+    }
+
+    private static void problem(Context ctx, Problem problem) {
+        ctx.status(problem.status()).contentType(Problem.MEDIA_TYPE).result(Json.write(problem));
+    }
+
+    private static void openApi(Context ctx) throws IOException {
+        try (InputStream in = HangarServer.class.getResourceAsStream("/hangar/openapi.yaml")) {
+            ctx.contentType("application/yaml").result(in.readAllBytes());
+        }
+    }
+
+    /** Starts listening; port 0 picks a free port. */
+    public HangarServer start(String host, int port) {
+        app.start(host, port);
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}

@@ -1,0 +1,111 @@
+package dev.hangar.server;
+
+import dev.hangar.core.job.InvalidSpecException;
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobNotFoundException;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.JobSpecValidator;
+import dev.hangar.core.job.JobState;
+import dev.hangar.core.queue.Enqueued;
+import dev.hangar.core.queue.JobPage;
+import dev.hangar.core.queue.JobQuery;
+import dev.hangar.core.queue.QueueBackend;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/** {@code /v1/jobs}: submit, list, get, cancel and logs. */
+final class JobRoutes {
+    static final int MAX_SPEC_BYTES = 1024 * 1024;
+
+    private final QueueBackend queue;
+    private final NodeView nodes;
+    private final LogStreamer logs;
+
+    JobRoutes(QueueBackend queue, NodeView nodes) {
+        this.queue = queue;
+        this.nodes = nodes;
+        this.logs = new LogStreamer(queue);
+    }
+
+    void register(Javalin app) {
+        app.post("/v1/jobs", this::submit);
+        app.get("/v1/jobs", this::list);
+        app.get("/v1/jobs/{id}", ctx -> ctx.json(find(ctx.pathParam("id"))));
+        app.delete("/v1/jobs/{id}", this::cancel);
+        app.get("/v1/jobs/{id}/logs", ctx -> logs.stream(ctx, find(ctx.pathParam("id"))));
+    }
+
+    private void submit(Context ctx) {
+        long length = ctx.contentLength();
+        if (length > MAX_SPEC_BYTES) {
+            throw new ApiException(413, "Payload too large", "body: a job spec may be at most " + MAX_SPEC_BYTES
+                    + " bytes; this one is " + length, java.util.List.of(new dev.hangar.core.job.FieldError("body",
+                    "is larger than " + MAX_SPEC_BYTES + " bytes")));
+        }
+        JobSpec spec = JsonBodies.read(ctx.bodyAsBytes(), JobSpec.class);
+        try {
+            new JobSpecValidator(nodes.limits()).validate(spec);
+        } catch (InvalidSpecException e) {
+            throw new ApiException(400, "Invalid job spec", e.getMessage(), e.errors());
+        }
+        Enqueued enqueued = queue.enqueue(spec);
+        ctx.header("Location", "/v1/jobs/" + enqueued.job().id());
+        ctx.status(enqueued.created() ? 201 : 200).json(enqueued.job());
+    }
+
+    private void list(Context ctx) {
+        int limit = intParam(ctx, "limit", 50, 1, JobQuery.MAX_LIMIT);
+        Set<JobState> states = states(ctx.queryParam("state"));
+        JobPage page;
+        try {
+            page = queue.list(new JobQuery(states, ctx.queryParam("cursor"), limit));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badField("cursor", e.getMessage());
+        }
+        ctx.json(page);
+    }
+
+    private void cancel(Context ctx) {
+        Job job = queue.cancel(ctx.pathParam("id")).orElseThrow(() -> new JobNotFoundException(ctx.pathParam("id")));
+        ctx.status(job.isFinal() ? 200 : 202).json(job);
+    }
+
+    private Job find(String id) {
+        return queue.get(id).orElseThrow(() -> new JobNotFoundException(id));
+    }
+
+    private static Set<JobState> states(String param) {
+        if (param == null || param.isBlank()) {
+            return Set.of();
+        }
+        var states = EnumSet.noneOf(JobState.class);
+        for (String name : param.split(",")) {
+            try {
+                states.add(JobState.valueOf(name.trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badField("state", "unknown state '" + name.trim() + "'; known: "
+                        + java.util.Arrays.toString(JobState.values()));
+            }
+        }
+        return states;
+    }
+
+    static int intParam(Context ctx, String name, int fallback, int min, int max) {
+        String raw = ctx.queryParam(name);
+        if (raw == null) {
+            return fallback;
+        }
+        try {
+            int value = Integer.parseInt(raw);
+            if (value < min || value > max) {
+                throw ApiException.badField(name, "must be between " + min + " and " + max + ", got " + value);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw ApiException.badField(name, "must be a whole number, got '" + raw + "'");
+        }
+    }
+}
