@@ -1,5 +1,7 @@
 package dev.hangar.server;
 
+import dev.hangar.core.api.Problem;
+
 import dev.hangar.core.job.FieldError;
 import java.util.List;
 

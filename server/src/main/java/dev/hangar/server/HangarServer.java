@@ -1,5 +1,7 @@
 package dev.hangar.server;
 
+import dev.hangar.core.api.Problem;
+
 import dev.hangar.core.job.JobNotFoundException;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.queue.QueueBackend;

@@ -1,4 +1,4 @@
-package dev.hangar.server;
+package dev.hangar.core.api;
 
 import dev.hangar.core.job.FieldError;
 import java.util.List;

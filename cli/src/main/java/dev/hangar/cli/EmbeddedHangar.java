@@ -1,0 +1,108 @@
+package dev.hangar.cli;
+
+import dev.hangar.agent.Agent;
+import dev.hangar.agent.AgentConfig;
+import dev.hangar.core.job.SpecLimits;
+import dev.hangar.core.queue.QueueBackend;
+import dev.hangar.core.queue.QueueBackendProvider;
+import dev.hangar.core.runtime.RuntimeContext;
+import dev.hangar.core.runtime.RuntimeProvider;
+import dev.hangar.core.runtime.RuntimeStatus;
+import dev.hangar.core.runtime.SandboxRuntime;
+import dev.hangar.server.HangarServer;
+import dev.hangar.server.NodeView;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.stream.Collectors;
+
+/**
+ * One node in one JVM: the embedded queue, an agent with every runtime driver on the class path,
+ * and the REST server. The composition root of {@code hangar up}.
+ */
+public final class EmbeddedHangar implements AutoCloseable {
+    private final QueueBackend queue;
+    private final Agent agent;
+    private final HangarServer server;
+
+    private EmbeddedHangar(QueueBackend queue, Agent agent, HangarServer server) {
+        this.queue = queue;
+        this.agent = agent;
+        this.server = server;
+    }
+
+    /** Starts everything; port 0 picks a free port. */
+    public static EmbeddedHangar start(Path dataDir, String host, int port, AgentConfig config) throws IOException {
+        Files.createDirectories(dataDir);
+        QueueBackend queue = openQueue(URI.create("sqlite:" + dataDir.resolve("hangar.db").toAbsolutePath()));
+        try {
+            Agent agent = new Agent(config, queue, discoverRuntimes(dataDir)).start();
+            var server = new HangarServer(queue, nodeView(agent)).start(host, port);
+            return new EmbeddedHangar(queue, agent, server);
+        } catch (RuntimeException e) {
+            queue.close();
+            throw e;
+        }
+    }
+
+    static QueueBackend openQueue(URI location) {
+        for (QueueBackendProvider provider : ServiceLoader.load(QueueBackendProvider.class)) {
+            if (provider.scheme().equals(location.getScheme())) {
+                return provider.open(location, Clock.systemUTC());
+            }
+        }
+        throw new IllegalArgumentException("no queue backend for '" + location.getScheme() + ":' on the class path");
+    }
+
+    static List<SandboxRuntime> discoverRuntimes(Path dataDir) {
+        var context = new RuntimeContext(dataDir.resolve("runtimes"));
+        return ServiceLoader.load(RuntimeProvider.class).stream()
+                .map(provider -> provider.get().create(context))
+                .toList();
+    }
+
+    private static NodeView nodeView(Agent agent) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        var limits = SpecLimits.forNode(cores, agent.config().memoryMb(), agent.config().gpus(),
+                agent.runtimes().stream().map(RuntimeStatus::name).collect(Collectors.toSet()));
+        return new NodeView() {
+            @Override
+            public List<RuntimeStatus> runtimes() {
+                return agent.runtimes();
+            }
+
+            @Override
+            public SpecLimits limits() {
+                return limits;
+            }
+        };
+    }
+
+    public URI url() {
+        return URI.create("http://127.0.0.1:" + server.port());
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public Agent agent() {
+        return agent;
+    }
+
+    public QueueBackend queue() {
+        return queue;
+    }
+
+    /** Stops taking jobs, hands running ones back to the queue, then stops serving. */
+    @Override
+    public void close() {
+        agent.close();
+        server.close();
+        queue.close();
+    }
+}

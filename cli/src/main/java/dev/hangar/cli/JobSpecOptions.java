@@ -1,0 +1,64 @@
+package dev.hangar.cli;
+
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.Needs;
+import dev.hangar.core.job.Resources;
+import dev.hangar.core.job.Trust;
+import dev.hangar.core.job.WorkloadProfile;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** A job spec from flags, as {@code hangar run} takes it. */
+final class JobSpecOptions {
+    @Option(names = "--runtime", description = "Pin a runtime (still checked against the selection rules)")
+    String runtime;
+
+    @Option(names = "--untrusted", description = "The code is untrusted: it needs a kernel boundary (gVisor or a VM)")
+    boolean untrusted;
+
+    @Option(names = "--network", description = "The job needs a network (the node must allow it)")
+    boolean network;
+
+    @Option(names = "--timeout", description = "Wall-time limit in seconds (default: 600)")
+    Integer timeoutSeconds;
+
+    @Option(names = "--memory", description = "Memory limit in MiB (default: 512)")
+    Long memoryMb;
+
+    @Option(names = "--cpus", description = "CPU limit, in cores (default: 1)")
+    Double cpus;
+
+    @Option(names = "--pids", description = "Limit on processes and threads (default: 256)")
+    Integer pids;
+
+    @Option(names = "--image", description = "Image to run in")
+    String image;
+
+    @Option(names = "--name", description = "A name for the job")
+    String name;
+
+    @Option(names = "--priority", description = "0 to 9, 9 most urgent (default: 5)")
+    Integer priority;
+
+    @Option(names = {"-e", "--env"}, description = "Environment variable NAME=VALUE (repeatable)")
+    Map<String, String> env = new LinkedHashMap<>();
+
+    JobSpec toSpec(List<String> command, String stdin) {
+        var needs = new Needs(null, null, null, network ? true : null);
+        var profile = new WorkloadProfile(untrusted ? Trust.UNTRUSTED : Trust.TRUSTED, needs, null, null);
+        var builder = JobSpec.builder()
+                .name(name)
+                .command(command)
+                .stdin(stdin)
+                .image(image)
+                .runtime(runtime)
+                .profile(profile)
+                .resources(new Resources(cpus, memoryMb, pids, null, null, null))
+                .timeoutSeconds(timeoutSeconds)
+                .priority(priority);
+        env.forEach(builder::env);
+        return builder.build();
+    }
+}

@@ -1,0 +1,75 @@
+package dev.hangar.cli;
+
+import dev.hangar.client.HangarClient;
+import dev.hangar.core.job.Job;
+import dev.hangar.core.runtime.OutputSink;
+import java.io.PrintStream;
+
+/**
+ * Follows a job to its end: its output to our stdout and stderr as it comes, a progress line while
+ * nothing comes, and the job's exit code as ours.
+ */
+final class JobWatcher {
+    static final int EXIT_TIMED_OUT = 124;
+    static final int EXIT_CANCELLED = 130;
+
+    private final HangarClient client;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    JobWatcher(HangarClient client, PrintStream out, PrintStream err) {
+        this.client = client;
+        this.out = out;
+        this.err = err;
+    }
+
+    /** Streams the job's output until it is final; returns it as it ended. */
+    Job follow(String jobId) {
+        var progress = new Progress[1];
+        progress[0] = new Progress(err, () -> "job " + jobId + " " + client.get(jobId).state());
+        try {
+            client.logs(jobId, true, 0, chunk -> {
+                if (progress[0] != null) {
+                    progress[0].close();
+                    progress[0] = null;
+                }
+                PrintStream target = chunk.stream() == OutputSink.Stream.STDERR ? err : out;
+                target.write(chunk.data(), 0, chunk.data().length);
+                target.flush();
+            });
+        } finally {
+            if (progress[0] != null) {
+                progress[0].close();
+            }
+        }
+        return client.get(jobId);
+    }
+
+    /** The exit code a shell should see for this final job. */
+    int exitCode(Job job) {
+        return switch (job.state()) {
+            case SUCCEEDED -> 0;
+            case FAILED -> {
+                report(job);
+                yield job.exitCode() != null && job.exitCode() != 0 ? job.exitCode() : 1;
+            }
+            case TIMED_OUT -> {
+                report(job);
+                yield EXIT_TIMED_OUT;
+            }
+            case CANCELLED -> {
+                report(job);
+                yield EXIT_CANCELLED;
+            }
+            default -> {
+                report(job);
+                yield 1;
+            }
+        };
+    }
+
+    private void report(Job job) {
+        err.println("hangar: job " + job.id() + " " + job.state() + (job.error() == null ? "" : ": " + job.error()));
+        err.flush();
+    }
+}

@@ -1,0 +1,38 @@
+package dev.hangar.cli;
+
+import dev.hangar.client.HangarApiException;
+import dev.hangar.client.HangarUnreachableException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code hangar}: the command line of Hangar. */
+@Command(name = "hangar", mixinStandardHelpOptions = true, version = "hangar 0.1.0",
+        description = "Runs jobs in the lightest sandbox that is safe for them.",
+        subcommands = {UpCommand.class, RunCommand.class, SubmitCommand.class, JobsCommand.class, LogsCommand.class,
+                CancelCommand.class, RuntimesCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        var cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("hangar: " + message(e));
+            return e instanceof HangarApiException api && api.status() < 500 ? 2 : 1;
+        });
+        return cli.execute(args);
+    }
+
+    private static String message(Exception e) {
+        if (e instanceof HangarApiException api && api.problem().errors() != null) {
+            var out = new StringBuilder(api.problem().title());
+            api.problem().errors().forEach(error -> out.append("\n  ").append(error.field()).append(": ").append(error.reason()));
+            return out.toString();
+        }
+        if (e instanceof HangarUnreachableException) {
+            return e.getMessage() + "; start one with 'hangar up' or point --url / HANGAR_URL at one";
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+}

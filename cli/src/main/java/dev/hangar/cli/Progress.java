@@ -1,0 +1,57 @@
+package dev.hangar.cli;
+
+import java.io.PrintStream;
+import java.util.function.Supplier;
+
+/**
+ * A status line on standard error for waits longer than a second: silent for quick work,
+ * updated in place on a terminal, one line every few seconds otherwise.
+ */
+final class Progress implements AutoCloseable {
+    private final PrintStream err;
+    private final Supplier<String> status;
+    private final long started = System.nanoTime();
+    private final boolean terminal = System.console() != null;
+    private final Thread ticker;
+    private volatile boolean shown;
+
+    Progress(PrintStream err, Supplier<String> status) {
+        this.err = err;
+        this.status = status;
+        this.ticker = Thread.ofVirtual().start(this::tick);
+    }
+
+    private void tick() {
+        try {
+            Thread.sleep(1000);
+            while (!Thread.currentThread().isInterrupted()) {
+                double seconds = (System.nanoTime() - started) / 1e9;
+                String line = String.format("hangar: %s (%.1f s)", status.get(), seconds);
+                if (terminal) {
+                    err.print("\r\033[K" + line);
+                } else {
+                    err.println(line);
+                }
+                err.flush();
+                shown = true;
+                Thread.sleep(terminal ? 200 : 5000);
+            }
+        } catch (InterruptedException e) {
+            // done
+        }
+    }
+
+    @Override
+    public void close() {
+        ticker.interrupt();
+        try {
+            ticker.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (shown && terminal) {
+            err.print("\r\033[K");
+            err.flush();
+        }
+    }
+}

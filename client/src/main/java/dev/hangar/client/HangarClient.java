@@ -1,0 +1,166 @@
+package dev.hangar.client;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JavaType;
+import dev.hangar.core.api.Problem;
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.JobState;
+import dev.hangar.core.json.Json;
+import dev.hangar.core.queue.JobPage;
+import dev.hangar.core.queue.LogChunk;
+import dev.hangar.core.runtime.RuntimeStatus;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/** Java client of the Hangar REST API. Thread-safe. */
+public final class HangarClient {
+    public static final String DEFAULT_URL = "http://127.0.0.1:7070";
+
+    private final URI base;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    public HangarClient(URI base) {
+        this.base = URI.create(base.toString().replaceAll("/+$", ""));
+    }
+
+    public URI url() {
+        return base;
+    }
+
+    /** Submits a job; returns it as stored (QUEUED, or the earlier job with the same idempotency key). */
+    public Job submit(JobSpec spec) {
+        return submitJson(Json.write(spec));
+    }
+
+    /** Submits a job spec given as JSON text, exactly as written. */
+    public Job submitJson(String json) {
+        var request = request("/v1/jobs").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build();
+        return send(request, Job.class);
+    }
+
+    public Job get(String id) {
+        return send(request("/v1/jobs/" + encode(id)).GET().build(), Job.class);
+    }
+
+    public JobPage list(Set<JobState> states, String cursor, int limit) {
+        var query = new StringBuilder("?limit=").append(limit);
+        if (!states.isEmpty()) {
+            query.append("&state=").append(states.stream().map(Enum::name).collect(Collectors.joining(",")));
+        }
+        if (cursor != null) {
+            query.append("&cursor=").append(encode(cursor));
+        }
+        return send(request("/v1/jobs" + query).GET().build(), JobPage.class);
+    }
+
+    public Job cancel(String id) {
+        return send(request("/v1/jobs/" + encode(id)).DELETE().build(), Job.class);
+    }
+
+    public List<RuntimeStatus> runtimes() {
+        return send(request("/v1/runtimes").GET().build(), new TypeReference<List<RuntimeStatus>>() {});
+    }
+
+    /** True when a server answers {@code /healthz}. */
+    public boolean healthy() {
+        try {
+            var request = request("/healthz").timeout(Duration.ofSeconds(2)).GET().build();
+            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * Calls {@code onChunk} for each output chunk after {@code afterSeq}; with {@code follow},
+     * returns only when the job is final.
+     */
+    public void logs(String id, boolean follow, long afterSeq, Consumer<LogChunk> onChunk) {
+        var request = request("/v1/jobs/" + encode(id) + "/logs?format=ndjson&follow=" + follow + "&after=" + afterSeq)
+                .GET().build();
+        HttpResponse<InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
+        try (var reader = new BufferedReader(new InputStreamReader(body(response), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (!line.isBlank()) {
+                    onChunk.accept(Json.read(line, LogChunk.class));
+                }
+            }
+        } catch (IOException e) {
+            throw new HangarUnreachableException(base, e);
+        }
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "application/json");
+    }
+
+    private <T> T send(HttpRequest request, Class<T> type) {
+        return read(request, Json.mapper().constructType(type));
+    }
+
+    private <T> T send(HttpRequest request, TypeReference<T> type) {
+        return read(request, Json.mapper().constructType(type));
+    }
+
+    private <T> T read(HttpRequest request, JavaType type) {
+        HttpResponse<InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = body(response)) {
+            return Json.mapper().readValue(in, type);
+        } catch (IOException e) {
+            throw new HangarUnreachableException(base, e);
+        }
+    }
+
+    private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+        try {
+            return http.send(request, handler);
+        } catch (IOException e) {
+            throw new HangarUnreachableException(base, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HangarUnreachableException(base, e);
+        }
+    }
+
+    /** The body of a 2xx response; any other status is turned into {@link HangarApiException}. */
+    private static InputStream body(HttpResponse<InputStream> response) throws IOException {
+        if (response.statusCode() / 100 == 2) {
+            return response.body();
+        }
+        byte[] bytes;
+        try (InputStream in = response.body()) {
+            bytes = in.readAllBytes();
+        }
+        Problem problem;
+        try {
+            problem = Json.mapper().readValue(bytes, Problem.class);
+        } catch (IOException e) {
+            problem = Problem.of(response.statusCode(), "HTTP " + response.statusCode(),
+                    new String(bytes, StandardCharsets.UTF_8), List.of());
+        }
+        throw new HangarApiException(problem);
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+}
