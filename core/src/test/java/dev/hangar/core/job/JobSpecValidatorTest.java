@@ -1,0 +1,75 @@
+package dev.hangar.core.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class JobSpecValidatorTest {
+    private final JobSpecValidator validator = new JobSpecValidator(SpecLimits.forNode(2, 4096, 0, Set.of("process")));
+
+    private List<String> fields(JobSpec spec) {
+        return validator.errors(spec).stream().map(FieldError::field).toList();
+    }
+
+    @Test
+    void aMinimalSpecIsValidAndTakesDefaults() {
+        JobSpec spec = validator.validate(JobSpec.of("echo", "hi"));
+        assertThat(spec.resources().memoryMb()).isEqualTo(Resources.DEFAULT_MEMORY_MB);
+        assertThat(spec.timeoutSeconds()).isEqualTo(JobSpec.DEFAULT_TIMEOUT_SECONDS);
+        assertThat(spec.retry().maxAttempts()).isEqualTo(1);
+        assertThat(spec.profile().trust()).isEqualTo(Trust.TRUSTED);
+    }
+
+    @Test
+    void anEmptyCommandIsRefused() {
+        assertThat(fields(JobSpec.builder().build())).containsExactly("command");
+        assertThat(fields(JobSpec.of(""))).containsExactly("command[0]");
+    }
+
+    @Test
+    void negativeAndAbsurdResourcesNameTheirField() {
+        var spec = JobSpec.builder().command("x").resources(new Resources(1e6, -5L, 0, null, 3, -1L)).build();
+        assertThat(fields(spec)).containsExactly("resources.cpus", "resources.memoryMb", "resources.pids",
+                "resources.gpus", "resources.outputBytes");
+    }
+
+    @Test
+    void nanCpusAreRefused() {
+        var spec = JobSpec.builder().command("x").resources(new Resources(Double.NaN, null, null, null, null, null)).build();
+        assertThat(fields(spec)).containsExactly("resources.cpus");
+    }
+
+    @Test
+    void anUnknownRuntimeNamesTheKnownOnes() {
+        assertThatThrownBy(() -> validator.validate(JobSpec.builder().command("x").runtime("firecracker").build()))
+                .isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("runtime: unknown runtime 'firecracker'; known: process");
+    }
+
+    @Test
+    void badEnvNamesAndOversizedStdinAreRefused() {
+        var spec = JobSpec.builder().command("x").env("A=B", "v").env("OK", "v").stdin("x".repeat(SpecLimits.MAX_STDIN_BYTES + 1)).build();
+        assertThat(fields(spec)).containsExactlyInAnyOrder("env.A=B", "stdin");
+    }
+
+    @Test
+    void timeoutsPrioritiesAndRetriesAreBounded() {
+        var spec = JobSpec.builder().command("x").timeoutSeconds(0).priority(10)
+                .retry(new RetryPolicy(0, -1.0, null)).build();
+        assertThat(fields(spec)).containsExactly("timeoutSeconds", "priority", "retry.maxAttempts", "retry.backoffSeconds");
+    }
+
+    @Test
+    void namesAndKeysMustBePrintableTokens() {
+        var spec = JobSpec.builder().command("x").name("bad name\n").idempotencyKey("k".repeat(300)).build();
+        assertThat(fields(spec)).containsExactly("name", "idempotencyKey");
+    }
+
+    @Test
+    void argumentsWithNulBytesAreRefused() {
+        assertThat(fields(JobSpec.of("echo", "a\0b"))).containsExactly("command[1]");
+    }
+}
