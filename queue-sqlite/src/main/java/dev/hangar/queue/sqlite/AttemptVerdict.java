@@ -1,0 +1,61 @@
+package dev.hangar.queue.sqlite;
+
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobState;
+import dev.hangar.core.job.RetryPolicy;
+import dev.hangar.core.queue.Outcome;
+import dev.hangar.core.queue.QueueBackend;
+import java.time.Instant;
+
+/**
+ * What becomes of a job when a delivery ends: a final state, or QUEUED again (after a backoff for a
+ * retry). Pure, so the rules read in one place.
+ *
+ * @param notBefore when a requeued job is due again; null if at once or final
+ * @param error     the error to record
+ */
+record AttemptVerdict(JobState state, Instant notBefore, String error) {
+
+    /** The worker reported how the attempt ended. */
+    static AttemptVerdict afterOutcome(Job job, Outcome outcome, Instant now) {
+        boolean failure = outcome.state() == JobState.FAILED || outcome.state() == JobState.TIMED_OUT;
+        // a job someone asked to cancel is never tried again
+        if (!failure || !outcome.retryable() || job.cancelRequested()) {
+            return new AttemptVerdict(outcome.state(), null, outcome.error());
+        }
+        RetryPolicy retry = job.spec().retry();
+        if (job.attempt() < retry.maxAttempts()) {
+            return new AttemptVerdict(JobState.QUEUED, now.plus(retry.backoffAfter(job.attempt())), outcome.error());
+        }
+        if (retry.maxAttempts() > 1) {
+            // retries were asked for and all are spent: dead-letter it, saying why
+            return new AttemptVerdict(JobState.DEAD, null,
+                    "gave up after " + job.attempt() + " attempts; last: " + describe(outcome));
+        }
+        return new AttemptVerdict(outcome.state(), null, outcome.error());
+    }
+
+    /**
+     * The worker vanished (its lease expired, or it said it runs nothing). That is not the job's
+     * fault, so it does not use up an attempt; only {@link QueueBackend#MAX_DELIVERIES} limits it.
+     */
+    static AttemptVerdict afterLostLease(Job job) {
+        if (job.cancelRequested()) {
+            return new AttemptVerdict(JobState.CANCELLED, null, "cancelled; its worker was lost");
+        }
+        if (job.deliveries() >= QueueBackend.MAX_DELIVERIES) {
+            return new AttemptVerdict(JobState.DEAD, null, "worker lost " + job.deliveries() + " times");
+        }
+        return new AttemptVerdict(JobState.QUEUED, null, null);
+    }
+
+    private static String describe(Outcome outcome) {
+        if (outcome.error() != null && !outcome.error().isBlank()) {
+            return outcome.error();
+        }
+        if (outcome.exitCode() != null) {
+            return "exit code " + outcome.exitCode();
+        }
+        return outcome.state() == JobState.TIMED_OUT ? "timed out" : "failed";
+    }
+}

@@ -1,0 +1,98 @@
+package dev.hangar.queue.sqlite;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The tables, created when absent. The schema version lives in {@code PRAGMA user_version}; a
+ * future change adds a step from the previous version instead of editing {@link #V1}.
+ */
+final class Schema {
+    static final int VERSION = 1;
+
+    /** Instants are epoch milliseconds; booleans are 0/1; JSON columns hold {@code Json.write} output. */
+    private static final String[] V1 = {
+        """
+        CREATE TABLE jobs (
+            seq              INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: FIFO order and paging cursor
+            id               TEXT    NOT NULL UNIQUE,
+            state            TEXT    NOT NULL,
+            priority         INTEGER NOT NULL,
+            not_before       INTEGER,           -- retry backoff: not leasable before this
+            lease_owner      TEXT,
+            lease_token      TEXT,              -- set exactly while SCHEDULED, STARTING or RUNNING
+            lease_expires_at INTEGER,
+            lease_ms         INTEGER,           -- the lease length asked for, reused by renew
+            attempt          INTEGER NOT NULL DEFAULT 0,
+            deliveries       INTEGER NOT NULL DEFAULT 0,
+            cancel_requested INTEGER NOT NULL DEFAULT 0,
+            cpus             REAL    NOT NULL,  -- copied from the spec for the capacity filter
+            memory_mb        INTEGER NOT NULL,
+            gpus             INTEGER NOT NULL,
+            idempotency_key  TEXT UNIQUE,
+            submitted_at     INTEGER NOT NULL,
+            scheduled_at     INTEGER,
+            starting_at      INTEGER,
+            running_at       INTEGER,
+            finished_at      INTEGER,
+            node             TEXT,
+            runtime          TEXT,
+            selection        TEXT,              -- JSON
+            exit_code        INTEGER,
+            error            TEXT,
+            output_truncated INTEGER NOT NULL DEFAULT 0,
+            spec             TEXT    NOT NULL   -- JSON
+        )""",
+        "CREATE INDEX jobs_by_lease_order ON jobs (state, priority DESC, seq)",
+        "CREATE INDEX jobs_by_state ON jobs (state, seq)",
+        "CREATE INDEX jobs_by_lease_expiry ON jobs (lease_expires_at) WHERE lease_token IS NOT NULL",
+        "CREATE INDEX jobs_by_lease_owner ON jobs (lease_owner) WHERE lease_token IS NOT NULL",
+        """
+        CREATE TABLE logs (
+            job_id  TEXT    NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+            seq     INTEGER NOT NULL,           -- per job, from 1
+            attempt INTEGER NOT NULL,
+            stream  TEXT    NOT NULL,
+            data    BLOB    NOT NULL,
+            PRIMARY KEY (job_id, seq)
+        )""",
+    };
+
+    private Schema() {}
+
+    /** Checks the pragmas took and creates the tables in an empty file. */
+    static void prepare(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            String journal = queryString(statement, "PRAGMA journal_mode");
+            if (!"wal".equalsIgnoreCase(journal)) {
+                // e.g. a network file system without shared memory: refuse rather than run unsafely
+                throw new SQLException("could not switch to WAL journal mode (got " + journal + ")");
+            }
+            statement.execute("BEGIN IMMEDIATE");
+            try {
+                int version = Integer.parseInt(queryString(statement, "PRAGMA user_version"));
+                if (version == 0) {
+                    for (String ddl : V1) {
+                        statement.execute(ddl);
+                    }
+                    statement.execute("PRAGMA user_version = " + VERSION);
+                } else if (version > VERSION) {
+                    throw new SQLException("the database has schema version " + version
+                            + ", newer than this Hangar knows (" + VERSION + "); upgrade Hangar");
+                }
+                statement.execute("COMMIT");
+            } catch (SQLException | RuntimeException e) {
+                statement.execute("ROLLBACK");
+                throw e;
+            }
+        }
+    }
+
+    private static String queryString(Statement statement, String sql) throws SQLException {
+        try (ResultSet rs = statement.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+}

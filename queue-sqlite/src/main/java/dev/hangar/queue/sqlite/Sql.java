@@ -1,0 +1,62 @@
+package dev.hangar.queue.sqlite;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Prepared statements with positional parameters, without the JDBC boilerplate. */
+final class Sql {
+    interface RowMapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    private Sql() {}
+
+    static int update(Connection connection, String sql, Object... params) throws SQLException {
+        try (PreparedStatement statement = prepare(connection, sql, params)) {
+            return statement.executeUpdate();
+        }
+    }
+
+    static <T> List<T> query(Connection connection, String sql, RowMapper<T> mapper, Object... params)
+            throws SQLException {
+        try (PreparedStatement statement = prepare(connection, sql, params);
+                ResultSet rs = statement.executeQuery()) {
+            List<T> rows = new ArrayList<>();
+            while (rs.next()) {
+                rows.add(mapper.map(rs));
+            }
+            return rows;
+        }
+    }
+
+    static <T> Optional<T> queryOne(Connection connection, String sql, RowMapper<T> mapper, Object... params)
+            throws SQLException {
+        List<T> rows = query(connection, sql, mapper, params);
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    }
+
+    /** A nullable INTEGER column. */
+    static Long nullableLong(ResultSet rs, String column) throws SQLException {
+        long value = rs.getLong(column);
+        return rs.wasNull() ? null : value;
+    }
+
+    private static PreparedStatement prepare(Connection connection, String sql, Object... params) throws SQLException {
+        PreparedStatement statement = connection.prepareStatement(sql);
+        try {
+            for (int i = 0; i < params.length; i++) {
+                Object value = params[i] instanceof Boolean flag ? (flag ? 1 : 0) : params[i];
+                statement.setObject(i + 1, value);
+            }
+            return statement;
+        } catch (SQLException | RuntimeException e) {
+            statement.close();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,357 @@
+package dev.hangar.queue.sqlite;
+
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.JobState;
+import dev.hangar.core.json.Json;
+import dev.hangar.core.queue.Enqueued;
+import dev.hangar.core.queue.JobPage;
+import dev.hangar.core.queue.JobQuery;
+import dev.hangar.core.queue.Lease;
+import dev.hangar.core.queue.LeaseRequest;
+import dev.hangar.core.queue.LeaseStatus;
+import dev.hangar.core.queue.LogChunk;
+import dev.hangar.core.queue.Outcome;
+import dev.hangar.core.queue.QueueBackend;
+import dev.hangar.core.queue.QueueListener;
+import dev.hangar.core.runtime.OutputSink;
+import dev.hangar.core.select.Selection;
+import dev.hangar.queue.sqlite.ListenerRegistry.Notices;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The embedded default queue: one SQLite file. Every change is one transaction; every write under
+ * a lease matches the lease token and asks {@link JobState#canMoveTo} first, so a worker that lost
+ * its lease can never write, and a job reaches exactly one final state.
+ */
+public final class SqliteQueueBackend implements QueueBackend {
+    private static final String RELEASE_LEASE =
+            "lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, lease_ms = NULL";
+
+    private final SqliteDatabase db;
+    private final Clock clock;
+    private final JobIds ids = new JobIds();
+    private final ListenerRegistry listeners = new ListenerRegistry();
+
+    private SqliteQueueBackend(SqliteDatabase db, Clock clock) {
+        this.db = db;
+        this.clock = clock;
+    }
+
+    /** Opens (creating if absent) the queue in this file; its directory must exist. */
+    public static SqliteQueueBackend open(Path file, Clock clock) {
+        return new SqliteQueueBackend(SqliteDatabase.open(file), Objects.requireNonNull(clock, "clock"));
+    }
+
+    @Override
+    public String name() {
+        return "sqlite";
+    }
+
+    // ---- work side -----------------------------------------------------------------------------
+
+    @Override
+    public Enqueued enqueue(JobSpec spec) {
+        String specJson = Json.write(spec);
+        return write((c, notices) -> {
+            if (spec.idempotencyKey() != null) {
+                Optional<Job> earlier = JobRows.one(c, "WHERE idempotency_key = ?", spec.idempotencyKey());
+                if (earlier.isPresent()) {
+                    return new Enqueued(earlier.get(), false);
+                }
+            }
+            Instant now = clock.instant();
+            String id = ids.next(now);
+            Sql.update(c, """
+                    INSERT INTO jobs (id, state, priority, cpus, memory_mb, gpus, idempotency_key, submitted_at, spec)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    id, JobState.QUEUED.name(), spec.priority(), spec.resources().cpus(), spec.resources().memoryMb(),
+                    spec.resources().gpus(), spec.idempotencyKey(), now.toEpochMilli(), specJson);
+            Job job = reload(c, id);
+            notices.jobChanged(job);
+            return new Enqueued(job, true);
+        });
+    }
+
+    @Override
+    public Optional<Lease> lease(LeaseRequest request) {
+        if (request.workerId() == null || request.workerId().isBlank()) {
+            throw new IllegalArgumentException("a lease request needs a workerId");
+        }
+        if (request.leaseFor() == null || request.leaseFor().isNegative() || request.leaseFor().isZero()) {
+            throw new IllegalArgumentException("leaseFor must be positive, got " + request.leaseFor());
+        }
+        long leaseMs = request.leaseFor().toMillis();
+        return write((c, notices) -> {
+            long now = clock.millis();
+            Optional<Long> next = Sql.queryOne(c, """
+                    SELECT seq FROM jobs
+                    WHERE state = ? AND (not_before IS NULL OR not_before <= ?)
+                      AND cpus <= ? AND memory_mb <= ? AND gpus <= ?
+                    ORDER BY priority DESC, seq
+                    LIMIT 1""",
+                    rs -> rs.getLong(1),
+                    JobState.QUEUED.name(), now, request.freeCpus(), request.freeMemoryMb(), request.freeGpus());
+            if (next.isEmpty()) {
+                return Optional.empty();
+            }
+            String token = UUID.randomUUID().toString();
+            // a new attempt: what the previous one left (node, result, timings) is cleared
+            Sql.update(c, "UPDATE jobs SET state = ?, lease_owner = ?, lease_token = ?, lease_expires_at = ?, lease_ms = ?,"
+                    + " attempt = attempt + 1, deliveries = deliveries + 1, not_before = NULL, scheduled_at = ?,"
+                    + " starting_at = NULL, running_at = NULL, finished_at = NULL, node = NULL, runtime = NULL,"
+                    + " selection = NULL, exit_code = NULL, error = NULL, output_truncated = 0 WHERE seq = ?",
+                    JobState.SCHEDULED.name(), request.workerId(), token, now + leaseMs, leaseMs, now, next.get());
+            Job job = JobRows.one(c, "WHERE seq = ?", next.get()).orElseThrow();
+            notices.jobChanged(job);
+            return Optional.of(new Lease(job.id(), token, request.workerId(), job));
+        });
+    }
+
+    @Override
+    public LeaseStatus renew(Lease lease) {
+        return write((c, notices) -> {
+            // the token is on the job exactly while the lease is held: expiry alone does not take it away,
+            // requeueExpired (or a finish) does
+            int renewed = Sql.update(c, "UPDATE jobs SET lease_expires_at = ? + lease_ms WHERE id = ? AND lease_token = ?",
+                    clock.millis(), lease.jobId(), lease.token());
+            if (renewed == 0) {
+                return LeaseStatus.LOST;
+            }
+            boolean cancel = Sql.queryOne(c, "SELECT cancel_requested FROM jobs WHERE id = ?",
+                    rs -> rs.getInt(1) != 0, lease.jobId()).orElse(false);
+            return cancel ? LeaseStatus.CANCEL_REQUESTED : LeaseStatus.HELD;
+        });
+    }
+
+    @Override
+    public boolean starting(Lease lease, String node, Selection selection) {
+        String selectionJson = selection == null ? null : Json.write(selection);
+        String runtime = selection == null ? null : selection.runtime();
+        return moveUnderLease(lease, JobState.STARTING, "node = ?, runtime = ?, selection = ?, starting_at = ?",
+                node, runtime, selectionJson, clock.millis());
+    }
+
+    @Override
+    public boolean running(Lease lease) {
+        return moveUnderLease(lease, JobState.RUNNING, "running_at = ?", clock.millis());
+    }
+
+    private boolean moveUnderLease(Lease lease, JobState target, String assignments, Object... values) {
+        return write((c, notices) -> {
+            Optional<Job> held = heldBy(c, lease);
+            if (held.isEmpty() || !held.get().state().canMoveTo(target)) {
+                return false;
+            }
+            List<Object> params = new ArrayList<>(List.of(target.name()));
+            Collections.addAll(params, values);
+            params.add(lease.jobId());
+            params.add(lease.token());
+            Sql.update(c, "UPDATE jobs SET state = ?, " + assignments + " WHERE id = ? AND lease_token = ?",
+                    params.toArray());
+            notices.jobChanged(reload(c, lease.jobId()));
+            return true;
+        });
+    }
+
+    @Override
+    public Optional<Job> finish(Lease lease, Outcome outcome) {
+        Objects.requireNonNull(outcome, "outcome");
+        return write((c, notices) -> {
+            Optional<Job> held = heldBy(c, lease);
+            if (held.isEmpty()) {
+                return Optional.empty();
+            }
+            Instant now = clock.instant();
+            AttemptVerdict verdict = AttemptVerdict.afterOutcome(held.get(), outcome, now);
+            if (!held.get().state().canMoveTo(verdict.state())) {
+                return Optional.empty();
+            }
+            Sql.update(c, "UPDATE jobs SET state = ?, " + RELEASE_LEASE + ", not_before = ?, finished_at = ?,"
+                    + " exit_code = ?, error = ?, output_truncated = ? WHERE id = ? AND lease_token = ?",
+                    verdict.state().name(), JobRows.millis(verdict.notBefore()),
+                    verdict.state().isFinal() ? now.toEpochMilli() : null,
+                    outcome.exitCode(), verdict.error(), outcome.outputTruncated(), lease.jobId(), lease.token());
+            Job job = reload(c, lease.jobId());
+            notices.jobChanged(job);
+            return Optional.of(job);
+        });
+    }
+
+    @Override
+    public Optional<Job> cancel(String jobId) {
+        return write((c, notices) -> {
+            Optional<Job> found = JobRows.one(c, "WHERE id = ?", jobId);
+            if (found.isEmpty() || found.get().isFinal()) {
+                return found;
+            }
+            Job job = found.get();
+            if (job.state() == JobState.QUEUED) {
+                Sql.update(c, "UPDATE jobs SET state = ?, cancel_requested = 1, not_before = NULL, finished_at = ?"
+                        + " WHERE id = ?", JobState.CANCELLED.name(), clock.millis(), jobId);
+            } else if (!job.cancelRequested()) {
+                // leased: its worker learns on its next renew, stops the job and finishes it CANCELLED
+                Sql.update(c, "UPDATE jobs SET cancel_requested = 1 WHERE id = ?", jobId);
+            } else {
+                return found;
+            }
+            Job changed = reload(c, jobId);
+            notices.jobChanged(changed);
+            return Optional.of(changed);
+        });
+    }
+
+    @Override
+    public int requeueExpired() {
+        return write((c, notices) -> takeBack(c, notices,
+                JobRows.all(c, "WHERE lease_token IS NOT NULL AND lease_expires_at < ?", clock.millis())));
+    }
+
+    @Override
+    public int releaseLeasesOf(String workerId) {
+        return write((c, notices) -> takeBack(c, notices,
+                JobRows.all(c, "WHERE lease_token IS NOT NULL AND lease_owner = ?", workerId)));
+    }
+
+    /** Takes jobs away from a worker that is gone: back to QUEUED at once, or to their end. */
+    private int takeBack(Connection c, Notices notices, List<Job> jobs) throws SQLException {
+        for (Job job : jobs) {
+            AttemptVerdict verdict = AttemptVerdict.afterLostLease(job);
+            if (!job.state().canMoveTo(verdict.state())) {
+                throw new IllegalStateException("job " + job.id() + " holds a lease in state " + job.state());
+            }
+            if (verdict.state() == JobState.QUEUED) {
+                // the lost delivery was not an attempt: the job looks as it did before that lease
+                Sql.update(c, "UPDATE jobs SET state = ?, " + RELEASE_LEASE + ", attempt = attempt - 1,"
+                        + " scheduled_at = NULL, starting_at = NULL, running_at = NULL, node = NULL, runtime = NULL,"
+                        + " selection = NULL WHERE id = ?", verdict.state().name(), job.id());
+            } else {
+                Sql.update(c, "UPDATE jobs SET state = ?, " + RELEASE_LEASE + ", finished_at = ?, error = ? WHERE id = ?",
+                        verdict.state().name(), clock.millis(), verdict.error(), job.id());
+            }
+            notices.jobChanged(reload(c, job.id()));
+        }
+        return jobs.size();
+    }
+
+    // ---- read side -----------------------------------------------------------------------------
+
+    @Override
+    public Optional<Job> get(String jobId) {
+        return db.read(c -> JobRows.one(c, "WHERE id = ?", jobId));
+    }
+
+    @Override
+    public JobPage list(JobQuery query) {
+        if (query.limit() < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, got " + query.limit());
+        }
+        int limit = Math.min(query.limit(), JobQuery.MAX_LIMIT);
+        Long before = PageCursor.decode(query.cursor());
+        StringBuilder where = new StringBuilder("WHERE 1 = 1");
+        List<Object> params = new ArrayList<>();
+        if (before != null) {
+            where.append(" AND seq < ?");
+            params.add(before);
+        }
+        if (!query.states().isEmpty()) {
+            where.append(" AND state IN (").append(String.join(", ", Collections.nCopies(query.states().size(), "?")))
+                    .append(')');
+            query.states().forEach(state -> params.add(state.name()));
+        }
+        where.append(" ORDER BY seq DESC LIMIT ?");
+        params.add(limit + 1); // one more than asked tells whether another page follows
+        List<Map.Entry<Long, Job>> rows = db.read(c -> Sql.query(c, JobRows.SELECT + where,
+                rs -> Map.entry(rs.getLong("seq"), JobRows.read(rs)), params.toArray()));
+        boolean more = rows.size() > limit;
+        List<Map.Entry<Long, Job>> page = more ? rows.subList(0, limit) : rows;
+        return new JobPage(page.stream().map(Map.Entry::getValue).toList(),
+                more ? PageCursor.after(page.getLast().getKey()) : null);
+    }
+
+    @Override
+    public Map<JobState, Long> countByState() {
+        Map<JobState, Long> counts = new EnumMap<>(JobState.class);
+        for (JobState state : JobState.values()) {
+            counts.put(state, 0L);
+        }
+        db.read(c -> Sql.query(c, "SELECT state, COUNT(*) FROM jobs GROUP BY state",
+                rs -> counts.put(JobState.valueOf(rs.getString(1)), rs.getLong(2))));
+        return counts;
+    }
+
+    @Override
+    public void appendLog(String jobId, int attempt, OutputSink.Stream stream, byte[] data) {
+        Objects.requireNonNull(stream, "stream");
+        if (data == null || data.length == 0) {
+            return; // an empty chunk says nothing
+        }
+        write((c, notices) -> {
+            Optional<JobState> state = Sql.queryOne(c, "SELECT state FROM jobs WHERE id = ?",
+                    rs -> JobState.valueOf(rs.getString(1)), jobId);
+            if (state.isEmpty() || state.get().isFinal()) {
+                return null; // late output of a finished (or unknown) job is dropped
+            }
+            Sql.update(c, "INSERT INTO logs (job_id, seq, attempt, stream, data)"
+                    + " VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM logs WHERE job_id = ?), ?, ?, ?)",
+                    jobId, jobId, attempt, stream.name(), data);
+            notices.logAppended(jobId);
+            return null;
+        });
+    }
+
+    @Override
+    public List<LogChunk> readLog(String jobId, long afterSeq, int max) {
+        if (max < 1) {
+            return List.of();
+        }
+        return db.read(c -> Sql.query(c,
+                "SELECT seq, attempt, stream, data FROM logs WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                rs -> new LogChunk(rs.getLong(1), rs.getInt(2), OutputSink.Stream.valueOf(rs.getString(3)), rs.getBytes(4)),
+                jobId, afterSeq, max));
+    }
+
+    @Override
+    public AutoCloseable subscribe(QueueListener listener) {
+        return listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    @Override
+    public void close() {
+        db.close();
+    }
+
+    // ---- plumbing ------------------------------------------------------------------------------
+
+    private interface Change<T> {
+        T run(Connection connection, Notices notices) throws SQLException;
+    }
+
+    /** One transaction; listeners hear of its changes once it committed, outside the lock. */
+    private <T> T write(Change<T> change) {
+        Notices notices = new Notices();
+        T result = db.write(c -> change.run(c, notices));
+        listeners.publish(notices);
+        return result;
+    }
+
+    private static Optional<Job> heldBy(Connection c, Lease lease) throws SQLException {
+        return JobRows.one(c, "WHERE id = ? AND lease_token = ?", lease.jobId(), lease.token());
+    }
+
+    private static Job reload(Connection c, String jobId) throws SQLException {
+        return JobRows.one(c, "WHERE id = ?", jobId).orElseThrow();
+    }
+}

@@ -1,0 +1,203 @@
+package dev.hangar.queue.sqlite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobState;
+import dev.hangar.core.queue.Lease;
+import dev.hangar.core.queue.QueueBackend;
+import dev.hangar.core.queue.QueueBackendProvider;
+import dev.hangar.core.queue.QueueException;
+import dev.hangar.core.queue.QueueListener;
+import dev.hangar.queue.testkit.MutableClock;
+import dev.hangar.queue.testkit.TestJobs;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the contract cannot see: the file, its pragmas and schema, the provider, the id format. */
+class SqliteSpecificsTest {
+    @TempDir
+    Path dir;
+    private final MutableClock clock = MutableClock.at("2030-01-01T00:00:00Z");
+
+    @Test
+    void theFileIsInWalModeWithASchemaVersion() throws Exception {
+        Path file = dir.resolve("hangar.db");
+        try (QueueBackend queue = SqliteQueueBackend.open(file, clock)) {
+            queue.enqueue(TestJobs.spec("first"));
+            try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+                assertThat(pragma(other, "journal_mode")).isEqualTo("wal");
+                assertThat(pragma(other, "user_version")).isEqualTo(String.valueOf(Schema.VERSION));
+            }
+        }
+    }
+
+    @Test
+    void aNewerSchemaIsRefused() throws Exception {
+        Path file = dir.resolve("future.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            s.execute("PRAGMA user_version = 99");
+        }
+        assertThatThrownBy(() -> SqliteQueueBackend.open(file, clock))
+                .isInstanceOf(QueueException.class)
+                .hasMessageContaining("schema version 99");
+    }
+
+    @Test
+    void reopeningAnExistingFileKeepsItsJobs() {
+        Path file = dir.resolve("hangar.db");
+        String id;
+        try (QueueBackend queue = SqliteQueueBackend.open(file, clock)) {
+            id = queue.enqueue(TestJobs.spec("kept")).job().id();
+        }
+        try (QueueBackend queue = SqliteQueueBackend.open(file, clock)) {
+            assertThat(queue.get(id)).hasValueSatisfying(job -> assertThat(job.state()).isEqualTo(JobState.QUEUED));
+        }
+    }
+
+    @Test
+    void theProviderIsFoundAndCreatesTheDirectory() {
+        QueueBackendProvider provider = ServiceLoader.load(QueueBackendProvider.class).stream()
+                .map(ServiceLoader.Provider::get)
+                .filter(p -> p.scheme().equals("sqlite"))
+                .findFirst().orElseThrow();
+        Path file = dir.resolve("nested/deeper/hangar.db");
+
+        try (QueueBackend queue = provider.open(URI.create("sqlite:" + file), clock)) {
+            assertThat(queue.name()).isEqualTo("sqlite");
+            queue.enqueue(TestJobs.spec("first"));
+        }
+        assertThat(file).exists();
+    }
+
+    @Test
+    void theProviderRefusesALocationWithoutAFile() {
+        var provider = new SqliteQueueBackendProvider();
+        assertThatThrownBy(() -> provider.open(URI.create("sqlite://host"), clock))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs a file");
+        assertThatThrownBy(() -> provider.open(URI.create("sqlite:/var/lib/"), clock))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> provider.open(URI.create("redis://localhost/0"), clock))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void jobIdsAreShortUrlSafeAndSortByTime() {
+        try (QueueBackend queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), clock)) {
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                ids.add(queue.enqueue(TestJobs.spec("job-" + i)).job().id());
+                clock.advanceMillis(1);
+            }
+            assertThat(ids).allSatisfy(id -> assertThat(id).matches("j-[0-9a-hjkmnp-tv-z]{20}"));
+            assertThat(ids).isSorted();
+        }
+    }
+
+    @Test
+    void aClosedQueueRefusesWork() {
+        QueueBackend queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), clock);
+        queue.close();
+        queue.close(); // twice is harmless
+        assertThatThrownBy(() -> queue.enqueue(TestJobs.spec("late"))).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> queue.get("j-x")).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void twoProcessesOnOneFileNeverLeaseAJobTwice() throws Exception {
+        // two backends on one file stand for two processes: SQLite's own locking must keep them apart
+        Path file = dir.resolve("shared.db");
+        try (QueueBackend a = SqliteQueueBackend.open(file, clock); QueueBackend b = SqliteQueueBackend.open(file, clock)) {
+            for (int i = 0; i < 100; i++) {
+                (i % 2 == 0 ? a : b).enqueue(TestJobs.spec("job-" + i));
+            }
+            ConcurrentLinkedQueue<String> leased = new ConcurrentLinkedQueue<>();
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<?>> workers = new ArrayList<>();
+                for (int w = 0; w < 4; w++) {
+                    QueueBackend queue = w % 2 == 0 ? a : b;
+                    String worker = "w" + w;
+                    workers.add(pool.submit(() -> {
+                        Optional<Lease> lease;
+                        while ((lease = queue.lease(TestJobs.worker(worker))).isPresent()) {
+                            leased.add(lease.get().jobId());
+                        }
+                    }));
+                }
+                for (Future<?> f : workers) {
+                    f.get(60, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(leased).hasSize(100).doesNotHaveDuplicates();
+        }
+    }
+
+    @Test
+    void aFailingListenerIsLoggedWithItsException() throws Exception {
+        Logger log = Logger.getLogger(ListenerRegistry.class.getName());
+        List<LogRecord> records = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        log.addHandler(capture);
+        log.setUseParentHandlers(false);
+        try (QueueBackend queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), clock);
+                AutoCloseable handle = queue.subscribe(new QueueListener() {
+                    @Override
+                    public void jobChanged(Job job) {
+                        throw new IllegalStateException("listener bug");
+                    }
+                })) {
+            queue.enqueue(TestJobs.spec("first"));
+        } finally {
+            log.removeHandler(capture);
+            log.setUseParentHandlers(true);
+        }
+        assertThat(records).singleElement().satisfies(r -> {
+            assertThat(r.getLevel()).isEqualTo(Level.WARNING);
+            assertThat(r.getThrown()).hasMessage("listener bug");
+        });
+    }
+
+    private static String pragma(Connection c, String name) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA " + name)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}

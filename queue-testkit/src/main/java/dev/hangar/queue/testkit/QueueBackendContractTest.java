@@ -1,0 +1,1279 @@
+package dev.hangar.queue.testkit;
+
+import static dev.hangar.queue.testkit.TestJobs.retries;
+import static dev.hangar.queue.testkit.TestJobs.selection;
+import static dev.hangar.queue.testkit.TestJobs.spec;
+import static dev.hangar.queue.testkit.TestJobs.worker;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.JobState;
+import dev.hangar.core.queue.Enqueued;
+import dev.hangar.core.queue.JobPage;
+import dev.hangar.core.queue.JobQuery;
+import dev.hangar.core.queue.Lease;
+import dev.hangar.core.queue.LeaseStatus;
+import dev.hangar.core.queue.LogChunk;
+import dev.hangar.core.queue.Outcome;
+import dev.hangar.core.queue.QueueBackend;
+import dev.hangar.core.queue.QueueListener;
+import dev.hangar.core.runtime.OutputSink.Stream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every queue backend must do, tested through the SPI alone so that each backend (SQLite,
+ * Redis, ...) passes the very same tests. Extend it, open a fresh empty backend in {@link #open}
+ * and say how to reopen the same storage in {@link #reopenAfterCrash}.
+ *
+ * <p>Time comes from {@link #clock}, which moves only when a test moves it, in whole
+ * milliseconds: a backend may store instants to the millisecond.
+ */
+public abstract class QueueBackendContractTest {
+    protected final MutableClock clock = MutableClock.at("2030-01-01T00:00:00Z");
+    protected QueueBackend queue;
+
+    /** A new backend over empty storage, reading time from {@code clock}. */
+    protected abstract QueueBackend open(Clock clock);
+
+    /**
+     * Opens the storage of {@code running} anew, as a restarted process would after the old one
+     * died. Take over {@code running}: close it (ideally after capturing its storage as a crash
+     * would leave it, without a clean shutdown). A backend whose storage cannot outlive it should
+     * call {@code Assumptions.abort("why")}.
+     */
+    protected abstract QueueBackend reopenAfterCrash(QueueBackend running, Clock clock);
+
+    @BeforeEach
+    final void openQueue() {
+        queue = open(clock);
+    }
+
+    @AfterEach
+    final void closeQueue() {
+        if (queue != null) {
+            queue.close();
+        }
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    protected Job enqueue(JobSpec spec) {
+        Enqueued enqueued = queue.enqueue(spec);
+        assertThat(enqueued.created()).as("created").isTrue();
+        return enqueued.job();
+    }
+
+    protected Job enqueue(String name) {
+        return enqueue(spec(name));
+    }
+
+    protected Lease lease(String workerId) {
+        return queue.lease(worker(workerId)).orElseThrow(() -> new AssertionError(workerId + " was given no job"));
+    }
+
+    protected Job reload(String jobId) {
+        return queue.get(jobId).orElseThrow(() -> new AssertionError("job " + jobId + " is gone"));
+    }
+
+    /** Leases the next job and takes it to RUNNING, as an agent does. */
+    protected Lease leaseAndRun(String workerId) {
+        Lease lease = lease(workerId);
+        assertThat(queue.starting(lease, "node-" + workerId, selection("process"))).as("starting").isTrue();
+        assertThat(queue.running(lease)).as("running").isTrue();
+        return lease;
+    }
+
+    /** Expires every lease taken with {@link TestJobs#LEASE} and requeues it. */
+    protected int expireLeases() {
+        clock.advance(TestJobs.LEASE.plusSeconds(1));
+        return queue.requeueExpired();
+    }
+
+    private static List<String> ids(List<Job> jobs) {
+        return jobs.stream().map(Job::id).toList();
+    }
+
+    private static List<String> describe(List<LogChunk> chunks) {
+        return chunks.stream()
+                .map(c -> c.seq() + "/" + c.attempt() + "/" + c.stream() + "/" + HexFormat.of().formatHex(c.data()))
+                .toList();
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    // ---- enqueue and get ---------------------------------------------------------------------
+
+    @Test
+    void enqueueStoresAQueuedJobStampedByTheClock() {
+        Instant now = clock.instant();
+        Enqueued enqueued = queue.enqueue(spec("first"));
+
+        Job job = enqueued.job();
+        assertThat(enqueued.created()).isTrue();
+        assertThat(job.id()).isNotBlank();
+        assertThat(job.state()).isEqualTo(JobState.QUEUED);
+        assertThat(job.attempt()).isZero();
+        assertThat(job.deliveries()).isZero();
+        assertThat(job.timings().submittedAt()).isEqualTo(now);
+        assertThat(job.timings().scheduledAt()).isNull();
+        assertThat(job.timings().finishedAt()).isNull();
+        assertThat(job.node()).isNull();
+        assertThat(job.runtime()).isNull();
+        assertThat(job.exitCode()).isNull();
+        assertThat(job.cancelRequested()).isFalse();
+        assertThat(job.spec()).isEqualTo(spec("first"));
+    }
+
+    @Test
+    void getReturnsTheJobAsEnqueued() {
+        Job job = enqueue("first");
+        assertThat(queue.get(job.id())).contains(job);
+    }
+
+    @Test
+    void getOfAnUnknownIdIsEmpty() {
+        enqueue("first");
+        assertThat(queue.get("no-such-job")).isEmpty();
+    }
+
+    @Test
+    void everyJobGetsItsOwnId() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            ids.add(enqueue("job-" + i).id());
+        }
+        assertThat(ids).doesNotHaveDuplicates().allSatisfy(id -> assertThat(id).isNotBlank());
+    }
+
+    @Test
+    void theSpecRoundTripsExactly() {
+        JobSpec spec = TestJobs.everyField();
+        Job job = queue.enqueue(spec).job();
+
+        assertThat(job.spec()).isEqualTo(spec);
+        assertThat(reload(job.id()).spec()).isEqualTo(spec);
+        assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement()
+                .satisfies(listed -> assertThat(listed.spec()).isEqualTo(spec));
+        Lease lease = lease("w1");
+        assertThat(lease.job().spec()).isEqualTo(spec);
+    }
+
+    @Test
+    void aSpecWithOnlyDefaultsRoundTrips() {
+        JobSpec spec = JobSpec.of("true");
+        assertThat(reload(enqueue(spec).id()).spec()).isEqualTo(spec);
+    }
+
+    // ---- idempotency -------------------------------------------------------------------------
+
+    @Test
+    void aRepeatedIdempotencyKeyReturnsTheOriginalJob() {
+        Job original = enqueue(spec().name("original").idempotencyKey("key-1").build());
+        clock.advanceMillis(1000);
+
+        Enqueued again = queue.enqueue(spec().name("again").command("false").idempotencyKey("key-1").build());
+
+        assertThat(again.created()).isFalse();
+        assertThat(again.job()).isEqualTo(original);
+        assertThat(queue.list(JobQuery.all(10)).jobs()).extracting(Job::id).containsExactly(original.id());
+    }
+
+    @Test
+    void differentOrNoIdempotencyKeysMakeNewJobs() {
+        Job a = enqueue(spec().idempotencyKey("key-a").build());
+        Job b = enqueue(spec().idempotencyKey("key-b").build());
+        Job c = enqueue(spec().build());
+        Job d = enqueue(spec().build());
+        assertThat(List.of(a.id(), b.id(), c.id(), d.id())).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void anIdempotencyKeyStillMatchesOnceTheJobIsFinal() {
+        Job original = enqueue(spec().idempotencyKey("key-1").build());
+        queue.cancel(original.id());
+
+        Enqueued again = queue.enqueue(spec().idempotencyKey("key-1").build());
+
+        assertThat(again.created()).isFalse();
+        assertThat(again.job().id()).isEqualTo(original.id());
+        assertThat(again.job().state()).isEqualTo(JobState.CANCELLED);
+        assertThat(queue.lease(worker("w1"))).isEmpty();
+    }
+
+    @Test
+    void concurrentSubmitsWithOneKeyMakeOneJob() throws Exception {
+        List<Enqueued> results = new CopyOnWriteArrayList<>();
+        runConcurrently(8, worker -> () -> {
+            results.add(queue.enqueue(spec().idempotencyKey("same-key").build()));
+            return null;
+        });
+        assertThat(results).hasSize(8);
+        assertThat(results).filteredOn(Enqueued::created).hasSize(1);
+        assertThat(results).extracting(e -> e.job().id()).containsOnly(results.get(0).job().id());
+        assertThat(queue.list(JobQuery.all(10)).jobs()).hasSize(1);
+    }
+
+    // ---- lease -------------------------------------------------------------------------------
+
+    @Test
+    void aLeaseSchedulesTheJobForItsWorker() {
+        Job job = enqueue("first");
+        clock.advanceMillis(1500);
+        Instant leasedAt = clock.instant();
+
+        Lease lease = lease("w1");
+
+        assertThat(lease.jobId()).isEqualTo(job.id());
+        assertThat(lease.workerId()).isEqualTo("w1");
+        assertThat(lease.token()).isNotBlank();
+        assertThat(lease.job().id()).isEqualTo(job.id());
+        assertThat(lease.job().state()).isEqualTo(JobState.SCHEDULED);
+        Job stored = reload(job.id());
+        assertThat(stored.state()).isEqualTo(JobState.SCHEDULED);
+        assertThat(stored.attempt()).isEqualTo(1);
+        assertThat(stored.deliveries()).isEqualTo(1);
+        assertThat(stored.timings().submittedAt()).isEqualTo(job.timings().submittedAt());
+        assertThat(stored.timings().scheduledAt()).isEqualTo(leasedAt);
+        assertThat(stored.timings().queued()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(lease.job()).isEqualTo(stored);
+    }
+
+    @Test
+    void anEmptyQueueLeasesNothing() {
+        assertThat(queue.lease(worker("w1"))).isEmpty();
+    }
+
+    @Test
+    void aLeasedJobIsNotLeasedAgain() {
+        enqueue("only");
+        Lease first = lease("w1");
+        assertThat(queue.lease(worker("w1"))).isEmpty();
+        assertThat(queue.lease(worker("w2"))).isEmpty();
+        assertThat(reload(first.jobId()).deliveries()).isEqualTo(1);
+    }
+
+    @Test
+    void leasesGoByPriorityThenOldestFirst() {
+        // all submitted at the same instant: the order must come from submission, not the clock
+        Job a = enqueue(spec("a", 5));
+        Job b = enqueue(spec("b", 9));
+        Job c = enqueue(spec("c", 5));
+        Job d = enqueue(spec("d", 0));
+        Job e = enqueue(spec("e", 9));
+        Job f = enqueue(spec("f", 6));
+
+        List<String> order = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            order.add(lease("w1").jobId());
+        }
+
+        assertThat(order).containsExactly(b.id(), e.id(), f.id(), a.id(), c.id(), d.id());
+    }
+
+    @Test
+    void fifoHoldsOverManyJobs() {
+        List<String> submitted = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            submitted.add(enqueue("job-" + i).id());
+            if (i % 3 == 0) {
+                clock.advanceMillis(1);
+            }
+        }
+        List<String> leased = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            leased.add(lease("w1").jobId());
+        }
+        assertThat(leased).containsExactlyElementsOf(submitted);
+    }
+
+    @Test
+    void eachLeaseHasItsOwnToken() {
+        enqueue("a");
+        enqueue("b");
+        assertThat(lease("w1").token()).isNotEqualTo(lease("w1").token());
+    }
+
+    @Test
+    void aJobThatNeedsMoreCpusThanOfferedIsSkipped() {
+        Job big = enqueue(spec().name("big").resources(TestJobs.resources(8, 512, 0)).build());
+        Job small = enqueue(spec().name("small").resources(TestJobs.resources(2, 512, 0)).build());
+
+        Lease lease = queue.lease(worker("w1", 2, 1024, 0)).orElseThrow();
+
+        assertThat(lease.jobId()).isEqualTo(small.id());
+        assertThat(reload(big.id()).state()).isEqualTo(JobState.QUEUED);
+        assertThat(queue.lease(worker("w1", 4, 1024, 0))).isEmpty();
+        assertThat(queue.lease(worker("w2", 8, 1024, 0)).orElseThrow().jobId()).isEqualTo(big.id());
+    }
+
+    @Test
+    void aJobThatNeedsMoreMemoryThanOfferedIsSkipped() {
+        Job big = enqueue(spec().name("big").resources(TestJobs.resources(1, 4096, 0)).build());
+        Job small = enqueue(spec().name("small").resources(TestJobs.resources(1, 256, 0)).build());
+
+        assertThat(queue.lease(worker("w1", 16, 4095, 0)).orElseThrow().jobId()).isEqualTo(small.id());
+        assertThat(queue.lease(worker("w1", 16, 4095, 0))).isEmpty();
+        assertThat(queue.lease(worker("w2", 16, 4096, 0)).orElseThrow().jobId()).isEqualTo(big.id());
+    }
+
+    @Test
+    void aJobThatNeedsMoreGpusThanOfferedIsSkipped() {
+        Job gpu = enqueue(spec().name("gpu").resources(TestJobs.resources(1, 512, 2)).priority(9).build());
+        Job plain = enqueue(spec().name("plain").resources(TestJobs.resources(1, 512, 0)).build());
+
+        assertThat(queue.lease(worker("w1", 16, 8192, 1)).orElseThrow().jobId()).isEqualTo(plain.id());
+        assertThat(queue.lease(worker("w1", 16, 8192, 1))).isEmpty();
+        assertThat(queue.lease(worker("w2", 16, 8192, 2)).orElseThrow().jobId()).isEqualTo(gpu.id());
+    }
+
+    @Test
+    void aJobThatExactlyFillsTheRoomFits() {
+        Job job = enqueue(spec().resources(TestJobs.resources(1.5, 768, 1)).build());
+        assertThat(queue.lease(worker("w1", 1.5, 768, 1)).orElseThrow().jobId()).isEqualTo(job.id());
+    }
+
+    // ---- starting, running -------------------------------------------------------------------
+
+    @Test
+    void startingRecordsNodeRuntimeAndSelection() {
+        Job job = enqueue("first");
+        Lease lease = lease("w1");
+        clock.advanceMillis(200);
+
+        assertThat(queue.starting(lease, "node-7", selection("gvisor"))).isTrue();
+
+        Job starting = reload(job.id());
+        assertThat(starting.state()).isEqualTo(JobState.STARTING);
+        assertThat(starting.node()).isEqualTo("node-7");
+        assertThat(starting.runtime()).isEqualTo("gvisor");
+        assertThat(starting.selection()).isEqualTo(selection("gvisor"));
+        assertThat(starting.timings().startingAt()).isEqualTo(clock.instant());
+
+        clock.advanceMillis(300);
+        assertThat(queue.running(lease)).isTrue();
+
+        Job running = reload(job.id());
+        assertThat(running.state()).isEqualTo(JobState.RUNNING);
+        assertThat(running.timings().runningAt()).isEqualTo(clock.instant());
+        assertThat(running.timings().start()).isEqualTo(Duration.ofMillis(500));
+        assertThat(running.selection()).isEqualTo(selection("gvisor"));
+    }
+
+    @Test
+    void aForgedLeaseCannotStartOrRun() {
+        Job job = enqueue("first");
+        Lease real = lease("w1");
+        Lease forged = new Lease(job.id(), "not-the-token", "w1", real.job());
+
+        assertThat(queue.starting(forged, "node-1", selection("process"))).isFalse();
+        assertThat(queue.running(forged)).isFalse();
+        assertThat(queue.renew(forged)).isEqualTo(LeaseStatus.LOST);
+        assertThat(queue.finish(forged, Outcome.succeeded(0, false))).isEmpty();
+        assertThat(reload(job.id())).isEqualTo(real.job());
+    }
+
+    @Test
+    void runningBeforeStartingIsRefused() {
+        Job job = enqueue("first");
+        Lease lease = lease("w1");
+
+        assertThat(queue.running(lease)).isFalse();
+        assertThat(reload(job.id()).state()).isEqualTo(JobState.SCHEDULED);
+    }
+
+    @Test
+    void startingOrRunningTwiceIsRefused() {
+        Job job = enqueue("first");
+        Lease lease = leaseAndRun("w1");
+
+        assertThat(queue.starting(lease, "node-2", selection("gvisor"))).isFalse();
+        assertThat(queue.running(lease)).isFalse();
+        Job stored = reload(job.id());
+        assertThat(stored.state()).isEqualTo(JobState.RUNNING);
+        assertThat(stored.node()).isEqualTo("node-w1");
+    }
+
+    // ---- finish ------------------------------------------------------------------------------
+
+    @Test
+    void aSuccessIsRecorded() {
+        Job job = enqueue("first");
+        Lease lease = leaseAndRun("w1");
+        clock.advanceMillis(4000);
+
+        Optional<Job> finished = queue.finish(lease, Outcome.succeeded(0, true));
+
+        assertThat(finished).isPresent();
+        Job stored = reload(job.id());
+        assertThat(finished).contains(stored);
+        assertThat(stored.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(stored.isFinal()).isTrue();
+        assertThat(stored.exitCode()).isZero();
+        assertThat(stored.outputTruncated()).isTrue();
+        assertThat(stored.timings().finishedAt()).isEqualTo(clock.instant());
+        assertThat(stored.timings().run()).isEqualTo(Duration.ofSeconds(4));
+        assertThat(stored.attempt()).isEqualTo(1);
+        assertThat(queue.lease(worker("w1"))).isEmpty();
+    }
+
+    @Test
+    void aSecondFinishIsRefused() {
+        Job job = enqueue("first");
+        Lease lease = leaseAndRun("w1");
+        assertThat(queue.finish(lease, Outcome.succeeded(0, false))).isPresent();
+        Job finished = reload(job.id());
+
+        assertThat(queue.finish(lease, Outcome.failed(1, "late", false))).isEmpty();
+        assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.LOST);
+        assertThat(reload(job.id())).isEqualTo(finished);
+    }
+
+    @Test
+    void aStaleLeaseIsFencedOff() {
+        // each stale write below is one the job's state would allow: only the token refuses it
+        Job job = enqueue("first");
+        Lease stale = leaseAndRun("w1");
+        assertThat(expireLeases()).isEqualTo(1);
+        Lease current = lease("w2");
+        assertThat(current.jobId()).isEqualTo(job.id());
+        assertThat(current.token()).isNotEqualTo(stale.token());
+
+        assertThat(queue.starting(stale, "node-w1", selection("process"))).isFalse();
+        assertThat(queue.renew(stale)).isEqualTo(LeaseStatus.LOST);
+        assertThat(queue.starting(current, "node-w2", selection("gvisor"))).isTrue();
+        assertThat(queue.running(stale)).isFalse();
+        assertThat(reload(job.id()).state()).isEqualTo(JobState.STARTING);
+        assertThat(queue.running(current)).isTrue();
+        Job before = reload(job.id());
+
+        assertThat(queue.finish(stale, Outcome.succeeded(0, false))).isEmpty();
+        assertThat(queue.finish(stale, Outcome.failed(1, "stale", false))).isEmpty();
+        assertThat(queue.finish(stale, Outcome.cancelled("stale"))).isEmpty();
+        assertThat(queue.renew(stale)).isEqualTo(LeaseStatus.LOST);
+        assertThat(reload(job.id())).isEqualTo(before);
+
+        assertThat(queue.renew(current)).isEqualTo(LeaseStatus.HELD);
+        assertThat(queue.finish(current, Outcome.succeeded(0, false))).hasValueSatisfying(j -> {
+            assertThat(j.state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(j.node()).isEqualTo("node-w2");
+            assertThat(j.runtime()).isEqualTo("gvisor");
+        });
+    }
+
+    @Test
+    void concurrentFinishesOfOneLeaseRecordOnce() throws Exception {
+        enqueue("first");
+        Lease lease = leaseAndRun("w1");
+        List<Optional<Job>> results = new CopyOnWriteArrayList<>();
+
+        runConcurrently(8, worker -> () -> {
+            results.add(queue.finish(lease, worker % 2 == 0 ? Outcome.succeeded(0, false) : Outcome.failed(1, "x", false)));
+            return null;
+        });
+
+        assertThat(results).hasSize(8);
+        assertThat(results).filteredOn(Optional::isPresent).hasSize(1);
+        assertThat(reload(lease.jobId()).state()).isIn(JobState.SUCCEEDED, JobState.FAILED);
+    }
+
+    @Test
+    void successBeforeTheProcessRanIsRefused() {
+        // SCHEDULED may not move to SUCCEEDED: only a job that ran can succeed
+        Job job = enqueue("first");
+        Lease lease = lease("w1");
+
+        assertThat(queue.finish(lease, Outcome.succeeded(0, false))).isEmpty();
+        assertThat(reload(job.id()).state()).isEqualTo(JobState.SCHEDULED);
+        assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.HELD);
+    }
+
+    // ---- failures and retries ----------------------------------------------------------------
+
+    @Test
+    void withoutRetriesAFailureIsFinal() {
+        Job job = enqueue("first");
+        Lease lease = leaseAndRun("w1");
+
+        Job failed = queue.finish(lease, Outcome.failed(3, "exit code 3", false)).orElseThrow();
+
+        assertThat(failed.state()).isEqualTo(JobState.FAILED);
+        assertThat(failed.exitCode()).isEqualTo(3);
+        assertThat(failed.error()).contains("exit code 3");
+        assertThat(failed.timings().finishedAt()).isEqualTo(clock.instant());
+        clock.advance(Duration.ofHours(1));
+        assertThat(queue.lease(worker("w1"))).isEmpty();
+        assertThat(reload(job.id())).isEqualTo(failed);
+    }
+
+    @Test
+    void withoutRetriesATimeoutIsFinal() {
+        enqueue("first");
+        Lease lease = leaseAndRun("w1");
+
+        Job timedOut = queue.finish(lease, Outcome.timedOut("ran longer than 600s", false)).orElseThrow();
+
+        assertThat(timedOut.state()).isEqualTo(JobState.TIMED_OUT);
+        assertThat(timedOut.error()).contains("600s");
+    }
+
+    @Test
+    void aRetryableFailureIsRetriedWithExponentialBackoffThenDeadLettered() {
+        Job job = enqueue(spec().retry(retries(3, 1.0)).build());
+
+        Lease first = leaseAndRun("w1");
+        assertThat(first.job().attempt()).isEqualTo(1);
+        Job afterFirst = queue.finish(first, Outcome.failed(1, "exit code 1", false)).orElseThrow();
+        assertThat(afterFirst.state()).isEqualTo(JobState.QUEUED);
+        assertThat(afterFirst.isFinal()).isFalse();
+        assertThat(afterFirst.attempt()).isEqualTo(1);
+
+        assertThat(queue.lease(worker("w1"))).as("leased during the 1s backoff").isEmpty();
+        clock.advanceMillis(999);
+        assertThat(queue.lease(worker("w1"))).as("leased during the 1s backoff").isEmpty();
+        clock.advanceMillis(2);
+        Lease second = leaseAndRun("w2");
+        assertThat(second.jobId()).isEqualTo(job.id());
+        assertThat(reload(job.id()).attempt()).isEqualTo(2);
+        assertThat(reload(job.id()).deliveries()).isEqualTo(2);
+
+        assertThat(queue.finish(second, Outcome.failed(1, "exit code 1", false)).orElseThrow().state())
+                .isEqualTo(JobState.QUEUED);
+        clock.advanceMillis(1999);
+        assertThat(queue.lease(worker("w1"))).as("leased during the 2s backoff").isEmpty();
+        clock.advanceMillis(2);
+        Lease third = leaseAndRun("w3");
+        assertThat(reload(job.id()).attempt()).isEqualTo(3);
+
+        Job dead = queue.finish(third, Outcome.failed(1, "exit code 1", false)).orElseThrow();
+        assertThat(dead.state()).isEqualTo(JobState.DEAD);
+        assertThat(dead.attempt()).isEqualTo(3);
+        assertThat(dead.error()).contains("3").containsIgnoringCase("attempt").contains("exit code 1");
+        assertThat(dead.timings().finishedAt()).isEqualTo(clock.instant());
+        clock.advance(Duration.ofHours(1));
+        assertThat(queue.lease(worker("w1"))).isEmpty();
+    }
+
+    @Test
+    void aRetryableTimeoutIsRetried() {
+        enqueue(spec().retry(retries(2, 0)).build());
+        Lease first = leaseAndRun("w1");
+
+        assertThat(queue.finish(first, Outcome.timedOut("too slow", false)).orElseThrow().state())
+                .isEqualTo(JobState.QUEUED);
+        Lease second = leaseAndRun("w1");
+        Job dead = queue.finish(second, Outcome.timedOut("too slow again", false)).orElseThrow();
+
+        assertThat(dead.state()).isEqualTo(JobState.DEAD);
+        assertThat(dead.error()).contains("too slow again");
+    }
+
+    @Test
+    void aRefusalIsFinalAtOnceDespiteRetries() {
+        Job job = enqueue(spec().retry(retries(5, 1)).build());
+        Lease lease = lease("w1");
+
+        Job failed = queue.finish(lease, Outcome.refused("no runtime may run this job")).orElseThrow();
+
+        assertThat(failed.state()).isEqualTo(JobState.FAILED);
+        assertThat(failed.error()).contains("no runtime may run this job");
+        assertThat(failed.attempt()).isEqualTo(1);
+        clock.advance(Duration.ofHours(1));
+        assertThat(queue.lease(worker("w1"))).isEmpty();
+        assertThat(reload(job.id()).state()).isEqualTo(JobState.FAILED);
+    }
+
+    @Test
+    void aJobAskedToCancelIsNotRetried() {
+        Job job = enqueue(spec().retry(retries(5, 0)).build());
+        Lease lease = leaseAndRun("w1");
+        queue.cancel(job.id());
+
+        Job ended = queue.finish(lease, Outcome.failed(137, "killed", false)).orElseThrow();
+
+        assertThat(ended.isFinal()).isTrue();
+        assertThat(queue.lease(worker("w1"))).isEmpty();
+    }
+
+    // ---- lease expiry ------------------------------------------------------------------------
+
+    @Test
+    void renewingKeepsTheLease() {
+        Job job = enqueue("first");
+        Lease lease = queue.lease(worker("w1", Duration.ofSeconds(10))).orElseThrow();
+
+        clock.advance(Duration.ofSeconds(8));
+        assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.HELD);
+        clock.advance(Duration.ofSeconds(8)); // 16s after the lease, 8s after the renewal
+        assertThat(queue.requeueExpired()).isZero();
+        assertThat(reload(job.id()).state()).isEqualTo(JobState.SCHEDULED);
+        assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.HELD);
+    }
+
+    @Test
+    void anExpiredLeaseIsRequeuedAndLost() {
+        Job job = enqueue("first");
+        Lease lease = queue.lease(worker("w1", Duration.ofSeconds(10))).orElseThrow();
+        assertThat(queue.starting(lease, "node-1", selection("process"))).isTrue();
+
+        clock.advance(Duration.ofSeconds(9));
+        assertThat(queue.requeueExpired()).isZero();
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(queue.requeueExpired()).isEqualTo(1);
+
+        Job requeued = reload(job.id());
+        assertThat(requeued.state()).isEqualTo(JobState.QUEUED);
+        assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.LOST);
+        assertThat(queue.requeueExpired()).isZero();
+
+        // the lost delivery counts as a delivery, not as an attempt
+        Lease again = lease("w2");
+        assertThat(again.jobId()).isEqualTo(job.id());
+        Job redelivered = reload(job.id());
+        assertThat(redelivered.deliveries()).isEqualTo(2);
+        assertThat(redelivered.attempt()).isEqualTo(1);
+        assertThat(redelivered.timings().scheduledAt()).isEqualTo(clock.instant());
+    }
+
+    @Test
+    void aLostDeliveryDoesNotUseUpARetry() {
+        Job job = enqueue(spec().retry(retries(2, 0)).build());
+        leaseAndRun("w1");
+        assertThat(expireLeases()).isEqualTo(1);
+
+        Lease second = leaseAndRun("w2");
+        Job afterFailure = queue.finish(second, Outcome.failed(1, "exit code 1", false)).orElseThrow();
+
+        assertThat(afterFailure.state()).isEqualTo(JobState.QUEUED);
+        Lease third = leaseAndRun("w3");
+        assertThat(reload(job.id()).attempt()).isEqualTo(2);
+        assertThat(reload(job.id()).deliveries()).isEqualTo(3);
+        assertThat(queue.finish(third, Outcome.succeeded(0, false)).orElseThrow().state())
+                .isEqualTo(JobState.SUCCEEDED);
+    }
+
+    @Test
+    void aJobLostTooOftenIsDead() {
+        Job job = enqueue("fragile");
+        for (int delivery = 1; delivery < QueueBackend.MAX_DELIVERIES; delivery++) {
+            leaseAndRun("w" + delivery);
+            assertThat(expireLeases()).isEqualTo(1);
+            assertThat(reload(job.id()).state()).as("after lost delivery %d", delivery).isEqualTo(JobState.QUEUED);
+        }
+        Lease last = leaseAndRun("w-last");
+        assertThat(expireLeases()).isEqualTo(1);
+
+        Job dead = reload(job.id());
+        assertThat(dead.state()).isEqualTo(JobState.DEAD);
+        assertThat(dead.deliveries()).isEqualTo(QueueBackend.MAX_DELIVERIES);
+        assertThat(dead.error()).containsIgnoringCase("lost").contains(String.valueOf(QueueBackend.MAX_DELIVERIES));
+        assertThat(dead.timings().finishedAt()).isEqualTo(clock.instant());
+        assertThat(queue.renew(last)).isEqualTo(LeaseStatus.LOST);
+        assertThat(queue.finish(last, Outcome.succeeded(0, false))).isEmpty();
+        assertThat(queue.lease(worker("w1"))).isEmpty();
+    }
+
+    @Test
+    void requeueExpiredLeavesLiveLeasesAlone() {
+        Job shortLease = enqueue("short");
+        Job longLease = enqueue("long");
+        Job waiting = enqueue("waiting");
+        queue.lease(worker("w1", Duration.ofSeconds(5))).orElseThrow();
+        Lease held = queue.lease(worker("w2", Duration.ofMinutes(5))).orElseThrow();
+        clock.advance(Duration.ofSeconds(6));
+
+        assertThat(queue.requeueExpired()).isEqualTo(1);
+
+        assertThat(reload(shortLease.id()).state()).isEqualTo(JobState.QUEUED);
+        assertThat(reload(longLease.id()).state()).isEqualTo(JobState.SCHEDULED);
+        assertThat(reload(waiting.id()).state()).isEqualTo(JobState.QUEUED);
+        assertThat(queue.renew(held)).isEqualTo(LeaseStatus.HELD);
+    }
+
+    @Test
+    void aWorkerReleasingItsLeasesRequeuesOnlyItsJobs() {
+        Job ofW1 = enqueue("a");
+        Job ofW2 = enqueue("b");
+        Job alsoOfW1 = enqueue("c");
+        Lease l1 = lease("w1");
+        Lease l2 = leaseAndRun("w2");
+        Lease l3 = leaseAndRun("w1");
+        assertThat(List.of(l1.jobId(), l2.jobId(), l3.jobId())).containsExactly(ofW1.id(), ofW2.id(), alsoOfW1.id());
+
+        assertThat(queue.releaseLeasesOf("w1")).isEqualTo(2);
+
+        assertThat(reload(ofW1.id()).state()).isEqualTo(JobState.QUEUED);
+        assertThat(reload(alsoOfW1.id()).state()).isEqualTo(JobState.QUEUED);
+        assertThat(reload(ofW2.id()).state()).isEqualTo(JobState.RUNNING);
+        assertThat(queue.renew(l1)).isEqualTo(LeaseStatus.LOST);
+        assertThat(queue.finish(l3, Outcome.succeeded(0, false))).isEmpty();
+        assertThat(queue.renew(l2)).isEqualTo(LeaseStatus.HELD);
+        // requeued at once: no need to wait for the lease to expire
+        assertThat(lease("w3").jobId()).isEqualTo(ofW1.id());
+        assertThat(queue.releaseLeasesOf("nobody")).isZero();
+    }
+
+    // ---- cancel ------------------------------------------------------------------------------
+
+    @Test
+    void cancellingAQueuedJobEndsItAtOnce() {
+        Job job = enqueue("first");
+        clock.advanceMillis(10);
+
+        Job cancelled = queue.cancel(job.id()).orElseThrow();
+
+        assertThat(cancelled.state()).isEqualTo(JobState.CANCELLED);
+        assertThat(cancelled.isFinal()).isTrue();
+        assertThat(cancelled.timings().finishedAt()).isEqualTo(clock.instant());
+        assertThat(reload(job.id())).isEqualTo(cancelled);
+        assertThat(queue.lease(worker("w1"))).isEmpty();
+    }
+
+    @Test
+    void cancellingALeasedJobAsksItsWorkerToStop() {
+        Job job = enqueue("first");
+        Lease lease = leaseAndRun("w1");
+
+        Job flagged = queue.cancel(job.id()).orElseThrow();
+
+        assertThat(flagged.state()).isEqualTo(JobState.RUNNING);
+        assertThat(flagged.cancelRequested()).isTrue();
+        assertThat(reload(job.id()).cancelRequested()).isTrue();
+        assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.CANCEL_REQUESTED);
+
+        Job cancelled = queue.finish(lease, Outcome.cancelled("cancelled on request")).orElseThrow();
+        assertThat(cancelled.state()).isEqualTo(JobState.CANCELLED);
+        assertThat(cancelled.timings().finishedAt()).isEqualTo(clock.instant());
+        assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.LOST);
+    }
+
+    @Test
+    void cancellingAScheduledJobAlsoWaitsForItsWorker() {
+        Job job = enqueue("first");
+        Lease lease = lease("w1");
+
+        assertThat(queue.cancel(job.id()).orElseThrow().state()).isEqualTo(JobState.SCHEDULED);
+        assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.CANCEL_REQUESTED);
+        assertThat(queue.finish(lease, Outcome.cancelled(null)).orElseThrow().state()).isEqualTo(JobState.CANCELLED);
+    }
+
+    @Test
+    void cancellingAFinalJobChangesNothing() {
+        Job job = enqueue("first");
+        Lease lease = leaseAndRun("w1");
+        Job done = queue.finish(lease, Outcome.succeeded(0, false)).orElseThrow();
+        clock.advanceMillis(50);
+
+        assertThat(queue.cancel(job.id())).contains(done);
+        assertThat(reload(job.id())).isEqualTo(done);
+
+        Job other = enqueue("other");
+        Job cancelled = queue.cancel(other.id()).orElseThrow();
+        clock.advanceMillis(50);
+        assertThat(queue.cancel(other.id())).contains(cancelled);
+    }
+
+    @Test
+    void cancellingAnUnknownJobIsEmpty() {
+        assertThat(queue.cancel("no-such-job")).isEmpty();
+    }
+
+    @Test
+    void aJobWaitingOutItsBackoffCanBeCancelled() {
+        Job job = enqueue(spec().retry(retries(3, 1)).build());
+        Lease lease = leaseAndRun("w1");
+        queue.finish(lease, Outcome.failed(1, "exit code 1", false)).orElseThrow();
+
+        assertThat(queue.cancel(job.id()).orElseThrow().state()).isEqualTo(JobState.CANCELLED);
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(queue.lease(worker("w1"))).isEmpty();
+    }
+
+    @Test
+    void aCancelledJobWhoseWorkerVanishedIsNotRunAgain() {
+        Job job = enqueue("first");
+        Lease lease = leaseAndRun("w1");
+        queue.cancel(job.id());
+
+        assertThat(expireLeases()).isEqualTo(1);
+
+        Job ended = reload(job.id());
+        assertThat(ended.state()).isEqualTo(JobState.CANCELLED);
+        assertThat(queue.lease(worker("w2"))).isEmpty();
+        // the old worker shows up late: a CANCELLED job takes no other final state
+        assertThat(queue.finish(lease, Outcome.succeeded(0, false))).isEmpty();
+        assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.LOST);
+        assertThat(reload(job.id())).isEqualTo(ended);
+    }
+
+    // ---- exactly one final state -------------------------------------------------------------
+
+    @Test
+    void aFinalJobStaysAsItIs() {
+        Job job = enqueue("first");
+        Lease lease = leaseAndRun("w1");
+        Job done = queue.finish(lease, Outcome.failed(2, "exit code 2", false)).orElseThrow();
+        clock.advance(Duration.ofHours(1));
+
+        assertThat(queue.starting(lease, "node-9", selection("gvisor"))).isFalse();
+        assertThat(queue.running(lease)).isFalse();
+        assertThat(queue.finish(lease, Outcome.succeeded(0, false))).isEmpty();
+        assertThat(queue.finish(lease, Outcome.cancelled("late"))).isEmpty();
+        assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.LOST);
+        assertThat(queue.requeueExpired()).isZero();
+        assertThat(queue.releaseLeasesOf("w1")).isZero();
+        assertThat(queue.cancel(job.id())).contains(done);
+        assertThat(reload(job.id())).isEqualTo(done);
+    }
+
+    // ---- list and count ----------------------------------------------------------------------
+
+    @Test
+    void listShowsNewestFirst() {
+        Job a = enqueue("a");
+        Job b = enqueue("b");
+        clock.advanceMillis(5);
+        Job c = enqueue("c");
+
+        JobPage page = queue.list(JobQuery.all(10));
+
+        assertThat(ids(page.jobs())).containsExactly(c.id(), b.id(), a.id());
+        assertThat(page.nextCursor()).isNull();
+        assertThat(page.jobs().get(2)).isEqualTo(a);
+    }
+
+    @Test
+    void listOfAnEmptyQueueIsEmpty() {
+        JobPage page = queue.list(JobQuery.all(10));
+        assertThat(page.jobs()).isEmpty();
+        assertThat(page.nextCursor()).isNull();
+    }
+
+    @Test
+    void listFiltersByState() {
+        Job queued1 = enqueue("q1");
+        Job toRun = enqueue(spec("run", 9));
+        Job toSucceed = enqueue(spec("ok", 9));
+        Job toCancel = enqueue("cancel");
+        Job queued2 = enqueue("q2");
+        Lease running = leaseAndRun("w1");
+        queue.finish(leaseAndRun("w2"), Outcome.succeeded(0, false)).orElseThrow();
+        queue.cancel(toCancel.id());
+        assertThat(running.jobId()).isEqualTo(toRun.id());
+
+        assertThat(ids(queue.list(new JobQuery(Set.of(JobState.QUEUED), null, 10)).jobs()))
+                .containsExactly(queued2.id(), queued1.id());
+        assertThat(ids(queue.list(new JobQuery(Set.of(JobState.SUCCEEDED, JobState.CANCELLED), null, 10)).jobs()))
+                .containsExactly(toCancel.id(), toSucceed.id());
+        assertThat(ids(queue.list(new JobQuery(Set.of(JobState.RUNNING), null, 10)).jobs()))
+                .containsExactly(toRun.id());
+        assertThat(queue.list(new JobQuery(Set.of(JobState.DEAD), null, 10)).jobs()).isEmpty();
+        assertThat(queue.list(JobQuery.all(10)).jobs()).hasSize(5);
+    }
+
+    @Test
+    void pagingCoversEveryJobOnce() {
+        List<String> submitted = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            submitted.add(enqueue("job-" + i).id());
+        }
+
+        List<Integer> sizes = new ArrayList<>();
+        List<String> seen = collectPages(Set.of(), 10, sizes);
+
+        assertThat(sizes).containsExactly(10, 10, 5);
+        assertThat(seen).containsExactlyElementsOf(submitted.reversed());
+    }
+
+    @Test
+    void aFullLastPageHasNoNextCursor() {
+        for (int i = 0; i < 20; i++) {
+            enqueue("job-" + i);
+        }
+        List<Integer> sizes = new ArrayList<>();
+        assertThat(collectPages(Set.of(), 10, sizes)).hasSize(20).doesNotHaveDuplicates();
+        assertThat(sizes).containsExactly(10, 10);
+    }
+
+    @Test
+    void pagingWithAFilterCoversEveryMatchingJobOnce() {
+        List<String> cancelled = new ArrayList<>();
+        for (int i = 0; i < 23; i++) {
+            Job job = enqueue("job-" + i);
+            if (i % 2 == 0) {
+                queue.cancel(job.id());
+                cancelled.add(job.id());
+            }
+        }
+        List<Integer> sizes = new ArrayList<>();
+
+        List<String> seen = collectPages(Set.of(JobState.CANCELLED), 5, sizes);
+
+        assertThat(seen).containsExactlyElementsOf(cancelled.reversed());
+        assertThat(sizes).containsExactly(5, 5, 2);
+    }
+
+    @Test
+    void pagingIsNotDisturbedByNewJobs() {
+        List<String> submitted = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            submitted.add(enqueue("job-" + i).id());
+        }
+        JobPage first = queue.list(JobQuery.all(2));
+        enqueue("late-1");
+        enqueue("late-2");
+        List<String> seen = new ArrayList<>(ids(first.jobs()));
+        String cursor = first.nextCursor();
+        while (cursor != null) {
+            JobPage page = queue.list(new JobQuery(Set.of(), cursor, 2));
+            seen.addAll(ids(page.jobs()));
+            cursor = page.nextCursor();
+        }
+        assertThat(seen).containsExactlyElementsOf(submitted.reversed());
+    }
+
+    @Test
+    void aMalformedCursorIsRefused() {
+        enqueue("a");
+        assertThatThrownBy(() -> queue.list(new JobQuery(Set.of(), "not a cursor!", 10)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cursor");
+    }
+
+    private List<String> collectPages(Set<JobState> states, int limit, List<Integer> sizes) {
+        List<String> seen = new ArrayList<>();
+        String cursor = null;
+        do {
+            JobPage page = queue.list(new JobQuery(states, cursor, limit));
+            sizes.add(page.jobs().size());
+            seen.addAll(ids(page.jobs()));
+            cursor = page.nextCursor();
+            assertThat(sizes.size()).as("pages").isLessThan(100);
+        } while (cursor != null);
+        return seen;
+    }
+
+    @Test
+    void countByStateCountsEveryJob() {
+        for (int i = 0; i < 3; i++) {
+            enqueue("queued-" + i);
+        }
+        enqueue(spec("to-run", 9));
+        enqueue(spec("to-finish", 9));
+        Job toCancel = enqueue("cancel");
+        leaseAndRun("w1");
+        queue.finish(leaseAndRun("w2"), Outcome.succeeded(0, false)).orElseThrow();
+        queue.cancel(toCancel.id());
+
+        Map<JobState, Long> counts = queue.countByState();
+
+        assertThat(counts.getOrDefault(JobState.QUEUED, 0L)).isEqualTo(3);
+        assertThat(counts.getOrDefault(JobState.RUNNING, 0L)).isEqualTo(1);
+        assertThat(counts.getOrDefault(JobState.SUCCEEDED, 0L)).isEqualTo(1);
+        assertThat(counts.getOrDefault(JobState.CANCELLED, 0L)).isEqualTo(1);
+        assertThat(counts.getOrDefault(JobState.FAILED, 0L)).isZero();
+        assertThat(counts.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(6);
+    }
+
+    // ---- logs --------------------------------------------------------------------------------
+
+    @Test
+    void logsAreReadBackExactlyInOrder() {
+        Job job = enqueue(spec().retry(retries(2, 0)).build());
+        Lease lease = leaseAndRun("w1");
+        byte[] notUtf8 = {(byte) 0xff, (byte) 0xfe, 0, (byte) 0x80, (byte) 0xc3, '\n'};
+        queue.appendLog(job.id(), 1, Stream.STDOUT, utf8("hello\n"));
+        queue.appendLog(job.id(), 1, Stream.STDERR, notUtf8);
+        queue.finish(lease, Outcome.failed(1, "exit code 1", false)).orElseThrow();
+        leaseAndRun("w1");
+        queue.appendLog(job.id(), 2, Stream.STDOUT, utf8("zweiter Versuch ✓"));
+
+        List<LogChunk> chunks = queue.readLog(job.id(), 0, 100);
+
+        assertThat(describe(chunks)).containsExactly(
+                "1/1/STDOUT/" + HexFormat.of().formatHex(utf8("hello\n")),
+                "2/1/STDERR/fffe0080c30a",
+                "3/2/STDOUT/" + HexFormat.of().formatHex(utf8("zweiter Versuch ✓")));
+        assertThat(chunks.get(1).data()).isEqualTo(notUtf8);
+    }
+
+    @Test
+    void readLogPagesBySeq() {
+        Job job = enqueue("chatty");
+        leaseAndRun("w1");
+        for (int i = 1; i <= 30; i++) {
+            queue.appendLog(job.id(), 1, i % 3 == 0 ? Stream.STDERR : Stream.STDOUT, utf8("line " + i + "\n"));
+        }
+
+        assertThat(queue.readLog(job.id(), 0, 2)).extracting(LogChunk::seq).containsExactly(1L, 2L);
+        assertThat(queue.readLog(job.id(), 28, 10)).extracting(LogChunk::seq).containsExactly(29L, 30L);
+        assertThat(queue.readLog(job.id(), 30, 10)).isEmpty();
+
+        List<String> lines = new ArrayList<>();
+        long after = 0;
+        List<LogChunk> page;
+        while (!(page = queue.readLog(job.id(), after, 7)).isEmpty()) {
+            assertThat(page.size()).isLessThanOrEqualTo(7);
+            page.forEach(c -> lines.add(new String(c.data(), StandardCharsets.UTF_8)));
+            after = page.getLast().seq();
+        }
+        assertThat(lines).hasSize(30).first().isEqualTo("line 1\n");
+        assertThat(lines).last().isEqualTo("line 30\n");
+        assertThat(after).isEqualTo(30);
+    }
+
+    @Test
+    void eachJobHasItsOwnLog() {
+        Job a = enqueue("a");
+        Job b = enqueue("b");
+        queue.appendLog(a.id(), 0, Stream.STDOUT, utf8("for a"));
+        queue.appendLog(b.id(), 0, Stream.STDOUT, utf8("for b"));
+        queue.appendLog(a.id(), 0, Stream.STDOUT, utf8("for a again"));
+
+        assertThat(queue.readLog(a.id(), 0, 10)).extracting(c -> new String(c.data(), StandardCharsets.UTF_8))
+                .containsExactly("for a", "for a again");
+        assertThat(queue.readLog(b.id(), 0, 10)).singleElement().satisfies(c -> assertThat(c.seq()).isEqualTo(1));
+        assertThat(queue.readLog("no-such-job", 0, 10)).isEmpty();
+    }
+
+    @Test
+    void aLargeChunkRoundTrips() {
+        Job job = enqueue("big-output");
+        byte[] data = new byte[512 * 1024];
+        new Random(42).nextBytes(data);
+
+        queue.appendLog(job.id(), 0, Stream.STDOUT, data);
+
+        assertThat(queue.readLog(job.id(), 0, 10)).singleElement().satisfies(c -> assertThat(c.data()).isEqualTo(data));
+    }
+
+    @Test
+    void logsOfAFinalJobAreDropped() {
+        Job job = enqueue("first");
+        Lease lease = leaseAndRun("w1");
+        queue.appendLog(job.id(), 1, Stream.STDOUT, utf8("during"));
+        queue.finish(lease, Outcome.succeeded(0, false)).orElseThrow();
+
+        queue.appendLog(job.id(), 1, Stream.STDOUT, utf8("after the end"));
+
+        assertThat(queue.readLog(job.id(), 0, 10)).extracting(c -> new String(c.data(), StandardCharsets.UTF_8))
+                .containsExactly("during");
+
+        Job cancelled = enqueue("cancelled");
+        queue.cancel(cancelled.id());
+        queue.appendLog(cancelled.id(), 0, Stream.STDERR, utf8("too late"));
+        assertThat(queue.readLog(cancelled.id(), 0, 10)).isEmpty();
+    }
+
+    // ---- listeners ---------------------------------------------------------------------------
+
+    /** Records what a listener is told, as "job ID STATE" and "log ID". */
+    protected static final class RecordingListener implements QueueListener {
+        public final List<String> events = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void jobChanged(Job job) {
+            events.add("job " + job.id() + " " + job.state());
+        }
+
+        @Override
+        public void logAppended(String jobId) {
+            events.add("log " + jobId);
+        }
+    }
+
+    @Test
+    void listenersHearOfNewJobsCancelsAndOutput() throws Exception {
+        RecordingListener listener = new RecordingListener();
+        try (AutoCloseable handle = queue.subscribe(listener)) {
+            Job job = enqueue("first");
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(listener.events).contains("job " + job.id() + " QUEUED"));
+
+            queue.appendLog(job.id(), 0, Stream.STDOUT, utf8("hi"));
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(listener.events).contains("log " + job.id()));
+
+            queue.cancel(job.id());
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(listener.events).contains("job " + job.id() + " CANCELLED"));
+        }
+    }
+
+    @Test
+    void aClosedSubscriptionHearsNothingMore() throws Exception {
+        RecordingListener closed = new RecordingListener();
+        RecordingListener open = new RecordingListener();
+        AutoCloseable closedHandle = queue.subscribe(closed);
+        try (AutoCloseable openHandle = queue.subscribe(open)) {
+            Job before = enqueue("before");
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                assertThat(closed.events).contains("job " + before.id() + " QUEUED");
+                assertThat(open.events).contains("job " + before.id() + " QUEUED");
+            });
+
+            closedHandle.close();
+            Job after = enqueue("after");
+            queue.appendLog(after.id(), 0, Stream.STDOUT, utf8("x"));
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(open.events).contains("log " + after.id()));
+
+            assertThat(closed.events).noneMatch(e -> e.contains(after.id()));
+        }
+    }
+
+    @Test
+    void aFailingListenerBreaksNeitherTheWriteNorOtherListeners() throws Exception {
+        QueueListener failing = new QueueListener() {
+            @Override
+            public void jobChanged(Job job) {
+                throw new IllegalStateException("listener bug");
+            }
+
+            @Override
+            public void logAppended(String jobId) {
+                throw new IllegalStateException("listener bug");
+            }
+        };
+        RecordingListener healthy = new RecordingListener();
+        try (AutoCloseable a = queue.subscribe(failing); AutoCloseable b = queue.subscribe(healthy)) {
+            Job job = queue.enqueue(spec("first")).job();
+            queue.appendLog(job.id(), 0, Stream.STDOUT, utf8("hi"));
+
+            assertThat(reload(job.id()).state()).isEqualTo(JobState.QUEUED);
+            assertThat(queue.readLog(job.id(), 0, 10)).hasSize(1);
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(healthy.events).contains("job " + job.id() + " QUEUED", "log " + job.id()));
+        }
+    }
+
+    // ---- concurrency -------------------------------------------------------------------------
+
+    /** Runs one task per worker, all released at once, and fails if any of them failed. */
+    protected static void runConcurrently(int workers, java.util.function.IntFunction<Callable<Void>> task)
+            throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(workers);
+        CountDownLatch go = new CountDownLatch(1);
+        try {
+            List<Future<Void>> futures = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                Callable<Void> body = task.apply(w);
+                futures.add(pool.submit(() -> {
+                    go.await();
+                    return body.call();
+                }));
+            }
+            go.countDown();
+            for (Future<Void> future : futures) {
+                future.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void concurrentWorkersLeaseEveryJobExactlyOnce() throws Exception {
+        int jobs = 200;
+        List<String> submitted = new ArrayList<>();
+        for (int i = 0; i < jobs; i++) {
+            submitted.add(enqueue("job-" + i).id());
+        }
+        ConcurrentLinkedQueue<String> leased = new ConcurrentLinkedQueue<>();
+
+        runConcurrently(8, w -> () -> {
+            Optional<Lease> lease;
+            while ((lease = queue.lease(worker("w" + w))).isPresent()) {
+                leased.add(lease.get().jobId());
+            }
+            return null;
+        });
+
+        assertThat(leased).hasSize(jobs).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(submitted);
+        assertThat(queue.countByState().getOrDefault(JobState.SCHEDULED, 0L)).isEqualTo(jobs);
+    }
+
+    @Test
+    void concurrentSubmitsAllLand() throws Exception {
+        ConcurrentLinkedQueue<String> ids = new ConcurrentLinkedQueue<>();
+
+        runConcurrently(8, w -> () -> {
+            for (int i = 0; i < 25; i++) {
+                ids.add(queue.enqueue(spec("w" + w + "-" + i)).job().id());
+            }
+            return null;
+        });
+
+        assertThat(ids).hasSize(200).doesNotHaveDuplicates();
+        assertThat(queue.countByState().getOrDefault(JobState.QUEUED, 0L)).isEqualTo(200);
+    }
+
+    // ---- durability --------------------------------------------------------------------------
+
+    @Test
+    void jobsLeasesAndLogsSurviveACrash() {
+        Job finished = enqueue(spec().name("finished").idempotencyKey("key-finished").build());
+        Job inFlight = enqueue("in-flight");
+        Job waiting = enqueue(TestJobs.everyField().toBuilder().priority(5).build());
+        Job cancelled = enqueue("cancelled");
+        Lease done = leaseAndRun("w1");
+        queue.appendLog(finished.id(), 1, Stream.STDOUT, utf8("result: 42\n"));
+        queue.finish(done, Outcome.succeeded(0, true)).orElseThrow();
+        Lease held = leaseAndRun("w2");
+        queue.appendLog(inFlight.id(), 1, Stream.STDERR, new byte[] {(byte) 0xff, 0, 1});
+        queue.cancel(cancelled.id());
+        assertThat(List.of(done.jobId(), held.jobId())).containsExactly(finished.id(), inFlight.id());
+        List<Job> before = List.of(reload(finished.id()), reload(inFlight.id()), reload(waiting.id()), reload(cancelled.id()));
+        List<String> logsBefore = describe(queue.readLog(finished.id(), 0, 10));
+        List<String> inFlightLogsBefore = describe(queue.readLog(inFlight.id(), 0, 10));
+
+        queue = reopenAfterCrash(queue, clock);
+
+        assertThat(before).allSatisfy(job -> assertThat(queue.get(job.id())).contains(job));
+        assertThat(describe(queue.readLog(finished.id(), 0, 10))).isEqualTo(logsBefore).hasSize(1);
+        assertThat(describe(queue.readLog(inFlight.id(), 0, 10))).isEqualTo(inFlightLogsBefore).hasSize(1);
+        assertThat(queue.countByState().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(4);
+        // the agent kept running through the restart: its lease still holds
+        assertThat(queue.renew(held)).isEqualTo(LeaseStatus.HELD);
+        assertThat(queue.finish(held, Outcome.succeeded(0, false)).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(queue.enqueue(spec().idempotencyKey("key-finished").build()).created()).isFalse();
+        assertThat(lease("w3").jobId()).isEqualTo(waiting.id());
+        assertThat(queue.lease(worker("w3"))).isEmpty();
+    }
+
+    @Test
+    void orderContinuesAcrossACrash() {
+        Job older = enqueue("older");
+        queue = reopenAfterCrash(queue, clock);
+        Job newer = enqueue("newer");
+
+        assertThat(ids(queue.list(JobQuery.all(10)).jobs())).containsExactly(newer.id(), older.id());
+        assertThat(lease("w1").jobId()).isEqualTo(older.id());
+        assertThat(lease("w1").jobId()).isEqualTo(newer.id());
+    }
+}
