@@ -31,7 +31,9 @@ public final class HangarClient {
     public static final String DEFAULT_URL = "http://127.0.0.1:7070";
 
     private final URI base;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1) // why: no h2c upgrade dance on plain http
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     public HangarClient(URI base) {
         this.base = URI.create(base.toString().replaceAll("/+$", ""));

@@ -28,6 +28,7 @@ public final class HangarServer implements AutoCloseable {
             config.useVirtualThreads = true;
             config.showJavalinBanner = false;
             config.http.maxRequestSize = JobRoutes.MAX_SPEC_BYTES;
+            config.http.prefer405over404 = true;
             config.jsonMapper(new JavalinJackson(Json.mapper(), true));
         });
         new JobRoutes(queue, nodes).register(app);
@@ -47,16 +48,6 @@ public final class HangarServer implements AutoCloseable {
             LOG.log(System.Logger.Level.ERROR, "request failed: " + ctx.method() + " " + ctx.path(), e);
             problem(ctx, Problem.of(500, "Internal error", e.toString(), List.of()));
         });
-        app.error(404, ctx -> {
-            if (!Problem.MEDIA_TYPE.equals(ctx.res().getContentType())) {
-                problem(ctx, Problem.of(404, "Not found", "no route " + ctx.method() + " " + ctx.path(), List.of()));
-            }
-        });
-        app.error(405, ctx -> problem(ctx, Problem.of(405, "Method not allowed",
-                ctx.method() + " is not allowed on " + ctx.path(), List.of())));
-        app.error(413, ctx -> problem(ctx, Problem.of(413, "Payload too large",
-                "body: a request may be at most " + JobRoutes.MAX_SPEC_BYTES + " bytes",
-                List.of(new dev.hangar.core.job.FieldError("body", "is larger than " + JobRoutes.MAX_SPEC_BYTES + " bytes")))));
     }
 
     private static void problem(Context ctx, Problem problem) {

@@ -12,6 +12,9 @@ import dev.hangar.core.queue.JobQuery;
 import dev.hangar.core.queue.QueueBackend;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import java.io.IOException;
+import java.util.List;
+import dev.hangar.core.job.FieldError;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
@@ -38,14 +41,8 @@ final class JobRoutes {
         app.get("/v1/jobs/{id}/logs", ctx -> logs.stream(ctx, find(ctx.pathParam("id"))));
     }
 
-    private void submit(Context ctx) {
-        long length = ctx.contentLength();
-        if (length > MAX_SPEC_BYTES) {
-            throw new ApiException(413, "Payload too large", "body: a job spec may be at most " + MAX_SPEC_BYTES
-                    + " bytes; this one is " + length, java.util.List.of(new dev.hangar.core.job.FieldError("body",
-                    "is larger than " + MAX_SPEC_BYTES + " bytes")));
-        }
-        JobSpec spec = JsonBodies.read(ctx.bodyAsBytes(), JobSpec.class);
+    private void submit(Context ctx) throws IOException {
+        JobSpec spec = JsonBodies.read(boundedBody(ctx), JobSpec.class);
         try {
             new JobSpecValidator(nodes.limits()).validate(spec);
         } catch (InvalidSpecException e) {
@@ -54,6 +51,23 @@ final class JobRoutes {
         Enqueued enqueued = queue.enqueue(spec);
         ctx.header("Location", "/v1/jobs/" + enqueued.job().id());
         ctx.status(enqueued.created() ? 201 : 200).json(enqueued.job());
+    }
+
+    /** The body, read no further than the limit: a chunked body has no length to check first. */
+    private static byte[] boundedBody(Context ctx) throws IOException {
+        if (ctx.contentLength() > MAX_SPEC_BYTES) {
+            throw tooLarge();
+        }
+        byte[] body = ctx.req().getInputStream().readNBytes(MAX_SPEC_BYTES + 1);
+        if (body.length > MAX_SPEC_BYTES) {
+            throw tooLarge();
+        }
+        return body;
+    }
+
+    private static ApiException tooLarge() {
+        String reason = "is larger than " + MAX_SPEC_BYTES + " bytes";
+        return new ApiException(413, "Payload too large", "body: " + reason, List.of(new FieldError("body", reason)));
     }
 
     private void list(Context ctx) {

@@ -27,14 +27,23 @@ final class JsonBodies {
         } catch (MismatchedInputException e) {
             throw ApiException.badField(path(e), "has the wrong type: " + firstLine(e.getOriginalMessage()));
         } catch (JsonMappingException e) {
+            // why: a syntax error inside a value comes wrapped with the path it was read at; it is
+            // still the body that is broken, not that field
+            if (e.getCause() instanceof JsonProcessingException syntax) {
+                throw malformed(syntax);
+            }
             throw ApiException.badField(path(e), firstLine(e.getOriginalMessage()));
         } catch (JsonProcessingException e) {
-            var at = e.getLocation();
-            throw ApiException.badField("body", "malformed JSON" + (at == null ? "" : " at line " + at.getLineNr()
-                    + ", column " + at.getColumnNr()) + ": " + firstLine(e.getOriginalMessage()));
+            throw malformed(e);
         } catch (IOException e) {
             throw ApiException.badField("body", "could not be read: " + e.getMessage());
         }
+    }
+
+    private static ApiException malformed(JsonProcessingException e) {
+        var at = e.getLocation();
+        return ApiException.badField("body", "malformed JSON" + (at == null ? "" : " at line " + at.getLineNr()
+                + ", column " + at.getColumnNr()) + ": " + firstLine(e.getOriginalMessage()));
     }
 
     /** The JSON path of the failing field, e.g. {@code resources.memoryMb} or {@code command[2]}. */

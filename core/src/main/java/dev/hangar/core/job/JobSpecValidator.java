@@ -28,8 +28,11 @@ public final class JobSpecValidator {
 
     public List<FieldError> errors(JobSpec spec) {
         var errors = new ArrayList<FieldError>();
-        checkCommand(spec.command(), errors);
-        checkEnv(spec.env(), errors);
+        long execBytes = checkCommand(spec.command(), errors) + checkEnv(spec.env(), errors);
+        if (execBytes > SpecLimits.MAX_EXEC_BYTES) {
+            errors.add(new FieldError("command", "command and env add up to " + execBytes + " bytes; at most "
+                    + SpecLimits.MAX_EXEC_BYTES + " fit"));
+        }
         if (spec.stdin() != null && spec.stdin().getBytes(StandardCharsets.UTF_8).length > SpecLimits.MAX_STDIN_BYTES) {
             errors.add(new FieldError("stdin", "is larger than " + SpecLimits.MAX_STDIN_BYTES + " bytes"));
         }
@@ -48,10 +51,10 @@ public final class JobSpecValidator {
         return errors;
     }
 
-    private static void checkCommand(List<String> command, List<FieldError> errors) {
+    private static long checkCommand(List<String> command, List<FieldError> errors) {
         if (command.isEmpty()) {
             errors.add(new FieldError("command", "must name a program to run"));
-            return;
+            return 0;
         }
         if (command.size() > SpecLimits.MAX_COMMAND_ARGS) {
             errors.add(new FieldError("command", "has more than " + SpecLimits.MAX_COMMAND_ARGS + " arguments"));
@@ -67,25 +70,39 @@ public final class JobSpecValidator {
             } else if (arg.indexOf('\0') >= 0) {
                 errors.add(new FieldError("command[" + i + "]", "must not contain a NUL character"));
             } else {
-                bytes += arg.length();
+                bytes += execString("command[" + i + "]", arg, errors);
             }
         }
-        if (bytes > SpecLimits.MAX_ARG_BYTES) {
-            errors.add(new FieldError("command", "arguments add up to more than " + SpecLimits.MAX_ARG_BYTES + " bytes"));
-        }
+        return bytes;
     }
 
-    private static void checkEnv(Map<String, String> env, List<FieldError> errors) {
+    private static long checkEnv(Map<String, String> env, List<FieldError> errors) {
         if (env.size() > SpecLimits.MAX_ENV_ENTRIES) {
             errors.add(new FieldError("env", "has more than " + SpecLimits.MAX_ENV_ENTRIES + " entries"));
         }
-        env.forEach((key, value) -> {
+        long bytes = 0;
+        for (var entry : env.entrySet()) {
+            String key = entry.getKey();
+            String value = entry.getValue();
             if (!ENV_NAME.matcher(key).matches()) {
                 errors.add(new FieldError("env." + key, "is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)"));
             } else if (value == null || value.indexOf('\0') >= 0) {
                 errors.add(new FieldError("env." + key, "must be a string without NUL characters"));
+            } else {
+                bytes += execString("env." + key, key + "=" + value, errors);
             }
-        });
+        }
+        return bytes;
+    }
+
+    /** Bytes one exec string takes; an error if the kernel would refuse it. */
+    private static long execString(String field, String value, List<FieldError> errors) {
+        int bytes = value.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > SpecLimits.MAX_STRING_BYTES) {
+            errors.add(new FieldError(field, "is " + bytes + " bytes; Linux cannot start a program with a string over "
+                    + SpecLimits.MAX_STRING_BYTES + " bytes"));
+        }
+        return bytes + 1;
     }
 
     private static void checkName(String field, String value, int max, List<FieldError> errors) {

@@ -17,7 +17,10 @@ public record SpecLimits(
         Set<String> knownRuntimes) {
 
     public static final int MAX_COMMAND_ARGS = 4096;
-    public static final int MAX_ARG_BYTES = 128 * 1024;
+    /** Linux refuses to exec with one argument or NAME=value string of 128 KiB or more (MAX_ARG_STRLEN). */
+    public static final int MAX_STRING_BYTES = 128 * 1024 - 1;
+    /** Command and environment together, well below the kernel's limit on exec arguments. */
+    public static final int MAX_EXEC_BYTES = 1024 * 1024;
     public static final int MAX_ENV_ENTRIES = 1024;
     public static final int MAX_STDIN_BYTES = 1024 * 1024;
     public static final int MAX_NAME_CHARS = 200;

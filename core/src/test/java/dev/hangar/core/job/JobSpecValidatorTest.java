@@ -72,4 +72,19 @@ class JobSpecValidatorTest {
     void argumentsWithNulBytesAreRefused() {
         assertThat(fields(JobSpec.of("echo", "a\0b"))).containsExactly("command[1]");
     }
+
+    @Test
+    void stringsTheKernelCannotExecAreRefused() {
+        var spec = JobSpec.builder().command("echo", "a".repeat(200_000)).env("BIG", "b".repeat(200_000)).build();
+        assertThat(fields(spec)).containsExactlyInAnyOrder("command[1]", "env.BIG");
+    }
+
+    @Test
+    void commandAndEnvTogetherAreBounded() {
+        var builder = JobSpec.builder().command("echo");
+        for (int i = 0; i < 12; i++) {
+            builder.env("V" + i, "x".repeat(100_000));
+        }
+        assertThat(fields(builder.build())).containsExactly("command");
+    }
 }

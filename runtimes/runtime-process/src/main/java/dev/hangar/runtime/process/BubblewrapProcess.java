@@ -29,7 +29,7 @@ final class BubblewrapProcess implements SandboxProcess {
 
     static BubblewrapProcess start(ProcessBuilder builder, Cgroup cgroup, byte[] stdin, OutputSink sink)
             throws IOException {
-        Process process = builder.start();
+        Process process = Spawner.start(builder);
         var started = new BubblewrapProcess(process, cgroup, sink);
         started.feed(stdin);
         return started;

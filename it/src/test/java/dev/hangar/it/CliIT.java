@@ -1,0 +1,207 @@
+package dev.hangar.it;
+
+import static dev.hangar.it.Api.state;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hangar.agent.AgentConfig;
+import dev.hangar.cli.EmbeddedHangar;
+import dev.hangar.cli.Main;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The hangar command line, run in this JVM against a real server. */
+class CliIT {
+    @TempDir
+    static Path dataDir;
+
+    @TempDir
+    Path work;
+
+    static EmbeddedHangar hangar;
+    static Api api;
+    static String url;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Host.assumeBubblewrap();
+        hangar = EmbeddedHangar.start(dataDir, "127.0.0.1", 0,
+                AgentConfig.forThisHost("node").withLeaseFor(Duration.ofSeconds(10)));
+        api = new Api(hangar.url());
+        url = hangar.url().toString();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (hangar != null) {
+            hangar.close();
+        }
+    }
+
+    /** What one command did: its exit code and what it printed. */
+    record Result(int exitCode, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    /** Runs {@code hangar args...} in this JVM, with System.out and System.err captured. */
+    static synchronized Result hangar(String... args) {
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        try (var capturedOut = new PrintStream(out, true, StandardCharsets.UTF_8);
+                var capturedErr = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            System.setOut(capturedOut);
+            System.setErr(capturedErr);
+            int code = Main.run(args);
+            capturedOut.flush();
+            capturedErr.flush();
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void runStreamsOutputAndExitsWithTheJobsExitCode() {
+        Result result = hangar("run", "--url", url, "--", "sh", "-c", "echo hi; echo oops >&2; exit 5");
+
+        assertThat(result.exitCode()).as("%s", result).isEqualTo(5);
+        assertThat(result.out()).as("%s", result).isEqualTo("hi\n");
+        assertThat(result.err()).as("%s", result).contains("oops");
+    }
+
+    @Test
+    void runOfASucceedingJobExitsZero() {
+        Result result = hangar("run", "--url", url, "-e", "WHO=cli", "--", "sh", "-c", "echo hello $WHO");
+
+        assertThat(result.exitCode()).as("%s", result).isZero();
+        assertThat(result.out()).as("%s", result).isEqualTo("hello cli\n");
+    }
+
+    @Test
+    void runThatTimesOutExits124() {
+        Result result = hangar("run", "--url", url, "--timeout", "1", "--", "sleep", "30");
+
+        assertThat(result.exitCode()).as("%s", result).isEqualTo(124);
+        assertThat(result.err()).as("%s", result).contains("TIMED_OUT");
+    }
+
+    @Test
+    void submitJobsLogsAndCancel() throws Exception {
+        Path spec = work.resolve("job.json");
+        Files.writeString(spec, "{\"command\": [\"sh\", \"-c\", \"echo from-file; echo to-err >&2\"], \"name\": \"cli-it\"}");
+
+        Result submit = hangar("submit", "--url", url, "-f", spec.toString());
+
+        assertThat(submit.exitCode()).as("%s", submit).isZero();
+        String id = submit.out().trim();
+        assertThat(id).as("%s", submit).matches("[A-Za-z0-9_-]+");
+        assertThat(state(api.awaitFinal(id))).isEqualTo("SUCCEEDED");
+
+        Result jobs = hangar("jobs", "--url", url, "--json");
+        assertThat(jobs.exitCode()).as("%s", jobs).isZero();
+        JsonNode page = Api.JSON.readTree(jobs.out());
+        List<String> ids = new ArrayList<>();
+        page.path("jobs").forEach(job -> ids.add(job.path("id").asText()));
+        assertThat(ids).as("%s", jobs).contains(id);
+
+        Result table = hangar("jobs", "--url", url);
+        assertThat(table.exitCode()).as("%s", table).isZero();
+        assertThat(table.out()).as("%s", table).contains("ID", "STATE", id, "SUCCEEDED");
+
+        Result logs = hangar("logs", "--url", url, id);
+        assertThat(logs.exitCode()).as("%s", logs).isZero();
+        assertThat(logs.out()).as("%s", logs).isEqualTo("from-file\n");
+        assertThat(logs.err()).as("%s", logs).isEqualTo("to-err\n");
+    }
+
+    @Test
+    void cancelStopsARunningJob() {
+        String id = api.submit(Api.spec("sleep", "60")).path("id").asText();
+        api.awaitState(id, "RUNNING");
+
+        Result cancel = hangar("cancel", "--url", url, id);
+
+        assertThat(cancel.exitCode()).as("%s", cancel).isZero();
+        assertThat(cancel.out()).as("%s", cancel).startsWith(id);
+        assertThat(state(api.awaitFinal(id))).isEqualTo("CANCELLED");
+    }
+
+    @Test
+    void cancelOfAnUnknownJobFails() {
+        Result cancel = hangar("cancel", "--url", url, "j-nosuchjob0000000000");
+
+        assertThat(cancel.exitCode()).as("%s", cancel).isEqualTo(2);
+        assertThat(cancel.err()).as("%s", cancel).startsWith("hangar:");
+    }
+
+    @Test
+    void runtimesPrintsATable() {
+        Result runtimes = hangar("runtimes", "--url", url);
+
+        assertThat(runtimes.exitCode()).as("%s", runtimes).isZero();
+        assertThat(runtimes.out()).as("%s", runtimes).contains("RUNTIME", "STATUS");
+        String processRow = runtimes.out().lines().filter(line -> line.startsWith("process")).findFirst().orElse("");
+        assertThat(processRow).as("%s", runtimes).contains("available");
+    }
+
+    @Test
+    void badSpecFileExitsTwoAndNamesTheField() throws Exception {
+        long before = api.jobCount();
+        Path spec = work.resolve("bad.json");
+        Files.writeString(spec, "{\"command\": [\"true\"], \"resources\": {\"memoryMb\": -5}}");
+
+        Result submit = hangar("submit", "--url", url, "-f", spec.toString());
+
+        assertThat(submit.exitCode()).as("%s", submit).isEqualTo(2);
+        assertThat(submit.err()).as("%s", submit).contains("resources.memoryMb");
+        assertThat(submit.out()).as("%s", submit).isEmpty();
+        assertThat(api.jobCount()).isEqualTo(before);
+    }
+
+    @Test
+    void runOfABadSpecExitsTwoAndNamesTheField() {
+        long before = api.jobCount();
+
+        Result result = hangar("run", "--url", url, "--priority", "42", "--", "true");
+
+        assertThat(result.exitCode()).as("%s", result).isEqualTo(2);
+        assertThat(result.err()).as("%s", result).contains("priority");
+        assertThat(api.jobCount()).isEqualTo(before);
+    }
+
+    @Test
+    void runWithoutAServerStartsANodeInProcess() {
+        String nowhere = "http://127.0.0.1:" + Host.freePort();
+
+        Result result = hangar("run", "--url", nowhere, "--", "sh", "-c", "echo local; exit 3");
+
+        assertThat(result.exitCode()).as("%s", result).isEqualTo(3);
+        assertThat(result.out()).as("%s", result).isEqualTo("local\n");
+    }
+
+    @Test
+    void commandsOtherThanRunNeedAServer() {
+        String nowhere = "http://127.0.0.1:" + Host.freePort();
+
+        Result result = hangar("jobs", "--url", nowhere);
+
+        assertThat(result.exitCode()).as("%s", result).isEqualTo(1);
+        assertThat(result.err()).as("%s", result).contains("hangar up");
+    }
+}
