@@ -1,0 +1,914 @@
+package dev.hangar.runtime.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.hangar.core.job.Resources;
+import dev.hangar.core.runtime.ExitStatus;
+import dev.hangar.core.runtime.NetworkMode;
+import dev.hangar.core.runtime.OutputSink.Stream;
+import dev.hangar.core.runtime.ProcessSpec;
+import dev.hangar.core.runtime.RuntimeCapabilities;
+import dev.hangar.core.runtime.RuntimeProbe;
+import dev.hangar.core.runtime.Sandbox;
+import dev.hangar.core.runtime.SandboxException;
+import dev.hangar.core.runtime.SandboxProcess;
+import dev.hangar.core.runtime.SandboxRuntime;
+import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.core.runtime.SandboxState;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The contract every {@link SandboxRuntime} driver must meet. A driver's test extends this class
+ * and gives {@link #runtime()} (called once per class) and, if it needs one, {@link #image()}.
+ *
+ * <p>The runtime is probed once before the tests. When the probe says the runtime is not
+ * available on this host, every test is skipped (a JUnit assumption) with the probe's reason:
+ * skipped, never passed.
+ *
+ * <p>Commands use only POSIX {@code sh} and coreutils/busybox tools, so the image may be busybox.
+ * Bounds like {@link #exitBound()} are correctness bounds (a process that never ends), not timing
+ * assertions. Every sandbox and process a test creates through the helpers is killed and destroyed
+ * after it, whatever happened; host processes still carrying a {@link #uniqueSeconds} marker are
+ * killed too, so a broken driver leaves nothing behind.
+ *
+ * <pre>{@code
+ * class BubblewrapRuntimeContractTest extends RuntimeContractTest {
+ *     @TempDir Path dataDir;   // injected before @BeforeAll: the instance lives for the whole class
+ *
+ *     @Override protected SandboxRuntime runtime() {
+ *         return new BubblewrapRuntime(new RuntimeContext(dataDir));
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>What the contract does not pin down (the SPI leaves it open): whether a sandbox takes more
+ * than one {@code exec}, its state after its process ends by itself, and whether {@link Sandbox#id()}
+ * equals {@link SandboxSpec#id()}. Each test uses one process per sandbox.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+public abstract class RuntimeContractTest {
+
+    /** How long a process that should end is given to end. */
+    protected static final Duration EXIT_BOUND = Duration.ofSeconds(60);
+    /** How long a process is given to end after {@link SandboxProcess#kill()} or {@link Sandbox#destroy()}. */
+    protected static final Duration KILL_BOUND = Duration.ofSeconds(15);
+    /** How long leftover host processes are given to disappear before a test says they remain. */
+    protected static final Duration LEFTOVER_GRACE = Duration.ofSeconds(5);
+
+    private static final Set<String> COMMON_ENV = Set.of(
+            "PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "LANG", "LANGUAGE", "PWD", "OLDPWD",
+            "SHLVL", "_", "HOSTNAME", "TMPDIR", "TZ", "container", "MAIL", "UID", "EUID");
+
+    private SandboxRuntime runtime;
+    private RuntimeProbe probe;
+    private final List<Sandbox> sandboxes = new CopyOnWriteArrayList<>();
+    private final List<SandboxProcess> processes = new CopyOnWriteArrayList<>();
+    private final List<String> markers = new CopyOnWriteArrayList<>();
+
+    /** The runtime under test. Called once per test class, before any test. */
+    protected abstract SandboxRuntime runtime();
+
+    /** The image sandboxes are created from; null means the runtime's default. */
+    protected String image() {
+        return null;
+    }
+
+    /** Bound for a process that should end by itself; raise it for slow runtimes (emulated VMs). */
+    protected Duration exitBound() {
+        return EXIT_BOUND;
+    }
+
+    /** Bound for a process to end after kill() or destroy(). */
+    protected Duration killBound() {
+        return KILL_BOUND;
+    }
+
+    // ------------------------------------------------------------------ lifecycle of the suite
+
+    @BeforeAll
+    final void contractProbeRuntimeOnce() {
+        runtime = runtime();
+        assertThat(runtime).as("runtime() of %s", getClass().getName()).isNotNull();
+        probe = runtime.probe();
+        assertThat(probe).as("probe() of runtime '%s' (a failed probe says why, it does not return null)",
+                runtime.name()).isNotNull();
+    }
+
+    @BeforeEach
+    final void contractRequireAvailableRuntime() {
+        assumeTrue(probe.available(), () -> "runtime '" + runtime.name() + "' is not available on this host: "
+                + probe.reason());
+    }
+
+    @AfterEach
+    final void contractCleanUp() {
+        for (SandboxProcess p : processes) {
+            try {
+                p.kill();
+            } catch (RuntimeException e) {
+                System.err.println("[runtime-contract] kill() in clean-up threw: " + e);
+            }
+        }
+        for (Sandbox s : sandboxes) {
+            try {
+                s.destroy();
+            } catch (RuntimeException e) {
+                System.err.println("[runtime-contract] destroy() in clean-up threw: " + e);
+            }
+        }
+        for (String marker : markers) {
+            for (String left : hostProcessesWith(marker)) {
+                System.err.println("[runtime-contract] killing leftover host process " + left);
+                ProcessHandle.of(Long.parseLong(left.substring(0, left.indexOf(':'))))
+                        .ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+        processes.clear();
+        sandboxes.clear();
+        markers.clear();
+    }
+
+    @AfterAll
+    final void contractCloseRuntime() throws Exception {
+        if (runtime instanceof AutoCloseable closeable) {
+            closeable.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers, usable by subclasses
+
+    /** The runtime {@link #runtime()} gave, created once for the class. */
+    protected final SandboxRuntime runtimeUnderTest() {
+        return runtime;
+    }
+
+    /** What the one probe before the tests found. */
+    protected final RuntimeProbe probeResult() {
+        return probe;
+    }
+
+    /** A result of {@link #run}: how the process ended and what it wrote. */
+    public record Run(ExitStatus status, OutputCollector output) {
+        public int code() {
+            return status.code();
+        }
+
+        public String stdout() {
+            return output.stdoutText();
+        }
+
+        public String stderr() {
+            return output.stderrText();
+        }
+
+        /** For assertion messages. */
+        @Override
+        public String toString() {
+            return "exit " + status.code() + " limitsHit=" + status.limitsHit() + ", " + output.describe();
+        }
+    }
+
+    /** {@code sh -c script sh args...}: the script sees {@code args} as {@code $1, $2, ...}. */
+    protected static ProcessSpec sh(String script, String... args) {
+        List<String> command = new ArrayList<>(List.of("sh", "-c", script, "sh"));
+        command.addAll(List.of(args));
+        return new ProcessSpec(command, Map.of(), null);
+    }
+
+    /** A command as it is, no environment, no stdin. */
+    protected static ProcessSpec command(String... command) {
+        return new ProcessSpec(List.of(command), Map.of(), null);
+    }
+
+    /** A fresh sandbox id. */
+    protected static String newSandboxId() {
+        return "contract-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(0, 12);
+    }
+
+    /**
+     * A number of seconds that is also a unique marker, e.g. {@code 300.418263}: used as a
+     * {@code sleep} argument it lets {@link #hostProcessesWith} find that very process. Host
+     * processes still carrying it after the test are killed, so a broken driver leaves nothing.
+     */
+    protected final String uniqueSeconds(int seconds) {
+        String marker = seconds + "." + ThreadLocalRandom.current().nextInt(100_000, 1_000_000);
+        markers.add(marker);
+        return marker;
+    }
+
+    /** Creates a sandbox from {@link #image()}; it is destroyed after the test whatever happens. */
+    protected final Sandbox newSandbox(Resources resources, NetworkMode network) throws SandboxException {
+        SandboxSpec spec = new SandboxSpec(newSandboxId(), image(), resources, network, List.of());
+        Sandbox sandbox = runtime.create(spec);
+        assertThat(sandbox).as("create(%s)", spec).isNotNull();
+        sandboxes.add(sandbox);
+        return sandbox;
+    }
+
+    protected final Sandbox newSandbox() throws SandboxException {
+        return newSandbox(Resources.defaults(), NetworkMode.NONE);
+    }
+
+    /** Starts a process; it is killed after the test whatever happens. */
+    protected final SandboxProcess start(Sandbox sandbox, ProcessSpec spec, OutputCollector output)
+            throws SandboxException {
+        SandboxProcess process = sandbox.exec(spec, output);
+        assertThat(process).as("exec(%s)", spec.command()).isNotNull();
+        assertThat(process.exit()).as("exit() of exec(%s)", spec.command()).isNotNull();
+        processes.add(process);
+        return process;
+    }
+
+    /** Waits for the process to end within {@link #exitBound()}; kills it and fails if it does not. */
+    protected final ExitStatus awaitExit(SandboxProcess process, OutputCollector output) {
+        return awaitExit(process, output, exitBound());
+    }
+
+    /** Waits for the process to end within {@code bound}; kills it and fails if it does not. */
+    protected final ExitStatus awaitExit(SandboxProcess process, OutputCollector output, Duration bound) {
+        ExitStatus status;
+        try {
+            status = process.exit().get(bound.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            process.kill();
+            throw new AssertionError("process did not end within " + bound + " (killed it now); " + output.describe());
+        } catch (ExecutionException e) {
+            throw new AssertionError("exit() completed exceptionally: " + e.getCause() + "; " + output.describe(),
+                    e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted waiting for exit()", e);
+        }
+        assertThat(status).as("exit() value").isNotNull();
+        assertThat(status.limitsHit()).as("limitsHit").isNotNull();
+        assertThat(output.misuse()).as("calls to OutputSink.write that broke its contract").isEmpty();
+        return status;
+    }
+
+    /** The process's exit status if it ends within {@code bound}, else null (it is not killed). */
+    protected static ExitStatus exitWithin(SandboxProcess process, Duration bound) {
+        try {
+            return process.exit().get(bound.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return null;
+        } catch (ExecutionException e) {
+            throw new AssertionError("exit() completed exceptionally: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted waiting for exit()", e);
+        }
+    }
+
+    /**
+     * Creates a sandbox, runs one process in it to its end (within {@link #exitBound()}), collects
+     * its output and destroys the sandbox.
+     */
+    protected final Run run(Resources resources, NetworkMode network, ProcessSpec spec) throws SandboxException {
+        Sandbox sandbox = newSandbox(resources, network);
+        try {
+            OutputCollector output = new OutputCollector();
+            SandboxProcess process = start(sandbox, spec, output);
+            return new Run(awaitExit(process, output), output);
+        } finally {
+            sandbox.destroy();
+        }
+    }
+
+    /** {@link #run(Resources, NetworkMode, ProcessSpec)} with default resources and no network. */
+    protected final Run run(ProcessSpec spec) throws SandboxException {
+        return run(Resources.defaults(), NetworkMode.NONE, spec);
+    }
+
+    /** Waits until the collector's stream holds {@code text}, failing after {@link #exitBound()}. */
+    protected final void awaitOutput(OutputCollector output, Stream stream, String text) {
+        try {
+            if (!output.awaitText(stream, text, exitBound())) {
+                fail("no \"%s\" on %s within %s; %s", text, stream, exitBound(), output.describe());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /**
+     * Host processes whose command line contains {@code marker}, as "pid: command line". Empty when
+     * the host has no /proc.
+     */
+    protected static List<String> hostProcessesWith(String marker) {
+        Path proc = Path.of("/proc");
+        List<String> found = new ArrayList<>();
+        if (!Files.isDirectory(proc)) {
+            return found;
+        }
+        long self = ProcessHandle.current().pid();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(proc,
+                p -> p.getFileName().toString().chars().allMatch(Character::isDigit))) {
+            for (Path dir : dirs) {
+                if (dir.getFileName().toString().equals(Long.toString(self))) {
+                    continue;
+                }
+                try {
+                    byte[] raw = Files.readAllBytes(dir.resolve("cmdline"));
+                    String cmdline = new String(raw, StandardCharsets.UTF_8).replace('\0', ' ').trim();
+                    if (cmdline.contains(marker)) {
+                        found.add(dir.getFileName() + ": " + cmdline);
+                    }
+                } catch (IOException | SecurityException gone) {
+                    // the process ended while we looked
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return found;
+    }
+
+    /**
+     * Asserts that within {@link #LEFTOVER_GRACE} no host process carries {@code marker}. Any that
+     * remain are killed (by pid) before the assertion fails, so a broken driver does not leave them.
+     */
+    protected static void assertNoHostProcessWith(String marker, Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        List<String> left = hostProcessesWith(marker);
+        while (!left.isEmpty() && System.nanoTime() < deadline) {
+            sleepQuietly(Duration.ofMillis(100));
+            left = hostProcessesWith(marker);
+        }
+        if (!left.isEmpty()) {
+            for (String entry : left) {
+                long pid = Long.parseLong(entry.substring(0, entry.indexOf(':')));
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            fail("host processes with marker %s remain %s after the process ended (killed them now): %s",
+                    marker, grace, left);
+        }
+    }
+
+    protected static void assertNoHostProcessWith(String marker) {
+        assertNoHostProcessWith(marker, LEFTOVER_GRACE);
+    }
+
+    private static void sleepQuietly(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    private static Resources resources(Double cpus, Long memoryMb, Integer pids) {
+        return new Resources(cpus, memoryMb, pids, null, null, null);
+    }
+
+    /** A format for POSIX printf that prints exactly {@code bytes}: octal escapes for all but plain ASCII. */
+    private static String printfFormat(byte[] bytes) {
+        StringBuilder sb = new StringBuilder();
+        for (byte b : bytes) {
+            int v = b & 0xff;
+            if (v >= 0x20 && v < 0x7f && v != '\\' && v != '%') {
+                sb.append((char) v);
+            } else {
+                sb.append('\\').append(String.format(Locale.ROOT, "%03o", v));
+            }
+        }
+        return sb.toString();
+    }
+
+    // ------------------------------------------------------------------ probe and description
+
+    @Test
+    @DisplayName("probe(): an available runtime measured a positive start time")
+    void probeOfAvailableRuntimeMeasuredAStart() {
+        assertThat(probe.measuredStart()).as("measuredStart of %s", probe).isNotNull();
+        assertThat(probe.measuredStart()).as("measuredStart").isPositive();
+        assertThat(probe.probedAt()).as("probedAt").isNotNull();
+        assertThat(probe.attributes()).as("attributes").isNotNull();
+    }
+
+    @Test
+    @DisplayName("the runtime has a name, a description and capabilities that include NetworkMode.NONE")
+    void runtimeDescribesItself() {
+        assertThat(runtime.name()).as("name()").isNotBlank();
+        assertThat(runtime.description()).as("description()").isNotBlank();
+        RuntimeCapabilities caps = runtime.capabilities();
+        assertThat(caps).as("capabilities()").isNotNull();
+        assertThat(caps.isolation()).as("capabilities().isolation()").isNotNull();
+        assertThat(caps.bootClass()).as("capabilities().bootClass()").isNotNull();
+        assertThat(caps.supports(NetworkMode.NONE)).as("every runtime supports NetworkMode.NONE").isTrue();
+    }
+
+    // ------------------------------------------------------------------ sandbox lifecycle
+
+    @Test
+    @DisplayName("a fresh sandbox is READY, carries the runtime's name, an id and createdAt")
+    void freshSandboxIsReadyAndNamed() throws Exception {
+        Instant before = Instant.now();
+        Sandbox sandbox = newSandbox();
+        Instant after = Instant.now();
+        assertThat(sandbox.state()).as("state() of a fresh sandbox").isEqualTo(SandboxState.READY);
+        assertThat(sandbox.runtime()).as("runtime()").isEqualTo(runtime.name());
+        assertThat(sandbox.id()).as("id()").isNotBlank();
+        assertThat(sandbox.createdAt()).as("createdAt()").isNotNull()
+                .isBetween(before.minusSeconds(1), after.plusSeconds(1));
+        Sandbox other = newSandbox();
+        assertThat(other.id()).as("ids of two sandboxes").isNotEqualTo(sandbox.id());
+    }
+
+    @Test
+    @DisplayName("RUNNING while its process runs; destroy() makes it STOPPED; destroying twice is harmless")
+    void runningWhileProcessRunsStoppedAfterDestroy() throws Exception {
+        String marker = uniqueSeconds(300);
+        Sandbox sandbox = newSandbox();
+        OutputCollector out = new OutputCollector();
+        SandboxProcess process = start(sandbox, sh("echo up; sleep " + marker), out);
+        awaitOutput(out, Stream.STDOUT, "up\n");
+        assertThat(sandbox.state()).as("state() while the process runs").isEqualTo(SandboxState.RUNNING);
+        process.kill();
+        awaitExit(process, out, killBound());
+        sandbox.destroy();
+        assertThat(sandbox.state()).as("state() after destroy()").isEqualTo(SandboxState.STOPPED);
+        assertThatCode(sandbox::destroy).as("second destroy()").doesNotThrowAnyException();
+        assertThat(sandbox.state()).as("state() after a second destroy()").isEqualTo(SandboxState.STOPPED);
+        assertNoHostProcessWith(marker);
+    }
+
+    @Test
+    @DisplayName("destroy() of a READY sandbox, twice and through close(), is harmless")
+    void destroyIsHarmlessFromReadyAndRepeated() throws Exception {
+        Sandbox sandbox = newSandbox();
+        assertThatCode(sandbox::destroy).as("destroy() of a READY sandbox").doesNotThrowAnyException();
+        assertThat(sandbox.state()).as("state() after destroy()").isEqualTo(SandboxState.STOPPED);
+        assertThatCode(sandbox::destroy).as("second destroy()").doesNotThrowAnyException();
+        assertThatCode(sandbox::close).as("close() after destroy()").doesNotThrowAnyException();
+        assertThat(sandbox.state()).as("state() after all that").isEqualTo(SandboxState.STOPPED);
+    }
+
+    @Test
+    @DisplayName("destroy() ends the processes running in the sandbox, children included")
+    void destroyEndsRunningProcesses() throws Exception {
+        String marker = uniqueSeconds(300);
+        Sandbox sandbox = newSandbox();
+        OutputCollector out = new OutputCollector();
+        SandboxProcess process = start(sandbox, sh("sleep " + marker + " & echo up; sleep " + marker), out);
+        awaitOutput(out, Stream.STDOUT, "up\n");
+        sandbox.destroy();
+        assertThat(sandbox.state()).as("state() after destroy()").isEqualTo(SandboxState.STOPPED);
+        ExitStatus status = awaitExit(process, out, killBound());
+        assertThat(status.code()).as("exit code of a process ended by destroy()").isNotZero();
+        assertNoHostProcessWith(marker);
+    }
+
+    @Test
+    @DisplayName("exec() on a destroyed sandbox throws SandboxException")
+    void execOnDestroyedSandboxThrows() throws Exception {
+        Sandbox sandbox = newSandbox();
+        sandbox.destroy();
+        assertThatThrownBy(() -> sandbox.exec(command("echo", "no"), new OutputCollector()))
+                .as("exec() after destroy()")
+                .isInstanceOf(SandboxException.class);
+    }
+
+    @Test
+    @DisplayName("a command that does not exist fails cleanly: SandboxException or a non-zero exit")
+    void missingCommandFailsCleanly() throws Exception {
+        Sandbox sandbox = newSandbox();
+        OutputCollector out = new OutputCollector();
+        SandboxProcess process;
+        try {
+            process = start(sandbox, command("hangar-no-such-command-" + newSandboxId()), out);
+        } catch (SandboxException expected) {
+            return;
+        }
+        ExitStatus status = awaitExit(process, out);
+        assertThat(status.code()).as("exit code of a command that does not exist; %s", out.describe()).isNotZero();
+    }
+
+    // ------------------------------------------------------------------ output
+
+    @Test
+    @DisplayName("stdout and stderr arrive separately and byte-exact, UTF-8 included")
+    void stdoutAndStderrAreSeparateAndByteExact() throws Exception {
+        byte[] outBytes = "héllo wörld — ✓ 日本語 🚀\nsecond line\n".getBytes(StandardCharsets.UTF_8);
+        byte[] errBytes = "ошибка: ✗ ñ ß\n".getBytes(StandardCharsets.UTF_8);
+        Run run = run(sh("printf \"$1\"; printf \"$2\" >&2", printfFormat(outBytes), printfFormat(errBytes)));
+        assertThat(run.code()).as("exit code; %s", run).isZero();
+        assertThat(run.output().stdout()).as("stdout bytes; %s", run).isEqualTo(outBytes);
+        assertThat(run.output().stderr()).as("stderr bytes; %s", run).isEqualTo(errBytes);
+    }
+
+    @Test
+    @DisplayName("large output on both streams is complete when exit() completes (1 MiB stdout, 512 KiB stderr)")
+    void largeOutputIsCompleteAtExit() throws Exception {
+        // stderr first: a driver that drains stdout to its end before it reads stderr deadlocks here
+        Run run = run(sh("yes e | head -c 524288 >&2; head -c 1048576 /dev/zero"));
+        assertThat(run.code()).as("exit code; stderr %s", run.output().totalBytes(Stream.STDERR)).isZero();
+        byte[] out = run.output().stdout();
+        assertThat(out.length).as("stdout byte count").isEqualTo(1048576);
+        assertThat(countNot(out, (byte) 0)).as("non-zero bytes on stdout").isZero();
+        byte[] err = run.output().stderr();
+        assertThat(err.length).as("stderr byte count").isEqualTo(524288);
+        byte[] expectedErr = new byte[524288];
+        for (int i = 0; i < expectedErr.length; i += 2) {
+            expectedErr[i] = 'e';
+            expectedErr[i + 1] = '\n';
+        }
+        assertThat(Arrays.equals(err, expectedErr)).as("stderr is \"e\\n\" repeated").isTrue();
+    }
+
+    private static int countNot(byte[] bytes, byte value) {
+        int n = 0;
+        for (byte b : bytes) {
+            if (b != value) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Test
+    @DisplayName("command arguments reach the process verbatim (no shell re-parsing)")
+    void argumentsArePassedVerbatim() throws Exception {
+        String[] args = {"a b", "it's", "$HOME", "*", "", "tab\there", "new\nline", "--", "\"q\""};
+        Run run = run(sh("printf '[%s]' \"$@\"", args));
+        assertThat(run.code()).as("exit code; %s", run).isZero();
+        String expected = Arrays.stream(args).map(a -> "[" + a + "]").collect(Collectors.joining());
+        assertThat(run.stdout()).as("arguments as the process saw them").isEqualTo(expected);
+    }
+
+    @Test
+    @DisplayName("output is streamed live: a line arrives before the process ends")
+    void outputIsStreamedLive() throws Exception {
+        String marker = uniqueSeconds(120);
+        Sandbox sandbox = newSandbox();
+        OutputCollector out = new OutputCollector();
+        SandboxProcess process = start(sandbox, sh("echo live-out; echo live-err >&2; sleep " + marker), out);
+        awaitOutput(out, Stream.STDOUT, "live-out\n");
+        awaitOutput(out, Stream.STDERR, "live-err\n");
+        assertThat(process.exit().isDone()).as("exit() done while the process still sleeps").isFalse();
+        process.kill();
+        awaitExit(process, out, killBound());
+        assertThat(out.stdoutText()).as("stdout").isEqualTo("live-out\n");
+        assertThat(out.stderrText()).as("stderr").isEqualTo("live-err\n");
+        assertNoHostProcessWith(marker);
+    }
+
+    // ------------------------------------------------------------------ exit codes
+
+    @ParameterizedTest(name = "exit {0}")
+    @ValueSource(ints = {0, 1, 3, 42, 255})
+    @DisplayName("exit codes come back exactly")
+    void exitCodesComeBackExactly(int code) throws Exception {
+        Run run = run(sh("exit " + code));
+        assertThat(run.code()).as("exit code; %s", run).isEqualTo(code);
+        assertThat(run.status().success()).as("success()").isEqualTo(code == 0);
+    }
+
+    @ParameterizedTest(name = "signal {0}")
+    @ValueSource(ints = {9, 15})
+    @DisplayName("a process killed by a signal ends with 128 + the signal number")
+    void signalDeathGives128PlusSignal(int signal) throws Exception {
+        Run run = run(sh("kill -" + signal + " $$; sleep 5; exit 0"));
+        assertThat(run.code()).as("exit code after kill -%d $$; %s", signal, run).isEqualTo(128 + signal);
+    }
+
+    // ------------------------------------------------------------------ environment
+
+    @Test
+    @DisplayName("variables given in ProcessSpec.env are visible, values intact")
+    void envVariablesAreVisible() throws Exception {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("HANGAR_CONTRACT_A", "plain");
+        env.put("HANGAR_CONTRACT_B", "with spaces = and 'quotes' \"too\" $NOT_EXPANDED *");
+        ProcessSpec spec = new ProcessSpec(
+                List.of("sh", "-c", "printf '%s|%s' \"$HANGAR_CONTRACT_A\" \"$HANGAR_CONTRACT_B\""), env, null);
+        Run run = run(spec);
+        assertThat(run.code()).as("exit code; %s", run).isZero();
+        assertThat(run.stdout()).as("the variables as the process saw them")
+                .isEqualTo(env.get("HANGAR_CONTRACT_A") + "|" + env.get("HANGAR_CONTRACT_B"));
+    }
+
+    @Test
+    @DisplayName("the host's environment does not leak into the sandbox (e.g. JAVA_HOME, MAVEN_*)")
+    void hostEnvironmentIsNotLeaked() throws Exception {
+        Run run = run(command("env"));
+        assertThat(run.code()).as("exit code of env; %s", run).isZero();
+        String seen = "\n" + run.stdout();
+        if (!seen.endsWith("\n")) {
+            seen += "\n";
+        }
+        // A leak is a host variable with the host's value. Variables a sandbox commonly sets itself
+        // (PATH, HOME, LANG...) may coincide with the host's and are not held against it.
+        List<String> leaked = new ArrayList<>();
+        for (Map.Entry<String, String> e : System.getenv().entrySet()) {
+            String key = e.getKey();
+            String value = e.getValue();
+            if (COMMON_ENV.contains(key) || key.startsWith("LC_") || value.isEmpty() || value.contains("\n")) {
+                continue;
+            }
+            if (seen.contains("\n" + key + "=" + value + "\n")) {
+                leaked.add(key);
+            }
+        }
+        assertThat(leaked).as("host variables visible in the sandbox with their host values; env was:%n%s",
+                run.stdout()).isEmpty();
+    }
+
+    // ------------------------------------------------------------------ stdin
+
+    @Test
+    @DisplayName("bytes given as stdin are read exactly by cat (binary, UTF-8, 384 KiB)")
+    void stdinBytesAreReadExactly() throws Exception {
+        ByteArrayOutputStream input = new ByteArrayOutputStream();
+        for (int i = 0; i < 256; i++) {
+            input.write(i);
+        }
+        input.writeBytes("\nünïcödé ✓ 日本\n".getBytes(StandardCharsets.UTF_8));
+        byte[] noise = new byte[384 * 1024];
+        new Random(42).nextBytes(noise);
+        input.writeBytes(noise);
+        byte[] stdin = input.toByteArray();
+        Run run = run(new ProcessSpec(List.of("cat"), Map.of(), stdin));
+        assertThat(run.code()).as("exit code of cat; stderr %s", run.stderr()).isZero();
+        assertThat(run.output().totalBytes(Stream.STDOUT)).as("bytes cat wrote").isEqualTo(stdin.length);
+        assertThat(Arrays.equals(run.output().stdout(), stdin)).as("cat's output equals stdin").isTrue();
+    }
+
+    @Test
+    @DisplayName("null or empty stdin reads end of file at once: cat exits 0 with no output")
+    void absentStdinReadsEndOfFile() throws Exception {
+        Run nullStdin = run(new ProcessSpec(List.of("cat"), Map.of(), null));
+        assertThat(nullStdin.code()).as("exit code of cat with null stdin; %s", nullStdin).isZero();
+        assertThat(nullStdin.output().stdout()).as("output of cat with null stdin").isEmpty();
+        Run emptyStdin = run(new ProcessSpec(List.of("cat"), Map.of(), new byte[0]));
+        assertThat(emptyStdin.code()).as("exit code of cat with empty stdin; %s", emptyStdin).isZero();
+        assertThat(emptyStdin.output().stdout()).as("output of cat with empty stdin").isEmpty();
+    }
+
+    // ------------------------------------------------------------------ kill
+
+    @Test
+    @DisplayName("kill() ends a sleeping process promptly; kill() is idempotent")
+    void killEndsProcessPromptly() throws Exception {
+        String marker = uniqueSeconds(300);
+        Sandbox sandbox = newSandbox();
+        OutputCollector out = new OutputCollector();
+        SandboxProcess process = start(sandbox, command("sleep", marker), out);
+        sleepQuietly(Duration.ofSeconds(1)); // let it really start; not a timing assertion
+        assertThat(process.exit().isDone()).as("exit() done before kill(); %s", out.describe()).isFalse();
+        process.kill();
+        process.kill();
+        ExitStatus status = awaitExit(process, out, killBound());
+        assertThat(status.code()).as("exit code of a killed process (128 + signal)").isBetween(129, 128 + 64);
+        assertThatCode(process::kill).as("kill() after the end").doesNotThrowAnyException();
+        assertNoHostProcessWith(marker);
+    }
+
+    @Test
+    @DisplayName("kill() also ends the children the process forked in the background")
+    void killEndsBackgroundChildren() throws Exception {
+        String marker = uniqueSeconds(300);
+        Sandbox sandbox = newSandbox();
+        OutputCollector out = new OutputCollector();
+        SandboxProcess process = start(sandbox, sh("sleep " + marker + " & echo up; sleep " + marker), out);
+        awaitOutput(out, Stream.STDOUT, "up\n");
+        process.kill();
+        ExitStatus status = awaitExit(process, out, killBound());
+        assertThat(status.code()).as("exit code of a killed process (128 + signal)").isBetween(129, 128 + 64);
+        assertNoHostProcessWith(marker);
+    }
+
+    @Test
+    @DisplayName("when exit() completes, everything the process started has ended")
+    void exitMeansEverythingStartedHasEnded() throws Exception {
+        String marker = uniqueSeconds(5);
+        Run run = run(sh("sleep " + marker + " >/dev/null 2>&1 </dev/null & echo early"));
+        assertThat(run.stdout()).as("stdout; %s", run).startsWith("early\n");
+        assertNoHostProcessWith(marker, Duration.ofSeconds(1));
+    }
+
+    // ------------------------------------------------------------------ limits
+
+    @Test
+    @DisplayName("memory limit is enforced: 64 MiB, a 400 MiB buffer is stopped and reported")
+    void memoryLimitIsEnforced() throws Exception {
+        // tail keeps the last 10 lines; /dev/zero has no newline, so it buffers all 400 MiB
+        Run run = run(resources(null, 64L, null), NetworkMode.NONE,
+                sh("head -c 419430400 /dev/zero | tail > /dev/null"));
+        assertThat(run.code()).as("exit code of a process that outgrew 64 MiB; %s", run).isNotZero();
+        assertThat(run.status().limitsHit()).as("limitsHit; %s", run)
+                .anySatisfy(hit -> assertThat(hit).containsIgnoringCase("memory"));
+        Run next = run(sh("echo ok"));
+        assertThat(next.code()).as("a sandbox after the OOM; %s", next).isZero();
+        assertThat(next.stdout()).isEqualTo("ok\n");
+    }
+
+    @Test
+    @DisplayName("pids limit is enforced: with 32, 100 background processes cannot start")
+    void pidsLimitIsEnforced() throws Exception {
+        String marker = uniqueSeconds(30);
+        Sandbox sandbox = newSandbox(resources(null, null, 32), NetworkMode.NONE);
+        OutputCollector out = new OutputCollector();
+        SandboxProcess process = start(sandbox,
+                sh("i=0; while [ $i -lt 100 ]; do sleep " + marker + " & i=$((i+1)); done; echo spawned-all; wait"),
+                out);
+        // the shell fails to fork and ends, or it hangs on and gets killed
+        ExitStatus status = exitWithin(process, Duration.ofSeconds(15));
+        boolean killed = status == null;
+        if (killed) {
+            process.kill();
+        }
+        status = awaitExit(process, out, killBound());
+        assertThat(out.stdoutText()).as("all 100 processes started; %s", out.describe())
+                .doesNotContain("spawned-all");
+        assertThat(killed || status.code() != 0).as("ended non-zero or had to be killed; exit %d, %s",
+                status.code(), out.describe()).isTrue();
+        assertThat(status.limitsHit()).as("limitsHit; exit %d, %s", status.code(), out.describe())
+                .anySatisfy(hit -> assertThat(hit).containsIgnoringCase("pids"));
+        process.kill();
+        sandbox.destroy();
+        assertNoHostProcessWith(marker);
+        Run next = run(sh("echo ok"));
+        assertThat(next.code()).as("a sandbox after the pids limit; %s", next).isZero();
+    }
+
+    @Test
+    @DisplayName("a CPU limit of 0.5 does not break things")
+    void cpuLimitStillRuns() throws Exception {
+        Run run = run(resources(0.5, null, null), NetworkMode.NONE, sh("echo ok"));
+        assertThat(run.code()).as("exit code; %s", run).isZero();
+        assertThat(run.stdout()).isEqualTo("ok\n");
+    }
+
+    // ------------------------------------------------------------------ network
+
+    @Test
+    @DisplayName("NetworkMode.NONE: the sandbox sees no interface but loopback")
+    void noNetworkOnlyLoopback() throws Exception {
+        Run run = run(command("cat", "/proc/net/dev"));
+        assertThat(run.code()).as("exit code of cat /proc/net/dev; %s", run).isZero();
+        List<String> interfaces = run.stdout().lines()
+                .filter(l -> l.contains(":"))
+                .map(l -> l.substring(0, l.indexOf(':')).trim())
+                .filter(name -> !name.startsWith("Inter") && !name.contains("|"))
+                .toList();
+        assertThat(interfaces).as("interfaces in /proc/net/dev:%n%s", run.stdout())
+                .allSatisfy(name -> assertThat(name).isEqualTo("lo"));
+    }
+
+    /** Connects to 127.0.0.1:$1 with the first tool found; prints tool=NAME, or tool=none. */
+    private static final String CONNECT_SCRIPT = String.join("\n",
+            "if command -v nc >/dev/null 2>&1; then echo tool=nc; nc -w 3 127.0.0.1 \"$1\" </dev/null",
+            "elif command -v bash >/dev/null 2>&1; then echo tool=bash; bash -c 'exec 3<>/dev/tcp/127.0.0.1/'\"$1\"",
+            "elif command -v curl >/dev/null 2>&1; then echo tool=curl; curl -s -m 3 -o /dev/null \"http://127.0.0.1:$1/\"",
+            "elif command -v wget >/dev/null 2>&1; then echo tool=wget; wget -q -T 3 -O /dev/null \"http://127.0.0.1:$1/\"",
+            "else echo tool=none; fi",
+            "exit 0");
+
+    /** Runs {@link #CONNECT_SCRIPT} against a host ServerSocket; true if the host accepted a connection. */
+    private boolean sandboxReachesHostLoopback(NetworkMode network) throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            Run run = run(Resources.defaults(), network, sh(CONNECT_SCRIPT, Integer.toString(server.getLocalPort())));
+            assumeTrue(!run.stdout().contains("tool=none"),
+                    "no nc, bash, curl or wget in the image to try a TCP connection with");
+            assertThat(run.stdout()).as("connect attempt; %s", run).contains("tool=");
+            server.setSoTimeout(500);
+            try {
+                server.accept().close();
+                return true;
+            } catch (SocketTimeoutException none) {
+                return false;
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("NetworkMode.NONE: a TCP connect to a host port on 127.0.0.1 does not arrive")
+    void noNetworkCannotReachHostLoopback() throws Exception {
+        assertThat(sandboxReachesHostLoopback(NetworkMode.NONE))
+                .as("the host's ServerSocket on 127.0.0.1 got a connection from a NetworkMode.NONE sandbox")
+                .isFalse();
+    }
+
+    @Test
+    @DisplayName("NetworkMode.HOST, where the runtime claims it: the host's 127.0.0.1 is reachable")
+    void hostNetworkReachesHostLoopback() throws Exception {
+        assumeTrue(runtime.capabilities().supports(NetworkMode.HOST), "runtime does not claim NetworkMode.HOST");
+        assertThat(sandboxReachesHostLoopback(NetworkMode.HOST))
+                .as("the host's ServerSocket on 127.0.0.1 got a connection from a NetworkMode.HOST sandbox")
+                .isTrue();
+    }
+
+    // ------------------------------------------------------------------ isolation
+
+    @Test
+    @DisplayName("the process cannot see host processes (fewer than 10 pids in /proc)")
+    void hostProcessesAreInvisible() throws Exception {
+        Run run = run(command("ls", "/proc"));
+        assertThat(run.code()).as("exit code of ls /proc; %s", run).isZero();
+        List<String> pids = run.stdout().lines().map(String::trim)
+                .filter(l -> !l.isEmpty() && l.chars().allMatch(Character::isDigit)).toList();
+        assertThat(pids).as("pids visible in the sandbox's /proc").hasSizeLessThan(10);
+    }
+
+    @Test
+    @DisplayName("the root filesystem is not writable (touch /usr/... fails, nothing appears on the host)")
+    void rootIsNotWritable() throws Exception {
+        Path probeFile = Path.of("/usr/hangar-" + newSandboxId());
+        try {
+            Run run = run(command("touch", probeFile.toString()));
+            assertThat(Files.exists(probeFile)).as("%s created on the host", probeFile).isFalse();
+            assertThat(run.code()).as("exit code of touch %s; %s", probeFile, run).isNotZero();
+        } finally {
+            Files.deleteIfExists(probeFile);
+        }
+    }
+
+    @Test
+    @DisplayName("the working directory is writable")
+    void workingDirectoryIsWritable() throws Exception {
+        Run run = run(sh("echo x > f && cat f"));
+        assertThat(run.code()).as("exit code; %s", run).isZero();
+        assertThat(run.stdout()).isEqualTo("x\n");
+    }
+
+    @Test
+    @DisplayName("two sandboxes do not share their working directory, nor write to the host's")
+    void sandboxesDoNotShareWorkingDirectory() throws Exception {
+        String name = "hangar-contract-" + newSandboxId();
+        Sandbox first = newSandbox();
+        OutputCollector out1 = new OutputCollector();
+        ExitStatus wrote = awaitExit(start(first, sh("echo secret > \"$1\" && cat \"$1\"", name), out1), out1);
+        assertThat(wrote.code()).as("writing %s in the first sandbox; %s", name, out1.describe()).isZero();
+        assertThat(out1.stdoutText()).isEqualTo("secret\n");
+        Sandbox second = newSandbox();
+        OutputCollector out2 = new OutputCollector();
+        ExitStatus looked = awaitExit(start(second,
+                sh("if [ -e \"$1\" ]; then echo present; else echo absent; fi", name), out2), out2);
+        assertThat(looked.code()).as("looking in the second sandbox; %s", out2.describe()).isZero();
+        assertThat(out2.stdoutText()).as("the first sandbox's file seen from the second").isEqualTo("absent\n");
+        assertThat(Files.exists(Path.of(name))).as("%s in the test's own working directory", name).isFalse();
+    }
+
+    @Test
+    @DisplayName("two sandboxes run at the same time and both finish")
+    void twoSandboxesRunAtTheSameTime() throws Exception {
+        Sandbox a = newSandbox();
+        Sandbox b = newSandbox();
+        OutputCollector outA = new OutputCollector();
+        OutputCollector outB = new OutputCollector();
+        ProcessSpec spec = sh("echo started; sleep 5; echo done");
+        SandboxProcess pa = start(a, spec, outA);
+        SandboxProcess pb = start(b, spec, outB);
+        awaitOutput(outA, Stream.STDOUT, "started\n");
+        awaitOutput(outB, Stream.STDOUT, "started\n");
+        assertThat(pa.exit().isDone() || pb.exit().isDone())
+                .as("one finished before the other started (not concurrent)").isFalse();
+        assertThat(awaitExit(pa, outA).code()).as("first; %s", outA.describe()).isZero();
+        assertThat(awaitExit(pb, outB).code()).as("second; %s", outB.describe()).isZero();
+        assertThat(outA.stdoutText()).isEqualTo("started\ndone\n");
+        assertThat(outB.stdoutText()).isEqualTo("started\ndone\n");
+    }
+}

@@ -1,0 +1,18 @@
+package dev.hangar.runtime.process;
+
+import dev.hangar.core.runtime.RuntimeContext;
+import dev.hangar.core.runtime.SandboxRuntime;
+import dev.hangar.runtime.testkit.RuntimeContractTest;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The runtime contract, run against bubblewrap on this host; skipped where the probe fails. */
+class BubblewrapRuntimeContractTest extends RuntimeContractTest {
+    @TempDir
+    Path dataDir;
+
+    @Override
+    protected SandboxRuntime runtime() {
+        return new BubblewrapRuntime(new RuntimeContext(dataDir));
+    }
+}
