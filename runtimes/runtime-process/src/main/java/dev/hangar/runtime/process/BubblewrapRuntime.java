@@ -43,6 +43,7 @@ public final class BubblewrapRuntime implements SandboxRuntime {
 
     public BubblewrapRuntime(RuntimeContext context) {
         this(findOnPath("bwrap"), Limiter.detect());
+        limiter.ifPresent(Limiter::sweepStale);
     }
 
     BubblewrapRuntime(Optional<Path> bwrap, Optional<Limiter> limiter) {

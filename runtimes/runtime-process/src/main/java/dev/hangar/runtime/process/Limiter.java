@@ -16,6 +16,35 @@ sealed interface Limiter {
 
     Cgroup create(String name, Resources resources) throws IOException;
 
+    /** The directories holding one group per sandbox. */
+    List<Path> parents();
+
+    /**
+     * Removes groups left behind by a node that was killed. Only groups older than a minute go,
+     * and the kernel refuses to remove one that still has processes, so live sandboxes are safe.
+     */
+    default int sweepStale() {
+        int removed = 0;
+        long cutoff = System.currentTimeMillis() - 60_000;
+        for (Path parent : parents()) {
+            try (var groups = Files.list(parent)) {
+                for (Path group : groups.filter(Files::isDirectory).toList()) {
+                    if (Files.getLastModifiedTime(group).toMillis() < cutoff) {
+                        try {
+                            Files.delete(group);
+                            removed++;
+                        } catch (IOException busy) {
+                            // still has processes: not stale
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // nothing to sweep
+            }
+        }
+        return removed;
+    }
+
     /** The best mechanism this host offers, or empty with no way to enforce limits. */
     static Optional<Limiter> detect() {
         CgroupMounts mounts = CgroupMounts.read();
@@ -40,6 +69,11 @@ sealed interface Limiter {
         @Override
         public String describe() {
             return "cgroup v1 (memory, pids, cpu)";
+        }
+
+        @Override
+        public List<Path> parents() {
+            return List.of(mounts.v1("memory"), mounts.v1("pids"), mounts.v1("cpu"));
         }
 
         @Override
@@ -69,6 +103,11 @@ sealed interface Limiter {
         @Override
         public String describe() {
             return "cgroup v2 (memory, pids, cpu)";
+        }
+
+        @Override
+        public List<Path> parents() {
+            return List.of(parent);
         }
 
         @Override

@@ -11,7 +11,7 @@ final class OutputPump {
 
     static CompletableFuture<Void> start(InputStream in, OutputSink.Stream stream, OutputSink sink) {
         var done = new CompletableFuture<Void>();
-        Thread.ofVirtual().name("pump-" + stream).start(() -> {
+        Thread.ofPlatform().daemon().name("pump-" + stream).start(() -> {
             byte[] buffer = new byte[16 * 1024];
             try (in) {
                 int n;
