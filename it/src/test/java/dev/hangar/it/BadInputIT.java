@@ -2,16 +2,10 @@ package dev.hangar.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hangar.agent.AgentConfig;
-import dev.hangar.cli.EmbeddedHangar;
 import java.net.http.HttpRequest;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -20,28 +14,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Bad job specs over real HTTP: each is refused with a 4xx problem details body that names the
  * field at fault, and nothing is stored.
  */
-class BadInputIT {
-    @TempDir
-    static Path dataDir;
-
-    static EmbeddedHangar hangar;
-    static Api api;
+class BadInputIT extends OneNodeIT {
 
     @BeforeAll
-    static void start() throws Exception {
-        Host.assumeBubblewrap();
-        hangar = EmbeddedHangar.start(dataDir, "127.0.0.1", 0,
-                AgentConfig.forThisHost("node").withLeaseFor(Duration.ofSeconds(10)));
-        api = new Api(hangar.url());
+    static void prepare() throws Exception {
         // one stored job, so that "unchanged" is not just "still zero"
         api.awaitFinal(api.submit(Api.spec("true")).path("id").asText());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (hangar != null) {
-            hangar.close();
-        }
     }
 
     static Stream<Arguments> badSpecs() {

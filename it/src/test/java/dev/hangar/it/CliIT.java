@@ -4,48 +4,28 @@ import static dev.hangar.it.Api.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hangar.agent.AgentConfig;
-import dev.hangar.cli.EmbeddedHangar;
 import dev.hangar.cli.Main;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The hangar command line, run in this JVM against a real server. */
-class CliIT {
-    @TempDir
-    static Path dataDir;
-
+class CliIT extends OneNodeIT {
     @TempDir
     Path work;
 
-    static EmbeddedHangar hangar;
-    static Api api;
     static String url;
 
     @BeforeAll
-    static void start() throws Exception {
-        Host.assumeBubblewrap();
-        hangar = EmbeddedHangar.start(dataDir, "127.0.0.1", 0,
-                AgentConfig.forThisHost("node").withLeaseFor(Duration.ofSeconds(10)));
-        api = new Api(hangar.url());
+    static void prepare() throws Exception {
         url = hangar.url().toString();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (hangar != null) {
-            hangar.close();
-        }
     }
 
     /** What one command did: its exit code and what it printed. */

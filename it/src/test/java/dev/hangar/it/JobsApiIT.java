@@ -7,13 +7,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hangar.agent.AgentConfig;
-import dev.hangar.cli.EmbeddedHangar;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,33 +22,10 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The jobs API end to end: real HTTP to a real node whose jobs really run in bubblewrap. */
-class JobsApiIT {
-    @TempDir
-    static Path dataDir;
-
-    static EmbeddedHangar hangar;
-    static Api api;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Host.assumeBubblewrap();
-        hangar = EmbeddedHangar.start(dataDir, "127.0.0.1", 0,
-                AgentConfig.forThisHost("node").withLeaseFor(Duration.ofSeconds(10)));
-        api = new Api(hangar.url());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (hangar != null) {
-            hangar.close();
-        }
-    }
+class JobsApiIT extends OneNodeIT {
 
     @Test
     void stdoutStderrAndExitCodeComeBackSeparately() {

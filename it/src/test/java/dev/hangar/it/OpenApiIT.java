@@ -4,55 +4,33 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.hangar.agent.AgentConfig;
-import dev.hangar.cli.EmbeddedHangar;
 import java.net.http.HttpRequest;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The OpenAPI document the server serves matches the routes it has and the jobs it returns. */
-class OpenApiIT {
+class OpenApiIT extends OneNodeIT {
     private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options");
     private static final String DUMMY_ID = "j-0000000000dummy0000";
     /** Properties a job always has (primitives, and what every stored job is given at submit). */
     private static final List<String> ALWAYS_PRESENT = List.of("id", "spec", "state", "attempt", "deliveries", "timings",
             "outputTruncated", "cancelRequested");
 
-    @TempDir
-    static Path dataDir;
-
-    static EmbeddedHangar hangar;
-    static Api api;
     static JsonNode openApi;
     static String finishedJobId;
 
     @BeforeAll
-    static void start() throws Exception {
-        Host.assumeBubblewrap();
-        hangar = EmbeddedHangar.start(dataDir, "127.0.0.1", 0,
-                AgentConfig.forThisHost("node").withLeaseFor(Duration.ofSeconds(10)));
-        api = new Api(hangar.url());
+    static void prepare() throws Exception {
         Api.Answer yaml = api.get("/openapi.yaml");
         assertThat(yaml.status()).as("GET /openapi.yaml").isEqualTo(200);
         openApi = new YAMLMapper().readTree(yaml.bytes());
         finishedJobId = api.submit(Api.spec("echo", "documented")).path("id").asText();
         api.awaitFinal(finishedJobId);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (hangar != null) {
-            hangar.close();
-        }
     }
 
     @Test

@@ -1,6 +1,8 @@
 package dev.hangar.runtime.process;
 
+import dev.hangar.core.job.Resources;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,6 +37,18 @@ final class CgroupFiles {
         } catch (IOException | NumberFormatException e) {
             return OptionalLong.empty();
         }
+    }
+
+    /** Readable limits a group reached, from its counters. */
+    static List<String> limitsHit(Resources resources, long memoryHits, long oomKills, long forksRefused) {
+        var hits = new ArrayList<String>();
+        if (oomKills > 0 || memoryHits > 0) {
+            hits.add("memory limit " + resources.memoryMb() + " MiB reached" + (oomKills > 0 ? " (OOM kill)" : ""));
+        }
+        if (forksRefused > 0) {
+            hits.add("pids limit " + resources.pids() + " reached (" + forksRefused + " forks refused)");
+        }
+        return hits;
     }
 
     static void killAll(Path procs) {

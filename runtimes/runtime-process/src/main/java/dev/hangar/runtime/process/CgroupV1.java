@@ -4,7 +4,6 @@ import dev.hangar.core.job.Resources;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /** A sandbox's groups in the legacy per-controller hierarchies (memory, pids, cpu). */
@@ -55,17 +54,9 @@ final class CgroupV1 implements Cgroup {
 
     @Override
     public List<String> limitsHit() {
-        var hits = new ArrayList<String>();
-        long ooms = CgroupFiles.keyed(memory.resolve("memory.oom_control"), "oom_kill").orElse(0);
-        long memFails = CgroupFiles.number(memory.resolve("memory.failcnt")).orElse(0);
-        if (ooms > 0 || memFails > 0) {
-            hits.add("memory limit " + resources.memoryMb() + " MiB reached" + (ooms > 0 ? " (OOM kill)" : ""));
-        }
-        long pidFails = CgroupFiles.keyed(pids.resolve("pids.events"), "max").orElse(0);
-        if (pidFails > 0) {
-            hits.add("pids limit " + resources.pids() + " reached (" + pidFails + " forks refused)");
-        }
-        return hits;
+        return CgroupFiles.limitsHit(resources, CgroupFiles.number(memory.resolve("memory.failcnt")).orElse(0),
+                CgroupFiles.keyed(memory.resolve("memory.oom_control"), "oom_kill").orElse(0),
+                CgroupFiles.keyed(pids.resolve("pids.events"), "max").orElse(0));
     }
 
     @Override

@@ -4,7 +4,6 @@ import dev.hangar.core.job.Resources;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /** A sandbox's group in the unified hierarchy. */
@@ -45,17 +44,10 @@ final class CgroupV2 implements Cgroup {
 
     @Override
     public List<String> limitsHit() {
-        var hits = new ArrayList<String>();
-        long ooms = CgroupFiles.keyed(dir.resolve("memory.events"), "oom_kill").orElse(0);
-        long max = CgroupFiles.keyed(dir.resolve("memory.events"), "max").orElse(0);
-        if (ooms > 0 || max > 0) {
-            hits.add("memory limit " + resources.memoryMb() + " MiB reached" + (ooms > 0 ? " (OOM kill)" : ""));
-        }
-        long pidFails = CgroupFiles.keyed(dir.resolve("pids.events"), "max").orElse(0);
-        if (pidFails > 0) {
-            hits.add("pids limit " + resources.pids() + " reached (" + pidFails + " forks refused)");
-        }
-        return hits;
+        Path events = dir.resolve("memory.events");
+        return CgroupFiles.limitsHit(resources, CgroupFiles.keyed(events, "max").orElse(0),
+                CgroupFiles.keyed(events, "oom_kill").orElse(0),
+                CgroupFiles.keyed(dir.resolve("pids.events"), "max").orElse(0));
     }
 
     @Override
