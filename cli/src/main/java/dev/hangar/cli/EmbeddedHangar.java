@@ -9,6 +9,7 @@ import dev.hangar.core.runtime.RuntimeContext;
 import dev.hangar.core.runtime.RuntimeProvider;
 import dev.hangar.core.runtime.RuntimeStatus;
 import dev.hangar.core.runtime.SandboxRuntime;
+import dev.hangar.images.LocalImageStore;
 import dev.hangar.server.HangarServer;
 import dev.hangar.server.NodeView;
 import java.io.IOException;
@@ -59,7 +60,7 @@ public final class EmbeddedHangar implements AutoCloseable {
     }
 
     static List<SandboxRuntime> discoverRuntimes(Path dataDir) {
-        var context = new RuntimeContext(dataDir.resolve("runtimes"));
+        var context = new RuntimeContext(dataDir.resolve("runtimes"), new LocalImageStore(dataDir.resolve("images")));
         return ServiceLoader.load(RuntimeProvider.class).stream()
                 .map(provider -> provider.get().create(context))
                 .toList();

@@ -24,7 +24,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -76,7 +75,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  *     @TempDir Path dataDir;   // injected before @BeforeAll: the instance lives for the whole class
  *
  *     @Override protected SandboxRuntime runtime() {
- *         return new BubblewrapRuntime(new RuntimeContext(dataDir));
+ *         return new BubblewrapRuntime(new RuntimeContext(dataDir, new LocalImageStore(dataDir.resolve("images"))));
  *     }
  * }
  * }</pre>
@@ -810,17 +809,22 @@ public abstract class RuntimeContractTest {
     /** Runs {@link #CONNECT_SCRIPT} against a host ServerSocket; true if the host accepted a connection. */
     private boolean sandboxReachesHostLoopback(NetworkMode network) throws Exception {
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            // why: accept and close at once, so a client that waits for the peer (busybox nc) ends
+            var accepted = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread acceptor = Thread.ofVirtual().start(() -> {
+                try {
+                    server.accept().close();
+                    accepted.set(true);
+                } catch (java.io.IOException closed) {
+                    // the server was closed: nobody connected
+                }
+            });
             Run run = run(Resources.defaults(), network, sh(CONNECT_SCRIPT, Integer.toString(server.getLocalPort())));
             assumeTrue(!run.stdout().contains("tool=none"),
                     "no nc, bash, curl or wget in the image to try a TCP connection with");
             assertThat(run.stdout()).as("connect attempt; %s", run).contains("tool=");
-            server.setSoTimeout(500);
-            try {
-                server.accept().close();
-                return true;
-            } catch (SocketTimeoutException none) {
-                return false;
-            }
+            acceptor.join(500);
+            return accepted.get();
         }
     }
 

@@ -3,15 +3,16 @@ package dev.hangar.runtime.process;
 import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.runtime.support.Cgroup;
+import dev.hangar.runtime.support.CgroupJoin;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The host command line that starts one sandboxed process: a tiny {@code sh} that joins the
- * sandbox's cgroups and then becomes {@code bwrap}, so that nothing the job starts escapes the
- * limits, not even for an instant.
+ * The host command line that starts one sandboxed process: bwrap over the host's /usr or an
+ * image's root filesystem, entered through {@link CgroupJoin} so nothing escapes the limits.
  */
 final class BubblewrapCommand {
     static final String SANDBOX_UID = "1000";
@@ -21,8 +22,6 @@ final class BubblewrapCommand {
     private static final List<String> ETC_FILES = List.of("/etc/passwd", "/etc/group", "/etc/nsswitch.conf",
             "/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime", "/etc/ssl", "/etc/ca-certificates");
     private static final List<String> NETWORK_ETC_FILES = List.of("/etc/resolv.conf", "/etc/hosts");
-    private static final String JOIN_CGROUPS = "for f in \"$@\"; do case $f in --) shift; break;; esac; "
-            + "echo $$ > \"$f\" || exit 125; shift; done; exec \"$@\"";
 
     private final String bwrap;
 
@@ -30,23 +29,18 @@ final class BubblewrapCommand {
         this.bwrap = bwrap;
     }
 
-    List<String> build(SandboxSpec spec, List<Path> cgroupProcsFiles, List<String> command) {
+    List<String> build(SandboxSpec spec, Path imageRootfs, Cgroup cgroup, List<String> command) {
         var argv = new ArrayList<String>(64);
-        argv.addAll(List.of("/bin/sh", "-c", JOIN_CGROUPS, "hangar-join"));
-        cgroupProcsFiles.forEach(f -> argv.add(f.toString()));
-        argv.add("--");
         argv.add(bwrap);
         argv.addAll(List.of("--unshare-all", "--unshare-user", "--uid", SANDBOX_UID, "--gid", SANDBOX_UID,
                 "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "hangar"));
         if (spec.network() != NetworkMode.NONE) {
             argv.add("--share-net");
         }
-        argv.addAll(List.of("--ro-bind", "/usr", "/usr"));
-        for (String dir : List.of("bin", "lib", "lib64", "sbin")) {
-            argv.addAll(rootEntry(dir));
-        }
-        for (String file : ETC_FILES) {
-            argv.addAll(List.of("--ro-bind-try", file, file));
+        if (imageRootfs != null) {
+            argv.addAll(List.of("--ro-bind", imageRootfs.toString(), "/"));
+        } else {
+            hostRoot(argv);
         }
         if (spec.network() != NetworkMode.NONE) {
             for (String file : NETWORK_ETC_FILES) {
@@ -62,7 +56,18 @@ final class BubblewrapCommand {
         }
         argv.addAll(List.of("--chdir", WORKDIR, "--"));
         argv.addAll(command);
-        return argv;
+        return CgroupJoin.wrap(cgroup, argv);
+    }
+
+    /** Without an image: the host's /usr, read-only, and the few /etc files programs expect. */
+    private static void hostRoot(List<String> argv) {
+        argv.addAll(List.of("--ro-bind", "/usr", "/usr"));
+        for (String dir : List.of("bin", "lib", "lib64", "sbin")) {
+            argv.addAll(rootEntry(dir));
+        }
+        for (String file : ETC_FILES) {
+            argv.addAll(List.of("--ro-bind-try", file, file));
+        }
     }
 
     /** /bin and friends: a symlink into /usr on merged-/usr hosts, else a read-only bind. */

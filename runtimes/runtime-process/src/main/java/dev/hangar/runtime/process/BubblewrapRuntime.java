@@ -15,6 +15,10 @@ import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.core.runtime.Threading;
+import dev.hangar.core.image.ImageNotFoundException;
+import dev.hangar.core.image.ImageStore;
+import dev.hangar.runtime.support.Limiter;
+import dev.hangar.runtime.support.Programs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,15 +44,17 @@ public final class BubblewrapRuntime implements SandboxRuntime {
 
     private final Optional<Path> bwrap;
     private final Optional<Limiter> limiter;
+    private final ImageStore images;
 
     public BubblewrapRuntime(RuntimeContext context) {
-        this(findOnPath("bwrap"), Limiter.detect());
+        this(Programs.find("bwrap"), Limiter.detect(), context.images());
         limiter.ifPresent(Limiter::sweepStale);
     }
 
-    BubblewrapRuntime(Optional<Path> bwrap, Optional<Limiter> limiter) {
+    BubblewrapRuntime(Optional<Path> bwrap, Optional<Limiter> limiter, ImageStore images) {
         this.bwrap = bwrap;
         this.limiter = limiter;
+        this.images = images;
     }
 
     @Override
@@ -98,22 +104,18 @@ public final class BubblewrapRuntime implements SandboxRuntime {
         if (!capabilities().supports(spec.network())) {
             throw new SandboxException("the process runtime has no network mode " + spec.network());
         }
+        if (!spec.gpus().isEmpty()) {
+            throw new SandboxException("the process runtime cannot pass GPUs through");
+        }
         try {
+            // why: without an image the job sees the host's /usr, the way a host command would
+            Path rootfs = spec.image() == null ? null : images.resolve(spec.image()).rootfs();
             var cgroup = limiter.get().create(spec.id(), spec.resources());
-            return new BubblewrapSandbox(spec, cgroup, new BubblewrapCommand(bwrap.get().toString()));
+            return new BubblewrapSandbox(spec, rootfs, cgroup, new BubblewrapCommand(bwrap.get().toString()));
+        } catch (ImageNotFoundException e) {
+            throw new SandboxException(e.getMessage(), e);
         } catch (IOException e) {
             throw new SandboxException("could not create the cgroups of sandbox " + spec.id() + ": " + e.getMessage(), e);
         }
-    }
-
-    static Optional<Path> findOnPath(String program) {
-        String path = Optional.ofNullable(System.getenv("PATH")).orElse("/usr/bin:/bin");
-        for (String dir : (path + ":/usr/bin:/usr/local/bin").split(":")) {
-            Path candidate = Path.of(dir, program);
-            if (!dir.isEmpty() && Files.isExecutable(candidate)) {
-                return Optional.of(candidate);
-            }
-        }
-        return Optional.empty();
     }
 }

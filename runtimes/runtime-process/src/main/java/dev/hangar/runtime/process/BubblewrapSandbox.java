@@ -7,7 +7,10 @@ import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxProcess;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.core.runtime.SandboxState;
+import dev.hangar.runtime.support.Cgroup;
+import dev.hangar.runtime.support.HostProcess;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 
@@ -21,12 +24,14 @@ final class BubblewrapSandbox implements Sandbox {
     private final SandboxSpec spec;
     private final Cgroup cgroup;
     private final BubblewrapCommand command;
+    private final Path imageRootfs;
     private final Instant createdAt = Instant.now();
     private SandboxState state = SandboxState.READY;
-    private BubblewrapProcess process;
+    private HostProcess process;
 
-    BubblewrapSandbox(SandboxSpec spec, Cgroup cgroup, BubblewrapCommand command) {
+    BubblewrapSandbox(SandboxSpec spec, Path imageRootfs, Cgroup cgroup, BubblewrapCommand command) {
         this.spec = spec;
+        this.imageRootfs = imageRootfs;
         this.cgroup = cgroup;
         this.command = command;
     }
@@ -59,7 +64,7 @@ final class BubblewrapSandbox implements Sandbox {
         if (state != SandboxState.READY) {
             throw new SandboxException("sandbox " + id() + " is " + state + "; a process sandbox runs one process");
         }
-        var builder = new ProcessBuilder(command.build(spec, cgroup.procsFiles(), processSpec.command()));
+        var builder = new ProcessBuilder(command.build(spec, imageRootfs, cgroup, processSpec.command()));
         Map<String, String> env = builder.environment();
         env.clear();
         env.put("PATH", PATH);
@@ -67,7 +72,7 @@ final class BubblewrapSandbox implements Sandbox {
         env.put("LANG", "C.UTF-8");
         env.putAll(processSpec.env());
         try {
-            process = BubblewrapProcess.start(builder, cgroup, processSpec.stdin(), sink);
+            process = HostProcess.start(builder, cgroup, processSpec.stdin(), sink);
         } catch (IOException e) {
             throw new SandboxException("could not start bwrap: " + e.getMessage(), e);
         }
@@ -77,7 +82,7 @@ final class BubblewrapSandbox implements Sandbox {
 
     @Override
     public void destroy() {
-        BubblewrapProcess running;
+        HostProcess running;
         synchronized (this) {
             if (state == SandboxState.STOPPED) {
                 return;

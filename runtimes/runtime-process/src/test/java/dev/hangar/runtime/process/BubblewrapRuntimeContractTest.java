@@ -1,6 +1,7 @@
 package dev.hangar.runtime.process;
 
 import dev.hangar.core.runtime.RuntimeContext;
+import dev.hangar.images.LocalImageStore;
 import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.runtime.testkit.RuntimeContractTest;
 import java.nio.file.Path;
@@ -9,10 +10,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** The runtime contract, run against bubblewrap on this host; skipped where the probe fails. */
 class BubblewrapRuntimeContractTest extends RuntimeContractTest {
     @TempDir
-    Path dataDir;
+    static Path dataDir;
 
     @Override
     protected SandboxRuntime runtime() {
-        return new BubblewrapRuntime(new RuntimeContext(dataDir));
+        return new BubblewrapRuntime(new RuntimeContext(dataDir, new LocalImageStore(dataDir.resolve("images"))));
     }
 }

@@ -8,6 +8,7 @@ import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.ProcessSpec;
 import dev.hangar.core.runtime.RuntimeContext;
+import dev.hangar.images.LocalImageStore;
 import dev.hangar.core.runtime.Sandbox;
 import dev.hangar.core.runtime.SandboxProcess;
 import dev.hangar.core.runtime.SandboxSpec;
@@ -30,7 +31,7 @@ class BubblewrapSpawnThreadTest {
 
     @Test
     void aSandboxOutlivesTheThreadThatStartedIt() throws Exception {
-        var runtime = new BubblewrapRuntime(new RuntimeContext(dataDir));
+        var runtime = new BubblewrapRuntime(new RuntimeContext(dataDir, new LocalImageStore(dataDir.resolve("images"))));
         var probe = runtime.probe();
         assumeTrue(probe.available(), () -> "process runtime unavailable: " + probe.reason());
         var output = new OutputCollector();

@@ -1,4 +1,4 @@
-package dev.hangar.runtime.process;
+package dev.hangar.runtime.support;
 
 import dev.hangar.core.job.Resources;
 import java.io.IOException;

@@ -1,10 +1,10 @@
-package dev.hangar.runtime.process;
+package dev.hangar.runtime.support;
 
 import java.nio.file.Path;
 import java.util.List;
 
 /** The control groups one sandbox runs in, holding its memory, pids and CPU limits. */
-interface Cgroup {
+public interface Cgroup {
     /** Files a process writes its pid into to join (one per hierarchy). */
     List<Path> procsFiles();
 

@@ -1,4 +1,4 @@
-package dev.hangar.runtime.process;
+package dev.hangar.runtime.support;
 
 import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.OutputSink;
@@ -7,13 +7,13 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.concurrent.CompletableFuture;
 
-/** A job's process tree under bwrap, in its sandbox's cgroups. */
-final class BubblewrapProcess implements SandboxProcess {
+/** A sandboxed process tree started from the host, inside its sandbox's cgroups, its output pumped to a sink. */
+public final class HostProcess implements SandboxProcess {
     private final Process process;
     private final Cgroup cgroup;
     private final CompletableFuture<ExitStatus> exit;
 
-    private BubblewrapProcess(Process process, Cgroup cgroup, OutputSink sink) {
+    private HostProcess(Process process, Cgroup cgroup, OutputSink sink) {
         this.process = process;
         this.cgroup = cgroup;
         var stdout = OutputPump.start(process.getInputStream(), OutputSink.Stream.STDOUT, sink);
@@ -27,10 +27,10 @@ final class BubblewrapProcess implements SandboxProcess {
                 });
     }
 
-    static BubblewrapProcess start(ProcessBuilder builder, Cgroup cgroup, byte[] stdin, OutputSink sink)
+    public static HostProcess start(ProcessBuilder builder, Cgroup cgroup, byte[] stdin, OutputSink sink)
             throws IOException {
         Process process = Spawner.start(builder);
-        var started = new BubblewrapProcess(process, cgroup, sink);
+        var started = new HostProcess(process, cgroup, sink);
         started.feed(stdin);
         return started;
     }

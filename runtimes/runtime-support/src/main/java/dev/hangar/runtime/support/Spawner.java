@@ -1,4 +1,4 @@
-package dev.hangar.runtime.process;
+package dev.hangar.runtime.support;
 
 import java.io.IOException;
 import java.util.concurrent.ExecutionException;
@@ -12,13 +12,13 @@ import java.util.concurrent.Executors;
  * <em>thread</em> that forked it ends. A process started from a virtual thread is forked by a
  * carrier thread, which the JVM retires when idle, and that would kill a running job.
  */
-final class Spawner {
+public final class Spawner {
     private static final ExecutorService THREAD = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().daemon().name("hangar-spawner").factory());
 
     private Spawner() {}
 
-    static Process start(ProcessBuilder builder) throws IOException {
+    public static Process start(ProcessBuilder builder) throws IOException {
         try {
             return THREAD.submit(builder::start).get();
         } catch (ExecutionException e) {

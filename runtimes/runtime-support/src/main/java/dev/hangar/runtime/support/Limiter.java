@@ -1,4 +1,4 @@
-package dev.hangar.runtime.process;
+package dev.hangar.runtime.support;
 
 import dev.hangar.core.job.Resources;
 import java.io.IOException;
@@ -11,7 +11,7 @@ import java.util.Optional;
  * How this host enforces a sandbox's memory, pids and CPU limits: cgroup v1 or v2, whichever
  * Hangar can write to. Chosen once, by trying.
  */
-sealed interface Limiter {
+public sealed interface Limiter {
     String describe();
 
     Cgroup create(String name, Resources resources) throws IOException;
@@ -46,7 +46,7 @@ sealed interface Limiter {
     }
 
     /** The best mechanism this host offers, or empty with no way to enforce limits. */
-    static Optional<Limiter> detect() {
+    public static Optional<Limiter> detect() {
         CgroupMounts mounts = CgroupMounts.read();
         if (mounts.hasV1("memory", "pids", "cpu") && V1.works(mounts)) {
             return Optional.of(new V1(mounts));

@@ -1,4 +1,4 @@
-package dev.hangar.runtime.process;
+package dev.hangar.runtime.support;
 
 import dev.hangar.core.runtime.OutputSink;
 import java.io.IOException;
@@ -6,10 +6,10 @@ import java.io.InputStream;
 import java.util.concurrent.CompletableFuture;
 
 /** Copies one output stream of a process to a sink as bytes arrive; completes at end of stream. */
-final class OutputPump {
+public final class OutputPump {
     private OutputPump() {}
 
-    static CompletableFuture<Void> start(InputStream in, OutputSink.Stream stream, OutputSink sink) {
+    public static CompletableFuture<Void> start(InputStream in, OutputSink.Stream stream, OutputSink sink) {
         var done = new CompletableFuture<Void>();
         Thread.ofPlatform().daemon().name("pump-" + stream).start(() -> {
             byte[] buffer = new byte[16 * 1024];

@@ -1,0 +1,28 @@
+package dev.hangar.core.image;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The images of this node, without a registry: imported from a directory or tarball, or built in
+ * ({@code busybox}, {@code debian}). Built-in images are made on first use and then kept.
+ */
+public interface ImageStore {
+    /** The image, built first if it is a built-in not made yet. */
+    Image resolve(String name) throws IOException;
+
+    /** Names a job may use: stored images and built-ins. */
+    Set<String> names();
+
+    List<Image> list();
+
+    Image importRootfs(String name, Path directoryOrTar) throws IOException;
+
+    /** Removes a stored image; false if there was none. */
+    boolean remove(String name) throws IOException;
+
+    /** The image a container job gets when it names none. */
+    String DEFAULT_IMAGE = "busybox";
+}

@@ -1,0 +1,12 @@
+package dev.hangar.images;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** An image Hangar can make on this host by itself, without a registry. */
+interface BuiltinImage {
+    String name();
+
+    /** Fills {@code rootfs} (an empty directory). */
+    void build(Path rootfs) throws IOException;
+}

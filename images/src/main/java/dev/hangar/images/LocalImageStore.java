@@ -1,0 +1,184 @@
+package dev.hangar.images;
+
+import dev.hangar.core.image.Image;
+import dev.hangar.core.image.ImageNotFoundException;
+import dev.hangar.core.image.ImageStore;
+import dev.hangar.core.json.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Images as directories under one root: {@code <root>/<name>/rootfs} and {@code image.json}. An
+ * image is made in a scratch directory and renamed into place, so a half-made image is never seen.
+ */
+public final class LocalImageStore implements ImageStore {
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+    /** Directories every runtime mounts over; they must exist in a read-only root. */
+    private static final List<String> MOUNT_POINTS = List.of("proc", "dev", "sys", "tmp", "work", "etc", "root");
+    /** Files a runtime binds from the host when a job has a network. */
+    private static final List<String> MOUNT_FILES = List.of("etc/resolv.conf", "etc/hosts");
+
+    private final Path root;
+    private final Map<String, BuiltinImage> builtins;
+
+    public LocalImageStore(Path root) {
+        this(root, List.of(new BusyboxImage(), new DebianImage()));
+    }
+
+    LocalImageStore(Path root, List<BuiltinImage> builtins) {
+        this.root = root;
+        var byName = new java.util.LinkedHashMap<String, BuiltinImage>();
+        builtins.forEach(b -> byName.put(b.name(), b));
+        this.builtins = Map.copyOf(byName);
+    }
+
+    @Override
+    public Image resolve(String name) throws IOException {
+        Path dir = root.resolve(checkedName(name));
+        if (Files.isRegularFile(dir.resolve("image.json"))) {
+            return read(dir);
+        }
+        BuiltinImage builtin = builtins.get(name);
+        if (builtin == null) {
+            throw new ImageNotFoundException(name, names());
+        }
+        synchronized (this) {
+            if (!Files.isRegularFile(dir.resolve("image.json"))) {
+                make(name, "built-in", builtin::build);
+            }
+        }
+        return read(dir);
+    }
+
+    @Override
+    public Set<String> names() {
+        var names = new TreeSet<>(builtins.keySet());
+        list().forEach(image -> names.add(image.name()));
+        return names;
+    }
+
+    @Override
+    public List<Image> list() {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> dirs = Files.list(root)) {
+            var images = new ArrayList<Image>();
+            for (Path dir : dirs.filter(d -> Files.isRegularFile(d.resolve("image.json"))).sorted().toList()) {
+                images.add(read(dir));
+            }
+            return images;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Built-in images, made or not. */
+    public Set<String> builtinNames() {
+        return new TreeSet<>(builtins.keySet());
+    }
+
+    @Override
+    public synchronized Image importRootfs(String name, Path source) throws IOException {
+        checkedName(name);
+        if (builtins.containsKey(name)) {
+            throw new IllegalArgumentException("name: '" + name + "' is a built-in image; choose another name");
+        }
+        if (Files.exists(root.resolve(name))) {
+            throw new IllegalArgumentException("name: image '" + name + "' exists; remove it first (hangar image rm " + name + ")");
+        }
+        Path from = source.toAbsolutePath().normalize();
+        if (Files.isDirectory(from)) {
+            make(name, from.toString(), rootfs -> HostCommand.run(List.of("cp", "-a", from + "/.", rootfs.toString()), 600));
+        } else if (Files.isRegularFile(from)) {
+            // why: GNU tar recognises gzip, xz and zstd on extraction by itself
+            make(name, from.toString(), rootfs -> HostCommand.run(List.of("tar", "-xf", from.toString(), "-C",
+                    rootfs.toString(), "--no-same-owner"), 600));
+        } else {
+            throw new IllegalArgumentException("source: " + source + " is neither a directory nor a tarball");
+        }
+        return read(root.resolve(name));
+    }
+
+    @Override
+    public synchronized boolean remove(String name) throws IOException {
+        Path dir = root.resolve(checkedName(name));
+        if (!Files.exists(dir)) {
+            return false;
+        }
+        Path doomed = root.resolve(".removing-" + UUID.randomUUID());
+        Files.move(dir, doomed);
+        deleteTree(doomed);
+        return true;
+    }
+
+    private interface Filler {
+        void fill(Path rootfs) throws IOException;
+    }
+
+    private void make(String name, String source, Filler filler) throws IOException {
+        Files.createDirectories(root);
+        Path scratch = root.resolve(".making-" + name + "-" + UUID.randomUUID());
+        try {
+            Path rootfs = Files.createDirectories(scratch.resolve("rootfs"));
+            filler.fill(rootfs);
+            for (String dir : MOUNT_POINTS) {
+                Path mountPoint = rootfs.resolve(dir);
+                if (!Files.exists(mountPoint, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectories(mountPoint);
+                }
+            }
+            for (String file : MOUNT_FILES) {
+                Path target = rootfs.resolve(file);
+                if (!Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createFile(target);
+                }
+            }
+            var metadata = new ImageMetadata(name, source, Instant.now(), sizeOf(rootfs));
+            Files.writeString(scratch.resolve("image.json"), Json.write(metadata));
+            Files.move(scratch, root.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            if (Files.exists(scratch)) {
+                deleteTree(scratch);
+            }
+        }
+    }
+
+    private static Image read(Path dir) throws IOException {
+        var metadata = Json.read(Files.readString(dir.resolve("image.json")), ImageMetadata.class);
+        return new Image(metadata.name(), dir.resolve("rootfs"), metadata.source(), metadata.createdAt(), metadata.sizeBytes());
+    }
+
+    private static String checkedName(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("name: '" + name + "' is not an image name (lower-case letters, digits, "
+                    + "'.', '_', '-'; at most 64; starting with a letter or digit)");
+        }
+        return name;
+    }
+
+    private static long sizeOf(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            return paths.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                    .mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        // why: rootfs trees hold read-only directories and odd modes; rm copes with all of them
+        HostCommand.run(List.of("rm", "-rf", "--one-file-system", dir.toString()), 600);
+    }
+
+}

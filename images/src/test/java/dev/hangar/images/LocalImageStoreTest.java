@@ -1,0 +1,107 @@
+package dev.hangar.images;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.hangar.core.image.Image;
+import dev.hangar.core.image.ImageNotFoundException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalImageStoreTest {
+    @TempDir
+    Path dir;
+
+    private LocalImageStore store() {
+        return new LocalImageStore(dir.resolve("images"));
+    }
+
+    @Test
+    void busyboxIsBuiltOnFirstUseAndKept() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/bin/busybox")), "busybox-static is not installed");
+        var store = store();
+        Image image = store.resolve("busybox");
+        assertThat(image.rootfs().resolve("bin/busybox")).isExecutable();
+        assertThat(Files.readSymbolicLink(image.rootfs().resolve("bin/sh"))).isEqualTo(Path.of("busybox"));
+        assertThat(image.rootfs().resolve("work")).isDirectory();
+        assertThat(image.source()).isEqualTo("built-in");
+        assertThat(store.resolve("busybox").createdAt()).isEqualTo(image.createdAt());
+        assertThat(store.list()).extracting(Image::name).containsExactly("busybox");
+    }
+
+    @Test
+    void aDirectoryIsImportedAsAnImage() throws Exception {
+        Path source = Files.createDirectories(dir.resolve("src/bin"));
+        Files.writeString(source.resolve("hello"), "#!/bin/sh\necho hi\n");
+        var store = store();
+        Image image = store.importRootfs("hello", dir.resolve("src"));
+        assertThat(image.rootfs().resolve("bin/hello")).hasContent("#!/bin/sh\necho hi");
+        assertThat(image.sizeBytes()).isPositive();
+        assertThat(store.names()).contains("hello", "busybox", "debian");
+    }
+
+    @Test
+    void aTarballIsImportedAsAnImage() throws Exception {
+        Path source = Files.createDirectories(dir.resolve("src/etc"));
+        Files.writeString(source.resolve("motd"), "tarred");
+        Path tar = dir.resolve("img.tar.gz");
+        new ProcessBuilder("tar", "-czf", tar.toString(), "-C", dir.resolve("src").toString(), ".").start().waitFor();
+        Image image = store().importRootfs("tarred", tar);
+        assertThat(image.rootfs().resolve("etc/motd")).hasContent("tarred");
+    }
+
+    @Test
+    void badNamesExistingNamesAndMissingSourcesAreRefusedAndLeaveNothing() throws Exception {
+        var store = store();
+        Files.createDirectories(dir.resolve("src"));
+        assertThatThrownBy(() -> store.importRootfs("Bad Name", dir.resolve("src"))).hasMessageStartingWith("name:");
+        assertThatThrownBy(() -> store.importRootfs("busybox", dir.resolve("src"))).hasMessageContaining("built-in");
+        assertThatThrownBy(() -> store.importRootfs("x", dir.resolve("nope"))).hasMessageStartingWith("source:");
+        store.importRootfs("once", dir.resolve("src"));
+        assertThatThrownBy(() -> store.importRootfs("once", dir.resolve("src"))).hasMessageContaining("exists");
+        assertThatThrownBy(() -> store.importRootfs("../escape", dir.resolve("src"))).hasMessageStartingWith("name:");
+        try (var entries = Files.list(dir.resolve("images"))) {
+            assertThat(entries.map(p -> p.getFileName().toString()).toList()).containsExactly("once");
+        }
+    }
+
+    @Test
+    void aBrokenTarballLeavesNoHalfMadeImage() throws Exception {
+        Path tar = Files.writeString(dir.resolve("broken.tar"), "not a tarball");
+        var store = store();
+        assertThatThrownBy(() -> store.importRootfs("broken", tar)).hasMessageContaining("tar");
+        assertThat(store.list()).isEmpty();
+        try (var entries = Files.list(dir.resolve("images"))) {
+            assertThat(entries.toList()).isEmpty();
+        }
+    }
+
+    @Test
+    void anUnknownImageNamesTheKnownOnes() {
+        assertThatThrownBy(() -> store().resolve("nope")).isInstanceOf(ImageNotFoundException.class)
+                .hasMessageContaining("unknown image 'nope'; known: busybox, debian");
+    }
+
+    @Test
+    void removeDeletesTheImage() throws Exception {
+        Files.createDirectories(dir.resolve("src"));
+        var store = store();
+        store.importRootfs("gone", dir.resolve("src"));
+        assertThat(store.remove("gone")).isTrue();
+        assertThat(store.remove("gone")).isFalse();
+        assertThat(store.list()).isEmpty();
+    }
+
+    @Test
+    void theMirrorComesFromAptSources() {
+        assertThat(DebianImage.firstMirror("Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm\n"))
+                .contains("http://deb.debian.org/debian");
+        assertThat(DebianImage.firstMirror("deb http://security.debian.org/ bookworm-security main\n"
+                + "deb [arch=amd64] http://mirror.example/debian bookworm main\n")).contains("http://mirror.example/debian");
+        assertThat(List.of(DebianImage.mirror())).first().asString().startsWith("http");
+    }
+}
