@@ -89,7 +89,7 @@ public final class Agent implements AutoCloseable {
 
     /** What the rules would choose for this spec on this node, without running anything. */
     public Selection explain(JobSpec spec) {
-        return selector.select(spec, statuses, new NodePolicy(config.networkAllowed(), config.gpus()));
+        return selector.select(spec, statuses, new NodePolicy(config.networkAllowed(), config.gpus().size()));
     }
 
     private List<RuntimeStatus> probeAll() {
@@ -100,7 +100,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private void takeJobs() {
-        var attempt = new JobAttempt(queue, config.nodeName(), this::explain, this::runtime, timers);
+        var attempt = new JobAttempt(queue, config, this::explain, this::runtime, timers);
         while (!stopping) {
             try {
                 Optional<Lease> lease = capacity.hasRoom()
@@ -122,15 +122,14 @@ public final class Agent implements AutoCloseable {
     }
 
     private void launch(Lease lease, JobAttempt attempt) {
-        var job = new RunningJob(lease);
-        capacity.reserve(lease.job().spec().resources());
+        var job = new RunningJob(lease, capacity.reserve(lease.job().spec().resources()));
         running.put(lease.jobId(), job);
         jobs.execute(() -> {
             try {
                 attempt.run(job);
             } finally {
                 running.remove(lease.jobId());
-                capacity.release(lease.job().spec().resources());
+                capacity.release(lease.job().spec().resources(), job.gpus());
                 wake.wake();
             }
         });

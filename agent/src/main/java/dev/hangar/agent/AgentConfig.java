@@ -1,6 +1,8 @@
 package dev.hangar.agent;
 
+import dev.hangar.core.job.MountPolicy;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * How a node agent runs.
@@ -12,9 +14,11 @@ import java.time.Duration;
  * @param leaseFor       how long a lease lasts without renewal; a dead agent's jobs wait this long
  * @param pollInterval   how often to look for work when no wake-up came (other writers, backoffs)
  * @param networkAllowed whether sandboxes may be given a network when a job asks
+ * @param gpus           device indices of this node's GPUs
+ * @param mounts         host paths jobs may mount
  */
-public record AgentConfig(String nodeName, double cpus, long memoryMb, int gpus, int maxJobs, Duration leaseFor,
-        Duration pollInterval, boolean networkAllowed) {
+public record AgentConfig(String nodeName, double cpus, long memoryMb, List<String> gpus, int maxJobs, Duration leaseFor,
+        Duration pollInterval, boolean networkAllowed, MountPolicy mounts) {
 
     /** CPU reservations may add up to this many times the cores: limits are quotas, not pinning. */
     public static final int CPU_OVERCOMMIT = 4;
@@ -27,24 +31,29 @@ public record AgentConfig(String nodeName, double cpus, long memoryMb, int gpus,
             throw new IllegalArgumentException("cpus, memoryMb and maxJobs must be positive; got cpus=" + cpus
                     + " memoryMb=" + memoryMb + " maxJobs=" + maxJobs);
         }
+        gpus = List.copyOf(gpus);
     }
 
     /** Capacity of this host as the operating system reports it. */
     public static AgentConfig forThisHost(String nodeName) {
         int cores = Runtime.getRuntime().availableProcessors();
-        return new AgentConfig(nodeName, cores * CPU_OVERCOMMIT, HostMemory.totalMb(), 0, 64,
-                Duration.ofSeconds(30), Duration.ofMillis(500), false);
+        return new AgentConfig(nodeName, cores * CPU_OVERCOMMIT, HostMemory.totalMb(), Gpus.discover(), 64,
+                Duration.ofSeconds(30), Duration.ofMillis(500), false, MountPolicy.none());
     }
 
     public AgentConfig withLeaseFor(Duration value) {
-        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, value, pollInterval, networkAllowed);
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, value, pollInterval, networkAllowed, mounts);
     }
 
     public AgentConfig withNetworkAllowed(boolean value) {
-        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, value);
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, value, mounts);
+    }
+
+    public AgentConfig withMounts(MountPolicy value) {
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, value);
     }
 
     public AgentConfig withMaxJobs(int value) {
-        return new AgentConfig(nodeName, cpus, memoryMb, gpus, value, leaseFor, pollInterval, networkAllowed);
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, value, leaseFor, pollInterval, networkAllowed, mounts);
     }
 }

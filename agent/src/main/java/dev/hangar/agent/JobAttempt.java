@@ -1,5 +1,6 @@
 package dev.hangar.agent;
 
+import dev.hangar.core.job.FieldError;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.queue.Lease;
 import dev.hangar.core.queue.Outcome;
@@ -29,15 +30,15 @@ final class JobAttempt {
     private static final System.Logger LOG = System.getLogger(JobAttempt.class.getName());
 
     private final QueueBackend queue;
-    private final String node;
+    private final AgentConfig config;
     private final Function<JobSpec, Selection> selector;
     private final Function<String, Optional<SandboxRuntime>> runtimes;
     private final ScheduledExecutorService timers;
 
-    JobAttempt(QueueBackend queue, String node, Function<JobSpec, Selection> selector,
+    JobAttempt(QueueBackend queue, AgentConfig config, Function<JobSpec, Selection> selector,
             Function<String, Optional<SandboxRuntime>> runtimes, ScheduledExecutorService timers) {
         this.queue = queue;
-        this.node = node;
+        this.config = config;
         this.selector = selector;
         this.runtimes = runtimes;
         this.timers = timers;
@@ -47,16 +48,23 @@ final class JobAttempt {
         Lease lease = job.lease();
         JobSpec spec = lease.job().spec();
         Selection selection = selector.apply(spec);
-        if (!queue.starting(lease, node, selection)) {
+        if (!queue.starting(lease, config.nodeName(), selection)) {
             return;
         }
         if (selection.refused()) {
             queue.finish(lease, Outcome.refused(selection.reason()));
             return;
         }
+        // why: the server checked the mounts against its view; this node's own allow-list decides
+        List<FieldError> forbidden = config.mounts().check(spec.mounts());
+        if (!forbidden.isEmpty()) {
+            queue.finish(lease, Outcome.refused("refused: forbidden mount on node " + config.nodeName() + ": " + forbidden));
+            return;
+        }
         SandboxRuntime runtime = runtimes.apply(selection.runtime()).orElseThrow();
         var sandboxSpec = new SandboxSpec("job-" + lease.jobId() + "-" + lease.job().attempt(), spec.image(),
-                spec.resources(), spec.profile().needs().network() ? NetworkMode.HOST : NetworkMode.NONE, List.of());
+                spec.resources(), spec.profile().needs().network() ? NetworkMode.HOST : NetworkMode.NONE, spec.mounts(),
+                job.gpus());
         try (Sandbox sandbox = runtime.create(sandboxSpec)) {
             var output = new JobOutput(queue, lease.jobId(), lease.job().attempt(), spec.resources().outputBytes());
             SandboxProcess process = sandbox.exec(processOf(spec), output);

@@ -3,6 +3,7 @@ package dev.hangar.cli;
 import dev.hangar.agent.Agent;
 import dev.hangar.agent.AgentConfig;
 import dev.hangar.core.job.SpecLimits;
+import dev.hangar.core.image.ImageStore;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueBackendProvider;
 import dev.hangar.core.runtime.RuntimeContext;
@@ -41,8 +42,9 @@ public final class EmbeddedHangar implements AutoCloseable {
         Files.createDirectories(dataDir);
         QueueBackend queue = openQueue(URI.create("sqlite:" + dataDir.resolve("hangar.db").toAbsolutePath()));
         try {
-            Agent agent = new Agent(config, queue, discoverRuntimes(dataDir)).start();
-            var server = new HangarServer(queue, nodeView(agent)).start(host, port);
+            var images = new LocalImageStore(dataDir.resolve("images"));
+            Agent agent = new Agent(config, queue, discoverRuntimes(dataDir, images)).start();
+            var server = new HangarServer(queue, nodeView(agent, images)).start(host, port);
             return new EmbeddedHangar(queue, agent, server);
         } catch (RuntimeException e) {
             queue.close();
@@ -59,17 +61,18 @@ public final class EmbeddedHangar implements AutoCloseable {
         throw new IllegalArgumentException("no queue backend for '" + location.getScheme() + ":' on the class path");
     }
 
-    static List<SandboxRuntime> discoverRuntimes(Path dataDir) {
-        var context = new RuntimeContext(dataDir.resolve("runtimes"), new LocalImageStore(dataDir.resolve("images")));
+    static List<SandboxRuntime> discoverRuntimes(Path dataDir, ImageStore images) {
+        var context = new RuntimeContext(dataDir.resolve("runtimes"), images);
         return ServiceLoader.load(RuntimeProvider.class).stream()
                 .map(provider -> provider.get().create(context))
                 .toList();
     }
 
-    private static NodeView nodeView(Agent agent) {
+    private static NodeView nodeView(Agent agent, ImageStore images) {
         int cores = Runtime.getRuntime().availableProcessors();
-        var limits = SpecLimits.forNode(cores, agent.config().memoryMb(), agent.config().gpus(),
-                agent.runtimes().stream().map(RuntimeStatus::name).collect(Collectors.toSet()));
+        var limits = SpecLimits.forNode(cores, agent.config().memoryMb(), agent.config().gpus().size(),
+                agent.runtimes().stream().map(RuntimeStatus::name).collect(Collectors.toSet()))
+                .withMounts(agent.config().mounts());
         return new NodeView() {
             @Override
             public List<RuntimeStatus> runtimes() {
@@ -78,7 +81,8 @@ public final class EmbeddedHangar implements AutoCloseable {
 
             @Override
             public SpecLimits limits() {
-                return limits;
+                // why: images may be imported while the node runs
+                return limits.withImages(images.names());
             }
         };
     }

@@ -5,6 +5,8 @@ import dev.hangar.core.job.Needs;
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.job.Trust;
 import dev.hangar.core.job.WorkloadProfile;
+import dev.hangar.core.runtime.Mount;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +44,12 @@ final class JobSpecOptions {
     @Option(names = "--priority", description = "0 to 9, 9 most urgent (default: 5)")
     Integer priority;
 
+    @Option(names = "--mount", paramLabel = "HOST:SANDBOX[:ro]", description = "Mount a host path (the node must allow it; repeatable)")
+    List<String> mounts = new ArrayList<>();
+
+    @Option(names = "--gpus", description = "GPUs the job needs (default: 0)")
+    Integer gpus;
+
     @Option(names = {"-e", "--env"}, description = "Environment variable NAME=VALUE (repeatable)")
     Map<String, String> env = new LinkedHashMap<>();
 
@@ -55,10 +63,19 @@ final class JobSpecOptions {
                 .image(image)
                 .runtime(runtime)
                 .profile(profile)
-                .resources(new Resources(cpus, memoryMb, pids, null, null, null))
+                .resources(new Resources(cpus, memoryMb, pids, null, gpus, null))
+                .mounts(mounts.stream().map(JobSpecOptions::mount).toList())
                 .timeoutSeconds(timeoutSeconds)
                 .priority(priority);
         env.forEach(builder::env);
         return builder.build();
+    }
+
+    private static Mount mount(String value) {
+        String[] parts = value.split(":");
+        if (parts.length < 2 || parts.length > 3 || (parts.length == 3 && !parts[2].equals("ro") && !parts[2].equals("rw"))) {
+            throw new IllegalArgumentException("--mount: expected HOST:SANDBOX or HOST:SANDBOX:ro, got '" + value + "'");
+        }
+        return new Mount(parts[0], parts[1], parts.length == 3 && parts[2].equals("ro"));
     }
 }

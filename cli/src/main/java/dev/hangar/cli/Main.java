@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "hangar", mixinStandardHelpOptions = true, version = "hangar 0.1.0",
         description = "Runs jobs in the lightest sandbox that is safe for them.",
         subcommands = {UpCommand.class, RunCommand.class, SubmitCommand.class, JobsCommand.class, LogsCommand.class,
-                CancelCommand.class, RuntimesCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                CancelCommand.class, RuntimesCommand.class, ImageCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));
@@ -19,7 +19,7 @@ public final class Main {
         var cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("hangar: " + message(e));
-            return e instanceof HangarApiException api && api.status() < 500 ? 2 : 1;
+            return e instanceof HangarApiException api && api.status() < 500 || e instanceof IllegalArgumentException ? 2 : 1;
         });
         return cli.execute(args);
     }

@@ -1,6 +1,9 @@
 package dev.hangar.cli;
 
 import dev.hangar.agent.AgentConfig;
+import dev.hangar.core.job.MountPolicy;
+import java.util.ArrayList;
+import java.util.List;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -17,6 +20,10 @@ final class NodeOptions {
 
     @Option(names = "--allow-network", description = "Let jobs that ask for a network have one")
     boolean allowNetwork;
+
+    @Option(names = "--allow-mount", paramLabel = "PATH",
+            description = "Let jobs mount host paths under PATH (repeatable; none by default)")
+    List<Path> allowedMounts = new ArrayList<>();
 
     @Option(names = "--max-jobs", description = "Jobs running at once on this node (default: ${DEFAULT-VALUE})", defaultValue = "64")
     int maxJobs;
@@ -40,6 +47,7 @@ final class NodeOptions {
         }
         return AgentConfig.forThisHost(nodeName != null ? nodeName : hostName())
                 .withNetworkAllowed(allowNetwork)
+                .withMounts(new MountPolicy(allowedMounts))
                 .withMaxJobs(maxJobs)
                 .withLeaseFor(Duration.ofSeconds(leaseSeconds));
     }

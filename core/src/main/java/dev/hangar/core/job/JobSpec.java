@@ -2,6 +2,7 @@ package dev.hangar.core.job;
 
 import java.util.List;
 import java.util.Map;
+import dev.hangar.core.runtime.Mount;
 
 /**
  * What a submitter asks for: the document accepted by {@code POST /v1/jobs}, {@code hangar submit}
@@ -20,7 +21,8 @@ public record JobSpec(
         Integer timeoutSeconds,
         RetryPolicy retry,
         Integer priority,
-        String idempotencyKey) {
+        String idempotencyKey,
+        List<Mount> mounts) {
 
     public static final int DEFAULT_TIMEOUT_SECONDS = 600;
     public static final int DEFAULT_PRIORITY = 5;
@@ -33,6 +35,7 @@ public record JobSpec(
         timeoutSeconds = timeoutSeconds == null ? DEFAULT_TIMEOUT_SECONDS : timeoutSeconds;
         retry = retry == null ? RetryPolicy.none() : retry;
         priority = priority == null ? DEFAULT_PRIORITY : priority;
+        mounts = mounts == null ? List.of() : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(mounts));
     }
 
     public static JobSpec of(String... command) {

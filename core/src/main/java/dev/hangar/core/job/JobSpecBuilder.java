@@ -3,6 +3,7 @@ package dev.hangar.core.job;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import dev.hangar.core.runtime.Mount;
 
 /** Fluent construction of a {@link JobSpec} for the CLI, the client and tests. */
 public final class JobSpecBuilder {
@@ -18,6 +19,7 @@ public final class JobSpecBuilder {
     private RetryPolicy retry;
     private Integer priority;
     private String idempotencyKey;
+    private List<Mount> mounts = List.of();
 
     JobSpecBuilder() {}
 
@@ -34,6 +36,7 @@ public final class JobSpecBuilder {
         retry = spec.retry();
         priority = spec.priority();
         idempotencyKey = spec.idempotencyKey();
+        mounts = spec.mounts();
     }
 
     public JobSpecBuilder name(String value) { name = value; return this; }
@@ -50,6 +53,7 @@ public final class JobSpecBuilder {
     public JobSpecBuilder retry(RetryPolicy value) { retry = value; return this; }
     public JobSpecBuilder priority(Integer value) { priority = value; return this; }
     public JobSpecBuilder idempotencyKey(String value) { idempotencyKey = value; return this; }
+    public JobSpecBuilder mounts(List<Mount> value) { mounts = value; return this; }
 
     private WorkloadProfile profileOrDefault() {
         return profile == null ? WorkloadProfile.defaults() : profile;
@@ -57,6 +61,6 @@ public final class JobSpecBuilder {
 
     public JobSpec build() {
         return new JobSpec(name, command, env, stdin, image, runtime, profile, resources, timeoutSeconds, retry,
-                priority, idempotencyKey);
+                priority, idempotencyKey, mounts);
     }
 }

@@ -43,6 +43,12 @@ public final class JobSpecValidator {
             errors.add(new FieldError("runtime", "unknown runtime '" + spec.runtime() + "'; known: "
                     + String.join(", ", limits.knownRuntimes().stream().sorted().toList())));
         }
+        if (spec.image() != null && limits.knownImages() != null && !limits.knownImages().contains(spec.image())) {
+            errors.add(new FieldError("image", "unknown image '" + spec.image() + "'; known: "
+                    + String.join(", ", limits.knownImages().stream().sorted().toList())
+                    + " (add one with 'hangar image import NAME DIR|TAR')"));
+        }
+        errors.addAll(limits.mounts().check(spec.mounts()));
         checkResources(spec, errors);
         checkProfile(spec, errors);
         between("timeoutSeconds", spec.timeoutSeconds(), 1, limits.maxTimeoutSeconds(), errors);
@@ -125,7 +131,12 @@ public final class JobSpecValidator {
         between("resources.memoryMb", r.memoryMb(), 8, limits.maxMemoryMb(), errors);
         between("resources.pids", r.pids(), 1, limits.maxPids(), errors);
         between("resources.diskMb", r.diskMb(), 1, limits.maxDiskMb(), errors);
-        between("resources.gpus", r.gpus(), 0, Math.max(0, limits.maxGpus()), errors);
+        if (limits.maxGpus() == 0 && (r.gpus() > 0 || spec.profile().needs().gpu())) {
+            errors.add(new FieldError("resources.gpus", "the job needs a GPU, and no node here has one "
+                    + "(none found with nvidia-smi or /dev/nvidia*)"));
+        } else {
+            between("resources.gpus", r.gpus(), 0, limits.maxGpus(), errors);
+        }
         between("resources.outputBytes", r.outputBytes(), 0, limits.maxOutputBytes(), errors);
     }
 

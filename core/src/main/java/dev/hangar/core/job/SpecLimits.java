@@ -14,7 +14,9 @@ public record SpecLimits(
         int maxGpus,
         long maxOutputBytes,
         int maxTimeoutSeconds,
-        Set<String> knownRuntimes) {
+        Set<String> knownRuntimes,
+        Set<String> knownImages,
+        MountPolicy mounts) {
 
     public static final int MAX_COMMAND_ARGS = 4096;
     /** Linux refuses to exec with one argument or NAME=value string of 128 KiB or more (MAX_ARG_STRLEN). */
@@ -27,12 +29,27 @@ public record SpecLimits(
     public static final int MAX_KEY_CHARS = 256;
     public static final int MAX_ATTEMPTS = 100;
 
+    public static final int MAX_MOUNTS = 32;
+
     public SpecLimits {
         knownRuntimes = Set.copyOf(knownRuntimes);
+        knownImages = knownImages == null ? null : Set.copyOf(knownImages);
     }
 
     /** Bounds for a node with this many CPUs and this much memory. */
     public static SpecLimits forNode(double cpus, long memoryMb, int gpus, Set<String> runtimes) {
-        return new SpecLimits(cpus, memoryMb, 1_000_000, 1024L * 1024, gpus, 1024L * 1024 * 1024, 7 * 24 * 3600, runtimes);
+        return new SpecLimits(cpus, memoryMb, 1_000_000, 1024L * 1024, gpus, 1024L * 1024 * 1024, 7 * 24 * 3600, runtimes,
+                null, MountPolicy.none());
+    }
+
+    /** The same bounds, with the images a job may name (null: not checked here). */
+    public SpecLimits withImages(Set<String> images) {
+        return new SpecLimits(maxCpus, maxMemoryMb, maxPids, maxDiskMb, maxGpus, maxOutputBytes, maxTimeoutSeconds,
+                knownRuntimes, images, mounts);
+    }
+
+    public SpecLimits withMounts(MountPolicy policy) {
+        return new SpecLimits(maxCpus, maxMemoryMb, maxPids, maxDiskMb, maxGpus, maxOutputBytes, maxTimeoutSeconds,
+                knownRuntimes, knownImages, policy);
     }
 }

@@ -34,6 +34,9 @@ class JobSpecValidatorTest {
         var spec = JobSpec.builder().command("x").resources(new Resources(1e6, -5L, 0, null, 3, -1L)).build();
         assertThat(fields(spec)).containsExactly("resources.cpus", "resources.memoryMb", "resources.pids",
                 "resources.gpus", "resources.outputBytes");
+        assertThat(validator.errors(spec)).filteredOn(e -> e.field().equals("resources.gpus"))
+                .extracting(FieldError::reason).containsExactly("the job needs a GPU, and no node here has one "
+                        + "(none found with nvidia-smi or /dev/nvidia*)");
     }
 
     @Test
@@ -86,5 +89,15 @@ class JobSpecValidatorTest {
             builder.env("V" + i, "x".repeat(100_000));
         }
         assertThat(fields(builder.build())).containsExactly("command");
+    }
+
+    @Test
+    void unknownImagesAreRefusedWhenTheNodeKnowsItsImages() {
+        var withImages = new JobSpecValidator(SpecLimits.forNode(2, 4096, 0, Set.of("process")).withImages(Set.of("busybox")));
+        assertThat(withImages.errors(JobSpec.builder().command("x").image("busybox").build())).isEmpty();
+        assertThat(withImages.errors(JobSpec.builder().command("x").image("nope").build()))
+                .extracting(FieldError::field, FieldError::reason)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("image",
+                        "unknown image 'nope'; known: busybox (add one with 'hangar image import NAME DIR|TAR')"));
     }
 }

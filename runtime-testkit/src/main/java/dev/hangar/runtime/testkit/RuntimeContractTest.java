@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.runtime.ExitStatus;
+import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.OutputSink.Stream;
 import dev.hangar.core.runtime.ProcessSpec;
@@ -238,7 +239,13 @@ public abstract class RuntimeContractTest {
 
     /** Creates a sandbox from {@link #image()}; it is destroyed after the test whatever happens. */
     protected final Sandbox newSandbox(Resources resources, NetworkMode network) throws SandboxException {
-        SandboxSpec spec = new SandboxSpec(newSandboxId(), image(), resources, network, List.of());
+        return newSandbox(resources, network, List.of());
+    }
+
+    /** A sandbox with host paths mounted; destroyed after the test whatever happens. */
+    protected final Sandbox newSandbox(Resources resources, NetworkMode network, List<Mount> mounts)
+            throws SandboxException {
+        SandboxSpec spec = new SandboxSpec(newSandboxId(), image(), resources, network, mounts);
         Sandbox sandbox = runtime.create(spec);
         assertThat(sandbox).as("create(%s)", spec).isNotNull();
         sandboxes.add(sandbox);
@@ -843,6 +850,36 @@ public abstract class RuntimeContractTest {
         assertThat(sandboxReachesHostLoopback(NetworkMode.HOST))
                 .as("the host's ServerSocket on 127.0.0.1 got a connection from a NetworkMode.HOST sandbox")
                 .isTrue();
+    }
+
+    // ------------------------------------------------------------------ mounts
+
+    @Test
+    @DisplayName("mounts: a read-only host path is readable and not writable; a writable one takes writes")
+    void mountsAppearReadOnlyOrWritableAsAsked() throws Exception {
+        Path host = Files.createTempDirectory("hangar-contract-mount-");
+        try {
+            Path readOnly = Files.createDirectories(host.resolve("ro"));
+            Path writable = Files.createDirectories(host.resolve("rw"));
+            Files.writeString(readOnly.resolve("in.txt"), "from-the-host");
+            // why: the sandbox user is unprivileged; the host directory must let it write
+            writable.toFile().setWritable(true, false);
+            Sandbox sandbox = newSandbox(Resources.defaults(), NetworkMode.NONE, List.of(
+                    new Mount(readOnly.toString(), "/data/in", true), new Mount(writable.toString(), "/data/out", false)));
+            var output = new OutputCollector();
+            SandboxProcess process = start(sandbox, sh("cat /data/in/in.txt; echo; "
+                    + "if echo x > /data/in/new 2>/dev/null; then echo ro-writable; fi; echo result > /data/out/out.txt"),
+                    output);
+            ExitStatus status = awaitExit(process, output);
+            assertThat(status.code()).as("exit code; %s", output.describe()).isZero();
+            assertThat(output.stdoutText()).contains("from-the-host").doesNotContain("ro-writable");
+            assertThat(readOnly.resolve("new")).doesNotExist();
+            assertThat(writable.resolve("out.txt")).hasContent("result");
+        } finally {
+            try (var paths = Files.walk(host)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 
     // ------------------------------------------------------------------ isolation

@@ -21,6 +21,8 @@ final class BubblewrapCommand {
     /** Host files a normal program expects to read; absent ones are skipped. */
     private static final List<String> ETC_FILES = List.of("/etc/passwd", "/etc/group", "/etc/nsswitch.conf",
             "/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime", "/etc/ssl", "/etc/ca-certificates");
+    /** Root entries the sandbox gets from bwrap itself, never from an image. */
+    private static final java.util.Set<String> OWN_MOUNTS = java.util.Set.of("proc", "dev", "tmp", "work", "sys");
     private static final List<String> NETWORK_ETC_FILES = List.of("/etc/resolv.conf", "/etc/hosts");
 
     private final String bwrap;
@@ -38,7 +40,7 @@ final class BubblewrapCommand {
             argv.add("--share-net");
         }
         if (imageRootfs != null) {
-            argv.addAll(List.of("--ro-bind", imageRootfs.toString(), "/"));
+            imageRoot(imageRootfs, argv);
         } else {
             hostRoot(argv);
         }
@@ -57,6 +59,28 @@ final class BubblewrapCommand {
         argv.addAll(List.of("--chdir", WORKDIR, "--"));
         argv.addAll(command);
         return CgroupJoin.wrap(cgroup, argv);
+    }
+
+    /**
+     * An image's top-level entries, read-only, in bwrap's own tmpfs root rather than the image as
+     * the root itself: so mount points for /work, /tmp and the job's mounts can be made.
+     */
+    private static void imageRoot(Path rootfs, List<String> argv) {
+        try (var entries = Files.list(rootfs)) {
+            for (Path entry : entries.sorted().toList()) {
+                String name = entry.getFileName().toString();
+                if (OWN_MOUNTS.contains(name)) {
+                    continue;
+                }
+                if (Files.isSymbolicLink(entry)) {
+                    argv.addAll(List.of("--symlink", Files.readSymbolicLink(entry).toString(), "/" + name));
+                } else {
+                    argv.addAll(List.of("--ro-bind", entry.toString(), "/" + name));
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read image root " + rootfs, e);
+        }
     }
 
     /** Without an image: the host's /usr, read-only, and the few /etc files programs expect. */

@@ -1,0 +1,35 @@
+package dev.hangar.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GpusTest {
+    @Test
+    void nvidiaSmiListsDeviceIndices() {
+        String output = """
+                GPU 0: NVIDIA GeForce RTX 3090 (UUID: GPU-8f5b1e4c-0d6f-4b7e-9c3a-1f2e3d4c5b6a)
+                GPU 1: NVIDIA GeForce RTX 5090 (UUID: GPU-1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d)
+                  MIG 1g.10gb     Device  0: (UUID: MIG-abc)
+                """;
+        assertThat(Gpus.parseNvidiaSmi(output)).containsExactly("0", "1");
+        assertThat(Gpus.parseNvidiaSmi("NVIDIA-SMI has failed because it couldn't communicate with the driver")).isEmpty();
+    }
+
+    @Test
+    void deviceNodesAreTheFallback(@TempDir Path dev) throws Exception {
+        for (String name : new String[] {"nvidia10", "nvidia2", "nvidiactl", "nvidia-uvm", "null"}) {
+            Files.createFile(dev.resolve(name));
+        }
+        assertThat(Gpus.fromDevices(dev)).containsExactly("2", "10");
+    }
+
+    @Test
+    void thisHostsGpusAreProbed() {
+        // the development hosts have none; a GPU host lists at least one
+        assertThat(Gpus.discover()).allSatisfy(index -> assertThat(index).matches("\\d+"));
+    }
+}

@@ -1,0 +1,122 @@
+package dev.hangar.cli;
+
+import dev.hangar.core.image.Image;
+import dev.hangar.core.json.Json;
+import dev.hangar.images.LocalImageStore;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code hangar image}: this node's images, without a registry. */
+@Command(name = "image", description = "Manage this node's images (no registry needed).",
+        subcommands = {ImageCommand.Import.class, ImageCommand.Ls.class, ImageCommand.Rm.class, ImageCommand.Build.class})
+final class ImageCommand {
+
+    /** The node's store, found the way {@code hangar up} finds its data directory. */
+    static final class StoreOptions {
+        @Option(names = "--data-dir", description = "The node's data directory (default: $HANGAR_HOME, else ~/.hangar)")
+        Path dataDir;
+
+        LocalImageStore store() {
+            var node = new NodeOptions();
+            node.dataDir = dataDir;
+            return new LocalImageStore(node.dataDir().resolve("images"));
+        }
+    }
+
+    @Command(name = "import", description = "Import a root filesystem (a directory or a tarball) as image NAME.")
+    static final class Import implements Callable<Integer> {
+        @Mixin
+        StoreOptions options;
+
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Parameters(index = "1", paramLabel = "DIR|TAR")
+        Path source;
+
+        @Override
+        public Integer call() throws Exception {
+            Image image;
+            try (var progress = new Progress(System.err, () -> "importing " + source)) {
+                image = options.store().importRootfs(name, source);
+            }
+            System.out.println(image.name() + " " + image.sizeBytes() / 1024 + " KiB");
+            return 0;
+        }
+    }
+
+    @Command(name = "build", description = "Make a built-in image now (busybox, debian) instead of on first use.")
+    static final class Build implements Callable<Integer> {
+        @Mixin
+        StoreOptions options;
+
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            Image image;
+            try (var progress = new Progress(System.err, () -> "building " + name)) {
+                image = options.store().resolve(name);
+            }
+            System.out.println(image.name() + " " + image.sizeBytes() / 1024 + " KiB");
+            return 0;
+        }
+    }
+
+    @Command(name = "ls", description = "List images; built-in ones not made yet are marked.")
+    static final class Ls implements Callable<Integer> {
+        @Mixin
+        StoreOptions options;
+
+        @Option(names = "--json", description = "Print JSON")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            LocalImageStore store = options.store();
+            List<Image> images = store.list();
+            if (json) {
+                System.out.println(Json.write(images));
+                return 0;
+            }
+            var rows = new ArrayList<List<String>>();
+            for (Image image : images) {
+                rows.add(List.of(image.name(), image.sizeBytes() / 1024 + " KiB", image.createdAt().toString(), image.source()));
+            }
+            for (String builtin : store.builtinNames()) {
+                if (images.stream().noneMatch(i -> i.name().equals(builtin))) {
+                    rows.add(List.of(builtin, "-", "-", "built-in, made on first use"));
+                }
+            }
+            Tables.print(new PrintWriter(System.out, true), List.of("NAME", "SIZE", "CREATED", "SOURCE"), rows);
+            return 0;
+        }
+    }
+
+    @Command(name = "rm", description = "Remove an image.")
+    static final class Rm implements Callable<Integer> {
+        @Mixin
+        StoreOptions options;
+
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!options.store().remove(name)) {
+                System.err.println("hangar: no image '" + name + "'");
+                return 1;
+            }
+            System.out.println("removed " + name);
+            return 0;
+        }
+    }
+}

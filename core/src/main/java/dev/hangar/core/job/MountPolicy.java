@@ -1,0 +1,83 @@
+package dev.hangar.core.job;
+
+import dev.hangar.core.runtime.Mount;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Which host paths jobs may mount: only paths under an allow-listed root, checked after following
+ * every symlink, so neither {@code ../} nor a link can reach outside. Checked at submit and again by
+ * the agent before the sandbox is made.
+ */
+public record MountPolicy(List<Path> allowedRoots) {
+    /** Sandbox paths a mount may not cover: the runtime's own mounts. */
+    private static final Set<String> RESERVED = Set.of("/", "/proc", "/dev", "/sys", "/tmp", "/work", "/usr", "/etc",
+            "/bin", "/lib", "/lib64", "/sbin");
+
+    public MountPolicy {
+        allowedRoots = allowedRoots.stream().map(MountPolicy::real).toList();
+    }
+
+    public static MountPolicy none() {
+        return new MountPolicy(List.of());
+    }
+
+    public List<FieldError> check(List<Mount> mounts) {
+        var errors = new ArrayList<FieldError>();
+        if (mounts.size() > SpecLimits.MAX_MOUNTS) {
+            errors.add(new FieldError("mounts", "has more than " + SpecLimits.MAX_MOUNTS + " entries"));
+        }
+        for (int i = 0; i < mounts.size(); i++) {
+            check("mounts[" + i + "]", mounts.get(i), errors);
+        }
+        return errors;
+    }
+
+    private void check(String field, Mount mount, List<FieldError> errors) {
+        if (mount == null || mount.hostPath() == null || mount.sandboxPath() == null) {
+            errors.add(new FieldError(field, "needs hostPath and sandboxPath"));
+            return;
+        }
+        String target = mount.sandboxPath();
+        if (!target.startsWith("/") || !Path.of(target).normalize().toString().equals(target) || target.contains("\0")) {
+            errors.add(new FieldError(field + ".sandboxPath", "must be an absolute, normalized path without '..'"));
+        } else if (RESERVED.contains(target) || target.startsWith("/proc/") || target.startsWith("/dev/")
+                || target.startsWith("/sys/")) {
+            errors.add(new FieldError(field + ".sandboxPath", "'" + target + "' is the runtime's own; choose another path"));
+        }
+        String source = mount.hostPath();
+        if (!source.startsWith("/") || source.contains("\0")) {
+            errors.add(new FieldError(field + ".hostPath", "must be an absolute path"));
+            return;
+        }
+        if (allowedRoots.isEmpty()) {
+            errors.add(new FieldError(field + ".hostPath", "this node allows no host mounts (an operator can allow "
+                    + "paths with --allow-mount)"));
+            return;
+        }
+        Path host = Path.of(source);
+        if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
+            errors.add(new FieldError(field + ".hostPath", "'" + source + "' does not exist"));
+            return;
+        }
+        Path resolved = real(host);
+        if (allowedRoots.stream().noneMatch(resolved::startsWith)) {
+            errors.add(new FieldError(field + ".hostPath", "'" + source + "' (" + resolved + ") is not under an allowed "
+                    + "host path " + allowedRoots));
+        }
+    }
+
+    /** The path with every link and '..' resolved; a missing path only normalized. */
+    private static Path real(Path path) {
+        try {
+            return path.toRealPath();
+        } catch (IOException e) {
+            return path.toAbsolutePath().normalize();
+        }
+    }
+}

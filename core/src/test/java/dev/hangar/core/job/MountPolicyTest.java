@@ -1,0 +1,71 @@
+package dev.hangar.core.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hangar.core.runtime.Mount;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MountPolicyTest {
+    @TempDir
+    Path dir;
+
+    private List<String> fields(MountPolicy policy, Mount... mounts) {
+        return policy.check(List.of(mounts)).stream().map(e -> e.field() + ": " + e.reason()).toList();
+    }
+
+    @Test
+    void aPathUnderAnAllowedRootIsAccepted() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("allowed/data"));
+        var policy = new MountPolicy(List.of(dir.resolve("allowed")));
+        assertThat(policy.check(List.of(new Mount(data.toString(), "/data", true)))).isEmpty();
+    }
+
+    @Test
+    void withNoAllowedRootsEveryMountIsRefused() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        assertThat(fields(MountPolicy.none(), new Mount(data.toString(), "/data", true)))
+                .singleElement().asString().startsWith("mounts[0].hostPath: this node allows no host mounts");
+    }
+
+    @Test
+    void dotDotEscapesAreRefused() throws Exception {
+        Files.createDirectories(dir.resolve("allowed"));
+        Files.createDirectories(dir.resolve("secret"));
+        var policy = new MountPolicy(List.of(dir.resolve("allowed")));
+        String escape = dir.resolve("allowed") + "/../secret";
+        assertThat(fields(policy, new Mount(escape, "/data", false)))
+                .singleElement().asString().startsWith("mounts[0].hostPath:").contains("is not under an allowed host path");
+    }
+
+    @Test
+    void symlinksOutOfAnAllowedRootAreRefused() throws Exception {
+        Files.createDirectories(dir.resolve("allowed"));
+        Path secret = Files.createDirectories(dir.resolve("secret"));
+        Path link = Files.createSymbolicLink(dir.resolve("allowed/link"), secret);
+        var policy = new MountPolicy(List.of(dir.resolve("allowed")));
+        assertThat(fields(policy, new Mount(link.toString(), "/data", true)))
+                .singleElement().asString().contains("is not under an allowed host path");
+    }
+
+    @Test
+    void sandboxPathsMustBeAbsoluteAndNotTheRuntimesOwn() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("allowed"));
+        var policy = new MountPolicy(List.of(data));
+        assertThat(fields(policy, new Mount(data.toString(), "relative", true), new Mount(data.toString(), "/proc", true),
+                new Mount(data.toString(), "/data/../etc", true), new Mount(data.toString(), "/ok", true)))
+                .containsExactly("mounts[0].sandboxPath: must be an absolute, normalized path without '..'",
+                        "mounts[1].sandboxPath: '/proc' is the runtime's own; choose another path",
+                        "mounts[2].sandboxPath: must be an absolute, normalized path without '..'");
+    }
+
+    @Test
+    void missingHostPathsAreRefused() {
+        var policy = new MountPolicy(List.of(dir));
+        assertThat(fields(policy, new Mount(dir.resolve("nope").toString(), "/data", true)))
+                .singleElement().asString().contains("does not exist");
+    }
+}
