@@ -78,7 +78,8 @@ final class JobAttempt {
         } catch (SandboxException e) {
             LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": sandbox failed", e);
             queue.finish(lease, Outcome.failed(null, "sandbox failed in runtime " + runtime.name() + ": " + e.getMessage(), false));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
+            // why: a broken driver fails its job, not the agent (and the job does not wait for its lease to lapse)
             LOG.log(System.Logger.Level.ERROR, "job " + lease.jobId() + ": agent error", e);
             queue.finish(lease, Outcome.failed(null, "agent error: " + e, false));
         }

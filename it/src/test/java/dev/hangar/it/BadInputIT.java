@@ -45,6 +45,15 @@ class BadInputIT extends OneNodeIT {
                 Arguments.of("zero timeout", "{\"command\": [\"true\"], \"timeoutSeconds\": 0}", 400, "timeoutSeconds"),
                 Arguments.of("unknown trust", "{\"command\": [\"true\"], \"profile\": {\"trust\": \"MAYBE\"}}", 400,
                         "profile.trust"),
+                Arguments.of("unknown image", "{\"command\": [\"true\"], \"image\": \"nosuchimage\"}", 400, "image"),
+                Arguments.of("a GPU on a node without one", "{\"command\": [\"true\"], \"resources\": {\"gpus\": 1}}", 400,
+                        "resources.gpus"),
+                Arguments.of("a mount on a node that allows none",
+                        "{\"command\": [\"true\"], \"mounts\": [{\"hostPath\": \"/etc\", \"sandboxPath\": \"/data\"}]}", 400,
+                        "mounts[0].hostPath"),
+                Arguments.of("a mount over the runtime's own paths",
+                        "{\"command\": [\"true\"], \"mounts\": [{\"hostPath\": \"/tmp\", \"sandboxPath\": \"/proc\"}]}", 400,
+                        "mounts[0].sandboxPath"),
                 Arguments.of("empty body", "", 400, "body"));
     }
 

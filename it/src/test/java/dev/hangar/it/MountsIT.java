@@ -1,0 +1,79 @@
+package dev.hangar.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hangar.agent.AgentConfig;
+import dev.hangar.cli.EmbeddedHangar;
+import dev.hangar.core.job.MountPolicy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Host mounts end to end: allowed paths reach the job; escapes by '..' or by a link are refused at the door. */
+class MountsIT {
+    @TempDir
+    static Path dir;
+
+    static EmbeddedHangar hangar;
+    static Api api;
+    static Path allowed;
+    static Path secret;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Host.assumeBubblewrap();
+        allowed = Files.createDirectories(dir.resolve("shared"));
+        secret = Files.createDirectories(dir.resolve("secret"));
+        Files.writeString(allowed.resolve("input.txt"), "shared-data");
+        Files.writeString(secret.resolve("key"), "do-not-read");
+        hangar = EmbeddedHangar.start(dir.resolve("node"), "127.0.0.1", 0,
+                AgentConfig.forThisHost("node").withMounts(new MountPolicy(List.of(allowed))));
+        api = new Api(hangar.url());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (hangar != null) {
+            hangar.close();
+        }
+    }
+
+    private static ObjectNode withMount(String hostPath) {
+        ObjectNode spec = Api.spec("cat", "/data/input.txt");
+        ObjectNode mount = spec.putArray("mounts").addObject();
+        mount.put("hostPath", hostPath).put("sandboxPath", "/data").put("readOnly", true);
+        return spec;
+    }
+
+    @Test
+    void anAllowedHostPathReachesTheJob() {
+        String id = api.submit(withMount(allowed.toString())).path("id").asText();
+        var job = api.awaitFinal(id);
+        assertThat(job.path("state").asText()).as("%s", job).isEqualTo("SUCCEEDED");
+        assertThat(new String(api.output(id, "STDOUT"), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("shared-data");
+    }
+
+    @Test
+    void dotDotOutOfTheAllowedPathIsRefused() {
+        long before = api.jobCount();
+        Api.Answer answer = api.post("/v1/jobs", withMount(allowed + "/../secret").toString());
+        assertThat(answer.status()).as("%s", answer).isEqualTo(400);
+        assertThat(answer.firstErrorField()).isEqualTo("mounts[0].hostPath");
+        assertThat(api.jobCount()).isEqualTo(before);
+    }
+
+    @Test
+    void aLinkOutOfTheAllowedPathIsRefused() throws Exception {
+        Path link = allowed.resolve("sneaky");
+        Files.deleteIfExists(link);
+        Files.createSymbolicLink(link, secret);
+        Api.Answer answer = api.post("/v1/jobs", withMount(link.toString()).toString());
+        assertThat(answer.status()).as("%s", answer).isEqualTo(400);
+        assertThat(answer.json().path("errors").get(0).path("reason").asText()).contains("not under an allowed host path");
+    }
+}
