@@ -16,4 +16,29 @@ public interface Cgroup {
 
     /** Removes the group; processes must be gone. */
     void remove();
+
+    /** No group: for a sandbox whose limits are held elsewhere (inside a VM, or by another engine). */
+    static Cgroup none() {
+        return None.INSTANCE;
+    }
+
+    enum None implements Cgroup {
+        INSTANCE;
+
+        @Override
+        public List<Path> procsFiles() {
+            return List.of();
+        }
+
+        @Override
+        public List<String> limitsHit() {
+            return List.of();
+        }
+
+        @Override
+        public void killAll() {}
+
+        @Override
+        public void remove() {}
+    }
 }

@@ -1,0 +1,46 @@
+package dev.hangar.runtime.kata;
+
+import dev.hangar.core.runtime.Mount;
+import dev.hangar.core.runtime.NetworkMode;
+import dev.hangar.core.runtime.ProcessSpec;
+import dev.hangar.core.runtime.SandboxSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code ctr run} line that starts a job in a Kata VM from an unpacked root filesystem
+ * ({@code --rootfs}), so no image has to be loaded into containerd first.
+ */
+final class CtrCommand {
+    static final String NAMESPACE = "hangar";
+
+    private CtrCommand() {}
+
+    static List<String> run(Path ctr, SandboxSpec spec, Path rootfs, ProcessSpec process, Map<String, String> env) {
+        var argv = new ArrayList<String>(List.of(ctr.toString(), "--namespace", NAMESPACE, "run", "--rm",
+                "--runtime", KataHost.RUNTIME_TYPE, "--rootfs", "--read-only", "--cwd", "/work", "--user", "1000:1000",
+                "--memory-limit", Long.toString(spec.resources().memoryMb() * 1024 * 1024),
+                "--cpus", Double.toString(spec.resources().cpus())));
+        if (spec.network() == NetworkMode.HOST) {
+            argv.add("--net-host");
+        }
+        long diskBytes = spec.resources().diskMb() * 1024 * 1024;
+        for (String tmpfs : List.of("/tmp", "/work")) {
+            argv.addAll(List.of("--mount", "type=tmpfs,src=tmpfs,dst=" + tmpfs + ",options=size=" + diskBytes));
+        }
+        for (Mount mount : spec.mounts()) {
+            argv.addAll(List.of("--mount", "type=bind,src=" + mount.hostPath() + ",dst=" + mount.sandboxPath()
+                    + ",options=rbind:" + (mount.readOnly() ? "ro" : "rw")));
+        }
+        for (String gpu : spec.gpus()) {
+            argv.addAll(List.of("--device", "/dev/nvidia" + gpu));
+        }
+        env.forEach((key, value) -> argv.addAll(List.of("--env", key + "=" + value)));
+        argv.add(rootfs.toString());
+        argv.add(spec.id());
+        argv.addAll(process.command());
+        return argv;
+    }
+}

@@ -1,0 +1,41 @@
+package dev.hangar.runtime.kata;
+
+import dev.hangar.runtime.support.Programs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What Kata needs on a host: its containerd shim v2, the {@code ctr} front-end and a running
+ * containerd. Podman cannot drive Kata 2.x or later (no OCI CLI), so containerd is the way in.
+ */
+record KataHost(Optional<Path> shim, Optional<Path> ctr, Path containerdSocket) {
+    static final String RUNTIME_TYPE = "io.containerd.kata.v2";
+    private static final List<Path> SHIM_PLACES = List.of(Path.of("/opt/kata/bin/containerd-shim-kata-v2"),
+            Path.of("/usr/local/bin/containerd-shim-kata-v2"), Path.of("/usr/bin/containerd-shim-kata-v2"));
+
+    static KataHost detect() {
+        Optional<Path> shim = Programs.find("containerd-shim-kata-v2")
+                .or(() -> SHIM_PLACES.stream().filter(Files::isExecutable).findFirst());
+        return new KataHost(shim, Programs.find("ctr"), Path.of("/run/containerd/containerd.sock"));
+    }
+
+    /** Why Kata cannot run here, or empty when everything it needs is present. */
+    Optional<String> missing() {
+        if (shim.isEmpty()) {
+            return Optional.of("Kata Containers is not installed (no containerd-shim-kata-v2 on PATH or in /opt/kata/bin); "
+                    + "install kata-containers and containerd");
+        }
+        if (ctr.isEmpty()) {
+            return Optional.of("containerd's ctr not found: install containerd");
+        }
+        if (!Files.exists(containerdSocket)) {
+            return Optional.of("containerd is not running (no " + containerdSocket + ")");
+        }
+        if (!Files.exists(Path.of("/dev/kvm"))) {
+            return Optional.of("no /dev/kvm: Kata needs hardware virtualisation");
+        }
+        return Optional.empty();
+    }
+}

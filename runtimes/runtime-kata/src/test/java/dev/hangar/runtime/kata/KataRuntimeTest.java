@@ -1,0 +1,51 @@
+package dev.hangar.runtime.kata;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hangar.core.job.Resources;
+import dev.hangar.core.runtime.Mount;
+import dev.hangar.core.runtime.NetworkMode;
+import dev.hangar.core.runtime.ProcessSpec;
+import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.images.LocalImageStore;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class KataRuntimeTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void withoutKataTheProbeSaysWhatToInstall() {
+        var host = new KataHost(Optional.empty(), Optional.of(Path.of("/usr/bin/ctr")), dir.resolve("containerd.sock"));
+        var probe = new KataRuntime(host, new LocalImageStore(dir)).probe();
+        assertThat(probe.available()).isFalse();
+        assertThat(probe.reason()).contains("containerd-shim-kata-v2").contains("install");
+    }
+
+    @Test
+    void withoutContainerdRunningTheProbeSaysSo() {
+        var host = new KataHost(Optional.of(Path.of("/opt/kata/bin/containerd-shim-kata-v2")),
+                Optional.of(Path.of("/usr/bin/ctr")), dir.resolve("containerd.sock"));
+        assertThat(new KataRuntime(host, new LocalImageStore(dir)).probe().reason()).contains("containerd is not running");
+    }
+
+    @Test
+    void theCtrLineSelectsTheKataShimAndCarriesTheLimits() {
+        var spec = new SandboxSpec("job-1", "busybox", new Resources(2.0, 256L, null, 64L, 1, null), NetworkMode.NONE,
+                List.of(new Mount("/srv/data", "/data", true)), List.of("1"));
+        List<String> argv = CtrCommand.run(Path.of("/usr/bin/ctr"), spec, Path.of("/images/busybox/rootfs"),
+                new ProcessSpec(List.of("echo", "hi"), Map.of(), null), Map.of("A", "b"));
+        assertThat(argv).containsSubsequence("--runtime", "io.containerd.kata.v2", "--rootfs")
+                .containsSubsequence("--memory-limit", Long.toString(256L * 1024 * 1024))
+                .containsSubsequence("--mount", "type=bind,src=/srv/data,dst=/data,options=rbind:ro")
+                .containsSubsequence("--device", "/dev/nvidia1")
+                .containsSubsequence("--env", "A=b")
+                .doesNotContain("--net-host")
+                .endsWith("/images/busybox/rootfs", "job-1", "echo", "hi");
+    }
+}
