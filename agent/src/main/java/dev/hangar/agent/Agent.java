@@ -135,7 +135,8 @@ public final class Agent implements AutoCloseable {
         });
     }
 
-    private Optional<SandboxRuntime> runtime(String name) {
+    /** A runtime driver of this node by name. */
+    public Optional<SandboxRuntime> runtime(String name) {
         return Optional.ofNullable(runtimes.get(name));
     }
 

@@ -6,38 +6,41 @@ import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.queue.QueueListener;
+import dev.hangar.core.runtime.RuntimeStatus;
+import dev.hangar.core.runtime.SandboxRuntime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code hangar bench start}: submit-to-first-output latency of the {@code process} runtime,
- * against raw {@code bwrap} running the same command, interleaved in one run so both see the same
- * machine. Three paths: raw bwrap; Hangar through its REST API (POST the job, follow its log);
- * Hangar in-process (enqueue on the store, wait for the first stored output).
+ * {@code hangar bench start}: cold start, as submit-to-first-output of {@code echo}, per runtime,
+ * against the runtime's own plain command (raw bwrap, {@code podman run}, {@code runsc run})
+ * measured interleaved in the same run. Two Hangar paths: through the REST API (POST the job,
+ * follow its log) and in-process (enqueue on the store, wait for the first stored output).
  */
-@Command(name = "start", description = "Submit-to-first-output latency: Hangar's process runtime vs raw bwrap.")
+@Command(name = "start", description = "Cold start per runtime: Hangar (REST and in-process) vs the raw command, same run.")
 final class StartBenchmark implements Callable<Integer> {
     private static final List<String> COMMAND = List.of("echo", "hangar-bench");
-    private static final List<String> RAW_BWRAP = List.of("bwrap", "--unshare-all", "--die-with-parent",
-            "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
-            "--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--dev", "/dev", "--");
 
-    @Option(names = "--runs", defaultValue = "200", description = "Measured runs per path (default: ${DEFAULT-VALUE})")
+    @Option(names = "--runs", defaultValue = "100", description = "Measured runs per path (default: ${DEFAULT-VALUE})")
     int runs;
 
-    @Option(names = "--warmup", defaultValue = "30", description = "Unmeasured runs per path first (default: ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", defaultValue = "10", description = "Unmeasured runs per path first (default: ${DEFAULT-VALUE})")
     int warmup;
+
+    @Option(names = "--runtime", split = ",", description = "Runtimes to measure (default: every available one)")
+    List<String> only = List.of();
 
     @Option(names = "--json", description = "Print the figures as JSON")
     boolean json;
@@ -49,24 +52,17 @@ final class StartBenchmark implements Callable<Integer> {
         }
         Path dataDir = Files.createTempDirectory("hangar-bench-");
         try (var hangar = EmbeddedHangar.start(dataDir, "127.0.0.1", 0, AgentConfig.forThisHost("bench"))) {
-            var client = new HangarClient(hangar.url());
-            long[] raw = new long[runs];
-            long[] rest = new long[runs];
-            long[] embedded = new long[runs];
-            try (var progress = new Progress(System.err, () -> "benchmarking start latency")) {
-                for (int i = -warmup; i < runs; i++) {
-                    long r = rawBwrap();
-                    long h = viaRest(client);
-                    long e = inProcess(hangar);
-                    if (i >= 0) {
-                        raw[i] = r;
-                        rest[i] = h;
-                        embedded[i] = e;
-                    }
+            var results = new LinkedHashMap<String, List<LatencyStats>>();
+            for (RuntimeStatus status : hangar.agent().runtimes()) {
+                if (!status.probe().available() || (!only.isEmpty() && !only.contains(status.name()))) {
+                    continue;
+                }
+                SandboxRuntime runtime = hangar.agent().runtime(status.name()).orElseThrow();
+                try (var progress = new Progress(System.err, () -> "benchmarking " + status.name())) {
+                    results.put(status.name(), measure(hangar, runtime));
                 }
             }
-            report(List.of(LatencyStats.of("raw bwrap", raw), LatencyStats.of("hangar process (REST)", rest),
-                    LatencyStats.of("hangar process (in-process)", embedded)));
+            report(results);
         } finally {
             try (var paths = Files.walk(dataDir)) {
                 paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -75,31 +71,67 @@ final class StartBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    private void report(List<LatencyStats> stats) {
-        LatencyStats raw = stats.get(0);
+    /** The process runtime runs host commands; the others run the built-in busybox image. */
+    private static String imageFor(SandboxRuntime runtime) {
+        return runtime.name().equals("process") ? null : "busybox";
+    }
+
+    private List<LatencyStats> measure(EmbeddedHangar hangar, SandboxRuntime runtime) throws Exception {
+        String image = imageFor(runtime);
+        JobSpec spec = JobSpec.builder().command(COMMAND).runtime(runtime.name()).image(image).build();
+        var client = new HangarClient(hangar.url());
+        // the first job also makes the image, so the baseline below finds it ready
+        inProcess(hangar, spec);
+        List<String> baseline = runtime.baselineCommand(image, COMMAND).orElse(null);
+        long[] raw = new long[runs];
+        long[] rest = new long[runs];
+        long[] embedded = new long[runs];
+        for (int i = -warmup; i < runs; i++) {
+            long r = baseline == null ? 0 : firstOutput(baseline);
+            long h = viaRest(client, spec);
+            long e = inProcess(hangar, spec);
+            if (i >= 0) {
+                raw[i] = r;
+                rest[i] = h;
+                embedded[i] = e;
+            }
+        }
+        var stats = new ArrayList<LatencyStats>();
+        if (baseline != null) {
+            stats.add(LatencyStats.of("raw " + baseline.get(0).replaceAll(".*/", ""), raw));
+        }
+        stats.add(LatencyStats.of("hangar (REST)", rest));
+        stats.add(LatencyStats.of("hangar (in-process)", embedded));
+        return stats;
+    }
+
+    private void report(Map<String, List<LatencyStats>> results) {
         if (json) {
-            System.out.println(Json.write(Map.of("benchmark", "start", "command", COMMAND, "results", stats)));
+            System.out.println(Json.write(Map.of("benchmark", "start", "command", COMMAND, "runs", runs, "results", results)));
             return;
         }
-        System.out.println("submit -> first output of '" + String.join(" ", COMMAND) + "', " + runs + " runs each, interleaved");
-        for (LatencyStats s : stats) {
-            System.out.println(s.line());
-        }
-        for (LatencyStats s : stats.subList(1, stats.size())) {
-            System.out.printf("%-28s adds p50 %+.2f ms (x%.2f), p99 %+.2f ms (x%.2f) over raw bwrap%n", s.name(),
-                    s.p50() - raw.p50(), s.p50() / raw.p50(), s.p99() - raw.p99(), s.p99() / raw.p99());
-        }
+        System.out.println("submit -> first output of '" + String.join(" ", COMMAND) + "', " + runs
+                + " runs per path, interleaved");
+        results.forEach((runtime, stats) -> {
+            System.out.println(runtime + ":");
+            stats.forEach(s -> System.out.println("  " + s.line()));
+            LatencyStats raw = stats.get(0);
+            if (raw.name().startsWith("raw")) {
+                for (LatencyStats s : stats.subList(1, stats.size())) {
+                    System.out.printf("  %-28s p50 %+.2f ms (x%.2f), p99 %+.2f ms (x%.2f) against %s%n", s.name(),
+                            s.p50() - raw.p50(), s.p50() / raw.p50(), s.p99() - raw.p99(), s.p99() / raw.p99(), raw.name());
+                }
+            }
+        });
     }
 
     /** From process start to the first byte of its output. */
-    private static long rawBwrap() throws IOException, InterruptedException {
-        var argv = new ArrayList<>(RAW_BWRAP);
-        argv.addAll(COMMAND);
+    private static long firstOutput(List<String> argv) throws IOException, InterruptedException {
         long begin = System.nanoTime();
         Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
         try (InputStream out = process.getInputStream()) {
             if (out.read() < 0) {
-                throw new IOException("raw bwrap printed nothing; is bubblewrap installed?");
+                throw new IOException("baseline " + argv.get(0) + " printed nothing (exit " + process.waitFor() + ")");
             }
             long elapsed = System.nanoTime() - begin;
             out.readAllBytes();
@@ -109,9 +141,9 @@ final class StartBenchmark implements Callable<Integer> {
     }
 
     /** From POST /v1/jobs to the first chunk of its followed log. */
-    private static long viaRest(HangarClient client) {
+    private static long viaRest(HangarClient client, JobSpec spec) {
         long begin = System.nanoTime();
-        Job job = client.submit(JobSpec.builder().command(COMMAND).build());
+        Job job = client.submit(spec);
         long[] first = {0};
         client.logs(job.id(), true, 0, chunk -> {
             if (first[0] == 0) {
@@ -125,7 +157,7 @@ final class StartBenchmark implements Callable<Integer> {
     }
 
     /** From enqueue on the store to the first output the store is told of. */
-    private static long inProcess(EmbeddedHangar hangar) throws Exception {
+    private static long inProcess(EmbeddedHangar hangar, JobSpec spec) throws Exception {
         // why: keyed by job id, so output stored before enqueue() returns is not missed
         var firstOutput = new ConcurrentHashMap<String, CompletableFuture<Long>>();
         try (AutoCloseable ignored = hangar.queue().subscribe(new QueueListener() {
@@ -135,8 +167,13 @@ final class StartBenchmark implements Callable<Integer> {
             }
         })) {
             long begin = System.nanoTime();
-            String id = hangar.queue().enqueue(JobSpec.builder().command(COMMAND).build()).job().id();
-            return firstOutput.computeIfAbsent(id, k -> new CompletableFuture<>()).get(30, TimeUnit.SECONDS) - begin;
+            String id = hangar.queue().enqueue(spec).job().id();
+            try {
+                return firstOutput.computeIfAbsent(id, k -> new CompletableFuture<>()).get(60, TimeUnit.SECONDS) - begin;
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("job " + id + " printed nothing in 60 s: "
+                        + hangar.queue().get(id).map(Job::error).orElse("?"));
+            }
         }
     }
 }

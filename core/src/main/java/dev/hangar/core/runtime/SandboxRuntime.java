@@ -23,6 +23,14 @@ public interface SandboxRuntime {
     /** Makes a sandbox READY for {@link Sandbox#exec}. */
     Sandbox create(SandboxSpec spec) throws SandboxException;
 
+    /**
+     * The plain host command that does what this runtime does for {@code command} in {@code image},
+     * without Hangar: the baseline {@code hangar bench} measures Hangar against. Empty if there is none.
+     */
+    default Optional<java.util.List<String>> baselineCommand(String image, java.util.List<String> command) {
+        return Optional.empty();
+    }
+
     /** The snapshot power, if this runtime has it. */
     default Optional<Snapshotting> snapshots() {
         return Optional.empty();

@@ -96,6 +96,19 @@ public final class BubblewrapRuntime implements SandboxRuntime {
                 Map.of("bwrap", bwrap.get().toString(), "limits", limiter.get().describe()));
     }
 
+    /** bwrap with the host's /usr and the same namespaces, but no cgroups, tmpfs limits or /etc files. */
+    @Override
+    public Optional<List<String>> baselineCommand(String image, List<String> command) {
+        if (bwrap.isEmpty() || image != null) {
+            return Optional.empty();
+        }
+        var argv = new java.util.ArrayList<>(List.of(bwrap.get().toString(), "--unshare-all", "--die-with-parent",
+                "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
+                "--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--dev", "/dev", "--"));
+        argv.addAll(command);
+        return Optional.of(argv);
+    }
+
     @Override
     public Sandbox create(SandboxSpec spec) throws SandboxException {
         if (bwrap.isEmpty() || limiter.isEmpty()) {
