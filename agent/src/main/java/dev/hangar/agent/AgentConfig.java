@@ -3,6 +3,7 @@ package dev.hangar.agent;
 import dev.hangar.core.job.MountPolicy;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 /**
  * How a node agent runs.
@@ -16,9 +17,10 @@ import java.util.List;
  * @param networkAllowed whether sandboxes may be given a network when a job asks
  * @param gpus           device indices of this node's GPUs
  * @param mounts         host paths jobs may mount
+ * @param runtimes       the runtime drivers this node runs; empty for every one found
  */
 public record AgentConfig(String nodeName, double cpus, long memoryMb, List<String> gpus, int maxJobs, Duration leaseFor,
-        Duration pollInterval, boolean networkAllowed, MountPolicy mounts) {
+        Duration pollInterval, boolean networkAllowed, MountPolicy mounts, Set<String> runtimes) {
 
     /** CPU reservations may add up to this many times the cores: limits are quotas, not pinning. */
     public static final int CPU_OVERCOMMIT = 4;
@@ -32,28 +34,33 @@ public record AgentConfig(String nodeName, double cpus, long memoryMb, List<Stri
                     + " memoryMb=" + memoryMb + " maxJobs=" + maxJobs);
         }
         gpus = List.copyOf(gpus);
+        runtimes = Set.copyOf(runtimes);
     }
 
     /** Capacity of this host as the operating system reports it. */
     public static AgentConfig forThisHost(String nodeName) {
         int cores = Runtime.getRuntime().availableProcessors();
         return new AgentConfig(nodeName, cores * CPU_OVERCOMMIT, HostMemory.totalMb(), Gpus.discover(), 64,
-                Duration.ofSeconds(30), Duration.ofMillis(500), false, MountPolicy.none());
+                Duration.ofSeconds(30), Duration.ofMillis(500), false, MountPolicy.none(), Set.of());
     }
 
     public AgentConfig withLeaseFor(Duration value) {
-        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, value, pollInterval, networkAllowed, mounts);
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, value, pollInterval, networkAllowed, mounts, runtimes);
     }
 
     public AgentConfig withNetworkAllowed(boolean value) {
-        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, value, mounts);
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, value, mounts, runtimes);
     }
 
     public AgentConfig withMounts(MountPolicy value) {
-        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, value);
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, value, runtimes);
+    }
+
+    public AgentConfig withRuntimes(Set<String> value) {
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, mounts, value);
     }
 
     public AgentConfig withMaxJobs(int value) {
-        return new AgentConfig(nodeName, cpus, memoryMb, gpus, value, leaseFor, pollInterval, networkAllowed, mounts);
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, value, leaseFor, pollInterval, networkAllowed, mounts, runtimes);
     }
 }

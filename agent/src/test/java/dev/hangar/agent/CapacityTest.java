@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class CapacityTest {
     private final AgentConfig config = new AgentConfig("n", 4, 1024, List.of("0", "1", "2"), 3, Duration.ofSeconds(30),
-            Duration.ofMillis(500), false, MountPolicy.none());
+            Duration.ofMillis(500), false, MountPolicy.none(), java.util.Set.of());
 
     private static Resources gpus(int n) {
         return new Resources(1.0, 256L, null, null, n, null);

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Set;
 import java.util.ServiceLoader;
 import java.util.stream.Collectors;
 
@@ -43,7 +44,7 @@ public final class EmbeddedHangar implements AutoCloseable {
         QueueBackend queue = openQueue(URI.create("sqlite:" + dataDir.resolve("hangar.db").toAbsolutePath()));
         try {
             var images = new LocalImageStore(dataDir.resolve("images"));
-            Agent agent = new Agent(config, queue, discoverRuntimes(dataDir, images)).start();
+            Agent agent = new Agent(config, queue, discoverRuntimes(dataDir, images, config.runtimes())).start();
             var server = new HangarServer(queue, nodeView(agent, images)).start(host, port);
             return new EmbeddedHangar(queue, agent, server);
         } catch (RuntimeException e) {
@@ -61,10 +62,20 @@ public final class EmbeddedHangar implements AutoCloseable {
         throw new IllegalArgumentException("no queue backend for '" + location.getScheme() + ":' on the class path");
     }
 
-    static List<SandboxRuntime> discoverRuntimes(Path dataDir, ImageStore images) {
+    /** The drivers on the class path, or only those named (an unknown name is an error). */
+    static List<SandboxRuntime> discoverRuntimes(Path dataDir, ImageStore images, Set<String> enabled) {
         var context = new RuntimeContext(dataDir.resolve("runtimes"), images);
-        return ServiceLoader.load(RuntimeProvider.class).stream()
-                .map(provider -> provider.get().create(context))
+        List<RuntimeProvider> providers = ServiceLoader.load(RuntimeProvider.class).stream()
+                .map(ServiceLoader.Provider::get).toList();
+        Set<String> known = providers.stream().map(RuntimeProvider::name).collect(Collectors.toCollection(java.util.TreeSet::new));
+        for (String name : enabled) {
+            if (!known.contains(name)) {
+                throw new IllegalArgumentException("--runtimes: unknown runtime '" + name + "'; known: " + known);
+            }
+        }
+        return providers.stream()
+                .filter(provider -> enabled.isEmpty() || enabled.contains(provider.name()))
+                .map(provider -> provider.create(context))
                 .toList();
     }
 

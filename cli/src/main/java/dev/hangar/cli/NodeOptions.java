@@ -4,6 +4,7 @@ import dev.hangar.agent.AgentConfig;
 import dev.hangar.core.job.MountPolicy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -24,6 +25,9 @@ final class NodeOptions {
     @Option(names = "--allow-mount", paramLabel = "PATH",
             description = "Let jobs mount host paths under PATH (repeatable; none by default)")
     List<Path> allowedMounts = new ArrayList<>();
+
+    @Option(names = "--runtimes", split = ",", paramLabel = "NAME", description = "Runtimes this node runs (default: every one found)")
+    Set<String> runtimes = new java.util.TreeSet<>();
 
     @Option(names = "--max-jobs", description = "Jobs running at once on this node (default: ${DEFAULT-VALUE})", defaultValue = "64")
     int maxJobs;
@@ -48,6 +52,7 @@ final class NodeOptions {
         return AgentConfig.forThisHost(nodeName != null ? nodeName : hostName())
                 .withNetworkAllowed(allowNetwork)
                 .withMounts(new MountPolicy(allowedMounts))
+                .withRuntimes(runtimes)
                 .withMaxJobs(maxJobs)
                 .withLeaseFor(Duration.ofSeconds(leaseSeconds));
     }
