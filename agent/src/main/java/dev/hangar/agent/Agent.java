@@ -92,8 +92,9 @@ public final class Agent implements AutoCloseable {
         return selector.select(spec, statuses, new NodePolicy(config.networkAllowed(), config.gpus().size()));
     }
 
+    /** One at a time: probes run trial sandboxes, and parallel trials on few cores skew the timings the selector ranks by. */
     private List<RuntimeStatus> probeAll() {
-        return runtimes.values().parallelStream()
+        return runtimes.values().stream()
                 .map(runtime -> RuntimeStatus.of(runtime, runtime.probe()))
                 .sorted(java.util.Comparator.comparing(RuntimeStatus::name))
                 .toList();

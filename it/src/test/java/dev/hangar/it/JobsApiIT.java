@@ -253,26 +253,6 @@ class JobsApiIT extends OneNodeIT {
     }
 
     @Test
-    void untrustedJobIsRefusedAndNeverRuns() {
-        ObjectNode spec = spec("sh", "-c", "echo ran; touch /tmp/ran");
-        spec.putObject("profile").put("trust", "UNTRUSTED");
-        String id = api.submit(spec).path("id").asText();
-
-        JsonNode job = api.awaitFinal(id);
-
-        assertThat(state(job)).as("%s", job).isEqualTo("FAILED");
-        assertThat(job.path("error").asText()).as("%s", job).startsWith("refused");
-        JsonNode selection = job.path("selection");
-        assertThat(selection.has("runtime")).as("selection.runtime of a refused job: %s", selection).isFalse();
-        assertThat(job.has("runtime")).as("runtime of a refused job: %s", job).isFalse();
-        List<String> rejections = new ArrayList<>();
-        selection.path("rejected").forEach(r -> rejections.add(r.path("runtime").asText() + "/" + r.path("rule").asText()));
-        assertThat(rejections).as("%s", selection).contains("process/untrusted-needs-kernel-boundary");
-        assertThat(job.path("timings").has("runningAt")).as("runningAt of a refused job: %s", job).isFalse();
-        assertThat(api.logs(id)).as("output of a refused job").isEmpty();
-    }
-
-    @Test
     void sameIdempotencyKeyMakesOneJob() {
         String key = "it-" + UUID.randomUUID();
         ObjectNode spec = spec("echo", "once");

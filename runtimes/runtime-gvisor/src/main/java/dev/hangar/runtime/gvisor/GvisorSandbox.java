@@ -1,0 +1,269 @@
+package dev.hangar.runtime.gvisor;
+
+import dev.hangar.core.json.Json;
+import dev.hangar.core.runtime.NetworkMode;
+import dev.hangar.core.runtime.OutputSink;
+import dev.hangar.core.runtime.ProcessSpec;
+import dev.hangar.core.runtime.Sandbox;
+import dev.hangar.core.runtime.SandboxException;
+import dev.hangar.core.runtime.SandboxProcess;
+import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.core.runtime.SandboxState;
+import dev.hangar.runtime.support.Cgroup;
+import dev.hangar.runtime.support.CgroupJoin;
+import dev.hangar.runtime.support.HostProcess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A gVisor sandbox: an OCI bundle directory and Hangar's cgroups from {@code create}; the sandbox
+ * kernel itself (runsc, its gofer and sentry, and the ptrace stubs) comes into being with the
+ * process {@link #exec} starts through {@code runsc run}, all inside those cgroups, and dies with
+ * it. One process per sandbox.
+ *
+ * <p>{@link #destroy()} leaves nothing: no process in the cgroups, no runsc state under the
+ * private root, no bundle directory, no cgroups.
+ */
+final class GvisorSandbox implements Sandbox {
+    static final String LOCK_FILE = ".hangar-lock";
+    private static final Duration SWEEP_BOUND = Duration.ofSeconds(5);
+
+    private final SandboxSpec spec;
+    private final String runscId;
+    private final Path bundle;
+    private final Path rootfs;
+    private final Cgroup cgroup;
+    private final Runsc runsc;
+    private final Path mkfifo;
+    private final int hostTasksLimit;
+    private final FileChannel lockChannel;
+    private final Instant createdAt = Instant.now();
+    private SandboxState state = SandboxState.READY;
+    private GvisorProcess process;
+    private boolean destroyed;
+
+    private GvisorSandbox(SandboxSpec spec, String runscId, Path bundle, Path rootfs, Cgroup cgroup, Runsc runsc,
+            Path mkfifo, int hostTasksLimit, FileChannel lockChannel) {
+        this.spec = spec;
+        this.runscId = runscId;
+        this.bundle = bundle;
+        this.rootfs = rootfs;
+        this.cgroup = cgroup;
+        this.runsc = runsc;
+        this.mkfifo = mkfifo;
+        this.hostTasksLimit = hostTasksLimit;
+        this.lockChannel = lockChannel;
+    }
+
+    /**
+     * Makes the bundle directory and holds a lock on it for the sandbox's life (how a later sweep
+     * tells a live sandbox's files from a crashed node's). The cgroups are made by the caller.
+     */
+    static GvisorSandbox create(SandboxSpec spec, String runscId, Path bundle, Path rootfs, Cgroup cgroup,
+            Runsc runsc, Path mkfifo, int hostTasksLimit) throws IOException {
+        Files.createDirectories(bundle);
+        FileChannel channel = FileChannel.open(bundle.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        try {
+            if (channel.tryLock() == null) {
+                throw new IOException("bundle " + bundle + " is in use");
+            }
+        } catch (IOException | OverlappingFileLockException e) {
+            channel.close();
+            throw e instanceof IOException io ? io : new IOException("bundle " + bundle + " is in use", e);
+        }
+        return new GvisorSandbox(spec, runscId, bundle, rootfs, cgroup, runsc, mkfifo, hostTasksLimit, channel);
+    }
+
+    @Override
+    public String id() {
+        return spec.id();
+    }
+
+    /** The container id runsc knows this sandbox by (the spec's id made safe, plus a random suffix). */
+    String runscId() {
+        return runscId;
+    }
+
+    Path bundle() {
+        return bundle;
+    }
+
+    @Override
+    public String runtime() {
+        return GvisorRuntime.NAME;
+    }
+
+    @Override
+    public synchronized SandboxState state() {
+        if (state == SandboxState.RUNNING && process.exit().isDone()) {
+            return SandboxState.STOPPED;
+        }
+        return state;
+    }
+
+    @Override
+    public Instant createdAt() {
+        return createdAt;
+    }
+
+    @Override
+    public synchronized SandboxProcess exec(ProcessSpec processSpec, OutputSink sink) throws SandboxException {
+        if (state != SandboxState.READY) {
+            throw new SandboxException("sandbox " + id() + " is " + state + "; a gVisor sandbox runs one process");
+        }
+        ForkLog forkLog = null;
+        try {
+            Files.write(bundle.resolve("config.json"),
+                    Json.mapper().writeValueAsBytes(OciSpec.config(spec, rootfs, processSpec)));
+            forkLog = ForkLog.start(mkfifo, bundle.resolve("forks.fifo"));
+            var builder = new ProcessBuilder(
+                    CgroupJoin.wrap(cgroup, runsc.run(spec.network(), bundle, runscId, forkLog.path())));
+            builder.directory(bundle.toFile());
+            // why: runsc passes none of its own environment to the job (that is config.json's), and
+            // it should not read XDG_RUNTIME_DIR or the like from the node's either
+            builder.environment().clear();
+            builder.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+            HostProcess host = HostProcess.start(builder, cgroup, processSpec.stdin(), sink);
+            process = new GvisorProcess(host, forkLog, this, spec.resources(), hostTasksLimit);
+        } catch (IOException | UncheckedIOException e) {
+            if (forkLog != null) {
+                forkLog.close();
+            }
+            throw new SandboxException("could not start runsc for sandbox " + id() + ": " + e.getMessage(), e);
+        }
+        state = SandboxState.RUNNING;
+        return process;
+    }
+
+    /**
+     * SIGKILLs everything in the sandbox's cgroups until they are empty: runsc, the gofer, the
+     * sentry and its ptrace stubs. One pass can miss a stub the sentry forks meanwhile, hence the
+     * loop. True if the groups are empty.
+     */
+    boolean killEverything() {
+        long deadline = System.nanoTime() + SWEEP_BOUND.toNanos();
+        cgroup.killAll();
+        while (!cgroupEmpty()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            sleepQuietly(10);
+            cgroup.killAll();
+        }
+        return true;
+    }
+
+    private boolean cgroupEmpty() {
+        for (Path procs : cgroup.procsFiles()) {
+            try {
+                if (!Files.readString(procs).isBlank()) {
+                    return false;
+                }
+            } catch (IOException e) {
+                // a group that is gone holds nothing
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void destroy() {
+        GvisorProcess running;
+        synchronized (this) {
+            if (destroyed) {
+                return;
+            }
+            destroyed = true;
+            state = SandboxState.STOPPED;
+            running = process;
+        }
+        if (running != null) {
+            running.kill();
+            running.exit().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
+            running.forkLog().close();
+        }
+        boolean allGone = killEverything();
+        removeRunscState(runsc, spec.network(), runscId, allGone);
+        releaseAndDelete();
+        cgroup.remove();
+    }
+
+    private void releaseAndDelete() {
+        try {
+            lockChannel.close();
+        } catch (IOException ignored) {
+            // closing releases the lock; nothing else to do
+        }
+        deleteTree(bundle);
+    }
+
+    /**
+     * Removes what runsc keeps about a container under its root. A container that ended by itself
+     * has nothing left; one whose runsc was killed leaves its state and lock files. When every
+     * process of the sandbox is known to be gone, they are just deleted: {@code runsc delete
+     * --force} would do the same but takes about 1.8 s over a dead sandbox (measured), which is
+     * why it is only the way when something of it may still run (it kills that too).
+     */
+    static void removeRunscState(Runsc runsc, NetworkMode network, String runscId, boolean processesGone) {
+        if (stateEntries(runsc.root(), runscId).isEmpty()) {
+            return;
+        }
+        if (!processesGone) {
+            try {
+                Runsc.call(runsc.command(network, "delete", "--force", runscId), Duration.ofSeconds(15));
+            } catch (IOException e) {
+                // what is left is removed by hand below
+            }
+        }
+        // why: a sandbox that died while starting leaves a lock file delete does not know about
+        for (Path left : stateEntries(runsc.root(), runscId)) {
+            deleteTree(left);
+        }
+    }
+
+    /** Entries runsc keeps for a container under its root: "ID_sandbox:ID.state" and ".lock" (older: a directory ID). */
+    static List<Path> stateEntries(Path root, String runscId) {
+        try (Stream<Path> entries = Files.list(root)) {
+            return entries.filter(p -> {
+                String name = p.getFileName().toString();
+                return name.equals(runscId) || name.startsWith(runscId + "_sandbox:");
+            }).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    static void deleteTree(Path path) {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException ignored) {
+            // best effort: a later sweep of stale bundles finds what is left
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

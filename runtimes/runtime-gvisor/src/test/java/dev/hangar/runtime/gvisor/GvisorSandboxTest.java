@@ -1,0 +1,218 @@
+package dev.hangar.runtime.gvisor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.hangar.core.job.Resources;
+import dev.hangar.core.json.Json;
+import dev.hangar.core.runtime.ExitStatus;
+import dev.hangar.core.runtime.Mount;
+import dev.hangar.core.runtime.NetworkMode;
+import dev.hangar.core.runtime.OutputSink;
+import dev.hangar.core.runtime.ProcessSpec;
+import dev.hangar.core.runtime.RuntimeContext;
+import dev.hangar.core.runtime.RuntimeProbe;
+import dev.hangar.core.runtime.SandboxProcess;
+import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.images.LocalImageStore;
+import dev.hangar.runtime.support.Limiter;
+import dev.hangar.runtime.testkit.OutputCollector;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the contract does not look at: what gVisor leaves on the host, the limits' wording, the bundle. */
+class GvisorSandboxTest {
+    @TempDir
+    static Path dataDir;
+
+    private static GvisorRuntime runtime;
+    private static RuntimeProbe probe;
+
+    @BeforeAll
+    static void probeOnce() {
+        runtime = new GvisorRuntime(new RuntimeContext(dataDir, new LocalImageStore(dataDir.resolve("images"))));
+        probe = runtime.probe();
+        System.out.println("[gvisor] probe: " + probe);
+    }
+
+    private static void requireGvisor() {
+        assumeTrue(probe.available(), () -> "gvisor unavailable: " + probe.reason());
+    }
+
+    private static GvisorSandbox sandbox(Resources resources, NetworkMode network, List<Mount> mounts) throws Exception {
+        return (GvisorSandbox) runtime.create(new SandboxSpec("test-" + System.nanoTime(), "busybox", resources,
+                network, mounts));
+    }
+
+    private static Resources resources(Long memoryMb, Integer pids) {
+        return new Resources(null, memoryMb, pids, null, null, null);
+    }
+
+    private static ExitStatus await(SandboxProcess process) throws Exception {
+        return process.exit().get(60, TimeUnit.SECONDS);
+    }
+
+    /** Everything a sandbox could leave behind, as readable strings; empty when it left nothing. */
+    private static List<String> leftovers(GvisorSandbox sandbox) throws IOException {
+        var left = new ArrayList<String>();
+        String id = sandbox.runscId();
+        if (Files.exists(sandbox.bundle())) {
+            left.add("bundle " + sandbox.bundle());
+        }
+        for (Path entry : GvisorSandbox.stateEntries(runtime.stateRoot(), id)) {
+            left.add("runsc state " + entry);
+        }
+        for (Path parent : Limiter.detect().orElseThrow().parents()) {
+            if (Files.exists(parent.resolve("gvisor-" + id))) {
+                left.add("cgroup " + parent.resolve("gvisor-" + id));
+            }
+        }
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path proc : procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
+                try {
+                    String cmdline = Files.readString(proc.resolve("cmdline"), StandardCharsets.UTF_8).replace('\0', ' ');
+                    if (cmdline.contains(id)) {
+                        left.add("process " + proc.getFileName() + ": " + cmdline);
+                    }
+                } catch (IOException gone) {
+                    // ended while we looked
+                }
+            }
+        }
+        return left;
+    }
+
+    @Test
+    void aJobThatEndsByItselfLeavesNothingAfterDestroy() throws Exception {
+        requireGvisor();
+        GvisorSandbox sandbox = sandbox(Resources.defaults(), NetworkMode.NONE, List.of());
+        var out = new OutputCollector();
+        ExitStatus status = await(sandbox.exec(new ProcessSpec(List.of("sh", "-c", "echo hi"), Map.of(), null), out));
+        assertThat(status.code()).as(out.describe()).isZero();
+        assertThat(status.limitsHit()).isEmpty();
+        sandbox.destroy();
+        assertThat(leftovers(sandbox)).isEmpty();
+    }
+
+    @Test
+    void aKilledJobLeavesNothingAfterDestroy() throws Exception {
+        requireGvisor();
+        GvisorSandbox sandbox = sandbox(Resources.defaults(), NetworkMode.NONE, List.of());
+        var out = new OutputCollector();
+        SandboxProcess process = sandbox.exec(new ProcessSpec(List.of("sh", "-c", "sleep 300 & echo up; wait"),
+                Map.of(), null), out);
+        assertThat(out.awaitText(OutputSink.Stream.STDOUT, "up\n",
+                Duration.ofSeconds(30))).as(out.describe()).isTrue();
+        assertThat(GvisorSandbox.stateEntries(runtime.stateRoot(), sandbox.runscId())).as("runsc state while running")
+                .isNotEmpty();
+        process.kill();
+        assertThat(await(process).code()).isEqualTo(137);
+        sandbox.destroy();
+        assertThat(leftovers(sandbox)).isEmpty();
+    }
+
+    @Test
+    void destroyingARunningSandboxLeavesNothing() throws Exception {
+        requireGvisor();
+        GvisorSandbox sandbox = sandbox(Resources.defaults(), NetworkMode.HOST, List.of());
+        var out = new OutputCollector();
+        SandboxProcess process = sandbox.exec(new ProcessSpec(List.of("sh", "-c", "echo up; sleep 300"), Map.of(), null), out);
+        assertThat(out.awaitText(OutputSink.Stream.STDOUT, "up\n",
+                Duration.ofSeconds(30))).as(out.describe()).isTrue();
+        sandbox.destroy();
+        assertThat(process.exit().isDone()).isTrue();
+        assertThat(leftovers(sandbox)).isEmpty();
+    }
+
+    @Test
+    void aReadySandboxDestroyedLeavesNothing() throws Exception {
+        requireGvisor();
+        GvisorSandbox sandbox = sandbox(Resources.defaults(), NetworkMode.NONE, List.of());
+        assertThat(leftovers(sandbox)).as("a READY sandbox has its bundle and cgroups").isNotEmpty();
+        sandbox.destroy();
+        assertThat(leftovers(sandbox)).isEmpty();
+    }
+
+    @Test
+    void limitsHitNameTheJobsLimits() throws Exception {
+        requireGvisor();
+        try (GvisorSandbox sandbox = sandbox(resources(null, 16), NetworkMode.NONE, List.of())) {
+            var out = new OutputCollector();
+            ExitStatus status = await(sandbox.exec(new ProcessSpec(List.of("sh", "-c",
+                    "i=0; while [ $i -lt 40 ]; do sleep 5 & i=$((i+1)); done"), Map.of(), null), out));
+            assertThat(status.code()).as(out.describe()).isNotZero();
+            assertThat(status.limitsHit()).singleElement().asString()
+                    .startsWith("pids limit 16 reached (").endsWith(" forks refused)");
+        }
+        try (GvisorSandbox sandbox = sandbox(resources(64L, null), NetworkMode.NONE, List.of())) {
+            var out = new OutputCollector();
+            ExitStatus status = await(sandbox.exec(new ProcessSpec(List.of("sh", "-c",
+                    "head -c 200000000 /dev/zero | tail"), Map.of(), null), out));
+            assertThat(status.code()).as(out.describe()).isNotZero();
+            assertThat(status.limitsHit()).as(out.describe()).anySatisfy(hit -> assertThat(hit).startsWith("memory limit 64 MiB"));
+        }
+    }
+
+    @Test
+    void theJobRunsAsUid1000WithoutCapabilitiesInWork() throws Exception {
+        requireGvisor();
+        try (GvisorSandbox sandbox = sandbox(Resources.defaults(), NetworkMode.NONE, List.of())) {
+            var out = new OutputCollector();
+            ExitStatus status = await(sandbox.exec(new ProcessSpec(List.of("sh", "-c",
+                    "id -u; pwd; grep CapEff /proc/self/status; ulimit -u; df -k /work | tail -1"), Map.of(), null), out));
+            assertThat(status.code()).as(out.describe()).isZero();
+            List<String> lines = out.stdoutText().lines().toList();
+            assertThat(lines.get(0)).isEqualTo("1000");
+            assertThat(lines.get(1)).isEqualTo("/work");
+            assertThat(lines.get(2)).endsWith("0000000000000000");
+            assertThat(lines.get(3)).isEqualTo(String.valueOf(Resources.DEFAULT_PIDS));
+            assertThat(lines.get(4)).contains(String.valueOf(Resources.DEFAULT_DISK_MB * 1024));
+        }
+    }
+
+    @Test
+    void theBundleSaysWhatTheSpecAsked() throws Exception {
+        var spec = new SandboxSpec("x", "busybox", new Resources(0.5, 128L, 64, 10L, null, null), NetworkMode.NONE,
+                List.of(new Mount("/srv/in", "/data/in", true)));
+        String json = Json.write(OciSpec.config(spec, Path.of("/images/busybox/rootfs"),
+                new ProcessSpec(List.of("echo", "a b"), Map.of("K", "v"), null)));
+        var config = Json.mapper().readTree(json);
+        assertThat(config.at("/root/path").asText()).isEqualTo("/images/busybox/rootfs");
+        assertThat(config.at("/root/readonly").asBoolean()).isTrue();
+        assertThat(config.at("/process/user/uid").asInt()).isEqualTo(1000);
+        assertThat(config.at("/process/cwd").asText()).isEqualTo("/work");
+        assertThat(config.at("/process/args").toString()).isEqualTo("[\"echo\",\"a b\"]");
+        assertThat(config.at("/process/env").toString()).contains("\"K=v\"").contains("\"HOME=/work\"");
+        assertThat(config.at("/process/capabilities/bounding").size()).isZero();
+        assertThat(config.at("/process/rlimits/0/type").asText()).isEqualTo("RLIMIT_NPROC");
+        assertThat(config.at("/process/rlimits/0/hard").asLong()).isEqualTo(64);
+        assertThat(config.at("/linux/resources/memory/limit").asLong()).isEqualTo(128L * 1024 * 1024);
+        assertThat(config.at("/linux/resources/cpu/quota").asLong()).isEqualTo(50_000);
+        assertThat(config.at("/linux/namespaces").toString()).contains("\"network\"");
+        assertThat(json).contains("\"destination\":\"/work\"").contains("size=" + 10L * 1024 * 1024)
+                .contains("\"source\":\"/srv/in\"");
+        var host = new SandboxSpec("x", "busybox", Resources.defaults(), NetworkMode.HOST, List.of());
+        String hostJson = Json.write(OciSpec.config(host, Path.of("/r"), new ProcessSpec(List.of("true"), Map.of(), null)));
+        assertThat(Json.mapper().readTree(hostJson).at("/linux/namespaces").toString()).doesNotContain("network");
+    }
+
+    @Test
+    void runscIdsAreSafeAndUnique() {
+        String a = GvisorRuntime.runscId("job/42 ü");
+        String b = GvisorRuntime.runscId("job/42 ü");
+        assertThat(a).matches("[A-Za-z0-9_.+-]+").startsWith("job-42--");
+        assertThat(a).isNotEqualTo(b);
+        assertThat(GvisorRuntime.runscId("x".repeat(300)).length()).isLessThan(64);
+    }
+}
