@@ -98,7 +98,7 @@ final class StartBenchmark implements Callable<Integer> {
         }
         var stats = new ArrayList<LatencyStats>();
         if (baseline != null) {
-            stats.add(LatencyStats.of("raw " + baseline.get(0).replaceAll(".*/", ""), raw));
+            stats.add(LatencyStats.of("raw " + runtime.name() + " command", raw));
         }
         stats.add(LatencyStats.of("hangar (REST)", rest));
         stats.add(LatencyStats.of("hangar (in-process)", embedded));

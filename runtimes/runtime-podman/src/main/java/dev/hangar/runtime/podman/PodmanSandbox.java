@@ -1,0 +1,257 @@
+package dev.hangar.runtime.podman;
+
+import dev.hangar.core.runtime.ExitStatus;
+import dev.hangar.core.runtime.OutputSink;
+import dev.hangar.core.runtime.ProcessSpec;
+import dev.hangar.core.runtime.Sandbox;
+import dev.hangar.core.runtime.SandboxException;
+import dev.hangar.core.runtime.SandboxProcess;
+import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.core.runtime.SandboxState;
+import dev.hangar.runtime.support.EngineCgroup;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running container whose first process only waits (see {@link ContainerSpec}); READY from
+ * {@code create}. One process per sandbox: when it ends, whatever it left running is killed and
+ * the container removed; {@link #destroy()} returns only when the container is gone.
+ */
+final class PodmanSandbox implements Sandbox {
+    private static final Logger LOG = LoggerFactory.getLogger(PodmanSandbox.class);
+    /** How long Podman is given to record an exit code it has not recorded yet (a service restart). */
+    private static final Duration EXIT_CODE_BOUND = Duration.ofSeconds(2);
+    /** How long the processes left in a container are given to die after SIGKILL. */
+    private static final Duration KILL_BOUND = Duration.ofSeconds(5);
+    private static final Duration REMOVE_BOUND = Duration.ofSeconds(60);
+
+    private final PodmanRuntime runtime;
+    private final Libpod api;
+    private final SandboxSpec spec;
+    private final String containerId;
+    private final Optional<EngineCgroup> cgroup;
+    private final Instant createdAt;
+    private final AtomicReference<CompletableFuture<Void>> removal = new AtomicReference<>();
+    private SandboxState state = SandboxState.READY;
+    private PodmanProcess process;
+    private boolean destroyed;
+
+    PodmanSandbox(PodmanRuntime runtime, Libpod api, SandboxSpec spec, String containerId,
+            Optional<EngineCgroup> cgroup, Instant createdAt) {
+        this.runtime = runtime;
+        this.api = api;
+        this.spec = spec;
+        this.containerId = containerId;
+        this.cgroup = cgroup;
+        this.createdAt = createdAt;
+    }
+
+    @Override
+    public String id() {
+        return spec.id();
+    }
+
+    @Override
+    public String runtime() {
+        return PodmanRuntime.NAME;
+    }
+
+    String containerId() {
+        return containerId;
+    }
+
+    @Override
+    public synchronized SandboxState state() {
+        if (state == SandboxState.RUNNING && process.exit().isDone()) {
+            return SandboxState.STOPPED;
+        }
+        return state;
+    }
+
+    @Override
+    public Instant createdAt() {
+        return createdAt;
+    }
+
+    @Override
+    public synchronized SandboxProcess exec(ProcessSpec processSpec, OutputSink sink) throws SandboxException {
+        if (state != SandboxState.READY) {
+            throw new SandboxException("sandbox " + id() + " is " + state + "; a podman sandbox runs one process");
+        }
+        try {
+            Instant started = Instant.now();
+            String execId = api.createExec(containerId, ContainerSpec.exec(processSpec));
+            UnixHttp.Upgraded stream = api.startExec(execId);
+            process = new PodmanProcess(this, execId, stream, processSpec, sink, started);
+        } catch (IOException e) {
+            throw new SandboxException("could not start " + processSpec.command() + " in podman sandbox " + id()
+                    + ": " + e.getMessage(), e);
+        }
+        state = SandboxState.RUNNING;
+        return process;
+    }
+
+    /**
+     * The process's output ended: its exit code and the limits its container reached, read before
+     * the container's cgroup goes; then everything left in the container is killed, and the
+     * container removed in the background. {@code startFailure} is Podman's reason when the process
+     * could not start.
+     */
+    ExitStatus finish(String execId, Instant execStarted, boolean killed, String startFailure) throws IOException {
+        try {
+            int code = startFailure != null
+                    ? api.execSessionExitCode(execId).orElse(startFailureCode(startFailure))
+                    : exitCode(execId, execStarted, killed);
+            return new ExitStatus(code, cgroup.map(EngineCgroup::limitsHit).orElse(List.of()));
+        } finally {
+            // why: background processes the job left must be gone before exit() completes
+            if (killEverything()) {
+                removal(true);
+            } else {
+                remove();
+            }
+            synchronized (this) {
+                state = SandboxState.STOPPED;
+            }
+        }
+    }
+
+    /**
+     * SIGKILL to every process in the container's cgroup, the pause process among them, which ends
+     * the pid namespace; true once the cgroup is empty. Faster than asking Podman, which runs runc.
+     */
+    private boolean killEverything() {
+        if (cgroup.isEmpty()) {
+            return false;
+        }
+        long deadline = System.nanoTime() + KILL_BOUND.toNanos();
+        while (!cgroup.get().isEmpty()) {
+            cgroup.get().killAll();
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** From the exec_died event (the session is usually gone already), else from the session itself. */
+    private int exitCode(String execId, Instant execStarted, boolean killed) throws IOException {
+        long deadline = System.nanoTime() + EXIT_CODE_BOUND.toNanos();
+        while (true) {
+            OptionalInt code = api.execExitCode(containerId, execStarted.minusSeconds(1));
+            if (code.isEmpty()) {
+                code = api.execSessionExitCode(execId);
+            }
+            if (code.isPresent()) {
+                return code.getAsInt();
+            }
+            if (System.nanoTime() > deadline) {
+                if (killed) {
+                    return 128 + 9;
+                }
+                throw new IOException("Podman recorded no exit code for the exec session in container " + containerId);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+    }
+
+    /** The exit code Podman gives a process it could not start (as its TranslateExecErrorToExitCode does). */
+    static int startFailureCode(String reason) {
+        String lower = reason.toLowerCase(java.util.Locale.ROOT);
+        if (lower.contains("not found") || lower.contains("no such file or directory")) {
+            return 127;
+        }
+        return lower.contains("permission denied") ? 126 : 125;
+    }
+
+    /** Kills every process in the container at once: through its cgroup, or by asking Podman. */
+    void killContainer() {
+        if (removal.get() != null) {
+            return;
+        }
+        if (cgroup.isPresent()) {
+            cgroup.get().killAll();
+            return;
+        }
+        try {
+            api.killContainer(containerId);
+        } catch (IOException e) {
+            LOG.warn("could not kill container {} of sandbox {}: {}", containerId, id(), e.getMessage());
+        }
+    }
+
+    /**
+     * Removes the container in the background, once; the future completes when it is gone. When its
+     * processes were killed through the cgroup, Podman is first given time to notice: a removal
+     * that races Podman's own clean-up of the exit fails ("timed out waiting for file .../exits/ID").
+     */
+    private CompletableFuture<Void> removal(boolean killed) {
+        var mine = new CompletableFuture<Void>();
+        if (!removal.compareAndSet(null, mine)) {
+            return removal.get();
+        }
+        Thread.ofVirtual().name("podman-remove-" + id()).start(() -> {
+            try {
+                if (killed) {
+                    api.awaitExited(containerId, Duration.ofSeconds(10));
+                }
+                try {
+                    api.removeContainer(containerId);
+                } catch (Libpod.ApiError first) {
+                    Thread.sleep(500);
+                    api.removeContainer(containerId);
+                }
+            } catch (IOException | InterruptedException e) {
+                LOG.warn("could not remove container {} of sandbox {} (the next start of a node removes it): {}",
+                        containerId, id(), e.getMessage());
+            } finally {
+                runtime.forget(this);
+                mine.complete(null);
+            }
+        });
+        return mine;
+    }
+
+    /** Removes the container and returns when it is gone. */
+    private void remove() {
+        removal(false).orTimeout(REMOVE_BOUND.toSeconds(), TimeUnit.SECONDS).exceptionally(e -> null).join();
+    }
+
+    @Override
+    public void destroy() {
+        PodmanProcess running;
+        synchronized (this) {
+            if (destroyed) {
+                return;
+            }
+            destroyed = true;
+            state = SandboxState.STOPPED;
+            running = process;
+        }
+        if (running != null && !running.exit().isDone()) {
+            running.kill();
+            running.exit().orTimeout(15, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        }
+        remove();
+    }
+}

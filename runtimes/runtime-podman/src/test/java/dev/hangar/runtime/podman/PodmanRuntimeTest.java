@@ -1,0 +1,311 @@
+package dev.hangar.runtime.podman;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.hangar.core.job.Resources;
+import dev.hangar.core.runtime.ExitStatus;
+import dev.hangar.core.runtime.Mount;
+import dev.hangar.core.runtime.NetworkMode;
+import dev.hangar.core.runtime.ProcessSpec;
+import dev.hangar.core.runtime.RuntimeContext;
+import dev.hangar.core.runtime.RuntimeProbe;
+import dev.hangar.core.runtime.Sandbox;
+import dev.hangar.core.runtime.SandboxException;
+import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.images.LocalImageStore;
+import dev.hangar.runtime.testkit.OutputCollector;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the contract does not pin down: Podman's own leftovers, the service's supervision, limits wording, mounts. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PodmanRuntimeTest {
+    @TempDir
+    static Path dataDir;
+
+    private LocalImageStore store;
+    private PodmanRuntime runtime;
+    private RuntimeProbe probe;
+
+    @BeforeAll
+    void start() {
+        store = new LocalImageStore(dataDir.resolve("images"));
+        runtime = new PodmanRuntime(new RuntimeContext(dataDir, store));
+        probe = runtime.probe();
+    }
+
+    @AfterAll
+    void stop() {
+        runtime.close();
+    }
+
+    private void requireAvailable() {
+        assumeTrue(probe.available(), () -> "podman is not available here: " + probe.reason());
+    }
+
+    private static String newId() {
+        return "podman-test-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(0, 10);
+    }
+
+    private static ProcessSpec sh(String script) {
+        return new ProcessSpec(List.of("sh", "-c", script), Map.of(), null);
+    }
+
+    private record Result(ExitStatus status, OutputCollector output) {}
+
+    private Result run(Resources resources, NetworkMode network, List<Mount> mounts, ProcessSpec process) throws Exception {
+        try (Sandbox sandbox = runtime.create(new SandboxSpec(newId(), "busybox", resources, network, mounts))) {
+            var output = new OutputCollector();
+            ExitStatus status = sandbox.exec(process, output).exit().get(60, TimeUnit.SECONDS);
+            return new Result(status, output);
+        }
+    }
+
+    private Result run(ProcessSpec process) throws Exception {
+        return run(Resources.defaults(), NetworkMode.NONE, List.of(), process);
+    }
+
+    /** Host processes whose command line mentions {@code text}, as "pid: command line". */
+    private static List<String> hostProcessesWith(String text) throws IOException {
+        var found = new ArrayList<String>();
+        try (var dirs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("[0-9]+"))) {
+            for (Path dir : dirs) {
+                try {
+                    String cmdline = new String(Files.readAllBytes(dir.resolve("cmdline")), StandardCharsets.UTF_8)
+                            .replace('\0', ' ');
+                    if (cmdline.contains(text)) {
+                        found.add(dir.getFileName() + ": " + cmdline);
+                    }
+                } catch (IOException gone) {
+                    // ended while we looked
+                }
+            }
+        }
+        return found;
+    }
+
+    @Test
+    void probeSaysWhatRanAndHow() {
+        requireAvailable();
+        assertThat(probe.attributes()).containsKeys("podman", "ociRuntime", "cgroups", "containersConf", "transport");
+        assertThat(probe.attributes().get("transport")).startsWith("libpod REST API on ");
+    }
+
+    @Test
+    void probeNamesWhatToInstallWhenPodmanOrRuncIsMissing() {
+        var context = new RuntimeContext(dataDir.resolve("missing"), store);
+        RuntimeProbe noPodman = new PodmanRuntime(Optional.empty(), Optional.of(Path.of("/usr/bin/runc")),
+                Optional.of(Path.of("/usr/bin/catatonit")), context).probe();
+        assertThat(noPodman.available()).isFalse();
+        assertThat(noPodman.reason()).isEqualTo("podman not found: apt-get install podman runc");
+        RuntimeProbe noRunc = new PodmanRuntime(Optional.of(Path.of("/usr/bin/podman")), Optional.empty(),
+                Optional.of(Path.of("/usr/bin/catatonit")), context).probe();
+        assertThat(noRunc.available()).isFalse();
+        assertThat(noRunc.reason()).contains("runc not found").contains("apt-get install runc");
+    }
+
+    @Test
+    void memoryLimitIsReportedAsAnOomKill() throws Exception {
+        requireAvailable();
+        Result run = run(new Resources(null, 64L, null, null, null, null), NetworkMode.NONE, List.of(),
+                sh("head -c 419430400 /dev/zero | tail > /dev/null"));
+        assertThat(run.status().code()).isEqualTo(137);
+        assertThat(run.status().limitsHit()).contains("memory limit 64 MiB reached (OOM kill)");
+    }
+
+    @Test
+    void pidsLimitIsReportedWithTheForksRefused() throws Exception {
+        requireAvailable();
+        Result run = run(new Resources(null, null, 16, null, null, null), NetworkMode.NONE, List.of(),
+                sh("i=0; while [ $i -lt 40 ]; do sleep 30 & i=$((i+1)); done; echo spawned-all"));
+        assertThat(run.output().stdoutText()).doesNotContain("spawned-all");
+        assertThat(run.status().limitsHit()).anySatisfy(hit -> assertThat(hit).startsWith("pids limit 16 reached ("));
+    }
+
+    @Test
+    void theJobGetsExactlyThePidsItAskedFor() throws Exception {
+        requireAvailable();
+        // the shell is one pid, each sleep one more: 8 in all fit a limit of 8, the pause process aside
+        Result run = run(new Resources(null, null, 8, null, null, null), NetworkMode.NONE, List.of(),
+                sh("for i in 1 2 3 4 5 6 7; do sleep 5 & done; echo all-started"));
+        assertThat(run.output().stdoutText()).as(run.output().describe()).contains("all-started");
+        assertThat(run.status().limitsHit()).isEmpty();
+    }
+
+    @Test
+    void aMissingCommandExits127WithPodmansReason() throws Exception {
+        requireAvailable();
+        Result run = run(new ProcessSpec(List.of("no-such-command-" + newId()), Map.of(), null));
+        assertThat(run.status().code()).isEqualTo(127);
+        assertThat(run.output().stderrText()).contains("executable file not found");
+    }
+
+    @Test
+    void environmentIsThePathAndTheJobsOwn() throws Exception {
+        requireAvailable();
+        Result run = run(new ProcessSpec(List.of("env"), Map.of("JOB_VAR", "1"), null));
+        List<String> names = run.output().stdoutText().lines().map(l -> l.substring(0, l.indexOf('='))).sorted().toList();
+        // HOME (from the image's /etc/passwd), TERM=xterm and container=podman are Podman's own: it always adds them
+        assertThat(names).containsExactlyInAnyOrder("PATH", "JOB_VAR", "HOME", "TERM", "container");
+    }
+
+    @Test
+    void theContainerIsLockedDown() throws Exception {
+        requireAvailable();
+        Result run = run(sh("id -u; id -g; pwd; grep CapEff /proc/self/status; grep NoNewPrivs /proc/self/status; "
+                + "grep -E ' /(work|tmp) ' /proc/mounts"));
+        assertThat(run.status().code()).as(run.output().describe()).isZero();
+        assertThat(run.output().stdoutText()).startsWith("1000\n1000\n/work\n")
+                .contains("CapEff:\t0000000000000000").containsPattern("NoNewPrivs:\\s+1")
+                .contains("tmpfs /work tmpfs rw,nosuid,nodev,relatime,size=1048576k")
+                .contains("tmpfs /tmp tmpfs rw,nosuid,nodev,relatime,size=1048576k");
+    }
+
+    @Test
+    void destroyLeavesNoContainerConmonOrRunc() throws Exception {
+        requireAvailable();
+        Sandbox sandbox = runtime.create(new SandboxSpec(newId(), "busybox", Resources.defaults(), NetworkMode.NONE, List.of()));
+        String containerId = ((PodmanSandbox) sandbox).containerId();
+        var output = new OutputCollector();
+        var process = sandbox.exec(sh("echo up; sleep 300"), output);
+        assertThat(output.awaitText(dev.hangar.core.runtime.OutputSink.Stream.STDOUT, "up\n", java.time.Duration.ofSeconds(30)))
+                .isTrue();
+        assertThat(hostProcessesWith(containerId)).as("conmon of the container and of the exec session").isNotEmpty();
+        sandbox.destroy();
+        assertThat(process.exit().get(15, TimeUnit.SECONDS).code()).isEqualTo(137);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        List<String> left = hostProcessesWith(containerId);
+        while (!left.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            left = hostProcessesWith(containerId);
+        }
+        assertThat(left).as("processes still naming container %s", containerId).isEmpty();
+        assertThat(podman("ps", "-a", "-q", "--no-trunc", "--filter", "id=" + containerId)).isBlank();
+    }
+
+    @Test
+    void aServiceThatDiesIsStartedAgain() throws Exception {
+        requireAvailable();
+        long first = runtime.servicePid().orElseThrow();
+        ProcessHandle service = ProcessHandle.of(first).orElseThrow();
+        service.destroyForcibly();
+        service.onExit().get(10, TimeUnit.SECONDS);
+        Result run = run(sh("echo after-restart"));
+        assertThat(run.status().code()).as(run.output().describe()).isZero();
+        assertThat(run.output().stdoutText()).isEqualTo("after-restart\n");
+        assertThat(runtime.servicePid()).isPresent().get().isNotEqualTo(first);
+    }
+
+    @Test
+    void containersOfAJvmThatIsGoneAreRemovedAtStart() throws Exception {
+        requireAvailable();
+        String dead = "1@0"; // pid 1 did not start at the epoch: no live JVM has this label
+        String id = podman("run", "-d", "--label", ContainerSpec.SANDBOX_LABEL + "=leftover", "--label",
+                ContainerSpec.OWNER_LABEL + "=" + dead, "--entrypoint", ContainerSpec.INIT, "-v",
+                "/usr/bin/catatonit:" + ContainerSpec.INIT + ":ro", PodmanImages.reference(store.resolve("busybox")), "-P").strip();
+        String live = podman("run", "-d", "--label", ContainerSpec.SANDBOX_LABEL + "=other-node", "--label",
+                ContainerSpec.OWNER_LABEL + "=" + PodmanRuntime.ownerLabel(ProcessHandle.current()), "--entrypoint",
+                ContainerSpec.INIT, "-v", "/usr/bin/catatonit:" + ContainerSpec.INIT + ":ro",
+                PodmanImages.reference(store.resolve("busybox")), "-P").strip();
+        try (var fresh = new PodmanRuntime(new RuntimeContext(dataDir.resolve("second"), store))) {
+            RuntimeProbe second = fresh.probe();
+            assertThat(second.available()).as(second.reason()).isTrue();
+            assertThat(Integer.parseInt(second.attributes().get("leftoversRemoved"))).isPositive();
+            assertThat(podman("ps", "-a", "-q", "--no-trunc", "--filter", "id=" + id)).isBlank();
+            assertThat(podman("ps", "-a", "-q", "--no-trunc", "--filter", "id=" + live)).contains(live);
+        } finally {
+            // one at a time: given one it cannot find, podman rm -f removes none of the others (and exits 0)
+            podman("rm", "-f", "-t", "0", id);
+            podman("rm", "-f", "-t", "0", live);
+        }
+    }
+
+    @Test
+    void mountsAreBoundReadOnlyOrWritableAsAsked() throws Exception {
+        requireAvailable();
+        Path shared = Files.createDirectories(dataDir.resolve("shared-" + newId()));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.writeString(shared.resolve("in.txt"), "from the host\n");
+        Result readOnly = run(Resources.defaults(), NetworkMode.NONE, List.of(new Mount(shared.toString(), "/data", true)),
+                sh("cat /data/in.txt; touch /data/out.txt"));
+        assertThat(readOnly.output().stdoutText()).isEqualTo("from the host\n");
+        assertThat(readOnly.status().code()).isNotZero();
+        assertThat(shared.resolve("out.txt")).doesNotExist();
+        Result writable = run(Resources.defaults(), NetworkMode.NONE, List.of(new Mount(shared.toString(), "/data", false)),
+                sh("echo from the job > /data/out.txt"));
+        assertThat(writable.status().code()).as(writable.output().describe()).isZero();
+        assertThat(shared.resolve("out.txt")).hasContent("from the job");
+    }
+
+    @Test
+    void bridgeNetworkGivesAnInterfaceAndARoute() throws Exception {
+        requireAvailable();
+        Result run = run(Resources.defaults(), NetworkMode.BRIDGE, List.of(), sh("cat /proc/net/dev; ip route"));
+        assertThat(run.status().code()).as(run.output().describe()).isZero();
+        assertThat(run.output().stdoutText()).contains("eth0:").contains("default via ");
+    }
+
+    @Test
+    void aGpuThatIsNotThereIsRefused() {
+        requireAvailable();
+        assumeTrue(!Files.exists(Path.of("/dev/nvidia7")), "this host has a /dev/nvidia7");
+        assertThatThrownBy(() -> runtime.create(new SandboxSpec(newId(), "busybox", Resources.defaults(),
+                NetworkMode.NONE, List.of(), List.of("7"))))
+                .isInstanceOf(SandboxException.class).hasMessageContaining("/dev/nvidia7 does not exist");
+    }
+
+    @Test
+    void anImageMadeAgainIsImportedAgain() throws Exception {
+        requireAvailable();
+        var images = new LocalImageStore(dataDir.resolve("images-again"));
+        try (var own = new PodmanRuntime(new RuntimeContext(dataDir.resolve("again"), images))) {
+            String first = PodmanImages.reference(images.resolve("busybox"));
+            try (Sandbox sandbox = own.create(new SandboxSpec(newId(), "busybox", Resources.defaults(), NetworkMode.NONE, List.of()))) {
+                assertThat(sandbox.exec(sh("true"), new OutputCollector()).exit().get(60, TimeUnit.SECONDS).code()).isZero();
+            }
+            images.remove("busybox");
+            Thread.sleep(5); // a new createdAt
+            String second = PodmanImages.reference(images.resolve("busybox"));
+            assertThat(second).isNotEqualTo(first);
+            try (Sandbox sandbox = own.create(new SandboxSpec(newId(), "busybox", Resources.defaults(), NetworkMode.NONE, List.of()))) {
+                assertThat(sandbox.exec(sh("true"), new OutputCollector()).exit().get(60, TimeUnit.SECONDS).code()).isZero();
+            }
+            assertThat(podman("images", "-q", second)).isNotBlank();
+            assertThat(podman("images", "-q", first)).as("the older tag is removed").isBlank();
+        }
+        // the class's own runtime imported busybox earlier still; its tag is gone now, so it imports again
+        Result run = run(sh("echo still-works"));
+        assertThat(run.output().stdoutText()).as(run.output().describe()).isEqualTo("still-works\n");
+    }
+
+    /** The podman CLI with the driver's containers.conf. */
+    private String podman(String... args) throws Exception {
+        var command = new ArrayList<>(List.of("podman"));
+        command.addAll(List.of(args));
+        var builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("CONTAINERS_CONF", dataDir.resolve("podman").resolve("containers.conf").toString());
+        Process process = builder.start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            throw new IOException("podman " + String.join(" ", args) + " failed: " + out);
+        }
+        return out;
+    }
+}
