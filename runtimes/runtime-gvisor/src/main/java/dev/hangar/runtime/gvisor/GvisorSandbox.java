@@ -4,12 +4,10 @@ import dev.hangar.core.json.Json;
 import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.OutputSink;
 import dev.hangar.core.runtime.ProcessSpec;
-import dev.hangar.core.runtime.Sandbox;
 import dev.hangar.core.runtime.SandboxException;
-import dev.hangar.core.runtime.SandboxProcess;
 import dev.hangar.core.runtime.SandboxSpec;
-import dev.hangar.core.runtime.SandboxState;
 import dev.hangar.runtime.support.Cgroup;
+import dev.hangar.runtime.support.OneProcessSandbox;
 import dev.hangar.runtime.support.CgroupJoin;
 import dev.hangar.runtime.support.HostProcess;
 import java.io.IOException;
@@ -24,7 +22,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -36,11 +33,10 @@ import java.util.stream.Stream;
  * <p>{@link #destroy()} leaves nothing: no process in the cgroups, no runsc state under the
  * private root, no bundle directory, no cgroups.
  */
-final class GvisorSandbox implements Sandbox {
+final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
     static final String LOCK_FILE = ".hangar-lock";
     private static final Duration SWEEP_BOUND = Duration.ofSeconds(5);
 
-    private final SandboxSpec spec;
     private final String runscId;
     private final Path bundle;
     private final Path rootfs;
@@ -49,14 +45,10 @@ final class GvisorSandbox implements Sandbox {
     private final Path mkfifo;
     private final int hostTasksLimit;
     private final FileChannel lockChannel;
-    private final Instant createdAt = Instant.now();
-    private SandboxState state = SandboxState.READY;
-    private GvisorProcess process;
-    private boolean destroyed;
 
     private GvisorSandbox(SandboxSpec spec, String runscId, Path bundle, Path rootfs, Cgroup cgroup, Runsc runsc,
             Path mkfifo, int hostTasksLimit, FileChannel lockChannel) {
-        this.spec = spec;
+        super(spec, GvisorRuntime.NAME, Instant.now());
         this.runscId = runscId;
         this.bundle = bundle;
         this.rootfs = rootfs;
@@ -87,11 +79,6 @@ final class GvisorSandbox implements Sandbox {
         return new GvisorSandbox(spec, runscId, bundle, rootfs, cgroup, runsc, mkfifo, hostTasksLimit, channel);
     }
 
-    @Override
-    public String id() {
-        return spec.id();
-    }
-
     /** The container id runsc knows this sandbox by (the spec's id made safe, plus a random suffix). */
     String runscId() {
         return runscId;
@@ -102,50 +89,27 @@ final class GvisorSandbox implements Sandbox {
     }
 
     @Override
-    public String runtime() {
-        return GvisorRuntime.NAME;
-    }
-
-    @Override
-    public synchronized SandboxState state() {
-        if (state == SandboxState.RUNNING && process.exit().isDone()) {
-            return SandboxState.STOPPED;
-        }
-        return state;
-    }
-
-    @Override
-    public Instant createdAt() {
-        return createdAt;
-    }
-
-    @Override
-    public synchronized SandboxProcess exec(ProcessSpec processSpec, OutputSink sink) throws SandboxException {
-        if (state != SandboxState.READY) {
-            throw new SandboxException("sandbox " + id() + " is " + state + "; a gVisor sandbox runs one process");
-        }
+    protected GvisorProcess start(ProcessSpec processSpec, OutputSink sink) throws SandboxException {
         ForkLog forkLog = null;
         try {
             Files.write(bundle.resolve("config.json"),
-                    Json.mapper().writeValueAsBytes(OciSpec.config(spec, rootfs, processSpec)));
+                    Json.mapper().writeValueAsBytes(OciSpec.config(spec(), rootfs, processSpec)));
             forkLog = ForkLog.start(mkfifo, bundle.resolve("forks.fifo"));
             var builder = new ProcessBuilder(
-                    CgroupJoin.wrap(cgroup, runsc.run(spec.network(), bundle, runscId, forkLog.path())));
+                    CgroupJoin.wrap(cgroup, runsc.run(spec().network(), bundle, runscId, forkLog.path())));
             builder.directory(bundle.toFile());
             // why: runsc passes none of its own environment to the job (that is config.json's), and
             // it should not read XDG_RUNTIME_DIR or the like from the node's either
             builder.environment().clear();
             builder.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
             HostProcess host = HostProcess.start(builder, cgroup, processSpec.stdin(), sink);
-            process = new GvisorProcess(host, forkLog, this, spec.resources(), hostTasksLimit);
+            return new GvisorProcess(host, forkLog, this, spec().resources(), hostTasksLimit);
         } catch (IOException | UncheckedIOException e) {
             if (forkLog != null) {
                 forkLog.close();
             }
             throw new SandboxException("could not start runsc for sandbox " + id() + ": " + e.getMessage(), e);
         }
-        state = SandboxState.RUNNING;
-        return process;
     }
 
     /**
@@ -180,23 +144,12 @@ final class GvisorSandbox implements Sandbox {
     }
 
     @Override
-    public void destroy() {
-        GvisorProcess running;
-        synchronized (this) {
-            if (destroyed) {
-                return;
-            }
-            destroyed = true;
-            state = SandboxState.STOPPED;
-            running = process;
-        }
-        if (running != null) {
-            running.kill();
-            running.exit().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
-            running.forkLog().close();
+    protected void release(GvisorProcess process) {
+        if (process != null) {
+            process.forkLog().close();
         }
         boolean allGone = killEverything();
-        removeRunscState(runsc, spec.network(), runscId, allGone);
+        removeRunscState(runsc, spec().network(), runscId, allGone);
         releaseAndDelete();
         cgroup.remove();
     }

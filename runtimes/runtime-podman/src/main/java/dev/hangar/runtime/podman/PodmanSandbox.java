@@ -3,12 +3,10 @@ package dev.hangar.runtime.podman;
 import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.OutputSink;
 import dev.hangar.core.runtime.ProcessSpec;
-import dev.hangar.core.runtime.Sandbox;
 import dev.hangar.core.runtime.SandboxException;
-import dev.hangar.core.runtime.SandboxProcess;
 import dev.hangar.core.runtime.SandboxSpec;
-import dev.hangar.core.runtime.SandboxState;
 import dev.hangar.runtime.support.EngineCgroup;
+import dev.hangar.runtime.support.OneProcessSandbox;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * {@code create}. One process per sandbox: when it ends, whatever it left running is killed and
  * the container removed; {@link #destroy()} returns only when the container is gone.
  */
-final class PodmanSandbox implements Sandbox {
+final class PodmanSandbox extends OneProcessSandbox<PodmanProcess> {
     private static final Logger LOG = LoggerFactory.getLogger(PodmanSandbox.class);
     /** How long Podman is given to record an exit code it has not recorded yet (a service restart). */
     private static final Duration EXIT_CODE_BOUND = Duration.ofSeconds(2);
@@ -36,33 +34,17 @@ final class PodmanSandbox implements Sandbox {
 
     private final PodmanRuntime runtime;
     private final Libpod api;
-    private final SandboxSpec spec;
     private final String containerId;
     private final Optional<EngineCgroup> cgroup;
-    private final Instant createdAt;
     private final AtomicReference<CompletableFuture<Void>> removal = new AtomicReference<>();
-    private SandboxState state = SandboxState.READY;
-    private PodmanProcess process;
-    private boolean destroyed;
 
     PodmanSandbox(PodmanRuntime runtime, Libpod api, SandboxSpec spec, String containerId,
             Optional<EngineCgroup> cgroup, Instant createdAt) {
+        super(spec, PodmanRuntime.NAME, createdAt);
         this.runtime = runtime;
         this.api = api;
-        this.spec = spec;
         this.containerId = containerId;
         this.cgroup = cgroup;
-        this.createdAt = createdAt;
-    }
-
-    @Override
-    public String id() {
-        return spec.id();
-    }
-
-    @Override
-    public String runtime() {
-        return PodmanRuntime.NAME;
     }
 
     String containerId() {
@@ -70,34 +52,16 @@ final class PodmanSandbox implements Sandbox {
     }
 
     @Override
-    public synchronized SandboxState state() {
-        if (state == SandboxState.RUNNING && process.exit().isDone()) {
-            return SandboxState.STOPPED;
-        }
-        return state;
-    }
-
-    @Override
-    public Instant createdAt() {
-        return createdAt;
-    }
-
-    @Override
-    public synchronized SandboxProcess exec(ProcessSpec processSpec, OutputSink sink) throws SandboxException {
-        if (state != SandboxState.READY) {
-            throw new SandboxException("sandbox " + id() + " is " + state + "; a podman sandbox runs one process");
-        }
+    protected PodmanProcess start(ProcessSpec processSpec, OutputSink sink) throws SandboxException {
         try {
             Instant started = Instant.now();
             String execId = api.createExec(containerId, ContainerSpec.exec(processSpec));
             UnixHttp.Upgraded stream = api.startExec(execId);
-            process = new PodmanProcess(this, execId, stream, processSpec, sink, started);
+            return new PodmanProcess(this, execId, stream, processSpec, sink, started);
         } catch (IOException e) {
             throw new SandboxException("could not start " + processSpec.command() + " in podman sandbox " + id()
                     + ": " + e.getMessage(), e);
         }
-        state = SandboxState.RUNNING;
-        return process;
     }
 
     /**
@@ -118,9 +82,6 @@ final class PodmanSandbox implements Sandbox {
                 removal(true);
             } else {
                 remove();
-            }
-            synchronized (this) {
-                state = SandboxState.STOPPED;
             }
         }
     }
@@ -238,20 +199,7 @@ final class PodmanSandbox implements Sandbox {
     }
 
     @Override
-    public void destroy() {
-        PodmanProcess running;
-        synchronized (this) {
-            if (destroyed) {
-                return;
-            }
-            destroyed = true;
-            state = SandboxState.STOPPED;
-            running = process;
-        }
-        if (running != null && !running.exit().isDone()) {
-            running.kill();
-            running.exit().orTimeout(15, TimeUnit.SECONDS).exceptionally(e -> null).join();
-        }
+    protected void release(PodmanProcess process) {
         remove();
     }
 }

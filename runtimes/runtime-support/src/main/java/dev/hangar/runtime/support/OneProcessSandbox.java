@@ -1,0 +1,97 @@
+package dev.hangar.runtime.support;
+
+import dev.hangar.core.runtime.OutputSink;
+import dev.hangar.core.runtime.ProcessSpec;
+import dev.hangar.core.runtime.Sandbox;
+import dev.hangar.core.runtime.SandboxException;
+import dev.hangar.core.runtime.SandboxProcess;
+import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.core.runtime.SandboxState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The lifecycle every one-process sandbox shares: READY until {@link #exec}, RUNNING while its
+ * process lives, STOPPED after; {@link #destroy()} kills the process if it still runs, then lets
+ * the driver free what the sandbox holds, once.
+ *
+ * @param <P> the driver's process type
+ */
+public abstract class OneProcessSandbox<P extends SandboxProcess> implements Sandbox {
+    private static final Duration KILL_BOUND = Duration.ofSeconds(15);
+
+    private final SandboxSpec spec;
+    private final String runtime;
+    private final Instant createdAt;
+    private SandboxState state = SandboxState.READY;
+    private P process;
+    private boolean destroyed;
+
+    protected OneProcessSandbox(SandboxSpec spec, String runtime, Instant createdAt) {
+        this.spec = spec;
+        this.runtime = runtime;
+        this.createdAt = createdAt;
+    }
+
+    protected final SandboxSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public final String id() {
+        return spec.id();
+    }
+
+    @Override
+    public final String runtime() {
+        return runtime;
+    }
+
+    @Override
+    public final Instant createdAt() {
+        return createdAt;
+    }
+
+    @Override
+    public final synchronized SandboxState state() {
+        if (state == SandboxState.RUNNING && process.exit().isDone()) {
+            return SandboxState.STOPPED;
+        }
+        return state;
+    }
+
+    @Override
+    public final synchronized SandboxProcess exec(ProcessSpec processSpec, OutputSink sink) throws SandboxException {
+        if (state != SandboxState.READY) {
+            throw new SandboxException("sandbox " + id() + " is " + state + "; a " + runtime + " sandbox runs one process");
+        }
+        process = start(processSpec, sink);
+        state = SandboxState.RUNNING;
+        return process;
+    }
+
+    /** Starts the sandbox's one process. */
+    protected abstract P start(ProcessSpec processSpec, OutputSink sink) throws SandboxException;
+
+    @Override
+    public final void destroy() {
+        P running;
+        synchronized (this) {
+            if (destroyed) {
+                return;
+            }
+            destroyed = true;
+            state = SandboxState.STOPPED;
+            running = process;
+        }
+        if (running != null && !running.exit().isDone()) {
+            running.kill();
+            running.exit().orTimeout(KILL_BOUND.toSeconds(), TimeUnit.SECONDS).exceptionally(e -> null).join();
+        }
+        release(running);
+    }
+
+    /** Frees what the sandbox holds once its process has ended; {@code process} is null if none ran. */
+    protected abstract void release(P process);
+}
