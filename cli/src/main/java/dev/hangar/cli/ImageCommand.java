@@ -30,6 +30,20 @@ final class ImageCommand {
         }
     }
 
+    /** Slow image work, with a progress line; prints the image made. */
+    private interface ImageWork {
+        Image make() throws Exception;
+    }
+
+    private static int report(String what, ImageWork work) throws Exception {
+        Image image;
+        try (var progress = new Progress(System.err, () -> what)) {
+            image = work.make();
+        }
+        System.out.println(image.name() + " " + image.sizeBytes() / 1024 + " KiB");
+        return 0;
+    }
+
     @Command(name = "import", description = "Import a root filesystem (a directory or a tarball) as image NAME.")
     static final class Import implements Callable<Integer> {
         @Mixin
@@ -43,12 +57,7 @@ final class ImageCommand {
 
         @Override
         public Integer call() throws Exception {
-            Image image;
-            try (var progress = new Progress(System.err, () -> "importing " + source)) {
-                image = options.store().importRootfs(name, source);
-            }
-            System.out.println(image.name() + " " + image.sizeBytes() / 1024 + " KiB");
-            return 0;
+            return report("importing " + source, () -> options.store().importRootfs(name, source));
         }
     }
 
@@ -62,12 +71,7 @@ final class ImageCommand {
 
         @Override
         public Integer call() throws Exception {
-            Image image;
-            try (var progress = new Progress(System.err, () -> "building " + name)) {
-                image = options.store().resolve(name);
-            }
-            System.out.println(image.name() + " " + image.sizeBytes() / 1024 + " KiB");
-            return 0;
+            return report("building " + name, () -> options.store().resolve(name));
         }
     }
 
