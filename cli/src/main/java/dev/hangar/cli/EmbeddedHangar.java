@@ -40,10 +40,16 @@ public final class EmbeddedHangar implements AutoCloseable {
 
     /** Starts everything; port 0 picks a free port. */
     public static EmbeddedHangar start(Path dataDir, String host, int port, AgentConfig config) throws IOException {
+        return start(dataDir, dataDir.resolve("images"), host, port, config);
+    }
+
+    /** As {@link #start(Path, String, int, AgentConfig)}, with the images kept elsewhere (e.g. a node's own). */
+    public static EmbeddedHangar start(Path dataDir, Path imagesDir, String host, int port, AgentConfig config)
+            throws IOException {
         Files.createDirectories(dataDir);
         QueueBackend queue = openQueue(URI.create("sqlite:" + dataDir.resolve("hangar.db").toAbsolutePath()));
         try {
-            var images = new LocalImageStore(dataDir.resolve("images"));
+            var images = new LocalImageStore(imagesDir);
             Agent agent = new Agent(config, queue, discoverRuntimes(dataDir, images, config.runtimes())).start();
             var server = new HangarServer(queue, nodeView(agent, images)).start(host, port);
             return new EmbeddedHangar(queue, agent, server);

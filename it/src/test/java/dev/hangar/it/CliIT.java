@@ -184,4 +184,38 @@ class CliIT extends OneNodeIT {
         assertThat(result.exitCode()).as("%s", result).isEqualTo(1);
         assertThat(result.err()).as("%s", result).contains("hangar up");
     }
+
+    @Test
+    void imagesAreImportedListedUsedAndRemoved() throws Exception {
+        Path rootfs = java.nio.file.Files.createDirectories(work.resolve("rootfs/etc"));
+        java.nio.file.Files.writeString(rootfs.resolve("motd"), "from-an-imported-image");
+        String store = work.resolve("node").toString();
+
+        Result imported = hangar("image", "import", "--data-dir", store, "motd-image", work.resolve("rootfs").toString());
+        Result listed = hangar("image", "ls", "--data-dir", store);
+        Result again = hangar("image", "import", "--data-dir", store, "motd-image", work.resolve("rootfs").toString());
+        Result removed = hangar("image", "rm", "--data-dir", store, "motd-image");
+        Result gone = hangar("image", "rm", "--data-dir", store, "motd-image");
+
+        assertThat(imported.exitCode()).as("%s", imported).isZero();
+        assertThat(listed.out()).contains("motd-image").contains("busybox").contains("built-in, made on first use");
+        assertThat(again.exitCode()).as("%s", again).isEqualTo(2);
+        assertThat(again.err()).contains("exists");
+        assertThat(removed.exitCode()).as("%s", removed).isZero();
+        assertThat(gone.exitCode()).isEqualTo(1);
+    }
+
+    @Test
+    void anImageOfTheNodeRunsAJob() {
+        Result result = hangar("run", "--url", url, "--image", "busybox", "--", "sh", "-c", "ls /bin/busybox && echo in-busybox");
+        assertThat(result.exitCode()).as("%s", result).isZero();
+        assertThat(result.out()).contains("in-busybox");
+    }
+
+    @Test
+    void anUnknownImageIsRefusedNamingTheField() {
+        Result result = hangar("run", "--url", url, "--image", "nope", "--", "true");
+        assertThat(result.exitCode()).as("%s", result).isEqualTo(2);
+        assertThat(result.err()).contains("image: unknown image 'nope'");
+    }
 }
