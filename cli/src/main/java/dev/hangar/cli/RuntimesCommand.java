@@ -33,7 +33,10 @@ final class RuntimesCommand implements Callable<Integer> {
         var probe = status.probe();
         String state = !probe.available() ? "unavailable" : probe.apiTestedOnly() ? "API-tested only" : "available";
         String start = probe.measuredStart() == null ? "-" : probe.measuredStart().toMillis() + " ms";
-        String notes = probe.available() ? String.join(", ", probe.attributes().values()) : probe.reason();
+        String notes = probe.available()
+                ? new java.util.TreeMap<>(probe.attributes()).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                        .collect(java.util.stream.Collectors.joining("; "))
+                : probe.reason();
         return List.of(status.name(), state, caps.isolation().name().toLowerCase(), start, yes(caps.fork()),
                 yes(caps.gpu()), yes(caps.snapshot()), notes);
     }
