@@ -33,7 +33,9 @@ public final class HangarServer implements AutoCloseable {
         });
         new JobRoutes(queue, nodes).register(app);
         app.get("/v1/runtimes", ctx -> ctx.json(nodes.runtimes()));
-        app.get("/healthz", ctx -> ctx.json(Map.of("status", "ok", "jobs", queue.countByState())));
+        app.get("/healthz", ctx -> ctx.json(Map.of("status", "ok", "jobs", queue.countByState(),
+                "capacity", Map.of("cpus", nodes.limits().maxCpus(), "memoryMb", nodes.limits().maxMemoryMb(),
+                        "gpus", nodes.limits().maxGpus()))));
         app.get("/openapi.yaml", HangarServer::openApi);
         mapExceptions(app);
     }
