@@ -24,7 +24,10 @@ final class UpCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("--port must be between 0 and 65535, got " + port);
         }
-        var hangar = EmbeddedHangar.start(node.dataDir(), host, port, node.agentConfig());
+        EmbeddedHangar hangar;
+        try (var progress = new Progress(System.err, () -> "starting: opening the store, probing runtimes")) {
+            hangar = EmbeddedHangar.start(node.dataDir(), host, port, node.agentConfig());
+        }
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             hangar.close();
@@ -44,5 +47,4 @@ final class UpCommand implements Callable<Integer> {
         stopped.await();
         return 0;
     }
-
 }
