@@ -48,7 +48,7 @@ final class LogStreamer {
 
             @Override
             public void jobChanged(Job changedJob) {
-                if (changedJob.id().equals(id)) {
+                if (changedJob.isFinal() && changedJob.id().equals(id)) {
                     changed.release();
                 }
             }
