@@ -4,6 +4,7 @@ import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.json.Json;
+import dev.hangar.core.queue.AttemptVerdict;
 import dev.hangar.core.queue.Enqueued;
 import dev.hangar.core.queue.JobPage;
 import dev.hangar.core.queue.JobQuery;

@@ -1,23 +1,21 @@
-package dev.hangar.queue.sqlite;
+package dev.hangar.core.queue;
 
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.job.RetryPolicy;
-import dev.hangar.core.queue.Outcome;
-import dev.hangar.core.queue.QueueBackend;
 import java.time.Instant;
 
 /**
  * What becomes of a job when a delivery ends: a final state, or QUEUED again (after a backoff for a
- * retry). Pure, so the rules read in one place.
+ * retry). Pure, so every queue backend applies the same rules.
  *
  * @param notBefore when a requeued job is due again; null if at once or final
  * @param error     the error to record
  */
-record AttemptVerdict(JobState state, Instant notBefore, String error) {
+public record AttemptVerdict(JobState state, Instant notBefore, String error) {
 
     /** The worker reported how the attempt ended. */
-    static AttemptVerdict afterOutcome(Job job, Outcome outcome, Instant now) {
+    public static AttemptVerdict afterOutcome(Job job, Outcome outcome, Instant now) {
         boolean failure = outcome.state() == JobState.FAILED || outcome.state() == JobState.TIMED_OUT;
         // a job someone asked to cancel is never tried again
         if (!failure || !outcome.retryable() || job.cancelRequested()) {
@@ -39,7 +37,7 @@ record AttemptVerdict(JobState state, Instant notBefore, String error) {
      * The worker vanished (its lease expired, or it said it runs nothing). That is not the job's
      * fault, so it does not use up an attempt; only {@link QueueBackend#MAX_DELIVERIES} limits it.
      */
-    static AttemptVerdict afterLostLease(Job job) {
+    public static AttemptVerdict afterLostLease(Job job) {
         if (job.cancelRequested()) {
             return new AttemptVerdict(JobState.CANCELLED, null, "cancelled; its worker was lost");
         }
