@@ -12,6 +12,8 @@ import dev.hangar.core.runtime.RuntimeStatus;
 import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.images.LocalImageStore;
 import dev.hangar.server.HangarServer;
+import dev.hangar.server.LocalNode;
+import dev.hangar.server.NodeInfo;
 import dev.hangar.server.NodeView;
 import java.io.IOException;
 import java.net.URI;
@@ -21,6 +23,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 import java.util.ServiceLoader;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -30,11 +33,13 @@ import java.util.stream.Collectors;
 public final class EmbeddedHangar implements AutoCloseable {
     private final QueueBackend queue;
     private final Agent agent;
+    private final LocalNode node;
     private final HangarServer server;
 
-    private EmbeddedHangar(QueueBackend queue, Agent agent, HangarServer server) {
+    private EmbeddedHangar(QueueBackend queue, Agent agent, LocalNode node, HangarServer server) {
         this.queue = queue;
         this.agent = agent;
+        this.node = node;
         this.server = server;
     }
 
@@ -51,8 +56,11 @@ public final class EmbeddedHangar implements AutoCloseable {
         try {
             var images = new LocalImageStore(imagesDir);
             Agent agent = new Agent(config, queue, discoverRuntimes(dataDir, images, config.runtimes())).start();
-            var server = new HangarServer(queue, nodeView(agent, images)).start(host, port);
-            return new EmbeddedHangar(queue, agent, server);
+            var node = new LocalNode(() -> describe(agent));
+            var server = new HangarServer(queue, nodeView(agent, images, node)).start(host, port);
+            server.metrics().sandboxesRunning(agent.nodeName(), agent::runningJobs);
+            node.join();
+            return new EmbeddedHangar(queue, agent, node, server);
         } catch (RuntimeException e) {
             queue.close();
             throw e;
@@ -85,7 +93,15 @@ public final class EmbeddedHangar implements AutoCloseable {
                 .toList();
     }
 
-    private static NodeView nodeView(Agent agent, ImageStore images) {
+    /** The local node as events, /v1/nodes and the metrics show it: what jobs may reserve, and the runtimes found. */
+    private static NodeInfo describe(Agent agent) {
+        AgentConfig config = agent.config();
+        return new NodeInfo(agent.nodeName(), NodeInfo.State.JOINED,
+                new NodeInfo.Capacity(config.cpus(), config.memoryMb(), config.gpus().size()),
+                agent.runtimes().stream().filter(status -> status.probe().available()).map(RuntimeStatus::name).toList());
+    }
+
+    private static NodeView nodeView(Agent agent, ImageStore images, LocalNode node) {
         int cores = Runtime.getRuntime().availableProcessors();
         var limits = SpecLimits.forNode(cores, agent.config().memoryMb(), agent.config().gpus().size(),
                 agent.runtimes().stream().map(RuntimeStatus::name).collect(Collectors.toSet()))
@@ -100,6 +116,16 @@ public final class EmbeddedHangar implements AutoCloseable {
             public SpecLimits limits() {
                 // why: images may be imported while the node runs
                 return limits.withImages(images.names());
+            }
+
+            @Override
+            public List<NodeInfo> nodes() {
+                return node.nodes();
+            }
+
+            @Override
+            public AutoCloseable watchNodes(Consumer<NodeInfo> listener) {
+                return node.watch(listener);
             }
         };
     }
@@ -120,9 +146,10 @@ public final class EmbeddedHangar implements AutoCloseable {
         return queue;
     }
 
-    /** Stops taking jobs, hands running ones back to the queue, then stops serving. */
+    /** Says the node is lost, stops taking jobs, hands running ones back to the queue, then stops serving. */
     @Override
     public void close() {
+        node.leave();
         agent.close();
         server.close();
         queue.close();

@@ -137,6 +137,12 @@ class OpenApiIT extends OneNodeIT {
 
     private static Api.Answer call(String method, String template, String id) {
         String path = template.replace("{id}", id);
+        if (method.equals("get") && isEventStream(template)) {
+            // an event stream never ends: its status and headers are the answer
+            try (SseStream stream = SseStream.open(api, path, Map.of())) {
+                return new Api.Answer(stream.status, stream.contentType, new byte[0], "GET", path, stream.headers);
+            }
+        }
         HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.noBody();
         String contentType = null;
         if (method.equals("post") || method.equals("put") || method.equals("patch")) {
@@ -144,6 +150,11 @@ class OpenApiIT extends OneNodeIT {
             contentType = "application/json";
         }
         return api.send(method.toUpperCase(), path, body, contentType);
+    }
+
+    private static boolean isEventStream(String template) {
+        return openApi.path("paths").path(template).path("get").path("responses").path("200").path("content")
+                .has("text/event-stream");
     }
 
     /** The router's own "no such route" answers, as opposed to a handler's 404 for an unknown job. */

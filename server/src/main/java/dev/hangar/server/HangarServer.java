@@ -5,12 +5,16 @@ import dev.hangar.core.api.Problem;
 import dev.hangar.core.job.JobNotFoundException;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.queue.QueueBackend;
+import dev.hangar.server.events.EventLog;
+import dev.hangar.server.events.ServerEvents;
+import dev.hangar.server.metrics.HangarMetrics;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.List;
 import java.util.Map;
 
@@ -22,20 +26,32 @@ public final class HangarServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HangarServer.class.getName());
 
     private final Javalin app;
+    private final EventLog eventLog = EventLog.startingNow();
+    private final ServerEvents events;
+    private final EventRoutes eventRoutes;
+    private final HangarMetrics metrics;
 
     public HangarServer(QueueBackend queue, NodeView nodes) {
+        this.events = new ServerEvents(queue, nodes, eventLog);
+        this.eventRoutes = new EventRoutes(eventLog, EventRoutes.HEARTBEAT);
+        this.metrics = new HangarMetrics(queue, nodes);
+        metrics.registry().gauge("hangar.event.stream.clients", eventRoutes, EventRoutes::clients);
         this.app = Javalin.create(config -> {
             config.useVirtualThreads = true;
             config.showJavalinBanner = false;
             config.http.maxRequestSize = JobRoutes.MAX_SPEC_BYTES;
             config.http.prefer405over404 = true;
             config.jsonMapper(new JavalinJackson(Json.mapper(), true));
+            if (HangarServer.class.getResource("/hangar/dashboard/index.html") != null) config.staticFiles.add("/hangar/dashboard", io.javalin.http.staticfiles.Location.CLASSPATH); // the dashboard module's assets at /, when it is on the class path
         });
         new JobRoutes(queue, nodes).register(app);
         app.get("/v1/runtimes", ctx -> ctx.json(nodes.runtimes()));
         app.get("/healthz", ctx -> ctx.json(Map.of("status", "ok", "jobs", queue.countByState(),
                 "capacity", Map.of("cpus", nodes.limits().maxCpus(), "memoryMb", nodes.limits().maxMemoryMb(),
                         "gpus", nodes.limits().maxGpus()))));
+        app.get("/v1/nodes", ctx -> ctx.json(nodes.nodes()));
+        eventRoutes.register(app);
+        app.get("/metrics", this::scrape);
         app.get("/openapi.yaml", HangarServer::openApi);
         mapExceptions(app);
     }
@@ -56,6 +72,14 @@ public final class HangarServer implements AutoCloseable {
         ctx.status(problem.status()).contentType(Problem.MEDIA_TYPE).result(Json.write(problem));
     }
 
+    private void scrape(Context ctx) throws IOException {
+        ctx.contentType(HangarMetrics.CONTENT_TYPE);
+        ctx.header("Cache-Control", "no-store");
+        try (OutputStream out = ctx.outputStream()) {
+            metrics.scrape(out);
+        }
+    }
+
     private static void openApi(Context ctx) throws IOException {
         try (InputStream in = HangarServer.class.getResourceAsStream("/hangar/openapi.yaml")) {
             ctx.contentType("application/yaml").result(in.readAllBytes());
@@ -72,8 +96,18 @@ public final class HangarServer implements AutoCloseable {
         return app.port();
     }
 
+    /** The metrics of {@code /metrics}, with hooks for what only a node knows (sandboxes running, pools). */
+    public HangarMetrics metrics() {
+        return metrics;
+    }
+
+    /** Stops listening to the store, lets event streams send what they still have, then stops serving. */
     @Override
     public void close() {
+        events.close();
+        eventLog.close();
+        eventRoutes.close();
         app.stop();
+        metrics.close();
     }
 }

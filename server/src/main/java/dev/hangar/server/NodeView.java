@@ -3,13 +3,28 @@ package dev.hangar.server;
 import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.runtime.RuntimeStatus;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
- * What the server knows of the nodes behind it: their runtimes and the bounds a job must fit.
- * In one-JVM mode it is the local agent.
+ * What the server knows of the nodes behind it: their runtimes, the bounds a job must fit, and
+ * which nodes are there. In one-JVM mode it is the local agent, which joins when the node starts
+ * and is lost when it stops ({@link LocalNode}); a cluster would answer from its node registry.
  */
 public interface NodeView {
     List<RuntimeStatus> runtimes();
 
     SpecLimits limits();
+
+    /** The nodes joined now. */
+    default List<NodeInfo> nodes() {
+        return List.of();
+    }
+
+    /**
+     * Tells the listener of every node that joins or is lost from now on (with state JOINED or
+     * LOST), on the thread that learnt of it: return quickly. Returns a handle that stops it.
+     */
+    default AutoCloseable watchNodes(Consumer<NodeInfo> listener) {
+        return () -> { };
+    }
 }

@@ -15,6 +15,12 @@ public interface JobStore {
 
     Map<JobState, Long> countByState();
 
+    /**
+     * The job in this state that was submitted first, e.g. the one that has waited longest in the
+     * queue; empty if no job is in that state. Cheap: it backs the queue-age metric on every scrape.
+     */
+    Optional<Job> oldest(JobState state);
+
     /** Adds output of the job's current attempt. Output of a job that is final is dropped. */
     void appendLog(String jobId, int attempt, OutputSink.Stream stream, byte[] data);
 

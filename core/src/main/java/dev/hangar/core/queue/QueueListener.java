@@ -4,7 +4,10 @@ import dev.hangar.core.job.Job;
 
 /**
  * Told of changes as a backend sees them, so that agents wake on new work and log readers on new
- * output instead of polling. Called on the writer's thread: return quickly.
+ * output instead of polling. Told after the change committed, in the order the changes were
+ * committed (so a job's changes arrive in the order of its states), on the thread of a writer:
+ * return quickly, as every listener waits for the one before it. A listener may write to the
+ * queue; it hears of that write after it has returned.
  */
 public interface QueueListener {
     default void jobChanged(Job job) {}

@@ -4,25 +4,62 @@ import dev.hangar.core.job.Job;
 import dev.hangar.core.queue.QueueListener;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
-/** The subscribed listeners. A listener that throws is logged and skipped: it must not undo a write. */
+/**
+ * The subscribed listeners, told of changes in the order they were committed. A listener that
+ * throws is logged and skipped: it must not undo a write.
+ *
+ * <p>Why an order needs care: listeners are called outside the database lock, so two writers that
+ * commit one after the other could otherwise tell them in the other order (a lease's SCHEDULED
+ * before the submit's QUEUED, when an agent woken by the QUEUED leases at once). So each commit
+ * queues its notices while it still holds the lock, and one writer at a time tells the listeners
+ * of everything queued, in that order; a writer that finds another one telling them leaves its
+ * notices to that one and returns. Nothing ever waits, so a listener may even write to the queue:
+ * it hears of its own write once it has returned.
+ */
 final class ListenerRegistry {
     private static final System.Logger LOG = System.getLogger(ListenerRegistry.class.getName());
 
     private final List<QueueListener> listeners = new CopyOnWriteArrayList<>();
+    private final Queue<Notices> pending = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean publishing = new AtomicBoolean();
 
     AutoCloseable add(QueueListener listener) {
         listeners.add(listener);
         return () -> listeners.remove(listener);
     }
 
-    /** Tells every listener what a committed transaction changed. Call it outside the database lock. */
-    void publish(Notices notices) {
-        if (listeners.isEmpty()) {
-            return;
+    /** Queues what a transaction changed. Call it once the transaction committed, still under the lock. */
+    void committed(Notices notices) {
+        if (!listeners.isEmpty() && !notices.isEmpty()) {
+            pending.add(notices);
         }
+    }
+
+    /**
+     * Tells every listener of what was committed so far, in commit order, unless another thread is
+     * doing so already (it then tells them of these too). Call it outside the database lock.
+     */
+    void publish() {
+        // why the loop: notices queued just after a publisher finished draining, but before it let go,
+        // would otherwise wait for the next write
+        while (!pending.isEmpty() && publishing.compareAndSet(false, true)) {
+            try {
+                for (Notices notices; (notices = pending.poll()) != null; ) {
+                    tell(notices);
+                }
+            } finally {
+                publishing.set(false);
+            }
+        }
+    }
+
+    private void tell(Notices notices) {
         for (Job job : notices.jobs) {
             each(listener -> listener.jobChanged(job));
         }
@@ -52,6 +89,10 @@ final class ListenerRegistry {
 
         void logAppended(String jobId) {
             logs.add(jobId);
+        }
+
+        boolean isEmpty() {
+            return jobs.isEmpty() && logs.isEmpty();
         }
     }
 }

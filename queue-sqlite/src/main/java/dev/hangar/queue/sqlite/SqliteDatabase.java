@@ -56,6 +56,14 @@ final class SqliteDatabase implements AutoCloseable {
      * a read-then-update (lease, finish) cannot interleave with another process's write.
      */
     <T> T write(Work<T> work) {
+        return write(work, () -> { });
+    }
+
+    /**
+     * As {@link #write(Work)}, running {@code committed} once the transaction committed, still under
+     * the lock: what it does follows the order of the commits. It must not fail, nor wait.
+     */
+    <T> T write(Work<T> work, Runnable committed) {
         return locked(c -> {
             execute("BEGIN IMMEDIATE");
             T result;
@@ -66,6 +74,7 @@ final class SqliteDatabase implements AutoCloseable {
                 rollback(e);
                 throw e;
             }
+            committed.run();
             return result;
         });
     }

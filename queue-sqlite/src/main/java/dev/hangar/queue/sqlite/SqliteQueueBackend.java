@@ -294,6 +294,13 @@ public final class SqliteQueueBackend implements QueueBackend {
     }
 
     @Override
+    public Optional<Job> oldest(JobState state) {
+        Objects.requireNonNull(state, "state");
+        // jobs_by_state (state, seq) makes this one index probe; seq follows submission order
+        return db.read(c -> JobRows.one(c, "WHERE state = ? ORDER BY seq LIMIT 1", state.name()));
+    }
+
+    @Override
     public void appendLog(String jobId, int attempt, OutputSink.Stream stream, byte[] data) {
         Objects.requireNonNull(stream, "stream");
         if (data == null || data.length == 0) {
@@ -340,11 +347,14 @@ public final class SqliteQueueBackend implements QueueBackend {
         T run(Connection connection, Notices notices) throws SQLException;
     }
 
-    /** One transaction; listeners hear of its changes once it committed, outside the lock. */
+    /**
+     * One transaction; listeners hear of its changes once it committed, outside the lock, and in the
+     * order of the commits (see {@link ListenerRegistry}).
+     */
     private <T> T write(Change<T> change) {
         Notices notices = new Notices();
-        T result = db.write(c -> change.run(c, notices));
-        listeners.publish(notices);
+        T result = db.write(c -> change.run(c, notices), () -> listeners.committed(notices));
+        listeners.publish();
         return result;
     }
 

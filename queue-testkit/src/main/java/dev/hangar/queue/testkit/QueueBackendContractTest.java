@@ -1000,6 +1000,24 @@ public abstract class QueueBackendContractTest {
         assertThat(counts.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(6);
     }
 
+    @Test
+    void oldestIsTheFirstSubmittedJobInThatState() {
+        assertThat(queue.oldest(JobState.QUEUED)).as("empty queue").isEmpty();
+        Job first = enqueue(spec("first", 9));
+        clock.advance(Duration.ofSeconds(1));
+        Job second = enqueue("second");
+        clock.advance(Duration.ofSeconds(1));
+        enqueue("third");
+
+        assertThat(queue.oldest(JobState.QUEUED)).map(Job::id).contains(first.id());
+        assertThat(queue.oldest(JobState.QUEUED)).map(job -> job.timings().submittedAt())
+                .contains(first.timings().submittedAt());
+        leaseAndRun("w1"); // the first, by priority
+        assertThat(queue.oldest(JobState.QUEUED)).map(Job::id).contains(second.id());
+        assertThat(queue.oldest(JobState.RUNNING)).map(Job::id).contains(first.id());
+        assertThat(queue.oldest(JobState.SUCCEEDED)).isEmpty();
+    }
+
     // ---- logs --------------------------------------------------------------------------------
 
     @Test
@@ -1144,6 +1162,36 @@ public abstract class QueueBackendContractTest {
                     assertThat(open.events).contains("log " + after.id()));
 
             assertThat(closed.events).noneMatch(e -> e.contains(after.id()));
+        }
+    }
+
+    /**
+     * Listeners hear of changes in the order they were committed, even when one of them makes
+     * another thread write at once and waits for it (as an agent woken by a new job leases it): the
+     * later change must not overtake the one being told, nor may the two wait on each other.
+     */
+    @Test
+    void listenersHearOfChangesInCommitOrder() throws Exception {
+        var leases = new CopyOnWriteArrayList<Lease>();
+        QueueListener eager = new QueueListener() {
+            @Override
+            public void jobChanged(Job job) {
+                if (job.state() == JobState.QUEUED && leases.isEmpty()) {
+                    Thread other = Thread.ofPlatform().start(() -> queue.lease(worker("eager")).ifPresent(leases::add));
+                    try {
+                        assertThat(other.join(Duration.ofSeconds(10))).as("the other thread's write returned").isTrue();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+        RecordingListener recorder = new RecordingListener();
+        try (AutoCloseable a = queue.subscribe(eager); AutoCloseable b = queue.subscribe(recorder)) {
+            Job job = enqueue("first");
+            assertThat(leases).hasSize(1);
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(recorder.events).containsExactly("job " + job.id() + " QUEUED", "job " + job.id() + " SCHEDULED"));
         }
     }
 

@@ -1,0 +1,71 @@
+// The dashboard: an overview at #/ and a page per job at #/jobs/{id}.
+import { h, render } from 'preact';
+import { useEffect, useReducer, useState } from 'preact/hooks';
+import { loadJobs, start, state, subscribe } from './store.js';
+import { count } from './format.js';
+import { Nodes, Pools, Runtimes } from './views/overview.js';
+import { Jobs } from './views/jobs.js';
+import { Latency } from './views/histogram.js';
+import { JobPage } from './views/job.js';
+
+function route() {
+  const match = /^#\/jobs\/([^/?#]+)/.exec(location.hash);
+  return match ? { view: 'job', id: decodeURIComponent(match[1]) } : { view: 'overview' };
+}
+
+const CONNECTION = {
+  connecting: ['connecting…', 'warn', 'opening /v1/events'],
+  live: ['live', 'ok', 'server-sent events from /v1/events'],
+  reconnecting: ['reconnecting…', 'warn', 'the event stream dropped; refreshing over REST meanwhile'],
+  polling: ['polling', 'warn', 'no event stream (/v1/events): refreshing over REST every 3 s'],
+};
+
+function Header() {
+  const counts = state.health?.jobs;
+  const total = counts ? Object.values(counts).reduce((a, b) => a + b, 0) : null;
+  const [text, tone, title] = CONNECTION[state.conn];
+  return h('header', { class: 'top' },
+    h('a', { href: '#/', class: 'brand' }, 'Hangar'),
+    counts && h('span', { class: 'summary' },
+      `${count(total)} ${total === 1 ? 'job' : 'jobs'} · ${count((counts.RUNNING || 0) + (counts.STARTING || 0))} running · ${count(counts.QUEUED || 0)} queued`),
+    h('span', { class: 'spacer' }),
+    state.error && h('span', { class: 'pill bad', title: state.error }, 'server: ' + state.error),
+    h('span', { class: `pill ${tone}`, id: 'connection', 'data-state': state.conn, title }, h('span', { class: 'dot' }), text),
+    h('a', { class: 'small', href: '/openapi.yaml', target: '_blank' }, 'API'));
+}
+
+function Overview() {
+  useEffect(() => {
+    // back from a job page: without events the list was not refreshed meanwhile
+    if (state.list.loaded && state.conn !== 'live') loadJobs();
+  }, []);
+  return h('main', { class: 'overview' },
+    h('div', { class: 'row' }, h(Nodes), h(Pools)),
+    h(Jobs),
+    h(Latency),
+    h(Runtimes));
+}
+
+function App() {
+  const [, rerender] = useReducer((n) => n + 1, 0);
+  const [where, setWhere] = useState(route);
+  useEffect(() => subscribe(rerender), []);
+  useEffect(() => {
+    const onHash = () => {
+      setWhere(route());
+      window.scrollTo(0, 0);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  return [
+    h(Header),
+    where.view === 'job' ? h(JobPage, { id: where.id, key: where.id }) : h(Overview),
+    h('footer', null, 'Read-only, except Cancel. Built with Preact and uPlot.'),
+  ];
+}
+
+start();
+const root = document.getElementById('app');
+root.replaceChildren(); // the boot message
+render(h(App), root);

@@ -1,0 +1,59 @@
+// Formatting of API values for people: durations, times, sizes, commands.
+
+export const STATES = ['QUEUED', 'SCHEDULED', 'STARTING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED', 'DEAD'];
+export const FINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED', 'DEAD']);
+export const isFinal = (job) => FINAL.has(job?.state);
+
+const time = (iso) => (iso ? Date.parse(iso) : NaN);
+
+/** Milliseconds from one ISO instant to another (or to now), NaN when the first is missing. */
+export function between(fromIso, toIso) {
+  const from = time(fromIso);
+  const to = toIso === undefined ? Date.now() : time(toIso);
+  return to - from;
+}
+
+/** "7 ms", "1.24 s", "3m 05s", "2h 03m"; "—" for no value. */
+export function duration(ms) {
+  if (ms == null || Number.isNaN(ms)) return '—';
+  if (ms < 0) ms = 0;
+  if (ms < 1000) return `${ms < 10 ? ms.toFixed(1).replace(/\.0$/, '') : Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  const s = Math.floor(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** An ISO-8601 duration as Java writes it (PT0.138269107S, PT1M2.5S) in milliseconds. */
+export function isoDurationMs(text) {
+  const m = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?$/.exec(text || '');
+  if (!m) return NaN;
+  return ((+m[1] || 0) * 3600 + (+m[2] || 0) * 60 + (+m[3] || 0)) * 1000;
+}
+
+/** "12 s ago", "4 min ago", else the local date and time. */
+export function ago(iso) {
+  const ms = Date.now() - time(iso);
+  if (Number.isNaN(ms)) return '—';
+  if (ms < 5_000) return 'just now';
+  if (ms < 60_000) return `${Math.floor(ms / 1000)} s ago`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ago`;
+  if (ms < 86_400_000) return `${Math.floor(ms / 3_600_000)} h ago`;
+  return new Date(iso).toLocaleString();
+}
+
+export const stamp = (iso) => (iso ? new Date(iso).toLocaleString(undefined, { hour12: false }) + `.${String(new Date(iso).getMilliseconds()).padStart(3, '0')}` : '—');
+
+export function megabytes(mb) {
+  if (mb == null) return '—';
+  return mb >= 1024 ? `${(mb / 1024).toFixed(1)} GiB` : `${mb} MiB`;
+}
+
+export const count = (n) => (n == null ? '—' : Number(n).toLocaleString('en-US'));
+
+/** A command as a shell would need it typed. */
+export function command(argv) {
+  return (argv || []).map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+export const label = (constant) => (constant || '').toLowerCase().replace(/_/g, ' ');

@@ -1,0 +1,439 @@
+// What the dashboard knows, how it loads it from the REST API, and how it stays live: server-sent
+// events from /v1/events when the server has them, a REST refresh every few seconds when not.
+import { getJson, listJobs, cancelJob as deleteJob, ApiError } from './api.js';
+import { FINAL, between } from './format.js';
+
+export const PAGE_SIZE = 50;
+const POLL_MS = 3000;
+const SAMPLE_LIMIT = 200;
+const ACTIVE = ['SCHEDULED', 'STARTING', 'RUNNING'];
+const FINISHED_OR_RUNNING = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED', 'DEAD'];
+
+export const state = {
+  /** 'connecting' | 'live' (SSE) | 'reconnecting' | 'polling' (no /v1/events) */
+  conn: 'connecting',
+  /** the last REST failure, cleared by the next success */
+  error: null,
+  health: null,
+  healthAt: 0,
+  /** nodes announced by SSE node events, by name */
+  nodes: new Map(),
+  /** a node name seen on jobs: /healthz names none */
+  lastNode: null,
+  runtimes: null,
+  /** null until loaded; [] when the server has no pools */
+  pools: null,
+  /** leased, unfinished jobs by id: the per-node load */
+  active: new Map(),
+  list: { states: [], search: '', cursors: [null], page: 0, rows: [], next: null, loading: false, loaded: false, error: null },
+  /** start-latency samples by job id: { runtime, ms } */
+  samples: new Map(),
+  /** the job page: { id, job, error } */
+  detail: null,
+};
+
+// ---- change notification, coalesced so that a burst of events renders once ----
+const listeners = new Set();
+let notifyTimer = null;
+export function subscribe(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+export function changed() {
+  if (notifyTimer) return;
+  notifyTimer = setTimeout(() => {
+    notifyTimer = null;
+    for (const listener of listeners) listener();
+  }, 100);
+}
+
+// ---- REST snapshots versus events -------------------------------------------------------
+// why: a REST answer may have been computed before an event that arrived while it was on its
+// way; the latest event of each job since the request started wins over the answer.
+let eventSeq = 0;
+const recent = new Map(); // job id -> { seq, job }
+function remember(job) {
+  recent.set(job.id, { seq: ++eventSeq, job });
+  if (recent.size > 20_000) {
+    for (const [id, entry] of recent) {
+      if (entry.seq < eventSeq - 10_000) recent.delete(id);
+    }
+  }
+}
+const fresher = (job, since) => {
+  const entry = recent.get(job.id);
+  return entry && entry.seq > since ? entry.job : job;
+};
+
+function failed(error) {
+  if (error?.name === 'AbortError') return;
+  state.error = error instanceof ApiError ? error.message : String(error);
+  changed();
+}
+function succeeded() {
+  if (state.error) {
+    state.error = null;
+    changed();
+  }
+}
+
+function noteJob(job) {
+  if (ACTIVE.includes(job.state)) state.active.set(job.id, job);
+  else state.active.delete(job.id);
+  if (job.node) state.lastNode = job.node;
+  const ms = between(job.timings?.submittedAt, job.timings?.runningAt);
+  if (job.runtime && Number.isFinite(ms)) {
+    state.samples.set(job.id, { runtime: job.runtime, ms });
+  }
+}
+
+// ---- loads ------------------------------------------------------------------------------
+export async function loadHealth() {
+  try {
+    state.health = await getJson('/healthz');
+    state.healthAt = Date.now();
+    succeeded();
+  } catch (e) {
+    failed(e);
+  }
+  changed();
+}
+
+let healthTimer = null;
+function healthSoon() {
+  if (healthTimer) return;
+  healthTimer = setTimeout(() => {
+    healthTimer = null;
+    loadHealth();
+  }, 1000);
+}
+
+export async function loadRuntimes() {
+  try {
+    state.runtimes = await getJson('/v1/runtimes');
+    succeeded();
+  } catch (e) {
+    failed(e);
+  }
+  changed();
+}
+
+/** /v1/nodes where the server has it; else the nodes stay those SSE announces, or /healthz's one. */
+export async function loadNodes() {
+  try {
+    const nodes = await getJson('/v1/nodes');
+    if (Array.isArray(nodes)) state.nodes = new Map(nodes.map((node) => [node.name, node]));
+  } catch (e) {
+    // an older server: no /v1/nodes
+  }
+  changed();
+}
+
+/**
+ * Pools from /metrics: hangar_pool_sandboxes{pool,runtime} is each warm pool's READY count. None
+ * today (no pools exist yet), and none from a server without /metrics.
+ */
+export async function loadPools() {
+  try {
+    const response = await fetch('/metrics');
+    const text = response.ok ? await response.text() : '';
+    const pools = [];
+    for (const line of text.split('\n')) {
+      const m = /^hangar_pool_sandboxes\{([^}]*)\}\s+(\S+)/.exec(line);
+      if (!m) continue;
+      const labels = Object.fromEntries([...m[1].matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+      pools.push({ pool: labels.pool, runtime: labels.runtime, ready: Number(m[2]) });
+    }
+    state.pools = pools;
+  } catch (e) {
+    state.pools = [];
+  }
+  changed();
+}
+
+export async function loadActive() {
+  const since = eventSeq;
+  try {
+    const page = await listJobs({ states: ACTIVE, limit: 500 });
+    state.active = new Map();
+    for (const job of page.jobs) noteJob(fresher(job, since));
+    succeeded();
+  } catch (e) {
+    failed(e);
+  }
+  changed();
+}
+
+/** The latest jobs that reached RUNNING: the start-latency samples. */
+export async function loadSamples() {
+  try {
+    const page = await listJobs({ states: FINISHED_OR_RUNNING, limit: SAMPLE_LIMIT });
+    for (const job of page.jobs) noteJob(job);
+    trimSamples();
+  } catch (e) {
+    failed(e);
+  }
+  changed();
+}
+
+function trimSamples() {
+  const excess = state.samples.size - 4 * SAMPLE_LIMIT;
+  if (excess <= 0) return;
+  let i = 0;
+  for (const id of state.samples.keys()) {
+    if (i++ >= excess) break;
+    state.samples.delete(id);
+  }
+}
+
+let listRequest = 0;
+/** The current page of the jobs list, with the current state filter. */
+export async function loadJobs() {
+  const list = state.list;
+  const mine = ++listRequest;
+  const since = eventSeq;
+  list.loading = true;
+  changed();
+  try {
+    const page = await listJobs({ states: list.states, cursor: list.cursors[list.page], limit: PAGE_SIZE });
+    if (mine !== listRequest) return;
+    list.rows = page.jobs.map((job) => fresher(job, since));
+    list.next = page.nextCursor || null;
+    list.error = null;
+    list.loaded = true;
+    for (const job of list.rows) if (job.node) state.lastNode = job.node;
+    succeeded();
+  } catch (e) {
+    if (mine === listRequest) list.error = e.message;
+    failed(e);
+  } finally {
+    if (mine === listRequest) {
+      list.loading = false;
+      changed();
+    }
+  }
+}
+
+export function setStateFilter(states) {
+  const list = state.list;
+  list.states = states;
+  list.cursors = [null];
+  list.page = 0;
+  loadJobs();
+}
+export function setSearch(text) {
+  state.list.search = text;
+  changed();
+}
+export function olderPage() {
+  const list = state.list;
+  if (!list.next) return;
+  list.cursors = list.cursors.slice(0, list.page + 1).concat([list.next]);
+  list.page += 1;
+  loadJobs();
+}
+export function newerPage() {
+  const list = state.list;
+  if (list.page === 0) return;
+  list.page -= 1;
+  loadJobs();
+}
+export function newestPage() {
+  state.list.page = 0;
+  loadJobs();
+}
+
+// why: rows added live to the first page push its last rows out, so its cursor to the next page
+// goes stale; the page is fetched again shortly after the last change (at most every 3 s).
+let refreshTimer = null;
+let refreshDeadline = 0;
+function refreshFirstPageSoon() {
+  if (state.list.page !== 0) return;
+  const now = Date.now();
+  if (!refreshTimer) refreshDeadline = now + 3000;
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => {
+    refreshTimer = null;
+    loadJobs();
+  }, Math.max(0, Math.min(800, refreshDeadline - now)));
+}
+
+const submitted = (job) => Date.parse(job.timings?.submittedAt) || 0;
+const newer = (a, b) => submitted(a) > submitted(b) || (submitted(a) === submitted(b) && a.id > b.id);
+
+function applyToList(job) {
+  const list = state.list;
+  const matches = !list.states.length || list.states.includes(job.state);
+  const index = list.rows.findIndex((row) => row.id === job.id);
+  if (index >= 0) {
+    list.rows = list.rows.slice();
+    list.rows[index] = job;
+    if (!matches) refreshFirstPageSoon();
+    return;
+  }
+  if (!matches || list.page !== 0 || !list.loaded) return;
+  let at = list.rows.findIndex((row) => newer(job, row));
+  if (at < 0) {
+    if (list.rows.length >= PAGE_SIZE) return; // belongs to a later page
+    at = list.rows.length;
+  }
+  list.rows = [...list.rows.slice(0, at), job, ...list.rows.slice(at)].slice(0, PAGE_SIZE);
+  refreshFirstPageSoon();
+}
+
+// ---- the job page -----------------------------------------------------------------------
+export async function openDetail(id) {
+  state.detail = { id, job: null, error: null };
+  changed();
+  await reloadDetail();
+}
+export function closeDetail() {
+  state.detail = null;
+}
+export async function reloadDetail() {
+  const detail = state.detail;
+  if (!detail) return;
+  const since = eventSeq;
+  try {
+    const job = fresher(await getJson(`/v1/jobs/${encodeURIComponent(detail.id)}`), since);
+    if (state.detail === detail) {
+      detail.job = job;
+      detail.error = null;
+    }
+    succeeded();
+  } catch (e) {
+    if (state.detail === detail) detail.error = e.message;
+  }
+  changed();
+}
+
+/** Cancels a job (DELETE); the answer, or the error, updates the job page. */
+export async function cancel(id) {
+  const since = eventSeq;
+  const job = fresher(await deleteJob(id), since);
+  onJob(job, false);
+  return job;
+}
+
+// ---- live updates -----------------------------------------------------------------------
+function knownState(id) {
+  return recent.get(id)?.job.state ?? state.list.rows.find((row) => row.id === id)?.state
+    ?? state.active.get(id)?.state ?? (state.detail?.id === id ? state.detail.job?.state : undefined);
+}
+
+/** Moves the /healthz counts along with an event at once; the refresh that follows corrects them. */
+function recount(job) {
+  const counts = state.health?.jobs;
+  const before = knownState(job.id);
+  if (!counts || before === job.state) return;
+  if (before) {
+    counts[before] = Math.max(0, (counts[before] || 0) - 1);
+    counts[job.state] = (counts[job.state] || 0) + 1;
+  } else if (job.state === 'QUEUED' && !job.attempt) {
+    counts.QUEUED = (counts.QUEUED || 0) + 1; // a new job
+  }
+}
+
+function onJob(job, fromEvent = true) {
+  recount(job);
+  if (fromEvent) remember(job);
+  noteJob(job);
+  applyToList(job);
+  if (state.detail?.id === job.id) state.detail.job = job;
+  healthSoon();
+  changed();
+}
+
+function onNode(node) {
+  state.nodes.set(node.name, node);
+  changed();
+}
+
+function onPool(pool) {
+  if (!pool) return;
+  const key = (p) => `${p.pool}|${p.runtime}`;
+  state.pools = [...(state.pools || []).filter((p) => key(p) !== key(pool)), pool];
+  changed();
+}
+
+/** Everything from REST again: at start, on an SSE `reset`, after a fresh SSE connection. */
+export function reloadAll() {
+  loadHealth();
+  loadJobs();
+  loadRuntimes();
+  loadNodes();
+  loadActive();
+  loadPools();
+  reloadDetail();
+  setTimeout(loadSamples, 50);
+}
+
+let pollTimer = null;
+let pollRound = 0;
+function startPolling() {
+  if (pollTimer) return;
+  pollTimer = setInterval(() => {
+    pollRound += 1;
+    loadHealth();
+    loadActive();
+    if (state.detail) {
+      if (!FINAL.has(state.detail.job?.state)) reloadDetail();
+    } else {
+      loadJobs();
+      if (pollRound % 5 === 0) loadSamples();
+      if (pollRound % 10 === 0) loadPools();
+    }
+  }, POLL_MS);
+}
+function stopPolling() {
+  clearInterval(pollTimer);
+  pollTimer = null;
+}
+
+let events = null;
+function connectEvents() {
+  // ?events=off: REST polling only, as against a server without /v1/events (the browser test uses it)
+  if (!('EventSource' in window) || new URLSearchParams(location.search).get('events') === 'off') {
+    state.conn = 'polling';
+    startPolling();
+    return;
+  }
+  const source = new EventSource('/v1/events');
+  events = source;
+  let opened = false;
+  const data = (event) => JSON.parse(event.data);
+  source.onopen = () => {
+    state.conn = 'live';
+    stopPolling();
+    if (!opened) {
+      opened = true;
+      // why: what changed between the first REST load and this subscription is in no event
+      reloadAll();
+    }
+    changed();
+  };
+  source.addEventListener('job', (event) => onJob(data(event).job));
+  source.addEventListener('node', (event) => onNode(data(event).node));
+  source.addEventListener('pool', (event) => onPool(data(event).pool));
+  source.addEventListener('reset', () => reloadAll());
+  source.onerror = () => {
+    if (source.readyState === EventSource.CLOSED) {
+      // no /v1/events on this server (404), or it refused: REST every few seconds, and try again later
+      events = null;
+      state.conn = 'polling';
+      setTimeout(connectEvents, 30_000);
+    } else {
+      state.conn = 'reconnecting'; // the browser reconnects by itself, sending Last-Event-ID
+    }
+    startPolling();
+    changed();
+  };
+}
+
+export function start() {
+  reloadAll();
+  connectEvents();
+  setInterval(changed, 1000); // relative times and running durations
+}
+
+export const connection = () => (events ? events.readyState : -1);

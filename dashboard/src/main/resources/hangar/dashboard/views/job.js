@@ -1,0 +1,248 @@
+// One job: spec, state, runtime and why, timings, exit, its output followed live, and Cancel.
+import { h } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { cancel, closeDetail, openDetail, reloadDetail, state } from '../store.js';
+import { FINAL, between, command, duration, label, megabytes, stamp } from '../format.js';
+import { stateBadge } from './jobs.js';
+
+const NEEDS = { fork: 'fork', fullSyscalls: 'full Linux syscalls', network: 'network', gpu: 'GPU' };
+const LOG_LIMIT = 2 * 1024 * 1024; // characters kept on the page; the rest is in the raw log
+
+const row = (name, value, attrs = {}) => [h('dt', null, name), h('dd', attrs, value ?? h('span', { class: 'muted' }, '—'))];
+
+function decodeBase64(data) {
+  const binary = atob(data);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * Follows GET /v1/jobs/{id}/logs?follow=true&format=ndjson with fetch and a stream reader, and
+ * appends each chunk to the element, stderr in its own spans. Reconnects after `after=seq` while
+ * the job is not final.
+ */
+function followLogs(id, pre, setStatus, signal) {
+  let after = 0;
+  let attempt = null;
+  let decoders = null;
+  let shown = 0;
+  let chunks = 0;
+  const box = pre.parentElement;
+
+  function append(chunk) {
+    if (chunk.attempt !== attempt) {
+      if (attempt !== null) {
+        const marker = document.createElement('span');
+        marker.className = 'attempt';
+        marker.textContent = `\n── attempt ${chunk.attempt} ──\n`;
+        pre.append(marker);
+      }
+      attempt = chunk.attempt;
+      decoders = { STDOUT: new TextDecoder(), STDERR: new TextDecoder() };
+    }
+    const text = decoders[chunk.stream].decode(decodeBase64(chunk.data), { stream: true });
+    if (!text) return;
+    let span = pre.lastElementChild;
+    if (!span || span.dataset.stream !== chunk.stream) {
+      span = document.createElement('span');
+      span.className = chunk.stream === 'STDERR' ? 'stderr' : 'stdout';
+      span.dataset.stream = chunk.stream;
+      pre.append(span);
+    }
+    span.append(text);
+    shown += text.length;
+    while (shown > LOG_LIMIT && pre.firstElementChild && pre.firstElementChild !== span) {
+      shown -= pre.firstElementChild.textContent.length;
+      pre.firstElementChild.remove();
+      pre.dataset.trimmed = 'true';
+    }
+  }
+
+  async function once() {
+    const response = await fetch(`/v1/jobs/${encodeURIComponent(id)}/logs?follow=true&format=ndjson&after=${after}`, { signal });
+    if (!response.ok) throw new Error(`logs: ${response.status}`);
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+      let newline;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        if (!line) continue;
+        const chunk = JSON.parse(line);
+        append(chunk);
+        after = chunk.seq;
+        chunks += 1;
+      }
+      if (atBottom) box.scrollTop = box.scrollHeight;
+      setStatus({ following: true, chunks });
+    }
+  }
+
+  (async () => {
+    setStatus({ following: true, chunks });
+    while (!signal.aborted) {
+      try {
+        await once();
+      } catch (e) {
+        if (signal.aborted) return;
+      }
+      // the stream ends when the job is final; otherwise the connection dropped: go on after `after`
+      if (signal.aborted) return;
+      if (!FINAL.has(state.detail?.job?.state)) await reloadDetail();
+      if (FINAL.has(state.detail?.job?.state)) {
+        try {
+          await once(); // the last chunks
+        } catch {
+          // gone with the job
+        }
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    if (!signal.aborted) setStatus({ following: false, chunks });
+  })();
+}
+
+function Logs({ id }) {
+  const pre = useRef(null);
+  const [status, setStatus] = useState({ following: true, chunks: 0 });
+  useEffect(() => {
+    const abort = new AbortController();
+    pre.current.replaceChildren();
+    followLogs(id, pre.current, setStatus, abort.signal);
+    return () => abort.abort();
+  }, [id]);
+  return h('section', { class: 'card', id: 'logs' },
+    h('div', { class: 'card-head' },
+      h('h2', null, 'Output'),
+      h('span', { class: 'muted small', id: 'log-status' },
+        status.following ? h('span', { class: 'live-dot' }, 'following') : status.chunks ? 'end of output' : 'no output'),
+      h('span', { class: 'legend small' }, h('span', { class: 'stdout' }, 'stdout'), ' ', h('span', { class: 'stderr' }, 'stderr')),
+      h('a', { class: 'small', href: `/v1/jobs/${encodeURIComponent(id)}/logs?format=raw`, target: '_blank' }, 'raw')),
+    h('div', { class: 'log-box' }, h('pre', { id: 'job-logs', ref: pre })));
+}
+
+function CancelButton({ job }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  if (FINAL.has(job.state)) return null;
+  const pending = busy || job.cancelRequested;
+  return h('span', { class: 'cancel' },
+    h('button', {
+      type: 'button', id: 'cancel-job', class: 'danger', disabled: pending,
+      onClick: async () => {
+        setBusy(true);
+        setError(null);
+        try {
+          await cancel(job.id);
+        } catch (e) {
+          setError(e.message);
+          setBusy(false);
+        }
+      },
+    }, pending ? 'Cancelling…' : 'Cancel job'),
+    error && h('span', { class: 'error small' }, ' ', error));
+}
+
+function Timings({ job }) {
+  const t = job.timings || {};
+  const final = FINAL.has(job.state);
+  // the end of a span: its instant; now while the job goes on; none once it is final without one
+  const until = (iso) => iso || (final ? null : undefined);
+  return h('section', { class: 'card' },
+    h('h2', null, 'Timings'),
+    h('dl', { class: 'kv', id: 'job-timings' },
+      row('Queued', t.submittedAt ? duration(between(t.submittedAt, until(t.scheduledAt))) : null, { title: 'submitted → scheduled on a node' }),
+      row('Start', t.scheduledAt ? duration(between(t.scheduledAt, until(t.runningAt))) : null, { title: 'scheduled → running: the sandbox start' }),
+      row('Run', t.runningAt ? duration(between(t.runningAt, until(t.finishedAt))) : null, { title: 'running → finished' }),
+      row('Submitted', stamp(t.submittedAt)),
+      row('Scheduled', t.scheduledAt && stamp(t.scheduledAt)),
+      row('Starting', t.startingAt && stamp(t.startingAt)),
+      row('Running', t.runningAt && stamp(t.runningAt)),
+      row('Finished', t.finishedAt && stamp(t.finishedAt))));
+}
+
+function Selection({ job }) {
+  const s = job.selection;
+  return h('section', { class: 'card', id: 'job-selection' },
+    h('h2', null, 'Runtime selection'),
+    !s ? h('p', { class: 'empty' }, 'Not chosen yet: the job has not been scheduled.')
+      : [
+        h('p', null, s.runtime ? h('strong', null, s.runtime) : h('strong', { class: 'error' }, 'no runtime'), ': ', s.reason),
+        s.rejected?.length > 0 && h('table', { class: 'grid' },
+          h('thead', null, h('tr', null, h('th', null, 'Not chosen'), h('th', null, 'Rule'), h('th', null, 'Why'))),
+          h('tbody', null, s.rejected.map((r) => h('tr', { key: r.runtime },
+            h('td', null, r.runtime), h('td', { class: 'mono' }, r.rule), h('td', null, r.reason))))),
+      ]);
+}
+
+function Spec({ job }) {
+  const spec = job.spec || {};
+  const res = spec.resources || {};
+  const needs = spec.profile?.needs || {};
+  const env = Object.entries(spec.env || {});
+  return h('section', { class: 'card', id: 'job-spec' },
+    h('h2', null, 'Spec'),
+    h('dl', { class: 'kv' },
+      row('Command', h('code', null, command(spec.command))),
+      row('Image', spec.image || (job.runtime === 'process' ? 'host /usr' : null)),
+      row('Pinned runtime', spec.runtime),
+      row('Trust', label(spec.profile?.trust)),
+      row('Needs', Object.entries(needs).filter(([, v]) => v).map(([k]) => NEEDS[k] || k).join(', ') || 'nothing special'),
+      row('Resources', `${res.cpus ?? '—'} CPU · ${megabytes(res.memoryMb)} · ${res.pids ?? '—'} pids · ${megabytes(res.diskMb)} disk` +
+        (res.gpus ? ` · ${res.gpus} GPU` : '')),
+      row('Timeout', spec.timeoutSeconds != null ? `${spec.timeoutSeconds} s` : null),
+      row('Retry', spec.retry ? `${spec.retry.maxAttempts} attempt(s), backoff ${spec.retry.backoffSeconds} s … ${spec.retry.maxBackoffSeconds} s` : null),
+      row('Priority', spec.priority),
+      row('Environment', env.length ? h('code', null, env.map(([k, v]) => `${k}=${v}`).join(' ')) : null),
+      row('Stdin', spec.stdin != null ? `${spec.stdin.length} characters` : null),
+      row('Mounts', spec.mounts?.length ? spec.mounts.map((m) => `${m.hostPath} → ${m.sandboxPath}${m.readOnly ? ' (ro)' : ''}`).join(', ') : null),
+      row('Idempotency key', spec.idempotencyKey)),
+    h('details', null, h('summary', null, 'JSON'), h('pre', { class: 'json' }, JSON.stringify(job, null, 2))));
+}
+
+export function JobPage({ id }) {
+  useEffect(() => {
+    openDetail(id);
+    return closeDetail;
+  }, [id]);
+  const detail = state.detail;
+  const job = detail?.id === id ? detail.job : null;
+  useEffect(() => {
+    document.title = `${job?.spec?.name || id} · Hangar`;
+    return () => { document.title = 'Hangar'; };
+  }, [id, job?.spec?.name]);
+  const head = h('div', { class: 'job-head' },
+    h('a', { href: '#/', class: 'back' }, '← All jobs'),
+    h('h1', null, job?.spec?.name || id, ' ', job && stateBadge(job.state, { id: 'job-state' })),
+    job && h(CancelButton, { job }));
+  if (!job) {
+    return h('main', { class: 'job-page' }, head,
+      h('p', { class: detail?.error ? 'error' : 'empty' }, detail?.error ? `Job ${id}: ${detail.error}` : 'Loading…'));
+  }
+  const attempts = job.spec?.retry?.maxAttempts ?? 1;
+  return h('main', { class: 'job-page' }, head,
+    h('p', { class: 'mono muted' }, job.id, ' · ', command(job.spec?.command)),
+    h('div', { class: 'cards3' },
+      h('section', { class: 'card' },
+        h('h2', null, 'Status'),
+        h('dl', { class: 'kv', id: 'job-status' },
+          row('State', label(job.state) + (job.cancelRequested && !FINAL.has(job.state) ? ' (cancel requested)' : '')),
+          row('Exit code', job.exitCode, { id: 'job-exit' }),
+          row('Error', job.error, { class: 'error-text' }),
+          row('Runtime', job.runtime),
+          row('Node', job.node),
+          row('Attempt', job.attempt ? `${job.attempt} of ${attempts}` : 'not started'),
+          row('Deliveries', job.deliveries),
+          job.outputTruncated && row('Output', 'truncated at the output limit'))),
+      h(Timings, { job }),
+      h(Selection, { job })),
+    h(Logs, { id }),
+    h(Spec, { job }));
+}

@@ -1,0 +1,123 @@
+// Nodes, pools and the runtimes' capability table.
+import { h } from 'preact';
+import { state } from '../store.js';
+import { count, duration, isoDurationMs, label, megabytes, stamp } from '../format.js';
+
+const RUNNING = new Set(['STARTING', 'RUNNING']);
+
+/** Nodes from SSE node events; without them, the one node /healthz describes. */
+function nodeRows() {
+  const runtimes = (state.runtimes || []).filter((r) => r.probe?.available).map((r) => r.name);
+  const jobs = state.health?.jobs || {};
+  if (state.nodes.size) {
+    const one = state.nodes.size === 1 && state.health;
+    return [...state.nodes.values()].map((node) => ({
+      name: node.name,
+      state: node.state,
+      capacity: node.capacity || {},
+      // why: /healthz counts every job, the active map only the 500 latest; per node it is all there is
+      running: one ? (jobs.RUNNING || 0) + (jobs.STARTING || 0)
+        : [...state.active.values()].filter((job) => job.node === node.name && RUNNING.has(job.state)).length,
+      runtimes: node.runtimes || [],
+    }));
+  }
+  if (!state.health) return [];
+  return [{
+    name: state.lastNode || 'this node',
+    state: state.health.status === 'ok' ? 'UP' : state.health.status,
+    capacity: state.health.capacity || {},
+    running: (jobs.RUNNING || 0) + (jobs.STARTING || 0),
+    runtimes,
+  }];
+}
+
+export function Nodes() {
+  const rows = nodeRows();
+  return h('section', { class: 'card', id: 'nodes' },
+    h('h2', null, 'Nodes'),
+    rows.length === 0
+      ? h('p', { class: 'empty' }, state.error ? 'Not loaded: ' + state.error : 'Loading…')
+      : h('table', { class: 'grid' },
+        h('thead', null, h('tr', null,
+          h('th', null, 'Name'), h('th', null, 'State'), h('th', { class: 'num' }, 'CPUs'),
+          h('th', { class: 'num' }, 'Memory'), h('th', { class: 'num' }, 'GPUs'),
+          h('th', { class: 'num', title: 'jobs starting or running' }, 'Running jobs'), h('th', null, 'Runtimes'))),
+        h('tbody', null, rows.map((node) => h('tr', { key: node.name, 'data-node': node.name },
+          h('td', { class: 'mono' }, node.name),
+          h('td', null, h('span', { class: `pill node-${String(node.state).toLowerCase()}` }, label(node.state))),
+          h('td', { class: 'num' }, node.capacity.cpus ?? '—'),
+          h('td', { class: 'num' }, megabytes(node.capacity.memoryMb)),
+          h('td', { class: 'num' }, node.capacity.gpus ?? '—'),
+          h('td', { class: 'num load' }, count(node.running)),
+          h('td', null, node.runtimes.join(', ') || '—'))))));
+}
+
+export function Pools() {
+  const pools = state.pools;
+  return h('section', { class: 'card', id: 'pools' },
+    h('h2', null, 'Pools'),
+    pools == null ? h('p', { class: 'empty' }, 'Loading…')
+      : pools.length === 0
+        ? h('div', { class: 'empty' },
+          h('p', null, h('strong', null, 'No pools configured.')),
+          h('p', { class: 'muted' }, 'Warm pools keep READY sandboxes per runtime and image so a job skips the boot. Every job starts cold today.'))
+        : h('table', { class: 'grid' },
+          h('thead', null, h('tr', null, h('th', null, 'Pool'), h('th', null, 'Runtime'),
+            h('th', { class: 'num' }, 'READY'), h('th', { class: 'num' }, 'In use'))),
+          h('tbody', null, pools.map((pool) => h('tr', { key: `${pool.pool}|${pool.runtime}` },
+            h('td', null, pool.pool), h('td', null, pool.runtime),
+            h('td', { class: 'num' }, count(pool.ready)), h('td', { class: 'num' }, count(pool.inUse)))))));
+}
+
+const ISOLATION = { PROCESS: 'process', NAMESPACE: 'namespaces', SOFTWARE_KERNEL: 'software kernel', HARDWARE: 'hardware (VM)' };
+const BOOT = { INSTANT: 'instant (<10 ms)', FAST: 'fast (<500 ms)', SLOW: 'slow (seconds)' };
+const yes = (flag) => h('span', { class: flag ? 'yes' : 'no' }, flag ? '✓' : '—');
+
+function order(a, b) {
+  const avail = Number(b.probe?.available) - Number(a.probe?.available);
+  if (avail) return avail;
+  const ms = (r) => isoDurationMs(r.probe?.measuredStart);
+  return (ms(a) || Infinity) - (ms(b) || Infinity) || a.name.localeCompare(b.name);
+}
+
+export function Runtimes() {
+  const runtimes = state.runtimes;
+  return h('section', { class: 'card', id: 'runtimes' },
+    h('h2', null, 'Runtimes'),
+    h('p', { class: 'muted' }, 'Capabilities of each driver, with the start this host measured when the node started. ',
+      'Warm and restored starts need pools and snapshots; none exist yet.'),
+    runtimes == null ? h('p', { class: 'empty' }, 'Loading…')
+      : h('div', { class: 'scroll-x' }, h('table', { class: 'grid', id: 'runtimes-table' },
+        h('thead', null, h('tr', null,
+          h('th', null, 'Runtime'), h('th', null, 'Status'), h('th', null, 'Isolation'), h('th', null, 'Boot class'),
+          h('th', { class: 'num' }, 'Memory floor'), h('th', null, 'Threading'), h('th', null, 'Fork'), h('th', null, 'GPU'),
+          h('th', null, 'Snapshot'), h('th', null, 'Network modes'),
+          h('th', { class: 'num', title: 'whole start-to-exit time of a trial `true`, measured by the probe' }, 'Cold start'),
+          h('th', { class: 'num', title: 'from a READY sandbox of a pool' }, 'Warm start'),
+          h('th', { class: 'num', title: 'from a snapshot' }, 'Restored start'))),
+        h('tbody', null, [...runtimes].sort(order).map((runtime) => {
+          const caps = runtime.capabilities || {};
+          const probe = runtime.probe || {};
+          const attributes = Object.entries(probe.attributes || {});
+          return h('tr', { key: runtime.name, 'data-runtime': runtime.name, class: probe.available ? '' : 'unavailable' },
+            h('td', null,
+              h('div', { class: 'rt-name' }, runtime.name),
+              h('div', { class: 'muted small' }, runtime.description),
+              attributes.length > 0 && h('details', { class: 'small' }, h('summary', null, 'probe details'),
+                h('dl', { class: 'attrs' }, attributes.map(([k, v]) => [h('dt', null, k), h('dd', null, v)]),
+                  h('dt', null, 'probed at'), h('dd', null, stamp(probe.probedAt))))),
+            h('td', { class: 'status' },
+              probe.available ? h('span', { class: 'pill ok' }, 'available') : h('span', { class: 'pill bad' }, 'unavailable'),
+              probe.apiTestedOnly && h('span', { class: 'pill warn', title: 'this driver has only run against a simulator of its runtime\'s API' }, 'API-tested only'),
+              !probe.available && h('div', { class: 'reason small' }, probe.reason)),
+            h('td', null, ISOLATION[caps.isolation] || label(caps.isolation)),
+            h('td', null, BOOT[caps.bootClass] || label(caps.bootClass)),
+            h('td', { class: 'num' }, caps.memoryFloorMb == null ? '—' : `${caps.memoryFloorMb} MiB`),
+            h('td', null, label(caps.threading)),
+            h('td', null, yes(caps.fork)), h('td', null, yes(caps.gpu)), h('td', null, yes(caps.snapshot)),
+            h('td', null, (caps.networkModes || []).map(label).sort().join(', ')),
+            h('td', { class: 'num measured' }, probe.available ? duration(isoDurationMs(probe.measuredStart)) : '—'),
+            h('td', { class: 'num muted', title: 'no pools yet' }, '—'),
+            h('td', { class: 'num muted', title: 'no snapshots yet' }, '—'));
+        })))));
+}

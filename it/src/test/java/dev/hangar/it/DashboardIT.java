@@ -1,0 +1,290 @@
+package dev.hangar.it;
+
+import static dev.hangar.it.Api.spec;
+import static dev.hangar.it.Api.state;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hangar.agent.AgentConfig;
+import dev.hangar.cli.EmbeddedHangar;
+import dev.hangar.core.job.JobSpec;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard at {@code /} in a real headless Chromium (Debian's chromium and chromedriver;
+ * nothing is downloaded): jobs change state live, a job page follows the job's output and
+ * cancels it, the runtimes table shows this host's runtimes, and a page load with 10,000 jobs is
+ * timed. Screenshots go to {@code it/target/screenshots/}.
+ */
+class DashboardIT extends OneNodeIT {
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    static Path browserDir;
+
+    static WebDriver browser;
+    static Path screenshots;
+
+    @BeforeAll
+    static void startBrowser() throws IOException {
+        assumeTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: install the Debian package chromium (./hangar test does)");
+        assumeTrue(Files.isExecutable(CHROMEDRIVER), CHROMEDRIVER + " is missing: install the Debian package chromium-driver (./hangar test does)");
+        // why: with the driver and the browser named, Selenium Manager has nothing to look up or download
+        System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
+        var options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                "--user-data-dir=" + Files.createTempDirectory(browserDir, "chromium-profile"), "--window-size=1400,1800");
+        var service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort()
+                .withLogFile(new File(System.getProperty("hangar.it.dir", "target"), "chromedriver.log")).build();
+        options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
+        browser = new ChromeDriver(service, options);
+        browser.manage().timeouts().scriptTimeout(WAIT);
+        screenshots = Path.of(System.getProperty("hangar.it.dir", "target"), "screenshots");
+        Files.createDirectories(screenshots);
+    }
+
+    @AfterAll
+    static void stopBrowser() {
+        if (browser != null) {
+            browser.quit();
+            browser = null;
+        }
+    }
+
+    /** No script error and no failed request on the page during a test. */
+    @AfterEach
+    void browserConsoleIsClean() {
+        if (browser == null) {
+            return;
+        }
+        List<String> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(entry -> entry.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue())
+                .map(LogEntry::getMessage).toList();
+        assertThat(errors).as("browser console errors").isEmpty();
+    }
+
+    @Test
+    void runtimesTableListsThisHostsRuntimes() {
+        open(hangar.url(), "/");
+        JsonNode runtimes = api.get("/v1/runtimes").json();
+
+        waitFor().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#runtimes-table tr[data-runtime='process']")));
+
+        @SuppressWarnings("unchecked")
+        var shown = (List<String>) js("return [...document.querySelectorAll('#runtimes-table tbody tr')].map(row => row.dataset.runtime)");
+        var expected = new ArrayList<String>();
+        runtimes.forEach(runtime -> expected.add(runtime.path("name").asText()));
+        assertThat(shown).as("runtimes on the page vs /v1/runtimes").containsExactlyInAnyOrderElementsOf(expected).contains("process");
+        for (JsonNode runtime : runtimes) {
+            WebElement row = browser.findElement(By.cssSelector("#runtimes-table tr[data-runtime='" + runtime.path("name").asText() + "']"));
+            String status = row.findElement(By.cssSelector("td.status")).getText();
+            if (runtime.path("probe").path("available").asBoolean()) {
+                assertThat(status).as("status of %s", runtime.path("name")).contains("available").doesNotContain("unavailable");
+                assertThat(row.findElement(By.cssSelector("td.measured")).getText()).as("measured start of %s", runtime.path("name"))
+                        .matches("[0-9.]+ (ms|s)");
+            } else {
+                assertThat(status).as("status of %s", runtime.path("name"))
+                        .contains("unavailable").contains(runtime.path("probe").path("reason").asText());
+            }
+            if (runtime.path("probe").path("apiTestedOnly").asBoolean()) {
+                assertThat(status).contains("API-tested only");
+            }
+        }
+        System.out.println("dashboard runtimes: " + shown);
+    }
+
+    @Test
+    void jobChangesStateLiveShowsItsOutputAndIsCancelledFromItsPage() {
+        open(hangar.url(), "/");
+        waitFor().until(driver -> !driver.findElements(By.cssSelector("#jobs .filters")).isEmpty()
+                && driver.findElements(By.xpath("//*[contains(text(),'Loading jobs')]")).isEmpty());
+        js("window.hangarNoReload = 'still the same page'");
+
+        // sleep takes a fractional time; the random fraction marks this job's processes on the host
+        String marker = "300." + ThreadLocalRandom.current().nextInt(100_000_000, 999_999_999);
+        ObjectNode spec = spec("sh", "-c", "echo dashboard-line-" + marker + "; echo dashboard-err >&2; exec sleep " + marker);
+        spec.put("name", "dashboard-it");
+        String id = api.submit(spec).path("id").asText();
+        By row = By.cssSelector("#jobs-table tr[data-job-id='" + id + "']");
+
+        waitFor().until(ExpectedConditions.presenceOfElementLocated(row));
+        waitFor().until(ExpectedConditions.attributeToBe(row, "data-state", "RUNNING"));
+        assertThat(js("return window.hangarNoReload")).as("the list updated without a page load").isEqualTo("still the same page");
+        System.out.println("dashboard connection: " + browser.findElement(By.id("connection")).getAttribute("data-state"));
+        screenshot("dashboard.png");
+
+        browser.findElement(row).findElement(By.cssSelector("a")).click();
+        waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.id("job-logs"), "dashboard-line-" + marker));
+        assertThat(state(api.job(id))).as("the line arrives while the job runs").isEqualTo("RUNNING");
+        waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#job-logs .stderr"), "dashboard-err"));
+        assertThat(browser.findElement(By.id("job-state")).getAttribute("data-state")).isEqualTo("RUNNING");
+        assertThat(browser.findElement(By.id("job-selection")).getText()).contains("process");
+        await("the job's sleep on the host").atMost(WAIT).until(() -> !Host.processesWith(marker).isEmpty());
+        screenshot("job-running.png");
+
+        browser.findElement(By.id("cancel-job")).click();
+
+        JsonNode job = api.awaitFinal(id);
+        assertThat(state(job)).as("%s", job).isEqualTo("CANCELLED");
+        waitFor().until(ExpectedConditions.attributeToBe(By.id("job-state"), "data-state", "CANCELLED"));
+        assertThat(browser.findElements(By.id("cancel-job"))).as("no Cancel on a final job").isEmpty();
+        await("no host process left with " + marker).atMost(Duration.ofSeconds(10))
+                .until(() -> Host.processesWith(marker), List::isEmpty);
+        assertThat(js("return window.hangarNoReload")).isEqualTo("still the same page");
+        screenshot("job-cancelled.png");
+    }
+
+    @Test
+    void withoutTheEventStreamThePageRefreshesOverRest() {
+        open(hangar.url(), "/?events=off");
+        waitFor().until(ExpectedConditions.attributeToBe(By.id("connection"), "data-state", "polling"));
+        js("window.hangarNoReload = 'still the same page'");
+        String marker = "300." + ThreadLocalRandom.current().nextInt(100_000_000, 999_999_999);
+        String id = api.submit(spec("sleep", marker)).path("id").asText();
+        By row = By.cssSelector("#jobs-table tr[data-job-id='" + id + "']");
+
+        waitFor().until(ExpectedConditions.attributeToBe(row, "data-state", "RUNNING"));
+        assertThat(api.delete("/v1/jobs/" + id).status()).isEqualTo(202);
+        waitFor().until(ExpectedConditions.attributeToBe(row, "data-state", "CANCELLED"));
+
+        assertThat(js("return window.hangarNoReload")).isEqualTo("still the same page");
+        await("no host process left with " + marker).atMost(Duration.ofSeconds(10))
+                .until(() -> Host.processesWith(marker), List::isEmpty);
+    }
+
+    /**
+     * 10,000 jobs stay QUEUED behind a job that reserves all of a second node's memory; the page is
+     * loaded afresh and timed. Logged, not asserted: the figure depends on the machine.
+     */
+    @Test
+    void tenThousandJobsStayUsable(@TempDir Path bulkDir) throws Exception {
+        try (var bulk = EmbeddedHangar.start(bulkDir, "127.0.0.1", 0,
+                AgentConfig.forThisHost("bulk").withRuntimes(Set.of("process")))) {
+            var bulkApi = new Api(bulk.url());
+            ObjectNode blocker = spec("sleep", "300");
+            blocker.put("name", "blocker");
+            blocker.putObject("resources").put("memoryMb", bulk.agent().config().memoryMb());
+            String blockerId = bulkApi.submit(blocker).path("id").asText();
+            bulkApi.awaitState(blockerId, "RUNNING");
+
+            // a page already open follows the 10,000 submissions live
+            open(bulk.url(), "/");
+            waitFor().until(ExpectedConditions.attributeToBe(By.id("connection"), "data-state", "live"));
+            long started = System.nanoTime();
+            for (int i = 0; i < 10_000; i++) {
+                bulk.queue().enqueue(JobSpec.builder().name("bulk-" + i).command("echo", "bulk", Integer.toString(i)).build());
+            }
+            System.out.printf("dashboard 10k: enqueued 10,000 jobs in %d ms%n", (System.nanoTime() - started) / 1_000_000);
+            assertThat(bulkApi.jobCount()).isEqualTo(10_001);
+            waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("header .summary"), "10,001 jobs"));
+            System.out.printf("dashboard 10k: the open page counted them live %d ms after the first submission%n",
+                    (System.nanoTime() - started) / 1_000_000);
+            assertThat(rowIds()).hasSize(50);
+
+            browser.get("about:blank");
+            open(bulk.url(), "/");
+            waitFor().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#jobs-table tbody tr"), 50));
+            waitFor().until(driver -> "complete".equals(js("return document.readyState")));
+            @SuppressWarnings("unchecked")
+            var timing = (Map<String, Object>) js("""
+                    const nav = performance.getEntriesByType('navigation')[0];
+                    const rows = performance.getEntriesByName('hangar:jobs-rendered')[0];
+                    return {domContentLoaded: nav.domContentLoadedEventEnd, loadEventEnd: nav.loadEventEnd,
+                            jobsRendered: rows ? rows.startTime : -1, transferred: performance.getEntriesByType('resource')
+                              .reduce((sum, r) => sum + r.transferSize, nav.transferSize)};""");
+            System.out.printf("dashboard 10k: DOMContentLoaded %.0f ms, loadEventEnd %.0f ms, jobs table has rows at %.0f ms"
+                    + " after navigation start; %s bytes transferred%n",
+                    number(timing.get("domContentLoaded")), number(timing.get("loadEventEnd")),
+                    number(timing.get("jobsRendered")), timing.get("transferred"));
+            assertThat(browser.findElement(By.cssSelector("#jobs .filters [data-filter='ALL']")).getText()).contains("10,001");
+            screenshot("dashboard-10k.png");
+
+            // paging goes to the API by cursor: the next 50, none of the first page's
+            List<String> first = rowIds();
+            browser.findElement(By.id("older-page")).click();
+            waitFor().until(driver -> !rowIds().isEmpty() && !rowIds().get(0).equals(first.get(0)));
+            assertThat(rowIds()).hasSize(50).doesNotContainAnyElementsOf(first);
+            assertThat(browser.findElement(By.cssSelector("#jobs .pager")).getText()).contains("jobs 51–100");
+
+            // the state filter too: RUNNING is the blocker alone
+            browser.findElement(By.cssSelector("#jobs .filters [data-filter='RUNNING']")).click();
+            waitFor().until(driver -> rowIds().equals(List.of(blockerId)));
+
+            // search filters the loaded page
+            browser.findElement(By.cssSelector("#jobs .filters [data-filter='ALL']")).click();
+            waitFor().until(driver -> rowIds().size() == 50);
+            String someId = rowIds().get(7);
+            browser.findElement(By.id("job-search")).sendKeys(someId);
+            waitFor().until(driver -> rowIds().equals(List.of(someId)));
+        }
+    }
+
+    /** The ids of the jobs table's rows, read in one script: rows are re-rendered under a WebElement. */
+    @SuppressWarnings("unchecked")
+    private static List<String> rowIds() {
+        return (List<String>) js("return [...document.querySelectorAll('#jobs-table tbody tr')].map(row => row.dataset.jobId)");
+    }
+
+    private static double number(Object value) {
+        return value instanceof Number n ? n.doubleValue() : Double.NaN;
+    }
+
+    private static void open(URI base, String path) {
+        browser.get(base.resolve(path).toString());
+    }
+
+    private static WebDriverWait waitFor() {
+        return new WebDriverWait(browser, WAIT, Duration.ofMillis(50));
+    }
+
+    private static Object js(String script) {
+        return ((JavascriptExecutor) browser).executeScript(script);
+    }
+
+    private static void screenshot(String name) {
+        try {
+            Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
+            Files.copy(shot, screenshots.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+            System.out.println("dashboard screenshot: " + screenshots.resolve(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package dev.hangar.it;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/** Reads a text/event-stream over java.net.http, one parsed event (or comment) at a time. */
+final class SseStream implements AutoCloseable {
+    /** An event as the stream framed it; a comment has {@code event == ":"} and its text as data. */
+    record Event(String id, String event, String data) {}
+
+    /** Marks the end of the stream in the queue. */
+    private static final Event END = new Event(null, "<end>", null);
+
+    final int status;
+    final String contentType;
+    final java.net.http.HttpHeaders headers;
+    private final InputStream body;
+    private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    private final Thread reader;
+
+    private SseStream(HttpResponse<InputStream> response) {
+        this.status = response.statusCode();
+        this.contentType = response.headers().firstValue("Content-Type").orElse("");
+        this.headers = response.headers();
+        this.body = response.body();
+        this.reader = Thread.ofVirtual().start(this::read);
+    }
+
+    /** Opens {@code GET path} of the server behind {@code api}, with these request headers. */
+    static SseStream open(Api api, String path, Map<String, String> headers) {
+        return open(api.http(), api.base().resolve(path), headers);
+    }
+
+    static SseStream open(HttpClient http, URI uri, Map<String, String> headers) {
+        var request = HttpRequest.newBuilder(uri);
+        headers.forEach(request::header);
+        try {
+            return new SseStream(http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void read() {
+        try (var lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+            String id = null;
+            String event = null;
+            StringBuilder data = null;
+            for (String line; (line = lines.readLine()) != null; ) {
+                if (line.isEmpty()) {
+                    if (data != null || event != null) {
+                        events.add(new Event(id, event == null ? "message" : event, data == null ? "" : data.toString()));
+                    }
+                    id = null;
+                    event = null;
+                    data = null;
+                } else if (line.startsWith(":")) {
+                    events.add(new Event(null, ":", line.substring(1).trim()));
+                } else if (line.startsWith("id:")) {
+                    id = line.substring(3).trim();
+                } else if (line.startsWith("event:")) {
+                    event = line.substring(6).trim();
+                } else if (line.startsWith("data:")) {
+                    String value = line.substring(5);
+                    value = value.startsWith(" ") ? value.substring(1) : value;
+                    data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+                }
+            }
+        } catch (IOException e) {
+            // closed
+        } finally {
+            events.add(END);
+        }
+    }
+
+    /** The next event that is not a comment, or null at the end of the stream or after the timeout. */
+    Event next(Duration timeout) throws InterruptedException {
+        return next(timeout, false);
+    }
+
+    /** The next event or comment, or null at the end of the stream or after the timeout. */
+    Event next(Duration timeout, boolean comments) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Event event = events.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (event == null) {
+                return null;
+            }
+            if (event == END) {
+                events.add(END);
+                return null;
+            }
+            if (comments || !event.event().equals(":")) {
+                return event;
+            }
+        }
+    }
+
+    /** Events (not comments) up to and including the first that matches, failing after the timeout. */
+    List<Event> until(Predicate<Event> last, Duration timeout) throws InterruptedException {
+        var seen = new ArrayList<Event>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Event event = next(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            if (event == null) {
+                throw new AssertionError("stream ended or timed out before the awaited event; got " + seen);
+            }
+            seen.add(event);
+            if (last.test(event)) {
+                return seen;
+            }
+        }
+    }
+
+    /** Whether the server ended the stream within the timeout (events left unread are skipped). */
+    boolean ended(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Event event = events.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (event == null) {
+                return false;
+            }
+            if (event == END) {
+                events.add(END);
+                return true;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            body.close();
+        } catch (IOException e) {
+            // gone already
+        }
+        reader.interrupt();
+    }
+}

@@ -1,0 +1,206 @@
+package dev.hangar.server;
+
+import dev.hangar.server.events.EventLog;
+import dev.hangar.server.events.Replay;
+import dev.hangar.server.events.ServerEvent;
+import dev.hangar.server.events.ServerEvents;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.sse.SseClient;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code GET /v1/events}: server-sent events from the {@link EventLog}. A client that sends
+ * {@code Last-Event-ID} (or {@code ?lastEventId=}) first gets every buffered event after that id,
+ * then live ones; each client reads the log at its own pace on its own virtual thread.
+ */
+final class EventRoutes implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(EventRoutes.class.getName());
+    static final Duration HEARTBEAT = Duration.ofSeconds(15);
+    private static final int BATCH = 256;
+    private static final Set<String> TYPES = Set.of(ServerEvent.JOB, ServerEvent.NODE, ServerEvent.POOL, ServerEvent.RESET);
+
+    private final EventLog log;
+    private final Duration heartbeat;
+    private final ExecutorService streams = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("hangar-events-", 0).factory());
+    private final AtomicInteger clients = new AtomicInteger();
+
+    EventRoutes(EventLog log, Duration heartbeat) {
+        this.log = log;
+        this.heartbeat = heartbeat;
+    }
+
+    void register(Javalin app) {
+        app.get("/v1/events", this::open);
+    }
+
+    /** Clients streaming now. */
+    int clients() {
+        return clients.get();
+    }
+
+    private void open(Context ctx) throws IOException {
+        Set<String> types = types(ctx.queryParam("types"));
+        OptionalLong resumeFrom = resumeFrom(ctx);
+        if (streams.isShutdown()) {
+            throw new ApiException(503, "Stopping", "the server is stopping", java.util.List.of());
+        }
+        // why here: once the client has the headers, it must get every event that follows them
+        long live = log.lastId();
+        // why: set up as Javalin's SseHandler (app.sse) does, which however serves only requests whose
+        // Accept is exactly text/event-stream and answers an empty 200 to curl's */*; framing is SseClient's
+        HttpServletResponse res = ctx.res();
+        res.setStatus(200);
+        res.setCharacterEncoding("UTF-8");
+        res.setContentType("text/event-stream");
+        res.addHeader("Connection", "close");
+        res.addHeader("Cache-Control", "no-cache");
+        res.addHeader("X-Accel-Buffering", "no");
+        res.flushBuffer();
+        try {
+            ctx.async(config -> {
+                config.timeout = 0;
+                config.executor = streams;
+            }, () -> stream(new SseClient(ctx), types, resumeFrom, live));
+        } catch (RejectedExecutionException e) {
+            // stopping: the response ends empty
+        }
+    }
+
+    /**
+     * Sends events until the client goes, falls too far behind, or the server stops: those after
+     * {@code resumeFrom} if given, else those after {@code live}, the newest when the client came.
+     */
+    private void stream(SseClient client, Set<String> types, OptionalLong resumeFrom, long live) {
+        clients.incrementAndGet();
+        try {
+            long cursor;
+            if (resumeFrom.isEmpty()) {
+                cursor = live;
+            } else {
+                cursor = resumeFrom.getAsLong() == 0 ? log.beforeFirst() : resumeFrom.getAsLong();
+                Replay replay = log.after(cursor, 0);
+                if (replay.reset()) {
+                    cursor = reset(client, "events after id " + resumeFrom.getAsLong()
+                            + " are no longer buffered (or it is from an earlier server process): reload from the REST API");
+                }
+            }
+            while (!client.terminated()) {
+                Replay replay = log.after(cursor, BATCH);
+                if (replay.reset()) {
+                    // why: the ring moved past this client's position; it reconnects and resumes from the reset
+                    reset(client, "this client fell more than the buffered events behind: reload from the REST API");
+                    client.close();
+                    return;
+                }
+                for (ServerEvent event : replay.events()) {
+                    if (types.contains(event.type())) {
+                        client.sendEvent(event.type(), event.data(), Long.toString(event.id()));
+                        if (client.terminated()) {
+                            return;
+                        }
+                    }
+                    cursor = event.id();
+                }
+                if (replay.events().isEmpty()) {
+                    if (log.isClosed()) {
+                        client.close();
+                        return;
+                    }
+                    if (!log.await(cursor, heartbeat) && !log.isClosed()) {
+                        client.sendComment("keep-alive");
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            client.close();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "event stream failed", e);
+            client.close();
+        } finally {
+            clients.decrementAndGet();
+        }
+    }
+
+    /** Sends a reset whose id is the newest event's, so a resume from it continues from here; returns that id. */
+    private long reset(SseClient client, String reason) {
+        long now = log.lastId();
+        client.sendEvent(ServerEvent.RESET, ServerEvents.reset(reason), Long.toString(now));
+        return now;
+    }
+
+    private static Set<String> types(String param) {
+        if (param == null || param.isBlank()) {
+            return TYPES;
+        }
+        var types = new TreeSet<String>();
+        for (String name : param.split(",")) {
+            String type = name.trim().toLowerCase(Locale.ROOT);
+            if (!TYPES.contains(type)) {
+                throw ApiException.badField("types", "unknown event type '" + name.trim() + "'; known: "
+                        + Arrays.toString(new TreeSet<>(TYPES).toArray()));
+            }
+            types.add(type);
+        }
+        types.add(ServerEvent.RESET); // always: a client that missed events must hear of it
+        return Set.copyOf(types);
+    }
+
+    /**
+     * The id to resume after: the {@code Last-Event-ID} header (a browser's EventSource sends it on
+     * reconnect, and it is newer than the URL's query), else {@code ?lastEventId=}. A header that is
+     * not an id makes a reset; a bad query parameter is refused.
+     */
+    private static OptionalLong resumeFrom(Context ctx) {
+        String header = ctx.header("Last-Event-ID");
+        if (header != null && !header.isBlank()) {
+            try {
+                return OptionalLong.of(Long.parseLong(header.trim()));
+            } catch (NumberFormatException e) {
+                return OptionalLong.of(-1); // no id this log gave: reset
+            }
+        }
+        String param = ctx.queryParam("lastEventId");
+        if (param == null || param.isBlank()) {
+            return OptionalLong.empty();
+        }
+        try {
+            long id = Long.parseLong(param.trim());
+            if (id >= 0) {
+                return OptionalLong.of(id);
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw ApiException.badField("lastEventId", "must be the id of an event (a whole number, 0 for the start), got '"
+                + param + "'");
+    }
+
+    /** Ends every stream: each sends what the log still holds for it (after {@link EventLog#close()}) and stops. */
+    @Override
+    public void close() {
+        streams.shutdown();
+        try {
+            if (!streams.awaitTermination(2, TimeUnit.SECONDS)) {
+                streams.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            streams.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.hangar.server.events;
+
+import dev.hangar.core.job.Job;
+import dev.hangar.core.json.Json;
+import dev.hangar.core.queue.JobStore;
+import dev.hangar.core.queue.QueueListener;
+import dev.hangar.server.NodeInfo;
+import dev.hangar.server.NodeView;
+
+/**
+ * Turns what happens into events of the log: every job change the store publishes, every node
+ * that joins or is lost. Runs on the store's writer thread, so it only writes the JSON and appends
+ * (see {@link EventLog}); readers take it from there on their own threads.
+ */
+public final class ServerEvents implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ServerEvents.class.getName());
+
+    /** {@code {"type":"job","job":{...}}}: the job as {@code GET /v1/jobs/{id}} returns it. */
+    record JobEvent(String type, Job job) {}
+
+    /** {@code {"type":"node","node":{...}}}. */
+    record NodeEvent(String type, NodeInfo node) {}
+
+    /** {@code {"type":"reset","reason":"..."}}: reload from the REST API, then carry on. */
+    record ResetEvent(String type, String reason) {}
+
+    private final EventLog log;
+    private final AutoCloseable jobs;
+    private final AutoCloseable nodes;
+
+    public ServerEvents(JobStore store, NodeView nodeView, EventLog log) {
+        this.log = log;
+        this.jobs = store.subscribe(new QueueListener() {
+            @Override
+            public void jobChanged(Job job) {
+                log.append(ServerEvent.JOB, Json.write(new JobEvent(ServerEvent.JOB, job)));
+            }
+        });
+        this.nodes = nodeView.watchNodes(node ->
+                log.append(ServerEvent.NODE, Json.write(new NodeEvent(ServerEvent.NODE, node))));
+    }
+
+    public EventLog log() {
+        return log;
+    }
+
+    /** The data of a {@code reset} event. */
+    public static String reset(String reason) {
+        return Json.write(new ResetEvent(ServerEvent.RESET, reason));
+    }
+
+    /** Stops listening; the log stays readable. */
+    @Override
+    public void close() {
+        for (AutoCloseable subscription : new AutoCloseable[] {jobs, nodes}) {
+            try {
+                subscription.close();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.DEBUG, "closing a subscription failed", e);
+            }
+        }
+    }
+}

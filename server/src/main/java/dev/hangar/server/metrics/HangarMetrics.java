@@ -1,0 +1,177 @@
+package dev.hangar.server.metrics;
+
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobState;
+import dev.hangar.core.queue.JobStore;
+import dev.hangar.core.queue.QueueListener;
+import dev.hangar.server.NodeInfo;
+import dev.hangar.server.NodeView;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * What {@code GET /metrics} shows, in the Prometheus text format: the JVM's metrics and Hangar's
+ * ({@code hangar_*}). Job counts are read from the store when scraped ({@link JobCounts}); finished
+ * jobs and attempt latencies come from job events ({@link AttemptMetrics}); node capacity from
+ * the nodes that joined; what only a node knows (sandboxes running, pools) through the hooks
+ * {@link #sandboxesRunning} and {@link #poolSandboxes}.
+ */
+public final class HangarMetrics implements AutoCloseable {
+    /** The Prometheus text exposition format. */
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    /** The start path of every job until warm pools and snapshots exist. */
+    public static final String COLD = "cold";
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JobCounts counts;
+    private final AttemptMetrics attempts;
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+    private final Map<String, List<Meter>> nodeMeters = new ConcurrentHashMap<>();
+    private final AutoCloseable jobs;
+    private final AutoCloseable nodes;
+
+    /**
+     * @param startPath how a job's sandbox was had: {@code cold}, {@code warm} (from a pool) or
+     *                  {@code restored} (from a snapshot); every job is {@link #COLD} today
+     */
+    public HangarMetrics(JobStore store, NodeView nodeView, Clock clock, Function<Job, String> startPath) {
+        new ClassLoaderMetrics().bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new JvmInfoMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+
+        counts = new JobCounts(store, clock);
+        for (JobState state : JobState.values()) {
+            Gauge.builder("hangar.jobs", counts, c -> c.count(state))
+                    .description("Jobs in the store by state")
+                    .tag("state", state.name())
+                    .strongReference(true)
+                    .register(registry);
+        }
+        Gauge.builder("hangar.queue.depth", counts, c -> c.count(JobState.QUEUED))
+                .description("Jobs waiting in the queue (QUEUED, backoffs included)")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("hangar.queue.oldest.age", counts, JobCounts::oldestQueuedSeconds)
+                .description("Seconds since the oldest QUEUED job was submitted; 0 when none waits")
+                .baseUnit("seconds")
+                .strongReference(true)
+                .register(registry);
+
+        attempts = new AttemptMetrics(registry, startPath);
+        for (var runtime : nodeView.runtimes()) {
+            if (runtime.probe().available()) {
+                attempts.declare(runtime.name(), COLD);
+            }
+        }
+        jobs = store.subscribe(new QueueListener() {
+            @Override
+            public void jobChanged(Job job) {
+                attempts.jobChanged(job);
+            }
+        });
+        nodeView.nodes().forEach(this::nodeChanged);
+        nodes = nodeView.watchNodes(this::nodeChanged);
+    }
+
+    public HangarMetrics(JobStore store, NodeView nodeView) {
+        this(store, nodeView, Clock.systemUTC(), job -> COLD);
+    }
+
+    /** The registry, for more meters (e.g. of a cluster's node registry). */
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Hook: {@code hangar_sandboxes_running{node}}, the sandboxes a node's agent runs now. */
+    public void sandboxesRunning(String node, Supplier<Number> running) {
+        Gauge.builder("hangar.sandboxes.running", running)
+                .description("Sandboxes (job attempts) a node's agent runs now")
+                .tag("node", node)
+                .strongReference(true)
+                .register(registry);
+    }
+
+    /**
+     * Hook for warm pools (none exist yet): {@code hangar_pool_sandboxes{pool,runtime}}, the ready
+     * sandboxes a pool holds. Absent until a pool registers.
+     */
+    public void poolSandboxes(String pool, String runtime, Supplier<Number> size) {
+        Gauge.builder("hangar.pool.sandboxes", size)
+                .description("Ready sandboxes a warm pool holds")
+                .tags(Tags.of("pool", pool, "runtime", runtime))
+                .strongReference(true)
+                .register(registry);
+    }
+
+    /** Writes every metric in the Prometheus text format, reading the job counts first. */
+    public void scrape(OutputStream out) throws IOException {
+        counts.refresh();
+        registry.scrape(out);
+    }
+
+    public String scrape() {
+        counts.refresh();
+        return registry.scrape();
+    }
+
+    private void nodeChanged(NodeInfo node) {
+        List<Meter> old = nodeMeters.remove(node.name());
+        if (old != null) {
+            old.forEach(registry::remove);
+        }
+        if (node.state() != NodeInfo.State.JOINED) {
+            return;
+        }
+        NodeInfo.Capacity capacity = node.capacity();
+        var meters = new ArrayList<Meter>();
+        meters.add(Gauge.builder("hangar.node.capacity.cpus", capacity::cpus)
+                .description("CPUs jobs may reserve on the node (may exceed its cores)")
+                .tag("node", node.name()).strongReference(true).register(registry));
+        meters.add(Gauge.builder("hangar.node.capacity.memory", () -> capacity.memoryMb() * 1024 * 1024)
+                .description("Memory jobs may reserve on the node")
+                .baseUnit("bytes")
+                .tag("node", node.name()).strongReference(true).register(registry));
+        meters.add(Gauge.builder("hangar.node.capacity.gpus", capacity::gpus)
+                .description("GPUs of the node")
+                .tag("node", node.name()).strongReference(true).register(registry));
+        nodeMeters.put(node.name(), meters);
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable subscription : new AutoCloseable[] {jobs, nodes}) {
+            try {
+                subscription.close();
+            } catch (Exception e) {
+                // nothing to undo
+            }
+        }
+        gc.close();
+        registry.close();
+    }
+}

@@ -1,0 +1,86 @@
+package dev.hangar.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hangar.server.events.EventLog;
+import io.javalin.Javalin;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The stream loop on a small log: heartbeats, and a client too slow for the ring. */
+class EventRoutesTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private EventLog log;
+    private EventRoutes routes;
+    private Javalin app;
+
+    private void start(int maxEvents, Duration heartbeat) {
+        log = new EventLog(maxEvents, Long.MAX_VALUE, 1);
+        routes = new EventRoutes(log, heartbeat);
+        app = Javalin.create(config -> config.useVirtualThreads = true);
+        routes.register(app);
+        app.start("127.0.0.1", 0);
+    }
+
+    @AfterEach
+    void stop() {
+        log.close();
+        routes.close();
+        app.stop();
+    }
+
+    @Test
+    void anIdleStreamGetsHeartbeatComments() throws Exception {
+        start(10, Duration.ofMillis(100));
+        try (SseReader stream = SseReader.open(HttpClient.newHttpClient(),
+                URI.create("http://127.0.0.1:" + app.port() + "/v1/events"), Map.of())) {
+            SseReader.Event comment = stream.next(WAIT, true);
+            assertThat(comment).isNotNull();
+            assertThat(comment.event()).isEqualTo(":");
+            assertThat(routes.clients()).isEqualTo(1);
+        }
+    }
+
+    /**
+     * A client that stops reading: publishing goes on at full speed (nothing waits for the client),
+     * and once the ring has moved past the client's position it gets a reset and is dropped.
+     */
+    @Test
+    void aClientThatFallsTooFarBehindIsResetAndDropped() throws Exception {
+        start(20, Duration.ofSeconds(30));
+        String big = "\"" + "x".repeat(64 * 1024) + "\"";
+        try (var socket = new Socket("127.0.0.1", app.port())) {
+            socket.setReceiveBufferSize(4096);
+            socket.getOutputStream().write(("GET /v1/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            InputStream in = socket.getInputStream();
+            in.readNBytes(1); // the headers are on their way: the stream has started
+            Thread.sleep(200);
+
+            long start = System.nanoTime();
+            for (int i = 0; i < 2000; i++) {
+                log.append("job", big); // 128 MB in all, far more than the socket buffers hold
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("publishing never waits for a client")
+                    .isLessThan(Duration.ofSeconds(5));
+
+            String rest = new String(in.readAllBytes(), StandardCharsets.UTF_8); // to the end: dropped
+            assertThat(rest).contains("event: reset");
+            assertThat(rest.substring(rest.indexOf("event: reset"))).doesNotContain("event: job");
+        }
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (routes.clients() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(routes.clients()).isZero();
+    }
+}

@@ -1,0 +1,219 @@
+package dev.hangar.server.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.JobState;
+import dev.hangar.core.job.SpecLimits;
+import dev.hangar.core.queue.Lease;
+import dev.hangar.core.queue.Outcome;
+import dev.hangar.core.runtime.RuntimeStatus;
+import dev.hangar.queue.sqlite.SqliteQueueBackend;
+import dev.hangar.queue.testkit.MutableClock;
+import dev.hangar.queue.testkit.TestJobs;
+import dev.hangar.server.LocalNode;
+import dev.hangar.server.NodeInfo;
+import dev.hangar.server.NodeView;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HangarMetricsTest {
+    private final MutableClock clock = MutableClock.at("2030-01-01T00:00:00Z");
+    @TempDir
+    Path dir;
+    private SqliteQueueBackend queue;
+    private final LocalNode local = new LocalNode(() -> new NodeInfo("n1", NodeInfo.State.JOINED,
+            new NodeInfo.Capacity(16, 2048, 2), List.of("process")));
+    private HangarMetrics metrics;
+
+    private final NodeView nodes = new NodeView() {
+        @Override
+        public List<RuntimeStatus> runtimes() {
+            return List.of();
+        }
+
+        @Override
+        public SpecLimits limits() {
+            return SpecLimits.forNode(16, 2048, 2, Set.of("process"));
+        }
+
+        @Override
+        public List<NodeInfo> nodes() {
+            return local.nodes();
+        }
+
+        @Override
+        public AutoCloseable watchNodes(Consumer<NodeInfo> listener) {
+            return local.watch(listener);
+        }
+    };
+
+    @BeforeEach
+    void open() {
+        queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), clock);
+        metrics = new HangarMetrics(queue, nodes, clock, job -> HangarMetrics.COLD);
+    }
+
+    @AfterEach
+    void close() {
+        metrics.close();
+        queue.close();
+    }
+
+    private PromText scrape() {
+        return new PromText(metrics.scrape());
+    }
+
+    private Job enqueue(String name) {
+        return queue.enqueue(TestJobs.spec(name)).job();
+    }
+
+    private Lease leaseAndRun(String runtime) {
+        Lease lease = queue.lease(TestJobs.worker("w")).orElseThrow();
+        clock.advanceMillis(5);
+        queue.starting(lease, "n1", TestJobs.selection(runtime));
+        clock.advanceMillis(20);
+        queue.running(lease);
+        return lease;
+    }
+
+    @Test
+    void jvmMetricsAreThere() {
+        PromText text = scrape();
+        assertThat(text.hasFamily("jvm_memory_used_bytes")).as(text.text).isTrue();
+        assertThat(text.hasFamily("jvm_threads_live_threads")).isTrue();
+        assertThat(text.text).contains("jvm_gc_", "jvm_classes_loaded_classes", "process_uptime_seconds",
+                "system_cpu_count", "jvm_info");
+    }
+
+    @Test
+    void jobsByStateQueueDepthAndOldestAgeFollowTheStore() {
+        PromText empty = scrape();
+        assertThat(empty.value("hangar_jobs", "state", "QUEUED")).isZero();
+        assertThat(empty.value("hangar_queue_depth")).isZero();
+        assertThat(empty.value("hangar_queue_oldest_age_seconds")).isZero();
+
+        enqueue("a");
+        clock.advance(Duration.ofSeconds(10));
+        enqueue("b");
+        enqueue("c");
+        leaseAndRun("process"); // a
+        clock.advance(Duration.ofSeconds(5));
+
+        PromText text = scrape();
+        assertThat(text.value("hangar_jobs", "state", "QUEUED")).isEqualTo(2);
+        assertThat(text.value("hangar_jobs", "state", "RUNNING")).isEqualTo(1);
+        assertThat(text.value("hangar_jobs", "state", "SUCCEEDED")).isZero();
+        assertThat(text.value("hangar_queue_depth")).isEqualTo(2);
+        assertThat(text.value("hangar_queue_oldest_age_seconds")).as("b waited 5 s and 25 ms")
+                .isEqualTo(5.025);
+    }
+
+    @Test
+    void aFinishedJobIsCountedOnceWithItsPhasesRecorded() {
+        enqueue("ok");
+        clock.advanceMillis(100);
+        Lease lease = leaseAndRun("process");
+        queue.cancel(lease.jobId()); // a RUNNING event again, flagged: not a new attempt
+        clock.advanceMillis(1000);
+        queue.finish(lease, Outcome.succeeded(0, false)).orElseThrow();
+        queue.cancel(lease.jobId()); // a final job: nothing happens
+
+        PromText text = scrape();
+        assertThat(text.value("hangar_jobs_finished_total", "state", "SUCCEEDED", "runtime", "process")).isEqualTo(1);
+        String[] labels = {"runtime", "process", "path", "cold"};
+        assertThat(text.value("hangar_job_queued_seconds_count", labels)).isEqualTo(1);
+        assertThat(text.value("hangar_job_queued_seconds_sum", labels)).isEqualTo(0.1);
+        assertThat(text.value("hangar_job_start_seconds_count", labels)).isEqualTo(1);
+        assertThat(text.value("hangar_job_start_seconds_sum", labels)).isEqualTo(0.025);
+        assertThat(text.value("hangar_job_submit_to_running_seconds_sum", labels)).isEqualTo(0.125);
+        assertThat(text.value("hangar_job_run_seconds_sum", labels)).isEqualTo(1.0);
+        assertThat(text.value("hangar_job_start_seconds_bucket", "runtime", "process", "path", "cold", "le", "0.025"))
+                .isEqualTo(1);
+        assertThat(text.value("hangar_job_start_seconds_bucket", "runtime", "process", "path", "cold", "le", "0.01"))
+                .isZero();
+        assertThat(text.value("hangar_job_start_seconds_bucket", "runtime", "process", "path", "cold", "le", "60.0"))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void eachAttemptOfARetriedJobIsRecordedAndALostDeliveryIsNot() {
+        queue.enqueue(JobSpec.builder().command("false").retry(TestJobs.retries(3, 0)).build());
+        Lease first = leaseAndRun("process");
+        queue.finish(first, Outcome.failed(1, "exit 1", false)); // back to QUEUED: attempt 1 ends
+        Lease second = leaseAndRun("process");
+        queue.releaseLeasesOf("w"); // lost: not an attempt
+        Lease third = leaseAndRun("process");
+        queue.finish(third, Outcome.succeeded(0, false));
+
+        PromText text = scrape();
+        String[] labels = {"runtime", "process", "path", "cold"};
+        assertThat(second.job().attempt()).isEqualTo(2);
+        assertThat(text.value("hangar_job_queued_seconds_count", labels)).isEqualTo(2);
+        assertThat(text.value("hangar_job_start_seconds_count", labels)).isEqualTo(2);
+        assertThat(text.value("hangar_job_run_seconds_count", labels)).as("a retried attempt has no finish time")
+                .isEqualTo(1);
+        assertThat(text.value("hangar_jobs_finished_total", "state", "SUCCEEDED", "runtime", "process")).isEqualTo(1);
+        assertThat(text.value("hangar_jobs_finished_total", "state", "FAILED", "runtime", "process")).isNull();
+    }
+
+    @Test
+    void aJobCancelledInTheQueueCountsWithNoRuntimeAndNoAttempt() {
+        Job job = enqueue("never");
+        queue.cancel(job.id());
+
+        PromText text = scrape();
+        assertThat(text.value("hangar_jobs_finished_total", "state", "CANCELLED", "runtime", "none")).isEqualTo(1);
+        assertThat(text.value("hangar_job_queued_seconds_count", "runtime", "none", "path", "cold")).isNull();
+        assertThat(text.value("hangar_jobs", "state", "CANCELLED")).isEqualTo(1);
+    }
+
+    @Test
+    void nodeCapacityFollowsJoinsAndLossesAndTheHooksShowWhatTheyAreGiven() {
+        assertThat(scrape().value("hangar_node_capacity_cpus", "node", "n1")).as("not joined yet").isNull();
+        local.join();
+        metrics.sandboxesRunning("n1", () -> 3);
+        metrics.poolSandboxes("warm-python", "process", () -> 4);
+
+        PromText text = scrape();
+        assertThat(text.value("hangar_node_capacity_cpus", "node", "n1")).isEqualTo(16);
+        assertThat(text.value("hangar_node_capacity_memory_bytes", "node", "n1")).isEqualTo(2048.0 * 1024 * 1024);
+        assertThat(text.value("hangar_node_capacity_gpus", "node", "n1")).isEqualTo(2);
+        assertThat(text.value("hangar_sandboxes_running", "node", "n1")).isEqualTo(3);
+        assertThat(text.value("hangar_pool_sandboxes", "pool", "warm-python", "runtime", "process")).isEqualTo(4);
+
+        local.leave();
+        assertThat(scrape().value("hangar_node_capacity_cpus", "node", "n1")).isNull();
+    }
+
+    /** The figures a scrape reads from the store, at 10,000 jobs: cheap enough to read on every scrape. */
+    @Test
+    void readingTheCountsAt10kJobsIsCheap() {
+        for (int i = 0; i < 10_000; i++) {
+            enqueue("j" + i);
+        }
+        for (int i = 0; i < 2_000; i++) {
+            queue.finish(leaseAndRun("process"), Outcome.succeeded(0, false));
+        }
+        metrics.scrape(); // warm up
+        long best = Long.MAX_VALUE;
+        for (int i = 0; i < 5; i++) {
+            var counts = new JobCounts(queue, clock);
+            counts.refresh();
+            best = Math.min(best, counts.lastCost().toNanos());
+        }
+        System.out.printf("job counts and oldest QUEUED at 10,000 jobs: %.2f ms%n", best / 1e6);
+        assertThat(Duration.ofNanos(best)).isLessThan(Duration.ofMillis(200));
+        PromText text = scrape();
+        assertThat(text.value("hangar_jobs", "state", "QUEUED")).isEqualTo(8_000);
+        assertThat(text.value("hangar_jobs", "state", "SUCCEEDED")).isEqualTo(2_000);
+    }
+}
