@@ -22,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -109,6 +110,15 @@ public final class HangarClient {
         } catch (IOException e) {
             throw new HangarUnreachableException(base, e);
         }
+    }
+
+    /**
+     * Follows {@code /v1/events}: job, node and pool changes as they happen, after
+     * {@code lastEventId} if given (a resumed stream replays what was missed, or sends {@code reset}).
+     */
+    public EventStream events(String lastEventId) {
+        Map<String, String> headers = lastEventId == null ? Map.of() : Map.of("Last-Event-ID", lastEventId);
+        return EventStream.open(http, URI.create(base + "/v1/events"), headers);
     }
 
     private HttpRequest.Builder request(String path) {

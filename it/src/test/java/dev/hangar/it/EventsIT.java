@@ -1,5 +1,6 @@
 package dev.hangar.it;
 
+import dev.hangar.client.EventStream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,14 +14,14 @@ import org.junit.jupiter.api.Test;
 class EventsIT extends OneNodeIT {
     private static final Duration WAIT = Api.WAIT;
 
-    private static SseStream events(String query, Map<String, String> headers) {
-        SseStream stream = SseStream.open(api, "/v1/events" + query, headers);
-        assertThat(stream.status).isEqualTo(200);
-        assertThat(stream.contentType).startsWith("text/event-stream");
+    private static EventStream events(String query, Map<String, String> headers) {
+        EventStream stream = EventStream.open(api.http(), api.base().resolve("/v1/events" + query), headers);
+        assertThat(stream.status()).isEqualTo(200);
+        assertThat(stream.contentType()).startsWith("text/event-stream");
         return stream;
     }
 
-    private static JsonNode data(SseStream.Event event) {
+    private static JsonNode data(EventStream.Event event) {
         try {
             return Api.JSON.readTree(event.data());
         } catch (IOException e) {
@@ -28,29 +29,29 @@ class EventsIT extends OneNodeIT {
         }
     }
 
-    private static String jobId(SseStream.Event event) {
+    private static String jobId(EventStream.Event event) {
         return data(event).path("job").path("id").asText();
     }
 
-    private static String jobState(SseStream.Event event) {
+    private static String jobState(EventStream.Event event) {
         return data(event).path("job").path("state").asText();
     }
 
-    private static boolean ends(SseStream.Event event, String id) {
+    private static boolean ends(EventStream.Event event, String id) {
         return event.event().equals("job") && jobId(event).equals(id) && Api.FINAL_STATES.contains(jobState(event));
     }
 
-    private static long id(SseStream.Event event) {
+    private static long id(EventStream.Event event) {
         return Long.parseLong(event.id());
     }
 
     @Test
     void aJobsEventsArriveInOrderFromQueuedToSucceeded() throws Exception {
-        try (SseStream stream = events("?types=job", Map.of())) {
+        try (EventStream stream = events("?types=job", Map.of())) {
             String id = api.submit(Api.spec("echo", "events")).path("id").asText();
-            List<SseStream.Event> seen = stream.until(e -> ends(e, id), WAIT);
+            List<EventStream.Event> seen = stream.until(e -> ends(e, id), WAIT);
 
-            List<SseStream.Event> mine = seen.stream().filter(e -> jobId(e).equals(id)).toList();
+            List<EventStream.Event> mine = seen.stream().filter(e -> jobId(e).equals(id)).toList();
             assertThat(mine).extracting(EventsIT::jobState)
                     .containsExactly("QUEUED", "SCHEDULED", "STARTING", "RUNNING", "SUCCEEDED");
             assertThat(seen).extracting(EventsIT::id).isSorted().doesNotHaveDuplicates();
@@ -62,29 +63,29 @@ class EventsIT extends OneNodeIT {
 
     @Test
     void reconnectingWithLastEventIdReplaysExactlyTheMissedEvents() throws Exception {
-        try (SseStream reference = events("", Map.of())) { // stays connected throughout
-            List<SseStream.Event> before;
-            try (SseStream first = events("", Map.of())) {
+        try (EventStream reference = events("", Map.of())) { // stays connected throughout
+            List<EventStream.Event> before;
+            try (EventStream first = events("", Map.of())) {
                 String a = api.submit(Api.spec("echo", "a")).path("id").asText();
                 before = first.until(e -> ends(e, a), WAIT);
             } // disconnected: what follows is missed
             String b = api.submit(Api.spec("echo", "b")).path("id").asText();
             api.awaitFinal(b);
 
-            List<SseStream.Event> all = reference.until(e -> ends(e, b), WAIT);
+            List<EventStream.Event> all = reference.until(e -> ends(e, b), WAIT);
             int cut = all.indexOf(before.getLast());
             assertThat(cut).as("the reference stream saw the same events, with the same ids").isNotNegative();
-            assertThat(all.subList(0, cut + 1)).endsWith(before.toArray(new SseStream.Event[0]));
+            assertThat(all.subList(0, cut + 1)).endsWith(before.toArray(new EventStream.Event[0]));
 
-            try (SseStream resumed = events("", Map.of("Last-Event-ID", before.getLast().id()))) {
-                List<SseStream.Event> replayed = resumed.until(e -> ends(e, b), WAIT);
+            try (EventStream resumed = events("", Map.of("Last-Event-ID", before.getLast().id()))) {
+                List<EventStream.Event> replayed = resumed.until(e -> ends(e, b), WAIT);
                 assertThat(replayed).as("no gap, no duplicate").isEqualTo(all.subList(cut + 1, all.size()));
                 assertThat(id(replayed.getFirst())).isEqualTo(id(before.getLast()) + 1);
                 assertThat(replayed).filteredOn(e -> jobId(e).equals(b)).extracting(EventsIT::jobState)
                         .containsExactly("QUEUED", "SCHEDULED", "STARTING", "RUNNING", "SUCCEEDED");
 
                 String c = api.submit(Api.spec("echo", "c")).path("id").asText();
-                SseStream.Event live = resumed.next(WAIT);
+                EventStream.Event live = resumed.next(WAIT);
                 assertThat(live).as("then live events").isNotNull();
                 assertThat(jobId(live)).isEqualTo(c);
                 assertThat(id(live)).isGreaterThan(id(replayed.getLast()));
@@ -95,15 +96,15 @@ class EventsIT extends OneNodeIT {
 
     @Test
     void anIdTooOldGetsAReset() throws Exception {
-        try (SseStream stream = events("", Map.of("Last-Event-ID", "1"))) {
-            SseStream.Event reset = stream.next(WAIT);
+        try (EventStream stream = events("", Map.of("Last-Event-ID", "1"))) {
+            EventStream.Event reset = stream.next(WAIT);
             assertThat(reset).isNotNull();
             assertThat(reset.event()).isEqualTo("reset");
             assertThat(data(reset).path("type").asText()).isEqualTo("reset");
             assertThat(data(reset).path("reason").asText()).isNotBlank();
 
             String id = api.submit(Api.spec("true")).path("id").asText();
-            SseStream.Event next = stream.next(WAIT);
+            EventStream.Event next = stream.next(WAIT);
             assertThat(next).isNotNull();
             assertThat(id(next)).as("events go on right after the reset's id").isEqualTo(id(reset) + 1);
             assertThat(stream.until(e -> ends(e, id), WAIT)).isNotEmpty();
@@ -112,8 +113,8 @@ class EventsIT extends OneNodeIT {
 
     @Test
     void theNodeJoinedWhenTheServerStarted() throws Exception {
-        try (SseStream stream = events("?lastEventId=0&types=node", Map.of())) {
-            SseStream.Event joined = stream.next(WAIT);
+        try (EventStream stream = events("?lastEventId=0&types=node", Map.of())) {
+            EventStream.Event joined = stream.next(WAIT);
             assertThat(joined).as("a node event since the start").isNotNull();
             JsonNode node = data(joined).path("node");
             assertThat(joined.event()).isEqualTo("node");

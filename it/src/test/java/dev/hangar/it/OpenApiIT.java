@@ -1,5 +1,6 @@
 package dev.hangar.it;
 
+import dev.hangar.client.EventStream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -139,8 +140,8 @@ class OpenApiIT extends OneNodeIT {
         String path = template.replace("{id}", id);
         if (method.equals("get") && isEventStream(template)) {
             // an event stream never ends: its status and headers are the answer
-            try (SseStream stream = SseStream.open(api, path, Map.of())) {
-                return new Api.Answer(stream.status, stream.contentType, new byte[0], "GET", path, stream.headers);
+            try (EventStream stream = EventStream.open(api.http(), api.base().resolve(path), Map.of())) {
+                return new Api.Answer(stream.status(), stream.contentType(), new byte[0], "GET", path, stream.headers());
             }
         }
         HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.noBody();

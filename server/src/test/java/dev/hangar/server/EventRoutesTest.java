@@ -1,5 +1,6 @@
 package dev.hangar.server;
 
+import dev.hangar.client.EventStream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hangar.server.events.EventLog;
@@ -40,9 +41,9 @@ class EventRoutesTest {
     @Test
     void anIdleStreamGetsHeartbeatComments() throws Exception {
         start(10, Duration.ofMillis(100));
-        try (SseReader stream = SseReader.open(HttpClient.newHttpClient(),
+        try (EventStream stream = EventStream.open(HttpClient.newHttpClient(),
                 URI.create("http://127.0.0.1:" + app.port() + "/v1/events"), Map.of())) {
-            SseReader.Event comment = stream.next(WAIT, true);
+            EventStream.Event comment = stream.next(WAIT, true);
             assertThat(comment).isNotNull();
             assertThat(comment.event()).isEqualTo(":");
             assertThat(routes.clients()).isEqualTo(1);

@@ -1,5 +1,6 @@
 package dev.hangar.server;
 
+import dev.hangar.client.EventStream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -50,10 +51,10 @@ class EventsApiTest {
         queue.close();
     }
 
-    private SseReader events(String query, Map<String, String> headers) {
-        SseReader reader = SseReader.open(http, uri("/v1/events" + query), headers);
-        assertThat(reader.status).isEqualTo(200);
-        assertThat(reader.contentType).startsWith("text/event-stream");
+    private EventStream events(String query, Map<String, String> headers) {
+        EventStream reader = EventStream.open(http, uri("/v1/events" + query), headers);
+        assertThat(reader.status()).isEqualTo(200);
+        assertThat(reader.contentType()).startsWith("text/event-stream");
         return reader;
     }
 
@@ -71,7 +72,7 @@ class EventsApiTest {
         return job;
     }
 
-    private static JsonNode data(SseReader.Event event) {
+    private static JsonNode data(EventStream.Event event) {
         try {
             return JSON.readTree(event.data());
         } catch (Exception e) {
@@ -79,7 +80,7 @@ class EventsApiTest {
         }
     }
 
-    private static boolean isFinalOf(SseReader.Event event, String jobId) {
+    private static boolean isFinalOf(EventStream.Event event, String jobId) {
         return event.event().equals("job") && data(event).path("job").path("id").asText().equals(jobId)
                 && data(event).path("job").path("state").asText().equals("SUCCEEDED");
     }
@@ -90,11 +91,11 @@ class EventsApiTest {
 
     @Test
     void aJobsChangesArriveInOrderWithIncreasingIds() throws Exception {
-        try (SseReader stream = events("", Map.of())) {
+        try (EventStream stream = events("", Map.of())) {
             Job job = runJob("one");
-            List<SseReader.Event> seen = stream.until(e -> isFinalOf(e, job.id()), WAIT);
+            List<EventStream.Event> seen = stream.until(e -> isFinalOf(e, job.id()), WAIT);
 
-            assertThat(seen).extracting(SseReader.Event::event).containsOnly("job");
+            assertThat(seen).extracting(EventStream.Event::event).containsOnly("job");
             assertThat(seen).extracting(e -> data(e).path("job").path("state").asText())
                     .containsExactly("QUEUED", "SCHEDULED", "STARTING", "RUNNING", "SUCCEEDED");
             assertThat(seen).extracting(e -> Long.parseLong(e.id())).isSorted().doesNotHaveDuplicates();
@@ -106,9 +107,9 @@ class EventsApiTest {
 
     @Test
     void resumingWithLastEventIdReplaysExactlyTheMissedEventsThenLiveOnes() throws Exception {
-        List<SseReader.Event> all;
+        List<EventStream.Event> all;
         String job2;
-        try (SseReader first = events("", Map.of())) {
+        try (EventStream first = events("", Map.of())) {
             String job1 = runJob("first").id();
             job2 = runJob("second").id();
             all = first.until(e -> isFinalOf(e, job2), WAIT);
@@ -116,13 +117,13 @@ class EventsApiTest {
             assertThat(data(all.getFirst()).path("job").path("id").asText()).isEqualTo(job1);
         }
         int cut = 3;
-        try (SseReader resumed = events("?lastEventId=1", Map.of("Last-Event-ID", all.get(cut - 1).id()))) {
+        try (EventStream resumed = events("?lastEventId=1", Map.of("Last-Event-ID", all.get(cut - 1).id()))) {
             // the header wins over the query: it is what a browser sends on reconnect
-            List<SseReader.Event> replayed = resumed.until(e -> isFinalOf(e, job2), WAIT);
+            List<EventStream.Event> replayed = resumed.until(e -> isFinalOf(e, job2), WAIT);
             assertThat(replayed).isEqualTo(all.subList(cut, all.size()));
 
             Job live = runJob("live");
-            SseReader.Event next = resumed.next(WAIT);
+            EventStream.Event next = resumed.next(WAIT);
             assertThat(next).isNotNull();
             assertThat(Long.parseLong(next.id())).isEqualTo(Long.parseLong(all.getLast().id()) + 1);
             assertThat(data(next).path("job").path("id").asText()).isEqualTo(live.id());
@@ -132,8 +133,8 @@ class EventsApiTest {
     @Test
     void lastEventIdZeroReplaysEverythingSinceTheStartTheNodeJoinFirst() throws Exception {
         Job job = runJob("before");
-        try (SseReader stream = events("?lastEventId=0", Map.of())) {
-            List<SseReader.Event> seen = stream.until(e -> isFinalOf(e, job.id()), WAIT);
+        try (EventStream stream = events("?lastEventId=0", Map.of())) {
+            List<EventStream.Event> seen = stream.until(e -> isFinalOf(e, job.id()), WAIT);
             assertThat(seen.getFirst().event()).isEqualTo("node");
             JsonNode joined = data(seen.getFirst());
             assertThat(joined.path("type").asText()).isEqualTo("node");
@@ -150,14 +151,14 @@ class EventsApiTest {
     @Test
     void anIdOlderThanTheBufferGetsOneResetThenLiveEvents() throws Exception {
         runJob("before");
-        try (SseReader stream = events("?lastEventId=1", Map.of())) {
-            SseReader.Event reset = stream.next(WAIT);
+        try (EventStream stream = events("?lastEventId=1", Map.of())) {
+            EventStream.Event reset = stream.next(WAIT);
             assertThat(reset.event()).isEqualTo("reset");
             assertThat(data(reset).path("type").asText()).isEqualTo("reset");
             assertThat(data(reset).path("reason").asText()).isNotBlank();
 
             Job job = runJob("after");
-            SseReader.Event next = stream.next(WAIT);
+            EventStream.Event next = stream.next(WAIT);
             assertThat(Long.parseLong(next.id())).as("the reset carries the position the stream goes on from")
                     .isEqualTo(Long.parseLong(reset.id()) + 1);
             assertThat(data(next).path("job").path("id").asText()).isEqualTo(job.id());
@@ -166,23 +167,23 @@ class EventsApiTest {
 
     @Test
     void aHeaderThatIsNoIdIsAReset() throws Exception {
-        try (SseReader stream = events("", Map.of("Last-Event-ID", "not-a-number"))) {
+        try (EventStream stream = events("", Map.of("Last-Event-ID", "not-a-number"))) {
             assertThat(stream.next(WAIT).event()).isEqualTo("reset");
         }
     }
 
     @Test
     void typesFilterTheStreamAndAResumeWithinTheFilterHasNoGap() throws Exception {
-        try (SseReader nodes = events("?types=node", Map.of());
-                SseReader jobs = events("?types=job", Map.of())) {
+        try (EventStream nodes = events("?types=node", Map.of());
+                EventStream jobs = events("?types=job", Map.of())) {
             Job job = runJob("filtered");
             node.local.leave();
-            SseReader.Event lost = nodes.next(WAIT);
+            EventStream.Event lost = nodes.next(WAIT);
             assertThat(lost.event()).isEqualTo("node");
             assertThat(data(lost).path("node").path("state").asText()).isEqualTo("LOST");
 
-            List<SseReader.Event> jobEvents = jobs.until(e -> isFinalOf(e, job.id()), WAIT);
-            assertThat(jobEvents).extracting(SseReader.Event::event).containsOnly("job");
+            List<EventStream.Event> jobEvents = jobs.until(e -> isFinalOf(e, job.id()), WAIT);
+            assertThat(jobEvents).extracting(EventStream.Event::event).containsOnly("job");
             assertThat(jobs.next(Duration.ofMillis(200))).as("no node event on a job stream").isNull();
         }
     }
@@ -200,7 +201,7 @@ class EventsApiTest {
     @Test
     void anyAcceptHeaderGetsTheStream() throws Exception {
         for (String accept : List.of("text/event-stream", "*/*", "text/event-stream, */*;q=0.1")) {
-            try (SseReader stream = events("?lastEventId=0", Map.of("Accept", accept))) {
+            try (EventStream stream = events("?lastEventId=0", Map.of("Accept", accept))) {
                 assertThat(stream.next(WAIT).event()).as(accept).isEqualTo("node");
             }
         }
@@ -208,10 +209,10 @@ class EventsApiTest {
 
     @Test
     void stoppingTheServerSendsWhatIsLeftAndEndsTheStream() throws Exception {
-        SseReader stream = events("?types=node", Map.of());
+        EventStream stream = events("?types=node", Map.of());
         node.local.leave();
         server.close();
-        SseReader.Event lost = stream.next(WAIT);
+        EventStream.Event lost = stream.next(WAIT);
         assertThat(lost).isNotNull();
         assertThat(data(lost).path("node").path("state").asText()).isEqualTo("LOST");
         assertThat(stream.ended(WAIT)).isTrue();

@@ -1,4 +1,4 @@
-package dev.hangar.it;
+package dev.hangar.client;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -19,45 +19,54 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-/** Reads a text/event-stream over java.net.http, one parsed event (or comment) at a time. */
-final class SseStream implements AutoCloseable {
+/**
+ * A server-sent event stream ({@code GET /v1/events}) read over java.net.http, one parsed event (or
+ * comment) at a time. Reading happens on its own thread; {@link #close()} ends it.
+ */
+public final class EventStream implements AutoCloseable {
     /** An event as the stream framed it; a comment has {@code event == ":"} and its text as data. */
-    record Event(String id, String event, String data) {}
+    public record Event(String id, String event, String data) {}
 
     /** Marks the end of the stream in the queue. */
     private static final Event END = new Event(null, "<end>", null);
 
-    final int status;
-    final String contentType;
-    final java.net.http.HttpHeaders headers;
+    private final int status;
+    private final java.net.http.HttpHeaders headers;
     private final InputStream body;
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final Thread reader;
 
-    private SseStream(HttpResponse<InputStream> response) {
+    private EventStream(HttpResponse<InputStream> response) {
         this.status = response.statusCode();
-        this.contentType = response.headers().firstValue("Content-Type").orElse("");
         this.headers = response.headers();
         this.body = response.body();
         this.reader = Thread.ofVirtual().start(this::read);
     }
 
-    /** Opens {@code GET path} of the server behind {@code api}, with these request headers. */
-    static SseStream open(Api api, String path, Map<String, String> headers) {
-        return open(api.http(), api.base().resolve(path), headers);
-    }
-
-    static SseStream open(HttpClient http, URI uri, Map<String, String> headers) {
+    /** Opens {@code uri} with these request headers (e.g. Last-Event-ID). */
+    public static EventStream open(HttpClient http, URI uri, Map<String, String> headers) {
         var request = HttpRequest.newBuilder(uri);
         headers.forEach(request::header);
         try {
-            return new SseStream(http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream()));
+            return new EventStream(http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String contentType() {
+        return headers.firstValue("Content-Type").orElse("");
+    }
+
+    public java.net.http.HttpHeaders headers() {
+        return headers;
     }
 
     private void read() {
@@ -93,12 +102,12 @@ final class SseStream implements AutoCloseable {
     }
 
     /** The next event that is not a comment, or null at the end of the stream or after the timeout. */
-    Event next(Duration timeout) throws InterruptedException {
+    public Event next(Duration timeout) throws InterruptedException {
         return next(timeout, false);
     }
 
     /** The next event or comment, or null at the end of the stream or after the timeout. */
-    Event next(Duration timeout, boolean comments) throws InterruptedException {
+    public Event next(Duration timeout, boolean comments) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Event event = events.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -116,13 +125,13 @@ final class SseStream implements AutoCloseable {
     }
 
     /** Events (not comments) up to and including the first that matches, failing after the timeout. */
-    List<Event> until(Predicate<Event> last, Duration timeout) throws InterruptedException {
+    public List<Event> until(Predicate<Event> last, Duration timeout) throws InterruptedException {
         var seen = new ArrayList<Event>();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Event event = next(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             if (event == null) {
-                throw new AssertionError("stream ended or timed out before the awaited event; got " + seen);
+                throw new IllegalStateException("stream ended or timed out before the awaited event; got " + seen);
             }
             seen.add(event);
             if (last.test(event)) {
@@ -132,7 +141,7 @@ final class SseStream implements AutoCloseable {
     }
 
     /** Whether the server ended the stream within the timeout (events left unread are skipped). */
-    boolean ended(Duration timeout) throws InterruptedException {
+    public boolean ended(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Event event = events.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
