@@ -35,6 +35,7 @@ import java.util.stream.Stream;
  */
 final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
     static final String LOCK_FILE = ".hangar-lock";
+    static final String FIFO = "forks.fifo";
     private static final Duration SWEEP_BOUND = Duration.ofSeconds(5);
 
     private final String runscId;
@@ -45,6 +46,12 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
     private final Path mkfifo;
     private final int hostTasksLimit;
     private final FileChannel lockChannel;
+    /** The FIFO of the fork log, being made since {@code create}; taken by the one {@link #start}. */
+    private ForkLog.Pending fifo;
+    /** A launcher already inside the cgroups, waiting for runsc's command line; taken by {@link #start}. */
+    private ParkedLauncher launcher;
+    private volatile boolean startedParked;
+    private boolean fifoPremade;
 
     private GvisorSandbox(SandboxSpec spec, String runscId, Path bundle, Path rootfs, Cgroup cgroup, Runsc runsc,
             Path mkfifo, int hostTasksLimit, FileChannel lockChannel) {
@@ -59,12 +66,50 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
         this.lockChannel = lockChannel;
     }
 
+    private synchronized ParkedLauncher takeLauncher() {
+        ParkedLauncher taken = launcher;
+        launcher = null;
+        return taken;
+    }
+
+    private synchronized ForkLog.Pending takeFifo() {
+        ForkLog.Pending taken = fifo;
+        fifo = null;
+        return taken;
+    }
+
     /**
      * Makes the bundle directory and holds a lock on it for the sandbox's life (how a later sweep
      * tells a live sandbox's files from a crashed node's). The cgroups are made by the caller.
      */
     static GvisorSandbox create(SandboxSpec spec, String runscId, Path bundle, Path rootfs, Cgroup cgroup,
             Runsc runsc, Path mkfifo, int hostTasksLimit) throws IOException {
+        return create(spec, runscId, bundle, rootfs, cgroup, runsc, mkfifo, hostTasksLimit, null, null, false);
+    }
+
+    /**
+     * As above, or with a parked {@code launcher} whose pool bundle is now {@code bundle}: its lock
+     * ({@code heldLock}) is taken over, and its FIFO used if {@code fifoReady}.
+     */
+    static GvisorSandbox create(SandboxSpec spec, String runscId, Path bundle, Path rootfs, Cgroup cgroup,
+            Runsc runsc, Path mkfifo, int hostTasksLimit, ParkedLauncher launcher, FileChannel heldLock,
+            boolean fifoReady) throws IOException {
+        FileChannel channel = heldLock != null ? heldLock : lockBundle(bundle);
+        var sandbox = new GvisorSandbox(spec, runscId, bundle, rootfs, cgroup, runsc, mkfifo, hostTasksLimit, channel);
+        sandbox.launcher = launcher;
+        sandbox.fifoPremade = fifoReady;
+        try {
+            // why: mkfifo is a process; started here, it runs while the job is being prepared
+            sandbox.fifo = fifoReady ? ForkLog.Pending.made(bundle.resolve(FIFO)) : ForkLog.make(mkfifo, bundle.resolve(FIFO));
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+        return sandbox;
+    }
+
+    /** Makes the bundle directory and takes the lock a live sandbox holds on it. */
+    static FileChannel lockBundle(Path bundle) throws IOException {
         Files.createDirectories(bundle);
         FileChannel channel = FileChannel.open(bundle.resolve(LOCK_FILE), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
@@ -76,7 +121,7 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
             channel.close();
             throw e instanceof IOException io ? io : new IOException("bundle " + bundle + " is in use", e);
         }
-        return new GvisorSandbox(spec, runscId, bundle, rootfs, cgroup, runsc, mkfifo, hostTasksLimit, channel);
+        return channel;
     }
 
     /** The container id runsc knows this sandbox by (the spec's id made safe, plus a random suffix). */
@@ -88,21 +133,48 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
         return bundle;
     }
 
+    /** Whether the fork log's FIFO came made with the bundle of a parked launcher. */
+    boolean fifoPremade() {
+        return fifoPremade;
+    }
+
+    /** Whether runsc was exec'd by a launcher parked in the cgroups ahead of time. */
+    boolean startedParked() {
+        return startedParked;
+    }
+
     @Override
     protected GvisorProcess start(ProcessSpec processSpec, OutputSink sink) throws SandboxException {
         ForkLog forkLog = null;
         try {
             Files.write(bundle.resolve("config.json"),
                     Json.mapper().writeValueAsBytes(OciSpec.config(spec(), rootfs, processSpec)));
-            forkLog = ForkLog.start(mkfifo, bundle.resolve("forks.fifo"));
-            var builder = new ProcessBuilder(
-                    CgroupJoin.wrap(cgroup, runsc.run(spec().network(), bundle, runscId, forkLog.path())));
-            builder.directory(bundle.toFile());
-            // why: runsc passes none of its own environment to the job (that is config.json's), and
-            // it should not read XDG_RUNTIME_DIR or the like from the node's either
-            builder.environment().clear();
-            builder.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-            HostProcess host = HostProcess.start(builder, cgroup, processSpec.stdin(), sink);
+            ForkLog.Pending pending = takeFifo();
+            forkLog = pending != null ? pending.start() : ForkLog.start(mkfifo, bundle.resolve(FIFO));
+            List<String> command = runsc.run(spec().network(), bundle, runscId, forkLog.path());
+            ParkedLauncher parked = takeLauncher();
+            HostProcess host = null;
+            if (parked != null && parked.alive() && ParkedLauncher.passable(bundle, command)) {
+                try {
+                    host = HostProcess.attach(parked.launch(bundle, command), cgroup, processSpec.stdin(), sink);
+                    startedParked = true;
+                } catch (IOException e) {
+                    // why: the launcher died while parked; runsc is started the slow way below
+                    host = null;
+                }
+            }
+            if (host == null) {
+                if (parked != null) {
+                    parked.abandon();
+                }
+                var builder = new ProcessBuilder(CgroupJoin.wrap(cgroup, command));
+                builder.directory(bundle.toFile());
+                // why: runsc passes none of its own environment to the job (that is config.json's), and
+                // it should not read XDG_RUNTIME_DIR or the like from the node's either
+                builder.environment().clear();
+                builder.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+                host = HostProcess.start(builder, cgroup, processSpec.stdin(), sink);
+            }
             return new GvisorProcess(host, forkLog, this, spec().resources(), hostTasksLimit);
         } catch (IOException | UncheckedIOException e) {
             if (forkLog != null) {
@@ -147,6 +219,14 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
     protected void release(GvisorProcess process) {
         if (process != null) {
             process.forkLog().close();
+        }
+        ParkedLauncher idle = takeLauncher();
+        if (idle != null) {
+            idle.abandon();
+        }
+        ForkLog.Pending unused = takeFifo();
+        if (unused != null) {
+            unused.abandon();
         }
         boolean allGone = killEverything();
         removeRunscState(runsc, spec().network(), runscId, allGone);

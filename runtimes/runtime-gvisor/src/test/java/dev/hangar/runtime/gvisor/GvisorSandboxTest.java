@@ -145,6 +145,33 @@ class GvisorSandboxTest {
     }
 
     @Test
+    void aSandboxAfterTheFirstStartsFromAParkedLauncherUnderItsOwnLimits() throws Exception {
+        requireGvisor();
+        assumeTrue(Limiter.detect().orElseThrow() instanceof Limiter.V1, "launchers are parked on cgroup v1 only");
+        sandbox(Resources.defaults(), NetworkMode.NONE, List.of()).destroy();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        GvisorSandbox sandbox = null;
+        while (sandbox == null || !sandbox.startedParked() || !sandbox.fifoPremade()) {
+            assertThat(System.nanoTime()).as("a parked launcher within 10 s").isLessThan(deadline);
+            if (sandbox != null) {
+                sandbox.destroy();
+                Thread.sleep(50);
+            }
+            sandbox = sandbox(resources(48L, null), NetworkMode.NONE, List.of());
+            Path limit = Limiter.detect().orElseThrow().parents().get(0).resolve("gvisor-" + sandbox.runscId())
+                    .resolve("memory.limit_in_bytes");
+            assertThat(Files.readString(limit).strip()).isEqualTo(Long.toString(48L * 1024 * 1024));
+            var out = new OutputCollector();
+            ExitStatus status = await(sandbox.exec(new ProcessSpec(List.of("sh", "-c",
+                    "head -c 200000000 /dev/zero | tail"), Map.of(), null), out));
+            assertThat(status.limitsHit()).as(out.describe()).anySatisfy(hit -> assertThat(hit).startsWith("memory limit 48 MiB"));
+        }
+        assertThat(Files.exists(runtime.bundles().resolve(sandbox.runscId()).resolve(GvisorSandbox.LOCK_FILE))).isTrue();
+        sandbox.destroy();
+        assertThat(leftovers(sandbox)).isEmpty();
+    }
+
+    @Test
     void limitsHitNameTheJobsLimits() throws Exception {
         requireGvisor();
         try (GvisorSandbox sandbox = sandbox(resources(null, 16), NetworkMode.NONE, List.of())) {

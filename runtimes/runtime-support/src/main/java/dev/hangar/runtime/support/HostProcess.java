@@ -35,6 +35,16 @@ public final class HostProcess implements SandboxProcess {
         return started;
     }
 
+    /**
+     * Takes over a process that was started earlier, already inside {@code cgroup} (e.g. one parked
+     * until it is told what to exec): pumps its output to {@code sink} and feeds it {@code stdin}.
+     */
+    public static HostProcess attach(Process process, Cgroup cgroup, byte[] stdin, OutputSink sink) {
+        var attached = new HostProcess(process, cgroup, sink);
+        attached.feed(stdin);
+        return attached;
+    }
+
     private void feed(byte[] stdin) {
         OutputStream in = process.getOutputStream();
         if (stdin == null || stdin.length == 0) {
