@@ -7,11 +7,23 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /** A NodeView of one made-up node, "n1", backed by a {@link LocalNode}. */
-final class TestNode implements NodeView {
+public final class TestNode implements NodeView {
     static final NodeInfo INFO = new NodeInfo("n1", NodeInfo.State.JOINED, new NodeInfo.Capacity(8, 4096, 1),
             List.of("process"));
 
-    final LocalNode local = new LocalNode(() -> INFO);
+    public final LocalNode local;
+    private final SpecLimits limits;
+
+    TestNode() {
+        this(INFO);
+    }
+
+    /** A node that says it is {@code info}, with limits to match its capacity. */
+    public TestNode(NodeInfo info) {
+        this.local = new LocalNode(() -> info);
+        this.limits = SpecLimits.forNode(info.capacity().cpus(), info.capacity().memoryMb(), info.capacity().gpus(),
+                Set.of("process"));
+    }
 
     @Override
     public List<RuntimeStatus> runtimes() {
@@ -20,7 +32,7 @@ final class TestNode implements NodeView {
 
     @Override
     public SpecLimits limits() {
-        return SpecLimits.forNode(8, 4096, 1, Set.of("process"));
+        return limits;
     }
 
     @Override

@@ -4,22 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
-import dev.hangar.core.job.JobState;
-import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.queue.Lease;
 import dev.hangar.core.queue.Outcome;
-import dev.hangar.core.runtime.RuntimeStatus;
 import dev.hangar.queue.sqlite.SqliteQueueBackend;
 import dev.hangar.queue.testkit.MutableClock;
 import dev.hangar.queue.testkit.TestJobs;
 import dev.hangar.server.LocalNode;
+import dev.hangar.server.TestNode;
 import dev.hangar.server.NodeInfo;
-import dev.hangar.server.NodeView;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,31 +25,11 @@ class HangarMetricsTest {
     @TempDir
     Path dir;
     private SqliteQueueBackend queue;
-    private final LocalNode local = new LocalNode(() -> new NodeInfo("n1", NodeInfo.State.JOINED,
+    private final TestNode nodes = new TestNode(new NodeInfo("n1", NodeInfo.State.JOINED,
             new NodeInfo.Capacity(16, 2048, 2), List.of("process")));
+    private final LocalNode local = nodes.local;
     private HangarMetrics metrics;
 
-    private final NodeView nodes = new NodeView() {
-        @Override
-        public List<RuntimeStatus> runtimes() {
-            return List.of();
-        }
-
-        @Override
-        public SpecLimits limits() {
-            return SpecLimits.forNode(16, 2048, 2, Set.of("process"));
-        }
-
-        @Override
-        public List<NodeInfo> nodes() {
-            return local.nodes();
-        }
-
-        @Override
-        public AutoCloseable watchNodes(Consumer<NodeInfo> listener) {
-            return local.watch(listener);
-        }
-    };
 
     @BeforeEach
     void open() {
