@@ -210,8 +210,7 @@ public final class GvisorRuntime implements SandboxRuntime {
             return Optional.of("mkfifo not found on PATH (install coreutils)");
         }
         if (limiter.isEmpty()) {
-            return Optional.of("no writable cgroup hierarchy with memory, pids and cpu controllers: limits could "
-                    + "not be enforced (run the agent as root or delegate a cgroup v2 subtree)");
+            return Optional.of(Limiter.UNAVAILABLE);
         }
         return Optional.empty();
     }

@@ -78,8 +78,7 @@ public final class BubblewrapRuntime implements SandboxRuntime {
             return RuntimeProbe.unavailable("bwrap not found on PATH (install the bubblewrap package)");
         }
         if (limiter.isEmpty()) {
-            return RuntimeProbe.unavailable("no writable cgroup hierarchy with memory, pids and cpu controllers: "
-                    + "limits could not be enforced (run the agent as root or delegate a cgroup v2 subtree)");
+            return RuntimeProbe.unavailable(Limiter.UNAVAILABLE);
         }
         try {
             trial(); // why: the first start pays for cold caches and class loading; time the second

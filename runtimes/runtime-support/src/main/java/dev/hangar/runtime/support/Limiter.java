@@ -12,6 +12,10 @@ import java.util.Optional;
  * Hangar can write to. Chosen once, by trying.
  */
 public sealed interface Limiter {
+    /** Why a runtime that needs Hangar's cgroups cannot run where {@link #detect()} finds none. */
+    String UNAVAILABLE = "no writable cgroup hierarchy with memory, pids and cpu controllers: limits could not be "
+            + "enforced (run the agent as root or delegate a cgroup v2 subtree)";
+
     String describe();
 
     Cgroup create(String name, Resources resources) throws IOException;
