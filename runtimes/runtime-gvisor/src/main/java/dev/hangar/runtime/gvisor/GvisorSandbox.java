@@ -154,7 +154,8 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
             List<String> command = runsc.run(spec().network(), bundle, runscId, forkLog.path());
             ParkedLauncher parked = takeLauncher();
             HostProcess host = null;
-            if (parked != null && parked.alive() && ParkedLauncher.passable(bundle, command)) {
+            // why: only a launcher that made its FIFO has joined every group (see ParkedLauncher)
+            if (parked != null && fifoPremade && parked.alive() && ParkedLauncher.passable(bundle, command)) {
                 try {
                     host = HostProcess.attach(parked.launch(bundle, command), cgroup, processSpec.stdin(), sink);
                     startedParked = true;

@@ -31,8 +31,11 @@ import java.util.concurrent.TimeUnit;
  * bundle directory for the stale sweeps.
  */
 final class ParkedLauncher {
-    private static final String SCRIPT = "\"$1\" -m 600 \"$2\" || exit 125; shift 2; "
+    // why: the FIFO is made only after every group is joined, so a FIFO in the bundle proves the
+    // launcher sits in the groups; one taken earlier finds no FIFO and the sandbox starts the slow way
+    private static final String SCRIPT = "mk=\"$1\"; fifo=\"$2\"; shift 2; "
             + "for f in \"$@\"; do echo $$ > \"$f\" || exit 125; done; set --; "
+            + "\"$mk\" -m 600 \"$fifo\" || exit 125; "
             + "IFS= read -r dir || exit 125; "
             + "while IFS= read -r a; do [ -z \"$a\" ] && break; set -- \"$@\" \"$a\"; done; "
             + "[ $# -gt 0 ] || exit 125; cd \"$dir\" || exit 125; exec \"$@\"";
