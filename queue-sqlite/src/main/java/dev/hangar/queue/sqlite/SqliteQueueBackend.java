@@ -3,6 +3,7 @@ package dev.hangar.queue.sqlite;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
+import dev.hangar.core.job.Trust;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.queue.AttemptVerdict;
 import dev.hangar.core.queue.Enqueued;
@@ -38,6 +39,8 @@ import java.util.UUID;
  * its lease can never write, and a job reaches exactly one final state.
  */
 public final class SqliteQueueBackend implements QueueBackend {
+    /** How far down the queue a lease looks for a job whose runtime the worker has. */
+    private static final int RUNTIME_SCAN = 1000;
     private static final String RELEASE_LEASE =
             "lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, lease_ms = NULL";
 
@@ -97,14 +100,7 @@ public final class SqliteQueueBackend implements QueueBackend {
         long leaseMs = request.leaseFor().toMillis();
         return write((c, notices) -> {
             long now = clock.millis();
-            Optional<Long> next = Sql.queryOne(c, """
-                    SELECT seq FROM jobs
-                    WHERE state = ? AND (not_before IS NULL OR not_before <= ?)
-                      AND cpus <= ? AND memory_mb <= ? AND gpus <= ?
-                    ORDER BY priority DESC, seq
-                    LIMIT 1""",
-                    rs -> rs.getLong(1),
-                    JobState.QUEUED.name(), now, request.freeCpus(), request.freeMemoryMb(), request.freeGpus());
+            Optional<Long> next = nextFitting(c, request, now);
             if (next.isEmpty()) {
                 return Optional.empty();
             }
@@ -120,6 +116,28 @@ public final class SqliteQueueBackend implements QueueBackend {
             return Optional.of(new Lease(job.id(), token, request.workerId(), job));
         });
     }
+
+    /**
+     * The most urgent due job that fits the room in SQL, then the first of those (in the same order)
+     * for which the worker has a runtime; that test reads the spec, so only runtime-naming workers pay it.
+     */
+    private static Optional<Long> nextFitting(Connection c, LeaseRequest request, long now) throws SQLException {
+        List<Candidate> candidates = Sql.query(c, """
+                SELECT seq, json_extract(spec, '$.runtime'), json_extract(spec, '$.profile.trust') FROM jobs
+                WHERE state = ? AND (not_before IS NULL OR not_before <= ?)
+                  AND cpus <= ? AND memory_mb <= ? AND gpus <= ?
+                ORDER BY priority DESC, seq
+                LIMIT ?""",
+                rs -> new Candidate(rs.getLong(1), rs.getString(2), Trust.UNTRUSTED.name().equals(rs.getString(3))),
+                JobState.QUEUED.name(), now, request.freeCpus(), request.freeMemoryMb(), request.freeGpus(),
+                request.runtimes().isEmpty() ? 1 : RUNTIME_SCAN);
+        return candidates.stream()
+                .filter(job -> request.hasRuntimeFor(job.pinnedRuntime(), job.untrusted()))
+                .map(Candidate::seq)
+                .findFirst();
+    }
+
+    private record Candidate(long seq, String pinnedRuntime, boolean untrusted) {}
 
     @Override
     public LeaseStatus renew(Lease lease) {

@@ -358,6 +358,37 @@ public abstract class QueueBackendContractTest {
         assertThat(queue.lease(worker("w1", 1.5, 768, 1)).orElseThrow().jobId()).isEqualTo(job.id());
     }
 
+    @Test
+    void aJobPinnedToARuntimeTheWorkerLacksIsLeftForAnotherWorker() {
+        Job pinned = enqueue(spec().runtime("gvisor").build());
+        Job any = enqueue(spec().build());
+        assertThat(queue.lease(worker("w1", Set.of("process", "podman"), Set.of())).orElseThrow().jobId())
+                .isEqualTo(any.id());
+        assertThat(queue.lease(worker("w1", Set.of("process", "podman"), Set.of()))).isEmpty();
+        assertThat(queue.lease(worker("w2", Set.of("process", "gvisor"), Set.of("gvisor"))).orElseThrow().jobId())
+                .isEqualTo(pinned.id());
+    }
+
+    @Test
+    void untrustedCodeGoesOnlyToAWorkerWithAKernelBoundary() {
+        Job untrusted = enqueue(spec().untrusted().build());
+        assertThat(queue.lease(worker("w1", Set.of("process", "podman"), Set.of()))).isEmpty();
+        assertThat(queue.lease(worker("w2", Set.of("process", "gvisor"), Set.of("gvisor"))).orElseThrow().jobId())
+                .isEqualTo(untrusted.id());
+    }
+
+    @Test
+    void untrustedCodePinnedToAProcessRuntimeFitsNoWorker() {
+        enqueue(spec().untrusted().runtime("process").build());
+        assertThat(queue.lease(worker("w1", Set.of("process", "gvisor"), Set.of("gvisor")))).isEmpty();
+    }
+
+    @Test
+    void aWorkerThatDoesNotNameItsRuntimesTakesAnyJob() {
+        Job pinned = enqueue(spec().untrusted().runtime("kata").build());
+        assertThat(queue.lease(worker("w1")).orElseThrow().jobId()).isEqualTo(pinned.id());
+    }
+
     // ---- starting, running -------------------------------------------------------------------
 
     @Test

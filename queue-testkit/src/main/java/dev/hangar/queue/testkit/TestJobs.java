@@ -12,6 +12,7 @@ import dev.hangar.core.select.Rejection;
 import dev.hangar.core.select.Selection;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 /** Test data for queue tests: specs, workers asking for work, runtime selections. */
 public final class TestJobs {
@@ -73,6 +74,11 @@ public final class TestJobs {
     /** A worker with only this much room left. */
     public static LeaseRequest worker(String workerId, double freeCpus, long freeMemoryMb, int freeGpus) {
         return new LeaseRequest(workerId, LEASE, freeCpus, freeMemoryMb, freeGpus);
+    }
+
+    /** A worker with room for anything that has only these runtimes. */
+    public static LeaseRequest worker(String workerId, Set<String> runtimes, Set<String> kernelBoundaryRuntimes) {
+        return new LeaseRequest(workerId, LEASE, 64, 256 * 1024, 8, runtimes, kernelBoundaryRuntimes);
     }
 
     public static Selection selection(String runtime) {
