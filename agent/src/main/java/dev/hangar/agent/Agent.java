@@ -1,5 +1,6 @@
 package dev.hangar.agent;
 
+import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.queue.Lease;
@@ -12,9 +13,11 @@ import dev.hangar.core.select.NodePolicy;
 import dev.hangar.core.select.RuntimeSelector;
 import dev.hangar.core.select.Selection;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -87,6 +90,13 @@ public final class Agent implements AutoCloseable {
         return capacity.running();
     }
 
+    /** This node as its heartbeat advertises it: runtimes as probed, capacity, load, and what jobs may name. */
+    public NodeStatus status(Set<String> images, Instant now) {
+        var total = new NodeStatus.Capacity(config.cpus(), config.memoryMb(), config.gpus().size());
+        return new NodeStatus(config.nodeName(), total, capacity.load(), Runtime.getRuntime().availableProcessors(),
+                statuses, images, config.mounts(), now);
+    }
+
     /** What the rules would choose for this spec on this node, without running anything. */
     public Selection explain(JobSpec spec) {
         return selector.select(spec, statuses, new NodePolicy(config.networkAllowed(), config.gpus().size()));
@@ -105,7 +115,7 @@ public final class Agent implements AutoCloseable {
         while (!stopping) {
             try {
                 Optional<Lease> lease = capacity.hasRoom()
-                        ? queue.lease(capacity.request(config.nodeName(), config.leaseFor()))
+                        ? queue.lease(capacity.request(config.nodeName(), config.leaseFor(), statuses))
                         : Optional.empty();
                 if (lease.isPresent()) {
                     launch(lease.get(), attempt);

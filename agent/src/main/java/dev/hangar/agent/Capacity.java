@@ -1,11 +1,15 @@
 package dev.hangar.agent;
 
+import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.queue.LeaseRequest;
+import dev.hangar.core.runtime.Isolation;
+import dev.hangar.core.runtime.RuntimeStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * What this node has left for jobs; reserved when a job is leased, given back when it ends. GPUs
@@ -30,8 +34,17 @@ final class Capacity {
         return jobs < config.maxJobs() && cpus > 0 && memoryMb > 0;
     }
 
-    synchronized LeaseRequest request(String workerId, Duration leaseFor) {
-        return new LeaseRequest(workerId, leaseFor, cpus, memoryMb, freeGpus.size());
+    /** A lease request for what is left, naming the runtimes this node has usable. */
+    synchronized LeaseRequest request(String workerId, Duration leaseFor, List<RuntimeStatus> runtimes) {
+        List<RuntimeStatus> usable = runtimes.stream().filter(r -> r.probe().available()).toList();
+        return new LeaseRequest(workerId, leaseFor, cpus, memoryMb, freeGpus.size(),
+                usable.stream().map(RuntimeStatus::name).collect(Collectors.toSet()),
+                usable.stream().filter(r -> r.capabilities().isolation().atLeast(Isolation.SOFTWARE_KERNEL))
+                        .map(RuntimeStatus::name).collect(Collectors.toSet()));
+    }
+
+    synchronized NodeStatus.Load load() {
+        return new NodeStatus.Load(jobs, cpus, memoryMb, freeGpus.size());
     }
 
     /** Reserves the job's share; returns the GPU indices it is given. */

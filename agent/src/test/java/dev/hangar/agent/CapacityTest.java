@@ -3,10 +3,21 @@ package dev.hangar.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.job.Resources;
+import dev.hangar.core.runtime.BootClass;
+import dev.hangar.core.runtime.Isolation;
+import dev.hangar.core.runtime.NetworkMode;
+import dev.hangar.core.runtime.RuntimeCapabilities;
+import dev.hangar.core.runtime.RuntimeProbe;
+import dev.hangar.core.runtime.RuntimeStatus;
+import dev.hangar.core.runtime.Threading;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class CapacityTest {
@@ -24,7 +35,7 @@ class CapacityTest {
         List<String> second = capacity.reserve(gpus(1));
         assertThat(first).containsExactly("0", "1");
         assertThat(second).containsExactly("2");
-        assertThat(capacity.request("n", Duration.ofSeconds(1)).freeGpus()).isZero();
+        assertThat(capacity.request("n", Duration.ofSeconds(1), List.of()).freeGpus()).isZero();
         assertThatThrownBy(() -> capacity.reserve(gpus(1))).hasMessageContaining("0 free");
         capacity.release(gpus(2), first);
         assertThat(capacity.reserve(gpus(1))).containsExactly("0");
@@ -34,12 +45,29 @@ class CapacityTest {
     void theLeaseRequestOffersWhatIsLeft() {
         var capacity = new Capacity(config);
         capacity.reserve(gpus(0));
-        var request = capacity.request("n", Duration.ofSeconds(1));
+        var request = capacity.request("n", Duration.ofSeconds(1), List.of());
         assertThat(request.freeCpus()).isEqualTo(3.0);
         assertThat(request.freeMemoryMb()).isEqualTo(768);
         assertThat(request.freeGpus()).isEqualTo(3);
         capacity.reserve(gpus(0));
         capacity.reserve(gpus(0));
         assertThat(capacity.hasRoom()).as("maxJobs reached").isFalse();
+        assertThat(capacity.load()).isEqualTo(new NodeStatus.Load(3, 1.0, 256, 3));
+    }
+
+    @Test
+    void theLeaseRequestNamesTheUsableRuntimesAndThoseBehindAKernelBoundary() {
+        var request = new Capacity(config).request("n", Duration.ofSeconds(1), List.of(
+                runtime("process", Isolation.PROCESS, true), runtime("gvisor", Isolation.SOFTWARE_KERNEL, true),
+                runtime("kata", Isolation.HARDWARE, false)));
+        assertThat(request.runtimes()).containsExactlyInAnyOrder("process", "gvisor");
+        assertThat(request.kernelBoundaryRuntimes()).containsExactly("gvisor");
+    }
+
+    private static RuntimeStatus runtime(String name, Isolation isolation, boolean available) {
+        var caps = new RuntimeCapabilities(isolation, BootClass.FAST, 0, Threading.NATIVE, true, true, false, false,
+                false, false, false, Set.of(NetworkMode.NONE));
+        return new RuntimeStatus(name, name, caps,
+                new RuntimeProbe(available, available ? "ok" : "missing", Duration.ZERO, false, Instant.EPOCH, Map.of()));
     }
 }

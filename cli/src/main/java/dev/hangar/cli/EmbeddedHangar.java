@@ -2,48 +2,52 @@ package dev.hangar.cli;
 
 import dev.hangar.agent.Agent;
 import dev.hangar.agent.AgentConfig;
-import dev.hangar.core.job.SpecLimits;
+import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.image.ImageStore;
+import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueBackendProvider;
-import dev.hangar.core.runtime.RuntimeContext;
-import dev.hangar.core.runtime.RuntimeProvider;
 import dev.hangar.core.runtime.RuntimeStatus;
-import dev.hangar.core.runtime.SandboxRuntime;
-import dev.hangar.images.LocalImageStore;
+import dev.hangar.server.ClusterNodes;
 import dev.hangar.server.HangarServer;
 import dev.hangar.server.LocalNode;
-import dev.hangar.server.NodeInfo;
 import dev.hangar.server.NodeView;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.ServiceLoader;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
- * One node in one JVM: the embedded queue, an agent with every runtime driver on the class path,
- * and the REST server. The composition root of {@code hangar up}.
+ * A server and an agent in one JVM: the composition root of {@code hangar up}. The queue is the
+ * embedded SQLite store of the data directory, or a shared one (Redis) when the node joins a
+ * cluster; then the server lists every node of the cluster, not only this one.
  */
 public final class EmbeddedHangar implements AutoCloseable {
+    /** How often a cluster server reads the node registry. */
+    static final Duration NODE_POLL = Duration.ofSeconds(1);
+
     private final QueueBackend queue;
-    private final Agent agent;
+    private final AgentNode agentNode;
     private final LocalNode node;
+    private final AutoCloseable nodeView;
     private final HangarServer server;
 
-    private EmbeddedHangar(QueueBackend queue, Agent agent, LocalNode node, HangarServer server) {
+    private EmbeddedHangar(QueueBackend queue, AgentNode agentNode, LocalNode node, AutoCloseable nodeView,
+            HangarServer server) {
         this.queue = queue;
-        this.agent = agent;
+        this.agentNode = agentNode;
         this.node = node;
+        this.nodeView = nodeView;
         this.server = server;
     }
 
-    /** Starts everything; port 0 picks a free port. */
+    /** Starts everything on the data directory's own store; port 0 picks a free port. */
     public static EmbeddedHangar start(Path dataDir, String host, int port, AgentConfig config) throws IOException {
         return start(dataDir, dataDir.resolve("images"), host, port, config);
     }
@@ -51,17 +55,38 @@ public final class EmbeddedHangar implements AutoCloseable {
     /** As {@link #start(Path, String, int, AgentConfig)}, with the images kept elsewhere (e.g. a node's own). */
     public static EmbeddedHangar start(Path dataDir, Path imagesDir, String host, int port, AgentConfig config)
             throws IOException {
+        return start(null, dataDir, imagesDir, host, port, config);
+    }
+
+    /** As above, on the queue at {@code queueLocation} (null: the data directory's SQLite store). */
+    public static EmbeddedHangar start(URI queueLocation, Path dataDir, Path imagesDir, String host, int port,
+            AgentConfig config) throws IOException {
         Files.createDirectories(dataDir);
-        QueueBackend queue = openQueue(URI.create("sqlite:" + dataDir.resolve("hangar.db").toAbsolutePath()));
+        QueueBackend queue = openQueue(queueLocation != null ? queueLocation
+                : URI.create("sqlite:" + dataDir.resolve("hangar.db").toAbsolutePath()));
+        AgentNode agentNode = null;
         try {
-            var images = new LocalImageStore(imagesDir);
-            Agent agent = new Agent(config, queue, discoverRuntimes(dataDir, images, config.runtimes())).start();
-            var node = new LocalNode(() -> describe(agent));
-            var server = new HangarServer(queue, nodeView(agent, images, node)).start(host, port);
+            agentNode = AgentNode.start(queue, dataDir, imagesDir, config);
+            Agent agent = agentNode.agent();
+            LocalNode node = new LocalNode(() -> describe(agent));
+            NodeView view;
+            AutoCloseable viewHandle;
+            if (queue.nodeRegistry().isPresent()) {
+                var cluster = new ClusterNodes(queue.nodeRegistry().get()).start(NODE_POLL);
+                view = cluster;
+                viewHandle = cluster;
+            } else {
+                view = localView(agent, agentNode.images(), node);
+                viewHandle = () -> { };
+            }
+            var server = new HangarServer(queue, view).start(host, port);
             server.metrics().sandboxesRunning(agent.nodeName(), agent::runningJobs);
             node.join();
-            return new EmbeddedHangar(queue, agent, node, server);
+            return new EmbeddedHangar(queue, agentNode, node, viewHandle, server);
         } catch (RuntimeException e) {
+            if (agentNode != null) {
+                agentNode.close();
+            }
             queue.close();
             throw e;
         }
@@ -76,23 +101,6 @@ public final class EmbeddedHangar implements AutoCloseable {
         throw new IllegalArgumentException("no queue backend for '" + location.getScheme() + ":' on the class path");
     }
 
-    /** The drivers on the class path, or only those named (an unknown name is an error). */
-    static List<SandboxRuntime> discoverRuntimes(Path dataDir, ImageStore images, Set<String> enabled) {
-        var context = new RuntimeContext(dataDir.resolve("runtimes"), images);
-        List<RuntimeProvider> providers = ServiceLoader.load(RuntimeProvider.class).stream()
-                .map(ServiceLoader.Provider::get).toList();
-        Set<String> known = providers.stream().map(RuntimeProvider::name).collect(Collectors.toCollection(java.util.TreeSet::new));
-        for (String name : enabled) {
-            if (!known.contains(name)) {
-                throw new IllegalArgumentException("--runtimes: unknown runtime '" + name + "'; known: " + known);
-            }
-        }
-        return providers.stream()
-                .filter(provider -> enabled.isEmpty() || enabled.contains(provider.name()))
-                .map(provider -> provider.create(context))
-                .toList();
-    }
-
     /** The local node as events, /v1/nodes and the metrics show it: what jobs may reserve, and the runtimes found. */
     private static NodeInfo describe(Agent agent) {
         AgentConfig config = agent.config();
@@ -101,7 +109,7 @@ public final class EmbeddedHangar implements AutoCloseable {
                 agent.runtimes().stream().filter(status -> status.probe().available()).map(RuntimeStatus::name).toList());
     }
 
-    private static NodeView nodeView(Agent agent, ImageStore images, LocalNode node) {
+    private static NodeView localView(Agent agent, ImageStore images, LocalNode node) {
         int cores = Runtime.getRuntime().availableProcessors();
         var limits = SpecLimits.forNode(cores, agent.config().memoryMb(), agent.config().gpus().size(),
                 agent.runtimes().stream().map(RuntimeStatus::name).collect(Collectors.toSet()))
@@ -139,7 +147,11 @@ public final class EmbeddedHangar implements AutoCloseable {
     }
 
     public Agent agent() {
-        return agent;
+        return agentNode.agent();
+    }
+
+    String describeRuntimes() {
+        return agentNode.describeRuntimes();
     }
 
     public QueueBackend queue() {
@@ -150,7 +162,12 @@ public final class EmbeddedHangar implements AutoCloseable {
     @Override
     public void close() {
         node.leave();
-        agent.close();
+        agentNode.close();
+        try {
+            nodeView.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("closing the node view failed", e);
+        }
         server.close();
         queue.close();
     }

@@ -2,6 +2,7 @@ package dev.hangar.client;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
+import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.api.Problem;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
@@ -77,6 +78,11 @@ public final class HangarClient {
 
     public List<RuntimeStatus> runtimes() {
         return send(request("/v1/runtimes").GET().build(), new TypeReference<List<RuntimeStatus>>() {});
+    }
+
+    /** The nodes alive now, with their capacity, load and runtimes. */
+    public List<NodeInfo> nodes() {
+        return send(request("/v1/nodes").GET().build(), new TypeReference<List<NodeInfo>>() {});
     }
 
     /** True when a server answers {@code /healthz}. */

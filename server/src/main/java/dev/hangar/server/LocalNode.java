@@ -1,7 +1,7 @@
 package dev.hangar.server;
 
+import dev.hangar.core.cluster.NodeInfo;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -10,10 +10,9 @@ import java.util.function.Supplier;
  * when it stops. Backs {@link NodeView#nodes()} and {@link NodeView#watchNodes}.
  */
 public final class LocalNode {
-    private static final System.Logger LOG = System.getLogger(LocalNode.class.getName());
 
     private final Supplier<NodeInfo> describe;
-    private final List<Consumer<NodeInfo>> listeners = new CopyOnWriteArrayList<>();
+    private final NodeListeners listeners = new NodeListeners();
     private volatile NodeInfo current;
 
     /** {@code describe} is asked when the node joins, so it sees the runtimes the agent probed. */
@@ -25,7 +24,7 @@ public final class LocalNode {
     public synchronized void join() {
         if (current == null) {
             current = describe.get().withState(NodeInfo.State.JOINED);
-            tell(current);
+            listeners.tell(current);
         }
     }
 
@@ -34,7 +33,7 @@ public final class LocalNode {
         if (current != null) {
             NodeInfo lost = current.withState(NodeInfo.State.LOST);
             current = null;
-            tell(lost);
+            listeners.tell(lost);
         }
     }
 
@@ -44,17 +43,7 @@ public final class LocalNode {
     }
 
     public AutoCloseable watch(Consumer<NodeInfo> listener) {
-        listeners.add(listener);
-        return () -> listeners.remove(listener);
+        return listeners.add(listener);
     }
 
-    private void tell(NodeInfo node) {
-        for (Consumer<NodeInfo> listener : listeners) {
-            try {
-                listener.accept(node);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "node listener " + listener + " failed", e);
-            }
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package dev.hangar.server;
 
+import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.runtime.RuntimeStatus;
 import java.util.List;

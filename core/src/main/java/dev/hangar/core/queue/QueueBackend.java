@@ -1,11 +1,22 @@
 package dev.hangar.core.queue;
 
+import dev.hangar.core.cluster.NodeRegistry;
+import java.util.Optional;
+
 /** One storage technology behind both sides of the queue. */
 public interface QueueBackend extends JobQueue, JobStore, AutoCloseable {
     /** How many deliveries a job gets before a vanished worker makes it DEAD. */
     int MAX_DELIVERIES = 5;
 
     String name();
+
+    /**
+     * The node registry that shares this backend's store, for a backend that many processes share
+     * (a cluster); empty for one that lives in one process.
+     */
+    default Optional<NodeRegistry> nodeRegistry() {
+        return Optional.empty();
+    }
 
     @Override
     void close();

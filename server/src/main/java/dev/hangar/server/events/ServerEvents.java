@@ -4,7 +4,7 @@ import dev.hangar.core.job.Job;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.queue.JobStore;
 import dev.hangar.core.queue.QueueListener;
-import dev.hangar.server.NodeInfo;
+import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.server.NodeView;
 
 /**

@@ -11,7 +11,7 @@ import dev.hangar.queue.testkit.MutableClock;
 import dev.hangar.queue.testkit.TestJobs;
 import dev.hangar.server.LocalNode;
 import dev.hangar.server.TestNode;
-import dev.hangar.server.NodeInfo;
+import dev.hangar.core.cluster.NodeInfo;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

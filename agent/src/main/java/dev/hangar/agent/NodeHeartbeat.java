@@ -1,0 +1,70 @@
+package dev.hangar.agent;
+
+import dev.hangar.core.cluster.NodeRegistry;
+import dev.hangar.core.cluster.NodeStatus;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Keeps this node in the cluster's registry: a heartbeat every third of the time to live, so two
+ * missed beats in a row do not drop it, while a node that died drops out within one time to live.
+ */
+public final class NodeHeartbeat implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(NodeHeartbeat.class.getName());
+
+    private final NodeRegistry registry;
+    private final Function<Clock, NodeStatus> describe;
+    private final Duration ttl;
+    private final Clock clock;
+    private final ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("node-heartbeat").factory());
+    private volatile String nodeName;
+
+    /** {@code describe} is asked at each beat, so the load it advertises is current. */
+    public NodeHeartbeat(NodeRegistry registry, Function<Clock, NodeStatus> describe, Duration ttl, Clock clock) {
+        this.registry = registry;
+        this.describe = describe;
+        this.ttl = ttl;
+        this.clock = clock;
+    }
+
+    /** Beats once now (so the node is listed when this returns), then on schedule. */
+    public NodeHeartbeat start() {
+        beat();
+        long every = Math.max(1, ttl.toMillis() / 3);
+        beats.scheduleWithFixedDelay(this::beatQuietly, every, every, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    private void beat() {
+        NodeStatus status = describe.apply(clock);
+        nodeName = status.name();
+        registry.heartbeat(status, ttl);
+    }
+
+    private void beatQuietly() {
+        try {
+            beat();
+        } catch (RuntimeException e) {
+            // the store may be restarting: the next beat tries again, well within the time to live
+            LOG.log(System.Logger.Level.WARNING, "heartbeat failed: " + e.getMessage());
+        }
+    }
+
+    /** Stops beating and takes the node out of the registry at once. */
+    @Override
+    public void close() {
+        beats.shutdownNow();
+        if (nodeName != null) {
+            try {
+                registry.leave(nodeName);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "leaving the registry failed; the node drops out when its heartbeat expires", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dev.hangar.cli;
+
+import dev.hangar.agent.Agent;
+import dev.hangar.agent.AgentConfig;
+import dev.hangar.agent.NodeHeartbeat;
+import dev.hangar.core.image.ImageStore;
+import dev.hangar.core.queue.QueueBackend;
+import dev.hangar.core.runtime.RuntimeContext;
+import dev.hangar.core.runtime.RuntimeProvider;
+import dev.hangar.images.LocalImageStore;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * An agent of this host with every runtime driver on the class path (or those named), taking jobs
+ * from the queue; when the queue is shared by a cluster, it also heartbeats into the cluster's node
+ * registry. The composition root of {@code hangar agent}, and the agent half of {@code hangar up}.
+ */
+final class AgentNode implements AutoCloseable {
+    /** How long a node stays listed after its last heartbeat. */
+    static final Duration HEARTBEAT_TTL = Duration.ofSeconds(10);
+
+    private final Agent agent;
+    private final ImageStore images;
+    private final Optional<NodeHeartbeat> heartbeat;
+
+    private AgentNode(Agent agent, ImageStore images, Optional<NodeHeartbeat> heartbeat) {
+        this.agent = agent;
+        this.images = images;
+        this.heartbeat = heartbeat;
+    }
+
+    static AgentNode start(QueueBackend queue, Path dataDir, Path imagesDir, AgentConfig config) {
+        var images = new LocalImageStore(imagesDir);
+        Agent agent = new Agent(config, queue, discoverRuntimes(dataDir, images, config.runtimes())).start();
+        try {
+            var heartbeat = queue.nodeRegistry().map(registry -> new NodeHeartbeat(registry,
+                    clock -> agent.status(images.names(), clock.instant()), HEARTBEAT_TTL, Clock.systemUTC()).start());
+            return new AgentNode(agent, images, heartbeat);
+        } catch (RuntimeException e) {
+            agent.close();
+            throw e;
+        }
+    }
+
+    /** The drivers on the class path, or only those named (an unknown name is an error). */
+    static List<dev.hangar.core.runtime.SandboxRuntime> discoverRuntimes(Path dataDir, ImageStore images, Set<String> enabled) {
+        var context = new RuntimeContext(dataDir.resolve("runtimes"), images);
+        List<RuntimeProvider> providers = ServiceLoader.load(RuntimeProvider.class).stream()
+                .map(ServiceLoader.Provider::get).toList();
+        Set<String> known = providers.stream().map(RuntimeProvider::name).collect(Collectors.toCollection(TreeSet::new));
+        for (String name : enabled) {
+            if (!known.contains(name)) {
+                throw new IllegalArgumentException("--runtimes: unknown runtime '" + name + "'; known: " + known);
+            }
+        }
+        return providers.stream()
+                .filter(provider -> enabled.isEmpty() || enabled.contains(provider.name()))
+                .map(provider -> provider.create(context))
+                .toList();
+    }
+
+    Agent agent() {
+        return agent;
+    }
+
+    ImageStore images() {
+        return images;
+    }
+
+    /** One line per runtime: its name, and why not where it is unavailable. */
+    String describeRuntimes() {
+        return agent.runtimes().stream()
+                .map(r -> r.name() + (r.probe().available() ? "" : " (unavailable: " + r.probe().reason() + ")"))
+                .collect(Collectors.joining(", "));
+    }
+
+    /** Leaves the registry first, so no one waits on a node that is going, then stops the agent. */
+    @Override
+    public void close() {
+        heartbeat.ifPresent(NodeHeartbeat::close);
+        agent.close();
+    }
+}

@@ -1,0 +1,46 @@
+package dev.hangar.cli;
+
+import dev.hangar.server.ClusterNodes;
+import dev.hangar.server.HangarServer;
+import dev.hangar.server.QueueUpkeep;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code hangar server --redis URL}: the API, events and dashboard of a cluster, with no agent of
+ * its own: jobs go into the shared queue and run on whichever agent takes them.
+ */
+@Command(name = "server", description = "Run the API server of a cluster on a shared Redis queue (no agent in this process).")
+final class ServerCommand implements Callable<Integer> {
+    @Mixin
+    ClusterOptions cluster;
+
+    @Option(names = "--port", description = "HTTP port (default: ${DEFAULT-VALUE}; 0 picks a free one)", defaultValue = "7070")
+    int port;
+
+    @Option(names = "--host", description = "Address to listen on (default: ${DEFAULT-VALUE})", defaultValue = "127.0.0.1")
+    String host;
+
+    @Override
+    public Integer call() throws Exception {
+        UpCommand.checkPort(port);
+        var queue = EmbeddedHangar.openQueue(cluster.queueLocation());
+        var registry = queue.nodeRegistry().orElseThrow(() -> new IllegalArgumentException(
+                "--redis: the queue at " + cluster.redis + " keeps no node registry"));
+        var nodes = new ClusterNodes(registry).start(EmbeddedHangar.NODE_POLL);
+        var upkeep = new QueueUpkeep(queue, Duration.ofSeconds(1));
+        var server = new HangarServer(queue, nodes).start(host, port);
+        System.out.println("Hangar server is up at http://" + host + ":" + server.port() + " (queue " + cluster.redis + ")");
+        System.out.flush();
+        UpCommand.awaitShutdown(() -> {
+            server.close();
+            upkeep.close();
+            nodes.close();
+            queue.close();
+        });
+        return 0;
+    }
+}

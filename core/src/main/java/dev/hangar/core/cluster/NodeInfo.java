@@ -1,0 +1,43 @@
+package dev.hangar.core.cluster;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A node as the events stream, {@code /v1/nodes} and the metrics describe it.
+ *
+ * @param capacity    what jobs may reserve on it in total (CPUs may be overcommitted over its cores)
+ * @param runtimes    the names of its runtimes whose probe found them available
+ * @param load        what its running jobs use now
+ * @param heartbeatAt when it last said it is alive
+ */
+public record NodeInfo(String name, State state, Capacity capacity, List<String> runtimes, Load load, Instant heartbeatAt) {
+    public enum State { JOINED, LOST }
+
+    public record Capacity(double cpus, long memoryMb, int gpus) {}
+
+    public record Load(int runningJobs, double freeCpus, long freeMemoryMb, int freeGpus) {}
+
+    public NodeInfo {
+        runtimes = List.copyOf(runtimes);
+    }
+
+    /** A node with nothing running, as it joins. */
+    public NodeInfo(String name, State state, Capacity capacity, List<String> runtimes) {
+        this(name, state, capacity, runtimes, new Load(0, capacity.cpus(), capacity.memoryMb(), capacity.gpus()), null);
+    }
+
+    /** A node of a cluster, as its last heartbeat describes it. */
+    public static NodeInfo of(NodeStatus status, State state) {
+        var capacity = status.capacity();
+        var load = status.load();
+        return new NodeInfo(status.name(), state, new Capacity(capacity.cpus(), capacity.memoryMb(), capacity.gpus()),
+                status.availableRuntimes(),
+                new Load(load.runningJobs(), load.freeCpus(), load.freeMemoryMb(), load.freeGpus()),
+                status.heartbeatAt());
+    }
+
+    public NodeInfo withState(State value) {
+        return new NodeInfo(name, value, capacity, runtimes, load, heartbeatAt);
+    }
+}

@@ -1,0 +1,49 @@
+package dev.hangar.core.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hangar.core.job.MountPolicy;
+import dev.hangar.core.json.Json;
+import dev.hangar.core.runtime.BootClass;
+import dev.hangar.core.runtime.Isolation;
+import dev.hangar.core.runtime.NetworkMode;
+import dev.hangar.core.runtime.RuntimeCapabilities;
+import dev.hangar.core.runtime.RuntimeProbe;
+import dev.hangar.core.runtime.RuntimeStatus;
+import dev.hangar.core.runtime.Threading;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class NodeStatusTest {
+    static RuntimeStatus runtime(String name, boolean available) {
+        var caps = new RuntimeCapabilities(Isolation.SOFTWARE_KERNEL, BootClass.FAST, 64, Threading.NATIVE, true, true,
+                false, true, false, false, false, Set.of(NetworkMode.NONE));
+        var probe = new RuntimeProbe(available, available ? "ok" : "runsc not found", Duration.ofMillis(120), false,
+                Instant.parse("2026-12-01T00:00:00Z"), Map.of("version", "release-2026"));
+        return new RuntimeStatus(name, name + " sandbox", caps, probe);
+    }
+
+    @Test
+    void aHeartbeatRoundTripsThroughJsonExactly() {
+        var capacity = new NodeStatus.Capacity(8, 16_384, 2);
+        var status = new NodeStatus("n1", capacity, new NodeStatus.Load(3, 5.5, 12_000, 1), 2,
+                List.of(runtime("gvisor", true), runtime("kata", false)), Set.of("busybox"),
+                new MountPolicy(List.of(Path.of("/srv/data"))), Instant.parse("2026-12-01T01:02:03.456Z"));
+
+        var back = Json.read(Json.write(status), NodeStatus.class);
+
+        assertThat(back).isEqualTo(status);
+        assertThat(back.availableRuntimes()).containsExactly("gvisor");
+    }
+
+    @Test
+    void anIdleNodeHasAllOfItsCapacityFree() {
+        assertThat(NodeStatus.Load.idle(new NodeStatus.Capacity(4, 2048, 1)))
+                .isEqualTo(new NodeStatus.Load(0, 4, 2048, 1));
+    }
+}

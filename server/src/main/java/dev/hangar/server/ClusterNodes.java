@@ -1,0 +1,127 @@
+package dev.hangar.server;
+
+import dev.hangar.core.cluster.NodeInfo;
+import dev.hangar.core.cluster.NodeRegistry;
+import dev.hangar.core.cluster.NodeStatus;
+import dev.hangar.core.job.MountPolicy;
+import dev.hangar.core.job.SpecLimits;
+import dev.hangar.core.runtime.RuntimeStatus;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The nodes of a cluster as the server sees them, read from the node registry every poll: a node
+ * whose heartbeat appears has JOINED, one whose heartbeat key expired is LOST. A job is accepted
+ * when some node could run it, so the bounds are the widest of the nodes alive (or, while none is,
+ * of the last ones seen: a submit waits in the queue for agents that are restarting).
+ */
+public final class ClusterNodes implements NodeView, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ClusterNodes.class.getName());
+
+    private final NodeRegistry registry;
+    private final NodeListeners listeners = new NodeListeners();
+    private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("cluster-nodes").factory());
+    private volatile Map<String, NodeStatus> alive = Map.of();
+    private volatile List<NodeStatus> lastSeen = List.of();
+
+    public ClusterNodes(NodeRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** Reads the registry now, then every {@code every}. */
+    public ClusterNodes start(Duration every) {
+        poll();
+        poller.scheduleWithFixedDelay(this::pollQuietly, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    synchronized void poll() {
+        var now = new LinkedHashMap<String, NodeStatus>();
+        for (NodeStatus status : registry.nodes()) {
+            now.put(status.name(), status);
+        }
+        Map<String, NodeStatus> before = alive;
+        alive = Map.copyOf(now);
+        if (!now.isEmpty()) {
+            lastSeen = List.copyOf(now.values());
+        }
+        now.values().stream().filter(n -> !before.containsKey(n.name()))
+                .forEach(n -> listeners.tell(NodeInfo.of(n, NodeInfo.State.JOINED)));
+        before.values().stream().filter(n -> !now.containsKey(n.name()))
+                .forEach(n -> listeners.tell(NodeInfo.of(n, NodeInfo.State.LOST)));
+    }
+
+    private void pollQuietly() {
+        try {
+            poll();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "reading the node registry failed; keeping the nodes last seen", e);
+        }
+    }
+
+    /** Each runtime once: as a node that has it available reports it, else as any node reports it. */
+    @Override
+    public List<RuntimeStatus> runtimes() {
+        var byName = new TreeMap<String, RuntimeStatus>();
+        for (NodeStatus node : alive.values()) {
+            for (RuntimeStatus runtime : node.runtimes()) {
+                byName.merge(runtime.name(), runtime, (had, other) -> had.probe().available() ? had : other);
+            }
+        }
+        return List.copyOf(byName.values());
+    }
+
+    @Override
+    public SpecLimits limits() {
+        List<NodeStatus> nodes = alive.isEmpty() ? lastSeen : List.copyOf(alive.values());
+        if (nodes.isEmpty()) {
+            // no node has ever beaten: take the job's word for what it needs; an agent checks it when it leases
+            return SpecLimits.forNode(Integer.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE, Set.of());
+        }
+        var runtimes = new HashSet<String>();
+        var images = new HashSet<String>();
+        var roots = new ArrayList<Path>();
+        for (NodeStatus node : nodes) {
+            node.runtimes().forEach(r -> runtimes.add(r.name()));
+            images.addAll(node.images());
+            roots.addAll(node.mounts().allowedRoots());
+        }
+        return SpecLimits.forNode(
+                        nodes.stream().mapToInt(NodeStatus::cores).max().orElse(1),
+                        nodes.stream().mapToLong(n -> n.capacity().memoryMb()).max().orElse(0),
+                        nodes.stream().mapToInt(n -> n.capacity().gpus()).max().orElse(0),
+                        runtimes)
+                .withImages(images)
+                .withMounts(new MountPolicy(roots.stream().distinct().toList()));
+    }
+
+    @Override
+    public List<NodeInfo> nodes() {
+        return alive.values().stream().sorted(Comparator.comparing(NodeStatus::name))
+                .map(n -> NodeInfo.of(n, NodeInfo.State.JOINED)).toList();
+    }
+
+    @Override
+    public AutoCloseable watchNodes(Consumer<NodeInfo> listener) {
+        return listeners.add(listener);
+    }
+
+
+    @Override
+    public void close() {
+        poller.shutdownNow();
+    }
+}

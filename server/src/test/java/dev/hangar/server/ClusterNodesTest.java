@@ -1,0 +1,133 @@
+package dev.hangar.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hangar.core.cluster.NodeInfo;
+import dev.hangar.core.cluster.NodeRegistry;
+import dev.hangar.core.cluster.NodeStatus;
+import dev.hangar.core.job.MountPolicy;
+import dev.hangar.core.runtime.BootClass;
+import dev.hangar.core.runtime.Isolation;
+import dev.hangar.core.runtime.NetworkMode;
+import dev.hangar.core.runtime.RuntimeCapabilities;
+import dev.hangar.core.runtime.RuntimeProbe;
+import dev.hangar.core.runtime.RuntimeStatus;
+import dev.hangar.core.runtime.Threading;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentSkipListMap;
+import org.junit.jupiter.api.Test;
+
+class ClusterNodesTest {
+    /** The registry as the nodes' heartbeats would leave it; expiry is a removal here. */
+    static final class InMemoryNodeRegistry implements NodeRegistry {
+        final Map<String, NodeStatus> nodes = new ConcurrentSkipListMap<>();
+
+        @Override
+        public void heartbeat(NodeStatus status, Duration ttl) {
+            nodes.put(status.name(), status);
+        }
+
+        @Override
+        public void leave(String nodeName) {
+            nodes.remove(nodeName);
+        }
+
+        @Override
+        public List<NodeStatus> nodes() {
+            return List.copyOf(nodes.values());
+        }
+    }
+
+    private final InMemoryNodeRegistry registry = new InMemoryNodeRegistry();
+    private final ClusterNodes cluster = new ClusterNodes(registry);
+    private final List<NodeInfo> told = new ArrayList<>();
+
+    {
+        cluster.watchNodes(told::add);
+    }
+
+    private static RuntimeStatus runtime(String name, boolean available) {
+        var caps = new RuntimeCapabilities(Isolation.PROCESS, BootClass.FAST, 0, Threading.NATIVE, true, true, false,
+                false, false, false, false, Set.of(NetworkMode.NONE));
+        return new RuntimeStatus(name, name, caps,
+                new RuntimeProbe(available, available ? "ok" : "not installed", Duration.ZERO, false, Instant.EPOCH, Map.of()));
+    }
+
+    private static NodeStatus node(String name, int cores, long memoryMb, int gpus, List<RuntimeStatus> runtimes,
+            Set<String> images) {
+        var capacity = new NodeStatus.Capacity(cores * 4, memoryMb, gpus);
+        return new NodeStatus(name, capacity, new NodeStatus.Load(2, cores * 4 - 1.5, memoryMb - 512, gpus), cores,
+                runtimes, images, MountPolicy.none(), Instant.parse("2026-12-01T00:00:00Z"));
+    }
+
+    @Test
+    void aNodeWhoseHeartbeatAppearsJoinsAndOneWhoseHeartbeatExpiredIsLost() {
+        registry.heartbeat(node("a", 2, 4096, 0, List.of(runtime("process", true)), Set.of()), Duration.ofSeconds(10));
+        cluster.poll();
+        registry.heartbeat(node("b", 2, 4096, 0, List.of(runtime("process", true)), Set.of()), Duration.ofSeconds(10));
+        registry.leave("a");
+        cluster.poll();
+
+        assertThat(told).extracting(NodeInfo::name, NodeInfo::state).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("a", NodeInfo.State.JOINED),
+                org.assertj.core.groups.Tuple.tuple("b", NodeInfo.State.JOINED),
+                org.assertj.core.groups.Tuple.tuple("a", NodeInfo.State.LOST));
+        assertThat(cluster.nodes()).extracting(NodeInfo::name).containsExactly("b");
+    }
+
+    @Test
+    void theNodesListShowsEachNodesLoadAndAvailableRuntimes() {
+        registry.heartbeat(node("a", 2, 4096, 1, List.of(runtime("process", true), runtime("gvisor", false)), Set.of()),
+                Duration.ofSeconds(10));
+        cluster.poll();
+
+        NodeInfo a = cluster.nodes().get(0);
+        assertThat(a.runtimes()).containsExactly("process");
+        assertThat(a.load()).isEqualTo(new NodeInfo.Load(2, 6.5, 3584, 1));
+        assertThat(a.heartbeatAt()).isEqualTo(Instant.parse("2026-12-01T00:00:00Z"));
+    }
+
+    @Test
+    void aJobIsBoundedByTheWidestNodeAndMayNameAnyNodesRuntimeOrImage() {
+        registry.heartbeat(node("small", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox")),
+                Duration.ofSeconds(10));
+        registry.heartbeat(node("gpu", 16, 65536, 4, List.of(runtime("gvisor", true)), Set.of("debian")),
+                Duration.ofSeconds(10));
+        cluster.poll();
+
+        var limits = cluster.limits();
+        assertThat(limits.maxCpus()).isEqualTo(16);
+        assertThat(limits.maxMemoryMb()).isEqualTo(65536);
+        assertThat(limits.maxGpus()).isEqualTo(4);
+        assertThat(limits.knownRuntimes()).containsExactlyInAnyOrder("process", "gvisor");
+        assertThat(limits.knownImages()).containsExactlyInAnyOrder("busybox", "debian");
+        assertThat(cluster.runtimes()).extracting(RuntimeStatus::name).containsExactly("gvisor", "process");
+    }
+
+    @Test
+    void whileEveryNodeIsDownJobsAreStillCheckedAgainstTheNodesLastSeen() {
+        registry.heartbeat(node("a", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox")),
+                Duration.ofSeconds(10));
+        cluster.poll();
+        registry.leave("a");
+        cluster.poll();
+
+        assertThat(cluster.nodes()).isEmpty();
+        assertThat(cluster.limits().knownRuntimes()).containsExactly("process");
+        assertThat(cluster.limits().maxMemoryMb()).isEqualTo(2048);
+    }
+
+    @Test
+    void aRuntimeAvailableOnAnyNodeIsListedAsAvailable() {
+        registry.heartbeat(node("a", 2, 2048, 0, List.of(runtime("gvisor", false)), Set.of()), Duration.ofSeconds(10));
+        registry.heartbeat(node("b", 2, 2048, 0, List.of(runtime("gvisor", true)), Set.of()), Duration.ofSeconds(10));
+        cluster.poll();
+
+        assertThat(cluster.runtimes()).singleElement().satisfies(r -> assertThat(r.probe().available()).isTrue());
+    }
+}
