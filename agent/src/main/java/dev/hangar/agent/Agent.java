@@ -133,7 +133,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private void launch(Lease lease, JobAttempt attempt) {
-        var job = new RunningJob(lease, capacity.reserve(lease.job().spec().resources()));
+        var job = new RunningJob(lease, capacity.reserve(lease.job().spec().resources(), lease.job().spec().gpusWanted()));
         running.put(lease.jobId(), job);
         jobs.execute(() -> {
             try {

@@ -47,13 +47,13 @@ final class Capacity {
         return new NodeStatus.Load(jobs, cpus, memoryMb, freeGpus.size());
     }
 
-    /** Reserves the job's share; returns the GPU indices it is given. */
-    synchronized List<String> reserve(Resources r) {
-        if (r.gpus() > freeGpus.size()) {
-            throw new IllegalStateException("job needs " + r.gpus() + " GPU(s), " + freeGpus.size() + " free");
+    /** Reserves the job's share and {@code gpuCount} GPUs; returns the GPU indices it is given. */
+    synchronized List<String> reserve(Resources r, int gpuCount) {
+        if (gpuCount > freeGpus.size()) {
+            throw new IllegalStateException("job needs " + gpuCount + " GPU(s), " + freeGpus.size() + " free");
         }
-        var gpus = new ArrayList<String>(r.gpus());
-        for (int i = 0; i < r.gpus(); i++) {
+        var gpus = new ArrayList<String>(gpuCount);
+        for (int i = 0; i < gpuCount; i++) {
             gpus.add(freeGpus.pollFirst());
         }
         cpus -= r.cpus();

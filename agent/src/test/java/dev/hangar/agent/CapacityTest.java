@@ -31,26 +31,26 @@ class CapacityTest {
     @Test
     void eachJobGetsItsOwnGpusAndReturnsThem() {
         var capacity = new Capacity(config);
-        List<String> first = capacity.reserve(gpus(2));
-        List<String> second = capacity.reserve(gpus(1));
+        List<String> first = capacity.reserve(gpus(2), 2);
+        List<String> second = capacity.reserve(gpus(1), 1);
         assertThat(first).containsExactly("0", "1");
         assertThat(second).containsExactly("2");
         assertThat(capacity.request("n", Duration.ofSeconds(1), List.of()).freeGpus()).isZero();
-        assertThatThrownBy(() -> capacity.reserve(gpus(1))).hasMessageContaining("0 free");
+        assertThatThrownBy(() -> capacity.reserve(gpus(1), 1)).hasMessageContaining("0 free");
         capacity.release(gpus(2), first);
-        assertThat(capacity.reserve(gpus(1))).containsExactly("0");
+        assertThat(capacity.reserve(gpus(1), 1)).containsExactly("0");
     }
 
     @Test
     void theLeaseRequestOffersWhatIsLeft() {
         var capacity = new Capacity(config);
-        capacity.reserve(gpus(0));
+        capacity.reserve(gpus(0), 0);
         var request = capacity.request("n", Duration.ofSeconds(1), List.of());
         assertThat(request.freeCpus()).isEqualTo(3.0);
         assertThat(request.freeMemoryMb()).isEqualTo(768);
         assertThat(request.freeGpus()).isEqualTo(3);
-        capacity.reserve(gpus(0));
-        capacity.reserve(gpus(0));
+        capacity.reserve(gpus(0), 0);
+        capacity.reserve(gpus(0), 0);
         assertThat(capacity.hasRoom()).as("maxJobs reached").isFalse();
         assertThat(capacity.load()).isEqualTo(new NodeStatus.Load(3, 1.0, 256, 3));
     }

@@ -7,7 +7,6 @@ import dev.hangar.client.HangarClient;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
-import dev.hangar.core.queue.JobPage;
 import dev.hangar.core.runtime.OutputSink;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,13 +15,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,8 +41,7 @@ class RestartIT {
     static Path logDir;
     static int port;
     static HangarClient client;
-    static Process server;
-    static int starts;
+    static HangarProcess server;
 
     @BeforeAll
     static void prepare() throws IOException {
@@ -54,13 +50,14 @@ class RestartIT {
         Files.createDirectories(logDir);
         port = Host.freePort();
         client = new HangarClient(URI.create("http://127.0.0.1:" + port));
+        server = new HangarProcess("server", logDir, "up", "--port", Integer.toString(port), "--data-dir",
+                dataDir.toString(), "--lease-seconds", "3", "--node-name", "n1");
     }
 
     @AfterAll
     static void stopServer() throws InterruptedException {
-        if (server != null && server.isAlive()) {
-            server.destroyForcibly();
-            server.waitFor(30, TimeUnit.SECONDS);
+        if (server != null) {
+            server.kill();
         }
     }
 
@@ -82,8 +79,7 @@ class RestartIT {
                             && counts.getOrDefault(JobState.QUEUED, 0L) > 0
                             && LEASED.stream().mapToLong(s -> counts.getOrDefault(s, 0L)).sum() > 0;
                 });
-        server.destroyForcibly();
-        assertThat(server.waitFor(30, TimeUnit.SECONDS)).as("server process ended after SIGKILL").isTrue();
+        server.kill();
         assertThat(client.healthy()).as("nothing answers once the server is killed").isFalse();
 
         startServer();
@@ -108,35 +104,11 @@ class RestartIT {
     }
 
     private static void startServer() throws IOException {
-        starts++;
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var command = List.of(java, "-cp", System.getProperty("java.class.path"), "dev.hangar.cli.Main", "up",
-                "--port", Integer.toString(port), "--data-dir", dataDir.toString(), "--lease-seconds", "3",
-                "--node-name", "n1");
-        server = new ProcessBuilder(command)
-                .redirectOutput(logDir.resolve("server-" + starts + ".out").toFile())
-                .redirectError(logDir.resolve("server-" + starts + ".err").toFile())
-                .start();
-        Process started = server;
-        await("the server (start " + starts + ") answers /healthz; see " + logDir).atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(100))
-                .until(() -> {
-                    if (!started.isAlive()) {
-                        throw new AssertionError("the server exited with " + started.exitValue() + "; see " + logDir);
-                    }
-                    return client.healthy();
-                });
+        server.start(client::healthy);
     }
 
     private static List<Job> allJobs() {
-        var jobs = new ArrayList<Job>();
-        String cursor = null;
-        do {
-            JobPage page = client.list(Set.of(), cursor, 500);
-            jobs.addAll(page.jobs());
-            cursor = page.nextCursor();
-        } while (cursor != null);
-        return jobs;
+        return HangarProcess.allJobs(client);
     }
 
     private static Map<JobState, Long> countByState(List<Job> jobs) {

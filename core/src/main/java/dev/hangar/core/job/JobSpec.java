@@ -53,4 +53,9 @@ public record JobSpec(
     public boolean needsGpu() {
         return profile.needs().gpu() || resources.gpus() > 0;
     }
+
+    /** The GPUs the job takes on its node: those it counts, and at least one if it says it needs a GPU. */
+    public int gpusWanted() {
+        return needsGpu() ? Math.max(1, resources.gpus()) : 0;
+    }
 }

@@ -30,7 +30,7 @@ public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, 
     /** Whether the job's room fits what is left. */
     public boolean hasRoomFor(JobSpec spec) {
         return spec.resources().cpus() <= freeCpus && spec.resources().memoryMb() <= freeMemoryMb
-                && spec.resources().gpus() <= freeGpus;
+                && spec.gpusWanted() <= freeGpus;
     }
 
     /**

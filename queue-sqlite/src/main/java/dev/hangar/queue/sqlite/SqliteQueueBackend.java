@@ -82,7 +82,7 @@ public final class SqliteQueueBackend implements QueueBackend {
                     INSERT INTO jobs (id, state, priority, cpus, memory_mb, gpus, idempotency_key, submitted_at, spec)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     id, JobState.QUEUED.name(), spec.priority(), spec.resources().cpus(), spec.resources().memoryMb(),
-                    spec.resources().gpus(), spec.idempotencyKey(), now.toEpochMilli(), specJson);
+                    spec.gpusWanted(), spec.idempotencyKey(), now.toEpochMilli(), specJson);
             Job job = reload(c, id);
             notices.jobChanged(job);
             return new Enqueued(job, true);

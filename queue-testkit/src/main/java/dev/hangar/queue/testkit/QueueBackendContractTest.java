@@ -11,6 +11,8 @@ import static org.awaitility.Awaitility.await;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
+import dev.hangar.core.job.Needs;
+import dev.hangar.core.job.WorkloadProfile;
 import dev.hangar.core.queue.Enqueued;
 import dev.hangar.core.queue.JobPage;
 import dev.hangar.core.queue.JobQuery;
@@ -350,6 +352,13 @@ public abstract class QueueBackendContractTest {
         assertThat(queue.lease(worker("w1", 16, 8192, 1)).orElseThrow().jobId()).isEqualTo(plain.id());
         assertThat(queue.lease(worker("w1", 16, 8192, 1))).isEmpty();
         assertThat(queue.lease(worker("w2", 16, 8192, 2)).orElseThrow().jobId()).isEqualTo(gpu.id());
+    }
+
+    @Test
+    void aJobThatNeedsAGpuWithoutCountingThemGoesOnlyToAWorkerWithOne() {
+        Job job = enqueue(spec().profile(new WorkloadProfile(null, new Needs(true, null, null, null), null, null)).build());
+        assertThat(queue.lease(worker("w1", 64, 4096, 0))).isEmpty();
+        assertThat(queue.lease(worker("w2", 64, 4096, 1)).orElseThrow().jobId()).isEqualTo(job.id());
     }
 
     @Test
