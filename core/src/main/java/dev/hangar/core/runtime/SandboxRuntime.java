@@ -31,6 +31,11 @@ public interface SandboxRuntime {
         return Optional.empty();
     }
 
+    /** Whether its sandboxes can be started ahead of a job ({@link Sandbox#prestart()}), for warm pools. */
+    default boolean prestarts() {
+        return false;
+    }
+
     /** The snapshot power, if this runtime has it. */
     default Optional<Snapshotting> snapshots() {
         return Optional.empty();
