@@ -12,6 +12,7 @@ import dev.hangar.server.ClusterNodes;
 import dev.hangar.server.HangarServer;
 import dev.hangar.server.LocalNode;
 import dev.hangar.server.NodeView;
+import dev.hangar.server.QueueUpkeep;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -73,8 +74,12 @@ public final class EmbeddedHangar implements AutoCloseable {
             AutoCloseable viewHandle;
             if (queue.nodeRegistry().isPresent()) {
                 var cluster = new ClusterNodes(queue.nodeRegistry().get()).start(NODE_POLL);
+                var upkeep = new QueueUpkeep(queue, cluster::limits).start(ServerCommand.UPKEEP_EVERY);
                 view = cluster;
-                viewHandle = cluster;
+                viewHandle = () -> {
+                    upkeep.close();
+                    cluster.close();
+                };
             } else {
                 view = localView(agent, agentNode.images(), node);
                 viewHandle = () -> { };

@@ -15,6 +15,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "server", description = "Run the API server of a cluster on a shared Redis queue (no agent in this process).")
 final class ServerCommand implements Callable<Integer> {
+    /** How often the server reclaims expired leases and takes in submissions written straight into Redis. */
+    static final Duration UPKEEP_EVERY = Duration.ofMillis(500);
+
     @Mixin
     ClusterOptions cluster;
 
@@ -31,7 +34,7 @@ final class ServerCommand implements Callable<Integer> {
         var registry = queue.nodeRegistry().orElseThrow(() -> new IllegalArgumentException(
                 "--redis: the queue at " + cluster.redis + " keeps no node registry"));
         var nodes = new ClusterNodes(registry).start(EmbeddedHangar.NODE_POLL);
-        var upkeep = new QueueUpkeep(queue, Duration.ofSeconds(1));
+        var upkeep = new QueueUpkeep(queue, nodes::limits).start(UPKEEP_EVERY);
         var server = new HangarServer(queue, nodes).start(host, port);
         System.out.println("Hangar server is up at http://" + host + ":" + server.port() + " (queue " + cluster.redis + ")");
         System.out.flush();

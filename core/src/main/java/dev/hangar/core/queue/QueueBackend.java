@@ -1,6 +1,7 @@
 package dev.hangar.core.queue;
 
 import dev.hangar.core.cluster.NodeRegistry;
+import dev.hangar.core.job.SpecLimits;
 import java.util.Optional;
 
 /** One storage technology behind both sides of the queue. */
@@ -16,6 +17,15 @@ public interface QueueBackend extends JobQueue, JobStore, AutoCloseable {
      */
     default Optional<NodeRegistry> nodeRegistry() {
         return Optional.empty();
+    }
+
+    /**
+     * Periodic duties beyond lease expiry, for a backend that has them: taking in submissions that
+     * producers wrote straight into the store (checked against {@code limits}, the bad ones
+     * dead-lettered), and dropping records whose retention ran out. Returns how many items it handled.
+     */
+    default int housekeeping(SpecLimits limits) {
+        return 0;
     }
 
     @Override

@@ -1,0 +1,87 @@
+package dev.hangar.queue.redis;
+
+import dev.hangar.core.job.InvalidSpecException;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.JobSpecValidator;
+import dev.hangar.core.job.SpecLimits;
+import dev.hangar.core.queue.QueueException;
+import io.lettuce.core.Consumer;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XAutoClaimArgs;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.XReadArgs.StreamOffset;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Takes jobs in from the submit stream {@code P:submit} (consumer group {@code intake}): each
+ * entry becomes a QUEUED job (see {@link WireFormat}), or, if it is not a valid job, goes to the
+ * dead-letter stream with the reason; either way it then leaves the submit stream. An entry that a
+ * crashed process read but never finished is taken over once it has been idle for a while.
+ */
+final class Intake {
+    /** Entries idle this long in another intaker's hands are taken to be abandoned. */
+    private static final Duration ABANDONED = Duration.ofSeconds(30);
+
+    /** Where valid and invalid entries go. */
+    interface Sink {
+        void enqueue(String entryId, JobSpec spec);
+
+        void deadLetter(String entryId, String reason, Map<String, String> entry);
+    }
+
+    private final RedisLink link;
+    private final byte[] stream;
+    private final String streamName;
+    private final Consumer<byte[]> consumer = Consumer.from(RedisLink.bytes(RedisKeys.INTAKE),
+            RedisLink.bytes("intake-" + UUID.randomUUID()));
+    private volatile boolean groupChecked;
+
+    Intake(RedisLink link, RedisKeys keys) {
+        this.link = link;
+        this.streamName = keys.submit();
+        this.stream = RedisLink.bytes(streamName);
+    }
+
+    /** Handles at most {@code max} entries; returns how many it handled. */
+    int run(int max, SpecLimits limits, Sink sink) {
+        if (max < 1) {
+            return 0;
+        }
+        List<StreamMessage<byte[], byte[]>> entries;
+        try {
+            entries = read(max);
+        } catch (QueueException e) {
+            groupChecked = false; // e.g. NOGROUP after Redis lost its data: make it again next time
+            throw e;
+        }
+        JobSpecValidator validator = new JobSpecValidator(limits);
+        for (StreamMessage<byte[], byte[]> entry : entries) {
+            Map<String, String> fields = Replies.fields(entry.getBody());
+            try {
+                sink.enqueue(entry.getId(), validator.validate(WireFormat.parse(fields)));
+            } catch (InvalidSpecException e) {
+                sink.deadLetter(entry.getId(), e.getMessage(), fields);
+            }
+        }
+        return entries.size();
+    }
+
+    private List<StreamMessage<byte[], byte[]>> read(int max) {
+        if (!groupChecked) {
+            link.ensureGroup(streamName, RedisKeys.INTAKE);
+            groupChecked = true;
+        }
+        List<StreamMessage<byte[], byte[]>> entries = new ArrayList<>(link.call("XAUTOCLAIM " + streamName,
+                redis -> redis.xautoclaim(stream, XAutoClaimArgs.Builder.xautoclaim(consumer, ABANDONED, "0-0").count(max)))
+                .getMessages());
+        if (entries.size() < max) {
+            entries.addAll(link.call("XREADGROUP " + streamName, redis -> redis.xreadgroup(consumer,
+                    XReadArgs.Builder.count(max - entries.size()), StreamOffset.lastConsumed(stream))));
+        }
+        return entries;
+    }
+}

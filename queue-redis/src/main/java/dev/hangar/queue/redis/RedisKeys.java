@@ -1,0 +1,44 @@
+package dev.hangar.queue.redis;
+
+/**
+ * The names of the keys the Java side touches directly; the Lua scripts build the same names from
+ * the prefix (see common.lua). All start with the hash tag {@code {prefix}}, so they share a slot.
+ */
+record RedisKeys(String prefix) {
+    /** The consumer group of the lease stream. */
+    static final String WORKERS = "workers";
+    /** The consumer group of the submit stream. */
+    static final String INTAKE = "intake";
+
+    String job(String jobId) {
+        return prefix + ":job:" + jobId;
+    }
+
+    String log(String jobId) {
+        return prefix + ":log:" + jobId;
+    }
+
+    String leases() {
+        return prefix + ":leases";
+    }
+
+    String changes() {
+        return prefix + ":changes";
+    }
+
+    String submit() {
+        return prefix + ":submit";
+    }
+
+    String dead() {
+        return prefix + ":dead";
+    }
+
+    String node(String name) {
+        return prefix + ":node:" + name;
+    }
+
+    String nodes() {
+        return prefix + ":nodes";
+    }
+}

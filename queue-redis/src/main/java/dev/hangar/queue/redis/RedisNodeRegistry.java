@@ -1,0 +1,76 @@
+package dev.hangar.queue.redis;
+
+import static dev.hangar.queue.redis.RedisLink.bytes;
+
+import dev.hangar.core.cluster.NodeRegistry;
+import dev.hangar.core.cluster.NodeStatus;
+import dev.hangar.core.json.Json;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.SetArgs;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The node registry on Redis key expiry: each heartbeat SETs {@code <prefix>:node:<name>} to the
+ * node's status with a time to live, so a node that dies drops out when its key expires, with no
+ * one having to notice. A set of names lets readers find the keys without SCAN; a name whose key
+ * has expired is dropped from it by the next reader (a node that beats again puts it back).
+ */
+final class RedisNodeRegistry implements NodeRegistry {
+    private final RedisLink link;
+    private final RedisKeys keys;
+
+    RedisNodeRegistry(RedisLink link, RedisKeys keys) {
+        this.link = link;
+        this.keys = keys;
+    }
+
+    @Override
+    public void heartbeat(NodeStatus status, Duration ttl) {
+        if (ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("ttl must be positive, got " + ttl);
+        }
+        byte[] value = bytes(Json.write(status));
+        link.call("heartbeat", redis -> {
+            redis.set(bytes(keys.node(status.name())), value, SetArgs.Builder.px(ttl.toMillis()));
+            return redis.sadd(bytes(keys.nodes()), bytes(status.name()));
+        });
+    }
+
+    @Override
+    public void leave(String nodeName) {
+        link.call("leave", redis -> {
+            redis.del(bytes(keys.node(nodeName)));
+            return redis.srem(bytes(keys.nodes()), bytes(nodeName));
+        });
+    }
+
+    @Override
+    public List<NodeStatus> nodes() {
+        List<byte[]> names = new ArrayList<>(link.call("SMEMBERS", redis -> redis.smembers(bytes(keys.nodes()))));
+        if (names.isEmpty()) {
+            return List.of();
+        }
+        byte[][] nodeKeys = names.stream().map(name -> bytes(keys.node(text(name)))).toArray(byte[][]::new);
+        List<KeyValue<byte[], byte[]>> values = link.call("MGET", redis -> redis.mget(nodeKeys));
+        var alive = new ArrayList<NodeStatus>();
+        for (int i = 0; i < names.size(); i++) {
+            KeyValue<byte[], byte[]> value = values.get(i);
+            if (value.hasValue()) {
+                alive.add(Json.read(text(value.getValue()), NodeStatus.class));
+            } else {
+                byte[] gone = names.get(i);
+                link.call("SREM", redis -> redis.srem(bytes(keys.nodes()), gone));
+            }
+        }
+        alive.sort(Comparator.comparing(NodeStatus::name));
+        return alive;
+    }
+
+    private static String text(byte[] value) {
+        return new String(value, StandardCharsets.UTF_8);
+    }
+}

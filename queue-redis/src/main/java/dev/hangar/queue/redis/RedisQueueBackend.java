@@ -1,0 +1,464 @@
+package dev.hangar.queue.redis;
+
+import dev.hangar.core.cluster.NodeRegistry;
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.JobState;
+import dev.hangar.core.job.SpecLimits;
+import dev.hangar.core.json.Json;
+import dev.hangar.core.queue.AttemptVerdict;
+import dev.hangar.core.queue.Enqueued;
+import dev.hangar.core.queue.JobPage;
+import dev.hangar.core.queue.JobQuery;
+import dev.hangar.core.queue.Lease;
+import dev.hangar.core.queue.LeaseRequest;
+import dev.hangar.core.queue.LeaseStatus;
+import dev.hangar.core.queue.LogChunk;
+import dev.hangar.core.queue.Outcome;
+import dev.hangar.core.queue.QueueBackend;
+import dev.hangar.core.queue.QueueException;
+import dev.hangar.core.queue.QueueListener;
+import dev.hangar.core.runtime.OutputSink;
+import dev.hangar.core.select.Selection;
+import dev.hangar.queue.redis.LuaScripts.Script;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.StreamMessage;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The queue in Redis, shared by every process that opens the same location: all state lives in
+ * Redis, and every change is one Lua script, so processes may die at any moment. A job is a hash;
+ * the due ones wait in a sorted set by priority and age; a lease is an entry of the stream
+ * {@code P:leases} pending with its worker in the consumer group {@code workers}, and its entry id
+ * is the lease token that fences the worker's writes.
+ *
+ * <p>Lease expiry by the PEL, with the backend's clock: the deadline of a lease is stored as the
+ * entry's delivery time, shifted {@link #LEASE_HORIZON} into the past (Redis clamps a delivery time
+ * in the future to now). {@code XAUTOCLAIM} with a min-idle of {@code HORIZON + (redisNow -
+ * clockNow)} then returns exactly the leases whose deadline the clock has passed, whatever the clock
+ * says (tests move it by hand). With the system clock, min-idle is about the horizon.
+ */
+public final class RedisQueueBackend implements QueueBackend {
+    /** How far lease deadlines are shifted into the past: more than any clock skew plus lease. */
+    static final Duration LEASE_HORIZON = Duration.ofDays(20 * 365);
+    /** How far down the queue a lease looks for a job that fits. */
+    private static final int LEASE_SCAN = 1000;
+    private static final int BATCH = 100;
+    /** The consumer that holds lease entries taken from vanished workers until their job is settled. */
+    private static final String REAPER = "reaper";
+    /** Submit entries taken in per round trip of the intake. */
+    private static final int INTAKE_BATCH = 100;
+    /** How often a settle is decided again because the job changed while it was being decided. */
+    private static final int SETTLE_TRIES = 10;
+    /** Runtimes a job from the submit stream may name when the caller gives no limits. */
+    private static final Set<String> RUNTIMES = Set.of("process", "podman", "gvisor", "kata");
+    private static final SpecLimits WIRE_LIMITS = SpecLimits.forNode(Integer.MAX_VALUE, Long.MAX_VALUE,
+            Integer.MAX_VALUE, RUNTIMES);
+
+    private final RedisSettings settings;
+    private final RedisKeys keys;
+    private final RedisLink link;
+    private final LuaScripts scripts;
+    private final ChangeFeed feed;
+    private final Intake intake;
+    private final RedisNodeRegistry nodes;
+    private final Clock clock;
+
+    private RedisQueueBackend(RedisSettings settings, RedisLink link, Clock clock) {
+        this.settings = settings;
+        this.keys = new RedisKeys(settings.keyPrefix());
+        this.link = link;
+        this.clock = clock;
+        this.scripts = new LuaScripts(link, settings);
+        this.feed = new ChangeFeed(link, keys, settings.timeout());
+        this.intake = new Intake(link, keys);
+        this.nodes = new RedisNodeRegistry(link, keys);
+    }
+
+    /** Connects to the queue at this location (see {@link RedisSettings}), making its groups if new. */
+    public static RedisQueueBackend open(URI location, Clock clock) {
+        Objects.requireNonNull(clock, "clock");
+        RedisSettings settings = RedisSettings.parse(location);
+        RedisLink link = RedisLink.connect(settings);
+        try {
+            link.ensureGroup(new RedisKeys(settings.keyPrefix()).leases(), RedisKeys.WORKERS);
+            return new RedisQueueBackend(settings, link, clock);
+        } catch (RuntimeException e) {
+            link.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public String name() {
+        return "redis";
+    }
+
+    // ---- work side -----------------------------------------------------------------------------
+
+    @Override
+    public Enqueued enqueue(JobSpec spec) {
+        Instant now = clock.instant();
+        return enqueue(JobIds.random(now), spec, "");
+    }
+
+    /** Stores the job under this id, unless a job has it (or the idempotency key) already. */
+    private Enqueued enqueue(String id, JobSpec spec, String sourceEntry) {
+        Written written = write(Script.ENQUEUE, id, Json.write(spec), spec.priority(), spec.resources().cpus(),
+                spec.resources().memoryMb(), spec.gpusWanted(), spec.runtime(), spec.profile().untrusted(),
+                clock.millis(), spec.idempotencyKey(), sourceEntry);
+        return new Enqueued(written.job().orElseThrow(), written.code() == 1);
+    }
+
+    @Override
+    public Optional<Lease> lease(LeaseRequest request) {
+        if (request.workerId() == null || request.workerId().isBlank()) {
+            throw new IllegalArgumentException("a lease request needs a workerId");
+        }
+        if (request.leaseFor() == null || request.leaseFor().isNegative() || request.leaseFor().isZero()) {
+            throw new IllegalArgumentException("leaseFor must be positive, got " + request.leaseFor());
+        }
+        Written written = write(Script.LEASE, request.workerId(), clock.millis(), request.leaseFor().toMillis(),
+                request.freeCpus(), request.freeMemoryMb(), request.freeGpus(), LEASE_SCAN,
+                request.runtimes().size(), List.copyOf(request.runtimes()),
+                request.kernelBoundaryRuntimes().size(), List.copyOf(request.kernelBoundaryRuntimes()));
+        return written.job().map(job -> new Lease(job.id(), written.token(), request.workerId(), job));
+    }
+
+    @Override
+    public LeaseStatus renew(Lease lease) {
+        long code = Replies.number(scripts.call(Script.RENEW, lease.jobId(), lease.token(), clock.millis()).getFirst());
+        if (code == -1) {
+            // the lease entry is gone (someone deleted it): without it the lease could never expire
+            takeBack(lease.token(), lease.jobId(), "");
+        }
+        return code == 1 ? LeaseStatus.HELD : code == 2 ? LeaseStatus.CANCEL_REQUESTED : LeaseStatus.LOST;
+    }
+
+    @Override
+    public boolean starting(Lease lease, String node, Selection selection) {
+        return advance(lease, JobState.SCHEDULED, JobState.STARTING, "node", node,
+                "runtime", selection == null ? null : selection.runtime(),
+                "selection", selection == null ? null : Json.write(selection), "startingAt", clock.millis());
+    }
+
+    @Override
+    public boolean running(Lease lease) {
+        return advance(lease, JobState.STARTING, JobState.RUNNING, "runningAt", clock.millis());
+    }
+
+    private boolean advance(Lease lease, JobState from, JobState to, Object... fields) {
+        return write(Script.ADVANCE, lease.jobId(), lease.token(), from, to, List.of(fields)).code() == 1;
+    }
+
+    @Override
+    public Optional<Job> finish(Lease lease, Outcome outcome) {
+        Objects.requireNonNull(outcome, "outcome");
+        return settle(lease.jobId(), lease.token(), "", held -> {
+            Instant now = clock.instant();
+            AttemptVerdict verdict = AttemptVerdict.afterOutcome(held, outcome, now);
+            return new Settlement(verdict.state(), List.of(
+                    "notBefore", millis(verdict.notBefore()),
+                    "finishedAt", verdict.state().isFinal() ? now.toEpochMilli() : "",
+                    "exitCode", outcome.exitCode() == null ? "" : outcome.exitCode(),
+                    "error", verdict.error() == null ? "" : verdict.error(),
+                    "truncated", outcome.outputTruncated() || held.outputTruncated()));
+        });
+    }
+
+    @Override
+    public Optional<Job> cancel(String jobId) {
+        return write(Script.CANCEL, jobId, clock.millis()).job();
+    }
+
+    @Override
+    public int requeueExpired() {
+        int moved = 0;
+        String cursor = "0-0";
+        do {
+            List<Object> reply = scripts.call(Script.RECLAIM, clock.millis(), cursor, BATCH, REAPER);
+            cursor = Replies.text(reply.get(0));
+            moved += takeBackAll(Replies.list(reply.get(1)), REAPER);
+        } while (!"0-0".equals(cursor));
+        return moved;
+    }
+
+    @Override
+    public int releaseLeasesOf(String workerId) {
+        int moved = 0;
+        String start = "-";
+        List<?> pairs;
+        while (!(pairs = scripts.call(Script.LEASES_OF, workerId, start, BATCH)).isEmpty()) {
+            moved += takeBackAll(pairs, workerId);
+            start = "(" + Replies.text(pairs.get(pairs.size() - 2));
+        }
+        return moved;
+    }
+
+    /** Takes back the jobs of these (lease entry, job id) pairs from their vanished worker. */
+    private int takeBackAll(List<?> pairs, String owner) {
+        int moved = 0;
+        for (int i = 0; i + 1 < pairs.size(); i += 2) {
+            if (takeBack(Replies.text(pairs.get(i)), Replies.text(pairs.get(i + 1)), owner)) {
+                moved++;
+            }
+        }
+        return moved;
+    }
+
+    /**
+     * The worker holding this lease is gone: its job goes back to QUEUED at once, or to its end. The
+     * lost delivery was not an attempt, so the job looks as it did before that lease.
+     */
+    private boolean takeBack(String entry, String jobId, String owner) {
+        return settle(jobId, entry, owner, held -> {
+            AttemptVerdict verdict = AttemptVerdict.afterLostLease(held);
+            if (verdict.state() == JobState.QUEUED) {
+                return new Settlement(verdict.state(), List.of("attempt", held.attempt() - 1, "scheduledAt", "",
+                        "startingAt", "", "runningAt", "", "node", "", "runtime", "", "selection", ""));
+            }
+            return new Settlement(verdict.state(), List.of("finishedAt", clock.millis(), "error", verdict.error()));
+        }).isPresent();
+    }
+
+    /** What a settle writes: the state the job moves to and its fields besides the lease's. */
+    private record Settlement(JobState state, List<Object> fields) {}
+
+    /**
+     * Ends the lease {@code token} of the job with what {@code decide} makes of the job as it is:
+     * read, decide in Java, commit fenced on the token, state and cancel flag; if the job changed
+     * meanwhile, decide again. Empty if the lease is lost (nothing was written). With an
+     * {@code owner}, the lease entry must still be that consumer's.
+     */
+    private Optional<Job> settle(String jobId, String token, String owner, Function<Job, Settlement> decide) {
+        for (int i = 0; i < SETTLE_TRIES; i++) {
+            Map<String, String> hash = hash(jobId);
+            if (hash.isEmpty() || !token.equals(JobHash.token(hash))) {
+                if (!owner.isEmpty()) {
+                    scripts.call(Script.DROP_LEASE, token); // a stray entry no job holds
+                }
+                return Optional.empty();
+            }
+            Job held = JobHash.toJob(hash);
+            Settlement settlement = decide.apply(held);
+            if (!held.state().canMoveTo(settlement.state())) {
+                return Optional.empty();
+            }
+            Written written = write(Script.SETTLE, jobId, token, held.state(), held.cancelRequested(),
+                    settlement.state(), owner, "token", "", "worker", "", "leaseMs", "", "leaseUntil", "",
+                    settlement.fields());
+            if (written.code() != -1) {
+                return written.job();
+            }
+        }
+        throw new QueueException("job " + jobId + " kept changing while its lease was being settled", null);
+    }
+
+    // ---- read side -----------------------------------------------------------------------------
+
+    @Override
+    public Optional<Job> get(String jobId) {
+        Map<String, String> hash = hash(jobId);
+        return hash.isEmpty() ? Optional.empty() : Optional.of(JobHash.toJob(hash));
+    }
+
+    private Map<String, String> hash(String jobId) {
+        return Replies.fields(link.call("HGETALL", redis -> redis.hgetall(RedisLink.bytes(keys.job(jobId)))));
+    }
+
+    @Override
+    public JobPage list(JobQuery query) {
+        if (query.limit() < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, got " + query.limit());
+        }
+        int limit = Math.min(query.limit(), JobQuery.MAX_LIMIT);
+        Long before = PageCursor.decode(query.cursor());
+        // one more than asked tells whether another page follows
+        List<Map<String, String>> rows = page("desc", before == null ? "+inf" : "(" + before, limit + 1,
+                query.states());
+        boolean more = rows.size() > limit;
+        List<Map<String, String>> shown = more ? rows.subList(0, limit) : rows;
+        return new JobPage(shown.stream().map(JobHash::toJob).toList(),
+                more ? PageCursor.after(JobHash.seq(shown.getLast())) : null);
+    }
+
+    @Override
+    public Map<JobState, Long> countByState() {
+        List<Object> counts = scripts.call(Script.COUNTS, Arrays.asList((Object[]) JobState.values()));
+        Map<JobState, Long> byState = new EnumMap<>(JobState.class);
+        for (JobState state : JobState.values()) {
+            byState.put(state, Replies.number(counts.get(state.ordinal())));
+        }
+        return byState;
+    }
+
+    @Override
+    public Optional<Job> oldest(JobState state) {
+        Objects.requireNonNull(state, "state");
+        return page("asc", "-inf", 1, Set.of(state)).stream().findFirst().map(JobHash::toJob);
+    }
+
+    private List<Map<String, String>> page(String order, String bound, int count, Set<JobState> states) {
+        return scripts.call(Script.PAGE, order, bound, count, List.copyOf(states)).stream()
+                .map(Replies::fields).toList();
+    }
+
+    @Override
+    public void appendLog(String jobId, int attempt, OutputSink.Stream stream, byte[] data) {
+        Objects.requireNonNull(stream, "stream");
+        if (data == null || data.length == 0) {
+            return; // an empty chunk says nothing
+        }
+        write(Script.APPEND_LOG, jobId, attempt, stream == OutputSink.Stream.STDOUT ? "out" : "err", data,
+                settings.logMaxLen());
+    }
+
+    @Override
+    public List<LogChunk> readLog(String jobId, long afterSeq, int max) {
+        if (max < 1) {
+            return List.of();
+        }
+        Range<String> after = Range.from(Range.Boundary.including("0-" + (Math.max(0, afterSeq) + 1)),
+                Range.Boundary.unbounded());
+        List<StreamMessage<byte[], byte[]>> entries = link.call("XRANGE",
+                redis -> redis.xrange(RedisLink.bytes(keys.log(jobId)), after, Limit.from(max)));
+        List<LogChunk> chunks = new ArrayList<>(entries.size());
+        for (StreamMessage<byte[], byte[]> entry : entries) {
+            byte[] data = null;
+            String attempt = null;
+            String stream = null;
+            for (var field : entry.getBody().entrySet()) {
+                switch (Replies.text(field.getKey())) {
+                    case "data" -> data = field.getValue();
+                    case "attempt" -> attempt = Replies.text(field.getValue());
+                    case "stream" -> stream = Replies.text(field.getValue());
+                    default -> { }
+                }
+            }
+            chunks.add(new LogChunk(StreamId.parse(entry.getId()).seq(), Integer.parseInt(attempt),
+                    "err".equals(stream) ? OutputSink.Stream.STDERR : OutputSink.Stream.STDOUT, data));
+        }
+        return chunks;
+    }
+
+    @Override
+    public AutoCloseable subscribe(QueueListener listener) {
+        return feed.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    // ---- upkeep of the Redis side --------------------------------------------------------------
+
+    /** The agents of the cluster heartbeat into keys of this Redis that expire. */
+    @Override
+    public Optional<NodeRegistry> nodeRegistry() {
+        return Optional.of(nodes);
+    }
+
+    /** Takes in what foreign producers XADDed, checked against the cluster's limits, and drops expired jobs from the indexes. */
+    @Override
+    public int housekeeping(SpecLimits limits) {
+        int handled = 0;
+        int batch;
+        do {
+            batch = intake(INTAKE_BATCH, limits);
+            handled += batch;
+        } while (batch == INTAKE_BATCH);
+        return handled + sweepRetention();
+    }
+
+    /**
+     * Takes in at most {@code max} entries of the submit stream (see {@link WireFormat}), checking
+     * specs against limits that know only the runtimes; returns how many entries it handled.
+     */
+    public int intake(int max) {
+        return intake(max, WIRE_LIMITS);
+    }
+
+    /** Takes in at most {@code max} entries of the submit stream, checking specs against these limits. */
+    public int intake(int max, SpecLimits limits) {
+        return intake.run(max, limits, new Intake.Sink() {
+            @Override
+            public void enqueue(String entryId, JobSpec spec) {
+                RedisQueueBackend.this.enqueue(JobIds.forSubmitEntry(settings.prefix(), entryId), spec, entryId);
+            }
+
+            @Override
+            public void deadLetter(String entryId, String reason, Map<String, String> entry) {
+                List<String> fields = new ArrayList<>();
+                entry.forEach((name, value) -> {
+                    fields.add(name);
+                    fields.add(value);
+                });
+                scripts.call(Script.DEAD_LETTER, entryId, reason, fields);
+            }
+        });
+    }
+
+    /** Drops from the indexes the final jobs whose retention has run out; returns how many. */
+    public int sweepRetention() {
+        int removed = 0;
+        int batch;
+        do {
+            batch = (int) Replies.number(scripts.call(Script.SWEEP, 1000).getFirst());
+            removed += batch;
+        } while (batch > 0);
+        return removed;
+    }
+
+    /** The newest {@code max} entries of the dead-letter stream, oldest first. */
+    public List<DeadLetter> deadLetters(int max) {
+        List<StreamMessage<byte[], byte[]>> entries = link.call("XREVRANGE",
+                redis -> redis.xrevrange(RedisLink.bytes(keys.dead()), Range.unbounded(), Limit.from(max)));
+        return entries.reversed().stream()
+                .map(entry -> new DeadLetter(entry.getId(), Replies.fields(entry.getBody())))
+                .toList();
+    }
+
+    @Override
+    public void close() {
+        feed.close();
+        link.close();
+    }
+
+    // ---- plumbing ------------------------------------------------------------------------------
+
+    /**
+     * What a changing script returned: {code, job fields, change entry id}. Listeners have been told
+     * of the change once this returns (see {@link ChangeFeed#awaitTold}).
+     */
+    private record Written(long code, Map<String, String> fields, String change) {
+        Optional<Job> job() {
+            return fields.isEmpty() ? Optional.empty() : Optional.of(JobHash.toJob(fields));
+        }
+
+        String token() {
+            return JobHash.token(fields);
+        }
+    }
+
+    private Written write(Script script, Object... args) {
+        List<Object> reply = scripts.call(script, args);
+        Written written = new Written(reply.isEmpty() ? 0 : Replies.number(reply.get(0)),
+                reply.size() > 1 ? Replies.fields(reply.get(1)) : Map.of(),
+                reply.size() > 2 ? Replies.text(reply.get(2)) : null);
+        feed.awaitTold(written.change());
+        return written;
+    }
+
+    private static Object millis(Instant instant) {
+        return instant == null ? "" : instant.toEpochMilli();
+    }
+}

@@ -1,0 +1,127 @@
+package dev.hangar.queue.redis;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hangar.core.job.FieldError;
+import dev.hangar.core.job.InvalidSpecException;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.json.Json;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The wire format of the submit stream, for producers that are not Hangar: each field of an entry
+ * is one top-level property of the JobSpec JSON, named as in the JSON. Text properties come as
+ * plain text, numbers as decimal text, structured ones as JSON, e.g.
+ * {@code XADD {hangar}:submit * command '["echo","hi"]' image busybox priority 7}.
+ */
+final class WireFormat {
+    private static final Set<String> TEXT = Set.of("name", "stdin", "image", "runtime", "idempotencyKey");
+    private static final Set<String> NUMBERS = Set.of("timeoutSeconds", "priority");
+    private static final Pattern WHOLE_NUMBER = Pattern.compile("-?[0-9]{1,9}");
+
+    /** A structured property: the shape its JSON must have, and how to say so. */
+    private record Shape(Predicate<JsonNode> fits, String expected) {}
+
+    private static final Shape OBJECT = new Shape(JsonNode::isObject, "must be a JSON object");
+    private static final Map<String, Shape> STRUCTURED = Map.of(
+            "command", new Shape(node -> node.isArray() && allText(node), "must be a JSON array of strings"),
+            "env", new Shape(node -> node.isObject() && allText(node), "must be a JSON object of strings"),
+            "profile", OBJECT,
+            "resources", OBJECT,
+            "retry", OBJECT,
+            "mounts", new Shape(node -> node.isArray(), "must be a JSON array of objects"));
+
+    private WireFormat() {}
+
+    /** The spec the entry describes; throws naming every field that is wrong (not yet validated). */
+    static JobSpec parse(Map<String, String> entry) {
+        ObjectNode json = Json.mapper().createObjectNode();
+        List<FieldError> errors = new ArrayList<>();
+        if (entry.isEmpty()) {
+            errors.add(new FieldError("entry", "has no fields; give at least command"));
+        }
+        entry.forEach((name, value) -> {
+            if (TEXT.contains(name)) {
+                json.put(name, value);
+            } else if (NUMBERS.contains(name)) {
+                if (WHOLE_NUMBER.matcher(value).matches()) {
+                    json.put(name, Integer.parseInt(value));
+                } else {
+                    errors.add(new FieldError(name, "must be a whole number in decimal, got '" + shorten(value) + "'"));
+                }
+            } else if (STRUCTURED.containsKey(name)) {
+                Shape shape = STRUCTURED.get(name);
+                JsonNode node = readTree(value);
+                if (node == null || !shape.fits().test(node)) {
+                    errors.add(new FieldError(name, shape.expected() + ", got '" + shorten(value) + "'"));
+                } else {
+                    json.set(name, node);
+                }
+            } else {
+                errors.add(new FieldError(name, "is not a property of a job spec; known: " + known()));
+            }
+        });
+        if (!errors.isEmpty()) {
+            throw new InvalidSpecException(errors);
+        }
+        try {
+            return Json.mapper().treeToValue(json, JobSpec.class);
+        } catch (JsonMappingException e) {
+            throw new InvalidSpecException(path(e), e instanceof UnrecognizedPropertyException
+                    ? "is not a known property" : "has the wrong type: " + e.getOriginalMessage());
+        } catch (JsonProcessingException e) {
+            throw new InvalidSpecException("entry", e.getOriginalMessage());
+        }
+    }
+
+    private static JsonNode readTree(String value) {
+        try {
+            return Json.mapper().readTree(value);
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    private static boolean allText(JsonNode node) {
+        for (JsonNode item : node) {
+            if (!item.isTextual()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** e.g. resources.cpus, mounts[0].hostPath */
+    private static String path(JsonMappingException e) {
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                path.append(path.isEmpty() ? "" : ".").append(ref.getFieldName());
+            } else {
+                path.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return path.isEmpty() ? "entry" : path.toString();
+    }
+
+    private static String known() {
+        Set<String> all = new TreeSet<>(TEXT);
+        all.addAll(NUMBERS);
+        all.addAll(STRUCTURED.keySet());
+        return all.stream().collect(Collectors.joining(", "));
+    }
+
+    private static String shorten(String value) {
+        return value.length() > 60 ? value.substring(0, 60) + "..." : value;
+    }
+}

@@ -1,0 +1,16 @@
+-- A = id, now
+-- Returns {} if there is no such job, {1, job, change} if it changed, {0, job} if not.
+local id = A[1]
+local j = redis.call('HMGET', jobKey(id), 'state', 'cancel')
+if not j[1] then return {} end
+local change
+if j[1] == 'QUEUED' then
+  change = transition(id, 'QUEUED', 'CANCELLED', {'cancel', 1, 'notBefore', '', 'finishedAt', A[2]})
+elseif not FINAL[j[1]] and j[2] ~= '1' then
+  -- leased: its worker learns on its next renew, stops the job and finishes it CANCELLED
+  redis.call('HSET', jobKey(id), 'cancel', 1)
+  change = emit('job', id)
+else
+  return {0, job(id)}
+end
+return {1, job(id), change}

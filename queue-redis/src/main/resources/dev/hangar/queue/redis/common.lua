@@ -1,0 +1,131 @@
+-- Prepended to every script by LuaScripts. KEYS[1] is the key prefix "{name}": every key below
+-- starts with it, so all of them share one hash slot. ARGV[1..4] are the backend's settings; the
+-- script's own arguments follow and are read as A[1], A[2], ...
+local P = KEYS[1]
+local CHANGES_MAX = ARGV[1]
+local RETENTION_MS = tonumber(ARGV[2])
+local DEAD_MAX = ARGV[3]
+local HORIZON_MS = tonumber(ARGV[4])
+local A = {}
+for i = 5, #ARGV do A[i - 4] = ARGV[i] end
+
+local LEASES = P .. ':leases'
+local GROUP = 'workers'
+local STATES = {'QUEUED', 'SCHEDULED', 'STARTING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED', 'DEAD'}
+local FINAL = {SUCCEEDED = true, FAILED = true, TIMED_OUT = true, CANCELLED = true, DEAD = true}
+
+-- Lua numbers are doubles: integers go back to Redis as plain digits, never as 1e+12
+local function int(n) return string.format('%d', n) end
+local function jobKey(id) return P .. ':job:' .. id end
+local function logKey(id) return P .. ':log:' .. id end
+local function stateKey(state) return P .. ':state:' .. state end
+
+local function field(id, name)
+  local value = redis.call('HGET', jobKey(id), name)
+  if value then return value end
+  return ''
+end
+
+local function job(id) return redis.call('HGETALL', jobKey(id)) end
+
+-- A[from], A[from + 1], ... as a list
+local function rest(from)
+  local out = {}
+  for i = from, #A do out[#out + 1] = A[i] end
+  return out
+end
+
+local function redisNowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- The PEL delivery time that stands for a lease deadline (see LeaseDeadlines). Redis would quietly
+-- clamp a time in the future to now, so refuse one rather than hand out a lease that never expires.
+local function deliveryTime(deadline)
+  local time = deadline - HORIZON_MS
+  if time < 1 or time > redisNowMs() then
+    error({err = 'lease deadline ' .. int(deadline) .. ' is not within the lease horizon of the Redis clock ('
+        .. int(redisNowMs()) .. '): is the clock of this process far off?'})
+  end
+  return int(time)
+end
+
+-- puts a lease entry into the consumer's PEL with this delivery time, making the group if it is gone
+local function claim(entry, consumer, time)
+  local ok, claimed = pcall(redis.call, 'XCLAIM', LEASES, GROUP, consumer, 0, entry, 'TIME', time, 'FORCE', 'JUSTID')
+  if not ok then
+    redis.call('XGROUP', 'CREATE', LEASES, GROUP, '0', 'MKSTREAM')
+    claimed = redis.call('XCLAIM', LEASES, GROUP, consumer, 0, entry, 'TIME', time, 'FORCE', 'JUSTID')
+  end
+  return claimed
+end
+
+local function dropLease(entry)
+  redis.call('XACK', LEASES, GROUP, entry)
+  redis.call('XDEL', LEASES, entry)
+end
+
+-- higher priority first, then submit order
+local function readyScore(id)
+  local v = redis.call('HMGET', jobKey(id), 'priority', 'seq')
+  return int((9 - tonumber(v[1])) * 1e12 + tonumber(v[2]))
+end
+
+-- every index entry of a job whose hash is gone (retention)
+local function unindex(id)
+  redis.call('ZREM', P .. ':all', id)
+  redis.call('ZREM', P .. ':finished', id)
+  redis.call('ZREM', P .. ':ready', id)
+  redis.call('ZREM', P .. ':delayed', id)
+  for _, state in ipairs(STATES) do redis.call('ZREM', stateKey(state), id) end
+end
+
+-- tells every listener, in every process, of the job as it now is (or of new output)
+local function emit(kind, id)
+  if kind == 'job' then
+    return redis.call('XADD', P .. ':changes', 'MAXLEN', '~', CHANGES_MAX, '*', 'kind', kind, 'job', id, unpack(job(id)))
+  end
+  return redis.call('XADD', P .. ':changes', 'MAXLEN', '~', CHANGES_MAX, '*', 'kind', kind, 'job', id)
+end
+
+-- a job reached its final state: counted once, kept for the retention, dead-lettered if DEAD
+local function finalize(id, state)
+  local key = jobKey(id)
+  redis.call('HINCRBY', key, 'finishes', 1)
+  redis.call('ZADD', P .. ':finished', field(id, 'finishedAt'), id)
+  if RETENTION_MS > 0 then
+    redis.call('PEXPIRE', key, RETENTION_MS)
+    redis.call('PEXPIRE', logKey(id), RETENTION_MS)
+    local idem = field(id, 'idem')
+    if idem ~= '' then redis.call('PEXPIRE', P .. ':idem:' .. idem, RETENTION_MS) end
+  end
+  if state == 'DEAD' then
+    redis.call('XADD', P .. ':dead', 'MAXLEN', '~', DEAD_MAX, '*', 'job', id, 'error', field(id, 'error'))
+  end
+end
+
+-- Moves a job from one state to another (from is nil for a new job) and sets its fields, keeping
+-- every index up to date; returns the id of the change entry.
+local function transition(id, from, to, fields)
+  local key = jobKey(id)
+  if #fields > 0 then redis.call('HSET', key, unpack(fields)) end
+  redis.call('HSET', key, 'state', to)
+  local seq = field(id, 'seq')
+  if from ~= to then
+    if from then redis.call('ZREM', stateKey(from), id) end
+    redis.call('ZADD', stateKey(to), seq, id)
+  end
+  redis.call('ZREM', P .. ':ready', id)
+  redis.call('ZREM', P .. ':delayed', id)
+  if to == 'QUEUED' then
+    local notBefore = field(id, 'notBefore')
+    if notBefore ~= '' then
+      redis.call('ZADD', P .. ':delayed', notBefore, id)
+    else
+      redis.call('ZADD', P .. ':ready', readyScore(id), id)
+    end
+  end
+  if FINAL[to] and not (from and FINAL[from]) then finalize(id, to) end
+  return emit('job', id)
+end

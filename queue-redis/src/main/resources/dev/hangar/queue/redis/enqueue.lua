@@ -1,0 +1,36 @@
+-- A = id, spec, priority, cpus, mem, gpus, pin, untrusted, submittedAt, idempotency key or '',
+--     submit entry it came from or ''
+-- Returns {1, job, change} for a new job, {0, job} for the one that was there already.
+local id, idem, source = A[1], A[10], A[11]
+
+local function taken()
+  if source ~= '' then
+    redis.call('XACK', P .. ':submit', 'intake', source)
+    redis.call('XDEL', P .. ':submit', source)
+  end
+end
+
+local function existing(jobId)
+  taken()
+  return {0, job(jobId)}
+end
+
+if redis.call('EXISTS', jobKey(id)) == 1 then return existing(id) end
+if idem ~= '' then
+  local idemKey = P .. ':idem:' .. idem
+  local earlier = redis.call('GET', idemKey)
+  if earlier and redis.call('EXISTS', jobKey(earlier)) == 1 then return existing(earlier) end
+  -- absent, or left by a job the retention removed a moment ago
+  redis.call('SET', idemKey, id)
+end
+
+local seq = redis.call('INCR', P .. ':seq')
+redis.call('HSET', jobKey(id), 'id', id, 'spec', A[2], 'priority', A[3], 'seq', seq, 'cpus', A[4], 'mem', A[5],
+    'gpus', A[6], 'pin', A[7], 'untrusted', A[8], 'idem', idem, 'attempt', 0, 'deliveries', 0, 'cancel', 0,
+    'token', '', 'worker', '', 'leaseMs', '', 'leaseUntil', '', 'notBefore', '', 'submittedAt', A[9],
+    'scheduledAt', '', 'startingAt', '', 'runningAt', '', 'finishedAt', '', 'node', '', 'runtime', '',
+    'selection', '', 'exitCode', '', 'error', '', 'truncated', 0, 'finishes', 0, 'logSeq', 0)
+redis.call('ZADD', P .. ':all', seq, id)
+taken()
+local change = transition(id, nil, 'QUEUED', {})
+return {1, job(id), change}

@@ -1,0 +1,35 @@
+-- A = 'desc' | 'asc', bound (exclusive "(seq", or "+inf" / "-inf"), count, states... (none: all jobs)
+-- Returns up to count jobs from the union of the state sets, ordered by seq. A job whose hash the
+-- retention removed is dropped from the indexes on the way.
+local desc, bound, need = A[1] == 'desc', A[2], tonumber(A[3])
+local keys = {}
+for i = 4, #A do keys[#keys + 1] = stateKey(A[i]) end
+if #keys == 0 then keys[1] = P .. ':all' end
+
+local out = {}
+while need > 0 do
+  local candidates = {}
+  for _, key in ipairs(keys) do
+    local found
+    if desc then
+      found = redis.call('ZREVRANGEBYSCORE', key, bound, '-inf', 'WITHSCORES', 'LIMIT', 0, need)
+    else
+      found = redis.call('ZRANGEBYSCORE', key, bound, '+inf', 'WITHSCORES', 'LIMIT', 0, need)
+    end
+    for i = 1, #found, 2 do candidates[#candidates + 1] = {found[i], tonumber(found[i + 1])} end
+  end
+  if #candidates == 0 then break end
+  table.sort(candidates, function(a, b) if desc then return a[2] > b[2] end return a[2] < b[2] end)
+  local take = math.min(need, #candidates)
+  for i = 1, take do
+    local found = job(candidates[i][1])
+    if #found == 0 then
+      unindex(candidates[i][1])
+    else
+      out[#out + 1] = found
+      need = need - 1
+    end
+  end
+  bound = '(' .. int(candidates[take][2])
+end
+return out

@@ -1,0 +1,19 @@
+-- A = clock now, cursor, count, reaper consumer
+-- Takes over the lease entries whose deadline (by the backend clock) has passed: XAUTOCLAIM with a
+-- min-idle of the horizon plus the skew between the Redis clock and the backend clock (see
+-- LeaseDeadlines). Returns {next cursor, {entry, job id, ...}}.
+local minIdle = HORIZON_MS + (redisNowMs() - tonumber(A[1])) + 1
+if minIdle < 1 then
+  error({err = 'the clock of this process is ahead of Redis by more than the lease horizon'})
+end
+local claimed = redis.call('XAUTOCLAIM', LEASES, GROUP, A[4], int(minIdle), A[2], 'COUNT', A[3], 'JUSTID')
+local out = {}
+for _, entry in ipairs(claimed[2]) do
+  -- claiming made it look fresh: should this process die before it settles the job, the next
+  -- sweep (of any process) must find it again
+  redis.call('XCLAIM', LEASES, GROUP, A[4], 0, entry, 'TIME', 1, 'JUSTID')
+  local message = redis.call('XRANGE', LEASES, entry, entry)
+  out[#out + 1] = entry
+  out[#out + 1] = message[1] and message[1][2][2] or ''
+end
+return {claimed[1], out}

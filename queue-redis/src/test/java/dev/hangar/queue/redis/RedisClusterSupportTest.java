@@ -1,0 +1,110 @@
+package dev.hangar.queue.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.hangar.core.cluster.NodeRegistry;
+import dev.hangar.core.cluster.NodeStatus;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.JobState;
+import dev.hangar.core.job.MountPolicy;
+import dev.hangar.core.job.SpecLimits;
+import dev.hangar.core.queue.JobQuery;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The parts of the backend that serve a cluster rather than the queue SPI: the node registry and housekeeping. */
+class RedisClusterSupportTest {
+    private static final AtomicInteger TESTS = new AtomicInteger();
+    private static RedisServerProcess redis;
+
+    private String prefix;
+    private RedisQueueBackend queue;
+    private NodeRegistry registry;
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RedisServerProcess.start();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @BeforeEach
+    void open() {
+        prefix = "cluster-" + TESTS.incrementAndGet();
+        queue = RedisQueueBackend.open(redis.uri("prefix=" + prefix), Clock.systemUTC());
+        registry = queue.nodeRegistry().orElseThrow();
+    }
+
+    @AfterEach
+    void close() {
+        queue.close();
+    }
+
+    private static NodeStatus node(String name, int runningJobs) {
+        var capacity = new NodeStatus.Capacity(8, 4096, 0);
+        return new NodeStatus(name, capacity, new NodeStatus.Load(runningJobs, 8 - runningJobs, 4096, 0), 2, List.of(),
+                Set.of("busybox"), MountPolicy.none(), Instant.parse("2026-12-01T00:00:00Z"));
+    }
+
+    @Test
+    void aHeartbeatListsTheNodeAsItDescribedItself() {
+        registry.heartbeat(node("b", 1), Duration.ofSeconds(10));
+        registry.heartbeat(node("a", 0), Duration.ofSeconds(10));
+        registry.heartbeat(node("b", 3), Duration.ofSeconds(10));
+
+        assertThat(registry.nodes()).extracting(NodeStatus::name).containsExactly("a", "b");
+        assertThat(registry.nodes().get(1).load().runningJobs()).as("the latest heartbeat wins").isEqualTo(3);
+        long ttl = Long.parseLong(redis.cli("PTTL", "{" + prefix + "}:node:a"));
+        assertThat(ttl).as("the heartbeat key expires").isBetween(1L, 10_000L);
+    }
+
+    @Test
+    void aNodeThatStopsBeatingDropsOutWhenItsKeyExpires() {
+        registry.heartbeat(node("short-lived", 0), Duration.ofMillis(300));
+        registry.heartbeat(node("steady", 0), Duration.ofSeconds(30));
+
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> registry.nodes().stream().map(NodeStatus::name).toList().equals(List.of("steady")));
+        assertThat(redis.cli("SISMEMBER", "{" + prefix + "}:nodes", "short-lived"))
+                .as("the reader dropped the expired name").isEqualTo("0");
+    }
+
+    @Test
+    void aNodeThatLeavesIsGoneAtOnce() {
+        registry.heartbeat(node("a", 0), Duration.ofSeconds(30));
+        registry.leave("a");
+        assertThat(registry.nodes()).isEmpty();
+    }
+
+    @Test
+    void housekeepingTakesInWhatProducersXaddedCheckedAgainstTheClustersLimits() {
+        redis.cli("XADD", "{" + prefix + "}:submit", "*", "command", "[\"true\"]", "runtime", "process");
+        redis.cli("XADD", "{" + prefix + "}:submit", "*", "command", "[\"true\"]", "runtime", "gvisor");
+        var limits = SpecLimits.forNode(2, 4096, 0, Set.of("process"));
+
+        int handled = queue.housekeeping(limits);
+
+        assertThat(handled).isEqualTo(2);
+        assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement().satisfies(job -> {
+            assertThat(job.state()).isEqualTo(JobState.QUEUED);
+            assertThat(job.spec()).isEqualTo(JobSpec.builder().command("true").runtime("process").build());
+        });
+        assertThat(queue.deadLetters(10)).singleElement()
+                .satisfies(dead -> assertThat(dead.fields().get("reason")).contains("runtime").contains("gvisor"));
+    }
+}

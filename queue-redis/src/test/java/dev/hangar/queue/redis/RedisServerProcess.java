@@ -1,0 +1,192 @@
+package dev.hangar.queue.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A real redis-server for tests: in the foreground, on a free loopback port, with a directory of
+ * its own, no RDB snapshots and (if asked) an append-only file, so that {@link #kill} and
+ * {@link #restart} show what survives a crash. Tests are skipped, saying why, where redis-server is
+ * not installed.
+ */
+public final class RedisServerProcess implements AutoCloseable {
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+
+    private final Path dir;
+    private final int port;
+    private final boolean appendOnly;
+    private Process process;
+
+    private RedisServerProcess(Path dir, int port, boolean appendOnly) {
+        this.dir = dir;
+        this.port = port;
+        this.appendOnly = appendOnly;
+    }
+
+    /** A server without persistence. */
+    public static RedisServerProcess start() {
+        return start(false);
+    }
+
+    /** A server; with {@code appendOnly}, every write is fsynced to its AOF before Redis replies. */
+    public static RedisServerProcess start(boolean appendOnly) {
+        String server = executable("redis-server");
+        Assumptions.assumeTrue(server != null, "redis-server is not installed (not on the PATH): Redis tests skipped");
+        try {
+            RedisServerProcess redis = new RedisServerProcess(Files.createTempDirectory("hangar-redis-"), freePort(),
+                    appendOnly);
+            redis.launch(server);
+            return redis;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** {@code redis://127.0.0.1:PORT}, plus the query if not null, e.g. {@code prefix=t1}. */
+    public URI uri(String query) {
+        return URI.create("redis://127.0.0.1:" + port + (query == null ? "" : "?" + query));
+    }
+
+    public URI uri() {
+        return uri(null);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Runs {@code redis-cli -p PORT args...} and returns what it printed (--no-raw off: plain values). */
+    public String cli(String... args) {
+        String cli = executable("redis-cli");
+        Assumptions.assumeTrue(cli != null, "redis-cli is not installed");
+        List<String> command = new ArrayList<>(List.of(cli, "-p", String.valueOf(port)));
+        command.addAll(List.of(args));
+        try {
+            Process run = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!run.waitFor(10, TimeUnit.SECONDS) || run.exitValue() != 0) {
+                throw new IllegalStateException("redis-cli " + args[0] + " failed: " + out);
+            }
+            return out.strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** SIGKILL: no shutdown, no final save; only what is in the AOF survives. */
+    public void kill() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Kills the server (if it runs) and starts it again on the same port and directory. */
+    public void restart() {
+        kill();
+        launch(executable("redis-server"));
+    }
+
+    @Override
+    public void close() {
+        kill();
+        try (var files = Files.walk(dir)) {
+            files.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // a temp dir left behind is harmless
+        }
+    }
+
+    private void launch(String server) {
+        List<String> command = List.of(server, "--port", String.valueOf(port), "--bind", "127.0.0.1",
+                "--dir", dir.toString(), "--save", "", "--daemonize", "no",
+                "--appendonly", appendOnly ? "yes" : "no", "--appendfsync", appendOnly ? "always" : "everysec");
+        try {
+            process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        awaitPong();
+    }
+
+    /** PING until PONG: a restarting server answers LOADING while it reads its AOF. */
+    private void awaitPong() {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("redis-server exited with " + process.exitValue() + "; see " + dir.resolve("redis.log"));
+            }
+            if (pong()) {
+                return;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new IllegalStateException("redis-server did not answer PING within " + START_TIMEOUT);
+    }
+
+    private boolean pong() {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
+            socket.setSoTimeout(1000);
+            OutputStream out = socket.getOutputStream();
+            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            byte[] reply = new byte[7];
+            int n = in.read(reply);
+            return n >= 5 && new String(reply, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static String executable(String name) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(java.io.File.pathSeparator)) {
+            Path candidate = Path.of(dir, name);
+            if (Files.isExecutable(candidate)) {
+                return candidate.toString();
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,324 @@
+package dev.hangar.queue.redis;
+
+import static dev.hangar.queue.testkit.TestJobs.selection;
+import static dev.hangar.queue.testkit.TestJobs.spec;
+import static dev.hangar.queue.testkit.TestJobs.worker;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.JobState;
+import dev.hangar.core.job.Resources;
+import dev.hangar.core.queue.JobQuery;
+import dev.hangar.core.queue.Lease;
+import dev.hangar.core.queue.LeaseStatus;
+import dev.hangar.core.queue.LogChunk;
+import dev.hangar.core.queue.Outcome;
+import dev.hangar.core.queue.QueueBackend;
+import dev.hangar.core.queue.QueueBackendProvider;
+import dev.hangar.core.queue.QueueException;
+import dev.hangar.core.runtime.OutputSink.Stream;
+import dev.hangar.queue.testkit.MutableClock;
+import dev.hangar.queue.testkit.TestJobs;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** What the contract cannot see: the wire format, the Redis structures, expiry, bounds and a Redis crash. */
+class RedisSpecificsTest {
+    private static final AtomicInteger TESTS = new AtomicInteger();
+    private static RedisServerProcess redis;
+
+    private final MutableClock clock = MutableClock.at("2030-01-01T00:00:00Z");
+    private final List<AutoCloseable> opened = new ArrayList<>();
+    private String prefix;
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RedisServerProcess.start();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @AfterEach
+    void closeQueues() throws Exception {
+        for (AutoCloseable queue : opened) {
+            queue.close();
+        }
+    }
+
+    /** A queue under a prefix of its own, with these extra location parameters (or none). */
+    private RedisQueueBackend open(RedisServerProcess server, String params, Clock clock) {
+        prefix = "specifics-" + TESTS.incrementAndGet();
+        RedisQueueBackend queue = RedisQueueBackend.open(
+                server.uri("prefix=" + prefix + (params == null ? "" : "&" + params)), clock);
+        opened.add(queue);
+        return queue;
+    }
+
+    private RedisQueueBackend open() {
+        return open(redis, null, clock);
+    }
+
+    private String key(String name) {
+        return "{" + prefix + "}:" + name;
+    }
+
+    private static List<String> lines(String cliOutput) {
+        return cliOutput.isBlank() ? List.of() : List.of(cliOutput.split("\n"));
+    }
+
+    // ---- the wire format ---------------------------------------------------------------------
+
+    @Test
+    void anEntryXaddedWithRedisCliBecomesAQueuedJob() {
+        RedisQueueBackend queue = open();
+        redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"hi\"]", "image", "busybox", "priority", "7",
+                "name", "from-cli", "env", "{\"GREETING\":\"hallo\"}", "resources", "{\"cpus\":0.5,\"memoryMb\":64}",
+                "timeoutSeconds", "30", "idempotencyKey", "order-1");
+
+        assertThat(queue.intake(10)).isEqualTo(1);
+
+        Job job = queue.list(JobQuery.all(10)).jobs().getFirst();
+        assertThat(job.state()).isEqualTo(JobState.QUEUED);
+        assertThat(job.spec()).isEqualTo(JobSpec.builder().name("from-cli").command("echo", "hi").image("busybox")
+                .priority(7).env("GREETING", "hallo").resources(new Resources(0.5, 64L, null, null, null, null))
+                .timeoutSeconds(30).idempotencyKey("order-1").build());
+        assertThat(redis.cli("XLEN", key("submit"))).as("taken off the submit stream").isEqualTo("0");
+        assertThat(queue.intake(10)).isZero();
+        assertThat(queue.lease(worker("w1")).orElseThrow().jobId()).isEqualTo(job.id());
+    }
+
+    @Test
+    void malformedEntriesAreDeadLetteredWithTheFieldAndTheQueueFlowsOn() {
+        RedisQueueBackend queue = open();
+        String notJson = redis.cli("XADD", key("submit"), "*", "command", "echo hi");
+        String unknown = redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "colour", "blue");
+        String tooUrgent = redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "priority", "42");
+        redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"fine\"]");
+
+        assertThat(queue.intake(10)).isEqualTo(4);
+
+        List<DeadLetter> dead = queue.deadLetters(10);
+        assertThat(dead).extracting(d -> d.field("source")).containsExactly(notJson, unknown, tooUrgent);
+        assertThat(dead.get(0).field("reason")).startsWith("command: must be a JSON array of strings");
+        assertThat(dead.get(0).field("command")).as("the original field").isEqualTo("echo hi");
+        assertThat(dead.get(1).field("reason")).startsWith("colour: is not a property of a job spec");
+        assertThat(dead.get(2).field("reason")).isEqualTo("priority: must be between 0 and 9, got 42");
+        assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement()
+                .satisfies(job -> assertThat(job.spec().command()).containsExactly("echo", "fine"));
+        assertThat(redis.cli("XLEN", key("submit"))).isEqualTo("0");
+    }
+
+    @Test
+    void anEntryACrashedIntakerLeftIsTakenOverOnceAndOnlyOnce() {
+        RedisQueueBackend queue = open();
+        queue.intake(1); // makes the group
+        String entry = redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]");
+        // another process read it and died: it sits in that consumer's PEL, idle for a minute
+        redis.cli("XREADGROUP", "GROUP", "intake", "crashed", "COUNT", "1", "STREAMS", key("submit"), ">");
+        redis.cli("XCLAIM", key("submit"), "intake", "crashed", "0", entry, "IDLE", "60000");
+
+        assertThat(queue.intake(10)).isEqualTo(1);
+
+        String id = JobIds.forSubmitEntry(prefix, entry);
+        assertThat(queue.get(id)).hasValueSatisfying(job -> assertThat(job.state()).isEqualTo(JobState.QUEUED));
+        assertThat(JobIds.forSubmitEntry(prefix, entry)).as("the same entry names the same job").isEqualTo(id)
+                .matches("j-[0-9a-hjkmnp-tv-z]{20}");
+        assertThat(lines(redis.cli("XPENDING", key("submit"), "intake", "-", "+", "10"))).isEmpty();
+        assertThat(queue.countByState().get(JobState.QUEUED)).isEqualTo(1);
+    }
+
+    // ---- leases in the PEL -------------------------------------------------------------------
+
+    @Test
+    void anExpiredLeaseIsReclaimedThroughXautoclaim() {
+        RedisQueueBackend queue = open();
+        Job job = queue.enqueue(spec("expiring")).job();
+        Lease lease = queue.lease(worker("w1", Duration.ofSeconds(10))).orElseThrow();
+
+        List<String> pending = lines(redis.cli("XPENDING", key("leases"), "workers", "-", "+", "10"));
+        assertThat(pending).as("id, consumer, idle, deliveries").hasSize(4);
+        assertThat(pending.get(0)).isEqualTo(lease.token());
+        assertThat(pending.get(1)).isEqualTo("w1");
+        assertThat(queue.requeueExpired()).isZero();
+
+        clock.advance(Duration.ofSeconds(11));
+        assertThat(queue.requeueExpired()).isEqualTo(1);
+
+        assertThat(lines(redis.cli("XPENDING", key("leases"), "workers", "-", "+", "10"))).isEmpty();
+        assertThat(redis.cli("XLEN", key("leases"))).as("the lease entry is gone").isEqualTo("0");
+        assertThat(queue.get(job.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
+        assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.LOST);
+    }
+
+    @Test
+    void aLeaseASweeperClaimedBeforeItDiedIsReclaimedByTheNext() {
+        RedisQueueBackend queue = open();
+        Job job = queue.enqueue(spec("orphaned")).job();
+        Lease lease = queue.lease(worker("w1", Duration.ofSeconds(10))).orElseThrow();
+        // what reclaim.lua does before the settle, by a sweeper that then died
+        redis.cli("XCLAIM", key("leases"), "workers", "dead-sweeper", "0", lease.token(), "TIME", "1", "JUSTID");
+        assertThat(lines(redis.cli("XPENDING", key("leases"), "workers", "-", "+", "10")).get(1))
+                .isEqualTo("dead-sweeper");
+
+        assertThat(queue.requeueExpired()).isEqualTo(1);
+
+        assertThat(queue.get(job.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
+        assertThat(lines(redis.cli("XPENDING", key("leases"), "workers", "-", "+", "10"))).isEmpty();
+    }
+
+    @Test
+    void aResultIsRecordedOnceAndADeadJobIsDeadLettered() {
+        RedisQueueBackend queue = open();
+        Job job = queue.enqueue(spec().retry(TestJobs.retries(2, 0)).build()).job();
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            Lease lease = queue.lease(worker("w1")).orElseThrow();
+            queue.starting(lease, "node-1", selection("process"));
+            queue.running(lease);
+            queue.finish(lease, Outcome.failed(1, "exit code 1", false)).orElseThrow();
+        }
+
+        assertThat(queue.get(job.id()).orElseThrow().state()).isEqualTo(JobState.DEAD);
+        assertThat(redis.cli("HGET", key("job:" + job.id()), "finishes")).isEqualTo("1");
+        assertThat(queue.deadLetters(10)).singleElement().satisfies(dead -> {
+            assertThat(dead.field("job")).isEqualTo(job.id());
+            assertThat(dead.field("error")).contains("gave up after 2 attempts");
+        });
+    }
+
+    // ---- retention and bounds ----------------------------------------------------------------
+
+    @Test
+    void aFinalJobAndItsLogExpireAfterTheRetention() {
+        RedisQueueBackend queue = open(redis, "retention=PT3S", Clock.systemUTC());
+        Job done = queue.enqueue(spec().name("done").idempotencyKey("once").build()).job();
+        Job waiting = queue.enqueue(spec("waiting")).job();
+        Lease lease = queue.lease(worker("w1")).orElseThrow();
+        queue.starting(lease, "node-1", selection("process"));
+        queue.running(lease);
+        queue.appendLog(done.id(), 1, Stream.STDOUT, "bye".getBytes(StandardCharsets.UTF_8));
+        queue.finish(lease, Outcome.succeeded(0, false)).orElseThrow();
+
+        assertThat(Long.parseLong(redis.cli("PTTL", key("job:" + done.id())))).isBetween(1L, 3000L);
+        assertThat(Long.parseLong(redis.cli("PTTL", key("log:" + done.id())))).isBetween(1L, 3000L);
+        assertThat(Long.parseLong(redis.cli("PTTL", key("idem:once")))).isBetween(1L, 3000L);
+        assertThat(redis.cli("PTTL", key("job:" + waiting.id()))).as("not final: kept").isEqualTo("-1");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue.get(done.id()).isEmpty());
+        assertThat(redis.cli("EXISTS", key("log:" + done.id()))).isEqualTo("0");
+        assertThat(queue.sweepRetention()).isEqualTo(1);
+        assertThat(queue.list(JobQuery.all(10)).jobs()).extracting(Job::id).containsExactly(waiting.id());
+        assertThat(queue.countByState().get(JobState.SUCCEEDED)).isZero();
+        assertThat(queue.enqueue(spec().idempotencyKey("once").build()).created()).as("the key expired too").isTrue();
+    }
+
+    @Test
+    void theStreamsStayBounded() {
+        RedisQueueBackend queue = open(redis, "changesMaxLen=100&logMaxLen=5", clock);
+        for (int i = 0; i < 400; i++) {
+            queue.enqueue(spec("job-" + i));
+        }
+        Lease lease = queue.lease(worker("w1")).orElseThrow();
+        queue.starting(lease, "node-1", selection("process"));
+        queue.running(lease);
+        for (int i = 1; i <= 20; i++) {
+            queue.appendLog(lease.jobId(), 1, Stream.STDOUT, ("line " + i).getBytes(StandardCharsets.UTF_8));
+        }
+
+        // MAXLEN ~ trims whole nodes of 100 entries
+        assertThat(Long.parseLong(redis.cli("XLEN", key("changes")))).isLessThanOrEqualTo(200);
+        assertThat(redis.cli("XLEN", key("log:" + lease.jobId()))).isEqualTo("5");
+        assertThat(queue.readLog(lease.jobId(), 0, 100)).extracting(LogChunk::seq).containsExactly(16L, 17L, 18L, 19L, 20L);
+        assertThat(queue.get(lease.jobId()).orElseThrow().outputTruncated()).isTrue();
+        assertThat(queue.finish(lease, Outcome.succeeded(0, false)).orElseThrow().outputTruncated()).isTrue();
+        assertThat(redis.cli("XLEN", key("leases"))).as("a finished lease leaves no entry").isEqualTo("0");
+    }
+
+    // ---- Redis crashes -----------------------------------------------------------------------
+
+    @Test
+    void everyAcceptedJobSurvivesARedisKillAndTheSameBackendCarriesOn() throws Exception {
+        try (RedisServerProcess durable = RedisServerProcess.start(true)) {
+            RedisQueueBackend queue = open(durable, null, clock);
+            ContractListener listener = new ContractListener();
+            opened.add(queue.subscribe(listener));
+            List<String> accepted = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                accepted.add(queue.enqueue(spec("job-" + i)).job().id());
+            }
+            Lease held = queue.lease(worker("w1")).orElseThrow();
+            queue.starting(held, "node-1", selection("process"));
+            queue.running(held);
+
+            durable.kill();
+            durable.restart();
+
+            assertThat(accepted).allSatisfy(id -> assertThat(queue.get(id)).isPresent());
+            assertThat(queue.countByState().get(JobState.QUEUED)).isEqualTo(49);
+            assertThat(queue.renew(held)).isEqualTo(LeaseStatus.HELD);
+            assertThat(queue.finish(held, Outcome.succeeded(0, false)).orElseThrow().state())
+                    .isEqualTo(JobState.SUCCEEDED);
+            Job after = queue.enqueue(spec().name("after").priority(9).build()).job();
+            assertThat(queue.lease(worker("w2")).orElseThrow().jobId()).isEqualTo(after.id());
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(listener.events).contains("job " + after.id() + " SCHEDULED"));
+        }
+    }
+
+    @Test
+    void anUnreachableRedisIsAQueueExceptionNamingTheLocation() throws Exception {
+        int port;
+        try (var socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        URI nowhere = URI.create("redis://127.0.0.1:" + port + "?prefix=x&timeout=PT2S");
+        assertThatThrownBy(() -> RedisQueueBackend.open(nowhere, clock))
+                .isInstanceOf(QueueException.class)
+                .hasMessageContaining("127.0.0.1:" + port);
+    }
+
+    // ---- the provider and the location -------------------------------------------------------
+
+    @Test
+    void theProviderOpensRedisLocations() throws Exception {
+        QueueBackendProvider provider = ServiceLoader.load(QueueBackendProvider.class).stream()
+                .map(ServiceLoader.Provider::get).filter(p -> p.scheme().equals("redis")).findFirst().orElseThrow();
+        try (QueueBackend queue = provider.open(redis.uri("prefix=provided&retention=P1D"), clock)) {
+            assertThat(queue.name()).isEqualTo("redis");
+            assertThat(queue.enqueue(spec("via-provider")).created()).isTrue();
+        }
+        assertThatThrownBy(() -> provider.open(redis.uri("prefix=x&colour=blue"), clock))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("colour");
+        assertThatThrownBy(() -> provider.open(redis.uri("prefix=%7Bx%7D"), clock))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("prefix");
+        assertThatThrownBy(() -> provider.open(redis.uri("retention=soon"), clock))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retention");
+    }
+
+    /** Records job changes as "job ID STATE". */
+    private static final class ContractListener implements dev.hangar.core.queue.QueueListener {
+        final List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void jobChanged(Job job) {
+            events.add("job " + job.id() + " " + job.state());
+        }
+    }
+}
