@@ -5,6 +5,7 @@ import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.queue.Lease;
 import dev.hangar.core.queue.Outcome;
 import dev.hangar.core.queue.QueueBackend;
+import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.ProcessSpec;
@@ -34,6 +35,7 @@ final class JobAttempt {
     private final Function<JobSpec, Selection> selector;
     private final Function<String, Optional<SandboxRuntime>> runtimes;
     private final ScheduledExecutorService timers;
+    private final QueueRetry retry;
 
     JobAttempt(QueueBackend queue, AgentConfig config, Function<JobSpec, Selection> selector,
             Function<String, Optional<SandboxRuntime>> runtimes, ScheduledExecutorService timers) {
@@ -42,23 +44,24 @@ final class JobAttempt {
         this.selector = selector;
         this.runtimes = runtimes;
         this.timers = timers;
+        this.retry = new QueueRetry(config.leaseFor());
     }
 
     void run(RunningJob job) {
         Lease lease = job.lease();
         JobSpec spec = lease.job().spec();
         Selection selection = selector.apply(spec);
-        if (!queue.starting(lease, config.nodeName(), selection)) {
+        if (!retry.call("starting job " + lease.jobId(), () -> queue.starting(lease, config.nodeName(), selection))) {
             return;
         }
         if (selection.refused()) {
-            queue.finish(lease, Outcome.refused(selection.reason()));
+            finish(lease, Outcome.refused(selection.reason()));
             return;
         }
         // why: the server checked the mounts against its view; this node's own allow-list decides
         List<FieldError> forbidden = config.mounts().check(spec.mounts());
         if (!forbidden.isEmpty()) {
-            queue.finish(lease, Outcome.refused("refused: forbidden mount on node " + config.nodeName() + ": " + forbidden));
+            finish(lease, Outcome.refused("refused: forbidden mount on node " + config.nodeName() + ": " + forbidden));
             return;
         }
         SandboxRuntime runtime = runtimes.apply(selection.runtime()).orElseThrow();
@@ -68,21 +71,29 @@ final class JobAttempt {
         try (Sandbox sandbox = runtime.create(sandboxSpec)) {
             var output = new JobOutput(queue, lease.jobId(), lease.job().attempt(), spec.resources().outputBytes());
             SandboxProcess process = sandbox.exec(processOf(spec), output);
-            queue.running(lease);
+            retry.call("recording job " + lease.jobId() + " running", () -> queue.running(lease));
             var timeout = timers.schedule(() -> job.stop(StopReason.TIMED_OUT), spec.timeoutSeconds(), TimeUnit.SECONDS);
             Outcome outcome = await(job, process, spec, output);
             timeout.cancel(false);
             if (outcome != null) {
-                queue.finish(lease, outcome);
+                finish(lease, outcome);
             }
         } catch (SandboxException e) {
             LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": sandbox failed", e);
-            queue.finish(lease, Outcome.failed(null, "sandbox failed in runtime " + runtime.name() + ": " + e.getMessage(), false));
+            finish(lease, Outcome.failed(null, "sandbox failed in runtime " + runtime.name() + ": " + e.getMessage(), false));
+        } catch (QueueException e) {
+            // why: the queue stayed out of reach longer than a lease lasts; the job is not at fault, and
+            // once its lease lapses it is handed out again (nothing was recorded for this attempt)
+            LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": the queue is out of reach; leaving the job to its lease", e);
         } catch (RuntimeException | LinkageError e) {
             // why: a broken driver fails its job, not the agent (and the job does not wait for its lease to lapse)
             LOG.log(System.Logger.Level.ERROR, "job " + lease.jobId() + ": agent error", e);
-            queue.finish(lease, Outcome.failed(null, "agent error: " + e, false));
+            finish(lease, Outcome.failed(null, "agent error: " + e, false));
         }
+    }
+
+    private void finish(Lease lease, Outcome outcome) {
+        retry.call("finishing job " + lease.jobId(), () -> queue.finish(lease, outcome));
     }
 
     private static ProcessSpec processOf(JobSpec spec) {

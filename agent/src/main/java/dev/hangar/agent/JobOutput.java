@@ -1,6 +1,7 @@
 package dev.hangar.agent;
 
 import dev.hangar.core.queue.JobStore;
+import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.runtime.OutputSink;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -10,12 +11,15 @@ import java.util.Arrays;
  * counted but dropped, and one notice says so.
  */
 final class JobOutput implements OutputSink {
+    private static final System.Logger LOG = System.getLogger(JobOutput.class.getName());
+
     private final JobStore store;
     private final String jobId;
     private final int attempt;
     private final long limit;
     private long written;
     private boolean truncated;
+    private boolean incomplete;
 
     JobOutput(JobStore store, String jobId, int attempt, long limit) {
         this.store = store;
@@ -32,17 +36,31 @@ final class JobOutput implements OutputSink {
         long room = limit - written;
         int keep = (int) Math.min(length, room);
         if (keep > 0) {
-            store.appendLog(jobId, attempt, stream, Arrays.copyOfRange(data, offset, offset + keep));
+            store(stream, Arrays.copyOfRange(data, offset, offset + keep));
             written += keep;
         }
         if (keep < length) {
             truncated = true;
             String notice = "\n[hangar: output truncated at " + limit + " bytes (resources.outputBytes)]\n";
-            store.appendLog(jobId, attempt, Stream.STDERR, notice.getBytes(StandardCharsets.UTF_8));
+            store(Stream.STDERR, notice.getBytes(StandardCharsets.UTF_8));
         }
     }
 
+    /**
+     * Not retried: a chunk whose reply was lost may have been stored, and a retry would store it twice.
+     * A chunk that could not be stored marks the output incomplete instead (reported as truncated).
+     */
+    private void store(Stream stream, byte[] chunk) {
+        try {
+            store.appendLog(jobId, attempt, stream, chunk);
+        } catch (QueueException e) {
+            incomplete = true;
+            LOG.log(System.Logger.Level.WARNING, "job " + jobId + ": lost " + chunk.length + " bytes of output: " + e.getMessage());
+        }
+    }
+
+    /** True when output was cut off at the limit, or a chunk of it could not be stored. */
     synchronized boolean truncated() {
-        return truncated;
+        return truncated || incomplete;
     }
 }

@@ -1,0 +1,57 @@
+package dev.hangar.agent;
+
+import dev.hangar.core.queue.QueueException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Supplier;
+
+/**
+ * Retries a queue call that failed because the queue could not be reached (e.g. Redis restarting),
+ * for as long as a lease lasts: by then the job has been handed to another worker anyway. Safe for
+ * every call a worker makes: each is fenced by the lease token, so a call that did reach the queue
+ * before its reply was lost is refused the second time rather than applied twice.
+ */
+final class QueueRetry {
+    private static final System.Logger LOG = System.getLogger(QueueRetry.class.getName());
+    private static final Duration FIRST_PAUSE = Duration.ofMillis(50);
+    private static final Duration LONGEST_PAUSE = Duration.ofSeconds(1);
+
+    private final Duration patience;
+
+    QueueRetry(Duration patience) {
+        this.patience = patience;
+    }
+
+    <T> T call(String what, Supplier<T> call) {
+        Instant giveUp = Instant.now().plus(patience);
+        Duration pause = FIRST_PAUSE;
+        while (true) {
+            try {
+                return call.get();
+            } catch (QueueException e) {
+                if (Instant.now().plus(pause).isAfter(giveUp)) {
+                    throw e;
+                }
+                LOG.log(System.Logger.Level.WARNING, what + " failed; retrying in " + pause.toMillis() + " ms: " + e.getMessage());
+                sleep(pause);
+                pause = pause.multipliedBy(2).compareTo(LONGEST_PAUSE) > 0 ? LONGEST_PAUSE : pause.multipliedBy(2);
+            }
+        }
+    }
+
+    void run(String what, Runnable call) {
+        call(what, () -> {
+            call.run();
+            return null;
+        });
+    }
+
+    private static void sleep(Duration pause) {
+        try {
+            Thread.sleep(pause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new QueueException("interrupted while waiting to retry", e);
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package dev.hangar.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.hangar.client.HangarClient;
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.JobState;
+import dev.hangar.queue.redis.RedisServerProcess;
+import io.lettuce.core.RedisClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cluster guarantee, with every part a process of its own: one redis-server (AOF, fsync on
+ * every write), one {@code hangar server} and three {@code hangar agent}s. While 2,000 short jobs
+ * go through, agents are killed with SIGKILL at random moments and started again, and Redis itself
+ * is killed and restarted once. In the end every job has exactly one final state, none is lost,
+ * and each result was recorded once (the store counts the final commits of every job).
+ */
+class ClusterIT {
+    private static final int JOBS = 2000;
+    private static final int AGENTS = 3;
+    private static final Set<JobState> FINAL = Set.of(JobState.SUCCEEDED, JobState.FAILED, JobState.TIMED_OUT,
+            JobState.CANCELLED, JobState.DEAD);
+
+    @TempDir
+    static Path dir;
+
+    static Path logDir;
+    static RedisServerProcess redis;
+    static HangarProcess server;
+    static final List<HangarProcess> agents = new ArrayList<>();
+    static HangarClient client;
+
+    @BeforeAll
+    static void startCluster() throws IOException {
+        Host.assumeBubblewrap();
+        logDir = Path.of(System.getProperty("hangar.it.dir", "target"), "cluster-it");
+        redis = RedisServerProcess.start(true);
+        String queue = redis.uri().toString();
+        int port = Host.freePort();
+        client = new HangarClient(URI.create("http://127.0.0.1:" + port));
+        server = new HangarProcess("server", logDir, "server", "--redis", queue, "--port", Integer.toString(port))
+                .start(client::healthy);
+        for (int i = 1; i <= AGENTS; i++) {
+            var agent = new HangarProcess("agent-" + i, logDir, "agent", "--redis", queue, "--node-name", "agent-" + i,
+                    "--data-dir", dir.resolve("agent-" + i).toString(), "--runtimes", "process",
+                    "--lease-seconds", "3", "--max-jobs", "6");
+            agents.add(agent.start(() -> printed(agent, "is up")));
+        }
+        await("all " + AGENTS + " agents listed by the server").atMost(Duration.ofSeconds(30))
+                .until(() -> client.nodes().size() == AGENTS);
+    }
+
+    @AfterAll
+    static void stopCluster() throws InterruptedException {
+        for (HangarProcess agent : agents) {
+            agent.kill();
+        }
+        if (server != null) {
+            server.kill();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @Test
+    void everyJobEndsOnceThoughAgentsAndRedisAreKilled() throws Exception {
+        var submitted = ConcurrentHashMap.<String>newKeySet();
+        var done = new AtomicBoolean();
+        var kills = new AtomicInteger();
+        var redisRestarts = new AtomicInteger();
+        ExecutorService threads = Executors.newFixedThreadPool(5);
+        try {
+            List<Future<?>> submitters = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int first = t;
+                submitters.add(threads.submit(() -> {
+                    for (int n = first; n < JOBS; n += 4) {
+                        submitted.add(submitRetrying(n));
+                    }
+                    return null;
+                }));
+            }
+            Future<?> chaos = threads.submit(() -> {
+                chaos(done, kills, redisRestarts);
+                return null;
+            });
+            for (Future<?> submitter : submitters) {
+                submitter.get();
+            }
+            await("all " + JOBS + " jobs final").atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(1))
+                    .ignoreExceptions()
+                    .until(() -> HangarProcess.allJobs(client).stream().filter(Job::isFinal).count() == JOBS
+                            && redisRestarts.get() > 0);
+            done.set(true);
+            chaos.get();
+        } finally {
+            done.set(true);
+            threads.shutdownNow();
+        }
+
+        List<Job> jobs = HangarProcess.allJobs(client);
+        assertThat(jobs.stream().map(Job::id).collect(Collectors.toSet())).as("the jobs stored are the jobs accepted")
+                .isEqualTo(submitted).hasSize(JOBS);
+        assertThat(jobs).allSatisfy(job -> assertThat(job.state()).isIn(FINAL));
+        List<String> notSucceeded = jobs.stream().filter(j -> j.state() != JobState.SUCCEEDED)
+                .map(j -> j.id() + " " + j.state() + " " + j.error()).toList();
+        assertThat(notSucceeded).as("jobs that did not succeed").isEmpty();
+        assertThat(finalCommits(jobs)).as("final states recorded per job").containsOnlyKeys(1L);
+        assertThat(kills.get()).as("agents killed").isGreaterThanOrEqualTo(3);
+        assertThat(jobs.stream().mapToInt(Job::deliveries).max().orElse(0))
+                .as("jobs of killed agents were delivered again").isGreaterThanOrEqualTo(2);
+        assertThat(client.nodes()).as("every agent back in the registry").hasSize(AGENTS);
+    }
+
+    /** A submit retried (with the same idempotency key) while the server cannot reach Redis. */
+    private static String submitRetrying(int n) throws InterruptedException {
+        JobSpec spec = JobSpec.builder().name("cluster-" + n).command("true").idempotencyKey("cluster-it-" + n).build();
+        RuntimeException last = null;
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try {
+                return client.submit(spec).id();
+            } catch (RuntimeException e) {
+                last = e;
+                Thread.sleep(200);
+            }
+        }
+        throw last;
+    }
+
+    /** Kills a random agent every second or two and starts it again; kills Redis once a third of the jobs are done. */
+    private static void chaos(AtomicBoolean done, AtomicInteger kills, AtomicInteger redisRestarts) throws Exception {
+        var random = new Random(42);
+        while (!done.get()) {
+            Thread.sleep(700 + random.nextInt(1300));
+            if (done.get()) {
+                return;
+            }
+            if (redisRestarts.get() == 0 && finishedJobs() > JOBS / 3) {
+                redis.kill();
+                Thread.sleep(1000);
+                redis.restart();
+                redisRestarts.incrementAndGet();
+                continue;
+            }
+            HangarProcess agent = agents.get(random.nextInt(AGENTS));
+            agent.kill();
+            kills.incrementAndGet();
+            Thread.sleep(200 + random.nextInt(800));
+            agent.start(() -> printed(agent, "is up"));
+        }
+    }
+
+    private static long finishedJobs() {
+        try {
+            return HangarProcess.allJobs(client).stream().filter(Job::isFinal).count();
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** How many jobs had their final state committed how many times, read from the job records in Redis. */
+    private static Map<Long, Long> finalCommits(List<Job> jobs) {
+        RedisClient lettuce = RedisClient.create(redis.uri().toString());
+        try (var connection = lettuce.connect()) {
+            var commands = connection.sync();
+            return jobs.stream().collect(Collectors.groupingBy(
+                    job -> Long.parseLong(commands.hget("{hangar}:job:" + job.id(), "finishes")), Collectors.counting()));
+        } finally {
+            lettuce.shutdown();
+        }
+    }
+
+    private static boolean printed(HangarProcess process, String text) {
+        try {
+            return Files.exists(process.stdout()) && Files.readString(process.stdout()).contains(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
