@@ -115,7 +115,7 @@ public final class Agent implements AutoCloseable {
         while (!stopping) {
             try {
                 Optional<Lease> lease = capacity.hasRoom()
-                        ? queue.lease(capacity.request(config.nodeName(), config.leaseFor(), statuses))
+                        ? queue.lease(capacity.request(config.nodeName(), config.leaseFor(), runtimesToOffer()))
                         : Optional.empty();
                 if (lease.isPresent()) {
                     launch(lease.get(), attempt);
@@ -144,6 +144,15 @@ public final class Agent implements AutoCloseable {
                 wake.wake();
             }
         });
+    }
+
+    /**
+     * On a queue shared by a cluster, the runtimes this node has, so that a job it cannot run waits
+     * for a node that can; alone, none, so that it takes every job and refuses with the reason
+     * (recorded on the job) one that no runtime here may run, instead of leaving it queued for ever.
+     */
+    private List<RuntimeStatus> runtimesToOffer() {
+        return queue.nodeRegistry().isPresent() ? statuses : List.of();
     }
 
     /** A runtime driver of this node by name. */
