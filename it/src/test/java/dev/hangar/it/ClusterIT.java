@@ -3,6 +3,9 @@ package dev.hangar.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hangar.agent.AgentConfig;
+import dev.hangar.cli.EmbeddedHangar;
 import dev.hangar.client.HangarClient;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
@@ -29,7 +32,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * is killed and restarted once. In the end every job has exactly one final state, none is lost,
  * and each result was recorded once (the store counts the final commits of every job).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
     private static final int JOBS = 2000;
     private static final int AGENTS = 3;
@@ -88,7 +95,69 @@ class ClusterIT {
     }
 
     @Test
+    @Order(1)
+    void cancelReachesTheSandboxOnWhicheverNodeRunsItAndABusyNodeHoldsNoJobs() throws Exception {
+        var api = new Api(client.url());
+        String marker = Host.marker();
+        String sleeper = api.submit(Api.spec("sh", "-c", "sleep 300 # " + marker)).path("id").asText();
+        JsonNode running = api.awaitState(sleeper, "RUNNING");
+        await("the job's process is up").atMost(Duration.ofSeconds(30)).until(() -> !Host.processesWith(marker).isEmpty());
+
+        // quick jobs are not held up behind the long one: nodes lease only what they can start now
+        List<String> quick = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            quick.add(api.submit(Api.spec("true")).path("id").asText());
+        }
+        for (String id : quick) {
+            assertThat(Api.state(api.awaitFinal(id))).isEqualTo("SUCCEEDED");
+        }
+
+        client.cancel(sleeper);
+        JsonNode cancelled = api.awaitFinal(sleeper);
+        assertThat(Api.state(cancelled)).as("%s", cancelled).isEqualTo("CANCELLED");
+        assertThat(cancelled.path("node").asText()).isEqualTo(running.path("node").asText());
+        await("the sandbox's process is gone").atMost(Duration.ofSeconds(30)).until(() -> Host.processesWith(marker).isEmpty());
+    }
+
+    @Test
+    @Order(2)
+    void aJobXaddedByAForeignProducerRunsAndAMalformedEntryIsDeadLettered() {
+        var api = new Api(client.url());
+        redis.cli("XADD", "{hangar}:submit", "*", "command", "[\"true\"]", "priority", "high");
+        redis.cli("XADD", "{hangar}:submit", "*", "name", "from-redis-cli", "command", "[\"sh\",\"-c\",\"echo via xadd\"]",
+                "priority", "7");
+
+        String id = await("the XADDed job is taken in").atMost(Duration.ofSeconds(30)).until(
+                () -> HangarProcess.allJobs(client).stream().filter(j -> "from-redis-cli".equals(j.spec().name()))
+                        .map(Job::id).findFirst().orElse(null), java.util.Objects::nonNull);
+        assertThat(Api.state(api.awaitFinal(id))).isEqualTo("SUCCEEDED");
+        assertThat(new String(api.output(id, "STDOUT"), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("via xadd\n");
+        assertThat(redis.cli("XRANGE", "{hangar}:dead", "-", "+")).as("the dead-letter stream")
+                .contains("priority").contains("high");
+    }
+
+    @Test
+    @Order(3)
+    void hangarNodesListsEveryAgentAndUpWithRedisJoinsTheCluster() throws Exception {
+        CliIT.Result nodes = CliIT.hangar("nodes", "--url", client.url().toString());
+        assertThat(nodes.exitCode()).as("%s", nodes).isZero();
+        assertThat(nodes.out()).contains("agent-1").contains("agent-2").contains("agent-3").contains("process");
+
+        try (var joined = EmbeddedHangar.start(redis.uri(), dir.resolve("up"), dir.resolve("up-images"), "127.0.0.1", 0,
+                AgentConfig.forThisHost("up-node").withRuntimes(Set.of("process")))) {
+            await("the server of the cluster lists the node that hangar up --redis started").atMost(Duration.ofSeconds(30))
+                    .until(() -> client.nodes().stream().anyMatch(n -> n.name().equals("up-node")));
+            assertThat(new HangarClient(joined.url()).nodes()).extracting(n -> n.name())
+                    .as("and that node's own server lists the whole cluster").contains("agent-1", "up-node");
+        }
+        await("a node that stops cleanly leaves at once").atMost(Duration.ofSeconds(10))
+                .until(() -> client.nodes().stream().noneMatch(n -> n.name().equals("up-node")));
+    }
+
+    @Test
+    @Order(4)
     void everyJobEndsOnceThoughAgentsAndRedisAreKilled() throws Exception {
+        long before = HangarProcess.allJobs(client).size();
         var submitted = ConcurrentHashMap.<String>newKeySet();
         var done = new AtomicBoolean();
         var kills = new AtomicInteger();
@@ -114,8 +183,8 @@ class ClusterIT {
             }
             await("all " + JOBS + " jobs final").atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(1))
                     .ignoreExceptions()
-                    .until(() -> HangarProcess.allJobs(client).stream().filter(Job::isFinal).count() == JOBS
-                            && redisRestarts.get() > 0);
+                    .until(() -> HangarProcess.allJobs(client).stream().filter(j -> submitted.contains(j.id()))
+                            .filter(Job::isFinal).count() == JOBS && redisRestarts.get() > 0);
             done.set(true);
             chaos.get();
         } finally {
@@ -123,7 +192,9 @@ class ClusterIT {
             threads.shutdownNow();
         }
 
-        List<Job> jobs = HangarProcess.allJobs(client);
+        List<Job> all = HangarProcess.allJobs(client);
+        List<Job> jobs = all.stream().filter(ClusterIT::isChaosJob).toList();
+        assertThat(all).as("nothing else appeared").hasSize((int) before + JOBS);
         assertThat(jobs.stream().map(Job::id).collect(Collectors.toSet())).as("the jobs stored are the jobs accepted")
                 .isEqualTo(submitted).hasSize(JOBS);
         assertThat(jobs).allSatisfy(job -> assertThat(job.state()).isIn(FINAL));
@@ -135,6 +206,10 @@ class ClusterIT {
         assertThat(jobs.stream().mapToInt(Job::deliveries).max().orElse(0))
                 .as("jobs of killed agents were delivered again").isGreaterThanOrEqualTo(2);
         assertThat(client.nodes()).as("every agent back in the registry").hasSize(AGENTS);
+        System.out.printf("ClusterIT: %d jobs SUCCEEDED once each; %d agent SIGKILLs, %d Redis SIGKILL+restart; "
+                        + "%d jobs delivered more than once (max %d deliveries)%n", jobs.size(), kills.get(),
+                redisRestarts.get(), jobs.stream().filter(j -> j.deliveries() > 1).count(),
+                jobs.stream().mapToInt(Job::deliveries).max().orElse(0));
     }
 
     /** A submit retried (with the same idempotency key) while the server cannot reach Redis. */
@@ -177,10 +252,14 @@ class ClusterIT {
 
     private static long finishedJobs() {
         try {
-            return HangarProcess.allJobs(client).stream().filter(Job::isFinal).count();
+            return HangarProcess.allJobs(client).stream().filter(ClusterIT::isChaosJob).filter(Job::isFinal).count();
         } catch (RuntimeException e) {
             return 0;
         }
+    }
+
+    private static boolean isChaosJob(Job job) {
+        return job.spec().name() != null && job.spec().name().startsWith("cluster-");
     }
 
     /** How many jobs had their final state committed how many times, read from the job records in Redis. */
