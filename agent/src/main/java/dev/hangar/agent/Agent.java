@@ -12,6 +12,9 @@ import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.core.select.NodePolicy;
 import dev.hangar.core.select.RuntimeSelector;
 import dev.hangar.core.select.Selection;
+import dev.hangar.core.select.WarmPools;
+import dev.hangar.agent.pool.PoolManager;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -44,6 +47,7 @@ public final class Agent implements AutoCloseable {
             .daemon().name("agent-timers").factory());
     private volatile List<RuntimeStatus> statuses = List.of();
     private volatile boolean stopping;
+    private volatile PoolManager pools;
     private Thread loop;
     private AutoCloseable subscription;
 
@@ -57,6 +61,13 @@ public final class Agent implements AutoCloseable {
     /** Probes the runtimes, takes back this node's stale leases and starts taking jobs. */
     public synchronized Agent start() {
         statuses = probeAll();
+        var manager = new PoolManager(config.pools(), usableRuntimes(), config.memoryMb(), Clock.systemUTC());
+        try {
+            pools = manager.start();
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
         int released = queue.releaseLeasesOf(config.nodeName());
         if (released > 0) {
             LOG.log(System.Logger.Level.INFO, "gave back {0} job(s) this node held before it restarted", released);
@@ -97,9 +108,20 @@ public final class Agent implements AutoCloseable {
                 statuses, images, config.mounts(), now);
     }
 
-    /** What the rules would choose for this spec on this node, without running anything. */
+    /** What the rules would choose for this spec on this node, the warm pools' ready sandboxes counted, without running anything. */
     public Selection explain(JobSpec spec) {
-        return selector.select(spec, statuses, new NodePolicy(config.networkAllowed(), config.gpus().size()));
+        PoolManager current = pools;
+        return selector.select(spec, statuses, new NodePolicy(config.networkAllowed(), config.gpus().size()),
+                current == null ? WarmPools.none() : current.readyFor(spec));
+    }
+
+    /** This node's warm pools (none until {@link #start()}). */
+    public PoolManager pools() {
+        return pools;
+    }
+
+    private List<SandboxRuntime> usableRuntimes() {
+        return statuses.stream().filter(s -> s.probe().available()).map(s -> runtimes.get(s.name())).toList();
     }
 
     /** One at a time: probes run trial sandboxes, and parallel trials on few cores skew the timings the selector ranks by. */
@@ -111,7 +133,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private void takeJobs() {
-        var attempt = new JobAttempt(queue, config, this::explain, this::runtime, timers);
+        var attempt = new JobAttempt(queue, config, this::explain, this::runtime, timers, pools, Clock.systemUTC());
         while (!stopping) {
             try {
                 Optional<Lease> lease = capacity.hasRoom()
@@ -213,6 +235,9 @@ public final class Agent implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         timers.shutdownNow();
+        if (pools != null) {
+            pools.close();
+        }
         queue.releaseLeasesOf(config.nodeName());
         if (subscription != null) {
             try {

@@ -1,5 +1,6 @@
 package dev.hangar.agent;
 
+import dev.hangar.agent.pool.PoolConfig;
 import dev.hangar.core.job.MountPolicy;
 import java.time.Duration;
 import java.util.List;
@@ -18,9 +19,10 @@ import java.util.Set;
  * @param gpus           device indices of this node's GPUs
  * @param mounts         host paths jobs may mount
  * @param runtimes       the runtime drivers this node runs; empty for every one found
+ * @param pools          the warm pools it keeps, and their memory budget
  */
 public record AgentConfig(String nodeName, double cpus, long memoryMb, List<String> gpus, int maxJobs, Duration leaseFor,
-        Duration pollInterval, boolean networkAllowed, MountPolicy mounts, Set<String> runtimes) {
+        Duration pollInterval, boolean networkAllowed, MountPolicy mounts, Set<String> runtimes, PoolConfig pools) {
 
     /** CPU reservations may add up to this many times the cores: limits are quotas, not pinning. */
     public static final int CPU_OVERCOMMIT = 4;
@@ -35,6 +37,13 @@ public record AgentConfig(String nodeName, double cpus, long memoryMb, List<Stri
         }
         gpus = List.copyOf(gpus);
         runtimes = Set.copyOf(runtimes);
+        pools = pools == null ? PoolConfig.none() : pools;
+    }
+
+    /** A node without warm pools. */
+    public AgentConfig(String nodeName, double cpus, long memoryMb, List<String> gpus, int maxJobs, Duration leaseFor,
+            Duration pollInterval, boolean networkAllowed, MountPolicy mounts, Set<String> runtimes) {
+        this(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, mounts, runtimes, null);
     }
 
     /** Capacity of this host as the operating system reports it. */
@@ -45,22 +54,27 @@ public record AgentConfig(String nodeName, double cpus, long memoryMb, List<Stri
     }
 
     public AgentConfig withLeaseFor(Duration value) {
-        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, value, pollInterval, networkAllowed, mounts, runtimes);
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, value, pollInterval, networkAllowed, mounts, runtimes, pools);
     }
 
     public AgentConfig withNetworkAllowed(boolean value) {
-        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, value, mounts, runtimes);
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, value, mounts, runtimes, pools);
     }
 
     public AgentConfig withMounts(MountPolicy value) {
-        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, value, runtimes);
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, value, runtimes, pools);
     }
 
     public AgentConfig withRuntimes(Set<String> value) {
-        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, mounts, value);
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, mounts, value, pools);
+    }
+
+    public AgentConfig withPools(PoolConfig value) {
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, mounts, runtimes,
+                value);
     }
 
     public AgentConfig withMaxJobs(int value) {
-        return new AgentConfig(nodeName, cpus, memoryMb, gpus, value, leaseFor, pollInterval, networkAllowed, mounts, runtimes);
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, value, leaseFor, pollInterval, networkAllowed, mounts, runtimes, pools);
     }
 }

@@ -1,5 +1,6 @@
 package dev.hangar.agent;
 
+import dev.hangar.agent.pool.PoolManager;
 import dev.hangar.core.job.FieldError;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.queue.Lease;
@@ -9,13 +10,13 @@ import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.ProcessSpec;
-import dev.hangar.core.runtime.Sandbox;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxProcess;
 import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.core.select.Selection;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -24,8 +25,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * One attempt at one leased job: choose a runtime, make the sandbox, run the process, stop it on
- * timeout or cancel, record the outcome. Whatever happens, the sandbox is destroyed.
+ * One attempt at one leased job: choose a runtime, take a warm sandbox or make one, run the process,
+ * stop it on timeout or cancel, record the outcome. Whatever happens, the sandbox is destroyed.
  */
 final class JobAttempt {
     private static final System.Logger LOG = System.getLogger(JobAttempt.class.getName());
@@ -36,15 +37,20 @@ final class JobAttempt {
     private final Function<String, Optional<SandboxRuntime>> runtimes;
     private final ScheduledExecutorService timers;
     private final QueueRetry retry;
+    private final PoolManager pools;
+    private final Clock clock;
 
     JobAttempt(QueueBackend queue, AgentConfig config, Function<JobSpec, Selection> selector,
-            Function<String, Optional<SandboxRuntime>> runtimes, ScheduledExecutorService timers) {
+            Function<String, Optional<SandboxRuntime>> runtimes, ScheduledExecutorService timers, PoolManager pools,
+            Clock clock) {
         this.queue = queue;
         this.config = config;
         this.selector = selector;
         this.runtimes = runtimes;
         this.timers = timers;
         this.retry = new QueueRetry(config.leaseFor());
+        this.pools = pools;
+        this.clock = clock;
     }
 
     void run(RunningJob job) {
@@ -68,10 +74,10 @@ final class JobAttempt {
         var sandboxSpec = new SandboxSpec("job-" + lease.jobId() + "-" + lease.job().attempt(), spec.image(),
                 spec.resources(), spec.profile().needs().network() ? NetworkMode.HOST : NetworkMode.NONE, spec.mounts(),
                 job.gpus());
-        try (Sandbox sandbox = runtime.create(sandboxSpec)) {
+        try (JobSandbox sandbox = JobSandbox.open(pools, runtime, sandboxSpec, spec, clock)) {
             var output = new JobOutput(queue, lease.jobId(), lease.job().attempt(), spec.resources().outputBytes());
             SandboxProcess process = sandbox.exec(processOf(spec), output);
-            retry.call("recording job " + lease.jobId() + " running", () -> queue.running(lease));
+            retry.call("recording job " + lease.jobId() + " running", () -> queue.running(lease, sandbox.start()));
             var timeout = timers.schedule(() -> job.stop(StopReason.TIMED_OUT), spec.timeoutSeconds(), TimeUnit.SECONDS);
             Outcome outcome = await(job, process, spec, output);
             timeout.cancel(false);

@@ -86,6 +86,7 @@ public final class EmbeddedHangar implements AutoCloseable {
             }
             var server = new HangarServer(queue, view).start(host, port);
             server.metrics().sandboxesRunning(agent.nodeName(), agent::runningJobs);
+            server.servePools(agent.pools());
             node.join();
             return new EmbeddedHangar(queue, agentNode, node, viewHandle, server);
         } catch (RuntimeException e) {

@@ -8,9 +8,9 @@ import picocli.CommandLine.Command;
 /** {@code hangar}: the command line of Hangar. */
 @Command(name = "hangar", mixinStandardHelpOptions = true, version = "hangar 0.1.0",
         description = "Runs jobs in the lightest sandbox that is safe for them.",
-        subcommands = {UpCommand.class, ServerCommand.class, AgentCommand.class, NodesCommand.class, RunCommand.class,
-                SubmitCommand.class, JobsCommand.class, LogsCommand.class, CancelCommand.class, RuntimesCommand.class,
-                ImageCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {UpCommand.class, ServerCommand.class, AgentCommand.class, NodesCommand.class, PoolsCommand.class,
+                RunCommand.class, SubmitCommand.class, JobsCommand.class, LogsCommand.class, CancelCommand.class, RuntimesCommand.class,
+                ImageCommand.class, BenchCommand.class, ExplainCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));

@@ -1,6 +1,8 @@
 package dev.hangar.cli;
 
 import dev.hangar.agent.AgentConfig;
+import dev.hangar.agent.pool.PoolConfig;
+import dev.hangar.core.pool.PoolSpec;
 import dev.hangar.core.job.MountPolicy;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +38,14 @@ final class NodeOptions {
             defaultValue = "30")
     int leaseSeconds;
 
+    @Option(names = "--pool", paramLabel = "SPEC", description = "Keep a warm pool (repeatable), e.g. "
+            + "runtime=process,image=busybox,cpus=1,memoryMb=256,min=2,max=8 (also name=, idleSeconds=)")
+    List<String> pools = new ArrayList<>();
+
+    @Option(names = "--pool-memory-mb", paramLabel = "MB",
+            description = "Memory all warm pools of this node may hold together (default: a quarter of the node's)")
+    Long poolMemoryMb;
+
     Path dataDir() {
         if (dataDir != null) {
             return dataDir;
@@ -54,7 +64,17 @@ final class NodeOptions {
                 .withMounts(new MountPolicy(allowedMounts))
                 .withRuntimes(runtimes)
                 .withMaxJobs(maxJobs)
-                .withLeaseFor(Duration.ofSeconds(leaseSeconds));
+                .withLeaseFor(Duration.ofSeconds(leaseSeconds))
+                .withPools(poolConfig());
+    }
+
+    /** The pools of --pool, each read and typed here; ranges and runtimes are checked when the agent starts. */
+    PoolConfig poolConfig() {
+        if (poolMemoryMb != null && poolMemoryMb < 1) {
+            throw new IllegalArgumentException("--pool-memory-mb must be at least 1, got " + poolMemoryMb);
+        }
+        List<PoolSpec> specs = pools.stream().map(text -> PoolOption.parse("--pool", text)).toList();
+        return PoolConfig.of(specs, poolMemoryMb == null ? 0 : poolMemoryMb);
     }
 
     private static String hostName() {

@@ -1,6 +1,10 @@
 package dev.hangar.cli;
 
 import dev.hangar.agent.AgentConfig;
+import dev.hangar.agent.pool.PoolManager;
+import dev.hangar.core.job.Resources;
+import dev.hangar.core.pool.PoolSpec;
+import dev.hangar.core.pool.PoolStatus;
 import dev.hangar.client.HangarClient;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
@@ -24,14 +28,22 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code hangar bench start}: cold start, as submit-to-first-output of {@code echo}, per runtime,
- * against the runtime's own plain command (raw bwrap, {@code podman run}, {@code runsc run})
- * measured interleaved in the same run. Two Hangar paths: through the REST API (POST the job,
- * follow its log) and in-process (enqueue on the store, wait for the first stored output).
+ * {@code hangar bench start}: submit to job process running (its first output: {@code echo}
+ * prints as it starts), per runtime and start path, against the runtime's own plain command (raw
+ * bwrap, {@code podman run}, {@code runsc run}) measured interleaved in the same run. Paths: cold
+ * (a sandbox made for the job), warm (taken from a pool of the runtime, refilled between runs,
+ * untimed) and restored (from a snapshot, where a runtime offers them). Each through the REST API
+ * (POST the job, follow its log) and in-process (enqueue on the store, wait for the first stored
+ * output).
  */
-@Command(name = "start", description = "Cold start per runtime: Hangar (REST and in-process) vs the raw command, same run.")
+@Command(name = "start", description = "Start latency per runtime, cold vs warm (vs restored): Hangar (REST and "
+        + "in-process) vs the raw command, same run.")
 final class StartBenchmark implements Callable<Integer> {
     private static final List<String> COMMAND = List.of("echo", "hangar-bench");
+    /** Warm jobs fit the bench pool; cold jobs ask for more memory than its sandboxes have, so never take one. */
+    private static final Resources WARM_JOB = new Resources(1.0, 256L, null, null, null, null);
+    private static final Resources COLD_JOB = new Resources(1.0, 512L, null, null, null, null);
+    private static final int POOL_SIZE = 2;
 
     @Option(names = "--runs", defaultValue = "100", description = "Measured runs per path (default: ${DEFAULT-VALUE})")
     int runs;
@@ -53,16 +65,19 @@ final class StartBenchmark implements Callable<Integer> {
         Path dataDir = Files.createTempDirectory("hangar-bench-");
         try (var hangar = EmbeddedHangar.start(dataDir, "127.0.0.1", 0, AgentConfig.forThisHost("bench"))) {
             var results = new LinkedHashMap<String, List<LatencyStats>>();
+            var notes = new LinkedHashMap<String, List<String>>();
             for (RuntimeStatus status : hangar.agent().runtimes()) {
                 if (!status.probe().available() || (!only.isEmpty() && !only.contains(status.name()))) {
                     continue;
                 }
                 SandboxRuntime runtime = hangar.agent().runtime(status.name()).orElseThrow();
                 try (var progress = new Progress(System.err, () -> "benchmarking " + status.name())) {
-                    results.put(status.name(), measure(hangar, runtime));
+                    var runtimeNotes = new ArrayList<String>();
+                    results.put(status.name(), measure(hangar, runtime, runtimeNotes));
+                    notes.put(status.name(), runtimeNotes);
                 }
             }
-            report(results);
+            report(results, notes);
         } finally {
             try (var paths = Files.walk(dataDir)) {
                 paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -76,45 +91,92 @@ final class StartBenchmark implements Callable<Integer> {
         return runtime.name().equals("process") ? null : "busybox";
     }
 
-    private List<LatencyStats> measure(EmbeddedHangar hangar, SandboxRuntime runtime) throws Exception {
+    private List<LatencyStats> measure(EmbeddedHangar hangar, SandboxRuntime runtime, List<String> notes)
+            throws Exception {
         String image = imageFor(runtime);
-        JobSpec spec = JobSpec.builder().command(COMMAND).runtime(runtime.name()).image(image).build();
+        JobSpec cold = JobSpec.builder().command(COMMAND).runtime(runtime.name()).image(image).resources(COLD_JOB).build();
+        JobSpec warm = cold.toBuilder().resources(WARM_JOB).build();
         var client = new HangarClient(hangar.url());
         // the first job also makes the image, so the baseline below finds it ready
-        inProcess(hangar, spec);
+        inProcess(hangar, cold);
+        PoolManager pools = hangar.agent().pools();
+        String pool = null;
+        if (pools.pooledRuntimes().contains(runtime.name())) {
+            pool = pools.put(new PoolSpec("bench-" + runtime.name(), runtime.name(), image, WARM_JOB.cpus(),
+                    WARM_JOB.memoryMb(), POOL_SIZE, POOL_SIZE, 3600)).spec().name();
+        } else {
+            notes.add("warm: n/a: " + runtime.name() + " cannot start sandboxes ahead of a job");
+        }
+        notes.add(runtime.snapshots().isPresent() ? "restored: n/a: the agent does not restore snapshots yet"
+                : "restored: n/a: no snapshot support");
         List<String> baseline = runtime.baselineCommand(image, COMMAND).orElse(null);
-        long[] raw = new long[runs];
-        long[] rest = new long[runs];
-        long[] embedded = new long[runs];
+        var samples = new LinkedHashMap<String, long[]>();
+        for (String path : List.of("raw", "cold REST", "cold in-process", "warm REST", "warm in-process")) {
+            samples.put(path, new long[runs]);
+        }
         for (int i = -warmup; i < runs; i++) {
-            long r = baseline == null ? 0 : firstOutput(baseline);
-            long h = viaRest(client, spec);
-            long e = inProcess(hangar, spec);
-            if (i >= 0) {
-                raw[i] = r;
-                rest[i] = h;
-                embedded[i] = e;
+            awaitFull(pools, pool);
+            var run = new LinkedHashMap<String, Long>();
+            run.put("raw", baseline == null ? 0 : firstOutput(baseline));
+            run.put("cold REST", viaRest(client, cold));
+            run.put("cold in-process", inProcess(hangar, cold));
+            if (pool != null) {
+                awaitFull(pools, pool);
+                run.put("warm REST", viaRest(client, warm));
+                awaitFull(pools, pool);
+                run.put("warm in-process", inProcess(hangar, warm));
             }
+            if (i >= 0) {
+                int at = i;
+                run.forEach((path, nanos) -> samples.get(path)[at] = nanos);
+            }
+        }
+        if (pool != null) {
+            PoolStatus status = pools.remove(pool).orElseThrow();
+            notes.add("warm: pool of " + POOL_SIZE + ", served " + status.served() + ", missed " + status.missed());
         }
         var stats = new ArrayList<LatencyStats>();
         if (baseline != null) {
-            stats.add(LatencyStats.of("raw " + runtime.name() + " command", raw));
+            stats.add(LatencyStats.of("raw " + runtime.name() + " command", samples.get("raw")));
         }
-        stats.add(LatencyStats.of("hangar (REST)", rest));
-        stats.add(LatencyStats.of("hangar (in-process)", embedded));
+        for (String path : List.of("cold REST", "cold in-process", "warm REST", "warm in-process")) {
+            if (path.startsWith("cold") || pool != null) {
+                stats.add(LatencyStats.of("hangar " + path, samples.get(path)));
+            }
+        }
         return stats;
     }
 
-    private void report(Map<String, List<LatencyStats>> results) {
-        if (json) {
-            System.out.println(Json.write(Map.of("benchmark", "start", "command", COMMAND, "runs", runs, "results", results)));
+    /** Untimed: waits until the pool has all its sandboxes ready again, so each warm run finds one. */
+    private static void awaitFull(PoolManager pools, String pool) throws InterruptedException {
+        if (pool == null) {
             return;
         }
-        System.out.println("submit -> first output of '" + String.join(" ", COMMAND) + "', " + runs
-                + " runs per path, interleaved");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (true) {
+            PoolStatus status = pools.pools().stream().filter(p -> p.spec().name().equals(pool)).findFirst().orElseThrow();
+            if (status.ready() >= POOL_SIZE) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("pool " + pool + " did not refill in 120 s: " + status);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private void report(Map<String, List<LatencyStats>> results, Map<String, List<String>> notes) {
+        if (json) {
+            System.out.println(Json.write(Map.of("benchmark", "start", "command", COMMAND, "runs", runs, "results", results,
+                    "notes", notes)));
+            return;
+        }
+        System.out.println("submit -> job process running (first output of '" + String.join(" ", COMMAND) + "'), " + runs
+                + " runs per path, interleaved; warm target: p50 < 10 ms, p99 < 50 ms");
         results.forEach((runtime, stats) -> {
             System.out.println(runtime + ":");
             stats.forEach(s -> System.out.println("  " + s.line()));
+            notes.getOrDefault(runtime, List.of()).forEach(note -> System.out.println("  " + note));
             LatencyStats raw = stats.get(0);
             if (raw.name().startsWith("raw")) {
                 for (LatencyStats s : stats.subList(1, stats.size())) {

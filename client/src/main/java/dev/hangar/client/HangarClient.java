@@ -8,6 +8,9 @@ import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.json.Json;
+import dev.hangar.core.pool.PoolList;
+import dev.hangar.core.pool.PoolSpec;
+import dev.hangar.core.pool.PoolStatus;
 import dev.hangar.core.queue.JobPage;
 import dev.hangar.core.queue.LogChunk;
 import dev.hangar.core.runtime.RuntimeStatus;
@@ -83,6 +86,23 @@ public final class HangarClient {
     /** The nodes alive now, with their capacity, load and runtimes. */
     public List<NodeInfo> nodes() {
         return send(request("/v1/nodes").GET().build(), new TypeReference<List<NodeInfo>>() {});
+    }
+
+    /** The warm pools of the node behind this server, and their memory budget. */
+    public PoolList pools() {
+        return send(request("/v1/pools").GET().build(), PoolList.class);
+    }
+
+    /** Creates or changes the pool named in the spec. */
+    public PoolStatus putPool(PoolSpec spec) {
+        var request = request("/v1/pools/" + encode(spec.name())).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(Json.write(spec))).build();
+        return send(request, PoolStatus.class);
+    }
+
+    /** Removes a pool; returns it as it was. */
+    public PoolStatus removePool(String name) {
+        return send(request("/v1/pools/" + encode(name)).DELETE().build(), PoolStatus.class);
     }
 
     /** True when a server answers {@code /healthz}. */

@@ -30,6 +30,7 @@ public final class HangarServer implements AutoCloseable {
     private final ServerEvents events;
     private final EventRoutes eventRoutes;
     private final HangarMetrics metrics;
+    private final PoolRoutes poolRoutes = new PoolRoutes();
 
     public HangarServer(QueueBackend queue, NodeView nodes) {
         this.events = new ServerEvents(queue, nodes, eventLog);
@@ -45,12 +46,14 @@ public final class HangarServer implements AutoCloseable {
             if (HangarServer.class.getResource("/hangar/dashboard/index.html") != null) config.staticFiles.add("/hangar/dashboard", io.javalin.http.staticfiles.Location.CLASSPATH); // the dashboard module's assets at /, when it is on the class path
         });
         new JobRoutes(queue, nodes).register(app);
+        new ExplainRoutes(nodes).register(app);
         app.get("/v1/runtimes", ctx -> ctx.json(nodes.runtimes()));
         app.get("/healthz", ctx -> ctx.json(Map.of("status", "ok", "jobs", queue.countByState(),
                 "capacity", Map.of("cpus", nodes.limits().maxCpus(), "memoryMb", nodes.limits().maxMemoryMb(),
                         "gpus", nodes.limits().maxGpus()))));
         app.get("/v1/nodes", ctx -> ctx.json(nodes.nodes()));
         eventRoutes.register(app);
+        poolRoutes.register(app);
         app.get("/metrics", this::scrape);
         app.get("/openapi.yaml", HangarServer::openApi);
         mapExceptions(app);
@@ -99,6 +102,12 @@ public final class HangarServer implements AutoCloseable {
     /** The metrics of {@code /metrics}, with hooks for what only a node knows (sandboxes running, pools). */
     public HangarMetrics metrics() {
         return metrics;
+    }
+
+    /** Serves this node's warm pools at {@code /v1/pools} and in the metrics. */
+    public void servePools(dev.hangar.core.pool.PoolsView pools) {
+        poolRoutes.serve(pools);
+        metrics.pools(pools);
     }
 
     /** Stops listening to the store, lets event streams send what they still have, then stops serving. */

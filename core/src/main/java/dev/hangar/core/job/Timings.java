@@ -5,9 +5,21 @@ import java.time.Instant;
 
 /**
  * When a job reached each step of its current (or last) attempt: submitted, leased by an agent,
- * sandbox being made, process started, finished.
+ * sandbox being made, sandbox ready, process started, finished; and how its sandbox was had.
+ *
+ * @param sandboxReadyAt   when the sandbox the job runs in became ready; for a warm one, before the
+ *                         job was leased (possibly before it was submitted)
+ * @param path             cold, warm or restored
+ * @param sandboxId        the sandbox the attempt ran in
+ * @param sandboxCreatedAt when that sandbox was created: what proves a pooled sandbox predates its job
  */
-public record Timings(Instant submittedAt, Instant scheduledAt, Instant startingAt, Instant runningAt, Instant finishedAt) {
+public record Timings(Instant submittedAt, Instant scheduledAt, Instant startingAt, Instant sandboxReadyAt,
+        Instant runningAt, Instant finishedAt, StartPath path, String sandboxId, Instant sandboxCreatedAt) {
+
+    /** The steps only, for stores and tests that know nothing of sandboxes. */
+    public Timings(Instant submittedAt, Instant scheduledAt, Instant startingAt, Instant runningAt, Instant finishedAt) {
+        this(submittedAt, scheduledAt, startingAt, null, runningAt, finishedAt, null, null, null);
+    }
 
     public static Timings submitted(Instant at) {
         return new Timings(at, null, null, null, null);
@@ -18,9 +30,18 @@ public record Timings(Instant submittedAt, Instant scheduledAt, Instant starting
         return between(submittedAt, scheduledAt);
     }
 
-    /** From lease to process start: runtime choice plus sandbox start. */
+    /** From lease to process start: runtime choice plus sandbox start (or take). */
     public Duration start() {
         return between(scheduledAt, runningAt);
+    }
+
+    /** From sandbox ready to process start; for a warm sandbox this includes its wait in the pool. */
+    public Duration sandboxReadyToRunning() {
+        return between(sandboxReadyAt, runningAt);
+    }
+
+    public Duration submitToRunning() {
+        return between(submittedAt, runningAt);
     }
 
     public Duration run() {

@@ -29,6 +29,14 @@ public interface JobQueue {
     boolean running(Lease lease);
 
     /**
+     * As {@link #running(Lease)}, also recording how the sandbox was had ({@link StartRecord}) in the
+     * job's timings. A backend that does not store it yet records the start alone.
+     */
+    default boolean running(Lease lease, StartRecord start) {
+        return running(lease);
+    }
+
+    /**
      * Ends the attempt. Returns the job as it now is, or empty if the lease was lost (and nothing
      * was recorded).
      */

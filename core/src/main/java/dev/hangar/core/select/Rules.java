@@ -4,6 +4,7 @@ import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.runtime.Isolation;
 import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.RuntimeStatus;
+import dev.hangar.core.runtime.Threading;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,7 +15,7 @@ public final class Rules {
     public static List<SelectionRule> all() {
         return List.of(new Available(), new UntrustedNeedsKernelBoundary(), new GpuNeedsPassthrough(),
                 new ForkNeedsFork(), new FullSyscallsNeedFullKernel(), new NetworkNeedsPermission(),
-                new MemoryAboveFloor());
+                new MemoryAboveFloor(), new ThreadsNeedParallelCores());
     }
 
     private static Optional<String> when(boolean broken, String reason) {
@@ -46,7 +47,7 @@ public final class Rules {
             Isolation isolation = runtime.capabilities().isolation();
             return when(job.profile().untrusted() && !isolation.atLeast(Isolation.SOFTWARE_KERNEL),
                     "untrusted code needs hardware (microVM) or software-kernel (gVisor) isolation; this runtime gives "
-                            + isolation.name().toLowerCase().replace('_', '-') + " isolation");
+                            + Ranking.isolationName(isolation) + " isolation");
         }
     }
 
@@ -131,6 +132,21 @@ public final class Rules {
             long floor = runtime.capabilities().memoryFloorMb();
             return when(job.resources().memoryMb() < floor,
                     "needs at least " + floor + " MiB; the job asks for " + job.resources().memoryMb() + " MiB");
+        }
+    }
+
+    /** A job that runs several threads never goes to a runtime that runs one thread at a time (some unikernels). */
+    public static final class ThreadsNeedParallelCores implements SelectionRule {
+        @Override
+        public String name() {
+            return "threads-need-parallel-cores";
+        }
+
+        @Override
+        public Optional<String> violation(JobSpec job, RuntimeStatus runtime, NodePolicy node) {
+            Integer threads = job.profile().threads();
+            return when(threads != null && threads > 1 && runtime.capabilities().threading() == Threading.LIMITED,
+                    "runs one thread at a time; the job runs " + threads + " (profile.threads)");
         }
     }
 }

@@ -1,21 +1,22 @@
 package dev.hangar.core.select;
 
 import dev.hangar.core.job.JobSpec;
-import dev.hangar.core.runtime.Isolation;
 import dev.hangar.core.runtime.RuntimeStatus;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * Chooses a job's runtime: every rule must pass; among the runtimes left, untrusted jobs take the
- * strongest isolation and then the fastest measured start, other jobs the fastest measured start.
- * A pin narrows the choice to one runtime, still checked against every rule.
+ * Chooses a job's runtime: every rule must pass, then the job's latency budget narrows the choice,
+ * then {@link Ranking} orders what is left. A pin narrows the choice to one runtime, still checked
+ * against every rule. The {@link Selection} keeps the decision, the figure that decided it and
+ * every runtime ruled out with the rule it broke.
  */
 public final class RuntimeSelector {
+    static final String PINNED = "pinned";
+    static final String RANKING = "ranking";
+
     private final List<SelectionRule> rules;
 
     public RuntimeSelector(List<SelectionRule> rules) {
@@ -26,25 +27,34 @@ public final class RuntimeSelector {
         return new RuntimeSelector(Rules.all());
     }
 
+    /** As below, on a node that has no warm sandbox ready for the job. */
     public Selection select(JobSpec job, List<RuntimeStatus> runtimes, NodePolicy node) {
+        return select(job, runtimes, node, WarmPools.none());
+    }
+
+    public Selection select(JobSpec job, List<RuntimeStatus> runtimes, NodePolicy node, WarmPools pools) {
         var allowed = new ArrayList<RuntimeStatus>();
         var rejected = new ArrayList<Rejection>();
         for (RuntimeStatus runtime : runtimes) {
             if (job.runtime() != null && !job.runtime().equals(runtime.name())) {
-                rejected.add(new Rejection(runtime.name(), "pinned", "the job pins runtime '" + job.runtime() + "'"));
+                rejected.add(new Rejection(runtime.name(), PINNED, "the job pins runtime '" + job.runtime() + "'"));
                 continue;
             }
             firstViolation(job, runtime, node).ifPresentOrElse(rejected::add, () -> allowed.add(runtime));
         }
         if (allowed.isEmpty()) {
-            return new Selection(null, refusal(job, rejected), rejected);
+            return new Selection(null, refusal(job, rejected), rejected, candidates(List.of(), runtimes, pools));
         }
-        allowed.sort(ranking(job));
-        RuntimeStatus chosen = allowed.get(0);
-        for (RuntimeStatus other : allowed.subList(1, allowed.size())) {
-            rejected.add(new Rejection(other.name(), "ranking", "allowed, but ranked below " + chosen.name()));
+        var budget = new LatencyBudget(job, pools);
+        var ranking = new Ranking(job, pools);
+        List<RuntimeStatus> ranked = new ArrayList<>(budget.filter(allowed, rejected));
+        ranked.sort(ranking.order());
+        RuntimeStatus chosen = ranked.get(0);
+        for (RuntimeStatus other : ranked.subList(1, ranked.size())) {
+            rejected.add(new Rejection(other.name(), RANKING, ranking.below(chosen, other)));
         }
-        return new Selection(chosen.name(), reason(job, chosen, allowed.size()), rejected);
+        return new Selection(chosen.name(), ranking.why(ranked) + budget.note(allowed), rejected,
+                candidates(ranked, runtimes, pools));
     }
 
     private Optional<Rejection> firstViolation(JobSpec job, RuntimeStatus runtime, NodePolicy node) {
@@ -57,44 +67,23 @@ public final class RuntimeSelector {
         return Optional.empty();
     }
 
-    private static Comparator<RuntimeStatus> ranking(JobSpec job) {
-        Comparator<RuntimeStatus> byStart = Comparator.comparing(RuntimeSelector::measuredStart);
-        Comparator<RuntimeStatus> byIsolation = Comparator.comparing(
-                (RuntimeStatus r) -> r.capabilities().isolation(), Comparator.<Isolation>reverseOrder());
-        Comparator<RuntimeStatus> order = job.profile().untrusted() ? byIsolation.thenComparing(byStart) : byStart;
-        return order.thenComparing(RuntimeStatus::name);
-    }
-
-    private static Duration measuredStart(RuntimeStatus runtime) {
-        Duration start = runtime.probe().measuredStart();
-        return start == null ? Duration.ofDays(1) : start;
-    }
-
-    private static String reason(JobSpec job, RuntimeStatus chosen, int allowedCount) {
-        String start = chosen.probe().measuredStart() == null ? "unmeasured start"
-                : "measured start " + chosen.probe().measuredStart().toMillis() + " ms";
-        if (job.runtime() != null) {
-            return "pinned by the submitter and passes every rule (" + start + ")";
-        }
-        String why = job.profile().untrusted()
-                ? "strongest isolation (" + chosen.capabilities().isolation().name().toLowerCase() + "), then fastest start"
-                : "fastest start";
-        return why + " of " + allowedCount + " allowed runtime(s): " + start;
+    /** Every runtime with its figures: the ranked ones in rank order, then the rest as the node lists them. */
+    private static List<Candidate> candidates(List<RuntimeStatus> ranked, List<RuntimeStatus> all, WarmPools pools) {
+        var order = new ArrayList<>(ranked);
+        all.stream().filter(runtime -> !ranked.contains(runtime)).forEach(order::add);
+        return order.stream().map(runtime -> Candidate.of(runtime, pools)).toList();
     }
 
     private static String refusal(JobSpec job, List<Rejection> rejected) {
+        if (job.runtime() != null) {
+            return rejected.stream().filter(r -> r.runtime().equals(job.runtime())).findFirst()
+                    .map(r -> "refused: runtime '" + r.runtime() + "' breaks rule " + r.rule() + ": " + r.reason())
+                    .orElse("refused: pinned runtime '" + job.runtime() + "' is not on this node");
+        }
         if (rejected.isEmpty()) {
             return "refused: this node has no runtimes";
         }
-        String reasons = rejected.stream()
-                .filter(r -> job.runtime() == null || r.runtime().equals(job.runtime()))
-                .map(Rejection::toString)
-                .collect(Collectors.joining("; "));
-        if (job.runtime() != null && reasons.isEmpty()) {
-            return "refused: pinned runtime '" + job.runtime() + "' is not on this node";
-        }
-        return job.runtime() != null
-                ? "refused: pinned runtime breaks a rule: " + reasons
-                : "refused: no runtime on this node may run this job: " + reasons;
+        return "refused: no runtime on this node may run this job: "
+                + rejected.stream().map(Rejection::toString).collect(Collectors.joining("; "));
     }
 }

@@ -1,66 +1,162 @@
 package dev.hangar.core.select;
 
+import static dev.hangar.core.select.Runtimes.FIRECRACKER;
+import static dev.hangar.core.select.Runtimes.GVISOR;
+import static dev.hangar.core.select.Runtimes.OSV;
+import static dev.hangar.core.select.Runtimes.PODMAN;
+import static dev.hangar.core.select.Runtimes.PROCESS;
+import static dev.hangar.core.select.Runtimes.runtime;
+import static dev.hangar.core.select.Runtimes.untrusted;
+import static dev.hangar.core.select.Runtimes.withNeeds;
+import static dev.hangar.core.select.Runtimes.withProfile;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.Needs;
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.job.Trust;
-import dev.hangar.core.job.WorkloadProfile;
-import dev.hangar.core.runtime.BootClass;
+import dev.hangar.core.json.Json;
 import dev.hangar.core.runtime.Isolation;
-import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.RuntimeCapabilities;
 import dev.hangar.core.runtime.RuntimeProbe;
 import dev.hangar.core.runtime.RuntimeStatus;
-import dev.hangar.core.runtime.Threading;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
+/** The whole decision: rules, latency budget, ranking, pins, and what the record says. */
 class RuntimeSelectorTest {
     private final RuntimeSelector selector = RuntimeSelector.standard();
     private final NodePolicy node = new NodePolicy(true, 2);
 
-    private static RuntimeStatus runtime(String name, Isolation isolation, long startMs, boolean fork, boolean gpu,
-            long floorMb) {
-        var caps = new RuntimeCapabilities(isolation, BootClass.FAST, floorMb, Threading.NATIVE, fork, fork, gpu, false,
-                false, false, false, Set.of(NetworkMode.NONE, NetworkMode.HOST));
-        return new RuntimeStatus(name, name, caps, RuntimeProbe.available(Duration.ofMillis(startMs), Map.of()));
+    private static WarmPools warm(String runtime) {
+        return new WarmPools(Map.of(runtime, 1));
     }
 
-    private static final RuntimeStatus PROCESS = runtime("process", Isolation.NAMESPACE, 4, true, false, 0);
-    private static final RuntimeStatus PODMAN = runtime("podman", Isolation.NAMESPACE, 300, true, true, 0);
-    private static final RuntimeStatus GVISOR = runtime("gvisor", Isolation.SOFTWARE_KERNEL, 130, true, false, 0);
-    private static final RuntimeStatus FIRECRACKER = runtime("firecracker", Isolation.HARDWARE, 150, true, false, 128);
-    private static final RuntimeStatus OSV = runtime("osv", Isolation.HARDWARE, 10, false, false, 32);
-
-    private static JobSpec untrusted() {
-        return JobSpec.builder().command("true").untrusted().build();
+    private static JobSpec untrustedWithin(int budgetMs) {
+        return withProfile(Trust.UNTRUSTED, budgetMs, null);
     }
 
-    private static JobSpec withNeeds(Needs needs) {
-        return JobSpec.builder().command("true").profile(new WorkloadProfile(Trust.TRUSTED, needs, null, null)).build();
-    }
+    // ranking, criterion by criterion
 
     @Test
     void trustedJobTakesTheFastestMeasuredStart() {
         Selection s = selector.select(JobSpec.of("true"), List.of(PODMAN, GVISOR, PROCESS), node);
         assertThat(s.runtime()).isEqualTo("process");
-        assertThat(s.reason()).contains("fastest start").contains("4 ms");
+        assertThat(s.reason()).isEqualTo("process: fastest measured start (next: gvisor 130 ms); measured start 4 ms");
+        assertThat(s.rejected()).extracting(Rejection::runtime, Rejection::rule)
+                .containsExactly(tuple("gvisor", "ranking"), tuple("podman", "ranking"));
+        assertThat(s.rejected().get(0).reason()).isEqualTo(
+                "allowed, but ranked below process: slower measured start (130 ms vs 4 ms)");
+    }
+
+    @Test
+    void aWarmSandboxReadyBeatsAFasterColdStart() {
+        Selection s = selector.select(JobSpec.of("true"), List.of(PROCESS, PODMAN), node, warm("podman"));
+        assertThat(s.runtime()).isEqualTo("podman");
+        assertThat(s.reason()).contains("the only one with a warm sandbox ready (process would boot cold)")
+                .endsWith("measured start 300 ms; warm sandbox ready (1)");
+        assertThat(s.rejected()).singleElement().satisfies(r -> {
+            assertThat(r.rule()).isEqualTo("ranking");
+            assertThat(r.reason()).contains("no warm sandbox ready; podman has one");
+        });
+    }
+
+    @Test
+    void amongWarmRuntimesTheFasterMeasuredStartWins() {
+        var pools = new WarmPools(Map.of("podman", 3, "gvisor", 1));
+        assertThat(selector.select(JobSpec.of("true"), List.of(PODMAN, GVISOR, PROCESS), node, pools).runtime())
+                .isEqualTo("gvisor");
+    }
+
+    @Test
+    void untrustedJobPrefersHardwareIsolationOverAFasterSoftwareKernel() {
+        var slowVm = runtime("qemu", Isolation.HARDWARE, 2000, true, false, 64);
+        Selection s = selector.select(untrusted(), List.of(GVISOR, slowVm), node);
+        assertThat(s.runtime()).isEqualTo("qemu");
+        assertThat(s.reason()).startsWith("qemu: strongest isolation allowed for untrusted code (hardware)");
+        assertThat(s.rejected()).singleElement().satisfies(r -> assertThat(r.reason())
+                .contains("weaker isolation (software-kernel) for untrusted code"));
+    }
+
+    @Test
+    void forUntrustedCodeIsolationComesBeforeAWarmSandbox() {
+        Selection s = selector.select(untrusted(), List.of(GVISOR, FIRECRACKER), node, warm("gvisor"));
+        assertThat(s.runtime()).isEqualTo("firecracker");
+    }
+
+    @Test
+    void atTheSameStartTheLightestIsolationWins() {
+        var container = runtime("container", Isolation.NAMESPACE, 130, true, false, 0);
+        Selection s = selector.select(JobSpec.of("true"), List.of(GVISOR, container), node);
+        assertThat(s.runtime()).isEqualTo("container");
+        assertThat(s.reason()).contains("lightest isolation");
+        assertThat(s.rejected()).singleElement().satisfies(r -> assertThat(r.reason())
+                .contains("heavier isolation (software-kernel) at the same start"));
+    }
+
+    @Test
+    void withTheSameFiguresTheNameDecidesSoTheChoiceIsStable() {
+        var a = runtime("alpha", Isolation.NAMESPACE, 10, true, false, 0);
+        var b = runtime("beta", Isolation.NAMESPACE, 10, true, false, 0);
+        assertThat(selector.select(JobSpec.of("true"), List.of(b, a), node).runtime()).isEqualTo("alpha");
+        assertThat(selector.select(JobSpec.of("true"), List.of(a, b), node).reason()).contains("first by name");
+    }
+
+    @Test
+    void anUnmeasuredStartRanksLast() {
+        var unmeasured = new RuntimeStatus("fresh", "fresh", PROCESS.capabilities(),
+                new RuntimeProbe(true, "trial sandbox ran", null, false, null, Map.of()));
+        Selection s = selector.select(JobSpec.of("true"), List.of(unmeasured, PODMAN), node);
+        assertThat(s.runtime()).isEqualTo("podman");
+        assertThat(s.rejected()).singleElement().satisfies(r -> assertThat(r.reason()).contains("unmeasured"));
+    }
+
+    // latency budget
+
+    @Test
+    void aRuntimeWhoseStartExceedsTheBudgetIsRuledOutNamingTheBudget() {
+        var spec = withProfile(Trust.TRUSTED, 200, null);
+        Selection s = selector.select(spec, List.of(PODMAN, GVISOR), node);
+        assertThat(s.runtime()).isEqualTo("gvisor");
+        assertThat(s.reason()).endsWith("; within the latency budget of 200 ms");
+        assertThat(s.rejected()).singleElement().satisfies(r -> {
+            assertThat(r.runtime()).isEqualTo("podman");
+            assertThat(r.rule()).isEqualTo("latency-budget");
+            assertThat(r.reason()).isEqualTo(
+                    "measured start 300 ms with no warm sandbox ready exceeds the latency budget of 200 ms");
+        });
+    }
+
+    @Test
+    void whenNoRuntimeMeetsTheBudgetTheFastestRunsAndTheDecisionSaysSo() {
+        Selection s = selector.select(withProfile(Trust.TRUSTED, 1, null), List.of(PODMAN, GVISOR), node);
+        assertThat(s.runtime()).isEqualTo("gvisor");
+        assertThat(s.reason()).endsWith("; no runtime meets the latency budget of 1 ms, so the fastest start is taken");
         assertThat(s.rejected()).extracting(Rejection::rule).containsOnly("ranking");
     }
+
+    @Test
+    void aWarmSandboxMeetsTheBudgetAndBeatsAStrongerColdVm() {
+        Selection s = selector.select(untrustedWithin(20), List.of(GVISOR, FIRECRACKER), node, warm("gvisor"));
+        assertThat(s.runtime()).isEqualTo("gvisor");
+        assertThat(s.reason()).isEqualTo("gvisor: strongest isolation allowed for untrusted code (software-kernel), "
+                + "the only runtime that passes every rule; measured start 130 ms; warm sandbox ready (1); "
+                + "within the latency budget of 20 ms");
+        assertThat(s.rejected()).extracting(Rejection::runtime, Rejection::rule)
+                .containsExactly(tuple("firecracker", "latency-budget"));
+    }
+
+    // refusals and pins
 
     @Test
     void untrustedJobIsRefusedWhenOnlyNamespaceIsolationExists() {
         Selection s = selector.select(untrusted(), List.of(PROCESS, PODMAN), node);
         assertThat(s.refused()).isTrue();
-        assertThat(s.reason()).startsWith("refused").contains("untrusted");
+        assertThat(s.reason()).startsWith("refused: no runtime on this node may run this job: process: untrusted code");
         assertThat(s.rejected()).extracting(Rejection::runtime, Rejection::rule).containsExactly(
-                org.assertj.core.groups.Tuple.tuple("process", "untrusted-needs-kernel-boundary"),
-                org.assertj.core.groups.Tuple.tuple("podman", "untrusted-needs-kernel-boundary"));
+                tuple("process", "untrusted-needs-kernel-boundary"), tuple("podman", "untrusted-needs-kernel-boundary"));
     }
 
     @Test
@@ -69,37 +165,12 @@ class RuntimeSelectorTest {
     }
 
     @Test
-    void untrustedJobPrefersHardwareIsolationOverAFasterSoftwareKernel() {
-        var slowVm = runtime("qemu", Isolation.HARDWARE, 2000, true, false, 64);
-        Selection s = selector.select(untrusted(), List.of(GVISOR, slowVm), node);
-        assertThat(s.runtime()).isEqualTo("qemu");
-        assertThat(s.reason()).contains("strongest isolation");
-    }
-
-    @Test
     void gpuJobsGoOnlyToRuntimesThatPassDevicesThrough() {
         var spec = JobSpec.builder().command("nvidia-smi").resources(new Resources(null, null, null, null, 1, null)).build();
         Selection s = selector.select(spec, List.of(PROCESS, PODMAN), node);
         assertThat(s.runtime()).isEqualTo("podman");
-        assertThat(s.rejected()).anySatisfy(r -> {
-            assertThat(r.runtime()).isEqualTo("process");
-            assertThat(r.rule()).isEqualTo("gpu-needs-passthrough");
-        });
-    }
-
-    @Test
-    void gpuJobIsRefusedOnANodeWithoutGpus() {
-        var spec = JobSpec.builder().command("x").resources(new Resources(null, null, null, null, 1, null)).build();
-        Selection s = selector.select(spec, List.of(PODMAN), new NodePolicy(true, 0));
-        assertThat(s.refused()).isTrue();
-        assertThat(s.reason()).contains("0 GPU(s)");
-    }
-
-    @Test
-    void forkingJobsNeverGoToUnikernels() {
-        Selection s = selector.select(JobSpec.of("make"), List.of(OSV, FIRECRACKER), node);
-        assertThat(s.runtime()).isEqualTo("firecracker");
-        assertThat(s.rejected()).anySatisfy(r -> assertThat(r.rule()).isEqualTo("fork-needs-fork"));
+        assertThat(s.rejected()).extracting(Rejection::runtime, Rejection::rule)
+                .containsExactly(tuple("process", "gpu-needs-passthrough"));
     }
 
     @Test
@@ -107,40 +178,7 @@ class RuntimeSelectorTest {
         var spec = withNeeds(new Needs(false, false, false, false)).toBuilder()
                 .resources(new Resources(null, 64L, null, null, null, null)).build();
         assertThat(selector.select(spec, List.of(OSV, FIRECRACKER), node).runtime()).isEqualTo("osv");
-    }
-
-    @Test
-    void fullSyscallJobsNeverGoToLibraryOses() {
-        var spec = withNeeds(new Needs(false, false, true, false));
-        Selection s = selector.select(spec, List.of(OSV), node);
-        assertThat(s.refused()).isTrue();
-        assertThat(s.rejected()).extracting(Rejection::rule).containsExactly("full-syscalls-need-linux");
-    }
-
-    @Test
-    void networkIsRefusedWhereTheNodeDoesNotAllowIt() {
-        var spec = withNeeds(new Needs(false, true, true, true));
-        Selection s = selector.select(spec, List.of(PROCESS), NodePolicy.closed());
-        assertThat(s.refused()).isTrue();
-        assertThat(s.rejected()).extracting(Rejection::rule).containsExactly("network-needs-permission");
-        assertThat(selector.select(spec, List.of(PROCESS), node).runtime()).isEqualTo("process");
-    }
-
-    @Test
-    void memoryBelowTheRuntimeFloorIsRuledOut() {
-        var spec = JobSpec.builder().command("x").untrusted().resources(new Resources(null, 64L, null, null, null, null)).build();
-        Selection s = selector.select(spec, List.of(FIRECRACKER), node);
-        assertThat(s.refused()).isTrue();
-        assertThat(s.rejected()).extracting(Rejection::rule).containsExactly("memory-above-floor");
-    }
-
-    @Test
-    void unavailableRuntimesAreRuledOutWithTheProbeReason() {
-        var broken = new RuntimeStatus("gvisor", "gVisor", GVISOR.capabilities(), RuntimeProbe.unavailable("runsc not found"));
-        Selection s = selector.select(untrusted(), List.of(broken), node);
-        assertThat(s.refused()).isTrue();
-        assertThat(s.reason()).contains("runsc not found");
-        assertThat(s.rejected()).extracting(Rejection::rule).containsExactly("runtime-available");
+        assertThat(selector.select(JobSpec.of("make"), List.of(OSV, FIRECRACKER), node).runtime()).isEqualTo("firecracker");
     }
 
     @Test
@@ -148,9 +186,8 @@ class RuntimeSelectorTest {
         var spec = JobSpec.builder().command("x").runtime("podman").build();
         Selection s = selector.select(spec, List.of(PROCESS, PODMAN), node);
         assertThat(s.runtime()).isEqualTo("podman");
-        assertThat(s.reason()).startsWith("pinned");
-        assertThat(s.rejected()).extracting(Rejection::runtime, Rejection::rule)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("process", "pinned"));
+        assertThat(s.reason()).isEqualTo("podman: pinned by the submitter and passes every rule; measured start 300 ms");
+        assertThat(s.rejected()).extracting(Rejection::runtime, Rejection::rule).containsExactly(tuple("process", "pinned"));
     }
 
     @Test
@@ -158,7 +195,16 @@ class RuntimeSelectorTest {
         var spec = JobSpec.builder().command("x").runtime("process").untrusted().build();
         Selection s = selector.select(spec, List.of(PROCESS, GVISOR), node);
         assertThat(s.refused()).isTrue();
-        assertThat(s.reason()).contains("pinned runtime breaks a rule").contains("untrusted-needs-kernel-boundary");
+        assertThat(s.reason()).startsWith("refused: runtime 'process' breaks rule untrusted-needs-kernel-boundary: "
+                + "untrusted code needs hardware (microVM) or software-kernel (gVisor) isolation");
+    }
+
+    @Test
+    void aPinnedRuntimeOverTheLatencyBudgetStillRunsAsNothingElseMayMeetIt() {
+        var spec = withProfile(Trust.TRUSTED, 10, null).toBuilder().runtime("podman").build();
+        Selection s = selector.select(spec, List.of(PROCESS, PODMAN), node);
+        assertThat(s.runtime()).isEqualTo("podman");
+        assertThat(s.reason()).contains("no runtime meets the latency budget of 10 ms");
     }
 
     @Test
@@ -166,6 +212,42 @@ class RuntimeSelectorTest {
         var spec = JobSpec.builder().command("x").runtime("kata").build();
         Selection s = selector.select(spec, List.of(PROCESS), node);
         assertThat(s.refused()).isTrue();
-        assertThat(s.reason()).contains("'kata' is not on this node");
+        assertThat(s.reason()).isEqualTo("refused: pinned runtime 'kata' is not on this node");
+    }
+
+    @Test
+    void aNodeWithoutRuntimesRefusesEveryJob() {
+        assertThat(selector.select(JobSpec.of("true"), List.of(), node).reason())
+                .isEqualTo("refused: this node has no runtimes");
+    }
+
+    // the record
+
+    @Test
+    void theRecordListsEveryRuntimeWithItsFiguresTheRankedOnesFirst() {
+        var pools = new WarmPools(Map.of("gvisor", 2));
+        Selection s = selector.select(untrusted(), List.of(PROCESS, PODMAN, GVISOR), node, pools);
+        assertThat(s.candidates()).containsExactly(
+                new Candidate("gvisor", "software-kernel", 130L, 2),
+                new Candidate("process", "namespace", 4L, 0),
+                new Candidate("podman", "namespace", 300L, 0));
+    }
+
+    @Test
+    void theRecordSurvivesJsonAndOlderRecordsWithoutFiguresStillRead() {
+        Selection s = selector.select(JobSpec.of("true"), List.of(PROCESS, GVISOR), node, warm("gvisor"));
+        assertThat(Json.read(Json.write(s), Selection.class)).isEqualTo(s);
+        var older = Json.read("{\"runtime\":\"process\",\"reason\":\"r\",\"rejected\":[]}", Selection.class);
+        assertThat(older.candidates()).isEmpty();
+    }
+
+    @Test
+    void everyRuleOfTheStandardSelectorIsApplied() {
+        var caps = GVISOR.capabilities();
+        var tiny = new RuntimeStatus("tiny", "tiny", new RuntimeCapabilities(caps.isolation(), caps.bootClass(), 4096,
+                caps.threading(), caps.fork(), caps.fullSyscalls(), caps.gpu(), caps.snapshot(), caps.virtioFs(),
+                caps.discard(), caps.freePageReporting(), caps.networkModes()), GVISOR.probe());
+        Selection s = selector.select(untrusted(), List.of(tiny), node);
+        assertThat(s.rejected()).extracting(Rejection::rule).containsExactly("memory-above-floor");
     }
 }

@@ -3,6 +3,7 @@ package dev.hangar.queue.sqlite;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
+import dev.hangar.core.job.StartPath;
 import dev.hangar.core.job.Timings;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.select.Selection;
@@ -16,8 +17,9 @@ import java.util.Optional;
 /** Reads jobs out of the {@code jobs} table. */
 final class JobRows {
     static final String SELECT = """
-            SELECT seq, id, spec, state, attempt, deliveries, submitted_at, scheduled_at, starting_at, running_at,
-                   finished_at, node, runtime, selection, exit_code, error, output_truncated, cancel_requested
+            SELECT seq, id, spec, state, attempt, deliveries, submitted_at, scheduled_at, starting_at, sandbox_ready_at,
+                   running_at, finished_at, start_path, sandbox_id, sandbox_created_at, node, runtime, selection, exit_code,
+                   error, output_truncated, cancel_requested
             FROM jobs
             """;
 
@@ -45,8 +47,12 @@ final class JobRows {
                         instant(rs, "submitted_at"),
                         instant(rs, "scheduled_at"),
                         instant(rs, "starting_at"),
+                        instant(rs, "sandbox_ready_at"),
                         instant(rs, "running_at"),
-                        instant(rs, "finished_at")),
+                        instant(rs, "finished_at"),
+                        startPath(rs.getString("start_path")),
+                        rs.getString("sandbox_id"),
+                        instant(rs, "sandbox_created_at")),
                 rs.getString("node"),
                 rs.getString("runtime"),
                 selection == null ? null : Json.read(selection, Selection.class),
@@ -54,6 +60,10 @@ final class JobRows {
                 rs.getString("error"),
                 rs.getInt("output_truncated") != 0,
                 rs.getInt("cancel_requested") != 0);
+    }
+
+    private static StartPath startPath(String stored) {
+        return stored == null ? null : StartPath.valueOf(stored);
     }
 
     static Long millis(Instant instant) {

@@ -6,11 +6,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * The tables, created when absent. The schema version lives in {@code PRAGMA user_version}; a
- * future change adds a step from the previous version instead of editing {@link #V1}.
+ * The tables, created when absent. The schema version lives in {@code PRAGMA user_version}; each
+ * change adds a step from the previous version ({@link #V2}) instead of editing {@link #V1}, so an
+ * existing database is brought forward when opened.
  */
 final class Schema {
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     /** Instants are epoch milliseconds; booleans are 0/1; JSON columns hold {@code Json.write} output. */
     private static final String[] V1 = {
@@ -60,6 +61,16 @@ final class Schema {
         )""",
     };
 
+    /** How the sandbox of an attempt was had: warm pools and snapshots (issue 5). */
+    private static final String[] V2 = {
+        "ALTER TABLE jobs ADD COLUMN sandbox_ready_at INTEGER",
+        "ALTER TABLE jobs ADD COLUMN start_path TEXT", // cold, warm or restored
+        "ALTER TABLE jobs ADD COLUMN sandbox_id TEXT",
+        "ALTER TABLE jobs ADD COLUMN sandbox_created_at INTEGER",
+    };
+
+    private static final String[][] STEPS = {V1, V2};
+
     private Schema() {}
 
     /** Checks the pragmas took and creates the tables in an empty file. */
@@ -73,14 +84,17 @@ final class Schema {
             statement.execute("BEGIN IMMEDIATE");
             try {
                 int version = Integer.parseInt(queryString(statement, "PRAGMA user_version"));
-                if (version == 0) {
-                    for (String ddl : V1) {
-                        statement.execute(ddl);
-                    }
-                    statement.execute("PRAGMA user_version = " + VERSION);
-                } else if (version > VERSION) {
+                if (version > VERSION) {
                     throw new SQLException("the database has schema version " + version
                             + ", newer than this Hangar knows (" + VERSION + "); upgrade Hangar");
+                }
+                for (int step = version; step < VERSION; step++) {
+                    for (String ddl : STEPS[step]) {
+                        statement.execute(ddl);
+                    }
+                }
+                if (version < VERSION) {
+                    statement.execute("PRAGMA user_version = " + VERSION);
                 }
                 statement.execute("COMMIT");
             } catch (SQLException | RuntimeException e) {

@@ -16,6 +16,7 @@ import dev.hangar.core.queue.LogChunk;
 import dev.hangar.core.queue.Outcome;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueListener;
+import dev.hangar.core.queue.StartRecord;
 import dev.hangar.core.runtime.OutputSink;
 import dev.hangar.core.select.Selection;
 import dev.hangar.queue.sqlite.ListenerRegistry.Notices;
@@ -43,6 +44,9 @@ public final class SqliteQueueBackend implements QueueBackend {
     private static final int RUNTIME_SCAN = 1000;
     private static final String RELEASE_LEASE =
             "lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, lease_ms = NULL";
+    /** What an attempt recorded of its sandbox, cleared when a new attempt begins. */
+    private static final String NO_SANDBOX =
+            "sandbox_ready_at = NULL, start_path = NULL, sandbox_id = NULL, sandbox_created_at = NULL";
 
     private final SqliteDatabase db;
     private final Clock clock;
@@ -109,7 +113,7 @@ public final class SqliteQueueBackend implements QueueBackend {
             Sql.update(c, "UPDATE jobs SET state = ?, lease_owner = ?, lease_token = ?, lease_expires_at = ?, lease_ms = ?,"
                     + " attempt = attempt + 1, deliveries = deliveries + 1, not_before = NULL, scheduled_at = ?,"
                     + " starting_at = NULL, running_at = NULL, finished_at = NULL, node = NULL, runtime = NULL,"
-                    + " selection = NULL, exit_code = NULL, error = NULL, output_truncated = 0 WHERE seq = ?",
+                    + " selection = NULL, exit_code = NULL, error = NULL, output_truncated = 0, " + NO_SANDBOX + " WHERE seq = ?",
                     JobState.SCHEDULED.name(), request.workerId(), token, now + leaseMs, leaseMs, now, next.get());
             Job job = JobRows.one(c, "WHERE seq = ?", next.get()).orElseThrow();
             notices.jobChanged(job);
@@ -166,6 +170,17 @@ public final class SqliteQueueBackend implements QueueBackend {
     @Override
     public boolean running(Lease lease) {
         return moveUnderLease(lease, JobState.RUNNING, "running_at = ?", clock.millis());
+    }
+
+    @Override
+    public boolean running(Lease lease, StartRecord start) {
+        if (start == null) {
+            return running(lease);
+        }
+        return moveUnderLease(lease, JobState.RUNNING,
+                "running_at = ?, sandbox_ready_at = ?, start_path = ?, sandbox_id = ?, sandbox_created_at = ?",
+                clock.millis(), JobRows.millis(start.sandboxReadyAt()), start.path().name(), start.sandboxId(),
+                JobRows.millis(start.sandboxCreatedAt()));
     }
 
     private boolean moveUnderLease(Lease lease, JobState target, String assignments, Object... values) {
@@ -255,7 +270,7 @@ public final class SqliteQueueBackend implements QueueBackend {
                 // the lost delivery was not an attempt: the job looks as it did before that lease
                 Sql.update(c, "UPDATE jobs SET state = ?, " + RELEASE_LEASE + ", attempt = attempt - 1,"
                         + " scheduled_at = NULL, starting_at = NULL, running_at = NULL, node = NULL, runtime = NULL,"
-                        + " selection = NULL WHERE id = ?", verdict.state().name(), job.id());
+                        + " selection = NULL, " + NO_SANDBOX + " WHERE id = ?", verdict.state().name(), job.id());
             } else {
                 Sql.update(c, "UPDATE jobs SET state = ?, " + RELEASE_LEASE + ", finished_at = ?, error = ? WHERE id = ?",
                         verdict.state().name(), clock.millis(), verdict.error(), job.id());

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobState;
+import dev.hangar.core.job.StartPath;
 import dev.hangar.core.queue.Lease;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueBackendProvider;
 import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.queue.QueueListener;
+import dev.hangar.core.queue.StartRecord;
 import dev.hangar.queue.testkit.MutableClock;
 import dev.hangar.queue.testkit.TestJobs;
 import java.net.URI;
@@ -64,6 +66,34 @@ class SqliteSpecificsTest {
         assertThatThrownBy(() -> SqliteQueueBackend.open(file, clock))
                 .isInstanceOf(QueueException.class)
                 .hasMessageContaining("schema version 99");
+    }
+
+    @Test
+    void aVersionOneDatabaseGainsTheSandboxColumnsAndKeepsItsJobs() throws Exception {
+        Path file = dir.resolve("v1.db");
+        String id;
+        try (QueueBackend queue = SqliteQueueBackend.open(file, clock)) {
+            id = queue.enqueue(TestJobs.spec("from-v1")).job().id();
+        }
+        // why: turn the file back into what Hangar with schema 1 wrote
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            for (String column : new String[] {"sandbox_ready_at", "start_path", "sandbox_id", "sandbox_created_at"}) {
+                s.execute("ALTER TABLE jobs DROP COLUMN " + column);
+            }
+            s.execute("PRAGMA user_version = 1");
+        }
+
+        try (QueueBackend queue = SqliteQueueBackend.open(file, clock)) {
+            assertThat(queue.get(id)).hasValueSatisfying(job -> assertThat(job.spec().name()).isEqualTo("from-v1"));
+            Lease lease = queue.lease(TestJobs.worker("w1")).orElseThrow();
+            queue.starting(lease, "node", TestJobs.selection("process"));
+            assertThat(queue.running(lease, new StartRecord(StartPath.WARM, clock.instant(), "sb-1", clock.instant())))
+                    .isTrue();
+            assertThat(queue.get(id).orElseThrow().timings().path()).isEqualTo(StartPath.WARM);
+            try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+                assertThat(pragma(other, "user_version")).isEqualTo(String.valueOf(Schema.VERSION));
+            }
+        }
     }
 
     @Test

@@ -12,6 +12,8 @@ import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.job.Needs;
+import dev.hangar.core.job.StartPath;
+import dev.hangar.core.job.Timings;
 import dev.hangar.core.job.WorkloadProfile;
 import dev.hangar.core.queue.Enqueued;
 import dev.hangar.core.queue.JobPage;
@@ -22,6 +24,7 @@ import dev.hangar.core.queue.LogChunk;
 import dev.hangar.core.queue.Outcome;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueListener;
+import dev.hangar.core.queue.StartRecord;
 import dev.hangar.core.runtime.OutputSink.Stream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -423,6 +426,55 @@ public abstract class QueueBackendContractTest {
         assertThat(running.timings().runningAt()).isEqualTo(clock.instant());
         assertThat(running.timings().start()).isEqualTo(Duration.ofMillis(500));
         assertThat(running.selection()).isEqualTo(selection("gvisor"));
+    }
+
+    @Test
+    void runningRecordsHowTheSandboxWasHad() {
+        Job job = enqueue("first");
+        Instant created = clock.instant().minusSeconds(30);
+        Instant ready = clock.instant().minusSeconds(29);
+        Lease lease = lease("w1");
+        assertThat(queue.starting(lease, "node-7", selection("process"))).isTrue();
+        clock.advanceMillis(2);
+
+        assertThat(queue.running(lease, new StartRecord(StartPath.WARM, ready, "sandbox-1", created))).isTrue();
+
+        Timings timings = reload(job.id()).timings();
+        assertThat(timings.path()).isEqualTo(StartPath.WARM);
+        assertThat(timings.sandboxReadyAt()).isEqualTo(ready);
+        assertThat(timings.sandboxId()).isEqualTo("sandbox-1");
+        assertThat(timings.sandboxCreatedAt()).isEqualTo(created).isBefore(timings.submittedAt());
+        assertThat(timings.runningAt()).isEqualTo(clock.instant());
+        assertThat(timings.sandboxReadyToRunning()).isEqualTo(Duration.between(ready, clock.instant()));
+    }
+
+    @Test
+    void aNewAttemptForgetsTheSandboxOfTheLastOne() {
+        Job job = enqueue(spec("first").toBuilder().retry(retries(2, 0)).build());
+        Lease lease = lease("w1");
+        queue.starting(lease, "node-1", selection("process"));
+        queue.running(lease, new StartRecord(StartPath.COLD, clock.instant(), "sandbox-1", clock.instant()));
+        assertThat(queue.finish(lease, Outcome.failed(1, "exited with code 1", false))).isPresent();
+
+        Lease second = lease("w1");
+
+        Timings timings = reload(job.id()).timings();
+        assertThat(second.job().attempt()).isEqualTo(2);
+        assertThat(timings.path()).isNull();
+        assertThat(timings.sandboxId()).isNull();
+        assertThat(timings.sandboxReadyAt()).isNull();
+        assertThat(timings.sandboxCreatedAt()).isNull();
+    }
+
+    @Test
+    void aStartWithoutARecordLeavesTheSandboxUnknown() {
+        Job job = enqueue("first");
+        leaseAndRun("w1");
+
+        Timings timings = reload(job.id()).timings();
+        assertThat(timings.runningAt()).isNotNull();
+        assertThat(timings.path()).isNull();
+        assertThat(timings.sandboxReadyAt()).isNull();
     }
 
     @Test

@@ -51,6 +51,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
@@ -311,7 +312,11 @@ public abstract class RuntimeContractTest {
      * its output and destroys the sandbox.
      */
     protected final Run run(Resources resources, NetworkMode network, ProcessSpec spec) throws SandboxException {
-        Sandbox sandbox = newSandbox(resources, network);
+        return runIn(newSandbox(resources, network), spec);
+    }
+
+    /** Runs one process in {@code sandbox} to its end, collecting its output, then destroys the sandbox. */
+    protected final Run runIn(Sandbox sandbox, ProcessSpec spec) throws SandboxException {
         try {
             OutputCollector output = new OutputCollector();
             SandboxProcess process = start(sandbox, spec, output);
@@ -754,8 +759,14 @@ public abstract class RuntimeContractTest {
     @Test
     @DisplayName("pids limit is enforced: with 32, 100 background processes cannot start")
     void pidsLimitIsEnforced() throws Exception {
+        assertPidsLimitHolds(newSandbox(resources(null, null, 32), NetworkMode.NONE));
+        Run next = run(sh("echo ok"));
+        assertThat(next.code()).as("a sandbox after the pids limit; %s", next).isZero();
+    }
+
+    /** In {@code sandbox}, limited to 32 pids, 100 background processes cannot all start, and the limit is reported. */
+    private void assertPidsLimitHolds(Sandbox sandbox) throws SandboxException {
         String marker = uniqueSeconds(30);
-        Sandbox sandbox = newSandbox(resources(null, null, 32), NetworkMode.NONE);
         OutputCollector out = new OutputCollector();
         SandboxProcess process = start(sandbox,
                 sh("i=0; while [ $i -lt 100 ]; do sleep " + marker + " & i=$((i+1)); done; echo spawned-all; wait"),
@@ -776,8 +787,6 @@ public abstract class RuntimeContractTest {
         process.kill();
         sandbox.destroy();
         assertNoHostProcessWith(marker);
-        Run next = run(sh("echo ok"));
-        assertThat(next.code()).as("a sandbox after the pids limit; %s", next).isZero();
     }
 
     @Test
@@ -951,5 +960,303 @@ public abstract class RuntimeContractTest {
         assertThat(awaitExit(pb, outB).code()).as("second; %s", outB.describe()).isZero();
         assertThat(outA.stdoutText()).isEqualTo("started\ndone\n");
         assertThat(outB.stdoutText()).isEqualTo("started\ndone\n");
+    }
+
+    // ------------------------------------------------------------------ prestarted (warm) sandboxes
+
+    /** What a driver writes on its launcher's host command line, followed by the sandbox's id. */
+    protected static final String LAUNCHER_MARKER = "hangar-launcher:";
+
+    /**
+     * Host processes that kill a prestarted sandbox's launcher when killed, as "pid: command line":
+     * by default those whose command line carries {@link #LAUNCHER_MARKER} and the sandbox's id.
+     * A driver whose launcher is no host process of its own (it runs inside a sandbox kernel)
+     * overrides this with the host processes that carry it.
+     */
+    protected List<String> launcherHostProcesses(Sandbox sandbox) {
+        return hostProcessesWith(LAUNCHER_MARKER + sandbox.id());
+    }
+
+    /** How many starts the warm-versus-cold measurement makes of each kind (it logs, asserts nothing). */
+    protected int latencyRuns() {
+        return Integer.getInteger("hangar.contract.latencyRuns", 10);
+    }
+
+    /** A sandbox from {@link #image()}, prestarted: its launcher waits. Destroyed after the test. */
+    protected final Sandbox newPrestartedSandbox(Resources resources) throws SandboxException {
+        Sandbox sandbox = newSandbox(resources, NetworkMode.NONE);
+        sandbox.prestart();
+        return sandbox;
+    }
+
+    /**
+     * Sandboxes started ahead of their job ({@link Sandbox#prestart()}), for runtimes whose
+     * {@link SandboxRuntime#prestarts()} is true; skipped, with that reason, for the others. A
+     * prestarted sandbox must run its one job as a cold one does.
+     */
+    @Nested
+    @DisplayName("prestarted sandboxes")
+    class Prestarted {
+        @BeforeEach
+        void requirePrestarts() {
+            assumeTrue(runtime.prestarts(), () -> "runtime '" + runtime.name()
+                    + "' does not start sandboxes ahead of a job (prestarts() is false)");
+        }
+
+        /** Runs {@code spec} in a fresh prestarted sandbox to its end. */
+        private Run runWarm(Resources resources, ProcessSpec spec) throws SandboxException {
+            return runIn(newPrestartedSandbox(resources), spec);
+        }
+
+        @Test
+        @DisplayName("it runs its job with the exact argv, env and stdin, streams both outputs and reports the exit code")
+        void warmRunsJobExactly() throws Exception {
+            Instant before = Instant.now();
+            Sandbox sandbox = newSandbox();
+            sandbox.prestart();
+            assertThat(sandbox.state()).as("state() of a prestarted sandbox").isEqualTo(SandboxState.READY);
+            assertThat(sandbox.launcherReady()).as("launcherReady() once prestarted").isTrue();
+            String[] args = {"a b", "it's", "$HOME", "*", "", "back\\slash", "new\nline", "'", "\"q\"", "ünï ✓ 日本",
+                    "--", "`id`", "$(id)", "%s"};
+            Map<String, String> env = new LinkedHashMap<>();
+            env.put("HANGAR_WARM_A", "it's 'quoted' \"twice\" $NOT_EXPANDED `nor` $(this) \\ *");
+            env.put("HANGAR_WARM_B", "line one\nline two\n");
+            env.put("HANGAR_WARM_C", "");
+            ByteArrayOutputStream input = new ByteArrayOutputStream();
+            input.writeBytes("it's\n$HOME \\n '\"' ünïcödé ✓\n".getBytes(StandardCharsets.UTF_8));
+            for (int i = 0; i < 256; i++) {
+                input.write(i);
+            }
+            byte[] stdin = input.toByteArray();
+            List<String> command = new ArrayList<>(List.of("sh", "-c", "printf '[%s]' \"$@\"; "
+                    + "printf '<%s>' \"$HANGAR_WARM_A\" \"$HANGAR_WARM_B\" \"${HANGAR_WARM_C-unset}\"; "
+                    + "echo to-stderr >&2; cat; exit 7", "sh"));
+            command.addAll(List.of(args));
+            Instant submitted = Instant.now();
+            OutputCollector out = new OutputCollector();
+            SandboxProcess process = start(sandbox, new ProcessSpec(command, env, stdin), out);
+            ExitStatus status = awaitExit(process, out);
+
+            assertThat(sandbox.createdAt()).as("createdAt() is when the sandbox was made, before its job came")
+                    .isBetween(before.minusSeconds(1), submitted);
+            assertThat(status.code()).as("exit code; %s", out.describe()).isEqualTo(7);
+            ByteArrayOutputStream expected = new ByteArrayOutputStream();
+            for (String arg : args) {
+                expected.writeBytes(("[" + arg + "]").getBytes(StandardCharsets.UTF_8));
+            }
+            expected.writeBytes(("<" + env.get("HANGAR_WARM_A") + "><" + env.get("HANGAR_WARM_B") + "><>")
+                    .getBytes(StandardCharsets.UTF_8));
+            expected.writeBytes(stdin);
+            assertThat(out.stdout()).as("stdout: argv, env and stdin as the job saw them; %s", out.describe())
+                    .isEqualTo(expected.toByteArray());
+            assertThat(out.stderrText()).as("stderr").isEqualTo("to-stderr\n");
+        }
+
+        @Test
+        @DisplayName("its job sees the same environment a cold sandbox's job does, no more, no less")
+        void warmEnvironmentIsTheColdOne() throws Exception {
+            ProcessSpec env = new ProcessSpec(List.of("env"), Map.of("HANGAR_WARM_X", "x y"), null);
+            Run cold = run(env);
+            Run warm = runWarm(Resources.defaults(), env);
+            assertThat(warm.code()).as("exit code of env; %s", warm).isZero();
+            // why: an engine may name the host after each container
+            assertThat(variables(warm.stdout())).as("env in a prestarted sandbox; cold it was:%n%s", cold.stdout())
+                    .isEqualTo(variables(cold.stdout()));
+        }
+
+        private static Set<String> variables(String env) {
+            return env.lines().filter(line -> !line.startsWith("HOSTNAME=")).collect(Collectors.toSet());
+        }
+
+        @ParameterizedTest(name = "exit {0}")
+        @ValueSource(ints = {0, 3, 255})
+        @DisplayName("exit codes come back exactly")
+        void warmExitCodes(int code) throws Exception {
+            Run run = runWarm(Resources.defaults(), sh("exit " + code));
+            assertThat(run.code()).as("exit code; %s", run).isEqualTo(code);
+        }
+
+        @ParameterizedTest(name = "signal {0}")
+        @ValueSource(ints = {9, 15})
+        @DisplayName("a job killed by a signal ends with 128 + the signal number")
+        void warmSignalDeath(int signal) throws Exception {
+            Run run = runWarm(Resources.defaults(), sh("kill -" + signal + " $$; sleep 5; exit 0"));
+            assertThat(run.code()).as("exit code after kill -%d $$; %s", signal, run).isEqualTo(128 + signal);
+        }
+
+        @Test
+        @DisplayName("output reaches the sink given to exec() live; kill() ends the job and what it started")
+        void warmStreamsLiveAndKills() throws Exception {
+            String marker = uniqueSeconds(300);
+            Sandbox sandbox = newPrestartedSandbox(Resources.defaults());
+            OutputCollector out = new OutputCollector();
+            SandboxProcess process = start(sandbox, sh("echo live-out; echo live-err >&2; sleep " + marker
+                    + " & sleep " + marker), out);
+            awaitOutput(out, Stream.STDOUT, "live-out\n");
+            awaitOutput(out, Stream.STDERR, "live-err\n");
+            assertThat(sandbox.state()).as("state() while the job runs").isEqualTo(SandboxState.RUNNING);
+            process.kill();
+            ExitStatus status = awaitExit(process, out, killBound());
+            assertThat(status.code()).as("exit code of a killed job").isBetween(129, 128 + 64);
+            assertThat(out.stdoutText()).isEqualTo("live-out\n");
+            assertThat(out.stderrText()).isEqualTo("live-err\n");
+            assertNoHostProcessWith(marker);
+        }
+
+        @Test
+        @DisplayName("memory limit holds: 64 MiB, a 400 MiB buffer is stopped and reported")
+        void warmMemoryLimit() throws Exception {
+            Run run = runWarm(resources(null, 64L, null), sh("head -c 419430400 /dev/zero | tail > /dev/null"));
+            assertThat(run.code()).as("exit code of a job that outgrew 64 MiB; %s", run).isNotZero();
+            assertThat(run.status().limitsHit()).as("limitsHit; %s", run)
+                    .anySatisfy(hit -> assertThat(hit).containsIgnoringCase("memory"));
+        }
+
+        @Test
+        @DisplayName("pids limit holds: with 32, 100 background processes cannot start")
+        void warmPidsLimit() throws Exception {
+            assertPidsLimitHolds(newPrestartedSandbox(resources(null, null, 32)));
+        }
+
+        @Test
+        @DisplayName("a second exec() is refused with SandboxException, as is a second prestart()")
+        void warmServesOneJob() throws Exception {
+            Sandbox sandbox = newPrestartedSandbox(Resources.defaults());
+            assertThatThrownBy(sandbox::prestart).as("prestart() twice").isInstanceOf(SandboxException.class)
+                    .hasMessageContaining(sandbox.id());
+            OutputCollector out = new OutputCollector();
+            SandboxProcess first = start(sandbox, command("echo", "first"), out);
+            assertThat(sandbox.launcherReady()).as("launcherReady() once the launcher was used").isFalse();
+            assertThatThrownBy(() -> sandbox.exec(command("echo", "second"), new OutputCollector()))
+                    .as("a second exec() on a prestarted sandbox").isInstanceOf(SandboxException.class)
+                    .hasMessageContaining(sandbox.id());
+            assertThat(awaitExit(first, out).code()).as("the first job; %s", out.describe()).isZero();
+            assertThat(out.stdoutText()).isEqualTo("first\n");
+            assertThat(sandbox.launcherReady()).as("launcherReady() after the job ended").isFalse();
+        }
+
+        @Test
+        @DisplayName("launcherReady() is true while it waits, false once its launcher is killed from outside")
+        void warmLauncherKilledFromOutside() throws Exception {
+            Sandbox sandbox = newPrestartedSandbox(Resources.defaults());
+            assertThat(sandbox.launcherReady()).as("launcherReady() while the launcher waits").isTrue();
+            List<String> launcher = awaitLauncherHostProcesses(sandbox);
+            for (String entry : launcher) {
+                ProcessHandle.of(Long.parseLong(entry.substring(0, entry.indexOf(':'))))
+                        .ifPresent(ProcessHandle::destroyForcibly);
+            }
+            long deadline = System.nanoTime() + killBound().toNanos();
+            while (sandbox.launcherReady() && System.nanoTime() < deadline) {
+                sleepQuietly(Duration.ofMillis(20));
+            }
+            assertThat(sandbox.launcherReady()).as("launcherReady() after killing %s", launcher).isFalse();
+            assertThatThrownBy(() -> sandbox.exec(command("echo", "no"), new OutputCollector()))
+                    .as("exec() on a sandbox whose launcher died").isInstanceOf(SandboxException.class);
+            sandbox.destroy();
+            assertNothingLeftOf(sandbox);
+        }
+
+        @Test
+        @DisplayName("destroy() of an unused prestarted sandbox leaves no process, mount or cgroup behind")
+        void warmDestroyUnusedLeavesNothing() throws Exception {
+            Sandbox sandbox = newPrestartedSandbox(Resources.defaults());
+            awaitLauncherHostProcesses(sandbox);
+            sandbox.destroy();
+            assertThat(sandbox.state()).as("state() after destroy()").isEqualTo(SandboxState.STOPPED);
+            assertThat(sandbox.launcherReady()).as("launcherReady() after destroy()").isFalse();
+            assertNothingLeftOf(sandbox);
+            assertThatThrownBy(() -> sandbox.exec(command("echo", "no"), new OutputCollector()))
+                    .as("exec() after destroy()").isInstanceOf(SandboxException.class);
+        }
+
+        /** The launcher's host processes, once they are there (a prestart may return before its runtime has started them all). */
+        private List<String> awaitLauncherHostProcesses(Sandbox sandbox) {
+            long deadline = System.nanoTime() + exitBound().toNanos();
+            List<String> found = launcherHostProcesses(sandbox);
+            while (found.isEmpty() && System.nanoTime() < deadline) {
+                sleepQuietly(Duration.ofMillis(20));
+                found = launcherHostProcesses(sandbox);
+            }
+            assertThat(found).as("host processes of the launcher of %s", sandbox.id()).isNotEmpty();
+            // why: let the runtime finish starting what it starts, so the kill hits all of it
+            sleepQuietly(Duration.ofMillis(500));
+            return launcherHostProcesses(sandbox);
+        }
+
+        /** No host process, mount or cgroup directory names the sandbox (after a grace for the kernel). */
+        private void assertNothingLeftOf(Sandbox sandbox) throws IOException {
+            assertNoHostProcessWith(LAUNCHER_MARKER + sandbox.id());
+            long deadline = System.nanoTime() + LEFTOVER_GRACE.toNanos();
+            List<String> left = leftoversNaming(sandbox.id());
+            while (!left.isEmpty() && System.nanoTime() < deadline) {
+                sleepQuietly(Duration.ofMillis(100));
+                left = leftoversNaming(sandbox.id());
+            }
+            assertThat(left).as("mounts and cgroups naming sandbox %s after destroy()", sandbox.id()).isEmpty();
+        }
+
+        private static List<String> leftoversNaming(String id) throws IOException {
+            List<String> left = new ArrayList<>();
+            Path mountinfo = Path.of("/proc/self/mountinfo");
+            if (Files.isReadable(mountinfo)) {
+                Files.readAllLines(mountinfo).stream().filter(l -> l.contains(id)).map(l -> "mount " + l)
+                        .forEach(left::add);
+            }
+            Path cgroups = Path.of("/sys/fs/cgroup");
+            if (Files.isDirectory(cgroups)) {
+                try (var walk = Files.walk(cgroups, 4)) {
+                    walk.filter(p -> p.getFileName() != null && p.getFileName().toString().contains(id))
+                            .map(p -> "cgroup " + p).forEach(left::add);
+                } catch (UncheckedIOException raced) {
+                    // a group went while we walked: it is not left behind
+                }
+            }
+            return left;
+        }
+
+        @Test
+        @DisplayName("measures exec() to the job's first output, warm against cold (logged, asserts nothing)")
+        void warmAgainstColdFirstOutput() throws Exception {
+            int runs = latencyRuns();
+            List<Long> cold = new ArrayList<>();
+            List<Long> warm = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                cold.add(firstOutputNanos(false));
+                warm.add(firstOutputNanos(true));
+            }
+            System.out.printf(Locale.ROOT, "[runtime-contract] %s image=%s exec() to first output, %d runs each: "
+                    + "cold p50 %.2f ms p99 %.2f ms | warm p50 %.2f ms p99 %.2f ms%n", runtime.name(), image(), runs,
+                    percentile(cold, 50), percentile(cold, 99), percentile(warm, 50), percentile(warm, 99));
+        }
+
+        private long firstOutputNanos(boolean prestarted) throws Exception {
+            Sandbox sandbox = prestarted ? newPrestartedSandbox(Resources.defaults()) : newSandbox();
+            if (prestarted) {
+                // why: a pool's sandbox has long finished starting when a job takes it
+                sleepQuietly(Duration.ofMillis(500));
+            }
+            try {
+                var first = new java.util.concurrent.CompletableFuture<Long>();
+                var out = new OutputCollector();
+                dev.hangar.core.runtime.OutputSink sink = (stream, data, offset, length) -> {
+                    first.complete(System.nanoTime());
+                    out.write(stream, data, offset, length);
+                };
+                long begin = System.nanoTime();
+                SandboxProcess process = sandbox.exec(command("echo", "first"), sink);
+                processes.add(process);
+                long at = first.get(exitBound().toMillis(), TimeUnit.MILLISECONDS);
+                assertThat(awaitExit(process, out).code()).as("exit code of echo; %s", out.describe()).isZero();
+                return at - begin;
+            } finally {
+                sandbox.destroy();
+            }
+        }
+
+        private static double percentile(List<Long> nanos, int percentile) {
+            List<Long> sorted = nanos.stream().sorted().toList();
+            int index = (int) Math.ceil(percentile / 100.0 * sorted.size()) - 1;
+            return sorted.get(Math.max(0, Math.min(index, sorted.size() - 1))) / 1e6;
+        }
     }
 }

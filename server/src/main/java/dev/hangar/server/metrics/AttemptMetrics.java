@@ -12,7 +12,8 @@ import java.util.function.Function;
 
 /**
  * Metrics taken from job events: a finished job counted by final state and runtime, and the
- * phases of every attempt (queued, start, submit-to-running, run) recorded once, when the attempt
+ * phases of every attempt (queued, start, submit-to-running, sandbox-ready-to-running, run), per
+ * runtime and start path (cold, warm, restored), recorded once, when the attempt
  * ends. An attempt ends with a final state or, for a retry, back in QUEUED with the same attempt
  * number; a lost delivery goes back to QUEUED with the attempt number taken back and is not an
  * attempt. Only attempts this server saw leased are recorded, so a restart counts nothing twice.
@@ -74,8 +75,8 @@ final class AttemptMetrics {
         String path = startPath.apply(job);
         record(Phase.QUEUED, runtime, path, t.queued());
         record(Phase.START, runtime, path, t.start());
-        record(Phase.SUBMIT_TO_RUNNING, runtime, path,
-                t.submittedAt() == null || t.runningAt() == null ? null : Duration.between(t.submittedAt(), t.runningAt()));
+        record(Phase.SUBMIT_TO_RUNNING, runtime, path, t.submitToRunning());
+        record(Phase.SANDBOX_READY_TO_RUNNING, runtime, path, t.sandboxReadyToRunning());
         record(Phase.RUN, runtime, path, t.run());
     }
 
@@ -107,6 +108,8 @@ final class AttemptMetrics {
         QUEUED("hangar.job.queued", "From submit to lease (the attempt's wait in the queue)"),
         START("hangar.job.start", "From lease to process start: runtime choice and sandbox start"),
         SUBMIT_TO_RUNNING("hangar.job.submit.to.running", "From submit to process start"),
+        SANDBOX_READY_TO_RUNNING("hangar.job.sandbox.ready.to.running",
+                "From sandbox ready to process start (for a warm sandbox, its wait in the pool included)"),
         RUN("hangar.job.run", "From process start to the end of the attempt");
 
         final String metric;

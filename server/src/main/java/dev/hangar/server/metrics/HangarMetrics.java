@@ -5,6 +5,7 @@ import dev.hangar.core.job.JobState;
 import dev.hangar.core.queue.JobStore;
 import dev.hangar.core.queue.QueueListener;
 import dev.hangar.core.cluster.NodeInfo;
+import dev.hangar.core.pool.PoolsView;
 import dev.hangar.server.NodeView;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -39,8 +40,11 @@ import java.util.function.Supplier;
 public final class HangarMetrics implements AutoCloseable {
     /** The Prometheus text exposition format. */
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
-    /** The start path of every job until warm pools and snapshots exist. */
+    /** The start path of a job made in a sandbox of its own, and of a job whose path is not recorded. */
     public static final String COLD = "cold";
+    /** A job's start path as its timings record it: cold, warm (from a pool) or restored (from a snapshot). */
+    public static final Function<Job, String> RECORDED_PATH =
+            job -> job.timings() == null || job.timings().path() == null ? COLD : job.timings().path().label();
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JobCounts counts;
@@ -49,10 +53,11 @@ public final class HangarMetrics implements AutoCloseable {
     private final Map<String, List<Meter>> nodeMeters = new ConcurrentHashMap<>();
     private final AutoCloseable jobs;
     private final AutoCloseable nodes;
+    private volatile PoolMetrics poolMetrics;
 
     /**
      * @param startPath how a job's sandbox was had: {@code cold}, {@code warm} (from a pool) or
-     *                  {@code restored} (from a snapshot); every job is {@link #COLD} today
+     *                  {@code restored} (from a snapshot); {@link #RECORDED_PATH} reads the job's timings
      */
     public HangarMetrics(JobStore store, NodeView nodeView, Clock clock, Function<Job, String> startPath) {
         new ClassLoaderMetrics().bindTo(registry);
@@ -99,7 +104,7 @@ public final class HangarMetrics implements AutoCloseable {
     }
 
     public HangarMetrics(JobStore store, NodeView nodeView) {
-        this(store, nodeView, Clock.systemUTC(), job -> COLD);
+        this(store, nodeView, Clock.systemUTC(), RECORDED_PATH);
     }
 
     /** The registry, for more meters (e.g. of a cluster's node registry). */
@@ -117,8 +122,8 @@ public final class HangarMetrics implements AutoCloseable {
     }
 
     /**
-     * Hook for warm pools (none exist yet): {@code hangar_pool_sandboxes{pool,runtime}}, the ready
-     * sandboxes a pool holds. Absent until a pool registers.
+     * {@code hangar_pool_sandboxes{pool,runtime}}, the ready sandboxes a pool holds, from any source
+     * ({@link #pools} registers it for every pool of a node).
      */
     public void poolSandboxes(String pool, String runtime, Supplier<Number> size) {
         Gauge.builder("hangar.pool.sandboxes", size)
@@ -128,15 +133,32 @@ public final class HangarMetrics implements AutoCloseable {
                 .register(registry);
     }
 
+    /**
+     * Hook for a node's warm pools: gauges and counters of every pool it has when scraped
+     * ({@link PoolMetrics}), and the warm-path histograms of the runtimes that back them.
+     */
+    public void pools(PoolsView pools) {
+        poolMetrics = new PoolMetrics(registry, pools);
+        poolMetrics.refresh().forEach(runtime -> attempts.declare(runtime, "warm"));
+    }
+
     /** Writes every metric in the Prometheus text format, reading the job counts first. */
     public void scrape(OutputStream out) throws IOException {
-        counts.refresh();
+        refresh();
         registry.scrape(out);
     }
 
     public String scrape() {
-        counts.refresh();
+        refresh();
         return registry.scrape();
+    }
+
+    private void refresh() {
+        counts.refresh();
+        PoolMetrics pools = poolMetrics;
+        if (pools != null) {
+            pools.refresh().forEach(runtime -> attempts.declare(runtime, "warm"));
+        }
     }
 
     private void nodeChanged(NodeInfo node) {

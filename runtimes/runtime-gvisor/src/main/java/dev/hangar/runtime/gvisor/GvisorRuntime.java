@@ -257,6 +257,15 @@ public final class GvisorRuntime implements SandboxRuntime {
         }
     }
 
+    /**
+     * A prestarted sandbox runs its whole sandbox kernel ahead of the job, with the launcher as the
+     * container's process (see {@code LauncherScript}); the job starts with no runsc command.
+     */
+    @Override
+    public boolean prestarts() {
+        return true;
+    }
+
     @Override
     public Sandbox create(SandboxSpec spec) throws SandboxException {
         return create(spec, platform);

@@ -9,7 +9,11 @@ import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.runtime.support.Cgroup;
 import dev.hangar.runtime.support.OneProcessSandbox;
 import dev.hangar.runtime.support.CgroupJoin;
+import dev.hangar.runtime.support.HostLauncher;
 import dev.hangar.runtime.support.HostProcess;
+import dev.hangar.runtime.support.LauncherScript;
+import dev.hangar.runtime.support.Spawner;
+import dev.hangar.runtime.support.WaitingLauncher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -22,13 +26,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
  * A gVisor sandbox: an OCI bundle directory and Hangar's cgroups from {@code create}; the sandbox
  * kernel itself (runsc, its gofer and sentry, and the ptrace stubs) comes into being with the
- * process {@link #exec} starts through {@code runsc run}, all inside those cgroups, and dies with
- * it. One process per sandbox.
+ * process {@link #exec} starts through {@code runsc run} (or with the launcher {@link #prestart()}
+ * starts the same way ahead of a job), all inside those cgroups, and dies with it. One process per
+ * sandbox.
  *
  * <p>{@link #destroy()} leaves nothing: no process in the cgroups, no runsc state under the
  * private root, no bundle directory, no cgroups.
@@ -37,6 +43,8 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
     static final String LOCK_FILE = ".hangar-lock";
     static final String FIFO = "forks.fifo";
     private static final Duration SWEEP_BOUND = Duration.ofSeconds(5);
+    /** Variables the launcher's {@code sh} adds that runsc, which sets exactly config.json's, would not. */
+    private static final List<String> SHELL_MADE = List.of("PWD", "OLDPWD", "SHLVL");
 
     private final String runscId;
     private final Path bundle;
@@ -145,6 +153,45 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
 
     @Override
     protected GvisorProcess start(ProcessSpec processSpec, OutputSink sink) throws SandboxException {
+        RunscStarted started = startRunsc(processSpec);
+        return new GvisorProcess(HostProcess.attach(started.process(), cgroup, processSpec.stdin(), sink),
+                started.forkLog(), this, spec().resources(), hostTasksLimit);
+    }
+
+    /**
+     * Starts {@code runsc run} with the launcher as the container's process, exactly as a job's
+     * would start (same bundle, cgroups, user, rlimits, base environment and fork log); it waits for
+     * its job on runsc's stdin, which runsc passes to the container.
+     */
+    @Override
+    protected WaitingLauncher<GvisorProcess> launch() throws SandboxException {
+        RunscStarted started = startRunsc(new ProcessSpec(LauncherScript.command(id()), Map.of(), null));
+        var host = new HostLauncher(started.process(), cgroup, SHELL_MADE);
+        return new WaitingLauncher<>() {
+            @Override
+            public boolean alive() {
+                return host.alive();
+            }
+
+            @Override
+            public GvisorProcess run(ProcessSpec job, OutputSink sink) throws SandboxException {
+                return new GvisorProcess(host.run(job, sink), started.forkLog(), GvisorSandbox.this,
+                        spec().resources(), hostTasksLimit);
+            }
+
+            @Override
+            public void discard() {
+                host.discard();
+                started.forkLog().close();
+            }
+        };
+    }
+
+    /** A {@code runsc run} whose output nobody reads yet, and the log of its refused forks. */
+    private record RunscStarted(Process process, ForkLog forkLog) {}
+
+    /** Writes config.json for {@code processSpec} and starts runsc run, inside the cgroups. */
+    private RunscStarted startRunsc(ProcessSpec processSpec) throws SandboxException {
         ForkLog forkLog = null;
         try {
             Files.write(bundle.resolve("config.json"),
@@ -153,18 +200,18 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
             forkLog = pending != null ? pending.start() : ForkLog.start(mkfifo, bundle.resolve(FIFO));
             List<String> command = runsc.run(spec().network(), bundle, runscId, forkLog.path());
             ParkedLauncher parked = takeLauncher();
-            HostProcess host = null;
+            Process process = null;
             // why: only a launcher that made its FIFO has joined every group (see ParkedLauncher)
             if (parked != null && fifoPremade && parked.alive() && ParkedLauncher.passable(bundle, command)) {
                 try {
-                    host = HostProcess.attach(parked.launch(bundle, command), cgroup, processSpec.stdin(), sink);
+                    process = parked.launch(bundle, command);
                     startedParked = true;
                 } catch (IOException e) {
                     // why: the launcher died while parked; runsc is started the slow way below
-                    host = null;
+                    process = null;
                 }
             }
-            if (host == null) {
+            if (process == null) {
                 if (parked != null) {
                     parked.abandon();
                 }
@@ -174,9 +221,9 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
                 // it should not read XDG_RUNTIME_DIR or the like from the node's either
                 builder.environment().clear();
                 builder.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-                host = HostProcess.start(builder, cgroup, processSpec.stdin(), sink);
+                process = Spawner.start(builder);
             }
-            return new GvisorProcess(host, forkLog, this, spec().resources(), hostTasksLimit);
+            return new RunscStarted(process, forkLog);
         } catch (IOException | UncheckedIOException e) {
             if (forkLog != null) {
                 forkLog.close();

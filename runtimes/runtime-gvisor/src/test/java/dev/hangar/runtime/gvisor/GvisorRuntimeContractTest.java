@@ -1,10 +1,12 @@
 package dev.hangar.runtime.gvisor;
 
 import dev.hangar.core.runtime.RuntimeContext;
+import dev.hangar.core.runtime.Sandbox;
 import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.images.LocalImageStore;
 import dev.hangar.runtime.testkit.RuntimeContractTest;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The runtime contract, run against gVisor on this host in the built-in busybox image; skipped where the probe fails. */
@@ -21,5 +23,11 @@ class GvisorRuntimeContractTest extends RuntimeContractTest {
     @Override
     protected String image() {
         return "busybox";
+    }
+
+    /** The launcher runs inside the sandbox kernel: on the host it is runsc, its gofer and sentry, named by the runsc id. */
+    @Override
+    protected List<String> launcherHostProcesses(Sandbox sandbox) {
+        return hostProcessesWith(((GvisorSandbox) sandbox).runscId());
     }
 }

@@ -129,15 +129,20 @@ final class ContainerSpec {
         return devices;
     }
 
-    /** The exec session that runs the job's process: its command, its environment only, stdin if any. */
+    /** The exec session that runs the job's process, its stdin attached if it has any. */
     static Map<String, Object> exec(ProcessSpec process) {
+        return exec(process, hasStdin(process));
+    }
+
+    /** The exec session that runs a process: its command, its environment only, stdin if {@code attachStdin}. */
+    static Map<String, Object> exec(ProcessSpec process, boolean attachStdin) {
         var env = new LinkedHashMap<String, String>();
         env.put("PATH", PATH);
         env.putAll(process.env());
         var body = new LinkedHashMap<String, Object>();
         body.put("Cmd", process.command());
         body.put("Env", env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
-        body.put("AttachStdin", hasStdin(process));
+        body.put("AttachStdin", attachStdin);
         body.put("AttachStdout", true);
         body.put("AttachStderr", true);
         body.put("Tty", false);

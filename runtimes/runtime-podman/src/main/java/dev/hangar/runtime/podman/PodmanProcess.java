@@ -2,13 +2,13 @@ package dev.hangar.runtime.podman;
 
 import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.OutputSink;
-import dev.hangar.core.runtime.ProcessSpec;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -25,24 +25,31 @@ final class PodmanProcess implements SandboxProcess {
     private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
     private volatile boolean killed;
 
-    PodmanProcess(PodmanSandbox sandbox, String execId, UnixHttp.Upgraded stream, ProcessSpec spec, OutputSink sink,
-            Instant started) {
+    PodmanProcess(PodmanSandbox sandbox, String execId, UnixHttp.Upgraded stream, OutputSink sink, Instant started) {
         this.sandbox = sandbox;
         this.execId = execId;
         this.stream = stream;
-        if (ContainerSpec.hasStdin(spec)) {
-            byte[] stdin = spec.stdin();
-            Thread.ofVirtual().name("podman-stdin").start(() -> {
-                try {
-                    stream.output().write(stdin);
-                } catch (IOException ignored) {
-                    // why: a process may exit without reading its input
-                } finally {
-                    stream.shutdownOutput();
-                }
-            });
-        }
         Thread.ofPlatform().daemon().name("podman-exec-" + sandbox.id()).start(() -> run(sink, started));
+    }
+
+    /** The session's stdin, whose end of file the process then reads. */
+    OutputStream input() {
+        return stream.output();
+    }
+
+    /** Writes {@code stdin} (may be null) in the background, then ends the process's stdin. */
+    void feed(byte[] stdin) {
+        Thread.ofVirtual().name("podman-stdin").start(() -> {
+            try {
+                if (stdin != null) {
+                    stream.output().write(stdin);
+                }
+            } catch (IOException ignored) {
+                // why: a process may exit without reading its input
+            } finally {
+                stream.shutdownOutput();
+            }
+        });
     }
 
     private void run(OutputSink sink, Instant started) {

@@ -229,6 +229,15 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
         }
     }
 
+    /**
+     * A prestarted sandbox's launcher is an exec session in its container, its stdin attached (see
+     * {@code LauncherScript}): the job starts with no API call and no runc command.
+     */
+    @Override
+    public boolean prestarts() {
+        return true;
+    }
+
     @Override
     public Sandbox create(SandboxSpec spec) throws SandboxException {
         Optional<String> missing = missing();

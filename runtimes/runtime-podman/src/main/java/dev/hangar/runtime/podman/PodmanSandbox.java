@@ -6,11 +6,15 @@ import dev.hangar.core.runtime.ProcessSpec;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.runtime.support.EngineCgroup;
+import dev.hangar.runtime.support.LateSink;
+import dev.hangar.runtime.support.LauncherScript;
+import dev.hangar.runtime.support.WaitingLauncher;
 import dev.hangar.runtime.support.OneProcessSandbox;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
@@ -57,10 +61,32 @@ final class PodmanSandbox extends OneProcessSandbox<PodmanProcess> {
             Instant started = Instant.now();
             String execId = api.createExec(containerId, ContainerSpec.exec(processSpec));
             UnixHttp.Upgraded stream = api.startExec(execId);
-            return new PodmanProcess(this, execId, stream, processSpec, sink, started);
+            var process = new PodmanProcess(this, execId, stream, sink, started);
+            if (ContainerSpec.hasStdin(processSpec)) {
+                process.feed(processSpec.stdin());
+            }
+            return process;
         } catch (IOException e) {
             throw new SandboxException("could not start " + processSpec.command() + " in podman sandbox " + id()
                     + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Starts the launcher as an exec session, exactly as a job's process would start (same user,
+     * working directory, environment, cgroup), with its stdin attached: the job is handed over on
+     * the session's hijacked connection, so no API call is on the job's path.
+     */
+    @Override
+    protected WaitingLauncher<PodmanProcess> launch() throws SandboxException {
+        var launcher = new ProcessSpec(LauncherScript.command(id()), Map.of(), null);
+        try {
+            Instant started = Instant.now();
+            String execId = api.createExec(containerId, ContainerSpec.exec(launcher, true));
+            var sink = new LateSink();
+            return new PodmanLauncher(new PodmanProcess(this, execId, api.startExec(execId), sink, started), sink);
+        } catch (IOException e) {
+            throw new SandboxException("could not start the launcher in podman sandbox " + id() + ": " + e.getMessage(), e);
         }
     }
 

@@ -115,6 +115,12 @@ public final class BubblewrapRuntime implements SandboxRuntime {
         return Optional.of(argv);
     }
 
+    /** A prestarted sandbox waits in its own bwrap, running the launcher (see {@code LauncherScript}). */
+    @Override
+    public boolean prestarts() {
+        return true;
+    }
+
     @Override
     public Sandbox create(SandboxSpec spec) throws SandboxException {
         if (bwrap.isEmpty() || limiter.isEmpty()) {

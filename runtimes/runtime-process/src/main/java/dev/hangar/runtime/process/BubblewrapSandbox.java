@@ -5,19 +5,28 @@ import dev.hangar.core.runtime.ProcessSpec;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.runtime.support.Cgroup;
+import dev.hangar.runtime.support.HostLauncher;
 import dev.hangar.runtime.support.HostProcess;
+import dev.hangar.runtime.support.LauncherScript;
 import dev.hangar.runtime.support.OneProcessSandbox;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /**
  * A bubblewrap sandbox: its cgroups exist from {@code create}; the namespaces come into being with
- * the process {@link #exec} starts, and die with it. One process per sandbox.
+ * the process {@link #exec} starts, or with the launcher {@link #prestart()} starts ahead of a job,
+ * and die with it. One process per sandbox.
  */
 final class BubblewrapSandbox extends OneProcessSandbox<HostProcess> {
     static final String PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+    /**
+     * Variables the launcher's {@code sh} adds to its environment that a job bwrap starts directly
+     * would not have (bwrap itself sets PWD, so that one stays).
+     */
+    private static final List<String> SHELL_MADE = List.of("SHLVL", "OLDPWD");
 
     private final Cgroup cgroup;
     private final BubblewrapCommand command;
@@ -32,18 +41,32 @@ final class BubblewrapSandbox extends OneProcessSandbox<HostProcess> {
 
     @Override
     protected HostProcess start(ProcessSpec processSpec, OutputSink sink) throws SandboxException {
-        var builder = new ProcessBuilder(command.build(spec(), imageRootfs, cgroup, processSpec.command()));
+        try {
+            return HostProcess.start(builder(processSpec.command(), processSpec.env()), cgroup, processSpec.stdin(), sink);
+        } catch (IOException e) {
+            throw new SandboxException("could not start bwrap: " + e.getMessage(), e);
+        }
+    }
+
+    /** The launcher in the same bwrap, cgroups and base environment a job would get; it waits for its job. */
+    @Override
+    protected HostLauncher launch() throws SandboxException {
+        try {
+            return HostLauncher.start(builder(LauncherScript.command(id()), Map.of()), cgroup, SHELL_MADE);
+        } catch (IOException e) {
+            throw new SandboxException("could not start bwrap: " + e.getMessage(), e);
+        }
+    }
+
+    private ProcessBuilder builder(List<String> argv, Map<String, String> jobEnv) {
+        var builder = new ProcessBuilder(command.build(spec(), imageRootfs, cgroup, argv));
         Map<String, String> env = builder.environment();
         env.clear();
         env.put("PATH", PATH);
         env.put("HOME", BubblewrapCommand.WORKDIR);
         env.put("LANG", "C.UTF-8");
-        env.putAll(processSpec.env());
-        try {
-            return HostProcess.start(builder, cgroup, processSpec.stdin(), sink);
-        } catch (IOException e) {
-            throw new SandboxException("could not start bwrap: " + e.getMessage(), e);
-        }
+        env.putAll(jobEnv);
+        return builder;
     }
 
     @Override

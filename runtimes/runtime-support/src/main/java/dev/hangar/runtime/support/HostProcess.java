@@ -45,7 +45,17 @@ public final class HostProcess implements SandboxProcess {
         return attached;
     }
 
-    private void feed(byte[] stdin) {
+    /**
+     * Takes over a prestarted launcher's process (see {@link HostLauncher}): its output is pumped
+     * from now on, to {@code sink} (a {@link LateSink} the job's sink is attached to later); its stdin
+     * is left open for the job.
+     */
+    static HostProcess pumping(Process process, Cgroup cgroup, OutputSink sink) {
+        return new HostProcess(process, cgroup, sink);
+    }
+
+    /** Writes {@code stdin} (may be null) in the background, then closes the process's stdin. */
+    void feed(byte[] stdin) {
         OutputStream in = process.getOutputStream();
         if (stdin == null || stdin.length == 0) {
             closeQuietly(in);

@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The lifecycle every one-process sandbox shares: READY until {@link #exec}, RUNNING while its
  * process lives, STOPPED after; {@link #destroy()} kills the process if it still runs, then lets
- * the driver free what the sandbox holds, once.
+ * the driver free what the sandbox holds, once. A prestarted sandbox stays READY while its
+ * launcher waits; its {@link #exec} hands the job to the launcher instead of starting it.
  *
  * @param <P> the driver's process type
  */
@@ -26,6 +27,7 @@ public abstract class OneProcessSandbox<P extends SandboxProcess> implements San
     private final Instant createdAt;
     private SandboxState state = SandboxState.READY;
     private P process;
+    private WaitingLauncher<P> launcher;
     private boolean destroyed;
 
     protected OneProcessSandbox(SandboxSpec spec, String runtime, Instant createdAt) {
@@ -66,7 +68,11 @@ public abstract class OneProcessSandbox<P extends SandboxProcess> implements San
         if (state != SandboxState.READY) {
             throw new SandboxException("sandbox " + id() + " is " + state + "; a " + runtime + " sandbox runs one process");
         }
-        process = start(processSpec, sink);
+        if (launcher != null && !launcher.alive()) {
+            throw new SandboxException("the launcher of prestarted sandbox " + id() + " has died (killed or out of "
+                    + "memory); it cannot run a job, destroy it");
+        }
+        process = launcher != null ? launcher.run(processSpec, sink) : start(processSpec, sink);
         state = SandboxState.RUNNING;
         return process;
     }
@@ -75,8 +81,31 @@ public abstract class OneProcessSandbox<P extends SandboxProcess> implements San
     protected abstract P start(ProcessSpec processSpec, OutputSink sink) throws SandboxException;
 
     @Override
+    public final synchronized void prestart() throws SandboxException {
+        if (state != SandboxState.READY || launcher != null) {
+            throw new SandboxException("sandbox " + id() + " is " + (launcher != null ? "prestarted already" : state)
+                    + "; only a READY sandbox that ran nothing can be prestarted");
+        }
+        launcher = launch();
+    }
+
+    /**
+     * Starts the in-sandbox launcher (see {@link LauncherScript}) the way {@link #start} starts a
+     * job. Drivers whose runtime {@code prestarts()} override it.
+     */
+    protected WaitingLauncher<P> launch() throws SandboxException {
+        throw new SandboxException("a " + runtime + " sandbox cannot be started ahead of a job");
+    }
+
+    @Override
+    public final synchronized boolean launcherReady() {
+        return launcher != null && process == null && !destroyed && launcher.alive();
+    }
+
+    @Override
     public final void destroy() {
         P running;
+        WaitingLauncher<P> unused;
         synchronized (this) {
             if (destroyed) {
                 return;
@@ -84,6 +113,10 @@ public abstract class OneProcessSandbox<P extends SandboxProcess> implements San
             destroyed = true;
             state = SandboxState.STOPPED;
             running = process;
+            unused = running == null ? launcher : null;
+        }
+        if (unused != null) {
+            unused.discard();
         }
         if (running != null && !running.exit().isDone()) {
             running.kill();

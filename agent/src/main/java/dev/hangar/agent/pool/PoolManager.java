@@ -1,0 +1,203 @@
+package dev.hangar.agent.pool;
+
+import dev.hangar.core.job.InvalidSpecException;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.pool.PoolSpec;
+import dev.hangar.core.pool.PoolStatus;
+import dev.hangar.core.pool.PoolsView;
+import dev.hangar.core.runtime.SandboxRuntime;
+import dev.hangar.core.select.WarmPools;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The warm pools of a node. A job takes a ready sandbox from the smallest pool it fits
+ * ({@link #take}); refills run on the pools' own threads, never on a job's path; a keeper checks
+ * every pool periodically for dead launchers and idle sandboxes.
+ */
+public final class PoolManager implements PoolsView, AutoCloseable {
+    private final Map<String, SandboxRuntime> pooled;
+    private final MemoryBudget budget;
+    private final PoolConfig config;
+    private final Clock clock;
+    private final Map<String, WarmPool> pools = new LinkedHashMap<>();
+    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    private final ScheduledExecutorService keeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
+            .daemon().name("pool-keeper").factory());
+    private final Semaphore makers;
+
+    /**
+     * @param runtimes       the node's usable runtimes; those that start sandboxes ahead of a job may back pools
+     * @param nodeMemoryMb   the node's memory, for the default budget
+     */
+    public PoolManager(PoolConfig config, List<SandboxRuntime> runtimes, long nodeMemoryMb, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+        this.budget = new MemoryBudget(config.budgetMb(nodeMemoryMb));
+        this.makers = new Semaphore(config.makers());
+        var byName = new HashMap<String, SandboxRuntime>();
+        runtimes.stream().filter(SandboxRuntime::prestarts).forEach(r -> byName.put(r.name(), r));
+        this.pooled = Map.copyOf(byName);
+    }
+
+    /** Creates the configured pools (refusing a bad one, naming it) and starts the keeper. */
+    public PoolManager start() {
+        // why: all checked before any starts filling, so a bad one leaves nothing running
+        var names = new java.util.HashSet<String>();
+        for (PoolSpec spec : config.pools()) {
+            try {
+                spec.validate(pooled.keySet());
+            } catch (InvalidSpecException e) {
+                throw new IllegalArgumentException("--pool " + spec.name() + ": " + e.getMessage(), e);
+            }
+            if (!names.add(spec.name())) {
+                throw new IllegalArgumentException("--pool " + spec.name() + ": name: two pools have this name");
+            }
+        }
+        config.pools().forEach(this::put);
+        long every = config.checkEvery().toMillis();
+        keeper.scheduleWithFixedDelay(this::upkeep, every, every, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** The runtimes that may back a pool here. */
+    public Set<String> pooledRuntimes() {
+        return pooled.keySet();
+    }
+
+    /**
+     * A ready sandbox for a job that runs in {@code runtime}, from the smallest pool it fits; empty
+     * when none fits or every fitting pool is empty (the job starts cold, and the pool grows). The
+     * pool refills in the background.
+     */
+    public Optional<WarmSandbox> take(String runtime, JobSpec job) {
+        List<WarmPool> fitting = fitting(runtime, job);
+        for (WarmPool pool : fitting) {
+            Optional<WarmSandbox> taken = pool.take();
+            if (taken.isPresent()) {
+                refillSoon(pool);
+                return taken;
+            }
+        }
+        if (!fitting.isEmpty()) {
+            fitting.getFirst().missed();
+            refillSoon(fitting.getFirst());
+        }
+        return Optional.empty();
+    }
+
+    /** For the runtime selector: how many ready sandboxes each runtime's pools hold for this job. */
+    public WarmPools readyFor(JobSpec job) {
+        var ready = new HashMap<String, Integer>();
+        for (WarmPool pool : snapshot()) {
+            String runtime = pool.spec().runtime();
+            if (pool.fits(runtime, job)) {
+                ready.merge(runtime, pool.readyCount(), Integer::sum);
+            }
+        }
+        return new WarmPools(ready);
+    }
+
+    @Override
+    public List<PoolStatus> pools() {
+        return snapshot().stream().map(WarmPool::status).toList();
+    }
+
+    @Override
+    public Budget budget() {
+        return new Budget(budget.totalMb(), budget.heldMb());
+    }
+
+    @Override
+    public PoolStatus put(PoolSpec spec) {
+        spec.validate(pooled.keySet());
+        WarmPool existing;
+        WarmPool created = null;
+        synchronized (pools) {
+            existing = pools.get(spec.name());
+            if (existing == null || !existing.spec().runtime().equals(spec.runtime())) {
+                created = new WarmPool(spec, pooled.get(spec.runtime()), budget, workers, makers, clock);
+                pools.put(spec.name(), created);
+            }
+        }
+        if (created == null) {
+            existing.update(spec);
+            return existing.status();
+        }
+        if (existing != null) {
+            existing.close(); // another runtime: a pool of its own under the same name
+        }
+        created.fill();
+        return created.status();
+    }
+
+    @Override
+    public Optional<PoolStatus> remove(String name) {
+        WarmPool pool;
+        synchronized (pools) {
+            pool = pools.remove(name);
+        }
+        if (pool == null) {
+            return Optional.empty();
+        }
+        pool.close();
+        return Optional.of(pool.status());
+    }
+
+    private List<WarmPool> fitting(String runtime, JobSpec job) {
+        return snapshot().stream()
+                .filter(pool -> pool.fits(runtime, job))
+                .sorted(Comparator.comparing((WarmPool p) -> p.spec().memoryMb()).thenComparing(p -> p.spec().cpus()))
+                .toList();
+    }
+
+    private List<WarmPool> snapshot() {
+        synchronized (pools) {
+            return List.copyOf(pools.values());
+        }
+    }
+
+    private void refillSoon(WarmPool pool) {
+        try {
+            keeper.execute(pool::fill);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing: nothing to refill
+        }
+    }
+
+    /** One round of the keeper's care over every pool (also run by tests, to not wait for it). */
+    void upkeep() {
+        for (WarmPool pool : snapshot()) {
+            try {
+                pool.upkeep();
+            } catch (RuntimeException e) {
+                System.getLogger(PoolManager.class.getName()).log(System.Logger.Level.WARNING,
+                        "warm pool " + pool.spec().name() + ": upkeep failed", e);
+            }
+        }
+    }
+
+    /** Stops refilling and destroys every ready sandbox; sandboxes still starting are destroyed as they come up. */
+    @Override
+    public void close() {
+        keeper.shutdownNow();
+        snapshot().forEach(WarmPool::close);
+        workers.shutdown();
+        try {
+            workers.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

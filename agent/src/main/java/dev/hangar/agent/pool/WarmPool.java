@@ -1,0 +1,263 @@
+package dev.hangar.agent.pool;
+
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.Resources;
+import dev.hangar.core.pool.PoolSpec;
+import dev.hangar.core.pool.PoolStatus;
+import dev.hangar.core.runtime.NetworkMode;
+import dev.hangar.core.runtime.Sandbox;
+import dev.hangar.core.runtime.SandboxException;
+import dev.hangar.core.runtime.SandboxRuntime;
+import dev.hangar.core.runtime.SandboxSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
+
+/**
+ * One warm pool: sandboxes of one runtime, image and size, started ahead of the jobs that take them.
+ * It keeps {@code target} of them ready or starting: {@code min}, raised by one (up to {@code max})
+ * for each job that found it empty, and lowered back as sandboxes beyond {@code min} idle out. Every
+ * sandbox is charged to the node's {@link MemoryBudget} from its start until a job takes it.
+ */
+final class WarmPool {
+    private static final System.Logger LOG = System.getLogger(WarmPool.class.getName());
+    private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+    private final SandboxRuntime runtime;
+    private final MemoryBudget budget;
+    private final Executor workers;
+    private final Semaphore makers;
+    private final Clock clock;
+    /**
+     * Oldest first, and jobs take the oldest: a sandbox just made may still be settling (a gVisor
+     * sandbox's first exec right after its launcher came up took ~100 ms where a settled one took ~15).
+     */
+    private final ArrayDeque<Ready> ready = new ArrayDeque<>();
+    private PoolSpec spec;
+    /** Bumped when the pool's sandboxes change kind or it is removed: sandboxes of an older one are not kept. */
+    private long generation;
+    private boolean closed;
+    private int starting;
+    private int inUse;
+    private int target;
+    private long served;
+    private long missed;
+    private long replaced;
+    private long expired;
+    private long failed;
+    private String limitedBy;
+    private String lastError;
+    private Instant retryAfter;
+    private Duration backoff = FIRST_BACKOFF;
+    private Instant lastMiss;
+
+    private record Ready(Sandbox sandbox, Instant readyAt) {}
+
+    WarmPool(PoolSpec spec, SandboxRuntime runtime, MemoryBudget budget, Executor workers, Semaphore makers, Clock clock) {
+        this.spec = spec;
+        this.runtime = runtime;
+        this.budget = budget;
+        this.workers = workers;
+        this.makers = makers;
+        this.clock = clock;
+        this.target = spec.min();
+    }
+
+    synchronized PoolSpec spec() {
+        return spec;
+    }
+
+    /**
+     * Whether a job that runs in {@code chosenRuntime} may take a sandbox of this pool: same image,
+     * limits within the pool's, and nothing the pool's sandboxes lack (mounts, GPUs, a network).
+     */
+    synchronized boolean fits(String chosenRuntime, JobSpec job) {
+        Resources r = job.resources();
+        return !closed && spec.runtime().equals(chosenRuntime) && Objects.equals(spec.image(), job.image())
+                && job.mounts().isEmpty() && job.gpusWanted() == 0 && !job.profile().needs().network()
+                && r.cpus() <= spec.cpus() && r.memoryMb() <= spec.memoryMb()
+                && r.pids() <= Resources.DEFAULT_PIDS && r.diskMb() <= Resources.DEFAULT_DISK_MB;
+    }
+
+    /** A ready sandbox whose launcher is alive, now; dead ones met on the way are replaced. Never blocks on a sandbox. */
+    synchronized Optional<WarmSandbox> take() {
+        Ready next;
+        while ((next = ready.pollFirst()) != null) {
+            budget.release(spec.memoryMb());
+            if (next.sandbox().launcherReady()) {
+                served++;
+                inUse++;
+                return Optional.of(new WarmSandbox(next.sandbox(), spec.name(), next.readyAt(), this::jobDone));
+            }
+            replaced++;
+            destroyLater(next.sandbox());
+        }
+        return Optional.empty();
+    }
+
+    /** A job that fits found the pool empty: it starts cold, and the pool grows by one towards max. */
+    synchronized void missed() {
+        missed++;
+        lastMiss = clock.instant();
+        target = Math.min(spec.max(), target + 1);
+    }
+
+    private synchronized void jobDone() {
+        inUse--;
+    }
+
+    /** Periodic care: replaces dead sandboxes, lets idle ones beyond min go, then refills. */
+    synchronized void upkeep() {
+        Instant now = clock.instant();
+        for (Iterator<Ready> it = ready.iterator(); it.hasNext(); ) {
+            Ready r = it.next();
+            if (!r.sandbox().launcherReady()) {
+                it.remove();
+                budget.release(spec.memoryMb());
+                replaced++;
+                destroyLater(r.sandbox());
+            }
+        }
+        // oldest first: those idle longest
+        for (Iterator<Ready> it = ready.iterator(); it.hasNext() && ready.size() + starting > spec.min(); ) {
+            Ready r = it.next();
+            if (Duration.between(r.readyAt(), now).compareTo(spec.idleExpiry()) >= 0) {
+                it.remove();
+                budget.release(spec.memoryMb());
+                expired++;
+                destroyLater(r.sandbox());
+            }
+        }
+        if (lastMiss == null || Duration.between(lastMiss, now).compareTo(spec.idleExpiry()) >= 0) {
+            target = Math.max(spec.min(), Math.min(target, ready.size() + starting));
+        }
+        fill();
+    }
+
+    /** Starts sandboxes until ready + starting reaches the target, as far as the memory budget lets it. */
+    synchronized void fill() {
+        if (closed || retryAfter != null && clock.instant().isBefore(retryAfter)) {
+            return;
+        }
+        limitedBy = null;
+        while (ready.size() + starting < target) {
+            if (!budget.tryHold(spec.memoryMb())) {
+                if (ready.size() + starting < spec.min()) {
+                    limitedBy = "the node's pool memory budget: " + budget.heldMb() + " of " + budget.totalMb()
+                            + " MB held, a sandbox of this pool needs " + spec.memoryMb() + " MB";
+                }
+                return;
+            }
+            starting++;
+            PoolSpec made = spec;
+            long madeIn = generation;
+            workers.execute(() -> make(made, madeIn));
+        }
+    }
+
+    private void make(PoolSpec made, long madeIn) {
+        Sandbox sandbox = null;
+        try {
+            makers.acquire();
+            try {
+                sandbox = runtime.create(new SandboxSpec(sandboxId(made), made.image(), made.resources(), NetworkMode.NONE,
+                        List.of()));
+                sandbox.prestart();
+            } finally {
+                makers.release();
+            }
+            Instant readyAt = clock.instant();
+            synchronized (this) {
+                starting--;
+                if (!closed && madeIn == generation) {
+                    ready.addLast(new Ready(sandbox, readyAt));
+                    retryAfter = null;
+                    backoff = FIRST_BACKOFF;
+                    return;
+                }
+            }
+            budget.release(made.memoryMb());
+            sandbox.destroy();
+        } catch (SandboxException | RuntimeException | LinkageError e) {
+            LOG.log(System.Logger.Level.WARNING, "warm pool " + made.name() + ": making a sandbox failed", e);
+            if (sandbox != null) {
+                sandbox.destroy();
+            }
+            budget.release(made.memoryMb());
+            synchronized (this) {
+                starting--;
+                failed++;
+                lastError = String.valueOf(e.getMessage());
+                // why: a runtime that cannot make sandboxes now must not be hammered by every refill
+                retryAfter = clock.instant().plus(backoff);
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            budget.release(made.memoryMb());
+            synchronized (this) {
+                starting--;
+            }
+        }
+    }
+
+    /** Takes a changed spec: sizes and expiry apply at once; sandboxes of another kind are dropped and remade. */
+    synchronized void update(PoolSpec changed) {
+        if (!spec.sameSandboxes(changed)) {
+            drain();
+            generation++;
+            retryAfter = null;
+            backoff = FIRST_BACKOFF;
+            lastError = null;
+        }
+        spec = changed;
+        target = Math.max(changed.min(), Math.min(changed.max(), target));
+        while (ready.size() > changed.max()) {
+            Ready r = ready.pollFirst();
+            budget.release(spec.memoryMb());
+            destroyLater(r.sandbox());
+        }
+        fill();
+    }
+
+    /** Destroys the ready sandboxes; those still starting are destroyed when they are up. */
+    synchronized void close() {
+        closed = true;
+        generation++;
+        drain();
+    }
+
+    private void drain() {
+        Ready r;
+        while ((r = ready.pollFirst()) != null) {
+            budget.release(spec.memoryMb());
+            destroyLater(r.sandbox());
+        }
+    }
+
+    synchronized int readyCount() {
+        return ready.size();
+    }
+
+    synchronized PoolStatus status() {
+        return new PoolStatus(spec, ready.size(), starting, inUse, served, missed, replaced, expired, failed, target,
+                (long) (ready.size() + starting) * spec.memoryMb(), limitedBy, lastError);
+    }
+
+    private void destroyLater(Sandbox sandbox) {
+        workers.execute(sandbox::destroy);
+    }
+
+    private static String sandboxId(PoolSpec spec) {
+        return "pool-" + spec.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+}

@@ -1,0 +1,218 @@
+package dev.hangar.agent;
+
+import dev.hangar.core.runtime.BootClass;
+import dev.hangar.core.runtime.ExitStatus;
+import dev.hangar.core.runtime.Isolation;
+import dev.hangar.core.runtime.NetworkMode;
+import dev.hangar.core.runtime.OutputSink;
+import dev.hangar.core.runtime.ProcessSpec;
+import dev.hangar.core.runtime.RuntimeCapabilities;
+import dev.hangar.core.runtime.RuntimeProbe;
+import dev.hangar.core.runtime.Sandbox;
+import dev.hangar.core.runtime.SandboxException;
+import dev.hangar.core.runtime.SandboxProcess;
+import dev.hangar.core.runtime.SandboxRuntime;
+import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.core.runtime.SandboxState;
+import dev.hangar.core.runtime.Threading;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A test double of a runtime whose sandboxes start ahead of a job: nothing is isolated, nothing
+ * runs. {@code echo ARGS} prints ARGS, {@code false} exits 1, {@code block} runs until killed,
+ * anything else exits 0. It records every sandbox and how many processes each started, and can
+ * "kill" a launcher from outside.
+ */
+public final class FakePrestartingRuntime implements SandboxRuntime {
+    public static final String NAME = "fake";
+
+    private final List<FakeSandbox> sandboxes = new CopyOnWriteArrayList<>();
+    private final AtomicInteger sequence = new AtomicInteger();
+    private volatile boolean failing;
+    private volatile java.util.concurrent.CountDownLatch gate;
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "test double: a runtime that runs nothing";
+    }
+
+    @Override
+    public RuntimeCapabilities capabilities() {
+        return new RuntimeCapabilities(Isolation.PROCESS, BootClass.FAST, 0, Threading.NATIVE, true, true, false, false,
+                false, false, false, Set.of(NetworkMode.NONE));
+    }
+
+    @Override
+    public RuntimeProbe probe() {
+        return RuntimeProbe.available(Duration.ofMillis(5), Map.of());
+    }
+
+    @Override
+    public boolean prestarts() {
+        return true;
+    }
+
+    @Override
+    public Sandbox create(SandboxSpec spec) throws SandboxException {
+        java.util.concurrent.CountDownLatch held = gate;
+        if (held != null) {
+            try {
+                held.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SandboxException("interrupted while held");
+            }
+        }
+        if (failing) {
+            throw new SandboxException("fake runtime told to fail");
+        }
+        var sandbox = new FakeSandbox(spec.id() + "#" + sequence.incrementAndGet(), spec);
+        sandboxes.add(sandbox);
+        return sandbox;
+    }
+
+    /** Makes every create fail (true) or work again (false). */
+    public void failCreates(boolean value) {
+        failing = value;
+    }
+
+    /** Makes creates wait until {@link #releaseCreates()}. */
+    public void holdCreates() {
+        gate = new java.util.concurrent.CountDownLatch(1);
+    }
+
+    public void releaseCreates() {
+        java.util.concurrent.CountDownLatch held = gate;
+        gate = null;
+        if (held != null) {
+            held.countDown();
+        }
+    }
+
+    public List<FakeSandbox> sandboxes() {
+        return List.copyOf(sandboxes);
+    }
+
+    public FakeSandbox sandbox(String id) {
+        return sandboxes.stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
+    }
+
+    /** Sandboxes made and not destroyed yet. */
+    public long alive() {
+        return sandboxes.stream().filter(s -> !s.destroyed.get()).count();
+    }
+
+    public static final class FakeSandbox implements Sandbox {
+        private final String id;
+        private final SandboxSpec spec;
+        private final Instant createdAt = Instant.now();
+        private final AtomicBoolean launcher = new AtomicBoolean();
+        private final AtomicBoolean destroyed = new AtomicBoolean();
+        private final AtomicInteger execs = new AtomicInteger();
+
+        FakeSandbox(String id, SandboxSpec spec) {
+            this.id = id;
+            this.spec = spec;
+        }
+
+        @Override
+        public String id() {
+            return id;
+        }
+
+        @Override
+        public String runtime() {
+            return NAME;
+        }
+
+        @Override
+        public SandboxState state() {
+            return destroyed.get() ? SandboxState.STOPPED : SandboxState.READY;
+        }
+
+        @Override
+        public Instant createdAt() {
+            return createdAt;
+        }
+
+        public SandboxSpec spec() {
+            return spec;
+        }
+
+        @Override
+        public void prestart() {
+            launcher.set(true);
+        }
+
+        @Override
+        public boolean launcherReady() {
+            return launcher.get() && execs.get() == 0 && !destroyed.get();
+        }
+
+        /** As if someone killed the launcher process from outside. */
+        public void killLauncher() {
+            launcher.set(false);
+        }
+
+        public int execs() {
+            return execs.get();
+        }
+
+        public boolean destroyed() {
+            return destroyed.get();
+        }
+
+        @Override
+        public SandboxProcess exec(ProcessSpec process, OutputSink sink) throws SandboxException {
+            if (destroyed.get()) {
+                throw new SandboxException("sandbox " + id + " is destroyed");
+            }
+            if (execs.incrementAndGet() > 1) {
+                throw new SandboxException("sandbox " + id + " already served a job");
+            }
+            List<String> command = process.command();
+            var exit = new CompletableFuture<ExitStatus>();
+            switch (command.getFirst()) {
+                case "echo" -> {
+                    byte[] out = (String.join(" ", command.subList(1, command.size())) + "\n").getBytes(StandardCharsets.UTF_8);
+                    sink.write(OutputSink.Stream.STDOUT, out, 0, out.length);
+                    exit.complete(new ExitStatus(0, List.of()));
+                }
+                case "false" -> exit.complete(new ExitStatus(1, List.of()));
+                case "block" -> { }
+                default -> exit.complete(new ExitStatus(0, List.of()));
+            }
+            return new SandboxProcess() {
+                @Override
+                public CompletableFuture<ExitStatus> exit() {
+                    return exit;
+                }
+
+                @Override
+                public void kill() {
+                    exit.complete(new ExitStatus(137, List.of()));
+                }
+            };
+        }
+
+        @Override
+        public void destroy() {
+            destroyed.set(true);
+            launcher.set(false);
+        }
+    }
+}

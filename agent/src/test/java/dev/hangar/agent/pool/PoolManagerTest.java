@@ -1,0 +1,252 @@
+package dev.hangar.agent.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.hangar.agent.FakeClock;
+import dev.hangar.agent.FakePrestartingRuntime;
+import dev.hangar.agent.FakePrestartingRuntime.FakeSandbox;
+import dev.hangar.core.job.FieldError;
+import dev.hangar.core.job.InvalidSpecException;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.Resources;
+import dev.hangar.core.pool.PoolSpec;
+import dev.hangar.core.pool.PoolStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Warm pools over a test double runtime: fill, take, replace, expire, budget, validation. */
+class PoolManagerTest {
+    private static final String RUNTIME = FakePrestartingRuntime.NAME;
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private final FakePrestartingRuntime runtime = new FakePrestartingRuntime();
+    private final FakeClock clock = new FakeClock(Instant.parse("2030-01-01T00:00:00Z"));
+    private PoolManager manager;
+
+    @AfterEach
+    void close() {
+        if (manager != null) {
+            manager.close();
+        }
+    }
+
+    private PoolManager start(long budgetMb, PoolSpec... pools) {
+        // why: the keeper checks every hour here; tests run its care with upkeep() when they mean it
+        manager = new PoolManager(PoolConfig.of(List.of(pools), budgetMb).withCheckEvery(Duration.ofHours(1)),
+                List.of(runtime), 64 * 1024, clock).start();
+        return manager;
+    }
+
+    private static PoolSpec pool(String name, int min, int max) {
+        return new PoolSpec(name, RUNTIME, null, 1.0, 256L, min, max, 60);
+    }
+
+    private static JobSpec job() {
+        return JobSpec.builder().command("echo", "hi").resources(new Resources(1.0, 256L, null, null, null, null)).build();
+    }
+
+    private PoolStatus status(String name) {
+        return manager.pools().stream().filter(p -> p.spec().name().equals(name)).findFirst().orElseThrow();
+    }
+
+    private void awaitReady(String name, int ready) {
+        await().atMost(WAIT).until(() -> status(name).ready() == ready && status(name).starting() == 0);
+    }
+
+    @Test
+    void aPoolFillsToMinAndATakenSandboxWasMadeBeforeTheTake() {
+        start(0, pool("p", 3, 5));
+        awaitReady("p", 3);
+        Instant afterFill = clock.instant().plusMillis(1);
+
+        WarmSandbox taken = manager.take(RUNTIME, job()).orElseThrow();
+
+        assertThat(taken.sandbox().createdAt()).isBefore(Instant.now());
+        assertThat(taken.readyAt()).isBefore(afterFill);
+        assertThat(taken.sandbox().launcherReady()).isTrue();
+        awaitReady("p", 3); // refilled in the background after the take
+        PoolStatus status = status("p");
+        assertThat(status.served()).isEqualTo(1);
+        assertThat(status.inUse()).isEqualTo(1);
+        taken.close();
+        assertThat(status("p").inUse()).isZero();
+        assertThat(((FakeSandbox) taken.sandbox()).destroyed()).as("destroyed after its one job").isTrue();
+    }
+
+    @Test
+    void aSandboxIsHandedOutOnce() {
+        start(0, pool("p", 4, 4));
+        var ids = new ArrayList<String>();
+        for (int i = 0; i < 40; i++) {
+            awaitReady("p", 4);
+            try (WarmSandbox taken = manager.take(RUNTIME, job()).orElseThrow()) {
+                ids.add(taken.sandbox().id());
+            }
+        }
+        assertThat(new HashSet<>(ids)).hasSize(40);
+        assertThat(status("p").served()).isEqualTo(40);
+    }
+
+    @Test
+    void aSandboxWhoseLauncherWasKilledIsReplaced() {
+        start(0, pool("p", 2, 2));
+        awaitReady("p", 2);
+        List<FakeSandbox> first = runtime.sandboxes();
+        first.getFirst().killLauncher();
+
+        manager.upkeep();
+
+        awaitReady("p", 2);
+        assertThat(status("p").replaced()).isEqualTo(1);
+        assertThat(runtime.sandboxes()).hasSize(3);
+        await().atMost(WAIT).until(() -> first.getFirst().destroyed());
+    }
+
+    @Test
+    void aTakeSkipsADeadSandboxWithoutHandingItOut() {
+        start(0, pool("p", 2, 3));
+        awaitReady("p", 2);
+        runtime.sandboxes().forEach(FakeSandbox::killLauncher);
+
+        assertThat(manager.take(RUNTIME, job())).isEmpty();
+
+        PoolStatus status = status("p");
+        assertThat(status.replaced()).isEqualTo(2);
+        assertThat(status.missed()).isEqualTo(1);
+        awaitReady("p", 3); // the miss raised the target by one
+    }
+
+    @Test
+    void poolsNeverHoldMoreThanTheMemoryBudgetAndSaySoBelowMin() {
+        start(1024, pool("a", 3, 3), pool("b", 3, 3));
+        await().atMost(WAIT).until(() -> manager.pools().stream().mapToInt(p -> p.ready() + p.starting()).sum() == 4
+                && manager.pools().stream().allMatch(p -> p.starting() == 0));
+
+        assertThat(manager.budget()).isEqualTo(new PoolManager.Budget(1024, 1024));
+        assertThat(manager.pools().stream().mapToLong(PoolStatus::memoryHeldMb).sum()).isEqualTo(1024);
+        assertThat(manager.pools()).filteredOn(p -> p.ready() < 3)
+                .isNotEmpty()
+                .allSatisfy(p -> assertThat(p.limitedBy()).contains("memory budget"));
+        assertThat(runtime.alive()).isEqualTo(4);
+
+        manager.take(RUNTIME, job()).orElseThrow().close(); // frees 256 MB: refilled, still within budget
+        manager.upkeep();
+        await().atMost(WAIT).until(() -> manager.pools().stream().mapToInt(PoolStatus::ready).sum() == 4);
+        assertThat(manager.budget().heldMb()).isEqualTo(1024);
+    }
+
+    @Test
+    void jobsThatFindThePoolEmptyGrowItTowardsMaxAndIdleSandboxesBeyondMinExpire() {
+        start(0, pool("p", 1, 3));
+        awaitReady("p", 1);
+        runtime.holdCreates();
+        WarmSandbox held = manager.take(RUNTIME, job()).orElseThrow();
+        for (int i = 0; i < 5; i++) {
+            assertThat(manager.take(RUNTIME, job())).isEmpty(); // each miss raises the target, up to max
+        }
+        assertThat(status("p").missed()).isEqualTo(5);
+        assertThat(status("p").target()).isEqualTo(3);
+        runtime.releaseCreates();
+        awaitReady("p", 3);
+
+        clock.advance(Duration.ofSeconds(61));
+        manager.upkeep();
+
+        awaitReady("p", 1);
+        assertThat(status("p").expired()).isEqualTo(2);
+        assertThat(status("p").target()).isEqualTo(1);
+        held.close();
+    }
+
+    @Test
+    void onlyJobsThatFitThePoolTakeFromIt() {
+        start(0, pool("p", 1, 1));
+        awaitReady("p", 1);
+        JobSpec fits = job();
+        assertThat(manager.take("process", fits)).as("another runtime").isEmpty();
+        assertThat(manager.take(RUNTIME, fits.toBuilder().image("busybox").build())).as("another image").isEmpty();
+        assertThat(manager.take(RUNTIME, fits.toBuilder().resources(new Resources(1.0, 512L, null, null, null, null)).build()))
+                .as("more memory").isEmpty();
+        assertThat(manager.take(RUNTIME, fits.toBuilder().resources(new Resources(2.0, 256L, null, null, null, null)).build()))
+                .as("more cpus").isEmpty();
+        assertThat(status("p").served()).isZero();
+        assertThat(manager.readyFor(fits).ready(RUNTIME)).isEqualTo(1);
+        assertThat(manager.take(RUNTIME, fits)).isPresent();
+    }
+
+    @Test
+    void aChangedPoolIsResizedOrRemadeAndARemovedOneDestroysItsSandboxes() {
+        start(0, pool("p", 2, 2));
+        awaitReady("p", 2);
+
+        manager.put(pool("p", 3, 4));
+        awaitReady("p", 3);
+        assertThat(runtime.sandboxes()).hasSize(3); // sizes changed: the two kept
+
+        manager.put(new PoolSpec("p", RUNTIME, "busybox", 1.0, 256L, 1, 1, 60));
+        awaitReady("p", 1);
+        assertThat(runtime.sandboxes().stream().filter(s -> "busybox".equals(s.spec().image())).count()).isEqualTo(1);
+
+        Optional<PoolStatus> removed = manager.remove("p");
+        assertThat(removed).isPresent();
+        assertThat(manager.pools()).isEmpty();
+        await().atMost(WAIT).until(() -> runtime.alive() == 0);
+        assertThat(manager.budget().heldMb()).isZero();
+        assertThat(manager.remove("p")).isEmpty();
+    }
+
+    @Test
+    void aRuntimeThatCannotMakeSandboxesIsRecordedAndRetriedLater() {
+        runtime.failCreates(true);
+        start(0, pool("p", 1, 1));
+        await().atMost(WAIT).until(() -> status("p").failed() >= 1 && status("p").starting() == 0);
+        assertThat(status("p").lastError()).contains("told to fail");
+        runtime.failCreates(false);
+
+        manager.upkeep(); // still backing off
+        assertThat(status("p").ready() + status("p").starting()).isZero();
+        clock.advance(Duration.ofSeconds(2));
+        manager.upkeep();
+        awaitReady("p", 1);
+    }
+
+    @Test
+    void badPoolsAreRefusedNamingEveryField() {
+        start(0);
+        assertThatThrownBy(() -> manager.put(new PoolSpec("bad name!", "kata", "bad image!", 0.0, 8L, 5, 2, 0)))
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::field)
+                        .containsExactlyInAnyOrder("name", "runtime", "image", "cpus", "memoryMb", "max", "idleSeconds"));
+        assertThatThrownBy(() -> manager.put(new PoolSpec(null, null, null, null, null, -1, 0, null)))
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::field).containsExactlyInAnyOrder("runtime", "min", "max"));
+        assertThat(manager.pools()).isEmpty();
+    }
+
+    @Test
+    void aBadConfiguredPoolStopsTheStartNamingItAndStartsNothing() {
+        var config = PoolConfig.of(List.of(pool("good", 1, 1), new PoolSpec("worse", "nope", null, null, null, 1, 1, null)), 0);
+        var bad = new PoolManager(config, List.of(runtime), 1024, clock);
+        assertThatThrownBy(bad::start).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--pool worse").hasMessageContaining("runtime");
+        bad.close();
+        assertThat(runtime.sandboxes()).isEmpty();
+    }
+
+    @Test
+    void aDefaultPoolFitsADefaultJobAndNamesItself() {
+        var spec = new PoolSpec(null, "process", null, null, null, null, null, null);
+        assertThat(spec.name()).isEqualTo("process-default-1cpu-512mb");
+        assertThat(spec.resources().memoryMb()).isEqualTo(Resources.DEFAULT_MEMORY_MB);
+        assertThat(spec.min()).isEqualTo(PoolSpec.DEFAULT_MIN);
+        assertThat(spec.max()).isEqualTo(PoolSpec.DEFAULT_MIN);
+    }
+}

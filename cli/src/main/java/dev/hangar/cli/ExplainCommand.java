@@ -1,0 +1,169 @@
+package dev.hangar.cli;
+
+import dev.hangar.agent.AgentConfig;
+import dev.hangar.client.HangarApiException;
+import dev.hangar.client.HangarClient;
+import dev.hangar.client.HangarUnreachableException;
+import dev.hangar.core.api.Problem;
+import dev.hangar.core.json.Json;
+import dev.hangar.core.select.Candidate;
+import dev.hangar.core.select.Rejection;
+import dev.hangar.core.select.Selection;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code hangar explain}: which runtime a job would get and why not the others, without running it.
+ * Asks the server at --url ({@code POST /v1/explain}); with no server answering, starts a node in
+ * this process for the question, as {@code hangar run} does, so this host's runtimes are probed.
+ */
+@Command(name = "explain", description = {
+        "Show which runtime a job would run in and why, and why not each other runtime, without running it.",
+        "Give a job spec file (-f, as for submit) or the flags and command of 'hangar run'.",
+        "Exits 0 when a runtime is chosen, 1 when the job would be refused."})
+final class ExplainCommand implements Callable<Integer> {
+    @Mixin
+    ClientOptions client;
+
+    @Mixin
+    JobSpecOptions job;
+
+    @Option(names = {"-f", "--file"}, description = "Job spec file, or - for standard input (instead of flags and CMD)")
+    String file;
+
+    @Parameters(arity = "0..*", paramLabel = "CMD", description = "Program and arguments (put -- before them)")
+    List<String> command = new ArrayList<>();
+
+    @Spec
+    CommandSpec self;
+
+    @Override
+    public Integer call() throws Exception {
+        String spec = specJson();
+        HangarClient server = client.client();
+        Selection selection;
+        if (server.healthy()) {
+            selection = explain(server.url(), spec);
+        } else {
+            System.err.println("no server at " + server.url() + "; probing this host's runtimes for the answer");
+            selection = onThisHost(url -> explain(url, spec));
+        }
+        if (client.json) {
+            System.out.println(Json.write(selection));
+        } else {
+            print(selection, new PrintWriter(System.out, true));
+        }
+        return selection.refused() ? 1 : 0;
+    }
+
+    /** The spec as JSON: the file exactly as written (the server names its faults), or the flags. */
+    private String specJson() throws IOException {
+        if (file == null) {
+            if (command.isEmpty()) {
+                throw new IllegalArgumentException("give a job spec file (-f spec.json) or a command to explain");
+            }
+            return Json.write(job.toSpec(command, null));
+        }
+        boolean flags = self.mixins().get("job").options().stream()
+                .anyMatch(option -> self.commandLine().getParseResult().hasMatchedOption(option));
+        if (flags || !command.isEmpty()) {
+            throw new IllegalArgumentException("-f: give a job spec file or the flags and command of 'hangar run', not both");
+        }
+        return "-".equals(file) ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
+                : Files.readString(Path.of(file));
+    }
+
+    /** Answers on a node started in this process for this one question, its store thrown away after. */
+    private static Selection onThisHost(Function<URI, Selection> ask) throws IOException {
+        Path dataDir = Files.createTempDirectory("hangar-explain-");
+        Path images = new NodeOptions().dataDir().resolve("images");
+        try (var local = EmbeddedHangar.start(dataDir, images, "127.0.0.1", 0,
+                AgentConfig.forThisHost("local-" + ProcessHandle.current().pid()))) {
+            return ask.apply(local.url());
+        } finally {
+            try (Stream<Path> paths = Files.walk(dataDir)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+    }
+
+    /** {@code POST /v1/explain}; a refused request becomes {@link HangarApiException}, naming the fields at fault. */
+    private static Selection explain(URI server, String spec) {
+        var request = HttpRequest.newBuilder(URI.create(server + "/v1/explain"))
+                .header("Content-Type", "application/json").header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(spec)).build();
+        try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() / 100 != 2) {
+                throw new HangarApiException(problem(response));
+            }
+            return Json.read(response.body(), Selection.class);
+        } catch (IOException e) {
+            throw new HangarUnreachableException(server, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HangarUnreachableException(server, e);
+        }
+    }
+
+    private static Problem problem(HttpResponse<String> response) {
+        try {
+            return Json.read(response.body(), Problem.class);
+        } catch (RuntimeException notAProblem) {
+            return Problem.of(response.statusCode(), "HTTP " + response.statusCode(), response.body(), List.of());
+        }
+    }
+
+    static void print(Selection selection, PrintWriter out) {
+        out.println(selection.refused() ? "runtime: none (refused)" : "runtime: " + selection.runtime());
+        out.println("why:     " + selection.reason());
+        out.println();
+        Map<String, Rejection> rejected = selection.rejected().stream()
+                .collect(Collectors.toMap(Rejection::runtime, r -> r, (first, second) -> first));
+        var rows = new ArrayList<List<String>>();
+        for (Candidate candidate : candidates(selection)) {
+            Rejection rejection = rejected.get(candidate.runtime());
+            boolean chosen = candidate.runtime().equals(selection.runtime());
+            rows.add(List.of(candidate.runtime(), chosen ? "ACCEPTED" : "REJECTED",
+                    rejection == null ? "-" : rejection.rule(),
+                    candidate.measuredStartMs() == null ? "-" : candidate.measuredStartMs() + " ms",
+                    Integer.toString(candidate.warmReady()),
+                    chosen ? "chosen" : rejection == null ? "-" : rejection.reason()));
+        }
+        Tables.print(out, List.of("RUNTIME", "DECISION", "RULE", "START", "WARM", "REASON"), rows);
+    }
+
+    /** The runtimes with their figures; a server without figures gives the names only. */
+    private static List<Candidate> candidates(Selection selection) {
+        if (!selection.candidates().isEmpty()) {
+            return selection.candidates();
+        }
+        var names = new ArrayList<String>();
+        if (!selection.refused()) {
+            names.add(selection.runtime());
+        }
+        selection.rejected().forEach(r -> names.add(r.runtime()));
+        return names.stream().map(name -> new Candidate(name, null, null, 0)).toList();
+    }
+}

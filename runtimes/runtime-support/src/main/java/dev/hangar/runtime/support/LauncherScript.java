@@ -1,0 +1,102 @@
+package dev.hangar.runtime.support;
+
+import dev.hangar.core.runtime.ProcessSpec;
+import dev.hangar.core.runtime.SandboxException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The in-sandbox launcher of a prestarted sandbox, and the one line that hands it its job.
+ *
+ * <p>The launcher is a POSIX {@code sh} that the driver starts exactly as it would start a job
+ * (same sandbox, cgroups, limits, user and base environment), with its stdin a pipe the host
+ * holds. It prints nothing and waits on {@code read} for one line: shell code that drops the
+ * variables the shell itself made, exports the job's environment and {@code exec}s the job's
+ * argv, so the job replaces the launcher and its exit code, signals and output are the sandbox
+ * process's own. Everything after that line on stdin is the job's stdin, byte for byte (binary
+ * included): {@code read} takes its line one byte at a time and never reads ahead, which is also
+ * why the job is not sent as a script to {@code sh -s} (dash and busybox read a script in blocks).
+ *
+ * <p>Quoting: every word is single-quoted ({@code '} written as {@code '\''}) and a newline as
+ * {@code '"$nl"'}, a variable the launcher set to a newline, so the line has no raw newline and
+ * {@code eval} expands nothing else.
+ */
+public final class LauncherScript {
+    /** Written into the launcher's command line with the sandbox id, so it can be found on the host. */
+    public static final String MARKER = "hangar-launcher:";
+
+    /** Exit code of a launcher that found no job (its stdin closed first). */
+    public static final int NO_JOB = 125;
+
+    private static final String PROGRAM = "nl='\n'; IFS= read -r job || exit " + NO_JOB + "; eval \"$job\"";
+    private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+    private LauncherScript() {}
+
+    /** The launcher's argv: {@code /bin/sh -c PROGRAM hangar-launcher:ID}. */
+    public static List<String> command(String sandboxId) {
+        return List.of("/bin/sh", "-c", PROGRAM, MARKER + sandboxId);
+    }
+
+    /**
+     * The line that starts {@code process}: unsets {@code shellMade} (variables the launcher's shell
+     * added to its environment that a cold start of the job would not have, e.g. SHLVL), exports the
+     * job's variables and execs its command.
+     */
+    public static byte[] jobLine(ProcessSpec process, List<String> shellMade) throws SandboxException {
+        if (process.command().isEmpty()) {
+            throw new SandboxException("command: is empty; a job needs a program to run");
+        }
+        var line = new StringBuilder(256);
+        if (!shellMade.isEmpty()) {
+            line.append("unset ").append(String.join(" ", shellMade)).append("; ");
+        }
+        for (Map.Entry<String, String> variable : process.env().entrySet()) {
+            String name = variable.getKey();
+            if (!NAME.matcher(name).matches()) {
+                throw new SandboxException("env." + name + ": is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)");
+            }
+            line.append("export ").append(name).append('=')
+                    .append(quote(variable.getValue(), "env." + name)).append("; ");
+        }
+        line.append("exec");
+        List<String> command = process.command();
+        for (int i = 0; i < command.size(); i++) {
+            line.append(' ').append(quote(command.get(i), "command[" + i + "]"));
+        }
+        line.append('\n');
+        return line.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Writes the line that starts {@code job} to a waiting launcher's stdin. */
+    public static void hand(OutputStream launcherStdin, ProcessSpec job, List<String> shellMade) throws SandboxException {
+        byte[] line = jobLine(job, shellMade);
+        try {
+            launcherStdin.write(line);
+            launcherStdin.flush();
+        } catch (IOException e) {
+            throw new SandboxException("the launcher did not take its job (it has died?): " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code value} as one single-quoted shell word; {@code field} names it in the error for a NUL byte. */
+    static String quote(String value, String field) throws SandboxException {
+        if (value.indexOf('\0') >= 0) {
+            throw new SandboxException(field + ": contains a NUL byte, which no program argument or variable can hold");
+        }
+        var quoted = new StringBuilder(value.length() + 2).append('\'');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '\'' -> quoted.append("'\\''");
+                case '\n' -> quoted.append("'\"$nl\"'");
+                default -> quoted.append(c);
+            }
+        }
+        return quoted.append('\'').toString();
+    }
+}

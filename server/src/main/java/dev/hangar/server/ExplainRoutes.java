@@ -1,0 +1,61 @@
+package dev.hangar.server;
+
+import dev.hangar.core.job.FieldError;
+import dev.hangar.core.job.InvalidSpecException;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.JobSpecValidator;
+import dev.hangar.core.select.NodePolicy;
+import dev.hangar.core.select.RuntimeSelector;
+import dev.hangar.core.select.Selection;
+import dev.hangar.core.select.WarmPools;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * {@code POST /v1/explain}: the runtime the rules would choose for a job spec, and why not the
+ * others, without storing or running anything. The spec is validated as a submit is.
+ *
+ * <p>It decides over the runtimes the server knows ({@link NodeView#runtimes()}) with the GPUs of the
+ * largest node. The server does not see a node's network permission or its warm pools, so it
+ * assumes network is allowed and no sandbox is warm; the node applies both when it runs the job,
+ * and the job record keeps that decision.
+ */
+final class ExplainRoutes {
+    private final NodeView nodes;
+    private final RuntimeSelector selector = RuntimeSelector.standard();
+
+    ExplainRoutes(NodeView nodes) {
+        this.nodes = nodes;
+    }
+
+    void register(Javalin app) {
+        app.post("/v1/explain", this::explain);
+    }
+
+    private void explain(Context ctx) throws IOException {
+        JobSpec spec = JsonBodies.read(body(ctx), JobSpec.class);
+        try {
+            new JobSpecValidator(nodes.limits()).validate(spec);
+        } catch (InvalidSpecException e) {
+            throw new ApiException(400, "Invalid job spec", e.getMessage(), e.errors());
+        }
+        ctx.json(explain(spec));
+    }
+
+    Selection explain(JobSpec spec) {
+        var policy = new NodePolicy(true, nodes.limits().maxGpus());
+        return selector.select(spec, nodes.runtimes(), policy, WarmPools.none());
+    }
+
+    /** The body, read no further than a submit's limit. */
+    private static byte[] body(Context ctx) throws IOException {
+        byte[] body = ctx.req().getInputStream().readNBytes(JobRoutes.MAX_SPEC_BYTES + 1);
+        if (body.length > JobRoutes.MAX_SPEC_BYTES) {
+            String reason = "is larger than " + JobRoutes.MAX_SPEC_BYTES + " bytes";
+            throw new ApiException(413, "Payload too large", "body: " + reason, List.of(new FieldError("body", reason)));
+        }
+        return body;
+    }
+}

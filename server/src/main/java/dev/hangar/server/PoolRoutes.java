@@ -1,0 +1,85 @@
+package dev.hangar.server;
+
+import dev.hangar.core.job.InvalidSpecException;
+import dev.hangar.core.pool.PoolList;
+import dev.hangar.core.pool.PoolSpec;
+import dev.hangar.core.pool.PoolStatus;
+import dev.hangar.core.pool.PoolsView;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.util.List;
+
+/**
+ * {@code /v1/pools}: the warm pools of the node this server runs with. List and read them; create
+ * or change one with {@code PUT /v1/pools/{id}} (the id is the pool's name); remove one with {@code DELETE}. A server
+ * without an agent of its own (a cluster's {@code hangar server}) has no pools to show.
+ */
+public final class PoolRoutes {
+    private volatile PoolsView pools;
+
+    /** Serves these pools from now on. */
+    public void serve(PoolsView view) {
+        this.pools = view;
+    }
+
+    void register(Javalin app) {
+        app.get("/v1/pools", this::list);
+        app.get("/v1/pools/{id}", ctx -> ctx.json(find(ctx.pathParam("id"))));
+        app.put("/v1/pools/{id}", this::put);
+        app.delete("/v1/pools/{id}", this::remove);
+    }
+
+    private void list(Context ctx) {
+        PoolsView view = view();
+        ctx.json(new PoolList(view.budget(), view.pools()));
+    }
+
+    private void put(Context ctx) {
+        PoolsView view = view();
+        String name = ctx.pathParam("id");
+        byte[] body = ctx.bodyAsBytes();
+        PoolSpec spec = JsonBodies.read(body, PoolSpec.class);
+        if (namesItself(body) && !name.equals(spec.name())) {
+            throw ApiException.badField("name", "is '" + spec.name() + "' but the path names pool '" + name
+                    + "'; leave it out or make them agree");
+        }
+        boolean exists = view.pools().stream().anyMatch(p -> p.spec().name().equals(name));
+        try {
+            PoolStatus status = view.put(spec.withName(name));
+            ctx.status(exists ? 200 : 201).header("Location", "/v1/pools/" + name).json(status);
+        } catch (InvalidSpecException e) {
+            throw new ApiException(400, "Invalid pool spec", e.getMessage(), e.errors());
+        }
+    }
+
+    private static boolean namesItself(byte[] body) {
+        try {
+            return dev.hangar.core.json.Json.mapper().readTree(body).hasNonNull("name");
+        } catch (java.io.IOException e) {
+            return false; // read above already
+        }
+    }
+
+    private void remove(Context ctx) {
+        String name = ctx.pathParam("id");
+        ctx.json(view().remove(name).orElseThrow(() -> notFound(name)));
+    }
+
+    private PoolStatus find(String name) {
+        return view().pools().stream().filter(p -> p.spec().name().equals(name)).findFirst()
+                .orElseThrow(() -> notFound(name));
+    }
+
+    private static ApiException notFound(String name) {
+        return new ApiException(404, "Not found", "no pool named '" + name + "'", List.of());
+    }
+
+    private PoolsView view() {
+        PoolsView view = pools;
+        if (view == null) {
+            throw new ApiException(404, "Not found", "this server runs no agent, so it keeps no warm pools: pools are"
+                    + " kept per node; ask a node started with 'hangar up'", List.of());
+        }
+        return view;
+    }
+}
