@@ -7,10 +7,13 @@ import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.XReadArgs.StreamOffset;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -19,10 +22,16 @@ import java.util.function.Consumer;
  * (XREAD BLOCK, on a connection of its own) and tells the listeners, entry by entry, in stream order,
  * which is commit order. It starts with the first subscription, from the end of the stream then.
  *
- * <p>A writer that has listeners waits until they were told of its own change, so that a listener
- * hears of a write before the write returns, as with the embedded backend; but it does not wait
- * while listeners are being told of an earlier change (one of them may be waiting for this very
- * write, e.g. an agent woken by a new job that leases it): that change's turn comes after.
+ * <p>A writer that asks to ({@link #awaitTold}; the backend does for submits and cancels) waits
+ * until the listeners were told of its own change, so that a listener hears of a submit before the
+ * submit returns, as with the embedded backend; but it does not wait while listeners are being told
+ * of an earlier change (one of them may be waiting for this very write, e.g. an agent woken by a new
+ * job that leases it): that change's turn comes after. A waiting writer parks, and the reader wakes
+ * just the writers it has released. The other writes (the lease holder's, upkeep) do not wait: their
+ * listeners, like those of every other process, hear of them a moment after they committed.
+ *
+ * <p>An entry carries the job's view (the fields a Job shows, see common.lua), not its whole hash;
+ * its spec and selection JSON is parsed once per text (see {@link JobHash}).
  */
 final class ChangeFeed implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ChangeFeed.class.getName());
@@ -34,11 +43,15 @@ final class ChangeFeed implements AutoCloseable {
     private final Duration block;
     private final List<QueueListener> listeners = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
-    private StreamId told; // guarded by lock: the last entry fully told
-    private StreamId telling; // guarded by lock: the entry being told, or null
-    private StatefulRedisConnection<byte[], byte[]> connection;
-    private Thread reader;
+    /** Writers waiting in {@link #awaitTold}. */
+    private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+    private volatile StreamId told; // the last entry fully told; written by the reader (and add)
+    private volatile StreamId telling; // the entry being told, or null; written by the reader
+    private StatefulRedisConnection<byte[], byte[]> connection; // guarded by lock
+    private volatile Thread reader;
     private volatile boolean closed;
+
+    private record Waiter(StreamId change, Thread thread) {}
 
     ChangeFeed(RedisLink link, RedisKeys keys, Duration commandTimeout) {
         this.link = link;
@@ -67,21 +80,44 @@ final class ChangeFeed implements AutoCloseable {
             return;
         }
         StreamId change = StreamId.parse(changeId);
-        long deadline = System.nanoTime() + MOST_WAIT.toNanos();
-        synchronized (lock) {
-            while (!closed && told.compareTo(change) < 0 && (telling == null || telling.compareTo(change) >= 0)) {
+        if (released(change)) {
+            return;
+        }
+        Waiter waiter = new Waiter(change, Thread.currentThread());
+        waiters.add(waiter); // then look again: the reader wakes those it finds queued after it moved on
+        try {
+            long deadline = System.nanoTime() + MOST_WAIT.toNanos();
+            while (!released(change)) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     LOG.log(System.Logger.Level.WARNING, "listeners were not told of change " + changeId + " within "
                             + MOST_WAIT + "; going on");
                     return;
                 }
-                try {
-                    lock.wait(Math.max(1, left / 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                LockSupport.parkNanos(this, left);
+                if (Thread.currentThread().isInterrupted()) {
                     return;
                 }
+            }
+        } finally {
+            waiters.remove(waiter);
+        }
+    }
+
+    /** Whether a writer of this change may go on: it was told, or an earlier one is being told. */
+    private boolean released(StreamId change) {
+        if (closed || told.compareTo(change) >= 0) {
+            return true;
+        }
+        StreamId now = telling;
+        return now != null && now.compareTo(change) < 0;
+    }
+
+    /** Wakes the waiting writers that may go on now. */
+    private void release() {
+        for (Waiter waiter : waiters) {
+            if (released(waiter.change())) {
+                LockSupport.unpark(waiter.thread());
             }
         }
     }
@@ -93,15 +129,13 @@ final class ChangeFeed implements AutoCloseable {
     }
 
     private void read() {
-        StreamId from;
-        synchronized (lock) {
-            from = told;
-        }
+        StreamId from = told;
         XReadArgs args = XReadArgs.Builder.block(block).count(100);
+        byte[] stream = RedisLink.bytes(keys.changes());
         while (!closed) {
             List<StreamMessage<byte[], byte[]>> batch;
             try {
-                batch = connection.sync().xread(args, StreamOffset.from(RedisLink.bytes(keys.changes()), from.toString()));
+                batch = connection.sync().xread(args, StreamOffset.from(stream, from.toString()));
             } catch (RuntimeException e) {
                 if (!closed) {
                     // Redis away or restarting: Lettuce reconnects, we read on from where we were
@@ -112,30 +146,41 @@ final class ChangeFeed implements AutoCloseable {
             }
             for (StreamMessage<byte[], byte[]> message : batch) {
                 from = StreamId.parse(message.getId());
-                tell(from, Replies.fields(message.getBody()));
+                tell(from, message.getBody());
             }
         }
     }
 
-    private void tell(StreamId id, Map<String, String> change) {
-        synchronized (lock) {
-            telling = id;
+    private void tell(StreamId id, Map<byte[], byte[]> change) {
+        telling = id;
+        if (!waiters.isEmpty()) {
+            release();
         }
         try {
-            String jobId = change.get("job");
-            if ("log".equals(change.get("kind"))) {
-                each(listener -> listener.logAppended(jobId));
+            String kind = null;
+            String jobId = null;
+            for (var field : change.entrySet()) {
+                String name = new String(field.getKey(), StandardCharsets.ISO_8859_1);
+                if (name.equals("kind")) {
+                    kind = Replies.text(field.getValue());
+                } else if (name.equals("job")) {
+                    jobId = Replies.text(field.getValue());
+                }
+            }
+            if ("log".equals(kind)) {
+                String logOf = jobId;
+                each(listener -> listener.logAppended(logOf));
             } else {
-                var job = JobHash.toJob(change);
+                var job = JobHash.fromView(change);
                 each(listener -> listener.jobChanged(job));
             }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot read queue change " + id, e);
         } finally {
-            synchronized (lock) {
-                telling = null;
-                told = id;
-                lock.notifyAll();
+            told = id;
+            telling = null;
+            if (!waiters.isEmpty()) {
+                release();
             }
         }
     }
@@ -165,8 +210,8 @@ final class ChangeFeed implements AutoCloseable {
         synchronized (lock) {
             closed = true;
             thread = reader;
-            lock.notifyAll();
         }
+        waiters.forEach(waiter -> LockSupport.unpark(waiter.thread()));
         if (thread != null) {
             connection.close(); // ends a blocked XREAD at once
             try {

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -33,14 +34,14 @@ final class LuaScripts {
     private final Map<Script, Loaded> scripts = new EnumMap<>(Script.class);
     private final RedisLink link;
     private final byte[][] keys;
-    private final List<Object> settings;
+    /** ARGV[1..4] of every script, read by common.lua. */
+    private final byte[][] settings;
 
     LuaScripts(RedisLink link, RedisSettings settings) {
         this.link = link;
         this.keys = new byte[][] {RedisLink.bytes(settings.keyPrefix())};
-        // ARGV[1..4] of every script, read by common.lua
-        this.settings = List.of(settings.changesMaxLen(), settings.retention().toMillis(), settings.deadMaxLen(),
-                RedisQueueBackend.LEASE_HORIZON.toMillis());
+        this.settings = new byte[][] {Replies.arg(settings.changesMaxLen()), Replies.arg(settings.retention().toMillis()),
+                Replies.arg(settings.deadMaxLen()), Replies.arg(RedisQueueBackend.LEASE_HORIZON.toMillis())};
         String common = resource("common.lua");
         for (Script script : Script.values()) {
             byte[] source = (common + "\n" + resource(script.file())).getBytes(StandardCharsets.UTF_8);
@@ -62,10 +63,8 @@ final class LuaScripts {
     }
 
     private byte[][] argv(Object[] args) {
-        List<byte[]> argv = new ArrayList<>(settings.size() + args.length);
-        for (Object value : settings) {
-            argv.add(Replies.arg(value));
-        }
+        List<byte[]> argv = new ArrayList<>(settings.length + args.length + 8);
+        Collections.addAll(argv, settings);
         for (Object value : args) {
             if (value instanceof List<?> list) {
                 list.forEach(item -> argv.add(Replies.arg(item)));

@@ -5,6 +5,7 @@ import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.job.SpecLimits;
+import dev.hangar.core.job.Timings;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.queue.AttemptVerdict;
 import dev.hangar.core.queue.Enqueued;
@@ -30,6 +31,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +39,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * The queue in Redis, shared by every process that opens the same location: all state lives in
@@ -54,7 +57,7 @@ import java.util.function.Function;
 public final class RedisQueueBackend implements QueueBackend {
     /** How far lease deadlines are shifted into the past: more than any clock skew plus lease. */
     static final Duration LEASE_HORIZON = Duration.ofDays(20 * 365);
-    /** How far down the queue a lease looks for a job that fits. */
+    /** How far down the queue a lease looks for a job that fits (a page at a time, see lease.lua). */
     private static final int LEASE_SCAN = 1000;
     private static final int BATCH = 100;
     /** The consumer that holds lease entries taken from vanished workers until their job is settled. */
@@ -65,6 +68,8 @@ public final class RedisQueueBackend implements QueueBackend {
     private static final int SETTLE_TRIES = 10;
     /** Runtimes a job from the submit stream may name when the caller gives no limits. */
     private static final Set<String> RUNTIMES = Set.of("process", "podman", "gvisor", "kata");
+    /** For each state, the states a leased job may move to it from, space-separated (see settle.lua). */
+    private static final Map<JobState, String> FROM_STATES = fromStatesByTarget();
     private static final SpecLimits WIRE_LIMITS = SpecLimits.forNode(Integer.MAX_VALUE, Long.MAX_VALUE,
             Integer.MAX_VALUE, RUNTIMES);
 
@@ -86,6 +91,16 @@ public final class RedisQueueBackend implements QueueBackend {
         this.feed = new ChangeFeed(link, keys, settings.timeout());
         this.intake = new Intake(link, keys);
         this.nodes = new RedisNodeRegistry(link, keys);
+    }
+
+    private static Map<JobState, String> fromStatesByTarget() {
+        Map<JobState, String> byTarget = new EnumMap<>(JobState.class);
+        for (JobState to : JobState.values()) {
+            byTarget.put(to, Arrays.stream(JobState.values())
+                    .filter(from -> from != JobState.QUEUED && !from.isFinal() && from.canMoveTo(to))
+                    .map(JobState::name).collect(Collectors.joining(" ")));
+        }
+        return byTarget;
     }
 
     /** Connects to the queue at this location (see {@link RedisSettings}), making its groups if new. */
@@ -117,10 +132,17 @@ public final class RedisQueueBackend implements QueueBackend {
 
     /** Stores the job under this id, unless a job has it (or the idempotency key) already. */
     private Enqueued enqueue(String id, JobSpec spec, String sourceEntry) {
-        Written written = write(Script.ENQUEUE, id, Json.write(spec), spec.priority(), spec.resources().cpus(),
+        String json = Json.write(spec);
+        long now = clock.millis();
+        Written written = writeHeard(Script.ENQUEUE, id, json, spec.priority(), spec.resources().cpus(),
                 spec.resources().memoryMb(), spec.gpusWanted(), spec.runtime(), spec.profile().untrusted(),
-                clock.millis(), spec.idempotencyKey(), sourceEntry);
-        return new Enqueued(written.job().orElseThrow(), written.code() == 1);
+                now, spec.idempotencyKey(), sourceEntry);
+        if (written.code() != 1) {
+            return new Enqueued(written.job().orElseThrow(), false);
+        }
+        // the script stored exactly this: no need to read it back
+        return new Enqueued(new Job(id, JobHash.spec(json), JobState.QUEUED, 0, 0,
+                Timings.submitted(Instant.ofEpochMilli(now)), null, null, null, null, null, false, false), true);
     }
 
     @Override
@@ -131,11 +153,15 @@ public final class RedisQueueBackend implements QueueBackend {
         if (request.leaseFor() == null || request.leaseFor().isNegative() || request.leaseFor().isZero()) {
             throw new IllegalArgumentException("leaseFor must be positive, got " + request.leaseFor());
         }
-        Written written = write(Script.LEASE, request.workerId(), clock.millis(), request.leaseFor().toMillis(),
-                request.freeCpus(), request.freeMemoryMb(), request.freeGpus(), LEASE_SCAN,
+        List<Object> reply = scripts.call(Script.LEASE, request.workerId(), clock.millis(),
+                request.leaseFor().toMillis(), request.freeCpus(), request.freeMemoryMb(), request.freeGpus(), LEASE_SCAN,
                 request.runtimes().size(), List.copyOf(request.runtimes()),
                 request.kernelBoundaryRuntimes().size(), List.copyOf(request.kernelBoundaryRuntimes()));
-        return written.job().map(job -> new Lease(job.id(), written.token(), request.workerId(), job));
+        if (reply.isEmpty()) {
+            return Optional.empty();
+        }
+        Job job = Written.of(reply).job().orElseThrow();
+        return Optional.of(new Lease(job.id(), Replies.text(reply.get(3)), request.workerId(), job));
     }
 
     @Override
@@ -167,21 +193,36 @@ public final class RedisQueueBackend implements QueueBackend {
     @Override
     public Optional<Job> finish(Lease lease, Outcome outcome) {
         Objects.requireNonNull(outcome, "outcome");
-        return settle(lease.jobId(), lease.token(), "", held -> {
+        Function<Job, Settlement> decide = held -> {
             Instant now = clock.instant();
             AttemptVerdict verdict = AttemptVerdict.afterOutcome(held, outcome, now);
-            return new Settlement(verdict.state(), List.of(
-                    "notBefore", millis(verdict.notBefore()),
+            List<Object> fields = new ArrayList<>(10);
+            Collections.addAll(fields, "notBefore", millis(verdict.notBefore()),
                     "finishedAt", verdict.state().isFinal() ? now.toEpochMilli() : "",
                     "exitCode", outcome.exitCode() == null ? "" : outcome.exitCode(),
-                    "error", verdict.error() == null ? "" : verdict.error(),
-                    "truncated", outcome.outputTruncated() || held.outputTruncated()));
-        });
+                    "error", verdict.error() == null ? "" : verdict.error());
+            if (outcome.outputTruncated()) {
+                Collections.addAll(fields, "truncated", true); // else it stays as the attempt's output left it
+            }
+            return new Settlement(verdict.state(), fields);
+        };
+        Job leased = lease.job();
+        if (leased != null && leased.id().equals(lease.jobId())) {
+            // Decided on the job as leased: under one lease its spec and attempt stay as they were, and
+            // the script refuses if its cancel flag (or attempt) is not, so no read is needed first.
+            Settlement settlement = decide.apply(leased);
+            Written written = write(Script.SETTLE, lease.jobId(), lease.token(), FROM_STATES.get(settlement.state()),
+                    leased.cancelRequested(), settlement.state(), "", leased.attempt(), settlement.fields());
+            if (written.code() != -1) {
+                return written.job();
+            }
+        }
+        return settle(lease.jobId(), lease.token(), "", decide);
     }
 
     @Override
     public Optional<Job> cancel(String jobId) {
-        return write(Script.CANCEL, jobId, clock.millis()).job();
+        return writeHeard(Script.CANCEL, jobId, clock.millis()).job();
     }
 
     @Override
@@ -258,8 +299,7 @@ public final class RedisQueueBackend implements QueueBackend {
                 return Optional.empty();
             }
             Written written = write(Script.SETTLE, jobId, token, held.state(), held.cancelRequested(),
-                    settlement.state(), owner, "token", "", "worker", "", "leaseMs", "", "leaseUntil", "",
-                    settlement.fields());
+                    settlement.state(), owner, held.attempt(), settlement.fields());
             if (written.code() != -1) {
                 return written.job();
             }
@@ -435,27 +475,31 @@ public final class RedisQueueBackend implements QueueBackend {
 
     // ---- plumbing ------------------------------------------------------------------------------
 
-    /**
-     * What a changing script returned: {code, job fields, change entry id}. Listeners have been told
-     * of the change once this returns (see {@link ChangeFeed#awaitTold}).
-     */
-    private record Written(long code, Map<String, String> fields, String change) {
-        Optional<Job> job() {
-            return fields.isEmpty() ? Optional.empty() : Optional.of(JobHash.toJob(fields));
+    /** What a changing script returned: {code, job view, change entry id}. */
+    private record Written(long code, List<?> view) {
+        static Written of(List<Object> reply) {
+            return new Written(reply.isEmpty() ? 0 : Replies.number(reply.get(0)),
+                    reply.size() > 1 ? Replies.list(reply.get(1)) : List.of());
         }
 
-        String token() {
-            return JobHash.token(fields);
+        Optional<Job> job() {
+            return view.isEmpty() ? Optional.empty() : Optional.of(JobHash.fromView(view));
         }
     }
 
+    /** Runs a changing script; listeners hear of the change a moment later (see {@link ChangeFeed}). */
     private Written write(Script script, Object... args) {
+        return Written.of(scripts.call(script, args));
+    }
+
+    /**
+     * Runs a changing script and returns once listeners heard of the change (see
+     * {@link ChangeFeed#awaitTold}): a submitter's listeners hear of the job before the submit returns.
+     */
+    private Written writeHeard(Script script, Object... args) {
         List<Object> reply = scripts.call(script, args);
-        Written written = new Written(reply.isEmpty() ? 0 : Replies.number(reply.get(0)),
-                reply.size() > 1 ? Replies.fields(reply.get(1)) : Map.of(),
-                reply.size() > 2 ? Replies.text(reply.get(2)) : null);
-        feed.awaitTold(written.change());
-        return written;
+        feed.awaitTold(reply.size() > 2 ? Replies.text(reply.get(2)) : null);
+        return Written.of(reply);
     }
 
     private static Object millis(Instant instant) {

@@ -3,14 +3,14 @@
 local id = A[1]
 local j = redis.call('HMGET', jobKey(id), 'state', 'cancel')
 if not j[1] then return {} end
-local change
+local change, view
 if j[1] == 'QUEUED' then
-  change = transition(id, 'QUEUED', 'CANCELLED', {'cancel', 1, 'notBefore', '', 'finishedAt', A[2]})
+  change, view = transition(id, 'QUEUED', 'CANCELLED', {'cancel', 1, 'notBefore', '', 'finishedAt', A[2]})
 elseif not FINAL[j[1]] and j[2] ~= '1' then
   -- leased: its worker learns on its next renew, stops the job and finishes it CANCELLED
   redis.call('HSET', jobKey(id), 'cancel', 1)
-  change = emit('job', id)
+  change, view = emit('job', id)
 else
   return {0, job(id)}
 end
-return {1, job(id), change}
+return {1, view, change}

@@ -26,7 +26,23 @@ local function field(id, name)
   return ''
 end
 
-local function job(id) return redis.call('HGETALL', jobKey(id)) end
+-- the fields a Job shows (JobHash reads them); the others are the queue's own bookkeeping
+local VIEW = {'id', 'spec', 'state', 'attempt', 'deliveries', 'submittedAt', 'scheduledAt', 'startingAt', 'runningAt',
+    'finishedAt', 'node', 'runtime', 'selection', 'exitCode', 'error', 'truncated', 'cancel'}
+
+-- the job as a Job shows it: field, value, ... of the fields of VIEW that are set ("" is unset)
+local function job(id)
+  local values = redis.call('HMGET', jobKey(id), unpack(VIEW))
+  local out = {}
+  for i = 1, #VIEW do
+    local value = values[i]
+    if value and value ~= '' then
+      out[#out + 1] = VIEW[i]
+      out[#out + 1] = value
+    end
+  end
+  return out
+end
 
 -- A[from], A[from + 1], ... as a list
 local function rest(from)
@@ -81,10 +97,12 @@ local function unindex(id)
   for _, state in ipairs(STATES) do redis.call('ZREM', stateKey(state), id) end
 end
 
--- tells every listener, in every process, of the job as it now is (or of new output)
+-- tells every listener, in every process, of the job as it now is (its VIEW fields), or of new output;
+-- returns the id of the change entry and, for a job, the view it carries
 local function emit(kind, id)
   if kind == 'job' then
-    return redis.call('XADD', P .. ':changes', 'MAXLEN', '~', CHANGES_MAX, '*', 'kind', kind, 'job', id, unpack(job(id)))
+    local view = job(id)
+    return redis.call('XADD', P .. ':changes', 'MAXLEN', '~', CHANGES_MAX, '*', 'kind', kind, 'job', id, unpack(view)), view
   end
   return redis.call('XADD', P .. ':changes', 'MAXLEN', '~', CHANGES_MAX, '*', 'kind', kind, 'job', id)
 end
@@ -93,31 +111,35 @@ end
 local function finalize(id, state)
   local key = jobKey(id)
   redis.call('HINCRBY', key, 'finishes', 1)
-  redis.call('ZADD', P .. ':finished', field(id, 'finishedAt'), id)
+  local f = redis.call('HMGET', key, 'finishedAt', 'idem', 'error')
+  redis.call('ZADD', P .. ':finished', f[1] or '', id)
   if RETENTION_MS > 0 then
     redis.call('PEXPIRE', key, RETENTION_MS)
     redis.call('PEXPIRE', logKey(id), RETENTION_MS)
-    local idem = field(id, 'idem')
-    if idem ~= '' then redis.call('PEXPIRE', P .. ':idem:' .. idem, RETENTION_MS) end
+    if f[2] and f[2] ~= '' then redis.call('PEXPIRE', P .. ':idem:' .. f[2], RETENTION_MS) end
   end
   if state == 'DEAD' then
-    redis.call('XADD', P .. ':dead', 'MAXLEN', '~', DEAD_MAX, '*', 'job', id, 'error', field(id, 'error'))
+    redis.call('XADD', P .. ':dead', 'MAXLEN', '~', DEAD_MAX, '*', 'job', id, 'error', f[3] or '')
   end
 end
 
 -- Moves a job from one state to another (from is nil for a new job) and sets its fields, keeping
--- every index up to date; returns the id of the change entry.
-local function transition(id, from, to, fields)
+-- every index up to date; returns the id of the change entry and the job's view (see emit). The
+-- caller may pass the job's seq if it read it already.
+local function transition(id, from, to, fields, seq)
   local key = jobKey(id)
-  if #fields > 0 then redis.call('HSET', key, unpack(fields)) end
-  redis.call('HSET', key, 'state', to)
-  local seq = field(id, 'seq')
+  fields[#fields + 1] = 'state'
+  fields[#fields + 1] = to
+  redis.call('HSET', key, unpack(fields))
   if from ~= to then
+    seq = seq or redis.call('HGET', key, 'seq')
     if from then redis.call('ZREM', stateKey(from), id) end
     redis.call('ZADD', stateKey(to), seq, id)
   end
-  redis.call('ZREM', P .. ':ready', id)
-  redis.call('ZREM', P .. ':delayed', id)
+  if from == 'QUEUED' or from == nil or to == 'QUEUED' then
+    redis.call('ZREM', P .. ':ready', id)
+    redis.call('ZREM', P .. ':delayed', id)
+  end
   if to == 'QUEUED' then
     local notBefore = field(id, 'notBefore')
     if notBefore ~= '' then

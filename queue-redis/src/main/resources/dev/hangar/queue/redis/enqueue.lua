@@ -1,6 +1,6 @@
 -- A = id, spec, priority, cpus, mem, gpus, pin, untrusted, submittedAt, idempotency key or '',
 --     submit entry it came from or ''
--- Returns {1, job, change} for a new job, {0, job} for the one that was there already.
+-- Returns {1, {}, change} for a new job, {0, job} for the one that was there already.
 local id, idem, source = A[1], A[10], A[11]
 
 local function taken()
@@ -29,8 +29,12 @@ redis.call('HSET', jobKey(id), 'id', id, 'spec', A[2], 'priority', A[3], 'seq', 
     'gpus', A[6], 'pin', A[7], 'untrusted', A[8], 'idem', idem, 'attempt', 0, 'deliveries', 0, 'cancel', 0,
     'token', '', 'worker', '', 'leaseMs', '', 'leaseUntil', '', 'notBefore', '', 'submittedAt', A[9],
     'scheduledAt', '', 'startingAt', '', 'runningAt', '', 'finishedAt', '', 'node', '', 'runtime', '',
-    'selection', '', 'exitCode', '', 'error', '', 'truncated', 0, 'finishes', 0, 'logSeq', 0)
+    'selection', '', 'exitCode', '', 'error', '', 'truncated', 0, 'finishes', 0, 'logSeq', 0, 'state', 'QUEUED')
 redis.call('ZADD', P .. ':all', seq, id)
 taken()
-local change = transition(id, nil, 'QUEUED', {})
-return {1, job(id), change}
+-- what transition(id, nil, 'QUEUED', {}) does for a job that is in no index yet
+redis.call('ZADD', stateKey('QUEUED'), seq, id)
+redis.call('ZADD', P .. ':ready', int((9 - tonumber(A[3])) * 1e12 + seq), id)
+local change = emit('job', id)
+-- the caller knows the job as stored: it is the spec it passed, QUEUED, submitted at A[9]
+return {1, {}, change}

@@ -1,5 +1,5 @@
 -- A = worker, now, leaseMs, freeCpus, freeMemoryMb, freeGpus, scan, n, n runtimes, k, k kernel-boundary runtimes
--- Returns {1, job, change} for the job leased (its token is the lease entry id), {} if none fits.
+-- Returns {1, job, change, token} for the job leased (the token is the lease entry id), {} if none fits.
 local worker, now, leaseMs = A[1], tonumber(A[2]), tonumber(A[3])
 local freeCpus, freeMemory, freeGpus, scan = tonumber(A[4]), tonumber(A[5]), tonumber(A[6]), tonumber(A[7])
 local runtimes, kernel = {}, {}
@@ -26,25 +26,38 @@ local function hasRuntimeFor(pin, untrusted)
   return kernel[pin] == true
 end
 
-local picked
-for _, id in ipairs(redis.call('ZRANGE', P .. ':ready', 0, scan - 1)) do
-  local j = redis.call('HMGET', jobKey(id), 'cpus', 'mem', 'gpus', 'pin', 'untrusted')
-  if not j[1] then
-    unindex(id)
-  elseif tonumber(j[1]) <= freeCpus and tonumber(j[2]) <= freeMemory and tonumber(j[3]) <= freeGpus
-      and hasRuntimeFor(j[4], j[5] == '1') then
-    picked = id
-    break
+-- the most urgent job that fits, looked for a page at a time: usually the first one does
+local READY = P .. ':ready'
+local PAGE = 16
+local picked, chosen
+local start, looked = 0, 0
+while not picked and looked < scan do
+  local asked = math.min(PAGE, scan - looked)
+  local ids = redis.call('ZRANGE', READY, start, start + asked - 1)
+  local gone = 0
+  for _, id in ipairs(ids) do
+    looked = looked + 1
+    local j = redis.call('HMGET', jobKey(id), 'cpus', 'mem', 'gpus', 'pin', 'untrusted', 'seq', 'attempt', 'deliveries')
+    if not j[1] then
+      unindex(id)
+      gone = gone + 1
+    elseif tonumber(j[1]) <= freeCpus and tonumber(j[2]) <= freeMemory and tonumber(j[3]) <= freeGpus
+        and hasRuntimeFor(j[4], j[5] == '1') then
+      picked, chosen = id, j
+      break
+    end
   end
+  if #ids < asked then break end
+  -- a job unindexed on the way moved the rest up by one
+  start = start + #ids - gone
 end
 if not picked then return {} end
 
 local entry = redis.call('XADD', LEASES, '*', 'job', picked, 'worker', worker)
 claim(entry, worker, time)
-redis.call('HINCRBY', jobKey(picked), 'attempt', 1)
-redis.call('HINCRBY', jobKey(picked), 'deliveries', 1)
 -- a new attempt: what the previous one left (node, result, timings) is cleared
-local change = transition(picked, 'QUEUED', 'SCHEDULED', {'token', entry, 'worker', worker, 'leaseMs', int(leaseMs),
+local change, view = transition(picked, 'QUEUED', 'SCHEDULED', {'token', entry, 'worker', worker, 'leaseMs', int(leaseMs),
     'leaseUntil', int(now + leaseMs), 'notBefore', '', 'scheduledAt', int(now), 'startingAt', '', 'runningAt', '',
-    'finishedAt', '', 'node', '', 'runtime', '', 'selection', '', 'exitCode', '', 'error', '', 'truncated', 0})
-return {1, job(picked), change}
+    'finishedAt', '', 'node', '', 'runtime', '', 'selection', '', 'exitCode', '', 'error', '', 'truncated', 0,
+    'attempt', int(tonumber(chosen[7]) + 1), 'deliveries', int(tonumber(chosen[8]) + 1)}, chosen[6])
+return {1, view, change, entry}

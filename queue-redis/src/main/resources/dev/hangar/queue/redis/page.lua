@@ -22,7 +22,7 @@ while need > 0 do
   table.sort(candidates, function(a, b) if desc then return a[2] > b[2] end return a[2] < b[2] end)
   local take = math.min(need, #candidates)
   for i = 1, take do
-    local found = job(candidates[i][1])
+    local found = redis.call('HGETALL', jobKey(candidates[i][1]))
     if #found == 0 then
       unindex(candidates[i][1])
     else
