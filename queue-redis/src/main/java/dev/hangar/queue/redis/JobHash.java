@@ -3,6 +3,7 @@ package dev.hangar.queue.redis;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
+import dev.hangar.core.job.StartPath;
 import dev.hangar.core.job.Timings;
 import dev.hangar.core.select.Selection;
 import java.nio.charset.StandardCharsets;
@@ -90,6 +91,10 @@ final class JobHash {
         private String error;
         private String truncated;
         private String cancel;
+        private String sandboxReadyAt;
+        private String startPath;
+        private String sandboxId;
+        private String sandboxCreatedAt;
 
         void set(String name, String value) {
             switch (name) {
@@ -110,8 +115,17 @@ final class JobHash {
                 case "error" -> error = value;
                 case "truncated" -> truncated = value;
                 case "cancel" -> cancel = value;
+                case "sandboxReadyAt" -> sandboxReadyAt = value;
+                case "startPath" -> startPath = value;
+                case "sandboxId" -> sandboxId = value;
+                case "sandboxCreatedAt" -> sandboxCreatedAt = value;
                 default -> { }
             }
+        }
+
+        private StartPath path() {
+            String value = text(startPath);
+            return value == null ? null : StartPath.valueOf(value);
         }
 
         Job toJob() {
@@ -123,8 +137,8 @@ final class JobHash {
                     JobState.valueOf(state),
                     Integer.parseInt(attempt),
                     Integer.parseInt(deliveries),
-                    new Timings(instant(submittedAt), instant(scheduledAt), instant(startingAt), instant(runningAt),
-                            instant(finishedAt)),
+                    new Timings(instant(submittedAt), instant(scheduledAt), instant(startingAt), instant(sandboxReadyAt),
+                            instant(runningAt), instant(finishedAt), path(), text(sandboxId), instant(sandboxCreatedAt)),
                     text(node),
                     text(runtime),
                     selectionJson == null ? null : SELECTIONS.read(selectionJson),

@@ -19,6 +19,7 @@ import dev.hangar.core.queue.Outcome;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.queue.QueueListener;
+import dev.hangar.core.queue.StartRecord;
 import dev.hangar.core.runtime.OutputSink;
 import dev.hangar.core.select.Selection;
 import dev.hangar.queue.redis.LuaScripts.Script;
@@ -186,6 +187,14 @@ public final class RedisQueueBackend implements QueueBackend {
         return advance(lease, JobState.STARTING, JobState.RUNNING, "runningAt", clock.millis());
     }
 
+    @Override
+    public boolean running(Lease lease, StartRecord start) {
+        Objects.requireNonNull(start, "start");
+        return advance(lease, JobState.STARTING, JobState.RUNNING, "runningAt", clock.millis(),
+                "sandboxReadyAt", millis(start.sandboxReadyAt()), "startPath", start.path().name(),
+                "sandboxId", start.sandboxId(), "sandboxCreatedAt", millis(start.sandboxCreatedAt()));
+    }
+
     private boolean advance(Lease lease, JobState from, JobState to, Object... fields) {
         return write(Script.ADVANCE, lease.jobId(), lease.token(), from, to, List.of(fields)).code() == 1;
     }
@@ -269,7 +278,8 @@ public final class RedisQueueBackend implements QueueBackend {
             AttemptVerdict verdict = AttemptVerdict.afterLostLease(held);
             if (verdict.state() == JobState.QUEUED) {
                 return new Settlement(verdict.state(), List.of("attempt", held.attempt() - 1, "scheduledAt", "",
-                        "startingAt", "", "runningAt", "", "node", "", "runtime", "", "selection", ""));
+                        "startingAt", "", "runningAt", "", "node", "", "runtime", "", "selection", "", "sandboxReadyAt", "",
+                        "startPath", "", "sandboxId", "", "sandboxCreatedAt", ""));
             }
             return new Settlement(verdict.state(), List.of("finishedAt", clock.millis(), "error", verdict.error()));
         }).isPresent();

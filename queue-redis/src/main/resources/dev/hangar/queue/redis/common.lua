@@ -28,7 +28,8 @@ end
 
 -- the fields a Job shows (JobHash reads them); the others are the queue's own bookkeeping
 local VIEW = {'id', 'spec', 'state', 'attempt', 'deliveries', 'submittedAt', 'scheduledAt', 'startingAt', 'runningAt',
-    'finishedAt', 'node', 'runtime', 'selection', 'exitCode', 'error', 'truncated', 'cancel'}
+    'finishedAt', 'node', 'runtime', 'selection', 'exitCode', 'error', 'truncated', 'cancel', 'sandboxReadyAt',
+    'startPath', 'sandboxId', 'sandboxCreatedAt'}
 
 -- the job as a Job shows it: field, value, ... of the fields of VIEW that are set ("" is unset)
 local function job(id)

@@ -58,6 +58,7 @@ claim(entry, worker, time)
 -- a new attempt: what the previous one left (node, result, timings) is cleared
 local change, view = transition(picked, 'QUEUED', 'SCHEDULED', {'token', entry, 'worker', worker, 'leaseMs', int(leaseMs),
     'leaseUntil', int(now + leaseMs), 'notBefore', '', 'scheduledAt', int(now), 'startingAt', '', 'runningAt', '',
+    'sandboxReadyAt', '', 'startPath', '', 'sandboxId', '', 'sandboxCreatedAt', '',
     'finishedAt', '', 'node', '', 'runtime', '', 'selection', '', 'exitCode', '', 'error', '', 'truncated', 0,
     'attempt', int(tonumber(chosen[7]) + 1), 'deliveries', int(tonumber(chosen[8]) + 1)}, chosen[6])
 return {1, view, change, entry}
