@@ -174,6 +174,11 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
             }
 
             @Override
+            public java.util.concurrent.CompletableFuture<Void> ready() {
+                return host.ready();
+            }
+
+            @Override
             public GvisorProcess run(ProcessSpec job, OutputSink sink) throws SandboxException {
                 return new GvisorProcess(host.run(job, sink), started.forkLog(), GvisorSandbox.this,
                         spec().resources(), hostTasksLimit);

@@ -41,6 +41,11 @@ final class PodmanLauncher implements WaitingLauncher<PodmanProcess> {
     }
 
     @Override
+    public java.util.concurrent.CompletableFuture<Void> ready() {
+        return sink.ready();
+    }
+
+    @Override
     public void discard() {
         session.kill();
     }

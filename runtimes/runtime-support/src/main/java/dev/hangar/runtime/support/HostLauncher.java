@@ -48,6 +48,11 @@ public final class HostLauncher implements WaitingLauncher<HostProcess> {
     }
 
     @Override
+    public java.util.concurrent.CompletableFuture<Void> ready() {
+        return sink.ready();
+    }
+
+    @Override
     public void discard() {
         process.destroyForcibly();
     }

@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  *
  * <p>The launcher is a POSIX {@code sh} that the driver starts exactly as it would start a job
  * (same sandbox, cgroups, limits, user and base environment), with its stdin a pipe the host
- * holds. It prints nothing and waits on {@code read} for one line: shell code that drops the
+ * holds. It prints one byte, {@link #READY} (so the host knows it is up: a gVisor sandbox boots its
+ * kernel first), and waits on {@code read} for one line: shell code that drops the
  * variables the shell itself made, exports the job's environment and {@code exec}s the job's
  * argv, so the job replaces the launcher and its exit code, signals and output are the sandbox
  * process's own. Everything after that line on stdin is the job's stdin, byte for byte (binary
@@ -32,7 +33,10 @@ public final class LauncherScript {
     /** Exit code of a launcher that found no job (its stdin closed first). */
     public static final int NO_JOB = 125;
 
-    private static final String PROGRAM = "nl='\n'; IFS= read -r job || exit " + NO_JOB + "; eval \"$job\"";
+    /** The byte a launcher prints once it waits for its job (ASCII ACK); nothing before its job is output. */
+    public static final byte READY = 6;
+
+    private static final String PROGRAM = "printf '\\006'; nl='\n'; IFS= read -r job || exit " + NO_JOB + "; eval \"$job\"";
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private LauncherScript() {}

@@ -9,7 +9,9 @@ import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.core.runtime.SandboxState;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The lifecycle every one-process sandbox shares: READY until {@link #exec}, RUNNING while its
@@ -21,6 +23,8 @@ import java.util.concurrent.TimeUnit;
  */
 public abstract class OneProcessSandbox<P extends SandboxProcess> implements Sandbox {
     private static final Duration KILL_BOUND = Duration.ofSeconds(15);
+    /** How long a launcher may take to come up (a gVisor sandbox on a loaded host: a few hundred ms). */
+    private static final Duration LAUNCHER_BOUND = Duration.ofSeconds(30);
 
     private final SandboxSpec spec;
     private final String runtime;
@@ -86,7 +90,27 @@ public abstract class OneProcessSandbox<P extends SandboxProcess> implements San
             throw new SandboxException("sandbox " + id() + " is " + (launcher != null ? "prestarted already" : state)
                     + "; only a READY sandbox that ran nothing can be prestarted");
         }
-        launcher = launch();
+        WaitingLauncher<P> started = launch();
+        awaitReady(started);
+        launcher = started;
+    }
+
+    /**
+     * Returns once the launcher waits for its job, so a pool hands out only sandboxes that start a job
+     * at once (a gVisor sandbox first boots its kernel, for about a tenth of a second).
+     */
+    private void awaitReady(WaitingLauncher<P> started) throws SandboxException {
+        try {
+            started.ready().get(LAUNCHER_BOUND.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            started.discard();
+            throw new SandboxException("the launcher of sandbox " + id() + " did not come up within "
+                    + LAUNCHER_BOUND.toSeconds() + " s" + (started.alive() ? "" : " (it exited)"));
+        } catch (InterruptedException e) {
+            started.discard();
+            Thread.currentThread().interrupt();
+            throw new SandboxException("interrupted while sandbox " + id() + " started its launcher");
+        }
     }
 
     /**

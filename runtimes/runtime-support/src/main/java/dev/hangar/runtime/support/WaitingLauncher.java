@@ -17,6 +17,9 @@ public interface WaitingLauncher<P extends SandboxProcess> {
     /** Hands it the job: output flows to {@code sink} from now on. Called once. */
     P run(ProcessSpec process, OutputSink sink) throws SandboxException;
 
+    /** Completes once it waits for its job (see {@link LauncherScript#READY}). */
+    java.util.concurrent.CompletableFuture<Void> ready();
+
     /** Kills it if it never got a job; the sandbox then releases the rest. */
     void discard();
 }

@@ -47,6 +47,7 @@ class LauncherScriptTest {
         assertThat(launcher.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
         var expected = new ByteArrayOutputStream();
+        expected.write(LauncherScript.READY); // the launcher says it waits, then the job writes
         args.forEach(a -> expected.writeBytes(("[" + a + "]").getBytes(StandardCharsets.UTF_8)));
         expected.writeBytes(("<" + env.get("HANGAR_A") + "><>").getBytes(StandardCharsets.UTF_8));
         expected.writeBytes(job.stdin());
