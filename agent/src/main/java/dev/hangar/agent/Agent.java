@@ -104,8 +104,9 @@ public final class Agent implements AutoCloseable {
     /** This node as its heartbeat advertises it: runtimes as probed, capacity, load, and what jobs may name. */
     public NodeStatus status(Set<String> images, Instant now) {
         var total = new NodeStatus.Capacity(config.cpus(), config.memoryMb(), config.gpus().size());
+        PoolManager current = pools;
         return new NodeStatus(config.nodeName(), total, capacity.load(), Runtime.getRuntime().availableProcessors(),
-                statuses, images, config.mounts(), now);
+                statuses, images, config.mounts(), now, current == null ? List.of() : current.pools());
     }
 
     /** What the rules would choose for this spec on this node, the warm pools' ready sandboxes counted, without running anything. */

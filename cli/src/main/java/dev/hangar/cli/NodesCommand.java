@@ -2,6 +2,7 @@ package dev.hangar.cli;
 
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.json.Json;
+import dev.hangar.core.pool.PoolStatus;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -21,7 +22,7 @@ final class NodesCommand implements Callable<Integer> {
             return 0;
         }
         var out = new PrintWriter(System.out, true);
-        Tables.print(out, List.of("NODE", "JOBS", "FREE CPUS", "FREE MEMORY", "FREE GPUS", "RUNTIMES", "HEARTBEAT"),
+        Tables.print(out, List.of("NODE", "JOBS", "FREE CPUS", "FREE MEMORY", "FREE GPUS", "WARM", "RUNTIMES", "HEARTBEAT"),
                 nodes.stream().map(NodesCommand::row).toList());
         return 0;
     }
@@ -33,6 +34,7 @@ final class NodesCommand implements Callable<Integer> {
                 trim(load.freeCpus()) + "/" + trim(total.cpus()),
                 load.freeMemoryMb() + "/" + total.memoryMb() + " MiB",
                 load.freeGpus() + "/" + total.gpus(),
+                String.valueOf(node.pools().stream().mapToInt(PoolStatus::ready).sum()),
                 String.join(",", node.runtimes()),
                 Tables.orDash(node.heartbeatAt()));
     }

@@ -72,9 +72,14 @@ class ClusterIT {
         server = new HangarProcess("server", logDir, "server", "--redis", queue, "--port", Integer.toString(port))
                 .start(client::healthy);
         for (int i = 1; i <= AGENTS; i++) {
-            var agent = new HangarProcess("agent-" + i, logDir, "agent", "--redis", queue, "--node-name", "agent-" + i,
+            List<String> args = new ArrayList<>(List.of("agent", "--redis", queue, "--node-name", "agent-" + i,
                     "--data-dir", dir.resolve("agent-" + i).toString(), "--runtimes", "process",
-                    "--lease-seconds", "3", "--max-jobs", "6");
+                    "--lease-seconds", "3", "--max-jobs", "6"));
+            if (i == AGENTS) {
+                // one node keeps a warm pool; the cluster's server sees it through the node's heartbeat
+                args.addAll(List.of("--pool", "runtime=process,memoryMb=256,min=1,max=2,name=warm"));
+            }
+            var agent = new HangarProcess("agent-" + i, logDir, args.toArray(String[]::new));
             agents.add(agent.start(() -> printed(agent, "is up")));
         }
         await("all " + AGENTS + " agents listed by the server").atMost(Duration.ofSeconds(30))
@@ -142,6 +147,9 @@ class ClusterIT {
         CliIT.Result nodes = CliIT.hangar("nodes", "--url", client.url().toString());
         assertThat(nodes.exitCode()).as("%s", nodes).isZero();
         assertThat(nodes.out()).contains("agent-1").contains("agent-2").contains("agent-3").contains("process");
+        await("the pool of agent-3 shows in the registry").atMost(Duration.ofSeconds(30)).until(() -> client.nodes().stream()
+                .filter(n -> n.name().equals("agent-3")).flatMap(n -> n.pools().stream())
+                .anyMatch(p -> p.spec().name().equals("warm") && p.ready() >= 1));
 
         try (var joined = EmbeddedHangar.start(redis.uri(), dir.resolve("up"), dir.resolve("up-images"), "127.0.0.1", 0,
                 AgentConfig.forThisHost("up-node").withRuntimes(Set.of("process")))) {

@@ -1,5 +1,6 @@
 package dev.hangar.core.cluster;
 
+import dev.hangar.core.pool.PoolStatus;
 import java.time.Instant;
 import java.util.List;
 
@@ -10,8 +11,10 @@ import java.util.List;
  * @param runtimes    the names of its runtimes whose probe found them available
  * @param load        what its running jobs use now
  * @param heartbeatAt when it last said it is alive
+ * @param pools       its warm pools, as of its last heartbeat
  */
-public record NodeInfo(String name, State state, Capacity capacity, List<String> runtimes, Load load, Instant heartbeatAt) {
+public record NodeInfo(String name, State state, Capacity capacity, List<String> runtimes, Load load, Instant heartbeatAt,
+        List<PoolStatus> pools) {
     public enum State { JOINED, LOST }
 
     public record Capacity(double cpus, long memoryMb, int gpus) {}
@@ -20,11 +23,12 @@ public record NodeInfo(String name, State state, Capacity capacity, List<String>
 
     public NodeInfo {
         runtimes = List.copyOf(runtimes);
+        pools = pools == null ? List.of() : List.copyOf(pools);
     }
 
     /** A node with nothing running, as it joins. */
     public NodeInfo(String name, State state, Capacity capacity, List<String> runtimes) {
-        this(name, state, capacity, runtimes, new Load(0, capacity.cpus(), capacity.memoryMb(), capacity.gpus()), null);
+        this(name, state, capacity, runtimes, new Load(0, capacity.cpus(), capacity.memoryMb(), capacity.gpus()), null, List.of());
     }
 
     /** A node of a cluster, as its last heartbeat describes it. */
@@ -34,10 +38,10 @@ public record NodeInfo(String name, State state, Capacity capacity, List<String>
         return new NodeInfo(status.name(), state, new Capacity(capacity.cpus(), capacity.memoryMb(), capacity.gpus()),
                 status.availableRuntimes(),
                 new Load(load.runningJobs(), load.freeCpus(), load.freeMemoryMb(), load.freeGpus()),
-                status.heartbeatAt());
+                status.heartbeatAt(), status.pools());
     }
 
     public NodeInfo withState(State value) {
-        return new NodeInfo(name, value, capacity, runtimes, load, heartbeatAt);
+        return new NodeInfo(name, value, capacity, runtimes, load, heartbeatAt, pools);
     }
 }

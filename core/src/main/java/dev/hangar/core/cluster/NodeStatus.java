@@ -1,6 +1,7 @@
 package dev.hangar.core.cluster;
 
 import dev.hangar.core.job.MountPolicy;
+import dev.hangar.core.pool.PoolStatus;
 import dev.hangar.core.runtime.RuntimeStatus;
 import java.time.Instant;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.Set;
  * validates submissions and answers {@code /v1/nodes} from these.
  *
  * @param cores the host's CPU cores, the bound of one job's CPUs
+ * @param pools the node's warm pools as they stand
  */
 public record NodeStatus(
         String name,
@@ -21,7 +23,8 @@ public record NodeStatus(
         List<RuntimeStatus> runtimes,
         Set<String> images,
         MountPolicy mounts,
-        Instant heartbeatAt) {
+        Instant heartbeatAt,
+        List<PoolStatus> pools) {
 
     /** What jobs may reserve on the node in total (CPUs may be overcommitted over its cores). */
     public record Capacity(double cpus, long memoryMb, int gpus) {}
@@ -37,6 +40,13 @@ public record NodeStatus(
         runtimes = List.copyOf(runtimes);
         images = images == null ? Set.of() : Set.copyOf(images);
         mounts = mounts == null ? MountPolicy.none() : mounts;
+        pools = pools == null ? List.of() : List.copyOf(pools);
+    }
+
+    /** A node without warm pools. */
+    public NodeStatus(String name, Capacity capacity, Load load, int cores, List<RuntimeStatus> runtimes,
+            Set<String> images, MountPolicy mounts, Instant heartbeatAt) {
+        this(name, capacity, load, cores, runtimes, images, mounts, heartbeatAt, List.of());
     }
 
     /** The names of the runtimes whose probe found them usable. */

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.json.Json;
+import dev.hangar.core.pool.PoolSpec;
+import dev.hangar.core.pool.PoolStatus;
 import dev.hangar.core.runtime.BootClass;
 import dev.hangar.core.runtime.Isolation;
 import dev.hangar.core.runtime.NetworkMode;
@@ -33,7 +35,9 @@ class NodeStatusTest {
         var capacity = new NodeStatus.Capacity(8, 16_384, 2);
         var status = new NodeStatus("n1", capacity, new NodeStatus.Load(3, 5.5, 12_000, 1), 2,
                 List.of(runtime("gvisor", true), runtime("kata", false)), Set.of("busybox"),
-                new MountPolicy(List.of(Path.of("/srv/data"))), Instant.parse("2026-12-01T01:02:03.456Z"));
+                new MountPolicy(List.of(Path.of("/srv/data"))), Instant.parse("2026-12-01T01:02:03.456Z"),
+                List.of(new PoolStatus(new PoolSpec("g", "gvisor", "busybox", 1.0, 256L, 2, 8, 60), 2, 0, 1, 10, 1, 0, 0, 0,
+                        2, 768, null, null)));
 
         var back = Json.read(Json.write(status), NodeStatus.class);
 
