@@ -16,6 +16,7 @@ import dev.hangar.core.runtime.Sandbox;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.core.runtime.Snapshotting;
 import dev.hangar.core.runtime.Threading;
 import dev.hangar.runtime.support.Cgroup;
 import dev.hangar.runtime.support.Limiter;
@@ -66,7 +67,10 @@ import java.util.stream.Stream;
  * <p>Caveats: gVisor implements most but not all of Linux (some syscalls, ioctls and /proc files
  * are missing or partial); inside, /proc/meminfo shows the host's memory, not the limit;
  * runsc 2022-12 creates a missing working directory (/work) in the image's root filesystem
- * through its gofer before the root goes read-only. Checkpoint/restore is not offered yet.
+ * through its gofer before the root goes read-only.
+ *
+ * <p>Snapshots ({@link GvisorSnapshots}): offered, and {@code snapshot} set in the capability
+ * record, only once the probe has prepared, checkpointed and restored a trial template here.
  */
 public final class GvisorRuntime implements SandboxRuntime {
     public static final String NAME = "gvisor";
@@ -81,6 +85,10 @@ public final class GvisorRuntime implements SandboxRuntime {
     private static final RuntimeCapabilities CAPABILITIES = new RuntimeCapabilities(Isolation.SOFTWARE_KERNEL,
             BootClass.FAST, MEMORY_FLOOR_MB, Threading.EMULATED, true, true, false, false, false, false, false,
             Set.of(NetworkMode.NONE, NetworkMode.HOST));
+    private static final RuntimeCapabilities WITH_SNAPSHOTS = new RuntimeCapabilities(CAPABILITIES.isolation(),
+            CAPABILITIES.bootClass(), CAPABILITIES.memoryFloorMb(), CAPABILITIES.threading(), CAPABILITIES.fork(),
+            CAPABILITIES.fullSyscalls(), CAPABILITIES.gpu(), true, CAPABILITIES.virtioFs(), CAPABILITIES.discard(),
+            CAPABILITIES.freePageReporting(), CAPABILITIES.networkModes());
 
     private final Optional<Path> runsc;
     private final Optional<Path> mkfifo;
@@ -88,6 +96,10 @@ public final class GvisorRuntime implements SandboxRuntime {
     private final ImageStore images;
     private final Path home;
     private volatile String platform;
+    private final GvisorSnapshots snapshots;
+    /** Whether the probe's trial template was checkpointed and restored here. */
+    private volatile boolean snapshotsVerified;
+    private volatile String version;
     /** One launcher parked in fresh cgroups for the next sandbox (cgroup v1 only), or null. */
     private final java.util.concurrent.atomic.AtomicReference<ParkedLauncher> parked =
             new java.util.concurrent.atomic.AtomicReference<>();
@@ -104,6 +116,7 @@ public final class GvisorRuntime implements SandboxRuntime {
         this.images = context.images();
         this.home = context.dataDir().toAbsolutePath().resolve("gvisor");
         this.platform = Optional.ofNullable(System.getProperty(PLATFORM_PROPERTY)).orElse("ptrace");
+        this.snapshots = new GvisorSnapshots(this, home.resolve("snapshots"));
         if (runsc.isPresent()) {
             sweepStale();
         }
@@ -122,7 +135,18 @@ public final class GvisorRuntime implements SandboxRuntime {
 
     @Override
     public RuntimeCapabilities capabilities() {
-        return CAPABILITIES;
+        return snapshotsVerified ? WITH_SNAPSHOTS : CAPABILITIES;
+    }
+
+    /** Snapshot templates, once the probe has verified checkpoint and restore on this host. */
+    @Override
+    public Optional<Snapshotting> snapshots() {
+        return snapshotsVerified ? Optional.of(snapshots) : Optional.empty();
+    }
+
+    /** The gVisor that saves and restores snapshots: the runsc version and the platform. */
+    String kernel() {
+        return version().orElse("runsc of unknown version") + ", " + platform + " platform";
     }
 
     /** The platform sandboxes are started on: ptrace, or kvm where the probe found it works. */
@@ -199,6 +223,11 @@ public final class GvisorRuntime implements SandboxRuntime {
         }
         platform = chosen;
         attributes.put("platform", chosen);
+        Optional<String> snapshotFailure = snapshotTrial();
+        snapshotsVerified = snapshotFailure.isEmpty();
+        attributes.put("snapshot", snapshotFailure.map(reason -> "unavailable: " + reason).orElse(
+                "checkpoint/restore verified (a template prepared, checkpointed and restored; its restored launcher"
+                        + " ran a job that saw the prepared file)"));
         return RuntimeProbe.available(took, attributes);
     }
 
@@ -216,9 +245,14 @@ public final class GvisorRuntime implements SandboxRuntime {
     }
 
     private Optional<String> version() {
+        if (version != null) {
+            return Optional.of(version);
+        }
         try {
             var result = Runsc.call(List.of(runsc.get().toString(), "--version"), Duration.ofSeconds(10));
-            return result.output().lines().findFirst();
+            Optional<String> first = result.output().lines().findFirst();
+            first.ifPresent(v -> version = v);
+            return first;
         } catch (IOException e) {
             return Optional.empty();
         }
@@ -232,10 +266,51 @@ public final class GvisorRuntime implements SandboxRuntime {
 
     /** Runs {@code true} in busybox on {@code candidate}; empty if it exited 0 within {@code bound}, else why not. */
     private Optional<String> trial(String candidate, Resources resources, Duration bound) {
-        try (Sandbox trial = create(new SandboxSpec("probe-" + randomHex(8), ImageStore.DEFAULT_IMAGE,
-                resources, NetworkMode.NONE, List.of()), candidate)) {
-            var output = new StringBuilder();
-            ExitStatus status = trial.exec(new ProcessSpec(List.of("true"), Map.of(), null), (stream, data, off, len) -> {
+        try (Sandbox trial = create(trialSpec("probe-", resources), candidate)) {
+            return ran(trial, List.of("true"), bound, new StringBuilder());
+        } catch (Exception e) {
+            return Optional.of(String.valueOf(e.getMessage()));
+        }
+    }
+
+    private static SandboxSpec trialSpec(String prefix, Resources resources) {
+        return new SandboxSpec(prefix + randomHex(8), ImageStore.DEFAULT_IMAGE, resources, NetworkMode.NONE, List.of());
+    }
+
+    /**
+     * Makes a template that writes a file, snapshots it, restores it and runs a job that reads the
+     * file through the restored launcher; empty if the job printed it, else why not.
+     */
+    private Optional<String> snapshotTrial() {
+        Snapshotting.Snapshot snapshot = null;
+        try {
+            snapshot = snapshots.snapshot(create(trialSpec("probe-template-", Resources.defaults())),
+                    new ProcessSpec(List.of("sh", "-c", "echo prepared > /work/probe"), Map.of(), null), TRIAL_BOUND);
+            try (Sandbox restored = snapshots.restore(snapshot, trialSpec("probe-restored-", Resources.defaults()))) {
+                var output = new StringBuilder();
+                Optional<String> failure = ran(restored, List.of("cat", "/work/probe"), TRIAL_BOUND, output);
+                if (failure.isEmpty() && !output.toString().strip().equals("prepared")) {
+                    return Optional.of("the restored job did not see the prepared file: it printed '" + output + "'");
+                }
+                return failure.map(reason -> "the restored job failed: " + reason);
+            }
+        } catch (Exception e) {
+            return Optional.of(String.valueOf(e.getMessage()));
+        } finally {
+            if (snapshot != null) {
+                try {
+                    snapshots.delete(snapshot);
+                } catch (SandboxException ignored) {
+                    // the trial snapshot is under this runtime's own directory; nothing to report
+                }
+            }
+        }
+    }
+
+    /** Runs {@code command} in {@code sandbox}; empty if it exited 0 within {@code bound}, else why not. */
+    private static Optional<String> ran(Sandbox sandbox, List<String> command, Duration bound, StringBuilder output) {
+        try {
+            ExitStatus status = sandbox.exec(new ProcessSpec(command, Map.of(), null), (stream, data, off, len) -> {
                 synchronized (output) {
                     if (output.length() < 2000) {
                         output.append(new String(data, off, len, StandardCharsets.UTF_8));
@@ -247,11 +322,12 @@ public final class GvisorRuntime implements SandboxRuntime {
                 synchronized (output) {
                     said = output.toString().strip();
                 }
-                return Optional.of("'true' exited " + status.code() + (said.isEmpty() ? "" : ": " + said));
+                return Optional.of("'" + String.join(" ", command) + "' exited " + status.code()
+                        + (said.isEmpty() ? "" : ": " + said));
             }
             return Optional.empty();
         } catch (TimeoutException e) {
-            return Optional.of("'true' did not end within " + bound);
+            return Optional.of("'" + String.join(" ", command) + "' did not end within " + bound);
         } catch (Exception e) {
             return Optional.of(String.valueOf(e.getMessage()));
         }

@@ -6,6 +6,7 @@ import dev.hangar.core.runtime.OutputSink;
 import dev.hangar.core.runtime.ProcessSpec;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.core.runtime.SandboxState;
 import dev.hangar.runtime.support.Cgroup;
 import dev.hangar.runtime.support.OneProcessSandbox;
 import dev.hangar.runtime.support.CgroupJoin;
@@ -60,6 +61,8 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
     private ParkedLauncher launcher;
     private volatile boolean startedParked;
     private boolean fifoPremade;
+    /** The checkpoint its launcher is restored from instead of booted (see {@code GvisorSnapshots}), or null. */
+    private volatile Path restoreImage;
 
     private GvisorSandbox(SandboxSpec spec, String runscId, Path bundle, Path rootfs, Cgroup cgroup, Runsc runsc,
             Path mkfifo, int hostTasksLimit, FileChannel lockChannel) {
@@ -146,6 +149,31 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
         return fifoPremade;
     }
 
+    SandboxSpec sandboxSpec() {
+        return spec();
+    }
+
+    Runsc runsc() {
+        return runsc;
+    }
+
+    /** Makes {@link #prestart()} restore the launcher saved in {@code image} rather than boot a new one. */
+    void restoreFrom(Path image) {
+        restoreImage = image;
+    }
+
+    /**
+     * Starts {@code template} as the container's process, outside the one-process lifecycle: a
+     * snapshot template, which {@code GvisorSnapshots} talks to, checkpoints and then destroys.
+     */
+    RunscStarted startTemplate(ProcessSpec template) throws SandboxException {
+        if (state() != SandboxState.READY || launcherReady()) {
+            throw new SandboxException("sandbox " + id() + " is " + (launcherReady() ? "prestarted" : state())
+                    + "; a snapshot template must be a READY sandbox that was not prestarted and ran nothing");
+        }
+        return startRunsc(template);
+    }
+
     /** Whether runsc was exec'd by a launcher parked in the cgroups ahead of time. */
     boolean startedParked() {
         return startedParked;
@@ -192,8 +220,8 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
         };
     }
 
-    /** A {@code runsc run} whose output nobody reads yet, and the log of its refused forks. */
-    private record RunscStarted(Process process, ForkLog forkLog) {}
+    /** A {@code runsc run} (or restore) whose output nobody reads yet, and the log of its refused forks. */
+    record RunscStarted(Process process, ForkLog forkLog) {}
 
     /** Writes config.json for {@code processSpec} and starts runsc run, inside the cgroups. */
     private RunscStarted startRunsc(ProcessSpec processSpec) throws SandboxException {
@@ -203,7 +231,9 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
                     Json.mapper().writeValueAsBytes(OciSpec.config(spec(), rootfs, processSpec)));
             ForkLog.Pending pending = takeFifo();
             forkLog = pending != null ? pending.start() : ForkLog.start(mkfifo, bundle.resolve(FIFO));
-            List<String> command = runsc.run(spec().network(), bundle, runscId, forkLog.path());
+            Path image = restoreImage;
+            List<String> command = image == null ? runsc.run(spec().network(), bundle, runscId, forkLog.path())
+                    : runsc.restore(spec().network(), bundle, runscId, forkLog.path(), image);
             ParkedLauncher parked = takeLauncher();
             Process process = null;
             // why: only a launcher that made its FIFO has joined every group (see ParkedLauncher)

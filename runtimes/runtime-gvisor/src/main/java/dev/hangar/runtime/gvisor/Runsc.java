@@ -40,6 +40,23 @@ record Runsc(Path binary, Path root, String platform) {
      * Hangar reads), which is how a refused fork is seen at all.
      */
     List<String> run(NetworkMode network, Path bundle, String id, Path forkLog) {
+        return boot(network, forkLog, "run", "--bundle", bundle.toString(), id);
+    }
+
+    /**
+     * {@code runsc restore} in the foreground, as {@link #run} but from the checkpoint in {@code image}:
+     * the restored process continues where it was saved, and this runsc's stdio are its stdio.
+     */
+    List<String> restore(NetworkMode network, Path bundle, String id, Path forkLog, Path image) {
+        return boot(network, forkLog, "restore", "--image-path=" + image, "--bundle", bundle.toString(), id);
+    }
+
+    /** Saves a running container into {@code image} (a new directory) and stops it. */
+    List<String> checkpoint(NetworkMode network, Path image, String id) {
+        return command(network, "checkpoint", "--image-path=" + image, id);
+    }
+
+    private List<String> boot(NetworkMode network, Path forkLog, String... command) {
         var argv = new ArrayList<String>();
         argv.add(binary.toString());
         argv.addAll(globalFlags(network));
@@ -47,7 +64,7 @@ record Runsc(Path binary, Path root, String platform) {
             argv.addAll(List.of("--strace", "--strace-syscalls=" + FORK_SYSCALLS, "--debug-log=" + forkLog,
                     "--debug-command=boot"));
         }
-        argv.addAll(List.of("run", "--bundle", bundle.toString(), id));
+        argv.addAll(List.of(command));
         return argv;
     }
 

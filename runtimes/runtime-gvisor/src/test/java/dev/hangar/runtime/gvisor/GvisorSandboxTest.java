@@ -18,15 +18,12 @@ import dev.hangar.images.LocalImageStore;
 import dev.hangar.runtime.support.Limiter;
 import dev.hangar.runtime.testkit.OutputCollector;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,34 +60,8 @@ class GvisorSandboxTest {
         return process.exit().get(60, TimeUnit.SECONDS);
     }
 
-    /** Everything a sandbox could leave behind, as readable strings; empty when it left nothing. */
     private static List<String> leftovers(GvisorSandbox sandbox) throws IOException {
-        var left = new ArrayList<String>();
-        String id = sandbox.runscId();
-        if (Files.exists(sandbox.bundle())) {
-            left.add("bundle " + sandbox.bundle());
-        }
-        for (Path entry : GvisorSandbox.stateEntries(runtime.stateRoot(), id)) {
-            left.add("runsc state " + entry);
-        }
-        for (Path parent : Limiter.detect().orElseThrow().parents()) {
-            if (Files.exists(parent.resolve("gvisor-" + id))) {
-                left.add("cgroup " + parent.resolve("gvisor-" + id));
-            }
-        }
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            for (Path proc : procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
-                try {
-                    String cmdline = Files.readString(proc.resolve("cmdline"), StandardCharsets.UTF_8).replace('\0', ' ');
-                    if (cmdline.contains(id)) {
-                        left.add("process " + proc.getFileName() + ": " + cmdline);
-                    }
-                } catch (IOException gone) {
-                    // ended while we looked
-                }
-            }
-        }
-        return left;
+        return Leftovers.of(runtime, sandbox);
     }
 
     @Test
