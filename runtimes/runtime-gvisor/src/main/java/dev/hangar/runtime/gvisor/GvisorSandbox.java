@@ -28,6 +28,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 /**
@@ -202,8 +203,9 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
             }
 
             @Override
-            public java.util.concurrent.CompletableFuture<Void> ready() {
-                return host.ready();
+            public CompletableFuture<Void> ready() {
+                // a restored launcher printed its ready byte before the checkpoint: it is ready once runsc has restored it
+                return restoreImage == null ? host.ready() : restored(host);
             }
 
             @Override
@@ -218,6 +220,31 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
                 started.forkLog().close();
             }
         };
+    }
+
+    /**
+     * Completes once {@code runsc state} says the restored container runs (its launcher then waits on
+     * {@code read}, where the checkpoint caught it), or fails if the restore ended first.
+     */
+    private CompletableFuture<Void> restored(HostLauncher host) {
+        return CompletableFuture.runAsync(() -> {
+            List<String> state = runsc.command(spec().network(), "state", runscId);
+            while (host.alive()) {
+                try {
+                    Runsc.Result result = Runsc.call(state, Duration.ofSeconds(10));
+                    if (result.code() == 0 && result.output().contains("\"running\"")) {
+                        return;
+                    }
+                    Thread.sleep(5);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while restoring " + id(), e);
+                }
+            }
+            throw new IllegalStateException("runsc restore of " + id() + " ended before the sandbox ran");
+        });
     }
 
     /** A {@code runsc run} (or restore) whose output nobody reads yet, and the log of its refused forks. */
