@@ -27,13 +27,14 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code hangar bench queue}: the queue alone, through the backend SPI. Producer threads enqueue N
- * tiny jobs while worker threads, each a simulated agent that runs no sandbox, take them through
- * lease → starting → running → finish(succeeded). Reports completed jobs/s, the latency of each job
+ * tiny jobs while worker threads, each a simulated agent with a warm sandbox, take them through
+ * started → finishAndLease(succeeded), which hands over the next job (a plain lease only when the
+ * worker had none). Reports completed jobs/s, the latency of each job
  * from enqueue to leased and to finish committed, and the time spent in each queue operation, so
  * the operation that bounds throughput shows. {@code bench/queue/run} sets it against BullMQ and the
  * {@code redis-benchmark} XADD ceiling on the same redis-server.
  */
-@Command(name = "queue", description = "Queue throughput and latency: enqueue -> lease -> finish through the backend SPI.")
+@Command(name = "queue", description = "Queue throughput and latency: enqueue -> started -> finishAndLease through the backend SPI.")
 final class QueueBenchmark implements Callable<Integer> {
     private static final String NAME_PREFIX = "qbench-";
     private static final Selection SELECTION = new Selection("process", "queue benchmark: no sandbox runs", List.of());
@@ -41,6 +42,9 @@ final class QueueBenchmark implements Callable<Integer> {
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     /** No job finished for this long: something is stuck, say so instead of hanging. */
     private static final Duration STALL = Duration.ofSeconds(60);
+    /** The queue calls a job takes, as the report says. */
+    static final String CALLS_PER_JOB = "enqueue (producer); started + finishAndLease (worker; finishAndLease also"
+            + " leases the worker's next job; a plain lease only after the worker found nothing)";
 
     @Option(names = "--queue", required = true,
             description = "Queue location, e.g. redis://127.0.0.1:6390?prefix=bench or sqlite:/tmp/bench.db")
@@ -99,11 +103,11 @@ final class QueueBenchmark implements Callable<Integer> {
         final long[] enqueued;
         final long[] leased;
         final long[] finished;
-        /** Time inside each call, per job (lease: the call that returned the job). */
-        final long[] leaseCall;
-        final long[] startingCall;
-        final long[] runningCall;
+        /** Time inside each call, per job. */
+        final long[] startedCall;
         final long[] finishCall;
+        /** Of the jobs, how many a plain lease (not a finishAndLease) handed over. */
+        final AtomicInteger plainLeases = new AtomicInteger();
         final AtomicInteger done = new AtomicInteger();
         final AtomicInteger emptyLeases = new AtomicInteger();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -119,9 +123,7 @@ final class QueueBenchmark implements Callable<Integer> {
             enqueued = new long[count];
             leased = new long[count];
             finished = new long[count];
-            leaseCall = new long[count];
-            startingCall = new long[count];
-            runningCall = new long[count];
+            startedCall = new long[count];
             finishCall = new long[count];
         }
 
@@ -175,40 +177,44 @@ final class QueueBenchmark implements Callable<Integer> {
             }
         }
 
-        /** A simulated agent: lease, report starting and running, finish succeeded; no sleeps on the way. */
+        /**
+         * A simulated agent whose sandbox is warm: once it holds a job it reports it started, then
+         * finishes it succeeded and takes the next job in the same call; only a worker left with no
+         * job leases (after waiting for a notification). No sleeps on the way.
+         */
         private void work(String workerId) throws InterruptedException {
             var request = new LeaseRequest(workerId, Duration.ofSeconds(60), 1024, 1L << 20, 0);
             go.await();
+            Lease lease = null;
             while (done.get() < count && failure.get() == null) {
-                long seen = wake.generation();
-                long t0 = System.nanoTime();
-                Optional<Lease> taken = backend.lease(request);
-                long t1 = System.nanoTime();
-                if (taken.isEmpty()) {
-                    emptyLeases.incrementAndGet();
-                    wake.await(seen, IDLE_PARK_NANOS);
-                    continue;
+                if (lease == null) {
+                    long seen = wake.generation();
+                    Optional<Lease> taken = backend.lease(request);
+                    long t1 = System.nanoTime();
+                    if (taken.isEmpty()) {
+                        emptyLeases.incrementAndGet();
+                        wake.await(seen, IDLE_PARK_NANOS);
+                        continue;
+                    }
+                    lease = taken.get();
+                    leased[indexOf(lease)] = t1;
+                    plainLeases.incrementAndGet();
                 }
-                Lease lease = taken.get();
                 int i = indexOf(lease);
-                leased[i] = t1;
-                leaseCall[i] = t1 - t0;
-                if (!backend.starting(lease, workerId, SELECTION)) {
-                    throw new IllegalStateException("lost the lease of " + lease.jobId() + " before starting");
-                }
                 long t2 = System.nanoTime();
-                if (!backend.running(lease)) {
-                    throw new IllegalStateException("lost the lease of " + lease.jobId() + " before running");
+                if (!backend.started(lease, workerId, SELECTION, null)) {
+                    throw new IllegalStateException("lost the lease of " + lease.jobId() + " before it started");
                 }
                 long t3 = System.nanoTime();
-                if (backend.finish(lease, Outcome.succeeded(0, false)).isEmpty()) {
-                    throw new IllegalStateException("lost the lease of " + lease.jobId() + " before finishing");
-                }
+                Optional<Lease> next = backend.finishAndLease(lease, Outcome.succeeded(0, false), request);
                 long t4 = System.nanoTime();
-                startingCall[i] = t2 - t1;
-                runningCall[i] = t3 - t2;
+                startedCall[i] = t3 - t2;
                 finishCall[i] = t4 - t3;
                 finished[i] = t4;
+                lease = next.orElse(null);
+                if (lease != null) {
+                    leased[indexOf(lease)] = t4;
+                }
                 if (done.incrementAndGet() == count) {
                     wake.signal();
                     over.countDown();
@@ -321,9 +327,8 @@ final class QueueBenchmark implements Callable<Integer> {
         double enqueueRate = n / ((lastEnqueued - first) / 1e9);
         List<LatencyStats> latency = List.of(LatencyStats.of("enqueue -> leased", toLeased),
                 LatencyStats.of("enqueue -> finish committed", toFinished));
-        List<Operation> operations = List.of(Operation.of("enqueue", enqueueCall), Operation.of("lease", round.leaseCall),
-                Operation.of("starting", round.startingCall), Operation.of("running", round.runningCall),
-                Operation.of("finish", round.finishCall));
+        List<Operation> operations = List.of(Operation.of("enqueue", enqueueCall), Operation.of("started", round.startedCall),
+                Operation.of("finishAndLease", round.finishCall));
         if (json) {
             var out = new LinkedHashMap<String, Object>();
             out.put("benchmark", "queue");
@@ -338,6 +343,8 @@ final class QueueBenchmark implements Callable<Integer> {
             out.put("wallSeconds", wallSeconds);
             out.put("enqueueRate", enqueueRate);
             out.put("emptyLeases", round.emptyLeases.get());
+            out.put("plainLeases", round.plainLeases.get());
+            out.put("callsPerJob", CALLS_PER_JOB);
             out.put("latency", latency);
             out.put("operations", operations);
             System.out.println(Json.write(out));
@@ -347,9 +354,11 @@ final class QueueBenchmark implements Callable<Integer> {
                 backendName, queue, n, warmup, producers, workers, noListener ? ", no listener" : "");
         System.out.printf("throughput: %.0f jobs/s completed (%.2f s from first enqueue to last finish); enqueued at %.0f jobs/s%n",
                 throughput, wallSeconds, enqueueRate);
+        System.out.println("queue calls per job: " + CALLS_PER_JOB);
         latency.forEach(s -> System.out.println("  " + s.line()));
-        System.out.printf("time inside each queue call (%d empty leases besides, each then waiting for a notification or %d ms):%n",
-                round.emptyLeases.get(), TimeUnit.NANOSECONDS.toMillis(IDLE_PARK_NANOS));
+        System.out.printf("time inside each queue call (%d of the jobs came by a plain lease, the others by finishAndLease;"
+                + " %d empty leases besides, each then waiting for a notification or %d ms):%n",
+                round.plainLeases.get(), round.emptyLeases.get(), TimeUnit.NANOSECONDS.toMillis(IDLE_PARK_NANOS));
         for (Operation op : operations) {
             System.out.printf("  %s  mean=%7.3f ms%n", op.stats().line(), op.meanMs());
         }

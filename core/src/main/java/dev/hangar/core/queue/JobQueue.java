@@ -37,6 +37,43 @@ public interface JobQueue {
     }
 
     /**
+     * {@link #starting} and {@link #running(Lease, StartRecord)} in one step: records the node, the
+     * runtime chosen and how the sandbox was had, and moves SCHEDULED → RUNNING. Meant for a worker
+     * with nothing between the two steps, e.g. an agent whose sandbox was ready before the job came
+     * (warm). The job records what the two calls record, with {@code startingAt} = {@code runningAt}
+     * = now; listeners may hear of SCHEDULED, then RUNNING, without STARTING in between. False if the
+     * lease is lost or the job is not SCHEDULED (then nothing was recorded).
+     *
+     * <p>The default composes the two calls; a backend should do it in one round trip.
+     *
+     * @param start how the sandbox was had, or null if that is not known (as {@link #running(Lease)})
+     */
+    default boolean started(Lease lease, String node, Selection selection, StartRecord start) {
+        if (!starting(lease, node, selection)) {
+            return false;
+        }
+        return start == null ? running(lease) : running(lease, start);
+    }
+
+    /**
+     * Ends the attempt exactly as {@link #finish} does and then leases the next job for
+     * {@code next} exactly as {@link #lease} does (the same worker, asking again), in one round trip
+     * where the backend can. Returns the new lease, or empty if no job fits.
+     *
+     * <p>The finish and the lease are independent: if the finish is refused (the lease was lost, or
+     * the job may not move to that outcome), nothing is recorded for the old job, as with
+     * {@link #finish}, and the next job is leased all the same: a worker whose lease was lost has
+     * nothing more to do for that job, and it has room for the next. A worker that must know whether
+     * its outcome was recorded calls {@link #finish} and {@link #lease} instead.
+     *
+     * <p>The default composes the two calls.
+     */
+    default Optional<Lease> finishAndLease(Lease lease, Outcome outcome, LeaseRequest next) {
+        finish(lease, outcome);
+        return lease(next);
+    }
+
+    /**
      * Ends the attempt. Returns the job as it now is, or empty if the lease was lost (and nothing
      * was recorded).
      */

@@ -22,7 +22,7 @@ import java.util.Map;
 final class LuaScripts {
     enum Script {
         ENQUEUE, LEASE, RENEW, ADVANCE, SETTLE, CANCEL, APPEND_LOG, PAGE, COUNTS, RECLAIM, LEASES_OF, DROP_LEASE,
-        DEAD_LETTER, SWEEP;
+        DEAD_LETTER, SWEEP, FINISH_AND_LEASE;
 
         String file() {
             return name().toLowerCase(Locale.ROOT) + ".lua";
@@ -65,14 +65,19 @@ final class LuaScripts {
     private byte[][] argv(Object[] args) {
         List<byte[]> argv = new ArrayList<>(settings.length + args.length + 8);
         Collections.addAll(argv, settings);
-        for (Object value : args) {
+        add(argv, args);
+        return argv.toArray(byte[][]::new);
+    }
+
+    /** Each value one argument, but a list its items, in order (lists in lists too). */
+    private static void add(List<byte[]> argv, Object[] values) {
+        for (Object value : values) {
             if (value instanceof List<?> list) {
-                list.forEach(item -> argv.add(Replies.arg(item)));
+                add(argv, list.toArray());
             } else {
                 argv.add(Replies.arg(value));
             }
         }
-        return argv.toArray(byte[][]::new);
     }
 
     private static String resource(String name) {

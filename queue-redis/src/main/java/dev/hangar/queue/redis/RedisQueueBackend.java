@@ -148,20 +148,29 @@ public final class RedisQueueBackend implements QueueBackend {
 
     @Override
     public Optional<Lease> lease(LeaseRequest request) {
+        return leased(request, scripts.call(Script.LEASE, leaseArgs(request)));
+    }
+
+    /** The arguments lease.lua (and finish_and_lease.lua after the finish's) takes for this request. */
+    private List<Object> leaseArgs(LeaseRequest request) {
         if (request.workerId() == null || request.workerId().isBlank()) {
             throw new IllegalArgumentException("a lease request needs a workerId");
         }
         if (request.leaseFor() == null || request.leaseFor().isNegative() || request.leaseFor().isZero()) {
             throw new IllegalArgumentException("leaseFor must be positive, got " + request.leaseFor());
         }
-        List<Object> reply = scripts.call(Script.LEASE, request.workerId(), clock.millis(),
-                request.leaseFor().toMillis(), request.freeCpus(), request.freeMemoryMb(), request.freeGpus(), LEASE_SCAN,
+        return List.of(request.workerId(), clock.millis(), request.leaseFor().toMillis(), request.freeCpus(),
+                request.freeMemoryMb(), request.freeGpus(), LEASE_SCAN,
                 request.runtimes().size(), List.copyOf(request.runtimes()),
                 request.kernelBoundaryRuntimes().size(), List.copyOf(request.kernelBoundaryRuntimes()));
+    }
+
+    /** The lease in a reply of lease.lua: {1, job, change, token}, or {} for none. */
+    private static Optional<Lease> leased(LeaseRequest request, List<?> reply) {
         if (reply.isEmpty()) {
             return Optional.empty();
         }
-        Job job = Written.of(reply).job().orElseThrow();
+        Job job = JobHash.fromView(Replies.list(reply.get(1)));
         return Optional.of(new Lease(job.id(), Replies.text(reply.get(3)), request.workerId(), job));
     }
 
@@ -195,6 +204,19 @@ public final class RedisQueueBackend implements QueueBackend {
                 "sandboxId", start.sandboxId(), "sandboxCreatedAt", millis(start.sandboxCreatedAt()));
     }
 
+    /** One script: the fields of {@link #starting} and {@link #running(Lease, StartRecord)}, SCHEDULED → RUNNING. */
+    @Override
+    public boolean started(Lease lease, String node, Selection selection, StartRecord start) {
+        long now = clock.millis();
+        return advance(lease, JobState.SCHEDULED, JobState.RUNNING, "node", node,
+                "runtime", selection == null ? null : selection.runtime(),
+                "selection", selection == null ? null : Json.write(selection), "startingAt", now, "runningAt", now,
+                "sandboxReadyAt", start == null ? "" : millis(start.sandboxReadyAt()),
+                "startPath", start == null ? "" : start.path().name(),
+                "sandboxId", start == null ? "" : start.sandboxId(),
+                "sandboxCreatedAt", start == null ? "" : millis(start.sandboxCreatedAt()));
+    }
+
     private boolean advance(Lease lease, JobState from, JobState to, Object... fields) {
         return write(Script.ADVANCE, lease.jobId(), lease.token(), from, to, List.of(fields)).code() == 1;
     }
@@ -202,19 +224,7 @@ public final class RedisQueueBackend implements QueueBackend {
     @Override
     public Optional<Job> finish(Lease lease, Outcome outcome) {
         Objects.requireNonNull(outcome, "outcome");
-        Function<Job, Settlement> decide = held -> {
-            Instant now = clock.instant();
-            AttemptVerdict verdict = AttemptVerdict.afterOutcome(held, outcome, now);
-            List<Object> fields = new ArrayList<>(10);
-            Collections.addAll(fields, "notBefore", millis(verdict.notBefore()),
-                    "finishedAt", verdict.state().isFinal() ? now.toEpochMilli() : "",
-                    "exitCode", outcome.exitCode() == null ? "" : outcome.exitCode(),
-                    "error", verdict.error() == null ? "" : verdict.error());
-            if (outcome.outputTruncated()) {
-                Collections.addAll(fields, "truncated", true); // else it stays as the attempt's output left it
-            }
-            return new Settlement(verdict.state(), fields);
-        };
+        Function<Job, Settlement> decide = decision(outcome);
         Job leased = lease.job();
         if (leased != null && leased.id().equals(lease.jobId())) {
             // Decided on the job as leased: under one lease its spec and attempt stay as they were, and
@@ -227,6 +237,45 @@ public final class RedisQueueBackend implements QueueBackend {
             }
         }
         return settle(lease.jobId(), lease.token(), "", decide);
+    }
+
+    /**
+     * One script settles the job, decided on the job as leased as {@link #finish} does, and leases
+     * the next; should the job have changed meanwhile (the script then leases nothing), or the lease
+     * carry no job, this finishes as {@link #finish} does and then leases.
+     */
+    @Override
+    public Optional<Lease> finishAndLease(Lease lease, Outcome outcome, LeaseRequest next) {
+        Objects.requireNonNull(outcome, "outcome");
+        Job leased = lease.job();
+        if (leased != null && leased.id().equals(lease.jobId())) {
+            Settlement settlement = decision(outcome).apply(leased);
+            List<Object> reply = scripts.call(Script.FINISH_AND_LEASE, lease.jobId(), lease.token(),
+                    FROM_STATES.get(settlement.state()), leased.cancelRequested(), settlement.state(), leased.attempt(),
+                    settlement.fields().size(), settlement.fields(), leaseArgs(next));
+            if (Replies.number(reply.getFirst()) != -1) {
+                return leased(next, Replies.list(reply.get(1)));
+            }
+        }
+        finish(lease, outcome);
+        return lease(next);
+    }
+
+    /** What {@link #finish} records for the job it decides on (see AttemptVerdict). */
+    private Function<Job, Settlement> decision(Outcome outcome) {
+        return held -> {
+            Instant now = clock.instant();
+            AttemptVerdict verdict = AttemptVerdict.afterOutcome(held, outcome, now);
+            List<Object> fields = new ArrayList<>(10);
+            Collections.addAll(fields, "notBefore", millis(verdict.notBefore()),
+                    "finishedAt", verdict.state().isFinal() ? now.toEpochMilli() : "",
+                    "exitCode", outcome.exitCode() == null ? "" : outcome.exitCode(),
+                    "error", verdict.error() == null ? "" : verdict.error());
+            if (outcome.outputTruncated()) {
+                Collections.addAll(fields, "truncated", true); // else it stays as the attempt's output left it
+            }
+            return new Settlement(verdict.state(), fields);
+        };
     }
 
     @Override

@@ -45,10 +45,10 @@ local function job(id)
   return out
 end
 
--- A[from], A[from + 1], ... as a list
-local function rest(from)
+-- A[from], A[from + 1], ..., A[to] (A[#A] if no to) as a list
+local function rest(from, to)
   local out = {}
-  for i = from, #A do out[#out + 1] = A[i] end
+  for i = from, to or #A do out[#out + 1] = A[i] end
   return out
 end
 
@@ -151,4 +151,105 @@ local function transition(id, from, to, fields, seq)
   end
   if FINAL[to] and not (from and FINAL[from]) then finalize(id, to) end
   return emit('job', id)
+end
+
+-- Moves a leased job one step on (advance.lua), e.g. SCHEDULED -> STARTING, setting these fields.
+-- Returns {1, {}, change}, or {0} if the lease (token) is lost or the job is not in the from state.
+local function advanceJob(id, token, from, to, fields)
+  local j = redis.call('HMGET', jobKey(id), 'token', 'state', 'seq')
+  if token == '' or j[1] ~= token or j[2] ~= from then return {0} end
+  local change = transition(id, from, to, fields, j[3])
+  return {1, {}, change}
+end
+
+-- Commits what Java decided (AttemptVerdict) for the job it read under this lease and ends the
+-- lease (settle.lua says what the arguments are). Returns {1, job, change}; {0} if the lease is
+-- lost; {-1} if the job is not as it was read, so the decision must be made again.
+local function settleJob(id, token, states, cancel, to, owner, attempt, fields)
+  local j = redis.call('HMGET', jobKey(id), 'token', 'state', 'cancel', 'attempt', 'seq')
+  if token == '' or j[1] ~= token then return {0} end
+  if owner ~= '' then
+    local pending = redis.call('XPENDING', LEASES, GROUP, token, token, 1)
+    if #pending == 0 or pending[1][2] ~= owner then return {0} end
+  end
+  if not string.find(' ' .. states .. ' ', ' ' .. j[2] .. ' ', 1, true) or j[3] ~= cancel
+      or (attempt ~= '' and j[4] ~= attempt) then
+    return {-1}
+  end
+  dropLease(token)
+  for _, name in ipairs({'token', 'worker', 'leaseMs', 'leaseUntil'}) do
+    fields[#fields + 1] = name
+    fields[#fields + 1] = ''
+  end
+  local change, view = transition(id, j[2], to, fields, j[5])
+  return {1, view, change}
+end
+
+-- Leases the most urgent QUEUED job that fits the request in A[at], A[at + 1], ...:
+--   worker, now, leaseMs, freeCpus, freeMemoryMb, freeGpus, scan, n, n runtimes, k, k kernel-boundary runtimes
+-- Returns {1, job, change, token} for the job leased (the token is the lease entry id), {} if none fits.
+local function leaseNext(at)
+  local worker, now, leaseMs = A[at], tonumber(A[at + 1]), tonumber(A[at + 2])
+  local freeCpus, freeMemory, freeGpus, scan = tonumber(A[at + 3]), tonumber(A[at + 4]), tonumber(A[at + 5]),
+      tonumber(A[at + 6])
+  local runtimes, kernel = {}, {}
+  local nRuntimes = tonumber(A[at + 7])
+  for i = 1, nRuntimes do runtimes[A[at + 7 + i]] = true end
+  local kernelAt = at + 8 + nRuntimes
+  local nKernel = tonumber(A[kernelAt])
+  for i = 1, nKernel do kernel[A[kernelAt + i]] = true end
+
+  local time = deliveryTime(now + leaseMs)
+
+  -- retries whose backoff is over are due again
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. ':delayed', '-inf', int(now), 'LIMIT', 0, 1000)) do
+    redis.call('ZREM', P .. ':delayed', id)
+    redis.call('ZADD', P .. ':ready', readyScore(id), id)
+  end
+
+  -- LeaseRequest.hasRuntimeFor
+  local function hasRuntimeFor(pin, untrusted)
+    if nRuntimes == 0 then return true end
+    if pin ~= '' and not runtimes[pin] then return false end
+    if not untrusted then return true end
+    if pin == '' then return nKernel > 0 end
+    return kernel[pin] == true
+  end
+
+  -- the most urgent job that fits, looked for a page at a time: usually the first one does
+  local READY = P .. ':ready'
+  local PAGE = 16
+  local picked, chosen
+  local start, looked = 0, 0
+  while not picked and looked < scan do
+    local asked = math.min(PAGE, scan - looked)
+    local ids = redis.call('ZRANGE', READY, start, start + asked - 1)
+    local gone = 0
+    for _, id in ipairs(ids) do
+      looked = looked + 1
+      local j = redis.call('HMGET', jobKey(id), 'cpus', 'mem', 'gpus', 'pin', 'untrusted', 'seq', 'attempt', 'deliveries')
+      if not j[1] then
+        unindex(id)
+        gone = gone + 1
+      elseif tonumber(j[1]) <= freeCpus and tonumber(j[2]) <= freeMemory and tonumber(j[3]) <= freeGpus
+          and hasRuntimeFor(j[4], j[5] == '1') then
+        picked, chosen = id, j
+        break
+      end
+    end
+    if #ids < asked then break end
+    -- a job unindexed on the way moved the rest up by one
+    start = start + #ids - gone
+  end
+  if not picked then return {} end
+
+  local entry = redis.call('XADD', LEASES, '*', 'job', picked, 'worker', worker)
+  claim(entry, worker, time)
+  -- a new attempt: what the previous one left (node, result, timings) is cleared
+  local change, view = transition(picked, 'QUEUED', 'SCHEDULED', {'token', entry, 'worker', worker,
+      'leaseMs', int(leaseMs), 'leaseUntil', int(now + leaseMs), 'notBefore', '', 'scheduledAt', int(now),
+      'startingAt', '', 'runningAt', '', 'sandboxReadyAt', '', 'startPath', '', 'sandboxId', '', 'sandboxCreatedAt', '',
+      'finishedAt', '', 'node', '', 'runtime', '', 'selection', '', 'exitCode', '', 'error', '', 'truncated', 0,
+      'attempt', int(tonumber(chosen[7]) + 1), 'deliveries', int(tonumber(chosen[8]) + 1)}, chosen[6])
+  return {1, view, change, entry}
 end

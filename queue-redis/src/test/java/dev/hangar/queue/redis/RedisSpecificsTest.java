@@ -203,6 +203,25 @@ class RedisSpecificsTest {
         });
     }
 
+    @Test
+    void finishAndLeaseCountsTheFinishOnceDeadLettersAndLeasesTheNextJob() {
+        RedisQueueBackend queue = open();
+        Job job = queue.enqueue(spec().retry(TestJobs.retries(2, 0)).build()).job();
+        Lease lease = queue.lease(worker("w1")).orElseThrow();
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            assertThat(queue.started(lease, "node-1", selection("process"), null)).isTrue();
+            Job next = attempt == 1 ? job : queue.enqueue(spec("after")).job();
+            Lease leased = queue.finishAndLease(lease, Outcome.failed(1, "exit code 1", false), worker("w1")).orElseThrow();
+            assertThat(leased.jobId()).isEqualTo(next.id());
+            lease = leased;
+        }
+
+        assertThat(queue.get(job.id()).orElseThrow().state()).isEqualTo(JobState.DEAD);
+        assertThat(redis.cli("HGET", key("job:" + job.id()), "finishes")).isEqualTo("1");
+        assertThat(redis.cli("XLEN", key("leases"))).isEqualTo("1");
+        assertThat(queue.deadLetters(10)).singleElement().satisfies(dead -> assertThat(dead.field("job")).isEqualTo(job.id()));
+    }
+
     // ---- retention and bounds ----------------------------------------------------------------
 
     @Test

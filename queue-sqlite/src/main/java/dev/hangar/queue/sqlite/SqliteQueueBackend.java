@@ -95,30 +95,36 @@ public final class SqliteQueueBackend implements QueueBackend {
 
     @Override
     public Optional<Lease> lease(LeaseRequest request) {
+        checkRequest(request);
+        return write((c, notices) -> lease(c, notices, request));
+    }
+
+    private static void checkRequest(LeaseRequest request) {
         if (request.workerId() == null || request.workerId().isBlank()) {
             throw new IllegalArgumentException("a lease request needs a workerId");
         }
         if (request.leaseFor() == null || request.leaseFor().isNegative() || request.leaseFor().isZero()) {
             throw new IllegalArgumentException("leaseFor must be positive, got " + request.leaseFor());
         }
+    }
+
+    private Optional<Lease> lease(Connection c, Notices notices, LeaseRequest request) throws SQLException {
         long leaseMs = request.leaseFor().toMillis();
-        return write((c, notices) -> {
-            long now = clock.millis();
-            Optional<Long> next = nextFitting(c, request, now);
-            if (next.isEmpty()) {
-                return Optional.empty();
-            }
-            String token = UUID.randomUUID().toString();
-            // a new attempt: what the previous one left (node, result, timings) is cleared
-            Sql.update(c, "UPDATE jobs SET state = ?, lease_owner = ?, lease_token = ?, lease_expires_at = ?, lease_ms = ?,"
-                    + " attempt = attempt + 1, deliveries = deliveries + 1, not_before = NULL, scheduled_at = ?,"
-                    + " starting_at = NULL, running_at = NULL, finished_at = NULL, node = NULL, runtime = NULL,"
-                    + " selection = NULL, exit_code = NULL, error = NULL, output_truncated = 0, " + NO_SANDBOX + " WHERE seq = ?",
-                    JobState.SCHEDULED.name(), request.workerId(), token, now + leaseMs, leaseMs, now, next.get());
-            Job job = JobRows.one(c, "WHERE seq = ?", next.get()).orElseThrow();
-            notices.jobChanged(job);
-            return Optional.of(new Lease(job.id(), token, request.workerId(), job));
-        });
+        long now = clock.millis();
+        Optional<Long> next = nextFitting(c, request, now);
+        if (next.isEmpty()) {
+            return Optional.empty();
+        }
+        String token = UUID.randomUUID().toString();
+        // a new attempt: what the previous one left (node, result, timings) is cleared
+        Sql.update(c, "UPDATE jobs SET state = ?, lease_owner = ?, lease_token = ?, lease_expires_at = ?, lease_ms = ?,"
+                + " attempt = attempt + 1, deliveries = deliveries + 1, not_before = NULL, scheduled_at = ?,"
+                + " starting_at = NULL, running_at = NULL, finished_at = NULL, node = NULL, runtime = NULL,"
+                + " selection = NULL, exit_code = NULL, error = NULL, output_truncated = 0, " + NO_SANDBOX + " WHERE seq = ?",
+                JobState.SCHEDULED.name(), request.workerId(), token, now + leaseMs, leaseMs, now, next.get());
+        Job job = JobRows.one(c, "WHERE seq = ?", next.get()).orElseThrow();
+        notices.jobChanged(job);
+        return Optional.of(new Lease(job.id(), token, request.workerId(), job));
     }
 
     /**
@@ -183,10 +189,29 @@ public final class SqliteQueueBackend implements QueueBackend {
                 JobRows.millis(start.sandboxCreatedAt()));
     }
 
+    /** One transaction: what {@link #starting} and {@link #running(Lease, StartRecord)} record, SCHEDULED → RUNNING. */
+    @Override
+    public boolean started(Lease lease, String node, Selection selection, StartRecord start) {
+        String selectionJson = selection == null ? null : Json.write(selection);
+        String runtime = selection == null ? null : selection.runtime();
+        long now = clock.millis();
+        return moveUnderLease(lease, JobState.SCHEDULED, JobState.RUNNING,
+                "node = ?, runtime = ?, selection = ?, starting_at = ?, running_at = ?, sandbox_ready_at = ?,"
+                        + " start_path = ?, sandbox_id = ?, sandbox_created_at = ?",
+                node, runtime, selectionJson, now, now,
+                start == null ? null : JobRows.millis(start.sandboxReadyAt()), start == null ? null : start.path().name(),
+                start == null ? null : start.sandboxId(), start == null ? null : JobRows.millis(start.sandboxCreatedAt()));
+    }
+
     private boolean moveUnderLease(Lease lease, JobState target, String assignments, Object... values) {
+        return moveUnderLease(lease, null, target, assignments, values);
+    }
+
+    /** Moves the held job to {@code target}, from {@code from} only if that is not null. */
+    private boolean moveUnderLease(Lease lease, JobState from, JobState target, String assignments, Object... values) {
         return write((c, notices) -> {
             Optional<Job> held = heldBy(c, lease);
-            if (held.isEmpty() || !held.get().state().canMoveTo(target)) {
+            if (held.isEmpty() || (from == null ? !held.get().state().canMoveTo(target) : held.get().state() != from)) {
                 return false;
             }
             List<Object> params = new ArrayList<>(List.of(target.name()));
@@ -203,25 +228,38 @@ public final class SqliteQueueBackend implements QueueBackend {
     @Override
     public Optional<Job> finish(Lease lease, Outcome outcome) {
         Objects.requireNonNull(outcome, "outcome");
+        return write((c, notices) -> finish(c, notices, lease, outcome));
+    }
+
+    /** One transaction: {@link #finish}, then {@link #lease}, each as alone. */
+    @Override
+    public Optional<Lease> finishAndLease(Lease lease, Outcome outcome, LeaseRequest next) {
+        Objects.requireNonNull(outcome, "outcome");
+        checkRequest(next);
         return write((c, notices) -> {
-            Optional<Job> held = heldBy(c, lease);
-            if (held.isEmpty()) {
-                return Optional.empty();
-            }
-            Instant now = clock.instant();
-            AttemptVerdict verdict = AttemptVerdict.afterOutcome(held.get(), outcome, now);
-            if (!held.get().state().canMoveTo(verdict.state())) {
-                return Optional.empty();
-            }
-            Sql.update(c, "UPDATE jobs SET state = ?, " + RELEASE_LEASE + ", not_before = ?, finished_at = ?,"
-                    + " exit_code = ?, error = ?, output_truncated = ? WHERE id = ? AND lease_token = ?",
-                    verdict.state().name(), JobRows.millis(verdict.notBefore()),
-                    verdict.state().isFinal() ? now.toEpochMilli() : null,
-                    outcome.exitCode(), verdict.error(), outcome.outputTruncated(), lease.jobId(), lease.token());
-            Job job = reload(c, lease.jobId());
-            notices.jobChanged(job);
-            return Optional.of(job);
+            finish(c, notices, lease, outcome);
+            return lease(c, notices, next);
         });
+    }
+
+    private Optional<Job> finish(Connection c, Notices notices, Lease lease, Outcome outcome) throws SQLException {
+        Optional<Job> held = heldBy(c, lease);
+        if (held.isEmpty()) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        AttemptVerdict verdict = AttemptVerdict.afterOutcome(held.get(), outcome, now);
+        if (!held.get().state().canMoveTo(verdict.state())) {
+            return Optional.empty();
+        }
+        Sql.update(c, "UPDATE jobs SET state = ?, " + RELEASE_LEASE + ", not_before = ?, finished_at = ?,"
+                + " exit_code = ?, error = ?, output_truncated = ? WHERE id = ? AND lease_token = ?",
+                verdict.state().name(), JobRows.millis(verdict.notBefore()),
+                verdict.state().isFinal() ? now.toEpochMilli() : null,
+                outcome.exitCode(), verdict.error(), outcome.outputTruncated(), lease.jobId(), lease.token());
+        Job job = reload(c, lease.jobId());
+        notices.jobChanged(job);
+        return Optional.of(job);
     }
 
     @Override

@@ -19,6 +19,7 @@ import dev.hangar.core.queue.Enqueued;
 import dev.hangar.core.queue.JobPage;
 import dev.hangar.core.queue.JobQuery;
 import dev.hangar.core.queue.Lease;
+import dev.hangar.core.queue.LeaseRequest;
 import dev.hangar.core.queue.LeaseStatus;
 import dev.hangar.core.queue.LogChunk;
 import dev.hangar.core.queue.Outcome;
@@ -603,6 +604,241 @@ public abstract class QueueBackendContractTest {
         assertThat(queue.finish(lease, Outcome.succeeded(0, false))).isEmpty();
         assertThat(reload(job.id()).state()).isEqualTo(JobState.SCHEDULED);
         assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.HELD);
+    }
+
+    // ---- started, finishAndLease (the warm agent's calls) ------------------------------------
+
+    /** What the job shows of its start, to compare a one-step start with a two-step one. */
+    private static List<Object> startOf(Job job) {
+        Timings t = job.timings();
+        return java.util.Arrays.asList(job.state(), job.node(), job.runtime(), job.selection(), job.attempt(),
+                job.deliveries(), t.scheduledAt(), t.startingAt(), t.runningAt(), t.path(), t.sandboxReadyAt(),
+                t.sandboxId(), t.sandboxCreatedAt(), job.exitCode(), job.error(), job.outputTruncated());
+    }
+
+    /** What the job shows of its end, to compare finishAndLease with finish (durations, not instants). */
+    private static List<Object> endOf(Job job) {
+        Timings t = job.timings();
+        return java.util.Arrays.asList(job.state(), job.exitCode(), job.error(), job.outputTruncated(), job.attempt(),
+                job.deliveries(), job.node(), job.runtime(), Duration.between(t.startingAt(), t.finishedAt()), t.run(),
+                t.path(), t.sandboxId(), job.cancelRequested());
+    }
+
+    @Test
+    void startedRecordsWhatStartingAndRunningRecord() {
+        Job twoStep = enqueue("two-step");
+        Job oneStep = enqueue("one-step");
+        Instant ready = clock.instant().minusSeconds(5);
+        StartRecord warm = new StartRecord(StartPath.WARM, ready, "sandbox-1", ready.minusSeconds(1));
+        Lease first = lease("w1");
+        Lease second = lease("w1");
+        assertThat(first.jobId()).isEqualTo(twoStep.id());
+        clock.advanceMillis(100);
+
+        assertThat(queue.starting(first, "node-7", selection("gvisor"))).isTrue();
+        assertThat(queue.running(first, warm)).isTrue();
+        assertThat(queue.started(second, "node-7", selection("gvisor"), warm)).isTrue();
+
+        Job stored = reload(oneStep.id());
+        assertThat(stored.state()).isEqualTo(JobState.RUNNING);
+        assertThat(stored.timings().startingAt()).isEqualTo(clock.instant());
+        assertThat(stored.timings().runningAt()).isEqualTo(clock.instant());
+        assertThat(stored.timings().sandboxReadyToRunning()).isEqualTo(Duration.ofMillis(5100));
+        assertThat(startOf(stored)).isEqualTo(startOf(reload(twoStep.id())));
+    }
+
+    @Test
+    void startedWithoutARecordLeavesTheSandboxUnknown() {
+        Job job = enqueue("first");
+        Lease lease = lease("w1");
+
+        assertThat(queue.started(lease, "node-1", selection("process"), null)).isTrue();
+
+        Job stored = reload(job.id());
+        assertThat(stored.state()).isEqualTo(JobState.RUNNING);
+        assertThat(stored.node()).isEqualTo("node-1");
+        assertThat(stored.timings().runningAt()).isEqualTo(clock.instant());
+        assertThat(stored.timings().path()).isNull();
+        assertThat(stored.timings().sandboxId()).isNull();
+        assertThat(queue.finish(lease, Outcome.succeeded(0, false))).isPresent();
+    }
+
+    @Test
+    void startedIsFencedAndOnlyFromScheduled() {
+        StartRecord warm = new StartRecord(StartPath.WARM, clock.instant(), "sandbox-1", clock.instant());
+        Job job = enqueue("first");
+        Lease stale = lease("w1");
+        Lease forged = new Lease(job.id(), "not-the-token", "w1", stale.job());
+        assertThat(queue.started(forged, "node-1", selection("process"), warm)).isFalse();
+        assertThat(reload(job.id())).isEqualTo(stale.job());
+
+        assertThat(expireLeases()).isEqualTo(1);
+        Lease current = lease("w2");
+        assertThat(queue.started(stale, "node-w1", selection("process"), warm)).isFalse();
+        assertThat(reload(job.id())).isEqualTo(current.job());
+
+        assertThat(queue.starting(current, "node-w2", selection("gvisor"))).isTrue();
+        assertThat(queue.started(current, "node-w2", selection("gvisor"), warm)).as("from STARTING").isFalse();
+        assertThat(queue.running(current)).isTrue();
+        assertThat(queue.started(current, "node-w2", selection("gvisor"), warm)).as("from RUNNING").isFalse();
+        Job stored = reload(job.id());
+        assertThat(stored.state()).isEqualTo(JobState.RUNNING);
+        assertThat(stored.timings().path()).isNull();
+    }
+
+    @Test
+    void finishAndLeaseRecordsWhatFinishRecordsAndLeasesTheNextJob() {
+        Job viaFinish = enqueue("via-finish");
+        Job viaFinishAndLease = enqueue("via-finish-and-lease");
+        Job next = enqueue("next");
+        StartRecord warm = new StartRecord(StartPath.WARM, clock.instant(), "sandbox-1", clock.instant());
+
+        Lease first = lease("w1");
+        assertThat(queue.started(first, "node-1", selection("process"), warm)).isTrue();
+        clock.advanceMillis(4000);
+        Job finished = queue.finish(first, Outcome.succeeded(0, true)).orElseThrow();
+        Lease second = lease("w1");
+        assertThat(second.jobId()).isEqualTo(viaFinishAndLease.id());
+        assertThat(queue.started(second, "node-1", selection("process"), warm)).isTrue();
+        clock.advanceMillis(4000);
+
+        Lease third = queue.finishAndLease(second, Outcome.succeeded(0, true), worker("w1")).orElseThrow();
+
+        Job stored = reload(viaFinishAndLease.id());
+        assertThat(stored.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(stored.timings().finishedAt()).isEqualTo(clock.instant());
+        assertThat(stored.timings().run()).isEqualTo(Duration.ofSeconds(4));
+        assertThat(endOf(stored)).isEqualTo(endOf(finished));
+        assertThat(endOf(reload(viaFinish.id()))).isEqualTo(endOf(finished));
+        assertThat(queue.renew(second)).isEqualTo(LeaseStatus.LOST);
+
+        assertThat(third.jobId()).isEqualTo(next.id());
+        assertThat(third.workerId()).isEqualTo("w1");
+        assertThat(third.token()).isNotEqualTo(second.token());
+        assertThat(third.job()).isEqualTo(reload(next.id()));
+        assertThat(third.job().state()).isEqualTo(JobState.SCHEDULED);
+        assertThat(third.job().timings().scheduledAt()).isEqualTo(clock.instant());
+        assertThat(third.job().attempt()).isEqualTo(1);
+        assertThat(queue.renew(third)).isEqualTo(LeaseStatus.HELD);
+        assertThat(queue.started(third, "node-1", selection("process"), warm)).isTrue();
+
+        assertThat(queue.finishAndLease(third, Outcome.succeeded(0, false), worker("w1"))).as("nothing left").isEmpty();
+        assertThat(reload(next.id()).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(queue.countByState().get(JobState.SUCCEEDED)).isEqualTo(3);
+    }
+
+    @Test
+    void finishAndLeaseRetriesAFailureAsFinishDoes() {
+        Job job = enqueue(spec("flaky").toBuilder().retry(retries(2, 1.0)).build());
+        Job other = enqueue("other");
+        Lease first = lease("w1");
+        assertThat(queue.started(first, "node-1", selection("process"), null)).isTrue();
+
+        Lease next = queue.finishAndLease(first, Outcome.failed(1, "exit code 1", false), worker("w1")).orElseThrow();
+
+        assertThat(next.jobId()).as("the failed job waits out its backoff").isEqualTo(other.id());
+        Job requeued = reload(job.id());
+        assertThat(requeued.state()).isEqualTo(JobState.QUEUED);
+        assertThat(requeued.error()).isEqualTo("exit code 1");
+        assertThat(requeued.exitCode()).isEqualTo(1);
+        assertThat(queue.finishAndLease(next, Outcome.succeeded(0, false), worker("w1"))).as("still backing off").isEmpty();
+        clock.advanceMillis(1001);
+        Lease retry = queue.lease(worker("w2")).orElseThrow();
+        assertThat(retry.jobId()).isEqualTo(job.id());
+        assertThat(retry.job().attempt()).isEqualTo(2);
+    }
+
+    @Test
+    void finishAndLeaseLeasesByPriorityAndFitAsLeaseDoes() {
+        enqueue("running");
+        Lease lease = leaseAndRun("w1");
+        Job low = enqueue(spec("low", 1));
+        Job tooBig = enqueue(spec().name("too-big").priority(9).resources(TestJobs.resources(8, 512, 0)).build());
+        Job pinned = enqueue(spec().name("pinned").priority(9).runtime("kata").build());
+        Job high = enqueue(spec().name("high").priority(7).resources(TestJobs.resources(2, 512, 0)).build());
+        var next = new LeaseRequest("w1", TestJobs.LEASE, 2, 1024, 0, Set.of("process"), Set.of());
+
+        Lease leased = queue.finishAndLease(lease, Outcome.succeeded(0, false), next).orElseThrow();
+
+        assertThat(leased.jobId()).isEqualTo(high.id());
+        assertThat(reload(tooBig.id()).state()).isEqualTo(JobState.QUEUED);
+        assertThat(reload(pinned.id()).state()).isEqualTo(JobState.QUEUED);
+        assertThat(reload(low.id()).state()).isEqualTo(JobState.QUEUED);
+        assertThat(reload(lease.jobId()).state()).isEqualTo(JobState.SUCCEEDED);
+    }
+
+    @Test
+    void aStaleOrForgedFinishAndLeaseRecordsNothingButStillLeases() {
+        Job job = enqueue("first");
+        Job second = enqueue("second");
+        Job third = enqueue("third");
+        Lease stale = leaseAndRun("w1");
+        assertThat(expireLeases()).isEqualTo(1);
+        Lease current = leaseAndRun("w2");
+        assertThat(current.jobId()).isEqualTo(job.id());
+        Job before = reload(job.id());
+
+        Lease forged = new Lease(job.id(), "not-the-token", "w3", current.job());
+        Lease fromForged = queue.finishAndLease(forged, Outcome.failed(1, "forged", false), worker("w3")).orElseThrow();
+        Lease fromStale = queue.finishAndLease(stale, Outcome.succeeded(0, false), worker("w1")).orElseThrow();
+
+        assertThat(reload(job.id())).isEqualTo(before);
+        assertThat(List.of(fromForged.jobId(), fromStale.jobId())).containsExactly(second.id(), third.id());
+        assertThat(fromStale.workerId()).isEqualTo("w1");
+        assertThat(queue.renew(current)).isEqualTo(LeaseStatus.HELD);
+        assertThat(queue.finish(current, Outcome.succeeded(0, false))).hasValueSatisfying(j -> {
+            assertThat(j.state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(j.node()).isEqualTo("node-w2");
+        });
+    }
+
+    @Test
+    void aFinishAndLeaseTheStateRefusesRecordsNothingButStillLeases() {
+        // SCHEDULED may not move to SUCCEEDED, as with finish
+        Job job = enqueue("first");
+        Job next = enqueue("next");
+        Lease lease = lease("w1");
+
+        Lease leased = queue.finishAndLease(lease, Outcome.succeeded(0, false), worker("w1")).orElseThrow();
+
+        assertThat(leased.jobId()).isEqualTo(next.id());
+        assertThat(reload(job.id()).state()).isEqualTo(JobState.SCHEDULED);
+        assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.HELD);
+    }
+
+    @Test
+    void finishAndLeaseOfAJobAskedToCancelEndsItWithoutRetry() {
+        Job job = enqueue(spec("cancel-me").toBuilder().retry(retries(5, 0)).build());
+        Lease lease = leaseAndRun("w1");
+        queue.cancel(job.id()); // the lease's copy of the job does not know yet
+
+        assertThat(queue.finishAndLease(lease, Outcome.failed(137, "killed", false), worker("w1"))).isEmpty();
+
+        assertThat(reload(job.id()).isFinal()).isTrue();
+        assertThat(queue.lease(worker("w1"))).isEmpty();
+    }
+
+    @Test
+    void concurrentFinishAndLeasesOfOneLeaseRecordOnceAndLeaseEachJobOnce() throws Exception {
+        Job job = enqueue("first");
+        for (int i = 0; i < 8; i++) {
+            enqueue("next-" + i);
+        }
+        Lease lease = leaseAndRun("w1");
+        List<String> leased = new CopyOnWriteArrayList<>();
+
+        runConcurrently(8, worker -> () -> {
+            Outcome outcome = worker % 2 == 0 ? Outcome.succeeded(0, false) : Outcome.failed(1, "x", false);
+            queue.finishAndLease(lease, outcome, worker("w1")).ifPresent(l -> leased.add(l.jobId()));
+            return null;
+        });
+
+        Job ended = reload(job.id());
+        assertThat(ended.state()).isIn(JobState.SUCCEEDED, JobState.FAILED);
+        assertThat(leased).hasSize(8).doesNotHaveDuplicates().doesNotContain(job.id());
+        assertThat(queue.countByState().get(JobState.SCHEDULED)).isEqualTo(8);
+        assertThat(queue.finish(lease, Outcome.succeeded(0, false))).isEmpty();
+        assertThat(reload(job.id())).isEqualTo(ended);
     }
 
     // ---- failures and retries ----------------------------------------------------------------
