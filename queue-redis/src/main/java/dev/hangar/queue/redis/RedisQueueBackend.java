@@ -135,7 +135,7 @@ public final class RedisQueueBackend implements QueueBackend {
     private Enqueued enqueue(String id, JobSpec spec, String sourceEntry) {
         String json = Json.write(spec);
         long now = clock.millis();
-        Written written = writeHeard(Script.ENQUEUE, id, json, spec.priority(), spec.resources().cpus(),
+        Written written = write(Script.ENQUEUE, id, json, spec.priority(), spec.resources().cpus(),
                 spec.resources().memoryMb(), spec.gpusWanted(), spec.runtime(), spec.profile().untrusted(),
                 now, spec.idempotencyKey(), sourceEntry);
         if (written.code() != 1) {

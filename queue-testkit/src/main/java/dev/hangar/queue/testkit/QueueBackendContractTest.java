@@ -1517,7 +1517,7 @@ public abstract class QueueBackendContractTest {
         RecordingListener recorder = new RecordingListener();
         try (AutoCloseable a = queue.subscribe(eager); AutoCloseable b = queue.subscribe(recorder)) {
             Job job = enqueue("first");
-            assertThat(leases).hasSize(1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> leases.size() == 1);
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                     assertThat(recorder.events).containsExactly("job " + job.id() + " QUEUED", "job " + job.id() + " SCHEDULED"));
         }
