@@ -44,7 +44,8 @@ final class JobSandbox implements AutoCloseable {
         if (taken.isPresent()) {
             held.warm = taken.get();
             held.sandbox = taken.get().sandbox();
-            held.start = new StartRecord(StartPath.WARM, taken.get().readyAt(), held.sandbox.id(), held.sandbox.createdAt());
+            held.start = new StartRecord(taken.get().restored() ? StartPath.RESTORED : StartPath.WARM,
+                    taken.get().readyAt(), held.sandbox.id(), held.sandbox.createdAt());
         } else {
             held.makeCold();
         }

@@ -39,7 +39,8 @@ final class NodeOptions {
     int leaseSeconds;
 
     @Option(names = "--pool", paramLabel = "SPEC", description = "Keep a warm pool (repeatable), e.g. "
-            + "runtime=process,image=busybox,cpus=1,memoryMb=256,min=2,max=8 (also name=, idleSeconds=)")
+            + "runtime=process,image=busybox,cpus=1,memoryMb=256,min=2,max=8 (also name=, idleSeconds=, and "
+            + "snapshot=true or prepare=SHELL-COMMAND-WITHOUT-COMMAS to restore sandboxes from a prepared template)")
     List<String> pools = new ArrayList<>();
 
     @Option(names = "--pool-memory-mb", paramLabel = "MB",

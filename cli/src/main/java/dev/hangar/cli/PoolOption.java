@@ -11,7 +11,8 @@ import java.util.Set;
  * field; ranges and the runtime are checked where the pool is created.
  */
 final class PoolOption {
-    static final Set<String> KEYS = Set.of("name", "runtime", "image", "cpus", "memoryMb", "min", "max", "idleSeconds");
+    static final Set<String> KEYS = Set.of("name", "runtime", "image", "cpus", "memoryMb", "min", "max", "idleSeconds",
+            "snapshot", "prepare");
 
     private PoolOption() {}
 
@@ -37,11 +38,20 @@ final class PoolOption {
         }
         return new PoolSpec(values.get("name"), values.get("runtime"), emptyToNull(values.get("image")),
                 number(flag, text, values, "cpus"), whole(flag, text, values, "memoryMb"),
-                intOf(flag, text, values, "min"), intOf(flag, text, values, "max"), intOf(flag, text, values, "idleSeconds"));
+                intOf(flag, text, values, "min"), intOf(flag, text, values, "max"), intOf(flag, text, values, "idleSeconds"),
+                yesNo(flag, text, values, "snapshot"), emptyToNull(values.get("prepare")));
     }
 
     private static String emptyToNull(String value) {
         return value == null || value.isEmpty() ? null : value;
+    }
+
+    private static Boolean yesNo(String flag, String text, Map<String, String> values, String key) {
+        return typed(flag, text, values, key, "true or false", raw -> switch (raw) {
+            case "true" -> Boolean.TRUE;
+            case "false" -> Boolean.FALSE;
+            default -> throw new NumberFormatException(raw);
+        });
     }
 
     private static Double number(String flag, String text, Map<String, String> values, String key) {

@@ -60,6 +60,11 @@ class PoolsCliIT extends OneNodeIT {
         assertThat(upWithBadPool.exitCode()).isEqualTo(2);
         assertThat(upWithBadPool.err()).contains("--pool runtime=process,cpus=many: cpus must be a number");
 
+        CliIT.Result badSnapshot = hangar("pools", "--url", url, "--put", "runtime=process,snapshot=maybe");
+        assertThat(badSnapshot.err()).contains("snapshot must be true or false, got 'maybe'");
+        CliIT.Result noSnapshots = hangar("pools", "--url", url, "--put", "runtime=process,prepare=make warm");
+        assertThat(noSnapshots.err()).contains("snapshot: runtime 'process' cannot snapshot sandboxes on this node");
+
         CliIT.Result badBudget = hangar("up", "--port", "0", "--data-dir", work.toString(), "--pool-memory-mb", "0");
         assertThat(badBudget.exitCode()).isEqualTo(2);
         assertThat(badBudget.err()).contains("--pool-memory-mb must be at least 1");

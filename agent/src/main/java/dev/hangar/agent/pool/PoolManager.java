@@ -57,7 +57,7 @@ public final class PoolManager implements PoolsView, AutoCloseable {
         var names = new java.util.HashSet<String>();
         for (PoolSpec spec : config.pools()) {
             try {
-                spec.validate(pooled.keySet());
+                check(spec);
             } catch (InvalidSpecException e) {
                 throw new IllegalArgumentException("--pool " + spec.name() + ": " + e.getMessage(), e);
             }
@@ -121,7 +121,7 @@ public final class PoolManager implements PoolsView, AutoCloseable {
 
     @Override
     public PoolStatus put(PoolSpec spec) {
-        spec.validate(pooled.keySet());
+        check(spec);
         WarmPool existing;
         WarmPool created = null;
         synchronized (pools) {
@@ -153,6 +153,15 @@ public final class PoolManager implements PoolsView, AutoCloseable {
         }
         pool.close();
         return Optional.of(pool.status());
+    }
+
+    /** The spec's own checks, and whether its runtime here can do what it asks (snapshots). */
+    private void check(PoolSpec spec) {
+        spec.validate(pooled.keySet());
+        if (spec.snapshot() && pooled.get(spec.runtime()).snapshots().isEmpty()) {
+            throw new InvalidSpecException("snapshot", "runtime '" + spec.runtime()
+                    + "' cannot snapshot sandboxes on this node (see its probe in 'hangar runtimes')");
+        }
     }
 
     private List<WarmPool> fitting(String runtime, JobSpec job) {

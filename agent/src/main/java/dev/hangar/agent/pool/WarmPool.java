@@ -37,6 +37,7 @@ final class WarmPool {
     private final Executor workers;
     private final Semaphore makers;
     private final Clock clock;
+    private final SnapshotTemplate template;
     /**
      * Oldest first, and jobs take the oldest: a sandbox just made may still be settling (a gVisor
      * sandbox's first exec right after its launcher came up took ~100 ms where a settled one took ~15).
@@ -69,6 +70,7 @@ final class WarmPool {
         this.workers = workers;
         this.makers = makers;
         this.clock = clock;
+        this.template = new SnapshotTemplate(runtime);
         this.target = spec.min();
     }
 
@@ -96,7 +98,7 @@ final class WarmPool {
             if (next.sandbox().launcherReady()) {
                 served++;
                 inUse++;
-                return Optional.of(new WarmSandbox(next.sandbox(), spec.name(), next.readyAt(), this::jobDone));
+                return Optional.of(new WarmSandbox(next.sandbox(), spec.name(), next.readyAt(), spec.snapshot(), this::jobDone));
             }
             replaced++;
             destroyLater(next.sandbox());
@@ -169,9 +171,7 @@ final class WarmPool {
         try {
             makers.acquire();
             try {
-                sandbox = runtime.create(new SandboxSpec(sandboxId(made), made.image(), made.resources(), NetworkMode.NONE,
-                        List.of()));
-                sandbox.prestart();
+                sandbox = made.snapshot() ? template.restore(made, sandboxSpec(made)) : boot(made);
             } finally {
                 makers.release();
             }
@@ -234,6 +234,7 @@ final class WarmPool {
         closed = true;
         generation++;
         drain();
+        workers.execute(template::discard);
     }
 
     private void drain() {
@@ -255,6 +256,21 @@ final class WarmPool {
 
     private void destroyLater(Sandbox sandbox) {
         workers.execute(sandbox::destroy);
+    }
+
+    private Sandbox boot(PoolSpec made) throws SandboxException {
+        Sandbox sandbox = runtime.create(sandboxSpec(made));
+        try {
+            sandbox.prestart();
+            return sandbox;
+        } catch (SandboxException | RuntimeException e) {
+            sandbox.destroy();
+            throw e;
+        }
+    }
+
+    private static SandboxSpec sandboxSpec(PoolSpec spec) {
+        return new SandboxSpec(sandboxId(spec), spec.image(), spec.resources(), NetworkMode.NONE, List.of());
     }
 
     private static String sandboxId(PoolSpec spec) {

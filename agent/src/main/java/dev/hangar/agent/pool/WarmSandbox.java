@@ -9,7 +9,9 @@ import java.time.Instant;
  *
  * @param readyAt when its launcher came up, ready for a job
  */
-public record WarmSandbox(Sandbox sandbox, String pool, Instant readyAt, Runnable onClose) implements AutoCloseable {
+/** A sandbox taken from a pool; {@code restored} when the pool restores a snapshot template rather than boots. */
+public record WarmSandbox(Sandbox sandbox, String pool, Instant readyAt, boolean restored, Runnable onClose)
+        implements AutoCloseable {
     @Override
     public void close() {
         try {

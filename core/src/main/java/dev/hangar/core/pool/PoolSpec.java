@@ -16,14 +16,19 @@ import java.util.regex.Pattern;
  * of {@code --pool}; missing values take the defaults below.
  *
  * @param name  the pool's name (default: made from runtime, image and resources)
- * @param image the image; null for the runtime's default (the host's own files for {@code process})
+ * @param image    the image; null for the runtime's default (the host's own files for {@code process})
+ * @param snapshot fill the pool by restoring a snapshot template (booted once, prepared, saved)
+ *                 instead of booting each sandbox; only where the runtime can snapshot
+ * @param prepare  a shell command the template runs once before it is saved (e.g. load a model);
+ *                 every sandbox restored from it starts where it left off. Implies snapshot
  */
 public record PoolSpec(String name, String runtime, String image, Double cpus, Long memoryMb, Integer min, Integer max,
-        Integer idleSeconds) {
+        Integer idleSeconds, Boolean snapshot, String prepare) {
     public static final int DEFAULT_MIN = 2;
     public static final int DEFAULT_IDLE_SECONDS = 300;
     public static final long DEFAULT_MEMORY_MB = Resources.DEFAULT_MEMORY_MB;
     public static final int MAX_SIZE = 1000;
+    public static final int MAX_PREPARE_CHARS = 64 * 1024;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
     public PoolSpec {
@@ -33,6 +38,13 @@ public record PoolSpec(String name, String runtime, String image, Double cpus, L
         max = max == null ? Math.max(min, 1) : max;
         idleSeconds = idleSeconds == null ? DEFAULT_IDLE_SECONDS : idleSeconds;
         name = name == null || name.isBlank() ? defaultName(runtime, image, cpus, memoryMb) : name;
+        snapshot = snapshot != null && snapshot || prepare != null;
+    }
+
+    /** A pool of booted sandboxes (no snapshot template). */
+    public PoolSpec(String name, String runtime, String image, Double cpus, Long memoryMb, Integer min, Integer max,
+            Integer idleSeconds) {
+        this(name, runtime, image, cpus, memoryMb, min, max, idleSeconds, null, null);
     }
 
     /** The resources every sandbox of the pool is made with: the job's limits must fit in them. */
@@ -47,7 +59,8 @@ public record PoolSpec(String name, String runtime, String image, Double cpus, L
     /** Whether the sandboxes of {@code other} are made just like these (only sizes or expiry differ). */
     public boolean sameSandboxes(PoolSpec other) {
         return runtime.equals(other.runtime) && java.util.Objects.equals(image, other.image) && cpus.equals(other.cpus)
-                && memoryMb.equals(other.memoryMb);
+                && memoryMb.equals(other.memoryMb) && snapshot.equals(other.snapshot)
+                && java.util.Objects.equals(prepare, other.prepare);
     }
 
     /** Every field that is wrong and why; {@code runtimes} are those that may back a pool on this node. */
@@ -84,6 +97,9 @@ public record PoolSpec(String name, String runtime, String image, Double cpus, L
         if (idleSeconds < 1 || idleSeconds > 7 * 24 * 3600) {
             errors.add(new FieldError("idleSeconds", "must be between 1 and 604800, got " + idleSeconds));
         }
+        if (prepare != null && (prepare.isBlank() || prepare.length() > MAX_PREPARE_CHARS)) {
+            errors.add(new FieldError("prepare", "must be a shell command of 1 to " + MAX_PREPARE_CHARS + " characters"));
+        }
         return errors;
     }
 
@@ -97,7 +113,7 @@ public record PoolSpec(String name, String runtime, String image, Double cpus, L
     }
 
     public PoolSpec withName(String value) {
-        return new PoolSpec(value, runtime, image, cpus, memoryMb, min, max, idleSeconds);
+        return new PoolSpec(value, runtime, image, cpus, memoryMb, min, max, idleSeconds, snapshot, prepare);
     }
 
     private static String defaultName(String runtime, String image, double cpus, long memoryMb) {

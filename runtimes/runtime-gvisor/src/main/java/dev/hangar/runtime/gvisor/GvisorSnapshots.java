@@ -81,6 +81,10 @@ public final class GvisorSnapshots implements Snapshotting {
      *
      * @param bound how long boot and prepare step may take together
      */
+    public Snapshot snapshot(Sandbox sandbox, ProcessSpec prepare) throws SandboxException {
+        return snapshot(sandbox, prepare, DEFAULT_PREPARE_BOUND);
+    }
+
     public Snapshot snapshot(Sandbox sandbox, ProcessSpec prepare, Duration bound) throws SandboxException {
         if (!(sandbox instanceof GvisorSandbox template)) {
             throw new SandboxException("sandbox: " + (sandbox == null ? "null" : sandbox.id() + " is a "

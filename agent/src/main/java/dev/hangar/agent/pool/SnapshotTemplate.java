@@ -1,0 +1,64 @@
+package dev.hangar.agent.pool;
+
+import dev.hangar.core.pool.PoolSpec;
+import dev.hangar.core.runtime.ProcessSpec;
+import dev.hangar.core.runtime.Sandbox;
+import dev.hangar.core.runtime.SandboxException;
+import dev.hangar.core.runtime.SandboxRuntime;
+import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.core.runtime.Snapshotting;
+import dev.hangar.core.runtime.Snapshotting.Snapshot;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The snapshot a pool restores its sandboxes from: made once, on first need, by booting a sandbox
+ * like the pool's, running the pool's prepare step in it and saving it; made again when the pool's
+ * sandboxes change. Restoring skips the boot and the preparation for every sandbox after the first.
+ */
+final class SnapshotTemplate {
+    private static final System.Logger LOG = System.getLogger(SnapshotTemplate.class.getName());
+
+    private final SandboxRuntime runtime;
+    private PoolSpec madeFor;
+    private Snapshot snapshot;
+
+    SnapshotTemplate(SandboxRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    /** A sandbox restored from the template for {@code pool} (making the template first if need be), its launcher waiting. */
+    Sandbox restore(PoolSpec pool, SandboxSpec spec) throws SandboxException {
+        Snapshotting snapshots = runtime.snapshots().orElseThrow(
+                () -> new SandboxException("runtime " + runtime.name() + " cannot snapshot sandboxes on this node"));
+        return snapshots.restore(templateFor(pool, spec, snapshots), spec);
+    }
+
+    private synchronized Snapshot templateFor(PoolSpec pool, SandboxSpec spec, Snapshotting snapshots)
+            throws SandboxException {
+        if (snapshot == null || madeFor == null || !madeFor.sameSandboxes(pool)) {
+            discard();
+            Sandbox template = runtime.create(new SandboxSpec(spec.id() + "-template", spec.image(), spec.resources(),
+                    spec.network(), spec.mounts()));
+            ProcessSpec prepare = pool.prepare() == null ? null
+                    : new ProcessSpec(List.of("/bin/sh", "-c", pool.prepare()), Map.of(), null);
+            snapshot = snapshots.snapshot(template, prepare);
+            madeFor = pool;
+        }
+        return snapshot;
+    }
+
+    /** Deletes the template, e.g. when its pool goes. */
+    synchronized void discard() {
+        if (snapshot == null) {
+            return;
+        }
+        try {
+            runtime.snapshots().orElseThrow().delete(snapshot);
+        } catch (SandboxException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "deleting snapshot " + snapshot.id() + " failed", e);
+        }
+        snapshot = null;
+        madeFor = null;
+    }
+}
