@@ -42,6 +42,7 @@ final class StartBenchmark implements Callable<Integer> {
     private static final List<String> COMMAND = List.of("echo", "hangar-bench");
     /** Warm jobs fit the bench pool; cold jobs ask for more memory than its sandboxes have, so never take one. */
     private static final Resources WARM_JOB = new Resources(1.0, 256L, null, null, null, null);
+    private static final Resources RESTORED_JOB = new Resources(1.0, 384L, null, null, null, null);
     private static final Resources COLD_JOB = new Resources(1.0, 512L, null, null, null, null);
     private static final int POOL_SIZE = 2;
 
@@ -95,57 +96,64 @@ final class StartBenchmark implements Callable<Integer> {
             throws Exception {
         String image = imageFor(runtime);
         JobSpec cold = JobSpec.builder().command(COMMAND).runtime(runtime.name()).image(image).resources(COLD_JOB).build();
-        JobSpec warm = cold.toBuilder().resources(WARM_JOB).build();
         var client = new HangarClient(hangar.url());
         // the first job also makes the image, so the baseline below finds it ready
         inProcess(hangar, cold);
         PoolManager pools = hangar.agent().pools();
-        String pool = null;
+        // each pooled path has a pool of its own, told apart by the memory its jobs ask for
+        var pooled = new LinkedHashMap<String, PooledPath>();
         if (pools.pooledRuntimes().contains(runtime.name())) {
-            pool = pools.put(new PoolSpec("bench-" + runtime.name(), runtime.name(), image, WARM_JOB.cpus(),
-                    WARM_JOB.memoryMb(), POOL_SIZE, POOL_SIZE, 3600)).spec().name();
+            pooled.put("warm", new PooledPath(pools.put(new PoolSpec("bench-" + runtime.name(), runtime.name(), image,
+                    WARM_JOB.cpus(), WARM_JOB.memoryMb(), POOL_SIZE, POOL_SIZE, 3600)).spec().name(),
+                    cold.toBuilder().resources(WARM_JOB).build()));
         } else {
             notes.add("warm: n/a: " + runtime.name() + " cannot start sandboxes ahead of a job");
         }
-        notes.add(runtime.snapshots().isPresent() ? "restored: n/a: the agent does not restore snapshots yet"
-                : "restored: n/a: no snapshot support");
-        List<String> baseline = runtime.baselineCommand(image, COMMAND).orElse(null);
-        var samples = new LinkedHashMap<String, long[]>();
-        for (String path : List.of("raw", "cold REST", "cold in-process", "warm REST", "warm in-process")) {
-            samples.put(path, new long[runs]);
+        if (runtime.snapshots().isPresent() && pools.pooledRuntimes().contains(runtime.name())) {
+            pooled.put("restored", new PooledPath(pools.put(new PoolSpec("bench-" + runtime.name() + "-restored",
+                    runtime.name(), image, RESTORED_JOB.cpus(), RESTORED_JOB.memoryMb(), POOL_SIZE, POOL_SIZE, 3600,
+                    true, null)).spec().name(), cold.toBuilder().resources(RESTORED_JOB).build()));
+        } else {
+            notes.add("restored: n/a: " + runtime.name() + " has no snapshot support on this host");
         }
+        List<String> baseline = runtime.baselineCommand(image, COMMAND).orElse(null);
+        var paths = new ArrayList<>(List.of("raw", "cold REST", "cold in-process"));
+        pooled.keySet().forEach(kind -> paths.addAll(List.of(kind + " REST", kind + " in-process")));
+        var samples = new LinkedHashMap<String, long[]>();
+        paths.forEach(path -> samples.put(path, new long[runs]));
         for (int i = -warmup; i < runs; i++) {
-            awaitFull(pools, pool);
             var run = new LinkedHashMap<String, Long>();
             run.put("raw", baseline == null ? 0 : firstOutput(baseline));
             run.put("cold REST", viaRest(client, cold));
             run.put("cold in-process", inProcess(hangar, cold));
-            if (pool != null) {
-                awaitFull(pools, pool);
-                run.put("warm REST", viaRest(client, warm));
-                awaitFull(pools, pool);
-                run.put("warm in-process", inProcess(hangar, warm));
+            for (var entry : pooled.entrySet()) {
+                PooledPath path = entry.getValue();
+                awaitFull(pools, path.pool());
+                run.put(entry.getKey() + " REST", viaRest(client, path.job()));
+                awaitFull(pools, path.pool());
+                run.put(entry.getKey() + " in-process", inProcess(hangar, path.job()));
             }
             if (i >= 0) {
                 int at = i;
                 run.forEach((path, nanos) -> samples.get(path)[at] = nanos);
             }
         }
-        if (pool != null) {
-            PoolStatus status = pools.remove(pool).orElseThrow();
-            notes.add("warm: pool of " + POOL_SIZE + ", served " + status.served() + ", missed " + status.missed());
+        for (var entry : pooled.entrySet()) {
+            PoolStatus status = pools.remove(entry.getValue().pool()).orElseThrow();
+            notes.add(entry.getKey() + ": pool of " + POOL_SIZE + ", served " + status.served() + ", missed "
+                    + status.missed());
         }
         var stats = new ArrayList<LatencyStats>();
         if (baseline != null) {
             stats.add(LatencyStats.of("raw " + runtime.name() + " command", samples.get("raw")));
         }
-        for (String path : List.of("cold REST", "cold in-process", "warm REST", "warm in-process")) {
-            if (path.startsWith("cold") || pool != null) {
-                stats.add(LatencyStats.of("hangar " + path, samples.get(path)));
-            }
-        }
+        paths.stream().filter(path -> !path.equals("raw"))
+                .forEach(path -> stats.add(LatencyStats.of("hangar " + path, samples.get(path))));
         return stats;
     }
+
+    /** A pool measured as one start path, and the job that fits it (and no other bench pool). */
+    private record PooledPath(String pool, JobSpec job) {}
 
     /** Untimed: waits until the pool has all its sandboxes ready again, so each warm run finds one. */
     private static void awaitFull(PoolManager pools, String pool) throws InterruptedException {
