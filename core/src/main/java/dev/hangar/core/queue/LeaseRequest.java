@@ -27,6 +27,17 @@ public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, 
         this(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, Set.of(), Set.of());
     }
 
+    /** This request, if a backend can serve it: it names its worker and asks for a positive lease. */
+    public LeaseRequest validated() {
+        if (workerId == null || workerId.isBlank()) {
+            throw new IllegalArgumentException("a lease request needs a workerId");
+        }
+        if (leaseFor == null || leaseFor.isNegative() || leaseFor.isZero()) {
+            throw new IllegalArgumentException("leaseFor must be positive, got " + leaseFor);
+        }
+        return this;
+    }
+
     /** Whether the job's room fits what is left. */
     public boolean hasRoomFor(JobSpec spec) {
         return spec.resources().cpus() <= freeCpus && spec.resources().memoryMb() <= freeMemoryMb

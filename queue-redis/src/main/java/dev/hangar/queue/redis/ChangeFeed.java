@@ -1,6 +1,7 @@
 package dev.hangar.queue.redis;
 
 import dev.hangar.core.queue.QueueListener;
+import dev.hangar.core.queue.QueueListeners;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
@@ -12,9 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Consumer;
 
 /**
  * Tells listeners of the changes every process makes: each script that changes a job appends the
@@ -22,12 +21,12 @@ import java.util.function.Consumer;
  * (XREAD BLOCK, on a connection of its own) and tells the listeners, entry by entry, in stream order,
  * which is commit order. It starts with the first subscription, from the end of the stream then.
  *
- * <p>A writer that asks to ({@link #awaitTold}; the backend does for submits and cancels) waits
- * until the listeners were told of its own change, so that a listener hears of a submit before the
- * submit returns, as with the embedded backend; but it does not wait while listeners are being told
+ * <p>A writer that asks to ({@link #awaitTold}; the backend does for cancels) waits until the
+ * listeners were told of its own change, so that this process's agent hears of a cancel before the
+ * call returns; but it does not wait while listeners are being told
  * of an earlier change (one of them may be waiting for this very write, e.g. an agent woken by a new
  * job that leases it): that change's turn comes after. A waiting writer parks, and the reader wakes
- * just the writers it has released. The other writes (the lease holder's, upkeep) do not wait: their
+ * just the writers it has released. The other writes (submits, the lease holder's, upkeep) do not wait: their
  * listeners, like those of every other process, hear of them a moment after they committed.
  *
  * <p>An entry carries the job's view (the fields a Job shows, see common.lua), not its whole hash;
@@ -41,7 +40,7 @@ final class ChangeFeed implements AutoCloseable {
     private final RedisLink link;
     private final RedisKeys keys;
     private final Duration block;
-    private final List<QueueListener> listeners = new CopyOnWriteArrayList<>();
+    private final QueueListeners listeners = new QueueListeners();
     private final Object lock = new Object();
     /** Writers waiting in {@link #awaitTold}. */
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
@@ -70,8 +69,7 @@ final class ChangeFeed implements AutoCloseable {
                 reader = Thread.ofPlatform().daemon().name("hangar-redis-changes").start(this::read);
             }
         }
-        listeners.add(listener);
-        return () -> listeners.remove(listener);
+        return listeners.add(listener);
     }
 
     /** Waits until the listeners were told of this change (see the class comment). */
@@ -169,10 +167,10 @@ final class ChangeFeed implements AutoCloseable {
             }
             if ("log".equals(kind)) {
                 String logOf = jobId;
-                each(listener -> listener.logAppended(logOf));
+                listeners.logAppended(logOf);
             } else {
                 var job = JobHash.fromView(change);
-                each(listener -> listener.jobChanged(job));
+                listeners.jobChanged(job);
             }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot read queue change " + id, e);
@@ -185,16 +183,6 @@ final class ChangeFeed implements AutoCloseable {
         }
     }
 
-    /** A listener that throws is logged and skipped: it must not keep the others from hearing. */
-    private void each(Consumer<QueueListener> call) {
-        for (QueueListener listener : listeners) {
-            try {
-                call.accept(listener);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "queue listener " + listener + " failed", e);
-            }
-        }
-    }
 
     private static void pause() {
         try {

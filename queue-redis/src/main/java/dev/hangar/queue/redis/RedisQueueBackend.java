@@ -15,6 +15,7 @@ import dev.hangar.core.queue.Lease;
 import dev.hangar.core.queue.LeaseRequest;
 import dev.hangar.core.queue.LeaseStatus;
 import dev.hangar.core.queue.LogChunk;
+import dev.hangar.core.queue.PageCursor;
 import dev.hangar.core.queue.Outcome;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueException;
@@ -153,12 +154,7 @@ public final class RedisQueueBackend implements QueueBackend {
 
     /** The arguments lease.lua (and finish_and_lease.lua after the finish's) takes for this request. */
     private List<Object> leaseArgs(LeaseRequest request) {
-        if (request.workerId() == null || request.workerId().isBlank()) {
-            throw new IllegalArgumentException("a lease request needs a workerId");
-        }
-        if (request.leaseFor() == null || request.leaseFor().isNegative() || request.leaseFor().isZero()) {
-            throw new IllegalArgumentException("leaseFor must be positive, got " + request.leaseFor());
-        }
+        request.validated();
         return List.of(request.workerId(), clock.millis(), request.leaseFor().toMillis(), request.freeCpus(),
                 request.freeMemoryMb(), request.freeGpus(), LEASE_SCAN,
                 request.runtimes().size(), List.copyOf(request.runtimes()),

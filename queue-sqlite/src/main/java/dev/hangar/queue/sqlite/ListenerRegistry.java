@@ -2,13 +2,12 @@ package dev.hangar.queue.sqlite;
 
 import dev.hangar.core.job.Job;
 import dev.hangar.core.queue.QueueListener;
+import dev.hangar.core.queue.QueueListeners;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 
 /**
  * The subscribed listeners, told of changes in the order they were committed. A listener that
@@ -23,15 +22,13 @@ import java.util.function.Consumer;
  * it hears of its own write once it has returned.
  */
 final class ListenerRegistry {
-    private static final System.Logger LOG = System.getLogger(ListenerRegistry.class.getName());
 
-    private final List<QueueListener> listeners = new CopyOnWriteArrayList<>();
+    private final QueueListeners listeners = new QueueListeners();
     private final Queue<Notices> pending = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean publishing = new AtomicBoolean();
 
     AutoCloseable add(QueueListener listener) {
-        listeners.add(listener);
-        return () -> listeners.remove(listener);
+        return listeners.add(listener);
     }
 
     /** Queues what a transaction changed. Call it once the transaction committed, still under the lock. */
@@ -61,22 +58,13 @@ final class ListenerRegistry {
 
     private void tell(Notices notices) {
         for (Job job : notices.jobs) {
-            each(listener -> listener.jobChanged(job));
+            listeners.jobChanged(job);
         }
         for (String jobId : notices.logs) {
-            each(listener -> listener.logAppended(jobId));
+            listeners.logAppended(jobId);
         }
     }
 
-    private void each(Consumer<QueueListener> call) {
-        for (QueueListener listener : listeners) {
-            try {
-                call.accept(listener);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "queue listener " + listener + " failed", e);
-            }
-        }
-    }
 
     /** What one transaction changed, collected while it runs and published once it committed. */
     static final class Notices {

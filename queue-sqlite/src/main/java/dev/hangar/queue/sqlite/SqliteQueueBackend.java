@@ -13,6 +13,7 @@ import dev.hangar.core.queue.Lease;
 import dev.hangar.core.queue.LeaseRequest;
 import dev.hangar.core.queue.LeaseStatus;
 import dev.hangar.core.queue.LogChunk;
+import dev.hangar.core.queue.PageCursor;
 import dev.hangar.core.queue.Outcome;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueListener;
@@ -95,17 +96,8 @@ public final class SqliteQueueBackend implements QueueBackend {
 
     @Override
     public Optional<Lease> lease(LeaseRequest request) {
-        checkRequest(request);
+        request.validated();
         return write((c, notices) -> lease(c, notices, request));
-    }
-
-    private static void checkRequest(LeaseRequest request) {
-        if (request.workerId() == null || request.workerId().isBlank()) {
-            throw new IllegalArgumentException("a lease request needs a workerId");
-        }
-        if (request.leaseFor() == null || request.leaseFor().isNegative() || request.leaseFor().isZero()) {
-            throw new IllegalArgumentException("leaseFor must be positive, got " + request.leaseFor());
-        }
     }
 
     private Optional<Lease> lease(Connection c, Notices notices, LeaseRequest request) throws SQLException {
@@ -235,7 +227,7 @@ public final class SqliteQueueBackend implements QueueBackend {
     @Override
     public Optional<Lease> finishAndLease(Lease lease, Outcome outcome, LeaseRequest next) {
         Objects.requireNonNull(outcome, "outcome");
-        checkRequest(next);
+        next.validated();
         return write((c, notices) -> {
             finish(c, notices, lease, outcome);
             return lease(c, notices, next);

@@ -1,6 +1,7 @@
 package dev.hangar.queue.sqlite;
 
 import dev.hangar.core.queue.QueueBackend;
+import dev.hangar.core.queue.QueueListeners;
 import dev.hangar.queue.testkit.QueueBackendContractTest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SqliteQueueBackendTest extends QueueBackendContractTest {
     /** The contract makes a listener fail on purpose; its logged stack trace is noise here. */
-    private static final Logger LISTENER_LOG = Logger.getLogger(ListenerRegistry.class.getName());
+    private static final Logger LISTENER_LOG = Logger.getLogger(QueueListeners.class.getName());
 
     @BeforeAll
     static void quietListenerWarnings() {

@@ -11,6 +11,7 @@ import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueBackendProvider;
 import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.queue.QueueListener;
+import dev.hangar.core.queue.QueueListeners;
 import dev.hangar.core.queue.StartRecord;
 import dev.hangar.queue.testkit.MutableClock;
 import dev.hangar.queue.testkit.TestJobs;
@@ -190,7 +191,7 @@ class SqliteSpecificsTest {
 
     @Test
     void aFailingListenerIsLoggedWithItsException() throws Exception {
-        Logger log = Logger.getLogger(ListenerRegistry.class.getName());
+        Logger log = Logger.getLogger(QueueListeners.class.getName());
         List<LogRecord> records = new CopyOnWriteArrayList<>();
         Handler capture = new Handler() {
             @Override

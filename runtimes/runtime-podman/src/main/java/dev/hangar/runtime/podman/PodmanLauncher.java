@@ -23,6 +23,7 @@ final class PodmanLauncher implements WaitingLauncher<PodmanProcess> {
     PodmanLauncher(PodmanProcess session, LateSink sink) {
         this.session = session;
         this.sink = sink;
+        sink.endedWith(session.exit());
     }
 
     /** The session's output has not ended: the launcher still waits. */

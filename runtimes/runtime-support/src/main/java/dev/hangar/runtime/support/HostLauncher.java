@@ -24,6 +24,7 @@ public final class HostLauncher implements WaitingLauncher<HostProcess> {
     public HostLauncher(Process process, Cgroup cgroup, List<String> shellMade) {
         this.process = process;
         this.pumped = HostProcess.pumping(process, cgroup, sink);
+        sink.endedWith(pumped.exit());
         this.shellMade = List.copyOf(shellMade);
     }
 

@@ -1,12 +1,14 @@
 package dev.hangar.runtime.support;
 
+import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.OutputSink;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * An output sink given later: a prestarted sandbox's output is read from the start, and reaches
- * the job's sink once {@link #attach} is called. Nothing is buffered: what comes before is dropped,
- * and a launcher prints nothing before its job (it is attached before the job is handed over).
+ * the job's sink once {@link #attach} is called. Nothing is buffered: before that, the launcher
+ * prints only its ready byte, which completes {@link #ready()} (the sink is attached before the job
+ * is handed over, so none of the job's output comes early).
  */
 public final class LateSink implements OutputSink {
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
@@ -14,6 +16,12 @@ public final class LateSink implements OutputSink {
 
     public void attach(OutputSink sink) {
         target = sink;
+    }
+
+    /** Fails {@link #ready()} when the launcher ended before it said it was ready (no shell, killed). */
+    public void endedWith(CompletableFuture<ExitStatus> exit) {
+        exit.whenComplete((status, error) -> ready.completeExceptionally(new IllegalStateException(
+                "the launcher ended first" + (status != null ? " (exit code " + status.code() + ")" : ""))));
     }
 
     /** Completes when the launcher printed {@link LauncherScript#READY}: it waits for its job. */

@@ -102,10 +102,14 @@ public abstract class OneProcessSandbox<P extends SandboxProcess> implements San
     private void awaitReady(WaitingLauncher<P> started) throws SandboxException {
         try {
             started.ready().get(LAUNCHER_BOUND.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
+        } catch (TimeoutException e) {
             started.discard();
             throw new SandboxException("the launcher of sandbox " + id() + " did not come up within "
                     + LAUNCHER_BOUND.toSeconds() + " s" + (started.alive() ? "" : " (it exited)"));
+        } catch (ExecutionException e) {
+            started.discard();
+            throw new SandboxException("the launcher of sandbox " + id() + " failed before it was ready: "
+                    + e.getCause().getMessage());
         } catch (InterruptedException e) {
             started.discard();
             Thread.currentThread().interrupt();

@@ -1,18 +1,19 @@
-package dev.hangar.queue.sqlite;
+package dev.hangar.core.queue;
 
 /**
  * The opaque cursor of {@code list}: "c" and the base-36 seq of the last job on the page. Pages go
  * by seq, not by offset, so jobs submitted between two pages neither repeat nor push others out.
+ * Every backend pages this way, so a cursor means the same whichever backend made it.
  */
-final class PageCursor {
+public final class PageCursor {
     private PageCursor() {}
 
-    static String after(long seq) {
+    public static String after(long seq) {
         return "c" + Long.toString(seq, 36);
     }
 
     /** The seq below which the next page starts, or null for the first page. */
-    static Long decode(String cursor) {
+    public static Long decode(String cursor) {
         if (cursor == null) {
             return null;
         }
