@@ -16,6 +16,14 @@ public record JobQuery(Set<JobState> states, String cursor, int limit) {
         states = states == null ? Set.of() : Set.copyOf(states);
     }
 
+    /** How many jobs a page holds: the limit asked for, at most {@link #MAX_LIMIT}. */
+    public int pageSize() {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, got " + limit);
+        }
+        return Math.min(limit, MAX_LIMIT);
+    }
+
     public static JobQuery all(int limit) {
         return new JobQuery(Set.of(), null, limit);
     }

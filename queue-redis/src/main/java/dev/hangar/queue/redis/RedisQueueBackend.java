@@ -376,10 +376,7 @@ public final class RedisQueueBackend implements QueueBackend {
 
     @Override
     public JobPage list(JobQuery query) {
-        if (query.limit() < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, got " + query.limit());
-        }
-        int limit = Math.min(query.limit(), JobQuery.MAX_LIMIT);
+        int limit = query.pageSize();
         Long before = PageCursor.decode(query.cursor());
         // one more than asked tells whether another page follows
         List<Map<String, String>> rows = page("desc", before == null ? "+inf" : "(" + before, limit + 1,

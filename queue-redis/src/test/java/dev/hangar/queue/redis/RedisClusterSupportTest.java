@@ -16,32 +16,18 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The parts of the backend that serve a cluster rather than the queue SPI: the node registry and housekeeping. */
-class RedisClusterSupportTest {
+class RedisClusterSupportTest extends RedisServerTest {
     private static final AtomicInteger TESTS = new AtomicInteger();
-    private static RedisServerProcess redis;
 
     private String prefix;
     private RedisQueueBackend queue;
     private NodeRegistry registry;
 
-    @BeforeAll
-    static void startRedis() {
-        redis = RedisServerProcess.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
 
     @BeforeEach
     void open() {

@@ -30,31 +30,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** What the contract cannot see: the wire format, the Redis structures, expiry, bounds and a Redis crash. */
-class RedisSpecificsTest {
+class RedisSpecificsTest extends RedisServerTest {
     private static final AtomicInteger TESTS = new AtomicInteger();
-    private static RedisServerProcess redis;
 
     private final MutableClock clock = MutableClock.at("2030-01-01T00:00:00Z");
     private final List<AutoCloseable> opened = new ArrayList<>();
     private String prefix;
 
-    @BeforeAll
-    static void startRedis() {
-        redis = RedisServerProcess.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
 
     @AfterEach
     void closeQueues() throws Exception {

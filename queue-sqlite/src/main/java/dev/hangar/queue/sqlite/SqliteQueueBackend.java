@@ -319,10 +319,7 @@ public final class SqliteQueueBackend implements QueueBackend {
 
     @Override
     public JobPage list(JobQuery query) {
-        if (query.limit() < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, got " + query.limit());
-        }
-        int limit = Math.min(query.limit(), JobQuery.MAX_LIMIT);
+        int limit = query.pageSize();
         Long before = PageCursor.decode(query.cursor());
         StringBuilder where = new StringBuilder("WHERE 1 = 1");
         List<Object> params = new ArrayList<>();
