@@ -1,7 +1,6 @@
 package dev.hangar.runtime.gvisor;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hangar.core.job.Resources;
