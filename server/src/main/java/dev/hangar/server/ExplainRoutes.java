@@ -1,9 +1,6 @@
 package dev.hangar.server;
 
-import dev.hangar.core.job.FieldError;
-import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.JobSpec;
-import dev.hangar.core.job.JobSpecValidator;
 import dev.hangar.core.select.NodePolicy;
 import dev.hangar.core.select.RuntimeSelector;
 import dev.hangar.core.select.Selection;
@@ -11,7 +8,6 @@ import dev.hangar.core.select.WarmPools;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
-import java.util.List;
 
 /**
  * {@code POST /v1/explain}: the runtime the rules would choose for a job spec, and why not the
@@ -35,27 +31,11 @@ final class ExplainRoutes {
     }
 
     private void explain(Context ctx) throws IOException {
-        JobSpec spec = JsonBodies.read(body(ctx), JobSpec.class);
-        try {
-            new JobSpecValidator(nodes.limits()).validate(spec);
-        } catch (InvalidSpecException e) {
-            throw new ApiException(400, "Invalid job spec", e.getMessage(), e.errors());
-        }
-        ctx.json(explain(spec));
+        ctx.json(explain(JobRoutes.validSpec(ctx, nodes)));
     }
 
     Selection explain(JobSpec spec) {
         var policy = new NodePolicy(true, nodes.limits().maxGpus());
         return selector.select(spec, nodes.runtimes(), policy, WarmPools.none());
-    }
-
-    /** The body, read no further than a submit's limit. */
-    private static byte[] body(Context ctx) throws IOException {
-        byte[] body = ctx.req().getInputStream().readNBytes(JobRoutes.MAX_SPEC_BYTES + 1);
-        if (body.length > JobRoutes.MAX_SPEC_BYTES) {
-            String reason = "is larger than " + JobRoutes.MAX_SPEC_BYTES + " bytes";
-            throw new ApiException(413, "Payload too large", "body: " + reason, List.of(new FieldError("body", reason)));
-        }
-        return body;
     }
 }

@@ -42,15 +42,20 @@ final class JobRoutes {
     }
 
     private void submit(Context ctx) throws IOException {
-        JobSpec spec = JsonBodies.read(boundedBody(ctx), JobSpec.class);
-        try {
-            new JobSpecValidator(nodes.limits()).validate(spec);
-        } catch (InvalidSpecException e) {
-            throw new ApiException(400, "Invalid job spec", e.getMessage(), e.errors());
-        }
+        JobSpec spec = validSpec(ctx, nodes);
         Enqueued enqueued = queue.enqueue(spec);
         ctx.header("Location", "/v1/jobs/" + enqueued.job().id());
         ctx.status(enqueued.created() ? 201 : 200).json(enqueued.job());
+    }
+
+    /** The request's job spec, checked against what the nodes can run; a 400 naming the fields if not. */
+    static JobSpec validSpec(Context ctx, NodeView nodes) throws IOException {
+        JobSpec spec = JsonBodies.read(boundedBody(ctx), JobSpec.class);
+        try {
+            return new JobSpecValidator(nodes.limits()).validate(spec);
+        } catch (InvalidSpecException e) {
+            throw new ApiException(400, "Invalid job spec", e.getMessage(), e.errors());
+        }
     }
 
     /** The body, read no further than the limit: a chunked body has no length to check first. */
