@@ -1,10 +1,7 @@
 package dev.hangar.cli;
 
 import dev.hangar.agent.AgentConfig;
-import dev.hangar.client.HangarApiException;
 import dev.hangar.client.HangarClient;
-import dev.hangar.client.HangarUnreachableException;
-import dev.hangar.core.api.Problem;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.select.Candidate;
 import dev.hangar.core.select.Rejection;
@@ -12,9 +9,6 @@ import dev.hangar.core.select.Selection;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,10 +58,10 @@ final class ExplainCommand implements Callable<Integer> {
         HangarClient server = client.client();
         Selection selection;
         if (server.healthy()) {
-            selection = explain(server.url(), spec);
+            selection = server.explainJson(spec);
         } else {
             System.err.println("no server at " + server.url() + "; probing this host's runtimes for the answer");
-            selection = onThisHost(url -> explain(url, spec));
+            selection = onThisHost(url -> new HangarClient(url).explainJson(spec));
         }
         if (client.json) {
             System.out.println(Json.write(selection));
@@ -105,33 +99,6 @@ final class ExplainCommand implements Callable<Integer> {
             try (Stream<Path> paths = Files.walk(dataDir)) {
                 paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
             }
-        }
-    }
-
-    /** {@code POST /v1/explain}; a refused request becomes {@link HangarApiException}, naming the fields at fault. */
-    private static Selection explain(URI server, String spec) {
-        var request = HttpRequest.newBuilder(URI.create(server + "/v1/explain"))
-                .header("Content-Type", "application/json").header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(spec)).build();
-        try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() / 100 != 2) {
-                throw new HangarApiException(problem(response));
-            }
-            return Json.read(response.body(), Selection.class);
-        } catch (IOException e) {
-            throw new HangarUnreachableException(server, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HangarUnreachableException(server, e);
-        }
-    }
-
-    private static Problem problem(HttpResponse<String> response) {
-        try {
-            return Json.read(response.body(), Problem.class);
-        } catch (RuntimeException notAProblem) {
-            return Problem.of(response.statusCode(), "HTTP " + response.statusCode(), response.body(), List.of());
         }
     }
 

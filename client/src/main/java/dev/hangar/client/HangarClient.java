@@ -3,6 +3,7 @@ package dev.hangar.client;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import dev.hangar.core.cluster.NodeInfo;
+import dev.hangar.core.select.Selection;
 import dev.hangar.core.api.Problem;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
@@ -51,6 +52,16 @@ public final class HangarClient {
     /** Submits a job; returns it as stored (QUEUED, or the earlier job with the same idempotency key). */
     public Job submit(JobSpec spec) {
         return submitJson(Json.write(spec));
+    }
+
+    /**
+     * Which runtime the nodes would give a job spec (JSON text, exactly as written) and why not the
+     * others, without running it ({@code POST /v1/explain}).
+     */
+    public Selection explainJson(String json) {
+        var request = request("/v1/explain").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build();
+        return send(request, Selection.class);
     }
 
     /** Submits a job spec given as JSON text, exactly as written. */
