@@ -51,7 +51,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
@@ -989,274 +988,283 @@ public abstract class RuntimeContractTest {
         return sandbox;
     }
 
+    // ------------------------------------------------------------------ prestarted sandboxes
+
     /**
-     * Sandboxes started ahead of their job ({@link Sandbox#prestart()}), for runtimes whose
-     * {@link SandboxRuntime#prestarts()} is true; skipped, with that reason, for the others. A
-     * prestarted sandbox must run its one job as a cold one does.
+     * The "prestarted:" tests: sandboxes started ahead of their job ({@link Sandbox#prestart()}) must
+     * run their one job as a cold one does. Skipped, saying why, for a runtime whose
+     * {@link SandboxRuntime#prestarts()} is false. (Flat, not a nested class: surefire's counts then
+     * show a whole suite skipped on a host without the runtime.)
      */
-    @Nested
-    @DisplayName("prestarted sandboxes")
-    class Prestarted {
-        @BeforeEach
-        void requirePrestarts() {
-            assumeTrue(runtime.prestarts(), () -> "runtime '" + runtime.name()
-                    + "' does not start sandboxes ahead of a job (prestarts() is false)");
-        }
+    private void requirePrestarts() {
+        assumeTrue(runtime.prestarts(), () -> "runtime '" + runtime.name()
+                + "' does not start sandboxes ahead of a job (prestarts() is false)");
+    }
 
-        /** Runs {@code spec} in a fresh prestarted sandbox to its end. */
-        private Run runWarm(Resources resources, ProcessSpec spec) throws SandboxException {
-            return runIn(newPrestartedSandbox(resources), spec);
-        }
+    /** Runs {@code spec} in a fresh prestarted sandbox to its end. */
+    private Run runWarm(Resources resources, ProcessSpec spec) throws SandboxException {
+        return runIn(newPrestartedSandbox(resources), spec);
+    }
 
-        @Test
-        @DisplayName("it runs its job with the exact argv, env and stdin, streams both outputs and reports the exit code")
-        void warmRunsJobExactly() throws Exception {
-            Instant before = Instant.now();
-            Sandbox sandbox = newSandbox();
-            sandbox.prestart();
-            assertThat(sandbox.state()).as("state() of a prestarted sandbox").isEqualTo(SandboxState.READY);
-            assertThat(sandbox.launcherReady()).as("launcherReady() once prestarted").isTrue();
-            String[] args = {"a b", "it's", "$HOME", "*", "", "back\\slash", "new\nline", "'", "\"q\"", "ünï ✓ 日本",
-                    "--", "`id`", "$(id)", "%s"};
-            Map<String, String> env = new LinkedHashMap<>();
-            env.put("HANGAR_WARM_A", "it's 'quoted' \"twice\" $NOT_EXPANDED `nor` $(this) \\ *");
-            env.put("HANGAR_WARM_B", "line one\nline two\n");
-            env.put("HANGAR_WARM_C", "");
-            ByteArrayOutputStream input = new ByteArrayOutputStream();
-            input.writeBytes("it's\n$HOME \\n '\"' ünïcödé ✓\n".getBytes(StandardCharsets.UTF_8));
-            for (int i = 0; i < 256; i++) {
-                input.write(i);
+    @Test
+    @DisplayName("prestarted: it runs its job with the exact argv, env and stdin, streams both outputs and reports the exit code")
+    void warmRunsJobExactly() throws Exception {
+        requirePrestarts();
+        Instant before = Instant.now();
+        Sandbox sandbox = newSandbox();
+        sandbox.prestart();
+        assertThat(sandbox.state()).as("state() of a prestarted sandbox").isEqualTo(SandboxState.READY);
+        assertThat(sandbox.launcherReady()).as("launcherReady() once prestarted").isTrue();
+        String[] args = {"a b", "it's", "$HOME", "*", "", "back\\slash", "new\nline", "'", "\"q\"", "ünï ✓ 日本",
+                "--", "`id`", "$(id)", "%s"};
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("HANGAR_WARM_A", "it's 'quoted' \"twice\" $NOT_EXPANDED `nor` $(this) \\ *");
+        env.put("HANGAR_WARM_B", "line one\nline two\n");
+        env.put("HANGAR_WARM_C", "");
+        ByteArrayOutputStream input = new ByteArrayOutputStream();
+        input.writeBytes("it's\n$HOME \\n '\"' ünïcödé ✓\n".getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < 256; i++) {
+            input.write(i);
+        }
+        byte[] stdin = input.toByteArray();
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "printf '[%s]' \"$@\"; "
+                + "printf '<%s>' \"$HANGAR_WARM_A\" \"$HANGAR_WARM_B\" \"${HANGAR_WARM_C-unset}\"; "
+                + "echo to-stderr >&2; cat; exit 7", "sh"));
+        command.addAll(List.of(args));
+        Instant submitted = Instant.now();
+        OutputCollector out = new OutputCollector();
+        SandboxProcess process = start(sandbox, new ProcessSpec(command, env, stdin), out);
+        ExitStatus status = awaitExit(process, out);
+
+        assertThat(sandbox.createdAt()).as("createdAt() is when the sandbox was made, before its job came")
+                .isBetween(before.minusSeconds(1), submitted);
+        assertThat(status.code()).as("exit code; %s", out.describe()).isEqualTo(7);
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        for (String arg : args) {
+            expected.writeBytes(("[" + arg + "]").getBytes(StandardCharsets.UTF_8));
+        }
+        expected.writeBytes(("<" + env.get("HANGAR_WARM_A") + "><" + env.get("HANGAR_WARM_B") + "><>")
+                .getBytes(StandardCharsets.UTF_8));
+        expected.writeBytes(stdin);
+        assertThat(out.stdout()).as("stdout: argv, env and stdin as the job saw them; %s", out.describe())
+                .isEqualTo(expected.toByteArray());
+        assertThat(out.stderrText()).as("stderr").isEqualTo("to-stderr\n");
+    }
+
+    @Test
+    @DisplayName("prestarted: its job sees the same environment a cold sandbox's job does, no more, no less")
+    void warmEnvironmentIsTheColdOne() throws Exception {
+        requirePrestarts();
+        ProcessSpec env = new ProcessSpec(List.of("env"), Map.of("HANGAR_WARM_X", "x y"), null);
+        Run cold = run(env);
+        Run warm = runWarm(Resources.defaults(), env);
+        assertThat(warm.code()).as("exit code of env; %s", warm).isZero();
+        // why: an engine may name the host after each container
+        assertThat(variables(warm.stdout())).as("env in a prestarted sandbox; cold it was:%n%s", cold.stdout())
+                .isEqualTo(variables(cold.stdout()));
+    }
+
+    private static Set<String> variables(String env) {
+        return env.lines().filter(line -> !line.startsWith("HOSTNAME=")).collect(Collectors.toSet());
+    }
+
+    @ParameterizedTest(name = "exit {0}")
+    @ValueSource(ints = {0, 3, 255})
+    @DisplayName("prestarted: exit codes come back exactly")
+    void warmExitCodes(int code) throws Exception {
+        requirePrestarts();
+        Run run = runWarm(Resources.defaults(), sh("exit " + code));
+        assertThat(run.code()).as("exit code; %s", run).isEqualTo(code);
+    }
+
+    @ParameterizedTest(name = "signal {0}")
+    @ValueSource(ints = {9, 15})
+    @DisplayName("prestarted: a job killed by a signal ends with 128 + the signal number")
+    void warmSignalDeath(int signal) throws Exception {
+        requirePrestarts();
+        Run run = runWarm(Resources.defaults(), sh("kill -" + signal + " $$; sleep 5; exit 0"));
+        assertThat(run.code()).as("exit code after kill -%d $$; %s", signal, run).isEqualTo(128 + signal);
+    }
+
+    @Test
+    @DisplayName("prestarted: output reaches the sink given to exec() live; kill() ends the job and what it started")
+    void warmStreamsLiveAndKills() throws Exception {
+        requirePrestarts();
+        String marker = uniqueSeconds(300);
+        Sandbox sandbox = newPrestartedSandbox(Resources.defaults());
+        OutputCollector out = new OutputCollector();
+        SandboxProcess process = start(sandbox, sh("echo live-out; echo live-err >&2; sleep " + marker
+                + " & sleep " + marker), out);
+        awaitOutput(out, Stream.STDOUT, "live-out\n");
+        awaitOutput(out, Stream.STDERR, "live-err\n");
+        assertThat(sandbox.state()).as("state() while the job runs").isEqualTo(SandboxState.RUNNING);
+        process.kill();
+        ExitStatus status = awaitExit(process, out, killBound());
+        assertThat(status.code()).as("exit code of a killed job").isBetween(129, 128 + 64);
+        assertThat(out.stdoutText()).isEqualTo("live-out\n");
+        assertThat(out.stderrText()).isEqualTo("live-err\n");
+        assertNoHostProcessWith(marker);
+    }
+
+    @Test
+    @DisplayName("prestarted: memory limit holds: 64 MiB, a 400 MiB buffer is stopped and reported")
+    void warmMemoryLimit() throws Exception {
+        requirePrestarts();
+        Run run = runWarm(resources(null, 64L, null), sh("head -c 419430400 /dev/zero | tail > /dev/null"));
+        assertThat(run.code()).as("exit code of a job that outgrew 64 MiB; %s", run).isNotZero();
+        assertThat(run.status().limitsHit()).as("limitsHit; %s", run)
+                .anySatisfy(hit -> assertThat(hit).containsIgnoringCase("memory"));
+    }
+
+    @Test
+    @DisplayName("prestarted: pids limit holds: with 32, 100 background processes cannot start")
+    void warmPidsLimit() throws Exception {
+        requirePrestarts();
+        assertPidsLimitHolds(newPrestartedSandbox(resources(null, null, 32)));
+    }
+
+    @Test
+    @DisplayName("prestarted: a second exec() is refused with SandboxException, as is a second prestart()")
+    void warmServesOneJob() throws Exception {
+        requirePrestarts();
+        Sandbox sandbox = newPrestartedSandbox(Resources.defaults());
+        assertThatThrownBy(sandbox::prestart).as("prestart() twice").isInstanceOf(SandboxException.class)
+                .hasMessageContaining(sandbox.id());
+        OutputCollector out = new OutputCollector();
+        SandboxProcess first = start(sandbox, command("echo", "first"), out);
+        assertThat(sandbox.launcherReady()).as("launcherReady() once the launcher was used").isFalse();
+        assertThatThrownBy(() -> sandbox.exec(command("echo", "second"), new OutputCollector()))
+                .as("a second exec() on a prestarted sandbox").isInstanceOf(SandboxException.class)
+                .hasMessageContaining(sandbox.id());
+        assertThat(awaitExit(first, out).code()).as("the first job; %s", out.describe()).isZero();
+        assertThat(out.stdoutText()).isEqualTo("first\n");
+        assertThat(sandbox.launcherReady()).as("launcherReady() after the job ended").isFalse();
+    }
+
+    @Test
+    @DisplayName("prestarted: launcherReady() is true while it waits, false once its launcher is killed from outside")
+    void warmLauncherKilledFromOutside() throws Exception {
+        requirePrestarts();
+        Sandbox sandbox = newPrestartedSandbox(Resources.defaults());
+        assertThat(sandbox.launcherReady()).as("launcherReady() while the launcher waits").isTrue();
+        List<String> launcher = awaitLauncherHostProcesses(sandbox);
+        for (String entry : launcher) {
+            ProcessHandle.of(Long.parseLong(entry.substring(0, entry.indexOf(':'))))
+                    .ifPresent(ProcessHandle::destroyForcibly);
+        }
+        long deadline = System.nanoTime() + killBound().toNanos();
+        while (sandbox.launcherReady() && System.nanoTime() < deadline) {
+            sleepQuietly(Duration.ofMillis(20));
+        }
+        assertThat(sandbox.launcherReady()).as("launcherReady() after killing %s", launcher).isFalse();
+        assertThatThrownBy(() -> sandbox.exec(command("echo", "no"), new OutputCollector()))
+                .as("exec() on a sandbox whose launcher died").isInstanceOf(SandboxException.class);
+        sandbox.destroy();
+        assertNothingLeftOf(sandbox);
+    }
+
+    @Test
+    @DisplayName("prestarted: destroy() of an unused prestarted sandbox leaves no process, mount or cgroup behind")
+    void warmDestroyUnusedLeavesNothing() throws Exception {
+        requirePrestarts();
+        Sandbox sandbox = newPrestartedSandbox(Resources.defaults());
+        awaitLauncherHostProcesses(sandbox);
+        sandbox.destroy();
+        assertThat(sandbox.state()).as("state() after destroy()").isEqualTo(SandboxState.STOPPED);
+        assertThat(sandbox.launcherReady()).as("launcherReady() after destroy()").isFalse();
+        assertNothingLeftOf(sandbox);
+        assertThatThrownBy(() -> sandbox.exec(command("echo", "no"), new OutputCollector()))
+                .as("exec() after destroy()").isInstanceOf(SandboxException.class);
+    }
+
+    /** The launcher's host processes, once they are there (a prestart may return before its runtime has started them all). */
+    private List<String> awaitLauncherHostProcesses(Sandbox sandbox) {
+        long deadline = System.nanoTime() + exitBound().toNanos();
+        List<String> found = launcherHostProcesses(sandbox);
+        while (found.isEmpty() && System.nanoTime() < deadline) {
+            sleepQuietly(Duration.ofMillis(20));
+            found = launcherHostProcesses(sandbox);
+        }
+        assertThat(found).as("host processes of the launcher of %s", sandbox.id()).isNotEmpty();
+        // why: let the runtime finish starting what it starts, so the kill hits all of it
+        sleepQuietly(Duration.ofMillis(500));
+        return launcherHostProcesses(sandbox);
+    }
+
+    /** No host process, mount or cgroup directory names the sandbox (after a grace for the kernel). */
+    private void assertNothingLeftOf(Sandbox sandbox) throws IOException {
+        assertNoHostProcessWith(LAUNCHER_MARKER + sandbox.id());
+        long deadline = System.nanoTime() + LEFTOVER_GRACE.toNanos();
+        List<String> left = leftoversNaming(sandbox.id());
+        while (!left.isEmpty() && System.nanoTime() < deadline) {
+            sleepQuietly(Duration.ofMillis(100));
+            left = leftoversNaming(sandbox.id());
+        }
+        assertThat(left).as("mounts and cgroups naming sandbox %s after destroy()", sandbox.id()).isEmpty();
+    }
+
+    private static List<String> leftoversNaming(String id) throws IOException {
+        List<String> left = new ArrayList<>();
+        Path mountinfo = Path.of("/proc/self/mountinfo");
+        if (Files.isReadable(mountinfo)) {
+            Files.readAllLines(mountinfo).stream().filter(l -> l.contains(id)).map(l -> "mount " + l)
+                    .forEach(left::add);
+        }
+        Path cgroups = Path.of("/sys/fs/cgroup");
+        if (Files.isDirectory(cgroups)) {
+            try (var walk = Files.walk(cgroups, 4)) {
+                walk.filter(p -> p.getFileName() != null && p.getFileName().toString().contains(id))
+                        .map(p -> "cgroup " + p).forEach(left::add);
+            } catch (UncheckedIOException raced) {
+                // a group went while we walked: it is not left behind
             }
-            byte[] stdin = input.toByteArray();
-            List<String> command = new ArrayList<>(List.of("sh", "-c", "printf '[%s]' \"$@\"; "
-                    + "printf '<%s>' \"$HANGAR_WARM_A\" \"$HANGAR_WARM_B\" \"${HANGAR_WARM_C-unset}\"; "
-                    + "echo to-stderr >&2; cat; exit 7", "sh"));
-            command.addAll(List.of(args));
-            Instant submitted = Instant.now();
-            OutputCollector out = new OutputCollector();
-            SandboxProcess process = start(sandbox, new ProcessSpec(command, env, stdin), out);
-            ExitStatus status = awaitExit(process, out);
-
-            assertThat(sandbox.createdAt()).as("createdAt() is when the sandbox was made, before its job came")
-                    .isBetween(before.minusSeconds(1), submitted);
-            assertThat(status.code()).as("exit code; %s", out.describe()).isEqualTo(7);
-            ByteArrayOutputStream expected = new ByteArrayOutputStream();
-            for (String arg : args) {
-                expected.writeBytes(("[" + arg + "]").getBytes(StandardCharsets.UTF_8));
-            }
-            expected.writeBytes(("<" + env.get("HANGAR_WARM_A") + "><" + env.get("HANGAR_WARM_B") + "><>")
-                    .getBytes(StandardCharsets.UTF_8));
-            expected.writeBytes(stdin);
-            assertThat(out.stdout()).as("stdout: argv, env and stdin as the job saw them; %s", out.describe())
-                    .isEqualTo(expected.toByteArray());
-            assertThat(out.stderrText()).as("stderr").isEqualTo("to-stderr\n");
         }
+        return left;
+    }
 
-        @Test
-        @DisplayName("its job sees the same environment a cold sandbox's job does, no more, no less")
-        void warmEnvironmentIsTheColdOne() throws Exception {
-            ProcessSpec env = new ProcessSpec(List.of("env"), Map.of("HANGAR_WARM_X", "x y"), null);
-            Run cold = run(env);
-            Run warm = runWarm(Resources.defaults(), env);
-            assertThat(warm.code()).as("exit code of env; %s", warm).isZero();
-            // why: an engine may name the host after each container
-            assertThat(variables(warm.stdout())).as("env in a prestarted sandbox; cold it was:%n%s", cold.stdout())
-                    .isEqualTo(variables(cold.stdout()));
+    @Test
+    @DisplayName("prestarted: measures exec() to the job's first output, warm against cold (logged, asserts nothing)")
+    void warmAgainstColdFirstOutput() throws Exception {
+        requirePrestarts();
+        int runs = latencyRuns();
+        List<Long> cold = new ArrayList<>();
+        List<Long> warm = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            cold.add(firstOutputNanos(false));
+            warm.add(firstOutputNanos(true));
         }
+        System.out.printf(Locale.ROOT, "[runtime-contract] %s image=%s exec() to first output, %d runs each: "
+                + "cold p50 %.2f ms p99 %.2f ms | warm p50 %.2f ms p99 %.2f ms%n", runtime.name(), image(), runs,
+                percentile(cold, 50), percentile(cold, 99), percentile(warm, 50), percentile(warm, 99));
+    }
 
-        private static Set<String> variables(String env) {
-            return env.lines().filter(line -> !line.startsWith("HOSTNAME=")).collect(Collectors.toSet());
-        }
-
-        @ParameterizedTest(name = "exit {0}")
-        @ValueSource(ints = {0, 3, 255})
-        @DisplayName("exit codes come back exactly")
-        void warmExitCodes(int code) throws Exception {
-            Run run = runWarm(Resources.defaults(), sh("exit " + code));
-            assertThat(run.code()).as("exit code; %s", run).isEqualTo(code);
-        }
-
-        @ParameterizedTest(name = "signal {0}")
-        @ValueSource(ints = {9, 15})
-        @DisplayName("a job killed by a signal ends with 128 + the signal number")
-        void warmSignalDeath(int signal) throws Exception {
-            Run run = runWarm(Resources.defaults(), sh("kill -" + signal + " $$; sleep 5; exit 0"));
-            assertThat(run.code()).as("exit code after kill -%d $$; %s", signal, run).isEqualTo(128 + signal);
-        }
-
-        @Test
-        @DisplayName("output reaches the sink given to exec() live; kill() ends the job and what it started")
-        void warmStreamsLiveAndKills() throws Exception {
-            String marker = uniqueSeconds(300);
-            Sandbox sandbox = newPrestartedSandbox(Resources.defaults());
-            OutputCollector out = new OutputCollector();
-            SandboxProcess process = start(sandbox, sh("echo live-out; echo live-err >&2; sleep " + marker
-                    + " & sleep " + marker), out);
-            awaitOutput(out, Stream.STDOUT, "live-out\n");
-            awaitOutput(out, Stream.STDERR, "live-err\n");
-            assertThat(sandbox.state()).as("state() while the job runs").isEqualTo(SandboxState.RUNNING);
-            process.kill();
-            ExitStatus status = awaitExit(process, out, killBound());
-            assertThat(status.code()).as("exit code of a killed job").isBetween(129, 128 + 64);
-            assertThat(out.stdoutText()).isEqualTo("live-out\n");
-            assertThat(out.stderrText()).isEqualTo("live-err\n");
-            assertNoHostProcessWith(marker);
-        }
-
-        @Test
-        @DisplayName("memory limit holds: 64 MiB, a 400 MiB buffer is stopped and reported")
-        void warmMemoryLimit() throws Exception {
-            Run run = runWarm(resources(null, 64L, null), sh("head -c 419430400 /dev/zero | tail > /dev/null"));
-            assertThat(run.code()).as("exit code of a job that outgrew 64 MiB; %s", run).isNotZero();
-            assertThat(run.status().limitsHit()).as("limitsHit; %s", run)
-                    .anySatisfy(hit -> assertThat(hit).containsIgnoringCase("memory"));
-        }
-
-        @Test
-        @DisplayName("pids limit holds: with 32, 100 background processes cannot start")
-        void warmPidsLimit() throws Exception {
-            assertPidsLimitHolds(newPrestartedSandbox(resources(null, null, 32)));
-        }
-
-        @Test
-        @DisplayName("a second exec() is refused with SandboxException, as is a second prestart()")
-        void warmServesOneJob() throws Exception {
-            Sandbox sandbox = newPrestartedSandbox(Resources.defaults());
-            assertThatThrownBy(sandbox::prestart).as("prestart() twice").isInstanceOf(SandboxException.class)
-                    .hasMessageContaining(sandbox.id());
-            OutputCollector out = new OutputCollector();
-            SandboxProcess first = start(sandbox, command("echo", "first"), out);
-            assertThat(sandbox.launcherReady()).as("launcherReady() once the launcher was used").isFalse();
-            assertThatThrownBy(() -> sandbox.exec(command("echo", "second"), new OutputCollector()))
-                    .as("a second exec() on a prestarted sandbox").isInstanceOf(SandboxException.class)
-                    .hasMessageContaining(sandbox.id());
-            assertThat(awaitExit(first, out).code()).as("the first job; %s", out.describe()).isZero();
-            assertThat(out.stdoutText()).isEqualTo("first\n");
-            assertThat(sandbox.launcherReady()).as("launcherReady() after the job ended").isFalse();
-        }
-
-        @Test
-        @DisplayName("launcherReady() is true while it waits, false once its launcher is killed from outside")
-        void warmLauncherKilledFromOutside() throws Exception {
-            Sandbox sandbox = newPrestartedSandbox(Resources.defaults());
-            assertThat(sandbox.launcherReady()).as("launcherReady() while the launcher waits").isTrue();
-            List<String> launcher = awaitLauncherHostProcesses(sandbox);
-            for (String entry : launcher) {
-                ProcessHandle.of(Long.parseLong(entry.substring(0, entry.indexOf(':'))))
-                        .ifPresent(ProcessHandle::destroyForcibly);
-            }
-            long deadline = System.nanoTime() + killBound().toNanos();
-            while (sandbox.launcherReady() && System.nanoTime() < deadline) {
-                sleepQuietly(Duration.ofMillis(20));
-            }
-            assertThat(sandbox.launcherReady()).as("launcherReady() after killing %s", launcher).isFalse();
-            assertThatThrownBy(() -> sandbox.exec(command("echo", "no"), new OutputCollector()))
-                    .as("exec() on a sandbox whose launcher died").isInstanceOf(SandboxException.class);
-            sandbox.destroy();
-            assertNothingLeftOf(sandbox);
-        }
-
-        @Test
-        @DisplayName("destroy() of an unused prestarted sandbox leaves no process, mount or cgroup behind")
-        void warmDestroyUnusedLeavesNothing() throws Exception {
-            Sandbox sandbox = newPrestartedSandbox(Resources.defaults());
-            awaitLauncherHostProcesses(sandbox);
-            sandbox.destroy();
-            assertThat(sandbox.state()).as("state() after destroy()").isEqualTo(SandboxState.STOPPED);
-            assertThat(sandbox.launcherReady()).as("launcherReady() after destroy()").isFalse();
-            assertNothingLeftOf(sandbox);
-            assertThatThrownBy(() -> sandbox.exec(command("echo", "no"), new OutputCollector()))
-                    .as("exec() after destroy()").isInstanceOf(SandboxException.class);
-        }
-
-        /** The launcher's host processes, once they are there (a prestart may return before its runtime has started them all). */
-        private List<String> awaitLauncherHostProcesses(Sandbox sandbox) {
-            long deadline = System.nanoTime() + exitBound().toNanos();
-            List<String> found = launcherHostProcesses(sandbox);
-            while (found.isEmpty() && System.nanoTime() < deadline) {
-                sleepQuietly(Duration.ofMillis(20));
-                found = launcherHostProcesses(sandbox);
-            }
-            assertThat(found).as("host processes of the launcher of %s", sandbox.id()).isNotEmpty();
-            // why: let the runtime finish starting what it starts, so the kill hits all of it
+    private long firstOutputNanos(boolean prestarted) throws Exception {
+        Sandbox sandbox = prestarted ? newPrestartedSandbox(Resources.defaults()) : newSandbox();
+        if (prestarted) {
+            // why: a pool's sandbox has long finished starting when a job takes it
             sleepQuietly(Duration.ofMillis(500));
-            return launcherHostProcesses(sandbox);
         }
+        try {
+            var first = new java.util.concurrent.CompletableFuture<Long>();
+            var out = new OutputCollector();
+            dev.hangar.core.runtime.OutputSink sink = (stream, data, offset, length) -> {
+                first.complete(System.nanoTime());
+                out.write(stream, data, offset, length);
+            };
+            long begin = System.nanoTime();
+            SandboxProcess process = sandbox.exec(command("echo", "first"), sink);
+            processes.add(process);
+            long at = first.get(exitBound().toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(awaitExit(process, out).code()).as("exit code of echo; %s", out.describe()).isZero();
+            return at - begin;
+        } finally {
+            sandbox.destroy();
+        }
+    }
 
-        /** No host process, mount or cgroup directory names the sandbox (after a grace for the kernel). */
-        private void assertNothingLeftOf(Sandbox sandbox) throws IOException {
-            assertNoHostProcessWith(LAUNCHER_MARKER + sandbox.id());
-            long deadline = System.nanoTime() + LEFTOVER_GRACE.toNanos();
-            List<String> left = leftoversNaming(sandbox.id());
-            while (!left.isEmpty() && System.nanoTime() < deadline) {
-                sleepQuietly(Duration.ofMillis(100));
-                left = leftoversNaming(sandbox.id());
-            }
-            assertThat(left).as("mounts and cgroups naming sandbox %s after destroy()", sandbox.id()).isEmpty();
-        }
-
-        private static List<String> leftoversNaming(String id) throws IOException {
-            List<String> left = new ArrayList<>();
-            Path mountinfo = Path.of("/proc/self/mountinfo");
-            if (Files.isReadable(mountinfo)) {
-                Files.readAllLines(mountinfo).stream().filter(l -> l.contains(id)).map(l -> "mount " + l)
-                        .forEach(left::add);
-            }
-            Path cgroups = Path.of("/sys/fs/cgroup");
-            if (Files.isDirectory(cgroups)) {
-                try (var walk = Files.walk(cgroups, 4)) {
-                    walk.filter(p -> p.getFileName() != null && p.getFileName().toString().contains(id))
-                            .map(p -> "cgroup " + p).forEach(left::add);
-                } catch (UncheckedIOException raced) {
-                    // a group went while we walked: it is not left behind
-                }
-            }
-            return left;
-        }
-
-        @Test
-        @DisplayName("measures exec() to the job's first output, warm against cold (logged, asserts nothing)")
-        void warmAgainstColdFirstOutput() throws Exception {
-            int runs = latencyRuns();
-            List<Long> cold = new ArrayList<>();
-            List<Long> warm = new ArrayList<>();
-            for (int i = 0; i < runs; i++) {
-                cold.add(firstOutputNanos(false));
-                warm.add(firstOutputNanos(true));
-            }
-            System.out.printf(Locale.ROOT, "[runtime-contract] %s image=%s exec() to first output, %d runs each: "
-                    + "cold p50 %.2f ms p99 %.2f ms | warm p50 %.2f ms p99 %.2f ms%n", runtime.name(), image(), runs,
-                    percentile(cold, 50), percentile(cold, 99), percentile(warm, 50), percentile(warm, 99));
-        }
-
-        private long firstOutputNanos(boolean prestarted) throws Exception {
-            Sandbox sandbox = prestarted ? newPrestartedSandbox(Resources.defaults()) : newSandbox();
-            if (prestarted) {
-                // why: a pool's sandbox has long finished starting when a job takes it
-                sleepQuietly(Duration.ofMillis(500));
-            }
-            try {
-                var first = new java.util.concurrent.CompletableFuture<Long>();
-                var out = new OutputCollector();
-                dev.hangar.core.runtime.OutputSink sink = (stream, data, offset, length) -> {
-                    first.complete(System.nanoTime());
-                    out.write(stream, data, offset, length);
-                };
-                long begin = System.nanoTime();
-                SandboxProcess process = sandbox.exec(command("echo", "first"), sink);
-                processes.add(process);
-                long at = first.get(exitBound().toMillis(), TimeUnit.MILLISECONDS);
-                assertThat(awaitExit(process, out).code()).as("exit code of echo; %s", out.describe()).isZero();
-                return at - begin;
-            } finally {
-                sandbox.destroy();
-            }
-        }
-
-        private static double percentile(List<Long> nanos, int percentile) {
-            List<Long> sorted = nanos.stream().sorted().toList();
-            int index = (int) Math.ceil(percentile / 100.0 * sorted.size()) - 1;
-            return sorted.get(Math.max(0, Math.min(index, sorted.size() - 1))) / 1e6;
-        }
+    private static double percentile(List<Long> nanos, int percentile) {
+        List<Long> sorted = nanos.stream().sorted().toList();
+        int index = (int) Math.ceil(percentile / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(index, sorted.size() - 1))) / 1e6;
     }
 }
