@@ -1,12 +1,14 @@
 package dev.hangar.agent;
 
 import dev.hangar.agent.pool.PoolManager;
+import dev.hangar.agent.pool.WarmSandbox;
 import dev.hangar.core.job.FieldError;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.queue.Lease;
 import dev.hangar.core.queue.Outcome;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueException;
+import dev.hangar.core.queue.StartRecord;
 import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.ProcessSpec;
@@ -57,27 +59,32 @@ final class JobAttempt {
         Lease lease = job.lease();
         JobSpec spec = lease.job().spec();
         Selection selection = selector.apply(spec);
-        if (!retry.call("starting job " + lease.jobId(), () -> queue.starting(lease, config.nodeName(), selection))) {
-            return;
-        }
-        if (selection.refused()) {
-            finish(lease, Outcome.refused(selection.reason()));
-            return;
-        }
         // why: the server checked the mounts against its view; this node's own allow-list decides
         List<FieldError> forbidden = config.mounts().check(spec.mounts());
-        if (!forbidden.isEmpty()) {
-            finish(lease, Outcome.refused("refused: forbidden mount on node " + config.nodeName() + ": " + forbidden));
+        if (selection.refused() || !forbidden.isEmpty()) {
+            if (recordStarting(lease, selection)) {
+                finish(lease, Outcome.refused(selection.refused() ? selection.reason()
+                        : "refused: forbidden mount on node " + config.nodeName() + ": " + forbidden));
+            }
             return;
         }
         SandboxRuntime runtime = runtimes.apply(selection.runtime()).orElseThrow();
         var sandboxSpec = new SandboxSpec("job-" + lease.jobId() + "-" + lease.job().attempt(), spec.image(),
                 spec.resources(), spec.profile().needs().network() ? NetworkMode.HOST : NetworkMode.NONE, spec.mounts(),
                 job.gpus());
-        try (JobSandbox sandbox = JobSandbox.open(pools, runtime, sandboxSpec, spec, clock)) {
+        Optional<WarmSandbox> warm = pools.take(runtime.name(), spec);
+        // a cold sandbox takes a while to make: the job shows STARTING meanwhile; a warm one is there already
+        if (warm.isEmpty() && !recordStarting(lease, selection)) {
+            return;
+        }
+        try (JobSandbox sandbox = warm.isPresent() ? JobSandbox.warm(warm.get(), runtime, sandboxSpec, clock)
+                : JobSandbox.cold(runtime, sandboxSpec, clock)) {
             var output = new JobOutput(queue, lease.jobId(), lease.job().attempt(), spec.resources().outputBytes());
             SandboxProcess process = sandbox.exec(processOf(spec), output);
-            retry.call("recording job " + lease.jobId() + " running", () -> queue.running(lease, sandbox.start()));
+            StartRecord start = sandbox.start();
+            retry.call("recording job " + lease.jobId() + " running", () -> warm.isPresent()
+                    ? queue.started(lease, config.nodeName(), selection, start) // one round trip
+                    : queue.running(lease, start));
             var timeout = timers.schedule(() -> job.stop(StopReason.TIMED_OUT), spec.timeoutSeconds(), TimeUnit.SECONDS);
             Outcome outcome = await(job, process, spec, output);
             timeout.cancel(false);
@@ -96,6 +103,10 @@ final class JobAttempt {
             LOG.log(System.Logger.Level.ERROR, "job " + lease.jobId() + ": agent error", e);
             finish(lease, Outcome.failed(null, "agent error: " + e, false));
         }
+    }
+
+    private boolean recordStarting(Lease lease, Selection selection) {
+        return retry.call("starting job " + lease.jobId(), () -> queue.starting(lease, config.nodeName(), selection));
     }
 
     private void finish(Lease lease, Outcome outcome) {

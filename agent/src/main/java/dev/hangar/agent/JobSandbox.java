@@ -1,8 +1,6 @@
 package dev.hangar.agent;
 
-import dev.hangar.agent.pool.PoolManager;
 import dev.hangar.agent.pool.WarmSandbox;
-import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.StartPath;
 import dev.hangar.core.queue.StartRecord;
 import dev.hangar.core.runtime.OutputSink;
@@ -36,19 +34,20 @@ final class JobSandbox implements AutoCloseable {
         this.clock = clock;
     }
 
-    /** Takes a warm sandbox if a pool has one for this job, else makes one. */
-    static JobSandbox open(PoolManager pools, SandboxRuntime runtime, SandboxSpec coldSpec, JobSpec job, Clock clock)
-            throws SandboxException {
+    /** The job's sandbox is one taken from a pool (if its launcher died since, a cold one replaces it). */
+    static JobSandbox warm(WarmSandbox taken, SandboxRuntime runtime, SandboxSpec coldSpec, Clock clock) {
         var held = new JobSandbox(runtime, coldSpec, clock);
-        var taken = pools.take(runtime.name(), job);
-        if (taken.isPresent()) {
-            held.warm = taken.get();
-            held.sandbox = taken.get().sandbox();
-            held.start = new StartRecord(taken.get().restored() ? StartPath.RESTORED : StartPath.WARM,
-                    taken.get().readyAt(), held.sandbox.id(), held.sandbox.createdAt());
-        } else {
-            held.makeCold();
-        }
+        held.warm = taken;
+        held.sandbox = taken.sandbox();
+        held.start = new StartRecord(taken.restored() ? StartPath.RESTORED : StartPath.WARM, taken.readyAt(),
+                held.sandbox.id(), held.sandbox.createdAt());
+        return held;
+    }
+
+    /** The job's sandbox is made for it now. */
+    static JobSandbox cold(SandboxRuntime runtime, SandboxSpec coldSpec, Clock clock) throws SandboxException {
+        var held = new JobSandbox(runtime, coldSpec, clock);
+        held.makeCold();
         return held;
     }
 
