@@ -1,5 +1,6 @@
 package dev.hangar.agent;
 
+import dev.hangar.agent.pool.PoolManager;
 import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
@@ -13,7 +14,6 @@ import dev.hangar.core.select.NodePolicy;
 import dev.hangar.core.select.RuntimeSelector;
 import dev.hangar.core.select.Selection;
 import dev.hangar.core.select.WarmPools;
-import dev.hangar.agent.pool.PoolManager;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -109,7 +109,7 @@ public final class Agent implements AutoCloseable {
                 statuses, images, config.mounts(), now, current == null ? List.of() : current.pools());
     }
 
-    /** What the rules would choose for this spec on this node, the warm pools' ready sandboxes counted, without running anything. */
+    /** What the rules would choose for this spec on this node (warm sandboxes counted), without running anything. */
     public Selection explain(JobSpec spec) {
         PoolManager current = pools;
         return selector.select(spec, statuses, new NodePolicy(config.networkAllowed(), config.gpus().size()),
