@@ -8,7 +8,6 @@ import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.XReadArgs.StreamOffset;
 import io.lettuce.core.api.StatefulRedisConnection;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +28,8 @@ import java.util.concurrent.locks.LockSupport;
  * just the writers it has released. The other writes (submits, the lease holder's, upkeep) do not wait: their
  * listeners, like those of every other process, hear of them a moment after they committed.
  *
- * <p>An entry carries the job's view (the fields a Job shows, see common.lua), not its whole hash;
- * its spec and selection JSON is parsed once per text (see {@link JobHash}).
+ * <p>An entry carries what changed, not the whole job: {@link JobViews} keeps the jobs' views up to
+ * date from it. Spec and selection JSON is parsed once per text (see {@link JobHash}).
  */
 final class ChangeFeed implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ChangeFeed.class.getName());
@@ -41,6 +40,7 @@ final class ChangeFeed implements AutoCloseable {
     private final RedisKeys keys;
     private final Duration block;
     private final QueueListeners listeners = new QueueListeners();
+    private final JobViews views;
     private final Object lock = new Object();
     /** Writers waiting in {@link #awaitTold}. */
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
@@ -55,6 +55,7 @@ final class ChangeFeed implements AutoCloseable {
     ChangeFeed(RedisLink link, RedisKeys keys, Duration commandTimeout) {
         this.link = link;
         this.keys = keys;
+        this.views = new JobViews(link, keys);
         this.block = Duration.ofMillis(Math.max(10, Math.min(1000, commandTimeout.toMillis() / 2)));
     }
 
@@ -155,22 +156,16 @@ final class ChangeFeed implements AutoCloseable {
             release();
         }
         try {
-            String kind = null;
-            String jobId = null;
-            for (var field : change.entrySet()) {
-                String name = new String(field.getKey(), StandardCharsets.ISO_8859_1);
-                if (name.equals("kind")) {
-                    kind = Replies.text(field.getValue());
-                } else if (name.equals("job")) {
-                    jobId = Replies.text(field.getValue());
-                }
-            }
+            Map<String, String> fields = Replies.fields(change);
+            String kind = fields.remove("kind");
+            String jobId = fields.remove("job");
             if ("log".equals(kind)) {
-                String logOf = jobId;
-                listeners.logAppended(logOf);
-            } else {
-                var job = JobHash.fromView(change);
-                listeners.jobChanged(job);
+                listeners.logAppended(jobId);
+            } else if (jobId != null) {
+                var job = views.apply(jobId, fields);
+                if (job != null) {
+                    listeners.jobChanged(job);
+                }
             }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot read queue change " + id, e);

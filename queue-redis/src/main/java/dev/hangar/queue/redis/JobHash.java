@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Reads a {@link Job} out of its hash {@code P:job:<id>}, or out of a job's view: the fields a Job
@@ -20,6 +21,11 @@ import java.util.Map;
 final class JobHash {
     private static final JsonCache<JobSpec> SPECS = new JsonCache<>(JobSpec.class, 4096);
     private static final JsonCache<Selection> SELECTIONS = new JsonCache<>(Selection.class, 256);
+    /** The fields of a job's view, as VIEW in common.lua lists them. */
+    static final byte[][] VIEW_FIELDS = Stream.of("id", "spec", "state", "attempt", "deliveries", "submittedAt",
+                    "scheduledAt", "startingAt", "runningAt", "finishedAt", "node", "runtime", "selection", "exitCode",
+                    "error", "truncated", "cancel", "sandboxReadyAt", "startPath", "sandboxId", "sandboxCreatedAt")
+            .map(RedisLink::bytes).toArray(byte[][]::new);
 
     private JobHash() {}
 
@@ -35,13 +41,6 @@ final class JobHash {
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             fields.set(name(flat.get(i)), Replies.text(flat.get(i + 1)));
         }
-        return fields.toJob();
-    }
-
-    /** A view as the body of a change entry. */
-    static Job fromView(Map<byte[], byte[]> body) {
-        Fields fields = new Fields();
-        body.forEach((name, value) -> fields.set(name(name), Replies.text(value)));
         return fields.toJob();
     }
 

@@ -5,11 +5,12 @@ local j = redis.call('HMGET', jobKey(id), 'state', 'cancel')
 if not j[1] then return {} end
 local change, view
 if j[1] == 'QUEUED' then
-  change, view = transition(id, 'QUEUED', 'CANCELLED', {'cancel', 1, 'notBefore', '', 'finishedAt', A[2]})
+  change, view = transition(id, 'QUEUED', 'CANCELLED', {'cancel', 1, 'notBefore', '', 'finishedAt', A[2]}, nil, true)
 elseif not FINAL[j[1]] and j[2] ~= '1' then
   -- leased: its worker learns on its next renew, stops the job and finishes it CANCELLED
   redis.call('HSET', jobKey(id), 'cancel', 1)
-  change, view = emit('job', id)
+  change = emit('job', id, {'cancel', 1, 'state', j[1]})
+  view = job(id)
 else
   return {0, job(id)}
 end

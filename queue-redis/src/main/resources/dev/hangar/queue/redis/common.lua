@@ -98,14 +98,18 @@ local function unindex(id)
   for _, state in ipairs(STATES) do redis.call('ZREM', stateKey(state), id) end
 end
 
--- tells every listener, in every process, of the job as it now is (its VIEW fields), or of new output;
--- returns the id of the change entry and, for a job, the view it carries
-local function emit(kind, id)
-  if kind == 'job' then
-    local view = job(id)
-    return redis.call('XADD', P .. ':changes', 'MAXLEN', '~', CHANGES_MAX, '*', 'kind', kind, 'job', id, unpack(view)), view
+-- fields of a job hash that are the queue's bookkeeping, not part of what a Job shows
+local BOOKKEEPING = {token = true, worker = true, leaseMs = true, leaseUntil = true, notBefore = true}
+
+-- Tells every listener, in every process, of a change: new output (kind 'log'), or a job's change
+-- (kind 'job'), carrying the job's state and the fields of its view that changed, field, value, ...
+-- (ChangeFeed applies them to the view it holds; a new job's entry carries its whole view and says
+-- 'full'). Returns the id of the change entry.
+local function emit(kind, id, delta)
+  if kind == 'log' then
+    return redis.call('XADD', P .. ':changes', 'MAXLEN', '~', CHANGES_MAX, '*', 'kind', kind, 'job', id)
   end
-  return redis.call('XADD', P .. ':changes', 'MAXLEN', '~', CHANGES_MAX, '*', 'kind', kind, 'job', id)
+  return redis.call('XADD', P .. ':changes', 'MAXLEN', '~', CHANGES_MAX, '*', 'kind', kind, 'job', id, unpack(delta))
 end
 
 -- a job reached its final state: counted once, kept for the retention, dead-lettered if DEAD
@@ -125,9 +129,10 @@ local function finalize(id, state)
 end
 
 -- Moves a job from one state to another (from is nil for a new job) and sets its fields, keeping
--- every index up to date; returns the id of the change entry and the job's view (see emit). The
--- caller may pass the job's seq if it read it already.
-local function transition(id, from, to, fields, seq)
+-- every index up to date and telling listeners what changed (see emit). Returns the id of the change
+-- entry and, if wantView, the job's view as job() reads it. The caller may pass the job's seq if it
+-- read it already.
+local function transition(id, from, to, fields, seq, wantView)
   local key = jobKey(id)
   fields[#fields + 1] = 'state'
   fields[#fields + 1] = to
@@ -150,7 +155,16 @@ local function transition(id, from, to, fields, seq)
     end
   end
   if FINAL[to] and not (from and FINAL[from]) then finalize(id, to) end
-  return emit('job', id)
+  local delta = {}
+  for i = 1, #fields, 2 do
+    if not BOOKKEEPING[fields[i]] then
+      delta[#delta + 1] = fields[i]
+      delta[#delta + 1] = fields[i + 1]
+    end
+  end
+  local change = emit('job', id, delta)
+  if wantView then return change, job(id) end
+  return change
 end
 
 -- Moves a leased job one step on (advance.lua), e.g. SCHEDULED -> STARTING, setting these fields.
@@ -163,9 +177,9 @@ local function advanceJob(id, token, from, to, fields)
 end
 
 -- Commits what Java decided (AttemptVerdict) for the job it read under this lease and ends the
--- lease (settle.lua says what the arguments are). Returns {1, job, change}; {0} if the lease is
--- lost; {-1} if the job is not as it was read, so the decision must be made again.
-local function settleJob(id, token, states, cancel, to, owner, attempt, fields)
+-- lease (settle.lua says what the arguments are). Returns {1, job (if wantView, else empty), change};
+-- {0} if the lease is lost; {-1} if the job is not as it was read, so the decision must be made again.
+local function settleJob(id, token, states, cancel, to, owner, attempt, fields, wantView)
   local j = redis.call('HMGET', jobKey(id), 'token', 'state', 'cancel', 'attempt', 'seq')
   if token == '' or j[1] ~= token then return {0} end
   if owner ~= '' then
@@ -181,8 +195,8 @@ local function settleJob(id, token, states, cancel, to, owner, attempt, fields)
     fields[#fields + 1] = name
     fields[#fields + 1] = ''
   end
-  local change, view = transition(id, j[2], to, fields, j[5])
-  return {1, view, change}
+  local change, view = transition(id, j[2], to, fields, j[5], wantView)
+  return {1, view or {}, change}
 end
 
 -- Leases the most urgent QUEUED job that fits the request in A[at], A[at + 1], ...:
@@ -222,7 +236,8 @@ local function leaseNext(at)
   local picked, chosen
   local start, looked = 0, 0
   while not picked and looked < scan do
-    local asked = math.min(PAGE, scan - looked)
+    -- one first: usually it fits
+    local asked = math.min(looked == 0 and 1 or PAGE, scan - looked)
     local ids = redis.call('ZRANGE', READY, start, start + asked - 1)
     local gone = 0
     for _, id in ipairs(ids) do
@@ -245,11 +260,18 @@ local function leaseNext(at)
 
   local entry = redis.call('XADD', LEASES, '*', 'job', picked, 'worker', worker)
   claim(entry, worker, time)
-  -- a new attempt: what the previous one left (node, result, timings) is cleared
-  local change, view = transition(picked, 'QUEUED', 'SCHEDULED', {'token', entry, 'worker', worker,
-      'leaseMs', int(leaseMs), 'leaseUntil', int(now + leaseMs), 'notBefore', '', 'scheduledAt', int(now),
-      'startingAt', '', 'runningAt', '', 'sandboxReadyAt', '', 'startPath', '', 'sandboxId', '', 'sandboxCreatedAt', '',
-      'finishedAt', '', 'node', '', 'runtime', '', 'selection', '', 'exitCode', '', 'error', '', 'truncated', 0,
-      'attempt', int(tonumber(chosen[7]) + 1), 'deliveries', int(tonumber(chosen[8]) + 1)}, chosen[6])
+  local fields = {'token', entry, 'worker', worker, 'leaseMs', int(leaseMs), 'leaseUntil', int(now + leaseMs),
+      'scheduledAt', int(now), 'attempt', int(tonumber(chosen[7]) + 1), 'deliveries', int(tonumber(chosen[8]) + 1)}
+  if chosen[8] ~= '0' then
+    -- a new delivery: what the previous one left (node, result, timings) is cleared
+    for _, name in ipairs({'notBefore', 'startingAt', 'runningAt', 'sandboxReadyAt', 'startPath', 'sandboxId',
+        'sandboxCreatedAt', 'finishedAt', 'node', 'runtime', 'selection', 'exitCode', 'error'}) do
+      fields[#fields + 1] = name
+      fields[#fields + 1] = ''
+    end
+    fields[#fields + 1] = 'truncated'
+    fields[#fields + 1] = '0'
+  end
+  local change, view = transition(picked, 'QUEUED', 'SCHEDULED', fields, chosen[6], true)
   return {1, view, change, entry}
 end

@@ -25,16 +25,16 @@ if idem ~= '' then
 end
 
 local seq = redis.call('INCR', P .. ':seq')
+-- the fields a new job has; the others (lease, timings, result) are absent until set, which reads as unset
 redis.call('HSET', jobKey(id), 'id', id, 'spec', A[2], 'priority', A[3], 'seq', seq, 'cpus', A[4], 'mem', A[5],
     'gpus', A[6], 'pin', A[7], 'untrusted', A[8], 'idem', idem, 'attempt', 0, 'deliveries', 0, 'cancel', 0,
-    'token', '', 'worker', '', 'leaseMs', '', 'leaseUntil', '', 'notBefore', '', 'submittedAt', A[9],
-    'scheduledAt', '', 'startingAt', '', 'runningAt', '', 'finishedAt', '', 'node', '', 'runtime', '',
-    'selection', '', 'exitCode', '', 'error', '', 'truncated', 0, 'finishes', 0, 'logSeq', 0, 'state', 'QUEUED')
+    'submittedAt', A[9], 'truncated', 0, 'finishes', 0, 'logSeq', 0, 'state', 'QUEUED')
 redis.call('ZADD', P .. ':all', seq, id)
 taken()
 -- what transition(id, nil, 'QUEUED', {}) does for a job that is in no index yet
 redis.call('ZADD', stateKey('QUEUED'), seq, id)
 redis.call('ZADD', P .. ':ready', int((9 - tonumber(A[3])) * 1e12 + seq), id)
-local change = emit('job', id)
+local change = emit('job', id, {'full', 1, 'id', id, 'spec', A[2], 'state', 'QUEUED', 'attempt', 0, 'deliveries', 0,
+    'cancel', 0, 'truncated', 0, 'submittedAt', A[9]})
 -- the caller knows the job as stored: it is the spec it passed, QUEUED, submitted at A[9]
 return {1, {}, change}

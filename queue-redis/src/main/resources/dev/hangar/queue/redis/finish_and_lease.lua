@@ -5,6 +5,6 @@
 -- lease.lua's. A code of -1 (the job is not as it was read, so the outcome must be decided again)
 -- leases nothing: the caller settles again and leases after.
 local n = tonumber(A[7])
-local settled = settleJob(A[1], A[2], A[3], A[4], A[5], '', A[6], rest(8, 7 + n))
+local settled = settleJob(A[1], A[2], A[3], A[4], A[5], '', A[6], rest(8, 7 + n), false)
 if settled[1] == -1 then return {-1, {}} end
 return {settled[1], leaseNext(8 + n)}

@@ -5,4 +5,4 @@
 -- lost (or, with an owner, if its entry is no longer that consumer's, e.g. its worker renewed it
 -- meanwhile); {-1} if the job is not as it was read (state, cancel flag, attempt), so the decision
 -- must be made again.
-return settleJob(A[1], A[2], A[3], A[4], A[5], A[6], A[7], rest(8))
+return settleJob(A[1], A[2], A[3], A[4], A[5], A[6], A[7], rest(8), true)

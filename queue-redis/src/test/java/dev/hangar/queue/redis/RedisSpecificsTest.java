@@ -256,6 +256,45 @@ class RedisSpecificsTest extends RedisServerTest {
         assertThat(redis.cli("XLEN", key("leases"))).as("a finished lease leaves no entry").isEqualTo("0");
     }
 
+    // ---- the change feed ---------------------------------------------------------------------
+
+    @Test
+    void changesCarryWhatChangedAndAListenerThatJoinsLateStillHearsWholeJobs() {
+        RedisQueueBackend writer = open();
+        Job early = writer.enqueue(spec("before-the-listener")).job();
+        // another process on the same queue, whose listener joins after the job was submitted
+        RedisQueueBackend other = RedisQueueBackend.open(redis.uri("prefix=" + prefix), clock);
+        opened.add(other);
+        List<Job> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        opened.add(other.subscribe(new dev.hangar.core.queue.QueueListener() {
+            @Override
+            public void jobChanged(Job job) {
+                heard.add(job);
+            }
+        }));
+
+        Lease lease = writer.lease(worker("w1")).orElseThrow();
+        assertThat(writer.started(lease, "node-1", selection("process"), null)).isTrue();
+        writer.finish(lease, Outcome.succeeded(0, false));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> heard.size() == 3);
+        assertThat(heard).extracting(Job::state).containsExactly(JobState.SCHEDULED, JobState.RUNNING, JobState.SUCCEEDED);
+        assertThat(heard).allSatisfy(job -> {
+            assertThat(job.id()).isEqualTo(early.id());
+            assertThat(job.spec().name()).isEqualTo("before-the-listener");
+            assertThat(job.attempt()).isEqualTo(1);
+            assertThat(job.timings().submittedAt()).isEqualTo(early.timings().submittedAt());
+        });
+        Job done = heard.get(2);
+        assertThat(done.node()).as("kept from the change before").isEqualTo("node-1");
+        assertThat(done.runtime()).isEqualTo("process");
+        assertThat(done.exitCode()).isZero();
+        assertThat(done).isEqualTo(writer.get(early.id()).orElseThrow());
+
+        List<String> last = lines(redis.cli("XREVRANGE", key("changes"), "+", "-", "COUNT", "1"));
+        assertThat(last).contains("state", "SUCCEEDED", "exitCode", "0").doesNotContain("spec", "node", "token");
+    }
+
     // ---- Redis crashes -----------------------------------------------------------------------
 
     @Test
