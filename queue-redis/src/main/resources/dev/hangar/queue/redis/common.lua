@@ -91,7 +91,6 @@ end
 
 -- every index entry of a job whose hash is gone (retention)
 local function unindex(id)
-  redis.call('ZREM', P .. ':all', id)
   redis.call('ZREM', P .. ':finished', id)
   redis.call('ZREM', P .. ':ready', id)
   redis.call('ZREM', P .. ':delayed', id)
@@ -116,11 +115,11 @@ end
 local function finalize(id, state)
   local key = jobKey(id)
   redis.call('HINCRBY', key, 'finishes', 1)
-  local f = redis.call('HMGET', key, 'finishedAt', 'idem', 'error')
+  local f = redis.call('HMGET', key, 'finishedAt', 'idem', 'error', 'logSeq')
   redis.call('ZADD', P .. ':finished', f[1] or '', id)
   if RETENTION_MS > 0 then
     redis.call('PEXPIRE', key, RETENTION_MS)
-    redis.call('PEXPIRE', logKey(id), RETENTION_MS)
+    if f[4] and f[4] ~= '0' then redis.call('PEXPIRE', logKey(id), RETENTION_MS) end
     if f[2] and f[2] ~= '' then redis.call('PEXPIRE', P .. ':idem:' .. f[2], RETENTION_MS) end
   end
   if state == 'DEAD' then

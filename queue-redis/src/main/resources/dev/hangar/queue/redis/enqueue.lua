@@ -29,7 +29,6 @@ local seq = redis.call('INCR', P .. ':seq')
 redis.call('HSET', jobKey(id), 'id', id, 'spec', A[2], 'priority', A[3], 'seq', seq, 'cpus', A[4], 'mem', A[5],
     'gpus', A[6], 'pin', A[7], 'untrusted', A[8], 'idem', idem, 'attempt', 0, 'deliveries', 0, 'cancel', 0,
     'submittedAt', A[9], 'truncated', 0, 'finishes', 0, 'logSeq', 0, 'state', 'QUEUED')
-redis.call('ZADD', P .. ':all', seq, id)
 taken()
 -- what transition(id, nil, 'QUEUED', {}) does for a job that is in no index yet
 redis.call('ZADD', stateKey('QUEUED'), seq, id)

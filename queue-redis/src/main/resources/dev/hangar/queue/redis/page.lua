@@ -1,10 +1,12 @@
--- A = 'desc' | 'asc', bound (exclusive "(seq", or "+inf" / "-inf"), count, states... (none: all jobs)
+-- A = 'desc' | 'asc', bound (exclusive "(seq", or "+inf" / "-inf"), count, states... (none: every state)
 -- Returns up to count jobs from the union of the state sets, ordered by seq. A job whose hash the
 -- retention removed is dropped from the indexes on the way.
 local desc, bound, need = A[1] == 'desc', A[2], tonumber(A[3])
 local keys = {}
 for i = 4, #A do keys[#keys + 1] = stateKey(A[i]) end
-if #keys == 0 then keys[1] = P .. ':all' end
+if #keys == 0 then
+  for _, state in ipairs(STATES) do keys[#keys + 1] = stateKey(state) end
+end
 
 local out = {}
 while need > 0 do
