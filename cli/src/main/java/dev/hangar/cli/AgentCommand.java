@@ -27,7 +27,7 @@ final class AgentCommand implements Callable<Integer> {
             queue.close();
             throw e;
         }
-        System.out.println("Hangar agent " + config.nodeName() + " is up (queue " + cluster.redis + ")");
+        System.out.println("Hangar agent " + config.nodeName() + " is up (queue " + RedisLocations.shown(cluster.redis) + ")");
         System.out.println("runtimes: " + agent.describeRuntimes());
         System.out.flush();
         UpCommand.awaitShutdown(() -> {

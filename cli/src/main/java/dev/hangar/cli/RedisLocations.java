@@ -2,7 +2,10 @@ package dev.hangar.cli;
 
 import java.net.URI;
 
-/** The check every {@code --redis} flag gets, so a typo is named before anything connects. */
+/**
+ * The check every {@code --redis} flag gets, so a typo is named before anything connects, and the
+ * form in which a location is shown: without its password.
+ */
 final class RedisLocations {
     private RedisLocations() {}
 
@@ -11,8 +14,14 @@ final class RedisLocations {
             return null;
         }
         if (!"redis".equals(location.getScheme()) || location.getHost() == null) {
-            throw new IllegalArgumentException("--redis: expected redis://HOST[:PORT][/DB], got '" + location + "'");
+            throw new IllegalArgumentException("--redis: expected redis://[USER:PASSWORD@]HOST[:PORT][/DB], got '"
+                    + shown(location) + "'");
         }
         return location;
+    }
+
+    static String shown(URI location) {
+        String userInfo = location.getRawUserInfo();
+        return userInfo == null ? location.toString() : location.toString().replace(userInfo + "@", "***@");
     }
 }

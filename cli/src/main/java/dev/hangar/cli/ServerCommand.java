@@ -32,11 +32,11 @@ final class ServerCommand implements Callable<Integer> {
         UpCommand.checkPort(port);
         var queue = EmbeddedHangar.openQueue(cluster.queueLocation());
         var registry = queue.nodeRegistry().orElseThrow(() -> new IllegalArgumentException(
-                "--redis: the queue at " + cluster.redis + " keeps no node registry"));
+                "--redis: the queue at " + RedisLocations.shown(cluster.redis) + " keeps no node registry"));
         var nodes = new ClusterNodes(registry).start(EmbeddedHangar.NODE_POLL);
         var upkeep = new QueueUpkeep(queue, nodes::limits).start(UPKEEP_EVERY);
         var server = new HangarServer(queue, nodes).start(host, port);
-        System.out.println("Hangar server is up at http://" + host + ":" + server.port() + " (queue " + cluster.redis + ")");
+        System.out.println("Hangar server is up at http://" + host + ":" + server.port() + " (queue " + RedisLocations.shown(cluster.redis) + ")");
         System.out.flush();
         UpCommand.awaitShutdown(() -> {
             server.close();

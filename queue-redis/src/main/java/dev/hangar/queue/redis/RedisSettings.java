@@ -25,8 +25,8 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
 
     static RedisSettings parse(URI location) {
         if (!"redis".equalsIgnoreCase(location.getScheme()) || location.getHost() == null) {
-            throw new IllegalArgumentException("a redis location looks like redis://host:port[/db][?prefix=hangar];"
-                    + " got " + location);
+            throw new IllegalArgumentException("a redis location looks like redis://[user:password@]host:port[/db]"
+                    + "[?prefix=hangar]; got " + redacted(location));
         }
         Map<String, String> params = query(location);
         String prefix = Objects.requireNonNullElse(params.remove("prefix"), "hangar");
@@ -56,7 +56,7 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
                 count(params, "changesMaxLen", 100_000), count(params, "logMaxLen", 100_000),
                 count(params, "deadMaxLen", 10_000));
         if (!params.isEmpty()) {
-            throw new IllegalArgumentException("unknown parameter(s) " + params.keySet() + " in " + location
+            throw new IllegalArgumentException("unknown parameter(s) " + params.keySet() + " in " + redacted(location)
                     + "; known: prefix, retention, timeout, changesMaxLen, logMaxLen, deadMaxLen");
         }
         return settings;
@@ -72,6 +72,13 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
         return "redis://" + redis.getHost() + ":" + redis.getPort() + "/" + redis.getDatabase() + " (prefix " + prefix + ")";
     }
 
+    /** The location as error messages show it: without its credentials. */
+    static String redacted(URI location) {
+        String text = location.toString();
+        String userInfo = location.getRawUserInfo();
+        return userInfo == null ? text : text.replace(userInfo + "@", "***@");
+    }
+
     private static Map<String, String> query(URI location) {
         Map<String, String> params = new LinkedHashMap<>();
         String query = location.getRawQuery();
@@ -81,7 +88,8 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
         for (String pair : query.split("&")) {
             int eq = pair.indexOf('=');
             if (eq <= 0) {
-                throw new IllegalArgumentException("expected name=value in the query of " + location + ", got '" + pair + "'");
+                throw new IllegalArgumentException("expected name=value in the query of " + redacted(location) + ", got '"
+                        + pair + "'");
             }
             params.put(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));
         }

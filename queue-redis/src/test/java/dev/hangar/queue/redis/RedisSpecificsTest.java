@@ -341,6 +341,33 @@ class RedisSpecificsTest extends RedisServerTest {
     // ---- the provider and the location -------------------------------------------------------
 
     @Test
+    void anAclUserConnectsWithItsPasswordAndAWrongOneIsRefusedWithoutBeingShown() throws Exception {
+        String user = "hangar-" + TESTS.incrementAndGet();
+        redis.cli("ACL", "SETUSER", user, "on", ">s3cret-pw", "~*", "&*", "+@all");
+        try {
+            URI good = URI.create("redis://" + user + ":s3cret-pw@127.0.0.1:" + redis.port() + "?prefix=acl-" + user);
+            try (RedisQueueBackend queue = RedisQueueBackend.open(good, clock)) {
+                assertThat(queue.enqueue(spec("with-a-password")).created()).isTrue();
+                assertThat(queue.lease(worker("w1"))).isPresent();
+            }
+            URI bad = URI.create("redis://" + user + ":wrong-pw@127.0.0.1:" + redis.port() + "?prefix=acl-" + user
+                    + "&timeout=PT2S");
+            assertThatThrownBy(() -> RedisQueueBackend.open(bad, clock))
+                    .isInstanceOf(QueueException.class)
+                    .hasMessageContaining("127.0.0.1:" + redis.port())
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("wrong-pw"));
+            URI typo = URI.create("redis://" + user + ":s3cret-pw@127.0.0.1:" + redis.port() + "?prefx=x");
+            assertThatThrownBy(() -> RedisQueueBackend.open(typo, clock))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("prefx")
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cret-pw"));
+        } finally {
+            redis.cli("ACL", "DELUSER", user);
+        }
+    }
+
+
+    @Test
     void theProviderOpensRedisLocations() throws Exception {
         QueueBackendProvider provider = ServiceLoader.load(QueueBackendProvider.class).stream()
                 .map(ServiceLoader.Provider::get).filter(p -> p.scheme().equals("redis")).findFirst().orElseThrow();
