@@ -1,13 +1,12 @@
 package dev.hangar.queue.redis;
 
-import io.lettuce.core.RedisNoScriptException;
+import dev.hangar.core.queue.QueueException;
 import io.lettuce.core.ScriptOutputType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -15,9 +14,12 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The Lua scripts that change the queue, each one atomic. Each script is common.lua followed by its
- * own file; it runs by EVALSHA, and by EVAL when Redis lacks it (a restarted Redis has an empty
- * script cache). Every call passes the prefix as the one key and the backend's settings first.
+ * The Lua scripts that change the queue, each one atomic. They make one Redis function library:
+ * common.lua, then each script file as a function of it, so that what they share is set up once
+ * when the library loads rather than on every call. The library's name carries a hash of its code,
+ * so processes of different versions sharing a Redis each find their own; it is loaded when the
+ * backend opens, and again should Redis have lost it (a restart without persistence). Every call
+ * passes the prefix as the one key and the backend's settings first.
  */
 final class LuaScripts {
     enum Script {
@@ -29,12 +31,12 @@ final class LuaScripts {
         }
     }
 
-    private record Loaded(byte[] source, String sha) {}
-
-    private final Map<Script, Loaded> scripts = new EnumMap<>(Script.class);
     private final RedisLink link;
+    private final String library;
+    private final String source;
+    private final Map<Script, String> functions = new EnumMap<>(Script.class);
     private final byte[][] keys;
-    /** ARGV[1..4] of every script, read by common.lua. */
+    /** ARGV[1..4] of every call, read by common.lua's setup. */
     private final byte[][] settings;
 
     LuaScripts(RedisLink link, RedisSettings settings) {
@@ -43,28 +45,57 @@ final class LuaScripts {
         this.settings = new byte[][] {Replies.arg(settings.changesMaxLen()), Replies.arg(settings.retention().toMillis()),
                 Replies.arg(settings.deadMaxLen()), Replies.arg(RedisQueueBackend.LEASE_HORIZON.toMillis())};
         String common = resource("common.lua");
+        Map<Script, String> bodies = new EnumMap<>(Script.class);
+        StringBuilder code = new StringBuilder(common);
         for (Script script : Script.values()) {
-            byte[] source = (common + "\n" + resource(script.file())).getBytes(StandardCharsets.UTF_8);
-            scripts.put(script, new Loaded(source, sha1(source)));
+            bodies.put(script, resource(script.file()));
+            code.append(bodies.get(script));
         }
+        this.library = "hangar_" + sha1(code.toString()).substring(0, 16);
+        StringBuilder source = new StringBuilder("#!lua name=").append(library).append('\n').append(common);
+        for (Script script : Script.values()) {
+            String function = library + "_" + script.name().toLowerCase(Locale.ROOT);
+            functions.put(script, function);
+            source.append("\nredis.register_function('").append(function).append("', function(keys, args)\n")
+                    .append("setup(keys, args)\n").append(bodies.get(script)).append("\nend)\n");
+        }
+        this.source = source.toString();
+        load();
     }
 
     /** Runs the script with these arguments (see {@link Replies#arg}); returns its array reply. */
     List<Object> call(Script script, Object... args) {
-        Loaded loaded = scripts.get(script);
         byte[][] argv = argv(args);
-        return link.call(script.file(), redis -> {
-            try {
-                return redis.evalsha(loaded.sha(), ScriptOutputType.MULTI, keys, argv);
-            } catch (RedisNoScriptException e) {
-                return redis.eval(loaded.source(), ScriptOutputType.MULTI, keys, argv);
+        String function = functions.get(script);
+        try {
+            return link.call(script.file(), redis -> redis.fcall(function, ScriptOutputType.MULTI, keys, argv));
+        } catch (QueueException e) {
+            if (!saidByRedis(e, "Function not found")) {
+                throw e;
             }
-        });
+        }
+        load(); // Redis lost the library: it restarted without persistence, or someone flushed it
+        return link.call(script.file(), redis -> redis.fcall(function, ScriptOutputType.MULTI, keys, argv));
+    }
+
+    /** Loads the library unless Redis has it. */
+    private void load() {
+        try {
+            link.call("loading the queue's functions", redis -> redis.functionLoad(source));
+        } catch (QueueException e) {
+            if (!saidByRedis(e, "already exists")) {
+                throw e;
+            }
+        }
+    }
+
+    private static boolean saidByRedis(QueueException e, String words) {
+        return e.getCause() != null && String.valueOf(e.getCause().getMessage()).contains(words);
     }
 
     private byte[][] argv(Object[] args) {
         List<byte[]> argv = new ArrayList<>(settings.length + args.length + 8);
-        Collections.addAll(argv, settings);
+        argv.addAll(List.of(settings));
         add(argv, args);
         return argv.toArray(byte[][]::new);
     }
@@ -91,9 +122,10 @@ final class LuaScripts {
         }
     }
 
-    private static String sha1(byte[] source) {
+    private static String sha1(String text) {
         try {
-            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1").digest(source));
+            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -1,15 +1,22 @@
--- Prepended to every script by LuaScripts. KEYS[1] is the key prefix "{name}": every key below
--- starts with it, so all of them share one hash slot. ARGV[1..4] are the backend's settings; the
--- script's own arguments follow and are read as A[1], A[2], ...
-local P = KEYS[1]
-local CHANGES_MAX = ARGV[1]
-local RETENTION_MS = tonumber(ARGV[2])
-local DEAD_MAX = ARGV[3]
-local HORIZON_MS = tonumber(ARGV[4])
+-- The head of the queue's function library (LuaScripts): loaded once into Redis, where each script
+-- file becomes one function of it that starts with setup(keys, args). KEYS[1] is the key prefix
+-- "{name}": every key below starts with it, so all of them share one hash slot. ARGV[1..4] are the
+-- backend's settings; the script's own arguments follow and are read as A[1], A[2], ...
+local P, LEASES, CHANGES_MAX, RETENTION_MS, DEAD_MAX, HORIZON_MS
 local A = {}
-for i = 5, #ARGV do A[i - 4] = ARGV[i] end
 
-local LEASES = P .. ':leases'
+-- Redis runs one function at a time, so the call's prefix and settings may live in these upvalues.
+local function setup(keys, argv)
+  P = keys[1]
+  LEASES = P .. ':leases'
+  CHANGES_MAX = argv[1]
+  RETENTION_MS = tonumber(argv[2])
+  DEAD_MAX = argv[3]
+  HORIZON_MS = tonumber(argv[4])
+  A = {}
+  for i = 5, #argv do A[i - 4] = argv[i] end
+end
+
 local GROUP = 'workers'
 local STATES = {'QUEUED', 'SCHEDULED', 'STARTING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED', 'DEAD'}
 local FINAL = {SUCCEEDED = true, FAILED = true, TIMED_OUT = true, CANCELLED = true, DEAD = true}

@@ -327,6 +327,17 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void theQueuesFunctionsAreLoadedAgainWhenRedisLostThem() {
+        RedisQueueBackend queue = open();
+        Job before = queue.enqueue(spec("before")).job();
+        redis.cli("FUNCTION", "FLUSH"); // as a Redis restarted without persistence would have it
+
+        assertThat(queue.enqueue(spec("after")).created()).isTrue();
+        assertThat(redis.cli("FUNCTION", "LIST")).contains("hangar_");
+        assertThat(queue.lease(worker("w1")).orElseThrow().jobId()).isEqualTo(before.id());
+    }
+
+    @Test
     void anUnreachableRedisIsAQueueExceptionNamingTheLocation() throws Exception {
         int port;
         try (var socket = new java.net.ServerSocket(0)) {
