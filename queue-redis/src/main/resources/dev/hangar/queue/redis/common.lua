@@ -105,7 +105,8 @@ local function unindex(id)
 end
 
 -- fields of a job hash that are the queue's bookkeeping, not part of what a Job shows
-local BOOKKEEPING = {token = true, worker = true, leaseMs = true, leaseUntil = true, notBefore = true}
+local BOOKKEEPING = {token = true, worker = true, leaseMs = true, leaseUntil = true, notBefore = true,
+    finishes = true}
 
 -- Tells every listener, in every process, of a change: new output (kind 'log'), or a job's change
 -- (kind 'job'), carrying the job's state and the fields of its view that changed, field, value, ...
@@ -118,49 +119,66 @@ local function emit(kind, id, delta)
   return redis.call('XADD', P .. ':changes', 'MAXLEN', '~', CHANGES_MAX, '*', 'kind', kind, 'job', id, unpack(delta))
 end
 
--- a job reached its final state: counted once, kept for the retention, dead-lettered if DEAD
-local function finalize(id, state)
+-- the value these fields (field, value, ...) give name, or nil
+local function valueIn(fields, name)
+  for i = 1, #fields, 2 do
+    if fields[i] == name then return fields[i + 1] end
+  end
+  return nil
+end
+
+-- A job is about to reach its final state with these fields: it is counted once (the finishes
+-- field goes into the fields). Returns what finalize needs of the job as it was.
+local function finishing(id, fields)
+  local f = redis.call('HMGET', jobKey(id), 'finishes', 'idem', 'logSeq', 'finishedAt', 'error')
+  fields[#fields + 1] = 'finishes'
+  fields[#fields + 1] = int((tonumber(f[1]) or 0) + 1)
+  return f
+end
+
+-- The job reached its final state (with these fields, after finishing read it as f): it is kept
+-- for the retention, and dead-lettered if DEAD.
+local function finalize(id, state, fields, f)
   local key = jobKey(id)
-  redis.call('HINCRBY', key, 'finishes', 1)
-  local f = redis.call('HMGET', key, 'finishedAt', 'idem', 'error', 'logSeq')
-  redis.call('ZADD', P .. ':finished', f[1] or '', id)
+  redis.call('ZADD', P .. ':finished', valueIn(fields, 'finishedAt') or f[4], id)
   if RETENTION_MS > 0 then
     redis.call('PEXPIRE', key, RETENTION_MS)
-    if f[4] and f[4] ~= '0' then redis.call('PEXPIRE', logKey(id), RETENTION_MS) end
+    if f[3] and f[3] ~= '0' then redis.call('PEXPIRE', logKey(id), RETENTION_MS) end
     if f[2] and f[2] ~= '' then redis.call('PEXPIRE', P .. ':idem:' .. f[2], RETENTION_MS) end
   end
   if state == 'DEAD' then
-    redis.call('XADD', P .. ':dead', 'MAXLEN', '~', DEAD_MAX, '*', 'job', id, 'error', f[3] or '')
+    redis.call('XADD', P .. ':dead', 'MAXLEN', '~', DEAD_MAX, '*', 'job', id, 'error',
+        valueIn(fields, 'error') or f[5] or '')
   end
 end
 
--- Moves a job from one state to another (from is nil for a new job) and sets its fields, keeping
--- every index up to date and telling listeners what changed (see emit). Returns the id of the change
--- entry and, if wantView, the job's view as job() reads it. The caller may pass the job's seq if it
--- read it already.
+-- Moves a job from one state to another and sets its fields, keeping every index up to date and
+-- telling listeners what changed (see emit). Returns the id of the change entry and, if wantView,
+-- the job's view as job() reads it. The caller may pass the job's seq if it read it already.
 local function transition(id, from, to, fields, seq, wantView)
   local key = jobKey(id)
+  local final = FINAL[to] and not FINAL[from]
+  local was = final and finishing(id, fields)
   fields[#fields + 1] = 'state'
   fields[#fields + 1] = to
   redis.call('HSET', key, unpack(fields))
   if from ~= to then
     seq = seq or redis.call('HGET', key, 'seq')
-    if from then redis.call('ZREM', stateKey(from), id) end
+    redis.call('ZREM', stateKey(from), id)
     redis.call('ZADD', stateKey(to), seq, id)
   end
-  if from == 'QUEUED' or from == nil or to == 'QUEUED' then
-    redis.call('ZREM', P .. ':ready', id)
-    redis.call('ZREM', P .. ':delayed', id)
-  end
-  if to == 'QUEUED' then
-    local notBefore = field(id, 'notBefore')
+  if from == 'QUEUED' and to ~= 'QUEUED' then
+    -- it was due, or waiting out a retry's backoff
+    if redis.call('ZREM', P .. ':ready', id) == 0 then redis.call('ZREM', P .. ':delayed', id) end
+  elseif to == 'QUEUED' and from ~= 'QUEUED' then
+    local notBefore = valueIn(fields, 'notBefore') or field(id, 'notBefore')
     if notBefore ~= '' then
       redis.call('ZADD', P .. ':delayed', notBefore, id)
     else
       redis.call('ZADD', P .. ':ready', readyScore(id), id)
     end
   end
-  if FINAL[to] and not (from and FINAL[from]) then finalize(id, to) end
+  if final then finalize(id, to, fields, was) end
   local delta = {}
   for i = 1, #fields, 2 do
     if not BOOKKEEPING[fields[i]] then

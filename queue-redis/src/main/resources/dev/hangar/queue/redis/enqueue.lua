@@ -30,7 +30,7 @@ redis.call('HSET', jobKey(id), 'id', id, 'spec', A[2], 'priority', A[3], 'seq', 
     'gpus', A[6], 'pin', A[7], 'untrusted', A[8], 'idem', idem, 'attempt', 0, 'deliveries', 0, 'cancel', 0,
     'submittedAt', A[9], 'truncated', 0, 'finishes', 0, 'logSeq', 0, 'state', 'QUEUED')
 taken()
--- what transition(id, nil, 'QUEUED', {}) does for a job that is in no index yet
+-- the indexes a queued job is in (see transition)
 redis.call('ZADD', stateKey('QUEUED'), seq, id)
 redis.call('ZADD', P .. ':ready', int((9 - tonumber(A[3])) * 1e12 + seq), id)
 local change = emit('job', id, {'full', 1, 'id', id, 'spec', A[2], 'state', 'QUEUED', 'attempt', 0, 'deliveries', 0,
