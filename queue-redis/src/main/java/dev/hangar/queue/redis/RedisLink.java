@@ -10,6 +10,10 @@ import io.lettuce.core.XReadArgs.StreamOffset;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -20,26 +24,31 @@ import java.util.function.Function;
  * failed where. Keys and values are bytes: log output is not text.
  */
 final class RedisLink implements AutoCloseable {
+    private final ClientResources resources;
     private final RedisClient client;
     private final StatefulRedisConnection<byte[], byte[]> connection;
     private final String where;
 
-    private RedisLink(RedisClient client, StatefulRedisConnection<byte[], byte[]> connection, String where) {
+    private RedisLink(ClientResources resources, RedisClient client, StatefulRedisConnection<byte[], byte[]> connection,
+            String where) {
+        this.resources = resources;
         this.client = client;
         this.connection = connection;
         this.where = where;
     }
 
     static RedisLink connect(RedisSettings settings) {
-        RedisClient client = RedisClient.create(settings.redis());
+        ClientResources resources = ClientResources.builder().nettyCustomizer(new FlushBatching()).build();
+        RedisClient client = RedisClient.create(resources, settings.redis());
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
                 .build());
         try {
-            return new RedisLink(client, client.connect(ByteArrayCodec.INSTANCE), settings.where());
+            return new RedisLink(resources, client, client.connect(ByteArrayCodec.INSTANCE), settings.where());
         } catch (RedisException e) {
             client.shutdown(0, 2, TimeUnit.SECONDS);
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
             throw new QueueException("cannot connect to the queue at " + settings.where() + ": " + e.getMessage(), e);
         }
     }
@@ -78,6 +87,14 @@ final class RedisLink implements AutoCloseable {
         }
     }
 
+    /** Many threads share the connection: their commands go out in one write when they come together. */
+    private static final class FlushBatching implements NettyCustomizer {
+        @Override
+        public void afterChannelInitialized(Channel channel) {
+            channel.pipeline().addFirst(new FlushConsolidationHandler(64, true));
+        }
+    }
+
     static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }
@@ -86,5 +103,6 @@ final class RedisLink implements AutoCloseable {
     public void close() {
         connection.close();
         client.shutdown(0, 2, TimeUnit.SECONDS);
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 }
