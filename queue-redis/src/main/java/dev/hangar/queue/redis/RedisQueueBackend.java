@@ -112,10 +112,25 @@ public final class RedisQueueBackend implements QueueBackend {
         RedisLink link = RedisLink.connect(settings);
         try {
             link.ensureGroup(new RedisKeys(settings.keyPrefix()).leases(), RedisKeys.WORKERS);
+            checkClock(settings, link, clock);
             return new RedisQueueBackend(settings, link, clock);
         } catch (RuntimeException e) {
             link.close();
             throw e;
+        }
+    }
+
+    /**
+     * Refuses a clock so far ahead of Redis's that a lease deadline, shifted back by the horizon,
+     * would still lie in Redis's future: Redis would clamp it to now and the lease would never expire.
+     */
+    private static void checkClock(RedisSettings settings, RedisLink link, Clock clock) {
+        List<byte[]> time = link.call("TIME", redis -> redis.time());
+        long redisMillis = Long.parseLong(Replies.text(time.get(0))) * 1000 + Long.parseLong(Replies.text(time.get(1))) / 1000;
+        long ahead = clock.millis() - redisMillis;
+        if (ahead > LEASE_HORIZON.toMillis() / 2) {
+            throw new QueueException("the clock of this process is " + Duration.ofMillis(ahead).toDays()
+                    + " days ahead of the clock of the queue at " + settings.where() + ": its leases could never expire", null);
         }
     }
 

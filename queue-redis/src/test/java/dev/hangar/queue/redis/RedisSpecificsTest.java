@@ -338,6 +338,15 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void aProcessWhoseClockIsYearsAheadOfRedisIsRefusedForItsLeasesCouldNeverExpire() {
+        Clock farAhead = Clock.fixed(java.time.Instant.now().plus(Duration.ofDays(15 * 365)), java.time.ZoneOffset.UTC);
+        assertThatThrownBy(() -> RedisQueueBackend.open(redis.uri("prefix=clock-ahead"), farAhead))
+                .isInstanceOf(QueueException.class)
+                .hasMessageContaining("days ahead")
+                .hasMessageContaining("127.0.0.1:" + redis.port());
+    }
+
+    @Test
     void anUnreachableRedisIsAQueueExceptionNamingTheLocation() throws Exception {
         int port;
         try (var socket = new java.net.ServerSocket(0)) {
