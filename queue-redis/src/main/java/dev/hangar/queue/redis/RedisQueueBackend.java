@@ -157,8 +157,8 @@ public final class RedisQueueBackend implements QueueBackend {
         if (written.code() != 1) {
             return new Enqueued(written.job().orElseThrow(), false);
         }
-        // the script stored exactly this: no need to read it back
-        return new Enqueued(new Job(id, JobHash.spec(json), JobState.QUEUED, 0, 0,
+        // the script stored exactly this: no need to read it back (the spec reads back as it was written)
+        return new Enqueued(new Job(id, spec, JobState.QUEUED, 0, 0,
                 Timings.submitted(Instant.ofEpochMilli(now)), null, null, null, null, null, false, false), true);
     }
 

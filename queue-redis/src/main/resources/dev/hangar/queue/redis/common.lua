@@ -18,14 +18,22 @@ local function setup(keys, argv)
 end
 
 local GROUP = 'workers'
-local STATES = {'QUEUED', 'SCHEDULED', 'STARTING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED', 'DEAD'}
 local FINAL = {SUCCEEDED = true, FAILED = true, TIMED_OUT = true, CANCELLED = true, DEAD = true}
 
 -- Lua numbers are doubles: integers go back to Redis as plain digits, never as 1e+12
 local function int(n) return string.format('%d', n) end
 local function jobKey(id) return P .. ':job:' .. id end
 local function logKey(id) return P .. ':log:' .. id end
-local function stateKey(state) return P .. ':state:' .. state end
+-- The index of the jobs in a state, by seq. The three states of a leased job share one, LEASED,
+-- so that a job moves between them without touching an index (counts.lua and page.lua tell them
+-- apart by the job's state).
+local LEASED = {SCHEDULED = true, STARTING = true, RUNNING = true}
+local function stateKey(state)
+  if LEASED[state] then return P .. ':state:LEASED' end
+  return P .. ':state:' .. state
+end
+-- a state of each index, so that each index is named once
+local STATE_INDEXES = {'QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED', 'DEAD'}
 
 local function field(id, name)
   local value = redis.call('HGET', jobKey(id), name)
@@ -101,7 +109,7 @@ local function unindex(id)
   redis.call('ZREM', P .. ':finished', id)
   redis.call('ZREM', P .. ':ready', id)
   redis.call('ZREM', P .. ':delayed', id)
-  for _, state in ipairs(STATES) do redis.call('ZREM', stateKey(state), id) end
+  for _, state in ipairs(STATE_INDEXES) do redis.call('ZREM', stateKey(state), id) end
 end
 
 -- fields of a job hash that are the queue's bookkeeping, not part of what a Job shows
@@ -162,7 +170,7 @@ local function transition(id, from, to, fields, seq, wantView)
   fields[#fields + 1] = 'state'
   fields[#fields + 1] = to
   redis.call('HSET', key, unpack(fields))
-  if from ~= to then
+  if stateKey(from) ~= stateKey(to) then
     seq = seq or redis.call('HGET', key, 'seq')
     redis.call('ZREM', stateKey(from), id)
     redis.call('ZADD', stateKey(to), seq, id)

@@ -1,11 +1,23 @@
 -- A = 'desc' | 'asc', bound (exclusive "(seq", or "+inf" / "-inf"), count, states... (none: every state)
--- Returns up to count jobs from the union of the state sets, ordered by seq. A job whose hash the
--- retention removed is dropped from the indexes on the way.
+-- Returns up to count jobs from the union of the state indexes, ordered by seq. The leased states
+-- share an index: a job found there is left out unless its state was asked for. A job whose hash
+-- the retention removed is dropped from the indexes on the way.
 local desc, bound, need = A[1] == 'desc', A[2], tonumber(A[3])
-local keys = {}
-for i = 4, #A do keys[#keys + 1] = stateKey(A[i]) end
-if #keys == 0 then
-  for _, state in ipairs(STATES) do keys[#keys + 1] = stateKey(state) end
+local keys, asked = {}, {}
+for i = 4, #A do asked[A[i]] = true end
+for _, state in ipairs(STATE_INDEXES) do
+  if #A < 4 or asked[state] or (state == 'RUNNING' and (asked.SCHEDULED or asked.STARTING)) then
+    keys[#keys + 1] = stateKey(state)
+  end
+end
+
+-- whether a job (its HGETALL) is in a state asked for
+local function wanted(found)
+  if #A < 4 then return true end
+  for i = 1, #found, 2 do
+    if found[i] == 'state' then return asked[found[i + 1]] == true end
+  end
+  return false
 end
 
 local out = {}
@@ -27,7 +39,7 @@ while need > 0 do
     local found = redis.call('HGETALL', jobKey(candidates[i][1]))
     if #found == 0 then
       unindex(candidates[i][1])
-    else
+    elseif wanted(found) then
       out[#out + 1] = found
       need = need - 1
     end

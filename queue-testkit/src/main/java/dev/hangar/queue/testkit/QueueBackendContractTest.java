@@ -1225,6 +1225,34 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
+    void theStatesOfLeasedJobsAreListedAndCountedApart() {
+        Job scheduled = enqueue(spec("scheduled", 9));
+        Job starting = enqueue(spec("starting", 8));
+        Job running = enqueue(spec("running", 7));
+        Job queued = enqueue(spec("queued", 1));
+        assertThat(lease("w1").jobId()).isEqualTo(scheduled.id());
+        Lease second = lease("w2");
+        assertThat(second.jobId()).isEqualTo(starting.id());
+        assertThat(queue.starting(second, "node-w2", selection("process"))).isTrue();
+        assertThat(leaseAndRun("w3").jobId()).isEqualTo(running.id());
+
+        assertThat(ids(queue.list(new JobQuery(Set.of(JobState.SCHEDULED), null, 10)).jobs()))
+                .containsExactly(scheduled.id());
+        assertThat(ids(queue.list(new JobQuery(Set.of(JobState.STARTING), null, 10)).jobs()))
+                .containsExactly(starting.id());
+        assertThat(ids(queue.list(new JobQuery(Set.of(JobState.RUNNING), null, 10)).jobs()))
+                .containsExactly(running.id());
+        assertThat(ids(queue.list(new JobQuery(Set.of(JobState.SCHEDULED, JobState.RUNNING, JobState.QUEUED), null, 10))
+                .jobs())).containsExactly(queued.id(), running.id(), scheduled.id());
+        assertThat(queue.oldest(JobState.STARTING)).map(Job::id).contains(starting.id());
+        Map<JobState, Long> counts = queue.countByState();
+        assertThat(counts.getOrDefault(JobState.SCHEDULED, 0L)).isEqualTo(1);
+        assertThat(counts.getOrDefault(JobState.STARTING, 0L)).isEqualTo(1);
+        assertThat(counts.getOrDefault(JobState.RUNNING, 0L)).isEqualTo(1);
+        assertThat(counts.getOrDefault(JobState.QUEUED, 0L)).isEqualTo(1);
+    }
+
+    @Test
     void pagingCoversEveryJobOnce() {
         List<String> submitted = new ArrayList<>();
         for (int i = 0; i < 25; i++) {
