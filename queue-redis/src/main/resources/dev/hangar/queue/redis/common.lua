@@ -136,9 +136,11 @@ local function valueIn(fields, name)
 end
 
 -- A job is about to reach its final state with these fields: it is counted once (the finishes
--- field goes into the fields). Returns what finalize needs of the job as it was.
-local function finishing(id, fields)
-  local f = redis.call('HMGET', jobKey(id), 'finishes', 'idem', 'logSeq', 'finishedAt', 'error')
+-- field goes into the fields). Returns what finalize needs of the job as it was: f, if the caller
+-- read it already (FINISHING fields), or else read now.
+local FINISHING = {'finishes', 'idem', 'logSeq', 'finishedAt', 'error'}
+local function finishing(id, fields, f)
+  f = f or redis.call('HMGET', jobKey(id), unpack(FINISHING))
   fields[#fields + 1] = 'finishes'
   fields[#fields + 1] = int((tonumber(f[1]) or 0) + 1)
   return f
@@ -162,11 +164,12 @@ end
 
 -- Moves a job from one state to another and sets its fields, keeping every index up to date and
 -- telling listeners what changed (see emit). Returns the id of the change entry and, if wantView,
--- the job's view as job() reads it. The caller may pass the job's seq if it read it already.
-local function transition(id, from, to, fields, seq, wantView)
+-- the job's view as job() reads it. The caller may pass the job's seq, and the FINISHING fields
+-- (finished), if it read them already.
+local function transition(id, from, to, fields, seq, wantView, finished)
   local key = jobKey(id)
   local final = FINAL[to] and not FINAL[from]
-  local was = final and finishing(id, fields)
+  local was = final and finishing(id, fields, finished)
   fields[#fields + 1] = 'state'
   fields[#fields + 1] = to
   redis.call('HSET', key, unpack(fields))
@@ -212,7 +215,7 @@ end
 -- lease (settle.lua says what the arguments are). Returns {1, job (if wantView, else empty), change};
 -- {0} if the lease is lost; {-1} if the job is not as it was read, so the decision must be made again.
 local function settleJob(id, token, states, cancel, to, owner, attempt, fields, wantView)
-  local j = redis.call('HMGET', jobKey(id), 'token', 'state', 'cancel', 'attempt', 'seq')
+  local j = redis.call('HMGET', jobKey(id), 'token', 'state', 'cancel', 'attempt', 'seq', unpack(FINISHING))
   if token == '' or j[1] ~= token then return {0} end
   if owner ~= '' then
     local pending = redis.call('XPENDING', LEASES, GROUP, token, token, 1)
@@ -227,7 +230,7 @@ local function settleJob(id, token, states, cancel, to, owner, attempt, fields, 
     fields[#fields + 1] = name
     fields[#fields + 1] = ''
   end
-  local change, view = transition(id, j[2], to, fields, j[5], wantView)
+  local change, view = transition(id, j[2], to, fields, j[5], wantView, {j[6], j[7], j[8], j[9], j[10]})
   return {1, view or {}, change}
 end
 
