@@ -35,6 +35,8 @@ final class ChangeFeed implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ChangeFeed.class.getName());
     /** How long a writer waits for its change to be told before it gives up (Redis unreachable, say). */
     private static final Duration MOST_WAIT = Duration.ofSeconds(5);
+    /** Entries read per round trip. */
+    private static final int BATCH = 100;
 
     private final RedisLink link;
     private final RedisKeys keys;
@@ -129,7 +131,7 @@ final class ChangeFeed implements AutoCloseable {
 
     private void read() {
         StreamId from = told;
-        XReadArgs args = XReadArgs.Builder.block(block).count(100);
+        XReadArgs args = XReadArgs.Builder.block(block).count(BATCH);
         byte[] stream = RedisLink.bytes(keys.changes());
         while (!closed) {
             List<StreamMessage<byte[], byte[]>> batch;
@@ -143,10 +145,25 @@ final class ChangeFeed implements AutoCloseable {
                 }
                 continue;
             }
+            if (batch.size() == BATCH && trimmedPast(stream, from)) {
+                // so far behind that the capped stream dropped changes not yet read: the views may lack
+                // them, so each job is read afresh when it next changes
+                views.forgetAll();
+            }
             for (StreamMessage<byte[], byte[]> message : batch) {
                 from = StreamId.parse(message.getId());
                 tell(from, message.getBody());
             }
+        }
+    }
+
+    /** Whether the stream no longer holds this entry: trimming dropped it, and maybe more after it. */
+    private boolean trimmedPast(byte[] stream, StreamId entry) {
+        try {
+            List<StreamMessage<byte[], byte[]>> oldest = connection.sync().xrange(stream, Range.unbounded(), Limit.from(1));
+            return !oldest.isEmpty() && StreamId.parse(oldest.getFirst().getId()).compareTo(entry) > 0;
+        } catch (RuntimeException e) {
+            return true; // cannot tell: read the jobs afresh
         }
     }
 

@@ -58,6 +58,11 @@ final class JobViews {
         return job;
     }
 
+    /** Drops every view: each job is read afresh when it next changes. */
+    void forgetAll() {
+        views.clear();
+    }
+
     /** The job's view as its hash now holds it; empty if it is gone. */
     private Map<String, String> read(String jobId) {
         List<KeyValue<byte[], byte[]>> values = link.call("HMGET " + keys.job(jobId),

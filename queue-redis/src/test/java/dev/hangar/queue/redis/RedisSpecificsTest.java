@@ -295,6 +295,42 @@ class RedisSpecificsTest extends RedisServerTest {
         assertThat(last).contains("state", "SUCCEEDED", "exitCode", "0").doesNotContain("spec", "node", "token");
     }
 
+    @Test
+    void aListenerSoFarBehindThatChangesWereTrimmedStillHearsJobsAsTheyAre() throws Exception {
+        RedisQueueBackend writer = open(redis, "changesMaxLen=100", clock);
+        RedisQueueBackend other = RedisQueueBackend.open(redis.uri("prefix=" + prefix + "&changesMaxLen=100"), clock);
+        opened.add(other);
+        var stuck = new java.util.concurrent.CountDownLatch(1);
+        List<Job> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        opened.add(other.subscribe(new dev.hangar.core.queue.QueueListener() {
+            @Override
+            public void jobChanged(Job job) {
+                heard.add(job);
+                try {
+                    stuck.await(); // the first change holds the reader up while the stream is trimmed
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }));
+        Job job = writer.enqueue(spec().name("watched").priority(9).build()).job();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !heard.isEmpty());
+        Lease lease = writer.lease(worker("w1")).orElseThrow();
+        assertThat(writer.started(lease, "node-1", selection("process"), null)).isTrue();
+        for (int i = 0; i < 400; i++) {
+            writer.enqueue(spec("filler-" + i));
+        }
+        writer.finish(lease, Outcome.succeeded(0, false));
+        stuck.countDown();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> heard.stream()
+                .anyMatch(j -> j.id().equals(job.id()) && j.state() == JobState.SUCCEEDED));
+        Job done = heard.stream().filter(j -> j.id().equals(job.id()) && j.state() == JobState.SUCCEEDED)
+                .findFirst().orElseThrow();
+        assertThat(done.node()).as("set by a change the stream dropped").isEqualTo("node-1");
+        assertThat(done).isEqualTo(writer.get(job.id()).orElseThrow());
+    }
+
     // ---- Redis crashes -----------------------------------------------------------------------
 
     @Test
