@@ -94,7 +94,9 @@ function stats(name, ms) {
 }
 
 if (warmup > 0) await runRound(1, warmup);
+const cpuStart = process.cpuUsage();
 const r = await runRound(2, jobs);
+const cpu = process.cpuUsage(cpuStart); // this process's user and system time while the measured jobs ran
 
 let first = Infinity;
 let lastAdded = -Infinity;
@@ -120,6 +122,7 @@ const result = {
   throughput: jobs / wallSeconds,
   wallSeconds,
   enqueueRate: jobs / ((lastAdded - first) / 1000),
+  clientCpuMicrosPerJob: (cpu.user + cpu.system) / jobs,
   latency: [stats('add -> active (leased)', toLeased), stats('add -> completed committed', toFinished)],
 };
 
@@ -131,6 +134,7 @@ if (opts.json) {
   console.log(JSON.stringify(result));
 } else {
   console.log(`bullmq ${result.bullmq ?? ''}: ${jobs} jobs (after ${warmup} warm-up), ${producers} producers (Queue.add), worker concurrency ${workers}`);
+  console.log(`CPU of this process: ${result.clientCpuMicrosPerJob.toFixed(0)} us per job`);
   console.log(`throughput: ${result.throughput.toFixed(0)} jobs/s completed (${wallSeconds.toFixed(2)} s from first add to last completed); added at ${result.enqueueRate.toFixed(0)} jobs/s`);
   for (const s of result.latency) {
     console.log(`  ${s.name.padEnd(28)} n=${String(s.samples).padEnd(5)} p50=${s.p50.toFixed(2).padStart(8)} ms  p90=${s.p90.toFixed(2).padStart(8)} ms  p99=${s.p99.toFixed(2).padStart(8)} ms  max=${s.max.toFixed(2).padStart(8)} ms`);

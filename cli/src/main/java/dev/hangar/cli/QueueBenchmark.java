@@ -113,6 +113,9 @@ final class QueueBenchmark implements Callable<Integer> {
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         final Wake wake = new Wake();
         final CountDownLatch go = new CountDownLatch(1);
+        /** This process's CPU time (all threads) when the round started and when its last job finished. */
+        long cpuStart;
+        long cpuEnd;
         /** Counted down when the last job finished or something failed. */
         final CountDownLatch over = new CountDownLatch(1);
 
@@ -145,8 +148,10 @@ final class QueueBenchmark implements Callable<Integer> {
                     int first = p;
                     threads.add(Thread.ofPlatform().name("qbench-producer-" + p).daemon().start(() -> guarded(() -> produce(first))));
                 }
+                cpuStart = processCpuNanos();
                 go.countDown();
                 awaitDone();
+                cpuEnd = processCpuNanos();
             } finally {
                 done.set(Integer.MAX_VALUE);
                 wake.signal();
@@ -254,6 +259,12 @@ final class QueueBenchmark implements Callable<Integer> {
         }
     }
 
+    /** CPU time this process has used, all threads, or -1 where the JVM cannot tell. */
+    private static long processCpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
+    }
+
     @FunctionalInterface
     private interface ThrowingRunnable {
         void run() throws Exception;
@@ -325,6 +336,8 @@ final class QueueBenchmark implements Callable<Integer> {
         double wallSeconds = (lastFinished - first) / 1e9;
         double throughput = n / wallSeconds;
         double enqueueRate = n / ((lastEnqueued - first) / 1e9);
+        // the client's share of the work: every thread of this process, while the measured jobs ran
+        double cpuMicrosPerJob = round.cpuStart < 0 ? Double.NaN : (round.cpuEnd - round.cpuStart) / 1e3 / n;
         List<LatencyStats> latency = List.of(LatencyStats.of("enqueue -> leased", toLeased),
                 LatencyStats.of("enqueue -> finish committed", toFinished));
         List<Operation> operations = List.of(Operation.of("enqueue", enqueueCall), Operation.of("started", round.startedCall),
@@ -342,6 +355,7 @@ final class QueueBenchmark implements Callable<Integer> {
             out.put("throughput", throughput);
             out.put("wallSeconds", wallSeconds);
             out.put("enqueueRate", enqueueRate);
+            out.put("clientCpuMicrosPerJob", cpuMicrosPerJob);
             out.put("emptyLeases", round.emptyLeases.get());
             out.put("plainLeases", round.plainLeases.get());
             out.put("callsPerJob", CALLS_PER_JOB);
@@ -354,6 +368,7 @@ final class QueueBenchmark implements Callable<Integer> {
                 backendName, queue, n, warmup, producers, workers, noListener ? ", no listener" : "");
         System.out.printf("throughput: %.0f jobs/s completed (%.2f s from first enqueue to last finish); enqueued at %.0f jobs/s%n",
                 throughput, wallSeconds, enqueueRate);
+        System.out.printf("CPU of this process: %.0f us per job%n", cpuMicrosPerJob);
         System.out.println("queue calls per job: " + CALLS_PER_JOB);
         latency.forEach(s -> System.out.println("  " + s.line()));
         System.out.printf("time inside each queue call (%d of the jobs came by a plain lease, the others by finishAndLease;"
