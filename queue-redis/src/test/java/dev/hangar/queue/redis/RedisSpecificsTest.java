@@ -237,6 +237,13 @@ class RedisSpecificsTest extends RedisServerTest {
     @Test
     void theStreamsStayBounded() {
         RedisQueueBackend queue = open(redis, "changesMaxLen=100&logMaxLen=5", clock);
+        List<Job> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        opened.add(queue.subscribe(new dev.hangar.core.queue.QueueListener() {
+            @Override
+            public void jobChanged(Job job) {
+                heard.add(job);
+            }
+        }));
         for (int i = 0; i < 400; i++) {
             queue.enqueue(spec("job-" + i));
         }
@@ -254,6 +261,9 @@ class RedisSpecificsTest extends RedisServerTest {
         assertThat(queue.get(lease.jobId()).orElseThrow().outputTruncated()).isTrue();
         assertThat(queue.finish(lease, Outcome.succeeded(0, false)).orElseThrow().outputTruncated()).isTrue();
         assertThat(redis.cli("XLEN", key("leases"))).as("a finished lease leaves no entry").isEqualTo("0");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(heard)
+                .filteredOn(job -> job.id().equals(lease.jobId()) && job.state() == JobState.SUCCEEDED)
+                .singleElement().satisfies(job -> assertThat(job.outputTruncated()).as("listeners hear it").isTrue()));
     }
 
     // ---- the change feed ---------------------------------------------------------------------
