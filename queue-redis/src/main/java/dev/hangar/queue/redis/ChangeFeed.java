@@ -51,6 +51,7 @@ final class ChangeFeed implements AutoCloseable {
     private StatefulRedisConnection<byte[], byte[]> connection; // guarded by lock
     private volatile Thread reader;
     private volatile boolean closed;
+    private volatile boolean reconnected;
 
     private record Waiter(StreamId change, Thread thread) {}
 
@@ -58,6 +59,9 @@ final class ChangeFeed implements AutoCloseable {
         this.link = link;
         this.keys = keys;
         this.views = new JobViews(link, keys);
+        // a Redis that restarted may have lost the last writes (AOF fsync'd every second): views
+        // built from changes it no longer has are read afresh
+        link.onConnected(() -> reconnected = true);
         this.block = Duration.ofMillis(Math.max(10, Math.min(1000, commandTimeout.toMillis() / 2)));
     }
 
@@ -144,6 +148,10 @@ final class ChangeFeed implements AutoCloseable {
                     pause();
                 }
                 continue;
+            }
+            if (reconnected) {
+                reconnected = false;
+                views.forgetAll();
             }
             if (batch.size() == BATCH && trimmedPast(stream, from)) {
                 // so far behind that the capped stream dropped changes not yet read: the views may lack

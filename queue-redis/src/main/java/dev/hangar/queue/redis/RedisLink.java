@@ -2,7 +2,9 @@ package dev.hangar.queue.redis;
 
 import dev.hangar.core.queue.QueueException;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.XGroupCreateArgs;
@@ -14,6 +16,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.NettyCustomizer;
 import io.netty.channel.Channel;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -73,6 +76,16 @@ final class RedisLink implements AutoCloseable {
         } catch (RedisException e) {
             throw failed("connect", e);
         }
+    }
+
+    /** Runs this whenever a connection of this link connects, the first time or again (Redis restarted, say). */
+    void onConnected(Runnable action) {
+        client.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
+                action.run();
+            }
+        });
     }
 
     /** Makes the consumer group (and its stream) unless it is there. */

@@ -363,8 +363,13 @@ class RedisSpecificsTest extends RedisServerTest {
             assertThat(accepted).allSatisfy(id -> assertThat(queue.get(id)).isPresent());
             assertThat(queue.countByState().get(JobState.QUEUED)).isEqualTo(49);
             assertThat(queue.renew(held)).isEqualTo(LeaseStatus.HELD);
+            // as if Redis had come back without a write the listeners heard of: they go by what it has
+            durable.cli("HSET", key("job:" + held.jobId()), "node", "node-as-redis-has-it");
             assertThat(queue.finish(held, Outcome.succeeded(0, false)).orElseThrow().state())
                     .isEqualTo(JobState.SUCCEEDED);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(listener.jobs)
+                    .filteredOn(job -> job.id().equals(held.jobId()) && job.state() == JobState.SUCCEEDED)
+                    .singleElement().extracting(Job::node).isEqualTo("node-as-redis-has-it"));
             Job after = queue.enqueue(spec().name("after").priority(9).build()).job();
             assertThat(queue.lease(worker("w2")).orElseThrow().jobId()).isEqualTo(after.id());
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
@@ -449,13 +454,15 @@ class RedisSpecificsTest extends RedisServerTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retention");
     }
 
-    /** Records job changes as "job ID STATE". */
+    /** Records job changes as "job ID STATE", and the jobs as told. */
     private static final class ContractListener implements dev.hangar.core.queue.QueueListener {
         final List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<Job> jobs = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         @Override
         public void jobChanged(Job job) {
             events.add("job " + job.id() + " " + job.state());
+            jobs.add(job);
         }
     }
 }
