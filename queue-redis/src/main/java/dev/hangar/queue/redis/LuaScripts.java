@@ -31,6 +31,10 @@ final class LuaScripts {
         }
     }
 
+    /** Stands for the library's name in its code until the name, a hash of that code, is known. */
+    private static final String LIBRARY = "@LIBRARY@";
+    private static final String LIBRARY_HEADER = "#!lua name=" + LIBRARY + "\n";
+
     private final RedisLink link;
     private final String library;
     private final String source;
@@ -44,22 +48,16 @@ final class LuaScripts {
         this.keys = new byte[][] {RedisLink.bytes(settings.keyPrefix())};
         this.settings = new byte[][] {Replies.arg(settings.changesMaxLen()), Replies.arg(settings.retention().toMillis()),
                 Replies.arg(settings.deadMaxLen()), Replies.arg(RedisQueueBackend.LEASE_HORIZON.toMillis())};
-        String common = resource("common.lua");
-        Map<Script, String> bodies = new EnumMap<>(Script.class);
-        StringBuilder code = new StringBuilder(common);
+        // the library's name is a hash of all its code, so that a change of any of it makes a new name
+        StringBuilder code = new StringBuilder(LIBRARY_HEADER).append(resource("common.lua"));
         for (Script script : Script.values()) {
-            bodies.put(script, resource(script.file()));
-            code.append(bodies.get(script));
+            functions.put(script, script.name().toLowerCase(Locale.ROOT));
+            code.append("\nredis.register_function('").append(LIBRARY).append('_').append(functions.get(script))
+                    .append("', function(keys, args)\nsetup(keys, args)\n").append(resource(script.file())).append("\nend)\n");
         }
         this.library = "hangar_" + sha1(code.toString()).substring(0, 16);
-        StringBuilder source = new StringBuilder("#!lua name=").append(library).append('\n').append(common);
-        for (Script script : Script.values()) {
-            String function = library + "_" + script.name().toLowerCase(Locale.ROOT);
-            functions.put(script, function);
-            source.append("\nredis.register_function('").append(function).append("', function(keys, args)\n")
-                    .append("setup(keys, args)\n").append(bodies.get(script)).append("\nend)\n");
-        }
-        this.source = source.toString();
+        functions.replaceAll((script, name) -> library + "_" + name);
+        this.source = code.toString().replace(LIBRARY, library);
         load();
     }
 
