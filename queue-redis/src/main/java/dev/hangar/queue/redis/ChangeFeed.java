@@ -15,8 +15,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Tells listeners of the changes every process makes: each script that changes a job appends the
- * job as it then is to the stream {@code P:changes}, and one thread per backend reads that stream
+ * Tells listeners of the changes every process makes: each script that changes a job appends what
+ * changed to the stream {@code P:changes}, and one thread per backend reads that stream
  * (XREAD BLOCK, on a connection of its own) and tells the listeners, entry by entry, in stream order,
  * which is commit order. It starts with the first subscription, from the end of the stream then.
  *
