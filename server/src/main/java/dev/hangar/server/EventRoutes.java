@@ -69,12 +69,20 @@ final class EventRoutes implements AutoCloseable {
         res.addHeader("Connection", "close");
         res.addHeader("Cache-Control", "no-cache");
         res.addHeader("X-Accel-Buffering", "no");
-        res.flushBuffer();
         try {
             ctx.async(config -> {
                 config.timeout = 0;
                 config.executor = streams;
-            }, () -> stream(new SseClient(ctx), types, resumeFrom, live));
+            }, () -> {
+                // why on the stream's thread: a client that has the headers has a stream that a stopping
+                // server waits for, so it gets what the log still holds
+                try {
+                    res.flushBuffer();
+                } catch (IOException e) {
+                    return; // the client went
+                }
+                stream(new SseClient(ctx), types, resumeFrom, live);
+            });
         } catch (RejectedExecutionException e) {
             // stopping: the response ends empty
         }
