@@ -50,7 +50,7 @@ final class QueueBenchmark implements Callable<Integer> {
             description = "Queue location, e.g. redis://127.0.0.1:6390?prefix=bench or sqlite:/tmp/bench.db")
     URI queue;
 
-    @Option(names = "--jobs", defaultValue = "20000", description = "Measured jobs (default: ${DEFAULT-VALUE})")
+    @Option(names = "--jobs", defaultValue = "50000", description = "Measured jobs (default: ${DEFAULT-VALUE})")
     int jobs;
 
     @Option(names = "--producers", defaultValue = "4", description = "Threads enqueueing (default: ${DEFAULT-VALUE})")
@@ -60,7 +60,8 @@ final class QueueBenchmark implements Callable<Integer> {
             description = "Threads leasing and finishing, each a simulated agent (default: ${DEFAULT-VALUE})")
     int workers;
 
-    @Option(names = "--warmup", defaultValue = "2000", description = "Unmeasured jobs run first (default: ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", defaultValue = "20000",
+            description = "Unmeasured jobs run first, while the JVM compiles the hot path (default: ${DEFAULT-VALUE})")
     int warmup;
 
     @Option(names = "--no-listener", description = "Subscribe no QueueListener: idle workers only park briefly and ask"
