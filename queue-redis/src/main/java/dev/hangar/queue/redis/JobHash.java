@@ -44,11 +44,6 @@ final class JobHash {
         return fields.toJob();
     }
 
-    /** The spec this JSON text (a job's {@code spec} field) holds. */
-    static JobSpec spec(String json) {
-        return SPECS.read(json);
-    }
-
     /** The lease token the job holds, or null. */
     static String token(Map<String, String> hash) {
         return text(hash.get("token"));
