@@ -1,5 +1,6 @@
 package dev.hangar.cli;
 
+import dev.hangar.queue.redis.RedisQueueBackend;
 import java.net.URI;
 
 /**
@@ -21,7 +22,6 @@ final class RedisLocations {
     }
 
     static String shown(URI location) {
-        String userInfo = location.getRawUserInfo();
-        return userInfo == null ? location.toString() : location.toString().replace(userInfo + "@", "***@");
+        return RedisQueueBackend.shown(location);
     }
 }

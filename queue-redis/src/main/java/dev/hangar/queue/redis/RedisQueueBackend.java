@@ -134,6 +134,11 @@ public final class RedisQueueBackend implements QueueBackend {
         }
     }
 
+    /** A Redis location as it may be shown (in logs, errors, start-up lines): without its credentials. */
+    public static String shown(URI location) {
+        return RedisSettings.redacted(location);
+    }
+
     @Override
     public String name() {
         return "redis";
