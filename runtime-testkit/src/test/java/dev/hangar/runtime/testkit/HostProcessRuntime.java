@@ -18,6 +18,7 @@ import dev.hangar.core.runtime.Threading;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -161,9 +162,12 @@ final class HostProcessRuntime implements SandboxRuntime {
             if (state == SandboxState.STOPPED && !has(Fault.EXEC_AFTER_DESTROY)) {
                 throw new SandboxException("sandbox " + id + " is destroyed");
             }
-            List<String> command = has(Fault.SHELL_JOIN_ARGS)
+            List<String> command = new ArrayList<>();
+            // its own process group, so kill() reaches a child forked at the very moment of the kill
+            command.add("setsid");
+            command.addAll(has(Fault.SHELL_JOIN_ARGS)
                     ? List.of("sh", "-c", String.join(" ", spec.command()))
-                    : spec.command();
+                    : spec.command());
             ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
             if (!has(Fault.IGNORE_ENV)) {
                 pb.environment().putAll(spec.env());
@@ -301,10 +305,20 @@ final class HostProcessRuntime implements SandboxRuntime {
             return exit;
         }
 
+        /**
+         * Kills the process group: a snapshot of descendants would miss a child forked after it,
+         * and that child would outlive the kill and hold the output pipes open.
+         */
         @Override
         public void kill() {
-            if (!has(Fault.KILL_PARENT_ONLY)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
+            if (!has(Fault.KILL_PARENT_ONLY) && process.isAlive()) {
+                try {
+                    new ProcessBuilder("sh", "-c", "kill -9 -" + process.pid()).start().waitFor();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             process.destroyForcibly();
         }
