@@ -356,6 +356,10 @@ class RedisSpecificsTest extends RedisServerTest {
             Lease held = queue.lease(worker("w1")).orElseThrow();
             queue.starting(held, "node-1", selection("process"));
             queue.running(held);
+            // heard before the kill: a change still unread after the restart would read the job
+            // afresh before the write below, and the listener would rightly have node-1
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(listener.events).contains("job " + held.jobId() + " RUNNING"));
 
             durable.kill();
             durable.restart();
