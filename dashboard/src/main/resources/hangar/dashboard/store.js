@@ -130,8 +130,8 @@ export async function loadNodes() {
 }
 
 /**
- * Pools from /metrics: hangar_pool_sandboxes{pool,runtime} is each warm pool's READY count; none
- * from a server without /metrics or without pools (a cluster's server: see each node in /v1/nodes).
+ * Pools from /metrics: hangar_pool_sandboxes{pool,runtime} is each warm pool's READY count (on a
+ * cluster's server, summed over the nodes that keep the pool); none from a server without pools.
  */
 export async function loadPools() {
   try {

@@ -106,7 +106,8 @@ public final class Agent implements AutoCloseable {
         var total = new NodeStatus.Capacity(config.cpus(), config.memoryMb(), config.gpus().size());
         PoolManager current = pools;
         return new NodeStatus(config.nodeName(), total, capacity.load(), Runtime.getRuntime().availableProcessors(),
-                statuses, images, config.mounts(), now, current == null ? List.of() : current.pools());
+                statuses, images, config.mounts(), now, current == null ? List.of() : current.pools(),
+                current == null ? null : current.budget());
     }
 
     /** What the rules would choose for this spec on this node (warm sandboxes counted), without running anything. */

@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 
 /** {@code hangar pools}: the node's warm pools; {@code --put SPEC} creates or changes one, {@code --remove NAME} removes one. */
 @Command(name = "pools", description = "List the warm pools of the node (ready, starting, in use, served, replaced, "
-        + "memory held); create or change one with --put, remove one with --remove.")
+        + "memory held; on a cluster's server, every node's, summed per pool); create or change one with --put, remove "
+        + "one with --remove (on a node: a cluster's pools are set on each agent).")
 final class PoolsCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;

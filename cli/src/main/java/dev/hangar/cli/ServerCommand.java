@@ -1,6 +1,7 @@
 package dev.hangar.cli;
 
 import dev.hangar.server.ClusterNodes;
+import dev.hangar.server.ClusterPools;
 import dev.hangar.server.HangarServer;
 import dev.hangar.server.QueueUpkeep;
 import java.time.Duration;
@@ -36,6 +37,7 @@ final class ServerCommand implements Callable<Integer> {
         var nodes = new ClusterNodes(registry).start(EmbeddedHangar.NODE_POLL);
         var upkeep = new QueueUpkeep(queue, nodes::limits).start(UPKEEP_EVERY);
         var server = new HangarServer(queue, nodes).start(host, port);
+        server.servePools(new ClusterPools(nodes::statuses));
         System.out.println("Hangar server is up at http://" + host + ":" + server.port() + " (queue " + RedisLocations.shown(cluster.redis) + ")");
         System.out.flush();
         UpCommand.awaitShutdown(() -> {

@@ -110,8 +110,12 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
 
     @Override
     public List<NodeInfo> nodes() {
-        return alive.values().stream().sorted(Comparator.comparing(NodeStatus::name))
-                .map(n -> NodeInfo.of(n, NodeInfo.State.JOINED)).toList();
+        return statuses().stream().map(n -> NodeInfo.of(n, NodeInfo.State.JOINED)).toList();
+    }
+
+    /** The last heartbeats of the nodes joined now, by name. */
+    public List<NodeStatus> statuses() {
+        return alive.values().stream().sorted(Comparator.comparing(NodeStatus::name)).toList();
     }
 
     @Override

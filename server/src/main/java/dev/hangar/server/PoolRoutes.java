@@ -11,8 +11,8 @@ import java.util.List;
 
 /**
  * {@code /v1/pools}: the warm pools of the node this server runs with. List and read them; create
- * or change one with {@code PUT /v1/pools/{id}} (the id is the pool's name); remove one with {@code DELETE}. A server
- * without an agent of its own (a cluster's {@code hangar server}) has no pools to show.
+ * or change one with {@code PUT /v1/pools/{id}} (the id is the pool's name); remove one with {@code DELETE}. A
+ * cluster's server shows its nodes' pools ({@link ClusterPools}) and refuses changes with 405.
  */
 public final class PoolRoutes {
     private volatile PoolsView pools;
@@ -35,7 +35,7 @@ public final class PoolRoutes {
     }
 
     private void put(Context ctx) {
-        PoolsView view = view();
+        PoolsView view = changeable();
         String name = ctx.pathParam("id");
         byte[] body = ctx.bodyAsBytes();
         PoolSpec spec = JsonBodies.read(body, PoolSpec.class);
@@ -62,7 +62,7 @@ public final class PoolRoutes {
 
     private void remove(Context ctx) {
         String name = ctx.pathParam("id");
-        ctx.json(view().remove(name).orElseThrow(() -> notFound(name)));
+        ctx.json(changeable().remove(name).orElseThrow(() -> notFound(name)));
     }
 
     private PoolStatus find(String name) {
@@ -72,6 +72,15 @@ public final class PoolRoutes {
 
     private static ApiException notFound(String name) {
         return new ApiException(404, "Not found", "no pool named '" + name + "'", List.of());
+    }
+
+    /** The view, if it may change pools; checked before the body is read, so the refusal says why. */
+    private PoolsView changeable() {
+        PoolsView view = view();
+        view.readOnly().ifPresent(why -> {
+            throw new ApiException(405, "Method not allowed", why, List.of());
+        });
+        return view;
     }
 
     private PoolsView view() {

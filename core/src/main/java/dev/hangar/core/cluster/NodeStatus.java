@@ -2,6 +2,7 @@ package dev.hangar.core.cluster;
 
 import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.pool.PoolStatus;
+import dev.hangar.core.pool.PoolsView;
 import dev.hangar.core.runtime.RuntimeStatus;
 import java.time.Instant;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.Set;
  *
  * @param cores the host's CPU cores, the bound of one job's CPUs
  * @param pools the node's warm pools as they stand
+ * @param poolBudget the memory budget its pools share, and how much of it they hold (null: no pools kept)
  */
 public record NodeStatus(
         String name,
@@ -24,7 +26,8 @@ public record NodeStatus(
         Set<String> images,
         MountPolicy mounts,
         Instant heartbeatAt,
-        List<PoolStatus> pools) {
+        List<PoolStatus> pools,
+        PoolsView.Budget poolBudget) {
 
     /** What jobs may reserve on the node in total (CPUs may be overcommitted over its cores). */
     public record Capacity(double cpus, long memoryMb, int gpus) {}
@@ -46,7 +49,7 @@ public record NodeStatus(
     /** A node without warm pools. */
     public NodeStatus(String name, Capacity capacity, Load load, int cores, List<RuntimeStatus> runtimes,
             Set<String> images, MountPolicy mounts, Instant heartbeatAt) {
-        this(name, capacity, load, cores, runtimes, images, mounts, heartbeatAt, List.of());
+        this(name, capacity, load, cores, runtimes, images, mounts, heartbeatAt, List.of(), null);
     }
 
     /** The names of the runtimes whose probe found them usable. */

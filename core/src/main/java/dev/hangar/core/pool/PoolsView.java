@@ -19,5 +19,13 @@ public interface PoolsView {
     /** Removes the pool and destroys its ready sandboxes; empty if there is no such pool. */
     Optional<PoolStatus> remove(String name);
 
+    /**
+     * Why this view cannot create, change or remove pools, or empty if it can (a cluster's server
+     * shows its nodes' pools, which each agent keeps).
+     */
+    default Optional<String> readOnly() {
+        return Optional.empty();
+    }
+
     record Budget(long memoryMb, long heldMb) {}
 }

@@ -6,6 +6,7 @@ import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.pool.PoolSpec;
 import dev.hangar.core.pool.PoolStatus;
+import dev.hangar.core.pool.PoolsView;
 import dev.hangar.core.runtime.BootClass;
 import dev.hangar.core.runtime.Isolation;
 import dev.hangar.core.runtime.NetworkMode;
@@ -37,7 +38,7 @@ class NodeStatusTest {
                 List.of(runtime("gvisor", true), runtime("kata", false)), Set.of("busybox"),
                 new MountPolicy(List.of(Path.of("/srv/data"))), Instant.parse("2026-12-01T01:02:03.456Z"),
                 List.of(new PoolStatus(new PoolSpec("g", "gvisor", "busybox", 1.0, 256L, 2, 8, 60), 2, 0, 1, 10, 1, 0, 0, 0,
-                        2, 768, null, null)));
+                        2, 768, null, null)), new PoolsView.Budget(4096, 768));
 
         var back = Json.read(Json.write(status), NodeStatus.class);
 
