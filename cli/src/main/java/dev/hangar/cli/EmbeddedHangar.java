@@ -100,7 +100,7 @@ public final class EmbeddedHangar implements AutoCloseable {
 
     static QueueBackend openQueue(URI location) {
         for (QueueBackendProvider provider : ServiceLoader.load(QueueBackendProvider.class)) {
-            if (provider.scheme().equals(location.getScheme())) {
+            if (provider.schemes().contains(location.getScheme())) {
                 return provider.open(location, Clock.systemUTC());
             }
         }

@@ -14,8 +14,11 @@ final class RedisLocations {
         if (location == null) {
             return null;
         }
-        if (!"redis".equals(location.getScheme()) || location.getHost() == null) {
-            throw new IllegalArgumentException("--redis: expected redis://[USER:PASSWORD@]HOST[:PORT][/DB], got '"
+        boolean plain = "redis".equals(location.getScheme()) && location.getHost() != null;
+        boolean sentinel = "redis-sentinel".equals(location.getScheme()) && location.getRawAuthority() != null;
+        if (!plain && !sentinel) {
+            throw new IllegalArgumentException("--redis: expected redis://[USER:PASSWORD@]HOST[:PORT][/DB] or"
+                    + " redis-sentinel://[USER:PASSWORD@]SENTINEL[:PORT][,SENTINEL2[:PORT]...][/DB]?master=NAME, got '"
                     + shown(location) + "'");
         }
         return location;

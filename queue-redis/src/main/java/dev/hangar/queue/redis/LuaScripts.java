@@ -23,8 +23,20 @@ import java.util.Map;
  */
 final class LuaScripts {
     enum Script {
-        ENQUEUE, LEASE, RENEW, ADVANCE, SETTLE, CANCEL, APPEND_LOG, PAGE, COUNTS, RECLAIM, LEASES_OF, DROP_LEASE,
-        DEAD_LETTER, SWEEP, FINISH_AND_LEASE;
+        ENQUEUE(true), LEASE(false), RENEW(false), ADVANCE(false), SETTLE(true), CANCEL(true), APPEND_LOG(false),
+        PAGE(false), COUNTS(false), RECLAIM(false), LEASES_OF(false), DROP_LEASE(false), DEAD_LETTER(true),
+        SWEEP(false), FINISH_AND_LEASE(true);
+
+        /**
+         * Whether its write accepts a job or records its end, so that with {@code replicas} set the
+         * replicas must hold it before the call returns. A lost lease or start is repaired by the lease
+         * expiring; a lost job or result is not.
+         */
+        final boolean accepts;
+
+        Script(boolean accepts) {
+            this.accepts = accepts;
+        }
 
         String file() {
             return name().toLowerCase(Locale.ROOT) + ".lua";
@@ -42,9 +54,14 @@ final class LuaScripts {
     private final byte[][] keys;
     /** ARGV[1..4] of every call, read by common.lua's setup. */
     private final byte[][] settings;
+    private final int replicas;
+    private final long replicaWaitMs;
 
     LuaScripts(RedisLink link, RedisSettings settings) {
         this.link = link;
+        this.replicas = settings.replicas();
+        // half the command timeout, so that WAIT answers how many replicas hold the write before the call times out
+        this.replicaWaitMs = Math.max(1, settings.timeout().toMillis() / 2);
         this.keys = new byte[][] {RedisLink.bytes(settings.keyPrefix())};
         this.settings = new byte[][] {Replies.arg(settings.changesMaxLen()), Replies.arg(settings.retention().toMillis()),
                 Replies.arg(settings.deadMaxLen()), Replies.arg(RedisQueueBackend.LEASE_HORIZON.toMillis())};
@@ -64,16 +81,32 @@ final class LuaScripts {
     /** Runs the script with these arguments (see {@link Replies#arg}); returns its array reply. */
     List<Object> call(Script script, Object... args) {
         byte[][] argv = argv(args);
-        String function = functions.get(script);
         try {
-            return link.call(script.file(), redis -> redis.fcall(function, ScriptOutputType.MULTI, keys, argv));
+            return run(script, argv);
         } catch (QueueException e) {
             if (!saidByRedis(e, "Function not found")) {
                 throw e;
             }
         }
         load(); // Redis lost the library: it restarted without persistence, or someone flushed it
-        return link.call(script.file(), redis -> redis.fcall(function, ScriptOutputType.MULTI, keys, argv));
+        return run(script, argv);
+    }
+
+    private List<Object> run(Script script, byte[][] argv) {
+        String function = functions.get(script);
+        return link.call(script.file(), redis -> {
+            List<Object> reply = redis.fcall(function, ScriptOutputType.MULTI, keys, argv);
+            if (script.accepts && replicas > 0) {
+                // WAIT covers every write this connection made so far, this one included
+                long held = redis.waitForReplication(replicas, replicaWaitMs);
+                if (held < replicas) {
+                    throw new QueueException(script.file() + " was written on the master, but only " + held + " of "
+                            + replicas + " replicas held it within " + replicaWaitMs + " ms: it is lost should the"
+                            + " master fail now", null);
+                }
+            }
+            return reply;
+        });
     }
 
     /** Loads the library unless Redis has it. */

@@ -4,12 +4,16 @@ import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueBackendProvider;
 import java.net.URI;
 import java.time.Clock;
+import java.util.Set;
 
-/** Opens {@code redis://host:port[/db][?prefix=hangar&retention=P7D&...]} (see {@link RedisSettings}). */
+/**
+ * Opens {@code redis://host:port[/db][?prefix=hangar&retention=P7D&...]} and
+ * {@code redis-sentinel://sentinel:26379[,...][/db]?master=NAME[&...]} (see {@link RedisSettings}).
+ */
 public final class RedisQueueBackendProvider implements QueueBackendProvider {
     @Override
-    public String scheme() {
-        return "redis";
+    public Set<String> schemes() {
+        return Set.of("redis", RedisSettings.SENTINEL);
     }
 
     @Override

@@ -7,26 +7,36 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Where the queue lives and how it behaves, from a location such as
- * {@code redis://user:password@host:6379/2?prefix=hangar&retention=P7D}. Parameters: {@code prefix}
- * (the name all keys share, default hangar), {@code retention} (how long a final job and its log are
- * kept, ISO-8601, default P7D; P0D keeps them for ever), {@code timeout} (per command, default
- * PT10S), {@code changesMaxLen}, {@code logMaxLen} (chunks kept per job) and {@code deadMaxLen}
- * (how long the change, log and dead-letter streams may grow).
+ * {@code redis://user:password@host:6379/2?prefix=hangar&retention=P7D}, or, for a master that Redis
+ * Sentinel fails over, {@code redis-sentinel://user:password@s1:26379,s2:26379/2?master=NAME&replicas=1}
+ * (the credentials are the master's; the sentinels are asked for the master on every connect, so a
+ * client follows a failover). Parameters: {@code prefix} (the name all keys share, default hangar),
+ * {@code retention} (how long a final job and its log are kept, ISO-8601, default P7D; P0D keeps them
+ * for ever), {@code timeout} (per command, default PT10S), {@code changesMaxLen}, {@code logMaxLen}
+ * (chunks kept per job) and {@code deadMaxLen} (how long the change, log and dead-letter streams may
+ * grow), {@code master} (the name the sentinels monitor) and {@code replicas} (how many replicas must
+ * hold a write that accepts a job or records its end before it is confirmed, default 0).
  */
 record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration timeout, long changesMaxLen,
-        long logMaxLen, long deadMaxLen) {
+        long logMaxLen, long deadMaxLen, int replicas) {
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+    static final String SENTINEL = "redis-sentinel";
+    private static final String FORMS = "a redis location looks like redis://[user:password@]host:port[/db][?prefix=hangar]"
+            + " or redis-sentinel://[user:password@]sentinel:26379[,sentinel2:26379...][/db]?master=NAME";
 
     static RedisSettings parse(URI location) {
-        if (!"redis".equalsIgnoreCase(location.getScheme()) || location.getHost() == null) {
-            throw new IllegalArgumentException("a redis location looks like redis://[user:password@]host:port[/db]"
-                    + "[?prefix=hangar]; got " + redacted(location));
+        String scheme = String.valueOf(location.getScheme()).toLowerCase(Locale.ROOT);
+        boolean sentinel = scheme.equals(SENTINEL);
+        if (sentinel ? location.getRawAuthority() == null : !scheme.equals("redis") || location.getHost() == null) {
+            throw new IllegalArgumentException(FORMS + "; got " + redacted(location));
         }
         Map<String, String> params = query(location);
         String prefix = Objects.requireNonNullElse(params.remove("prefix"), "hangar");
@@ -39,11 +49,17 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
         if (retention.isNegative() || timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("retention may not be negative, timeout must be positive");
         }
-        RedisURI.Builder redis = RedisURI.builder().withHost(location.getHost())
-                .withPort(location.getPort() < 0 ? RedisURI.DEFAULT_REDIS_PORT : location.getPort())
-                .withDatabase(database(location))
-                .withTimeout(timeout);
-        String userInfo = location.getUserInfo();
+        String master = params.remove("master");
+        if (sentinel == (master == null || master.isBlank())) {
+            throw new IllegalArgumentException(sentinel
+                    ? "master: a redis-sentinel location names the master its sentinels monitor, e.g. ?master=mymaster"
+                    : "master: only a redis-sentinel:// location names a master");
+        }
+        RedisURI.Builder redis = sentinel ? sentinels(location, master)
+                : RedisURI.builder().withHost(location.getHost())
+                        .withPort(location.getPort() < 0 ? RedisURI.DEFAULT_REDIS_PORT : location.getPort());
+        redis.withDatabase(database(location)).withTimeout(timeout);
+        String userInfo = userInfo(location);
         if (userInfo != null && !userInfo.isEmpty()) {
             int colon = userInfo.indexOf(':');
             if (colon < 0) {
@@ -54,12 +70,55 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
         }
         RedisSettings settings = new RedisSettings(redis.build(), prefix, retention, timeout,
                 count(params, "changesMaxLen", 100_000), count(params, "logMaxLen", 100_000),
-                count(params, "deadMaxLen", 10_000));
+                count(params, "deadMaxLen", 10_000), replicas(params));
         if (!params.isEmpty()) {
             throw new IllegalArgumentException("unknown parameter(s) " + params.keySet() + " in " + redacted(location)
-                    + "; known: prefix, retention, timeout, changesMaxLen, logMaxLen, deadMaxLen");
+                    + "; known: prefix, retention, timeout, changesMaxLen, logMaxLen, deadMaxLen, master, replicas");
         }
         return settings;
+    }
+
+    /** The sentinels of a redis-sentinel location: host[:port] items separated by commas. */
+    private static RedisURI.Builder sentinels(URI location, String master) {
+        String authority = location.getRawAuthority();
+        String hosts = authority.substring(authority.lastIndexOf('@') + 1);
+        RedisURI.Builder builder = null;
+        for (String item : hosts.split(",")) {
+            int colon = item.lastIndexOf(':');
+            String host = colon < 0 ? item : item.substring(0, colon);
+            int port;
+            try {
+                port = colon < 0 ? RedisURI.DEFAULT_SENTINEL_PORT : Integer.parseInt(item.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("sentinel '" + item + "': the port must be a number");
+            }
+            if (host.isEmpty() || port < 1 || port > 65535) {
+                throw new IllegalArgumentException("sentinel '" + item + "': expected host[:port] with a port of 1 to 65535");
+            }
+            builder = builder == null ? RedisURI.Builder.sentinel(host, port, master) : builder.withSentinel(host, port);
+        }
+        return builder;
+    }
+
+    /** The decoded user info, also of a location with several hosts (which java.net.URI leaves unparsed). */
+    private static String userInfo(URI location) {
+        String authority = location.getRawAuthority();
+        int at = authority == null ? -1 : authority.lastIndexOf('@');
+        return at < 0 ? null : decode(authority.substring(0, at));
+    }
+
+    /** How many replicas must confirm a write that accepts a job or records its end (WAIT), 0 for none. */
+    private static int replicas(Map<String, String> params) {
+        String value = params.remove("replicas");
+        try {
+            int replicas = value == null ? 0 : Integer.parseInt(value);
+            if (replicas < 0) {
+                throw new NumberFormatException();
+            }
+            return replicas;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("replicas must be a whole number of 0 or more, got '" + value + "'");
+        }
     }
 
     /** The hash tag every key starts with, so that one Lua script may touch them all. */
@@ -69,14 +128,20 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
 
     /** Where, for error messages; never the password. */
     String where() {
+        if (!redis.getSentinels().isEmpty()) {
+            return SENTINEL + "://" + redis.getSentinels().stream().map(s -> s.getHost() + ":" + s.getPort())
+                    .collect(Collectors.joining(",")) + "/" + redis.getDatabase() + " (master "
+                    + redis.getSentinelMasterId() + ", prefix " + prefix + ")";
+        }
         return "redis://" + redis.getHost() + ":" + redis.getPort() + "/" + redis.getDatabase() + " (prefix " + prefix + ")";
     }
 
     /** The location as error messages show it: without its credentials. */
     static String redacted(URI location) {
         String text = location.toString();
-        String userInfo = location.getRawUserInfo();
-        return userInfo == null ? text : text.replace(userInfo + "@", "***@");
+        String authority = location.getRawAuthority();
+        int at = authority == null ? -1 : authority.lastIndexOf('@');
+        return at < 0 ? text : text.replace(authority.substring(0, at + 1), "***@");
     }
 
     private static Map<String, String> query(URI location) {

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * A real redis-server for tests: in the foreground, on a free loopback port, with a directory of
  * its own, no RDB snapshots and (if asked) an append-only file, so that {@link #kill} and
- * {@link #restart} show what survives a crash. Tests are skipped, saying why, where redis-server is
- * not installed.
+ * {@link #restart} show what survives a crash; or a replica of another, or a Redis Sentinel.
+ * Tests are skipped, saying why, where redis-server is not installed.
  */
 public final class RedisServerProcess implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
@@ -30,12 +30,15 @@ public final class RedisServerProcess implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final boolean appendOnly;
+    /** What this server is besides: e.g. a replica of another, or the sentinel's config file and --sentinel. */
+    private final List<String> role;
     private Process process;
 
-    private RedisServerProcess(Path dir, int port, boolean appendOnly) {
+    private RedisServerProcess(Path dir, int port, boolean appendOnly, List<String> role) {
         this.dir = dir;
         this.port = port;
         this.appendOnly = appendOnly;
+        this.role = role;
     }
 
     /** A server without persistence. */
@@ -45,11 +48,40 @@ public final class RedisServerProcess implements AutoCloseable {
 
     /** A server; with {@code appendOnly}, every write is fsynced to its AOF before Redis replies. */
     public static RedisServerProcess start(boolean appendOnly) {
+        return start(appendOnly, dir -> List.of());
+    }
+
+    /** A server without persistence that replicates {@code master}. */
+    public static RedisServerProcess replicaOf(RedisServerProcess master) {
+        return start(false, dir -> List.of("--replicaof", "127.0.0.1", String.valueOf(master.port())));
+    }
+
+    /**
+     * A Redis Sentinel on its own, monitoring {@code master} under {@code name} with a quorum of one,
+     * quick to call the master down (500 ms) and to fail over.
+     */
+    public static RedisServerProcess sentinelOf(RedisServerProcess master, String name) {
+        return start(false, dir -> {
+            Path config = dir.resolve("sentinel.conf"); // a sentinel rewrites its config file: it must be writable
+            try {
+                Files.writeString(config, String.join("\n",
+                        "sentinel monitor " + name + " 127.0.0.1 " + master.port() + " 1",
+                        "sentinel down-after-milliseconds " + name + " 500",
+                        "sentinel failover-timeout " + name + " 5000",
+                        "sentinel parallel-syncs " + name + " 1", ""));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return List.of(config.toString(), "--sentinel");
+        });
+    }
+
+    private static RedisServerProcess start(boolean appendOnly, java.util.function.Function<Path, List<String>> role) {
         String server = executable("redis-server");
         Assumptions.assumeTrue(server != null, "redis-server is not installed (not on the PATH): Redis tests skipped");
         try {
-            RedisServerProcess redis = new RedisServerProcess(Files.createTempDirectory("hangar-redis-"), freePort(),
-                    appendOnly);
+            Path dir = Files.createTempDirectory("hangar-redis-");
+            RedisServerProcess redis = new RedisServerProcess(dir, freePort(), appendOnly, role.apply(dir));
             redis.launch(server);
             return redis;
         } catch (IOException e) {
@@ -124,9 +156,16 @@ public final class RedisServerProcess implements AutoCloseable {
     }
 
     private void launch(String server) {
-        List<String> command = List.of(server, "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                "--dir", dir.toString(), "--save", "", "--daemonize", "no",
-                "--appendonly", appendOnly ? "yes" : "no", "--appendfsync", appendOnly ? "always" : "everysec");
+        List<String> command = new ArrayList<>(List.of(server));
+        boolean sentinel = role.contains("--sentinel");
+        command.addAll(sentinel ? role : List.of()); // a sentinel takes its config file first
+        command.addAll(List.of("--port", String.valueOf(port), "--bind", "127.0.0.1", "--dir", dir.toString(),
+                "--daemonize", "no"));
+        if (!sentinel) {
+            command.addAll(List.of("--save", "", "--appendonly", appendOnly ? "yes" : "no",
+                    "--appendfsync", appendOnly ? "always" : "everysec"));
+            command.addAll(role);
+        }
         try {
             process = new ProcessBuilder(command)
                     .redirectErrorStream(true)

@@ -445,7 +445,7 @@ class RedisSpecificsTest extends RedisServerTest {
     @Test
     void theProviderOpensRedisLocations() throws Exception {
         QueueBackendProvider provider = ServiceLoader.load(QueueBackendProvider.class).stream()
-                .map(ServiceLoader.Provider::get).filter(p -> p.scheme().equals("redis")).findFirst().orElseThrow();
+                .map(ServiceLoader.Provider::get).filter(p -> p.schemes().contains("redis")).findFirst().orElseThrow();
         try (QueueBackend queue = provider.open(redis.uri("prefix=provided&retention=P1D"), clock)) {
             assertThat(queue.name()).isEqualTo("redis");
             assertThat(queue.enqueue(spec("via-provider")).created()).isTrue();

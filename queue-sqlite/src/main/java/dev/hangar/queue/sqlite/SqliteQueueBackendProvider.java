@@ -8,17 +8,20 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Set;
 
 /** Opens {@code sqlite:/path/to/hangar.db} (or a relative {@code sqlite:hangar.db}), creating its directory. */
 public final class SqliteQueueBackendProvider implements QueueBackendProvider {
+    private static final String SCHEME = "sqlite";
+
     @Override
-    public String scheme() {
-        return "sqlite";
+    public Set<String> schemes() {
+        return Set.of(SCHEME);
     }
 
     @Override
     public QueueBackend open(URI location, Clock clock) {
-        if (!scheme().equalsIgnoreCase(location.getScheme())) {
+        if (!SCHEME.equalsIgnoreCase(location.getScheme())) {
             throw new IllegalArgumentException("not a sqlite location: " + location);
         }
         // sqlite:/abs/path and sqlite:///abs/path have a path; sqlite:relative/path is opaque

@@ -113,7 +113,7 @@ class SqliteSpecificsTest {
     void theProviderIsFoundAndCreatesTheDirectory() {
         QueueBackendProvider provider = ServiceLoader.load(QueueBackendProvider.class).stream()
                 .map(ServiceLoader.Provider::get)
-                .filter(p -> p.scheme().equals("sqlite"))
+                .filter(p -> p.schemes().contains("sqlite"))
                 .findFirst().orElseThrow();
         Path file = dir.resolve("nested/deeper/hangar.db");
 

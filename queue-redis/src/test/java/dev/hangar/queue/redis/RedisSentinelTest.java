@@ -1,0 +1,121 @@
+package dev.hangar.queue.redis;
+
+import static dev.hangar.queue.testkit.TestJobs.selection;
+import static dev.hangar.queue.testkit.TestJobs.spec;
+import static dev.hangar.queue.testkit.TestJobs.worker;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobState;
+import dev.hangar.core.queue.Lease;
+import dev.hangar.core.queue.Outcome;
+import dev.hangar.core.queue.QueueException;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The queue on a master that Redis Sentinel fails over to its replica, with real processes: a
+ * master, a replica and a sentinel. With {@code replicas=1} a job is confirmed only once the replica
+ * holds it, so a failover right after loses none.
+ */
+class RedisSentinelTest {
+    private static final Clock CLOCK = Clock.systemUTC();
+
+    @Test
+    void theQueueFollowsAFailoverToTheReplicaAndLosesNoJobItConfirmed() throws Exception {
+        try (RedisServerProcess master = RedisServerProcess.start();
+                RedisServerProcess replica = RedisServerProcess.replicaOf(master);
+                RedisServerProcess sentinel = RedisServerProcess.sentinelOf(master, "hangar-main")) {
+            awaitSentinelSeesTheReplica(sentinel, replica);
+            URI location = URI.create("redis-sentinel://127.0.0.1:" + sentinel.port()
+                    + "/?master=hangar-main&prefix=failover&replicas=1&timeout=PT5S");
+            try (RedisQueueBackend queue = RedisQueueBackend.open(location, CLOCK)) {
+                List<String> confirmed = new ArrayList<>();
+                for (int i = 0; i < 100; i++) {
+                    confirmed.add(queue.enqueue(spec("before-" + i)).job().id());
+                }
+                Lease lease = queue.lease(worker("w1")).orElseThrow();
+                assertThat(queue.started(lease, "node-1", selection("process"), null)).isTrue();
+                assertThat(queue.finish(lease, Outcome.succeeded(0, false))).isPresent();
+
+                master.kill(); // no time to replicate anything more: only what WAIT confirmed counts
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
+                        replica.cli("ROLE").startsWith("master") && sentinel.cli("SENTINEL", "GET-MASTER-ADDR-BY-NAME",
+                                "hangar-main").endsWith(String.valueOf(replica.port())));
+                // back after the failover, as a replica of the new master (the sentinel turns it into one), so
+                // that writes are held twice again
+                master.restart();
+
+                // calls fail while the sentinel fails over, and are not confirmed while the new master has
+                // no replica; the same backend carries on once it has. A retried submit with an idempotency
+                // key returns the job an unconfirmed attempt made, so the retries make one job.
+                Job after = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                        .ignoreExceptions().until(
+                                () -> queue.enqueue(spec().name("after").idempotencyKey("after-failover").build()).job(),
+                                job -> job != null);
+                assertThat(confirmed).allSatisfy(id -> assertThat(queue.get(id)).as(id).isPresent());
+                assertThat(queue.get(lease.jobId()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+                assertThat(queue.countByState().get(JobState.QUEUED)).isEqualTo(100);
+
+                int leased = 0;
+                Optional<Lease> next;
+                while ((next = queue.lease(worker("w2"))).isPresent()) {
+                    assertThat(queue.started(next.get(), "node-2", selection("process"), null)).isTrue();
+                    assertThat(queue.finish(next.get(), Outcome.succeeded(0, false))).isPresent();
+                    leased++;
+                }
+                assertThat(leased).isEqualTo(100);
+                assertThat(queue.get(after.id()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+            }
+        }
+    }
+
+    @Test
+    void aWriteFewerReplicasHeldThanAskedIsNotConfirmed() throws Exception {
+        try (RedisServerProcess master = RedisServerProcess.start();
+                RedisServerProcess replica = RedisServerProcess.replicaOf(master)) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> master.cli("INFO", "replication").contains("connected_slaves:1"));
+            try (RedisQueueBackend one = RedisQueueBackend.open(master.uri("prefix=wait&replicas=1"), CLOCK);
+                    RedisQueueBackend two = RedisQueueBackend.open(master.uri("prefix=wait&replicas=2&timeout=PT1S"), CLOCK)) {
+                assertThat(one.enqueue(spec("held-by-one")).created()).isTrue();
+                assertThatThrownBy(() -> two.enqueue(spec("held-by-one-of-two")))
+                        .isInstanceOf(QueueException.class)
+                        .hasMessageContaining("only 1 of 2 replicas")
+                        .hasMessageContaining("master");
+            }
+        }
+    }
+
+    @Test
+    void aSentinelLocationIsCheckedFieldByFieldAndShownWithoutItsPassword() {
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis-sentinel://127.0.0.1:26379/?prefix=x")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("master:");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis://127.0.0.1:6379/?master=m")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("master:");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis-sentinel://u:s3cret@a:26379,b:x/?master=m")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("b:x")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cret"));
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis://127.0.0.1:6379/?replicas=-1")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("replicas");
+
+        RedisSettings settings = RedisSettings.parse(URI.create("redis-sentinel://u:s3cret@a:26380,b/2?master=m&prefix=p"));
+        assertThat(settings.where()).isEqualTo("redis-sentinel://a:26380,b:26379/2 (master m, prefix p)");
+        assertThat(settings.redis().getSentinelMasterId()).isEqualTo("m");
+        assertThat(RedisQueueBackend.shown(URI.create("redis-sentinel://u:s3cret@a:26380,b/2?master=m")))
+                .isEqualTo("redis-sentinel://***@a:26380,b/2?master=m");
+    }
+
+    /** A sentinel learns of replicas from the master's INFO; with none known it cannot fail over. */
+    private static void awaitSentinelSeesTheReplica(RedisServerProcess sentinel, RedisServerProcess replica) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
+                sentinel.cli("SENTINEL", "REPLICAS", "hangar-main").contains(String.valueOf(replica.port()))
+                        && replica.cli("INFO", "replication").contains("master_link_status:up"));
+    }
+}
