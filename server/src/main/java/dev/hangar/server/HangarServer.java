@@ -5,6 +5,7 @@ import dev.hangar.core.api.Problem;
 import dev.hangar.core.job.JobNotFoundException;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.queue.QueueBackend;
+import dev.hangar.core.queue.QueueException;
 import dev.hangar.server.events.EventLog;
 import dev.hangar.server.events.ServerEvents;
 import dev.hangar.server.metrics.HangarMetrics;
@@ -63,6 +64,12 @@ public final class HangarServer implements AutoCloseable {
         app.exception(ApiException.class, (e, ctx) -> problem(ctx, e.problem()));
         app.exception(JobNotFoundException.class, (e, ctx) ->
                 problem(ctx, Problem.of(404, "Not found", e.getMessage(), List.of())));
+        // the queue is away (Redis restarting, failing over) or could not confirm a write: worth a retry
+        app.exception(QueueException.class, (e, ctx) -> {
+            LOG.log(System.Logger.Level.WARNING, "queue call failed: " + ctx.method() + " " + ctx.path() + ": " + e.getMessage());
+            ctx.header("Retry-After", "1");
+            problem(ctx, Problem.of(503, "Queue unavailable", e.getMessage(), List.of()));
+        });
         app.exception(HttpResponseException.class, (e, ctx) -> problem(ctx,
                 Problem.of(e.getStatus(), e.getMessage(), e.getMessage(), List.of())));
         app.exception(Exception.class, (e, ctx) -> {

@@ -1,0 +1,69 @@
+package dev.hangar.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hangar.core.queue.QueueBackend;
+import dev.hangar.core.queue.QueueException;
+import java.lang.reflect.Proxy;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A queue that is away (Redis restarting, failing over) answers 503 with Retry-After, saying why. */
+class QueueUnavailableApiTest {
+    private static final String WHY = "queue at redis://10.0.0.5:6379/0 (prefix hangar): enqueue.lua failed: Connection refused";
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private HangarServer server;
+
+    /** A queue whose every call fails as a Redis that is away fails; subscribing (at start-up) works. */
+    private static QueueBackend away() {
+        return (QueueBackend) Proxy.newProxyInstance(QueueBackend.class.getClassLoader(), new Class<?>[] {QueueBackend.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "subscribe" -> (AutoCloseable) () -> { };
+                    case "name" -> "away";
+                    case "toString" -> "a queue that is away";
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    default -> throw new QueueException(WHY, null);
+                });
+    }
+
+    @BeforeEach
+    void start() {
+        server = new HangarServer(away(), new TestNode()).start("127.0.0.1", 0);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path));
+    }
+
+    @Test
+    void aSubmitAndAListWhileTheQueueIsAwayAre503WithRetryAfterAndTheReason() throws Exception {
+        var submit = send(request("/v1/jobs").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"command\": [\"true\"]}")));
+        var list = send(request("/v1/jobs").GET());
+
+        for (var response : List.of(submit, list)) {
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
+            assertThat(response.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                    type -> assertThat(type).startsWith("application/problem+json"));
+            assertThat(response.body()).contains("Queue unavailable").contains("Connection refused");
+        }
+    }
+}
