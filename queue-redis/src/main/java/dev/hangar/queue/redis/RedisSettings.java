@@ -70,7 +70,9 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
         }
         RedisSettings settings = new RedisSettings(redis.build(), prefix, retention, timeout,
                 count(params, "changesMaxLen", 100_000), count(params, "logMaxLen", 100_000),
-                count(params, "deadMaxLen", 10_000), replicas(params));
+                count(params, "deadMaxLen", 10_000),
+                // how many replicas must hold a write that accepts a job or records its end (WAIT), 0 for none
+                (int) count(params, "replicas", 0, 0));
         if (!params.isEmpty()) {
             throw new IllegalArgumentException("unknown parameter(s) " + params.keySet() + " in " + redacted(location)
                     + "; known: prefix, retention, timeout, changesMaxLen, logMaxLen, deadMaxLen, master, replicas");
@@ -105,20 +107,6 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
         String authority = location.getRawAuthority();
         int at = authority == null ? -1 : authority.lastIndexOf('@');
         return at < 0 ? null : decode(authority.substring(0, at));
-    }
-
-    /** How many replicas must confirm a write that accepts a job or records its end (WAIT), 0 for none. */
-    private static int replicas(Map<String, String> params) {
-        String value = params.remove("replicas");
-        try {
-            int replicas = value == null ? 0 : Integer.parseInt(value);
-            if (replicas < 0) {
-                throw new NumberFormatException();
-            }
-            return replicas;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("replicas must be a whole number of 0 or more, got '" + value + "'");
-        }
     }
 
     /** The hash tag every key starts with, so that one Lua script may touch them all. */
@@ -188,15 +176,20 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
     }
 
     private static long count(Map<String, String> params, String name, long fallback) {
+        return count(params, name, fallback, 1);
+    }
+
+    private static long count(Map<String, String> params, String name, long fallback, long least) {
         String value = params.remove(name);
         try {
             long count = value == null ? fallback : Long.parseLong(value);
-            if (count < 1) {
+            if (count < least || count > Integer.MAX_VALUE) {
                 throw new NumberFormatException();
             }
             return count;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a positive whole number, got '" + value + "'");
+            throw new IllegalArgumentException(name + " must be a whole number of at least " + least + ", got '" + value
+                    + "'");
         }
     }
 }
