@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * The warm pools of a cluster, as its nodes' last heartbeats report them. A pool of one name kept
@@ -83,38 +84,20 @@ public final class ClusterPools implements PoolsView {
         if (kept.size() == 1) {
             return first;
         }
-        int ready = 0;
-        int starting = 0;
-        int inUse = 0;
-        int target = 0;
-        long served = 0;
-        long missed = 0;
-        long replaced = 0;
-        long expired = 0;
-        long failed = 0;
-        long memoryHeldMb = 0;
-        int min = 0;
-        int max = 0;
-        for (Kept k : kept) {
-            PoolStatus p = k.pool();
-            min += p.spec().min();
-            max += p.spec().max();
-            ready += p.ready();
-            starting += p.starting();
-            inUse += p.inUse();
-            target += p.target();
-            served += p.served();
-            missed += p.missed();
-            replaced += p.replaced();
-            expired += p.expired();
-            failed += p.failed();
-            memoryHeldMb += p.memoryHeldMb();
-        }
+        List<PoolStatus> pools = kept.stream().map(Kept::pool).toList();
         PoolSpec spec = first.spec();
-        PoolSpec cluster = new PoolSpec(spec.name(), spec.runtime(), spec.image(), spec.cpus(), spec.memoryMb(), min, max,
-                spec.idleSeconds(), spec.snapshot(), spec.prepare());
-        return new PoolStatus(cluster, ready, starting, inUse, served, missed, replaced, expired, failed, target,
-                memoryHeldMb, perNode(kept, PoolStatus::limitedBy), perNode(kept, PoolStatus::lastError));
+        PoolSpec cluster = new PoolSpec(spec.name(), spec.runtime(), spec.image(), spec.cpus(), spec.memoryMb(),
+                (int) sum(pools, p -> p.spec().min()), (int) sum(pools, p -> p.spec().max()), spec.idleSeconds(),
+                spec.snapshot(), spec.prepare());
+        return new PoolStatus(cluster, (int) sum(pools, PoolStatus::ready), (int) sum(pools, PoolStatus::starting),
+                (int) sum(pools, PoolStatus::inUse), sum(pools, PoolStatus::served), sum(pools, PoolStatus::missed),
+                sum(pools, PoolStatus::replaced), sum(pools, PoolStatus::expired), sum(pools, PoolStatus::failed),
+                (int) sum(pools, PoolStatus::target), sum(pools, PoolStatus::memoryHeldMb),
+                perNode(kept, PoolStatus::limitedBy), perNode(kept, PoolStatus::lastError));
+    }
+
+    private static long sum(List<PoolStatus> pools, ToLongFunction<PoolStatus> count) {
+        return pools.stream().mapToLong(count).sum();
     }
 
     /** "node: note; node: note" of the nodes that have this note, or null if none has. */
