@@ -4,6 +4,7 @@ import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.pool.PoolSpec;
 import dev.hangar.core.pool.PoolStatus;
 import dev.hangar.core.pool.PoolsView;
+import dev.hangar.server.PoolCounterTotals.Report;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -18,7 +19,9 @@ import java.util.function.ToLongFunction;
  * The warm pools of a cluster, as its nodes' last heartbeats report them. A pool of one name kept
  * on several nodes (each agent started with the same {@code --pool}) is shown once, its counts,
  * min and max summed over the nodes (what the cluster keeps); the rest of its spec is that of the
- * first node by name. Read-only: each agent keeps its own pools, so they are set where the agent starts.
+ * first node by name, and its notes name their node. Its counters (served, missed, ...) also keep
+ * what lost and restarted nodes had counted, so that they never go down ({@link PoolCounterTotals}).
+ * Read-only: each agent keeps its own pools, so they are set where the agent starts.
  */
 public final class ClusterPools implements PoolsView {
     static final String READ_ONLY = "a cluster's pools are kept by each agent: set them where the agent starts"
@@ -26,6 +29,7 @@ public final class ClusterPools implements PoolsView {
             + " its nodes";
 
     private final Supplier<List<NodeStatus>> nodes;
+    private final PoolCounterTotals totals = new PoolCounterTotals();
 
     /** Pools of the nodes this supplies: those alive now. */
     public ClusterPools(Supplier<List<NodeStatus>> nodes) {
@@ -34,22 +38,27 @@ public final class ClusterPools implements PoolsView {
 
     @Override
     public List<PoolStatus> pools() {
-        Map<String, List<Kept>> byName = new LinkedHashMap<>();
+        List<Report> reports = new ArrayList<>();
+        Map<String, List<Report>> byName = new LinkedHashMap<>();
         for (NodeStatus node : byName(nodes.get())) {
             for (PoolStatus pool : node.pools()) {
-                byName.computeIfAbsent(pool.spec().name(), k -> new ArrayList<>()).add(new Kept(node.name(), pool));
+                Report report = new Report(node.name(), pool);
+                reports.add(report);
+                byName.computeIfAbsent(pool.spec().name(), k -> new ArrayList<>()).add(report);
             }
         }
-        return byName.values().stream().map(ClusterPools::summed)
+        totals.update(reports);
+        return byName.values().stream().map(this::summed)
                 .sorted(Comparator.comparing(p -> p.spec().name())).toList();
     }
 
+    /** The budgets of the nodes that keep pools (every agent has a budget, used or not). */
     @Override
     public Budget budget() {
         long memoryMb = 0;
         long heldMb = 0;
         for (NodeStatus node : nodes.get()) {
-            if (node.poolBudget() != null) {
+            if (node.poolBudget() != null && !node.pools().isEmpty()) {
                 memoryMb += node.poolBudget().memoryMb();
                 heldMb += node.poolBudget().heldMb();
             }
@@ -76,24 +85,17 @@ public final class ClusterPools implements PoolsView {
         return nodes.stream().sorted(Comparator.comparing(NodeStatus::name)).toList();
     }
 
-    /** One node's pool. */
-    private record Kept(String node, PoolStatus pool) {}
-
-    private static PoolStatus summed(List<Kept> kept) {
-        PoolStatus first = kept.getFirst().pool();
-        if (kept.size() == 1) {
-            return first;
-        }
-        List<PoolStatus> pools = kept.stream().map(Kept::pool).toList();
-        PoolSpec spec = first.spec();
+    private PoolStatus summed(List<Report> reports) {
+        List<PoolStatus> pools = reports.stream().map(Report::pool).toList();
+        PoolSpec spec = pools.getFirst().spec();
+        long[] counters = totals.total(spec.name());
         PoolSpec cluster = new PoolSpec(spec.name(), spec.runtime(), spec.image(), spec.cpus(), spec.memoryMb(),
                 (int) sum(pools, p -> p.spec().min()), (int) sum(pools, p -> p.spec().max()), spec.idleSeconds(),
                 spec.snapshot(), spec.prepare());
         return new PoolStatus(cluster, (int) sum(pools, PoolStatus::ready), (int) sum(pools, PoolStatus::starting),
-                (int) sum(pools, PoolStatus::inUse), sum(pools, PoolStatus::served), sum(pools, PoolStatus::missed),
-                sum(pools, PoolStatus::replaced), sum(pools, PoolStatus::expired), sum(pools, PoolStatus::failed),
+                (int) sum(pools, PoolStatus::inUse), counters[0], counters[1], counters[2], counters[3], counters[4],
                 (int) sum(pools, PoolStatus::target), sum(pools, PoolStatus::memoryHeldMb),
-                perNode(kept, PoolStatus::limitedBy), perNode(kept, PoolStatus::lastError));
+                perNode(reports, PoolStatus::limitedBy), perNode(reports, PoolStatus::lastError));
     }
 
     private static long sum(List<PoolStatus> pools, ToLongFunction<PoolStatus> count) {
@@ -101,8 +103,8 @@ public final class ClusterPools implements PoolsView {
     }
 
     /** "node: note; node: note" of the nodes that have this note, or null if none has. */
-    private static String perNode(List<Kept> kept, Function<PoolStatus, String> note) {
-        List<String> notes = kept.stream().filter(k -> note.apply(k.pool()) != null)
+    private static String perNode(List<Report> reports, Function<PoolStatus, String> note) {
+        List<String> notes = reports.stream().filter(k -> note.apply(k.pool()) != null)
                 .map(k -> k.node() + ": " + note.apply(k.pool())).toList();
         return notes.isEmpty() ? null : String.join("; ", notes);
     }

@@ -35,7 +35,7 @@ public final class PoolRoutes {
     }
 
     private void put(Context ctx) {
-        PoolsView view = changeable();
+        PoolsView view = changeable(ctx);
         String name = ctx.pathParam("id");
         byte[] body = ctx.bodyAsBytes();
         PoolSpec spec = JsonBodies.read(body, PoolSpec.class);
@@ -62,7 +62,7 @@ public final class PoolRoutes {
 
     private void remove(Context ctx) {
         String name = ctx.pathParam("id");
-        ctx.json(changeable().remove(name).orElseThrow(() -> notFound(name)));
+        ctx.json(changeable(ctx).remove(name).orElseThrow(() -> notFound(name)));
     }
 
     private PoolStatus find(String name) {
@@ -75,9 +75,10 @@ public final class PoolRoutes {
     }
 
     /** The view, if it may change pools; checked before the body is read, so the refusal says why. */
-    private PoolsView changeable() {
+    private PoolsView changeable(Context ctx) {
         PoolsView view = view();
         view.readOnly().ifPresent(why -> {
+            ctx.header("Allow", "GET");
             throw new ApiException(405, "Method not allowed", why, List.of());
         });
         return view;

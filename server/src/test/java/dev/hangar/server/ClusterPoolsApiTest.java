@@ -38,7 +38,7 @@ class ClusterPoolsApiTest {
     private SqliteQueueBackend queue;
     private HangarServer server;
 
-    record Answer(int status, JsonNode body) {}
+    record Answer(int status, JsonNode body, String allow) {}
 
     @BeforeEach
     void start() {
@@ -67,7 +67,8 @@ class ClusterPoolsApiTest {
 
     private Answer send(HttpRequest.Builder request) throws Exception {
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        return new Answer(response.statusCode(), response.body().isEmpty() ? null : JSON.readTree(response.body()));
+        return new Answer(response.statusCode(), response.body().isEmpty() ? null : JSON.readTree(response.body()),
+                response.headers().firstValue("Allow").orElse(null));
     }
 
     private HttpRequest.Builder request(String path) {
@@ -78,8 +79,9 @@ class ClusterPoolsApiTest {
     void aPoolKeptOnSeveralNodesIsShownOnceWithItsCountsAndBudgetsSummed() throws Exception {
         var gpu = new PoolSpec("gpu", "podman", "busybox", 2.0, 1024L, 1, 2, 60);
         heartbeat("node-b", List.of(pool(SMALL, 1, 1, 7, "the node's memory budget")), new PoolsView.Budget(1024, 512));
-        heartbeat("node-a", List.of(pool(SMALL, 2, 0, 5, null), pool(gpu, 1, 0, 0, null)), new PoolsView.Budget(4096, 1536));
-        heartbeat("node-c", List.of(), null);
+        heartbeat("node-a", List.of(pool(SMALL, 2, 0, 5, null), pool(gpu, 1, 0, 0, "a made-up reason")),
+                new PoolsView.Budget(4096, 1536));
+        heartbeat("node-c", List.of(), new PoolsView.Budget(2048, 0)); // every agent has a budget, pools or not
         nodes.poll();
 
         Answer list = send(request("/v1/pools").GET());
@@ -104,6 +106,7 @@ class ClusterPoolsApiTest {
         assertThat(one.status()).isEqualTo(200);
         assertThat(one.body().path("spec").path("runtime").asText()).isEqualTo("podman");
         assertThat(one.body().path("ready").asInt()).isEqualTo(1);
+        assertThat(one.body().path("limitedBy").asText()).as("kept on one node").isEqualTo("node-a: a made-up reason");
         assertThat(send(request("/v1/pools/none").GET()).status()).isEqualTo(404);
     }
 
@@ -122,6 +125,30 @@ class ClusterPoolsApiTest {
     }
 
     @Test
+    void aPoolsCountersNeverGoDownWhenANodeRestartsOrIsLost() throws Exception {
+        heartbeat("node-a", List.of(pool(SMALL, 2, 0, 5, null)), new PoolsView.Budget(4096, 512));
+        heartbeat("node-b", List.of(pool(SMALL, 2, 0, 7, null)), new PoolsView.Budget(4096, 512));
+        nodes.poll();
+        assertThat(served()).isEqualTo(12);
+
+        heartbeat("node-b", List.of(pool(SMALL, 2, 0, 1, null)), new PoolsView.Budget(4096, 512)); // restarted
+        nodes.poll();
+        assertThat(served()).as("node-b's 7 before its restart, and its 1 since").isEqualTo(13);
+
+        registry.leave("node-b");
+        nodes.poll();
+        assertThat(served()).as("node-b lost: what it counted stays counted").isEqualTo(13);
+
+        heartbeat("node-b", List.of(pool(SMALL, 2, 0, 3, null)), new PoolsView.Budget(4096, 512)); // back, counting on
+        nodes.poll();
+        assertThat(served()).isEqualTo(15);
+    }
+
+    private long served() throws Exception {
+        return send(request("/v1/pools/small").GET()).body().path("served").asLong();
+    }
+
+    @Test
     void changesAreRefusedWith405SayingWherePoolsAreSetAndNothingChanges() throws Exception {
         heartbeat("node-a", List.of(pool(SMALL, 2, 0, 5, null)), new PoolsView.Budget(4096, 512));
         nodes.poll();
@@ -134,6 +161,7 @@ class ClusterPoolsApiTest {
 
         for (Answer refused : List.of(put, badPut, delete)) {
             assertThat(refused.status()).as("%s", refused).isEqualTo(405);
+            assertThat(refused.allow()).isEqualTo("GET");
             assertThat(refused.body().path("detail").asText()).contains("hangar agent --pool");
         }
         assertThat(send(request("/v1/pools/small").GET()).body().path("ready").asInt()).isEqualTo(2);

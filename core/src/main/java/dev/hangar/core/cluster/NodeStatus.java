@@ -15,7 +15,7 @@ import java.util.Set;
  *
  * @param cores the host's CPU cores, the bound of one job's CPUs
  * @param pools the node's warm pools as they stand
- * @param poolBudget the memory budget its pools share, and how much of it they hold (null: no pools kept)
+ * @param poolBudget the memory budget its pools share, and how much of it they hold (null from an agent that sends none)
  */
 public record NodeStatus(
         String name,

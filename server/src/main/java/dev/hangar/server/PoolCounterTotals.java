@@ -1,0 +1,58 @@
+package dev.hangar.server;
+
+import dev.hangar.core.pool.PoolStatus;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Cluster totals of the pools' counters (served, missed, replaced, expired, failed) that never go
+ * down, as counters must not. Each node's last report stays in the total after the node is lost
+ * (it may come back, counting on), and a node that restarted and counts from zero again keeps what
+ * it had counted before.
+ */
+final class PoolCounterTotals {
+    /** The counters of a PoolStatus, in this order. */
+    static final int COUNTERS = 5;
+
+    /** One node's pool as its heartbeat reports it. */
+    record Report(String node, PoolStatus pool) {}
+
+    /** One node's counts of one pool: as last reported, and what it counted before it last restarted. */
+    private record Counts(String pool, long[] last, long[] beforeRestarts) {}
+
+    private final Map<String, Counts> byNodeAndPool = new HashMap<>();
+
+    /** Takes in what the live nodes report now. */
+    synchronized void update(List<Report> reports) {
+        for (Report report : reports) {
+            String pool = report.pool().spec().name();
+            long[] now = counters(report.pool());
+            Counts had = byNodeAndPool.get(report.node() + '\0' + pool);
+            long[] before = had == null ? new long[COUNTERS] : had.beforeRestarts();
+            for (int i = 0; had != null && i < COUNTERS; i++) {
+                if (now[i] < had.last()[i]) { // the node restarted: what it had counted stays counted
+                    before[i] += had.last()[i];
+                }
+            }
+            byNodeAndPool.put(report.node() + '\0' + pool, new Counts(pool, now, before));
+        }
+    }
+
+    /** The pool's counters over every node that ever reported it. */
+    synchronized long[] total(String pool) {
+        long[] total = new long[COUNTERS];
+        for (Counts counts : byNodeAndPool.values()) {
+            if (counts.pool().equals(pool)) {
+                for (int i = 0; i < COUNTERS; i++) {
+                    total[i] += counts.last()[i] + counts.beforeRestarts()[i];
+                }
+            }
+        }
+        return total;
+    }
+
+    private static long[] counters(PoolStatus pool) {
+        return new long[] {pool.served(), pool.missed(), pool.replaced(), pool.expired(), pool.failed()};
+    }
+}
