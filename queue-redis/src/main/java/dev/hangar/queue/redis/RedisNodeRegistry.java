@@ -2,16 +2,20 @@ package dev.hangar.queue.redis;
 
 import static dev.hangar.queue.redis.RedisLink.bytes;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectReader;
 import dev.hangar.core.cluster.NodeRegistry;
 import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.json.Json;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.SetArgs;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The node registry on Redis key expiry: each heartbeat SETs {@code <prefix>:node:<name>} to the
@@ -20,6 +24,14 @@ import java.util.List;
  * has expired is dropped from it by the next reader (a node that beats again puts it back).
  */
 final class RedisNodeRegistry implements NodeRegistry {
+    private static final System.Logger LOG = System.getLogger(RedisNodeRegistry.class.getName());
+    /**
+     * Heartbeats come from agents of other versions too: fields this version does not know (from a
+     * newer agent) are skipped, not refused, so that a rolling upgrade keeps the nodes in view.
+     */
+    private static final ObjectReader HEARTBEAT = Json.mapper().readerFor(NodeStatus.class)
+            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
     private final RedisLink link;
     private final RedisKeys keys;
 
@@ -60,7 +72,7 @@ final class RedisNodeRegistry implements NodeRegistry {
         for (int i = 0; i < names.size(); i++) {
             KeyValue<byte[], byte[]> value = values.get(i);
             if (value.hasValue()) {
-                alive.add(Json.read(text(value.getValue()), NodeStatus.class));
+                read(text(names.get(i)), text(value.getValue())).ifPresent(alive::add);
             } else {
                 byte[] gone = names.get(i);
                 link.call("SREM", redis -> redis.srem(bytes(keys.nodes()), gone));
@@ -68,6 +80,17 @@ final class RedisNodeRegistry implements NodeRegistry {
         }
         alive.sort(Comparator.comparing(NodeStatus::name));
         return alive;
+    }
+
+    /** The node's heartbeat, or empty (and a warning) if it cannot be read: one bad node hides no others. */
+    private static Optional<NodeStatus> read(String name, String heartbeat) {
+        try {
+            return Optional.of(HEARTBEAT.readValue(heartbeat));
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot read the heartbeat of node " + name + "; leaving it out: "
+                    + e.getMessage());
+            return Optional.empty();
+        }
     }
 
     private static String text(byte[] value) {

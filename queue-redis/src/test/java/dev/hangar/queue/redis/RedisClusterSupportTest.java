@@ -71,6 +71,18 @@ class RedisClusterSupportTest extends RedisServerTest {
     }
 
     @Test
+    void aHeartbeatWithFieldsOfANewerAgentIsReadAndAnUnreadableOneHidesNoOtherNode() {
+        registry.heartbeat(node("newer", 0), Duration.ofSeconds(30));
+        registry.heartbeat(node("fine", 0), Duration.ofSeconds(30));
+        String newer = redis.cli("GET", "{" + prefix + "}:node:newer");
+        redis.cli("SET", "{" + prefix + "}:node:newer", newer.replaceFirst("\\{", "{\"gpuModel\":\"H100\","), "PX", "30000");
+        redis.cli("SET", "{" + prefix + "}:node:broken", "{not json", "PX", "30000");
+        redis.cli("SADD", "{" + prefix + "}:nodes", "broken");
+
+        assertThat(registry.nodes()).extracting(NodeStatus::name).containsExactly("fine", "newer");
+    }
+
+    @Test
     void aNodeThatLeavesIsGoneAtOnce() {
         registry.heartbeat(node("a", 0), Duration.ofSeconds(30));
         registry.leave("a");
