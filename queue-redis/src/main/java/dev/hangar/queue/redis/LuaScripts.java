@@ -12,6 +12,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The Lua scripts that change the queue, each one atomic. They make one Redis function library:
@@ -56,12 +57,15 @@ final class LuaScripts {
     private final byte[][] settings;
     private final int replicas;
     private final long replicaWaitMs;
+    /** How often the link connected; see {@link #run}. */
+    private final AtomicLong connects = new AtomicLong();
 
     LuaScripts(RedisLink link, RedisSettings settings) {
         this.link = link;
         this.replicas = settings.replicas();
         // half the command timeout, so that WAIT answers how many replicas hold the write before the call times out
         this.replicaWaitMs = Math.max(1, settings.timeout().toMillis() / 2);
+        link.onConnected(connects::incrementAndGet);
         this.keys = new byte[][] {RedisLink.bytes(settings.keyPrefix())};
         this.settings = new byte[][] {Replies.arg(settings.changesMaxLen()), Replies.arg(settings.retention().toMillis()),
                 Replies.arg(settings.deadMaxLen()), Replies.arg(RedisQueueBackend.LEASE_HORIZON.toMillis())};
@@ -95,18 +99,29 @@ final class LuaScripts {
     private List<Object> run(Script script, byte[][] argv) {
         String function = functions.get(script);
         return link.call(script.file(), redis -> {
+            long connected = connects.get();
             List<Object> reply = redis.fcall(function, ScriptOutputType.MULTI, keys, argv);
             if (script.accepts && replicas > 0) {
                 // WAIT covers every write this connection made so far, this one included
                 long held = redis.waitForReplication(replicas, replicaWaitMs);
                 if (held < replicas) {
-                    throw new QueueException(script.file() + " was written on the master, but only " + held + " of "
-                            + replicas + " replicas held it within " + replicaWaitMs + " ms: it is lost should the"
-                            + " master fail now", null);
+                    throw unconfirmed(script, "only " + held + " of " + replicas + " replicas held it within "
+                            + replicaWaitMs + " ms");
+                }
+                if (connects.get() != connected) {
+                    // Lettuce sends a WAIT cut off by a failover again, to the new master, where it counts
+                    // none of the old master's writes: its answer says nothing of this one
+                    throw unconfirmed(script, "the connection to Redis was made again meanwhile (a failover?), so"
+                            + " no replica count covers it");
                 }
             }
             return reply;
         });
+    }
+
+    private static QueueException unconfirmed(Script script, String why) {
+        return new QueueException(script.file() + " was written on the master, but " + why + ": it is lost should"
+                + " the master fail now", null);
     }
 
     /** Loads the library unless Redis has it. */

@@ -85,17 +85,24 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
         String authority = location.getRawAuthority();
         String hosts = authority.substring(authority.lastIndexOf('@') + 1);
         RedisURI.Builder builder = null;
-        for (String item : hosts.split(",")) {
-            int colon = item.lastIndexOf(':');
+        String[] items = hosts.split(",");
+        for (int n = 0; n < items.length; n++) {
+            String item = items[n];
+            // host, name.example, 10.0.0.5 or [::1], each with an optional :port
+            int close = item.startsWith("[") ? item.indexOf(']') : -1;
+            int colon = item.indexOf(':', Math.max(close, 0));
             String host = colon < 0 ? item : item.substring(0, colon);
-            int port;
+            host = close > 0 ? host.substring(1, close) : host;
+            int port = -1;
             try {
                 port = colon < 0 ? RedisURI.DEFAULT_SENTINEL_PORT : Integer.parseInt(item.substring(colon + 1));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("sentinel '" + item + "': the port must be a number");
+                // told below; the item is not shown, as a password with an unencoded / or # ends up in it
             }
             if (host.isEmpty() || port < 1 || port > 65535) {
-                throw new IllegalArgumentException("sentinel '" + item + "': expected host[:port] with a port of 1 to 65535");
+                throw new IllegalArgumentException("sentinel " + (n + 1) + " of " + items.length + ": expected"
+                        + " host[:port], [ipv6][:port], with a port of 1 to 65535 (a password with / ? # must be"
+                        + " percent-encoded)");
             }
             builder = builder == null ? RedisURI.Builder.sentinel(host, port, master) : builder.withSentinel(host, port);
         }
@@ -106,7 +113,8 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
     private static String userInfo(URI location) {
         String authority = location.getRawAuthority();
         int at = authority == null ? -1 : authority.lastIndexOf('@');
-        return at < 0 ? null : decode(authority.substring(0, at));
+        // percent-decoding only: in user info a '+' is a plus (URLDecoder would make it a space)
+        return at < 0 ? null : decode(authority.substring(0, at).replace("+", "%2B"));
     }
 
     /** The hash tag every key starts with, so that one Lua script may touch them all. */
@@ -117,7 +125,8 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
     /** Where, for error messages; never the password. */
     String where() {
         if (!redis.getSentinels().isEmpty()) {
-            return SENTINEL + "://" + redis.getSentinels().stream().map(s -> s.getHost() + ":" + s.getPort())
+            return SENTINEL + "://" + redis.getSentinels().stream()
+                    .map(s -> (s.getHost().contains(":") ? "[" + s.getHost() + "]" : s.getHost()) + ":" + s.getPort())
                     .collect(Collectors.joining(",")) + "/" + redis.getDatabase() + " (master "
                     + redis.getSentinelMasterId() + ", prefix " + prefix + ")";
         }

@@ -58,7 +58,8 @@ public final class RedisServerProcess implements AutoCloseable {
 
     /**
      * A Redis Sentinel on its own, monitoring {@code master} under {@code name} with a quorum of one,
-     * quick to call the master down (500 ms) and to fail over.
+     * quick to call the master down (2 s: less, and a busy host's freshly promoted master is called
+     * down too, and failed over again to a replica that has not made its copy yet) and to fail over.
      */
     public static RedisServerProcess sentinelOf(RedisServerProcess master, String name) {
         return start(false, dir -> {
@@ -66,7 +67,7 @@ public final class RedisServerProcess implements AutoCloseable {
             try {
                 Files.writeString(config, String.join("\n",
                         "sentinel monitor " + name + " 127.0.0.1 " + master.port() + " 1",
-                        "sentinel down-after-milliseconds " + name + " 500",
+                        "sentinel down-after-milliseconds " + name + " 2000",
                         "sentinel failover-timeout " + name + " 5000",
                         "sentinel parallel-syncs " + name + " 1", ""));
             } catch (IOException e) {
@@ -136,6 +137,26 @@ public final class RedisServerProcess implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /** SIGSTOP: the server holds its connections but does nothing, as a hung or cut-off host would. */
+    public void pause() {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #pause}. */
+    public void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        try {
+            new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start().waitFor();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
