@@ -311,6 +311,8 @@ final class HostProcessRuntime implements SandboxRuntime {
          */
         @Override
         public void kill() {
+            // naive on purpose: once the leader ended, what it left running is left alone, as the contract's
+            // exitMeansEverythingStartedHasEnded must catch
             if (!has(Fault.KILL_PARENT_ONLY) && process.isAlive()) {
                 try {
                     new ProcessBuilder("sh", "-c", "kill -9 -" + process.pid()).start().waitFor();
