@@ -31,7 +31,7 @@ public final class ClusterPools implements PoolsView {
     private final Supplier<List<NodeStatus>> nodes;
     private final PoolCounterTotals totals = new PoolCounterTotals();
 
-    /** Pools of the nodes this supplies: those alive now. */
+    /** Pools of the nodes this supplies: those alive now, by name (as {@link ClusterNodes#statuses}). */
     public ClusterPools(Supplier<List<NodeStatus>> nodes) {
         this.nodes = nodes;
     }
@@ -40,7 +40,7 @@ public final class ClusterPools implements PoolsView {
     public List<PoolStatus> pools() {
         List<Report> reports = new ArrayList<>();
         Map<String, List<Report>> byName = new LinkedHashMap<>();
-        for (NodeStatus node : byName(nodes.get())) {
+        for (NodeStatus node : nodes.get()) {
             for (PoolStatus pool : node.pools()) {
                 Report report = new Report(node.name(), pool);
                 reports.add(report);
@@ -79,10 +79,6 @@ public final class ClusterPools implements PoolsView {
     @Override
     public Optional<String> readOnly() {
         return Optional.of(READ_ONLY);
-    }
-
-    private static List<NodeStatus> byName(List<NodeStatus> nodes) {
-        return nodes.stream().sorted(Comparator.comparing(NodeStatus::name)).toList();
     }
 
     private PoolStatus summed(List<Report> reports) {

@@ -57,7 +57,7 @@ final class LuaScripts {
     private final byte[][] settings;
     private final int replicas;
     private final long replicaWaitMs;
-    /** How often the link connected; see {@link #run}. */
+    /** How often the shared connection connected; see {@link #run}. */
     private final AtomicLong connects = new AtomicLong();
 
     LuaScripts(RedisLink link, RedisSettings settings) {
@@ -65,7 +65,7 @@ final class LuaScripts {
         this.replicas = settings.replicas();
         // half the command timeout, so that WAIT answers how many replicas hold the write before the call times out
         this.replicaWaitMs = Math.max(1, settings.timeout().toMillis() / 2);
-        link.onConnected(connects::incrementAndGet);
+        link.onSharedConnected(connects::incrementAndGet); // the change feed's own connection does not count
         this.keys = new byte[][] {RedisLink.bytes(settings.keyPrefix())};
         this.settings = new byte[][] {Replies.arg(settings.changesMaxLen()), Replies.arg(settings.retention().toMillis()),
                 Replies.arg(settings.deadMaxLen()), Replies.arg(RedisQueueBackend.LEASE_HORIZON.toMillis())};

@@ -80,10 +80,21 @@ final class RedisLink implements AutoCloseable {
 
     /** Runs this whenever a connection of this link connects, the first time or again (Redis restarted, say). */
     void onConnected(Runnable action) {
+        onConnected(action, false);
+    }
+
+    /** Runs this whenever the shared connection ({@link #call}) connects again, not another of this link's. */
+    void onSharedConnected(Runnable action) {
+        onConnected(action, true);
+    }
+
+    private void onConnected(Runnable action, boolean sharedOnly) {
         client.addListener(new RedisConnectionStateListener() {
             @Override
-            public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
-                action.run();
+            public void onRedisConnected(RedisChannelHandler<?, ?> connected, SocketAddress address) {
+                if (!sharedOnly || connected == connection) {
+                    action.run();
+                }
             }
         });
     }
