@@ -19,6 +19,9 @@ import java.util.concurrent.CompletableFuture;
  * the exit code and the limits hit, and removes the container.
  */
 final class PodmanProcess implements SandboxProcess {
+    /** How much of the output is kept to read Podman's reason from. */
+    private static final int HEAD_BYTES = 4096;
+
     private final PodmanSandbox sandbox;
     private final String execId;
     private final UnixHttp.Upgraded stream;
@@ -54,10 +57,14 @@ final class PodmanProcess implements SandboxProcess {
 
     private void run(OutputSink sink, Instant started) {
         // why: Podman answers 200 instead of 101 when the process could not be started, and says why
-        // on the stream; the reason gives the exit code if the session is gone before it is asked
-        var startFailure = stream.switched() ? null : new ByteArrayOutputStream();
-        OutputSink target = startFailure == null ? sink : (s, data, offset, length) -> {
-            startFailure.write(data, offset, Math.min(length, Math.max(0, 4096 - startFailure.size())));
+        // on the stream; after a 101 it may still say so on stderr, with no exit code recorded. The
+        // reason gives the exit code then (see PodmanSandbox#finish).
+        boolean refused = !stream.switched();
+        var head = new ByteArrayOutputStream();
+        OutputSink target = (s, data, offset, length) -> {
+            if (refused || s == OutputSink.Stream.STDERR) {
+                head.write(data, offset, Math.min(length, Math.max(0, HEAD_BYTES - head.size())));
+            }
             sink.write(s, data, offset, length);
         };
         try (stream) {
@@ -66,8 +73,7 @@ final class PodmanProcess implements SandboxProcess {
             // why: the connection breaks when the service dies; the exit code is still recorded
         }
         try {
-            exit.complete(sandbox.finish(execId, started, killed,
-                    startFailure == null ? null : startFailure.toString(StandardCharsets.UTF_8)));
+            exit.complete(sandbox.finish(execId, started, killed, refused, head.toString(StandardCharsets.UTF_8)));
         } catch (IOException | RuntimeException e) {
             exit.completeExceptionally(new SandboxException("podman sandbox " + sandbox.id()
                     + ": could not tell how its process ended: " + e.getMessage(), e));

@@ -93,14 +93,14 @@ final class PodmanSandbox extends OneProcessSandbox<PodmanProcess> {
     /**
      * The process's output ended: its exit code and the limits its container reached, read before
      * the container's cgroup goes; then everything left in the container is killed, and the
-     * container removed in the background. {@code startFailure} is Podman's reason when the process
-     * could not start.
+     * container removed in the background. {@code refused} says Podman would not start the process
+     * and {@code head} (the start of stderr, or of all output when refused) holds Podman's reason.
      */
-    ExitStatus finish(String execId, Instant execStarted, boolean killed, String startFailure) throws IOException {
+    ExitStatus finish(String execId, Instant execStarted, boolean killed, boolean refused, String head) throws IOException {
         try {
-            int code = startFailure != null
-                    ? api.execSessionExitCode(execId).orElse(startFailureCode(startFailure))
-                    : exitCode(execId, execStarted, killed);
+            int code = refused
+                    ? api.execSessionExitCode(execId).orElse(startFailureCode(head))
+                    : exitCode(execId, execStarted, killed, head);
             return new ExitStatus(code, cgroup.map(EngineCgroup::limitsHit).orElse(List.of()));
         } finally {
             // why: background processes the job left must be gone before exit() completes
@@ -136,8 +136,11 @@ final class PodmanSandbox extends OneProcessSandbox<PodmanProcess> {
         return true;
     }
 
-    /** From the exec_died event (the session is usually gone already), else from the session itself. */
-    private int exitCode(String execId, Instant execStarted, boolean killed) throws IOException {
+    /**
+     * From the exec_died event (the session is usually gone already), else from the session itself;
+     * else, when the process never started and Podman said why on stderr, from that reason.
+     */
+    private int exitCode(String execId, Instant execStarted, boolean killed, String stderrHead) throws IOException {
         long deadline = System.nanoTime() + EXIT_CODE_BOUND.toNanos();
         while (true) {
             OptionalInt code = api.execExitCode(containerId, execStarted.minusSeconds(1));
@@ -151,6 +154,9 @@ final class PodmanSandbox extends OneProcessSandbox<PodmanProcess> {
                 if (killed) {
                     return 128 + 9;
                 }
+                if (isStartFailure(stderrHead)) {
+                    return startFailureCode(stderrHead);
+                }
                 throw new IOException("Podman recorded no exit code for the exec session in container " + containerId);
             }
             try {
@@ -160,6 +166,15 @@ final class PodmanSandbox extends OneProcessSandbox<PodmanProcess> {
                 throw new IOException("interrupted", e);
             }
         }
+    }
+
+    /**
+     * Podman's own report that the OCI runtime could not start the process ("Error: ... OCI runtime
+     * attempted to invoke a command that was not found", "OCI permission denied", ...). Trusted only
+     * when Podman recorded no exit code: a process that ran has an exec_died event.
+     */
+    static boolean isStartFailure(String stderrHead) {
+        return stderrHead.startsWith("Error: ") && stderrHead.contains("OCI ");
     }
 
     /** The exit code Podman gives a process it could not start (as its TranslateExecErrorToExitCode does). */

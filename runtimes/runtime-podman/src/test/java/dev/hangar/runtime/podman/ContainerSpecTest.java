@@ -129,4 +129,15 @@ class ContainerSpecTest {
         assertThat(PodmanSandbox.startFailureCode("exec: \"/work/x\": permission denied")).isEqualTo(126);
         assertThat(PodmanSandbox.startFailureCode("something else")).isEqualTo(125);
     }
+
+    @Test
+    void podmansReportOnStderrIsToldFromAJobsOwnOutput() {
+        // as Podman 4.3 wrote it on an upgraded stream, with no exec_died event after
+        assertThat(PodmanSandbox.isStartFailure("Error: runc: exec failed: unable to start container process: exec: "
+                + "\"x\": executable file not found in $PATH: OCI runtime attempted to invoke a command that was not found\n"))
+                .isTrue();
+        assertThat(PodmanSandbox.isStartFailure("Error: OCI permission denied\n")).isTrue();
+        assertThat(PodmanSandbox.isStartFailure("Error: something the job printed\n")).isFalse();
+        assertThat(PodmanSandbox.isStartFailure("the job said: Error: OCI runtime\n")).isFalse();
+    }
 }
