@@ -17,12 +17,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The driver's own {@code podman system service} on a Unix socket under its data directory,
  * configured by the driver's containers.conf. Started on first use, restarted when it dies,
- * stopped by {@link #close()} (the runtime calls it, from a shutdown hook too), and sent SIGTERM by
+ * stopped by {@link #close()} (the runtime calls it, from a shutdown hook too; it returns once the
+ * {@link PodmanHelpers} the service started have ended too), and sent SIGTERM by
  * the kernel ({@code setpriv --pdeathsig}) if the JVM is killed outright.
  */
 final class PodmanService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PodmanService.class);
     private static final Duration START_BOUND = Duration.ofSeconds(20);
+    /** How long close() waits for conmon and its clean-up commands, which write to the events log. */
+    private static final Duration HELPERS_BOUND = Duration.ofSeconds(10);
 
     /** What the driver tells Podman; see {@link #writeConf}. */
     static final String CONF = """
@@ -223,6 +226,10 @@ final class PodmanService implements AutoCloseable {
         }
         if (p != null) {
             stop(p);
+        }
+        List<Long> left = new PodmanHelpers(conf).awaitGone(HELPERS_BOUND);
+        if (!left.isEmpty()) {
+            LOG.warn("podman helpers still running {} s after the service stopped: pids {}", HELPERS_BOUND.toSeconds(), left);
         }
         try {
             Files.deleteIfExists(http.socket());

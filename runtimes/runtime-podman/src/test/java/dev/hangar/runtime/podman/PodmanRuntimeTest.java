@@ -201,6 +201,27 @@ class PodmanRuntimeTest {
     }
 
     @Test
+    void closeReturnsOnlyWhenPodmansCleanUpCommandsHaveEnded() throws Exception {
+        requireAvailable();
+        Path own = dataDir.resolve("closing");
+        var closing = new PodmanRuntime(new RuntimeContext(own, store));
+        RuntimeProbe itsProbe = closing.probe();
+        assertThat(itsProbe.available()).as(itsProbe.reason()).isTrue();
+        var helpers = new PodmanHelpers(Path.of(itsProbe.attributes().get("containersConf")));
+        for (int i = 0; i < 3; i++) {
+            Sandbox sandbox = closing.create(new SandboxSpec(newId(), "busybox", Resources.defaults(), NetworkMode.NONE,
+                    List.of()));
+            var output = new OutputCollector();
+            sandbox.exec(sh("echo up; sleep 300"), output);
+            assertThat(output.awaitText(dev.hangar.core.runtime.OutputSink.Stream.STDOUT, "up\n",
+                    java.time.Duration.ofSeconds(30))).isTrue();
+        }
+        closing.close();
+        // why: they write to the events log under the data directory, which a caller may delete next
+        assertThat(helpers.alive()).as("conmon or 'podman container cleanup' started for this runtime").isEmpty();
+    }
+
+    @Test
     void aServiceThatDiesIsStartedAgain() throws Exception {
         requireAvailable();
         long first = runtime.servicePid().orElseThrow();
