@@ -410,6 +410,12 @@ public final class GvisorRuntime implements SandboxRuntime {
         }
     }
 
+    /** Whether a launcher is parked and ready for the next sandbox. */
+    boolean launcherReady() {
+        ParkedLauncher launcher = parked.get();
+        return launcher != null && launcher.ready();
+    }
+
     /**
      * The parked launcher, if one is ready, and a new one started in the background for the next
      * sandbox. Only on cgroup v1, where joining a group is slow and groups can be renamed.

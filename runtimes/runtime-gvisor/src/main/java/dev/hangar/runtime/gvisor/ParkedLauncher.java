@@ -101,6 +101,17 @@ final class ParkedLauncher {
         return process.isAlive();
     }
 
+    /** Whether it has joined every group and made its FIFO, so a sandbox that takes it starts parked. */
+    boolean ready() {
+        return alive() && isFifo(bundle.resolve(GvisorSandbox.FIFO));
+    }
+
+    private static boolean isFifo(Path path) {
+        return Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && !Files.isRegularFile(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && !Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
+
     /**
      * Renames the pool groups to {@code name} and writes {@code resources} to them, before the
      * launcher is told anything: the limits are in force before runsc exists.
@@ -119,9 +130,7 @@ final class ParkedLauncher {
      */
     boolean adoptBundle(Path target) throws IOException {
         Files.move(bundle, target);
-        Path fifo = target.resolve(GvisorSandbox.FIFO);
-        return Files.exists(fifo, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(fifo,
-                java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(fifo, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        return isFifo(target.resolve(GvisorSandbox.FIFO));
     }
 
     /** Tells the launcher to enter {@code dir} and exec {@code command}; its stdin is then the job's. */
