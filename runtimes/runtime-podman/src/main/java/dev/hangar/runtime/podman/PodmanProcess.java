@@ -62,8 +62,8 @@ final class PodmanProcess implements SandboxProcess {
         boolean refused = !stream.switched();
         var head = new ByteArrayOutputStream();
         OutputSink target = (s, data, offset, length) -> {
-            if (refused || s == OutputSink.Stream.STDERR) {
-                head.write(data, offset, Math.min(length, Math.max(0, HEAD_BYTES - head.size())));
+            if ((refused || s == OutputSink.Stream.STDERR) && head.size() < HEAD_BYTES) {
+                head.write(data, offset, Math.min(length, HEAD_BYTES - head.size()));
             }
             sink.write(s, data, offset, length);
         };
