@@ -52,8 +52,18 @@ final class RedisLink implements AutoCloseable {
         } catch (RedisException e) {
             client.shutdown(0, 2, TimeUnit.SECONDS);
             resources.shutdown(0, 2, TimeUnit.SECONDS);
-            throw new QueueException("cannot connect to the queue at " + settings.where() + ": " + e.getMessage(), e);
+            throw new QueueException("cannot connect to the queue at " + settings.where() + ": " + e.getMessage()
+                    + because(e), e);
         }
+    }
+
+    /** Lettuce's own reason at the bottom of a failed connect (NOAUTH, WRONGPASS, refused...), which it does not show on top. */
+    private static String because(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == failure || root.getMessage() == null ? "" : " (" + root.getMessage() + ")";
     }
 
     /** Runs commands on the shared connection (Lettuce lets many threads share it). */

@@ -18,7 +18,8 @@ import java.util.stream.Collectors;
  * {@code redis://user:password@host:6379/2?prefix=hangar&retention=P7D}, or, for a master that Redis
  * Sentinel fails over, {@code redis-sentinel://user:password@s1:26379,s2:26379/2?master=NAME&replicas=1}
  * (the credentials are the master's; the sentinels are asked for the master on every connect, so a
- * client follows a failover). Parameters: {@code prefix} (the name all keys share, default hangar),
+ * client follows a failover; sentinels that ask for a password of their own get {@code sentinelPassword},
+ * with {@code sentinelUser} for an ACL user). Parameters: {@code prefix} (the name all keys share, default hangar),
  * {@code retention} (how long a final job and its log are kept, ISO-8601, default P7D; P0D keeps them
  * for ever), {@code timeout} (per command, default PT10S), {@code changesMaxLen}, {@code logMaxLen}
  * (chunks kept per job) and {@code deadMaxLen} (how long the change, log and dead-letter streams may
@@ -28,9 +29,11 @@ import java.util.stream.Collectors;
 record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration timeout, long changesMaxLen,
         long logMaxLen, long deadMaxLen, int replicas) {
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+    /** The sentinels' password in a location's query, which a shown location must not carry either. */
+    private static final Pattern SENTINEL_PASSWORD = Pattern.compile("(?i)([?&]sentinelPassword=)[^&#]*");
     static final String SENTINEL = "redis-sentinel";
     private static final String FORMS = "a redis location looks like redis://[user:password@]host:port[/db][?prefix=hangar]"
-            + " or redis-sentinel://[user:password@]sentinel:26379[,sentinel2:26379...][/db]?master=NAME";
+            + " or redis-sentinel://[user:password@]sentinel:26379[,sentinel2:26379...][/db]?master=NAME[&sentinelPassword=...]";
 
     static RedisSettings parse(URI location) {
         String scheme = String.valueOf(location.getScheme()).toLowerCase(Locale.ROOT);
@@ -55,7 +58,8 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
                     ? "master: a redis-sentinel location names the master its sentinels monitor, e.g. ?master=mymaster"
                     : "master: only a redis-sentinel:// location names a master");
         }
-        RedisURI.Builder redis = sentinel ? sentinels(location, master)
+        SentinelLogin login = SentinelLogin.take(params, sentinel, timeout);
+        RedisURI.Builder redis = sentinel ? sentinels(location, master, login)
                 : RedisURI.builder().withHost(location.getHost())
                         .withPort(location.getPort() < 0 ? RedisURI.DEFAULT_REDIS_PORT : location.getPort());
         redis.withDatabase(database(location)).withTimeout(timeout);
@@ -75,16 +79,17 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
                 (int) count(params, "replicas", 0, 0));
         if (!params.isEmpty()) {
             throw new IllegalArgumentException("unknown parameter(s) " + params.keySet() + " in " + redacted(location)
-                    + "; known: prefix, retention, timeout, changesMaxLen, logMaxLen, deadMaxLen, master, replicas");
+                    + "; known: prefix, retention, timeout, changesMaxLen, logMaxLen, deadMaxLen, master, replicas,"
+                    + " sentinelUser, sentinelPassword");
         }
         return settings;
     }
 
     /** The sentinels of a redis-sentinel location: host[:port] items separated by commas. */
-    private static RedisURI.Builder sentinels(URI location, String master) {
+    private static RedisURI.Builder sentinels(URI location, String master, SentinelLogin login) {
         String authority = location.getRawAuthority();
         String hosts = authority.substring(authority.lastIndexOf('@') + 1);
-        RedisURI.Builder builder = null;
+        RedisURI.Builder builder = RedisURI.builder().withSentinelMasterId(master);
         String[] items = hosts.split(",");
         for (int n = 0; n < items.length; n++) {
             String item = items[n];
@@ -104,7 +109,7 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
                         + " host[:port], [ipv6][:port], with a port of 1 to 65535 (a password with / ? # must be"
                         + " percent-encoded)");
             }
-            builder = builder == null ? RedisURI.Builder.sentinel(host, port, master) : builder.withSentinel(host, port);
+            builder.withSentinel(login.sentinel(host, port));
         }
         return builder;
     }
@@ -135,7 +140,7 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
 
     /** The location as error messages show it: without its credentials. */
     static String redacted(URI location) {
-        String text = location.toString();
+        String text = SENTINEL_PASSWORD.matcher(location.toString()).replaceAll("$1***");
         String authority = location.getRawAuthority();
         int at = authority == null ? -1 : authority.lastIndexOf('@');
         return at < 0 ? text : text.replace(authority.substring(0, at + 1), "***@");
@@ -153,7 +158,8 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
                 throw new IllegalArgumentException("expected name=value in the query of " + redacted(location) + ", got '"
                         + pair + "'");
             }
-            params.put(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));
+            // a '+' is a plus, as in the user info: passwords have them, and no value here has a space
+            params.put(decode(pair.substring(0, eq).replace("+", "%2B")), decode(pair.substring(eq + 1).replace("+", "%2B")));
         }
         return params;
     }

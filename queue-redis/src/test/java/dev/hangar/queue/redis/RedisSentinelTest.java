@@ -108,6 +108,30 @@ class RedisSentinelTest {
     }
 
     @Test
+    void sentinelsThatAskForAPasswordOfTheirOwnAreGivenTheirsAndNotTheMasters() throws Exception {
+        try (RedisServerProcess master = RedisServerProcess.start();
+                RedisServerProcess sentinel = RedisServerProcess.sentinelOf(master, "guarded", "sentinel+s3cret")) {
+            String location = "redis-sentinel://127.0.0.1:" + sentinel.port() + "/?master=guarded&prefix=guarded&timeout=PT5S";
+            assertThatThrownBy(() -> RedisQueueBackend.open(URI.create(location), CLOCK).close())
+                    .as("no password for the sentinel").isInstanceOf(QueueException.class)
+                    .hasMessageContaining("cannot connect to the queue at redis-sentinel://127.0.0.1:" + sentinel.port())
+                    .hasMessageContaining("NOAUTH");
+            assertThatThrownBy(() -> RedisQueueBackend.open(URI.create(location + "&sentinelPassword=wrong"), CLOCK).close())
+                    .as("a wrong password for the sentinel").isInstanceOf(QueueException.class)
+                    .hasMessageContaining("WRONGPASS")
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("wrong"));
+
+            // a '+' in the password is a plus, as in the user info
+            try (RedisQueueBackend queue = RedisQueueBackend.open(URI.create(location + "&sentinelPassword=sentinel+s3cret"),
+                    CLOCK)) {
+                String id = queue.enqueue(spec("behind-a-guarded-sentinel")).job().id();
+                assertThat(queue.get(id).orElseThrow().state()).isEqualTo(JobState.QUEUED);
+                assertThat(master.cli("HGET", "{guarded}:job:" + id, "state")).isEqualTo("QUEUED");
+            }
+        }
+    }
+
+    @Test
     void aSentinelLocationIsCheckedFieldByFieldAndShownWithoutItsPassword() {
         assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis-sentinel://127.0.0.1:26379/?prefix=x")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("master:");
@@ -134,6 +158,32 @@ class RedisSentinelTest {
         assertThat(settings.redis().getSentinelMasterId()).isEqualTo("m");
         assertThat(RedisQueueBackend.shown(URI.create("redis-sentinel://u:s3cret@a:26380,b/2?master=m")))
                 .isEqualTo("redis-sentinel://***@a:26380,b/2?master=m");
+
+        RedisSettings guarded = RedisSettings.parse(URI.create(
+                "redis-sentinel://u:s3cret@a,b/?master=m&sentinelUser=watch&sentinelPassword=w%2Fatch+1"));
+        assertThat(guarded.redis().getSentinels()).allSatisfy(sentinel -> {
+            var login = sentinel.getCredentialsProvider().resolveCredentials().block();
+            assertThat(login.getUsername()).isEqualTo("watch");
+            assertThat(new String(login.getPassword())).as("the sentinels' own, not the master's").isEqualTo("w/atch+1");
+        });
+        var master = guarded.redis().getCredentialsProvider().resolveCredentials().block();
+        assertThat(new String(master.getPassword())).isEqualTo("s3cret");
+        assertThat(RedisSettings.parse(URI.create("redis-sentinel://u:s3cret@a/?master=m")).redis().getSentinels())
+                .as("no sentinel password: the master's is not sent to the sentinels")
+                .allSatisfy(sentinel -> assertThat(sentinel.getCredentialsProvider().resolveCredentials().block()
+                        .hasPassword()).isFalse());
+        assertThat(RedisQueueBackend.shown(URI.create("redis-sentinel://a/?master=m&sentinelPassword=w%2Fatch&prefix=p")))
+                .isEqualTo("redis-sentinel://a/?master=m&sentinelPassword=***&prefix=p");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis://h:6379/?sentinelPassword=s3cret")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("sentinelPassword:")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cret"));
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis-sentinel://a/?master=m&sentinelUser=watch")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("sentinelUser:");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis-sentinel://a/?master=m&sentinelPassword=")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("sentinelPassword:");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis-sentinel://a/?master=m&sentinelPasword=s3cret")))
+                .as("a misspelt parameter").isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown parameter");
     }
 
     /** A sentinel learns of replicas from the master's INFO; with none known it cannot fail over. */

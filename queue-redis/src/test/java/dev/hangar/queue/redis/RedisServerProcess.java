@@ -62,10 +62,16 @@ public final class RedisServerProcess implements AutoCloseable {
      * down too, and failed over again to a replica that has not made its copy yet) and to fail over.
      */
     public static RedisServerProcess sentinelOf(RedisServerProcess master, String name) {
+        return sentinelOf(master, name, null);
+    }
+
+    /** As {@link #sentinelOf(RedisServerProcess, String)}, asking its own clients for this password if not null. */
+    public static RedisServerProcess sentinelOf(RedisServerProcess master, String name, String password) {
         return start(false, dir -> {
             Path config = dir.resolve("sentinel.conf"); // a sentinel rewrites its config file: it must be writable
             try {
                 Files.writeString(config, String.join("\n",
+                        password == null ? "" : "requirepass " + password,
                         "sentinel monitor " + name + " 127.0.0.1 " + master.port() + " 1",
                         "sentinel down-after-milliseconds " + name + " 2000",
                         "sentinel failover-timeout " + name + " 5000",
@@ -198,7 +204,10 @@ public final class RedisServerProcess implements AutoCloseable {
         awaitPong();
     }
 
-    /** PING until PONG: a restarting server answers LOADING while it reads its AOF. */
+    /**
+     * PING until PONG (or NOAUTH, from a server that asks for a password): a restarting server answers
+     * LOADING while it reads its AOF.
+     */
     private void awaitPong() {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
@@ -228,7 +237,8 @@ public final class RedisServerProcess implements AutoCloseable {
             InputStream in = socket.getInputStream();
             byte[] reply = new byte[7];
             int n = in.read(reply);
-            return n >= 5 && new String(reply, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG");
+            String answer = n < 5 ? "" : new String(reply, 0, n, StandardCharsets.US_ASCII);
+            return answer.startsWith("+PONG") || answer.startsWith("-NOAUTH");
         } catch (IOException e) {
             return false;
         }
