@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 
 /** Where a cluster's shared queue is. */
 final class ClusterOptions {
-    @Option(names = "--redis", paramLabel = "URL", required = true,
+    @Option(converter = LocationConverter.class, names = "--redis", paramLabel = "URL", required = true,
             description = "The cluster's Redis, e.g. redis://10.0.0.5:6379, or its sentinels, e.g. "
                     + "redis-sentinel://10.0.0.5:26379,10.0.0.6:26379?master=NAME (add prefix=NAME to run several "
                     + "clusters on one Redis)")

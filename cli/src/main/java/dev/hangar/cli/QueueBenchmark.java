@@ -46,7 +46,7 @@ final class QueueBenchmark implements Callable<Integer> {
     static final String CALLS_PER_JOB = "enqueue (producer); started + finishAndLease (worker; finishAndLease also"
             + " leases the worker's next job; a plain lease only after the worker found nothing)";
 
-    @Option(names = "--queue", required = true,
+    @Option(converter = LocationConverter.class, names = "--queue", required = true,
             description = "Queue location, e.g. redis://127.0.0.1:6390?prefix=bench or sqlite:/tmp/bench.db")
     URI queue;
 

@@ -17,7 +17,7 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--host", description = "Address to listen on (default: ${DEFAULT-VALUE})", defaultValue = "127.0.0.1")
     String host;
 
-    @Option(names = "--redis", paramLabel = "URL",
+    @Option(converter = LocationConverter.class, names = "--redis", paramLabel = "URL",
             description = "Join the cluster on this Redis (e.g. redis://10.0.0.5:6379) instead of the embedded store")
     URI redis;
 

@@ -155,6 +155,17 @@ class CliIT extends OneNodeIT {
     }
 
     @Test
+    void aRedisLocationThatDoesNotParseIsShownWithoutItsPassword() {
+        for (String location : List.of("redis://:s3%zzcr3t@10.0.0.5:6379", "redis://:s3 cr3t@10.0.0.5:6379",
+                "redis://:s3/cr3t@10.0.0.5:6379", "redis-sentinel://10.0.0.5/?master=m&sentinelPassword=s3&cr3t")) {
+            Result agent = hangar("agent", "--redis", location);
+
+            assertThat(agent.exitCode()).as("%s", agent).isEqualTo(2);
+            assertThat(agent.err()).as("%s", agent).contains("10.0.0.5").doesNotContain("cr3t");
+        }
+    }
+
+    @Test
     void runOfABadSpecExitsTwoAndNamesTheField() {
         long before = api.jobCount();
 

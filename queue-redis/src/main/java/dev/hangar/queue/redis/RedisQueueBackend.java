@@ -139,6 +139,11 @@ public final class RedisQueueBackend implements QueueBackend {
         return RedisSettings.redacted(location);
     }
 
+    /** As {@link #shown(URI)}, for text that may not even parse as a URI. */
+    public static String shown(String location) {
+        return RedisSettings.redacted(location);
+    }
+
     @Override
     public String name() {
         return "redis";

@@ -6,10 +6,14 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -29,8 +33,11 @@ import java.util.stream.Collectors;
 record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration timeout, long changesMaxLen,
         long logMaxLen, long deadMaxLen, int replicas) {
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
-    /** The sentinels' password in a location's query, which a shown location must not carry either. */
-    private static final Pattern SENTINEL_PASSWORD = Pattern.compile("(?i)([?&]sentinelPassword=)[^&#]*");
+    /** Where the sentinels' password starts in a location's query; a shown location must not carry it. */
+    private static final Pattern SENTINEL_PASSWORD = Pattern.compile("(?i)[?&]sentinelPassword=");
+    private static final List<String> PARAMETERS = List.of("prefix", "retention", "timeout", "changesMaxLen", "logMaxLen",
+            "deadMaxLen", "master", "replicas", "sentinelUser", "sentinelPassword");
+    private static final String ENCODE_AMPERSAND = "if the password holds an &, write it as %26";
     static final String SENTINEL = "redis-sentinel";
     private static final String FORMS = "a redis location looks like redis://[user:password@]host:port[/db][?prefix=hangar]"
             + " or redis-sentinel://[user:password@]sentinel:26379[,sentinel2:26379...][/db]?master=NAME[&sentinelPassword=...]";
@@ -78,9 +85,13 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
                 // how many replicas must hold a write that accepts a job or records its end (WAIT), 0 for none
                 (int) count(params, "replicas", 0, 0));
         if (!params.isEmpty()) {
-            throw new IllegalArgumentException("unknown parameter(s) " + params.keySet() + " in " + redacted(location)
-                    + "; known: prefix, retention, timeout, changesMaxLen, logMaxLen, deadMaxLen, master, replicas,"
-                    + " sentinelUser, sentinelPassword");
+            // names after the sentinels' password may be pieces of it (an unencoded &): they are counted, not shown
+            Set<String> hidden = namesAfterSentinelPassword(location);
+            List<String> shown = params.keySet().stream().filter(name -> !hidden.contains(name)).toList();
+            long notShown = params.size() - shown.size();
+            throw new IllegalArgumentException("unknown parameter(s) " + shown
+                    + (notShown == 0 ? "" : " and " + notShown + " after sentinelPassword, not shown (" + ENCODE_AMPERSAND + ")")
+                    + " in " + redacted(location) + "; known: " + String.join(", ", PARAMETERS));
         }
         return settings;
     }
@@ -138,12 +149,46 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
         return "redis://" + redis.getHost() + ":" + redis.getPort() + "/" + redis.getDatabase() + " (prefix " + prefix + ")";
     }
 
-    /** The location as error messages show it: without its credentials. */
+    /**
+     * The location as error messages show it: without its credentials, also when a password holds a
+     * character that should have been percent-encoded. The sentinels' password is hidden up to the next
+     * parameter a location may have (an unencoded & in it stays hidden); the user info is everything
+     * between :// and the last @ (an unencoded / ? or # in it makes java.net.URI see a path, query or
+     * fragment instead).
+     */
     static String redacted(URI location) {
-        String text = SENTINEL_PASSWORD.matcher(location.toString()).replaceAll("$1***");
-        String authority = location.getRawAuthority();
-        int at = authority == null ? -1 : authority.lastIndexOf('@');
-        return at < 0 ? text : text.replace(authority.substring(0, at + 1), "***@");
+        return redacted(location.toString());
+    }
+
+    /** As {@link #redacted(URI)}, for text that may not even be a URI. */
+    static String redacted(String location) {
+        String text = location;
+        Matcher secret = SENTINEL_PASSWORD.matcher(text);
+        if (secret.find()) {
+            int end = text.length();
+            for (String name : PARAMETERS) {
+                int next = text.indexOf("&" + name + "=", secret.end());
+                end = next < 0 ? end : Math.min(end, next);
+            }
+            text = text.substring(0, secret.end()) + "***" + text.substring(end);
+        }
+        int scheme = text.indexOf("://");
+        int at = text.lastIndexOf('@');
+        return scheme < 0 || at < scheme ? text : text.substring(0, scheme + 3) + "***" + text.substring(at);
+    }
+
+    /** The names of the query's parameters after sentinelPassword. */
+    private static Set<String> namesAfterSentinelPassword(URI location) {
+        Set<String> names = new HashSet<>();
+        boolean after = false;
+        for (String pair : Objects.requireNonNullElse(location.getRawQuery(), "").split("&")) {
+            String name = decode(pair.substring(0, Math.max(pair.indexOf('='), 0)));
+            if (after) {
+                names.add(name);
+            }
+            after = after || name.equals("sentinelPassword");
+        }
+        return names;
     }
 
     private static Map<String, String> query(URI location) {
@@ -155,8 +200,9 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
         for (String pair : query.split("&")) {
             int eq = pair.indexOf('=');
             if (eq <= 0) {
-                throw new IllegalArgumentException("expected name=value in the query of " + redacted(location) + ", got '"
-                        + pair + "'");
+                throw new IllegalArgumentException("expected name=value in the query of " + redacted(location)
+                        + (params.containsKey("sentinelPassword") ? ", got a part without '=' after sentinelPassword ("
+                                + ENCODE_AMPERSAND + ")" : ", got '" + pair + "'"));
             }
             // a '+' is a plus, as in the user info: passwords have them, and no value here has a space
             params.put(decode(pair.substring(0, eq).replace("+", "%2B")), decode(pair.substring(eq + 1).replace("+", "%2B")));
@@ -165,7 +211,12 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
     }
 
     private static String decode(String text) {
-        return URLDecoder.decode(text, StandardCharsets.UTF_8);
+        try {
+            return URLDecoder.decode(text, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) { // its message quotes the text, which may be a password
+            throw new IllegalArgumentException("a % in the location is not followed by two hex digits (write a % in a"
+                    + " password as %25)");
+        }
     }
 
     private static int database(URI location) {

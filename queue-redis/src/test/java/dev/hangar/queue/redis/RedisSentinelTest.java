@@ -186,6 +186,28 @@ class RedisSentinelTest {
                 .hasMessageContaining("unknown parameter");
     }
 
+    @Test
+    void aPasswordThatShouldHaveBeenPercentEncodedIsNotShownEither() {
+        for (String slip : List.of("/", "?", "#")) {
+            assertThat(RedisQueueBackend.shown(URI.create("redis://:s3" + slip + "cr3t@host:6379")))
+                    .as(slip + " in the user info").isEqualTo("redis://***@host:6379");
+        }
+        assertThat(RedisQueueBackend.shown(URI.create("redis-sentinel://a/?master=m&sentinelPassword=s3&cr3t&prefix=p")))
+                .isEqualTo("redis-sentinel://a/?master=m&sentinelPassword=***&prefix=p");
+        for (String location : List.of("redis://:s3/cr3t@host:6379", "redis://:s3?cr3t@host:6379",
+                "redis-sentinel://a/?master=m&sentinelPassword=s3&cr3t", "redis-sentinel://a/?master=m&sentinelPassword=s3&cr3t=x",
+                "redis://:s3#cr3t@host:6379")) {
+            assertThatThrownBy(() -> RedisSettings.parse(URI.create(location))).as(location)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("cr3t").doesNotContain("zz"));
+        }
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis-sentinel://a/?master=m&sentinelPassword=s3&cr3t=x")))
+                .hasMessageContaining("unknown parameter(s) [] and 1 after sentinelPassword, not shown")
+                .hasMessageContaining("%26");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis-sentinel://a/?colour=red&master=m&sentinelPassword=s")))
+                .as("a name before the password is shown").hasMessageContaining("unknown parameter(s) [colour] in");
+    }
+
     /** A sentinel learns of replicas from the master's INFO; with none known it cannot fail over. */
     private static void awaitSentinelSeesTheReplica(RedisServerProcess sentinel, RedisServerProcess replica) {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->

@@ -1,0 +1,24 @@
+package dev.hangar.cli;
+
+import dev.hangar.queue.redis.RedisQueueBackend;
+import java.net.URI;
+import java.net.URISyntaxException;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * Reads a queue or Redis location. Picocli's own URI conversion quotes the whole value when it
+ * fails, password and all (a password with a stray % or space does that); this one shows it
+ * without its credentials.
+ */
+final class LocationConverter implements ITypeConverter<URI> {
+    @Override
+    public URI convert(String value) {
+        try {
+            return new URI(value);
+        } catch (URISyntaxException e) {
+            throw new TypeConversionException("not a URL (" + e.getReason() + " at index " + e.getIndex() + "): "
+                    + RedisQueueBackend.shown(value) + " (a password with / ? # % & or a space must be percent-encoded)");
+        }
+    }
+}
