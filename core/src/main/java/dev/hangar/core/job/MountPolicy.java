@@ -44,7 +44,9 @@ public record MountPolicy(List<Path> allowedRoots) {
             return;
         }
         String target = mount.sandboxPath();
-        if (!target.startsWith("/") || !Path.of(target).normalize().toString().equals(target) || target.contains("\0")) {
+        if (target.contains("\0")) { // before Path.of, which throws on it
+            errors.add(new FieldError(field + ".sandboxPath", "must not contain a NUL character"));
+        } else if (!target.startsWith("/") || !Path.of(target).normalize().toString().equals(target)) {
             errors.add(new FieldError(field + ".sandboxPath", "must be an absolute, normalized path without '..'"));
         } else if (RESERVED.contains(target) || target.startsWith("/proc/") || target.startsWith("/dev/")
                 || target.startsWith("/sys/")) {
@@ -52,7 +54,8 @@ public record MountPolicy(List<Path> allowedRoots) {
         }
         String source = mount.hostPath();
         if (!source.startsWith("/") || source.contains("\0")) {
-            errors.add(new FieldError(field + ".hostPath", "must be an absolute path"));
+            errors.add(new FieldError(field + ".hostPath", source.contains("\0") ? "must not contain a NUL character"
+                    : "must be an absolute path"));
             return;
         }
         if (allowedRoots.isEmpty()) {

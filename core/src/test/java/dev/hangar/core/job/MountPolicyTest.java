@@ -63,6 +63,15 @@ class MountPolicyTest {
     }
 
     @Test
+    void aNulInEitherPathIsAFieldErrorNotAnException() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("allowed"));
+        var policy = new MountPolicy(List.of(data));
+        assertThat(fields(policy, new Mount(data.toString(), "/a\0b", true), new Mount(data + "\0x", "/ok", true)))
+                .containsExactly("mounts[0].sandboxPath: must not contain a NUL character",
+                        "mounts[1].hostPath: must not contain a NUL character");
+    }
+
+    @Test
     void missingHostPathsAreRefused() {
         var policy = new MountPolicy(List.of(dir));
         assertThat(fields(policy, new Mount(dir.resolve("nope").toString(), "/data", true)))

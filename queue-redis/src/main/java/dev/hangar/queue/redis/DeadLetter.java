@@ -1,14 +1,44 @@
 package dev.hangar.queue.redis;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
  * One entry of the dead-letter stream: a submit entry that was not a valid job ({@code source},
- * {@code reason} and the entry's own fields) or a job that ended DEAD ({@code job}, {@code error}).
+ * {@code reason} and the entry's own fields, each named {@code entry.NAME}) or a job that ended DEAD
+ * ({@code job}, {@code error}).
  */
 public record DeadLetter(String id, Map<String, String> fields) {
+    /** What a dead letter's copies of a submit entry's field names start with. */
+    public static final String ENTRY = "entry.";
+    /** The most fields of a submit entry a dead letter copies; the rest are counted. */
+    static final int MAX_ENTRY_FIELDS = 64;
+
     public DeadLetter {
         fields = Map.copyOf(fields);
+    }
+
+    /**
+     * A submit entry's fields as a dead letter keeps them: named {@code entry.NAME}, so that an entry
+     * with fields named {@code reason} or {@code job} cannot pass for the queue's own, and at most
+     * {@link #MAX_ENTRY_FIELDS} of them, with {@code entryFieldsLeftOut} counting the others.
+     */
+    static List<String> entryFields(Map<String, String> entry) {
+        List<String> fields = new ArrayList<>();
+        int kept = 0;
+        for (Map.Entry<String, String> field : entry.entrySet()) {
+            if (kept++ == MAX_ENTRY_FIELDS) {
+                break;
+            }
+            fields.add(ENTRY + field.getKey());
+            fields.add(field.getValue());
+        }
+        if (entry.size() > MAX_ENTRY_FIELDS) {
+            fields.add("entryFieldsLeftOut");
+            fields.add(Integer.toString(entry.size() - MAX_ENTRY_FIELDS));
+        }
+        return fields;
     }
 
     /** The field's value, or null. */

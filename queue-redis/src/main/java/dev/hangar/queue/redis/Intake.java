@@ -61,11 +61,19 @@ final class Intake {
         JobSpecValidator validator = new JobSpecValidator(limits);
         for (StreamMessage<byte[], byte[]> entry : entries) {
             Map<String, String> fields = Replies.fields(entry.getBody());
+            JobSpec spec;
             try {
-                sink.enqueue(entry.getId(), validator.validate(WireFormat.parse(fields)));
+                spec = validator.validate(WireFormat.parse(fields));
             } catch (InvalidSpecException e) {
                 sink.deadLetter(entry.getId(), e.getMessage(), fields);
+                continue;
+            } catch (RuntimeException e) {
+                // a check that threw instead of naming a field: the entry is still not a job, and must not
+                // hold up the entries after it (it would come back first after every takeover)
+                sink.deadLetter(entry.getId(), "not a valid job: " + e, fields);
+                continue;
             }
+            sink.enqueue(entry.getId(), spec);
         }
         return entries.size();
     }

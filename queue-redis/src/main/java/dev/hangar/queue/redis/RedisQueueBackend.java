@@ -514,12 +514,7 @@ public final class RedisQueueBackend implements QueueBackend {
 
             @Override
             public void deadLetter(String entryId, String reason, Map<String, String> entry) {
-                List<String> fields = new ArrayList<>();
-                entry.forEach((name, value) -> {
-                    fields.add(name);
-                    fields.add(value);
-                });
-                scripts.call(Script.DEAD_LETTER, entryId, reason, fields);
+                scripts.call(Script.DEAD_LETTER, entryId, reason, DeadLetter.entryFields(entry));
             }
         });
     }

@@ -104,11 +104,39 @@ class RedisSpecificsTest extends RedisServerTest {
         List<DeadLetter> dead = queue.deadLetters(10);
         assertThat(dead).extracting(d -> d.field("source")).containsExactly(notJson, unknown, tooUrgent);
         assertThat(dead.get(0).field("reason")).startsWith("command: must be a JSON array of strings");
-        assertThat(dead.get(0).field("command")).as("the original field").isEqualTo("echo hi");
+        assertThat(dead.get(0).field("entry.command")).as("the original field").isEqualTo("echo hi");
         assertThat(dead.get(1).field("reason")).startsWith("colour: is not a property of a job spec");
         assertThat(dead.get(2).field("reason")).isEqualTo("priority: must be between 0 and 9, got 42");
         assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement()
                 .satisfies(job -> assertThat(job.spec().command()).containsExactly("echo", "fine"));
+        assertThat(redis.cli("XLEN", key("submit"))).isEqualTo("0");
+    }
+
+    @Test
+    void entriesThatPoseAsTheQueuesOwnOrAreHugeOrBreakAPathCheckAreDeadLetteredToo() {
+        RedisQueueBackend queue = open();
+        String posing = redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "reason", "fake", "job", "j-x");
+        String nul = redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]",
+                "mounts", "[{\"hostPath\":\"/tmp\",\"sandboxPath\":\"/a\\u0000b\"}]");
+        List<String> huge = new ArrayList<>(List.of("XADD", key("submit"), "*"));
+        for (int i = 0; i < 5000; i++) { // more than Lua can unpack into one command
+            huge.addAll(List.of("f" + i, "v"));
+        }
+        String many = redis.cli(huge.toArray(String[]::new));
+        redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"after\"]");
+
+        assertThat(queue.intake(10)).isEqualTo(4);
+
+        List<DeadLetter> dead = queue.deadLetters(10);
+        assertThat(dead).extracting(d -> d.field("source")).containsExactly(posing, nul, many);
+        assertThat(dead.get(0).field("reason")).as("the queue's reason, not the entry's").contains("is not a property");
+        assertThat(dead.get(0).field("entry.reason")).isEqualTo("fake");
+        assertThat(dead.get(0).field("job")).as("not taken for a job that ended DEAD").isNull();
+        assertThat(dead.get(1).field("reason")).startsWith("mounts[0].sandboxPath: must not contain a NUL character");
+        assertThat(dead.get(2).field("entryFieldsLeftOut")).isEqualTo(String.valueOf(5000 - DeadLetter.MAX_ENTRY_FIELDS));
+        assertThat(dead.get(2).field("entry.f0")).isEqualTo("v");
+        assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement()
+                .satisfies(job -> assertThat(job.spec().command()).containsExactly("echo", "after"));
         assertThat(redis.cli("XLEN", key("submit"))).isEqualTo("0");
     }
 
