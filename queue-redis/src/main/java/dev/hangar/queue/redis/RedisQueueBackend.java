@@ -36,6 +36,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -59,6 +60,9 @@ import java.util.stream.Collectors;
 public final class RedisQueueBackend implements QueueBackend {
     /** How far lease deadlines are shifted into the past: more than any clock skew plus lease. */
     static final Duration LEASE_HORIZON = Duration.ofDays(20 * 365);
+    /** A skew from Redis's clock worth telling the operator of at open (a lease is 30 s by default). */
+    private static final Duration CLOCK_SKEW_WARNING = Duration.ofSeconds(2);
+    private static final System.Logger LOG = System.getLogger(RedisQueueBackend.class.getName());
     /** How far down the queue a lease looks for a job that fits (a page at a time, see lease.lua). */
     private static final int LEASE_SCAN = 1000;
     private static final int BATCH = 100;
@@ -131,6 +135,14 @@ public final class RedisQueueBackend implements QueueBackend {
         if (ahead > LEASE_HORIZON.toMillis() / 2) {
             throw new QueueException("the clock of this process is " + Duration.ofMillis(ahead).toDays()
                     + " days ahead of the clock of the queue at " + settings.where() + ": its leases could never expire", null);
+        }
+        if (Math.abs(ahead) > CLOCK_SKEW_WARNING.toMillis()) {
+            // a lease's deadline is set on the leasing node's clock and judged on the reclaiming node's
+            LOG.log(System.Logger.Level.WARNING, "the clock of this process is {0} s {1} the clock of the queue at {2}:"
+                    + " leases are timed on each node''s clock, so a skew between nodes near the lease time makes a"
+                    + " lease expire early and its job run again elsewhere; keep the nodes'' clocks in sync (NTP)",
+                    String.format(Locale.ROOT, "%.1f", Math.abs(ahead) / 1000.0), ahead > 0 ? "ahead of" : "behind",
+                    settings.where());
         }
     }
 

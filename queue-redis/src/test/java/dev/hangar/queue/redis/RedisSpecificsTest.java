@@ -430,6 +430,34 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void aProcessWhoseClockIsSecondsOffRedisIsWarnedOfLeasesExpiringEarly() {
+        var logger = java.util.logging.Logger.getLogger(RedisQueueBackend.class.getName());
+        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                warnings.add(java.text.MessageFormat.format(record.getMessage(), record.getParameters()));
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        logger.addHandler(handler);
+        try {
+            open(redis, null, Clock.systemUTC());
+            assertThat(warnings).as("in sync").isEmpty();
+            open(redis, null, Clock.offset(Clock.systemUTC(), Duration.ofSeconds(-8)));
+            assertThat(warnings).singleElement().asString().contains("s behind the clock of the queue")
+                    .contains("expire early");
+        } finally {
+            logger.removeHandler(handler);
+        }
+    }
+
+    @Test
     void anUnreachableRedisIsAQueueExceptionNamingTheLocation() throws Exception {
         int port;
         try (var socket = new java.net.ServerSocket(0)) {
