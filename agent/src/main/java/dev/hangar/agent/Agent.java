@@ -41,10 +41,15 @@ public final class Agent implements AutoCloseable {
     private final RuntimeSelector selector = RuntimeSelector.standard();
     private final Capacity capacity;
     private final WakeSignal wake = new WakeSignal();
+    /** The jobs this node runs, by lease token: the same job may come back under a new lease. */
     private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
     private final ExecutorService jobs = Executors.newVirtualThreadPerTaskExecutor();
+    /** Job timeouts and the lease watch: nothing on it waits for the queue. */
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, Thread.ofPlatform()
             .daemon().name("agent-timers").factory());
+    /** Renewals and requeueing, which wait for the queue (up to its command timeout when it is away). */
+    private final ScheduledExecutorService queueChores = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
+            .daemon().name("agent-queue-chores").factory());
     private volatile List<RuntimeStatus> statuses = List.of();
     private volatile boolean stopping;
     private volatile PoolManager pools;
@@ -78,9 +83,13 @@ public final class Agent implements AutoCloseable {
                 onJobChanged(job);
             }
         });
-        Duration renewEvery = config.leaseFor().dividedBy(3);
-        timers.scheduleWithFixedDelay(this::renewLeases, renewEvery.toMillis(), renewEvery.toMillis(), TimeUnit.MILLISECONDS);
-        timers.scheduleWithFixedDelay(this::requeueExpired, 1, 1, TimeUnit.SECONDS);
+        Duration renewEvery = renewEvery();
+        queueChores.scheduleWithFixedDelay(guarded("renewing leases", this::renewLeases), renewEvery.toMillis(),
+                renewEvery.toMillis(), TimeUnit.MILLISECONDS);
+        queueChores.scheduleWithFixedDelay(guarded("requeueing expired leases", this::requeueExpired), 1, 1, TimeUnit.SECONDS);
+        long watchEvery = Math.min(1000, renewEvery.toMillis() / 4);
+        timers.scheduleWithFixedDelay(guarded("watching leases", this::stopJobsWhoseLeaseRunsOut), watchEvery, watchEvery,
+                TimeUnit.MILLISECONDS);
         loop = Thread.ofPlatform().name("agent-loop").daemon().start(this::takeJobs);
         return this;
     }
@@ -138,36 +147,44 @@ public final class Agent implements AutoCloseable {
         var attempt = new JobAttempt(queue, config, this::explain, this::runtime, timers, pools, Clock.systemUTC());
         while (!stopping) {
             try {
+                long asked = System.nanoTime();
                 Optional<Lease> lease = capacity.hasRoom()
                         ? queue.lease(capacity.request(config.nodeName(), config.leaseFor(), runtimesToOffer()))
                         : Optional.empty();
-                if (lease.isPresent()) {
-                    launch(lease.get(), attempt);
-                } else {
+                if (lease.isPresent() && !stopping) { // one taken while stopping is given back by close()
+                    launch(lease.get(), asked + config.leaseFor().toNanos(), attempt);
+                } else if (lease.isEmpty()) {
                     wake.await(config.pollInterval());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) { // an Error too: this loop must not end while the node heartbeats
                 LOG.log(System.Logger.Level.WARNING, "taking a job failed; retrying", e);
                 sleepQuietly(config.pollInterval());
             }
         }
     }
 
-    private void launch(Lease lease, JobAttempt attempt) {
-        var job = new RunningJob(lease, capacity.reserve(lease.job().spec().resources(), lease.job().spec().gpusWanted()));
-        running.put(lease.jobId(), job);
+    private void launch(Lease lease, long heldUntilNanos, JobAttempt attempt) {
+        // the queue handed this job out again, so a run of it here under an earlier lease has lost that lease
+        forEachRunOf(lease.jobId(), earlier -> earlier.stop(StopReason.LEASE_LOST));
+        var job = new RunningJob(lease, capacity.reserve(lease.job().spec().resources(), lease.job().spec().gpusWanted()),
+                heldUntilNanos);
+        running.put(lease.token(), job);
         jobs.execute(() -> {
             try {
                 attempt.run(job);
             } finally {
-                running.remove(lease.jobId());
+                running.remove(lease.token(), job);
                 capacity.release(lease.job().spec().resources(), job.gpus());
                 wake.wake();
             }
         });
+    }
+
+    private void forEachRunOf(String jobId, java.util.function.Consumer<RunningJob> action) {
+        running.values().stream().filter(job -> job.lease().jobId().equals(jobId)).forEach(action);
     }
 
     /**
@@ -186,10 +203,7 @@ public final class Agent implements AutoCloseable {
 
     private void onJobChanged(Job job) {
         if (job.cancelRequested()) {
-            RunningJob held = running.get(job.id());
-            if (held != null) {
-                held.stop(StopReason.CANCELLED);
-            }
+            forEachRunOf(job.id(), held -> held.stop(StopReason.CANCELLED));
         }
         if (job.state() == dev.hangar.core.job.JobState.QUEUED) {
             wake.wake();
@@ -199,11 +213,12 @@ public final class Agent implements AutoCloseable {
     private void renewLeases() {
         for (RunningJob job : running.values()) {
             try {
+                long sent = System.nanoTime();
                 LeaseStatus status = queue.renew(job.lease());
                 switch (status) {
                     case CANCEL_REQUESTED -> job.stop(StopReason.CANCELLED);
                     case LOST -> job.stop(StopReason.LEASE_LOST);
-                    case HELD -> { }
+                    case HELD -> job.heldUntil(sent + config.leaseFor().toNanos());
                 }
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "renewing the lease of job " + job.lease().jobId() + " failed", e);
@@ -211,36 +226,76 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    private void requeueExpired() {
-        try {
-            if (queue.requeueExpired() > 0) {
-                wake.wake();
+    /**
+     * Stops a job whose lease this node could not renew (the queue out of its reach) before the lease
+     * runs out, so that it does not still run here when the queue hands it to another node. It is
+     * stopped with half a renewal period left, for the kill; a renewal may be a period late.
+     */
+    private void stopJobsWhoseLeaseRunsOut() {
+        long now = System.nanoTime();
+        long margin = renewEvery().toNanos() / 2;
+        for (RunningJob job : running.values()) {
+            if (job.leftNanos(now) < margin && !job.stopRequested().isDone()) {
+                LOG.log(System.Logger.Level.WARNING, "job " + job.lease().jobId() + ": its lease could not be renewed and"
+                        + " runs out in " + Math.max(0, job.leftNanos(now) / 1_000_000) + " ms; stopping it here, as the"
+                        + " queue will hand it to another node");
+                job.stop(StopReason.LEASE_LOST);
             }
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "requeueing expired leases failed", e);
         }
     }
 
-    /** Stops taking jobs, kills the running ones and hands them back to the queue for another try. */
+    private void requeueExpired() {
+        if (queue.requeueExpired() > 0) {
+            wake.wake();
+        }
+    }
+
+    private Duration renewEvery() {
+        return config.leaseFor().dividedBy(3);
+    }
+
+    /** A periodic task that logs what it throws, Errors too: a scheduled task that throws is never run again. */
+    private static Runnable guarded(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException | Error e) {
+                LOG.log(System.Logger.Level.WARNING, what + " failed; trying again next time", e);
+            }
+        };
+    }
+
+    /**
+     * Stops taking jobs, kills the running ones and hands them back to the queue for another try;
+     * if some do not end in time, their leases are left to run out instead, so that no other node
+     * runs a job while it still runs here.
+     */
     @Override
     public void close() {
         stopping = true;
         wake.wake();
-        running.values().forEach(job -> job.stop(StopReason.AGENT_STOPPING));
-        jobs.shutdown();
+        boolean ended = false;
         try {
-            jobs.awaitTermination(30, TimeUnit.SECONDS);
             if (loop != null) {
-                loop.join(5000);
+                loop.join(15_000); // first, so that no job starts after the running ones were stopped
             }
+            running.values().forEach(job -> job.stop(StopReason.AGENT_STOPPING));
+            jobs.shutdown();
+            ended = jobs.awaitTermination(30, TimeUnit.SECONDS) && (loop == null || !loop.isAlive());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         timers.shutdownNow();
+        queueChores.shutdownNow();
         if (pools != null) {
             pools.close();
         }
-        queue.releaseLeasesOf(config.nodeName());
+        if (ended) {
+            queue.releaseLeasesOf(config.nodeName());
+        } else {
+            LOG.log(System.Logger.Level.WARNING, "{0} job(s) did not stop in time; their leases are left to run out",
+                    running.size());
+        }
         if (subscription != null) {
             try {
                 subscription.close();

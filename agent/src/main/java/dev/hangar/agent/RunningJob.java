@@ -4,15 +4,31 @@ import dev.hangar.core.queue.Lease;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** A job this agent holds, the GPUs it was given, and the switch that stops it early. */
+/**
+ * A job this agent holds, the GPUs it was given, the switch that stops it early, and until when
+ * its lease is surely held: the time of the last call that took or renewed it, plus the lease time.
+ */
 final class RunningJob {
     private final Lease lease;
     private final List<String> gpus;
     private final CompletableFuture<StopReason> stop = new CompletableFuture<>();
+    private volatile long heldUntilNanos;
 
-    RunningJob(Lease lease, List<String> gpus) {
+    /** {@code heldUntilNanos}: on the {@link System#nanoTime()} clock. */
+    RunningJob(Lease lease, List<String> gpus, long heldUntilNanos) {
         this.lease = lease;
         this.gpus = List.copyOf(gpus);
+        this.heldUntilNanos = heldUntilNanos;
+    }
+
+    /** A renewal sent at some time held the lease until then plus the lease time. */
+    void heldUntil(long nanos) {
+        heldUntilNanos = Math.max(heldUntilNanos, nanos);
+    }
+
+    /** How long the lease has left at {@code nowNanos}, as far as this node knows (negative once it lapsed). */
+    long leftNanos(long nowNanos) {
+        return heldUntilNanos - nowNanos;
     }
 
     /** The node's GPU device indices this job was given. */

@@ -1,0 +1,126 @@
+package dev.hangar.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.hangar.agent.FakePrestartingRuntime.FakeSandbox;
+import dev.hangar.agent.pool.PoolConfig;
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.JobState;
+import dev.hangar.core.job.MountPolicy;
+import dev.hangar.core.job.Resources;
+import dev.hangar.core.queue.QueueBackend;
+import dev.hangar.core.queue.QueueException;
+import dev.hangar.queue.sqlite.SqliteQueueBackend;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent and its leases, over a real store (whose clock the test moves) and a test double
+ * runtime: a job runs here only while this node holds its lease.
+ */
+class AgentLeaseTest {
+    private static final Duration LEASE = Duration.ofSeconds(6);
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+    private final FakePrestartingRuntime runtime = new FakePrestartingRuntime();
+    private final FakeClock storeClock = new FakeClock(Instant.now());
+    /** While set, every call the agent makes to the queue fails, as if the queue were out of its reach. */
+    private final AtomicBoolean queueAway = new AtomicBoolean();
+    private SqliteQueueBackend store;
+    private Agent agent;
+
+    @AfterEach
+    void stop() {
+        queueAway.set(false);
+        if (agent != null) {
+            agent.close();
+        }
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    private void start() {
+        store = SqliteQueueBackend.open(dir.resolve("hangar.db"), storeClock);
+        AgentConfig config = new AgentConfig("node", 64, 64 * 1024, List.of(), 8, LEASE, Duration.ofMillis(100), false,
+                MountPolicy.none(), Set.of(), PoolConfig.of(List.of(), 0));
+        agent = new Agent(config, reachableWhileNotAway(store), List.of(runtime)).start();
+    }
+
+    /** The store as the agent sees it: every call fails while the queue is away. */
+    private QueueBackend reachableWhileNotAway(QueueBackend real) {
+        return (QueueBackend) Proxy.newProxyInstance(QueueBackend.class.getClassLoader(), new Class<?>[] {QueueBackend.class},
+                (proxy, method, args) -> {
+                    if (queueAway.get() && method.getDeclaringClass() != Object.class) {
+                        throw new QueueException("the queue is out of reach (test)", null);
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    private static JobSpec blocking() {
+        return JobSpec.builder().command("block").runtime(FakePrestartingRuntime.NAME)
+                .resources(new Resources(0.5, 128L, null, null, null, null)).build();
+    }
+
+    private Job awaitState(String id, JobState state) {
+        await().atMost(WAIT).until(() -> store.get(id).orElseThrow().state() == state);
+        return store.get(id).orElseThrow();
+    }
+
+    @Test
+    void aJobWhoseLeaseCannotBeRenewedIsStoppedHereAndNothingIsRecordedForIt() {
+        start();
+        String id = store.enqueue(blocking()).job().id();
+        awaitState(id, JobState.RUNNING);
+        FakeSandbox sandbox = runtime.sandboxes().getFirst();
+
+        queueAway.set(true); // for good: without the fix the job ran on here for as long as that lasted
+
+        await().atMost(WAIT).until(sandbox::destroyed);
+        assertThat(agent.runningJobs()).isZero();
+        assertThat(store.get(id).orElseThrow().state()).as("this node could record nothing").isEqualTo(JobState.RUNNING);
+    }
+
+    @Test
+    void aJobThisNodeLeasesAgainStopsItsEarlierRunAndTheNewRunIsTheOneCancelled() {
+        start();
+        String id = store.enqueue(blocking()).job().id();
+        Job first = awaitState(id, JobState.RUNNING);
+        FakeSandbox earlier = runtime.sandboxes().getFirst();
+
+        // the lease runs out as the store sees it (as after an outage of the queue) and is taken back; this
+        // node has room, so it leases the job again
+        storeClock.advance(LEASE.multipliedBy(10));
+        assertThat(store.requeueExpired()).isEqualTo(1);
+        await().atMost(WAIT).until(() -> runtime.sandboxes().size() == 2 && store.get(id).orElseThrow().state() == JobState.RUNNING);
+        FakeSandbox later = runtime.sandboxes().get(1);
+
+        await("the earlier run, whose lease is gone").atMost(WAIT).until(earlier::destroyed);
+        assertThat(later.destroyed()).isFalse();
+        assertThat(later.spec().id()).as("a sandbox of its own").isNotEqualTo(earlier.spec().id());
+        assertThat(store.get(id).orElseThrow().deliveries()).isEqualTo(first.deliveries() + 1);
+        assertThat(agent.runningJobs()).isEqualTo(1);
+
+        store.cancel(id);
+        assertThat(awaitState(id, JobState.CANCELLED).state()).isEqualTo(JobState.CANCELLED);
+        await().atMost(WAIT).until(later::destroyed);
+    }
+}
