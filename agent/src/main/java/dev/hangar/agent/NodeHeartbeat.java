@@ -49,7 +49,7 @@ public final class NodeHeartbeat implements AutoCloseable {
     private void beatQuietly() {
         try {
             beat();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // an Error too: a scheduled task that throws is never run again
             // the store may be restarting: the next beat tries again, well within the time to live
             LOG.log(System.Logger.Level.WARNING, "heartbeat failed: " + e.getMessage());
         }

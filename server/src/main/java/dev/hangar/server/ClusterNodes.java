@@ -5,6 +5,7 @@ import dev.hangar.core.cluster.NodeRegistry;
 import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.job.SpecLimits;
+import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.runtime.RuntimeStatus;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,12 +21,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The nodes of a cluster as the server sees them, read from the node registry every poll: a node
  * whose heartbeat appears has JOINED, one whose heartbeat key expired is LOST. A job is accepted
  * when some node could run it, so the bounds are the widest of the nodes alive (or, while none is,
- * of the last ones seen: a submit waits in the queue for agents that are restarting).
+ * of the last ones seen: a submit waits in the queue for agents that are restarting). While the
+ * registry cannot be read, the nodes last read are shown for a few polls, and then none: asking
+ * for them fails as the queue does, rather than showing nodes that may be long gone.
  */
 public final class ClusterNodes implements NodeView, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ClusterNodes.class.getName());
@@ -36,13 +40,25 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
             Thread.ofPlatform().daemon().name("cluster-nodes").factory());
     private volatile Map<String, NodeStatus> alive = Map.of();
     private volatile List<NodeStatus> lastSeen = List.of();
+    private final LongSupplier nanoTime;
+    private volatile long readAtNanos;
+    /** For how many polls the nodes last read are shown while the registry cannot be read. */
+    private static final int STALE_AFTER_POLLS = 5;
+    private volatile Duration staleAfter = Duration.ofSeconds(STALE_AFTER_POLLS);
 
     public ClusterNodes(NodeRegistry registry) {
+        this(registry, System::nanoTime);
+    }
+
+    ClusterNodes(NodeRegistry registry, LongSupplier nanoTime) {
         this.registry = registry;
+        this.nanoTime = nanoTime;
+        this.readAtNanos = nanoTime.getAsLong();
     }
 
     /** Reads the registry now, then every {@code every}. */
     public ClusterNodes start(Duration every) {
+        staleAfter = every.multipliedBy(STALE_AFTER_POLLS);
         poll();
         poller.scheduleWithFixedDelay(this::pollQuietly, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
         return this;
@@ -53,6 +69,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         for (NodeStatus status : registry.nodes()) {
             now.put(status.name(), status);
         }
+        readAtNanos = nanoTime.getAsLong();
         Map<String, NodeStatus> before = alive;
         alive = Map.copyOf(now);
         if (!now.isEmpty()) {
@@ -67,7 +84,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
     private void pollQuietly() {
         try {
             poll();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // an Error too: a scheduled task that throws is never run again
             LOG.log(System.Logger.Level.WARNING, "reading the node registry failed; keeping the nodes last seen", e);
         }
     }
@@ -113,8 +130,13 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         return statuses().stream().map(n -> NodeInfo.of(n, NodeInfo.State.JOINED)).toList();
     }
 
-    /** The last heartbeats of the nodes joined now, by name. */
+    /** The last heartbeats of the nodes joined now, by name; fails as the queue does if the registry has been out of reach a while. */
     public List<NodeStatus> statuses() {
+        long unread = nanoTime.getAsLong() - readAtNanos;
+        if (unread > staleAfter.toNanos()) {
+            throw new QueueException("the node registry could not be read for " + Duration.ofNanos(unread).toSeconds()
+                    + " s: the queue is out of reach", null);
+        }
         return alive.values().stream().sorted(Comparator.comparing(NodeStatus::name)).toList();
     }
 

@@ -44,7 +44,7 @@ public final class QueueUpkeep implements AutoCloseable {
     private void runQuietly() {
         try {
             run();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // an Error too: a scheduled task that throws is never run again
             LOG.log(System.Logger.Level.WARNING, "queue upkeep failed; trying again: " + e.getMessage());
         }
     }

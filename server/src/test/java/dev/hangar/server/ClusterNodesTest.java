@@ -1,11 +1,13 @@
 package dev.hangar.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.cluster.NodeRegistry;
 import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.job.MountPolicy;
+import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.runtime.BootClass;
 import dev.hangar.core.runtime.Isolation;
 import dev.hangar.core.runtime.NetworkMode;
@@ -120,6 +122,47 @@ class ClusterNodesTest {
         assertThat(cluster.nodes()).isEmpty();
         assertThat(cluster.limits().knownRuntimes()).containsExactly("process");
         assertThat(cluster.limits().maxMemoryMb()).isEqualTo(2048);
+    }
+
+    @Test
+    void whileTheRegistryCannotBeReadTheNodesLastReadAreShownForFivePollsAndThenTheCallFailsAsTheQueueDoes() {
+        var failing = new java.util.concurrent.atomic.AtomicBoolean();
+        var nanos = new java.util.concurrent.atomic.AtomicLong();
+        NodeRegistry flaky = new NodeRegistry() {
+            @Override
+            public void heartbeat(NodeStatus status, Duration ttl) {
+                registry.heartbeat(status, ttl);
+            }
+
+            @Override
+            public void leave(String nodeName) {
+                registry.leave(nodeName);
+            }
+
+            @Override
+            public List<NodeStatus> nodes() {
+                if (failing.get()) {
+                    throw new QueueException("the queue is out of reach (test)", null);
+                }
+                return registry.nodes();
+            }
+        };
+        var watched = new ClusterNodes(flaky, nanos::get);
+        registry.heartbeat(node("a", 2, 2048, 0, List.of(runtime("process", true)), Set.of()), Duration.ofSeconds(10));
+        watched.poll();
+
+        failing.set(true);
+        nanos.addAndGet(Duration.ofSeconds(4).toNanos());
+        assertThatThrownBy(watched::poll).isInstanceOf(QueueException.class);
+        assertThat(watched.nodes()).as("a few polls missed").extracting(NodeInfo::name).containsExactly("a");
+
+        nanos.addAndGet(Duration.ofSeconds(2).toNanos());
+        assertThatThrownBy(watched::nodes).isInstanceOf(QueueException.class)
+                .hasMessageContaining("could not be read for 6 s");
+
+        failing.set(false);
+        watched.poll();
+        assertThat(watched.nodes()).extracting(NodeInfo::name).containsExactly("a");
     }
 
     @Test
