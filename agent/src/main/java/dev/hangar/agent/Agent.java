@@ -8,6 +8,7 @@ import dev.hangar.core.queue.Lease;
 import dev.hangar.core.queue.LeaseStatus;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueListener;
+import dev.hangar.core.runtime.RuntimeProbe;
 import dev.hangar.core.runtime.RuntimeStatus;
 import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.core.select.NodePolicy;
@@ -34,12 +35,14 @@ import java.util.stream.Collectors;
  */
 public final class Agent implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Agent.class.getName());
+    private static final Duration BENCH_FOR = Duration.ofSeconds(30);
 
     private final AgentConfig config;
     private final QueueBackend queue;
     private final Map<String, SandboxRuntime> runtimes;
     private final RuntimeSelector selector = RuntimeSelector.standard();
     private final Capacity capacity;
+    private final RuntimeHealth health;
     private final WakeSignal wake = new WakeSignal();
     /** The jobs this node runs, by lease token: the same job may come back under a new lease. */
     private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
@@ -57,10 +60,16 @@ public final class Agent implements AutoCloseable {
     private AutoCloseable subscription;
 
     public Agent(AgentConfig config, QueueBackend queue, List<SandboxRuntime> runtimes) {
+        this(config, queue, runtimes, BENCH_FOR);
+    }
+
+    /** {@code benchFor}: how long a runtime whose sandboxes keep failing is left out (see {@link RuntimeHealth}). */
+    Agent(AgentConfig config, QueueBackend queue, List<SandboxRuntime> runtimes, Duration benchFor) {
         this.config = config;
         this.queue = queue;
         this.runtimes = runtimes.stream().collect(Collectors.toUnmodifiableMap(SandboxRuntime::name, r -> r));
         this.capacity = new Capacity(config);
+        this.health = new RuntimeHealth(benchFor, System::nanoTime);
     }
 
     /** Probes the runtimes, takes back this node's stale leases and starts taking jobs. */
@@ -102,8 +111,16 @@ public final class Agent implements AutoCloseable {
         return config;
     }
 
+    /** The runtimes as probed, a benched one (see {@link RuntimeHealth}) shown unavailable with the reason. */
     public List<RuntimeStatus> runtimes() {
-        return statuses;
+        return statuses.stream()
+                .map(status -> status.probe().available()
+                        ? health.benched(status.name())
+                                .map(why -> new RuntimeStatus(status.name(), status.description(), status.capabilities(),
+                                        RuntimeProbe.unavailable(why)))
+                                .orElse(status)
+                        : status)
+                .toList();
     }
 
     public int runningJobs() {
@@ -115,14 +132,14 @@ public final class Agent implements AutoCloseable {
         var total = new NodeStatus.Capacity(config.cpus(), config.memoryMb(), config.gpus().size());
         PoolManager current = pools;
         return new NodeStatus(config.nodeName(), total, capacity.load(), Runtime.getRuntime().availableProcessors(),
-                statuses, images, config.mounts(), now, current == null ? List.of() : current.pools(),
+                runtimes(), images, config.mounts(), now, current == null ? List.of() : current.pools(),
                 current == null ? null : current.budget());
     }
 
     /** What the rules would choose for this spec on this node (warm sandboxes counted), without running anything. */
     public Selection explain(JobSpec spec) {
         PoolManager current = pools;
-        return selector.select(spec, statuses, new NodePolicy(config.networkAllowed(), config.gpus().size()),
+        return selector.select(spec, runtimes(), new NodePolicy(config.networkAllowed(), config.gpus().size()),
                 current == null ? WarmPools.none() : current.readyFor(spec));
     }
 
@@ -144,12 +161,13 @@ public final class Agent implements AutoCloseable {
     }
 
     private void takeJobs() {
-        var attempt = new JobAttempt(queue, config, this::explain, this::runtime, timers, pools, Clock.systemUTC());
+        var attempt = new JobAttempt(queue, config, this::explain, this::runtime, health, timers, pools, Clock.systemUTC());
         while (!stopping) {
             try {
                 long asked = System.nanoTime();
-                Optional<Lease> lease = capacity.hasRoom()
-                        ? queue.lease(capacity.request(config.nodeName(), config.leaseFor(), runtimesToOffer()))
+                Optional<List<RuntimeStatus>> offer = runtimesToOffer();
+                Optional<Lease> lease = capacity.hasRoom() && offer.isPresent()
+                        ? queue.lease(capacity.request(config.nodeName(), config.leaseFor(), offer.get()))
                         : Optional.empty();
                 if (lease.isPresent() && !stopping) { // one taken while stopping is given back by close()
                     launch(lease.get(), asked + config.leaseFor().toNanos(), attempt);
@@ -189,11 +207,19 @@ public final class Agent implements AutoCloseable {
 
     /**
      * On a queue shared by a cluster, the runtimes this node has, so that a job it cannot run waits
-     * for a node that can; alone, none, so that it takes every job and refuses with the reason
-     * (recorded on the job) one that no runtime here may run, instead of leaving it queued for ever.
+     * for a node that can; alone, none (the lease takes any job), so that it takes every job and
+     * refuses with the reason (recorded on the job) one that no runtime here may run, instead of
+     * leaving it queued for ever. While a runtime is benched its jobs wait, alone too; with every
+     * runtime this node has benched it offers nothing (empty: no lease).
      */
-    private List<RuntimeStatus> runtimesToOffer() {
-        return queue.nodeRegistry().isPresent() ? statuses : List.of();
+    private Optional<List<RuntimeStatus>> runtimesToOffer() {
+        List<RuntimeStatus> now = runtimes();
+        boolean anyBenched = statuses.stream().anyMatch(s -> s.probe().available() && health.benched(s.name()).isPresent());
+        if (!queue.nodeRegistry().isPresent() && !anyBenched) {
+            return Optional.of(List.of());
+        }
+        // an offer of no runtime reads as "any": with none usable, take nothing
+        return now.stream().anyMatch(s -> s.probe().available()) ? Optional.of(now) : Optional.empty();
     }
 
     /** A runtime driver of this node by name. */

@@ -37,18 +37,20 @@ final class JobAttempt {
     private final AgentConfig config;
     private final Function<JobSpec, Selection> selector;
     private final Function<String, Optional<SandboxRuntime>> runtimes;
+    private final RuntimeHealth health;
     private final ScheduledExecutorService timers;
     private final QueueRetry retry;
     private final PoolManager pools;
     private final Clock clock;
 
     JobAttempt(QueueBackend queue, AgentConfig config, Function<JobSpec, Selection> selector,
-            Function<String, Optional<SandboxRuntime>> runtimes, ScheduledExecutorService timers, PoolManager pools,
-            Clock clock) {
+            Function<String, Optional<SandboxRuntime>> runtimes, RuntimeHealth health, ScheduledExecutorService timers,
+            PoolManager pools, Clock clock) {
         this.queue = queue;
         this.config = config;
         this.selector = selector;
         this.runtimes = runtimes;
+        this.health = health;
         this.timers = timers;
         this.retry = new QueueRetry(config.leaseFor());
         this.pools = pools;
@@ -82,6 +84,7 @@ final class JobAttempt {
                 : JobSandbox.cold(runtime, sandboxSpec, clock)) {
             var output = new JobOutput(queue, lease.jobId(), lease.job().attempt(), spec.resources().outputBytes());
             SandboxProcess process = sandbox.exec(processOf(spec), output);
+            health.succeeded(runtime.name());
             StartRecord start = sandbox.start();
             retry.call("recording job " + lease.jobId() + " running", () -> warm.isPresent()
                     ? queue.started(lease, config.nodeName(), selection, start) // one round trip
@@ -94,6 +97,7 @@ final class JobAttempt {
             }
         } catch (SandboxException e) {
             LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": sandbox failed", e);
+            health.failed(runtime.name(), e.getMessage());
             finish(lease, Outcome.failed(null, "sandbox failed in runtime " + runtime.name() + ": " + e.getMessage(), false));
         } catch (QueueException e) {
             // why: the queue stayed out of reach longer than a lease lasts; the job is not at fault, and

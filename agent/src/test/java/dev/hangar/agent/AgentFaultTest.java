@@ -26,11 +26,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The agent and its leases, over a real store (whose clock the test moves) and a test double
- * runtime: a job runs here only while this node holds its lease.
+ * The agent when the queue or a runtime fails, over a real store (whose clock the test moves) and
+ * a test double runtime: a job runs here only while this node holds its lease, and a runtime that
+ * keeps failing is benched instead of failing every job.
  */
-class AgentLeaseTest {
+class AgentFaultTest {
     private static final Duration LEASE = Duration.ofSeconds(6);
+    private static final Duration BENCH = Duration.ofSeconds(5);
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @TempDir
@@ -54,10 +56,14 @@ class AgentLeaseTest {
     }
 
     private void start() {
+        start(8);
+    }
+
+    private void start(int maxJobs) {
         store = SqliteQueueBackend.open(dir.resolve("hangar.db"), storeClock);
-        AgentConfig config = new AgentConfig("node", 64, 64 * 1024, List.of(), 8, LEASE, Duration.ofMillis(100), false,
-                MountPolicy.none(), Set.of(), PoolConfig.of(List.of(), 0));
-        agent = new Agent(config, reachableWhileNotAway(store), List.of(runtime)).start();
+        AgentConfig config = new AgentConfig("node", 64, 64 * 1024, List.of(), maxJobs, LEASE, Duration.ofMillis(100),
+                false, MountPolicy.none(), Set.of(), PoolConfig.of(List.of(), 0));
+        agent = new Agent(config, reachableWhileNotAway(store), List.of(runtime), BENCH).start();
     }
 
     /** The store as the agent sees it: every call fails while the queue is away. */
@@ -76,8 +82,16 @@ class AgentLeaseTest {
     }
 
     private static JobSpec blocking() {
-        return JobSpec.builder().command("block").runtime(FakePrestartingRuntime.NAME)
+        return job("block");
+    }
+
+    private static JobSpec job(String... command) {
+        return JobSpec.builder().command(command).runtime(FakePrestartingRuntime.NAME)
                 .resources(new Resources(0.5, 128L, null, null, null, null)).build();
+    }
+
+    private long count(List<String> ids, JobState state) {
+        return ids.stream().filter(id -> store.get(id).orElseThrow().state() == state).count();
     }
 
     private Job awaitState(String id, JobState state) {
@@ -122,5 +136,26 @@ class AgentLeaseTest {
         store.cancel(id);
         assertThat(awaitState(id, JobState.CANCELLED).state()).isEqualTo(JobState.CANCELLED);
         await().atMost(WAIT).until(later::destroyed);
+    }
+
+    @Test
+    void aRuntimeWhoseSandboxesKeepFailingIsBenchedAndItsJobsWaitForItInsteadOfFailingOneByOne() {
+        start(1); // one job at a time, so that the jobs fail in turn
+        runtime.failCreates(true);
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            ids.add(store.enqueue(job("echo", "job-" + i)).job().id());
+        }
+
+        await().atMost(WAIT).until(() -> count(ids, JobState.FAILED) == RuntimeHealth.FAILURES_TO_BENCH
+                && !agent.runtimes().getFirst().probe().available());
+        assertThat(agent.runtimes().getFirst().probe().reason()).startsWith("benched for")
+                .contains("3 sandboxes in a row failed").contains("fake runtime told to fail");
+        assertThat(count(ids, JobState.QUEUED)).as("waiting, not failed").isEqualTo(3);
+        assertThat(store.get(ids.getFirst()).orElseThrow().error()).contains("sandbox failed");
+
+        runtime.failCreates(false); // mended: once the bench is over the runtime is tried again, and works
+        await().atMost(WAIT).until(() -> count(ids, JobState.SUCCEEDED) == 3);
+        assertThat(agent.runtimes().getFirst().probe().available()).isTrue();
     }
 }
