@@ -50,9 +50,12 @@ public final class Agent implements AutoCloseable {
     /** Job timeouts and the lease watch: nothing on it waits for the queue. */
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, Thread.ofPlatform()
             .daemon().name("agent-timers").factory());
-    /** Renewals and requeueing, which wait for the queue (up to its command timeout when it is away). */
-    private final ScheduledExecutorService queueChores = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
-            .daemon().name("agent-queue-chores").factory());
+    /** Renewals, which wait for the queue (up to its command timeout when it is away). */
+    private final ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
+            .daemon().name("agent-renewals").factory());
+    /** Requeueing expired leases, which waits for the queue too. */
+    private final ScheduledExecutorService upkeep = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
+            .daemon().name("agent-upkeep").factory());
     private volatile List<RuntimeStatus> statuses = List.of();
     private volatile boolean stopping;
     private volatile PoolManager pools;
@@ -93,9 +96,9 @@ public final class Agent implements AutoCloseable {
             }
         });
         Duration renewEvery = renewEvery();
-        queueChores.scheduleWithFixedDelay(guarded("renewing leases", this::renewLeases), renewEvery.toMillis(),
+        renewals.scheduleAtFixedRate(guarded("renewing leases", this::renewLeases), renewEvery.toMillis(),
                 renewEvery.toMillis(), TimeUnit.MILLISECONDS);
-        queueChores.scheduleWithFixedDelay(guarded("requeueing expired leases", this::requeueExpired), 1, 1, TimeUnit.SECONDS);
+        upkeep.scheduleWithFixedDelay(guarded("requeueing expired leases", this::requeueExpired), 1, 1, TimeUnit.SECONDS);
         long watchEvery = Math.min(1000, renewEvery.toMillis() / 4);
         timers.scheduleWithFixedDelay(guarded("watching leases", this::stopJobsWhoseLeaseRunsOut), watchEvery, watchEvery,
                 TimeUnit.MILLISECONDS);
@@ -138,8 +141,25 @@ public final class Agent implements AutoCloseable {
 
     /** What the rules would choose for this spec on this node (warm sandboxes counted), without running anything. */
     public Selection explain(JobSpec spec) {
+        return select(spec, runtimes());
+    }
+
+    /**
+     * The runtime for a job this node leased: as {@link #explain}, but a job that only a benched
+     * runtime here may run is tried on it rather than refused for good (a bench is for a while).
+     */
+    private Selection selectForLeased(JobSpec spec) {
+        Selection selection = explain(spec);
+        if (selection.refused()) {
+            Selection benchedToo = select(spec, statuses);
+            return benchedToo.refused() ? selection : benchedToo;
+        }
+        return selection;
+    }
+
+    private Selection select(JobSpec spec, List<RuntimeStatus> among) {
         PoolManager current = pools;
-        return selector.select(spec, runtimes(), new NodePolicy(config.networkAllowed(), config.gpus().size()),
+        return selector.select(spec, among, new NodePolicy(config.networkAllowed(), config.gpus().size()),
                 current == null ? WarmPools.none() : current.readyFor(spec));
     }
 
@@ -161,7 +181,8 @@ public final class Agent implements AutoCloseable {
     }
 
     private void takeJobs() {
-        var attempt = new JobAttempt(queue, config, this::explain, this::runtime, health, timers, pools, Clock.systemUTC());
+        var attempt = new JobAttempt(queue, config, this::selectForLeased, this::runtime, health, timers, pools,
+                Clock.systemUTC());
         while (!stopping) {
             try {
                 long asked = System.nanoTime();
@@ -190,15 +211,23 @@ public final class Agent implements AutoCloseable {
         var job = new RunningJob(lease, capacity.reserve(lease.job().spec().resources(), lease.job().spec().gpusWanted()),
                 heldUntilNanos);
         running.put(lease.token(), job);
-        jobs.execute(() -> {
-            try {
-                attempt.run(job);
-            } finally {
-                running.remove(lease.token(), job);
-                capacity.release(lease.job().spec().resources(), job.gpus());
-                wake.wake();
-            }
-        });
+        Runnable ended = () -> {
+            running.remove(lease.token(), job);
+            capacity.release(lease.job().spec().resources(), job.gpus());
+            wake.wake();
+        };
+        try {
+            jobs.execute(() -> {
+                try {
+                    attempt.run(job);
+                } finally {
+                    ended.run();
+                }
+            });
+        } catch (RuntimeException | Error e) { // not started: its lease lapses, rather than being renewed for nothing
+            ended.run();
+            throw e;
+        }
     }
 
     private void forEachRunOf(String jobId, java.util.function.Consumer<RunningJob> action) {
@@ -255,11 +284,12 @@ public final class Agent implements AutoCloseable {
     /**
      * Stops a job whose lease this node could not renew (the queue out of its reach) before the lease
      * runs out, so that it does not still run here when the queue hands it to another node. It is
-     * stopped with half a renewal period left, for the kill; a renewal may be a period late.
+     * stopped with one renewal period left, for the kill: after four renewals in a row failed or
+     * came late.
      */
     private void stopJobsWhoseLeaseRunsOut() {
         long now = System.nanoTime();
-        long margin = renewEvery().toNanos() / 2;
+        long margin = renewEvery().toNanos();
         for (RunningJob job : running.values()) {
             if (job.leftNanos(now) < margin && !job.stopRequested().isDone()) {
                 LOG.log(System.Logger.Level.WARNING, "job " + job.lease().jobId() + ": its lease could not be renewed and"
@@ -276,8 +306,9 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /** A sixth of the lease: a renewal or two may fail or come late before a job must be stopped. */
     private Duration renewEvery() {
-        return config.leaseFor().dividedBy(3);
+        return config.leaseFor().dividedBy(6);
     }
 
     /** A periodic task that logs what it throws, Errors too: a scheduled task that throws is never run again. */
@@ -312,7 +343,8 @@ public final class Agent implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         timers.shutdownNow();
-        queueChores.shutdownNow();
+        renewals.shutdownNow();
+        upkeep.shutdownNow();
         if (pools != null) {
             pools.close();
         }

@@ -2,6 +2,7 @@ package dev.hangar.agent;
 
 import dev.hangar.agent.pool.PoolManager;
 import dev.hangar.agent.pool.WarmSandbox;
+import dev.hangar.core.image.ImageNotFoundException;
 import dev.hangar.core.job.FieldError;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.queue.Lease;
@@ -97,7 +98,9 @@ final class JobAttempt {
             }
         } catch (SandboxException e) {
             LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": sandbox failed", e);
-            health.failed(runtime.name(), e.getMessage());
+            if (!causedByTheJob(e)) {
+                health.failed(runtime.name(), e.getMessage());
+            }
             finish(lease, Outcome.failed(null, "sandbox failed in runtime " + runtime.name() + ": " + e.getMessage(), false));
         } catch (QueueException e) {
             // why: the queue stayed out of reach longer than a lease lasts; the job is not at fault, and
@@ -108,6 +111,11 @@ final class JobAttempt {
             LOG.log(System.Logger.Level.ERROR, "job " + lease.jobId() + ": agent error", e);
             finish(lease, Outcome.failed(null, "agent error: " + e, false));
         }
+    }
+
+    /** A sandbox the job's own spec made fail (an image or a setting this node lacks): no sign of a broken runtime. */
+    private static boolean causedByTheJob(SandboxException e) {
+        return e.getCause() instanceof ImageNotFoundException || e.getCause() instanceof IllegalArgumentException;
     }
 
     private boolean recordStarting(Lease lease, Selection selection) {

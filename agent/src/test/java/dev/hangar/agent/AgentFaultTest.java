@@ -108,8 +108,7 @@ class AgentFaultTest {
 
         queueAway.set(true); // for good: without the fix the job ran on here for as long as that lasted
 
-        await().atMost(WAIT).until(sandbox::destroyed);
-        assertThat(agent.runningJobs()).isZero();
+        await().atMost(WAIT).until(() -> sandbox.destroyed() && agent.runningJobs() == 0);
         assertThat(store.get(id).orElseThrow().state()).as("this node could record nothing").isEqualTo(JobState.RUNNING);
     }
 
@@ -123,15 +122,14 @@ class AgentFaultTest {
         // the lease runs out as the store sees it (as after an outage of the queue) and is taken back; this
         // node has room, so it leases the job again
         storeClock.advance(LEASE.multipliedBy(10));
-        assertThat(store.requeueExpired()).isEqualTo(1);
+        store.requeueExpired(); // or the agent's own upkeep does, a moment later
         await().atMost(WAIT).until(() -> runtime.sandboxes().size() == 2 && store.get(id).orElseThrow().state() == JobState.RUNNING);
         FakeSandbox later = runtime.sandboxes().get(1);
 
-        await("the earlier run, whose lease is gone").atMost(WAIT).until(earlier::destroyed);
+        await("the earlier run, whose lease is gone").atMost(WAIT).until(() -> earlier.destroyed() && agent.runningJobs() == 1);
         assertThat(later.destroyed()).isFalse();
         assertThat(later.spec().id()).as("a sandbox of its own").isNotEqualTo(earlier.spec().id());
         assertThat(store.get(id).orElseThrow().deliveries()).isEqualTo(first.deliveries() + 1);
-        assertThat(agent.runningJobs()).isEqualTo(1);
 
         store.cancel(id);
         assertThat(awaitState(id, JobState.CANCELLED).state()).isEqualTo(JobState.CANCELLED);
@@ -156,6 +154,19 @@ class AgentFaultTest {
 
         runtime.failCreates(false); // mended: once the bench is over the runtime is tried again, and works
         await().atMost(WAIT).until(() -> count(ids, JobState.SUCCEEDED) == 3);
+        assertThat(agent.runtimes().getFirst().probe().available()).isTrue();
+    }
+
+    @Test
+    void sandboxesThatFailForTheJobsOwnImageBenchNoRuntime() {
+        start(1);
+        runtime.failCreatesForAMissingImage(true);
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < RuntimeHealth.FAILURES_TO_BENCH + 1; i++) {
+            ids.add(store.enqueue(job("echo", "job-" + i)).job().id());
+        }
+
+        await().atMost(WAIT).until(() -> count(ids, JobState.FAILED) == ids.size());
         assertThat(agent.runtimes().getFirst().probe().available()).isTrue();
     }
 }

@@ -38,6 +38,7 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
     private final List<FakeSandbox> sandboxes = new CopyOnWriteArrayList<>();
     private final AtomicInteger sequence = new AtomicInteger();
     private volatile boolean failing;
+    private volatile boolean imageMissing;
     private volatile java.util.concurrent.CountDownLatch gate;
 
     @Override
@@ -80,6 +81,10 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
         if (failing) {
             throw new SandboxException("fake runtime told to fail");
         }
+        if (imageMissing) {
+            throw new SandboxException("no such image", new dev.hangar.core.image.ImageNotFoundException(
+                    String.valueOf(spec.image()), List.of()));
+        }
         var sandbox = new FakeSandbox(spec.id() + "#" + sequence.incrementAndGet(), spec);
         sandboxes.add(sandbox);
         return sandbox;
@@ -88,6 +93,11 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
     /** Makes every create fail (true) or work again (false). */
     public void failCreates(boolean value) {
         failing = value;
+    }
+
+    /** Makes every create fail as a runtime does for a job whose image this node lacks (true), or work again. */
+    public void failCreatesForAMissingImage(boolean value) {
+        imageMissing = value;
     }
 
     /** Makes creates wait until {@link #releaseCreates()}. */
