@@ -35,6 +35,8 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
     /** Where the sentinels' password starts in a location's query; a shown location must not carry it. */
     private static final Pattern SENTINEL_PASSWORD = Pattern.compile("(?i)[?&]sentinelPassword=");
+    /** Any other parameter that may hold a secret, e.g. a misspelt sentinelPassword: its value is shown as ***. */
+    private static final Pattern PASSWORD_LIKE = Pattern.compile("(?i)([?&][^=&#]*(?:pas|pw|secret|auth|token)[^=&#]*=)[^&#]*");
     private static final List<String> PARAMETERS = List.of("prefix", "retention", "timeout", "changesMaxLen", "logMaxLen",
             "deadMaxLen", "master", "replicas", "sentinelUser", "sentinelPassword");
     private static final String ENCODE_AMPERSAND = "if the password holds an &, write it as %26";
@@ -47,6 +49,12 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
         boolean sentinel = scheme.equals(SENTINEL);
         if (sentinel ? location.getRawAuthority() == null : !scheme.equals("redis") || location.getHost() == null) {
             throw new IllegalArgumentException(FORMS + "; got " + redacted(location));
+        }
+        if (String.valueOf(location.getRawPath()).contains("@") || String.valueOf(location.getRawQuery()).contains("@")
+                || String.valueOf(location.getRawFragment()).contains("@")) {
+            // user info cut short by an unencoded / ? or #: its pieces must not show up in the messages below
+            throw new IllegalArgumentException("the password in " + redacted(location) + " holds a / ? or # that is not"
+                    + " percent-encoded (write them as %2F %3F %23)");
         }
         Map<String, String> params = query(location);
         String prefix = Objects.requireNonNullElse(params.remove("prefix"), "hangar");
@@ -172,6 +180,7 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
             }
             text = text.substring(0, secret.end()) + "***" + text.substring(end);
         }
+        text = PASSWORD_LIKE.matcher(text).replaceAll("$1***");
         int scheme = text.indexOf("://");
         int at = text.lastIndexOf('@');
         return scheme < 0 || at < scheme ? text : text.substring(0, scheme + 3) + "***" + text.substring(at);
@@ -200,9 +209,10 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
         for (String pair : query.split("&")) {
             int eq = pair.indexOf('=');
             if (eq <= 0) {
+                // the part itself is not shown: it may be a piece of a password
                 throw new IllegalArgumentException("expected name=value in the query of " + redacted(location)
-                        + (params.containsKey("sentinelPassword") ? ", got a part without '=' after sentinelPassword ("
-                                + ENCODE_AMPERSAND + ")" : ", got '" + pair + "'"));
+                        + ", got a part without '='" + (params.containsKey("sentinelPassword") ? " after sentinelPassword ("
+                                + ENCODE_AMPERSAND + ")" : ""));
             }
             // a '+' is a plus, as in the user info: passwords have them, and no value here has a space
             params.put(decode(pair.substring(0, eq).replace("+", "%2B")), decode(pair.substring(eq + 1).replace("+", "%2B")));
