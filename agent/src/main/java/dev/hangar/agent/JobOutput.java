@@ -1,6 +1,7 @@
 package dev.hangar.agent;
 
-import dev.hangar.core.queue.JobStore;
+import dev.hangar.core.queue.JobQueue;
+import dev.hangar.core.queue.Lease;
 import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.runtime.OutputSink;
 import java.nio.charset.StandardCharsets;
@@ -8,23 +9,22 @@ import java.util.Arrays;
 
 /**
  * A job's output on its way to the store, cut off at the job's output limit: past it, output is
- * counted but dropped, and one notice says so.
+ * counted but dropped, and one notice says so. It is stored under the job's lease: once the lease
+ * is lost, the queue drops this run's output (the job may be running elsewhere by then).
  */
 final class JobOutput implements OutputSink {
     private static final System.Logger LOG = System.getLogger(JobOutput.class.getName());
 
-    private final JobStore store;
-    private final String jobId;
-    private final int attempt;
+    private final JobQueue queue;
+    private final Lease lease;
     private final long limit;
     private long written;
     private boolean truncated;
     private boolean incomplete;
 
-    JobOutput(JobStore store, String jobId, int attempt, long limit) {
-        this.store = store;
-        this.jobId = jobId;
-        this.attempt = attempt;
+    JobOutput(JobQueue queue, Lease lease, long limit) {
+        this.queue = queue;
+        this.lease = lease;
         this.limit = limit;
     }
 
@@ -52,10 +52,11 @@ final class JobOutput implements OutputSink {
      */
     private void store(Stream stream, byte[] chunk) {
         try {
-            store.appendLog(jobId, attempt, stream, chunk);
+            queue.appendLog(lease, stream, chunk); // false: the lease is lost, and nothing of this run is recorded
         } catch (QueueException e) {
             incomplete = true;
-            LOG.log(System.Logger.Level.WARNING, "job " + jobId + ": lost " + chunk.length + " bytes of output: " + e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": lost " + chunk.length + " bytes of output: "
+                    + e.getMessage());
         }
     }
 

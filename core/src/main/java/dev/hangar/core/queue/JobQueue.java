@@ -1,5 +1,6 @@
 package dev.hangar.core.queue;
 
+import dev.hangar.core.runtime.OutputSink;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.select.Selection;
@@ -21,6 +22,13 @@ public interface JobQueue {
 
     /** Extends the lease by the request's duration and says whether it is still held. */
     LeaseStatus renew(Lease lease);
+
+    /**
+     * Adds output of the leased job's current attempt while this lease is held. The output of a run
+     * whose lease was lost (the job handed to another worker meanwhile) is dropped, so that it
+     * cannot mix into the next run's; so is the output of a job that is final. False if dropped.
+     */
+    boolean appendLog(Lease lease, OutputSink.Stream stream, byte[] data);
 
     /** Records the runtime chosen and moves SCHEDULED → STARTING. False if the lease is lost. */
     boolean starting(Lease lease, String node, Selection selection);

@@ -447,12 +447,22 @@ public final class RedisQueueBackend implements QueueBackend {
 
     @Override
     public void appendLog(String jobId, int attempt, OutputSink.Stream stream, byte[] data) {
+        append(jobId, attempt, "", stream, data);
+    }
+
+    @Override
+    public boolean appendLog(Lease lease, OutputSink.Stream stream, byte[] data) {
+        return append(lease.jobId(), -1, lease.token(), stream, data);
+    }
+
+    /** With a token, only while that lease is held, and as the job's current attempt (-1: read it). */
+    private boolean append(String jobId, int attempt, String token, OutputSink.Stream stream, byte[] data) {
         Objects.requireNonNull(stream, "stream");
         if (data == null || data.length == 0) {
-            return; // an empty chunk says nothing
+            return true; // an empty chunk says nothing
         }
-        write(Script.APPEND_LOG, jobId, attempt, stream == OutputSink.Stream.STDOUT ? "out" : "err", data,
-                settings.logMaxLen());
+        return write(Script.APPEND_LOG, jobId, attempt, stream == OutputSink.Stream.STDOUT ? "out" : "err", data,
+                settings.logMaxLen(), token).code() == 1;
     }
 
     @Override

@@ -1,11 +1,14 @@
--- A = id, attempt, stream, data, most chunks kept
--- Returns {1, {}, change}, or {0} if the job is unknown or final (late output is dropped).
-local id, keep = A[1], tonumber(A[5])
-local j = redis.call('HMGET', jobKey(id), 'state', 'truncated')
+-- A = id, attempt (-1: the job's current one), stream, data, most chunks kept, lease token ('' for none)
+-- Returns {1, {}, change}, or {0} if the job is unknown or final, or the token is given and not the
+-- job's (the output of a run whose lease was lost): such output is dropped.
+local id, keep, token = A[1], tonumber(A[5]), A[6]
+local j = redis.call('HMGET', jobKey(id), 'state', 'truncated', 'token', 'attempt')
 local state = j[1]
 if not state or FINAL[state] then return {0} end
+if token ~= '' and j[3] ~= token then return {0} end
+local attempt = A[2] == '-1' and j[4] or A[2]
 local seq = redis.call('HINCRBY', jobKey(id), 'logSeq', 1)
-redis.call('XADD', logKey(id), 'MAXLEN', keep, '0-' .. seq, 'attempt', A[2], 'stream', A[3], 'data', A[4])
+redis.call('XADD', logKey(id), 'MAXLEN', keep, '0-' .. seq, 'attempt', attempt, 'stream', A[3], 'data', A[4])
 if seq > keep and j[2] ~= '1' then
   -- the oldest output is gone from now on: the job shows it, and listeners hear of it
   redis.call('HSET', jobKey(id), 'truncated', 1)

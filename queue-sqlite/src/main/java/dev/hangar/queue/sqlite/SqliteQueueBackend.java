@@ -362,21 +362,32 @@ public final class SqliteQueueBackend implements QueueBackend {
 
     @Override
     public void appendLog(String jobId, int attempt, OutputSink.Stream stream, byte[] data) {
+        append(jobId, attempt, null, stream, data);
+    }
+
+    @Override
+    public boolean appendLog(Lease lease, OutputSink.Stream stream, byte[] data) {
+        return append(lease.jobId(), -1, lease.token(), stream, data);
+    }
+
+    /** With a token, only while that lease is held, and as the job's current attempt (-1: read it). */
+    private boolean append(String jobId, int attempt, String token, OutputSink.Stream stream, byte[] data) {
         Objects.requireNonNull(stream, "stream");
         if (data == null || data.length == 0) {
-            return; // an empty chunk says nothing
+            return true; // an empty chunk says nothing
         }
-        write((c, notices) -> {
-            Optional<JobState> state = Sql.queryOne(c, "SELECT state FROM jobs WHERE id = ?",
-                    rs -> JobState.valueOf(rs.getString(1)), jobId);
-            if (state.isEmpty() || state.get().isFinal()) {
-                return null; // late output of a finished (or unknown) job is dropped
+        return write((c, notices) -> {
+            record Row(JobState state, String token, int attempt) {}
+            Optional<Row> job = Sql.queryOne(c, "SELECT state, lease_token, attempt FROM jobs WHERE id = ?",
+                    rs -> new Row(JobState.valueOf(rs.getString(1)), rs.getString(2), rs.getInt(3)), jobId);
+            if (job.isEmpty() || job.get().state().isFinal() || (token != null && !token.equals(job.get().token()))) {
+                return false; // late output of a finished (or unknown) job, or of a run whose lease is lost
             }
             Sql.update(c, "INSERT INTO logs (job_id, seq, attempt, stream, data)"
                     + " VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM logs WHERE job_id = ?), ?, ?, ?)",
-                    jobId, jobId, attempt, stream.name(), data);
+                    jobId, jobId, attempt < 0 ? job.get().attempt() : attempt, stream.name(), data);
             notices.logAppended(jobId);
-            return null;
+            return true;
         });
     }
 

@@ -1422,6 +1422,24 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
+    void outputUnderALeaseIsKeptOnlyWhileTheLeaseIsHeld() {
+        Job job = enqueue("twice-run");
+        Lease first = leaseAndRun("w1");
+        assertThat(queue.appendLog(first, Stream.STDOUT, utf8("first run\n"))).isTrue();
+
+        assertThat(expireLeases()).isEqualTo(1);
+        Lease second = leaseAndRun("w2");
+        assertThat(queue.appendLog(first, Stream.STDOUT, utf8("stale run\n"))).as("the lost lease's run").isFalse();
+        assertThat(queue.appendLog(second, Stream.STDERR, utf8("second run\n"))).isTrue();
+        queue.finish(second, Outcome.succeeded(0, false)).orElseThrow();
+        assertThat(queue.appendLog(second, Stream.STDOUT, utf8("too late\n"))).as("final").isFalse();
+
+        assertThat(describe(queue.readLog(job.id(), 0, 10))).containsExactly(
+                "1/1/STDOUT/" + HexFormat.of().formatHex(utf8("first run\n")),
+                "2/1/STDERR/" + HexFormat.of().formatHex(utf8("second run\n")));
+    }
+
+    @Test
     void eachJobHasItsOwnLog() {
         Job a = enqueue("a");
         Job b = enqueue("b");
