@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -230,7 +231,7 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    private void forEachRunOf(String jobId, java.util.function.Consumer<RunningJob> action) {
+    private void forEachRunOf(String jobId, Consumer<RunningJob> action) {
         running.values().stream().filter(job -> job.lease().jobId().equals(jobId)).forEach(action);
     }
 
@@ -243,7 +244,7 @@ public final class Agent implements AutoCloseable {
      */
     private Optional<List<RuntimeStatus>> runtimesToOffer() {
         List<RuntimeStatus> now = runtimes();
-        boolean anyBenched = statuses.stream().anyMatch(s -> s.probe().available() && health.benched(s.name()).isPresent());
+        boolean anyBenched = !now.equals(statuses); // runtimes() differs from the probe only by benched runtimes
         if (!queue.nodeRegistry().isPresent() && !anyBenched) {
             return Optional.of(List.of());
         }

@@ -72,10 +72,10 @@ final class JobAttempt {
             return;
         }
         SandboxRuntime runtime = runtimes.apply(selection.runtime()).orElseThrow();
-        // the delivery too: the same attempt comes back after a lease lost to an outage, maybe while the old sandbox goes
-        var sandboxSpec = new SandboxSpec("job-" + lease.jobId() + "-" + lease.job().attempt() + "-" + lease.job().deliveries(),
-                spec.image(), spec.resources(), spec.profile().needs().network() ? NetworkMode.HOST : NetworkMode.NONE, spec.mounts(),
-                job.gpus());
+        // the delivery too: an attempt comes back after a lease lost to an outage, maybe while its old sandbox goes
+        String sandboxId = "job-" + lease.jobId() + "-" + lease.job().attempt() + "-" + lease.job().deliveries();
+        var sandboxSpec = new SandboxSpec(sandboxId, spec.image(), spec.resources(),
+                spec.profile().needs().network() ? NetworkMode.HOST : NetworkMode.NONE, spec.mounts(), job.gpus());
         Optional<WarmSandbox> warm = pools.take(runtime.name(), spec);
         // a cold sandbox takes a while to make: the job shows STARTING meanwhile; a warm one is there already
         if (warm.isEmpty() && !recordStarting(lease, selection)) {
