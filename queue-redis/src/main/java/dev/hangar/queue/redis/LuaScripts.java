@@ -53,10 +53,12 @@ final class LuaScripts {
     private final String source;
     private final Map<Script, String> functions = new EnumMap<>(Script.class);
     private final byte[][] keys;
-    /** ARGV[1..4] of every call, read by common.lua's setup. */
+    /** ARGV[1..5] of every call, read by common.lua's setup. */
     private final byte[][] settings;
     private final int replicas;
     private final long replicaWaitMs;
+    /** ARGV[6] of every call: its id, the same if Lettuce sends it again (see resent in common.lua). */
+    private final CallIds callIds = new CallIds();
     /** How often the shared connection connected; see {@link #run}. */
     private final AtomicLong connects = new AtomicLong();
 
@@ -67,8 +69,11 @@ final class LuaScripts {
         this.replicaWaitMs = Math.max(1, settings.timeout().toMillis() / 2);
         link.onSharedConnected(connects::incrementAndGet); // the change feed's own connection does not count
         this.keys = new byte[][] {RedisLink.bytes(settings.keyPrefix())};
+        // a call is sent again (see CallIds) within its timeout; a second more covers the clocks' drift
+        long resendWindowMs = settings.timeout().toMillis() + 1000;
         this.settings = new byte[][] {Replies.arg(settings.changesMaxLen()), Replies.arg(settings.retention().toMillis()),
-                Replies.arg(settings.deadMaxLen()), Replies.arg(RedisQueueBackend.LEASE_HORIZON.toMillis())};
+                Replies.arg(settings.deadMaxLen()), Replies.arg(RedisQueueBackend.LEASE_HORIZON.toMillis()),
+                Replies.arg(resendWindowMs)};
         // the library's name is a hash of all its code, so that a change of any of it makes a new name
         StringBuilder code = new StringBuilder(LIBRARY_HEADER).append(resource("common.lua"));
         for (Script script : Script.values()) {
@@ -84,7 +89,7 @@ final class LuaScripts {
 
     /** Runs the script with these arguments (see {@link Replies#arg}); returns its array reply. */
     List<Object> call(Script script, Object... args) {
-        byte[][] argv = argv(args);
+        byte[][] argv = argv(callIds.next(), args);
         try {
             return run(script, argv);
         } catch (QueueException e) {
@@ -139,9 +144,10 @@ final class LuaScripts {
         return e.getCause() != null && String.valueOf(e.getCause().getMessage()).contains(words);
     }
 
-    private byte[][] argv(Object[] args) {
-        List<byte[]> argv = new ArrayList<>(settings.length + args.length + 8);
+    private byte[][] argv(byte[] callId, Object[] args) {
+        List<byte[]> argv = new ArrayList<>(settings.length + args.length + 9);
         argv.addAll(List.of(settings));
+        argv.add(callId);
         add(argv, args);
         return argv.toArray(byte[][]::new);
     }

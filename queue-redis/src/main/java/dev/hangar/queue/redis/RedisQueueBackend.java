@@ -176,6 +176,9 @@ public final class RedisQueueBackend implements QueueBackend {
         Written written = write(Script.ENQUEUE, id, json, spec.priority(), spec.resources().cpus(),
                 spec.resources().memoryMb(), spec.gpusWanted(), spec.runtime(), spec.profile().untrusted(),
                 now, spec.idempotencyKey(), sourceEntry);
+        if (written.code() == 2) {
+            return new Enqueued(written.job().orElseThrow(), true); // this very call, sent again after its reply was lost
+        }
         if (written.code() != 1) {
             return new Enqueued(written.job().orElseThrow(), false);
         }

@@ -2,10 +2,18 @@
 -- Returns {1, {}, change}, or {0} if the job is unknown or final, or the token is given and not the
 -- job's (the output of a run whose lease was lost): such output is dropped.
 local id, keep, token = A[1], tonumber(A[5]), A[6]
-local j = redis.call('HMGET', jobKey(id), 'state', 'truncated', 'token', 'attempt')
+local j = redis.call('HMGET', jobKey(id), 'state', 'truncated', 'token', 'attempt', 'logWrites')
 local state = j[1]
 if not state or FINAL[state] then return {0} end
 if token ~= '' and j[3] ~= token then return {0} end
+-- the ids of the last few appends (a job's stdout and stderr may each have one in flight when the
+-- connection drops): one sent again is stored once (see resent)
+local recent = j[5] or ''
+if RID ~= '' then
+  if string.find(' ' .. recent .. ' ', ' ' .. RID .. ' ', 1, true) then return {1, {}} end
+  recent = string.sub(RID .. ' ' .. recent, 1, 8 * (#RID + 1) - 1)
+  redis.call('HSET', jobKey(id), 'logWrites', recent)
+end
 local attempt = A[2] == '-1' and j[4] or A[2]
 local seq = redis.call('HINCRBY', jobKey(id), 'logSeq', 1)
 redis.call('XADD', logKey(id), 'MAXLEN', keep, '0-' .. seq, 'attempt', attempt, 'stream', A[3], 'data', A[4])

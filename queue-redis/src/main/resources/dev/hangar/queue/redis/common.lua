@@ -1,8 +1,9 @@
 -- The head of the queue's function library (LuaScripts): loaded once into Redis, where each script
 -- file becomes one function of it that starts with setup(keys, args). KEYS[1] is the key prefix
--- "{name}": every key below starts with it, so all of them share one hash slot. ARGV[1..4] are the
--- backend's settings; the script's own arguments follow and are read as A[1], A[2], ...
-local P, LEASES, CHANGES_MAX, RETENTION_MS, DEAD_MAX, HORIZON_MS
+-- "{name}": every key below starts with it, so all of them share one hash slot. ARGV[1..5] are the
+-- backend's settings, ARGV[6] the call's id (RID); the script's own arguments follow and are read as
+-- A[1], A[2], ...
+local P, LEASES, CHANGES_MAX, RETENTION_MS, DEAD_MAX, HORIZON_MS, RESEND_MS, RID
 local A = {}
 
 -- Redis runs one function at a time, so the call's prefix and settings may live in these upvalues.
@@ -13,8 +14,19 @@ local function setup(keys, argv)
   RETENTION_MS = tonumber(argv[2])
   DEAD_MAX = argv[3]
   HORIZON_MS = tonumber(argv[4])
+  RESEND_MS = argv[5]
+  RID = argv[6]
   A = {}
-  for i = 5, #argv do A[i - 4] = argv[i] end
+  for i = 7, #argv do A[i - 6] = argv[i] end
+end
+
+-- A call is sent again when the connection drops before its reply came (the client reconnects and
+-- resends what it had sent): it may have run. Each call has an id of its own, RID, unique to the
+-- call and the same when resent. A script that changes a job records it in the job's field 'write',
+-- so that a call sent again finds its own write and answers as it did, instead of doing it twice.
+-- A call is sent again within the client's command timeout, so what tells it lasts RESEND_MS.
+local function resent(written)
+  return RID ~= '' and written == RID
 end
 
 local GROUP = 'workers'
@@ -114,7 +126,7 @@ end
 
 -- fields of a job hash that are the queue's bookkeeping, not part of what a Job shows
 local BOOKKEEPING = {token = true, worker = true, leaseMs = true, leaseUntil = true, notBefore = true,
-    finishes = true}
+    finishes = true, write = true}
 
 -- Tells every listener, in every process, of a change: new output (kind 'log'), or a job's change
 -- (kind 'job'), carrying the job's state and the fields of its view that changed, field, value, ...
@@ -172,6 +184,8 @@ local function transition(id, from, to, fields, seq, wantView, finished)
   local was = final and finishing(id, fields, finished)
   fields[#fields + 1] = 'state'
   fields[#fields + 1] = to
+  fields[#fields + 1] = 'write'
+  fields[#fields + 1] = RID
   redis.call('HSET', key, unpack(fields))
   if stateKey(from) ~= stateKey(to) then
     seq = seq or redis.call('HGET', key, 'seq')
@@ -205,7 +219,8 @@ end
 -- Moves a leased job one step on (advance.lua), e.g. SCHEDULED -> STARTING, setting these fields.
 -- Returns {1, {}, change}, or {0} if the lease (token) is lost or the job is not in the from state.
 local function advanceJob(id, token, from, to, fields)
-  local j = redis.call('HMGET', jobKey(id), 'token', 'state', 'seq')
+  local j = redis.call('HMGET', jobKey(id), 'token', 'state', 'seq', 'write')
+  if resent(j[4]) then return {1, {}} end
   if token == '' or j[1] ~= token or j[2] ~= from then return {0} end
   local change = transition(id, from, to, fields, j[3])
   return {1, {}, change}
@@ -215,7 +230,8 @@ end
 -- lease (settle.lua says what the arguments are). Returns {1, job (if wantView, else empty), change};
 -- {0} if the lease is lost; {-1} if the job is not as it was read, so the decision must be made again.
 local function settleJob(id, token, states, cancel, to, owner, attempt, fields, wantView)
-  local j = redis.call('HMGET', jobKey(id), 'token', 'state', 'cancel', 'attempt', 'seq', unpack(FINISHING))
+  local j = redis.call('HMGET', jobKey(id), 'token', 'state', 'cancel', 'attempt', 'seq', 'write', unpack(FINISHING))
+  if resent(j[6]) then return {1, wantView and job(id) or {}} end
   if token == '' or j[1] ~= token then return {0} end
   if owner ~= '' then
     local pending = redis.call('XPENDING', LEASES, GROUP, token, token, 1)
@@ -230,7 +246,7 @@ local function settleJob(id, token, states, cancel, to, owner, attempt, fields, 
     fields[#fields + 1] = name
     fields[#fields + 1] = ''
   end
-  local change, view = transition(id, j[2], to, fields, j[5], wantView, {j[6], j[7], j[8], j[9], j[10]})
+  local change, view = transition(id, j[2], to, fields, j[5], wantView, {j[7], j[8], j[9], j[10], j[11]})
   return {1, view or {}, change}
 end
 
@@ -249,6 +265,17 @@ local function leaseNext(at)
   for i = 1, nKernel do kernel[A[kernelAt + i]] = true end
 
   local time = deliveryTime(now + leaseMs)
+
+  -- sent again: the job this call leased, if it still holds that lease (see resent)
+  local leasedBy = P .. ':rid:' .. RID
+  if RID ~= '' then
+    local earlier = redis.call('GET', leasedBy)
+    if earlier then
+      local j = redis.call('HMGET', jobKey(earlier), 'write', 'token')
+      if resent(j[1]) and j[2] and j[2] ~= '' then return {1, job(earlier), '', j[2]} end
+      return {}
+    end
+  end
 
   -- retries whose backoff is over are due again
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. ':delayed', '-inf', int(now), 'LIMIT', 0, 1000)) do
@@ -308,5 +335,7 @@ local function leaseNext(at)
     fields[#fields + 1] = '0'
   end
   local change, view = transition(picked, 'QUEUED', 'SCHEDULED', fields, chosen[6], true)
+  -- which job this call leased, should the call be sent again
+  if RID ~= '' then redis.call('SET', leasedBy, picked, 'PX', RESEND_MS) end
   return {1, view, change, entry}
 end

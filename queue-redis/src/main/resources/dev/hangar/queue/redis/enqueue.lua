@@ -1,6 +1,8 @@
 -- A = id, spec, priority, cpus, mem, gpus, pin, untrusted, submittedAt, idempotency key or '',
 --     submit entry it came from or ''
--- Returns {1, {}, change} for a new job, {0, job} for the one that was there already.
+-- Returns {1, {}, change} for a new job, {0, job} for the one that was there already (the same
+-- idempotency key), {2, job} if this id is taken: ids are made per submit, so this submit was sent
+-- again after its reply was lost (or its entry is taken in again), and the job is the one it made.
 local id, idem, source = A[1], A[10], A[11]
 
 local function taken()
@@ -15,7 +17,10 @@ local function existing(jobId)
   return {0, job(jobId)}
 end
 
-if redis.call('EXISTS', jobKey(id)) == 1 then return existing(id) end
+if redis.call('EXISTS', jobKey(id)) == 1 then
+  taken()
+  return {2, job(id)}
+end
 if idem ~= '' then
   local idemKey = P .. ':idem:' .. idem
   local earlier = redis.call('GET', idemKey)

@@ -1,0 +1,134 @@
+package dev.hangar.queue.redis;
+
+import static dev.hangar.queue.testkit.TestJobs.selection;
+import static dev.hangar.queue.testkit.TestJobs.spec;
+import static dev.hangar.queue.testkit.TestJobs.worker;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobState;
+import dev.hangar.core.queue.Lease;
+import dev.hangar.core.queue.Outcome;
+import dev.hangar.core.runtime.OutputSink.Stream;
+import dev.hangar.queue.testkit.MutableClock;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A call whose reply the connection lost after Redis ran it: Lettuce reconnects and sends it again,
+ * and the second run must answer as the first did instead of doing the work twice. Each test cuts
+ * one reply with a relay between the backend and Redis and checks that it was cut and sent again.
+ */
+class RedisResentCallsTest extends RedisServerTest {
+    private static final AtomicInteger TESTS = new AtomicInteger();
+
+    private final MutableClock clock = MutableClock.at("2030-01-01T00:00:00Z");
+    private ReplyCuttingRelay relay;
+    private RedisQueueBackend queue;
+    private String prefix;
+
+    @BeforeEach
+    void openThroughTheRelay() throws Exception {
+        relay = new ReplyCuttingRelay(redis.port());
+        prefix = "resent-" + TESTS.incrementAndGet();
+        queue = RedisQueueBackend.open(URI.create("redis://127.0.0.1:" + relay.port() + "?prefix=" + prefix), clock);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        queue.close();
+        relay.close();
+    }
+
+    /** The next call's reply is lost; the call must have been sent again on a new connection. */
+    private <T> T withItsReplyLost(Supplier<T> call) {
+        int connections = relay.connections();
+        int cuts = relay.cuts();
+        relay.cutNextReply();
+        T result = call.get();
+        assertThat(relay.cuts()).as("replies cut").isEqualTo(cuts + 1);
+        assertThat(relay.connections()).as("connections (a reconnect sent the call again)").isGreaterThan(connections);
+        return result;
+    }
+
+    @Test
+    void aLeaseSentAgainIsTheSameLeaseAndLeavesTheNextJobQueued() {
+        Job first = queue.enqueue(spec("first")).job();
+        Job second = queue.enqueue(spec("second")).job();
+
+        Lease lease = withItsReplyLost(() -> queue.lease(worker("w1"))).orElseThrow();
+
+        assertThat(lease.jobId()).isEqualTo(first.id());
+        assertThat(queue.get(first.id()).orElseThrow().deliveries()).isEqualTo(1);
+        assertThat(queue.get(second.id()).orElseThrow().state()).as("not leased by the call sent again")
+                .isEqualTo(JobState.QUEUED);
+        assertThat(queue.started(lease, "node-1", selection("process"), null)).as("the lease works").isTrue();
+    }
+
+    @Test
+    void aStartAFinishAndOutputSentAgainAreRecordedOnce() {
+        queue.enqueue(spec("job"));
+        Lease lease = queue.lease(worker("w1")).orElseThrow();
+
+        assertThat(withItsReplyLost(() -> queue.started(lease, "node-1", selection("process"), null)))
+                .as("started, sent again").isTrue();
+        assertThat(withItsReplyLost(() -> queue.appendLog(lease, Stream.STDOUT, "once\n".getBytes(StandardCharsets.UTF_8))))
+                .as("output, sent again").isTrue();
+        Job finished = withItsReplyLost(() -> queue.finish(lease, Outcome.succeeded(0, false))).orElseThrow();
+
+        assertThat(finished.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(queue.readLog(lease.jobId(), 0, 10)).as("the chunk is stored once").hasSize(1);
+        assertThat(redis.cli("HGET", "{" + prefix + "}:job:" + lease.jobId(), "finishes")).isEqualTo("1");
+    }
+
+    @Test
+    void aFinishAndLeaseSentAgainRecordsTheOutcomeOnceAndLeasesOneJob() {
+        queue.enqueue(spec("a"));
+        Job b = queue.enqueue(spec("b")).job();
+        Job c = queue.enqueue(spec("c")).job();
+        Lease a = queue.lease(worker("w1")).orElseThrow();
+        assertThat(queue.started(a, "node-1", selection("process"), null)).isTrue();
+
+        Lease next = withItsReplyLost(() -> queue.finishAndLease(a, Outcome.succeeded(0, false), worker("w1")))
+                .orElseThrow();
+
+        assertThat(queue.get(a.jobId()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(next.jobId()).isEqualTo(b.id());
+        assertThat(queue.get(c.id()).orElseThrow().state()).as("not leased by the call sent again")
+                .isEqualTo(JobState.QUEUED);
+        Map<JobState, Long> counts = queue.countByState();
+        assertThat(counts.get(JobState.SCHEDULED)).isEqualTo(1);
+    }
+
+    @Test
+    void aMalformedEntrySetAsideByACallSentAgainIsDeadLetteredOnce() {
+        String key = "{" + prefix + "}:";
+        redis.cli("XADD", key + "submit", "*", "command", "not json");
+        redis.cli("XADD", key + "submit", "*", "command", "[\"true\"]");
+        int connections = relay.connections();
+        relay.cutReplyTo("_dead_letter");
+
+        assertThat(queue.intake(10)).isEqualTo(2);
+
+        assertThat(relay.cuts()).as("replies cut").isEqualTo(1);
+        assertThat(relay.connections()).isGreaterThan(connections);
+        assertThat(queue.deadLetters(10)).singleElement()
+                .satisfies(dead -> assertThat(dead.field("reason")).startsWith("command:"));
+        assertThat(queue.countByState().get(JobState.QUEUED)).as("the queue flows on").isEqualTo(1);
+        assertThat(redis.cli("XLEN", key + "submit")).isEqualTo("0");
+    }
+
+    @Test
+    void aSubmitSentAgainSaysItCreatedTheJob() {
+        var enqueued = withItsReplyLost(() -> queue.enqueue(spec("submitted")));
+
+        assertThat(enqueued.created()).as("the first run created it").isTrue();
+        assertThat(queue.countByState().get(JobState.QUEUED)).isEqualTo(1);
+    }
+}
