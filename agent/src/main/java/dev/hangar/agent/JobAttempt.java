@@ -2,7 +2,6 @@ package dev.hangar.agent;
 
 import dev.hangar.agent.pool.PoolManager;
 import dev.hangar.agent.pool.WarmSandbox;
-import dev.hangar.core.image.ImageNotFoundException;
 import dev.hangar.core.job.FieldError;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.queue.Lease;
@@ -98,7 +97,7 @@ final class JobAttempt {
             }
         } catch (SandboxException e) {
             LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": sandbox failed", e);
-            if (!causedByTheJob(e)) {
+            if (!e.isCausedByTheJob()) {
                 health.failed(runtime.name(), e.getMessage());
             }
             finish(lease, Outcome.failed(null, "sandbox failed in runtime " + runtime.name() + ": " + e.getMessage(), false));
@@ -111,11 +110,6 @@ final class JobAttempt {
             LOG.log(System.Logger.Level.ERROR, "job " + lease.jobId() + ": agent error", e);
             finish(lease, Outcome.failed(null, "agent error: " + e, false));
         }
-    }
-
-    /** A sandbox the job's own spec made fail (an image or a setting this node lacks): no sign of a broken runtime. */
-    private static boolean causedByTheJob(SandboxException e) {
-        return e.getCause() instanceof ImageNotFoundException || e.getCause() instanceof IllegalArgumentException;
     }
 
     private boolean recordStarting(Lease lease, Selection selection) {

@@ -82,7 +82,7 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
             throw new SandboxException("fake runtime told to fail");
         }
         if (imageMissing) {
-            throw new SandboxException("no such image", new dev.hangar.core.image.ImageNotFoundException(
+            throw SandboxException.causedByTheJob("no such image", new dev.hangar.core.image.ImageNotFoundException(
                     String.valueOf(spec.image()), List.of()));
         }
         var sandbox = new FakeSandbox(spec.id() + "#" + sequence.incrementAndGet(), spec);

@@ -522,6 +522,32 @@ public abstract class RuntimeContractTest {
     }
 
     @Test
+    @DisplayName("a sandbox of an image the node lacks is refused, as the job's own fault")
+    void anImageTheNodeLacksIsRefusedAsTheJobsFault() {
+        String id = newSandboxId();
+        SandboxSpec spec = new SandboxSpec(id, "hangar-no-such-image-" + id, Resources.defaults(), NetworkMode.NONE, List.of());
+        assertThatThrownBy(() -> sandboxes.add(runtime.create(spec)))
+                .as("create(%s)", spec)
+                .isInstanceOf(SandboxException.class)
+                .satisfies(e -> assertThat(((SandboxException) e).isCausedByTheJob())
+                        .as("isCausedByTheJob() of: %s", e.getMessage()).isTrue());
+    }
+
+    @Test
+    @DisplayName("a sandbox with a network mode the runtime lacks is refused, as the job's own fault")
+    void aNetworkModeTheRuntimeLacksIsRefusedAsTheJobsFault() {
+        NetworkMode lacking = Arrays.stream(NetworkMode.values()).filter(mode -> !runtime.capabilities().supports(mode))
+                .findFirst().orElse(null);
+        assumeTrue(lacking != null, runtime.name() + " supports every network mode");
+        SandboxSpec spec = new SandboxSpec(newSandboxId(), image(), Resources.defaults(), lacking, List.of());
+        assertThatThrownBy(() -> sandboxes.add(runtime.create(spec)))
+                .as("create(%s)", spec)
+                .isInstanceOf(SandboxException.class)
+                .satisfies(e -> assertThat(((SandboxException) e).isCausedByTheJob())
+                        .as("isCausedByTheJob() of: %s", e.getMessage()).isTrue());
+    }
+
+    @Test
     @DisplayName("a command that does not exist fails cleanly: SandboxException or a non-zero exit")
     void missingCommandFailsCleanly() throws Exception {
         Sandbox sandbox = newSandbox();

@@ -237,7 +237,10 @@ class RuntimeContractSelfTest {
                 "hostEnvironmentIsNotLeaked",
                 "memoryLimitIsEnforced",
                 "pidsLimitIsEnforced",
-                "exitMeansEverythingStartedHasEnded"));
+                "exitMeansEverythingStartedHasEnded",
+                // it has no images and ignores the network mode asked for
+                "anImageTheNodeLacksIsRefusedAsTheJobsFault",
+                "aNetworkModeTheRuntimeLacksIsRefusedAsTheJobsFault"));
         if (System.getenv().keySet().stream().anyMatch(k -> k.equals("JAVA_HOME") || k.startsWith("MAVEN"))) {
             mustFail.add("hostEnvironmentIsNotLeaked");
         }

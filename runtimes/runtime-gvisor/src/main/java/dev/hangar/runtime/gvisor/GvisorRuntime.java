@@ -353,18 +353,18 @@ public final class GvisorRuntime implements SandboxRuntime {
             throw new SandboxException("the gvisor runtime is unavailable: " + missing.get());
         }
         if (!capabilities().supports(spec.network())) {
-            throw new SandboxException("the gvisor runtime has no network mode " + spec.network()
+            throw SandboxException.causedByTheJob("the gvisor runtime has no network mode " + spec.network()
                     + " on this host (runsc cannot make a sandbox network in the root network namespace)");
         }
         if (!spec.gpus().isEmpty()) {
-            throw new SandboxException("the gvisor runtime cannot pass GPUs through (no nvproxy in this runsc)");
+            throw SandboxException.causedByTheJob("the gvisor runtime cannot pass GPUs through (no nvproxy in this runsc)");
         }
         Path rootfs;
         try {
             rootfs = images.resolve(spec.image() == null ? ImageStore.DEFAULT_IMAGE : spec.image())
                     .rootfs().toAbsolutePath();
         } catch (ImageNotFoundException e) {
-            throw new SandboxException(e.getMessage(), e);
+            throw SandboxException.causedByTheJob(e.getMessage(), e);
         } catch (IOException e) {
             throw new SandboxException("could not make image " + spec.image() + ": " + e.getMessage(), e);
         }

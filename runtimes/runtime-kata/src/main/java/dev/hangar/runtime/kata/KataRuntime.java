@@ -1,5 +1,6 @@
 package dev.hangar.runtime.kata;
 
+import dev.hangar.core.image.ImageNotFoundException;
 import dev.hangar.core.image.ImageStore;
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.runtime.BootClass;
@@ -91,6 +92,8 @@ public final class KataRuntime implements SandboxRuntime {
         try {
             String image = spec.image() == null ? ImageStore.DEFAULT_IMAGE : spec.image();
             return new KataSandbox(spec, images.resolve(image).rootfs(), host.ctr().orElseThrow());
+        } catch (ImageNotFoundException e) {
+            throw SandboxException.causedByTheJob("image for sandbox " + spec.id() + ": " + e.getMessage(), e);
         } catch (java.io.IOException | RuntimeException e) {
             throw new SandboxException("image for sandbox " + spec.id() + ": " + e.getMessage(), e);
         }

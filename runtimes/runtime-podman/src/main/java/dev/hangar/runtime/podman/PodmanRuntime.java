@@ -245,7 +245,7 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
             throw new SandboxException("the podman runtime is unavailable: " + missing.get());
         }
         if (!CAPABILITIES.supports(spec.network())) {
-            throw new SandboxException("the podman runtime has no network mode " + spec.network());
+            throw SandboxException.causedByTheJob("the podman runtime has no network mode " + spec.network());
         }
         String image = spec.image() == null ? ImageStore.DEFAULT_IMAGE : spec.image();
         String containerId = null;
@@ -271,7 +271,7 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
             live.add(sandbox);
             return sandbox;
         } catch (ImageNotFoundException | IllegalArgumentException e) {
-            throw new SandboxException(e.getMessage(), e);
+            throw SandboxException.causedByTheJob(e.getMessage(), e);
         } catch (IOException e) {
             if (containerId != null) {
                 removeQuietly(containerId);

@@ -127,10 +127,10 @@ public final class BubblewrapRuntime implements SandboxRuntime {
             throw new SandboxException("the process runtime is unavailable: " + probe().reason());
         }
         if (!capabilities().supports(spec.network())) {
-            throw new SandboxException("the process runtime has no network mode " + spec.network());
+            throw SandboxException.causedByTheJob("the process runtime has no network mode " + spec.network());
         }
         if (!spec.gpus().isEmpty()) {
-            throw new SandboxException("the process runtime cannot pass GPUs through");
+            throw SandboxException.causedByTheJob("the process runtime cannot pass GPUs through");
         }
         try {
             // why: without an image the job sees the host's /usr, the way a host command would
@@ -138,7 +138,7 @@ public final class BubblewrapRuntime implements SandboxRuntime {
             var cgroup = limiter.get().create(spec.id(), spec.resources());
             return new BubblewrapSandbox(spec, rootfs, cgroup, new BubblewrapCommand(bwrap.get().toString()));
         } catch (ImageNotFoundException e) {
-            throw new SandboxException(e.getMessage(), e);
+            throw SandboxException.causedByTheJob(e.getMessage(), e);
         } catch (IOException e) {
             throw new SandboxException("could not create the cgroups of sandbox " + spec.id() + ": " + e.getMessage(), e);
         }
