@@ -96,11 +96,18 @@ final class JobAttempt {
                 finish(lease, outcome);
             }
         } catch (SandboxException e) {
-            LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": sandbox failed", e);
-            if (!e.isCausedByTheJob()) {
+            String failure = "sandbox failed in runtime " + runtime.name() + ": " + e.getMessage();
+            if (e.isCausedByTheJob()) {
+                LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": " + failure);
+                finish(lease, Outcome.failed(null, failure, false));
+            } else {
+                // why: the runtime failed, not the job; the job goes back to the queue without using up an
+                // attempt (the bench keeps this node from taking it again and again)
+                LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": " + failure + "; giving it back", e);
                 health.failed(runtime.name(), e.getMessage());
+                retry.call("giving back job " + lease.jobId(),
+                        () -> queue.giveBack(lease, failure + " on node " + config.nodeName()));
             }
-            finish(lease, Outcome.failed(null, "sandbox failed in runtime " + runtime.name() + ": " + e.getMessage(), false));
         } catch (QueueException e) {
             // why: the queue stayed out of reach longer than a lease lasts; the job is not at fault, and
             // once its lease lapses it is handed out again (nothing was recorded for this attempt)

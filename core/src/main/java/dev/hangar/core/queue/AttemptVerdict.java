@@ -47,6 +47,21 @@ public record AttemptVerdict(JobState state, Instant notBefore, String error) {
         return new AttemptVerdict(JobState.QUEUED, null, null);
     }
 
+    /**
+     * The worker gave the job back, for a reason that is not the job's (see JobQueue#giveBack): as a
+     * lost lease, with that reason given should the job end here.
+     */
+    public static AttemptVerdict afterGiveBack(Job job, String reason) {
+        if (job.cancelRequested()) {
+            return new AttemptVerdict(JobState.CANCELLED, null, "cancelled; its worker gave it back: " + reason);
+        }
+        if (job.deliveries() >= QueueBackend.MAX_DELIVERIES) {
+            return new AttemptVerdict(JobState.DEAD, null, "given back after " + job.deliveries()
+                    + " deliveries; last: " + reason);
+        }
+        return new AttemptVerdict(JobState.QUEUED, null, null);
+    }
+
     private static String describe(Outcome outcome) {
         if (outcome.error() != null && !outcome.error().isBlank()) {
             return outcome.error();

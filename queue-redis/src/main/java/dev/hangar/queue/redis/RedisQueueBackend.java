@@ -354,20 +354,27 @@ public final class RedisQueueBackend implements QueueBackend {
         return moved;
     }
 
+    @Override
+    public Optional<Job> giveBack(Lease lease, String reason) {
+        return settle(lease.jobId(), lease.token(), "", held -> undelivered(AttemptVerdict.afterGiveBack(held, reason), held));
+    }
+
     /**
      * The worker holding this lease is gone: its job goes back to QUEUED at once, or to its end. The
      * lost delivery was not an attempt, so the job looks as it did before that lease.
      */
     private boolean takeBack(String entry, String jobId, String owner) {
-        return settle(jobId, entry, owner, held -> {
-            AttemptVerdict verdict = AttemptVerdict.afterLostLease(held);
-            if (verdict.state() == JobState.QUEUED) {
-                return new Settlement(verdict.state(), List.of("attempt", held.attempt() - 1, "scheduledAt", "",
-                        "startingAt", "", "runningAt", "", "node", "", "runtime", "", "selection", "", "sandboxReadyAt", "",
-                        "startPath", "", "sandboxId", "", "sandboxCreatedAt", ""));
-            }
-            return new Settlement(verdict.state(), List.of("finishedAt", clock.millis(), "error", verdict.error()));
-        }).isPresent();
+        return settle(jobId, entry, owner, held -> undelivered(AttemptVerdict.afterLostLease(held), held)).isPresent();
+    }
+
+    /** What a delivery that was not an attempt leaves: the job as before that lease, or at the verdict's end. */
+    private Settlement undelivered(AttemptVerdict verdict, Job held) {
+        if (verdict.state() == JobState.QUEUED) {
+            return new Settlement(verdict.state(), List.of("attempt", held.attempt() - 1, "scheduledAt", "",
+                    "startingAt", "", "runningAt", "", "node", "", "runtime", "", "selection", "", "sandboxReadyAt", "",
+                    "startPath", "", "sandboxId", "", "sandboxCreatedAt", ""));
+        }
+        return new Settlement(verdict.state(), List.of("finishedAt", clock.millis(), "error", verdict.error()));
     }
 
     /** What a settle writes: the state the job moves to and its fields besides the lease's. */

@@ -289,25 +289,41 @@ public final class SqliteQueueBackend implements QueueBackend {
                 JobRows.all(c, "WHERE lease_token IS NOT NULL AND lease_owner = ?", workerId)));
     }
 
+    @Override
+    public Optional<Job> giveBack(Lease lease, String reason) {
+        return write((c, notices) -> {
+            Optional<Job> held = heldBy(c, lease);
+            if (held.isEmpty()) {
+                return Optional.empty();
+            }
+            takeBack(c, notices, held.get(), AttemptVerdict.afterGiveBack(held.get(), reason));
+            return Optional.of(reload(c, lease.jobId()));
+        });
+    }
+
     /** Takes jobs away from a worker that is gone: back to QUEUED at once, or to their end. */
     private int takeBack(Connection c, Notices notices, List<Job> jobs) throws SQLException {
         for (Job job : jobs) {
-            AttemptVerdict verdict = AttemptVerdict.afterLostLease(job);
-            if (!job.state().canMoveTo(verdict.state())) {
-                throw new IllegalStateException("job " + job.id() + " holds a lease in state " + job.state());
-            }
-            if (verdict.state() == JobState.QUEUED) {
-                // the lost delivery was not an attempt: the job looks as it did before that lease
-                Sql.update(c, "UPDATE jobs SET state = ?, " + RELEASE_LEASE + ", attempt = attempt - 1,"
-                        + " scheduled_at = NULL, starting_at = NULL, running_at = NULL, node = NULL, runtime = NULL,"
-                        + " selection = NULL, " + NO_SANDBOX + " WHERE id = ?", verdict.state().name(), job.id());
-            } else {
-                Sql.update(c, "UPDATE jobs SET state = ?, " + RELEASE_LEASE + ", finished_at = ?, error = ? WHERE id = ?",
-                        verdict.state().name(), clock.millis(), verdict.error(), job.id());
-            }
-            notices.jobChanged(reload(c, job.id()));
+            takeBack(c, notices, job, AttemptVerdict.afterLostLease(job));
         }
         return jobs.size();
+    }
+
+    /** Ends the job's delivery without an attempt: back to QUEUED as before that lease, or to the verdict's end. */
+    private void takeBack(Connection c, Notices notices, Job job, AttemptVerdict verdict) throws SQLException {
+        if (!job.state().canMoveTo(verdict.state())) {
+            throw new IllegalStateException("job " + job.id() + " holds a lease in state " + job.state());
+        }
+        if (verdict.state() == JobState.QUEUED) {
+            // the lost delivery was not an attempt: the job looks as it did before that lease
+            Sql.update(c, "UPDATE jobs SET state = ?, " + RELEASE_LEASE + ", attempt = attempt - 1,"
+                    + " scheduled_at = NULL, starting_at = NULL, running_at = NULL, node = NULL, runtime = NULL,"
+                    + " selection = NULL, " + NO_SANDBOX + " WHERE id = ?", verdict.state().name(), job.id());
+        } else {
+            Sql.update(c, "UPDATE jobs SET state = ?, " + RELEASE_LEASE + ", finished_at = ?, error = ? WHERE id = ?",
+                    verdict.state().name(), clock.millis(), verdict.error(), job.id());
+        }
+        notices.jobChanged(reload(c, job.id()));
     }
 
     // ---- read side -----------------------------------------------------------------------------

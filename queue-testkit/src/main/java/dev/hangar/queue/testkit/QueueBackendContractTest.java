@@ -1066,6 +1066,52 @@ public abstract class QueueBackendContractTest {
         assertThat(queue.releaseLeasesOf("nobody")).isZero();
     }
 
+    @Test
+    void aJobGivenBackIsQueuedAgainAtOnceWithoutUsingAnAttempt() {
+        Job job = enqueue("given-back");
+        Lease lease = leaseAndRun("w1");
+
+        Job back = queue.giveBack(lease, "sandbox failed: no launcher").orElseThrow();
+
+        assertThat(back.state()).isEqualTo(JobState.QUEUED);
+        assertThat(back.attempt()).as("attempt").isZero();
+        assertThat(back.deliveries()).as("deliveries").isEqualTo(1);
+        assertThat(back.node()).as("node").isNull();
+        assertThat(back.error()).as("error").isNull();
+        assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.LOST);
+        assertThat(queue.giveBack(lease, "again")).as("a lease given back is gone").isEmpty();
+        assertThat(queue.finish(lease, Outcome.succeeded(0, false))).isEmpty();
+        Lease again = leaseAndRun("w2");
+        assertThat(again.jobId()).isEqualTo(job.id());
+        assertThat(reload(job.id()).attempt()).isEqualTo(1);
+        assertThat(reload(job.id()).deliveries()).isEqualTo(2);
+    }
+
+    @Test
+    void aJobGivenBackTooOftenIsDeadWithTheReason() {
+        Job job = enqueue("unlucky");
+        for (int delivery = 1; delivery < QueueBackend.MAX_DELIVERIES; delivery++) {
+            assertThat(queue.giveBack(leaseAndRun("w" + delivery), "sandbox failed " + delivery).orElseThrow().state())
+                    .as("after delivery %d", delivery).isEqualTo(JobState.QUEUED);
+        }
+        Job dead = queue.giveBack(leaseAndRun("w-last"), "sandbox failed last").orElseThrow();
+
+        assertThat(dead.state()).isEqualTo(JobState.DEAD);
+        assertThat(dead.error()).contains("sandbox failed last").contains(String.valueOf(QueueBackend.MAX_DELIVERIES));
+        assertThat(dead.timings().finishedAt()).isEqualTo(clock.instant());
+        assertThat(reload(job.id()).state()).isEqualTo(JobState.DEAD);
+    }
+
+    @Test
+    void aJobGivenBackAfterACancelEndsCancelled() {
+        Job job = enqueue("cancel-me");
+        Lease lease = leaseAndRun("w1");
+        queue.cancel(job.id());
+
+        assertThat(queue.giveBack(lease, "sandbox failed").orElseThrow().state()).isEqualTo(JobState.CANCELLED);
+        assertThat(queue.lease(worker("w2"))).isEmpty();
+    }
+
     // ---- cancel ------------------------------------------------------------------------------
 
     @Test
