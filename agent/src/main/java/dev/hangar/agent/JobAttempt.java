@@ -102,7 +102,7 @@ final class JobAttempt {
                 finish(lease, Outcome.failed(null, failure, false));
             } else {
                 // why: the runtime failed, not the job; the job goes back to the queue without using up an
-                // attempt (the bench keeps this node from taking it again and again)
+                // attempt, and this node leaves the runtime out for a moment, so another node may take it
                 LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": " + failure + "; giving it back", e);
                 health.failed(runtime.name(), e.getMessage());
                 retry.call("giving back job " + lease.jobId(),

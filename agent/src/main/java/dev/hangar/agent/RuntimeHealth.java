@@ -8,10 +8,12 @@ import java.util.function.LongSupplier;
 
 /**
  * The runtimes whose sandboxes keep failing on this node (a runtime broken since it was probed:
- * removed by an upgrade, its storage full). After {@link #FAILURES_TO_BENCH} failures in a row a
- * runtime is benched for a while, so that the node stops taking jobs for it, each of which would
- * fail at once, and leaves them to other nodes; then it is tried again, and one more failure
- * benches it again. A sandbox that works clears its record.
+ * removed by an upgrade, its storage full). Each failure benches the runtime on this node for a
+ * moment (a tenth of the bench), so that the job it gave back goes to another node rather than
+ * straight back to this one; after {@link #FAILURES_TO_BENCH} failures in a row it is benched for
+ * the whole bench, so that the node stops taking jobs for it, each of which would fail at once;
+ * then it is tried again, and one more failure benches it again. A sandbox that works clears its
+ * record.
  */
 final class RuntimeHealth {
     static final int FAILURES_TO_BENCH = 3;
@@ -29,15 +31,17 @@ final class RuntimeHealth {
     }
 
     void failed(String runtime, String reason) {
-        Failures now = byRuntime.merge(runtime, new Failures(1, reason, 0), (had, one) -> {
-            int inARow = had.inARow() + 1;
-            return new Failures(inARow, reason,
-                    inARow >= FAILURES_TO_BENCH ? nanoTime.getAsLong() + benchFor.toNanos() : had.benchedUntilNanos());
-        });
+        Failures now = byRuntime.merge(runtime, new Failures(1, reason, benchedUntil(1)),
+                (had, one) -> new Failures(had.inARow() + 1, reason, benchedUntil(had.inARow() + 1)));
         if (now.inARow() >= FAILURES_TO_BENCH) {
             LOG.log(System.Logger.Level.WARNING, "runtime {0}: {1} sandboxes in a row failed, the last with: {2};"
                     + " taking no jobs for it for {3} s", runtime, now.inARow(), reason, benchFor.toSeconds());
         }
+    }
+
+    private long benchedUntil(int failuresInARow) {
+        Duration bench = failuresInARow >= FAILURES_TO_BENCH ? benchFor : benchFor.dividedBy(10);
+        return nanoTime.getAsLong() + bench.toNanos();
     }
 
     void succeeded(String runtime) {
@@ -48,10 +52,11 @@ final class RuntimeHealth {
     Optional<String> benched(String runtime) {
         Failures failures = byRuntime.get(runtime);
         long left = failures == null ? 0 : failures.benchedUntilNanos() - nanoTime.getAsLong();
-        if (failures == null || failures.inARow() < FAILURES_TO_BENCH || left <= 0) {
+        if (failures == null || left <= 0) {
             return Optional.empty();
         }
         return Optional.of("benched for " + Math.max(1, Duration.ofNanos(left).toSeconds()) + " s more: "
-                + failures.inARow() + " sandboxes in a row failed on this node, the last with: " + failures.last());
+                + (failures.inARow() == 1 ? "a sandbox" : failures.inARow() + " sandboxes in a row")
+                + " failed on this node, the last with: " + failures.last());
     }
 }

@@ -4,6 +4,7 @@ import static dev.hangar.queue.testkit.TestJobs.selection;
 import static dev.hangar.queue.testkit.TestJobs.spec;
 import static dev.hangar.queue.testkit.TestJobs.worker;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobState;
@@ -13,7 +14,9 @@ import dev.hangar.core.runtime.OutputSink.Stream;
 import dev.hangar.queue.testkit.MutableClock;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
@@ -50,11 +53,19 @@ class RedisResentCallsTest extends RedisServerTest {
     private <T> T withItsReplyLost(Supplier<T> call) {
         int connections = relay.connections();
         int cuts = relay.cuts();
+        long calls = functionCalls();
         relay.cutNextReply();
         T result = call.get();
         assertThat(relay.cuts()).as("replies cut").isEqualTo(cuts + 1);
         assertThat(relay.connections()).as("connections (a reconnect sent the call again)").isGreaterThan(connections);
+        assertThat(functionCalls() - calls).as("script calls run, the first and the one sent again").isEqualTo(2);
         return result;
+    }
+
+    /** FCALLs the redis-server ran so far. */
+    private static long functionCalls() {
+        return redis.cli("INFO", "commandstats").lines().filter(line -> line.startsWith("cmdstat_fcall:"))
+                .map(line -> line.replaceAll("^cmdstat_fcall:calls=(\\d+),.*", "$1")).mapToLong(Long::parseLong).findFirst().orElse(0);
     }
 
     @Test
@@ -122,6 +133,26 @@ class RedisResentCallsTest extends RedisServerTest {
                 .satisfies(dead -> assertThat(dead.field("reason")).startsWith("command:"));
         assertThat(queue.countByState().get(JobState.QUEUED)).as("the queue flows on").isEqualTo(1);
         assertThat(redis.cli("XLEN", key + "submit")).isEqualTo("0");
+    }
+
+    @Test
+    void aJobGivenBackAndLeasedByAnotherWorkerBeforeTheCallIsSentAgainStillSaysItWasGivenBack() throws Exception {
+        Job job = queue.enqueue(spec("given-back")).job();
+        Lease lease = queue.lease(worker("w1")).orElseThrow();
+        relay.holdConnections();
+        relay.cutReplyTo("_settle"); // giveBack reads the job first, then settles it
+        var givenBack = java.util.concurrent.CompletableFuture.supplyAsync(() -> queue.giveBack(lease, "sandbox failed"));
+        try (RedisQueueBackend other = RedisQueueBackend.open(redis.uri("prefix=" + prefix), clock)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> relay.cuts() == 1);
+            Lease taken = await().atMost(Duration.ofSeconds(10)).until(() -> other.lease(worker("w2")),
+                    java.util.Optional::isPresent).orElseThrow();
+            assertThat(taken.jobId()).as("leased again meanwhile").isEqualTo(job.id());
+        } finally {
+            relay.letConnectionsThrough();
+        }
+
+        assertThat(givenBack.get(15, TimeUnit.SECONDS)).as("the call sent again says it gave the job back").isPresent();
+        assertThat(queue.get(job.id()).orElseThrow().deliveries()).isEqualTo(2);
     }
 
     @Test

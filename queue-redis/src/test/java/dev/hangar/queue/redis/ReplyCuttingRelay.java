@@ -10,20 +10,23 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A TCP relay between a client and a redis-server that, once armed, lets the next request through
- * and then drops the connection before the reply reaches the client: the command ran, and the
- * client cannot know. That is the connection loss a Redis client meets when the network fails
- * between a command and its reply; Lettuce then reconnects and sends the command again.
+ * A TCP relay between a client and a redis-server that, once armed, lets a request through and
+ * then drops its connection before the reply reaches the client: the command ran, and the client
+ * cannot know. That is the connection loss a Redis client meets when the network fails between a
+ * command and its reply; Lettuce then reconnects and sends the command again. New connections can
+ * be held back, to let other clients act before the command is sent again.
  */
 final class ReplyCuttingRelay implements AutoCloseable {
     private final ServerSocket listener;
     private final int target;
-    private final AtomicBoolean armed = new AtomicBoolean();
+    private final AtomicBoolean cutNextRequest = new AtomicBoolean();
     private volatile byte[] marker;
+    private volatile CountDownLatch connectGate = new CountDownLatch(0);
     private final AtomicInteger cuts = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
     private final List<Socket> open = new CopyOnWriteArrayList<>();
@@ -39,9 +42,9 @@ final class ReplyCuttingRelay implements AutoCloseable {
         return listener.getLocalPort();
     }
 
-    /** The next reply from Redis is not delivered: the connection it would have come on is cut. */
+    /** The reply to the next request is not delivered: the connection it would have come on is cut. */
     void cutNextReply() {
-        armed.set(true);
+        cutNextRequest.set(true);
     }
 
     /**
@@ -50,6 +53,15 @@ final class ReplyCuttingRelay implements AutoCloseable {
      */
     void cutReplyTo(String request) {
         marker = request.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** New connections wait until {@link #letConnectionsThrough()}. */
+    void holdConnections() {
+        connectGate = new CountDownLatch(1);
+    }
+
+    void letConnectionsThrough() {
+        connectGate.countDown();
     }
 
     /** Replies cut so far. */
@@ -66,37 +78,50 @@ final class ReplyCuttingRelay implements AutoCloseable {
         while (!listener.isClosed()) {
             try {
                 Socket client = listener.accept();
-                Socket server = new Socket();
-                server.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), target));
-                client.setTcpNoDelay(true);
-                server.setTcpNoDelay(true);
                 open.add(client);
-                open.add(server);
                 connections.incrementAndGet();
-                Thread.ofPlatform().daemon().name("relay-up").start(() -> pump(client, server, false));
-                Thread.ofPlatform().daemon().name("relay-down").start(() -> pump(server, client, true));
+                Thread.ofPlatform().daemon().name("relay-connect").start(() -> relay(client));
             } catch (IOException e) {
                 return; // closed
             }
         }
     }
 
-    /** Copies bytes one way; replies (server to client) are cut when armed. */
-    private void pump(Socket from, Socket to, boolean replies) {
+    private void relay(Socket client) {
+        try {
+            connectGate.await();
+            Socket server = new Socket();
+            open.add(server);
+            server.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), target));
+            client.setTcpNoDelay(true);
+            server.setTcpNoDelay(true);
+            AtomicBoolean cutReply = new AtomicBoolean(); // of this connection only
+            Thread.ofPlatform().daemon().name("relay-up").start(() -> pump(client, server, cutReply, false));
+            pump(server, client, cutReply, true);
+        } catch (IOException e) {
+            closeQuietly(client);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Copies bytes one way: requests arm the cut of their connection's next reply; replies are cut when armed. */
+    private void pump(Socket from, Socket to, AtomicBoolean cutReply, boolean replies) {
         byte[] buffer = new byte[64 * 1024];
         try (from; to) {
             InputStream in = from.getInputStream();
             OutputStream out = to.getOutputStream();
             int n;
             while ((n = in.read(buffer)) > 0) {
-                if (replies && armed.compareAndSet(true, false)) {
+                if (replies && cutReply.compareAndSet(true, false)) {
                     cuts.incrementAndGet();
                     return; // closes both sockets: the reply is lost
                 }
                 byte[] wanted = marker;
-                if (!replies && wanted != null && contains(buffer, n, wanted)) {
+                if (!replies && (cutNextRequest.compareAndSet(true, false)
+                        || wanted != null && contains(buffer, n, wanted))) {
                     marker = null;
-                    armed.set(true);
+                    cutReply.set(true);
                 }
                 out.write(buffer, 0, n);
                 out.flush();
@@ -119,11 +144,20 @@ final class ReplyCuttingRelay implements AutoCloseable {
         return false;
     }
 
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
     @Override
     public void close() throws IOException {
+        connectGate.countDown();
         listener.close();
         for (Socket socket : open) {
-            socket.close();
+            closeQuietly(socket);
         }
         try {
             acceptor.join(2000);

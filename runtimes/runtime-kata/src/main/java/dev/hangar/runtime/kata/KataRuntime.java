@@ -89,6 +89,9 @@ public final class KataRuntime implements SandboxRuntime {
         if (missing.isPresent()) {
             throw new SandboxException("the kata runtime is unavailable: " + missing.get());
         }
+        if (!capabilities().supports(spec.network())) {
+            throw SandboxException.causedByTheJob("the kata runtime has no network mode " + spec.network());
+        }
         try {
             String image = spec.image() == null ? ImageStore.DEFAULT_IMAGE : spec.image();
             return new KataSandbox(spec, images.resolve(image).rootfs(), host.ctr().orElseThrow());

@@ -270,8 +270,14 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
                     createdAt);
             live.add(sandbox);
             return sandbox;
-        } catch (ImageNotFoundException | IllegalArgumentException e) {
+        } catch (ImageNotFoundException e) {
             throw SandboxException.causedByTheJob(e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            if (containerId == null) { // a setting of the job that podman cannot take
+                throw SandboxException.causedByTheJob(e.getMessage(), e);
+            }
+            removeQuietly(containerId);
+            throw new SandboxException("could not create podman sandbox " + spec.id() + ": " + e.getMessage(), e);
         } catch (IOException e) {
             if (containerId != null) {
                 removeQuietly(containerId);
