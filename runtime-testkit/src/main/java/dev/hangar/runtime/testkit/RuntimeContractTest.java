@@ -525,12 +525,8 @@ public abstract class RuntimeContractTest {
     @DisplayName("a sandbox of an image the node lacks is refused, as the job's own fault")
     void anImageTheNodeLacksIsRefusedAsTheJobsFault() {
         String id = newSandboxId();
-        SandboxSpec spec = new SandboxSpec(id, "hangar-no-such-image-" + id, Resources.defaults(), NetworkMode.NONE, List.of());
-        assertThatThrownBy(() -> sandboxes.add(runtime.create(spec)))
-                .as("create(%s)", spec)
-                .isInstanceOf(SandboxException.class)
-                .satisfies(e -> assertThat(((SandboxException) e).isCausedByTheJob())
-                        .as("isCausedByTheJob() of: %s", e.getMessage()).isTrue());
+        assertRefusedAsTheJobsFault(
+                new SandboxSpec(id, "hangar-no-such-image-" + id, Resources.defaults(), NetworkMode.NONE, List.of()));
     }
 
     @Test
@@ -539,7 +535,10 @@ public abstract class RuntimeContractTest {
         NetworkMode lacking = Arrays.stream(NetworkMode.values()).filter(mode -> !runtime.capabilities().supports(mode))
                 .findFirst().orElse(null);
         assumeTrue(lacking != null, runtime.name() + " supports every network mode");
-        SandboxSpec spec = new SandboxSpec(newSandboxId(), image(), Resources.defaults(), lacking, List.of());
+        assertRefusedAsTheJobsFault(new SandboxSpec(newSandboxId(), image(), Resources.defaults(), lacking, List.of()));
+    }
+
+    private void assertRefusedAsTheJobsFault(SandboxSpec spec) {
         assertThatThrownBy(() -> sandboxes.add(runtime.create(spec)))
                 .as("create(%s)", spec)
                 .isInstanceOf(SandboxException.class)
