@@ -184,13 +184,20 @@ public final class Agent implements AutoCloseable {
     private void takeJobs() {
         var attempt = new JobAttempt(queue, config, this::selectForLeased, this::runtime, health, timers, pools,
                 Clock.systemUTC());
+        boolean leaseUnanswered = false;
         while (!stopping) {
             try {
+                if (leaseUnanswered) {
+                    giveBackLeasesNotRunHere();
+                    leaseUnanswered = false;
+                }
                 long asked = System.nanoTime();
                 Optional<List<RuntimeStatus>> offer = runtimesToOffer();
+                leaseUnanswered = true; // until the queue answers
                 Optional<Lease> lease = capacity.hasRoom() && offer.isPresent()
                         ? queue.lease(capacity.request(config.nodeName(), config.leaseFor(), offer.get()))
                         : Optional.empty();
+                leaseUnanswered = false;
                 if (lease.isPresent() && !stopping) { // one taken while stopping is given back by close()
                     launch(lease.get(), asked + config.leaseFor().toNanos(), attempt);
                 } else if (lease.isEmpty()) {
@@ -203,6 +210,20 @@ public final class Agent implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "taking a job failed; retrying", e);
                 sleepQuietly(config.pollInterval());
             }
+        }
+    }
+
+    /**
+     * A lease call that failed may have leased a job all the same (the queue made the lease, its
+     * answer was lost): this node holds it and runs nothing for it. Only this loop leases, and it
+     * adds what it leased to the running jobs before it leases again, so a lease of this node that
+     * no running job holds is such a one, or that of a job whose end could not be recorded: either
+     * goes back to the queue now rather than when its lease runs out.
+     */
+    private void giveBackLeasesNotRunHere() {
+        int given = queue.releaseLeasesOf(config.nodeName(), Set.copyOf(running.keySet())); // keyed by lease token
+        if (given > 0) {
+            LOG.log(System.Logger.Level.INFO, "gave back {0} job(s) leased by a call whose answer was lost", given);
         }
     }
 

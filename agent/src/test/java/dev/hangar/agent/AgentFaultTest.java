@@ -19,8 +19,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +43,8 @@ class AgentFaultTest {
     private final FakeClock storeClock = new FakeClock(Instant.now());
     /** While set, every call the agent makes to the queue fails, as if the queue were out of its reach. */
     private final AtomicBoolean queueAway = new AtomicBoolean();
+    /** Lease calls that lease a job and then fail, as if the answer were lost on the way. */
+    private final AtomicInteger leaseAnswersToLose = new AtomicInteger();
     private SqliteQueueBackend store;
     private Agent agent;
 
@@ -74,7 +78,12 @@ class AgentFaultTest {
                         throw new QueueException("the queue is out of reach (test)", null);
                     }
                     try {
-                        return method.invoke(real, args);
+                        Object answer = method.invoke(real, args);
+                        if (answer instanceof Optional<?> leased && leased.isPresent() && method.getName().equals("lease")
+                                && leaseAnswersToLose.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                            throw new QueueException("the answer to a lease was lost (test)", null);
+                        }
+                        return answer;
                     } catch (InvocationTargetException e) {
                         throw e.getCause();
                     }
@@ -159,6 +168,20 @@ class AgentFaultTest {
         await().atMost(WAIT).until(() -> count(ids, JobState.SUCCEEDED) == ids.size());
         assertThat(store.get(ids.getFirst()).orElseThrow().attempt()).as("one attempt, the one that ran").isEqualTo(1);
         assertThat(agent.runtimes().getFirst().probe().available()).isTrue();
+    }
+
+    @Test
+    void aJobLeasedByACallWhoseAnswerWasLostIsGivenBackAtOnceAndRuns() {
+        leaseAnswersToLose.set(1);
+        start(1);
+        String id = store.enqueue(job("echo", "hi")).job().id();
+
+        // the store's clock stands still: the lost lease never expires, so only giving it back lets the job run
+        Job done = awaitState(id, JobState.SUCCEEDED);
+
+        assertThat(leaseAnswersToLose.get()).as("the lease whose answer was lost").isZero();
+        assertThat(done.deliveries()).as("deliveries: the lost one, then the one that ran").isEqualTo(2);
+        assertThat(done.attempt()).isEqualTo(1);
     }
 
     @Test

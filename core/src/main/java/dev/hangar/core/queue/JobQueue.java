@@ -5,6 +5,7 @@ import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.select.Selection;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The work side of a queue backend: submit, lease, report, finish, cancel, and the upkeep that
@@ -109,5 +110,15 @@ public interface JobQueue {
     Optional<Job> giveBack(Lease lease, String reason);
 
     /** Gives back every lease held by this worker, e.g. when an agent restarts and knows it runs nothing. */
-    int releaseLeasesOf(String workerId);
+    default int releaseLeasesOf(String workerId) {
+        return releaseLeasesOf(workerId, Set.of());
+    }
+
+    /**
+     * Gives back every lease held by this worker but those with these tokens, the leases it knows it
+     * runs: e.g. a lease whose reply it never got (the call failed after the queue had made the
+     * lease). Each job goes back to QUEUED at once (the delivery is not an attempt), or to its end,
+     * as when a lease expires. Returns how many it gave back.
+     */
+    int releaseLeasesOf(String workerId, Set<String> keepTokens);
 }

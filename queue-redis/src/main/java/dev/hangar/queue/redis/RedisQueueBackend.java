@@ -332,22 +332,27 @@ public final class RedisQueueBackend implements QueueBackend {
     }
 
     @Override
-    public int releaseLeasesOf(String workerId) {
+    public int releaseLeasesOf(String workerId, Set<String> keepTokens) {
         int moved = 0;
         String start = "-";
         List<?> pairs;
         while (!(pairs = scripts.call(Script.LEASES_OF, workerId, start, BATCH)).isEmpty()) {
-            moved += takeBackAll(pairs, workerId);
+            moved += takeBackAll(pairs, workerId, keepTokens);
             start = "(" + Replies.text(pairs.get(pairs.size() - 2));
         }
         return moved;
     }
 
-    /** Takes back the jobs of these (lease entry, job id) pairs from their vanished worker. */
     private int takeBackAll(List<?> pairs, String owner) {
+        return takeBackAll(pairs, owner, Set.of());
+    }
+
+    /** Takes back the jobs of these (lease entry, job id) pairs from their vanished worker, but those it keeps. */
+    private int takeBackAll(List<?> pairs, String owner, Set<String> keepTokens) {
         int moved = 0;
         for (int i = 0; i + 1 < pairs.size(); i += 2) {
-            if (takeBack(Replies.text(pairs.get(i)), Replies.text(pairs.get(i + 1)), owner)) {
+            String token = Replies.text(pairs.get(i));
+            if (!keepTokens.contains(token) && takeBack(token, Replies.text(pairs.get(i + 1)), owner)) {
                 moved++;
             }
         }

@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -284,9 +285,14 @@ public final class SqliteQueueBackend implements QueueBackend {
     }
 
     @Override
-    public int releaseLeasesOf(String workerId) {
+    public int releaseLeasesOf(String workerId, Set<String> keepTokens) {
+        List<Object> params = new ArrayList<>(keepTokens.size() + 1);
+        params.add(workerId);
+        params.addAll(keepTokens);
+        String keep = keepTokens.isEmpty() ? ""
+                : " AND lease_token NOT IN (" + String.join(", ", Collections.nCopies(keepTokens.size(), "?")) + ")";
         return write((c, notices) -> takeBack(c, notices,
-                JobRows.all(c, "WHERE lease_token IS NOT NULL AND lease_owner = ?", workerId)));
+                JobRows.all(c, "WHERE lease_token IS NOT NULL AND lease_owner = ?" + keep, params.toArray())));
     }
 
     @Override

@@ -1067,6 +1067,24 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
+    void aWorkerReleasingTheLeasesItDoesNotKnowKeepsTheOthers() {
+        List<String> ids = List.of(enqueue("known").id(), enqueue("unknown").id());
+        Lease kept = leaseAndRun("w1");
+        Lease orphan = lease("w1"); // say its answer was lost: w1 does not know it holds it
+        assertThat(List.of(kept.jobId(), orphan.jobId())).isEqualTo(ids);
+
+        assertThat(queue.releaseLeasesOf("w1", Set.of(kept.token()))).isEqualTo(1);
+
+        Job givenBack = reload(orphan.jobId());
+        assertThat(givenBack.state()).isEqualTo(JobState.QUEUED);
+        assertThat(givenBack.attempt()).as("not an attempt").isZero();
+        assertThat(queue.renew(orphan)).isEqualTo(LeaseStatus.LOST);
+        assertThat(queue.renew(kept)).isEqualTo(LeaseStatus.HELD);
+        assertThat(reload(kept.jobId()).state()).isEqualTo(JobState.RUNNING);
+        assertThat(queue.releaseLeasesOf("w1", Set.of(kept.token()))).isZero();
+    }
+
+    @Test
     void aJobGivenBackIsQueuedAgainAtOnceWithoutUsingAnAttempt() {
         Job job = enqueue("given-back");
         Lease lease = leaseAndRun("w1");
