@@ -7,6 +7,7 @@ import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.queue.Lease;
 import dev.hangar.core.queue.LeaseStatus;
 import dev.hangar.core.queue.QueueBackend;
+import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.queue.QueueListener;
 import dev.hangar.core.runtime.RuntimeProbe;
 import dev.hangar.core.runtime.RuntimeStatus;
@@ -188,7 +189,7 @@ public final class Agent implements AutoCloseable {
         while (!stopping) {
             try {
                 if (leaseUnanswered) {
-                    giveBackLeasesNotRunHere();
+                    giveBackLeasesNotRunHere(); // while the queue is away it throws, and is tried again next pass
                     leaseUnanswered = false;
                 }
                 long asked = System.nanoTime();
@@ -221,9 +222,15 @@ public final class Agent implements AutoCloseable {
      * goes back to the queue now rather than when its lease runs out.
      */
     private void giveBackLeasesNotRunHere() {
-        int given = queue.releaseLeasesOf(config.nodeName(), Set.copyOf(running.keySet())); // keyed by lease token
-        if (given > 0) {
-            LOG.log(System.Logger.Level.INFO, "gave back {0} job(s) leased by a call whose answer was lost", given);
+        try {
+            int given = queue.releaseLeasesOf(config.nodeName(), Set.copyOf(running.keySet())); // keyed by lease token
+            if (given > 0) {
+                LOG.log(System.Logger.Level.INFO, "gave back {0} job(s) leased by a call whose answer was lost", given);
+            }
+        } catch (QueueException e) {
+            throw e;
+        } catch (RuntimeException e) { // e.g. a backend that cannot: such leases wait until they expire
+            LOG.log(System.Logger.Level.WARNING, "could not give back leases whose answer was lost; they wait out their lease", e);
         }
     }
 

@@ -10,6 +10,8 @@ import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.job.Resources;
+import dev.hangar.core.queue.Lease;
+import dev.hangar.core.queue.LeaseStatus;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueException;
 import dev.hangar.queue.sqlite.SqliteQueueBackend;
@@ -45,6 +47,8 @@ class AgentFaultTest {
     private final AtomicBoolean queueAway = new AtomicBoolean();
     /** Lease calls that lease a job and then fail, as if the answer were lost on the way. */
     private final AtomicInteger leaseAnswersToLose = new AtomicInteger();
+    /** Every lease the agent was handed (its answer not lost). */
+    private final List<Lease> leases = new java.util.concurrent.CopyOnWriteArrayList<>();
     private SqliteQueueBackend store;
     private Agent agent;
 
@@ -79,9 +83,11 @@ class AgentFaultTest {
                     }
                     try {
                         Object answer = method.invoke(real, args);
-                        if (answer instanceof Optional<?> leased && leased.isPresent() && method.getName().equals("lease")
-                                && leaseAnswersToLose.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                            throw new QueueException("the answer to a lease was lost (test)", null);
+                        if (answer instanceof Optional<?> leased && leased.isPresent() && method.getName().equals("lease")) {
+                            if (leaseAnswersToLose.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                                throw new QueueException("the answer to a lease was lost (test)", null);
+                            }
+                            leases.add((Lease) leased.get());
                         }
                         return answer;
                     } catch (InvocationTargetException e) {
@@ -172,8 +178,11 @@ class AgentFaultTest {
 
     @Test
     void aJobLeasedByACallWhoseAnswerWasLostIsGivenBackAtOnceAndRuns() {
+        start(2);
+        String running = store.enqueue(blocking()).job().id();
+        awaitState(running, JobState.RUNNING);
+        Lease runningLease = leases.stream().filter(lease -> lease.jobId().equals(running)).findFirst().orElseThrow();
         leaseAnswersToLose.set(1);
-        start(1);
         String id = store.enqueue(job("echo", "hi")).job().id();
 
         // the store's clock stands still: the lost lease never expires, so only giving it back lets the job run
@@ -182,6 +191,9 @@ class AgentFaultTest {
         assertThat(leaseAnswersToLose.get()).as("the lease whose answer was lost").isZero();
         assertThat(done.deliveries()).as("deliveries: the lost one, then the one that ran").isEqualTo(2);
         assertThat(done.attempt()).isEqualTo(1);
+        assertThat(store.get(running).orElseThrow().state()).as("the job running meanwhile").isEqualTo(JobState.RUNNING);
+        assertThat(runtime.sandboxes().getFirst().destroyed()).as("its sandbox").isFalse();
+        assertThat(store.renew(runningLease)).as("its lease, kept").isEqualTo(LeaseStatus.HELD);
     }
 
     @Test

@@ -110,15 +110,17 @@ public interface JobQueue {
     Optional<Job> giveBack(Lease lease, String reason);
 
     /** Gives back every lease held by this worker, e.g. when an agent restarts and knows it runs nothing. */
-    default int releaseLeasesOf(String workerId) {
-        return releaseLeasesOf(workerId, Set.of());
-    }
+    int releaseLeasesOf(String workerId);
 
     /**
      * Gives back every lease held by this worker but those with these tokens, the leases it knows it
      * runs: e.g. a lease whose reply it never got (the call failed after the queue had made the
      * lease). Each job goes back to QUEUED at once (the delivery is not an attempt), or to its end,
      * as when a lease expires. Returns how many it gave back.
+     *
+     * @throws UnsupportedOperationException if this backend cannot (the default)
      */
-    int releaseLeasesOf(String workerId, Set<String> keepTokens);
+    default int releaseLeasesOf(String workerId, Set<String> keepTokens) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot give back only some of a worker's leases");
+    }
 }

@@ -332,6 +332,11 @@ public final class RedisQueueBackend implements QueueBackend {
     }
 
     @Override
+    public int releaseLeasesOf(String workerId) {
+        return releaseLeasesOf(workerId, Set.of());
+    }
+
+    @Override
     public int releaseLeasesOf(String workerId, Set<String> keepTokens) {
         int moved = 0;
         String start = "-";

@@ -285,6 +285,11 @@ public final class SqliteQueueBackend implements QueueBackend {
     }
 
     @Override
+    public int releaseLeasesOf(String workerId) {
+        return releaseLeasesOf(workerId, Set.of());
+    }
+
+    @Override
     public int releaseLeasesOf(String workerId, Set<String> keepTokens) {
         List<Object> params = new ArrayList<>(keepTokens.size() + 1);
         params.add(workerId);
