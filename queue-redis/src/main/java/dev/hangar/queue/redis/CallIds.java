@@ -23,6 +23,7 @@ final class CallIds {
     }
 
     byte[] next() {
-        return (prefix + String.format("%012x", count.incrementAndGet())).getBytes(StandardCharsets.US_ASCII);
+        String hex = Long.toHexString(count.incrementAndGet()); // on every call: no String.format
+        return (prefix + "0".repeat(Math.max(0, 12 - hex.length())) + hex).getBytes(StandardCharsets.US_ASCII);
     }
 }

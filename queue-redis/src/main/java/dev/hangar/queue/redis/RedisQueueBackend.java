@@ -326,7 +326,7 @@ public final class RedisQueueBackend implements QueueBackend {
         do {
             List<Object> reply = scripts.call(Script.RECLAIM, clock.millis(), cursor, BATCH, REAPER);
             cursor = Replies.text(reply.get(0));
-            moved += takeBackAll(Replies.list(reply.get(1)), REAPER);
+            moved += takeBackAll(Replies.list(reply.get(1)), REAPER, Set.of());
         } while (!"0-0".equals(cursor));
         return moved;
     }
@@ -346,10 +346,6 @@ public final class RedisQueueBackend implements QueueBackend {
             start = "(" + Replies.text(pairs.get(pairs.size() - 2));
         }
         return moved;
-    }
-
-    private int takeBackAll(List<?> pairs, String owner) {
-        return takeBackAll(pairs, owner, Set.of());
     }
 
     /** Takes back the jobs of these (lease entry, job id) pairs from their vanished worker, but those it keeps. */

@@ -29,6 +29,11 @@ local function resent(written)
   return RID ~= '' and written == RID
 end
 
+-- names the job this call sent back to the queue (see settleJob)
+local function settledKey()
+  return P .. ':rid:' .. RID .. ':settled'
+end
+
 local GROUP = 'workers'
 local FINAL = {SUCCEEDED = true, FAILED = true, TIMED_OUT = true, CANCELLED = true, DEAD = true}
 
@@ -232,11 +237,10 @@ end
 local function settleJob(id, token, states, cancel, to, owner, attempt, fields, wantView)
   local j = redis.call('HMGET', jobKey(id), 'token', 'state', 'cancel', 'attempt', 'seq', 'write', unpack(FINISHING))
   if resent(j[6]) then return {1, wantView and job(id) or {}} end
-  -- a job this call sent back to the queue may have been leased again (its 'write' is not this call's):
-  -- a key says this call settled it
-  local settledBy = P .. ':rid:' .. RID .. ':settled'
   if token == '' or j[1] ~= token then
-    if RID ~= '' and redis.call('GET', settledBy) == id then return {1, wantView and job(id) or {}} end
+    -- a job this call sent back to the queue may have been leased again (its 'write' is not this
+    -- call's): a key says this call settled it
+    if RID ~= '' and redis.call('GET', settledKey()) == id then return {1, wantView and job(id) or {}} end
     return {0}
   end
   if owner ~= '' then
@@ -253,7 +257,7 @@ local function settleJob(id, token, states, cancel, to, owner, attempt, fields, 
     fields[#fields + 1] = ''
   end
   local change, view = transition(id, j[2], to, fields, j[5], wantView, {j[7], j[8], j[9], j[10], j[11]})
-  if to == 'QUEUED' and RID ~= '' then redis.call('SET', settledBy, id, 'PX', RESEND_MS) end
+  if to == 'QUEUED' and RID ~= '' then redis.call('SET', settledKey(), id, 'PX', RESEND_MS) end
   return {1, view or {}, change}
 end
 
