@@ -163,6 +163,9 @@ class CliIT extends OneNodeIT {
             assertThat(agent.exitCode()).as("%s", agent).isEqualTo(2);
             assertThat(agent.err()).as("%s", agent).contains("10.0.0.5").doesNotContain("cr3t");
         }
+        Result ipv6 = hangar("agent", "--redis", "redis-sentinel://:s3cr3t@[::1]:26379,[::2]:26379/?master=m");
+        assertThat(ipv6.exitCode()).as("%s", ipv6).isEqualTo(2);
+        assertThat(ipv6.err()).as("%s", ipv6).contains("?sentinels=[::2]:26379").doesNotContain("cr3t");
     }
 
     @Test

@@ -23,7 +23,8 @@ import java.util.stream.Collectors;
  * Sentinel fails over, {@code redis-sentinel://user:password@s1:26379,s2:26379/2?master=NAME&replicas=1}
  * (the credentials are the master's; the sentinels are asked for the master on every connect, so a
  * client follows a failover; sentinels that ask for a password of their own get {@code sentinelPassword},
- * with {@code sentinelUser} for an ACL user). Parameters: {@code prefix} (the name all keys share, default hangar),
+ * with {@code sentinelUser} for an ACL user; {@code sentinels} lists more of them, e.g. IPv6 ones:
+ * {@code redis-sentinel://[::1]:26379/?master=NAME&sentinels=[::2]:26379,[::3]:26379}). Parameters: {@code prefix} (the name all keys share, default hangar),
  * {@code retention} (how long a final job and its log are kept, ISO-8601, default P7D; P0D keeps them
  * for ever), {@code timeout} (per command, default PT10S), {@code changesMaxLen}, {@code logMaxLen}
  * (chunks kept per job) and {@code deadMaxLen} (how long the change, log and dead-letter streams may
@@ -38,11 +39,12 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
     /** Any other parameter that may hold a secret, e.g. a misspelt sentinelPassword: its value is shown as ***. */
     private static final Pattern PASSWORD_LIKE = Pattern.compile("(?i)([?&][^=&#]*(?:pas|pw|secret|auth|token)[^=&#]*=)[^&#]*");
     private static final List<String> PARAMETERS = List.of("prefix", "retention", "timeout", "changesMaxLen", "logMaxLen",
-            "deadMaxLen", "master", "replicas", "sentinelUser", "sentinelPassword");
+            "deadMaxLen", "master", "sentinels", "replicas", "sentinelUser", "sentinelPassword");
     private static final String ENCODE_AMPERSAND = "if the password holds an &, write it as %26";
     static final String SENTINEL = "redis-sentinel";
     private static final String FORMS = "a redis location looks like redis://[user:password@]host:port[/db][?prefix=hangar]"
-            + " or redis-sentinel://[user:password@]sentinel:26379[,sentinel2:26379...][/db]?master=NAME[&sentinelPassword=...]";
+            + " or redis-sentinel://[user:password@]sentinel:26379[,sentinel2:26379...][/db]?master=NAME[&sentinels=[::2]:26379,...]"
+            + "[&sentinelPassword=...]";
 
     static RedisSettings parse(URI location) {
         String scheme = String.valueOf(location.getScheme()).toLowerCase(Locale.ROOT);
@@ -73,8 +75,13 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
                     ? "master: a redis-sentinel location names the master its sentinels monitor, e.g. ?master=mymaster"
                     : "master: only a redis-sentinel:// location names a master");
         }
+        String more = params.remove("sentinels");
+        if (more != null && (!sentinel || more.isBlank())) {
+            throw new IllegalArgumentException(sentinel ? "sentinels: expected more sentinels, e.g. sentinels=[::2]:26379,[::3]:26379"
+                    : "sentinels: only a redis-sentinel:// location lists sentinels");
+        }
         SentinelLogin login = SentinelLogin.take(params, sentinel, timeout);
-        RedisURI.Builder redis = sentinel ? sentinels(location, master, login)
+        RedisURI.Builder redis = sentinel ? sentinels(location, more, master, login)
                 : RedisURI.builder().withHost(location.getHost())
                         .withPort(location.getPort() < 0 ? RedisURI.DEFAULT_REDIS_PORT : location.getPort());
         redis.withDatabase(database(location)).withTimeout(timeout);
@@ -104,12 +111,15 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
         return settings;
     }
 
-    /** The sentinels of a redis-sentinel location: host[:port] items separated by commas. */
-    private static RedisURI.Builder sentinels(URI location, String master, SentinelLogin login) {
+    /**
+     * The sentinels of a redis-sentinel location: host[:port] items separated by commas, in its address
+     * and then in its {@code sentinels} parameter (java.net.URI refuses an address with two IPv6 hosts).
+     */
+    private static RedisURI.Builder sentinels(URI location, String more, String master, SentinelLogin login) {
         String authority = location.getRawAuthority();
-        String hosts = authority.substring(authority.lastIndexOf('@') + 1);
+        String hosts = authority.substring(authority.lastIndexOf('@') + 1) + (more == null ? "" : "," + more);
         RedisURI.Builder builder = RedisURI.builder().withSentinelMasterId(master);
-        String[] items = hosts.split(",");
+        String[] items = hosts.split(",", -1);
         for (int n = 0; n < items.length; n++) {
             String item = items[n];
             // host, name.example, 10.0.0.5 or [::1], each with an optional :port

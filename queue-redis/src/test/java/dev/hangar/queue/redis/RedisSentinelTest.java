@@ -128,6 +128,17 @@ class RedisSentinelTest {
                 assertThat(queue.get(id).orElseThrow().state()).isEqualTo(JobState.QUEUED);
                 assertThat(master.cli("HGET", "{guarded}:job:" + id, "state")).isEqualTo("QUEUED");
             }
+
+            // the address's sentinel is down; the one the sentinels parameter lists answers
+            int down;
+            try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                down = socket.getLocalPort();
+            }
+            String listed = "redis-sentinel://127.0.0.1:" + down + "/?master=guarded&prefix=guarded&timeout=PT5S"
+                    + "&sentinels=127.0.0.1:" + sentinel.port() + "&sentinelPassword=sentinel+s3cret";
+            try (RedisQueueBackend queue = RedisQueueBackend.open(URI.create(listed), CLOCK)) {
+                assertThat(queue.enqueue(spec("found-by-a-listed-sentinel")).job().state()).isEqualTo(JobState.QUEUED);
+            }
         }
     }
 
@@ -152,6 +163,17 @@ class RedisSentinelTest {
                 .isEqualTo("redis-sentinel://[::1]:26380/0 (master m, prefix hangar)");
         assertThat(RedisSettings.parse(URI.create("redis-sentinel://[::1]/?master=m")).where())
                 .isEqualTo("redis-sentinel://[::1]:26379/0 (master m, prefix hangar)");
+        assertThat(RedisSettings.parse(URI.create("redis-sentinel://[::1]/?master=m&sentinels=[::2]:26380,%5B::3%5D,c"))
+                .where()).as("more sentinels, IPv6 ones too, after the address's")
+                .isEqualTo("redis-sentinel://[::1]:26379,[::2]:26380,[::3]:26379,c:26379/0 (master m, prefix hangar)");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis-sentinel://a/?master=m&sentinels=[::2]:26380,")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("sentinel 3 of 3:");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis-sentinel://a/?master=m&sentinels=[::2:26380")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("sentinel 2 of 2:");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis-sentinel://a/?master=m&sentinels=")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("sentinels:");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis://h:6379/?sentinels=b:26379")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("sentinels:");
         var credentials = RedisSettings.parse(URI.create("redis://u:a+b%2Fc@h:6379")).redis().getCredentialsProvider()
                 .resolveCredentials().block();
         assertThat(new String(credentials.getPassword())).as("a + in a password is a plus").isEqualTo("a+b/c");
