@@ -19,8 +19,9 @@ final class LocationConverter implements ITypeConverter<URI> {
         } catch (URISyntaxException e) {
             throw new TypeConversionException("not a URL (" + e.getReason() + " at index " + e.getIndex() + "): "
                     + RedisQueueBackend.shown(value) + " (a password with / ? # % & or a space must be percent-encoded"
-                    + (severalIpv6Hosts(value) ? "; of several IPv6 sentinels, give the first in the address and the"
-                            + " others as ?sentinels=[::2]:26379,[::3]:26379" : "") + ")");
+                    + (severalIpv6Hosts(value) ? "; of several IPv6 sentinels or cluster nodes, give the first in the"
+                            + " address and the others as ?sentinels=[::2]:26379,[::3]:26379 or ?nodes=[::2]:6379,..." : "")
+                    + ")");
         }
     }
 

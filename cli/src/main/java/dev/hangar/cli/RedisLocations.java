@@ -15,11 +15,12 @@ final class RedisLocations {
             return null;
         }
         boolean plain = "redis".equals(location.getScheme()) && location.getHost() != null;
-        boolean sentinel = "redis-sentinel".equals(location.getScheme()) && location.getRawAuthority() != null;
-        if (!plain && !sentinel) {
-            throw new IllegalArgumentException("--redis: expected redis://[USER:PASSWORD@]HOST[:PORT][/DB] or"
-                    + " redis-sentinel://[USER:PASSWORD@]SENTINEL[:PORT][,SENTINEL2[:PORT]...][/DB]?master=NAME, got '"
-                    + shown(location) + "'");
+        boolean listed = ("redis-sentinel".equals(location.getScheme()) || "redis-cluster".equals(location.getScheme()))
+                && location.getRawAuthority() != null;
+        if (!plain && !listed) {
+            throw new IllegalArgumentException("--redis: expected redis://[USER:PASSWORD@]HOST[:PORT][/DB],"
+                    + " redis-sentinel://[USER:PASSWORD@]SENTINEL[:PORT][,SENTINEL2[:PORT]...][/DB]?master=NAME or"
+                    + " redis-cluster://[USER:PASSWORD@]NODE[:PORT][,NODE2[:PORT]...], got '" + shown(location) + "'");
         }
         return location;
     }

@@ -7,7 +7,6 @@ import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.XReadArgs.StreamOffset;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +47,7 @@ final class ChangeFeed implements AutoCloseable {
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     private volatile StreamId told; // the last entry fully told; written by the reader (and add)
     private volatile StreamId telling; // the entry being told, or null; written by the reader
-    private StatefulRedisConnection<byte[], byte[]> connection; // guarded by lock
+    private RedisLink.Dedicated connection; // guarded by lock
     private volatile Thread reader;
     private volatile boolean closed;
     private volatile boolean reconnected;

@@ -132,7 +132,7 @@ final class LuaScripts {
     /** Loads the library unless Redis has it. */
     private void load() {
         try {
-            link.call("loading the queue's functions", redis -> redis.functionLoad(source));
+            link.loadFunctions(source, keys[0]);
         } catch (QueueException e) {
             if (!saidByRedis(e, "already exists")) {
                 throw e;

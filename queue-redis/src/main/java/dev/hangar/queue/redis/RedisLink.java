@@ -1,6 +1,7 @@
 package dev.hangar.queue.redis;
 
 import dev.hangar.core.queue.QueueException;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
@@ -9,8 +10,15 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs.StreamOffset;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.NettyCustomizer;
@@ -18,37 +26,71 @@ import io.netty.channel.Channel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * The connection to Redis: Lettuce reconnects by itself (commands issued meanwhile wait, up to the
- * command timeout), and every failure reaches callers as a {@link QueueException} that says what
- * failed where. Keys and values are bytes: log output is not text.
+ * The connection to Redis, one server (found directly or through Sentinel) or a Redis Cluster: Lettuce
+ * reconnects by itself (commands issued meanwhile wait, up to the command timeout), and every failure
+ * reaches callers as a {@link QueueException} that says what failed where. Keys and values are bytes:
+ * log output is not text. On a cluster every key of a queue shares one hash slot (see
+ * {@link RedisSettings#keyPrefix}), so its commands and scripts all go to the node that serves it.
  */
 final class RedisLink implements AutoCloseable {
+    /** How often a cluster client reads the cluster's layout anew, besides when a reply says it moved. */
+    private static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(30);
+    /** Tries at loading the functions on a cluster whose masters are changing (about 5 s in all). */
+    private static final int LOAD_ATTEMPTS = 10;
+
     private final ClientResources resources;
-    private final RedisClient client;
-    private final StatefulRedisConnection<byte[], byte[]> connection;
+    private final AbstractRedisClient client;
+    private final StatefulConnection<byte[], byte[]> connection;
+    private final RedisClusterCommands<byte[], byte[]> commands;
     private final String where;
 
-    private RedisLink(ClientResources resources, RedisClient client, StatefulRedisConnection<byte[], byte[]> connection,
-            String where) {
+    private RedisLink(ClientResources resources, AbstractRedisClient client, Dedicated shared, String where) {
         this.resources = resources;
         this.client = client;
-        this.connection = connection;
+        this.connection = shared.connection();
+        this.commands = shared.sync();
         this.where = where;
+    }
+
+    /** A connection and its commands, of a single server or of a cluster. */
+    record Dedicated(StatefulConnection<byte[], byte[]> connection, RedisClusterCommands<byte[], byte[]> sync)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            connection.close();
+        }
     }
 
     static RedisLink connect(RedisSettings settings) {
         ClientResources resources = ClientResources.builder().nettyCustomizer(new FlushBatching()).build();
-        RedisClient client = RedisClient.create(resources, settings.redis());
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
-                .build());
+        AbstractRedisClient client;
+        if (settings.clusterNodes().isEmpty()) {
+            RedisClient single = RedisClient.create(resources, settings.redis());
+            single.setOptions(ClientOptions.builder()
+                    .autoReconnect(true)
+                    .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
+                    .build());
+            client = single;
+        } else {
+            RedisClusterClient cluster = RedisClusterClient.create(resources, settings.clusterNodes());
+            cluster.setOptions(ClusterClientOptions.builder()
+                    .autoReconnect(true)
+                    .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
+                    // follow a failover or a moved slot at once, and notice new nodes now and then
+                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                            .enableAllAdaptiveRefreshTriggers()
+                            .enablePeriodicRefresh(TOPOLOGY_REFRESH)
+                            .build())
+                    .build());
+            client = cluster;
+        }
         try {
-            return new RedisLink(resources, client, client.connect(ByteArrayCodec.INSTANCE), settings.where());
+            return new RedisLink(resources, client, connect(client), settings.where());
         } catch (RedisException e) {
             client.shutdown(0, 2, TimeUnit.SECONDS);
             resources.shutdown(0, 2, TimeUnit.SECONDS);
@@ -66,12 +108,63 @@ final class RedisLink implements AutoCloseable {
         return root == failure || root.getMessage() == null ? "" : " (" + root.getMessage() + ")";
     }
 
+    private static Dedicated connect(AbstractRedisClient client) {
+        if (client instanceof RedisClusterClient cluster) {
+            StatefulRedisClusterConnection<byte[], byte[]> connection = cluster.connect(ByteArrayCodec.INSTANCE);
+            return new Dedicated(connection, connection.sync());
+        }
+        StatefulRedisConnection<byte[], byte[]> connection = ((RedisClient) client).connect(ByteArrayCodec.INSTANCE);
+        return new Dedicated(connection, connection.sync());
+    }
+
     /** Runs commands on the shared connection (Lettuce lets many threads share it). */
-    <T> T call(String what, Function<RedisCommands<byte[], byte[]>, T> commands) {
+    <T> T call(String what, Function<RedisClusterCommands<byte[], byte[]>, T> commands) {
         try {
-            return commands.apply(connection.sync());
+            return commands.apply(this.commands);
         } catch (RedisException e) {
             throw failed(what, e);
+        }
+    }
+
+    /**
+     * Loads a function library, unless Redis says it has one of that name. On a cluster it goes to the
+     * master that serves the slot of this key (all the queue's keys share it), in place of one there:
+     * functions are a node's own, and a replica copies its master's, so a failover keeps them; a slot
+     * moved to another master finds none there, and the caller loads them again.
+     */
+    void loadFunctions(String source, byte[] slotKey) {
+        if (!(client instanceof RedisClusterClient cluster)) {
+            call("loading the queue's functions", redis -> redis.functionLoad(source));
+            return;
+        }
+        var nodes = (StatefulRedisClusterConnection<byte[], byte[]>) connection;
+        int slot = SlotHash.getSlot(slotKey);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                // the layout as it is now: a call that found no functions may have followed a moved slot
+                cluster.refreshPartitions();
+                RedisClusterNode master = nodes.getPartitions().getPartitionBySlot(slot);
+                if (master == null) {
+                    throw new RedisException("no master serves slot " + slot + " yet");
+                }
+                nodes.getConnection(master.getNodeId()).sync().functionLoad(source, true);
+                return;
+            } catch (RedisException e) {
+                // the slot's master failed or moved (a failover, or a cluster still forming): try again
+                if (attempt == LOAD_ATTEMPTS) {
+                    throw failed("loading the queue's functions", e);
+                }
+                pause(Duration.ofMillis(100L * attempt));
+            }
+        }
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new QueueException("interrupted while loading the queue's functions", e);
         }
     }
 
@@ -80,9 +173,9 @@ final class RedisLink implements AutoCloseable {
     }
 
     /** A connection of its own, for a command that blocks (it would hold up everyone else's). */
-    StatefulRedisConnection<byte[], byte[]> connectAnother() {
+    Dedicated connectAnother() {
         try {
-            return client.connect(ByteArrayCodec.INSTANCE);
+            return connect(client);
         } catch (RedisException e) {
             throw failed("connect", e);
         }
@@ -93,7 +186,10 @@ final class RedisLink implements AutoCloseable {
         onConnected(action, false);
     }
 
-    /** Runs this whenever the shared connection ({@link #call}) connects again, not another of this link's. */
+    /**
+     * Runs this whenever the shared connection ({@link #call}) connects again, not another of this
+     * link's; on a cluster, whenever any connection to a node does (the cluster client keeps one per node).
+     */
     void onSharedConnected(Runnable action) {
         onConnected(action, true);
     }
@@ -102,7 +198,7 @@ final class RedisLink implements AutoCloseable {
         client.addListener(new RedisConnectionStateListener() {
             @Override
             public void onRedisConnected(RedisChannelHandler<?, ?> connected, SocketAddress address) {
-                if (!sharedOnly || connected == connection) {
+                if (!sharedOnly || connected == connection || client instanceof RedisClusterClient) {
                     action.run();
                 }
             }
@@ -112,7 +208,7 @@ final class RedisLink implements AutoCloseable {
     /** Makes the consumer group (and its stream) unless it is there. */
     void ensureGroup(String stream, String group) {
         try {
-            connection.sync().xgroupCreate(StreamOffset.from(bytes(stream), "0"), bytes(group), XGroupCreateArgs.Builder.mkstream());
+            commands.xgroupCreate(StreamOffset.from(bytes(stream), "0"), bytes(group), XGroupCreateArgs.Builder.mkstream());
         } catch (RedisException e) {
             if (String.valueOf(e.getMessage()).startsWith("BUSYGROUP")) {
                 return; // there already

@@ -8,12 +8,13 @@ import java.util.Set;
 
 /**
  * Opens {@code redis://host:port[/db][?prefix=hangar&retention=P7D&...]} and
- * {@code redis-sentinel://sentinel:26379[,...][/db]?master=NAME[&...]} (see {@link RedisSettings}).
+ * {@code redis-sentinel://sentinel:26379[,...][/db]?master=NAME[&...]} and
+ * {@code redis-cluster://node:6379[,...][?...]} (see {@link RedisSettings}).
  */
 public final class RedisQueueBackendProvider implements QueueBackendProvider {
     @Override
     public Set<String> schemes() {
-        return Set.of("redis", RedisSettings.SENTINEL);
+        return Set.of("redis", RedisSettings.SENTINEL, RedisSettings.CLUSTER);
     }
 
     @Override

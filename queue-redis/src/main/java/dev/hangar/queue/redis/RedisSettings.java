@@ -6,6 +6,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,32 +25,38 @@ import java.util.stream.Collectors;
  * (the credentials are the master's; the sentinels are asked for the master on every connect, so a
  * client follows a failover; sentinels that ask for a password of their own get {@code sentinelPassword},
  * with {@code sentinelUser} for an ACL user; {@code sentinels} lists more of them, e.g. IPv6 ones:
- * {@code redis-sentinel://[::1]:26379/?master=NAME&sentinels=[::2]:26379,[::3]:26379}). Parameters: {@code prefix} (the name all keys share, default hangar),
+ * {@code redis-sentinel://[::1]:26379/?master=NAME&sentinels=[::2]:26379,[::3]:26379}), or, for a Redis
+ * Cluster, {@code redis-cluster://user:password@n1:6379,n2:6379} (any of its nodes; {@code nodes} lists
+ * more, as {@code sentinels} does). Parameters: {@code prefix} (the name all keys share, default hangar),
  * {@code retention} (how long a final job and its log are kept, ISO-8601, default P7D; P0D keeps them
  * for ever), {@code timeout} (per command, default PT10S), {@code changesMaxLen}, {@code logMaxLen}
  * (chunks kept per job) and {@code deadMaxLen} (how long the change, log and dead-letter streams may
  * grow), {@code master} (the name the sentinels monitor) and {@code replicas} (how many replicas must
  * hold a write that accepts a job or records its end before it is confirmed, default 0).
  */
-record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration timeout, long changesMaxLen,
-        long logMaxLen, long deadMaxLen, int replicas) {
+record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix, Duration retention, Duration timeout,
+        long changesMaxLen, long logMaxLen, long deadMaxLen, int replicas) {
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
     /** Where the sentinels' password starts in a location's query; a shown location must not carry it. */
     private static final Pattern SENTINEL_PASSWORD = Pattern.compile("(?i)[?&]sentinelPassword=");
     /** Any other parameter that may hold a secret, e.g. a misspelt sentinelPassword: its value is shown as ***. */
     private static final Pattern PASSWORD_LIKE = Pattern.compile("(?i)([?&][^=&#]*(?:pas|pw|secret|auth|token)[^=&#]*=)[^&#]*");
     private static final List<String> PARAMETERS = List.of("prefix", "retention", "timeout", "changesMaxLen", "logMaxLen",
-            "deadMaxLen", "master", "sentinels", "replicas", "sentinelUser", "sentinelPassword");
+            "deadMaxLen", "master", "sentinels", "nodes", "replicas", "sentinelUser", "sentinelPassword");
     private static final String ENCODE_AMPERSAND = "if the password holds an &, write it as %26";
     static final String SENTINEL = "redis-sentinel";
+    static final String CLUSTER = "redis-cluster";
     private static final String FORMS = "a redis location looks like redis://[user:password@]host:port[/db][?prefix=hangar]"
-            + " or redis-sentinel://[user:password@]sentinel:26379[,sentinel2:26379...][/db]?master=NAME[&sentinels=[::2]:26379,...]"
-            + "[&sentinelPassword=...]";
+            + ", redis-sentinel://[user:password@]sentinel:26379[,sentinel2:26379...][/db]?master=NAME[&sentinels=[::2]:26379,...]"
+            + "[&sentinelPassword=...] or redis-cluster://[user:password@]node:6379[,node2:6379...][?nodes=[::2]:6379,...]";
 
     static RedisSettings parse(URI location) {
         String scheme = String.valueOf(location.getScheme()).toLowerCase(Locale.ROOT);
         boolean sentinel = scheme.equals(SENTINEL);
-        if (sentinel ? location.getRawAuthority() == null : !scheme.equals("redis") || location.getHost() == null) {
+        boolean cluster = scheme.equals(CLUSTER);
+        // the address of these may list several hosts, which java.net.URI leaves unparsed
+        boolean listed = sentinel || cluster;
+        if (listed ? location.getRawAuthority() == null : !scheme.equals("redis") || location.getHost() == null) {
             throw new IllegalArgumentException(FORMS + "; got " + redacted(location));
         }
         if (String.valueOf(location.getRawPath()).contains("@") || String.valueOf(location.getRawQuery()).contains("@")
@@ -75,30 +82,42 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
                     ? "master: a redis-sentinel location names the master its sentinels monitor, e.g. ?master=mymaster"
                     : "master: only a redis-sentinel:// location names a master");
         }
-        String more = params.remove("sentinels");
-        if (more != null && (!sentinel || more.isBlank())) {
-            throw new IllegalArgumentException(sentinel ? "sentinels: expected more sentinels, e.g. sentinels=[::2]:26379,[::3]:26379"
-                    : "sentinels: only a redis-sentinel:// location lists sentinels");
-        }
+        String moreSentinels = more(params, "sentinels", sentinel, "a redis-sentinel:// location lists sentinels");
+        String moreNodes = more(params, "nodes", cluster, "a redis-cluster:// location lists cluster nodes");
         SentinelLogin login = SentinelLogin.take(params, sentinel, timeout);
-        RedisURI.Builder redis = sentinel ? sentinels(location, more, master, login)
-                : RedisURI.builder().withHost(location.getHost())
-                        .withPort(location.getPort() < 0 ? RedisURI.DEFAULT_REDIS_PORT : location.getPort());
-        redis.withDatabase(database(location)).withTimeout(timeout);
-        String userInfo = userInfo(location);
-        if (userInfo != null && !userInfo.isEmpty()) {
-            int colon = userInfo.indexOf(':');
-            if (colon < 0) {
-                redis.withPassword(userInfo.toCharArray());
-            } else {
-                redis.withAuthentication(userInfo.substring(0, colon), userInfo.substring(colon + 1).toCharArray());
-            }
+        int database = database(location);
+        if (cluster && database != 0) {
+            throw new IllegalArgumentException("the path of a redis-cluster location must be empty or /0: a Redis Cluster"
+                    + " has database 0 only, got " + location.getPath());
         }
-        RedisSettings settings = new RedisSettings(redis.build(), prefix, retention, timeout,
+        List<RedisURI> clusterNodes = new ArrayList<>();
+        RedisURI.Builder redis;
+        if (sentinel) {
+            redis = RedisURI.builder().withSentinelMasterId(master);
+            for (HostPort host : hosts(location, moreSentinels, RedisURI.DEFAULT_SENTINEL_PORT, "sentinel")) {
+                redis.withSentinel(login.sentinel(host.host(), host.port()));
+            }
+        } else if (cluster) {
+            for (HostPort host : hosts(location, moreNodes, RedisURI.DEFAULT_REDIS_PORT, "cluster node")) {
+                clusterNodes.add(logIn(location, RedisURI.builder().withHost(host.host()).withPort(host.port())
+                        .withTimeout(timeout)).build());
+            }
+            redis = RedisURI.builder(clusterNodes.getFirst());
+        } else {
+            redis = RedisURI.builder().withHost(location.getHost())
+                    .withPort(location.getPort() < 0 ? RedisURI.DEFAULT_REDIS_PORT : location.getPort());
+        }
+        logIn(location, redis.withDatabase(database).withTimeout(timeout));
+        // how many replicas must hold a write that accepts a job or records its end (WAIT), 0 for none
+        int replicas = (int) count(params, "replicas", 0, 0);
+        if (cluster && replicas > 0) {
+            // WAIT must follow the write on the connection to its node, which a cluster client routes for itself
+            throw new IllegalArgumentException("replicas: not supported on a redis-cluster location; the cluster's own"
+                    + " replicas copy each write asynchronously");
+        }
+        RedisSettings settings = new RedisSettings(redis.build(), List.copyOf(clusterNodes), prefix, retention, timeout,
                 count(params, "changesMaxLen", 100_000), count(params, "logMaxLen", 100_000),
-                count(params, "deadMaxLen", 10_000),
-                // how many replicas must hold a write that accepts a job or records its end (WAIT), 0 for none
-                (int) count(params, "replicas", 0, 0));
+                count(params, "deadMaxLen", 10_000), replicas);
         if (!params.isEmpty()) {
             // names after the sentinels' password may be pieces of it (an unencoded &): they are counted, not shown
             Set<String> hidden = namesAfterSentinelPassword(location);
@@ -111,14 +130,41 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
         return settings;
     }
 
+    /** Takes a parameter that lists more hosts, which only one kind of location has. */
+    private static String more(Map<String, String> params, String name, boolean allowed, String whose) {
+        String more = params.remove(name);
+        if (more != null && (!allowed || more.isBlank())) {
+            throw new IllegalArgumentException(name + ": " + (allowed ? "expected host[:port] items, e.g. " + name
+                    + "=[::2]:6379,[::3]:6379" : "only " + whose));
+        }
+        return more;
+    }
+
+    /** The user info of the location, as the credentials of this connection. */
+    private static RedisURI.Builder logIn(URI location, RedisURI.Builder redis) {
+        String userInfo = userInfo(location);
+        if (userInfo != null && !userInfo.isEmpty()) {
+            int colon = userInfo.indexOf(':');
+            if (colon < 0) {
+                redis.withPassword(userInfo.toCharArray());
+            } else {
+                redis.withAuthentication(userInfo.substring(0, colon), userInfo.substring(colon + 1).toCharArray());
+            }
+        }
+        return redis;
+    }
+
+    private record HostPort(String host, int port) {}
+
     /**
-     * The sentinels of a redis-sentinel location: host[:port] items separated by commas, in its address
-     * and then in its {@code sentinels} parameter (java.net.URI refuses an address with two IPv6 hosts).
+     * The hosts of a location whose address lists several: host[:port] items separated by commas, in
+     * its address and then in the parameter that lists more (java.net.URI refuses an address with two
+     * IPv6 hosts).
      */
-    private static RedisURI.Builder sentinels(URI location, String more, String master, SentinelLogin login) {
+    private static List<HostPort> hosts(URI location, String more, int defaultPort, String what) {
         String authority = location.getRawAuthority();
         String hosts = authority.substring(authority.lastIndexOf('@') + 1) + (more == null ? "" : "," + more);
-        RedisURI.Builder builder = RedisURI.builder().withSentinelMasterId(master);
+        List<HostPort> found = new ArrayList<>();
         String[] items = hosts.split(",", -1);
         for (int n = 0; n < items.length; n++) {
             String item = items[n];
@@ -129,18 +175,18 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
             host = close > 0 ? host.substring(1, close) : host;
             int port = -1;
             try {
-                port = colon < 0 ? RedisURI.DEFAULT_SENTINEL_PORT : Integer.parseInt(item.substring(colon + 1));
+                port = colon < 0 ? defaultPort : Integer.parseInt(item.substring(colon + 1));
             } catch (NumberFormatException e) {
                 // told below; the item is not shown, as a password with an unencoded / or # ends up in it
             }
             if (host.isEmpty() || port < 1 || port > 65535) {
-                throw new IllegalArgumentException("sentinel " + (n + 1) + " of " + items.length + ": expected"
+                throw new IllegalArgumentException(what + " " + (n + 1) + " of " + items.length + ": expected"
                         + " host[:port], [ipv6][:port], with a port of 1 to 65535 (a password with / ? # must be"
                         + " percent-encoded)");
             }
-            builder.withSentinel(login.sentinel(host, port));
+            found.add(new HostPort(host, port));
         }
-        return builder;
+        return found;
     }
 
     /** The decoded user info, also of a location with several hosts (which java.net.URI leaves unparsed). */
@@ -159,12 +205,18 @@ record RedisSettings(RedisURI redis, String prefix, Duration retention, Duration
     /** Where, for error messages; never the password. */
     String where() {
         if (!redis.getSentinels().isEmpty()) {
-            return SENTINEL + "://" + redis.getSentinels().stream()
-                    .map(s -> (s.getHost().contains(":") ? "[" + s.getHost() + "]" : s.getHost()) + ":" + s.getPort())
-                    .collect(Collectors.joining(",")) + "/" + redis.getDatabase() + " (master "
+            return SENTINEL + "://" + addresses(redis.getSentinels()) + "/" + redis.getDatabase() + " (master "
                     + redis.getSentinelMasterId() + ", prefix " + prefix + ")";
         }
+        if (!clusterNodes.isEmpty()) {
+            return CLUSTER + "://" + addresses(clusterNodes) + " (prefix " + prefix + ")";
+        }
         return "redis://" + redis.getHost() + ":" + redis.getPort() + "/" + redis.getDatabase() + " (prefix " + prefix + ")";
+    }
+
+    private static String addresses(List<RedisURI> hosts) {
+        return hosts.stream().map(s -> (s.getHost().contains(":") ? "[" + s.getHost() + "]" : s.getHost()) + ":" + s.getPort())
+                .collect(Collectors.joining(","));
     }
 
     /**

@@ -41,7 +41,7 @@ class RedisClusterSupportTest extends RedisServerTest {
         queue.close();
     }
 
-    private static NodeStatus node(String name, int runningJobs) {
+    static NodeStatus node(String name, int runningJobs) {
         var capacity = new NodeStatus.Capacity(8, 4096, 0);
         return new NodeStatus(name, capacity, new NodeStatus.Load(runningJobs, 8 - runningJobs, 4096, 0), 2, List.of(),
                 Set.of("busybox"), MountPolicy.none(), Instant.parse("2026-12-01T00:00:00Z"));

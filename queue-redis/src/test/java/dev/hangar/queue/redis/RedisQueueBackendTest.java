@@ -1,47 +1,27 @@
 package dev.hangar.queue.redis;
 
-import dev.hangar.core.queue.QueueBackend;
-import dev.hangar.queue.testkit.QueueBackendContractTest;
 import java.net.URI;
-import java.time.Clock;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-/** The contract every backend passes, against a real redis-server; each test has a prefix of its own. */
-class RedisQueueBackendTest extends QueueBackendContractTest {
-    private static final AtomicInteger TESTS = new AtomicInteger();
-    /** The contract makes a listener fail on purpose; its logged stack trace is noise here. */
-    private static final Logger FEED_LOG = Logger.getLogger(ChangeFeed.class.getName());
+/** The contract every backend passes, against a real redis-server. */
+class RedisQueueBackendTest extends RedisContractTest {
     private static RedisServerProcess redis;
-
-    private URI location;
 
     @BeforeAll
     static void startRedis() {
-        FEED_LOG.setUseParentHandlers(false);
         redis = RedisServerProcess.start();
     }
 
     @AfterAll
     static void stopRedis() {
-        FEED_LOG.setUseParentHandlers(true);
         if (redis != null) {
             redis.close();
         }
     }
 
     @Override
-    protected QueueBackend open(Clock clock) {
-        location = redis.uri("prefix=contract-" + TESTS.incrementAndGet());
-        return RedisQueueBackend.open(location, clock);
-    }
-
-    /** A crashed process leaves nothing behind but what is in Redis: close without cleanup, open anew. */
-    @Override
-    protected QueueBackend reopenAfterCrash(QueueBackend running, Clock clock) {
-        running.close();
-        return RedisQueueBackend.open(location, clock);
+    protected URI location(String query) {
+        return redis.uri(query);
     }
 }

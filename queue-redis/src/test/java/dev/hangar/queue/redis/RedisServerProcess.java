@@ -83,6 +83,21 @@ public final class RedisServerProcess implements AutoCloseable {
         });
     }
 
+    /**
+     * A node of a Redis Cluster, alone until {@link RedisClusterProcess} joins it to others. Its cluster
+     * bus gets a free port of its own (by default it would be the port plus 10000, which may not be free).
+     */
+    public static RedisServerProcess clusterNode() {
+        return start(false, dir -> {
+            try {
+                return List.of("--cluster-enabled", "yes", "--cluster-config-file", dir.resolve("nodes.conf").toString(),
+                        "--cluster-port", String.valueOf(freePort()), "--cluster-node-timeout", "2000");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
     private static RedisServerProcess start(boolean appendOnly, java.util.function.Function<Path, List<String>> role) {
         String server = executable("redis-server");
         Assumptions.assumeTrue(server != null, "redis-server is not installed (not on the PATH): Redis tests skipped");
@@ -132,6 +147,11 @@ public final class RedisServerProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Whether the server runs (it was not killed, or was restarted). */
+    public boolean alive() {
+        return process != null && process.isAlive();
     }
 
     /** SIGKILL: no shutdown, no final save; only what is in the AOF survives. */

@@ -1,0 +1,75 @@
+package dev.hangar.queue.redis;
+
+import static dev.hangar.queue.testkit.TestJobs.selection;
+import static dev.hangar.queue.testkit.TestJobs.spec;
+import static dev.hangar.queue.testkit.TestJobs.worker;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobState;
+import dev.hangar.core.queue.Lease;
+import dev.hangar.core.queue.Outcome;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The queue on a Redis Cluster whose master fails over to its replica, with real processes: three
+ * masters, each with a replica. The cluster's replication is asynchronous, so the test waits until the
+ * replica holds what the master has before it kills the master.
+ */
+class RedisClusterFailoverTest {
+
+    @Test
+    void theQueueFollowsAFailoverOfItsMasterAndCarriesOnOnThePromotedReplica() {
+        try (RedisClusterProcess cluster = RedisClusterProcess.start(3, 1)) {
+            String prefix = "failover";
+            try (RedisQueueBackend queue = RedisQueueBackend.open(cluster.uri("prefix=" + prefix + "&timeout=PT5S"),
+                    Clock.systemUTC())) {
+                List<String> ids = new ArrayList<>();
+                for (int i = 0; i < 20; i++) {
+                    ids.add(queue.enqueue(spec("before-" + i)).job().id());
+                }
+                Lease held = queue.lease(worker("w1")).orElseThrow();
+                assertThat(queue.started(held, "node-1", selection("process"), null)).isTrue();
+
+                RedisServerProcess master = cluster.serving(cluster.slotOf(prefix));
+                RedisServerProcess replica = cluster.replicaOf(master);
+                await().atMost(Duration.ofSeconds(10)).until(() -> offset(replica) == offset(master));
+                master.kill();
+                // meanwhile a queue whose slot another master serves opens and works at once
+                String elsewhere = "elsewhere";
+                for (int i = 0; cluster.serving(cluster.slotOf(elsewhere)) == master; i++) {
+                    elsewhere = "elsewhere" + i;
+                }
+                try (RedisQueueBackend other = RedisQueueBackend.open(cluster.uri("prefix=" + elsewhere), Clock.systemUTC())) {
+                    assertThat(other.enqueue(spec("while-a-master-is-down")).job().state()).isEqualTo(JobState.QUEUED);
+                }
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> replica.cli("ROLE").startsWith("master"));
+
+                // calls fail until the client has read the new layout; then the same backend carries on
+                Job after = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                        .ignoreExceptions().until(
+                                () -> queue.enqueue(spec().name("after").idempotencyKey("after-failover").build()).job(),
+                                Objects::nonNull);
+                assertThat(cluster.serving(cluster.slotOf(prefix))).isSameAs(replica);
+                assertThat(queue.finish(held, Outcome.succeeded(0, false))).as("the lease held across it").isPresent();
+                assertThat(QueueRuns.runAll(queue, "w2")).isEqualTo(20);
+                ids.add(after.id());
+                assertThat(ids).allSatisfy(id -> assertThat(queue.get(id).orElseThrow().state()).as(id)
+                        .isEqualTo(JobState.SUCCEEDED));
+            }
+        }
+    }
+
+    /** How far the server's copy of the replication stream reaches. */
+    private static long offset(RedisServerProcess server) {
+        return server.cli("INFO", "replication").lines().filter(line -> line.startsWith("master_repl_offset:"))
+                .mapToLong(line -> Long.parseLong(line.substring(line.indexOf(':') + 1).strip())).findFirst().orElse(-1);
+    }
+}
