@@ -67,7 +67,8 @@ final class LuaScripts {
         this.replicas = settings.replicas();
         // half the command timeout, so that WAIT answers how many replicas hold the write before the call times out
         this.replicaWaitMs = Math.max(1, settings.timeout().toMillis() / 2);
-        link.onSharedConnected(connects::incrementAndGet); // the change feed's own connection does not count
+        // the change feed's own connection does not count (on a cluster every one does; it refuses replicas)
+        link.onSharedConnected(connects::incrementAndGet);
         this.keys = new byte[][] {RedisLink.bytes(settings.keyPrefix())};
         // a call is sent again (see CallIds) within its timeout; a second more covers the clocks' drift
         long resendWindowMs = settings.timeout().toMillis() + 1000;
@@ -132,7 +133,7 @@ final class LuaScripts {
     /** Loads the library unless Redis has it. */
     private void load() {
         try {
-            link.loadFunctions(source, keys[0]);
+            link.loadFunctions(source);
         } catch (QueueException e) {
             if (!saidByRedis(e, "already exists")) {
                 throw e;

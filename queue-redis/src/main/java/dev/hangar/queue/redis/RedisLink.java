@@ -5,6 +5,7 @@ import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.TimeoutOptions;
@@ -27,6 +28,7 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -38,23 +40,28 @@ import java.util.function.Function;
  * {@link RedisSettings#keyPrefix}), so its commands and scripts all go to the node that serves it.
  */
 final class RedisLink implements AutoCloseable {
-    /** How often a cluster client reads the cluster's layout anew, besides when a reply says it moved. */
-    private static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(30);
-    /** Tries at loading the functions on a cluster whose masters are changing (about 5 s in all). */
-    private static final int LOAD_ATTEMPTS = 10;
+    private static final String NO_MASTER = "no master serves the queue's slot";
+    /** Replies that say a cluster is changing (a failover, a moved slot, a cluster still forming): try again. */
+    private static final List<String> CLUSTER_CHANGING = List.of("MOVED", "ASK ", "READONLY", "CLUSTERDOWN", "TRYAGAIN",
+            "LOADING", NO_MASTER);
 
     private final ClientResources resources;
     private final AbstractRedisClient client;
     private final StatefulConnection<byte[], byte[]> connection;
     private final RedisClusterCommands<byte[], byte[]> commands;
     private final String where;
+    private final Duration timeout;
+    /** The slot all the queue's keys share: the one key every script declares. */
+    private final int slot;
 
-    private RedisLink(ClientResources resources, AbstractRedisClient client, Dedicated shared, String where) {
+    private RedisLink(ClientResources resources, AbstractRedisClient client, Dedicated shared, RedisSettings settings) {
         this.resources = resources;
         this.client = client;
         this.connection = shared.connection();
         this.commands = shared.sync();
-        this.where = where;
+        this.where = settings.where();
+        this.timeout = settings.timeout();
+        this.slot = SlotHash.getSlot(bytes(settings.keyPrefix()));
     }
 
     /** A connection and its commands, of a single server or of a cluster. */
@@ -81,21 +88,23 @@ final class RedisLink implements AutoCloseable {
             cluster.setOptions(ClusterClientOptions.builder()
                     .autoReconnect(true)
                     .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
-                    // follow a failover or a moved slot at once, and notice new nodes now and then
+                    // read the layout anew when a reply says it changed (a failover, a moved slot); not
+                    // periodically, as each reading connects to every node, which counts as a reconnect
+                    // (see onConnected)
                     .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                             .enableAllAdaptiveRefreshTriggers()
-                            .enablePeriodicRefresh(TOPOLOGY_REFRESH)
                             .build())
                     .build());
             client = cluster;
         }
         try {
-            return new RedisLink(resources, client, connect(client), settings.where());
+            return new RedisLink(resources, client, connect(client), settings);
         } catch (RedisException e) {
             client.shutdown(0, 2, TimeUnit.SECONDS);
             resources.shutdown(0, 2, TimeUnit.SECONDS);
-            throw new QueueException("cannot connect to the queue at " + settings.where() + ": " + e.getMessage()
-                    + because(e), e);
+            // a cluster client's message lists the nodes' URIs, user names and all
+            throw new QueueException("cannot connect to the queue at " + settings.where() + ": "
+                    + RedisSettings.redacted(e.getMessage() + because(e)), e);
         }
     }
 
@@ -127,35 +136,50 @@ final class RedisLink implements AutoCloseable {
     }
 
     /**
-     * Loads a function library, unless Redis says it has one of that name. On a cluster it goes to the
-     * master that serves the slot of this key (all the queue's keys share it), in place of one there:
-     * functions are a node's own, and a replica copies its master's, so a failover keeps them; a slot
-     * moved to another master finds none there, and the caller loads them again.
+     * Runs commands on the master that serves the queue's slot, for a command without a key, which a
+     * cluster client would send to any node; elsewhere on the shared connection. On a cluster that is
+     * changing, it reads the layout anew and tries again, for up to the command timeout.
      */
-    void loadFunctions(String source, byte[] slotKey) {
+    <T> T callOnSlotMaster(String what, Function<RedisClusterCommands<byte[], byte[]>, T> commands) {
         if (!(client instanceof RedisClusterClient cluster)) {
-            call("loading the queue's functions", redis -> redis.functionLoad(source));
-            return;
+            return call(what, commands);
         }
         var nodes = (StatefulRedisClusterConnection<byte[], byte[]>) connection;
-        int slot = SlotHash.getSlot(slotKey);
+        long deadline = System.nanoTime() + timeout.toNanos();
         for (int attempt = 1; ; attempt++) {
             try {
-                // the layout as it is now: a call that found no functions may have followed a moved slot
-                cluster.refreshPartitions();
+                cluster.refreshPartitions(); // a caller may have just followed a moved slot
                 RedisClusterNode master = nodes.getPartitions().getPartitionBySlot(slot);
                 if (master == null) {
-                    throw new RedisException("no master serves slot " + slot + " yet");
+                    throw new RedisException(NO_MASTER + " (" + slot + ") yet");
                 }
-                nodes.getConnection(master.getNodeId()).sync().functionLoad(source, true);
-                return;
+                return commands.apply(nodes.getConnection(master.getNodeId()).sync());
             } catch (RedisException e) {
-                // the slot's master failed or moved (a failover, or a cluster still forming): try again
-                if (attempt == LOAD_ATTEMPTS) {
-                    throw failed("loading the queue's functions", e);
+                Duration pause = Duration.ofMillis(100L * attempt);
+                if (!changing(e) || System.nanoTime() + pause.toNanos() > deadline) {
+                    throw failed(what, e);
                 }
-                pause(Duration.ofMillis(100L * attempt));
+                pause(pause);
             }
+        }
+    }
+
+    private static boolean changing(RedisException e) {
+        String message = String.valueOf(e.getMessage());
+        return e instanceof RedisConnectionException || CLUSTER_CHANGING.stream().anyMatch(message::contains);
+    }
+
+    /**
+     * Loads a function library: on one server Redis refuses it if it has one of that name, saying it
+     * already exists; on a cluster it replaces the one on the master that serves the queue's slot.
+     * Functions are a node's own and a replica copies its master's, so a failover keeps them; a slot
+     * moved to another master finds none there, and the caller loads them again.
+     */
+    void loadFunctions(String source) {
+        if (client instanceof RedisClusterClient) {
+            callOnSlotMaster("loading the queue's functions", redis -> redis.functionLoad(source, true));
+        } else {
+            call("loading the queue's functions", redis -> redis.functionLoad(source));
         }
     }
 
@@ -164,7 +188,7 @@ final class RedisLink implements AutoCloseable {
             Thread.sleep(duration);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new QueueException("interrupted while loading the queue's functions", e);
+            throw new QueueException("interrupted while waiting for the Redis Cluster to settle", e);
         }
     }
 
@@ -188,7 +212,8 @@ final class RedisLink implements AutoCloseable {
 
     /**
      * Runs this whenever the shared connection ({@link #call}) connects again, not another of this
-     * link's; on a cluster, whenever any connection to a node does (the cluster client keeps one per node).
+     * link's; on a cluster, whenever any connection to a node does (the cluster client keeps one per
+     * node, and connects to each when it reads the layout anew).
      */
     void onSharedConnected(Runnable action) {
         onConnected(action, true);

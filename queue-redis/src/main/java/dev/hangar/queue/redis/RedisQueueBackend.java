@@ -129,7 +129,8 @@ public final class RedisQueueBackend implements QueueBackend {
      * would still lie in Redis's future: Redis would clamp it to now and the lease would never expire.
      */
     private static void checkClock(RedisSettings settings, RedisLink link, Clock clock) {
-        List<byte[]> time = link.call("TIME", redis -> redis.time());
+        // the clock of the master that runs the scripts, on a cluster too
+        List<byte[]> time = link.callOnSlotMaster("TIME", redis -> redis.time());
         long redisMillis = Long.parseLong(Replies.text(time.get(0))) * 1000 + Long.parseLong(Replies.text(time.get(1))) / 1000;
         long ahead = clock.millis() - redisMillis;
         if (ahead > LEASE_HORIZON.toMillis() / 2) {

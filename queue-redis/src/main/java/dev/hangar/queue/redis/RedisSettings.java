@@ -134,8 +134,9 @@ record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix,
     private static String more(Map<String, String> params, String name, boolean allowed, String whose) {
         String more = params.remove(name);
         if (more != null && (!allowed || more.isBlank())) {
+            String port = name.equals("sentinels") ? "26379" : "6379";
             throw new IllegalArgumentException(name + ": " + (allowed ? "expected host[:port] items, e.g. " + name
-                    + "=[::2]:6379,[::3]:6379" : "only " + whose));
+                    + "=[::2]:" + port + ",[::3]:" + port : "only " + whose));
         }
         return more;
     }
@@ -179,7 +180,8 @@ record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix,
             } catch (NumberFormatException e) {
                 // told below; the item is not shown, as a password with an unencoded / or # ends up in it
             }
-            if (host.isEmpty() || port < 1 || port > 65535) {
+            boolean stray = close > 0 && close + 1 < item.length() && item.charAt(close + 1) != ':'; // [::1]x
+            if (host.isEmpty() || stray || port < 1 || port > 65535) {
                 throw new IllegalArgumentException(what + " " + (n + 1) + " of " + items.length + ": expected"
                         + " host[:port], [ipv6][:port], with a port of 1 to 65535 (a password with / ? # must be"
                         + " percent-encoded)");

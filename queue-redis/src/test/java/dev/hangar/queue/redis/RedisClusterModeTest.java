@@ -148,6 +148,19 @@ class RedisClusterModeTest {
         assertThat(new String(login.getPassword())).as("every node gets the credentials").isEqualTo("s3cret");
     }
 
+    @Test
+    void aClusterThatCannotBeReachedIsNamedWithoutItsCredentials() throws Exception {
+        int down;
+        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            down = socket.getLocalPort();
+        }
+        URI location = URI.create("redis-cluster://watcher:s3cret@127.0.0.1:" + down + "/?timeout=PT2S");
+        assertThatThrownBy(() -> RedisQueueBackend.open(location, Clock.systemUTC()))
+                .isInstanceOf(dev.hangar.core.queue.QueueException.class)
+                .hasMessageContaining("cannot connect to the queue at redis-cluster://127.0.0.1:" + down)
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("watcher").doesNotContain("s3cret"));
+    }
+
     private RedisQueueBackend open(String prefix) {
         return RedisQueueBackend.open(cluster.uri("prefix=" + prefix + "&timeout=PT5S"), Clock.systemUTC());
     }

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -127,17 +129,30 @@ final class RedisClusterProcess implements AutoCloseable {
             migrate.addAll(List.of(keys.split("\n")));
             from.cli(migrate.toArray(String[]::new));
         }
-        for (RedisServerProcess node : nodes) {
+        // the new owner first, then the old, then the rest, as redis-cli does
+        List<RedisServerProcess> order = new ArrayList<>(List.of(to, from));
+        nodes.stream().filter(node -> node != to && node != from && node.alive()).forEach(order::add);
+        for (RedisServerProcess node : order) {
             node.cli("CLUSTER", "SETSLOT", String.valueOf(slot), "NODE", toId);
         }
     }
 
     private static void run(List<String> command) {
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
+            Path out = Files.createTempFile("hangar-redis-cluster-", ".log");
+            try {
+                Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                        .redirectOutput(out.toFile()).start();
+                boolean ended = process.waitFor(30, TimeUnit.SECONDS);
+                if (!ended) {
+                    process.destroyForcibly();
+                }
+                if (!ended || process.exitValue() != 0) {
+                    throw new IllegalStateException(String.join(" ", command) + (ended ? " failed: " : " hung: ")
+                            + Files.readString(out, StandardCharsets.UTF_8));
+                }
+            } finally {
+                Files.deleteIfExists(out);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -162,6 +162,8 @@ class RedisSentinelTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("sentinel 3 of 3:");
         assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis-sentinel://a/?master=m&sentinels=[::2:26380")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("sentinel 2 of 2:");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis-sentinel://a/?master=m&sentinels=[::2]x:26380")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("sentinel 2 of 2:");
         assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis-sentinel://a/?master=m&sentinels=")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("sentinels:");
         assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis://h:6379/?sentinels=b:26379")))

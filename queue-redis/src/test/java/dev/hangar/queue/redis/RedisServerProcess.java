@@ -48,12 +48,12 @@ public final class RedisServerProcess implements AutoCloseable {
 
     /** A server; with {@code appendOnly}, every write is fsynced to its AOF before Redis replies. */
     public static RedisServerProcess start(boolean appendOnly) {
-        return start(appendOnly, dir -> List.of());
+        return start(appendOnly, (dir, port) -> List.of());
     }
 
     /** A server without persistence that replicates {@code master}. */
     public static RedisServerProcess replicaOf(RedisServerProcess master) {
-        return start(false, dir -> List.of("--replicaof", "127.0.0.1", String.valueOf(master.port())));
+        return start(false, (dir, port) -> List.of("--replicaof", "127.0.0.1", String.valueOf(master.port())));
     }
 
     /**
@@ -67,7 +67,7 @@ public final class RedisServerProcess implements AutoCloseable {
 
     /** As {@link #sentinelOf(RedisServerProcess, String)}, asking its own clients for this password if not null. */
     public static RedisServerProcess sentinelOf(RedisServerProcess master, String name, String password) {
-        return start(false, dir -> {
+        return start(false, (dir, port) -> {
             Path config = dir.resolve("sentinel.conf"); // a sentinel rewrites its config file: it must be writable
             try {
                 Files.writeString(config, String.join("\n",
@@ -88,22 +88,32 @@ public final class RedisServerProcess implements AutoCloseable {
      * bus gets a free port of its own (by default it would be the port plus 10000, which may not be free).
      */
     public static RedisServerProcess clusterNode() {
-        return start(false, dir -> {
+        return start(false, (dir, port) -> {
             try {
+                int bus = freePort();
+                while (bus == port) {
+                    bus = freePort();
+                }
                 return List.of("--cluster-enabled", "yes", "--cluster-config-file", dir.resolve("nodes.conf").toString(),
-                        "--cluster-port", String.valueOf(freePort()), "--cluster-node-timeout", "2000");
+                        "--cluster-port", String.valueOf(bus), "--cluster-node-timeout", "2000");
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         });
     }
 
-    private static RedisServerProcess start(boolean appendOnly, java.util.function.Function<Path, List<String>> role) {
+    /** What a server is besides a plain one, given its directory and port: the arguments it takes for it. */
+    private interface Role {
+        List<String> arguments(Path dir, int port);
+    }
+
+    private static RedisServerProcess start(boolean appendOnly, Role role) {
         String server = executable("redis-server");
         Assumptions.assumeTrue(server != null, "redis-server is not installed (not on the PATH): Redis tests skipped");
         try {
             Path dir = Files.createTempDirectory("hangar-redis-");
-            RedisServerProcess redis = new RedisServerProcess(dir, freePort(), appendOnly, role.apply(dir));
+            int port = freePort();
+            RedisServerProcess redis = new RedisServerProcess(dir, port, appendOnly, role.arguments(dir, port));
             redis.launch(server);
             return redis;
         } catch (IOException e) {
