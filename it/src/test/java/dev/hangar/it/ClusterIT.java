@@ -10,7 +10,6 @@ import dev.hangar.client.HangarClient;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
-import dev.hangar.queue.redis.RedisServerProcess;
 import io.lettuce.core.RedisClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,21 +29,28 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The cluster guarantee, with every part a process of its own: one redis-server (AOF, fsync on
  * every write), one {@code hangar server} and three {@code hangar agent}s. While 2,000 short jobs
  * go through, agents are killed with SIGKILL at random moments and started again, and Redis itself
  * is killed and restarted once. In the end every job has exactly one final state, none is lost,
- * and each result was recorded once (the store counts the final commits of every job).
+ * and each result was recorded once (the store counts the final commits of every job). All of it
+ * runs twice: on one redis-server, and on a Redis Cluster of three masters (each with AOF), whose
+ * master of the queue's slot is the one killed.
  */
+@ParameterizedClass(name = "on {0}")
+@EnumSource(ItRedis.Kind.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
     private static final int JOBS = 2000;
@@ -55,17 +61,21 @@ class ClusterIT {
     @TempDir
     static Path dir;
 
+    @Parameter
+    ItRedis.Kind kind;
+
     static Path logDir;
-    static RedisServerProcess redis;
+    static ItRedis redis;
     static HangarProcess server;
     static final List<HangarProcess> agents = new ArrayList<>();
     static HangarClient client;
 
-    @BeforeAll
-    static void startCluster() throws IOException {
+    @BeforeParameterizedClassInvocation
+    static void startCluster(ItRedis.Kind kind) throws IOException {
         Host.assumeBubblewrap();
-        logDir = Path.of(System.getProperty("hangar.it.dir", "target"), "cluster-it");
-        redis = RedisServerProcess.start(true);
+        logDir = Path.of(System.getProperty("hangar.it.dir", "target"), "cluster-it", kind.name().toLowerCase(java.util.Locale.ROOT));
+        agents.clear();
+        redis = ItRedis.start(kind);
         String queue = redis.uri().toString();
         int port = Host.freePort();
         client = new HangarClient(URI.create("http://127.0.0.1:" + port));
@@ -73,7 +83,7 @@ class ClusterIT {
                 .start(client::healthy);
         for (int i = 1; i <= AGENTS; i++) {
             List<String> args = new ArrayList<>(List.of("agent", "--redis", queue, "--node-name", "agent-" + i,
-                    "--data-dir", dir.resolve("agent-" + i).toString(), "--runtimes", "process",
+                    "--data-dir", dir.resolve(kind.name() + "-agent-" + i).toString(), "--runtimes", "process",
                     "--lease-seconds", "3", "--max-jobs", "6"));
             if (i == AGENTS) {
                 // one node keeps a warm pool; the cluster's server sees it through the node's heartbeat
@@ -86,7 +96,7 @@ class ClusterIT {
                 .until(() -> client.nodes().size() == AGENTS);
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stopCluster() throws InterruptedException {
         for (HangarProcess agent : agents) {
             agent.kill();
@@ -96,6 +106,7 @@ class ClusterIT {
         }
         if (redis != null) {
             redis.close();
+            redis = null;
         }
     }
 
@@ -151,7 +162,8 @@ class ClusterIT {
                 .filter(n -> n.name().equals("agent-3")).flatMap(n -> n.pools().stream())
                 .anyMatch(p -> p.spec().name().equals("warm") && p.ready() >= 1));
 
-        try (var joined = EmbeddedHangar.start(redis.uri(), dir.resolve("up"), dir.resolve("up-images"), "127.0.0.1", 0,
+        try (var joined = EmbeddedHangar.start(redis.uri(), Files.createTempDirectory(dir, "up"),
+                Files.createTempDirectory(dir, "up-images"), "127.0.0.1", 0,
                 AgentConfig.forThisHost("up-node").withRuntimes(Set.of("process")))) {
             await("the server of the cluster lists the node that hangar up --redis started").atMost(Duration.ofSeconds(30))
                     .until(() -> client.nodes().stream().anyMatch(n -> n.name().equals("up-node")));
@@ -214,8 +226,8 @@ class ClusterIT {
         assertThat(jobs.stream().mapToInt(Job::deliveries).max().orElse(0))
                 .as("jobs of killed agents were delivered again").isGreaterThanOrEqualTo(2);
         assertThat(client.nodes()).as("every agent back in the registry").hasSize(AGENTS);
-        System.out.printf("ClusterIT: %d jobs SUCCEEDED once each; %d agent SIGKILLs, %d Redis SIGKILL+restart; "
-                        + "%d jobs delivered more than once (max %d deliveries)%n", jobs.size(), kills.get(),
+        System.out.printf("ClusterIT on %s: %d jobs SUCCEEDED once each; %d agent SIGKILLs, %d Redis SIGKILL+restart; "
+                        + "%d jobs delivered more than once (max %d deliveries)%n", kind, jobs.size(), kills.get(),
                 redisRestarts.get(), jobs.stream().filter(j -> j.deliveries() > 1).count(),
                 jobs.stream().mapToInt(Job::deliveries).max().orElse(0));
     }
@@ -244,9 +256,7 @@ class ClusterIT {
                 return;
             }
             if (redisRestarts.get() == 0 && finishedJobs() > JOBS / 3) {
-                redis.kill();
-                Thread.sleep(1000);
-                redis.restart();
+                redis.crash();
                 redisRestarts.incrementAndGet();
                 continue;
             }
@@ -272,7 +282,7 @@ class ClusterIT {
 
     /** How many jobs had their final state committed how many times, read from the job records in Redis. */
     private static Map<Long, Long> finalCommits(List<Job> jobs) {
-        RedisClient lettuce = RedisClient.create(redis.uri().toString());
+        RedisClient lettuce = RedisClient.create(redis.dataNode().toString());
         try (var connection = lettuce.connect()) {
             var commands = connection.sync();
             return jobs.stream().collect(Collectors.groupingBy(

@@ -26,7 +26,7 @@ class RedisClusterFailoverTest {
 
     @Test
     void theQueueFollowsAFailoverOfItsMasterAndCarriesOnOnThePromotedReplica() {
-        try (RedisClusterProcess cluster = RedisClusterProcess.start(3, 1)) {
+        try (RedisClusterProcess cluster = RedisClusterProcess.start(3, 1, false)) {
             String prefix = "failover";
             try (RedisQueueBackend queue = RedisQueueBackend.open(cluster.uri("prefix=" + prefix + "&timeout=PT5S"),
                     Clock.systemUTC())) {

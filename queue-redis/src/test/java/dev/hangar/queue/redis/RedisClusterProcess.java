@@ -18,23 +18,23 @@ import org.awaitility.Awaitility;
  * a free loopback port, joined with {@code redis-cli --cluster create}, so the slots are spread over
  * the masters. Skipped, saying why, where redis-server is not installed.
  */
-final class RedisClusterProcess implements AutoCloseable {
+public final class RedisClusterProcess implements AutoCloseable {
     private final List<RedisServerProcess> nodes;
 
     private RedisClusterProcess(List<RedisServerProcess> nodes) {
         this.nodes = nodes;
     }
 
-    static RedisClusterProcess start(int masters) {
-        return start(masters, 0);
+    public static RedisClusterProcess start(int masters) {
+        return start(masters, 0, false);
     }
 
-    /** A cluster of this many masters, each with this many replicas. */
-    static RedisClusterProcess start(int masters, int replicasEach) {
+    /** A cluster of this many masters, each with this many replicas; with {@code appendOnly}, see {@link RedisServerProcess#start(boolean)}. */
+    public static RedisClusterProcess start(int masters, int replicasEach, boolean appendOnly) {
         List<RedisServerProcess> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < masters * (1 + replicasEach); i++) {
-                nodes.add(RedisServerProcess.clusterNode());
+                nodes.add(RedisServerProcess.clusterNode(appendOnly));
             }
             List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
             nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));
@@ -52,17 +52,17 @@ final class RedisClusterProcess implements AutoCloseable {
     }
 
     /** {@code redis-cluster://127.0.0.1:P1,127.0.0.1:P2,...}, plus the query if not null. */
-    URI uri(String query) {
+    public URI uri(String query) {
         return URI.create("redis-cluster://" + nodes.stream().map(node -> "127.0.0.1:" + node.port())
                 .collect(Collectors.joining(",")) + "/" + (query == null ? "" : "?" + query));
     }
 
-    List<RedisServerProcess> nodes() {
+    public List<RedisServerProcess> nodes() {
         return nodes;
     }
 
     /** The slot of the queue with this prefix: all its keys share it. */
-    int slotOf(String prefix) {
+    public int slotOf(String prefix) {
         return Integer.parseInt(live().cli("CLUSTER", "KEYSLOT", "{" + prefix + "}"));
     }
 
@@ -76,7 +76,7 @@ final class RedisClusterProcess implements AutoCloseable {
     }
 
     /** The running replica of this master, as a running node sees the cluster. */
-    RedisServerProcess replicaOf(RedisServerProcess master) {
+    public RedisServerProcess replicaOf(RedisServerProcess master) {
         String masterId = master.cli("CLUSTER", "MYID");
         for (String line : live().cli("CLUSTER", "NODES").split("\n")) {
             String[] fields = line.trim().split(" ");
@@ -94,7 +94,7 @@ final class RedisClusterProcess implements AutoCloseable {
     }
 
     /** The node that serves this slot now, as a running node sees the cluster. */
-    RedisServerProcess serving(int slot) {
+    public RedisServerProcess serving(int slot) {
         for (String line : live().cli("CLUSTER", "NODES").split("\n")) {
             String[] fields = line.trim().split(" ");
             for (int i = 8; i < fields.length; i++) {
@@ -113,7 +113,7 @@ final class RedisClusterProcess implements AutoCloseable {
     }
 
     /** Moves a slot and its keys to another node, as {@code redis-cli --cluster reshard} does, slot by slot. */
-    void move(int slot, RedisServerProcess to) {
+    public void move(int slot, RedisServerProcess to) {
         RedisServerProcess from = serving(slot);
         String fromId = from.cli("CLUSTER", "MYID");
         String toId = to.cli("CLUSTER", "MYID");

@@ -84,11 +84,12 @@ public final class RedisServerProcess implements AutoCloseable {
     }
 
     /**
-     * A node of a Redis Cluster, alone until {@link RedisClusterProcess} joins it to others. Its cluster
-     * bus gets a free port of its own (by default it would be the port plus 10000, which may not be free).
+     * A node of a Redis Cluster, alone until {@link RedisClusterProcess} joins it to others; with
+     * {@code appendOnly}, as {@link #start(boolean)}. Its cluster bus gets a free port of its own (by
+     * default it would be the port plus 10000, which may not be free).
      */
-    public static RedisServerProcess clusterNode() {
-        return start(false, (dir, port) -> {
+    public static RedisServerProcess clusterNode(boolean appendOnly) {
+        return start(appendOnly, (dir, port) -> {
             try {
                 int bus = freePort();
                 while (bus == port) {
