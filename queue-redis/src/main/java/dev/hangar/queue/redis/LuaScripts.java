@@ -98,7 +98,10 @@ final class LuaScripts {
                 throw e;
             }
         }
-        load(); // Redis lost the library: it restarted without persistence, or someone flushed it
+        // Redis lost the library (it restarted without persistence, or someone flushed it), or, on a
+        // cluster, the call followed the queue's slot to a master that lacks it
+        link.readLayoutAgain();
+        load();
         return run(script, argv);
     }
 

@@ -137,8 +137,9 @@ final class RedisLink implements AutoCloseable {
 
     /**
      * Runs commands on the master that serves the queue's slot, for a command without a key, which a
-     * cluster client would send to any node; elsewhere on the shared connection. On a cluster that is
-     * changing, it reads the layout anew and tries again, for up to the command timeout.
+     * cluster client would send to any node, as the client's layout has it; elsewhere on the shared
+     * connection. On a cluster that is changing, it reads the layout anew and tries again, for up to the
+     * command timeout.
      */
     <T> T callOnSlotMaster(String what, Function<RedisClusterCommands<byte[], byte[]>, T> commands) {
         if (!(client instanceof RedisClusterClient cluster)) {
@@ -148,7 +149,9 @@ final class RedisLink implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (int attempt = 1; ; attempt++) {
             try {
-                cluster.refreshPartitions(); // a caller may have just followed a moved slot
+                if (attempt > 1) {
+                    cluster.refreshPartitions();
+                }
                 RedisClusterNode master = nodes.getPartitions().getPartitionBySlot(slot);
                 if (master == null) {
                     throw new RedisException(NO_MASTER + " (" + slot + ") yet");
@@ -161,6 +164,13 @@ final class RedisLink implements AutoCloseable {
                 }
                 pause(pause);
             }
+        }
+    }
+
+    /** On a cluster, reads its layout anew, e.g. after a call that followed a moved slot; elsewhere nothing. */
+    void readLayoutAgain() {
+        if (client instanceof RedisClusterClient cluster) {
+            cluster.refreshPartitions();
         }
     }
 
