@@ -54,7 +54,24 @@ class BadInputIT extends OneNodeIT {
                 Arguments.of("a mount over the runtime's own paths",
                         "{\"command\": [\"true\"], \"mounts\": [{\"hostPath\": \"/tmp\", \"sandboxPath\": \"/proc\"}]}", 400,
                         "mounts[0].sandboxPath"),
-                Arguments.of("empty body", "", 400, "body"));
+                Arguments.of("empty body", "", 400, "body"),
+                Arguments.of("a null argument", "{\"command\": [\"echo\", null]}", 400, "command[1]"),
+                Arguments.of("a null env value", "{\"command\": [\"true\"], \"env\": {\"A\": null}}", 400, "env.A"),
+                Arguments.of("a number for a string", "{\"command\": [\"echo\", 1]}", 400, "command[1]"),
+                Arguments.of("true for a string", "{\"command\": [\"true\"], \"stdin\": true}", 400, "stdin"),
+                Arguments.of("a fraction for a whole number", "{\"command\": [\"true\"], \"timeoutSeconds\": 10.7}", 400,
+                        "timeoutSeconds"),
+                Arguments.of("a whole number out of range", "{\"command\": [\"true\"], \"timeoutSeconds\": 99999999999}",
+                        400, "timeoutSeconds"),
+                Arguments.of("text for a number", "{\"command\": [\"true\"], \"priority\": \"5\"}", 400, "priority"),
+                Arguments.of("a number of 2000 digits",
+                        "{\"command\": [\"true\"], \"priority\": " + "9".repeat(2000) + "}", 400, "priority"),
+                Arguments.of("a field given twice", "{\"command\": [\"rm\", \"-rf\", \"/x\"], \"command\": [\"true\"]}",
+                        400, "body"),
+                Arguments.of("two JSON values", "{\"command\": [\"true\"]} {\"command\": [\"true\"]}", 400, "body"),
+                Arguments.of("a lone surrogate", "{\"command\": [\"echo\", \"\\ud800\"]}", 400, "command[1]"),
+                Arguments.of("a lone surrogate in stdin", "{\"command\": [\"cat\"], \"stdin\": \"a\\udc00\"}", 400,
+                        "stdin"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -66,6 +83,57 @@ class BadInputIT extends OneNodeIT {
 
         assertProblem(answer, status, field);
         assertThat(api.jobCount()).as("jobs stored after a refused request (%s)", what).isEqualTo(before);
+    }
+
+    @Test
+    void aSpecThatIsNotSentAsJsonIsRefused() {
+        // a web page may post a form or text/plain to a node on this host without asking first
+        long before = api.jobCount();
+        String spec = "{\"command\": [\"true\"]}";
+
+        for (String type : new String[] {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}) {
+            assertProblem(api.send("POST", "/v1/jobs", HttpRequest.BodyPublishers.ofString(spec), type), 415, "Content-Type");
+            assertProblem(api.send("POST", "/v1/explain", HttpRequest.BodyPublishers.ofString(spec), type), 415,
+                    "Content-Type");
+        }
+        assertProblem(api.send("POST", "/v1/jobs", HttpRequest.BodyPublishers.ofString(spec), null), 415, "Content-Type");
+        assertThat(api.send("POST", "/v1/explain", HttpRequest.BodyPublishers.ofString(spec),
+                "application/json; charset=utf-8").status()).isEqualTo(200);
+        assertThat(api.jobCount()).isEqualTo(before);
+    }
+
+    @Test
+    void errorsThatJettyAnswersItselfAreProblemDocumentsToo() {
+        Api.Answer nul = api.get("/v1/jobs/%00");
+        Api.Answer longUri = api.get("/v1/jobs/" + "x".repeat(20_000));
+
+        assertThat(nul.status()).as("%s", nul).isEqualTo(400);
+        assertThat(nul.contentType()).as("%s", nul).startsWith("application/problem+json");
+        assertThat(nul.json().path("status").asInt()).isEqualTo(400);
+        assertThat(longUri.status()).as("%s", longUri).isEqualTo(414);
+        assertThat(longUri.contentType()).as("%s", longUri).startsWith("application/problem+json");
+    }
+
+    @Test
+    void aProblemDocumentIsUtf8AndAMethodNotAllowedSaysWhichAre() {
+        Api.Answer unknown = api.get("/v1/jobs/%C3%A9%E2%98%83");
+        Api.Answer wrongMethod = api.send("PUT", "/v1/jobs", HttpRequest.BodyPublishers.noBody(), null);
+
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.json().path("detail").asText()).as("%s", unknown).contains("\u00e9\u2603");
+        assertThat(wrongMethod.status()).isEqualTo(405);
+        assertThat(wrongMethod.headers().firstValue("Allow")).as("%s", wrongMethod).hasValueSatisfying(
+                allow -> assertThat(allow).contains("GET").contains("POST"));
+    }
+
+    @Test
+    void badQueryParametersAreRefusedNotIgnored() {
+        String id = api.submit(Api.spec("true")).path("id").asText();
+
+        assertProblem(api.get("/v1/jobs?state=,,"), 400, "state");
+        assertProblem(api.get("/v1/jobs?limit=99999999999999"), 400, "limit");
+        assertThat(api.get("/v1/jobs?limit=99999999999999").json().path("detail").asText()).contains("between");
+        assertProblem(api.get("/v1/jobs/" + id + "/logs?follow=maybe"), 400, "follow");
     }
 
     @Test
@@ -126,6 +194,9 @@ class BadInputIT extends OneNodeIT {
         assertThat(answer.contentType()).as("%s", answer).startsWith("application/problem+json");
         assertThat(answer.json().path("status").asInt()).as("%s", answer).isEqualTo(status);
         assertThat(answer.json().path("title").asText()).as("%s", answer).isNotBlank();
+        // the reason is in the API's words: no Java class, no Jackson setting
+        assertThat(answer.json().path("detail").asText()).as("%s", answer)
+                .doesNotContain("dev.hangar.", "java.", "`", "Jackson", "StreamReadConstraints", "Feature");
         String actual = answer.firstErrorField();
         if (field.endsWith(".") || field.endsWith("*")) {
             assertThat(actual).as("errors[0].field of %s", answer).isNotNull()

@@ -148,6 +148,19 @@ class WarmPoolsIT extends OneNodeIT {
                 "{\"runtime\": \"process\", \"size\": 3}"), "application/json");
         assertThat(unknown.status()).isEqualTo(400);
         assertThat(unknown.firstErrorField()).isEqualTo("size");
+        // an image the node lacks would never fill: refused at once, as a job naming it is
+        Api.Answer noImage = api.send("PUT", "/v1/pools/bad", HttpRequest.BodyPublishers.ofString(
+                "{\"runtime\": \"process\", \"image\": \"nosuchimage\", \"min\": 1, \"max\": 1}"), "application/json");
+        assertThat(noImage.status()).as("%s", noImage).isEqualTo(400);
+        assertThat(noImage.firstErrorField()).isEqualTo("image");
+        Api.Answer emptyName = api.send("PUT", "/v1/pools/bad", HttpRequest.BodyPublishers.ofString(
+                "{\"name\": \"\", \"runtime\": \"process\", \"min\": 0}"), "application/json");
+        assertThat(emptyName.status()).as("%s", emptyName).isEqualTo(400);
+        assertThat(emptyName.json().path("detail").asText()).contains("is empty");
+        Api.Answer asText = api.send("PUT", "/v1/pools/bad", HttpRequest.BodyPublishers.ofString(
+                "{\"runtime\": \"process\", \"min\": 0}"), "text/plain");
+        assertThat(asText.status()).as("%s", asText).isEqualTo(415);
+        assertThat(api.get("/v1/pools/bad").status()).as("no pool made by a refused PUT").isEqualTo(404);
     }
 
     @Test

@@ -16,6 +16,7 @@ import io.javalin.json.JavalinJackson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -31,9 +32,10 @@ public final class HangarServer implements AutoCloseable {
     private final ServerEvents events;
     private final EventRoutes eventRoutes;
     private final HangarMetrics metrics;
-    private final PoolRoutes poolRoutes = new PoolRoutes();
+    private final PoolRoutes poolRoutes;
 
     public HangarServer(QueueBackend queue, NodeView nodes) {
+        this.poolRoutes = new PoolRoutes(nodes);
         this.events = new ServerEvents(queue, nodes, eventLog);
         this.eventRoutes = new EventRoutes(eventLog, EventRoutes.HEARTBEAT);
         this.metrics = new HangarMetrics(queue, nodes);
@@ -44,6 +46,7 @@ public final class HangarServer implements AutoCloseable {
             config.http.maxRequestSize = JobRoutes.MAX_SPEC_BYTES;
             config.http.prefer405over404 = true;
             config.jsonMapper(new JavalinJackson(Json.mapper(), true));
+            config.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler()));
             if (HangarServer.class.getResource("/hangar/dashboard/index.html") != null) config.staticFiles.add("/hangar/dashboard", io.javalin.http.staticfiles.Location.CLASSPATH); // the dashboard module's assets at /, when it is on the class path
         });
         new JobRoutes(queue, nodes).register(app);
@@ -70,8 +73,14 @@ public final class HangarServer implements AutoCloseable {
             ctx.header("Retry-After", "1");
             problem(ctx, Problem.of(503, "Queue unavailable", e.getMessage(), List.of()));
         });
-        app.exception(HttpResponseException.class, (e, ctx) -> problem(ctx,
-                Problem.of(e.getStatus(), e.getMessage(), e.getMessage(), List.of())));
+        app.exception(HttpResponseException.class, (e, ctx) -> {
+            String allowed = e.getDetails().get("availableMethods");
+            if (e.getStatus() == 405 && allowed != null) {
+                ctx.header("Allow", allowed.replaceAll("[\\[\\]]", ""));
+            }
+            problem(ctx, Problem.of(e.getStatus(), e.getMessage(), e.getMessage()
+                    + (allowed == null ? "" : "; allowed: " + allowed.replaceAll("[\\[\\]]", "")), List.of()));
+        });
         app.exception(Exception.class, (e, ctx) -> {
             LOG.log(System.Logger.Level.ERROR, "request failed: " + ctx.method() + " " + ctx.path(), e);
             problem(ctx, Problem.of(500, "Internal error", e.toString(), List.of()));
@@ -79,7 +88,8 @@ public final class HangarServer implements AutoCloseable {
     }
 
     private static void problem(Context ctx, Problem problem) {
-        ctx.status(problem.status()).contentType(Problem.MEDIA_TYPE).result(Json.write(problem));
+        // bytes, so that the text goes out as UTF-8 (JSON's encoding) whatever the container's default
+        ctx.status(problem.status()).contentType(Problem.MEDIA_TYPE).result(Json.write(problem).getBytes(StandardCharsets.UTF_8));
     }
 
     private void scrape(Context ctx) throws IOException {

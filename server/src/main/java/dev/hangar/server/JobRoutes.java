@@ -13,8 +13,6 @@ import dev.hangar.core.queue.QueueBackend;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
-import java.util.List;
-import dev.hangar.core.job.FieldError;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
@@ -50,29 +48,12 @@ final class JobRoutes {
 
     /** The request's job spec, checked against what the nodes can run; a 400 naming the fields if not. */
     static JobSpec validSpec(Context ctx, NodeView nodes) throws IOException {
-        JobSpec spec = JsonBodies.read(boundedBody(ctx), JobSpec.class);
+        JobSpec spec = JsonBodies.read(JsonBodies.body(ctx, MAX_SPEC_BYTES), JobSpec.class);
         try {
             return new JobSpecValidator(nodes.limits()).validate(spec);
         } catch (InvalidSpecException e) {
             throw new ApiException(400, "Invalid job spec", e.getMessage(), e.errors());
         }
-    }
-
-    /** The body, read no further than the limit: a chunked body has no length to check first. */
-    private static byte[] boundedBody(Context ctx) throws IOException {
-        if (ctx.contentLength() > MAX_SPEC_BYTES) {
-            throw tooLarge();
-        }
-        byte[] body = ctx.req().getInputStream().readNBytes(MAX_SPEC_BYTES + 1);
-        if (body.length > MAX_SPEC_BYTES) {
-            throw tooLarge();
-        }
-        return body;
-    }
-
-    private static ApiException tooLarge() {
-        String reason = "is larger than " + MAX_SPEC_BYTES + " bytes";
-        return new ApiException(413, "Payload too large", "body: " + reason, List.of(new FieldError("body", reason)));
     }
 
     private void list(Context ctx) {
@@ -101,7 +82,10 @@ final class JobRoutes {
             return Set.of();
         }
         var states = EnumSet.noneOf(JobState.class);
-        for (String name : param.split(",")) {
+        for (String name : param.split(",", -1)) {
+            if (name.isBlank()) {
+                throw ApiException.badField("state", "has an empty name between commas: '" + param + "'");
+            }
             try {
                 states.add(JobState.valueOf(name.trim().toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
@@ -124,7 +108,9 @@ final class JobRoutes {
             }
             return value;
         } catch (NumberFormatException e) {
-            throw ApiException.badField(name, "must be a whole number, got '" + raw + "'");
+            throw ApiException.badField(name, raw.strip().matches("[+-]?\\d+")
+                    ? "must be between " + min + " and " + max + ", got " + raw.strip()
+                    : "must be a whole number, got '" + raw + "'");
         }
     }
 }

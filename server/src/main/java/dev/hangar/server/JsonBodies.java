@@ -1,38 +1,108 @@
 package dev.hangar.server;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.InvalidNullException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.hangar.core.job.FieldError;
 import dev.hangar.core.json.Json;
+import io.javalin.http.Context;
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
-/** Reads request bodies strictly, turning every Jackson complaint into a named field and a reason. */
+/**
+ * Reads request bodies strictly, turning every Jackson complaint into a named field and a reason
+ * in the API's words: what the field must be, never a Java type or a Jackson setting.
+ */
 final class JsonBodies {
     private JsonBodies() {}
+
+    /**
+     * The body of a request that must carry JSON, read no further than {@code maxBytes} (a chunked
+     * body has no length to check first). Its Content-Type must say JSON: a web page may send a
+     * form or text/plain to a node on this host without asking first, but not JSON.
+     */
+    static byte[] body(Context ctx, int maxBytes) throws IOException {
+        String type = ctx.header("Content-Type");
+        String media = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        if (!media.equals("application/json") && !(media.startsWith("application/") && media.endsWith("+json"))) {
+            String reason = "must be application/json, got " + (type == null ? "none" : "'" + type + "'");
+            throw new ApiException(415, "Unsupported media type", "Content-Type: " + reason,
+                    List.of(new FieldError("Content-Type", reason)));
+        }
+        if (ctx.contentLength() > maxBytes) {
+            throw tooLarge(maxBytes);
+        }
+        byte[] body = ctx.req().getInputStream().readNBytes(maxBytes + 1);
+        if (body.length > maxBytes) {
+            throw tooLarge(maxBytes);
+        }
+        return body;
+    }
+
+    private static ApiException tooLarge(int maxBytes) {
+        String reason = "is larger than " + maxBytes + " bytes";
+        return new ApiException(413, "Payload too large", "body: " + reason, List.of(new FieldError("body", reason)));
+    }
 
     static <T> T read(byte[] body, Class<T> type) {
         if (body.length == 0) {
             throw ApiException.badField("body", "is empty; a JSON object is required");
         }
+        JsonParser parser;
         try {
-            T value = Json.mapper().readValue(body, type);
+            parser = Json.mapper().createParser(body);
+        } catch (IOException e) {
+            throw ApiException.badField("body", "could not be read: " + e.getMessage());
+        }
+        try (parser) {
+            T value = Json.mapper().readValue(parser, type);
             if (value == null) {
                 throw ApiException.badField("body", "is null; a JSON object is required");
             }
             return value;
         } catch (UnrecognizedPropertyException e) {
             throw ApiException.badField(path(e), "unknown field; known fields: " + e.getKnownPropertyIds());
+        } catch (InvalidNullException e) {
+            throw ApiException.badField(path(e), "must not be null");
+        } catch (InvalidFormatException e) {
+            throw ApiException.badField(path(e), "must be " + expected(e.getTargetType()) + ", got '" + e.getValue() + "'");
         } catch (MismatchedInputException e) {
-            throw ApiException.badField(path(e), "has the wrong type: " + firstLine(e.getOriginalMessage()));
+            if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
+                throw ApiException.badField("body", "holds more than one JSON value; one object is required");
+            }
+            throw ApiException.badField(path(e), "has the wrong type: must be " + expected(e.getTargetType()));
         } catch (JsonMappingException e) {
+            if (e.getCause() instanceof InputCoercionException range) {
+                throw ApiException.badField(path(e), "is out of range: must be " + expected(range.getTargetType())
+                        + " of at most " + largest(range.getTargetType()));
+            }
+            if (e.getCause() instanceof StreamConstraintsException limit) {
+                throw ApiException.badField(path(e), "is too large: " + withoutSetting(limit.getOriginalMessage()));
+            }
             // why: a syntax error inside a value comes wrapped with the path it was read at; it is
             // still the body that is broken, not that field
             if (e.getCause() instanceof JsonProcessingException syntax) {
                 throw malformed(syntax);
             }
-            throw ApiException.badField(path(e), firstLine(e.getOriginalMessage()));
+            // a value the type refused as it was made (its constructor threw): its own words
+            Throwable cause = e.getCause();
+            throw ApiException.badField(path(e), cause != null && cause.getMessage() != null
+                    ? "is not valid: " + firstLine(cause.getMessage()) : plain(e.getOriginalMessage()));
+        } catch (StreamConstraintsException e) {
+            // thrown while a token is read, before any field takes it: the parser knows where it was
+            throw ApiException.badField(path(parser.getParsingContext().pathAsPointer()),
+                    "is too large: " + withoutSetting(e.getOriginalMessage()));
         } catch (JsonProcessingException e) {
             throw malformed(e);
         } catch (IOException e) {
@@ -40,10 +110,64 @@ final class JsonBodies {
         }
     }
 
+    /** What a value of this type is, as a JSON document says it. */
+    static String expected(Class<?> type) {
+        if (type == null) {
+            return "another type";
+        }
+        if (CharSequence.class.isAssignableFrom(type)) {
+            return "a string";
+        }
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class
+                || type == Short.class || type == short.class || type == Byte.class || type == byte.class) {
+            return "a whole number";
+        }
+        if (Number.class.isAssignableFrom(type) || type == double.class || type == float.class) {
+            return "a number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (type.isEnum()) {
+            return "one of " + Arrays.toString(type.getEnumConstants());
+        }
+        if (type.isArray() || Collection.class.isAssignableFrom(type)) {
+            return "an array";
+        }
+        return Map.class.isAssignableFrom(type) ? "an object of names and values" : "an object";
+    }
+
+    private static String largest(Class<?> type) {
+        return type == Integer.class || type == int.class ? String.valueOf(Integer.MAX_VALUE) : String.valueOf(Long.MAX_VALUE);
+    }
+
+    /** A limit's message without the name of the reader setting that holds it. */
+    private static String withoutSetting(String message) {
+        return firstLine(message).replaceAll(",?\\s*from\\s*`[^`]*`", "");
+    }
+
+    /** A parser's message without its source note: "at [Source: ...; line: 1, column: 13]" becomes "at line 1, column 13". */
+    private static String plain(String message) {
+        return firstLine(message).replaceAll("\\[Source: .*?; line: (\\d+), column: (\\d+)\\]", "line $1, column $2");
+    }
+
+    /** A JSON pointer as the API names fields, e.g. {@code /resources/memoryMb} as {@code resources.memoryMb}. */
+    private static String path(JsonPointer pointer) {
+        var out = new StringBuilder();
+        for (JsonPointer at = pointer; at != null && !at.matches(); at = at.tail()) {
+            if (at.getMatchingIndex() >= 0) {
+                out.append('[').append(at.getMatchingIndex()).append(']');
+            } else {
+                out.append(out.isEmpty() ? "" : ".").append(at.getMatchingProperty());
+            }
+        }
+        return out.isEmpty() ? "body" : out.toString();
+    }
+
     private static ApiException malformed(JsonProcessingException e) {
         var at = e.getLocation();
         return ApiException.badField("body", "malformed JSON" + (at == null ? "" : " at line " + at.getLineNr()
-                + ", column " + at.getColumnNr()) + ": " + firstLine(e.getOriginalMessage()));
+                + ", column " + at.getColumnNr()) + ": " + plain(e.getOriginalMessage()));
     }
 
     /** The JSON path of the failing field, e.g. {@code resources.memoryMb} or {@code command[2]}. */

@@ -28,7 +28,7 @@ final class LogStreamer {
     }
 
     void stream(Context ctx, Job job) throws Exception {
-        boolean follow = Boolean.parseBoolean(ctx.queryParam("follow"));
+        boolean follow = flag(ctx, "follow");
         boolean ndjson = "ndjson".equals(ctx.queryParamAsClass("format", String.class).getOrDefault("raw"));
         if (!ndjson && !"raw".equals(ctx.queryParamAsClass("format", String.class).getOrDefault("raw"))) {
             throw ApiException.badField("format", "must be raw or ndjson");
@@ -76,5 +76,17 @@ final class LogStreamer {
         } catch (IOException e) {
             // the client went away
         }
+    }
+
+    /** A true/false query parameter; absent is false, and anything but true or false is refused. */
+    private static boolean flag(Context ctx, String name) {
+        String raw = ctx.queryParam(name);
+        if (raw == null || raw.equalsIgnoreCase("false")) {
+            return false;
+        }
+        if (raw.equalsIgnoreCase("true")) {
+            return true;
+        }
+        throw ApiException.badField(name, "must be true or false, got '" + raw + "'");
     }
 }

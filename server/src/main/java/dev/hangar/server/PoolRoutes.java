@@ -15,7 +15,12 @@ import java.util.List;
  * cluster's server shows its nodes' pools ({@link ClusterPools}) and refuses changes with 405.
  */
 public final class PoolRoutes {
+    private final NodeView nodes;
     private volatile PoolsView pools;
+
+    PoolRoutes(NodeView nodes) {
+        this.nodes = nodes;
+    }
 
     /** Serves these pools from now on. */
     public void serve(PoolsView view) {
@@ -34,15 +39,23 @@ public final class PoolRoutes {
         ctx.json(new PoolList(view.budget(), view.pools()));
     }
 
-    private void put(Context ctx) {
+    private void put(Context ctx) throws java.io.IOException {
         PoolsView view = changeable(ctx);
         String name = ctx.pathParam("id");
-        byte[] body = ctx.bodyAsBytes();
+        byte[] body = JsonBodies.body(ctx, JobRoutes.MAX_SPEC_BYTES);
         PoolSpec spec = JsonBodies.read(body, PoolSpec.class);
-        if (namesItself(body) && !name.equals(spec.name())) {
+        String named = nameIn(body);
+        if (named != null && named.isBlank()) {
+            throw ApiException.badField("name", "is empty; leave it out or make it the path's name '" + name + "'");
+        }
+        if (named != null && !name.equals(spec.name())) {
             throw ApiException.badField("name", "is '" + spec.name() + "' but the path names pool '" + name
                     + "'; leave it out or make them agree");
         }
+        // a pool of an image the node lacks would fail to fill, over and over: refused as a job naming it is
+        nodes.limits().unknownImage(spec.image()).ifPresent(error -> {
+            throw new ApiException(400, "Invalid pool spec", error.field() + ": " + error.reason(), List.of(error));
+        });
         boolean exists = view.pools().stream().anyMatch(p -> p.spec().name().equals(name));
         try {
             PoolStatus status = view.put(spec.withName(name));
@@ -52,11 +65,13 @@ public final class PoolRoutes {
         }
     }
 
-    private static boolean namesItself(byte[] body) {
+    /** The name the body gives, or null if it gives none. */
+    private static String nameIn(byte[] body) {
         try {
-            return dev.hangar.core.json.Json.mapper().readTree(body).hasNonNull("name");
+            var name = dev.hangar.core.json.Json.mapper().readTree(body).get("name");
+            return name == null || name.isNull() ? null : name.asText();
         } catch (java.io.IOException e) {
-            return false; // read above already
+            return null; // read above already
         }
     }
 

@@ -28,8 +28,9 @@ public record JobSpec(
     public static final int DEFAULT_PRIORITY = 5;
 
     public JobSpec {
-        command = command == null ? List.of() : List.copyOf(command);
-        env = env == null ? Map.of() : Map.copyOf(env);
+        // copies that keep a null item, so that the validator names it instead of a copy failing
+        command = command == null ? List.of() : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(command));
+        env = env == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(env));
         profile = profile == null ? WorkloadProfile.defaults() : profile;
         resources = resources == null ? Resources.defaults() : resources;
         timeoutSeconds = timeoutSeconds == null ? DEFAULT_TIMEOUT_SECONDS : timeoutSeconds;

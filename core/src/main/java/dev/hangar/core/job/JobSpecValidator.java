@@ -36,6 +36,9 @@ public final class JobSpecValidator {
         if (spec.stdin() != null && spec.stdin().getBytes(StandardCharsets.UTF_8).length > SpecLimits.MAX_STDIN_BYTES) {
             errors.add(new FieldError("stdin", "is larger than " + SpecLimits.MAX_STDIN_BYTES + " bytes"));
         }
+        if (spec.stdin() != null) {
+            checkEncodable("stdin", spec.stdin(), errors);
+        }
         checkName("name", spec.name(), SpecLimits.MAX_NAME_CHARS, errors);
         checkName("image", spec.image(), SpecLimits.MAX_KEY_CHARS, errors);
         checkName("idempotencyKey", spec.idempotencyKey(), SpecLimits.MAX_KEY_CHARS, errors);
@@ -43,11 +46,7 @@ public final class JobSpecValidator {
             errors.add(new FieldError("runtime", "unknown runtime '" + spec.runtime() + "'; known: "
                     + String.join(", ", limits.knownRuntimes().stream().sorted().toList())));
         }
-        if (spec.image() != null && limits.knownImages() != null && !limits.knownImages().contains(spec.image())) {
-            errors.add(new FieldError("image", "unknown image '" + spec.image() + "'; known: "
-                    + String.join(", ", limits.knownImages().stream().sorted().toList())
-                    + " (add one with 'hangar image import NAME DIR|TAR')"));
-        }
+        limits.unknownImage(spec.image()).ifPresent(errors::add);
         errors.addAll(limits.mounts().check(spec.mounts()));
         checkResources(spec, errors);
         checkProfile(spec, errors);
@@ -103,12 +102,27 @@ public final class JobSpecValidator {
 
     /** Bytes one exec string takes; an error if the kernel would refuse it. */
     private static long execString(String field, String value, List<FieldError> errors) {
+        checkEncodable(field, value, errors);
         int bytes = value.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > SpecLimits.MAX_STRING_BYTES) {
             errors.add(new FieldError(field, "is " + bytes + " bytes; Linux cannot start a program with a string over "
                     + SpecLimits.MAX_STRING_BYTES + " bytes"));
         }
         return bytes + 1;
+    }
+
+    /** Text that UTF-8 cannot carry would reach the job as '?': refused rather than changed. */
+    private static void checkEncodable(String field, String value, List<FieldError> errors) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                errors.add(new FieldError(field, "holds a lone UTF-16 surrogate (\\u" + Integer.toHexString(c).toUpperCase(java.util.Locale.ROOT)
+                        + " at character " + i + "), which is no character and cannot be passed on"));
+                return;
+            }
+        }
     }
 
     private static void checkName(String field, String value, int max, List<FieldError> errors) {

@@ -48,6 +48,16 @@ public record SpecLimits(
                 knownRuntimes, images, mounts);
     }
 
+    /** What is wrong with naming this image here, if anything: an image the node does not have. */
+    public java.util.Optional<FieldError> unknownImage(String image) {
+        if (image == null || knownImages == null || knownImages.contains(image)) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new FieldError("image", "unknown image '" + image + "'; known: "
+                + String.join(", ", knownImages.stream().sorted().toList())
+                + " (add one with 'hangar image import NAME DIR|TAR')"));
+    }
+
     public SpecLimits withMounts(MountPolicy policy) {
         return new SpecLimits(maxCpus, maxMemoryMb, maxPids, maxDiskMb, maxGpus, maxOutputBytes, maxTimeoutSeconds,
                 knownRuntimes, knownImages, policy);

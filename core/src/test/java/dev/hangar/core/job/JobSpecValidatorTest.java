@@ -40,6 +40,22 @@ class JobSpecValidatorTest {
     }
 
     @Test
+    void aNullArgumentOrEnvValueIsNamedNotAFailedCopy() {
+        var env = new java.util.HashMap<String, String>();
+        env.put("A", null);
+        var spec = new JobSpec(null, java.util.Arrays.asList("echo", null), env, null, null, null, null, null, null, null,
+                null, null, null);
+        assertThat(fields(spec)).containsExactly("command[1]", "env.A");
+    }
+
+    @Test
+    void textThatUtf8CannotCarryIsRefusedNotChanged() {
+        var spec = JobSpec.builder().command("echo", "a\ud800b", "\ud83d\ude00").env("A", "\udc00")
+                .stdin("x\udbff").build();
+        assertThat(fields(spec)).containsExactlyInAnyOrder("command[1]", "env.A", "stdin");
+    }
+
+    @Test
     void nanCpusAreRefused() {
         var spec = JobSpec.builder().command("x").resources(new Resources(Double.NaN, null, null, null, null, null)).build();
         assertThat(fields(spec)).containsExactly("resources.cpus");
