@@ -53,6 +53,7 @@ final class EventRoutes implements AutoCloseable {
     }
 
     private void open(Context ctx) throws IOException {
+        QueryParams.only(ctx, java.util.List.of("types", "lastEventId"));
         Set<String> types = types(ctx.queryParam("types"));
         OptionalLong resumeFrom = resumeFrom(ctx);
         if (streams.isShutdown()) {

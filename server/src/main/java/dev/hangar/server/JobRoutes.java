@@ -14,6 +14,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -57,6 +58,7 @@ final class JobRoutes {
     }
 
     private void list(Context ctx) {
+        QueryParams.only(ctx, List.of("state", "limit", "cursor"));
         int limit = intParam(ctx, "limit", 50, 1, JobQuery.MAX_LIMIT);
         Set<JobState> states = states(ctx.queryParam("state"));
         JobPage page;

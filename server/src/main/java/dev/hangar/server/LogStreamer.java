@@ -28,6 +28,7 @@ final class LogStreamer {
     }
 
     void stream(Context ctx, Job job) throws Exception {
+        QueryParams.only(ctx, java.util.List.of("follow", "format", "after"));
         boolean follow = flag(ctx, "follow");
         boolean ndjson = "ndjson".equals(ctx.queryParamAsClass("format", String.class).getOrDefault("raw"));
         if (!ndjson && !"raw".equals(ctx.queryParamAsClass("format", String.class).getOrDefault("raw"))) {

@@ -1,0 +1,49 @@
+package dev.hangar.server;
+
+import io.javalin.http.Context;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Checks a request's query string before a route reads it: a parameter the route does not know, one
+ * given twice, or one whose percent-encoding is broken is refused, naming it. Jetty drops a
+ * parameter it cannot decode, and a dropped filter would answer as if none had been asked for.
+ */
+final class QueryParams {
+    private QueryParams() {}
+
+    static void only(Context ctx, List<String> known) {
+        String query = ctx.queryString();
+        if (query == null || query.isEmpty()) {
+            return;
+        }
+        Set<String> seen = new HashSet<>();
+        for (String pair : query.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = decoded("query parameter", eq < 0 ? pair : pair.substring(0, eq));
+            if (!known.contains(name)) {
+                throw ApiException.badField(name, "unknown query parameter; known: " + String.join(", ", known));
+            }
+            if (!seen.add(name)) {
+                throw ApiException.badField(name, "is given more than once");
+            }
+            if (eq >= 0) {
+                decoded(name, pair.substring(eq + 1));
+            }
+        }
+    }
+
+    private static String decoded(String field, String raw) {
+        try {
+            return URLDecoder.decode(raw, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badField(field, "is not valid percent-encoding: '" + raw + "'");
+        }
+    }
+}
