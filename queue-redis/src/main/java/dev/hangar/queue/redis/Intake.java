@@ -63,7 +63,7 @@ final class Intake {
             Map<String, String> fields = Replies.fields(entry.getBody());
             JobSpec spec;
             try {
-                spec = validator.validate(WireFormat.parse(fields));
+                spec = validator.validate(WireFormat.parse(WireFormat.fields(entry.getBody())));
             } catch (InvalidSpecException e) {
                 sink.deadLetter(entry.getId(), e.getMessage(), fields);
                 continue;

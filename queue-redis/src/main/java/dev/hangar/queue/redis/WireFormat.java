@@ -43,6 +43,40 @@ final class WireFormat {
 
     private WireFormat() {}
 
+    /**
+     * An entry's fields as text, refusing what text would change: a field named twice (Redis keeps
+     * both; a map would keep one) and bytes that are not UTF-8 (they would reach the job as U+FFFD).
+     */
+    static Map<String, String> fields(Map<byte[], byte[]> body) {
+        Map<String, String> fields = new java.util.LinkedHashMap<>();
+        List<FieldError> errors = new ArrayList<>();
+        body.forEach((rawName, rawValue) -> {
+            String name = Replies.text(rawName);
+            String shownName = shorten(name);
+            if (!isUtf8(rawName)) {
+                errors.add(new FieldError(shownName, "the field's name is not valid UTF-8"));
+            } else if (!isUtf8(rawValue)) {
+                errors.add(new FieldError(shownName, "is not valid UTF-8 text"));
+            }
+            if (fields.put(name, Replies.text(rawValue)) != null) {
+                errors.add(new FieldError(shownName, "is given more than once; give each field once"));
+            }
+        });
+        if (!errors.isEmpty()) {
+            throw new InvalidSpecException(errors);
+        }
+        return fields;
+    }
+
+    private static boolean isUtf8(byte[] bytes) {
+        try {
+            java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes));
+            return true;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return false;
+        }
+    }
+
     /** The spec the entry describes; throws naming every field that is wrong (not yet validated). */
     static JobSpec parse(Map<String, String> entry) {
         ObjectNode json = Json.mapper().createObjectNode();
@@ -61,14 +95,21 @@ final class WireFormat {
                 }
             } else if (STRUCTURED.containsKey(name)) {
                 Shape shape = STRUCTURED.get(name);
-                JsonNode node = readTree(value);
+                JsonNode node;
+                try {
+                    node = Json.mapper().readTree(value);
+                } catch (JsonProcessingException e) {
+                    errors.add(new FieldError(name, shape.expected() + ", got '" + shorten(value) + "' (not valid JSON: "
+                            + shorten(firstLine(e.getOriginalMessage())) + ")"));
+                    return;
+                }
                 if (node == null || !shape.fits().test(node)) {
                     errors.add(new FieldError(name, shape.expected() + ", got '" + shorten(value) + "'"));
                 } else {
                     json.set(name, node);
                 }
             } else {
-                errors.add(new FieldError(name, "is not a property of a job spec; known: " + known()));
+                errors.add(new FieldError(shorten(name), "is not a property of a job spec; known: " + known()));
             }
         });
         if (!errors.isEmpty()) {
@@ -84,12 +125,10 @@ final class WireFormat {
         }
     }
 
-    private static JsonNode readTree(String value) {
-        try {
-            return Json.mapper().readTree(value);
-        } catch (JsonProcessingException e) {
-            return null;
-        }
+    private static String firstLine(String message) {
+        String text = String.valueOf(message);
+        int newline = text.indexOf('\n');
+        return newline < 0 ? text : text.substring(0, newline);
     }
 
     private static boolean allText(JsonNode node) {

@@ -141,6 +141,29 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void anEntryThatTextWouldChangeIsDeadLetteredNotChanged() {
+        RedisQueueBackend queue = open();
+        String twice = redis.cli("XADD", key("submit"), "*", "command", "[\"rm\",\"-rf\",\"/x\"]", "command",
+                "[\"echo\",\"second\"]");
+        // bytes that are not UTF-8, which redis-cli cannot pass as an argument: Lua makes them
+        String notUtf8 = redis.cli("EVAL", "return redis.call('XADD', KEYS[1], '*', 'command', '[\"cat\"]', 'stdin', 'in'"
+                + " .. string.char(255, 254) .. 'put')", "1", key("submit"));
+        String brokenJson = redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "env", "{\"A\":");
+        redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"after\"]");
+
+        assertThat(queue.intake(10)).isEqualTo(4);
+
+        List<DeadLetter> dead = queue.deadLetters(10);
+        assertThat(dead).extracting(d -> d.field("source")).containsExactly(twice, notUtf8, brokenJson);
+        assertThat(dead.get(0).field("reason")).isEqualTo("command: is given more than once; give each field once");
+        assertThat(dead.get(1).field("reason")).isEqualTo("stdin: is not valid UTF-8 text");
+        assertThat(dead.get(2).field("reason")).startsWith("env: must be a JSON object of strings, got '{\"A\":' (not valid JSON: ");
+        assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement()
+                .satisfies(job -> assertThat(job.spec().command()).containsExactly("echo", "after"));
+        assertThat(redis.cli("XLEN", key("submit"))).isEqualTo("0");
+    }
+
+    @Test
     void anEntryACrashedIntakerLeftIsTakenOverOnceAndOnlyOnce() {
         RedisQueueBackend queue = open();
         queue.intake(1); // makes the group
