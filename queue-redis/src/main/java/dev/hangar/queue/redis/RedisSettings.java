@@ -71,11 +71,10 @@ record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix,
             throw new IllegalArgumentException("prefix must be 1 to 64 letters, digits or ._:- (no braces); got '"
                     + prefix + "'");
         }
-        Duration retention = duration(params, "retention", Duration.ofDays(7));
-        Duration timeout = duration(params, "timeout", Duration.ofSeconds(10));
-        if (retention.isNegative() || timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("retention may not be negative, timeout must be positive");
-        }
+        // bounded, so that every script can pass them to Redis as whole milliseconds (a larger one came out
+        // as 9.2e18, which PEXPIRE refused after the job's end was half written)
+        Duration retention = duration(params, "retention", Duration.ofDays(7), Duration.ZERO, MOST_RETENTION);
+        Duration timeout = duration(params, "timeout", Duration.ofSeconds(10), Duration.ofMillis(100), MOST_TIMEOUT);
         String master = params.remove("master");
         if (sentinel == (master == null || master.isBlank())) {
             throw new IllegalArgumentException(sentinel
@@ -264,6 +263,10 @@ record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix,
         return names;
     }
 
+    /** Ten years: longer than any job is kept on purpose ("P0D" keeps them for ever). */
+    private static final Duration MOST_RETENTION = Duration.ofDays(3650);
+    private static final Duration MOST_TIMEOUT = Duration.ofHours(1);
+
     private static Map<String, String> query(URI location) {
         Map<String, String> params = new LinkedHashMap<>();
         String query = location.getRawQuery();
@@ -279,7 +282,12 @@ record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix,
                                 + ENCODE_AMPERSAND + ")" : ""));
             }
             // a '+' is a plus, as in the user info: passwords have them, and no value here has a space
-            params.put(decode(pair.substring(0, eq).replace("+", "%2B")), decode(pair.substring(eq + 1).replace("+", "%2B")));
+            String name = decode(pair.substring(0, eq).replace("+", "%2B"));
+            if (params.put(name, decode(pair.substring(eq + 1).replace("+", "%2B"))) != null) {
+                // a name that is no parameter may be a piece of a password cut at an unencoded '&': not shown
+                throw new IllegalArgumentException((PARAMETERS.contains(name) ? name : "a parameter")
+                        + " is given twice in the query of " + redacted(location) + "; give it once");
+            }
         }
         return params;
     }
@@ -306,13 +314,20 @@ record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix,
     }
 
     /** Takes the parameter out of {@code params}, so that what is left is unknown. */
-    private static Duration duration(Map<String, String> params, String name, Duration fallback) {
+    private static Duration duration(Map<String, String> params, String name, Duration fallback, Duration least,
+            Duration most) {
         String value = params.remove(name);
+        Duration duration;
         try {
-            return value == null ? fallback : Duration.parse(value);
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException(name + " must be an ISO-8601 duration such as P7D or PT1H, got '" + value + "'");
+            duration = value == null ? fallback : Duration.parse(value);
+        } catch (DateTimeParseException | ArithmeticException e) {
+            throw new IllegalArgumentException(name + " must be an ISO-8601 duration such as P7D or PT1H, from " + least
+                    + " to " + most + ", got '" + value + "'");
         }
+        if (duration.compareTo(least) < 0 || duration.compareTo(most) > 0) {
+            throw new IllegalArgumentException(name + " must be from " + least + " to " + most + ", got " + value);
+        }
+        return duration;
     }
 
     private static long count(Map<String, String> params, String name, long fallback) {
@@ -328,8 +343,8 @@ record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix,
             }
             return count;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a whole number of at least " + least + ", got '" + value
-                    + "'");
+            throw new IllegalArgumentException(name + " must be a whole number from " + least + " to " + Integer.MAX_VALUE
+                    + ", got '" + value + "'");
         }
     }
 }

@@ -535,6 +535,19 @@ class RedisSpecificsTest extends RedisServerTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("prefix");
         assertThatThrownBy(() -> provider.open(redis.uri("retention=soon"), clock))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retention");
+        // each bad value named on its own, before anything connects or is written
+        assertThatThrownBy(() -> provider.open(redis.uri("retention=PT2562047788015H"), clock))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("retention must be from PT0S to PT87600H");
+        assertThatThrownBy(() -> provider.open(redis.uri("timeout=PT99999999999999H"), clock))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("timeout must be from PT0.1S to PT1H, got PT99999999999999H");
+        assertThatThrownBy(() -> provider.open(redis.uri("timeout=PT0.001S"), clock))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("timeout must be from PT0.1S");
+        assertThatThrownBy(() -> provider.open(redis.uri("retention=-P1D"), clock))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("retention must be from");
+        assertThatThrownBy(() -> provider.open(redis.uri("prefix=a&prefix=b"), clock))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("prefix is given twice");
+        assertThatThrownBy(() -> provider.open(redis.uri("deadMaxLen=99999999999"), clock))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("deadMaxLen must be a whole number from 1 to");
     }
 
     /** Records job changes as "job ID STATE", and the jobs as told. */
