@@ -15,7 +15,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -106,7 +105,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         List<NodeStatus> nodes = alive.isEmpty() ? lastSeen : List.copyOf(alive.values());
         if (nodes.isEmpty()) {
             // no node has ever beaten: take the job's word for what it needs; an agent checks it when it leases
-            return SpecLimits.forNode(Integer.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE, Set.of());
+            return SpecLimits.forNode(Integer.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE, SpecLimits.RUNTIME_NAMES);
         }
         var runtimes = new HashSet<String>();
         var images = new HashSet<String>();

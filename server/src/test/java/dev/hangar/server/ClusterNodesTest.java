@@ -112,6 +112,14 @@ class ClusterNodesTest {
     }
 
     @Test
+    void beforeAnyNodeHasBeatenAJobMayNameAnyRuntimeHangarHas() {
+        cluster.poll();
+
+        assertThat(cluster.limits().knownRuntimes()).as("the job's word is taken; an agent checks it when it leases")
+                .containsExactlyInAnyOrderElementsOf(dev.hangar.core.job.SpecLimits.RUNTIME_NAMES);
+    }
+
+    @Test
     void whileEveryNodeIsDownJobsAreStillCheckedAgainstTheNodesLastSeen() {
         registry.heartbeat(node("a", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox")),
                 Duration.ofSeconds(10));

@@ -146,8 +146,9 @@ public final class JobSpecValidator {
         between("resources.pids", r.pids(), 1, limits.maxPids(), errors);
         between("resources.diskMb", r.diskMb(), 1, limits.maxDiskMb(), errors);
         if (limits.maxGpus() == 0 && (r.gpus() > 0 || spec.profile().needs().gpu())) {
-            errors.add(new FieldError("resources.gpus", "the job needs a GPU, and no node here has one "
-                    + "(none found with nvidia-smi or /dev/nvidia*)"));
+            // the field that asked for it: a count, or only the profile's need
+            errors.add(new FieldError(r.gpus() > 0 ? "resources.gpus" : "profile.needs.gpu", "the job needs a GPU, and no"
+                    + " node here has one (none found with nvidia-smi or /dev/nvidia*)"));
         } else {
             between("resources.gpus", r.gpus(), 0, limits.maxGpus(), errors);
         }

@@ -18,6 +18,8 @@ public record SpecLimits(
         Set<String> knownImages,
         MountPolicy mounts) {
 
+    /** The runtimes Hangar has drivers for: what a job may name where no node has said what it runs. */
+    public static final Set<String> RUNTIME_NAMES = Set.of("process", "podman", "gvisor", "kata");
     public static final int MAX_COMMAND_ARGS = 4096;
     /** Linux refuses to exec with one argument or NAME=value string of 128 KiB or more (MAX_ARG_STRLEN). */
     public static final int MAX_STRING_BYTES = 128 * 1024 - 1;

@@ -56,6 +56,13 @@ class JobSpecValidatorTest {
     }
 
     @Test
+    void aGpuAskedForOnlyInTheProfileIsBlamedOnTheProfile() {
+        var spec = JobSpec.builder().command("x").profile(new WorkloadProfile(Trust.TRUSTED,
+                new Needs(true, null, null, null), null, null)).build();
+        assertThat(fields(spec)).containsExactly("profile.needs.gpu");
+    }
+
+    @Test
     void nanCpusAreRefused() {
         var spec = JobSpec.builder().command("x").resources(new Resources(Double.NaN, null, null, null, null, null)).build();
         assertThat(fields(spec)).containsExactly("resources.cpus");

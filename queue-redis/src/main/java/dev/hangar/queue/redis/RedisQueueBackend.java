@@ -73,11 +73,10 @@ public final class RedisQueueBackend implements QueueBackend {
     /** How often a settle is decided again because the job changed while it was being decided. */
     private static final int SETTLE_TRIES = 10;
     /** Runtimes a job from the submit stream may name when the caller gives no limits. */
-    private static final Set<String> RUNTIMES = Set.of("process", "podman", "gvisor", "kata");
     /** For each state, the states a leased job may move to it from, space-separated (see settle.lua). */
     private static final Map<JobState, String> FROM_STATES = fromStatesByTarget();
     private static final SpecLimits WIRE_LIMITS = SpecLimits.forNode(Integer.MAX_VALUE, Long.MAX_VALUE,
-            Integer.MAX_VALUE, RUNTIMES);
+            Integer.MAX_VALUE, SpecLimits.RUNTIME_NAMES);
 
     private final RedisSettings settings;
     private final RedisKeys keys;
