@@ -268,6 +268,12 @@ class JobsApiIT extends OneNodeIT {
                 .filter(job -> key.equals(job.path("spec").path("idempotencyKey").asText(null)))
                 .toList();
         assertThat(withKey).hasSize(1);
+
+        // the same key for another job is a mistake the submitter must hear of, not a silent repeat
+        Api.Answer other = api.postJobs(spec("echo", "another").put("idempotencyKey", key));
+        assertThat(other.status()).as("%s", other).isEqualTo(409);
+        assertThat(other.firstErrorField()).isEqualTo("idempotencyKey");
+        assertThat(other.json().path("detail").asText()).contains(first.json().path("id").asText());
     }
 
     @Test

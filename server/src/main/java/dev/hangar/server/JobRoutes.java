@@ -13,6 +13,7 @@ import dev.hangar.core.queue.QueueBackend;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
+import dev.hangar.core.job.FieldError;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -43,6 +44,10 @@ final class JobRoutes {
     private void submit(Context ctx) throws IOException {
         JobSpec spec = validSpec(ctx, nodes);
         Enqueued enqueued = queue.enqueue(spec);
+        if (enqueued.conflictsWith(spec)) {
+            throw new ApiException(409, "Idempotency key in use", "idempotencyKey: " + enqueued.conflict(),
+                    List.of(new FieldError("idempotencyKey", enqueued.conflict())));
+        }
         ctx.header("Location", "/v1/jobs/" + enqueued.job().id());
         ctx.status(enqueued.created() ? 201 : 200).json(enqueued.job());
     }

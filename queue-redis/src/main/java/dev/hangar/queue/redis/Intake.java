@@ -28,7 +28,7 @@ final class Intake {
 
     /** Where valid and invalid entries go. */
     interface Sink {
-        void enqueue(String entryId, JobSpec spec);
+        void enqueue(String entryId, JobSpec spec, Map<String, String> entry);
 
         void deadLetter(String entryId, String reason, Map<String, String> entry);
     }
@@ -73,7 +73,7 @@ final class Intake {
                 sink.deadLetter(entry.getId(), "not a valid job: " + e, fields);
                 continue;
             }
-            sink.enqueue(entry.getId(), spec);
+            sink.enqueue(entry.getId(), spec, fields);
         }
         return entries.size();
     }

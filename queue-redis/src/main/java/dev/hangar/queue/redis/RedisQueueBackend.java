@@ -546,8 +546,14 @@ public final class RedisQueueBackend implements QueueBackend {
     public int intake(int max, SpecLimits limits) {
         return intake.run(max, limits, new Intake.Sink() {
             @Override
-            public void enqueue(String entryId, JobSpec spec) {
-                RedisQueueBackend.this.enqueue(JobIds.forSubmitEntry(settings.prefix(), entryId), spec, entryId);
+            public void enqueue(String entryId, JobSpec spec, Map<String, String> entry) {
+                Enqueued enqueued = RedisQueueBackend.this.enqueue(JobIds.forSubmitEntry(settings.prefix(), entryId), spec,
+                        entryId);
+                if (enqueued.conflictsWith(spec)) {
+                    // the script took the entry off the stream as a repeat of that job's submit: it must not
+                    // vanish without a word, as a producer that only XADDs hears no answer
+                    deadLetterTaken(entryId, "idempotencyKey: " + enqueued.conflict(), entry);
+                }
             }
 
             @Override
@@ -555,6 +561,18 @@ public final class RedisQueueBackend implements QueueBackend {
                 scripts.call(Script.DEAD_LETTER, entryId, reason, DeadLetter.entryFields(entry));
             }
         });
+    }
+
+    /** A dead letter for a submit entry that has left the stream already (DEAD_LETTER takes it off itself). */
+    private void deadLetterTaken(String entryId, String reason, Map<String, String> entry) {
+        Map<byte[], byte[]> body = new java.util.LinkedHashMap<>();
+        List<String> fields = new ArrayList<>(List.of("source", entryId, "reason", reason));
+        fields.addAll(DeadLetter.entryFields(entry));
+        for (int i = 0; i + 1 < fields.size(); i += 2) {
+            body.put(RedisLink.bytes(fields.get(i)), RedisLink.bytes(fields.get(i + 1)));
+        }
+        link.call("XADD " + keys.dead(), redis -> redis.xadd(RedisLink.bytes(keys.dead()),
+                io.lettuce.core.XAddArgs.Builder.maxlen(settings.deadMaxLen()).approximateTrimming(), body));
     }
 
     /** Drops from the indexes the final jobs whose retention has run out; returns how many. */

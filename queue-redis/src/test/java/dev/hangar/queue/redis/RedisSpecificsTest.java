@@ -164,6 +164,27 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void anEntryWhoseIdempotencyKeyIsAnotherJobsIsDeadLetteredAndARepeatIsNot() {
+        RedisQueueBackend queue = open();
+        redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"a\"]", "idempotencyKey", "k1");
+        redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"a\"]", "idempotencyKey", "k1");
+        String other = redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"b\"]", "idempotencyKey", "k1");
+
+        assertThat(queue.intake(10)).isEqualTo(3);
+
+        Job job = queue.list(JobQuery.all(10)).jobs().getFirst();
+        assertThat(queue.list(JobQuery.all(10)).jobs()).as("one job for the key").hasSize(1);
+        assertThat(queue.deadLetters(10)).as("a repeat is no dead letter; another spec under the key is")
+                .singleElement().satisfies(dead -> {
+                    assertThat(dead.field("source")).isEqualTo(other);
+                    assertThat(dead.field("reason")).isEqualTo("idempotencyKey: 'k1' is the key of job " + job.id()
+                            + ", submitted with another spec; a repeat must send the same spec, a new job a new key");
+                    assertThat(dead.field("entry.command")).isEqualTo("[\"echo\",\"b\"]");
+                });
+        assertThat(redis.cli("XLEN", key("submit"))).isEqualTo("0");
+    }
+
+    @Test
     void anEntryACrashedIntakerLeftIsTakenOverOnceAndOnlyOnce() {
         RedisQueueBackend queue = open();
         queue.intake(1); // makes the group
