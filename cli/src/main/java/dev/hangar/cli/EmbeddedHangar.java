@@ -119,7 +119,8 @@ public final class EmbeddedHangar implements AutoCloseable {
         int cores = Runtime.getRuntime().availableProcessors();
         var limits = SpecLimits.forNode(cores, agent.config().memoryMb(), agent.config().gpus().size(),
                 agent.runtimes().stream().map(RuntimeStatus::name).collect(Collectors.toSet()))
-                .withMounts(agent.config().mounts());
+                .withMounts(agent.config().mounts())
+                .withNetworkAllowed(agent.config().networkAllowed());
         return new NodeView() {
             @Override
             public List<RuntimeStatus> runtimes() {

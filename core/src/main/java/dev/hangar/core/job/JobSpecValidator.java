@@ -155,8 +155,12 @@ public final class JobSpecValidator {
         between("resources.outputBytes", r.outputBytes(), 0, limits.maxOutputBytes(), errors);
     }
 
-    private static void checkProfile(JobSpec spec, List<FieldError> errors) {
+    private void checkProfile(JobSpec spec, List<FieldError> errors) {
         WorkloadProfile p = spec.profile();
+        if (p.needs().network() && !limits.networkAllowed()) {
+            errors.add(new FieldError("profile.needs.network", "the job needs a network, and this node gives sandboxes"
+                    + " none (start it with --allow-network)"));
+        }
         if (p.latencyBudgetMs() != null) {
             between("profile.latencyBudgetMs", p.latencyBudgetMs(), 1, 3_600_000, errors);
         }

@@ -16,7 +16,8 @@ public record SpecLimits(
         int maxTimeoutSeconds,
         Set<String> knownRuntimes,
         Set<String> knownImages,
-        MountPolicy mounts) {
+        MountPolicy mounts,
+        boolean networkAllowed) {
 
     /** The runtimes Hangar has drivers for: what a job may name where no node has said what it runs. */
     public static final Set<String> RUNTIME_NAMES = Set.of("process", "podman", "gvisor", "kata");
@@ -41,13 +42,13 @@ public record SpecLimits(
     /** Bounds for a node with this many CPUs and this much memory. */
     public static SpecLimits forNode(double cpus, long memoryMb, int gpus, Set<String> runtimes) {
         return new SpecLimits(cpus, memoryMb, 1_000_000, 1024L * 1024, gpus, 1024L * 1024 * 1024, 7 * 24 * 3600, runtimes,
-                null, MountPolicy.none());
+                null, MountPolicy.none(), true);
     }
 
     /** The same bounds, with the images a job may name (null: not checked here). */
     public SpecLimits withImages(Set<String> images) {
         return new SpecLimits(maxCpus, maxMemoryMb, maxPids, maxDiskMb, maxGpus, maxOutputBytes, maxTimeoutSeconds,
-                knownRuntimes, images, mounts);
+                knownRuntimes, images, mounts, networkAllowed);
     }
 
     /** What is wrong with naming this image here, if anything: an image the node does not have. */
@@ -62,6 +63,12 @@ public record SpecLimits(
 
     public SpecLimits withMounts(MountPolicy policy) {
         return new SpecLimits(maxCpus, maxMemoryMb, maxPids, maxDiskMb, maxGpus, maxOutputBytes, maxTimeoutSeconds,
-                knownRuntimes, knownImages, policy);
+                knownRuntimes, knownImages, policy, networkAllowed);
+    }
+
+    /** The same bounds, on a node that gives sandboxes a network only if {@code allowed}. */
+    public SpecLimits withNetworkAllowed(boolean allowed) {
+        return new SpecLimits(maxCpus, maxMemoryMb, maxPids, maxDiskMb, maxGpus, maxOutputBytes, maxTimeoutSeconds,
+                knownRuntimes, knownImages, mounts, allowed);
     }
 }

@@ -63,6 +63,15 @@ class JobSpecValidatorTest {
     }
 
     @Test
+    void aNetworkOnANodeThatGivesNoneIsRefusedAndTakenOnTheJobsWordElsewhere() {
+        var spec = JobSpec.builder().command("x").profile(new WorkloadProfile(Trust.TRUSTED,
+                new Needs(null, null, null, true), null, null)).build();
+        var closed = new JobSpecValidator(SpecLimits.forNode(2, 4096, 0, Set.of("process")).withNetworkAllowed(false));
+        assertThat(closed.errors(spec)).extracting(FieldError::field).containsExactly("profile.needs.network");
+        assertThat(fields(spec)).isEmpty();
+    }
+
+    @Test
     void nanCpusAreRefused() {
         var spec = JobSpec.builder().command("x").resources(new Resources(Double.NaN, null, null, null, null, null)).build();
         assertThat(fields(spec)).containsExactly("resources.cpus");
