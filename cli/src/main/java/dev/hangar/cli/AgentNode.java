@@ -39,6 +39,13 @@ final class AgentNode implements AutoCloseable {
 
     static AgentNode start(QueueBackend queue, Path dataDir, Path imagesDir, AgentConfig config) {
         var images = new LocalImageStore(imagesDir);
+        for (var pool : config.pools().pools()) {
+            // a pool of an image the node lacks would fail to fill, over and over
+            if (pool.image() != null && !images.names().contains(pool.image())) {
+                throw new IllegalArgumentException("--pool " + pool.name() + ": unknown image '" + pool.image()
+                        + "'; known: " + String.join(", ", images.names()) + " (add one with 'hangar image import')");
+            }
+        }
         Agent agent = new Agent(config, queue, discoverRuntimes(dataDir, images, config.runtimes())).start();
         try {
             var heartbeat = queue.nodeRegistry().map(registry -> new NodeHeartbeat(registry,
@@ -50,17 +57,28 @@ final class AgentNode implements AutoCloseable {
         }
     }
 
-    /** The drivers on the class path, or only those named (an unknown name is an error). */
-    static List<dev.hangar.core.runtime.SandboxRuntime> discoverRuntimes(Path dataDir, ImageStore images, Set<String> enabled) {
-        var context = new RuntimeContext(dataDir.resolve("runtimes"), images);
-        List<RuntimeProvider> providers = ServiceLoader.load(RuntimeProvider.class).stream()
-                .map(ServiceLoader.Provider::get).toList();
-        Set<String> known = providers.stream().map(RuntimeProvider::name).collect(Collectors.toCollection(TreeSet::new));
+    /** The names of the runtime drivers on the class path. */
+    static Set<String> knownRuntimes() {
+        return ServiceLoader.load(RuntimeProvider.class).stream().map(ServiceLoader.Provider::get)
+                .map(RuntimeProvider::name).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** --runtimes, checked before anything is made: each name must be a driver's. */
+    static void checkRuntimes(Set<String> enabled) {
+        Set<String> known = knownRuntimes();
         for (String name : enabled) {
             if (!known.contains(name)) {
                 throw new IllegalArgumentException("--runtimes: unknown runtime '" + name + "'; known: " + known);
             }
         }
+    }
+
+    /** The drivers on the class path, or only those named (an unknown name is an error). */
+    static List<dev.hangar.core.runtime.SandboxRuntime> discoverRuntimes(Path dataDir, ImageStore images, Set<String> enabled) {
+        var context = new RuntimeContext(dataDir.resolve("runtimes"), images);
+        List<RuntimeProvider> providers = ServiceLoader.load(RuntimeProvider.class).stream()
+                .map(ServiceLoader.Provider::get).toList();
+        checkRuntimes(enabled);
         return providers.stream()
                 .filter(provider -> enabled.isEmpty() || enabled.contains(provider.name()))
                 .map(provider -> provider.create(context))

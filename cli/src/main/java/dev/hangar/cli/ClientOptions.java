@@ -14,6 +14,14 @@ final class ClientOptions {
     boolean json;
 
     HangarClient client() {
+        String scheme = url.getScheme();
+        if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) || url.getHost() == null) {
+            throw new IllegalArgumentException("--url (or HANGAR_URL): must be an http:// or https:// address with a host,"
+                    + " e.g. " + HangarClient.DEFAULT_URL + "; got '" + url + "'");
+        }
+        if (url.getPort() > 65535) {
+            throw new IllegalArgumentException("--url (or HANGAR_URL): port " + url.getPort() + " is out of range (1-65535)");
+        }
         return new HangarClient(url);
     }
 }

@@ -6,6 +6,7 @@ import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.image.ImageStore;
 import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.queue.QueueBackend;
+import dev.hangar.queue.redis.RedisQueueBackend;
 import dev.hangar.core.queue.QueueBackendProvider;
 import dev.hangar.core.runtime.RuntimeStatus;
 import dev.hangar.server.ClusterNodes;
@@ -99,12 +100,17 @@ public final class EmbeddedHangar implements AutoCloseable {
     }
 
     static QueueBackend openQueue(URI location) {
+        var schemes = new java.util.TreeSet<String>();
         for (QueueBackendProvider provider : ServiceLoader.load(QueueBackendProvider.class)) {
-            if (provider.schemes().contains(location.getScheme())) {
+            if (location.getScheme() != null && provider.schemes().contains(location.getScheme())) {
                 return provider.open(location, Clock.systemUTC());
             }
+            schemes.addAll(provider.schemes());
         }
-        throw new IllegalArgumentException("no queue backend for '" + location.getScheme() + ":' on the class path");
+        throw new IllegalArgumentException("no queue backend for " + (location.getScheme() == null ? "a location without a"
+                + " scheme ('" + RedisQueueBackend.shown(location) + "')" : "'" + location.getScheme() + ":'")
+                + "; known schemes: " + String.join(", ", schemes) + " (e.g. sqlite:/path/to/queue.db,"
+                + " redis://127.0.0.1:6379/?prefix=NAME)");
     }
 
     /** The local node as events, /v1/nodes and the metrics show it: what jobs may reserve, and the runtimes found. */

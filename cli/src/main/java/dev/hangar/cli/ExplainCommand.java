@@ -84,8 +84,7 @@ final class ExplainCommand implements Callable<Integer> {
         if (flags || !command.isEmpty()) {
             throw new IllegalArgumentException("-f: give a job spec file or the flags and command of 'hangar run', not both");
         }
-        return "-".equals(file) ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-                : Files.readString(Path.of(file));
+        return SpecFile.read(file);
     }
 
     /** Answers on a node started in this process for this one question, its store thrown away after. */

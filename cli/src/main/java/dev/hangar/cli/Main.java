@@ -6,7 +6,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code hangar}: the command line of Hangar. */
-@Command(name = "hangar", mixinStandardHelpOptions = true, version = "hangar 0.1.0",
+// why INHERIT: every subcommand takes --help (and --version) as the top command does
+@Command(name = "hangar", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "hangar 0.1.0",
         description = "Runs jobs in the lightest sandbox that is safe for them.",
         subcommands = {UpCommand.class, ServerCommand.class, AgentCommand.class, NodesCommand.class, PoolsCommand.class,
                 RunCommand.class, SubmitCommand.class, JobsCommand.class, LogsCommand.class, CancelCommand.class, RuntimesCommand.class,

@@ -55,10 +55,25 @@ final class NodeOptions {
         return home != null ? Path.of(home) : Path.of(System.getProperty("user.home"), ".hangar");
     }
 
+    /** The options checked as a user gave them, each named: before anything is made or opened. */
     AgentConfig agentConfig() {
-        if (leaseSeconds < 3) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "--lease-seconds must be at least 3, got " + leaseSeconds);
+        if (leaseSeconds < 3 || leaseSeconds > 86_400) {
+            throw new IllegalArgumentException("--lease-seconds must be from 3 to 86400 (a day), got " + leaseSeconds);
+        }
+        if (maxJobs < 1 || maxJobs > 4096) {
+            throw new IllegalArgumentException("--max-jobs must be from 1 to 4096, got " + maxJobs);
+        }
+        if (nodeName != null && nodeName.isBlank()) {
+            throw new IllegalArgumentException("--node-name must not be blank (leave it out for the host name)");
+        }
+        AgentNode.checkRuntimes(runtimes);
+        for (Path root : allowedMounts) {
+            if (!root.isAbsolute()) {
+                throw new IllegalArgumentException("--allow-mount must be an absolute path, got '" + root + "'");
+            }
+            if (!java.nio.file.Files.isDirectory(root)) {
+                throw new IllegalArgumentException("--allow-mount " + root + " is not a directory on this host");
+            }
         }
         return AgentConfig.forThisHost(nodeName != null ? nodeName : hostName())
                 .withNetworkAllowed(allowNetwork)
@@ -75,6 +90,15 @@ final class NodeOptions {
             throw new IllegalArgumentException("--pool-memory-mb must be at least 1, got " + poolMemoryMb);
         }
         List<PoolSpec> specs = pools.stream().map(text -> PoolOption.parse("--pool", text)).toList();
+        for (int i = 0; i < specs.size(); i++) {
+            // ranges and the runtime's name now, before anything is made; whether the runtime can back a
+            // pool on this host is known once it is probed
+            var errors = specs.get(i).errors(AgentNode.knownRuntimes());
+            if (!errors.isEmpty()) {
+                throw new IllegalArgumentException("--pool " + pools.get(i) + ": " + errors.stream()
+                        .map(error -> error.field() + " " + error.reason()).collect(java.util.stream.Collectors.joining("; ")));
+            }
+        }
         return PoolConfig.of(specs, poolMemoryMb == null ? 0 : poolMemoryMb);
     }
 

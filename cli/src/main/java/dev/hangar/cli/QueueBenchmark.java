@@ -80,7 +80,7 @@ final class QueueBenchmark implements Callable<Integer> {
             long unfinished = backend.countByState().entrySet().stream()
                     .filter(e -> !e.getKey().isFinal()).mapToLong(Map.Entry::getValue).sum();
             if (unfinished > 0) {
-                throw new IllegalStateException(queue + " holds " + unfinished
+                throw new IllegalStateException(dev.hangar.queue.redis.RedisQueueBackend.shown(queue) + " holds " + unfinished
                         + " unfinished job(s); the benchmark needs an empty queue (flush it or use another prefix)");
             }
             Round measured;

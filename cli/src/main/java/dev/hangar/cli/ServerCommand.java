@@ -30,7 +30,7 @@ final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        UpCommand.checkPort(port);
+        UpCommand.checkListen(host, port);
         var queue = EmbeddedHangar.openQueue(cluster.queueLocation());
         var registry = queue.nodeRegistry().orElseThrow(() -> new IllegalArgumentException(
                 "--redis: the queue at " + RedisLocations.shown(cluster.redis) + " keeps no node registry"));

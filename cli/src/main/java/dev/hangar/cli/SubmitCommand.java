@@ -2,9 +2,6 @@ package dev.hangar.cli;
 
 import dev.hangar.core.job.Job;
 import dev.hangar.core.json.Json;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,8 +18,7 @@ final class SubmitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String json = "-".equals(file) ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-                : Files.readString(Path.of(file));
+        String json = SpecFile.read(file);
         Job job = client.client().submitJson(json);
         System.out.println(client.json ? Json.write(job) : job.id());
         return 0;

@@ -26,7 +26,7 @@ final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        checkPort(port);
+        checkListen(host, port);
         URI queue = RedisLocations.check(redis);
         EmbeddedHangar hangar;
         try (var progress = new Progress(System.err, () -> "starting: opening the store, probing runtimes")) {
@@ -34,7 +34,7 @@ final class UpCommand implements Callable<Integer> {
                     node.agentConfig());
         }
         System.out.println("Hangar is up at http://" + host + ":" + hangar.port() + " (node " + hangar.agent().nodeName()
-                + ", store " + (queue != null ? queue : node.dataDir()) + ")");
+                + ", store " + (queue != null ? RedisLocations.shown(queue) : node.dataDir()) + ")");
         System.out.println("runtimes: " + hangar.describeRuntimes());
         long usable = hangar.agent().runtimes().stream().filter(r -> r.probe().available()).count();
         if (usable == 0) {
@@ -45,9 +45,29 @@ final class UpCommand implements Callable<Integer> {
         return 0;
     }
 
-    static void checkPort(int port) {
+    /** --host and --port, checked before anything starts: Jetty would blame any failure on the port. */
+    static void checkListen(String host, int port) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("--port must be between 0 and 65535, got " + port);
+        }
+        if (host == null || host.isBlank()) {
+            throw new IllegalArgumentException("--host must be an address of this machine, e.g. 127.0.0.1 (this machine"
+                    + " only) or 0.0.0.0 (every interface); got an empty one");
+        }
+        java.net.InetAddress address;
+        try {
+            address = java.net.InetAddress.getByName(host);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException("--host " + host + " is not a known host name or address");
+        }
+        try {
+            if (!address.isAnyLocalAddress() && !address.isLoopbackAddress()
+                    && java.net.NetworkInterface.getByInetAddress(address) == null) {
+                throw new IllegalArgumentException("--host " + host + " (" + address.getHostAddress() + ") is not an"
+                        + " address of this machine, so nothing can listen on it");
+            }
+        } catch (java.net.SocketException e) {
+            throw new IllegalArgumentException("--host " + host + ": cannot read this machine's addresses: " + e.getMessage());
         }
     }
 

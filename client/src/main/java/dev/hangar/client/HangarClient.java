@@ -72,7 +72,7 @@ public final class HangarClient {
     }
 
     public Job get(String id) {
-        return send(request("/v1/jobs/" + encode(id)).GET().build(), Job.class);
+        return send(request("/v1/jobs/" + segment("job id", id)).GET().build(), Job.class);
     }
 
     public JobPage list(Set<JobState> states, String cursor, int limit) {
@@ -87,7 +87,7 @@ public final class HangarClient {
     }
 
     public Job cancel(String id) {
-        return send(request("/v1/jobs/" + encode(id)).DELETE().build(), Job.class);
+        return send(request("/v1/jobs/" + segment("job id", id)).DELETE().build(), Job.class);
     }
 
     public List<RuntimeStatus> runtimes() {
@@ -106,14 +106,14 @@ public final class HangarClient {
 
     /** Creates or changes the pool named in the spec. */
     public PoolStatus putPool(PoolSpec spec) {
-        var request = request("/v1/pools/" + encode(spec.name())).header("Content-Type", "application/json")
+        var request = request("/v1/pools/" + segment("pool name", spec.name())).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(Json.write(spec))).build();
         return send(request, PoolStatus.class);
     }
 
     /** Removes a pool; returns it as it was. */
     public PoolStatus removePool(String name) {
-        return send(request("/v1/pools/" + encode(name)).DELETE().build(), PoolStatus.class);
+        return send(request("/v1/pools/" + segment("pool name", name)).DELETE().build(), PoolStatus.class);
     }
 
     /** True when a server answers {@code /healthz}. */
@@ -134,7 +134,7 @@ public final class HangarClient {
      * returns only when the job is final.
      */
     public void logs(String id, boolean follow, long afterSeq, Consumer<LogChunk> onChunk) {
-        var request = request("/v1/jobs/" + encode(id) + "/logs?format=ndjson&follow=" + follow + "&after=" + afterSeq)
+        var request = request("/v1/jobs/" + segment("job id", id) + "/logs?format=ndjson&follow=" + follow + "&after=" + afterSeq)
                 .GET().build();
         HttpResponse<InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
         try (var reader = new BufferedReader(new InputStreamReader(body(response), StandardCharsets.UTF_8))) {
@@ -211,5 +211,13 @@ public final class HangarClient {
 
     private static String encode(String value) {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    /** One path segment: percent-encoded as a path is (a space is %20, not +), and never empty. */
+    private static String segment(String what, String value) {
+        if (value == null || value.isEmpty()) {
+            throw new IllegalArgumentException(what + " must not be empty");
+        }
+        return encode(value).replace("+", "%20");
     }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -152,6 +153,40 @@ class CliIT extends OneNodeIT {
         assertThat(submit.err()).as("%s", submit).contains("resources.memoryMb");
         assertThat(submit.out()).as("%s", submit).isEmpty();
         assertThat(api.jobCount()).isEqualTo(before);
+    }
+
+    @Test
+    void badOptionsAreRefusedNamingTheOptionBeforeAnythingIsMade() {
+        Path dataDir = work.resolve("never-made");
+        Map<List<String>, String> refusals = new java.util.LinkedHashMap<>();
+        refusals.put(List.of("submit", "--url", url, "-f", work.resolve("nosuch.json").toString()), "--file: ");
+        refusals.put(List.of("submit", "--url", url, "-f", work.toString()), "is a directory");
+        refusals.put(List.of("jobs", "--url", "ftp://example.org"), "--url (or HANGAR_URL): must be an http://");
+        refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--host", "192.0.2.1", "--port", "0"),
+                "--host 192.0.2.1 (192.0.2.1) is not an address of this machine");
+        refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--runtimes", "bogus"), "--runtimes: unknown runtime 'bogus'");
+        refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--pool", "runtime=process,min=-1"), "--pool runtime=process,min=-1: min ");
+        refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--lease-seconds", "0"), "--lease-seconds must be from 3");
+        refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--max-jobs", "0"), "--max-jobs must be from 1");
+        refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--allow-mount", "relative/path"), "--allow-mount must be an absolute");
+        refusals.put(List.of("bench", "queue", "--queue", work.resolve("q.db").toString()), "no queue backend for a location without a scheme");
+        refusals.put(List.of("server", "--redis", "redis://127.0.0.1:99999"), "the port of a redis location must be 1 to 65535");
+
+        refusals.forEach((args, reason) -> {
+            Result result = hangar(args.toArray(String[]::new));
+            assertThat(result.exitCode()).as("%s: %s", args, result).isEqualTo(2);
+            assertThat(result.err()).as("%s", args).contains(reason).doesNotContain("Exception", "\tat ");
+        });
+        assertThat(dataDir).as("no data dir left by a refused up").doesNotExist();
+    }
+
+    @Test
+    void everySubcommandTakesHelp() {
+        for (String command : List.of("up", "server", "agent", "run", "submit", "jobs", "logs", "cancel", "pools", "nodes")) {
+            Result help = hangar(command, "--help");
+            assertThat(help.exitCode()).as("%s --help: %s", command, help).isZero();
+            assertThat(help.out()).as("%s --help", command).contains("Usage: hangar " + command);
+        }
     }
 
     @Test

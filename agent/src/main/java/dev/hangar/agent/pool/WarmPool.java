@@ -188,7 +188,12 @@ final class WarmPool {
             budget.release(made.memoryMb());
             sandbox.destroy();
         } catch (SandboxException | RuntimeException | LinkageError e) {
-            LOG.log(System.Logger.Level.WARNING, "warm pool " + made.name() + ": making a sandbox failed", e);
+            if (e instanceof SandboxException) {
+                // the runtime's own account of why (an image gone, a limit): said once per try, without a trace
+                LOG.log(System.Logger.Level.WARNING, "warm pool " + made.name() + ": making a sandbox failed: " + e.getMessage());
+            } else {
+                LOG.log(System.Logger.Level.WARNING, "warm pool " + made.name() + ": making a sandbox failed", e);
+            }
             if (sandbox != null) {
                 sandbox.destroy();
             }

@@ -103,6 +103,10 @@ record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix,
             }
             redis = RedisURI.builder(clusterNodes.getFirst());
         } else {
+            if (location.getPort() == 0 || location.getPort() > 65535) {
+                throw new IllegalArgumentException("the port of a redis location must be 1 to 65535, got "
+                        + location.getPort());
+            }
             redis = RedisURI.builder().withHost(location.getHost())
                     .withPort(location.getPort() < 0 ? RedisURI.DEFAULT_REDIS_PORT : location.getPort());
         }
@@ -307,10 +311,15 @@ record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix,
             return 0;
         }
         try {
-            return Integer.parseInt(path.substring(1));
+            int database = Integer.parseInt(path.substring(1));
+            if (database >= 0) {
+                return database;
+            }
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("the path of a redis location is the database number, got " + path);
+            // said below
         }
+        throw new IllegalArgumentException("the path of a redis location is the database number (0 or more, as the"
+                + " server's 'databases' allows), got " + path);
     }
 
     /** Takes the parameter out of {@code params}, so that what is left is unknown. */

@@ -565,6 +565,10 @@ class RedisSpecificsTest extends RedisServerTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("timeout must be from PT0.1S");
         assertThatThrownBy(() -> provider.open(redis.uri("retention=-P1D"), clock))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("retention must be from");
+        assertThatThrownBy(() -> provider.open(URI.create("redis://127.0.0.1:99999?prefix=x"), clock))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("the port of a redis location must be 1 to 65535, got 99999");
+        assertThatThrownBy(() -> provider.open(URI.create("redis://127.0.0.1:" + redis.port() + "/-1?prefix=x"), clock))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("the path of a redis location is the database");
         assertThatThrownBy(() -> provider.open(redis.uri("prefix=a&prefix=b"), clock))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("prefix is given twice");
         assertThatThrownBy(() -> provider.open(redis.uri("deadMaxLen=99999999999"), clock))
