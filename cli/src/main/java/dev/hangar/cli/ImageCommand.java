@@ -115,8 +115,11 @@ final class ImageCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (!options.store().remove(name)) {
-                System.err.println("hangar: no image '" + name + "'");
+            LocalImageStore store = options.store();
+            if (!store.remove(name)) {
+                System.err.println("hangar: " + (store.builtinNames().contains(name)
+                        ? "image '" + name + "' is built in and not made yet: nothing to remove"
+                        : "no image '" + name + "'"));
                 return 1;
             }
             System.out.println("removed " + name);

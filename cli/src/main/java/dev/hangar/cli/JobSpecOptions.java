@@ -50,8 +50,8 @@ final class JobSpecOptions {
     @Option(names = "--gpus", description = "GPUs the job needs (default: 0)")
     Integer gpus;
 
-    @Option(names = {"-e", "--env"}, description = "Environment variable NAME=VALUE (repeatable)")
-    Map<String, String> env = new LinkedHashMap<>();
+    @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Environment variable NAME=VALUE (repeatable)")
+    List<String> env = new ArrayList<>();
 
     JobSpec toSpec(List<String> command, String stdin) {
         var needs = new Needs(null, null, null, network ? true : null);
@@ -67,7 +67,7 @@ final class JobSpecOptions {
                 .mounts(mounts.stream().map(JobSpecOptions::mount).toList())
                 .timeoutSeconds(timeoutSeconds)
                 .priority(priority);
-        env.forEach(builder::env);
+        environment().forEach(builder::env);
         return builder.build();
     }
 
@@ -77,5 +77,34 @@ final class JobSpecOptions {
             throw new IllegalArgumentException("--mount: expected HOST:SANDBOX or HOST:SANDBOX:ro, got '" + value + "'");
         }
         return new Mount(parts[0], parts[1], parts.length == 3 && parts[2].equals("ro"));
+    }
+
+    /** -e NAME=VALUE, each name once: a second value would silently win. */
+    private Map<String, String> environment() {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String item : env) {
+            int eq = item.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("-e/--env: '" + item + "' is not NAME=VALUE");
+            }
+            if (values.put(item.substring(0, eq), item.substring(eq + 1)) != null) {
+                throw new IllegalArgumentException("-e/--env: " + item.substring(0, eq) + " is given twice");
+            }
+        }
+        return values;
+    }
+
+    /**
+     * What is wrong with the spec on a node of this host, checked before one is started here for it
+     * (that starts runtime services and makes images): which runtimes and images it has, it checks itself.
+     */
+    static void checkOnThisHost(JobSpec spec, dev.hangar.agent.AgentConfig node) {
+        var limits = dev.hangar.core.job.SpecLimits.forNode(Runtime.getRuntime().availableProcessors(), node.memoryMb(),
+                node.gpus().size(), dev.hangar.core.job.SpecLimits.RUNTIME_NAMES);
+        var errors = new dev.hangar.core.job.JobSpecValidator(limits).errors(spec);
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("invalid job spec" + errors.stream().map(error -> "\n  " + error.field()
+                    + ": " + error.reason()).collect(java.util.stream.Collectors.joining()));
+        }
     }
 }

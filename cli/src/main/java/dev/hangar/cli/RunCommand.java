@@ -42,11 +42,12 @@ final class RunCommand implements Callable<Integer> {
         if (server.healthy()) {
             return runOn(server, spec);
         }
+        AgentConfig here = AgentConfig.forThisHost("local-" + ProcessHandle.current().pid());
+        JobSpecOptions.checkOnThisHost(spec, here);
         // why: a throw-away store for this one job, but the images of this host's node, made once
         Path dataDir = Files.createTempDirectory("hangar-run-");
         Path images = new NodeOptions().dataDir().resolve("images");
-        try (var local = EmbeddedHangar.start(dataDir, images, "127.0.0.1", 0,
-                AgentConfig.forThisHost("local-" + ProcessHandle.current().pid()))) {
+        try (var local = EmbeddedHangar.start(dataDir, images, "127.0.0.1", 0, here)) {
             return runOn(new HangarClient(local.url()), spec);
         } finally {
             deleteTree(dataDir);

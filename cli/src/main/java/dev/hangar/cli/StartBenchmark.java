@@ -63,6 +63,7 @@ final class StartBenchmark implements Callable<Integer> {
         if (runs < 1 || warmup < 0) {
             throw new IllegalArgumentException("--runs must be at least 1 and --warmup at least 0");
         }
+        AgentNode.checkRuntimes(java.util.Set.copyOf(only));
         Path dataDir = Files.createTempDirectory("hangar-bench-");
         try (var hangar = EmbeddedHangar.start(dataDir, "127.0.0.1", 0, AgentConfig.forThisHost("bench"))) {
             var results = new LinkedHashMap<String, List<LatencyStats>>();
@@ -77,6 +78,17 @@ final class StartBenchmark implements Callable<Integer> {
                     results.put(status.name(), measure(hangar, runtime, runtimeNotes));
                     notes.put(status.name(), runtimeNotes);
                 }
+            }
+            // a runtime asked for by name that this host cannot run is said, not skipped in silence
+            for (RuntimeStatus status : hangar.agent().runtimes()) {
+                if (only.contains(status.name()) && !results.containsKey(status.name())) {
+                    System.err.println("hangar: --runtime " + status.name() + " is not available on this host: "
+                            + status.probe().reason());
+                }
+            }
+            if (results.isEmpty()) {
+                System.err.println("hangar: no runtime to measure" + (only.isEmpty() ? " is available on this host" : ""));
+                return 1;
             }
             report(results, notes);
         } finally {

@@ -100,6 +100,9 @@ public final class LocalImageStore implements ImageStore {
             throw new IllegalArgumentException("name: image '" + name + "' exists; remove it first (hangar image rm " + name + ")");
         }
         Path from = source.toAbsolutePath().normalize();
+        if (!Files.exists(from)) {
+            throw new IllegalArgumentException("source: " + source + " does not exist");
+        }
         if (Files.isDirectory(from)) {
             make(name, from.toString(), rootfs -> HostCommand.run(List.of("cp", "-a", from + "/.", rootfs.toString()), 600));
         } else if (Files.isRegularFile(from)) {
@@ -134,6 +137,13 @@ public final class LocalImageStore implements ImageStore {
         try {
             Path rootfs = Files.createDirectories(scratch.resolve("rootfs"));
             filler.fill(rootfs);
+            try (Stream<Path> entries = Files.list(rootfs)) {
+                if (entries.findAny().isEmpty()) {
+                    // an empty directory, or a file tar took for an archive of nothing: no image to run anything in
+                    throw new IllegalArgumentException("source: " + source + " holds no files; an image is a root"
+                            + " filesystem (a directory or a tarball of one)");
+                }
+            }
             for (String dir : MOUNT_POINTS) {
                 Path mountPoint = rootfs.resolve(dir);
                 if (!Files.exists(mountPoint, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {

@@ -57,8 +57,18 @@ class LocalImageStoreTest {
     @Test
     void badNamesExistingNamesAndMissingSourcesAreRefusedAndLeaveNothing() throws Exception {
         var store = store();
-        Files.createDirectories(dir.resolve("src"));
+        Files.createDirectories(dir.resolve("src/etc"));
+        Files.writeString(dir.resolve("src/etc/hostname"), "box\n");
+        Files.createDirectories(dir.resolve("empty"));
+        Path notTar = dir.resolve("not-a-tar.gz");
+        try (var gzip = new java.util.zip.GZIPOutputStream(Files.newOutputStream(notTar))) {
+            gzip.write("plain text, not an archive".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
         assertThatThrownBy(() -> store.importRootfs("Bad Name", dir.resolve("src"))).hasMessageStartingWith("name:");
+        assertThatThrownBy(() -> store.importRootfs("x", dir.resolve("nope"))).hasMessage("source: " + dir.resolve("nope")
+                + " does not exist");
+        assertThatThrownBy(() -> store.importRootfs("x", dir.resolve("empty"))).hasMessageContaining("holds no files");
+        assertThatThrownBy(() -> store.importRootfs("x", notTar)).hasMessageStartingWith("source:");
         assertThatThrownBy(() -> store.importRootfs("busybox", dir.resolve("src"))).hasMessageContaining("built-in");
         assertThatThrownBy(() -> store.importRootfs("x", dir.resolve("nope"))).hasMessageStartingWith("source:");
         store.importRootfs("once", dir.resolve("src"));
@@ -88,7 +98,8 @@ class LocalImageStoreTest {
 
     @Test
     void removeDeletesTheImage() throws Exception {
-        Files.createDirectories(dir.resolve("src"));
+        Files.createDirectories(dir.resolve("src/etc"));
+        Files.writeString(dir.resolve("src/etc/hostname"), "box\n");
         var store = store();
         store.importRootfs("gone", dir.resolve("src"));
         assertThat(store.remove("gone")).isTrue();

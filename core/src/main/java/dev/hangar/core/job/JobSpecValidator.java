@@ -138,9 +138,10 @@ public final class JobSpecValidator {
 
     private void checkResources(JobSpec spec, List<FieldError> errors) {
         Resources r = spec.resources();
-        if (!(r.cpus() > 0) || r.cpus() > limits.maxCpus()) {
-            errors.add(new FieldError("resources.cpus", "must be more than 0 and at most " + limits.maxCpus()
-                    + " (the largest node), got " + r.cpus()));
+        // why 0.01: a cgroup's CPU quota is at least 1 ms per 100 ms period; less would be raised quietly
+        if (!(r.cpus() >= Resources.MIN_CPUS) || r.cpus() > limits.maxCpus()) {
+            errors.add(new FieldError("resources.cpus", "must be at least " + Resources.MIN_CPUS + " and at most "
+                    + limits.maxCpus() + " (the largest node), got " + r.cpus()));
         }
         between("resources.memoryMb", r.memoryMb(), 8, limits.maxMemoryMb(), errors);
         between("resources.pids", r.pids(), 1, limits.maxPids(), errors);

@@ -3,6 +3,8 @@ package dev.hangar.core.job;
 /** What a job may use. Missing values take the defaults below; the validator bounds them. */
 public record Resources(Double cpus, Long memoryMb, Integer pids, Long diskMb, Integer gpus, Long outputBytes) {
     public static final double DEFAULT_CPUS = 1.0;
+    /** The least CPU share a sandbox can be held to: a cgroup quota of 1 ms per 100 ms period. */
+    public static final double MIN_CPUS = 0.01;
     public static final long DEFAULT_MEMORY_MB = 512;
     public static final int DEFAULT_PIDS = 256;
     public static final long DEFAULT_DISK_MB = 1024;

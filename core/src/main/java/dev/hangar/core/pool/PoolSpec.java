@@ -80,8 +80,9 @@ public record PoolSpec(String name, String runtime, String image, Double cpus, L
         if (image != null && !image.matches("[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,255}")) {
             errors.add(new FieldError("image", "is not an image name: '" + image + "'"));
         }
-        if (!(cpus > 0) || cpus > 1024) {
-            errors.add(new FieldError("cpus", "must be more than 0 and at most 1024, got " + cpus));
+        if (!(cpus >= dev.hangar.core.job.Resources.MIN_CPUS) || cpus > 1024) {
+            errors.add(new FieldError("cpus", "must be at least " + dev.hangar.core.job.Resources.MIN_CPUS
+                    + " and at most 1024, got " + cpus));
         }
         if (memoryMb < 16 || memoryMb > 1024L * 1024) {
             errors.add(new FieldError("memoryMb", "must be between 16 and 1048576, got " + memoryMb));
