@@ -65,10 +65,14 @@ final class AgentNode implements AutoCloseable {
 
     /** --runtimes, checked before anything is made: each name must be a driver's. */
     static void checkRuntimes(Set<String> enabled) {
+        checkRuntimes("--runtimes", enabled);
+    }
+
+    static void checkRuntimes(String option, Set<String> enabled) {
         Set<String> known = knownRuntimes();
         for (String name : enabled) {
             if (!known.contains(name)) {
-                throw new IllegalArgumentException("--runtimes: unknown runtime '" + name + "'; known: " + known);
+                throw new IllegalArgumentException(option + ": unknown runtime '" + name + "'; known: " + known);
             }
         }
     }

@@ -63,7 +63,7 @@ final class StartBenchmark implements Callable<Integer> {
         if (runs < 1 || warmup < 0) {
             throw new IllegalArgumentException("--runs must be at least 1 and --warmup at least 0");
         }
-        AgentNode.checkRuntimes(java.util.Set.copyOf(only));
+        AgentNode.checkRuntimes("--runtime", java.util.Set.copyOf(only));
         Path dataDir = Files.createTempDirectory("hangar-bench-");
         try (var hangar = EmbeddedHangar.start(dataDir, "127.0.0.1", 0, AgentConfig.forThisHost("bench"))) {
             var results = new LinkedHashMap<String, List<LatencyStats>>();
