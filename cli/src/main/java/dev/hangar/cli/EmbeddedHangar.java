@@ -63,6 +63,9 @@ public final class EmbeddedHangar implements AutoCloseable {
     /** As above, on the queue at {@code queueLocation} (null: the data directory's SQLite store). */
     public static EmbeddedHangar start(URI queueLocation, Path dataDir, Path imagesDir, String host, int port,
             AgentConfig config) throws IOException {
+        if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
+            throw new IllegalArgumentException("--data-dir " + dataDir + " is a file, not a directory");
+        }
         Files.createDirectories(dataDir);
         QueueBackend queue = openQueue(queueLocation != null ? queueLocation
                 : URI.create("sqlite:" + dataDir.resolve("hangar.db").toAbsolutePath()));

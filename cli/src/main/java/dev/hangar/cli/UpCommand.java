@@ -69,6 +69,15 @@ final class UpCommand implements Callable<Integer> {
         } catch (java.net.SocketException e) {
             throw new IllegalArgumentException("--host " + host + ": cannot read this machine's addresses: " + e.getMessage());
         }
+        if (port != 0) {
+            // said now, before a store is made; a port taken in the moment after still fails at the bind
+            try (var probe = new java.net.ServerSocket()) {
+                probe.setReuseAddress(true);
+                probe.bind(new java.net.InetSocketAddress(address, port));
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("--port " + port + " is in use on " + host + " (" + e.getMessage() + ")");
+            }
+        }
     }
 
     /** Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), then runs {@code stop} before it exits. */

@@ -549,10 +549,13 @@ public final class RedisQueueBackend implements QueueBackend {
             public void enqueue(String entryId, JobSpec spec, Map<String, String> entry) {
                 Enqueued enqueued = RedisQueueBackend.this.enqueue(JobIds.forSubmitEntry(settings.prefix(), entryId), spec,
                         entryId);
+                // the script took the entry off the stream as a repeat of that job's submit: if it is not one, it
+                // must not vanish without a word, as a producer that only XADDs hears no answer
                 if (enqueued.conflictsWith(spec)) {
-                    // the script took the entry off the stream as a repeat of that job's submit: it must not
-                    // vanish without a word, as a producer that only XADDs hears no answer
                     deadLetterTaken(entryId, "idempotencyKey: " + enqueued.conflict(), entry);
+                } else if (!enqueued.job().spec().equals(spec)) {
+                    deadLetterTaken(entryId, "entry: its id " + entryId + " made job " + enqueued.job().id() + " before,"
+                            + " with another spec (was the stream deleted and an id given by hand?); XADD with '*'", entry);
                 }
             }
 

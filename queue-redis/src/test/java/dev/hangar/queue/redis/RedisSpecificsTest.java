@@ -182,6 +182,21 @@ class RedisSpecificsTest extends RedisServerTest {
                     assertThat(dead.field("entry.command")).isEqualTo("[\"echo\",\"b\"]");
                 });
         assertThat(redis.cli("XLEN", key("submit"))).isEqualTo("0");
+
+        // an id given by hand that an earlier entry had (the stream was deleted meanwhile) is no repeat either
+        String firstId = JobIds.forSubmitEntry(prefix, "1-1");
+        for (String command : List.of("[\"echo\",\"one\"]", "[\"echo\",\"two\"]")) {
+            redis.cli("DEL", key("submit"));
+            redis.cli("XGROUP", "CREATE", key("submit"), "intake", "0", "MKSTREAM");
+            redis.cli("XADD", key("submit"), "1-1", "command", command);
+            if (command.contains("one")) {
+                queue.intake(10);
+            }
+        }
+        assertThat(queue.intake(10)).isEqualTo(1);
+        assertThat(queue.get(firstId)).hasValueSatisfying(one -> assertThat(one.spec().command()).containsExactly("echo", "one"));
+        assertThat(queue.deadLetters(10)).last().satisfies(dead -> assertThat(dead.field("reason"))
+                .startsWith("entry: its id 1-1 made job " + firstId + " before, with another spec"));
     }
 
     @Test
