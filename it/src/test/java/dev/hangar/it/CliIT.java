@@ -172,11 +172,23 @@ class CliIT extends OneNodeIT {
         refusals.put(List.of("bench", "queue", "--queue", work.resolve("q.db").toString()), "no queue backend for a location without a scheme");
         refusals.put(List.of("server", "--redis", "redis://127.0.0.1:99999"), "the port of a redis location must be 1 to 65535");
 
-        refusals.forEach((args, reason) -> {
-            Result result = hangar(args.toArray(String[]::new));
-            assertThat(result.exitCode()).as("%s: %s", args, result).isEqualTo(2);
-            assertThat(result.err()).as("%s", args).contains(reason).doesNotContain("Exception", "\tat ");
-        });
+        refusals.put(List.of("run", "--url", url, "-e", "A=1", "-e", "A=2", "--", "true"), "-e/--env: A is given twice");
+        refusals.put(List.of("up", "--data-dir", work.resolve("a-file").toString(), "--port", "0"), "is a file, not a directory");
+        refusals.put(List.of("image", "rm", "--data-dir", work.resolve("no-images").toString(), "busybox"),
+                "is built in and not made yet");
+
+        try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Files.writeString(work.resolve("a-file"), "not a directory");
+            refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--port", String.valueOf(taken.getLocalPort())),
+                    "--port " + taken.getLocalPort() + " is in use");
+            refusals.forEach((args, reason) -> {
+                Result result = hangar(args.toArray(String[]::new));
+                assertThat(result.exitCode()).as("%s: %s", args, result).isIn(1, 2);
+                assertThat(result.err()).as("%s", args).contains(reason).doesNotContain("Exception", "\tat ");
+            });
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         assertThat(dataDir).as("no data dir left by a refused up").doesNotExist();
     }
 
