@@ -72,6 +72,14 @@ class JobSpecValidatorTest {
     }
 
     @Test
+    void lessCpuThanACgroupQuotaCanHoldIsRefusedNotRaised() {
+        var tiny = JobSpec.builder().command("x").resources(new Resources(0.0001, null, null, null, null, null)).build();
+        var least = JobSpec.builder().command("x").resources(new Resources(Resources.MIN_CPUS, null, null, null, null, null)).build();
+        assertThat(fields(tiny)).containsExactly("resources.cpus");
+        assertThat(fields(least)).isEmpty();
+    }
+
+    @Test
     void nanCpusAreRefused() {
         var spec = JobSpec.builder().command("x").resources(new Resources(Double.NaN, null, null, null, null, null)).build();
         assertThat(fields(spec)).containsExactly("resources.cpus");
