@@ -60,8 +60,13 @@ final class ExplainCommand implements Callable<Integer> {
         if (server.healthy()) {
             selection = server.explainJson(spec);
         } else {
+            AgentConfig here = AgentConfig.forThisHost("local-" + ProcessHandle.current().pid());
+            if (file == null) {
+                // a spec of flags is checked before a node is started for it (a file's is checked by that node)
+                JobSpecOptions.checkOnThisHost(job.toSpec(command, null), here);
+            }
             System.err.println("no server at " + server.url() + "; probing this host's runtimes for the answer");
-            selection = onThisHost(url -> new HangarClient(url).explainJson(spec));
+            selection = onThisHost(here, url -> new HangarClient(url).explainJson(spec));
         }
         if (client.json) {
             System.out.println(Json.write(selection));
@@ -88,11 +93,10 @@ final class ExplainCommand implements Callable<Integer> {
     }
 
     /** Answers on a node started in this process for this one question, its store thrown away after. */
-    private static Selection onThisHost(Function<URI, Selection> ask) throws IOException {
+    private static Selection onThisHost(AgentConfig here, Function<URI, Selection> ask) throws IOException {
         Path dataDir = Files.createTempDirectory("hangar-explain-");
         Path images = new NodeOptions().dataDir().resolve("images");
-        try (var local = EmbeddedHangar.start(dataDir, images, "127.0.0.1", 0,
-                AgentConfig.forThisHost("local-" + ProcessHandle.current().pid()))) {
+        try (var local = EmbeddedHangar.start(dataDir, images, "127.0.0.1", 0, here)) {
             return ask.apply(local.url());
         } finally {
             try (Stream<Path> paths = Files.walk(dataDir)) {

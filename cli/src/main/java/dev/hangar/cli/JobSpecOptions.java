@@ -53,6 +53,25 @@ final class JobSpecOptions {
     @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Environment variable NAME=VALUE (repeatable)")
     List<String> env = new ArrayList<>();
 
+    /** The flag that sets each spec field, so that an error about the field can name what the user typed. */
+    static final Map<String, String> FLAGS = Map.ofEntries(Map.entry("runtime", "--runtime"),
+            Map.entry("profile.trust", "--untrusted"), Map.entry("profile.needs.network", "--network"),
+            Map.entry("timeoutSeconds", "--timeout"), Map.entry("resources.memoryMb", "--memory"),
+            Map.entry("resources.cpus", "--cpus"), Map.entry("resources.pids", "--pids"), Map.entry("image", "--image"),
+            Map.entry("name", "--name"), Map.entry("priority", "--priority"), Map.entry("resources.gpus", "--gpus"),
+            Map.entry("stdin", "--stdin"));
+
+    /** "field: reason", with the flag that sets the field where there is one, e.g. "resources.memoryMb (--memory): ...". */
+    static String describe(String field, String reason) {
+        String flag = FLAGS.get(field);
+        if (flag == null && field.startsWith("env.")) {
+            flag = "-e";
+        } else if (flag == null && field.startsWith("mounts[")) {
+            flag = "--mount";
+        }
+        return field + (flag == null ? "" : " (" + flag + ")") + ": " + reason;
+    }
+
     JobSpec toSpec(List<String> command, String stdin) {
         var needs = new Needs(null, null, null, network ? true : null);
         var profile = new WorkloadProfile(untrusted ? Trust.UNTRUSTED : Trust.TRUSTED, needs, null, null);
@@ -103,8 +122,8 @@ final class JobSpecOptions {
                 node.gpus().size(), dev.hangar.core.job.SpecLimits.RUNTIME_NAMES);
         var errors = new dev.hangar.core.job.JobSpecValidator(limits).errors(spec);
         if (!errors.isEmpty()) {
-            throw new IllegalArgumentException("invalid job spec" + errors.stream().map(error -> "\n  " + error.field()
-                    + ": " + error.reason()).collect(java.util.stream.Collectors.joining()));
+            throw new IllegalArgumentException("invalid job spec" + errors.stream().map(error -> "\n  "
+                    + describe(error.field(), error.reason())).collect(java.util.stream.Collectors.joining()));
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.hangar.cli;
 
 import dev.hangar.client.HangarApiException;
 import dev.hangar.client.HangarUnreachableException;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,16 +21,19 @@ public final class Main {
     public static int run(String... args) {
         var cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            commandLine.getErr().println("hangar: " + message(e));
+            // run and explain build the spec from flags: an error names the flag too
+            boolean fromFlags = List.of("run", "explain").contains(commandLine.getCommandName());
+            commandLine.getErr().println("hangar: " + message(e, fromFlags));
             return e instanceof HangarApiException api && api.status() < 500 || e instanceof IllegalArgumentException ? 2 : 1;
         });
         return cli.execute(args);
     }
 
-    private static String message(Exception e) {
+    private static String message(Exception e, boolean fromFlags) {
         if (e instanceof HangarApiException api && api.problem().errors() != null) {
             var out = new StringBuilder(api.problem().title());
-            api.problem().errors().forEach(error -> out.append("\n  ").append(error.field()).append(": ").append(error.reason()));
+            api.problem().errors().forEach(error -> out.append("\n  ").append(fromFlags
+                    ? JobSpecOptions.describe(error.field(), error.reason()) : error.field() + ": " + error.reason()));
             return out.toString();
         }
         if (e instanceof HangarUnreachableException) {

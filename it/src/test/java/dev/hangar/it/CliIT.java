@@ -222,7 +222,7 @@ class CliIT extends OneNodeIT {
         Result result = hangar("run", "--url", url, "--priority", "42", "--", "true");
 
         assertThat(result.exitCode()).as("%s", result).isEqualTo(2);
-        assertThat(result.err()).as("%s", result).contains("priority");
+        assertThat(result.err()).as("%s", result).contains("priority (--priority): must be between 0 and 9");
         assertThat(api.jobCount()).isEqualTo(before);
     }
 
@@ -277,6 +277,6 @@ class CliIT extends OneNodeIT {
     void anUnknownImageIsRefusedNamingTheField() {
         Result result = hangar("run", "--url", url, "--image", "nope", "--", "true");
         assertThat(result.exitCode()).as("%s", result).isEqualTo(2);
-        assertThat(result.err()).contains("image: unknown image 'nope'");
+        assertThat(result.err()).contains("image (--image): unknown image 'nope'");
     }
 }
