@@ -90,10 +90,11 @@ final class NodeOptions {
             throw new IllegalArgumentException("--pool-memory-mb must be at least 1, got " + poolMemoryMb);
         }
         List<PoolSpec> specs = pools.stream().map(text -> PoolOption.parse("--pool", text)).toList();
+        Set<String> drivers = AgentNode.knownRuntimes();
         for (int i = 0; i < specs.size(); i++) {
             // ranges and the runtime's name now, before anything is made; whether the runtime can back a
             // pool on this host is known once it is probed
-            var errors = specs.get(i).errors(AgentNode.knownRuntimes());
+            var errors = specs.get(i).errors(drivers);
             if (!errors.isEmpty()) {
                 throw new IllegalArgumentException("--pool " + pools.get(i) + ": " + errors.stream()
                         .map(error -> error.field() + " " + error.reason()).collect(java.util.stream.Collectors.joining("; ")));
