@@ -26,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
@@ -176,6 +178,7 @@ class ClusterIT {
 
     @Test
     @Order(4)
+    @Timeout(value = 15, unit = TimeUnit.MINUTES) // why: 2,000 jobs and the chaos take 2 to 4 minutes
     void everyJobEndsOnceThoughAgentsAndRedisAreKilled() throws Exception {
         long before = HangarProcess.allJobs(client).size();
         var submitted = ConcurrentHashMap.<String>newKeySet();
