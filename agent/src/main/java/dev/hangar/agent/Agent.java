@@ -5,6 +5,7 @@ import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.queue.Lease;
+import dev.hangar.core.queue.LeaseRequest;
 import dev.hangar.core.queue.LeaseStatus;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueException;
@@ -29,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -42,6 +44,9 @@ public final class Agent implements AutoCloseable {
     private final AgentConfig config;
     private final QueueBackend queue;
     private final Map<String, SandboxRuntime> runtimes;
+    private final ImageNames imageNames;
+    /** How long the image names a lease offers are read once for. */
+    private static final Duration IMAGES_FRESH = Duration.ofSeconds(1);
     private final RuntimeSelector selector = RuntimeSelector.standard();
     private final Capacity capacity;
     private final RuntimeHealth health;
@@ -64,15 +69,23 @@ public final class Agent implements AutoCloseable {
     private Thread loop;
     private AutoCloseable subscription;
 
+    /** An agent that does not say which images it has: on a shared queue it is offered jobs of any image. */
     public Agent(AgentConfig config, QueueBackend queue, List<SandboxRuntime> runtimes) {
-        this(config, queue, runtimes, BENCH_FOR);
+        this(config, queue, runtimes, Set::of);
+    }
+
+    /** {@code imageNames}: the images of this node's image store, as jobs name them. */
+    public Agent(AgentConfig config, QueueBackend queue, List<SandboxRuntime> runtimes, Supplier<Set<String>> imageNames) {
+        this(config, queue, runtimes, imageNames, BENCH_FOR);
     }
 
     /** {@code benchFor}: how long a runtime whose sandboxes keep failing is left out (see {@link RuntimeHealth}). */
-    Agent(AgentConfig config, QueueBackend queue, List<SandboxRuntime> runtimes, Duration benchFor) {
+    Agent(AgentConfig config, QueueBackend queue, List<SandboxRuntime> runtimes, Supplier<Set<String>> imageNames,
+            Duration benchFor) {
         this.config = config;
         this.queue = queue;
         this.runtimes = runtimes.stream().collect(Collectors.toUnmodifiableMap(SandboxRuntime::name, r -> r));
+        this.imageNames = new ImageNames(imageNames, IMAGES_FRESH, System::nanoTime);
         this.capacity = new Capacity(config);
         this.health = new RuntimeHealth(benchFor, System::nanoTime);
     }
@@ -132,12 +145,13 @@ public final class Agent implements AutoCloseable {
         return capacity.running();
     }
 
-    /** This node as its heartbeat advertises it: runtimes as probed, capacity, load, and what jobs may name. */
-    public NodeStatus status(Set<String> images, Instant now) {
+    /** This node as its heartbeat advertises it: runtimes as probed, capacity, load, and what jobs may ask for. */
+    public NodeStatus status(Instant now) {
+        Set<String> images = imageNames.get();
         var total = new NodeStatus.Capacity(config.cpus(), config.memoryMb(), config.gpus().size());
         PoolManager current = pools;
         return new NodeStatus(config.nodeName(), total, capacity.load(), Runtime.getRuntime().availableProcessors(),
-                runtimes(), images, config.mounts(), now, current == null ? List.of() : current.pools(),
+                runtimes(), images, config.mounts(), config.networkAllowed(), now, current == null ? List.of() : current.pools(),
                 current == null ? null : current.budget());
     }
 
@@ -196,7 +210,7 @@ public final class Agent implements AutoCloseable {
                 Optional<List<RuntimeStatus>> offer = runtimesToOffer();
                 leaseUnanswered = true; // until the queue answers
                 Optional<Lease> lease = capacity.hasRoom() && offer.isPresent()
-                        ? queue.lease(capacity.request(config.nodeName(), config.leaseFor(), offer.get()))
+                        ? queue.lease(leaseRequest(offer.get()))
                         : Optional.empty();
                 leaseUnanswered = false;
                 if (lease.isPresent() && !stopping) { // one taken while stopping is given back by close()
@@ -261,6 +275,17 @@ public final class Agent implements AutoCloseable {
 
     private void forEachRunOf(String jobId, Consumer<RunningJob> action) {
         running.values().stream().filter(job -> job.lease().jobId().equals(jobId)).forEach(action);
+    }
+
+    /**
+     * A request for what room is left, on these runtimes; on a queue shared by a cluster it says too
+     * whether this node gives a network and which images it has, so that a job that needs what this
+     * node lacks waits for one that has it. Alone it says neither, and takes such a job to refuse it
+     * with the reason (as {@link #runtimesToOffer} does for runtimes).
+     */
+    private LeaseRequest leaseRequest(List<RuntimeStatus> offer) {
+        LeaseRequest request = capacity.request(config.nodeName(), config.leaseFor(), offer);
+        return queue.nodeRegistry().isPresent() ? request.offering(config.networkAllowed(), imageNames.get()) : request;
     }
 
     /**

@@ -46,10 +46,10 @@ final class AgentNode implements AutoCloseable {
                         + "'; known: " + String.join(", ", images.names()) + " (add one with 'hangar image import')");
             }
         }
-        Agent agent = new Agent(config, queue, discoverRuntimes(dataDir, images, config.runtimes())).start();
+        Agent agent = new Agent(config, queue, discoverRuntimes(dataDir, images, config.runtimes()), images::names).start();
         try {
             var heartbeat = queue.nodeRegistry().map(registry -> new NodeHeartbeat(registry,
-                    clock -> agent.status(images.names(), clock.instant()), HEARTBEAT_TTL, Clock.systemUTC()).start());
+                    clock -> agent.status(clock.instant()), HEARTBEAT_TTL, Clock.systemUTC()).start());
             return new AgentNode(agent, images, heartbeat);
         } catch (RuntimeException e) {
             agent.close();

@@ -121,7 +121,8 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
                         nodes.stream().mapToInt(n -> n.capacity().gpus()).max().orElse(0),
                         runtimes)
                 .withImages(images)
-                .withMounts(new MountPolicy(roots.stream().distinct().toList()));
+                .withMounts(new MountPolicy(roots.stream().distinct().toList()))
+                .withNetworkAllowed(nodes.stream().anyMatch(NodeStatus::networkAllowed));
     }
 
     @Override

@@ -112,11 +112,26 @@ class ClusterNodesTest {
     }
 
     @Test
+    void aJobMayAskForANetworkOnlyWhenSomeNodeGivesOne() {
+        var withoutNetwork = node("closed", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox"));
+        registry.heartbeat(withoutNetwork, Duration.ofSeconds(10));
+        cluster.poll();
+        assertThat(cluster.limits().networkAllowed()).as("no node gives one").isFalse();
+
+        var open = node("open", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox"));
+        registry.heartbeat(new NodeStatus(open.name(), open.capacity(), open.load(), open.cores(), open.runtimes(),
+                open.images(), open.mounts(), true, open.heartbeatAt(), List.of(), null), Duration.ofSeconds(10));
+        cluster.poll();
+        assertThat(cluster.limits().networkAllowed()).as("one node of two gives one").isTrue();
+    }
+
+    @Test
     void beforeAnyNodeHasBeatenAJobMayNameAnyRuntimeHangarHas() {
         cluster.poll();
 
         assertThat(cluster.limits().knownRuntimes()).as("the job's word is taken; an agent checks it when it leases")
                 .containsExactlyInAnyOrderElementsOf(dev.hangar.core.job.SpecLimits.RUNTIME_NAMES);
+        assertThat(cluster.limits().networkAllowed()).isTrue();
     }
 
     @Test

@@ -10,10 +10,11 @@ import java.util.Set;
 
 /**
  * What an agent advertises in each heartbeat: its runtimes as probed, what jobs may reserve on it,
- * how much of that is in use, and what a job may name there (images, mountable paths). The server
- * validates submissions and answers {@code /v1/nodes} from these.
+ * how much of that is in use, and what a job may ask for there (images, mountable paths, a network).
+ * The server validates submissions and answers {@code /v1/nodes} from these.
  *
  * @param cores the host's CPU cores, the bound of one job's CPUs
+ * @param networkAllowed whether it gives a sandbox a network when its job asks (false in a heartbeat that does not say)
  * @param pools the node's warm pools as they stand
  * @param poolBudget the memory budget its pools share, and how much of it they hold (null from an agent that sends none)
  */
@@ -25,6 +26,7 @@ public record NodeStatus(
         List<RuntimeStatus> runtimes,
         Set<String> images,
         MountPolicy mounts,
+        Boolean networkAllowed,
         Instant heartbeatAt,
         List<PoolStatus> pools,
         PoolsView.Budget poolBudget) {
@@ -43,13 +45,14 @@ public record NodeStatus(
         runtimes = List.copyOf(runtimes);
         images = images == null ? Set.of() : Set.copyOf(images);
         mounts = mounts == null ? MountPolicy.none() : mounts;
+        networkAllowed = networkAllowed != null && networkAllowed;
         pools = pools == null ? List.of() : List.copyOf(pools);
     }
 
-    /** A node without warm pools. */
+    /** A node without warm pools, that gives no sandbox a network. */
     public NodeStatus(String name, Capacity capacity, Load load, int cores, List<RuntimeStatus> runtimes,
             Set<String> images, MountPolicy mounts, Instant heartbeatAt) {
-        this(name, capacity, load, cores, runtimes, images, mounts, heartbeatAt, List.of(), null);
+        this(name, capacity, load, cores, runtimes, images, mounts, false, heartbeatAt, List.of(), null);
     }
 
     /** The names of the runtimes whose probe found them usable. */

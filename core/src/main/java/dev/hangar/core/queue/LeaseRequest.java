@@ -6,25 +6,45 @@ import java.util.Set;
 
 /**
  * An agent asking for work: who asks, how long it may hold the job before it must renew, what room
- * it has left, and which runtimes it has. The queue hands out only a job that fits, so a job that
- * this node cannot run stays queued for one that can.
+ * it has left, and what it can give a job: runtimes, a network, images. The queue hands out only a
+ * job that fits, so a job that this node cannot run stays queued for one that can.
  *
  * @param runtimes               the runtimes this worker runs jobs on; empty when it does not say
  *                               (then any runtime need is taken to fit)
  * @param kernelBoundaryRuntimes those of them that put a kernel boundary (software kernel or VM)
  *                               round a job, as untrusted code needs
+ * @param network                whether it may give a job's sandbox a network; true when it does not say
+ * @param images                 the images it has; empty when it does not say (then any image is taken to fit)
  */
 public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, long freeMemoryMb, int freeGpus,
-        Set<String> runtimes, Set<String> kernelBoundaryRuntimes) {
+        Set<String> runtimes, Set<String> kernelBoundaryRuntimes, boolean network, Set<String> images) {
 
     public LeaseRequest {
         runtimes = runtimes == null ? Set.of() : Set.copyOf(runtimes);
         kernelBoundaryRuntimes = kernelBoundaryRuntimes == null ? Set.of() : Set.copyOf(kernelBoundaryRuntimes);
+        images = images == null ? Set.of() : Set.copyOf(images);
     }
 
-    /** A worker that does not say which runtimes it has. */
+    /** A worker that does not say which runtimes it has, nor whether it gives a network, nor its images. */
     public LeaseRequest(String workerId, Duration leaseFor, double freeCpus, long freeMemoryMb, int freeGpus) {
         this(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, Set.of(), Set.of());
+    }
+
+    /** A worker that says which runtimes it has, and not whether it gives a network, nor its images. */
+    public LeaseRequest(String workerId, Duration leaseFor, double freeCpus, long freeMemoryMb, int freeGpus,
+            Set<String> runtimes, Set<String> kernelBoundaryRuntimes) {
+        this(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes, true, Set.of());
+    }
+
+    /** The same request from a worker that gives a network only if {@code network} and has only these images. */
+    public LeaseRequest offering(boolean network, Set<String> images) {
+        return new LeaseRequest(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes,
+                network, images);
+    }
+
+    /** Whether every job fits this worker as far as its runtimes, network and images go (only room is asked). */
+    public boolean saysNothingOfWhatItHas() {
+        return runtimes.isEmpty() && network && images.isEmpty();
     }
 
     /** This request, if a backend can serve it: it names its worker and asks for a positive lease. */
@@ -61,7 +81,19 @@ public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, 
         return pinnedRuntime == null ? !kernelBoundaryRuntimes.isEmpty() : kernelBoundaryRuntimes.contains(pinnedRuntime);
     }
 
+    /** Whether this worker may give a job that needs a network one (its node still decides once leased). */
+    public boolean hasNetworkFor(boolean needsNetwork) {
+        return network || !needsNetwork;
+    }
+
+    /** Whether this worker has the job's image; a job that names none fits any. */
+    public boolean hasImage(String image) {
+        return image == null || images.isEmpty() || images.contains(image);
+    }
+
+    /** Whether the job fits: room, runtime, network, image. */
     public boolean admits(JobSpec spec) {
-        return hasRoomFor(spec) && hasRuntimeFor(spec.runtime(), spec.profile().untrusted());
+        return hasRoomFor(spec) && hasRuntimeFor(spec.runtime(), spec.profile().untrusted())
+                && hasNetworkFor(spec.profile().needs().network()) && hasImage(spec.image());
     }
 }

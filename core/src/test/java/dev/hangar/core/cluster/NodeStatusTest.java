@@ -36,7 +36,7 @@ class NodeStatusTest {
         var capacity = new NodeStatus.Capacity(8, 16_384, 2);
         var status = new NodeStatus("n1", capacity, new NodeStatus.Load(3, 5.5, 12_000, 1), 2,
                 List.of(runtime("gvisor", true), runtime("kata", false)), Set.of("busybox"),
-                new MountPolicy(List.of(Path.of("/srv/data"))), Instant.parse("2026-12-01T01:02:03.456Z"),
+                new MountPolicy(List.of(Path.of("/srv/data"))), true, Instant.parse("2026-12-01T01:02:03.456Z"),
                 List.of(new PoolStatus(new PoolSpec("g", "gvisor", "busybox", 1.0, 256L, 2, 8, 60), 2, 0, 1, 10, 1, 0, 0, 0,
                         2, 768, null, null)), new PoolsView.Budget(4096, 768));
 
@@ -44,6 +44,17 @@ class NodeStatusTest {
 
         assertThat(back).isEqualTo(status);
         assertThat(back.availableRuntimes()).containsExactly("gvisor");
+    }
+
+    @Test
+    void aHeartbeatThatDoesNotSayWhetherItGivesANetworkReadsAsGivingNone() {
+        var capacity = new NodeStatus.Capacity(8, 16_384, 0);
+        var status = new NodeStatus("n1", capacity, NodeStatus.Load.idle(capacity), 2, List.of(), Set.of("busybox"),
+                MountPolicy.none(), true, Instant.parse("2026-12-01T01:02:03.456Z"), List.of(), null);
+        String withoutNetwork = Json.write(status).replace("\"networkAllowed\":true,", "");
+        assertThat(withoutNetwork).doesNotContain("networkAllowed");
+
+        assertThat(Json.read(withoutNetwork, NodeStatus.class).networkAllowed()).isFalse();
     }
 
     @Test

@@ -175,7 +175,7 @@ public final class RedisQueueBackend implements QueueBackend {
         long now = clock.millis();
         Written written = write(Script.ENQUEUE, id, json, spec.priority(), spec.resources().cpus(),
                 spec.resources().memoryMb(), spec.gpusWanted(), spec.runtime(), spec.profile().untrusted(),
-                now, spec.idempotencyKey(), sourceEntry);
+                now, spec.idempotencyKey(), sourceEntry, spec.profile().needs().network(), spec.image());
         if (written.code() == 2) {
             return new Enqueued(written.job().orElseThrow(), true); // this very call, sent again after its reply was lost
         }
@@ -198,7 +198,8 @@ public final class RedisQueueBackend implements QueueBackend {
         return List.of(request.workerId(), clock.millis(), request.leaseFor().toMillis(), request.freeCpus(),
                 request.freeMemoryMb(), request.freeGpus(), LEASE_SCAN,
                 request.runtimes().size(), List.copyOf(request.runtimes()),
-                request.kernelBoundaryRuntimes().size(), List.copyOf(request.kernelBoundaryRuntimes()));
+                request.kernelBoundaryRuntimes().size(), List.copyOf(request.kernelBoundaryRuntimes()),
+                request.network(), request.images().size(), List.copyOf(request.images()));
     }
 
     /** The lease in a reply of lease.lua: {1, job, change, token}, or {} for none. */

@@ -262,7 +262,8 @@ local function settleJob(id, token, states, cancel, to, owner, attempt, fields, 
 end
 
 -- Leases the most urgent QUEUED job that fits the request in A[at], A[at + 1], ...:
---   worker, now, leaseMs, freeCpus, freeMemoryMb, freeGpus, scan, n, n runtimes, k, k kernel-boundary runtimes
+--   worker, now, leaseMs, freeCpus, freeMemoryMb, freeGpus, scan, n, n runtimes, k, k kernel-boundary runtimes,
+--   gives a network ('1' or '0'), m, m images
 -- Returns {1, job, change, token} for the job leased (the token is the lease entry id), {} if none fits.
 local function leaseNext(at)
   local worker, now, leaseMs = A[at], tonumber(A[at + 1]), tonumber(A[at + 2])
@@ -274,6 +275,10 @@ local function leaseNext(at)
   local kernelAt = at + 8 + nRuntimes
   local nKernel = tonumber(A[kernelAt])
   for i = 1, nKernel do kernel[A[kernelAt + i]] = true end
+  local networkAt = kernelAt + nKernel + 1
+  local network, images = A[networkAt] == '1', {}
+  local nImages = tonumber(A[networkAt + 1])
+  for i = 1, nImages do images[A[networkAt + 1 + i]] = true end
 
   local time = deliveryTime(now + leaseMs)
 
@@ -303,6 +308,12 @@ local function leaseNext(at)
     return kernel[pin] == true
   end
 
+  -- LeaseRequest.hasNetworkFor and hasImage (a job queued before these fields were kept has neither)
+  local function hasTheRestFor(net, image)
+    if net == '1' and not network then return false end
+    return nImages == 0 or not image or image == '' or images[image] == true
+  end
+
   -- the most urgent job that fits, looked for a page at a time: usually the first one does
   local READY = P .. ':ready'
   local PAGE = 16
@@ -315,12 +326,13 @@ local function leaseNext(at)
     local gone = 0
     for _, id in ipairs(ids) do
       looked = looked + 1
-      local j = redis.call('HMGET', jobKey(id), 'cpus', 'mem', 'gpus', 'pin', 'untrusted', 'seq', 'attempt', 'deliveries')
+      local j = redis.call('HMGET', jobKey(id), 'cpus', 'mem', 'gpus', 'pin', 'untrusted', 'seq', 'attempt', 'deliveries',
+          'net', 'image')
       if not j[1] then
         unindex(id)
         gone = gone + 1
       elseif tonumber(j[1]) <= freeCpus and tonumber(j[2]) <= freeMemory and tonumber(j[3]) <= freeGpus
-          and hasRuntimeFor(j[4], j[5] == '1') then
+          and hasRuntimeFor(j[4], j[5] == '1') and hasTheRestFor(j[9], j[10]) then
         picked, chosen = id, j
         break
       end

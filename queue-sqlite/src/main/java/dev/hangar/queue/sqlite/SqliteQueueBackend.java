@@ -42,7 +42,7 @@ import java.util.UUID;
  * its lease can never write, and a job reaches exactly one final state.
  */
 public final class SqliteQueueBackend implements QueueBackend {
-    /** How far down the queue a lease looks for a job whose runtime the worker has. */
+    /** How far down the queue a lease looks for a job whose runtime, network and image the worker has. */
     private static final int RUNTIME_SCAN = 1000;
     private static final String RELEASE_LEASE =
             "lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, lease_ms = NULL";
@@ -122,25 +122,29 @@ public final class SqliteQueueBackend implements QueueBackend {
 
     /**
      * The most urgent due job that fits the room in SQL, then the first of those (in the same order)
-     * for which the worker has a runtime; that test reads the spec, so only runtime-naming workers pay it.
+     * whose runtime, network and image the worker has; that test reads the spec, so only workers that
+     * say what they have pay it.
      */
     private static Optional<Long> nextFitting(Connection c, LeaseRequest request, long now) throws SQLException {
         List<Candidate> candidates = Sql.query(c, """
-                SELECT seq, json_extract(spec, '$.runtime'), json_extract(spec, '$.profile.trust') FROM jobs
+                SELECT seq, json_extract(spec, '$.runtime'), json_extract(spec, '$.profile.trust'),
+                       json_extract(spec, '$.profile.needs.network'), json_extract(spec, '$.image') FROM jobs
                 WHERE state = ? AND (not_before IS NULL OR not_before <= ?)
                   AND cpus <= ? AND memory_mb <= ? AND gpus <= ?
                 ORDER BY priority DESC, seq
                 LIMIT ?""",
-                rs -> new Candidate(rs.getLong(1), rs.getString(2), Trust.UNTRUSTED.name().equals(rs.getString(3))),
+                rs -> new Candidate(rs.getLong(1), rs.getString(2), Trust.UNTRUSTED.name().equals(rs.getString(3)),
+                        rs.getInt(4) == 1, rs.getString(5)),
                 JobState.QUEUED.name(), now, request.freeCpus(), request.freeMemoryMb(), request.freeGpus(),
-                request.runtimes().isEmpty() ? 1 : RUNTIME_SCAN);
+                request.saysNothingOfWhatItHas() ? 1 : RUNTIME_SCAN);
         return candidates.stream()
-                .filter(job -> request.hasRuntimeFor(job.pinnedRuntime(), job.untrusted()))
+                .filter(job -> request.hasRuntimeFor(job.pinnedRuntime(), job.untrusted())
+                        && request.hasNetworkFor(job.needsNetwork()) && request.hasImage(job.image()))
                 .map(Candidate::seq)
                 .findFirst();
     }
 
-    private record Candidate(long seq, String pinnedRuntime, boolean untrusted) {}
+    private record Candidate(long seq, String pinnedRuntime, boolean untrusted, boolean needsNetwork, String image) {}
 
     @Override
     public LeaseStatus renew(Lease lease) {

@@ -402,6 +402,37 @@ public abstract class QueueBackendContractTest {
         assertThat(queue.lease(worker("w1")).orElseThrow().jobId()).isEqualTo(pinned.id());
     }
 
+    @Test
+    void aJobThatNeedsANetworkIsLeftForAWorkerThatGivesOne() {
+        Job networked = enqueue(spec().profile(new WorkloadProfile(null, new Needs(null, null, null, true), null, null))
+                .build());
+        Job closed = enqueue(spec().build());
+        LeaseRequest noNetwork = worker("w1").offering(false, Set.of());
+        assertThat(queue.lease(noNetwork).orElseThrow().jobId()).isEqualTo(closed.id());
+        assertThat(queue.lease(noNetwork)).isEmpty();
+        assertThat(queue.lease(worker("w2").offering(true, Set.of())).orElseThrow().jobId()).isEqualTo(networked.id());
+    }
+
+    @Test
+    void aJobOfAnImageTheWorkerLacksIsLeftForOneThatHasIt() {
+        Job debian = enqueue(spec().image("debian").build());
+        Job anyImage = enqueue(spec().build());
+        Job busybox = enqueue(spec().image("busybox").build());
+        LeaseRequest busyboxOnly = worker("w1").offering(true, Set.of("busybox"));
+        assertThat(queue.lease(busyboxOnly).orElseThrow().jobId()).isEqualTo(anyImage.id());
+        assertThat(queue.lease(busyboxOnly).orElseThrow().jobId()).isEqualTo(busybox.id());
+        assertThat(queue.lease(busyboxOnly)).isEmpty();
+        assertThat(queue.lease(worker("w2").offering(true, Set.of("busybox", "debian"))).orElseThrow().jobId())
+                .isEqualTo(debian.id());
+    }
+
+    @Test
+    void aWorkerThatDoesNotSayWhatItHasTakesAJobThatNeedsANetworkAndAnImage() {
+        Job job = enqueue(spec().image("debian")
+                .profile(new WorkloadProfile(null, new Needs(null, null, null, true), null, null)).build());
+        assertThat(queue.lease(worker("w1")).orElseThrow().jobId()).isEqualTo(job.id());
+    }
+
     // ---- starting, running -------------------------------------------------------------------
 
     @Test
