@@ -98,7 +98,7 @@ final class JsonBodies {
             // a value the type refused as it was made (its constructor threw): its own words
             Throwable cause = e.getCause();
             throw ApiException.badField(path(e), cause != null && cause.getMessage() != null
-                    ? "is not valid: " + firstLine(cause.getMessage()) : plain(e.getOriginalMessage()));
+                    ? "is not valid: " + Json.firstLineOf(cause.getMessage()) : plain(e.getOriginalMessage()));
         } catch (StreamConstraintsException e) {
             // thrown while a token is read, before any field takes it: the parser knows where it was
             throw ApiException.badField(path(parser.getParsingContext().pathAsPointer()),
@@ -143,12 +143,12 @@ final class JsonBodies {
 
     /** A limit's message without the name of the reader setting that holds it. */
     private static String withoutSetting(String message) {
-        return firstLine(message).replaceAll(",?\\s*from\\s*`[^`]*`", "");
+        return Json.firstLineOf(message).replaceAll(",?\\s*from\\s*`[^`]*`", "");
     }
 
     /** A parser's message without its source note: "at [Source: ...; line: 1, column: 13]" becomes "at line 1, column 13". */
     private static String plain(String message) {
-        return firstLine(message).replaceAll("\\[Source: .*?; line: (\\d+), column: (\\d+)\\]", "line $1, column $2");
+        return Json.firstLineOf(message).replaceAll("\\[Source: .*?; line: (\\d+), column: (\\d+)\\]", "line $1, column $2");
     }
 
     /** A JSON pointer as the API names fields, e.g. {@code /resources/memoryMb} as {@code resources.memoryMb}. */
@@ -187,11 +187,4 @@ final class JsonBodies {
         return out.isEmpty() ? "body" : out.toString();
     }
 
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "invalid";
-        }
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
-    }
 }

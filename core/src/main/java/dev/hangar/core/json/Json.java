@@ -67,4 +67,13 @@ public final class Json {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** The first line of a JSON library's message, the part that says what is wrong ("invalid" for none). */
+    public static String firstLineOf(String message) {
+        if (message == null) {
+            return "invalid";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
 }

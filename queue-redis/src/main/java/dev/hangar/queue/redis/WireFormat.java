@@ -100,7 +100,7 @@ final class WireFormat {
                     node = Json.mapper().readTree(value);
                 } catch (JsonProcessingException e) {
                     errors.add(new FieldError(name, shape.expected() + ", got '" + shorten(value) + "' (not valid JSON: "
-                            + shorten(firstLine(e.getOriginalMessage())) + ")"));
+                            + shorten(Json.firstLineOf(e.getOriginalMessage())) + ")"));
                     return;
                 }
                 if (node == null || !shape.fits().test(node)) {
@@ -123,12 +123,6 @@ final class WireFormat {
         } catch (JsonProcessingException e) {
             throw new InvalidSpecException("entry", e.getOriginalMessage());
         }
-    }
-
-    private static String firstLine(String message) {
-        String text = String.valueOf(message);
-        int newline = text.indexOf('\n');
-        return newline < 0 ? text : text.substring(0, newline);
     }
 
     private static boolean allText(JsonNode node) {
