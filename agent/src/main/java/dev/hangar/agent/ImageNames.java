@@ -11,6 +11,7 @@ import java.util.function.Supplier;
  * directory. An image imported meanwhile is offered from the next read on.
  */
 final class ImageNames implements Supplier<Set<String>> {
+    private static final System.Logger LOG = System.getLogger(ImageNames.class.getName());
     private final Supplier<Set<String>> store;
     private final long freshNanos;
     private final LongSupplier nanoTime;
@@ -27,7 +28,14 @@ final class ImageNames implements Supplier<Set<String>> {
     public synchronized Set<String> get() {
         long now = nanoTime.getAsLong();
         if (names == null || now - readAt >= freshNanos) {
-            names = Set.copyOf(store.get());
+            try {
+                names = Set.copyOf(store.get());
+            } catch (RuntimeException e) {
+                // why: an image removed while the store is listed fails the listing; the names last read stand
+                // (none: then the lease says nothing of images, and the job's node checks its image)
+                LOG.log(System.Logger.Level.DEBUG, "reading the image names failed; keeping the last ones", e);
+                names = names == null ? Set.of() : names;
+            }
             readAt = now;
         }
         return names;

@@ -25,4 +25,21 @@ class ImageNamesTest {
         assertThat(names.get()).containsExactlyInAnyOrder("busybox", "mine");
         assertThat(reads).hasValue(2);
     }
+
+    @Test
+    void aFailedReadKeepsTheNamesLastRead() {
+        var reads = new AtomicInteger();
+        var now = new AtomicLong();
+        var names = new ImageNames(() -> {
+            if (reads.incrementAndGet() > 1) {
+                throw new java.io.UncheckedIOException(new java.io.IOException("image removed while listed"));
+            }
+            return Set.of("busybox", "mine");
+        }, Duration.ofSeconds(1), now::get);
+
+        assertThat(names.get()).containsExactlyInAnyOrder("busybox", "mine");
+        now.addAndGet(Duration.ofSeconds(2).toNanos());
+        assertThat(names.get()).containsExactlyInAnyOrder("busybox", "mine");
+        assertThat(reads).hasValue(2);
+    }
 }

@@ -10,7 +10,9 @@ import static org.awaitility.Awaitility.await;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
+import dev.hangar.core.job.Needs;
 import dev.hangar.core.job.Resources;
+import dev.hangar.core.job.WorkloadProfile;
 import dev.hangar.core.queue.JobQuery;
 import dev.hangar.core.queue.Lease;
 import dev.hangar.core.queue.LeaseStatus;
@@ -219,6 +221,20 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     // ---- leases in the PEL -------------------------------------------------------------------
+
+    @Test
+    void aJobQueuedBeforeLeasesMatchedNetworkAndImageFitsAnyAgent() {
+        RedisQueueBackend queue = open();
+        Job job = queue.enqueue(spec().image("debian")
+                .profile(new WorkloadProfile(null, new Needs(null, null, null, true), null, null)).build()).job();
+        assertThat(redis.cli("HMGET", key("job:" + job.id()), "net", "image")).isEqualTo("1\ndebian");
+        var closedBusyboxNode = worker("w1").offering(false, java.util.Set.of("busybox"));
+        assertThat(queue.lease(closedBusyboxNode)).as("the job needs what the node lacks").isEmpty();
+
+        redis.cli("HDEL", key("job:" + job.id()), "net", "image"); // as a job of the version before them
+
+        assertThat(queue.lease(closedBusyboxNode).orElseThrow().jobId()).isEqualTo(job.id());
+    }
 
     @Test
     void anExpiredLeaseIsReclaimedThroughXautoclaim() {

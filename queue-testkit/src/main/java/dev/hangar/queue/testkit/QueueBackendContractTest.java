@@ -786,14 +786,20 @@ public abstract class QueueBackendContractTest {
         Job low = enqueue(spec("low", 1));
         Job tooBig = enqueue(spec().name("too-big").priority(9).resources(TestJobs.resources(8, 512, 0)).build());
         Job pinned = enqueue(spec().name("pinned").priority(9).runtime("kata").build());
+        Job networked = enqueue(spec().name("networked").priority(8)
+                .profile(new WorkloadProfile(null, new Needs(null, null, null, true), null, null)).build());
+        Job debian = enqueue(spec().name("debian").priority(8).image("debian").build());
         Job high = enqueue(spec().name("high").priority(7).resources(TestJobs.resources(2, 512, 0)).build());
-        var next = new LeaseRequest("w1", TestJobs.LEASE, 2, 1024, 0, Set.of("process"), Set.of());
+        var next = new LeaseRequest("w1", TestJobs.LEASE, 2, 1024, 0, Set.of("process"), Set.of())
+                .offering(false, Set.of("busybox"));
 
         Lease leased = queue.finishAndLease(lease, Outcome.succeeded(0, false), next).orElseThrow();
 
         assertThat(leased.jobId()).isEqualTo(high.id());
         assertThat(reload(tooBig.id()).state()).isEqualTo(JobState.QUEUED);
         assertThat(reload(pinned.id()).state()).isEqualTo(JobState.QUEUED);
+        assertThat(reload(networked.id()).state()).isEqualTo(JobState.QUEUED);
+        assertThat(reload(debian.id()).state()).isEqualTo(JobState.QUEUED);
         assertThat(reload(low.id()).state()).isEqualTo(JobState.QUEUED);
         assertThat(reload(lease.jobId()).state()).isEqualTo(JobState.SUCCEEDED);
     }
