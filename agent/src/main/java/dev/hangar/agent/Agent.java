@@ -40,13 +40,13 @@ import java.util.stream.Collectors;
 public final class Agent implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Agent.class.getName());
     private static final Duration BENCH_FOR = Duration.ofSeconds(30);
+    /** How long the image names a lease offers are read once for. */
+    private static final Duration IMAGES_FRESH = Duration.ofSeconds(1);
 
     private final AgentConfig config;
     private final QueueBackend queue;
     private final Map<String, SandboxRuntime> runtimes;
     private final ImageNames imageNames;
-    /** How long the image names a lease offers are read once for. */
-    private static final Duration IMAGES_FRESH = Duration.ofSeconds(1);
     private final RuntimeSelector selector = RuntimeSelector.standard();
     private final Capacity capacity;
     private final RuntimeHealth health;
