@@ -121,7 +121,8 @@ public final class EmbeddedHangar implements AutoCloseable {
         AgentConfig config = agent.config();
         return new NodeInfo(agent.nodeName(), NodeInfo.State.JOINED,
                 new NodeInfo.Capacity(config.cpus(), config.memoryMb(), config.gpus().size()),
-                agent.runtimes().stream().filter(status -> status.probe().available()).map(RuntimeStatus::name).toList());
+                agent.runtimes().stream().filter(status -> status.probe().available()).map(RuntimeStatus::name).toList(),
+                config.networkAllowed());
     }
 
     private static NodeView localView(Agent agent, ImageStore images, LocalNode node) {

@@ -22,7 +22,8 @@ final class NodesCommand implements Callable<Integer> {
             return 0;
         }
         var out = new PrintWriter(System.out, true);
-        Tables.print(out, List.of("NODE", "JOBS", "FREE CPUS", "FREE MEMORY", "FREE GPUS", "WARM", "RUNTIMES", "HEARTBEAT"),
+        Tables.print(out, List.of("NODE", "JOBS", "FREE CPUS", "FREE MEMORY", "FREE GPUS", "WARM", "RUNTIMES", "NETWORK",
+                        "HEARTBEAT"),
                 nodes.stream().map(NodesCommand::row).toList());
         return 0;
     }
@@ -36,6 +37,7 @@ final class NodesCommand implements Callable<Integer> {
                 load.freeGpus() + "/" + total.gpus(),
                 String.valueOf(node.pools().stream().mapToInt(PoolStatus::ready).sum()),
                 String.join(",", node.runtimes()),
+                node.networkAllowed() ? "allowed" : "none",
                 Tables.orDash(node.heartbeatAt()));
     }
 

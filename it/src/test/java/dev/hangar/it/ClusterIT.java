@@ -159,16 +159,20 @@ class ClusterIT {
     void hangarNodesListsEveryAgentAndUpWithRedisJoinsTheCluster() throws Exception {
         CliIT.Result nodes = CliIT.hangar("nodes", "--url", client.url().toString());
         assertThat(nodes.exitCode()).as("%s", nodes).isZero();
-        assertThat(nodes.out()).contains("agent-1").contains("agent-2").contains("agent-3").contains("process");
+        assertThat(nodes.out()).contains("agent-1").contains("agent-2").contains("agent-3").contains("process")
+                .contains("NETWORK").contains("none");
         await("the pool of agent-3 shows in the registry").atMost(Duration.ofSeconds(30)).until(() -> client.nodes().stream()
                 .filter(n -> n.name().equals("agent-3")).flatMap(n -> n.pools().stream())
                 .anyMatch(p -> p.spec().name().equals("warm") && p.ready() >= 1));
 
         try (var joined = EmbeddedHangar.start(redis.uri(), Files.createTempDirectory(dir, "up"),
                 Files.createTempDirectory(dir, "up-images"), "127.0.0.1", 0,
-                AgentConfig.forThisHost("up-node").withRuntimes(Set.of("process")))) {
+                AgentConfig.forThisHost("up-node").withRuntimes(Set.of("process")).withNetworkAllowed(true))) {
             await("the server of the cluster lists the node that hangar up --redis started").atMost(Duration.ofSeconds(30))
                     .until(() -> client.nodes().stream().anyMatch(n -> n.name().equals("up-node")));
+            assertThat(client.nodes()).as("which nodes give a job's sandbox a network")
+                    .extracting(n -> n.name() + ":" + n.networkAllowed())
+                    .contains("agent-1:false", "agent-2:false", "agent-3:false", "up-node:true");
             assertThat(new HangarClient(joined.url()).nodes()).extracting(n -> n.name())
                     .as("and that node's own server lists the whole cluster").contains("agent-1", "up-node");
         }

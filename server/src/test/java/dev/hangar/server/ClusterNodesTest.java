@@ -123,6 +123,8 @@ class ClusterNodesTest {
                 open.images(), open.mounts(), true, open.heartbeatAt(), List.of(), null), Duration.ofSeconds(10));
         cluster.poll();
         assertThat(cluster.limits().networkAllowed()).as("one node of two gives one").isTrue();
+        assertThat(cluster.nodes()).extracting(n -> n.name() + ":" + n.networkAllowed())
+                .containsExactly("closed:false", "open:true");
     }
 
     @Test

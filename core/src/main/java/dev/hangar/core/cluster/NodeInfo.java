@@ -12,9 +12,10 @@ import java.util.List;
  * @param load        what its running jobs use now
  * @param heartbeatAt when it last said it is alive
  * @param pools       its warm pools, as of its last heartbeat
+ * @param networkAllowed whether it gives a sandbox a network when its job asks ({@code --allow-network})
  */
 public record NodeInfo(String name, State state, Capacity capacity, List<String> runtimes, Load load, Instant heartbeatAt,
-        List<PoolStatus> pools) {
+        List<PoolStatus> pools, Boolean networkAllowed) {
     public enum State { JOINED, LOST }
 
     public record Capacity(double cpus, long memoryMb, int gpus) {}
@@ -24,11 +25,18 @@ public record NodeInfo(String name, State state, Capacity capacity, List<String>
     public NodeInfo {
         runtimes = List.copyOf(runtimes);
         pools = pools == null ? List.of() : List.copyOf(pools);
+        networkAllowed = networkAllowed != null && networkAllowed;
+    }
+
+    /** A node with nothing running, as it joins, that gives no sandbox a network. */
+    public NodeInfo(String name, State state, Capacity capacity, List<String> runtimes) {
+        this(name, state, capacity, runtimes, false);
     }
 
     /** A node with nothing running, as it joins. */
-    public NodeInfo(String name, State state, Capacity capacity, List<String> runtimes) {
-        this(name, state, capacity, runtimes, new Load(0, capacity.cpus(), capacity.memoryMb(), capacity.gpus()), null, List.of());
+    public NodeInfo(String name, State state, Capacity capacity, List<String> runtimes, boolean networkAllowed) {
+        this(name, state, capacity, runtimes, new Load(0, capacity.cpus(), capacity.memoryMb(), capacity.gpus()), null, List.of(),
+                networkAllowed);
     }
 
     /** A node of a cluster, as its last heartbeat describes it. */
@@ -38,10 +46,10 @@ public record NodeInfo(String name, State state, Capacity capacity, List<String>
         return new NodeInfo(status.name(), state, new Capacity(capacity.cpus(), capacity.memoryMb(), capacity.gpus()),
                 status.availableRuntimes(),
                 new Load(load.runningJobs(), load.freeCpus(), load.freeMemoryMb(), load.freeGpus()),
-                status.heartbeatAt(), status.pools());
+                status.heartbeatAt(), status.pools(), status.networkAllowed());
     }
 
     public NodeInfo withState(State value) {
-        return new NodeInfo(name, value, capacity, runtimes, load, heartbeatAt, pools);
+        return new NodeInfo(name, value, capacity, runtimes, load, heartbeatAt, pools, networkAllowed);
     }
 }
