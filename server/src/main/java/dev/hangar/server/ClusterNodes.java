@@ -3,6 +3,10 @@ package dev.hangar.server;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.cluster.NodeRegistry;
 import dev.hangar.core.cluster.NodeStatus;
+import dev.hangar.core.job.FieldError;
+import dev.hangar.core.job.InvalidSpecException;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.JobSpecValidator;
 import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.queue.QueueException;
@@ -25,8 +29,8 @@ import java.util.function.LongSupplier;
 /**
  * The nodes of a cluster as the server sees them, read from the node registry every poll: a node
  * whose heartbeat appears has JOINED, one whose heartbeat key expired is LOST. A job is accepted
- * when some node could run it, so the bounds are the widest of the nodes alive (or, while none is,
- * of the last ones seen: a submit waits in the queue for agents that are restarting). While the
+ * when some node could run it: one of the nodes alive (or, while none is, of the last ones seen: a
+ * submit waits in the queue for agents that are restarting). While the
  * registry cannot be read, the nodes last read are shown for a few polls, and then none: asking
  * for them fails as the queue does, rather than showing nodes that may be long gone.
  */
@@ -102,11 +106,50 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
 
     @Override
     public SpecLimits limits() {
-        List<NodeStatus> nodes = alive.isEmpty() ? lastSeen : List.copyOf(alive.values());
+        List<NodeStatus> nodes = known();
         if (nodes.isEmpty()) {
             // no node has ever beaten: take the job's word for what it needs; an agent checks it when it leases
             return SpecLimits.forNode(Integer.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE, SpecLimits.RUNTIME_NAMES);
         }
+        return limitsOf(nodes);
+    }
+
+    /**
+     * Checked first against the widest of the nodes, one need at a time, so that a need no node
+     * has is named plainly; then a job that passes must fit one node with all it asks for (GPUs on
+     * one node and gVisor on another fit none), or else it would wait in the queue for ever.
+     */
+    @Override
+    public JobSpec validate(JobSpec spec) {
+        JobSpec valid = NodeView.super.validate(spec);
+        List<NodeStatus> nodes = known().stream().sorted(Comparator.comparing(NodeStatus::name)).toList();
+        if (nodes.size() < 2) {
+            return valid;
+        }
+        String nearest = null;
+        List<FieldError> nearestErrors = null;
+        for (NodeStatus node : nodes) {
+            List<FieldError> errors = new JobSpecValidator(limitsOf(List.of(node))).errors(valid);
+            if (errors.isEmpty()) {
+                return valid;
+            }
+            if (nearestErrors == null || errors.size() < nearestErrors.size()) {
+                nearest = node.name();
+                nearestErrors = errors;
+            }
+        }
+        String where = "no one node has all this job asks for; on node '" + nearest + "', the nearest fit: ";
+        throw new InvalidSpecException(nearestErrors.stream()
+                .map(error -> new FieldError(error.field(), where + error.reason())).toList());
+    }
+
+    /** The nodes alive, or while none is, the ones last seen (a submit waits for agents that restart). */
+    private List<NodeStatus> known() {
+        return alive.isEmpty() ? lastSeen : List.copyOf(alive.values());
+    }
+
+    /** The bounds of a job that these nodes could run, each bound the widest of theirs. */
+    private static SpecLimits limitsOf(List<NodeStatus> nodes) {
         var runtimes = new HashSet<String>();
         var images = new HashSet<String>();
         var roots = new ArrayList<Path>();

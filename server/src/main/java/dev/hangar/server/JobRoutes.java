@@ -4,7 +4,6 @@ import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobNotFoundException;
 import dev.hangar.core.job.JobSpec;
-import dev.hangar.core.job.JobSpecValidator;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.queue.Enqueued;
 import dev.hangar.core.queue.JobPage;
@@ -56,7 +55,7 @@ final class JobRoutes {
     static JobSpec validSpec(Context ctx, NodeView nodes) throws IOException {
         JobSpec spec = JsonBodies.read(JsonBodies.body(ctx, MAX_SPEC_BYTES), JobSpec.class);
         try {
-            return new JobSpecValidator(nodes.limits()).validate(spec);
+            return nodes.validate(spec);
         } catch (InvalidSpecException e) {
             throw new ApiException(400, "Invalid job spec", e.getMessage(), e.errors());
         }

@@ -1,6 +1,9 @@
 package dev.hangar.server;
 
 import dev.hangar.core.cluster.NodeInfo;
+import dev.hangar.core.job.InvalidSpecException;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.JobSpecValidator;
 import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.runtime.RuntimeStatus;
 import java.util.List;
@@ -15,6 +18,14 @@ public interface NodeView {
     List<RuntimeStatus> runtimes();
 
     SpecLimits limits();
+
+    /**
+     * The spec, if some node could run it; else an {@link InvalidSpecException} naming each field
+     * and why. One node checks it against its own bounds; a cluster against its nodes'.
+     */
+    default JobSpec validate(JobSpec spec) {
+        return new JobSpecValidator(limits()).validate(spec);
+    }
 
     /** The nodes joined now. */
     default List<NodeInfo> nodes() {

@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.cluster.NodeRegistry;
 import dev.hangar.core.cluster.NodeStatus;
+import dev.hangar.core.job.InvalidSpecException;
+import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.MountPolicy;
+import dev.hangar.core.job.Resources;
 import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.runtime.BootClass;
 import dev.hangar.core.runtime.Isolation;
@@ -109,6 +112,28 @@ class ClusterNodesTest {
         assertThat(limits.knownRuntimes()).containsExactlyInAnyOrder("process", "gvisor");
         assertThat(limits.knownImages()).containsExactlyInAnyOrder("busybox", "debian");
         assertThat(cluster.runtimes()).extracting(RuntimeStatus::name).containsExactly("gvisor", "process");
+    }
+
+    @Test
+    void aJobIsAcceptedOnlyIfOneNodeHasAllItAsksForAndElseTheNearestNodeIsNamed() {
+        registry.heartbeat(node("gpu", 16, 65536, 4, List.of(runtime("process", true)), Set.of("busybox")),
+                Duration.ofSeconds(10));
+        registry.heartbeat(node("sandboxed", 2, 4096, 0, List.of(runtime("gvisor", true)), Set.of("busybox")),
+                Duration.ofSeconds(10));
+        cluster.poll();
+        JobSpec gpuOnGvisor = JobSpec.builder().command("nvidia-smi").runtime("gvisor")
+                .resources(new Resources(8.0, 1024L, null, null, 1, null)).build();
+
+        assertThat(cluster.limits().knownRuntimes()).as("each need alone is some node's").contains("gvisor");
+        assertThatThrownBy(() -> cluster.validate(gpuOnGvisor)).isInstanceOfSatisfying(InvalidSpecException.class,
+                e -> assertThat(e.errors()).singleElement().satisfies(error -> {
+                    assertThat(error.field()).isEqualTo("runtime");
+                    assertThat(error.reason()).contains("gvisor")
+                            .startsWith("no one node has all this job asks for; on node 'gpu', the nearest fit: ");
+                }));
+        assertThat(cluster.validate(gpuOnGvisor.toBuilder().runtime("process").build()).runtime()).isEqualTo("process");
+        assertThat(cluster.validate(gpuOnGvisor.toBuilder().resources(new Resources(1.0, 512L, null, null, 0, null))
+                .build()).runtime()).isEqualTo("gvisor");
     }
 
     @Test
