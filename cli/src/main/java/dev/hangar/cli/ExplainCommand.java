@@ -2,6 +2,7 @@ package dev.hangar.cli;
 
 import dev.hangar.agent.AgentConfig;
 import dev.hangar.client.HangarClient;
+import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.select.Candidate;
 import dev.hangar.core.select.Rejection;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -61,9 +63,11 @@ final class ExplainCommand implements Callable<Integer> {
             selection = server.explainJson(spec);
         } else {
             AgentConfig here = AgentConfig.forThisHost("local-" + ProcessHandle.current().pid());
+            // the spec is checked before a node is started for it (that starts runtime services and makes images)
             if (file == null) {
-                // a spec of flags is checked before a node is started for it (a file's is checked by that node)
                 JobSpecOptions.checkOnThisHost(job.toSpec(command, null), here);
+            } else {
+                readable(spec).ifPresent(readable -> JobSpecOptions.checkOnThisHost(readable, here));
             }
             System.err.println("no server at " + server.url() + "; probing this host's runtimes for the answer");
             selection = onThisHost(here, url -> new HangarClient(url).explainJson(spec));
@@ -90,6 +94,15 @@ final class ExplainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("-f: give a job spec file or the flags and command of 'hangar run', not both");
         }
         return SpecFile.read(file);
+    }
+
+    /** The file's spec, if it reads as one; one that does not is left to the node, which names where it breaks. */
+    private static Optional<JobSpec> readable(String json) {
+        try {
+            return Optional.of(Json.read(json, JobSpec.class));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /** Answers on a node started in this process for this one question, its store thrown away after. */

@@ -83,6 +83,16 @@ class ExplainCliIT extends OneNodeIT {
     }
 
     @Test
+    void withoutAServerABadSpecFileIsRefusedBeforeANodeIsStartedForIt() throws Exception {
+        Path file = Files.writeString(work.resolve("bad.json"), "{\"command\": [\"true\"], \"resources\": {\"memoryMb\": -5}}");
+
+        Result result = hangar("explain", "--url", "http://127.0.0.1:" + Host.freePort(), "-f", file.toString());
+
+        assertThat(result.exitCode()).as("%s", result).isEqualTo(2);
+        assertThat(result.err()).as("%s", result).contains("resources.memoryMb").doesNotContain("probing");
+    }
+
+    @Test
     void aSpecFileAndRunFlagsTogetherAreRefused() throws Exception {
         Result result = explainFile("{\"command\": [\"true\"]}", "--untrusted");
 
