@@ -10,6 +10,7 @@ import dev.hangar.core.queue.LeaseStatus;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.queue.QueueListener;
+import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.RuntimeProbe;
 import dev.hangar.core.runtime.RuntimeStatus;
 import dev.hangar.core.runtime.SandboxRuntime;
@@ -151,7 +152,7 @@ public final class Agent implements AutoCloseable {
         var total = new NodeStatus.Capacity(config.cpus(), config.memoryMb(), config.gpus().size());
         PoolManager current = pools;
         return new NodeStatus(config.nodeName(), total, capacity.load(), Runtime.getRuntime().availableProcessors(),
-                runtimes(), images, config.mounts(), config.networkAllowed(), now, current == null ? List.of() : current.pools(),
+                runtimes(), images, config.mounts(), givesNetwork(runtimes()), now, current == null ? List.of() : current.pools(),
                 current == null ? null : current.budget());
     }
 
@@ -285,7 +286,13 @@ public final class Agent implements AutoCloseable {
      */
     private LeaseRequest leaseRequest(List<RuntimeStatus> offer) {
         LeaseRequest request = capacity.request(config.nodeName(), config.leaseFor(), offer);
-        return queue.nodeRegistry().isPresent() ? request.offering(config.networkAllowed(), imageNames.get()) : request;
+        return queue.nodeRegistry().isPresent() ? request.offering(givesNetwork(offer), imageNames.get()) : request;
+    }
+
+    /** Whether a job that asks for a network may get one here: the node allows it and one of these runtimes can. */
+    private boolean givesNetwork(List<RuntimeStatus> among) {
+        return config.networkAllowed() && among.stream().filter(r -> r.probe().available()).map(RuntimeStatus::capabilities)
+                .anyMatch(c -> c.supports(NetworkMode.HOST) || c.supports(NetworkMode.BRIDGE));
     }
 
     /**

@@ -15,6 +15,7 @@ import dev.hangar.core.job.Resources;
 import dev.hangar.core.job.WorkloadProfile;
 import dev.hangar.core.queue.LeaseRequest;
 import dev.hangar.core.queue.QueueBackend;
+import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.queue.sqlite.SqliteQueueBackend;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -54,11 +55,15 @@ class AgentOfferTest {
 
     /** An agent that gives no network and has only busybox, on a queue shared by a cluster or not. */
     private void start(boolean shared) {
+        start(shared, false, new FakePrestartingRuntime());
+    }
+
+    /** An agent with only busybox, that allows sandboxes a network if {@code allowNetwork}, with this runtime. */
+    private void start(boolean shared, boolean allowNetwork, FakePrestartingRuntime runtime) {
         store = SqliteQueueBackend.open(dir.resolve("hangar.db"), java.time.Clock.systemUTC());
         AgentConfig config = new AgentConfig("node", 8, 8 * 1024, List.of(), 4, Duration.ofSeconds(30),
-                Duration.ofMillis(50), false, MountPolicy.none(), Set.of(), PoolConfig.of(List.of(), 0));
-        agent = new Agent(config, seen(store, shared), List.of(new FakePrestartingRuntime()), () -> Set.of("busybox"))
-                .start();
+                Duration.ofMillis(50), allowNetwork, MountPolicy.none(), Set.of(), PoolConfig.of(List.of(), 0));
+        agent = new Agent(config, seen(store, shared), List.of(runtime), () -> Set.of("busybox")).start();
     }
 
     /** The store, saying it has a node registry when {@code shared}, and keeping every lease request. */
@@ -117,6 +122,23 @@ class AgentOfferTest {
         assertThat(store.get(debian).orElseThrow().state()).isEqualTo(JobState.QUEUED);
         assertThat(asked.getLast().network()).isFalse();
         assertThat(asked.getLast().images()).containsExactly("busybox");
+    }
+
+    @Test
+    void aNodeThatAllowsANetworkOffersOneOnlyIfOneOfItsRuntimesCanGiveIt() {
+        start(true, true, new FakePrestartingRuntime());
+        String networked = store.enqueue(job(null, true)).job().id();
+        await().atMost(WAIT).until(() -> asked.size() >= 3);
+        assertThat(asked.getLast().network()).as("its one runtime gives no network").isFalse();
+        assertThat(agent.status(java.time.Instant.now()).networkAllowed()).isFalse();
+        assertThat(store.get(networked).orElseThrow().state()).isEqualTo(JobState.QUEUED);
+        stop();
+        asked.clear();
+
+        start(true, true, new FakePrestartingRuntime(Set.of(NetworkMode.NONE, NetworkMode.HOST)));
+        assertThat(awaitFinal(networked).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(asked.getFirst().network()).isTrue();
+        assertThat(agent.status(java.time.Instant.now()).networkAllowed()).isTrue();
     }
 
     @Test

@@ -40,6 +40,16 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
     private volatile boolean failing;
     private volatile boolean imageMissing;
     private volatile java.util.concurrent.CountDownLatch gate;
+    private final Set<NetworkMode> networkModes;
+
+    /** A runtime that gives its sandboxes no network. */
+    public FakePrestartingRuntime() {
+        this(Set.of(NetworkMode.NONE));
+    }
+
+    public FakePrestartingRuntime(Set<NetworkMode> networkModes) {
+        this.networkModes = Set.copyOf(networkModes);
+    }
 
     @Override
     public String name() {
@@ -54,7 +64,7 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
     @Override
     public RuntimeCapabilities capabilities() {
         return new RuntimeCapabilities(Isolation.PROCESS, BootClass.FAST, 0, Threading.NATIVE, true, true, false, false,
-                false, false, false, Set.of(NetworkMode.NONE));
+                false, false, false, networkModes);
     }
 
     @Override

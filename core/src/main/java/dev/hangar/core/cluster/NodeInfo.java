@@ -12,7 +12,8 @@ import java.util.List;
  * @param load        what its running jobs use now
  * @param heartbeatAt when it last said it is alive
  * @param pools       its warm pools, as of its last heartbeat
- * @param networkAllowed whether it gives a sandbox a network when its job asks ({@code --allow-network})
+ * @param networkAllowed whether it gives a sandbox a network when its job asks: started with {@code --allow-network},
+ *                       it has a runtime that can
  */
 public record NodeInfo(String name, State state, Capacity capacity, List<String> runtimes, Load load, Instant heartbeatAt,
         List<PoolStatus> pools, Boolean networkAllowed) {
