@@ -1,6 +1,5 @@
 package dev.hangar.core.queue;
 
-import dev.hangar.core.job.JobSpec;
 import java.time.Duration;
 import java.util.Set;
 
@@ -58,12 +57,6 @@ public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, 
         return this;
     }
 
-    /** Whether the job's room fits what is left. */
-    public boolean hasRoomFor(JobSpec spec) {
-        return spec.resources().cpus() <= freeCpus && spec.resources().memoryMb() <= freeMemoryMb
-                && spec.gpusWanted() <= freeGpus;
-    }
-
     /**
      * Whether this worker has a runtime the job may run on: the one the job pins, and for untrusted
      * code one behind a kernel boundary. The node's full selection still runs once the job is leased.
@@ -89,11 +82,5 @@ public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, 
     /** Whether this worker has the job's image; a job that names none fits any. */
     public boolean hasImage(String image) {
         return image == null || images.isEmpty() || images.contains(image);
-    }
-
-    /** Whether the job fits: room, runtime, network, image. */
-    public boolean admits(JobSpec spec) {
-        return hasRoomFor(spec) && hasRuntimeFor(spec.runtime(), spec.profile().untrusted())
-                && hasNetworkFor(spec.profile().needs().network()) && hasImage(spec.image());
     }
 }
