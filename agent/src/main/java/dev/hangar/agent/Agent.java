@@ -148,11 +148,12 @@ public final class Agent implements AutoCloseable {
 
     /** This node as its heartbeat advertises it: runtimes as probed, capacity, load, and what jobs may ask for. */
     public NodeStatus status(Instant now) {
-        Set<String> images = imageNames.get();
+        List<RuntimeStatus> runtimes = runtimes();
         var total = new NodeStatus.Capacity(config.cpus(), config.memoryMb(), config.gpus().size());
         PoolManager current = pools;
         return new NodeStatus(config.nodeName(), total, capacity.load(), Runtime.getRuntime().availableProcessors(),
-                runtimes(), images, config.mounts(), givesNetwork(runtimes()), now, current == null ? List.of() : current.pools(),
+                runtimes, imageNames.get(), config.mounts(), givesNetwork(runtimes), now,
+                current == null ? List.of() : current.pools(),
                 current == null ? null : current.budget());
     }
 
