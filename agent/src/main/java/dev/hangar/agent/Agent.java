@@ -10,7 +10,6 @@ import dev.hangar.core.queue.LeaseStatus;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.queue.QueueListener;
-import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.RuntimeProbe;
 import dev.hangar.core.runtime.RuntimeStatus;
 import dev.hangar.core.runtime.SandboxRuntime;
@@ -152,7 +151,7 @@ public final class Agent implements AutoCloseable {
         var total = new NodeStatus.Capacity(config.cpus(), config.memoryMb(), config.gpus().size());
         PoolManager current = pools;
         return new NodeStatus(config.nodeName(), total, capacity.load(), Runtime.getRuntime().availableProcessors(),
-                runtimes, imageNames.get(), config.mounts(), givesNetwork(runtimes), now,
+                runtimes, imageNames.get(), config.mounts(), !networkRuntimes(runtimes).isEmpty(), now,
                 current == null ? List.of() : current.pools(),
                 current == null ? null : current.budget());
     }
@@ -281,19 +280,23 @@ public final class Agent implements AutoCloseable {
 
     /**
      * A request for what room is left, on these runtimes; on a queue shared by a cluster it says too
-     * whether this node gives a network and which images it has, so that a job that needs what this
+     * which of them give a network here and which images it has, so that a job that needs what this
      * node lacks waits for one that has it. Alone it says neither, and takes such a job to refuse it
      * with the reason (as {@link #runtimesToOffer} does for runtimes).
      */
     private LeaseRequest leaseRequest(List<RuntimeStatus> offer) {
         LeaseRequest request = capacity.request(config.nodeName(), config.leaseFor(), offer);
-        return queue.nodeRegistry().isPresent() ? request.offering(givesNetwork(offer), imageNames.get()) : request;
+        return queue.nodeRegistry().isPresent() ? request.offering(networkRuntimes(offer), imageNames.get()) : request;
     }
 
-    /** Whether a job that asks for a network may get one here: the node allows it and one of these runtimes can. */
-    private boolean givesNetwork(List<RuntimeStatus> among) {
-        return config.networkAllowed() && among.stream().filter(r -> r.probe().available()).map(RuntimeStatus::capabilities)
-                .anyMatch(c -> c.supports(NetworkMode.HOST) || c.supports(NetworkMode.BRIDGE));
+    /** Those of these runtimes that may give a job that asks for a network one: none unless the node allows it. */
+    private Set<String> networkRuntimes(List<RuntimeStatus> among) {
+        if (!config.networkAllowed()) {
+            return Set.of();
+        }
+        return among.stream().filter(r -> r.probe().available())
+                .filter(r -> r.capabilities().givesNetwork())
+                .map(RuntimeStatus::name).collect(Collectors.toSet());
     }
 
     /**

@@ -120,7 +120,7 @@ class AgentOfferTest {
 
         assertThat(store.get(networked).orElseThrow().state()).isEqualTo(JobState.QUEUED);
         assertThat(store.get(debian).orElseThrow().state()).isEqualTo(JobState.QUEUED);
-        assertThat(asked.getLast().network()).isFalse();
+        assertThat(asked.getLast().networkRuntimes()).isEmpty();
         assertThat(asked.getLast().images()).containsExactly("busybox");
     }
 
@@ -129,7 +129,7 @@ class AgentOfferTest {
         start(true, true, new FakePrestartingRuntime());
         String networked = store.enqueue(job(null, true)).job().id();
         await().atMost(WAIT).until(() -> asked.size() >= 3);
-        assertThat(asked.getLast().network()).as("its one runtime gives no network").isFalse();
+        assertThat(asked.getLast().networkRuntimes()).as("its one runtime gives no network").isEmpty();
         assertThat(agent.status(java.time.Instant.now()).networkAllowed()).isFalse();
         assertThat(store.get(networked).orElseThrow().state()).isEqualTo(JobState.QUEUED);
         stop();
@@ -137,7 +137,7 @@ class AgentOfferTest {
 
         start(true, true, new FakePrestartingRuntime(Set.of(NetworkMode.NONE, NetworkMode.HOST)));
         assertThat(awaitFinal(networked).state()).isEqualTo(JobState.SUCCEEDED);
-        assertThat(asked.getFirst().network()).isTrue();
+        assertThat(asked.getFirst().networkRuntimes()).containsExactly(FakePrestartingRuntime.NAME);
         assertThat(agent.status(java.time.Instant.now()).networkAllowed()).isTrue();
     }
 

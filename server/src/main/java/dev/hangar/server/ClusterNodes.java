@@ -11,6 +11,10 @@ import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.runtime.RuntimeStatus;
+import dev.hangar.core.select.NodePolicy;
+import dev.hangar.core.select.Rules;
+import dev.hangar.core.select.RuntimeSelector;
+import dev.hangar.core.select.Selection;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +40,9 @@ import java.util.function.LongSupplier;
  */
 public final class ClusterNodes implements NodeView, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ClusterNodes.class.getName());
+
+    private static final RuntimeSelector RULES_BUT_AVAILABILITY = new RuntimeSelector(
+            Rules.all().stream().filter(rule -> !(rule instanceof Rules.Available)).toList());
 
     private final NodeRegistry registry;
     private final NodeListeners listeners = new NodeListeners();
@@ -117,19 +124,20 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
     /**
      * Checked first against the widest of the nodes, one need at a time, so that a need no node
      * has is named plainly; then a job that passes must fit one node with all it asks for (GPUs on
-     * one node and gVisor on another fit none), or else it would wait in the queue for ever.
+     * one node and gVisor on another fit none; a network on Podman and a pin to the process
+     * runtime neither), or else it would wait in the queue for ever.
      */
     @Override
     public JobSpec validate(JobSpec spec) {
         JobSpec valid = NodeView.super.validate(spec);
         List<NodeStatus> nodes = known().stream().sorted(Comparator.comparing(NodeStatus::name)).toList();
-        if (nodes.size() < 2) {
-            return valid;
+        if (nodes.isEmpty()) {
+            return valid; // no node has beaten yet: the job's word is taken, and an agent checks it when it leases
         }
         String nearest = null;
         List<FieldError> nearestErrors = null;
         for (NodeStatus node : nodes) {
-            List<FieldError> errors = new JobSpecValidator(limitsOf(List.of(node))).errors(valid);
+            List<FieldError> errors = misfits(valid, node);
             if (errors.isEmpty()) {
                 return valid;
             }
@@ -141,6 +149,21 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         String where = "no one node has all this job asks for; on node '" + nearest + "', the nearest fit: ";
         throw new InvalidSpecException(nearestErrors.stream()
                 .map(error -> new FieldError(error.field(), where + error.reason())).toList());
+    }
+
+    /**
+     * What keeps the job off this node: a bound of the node, or else the selection rules, which
+     * must leave the job one of its runtimes. A runtime out of service for now (benched, or its
+     * probe failed) counts as there, as its name does in the bounds: the job waits for it.
+     */
+    private static List<FieldError> misfits(JobSpec spec, NodeStatus node) {
+        List<FieldError> errors = new JobSpecValidator(limitsOf(List.of(node))).errors(spec);
+        if (!errors.isEmpty()) {
+            return errors;
+        }
+        Selection selection = RULES_BUT_AVAILABILITY.select(spec, node.runtimes(),
+                new NodePolicy(node.networkAllowed(), node.capacity().gpus()));
+        return selection.refused() ? List.of(new FieldError("runtime", selection.reason())) : List.of();
     }
 
     /** The nodes alive, or while none is, the ones last seen (a submit waits for agents that restart). */

@@ -9,6 +9,9 @@ import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.MountPolicy;
+import dev.hangar.core.job.Needs;
+import dev.hangar.core.job.Trust;
+import dev.hangar.core.job.WorkloadProfile;
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.runtime.BootClass;
@@ -56,9 +59,14 @@ class ClusterNodesTest {
         cluster.watchNodes(told::add);
     }
 
+    /** A runtime that passes GPUs through and gives no network, with process isolation. */
     private static RuntimeStatus runtime(String name, boolean available) {
-        var caps = new RuntimeCapabilities(Isolation.PROCESS, BootClass.FAST, 0, Threading.NATIVE, true, true, false,
-                false, false, false, false, Set.of(NetworkMode.NONE));
+        return runtime(name, available, Isolation.PROCESS, Set.of(NetworkMode.NONE));
+    }
+
+    private static RuntimeStatus runtime(String name, boolean available, Isolation isolation, Set<NetworkMode> network) {
+        var caps = new RuntimeCapabilities(isolation, BootClass.FAST, 0, Threading.NATIVE, true, true, true,
+                false, false, false, false, network);
         return new RuntimeStatus(name, name, caps,
                 new RuntimeProbe(available, available ? "ok" : "not installed", Duration.ZERO, false, Instant.EPOCH, Map.of()));
     }
@@ -68,6 +76,12 @@ class ClusterNodesTest {
         var capacity = new NodeStatus.Capacity(cores * 4, memoryMb, gpus);
         return new NodeStatus(name, capacity, new NodeStatus.Load(2, cores * 4 - 1.5, memoryMb - 512, gpus), cores,
                 runtimes, images, MountPolicy.none(), Instant.parse("2026-12-01T00:00:00Z"));
+    }
+
+    /** The same heartbeat from a node that gives sandboxes a network. */
+    private static NodeStatus givingANetwork(NodeStatus node) {
+        return new NodeStatus(node.name(), node.capacity(), node.load(), node.cores(), node.runtimes(), node.images(),
+                node.mounts(), true, node.heartbeatAt(), List.of(), null);
     }
 
     @Test
@@ -143,13 +157,42 @@ class ClusterNodesTest {
         cluster.poll();
         assertThat(cluster.limits().networkAllowed()).as("no node gives one").isFalse();
 
-        var open = node("open", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox"));
-        registry.heartbeat(new NodeStatus(open.name(), open.capacity(), open.load(), open.cores(), open.runtimes(),
-                open.images(), open.mounts(), true, open.heartbeatAt(), List.of(), null), Duration.ofSeconds(10));
+        registry.heartbeat(givingANetwork(node("open", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox"))),
+                Duration.ofSeconds(10));
         cluster.poll();
         assertThat(cluster.limits().networkAllowed()).as("one node of two gives one").isTrue();
         assertThat(cluster.nodes()).extracting(n -> n.name() + ":" + n.networkAllowed())
                 .containsExactly("closed:false", "open:true");
+    }
+
+    @Test
+    void aJobIsAcceptedOnlyIfTheRulesLeaveItARuntimeOnOneNode() {
+        var processAndPodman = List.of(runtime("process", true),
+                runtime("podman", true, Isolation.NAMESPACE, Set.of(NetworkMode.NONE, NetworkMode.BRIDGE)));
+        registry.heartbeat(givingANetwork(node("open", 2, 2048, 0, processAndPodman, Set.of("busybox"))),
+                Duration.ofSeconds(10));
+        cluster.poll();
+        JobSpec networked = JobSpec.builder().command("curl", "example.org")
+                .profile(new WorkloadProfile(null, new Needs(null, null, null, true), null, null)).build();
+
+        assertThat(cluster.validate(networked).runtime()).as("podman gives it").isNull();
+        assertThatThrownBy(() -> cluster.validate(networked.toBuilder().runtime("process").build()))
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors()).singleElement()
+                        .satisfies(error -> {
+                            assertThat(error.field()).isEqualTo("runtime");
+                            assertThat(error.reason()).startsWith("no one node has all this job asks for; on node 'open'")
+                                    .contains("network-needs-permission", "cannot give its sandboxes a network");
+                        }));
+        assertThatThrownBy(() -> cluster.validate(networked.toBuilder().untrusted().build()))
+                .isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("untrusted-needs-kernel-boundary");
+
+        registry.heartbeat(givingANetwork(node("sandboxed", 2, 2048, 0, List.of(runtime("gvisor", false,
+                Isolation.SOFTWARE_KERNEL, Set.of(NetworkMode.NONE, NetworkMode.HOST))), Set.of("busybox"))),
+                Duration.ofSeconds(10));
+        cluster.poll();
+        assertThat(cluster.validate(networked.toBuilder().untrusted().build()).profile().trust())
+                .as("on gvisor, which is out of service for now: the job waits for it").isEqualTo(Trust.UNTRUSTED);
     }
 
     @Test

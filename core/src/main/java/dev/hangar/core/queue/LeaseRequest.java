@@ -2,6 +2,7 @@ package dev.hangar.core.queue;
 
 import java.time.Duration;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * An agent asking for work: who asks, how long it may hold the job before it must renew, what room
@@ -9,18 +10,20 @@ import java.util.Set;
  * job that fits, so a job that this node cannot run stays queued for one that can.
  *
  * @param runtimes               the runtimes this worker runs jobs on; empty when it does not say
- *                               (then any runtime need is taken to fit)
+ *                               (then a job's runtime, trust and network needs are taken to fit)
  * @param kernelBoundaryRuntimes those of them that put a kernel boundary (software kernel or VM)
  *                               round a job, as untrusted code needs
- * @param network                whether it may give a job's sandbox a network; true when it does not say
+ * @param networkRuntimes        those of them that may give a job's sandbox a network; all of them when it
+ *                               does not say
  * @param images                 the images it has; empty when it does not say (then any image is taken to fit)
  */
 public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, long freeMemoryMb, int freeGpus,
-        Set<String> runtimes, Set<String> kernelBoundaryRuntimes, boolean network, Set<String> images) {
+        Set<String> runtimes, Set<String> kernelBoundaryRuntimes, Set<String> networkRuntimes, Set<String> images) {
 
     public LeaseRequest {
         runtimes = runtimes == null ? Set.of() : Set.copyOf(runtimes);
         kernelBoundaryRuntimes = kernelBoundaryRuntimes == null ? Set.of() : Set.copyOf(kernelBoundaryRuntimes);
+        networkRuntimes = networkRuntimes == null ? Set.of() : Set.copyOf(networkRuntimes);
         images = images == null ? Set.of() : Set.copyOf(images);
     }
 
@@ -32,18 +35,21 @@ public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, 
     /** A worker that says which runtimes it has, and not whether it gives a network, nor its images. */
     public LeaseRequest(String workerId, Duration leaseFor, double freeCpus, long freeMemoryMb, int freeGpus,
             Set<String> runtimes, Set<String> kernelBoundaryRuntimes) {
-        this(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes, true, Set.of());
+        this(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes, runtimes, Set.of());
     }
 
-    /** The same request from a worker that gives a network only if {@code network} and has only these images. */
-    public LeaseRequest offering(boolean network, Set<String> images) {
+    /**
+     * The same request from a worker that can give a network only on {@code networkRuntimes} (of its
+     * runtimes) and has only these images.
+     */
+    public LeaseRequest offering(Set<String> networkRuntimes, Set<String> images) {
         return new LeaseRequest(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes,
-                network, images);
+                networkRuntimes, images);
     }
 
     /** Whether every job fits this worker as far as its runtimes, network and images go (only room is asked). */
     public boolean saysNothingOfWhatItHas() {
-        return runtimes.isEmpty() && network && images.isEmpty();
+        return runtimes.isEmpty() && images.isEmpty();
     }
 
     /** This request, if a backend can serve it: it names its worker and asks for a positive lease. */
@@ -58,25 +64,19 @@ public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, 
     }
 
     /**
-     * Whether this worker has a runtime the job may run on: the one the job pins, and for untrusted
-     * code one behind a kernel boundary. The node's full selection still runs once the job is leased.
+     * Whether this worker has a runtime the job may run on: the one the job pins, if it pins one; for
+     * untrusted code one behind a kernel boundary; for a job that needs a network one that can give it.
+     * One runtime must be all of these. The node's full selection still runs once the job is leased.
      */
-    public boolean hasRuntimeFor(String pinnedRuntime, boolean untrusted) {
+    public boolean hasRuntimeFor(String pinnedRuntime, boolean untrusted, boolean needsNetwork) {
         if (runtimes.isEmpty()) {
             return true;
         }
-        if (pinnedRuntime != null && !runtimes.contains(pinnedRuntime)) {
-            return false;
-        }
-        if (!untrusted) {
-            return true;
-        }
-        return pinnedRuntime == null ? !kernelBoundaryRuntimes.isEmpty() : kernelBoundaryRuntimes.contains(pinnedRuntime);
-    }
-
-    /** Whether this worker may give a job that needs a network one (its node still decides once leased). */
-    public boolean hasNetworkFor(boolean needsNetwork) {
-        return network || !needsNetwork;
+        Predicate<String> gives = name -> (!untrusted || kernelBoundaryRuntimes.contains(name))
+                && (!needsNetwork || networkRuntimes.contains(name));
+        return pinnedRuntime == null
+                ? runtimes.stream().anyMatch(gives)
+                : runtimes.contains(pinnedRuntime) && gives.test(pinnedRuntime);
     }
 
     /** Whether this worker has the job's image; a job that names none fits any. */

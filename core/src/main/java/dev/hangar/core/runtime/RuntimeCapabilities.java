@@ -27,4 +27,9 @@ public record RuntimeCapabilities(
     public boolean supports(NetworkMode mode) {
         return networkModes.contains(mode);
     }
+
+    /** Whether it can give a job that asks for a network one: the host's or a bridged one. */
+    public boolean givesNetwork() {
+        return supports(NetworkMode.HOST) || supports(NetworkMode.BRIDGE);
+    }
 }

@@ -2,7 +2,6 @@ package dev.hangar.core.select;
 
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.runtime.Isolation;
-import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.RuntimeStatus;
 import dev.hangar.core.runtime.Threading;
 import java.util.List;
@@ -114,9 +113,7 @@ public final class Rules {
             if (!node.networkAllowed()) {
                 return Optional.of("this node does not allow sandboxes a network (start it with --allow-network)");
             }
-            var modes = runtime.capabilities();
-            return when(!modes.supports(NetworkMode.HOST) && !modes.supports(NetworkMode.BRIDGE),
-                    "cannot give its sandboxes a network");
+            return when(!runtime.capabilities().givesNetwork(), "cannot give its sandboxes a network");
         }
     }
 

@@ -199,7 +199,8 @@ public final class RedisQueueBackend implements QueueBackend {
                 request.freeMemoryMb(), request.freeGpus(), LEASE_SCAN,
                 request.runtimes().size(), List.copyOf(request.runtimes()),
                 request.kernelBoundaryRuntimes().size(), List.copyOf(request.kernelBoundaryRuntimes()),
-                request.network(), request.images().size(), List.copyOf(request.images()));
+                request.networkRuntimes().size(), List.copyOf(request.networkRuntimes()),
+                request.images().size(), List.copyOf(request.images()));
     }
 
     /** The lease in a reply of lease.lua: {1, job, change, token}, or {} for none. */

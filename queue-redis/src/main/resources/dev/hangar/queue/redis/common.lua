@@ -263,7 +263,7 @@ end
 
 -- Leases the most urgent QUEUED job that fits the request in A[at], A[at + 1], ...:
 --   worker, now, leaseMs, freeCpus, freeMemoryMb, freeGpus, scan, n, n runtimes, k, k kernel-boundary runtimes,
---   gives a network ('1' or '0'), m, m images
+--   l, l runtimes that give a network, m, m images
 -- Returns {1, job, change, token} for the job leased (the token is the lease entry id), {} if none fits.
 local function leaseNext(at)
   local worker, now, leaseMs = A[at], tonumber(A[at + 1]), tonumber(A[at + 2])
@@ -276,9 +276,12 @@ local function leaseNext(at)
   local nKernel = tonumber(A[kernelAt])
   for i = 1, nKernel do kernel[A[kernelAt + i]] = true end
   local networkAt = kernelAt + nKernel + 1
-  local network, images = A[networkAt] == '1', {}
-  local nImages = tonumber(A[networkAt + 1])
-  for i = 1, nImages do images[A[networkAt + 1 + i]] = true end
+  local network, images = {}, {}
+  local nNetwork = tonumber(A[networkAt])
+  for i = 1, nNetwork do network[A[networkAt + i]] = true end
+  local imagesAt = networkAt + nNetwork + 1
+  local nImages = tonumber(A[imagesAt])
+  for i = 1, nImages do images[A[imagesAt + i]] = true end
 
   local time = deliveryTime(now + leaseMs)
 
@@ -299,18 +302,24 @@ local function leaseNext(at)
     redis.call('ZADD', P .. ':ready', readyScore(id), id)
   end
 
-  -- LeaseRequest.hasRuntimeFor
-  local function hasRuntimeFor(pin, untrusted)
+  -- LeaseRequest.hasRuntimeFor: one runtime that is the pinned one (if any), behind a kernel boundary
+  -- for untrusted code, and able to give a network to a job that needs one (a job queued before the
+  -- 'net' field was kept has none)
+  local function gives(name, untrusted, net)
+    return (not untrusted or kernel[name] == true) and (net ~= '1' or network[name] == true)
+  end
+  local function hasRuntimeFor(pin, untrusted, net)
     if nRuntimes == 0 then return true end
-    if pin ~= '' and not runtimes[pin] then return false end
-    if not untrusted then return true end
-    if pin == '' then return nKernel > 0 end
-    return kernel[pin] == true
+    if pin ~= '' then return runtimes[pin] == true and gives(pin, untrusted, net) end
+    if not untrusted and net ~= '1' then return true end
+    for name in pairs(runtimes) do
+      if gives(name, untrusted, net) then return true end
+    end
+    return false
   end
 
-  -- LeaseRequest.hasNetworkFor and hasImage (a job queued before these fields were kept has neither)
-  local function hasTheRestFor(net, image)
-    if net == '1' and not network then return false end
+  -- LeaseRequest.hasImage (a job queued before the 'image' field was kept has none)
+  local function hasImage(image)
     return nImages == 0 or not image or image == '' or images[image] == true
   end
 
@@ -332,7 +341,7 @@ local function leaseNext(at)
         unindex(id)
         gone = gone + 1
       elseif tonumber(j[1]) <= freeCpus and tonumber(j[2]) <= freeMemory and tonumber(j[3]) <= freeGpus
-          and hasRuntimeFor(j[4], j[5] == '1') and hasTheRestFor(j[9], j[10]) then
+          and hasRuntimeFor(j[4], j[5] == '1', j[9]) and hasImage(j[10]) then
         picked, chosen = id, j
         break
       end

@@ -228,7 +228,8 @@ class RedisSpecificsTest extends RedisServerTest {
         Job job = queue.enqueue(spec().image("debian")
                 .profile(new WorkloadProfile(null, new Needs(null, null, null, true), null, null)).build()).job();
         assertThat(redis.cli("HMGET", key("job:" + job.id()), "net", "image")).isEqualTo("1\ndebian");
-        var closedBusyboxNode = worker("w1").offering(false, java.util.Set.of("busybox"));
+        var closedBusyboxNode = worker("w1", java.util.Set.of("process"), java.util.Set.of())
+                .offering(java.util.Set.of(), java.util.Set.of("busybox"));
         assertThat(queue.lease(closedBusyboxNode)).as("the job needs what the node lacks").isEmpty();
 
         redis.cli("HDEL", key("job:" + job.id()), "net", "image"); // as a job of the version before them

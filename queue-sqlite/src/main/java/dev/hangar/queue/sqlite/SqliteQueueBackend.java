@@ -138,8 +138,8 @@ public final class SqliteQueueBackend implements QueueBackend {
                 JobState.QUEUED.name(), now, request.freeCpus(), request.freeMemoryMb(), request.freeGpus(),
                 request.saysNothingOfWhatItHas() ? 1 : RUNTIME_SCAN);
         return candidates.stream()
-                .filter(job -> request.hasRuntimeFor(job.pinnedRuntime(), job.untrusted())
-                        && request.hasNetworkFor(job.needsNetwork()) && request.hasImage(job.image()))
+                .filter(job -> request.hasRuntimeFor(job.pinnedRuntime(), job.untrusted(), job.needsNetwork())
+                        && request.hasImage(job.image()))
                 .map(Candidate::seq)
                 .findFirst();
     }

@@ -407,10 +407,30 @@ public abstract class QueueBackendContractTest {
         Job networked = enqueue(spec().profile(new WorkloadProfile(null, new Needs(null, null, null, true), null, null))
                 .build());
         Job closed = enqueue(spec().build());
-        LeaseRequest noNetwork = worker("w1").offering(false, Set.of());
+        LeaseRequest noNetwork = worker("w1", Set.of("process"), Set.of()).offering(Set.of(), Set.of());
         assertThat(queue.lease(noNetwork).orElseThrow().jobId()).isEqualTo(closed.id());
         assertThat(queue.lease(noNetwork)).isEmpty();
-        assertThat(queue.lease(worker("w2").offering(true, Set.of())).orElseThrow().jobId()).isEqualTo(networked.id());
+        assertThat(queue.lease(worker("w2", Set.of("process"), Set.of()).offering(Set.of("process"), Set.of()))
+                .orElseThrow().jobId()).isEqualTo(networked.id());
+    }
+
+    @Test
+    void aJobThatNeedsANetworkGoesOnlyWhereTheRuntimeItMayRunOnGivesOne() {
+        Needs network = new Needs(null, null, null, true);
+        Job pinnedToProcess = enqueue(spec().runtime("process").profile(new WorkloadProfile(null, network, null, null))
+                .build());
+        Job untrusted = enqueue(spec().profile(new WorkloadProfile(null, network, null, null)).untrusted().build());
+        Job anyRuntime = enqueue(spec().profile(new WorkloadProfile(null, network, null, null)).build());
+        // the network is on podman only, the kernel boundary on gvisor only
+        LeaseRequest podmanGivesIt = worker("w1", Set.of("process", "podman", "gvisor"), Set.of("gvisor"))
+                .offering(Set.of("podman"), Set.of());
+        assertThat(queue.lease(podmanGivesIt).orElseThrow().jobId()).isEqualTo(anyRuntime.id());
+        assertThat(queue.lease(podmanGivesIt)).isEmpty();
+
+        LeaseRequest gvisorAndProcessGiveIt = worker("w2", Set.of("process", "gvisor"), Set.of("gvisor"))
+                .offering(Set.of("process", "gvisor"), Set.of());
+        assertThat(queue.lease(gvisorAndProcessGiveIt).orElseThrow().jobId()).isEqualTo(pinnedToProcess.id());
+        assertThat(queue.lease(gvisorAndProcessGiveIt).orElseThrow().jobId()).isEqualTo(untrusted.id());
     }
 
     @Test
@@ -418,11 +438,11 @@ public abstract class QueueBackendContractTest {
         Job debian = enqueue(spec().image("debian").build());
         Job anyImage = enqueue(spec().build());
         Job busybox = enqueue(spec().image("busybox").build());
-        LeaseRequest busyboxOnly = worker("w1").offering(true, Set.of("busybox"));
+        LeaseRequest busyboxOnly = worker("w1").offering(Set.of(), Set.of("busybox"));
         assertThat(queue.lease(busyboxOnly).orElseThrow().jobId()).isEqualTo(anyImage.id());
         assertThat(queue.lease(busyboxOnly).orElseThrow().jobId()).isEqualTo(busybox.id());
         assertThat(queue.lease(busyboxOnly)).isEmpty();
-        assertThat(queue.lease(worker("w2").offering(true, Set.of("busybox", "debian"))).orElseThrow().jobId())
+        assertThat(queue.lease(worker("w2").offering(Set.of(), Set.of("busybox", "debian"))).orElseThrow().jobId())
                 .isEqualTo(debian.id());
     }
 
@@ -791,7 +811,7 @@ public abstract class QueueBackendContractTest {
         Job debian = enqueue(spec().name("debian").priority(8).image("debian").build());
         Job high = enqueue(spec().name("high").priority(7).resources(TestJobs.resources(2, 512, 0)).build());
         var next = new LeaseRequest("w1", TestJobs.LEASE, 2, 1024, 0, Set.of("process"), Set.of())
-                .offering(false, Set.of("busybox"));
+                .offering(Set.of(), Set.of("busybox"));
 
         Lease leased = queue.finishAndLease(lease, Outcome.succeeded(0, false), next).orElseThrow();
 
