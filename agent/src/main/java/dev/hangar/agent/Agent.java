@@ -17,6 +17,7 @@ import dev.hangar.core.select.NodePolicy;
 import dev.hangar.core.select.RuntimeSelector;
 import dev.hangar.core.select.Selection;
 import dev.hangar.core.select.WarmPools;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -280,13 +281,18 @@ public final class Agent implements AutoCloseable {
 
     /**
      * A request for what room is left, on these runtimes; on a queue shared by a cluster it says too
-     * which of them give a network here and which images it has, so that a job that needs what this
-     * node lacks waits for one that has it. Alone it says neither, and takes such a job to refuse it
-     * with the reason (as {@link #runtimesToOffer} does for runtimes).
+     * which of them give a network here, which images it has and under which roots it lets jobs
+     * mount, so that a job that needs what this node lacks waits for one that has it. Alone it says
+     * none of these, and takes such a job to refuse it with the reason (as {@link #runtimesToOffer}
+     * does for runtimes).
      */
     private LeaseRequest leaseRequest(List<RuntimeStatus> offer) {
         LeaseRequest request = capacity.request(config.nodeName(), config.leaseFor(), offer);
-        return queue.nodeRegistry().isPresent() ? request.offering(networkRuntimes(offer), imageNames.get()) : request;
+        if (queue.nodeRegistry().isEmpty()) {
+            return request;
+        }
+        Set<String> roots = config.mounts().allowedRoots().stream().map(Path::toString).collect(Collectors.toSet());
+        return request.offering(networkRuntimes(offer), imageNames.get()).mountingUnder(roots);
     }
 
     /** Those of these runtimes that may give a job that asks for a network one: none unless the node allows it. */

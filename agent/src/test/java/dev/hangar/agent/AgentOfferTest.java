@@ -122,6 +122,7 @@ class AgentOfferTest {
         assertThat(store.get(debian).orElseThrow().state()).isEqualTo(JobState.QUEUED);
         assertThat(asked.getLast().networkRuntimes()).isEmpty();
         assertThat(asked.getLast().images()).containsExactly("busybox");
+        assertThat(asked.getLast().mountRoots()).as("it allows no mounts").isEmpty();
     }
 
     @Test

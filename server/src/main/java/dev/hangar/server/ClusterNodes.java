@@ -187,7 +187,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
                         nodes.stream().mapToInt(n -> n.capacity().gpus()).max().orElse(0),
                         runtimes)
                 .withImages(images)
-                .withMounts(new MountPolicy(roots.stream().distinct().toList()))
+                .withMountsByName(new MountPolicy(roots.stream().distinct().toList()))
                 .withNetworkAllowed(nodes.stream().anyMatch(NodeStatus::networkAllowed));
     }
 

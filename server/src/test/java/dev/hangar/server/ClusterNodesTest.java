@@ -16,11 +16,13 @@ import dev.hangar.core.job.Resources;
 import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.runtime.BootClass;
 import dev.hangar.core.runtime.Isolation;
+import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.RuntimeCapabilities;
 import dev.hangar.core.runtime.RuntimeProbe;
 import dev.hangar.core.runtime.RuntimeStatus;
 import dev.hangar.core.runtime.Threading;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -193,6 +195,26 @@ class ClusterNodesTest {
         cluster.poll();
         assertThat(cluster.validate(networked.toBuilder().untrusted().build()).profile().trust())
                 .as("on gvisor, which is out of service for now: the job waits for it").isEqualTo(Trust.UNTRUSTED);
+    }
+
+    @Test
+    void aMountIsCheckedByNameAgainstTheNodesRootsNotOnTheServersOwnFiles() {
+        var data = node("data", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox"));
+        registry.heartbeat(new NodeStatus(data.name(), data.capacity(), data.load(), data.cores(), data.runtimes(),
+                data.images(), new MountPolicy(List.of(Path.of("/hangar-test-nowhere/data"))), false,
+                data.heartbeatAt(), List.of(), null), Duration.ofSeconds(10));
+        cluster.poll();
+        JobSpec mounting = JobSpec.builder().command("ls", "/data")
+                .mounts(List.of(new Mount("/hangar-test-nowhere/data/set1", "/data", true))).build();
+
+        assertThat(cluster.validate(mounting).mounts()).as("the path is on the node, not here").hasSize(1);
+        assertThatThrownBy(() -> cluster.validate(mounting.toBuilder()
+                .mounts(List.of(new Mount("/hangar-test-nowhere/data/../secrets", "/data", true))).build()))
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors()).singleElement()
+                        .satisfies(error -> {
+                            assertThat(error.field()).isEqualTo("mounts[0].hostPath");
+                            assertThat(error.reason()).contains("is not under an allowed host path");
+                        }));
     }
 
     @Test

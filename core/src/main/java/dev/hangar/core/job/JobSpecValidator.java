@@ -47,7 +47,7 @@ public final class JobSpecValidator {
                     + String.join(", ", limits.knownRuntimes().stream().sorted().toList())));
         }
         limits.unknownImage(spec.image()).ifPresent(errors::add);
-        errors.addAll(limits.mounts().check(spec.mounts()));
+        errors.addAll(limits.mountErrors(spec.mounts()));
         checkResources(spec, errors);
         checkProfile(spec, errors);
         between("timeoutSeconds", spec.timeoutSeconds(), 1, limits.maxTimeoutSeconds(), errors);

@@ -27,18 +27,37 @@ public record MountPolicy(List<Path> allowedRoots) {
         return new MountPolicy(List.of());
     }
 
+    /** What is wrong with these mounts on this host: each host path must exist and, links followed, lie under a root. */
     public List<FieldError> check(List<Mount> mounts) {
+        return check(mounts, true);
+    }
+
+    /**
+     * What is wrong with these mounts on hosts this one cannot see, as a cluster's server checks
+     * them against its nodes' roots: each host path, as written ('..' resolved), must lie under a
+     * root. The node that runs the job checks the path itself ({@link #check}).
+     */
+    public List<FieldError> checkByName(List<Mount> mounts) {
+        return check(mounts, false);
+    }
+
+    private List<FieldError> check(List<Mount> mounts, boolean onThisHost) {
         var errors = new ArrayList<FieldError>();
         if (mounts.size() > SpecLimits.MAX_MOUNTS) {
             errors.add(new FieldError("mounts", "has more than " + SpecLimits.MAX_MOUNTS + " entries"));
         }
         for (int i = 0; i < mounts.size(); i++) {
-            check("mounts[" + i + "]", mounts.get(i), errors);
+            check("mounts[" + i + "]", mounts.get(i), onThisHost, errors);
         }
         return errors;
     }
 
-    private void check(String field, Mount mount, List<FieldError> errors) {
+    /** The host path as a lease matches it against a node's roots: as written, with '..' resolved. */
+    public static String byName(String hostPath) {
+        return Path.of(hostPath).normalize().toString();
+    }
+
+    private void check(String field, Mount mount, boolean onThisHost, List<FieldError> errors) {
         if (mount == null || mount.hostPath() == null || mount.sandboxPath() == null) {
             errors.add(new FieldError(field, "needs hostPath and sandboxPath"));
             return;
@@ -64,11 +83,11 @@ public record MountPolicy(List<Path> allowedRoots) {
             return;
         }
         Path host = Path.of(source);
-        if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
+        if (onThisHost && !Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
             errors.add(new FieldError(field + ".hostPath", "'" + source + "' does not exist"));
             return;
         }
-        Path resolved = real(host);
+        Path resolved = onThisHost ? real(host) : host.normalize();
         if (allowedRoots.stream().noneMatch(resolved::startsWith)) {
             errors.add(new FieldError(field + ".hostPath", "'" + source + "' (" + resolved + ") is not under an allowed "
                     + "host path " + allowedRoots));

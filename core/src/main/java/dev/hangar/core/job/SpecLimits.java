@@ -1,10 +1,15 @@
 package dev.hangar.core.job;
 
+import dev.hangar.core.runtime.Mount;
+import java.util.List;
 import java.util.Set;
 
 /**
  * The bounds a spec is checked against: what the largest node can give, and which runtimes exist.
  * A job that asks for more can never run, so it is refused at the door.
+ *
+ * @param mountsOnThisHost whether a mount's host path is checked on this host ({@link MountPolicy#check}),
+ *                         or only by name, as a cluster's server checks paths of its nodes
  */
 public record SpecLimits(
         double maxCpus,
@@ -17,7 +22,8 @@ public record SpecLimits(
         Set<String> knownRuntimes,
         Set<String> knownImages,
         MountPolicy mounts,
-        boolean networkAllowed) {
+        boolean networkAllowed,
+        boolean mountsOnThisHost) {
 
     /** The runtimes Hangar has drivers for: what a job may name where no node has said what it runs. */
     public static final Set<String> RUNTIME_NAMES = Set.of("process", "podman", "gvisor", "kata");
@@ -42,13 +48,13 @@ public record SpecLimits(
     /** Bounds for a node with this many CPUs and this much memory. */
     public static SpecLimits forNode(double cpus, long memoryMb, int gpus, Set<String> runtimes) {
         return new SpecLimits(cpus, memoryMb, 1_000_000, 1024L * 1024, gpus, 1024L * 1024 * 1024, 7 * 24 * 3600, runtimes,
-                null, MountPolicy.none(), true);
+                null, MountPolicy.none(), true, true);
     }
 
     /** The same bounds, with the images a job may name (null: not checked here). */
     public SpecLimits withImages(Set<String> images) {
         return new SpecLimits(maxCpus, maxMemoryMb, maxPids, maxDiskMb, maxGpus, maxOutputBytes, maxTimeoutSeconds,
-                knownRuntimes, images, mounts, networkAllowed);
+                knownRuntimes, images, mounts, networkAllowed, mountsOnThisHost);
     }
 
     /** What is wrong with naming this image here, if anything: an image the node does not have. */
@@ -61,14 +67,26 @@ public record SpecLimits(
                 + " (add one with 'hangar image import NAME DIR|TAR')"));
     }
 
+    /** The same bounds, with mounts under this policy's roots, checked on this host. */
     public SpecLimits withMounts(MountPolicy policy) {
         return new SpecLimits(maxCpus, maxMemoryMb, maxPids, maxDiskMb, maxGpus, maxOutputBytes, maxTimeoutSeconds,
-                knownRuntimes, knownImages, policy, networkAllowed);
+                knownRuntimes, knownImages, policy, networkAllowed, true);
+    }
+
+    /** The same bounds, with mounts under this policy's roots on other hosts, checked by name only. */
+    public SpecLimits withMountsByName(MountPolicy policy) {
+        return new SpecLimits(maxCpus, maxMemoryMb, maxPids, maxDiskMb, maxGpus, maxOutputBytes, maxTimeoutSeconds,
+                knownRuntimes, knownImages, policy, networkAllowed, false);
+    }
+
+    /** What is wrong with these mounts here, if anything. */
+    public List<FieldError> mountErrors(List<Mount> mounts) {
+        return mountsOnThisHost ? this.mounts.check(mounts) : this.mounts.checkByName(mounts);
     }
 
     /** The same bounds, on a node that gives sandboxes a network only if {@code allowed}. */
     public SpecLimits withNetworkAllowed(boolean allowed) {
         return new SpecLimits(maxCpus, maxMemoryMb, maxPids, maxDiskMb, maxGpus, maxOutputBytes, maxTimeoutSeconds,
-                knownRuntimes, knownImages, mounts, allowed);
+                knownRuntimes, knownImages, mounts, allowed, mountsOnThisHost);
     }
 }

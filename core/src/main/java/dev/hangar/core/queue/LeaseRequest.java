@@ -1,6 +1,8 @@
 package dev.hangar.core.queue;
 
 import java.time.Duration;
+import dev.hangar.core.job.MountPolicy;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -16,26 +18,33 @@ import java.util.function.Predicate;
  * @param networkRuntimes        those of them that may give a job's sandbox a network; all of them when it
  *                               does not say
  * @param images                 the images it has; empty when it does not say (then any image is taken to fit)
+ * @param mountRoots             the host paths under which it lets a job mount, matched by name
+ *                               ({@link MountPolicy#byName}); {@code /} when it does not say
  */
 public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, long freeMemoryMb, int freeGpus,
-        Set<String> runtimes, Set<String> kernelBoundaryRuntimes, Set<String> networkRuntimes, Set<String> images) {
+        Set<String> runtimes, Set<String> kernelBoundaryRuntimes, Set<String> networkRuntimes, Set<String> images,
+        Set<String> mountRoots) {
+    /** The roots of a worker that does not say where it lets jobs mount: any host path fits. */
+    public static final Set<String> ANY_PATH = Set.of("/");
 
     public LeaseRequest {
         runtimes = runtimes == null ? Set.of() : Set.copyOf(runtimes);
         kernelBoundaryRuntimes = kernelBoundaryRuntimes == null ? Set.of() : Set.copyOf(kernelBoundaryRuntimes);
         networkRuntimes = networkRuntimes == null ? Set.of() : Set.copyOf(networkRuntimes);
         images = images == null ? Set.of() : Set.copyOf(images);
+        mountRoots = mountRoots == null ? ANY_PATH : Set.copyOf(mountRoots);
     }
 
-    /** A worker that does not say which runtimes it has, nor whether it gives a network, nor its images. */
+    /** A worker that does not say which runtimes it has, nor whether it gives a network, nor its images or mounts. */
     public LeaseRequest(String workerId, Duration leaseFor, double freeCpus, long freeMemoryMb, int freeGpus) {
         this(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, Set.of(), Set.of());
     }
 
-    /** A worker that says which runtimes it has, and not whether it gives a network, nor its images. */
+    /** A worker that says which runtimes it has, and not whether it gives a network, nor its images or mounts. */
     public LeaseRequest(String workerId, Duration leaseFor, double freeCpus, long freeMemoryMb, int freeGpus,
             Set<String> runtimes, Set<String> kernelBoundaryRuntimes) {
-        this(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes, runtimes, Set.of());
+        this(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes, runtimes, Set.of(),
+                ANY_PATH);
     }
 
     /**
@@ -44,12 +53,18 @@ public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, 
      */
     public LeaseRequest offering(Set<String> networkRuntimes, Set<String> images) {
         return new LeaseRequest(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes,
-                networkRuntimes, images);
+                networkRuntimes, images, mountRoots);
     }
 
-    /** Whether every job fits this worker as far as its runtimes, network and images go (only room is asked). */
+    /** The same request from a worker that lets jobs mount only host paths under these roots. */
+    public LeaseRequest mountingUnder(Set<String> roots) {
+        return new LeaseRequest(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes,
+                networkRuntimes, images, roots);
+    }
+
+    /** Whether every job fits this worker as far as its runtimes, network, images and mounts go (only room is asked). */
     public boolean saysNothingOfWhatItHas() {
-        return runtimes.isEmpty() && images.isEmpty();
+        return runtimes.isEmpty() && images.isEmpty() && mountRoots.equals(ANY_PATH);
     }
 
     /** This request, if a backend can serve it: it names its worker and asks for a positive lease. */
@@ -77,6 +92,15 @@ public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, 
         return pinnedRuntime == null
                 ? runtimes.stream().anyMatch(gives)
                 : runtimes.contains(pinnedRuntime) && gives.test(pinnedRuntime);
+    }
+
+    /**
+     * Whether this worker lets a job mount each of these host paths (as {@link MountPolicy#byName}
+     * gives them): each lies under one of its roots. The node checks the path itself once leased.
+     */
+    public boolean hasMountsFor(List<String> hostPaths) {
+        return mountRoots.contains("/") || hostPaths.stream()
+                .allMatch(path -> mountRoots.stream().anyMatch(root -> path.equals(root) || path.startsWith(root + "/")));
     }
 
     /** Whether this worker has the job's image; a job that names none fits any. */

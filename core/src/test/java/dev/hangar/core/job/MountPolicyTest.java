@@ -52,6 +52,19 @@ class MountPolicyTest {
     }
 
     @Test
+    void byNameAPathNeedNotExistHereAndIsMatchedAsWrittenWithDotDotResolved() {
+        var policy = new MountPolicy(List.of(dir.resolve("on-a-node")));
+        String root = dir.resolve("on-a-node").toString();
+        assertThat(policy.checkByName(List.of(new Mount(root + "/set1", "/data", true)))).isEmpty();
+        assertThat(policy.checkByName(List.of(new Mount(root + "/../secret", "/data", true))))
+                .singleElement().satisfies(e -> assertThat(e.reason()).contains("is not under an allowed host path"));
+        assertThat(policy.check(List.of(new Mount(root + "/set1", "/data", true))))
+                .as("on this host it must exist").singleElement()
+                .satisfies(e -> assertThat(e.reason()).endsWith("does not exist"));
+        assertThat(MountPolicy.byName("/srv/./data/../models/")).isEqualTo("/srv/models");
+    }
+
+    @Test
     void sandboxPathsMustBeAbsoluteAndNotTheRuntimesOwn() throws Exception {
         Path data = Files.createDirectories(dir.resolve("allowed"));
         var policy = new MountPolicy(List.of(data));

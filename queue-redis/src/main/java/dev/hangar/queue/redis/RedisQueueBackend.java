@@ -4,6 +4,7 @@ import dev.hangar.core.cluster.NodeRegistry;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
+import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.job.Timings;
 import dev.hangar.core.json.Json;
@@ -175,7 +176,8 @@ public final class RedisQueueBackend implements QueueBackend {
         long now = clock.millis();
         Written written = write(Script.ENQUEUE, id, json, spec.priority(), spec.resources().cpus(),
                 spec.resources().memoryMb(), spec.gpusWanted(), spec.runtime(), spec.profile().untrusted(),
-                now, spec.idempotencyKey(), sourceEntry, spec.profile().needs().network(), spec.image());
+                now, spec.idempotencyKey(), sourceEntry, spec.profile().needs().network(), spec.image(),
+                String.join("\0", spec.mounts().stream().map(mount -> MountPolicy.byName(mount.hostPath())).toList()));
         if (written.code() == 2) {
             return new Enqueued(written.job().orElseThrow(), true); // this very call, sent again after its reply was lost
         }
@@ -200,7 +202,8 @@ public final class RedisQueueBackend implements QueueBackend {
                 request.runtimes().size(), List.copyOf(request.runtimes()),
                 request.kernelBoundaryRuntimes().size(), List.copyOf(request.kernelBoundaryRuntimes()),
                 request.networkRuntimes().size(), List.copyOf(request.networkRuntimes()),
-                request.images().size(), List.copyOf(request.images()));
+                request.images().size(), List.copyOf(request.images()),
+                request.mountRoots().size(), List.copyOf(request.mountRoots()));
     }
 
     /** The lease in a reply of lease.lua: {1, job, change, token}, or {} for none. */

@@ -263,7 +263,7 @@ end
 
 -- Leases the most urgent QUEUED job that fits the request in A[at], A[at + 1], ...:
 --   worker, now, leaseMs, freeCpus, freeMemoryMb, freeGpus, scan, n, n runtimes, k, k kernel-boundary runtimes,
---   l, l runtimes that give a network, m, m images
+--   l, l runtimes that give a network, m, m images, r, r roots under which it lets jobs mount
 -- Returns {1, job, change, token} for the job leased (the token is the lease entry id), {} if none fits.
 local function leaseNext(at)
   local worker, now, leaseMs = A[at], tonumber(A[at + 1]), tonumber(A[at + 2])
@@ -282,6 +282,12 @@ local function leaseNext(at)
   local imagesAt = networkAt + nNetwork + 1
   local nImages = tonumber(A[imagesAt])
   for i = 1, nImages do images[A[imagesAt + i]] = true end
+  local rootsAt = imagesAt + nImages + 1
+  local roots, anyPath = {}, false
+  for i = 1, tonumber(A[rootsAt]) do
+    roots[i] = A[rootsAt + i]
+    if roots[i] == '/' then anyPath = true end
+  end
 
   local time = deliveryTime(now + leaseMs)
 
@@ -323,6 +329,23 @@ local function leaseNext(at)
     return nImages == 0 or not image or image == '' or images[image] == true
   end
 
+  -- LeaseRequest.hasMountsFor: each host path (NUL between them) under one of the roots
+  local function hasMountsFor(paths)
+    if anyPath or not paths or paths == '' then return true end
+    local from = 1
+    while true do
+      local stop = string.find(paths, '\0', from, true)
+      local path = string.sub(paths, from, (stop or 0) - 1)
+      local under = false
+      for _, root in ipairs(roots) do
+        if path == root or string.sub(path, 1, #root + 1) == root .. '/' then under = true; break end
+      end
+      if not under then return false end
+      if not stop then return true end
+      from = stop + 1
+    end
+  end
+
   -- the most urgent job that fits, looked for a page at a time: usually the first one does
   local READY = P .. ':ready'
   local PAGE = 16
@@ -336,12 +359,13 @@ local function leaseNext(at)
     for _, id in ipairs(ids) do
       looked = looked + 1
       local j = redis.call('HMGET', jobKey(id), 'cpus', 'mem', 'gpus', 'pin', 'untrusted', 'seq', 'attempt', 'deliveries',
-          'net', 'image')
+          'net', 'image', 'mounts')
       if not j[1] then
         unindex(id)
         gone = gone + 1
       elseif tonumber(j[1]) <= freeCpus and tonumber(j[2]) <= freeMemory and tonumber(j[3]) <= freeGpus
-          and hasRuntimeFor(j[4], j[5] == '1', j[9]) and hasImage(j[10]) then
+          and hasRuntimeFor(j[4], j[5] == '1', j[9]) and hasImage(j[10])
+          and hasMountsFor(j[11]) then
         picked, chosen = id, j
         break
       end

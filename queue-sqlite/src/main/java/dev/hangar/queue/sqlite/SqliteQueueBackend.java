@@ -3,6 +3,7 @@ package dev.hangar.queue.sqlite;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
+import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.job.Trust;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.queue.AttemptVerdict;
@@ -27,6 +28,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
@@ -122,29 +124,37 @@ public final class SqliteQueueBackend implements QueueBackend {
 
     /**
      * The most urgent due job that fits the room in SQL, then the first of those (in the same order)
-     * whose runtime, network and image the worker has; that test reads the spec, so only workers that
+     * whose runtime, network, image and mount roots the worker has; that test reads the spec, so only workers that
      * say what they have pay it.
      */
     private static Optional<Long> nextFitting(Connection c, LeaseRequest request, long now) throws SQLException {
         List<Candidate> candidates = Sql.query(c, """
                 SELECT seq, json_extract(spec, '$.runtime'), json_extract(spec, '$.profile.trust'),
-                       json_extract(spec, '$.profile.needs.network'), json_extract(spec, '$.image') FROM jobs
+                       json_extract(spec, '$.profile.needs.network'), json_extract(spec, '$.image'),
+                       (SELECT json_group_array(json_extract(m.value, '$.hostPath'))
+                        FROM json_each(jobs.spec, '$.mounts') m) FROM jobs
                 WHERE state = ? AND (not_before IS NULL OR not_before <= ?)
                   AND cpus <= ? AND memory_mb <= ? AND gpus <= ?
                 ORDER BY priority DESC, seq
                 LIMIT ?""",
                 rs -> new Candidate(rs.getLong(1), rs.getString(2), Trust.UNTRUSTED.name().equals(rs.getString(3)),
-                        rs.getInt(4) == 1, rs.getString(5)),
+                        rs.getInt(4) == 1, rs.getString(5), mountPaths(rs.getString(6))),
                 JobState.QUEUED.name(), now, request.freeCpus(), request.freeMemoryMb(), request.freeGpus(),
                 request.saysNothingOfWhatItHas() ? 1 : RUNTIME_SCAN);
         return candidates.stream()
                 .filter(job -> request.hasRuntimeFor(job.pinnedRuntime(), job.untrusted(), job.needsNetwork())
-                        && request.hasImage(job.image()))
+                        && request.hasImage(job.image()) && request.hasMountsFor(job.mountPaths()))
                 .map(Candidate::seq)
                 .findFirst();
     }
 
-    private record Candidate(long seq, String pinnedRuntime, boolean untrusted, boolean needsNetwork, String image) {}
+    /** The host paths of a job's mounts as a lease matches them (see {@link MountPolicy#byName}), from a JSON array. */
+    private static List<String> mountPaths(String json) {
+        return Arrays.stream(Json.read(json, String[].class)).map(MountPolicy::byName).toList();
+    }
+
+    private record Candidate(long seq, String pinnedRuntime, boolean untrusted, boolean needsNetwork, String image,
+            List<String> mountPaths) {}
 
     @Override
     public LeaseStatus renew(Lease lease) {

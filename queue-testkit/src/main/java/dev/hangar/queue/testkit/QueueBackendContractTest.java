@@ -26,6 +26,7 @@ import dev.hangar.core.queue.Outcome;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueListener;
 import dev.hangar.core.queue.StartRecord;
+import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.runtime.OutputSink.Stream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -447,8 +448,23 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
-    void aWorkerThatDoesNotSayWhatItHasTakesAJobThatNeedsANetworkAndAnImage() {
-        Job job = enqueue(spec().image("debian")
+    void aJobWhoseMountsTheWorkerDoesNotAllowIsLeftForOneThatDoes() {
+        Job data = enqueue(spec().mounts(List.of(new Mount("/srv/data/set1", "/data", true),
+                new Mount("/scratch/../srv/models", "/models", true))).build());
+        Job dataOnly = enqueue(spec().mounts(List.of(new Mount("/srv/data", "/data", false))).build());
+        Job none = enqueue(spec().build());
+        LeaseRequest dataRoot = worker("w1").mountingUnder(Set.of("/srv/data", "/srv/dataset"));
+        assertThat(queue.lease(dataRoot).orElseThrow().jobId()).isEqualTo(dataOnly.id());
+        assertThat(queue.lease(dataRoot).orElseThrow().jobId()).isEqualTo(none.id());
+        assertThat(queue.lease(worker("w2").mountingUnder(Set.of("/srv/data/set1", "/srv/model")))).isEmpty();
+        assertThat(queue.lease(worker("w3").mountingUnder(Set.of()))).as("a worker that allows no mounts").isEmpty();
+        assertThat(queue.lease(worker("w4").mountingUnder(Set.of("/srv/data", "/srv/models"))).orElseThrow().jobId())
+                .as("a path is matched with its '..' resolved").isEqualTo(data.id());
+    }
+
+    @Test
+    void aWorkerThatDoesNotSayWhatItHasTakesAJobThatNeedsANetworkAnImageAndAMount() {
+        Job job = enqueue(spec().image("debian").mounts(List.of(new Mount("/srv/data", "/data", true)))
                 .profile(new WorkloadProfile(null, new Needs(null, null, null, true), null, null)).build());
         assertThat(queue.lease(worker("w1")).orElseThrow().jobId()).isEqualTo(job.id());
     }
@@ -810,8 +826,10 @@ public abstract class QueueBackendContractTest {
                 .profile(new WorkloadProfile(null, new Needs(null, null, null, true), null, null)).build());
         Job debian = enqueue(spec().name("debian").priority(8).image("debian").build());
         Job high = enqueue(spec().name("high").priority(7).resources(TestJobs.resources(2, 512, 0)).build());
+        Job mounting = enqueue(spec().name("mounting").priority(8).mounts(List.of(new Mount("/srv", "/srv", true)))
+                .build());
         var next = new LeaseRequest("w1", TestJobs.LEASE, 2, 1024, 0, Set.of("process"), Set.of())
-                .offering(Set.of(), Set.of("busybox"));
+                .offering(Set.of(), Set.of("busybox")).mountingUnder(Set.of("/home"));
 
         Lease leased = queue.finishAndLease(lease, Outcome.succeeded(0, false), next).orElseThrow();
 
@@ -820,6 +838,7 @@ public abstract class QueueBackendContractTest {
         assertThat(reload(pinned.id()).state()).isEqualTo(JobState.QUEUED);
         assertThat(reload(networked.id()).state()).isEqualTo(JobState.QUEUED);
         assertThat(reload(debian.id()).state()).isEqualTo(JobState.QUEUED);
+        assertThat(reload(mounting.id()).state()).isEqualTo(JobState.QUEUED);
         assertThat(reload(low.id()).state()).isEqualTo(JobState.QUEUED);
         assertThat(reload(lease.jobId()).state()).isEqualTo(JobState.SUCCEEDED);
     }
