@@ -3,6 +3,7 @@ package dev.hangar.core.job;
 import dev.hangar.core.runtime.Mount;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,7 +55,11 @@ public record MountPolicy(List<Path> allowedRoots) {
 
     /** The host path as a lease matches it against a node's roots: as written, with '..' resolved. */
     public static String byName(String hostPath) {
-        return Path.of(hostPath).normalize().toString();
+        try {
+            return Path.of(hostPath).normalize().toString();
+        } catch (InvalidPathException e) { // a NUL in it: left as it is, for the node to refuse the job with the reason
+            return hostPath;
+        }
     }
 
     private void check(String field, Mount mount, boolean onThisHost, List<FieldError> errors) {

@@ -1,7 +1,7 @@
 package dev.hangar.core.queue;
 
-import java.time.Duration;
 import dev.hangar.core.job.MountPolicy;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;

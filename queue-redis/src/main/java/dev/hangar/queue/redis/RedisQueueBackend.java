@@ -22,6 +22,7 @@ import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.queue.QueueListener;
 import dev.hangar.core.queue.StartRecord;
+import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.runtime.OutputSink;
 import dev.hangar.core.select.Selection;
 import dev.hangar.queue.redis.LuaScripts.Script;
@@ -170,6 +171,12 @@ public final class RedisQueueBackend implements QueueBackend {
         return enqueue(JobIds.random(now), spec, "");
     }
 
+    /** The host paths of the job's mounts as a lease matches them, NUL between them (see enqueue.lua). */
+    private static String mountPaths(JobSpec spec) {
+        return spec.mounts().stream().map(Mount::hostPath).filter(Objects::nonNull).map(MountPolicy::byName)
+                .collect(Collectors.joining("\0"));
+    }
+
     /** Stores the job under this id, unless a job has it (or the idempotency key) already. */
     private Enqueued enqueue(String id, JobSpec spec, String sourceEntry) {
         String json = Json.write(spec);
@@ -177,7 +184,7 @@ public final class RedisQueueBackend implements QueueBackend {
         Written written = write(Script.ENQUEUE, id, json, spec.priority(), spec.resources().cpus(),
                 spec.resources().memoryMb(), spec.gpusWanted(), spec.runtime(), spec.profile().untrusted(),
                 now, spec.idempotencyKey(), sourceEntry, spec.profile().needs().network(), spec.image(),
-                String.join("\0", spec.mounts().stream().map(mount -> MountPolicy.byName(mount.hostPath())).toList()));
+                mountPaths(spec));
         if (written.code() == 2) {
             return new Enqueued(written.job().orElseThrow(), true); // this very call, sent again after its reply was lost
         }
