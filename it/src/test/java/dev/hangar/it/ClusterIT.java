@@ -57,6 +57,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 class ClusterIT {
     private static final int JOBS = 2000;
     private static final int AGENTS = 3;
+    /** The one agent started with --allow-mount. */
+    private static final int MOUNTING_AGENT = 2;
     private static final Set<JobState> FINAL = Set.of(JobState.SUCCEEDED, JobState.FAILED, JobState.TIMED_OUT,
             JobState.CANCELLED, JobState.DEAD);
 
@@ -75,6 +77,7 @@ class ClusterIT {
     @BeforeParameterizedClassInvocation
     static void startCluster(ItRedis.Kind kind) throws IOException {
         Host.assumeBubblewrap();
+        Files.writeString(Files.createDirectories(shared(kind)).resolve("input.txt"), "on every host, mountable on one");
         logDir = Path.of(System.getProperty("hangar.it.dir", "target"), "cluster-it", kind.name().toLowerCase(java.util.Locale.ROOT));
         agents.clear();
         redis = ItRedis.start(kind);
@@ -87,6 +90,9 @@ class ClusterIT {
             List<String> args = new ArrayList<>(List.of("agent", "--redis", queue, "--node-name", "agent-" + i,
                     "--data-dir", dir.resolve(kind.name() + "-agent-" + i).toString(), "--runtimes", "process",
                     "--lease-seconds", "3", "--max-jobs", "6"));
+            if (i == MOUNTING_AGENT) {
+                args.addAll(List.of("--allow-mount", shared(kind).toString()));
+            }
             if (i == AGENTS) {
                 // one node keeps a warm pool; the cluster's server sees it through the node's heartbeat
                 args.addAll(List.of("--pool", "runtime=process,memoryMb=256,min=1,max=2,name=warm"));
@@ -96,6 +102,11 @@ class ClusterIT {
         }
         await("all " + AGENTS + " agents listed by the server").atMost(Duration.ofSeconds(30))
                 .until(() -> client.nodes().size() == AGENTS);
+    }
+
+    /** A directory that all the agents (one host) have, and only one lets jobs mount. */
+    private static Path shared(ItRedis.Kind kind) {
+        return dir.resolve(kind.name() + "-shared");
     }
 
     @AfterParameterizedClassInvocation
@@ -156,6 +167,21 @@ class ClusterIT {
 
     @Test
     @Order(3)
+    void aJobWithAMountGoesOnlyToTheNodeThatAllowsThePath() throws Exception {
+        var api = new Api(client.url());
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 6; i++) { // as many as each node may run at once, so that every idle node could take one
+            ids.add(api.submit(MountsIT.withMount(shared(kind).toRealPath().toString())).path("id").asText());
+        }
+        for (String id : ids) {
+            JsonNode job = api.awaitFinal(id);
+            assertThat(Api.state(job)).as("%s", job).isEqualTo("SUCCEEDED");
+            assertThat(job.path("node").asText()).isEqualTo("agent-" + MOUNTING_AGENT);
+        }
+    }
+
+    @Test
+    @Order(4)
     void hangarNodesListsEveryAgentAndUpWithRedisJoinsTheCluster() throws Exception {
         CliIT.Result nodes = CliIT.hangar("nodes", "--url", client.url().toString());
         assertThat(nodes.exitCode()).as("%s", nodes).isZero();
@@ -181,7 +207,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     @Timeout(value = 15, unit = TimeUnit.MINUTES) // why: 2,000 jobs and the chaos take 2 to 4 minutes
     void everyJobEndsOnceThoughAgentsAndRedisAreKilled() throws Exception {
         long before = HangarProcess.allJobs(client).size();

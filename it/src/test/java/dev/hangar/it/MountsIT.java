@@ -43,7 +43,8 @@ class MountsIT {
         }
     }
 
-    private static ObjectNode withMount(String hostPath) {
+    /** A job that prints /data/input.txt, with this host path mounted at /data. */
+    static ObjectNode withMount(String hostPath) {
         ObjectNode spec = Api.spec("cat", "/data/input.txt");
         ObjectNode mount = spec.putArray("mounts").addObject();
         mount.put("hostPath", hostPath).put("sandboxPath", "/data").put("readOnly", true);
