@@ -25,7 +25,11 @@ public record SpecLimits(
         boolean networkAllowed,
         boolean mountsOnThisHost) {
 
-    /** The runtimes Hangar has drivers for: what a job may name where no node has said what it runs. */
+    /**
+     * The runtimes Hangar has drivers for: what a job may name where no node has said what it runs.
+     * The drivers are found on the class path, which the core cannot see; a test of the CLI, which
+     * has them all, holds this list equal to theirs.
+     */
     public static final Set<String> RUNTIME_NAMES = Set.of("process", "podman", "gvisor", "kata");
     public static final int MAX_COMMAND_ARGS = 4096;
     /** Linux refuses to exec with one argument or NAME=value string of 128 KiB or more (MAX_ARG_STRLEN). */
