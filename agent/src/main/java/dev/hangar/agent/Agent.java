@@ -152,7 +152,7 @@ public final class Agent implements AutoCloseable {
         var total = new NodeStatus.Capacity(config.cpus(), config.memoryMb(), config.gpus().size());
         PoolManager current = pools;
         return new NodeStatus(config.nodeName(), total, capacity.load(), Runtime.getRuntime().availableProcessors(),
-                runtimes, imageNames.get(), config.mounts(), !networkRuntimes(runtimes).isEmpty(), now,
+                runtimes, imageNames.get(), config.mounts(), givesNetwork(runtimes), now,
                 current == null ? List.of() : current.pools(),
                 current == null ? null : current.budget());
     }
@@ -295,7 +295,16 @@ public final class Agent implements AutoCloseable {
         return request.offering(networkRuntimes(offer), imageNames.get()).mountingUnder(roots);
     }
 
-    /** Those of these runtimes that may give a job that asks for a network one: none unless the node allows it. */
+    /**
+     * Whether a job that asks for a network may get one here: the node allows it and one of its
+     * runtimes can, now or once back in service (as a cluster's server counts it, so that such a
+     * job waits for the runtime rather than being refused).
+     */
+    private boolean givesNetwork(List<RuntimeStatus> runtimes) {
+        return config.networkAllowed() && runtimes.stream().anyMatch(r -> r.capabilities().givesNetwork());
+    }
+
+    /** Those of these runtimes that may give a job that asks for a network one now: none unless the node allows it. */
     private Set<String> networkRuntimes(List<RuntimeStatus> among) {
         if (!config.networkAllowed()) {
             return Set.of();

@@ -78,7 +78,7 @@ public final class EmbeddedHangar implements AutoCloseable {
             AutoCloseable viewHandle;
             if (queue.nodeRegistry().isPresent()) {
                 var cluster = new ClusterNodes(queue.nodeRegistry().get()).start(NODE_POLL);
-                var upkeep = new QueueUpkeep(queue, cluster::limits).start(ServerCommand.UPKEEP_EVERY);
+                var upkeep = new QueueUpkeep(queue, cluster::validate).start(ServerCommand.UPKEEP_EVERY);
                 view = cluster;
                 viewHandle = () -> {
                     upkeep.close();

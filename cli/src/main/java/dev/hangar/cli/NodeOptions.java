@@ -77,7 +77,7 @@ final class NodeOptions {
         }
         return AgentConfig.forThisHost(nodeName != null ? nodeName : hostName())
                 .withNetworkAllowed(allowNetwork)
-                .withMounts(new MountPolicy(allowedMounts))
+                .withMounts(MountPolicy.onThisHost(allowedMounts))
                 .withRuntimes(runtimes)
                 .withMaxJobs(maxJobs)
                 .withLeaseFor(Duration.ofSeconds(leaseSeconds))

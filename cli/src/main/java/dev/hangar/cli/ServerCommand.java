@@ -35,7 +35,7 @@ final class ServerCommand implements Callable<Integer> {
         var registry = queue.nodeRegistry().orElseThrow(() -> new IllegalArgumentException(
                 "--redis: the queue at " + RedisLocations.shown(cluster.redis) + " keeps no node registry"));
         var nodes = new ClusterNodes(registry).start(EmbeddedHangar.NODE_POLL);
-        var upkeep = new QueueUpkeep(queue, nodes::limits).start(UPKEEP_EVERY);
+        var upkeep = new QueueUpkeep(queue, nodes::validate).start(UPKEEP_EVERY);
         var server = new HangarServer(queue, nodes).start(host, port);
         server.servePools(new ClusterPools(nodes::statuses));
         System.out.println("Hangar server is up at http://" + host + ":" + server.port() + " (queue " + RedisLocations.shown(cluster.redis) + ")");

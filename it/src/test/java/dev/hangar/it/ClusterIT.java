@@ -153,6 +153,8 @@ class ClusterIT {
     void aJobXaddedByAForeignProducerRunsAndAMalformedEntryIsDeadLettered() {
         var api = new Api(client.url());
         redis.cli("XADD", "{hangar}:submit", "*", "command", "[\"true\"]", "priority", "high");
+        // no node has a runtime behind a kernel boundary: checked as a submit to the server, it is refused
+        redis.cli("XADD", "{hangar}:submit", "*", "command", "[\"true\"]", "profile", "{\"trust\": \"UNTRUSTED\"}");
         redis.cli("XADD", "{hangar}:submit", "*", "name", "from-redis-cli", "command", "[\"sh\",\"-c\",\"echo via xadd\"]",
                 "priority", "7");
 
@@ -161,6 +163,8 @@ class ClusterIT {
                         .map(Job::id).findFirst().orElse(null), java.util.Objects::nonNull);
         assertThat(Api.state(api.awaitFinal(id))).isEqualTo("SUCCEEDED");
         assertThat(new String(api.output(id, "STDOUT"), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("via xadd\n");
+        await("the entry that no node could run is dead-lettered").atMost(Duration.ofSeconds(30))
+                .until(() -> redis.cli("XRANGE", "{hangar}:dead", "-", "+").contains("untrusted-needs-kernel-boundary"));
         assertThat(redis.cli("XRANGE", "{hangar}:dead", "-", "+")).as("the dead-letter stream")
                 .contains("priority").contains("high");
     }

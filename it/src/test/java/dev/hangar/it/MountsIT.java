@@ -32,7 +32,7 @@ class MountsIT {
         Files.writeString(allowed.resolve("input.txt"), "shared-data");
         Files.writeString(secret.resolve("key"), "do-not-read");
         hangar = EmbeddedHangar.start(dir.resolve("node"), "127.0.0.1", 0,
-                AgentConfig.forThisHost("node").withMounts(new MountPolicy(List.of(allowed))));
+                AgentConfig.forThisHost("node").withMounts(MountPolicy.onThisHost(List.of(allowed))));
         api = new Api(hangar.url());
     }
 

@@ -1,30 +1,31 @@
 package dev.hangar.server;
 
-import dev.hangar.core.job.SpecLimits;
+import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.queue.QueueBackend;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * The server's share of queue upkeep in a cluster: hands out again the jobs of agents that stopped
  * renewing their leases, even while no agent is alive to do it (agents do the same; it is safe to
  * race, the queue reclaims each lease once), and the backend's housekeeping: taking in what
- * producers wrote straight into the store, checked against the cluster's limits, and retention.
+ * producers wrote straight into the store, checked as a submit to the server is, and retention.
  */
 public final class QueueUpkeep implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(QueueUpkeep.class.getName());
 
     private final QueueBackend queue;
-    private final Supplier<SpecLimits> limits;
+    private final UnaryOperator<JobSpec> validate;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("queue-upkeep").factory());
 
-    public QueueUpkeep(QueueBackend queue, Supplier<SpecLimits> limits) {
+    /** {@code validate}: the check a submit to the server gets, e.g. that one node of the cluster could run the job. */
+    public QueueUpkeep(QueueBackend queue, UnaryOperator<JobSpec> validate) {
         this.queue = queue;
-        this.limits = limits;
+        this.validate = validate;
     }
 
     public QueueUpkeep start(Duration every) {
@@ -38,7 +39,7 @@ public final class QueueUpkeep implements AutoCloseable {
         if (moved > 0) {
             LOG.log(System.Logger.Level.INFO, "handed out again {0} job(s) whose agent stopped renewing", moved);
         }
-        return moved + queue.housekeeping(limits.get());
+        return moved + queue.housekeeping(validate);
     }
 
     private void runQuietly() {

@@ -3,7 +3,6 @@ package dev.hangar.core.job;
 import dev.hangar.core.runtime.Mount;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,8 +19,14 @@ public record MountPolicy(List<Path> allowedRoots) {
     private static final Set<String> RESERVED = Set.of("/", "/proc", "/dev", "/sys", "/tmp", "/work", "/usr", "/etc",
             "/bin", "/lib", "/lib64", "/sbin");
 
+    /** Roots as named (normalized): of another host, as a heartbeat gives them, or see {@link #onThisHost}. */
     public MountPolicy {
-        allowedRoots = allowedRoots.stream().map(MountPolicy::real).toList();
+        allowedRoots = allowedRoots.stream().map(Path::normalize).toList();
+    }
+
+    /** Roots on this host, each with its links resolved, as {@link #check} resolves the paths it compares with them. */
+    public static MountPolicy onThisHost(List<Path> allowedRoots) {
+        return new MountPolicy(allowedRoots.stream().map(MountPolicy::real).toList());
     }
 
     public static MountPolicy none() {
@@ -55,11 +60,19 @@ public record MountPolicy(List<Path> allowedRoots) {
 
     /** The host path as a lease matches it against a node's roots: as written, with '..' resolved. */
     public static String byName(String hostPath) {
-        try {
-            return Path.of(hostPath).normalize().toString();
-        } catch (InvalidPathException e) { // a NUL in it: left as it is, for the node to refuse the job with the reason
-            return hostPath;
+        return Path.of(hostPath).normalize().toString();
+    }
+
+    /**
+     * A job's host paths as a lease matches them ({@link #byName}); none if any of them is not an
+     * absolute path without a NUL, so that such a job (which a submit refuses) fits any node, and
+     * the one that leases it refuses it with the reason rather than it waiting for ever.
+     */
+    public static List<String> namesForLease(List<String> hostPaths) {
+        if (hostPaths.stream().anyMatch(path -> path == null || !path.startsWith("/") || path.contains("\0"))) {
+            return List.of();
         }
+        return hostPaths.stream().map(MountPolicy::byName).toList();
     }
 
     private void check(String field, Mount mount, boolean onThisHost, List<FieldError> errors) {

@@ -5,10 +5,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * An agent asking for work: who asks, how long it may hold the job before it must renew, what room
- * it has left, and what it can give a job: runtimes, a network, images. The queue hands out only a
+ * it has left, and what it can give a job: runtimes, a network, images, mounts. The queue hands out only a
  * job that fits, so a job that this node cannot run stays queued for one that can.
  *
  * @param runtimes               the runtimes this worker runs jobs on; empty when it does not say
@@ -32,7 +33,8 @@ public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, 
         kernelBoundaryRuntimes = kernelBoundaryRuntimes == null ? Set.of() : Set.copyOf(kernelBoundaryRuntimes);
         networkRuntimes = networkRuntimes == null ? Set.of() : Set.copyOf(networkRuntimes);
         images = images == null ? Set.of() : Set.copyOf(images);
-        mountRoots = mountRoots == null ? ANY_PATH : Set.copyOf(mountRoots);
+        mountRoots = mountRoots == null ? ANY_PATH
+                : mountRoots.stream().map(MountPolicy::byName).collect(Collectors.toUnmodifiableSet());
     }
 
     /** A worker that does not say which runtimes it has, nor whether it gives a network, nor its images or mounts. */

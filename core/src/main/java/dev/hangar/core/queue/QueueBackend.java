@@ -1,8 +1,9 @@
 package dev.hangar.core.queue;
 
 import dev.hangar.core.cluster.NodeRegistry;
-import dev.hangar.core.job.SpecLimits;
+import dev.hangar.core.job.JobSpec;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /** One storage technology behind both sides of the queue. */
 public interface QueueBackend extends JobQueue, JobStore, AutoCloseable {
@@ -21,10 +22,12 @@ public interface QueueBackend extends JobQueue, JobStore, AutoCloseable {
 
     /**
      * Periodic duties beyond lease expiry, for a backend that has them: taking in submissions that
-     * producers wrote straight into the store (checked against {@code limits}, the bad ones
-     * dead-lettered), and dropping records whose retention ran out. Returns how many items it handled.
+     * producers wrote straight into the store (each spec passed through {@code validate}, which
+     * returns it as it is to be queued or throws {@link dev.hangar.core.job.InvalidSpecException}
+     * naming the fields; the bad ones are dead-lettered), and dropping records whose retention ran
+     * out. Returns how many items it handled.
      */
-    default int housekeeping(SpecLimits limits) {
+    default int housekeeping(UnaryOperator<JobSpec> validate) {
         return 0;
     }
 

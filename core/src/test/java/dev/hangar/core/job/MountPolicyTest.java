@@ -20,7 +20,7 @@ class MountPolicyTest {
     @Test
     void aPathUnderAnAllowedRootIsAccepted() throws Exception {
         Path data = Files.createDirectories(dir.resolve("allowed/data"));
-        var policy = new MountPolicy(List.of(dir.resolve("allowed")));
+        var policy = MountPolicy.onThisHost(List.of(dir.resolve("allowed")));
         assertThat(policy.check(List.of(new Mount(data.toString(), "/data", true)))).isEmpty();
     }
 
@@ -35,7 +35,7 @@ class MountPolicyTest {
     void dotDotEscapesAreRefused() throws Exception {
         Files.createDirectories(dir.resolve("allowed"));
         Files.createDirectories(dir.resolve("secret"));
-        var policy = new MountPolicy(List.of(dir.resolve("allowed")));
+        var policy = MountPolicy.onThisHost(List.of(dir.resolve("allowed")));
         String escape = dir.resolve("allowed") + "/../secret";
         assertThat(fields(policy, new Mount(escape, "/data", false)))
                 .singleElement().asString().startsWith("mounts[0].hostPath:").contains("is not under an allowed host path");
@@ -46,7 +46,7 @@ class MountPolicyTest {
         Files.createDirectories(dir.resolve("allowed"));
         Path secret = Files.createDirectories(dir.resolve("secret"));
         Path link = Files.createSymbolicLink(dir.resolve("allowed/link"), secret);
-        var policy = new MountPolicy(List.of(dir.resolve("allowed")));
+        var policy = MountPolicy.onThisHost(List.of(dir.resolve("allowed")));
         assertThat(fields(policy, new Mount(link.toString(), "/data", true)))
                 .singleElement().asString().contains("is not under an allowed host path");
     }
@@ -62,12 +62,29 @@ class MountPolicyTest {
                 .as("on this host it must exist").singleElement()
                 .satisfies(e -> assertThat(e.reason()).endsWith("does not exist"));
         assertThat(MountPolicy.byName("/srv/./data/../models/")).isEqualTo("/srv/models");
+        assertThat(MountPolicy.namesForLease(List.of("/srv/a/../b", "/srv/c"))).containsExactly("/srv/b", "/srv/c");
+        assertThat(MountPolicy.namesForLease(java.util.Arrays.asList("/srv/a", null))).isEmpty();
+        assertThat(MountPolicy.namesForLease(List.of("/srv/a", "relative"))).isEmpty();
+        assertThat(MountPolicy.namesForLease(List.of("/srv/a\0/etc"))).isEmpty();
+    }
+
+    @Test
+    void rootsAsNamedKeepTheirLinksAndRootsOnThisHostResolveThem() throws Exception {
+        Path target = Files.createDirectories(dir.resolve("target"));
+        Path link = Files.createSymbolicLink(dir.resolve("link"), target);
+
+        var named = new MountPolicy(List.of(link));
+        assertThat(named.allowedRoots()).as("another host's root: this host's links say nothing of it")
+                .containsExactly(link);
+        assertThat(named.checkByName(List.of(new Mount(link + "/set1", "/data", true)))).isEmpty();
+        assertThat(named.checkByName(List.of(new Mount(target + "/set1", "/data", true)))).hasSize(1);
+        assertThat(MountPolicy.onThisHost(List.of(link)).allowedRoots()).containsExactly(target.toRealPath());
     }
 
     @Test
     void sandboxPathsMustBeAbsoluteAndNotTheRuntimesOwn() throws Exception {
         Path data = Files.createDirectories(dir.resolve("allowed"));
-        var policy = new MountPolicy(List.of(data));
+        var policy = MountPolicy.onThisHost(List.of(data));
         assertThat(fields(policy, new Mount(data.toString(), "relative", true), new Mount(data.toString(), "/proc", true),
                 new Mount(data.toString(), "/data/../etc", true), new Mount(data.toString(), "/ok", true)))
                 .containsExactly("mounts[0].sandboxPath: must be an absolute, normalized path without '..'",
@@ -78,7 +95,7 @@ class MountPolicyTest {
     @Test
     void aNulInEitherPathIsAFieldErrorNotAnException() throws Exception {
         Path data = Files.createDirectories(dir.resolve("allowed"));
-        var policy = new MountPolicy(List.of(data));
+        var policy = MountPolicy.onThisHost(List.of(data));
         assertThat(fields(policy, new Mount(data.toString(), "/a\0b", true), new Mount(data + "\0x", "/ok", true)))
                 .containsExactly("mounts[0].sandboxPath: must not contain a NUL character",
                         "mounts[1].hostPath: must not contain a NUL character");
@@ -86,7 +103,7 @@ class MountPolicyTest {
 
     @Test
     void missingHostPathsAreRefused() {
-        var policy = new MountPolicy(List.of(dir));
+        var policy = MountPolicy.onThisHost(List.of(dir));
         assertThat(fields(policy, new Mount(dir.resolve("nope").toString(), "/data", true)))
                 .singleElement().asString().contains("does not exist");
     }

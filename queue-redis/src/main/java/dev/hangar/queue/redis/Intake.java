@@ -2,8 +2,6 @@ package dev.hangar.queue.redis;
 
 import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.JobSpec;
-import dev.hangar.core.job.JobSpecValidator;
-import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.queue.QueueException;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.StreamMessage;
@@ -15,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 
 /**
  * Takes jobs in from the submit stream {@code P:submit} (consumer group {@code intake}): each
@@ -47,7 +46,7 @@ final class Intake {
     }
 
     /** Handles at most {@code max} entries; returns how many it handled. */
-    int run(int max, SpecLimits limits, Sink sink) {
+    int run(int max, UnaryOperator<JobSpec> validate, Sink sink) {
         if (max < 1) {
             return 0;
         }
@@ -58,12 +57,11 @@ final class Intake {
             groupChecked = false; // e.g. NOGROUP after Redis lost its data: make it again next time
             throw e;
         }
-        JobSpecValidator validator = new JobSpecValidator(limits);
         for (StreamMessage<byte[], byte[]> entry : entries) {
             Map<String, String> fields = Replies.fields(entry.getBody());
             JobSpec spec;
             try {
-                spec = validator.validate(WireFormat.parse(WireFormat.fields(entry.getBody())));
+                spec = validate.apply(WireFormat.parse(WireFormat.fields(entry.getBody())));
             } catch (InvalidSpecException e) {
                 sink.deadLetter(entry.getId(), e.getMessage(), fields);
                 continue;

@@ -3,6 +3,7 @@ package dev.hangar.queue.redis;
 import dev.hangar.core.cluster.NodeRegistry;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.JobSpecValidator;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.job.SpecLimits;
@@ -22,7 +23,6 @@ import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.queue.QueueListener;
 import dev.hangar.core.queue.StartRecord;
-import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.runtime.OutputSink;
 import dev.hangar.core.select.Selection;
 import dev.hangar.queue.redis.LuaScripts.Script;
@@ -44,6 +44,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
@@ -173,8 +174,8 @@ public final class RedisQueueBackend implements QueueBackend {
 
     /** The host paths of the job's mounts as a lease matches them, NUL between them (see enqueue.lua). */
     private static String mountPaths(JobSpec spec) {
-        return spec.mounts().stream().map(Mount::hostPath).filter(Objects::nonNull).map(MountPolicy::byName)
-                .collect(Collectors.joining("\0"));
+        List<String> hostPaths = spec.mounts().stream().map(mount -> mount == null ? null : mount.hostPath()).toList();
+        return String.join("\0", MountPolicy.namesForLease(hostPaths));
     }
 
     /** Stores the job under this id, unless a job has it (or the idempotency key) already. */
@@ -534,13 +535,13 @@ public final class RedisQueueBackend implements QueueBackend {
         return Optional.of(nodes);
     }
 
-    /** Takes in what foreign producers XADDed, checked against the cluster's limits, and drops expired jobs from the indexes. */
+    /** Takes in what foreign producers XADDed, each spec passed through {@code validate}, and drops expired jobs from the indexes. */
     @Override
-    public int housekeeping(SpecLimits limits) {
+    public int housekeeping(UnaryOperator<JobSpec> validate) {
         int handled = 0;
         int batch;
         do {
-            batch = intake(INTAKE_BATCH, limits);
+            batch = intake(INTAKE_BATCH, validate);
             handled += batch;
         } while (batch == INTAKE_BATCH);
         return handled + sweepRetention();
@@ -551,12 +552,12 @@ public final class RedisQueueBackend implements QueueBackend {
      * specs against limits that know only the runtimes; returns how many entries it handled.
      */
     public int intake(int max) {
-        return intake(max, WIRE_LIMITS);
+        return intake(max, new JobSpecValidator(WIRE_LIMITS)::validate);
     }
 
-    /** Takes in at most {@code max} entries of the submit stream, checking specs against these limits. */
-    public int intake(int max, SpecLimits limits) {
-        return intake.run(max, limits, new Intake.Sink() {
+    /** Takes in at most {@code max} entries of the submit stream, each spec passed through {@code validate}. */
+    public int intake(int max, UnaryOperator<JobSpec> validate) {
+        return intake.run(max, validate, new Intake.Sink() {
             @Override
             public void enqueue(String entryId, JobSpec spec, Map<String, String> entry) {
                 Enqueued enqueued = RedisQueueBackend.this.enqueue(JobIds.forSubmitEntry(settings.prefix(), entryId), spec,

@@ -8,6 +8,7 @@ import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.job.MountPolicy;
+import dev.hangar.core.job.JobSpecValidator;
 import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.queue.JobQuery;
 import java.time.Clock;
@@ -95,7 +96,7 @@ class RedisClusterSupportTest extends RedisServerTest {
         redis.cli("XADD", "{" + prefix + "}:submit", "*", "command", "[\"true\"]", "runtime", "gvisor");
         var limits = SpecLimits.forNode(2, 4096, 0, Set.of("process"));
 
-        int handled = queue.housekeeping(limits);
+        int handled = queue.housekeeping(new JobSpecValidator(limits)::validate);
 
         assertThat(handled).isEqualTo(2);
         assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement().satisfies(job -> {

@@ -150,7 +150,7 @@ public final class SqliteQueueBackend implements QueueBackend {
 
     /** The host paths of a job's mounts as a lease matches them (see {@link MountPolicy#byName}), from a JSON array. */
     private static List<String> mountPaths(String json) {
-        return Arrays.stream(Json.read(json, String[].class)).filter(Objects::nonNull).map(MountPolicy::byName).toList();
+        return MountPolicy.namesForLease(Arrays.asList(Json.read(json, String[].class)));
     }
 
     private record Candidate(long seq, String pinnedRuntime, boolean untrusted, boolean needsNetwork, String image,

@@ -458,8 +458,16 @@ public abstract class QueueBackendContractTest {
         assertThat(queue.lease(dataRoot).orElseThrow().jobId()).isEqualTo(none.id());
         assertThat(queue.lease(worker("w2").mountingUnder(Set.of("/srv/data/set1", "/srv/model")))).isEmpty();
         assertThat(queue.lease(worker("w3").mountingUnder(Set.of()))).as("a worker that allows no mounts").isEmpty();
-        assertThat(queue.lease(worker("w4").mountingUnder(Set.of("/srv/data", "/srv/models"))).orElseThrow().jobId())
-                .as("a path is matched with its '..' resolved").isEqualTo(data.id());
+        assertThat(queue.lease(worker("w4").mountingUnder(Set.of("/srv/data/", "/srv/models"))).orElseThrow().jobId())
+                .as("a path is matched with its '..' resolved, a root without its trailing '/'").isEqualTo(data.id());
+    }
+
+    @Test
+    void aJobWhoseMountPathIsNotAnAbsolutePathFitsAnyWorkerToBeRefusedThere() {
+        Job relative = enqueue(spec().mounts(List.of(new Mount("/srv/data", "/data", true),
+                new Mount("data/set1", "/set1", true))).build());
+        assertThat(queue.lease(worker("w1").mountingUnder(Set.of("/home"))).orElseThrow().jobId())
+                .isEqualTo(relative.id());
     }
 
     @Test
