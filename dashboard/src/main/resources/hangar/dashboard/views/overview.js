@@ -19,6 +19,7 @@ function nodeRows() {
       running: one ? (jobs.RUNNING || 0) + (jobs.STARTING || 0)
         : [...state.active.values()].filter((job) => job.node === node.name && RUNNING.has(job.state)).length,
       runtimes: node.runtimes || [],
+      network: node.networkAllowed,
     }));
   }
   if (!state.health) return [];
@@ -41,7 +42,8 @@ export function Nodes() {
         h('thead', null, h('tr', null,
           h('th', null, 'Name'), h('th', null, 'State'), h('th', { class: 'num' }, 'CPUs'),
           h('th', { class: 'num' }, 'Memory'), h('th', { class: 'num' }, 'GPUs'),
-          h('th', { class: 'num', title: 'jobs starting or running' }, 'Running jobs'), h('th', null, 'Runtimes'))),
+          h('th', { class: 'num', title: 'jobs starting or running' }, 'Running jobs'), h('th', null, 'Runtimes'),
+          h('th', { title: 'whether a job that asks for a network gets one here' }, 'Network'))),
         h('tbody', null, rows.map((node) => h('tr', { key: node.name, 'data-node': node.name },
           h('td', { class: 'mono' }, node.name),
           h('td', null, h('span', { class: `pill node-${String(node.state).toLowerCase()}` }, label(node.state))),
@@ -49,7 +51,8 @@ export function Nodes() {
           h('td', { class: 'num' }, megabytes(node.capacity.memoryMb)),
           h('td', { class: 'num' }, node.capacity.gpus ?? '—'),
           h('td', { class: 'num load' }, count(node.running)),
-          h('td', null, node.runtimes.join(', ') || '—'))))));
+          h('td', null, node.runtimes.join(', ') || '—'),
+          h('td', { class: 'network' }, node.network === undefined ? '—' : node.network ? 'allowed' : 'none'))))));
 }
 
 export function Pools() {

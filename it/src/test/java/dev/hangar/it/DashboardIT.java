@@ -131,6 +131,18 @@ class DashboardIT extends OneNodeIT {
     }
 
     @Test
+    void nodesTableSaysWhetherEachNodeGivesANetwork() {
+        open(hangar.url(), "/");
+        JsonNode nodes = api.get("/v1/nodes").json();
+        assertThat(nodes).as("/v1/nodes").isNotEmpty();
+        for (JsonNode node : nodes) {
+            By cell = By.cssSelector("#nodes tr[data-node='" + node.path("name").asText() + "'] td.network");
+            String expected = node.path("networkAllowed").asBoolean() ? "allowed" : "none";
+            waitFor().until(ExpectedConditions.textToBe(cell, expected));
+        }
+    }
+
+    @Test
     void jobChangesStateLiveShowsItsOutputAndIsCancelledFromItsPage() {
         open(hangar.url(), "/");
         waitFor().until(driver -> !driver.findElements(By.cssSelector("#jobs .filters")).isEmpty()
