@@ -45,6 +45,8 @@ public final class Agent implements AutoCloseable {
     private static final Duration IMAGES_FRESH = Duration.ofSeconds(1);
 
     private final AgentConfig config;
+    /** The roots under which this node lets jobs mount, as a lease offers them (read once: the config does not change). */
+    private final Set<String> mountRoots;
     private final QueueBackend queue;
     private final Map<String, SandboxRuntime> runtimes;
     private final ImageNames imageNames;
@@ -84,6 +86,7 @@ public final class Agent implements AutoCloseable {
     Agent(AgentConfig config, QueueBackend queue, List<SandboxRuntime> runtimes, Supplier<Set<String>> imageNames,
             Duration benchFor) {
         this.config = config;
+        this.mountRoots = config.mounts().allowedRoots().stream().map(Path::toString).collect(Collectors.toUnmodifiableSet());
         this.queue = queue;
         this.runtimes = runtimes.stream().collect(Collectors.toUnmodifiableMap(SandboxRuntime::name, r -> r));
         this.imageNames = new ImageNames(imageNames, IMAGES_FRESH, System::nanoTime);
@@ -291,8 +294,7 @@ public final class Agent implements AutoCloseable {
         if (queue.nodeRegistry().isEmpty()) {
             return request;
         }
-        Set<String> roots = config.mounts().allowedRoots().stream().map(Path::toString).collect(Collectors.toSet());
-        return request.offering(networkRuntimes(offer), imageNames.get()).mountingUnder(roots);
+        return request.offering(networkRuntimes(offer), imageNames.get()).mountingUnder(mountRoots);
     }
 
     /**
