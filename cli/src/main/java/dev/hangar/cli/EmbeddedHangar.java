@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.function.Consumer;
@@ -122,7 +123,7 @@ public final class EmbeddedHangar implements AutoCloseable {
         return new NodeInfo(agent.nodeName(), NodeInfo.State.JOINED,
                 new NodeInfo.Capacity(config.cpus(), config.memoryMb(), config.gpus().size()),
                 agent.runtimes().stream().filter(status -> status.probe().available()).map(RuntimeStatus::name).toList(),
-                config.networkAllowed());
+                agent.status(Instant.now()).networkAllowed()); // as a heartbeat says it: allowed, and a runtime can
     }
 
     private static NodeView localView(Agent agent, ImageStore images, LocalNode node) {
