@@ -78,6 +78,7 @@ class ClusterIT {
     static void startCluster(ItRedis.Kind kind) throws IOException {
         Host.assumeBubblewrap();
         Files.writeString(Files.createDirectories(shared(kind)).resolve("input.txt"), "on every host, mountable on one");
+        Files.createSymbolicLink(sharedLink(kind), shared(kind));
         logDir = Path.of(System.getProperty("hangar.it.dir", "target"), "cluster-it", kind.name().toLowerCase(java.util.Locale.ROOT));
         agents.clear();
         redis = ItRedis.start(kind);
@@ -91,7 +92,7 @@ class ClusterIT {
                     "--data-dir", dir.resolve(kind.name() + "-agent-" + i).toString(), "--runtimes", "process",
                     "--lease-seconds", "3", "--max-jobs", "6"));
             if (i == MOUNTING_AGENT) {
-                args.addAll(List.of("--allow-mount", shared(kind).toString()));
+                args.addAll(List.of("--allow-mount", sharedLink(kind).toString()));
             }
             if (i == AGENTS) {
                 // one node keeps a warm pool; the cluster's server sees it through the node's heartbeat
@@ -107,6 +108,11 @@ class ClusterIT {
     /** A directory that all the agents (one host) have, and only one lets jobs mount. */
     private static Path shared(ItRedis.Kind kind) {
         return dir.resolve(kind.name() + "-shared");
+    }
+
+    /** The root the mounting agent allows: a link to {@link #shared}, as data directories often are. */
+    private static Path sharedLink(ItRedis.Kind kind) {
+        return dir.resolve(kind.name() + "-data");
     }
 
     @AfterParameterizedClassInvocation
@@ -175,7 +181,9 @@ class ClusterIT {
         var api = new Api(client.url());
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 6; i++) { // as many as each node may run at once, so that every idle node could take one
-            ids.add(api.submit(MountsIT.withMount(shared(kind).toRealPath().toString())).path("id").asText());
+            // named through the allowed root's link, or as the real path: the node advertises both
+            Path named = i % 2 == 0 ? sharedLink(kind) : shared(kind).toRealPath();
+            ids.add(api.submit(MountsIT.withMount(named.toString())).path("id").asText());
         }
         for (String id : ids) {
             JsonNode job = api.awaitFinal(id);

@@ -7,7 +7,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Which host paths jobs may mount: only paths under an allow-listed root, checked after following
@@ -24,9 +26,26 @@ public record MountPolicy(List<Path> allowedRoots) {
         allowedRoots = allowedRoots.stream().map(Path::normalize).toList();
     }
 
-    /** Roots on this host, each with its links resolved, as {@link #check} resolves the paths it compares with them. */
+    /**
+     * Roots on this host, each with its links resolved, as {@link #check} resolves the paths it
+     * compares with them, and also as named, so that a cluster, which matches paths by name, routes a
+     * job that names a path through a root's link here. Adding the name widens nothing: a resolved
+     * path passes through no link, so it lies under the name only if that is a real directory. A
+     * name with '..' is left out, as it would mean another directory once taken literally.
+     */
     public static MountPolicy onThisHost(List<Path> allowedRoots) {
-        return new MountPolicy(allowedRoots.stream().map(MountPolicy::real).toList());
+        return new MountPolicy(allowedRoots.stream()
+                .flatMap(root -> Stream.concat(Stream.of(real(root)), asNamed(root).stream()))
+                .distinct().toList());
+    }
+
+    private static Optional<Path> asNamed(Path root) {
+        Path absolute = root.toAbsolutePath();
+        boolean hasDotDot = false;
+        for (Path part : absolute) {
+            hasDotDot |= part.toString().equals("..");
+        }
+        return hasDotDot ? Optional.empty() : Optional.of(absolute.normalize());
     }
 
     public static MountPolicy none() {

@@ -78,7 +78,26 @@ class MountPolicyTest {
                 .containsExactly(link);
         assertThat(named.checkByName(List.of(new Mount(link + "/set1", "/data", true)))).isEmpty();
         assertThat(named.checkByName(List.of(new Mount(target + "/set1", "/data", true)))).hasSize(1);
-        assertThat(MountPolicy.onThisHost(List.of(link)).allowedRoots()).containsExactly(target.toRealPath());
+        assertThat(MountPolicy.onThisHost(List.of(link)).allowedRoots()).containsExactly(target.toRealPath(), link);
+    }
+
+    @Test
+    void aRootThatIsALinkLetsAJobNameAPathThroughItOrItsTargetAndNothingElse() throws Exception {
+        Path target = Files.createDirectories(dir.resolve("disk/data"));
+        Path set = Files.createDirectories(target.resolve("set1"));
+        Path secret = Files.createDirectories(dir.resolve("secret"));
+        Path link = Files.createSymbolicLink(dir.resolve("data"), target);
+        Files.createSymbolicLink(target.resolve("escape"), secret);
+        var policy = MountPolicy.onThisHost(List.of(link));
+
+        for (String path : List.of(link + "/set1", set.toString())) {
+            assertThat(policy.check(List.of(new Mount(path, "/data", true)))).as(path).isEmpty();
+            assertThat(policy.checkByName(List.of(new Mount(path, "/data", true)))).as(path).isEmpty();
+        }
+        assertThat(fields(policy, new Mount(link + "/escape", "/data", true)))
+                .singleElement().asString().contains("is not under an allowed host path");
+        assertThat(MountPolicy.onThisHost(List.of(Path.of(link + "/../disk/data"))).allowedRoots())
+                .as("a name with '..' is only resolved").containsExactly(target.toRealPath());
     }
 
     @Test
