@@ -86,10 +86,17 @@ class ClusterNodesTest {
                 node.mounts(), true, node.heartbeatAt(), List.of(), null);
     }
 
+    /** These nodes beat, and the cluster has read them. */
+    private void beat(NodeStatus... nodes) {
+        for (NodeStatus node : nodes) {
+            registry.heartbeat(node, Duration.ofSeconds(10));
+        }
+        cluster.poll();
+    }
+
     @Test
     void aNodeWhoseHeartbeatAppearsJoinsAndOneWhoseHeartbeatExpiredIsLost() {
-        registry.heartbeat(node("a", 2, 4096, 0, List.of(runtime("process", true)), Set.of()), Duration.ofSeconds(10));
-        cluster.poll();
+        beat(node("a", 2, 4096, 0, List.of(runtime("process", true)), Set.of()));
         registry.heartbeat(node("b", 2, 4096, 0, List.of(runtime("process", true)), Set.of()), Duration.ofSeconds(10));
         registry.leave("a");
         cluster.poll();
@@ -103,9 +110,7 @@ class ClusterNodesTest {
 
     @Test
     void theNodesListShowsEachNodesLoadAndAvailableRuntimes() {
-        registry.heartbeat(node("a", 2, 4096, 1, List.of(runtime("process", true), runtime("gvisor", false)), Set.of()),
-                Duration.ofSeconds(10));
-        cluster.poll();
+        beat(node("a", 2, 4096, 1, List.of(runtime("process", true), runtime("gvisor", false)), Set.of()));
 
         NodeInfo a = cluster.nodes().get(0);
         assertThat(a.runtimes()).containsExactly("process");
@@ -115,11 +120,8 @@ class ClusterNodesTest {
 
     @Test
     void aJobIsBoundedByTheWidestNodeAndMayNameAnyNodesRuntimeOrImage() {
-        registry.heartbeat(node("small", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox")),
-                Duration.ofSeconds(10));
-        registry.heartbeat(node("gpu", 16, 65536, 4, List.of(runtime("gvisor", true)), Set.of("debian")),
-                Duration.ofSeconds(10));
-        cluster.poll();
+        beat(node("small", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox")),
+                node("gpu", 16, 65536, 4, List.of(runtime("gvisor", true)), Set.of("debian")));
 
         var limits = cluster.limits();
         assertThat(limits.maxCpus()).isEqualTo(16);
@@ -132,11 +134,8 @@ class ClusterNodesTest {
 
     @Test
     void aJobIsAcceptedOnlyIfOneNodeHasAllItAsksForAndElseTheNearestNodeIsNamed() {
-        registry.heartbeat(node("gpu", 16, 65536, 4, List.of(runtime("process", true)), Set.of("busybox")),
-                Duration.ofSeconds(10));
-        registry.heartbeat(node("sandboxed", 2, 4096, 0, List.of(runtime("gvisor", true)), Set.of("busybox")),
-                Duration.ofSeconds(10));
-        cluster.poll();
+        beat(node("gpu", 16, 65536, 4, List.of(runtime("process", true)), Set.of("busybox")),
+                node("sandboxed", 2, 4096, 0, List.of(runtime("gvisor", true)), Set.of("busybox")));
         JobSpec gpuOnGvisor = JobSpec.builder().command("nvidia-smi").runtime("gvisor")
                 .resources(new Resources(8.0, 1024L, null, null, 1, null)).build();
 
@@ -155,13 +154,10 @@ class ClusterNodesTest {
     @Test
     void aJobMayAskForANetworkOnlyWhenSomeNodeGivesOne() {
         var withoutNetwork = node("closed", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox"));
-        registry.heartbeat(withoutNetwork, Duration.ofSeconds(10));
-        cluster.poll();
+        beat(withoutNetwork);
         assertThat(cluster.limits().networkAllowed()).as("no node gives one").isFalse();
 
-        registry.heartbeat(givingANetwork(node("open", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox"))),
-                Duration.ofSeconds(10));
-        cluster.poll();
+        beat(givingANetwork(node("open", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox"))));
         assertThat(cluster.limits().networkAllowed()).as("one node of two gives one").isTrue();
         assertThat(cluster.nodes()).extracting(n -> n.name() + ":" + n.networkAllowed())
                 .containsExactly("closed:false", "open:true");
@@ -171,9 +167,7 @@ class ClusterNodesTest {
     void aJobIsAcceptedOnlyIfTheRulesLeaveItARuntimeOnOneNode() {
         var processAndPodman = List.of(runtime("process", true),
                 runtime("podman", true, Isolation.NAMESPACE, Set.of(NetworkMode.NONE, NetworkMode.BRIDGE)));
-        registry.heartbeat(givingANetwork(node("open", 2, 2048, 0, processAndPodman, Set.of("busybox"))),
-                Duration.ofSeconds(10));
-        cluster.poll();
+        beat(givingANetwork(node("open", 2, 2048, 0, processAndPodman, Set.of("busybox"))));
         JobSpec networked = JobSpec.builder().command("curl", "example.org")
                 .profile(new WorkloadProfile(null, new Needs(null, null, null, true), null, null)).build();
 
@@ -189,10 +183,8 @@ class ClusterNodesTest {
                 .isInstanceOf(InvalidSpecException.class)
                 .hasMessageContaining("untrusted-needs-kernel-boundary");
 
-        registry.heartbeat(givingANetwork(node("sandboxed", 2, 2048, 0, List.of(runtime("gvisor", false,
-                Isolation.SOFTWARE_KERNEL, Set.of(NetworkMode.NONE, NetworkMode.HOST))), Set.of("busybox"))),
-                Duration.ofSeconds(10));
-        cluster.poll();
+        beat(givingANetwork(node("sandboxed", 2, 2048, 0, List.of(runtime("gvisor", false,
+                Isolation.SOFTWARE_KERNEL, Set.of(NetworkMode.NONE, NetworkMode.HOST))), Set.of("busybox"))));
         assertThat(cluster.validate(networked.toBuilder().untrusted().build()).profile().trust())
                 .as("on gvisor, which is out of service for now: the job waits for it").isEqualTo(Trust.UNTRUSTED);
     }
@@ -200,10 +192,8 @@ class ClusterNodesTest {
     @Test
     void aMountIsCheckedByNameAgainstTheNodesRootsNotOnTheServersOwnFiles() {
         var data = node("data", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox"));
-        registry.heartbeat(new NodeStatus(data.name(), data.capacity(), data.load(), data.cores(), data.runtimes(),
-                data.images(), new MountPolicy(List.of(Path.of("/hangar-test-nowhere/data"))), false,
-                data.heartbeatAt(), List.of(), null), Duration.ofSeconds(10));
-        cluster.poll();
+        beat(new NodeStatus(data.name(), data.capacity(), data.load(), data.cores(), data.runtimes(), data.images(),
+                new MountPolicy(List.of(Path.of("/hangar-test-nowhere/data"))), false, data.heartbeatAt(), List.of(), null));
         JobSpec mounting = JobSpec.builder().command("ls", "/data")
                 .mounts(List.of(new Mount("/hangar-test-nowhere/data/set1", "/data", true))).build();
 
@@ -228,9 +218,7 @@ class ClusterNodesTest {
 
     @Test
     void whileEveryNodeIsDownJobsAreStillCheckedAgainstTheNodesLastSeen() {
-        registry.heartbeat(node("a", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox")),
-                Duration.ofSeconds(10));
-        cluster.poll();
+        beat(node("a", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox")));
         registry.leave("a");
         cluster.poll();
 
@@ -282,9 +270,8 @@ class ClusterNodesTest {
 
     @Test
     void aRuntimeAvailableOnAnyNodeIsListedAsAvailable() {
-        registry.heartbeat(node("a", 2, 2048, 0, List.of(runtime("gvisor", false)), Set.of()), Duration.ofSeconds(10));
-        registry.heartbeat(node("b", 2, 2048, 0, List.of(runtime("gvisor", true)), Set.of()), Duration.ofSeconds(10));
-        cluster.poll();
+        beat(node("a", 2, 2048, 0, List.of(runtime("gvisor", false)), Set.of()),
+                node("b", 2, 2048, 0, List.of(runtime("gvisor", true)), Set.of()));
 
         assertThat(cluster.runtimes()).singleElement().satisfies(r -> assertThat(r.probe().available()).isTrue());
     }
