@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -63,9 +64,12 @@ final class StartBenchmark implements Callable<Integer> {
         if (runs < 1 || warmup < 0) {
             throw new IllegalArgumentException("--runs must be at least 1 and --warmup at least 0");
         }
-        AgentNode.checkRuntimes("--runtime", java.util.Set.copyOf(only));
+        AgentNode.checkRuntimes("--runtime", Set.copyOf(only));
         Path dataDir = Files.createTempDirectory("hangar-bench-");
-        try (var hangar = EmbeddedHangar.start(dataDir, "127.0.0.1", 0, AgentConfig.forThisHost("bench"))) {
+        AgentConfig node = AgentConfig.forThisHost("bench");
+        // why: a runtime not measured is not started either (podman's service, images imported into it)
+        node = only.isEmpty() ? node : node.withRuntimes(Set.copyOf(only));
+        try (var hangar = EmbeddedHangar.start(dataDir, "127.0.0.1", 0, node)) {
             var results = new LinkedHashMap<String, List<LatencyStats>>();
             var notes = new LinkedHashMap<String, List<String>>();
             for (RuntimeStatus status : hangar.agent().runtimes()) {
