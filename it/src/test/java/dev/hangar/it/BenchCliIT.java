@@ -16,13 +16,23 @@ class BenchCliIT {
     Path dir;
 
     @Test
-    void benchQueueRunsEveryJobThroughTheBackendAndReportsEachCall() throws Exception {
-        CliIT.Result result = CliIT.hangar("bench", "queue", "--queue", "sqlite:" + dir.resolve("bench.db"),
-                "--jobs", "300", "--warmup", "50", "--json");
+    void benchQueueRunsEveryJobThroughTheSqliteBackend() throws Exception {
+        assertRunsEveryJob("sqlite:" + dir.resolve("bench.db"), "sqlite");
+    }
+
+    @Test
+    void benchQueueRunsEveryJobThroughTheRedisBackend() throws Exception {
+        try (var redis = ItRedis.start(ItRedis.Kind.SERVER)) {
+            assertRunsEveryJob(redis.uri() + "?prefix=bench", "redis");
+        }
+    }
+
+    private static void assertRunsEveryJob(String queue, String backend) throws Exception {
+        CliIT.Result result = CliIT.hangar("bench", "queue", "--queue", queue, "--jobs", "300", "--warmup", "50", "--json");
         assertThat(result.exitCode()).as("%s", result).isZero();
 
         JsonNode report = Api.JSON.readTree(result.out());
-        assertThat(report.path("backend").asText()).isEqualTo("sqlite");
+        assertThat(report.path("backend").asText()).isEqualTo(backend);
         assertThat(report.path("jobs").asInt()).isEqualTo(300);
         assertThat(report.path("throughput").asDouble()).isPositive();
         assertThat(report.path("latency").findValuesAsText("name")).contains("enqueue -> leased");
