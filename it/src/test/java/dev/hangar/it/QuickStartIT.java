@@ -40,7 +40,9 @@ class QuickStartIT {
     void hangarUpBuildsTheProjectAndServesAndRunsAJob() throws Exception {
         Path copy = copySources(Path.of(System.getProperty("hangar.it.root")).toRealPath(), dir.resolve("hangar"));
         int port = Host.freePort();
-        Path log = dir.resolve("up.log");
+        // kept after the test, unlike the copy, so that a build that hung can be read
+        Path log = Files.createDirectories(Path.of(System.getProperty("hangar.it.dir", "target"), "quick-start"))
+                .resolve("up.log");
         var up = new ProcessBuilder("./hangar", "up", "--port", Integer.toString(port),
                 "--data-dir", dir.resolve("data").toString())
                 .directory(copy.toFile())
