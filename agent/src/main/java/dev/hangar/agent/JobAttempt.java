@@ -82,7 +82,7 @@ final class JobAttempt {
         }
         try (JobSandbox sandbox = warm.isPresent() ? JobSandbox.warm(warm.get(), runtime, sandboxSpec, clock)
                 : JobSandbox.cold(runtime, sandboxSpec, clock)) {
-            var output = new JobOutput(queue, lease, spec.resources().outputBytes());
+            var output = new JobOutput(queue, lease, spec.resources().outputBytes(), retry);
             SandboxProcess process = sandbox.exec(processOf(spec), output);
             health.succeeded(runtime.name());
             StartRecord start = sandbox.start();

@@ -18,14 +18,18 @@ final class JobOutput implements OutputSink {
     private final JobQueue queue;
     private final Lease lease;
     private final long limit;
+    private final QueueRetry retry;
     private long written;
+    /** The number of the last chunk sent; each chunk is sent, and retried, under its own number. */
+    private long chunks;
     private boolean truncated;
     private boolean incomplete;
 
-    JobOutput(JobQueue queue, Lease lease, long limit) {
+    JobOutput(JobQueue queue, Lease lease, long limit, QueueRetry retry) {
         this.queue = queue;
         this.lease = lease;
         this.limit = limit;
+        this.retry = retry;
     }
 
     @Override
@@ -47,12 +51,16 @@ final class JobOutput implements OutputSink {
     }
 
     /**
-     * Not retried: a chunk whose reply was lost may have been stored, and a retry would store it twice.
-     * A chunk that could not be stored marks the output incomplete instead (reported as truncated).
+     * Retried as long as the lease lasts, as the agent's other queue calls are (a queue restart, a
+     * failover): a chunk whose reply was lost may have been stored, and its number keeps the queue
+     * from storing it twice. A chunk that could not be stored even so marks the output incomplete
+     * (reported as truncated). The job's process waits meanwhile, as a pipe that is not read.
      */
     private void store(Stream stream, byte[] chunk) {
+        long number = ++chunks;
         try {
-            queue.appendLog(lease, stream, chunk); // false: the lease is lost, and nothing of this run is recorded
+            // false: the lease is lost, and nothing of this run is recorded
+            retry.call("storing output of job " + lease.jobId(), () -> queue.appendLog(lease, number, stream, chunk));
         } catch (QueueException e) {
             incomplete = true;
             LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": lost " + chunk.length + " bytes of output: "

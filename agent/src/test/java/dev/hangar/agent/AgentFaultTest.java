@@ -17,6 +17,7 @@ import dev.hangar.core.queue.QueueException;
 import dev.hangar.queue.sqlite.SqliteQueueBackend;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,6 +48,10 @@ class AgentFaultTest {
     private final AtomicBoolean queueAway = new AtomicBoolean();
     /** Lease calls that lease a job and then fail, as if the answer were lost on the way. */
     private final AtomicInteger leaseAnswersToLose = new AtomicInteger();
+    /** Output appends that are stored and then fail, as if the answer were lost on the way. */
+    private final AtomicInteger appendAnswersToLose = new AtomicInteger();
+    /** Output appends that fail before they reach the store. */
+    private final AtomicInteger appendsToFail = new AtomicInteger();
     /** Every lease the agent was handed (its answer not lost). */
     private final List<Lease> leases = new java.util.concurrent.CopyOnWriteArrayList<>();
     private SqliteQueueBackend store;
@@ -81,6 +86,10 @@ class AgentFaultTest {
                     if (queueAway.get() && method.getDeclaringClass() != Object.class) {
                         throw new QueueException("the queue is out of reach (test)", null);
                     }
+                    boolean append = method.getName().equals("appendLog") && args[0] instanceof Lease;
+                    if (append && appendsToFail.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                        throw new QueueException("the queue is out of reach for an append (test)", null);
+                    }
                     try {
                         Object answer = method.invoke(real, args);
                         if (answer instanceof Optional<?> leased && leased.isPresent() && method.getName().equals("lease")) {
@@ -88,6 +97,9 @@ class AgentFaultTest {
                                 throw new QueueException("the answer to a lease was lost (test)", null);
                             }
                             leases.add((Lease) leased.get());
+                        }
+                        if (append && appendAnswersToLose.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                            throw new QueueException("the answer to an append was lost (test)", null);
                         }
                         return answer;
                     } catch (InvocationTargetException e) {
@@ -174,6 +186,23 @@ class AgentFaultTest {
         await().atMost(WAIT).until(() -> count(ids, JobState.SUCCEEDED) == ids.size());
         assertThat(store.get(ids.getFirst()).orElseThrow().attempt()).as("one attempt, the one that ran").isEqualTo(1);
         assertThat(agent.runtimes().getFirst().probe().available()).isTrue();
+    }
+
+    @Test
+    void outputThatTheQueueCouldNotTakeOrAnswerIsSentAgainAndStoredOnce() {
+        start();
+        appendsToFail.set(2);
+        String refused = store.enqueue(job("echo", "refused twice")).job().id();
+        Job first = awaitState(refused, JobState.SUCCEEDED);
+        appendAnswersToLose.set(1);
+        String unanswered = store.enqueue(job("echo", "stored, answer lost")).job().id();
+        Job second = awaitState(unanswered, JobState.SUCCEEDED);
+
+        assertThat(store.readLog(refused, 0, 10)).extracting(chunk -> new String(chunk.data(), StandardCharsets.UTF_8))
+                .containsExactly("refused twice\n");
+        assertThat(store.readLog(unanswered, 0, 10)).extracting(chunk -> new String(chunk.data(), StandardCharsets.UTF_8))
+                .containsExactly("stored, answer lost\n");
+        assertThat(List.of(first.outputTruncated(), second.outputTruncated())).as("nothing lost").containsOnly(false);
     }
 
     @Test

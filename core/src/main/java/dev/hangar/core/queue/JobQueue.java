@@ -28,8 +28,12 @@ public interface JobQueue {
      * Adds output of the leased job's current attempt while this lease is held. The output of a run
      * whose lease was lost (the job handed to another worker meanwhile) is dropped, so that it
      * cannot mix into the next run's; so is the output of a job that is final. False if dropped.
+     *
+     * <p>{@code chunk} numbers this lease's output from 1, in the order it is sent. A chunk whose
+     * number is not above the last one stored under this lease is taken as sent again (its reply
+     * lost, say in a queue restart) and is not stored again, so a caller may retry an append.
      */
-    boolean appendLog(Lease lease, OutputSink.Stream stream, byte[] data);
+    boolean appendLog(Lease lease, long chunk, OutputSink.Stream stream, byte[] data);
 
     /** Records the runtime chosen and moves SCHEDULED → STARTING. False if the lease is lost. */
     boolean starting(Lease lease, String node, Selection selection);

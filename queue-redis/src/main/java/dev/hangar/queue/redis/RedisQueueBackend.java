@@ -476,22 +476,25 @@ public final class RedisQueueBackend implements QueueBackend {
 
     @Override
     public void appendLog(String jobId, int attempt, OutputSink.Stream stream, byte[] data) {
-        append(jobId, attempt, "", stream, data);
+        append(jobId, attempt, "", 0, stream, data);
     }
 
     @Override
-    public boolean appendLog(Lease lease, OutputSink.Stream stream, byte[] data) {
-        return append(lease.jobId(), -1, lease.token(), stream, data);
+    public boolean appendLog(Lease lease, long chunk, OutputSink.Stream stream, byte[] data) {
+        return append(lease.jobId(), -1, lease.token(), chunk, stream, data);
     }
 
-    /** With a token, only while that lease is held, and as the job's current attempt (-1: read it). */
-    private boolean append(String jobId, int attempt, String token, OutputSink.Stream stream, byte[] data) {
+    /**
+     * With a token, only while that lease is held, and as the job's current attempt (-1: read it);
+     * a chunk number above 0 is stored once under that token.
+     */
+    private boolean append(String jobId, int attempt, String token, long chunk, OutputSink.Stream stream, byte[] data) {
         Objects.requireNonNull(stream, "stream");
         if (data == null || data.length == 0) {
             return true; // an empty chunk says nothing
         }
         return write(Script.APPEND_LOG, jobId, attempt, stream == OutputSink.Stream.STDOUT ? "out" : "err", data,
-                settings.logMaxLen(), token).code() == 1;
+                settings.logMaxLen(), token, chunk).code() == 1;
     }
 
     @Override

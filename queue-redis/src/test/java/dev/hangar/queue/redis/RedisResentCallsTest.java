@@ -89,7 +89,7 @@ class RedisResentCallsTest extends RedisServerTest {
 
         assertThat(withItsReplyLost(() -> queue.started(lease, "node-1", selection("process"), null)))
                 .as("started, sent again").isTrue();
-        assertThat(withItsReplyLost(() -> queue.appendLog(lease, Stream.STDOUT, "once\n".getBytes(StandardCharsets.UTF_8))))
+        assertThat(withItsReplyLost(() -> queue.appendLog(lease, 1, Stream.STDOUT, "once\n".getBytes(StandardCharsets.UTF_8))))
                 .as("output, sent again").isTrue();
         Job finished = withItsReplyLost(() -> queue.finish(lease, Outcome.succeeded(0, false))).orElseThrow();
 

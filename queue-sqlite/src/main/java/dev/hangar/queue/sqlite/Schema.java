@@ -11,7 +11,7 @@ import java.sql.Statement;
  * existing database is brought forward when opened.
  */
 final class Schema {
-    static final int VERSION = 2;
+    static final int VERSION = 3;
 
     /** Instants are epoch milliseconds; booleans are 0/1; JSON columns hold {@code Json.write} output. */
     private static final String[] V1 = {
@@ -69,7 +69,12 @@ final class Schema {
         "ALTER TABLE jobs ADD COLUMN sandbox_created_at INTEGER",
     };
 
-    private static final String[][] STEPS = {V1, V2};
+    /** The number of the last output chunk stored under the current lease, so that one sent again is stored once. */
+    private static final String[] V3 = {
+        "ALTER TABLE jobs ADD COLUMN log_chunk INTEGER NOT NULL DEFAULT 0",
+    };
+
+    private static final String[][] STEPS = {V1, V2, V3};
 
     private Schema() {}
 

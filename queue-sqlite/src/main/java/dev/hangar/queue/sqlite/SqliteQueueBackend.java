@@ -115,7 +115,8 @@ public final class SqliteQueueBackend implements QueueBackend {
         Sql.update(c, "UPDATE jobs SET state = ?, lease_owner = ?, lease_token = ?, lease_expires_at = ?, lease_ms = ?,"
                 + " attempt = attempt + 1, deliveries = deliveries + 1, not_before = NULL, scheduled_at = ?,"
                 + " starting_at = NULL, running_at = NULL, finished_at = NULL, node = NULL, runtime = NULL,"
-                + " selection = NULL, exit_code = NULL, error = NULL, output_truncated = 0, " + NO_SANDBOX + " WHERE seq = ?",
+                + " selection = NULL, exit_code = NULL, error = NULL, output_truncated = 0, log_chunk = 0, " + NO_SANDBOX
+                + " WHERE seq = ?",
                 JobState.SCHEDULED.name(), request.workerId(), token, now + leaseMs, leaseMs, now, next.get());
         Job job = JobRows.one(c, "WHERE seq = ?", next.get()).orElseThrow();
         notices.jobChanged(job);
@@ -403,26 +404,35 @@ public final class SqliteQueueBackend implements QueueBackend {
 
     @Override
     public void appendLog(String jobId, int attempt, OutputSink.Stream stream, byte[] data) {
-        append(jobId, attempt, null, stream, data);
+        append(jobId, attempt, null, 0, stream, data);
     }
 
     @Override
-    public boolean appendLog(Lease lease, OutputSink.Stream stream, byte[] data) {
-        return append(lease.jobId(), -1, lease.token(), stream, data);
+    public boolean appendLog(Lease lease, long chunk, OutputSink.Stream stream, byte[] data) {
+        return append(lease.jobId(), -1, lease.token(), chunk, stream, data);
     }
 
-    /** With a token, only while that lease is held, and as the job's current attempt (-1: read it). */
-    private boolean append(String jobId, int attempt, String token, OutputSink.Stream stream, byte[] data) {
+    /**
+     * With a token, only while that lease is held, and as the job's current attempt (-1: read it);
+     * a chunk number above 0 is stored once under that token ({@code log_chunk} holds the last).
+     */
+    private boolean append(String jobId, int attempt, String token, long chunk, OutputSink.Stream stream, byte[] data) {
         Objects.requireNonNull(stream, "stream");
         if (data == null || data.length == 0) {
             return true; // an empty chunk says nothing
         }
         return write((c, notices) -> {
-            record Row(JobState state, String token, int attempt) {}
-            Optional<Row> job = Sql.queryOne(c, "SELECT state, lease_token, attempt FROM jobs WHERE id = ?",
-                    rs -> new Row(JobState.valueOf(rs.getString(1)), rs.getString(2), rs.getInt(3)), jobId);
+            record Row(JobState state, String token, int attempt, long lastChunk) {}
+            Optional<Row> job = Sql.queryOne(c, "SELECT state, lease_token, attempt, log_chunk FROM jobs WHERE id = ?",
+                    rs -> new Row(JobState.valueOf(rs.getString(1)), rs.getString(2), rs.getInt(3), rs.getLong(4)), jobId);
             if (job.isEmpty() || job.get().state().isFinal() || (token != null && !token.equals(job.get().token()))) {
                 return false; // late output of a finished (or unknown) job, or of a run whose lease is lost
+            }
+            if (chunk > 0) {
+                if (chunk <= job.get().lastChunk()) {
+                    return true; // sent again: stored already
+                }
+                Sql.update(c, "UPDATE jobs SET log_chunk = ? WHERE id = ?", chunk, jobId);
             }
             Sql.update(c, "INSERT INTO logs (job_id, seq, attempt, stream, data)"
                     + " VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM logs WHERE job_id = ?), ?, ?, ?)",

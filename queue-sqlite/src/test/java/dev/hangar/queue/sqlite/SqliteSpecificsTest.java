@@ -13,9 +13,11 @@ import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.queue.QueueListener;
 import dev.hangar.core.queue.QueueListeners;
 import dev.hangar.core.queue.StartRecord;
+import dev.hangar.core.runtime.OutputSink.Stream;
 import dev.hangar.queue.testkit.MutableClock;
 import dev.hangar.queue.testkit.TestJobs;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -78,7 +80,8 @@ class SqliteSpecificsTest {
         }
         // why: turn the file back into what Hangar with schema 1 wrote
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
-            for (String column : new String[] {"sandbox_ready_at", "start_path", "sandbox_id", "sandbox_created_at"}) {
+            for (String column : new String[] {"sandbox_ready_at", "start_path", "sandbox_id", "sandbox_created_at",
+                    "log_chunk"}) {
                 s.execute("ALTER TABLE jobs DROP COLUMN " + column);
             }
             s.execute("PRAGMA user_version = 1");
@@ -91,6 +94,7 @@ class SqliteSpecificsTest {
             assertThat(queue.running(lease, new StartRecord(StartPath.WARM, clock.instant(), "sb-1", clock.instant())))
                     .isTrue();
             assertThat(queue.get(id).orElseThrow().timings().path()).isEqualTo(StartPath.WARM);
+            assertThat(queue.appendLog(lease, 1, Stream.STDOUT, "v3".getBytes(StandardCharsets.UTF_8))).isTrue();
             try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + file)) {
                 assertThat(pragma(other, "user_version")).isEqualTo(String.valueOf(Schema.VERSION));
             }

@@ -1570,17 +1570,35 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
+    void anOutputChunkSentAgainUnderItsLeaseIsStoredOnceAndANewLeaseNumbersItsOwn() {
+        Job job = enqueue("retried-output");
+        Lease lease = leaseAndRun("w1");
+        assertThat(queue.appendLog(lease, 1, Stream.STDOUT, utf8("one\n"))).isTrue();
+        assertThat(queue.appendLog(lease, 1, Stream.STDOUT, utf8("one\n"))).as("sent again").isTrue();
+        assertThat(queue.appendLog(lease, 2, Stream.STDERR, utf8("two\n"))).isTrue();
+        assertThat(queue.appendLog(lease, 1, Stream.STDOUT, utf8("one\n"))).as("sent again, after the next").isTrue();
+        assertThat(queue.appendLog(lease, 3, Stream.STDOUT, utf8("three\n"))).isTrue();
+
+        assertThat(expireLeases()).isEqualTo(1);
+        Lease again = leaseAndRun("w2");
+        assertThat(queue.appendLog(again, 1, Stream.STDOUT, utf8("next run\n"))).as("a new lease counts from 1").isTrue();
+
+        assertThat(queue.readLog(job.id(), 0, 10)).extracting(chunk -> new String(chunk.data(), StandardCharsets.UTF_8))
+                .containsExactly("one\n", "two\n", "three\n", "next run\n");
+    }
+
+    @Test
     void outputUnderALeaseIsKeptOnlyWhileTheLeaseIsHeld() {
         Job job = enqueue("twice-run");
         Lease first = leaseAndRun("w1");
-        assertThat(queue.appendLog(first, Stream.STDOUT, utf8("first run\n"))).isTrue();
+        assertThat(queue.appendLog(first, 1, Stream.STDOUT, utf8("first run\n"))).isTrue();
 
         assertThat(expireLeases()).isEqualTo(1);
         Lease second = leaseAndRun("w2");
-        assertThat(queue.appendLog(first, Stream.STDOUT, utf8("stale run\n"))).as("the lost lease's run").isFalse();
-        assertThat(queue.appendLog(second, Stream.STDERR, utf8("second run\n"))).isTrue();
+        assertThat(queue.appendLog(first, 2, Stream.STDOUT, utf8("stale run\n"))).as("the lost lease's run").isFalse();
+        assertThat(queue.appendLog(second, 1, Stream.STDERR, utf8("second run\n"))).isTrue();
         queue.finish(second, Outcome.succeeded(0, false)).orElseThrow();
-        assertThat(queue.appendLog(second, Stream.STDOUT, utf8("too late\n"))).as("final").isFalse();
+        assertThat(queue.appendLog(second, 2, Stream.STDOUT, utf8("too late\n"))).as("final").isFalse();
 
         assertThat(describe(queue.readLog(job.id(), 0, 10))).containsExactly(
                 "1/1/STDOUT/" + HexFormat.of().formatHex(utf8("first run\n")),
