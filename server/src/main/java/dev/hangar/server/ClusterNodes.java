@@ -129,7 +129,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
      */
     @Override
     public JobSpec validate(JobSpec spec) {
-        JobSpec valid = NodeView.super.validate(spec);
+        JobSpec valid = validateFields(spec);
         List<NodeStatus> nodes = known().stream().sorted(Comparator.comparing(NodeStatus::name)).toList();
         if (nodes.isEmpty()) {
             return valid; // no node has beaten yet: the job's word is taken, and an agent checks it when it leases
@@ -163,7 +163,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         }
         Selection selection = RULES_BUT_AVAILABILITY.select(spec, node.runtimes(),
                 new NodePolicy(node.networkAllowed(), node.capacity().gpus()));
-        return selection.refused() ? List.of(new FieldError("runtime", selection.reason())) : List.of();
+        return selection.refused() ? List.of(new FieldError(Rules.fieldOf(selection), selection.reason())) : List.of();
     }
 
     /** The nodes alive, or while none is, the ones last seen (a submit waits for agents that restart). */

@@ -11,7 +11,8 @@ import java.io.IOException;
 
 /**
  * {@code POST /v1/explain}: the runtime the rules would choose for a job spec, and why not the
- * others, without storing or running anything. The spec is validated as a submit is.
+ * others, without storing or running anything. Its fields are validated as a submit's are; a job
+ * that the rules refuse on every node, which a submit refuses, is explained.
  *
  * <p>It decides over the runtimes the server knows ({@link NodeView#runtimes()}) with the GPUs of the
  * largest node. The server does not see a node's network permission or its warm pools, so it
@@ -31,7 +32,8 @@ final class ExplainRoutes {
     }
 
     private void explain(Context ctx) throws IOException {
-        ctx.json(explain(JobRoutes.validSpec(ctx, nodes)));
+        // the fields must be valid; the rules' refusal on every node is what the answer explains
+        ctx.json(explain(JobRoutes.validSpec(ctx, nodes::validateFields)));
     }
 
     Selection explain(JobSpec spec) {

@@ -17,6 +17,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /** {@code /v1/jobs}: submit, list, get, cancel and logs. */
 final class JobRoutes {
@@ -53,9 +54,14 @@ final class JobRoutes {
 
     /** The request's job spec, checked against what the nodes can run; a 400 naming the fields if not. */
     static JobSpec validSpec(Context ctx, NodeView nodes) throws IOException {
+        return validSpec(ctx, nodes::validate);
+    }
+
+    /** The request's spec, as {@code check} passes it; else a 400 naming each field and why. */
+    static JobSpec validSpec(Context ctx, UnaryOperator<JobSpec> check) throws IOException {
         JobSpec spec = JsonBodies.read(JsonBodies.body(ctx, MAX_SPEC_BYTES), JobSpec.class);
         try {
-            return nodes.validate(spec);
+            return check.apply(spec);
         } catch (InvalidSpecException e) {
             throw new ApiException(400, "Invalid job spec", e.getMessage(), e.errors());
         }

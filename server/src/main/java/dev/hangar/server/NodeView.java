@@ -24,6 +24,15 @@ public interface NodeView {
      * and why. One node checks it against its own bounds; a cluster against its nodes'.
      */
     default JobSpec validate(JobSpec spec) {
+        return validateFields(spec);
+    }
+
+    /**
+     * The spec, if each field is within the bounds of some node (the widest of each); else an
+     * {@link InvalidSpecException}. Unlike {@link #validate}, it does not ask that the selection
+     * rules leave the job a runtime on one node: an explanation shows why they do not.
+     */
+    default JobSpec validateFields(JobSpec spec) {
         return new JobSpecValidator(limits()).validate(spec);
     }
 

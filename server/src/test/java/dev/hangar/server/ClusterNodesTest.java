@@ -175,12 +175,13 @@ class ClusterNodesTest {
         assertThatThrownBy(() -> cluster.validate(networked.toBuilder().runtime("process").build()))
                 .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors()).singleElement()
                         .satisfies(error -> {
-                            assertThat(error.field()).isEqualTo("runtime");
+                            assertThat(error.field()).as("what the pinned runtime cannot give").isEqualTo("profile.needs.network");
                             assertThat(error.reason()).startsWith("no one node has all this job asks for; on node 'open'")
                                     .contains("network-needs-permission", "cannot give its sandboxes a network");
                         }));
         assertThatThrownBy(() -> cluster.validate(networked.toBuilder().untrusted().build()))
-                .isInstanceOf(InvalidSpecException.class)
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors()).singleElement()
+                        .satisfies(error -> assertThat(error.field()).isEqualTo("profile.trust")))
                 .hasMessageContaining("untrusted-needs-kernel-boundary");
 
         beat(givingANetwork(node("sandboxed", 2, 2048, 0, List.of(runtime("gvisor", false,

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hangar.core.job.FieldError;
+import dev.hangar.core.job.InvalidSpecException;
+import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.runtime.BootClass;
 import dev.hangar.core.runtime.Isolation;
@@ -40,7 +43,7 @@ class ExplainApiTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
     /** A node view with fixed runtime records, as a probed node would report them. */
-    static final class ThreeRuntimesTestNode implements NodeView {
+    static class ThreeRuntimesTestNode implements NodeView {
         @Override
         public List<RuntimeStatus> runtimes() {
             return List.of(runtime("gvisor", Isolation.SOFTWARE_KERNEL, 112), runtime("podman", Isolation.NAMESPACE, 300),
@@ -121,6 +124,25 @@ class ExplainApiTest {
         assertThat(answer.body().has("runtime")).as("%s", answer).isFalse();
         assertThat(answer.body().path("reason").asText())
                 .startsWith("refused: runtime 'process' breaks rule untrusted-needs-kernel-boundary: ");
+    }
+
+    @Test
+    void aJobThatASubmitRefusesForTheRulesIsExplainedNotRefused() throws Exception {
+        server.close();
+        // as a cluster's view: a submit is refused when the rules leave the job no runtime on one node
+        server = new HangarServer(queue, new ThreeRuntimesTestNode() {
+            @Override
+            public JobSpec validate(JobSpec spec) {
+                throw new InvalidSpecException(List.of(new FieldError("runtime", "no one node has all this job asks for")));
+            }
+        }).start("127.0.0.1", 0);
+
+        Answer answer = explain("{\"command\": [\"true\"], \"runtime\": \"process\", \"profile\": {\"trust\": \"UNTRUSTED\"}}");
+
+        assertThat(answer.status()).as("%s", answer).isEqualTo(200);
+        assertThat(answer.body().path("reason").asText()).startsWith("refused: runtime 'process' breaks rule");
+        assertThat(explain("{\"command\": [], \"runtime\": \"firecracker\"}").status())
+                .as("its fields are still checked").isEqualTo(400);
     }
 
     @Test

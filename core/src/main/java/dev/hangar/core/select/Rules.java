@@ -4,7 +4,9 @@ import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.runtime.Isolation;
 import dev.hangar.core.runtime.RuntimeStatus;
 import dev.hangar.core.runtime.Threading;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** The selection rules of the product brief, one small class each. */
@@ -15,6 +17,27 @@ public final class Rules {
         return List.of(new Available(), new UntrustedNeedsKernelBoundary(), new GpuNeedsPassthrough(),
                 new ForkNeedsFork(), new FullSyscallsNeedFullKernel(), new NetworkNeedsPermission(),
                 new MemoryAboveFloor(), new ThreadsNeedParallelCores());
+    }
+
+    /** The job spec's field that each rule weighs, by the rule's name, as a refusal names it. */
+    private static final Map<String, String> FIELDS = Map.of(
+            "untrusted-needs-kernel-boundary", "profile.trust",
+            "gpu-needs-passthrough", "resources.gpus",
+            "fork-needs-fork", "profile.needs.fork",
+            "full-syscalls-need-linux", "profile.needs.fullSyscalls",
+            "network-needs-permission", "profile.needs.network",
+            "memory-above-floor", "resources.memoryMb",
+            "threads-need-parallel-cores", "profile.threads");
+
+    /**
+     * The field to name for a refused selection: the one the rule weighs when every runtime the job
+     * may run on broke the same rule, else {@code runtime}.
+     */
+    public static String fieldOf(Selection refused) {
+        var rules = new HashSet<String>();
+        refused.rejected().forEach(rejection -> rules.add(rejection.rule()));
+        rules.remove(RuntimeSelector.PINNED); // the others, left out by the job's pin: not what refused it
+        return rules.size() == 1 ? FIELDS.getOrDefault(rules.iterator().next(), "runtime") : "runtime";
     }
 
     private static Optional<String> when(boolean broken, String reason) {
