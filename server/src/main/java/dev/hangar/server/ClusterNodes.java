@@ -112,6 +112,11 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
     }
 
     @Override
+    public boolean anyNodeKnown() {
+        return !known().isEmpty();
+    }
+
+    @Override
     public SpecLimits limits() {
         List<NodeStatus> nodes = known();
         if (nodes.isEmpty()) {

@@ -3,6 +3,7 @@ package dev.hangar.server;
 import dev.hangar.core.api.Problem;
 
 import dev.hangar.core.job.JobNotFoundException;
+import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueException;
@@ -52,15 +53,21 @@ public final class HangarServer implements AutoCloseable {
         new JobRoutes(queue, nodes).register(app);
         new ExplainRoutes(nodes).register(app);
         app.get("/v1/runtimes", ctx -> ctx.json(nodes.runtimes()));
-        app.get("/healthz", ctx -> ctx.json(Map.of("status", "ok", "jobs", queue.countByState(),
-                "capacity", Map.of("cpus", nodes.limits().maxCpus(), "memoryMb", nodes.limits().maxMemoryMb(),
-                        "gpus", nodes.limits().maxGpus()))));
+        app.get("/healthz", ctx -> ctx.json(Map.of("status", "ok", "jobs", queue.countByState(), "capacity", capacity(nodes))));
         app.get("/v1/nodes", ctx -> ctx.json(nodes.nodes()));
         eventRoutes.register(app);
         poolRoutes.register(app);
         app.get("/metrics", this::scrape);
         app.get("/openapi.yaml", HangarServer::openApi);
         mapExceptions(app);
+    }
+
+    /** The largest node's capacity; none before a node is known (when the limits are a job's word). */
+    private static Map<String, Number> capacity(NodeView nodes) {
+        SpecLimits limits = nodes.limits();
+        return nodes.anyNodeKnown()
+                ? Map.of("cpus", limits.maxCpus(), "memoryMb", limits.maxMemoryMb(), "gpus", limits.maxGpus())
+                : Map.of("cpus", 0, "memoryMb", 0, "gpus", 0);
     }
 
     private static void mapExceptions(Javalin app) {

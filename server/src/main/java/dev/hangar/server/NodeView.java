@@ -36,6 +36,11 @@ public interface NodeView {
         return new JobSpecValidator(limits()).validate(spec);
     }
 
+    /** Whether any node is known: before one is, {@link #limits} takes a job's word for its needs. */
+    default boolean anyNodeKnown() {
+        return true;
+    }
+
     /** The nodes joined now. */
     default List<NodeInfo> nodes() {
         return List.of();

@@ -109,6 +109,16 @@ class ClusterNodesTest {
     }
 
     @Test
+    void beforeAnyNodeBeatsNoneIsKnownAndAJobIsTakenAtItsWord() {
+        assertThat(cluster.anyNodeKnown()).isFalse();
+        assertThat(cluster.limits().maxGpus()).as("no bound yet").isEqualTo(Integer.MAX_VALUE);
+
+        beat(node("a", 2, 4096, 0, List.of(runtime("process", true)), Set.of()));
+        assertThat(cluster.anyNodeKnown()).isTrue();
+        assertThat(cluster.limits().maxGpus()).isZero();
+    }
+
+    @Test
     void theNodesListShowsEachNodesLoadAndAvailableRuntimes() {
         beat(node("a", 2, 4096, 1, List.of(runtime("process", true), runtime("gvisor", false)), Set.of()));
 
