@@ -159,8 +159,8 @@ public final class JobSpecValidator {
     private void checkProfile(JobSpec spec, List<FieldError> errors) {
         WorkloadProfile p = spec.profile();
         if (p.needs().network() && !limits.networkAllowed()) {
-            errors.add(new FieldError("profile.needs.network", "the job needs a network, and this node gives sandboxes"
-                    + " none (start it with --allow-network)"));
+            errors.add(new FieldError("profile.needs.network", "the job needs a network, and sandboxes get none here"
+                    + " (a node gives them one when started with --allow-network)"));
         }
         if (p.latencyBudgetMs() != null) {
             between("profile.latencyBudgetMs", p.latencyBudgetMs(), 1, 3_600_000, errors);

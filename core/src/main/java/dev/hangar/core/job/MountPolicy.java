@@ -115,8 +115,8 @@ public record MountPolicy(List<Path> allowedRoots) {
             return;
         }
         if (allowedRoots.isEmpty()) {
-            errors.add(new FieldError(field + ".hostPath", "this node allows no host mounts (an operator can allow "
-                    + "paths with --allow-mount)"));
+            errors.add(new FieldError(field + ".hostPath", "no host mounts are allowed here (a node allows paths "
+                    + "when started with --allow-mount)"));
             return;
         }
         Path host = Path.of(source);

@@ -28,7 +28,7 @@ class MountPolicyTest {
     void withNoAllowedRootsEveryMountIsRefused() throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
         assertThat(fields(MountPolicy.none(), new Mount(data.toString(), "/data", true)))
-                .singleElement().asString().startsWith("mounts[0].hostPath: this node allows no host mounts");
+                .singleElement().asString().startsWith("mounts[0].hostPath: no host mounts are allowed here");
     }
 
     @Test
