@@ -1,7 +1,8 @@
 package dev.hangar.server;
 
+import static dev.hangar.core.json.JsonFieldNames.expected;
+
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
@@ -12,13 +13,12 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.hangar.core.job.FieldError;
 import dev.hangar.core.json.Json;
+import dev.hangar.core.json.JsonFieldNames;
 import io.javalin.http.Context;
 import java.io.IOException;
-import java.util.Arrays;
-import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Optional;
 
 /**
  * Reads request bodies strictly, turning every Jackson complaint into a named field and a reason
@@ -72,23 +72,24 @@ final class JsonBodies {
             }
             return value;
         } catch (UnrecognizedPropertyException e) {
-            throw ApiException.badField(path(e), "unknown field; known fields: " + e.getKnownPropertyIds());
+            throw ApiException.badField(field(e), "unknown field; known fields: " + e.getKnownPropertyIds());
         } catch (InvalidNullException e) {
-            throw ApiException.badField(path(e), "must not be null");
+            throw ApiException.badField(field(e), "must not be null");
         } catch (InvalidFormatException e) {
-            throw ApiException.badField(path(e), "must be " + expected(e.getTargetType()) + ", got '" + e.getValue() + "'");
+            throw ApiException.badField(field(e), "must be " + expected(e.getTargetType()) + ", got '" + e.getValue()
+                    + "'");
         } catch (MismatchedInputException e) {
             if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
                 throw ApiException.badField("body", "holds more than one JSON value; one object is required");
             }
-            throw ApiException.badField(path(e), "has the wrong type: must be " + expected(e.getTargetType()));
+            throw ApiException.badField(field(e), "has the wrong type: must be " + expected(e.getTargetType()));
         } catch (JsonMappingException e) {
             if (e.getCause() instanceof InputCoercionException range) {
-                throw ApiException.badField(path(e), "is out of range: must be " + expected(range.getTargetType())
+                throw ApiException.badField(field(e), "is out of range: must be " + expected(range.getTargetType())
                         + " of at most " + largest(range.getTargetType()));
             }
             if (e.getCause() instanceof StreamConstraintsException limit) {
-                throw ApiException.badField(path(e), "is too large: " + withoutSetting(limit.getOriginalMessage()));
+                throw ApiException.badField(field(e), "is too large: " + withoutSetting(limit.getOriginalMessage()));
             }
             // why: a syntax error inside a value comes wrapped with the path it was read at; it is
             // still the body that is broken, not that field
@@ -97,44 +98,17 @@ final class JsonBodies {
             }
             // a value the type refused as it was made (its constructor threw): its own words
             Throwable cause = e.getCause();
-            throw ApiException.badField(path(e), cause != null && cause.getMessage() != null
+            throw ApiException.badField(field(e), cause != null && cause.getMessage() != null
                     ? "is not valid: " + Json.firstLineOf(cause.getMessage()) : plain(e.getOriginalMessage()));
         } catch (StreamConstraintsException e) {
             // thrown while a token is read, before any field takes it: the parser knows where it was
-            throw ApiException.badField(path(parser.getParsingContext().pathAsPointer()),
+            throw ApiException.badField(JsonFieldNames.path(parser.getParsingContext().pathAsPointer(), "body"),
                     "is too large: " + withoutSetting(e.getOriginalMessage()));
         } catch (JsonProcessingException e) {
             throw malformed(e);
         } catch (IOException e) {
             throw ApiException.badField("body", "could not be read: " + e.getMessage());
         }
-    }
-
-    /** What a value of this type is, as a JSON document says it. */
-    static String expected(Class<?> type) {
-        if (type == null) {
-            return "another type";
-        }
-        if (CharSequence.class.isAssignableFrom(type)) {
-            return "a string";
-        }
-        if (type == Integer.class || type == int.class || type == Long.class || type == long.class
-                || type == Short.class || type == short.class || type == Byte.class || type == byte.class) {
-            return "a whole number";
-        }
-        if (Number.class.isAssignableFrom(type) || type == double.class || type == float.class) {
-            return "a number";
-        }
-        if (type == Boolean.class || type == boolean.class) {
-            return "true or false";
-        }
-        if (type.isEnum()) {
-            return "one of " + Arrays.toString(type.getEnumConstants());
-        }
-        if (type.isArray() || Collection.class.isAssignableFrom(type)) {
-            return "an array";
-        }
-        return Map.class.isAssignableFrom(type) ? "an object of names and values" : "an object";
     }
 
     private static String largest(Class<?> type) {
@@ -151,40 +125,20 @@ final class JsonBodies {
         return Json.firstLineOf(message).replaceAll("\\[Source: .*?; line: (\\d+), column: (\\d+)\\]", "line $1, column $2");
     }
 
-    /** A JSON pointer as the API names fields, e.g. {@code /resources/memoryMb} as {@code resources.memoryMb}. */
-    private static String path(JsonPointer pointer) {
-        var out = new StringBuilder();
-        for (JsonPointer at = pointer; at != null && !at.matches(); at = at.tail()) {
-            if (at.getMatchingIndex() >= 0) {
-                out.append('[').append(at.getMatchingIndex()).append(']');
-            } else {
-                out.append(out.isEmpty() ? "" : ".").append(at.getMatchingProperty());
-            }
-        }
-        return out.isEmpty() ? "body" : out.toString();
+    /** The field at fault, e.g. {@code resources.memoryMb}; {@code body} for the whole. */
+    private static String field(JsonMappingException e) {
+        return JsonFieldNames.path(e, "body");
     }
 
     private static ApiException malformed(JsonProcessingException e) {
+        Optional<String> duplicate = JsonFieldNames.duplicate(e);
+        if (duplicate.isPresent()) {
+            return ApiException.badField(duplicate.get(), "is given more than once; give each field once");
+        }
         var at = e.getLocation();
         return ApiException.badField("body", "malformed JSON" + (at == null ? "" : " at line " + at.getLineNr()
                 + ", column " + at.getColumnNr()) + ": " + plain(e.getOriginalMessage()));
     }
 
-    /** The JSON path of the failing field, e.g. {@code resources.memoryMb} or {@code command[2]}. */
-    static String path(JsonMappingException e) {
-        var out = new StringBuilder();
-        List<JsonMappingException.Reference> refs = e.getPath();
-        for (JsonMappingException.Reference ref : refs) {
-            if (ref.getFieldName() != null) {
-                if (!out.isEmpty()) {
-                    out.append('.');
-                }
-                out.append(ref.getFieldName());
-            } else if (ref.getIndex() >= 0) {
-                out.append('[').append(ref.getIndex()).append(']');
-            }
-        }
-        return out.isEmpty() ? "body" : out.toString();
-    }
 
 }

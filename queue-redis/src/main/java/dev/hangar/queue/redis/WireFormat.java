@@ -1,14 +1,20 @@
 package dev.hangar.queue.redis;
 
+import static dev.hangar.core.json.JsonFieldNames.expected;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.InvalidNullException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hangar.core.job.FieldError;
 import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.json.Json;
+import dev.hangar.core.json.JsonFieldNames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +33,7 @@ import java.util.stream.Collectors;
 final class WireFormat {
     private static final Set<String> TEXT = Set.of("name", "stdin", "image", "runtime", "idempotencyKey");
     private static final Set<String> NUMBERS = Set.of("timeoutSeconds", "priority");
+    private static final String NOT_A_PROPERTY = "is not a property of a job spec";
     private static final Pattern WHOLE_NUMBER = Pattern.compile("-?[0-9]{1,9}");
 
     /** A structured property: the shape its JSON must have, and how to say so. */
@@ -99,8 +106,10 @@ final class WireFormat {
                 try {
                     node = Json.mapper().readTree(value);
                 } catch (JsonProcessingException e) {
-                    errors.add(new FieldError(name, shape.expected() + ", got '" + shorten(value) + "' (not valid JSON: "
-                            + shorten(Json.firstLineOf(e.getOriginalMessage())) + ")"));
+                    errors.add(JsonFieldNames.duplicate(e)
+                            .map(inner -> new FieldError(name + "." + inner, "is given more than once; give each field once"))
+                            .orElseGet(() -> new FieldError(name, shape.expected() + ", got '" + shorten(value)
+                                    + "' (not valid JSON: " + shorten(Json.firstLineOf(e.getOriginalMessage())) + ")")));
                     return;
                 }
                 if (node == null || !shape.fits().test(node)) {
@@ -109,7 +118,9 @@ final class WireFormat {
                     json.set(name, node);
                 }
             } else {
-                errors.add(new FieldError(shorten(name), "is not a property of a job spec; known: " + known()));
+                // the known names once, not once for each unknown field
+                boolean first = errors.stream().noneMatch(error -> error.reason().startsWith(NOT_A_PROPERTY));
+                errors.add(new FieldError(shorten(name), NOT_A_PROPERTY + (first ? "; known: " + known() : "")));
             }
         });
         if (!errors.isEmpty()) {
@@ -118,8 +129,7 @@ final class WireFormat {
         try {
             return Json.mapper().treeToValue(json, JobSpec.class);
         } catch (JsonMappingException e) {
-            throw new InvalidSpecException(path(e), e instanceof UnrecognizedPropertyException
-                    ? "is not a known property" : "has the wrong type: " + e.getOriginalMessage());
+            throw new InvalidSpecException(JsonFieldNames.path(e, "entry"), reason(e));
         } catch (JsonProcessingException e) {
             throw new InvalidSpecException("entry", e.getOriginalMessage());
         }
@@ -134,17 +144,18 @@ final class WireFormat {
         return true;
     }
 
-    /** e.g. resources.cpus, mounts[0].hostPath */
-    private static String path(JsonMappingException e) {
-        StringBuilder path = new StringBuilder();
-        for (JsonMappingException.Reference ref : e.getPath()) {
-            if (ref.getFieldName() != null) {
-                path.append(path.isEmpty() ? "" : ".").append(ref.getFieldName());
-            } else {
-                path.append('[').append(ref.getIndex()).append(']');
-            }
-        }
-        return path.isEmpty() ? "entry" : path.toString();
+    /** Why Jackson refused a value, in the words the REST API uses for the same mistake. */
+    private static String reason(JsonMappingException e) {
+        return switch (e) {
+            case UnrecognizedPropertyException unknown -> "is not a known property";
+            case InvalidNullException nullValue -> "must not be null";
+            case InvalidFormatException format -> "must be " + expected(format.getTargetType()) + ", got '"
+                    + shorten(String.valueOf(format.getValue())) + "'";
+            case MismatchedInputException mismatch -> "has the wrong type: must be " + expected(mismatch.getTargetType());
+            default -> e.getCause() != null && e.getCause().getMessage() != null
+                    ? "is not valid: " + Json.firstLineOf(e.getCause().getMessage())
+                    : Json.firstLineOf(e.getOriginalMessage());
+        };
     }
 
     private static String known() {

@@ -115,6 +115,23 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void anEntrysMistakesAreNamedInTheWordsTheRestApiUses() {
+        RedisQueueBackend queue = open();
+        redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "resources", "{\"memoryMb\":1.5}");
+        redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "resources", "{\"cpus\":1,\"cpus\":2}");
+        redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "colour", "blue", "size", "xl");
+
+        assertThat(queue.intake(10)).isEqualTo(3);
+
+        List<DeadLetter> dead = queue.deadLetters(10);
+        assertThat(dead.get(0).field("reason")).isEqualTo("resources.memoryMb: must be a whole number, got '1.5'");
+        assertThat(dead.get(1).field("reason")).isEqualTo("resources.cpus: is given more than once; give each field once");
+        assertThat(dead.get(2).field("reason")).as("the known names said once")
+                .contains("colour: is not a property of a job spec; known: ", "size: is not a property of a job spec")
+                .containsOnlyOnce("known:");
+    }
+
+    @Test
     void entriesThatPoseAsTheQueuesOwnOrAreHugeOrBreakAPathCheckAreDeadLetteredToo() {
         RedisQueueBackend queue = open();
         String posing = redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "reason", "fake", "job", "j-x");
