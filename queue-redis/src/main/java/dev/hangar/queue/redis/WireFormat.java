@@ -107,7 +107,8 @@ final class WireFormat {
                     node = Json.mapper().readTree(value);
                 } catch (JsonProcessingException e) {
                     errors.add(JsonFieldNames.duplicate(e)
-                            .map(inner -> new FieldError(name + "." + inner, "is given more than once; give each field once"))
+                            .map(inner -> new FieldError(name + (inner.startsWith("[") ? "" : ".") + inner,
+                                    "is given more than once; give each field once"))
                             .orElseGet(() -> new FieldError(name, shape.expected() + ", got '" + shorten(value)
                                     + "' (not valid JSON: " + shorten(Json.firstLineOf(e.getOriginalMessage())) + ")")));
                     return;

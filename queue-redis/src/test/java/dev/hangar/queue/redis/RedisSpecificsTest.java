@@ -120,8 +120,10 @@ class RedisSpecificsTest extends RedisServerTest {
         redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "resources", "{\"memoryMb\":1.5}");
         redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "resources", "{\"cpus\":1,\"cpus\":2}");
         redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "colour", "blue", "size", "xl");
+        redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "mounts",
+                "[{\"hostPath\":\"/a\",\"hostPath\":\"/b\",\"sandboxPath\":\"/c\"}]");
 
-        assertThat(queue.intake(10)).isEqualTo(3);
+        assertThat(queue.intake(10)).isEqualTo(4);
 
         List<DeadLetter> dead = queue.deadLetters(10);
         assertThat(dead.get(0).field("reason")).isEqualTo("resources.memoryMb: must be a whole number, got '1.5'");
@@ -129,6 +131,7 @@ class RedisSpecificsTest extends RedisServerTest {
         assertThat(dead.get(2).field("reason")).as("the known names said once")
                 .contains("colour: is not a property of a job spec; known: ", "size: is not a property of a job spec")
                 .containsOnlyOnce("known:");
+        assertThat(dead.get(3).field("reason")).startsWith("mounts[0].hostPath: is given more than once");
     }
 
     @Test
