@@ -6,6 +6,7 @@ import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.runtime.OutputSink;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.function.Supplier;
 
 /**
  * A job's output on its way to the store, cut off at the job's output limit: past it, output is
@@ -54,13 +55,19 @@ final class JobOutput implements OutputSink {
      * Retried as long as the lease lasts, as the agent's other queue calls are (a queue restart, a
      * failover): a chunk whose reply was lost may have been stored, and its number keeps the queue
      * from storing it twice. A chunk that could not be stored even so marks the output incomplete
-     * (reported as truncated). The job's process waits meanwhile, as a pipe that is not read.
+     * (reported as truncated). The job's process waits meanwhile, as a pipe that is not read. Once
+     * one chunk has waited out the lease in vain, the rest are tried once each, so that a run cut
+     * off from the queue ends within one lease, however much output it had left.
      */
     private void store(Stream stream, byte[] chunk) {
         long number = ++chunks;
+        Supplier<Boolean> append = () -> queue.appendLog(lease, number, stream, chunk); // false: the lease is lost
         try {
-            // false: the lease is lost, and nothing of this run is recorded
-            retry.call("storing output of job " + lease.jobId(), () -> queue.appendLog(lease, number, stream, chunk));
+            if (incomplete) {
+                append.get();
+            } else {
+                retry.call("storing output of job " + lease.jobId(), append);
+            }
         } catch (QueueException e) {
             incomplete = true;
             LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": lost " + chunk.length + " bytes of output: "

@@ -1,0 +1,43 @@
+package dev.hangar.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hangar.core.queue.JobQueue;
+import dev.hangar.core.queue.Lease;
+import dev.hangar.core.queue.QueueException;
+import dev.hangar.core.runtime.OutputSink.Stream;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+
+/** A job's output on its way to a queue that cannot take it. */
+class JobOutputTest {
+    /** Appends tried, by chunk number; every one fails, as with a queue out of reach. */
+    private final Map<Long, Integer> tries = new ConcurrentHashMap<>();
+    private final JobQueue unreachable = (JobQueue) Proxy.newProxyInstance(JobQueue.class.getClassLoader(),
+            new Class<?>[] {JobQueue.class}, (proxy, method, args) -> {
+                if (method.getName().equals("appendLog")) {
+                    tries.merge((Long) args[1], 1, Integer::sum);
+                }
+                throw new QueueException("the queue is out of reach (test)", null);
+            });
+
+    @Test
+    void onceAChunkWaitedOutTheLeaseInVainTheRestAreTriedOnceAndTheOutputIsIncomplete() {
+        var lease = new Lease("j-1", "token", "w1", null);
+        var output = new JobOutput(unreachable, lease, 1 << 20, new QueueRetry(Duration.ofMillis(300)));
+        byte[] line = "line\n".getBytes(StandardCharsets.UTF_8);
+
+        for (int i = 0; i < 3; i++) {
+            output.write(Stream.STDOUT, line, 0, line.length);
+        }
+
+        assertThat(tries.get(1L)).as("the first chunk, retried within the lease").isGreaterThan(1);
+        assertThat(tries.get(2L)).isEqualTo(1);
+        assertThat(tries.get(3L)).isEqualTo(1);
+        assertThat(output.truncated()).as("reported as incomplete").isTrue();
+    }
+}
