@@ -36,13 +36,16 @@ final class WireFormat {
     private static final String NOT_A_PROPERTY = "is not a property of a job spec";
     private static final Pattern WHOLE_NUMBER = Pattern.compile("-?[0-9]{1,9}");
 
-    /** A structured property: the shape its JSON must have, and how to say so. */
+    /**
+     * A structured property: the shape its JSON must have, and how to say so. Only the outer shape:
+     * an item that is wrong (a null in command) is named by the spec's reader, as the API names it.
+     */
     private record Shape(Predicate<JsonNode> fits, String expected) {}
 
     private static final Shape OBJECT = new Shape(JsonNode::isObject, "must be a JSON object");
     private static final Map<String, Shape> STRUCTURED = Map.of(
-            "command", new Shape(node -> node.isArray() && allText(node), "must be a JSON array of strings"),
-            "env", new Shape(node -> node.isObject() && allText(node), "must be a JSON object of strings"),
+            "command", new Shape(JsonNode::isArray, "must be a JSON array of strings"),
+            "env", new Shape(JsonNode::isObject, "must be a JSON object of strings"),
             "profile", OBJECT,
             "resources", OBJECT,
             "retry", OBJECT,
@@ -134,15 +137,6 @@ final class WireFormat {
         } catch (JsonProcessingException e) {
             throw new InvalidSpecException("entry", e.getOriginalMessage());
         }
-    }
-
-    private static boolean allText(JsonNode node) {
-        for (JsonNode item : node) {
-            if (!item.isTextual()) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Why Jackson refused a value, in the words the REST API uses for the same mistake. */

@@ -122,8 +122,10 @@ class RedisSpecificsTest extends RedisServerTest {
         redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "colour", "blue", "size", "xl");
         redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "mounts",
                 "[{\"hostPath\":\"/a\",\"hostPath\":\"/b\",\"sandboxPath\":\"/c\"}]");
+        redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",null]");
+        redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "env", "{\"A\":1}");
 
-        assertThat(queue.intake(10)).isEqualTo(4);
+        assertThat(queue.intake(10)).isEqualTo(6);
 
         List<DeadLetter> dead = queue.deadLetters(10);
         assertThat(dead.get(0).field("reason")).isEqualTo("resources.memoryMb: must be a whole number, got '1.5'");
@@ -132,6 +134,8 @@ class RedisSpecificsTest extends RedisServerTest {
                 .contains("colour: is not a property of a job spec; known: ", "size: is not a property of a job spec")
                 .containsOnlyOnce("known:");
         assertThat(dead.get(3).field("reason")).startsWith("mounts[0].hostPath: is given more than once");
+        assertThat(dead.get(4).field("reason")).isEqualTo("command[1]: must not be null");
+        assertThat(dead.get(5).field("reason")).startsWith("env.A: ");
     }
 
     @Test
