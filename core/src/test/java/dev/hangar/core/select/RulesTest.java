@@ -42,6 +42,23 @@ class RulesTest {
     }
 
     @Test
+    void aRefusalNamesTheFieldItsRuleWeighs() {
+        var expected = java.util.Map.of("runtime-available", "runtime", "untrusted-needs-kernel-boundary", "profile.trust",
+                "gpu-needs-passthrough", "resources.gpus", "fork-needs-fork", "profile.needs.fork",
+                "full-syscalls-need-linux", "profile.needs.fullSyscalls", "network-needs-permission",
+                "profile.needs.network", "memory-above-floor", "resources.memoryMb", "threads-need-parallel-cores",
+                "profile.threads");
+        for (SelectionRule rule : Rules.all()) { // every rule, so that a renamed one cannot fall back to runtime unseen
+            Selection refused = new Selection(null, "refused", List.of(new Rejection("process", rule.name(), "no"),
+                    new Rejection("podman", RuntimeSelector.PINNED, "the job pins another")));
+            assertThat(Rules.fieldOf(refused)).as(rule.name()).isEqualTo(expected.get(rule.name()));
+        }
+        Selection twoRules = new Selection(null, "refused", List.of(new Rejection("process", "fork-needs-fork", "no"),
+                new Rejection("gvisor", "memory-above-floor", "no")));
+        assertThat(Rules.fieldOf(twoRules)).as("runtimes refused for different reasons").isEqualTo("runtime");
+    }
+
+    @Test
     void runtimeAvailableAcceptsARuntimeWhoseTrialRan() {
         assertThat(check(new Rules.Available(), JobSpec.of("true"), PROCESS)).isEmpty();
     }
