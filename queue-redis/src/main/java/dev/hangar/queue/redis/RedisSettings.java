@@ -330,13 +330,20 @@ record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix,
         try {
             duration = value == null ? fallback : Duration.parse(value);
         } catch (DateTimeParseException | ArithmeticException e) {
-            throw new IllegalArgumentException(name + " must be an ISO-8601 duration such as P7D or PT1H, from " + least
-                    + " to " + most + ", got '" + value + "'");
+            throw new IllegalArgumentException(name + " must be an ISO-8601 duration such as P7D or PT1H, from "
+                    + written(least) + " to " + written(most) + ", got '" + value + "'");
         }
         if (duration.compareTo(least) < 0 || duration.compareTo(most) > 0) {
-            throw new IllegalArgumentException(name + " must be from " + least + " to " + most + ", got " + value);
+            throw new IllegalArgumentException(name + " must be from " + written(least) + " to " + written(most)
+                    + ", got " + value);
         }
         return duration;
+    }
+
+    /** As one would write it in the URL: whole days as days (P3650D, where Duration says PT87600H). */
+    private static String written(Duration duration) {
+        boolean wholeDays = duration.getNano() == 0 && duration.getSeconds() % 86_400 == 0;
+        return wholeDays ? "P" + duration.toDays() + "D" : duration.toString();
     }
 
     private static long count(Map<String, String> params, String name, long fallback) {
