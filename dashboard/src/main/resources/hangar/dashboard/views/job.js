@@ -25,20 +25,26 @@ function decodeBase64(data) {
 function followLogs(id, pre, setStatus, signal) {
   let after = 0;
   let attempt = null;
+  let delivery = null;
   let decoders = null;
   let shown = 0;
   let chunks = 0;
   const box = pre.parentElement;
 
   function append(chunk) {
-    if (chunk.attempt !== attempt) {
+    if (chunk.attempt !== attempt || chunk.delivery !== delivery) {
       if (attempt !== null) {
         const marker = document.createElement('span');
         marker.className = 'attempt';
-        marker.textContent = `\n── attempt ${chunk.attempt} ──\n`;
+        const newline = pre.lastChild && !pre.lastChild.textContent.endsWith('\n') ? '\n' : '';
+        // why: a run whose node stopped answering is run again under the same attempt
+        marker.textContent = newline + (chunk.attempt !== attempt
+          ? `── attempt ${chunk.attempt} ──\n`
+          : `── attempt ${chunk.attempt}, run again: the run above did not finish (its node stopped answering or its sandbox failed) ──\n`);
         pre.append(marker);
       }
       attempt = chunk.attempt;
+      delivery = chunk.delivery;
       decoders = { STDOUT: new TextDecoder(), STDERR: new TextDecoder() };
     }
     const text = decoders[chunk.stream].decode(decodeBase64(chunk.data), { stream: true });

@@ -148,7 +148,7 @@ final class Api {
     }
 
     /** One chunk of a job's output as the ndjson log stream gives it. */
-    record Chunk(long seq, int attempt, String stream, byte[] data) {}
+    record Chunk(long seq, int attempt, int delivery, String stream, byte[] data) {}
 
     List<Chunk> logs(String id) {
         Answer answer = get("/v1/jobs/" + id + "/logs?format=ndjson");
@@ -161,7 +161,8 @@ final class Api {
             try {
                 JsonNode chunk = JSON.readTree(line);
                 chunks.add(new Chunk(chunk.path("seq").asLong(), chunk.path("attempt").asInt(),
-                        chunk.path("stream").asText(), Base64.getDecoder().decode(chunk.path("data").asText())));
+                        chunk.path("delivery").asInt(), chunk.path("stream").asText(),
+                        Base64.getDecoder().decode(chunk.path("data").asText())));
             } catch (JsonProcessingException e) {
                 throw new AssertionError("log line is not JSON: " + line, e);
             }

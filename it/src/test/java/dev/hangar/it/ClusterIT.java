@@ -11,9 +11,11 @@ import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
 import io.lettuce.core.RedisClient;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -168,7 +171,7 @@ class ClusterIT {
                 () -> HangarProcess.allJobs(client).stream().filter(j -> "from-redis-cli".equals(j.spec().name()))
                         .map(Job::id).findFirst().orElse(null), java.util.Objects::nonNull);
         assertThat(Api.state(api.awaitFinal(id))).isEqualTo("SUCCEEDED");
-        assertThat(new String(api.output(id, "STDOUT"), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("via xadd\n");
+        assertThat(new String(api.output(id, "STDOUT"), StandardCharsets.UTF_8)).isEqualTo("via xadd\n");
         await("the entry that no node could run is dead-lettered").atMost(Duration.ofSeconds(30))
                 .until(() -> redis.cli("XRANGE", "{hangar}:dead", "-", "+").contains("untrusted-needs-kernel-boundary"));
         assertThat(redis.cli("XRANGE", "{hangar}:dead", "-", "+")).as("the dead-letter stream")
@@ -267,6 +270,8 @@ class ClusterIT {
                 .map(j -> j.id() + " " + j.state() + " " + j.error()).toList();
         assertThat(notSucceeded).as("jobs that did not succeed").isEmpty();
         assertThat(finalCommits(jobs)).as("final states recorded per job").containsOnlyKeys(1L);
+        Outputs outputs = outputs(jobs);
+        assertThat(outputs.wrong()).as("jobs whose finishing run's output is not its name alone").isEmpty();
         assertThat(kills.get()).as("agents killed").isGreaterThanOrEqualTo(3);
         assertThat(jobs.stream().mapToInt(Job::deliveries).max().orElse(0))
                 .as("jobs of killed agents were delivered again").isGreaterThanOrEqualTo(2);
@@ -274,14 +279,49 @@ class ClusterIT {
         await("every agent back in the registry").atMost(Duration.ofSeconds(10))
                 .untilAsserted(() -> assertThat(client.nodes()).hasSize(AGENTS));
         System.out.printf("ClusterIT on %s: %d jobs SUCCEEDED once each; %d agent SIGKILLs, %d Redis SIGKILL+restart; "
-                        + "%d jobs delivered more than once (max %d deliveries)%n", kind, jobs.size(), kills.get(),
+                        + "%d jobs delivered more than once (max %d deliveries), %d of them with a lost run's output "
+                        + "beside the finishing run's%n", kind, jobs.size(), kills.get(),
                 redisRestarts.get(), jobs.stream().filter(j -> j.deliveries() > 1).count(),
-                jobs.stream().mapToInt(Job::deliveries).max().orElse(0));
+                jobs.stream().mapToInt(Job::deliveries).max().orElse(0), outputs.withALostRunsOutput());
+    }
+
+    /** What the jobs' logs held: jobs whose finishing run did not say its name, and jobs with an earlier run's output. */
+    private record Outputs(List<String> wrong, long withALostRunsOutput) {}
+
+    /**
+     * Each job echoes its name. The output of the run that finished it (its last delivery) must be
+     * that line once, whole, though appends were cut off by Redis's restart; a run cut short by a
+     * SIGKILL may have left its line too, under its own delivery.
+     */
+    private static Outputs outputs(List<Job> jobs) {
+        List<String> wrong = new ArrayList<>();
+        long withALostRunsOutput = 0;
+        for (Job job : jobs) {
+            var lastRun = new ByteArrayOutputStream();
+            Set<Integer> deliveries = new TreeSet<>();
+            client.logs(job.id(), false, 0, chunk -> {
+                deliveries.add(chunk.delivery());
+                if (chunk.delivery() == job.deliveries()) {
+                    lastRun.writeBytes(chunk.data());
+                }
+            });
+            String said = lastRun.toString(StandardCharsets.UTF_8);
+            if (!said.equals(job.spec().name() + "\n") || job.outputTruncated()
+                    || deliveries.stream().anyMatch(d -> d < 1 || d > job.deliveries())) {
+                wrong.add(job.id() + " (delivered " + job.deliveries() + " times; output of deliveries " + deliveries
+                        + "; the last said '" + said + "'; truncated " + job.outputTruncated() + ")");
+            }
+            if (deliveries.size() > 1) {
+                withALostRunsOutput++;
+            }
+        }
+        return new Outputs(wrong, withALostRunsOutput);
     }
 
     /** A submit retried (with the same idempotency key) while the server cannot reach Redis. */
     private static String submitRetrying(int n) throws InterruptedException {
-        JobSpec spec = JobSpec.builder().name("cluster-" + n).command("true").idempotencyKey("cluster-it-" + n).build();
+        JobSpec spec = JobSpec.builder().name("cluster-" + n).command("echo", "cluster-" + n)
+                .idempotencyKey("cluster-it-" + n).build();
         RuntimeException last = null;
         for (int attempt = 0; attempt < 100; attempt++) {
             try {

@@ -184,6 +184,21 @@ class DashboardIT extends OneNodeIT {
     }
 
     @Test
+    void aRetriedJobsOutputIsMarkedByAttempt() {
+        ObjectNode spec = spec("sh", "-c", "echo dashboard-try; exit 1");
+        spec.putObject("retry").put("maxAttempts", 2).put("backoffSeconds", 0);
+        String id = api.submit(spec).path("id").asText();
+        assertThat(state(api.awaitFinal(id))).isEqualTo("DEAD");
+
+        open(hangar.url(), "/#/jobs/" + id);
+
+        waitFor().until(ExpectedConditions.attributeToBe(By.id("job-state"), "data-state", "DEAD"));
+        waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#job-logs .attempt"), "attempt 2"));
+        assertThat(browser.findElement(By.id("job-logs")).getText().strip())
+                .isEqualTo("dashboard-try\n── attempt 2 ──\ndashboard-try");
+    }
+
+    @Test
     void withoutTheEventStreamThePageRefreshesOverRest() {
         open(hangar.url(), "/?events=off");
         waitFor().until(ExpectedConditions.attributeToBe(By.id("connection"), "data-state", "polling"));

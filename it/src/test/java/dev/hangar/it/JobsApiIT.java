@@ -40,6 +40,20 @@ class JobsApiIT extends OneNodeIT {
     }
 
     @Test
+    void eachRunsOutputNamesItsAttemptAndDelivery() {
+        var spec = spec("sh", "-c", "echo run; exit 3");
+        spec.putObject("retry").put("maxAttempts", 2).put("backoffSeconds", 0);
+        String id = api.submit(spec).path("id").asText();
+
+        JsonNode job = api.awaitFinal(id);
+
+        assertThat(state(job)).as("%s", job).isEqualTo("DEAD");
+        assertThat(api.logs(id))
+                .extracting(c -> c.attempt() + "/" + c.delivery() + " " + new String(c.data(), StandardCharsets.UTF_8))
+                .containsExactly("1/1 run\n", "2/2 run\n");
+    }
+
+    @Test
     void successfulJobRecordsRuntimeSelectionAndOrderedTimings() {
         String id = api.submit(spec("echo", "ok")).path("id").asText();
 

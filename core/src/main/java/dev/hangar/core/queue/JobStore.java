@@ -21,7 +21,10 @@ public interface JobStore {
      */
     Optional<Job> oldest(JobState state);
 
-    /** Adds output of the job's current attempt. Output of a job that is final is dropped. */
+    /**
+     * Adds output of the job's current attempt, as of its current delivery. Output of a job that is
+     * final is dropped.
+     */
     void appendLog(String jobId, int attempt, OutputSink.Stream stream, byte[] data);
 
     /** Chunks with {@code seq > afterSeq}, oldest first, at most {@code max}. */

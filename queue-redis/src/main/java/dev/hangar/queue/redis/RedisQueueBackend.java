@@ -510,16 +510,18 @@ public final class RedisQueueBackend implements QueueBackend {
         for (StreamMessage<byte[], byte[]> entry : entries) {
             byte[] data = null;
             String attempt = null;
+            String delivery = "0"; // output stored before chunks carried it
             String stream = null;
             for (var field : entry.getBody().entrySet()) {
                 switch (Replies.text(field.getKey())) {
                     case "data" -> data = field.getValue();
                     case "attempt" -> attempt = Replies.text(field.getValue());
+                    case "delivery" -> delivery = Replies.text(field.getValue());
                     case "stream" -> stream = Replies.text(field.getValue());
                     default -> { }
                 }
             }
-            chunks.add(new LogChunk(StreamId.parse(entry.getId()).seq(), Integer.parseInt(attempt),
+            chunks.add(new LogChunk(StreamId.parse(entry.getId()).seq(), Integer.parseInt(attempt), Integer.parseInt(delivery),
                     "err".equals(stream) ? OutputSink.Stream.STDERR : OutputSink.Stream.STDOUT, data));
         }
         return chunks;

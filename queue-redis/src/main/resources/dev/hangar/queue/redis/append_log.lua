@@ -4,7 +4,7 @@
 -- job's (the output of a run whose lease was lost): such output is dropped. {1, {}} if the chunk
 -- was stored already: 'logChunk' holds the token and number of the last one stored.
 local id, keep, token, chunk = A[1], tonumber(A[5]), A[6], tonumber(A[7])
-local j = redis.call('HMGET', jobKey(id), 'state', 'truncated', 'token', 'attempt', 'logWrites', 'logChunk')
+local j = redis.call('HMGET', jobKey(id), 'state', 'truncated', 'token', 'attempt', 'logWrites', 'logChunk', 'deliveries')
 local state = j[1]
 if not state or FINAL[state] then return {0} end
 if token ~= '' and j[3] ~= token then return {0} end
@@ -23,7 +23,8 @@ if RID ~= '' then
 end
 local attempt = A[2] == '-1' and j[4] or A[2]
 local seq = redis.call('HINCRBY', jobKey(id), 'logSeq', 1)
-redis.call('XADD', logKey(id), 'MAXLEN', keep, '0-' .. seq, 'attempt', attempt, 'stream', A[3], 'data', A[4])
+redis.call('XADD', logKey(id), 'MAXLEN', keep, '0-' .. seq, 'attempt', attempt, 'delivery', j[7] or 0, 'stream', A[3],
+  'data', A[4])
 if seq > keep and j[2] ~= '1' then
   -- the oldest output is gone from now on: the job shows it, and listeners hear of it
   redis.call('HSET', jobKey(id), 'truncated', 1)

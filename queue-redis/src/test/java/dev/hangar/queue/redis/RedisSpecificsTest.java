@@ -394,6 +394,17 @@ class RedisSpecificsTest extends RedisServerTest {
                 .singleElement().satisfies(job -> assertThat(job.outputTruncated()).as("listeners hear it").isTrue()));
     }
 
+    @Test
+    void outputStoredBeforeChunksCarriedTheirDeliveryIsReadAsDeliveryZero() {
+        RedisQueueBackend queue = open();
+        Job job = queue.enqueue(spec("older-output")).job();
+        // what Hangar wrote before a chunk named its delivery
+        redis.cli("XADD", key("log:" + job.id()), "0-1", "attempt", "1", "stream", "out", "data", "old");
+
+        assertThat(queue.readLog(job.id(), 0, 10)).singleElement()
+                .satisfies(chunk -> assertThat(chunk.attempt() + "/" + chunk.delivery()).isEqualTo("1/0"));
+    }
+
     // ---- the change feed ---------------------------------------------------------------------
 
     @Test

@@ -11,7 +11,7 @@ import java.sql.Statement;
  * existing database is brought forward when opened.
  */
 final class Schema {
-    static final int VERSION = 3;
+    static final int VERSION = 4;
 
     /** Instants are epoch milliseconds; booleans are 0/1; JSON columns hold {@code Json.write} output. */
     private static final String[] V1 = {
@@ -74,7 +74,12 @@ final class Schema {
         "ALTER TABLE jobs ADD COLUMN log_chunk INTEGER NOT NULL DEFAULT 0",
     };
 
-    private static final String[][] STEPS = {V1, V2, V3};
+    /** The delivery whose run wrote each chunk of output, so that a run after a lost lease can be told from the lost one. */
+    private static final String[] V4 = {
+        "ALTER TABLE logs ADD COLUMN delivery INTEGER NOT NULL DEFAULT 0",
+    };
+
+    private static final String[][] STEPS = {V1, V2, V3, V4};
 
     private Schema() {}
 

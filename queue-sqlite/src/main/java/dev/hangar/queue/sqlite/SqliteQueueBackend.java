@@ -422,9 +422,10 @@ public final class SqliteQueueBackend implements QueueBackend {
             return true; // an empty chunk says nothing
         }
         return write((c, notices) -> {
-            record Row(JobState state, String token, int attempt, long lastChunk) {}
-            Optional<Row> job = Sql.queryOne(c, "SELECT state, lease_token, attempt, log_chunk FROM jobs WHERE id = ?",
-                    rs -> new Row(JobState.valueOf(rs.getString(1)), rs.getString(2), rs.getInt(3), rs.getLong(4)), jobId);
+            record Row(JobState state, String token, int attempt, int delivery, long lastChunk) {}
+            Optional<Row> job = Sql.queryOne(c, "SELECT state, lease_token, attempt, deliveries, log_chunk FROM jobs WHERE id = ?",
+                    rs -> new Row(JobState.valueOf(rs.getString(1)), rs.getString(2), rs.getInt(3), rs.getInt(4), rs.getLong(5)),
+                    jobId);
             if (job.isEmpty() || job.get().state().isFinal() || (token != null && !token.equals(job.get().token()))) {
                 return false; // late output of a finished (or unknown) job, or of a run whose lease is lost
             }
@@ -434,9 +435,9 @@ public final class SqliteQueueBackend implements QueueBackend {
                 }
                 Sql.update(c, "UPDATE jobs SET log_chunk = ? WHERE id = ?", chunk, jobId);
             }
-            Sql.update(c, "INSERT INTO logs (job_id, seq, attempt, stream, data)"
-                    + " VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM logs WHERE job_id = ?), ?, ?, ?)",
-                    jobId, jobId, attempt < 0 ? job.get().attempt() : attempt, stream.name(), data);
+            Sql.update(c, "INSERT INTO logs (job_id, seq, attempt, delivery, stream, data)"
+                    + " VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM logs WHERE job_id = ?), ?, ?, ?, ?)",
+                    jobId, jobId, attempt < 0 ? job.get().attempt() : attempt, job.get().delivery(), stream.name(), data);
             notices.logAppended(jobId);
             return true;
         });
@@ -448,8 +449,9 @@ public final class SqliteQueueBackend implements QueueBackend {
             return List.of();
         }
         return db.read(c -> Sql.query(c,
-                "SELECT seq, attempt, stream, data FROM logs WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                rs -> new LogChunk(rs.getLong(1), rs.getInt(2), OutputSink.Stream.valueOf(rs.getString(3)), rs.getBytes(4)),
+                "SELECT seq, attempt, delivery, stream, data FROM logs WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                rs -> new LogChunk(rs.getLong(1), rs.getInt(2), rs.getInt(3), OutputSink.Stream.valueOf(rs.getString(4)),
+                        rs.getBytes(5)),
                 jobId, afterSeq, max));
     }
 

@@ -72,11 +72,12 @@ class SqliteSpecificsTest {
     }
 
     @Test
-    void aVersionOneDatabaseGainsTheSandboxColumnsAndKeepsItsJobs() throws Exception {
+    void aVersionOneDatabaseGainsTheNewColumnsAndKeepsItsJobsAndOutput() throws Exception {
         Path file = dir.resolve("v1.db");
         String id;
         try (QueueBackend queue = SqliteQueueBackend.open(file, clock)) {
             id = queue.enqueue(TestJobs.spec("from-v1")).job().id();
+            queue.appendLog(id, 0, Stream.STDOUT, "v1".getBytes(StandardCharsets.UTF_8));
         }
         // why: turn the file back into what Hangar with schema 1 wrote
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
@@ -84,6 +85,7 @@ class SqliteSpecificsTest {
                     "log_chunk"}) {
                 s.execute("ALTER TABLE jobs DROP COLUMN " + column);
             }
+            s.execute("ALTER TABLE logs DROP COLUMN delivery");
             s.execute("PRAGMA user_version = 1");
         }
 
@@ -94,7 +96,10 @@ class SqliteSpecificsTest {
             assertThat(queue.running(lease, new StartRecord(StartPath.WARM, clock.instant(), "sb-1", clock.instant())))
                     .isTrue();
             assertThat(queue.get(id).orElseThrow().timings().path()).isEqualTo(StartPath.WARM);
-            assertThat(queue.appendLog(lease, 1, Stream.STDOUT, "v3".getBytes(StandardCharsets.UTF_8))).isTrue();
+            assertThat(queue.appendLog(lease, 1, Stream.STDOUT, "v4".getBytes(StandardCharsets.UTF_8))).isTrue();
+            assertThat(queue.readLog(id, 0, 10)).as("the delivery of each chunk; 0 where the file did not record it")
+                    .extracting(chunk -> new String(chunk.data(), StandardCharsets.UTF_8) + "@" + chunk.delivery())
+                    .containsExactly("v1@0", "v4@1");
             try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + file)) {
                 assertThat(pragma(other, "user_version")).isEqualTo(String.valueOf(Schema.VERSION));
             }

@@ -126,7 +126,8 @@ public abstract class QueueBackendContractTest {
 
     private static List<String> describe(List<LogChunk> chunks) {
         return chunks.stream()
-                .map(c -> c.seq() + "/" + c.attempt() + "/" + c.stream() + "/" + HexFormat.of().formatHex(c.data()))
+                .map(c -> c.seq() + "/" + c.attempt() + "/" + c.delivery() + "/" + c.stream() + "/"
+                        + HexFormat.of().formatHex(c.data()))
                 .toList();
     }
 
@@ -1538,9 +1539,9 @@ public abstract class QueueBackendContractTest {
         List<LogChunk> chunks = queue.readLog(job.id(), 0, 100);
 
         assertThat(describe(chunks)).containsExactly(
-                "1/1/STDOUT/" + HexFormat.of().formatHex(utf8("hello\n")),
-                "2/1/STDERR/fffe0080c30a",
-                "3/2/STDOUT/" + HexFormat.of().formatHex(utf8("zweiter Versuch ✓")));
+                "1/1/1/STDOUT/" + HexFormat.of().formatHex(utf8("hello\n")),
+                "2/1/1/STDERR/fffe0080c30a",
+                "3/2/2/STDOUT/" + HexFormat.of().formatHex(utf8("zweiter Versuch ✓")));
         assertThat(chunks.get(1).data()).isEqualTo(notUtf8);
     }
 
@@ -1588,7 +1589,7 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
-    void outputUnderALeaseIsKeptOnlyWhileTheLeaseIsHeld() {
+    void outputUnderALeaseIsKeptOnlyWhileTheLeaseIsHeldAndTellsItsRunFromTheNext() {
         Job job = enqueue("twice-run");
         Lease first = leaseAndRun("w1");
         assertThat(queue.appendLog(first, 1, Stream.STDOUT, utf8("first run\n"))).isTrue();
@@ -1600,9 +1601,10 @@ public abstract class QueueBackendContractTest {
         queue.finish(second, Outcome.succeeded(0, false)).orElseThrow();
         assertThat(queue.appendLog(second, 2, Stream.STDOUT, utf8("too late\n"))).as("final").isFalse();
 
+        // the lost delivery was not an attempt: both runs are attempt 1, told apart by their delivery
         assertThat(describe(queue.readLog(job.id(), 0, 10))).containsExactly(
-                "1/1/STDOUT/" + HexFormat.of().formatHex(utf8("first run\n")),
-                "2/1/STDERR/" + HexFormat.of().formatHex(utf8("second run\n")));
+                "1/1/1/STDOUT/" + HexFormat.of().formatHex(utf8("first run\n")),
+                "2/1/2/STDERR/" + HexFormat.of().formatHex(utf8("second run\n")));
     }
 
     @Test
