@@ -521,8 +521,9 @@ public final class RedisQueueBackend implements QueueBackend {
                     default -> { }
                 }
             }
-            chunks.add(new LogChunk(StreamId.parse(entry.getId()).seq(), Integer.parseInt(attempt), Integer.parseInt(delivery),
-                    "err".equals(stream) ? OutputSink.Stream.STDERR : OutputSink.Stream.STDOUT, data));
+            OutputSink.Stream which = "err".equals(stream) ? OutputSink.Stream.STDERR : OutputSink.Stream.STDOUT;
+            chunks.add(new LogChunk(StreamId.parse(entry.getId()).seq(), Integer.parseInt(attempt),
+                    Integer.parseInt(delivery), which, data));
         }
         return chunks;
     }

@@ -2,7 +2,8 @@
 --     the chunk's number under that lease (from 1; 0 for none)
 -- Returns {1, {}, change}, or {0} if the job is unknown or final, or the token is given and not the
 -- job's (the output of a run whose lease was lost): such output is dropped. {1, {}} if the chunk
--- was stored already: 'logChunk' holds the token and number of the last one stored.
+-- was stored already: 'logChunk' holds the token and number of the last one stored. An entry names
+-- the job's attempt and its delivery (the lease whose run wrote it).
 local id, keep, token, chunk = A[1], tonumber(A[5]), A[6], tonumber(A[7])
 local j = redis.call('HMGET', jobKey(id), 'state', 'truncated', 'token', 'attempt', 'logWrites', 'logChunk', 'deliveries')
 local state = j[1]
