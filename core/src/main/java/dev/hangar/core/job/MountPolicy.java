@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -71,8 +72,16 @@ public record MountPolicy(List<Path> allowedRoots) {
         if (mounts.size() > SpecLimits.MAX_MOUNTS) {
             errors.add(new FieldError("mounts", "has more than " + SpecLimits.MAX_MOUNTS + " entries"));
         }
+        var targets = new HashMap<String, Integer>();
         for (int i = 0; i < mounts.size(); i++) {
-            check("mounts[" + i + "]", mounts.get(i), onThisHost, errors);
+            Mount mount = mounts.get(i);
+            check("mounts[" + i + "]", mount, onThisHost, errors);
+            Integer first = mount == null || mount.sandboxPath() == null ? null : targets.putIfAbsent(mount.sandboxPath(), i);
+            if (first != null) {
+                // why: one would hide the other, and which one depends on the runtime
+                errors.add(new FieldError("mounts[" + i + "].sandboxPath", "'" + mount.sandboxPath()
+                        + "' is mounts[" + first + "]'s too; each mount needs a path of its own"));
+            }
         }
         return errors;
     }
@@ -95,8 +104,17 @@ public record MountPolicy(List<Path> allowedRoots) {
     }
 
     private void check(String field, Mount mount, boolean onThisHost, List<FieldError> errors) {
-        if (mount == null || mount.hostPath() == null || mount.sandboxPath() == null) {
-            errors.add(new FieldError(field, "needs hostPath and sandboxPath"));
+        if (mount == null) {
+            errors.add(new FieldError(field, "must not be null"));
+            return;
+        }
+        if (mount.hostPath() == null || mount.sandboxPath() == null) {
+            if (mount.hostPath() == null) {
+                errors.add(new FieldError(field + ".hostPath", "is required"));
+            }
+            if (mount.sandboxPath() == null) {
+                errors.add(new FieldError(field + ".sandboxPath", "is required"));
+            }
             return;
         }
         String target = mount.sandboxPath();

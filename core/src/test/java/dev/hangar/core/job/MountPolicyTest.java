@@ -14,7 +14,7 @@ class MountPolicyTest {
     Path dir;
 
     private List<String> fields(MountPolicy policy, Mount... mounts) {
-        return policy.check(List.of(mounts)).stream().map(e -> e.field() + ": " + e.reason()).toList();
+        return policy.check(java.util.Arrays.asList(mounts)).stream().map(e -> e.field() + ": " + e.reason()).toList();
     }
 
     @Test
@@ -109,6 +109,18 @@ class MountPolicyTest {
                 .containsExactly("mounts[0].sandboxPath: must be an absolute, normalized path without '..'",
                         "mounts[1].sandboxPath: '/proc' is the runtime's own; choose another path",
                         "mounts[2].sandboxPath: must be an absolute, normalized path without '..'");
+    }
+
+    @Test
+    void twoMountsOnOneSandboxPathAreRefusedAndAMissingPathIsNamed() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("allowed"));
+        var policy = MountPolicy.onThisHost(List.of(data));
+        assertThat(fields(policy, new Mount(data.toString(), "/x", true), new Mount(data.toString(), "/y", true),
+                new Mount(data.toString(), "/x", false), new Mount(null, "/z", true), new Mount(data.toString(), null, true),
+                null))
+                .containsExactly("mounts[2].sandboxPath: '/x' is mounts[0]'s too; each mount needs a path of its own",
+                        "mounts[3].hostPath: is required", "mounts[4].sandboxPath: is required",
+                        "mounts[5]: must not be null");
     }
 
     @Test
