@@ -1,5 +1,6 @@
 package dev.hangar.cli;
 
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,10 +20,11 @@ final class AgentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var config = node.agentConfig();
+        Path dataDir = node.usableDataDir();
         var queue = EmbeddedHangar.openQueue(cluster.queueLocation());
         AgentNode agent;
         try (var progress = new Progress(System.err, () -> "starting: probing runtimes")) {
-            agent = AgentNode.start(queue, node.dataDir(), node.dataDir().resolve("images"), config);
+            agent = AgentNode.start(queue, dataDir, dataDir.resolve("images"), config);
         } catch (RuntimeException e) {
             queue.close();
             throw e;

@@ -16,7 +16,6 @@ import dev.hangar.server.NodeView;
 import dev.hangar.server.QueueUpkeep;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -64,10 +63,7 @@ public final class EmbeddedHangar implements AutoCloseable {
     /** As above, on the queue at {@code queueLocation} (null: the data directory's SQLite store). */
     public static EmbeddedHangar start(URI queueLocation, Path dataDir, Path imagesDir, String host, int port,
             AgentConfig config) throws IOException {
-        if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
-            throw new IllegalArgumentException("--data-dir " + dataDir + " is a file, not a directory");
-        }
-        Files.createDirectories(dataDir);
+        NodeOptions.usableDataDir(dataDir);
         QueueBackend queue = openQueue(queueLocation != null ? queueLocation
                 : URI.create("sqlite:" + dataDir.resolve("hangar.db").toAbsolutePath()));
         AgentNode agentNode = null;

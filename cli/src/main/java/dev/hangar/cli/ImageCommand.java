@@ -26,7 +26,7 @@ final class ImageCommand {
         LocalImageStore store() {
             var node = new NodeOptions();
             node.dataDir = dataDir;
-            return new LocalImageStore(node.dataDir().resolve("images"));
+            return new LocalImageStore(node.usableDataDir().resolve("images"));
         }
     }
 

@@ -9,6 +9,12 @@ import java.util.List;
 import java.util.Set;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Option;
@@ -53,6 +59,36 @@ final class NodeOptions {
         }
         String home = System.getenv("HANGAR_HOME");
         return home != null ? Path.of(home) : Path.of(System.getProperty("user.home"), ".hangar");
+    }
+
+    /** {@link #dataDir()}, made if missing; refused, naming the option, if the node could not keep its store there. */
+    Path usableDataDir() {
+        return usableDataDir(dataDir());
+    }
+
+    static Path usableDataDir(Path dir) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("--data-dir " + dir + " is a file, not a directory");
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--data-dir " + dir + ": cannot make the directory (" + why(e) + ")", e);
+        }
+        if (!Files.isWritable(dir)) {
+            throw new IllegalArgumentException("--data-dir " + dir + ": the directory is not writable");
+        }
+        return dir;
+    }
+
+    private static String why(IOException e) {
+        return switch (e) {
+            case NoSuchFileException missing -> "no such file or directory: " + missing.getFile();
+            case AccessDeniedException denied -> "permission denied: " + denied.getFile();
+            case FileAlreadyExistsException inTheWay -> "a file is in the way: " + inTheWay.getFile();
+            case FileSystemException other when other.getReason() != null -> other.getReason() + ": " + other.getFile();
+            default -> e.toString();
+        };
     }
 
     /** The options checked as a user gave them, each named: before anything is made or opened. */

@@ -176,6 +176,12 @@ class CliIT extends OneNodeIT {
         refusals.put(List.of("up", "--data-dir", work.resolve("a-file").toString(), "--port", "0"), "is a file, not a directory");
         refusals.put(List.of("image", "rm", "--data-dir", work.resolve("no-images").toString(), "busybox"),
                 "is built in and not made yet");
+        String underAFile = work.resolve("a-file").resolve("data").toString();
+        refusals.put(List.of("up", "--data-dir", underAFile, "--port", "0"),
+                "--data-dir " + underAFile + ": cannot make the directory (Not a directory");
+        refusals.put(List.of("agent", "--redis", "redis://127.0.0.1:1", "--data-dir", underAFile),
+                "--data-dir " + underAFile + ": cannot make the directory");
+        refusals.put(List.of("image", "ls", "--data-dir", underAFile), "--data-dir " + underAFile + ": cannot make the directory");
 
         try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             Files.writeString(work.resolve("a-file"), "not a directory");
