@@ -333,6 +333,27 @@ class JobsApiIT extends OneNodeIT {
     }
 
     @Test
+    void aQueryParameterThatARequestDoesNotTakeIsRefusedAndNothingIsMade() {
+        long before = api.jobCount();
+
+        Api.Answer submit = api.post("/v1/jobs?idempotencyKey=meant-for-the-body", spec("true").toString());
+
+        assertThat(submit.status()).as("%s", submit).isEqualTo(400);
+        assertThat(submit.firstErrorField()).isEqualTo("idempotencyKey");
+        assertThat(submit.body()).contains("this request takes none");
+        assertThat(api.jobCount()).as("no job made").isEqualTo(before);
+        String id = api.submit(spec("true")).path("id").asText();
+        for (String path : List.of("/v1/jobs/" + id + "?x=1", "/v1/nodes?x=1", "/v1/runtimes?x=1", "/v1/pools?x=1")) {
+            Api.Answer answer = api.get(path);
+            assertThat(answer.status()).as("%s: %s", path, answer).isEqualTo(400);
+            assertThat(answer.firstErrorField()).as(path).isEqualTo("x");
+        }
+        Api.Answer cancel = api.delete("/v1/jobs/" + id + "?force=true");
+        assertThat(cancel.status()).as("%s", cancel).isEqualTo(400);
+        assertThat(cancel.firstErrorField()).isEqualTo("force");
+    }
+
+    @Test
     void submitAnswersWithTheJobsLocation() {
         Api.Answer answer = api.postJobs(spec("true"));
 

@@ -28,7 +28,7 @@ final class ExplainRoutes {
     }
 
     void register(Javalin app) {
-        app.post("/v1/explain", this::explain);
+        app.post("/v1/explain", QueryParams.none(this::explain));
     }
 
     private void explain(Context ctx) throws IOException {

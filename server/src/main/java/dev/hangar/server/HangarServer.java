@@ -52,9 +52,9 @@ public final class HangarServer implements AutoCloseable {
         });
         new JobRoutes(queue, nodes).register(app);
         new ExplainRoutes(nodes).register(app);
-        app.get("/v1/runtimes", ctx -> ctx.json(nodes.runtimes()));
+        app.get("/v1/runtimes", QueryParams.none(ctx -> ctx.json(nodes.runtimes())));
         app.get("/healthz", ctx -> ctx.json(Map.of("status", "ok", "jobs", queue.countByState(), "capacity", capacity(nodes))));
-        app.get("/v1/nodes", ctx -> ctx.json(nodes.nodes()));
+        app.get("/v1/nodes", QueryParams.none(ctx -> ctx.json(nodes.nodes())));
         eventRoutes.register(app);
         poolRoutes.register(app);
         app.get("/metrics", this::scrape);

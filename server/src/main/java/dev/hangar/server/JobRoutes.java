@@ -34,10 +34,10 @@ final class JobRoutes {
     }
 
     void register(Javalin app) {
-        app.post("/v1/jobs", this::submit);
+        app.post("/v1/jobs", QueryParams.none(this::submit));
         app.get("/v1/jobs", this::list);
-        app.get("/v1/jobs/{id}", ctx -> ctx.json(find(ctx.pathParam("id"))));
-        app.delete("/v1/jobs/{id}", this::cancel);
+        app.get("/v1/jobs/{id}", QueryParams.none(ctx -> ctx.json(find(ctx.pathParam("id")))));
+        app.delete("/v1/jobs/{id}", QueryParams.none(this::cancel));
         app.get("/v1/jobs/{id}/logs", ctx -> logs.stream(ctx, find(ctx.pathParam("id"))));
     }
 

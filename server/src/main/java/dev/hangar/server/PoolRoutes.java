@@ -28,10 +28,10 @@ public final class PoolRoutes {
     }
 
     void register(Javalin app) {
-        app.get("/v1/pools", this::list);
-        app.get("/v1/pools/{id}", ctx -> ctx.json(find(ctx.pathParam("id"))));
-        app.put("/v1/pools/{id}", this::put);
-        app.delete("/v1/pools/{id}", this::remove);
+        app.get("/v1/pools", QueryParams.none(this::list));
+        app.get("/v1/pools/{id}", QueryParams.none(ctx -> ctx.json(find(ctx.pathParam("id")))));
+        app.put("/v1/pools/{id}", QueryParams.none(this::put));
+        app.delete("/v1/pools/{id}", QueryParams.none(this::remove));
     }
 
     private void list(Context ctx) {

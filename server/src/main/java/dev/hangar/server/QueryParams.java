@@ -1,6 +1,7 @@
 package dev.hangar.server;
 
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
@@ -15,6 +16,17 @@ import java.util.Set;
 final class QueryParams {
     private QueryParams() {}
 
+    /**
+     * The handler of a route that takes no query parameter, refusing any: a parameter meant for the
+     * body (say {@code ?idempotencyKey=}) would otherwise be dropped without a word.
+     */
+    static Handler none(Handler route) {
+        return ctx -> {
+            only(ctx, List.of());
+            route.handle(ctx);
+        };
+    }
+
     static void only(Context ctx, List<String> known) {
         String query = ctx.queryString();
         if (query == null || query.isEmpty()) {
@@ -28,7 +40,8 @@ final class QueryParams {
             int eq = pair.indexOf('=');
             String name = decoded("query parameter", eq < 0 ? pair : pair.substring(0, eq));
             if (!known.contains(name)) {
-                throw ApiException.badField(name, "unknown query parameter; known: " + String.join(", ", known));
+                throw ApiException.badField(name, known.isEmpty() ? "unknown query parameter; this request takes none"
+                        : "unknown query parameter; known: " + String.join(", ", known));
             }
             if (!seen.add(name)) {
                 throw ApiException.badField(name, "is given more than once");
