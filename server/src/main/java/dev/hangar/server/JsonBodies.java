@@ -99,7 +99,7 @@ final class JsonBodies {
             // a value the type refused as it was made (its constructor threw): its own words
             Throwable cause = e.getCause();
             throw ApiException.badField(field(e), cause != null && cause.getMessage() != null
-                    ? "is not valid: " + Json.firstLineOf(cause.getMessage()) : plain(e.getOriginalMessage()));
+                    ? "is not valid: " + Json.plainMessage(cause.getMessage()) : Json.plainMessage(e.getOriginalMessage()));
         } catch (StreamConstraintsException e) {
             // thrown while a token is read, before any field takes it: the parser knows where it was
             throw ApiException.badField(JsonFieldNames.path(parser.getParsingContext().pathAsPointer(), "body"),
@@ -117,13 +117,9 @@ final class JsonBodies {
 
     /** A limit's message without the name of the reader setting that holds it. */
     private static String withoutSetting(String message) {
-        return Json.firstLineOf(message).replaceAll(",?\\s*from\\s*`[^`]*`", "");
+        return Json.plainMessage(message).replaceAll(",?\\s*from\\s*`[^`]*`", "");
     }
 
-    /** A parser's message without its source note: "at [Source: ...; line: 1, column: 13]" becomes "at line 1, column 13". */
-    private static String plain(String message) {
-        return Json.firstLineOf(message).replaceAll("\\[Source: .*?; line: (\\d+), column: (\\d+)\\]", "line $1, column $2");
-    }
 
     /** The field at fault, e.g. {@code resources.memoryMb}; {@code body} for the whole. */
     private static String field(JsonMappingException e) {
@@ -137,7 +133,7 @@ final class JsonBodies {
         }
         var at = e.getLocation();
         return ApiException.badField("body", "malformed JSON" + (at == null ? "" : " at line " + at.getLineNr()
-                + ", column " + at.getColumnNr()) + ": " + plain(e.getOriginalMessage()));
+                + ", column " + at.getColumnNr()) + ": " + Json.plainMessage(e.getOriginalMessage()));
     }
 
 

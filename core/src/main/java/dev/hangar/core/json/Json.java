@@ -68,12 +68,20 @@ public final class Json {
         }
     }
 
-    /** The first line of a JSON library's message, the part that says what is wrong ("invalid" for none). */
-    public static String firstLineOf(String message) {
+    /**
+     * What a JSON library's message says is wrong, for a user: its first line ("invalid" for none),
+     * with a source note "[Source: ...; line: 1, column: 13]" as "line 1, column 13", and without
+     * the library's advice about its own settings ("enable `JsonReadFeature...` to allow"), which a
+     * user of the API cannot act on.
+     */
+    public static String plainMessage(String message) {
         if (message == null) {
             return "invalid";
         }
         int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
+        String line = newline < 0 ? message : message.substring(0, newline);
+        return line.replaceAll("\\[Source: .*?; line: (\\d+), column: (\\d+)\\]", "line $1, column $2")
+                .replaceAll(":? ?\\(?enable `[^`]*` to allow\\)?", "")
+                .replaceAll(" ?\\(not recognized as one since Feature '[A-Z_]+' not enabled for parser\\)", "");
     }
 }

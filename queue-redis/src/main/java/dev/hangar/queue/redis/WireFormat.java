@@ -113,7 +113,7 @@ final class WireFormat {
                             .map(inner -> new FieldError(name + (inner.startsWith("[") ? "" : ".") + inner,
                                     "is given more than once; give each field once"))
                             .orElseGet(() -> new FieldError(name, shape.expected() + ", got '" + shorten(value)
-                                    + "' (not valid JSON: " + shorten(Json.firstLineOf(e.getOriginalMessage())) + ")")));
+                                    + "' (not valid JSON: " + shorten(Json.plainMessage(e.getOriginalMessage())) + ")")));
                     return;
                 }
                 if (node == null || !shape.fits().test(node)) {
@@ -148,8 +148,8 @@ final class WireFormat {
                     + shorten(String.valueOf(format.getValue())) + "'";
             case MismatchedInputException mismatch -> "has the wrong type: must be " + expected(mismatch.getTargetType());
             default -> e.getCause() != null && e.getCause().getMessage() != null
-                    ? "is not valid: " + Json.firstLineOf(e.getCause().getMessage())
-                    : Json.firstLineOf(e.getOriginalMessage());
+                    ? "is not valid: " + Json.plainMessage(e.getCause().getMessage())
+                    : Json.plainMessage(e.getOriginalMessage());
         };
     }
 

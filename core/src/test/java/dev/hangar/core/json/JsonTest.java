@@ -1,0 +1,29 @@
+package dev.hangar.core.json;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.UncheckedIOException;
+import org.junit.jupiter.api.Test;
+
+class JsonTest {
+    private static String plainMessageOfParsing(String json) {
+        var failure = catchThrowableOfType(UncheckedIOException.class, () -> Json.read(json, JsonNode.class));
+        return Json.plainMessage(((JsonProcessingException) failure.getCause()).getOriginalMessage());
+    }
+
+    @Test
+    void aParsersMessageKeepsWhatIsWrongAndDropsItsAdviceAboutItsOwnSettings() {
+        assertThat(plainMessageOfParsing("{\"cpus\": NaN}")).isEqualTo("Non-standard token 'NaN'");
+        assertThat(plainMessageOfParsing("{\"a\": 1 // note\n}"))
+                .startsWith("Unexpected character ('/' (code 47))").doesNotContain("Feature", "ALLOW_");
+        assertThat(Json.plainMessage("Unexpected end-of-input\n at [Source: REDACTED (`StreamReadFeature"
+                + ".INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 13]")).isEqualTo("Unexpected end-of-input");
+        assertThat(Json.plainMessage("Unexpected character at [Source: REDACTED (`StreamReadFeature"
+                + ".INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 13]"))
+                .isEqualTo("Unexpected character at line 1, column 13");
+        assertThat(Json.plainMessage(null)).isEqualTo("invalid");
+    }
+}
