@@ -22,6 +22,15 @@ final class ClientOptions {
         if (url.getPort() > 65535) {
             throw new IllegalArgumentException("--url (or HANGAR_URL): port " + url.getPort() + " is out of range (1-65535)");
         }
+        if (url.getRawQuery() != null || url.getRawFragment() != null) {
+            throw new IllegalArgumentException("--url (or HANGAR_URL): must not have a query or fragment (the server's"
+                    + " address alone, e.g. " + HangarClient.DEFAULT_URL + "); got '" + url + "'");
+        }
+        if (url.getPath() != null && url.getPath().matches("(?i).*/v1/?")) {
+            // why: the client adds /v1/... itself; a path is kept only as a proxy's prefix
+            throw new IllegalArgumentException("--url (or HANGAR_URL): give the server's address without /v1 (the"
+                    + " commands add it), e.g. " + HangarClient.DEFAULT_URL + "; got '" + url + "'");
+        }
         return new HangarClient(url);
     }
 }

@@ -162,12 +162,16 @@ class CliIT extends OneNodeIT {
         refusals.put(List.of("submit", "--url", url, "-f", work.resolve("nosuch.json").toString()), "--file: ");
         refusals.put(List.of("submit", "--url", url, "-f", work.toString()), "is a directory");
         refusals.put(List.of("jobs", "--url", "ftp://example.org"), "--url (or HANGAR_URL): must be an http://");
+        refusals.put(List.of("jobs", "--url", url + "/?x=1"), "--url (or HANGAR_URL): must not have a query");
+        refusals.put(List.of("nodes", "--url", url + "/v1"), "--url (or HANGAR_URL): give the server's address without /v1");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--host", "192.0.2.1", "--port", "0"),
                 "--host 192.0.2.1 (192.0.2.1) is not an address of this machine");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--runtimes", "bogus"), "--runtimes: unknown runtime 'bogus'");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--pool", "runtime=process,min=-1"), "--pool runtime=process,min=-1: min ");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--lease-seconds", "0"), "--lease-seconds must be from 3");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--max-jobs", "0"), "--max-jobs must be from 1");
+        refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--node-name", "a b{x}"),
+                "--node-name must be 1 to 63 letters, digits or . _ -");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--allow-mount", "relative/path"), "--allow-mount must be an absolute");
         refusals.put(List.of("bench", "queue", "--queue", work.resolve("q.db").toString()), "no queue backend for a location without a scheme");
         refusals.put(List.of("server", "--redis", "redis://127.0.0.1:99999"), "the port of a redis location must be 1 to 65535");
