@@ -141,12 +141,14 @@ public final class JobSpecValidator {
         // why 0.01: a cgroup's CPU quota is at least 1 ms per 100 ms period; less would be raised quietly
         if (!(r.cpus() >= Resources.MIN_CPUS) || r.cpus() > limits.maxCpus()) {
             errors.add(new FieldError("resources.cpus", "must be at least " + Resources.MIN_CPUS + " and at most "
-                    + limits.maxCpus() + " (the largest node), got " + r.cpus()));
+                    + limits.maxCpus() + " (the most cores of one node), got " + r.cpus()));
         }
         between("resources.memoryMb", r.memoryMb(), 8, limits.maxMemoryMb(), errors);
         between("resources.pids", r.pids(), 1, limits.maxPids(), errors);
         between("resources.diskMb", r.diskMb(), 1, limits.maxDiskMb(), errors);
-        if (limits.maxGpus() == 0 && (r.gpus() > 0 || spec.profile().needs().gpu())) {
+        if (r.gpus() < 0) {
+            errors.add(new FieldError("resources.gpus", "must be at least 0, got " + r.gpus()));
+        } else if (limits.maxGpus() == 0 && (r.gpus() > 0 || spec.profile().needs().gpu())) {
             // the field that asked for it: a count, or only the profile's need
             errors.add(new FieldError(r.gpus() > 0 ? "resources.gpus" : "profile.needs.gpu", "the job needs a GPU, and no"
                     + " node here has one (none found with nvidia-smi or /dev/nvidia*)"));
