@@ -15,9 +15,9 @@ import java.io.IOException;
  * that the rules refuse on every node, which a submit refuses, is explained.
  *
  * <p>It decides over the runtimes the server knows ({@link NodeView#runtimes()}) with the GPUs of the
- * largest node. The server does not see a node's network permission or its warm pools, so it
- * assumes network is allowed and no sandbox is warm; the node applies both when it runs the job,
- * and the job record keeps that decision.
+ * largest node. A network passes the fields' check only where some node gives one, so the rules
+ * take it as allowed. The server does not see the nodes' warm pools, so it assumes none is warm;
+ * the node decides again when it runs the job, and the job record keeps that decision.
  */
 final class ExplainRoutes {
     private final NodeView nodes;
