@@ -10,7 +10,6 @@ import dev.hangar.core.queue.LeaseStatus;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.queue.QueueListener;
-import dev.hangar.core.runtime.RuntimeProbe;
 import dev.hangar.core.runtime.RuntimeStatus;
 import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.core.select.NodePolicy;
@@ -139,7 +138,7 @@ public final class Agent implements AutoCloseable {
                 .map(status -> status.probe().available()
                         ? health.benched(status.name())
                                 .map(why -> new RuntimeStatus(status.name(), status.description(), status.capabilities(),
-                                        RuntimeProbe.unavailable(why)))
+                                        status.probe().benchedFor(why)))
                                 .orElse(status)
                         : status)
                 .toList();

@@ -68,6 +68,6 @@ class CapacityTest {
         var caps = new RuntimeCapabilities(isolation, BootClass.FAST, 0, Threading.NATIVE, true, true, false, false,
                 false, false, false, Set.of(NetworkMode.NONE));
         return new RuntimeStatus(name, name, caps,
-                new RuntimeProbe(available, available ? "ok" : "missing", Duration.ZERO, false, Instant.EPOCH, Map.of()));
+                new RuntimeProbe(available, available ? "ok" : "missing", Duration.ZERO, false, Instant.EPOCH, Map.of(), false));
     }
 }

@@ -41,8 +41,9 @@ import java.util.function.LongSupplier;
 public final class ClusterNodes implements NodeView, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ClusterNodes.class.getName());
 
-    private static final RuntimeSelector RULES_BUT_AVAILABILITY = new RuntimeSelector(
-            Rules.all().stream().filter(rule -> !(rule instanceof Rules.Available)).toList());
+    /** The rules, but a runtime benched for a while counts as available: a job waits for it. */
+    private static final RuntimeSelector RULES_WITH_BENCHED_AVAILABLE = new RuntimeSelector(Rules.all().stream()
+            .map(rule -> rule instanceof Rules.Available ? Rules.Available.orBenched() : rule).toList());
 
     private final NodeRegistry registry;
     private final NodeListeners listeners = new NodeListeners();
@@ -158,15 +159,16 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
 
     /**
      * What keeps the job off this node: a bound of the node, or else the selection rules, which
-     * must leave the job one of its runtimes. A runtime out of service for now (benched, or its
-     * probe failed) counts as there, as its name does in the bounds: the job waits for it.
+     * must leave the job one of its runtimes. A runtime benched for a while after its sandboxes
+     * failed counts as there: the job waits for it. One whose probe failed does not: it stays out
+     * of service until its node restarts, and a job for it alone would wait for ever.
      */
     private static List<FieldError> misfits(JobSpec spec, NodeStatus node) {
         List<FieldError> errors = new JobSpecValidator(limitsOf(List.of(node))).errors(spec);
         if (!errors.isEmpty()) {
             return errors;
         }
-        Selection selection = RULES_BUT_AVAILABILITY.select(spec, node.runtimes(),
+        Selection selection = RULES_WITH_BENCHED_AVAILABLE.select(spec, node.runtimes(),
                 new NodePolicy(node.networkAllowed(), node.capacity().gpus()));
         return selection.refused() ? List.of(new FieldError(Rules.fieldOf(selection), selection.reason())) : List.of();
     }

@@ -70,7 +70,7 @@ class ClusterNodesTest {
         var caps = new RuntimeCapabilities(isolation, BootClass.FAST, 0, Threading.NATIVE, true, true, true,
                 false, false, false, false, network);
         return new RuntimeStatus(name, name, caps,
-                new RuntimeProbe(available, available ? "ok" : "not installed", Duration.ZERO, false, Instant.EPOCH, Map.of()));
+                new RuntimeProbe(available, available ? "ok" : "not installed", Duration.ZERO, false, Instant.EPOCH, Map.of(), false));
     }
 
     private static NodeStatus node(String name, int cores, long memoryMb, int gpus, List<RuntimeStatus> runtimes,
@@ -194,10 +194,31 @@ class ClusterNodesTest {
                         .satisfies(error -> assertThat(error.field()).isEqualTo("profile.trust")))
                 .hasMessageContaining("untrusted-needs-kernel-boundary");
 
-        beat(givingANetwork(node("sandboxed", 2, 2048, 0, List.of(runtime("gvisor", false,
-                Isolation.SOFTWARE_KERNEL, Set.of(NetworkMode.NONE, NetworkMode.HOST))), Set.of("busybox"))));
+        RuntimeStatus gvisor = runtime("gvisor", true, Isolation.SOFTWARE_KERNEL, Set.of(NetworkMode.NONE, NetworkMode.HOST));
+        beat(givingANetwork(node("sandboxed", 2, 2048, 0, List.of(benched(gvisor)), Set.of("busybox"))));
         assertThat(cluster.validate(networked.toBuilder().untrusted().build()).profile().trust())
-                .as("on gvisor, which is out of service for now: the job waits for it").isEqualTo(Trust.UNTRUSTED);
+                .as("on gvisor, which is benched for a while: the job waits for it").isEqualTo(Trust.UNTRUSTED);
+    }
+
+    @Test
+    void aJobForARuntimeWhoseProbeFailedOnEveryNodeIsRefusedWithTheProbesReason() {
+        RuntimeStatus process = runtime("process", true);
+        beat(node("a", 2, 2048, 0, List.of(process, runtime("kata", false)), Set.of()),
+                node("b", 2, 2048, 0, List.of(benched(runtime("gvisor", true))), Set.of()));
+
+        assertThatThrownBy(() -> cluster.validate(JobSpec.builder().command("true").runtime("kata").build()))
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors()).singleElement()
+                        .satisfies(error -> {
+                            assertThat(error.field()).isEqualTo("runtime");
+                            assertThat(error.reason()).contains("runtime-available", "not installed");
+                        }));
+        assertThat(cluster.validate(JobSpec.builder().command("true").runtime("gvisor").build()).runtime())
+                .as("benched on b for a while: the job waits for it").isEqualTo("gvisor");
+    }
+
+    private static RuntimeStatus benched(RuntimeStatus runtime) {
+        return new RuntimeStatus(runtime.name(), runtime.description(), runtime.capabilities(),
+                runtime.probe().benchedFor("benched for 30 s more: 3 sandboxes in a row failed on this node"));
     }
 
     @Test

@@ -11,6 +11,8 @@ import java.util.Map;
  * @param measuredStart whole start-to-exit time of a trial {@code true}, or null if it did not run
  * @param apiTestedOnly the driver has only run against a simulator of its runtime's API
  * @param attributes    facts found on the way (versions, paths, limit mechanism)
+ * @param benched       out of service for a while, though the probe passed: the node benched it after
+ *                      its sandboxes failed (then {@code available} is false, and {@code reason} says why)
  */
 public record RuntimeProbe(
         boolean available,
@@ -18,17 +20,23 @@ public record RuntimeProbe(
         Duration measuredStart,
         boolean apiTestedOnly,
         Instant probedAt,
-        Map<String, String> attributes) {
+        Map<String, String> attributes,
+        boolean benched) {
 
     public RuntimeProbe {
         attributes = Map.copyOf(attributes);
     }
 
     public static RuntimeProbe available(Duration measuredStart, Map<String, String> attributes) {
-        return new RuntimeProbe(true, "trial sandbox ran", measuredStart, false, Instant.now(), attributes);
+        return new RuntimeProbe(true, "trial sandbox ran", measuredStart, false, Instant.now(), attributes, false);
     }
 
     public static RuntimeProbe unavailable(String reason) {
-        return new RuntimeProbe(false, reason, null, false, Instant.now(), Map.of());
+        return new RuntimeProbe(false, reason, null, false, Instant.now(), Map.of(), false);
+    }
+
+    /** This probe's runtime, benched for a while for this reason: unavailable until the bench ends. */
+    public RuntimeProbe benchedFor(String why) {
+        return new RuntimeProbe(false, why, measuredStart, apiTestedOnly, probedAt, attributes, true);
     }
 }

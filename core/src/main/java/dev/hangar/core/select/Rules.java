@@ -44,8 +44,26 @@ public final class Rules {
         return broken ? Optional.of(reason) : Optional.empty();
     }
 
-    /** Only a runtime whose probe ran a trial sandbox on this node may run jobs. */
+    /**
+     * Only a runtime whose probe ran a trial sandbox on this node may run jobs; {@link #orBenched()}
+     * also lets one through that is benched for a while, for a check that a job may wait for it.
+     */
     public static final class Available implements SelectionRule {
+        private final boolean benchedCounts;
+
+        public Available() {
+            this(false);
+        }
+
+        private Available(boolean benchedCounts) {
+            this.benchedCounts = benchedCounts;
+        }
+
+        /** As this rule, but a runtime benched for a while (its probe passed) counts as available. */
+        public static Available orBenched() {
+            return new Available(true);
+        }
+
         @Override
         public String name() {
             return "runtime-available";
@@ -53,7 +71,8 @@ public final class Rules {
 
         @Override
         public Optional<String> violation(JobSpec job, RuntimeStatus runtime, NodePolicy node) {
-            return when(!runtime.probe().available(), "unavailable on this node: " + runtime.probe().reason());
+            boolean usable = runtime.probe().available() || (benchedCounts && runtime.probe().benched());
+            return when(!usable, "unavailable on this node: " + runtime.probe().reason());
         }
     }
 

@@ -27,7 +27,7 @@ class NodeStatusTest {
         var caps = new RuntimeCapabilities(Isolation.SOFTWARE_KERNEL, BootClass.FAST, 64, Threading.NATIVE, true, true,
                 false, true, false, false, false, Set.of(NetworkMode.NONE));
         var probe = new RuntimeProbe(available, available ? "ok" : "runsc not found", Duration.ofMillis(120), false,
-                Instant.parse("2026-12-01T00:00:00Z"), Map.of("version", "release-2026"));
+                Instant.parse("2026-12-01T00:00:00Z"), Map.of("version", "release-2026"), false);
         return new RuntimeStatus(name, name + " sandbox", caps, probe);
     }
 

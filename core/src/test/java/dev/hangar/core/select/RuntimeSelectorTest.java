@@ -107,7 +107,7 @@ class RuntimeSelectorTest {
     @Test
     void anUnmeasuredStartRanksLast() {
         var unmeasured = new RuntimeStatus("fresh", "fresh", PROCESS.capabilities(),
-                new RuntimeProbe(true, "trial sandbox ran", null, false, null, Map.of()));
+                new RuntimeProbe(true, "trial sandbox ran", null, false, null, Map.of(), false));
         Selection s = selector.select(JobSpec.of("true"), List.of(unmeasured, PODMAN), node);
         assertThat(s.runtime()).isEqualTo("podman");
         assertThat(s.rejected()).singleElement().satisfies(r -> assertThat(r.reason()).contains("unmeasured"));
