@@ -1,6 +1,8 @@
 package dev.hangar.queue.redis;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -17,6 +19,21 @@ public record DeadLetter(String id, Map<String, String> fields) {
 
     public DeadLetter {
         fields = Map.copyOf(fields);
+    }
+
+    /**
+     * A submit entry's fields as text, in order, every one kept: a name given again is kept as
+     * {@code NAME#2}, {@code NAME#3}, so that a dead letter shows each value its producer sent.
+     */
+    static Map<String, String> entryAsGiven(Map<byte[], byte[]> body) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        Map<String, Integer> times = new HashMap<>();
+        body.forEach((rawName, value) -> {
+            String name = Replies.text(rawName);
+            int time = times.merge(name, 1, Integer::sum);
+            fields.put(time == 1 ? name : name + "#" + time, Replies.text(value));
+        });
+        return fields;
     }
 
     /**

@@ -58,7 +58,7 @@ final class Intake {
             throw e;
         }
         for (StreamMessage<byte[], byte[]> entry : entries) {
-            Map<String, String> fields = Replies.fields(entry.getBody());
+            Map<String, String> fields = DeadLetter.entryAsGiven(entry.getBody());
             JobSpec spec;
             try {
                 spec = validate.apply(WireFormat.parse(WireFormat.fields(entry.getBody())));

@@ -182,6 +182,8 @@ class RedisSpecificsTest extends RedisServerTest {
         List<DeadLetter> dead = queue.deadLetters(10);
         assertThat(dead).extracting(d -> d.field("source")).containsExactly(twice, notUtf8, brokenJson);
         assertThat(dead.get(0).field("reason")).isEqualTo("command: is given more than once; give each field once");
+        assertThat(List.of(dead.get(0).field("entry.command"), dead.get(0).field("entry.command#2")))
+                .as("each value the producer sent").containsExactly("[\"rm\",\"-rf\",\"/x\"]", "[\"echo\",\"second\"]");
         assertThat(dead.get(1).field("reason")).isEqualTo("stdin: is not valid UTF-8 text");
         assertThat(dead.get(2).field("reason")).startsWith("env: must be a JSON object of strings, got '{\"A\":' (not valid JSON: ");
         assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement()
