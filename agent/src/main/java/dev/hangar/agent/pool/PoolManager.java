@@ -159,8 +159,10 @@ public final class PoolManager implements PoolsView, AutoCloseable {
     private void check(PoolSpec spec) {
         spec.validate(pooled.keySet());
         if (spec.snapshot() && pooled.get(spec.runtime()).snapshots().isEmpty()) {
-            throw new InvalidSpecException("snapshot", "runtime '" + spec.runtime()
-                    + "' cannot snapshot sandboxes on this node (see its probe in 'hangar runtimes')");
+            // the field the user gave: prepare implies a snapshot
+            throw new InvalidSpecException(spec.prepare() != null ? "prepare" : "snapshot", "runtime '" + spec.runtime()
+                    + "' cannot snapshot sandboxes on this node (see its probe in 'hangar runtimes')"
+                    + (spec.prepare() != null ? "; a pool with prepare restores sandboxes from a snapshot" : ""));
         }
     }
 

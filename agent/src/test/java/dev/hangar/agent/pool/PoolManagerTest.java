@@ -228,6 +228,17 @@ class PoolManagerTest {
         assertThatThrownBy(() -> manager.put(new PoolSpec(null, null, null, null, null, -1, 0, null)))
                 .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors())
                         .extracting(FieldError::field).containsExactlyInAnyOrder("runtime", "min", "max"));
+        assertThatThrownBy(() -> manager.put(new PoolSpec(null, runtime.name(), null, null, null, 1001, null, null)))
+                .as("a bad min alone, not the max it would have implied")
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::field).containsExactly("min"));
+        // this runtime cannot snapshot: the refusal names the field the user gave
+        assertThatThrownBy(() -> manager.put(new PoolSpec("p", runtime.name(), null, null, null, 1, 1, null, null, "echo hi")))
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::field).containsExactly("prepare"));
+        assertThatThrownBy(() -> manager.put(new PoolSpec("s", runtime.name(), null, null, null, 1, 1, null, true, null)))
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::field).containsExactly("snapshot"));
         assertThat(manager.pools()).isEmpty();
     }
 

@@ -35,7 +35,7 @@ public record PoolSpec(String name, String runtime, String image, Double cpus, L
         cpus = cpus == null ? Resources.DEFAULT_CPUS : cpus;
         memoryMb = memoryMb == null ? DEFAULT_MEMORY_MB : memoryMb;
         min = min == null ? DEFAULT_MIN : min;
-        max = max == null ? Math.max(min, 1) : max;
+        max = max == null ? Math.clamp(min, 1, MAX_SIZE) : max; // within bounds: a bad min is named alone
         idleSeconds = idleSeconds == null ? DEFAULT_IDLE_SECONDS : idleSeconds;
         name = name == null || name.isBlank() ? defaultName(runtime, image, cpus, memoryMb) : name;
         snapshot = snapshot != null && snapshot || prepare != null;
@@ -92,7 +92,7 @@ public record PoolSpec(String name, String runtime, String image, Double cpus, L
         }
         if (max < 1 || max > MAX_SIZE) {
             errors.add(new FieldError("max", "must be between 1 and " + MAX_SIZE + ", got " + max));
-        } else if (max < min) {
+        } else if (max < min && min <= MAX_SIZE) {
             errors.add(new FieldError("max", "must be at least min (" + min + "), got " + max));
         }
         if (idleSeconds < 1 || idleSeconds > 7 * 24 * 3600) {
