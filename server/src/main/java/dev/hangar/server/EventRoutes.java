@@ -30,6 +30,8 @@ final class EventRoutes implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EventRoutes.class.getName());
     static final Duration HEARTBEAT = Duration.ofSeconds(15);
     private static final int BATCH = 256;
+    /** Where a Last-Event-ID header that is not a number resumes: before any id, so the client is reset. */
+    private static final long NOT_AN_ID = -1;
     private static final Set<String> TYPES = Set.of(ServerEvent.JOB, ServerEvent.NODE, ServerEvent.POOL, ServerEvent.RESET);
 
     private final EventLog log;
@@ -103,7 +105,9 @@ final class EventRoutes implements AutoCloseable {
                 cursor = resumeFrom.getAsLong() == 0 ? log.beforeFirst() : resumeFrom.getAsLong();
                 Replay replay = log.after(cursor, 0);
                 if (replay.reset()) {
-                    cursor = reset(client, "events after id " + resumeFrom.getAsLong()
+                    cursor = reset(client, resumeFrom.getAsLong() == NOT_AN_ID
+                            ? "the Last-Event-ID header is not an event id of this server: reload from the REST API"
+                            : "events after id " + resumeFrom.getAsLong()
                             + " are no longer buffered (or it is from an earlier server process): reload from the REST API");
                 }
             }
@@ -180,7 +184,7 @@ final class EventRoutes implements AutoCloseable {
             try {
                 return OptionalLong.of(Long.parseLong(header.trim()));
             } catch (NumberFormatException e) {
-                return OptionalLong.of(-1); // no id this log gave: reset
+                return OptionalLong.of(NOT_AN_ID); // no id this log gave: reset
             }
         }
         String param = ctx.queryParam("lastEventId");

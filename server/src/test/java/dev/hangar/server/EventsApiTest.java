@@ -168,7 +168,9 @@ class EventsApiTest {
     @Test
     void aHeaderThatIsNoIdIsAReset() throws Exception {
         try (EventStream stream = events("", Map.of("Last-Event-ID", "not-a-number"))) {
-            assertThat(stream.next(WAIT).event()).isEqualTo("reset");
+            var reset = stream.next(WAIT);
+            assertThat(reset.event()).isEqualTo("reset");
+            assertThat(reset.data()).contains("the Last-Event-ID header is not an event id of this server");
         }
     }
 
