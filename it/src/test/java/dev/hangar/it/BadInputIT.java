@@ -96,7 +96,8 @@ class BadInputIT extends OneNodeIT {
         long before = api.jobCount();
         String spec = "{\"command\": [\"true\"]}";
 
-        for (String type : new String[] {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}) {
+        for (String type : new String[] {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data",
+                "application/json; charset=iso-8859-1", "application/json;charset=\"UTF-16\""}) {
             assertProblem(api.send("POST", "/v1/jobs", HttpRequest.BodyPublishers.ofString(spec), type), 415, "Content-Type");
             assertProblem(api.send("POST", "/v1/explain", HttpRequest.BodyPublishers.ofString(spec), type), 415,
                     "Content-Type");
@@ -104,6 +105,8 @@ class BadInputIT extends OneNodeIT {
         assertProblem(api.send("POST", "/v1/jobs", HttpRequest.BodyPublishers.ofString(spec), null), 415, "Content-Type");
         assertThat(api.send("POST", "/v1/explain", HttpRequest.BodyPublishers.ofString(spec),
                 "application/json; charset=utf-8").status()).isEqualTo(200);
+        assertThat(api.send("POST", "/v1/explain", HttpRequest.BodyPublishers.ofString(spec),
+                "application/json; Charset=\"UTF-8\"").status()).isEqualTo(200);
         assertThat(api.jobCount()).isEqualTo(before);
     }
 

@@ -36,9 +36,12 @@ final class JsonBodies {
         String type = ctx.header("Content-Type");
         String media = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
         if (!media.equals("application/json") && !(media.startsWith("application/") && media.endsWith("+json"))) {
-            String reason = "must be application/json, got " + (type == null ? "none" : "'" + type + "'");
-            throw new ApiException(415, "Unsupported media type", "Content-Type: " + reason,
-                    List.of(new FieldError("Content-Type", reason)));
+            throw unsupported("must be application/json, got " + (type == null ? "none" : "'" + type + "'"));
+        }
+        var charset = java.util.regex.Pattern.compile("(?i);\\s*charset\\s*=\\s*\"?([^;\"\\s]+)").matcher(type);
+        if (charset.find() && !charset.group(1).equalsIgnoreCase("utf-8")) {
+            // why: JSON is UTF-8 (RFC 8259); another charset's bytes would be read wrongly or refused as bad UTF-8
+            throw unsupported("the body must be UTF-8 JSON, got charset=" + charset.group(1));
         }
         if (ctx.contentLength() > maxBytes) {
             throw tooLarge(maxBytes);
@@ -124,6 +127,11 @@ final class JsonBodies {
     /** The field at fault, e.g. {@code resources.memoryMb}; {@code body} for the whole. */
     private static String field(JsonMappingException e) {
         return JsonFieldNames.path(e, "body");
+    }
+
+    private static ApiException unsupported(String reason) {
+        return new ApiException(415, "Unsupported media type", "Content-Type: " + reason,
+                List.of(new FieldError("Content-Type", reason)));
     }
 
     private static ApiException malformed(JsonProcessingException e) {
