@@ -34,7 +34,7 @@ final class WireFormat {
     private static final Set<String> TEXT = Set.of("name", "stdin", "image", "runtime", "idempotencyKey");
     private static final Set<String> NUMBERS = Set.of("timeoutSeconds", "priority");
     private static final String NOT_A_PROPERTY = "is not a property of a job spec";
-    private static final Pattern WHOLE_NUMBER = Pattern.compile("-?[0-9]{1,9}");
+    private static final Pattern WHOLE_NUMBER = Pattern.compile("-?[0-9]+");
 
     /**
      * A structured property: the shape its JSON must have, and how to say so. Only the outer shape:
@@ -98,8 +98,12 @@ final class WireFormat {
             if (TEXT.contains(name)) {
                 json.put(name, value);
             } else if (NUMBERS.contains(name)) {
-                if (WHOLE_NUMBER.matcher(value).matches()) {
+                if (WHOLE_NUMBER.matcher(value).matches() && fitsAnInt(value)) {
                     json.put(name, Integer.parseInt(value));
+                } else if (WHOLE_NUMBER.matcher(value).matches()) {
+                    // the words the REST API uses for a number past its type
+                    errors.add(new FieldError(name, "is out of range: must be a whole number of at most "
+                            + Integer.MAX_VALUE + ", got '" + shorten(value) + "'"));
                 } else {
                     errors.add(new FieldError(name, "must be a whole number in decimal, got '" + shorten(value) + "'"));
                 }
@@ -158,6 +162,10 @@ final class WireFormat {
         all.addAll(NUMBERS);
         all.addAll(STRUCTURED.keySet());
         return all.stream().collect(Collectors.joining(", "));
+    }
+
+    private static boolean fitsAnInt(String digits) {
+        return new java.math.BigInteger(digits).bitLength() < Integer.SIZE;
     }
 
     private static String shorten(String value) {

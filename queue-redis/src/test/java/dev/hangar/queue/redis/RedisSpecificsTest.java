@@ -124,8 +124,10 @@ class RedisSpecificsTest extends RedisServerTest {
                 "[{\"hostPath\":\"/a\",\"hostPath\":\"/b\",\"sandboxPath\":\"/c\"}]");
         redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",null]");
         redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "env", "{\"A\":1}");
+        redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "timeoutSeconds", "99999999999");
+        redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "timeoutSeconds", "999999999");
 
-        assertThat(queue.intake(10)).isEqualTo(6);
+        assertThat(queue.intake(10)).isEqualTo(8);
 
         List<DeadLetter> dead = queue.deadLetters(10);
         assertThat(dead.get(0).field("reason")).isEqualTo("resources.memoryMb: must be a whole number, got '1.5'");
@@ -136,6 +138,10 @@ class RedisSpecificsTest extends RedisServerTest {
         assertThat(dead.get(3).field("reason")).startsWith("mounts[0].hostPath: is given more than once");
         assertThat(dead.get(4).field("reason")).isEqualTo("command[1]: must not be null");
         assertThat(dead.get(5).field("reason")).startsWith("env.A: ");
+        assertThat(dead.get(6).field("reason"))
+                .isEqualTo("timeoutSeconds: is out of range: must be a whole number of at most 2147483647, got '99999999999'");
+        assertThat(dead.get(7).field("reason")).as("within an int: the spec's own bound")
+                .startsWith("timeoutSeconds: must be between 1 and 604800");
     }
 
     @Test
