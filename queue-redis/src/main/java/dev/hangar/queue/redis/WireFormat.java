@@ -165,7 +165,8 @@ final class WireFormat {
     }
 
     private static boolean fitsAnInt(String digits) {
-        return new java.math.BigInteger(digits).bitLength() < Integer.SIZE;
+        // why the length first: a producer may send a megabyte of digits
+        return digits.length() <= 20 && new java.math.BigInteger(digits).bitLength() < Integer.SIZE;
     }
 
     private static String shorten(String value) {
