@@ -63,7 +63,10 @@ class PoolsCliIT extends OneNodeIT {
         CliIT.Result badSnapshot = hangar("pools", "--url", url, "--put", "runtime=process,snapshot=maybe");
         assertThat(badSnapshot.err()).contains("snapshot must be true or false, got 'maybe'");
         CliIT.Result noSnapshots = hangar("pools", "--url", url, "--put", "runtime=process,prepare=make warm");
-        assertThat(noSnapshots.err()).contains("snapshot: runtime 'process' cannot snapshot sandboxes on this node");
+        assertThat(noSnapshots.err()).as("the field given")
+                .contains("prepare: runtime 'process' cannot snapshot sandboxes on this node");
+        CliIT.Result noSnapshot = hangar("pools", "--url", url, "--put", "runtime=process,snapshot=true");
+        assertThat(noSnapshot.err()).contains("snapshot: runtime 'process' cannot snapshot sandboxes on this node");
 
         CliIT.Result badBudget = hangar("up", "--port", "0", "--data-dir", work.toString(), "--pool-memory-mb", "0");
         assertThat(badBudget.exitCode()).isEqualTo(2);

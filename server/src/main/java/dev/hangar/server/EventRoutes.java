@@ -161,7 +161,8 @@ final class EventRoutes implements AutoCloseable {
             return TYPES;
         }
         var types = new TreeSet<String>();
-        for (String name : param.split(",", -1)) { // -1: a trailing comma is an empty item, refused as the jobs list refuses it
+        // -1: a trailing comma is an empty item, refused as the jobs list's state refuses it
+        for (String name : param.split(",", -1)) {
             String type = name.trim().toLowerCase(Locale.ROOT);
             if (!TYPES.contains(type)) {
                 throw ApiException.badField("types", "unknown event type '" + name.trim() + "'; known: "

@@ -19,12 +19,15 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Reads request bodies strictly, turning every Jackson complaint into a named field and a reason
  * in the API's words: what the field must be, never a Java type or a Jackson setting.
  */
 final class JsonBodies {
+    private static final Pattern CHARSET = Pattern.compile("(?i);\\s*charset\\s*=\\s*\"?([^;\"\\s]+)");
+
     private JsonBodies() {}
 
     /**
@@ -38,7 +41,7 @@ final class JsonBodies {
         if (!media.equals("application/json") && !(media.startsWith("application/") && media.endsWith("+json"))) {
             throw unsupported("must be application/json, got " + (type == null ? "none" : "'" + type + "'"));
         }
-        var charset = java.util.regex.Pattern.compile("(?i);\\s*charset\\s*=\\s*\"?([^;\"\\s]+)").matcher(type);
+        var charset = CHARSET.matcher(type);
         if (charset.find() && !charset.group(1).equalsIgnoreCase("utf-8")) {
             // why: JSON is UTF-8 (RFC 8259); another charset's bytes would be read wrongly or refused as bad UTF-8
             throw unsupported("the body must be UTF-8 JSON, got charset=" + charset.group(1));
@@ -122,7 +125,6 @@ final class JsonBodies {
     private static String withoutSetting(String message) {
         return Json.plainMessage(message).replaceAll(",?\\s*from\\s*`[^`]*`", "");
     }
-
 
     /** The field at fault, e.g. {@code resources.memoryMb}; {@code body} for the whole. */
     private static String field(JsonMappingException e) {
