@@ -98,14 +98,14 @@ final class WireFormat {
             if (TEXT.contains(name)) {
                 json.put(name, value);
             } else if (NUMBERS.contains(name)) {
-                if (WHOLE_NUMBER.matcher(value).matches() && fitsAnInt(value)) {
-                    json.put(name, Integer.parseInt(value));
-                } else if (WHOLE_NUMBER.matcher(value).matches()) {
+                if (!WHOLE_NUMBER.matcher(value).matches()) {
+                    errors.add(new FieldError(name, "must be a whole number in decimal, got '" + shorten(value) + "'"));
+                } else if (!fitsAnInt(value)) {
                     // the words the REST API uses for a number past its type
                     errors.add(new FieldError(name, "is out of range: must be a whole number of at most "
                             + Integer.MAX_VALUE + ", got '" + shorten(value) + "'"));
                 } else {
-                    errors.add(new FieldError(name, "must be a whole number in decimal, got '" + shorten(value) + "'"));
+                    json.put(name, Integer.parseInt(value));
                 }
             } else if (STRUCTURED.containsKey(name)) {
                 Shape shape = STRUCTURED.get(name);

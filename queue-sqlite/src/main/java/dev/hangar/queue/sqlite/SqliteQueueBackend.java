@@ -423,8 +423,10 @@ public final class SqliteQueueBackend implements QueueBackend {
         }
         return write((c, notices) -> {
             record Row(JobState state, String token, int attempt, int delivery, long lastChunk) {}
-            Optional<Row> job = Sql.queryOne(c, "SELECT state, lease_token, attempt, deliveries, log_chunk FROM jobs WHERE id = ?",
-                    rs -> new Row(JobState.valueOf(rs.getString(1)), rs.getString(2), rs.getInt(3), rs.getInt(4), rs.getLong(5)),
+            Optional<Row> job = Sql.queryOne(c,
+                    "SELECT state, lease_token, attempt, deliveries, log_chunk FROM jobs WHERE id = ?",
+                    rs -> new Row(JobState.valueOf(rs.getString(1)), rs.getString(2), rs.getInt(3), rs.getInt(4),
+                            rs.getLong(5)),
                     jobId);
             if (job.isEmpty() || job.get().state().isFinal() || (token != null && !token.equals(job.get().token()))) {
                 return false; // late output of a finished (or unknown) job, or of a run whose lease is lost
