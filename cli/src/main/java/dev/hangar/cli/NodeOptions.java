@@ -134,7 +134,12 @@ final class NodeOptions {
         Set<String> drivers = AgentNode.knownRuntimes();
         for (int i = 0; i < specs.size(); i++) {
             // ranges and the runtime's name now, before anything is made; whether the runtime can back a
-            // pool on this host is known once it is probed
+            // pool on this host is known once it is probed, so an unknown name is not told "cannot back a pool"
+            String runtime = specs.get(i).runtime();
+            if (runtime != null && !runtime.isBlank() && !drivers.contains(runtime)) {
+                throw new IllegalArgumentException("--pool " + pools.get(i) + ": runtime '" + runtime
+                        + "' is not a runtime this Hangar has; runtimes: " + String.join(", ", drivers));
+            }
             var errors = specs.get(i).errors(drivers);
             if (!errors.isEmpty()) {
                 throw new IllegalArgumentException("--pool " + pools.get(i) + ": " + errors.stream()

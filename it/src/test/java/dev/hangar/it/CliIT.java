@@ -168,6 +168,8 @@ class CliIT extends OneNodeIT {
                 "--host 192.0.2.1 (192.0.2.1) is not an address of this machine");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--runtimes", "bogus"), "--runtimes: unknown runtime 'bogus'");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--pool", "runtime=process,min=-1"), "--pool runtime=process,min=-1: min ");
+        refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--pool", "runtime=docker"),
+                "--pool runtime=docker: runtime 'docker' is not a runtime this Hangar has; runtimes: gvisor, kata, podman, process");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--lease-seconds", "0"), "--lease-seconds must be from 3");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--max-jobs", "0"), "--max-jobs must be from 1");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--node-name", "a b{x}"),

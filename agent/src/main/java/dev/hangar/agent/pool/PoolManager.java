@@ -155,9 +155,14 @@ public final class PoolManager implements PoolsView, AutoCloseable {
         return Optional.of(pool.status());
     }
 
-    /** The spec's own checks, and whether its runtime here can do what it asks (snapshots). */
+    /** The spec's own checks, and whether this node can do what it asks (cores, snapshots). */
     private void check(PoolSpec spec) {
         spec.validate(pooled.keySet());
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (spec.cpus() > cores) {
+            // why: a job may ask for at most the cores of one node, so no job could ever fit the rest
+            throw new InvalidSpecException("cpus", "must be at most " + cores + " (this node's cores), got " + spec.cpus());
+        }
         if (spec.snapshot() && pooled.get(spec.runtime()).snapshots().isEmpty()) {
             // the field the user gave: prepare implies a snapshot
             throw new InvalidSpecException(spec.prepare() != null ? "prepare" : "snapshot", "runtime '" + spec.runtime()

@@ -239,6 +239,11 @@ class PoolManagerTest {
         assertThatThrownBy(() -> manager.put(new PoolSpec("s", runtime.name(), null, null, null, 1, 1, null, true, null)))
                 .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors())
                         .extracting(FieldError::field).containsExactly("snapshot"));
+        int cores = Runtime.getRuntime().availableProcessors();
+        assertThatThrownBy(() -> manager.put(new PoolSpec("big", runtime.name(), null, cores + 1.0, null, 1, 1, null)))
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors())
+                        .containsExactly(new FieldError("cpus", "must be at most " + cores + " (this node's cores), got "
+                                + (cores + 1.0))));
         assertThat(manager.pools()).isEmpty();
     }
 
