@@ -389,6 +389,15 @@ class JobsApiIT extends OneNodeIT {
         Api.Answer raw = api.get("/v1/jobs/" + id + "/logs");
         assertThat(raw.status()).as("%s", raw).isEqualTo(200);
         assertThat(raw.body()).isEqualTo("x\n");
+
+        // values are read as the filters read theirs: in any case, and empty as if not given
+        for (String query : List.of("?format=RAW", "?format=&follow=&after=", "?follow=TRUE&format=Raw")) {
+            Api.Answer same = api.get("/v1/jobs/" + id + "/logs" + query);
+            assertThat(same.status()).as("%s: %s", query, same).isEqualTo(200);
+            assertThat(same.body()).as(query).isEqualTo("x\n");
+        }
+        Api.Answer ndjson = api.get("/v1/jobs/" + id + "/logs?format=NDJSON");
+        assertThat(ndjson.body()).as("%s", ndjson).startsWith("{");
     }
 
     @Test

@@ -73,7 +73,7 @@ final class JobRoutes {
         Set<JobState> states = states(ctx.queryParam("state"));
         JobPage page;
         try {
-            page = queue.list(new JobQuery(states, ctx.queryParam("cursor"), limit));
+            page = queue.list(new JobQuery(states, QueryParams.value(ctx, "cursor"), limit));
         } catch (IllegalArgumentException e) {
             throw ApiException.badField("cursor", e.getMessage());
         }
@@ -109,7 +109,7 @@ final class JobRoutes {
     }
 
     static int intParam(Context ctx, String name, int fallback, int min, int max) {
-        String raw = ctx.queryParam(name);
+        String raw = QueryParams.value(ctx, name);
         if (raw == null) {
             return fallback;
         }

@@ -30,9 +30,10 @@ final class LogStreamer {
     void stream(Context ctx, Job job) throws Exception {
         QueryParams.only(ctx, java.util.List.of("follow", "format", "after"));
         boolean follow = flag(ctx, "follow");
-        boolean ndjson = "ndjson".equals(ctx.queryParamAsClass("format", String.class).getOrDefault("raw"));
-        if (!ndjson && !"raw".equals(ctx.queryParamAsClass("format", String.class).getOrDefault("raw"))) {
-            throw ApiException.badField("format", "must be raw or ndjson");
+        String format = java.util.Objects.requireNonNullElse(QueryParams.value(ctx, "format"), "raw");
+        boolean ndjson = "ndjson".equalsIgnoreCase(format);
+        if (!ndjson && !"raw".equalsIgnoreCase(format)) {
+            throw ApiException.badField("format", "must be raw or ndjson, got '" + format + "'");
         }
         long after = JobRoutes.intParam(ctx, "after", 0, 0, Integer.MAX_VALUE);
         ctx.contentType(ndjson ? "application/x-ndjson" : "application/octet-stream");
@@ -79,9 +80,9 @@ final class LogStreamer {
         }
     }
 
-    /** A true/false query parameter; absent is false, and anything but true or false is refused. */
+    /** A true/false query parameter; absent or empty is false, and anything but true or false is refused. */
     private static boolean flag(Context ctx, String name) {
-        String raw = ctx.queryParam(name);
+        String raw = QueryParams.value(ctx, name);
         if (raw == null || raw.equalsIgnoreCase("false")) {
             return false;
         }

@@ -52,6 +52,15 @@ final class QueryParams {
         }
     }
 
+    /**
+     * A parameter's value, or null when it is absent or empty: as the filters ({@code state=},
+     * {@code types=}) take an empty value for "not given", so does every parameter.
+     */
+    static String value(Context ctx, String name) {
+        String raw = ctx.queryParam(name);
+        return raw == null || raw.isBlank() ? null : raw;
+    }
+
     private static String decoded(String field, String raw) {
         try {
             return URLDecoder.decode(raw, StandardCharsets.UTF_8);
