@@ -26,4 +26,17 @@ class JsonTest {
                 .isEqualTo("Unexpected character at line 1, column 13");
         assertThat(Json.plainMessage(null)).isEqualTo("invalid");
     }
+
+    @Test
+    void aFractionIsReadFromANumberOnlyNotFromTheTextNaNOrInfinity() {
+        assertThat(Json.read("{\"cpus\": 1.5}", dev.hangar.core.job.Resources.class).cpus()).isEqualTo(1.5);
+        assertThat(Json.read("{\"cpus\": 2}", dev.hangar.core.job.Resources.class).cpus()).isEqualTo(2.0);
+        assertThat(Json.read("{\"cpus\": null}", dev.hangar.core.job.Resources.class)).isNotNull();
+        for (String text : java.util.List.of("\"NaN\"", "\"Infinity\"", "\"-Infinity\"", "\"2\"", "true", "[1]")) {
+            var failure = catchThrowableOfType(UncheckedIOException.class,
+                    () -> Json.read("{\"cpus\": " + text + "}", dev.hangar.core.job.Resources.class));
+            assertThat(failure.getCause()).as(text)
+                    .isInstanceOf(com.fasterxml.jackson.databind.exc.MismatchedInputException.class);
+        }
+    }
 }

@@ -120,6 +120,9 @@ final class WireFormat {
                                     + "' (not valid JSON: " + shorten(Json.plainMessage(e.getOriginalMessage())) + ")")));
                     return;
                 }
+                if (node != null && node.isNull()) {
+                    return; // as the REST API takes a null: not given, so the default
+                }
                 if (node == null || !shape.fits().test(node)) {
                     errors.add(new FieldError(name, shape.expected() + ", got '" + shorten(value) + "'"));
                 } else {

@@ -126,8 +126,10 @@ class RedisSpecificsTest extends RedisServerTest {
         redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "env", "{\"A\":1}");
         redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "timeoutSeconds", "99999999999");
         redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "timeoutSeconds", "999999999");
+        redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "resources", "{\"cpus\":\"NaN\"}");
+        redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"nulls\"]", "resources", "null", "retry", " null ");
 
-        assertThat(queue.intake(10)).isEqualTo(8);
+        assertThat(queue.intake(10)).isEqualTo(10);
 
         List<DeadLetter> dead = queue.deadLetters(10);
         assertThat(dead.get(0).field("reason")).isEqualTo("resources.memoryMb: must be a whole number, got '1.5'");
@@ -142,6 +144,11 @@ class RedisSpecificsTest extends RedisServerTest {
                 .isEqualTo("timeoutSeconds: is out of range: must be a whole number of at most 2147483647, got '99999999999'");
         assertThat(dead.get(7).field("reason")).as("within an int: the spec's own bound")
                 .startsWith("timeoutSeconds: must be between 1 and 604800");
+        assertThat(dead.get(8).field("reason")).as("not a number, though Jackson reads it as one")
+                .isEqualTo("resources.cpus: has the wrong type: must be a number");
+        assertThat(dead).as("a null is not given, as the API takes it").hasSize(9);
+        assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement()
+                .satisfies(job -> assertThat(job.spec().resources()).isEqualTo(JobSpec.of("true").resources()));
     }
 
     @Test
