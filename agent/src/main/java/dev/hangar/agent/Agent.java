@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -57,8 +58,7 @@ public final class Agent implements AutoCloseable {
     private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
     private final ExecutorService jobs = Executors.newVirtualThreadPerTaskExecutor();
     /** Job timeouts and the lease watch: nothing on it waits for the queue. */
-    private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, Thread.ofPlatform()
-            .daemon().name("agent-timers").factory());
+    private final ScheduledThreadPoolExecutor timers = timers();
     /** Renewals, which wait for the queue (up to its command timeout when it is away). */
     private final ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
             .daemon().name("agent-renewals").factory());
@@ -70,6 +70,13 @@ public final class Agent implements AutoCloseable {
     private volatile PoolManager pools;
     private Thread loop;
     private AutoCloseable subscription;
+
+    /** Job timeouts: one per job, cancelled when it ends, so dropped then rather than kept until it would fire. */
+    private static ScheduledThreadPoolExecutor timers() {
+        var timers = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("agent-timers").factory());
+        timers.setRemoveOnCancelPolicy(true);
+        return timers;
+    }
 
     /** An agent that does not say which images it has: on a shared queue it is offered jobs of any image. */
     public Agent(AgentConfig config, QueueBackend queue, List<SandboxRuntime> runtimes) {
@@ -103,16 +110,21 @@ public final class Agent implements AutoCloseable {
             manager.close();
             throw e;
         }
-        int released = queue.releaseLeasesOf(config.nodeName());
-        if (released > 0) {
-            LOG.log(System.Logger.Level.INFO, "gave back {0} job(s) this node held before it restarted", released);
-        }
-        subscription = queue.subscribe(new QueueListener() {
-            @Override
-            public void jobChanged(Job job) {
-                onJobChanged(job);
+        try {
+            int released = queue.releaseLeasesOf(config.nodeName());
+            if (released > 0) {
+                LOG.log(System.Logger.Level.INFO, "gave back {0} job(s) this node held before it restarted", released);
             }
-        });
+            subscription = queue.subscribe(new QueueListener() {
+                @Override
+                public void jobChanged(Job job) {
+                    onJobChanged(job);
+                }
+            });
+        } catch (RuntimeException e) { // the queue out of reach: the caller gets no agent to close, so nothing may keep running
+            pools.close();
+            throw e;
+        }
         Duration renewEvery = renewEvery();
         renewals.scheduleAtFixedRate(guarded("renewing leases", this::renewLeases), renewEvery.toMillis(),
                 renewEvery.toMillis(), TimeUnit.MILLISECONDS);

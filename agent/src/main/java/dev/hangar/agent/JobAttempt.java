@@ -19,11 +19,15 @@ import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.core.select.Selection;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -32,6 +36,8 @@ import java.util.function.Function;
  */
 final class JobAttempt {
     private static final System.Logger LOG = System.getLogger(JobAttempt.class.getName());
+    /** How long a killed process may take to end before the stop is recorded anyway. */
+    private static final Duration KILL_BOUND = Duration.ofSeconds(30);
 
     private final QueueBackend queue;
     private final AgentConfig config;
@@ -59,6 +65,28 @@ final class JobAttempt {
 
     void run(RunningJob job) {
         Lease lease = job.lease();
+        // why one guard around it all: an error anywhere (choosing a runtime, a queue call made while
+        // handling a failure) is logged and met here, not lost with the job's thread
+        try {
+            attempt(job);
+        } catch (QueueException e) {
+            // why: the queue stayed out of reach longer than a lease lasts; the job is not at fault, and
+            // once its lease lapses it is handed out again (nothing was recorded for this attempt)
+            LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": the queue is out of reach; leaving the job to its lease", e);
+        } catch (RuntimeException | LinkageError e) {
+            // why: a broken driver fails its job, not the agent (and the job does not wait for its lease
+            // to lapse); a finish already applied fences this one out by the lease token
+            LOG.log(System.Logger.Level.ERROR, "job " + lease.jobId() + ": agent error", e);
+            try {
+                finish(lease, Outcome.failed(null, "agent error: " + e, false));
+            } catch (QueueException unreachable) {
+                LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": the queue is out of reach; leaving the job to its lease", unreachable);
+            }
+        }
+    }
+
+    private void attempt(RunningJob job) {
+        Lease lease = job.lease();
         JobSpec spec = lease.job().spec();
         Selection selection = selector.apply(spec);
         // why: the server checked the mounts against its view; this node's own allow-list decides
@@ -82,16 +110,30 @@ final class JobAttempt {
         }
         try (JobSandbox sandbox = warm.isPresent() ? JobSandbox.warm(warm.get(), runtime, sandboxSpec, clock)
                 : JobSandbox.cold(runtime, sandboxSpec, clock)) {
+            StopReason early = job.stopRequested().getNow(null);
+            if (early != null) {
+                // why: cancelled, or handed out again, while its sandbox was made: its process never starts
+                // (a timeout is not set yet; a lost lease or a stopping agent records nothing)
+                if (early == StopReason.CANCELLED) {
+                    finish(lease, Outcome.cancelled("cancelled on request before its process started"));
+                }
+                return;
+            }
             var output = new JobOutput(queue, lease, spec.resources().outputBytes(), retry);
             SandboxProcess process = sandbox.exec(processOf(spec), output);
-            health.succeeded(runtime.name());
             StartRecord start = sandbox.start();
             retry.call("recording job " + lease.jobId() + " running", () -> warm.isPresent()
                     ? queue.started(lease, config.nodeName(), selection, start) // one round trip
                     : queue.running(lease, start));
             var timeout = timers.schedule(() -> job.stop(StopReason.TIMED_OUT), spec.timeoutSeconds(), TimeUnit.SECONDS);
-            Outcome outcome = await(job, process, spec, output);
-            timeout.cancel(false);
+            Outcome outcome;
+            try {
+                outcome = await(job, process, spec, output);
+            } finally {
+                timeout.cancel(false);
+            }
+            // why once it has ended: a runtime that starts processes but loses them has not succeeded
+            health.succeeded(runtime.name());
             if (outcome != null) {
                 finish(lease, outcome);
             }
@@ -108,14 +150,6 @@ final class JobAttempt {
                 retry.call("giving back job " + lease.jobId(),
                         () -> queue.giveBack(lease, failure + " on node " + config.nodeName()));
             }
-        } catch (QueueException e) {
-            // why: the queue stayed out of reach longer than a lease lasts; the job is not at fault, and
-            // once its lease lapses it is handed out again (nothing was recorded for this attempt)
-            LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": the queue is out of reach; leaving the job to its lease", e);
-        } catch (RuntimeException | LinkageError e) {
-            // why: a broken driver fails its job, not the agent (and the job does not wait for its lease to lapse)
-            LOG.log(System.Logger.Level.ERROR, "job " + lease.jobId() + ": agent error", e);
-            finish(lease, Outcome.failed(null, "agent error: " + e, false));
         }
     }
 
@@ -132,23 +166,49 @@ final class JobAttempt {
         return new ProcessSpec(spec.command(), spec.env(), stdin);
     }
 
-    /** Waits for the process or a stop request; returns the outcome, or null if nothing may be recorded. */
-    private static Outcome await(RunningJob job, SandboxProcess process, JobSpec spec, JobOutput output) {
-        CompletableFuture.anyOf(process.exit(), job.stopRequested()).join();
-        StopReason stop = job.stopRequested().getNow(null);
-        if (stop != null && !process.exit().isDone()) {
+    /**
+     * Waits for the process or a stop request; returns the outcome, or null if nothing may be
+     * recorded. A process whose runtime cannot say how it ended fails as the runtime's fault.
+     */
+    private static Outcome await(RunningJob job, SandboxProcess process, JobSpec spec, JobOutput output)
+            throws SandboxException {
+        try {
+            CompletableFuture.anyOf(process.exit(), job.stopRequested()).join();
+            // why the exit first: a stop that comes once the process has ended must not overrule how it ended
+            StopReason stop = process.exit().isDone() ? null : job.stopRequested().getNow(null);
+            if (stop == null) {
+                ExitStatus status = process.exit().join();
+                boolean truncated = output.truncated();
+                return status.success() ? Outcome.succeeded(status.code(), truncated)
+                        : Outcome.failed(status.code(), failure(status), truncated);
+            }
             process.kill();
+            ExitStatus status = null;
+            try {
+                status = process.exit().get(KILL_BOUND.toSeconds(), TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                // the stop is recorded all the same; closing the sandbox destroys what is left of it
+                LOG.log(System.Logger.Level.WARNING, "job " + job.lease().jobId() + ": its process did not end within "
+                        + KILL_BOUND.toSeconds() + " s of being killed");
+            }
+            return stopped(stop, spec, status, output.truncated());
+        } catch (CompletionException | ExecutionException e) {
+            if (e.getCause() instanceof SandboxException cause) {
+                throw cause;
+            }
+            throw new SandboxException("the runtime could not say how the job's process ended: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SandboxException("interrupted while the job's process was being stopped", e);
         }
-        ExitStatus status = process.exit().join();
-        boolean truncated = output.truncated();
-        if (stop == null) {
-            return status.success() ? Outcome.succeeded(status.code(), truncated)
-                    : Outcome.failed(status.code(), failure(status), truncated);
-        }
+    }
+
+    /** The outcome of a run stopped on request ({@code status} null if its process did not end when killed). */
+    private static Outcome stopped(StopReason stop, JobSpec spec, ExitStatus status, boolean truncated) {
         return switch (stop) {
             case CANCELLED -> Outcome.cancelled("cancelled on request; the sandbox was killed");
             case TIMED_OUT -> Outcome.timedOut("timed out after " + spec.timeoutSeconds() + " s (timeoutSeconds)"
-                    + limits(status), truncated);
+                    + (status == null ? "" : limits(status)), truncated);
             case LEASE_LOST, AGENT_STOPPING -> null;
         };
     }

@@ -59,6 +59,12 @@ public final class NodeHeartbeat implements AutoCloseable {
     @Override
     public void close() {
         beats.shutdownNow();
+        try {
+            // why: a beat already under way would put the node back after it left
+            beats.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (nodeName != null) {
             try {
                 registry.leave(nodeName);

@@ -73,9 +73,13 @@ class AgentFaultTest {
     }
 
     private void start(int maxJobs) {
+        start(maxJobs, PoolConfig.of(List.of(), 0));
+    }
+
+    private void start(int maxJobs, PoolConfig pools) {
         store = SqliteQueueBackend.open(dir.resolve("hangar.db"), storeClock);
         AgentConfig config = new AgentConfig("node", 64, 64 * 1024, List.of(), maxJobs, LEASE, Duration.ofMillis(100),
-                false, MountPolicy.none(), Set.of(), PoolConfig.of(List.of(), 0));
+                false, MountPolicy.none(), Set.of(), pools);
         agent = new Agent(config, reachableWhileNotAway(store), List.of(runtime), Set::of, BENCH).start();
     }
 
@@ -236,5 +240,48 @@ class AgentFaultTest {
 
         await().atMost(WAIT).until(() -> count(ids, JobState.FAILED) == ids.size());
         assertThat(agent.runtimes().getFirst().probe().available()).isTrue();
+    }
+
+    @Test
+    void aProcessWhoseRuntimeCannotSayHowItEndedIsTheRuntimesFaultNotTheJobs() {
+        start(1);
+        String id = store.enqueue(job("lost")).job().id();
+
+        // given back each time without using up an attempt (it failed as "agent error" before), until the
+        // runtime is benched and the job waits
+        await().atMost(WAIT).until(() -> String.valueOf(agent.runtimes().getFirst().probe().reason())
+                .contains(RuntimeHealth.FAILURES_TO_BENCH + " sandboxes in a row failed"));
+        assertThat(agent.runtimes().getFirst().probe().reason()).contains("lost track of the process");
+        Job job = awaitState(id, JobState.QUEUED);
+        assertThat(job.attempt()).as("attempts used").isZero();
+    }
+
+    @Test
+    void aJobCancelledWhileItsSandboxIsMadeNeverStartsItsProcess() {
+        start();
+        runtime.holdCreates();
+        String id = store.enqueue(blocking()).job().id();
+        awaitState(id, JobState.STARTING);
+        store.cancel(id);
+        await().atMost(WAIT).until(() -> agent.runningJobs() == 1); // the cancel has reached the run
+        runtime.releaseCreates();
+
+        Job cancelled = awaitState(id, JobState.CANCELLED);
+        assertThat(cancelled.error()).isEqualTo("cancelled on request before its process started");
+        FakeSandbox sandbox = runtime.sandboxes().getFirst();
+        assertThat(sandbox.execs()).as("processes started").isZero();
+        await().atMost(WAIT).until(sandbox::destroyed);
+    }
+
+    @Test
+    void anAgentThatCannotReachTheQueueAsItStartsLeavesNoWarmSandboxBehind() {
+        queueAway.set(true);
+        var pool = new dev.hangar.core.pool.PoolSpec("p", FakePrestartingRuntime.NAME, null, 1.0, 256L, 2, 2, 300);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> start(8, PoolConfig.of(List.of(pool), 0)))
+                .isInstanceOf(QueueException.class);
+        agent = null;
+
+        // without the close, the pool went on making and keeping its sandboxes
+        await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> runtime.alive() == 0);
     }
 }

@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A test double of a runtime whose sandboxes start ahead of a job: nothing is isolated, nothing
  * runs. {@code echo ARGS} prints ARGS, {@code false} exits 1, {@code block} runs until killed,
- * anything else exits 0. It records every sandbox and how many processes each started, and can
+ * {@code lost} ends without the runtime knowing how, anything else exits 0. It records every sandbox and how many processes each started, and can
  * "kill" a launcher from outside.
  */
 public final class FakePrestartingRuntime implements SandboxRuntime {
@@ -214,6 +214,8 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
                 }
                 case "false" -> exit.complete(new ExitStatus(1, List.of()));
                 case "block" -> { }
+                // as Podman's driver does when its service goes away under a running job
+                case "lost" -> exit.completeExceptionally(new SandboxException("the fake runtime lost track of the process"));
                 default -> exit.complete(new ExitStatus(0, List.of()));
             }
             return new SandboxProcess() {

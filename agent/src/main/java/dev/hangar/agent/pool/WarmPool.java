@@ -166,6 +166,15 @@ final class WarmPool {
         }
     }
 
+    /** A sandbox made for a pool that closed or changed meanwhile; its memory and count are given back already. */
+    private static void destroyUnkept(PoolSpec made, Sandbox sandbox) {
+        try {
+            sandbox.destroy();
+        } catch (RuntimeException e) { // not into make's failure path, which would give them back twice
+            LOG.log(System.Logger.Level.WARNING, "warm pool " + made.name() + ": destroying a sandbox it no longer wants failed", e);
+        }
+    }
+
     private void make(PoolSpec made, long madeIn) {
         Sandbox sandbox = null;
         try {
@@ -186,7 +195,7 @@ final class WarmPool {
                 }
             }
             budget.release(made.memoryMb());
-            sandbox.destroy();
+            destroyUnkept(made, sandbox);
         } catch (SandboxException | RuntimeException | LinkageError e) {
             if (e instanceof SandboxException) {
                 // the runtime's own account of why (an image gone, a limit): said once per try, without a trace
