@@ -18,13 +18,25 @@ async function problem(response) {
   return new ApiError(response.status, `${response.status} ${detail}`);
 }
 
-async function send(path, init) {
+/** How long a call may wait for its answer before it is given up as unanswered. */
+const ANSWER_WITHIN_MS = 20_000;
+
+async function send(path, init = {}) {
   let response;
+  const late = new AbortController();
+  const timer = setTimeout(() => late.abort(), ANSWER_WITHIN_MS);
+  const stop = () => late.abort();
+  init.signal?.addEventListener('abort', stop);
   try {
-    response = await fetch(path, { headers: { Accept: 'application/json' }, ...init });
+    response = await fetch(path, { headers: { Accept: 'application/json' }, ...init, signal: late.signal });
   } catch (e) {
-    if (e.name === 'AbortError') throw e;
+    if (init.signal?.aborted) throw e;
+    // why say so: a browser opens six connections to a server at most, and open tabs may hold them all
+    if (e.name === 'AbortError') throw new ApiError(0, `no answer within ${ANSWER_WITHIN_MS / 1000} s (other open Hangar tabs may hold the browser's connections)`);
     throw new ApiError(0, 'the server does not answer');
+  } finally {
+    clearTimeout(timer);
+    init.signal?.removeEventListener('abort', stop);
   }
   if (!response.ok) throw await problem(response);
   return response.json();

@@ -10,7 +10,12 @@ import { JobPage } from './views/job.js';
 
 function route() {
   const match = /^#\/jobs\/([^/?#]+)/.exec(location.hash);
-  return match ? { view: 'job', id: decodeURIComponent(match[1]) } : { view: 'overview' };
+  if (!match) return { view: 'overview' };
+  try {
+    return { view: 'job', id: decodeURIComponent(match[1]) };
+  } catch {
+    return { view: 'job', id: match[1] }; // broken %-escapes: the job page says there is no such job
+  }
 }
 
 const CONNECTION = {
@@ -18,6 +23,7 @@ const CONNECTION = {
   live: ['live', 'ok', 'server-sent events from /v1/events'],
   reconnecting: ['reconnecting…', 'warn', 'the event stream dropped; refreshing over REST meanwhile'],
   polling: ['polling', 'warn', 'no event stream (/v1/events): refreshing over REST every 3 s'],
+  paused: ['paused', 'warn', 'the tab is hidden: it holds no connection until it is shown'],
 };
 
 function Header() {

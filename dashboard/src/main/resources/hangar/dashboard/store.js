@@ -131,20 +131,24 @@ export async function loadNodes() {
 
 /**
  * Pools from /metrics: hangar_pool_sandboxes{pool,runtime} is each warm pool's READY count (on a
- * cluster's server, summed over the nodes that keep the pool); none from a server without pools.
+ * cluster's server, summed over the nodes that keep the pool), hangar_pool_sandboxes_in_use its
+ * sandboxes whose jobs still run (a node's own); none from a server without pools.
  */
 export async function loadPools() {
   try {
     const response = await fetch('/metrics');
     const text = response.ok ? await response.text() : '';
-    const pools = [];
+    const pools = new Map();
     for (const line of text.split('\n')) {
-      const m = /^hangar_pool_sandboxes\{([^}]*)\}\s+(\S+)/.exec(line);
+      const m = /^hangar_pool_sandboxes(_in_use)?\{([^}]*)\}\s+(\S+)/.exec(line);
       if (!m) continue;
-      const labels = Object.fromEntries([...m[1].matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
-      pools.push({ pool: labels.pool, runtime: labels.runtime, ready: Number(m[2]) });
+      const labels = Object.fromEntries([...m[2].matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+      const key = `${labels.pool}|${labels.runtime}`;
+      const pool = pools.get(key) || { pool: labels.pool, runtime: labels.runtime };
+      pool[m[1] ? 'inUse' : 'ready'] = Number(m[3]);
+      pools.set(key, pool);
     }
-    state.pools = pools;
+    state.pools = [...pools.values()];
   } catch (e) {
     state.pools = [];
   }
@@ -392,6 +396,7 @@ function stopPolling() {
 
 let events = null;
 function connectEvents() {
+  if (events || document.visibilityState === 'hidden') return;
   // ?events=off: REST polling only, as against a server without /v1/events (the browser test uses it)
   if (!('EventSource' in window) || new URLSearchParams(location.search).get('events') === 'off') {
     state.conn = 'polling';
@@ -430,10 +435,34 @@ function connectEvents() {
   };
 }
 
+/**
+ * A hidden tab lets go of its event stream (and polls nothing) until it is shown again, when a new
+ * stream reloads everything: a browser opens only six connections to one server, which a few
+ * open tabs would otherwise hold for good, leaving a new tab or a Cancel waiting.
+ */
+function onVisibility() {
+  if (document.visibilityState === 'hidden') {
+    if (events) {
+      events.close();
+      events = null;
+    }
+    stopPolling();
+    state.conn = 'paused';
+    changed();
+  } else if (state.conn === 'paused') {
+    state.conn = 'connecting';
+    connectEvents();
+    changed();
+  }
+}
+
 export function start() {
   reloadAll();
   connectEvents();
+  document.addEventListener('visibilitychange', onVisibility);
   setInterval(changed, 1000); // relative times and running durations
+  // pool counts change with every job a pool serves, which no event tells
+  setInterval(() => { if (state.conn === 'live') loadPools(); }, 10_000);
 }
 
 export const connection = () => (events ? events.readyState : -1);

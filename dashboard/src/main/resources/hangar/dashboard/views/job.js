@@ -17,23 +17,87 @@ function decodeBase64(data) {
   return bytes;
 }
 
+const hidden = () => document.visibilityState === 'hidden';
+
+/** Resolves once the tab is shown (at once if it is), or the signal aborts. */
+function shown(signal) {
+  if (!hidden() || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      if (hidden() && !signal.aborted) return;
+      document.removeEventListener('visibilitychange', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    document.addEventListener('visibilitychange', done);
+    signal.addEventListener('abort', done);
+  });
+}
+
 /**
  * Follows GET /v1/jobs/{id}/logs?follow=true&format=ndjson with fetch and a stream reader, and
  * appends each chunk to the element, stderr in its own spans. Reconnects after `after=seq` while
- * the job is not final.
+ * the job is not final. A hidden tab lets go of its connection and resumes once shown: a browser
+ * opens only six connections to one server, and each tab of a job holds two (this and the events).
  */
 function followLogs(id, pre, setStatus, signal) {
   let after = 0;
   let attempt = null;
   let delivery = null;
   let decoders = null;
-  let shown = 0;
+  let shownChars = 0;
   let chunks = 0;
+  let trimmed = false;
   const box = pre.parentElement;
+  const status = (following) => setStatus({ following, chunks, trimmed });
+
+  function appendText(stream, text) {
+    if (!text) return;
+    let span = pre.lastElementChild;
+    if (!span || span.dataset.stream !== stream) {
+      span = document.createElement('span');
+      span.className = stream === 'STDERR' ? 'stderr' : 'stdout';
+      span.dataset.stream = stream;
+      pre.append(span);
+    }
+    span.append(text);
+    shownChars += text.length;
+    trim();
+  }
+
+  /** Keeps the last LOG_LIMIT characters: whole earlier pieces first, then the start of the oldest. */
+  function trim() {
+    while (shownChars > LOG_LIMIT) {
+      const first = pre.firstElementChild;
+      const piece = first?.firstChild;
+      if (!piece) {
+        if (!first || first === pre.lastElementChild) break;
+        first.remove();
+        continue;
+      }
+      const excess = shownChars - LOG_LIMIT;
+      const length = piece.textContent.length;
+      if (length <= excess) {
+        piece.remove();
+        shownChars -= length;
+      } else {
+        piece.textContent = piece.textContent.slice(excess);
+        shownChars -= excess;
+      }
+      if (!first.firstChild && first !== pre.lastElementChild) first.remove();
+      trimmed = true;
+    }
+  }
+
+  /** What a decoder still holds (a character cut short at the end of a run) is shown, as U+FFFD. */
+  function flush() {
+    if (decoders) for (const stream of ['STDOUT', 'STDERR']) appendText(stream, decoders[stream].decode());
+  }
 
   function append(chunk) {
     if (chunk.attempt !== attempt || chunk.delivery !== delivery) {
       if (attempt !== null) {
+        flush();
         const marker = document.createElement('span');
         marker.className = 'attempt';
         const newline = pre.lastChild && !pre.lastChild.textContent.endsWith('\n') ? '\n' : '';
@@ -42,64 +106,66 @@ function followLogs(id, pre, setStatus, signal) {
           ? `── attempt ${chunk.attempt} ──\n`
           : `── attempt ${chunk.attempt}, run again: the run above did not finish (its node stopped answering or its sandbox failed) ──\n`);
         pre.append(marker);
+        shownChars += marker.textContent.length;
       }
       attempt = chunk.attempt;
       delivery = chunk.delivery;
       decoders = { STDOUT: new TextDecoder(), STDERR: new TextDecoder() };
     }
-    const text = decoders[chunk.stream].decode(decodeBase64(chunk.data), { stream: true });
-    if (!text) return;
-    let span = pre.lastElementChild;
-    if (!span || span.dataset.stream !== chunk.stream) {
-      span = document.createElement('span');
-      span.className = chunk.stream === 'STDERR' ? 'stderr' : 'stdout';
-      span.dataset.stream = chunk.stream;
-      pre.append(span);
-    }
-    span.append(text);
-    shown += text.length;
-    while (shown > LOG_LIMIT && pre.firstElementChild && pre.firstElementChild !== span) {
-      shown -= pre.firstElementChild.textContent.length;
-      pre.firstElementChild.remove();
-      pre.dataset.trimmed = 'true';
-    }
+    appendText(chunk.stream, decoders[chunk.stream].decode(decodeBase64(chunk.data), { stream: true }));
   }
 
   async function once() {
-    const response = await fetch(`/v1/jobs/${encodeURIComponent(id)}/logs?follow=true&format=ndjson&after=${after}`, { signal });
-    if (!response.ok) throw new Error(`logs: ${response.status}`);
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
-      let newline;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        if (!line) continue;
-        const chunk = JSON.parse(line);
-        append(chunk);
-        after = chunk.seq;
-        chunks += 1;
+    // its own abort: the tab hidden ends this request, not the follow
+    const request = new AbortController();
+    const stop = () => request.abort();
+    const onHide = () => { if (hidden()) stop(); };
+    signal.addEventListener('abort', stop);
+    document.addEventListener('visibilitychange', onHide);
+    try {
+      const response = await fetch(`/v1/jobs/${encodeURIComponent(id)}/logs?follow=true&format=ndjson&after=${after}`,
+        { signal: request.signal });
+      if (!response.ok) throw new Error(`logs: ${response.status}`);
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+        let newline;
+        while ((newline = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, newline);
+          buffer = buffer.slice(newline + 1);
+          if (!line) continue;
+          const chunk = JSON.parse(line);
+          append(chunk);
+          after = chunk.seq;
+          chunks += 1;
+        }
+        if (atBottom) box.scrollTop = box.scrollHeight;
+        status(true);
       }
-      if (atBottom) box.scrollTop = box.scrollHeight;
-      setStatus({ following: true, chunks });
+    } finally {
+      signal.removeEventListener('abort', stop);
+      document.removeEventListener('visibilitychange', onHide);
     }
   }
 
   (async () => {
-    setStatus({ following: true, chunks });
+    status(true);
     while (!signal.aborted) {
+      await shown(signal);
+      if (signal.aborted) return;
       try {
         await once();
       } catch (e) {
         if (signal.aborted) return;
       }
-      // the stream ends when the job is final; otherwise the connection dropped: go on after `after`
+      // the stream ends when the job is final; otherwise the connection dropped or the tab was hidden:
+      // go on after `after`
       if (signal.aborted) return;
+      if (hidden()) continue;
       if (!FINAL.has(state.detail?.job?.state)) await reloadDetail();
       if (FINAL.has(state.detail?.job?.state)) {
         try {
@@ -111,26 +177,33 @@ function followLogs(id, pre, setStatus, signal) {
       }
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
-    if (!signal.aborted) setStatus({ following: false, chunks });
+    if (!signal.aborted) {
+      flush();
+      status(false);
+    }
   })();
 }
 
 function Logs({ id }) {
   const pre = useRef(null);
-  const [status, setStatus] = useState({ following: true, chunks: 0 });
+  const [status, setStatus] = useState({ following: true, chunks: 0, trimmed: false });
   useEffect(() => {
     const abort = new AbortController();
     pre.current.replaceChildren();
     followLogs(id, pre.current, setStatus, abort.signal);
     return () => abort.abort();
   }, [id]);
+  const raw = `/v1/jobs/${encodeURIComponent(id)}/logs?format=raw`;
   return h('section', { class: 'card', id: 'logs' },
     h('div', { class: 'card-head' },
       h('h2', null, 'Output'),
       h('span', { class: 'muted small', id: 'log-status' },
         status.following ? h('span', { class: 'live-dot' }, 'following') : status.chunks ? 'end of output' : 'no output'),
+      status.trimmed && h('span', { class: 'small', id: 'log-trimmed' },
+        `earlier output is left out here (the page keeps the last ${LOG_LIMIT / 1024 / 1024} M characters); `,
+        h('a', { href: raw, target: '_blank' }, 'the raw log'), ' has it all'),
       h('span', { class: 'legend small' }, h('span', { class: 'stdout' }, 'stdout'), ' ', h('span', { class: 'stderr' }, 'stderr')),
-      h('a', { class: 'small', href: `/v1/jobs/${encodeURIComponent(id)}/logs?format=raw`, target: '_blank' }, 'raw')),
+      h('a', { class: 'small', href: raw, target: '_blank' }, 'raw')),
     h('div', { class: 'log-box' }, h('pre', { id: 'job-logs', ref: pre })));
 }
 
@@ -164,7 +237,8 @@ function Timings({ job }) {
   return h('section', { class: 'card' },
     h('h2', null, 'Timings'),
     h('dl', { class: 'kv', id: 'job-timings' },
-      row('Queued', t.submittedAt ? duration(between(t.submittedAt, until(t.scheduledAt))) : null, { title: 'submitted → scheduled on a node' }),
+      // a job that ended before any node took it (cancelled, or refused) waited until it ended
+      row('Queued', t.submittedAt ? duration(between(t.submittedAt, until(t.scheduledAt ?? t.finishedAt))) : null, { title: 'submitted → scheduled on a node' }),
       row('Start', t.scheduledAt ? duration(between(t.scheduledAt, until(t.runningAt))) : null, { title: 'scheduled → running: the sandbox start' }),
       row('Run', t.runningAt ? duration(between(t.runningAt, until(t.finishedAt))) : null, { title: 'running → finished' }),
       row('Submitted', stamp(t.submittedAt)),

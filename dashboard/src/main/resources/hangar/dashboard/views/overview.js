@@ -83,12 +83,22 @@ function order(a, b) {
   return (ms(a) || Infinity) - (ms(b) || Infinity) || a.name.localeCompare(b.name);
 }
 
+/** Whether jobs of a runtime can start warm here: the pools that keep its sandboxes READY. */
+function warmCell(runtime) {
+  const pools = (state.pools || []).filter((pool) => pool.runtime === runtime);
+  if (!pools.length) return h('td', { class: 'num muted', title: 'no pool of this runtime' }, '—');
+  const ready = pools.reduce((sum, pool) => sum + (pool.ready || 0), 0);
+  return h('td', { class: 'num', title: `pools: ${pools.map((pool) => pool.pool).join(', ')}` },
+    `${count(ready)} READY`);
+}
+
 export function Runtimes() {
   const runtimes = state.runtimes;
   return h('section', { class: 'card', id: 'runtimes' },
     h('h2', null, 'Runtimes'),
     h('p', { class: 'muted' }, 'Capabilities of each driver, with the start this host measured when the node started. ',
-      'Warm and restored starts need pools and snapshots; none exist yet.'),
+      state.pools?.length ? 'Warm and restored starts come from the pools below; their times are in /metrics.'
+        : 'Warm and restored starts need pools and snapshots; none exist yet.'),
     runtimes == null ? h('p', { class: 'empty' }, 'Loading…')
       : h('div', { class: 'scroll-x' }, h('table', { class: 'grid', id: 'runtimes-table' },
         h('thead', null, h('tr', null,
@@ -120,7 +130,7 @@ export function Runtimes() {
             h('td', null, yes(caps.fork)), h('td', null, yes(caps.gpu)), h('td', null, yes(caps.snapshot)),
             h('td', null, (caps.networkModes || []).map(label).sort().join(', ')),
             h('td', { class: 'num measured' }, probe.available ? duration(isoDurationMs(probe.measuredStart)) : '—'),
-            h('td', { class: 'num muted', title: 'no pools yet' }, '—'),
+            warmCell(runtime.name),
             h('td', { class: 'num muted', title: 'no snapshots yet' }, '—'));
         })))));
 }

@@ -199,6 +199,28 @@ class DashboardIT extends OneNodeIT {
     }
 
     @Test
+    void longOutputIsCutSayingSoAnEndCutShortIsShownAndABrokenAddressIsNoBlankPage() {
+        // 2.2 M characters on stdout alone, then a character cut short by the end of the output
+        String id = api.submit(spec("sh", "-c", "head -c 2200000 /dev/zero | tr '\\0' a; printf 'trailing \\342\\202'"))
+                .path("id").asText();
+        assertThat(state(api.awaitFinal(id))).isEqualTo("SUCCEEDED");
+
+        open(hangar.url(), "/#/jobs/" + id);
+        waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.id("log-status"), "end of output"));
+        assertThat(browser.findElement(By.id("log-trimmed")).getText()).contains("earlier output is left out here");
+        assertThat(number(js("return document.getElementById('job-logs').textContent.length")))
+                .as("the characters kept on the page").isEqualTo(2 * 1024 * 1024);
+        assertThat(js("return document.getElementById('job-logs').textContent.slice(-10)")).isEqualTo("trailing \uFFFD");
+
+        browser.get(hangar.url().resolve("/") + "#/jobs/%E0%A4%A"); // not through URI, which refuses it too
+        waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("main .error"), "404"));
+        assertThat(browser.findElement(By.cssSelector("main .error")).getText()).startsWith("Job %E0%A4%A: 404");
+        // read here, so the check after each test sees none: the one error is the 404 the page expects
+        assertThat(browser.manage().logs().get(LogType.BROWSER).getAll()).extracting(LogEntry::getMessage)
+                .singleElement().asString().contains("/v1/jobs/%25E0%25A4%25A", "404");
+    }
+
+    @Test
     void withoutTheEventStreamThePageRefreshesOverRest() {
         open(hangar.url(), "/?events=off");
         waitFor().until(ExpectedConditions.attributeToBe(By.id("connection"), "data-state", "polling"));
