@@ -220,6 +220,48 @@ class DashboardIT extends OneNodeIT {
                 .singleElement().asString().contains("/v1/jobs/%25E0%25A4%25A", "404");
     }
 
+    /**
+     * A browser opens six connections to one server, and a shown job page holds two (events and its
+     * log): four job tabs held all six, and a fifth tab did not even load. Hidden tabs let theirs go.
+     */
+    @Test
+    void manyOpenJobTabsLeaveTheBrowsersConnectionsToTheTabShown() {
+        String first = browser.getWindowHandle();
+        List<String> ids = new ArrayList<>();
+        List<String> markers = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                String marker = "300." + ThreadLocalRandom.current().nextInt(100_000_000, 999_999_999);
+                markers.add(marker);
+                ids.add(api.submit(spec("sh", "-c", "echo tab-" + marker + "; exec sleep " + marker)).path("id").asText());
+            }
+            for (String id : ids) {
+                browser.switchTo().newWindow(org.openqa.selenium.WindowType.TAB);
+                open(hangar.url(), "/#/jobs/" + id);
+                waitFor().until(ExpectedConditions.attributeToBe(By.id("job-state"), "data-state", "RUNNING"));
+                waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.id("job-logs"), "tab-"));
+            }
+            browser.switchTo().newWindow(org.openqa.selenium.WindowType.TAB);
+            open(hangar.url(), "/#/jobs/" + ids.getFirst());
+            waitFor().until(ExpectedConditions.attributeToBe(By.id("job-state"), "data-state", "RUNNING"));
+            browser.findElement(By.id("cancel-job")).click();
+            waitFor().until(ExpectedConditions.attributeToBe(By.id("job-state"), "data-state", "CANCELLED"));
+        } finally {
+            for (String handle : browser.getWindowHandles()) {
+                if (!handle.equals(first)) {
+                    browser.switchTo().window(handle).close();
+                }
+            }
+            browser.switchTo().window(first);
+            ids.forEach(id -> api.delete("/v1/jobs/" + id));
+        }
+        assertThat(state(api.awaitFinal(ids.getFirst()))).isEqualTo("CANCELLED");
+        for (String marker : markers) {
+            await("no host process left with " + marker).atMost(Duration.ofSeconds(10))
+                    .until(() -> Host.processesWith(marker), List::isEmpty);
+        }
+    }
+
     @Test
     void withoutTheEventStreamThePageRefreshesOverRest() {
         open(hangar.url(), "/?events=off");
