@@ -22,6 +22,7 @@ final class SnapshotTemplate {
     private final SandboxRuntime runtime;
     private PoolSpec madeFor;
     private Snapshot snapshot;
+    private boolean closed;
 
     SnapshotTemplate(SandboxRuntime runtime) {
         this.runtime = runtime;
@@ -36,6 +37,9 @@ final class SnapshotTemplate {
 
     private synchronized Snapshot templateFor(PoolSpec pool, SandboxSpec spec, Snapshotting snapshots)
             throws SandboxException {
+        if (closed) {
+            throw new SandboxException("the pool " + pool.name() + " is closed; its template is not made again");
+        }
         if (snapshot == null || madeFor == null || !madeFor.sameSandboxes(pool)) {
             discard();
             Sandbox template = runtime.create(new SandboxSpec(spec.id() + "-template", spec.image(), spec.resources(),
@@ -48,7 +52,13 @@ final class SnapshotTemplate {
         return snapshot;
     }
 
-    /** Deletes the template, e.g. when its pool goes. */
+    /** Deletes the template for good: its pool is gone, and a make still under way must not make it again. */
+    synchronized void close() {
+        closed = true;
+        discard();
+    }
+
+    /** Deletes the template, to be made again for the pool's next sandbox. */
     synchronized void discard() {
         if (snapshot == null) {
             return;

@@ -166,6 +166,15 @@ final class WarmPool {
         }
     }
 
+    /** Whether a make begun in generation {@code madeIn} is no longer wanted; if so, it no longer counts as starting. */
+    private synchronized boolean unwanted(long madeIn) {
+        if (!closed && madeIn == generation) {
+            return false;
+        }
+        starting--;
+        return true;
+    }
+
     /** A sandbox made for a pool that closed or changed meanwhile; its memory and count are given back already. */
     private static void destroyUnkept(PoolSpec made, Sandbox sandbox) {
         try {
@@ -180,6 +189,11 @@ final class WarmPool {
         try {
             makers.acquire();
             try {
+                if (unwanted(madeIn)) {
+                    // closed or changed while this waited its turn: nothing is made (not the template either)
+                    budget.release(made.memoryMb());
+                    return;
+                }
                 sandbox = made.snapshot() ? template.restore(made, sandboxSpec(made)) : boot(made);
             } finally {
                 makers.release();
@@ -248,7 +262,7 @@ final class WarmPool {
         closed = true;
         generation++;
         drain();
-        workers.execute(template::discard);
+        workers.execute(template::close);
     }
 
     private void drain() {

@@ -167,6 +167,21 @@ class PoolManagerTest {
     }
 
     @Test
+    void aPoolRemovedWhileItsSandboxesWaitForAMakerMakesNoMore() {
+        runtime.holdCreates();
+        // one maker: one sandbox is being made (held), the other two wait their turn
+        manager = new PoolManager(new PoolConfig(List.of(pool("p", 3, 3)), 0, Duration.ofHours(1), 1), List.of(runtime),
+                64 * 1024, clock).start();
+        await().atMost(WAIT).until(() -> status("p").starting() == 3);
+
+        assertThat(manager.remove("p")).isPresent();
+        runtime.releaseCreates();
+
+        await().atMost(WAIT).until(() -> manager.budget().heldMb() == 0 && runtime.alive() == 0);
+        assertThat(runtime.sandboxes()).as("made after the pool was gone").hasSizeLessThanOrEqualTo(1);
+    }
+
+    @Test
     void onlyJobsThatFitThePoolTakeFromIt() {
         start(0, pool("p", 1, 1));
         awaitReady("p", 1);
