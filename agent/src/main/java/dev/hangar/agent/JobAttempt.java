@@ -122,9 +122,12 @@ final class JobAttempt {
             var output = new JobOutput(queue, lease, spec.resources().outputBytes(), retry);
             SandboxProcess process = sandbox.exec(processOf(spec), output);
             StartRecord start = sandbox.start();
-            retry.call("recording job " + lease.jobId() + " running", () -> warm.isPresent()
+            boolean held = retry.call("recording job " + lease.jobId() + " running", () -> warm.isPresent()
                     ? queue.started(lease, config.nodeName(), selection, start) // one round trip
                     : queue.running(lease, start));
+            if (!held) {
+                job.stop(StopReason.LEASE_LOST); // another worker has the job now: stop at once, not at the next renewal
+            }
             var timeout = timers.schedule(() -> job.stop(StopReason.TIMED_OUT), spec.timeoutSeconds(), TimeUnit.SECONDS);
             Outcome outcome;
             try {

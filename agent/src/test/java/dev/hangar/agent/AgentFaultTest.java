@@ -50,6 +50,8 @@ class AgentFaultTest {
     private final AtomicInteger leaseAnswersToLose = new AtomicInteger();
     /** Output appends that are stored and then fail, as if the answer were lost on the way. */
     private final AtomicInteger appendAnswersToLose = new AtomicInteger();
+    /** Calls that record a job running and answer that its lease is lost, without asking the store. */
+    private final AtomicInteger startsToRefuse = new AtomicInteger();
     /** Output appends that fail before they reach the store. */
     private final AtomicInteger appendsToFail = new AtomicInteger();
     /** Every lease the agent was handed (its answer not lost). */
@@ -89,6 +91,10 @@ class AgentFaultTest {
                 (proxy, method, args) -> {
                     if (queueAway.get() && method.getDeclaringClass() != Object.class) {
                         throw new QueueException("the queue is out of reach (test)", null);
+                    }
+                    if (Set.of("running", "started").contains(method.getName())
+                            && startsToRefuse.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                        return false;
                     }
                     boolean append = method.getName().equals("appendLog") && args[0] instanceof Lease;
                     if (append && appendsToFail.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
@@ -283,5 +289,18 @@ class AgentFaultTest {
 
         // without the close, the pool went on making and keeping its sandboxes
         await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> runtime.alive() == 0);
+    }
+
+    @Test
+    void aRunWhoseStartTheQueueRefusesForALostLeaseIsStoppedAtOnce() {
+        start();
+        startsToRefuse.set(1);
+        String id = store.enqueue(blocking()).job().id();
+
+        // the store itself still holds the lease: no renewal would ever stop this run
+        await().atMost(WAIT).until(() -> runtime.sandboxes().size() == 1 && runtime.sandboxes().getFirst().destroyed()
+                && agent.runningJobs() == 0);
+        assertThat(runtime.sandboxes().getFirst().execs()).isEqualTo(1);
+        assertThat(store.get(id).orElseThrow().state()).as("nothing recorded by this run").isEqualTo(JobState.STARTING);
     }
 }
