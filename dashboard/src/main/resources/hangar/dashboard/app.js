@@ -52,14 +52,21 @@ function Overview() {
     h(Runtimes));
 }
 
+let shownView = route().view;
+let overviewScroll = 0;
+
 function App() {
   const [, rerender] = useReducer((n) => n + 1, 0);
   const [where, setWhere] = useState(route);
   useEffect(() => subscribe(rerender), []);
   useEffect(() => {
     const onHash = () => {
-      setWhere(route());
-      window.scrollTo(0, 0);
+      const next = route();
+      // back from a job to the list: where the list was left, not its top
+      if (shownView === 'overview') overviewScroll = window.scrollY;
+      shownView = next.view;
+      setWhere(next);
+      setTimeout(() => window.scrollTo(0, next.view === 'overview' ? overviewScroll : 0));
     };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);

@@ -41,7 +41,8 @@ function Filters() {
     }, label(s), h('span', { class: 'n' }, count(counts[s] || 0)))));
 }
 
-function Pager() {
+/** The pager; `shownRows`: how many rows of the page the search leaves. */
+function Pager({ shownRows }) {
   const list = state.list;
   const first = list.page * PAGE_SIZE + 1;
   // the pager is below the table: turning the page shows the new page from its top
@@ -53,7 +54,8 @@ function Pager() {
   return h('div', { class: 'pager' },
     h('button', { type: 'button', disabled: list.page === 0, onClick: turn(newestPage) }, '« Newest'),
     h('button', { type: 'button', disabled: list.page === 0, onClick: turn(newerPage), id: 'newer-page' }, '‹ Newer'),
-    h('span', { class: 'muted' }, list.rows.length ? `jobs ${count(first)}–${count(first + list.rows.length - 1)}` : '', ` · page ${list.page + 1}`),
+    h('span', { class: 'muted' }, list.rows.length ? `jobs ${count(first)}–${count(first + list.rows.length - 1)}` : '',
+      ` · page ${list.page + 1}`, shownRows != null && shownRows < list.rows.length ? ` · ${count(shownRows)} match the search` : ''),
     h('button', { type: 'button', disabled: !list.next, onClick: turn(olderPage), id: 'older-page' }, 'Older ›'));
 }
 
@@ -116,5 +118,5 @@ export function Jobs() {
     h(Filters),
     list.error && list.loaded && h('p', { class: 'error' }, list.error),
     body,
-    h(Pager));
+    h(Pager, { shownRows: list.loaded ? rows.length : null }));
 }
