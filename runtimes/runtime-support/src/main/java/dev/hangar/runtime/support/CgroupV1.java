@@ -29,13 +29,7 @@ final class CgroupV1 implements Cgroup {
             Files.createDirectories(group.memory);
             Files.createDirectories(group.pids);
             Files.createDirectories(group.cpu);
-            long bytes = resources.memoryMb() * 1024 * 1024;
-            CgroupFiles.write(group.memory.resolve("memory.limit_in_bytes"), Long.toString(bytes));
-            // why: without a swap limit the kernel would swap instead of enforcing the limit
-            Path memsw = group.memory.resolve("memory.memsw.limit_in_bytes");
-            if (Files.exists(memsw)) {
-                CgroupFiles.write(memsw, Long.toString(bytes));
-            }
+            group.limitMemory(resources.memoryMb() * 1024 * 1024);
             CgroupFiles.write(group.pids.resolve("pids.max"), Integer.toString(resources.pids()));
             CgroupFiles.write(group.cpu.resolve("cpu.cfs_period_us"), Long.toString(CFS_PERIOD_US));
             CgroupFiles.write(group.cpu.resolve("cpu.cfs_quota_us"),
@@ -44,6 +38,25 @@ final class CgroupV1 implements Cgroup {
         } catch (IOException e) {
             group.remove();
             throw e;
+        }
+    }
+
+    /**
+     * Memory and memory+swap both to {@code bytes}; without a swap limit the kernel would swap instead
+     * of enforcing the limit. The kernel keeps memory at or below memory+swap at every step, so a
+     * limit raised (a group made before, e.g. a parked launcher's, now adopted) sets memory+swap first.
+     */
+    private void limitMemory(long bytes) throws IOException {
+        Path limit = memory.resolve("memory.limit_in_bytes");
+        Path memsw = memory.resolve("memory.memsw.limit_in_bytes");
+        boolean swapAccounted = Files.exists(memsw);
+        boolean raising = swapAccounted && bytes > CgroupFiles.number(limit).orElse(Long.MAX_VALUE);
+        if (raising) {
+            CgroupFiles.write(memsw, Long.toString(bytes));
+        }
+        CgroupFiles.write(limit, Long.toString(bytes));
+        if (swapAccounted && !raising) {
+            CgroupFiles.write(memsw, Long.toString(bytes));
         }
     }
 

@@ -1,0 +1,46 @@
+package dev.hangar.runtime.support;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.hangar.core.job.Resources;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** A sandbox's groups in the cgroup v1 hierarchies of this host, made for real. */
+class CgroupV1Test {
+    private static Resources memory(long mb) {
+        return new Resources(null, mb, null, null, null, null);
+    }
+
+    @Test
+    void aGroupMadeAgainWithMoreMemoryTakesTheRaisedLimitWithSwapAccounted() throws IOException {
+        Limiter limiter = Limiter.detect().orElse(null);
+        assumeTrue(limiter instanceof Limiter.V1, "this host has no writable cgroup v1 hierarchy (it has "
+                + (limiter == null ? "none" : limiter.describe()) + ")");
+        Path memoryGroups = limiter.parents().getFirst();
+        assumeTrue(Files.exists(memoryGroups.resolve("memory.memsw.limit_in_bytes")),
+                "this host's kernel does not account swap in cgroup v1 (no memory.memsw.*)");
+        String name = "hangar-test-" + UUID.randomUUID();
+        Cgroup small = limiter.create(name, memory(512));
+        try {
+            // as a gVisor sandbox adopting a parked launcher's groups, made with the default 512 MiB, does
+            limiter.create(name, memory(1024));
+
+            long bytes = 1024L * 1024 * 1024;
+            assertThat(Files.readString(memoryGroups.resolve(name).resolve("memory.limit_in_bytes")).trim())
+                    .isEqualTo(Long.toString(bytes));
+            assertThat(Files.readString(memoryGroups.resolve(name).resolve("memory.memsw.limit_in_bytes")).trim())
+                    .isEqualTo(Long.toString(bytes));
+
+            limiter.create(name, memory(256)); // and lowered again
+            assertThat(Files.readString(memoryGroups.resolve(name).resolve("memory.memsw.limit_in_bytes")).trim())
+                    .isEqualTo(Long.toString(256L * 1024 * 1024));
+        } finally {
+            small.remove();
+        }
+    }
+}
