@@ -117,7 +117,7 @@ public final class GvisorSnapshots implements Snapshotting {
                 started.process().destroyForcibly();
                 started.forkLog().close();
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) { // a runtime fault either way, for the caller to tell from a job's
             throw new SandboxException("could not snapshot sandbox " + sandbox.id() + ": " + e.getMessage(), e);
         } finally {
             sandbox.destroy();

@@ -33,7 +33,12 @@ record SnapshotManifest(String snapshotId, String templateId, String kernel, Str
     static final String CHECKPOINT = "checkpoint.img";
 
     SnapshotManifest {
-        mounts = List.copyOf(mounts);
+        // why: a manifest edited or cut short by hand is refused as it is read, not met as a null later
+        java.util.Objects.requireNonNull(snapshotId, "snapshotId is missing");
+        java.util.Objects.requireNonNull(kernel, "kernel is missing");
+        java.util.Objects.requireNonNull(sha256, "sha256 is missing");
+        java.util.Objects.requireNonNull(network, "network is missing");
+        mounts = List.copyOf(java.util.Objects.requireNonNull(mounts, "mounts is missing"));
     }
 
     /** @param kernel the runsc version and platform that saved it (see {@code GvisorRuntime.kernel()}) */

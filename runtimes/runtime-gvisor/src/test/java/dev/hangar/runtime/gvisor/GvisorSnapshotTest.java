@@ -229,6 +229,18 @@ class GvisorSnapshotTest {
         assertThat(bundles()).as("no sandbox was made").isEqualTo(before);
         snapshots.delete(corrupt);
 
+        Path noKernel = home.resolve("snap-no-kernel");
+        Files.createDirectories(noKernel);
+        Files.copy(original.resolve(SnapshotManifest.CHECKPOINT), noKernel.resolve(SnapshotManifest.CHECKPOINT));
+        var manifest = (com.fasterxml.jackson.databind.node.ObjectNode) dev.hangar.core.json.Json.mapper()
+                .readTree(original.resolve(SnapshotManifest.FILE).toFile());
+        manifest.remove("kernel");
+        Files.writeString(noKernel.resolve(SnapshotManifest.FILE), manifest.toString());
+        var unreadable = new Snapshot("snap-no-kernel", GvisorRuntime.NAME, noKernel.toString());
+        assertThatThrownBy(() -> snapshots.restore(unreadable, spec("r", Resources.defaults())))
+                .isInstanceOf(SandboxException.class).hasMessageContaining("kernel is missing");
+        snapshots.delete(unreadable);
+
         assertThatThrownBy(() -> snapshots.restore(new Snapshot("x", "podman", original.toString()),
                 spec("r", Resources.defaults()))).isInstanceOf(SandboxException.class)
                 .hasMessageStartingWith("snapshot.runtime: podman");

@@ -58,8 +58,13 @@ final class BubblewrapSandbox extends OneProcessSandbox<HostProcess> {
         }
     }
 
-    private ProcessBuilder builder(List<String> argv, Map<String, String> jobEnv) {
-        var builder = new ProcessBuilder(command.build(spec(), imageRootfs, cgroup, argv));
+    private ProcessBuilder builder(List<String> argv, Map<String, String> jobEnv) throws SandboxException {
+        ProcessBuilder builder;
+        try {
+            builder = new ProcessBuilder(command.build(spec(), imageRootfs, cgroup, argv));
+        } catch (java.io.UncheckedIOException e) { // the image's root gone since create: the runtime's fault, not the agent's
+            throw new SandboxException("could not read the image for bwrap: " + e.getMessage(), e);
+        }
         Map<String, String> env = builder.environment();
         env.clear();
         env.put("PATH", PATH);

@@ -148,7 +148,8 @@ public abstract class OneProcessSandbox<P extends SandboxProcess> implements San
         }
         if (running != null && !running.exit().isDone()) {
             running.kill();
-            running.exit().orTimeout(KILL_BOUND.toSeconds(), TimeUnit.SECONDS).exceptionally(e -> null).join();
+            // a copy: the bound must not end the process's own future, which others wait on for its exit status
+            running.exit().copy().orTimeout(KILL_BOUND.toSeconds(), TimeUnit.SECONDS).exceptionally(e -> null).join();
         }
         release(running);
     }
