@@ -72,7 +72,7 @@ final class JobAttempt {
         } catch (QueueException e) {
             // why: the queue stayed out of reach longer than a lease lasts; the job is not at fault, and
             // once its lease lapses it is handed out again (nothing was recorded for this attempt)
-            LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": the queue is out of reach; leaving the job to its lease", e);
+            leftToItsLease(lease, e);
         } catch (RuntimeException | LinkageError e) {
             // why: a broken driver fails its job, not the agent (and the job does not wait for its lease
             // to lapse); a finish already applied fences this one out by the lease token
@@ -80,9 +80,13 @@ final class JobAttempt {
             try {
                 finish(lease, Outcome.failed(null, "agent error: " + e, false));
             } catch (QueueException unreachable) {
-                LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": the queue is out of reach; leaving the job to its lease", unreachable);
+                leftToItsLease(lease, unreachable);
             }
         }
+    }
+
+    private static void leftToItsLease(Lease lease, QueueException e) {
+        LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": the queue is out of reach; leaving the job to its lease", e);
     }
 
     private void attempt(RunningJob job) {

@@ -111,6 +111,7 @@ final class EventRoutes implements AutoCloseable {
                             + " are no longer buffered (or it is from an earlier server process): reload from the REST API");
                 }
             }
+            long lastSent = System.nanoTime();
             while (!client.terminated()) {
                 Replay replay = log.after(cursor, BATCH);
                 if (replay.reset()) {
@@ -122,6 +123,7 @@ final class EventRoutes implements AutoCloseable {
                 for (ServerEvent event : replay.events()) {
                     if (types.contains(event.type())) {
                         client.sendEvent(event.type(), event.data(), Long.toString(event.id()));
+                        lastSent = System.nanoTime();
                         if (client.terminated()) {
                             return;
                         }
@@ -133,9 +135,13 @@ final class EventRoutes implements AutoCloseable {
                         client.close();
                         return;
                     }
-                    if (!log.await(cursor, heartbeat) && !log.isClosed()) {
-                        client.sendComment("keep-alive");
-                    }
+                    log.await(cursor, heartbeat);
+                }
+                // why by the time written, not by the events: a filtered stream that skips every event
+                // still needs them, for proxies that cut idle streams and to notice a client gone
+                if (System.nanoTime() - lastSent >= heartbeat.toNanos() && !log.isClosed()) {
+                    client.sendComment("keep-alive");
+                    lastSent = System.nanoTime();
                 }
             }
         } catch (InterruptedException e) {

@@ -9,6 +9,7 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -16,15 +17,28 @@ import java.util.concurrent.TimeUnit;
 /**
  * Streams a job's output: stored chunks first, then, with {@code follow=true}, new chunks as they
  * are stored, until the job is final. Raw bytes ({@code format=raw}, both streams interleaved) or
- * one JSON chunk per line ({@code format=ndjson}, with stream and attempt).
+ * one JSON chunk per line ({@code format=ndjson}, with stream and attempt; an empty line now and
+ * then while a followed job is quiet, to be skipped).
  */
 final class LogStreamer {
+    private static final System.Logger LOG = System.getLogger(LogStreamer.class.getName());
     private static final int BATCH = 256;
+    /**
+     * How long an ndjson follow may write nothing before it writes an empty line. A raw follow cannot
+     * (any byte would be output), so one whose client has gone lasts until the job ends.
+     */
+    static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
 
     private final JobStore store;
+    private final Duration keepAlive;
 
     LogStreamer(JobStore store) {
+        this(store, KEEP_ALIVE);
+    }
+
+    LogStreamer(JobStore store, Duration keepAlive) {
         this.store = store;
+        this.keepAlive = keepAlive;
     }
 
     void stream(Context ctx, Job job) throws Exception {
@@ -56,14 +70,33 @@ final class LogStreamer {
             }
         })) {
             OutputStream out = ctx.res().getOutputStream();
+            long lastWrite = System.nanoTime();
             while (true) {
                 // why: read the state before the chunks, so output stored just before the job
                 // finished is never missed
-                boolean finished = !follow || store.get(id).map(Job::isFinal).orElse(true);
-                List<LogChunk> chunks = store.readLog(id, after, BATCH);
+                boolean finished;
+                List<LogChunk> chunks;
+                try {
+                    finished = !follow || store.get(id).map(Job::isFinal).orElse(true);
+                    chunks = store.readLog(id, after, BATCH);
+                } catch (RuntimeException e) {
+                    if (!ctx.res().isCommitted()) {
+                        throw e; // nothing sent yet: the client gets the problem (503 while the queue is away)
+                    }
+                    // why end here: a problem written now would read as the job's own output
+                    LOG.log(System.Logger.Level.WARNING, "following the output of job " + id + " ended: " + e.getMessage());
+                    return;
+                }
                 for (LogChunk chunk : chunks) {
                     out.write(ndjson ? (Json.write(chunk) + "\n").getBytes(StandardCharsets.UTF_8) : chunk.data());
                     after = chunk.seq();
+                }
+                if (!chunks.isEmpty()) {
+                    lastWrite = System.nanoTime();
+                } else if (ndjson && System.nanoTime() - lastWrite >= keepAlive.toNanos()) {
+                    // why: only a write notices a client that has gone; an empty line is no chunk
+                    out.write('\n');
+                    lastWrite = System.nanoTime();
                 }
                 out.flush();
                 if (chunks.size() == BATCH) {

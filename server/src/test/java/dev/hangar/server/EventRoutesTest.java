@@ -50,6 +50,29 @@ class EventRoutesTest {
         }
     }
 
+    @Test
+    void aFilteredStreamGetsHeartbeatCommentsWhileEveryEventIsSkipped() throws Exception {
+        start(1000, Duration.ofMillis(200));
+        var publishing = Thread.ofVirtual().start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                log.append("job", "{}"); // none of the stream's type, more often than its heartbeat
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        try (EventStream stream = EventStream.open(HttpClient.newHttpClient(),
+                URI.create("http://127.0.0.1:" + app.port() + "/v1/events?types=node"), Map.of())) {
+            EventStream.Event comment = stream.next(WAIT, true);
+            assertThat(comment).isNotNull();
+            assertThat(comment.event()).isEqualTo(":");
+        } finally {
+            publishing.interrupt();
+        }
+    }
+
     /**
      * A client that stops reading: publishing goes on at full speed (nothing waits for the client),
      * and once the ring has moved past the client's position it gets a reset and is dropped.

@@ -1,0 +1,122 @@
+package dev.hangar.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.queue.JobStore;
+import dev.hangar.core.queue.LeaseRequest;
+import dev.hangar.core.queue.QueueException;
+import dev.hangar.core.runtime.OutputSink;
+import dev.hangar.queue.sqlite.SqliteQueueBackend;
+import io.javalin.Javalin;
+import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Following a job's output when the client goes or the queue does, over a real store. */
+class LogStreamerTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+    private SqliteQueueBackend queue;
+    private Javalin app;
+    /** Subscriptions of follows still open. */
+    private final AtomicInteger following = new AtomicInteger();
+    /** While set, reading the store fails as a queue out of reach does. */
+    private final AtomicBoolean queueAway = new AtomicBoolean();
+
+    private void start() {
+        queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
+        JobStore store = counted(queue);
+        var streamer = new LogStreamer(store, Duration.ofMillis(200));
+        app = Javalin.create(config -> config.useVirtualThreads = true);
+        app.exception(QueueException.class, (e, ctx) -> ctx.status(503).result("PROBLEM"));
+        app.get("/logs/{id}", ctx -> streamer.stream(ctx, store.get(ctx.pathParam("id")).orElseThrow()));
+        app.start("127.0.0.1", 0);
+    }
+
+    @AfterEach
+    void stop() {
+        if (app != null) {
+            app.stop();
+        }
+        if (queue != null) {
+            queue.close();
+        }
+    }
+
+    /** The store as the streamer sees it: its subscriptions counted, its reads failing while the queue is away. */
+    private JobStore counted(JobStore real) {
+        return (JobStore) Proxy.newProxyInstance(JobStore.class.getClassLoader(), new Class<?>[] {JobStore.class},
+                (proxy, method, args) -> {
+                    if (queueAway.get() && (method.getName().equals("readLog") || method.getName().equals("get"))) {
+                        throw new QueueException("the queue is out of reach (test)", null);
+                    }
+                    try {
+                        Object answer = method.invoke(real, args);
+                        if (method.getName().equals("subscribe")) {
+                            following.incrementAndGet();
+                            AutoCloseable subscription = (AutoCloseable) answer;
+                            return (AutoCloseable) () -> {
+                                following.decrementAndGet();
+                                subscription.close();
+                            };
+                        }
+                        return answer;
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    private Socket follow(String id, String format) throws Exception {
+        var socket = new Socket("127.0.0.1", app.port());
+        socket.getOutputStream().write(("GET /logs/" + id + "?follow=true&format=" + format
+                + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        return socket;
+    }
+
+    @Test
+    void aFollowOfAQuietJobWhoseClientHasGoneEnds() throws Exception {
+        start();
+        Job waiting = queue.enqueue(JobSpec.of("true")).job(); // never runs: no output, never final
+        try (Socket socket = follow(waiting.id(), "ndjson")) {
+            socket.getInputStream().readNBytes(1); // the headers are on their way: the follow has begun
+            await().atMost(WAIT).until(() -> following.get() == 1);
+        }
+        await("the follow of a client gone").atMost(WAIT).until(() -> following.get() == 0);
+    }
+
+    @Test
+    void aQueueGoneWhileOutputIsFollowedEndsTheStreamWithoutWritingAProblemIntoIt() throws Exception {
+        start();
+        Job job = queue.enqueue(JobSpec.of("true")).job();
+        var lease = queue.lease(new LeaseRequest("w", Duration.ofSeconds(30), 8, 4096, 1)).orElseThrow();
+        queue.appendLog(lease, 1, OutputSink.Stream.STDOUT, "hello\n".getBytes(StandardCharsets.UTF_8));
+        try (Socket socket = follow(job.id(), "raw")) {
+            InputStream in = socket.getInputStream();
+            var seen = new StringBuilder();
+            while (!seen.toString().contains("hello")) {
+                seen.append((char) in.read());
+            }
+            queueAway.set(true);
+            seen.append(new String(in.readAllBytes(), StandardCharsets.US_ASCII)); // to the end of the response
+            assertThat(seen.toString()).contains("hello\n").doesNotContain("PROBLEM");
+        }
+        assertThat(following.get()).isZero();
+    }
+}
