@@ -120,6 +120,11 @@ public final class Agent implements AutoCloseable {
                 public void jobChanged(Job job) {
                     onJobChanged(job);
                 }
+
+                @Override
+                public void changesMissed(String why) {
+                    wake.wake(); // a new job may be among them: look now rather than at the next poll
+                }
             });
         } catch (RuntimeException e) { // the queue out of reach: the caller gets no agent to close, so nothing may keep running
             pools.close();

@@ -15,4 +15,11 @@ public interface QueueListener {
     default void jobChanged(Job job) {}
 
     default void logAppended(String jobId) {}
+
+    /**
+     * Changes may have gone untold: the backend's reader fell behind a capped change log, could not
+     * read a change, or found its store restarted (which may have lost its last writes). A listener
+     * that keeps its own view of jobs reads them afresh; one that waits for a change looks again.
+     */
+    default void changesMissed(String why) {}
 }

@@ -32,11 +32,15 @@ public final class QueueListeners {
         each(listener -> listener.logAppended(jobId));
     }
 
+    public void changesMissed(String why) {
+        each(listener -> listener.changesMissed(why));
+    }
+
     private void each(Consumer<QueueListener> call) {
         for (QueueListener listener : listeners) {
             try {
                 call.accept(listener);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) { // an Error too: a backend's reader thread must not die of it
                 LOG.log(System.Logger.Level.WARNING, "queue listener " + listener + " failed", e);
             }
         }

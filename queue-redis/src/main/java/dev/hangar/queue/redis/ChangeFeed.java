@@ -51,6 +51,9 @@ final class ChangeFeed implements AutoCloseable {
     private volatile Thread reader;
     private volatile boolean closed;
     private volatile boolean reconnected;
+    /** Only the reader thread reads and writes it. */
+    private boolean readFailed;
+    private volatile boolean readerReconnected;
 
     private record Waiter(StreamId change, Thread thread) {}
 
@@ -72,6 +75,7 @@ final class ChangeFeed implements AutoCloseable {
             if (reader == null) {
                 told = last();
                 connection = link.connectAnother();
+                link.onReconnected(connection, () -> readerReconnected = true);
                 reader = Thread.ofPlatform().daemon().name("hangar-redis-changes").start(this::read);
             }
         }
@@ -144,6 +148,7 @@ final class ChangeFeed implements AutoCloseable {
                 if (!closed) {
                     // Redis away or restarting: Lettuce reconnects, we read on from where we were
                     LOG.log(System.Logger.Level.DEBUG, "reading queue changes failed; retrying", e);
+                    readFailed = true;
                     pause();
                 }
                 continue;
@@ -152,10 +157,18 @@ final class ChangeFeed implements AutoCloseable {
                 reconnected = false;
                 views.forgetAll();
             }
+            if (readFailed || readerReconnected) {
+                // why only after this reader's own outage: any connection made (this one's first, a
+                // cluster node's) sets reconnected, and listeners must not reload for nothing
+                readFailed = false;
+                readerReconnected = false;
+                listeners.changesMissed("the queue's Redis was out of reach; a restarted Redis may have lost its last writes");
+            }
             if (batch.size() == BATCH && trimmedPast(stream, from)) {
                 // so far behind that the capped stream dropped changes not yet read: the views may lack
                 // them, so each job is read afresh when it next changes
                 views.forgetAll();
+                listeners.changesMissed("changes were trimmed from the queue's change log before this process read them");
             }
             for (StreamMessage<byte[], byte[]> message : batch) {
                 from = StreamId.parse(message.getId());
@@ -193,6 +206,7 @@ final class ChangeFeed implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot read queue change " + id, e);
+            listeners.changesMissed("queue change " + id + " could not be read: " + e.getMessage());
         } finally {
             told = id;
             telling = null;

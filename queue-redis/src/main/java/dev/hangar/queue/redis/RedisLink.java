@@ -215,6 +215,21 @@ final class RedisLink implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs this whenever {@code dedicated} connects again after it was lost (Redis restarted, say);
+     * on a cluster, never (its connections to nodes come and go with the layout, not with restarts).
+     */
+    void onReconnected(Dedicated dedicated, Runnable action) {
+        client.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> connected, SocketAddress address) {
+                if (connected == dedicated.connection()) {
+                    action.run();
+                }
+            }
+        });
+    }
+
     /** Runs this whenever a connection of this link connects, the first time or again (Redis restarted, say). */
     void onConnected(Runnable action) {
         onConnected(action, false);

@@ -73,6 +73,8 @@ public final class RedisQueueBackend implements QueueBackend {
     private static final String REAPER = "reaper";
     /** Submit entries taken in per round trip of the intake. */
     private static final int INTAKE_BATCH = 100;
+    /** Batches of intake one housekeeping pass takes at most (the server's runs twice a second). */
+    private static final int INTAKE_BATCHES_PER_PASS = 50;
     /** How often a settle is decided again because the job changed while it was being decided. */
     private static final int SETTLE_TRIES = 10;
     /** Runtimes a job from the submit stream may name when the caller gives no limits. */
@@ -546,10 +548,13 @@ public final class RedisQueueBackend implements QueueBackend {
     public int housekeeping(UnaryOperator<JobSpec> validate) {
         int handled = 0;
         int batch;
+        int batches = 0;
         do {
             batch = intake(INTAKE_BATCH, validate);
             handled += batch;
-        } while (batch == INTAKE_BATCH);
+            // why a bound: producers writing as fast as this takes in would keep it here for good,
+            // and the retention sweep and the caller's own upkeep (expired leases) would never run
+        } while (batch == INTAKE_BATCH && ++batches < INTAKE_BATCHES_PER_PASS);
         return handled + sweepRetention();
     }
 

@@ -94,6 +94,17 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void oneHousekeepingPassTakesInABoundedShareOfTheSubmitStream() {
+        RedisQueueBackend queue = open();
+        // producers ahead of the intake: a pass that took in until the stream was empty might never end
+        redis.cli("EVAL", "for i = 1, 5100 do redis.call('XADD', KEYS[1], '*', 'command', '[\"true\"]') end", "1",
+                key("submit"));
+
+        assertThat(queue.housekeeping(java.util.function.UnaryOperator.identity())).isEqualTo(5000);
+        assertThat(redis.cli("XLEN", key("submit"))).as("left for the next pass").isEqualTo("100");
+    }
+
+    @Test
     void malformedEntriesAreDeadLetteredWithTheFieldAndTheQueueFlowsOn() {
         RedisQueueBackend queue = open();
         String notJson = redis.cli("XADD", key("submit"), "*", "command", "echo hi");
@@ -466,6 +477,7 @@ class RedisSpecificsTest extends RedisServerTest {
         opened.add(other);
         var stuck = new java.util.concurrent.CountDownLatch(1);
         List<Job> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> missed = new java.util.concurrent.CopyOnWriteArrayList<>();
         opened.add(other.subscribe(new dev.hangar.core.queue.QueueListener() {
             @Override
             public void jobChanged(Job job) {
@@ -475,6 +487,11 @@ class RedisSpecificsTest extends RedisServerTest {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
+            }
+
+            @Override
+            public void changesMissed(String why) {
+                missed.add(why);
             }
         }));
         Job job = writer.enqueue(spec().name("watched").priority(9).build()).job();
@@ -493,6 +510,7 @@ class RedisSpecificsTest extends RedisServerTest {
                 .findFirst().orElseThrow();
         assertThat(done.node()).as("set by a change the stream dropped").isEqualTo("node-1");
         assertThat(done).isEqualTo(writer.get(job.id()).orElseThrow());
+        assertThat(missed).as("told that changes went untold").singleElement().asString().contains("trimmed");
     }
 
     // ---- Redis crashes -----------------------------------------------------------------------
@@ -532,6 +550,9 @@ class RedisSpecificsTest extends RedisServerTest {
             assertThat(queue.lease(worker("w2")).orElseThrow().jobId()).isEqualTo(after.id());
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                     assertThat(listener.events).contains("job " + after.id() + " SCHEDULED"));
+            assertThat(listener.events).as("told that Redis may have lost what they heard of")
+                    .filteredOn(event -> event.startsWith("missed: ")).singleElement().asString()
+                    .contains("out of reach");
         }
     }
 
@@ -666,6 +687,11 @@ class RedisSpecificsTest extends RedisServerTest {
         public void jobChanged(Job job) {
             events.add("job " + job.id() + " " + job.state());
             jobs.add(job);
+        }
+
+        @Override
+        public void changesMissed(String why) {
+            events.add("missed: " + why);
         }
     }
 }

@@ -35,6 +35,12 @@ public final class ServerEvents implements AutoCloseable {
             public void jobChanged(Job job) {
                 log.append(ServerEvent.JOB, Json.write(new JobEvent(ServerEvent.JOB, job)));
             }
+
+            @Override
+            public void changesMissed(String why) {
+                // clients cannot tell which jobs' events they missed: they reload
+                log.append(ServerEvent.RESET, reset(why + ": reload from the REST API"));
+            }
         });
         this.nodes = nodeView.watchNodes(node ->
                 log.append(ServerEvent.NODE, Json.write(new NodeEvent(ServerEvent.NODE, node))));

@@ -38,6 +38,8 @@ import java.util.function.Supplier;
  * {@link #sandboxesRunning} and {@link #poolSandboxes}.
  */
 public final class HangarMetrics implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(HangarMetrics.class.getName());
+
     /** The Prometheus text exposition format. */
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     /** The start path of a job made in a sandbox of its own, and of a job whose path is not recorded. */
@@ -157,7 +159,11 @@ public final class HangarMetrics implements AutoCloseable {
         counts.refresh();
         PoolMetrics pools = poolMetrics;
         if (pools != null) {
-            pools.refresh().forEach(runtime -> attempts.declare(runtime, "warm"));
+            try {
+                pools.refresh().forEach(runtime -> attempts.declare(runtime, "warm"));
+            } catch (RuntimeException e) { // a cluster's registry away: the rest of the scrape still answers
+                LOG.log(System.Logger.Level.WARNING, "reading the pools for /metrics failed: " + e.getMessage());
+            }
         }
     }
 
