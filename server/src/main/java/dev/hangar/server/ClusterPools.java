@@ -36,8 +36,12 @@ public final class ClusterPools implements PoolsView {
         this.nodes = nodes;
     }
 
+    /**
+     * Synchronized: the totals must be updated in the order the node reports were read, or an older
+     * report read by one caller and counted after a newer one would look like a node restart.
+     */
     @Override
-    public List<PoolStatus> pools() {
+    public synchronized List<PoolStatus> pools() {
         List<Report> reports = new ArrayList<>();
         Map<String, List<Report>> byName = new LinkedHashMap<>();
         for (NodeStatus node : nodes.get()) {
