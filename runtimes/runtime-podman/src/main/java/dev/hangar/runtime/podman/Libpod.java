@@ -20,6 +20,8 @@ import java.util.OptionalInt;
 final class Libpod {
     private static final String PREFIX = "/v4.0.0/libpod";
     private static final Duration CALL_BOUND = Duration.ofSeconds(60);
+    /** How long an exec start may take to answer before its stream begins (runc starting the process). */
+    private static final Duration EXEC_START_BOUND = Duration.ofSeconds(60);
     static final ObjectMapper JSON = new ObjectMapper();
 
     private final PodmanService service;
@@ -159,7 +161,7 @@ final class Libpod {
     /** Starts an exec session attached: the connection carries its stdin one way, its output frames the other. */
     UnixHttp.Upgraded startExec(String execId) throws IOException {
         byte[] body = JSON.writeValueAsBytes(Map.of("Detach", false, "Tty", false));
-        UnixHttp.Upgraded upgraded = call(http -> http.upgrade("POST", PREFIX + "/exec/" + execId + "/start", body));
+        UnixHttp.Upgraded upgraded = call(http -> http.upgrade("POST", PREFIX + "/exec/" + execId + "/start", body, EXEC_START_BOUND));
         if (upgraded.refusal() != null) {
             throw new ApiError("start exec session " + execId, upgraded.refusal());
         }

@@ -92,8 +92,10 @@ final class UnixHttp {
      * Sends a request that upgrades the connection to a raw two-way stream (Docker's "hijack"). An
      * answer other than 101 or 200 is read whole and returned in {@link Upgraded#refusal()}.
      */
-    Upgraded upgrade(String method, String target, byte[] jsonBody) throws IOException {
-        Connection c = Connection.open(socket, null);
+    Upgraded upgrade(String method, String target, byte[] jsonBody, Duration handshake) throws IOException {
+        // why a deadline on the answer: a service that never answers would hold the sandbox's lock,
+        // and with it its destroy, for ever; the stream after the answer has none
+        Connection c = Connection.open(socket, handshake);
         try {
             c.write((method + " " + target + " HTTP/1.1\r\nHost: podman\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n"
                     + "Content-Type: application/json\r\nContent-Length: " + jsonBody.length + "\r\n\r\n")
@@ -102,6 +104,9 @@ final class UnixHttp {
             int status = c.readStatus();
             Map<String, String> headers = c.readHeaders();
             if (status == 101 || status == 200) {
+                if (!c.keepBeyondDeadline()) {
+                    throw new IOException("podman answered " + target + " only after " + handshake.toSeconds() + " s");
+                }
                 return new Upgraded(c, status == 101, null);
             }
             Response refusal = new Response(status, headers, c.readBody("POST", status, headers));
@@ -329,6 +334,11 @@ final class UnixHttp {
                 buffer.position(buffer.position() + n);
                 left -= n;
             }
+        }
+
+        /** Lifts the deadline, for a connection that goes on as a stream; false if it had already struck. */
+        boolean keepBeyondDeadline() {
+            return deadline == null || deadline.cancel(false);
         }
 
         @Override

@@ -169,7 +169,7 @@ class PodmanTransportBench {
                 Libpod.JSON.writeValueAsBytes(body), Duration.ofSeconds(60));
         String id = Libpod.JSON.readTree(created.body()).path("Id").asText();
         try (UnixHttp.Upgraded attached = api.upgrade("POST", prefix + id + "/attach?stream=true&stdout=true&stderr=true",
-                new byte[0])) {
+                new byte[0], Duration.ofSeconds(60))) {
             api.send("POST", prefix + id + "/start", null, null, Duration.ofSeconds(60));
             PodmanProcess.demultiplex(attached.input(), OutputSink.discard());
         }

@@ -122,11 +122,16 @@ class UnixHttpTest {
         UnixHttp http = serve((head, in, out) -> {
             in.readNBytes(2); // the JSON body "{}"
             out.write(ascii("HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"));
+            try {
+                Thread.sleep(600); // past the deadline of the answer: the stream has none
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             byte[] stdin = in.readAllBytes(); // until the client half-closes
             out.write(frame(1, stdin));
             out.write(frame(2, ascii("err")));
         });
-        try (UnixHttp.Upgraded upgraded = http.upgrade("POST", "/exec/1/start", ascii("{}"))) {
+        try (UnixHttp.Upgraded upgraded = http.upgrade("POST", "/exec/1/start", ascii("{}"), Duration.ofMillis(300))) {
             assertThat(upgraded.refusal()).isNull();
             assertThat(upgraded.switched()).isTrue();
             upgraded.output().write(ascii("stdin bytes"));
@@ -142,9 +147,24 @@ class UnixHttpTest {
     void anUpgradeThatIsRefusedIsReadWhole() throws Exception {
         UnixHttp http = serve((head, in, out) -> out.write(ascii(
                 "HTTP/1.1 409 Conflict\r\nContent-Length: 31\r\n\r\n{\"message\":\"container stopped\"}")));
-        UnixHttp.Upgraded upgraded = http.upgrade("POST", "/exec/1/start", ascii("{}"));
+        UnixHttp.Upgraded upgraded = http.upgrade("POST", "/exec/1/start", ascii("{}"), Duration.ofSeconds(5));
         assertThat(upgraded.refusal().status()).isEqualTo(409);
         assertThat(upgraded.refusal().text()).contains("container stopped");
+    }
+
+    @Test
+    void anUpgradeThatIsNeverAnsweredIsCutOffAtItsDeadline() throws Exception {
+        UnixHttp http = serve((head, in, out) -> {
+            try {
+                Thread.sleep(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        long begin = System.nanoTime();
+        assertThatThrownBy(() -> http.upgrade("POST", "/exec/1/start", ascii("{}"), Duration.ofMillis(300)))
+                .isInstanceOf(IOException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - begin)).isLessThan(Duration.ofSeconds(5));
     }
 
     @Test
