@@ -29,6 +29,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 
 /**
@@ -222,6 +224,10 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
         };
     }
 
+    /** Where restores are watched: each polls blocking {@code runsc state} calls, not for the common pool. */
+    private static final Executor RESTORE_WATCH = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("gvisor-restore-watch-", 0).factory());
+
     /**
      * Completes once {@code runsc state} says the restored container runs (its launcher then waits on
      * {@code read}, where the checkpoint caught it), or fails if the restore ended first.
@@ -244,7 +250,7 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
                 }
             }
             throw new IllegalStateException("runsc restore of " + id() + " ended before the sandbox ran");
-        });
+        }, RESTORE_WATCH);
     }
 
     /** A {@code runsc run} (or restore) whose output nobody reads yet, and the log of its refused forks. */
