@@ -60,6 +60,20 @@ class MountsIT {
     }
 
     @Test
+    void aMountTheSandboxCannotMakeFailsTheJobSayingSoNotWithAnExitCode() {
+        ObjectNode spec = withMount(allowed.toString());
+        ((ObjectNode) spec.path("mounts").get(0)).put("sandboxPath", "/etc/passwd/data"); // under a file
+        String id = api.submit(spec).path("id").asText();
+
+        var job = api.awaitFinal(id);
+
+        assertThat(job.path("state").asText()).as("%s", job).isEqualTo("FAILED");
+        assertThat(job.path("exitCode").isMissingNode() || job.path("exitCode").isNull()).as("%s", job).isTrue();
+        assertThat(job.path("error").asText()).contains("the sandbox could not start the job's program");
+        assertThat(new String(api.output(id, "STDERR"), java.nio.charset.StandardCharsets.UTF_8)).startsWith("bwrap: ");
+    }
+
+    @Test
     void dotDotOutOfTheAllowedPathIsRefused() {
         long before = api.jobCount();
         Api.Answer answer = api.post("/v1/jobs", withMount(allowed + "/../secret").toString());

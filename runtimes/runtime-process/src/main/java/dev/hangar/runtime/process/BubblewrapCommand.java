@@ -31,11 +31,15 @@ final class BubblewrapCommand {
         this.bwrap = bwrap;
     }
 
-    List<String> build(SandboxSpec spec, Path imageRootfs, Cgroup cgroup, List<String> command) {
+    /** @param status where bwrap writes its JSON status (see {@link BubblewrapStatus}), or null for none */
+    List<String> build(SandboxSpec spec, Path imageRootfs, Cgroup cgroup, List<String> command, Path status) {
         var argv = new ArrayList<String>(64);
         argv.add(bwrap);
         argv.addAll(List.of("--unshare-all", "--unshare-user", "--uid", SANDBOX_UID, "--gid", SANDBOX_UID,
                 "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "hangar"));
+        if (status != null) {
+            argv.addAll(List.of("--json-status-fd", "3"));
+        }
         if (spec.network() != NetworkMode.NONE) {
             argv.add("--share-net");
         }
@@ -58,7 +62,7 @@ final class BubblewrapCommand {
         }
         argv.addAll(List.of("--chdir", WORKDIR, "--"));
         argv.addAll(command);
-        return CgroupJoin.wrap(cgroup, argv);
+        return status == null ? CgroupJoin.wrap(cgroup, argv) : CgroupJoin.wrap(cgroup, status, argv);
     }
 
     /**

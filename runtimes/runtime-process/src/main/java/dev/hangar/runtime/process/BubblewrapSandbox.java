@@ -41,9 +41,14 @@ final class BubblewrapSandbox extends OneProcessSandbox<HostProcess> {
 
     @Override
     protected HostProcess start(ProcessSpec processSpec, OutputSink sink) throws SandboxException {
+        Path status = null;
         try {
-            return HostProcess.start(builder(processSpec.command(), processSpec.env()), cgroup, processSpec.stdin(), sink);
+            status = BubblewrapStatus.file();
+            var statusFile = status;
+            return HostProcess.start(builder(processSpec.command(), processSpec.env(), status), cgroup, processSpec.stdin(),
+                    sink, exit -> BubblewrapStatus.check(exit, statusFile));
         } catch (IOException e) {
+            BubblewrapStatus.delete(status);
             throw new SandboxException("could not start bwrap: " + e.getMessage(), e);
         }
     }
@@ -52,16 +57,16 @@ final class BubblewrapSandbox extends OneProcessSandbox<HostProcess> {
     @Override
     protected HostLauncher launch() throws SandboxException {
         try {
-            return HostLauncher.start(builder(LauncherScript.command(id()), Map.of()), cgroup, SHELL_MADE);
+            return HostLauncher.start(builder(LauncherScript.command(id()), Map.of(), null), cgroup, SHELL_MADE);
         } catch (IOException e) {
             throw new SandboxException("could not start bwrap: " + e.getMessage(), e);
         }
     }
 
-    private ProcessBuilder builder(List<String> argv, Map<String, String> jobEnv) throws SandboxException {
+    private ProcessBuilder builder(List<String> argv, Map<String, String> jobEnv, Path status) throws SandboxException {
         ProcessBuilder builder;
         try {
-            builder = new ProcessBuilder(command.build(spec(), imageRootfs, cgroup, argv));
+            builder = new ProcessBuilder(command.build(spec(), imageRootfs, cgroup, argv, status));
         } catch (java.io.UncheckedIOException e) { // the image's root gone since create: the runtime's fault, not the agent's
             throw new SandboxException("could not read the image for bwrap: " + e.getMessage(), e);
         }

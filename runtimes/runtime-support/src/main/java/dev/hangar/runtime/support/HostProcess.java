@@ -2,10 +2,12 @@ package dev.hangar.runtime.support;
 
 import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.OutputSink;
+import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxProcess;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /** A sandboxed process tree started from the host, inside its sandbox's cgroups, its output pumped to a sink. */
 public final class HostProcess implements SandboxProcess {
@@ -13,7 +15,16 @@ public final class HostProcess implements SandboxProcess {
     private final Cgroup cgroup;
     private final CompletableFuture<ExitStatus> exit;
 
-    private HostProcess(Process process, Cgroup cgroup, OutputSink sink) {
+    /**
+     * Looks at how a process ended before its exit completes: returns the status, or throws a
+     * {@link SandboxException} when the code is the launcher's own failure (the sandbox never ran
+     * the job's program), which then completes the exit.
+     */
+    public interface ExitCheck {
+        ExitStatus check(ExitStatus status) throws SandboxException;
+    }
+
+    private HostProcess(Process process, Cgroup cgroup, OutputSink sink, ExitCheck check) {
         this.process = process;
         this.cgroup = cgroup;
         var stdout = OutputPump.start(process.getInputStream(), OutputSink.Stream.STDOUT, sink);
@@ -23,14 +34,28 @@ public final class HostProcess implements SandboxProcess {
                 .thenApply(code -> {
                     // why: a job may leave background processes behind; they die with it
                     cgroup.killAll();
-                    return new ExitStatus(code, cgroup.limitsHit());
+                    try {
+                        return check.check(new ExitStatus(code, cgroup.limitsHit()));
+                    } catch (SandboxException e) {
+                        throw new CompletionException(e);
+                    }
                 });
+    }
+
+    private HostProcess(Process process, Cgroup cgroup, OutputSink sink) {
+        this(process, cgroup, sink, status -> status);
     }
 
     public static HostProcess start(ProcessBuilder builder, Cgroup cgroup, byte[] stdin, OutputSink sink)
             throws IOException {
+        return start(builder, cgroup, stdin, sink, status -> status);
+    }
+
+    /** As {@link #start(ProcessBuilder, Cgroup, byte[], OutputSink)}, its exit looked at by {@code check}. */
+    public static HostProcess start(ProcessBuilder builder, Cgroup cgroup, byte[] stdin, OutputSink sink, ExitCheck check)
+            throws IOException {
         Process process = Spawner.start(builder);
-        var started = new HostProcess(process, cgroup, sink);
+        var started = new HostProcess(process, cgroup, sink, check);
         started.feed(stdin);
         return started;
     }

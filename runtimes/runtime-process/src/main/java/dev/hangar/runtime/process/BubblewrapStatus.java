@@ -1,0 +1,50 @@
+package dev.hangar.runtime.process;
+
+import dev.hangar.core.runtime.ExitStatus;
+import dev.hangar.core.runtime.SandboxException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Tells bwrap's own failures from the job's: bwrap exits 1 when it cannot set the sandbox up (a
+ * mount it cannot make) or cannot run the program, as a program may exit 1 itself. Its JSON status
+ * ({@code --json-status-fd}) gets an {@code "exit-code"} line only once the program ran and ended.
+ */
+final class BubblewrapStatus {
+    static final String SETUP_FAILED = "the sandbox could not start the job's program: bwrap failed first (a mount it "
+            + "could not make, or a program it could not run; its reason is in the job's stderr)";
+
+    private BubblewrapStatus() {}
+
+    /** A new, empty status file. */
+    static Path file() throws IOException {
+        return Files.createTempFile("hangar-bwrap-", ".status");
+    }
+
+    /** The status as it is, unless bwrap failed before the program ran; the file is deleted either way. */
+    static ExitStatus check(ExitStatus status, Path file) throws SandboxException {
+        try {
+            // why code 1 only: bwrap killed on a timeout or cancel writes no line either
+            if (status.code() == 1 && !Files.readString(file).contains("\"exit-code\"")) {
+                throw SandboxException.causedByTheJob(SETUP_FAILED);
+            }
+            return status;
+        } catch (IOException e) {
+            return status; // no status to read: as the process said
+        } finally {
+            delete(file);
+        }
+    }
+
+    static void delete(Path file) {
+        if (file == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // a temp file left behind: nothing worse
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.hangar.runtime.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.hangar.core.job.Resources;
+import dev.hangar.core.runtime.ExitStatus;
+import dev.hangar.core.runtime.Mount;
+import dev.hangar.core.runtime.NetworkMode;
+import dev.hangar.core.runtime.ProcessSpec;
+import dev.hangar.core.runtime.RuntimeContext;
+import dev.hangar.core.runtime.Sandbox;
+import dev.hangar.core.runtime.SandboxException;
+import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.images.LocalImageStore;
+import dev.hangar.runtime.testkit.OutputCollector;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** bwrap's own failure to set a sandbox up, told from a job that exits 1 itself. */
+class BubblewrapSetupFailureTest {
+    @TempDir
+    Path dataDir;
+    private BubblewrapRuntime runtime;
+
+    @BeforeEach
+    void runtime() {
+        runtime = new BubblewrapRuntime(new RuntimeContext(dataDir, new LocalImageStore(dataDir.resolve("images"))));
+        var probe = runtime.probe();
+        assumeTrue(probe.available(), () -> "process runtime unavailable: " + probe.reason());
+    }
+
+    private SandboxSpec spec(String id, List<Mount> mounts) {
+        return new SandboxSpec(id, null, Resources.defaults(), NetworkMode.NONE, mounts);
+    }
+
+    @Test
+    void aMountBwrapCannotMakeIsTheSandboxFailingForTheJobNotAnExitCode() throws Exception {
+        Path dir = Files.createDirectories(dataDir.resolve("data"));
+        var output = new OutputCollector();
+        try (Sandbox sandbox = runtime.create(spec("setup-fails", List.of(new Mount(dir.toString(), "/etc/passwd/x", true))))) {
+            var process = sandbox.exec(new ProcessSpec(List.of("true"), Map.of(), null), output);
+
+            var failure = catchThrowableOfType(ExecutionException.class, () -> process.exit().get(30, TimeUnit.SECONDS));
+
+            assertThat(failure.getCause()).isInstanceOfSatisfying(SandboxException.class, e -> {
+                assertThat(e.isCausedByTheJob()).isTrue();
+                assertThat(e.getMessage()).isEqualTo(BubblewrapStatus.SETUP_FAILED);
+            });
+            assertThat(output.stderrText()).startsWith("bwrap: ");
+        }
+    }
+
+    @Test
+    void aJobThatExitsOneItselfKeepsItsExitCode() throws Exception {
+        var output = new OutputCollector();
+        try (Sandbox sandbox = runtime.create(spec("exits-one", List.of()))) {
+            ExitStatus status = sandbox.exec(new ProcessSpec(List.of("sh", "-c", "echo bwrap: not really >&2; exit 1"),
+                    Map.of(), null), output).exit().get(30, TimeUnit.SECONDS);
+
+            assertThat(status.code()).isEqualTo(1);
+        }
+    }
+}
