@@ -86,7 +86,8 @@ final class JobAttempt {
     }
 
     private static void leftToItsLease(Lease lease, QueueException e) {
-        LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": the queue is out of reach; leaving the job to its lease", e);
+        LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": the queue is out of reach; leaving the job to its "
+                + "lease", e);
     }
 
     private void attempt(RunningJob job) {

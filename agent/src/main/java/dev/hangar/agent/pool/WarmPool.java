@@ -180,7 +180,8 @@ final class WarmPool {
         try {
             sandbox.destroy();
         } catch (RuntimeException e) { // not into make's failure path, which would give them back twice
-            LOG.log(System.Logger.Level.WARNING, "warm pool " + made.name() + ": destroying a sandbox it no longer wants failed", e);
+            LOG.log(System.Logger.Level.WARNING, "warm pool " + made.name() + ": destroying a sandbox it no longer wants "
+                    + "failed", e);
         }
     }
 

@@ -161,7 +161,8 @@ final class Libpod {
     /** Starts an exec session attached: the connection carries its stdin one way, its output frames the other. */
     UnixHttp.Upgraded startExec(String execId) throws IOException {
         byte[] body = JSON.writeValueAsBytes(Map.of("Detach", false, "Tty", false));
-        UnixHttp.Upgraded upgraded = call(http -> http.upgrade("POST", PREFIX + "/exec/" + execId + "/start", body, EXEC_START_BOUND));
+        UnixHttp.Upgraded upgraded = call(http -> http.upgrade("POST", PREFIX + "/exec/" + execId + "/start", body,
+                EXEC_START_BOUND));
         if (upgraded.refusal() != null) {
             throw new ApiError("start exec session " + execId, upgraded.refusal());
         }

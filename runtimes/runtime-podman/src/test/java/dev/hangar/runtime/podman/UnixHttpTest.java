@@ -154,17 +154,22 @@ class UnixHttpTest {
 
     @Test
     void anUpgradeThatIsNeverAnsweredIsCutOffAtItsDeadline() throws Exception {
-        UnixHttp http = serve((head, in, out) -> {
+        UnixHttp http = serveNothing();
+        long begin = System.nanoTime();
+        assertThatThrownBy(() -> http.upgrade("POST", "/exec/1/start", ascii("{}"), Duration.ofMillis(300)))
+                .isInstanceOf(IOException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - begin)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    /** A server that takes the request and answers nothing for ten seconds. */
+    private UnixHttp serveNothing() throws IOException {
+        return serve((head, in, out) -> {
             try {
                 Thread.sleep(10_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         });
-        long begin = System.nanoTime();
-        assertThatThrownBy(() -> http.upgrade("POST", "/exec/1/start", ascii("{}"), Duration.ofMillis(300)))
-                .isInstanceOf(IOException.class);
-        assertThat(Duration.ofNanos(System.nanoTime() - begin)).isLessThan(Duration.ofSeconds(5));
     }
 
     @Test
@@ -176,13 +181,7 @@ class UnixHttpTest {
 
     @Test
     void aServerThatHangsIsCutOffAtTheDeadline() throws Exception {
-        UnixHttp http = serve((head, in, out) -> {
-            try {
-                Thread.sleep(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        UnixHttp http = serveNothing();
         long begin = System.nanoTime();
         assertThatThrownBy(() -> http.send("GET", "/x", null, null, Duration.ofMillis(300))).isInstanceOf(IOException.class);
         assertThat(Duration.ofNanos(System.nanoTime() - begin)).isLessThan(Duration.ofSeconds(5));
