@@ -114,7 +114,7 @@ final class JobAttempt {
             return;
         }
         try (JobSandbox sandbox = warm.isPresent() ? JobSandbox.warm(warm.get(), runtime, sandboxSpec, clock)
-                : JobSandbox.cold(runtime, sandboxSpec, clock)) {
+                : made(job, runtime, sandboxSpec)) {
             StopReason early = job.stopRequested().getNow(null);
             if (early != null) {
                 // why: cancelled, or handed out again, while its sandbox was made: its process never starts
@@ -158,6 +158,42 @@ final class JobAttempt {
                 retry.call("giving back job " + lease.jobId(),
                         () -> queue.giveBack(lease, failure + " on node " + config.nodeName()));
             }
+        }
+    }
+
+    /**
+     * A cold sandbox, made on a thread of its own so that a stop need not wait for it: an image
+     * import or a hung runtime may take long. Null if the job was stopped first; what is made
+     * after that is destroyed as it comes.
+     */
+    private JobSandbox made(RunningJob job, SandboxRuntime runtime, SandboxSpec spec) throws SandboxException {
+        var making = new CompletableFuture<JobSandbox>();
+        Thread.ofVirtual().name("make-" + spec.id()).start(() -> {
+            try {
+                making.complete(JobSandbox.cold(runtime, spec, clock));
+            } catch (Throwable e) {
+                making.completeExceptionally(e);
+            }
+        });
+        try {
+            CompletableFuture.anyOf(making, job.stopRequested()).join();
+        } catch (CompletionException e) {
+            // the making failed: said below
+        }
+        if (!making.isDone()) {
+            making.thenAccept(JobSandbox::close);
+            return null;
+        }
+        try {
+            return making.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof SandboxException cause) {
+                throw cause;
+            }
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
         }
     }
 
