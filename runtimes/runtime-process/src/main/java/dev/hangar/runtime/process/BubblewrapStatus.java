@@ -2,6 +2,7 @@ package dev.hangar.runtime.process;
 
 import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.SandboxException;
+import dev.hangar.runtime.support.CgroupJoin;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,9 @@ final class BubblewrapStatus {
     static final String SETUP_FAILED = "the sandbox could not start the job's program: bwrap failed first (a mount it "
             + "could not make, or a program it could not run; its reason is in the job's stderr)";
 
+    static final String JOIN_FAILED = "the job's process could not join the sandbox's cgroups (exit code "
+            + CgroupJoin.CANNOT_JOIN + " of the join script), so bwrap was not started";
+
     private BubblewrapStatus() {}
 
     /** A new, empty status file. */
@@ -25,8 +29,12 @@ final class BubblewrapStatus {
     /** The status as it is, unless bwrap failed before the program ran; the file is deleted either way. */
     static ExitStatus check(ExitStatus status, Path file) throws SandboxException {
         try {
-            // why code 1 only: bwrap killed on a timeout or cancel writes no line either
-            if (status.code() == 1 && !Files.readString(file).contains("\"exit-code\"")) {
+            // why these codes only: bwrap killed on a timeout or cancel writes no line either
+            if ((status.code() == 1 || status.code() == CgroupJoin.CANNOT_JOIN)
+                    && !Files.readString(file).contains("\"exit-code\"")) {
+                if (status.code() == CgroupJoin.CANNOT_JOIN) { // bwrap never started: the host's fault, not the job's
+                    throw new SandboxException(JOIN_FAILED);
+                }
                 throw SandboxException.causedByTheJob(SETUP_FAILED);
             }
             return status;

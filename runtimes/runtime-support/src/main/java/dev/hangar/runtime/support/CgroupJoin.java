@@ -10,8 +10,11 @@ import java.util.List;
  * outside its limits, not even for an instant.
  */
 public final class CgroupJoin {
+    /** The script's exit code when it cannot write itself into a group (the command never starts). */
+    public static final int CANNOT_JOIN = 125;
+
     private static final String JOIN = "for f in \"$@\"; do case $f in --) shift; break;; esac; "
-            + "echo $$ > \"$f\" || exit 125; shift; done; ";
+            + "echo $$ > \"$f\" || exit " + CANNOT_JOIN + "; shift; done; ";
     private static final String SCRIPT = JOIN + "exec \"$@\"";
     /** The same, with the file after {@code --} open for writing as fd 3 of the command. */
     private static final String SCRIPT_WITH_FD3 = JOIN + "fd3=$1; shift; exec \"$@\" 3>\"$fd3\"";
