@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The connection to Redis, one server (found directly or through Sentinel) or a Redis Cluster: Lettuce
@@ -220,19 +221,12 @@ final class RedisLink implements AutoCloseable {
      * on a cluster, never (its connections to nodes come and go with the layout, not with restarts).
      */
     void onReconnected(Dedicated dedicated, Runnable action) {
-        client.addListener(new RedisConnectionStateListener() {
-            @Override
-            public void onRedisConnected(RedisChannelHandler<?, ?> connected, SocketAddress address) {
-                if (connected == dedicated.connection()) {
-                    action.run();
-                }
-            }
-        });
+        onConnected(connected -> connected == dedicated.connection(), action);
     }
 
     /** Runs this whenever a connection of this link connects, the first time or again (Redis restarted, say). */
     void onConnected(Runnable action) {
-        onConnected(action, false);
+        onConnected(connected -> true, action);
     }
 
     /**
@@ -241,14 +235,14 @@ final class RedisLink implements AutoCloseable {
      * node, and connects to each when it reads the layout anew).
      */
     void onSharedConnected(Runnable action) {
-        onConnected(action, true);
+        onConnected(connected -> connected == connection || client instanceof RedisClusterClient, action);
     }
 
-    private void onConnected(Runnable action, boolean sharedOnly) {
+    private void onConnected(Predicate<RedisChannelHandler<?, ?>> which, Runnable action) {
         client.addListener(new RedisConnectionStateListener() {
             @Override
             public void onRedisConnected(RedisChannelHandler<?, ?> connected, SocketAddress address) {
-                if (!sharedOnly || connected == connection || client instanceof RedisClusterClient) {
+                if (which.test(connected)) {
                     action.run();
                 }
             }
