@@ -59,9 +59,10 @@ public final class Agent implements AutoCloseable {
     private final ExecutorService jobs = Executors.newVirtualThreadPerTaskExecutor();
     /** Job timeouts and the lease watch: nothing on it waits for the queue. */
     private final ScheduledThreadPoolExecutor timers = timers();
-    /** Renewals, which wait for the queue (up to its command timeout when it is away). */
+    /** When to renew leases; each renewal, which waits for the queue (up to its command timeout), runs on {@link #renewing}. */
     private final ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
             .daemon().name("agent-renewals").factory());
+    private final ExecutorService renewing = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("renew-", 0).factory());
     /** Requeueing expired leases, which waits for the queue too. */
     private final ScheduledExecutorService upkeep = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
             .daemon().name("agent-upkeep").factory());
@@ -363,19 +364,36 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /**
+     * Renews every lease at once, each on a virtual thread of its own, without waiting: a slow or
+     * hung renewal holds up no other job's. A job whose last renewal is still under way is left out
+     * of this pass; if it stays so, the lease watch stops the job before its lease runs out.
+     */
     private void renewLeases() {
         for (RunningJob job : running.values()) {
-            try {
-                long sent = System.nanoTime();
-                LeaseStatus status = queue.renew(job.lease());
-                switch (status) {
-                    case CANCEL_REQUESTED -> job.stop(StopReason.CANCELLED);
-                    case LOST -> job.stop(StopReason.LEASE_LOST);
-                    case HELD -> job.heldUntil(sent + config.leaseFor().toNanos());
-                }
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "renewing the lease of job " + job.lease().jobId() + " failed", e);
+            if (job.renewalBegins()) {
+                renewing.execute(() -> {
+                    try {
+                        renew(job);
+                    } finally {
+                        job.renewalEnded();
+                    }
+                });
             }
+        }
+    }
+
+    private void renew(RunningJob job) {
+        try {
+            long sent = System.nanoTime();
+            LeaseStatus status = queue.renew(job.lease());
+            switch (status) {
+                case CANCEL_REQUESTED -> job.stop(StopReason.CANCELLED);
+                case LOST -> job.stop(StopReason.LEASE_LOST);
+                case HELD -> job.heldUntil(sent + config.leaseFor().toNanos());
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "renewing the lease of job " + job.lease().jobId() + " failed", e);
         }
     }
 
@@ -442,6 +460,7 @@ public final class Agent implements AutoCloseable {
         }
         timers.shutdownNow();
         renewals.shutdownNow();
+        renewing.shutdownNow();
         upkeep.shutdownNow();
         if (pools != null) {
             pools.close();

@@ -20,9 +20,15 @@ import java.util.Set;
  * @param mounts         host paths jobs may mount
  * @param runtimes       the runtime drivers this node runs; empty for every one found
  * @param pools          the warm pools it keeps, and their memory budget
+ * @param createTimeout  how long making a job's sandbox may take; past it the job is given back and
+ *                       the runtime counts it as a failure (a hung runtime must not hold a job for ever)
  */
 public record AgentConfig(String nodeName, double cpus, long memoryMb, List<String> gpus, int maxJobs, Duration leaseFor,
-        Duration pollInterval, boolean networkAllowed, MountPolicy mounts, Set<String> runtimes, PoolConfig pools) {
+        Duration pollInterval, boolean networkAllowed, MountPolicy mounts, Set<String> runtimes, PoolConfig pools,
+        Duration createTimeout) {
+
+    /** Long enough for a large image's first import, short enough that a hung runtime lets go of its job. */
+    public static final Duration DEFAULT_CREATE_TIMEOUT = Duration.ofMinutes(5);
 
     /** CPU reservations may add up to this many times the cores: limits are quotas, not pinning. */
     public static final int CPU_OVERCOMMIT = 4;
@@ -38,12 +44,22 @@ public record AgentConfig(String nodeName, double cpus, long memoryMb, List<Stri
         gpus = List.copyOf(gpus);
         runtimes = Set.copyOf(runtimes);
         pools = pools == null ? PoolConfig.none() : pools;
+        createTimeout = createTimeout == null ? DEFAULT_CREATE_TIMEOUT : createTimeout;
+        if (createTimeout.isNegative() || createTimeout.isZero()) {
+            throw new IllegalArgumentException("createTimeout must be positive; got " + createTimeout);
+        }
+    }
+
+    /** A node whose sandboxes may take {@link #DEFAULT_CREATE_TIMEOUT} to make. */
+    public AgentConfig(String nodeName, double cpus, long memoryMb, List<String> gpus, int maxJobs, Duration leaseFor,
+            Duration pollInterval, boolean networkAllowed, MountPolicy mounts, Set<String> runtimes, PoolConfig pools) {
+        this(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, mounts, runtimes, pools, null);
     }
 
     /** A node without warm pools. */
     public AgentConfig(String nodeName, double cpus, long memoryMb, List<String> gpus, int maxJobs, Duration leaseFor,
             Duration pollInterval, boolean networkAllowed, MountPolicy mounts, Set<String> runtimes) {
-        this(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, mounts, runtimes, null);
+        this(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, mounts, runtimes, null, null);
     }
 
     /** Capacity of this host as the operating system reports it. */
@@ -54,27 +70,37 @@ public record AgentConfig(String nodeName, double cpus, long memoryMb, List<Stri
     }
 
     public AgentConfig withLeaseFor(Duration value) {
-        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, value, pollInterval, networkAllowed, mounts, runtimes, pools);
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, value, pollInterval, networkAllowed, mounts, runtimes, pools,
+                createTimeout);
     }
 
     public AgentConfig withNetworkAllowed(boolean value) {
-        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, value, mounts, runtimes, pools);
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, value, mounts, runtimes, pools,
+                createTimeout);
     }
 
     public AgentConfig withMounts(MountPolicy value) {
-        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, value, runtimes, pools);
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, value, runtimes, pools,
+                createTimeout);
     }
 
     public AgentConfig withRuntimes(Set<String> value) {
-        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, mounts, value, pools);
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, mounts, value, pools,
+                createTimeout);
     }
 
     public AgentConfig withPools(PoolConfig value) {
         return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, mounts, runtimes,
-                value);
+                value, createTimeout);
     }
 
     public AgentConfig withMaxJobs(int value) {
-        return new AgentConfig(nodeName, cpus, memoryMb, gpus, value, leaseFor, pollInterval, networkAllowed, mounts, runtimes, pools);
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, value, leaseFor, pollInterval, networkAllowed, mounts, runtimes, pools,
+                createTimeout);
+    }
+
+    public AgentConfig withCreateTimeout(Duration value) {
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, mounts, runtimes, pools,
+                value);
     }
 }

@@ -163,8 +163,8 @@ final class JobAttempt {
 
     /**
      * A cold sandbox, made on a thread of its own so that a stop need not wait for it: an image
-     * import or a hung runtime may take long. Null if the job was stopped first; what is made
-     * after that is destroyed as it comes.
+     * import or a hung runtime may take long. Null if the job was stopped first; past the config's
+     * {@code createTimeout} the runtime has failed. What is made after either is destroyed as it comes.
      */
     private JobSandbox made(RunningJob job, SandboxRuntime runtime, SandboxSpec spec) throws SandboxException {
         var making = new CompletableFuture<JobSandbox>();
@@ -175,15 +175,23 @@ final class JobAttempt {
                 making.completeExceptionally(e);
             }
         });
+        var deadline = new CompletableFuture<Void>().completeOnTimeout(null, config.createTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
         try {
-            CompletableFuture.anyOf(making, job.stopRequested()).join();
+            CompletableFuture.anyOf(making, job.stopRequested(), deadline).join();
         } catch (CompletionException e) {
             // the making failed: said below
         }
         if (!making.isDone()) {
             making.thenAccept(JobSandbox::close);
-            return null;
+            if (job.stopRequested().isDone()) {
+                return null;
+            }
+            // not the job's fault: the job goes back to the queue, and a runtime that keeps hanging is benched
+            throw new SandboxException("its sandbox was not made within " + config.createTimeout().toSeconds()
+                    + " s (the node's create timeout); the runtime may hang");
         }
+        deadline.cancel(false);
         try {
             return making.join();
         } catch (CompletionException e) {

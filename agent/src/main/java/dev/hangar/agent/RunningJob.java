@@ -3,6 +3,7 @@ package dev.hangar.agent;
 import dev.hangar.core.queue.Lease;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A job this agent holds, the GPUs it was given, the switch that stops it early, and until when
@@ -13,12 +14,22 @@ final class RunningJob {
     private final List<String> gpus;
     private final CompletableFuture<StopReason> stop = new CompletableFuture<>();
     private volatile long heldUntilNanos;
+    private final AtomicBoolean renewing = new AtomicBoolean();
 
     /** {@code heldUntilNanos}: on the {@link System#nanoTime()} clock. */
     RunningJob(Lease lease, List<String> gpus, long heldUntilNanos) {
         this.lease = lease;
         this.gpus = List.copyOf(gpus);
         this.heldUntilNanos = heldUntilNanos;
+    }
+
+    /** Whether a renewal of this lease may begin now: false while the last one is under way. */
+    boolean renewalBegins() {
+        return renewing.compareAndSet(false, true);
+    }
+
+    void renewalEnded() {
+        renewing.set(false);
     }
 
     /** A renewal sent at some time held the lease until then plus the lease time. */

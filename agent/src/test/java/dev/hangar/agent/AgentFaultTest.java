@@ -56,12 +56,18 @@ class AgentFaultTest {
     private final AtomicInteger appendsToFail = new AtomicInteger();
     /** Every lease the agent was handed (its answer not lost). */
     private final List<Lease> leases = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Jobs whose renewals hang until the test ends, as a call to a queue that answers others but not this one. */
+    private final Set<String> renewalsToHang = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.CountDownLatch testEnded = new java.util.concurrent.CountDownLatch(1);
+    /** How long the agent lets a sandbox take to make. */
+    private Duration createTimeout = AgentConfig.DEFAULT_CREATE_TIMEOUT;
     private SqliteQueueBackend store;
     private Agent agent;
 
     @AfterEach
     void stop() {
         queueAway.set(false);
+        testEnded.countDown();
         if (agent != null) {
             agent.close();
         }
@@ -81,7 +87,7 @@ class AgentFaultTest {
     private void start(int maxJobs, PoolConfig pools) {
         store = SqliteQueueBackend.open(dir.resolve("hangar.db"), storeClock);
         AgentConfig config = new AgentConfig("node", 64, 64 * 1024, List.of(), maxJobs, LEASE, Duration.ofMillis(100),
-                false, MountPolicy.none(), Set.of(), pools);
+                false, MountPolicy.none(), Set.of(), pools).withCreateTimeout(createTimeout);
         agent = new Agent(config, reachableWhileNotAway(store), List.of(runtime), Set::of, BENCH).start();
     }
 
@@ -91,6 +97,9 @@ class AgentFaultTest {
                 (proxy, method, args) -> {
                     if (queueAway.get() && method.getDeclaringClass() != Object.class) {
                         throw new QueueException("the queue is out of reach (test)", null);
+                    }
+                    if (method.getName().equals("renew") && renewalsToHang.contains(((Lease) args[0]).jobId())) {
+                        testEnded.await();
                     }
                     if (Set.of("running", "started").contains(method.getName())
                             && startsToRefuse.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
@@ -147,6 +156,22 @@ class AgentFaultTest {
 
         await().atMost(WAIT).until(() -> sandbox.destroyed() && agent.runningJobs() == 0);
         assertThat(store.get(id).orElseThrow().state()).as("this node could record nothing").isEqualTo(JobState.RUNNING);
+    }
+
+    @Test
+    void aRenewalThatHangsHoldsUpNoOtherJobsRenewal() {
+        start();
+        String hung = store.enqueue(blocking()).job().id();
+        String other = store.enqueue(blocking()).job().id();
+        awaitState(hung, JobState.RUNNING);
+        awaitState(other, JobState.RUNNING);
+        renewalsToHang.add(hung);
+
+        // the job whose renewals hang is stopped here before its lease may run out; the other runs on, renewed
+        await().atMost(WAIT).until(() -> agent.runningJobs() == 1);
+        await().during(LEASE).atMost(WAIT).until(() -> agent.runningJobs() == 1);
+        assertThat(runtime.sandboxes()).filteredOn(FakeSandbox::destroyed).as("sandboxes destroyed").hasSize(1);
+        assertThat(store.get(other).orElseThrow().state()).isEqualTo(JobState.RUNNING);
     }
 
     @Test
@@ -277,6 +302,28 @@ class AgentFaultTest {
 
         await().atMost(WAIT).until(() -> runtime.sandboxes().size() == 1 && runtime.sandboxes().getFirst().destroyed());
         assertThat(runtime.sandboxes().getFirst().execs()).as("processes started").isZero();
+    }
+
+    @Test
+    void aSandboxNotMadeWithinTheCreateTimeoutGivesTheJobBackAndCountsAgainstItsRuntime() {
+        createTimeout = Duration.ofSeconds(1);
+        start(1);
+        runtime.holdCreates(); // a runtime that hangs
+        String id = store.enqueue(job("echo", "hi")).job().id();
+
+        // given back without using up an attempt, each time its sandbox hangs, until the runtime is benched
+        await().atMost(WAIT).until(() -> String.valueOf(agent.runtimes().getFirst().probe().reason())
+                .contains(RuntimeHealth.FAILURES_TO_BENCH + " sandboxes in a row failed"));
+        assertThat(agent.runtimes().getFirst().probe().reason()).contains("not made within 1 s");
+        Job waiting = awaitState(id, JobState.QUEUED);
+        assertThat(waiting.attempt()).as("attempts used").isZero();
+        assertThat(waiting.deliveries()).isEqualTo(RuntimeHealth.FAILURES_TO_BENCH);
+
+        runtime.releaseCreates(); // the hung creates end: what they made is destroyed, and the job runs once benched no more
+        assertThat(awaitState(id, JobState.SUCCEEDED).attempt()).isEqualTo(1);
+        await().atMost(WAIT).until(() -> runtime.alive() == 0);
+        assertThat(runtime.sandboxes()).as("the three late ones and the one that ran")
+                .hasSize(RuntimeHealth.FAILURES_TO_BENCH + 1);
     }
 
     @Test

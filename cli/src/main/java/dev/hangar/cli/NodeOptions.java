@@ -44,6 +44,11 @@ final class NodeOptions {
             defaultValue = "30")
     int leaseSeconds;
 
+    @Option(names = "--create-timeout-seconds", paramLabel = "S", description = "How long making a job's sandbox may take;"
+            + " past it the job goes back to the queue and the runtime counts a failure (default: ${DEFAULT-VALUE})",
+            defaultValue = "300")
+    int createTimeoutSeconds;
+
     @Option(names = "--pool", paramLabel = "SPEC", description = "Keep a warm pool (repeatable), e.g. "
             + "runtime=process,image=busybox,cpus=1,memoryMb=256,min=2,max=8 (also name=, idleSeconds=, and "
             + "snapshot=true or prepare=SHELL-COMMAND-WITHOUT-COMMAS to restore sandboxes from a prepared template)")
@@ -96,6 +101,10 @@ final class NodeOptions {
         if (leaseSeconds < 3 || leaseSeconds > 86_400) {
             throw new IllegalArgumentException("--lease-seconds must be from 3 to 86400 (a day), got " + leaseSeconds);
         }
+        if (createTimeoutSeconds < 1 || createTimeoutSeconds > 86_400) {
+            throw new IllegalArgumentException("--create-timeout-seconds must be from 1 to 86400 (a day), got "
+                    + createTimeoutSeconds);
+        }
         if (maxJobs < 1 || maxJobs > 4096) {
             throw new IllegalArgumentException("--max-jobs must be from 1 to 4096, got " + maxJobs);
         }
@@ -122,6 +131,7 @@ final class NodeOptions {
                 .withRuntimes(runtimes)
                 .withMaxJobs(maxJobs)
                 .withLeaseFor(Duration.ofSeconds(leaseSeconds))
+                .withCreateTimeout(Duration.ofSeconds(createTimeoutSeconds))
                 .withPools(poolConfig());
     }
 

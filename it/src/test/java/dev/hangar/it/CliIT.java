@@ -172,6 +172,8 @@ class CliIT extends OneNodeIT {
                 "--pool runtime=docker: runtime 'docker' is not a runtime this Hangar has; runtimes: gvisor, kata, podman, process");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--lease-seconds", "0"), "--lease-seconds must be from 3");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--max-jobs", "0"), "--max-jobs must be from 1");
+        refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--create-timeout-seconds", "0"),
+                "--create-timeout-seconds must be from 1 to 86400");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--node-name", "a b{x}"),
                 "--node-name must be 1 to 63 letters, digits or . _ -");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--allow-mount", "relative/path"), "--allow-mount must be an absolute");
