@@ -177,6 +177,11 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
         return startRunsc(template);
     }
 
+    /** Made by runsc's cgroup join when it fails, so that its exit code is not taken for the job's. */
+    private Path joinFailedMark() {
+        return bundle.resolve("join-failed");
+    }
+
     /** Whether runsc was exec'd by a launcher parked in the cgroups ahead of time. */
     boolean startedParked() {
         return startedParked;
@@ -185,8 +190,10 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
     @Override
     protected GvisorProcess start(ProcessSpec processSpec, OutputSink sink) throws SandboxException {
         RunscStarted started = startRunsc(processSpec);
-        return new GvisorProcess(HostProcess.attach(started.process(), cgroup, processSpec.stdin(), sink),
-                started.forkLog(), this, spec().resources(), hostTasksLimit);
+        Path joinFailed = joinFailedMark();
+        return new GvisorProcess(HostProcess.attach(started.process(), cgroup, processSpec.stdin(), sink,
+                status -> CgroupJoin.check(status, joinFailed)), started.forkLog(), this, spec().resources(),
+                hostTasksLimit);
     }
 
     /**
@@ -283,7 +290,7 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
                 if (parked != null) {
                     parked.abandon();
                 }
-                var builder = new ProcessBuilder(CgroupJoin.wrap(cgroup, command));
+                var builder = new ProcessBuilder(CgroupJoin.wrapMarkingFailure(cgroup, joinFailedMark(), command));
                 builder.directory(bundle.toFile());
                 // why: runsc passes none of its own environment to the job (that is config.json's), and
                 // it should not read XDG_RUNTIME_DIR or the like from the node's either

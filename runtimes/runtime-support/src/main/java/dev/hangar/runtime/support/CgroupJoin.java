@@ -1,5 +1,8 @@
 package dev.hangar.runtime.support;
 
+import dev.hangar.core.runtime.ExitStatus;
+import dev.hangar.core.runtime.SandboxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,26 +16,57 @@ public final class CgroupJoin {
     /** The script's exit code when it cannot write itself into a group (the command never starts). */
     public static final int CANNOT_JOIN = 125;
 
-    private static final String JOIN = "for f in \"$@\"; do case $f in --) shift; break;; esac; "
-            + "echo $$ > \"$f\" || exit " + CANNOT_JOIN + "; shift; done; ";
-    private static final String SCRIPT = JOIN + "exec \"$@\"";
+    static final String JOIN_FAILED = "the job's process could not join the sandbox's cgroups (exit code "
+            + CANNOT_JOIN + " of the join script), so the sandbox's command was not started";
+
+    private static final String SCRIPT = join("exit " + CANNOT_JOIN) + "exec \"$@\"";
     /** The same, with the file after {@code --} open for writing as fd 3 of the command. */
-    private static final String SCRIPT_WITH_FD3 = JOIN + "fd3=$1; shift; exec \"$@\" 3>\"$fd3\"";
+    private static final String SCRIPT_WITH_FD3 = join("exit " + CANNOT_JOIN) + "fd3=$1; shift; exec \"$@\" 3>\"$fd3\"";
+    /** The same as {@link #SCRIPT}, making the file named first when it cannot join. */
+    private static final String SCRIPT_MARKING_FAILURE = "mark=$1; shift; "
+            + join("{ : > \"$mark\"; exit " + CANNOT_JOIN + "; }") + "exec \"$@\"";
 
     private CgroupJoin() {}
 
+    /** Writes the shell's pid into each group file before {@code --}, doing {@code onFailure} if one refuses it. */
+    private static String join(String onFailure) {
+        return "for f in \"$@\"; do case $f in --) shift; break;; esac; echo $$ > \"$f\" || " + onFailure + "; shift; done; ";
+    }
+
     public static List<String> wrap(Cgroup cgroup, List<String> command) {
-        return wrap(cgroup, SCRIPT, List.of(), command);
+        return wrap(cgroup, SCRIPT, List.of(), List.of(), command);
     }
 
     /** As {@link #wrap(Cgroup, List)}, the command writing its fd 3 to {@code fd3} (e.g. bwrap's status). */
     public static List<String> wrap(Cgroup cgroup, Path fd3, List<String> command) {
-        return wrap(cgroup, SCRIPT_WITH_FD3, List.of(fd3.toString()), command);
+        return wrap(cgroup, SCRIPT_WITH_FD3, List.of(), List.of(fd3.toString()), command);
     }
 
-    private static List<String> wrap(Cgroup cgroup, String script, List<String> afterJoin, List<String> command) {
-        var argv = new ArrayList<String>(command.size() + 9);
+    /**
+     * As {@link #wrap(Cgroup, List)}, making the file {@code mark} (which must not exist yet) if it
+     * cannot join: its exit code {@value #CANNOT_JOIN} is then told from a command that exits so
+     * itself, by {@link #check}.
+     */
+    public static List<String> wrapMarkingFailure(Cgroup cgroup, Path mark, List<String> command) {
+        return wrap(cgroup, SCRIPT_MARKING_FAILURE, List.of(mark.toString()), List.of(), command);
+    }
+
+    /**
+     * The command's exit as it is, unless the join of {@link #wrapMarkingFailure} failed: then the
+     * sandbox never ran the command, which is the host's fault (a cgroup it could not write), not the job's.
+     */
+    public static ExitStatus check(ExitStatus status, Path mark) throws SandboxException {
+        if (status.code() == CANNOT_JOIN && Files.exists(mark)) {
+            throw new SandboxException(JOIN_FAILED);
+        }
+        return status;
+    }
+
+    private static List<String> wrap(Cgroup cgroup, String script, List<String> beforeJoin, List<String> afterJoin,
+            List<String> command) {
+        var argv = new ArrayList<String>(command.size() + 10);
         argv.addAll(List.of("/bin/sh", "-c", script, "hangar-join"));
+        argv.addAll(beforeJoin);
         for (Path procs : cgroup.procsFiles()) {
             argv.add(procs.toString());
         }

@@ -65,7 +65,12 @@ public final class HostProcess implements SandboxProcess {
      * until it is told what to exec): pumps its output to {@code sink} and feeds it {@code stdin}.
      */
     public static HostProcess attach(Process process, Cgroup cgroup, byte[] stdin, OutputSink sink) {
-        var attached = new HostProcess(process, cgroup, sink);
+        return attach(process, cgroup, stdin, sink, status -> status);
+    }
+
+    /** As {@link #attach(Process, Cgroup, byte[], OutputSink)}, its exit looked at by {@code check}. */
+    public static HostProcess attach(Process process, Cgroup cgroup, byte[] stdin, OutputSink sink, ExitCheck check) {
+        var attached = new HostProcess(process, cgroup, sink, check);
         attached.feed(stdin);
         return attached;
     }
