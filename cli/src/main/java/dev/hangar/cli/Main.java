@@ -2,6 +2,7 @@ package dev.hangar.cli;
 
 import dev.hangar.client.HangarApiException;
 import dev.hangar.client.HangarUnreachableException;
+import dev.hangar.core.json.Json;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,7 +24,12 @@ public final class Main {
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             // run and explain build the spec from flags: an error names the flag too
             boolean fromFlags = List.of("run", "explain").contains(commandLine.getCommandName());
-            commandLine.getErr().println("hangar: " + message(e, fromFlags));
+            if (e instanceof HangarApiException api && parseResult.hasMatchedOption("--json")) {
+                // why: a script that asked for JSON reads the server's refusal as the problem document, fields and all
+                commandLine.getErr().println(Json.write(api.problem()));
+            } else {
+                commandLine.getErr().println("hangar: " + message(e, fromFlags));
+            }
             return e instanceof HangarApiException api && api.status() < 500 || e instanceof IllegalArgumentException ? 2 : 1;
         });
         return cli.execute(args);

@@ -156,6 +156,20 @@ class CliIT extends OneNodeIT {
     }
 
     @Test
+    void aRefusalOfACommandAskedForJsonIsTheServersProblemDocument() throws Exception {
+        Path spec = work.resolve("bad-for-json.json");
+        Files.writeString(spec, "{\"command\": [\"true\"], \"resources\": {\"memoryMb\": -5}}");
+
+        Result submit = hangar("submit", "--url", url, "--json", "-f", spec.toString());
+
+        assertThat(submit.exitCode()).as("%s", submit).isEqualTo(2);
+        assertThat(submit.out()).as("%s", submit).isEmpty();
+        JsonNode problem = Api.JSON.readTree(submit.err());
+        assertThat(problem.path("status").asInt()).as("%s", submit).isEqualTo(400);
+        assertThat(problem.path("errors").get(0).path("field").asText()).isEqualTo("resources.memoryMb");
+    }
+
+    @Test
     void badOptionsAreRefusedNamingTheOptionBeforeAnythingIsMade() {
         Path dataDir = work.resolve("never-made");
         Map<List<String>, String> refusals = new java.util.LinkedHashMap<>();
