@@ -4,6 +4,7 @@ import dev.hangar.client.HangarClient;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.runtime.OutputSink;
 import java.io.PrintStream;
+import java.time.Duration;
 
 /**
  * Follows a job to its end: its output to our stdout and stderr as it comes, a progress line while
@@ -12,6 +13,8 @@ import java.io.PrintStream;
 final class JobWatcher {
     static final int EXIT_TIMED_OUT = 124;
     static final int EXIT_CANCELLED = 130;
+    /** How long a follow waits for a server that went away (a restart, its queue failing over) before it gives up. */
+    static final Duration RECONNECT_FOR = Duration.ofSeconds(60);
 
     private final HangarClient client;
     private final PrintStream out;
@@ -23,12 +26,12 @@ final class JobWatcher {
         this.err = err;
     }
 
-    /** Streams the job's output until it is final; returns it as it ended. */
+    /** Streams the job's output until it is final, across a restart of the server; returns it as it ended. */
     Job follow(String jobId) {
         var progress = new Progress[1];
         progress[0] = new Progress(err, () -> "job " + jobId + " " + client.get(jobId).state());
         try {
-            client.logs(jobId, true, 0, chunk -> {
+            return client.follow(jobId, 0, RECONNECT_FOR, chunk -> {
                 if (progress[0] != null) {
                     progress[0].close();
                     progress[0] = null;
@@ -42,7 +45,6 @@ final class JobWatcher {
                 progress[0].close();
             }
         }
-        return client.get(jobId);
     }
 
     /** The exit code a shell should see for this final job. */

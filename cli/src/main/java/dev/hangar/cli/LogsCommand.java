@@ -1,9 +1,11 @@
 package dev.hangar.cli;
 
 import dev.hangar.core.json.Json;
+import dev.hangar.core.queue.LogChunk;
 import dev.hangar.core.runtime.OutputSink;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -23,7 +25,7 @@ final class LogsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        client.client().logs(id, follow, 0, chunk -> {
+        Consumer<LogChunk> print = chunk -> {
             if (client.json) {
                 System.out.println(Json.write(chunk));
                 return;
@@ -31,7 +33,12 @@ final class LogsCommand implements Callable<Integer> {
             PrintStream target = chunk.stream() == OutputSink.Stream.STDERR ? System.err : System.out;
             target.write(chunk.data(), 0, chunk.data().length);
             target.flush();
-        });
+        };
+        if (follow) {
+            client.client().follow(id, 0, JobWatcher.RECONNECT_FOR, print);
+        } else {
+            client.client().logs(id, false, 0, print);
+        }
         return 0;
     }
 }

@@ -35,6 +35,8 @@ import java.util.stream.Collectors;
 /** Java client of the Hangar REST API. Thread-safe. */
 public final class HangarClient {
     public static final String DEFAULT_URL = "http://127.0.0.1:7070";
+    /** How often a follow cut short tries the server again. */
+    private static final Duration RECONNECT_EVERY = Duration.ofMillis(500);
 
     private final URI base;
     private final HttpClient http = HttpClient.newBuilder()
@@ -130,8 +132,9 @@ public final class HangarClient {
     }
 
     /**
-     * Calls {@code onChunk} for each output chunk after {@code afterSeq}; with {@code follow},
-     * returns only when the job is final.
+     * Calls {@code onChunk} for each output chunk after {@code afterSeq}; with {@code follow}, returns
+     * when the job is final or the stream is cut short (the server stopped, its queue went away):
+     * {@link #follow} picks a cut stream up again.
      */
     public void logs(String id, boolean follow, long afterSeq, Consumer<LogChunk> onChunk) {
         var request = request("/v1/jobs/" + segment("job id", id) + "/logs?format=ndjson&follow=" + follow + "&after=" + afterSeq)
@@ -146,6 +149,47 @@ public final class HangarClient {
             }
         } catch (IOException e) {
             throw new HangarUnreachableException(base, e);
+        }
+    }
+
+    /**
+     * Follows a job's output to its end, calling {@code onChunk} for each chunk after {@code afterSeq}
+     * once, and returns the job once final. A stream cut short (the server restarted, its queue away
+     * for a while) is picked up again after the last chunk seen, as long as the server stays out of
+     * reach for less than {@code reconnectFor} at a time.
+     */
+    public Job follow(String id, long afterSeq, Duration reconnectFor, Consumer<LogChunk> onChunk) {
+        long[] after = {afterSeq};
+        Consumer<LogChunk> seen = chunk -> {
+            onChunk.accept(chunk);
+            after[0] = chunk.seq();
+        };
+        long awaySince = 0;
+        while (true) {
+            try {
+                logs(id, true, after[0], seen);
+                Job job = get(id);
+                if (job.isFinal()) {
+                    logs(id, false, after[0], seen); // what a stream cut just before the end left unread
+                    return job;
+                }
+                awaySince = 0;
+            } catch (HangarUnreachableException | HangarApiException e) {
+                if (e instanceof HangarApiException api && api.status() != 503) {
+                    throw api;
+                }
+                long now = System.nanoTime();
+                awaySince = awaySince == 0 ? now : awaySince;
+                if (now - awaySince > reconnectFor.toNanos()) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(RECONNECT_EVERY);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HangarUnreachableException(base, e);
+            }
         }
     }
 

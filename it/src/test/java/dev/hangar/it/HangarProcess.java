@@ -65,6 +65,14 @@ final class HangarProcess {
         return process != null && process.isAlive();
     }
 
+    /** Waits for the current run to end on its own; returns its exit code. */
+    int waitFor(Duration atMost) throws InterruptedException {
+        if (!process.waitFor(atMost.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError(name + " did not end within " + atMost + "; see " + logDir);
+        }
+        return process.exitValue();
+    }
+
     /** SIGKILL: no shutdown hook runs, leases stay held until they expire. */
     void kill() throws InterruptedException {
         if (process != null && process.isAlive()) {
