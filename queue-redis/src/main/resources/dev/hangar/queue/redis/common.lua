@@ -115,16 +115,23 @@ local function dropLease(entry)
   redis.call('XDEL', LEASES, entry)
 end
 
--- higher priority first, then submit order
-local function readyScore(id)
-  local v = redis.call('HMGET', jobKey(id), 'priority', 'seq')
-  return int((9 - tonumber(v[1])) * 1e12 + tonumber(v[2]))
+-- due queued jobs: those that need GPUs apart, so that a backlog of them never hides from a node
+-- without GPUs the jobs it could run (a lease looks at a bounded window of its ready set)
+local function readyKey(gpus)
+  return (tonumber(gpus) or 0) > 0 and P .. ':ready:gpu' or P .. ':ready'
+end
+
+-- a due job into its ready set: higher priority first, then submit order
+local function makeReady(id)
+  local v = redis.call('HMGET', jobKey(id), 'priority', 'seq', 'gpus')
+  redis.call('ZADD', readyKey(v[3]), int((9 - tonumber(v[1])) * 1e12 + tonumber(v[2])), id)
 end
 
 -- every index entry of a job whose hash is gone (retention)
 local function unindex(id)
   redis.call('ZREM', P .. ':finished', id)
-  redis.call('ZREM', P .. ':ready', id)
+  redis.call('ZREM', readyKey(0), id)
+  redis.call('ZREM', readyKey(1), id)
   redis.call('ZREM', P .. ':delayed', id)
   for _, state in ipairs(STATE_INDEXES) do redis.call('ZREM', stateKey(state), id) end
 end
@@ -199,13 +206,15 @@ local function transition(id, from, to, fields, seq, wantView, finished)
   end
   if from == 'QUEUED' and to ~= 'QUEUED' then
     -- it was due, or waiting out a retry's backoff
-    if redis.call('ZREM', P .. ':ready', id) == 0 then redis.call('ZREM', P .. ':delayed', id) end
+    if redis.call('ZREM', readyKey(0), id) == 0 and redis.call('ZREM', readyKey(1), id) == 0 then
+      redis.call('ZREM', P .. ':delayed', id)
+    end
   elseif to == 'QUEUED' and from ~= 'QUEUED' then
     local notBefore = valueIn(fields, 'notBefore') or field(id, 'notBefore')
     if notBefore ~= '' then
       redis.call('ZADD', P .. ':delayed', notBefore, id)
     else
-      redis.call('ZADD', P .. ':ready', readyScore(id), id)
+      makeReady(id)
     end
   end
   if final then finalize(id, to, fields, was) end
@@ -305,7 +314,7 @@ local function leaseNext(at)
   -- retries whose backoff is over are due again
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. ':delayed', '-inf', int(now), 'LIMIT', 0, 1000)) do
     redis.call('ZREM', P .. ':delayed', id)
-    redis.call('ZADD', P .. ':ready', readyScore(id), id)
+    makeReady(id)
   end
 
   -- LeaseRequest.hasRuntimeFor: one runtime that is the pinned one (if any), behind a kernel boundary
@@ -346,33 +355,44 @@ local function leaseNext(at)
     end
   end
 
-  -- the most urgent job that fits, looked for a page at a time: usually the first one does
-  local READY = P .. ':ready'
+  -- the most urgent job of a ready set that fits, looked for a page at a time (usually the first
+  -- one does) among its first `scan`; returns its id, fields and score
   local PAGE = 16
-  local picked, chosen
-  local start, looked = 0, 0
-  while not picked and looked < scan do
-    -- one first: usually it fits
-    local asked = math.min(looked == 0 and 1 or PAGE, scan - looked)
-    local ids = redis.call('ZRANGE', READY, start, start + asked - 1)
-    local gone = 0
-    for _, id in ipairs(ids) do
-      looked = looked + 1
-      local j = redis.call('HMGET', jobKey(id), 'cpus', 'mem', 'gpus', 'pin', 'untrusted', 'seq', 'attempt', 'deliveries',
-          'net', 'image', 'mounts')
-      if not j[1] then
-        unindex(id)
-        gone = gone + 1
-      elseif tonumber(j[1]) <= freeCpus and tonumber(j[2]) <= freeMemory and tonumber(j[3]) <= freeGpus
-          and hasRuntimeFor(j[4], j[5] == '1', j[9]) and hasImage(j[10])
-          and hasMountsFor(j[11]) then
-        picked, chosen = id, j
-        break
+  local function firstFitting(ready)
+    local start, looked = 0, 0
+    while looked < scan do
+      -- one first: usually it fits
+      local asked = math.min(looked == 0 and 1 or PAGE, scan - looked)
+      local ids = redis.call('ZRANGE', ready, start, start + asked - 1, 'WITHSCORES')
+      local gone = 0
+      for i = 1, #ids, 2 do
+        local id = ids[i]
+        looked = looked + 1
+        local j = redis.call('HMGET', jobKey(id), 'cpus', 'mem', 'gpus', 'pin', 'untrusted', 'seq', 'attempt', 'deliveries',
+            'net', 'image', 'mounts')
+        if not j[1] then
+          unindex(id)
+          gone = gone + 1
+        elseif tonumber(j[1]) <= freeCpus and tonumber(j[2]) <= freeMemory and tonumber(j[3]) <= freeGpus
+            and hasRuntimeFor(j[4], j[5] == '1', j[9]) and hasImage(j[10])
+            and hasMountsFor(j[11]) then
+          return id, j, tonumber(ids[i + 1])
+        end
       end
+      if #ids / 2 < asked then return nil end
+      -- a job unindexed on the way moved the rest up by one
+      start = start + #ids / 2 - gone
     end
-    if #ids < asked then break end
-    -- a job unindexed on the way moved the rest up by one
-    start = start + #ids - gone
+    return nil
+  end
+
+  local picked, chosen, score = firstFitting(readyKey(0))
+  if freeGpus > 0 then
+    -- the two sets hold different jobs: the most urgent of the two that fit
+    local gpuPicked, gpuChosen, gpuScore = firstFitting(readyKey(1))
+    if gpuPicked and (not picked or gpuScore < score) then
+      picked, chosen = gpuPicked, gpuChosen
+    end
   end
   if not picked then return {} end
 

@@ -39,7 +39,7 @@ if A[14] ~= '' then redis.call('HSET', jobKey(id), 'mounts', A[14]) end
 taken()
 -- the indexes a queued job is in (see transition)
 redis.call('ZADD', stateKey('QUEUED'), seq, id)
-redis.call('ZADD', P .. ':ready', int((9 - tonumber(A[3])) * 1e12 + seq), id)
+redis.call('ZADD', readyKey(A[6]), int((9 - tonumber(A[3])) * 1e12 + seq), id)
 local change = emit('job', id, {'full', 1, 'id', id, 'spec', A[2], 'state', 'QUEUED', 'attempt', 0, 'deliveries', 0,
     'cancel', 0, 'truncated', 0, 'submittedAt', A[9]})
 -- the caller knows the job as stored: it is the spec it passed, QUEUED, submitted at A[9]

@@ -1,5 +1,6 @@
 package dev.hangar.queue.redis;
 
+import static dev.hangar.queue.testkit.TestJobs.resources;
 import static dev.hangar.queue.testkit.TestJobs.selection;
 import static dev.hangar.queue.testkit.TestJobs.spec;
 import static dev.hangar.queue.testkit.TestJobs.worker;
@@ -271,6 +272,18 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     // ---- leases in the PEL -------------------------------------------------------------------
+
+    @Test
+    void aBacklogOfGpuJobsPastTheLeaseScanHidesNoJobFromANodeWithoutGpus() {
+        RedisQueueBackend queue = open();
+        for (int i = 0; i < 1_200; i++) { // more than one lease looks at
+            queue.enqueue(spec().resources(resources(1, 512, 1)).priority(9).build());
+        }
+        Job plain = queue.enqueue(spec().name("plain").build()).job();
+
+        assertThat(queue.lease(worker("cpu-only", 16, 8192, 0)).orElseThrow().jobId()).isEqualTo(plain.id());
+        assertThat(queue.lease(worker("gpu", 16, 8192, 1)).orElseThrow().job().spec().resources().gpus()).isEqualTo(1);
+    }
 
     @Test
     void aJobQueuedBeforeLeasesMatchedNetworkAndImageFitsAnyAgent() {

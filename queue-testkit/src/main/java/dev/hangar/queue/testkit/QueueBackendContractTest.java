@@ -361,6 +361,34 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
+    void aWorkerWithGpusTakesTheMostUrgentJobThatFitsWhetherItNeedsThemOrNot() {
+        Job gpuLow = enqueue(spec().name("gpu-low").resources(TestJobs.resources(1, 512, 1)).priority(1).build());
+        Job gpuFirst = enqueue(spec().name("gpu-first").resources(TestJobs.resources(1, 512, 1)).priority(5).build());
+        Job plainSecond = enqueue(spec().name("plain-second").resources(TestJobs.resources(1, 512, 0)).priority(5).build());
+        Job gpuHigh = enqueue(spec().name("gpu-high").resources(TestJobs.resources(1, 512, 1)).priority(9).build());
+
+        Lease high = queue.lease(worker("g1", 16, 8192, 1)).orElseThrow();
+        assertThat(high.jobId()).as("the highest priority").isEqualTo(gpuHigh.id());
+        queue.giveBack(high, "sandbox failed");
+        assertThat(queue.lease(worker("c1", 16, 8192, 0)).orElseThrow().jobId()).as("without GPUs")
+                .isEqualTo(plainSecond.id());
+        assertThat(queue.lease(worker("g1", 16, 8192, 1)).orElseThrow().jobId()).as("given back, first again")
+                .isEqualTo(gpuHigh.id());
+        assertThat(queue.lease(worker("g2", 16, 8192, 1)).orElseThrow().jobId()).isEqualTo(gpuFirst.id());
+        assertThat(queue.lease(worker("c2", 16, 8192, 0))).as("nothing left without GPUs").isEmpty();
+        assertThat(queue.lease(worker("g3", 16, 8192, 1)).orElseThrow().jobId()).isEqualTo(gpuLow.id());
+    }
+
+    @Test
+    void withinAPriorityJobsGoInSubmitOrderWhetherTheyNeedGpusOrNot() {
+        Job gpu = enqueue(spec().name("gpu").resources(TestJobs.resources(1, 512, 1)).build());
+        Job plain = enqueue(spec().name("plain").resources(TestJobs.resources(1, 512, 0)).build());
+
+        assertThat(queue.lease(worker("g1", 16, 8192, 1)).orElseThrow().jobId()).isEqualTo(gpu.id());
+        assertThat(queue.lease(worker("g1", 16, 8192, 1)).orElseThrow().jobId()).isEqualTo(plain.id());
+    }
+
+    @Test
     void aJobThatNeedsAGpuWithoutCountingThemGoesOnlyToAWorkerWithOne() {
         Job job = enqueue(spec().profile(new WorkloadProfile(null, new Needs(true, null, null, null), null, null)).build());
         assertThat(queue.lease(worker("w1", 64, 4096, 0))).isEmpty();
