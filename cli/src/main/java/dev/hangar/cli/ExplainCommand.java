@@ -59,7 +59,7 @@ final class ExplainCommand implements Callable<Integer> {
         String spec = specJson();
         HangarClient server = client.client();
         Selection selection;
-        if (server.healthy()) {
+        if (server.answers()) { // why not healthy(): this host must not answer for a server that is there but unwell
             selection = server.explainJson(spec);
         } else {
             AgentConfig here = AgentConfig.forThisHost("local-" + ProcessHandle.current().pid());

@@ -24,7 +24,8 @@ public final class Main {
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             // run and explain build the spec from flags: an error names the flag too
             boolean fromFlags = List.of("run", "explain").contains(commandLine.getCommandName());
-            if (e instanceof HangarApiException api && parseResult.hasMatchedOption("--json")) {
+            // why the subcommand's parse: the top command's has no --json
+            if (e instanceof HangarApiException api && commandLine.getParseResult().hasMatchedOption("--json")) {
                 // why: a script that asked for JSON reads the server's refusal as the problem document, fields and all
                 commandLine.getErr().println(Json.write(api.problem()));
             } else {
@@ -42,7 +43,7 @@ public final class Main {
                     ? JobSpecOptions.describe(error.field(), error.reason()) : error.field() + ": " + error.reason()));
             return out.toString();
         }
-        if (e instanceof HangarUnreachableException) {
+        if (e instanceof HangarUnreachableException unreachable && !unreachable.serverThere()) {
             return e.getMessage() + "; start one with 'hangar up' or point --url / HANGAR_URL at one";
         }
         return e.getMessage() == null ? e.toString() : e.getMessage();

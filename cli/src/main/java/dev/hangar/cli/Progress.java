@@ -26,7 +26,7 @@ final class Progress implements AutoCloseable {
             Thread.sleep(1000);
             while (!Thread.currentThread().isInterrupted()) {
                 double seconds = (System.nanoTime() - started) / 1e9;
-                String line = String.format("hangar: %s (%.1f s)", status.get(), seconds);
+                String line = String.format("hangar: %s (%.1f s)", statusNow(), seconds);
                 if (terminal) {
                     err.print("\r\033[K" + line);
                 } else {
@@ -38,6 +38,15 @@ final class Progress implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             // done
+        }
+    }
+
+    /** The status, or why it cannot be had now (the server restarting, say): a status line must not end the wait. */
+    private String statusNow() {
+        try {
+            return status.get();
+        } catch (RuntimeException e) {
+            return "status unknown: " + e.getMessage();
         }
     }
 

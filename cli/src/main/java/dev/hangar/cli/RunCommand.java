@@ -7,9 +7,16 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,10 +25,14 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code hangar run}: run one command as a job and exit with its exit code. Uses the server at
- * --url when one answers, else a node started in this process for this one job.
+ * --url when one answers, else a node started in this process for this one job. Interrupted, it
+ * cancels the job.
  */
 @Command(name = "run", description = "Run a command as a job, stream its output, exit with its exit code.")
 final class RunCommand implements Callable<Integer> {
+    /** How long an interrupted run waits for its submit's answer, to cancel the job it made. */
+    private static final Duration SUBMIT_ANSWER_BOUND = Duration.ofSeconds(5);
+
     @Mixin
     ClientOptions client;
 
@@ -39,7 +50,7 @@ final class RunCommand implements Callable<Integer> {
         String input = stdin ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8) : null;
         var spec = job.toSpec(command, input);
         HangarClient server = client.client();
-        if (server.healthy()) {
+        if (server.answers()) { // why not healthy(): a server there but unwell must not make the job run here
             return runOn(server, spec);
         }
         AgentConfig here = AgentConfig.forThisHost("local-" + ProcessHandle.current().pid());
@@ -55,13 +66,60 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private Integer runOn(HangarClient server, dev.hangar.core.job.JobSpec spec) {
-        Job submitted = server.submit(spec);
+        // why: this command stands for its job; interrupted (Ctrl-C, SIGTERM) it cancels the job, not leave it running
+        // unseen. The hook is in place from the submit on: a cold JVM takes a while to read the submit's answer, and the
+        // main thread goes on doing so while the hook waits for it.
+        var submitted = new CompletableFuture<String>();
+        var followed = new AtomicBoolean();
+        Thread cancelOnExit = Thread.ofPlatform().unstarted(() -> {
+            if (!followed.get()) {
+                submittedWithin(submitted, SUBMIT_ANSWER_BOUND).ifPresent(id -> cancel(server, id));
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(cancelOnExit);
         var watcher = new JobWatcher(server, System.out, System.err);
-        Job done = watcher.follow(submitted.id());
+        Job done;
+        try {
+            try {
+                submitted.complete(server.submit(spec).id());
+            } catch (RuntimeException e) {
+                submitted.completeExceptionally(e);
+                throw e;
+            }
+            done = watcher.follow(submitted.join());
+        } finally {
+            followed.set(true);
+            try {
+                Runtime.getRuntime().removeShutdownHook(cancelOnExit);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs, and finds the job followed to its end
+            }
+        }
         if (client.json) {
             System.out.println(dev.hangar.core.json.Json.write(done));
         }
         return watcher.exitCode(done);
+    }
+
+    /** The submitted job's id once the submit has answered, if it does within {@code bound} and made a job. */
+    private static Optional<String> submittedWithin(CompletableFuture<String> submitted, Duration bound) {
+        try {
+            return Optional.of(submitted.get(bound.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (ExecutionException | TimeoutException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    private static void cancel(HangarClient server, String jobId) {
+        try {
+            server.cancel(jobId);
+            System.err.println("hangar: interrupted; cancelled job " + jobId);
+        } catch (RuntimeException e) {
+            System.err.println("hangar: interrupted; could not cancel job " + jobId + ": " + e.getMessage());
+        }
     }
 
     private static void deleteTree(Path root) throws IOException {

@@ -1,7 +1,10 @@
 package dev.hangar.client;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.ObjectReader;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.select.Selection;
 import dev.hangar.core.api.Problem;
@@ -37,14 +40,32 @@ public final class HangarClient {
     public static final String DEFAULT_URL = "http://127.0.0.1:7070";
     /** How often a follow cut short tries the server again. */
     private static final Duration RECONNECT_EVERY = Duration.ofMillis(500);
+    /** Answers of a server restarting, or of its queue failing over, or of a proxy in front of either. */
+    private static final Set<Integer> TRANSIENT = Set.of(502, 503, 504);
+
+    /**
+     * Answers are read leniently, unlike requests: a field a newer server adds, or one an older
+     * server lacks, is not a reason to fail a call.
+     */
+    private static final ObjectReader ANSWERS = Json.mapper().reader()
+            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    /** How long a call (all but output and event streams) waits for its answer, unless told otherwise. */
+    public static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
 
     private final URI base;
+    private final Duration callTimeout;
     private final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1) // why: no h2c upgrade dance on plain http
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     public HangarClient(URI base) {
+        this(base, CALL_TIMEOUT);
+    }
+
+    /** {@code callTimeout}: how long a call (all but output and event streams) waits for its answer. */
+    public HangarClient(URI base, Duration callTimeout) {
         this.base = URI.create(base.toString().replaceAll("/+$", ""));
+        this.callTimeout = callTimeout;
     }
 
     public URI url() {
@@ -118,6 +139,26 @@ public final class HangarClient {
         return send(request("/v1/pools/" + segment("pool name", name)).DELETE().build(), PoolStatus.class);
     }
 
+    /**
+     * True when anything answers at this address, a server whose queue is away (503) or slow to
+     * answer too: false only when nothing listens there (or it cannot be reached to connect).
+     */
+    public boolean answers() {
+        try {
+            http.send(request("/healthz").timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding());
+            return true;
+        } catch (java.net.http.HttpConnectTimeoutException e) {
+            return false;
+        } catch (java.net.http.HttpTimeoutException e) {
+            return true; // connected, and its answer is slow: a server is there
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** True when a server answers {@code /healthz}. */
     public boolean healthy() {
         try {
@@ -137,16 +178,18 @@ public final class HangarClient {
      * {@link #follow} picks a cut stream up again.
      */
     public void logs(String id, boolean follow, long afterSeq, Consumer<LogChunk> onChunk) {
-        var request = request("/v1/jobs/" + segment("job id", id) + "/logs?format=ndjson&follow=" + follow + "&after=" + afterSeq)
+        var request = stream("/v1/jobs/" + segment("job id", id) + "/logs?format=ndjson&follow=" + follow + "&after=" + afterSeq)
                 .GET().build();
         HttpResponse<InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
         try (var reader = new BufferedReader(new InputStreamReader(body(response), StandardCharsets.UTF_8))) {
             String line;
             while ((line = reader.readLine()) != null) {
                 if (!line.isBlank()) {
-                    onChunk.accept(Json.read(line, LogChunk.class));
+                    onChunk.accept(ANSWERS.forType(LogChunk.class).readValue(line));
                 }
             }
+        } catch (JsonProcessingException e) {
+            throw unreadable(request, e);
         } catch (IOException e) {
             throw new HangarUnreachableException(base, e);
         }
@@ -160,9 +203,11 @@ public final class HangarClient {
      */
     public Job follow(String id, long afterSeq, Duration reconnectFor, Consumer<LogChunk> onChunk) {
         long[] after = {afterSeq};
+        boolean[] heard = {false};
         Consumer<LogChunk> seen = chunk -> {
             onChunk.accept(chunk);
             after[0] = chunk.seq();
+            heard[0] = true;
         };
         long awaySince = 0;
         while (true) {
@@ -175,11 +220,13 @@ public final class HangarClient {
                 }
                 awaySince = 0;
             } catch (HangarUnreachableException | HangarApiException e) {
-                if (e instanceof HangarApiException api && api.status() != 503) {
+                if (e instanceof HangarApiException api && !TRANSIENT.contains(api.status())) {
                     throw api;
                 }
                 long now = System.nanoTime();
-                awaySince = awaySince == 0 ? now : awaySince;
+                // why heard: a stream that ran a while before it broke was a server that came back
+                awaySince = awaySince == 0 || heard[0] ? now : awaySince;
+                heard[0] = false;
                 if (now - awaySince > reconnectFor.toNanos()) {
                     throw e;
                 }
@@ -202,7 +249,13 @@ public final class HangarClient {
         return EventStream.open(http, URI.create(base + "/v1/events"), headers);
     }
 
+    /** A call, answered within the call timeout. */
     private HttpRequest.Builder request(String path) {
+        return stream(path).timeout(callTimeout);
+    }
+
+    /** A stream, which may last as long as what it follows. */
+    private HttpRequest.Builder stream(String path) {
         return HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "application/json");
     }
 
@@ -217,7 +270,9 @@ public final class HangarClient {
     private <T> T read(HttpRequest request, JavaType type) {
         HttpResponse<InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream in = body(response)) {
-            return Json.mapper().readValue(in, type);
+            return ANSWERS.forType(type).readValue(in);
+        } catch (JsonProcessingException e) {
+            throw unreadable(request, e);
         } catch (IOException e) {
             throw new HangarUnreachableException(base, e);
         }
@@ -226,6 +281,11 @@ public final class HangarClient {
     private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
         try {
             return http.send(request, handler);
+        } catch (java.net.http.HttpConnectTimeoutException e) {
+            throw new HangarUnreachableException(base, e);
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw HangarUnreachableException.timedOut(base, request.method() + " " + request.uri().getRawPath(),
+                    request.timeout().orElse(callTimeout), e);
         } catch (IOException e) {
             throw new HangarUnreachableException(base, e);
         } catch (InterruptedException e) {
@@ -245,12 +305,18 @@ public final class HangarClient {
         }
         Problem problem;
         try {
-            problem = Json.mapper().readValue(bytes, Problem.class);
+            problem = ANSWERS.forType(Problem.class).readValue(bytes);
         } catch (IOException e) {
             problem = Problem.of(response.statusCode(), "HTTP " + response.statusCode(),
                     new String(bytes, StandardCharsets.UTF_8), List.of());
         }
         throw new HangarApiException(problem);
+    }
+
+    /** An answer that is not what the API says: a server of another version, or not a Hangar server. */
+    private IllegalStateException unreadable(HttpRequest request, JsonProcessingException e) {
+        return new IllegalStateException("the answer of " + base + " to " + request.method() + " " + request.uri().getRawPath()
+                + " could not be read: " + Json.plainMessage(e.getOriginalMessage()), e);
     }
 
     private static String encode(String value) {

@@ -2,11 +2,16 @@ package dev.hangar.it;
 
 import static dev.hangar.it.Api.state;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hangar.cli.Main;
+import dev.hangar.client.HangarClient;
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobState;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -252,6 +257,25 @@ class CliIT extends OneNodeIT {
         assertThat(result.exitCode()).as("%s", result).isEqualTo(2);
         assertThat(result.err()).as("%s", result).contains("priority (--priority): must be between 0 and 9");
         assertThat(api.jobCount()).isEqualTo(before);
+    }
+
+    @Test
+    void anInterruptedRunCancelsItsJob() throws Exception {
+        String name = "interrupted-" + System.nanoTime();
+        var client = new HangarClient(URI.create(url));
+        var run = new HangarProcess("run-interrupted", work.resolve("run-interrupted"), "run", "--url", url, "--name", name, "--",
+                "sleep", "120");
+        // in a JVM of its own: a signal reaches it as Ctrl-C or a service manager would send it
+        Path err = work.resolve("run-interrupted").resolve("run-interrupted-1.err");
+        run.start(() -> Files.exists(err) && HangarProcess.allJobs(client).stream()
+                .anyMatch(job -> name.equals(job.spec().name()) && job.state() == JobState.RUNNING));
+
+        run.terminate();
+
+        Job job = HangarProcess.allJobs(client).stream().filter(j -> name.equals(j.spec().name()))
+                .findFirst().orElseThrow();
+        assertThat(Files.readString(err)).contains("interrupted; cancelled job " + job.id());
+        await().atMost(Api.WAIT).until(() -> client.get(job.id()).state() == JobState.CANCELLED);
     }
 
     @Test

@@ -73,6 +73,12 @@ final class HangarProcess {
         return process.exitValue();
     }
 
+    /** SIGTERM, as Ctrl-C or a service manager stops it: its shutdown hooks run. Returns its exit code. */
+    int terminate() throws InterruptedException {
+        process.destroy();
+        return waitFor(Duration.ofSeconds(30));
+    }
+
     /** SIGKILL: no shutdown hook runs, leases stay held until they expire. */
     void kill() throws InterruptedException {
         if (process != null && process.isAlive()) {

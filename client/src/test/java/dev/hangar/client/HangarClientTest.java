@@ -1,0 +1,169 @@
+package dev.hangar.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobState;
+import dev.hangar.core.queue.LogChunk;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The client against a stand-in for the server (the JDK's HTTP server, answering as the REST API
+ * does, or as a server of another version, a restarting one or a hung one would).
+ */
+class HangarClientTest {
+    private final HttpServer server = start();
+    private final CountDownLatch testEnded = new CountDownLatch(1);
+    private final HangarClient client = new HangarClient(URI.create("http://127.0.0.1:" + server.getAddress().getPort()),
+            Duration.ofSeconds(1));
+
+    private static HttpServer start() {
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+            server.start();
+            return server;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        testEnded.countDown();
+        server.stop(0);
+    }
+
+    private static void answer(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static String job(String state) {
+        return "{\"id\":\"j-1\",\"state\":\"" + state + "\",\"addedByANewerServer\":{\"x\":1}}";
+    }
+
+    private static String chunk(long seq, String text) {
+        return "{\"seq\":" + seq + ",\"attempt\":1,\"delivery\":1,\"stream\":\"STDOUT\",\"data\":\""
+                + java.util.Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8)) + "\"}\n";
+    }
+
+    @Test
+    void anAnswerWithAFieldItDoesNotKnowOrWithoutOneItHasIsStillRead() {
+        server.createContext("/v1/jobs/j-1", exchange -> answer(exchange, 200, "application/json", job("RUNNING")));
+
+        Job job = client.get("j-1");
+
+        assertThat(job.state()).isEqualTo(JobState.RUNNING);
+        assertThat(job.deliveries()).as("left out").isZero();
+    }
+
+    @Test
+    void aProblemWithMembersItDoesNotKnowKeepsItsStatusAndFields() {
+        server.createContext("/v1/jobs", exchange -> answer(exchange, 400, "application/problem+json",
+                "{\"type\":\"about:blank\",\"title\":\"Invalid job spec\",\"status\":400,\"detail\":\"1 field\","
+                        + "\"instance\":\"/v1/jobs\",\"errors\":[{\"field\":\"command\",\"reason\":\"is required\"}]}"));
+
+        assertThatThrownBy(() -> client.submitJson("{}")).isInstanceOfSatisfying(HangarApiException.class, e -> {
+            assertThat(e.status()).isEqualTo(400);
+            assertThat(e.problem().errors()).singleElement().satisfies(error -> assertThat(error.field()).isEqualTo("command"));
+        });
+    }
+
+    @Test
+    void anAnswerThatIsNotTheApisIsSaidSoNotTakenForNoServer() {
+        server.createContext("/v1/jobs/j-1", exchange -> answer(exchange, 200, "application/json", "[1, 2]"));
+
+        assertThatThrownBy(() -> client.get("j-1")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("answer of " + client.url() + " to GET /v1/jobs/j-1 could not be read");
+    }
+
+    @Test
+    void aCallLeftUnansweredEndsAtTheCallTimeoutSayingTheServerIsThere() {
+        server.createContext("/v1/jobs/j-1", exchange -> {
+            try {
+                testEnded.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+
+        assertThatThrownBy(() -> client.get("j-1")).isInstanceOfSatisfying(HangarUnreachableException.class, e -> {
+            assertThat(e.serverThere()).isTrue();
+            assertThat(e).hasMessage("the Hangar server at " + client.url() + " did not answer GET /v1/jobs/j-1 within 1 s");
+        });
+    }
+
+    @Test
+    void aServerThatAnswersUnwellStillAnswersAndAClosedPortDoesNot() throws IOException {
+        server.createContext("/healthz", exchange -> answer(exchange, 503, "application/problem+json", "{}"));
+        assertThat(client.healthy()).isFalse();
+        assertThat(client.answers()).as("a server is there").isTrue();
+
+        int closed;
+        try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort();
+        }
+        assertThat(new HangarClient(URI.create("http://127.0.0.1:" + closed)).answers()).isFalse();
+    }
+
+    @Test
+    void aFollowCutShortIsPickedUpAfterTheLastChunkSeenUntilTheJobIsFinal() {
+        var logCalls = new ArrayList<String>();
+        var states = new AtomicInteger();
+        server.createContext("/v1/jobs/j-1/logs", exchange -> {
+            String query = exchange.getRequestURI().getQuery();
+            synchronized (logCalls) {
+                logCalls.add(query);
+            }
+            if (query.contains("follow=true") && query.contains("after=0")) {
+                answer(exchange, 200, "application/x-ndjson", chunk(1, "one\n") + "\n" + chunk(2, "two\n")); // then cut
+            } else if (query.contains("follow=true") && logCalls.size() == 2) {
+                answer(exchange, 503, "application/problem+json", "{\"title\":\"Queue unavailable\",\"status\":503}");
+            } else if (query.contains("follow=true")) {
+                answer(exchange, 200, "application/x-ndjson", chunk(3, "three\n"));
+            } else {
+                answer(exchange, 200, "application/x-ndjson", "");
+            }
+        });
+        server.createContext("/v1/jobs/j-1", exchange -> answer(exchange, 200, "application/json",
+                job(states.incrementAndGet() < 2 ? "RUNNING" : "SUCCEEDED")));
+        List<LogChunk> seen = new ArrayList<>();
+
+        Job done = client.follow("j-1", 0, Duration.ofSeconds(10), seen::add);
+
+        assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(seen).extracting(c -> new String(c.data(), StandardCharsets.UTF_8)).containsExactly("one\n", "two\n", "three\n");
+        assertThat(logCalls).containsExactly("format=ndjson&follow=true&after=0", "format=ndjson&follow=true&after=2",
+                "format=ndjson&follow=true&after=2", "format=ndjson&follow=false&after=3");
+    }
+
+    @Test
+    void aFollowGivesUpOnceTheServerStaysAwayLongerThanItWaits() {
+        server.createContext("/v1/jobs/j-1/logs", exchange -> answer(exchange, 503, "application/problem+json",
+                "{\"title\":\"Queue unavailable\",\"status\":503}"));
+
+        assertThatThrownBy(() -> client.follow("j-1", 0, Duration.ofSeconds(1), chunk -> {}))
+                .isInstanceOfSatisfying(HangarApiException.class, e -> assertThat(e.status()).isEqualTo(503));
+    }
+}
