@@ -1,34 +1,55 @@
 package dev.hangar.images;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** Runs a host tool (tar, cp, debootstrap) to completion; a failure carries its output. */
+/** Runs a host tool (tar, cp, debootstrap) to completion within a bound; a failure carries its output. */
 final class HostCommand {
     private HostCommand() {}
 
     static String run(List<String> command, long timeoutSeconds) throws IOException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         process.getOutputStream().close();
-        byte[] output = process.getInputStream().readAllBytes();
+        // why on a thread of its own: reading to the end would wait for the tool however long it hangs
+        var output = new CompletableFuture<byte[]>();
+        Thread.ofVirtual().start(() -> output.complete(drain(process.getInputStream())));
         try {
             if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
+                kill(process);
                 throw new IOException(command.get(0) + " did not finish in " + timeoutSeconds + " s");
             }
         } catch (InterruptedException e) {
-            process.destroyForcibly();
+            kill(process);
             Thread.currentThread().interrupt();
             throw new IOException(command.get(0) + " was interrupted", e);
         }
-        String text = new String(output, StandardCharsets.UTF_8);
+        String text = new String(output.join(), StandardCharsets.UTF_8);
         if (process.exitValue() != 0) {
             String tail = text.length() > 2000 ? text.substring(text.length() - 2000) : text;
             throw new IOException(String.join(" ", command.subList(0, Math.min(3, command.size()))) + " failed (exit "
                     + process.exitValue() + "): " + tail.strip());
         }
         return text;
+    }
+
+    /** The tool and what it started (debootstrap runs many), so that none holds the output open. */
+    private static void kill(Process process) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+    }
+
+    private static byte[] drain(InputStream in) {
+        var out = new ByteArrayOutputStream();
+        try (in) {
+            in.transferTo(out);
+        } catch (IOException e) {
+            // the tool was killed: what it wrote so far is all there is
+        }
+        return out.toByteArray();
     }
 }

@@ -22,6 +22,8 @@ import java.util.stream.Stream;
 /**
  * Images as directories under one root: {@code <root>/<name>/rootfs} and {@code image.json}. An
  * image is made in a scratch directory and renamed into place, so a half-made image is never seen.
+ * Making and removing hold the store's lock, which other processes on the root (an agent, a
+ * {@code hangar image} command) heed too.
  */
 public final class LocalImageStore implements ImageStore {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
@@ -32,6 +34,7 @@ public final class LocalImageStore implements ImageStore {
 
     private final Path root;
     private final Map<String, BuiltinImage> builtins;
+    private final StoreLock lock;
 
     public LocalImageStore(Path root) {
         this(root, List.of(new BusyboxImage(), new DebianImage()));
@@ -42,6 +45,7 @@ public final class LocalImageStore implements ImageStore {
         var byName = new java.util.LinkedHashMap<String, BuiltinImage>();
         builtins.forEach(b -> byName.put(b.name(), b));
         this.builtins = Map.copyOf(byName);
+        this.lock = new StoreLock(root);
     }
 
     @Override
@@ -54,7 +58,8 @@ public final class LocalImageStore implements ImageStore {
         if (builtin == null) {
             throw new ImageNotFoundException(name, names());
         }
-        synchronized (this) {
+        try (var held = lock.hold()) {
+            // why again: another process, or thread, may have made it while this one waited
             if (!Files.isRegularFile(dir.resolve("image.json"))) {
                 make(name, "built-in", builtin::build);
             }
@@ -76,7 +81,9 @@ public final class LocalImageStore implements ImageStore {
         }
         try (Stream<Path> dirs = Files.list(root)) {
             var images = new ArrayList<Image>();
-            for (Path dir : dirs.filter(d -> Files.isRegularFile(d.resolve("image.json"))).sorted().toList()) {
+            // why by name: a scratch or doomed directory a crash left (.making-*, .removing-*) is no image
+            for (Path dir : dirs.filter(d -> NAME.matcher(d.getFileName().toString()).matches())
+                    .filter(d -> Files.isRegularFile(d.resolve("image.json"))).sorted().toList()) {
                 images.add(read(dir));
             }
             return images;
@@ -91,7 +98,13 @@ public final class LocalImageStore implements ImageStore {
     }
 
     @Override
-    public synchronized Image importRootfs(String name, Path source) throws IOException {
+    public Image importRootfs(String name, Path source) throws IOException {
+        try (var held = lock.hold()) {
+            return importLocked(name, source);
+        }
+    }
+
+    private Image importLocked(String name, Path source) throws IOException {
         checkedName(name);
         if (builtins.containsKey(name)) {
             throw new IllegalArgumentException("name: '" + name + "' is a built-in image; choose another name");
@@ -116,15 +129,29 @@ public final class LocalImageStore implements ImageStore {
     }
 
     @Override
-    public synchronized boolean remove(String name) throws IOException {
+    public boolean remove(String name) throws IOException {
         Path dir = root.resolve(checkedName(name));
-        if (!Files.exists(dir)) {
-            return false;
+        try (var held = lock.hold()) {
+            if (!Files.exists(dir)) {
+                return false;
+            }
+            Path doomed = root.resolve(".removing-" + UUID.randomUUID());
+            Files.move(dir, doomed);
+            deleteTree(doomed);
+            return true;
         }
-        Path doomed = root.resolve(".removing-" + UUID.randomUUID());
-        Files.move(dir, doomed);
-        deleteTree(doomed);
-        return true;
+    }
+
+    /**
+     * Deletes what a process that crashed while making or removing an image left: with the lock
+     * held no other is making or removing one, so every scratch or doomed directory is such a leftover.
+     */
+    private void sweepLeftovers() throws IOException {
+        try (Stream<Path> dirs = Files.list(root)) {
+            for (Path leftover : dirs.filter(d -> d.getFileName().toString().matches("\\.(making|removing)-.*")).toList()) {
+                deleteTree(leftover);
+            }
+        }
     }
 
     private interface Filler {
@@ -132,7 +159,7 @@ public final class LocalImageStore implements ImageStore {
     }
 
     private void make(String name, String source, Filler filler) throws IOException {
-        Files.createDirectories(root);
+        sweepLeftovers();
         Path scratch = root.resolve(".making-" + name + "-" + UUID.randomUUID());
         try {
             Path rootfs = Files.createDirectories(scratch.resolve("rootfs"));
@@ -146,6 +173,12 @@ public final class LocalImageStore implements ImageStore {
             }
             for (String dir : MOUNT_POINTS) {
                 Path mountPoint = rootfs.resolve(dir);
+                if (Files.isSymbolicLink(mountPoint)) {
+                    // why refused: a runtime mounts over it, and what is made in it here would follow the link out of the image
+                    throw new IllegalArgumentException("source: " + source + " has /" + dir + " as a symbolic link (to "
+                            + Files.readSymbolicLink(mountPoint) + "); an image's " + String.join(", ", MOUNT_POINTS.stream()
+                            .map(d -> "/" + d).toList()) + " must be directories or absent");
+                }
                 if (!Files.exists(mountPoint, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     Files.createDirectories(mountPoint);
                 }

@@ -75,7 +75,7 @@ class LocalImageStoreTest {
         assertThatThrownBy(() -> store.importRootfs("once", dir.resolve("src"))).hasMessageContaining("exists");
         assertThatThrownBy(() -> store.importRootfs("../escape", dir.resolve("src"))).hasMessageStartingWith("name:");
         try (var entries = Files.list(dir.resolve("images"))) {
-            assertThat(entries.map(p -> p.getFileName().toString()).toList()).containsExactly("once");
+            assertThat(entries.map(p -> p.getFileName().toString()).toList()).containsExactlyInAnyOrder("once", ".lock");
         }
     }
 
@@ -86,7 +86,7 @@ class LocalImageStoreTest {
         assertThatThrownBy(() -> store.importRootfs("broken", tar)).hasMessageContaining("tar");
         assertThat(store.list()).isEmpty();
         try (var entries = Files.list(dir.resolve("images"))) {
-            assertThat(entries.toList()).isEmpty();
+            assertThat(entries.map(p -> p.getFileName().toString()).toList()).containsExactly(".lock");
         }
     }
 
@@ -105,6 +105,79 @@ class LocalImageStoreTest {
         assertThat(store.remove("gone")).isTrue();
         assertThat(store.remove("gone")).isFalse();
         assertThat(store.list()).isEmpty();
+    }
+
+    @Test
+    void anImageWhoseEtcIsALinkOutOfItIsRefusedAndNothingIsWrittenThroughIt() throws Exception {
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        Path source = Files.createDirectories(dir.resolve("src/bin"));
+        Files.writeString(source.resolve("hello"), "hi");
+        Files.createSymbolicLink(dir.resolve("src/etc"), outside);
+        var store = store();
+
+        assertThatThrownBy(() -> store.importRootfs("linked", dir.resolve("src")))
+                .hasMessageContaining("has /etc as a symbolic link (to " + outside + ")");
+        try (var written = Files.list(outside)) {
+            assertThat(written.toList()).as("files made through the link").isEmpty();
+        }
+        assertThat(store.list()).isEmpty();
+    }
+
+    @Test
+    void whatACrashedProcessLeftIsNotListedAndIsSweptWhenTheNextImageIsMade() throws Exception {
+        Path images = Files.createDirectories(dir.resolve("images"));
+        for (String leftover : List.of(".removing-1234", ".making-half-5678")) {
+            Files.createDirectories(images.resolve(leftover).resolve("rootfs"));
+            Files.writeString(images.resolve(leftover).resolve("image.json"),
+                    "{\"name\":\"half\",\"source\":\"x\",\"createdAt\":\"2026-01-01T00:00:00Z\",\"sizeBytes\":0}");
+        }
+        var store = store();
+        assertThat(store.list()).isEmpty();
+        assertThat(store.names()).doesNotContain("half");
+
+        Files.createDirectories(dir.resolve("src/etc"));
+        store.importRootfs("next", dir.resolve("src"));
+
+        try (var entries = Files.list(images)) {
+            assertThat(entries.map(p -> p.getFileName().toString()).toList()).containsExactlyInAnyOrder("next", ".lock");
+        }
+    }
+
+    @Test
+    void twoStoresOnOneRootMakeABuiltInImageOnce() throws Exception {
+        var builds = new java.util.concurrent.atomic.AtomicInteger();
+        BuiltinImage slow = new BuiltinImage() {
+            @Override
+            public String name() {
+                return "slow";
+            }
+
+            @Override
+            public void build(Path rootfs) throws java.io.IOException {
+                builds.incrementAndGet();
+                Files.writeString(rootfs.resolve("made"), "once");
+                try {
+                    Thread.sleep(300); // long enough for the other store to ask meanwhile
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        // as an agent and a hangar image command would: each its own store on the one root
+        var first = new LocalImageStore(dir.resolve("images"), List.of(slow));
+        var second = new LocalImageStore(dir.resolve("images"), List.of(slow));
+        try (var both = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            var a = both.submit(() -> first.resolve("slow"));
+            var b = both.submit(() -> second.resolve("slow"));
+            assertThat(a.get().rootfs().resolve("made")).hasContent("once");
+            assertThat(b.get().rootfs()).isEqualTo(a.get().rootfs());
+        }
+        assertThat(builds).hasValue(1);
+    }
+
+    @Test
+    void aHostToolThatHangsIsStoppedAtItsBound() {
+        assertThatThrownBy(() -> HostCommand.run(List.of("sleep", "30"), 1)).hasMessage("sleep did not finish in 1 s");
     }
 
     @Test
