@@ -41,4 +41,9 @@ record RedisKeys(String prefix) {
     String nodes() {
         return prefix + ":nodes";
     }
+
+    /** The settings the first process to open the queue used, for the others to compare theirs with. */
+    String settings() {
+        return prefix + ":settings";
+    }
 }

@@ -68,6 +68,8 @@ public final class RedisQueueBackend implements QueueBackend {
     private static final System.Logger LOG = System.getLogger(RedisQueueBackend.class.getName());
     /** How far down the queue a lease looks for a job that fits (a page at a time, see lease.lua). */
     private static final int LEASE_SCAN = 1000;
+    /** Due index entries one sweep call looks at: Redis runs nothing else meanwhile. */
+    private static final int SWEEP_BATCH = 1000;
     private static final int BATCH = 100;
     /** The consumer that holds lease entries taken from vanished workers until their job is settled. */
     private static final String REAPER = "reaper";
@@ -121,6 +123,7 @@ public final class RedisQueueBackend implements QueueBackend {
         try {
             link.ensureGroup(new RedisKeys(settings.keyPrefix()).leases(), RedisKeys.WORKERS);
             checkClock(settings, link, clock);
+            compareSettings(settings, link);
             return new RedisQueueBackend(settings, link, clock);
         } catch (RuntimeException e) {
             link.close();
@@ -148,6 +151,32 @@ public final class RedisQueueBackend implements QueueBackend {
                     + " lease expire early and its job run again elsewhere; keep the nodes'' clocks in sync (NTP)",
                     String.format(Locale.ROOT, "%.1f", Math.abs(ahead) / 1000.0), ahead > 0 ? "ahead of" : "behind",
                     settings.where());
+        }
+    }
+
+    /**
+     * Warns when this process keeps jobs or bounds streams otherwise than the first that opened the
+     * queue: each process applies its own to what it writes (agents record most final states), so
+     * every process on a queue should be given the same.
+     */
+    private static void compareSettings(RedisSettings settings, RedisLink link) {
+        String key = new RedisKeys(settings.keyPrefix()).settings();
+        var mine = new java.util.LinkedHashMap<String, String>();
+        mine.put("retention", settings.retention().toString());
+        mine.put("changesMaxLen", Long.toString(settings.changesMaxLen()));
+        mine.put("logMaxLen", Long.toString(settings.logMaxLen()));
+        mine.put("deadMaxLen", Long.toString(settings.deadMaxLen()));
+        mine.forEach((name, value) -> link.call("HSETNX " + key,
+                redis -> redis.hsetnx(RedisLink.bytes(key), RedisLink.bytes(name), RedisLink.bytes(value))));
+        Map<String, String> first = Replies.fields(link.call("HGETALL " + key, redis -> redis.hgetall(RedisLink.bytes(key))));
+        List<String> differ = mine.entrySet().stream()
+                .filter(setting -> !setting.getValue().equals(first.get(setting.getKey())))
+                .map(setting -> setting.getKey() + " is " + setting.getValue() + " here but " + first.get(setting.getKey()))
+                .toList();
+        if (!differ.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "the queue at {0} was first opened with other settings: {1}; each process"
+                    + " applies its own to what it writes, so give every server and agent on one queue the same",
+                    settings.where(), String.join(", ", differ));
         }
     }
 
@@ -605,11 +634,11 @@ public final class RedisQueueBackend implements QueueBackend {
     /** Drops from the indexes the final jobs whose retention has run out; returns how many. */
     public int sweepRetention() {
         int removed = 0;
-        int batch;
+        List<Object> batch;
         do {
-            batch = (int) Replies.number(scripts.call(Script.SWEEP, 1000).getFirst());
-            removed += batch;
-        } while (batch > 0);
+            batch = scripts.call(Script.SWEEP, SWEEP_BATCH);
+            removed += (int) Replies.number(batch.getFirst());
+        } while (Replies.number(batch.get(1)) == SWEEP_BATCH); // a full batch: more may be due
         return removed;
     }
 

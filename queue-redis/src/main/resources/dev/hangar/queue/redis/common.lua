@@ -174,8 +174,10 @@ end
 -- for the retention, and dead-lettered if DEAD.
 local function finalize(id, state, fields, f)
   local key = jobKey(id)
-  redis.call('ZADD', P .. ':finished', valueIn(fields, 'finishedAt') or f[4], id)
   if RETENTION_MS > 0 then
+    -- by when it expires, not when it finished: processes may keep jobs for different times, and
+    -- the sweep takes what is due from the front
+    redis.call('ZADD', P .. ':finished', int(tonumber(valueIn(fields, 'finishedAt') or f[4]) + RETENTION_MS), id)
     redis.call('PEXPIRE', key, RETENTION_MS)
     if f[3] and f[3] ~= '0' then redis.call('PEXPIRE', logKey(id), RETENTION_MS) end
     if f[2] and f[2] ~= '' then redis.call('PEXPIRE', P .. ':idem:' .. f[2], RETENTION_MS) end

@@ -402,6 +402,33 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void jobsKeptLongerByOneProcessDoNotHoldUpTheSweepOfThoseAnotherKeepsShorter() {
+        RedisQueueBackend keepsAnHour = open(redis, "retention=PT1H", Clock.systemUTC());
+        var keeps = new java.util.ArrayList<RedisQueueBackend>();
+        List<String> warnings = warningsWhile(() -> keeps.add(RedisQueueBackend.open(
+                redis.uri("prefix=" + prefix + "&retention=PT1S"), Clock.systemUTC())));
+        RedisQueueBackend keepsASecond = keeps.getFirst();
+        opened.add(keepsASecond);
+        assertThat(warnings).singleElement().asString().contains("retention is PT1S here but PT1H")
+                .contains("give every server and agent on one queue the same");
+        for (int i = 0; i < 1_100; i++) { // more than one sweep call looks at
+            keepsAnHour.cancel(keepsAnHour.enqueue(spec("kept")).job().id());
+        }
+        Job brief = keepsASecond.enqueue(spec("brief")).job();
+        keepsASecond.cancel(brief.id());
+        Job older = keepsAnHour.enqueue(spec("scored as before")).job();
+        keepsAnHour.cancel(older.id());
+        redis.cli("ZADD", key("finished"), "1", older.id()); // as a version that scored by the time it finished
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> keepsASecond.get(brief.id()).isEmpty());
+
+        assertThat(keepsAnHour.sweepRetention()).as("swept").isEqualTo(1);
+        assertThat(keepsAnHour.countByState().get(JobState.CANCELLED)).isEqualTo(1_101);
+        assertThat(Double.parseDouble(redis.cli("ZSCORE", key("finished"), older.id()))).as("scored again by its expiry")
+                .isGreaterThan(System.currentTimeMillis() + Duration.ofMinutes(59).toMillis());
+    }
+
+    @Test
     void theStreamsStayBounded() {
         RedisQueueBackend queue = open(redis, "changesMaxLen=100&logMaxLen=5", clock);
         List<Job> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -591,6 +618,13 @@ class RedisSpecificsTest extends RedisServerTest {
 
     @Test
     void aProcessWhoseClockIsSecondsOffRedisIsWarnedOfLeasesExpiringEarly() {
+        assertThat(warningsWhile(() -> open(redis, null, Clock.systemUTC()))).as("in sync").isEmpty();
+        assertThat(warningsWhile(() -> open(redis, null, Clock.offset(Clock.systemUTC(), Duration.ofSeconds(-8)))))
+                .singleElement().asString().contains("s behind the clock of the queue").contains("expire early");
+    }
+
+    /** What the backend warned of while {@code action} ran. */
+    private static List<String> warningsWhile(Runnable action) {
         var logger = java.util.logging.Logger.getLogger(RedisQueueBackend.class.getName());
         List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
         var handler = new java.util.logging.Handler() {
@@ -607,14 +641,11 @@ class RedisSpecificsTest extends RedisServerTest {
         };
         logger.addHandler(handler);
         try {
-            open(redis, null, Clock.systemUTC());
-            assertThat(warnings).as("in sync").isEmpty();
-            open(redis, null, Clock.offset(Clock.systemUTC(), Duration.ofSeconds(-8)));
-            assertThat(warnings).singleElement().asString().contains("s behind the clock of the queue")
-                    .contains("expire early");
+            action.run();
         } finally {
             logger.removeHandler(handler);
         }
+        return warnings;
     }
 
     @Test
