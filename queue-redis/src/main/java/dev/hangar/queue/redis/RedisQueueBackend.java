@@ -298,7 +298,7 @@ public final class RedisQueueBackend implements QueueBackend {
     }
 
     private boolean advance(Lease lease, JobState from, JobState to, Object... fields) {
-        return write(Script.ADVANCE, lease.jobId(), lease.token(), from, to, List.of(fields)).code() == 1;
+        return write(Script.ADVANCE, lease.jobId(), lease.token(), from, to, Arrays.asList(fields)).code() == 1; // nulls: unset
     }
 
     @Override

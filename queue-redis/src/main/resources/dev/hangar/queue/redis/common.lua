@@ -371,9 +371,13 @@ local function leaseNext(at)
         local id = ids[i]
         looked = looked + 1
         local j = redis.call('HMGET', jobKey(id), 'cpus', 'mem', 'gpus', 'pin', 'untrusted', 'seq', 'attempt', 'deliveries',
-            'net', 'image', 'mounts')
+            'net', 'image', 'mounts', 'state')
         if not j[1] then
           unindex(id)
+          gone = gone + 1
+        elseif j[12] ~= 'QUEUED' then
+          -- never so while every path keeps the ready sets true; if one did not, no second lease comes of it
+          redis.call('ZREM', ready, id)
           gone = gone + 1
         elseif tonumber(j[1]) <= freeCpus and tonumber(j[2]) <= freeMemory and tonumber(j[3]) <= freeGpus
             and hasRuntimeFor(j[4], j[5] == '1', j[9]) and hasImage(j[10])

@@ -11,13 +11,17 @@ for _, state in ipairs(STATE_INDEXES) do
   end
 end
 
--- whether a job (its HGETALL) is in a state asked for
-local function wanted(found)
-  if #A < 4 then return true end
-  for i = 1, #found, 2 do
-    if found[i] == 'state' then return asked[found[i + 1]] == true end
+-- a job's HGETALL if it is in a state asked for; false if not; nil if its hash is gone. With
+-- states asked for, its state is read first: the shared leased index may hold many not asked for
+local function wanted(id)
+  if #A >= 4 then
+    local state = redis.call('HGET', jobKey(id), 'state')
+    if not state then return nil end
+    if not asked[state] then return false end
   end
-  return false
+  local found = redis.call('HGETALL', jobKey(id))
+  if #found == 0 then return nil end
+  return found
 end
 
 local out = {}
@@ -36,10 +40,10 @@ while need > 0 do
   table.sort(candidates, function(a, b) if desc then return a[2] > b[2] end return a[2] < b[2] end)
   local take = math.min(need, #candidates)
   for i = 1, take do
-    local found = redis.call('HGETALL', jobKey(candidates[i][1]))
-    if #found == 0 then
+    local found = wanted(candidates[i][1])
+    if found == nil then
       unindex(candidates[i][1])
-    elseif wanted(found) then
+    elseif found then
       out[#out + 1] = found
       need = need - 1
     end

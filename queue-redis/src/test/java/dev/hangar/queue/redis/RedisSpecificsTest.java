@@ -286,6 +286,18 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void aLeasedJobFoundInTheReadySetIsNotLeasedTwice() {
+        RedisQueueBackend queue = open();
+        Job job = queue.enqueue(spec("once")).job();
+        Lease first = queue.lease(worker("w1")).orElseThrow();
+        redis.cli("ZADD", key("ready"), "0", job.id()); // as a slip of some path would leave it
+
+        assertThat(queue.lease(worker("w2"))).as("no second lease").isEmpty();
+        assertThat(redis.cli("ZCARD", key("ready"))).as("the stray entry dropped").isEqualTo("0");
+        assertThat(queue.renew(first)).isEqualTo(dev.hangar.core.queue.LeaseStatus.HELD);
+    }
+
+    @Test
     void aJobQueuedBeforeLeasesMatchedNetworkAndImageFitsAnyAgent() {
         RedisQueueBackend queue = open();
         Job job = queue.enqueue(spec().image("debian")

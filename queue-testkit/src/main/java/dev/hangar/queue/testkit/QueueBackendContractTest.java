@@ -768,6 +768,23 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
+    void startingAndStartedWithoutASelectionLeaveTheRuntimeUnknown() {
+        Job first = enqueue("first");
+        Job second = enqueue("second");
+        Lease one = lease("w1");
+        Lease two = lease("w1");
+
+        assertThat(queue.starting(one, "node-1", null)).isTrue();
+        assertThat(queue.started(two, "node-1", null, null)).isTrue();
+
+        assertThat(List.of(reload(first.id()), reload(second.id()))).allSatisfy(job -> {
+            assertThat(job.runtime()).isNull();
+            assertThat(job.selection()).isNull();
+            assertThat(job.node()).isEqualTo("node-1");
+        });
+    }
+
+    @Test
     void startedIsFencedAndOnlyFromScheduled() {
         StartRecord warm = new StartRecord(StartPath.WARM, clock.instant(), "sandbox-1", clock.instant());
         Job job = enqueue("first");
