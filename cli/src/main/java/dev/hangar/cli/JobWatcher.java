@@ -30,12 +30,18 @@ final class JobWatcher {
     Job follow(String jobId) {
         var progress = new Progress[1];
         progress[0] = new Progress(err, () -> "job " + jobId + " " + client.get(jobId).state());
+        var run = new int[2]; // the attempt and delivery whose output was printed last
         try {
             return client.follow(jobId, 0, RECONNECT_FOR, chunk -> {
                 if (progress[0] != null) {
                     progress[0].close();
                     progress[0] = null;
                 }
+                if (run[0] != 0 && (chunk.attempt() != run[0] || chunk.delivery() != run[1])) {
+                    err.println(runBegins(chunk.attempt(), run[0]));
+                }
+                run[0] = chunk.attempt();
+                run[1] = chunk.delivery();
                 PrintStream target = chunk.stream() == OutputSink.Stream.STDERR ? err : out;
                 target.write(chunk.data(), 0, chunk.data().length);
                 target.flush();
@@ -45,6 +51,13 @@ final class JobWatcher {
                 progress[0].close();
             }
         }
+    }
+
+    /** Where a job's output from another run begins, as the dashboard marks it: a retry, or a run again after a lost one. */
+    static String runBegins(int attempt, int previousAttempt) {
+        return attempt != previousAttempt ? "hangar: ── attempt " + attempt + " ──"
+                : "hangar: ── attempt " + attempt + ", run again: the run above did not finish (its node stopped answering"
+                        + " or its sandbox failed) ──";
     }
 
     /** The exit code a shell should see for this final job. */

@@ -77,6 +77,8 @@ class RestartIT {
         String out = printed(run);
         assertThat(out).as("its output, the lost run's and the one that finished").endsWith("before\nafter\n");
         assertThat(out.lines().filter("before"::equals).count()).as("each chunk once, the lost run's too").isEqualTo(2);
+        assertThat(Files.readString(logDir.resolve("run-1.err"))).as("where the run again begins")
+                .contains("hangar: ── attempt 1, run again: the run above did not finish");
     }
 
     @Test
