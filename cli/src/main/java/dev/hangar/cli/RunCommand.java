@@ -77,7 +77,8 @@ final class RunCommand implements Callable<Integer> {
             }
         });
         Runtime.getRuntime().addShutdownHook(cancelOnExit);
-        var watcher = new JobWatcher(server, System.out, System.err);
+        // why: with --json, standard output is the job's JSON alone, for a script to parse; its output goes to stderr
+        var watcher = new JobWatcher(server, client.json ? System.err : System.out, System.err);
         Job done;
         try {
             try {

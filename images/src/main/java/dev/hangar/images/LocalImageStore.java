@@ -120,8 +120,14 @@ public final class LocalImageStore implements ImageStore {
             make(name, from.toString(), rootfs -> HostCommand.run(List.of("cp", "-a", from + "/.", rootfs.toString()), 600));
         } else if (Files.isRegularFile(from)) {
             // why: GNU tar recognises gzip, xz and zstd on extraction by itself
-            make(name, from.toString(), rootfs -> HostCommand.run(List.of("tar", "-xf", from.toString(), "-C",
-                    rootfs.toString(), "--no-same-owner"), 600));
+            make(name, from.toString(), rootfs -> {
+                try {
+                    HostCommand.run(List.of("tar", "-xf", from.toString(), "-C", rootfs.toString(), "--no-same-owner"), 600);
+                } catch (IOException e) {
+                    // why the source's fault: a file that is not a tarball, or a broken one, is bad input, not a failed host
+                    throw new IllegalArgumentException("source: " + source + " could not be unpacked: " + e.getMessage(), e);
+                }
+            });
         } else {
             throw new IllegalArgumentException("source: " + source + " is neither a directory nor a tarball");
         }

@@ -83,7 +83,8 @@ class LocalImageStoreTest {
     void aBrokenTarballLeavesNoHalfMadeImage() throws Exception {
         Path tar = Files.writeString(dir.resolve("broken.tar"), "not a tarball");
         var store = store();
-        assertThatThrownBy(() -> store.importRootfs("broken", tar)).hasMessageContaining("tar");
+        assertThatThrownBy(() -> store.importRootfs("broken", tar)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("source: " + tar + " could not be unpacked: tar");
         assertThat(store.list()).isEmpty();
         try (var entries = Files.list(dir.resolve("images"))) {
             assertThat(entries.map(p -> p.getFileName().toString()).toList()).containsExactly(".lock");

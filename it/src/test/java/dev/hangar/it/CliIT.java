@@ -260,6 +260,15 @@ class CliIT extends OneNodeIT {
     }
 
     @Test
+    void runWithJsonPrintsTheJobAloneOnStdoutAndItsOutputOnStderr() throws Exception {
+        Result result = hangar("run", "--url", url, "--json", "--", "sh", "-c", "echo out; echo err >&2");
+
+        assertThat(result.exitCode()).as("%s", result).isZero();
+        assertThat(state(Api.JSON.readTree(result.out()))).as("%s", result).isEqualTo("SUCCEEDED");
+        assertThat(result.err()).as("%s", result).contains("out\n").contains("err\n");
+    }
+
+    @Test
     void anInterruptedRunCancelsItsJob() throws Exception {
         String name = "interrupted-" + System.nanoTime();
         var client = new HangarClient(URI.create(url));
