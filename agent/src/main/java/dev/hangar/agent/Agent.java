@@ -104,7 +104,8 @@ public final class Agent implements AutoCloseable {
     /** Probes the runtimes, takes back this node's stale leases and starts taking jobs. */
     public synchronized Agent start() {
         statuses = probeAll();
-        var manager = new PoolManager(config.pools(), usableRuntimes(), config.memoryMb(), Clock.systemUTC());
+        var manager = new PoolManager(config.pools(), usableRuntimes(), config.memoryMb(), capacity::memoryLeftMb,
+                Clock.systemUTC());
         try {
             pools = manager.start();
         } catch (RuntimeException e) {

@@ -69,6 +69,11 @@ final class Capacity {
         jobs--;
     }
 
+    /** The node's memory that jobs have not reserved; warm pools hold theirs within it. */
+    synchronized long memoryLeftMb() {
+        return memoryMb;
+    }
+
     synchronized int running() {
         return jobs;
     }

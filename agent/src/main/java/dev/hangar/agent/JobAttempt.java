@@ -109,6 +109,8 @@ final class JobAttempt {
         var sandboxSpec = new SandboxSpec(sandboxId, spec.image(), spec.resources(),
                 spec.profile().needs().network() ? NetworkMode.HOST : NetworkMode.NONE, spec.mounts(), job.gpus());
         Optional<WarmSandbox> warm = pools.take(runtime.name(), spec);
+        // why after the take: a job that fits a ready sandbox takes it rather than see it destroyed for its memory
+        pools.yieldToJobs();
         // a cold sandbox takes a while to make: the job shows STARTING meanwhile; a warm one is there already
         if (warm.isEmpty() && !recordStarting(lease, selection)) {
             return;

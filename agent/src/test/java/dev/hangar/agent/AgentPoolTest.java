@@ -47,10 +47,14 @@ class AgentPoolTest {
     }
 
     private Agent start(int maxJobs, PoolSpec... pools) {
+        return start(maxJobs, 64 * 1024, 0, pools);
+    }
+
+    private Agent start(int maxJobs, long memoryMb, long poolMemoryMb, PoolSpec... pools) {
         queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
-        AgentConfig config = new AgentConfig("node", 64, 64 * 1024, List.of(), maxJobs, Duration.ofSeconds(30),
+        AgentConfig config = new AgentConfig("node", 64, memoryMb, List.of(), maxJobs, Duration.ofSeconds(30),
                 Duration.ofMillis(100), false, dev.hangar.core.job.MountPolicy.none(), java.util.Set.of(),
-                PoolConfig.of(List.of(pools), 0));
+                PoolConfig.of(List.of(pools), poolMemoryMb));
         agent = new Agent(config, queue, List.of(runtime)).start();
         return agent;
     }
@@ -90,6 +94,23 @@ class AgentPoolTest {
         assertThat(sandbox.execs()).isEqualTo(1);
         assertThat(sandbox.destroyed()).as("destroyed after its one job").isTrue();
         assertThat(new String(queue.readLog(job.id(), 0, 10).getFirst().data())).isEqualTo("warm\n");
+    }
+
+    @Test
+    void aJobThatNeedsTheMemoryWarmSandboxesHoldGetsItAndThePoolRefillsOnceItEnds() {
+        start(8, 1024, 512, pool(2, 2));
+        await().atMost(WAIT).until(() -> pool().ready() == 2);
+
+        String big = queue.enqueue(job("block").toBuilder().resources(new Resources(1.0, 768L, null, null, null, null))
+                .build()).job().id();
+
+        // 768 of the node's 1024 MB reserved for the job: the pool keeps one sandbox of 256, not two
+        await().atMost(WAIT).until(() -> queue.get(big).orElseThrow().state() == JobState.RUNNING && pool().ready() == 1);
+        assertThat(agent.pools().budget().heldMb()).isEqualTo(256);
+        assertThat(pool().expired()).as("given up for the job").isEqualTo(1);
+        queue.cancel(big);
+        awaitFinal(big);
+        await().atMost(WAIT).until(() -> pool().ready() == 2);
     }
 
     @Test

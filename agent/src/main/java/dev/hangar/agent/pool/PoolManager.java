@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * The warm pools of a node. A job takes a ready sandbox from the smallest pool it fits
@@ -42,9 +43,18 @@ public final class PoolManager implements PoolsView, AutoCloseable {
      * @param nodeMemoryMb   the node's memory, for the default budget
      */
     public PoolManager(PoolConfig config, List<SandboxRuntime> runtimes, long nodeMemoryMb, Clock clock) {
+        this(config, runtimes, nodeMemoryMb, () -> nodeMemoryMb, clock);
+    }
+
+    /**
+     * @param leftByJobsMb the node's memory its jobs have not reserved, now: the pools never hold more,
+     *                     and give back what they hold beyond it when {@link #yieldToJobs} is called
+     */
+    public PoolManager(PoolConfig config, List<SandboxRuntime> runtimes, long nodeMemoryMb, LongSupplier leftByJobsMb,
+            Clock clock) {
         this.config = config;
         this.clock = clock;
-        this.budget = new MemoryBudget(config.budgetMb(nodeMemoryMb));
+        this.budget = new MemoryBudget(config.budgetMb(nodeMemoryMb), leftByJobsMb);
         this.makers = new Semaphore(config.makers());
         var byName = new HashMap<String, SandboxRuntime>();
         runtimes.stream().filter(SandboxRuntime::prestarts).forEach(r -> byName.put(r.name(), r));
@@ -95,6 +105,24 @@ public final class PoolManager implements PoolsView, AutoCloseable {
             refillSoon(fitting.getFirst());
         }
         return Optional.empty();
+    }
+
+    /**
+     * Destroys ready sandboxes, of the pools with the largest first and each pool's idle longest, until
+     * the pools hold no more memory than the node's jobs leave: a warm sandbox is a cache, and a job that needs its memory comes first.
+     * Sandboxes still starting are not waited for. Returns how many were destroyed.
+     */
+    public int yieldToJobs() {
+        int evicted = 0;
+        while (budget.overMb() > 0) {
+            Optional<WarmPool> largest = snapshot().stream().filter(pool -> pool.readyCount() > 0)
+                    .max(Comparator.comparing(pool -> pool.spec().memoryMb()));
+            if (largest.isEmpty() || !largest.get().evictOne()) {
+                break;
+            }
+            evicted++;
+        }
+        return evicted;
     }
 
     /** For the runtime selector: how many ready sandboxes each runtime's pools hold for this job. */

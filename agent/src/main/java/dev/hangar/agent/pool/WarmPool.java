@@ -154,8 +154,7 @@ final class WarmPool {
         while (ready.size() + starting < target) {
             if (!budget.tryHold(spec.memoryMb())) {
                 if (ready.size() + starting < spec.min()) {
-                    limitedBy = "the node's pool memory budget: " + budget.heldMb() + " of " + budget.totalMb()
-                            + " MB held, a sandbox of this pool needs " + spec.memoryMb() + " MB";
+                    limitedBy = budget.limit(spec.memoryMb());
                 }
                 return;
             }
@@ -272,6 +271,18 @@ final class WarmPool {
             budget.release(spec.memoryMb());
             destroyLater(r.sandbox());
         }
+    }
+
+    /** Destroys the ready sandbox idle longest, for a job that needs its memory; false if none is ready. */
+    synchronized boolean evictOne() {
+        Ready r = ready.pollFirst();
+        if (r == null) {
+            return false;
+        }
+        budget.release(spec.memoryMb());
+        expired++;
+        destroyLater(r.sandbox());
+        return true;
     }
 
     synchronized int readyCount() {

@@ -125,6 +125,25 @@ class PoolManagerTest {
     }
 
     @Test
+    void poolsHoldOnlyWhatJobsLeaveAndGiveItBackWhenJobsNeedIt() {
+        var leftByJobs = new java.util.concurrent.atomic.AtomicLong(768);
+        manager = new PoolManager(PoolConfig.of(List.of(pool("p", 4, 4)), 0).withCheckEvery(Duration.ofHours(1)),
+                List.of(runtime), 64 * 1024, leftByJobs::get, clock).start();
+        awaitReady("p", 3);
+        assertThat(status("p").limitedBy()).contains("the node's memory that jobs leave: 768 MB");
+
+        leftByJobs.set(300); // jobs reserved more: the pools keep what fits, the idlest sandboxes go
+        assertThat(manager.yieldToJobs()).isEqualTo(2);
+        assertThat(manager.budget().heldMb()).isEqualTo(256);
+        await().atMost(WAIT).until(() -> runtime.alive() == 1);
+
+        leftByJobs.set(64 * 1024); // the jobs ended: refilled
+        manager.upkeep();
+        awaitReady("p", 4);
+        assertThat(manager.yieldToJobs()).isZero();
+    }
+
+    @Test
     void poolsNeverHoldMoreThanTheMemoryBudgetAndSaySoBelowMin() {
         start(1024, pool("a", 3, 3), pool("b", 3, 3));
         await().atMost(WAIT).until(() -> manager.pools().stream().mapToInt(p -> p.ready() + p.starting()).sum() == 4
