@@ -2,7 +2,6 @@ package dev.hangar.client;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.hangar.core.cluster.NodeInfo;
@@ -47,8 +46,7 @@ public final class HangarClient {
      * Answers are read leniently, unlike requests: a field a newer server adds, or one an older
      * server lacks, is not a reason to fail a call.
      */
-    private static final ObjectReader ANSWERS = Json.mapper().reader()
-            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    private static final ObjectReader ANSWERS = Json.lenient();
     /** How long a call (all but output and event streams) waits for its answer, unless told otherwise. */
     public static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
 

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
@@ -48,6 +49,9 @@ public final class Json {
         MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
     }
 
+    private static final ObjectReader LENIENT = MAPPER.reader()
+            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
     private Json() {}
 
     public static ObjectMapper mapper() {
@@ -65,6 +69,24 @@ public final class Json {
     public static <T> T read(String json, Class<T> type) {
         try {
             return MAPPER.readValue(json, type);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A reader for JSON that Hangar itself wrote earlier or elsewhere (a stored job, a server's
+     * answer, a heartbeat), unlike input: a field another version adds, or one it lacks, is no
+     * reason to fail, where one unreadable stored job would stop a whole queue.
+     */
+    public static ObjectReader lenient() {
+        return LENIENT;
+    }
+
+    /** {@code json} as Hangar stored it (see {@link #lenient()}). */
+    public static <T> T readStored(String json, Class<T> type) {
+        try {
+            return LENIENT.forType(type).readValue(json);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

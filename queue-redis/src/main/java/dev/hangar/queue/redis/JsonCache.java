@@ -31,14 +31,14 @@ final class JsonCache<T> {
     /** The value of this JSON text. */
     T read(String json) {
         if (json.length() > MAX_CACHED_LENGTH) {
-            return Json.read(json, type);
+            return Json.readStored(json, type);
         }
         int slot = slot(json);
         Entry<T> entry = slots[slot];
         if (entry != null && entry.json().equals(json)) {
             return entry.value();
         }
-        T value = Json.read(json, type);
+        T value = Json.readStored(json, type);
         slots[slot] = new Entry<>(json, value);
         return value;
     }

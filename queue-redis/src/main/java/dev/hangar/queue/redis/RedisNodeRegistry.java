@@ -2,7 +2,6 @@ package dev.hangar.queue.redis;
 
 import static dev.hangar.queue.redis.RedisLink.bytes;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.hangar.core.cluster.NodeRegistry;
 import dev.hangar.core.cluster.NodeStatus;
@@ -29,8 +28,7 @@ final class RedisNodeRegistry implements NodeRegistry {
      * Heartbeats come from agents of other versions too: fields this version does not know (from a
      * newer agent) are skipped, not refused, so that a rolling upgrade keeps the nodes in view.
      */
-    private static final ObjectReader HEARTBEAT = Json.mapper().readerFor(NodeStatus.class)
-            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectReader HEARTBEAT = Json.lenient().forType(NodeStatus.class);
 
     private final RedisLink link;
     private final RedisKeys keys;

@@ -286,6 +286,17 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void aJobStoredByAVersionWithAnotherFieldIsStillReadAndLeased() {
+        RedisQueueBackend queue = open();
+        Job job = queue.enqueue(spec("newer")).job();
+        String spec = redis.cli("HGET", key("job:" + job.id()), "spec");
+        redis.cli("HSET", key("job:" + job.id()), "spec", spec.replaceFirst("\\{", "{\"fieldOfANewerVersion\":1,"));
+
+        assertThat(queue.lease(worker("w1")).orElseThrow().job().spec().name()).isEqualTo("newer");
+        assertThat(queue.get(job.id()).orElseThrow().spec().name()).isEqualTo("newer");
+    }
+
+    @Test
     void aLeasedJobFoundInTheReadySetIsNotLeasedTwice() {
         RedisQueueBackend queue = open();
         Job job = queue.enqueue(spec("once")).job();

@@ -39,7 +39,7 @@ final class JobRows {
         Long exitCode = Sql.nullableLong(rs, "exit_code");
         return new Job(
                 rs.getString("id"),
-                Json.read(rs.getString("spec"), JobSpec.class),
+                Json.readStored(rs.getString("spec"), JobSpec.class),
                 JobState.valueOf(rs.getString("state")),
                 rs.getInt("attempt"),
                 rs.getInt("deliveries"),
@@ -55,7 +55,7 @@ final class JobRows {
                         instant(rs, "sandbox_created_at")),
                 rs.getString("node"),
                 rs.getString("runtime"),
-                selection == null ? null : Json.read(selection, Selection.class),
+                selection == null ? null : Json.readStored(selection, Selection.class),
                 exitCode == null ? null : Math.toIntExact(exitCode),
                 rs.getString("error"),
                 rs.getInt("output_truncated") != 0,

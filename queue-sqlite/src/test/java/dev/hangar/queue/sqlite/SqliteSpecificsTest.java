@@ -107,6 +107,21 @@ class SqliteSpecificsTest {
     }
 
     @Test
+    void aJobStoredByAVersionWithAnotherFieldIsStillReadAndLeased() throws Exception {
+        Path file = dir.resolve("hangar.db");
+        try (QueueBackend queue = SqliteQueueBackend.open(file, clock)) {
+            String id = queue.enqueue(TestJobs.spec("newer")).job().id();
+            try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + file);
+                    Statement s = other.createStatement()) {
+                s.executeUpdate("UPDATE jobs SET spec = json_set(spec, '$.fieldOfANewerVersion', 1) WHERE id = '" + id + "'");
+            }
+
+            assertThat(queue.lease(TestJobs.worker("w1")).orElseThrow().jobId()).isEqualTo(id);
+            assertThat(queue.get(id).orElseThrow().spec().name()).isEqualTo("newer");
+        }
+    }
+
+    @Test
     void reopeningAnExistingFileKeepsItsJobs() {
         Path file = dir.resolve("hangar.db");
         String id;
