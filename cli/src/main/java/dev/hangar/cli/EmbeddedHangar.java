@@ -83,7 +83,9 @@ public final class EmbeddedHangar implements AutoCloseable {
                 };
             } else {
                 view = localView(agent, agentNode.images(), node);
-                viewHandle = () -> { };
+                // the retention: final jobs whose time is up are deleted (the agent takes back expired leases itself)
+                var upkeep = new QueueUpkeep(queue, spec -> spec).start(ServerCommand.UPKEEP_EVERY);
+                viewHandle = upkeep::close;
             }
             var server = new HangarServer(queue, view).start(host, port);
             server.metrics().sandboxesRunning(agent.nodeName(), agent::runningJobs);

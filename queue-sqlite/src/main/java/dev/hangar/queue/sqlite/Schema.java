@@ -11,7 +11,7 @@ import java.sql.Statement;
  * existing database is brought forward when opened.
  */
 final class Schema {
-    static final int VERSION = 4;
+    static final int VERSION = 5;
 
     /** Instants are epoch milliseconds; booleans are 0/1; JSON columns hold {@code Json.write} output. */
     private static final String[] V1 = {
@@ -79,7 +79,12 @@ final class Schema {
         "ALTER TABLE logs ADD COLUMN delivery INTEGER NOT NULL DEFAULT 0",
     };
 
-    private static final String[][] STEPS = {V1, V2, V3, V4};
+    /** Final jobs by when they finished, for the retention's deletes. */
+    private static final String[] V5 = {
+        "CREATE INDEX jobs_by_finish ON jobs (finished_at) WHERE finished_at IS NOT NULL",
+    };
+
+    private static final String[][] STEPS = {V1, V2, V3, V4, V5};
 
     private Schema() {}
 

@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,6 +38,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 
 /**
  * The embedded default queue: one SQLite file. Every change is one transaction; every write under
@@ -57,14 +59,58 @@ public final class SqliteQueueBackend implements QueueBackend {
     private final JobIds ids = new JobIds();
     private final ListenerRegistry listeners = new ListenerRegistry();
 
-    private SqliteQueueBackend(SqliteDatabase db, Clock clock) {
+    /** How long a final job and its output are kept by default, as on Redis. */
+    public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
+    /** Final jobs one delete takes: the store's lock is held meanwhile. */
+    private static final int DELETE_BATCH = 500;
+
+    /** How often housekeeping looks for expired jobs: a look takes the store's write lock. */
+    private static final Duration SWEEP_EVERY = Duration.ofSeconds(10);
+
+    private final Duration retention;
+    private volatile long nextSweepMillis;
+
+    private SqliteQueueBackend(SqliteDatabase db, Clock clock, Duration retention) {
         this.db = db;
         this.clock = clock;
+        this.retention = retention;
     }
 
     /** Opens (creating if absent) the queue in this file; its directory must exist. */
     public static SqliteQueueBackend open(Path file, Clock clock) {
-        return new SqliteQueueBackend(SqliteDatabase.open(file), Objects.requireNonNull(clock, "clock"));
+        return open(file, clock, DEFAULT_RETENTION);
+    }
+
+    /** As {@link #open(Path, Clock)}, keeping final jobs for {@code retention} (zero: for ever). */
+    public static SqliteQueueBackend open(Path file, Clock clock, Duration retention) {
+        if (retention.isNegative()) {
+            throw new IllegalArgumentException("retention must not be negative, got " + retention);
+        }
+        return new SqliteQueueBackend(SqliteDatabase.open(file), Objects.requireNonNull(clock, "clock"), retention);
+    }
+
+    /** Deletes the final jobs, with their output, whose retention has run out; returns how many. */
+    @Override
+    public int housekeeping(UnaryOperator<JobSpec> validate) {
+        long now = clock.millis();
+        if (retention.isZero() || now < nextSweepMillis) {
+            return 0;
+        }
+        nextSweepMillis = now + SWEEP_EVERY.toMillis();
+        long before = now - retention.toMillis();
+        int deleted = 0;
+        int batch;
+        do {
+            // why in batches: each holds the one lock that every lease, renewal and read waits for
+            batch = write((c, notices) -> {
+                String expired = "SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ? ORDER BY finished_at"
+                        + " LIMIT " + DELETE_BATCH;
+                Sql.update(c, "DELETE FROM logs WHERE job_id IN (" + expired + ")", before);
+                return Sql.update(c, "DELETE FROM jobs WHERE id IN (" + expired + ")", before);
+            });
+            deleted += batch;
+        } while (batch == DELETE_BATCH);
+        return deleted;
     }
 
     @Override

@@ -8,11 +8,16 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Set;
 
-/** Opens {@code sqlite:/path/to/hangar.db} (or a relative {@code sqlite:hangar.db}), creating its directory. */
+/**
+ * Opens {@code sqlite:/path/to/hangar.db} (or a relative {@code sqlite:hangar.db}), creating its
+ * directory; {@code ?retention=P7D} says how long final jobs and their output are kept.
+ */
 public final class SqliteQueueBackendProvider implements QueueBackendProvider {
     private static final String SCHEME = "sqlite";
+    private static final Duration MOST_RETENTION = Duration.ofDays(3650);
 
     @Override
     public Set<String> schemes() {
@@ -24,8 +29,12 @@ public final class SqliteQueueBackendProvider implements QueueBackendProvider {
         if (!SCHEME.equalsIgnoreCase(location.getScheme())) {
             throw new IllegalArgumentException("not a sqlite location: " + location);
         }
-        // sqlite:/abs/path and sqlite:///abs/path have a path; sqlite:relative/path is opaque
-        String path = location.isOpaque() ? location.getSchemeSpecificPart() : location.getPath();
+        // sqlite:/abs/path and sqlite:///abs/path have a path; sqlite:relative/path is opaque (its query in its part)
+        String path = location.isOpaque() ? location.getSchemeSpecificPart().replaceFirst("\\?.*", "")
+                : location.getPath();
+        String query = location.isOpaque() ? (location.getSchemeSpecificPart().contains("?")
+                ? location.getSchemeSpecificPart().replaceFirst("^[^?]*\\?", "") : null) : location.getQuery();
+        Duration retention = retention(query, location);
         if (path == null || path.isBlank() || path.endsWith("/")) {
             throw new IllegalArgumentException("a sqlite location needs a file, e.g. sqlite:/var/lib/hangar/hangar.db; got "
                     + location);
@@ -36,6 +45,31 @@ public final class SqliteQueueBackendProvider implements QueueBackendProvider {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the directory of " + file, e);
         }
-        return SqliteQueueBackend.open(file, clock);
+        return SqliteQueueBackend.open(file, clock, retention);
+    }
+
+    /** The {@code retention} parameter (ISO-8601, P0D to P3650D; P0D keeps final jobs for ever), the only one taken. */
+    private static Duration retention(String query, URI location) {
+        Duration retention = SqliteQueueBackend.DEFAULT_RETENTION;
+        if (query == null || query.isEmpty()) {
+            return retention;
+        }
+        for (String param : query.split("&")) {
+            String[] nameValue = param.split("=", 2);
+            if (!nameValue[0].equals("retention") || nameValue.length < 2) {
+                throw new IllegalArgumentException("a sqlite location takes one parameter, retention=P7D (how long final jobs"
+                        + " are kept); got '" + param + "' in " + location);
+            }
+            try {
+                retention = Duration.parse(nameValue[1]);
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new IllegalArgumentException("retention: must be an ISO-8601 duration such as P7D or PT12H, got '"
+                        + nameValue[1] + "'");
+            }
+            if (retention.isNegative() || retention.compareTo(MOST_RETENTION) > 0) {
+                throw new IllegalArgumentException("retention: must be from P0D (for ever) to P3650D, got " + nameValue[1]);
+            }
+        }
+        return retention;
     }
 }

@@ -86,6 +86,7 @@ class SqliteSpecificsTest {
                 s.execute("ALTER TABLE jobs DROP COLUMN " + column);
             }
             s.execute("ALTER TABLE logs DROP COLUMN delivery");
+            s.execute("DROP INDEX jobs_by_finish");
             s.execute("PRAGMA user_version = 1");
         }
 
@@ -119,6 +120,37 @@ class SqliteSpecificsTest {
             assertThat(queue.lease(TestJobs.worker("w1")).orElseThrow().jobId()).isEqualTo(id);
             assertThat(queue.get(id).orElseThrow().spec().name()).isEqualTo("newer");
         }
+    }
+
+    @Test
+    void finalJobsAndTheirOutputAreDeletedOnceTheRetentionRunsOut() {
+        try (QueueBackend queue = new SqliteQueueBackendProvider().open(
+                java.net.URI.create("sqlite:" + dir.resolve("hangar.db") + "?retention=PT1H"), clock)) {
+            Job done = queue.enqueue(TestJobs.spec("done").toBuilder().idempotencyKey("once").build()).job();
+            Job waiting = queue.enqueue(TestJobs.spec("waiting")).job();
+            var lease = queue.lease(TestJobs.worker("w1")).orElseThrow();
+            queue.started(lease, "node", TestJobs.selection("process"), null);
+            queue.appendLog(done.id(), 1, Stream.STDOUT, "bye".getBytes(StandardCharsets.UTF_8));
+            queue.finish(lease, dev.hangar.core.queue.Outcome.succeeded(0, false)).orElseThrow();
+
+            clock.advance(java.time.Duration.ofMinutes(59));
+            assertThat(queue.housekeeping(spec -> spec)).as("within the hour").isZero();
+            clock.advance(java.time.Duration.ofMinutes(2));
+            assertThat(queue.housekeeping(spec -> spec)).isEqualTo(1);
+
+            assertThat(queue.get(done.id())).isEmpty();
+            assertThat(queue.readLog(done.id(), 0, 10)).isEmpty();
+            assertThat(queue.get(waiting.id())).as("not final: kept").isPresent();
+            assertThat(queue.countByState().get(JobState.SUCCEEDED)).isZero();
+            assertThat(queue.enqueue(TestJobs.spec("again").toBuilder().idempotencyKey("once").build()).created())
+                    .as("the key went with its job").isTrue();
+        }
+        assertThatThrownBy(() -> new SqliteQueueBackendProvider().open(
+                java.net.URI.create("sqlite:" + dir.resolve("other.db") + "?keep=P1D"), clock))
+                .hasMessageContaining("takes one parameter, retention=P7D");
+        assertThatThrownBy(() -> new SqliteQueueBackendProvider().open(
+                java.net.URI.create("sqlite:" + dir.resolve("other.db") + "?retention=P9999D"), clock))
+                .hasMessageContaining("retention: must be from P0D");
     }
 
     @Test
