@@ -21,20 +21,24 @@ final class UpCommand implements Callable<Integer> {
             description = "Join the cluster on this Redis (e.g. redis://10.0.0.5:6379) instead of the embedded store")
     URI redis;
 
+    @Option(names = "--retention", paramLabel = "DURATION", description = "How long the embedded store keeps a final job"
+            + " and its output, ISO-8601 (default: P7D; P0D for ever); with --redis, give ?retention= in its URL")
+    String retention;
+
     @Mixin
     NodeOptions node;
 
     @Override
     public Integer call() throws Exception {
         checkListen(host, port);
-        URI queue = RedisLocations.check(redis);
+        URI queue = retention != null ? embeddedStore() : RedisLocations.check(redis);
         EmbeddedHangar hangar;
         try (var progress = new Progress(System.err, () -> "starting: opening the store, probing runtimes")) {
             hangar = EmbeddedHangar.start(queue, node.dataDir(), node.dataDir().resolve("images"), host, port,
                     node.agentConfig());
         }
         System.out.println("Hangar is up at http://" + host + ":" + hangar.port() + " (node " + hangar.agent().nodeName()
-                + ", store " + (queue != null ? RedisLocations.shown(queue) : node.dataDir()) + ")");
+                + ", store " + (redis != null ? RedisLocations.shown(queue) : node.dataDir()) + ")");
         System.out.println("runtimes: " + hangar.describeRuntimes());
         long usable = hangar.agent().runtimes().stream().filter(r -> r.probe().available()).count();
         if (usable == 0) {
@@ -43,6 +47,27 @@ final class UpCommand implements Callable<Integer> {
         System.out.flush();
         awaitShutdown(hangar::close);
         return 0;
+    }
+
+    /** The data directory's SQLite store with --retention, or null for it as it is by default. */
+    private URI embeddedStore() {
+        if (retention == null) {
+            return null;
+        }
+        if (redis != null) {
+            throw new IllegalArgumentException("--retention is for the embedded store; with --redis give ?retention= in its URL");
+        }
+        try {
+            java.time.Duration kept = java.time.Duration.parse(retention);
+            if (kept.isNegative() || kept.compareTo(java.time.Duration.ofDays(3650)) > 0) {
+                throw new IllegalArgumentException("--retention must be from P0D (for ever) to P3650D, got " + retention);
+            }
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException("--retention must be an ISO-8601 duration such as P7D or PT12H, got '"
+                    + retention + "'");
+        }
+        return URI.create("sqlite:" + NodeOptions.usableDataDir(node.dataDir()).resolve("hangar.db").toAbsolutePath()
+                + "?retention=" + retention);
     }
 
     /** --host and --port, checked before anything starts: Jetty would blame any failure on the port. */

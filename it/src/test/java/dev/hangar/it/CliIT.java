@@ -191,6 +191,9 @@ class CliIT extends OneNodeIT {
                 "--pool runtime=docker: runtime 'docker' is not a runtime this Hangar has; runtimes: gvisor, kata, podman, process");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--lease-seconds", "0"), "--lease-seconds must be from 3");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--max-jobs", "0"), "--max-jobs must be from 1");
+        refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--retention", "7 days"), "--retention must be an ISO-8601");
+        refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--retention", "P1D", "--redis", "redis://127.0.0.1:1"),
+                "--retention is for the embedded store");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--create-timeout-seconds", "0"),
                 "--create-timeout-seconds must be from 1 to 86400");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--node-name", "a b{x}"),
