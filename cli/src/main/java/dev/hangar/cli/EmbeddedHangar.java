@@ -49,6 +49,16 @@ public final class EmbeddedHangar implements AutoCloseable {
         this.server = server;
     }
 
+    /** The data directory's own store, with a query ({@code retention=...}) or none; any path, spaces and all. */
+    static URI sqliteStore(Path dataDir, String query) {
+        try {
+            String path = dataDir.resolve("hangar.db").toAbsolutePath().toString();
+            return new URI("sqlite", query == null ? path : path + "?" + query, null); // quotes what a URI may not hold
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("--data-dir " + dataDir + ": cannot name a store there (" + e.getMessage() + ")", e);
+        }
+    }
+
     /** Starts everything on the data directory's own store; port 0 picks a free port. */
     public static EmbeddedHangar start(Path dataDir, String host, int port, AgentConfig config) throws IOException {
         return start(dataDir, dataDir.resolve("images"), host, port, config);
@@ -65,7 +75,7 @@ public final class EmbeddedHangar implements AutoCloseable {
             AgentConfig config) throws IOException {
         NodeOptions.usableDataDir(dataDir);
         QueueBackend queue = openQueue(queueLocation != null ? queueLocation
-                : URI.create("sqlite:" + dataDir.resolve("hangar.db").toAbsolutePath()));
+                : sqliteStore(dataDir, null));
         AgentNode agentNode = null;
         try {
             agentNode = AgentNode.start(queue, dataDir, imagesDir, config);

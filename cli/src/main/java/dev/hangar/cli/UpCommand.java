@@ -66,8 +66,7 @@ final class UpCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--retention must be an ISO-8601 duration such as P7D or PT12H, got '"
                     + retention + "'");
         }
-        return URI.create("sqlite:" + NodeOptions.usableDataDir(node.dataDir()).resolve("hangar.db").toAbsolutePath()
-                + "?retention=" + retention);
+        return EmbeddedHangar.sqliteStore(node.dataDir(), "retention=" + retention);
     }
 
     /** --host and --port, checked before anything starts: Jetty would blame any failure on the port. */
