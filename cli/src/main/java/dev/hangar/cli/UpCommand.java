@@ -1,5 +1,6 @@
 package dev.hangar.cli;
 
+import dev.hangar.queue.sqlite.SqliteQueueBackendProvider;
 import java.net.URI;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -57,15 +58,7 @@ final class UpCommand implements Callable<Integer> {
         if (redis != null) {
             throw new IllegalArgumentException("--retention is for the embedded store; with --redis give ?retention= in its URL");
         }
-        try {
-            java.time.Duration kept = java.time.Duration.parse(retention);
-            if (kept.isNegative() || kept.compareTo(java.time.Duration.ofDays(3650)) > 0) {
-                throw new IllegalArgumentException("--retention must be from P0D (for ever) to P3650D, got " + retention);
-            }
-        } catch (java.time.format.DateTimeParseException e) {
-            throw new IllegalArgumentException("--retention must be an ISO-8601 duration such as P7D or PT12H, got '"
-                    + retention + "'");
-        }
+        SqliteQueueBackendProvider.retention(retention, "--retention"); // checked here, to name the option
         return EmbeddedHangar.sqliteStore(node.dataDir(), "retention=" + retention);
     }
 

@@ -27,6 +27,9 @@ import java.util.stream.Stream;
  */
 public final class LocalImageStore implements ImageStore {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+    /** Where an image is made, and where one is moved to be deleted: neither is an image, and a crash may leave them. */
+    private static final String MAKING = ".making-";
+    private static final String REMOVING = ".removing-";
     /** Directories every runtime mounts over; they must exist in a read-only root. */
     private static final List<String> MOUNT_POINTS = List.of("proc", "dev", "sys", "tmp", "work", "etc", "root");
     /** Files a runtime binds from the host when a job has a network. */
@@ -141,7 +144,7 @@ public final class LocalImageStore implements ImageStore {
             if (!Files.exists(dir)) {
                 return false;
             }
-            Path doomed = root.resolve(".removing-" + UUID.randomUUID());
+            Path doomed = root.resolve(REMOVING + UUID.randomUUID());
             Files.move(dir, doomed);
             deleteTree(doomed);
             return true;
@@ -154,7 +157,8 @@ public final class LocalImageStore implements ImageStore {
      */
     private void sweepLeftovers() throws IOException {
         try (Stream<Path> dirs = Files.list(root)) {
-            for (Path leftover : dirs.filter(d -> d.getFileName().toString().matches("\\.(making|removing)-.*")).toList()) {
+            for (Path leftover : dirs.filter(d -> d.getFileName().toString().startsWith(MAKING)
+                    || d.getFileName().toString().startsWith(REMOVING)).toList()) {
                 deleteTree(leftover);
             }
         }
@@ -166,7 +170,7 @@ public final class LocalImageStore implements ImageStore {
 
     private void make(String name, String source, Filler filler) throws IOException {
         sweepLeftovers();
-        Path scratch = root.resolve(".making-" + name + "-" + UUID.randomUUID());
+        Path scratch = root.resolve(MAKING + name + "-" + UUID.randomUUID());
         try {
             Path rootfs = Files.createDirectories(scratch.resolve("rootfs"));
             filler.fill(rootfs);

@@ -60,15 +60,24 @@ public final class SqliteQueueBackendProvider implements QueueBackendProvider {
                 throw new IllegalArgumentException("a sqlite location takes one parameter, retention=P7D (how long final jobs"
                         + " are kept); got '" + param + "' in " + location);
             }
-            try {
-                retention = Duration.parse(nameValue[1]);
-            } catch (java.time.format.DateTimeParseException e) {
-                throw new IllegalArgumentException("retention: must be an ISO-8601 duration such as P7D or PT12H, got '"
-                        + nameValue[1] + "'");
-            }
-            if (retention.isNegative() || retention.compareTo(MOST_RETENTION) > 0) {
-                throw new IllegalArgumentException("retention: must be from P0D (for ever) to P3650D, got " + nameValue[1]);
-            }
+            retention = retention(nameValue[1], "retention:");
+        }
+        return retention;
+    }
+
+    /**
+     * A retention as a user wrote it, ISO-8601 from P0D (keep for ever) to P3650D; refused with a
+     * message that begins with {@code named}, the parameter or option that gave it.
+     */
+    public static Duration retention(String text, String named) {
+        Duration retention;
+        try {
+            retention = Duration.parse(text);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException(named + " must be an ISO-8601 duration such as P7D or PT12H, got '" + text + "'");
+        }
+        if (retention.isNegative() || retention.compareTo(MOST_RETENTION) > 0) {
+            throw new IllegalArgumentException(named + " must be from P0D (for ever) to P3650D, got " + text);
         }
         return retention;
     }

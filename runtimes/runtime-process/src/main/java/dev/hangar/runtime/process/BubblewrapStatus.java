@@ -16,8 +16,7 @@ final class BubblewrapStatus {
     static final String SETUP_FAILED = "the sandbox could not start the job's program: bwrap failed first (a mount it "
             + "could not make, or a program it could not run; its reason is in the job's stderr)";
 
-    static final String JOIN_FAILED = "the job's process could not join the sandbox's cgroups (exit code "
-            + CgroupJoin.CANNOT_JOIN + " of the join script), so bwrap was not started";
+    static final String JOIN_FAILED = CgroupJoin.JOIN_FAILED;
 
     private BubblewrapStatus() {}
 

@@ -16,7 +16,8 @@ public final class CgroupJoin {
     /** The script's exit code when it cannot write itself into a group (the command never starts). */
     public static final int CANNOT_JOIN = 125;
 
-    static final String JOIN_FAILED = "the job's process could not join the sandbox's cgroups (exit code "
+    /** What a job whose process could not join its sandbox's cgroups is told: the host's fault, not its own. */
+    public static final String JOIN_FAILED = "the job's process could not join the sandbox's cgroups (exit code "
             + CANNOT_JOIN + " of the join script), so the sandbox's command was not started";
 
     private static final String SCRIPT = join("exit " + CANNOT_JOIN) + "exec \"$@\"";
