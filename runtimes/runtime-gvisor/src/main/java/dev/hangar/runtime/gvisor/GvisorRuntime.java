@@ -117,10 +117,11 @@ public final class GvisorRuntime implements SandboxRuntime {
         this.home = context.dataDir().toAbsolutePath().resolve("gvisor");
         this.platform = Optional.ofNullable(System.getProperty(PLATFORM_PROPERTY)).orElse("ptrace");
         this.snapshots = new GvisorSnapshots(this, home.resolve("snapshots"));
+        // why: first kill what dead nodes left in their groups, so that their runsc state can simply go
+        limiter.ifPresent(Limiter::sweepStale);
         if (runsc.isPresent()) {
             sweepStale();
         }
-        limiter.ifPresent(Limiter::sweepStale);
     }
 
     @Override
@@ -500,9 +501,9 @@ public final class GvisorRuntime implements SandboxRuntime {
         }
     }
 
-    /** No process in the named group of any hierarchy (or no such group). */
+    /** No process in the named group of this process or of the layout before owner directories. */
     private static boolean groupEmpty(Limiter limiter, String name) {
-        for (Path parent : limiter.parents()) {
+        for (Path parent : java.util.stream.Stream.concat(limiter.parents().stream(), limiter.roots().stream()).toList()) {
             try {
                 Path procs = parent.resolve(name).resolve("cgroup.procs");
                 if (Files.exists(procs) && !Files.readString(procs).isBlank()) {

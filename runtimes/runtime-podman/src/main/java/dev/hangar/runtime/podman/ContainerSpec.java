@@ -28,7 +28,7 @@ final class ContainerSpec {
     static final String USER = "1000:1000";
     static final String PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
     static final String SANDBOX_LABEL = "hangar.sandbox";
-    /** The JVM that made the container, "pid@start-millis": leftovers of a JVM that is gone are removed. */
+    /** The JVM that made the container ({@code OwningProcess}'s label): leftovers of a JVM that is gone are removed. */
     static final String OWNER_LABEL = "hangar.jvm";
     static final long CPU_PERIOD_US = 100_000;
     /** Device nodes every NVIDIA GPU user needs besides /dev/nvidiaN, passed when the host has them. */

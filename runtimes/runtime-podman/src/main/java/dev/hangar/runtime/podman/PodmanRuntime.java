@@ -19,6 +19,7 @@ import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.core.runtime.Threading;
 import dev.hangar.runtime.support.EngineCgroup;
+import dev.hangar.runtime.support.OwningProcess;
 import dev.hangar.runtime.support.Programs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -80,7 +81,7 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
     private final PodmanService service;
     private final Libpod api;
     private final PodmanImages images;
-    private final String owner = ownerLabel(ProcessHandle.current());
+    private final String owner = OwningProcess.current().label();
     private final Set<PodmanSandbox> live = ConcurrentHashMap.newKeySet();
     private final Thread shutdownHook = new Thread(this::shutDown, "podman-runtime-shutdown");
     private boolean started;
@@ -314,7 +315,7 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
             for (JsonNode container : api.listContainers(ContainerSpec.SANDBOX_LABEL)) {
                 String owner = container.path("Labels").path(ContainerSpec.OWNER_LABEL).asText("");
                 boolean running = "running".equals(container.path("State").asText());
-                if (owner.isEmpty() ? !running : !ownerAlive(owner)) {
+                if (owner.isEmpty() ? !running : !OwningProcess.parse(owner).map(OwningProcess::alive).orElse(false)) {
                     String id = container.path("Id").asText();
                     LOG.info("removing leftover container {} of sandbox {}", id,
                             container.path("Labels").path(ContainerSpec.SANDBOX_LABEL).asText());
@@ -326,19 +327,6 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
             LOG.warn("could not look for leftover containers: {}", e.getMessage());
         }
         return removed;
-    }
-
-    static String ownerLabel(ProcessHandle process) {
-        return process.pid() + "@" + process.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
-    }
-
-    static boolean ownerAlive(String label) {
-        try {
-            long pid = Long.parseLong(label.substring(0, label.indexOf('@')));
-            return ProcessHandle.of(pid).map(p -> p.isAlive() && ownerLabel(p).equals(label)).orElse(false);
-        } catch (RuntimeException e) {
-            return false;
-        }
     }
 
     /** The service's pid while it runs (tests kill it to see it come back). */

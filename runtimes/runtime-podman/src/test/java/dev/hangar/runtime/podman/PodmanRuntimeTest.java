@@ -15,6 +15,7 @@ import dev.hangar.core.runtime.Sandbox;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.images.LocalImageStore;
+import dev.hangar.runtime.support.OwningProcess;
 import dev.hangar.runtime.testkit.OutputCollector;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -237,12 +238,12 @@ class PodmanRuntimeTest {
     @Test
     void containersOfAJvmThatIsGoneAreRemovedAtStart() throws Exception {
         requireAvailable();
-        String dead = "1@0"; // pid 1 did not start at the epoch: no live JVM has this label
+        String dead = "4194305@1"; // past the kernel's largest pid: no live JVM has this label
         String id = podman("run", "-d", "--label", ContainerSpec.SANDBOX_LABEL + "=leftover", "--label",
                 ContainerSpec.OWNER_LABEL + "=" + dead, "--entrypoint", ContainerSpec.INIT, "-v",
                 "/usr/bin/catatonit:" + ContainerSpec.INIT + ":ro", PodmanImages.reference(store.resolve("busybox")), "-P").strip();
         String live = podman("run", "-d", "--label", ContainerSpec.SANDBOX_LABEL + "=other-node", "--label",
-                ContainerSpec.OWNER_LABEL + "=" + PodmanRuntime.ownerLabel(ProcessHandle.current()), "--entrypoint",
+                ContainerSpec.OWNER_LABEL + "=" + OwningProcess.current().label(), "--entrypoint",
                 ContainerSpec.INIT, "-v", "/usr/bin/catatonit:" + ContainerSpec.INIT + ":ro",
                 PodmanImages.reference(store.resolve("busybox")), "-P").strip();
         try (var fresh = new PodmanRuntime(new RuntimeContext(dataDir.resolve("second"), store))) {

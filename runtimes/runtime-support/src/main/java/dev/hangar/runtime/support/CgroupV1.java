@@ -22,9 +22,8 @@ final class CgroupV1 implements Cgroup {
         this.resources = resources;
     }
 
-    static CgroupV1 create(CgroupMounts mounts, String name, Resources resources) throws IOException {
-        var group = new CgroupV1(mounts.v1("memory").resolve(name), mounts.v1("pids").resolve(name),
-                mounts.v1("cpu").resolve(name), resources);
+    static CgroupV1 create(Path memory, Path pids, Path cpu, Resources resources) throws IOException {
+        var group = new CgroupV1(memory, pids, cpu, resources);
         try {
             Files.createDirectories(group.memory);
             Files.createDirectories(group.pids);

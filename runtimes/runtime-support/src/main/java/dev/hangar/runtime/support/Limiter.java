@@ -20,49 +20,49 @@ public sealed interface Limiter {
 
     Cgroup create(String name, Resources resources) throws IOException;
 
-    /** The directories holding one group per sandbox. */
-    List<Path> parents();
+    /** The process whose sandboxes' groups this makes: this JVM, but for tests of what a dead one left. */
+    OwningProcess owner();
+
+    /** The directories holding one group per sandbox of {@link #owner()}: its own, in each hierarchy. */
+    default List<Path> parents() {
+        return roots().stream().map(root -> root.resolve(LeftoverGroups.dirOf(owner()))).toList();
+    }
+
+    /** The directories holding every Hangar process's directory of groups, one per hierarchy. */
+    List<Path> roots();
 
     /**
-     * Removes groups left behind by a node that was killed. Only groups older than a minute go,
-     * and the kernel refuses to remove one that still has processes, so live sandboxes are safe.
+     * Kills what Hangar processes that are gone (a node killed with SIGKILL) left running in their
+     * sandboxes' groups, and removes those groups. Other live processes' groups are left alone.
+     *
+     * @return the groups removed
      */
     default int sweepStale() {
-        int removed = 0;
-        long cutoff = System.currentTimeMillis() - 60_000;
-        for (Path parent : parents()) {
-            try (var groups = Files.list(parent)) {
-                for (Path group : groups.filter(Files::isDirectory).toList()) {
-                    if (Files.getLastModifiedTime(group).toMillis() < cutoff) {
-                        try {
-                            Files.delete(group);
-                            removed++;
-                        } catch (IOException busy) {
-                            // still has processes: not stale
-                        }
-                    }
-                }
-            } catch (IOException e) {
-                // nothing to sweep
-            }
-        }
-        return removed;
+        return new LeftoverGroups(roots(), owner()).sweep();
     }
 
     /** The best mechanism this host offers, or empty with no way to enforce limits. */
     public static Optional<Limiter> detect() {
-        CgroupMounts mounts = CgroupMounts.read();
-        if (mounts.hasV1("memory", "pids", "cpu") && V1.works(mounts)) {
-            return Optional.of(new V1(mounts));
-        }
-        return mounts.v2().flatMap(V2::prepare);
+        return detect(OwningProcess.current());
     }
 
-    record V1(CgroupMounts mounts) implements Limiter {
-        static boolean works(CgroupMounts mounts) {
+    /** As {@link #detect()}, making groups as {@code owner} would: for tests of what a node leaves behind. */
+    static Optional<Limiter> detect(OwningProcess owner) {
+        CgroupMounts mounts = CgroupMounts.read();
+        var v1 = new V1(mounts, owner);
+        if (mounts.hasV1("memory", "pids", "cpu") && v1.works()) {
+            return Optional.of(v1);
+        }
+        return mounts.v2().flatMap(root -> V2.prepare(root, owner));
+    }
+
+    record V1(CgroupMounts mounts, OwningProcess owner) implements Limiter {
+        private static final List<String> CONTROLLERS = List.of("memory", "pids", "cpu");
+
+        boolean works() {
             try {
-                for (String controller : List.of("memory", "pids", "cpu")) {
-                    Files.createDirectories(mounts.v1(controller));
+                for (Path parent : parents()) {
+                    Files.createDirectories(parent);
                 }
                 return true;
             } catch (IOException e) {
@@ -75,30 +75,41 @@ public sealed interface Limiter {
             return "cgroup v1 (memory, pids, cpu)";
         }
 
+        /** In the order memory, pids, cpu. */
         @Override
-        public List<Path> parents() {
-            return List.of(mounts.v1("memory"), mounts.v1("pids"), mounts.v1("cpu"));
+        public List<Path> roots() {
+            return CONTROLLERS.stream().map(mounts::v1).toList();
         }
 
         @Override
         public Cgroup create(String name, Resources resources) throws IOException {
-            return CgroupV1.create(mounts, name, resources);
+            List<Path> parents = parents();
+            return CgroupV1.create(parents.get(0).resolve(name), parents.get(1).resolve(name),
+                    parents.get(2).resolve(name), resources);
         }
     }
 
-    record V2(Path parent) implements Limiter {
-        /** Makes {@code <root>/hangar} with the memory, pids and cpu controllers enabled for its children. */
-        static Optional<Limiter> prepare(Path root) {
+    /** @param hangar {@code <root>/hangar}, which holds each process's directory of groups */
+    record V2(Path hangar, OwningProcess owner) implements Limiter {
+        /**
+         * Makes {@code <root>/hangar} and the owner's directory in it, each with the memory, pids
+         * and cpu controllers enabled for its children.
+         */
+        static Optional<Limiter> prepare(Path root, OwningProcess owner) {
             try {
                 String available = Files.readString(root.resolve("cgroup.controllers"));
                 if (!(available.contains("memory") && available.contains("pids") && available.contains("cpu"))) {
                     return Optional.empty();
                 }
                 CgroupFiles.write(root.resolve("cgroup.subtree_control"), "+memory +pids +cpu");
-                Path parent = root.resolve("hangar");
+                Path hangar = root.resolve("hangar");
+                Files.createDirectories(hangar);
+                CgroupFiles.write(hangar.resolve("cgroup.subtree_control"), "+memory +pids +cpu");
+                var limiter = new V2(hangar, owner);
+                Path parent = limiter.parents().getFirst();
                 Files.createDirectories(parent);
                 CgroupFiles.write(parent.resolve("cgroup.subtree_control"), "+memory +pids +cpu");
-                return Optional.of(new V2(parent));
+                return Optional.of(limiter);
             } catch (IOException e) {
                 return Optional.empty();
             }
@@ -110,13 +121,13 @@ public sealed interface Limiter {
         }
 
         @Override
-        public List<Path> parents() {
-            return List.of(parent);
+        public List<Path> roots() {
+            return List.of(hangar);
         }
 
         @Override
         public Cgroup create(String name, Resources resources) throws IOException {
-            return CgroupV2.create(parent, name, resources);
+            return CgroupV2.create(parents().getFirst(), name, resources);
         }
     }
 }
