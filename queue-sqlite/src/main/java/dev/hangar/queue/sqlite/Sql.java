@@ -34,6 +34,24 @@ final class Sql {
         }
     }
 
+    /**
+     * The first row, in the query's order, that {@code test} accepts. Rows after it are never read:
+     * SQLite computes a row only when it is stepped to, so what they would cost is not paid.
+     */
+    static <T> Optional<T> first(Connection connection, String sql, RowMapper<T> mapper,
+            java.util.function.Predicate<T> test, Object... params) throws SQLException {
+        try (PreparedStatement statement = prepare(connection, sql, params);
+                ResultSet rs = statement.executeQuery()) {
+            while (rs.next()) {
+                T row = mapper.map(rs);
+                if (test.test(row)) {
+                    return Optional.of(row);
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
     static <T> Optional<T> queryOne(Connection connection, String sql, RowMapper<T> mapper, Object... params)
             throws SQLException {
         List<T> rows = query(connection, sql, mapper, params);

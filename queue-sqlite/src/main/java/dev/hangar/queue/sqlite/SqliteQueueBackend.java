@@ -171,11 +171,11 @@ public final class SqliteQueueBackend implements QueueBackend {
 
     /**
      * The most urgent due job that fits the room in SQL, then the first of those (in the same order)
-     * whose runtime, network, image and mount roots the worker has; that test reads the spec, so only workers that
-     * say what they have pay it.
+     * whose runtime, network, image and mount roots the worker has; that test reads the spec, so only
+     * workers that say what they have pay it, and only for the jobs ahead of the one they take.
      */
     private static Optional<Long> nextFitting(Connection c, LeaseRequest request, long now) throws SQLException {
-        List<Candidate> candidates = Sql.query(c, """
+        return Sql.first(c, """
                 SELECT seq, json_extract(spec, '$.runtime'), json_extract(spec, '$.profile.trust'),
                        json_extract(spec, '$.profile.needs.network'), json_extract(spec, '$.image'),
                        (SELECT json_group_array(json_extract(m.value, '$.hostPath'))
@@ -185,14 +185,11 @@ public final class SqliteQueueBackend implements QueueBackend {
                 ORDER BY priority DESC, seq
                 LIMIT ?""",
                 rs -> new Candidate(rs.getLong(1), rs.getString(2), Trust.UNTRUSTED.name().equals(rs.getString(3)),
-                        rs.getInt(4) == 1, rs.getString(5), mountPaths(rs.getString(6))),
+                        rs.getInt(4) == 1, rs.getString(5), rs.getString(6)),
+                job -> request.hasRuntimeFor(job.pinnedRuntime(), job.untrusted(), job.needsNetwork())
+                        && request.hasImage(job.image()) && request.hasMountsFor(mountPaths(job.mountPathsJson())),
                 JobState.QUEUED.name(), now, request.freeCpus(), request.freeMemoryMb(), request.freeGpus(),
-                request.saysNothingOfWhatItHas() ? 1 : RUNTIME_SCAN);
-        return candidates.stream()
-                .filter(job -> request.hasRuntimeFor(job.pinnedRuntime(), job.untrusted(), job.needsNetwork())
-                        && request.hasImage(job.image()) && request.hasMountsFor(job.mountPaths()))
-                .map(Candidate::seq)
-                .findFirst();
+                request.saysNothingOfWhatItHas() ? 1 : RUNTIME_SCAN).map(Candidate::seq);
     }
 
     /** The host paths of a job's mounts as a lease matches them (see {@link MountPolicy#byName}), from a JSON array. */
@@ -201,7 +198,7 @@ public final class SqliteQueueBackend implements QueueBackend {
     }
 
     private record Candidate(long seq, String pinnedRuntime, boolean untrusted, boolean needsNetwork, String image,
-            List<String> mountPaths) {}
+            String mountPathsJson) {}
 
     @Override
     public LeaseStatus renew(Lease lease) {
