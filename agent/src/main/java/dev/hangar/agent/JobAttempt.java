@@ -12,6 +12,7 @@ import dev.hangar.core.queue.StartRecord;
 import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.ProcessSpec;
+import dev.hangar.core.runtime.Sandbox;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxProcess;
 import dev.hangar.core.runtime.SandboxRuntime;
@@ -115,19 +116,18 @@ final class JobAttempt {
         if (warm.isEmpty() && !recordStarting(lease, selection)) {
             return;
         }
-        try (JobSandbox sandbox = warm.isPresent() ? JobSandbox.warm(warm.get(), runtime, sandboxSpec, clock)
-                : made(job, runtime, sandboxSpec)) {
-            StopReason early = job.stopRequested().getNow(null);
-            if (early != null) {
-                // why: cancelled, or handed out again, while its sandbox was made: its process never starts
-                // (a timeout is not set yet; a lost lease or a stopping agent records nothing)
-                if (early == StopReason.CANCELLED) {
-                    finish(lease, Outcome.cancelled("cancelled on request before its process started"));
-                }
+        JobSandbox.ColdMaker cold = () -> made(job, runtime, sandboxSpec);
+        try (JobSandbox sandbox = warm.isPresent() ? JobSandbox.warm(warm.get(), cold, clock)
+                : JobSandbox.cold(cold, clock)) {
+            if (stoppedBeforeItsProcess(job)) {
                 return;
             }
             var output = new JobOutput(queue, lease, spec.resources().outputBytes(), retry);
             SandboxProcess process = sandbox.exec(processOf(spec), output);
+            if (process == null) {
+                stoppedBeforeItsProcess(job); // null only then
+                return;
+            }
             StartRecord start = sandbox.start();
             boolean held = retry.call("recording job " + lease.jobId() + " running", () -> warm.isPresent()
                     ? queue.started(lease, config.nodeName(), selection, start) // one round trip
@@ -164,15 +164,28 @@ final class JobAttempt {
     }
 
     /**
+     * Whether the job was cancelled, or handed out again, while its sandbox was made: its process
+     * never starts (a timeout is not set yet; a lost lease or a stopping agent records nothing).
+     */
+    private boolean stoppedBeforeItsProcess(RunningJob job) {
+        StopReason early = job.stopRequested().getNow(null);
+        if (early == StopReason.CANCELLED) {
+            finish(job.lease(), Outcome.cancelled("cancelled on request before its process started"));
+        }
+        return early != null;
+    }
+
+    /**
      * A cold sandbox, made on a thread of its own so that a stop need not wait for it: an image
      * import or a hung runtime may take long. Null if the job was stopped first; past the config's
      * {@code createTimeout} the runtime has failed. What is made after either is destroyed as it comes.
+     * Also what replaces a warm sandbox that failed, so that a hung runtime is timed there too.
      */
-    private JobSandbox made(RunningJob job, SandboxRuntime runtime, SandboxSpec spec) throws SandboxException {
-        var making = new CompletableFuture<JobSandbox>();
+    private Sandbox made(RunningJob job, SandboxRuntime runtime, SandboxSpec spec) throws SandboxException {
+        var making = new CompletableFuture<Sandbox>();
         Thread.ofVirtual().name("make-" + spec.id()).start(() -> {
             try {
-                making.complete(JobSandbox.cold(runtime, spec, clock));
+                making.complete(runtime.create(spec));
             } catch (Throwable e) {
                 making.completeExceptionally(e);
             }
@@ -185,7 +198,7 @@ final class JobAttempt {
             // the making failed: said below
         }
         if (!making.isDone()) {
-            making.thenAccept(JobSandbox::close);
+            making.thenAccept(JobAttempt::destroyLate);
             if (job.stopRequested().isDone()) {
                 return null;
             }
@@ -204,6 +217,16 @@ final class JobAttempt {
                 throw cause;
             }
             throw e;
+        }
+    }
+
+    /** A sandbox made after its job stopped waiting for it. */
+    private static void destroyLate(Sandbox sandbox) {
+        try {
+            sandbox.destroy();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not destroy sandbox " + sandbox.id()
+                    + ", made after its job stopped waiting: " + e.getMessage(), e);
         }
     }
 

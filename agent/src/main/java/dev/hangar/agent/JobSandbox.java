@@ -8,10 +8,7 @@ import dev.hangar.core.runtime.ProcessSpec;
 import dev.hangar.core.runtime.Sandbox;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxProcess;
-import dev.hangar.core.runtime.SandboxRuntime;
-import dev.hangar.core.runtime.SandboxSpec;
 import java.time.Clock;
-import java.time.Instant;
 
 /**
  * The sandbox one job attempt runs in: a ready one taken from a warm pool when the job fits one,
@@ -21,22 +18,26 @@ import java.time.Instant;
 final class JobSandbox implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(JobSandbox.class.getName());
 
-    private final SandboxRuntime runtime;
-    private final SandboxSpec coldSpec;
+    /** Makes the job's cold sandbox: null if the job was stopped first (see {@code JobAttempt#made}). */
+    @FunctionalInterface
+    interface ColdMaker {
+        Sandbox make() throws SandboxException;
+    }
+
+    private final ColdMaker cold;
     private final Clock clock;
     private WarmSandbox warm;
     private Sandbox sandbox;
     private StartRecord start;
 
-    private JobSandbox(SandboxRuntime runtime, SandboxSpec coldSpec, Clock clock) {
-        this.runtime = runtime;
-        this.coldSpec = coldSpec;
+    private JobSandbox(ColdMaker cold, Clock clock) {
+        this.cold = cold;
         this.clock = clock;
     }
 
     /** The job's sandbox is one taken from a pool (if its launcher died since, a cold one replaces it). */
-    static JobSandbox warm(WarmSandbox taken, SandboxRuntime runtime, SandboxSpec coldSpec, Clock clock) {
-        var held = new JobSandbox(runtime, coldSpec, clock);
+    static JobSandbox warm(WarmSandbox taken, ColdMaker cold, Clock clock) {
+        var held = new JobSandbox(cold, clock);
         held.warm = taken;
         held.sandbox = taken.sandbox();
         held.start = new StartRecord(taken.restored() ? StartPath.RESTORED : StartPath.WARM, taken.readyAt(),
@@ -44,19 +45,26 @@ final class JobSandbox implements AutoCloseable {
         return held;
     }
 
-    /** The job's sandbox is made for it now. */
-    static JobSandbox cold(SandboxRuntime runtime, SandboxSpec coldSpec, Clock clock) throws SandboxException {
-        var held = new JobSandbox(runtime, coldSpec, clock);
+    /** The job's sandbox is made for it now; none if the job was stopped first ({@link #exists()}). */
+    static JobSandbox cold(ColdMaker cold, Clock clock) throws SandboxException {
+        var held = new JobSandbox(cold, clock);
         held.makeCold();
         return held;
     }
 
     private void makeCold() throws SandboxException {
-        sandbox = runtime.create(coldSpec);
-        Instant ready = clock.instant();
-        start = new StartRecord(StartPath.COLD, ready, sandbox.id(), sandbox.createdAt());
+        sandbox = cold.make();
+        if (sandbox != null) {
+            start = new StartRecord(StartPath.COLD, clock.instant(), sandbox.id(), sandbox.createdAt());
+        }
     }
 
+    /** False when the job was stopped before its cold sandbox was made. */
+    boolean exists() {
+        return sandbox != null;
+    }
+
+    /** The job's process; null if the job was stopped while a cold sandbox replaced a dead warm one. */
     SandboxProcess exec(ProcessSpec process, OutputSink sink) throws SandboxException {
         if (warm == null) {
             return sandbox.exec(process, sink);
@@ -69,8 +77,9 @@ final class JobSandbox implements AutoCloseable {
                     + " failed to start the job; starting it cold: " + e.getMessage());
             warm.close();
             warm = null;
+            sandbox = null;
             makeCold();
-            return sandbox.exec(process, sink);
+            return sandbox == null ? null : sandbox.exec(process, sink);
         }
     }
 

@@ -327,6 +327,26 @@ class AgentFaultTest {
     }
 
     @Test
+    void aColdSandboxThatReplacesADeadWarmOneIsHeldToTheCreateTimeoutToo() {
+        createTimeout = Duration.ofSeconds(1);
+        var pool = new dev.hangar.core.pool.PoolSpec("p", FakePrestartingRuntime.NAME, null, 0.5, 128L, 1, 1, 300);
+        start(1, PoolConfig.of(List.of(pool), 0));
+        await().atMost(WAIT).until(() -> agent.pools().pools().getFirst().ready() == 1);
+        runtime.killLaunchersOnExec(true);
+        runtime.holdCreates(); // the runtime hangs as the job falls back to a cold sandbox
+        String id = store.enqueue(job("echo", "hi")).job().id();
+
+        // it used to wait for the hung create for ever, its lease renewed, the job SCHEDULED
+        await().atMost(WAIT).until(() -> String.valueOf(agent.runtimes().getFirst().probe().reason())
+                .contains("not made within 1 s"));
+        assertThat(awaitState(id, JobState.QUEUED).attempt()).as("attempts used").isZero();
+
+        runtime.killLaunchersOnExec(false);
+        runtime.releaseCreates();
+        assertThat(awaitState(id, JobState.SUCCEEDED).attempt()).isEqualTo(1);
+    }
+
+    @Test
     void anAgentThatCannotReachTheQueueAsItStartsLeavesNoWarmSandboxBehind() {
         queueAway.set(true);
         var pool = new dev.hangar.core.pool.PoolSpec("p", FakePrestartingRuntime.NAME, null, 1.0, 256L, 2, 2, 300);

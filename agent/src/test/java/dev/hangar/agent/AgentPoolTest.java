@@ -63,9 +63,10 @@ class AgentPoolTest {
         return new PoolSpec("p", FakePrestartingRuntime.NAME, null, 1.0, 256L, min, max, 300);
     }
 
+    /** A job with the pool's resources, as a job must have to take one of its sandboxes. */
     private static JobSpec job(String... command) {
         return JobSpec.builder().command(command).runtime(FakePrestartingRuntime.NAME)
-                .resources(new Resources(0.5, 128L, null, null, null, null)).build();
+                .resources(new Resources(1.0, 256L, null, null, null, null)).build();
     }
 
     private PoolStatus pool() {

@@ -39,6 +39,8 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
     private final AtomicInteger sequence = new AtomicInteger();
     private volatile boolean failing;
     private volatile boolean imageMissing;
+    /** Whether a prestarted sandbox's exec fails, as when its launcher died between take and exec. */
+    private volatile boolean launchersDieOnExec;
     private volatile java.util.concurrent.CountDownLatch gate;
     private final Set<NetworkMode> networkModes;
 
@@ -95,7 +97,7 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
             throw SandboxException.causedByTheJob("no such image", new dev.hangar.core.image.ImageNotFoundException(
                     String.valueOf(spec.image()), List.of()));
         }
-        var sandbox = new FakeSandbox(spec.id() + "#" + sequence.incrementAndGet(), spec);
+        var sandbox = new FakeSandbox(spec.id() + "#" + sequence.incrementAndGet(), spec, () -> launchersDieOnExec);
         sandboxes.add(sandbox);
         return sandbox;
     }
@@ -108,6 +110,11 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
     /** Makes every create fail as a runtime does for a job whose image this node lacks (true), or work again. */
     public void failCreatesForAMissingImage(boolean value) {
         imageMissing = value;
+    }
+
+    /** Makes the exec of every prestarted sandbox fail as if its launcher had died after the take (true), or not. */
+    public void killLaunchersOnExec(boolean value) {
+        launchersDieOnExec = value;
     }
 
     /** Makes creates wait until {@link #releaseCreates()}. */
@@ -143,10 +150,12 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
         private final AtomicBoolean launcher = new AtomicBoolean();
         private final AtomicBoolean destroyed = new AtomicBoolean();
         private final AtomicInteger execs = new AtomicInteger();
+        private final java.util.function.BooleanSupplier launcherDiesOnExec;
 
-        FakeSandbox(String id, SandboxSpec spec) {
+        FakeSandbox(String id, SandboxSpec spec, java.util.function.BooleanSupplier launcherDiesOnExec) {
             this.id = id;
             this.spec = spec;
+            this.launcherDiesOnExec = launcherDiesOnExec;
         }
 
         @Override
@@ -200,6 +209,9 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
         public SandboxProcess exec(ProcessSpec process, OutputSink sink) throws SandboxException {
             if (destroyed.get()) {
                 throw new SandboxException("sandbox " + id + " is destroyed");
+            }
+            if (launcher.get() && launcherDiesOnExec.getAsBoolean()) {
+                throw new SandboxException("the launcher of sandbox " + id + " died");
             }
             if (execs.incrementAndGet() > 1) {
                 throw new SandboxException("sandbox " + id + " already served a job");

@@ -80,14 +80,16 @@ final class WarmPool {
 
     /**
      * Whether a job that runs in {@code chosenRuntime} may take a sandbox of this pool: same image,
-     * limits within the pool's, and nothing the pool's sandboxes lack (mounts, GPUs, a network).
+     * the very limits the pool's sandboxes were made with, and nothing they lack (mounts, GPUs, a
+     * network). Limits are equal, not merely within: a sandbox keeps the limits it was made with,
+     * and a job that asked for less would run under more than it asked for and the node reserved.
      */
     synchronized boolean fits(String chosenRuntime, JobSpec job) {
         Resources r = job.resources();
         return !closed && spec.runtime().equals(chosenRuntime) && Objects.equals(spec.image(), job.image())
                 && job.mounts().isEmpty() && job.gpusWanted() == 0 && !job.profile().needs().network()
-                && r.cpus() <= spec.cpus() && r.memoryMb() <= spec.memoryMb()
-                && r.pids() <= Resources.DEFAULT_PIDS && r.diskMb() <= Resources.DEFAULT_DISK_MB;
+                && r.cpus().doubleValue() == spec.cpus() && r.memoryMb().longValue() == spec.memoryMb()
+                && r.pids() == Resources.DEFAULT_PIDS && r.diskMb() == Resources.DEFAULT_DISK_MB;
     }
 
     /** A ready sandbox whose launcher is alive, now; dead ones met on the way are replaced. Never blocks on a sandbox. */

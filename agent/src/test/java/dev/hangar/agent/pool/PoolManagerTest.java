@@ -211,6 +211,15 @@ class PoolManagerTest {
                 .as("more memory").isEmpty();
         assertThat(manager.take(RUNTIME, fits.toBuilder().resources(new Resources(2.0, 256L, null, null, null, null)).build()))
                 .as("more cpus").isEmpty();
+        // a sandbox keeps the limits it was made with: a job that asked for less would run under more
+        assertThat(manager.take(RUNTIME, fits.toBuilder().resources(new Resources(1.0, 128L, null, null, null, null)).build()))
+                .as("less memory").isEmpty();
+        assertThat(manager.take(RUNTIME, fits.toBuilder().resources(new Resources(0.5, 256L, null, null, null, null)).build()))
+                .as("fewer cpus").isEmpty();
+        assertThat(manager.take(RUNTIME, fits.toBuilder().resources(new Resources(1.0, 256L, 64, null, null, null)).build()))
+                .as("fewer pids").isEmpty();
+        assertThat(manager.take(RUNTIME, fits.toBuilder().resources(new Resources(1.0, 256L, null, 64L, null, null)).build()))
+                .as("less disk").isEmpty();
         assertThat(status("p").served()).isZero();
         assertThat(manager.readyFor(fits).ready(RUNTIME)).isEqualTo(1);
         assertThat(manager.take(RUNTIME, fits)).isPresent();
