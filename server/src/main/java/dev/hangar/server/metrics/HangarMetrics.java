@@ -83,6 +83,11 @@ public final class HangarMetrics implements AutoCloseable {
                 .description("Jobs waiting in the queue (QUEUED, backoffs included)")
                 .strongReference(true)
                 .register(registry);
+        Gauge.builder("hangar.store.up", counts, JobCounts::storeUp)
+                .description("1 if the last read of the job store for these metrics worked; 0 if it failed, the job"
+                        + " counts then being as last read")
+                .strongReference(true)
+                .register(registry);
         Gauge.builder("hangar.queue.oldest.age", counts, JobCounts::oldestQueuedSeconds)
                 .description("Seconds since the oldest QUEUED job was submitted; 0 when none waits")
                 .baseUnit("seconds")

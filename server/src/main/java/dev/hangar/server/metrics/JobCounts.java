@@ -24,6 +24,8 @@ final class JobCounts {
     private final Clock clock;
     private volatile Map<JobState, Long> counts;
     private volatile Instant oldestQueuedAt;
+    /** Whether the last read of the store worked: when not, the counts are as last read. */
+    private volatile boolean storeUp = true;
     private long refreshedNanos;
     private long costNanos;
     private boolean read;
@@ -51,12 +53,18 @@ final class JobCounts {
                     ? Optional.empty() : store.oldest(JobState.QUEUED);
             counts = fresh;
             oldestQueuedAt = oldest.map(job -> job.timings().submittedAt()).orElse(null);
+            storeUp = true;
         } catch (RuntimeException e) {
+            storeUp = false;
             LOG.log(System.Logger.Level.WARNING, "reading the job counts for /metrics failed", e);
         }
         refreshedNanos = System.nanoTime();
         costNanos = refreshedNanos - now;
         read = true;
+    }
+
+    double storeUp() {
+        return storeUp ? 1 : 0;
     }
 
     long count(JobState state) {

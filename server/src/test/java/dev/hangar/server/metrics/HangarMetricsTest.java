@@ -12,7 +12,14 @@ import dev.hangar.queue.testkit.TestJobs;
 import dev.hangar.server.LocalNode;
 import dev.hangar.server.TestNode;
 import dev.hangar.core.cluster.NodeInfo;
+import dev.hangar.core.pool.PoolSpec;
+import dev.hangar.core.pool.PoolStatus;
+import dev.hangar.core.pool.PoolsView;
+import dev.hangar.core.queue.QueueException;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -167,6 +174,60 @@ class HangarMetricsTest {
 
         local.leave();
         assertThat(scrape().value("hangar_node_capacity_cpus", "node", "n1")).isNull();
+    }
+
+    @Test
+    void poolsThatCannotBeReadLeaveTheScrapeAnsweringAndTheirCountersNeverGoBack() {
+        var pools = new AtomicReference<List<PoolStatus>>(List.of(pool(3, 100)));
+        var away = new AtomicBoolean();
+        metrics.pools(new PoolsView() {
+            @Override
+            public List<PoolStatus> pools() {
+                if (away.get()) {
+                    throw new QueueException("the cluster's registry is out of reach (test)", null);
+                }
+                return pools.get();
+            }
+
+            @Override
+            public Budget budget() {
+                return new Budget(1024, 0);
+            }
+
+            @Override
+            public PoolStatus put(PoolSpec spec) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Optional<PoolStatus> remove(String name) {
+                return Optional.empty();
+            }
+        });
+        PromText before = scrape();
+        assertThat(before.value("hangar_pool_served_total", "pool", "p", "runtime", "process")).isEqualTo(100);
+        assertThat(before.value("hangar_store_up")).isEqualTo(1);
+
+        away.set(true); // it used to fail the whole scrape (a 503 on /metrics)
+        PromText during = scrape();
+        assertThat(during.value("hangar_pool_served_total", "pool", "p", "runtime", "process")).isEqualTo(100);
+        assertThat(during.value("hangar_pool_sandboxes", "pool", "p", "runtime", "process")).as("as last read").isEqualTo(3);
+        assertThat(during.value("hangar_jobs", "state", "QUEUED")).isNotNull();
+        away.set(false);
+
+        pools.set(List.of()); // its only node lost: the pool is gone from the cluster's view
+        PromText gone = scrape();
+        assertThat(gone.value("hangar_pool_sandboxes", "pool", "p", "runtime", "process")).isZero();
+        assertThat(gone.value("hangar_pool_served_total", "pool", "p", "runtime", "process")).isEqualTo(100);
+        pools.set(List.of(pool(1, 105))); // back, its totals kept: 5 more served
+        assertThat(scrape().value("hangar_pool_served_total", "pool", "p", "runtime", "process")).isEqualTo(105);
+        pools.set(List.of(pool(1, 2))); // removed and made again: its counts start from 0
+        assertThat(scrape().value("hangar_pool_served_total", "pool", "p", "runtime", "process")).isEqualTo(107);
+    }
+
+    private static PoolStatus pool(int ready, long served) {
+        return new PoolStatus(new PoolSpec("p", "process", null, 1.0, 256L, 2, 8, 300), ready, 0, 0, served, 0, 0, 0, 0,
+                2, ready * 256L, null, null);
     }
 
     /** The figures a scrape reads from the store, at 10,000 jobs: cheap enough to read on every scrape. */
