@@ -220,7 +220,10 @@ public final class PoolManager implements PoolsView, AutoCloseable {
         }
     }
 
-    /** One round of the keeper's care over every pool (also run by tests, to not wait for it). */
+    /**
+     * One round of the keeper's care over every pool (also run by tests, to not wait for it). It
+     * also yields to jobs what sandboxes that were starting when a job needed their memory hold now.
+     */
     void upkeep() {
         for (WarmPool pool : snapshot()) {
             try {
@@ -230,6 +233,7 @@ public final class PoolManager implements PoolsView, AutoCloseable {
                         "warm pool " + pool.spec().name() + ": upkeep failed", e);
             }
         }
+        yieldToJobs();
     }
 
     /** Stops refilling and destroys every ready sandbox; sandboxes still starting are destroyed as they come up. */

@@ -144,6 +144,24 @@ class PoolManagerTest {
     }
 
     @Test
+    void sandboxesStartingWhenAJobNeededTheirMemoryGiveItBackOnceReady() {
+        var leftByJobs = new java.util.concurrent.atomic.AtomicLong(64 * 1024);
+        runtime.holdCreates();
+        manager = new PoolManager(PoolConfig.of(List.of(pool("p", 2, 2)), 0).withCheckEvery(Duration.ofHours(1)),
+                List.of(runtime), 64 * 1024, leftByJobs::get, clock).start();
+        await().atMost(WAIT).until(() -> status("p").starting() == 2);
+
+        leftByJobs.set(300); // a job reserved the memory: nothing is ready to give back yet
+        assertThat(manager.yieldToJobs()).isZero();
+        runtime.releaseCreates();
+        await().atMost(WAIT).until(() -> status("p").ready() + status("p").starting() == 2 && status("p").starting() == 0);
+
+        manager.upkeep(); // they used to stay, the pools holding 512 MB of the job's 300
+        assertThat(manager.budget().heldMb()).isEqualTo(256);
+        assertThat(status("p").ready()).isEqualTo(1);
+    }
+
+    @Test
     void poolsNeverHoldMoreThanTheMemoryBudgetAndSaySoBelowMin() {
         start(1024, pool("a", 3, 3), pool("b", 3, 3));
         await().atMost(WAIT).until(() -> manager.pools().stream().mapToInt(p -> p.ready() + p.starting()).sum() == 4
