@@ -141,6 +141,8 @@ class BadInputIT extends OneNodeIT {
         assertProblem(api.get("/v1/jobs?state=,,"), 400, "state");
         assertProblem(api.get("/v1/jobs?limit=99999999999999"), 400, "limit");
         assertThat(api.get("/v1/jobs?limit=99999999999999").json().path("detail").asText()).contains("between");
+        assertThat(api.get("/v1/jobs?limit=%2050").json().path("detail").asText())
+                .isEqualTo("limit: must be a whole number (digits alone, no spaces), got ' 50'");
         assertProblem(api.get("/v1/jobs/" + id + "/logs?follow=maybe"), 400, "follow");
         assertThat(rawStatusLine("/v1/jobs?state=QUEUED%zz")).as("a filter Jetty cannot decode").contains(" 400 ");
         assertProblem(api.get("/v1/jobs?since=yesterday"), 400, "since");

@@ -157,6 +157,12 @@ class WarmPoolsIT extends OneNodeIT {
                 "{\"name\": \"\", \"runtime\": \"process\", \"min\": 0}"), "application/json");
         assertThat(emptyName.status()).as("%s", emptyName).isEqualTo(400);
         assertThat(emptyName.json().path("detail").asText()).contains("is empty");
+        // a blank name in the path used to become the default name: another pool's, changed and called created
+        Api.Answer blankPath = api.send("PUT", "/v1/pools/%20", HttpRequest.BodyPublishers.ofString(
+                "{\"runtime\": \"process\", \"min\": 0}"), "application/json");
+        assertThat(blankPath.status()).as("%s", blankPath).isEqualTo(400);
+        assertThat(blankPath.firstErrorField()).isEqualTo("name");
+        assertThat(blankPath.json().path("detail").asText()).contains("in the path must be 1-63");
         Api.Answer asText = api.send("PUT", "/v1/pools/bad", HttpRequest.BodyPublishers.ofString(
                 "{\"runtime\": \"process\", \"min\": 0}"), "text/plain");
         assertThat(asText.status()).as("%s", asText).isEqualTo(415);

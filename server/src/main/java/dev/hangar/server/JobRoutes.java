@@ -120,9 +120,10 @@ final class JobRoutes {
             }
             return value;
         } catch (NumberFormatException e) {
-            throw ApiException.badField(name, raw.strip().matches("[+-]?\\d+")
-                    ? "must be between " + min + " and " + max + ", got " + raw.strip()
-                    : "must be a whole number, got '" + raw + "'");
+            // why: digits past an int are out of range; digits with spaces around are not a number here
+            throw ApiException.badField(name, raw.matches("[+-]?\\d+")
+                    ? "must be between " + min + " and " + max + ", got " + raw
+                    : "must be a whole number (digits alone, no spaces), got '" + raw + "'");
         }
     }
 }

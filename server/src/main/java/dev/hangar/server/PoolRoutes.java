@@ -42,6 +42,10 @@ public final class PoolRoutes {
     private void put(Context ctx) throws java.io.IOException {
         PoolsView view = changeable(ctx);
         String name = ctx.pathParam("id");
+        // why before the body: a blank name would give the pool its default name, another pool's perhaps
+        PoolSpec.nameError(name).ifPresent(error -> {
+            throw ApiException.badField("name", "in the path " + error.reason());
+        });
         byte[] body = JsonBodies.body(ctx, JobRoutes.MAX_SPEC_BYTES);
         PoolSpec spec = JsonBodies.read(body, PoolSpec.class);
         String named = nameIn(body);

@@ -66,10 +66,7 @@ public record PoolSpec(String name, String runtime, String image, Double cpus, L
     /** Every field that is wrong and why; {@code runtimes} are those that may back a pool on this node. */
     public List<FieldError> errors(java.util.Set<String> runtimes) {
         var errors = new ArrayList<FieldError>();
-        if (!NAME.matcher(name).matches()) {
-            errors.add(new FieldError("name", "must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit; got '"
-                    + name + "'"));
-        }
+        nameError(name).ifPresent(errors::add);
         if (runtime == null || runtime.isBlank()) {
             errors.add(new FieldError("runtime", "is required; one of: " + String.join(", ", runtimes.stream().sorted().toList())));
         } else if (!runtimes.contains(runtime)) {
@@ -111,6 +108,15 @@ public record PoolSpec(String name, String runtime, String image, Double cpus, L
             throw new InvalidSpecException(errors);
         }
         return this;
+    }
+
+    /** What is wrong with {@code name} as a pool's name, if anything (a blank one too: only a spec's own may default). */
+    public static java.util.Optional<FieldError> nameError(String name) {
+        if (name != null && NAME.matcher(name).matches()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new FieldError("name",
+                "must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit; got '" + name + "'"));
     }
 
     public PoolSpec withName(String value) {
