@@ -42,8 +42,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ClusterNodes.class.getName());
 
     /** The rules, but a runtime benched for a while counts as available: a job waits for it. */
-    private static final RuntimeSelector RULES_WITH_BENCHED_AVAILABLE = new RuntimeSelector(Rules.all().stream()
-            .map(rule -> rule instanceof Rules.Available ? Rules.Available.orBenched() : rule).toList());
+    private static final RuntimeSelector RULES_WITH_BENCHED_AVAILABLE = RuntimeSelector.benchedWaited();
 
     private final NodeRegistry registry;
     private final NodeListeners listeners = new NodeListeners();

@@ -22,6 +22,7 @@ import java.io.IOException;
 final class ExplainRoutes {
     private final NodeView nodes;
     private final RuntimeSelector selector = RuntimeSelector.standard();
+    private final RuntimeSelector waiting = RuntimeSelector.benchedWaited();
 
     ExplainRoutes(NodeView nodes) {
         this.nodes = nodes;
@@ -36,8 +37,19 @@ final class ExplainRoutes {
         ctx.json(explain(JobRoutes.validSpec(ctx, nodes::validateFields)));
     }
 
+    /**
+     * The choice now; a job refused only because its runtime is benched for a while is accepted by a
+     * submit and waits for it, so that is what is explained.
+     */
     Selection explain(JobSpec spec) {
         var policy = new NodePolicy(true, nodes.limits().maxGpus());
-        return selector.select(spec, nodes.runtimes(), policy, WarmPools.none());
+        Selection now = selector.select(spec, nodes.runtimes(), policy, WarmPools.none());
+        if (!now.refused()) {
+            return now;
+        }
+        Selection later = waiting.select(spec, nodes.runtimes(), policy, WarmPools.none());
+        return later.refused() ? now : new Selection(later.runtime(), "waits for runtime '" + later.runtime()
+                + "', benched for a while after its sandboxes failed; then: " + later.reason(), later.rejected(),
+                later.candidates());
     }
 }

@@ -146,6 +146,25 @@ class ExplainApiTest {
     }
 
     @Test
+    void aJobPinnedToABenchedRuntimeIsExplainedAsWaitingForItAsASubmitAcceptsIt() throws Exception {
+        server.close();
+        server = new HangarServer(queue, new ThreeRuntimesTestNode() {
+            @Override
+            public List<RuntimeStatus> runtimes() {
+                return super.runtimes().stream().map(r -> !r.name().equals("process") ? r : new RuntimeStatus(r.name(),
+                        r.description(), r.capabilities(), r.probe().benchedFor("3 sandboxes in a row failed"))).toList();
+            }
+        }).start("127.0.0.1", 0);
+
+        JsonNode pinned = explain("{\"command\": [\"true\"], \"runtime\": \"process\"}").body();
+        assertThat(pinned.path("runtime").asText()).as("%s", pinned).isEqualTo("process");
+        assertThat(pinned.path("reason").asText()).startsWith("waits for runtime 'process', benched for a while");
+        JsonNode free = explain("{\"command\": [\"true\"]}").body();
+        assertThat(free.path("runtime").asText()).as("another runtime is there now").isEqualTo("gvisor");
+        assertThat(rejections(free)).contains("process/runtime-available");
+    }
+
+    @Test
     void anInvalidSpecIsRefusedNamingEveryFieldAtFault() throws Exception {
         Answer answer = explain("{\"command\": [], \"runtime\": \"firecracker\", \"resources\": {\"memoryMb\": 1}}");
 

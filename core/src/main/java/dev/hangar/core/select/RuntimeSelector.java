@@ -27,6 +27,15 @@ public final class RuntimeSelector {
         return new RuntimeSelector(Rules.all());
     }
 
+    /**
+     * The rules, but a runtime benched for a while after its sandboxes failed counts as available:
+     * for the question whether a job may wait for it (a submit), not where it runs now.
+     */
+    public static RuntimeSelector benchedWaited() {
+        return new RuntimeSelector(Rules.all().stream()
+                .map(rule -> rule instanceof Rules.Available ? Rules.Available.orBenched() : rule).toList());
+    }
+
     /** As below, on a node that has no warm sandbox ready for the job. */
     public Selection select(JobSpec job, List<RuntimeStatus> runtimes, NodePolicy node) {
         return select(job, runtimes, node, WarmPools.none());
