@@ -74,6 +74,11 @@ final class JobAttempt {
             // why: the queue stayed out of reach longer than a lease lasts; the job is not at fault, and
             // once its lease lapses it is handed out again (nothing was recorded for this attempt)
             leftToItsLease(lease, e);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // why: the agent closed its timers under a job that outlasted its wait; not the job's fault,
+            // so nothing is recorded and its lease runs out (the agent said it leaves such leases so)
+            LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": the agent stopped under it; leaving the job to"
+                    + " its lease");
         } catch (RuntimeException | LinkageError e) {
             // why: a broken driver fails its job, not the agent (and the job does not wait for its lease
             // to lapse); a finish already applied fences this one out by the lease token
