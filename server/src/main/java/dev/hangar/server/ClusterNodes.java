@@ -85,10 +85,17 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         if (!now.isEmpty()) {
             lastSeen = List.copyOf(now.values());
         }
-        now.values().stream().filter(n -> !before.containsKey(n.name()))
+        // a node new, or come back within its heartbeat's life with other capacity or runtimes: told as joined
+        now.values().stream().filter(n -> !before.containsKey(n.name()) || !sameShape(before.get(n.name()), n))
                 .forEach(n -> listeners.tell(NodeInfo.of(n, NodeInfo.State.JOINED)));
         before.values().stream().filter(n -> !now.containsKey(n.name()))
                 .forEach(n -> listeners.tell(NodeInfo.of(n, NodeInfo.State.LOST)));
+    }
+
+    /** What a node's listeners are told of besides its coming and going: what it can run. */
+    private static boolean sameShape(NodeStatus before, NodeStatus now) {
+        return before.capacity().equals(now.capacity()) && before.availableRuntimes().equals(now.availableRuntimes())
+                && before.networkAllowed().equals(now.networkAllowed());
     }
 
     private void pollQuietly() {

@@ -109,6 +109,18 @@ class ClusterNodesTest {
     }
 
     @Test
+    void aNodeBackWithinItsHeartbeatsLifeWithOtherCapacityIsToldAgainButABeatAloneIsNot() {
+        beat(node("a", 2, 4096, 0, List.of(runtime("process", true)), Set.of()));
+        beat(node("a", 2, 4096, 0, List.of(runtime("process", true)), Set.of())); // its next heartbeat
+        beat(node("a", 4, 8192, 0, List.of(runtime("process", true)), Set.of())); // restarted with more
+
+        assertThat(told).extracting(NodeInfo::name, NodeInfo::state).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("a", NodeInfo.State.JOINED),
+                org.assertj.core.groups.Tuple.tuple("a", NodeInfo.State.JOINED));
+        assertThat(told.getLast().capacity().memoryMb()).isEqualTo(8192);
+    }
+
+    @Test
     void beforeAnyNodeBeatsNoneIsKnownAndAJobIsTakenAtItsWord() {
         assertThat(cluster.anyNodeKnown()).isFalse();
         assertThat(cluster.limits().maxGpus()).as("no bound yet").isEqualTo(Integer.MAX_VALUE);

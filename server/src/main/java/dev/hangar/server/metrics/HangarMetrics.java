@@ -106,8 +106,9 @@ public final class HangarMetrics implements AutoCloseable {
                 attempts.jobChanged(job);
             }
         });
-        nodeView.nodes().forEach(this::nodeChanged);
+        // why watched first: a node that joins between the two is then met twice, not missed
         nodes = nodeView.watchNodes(this::nodeChanged);
+        nodeView.nodes().forEach(this::nodeChanged);
     }
 
     public HangarMetrics(JobStore store, NodeView nodeView) {
