@@ -279,8 +279,14 @@ public final class Agent implements AutoCloseable {
         running.put(lease.token(), job);
         Runnable ended = () -> {
             running.remove(lease.token(), job);
-            capacity.release(lease.job().spec().resources(), job.gpus());
-            wake.wake();
+            // why after what it left behind: a sandbox still being made holds memory (and GPUs) until
+            // destroyed; bounded, so that a create that never returns does not take the node's room for good
+            // (on a copy: completing the work's own future would cancel what is still to be done with it)
+            job.leftBehind().copy().completeOnTimeout(null, config.createTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .whenComplete((done, error) -> {
+                        capacity.release(lease.job().spec().resources(), job.gpus());
+                        wake.wake();
+                    });
         };
         try {
             jobs.execute(() -> {

@@ -203,7 +203,12 @@ final class JobAttempt {
             // the making failed: said below
         }
         if (!making.isDone()) {
-            making.thenAccept(JobAttempt::destroyLate);
+            job.leaveBehind(making.handle((late, error) -> {
+                if (late != null) {
+                    destroyLate(late);
+                }
+                return null;
+            }));
             if (job.stopRequested().isDone()) {
                 return null;
             }

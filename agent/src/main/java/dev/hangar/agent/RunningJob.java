@@ -15,12 +15,25 @@ final class RunningJob {
     private final CompletableFuture<StopReason> stop = new CompletableFuture<>();
     private volatile long heldUntilNanos;
     private final AtomicBoolean renewing = new AtomicBoolean();
+    private volatile CompletableFuture<?> leftBehind = CompletableFuture.completedFuture(null);
 
     /** {@code heldUntilNanos}: on the {@link System#nanoTime()} clock. */
     RunningJob(Lease lease, List<String> gpus, long heldUntilNanos) {
         this.lease = lease;
         this.gpus = List.copyOf(gpus);
         this.heldUntilNanos = heldUntilNanos;
+    }
+
+    /**
+     * Work of this job's that goes on after its attempt ended: a sandbox still being made when the
+     * job stopped waiting for it, destroyed once made. Its share of the node stays reserved until then.
+     */
+    void leaveBehind(CompletableFuture<?> work) {
+        leftBehind = work;
+    }
+
+    CompletableFuture<?> leftBehind() {
+        return leftBehind;
     }
 
     /** Whether a renewal of this lease may begin now: false while the last one is under way. */

@@ -327,6 +327,25 @@ class AgentFaultTest {
     }
 
     @Test
+    void aSandboxStillBeingMadeForAJobGivenBackKeepsItsShareOfTheNodeUntilItIsDestroyed() {
+        createTimeout = Duration.ofSeconds(3);
+        start(1); // room for one job
+        runtime.holdCreates();
+        String id = store.enqueue(job("echo", "hi")).job().id();
+        awaitState(id, JobState.STARTING);
+
+        Job back = awaitState(id, JobState.QUEUED); // its create timed out: given back
+        assertThat(back.deliveries()).isEqualTo(1);
+        // it used to be leased again at once, the hung create's memory counted free
+        await().during(Duration.ofMillis(1000)).atMost(WAIT).until(() -> store.get(id).orElseThrow().deliveries() == 1);
+        assertThat(agent.runningJobs()).as("the share held for the sandbox being made").isEqualTo(1);
+
+        runtime.releaseCreates(); // the late sandbox is made and destroyed: the room is free again
+        assertThat(awaitState(id, JobState.SUCCEEDED).deliveries()).isEqualTo(2);
+        assertThat(runtime.sandboxes().getFirst().destroyed()).isTrue();
+    }
+
+    @Test
     void aColdSandboxThatReplacesADeadWarmOneIsHeldToTheCreateTimeoutToo() {
         createTimeout = Duration.ofSeconds(1);
         var pool = new dev.hangar.core.pool.PoolSpec("p", FakePrestartingRuntime.NAME, null, 0.5, 128L, 1, 1, 300);
