@@ -94,6 +94,7 @@ public final class ClusterPools implements PoolsView {
                 spec.snapshot(), spec.prepare());
         return new PoolStatus(cluster, (int) sum(pools, PoolStatus::ready), (int) sum(pools, PoolStatus::starting),
                 (int) sum(pools, PoolStatus::inUse), counters[0], counters[1], counters[2], counters[3], counters[4],
+                counters[5],
                 (int) sum(pools, PoolStatus::target), sum(pools, PoolStatus::memoryHeldMb),
                 perNode(reports, PoolStatus::limitedBy), perNode(reports, PoolStatus::lastError));
     }

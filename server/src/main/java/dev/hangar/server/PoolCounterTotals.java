@@ -6,14 +6,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Cluster totals of the pools' counters (served, missed, replaced, expired, failed) that never go
+ * Cluster totals of the pools' counters (served, missed, replaced, expired, evicted,
+ * failed) that never go
  * down, as counters must not. Each node's last report stays in the total after the node is lost
  * (it may come back, counting on), and a node that restarted and counts from zero again keeps what
  * it had counted before.
  */
 final class PoolCounterTotals {
     /** The counters of a PoolStatus, in this order. */
-    static final int COUNTERS = 5;
+    static final int COUNTERS = 6;
 
     /** One node's pool as its heartbeat reports it. */
     record Report(String node, PoolStatus pool) {}
@@ -53,6 +54,6 @@ final class PoolCounterTotals {
     }
 
     private static long[] counters(PoolStatus pool) {
-        return new long[] {pool.served(), pool.missed(), pool.replaced(), pool.expired(), pool.failed()};
+        return new long[] {pool.served(), pool.missed(), pool.replaced(), pool.expired(), pool.evicted(), pool.failed()};
     }
 }

@@ -55,7 +55,7 @@ class ClusterPoolsApiTest {
     }
 
     private static PoolStatus pool(PoolSpec spec, int ready, int inUse, long served, String limitedBy) {
-        return new PoolStatus(spec, ready, 0, inUse, served, 1, 0, 0, 0, spec.min(), ready * spec.memoryMb(), limitedBy,
+        return new PoolStatus(spec, ready, 0, inUse, served, 1, 0, 0, 0, 0, spec.min(), ready * spec.memoryMb(), limitedBy,
                 null);
     }
 

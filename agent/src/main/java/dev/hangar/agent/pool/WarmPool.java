@@ -54,6 +54,7 @@ final class WarmPool {
     private long missed;
     private long replaced;
     private long expired;
+    private long evicted;
     private long failed;
     private String limitedBy;
     private String lastError;
@@ -282,7 +283,7 @@ final class WarmPool {
             return false;
         }
         budget.release(spec.memoryMb());
-        expired++;
+        evicted++;
         destroyLater(r.sandbox());
         return true;
     }
@@ -292,8 +293,8 @@ final class WarmPool {
     }
 
     synchronized PoolStatus status() {
-        return new PoolStatus(spec, ready.size(), starting, inUse, served, missed, replaced, expired, failed, target,
-                (long) (ready.size() + starting) * spec.memoryMb(), limitedBy, lastError);
+        return new PoolStatus(spec, ready.size(), starting, inUse, served, missed, replaced, expired, evicted, failed,
+                target, (long) (ready.size() + starting) * spec.memoryMb(), limitedBy, lastError);
     }
 
     private void destroyLater(Sandbox sandbox) {

@@ -10,6 +10,7 @@ package dev.hangar.core.pool;
  * @param missed       jobs that matched the pool but found it empty, and started cold
  * @param replaced     ready sandboxes found dead (launcher killed) and replaced
  * @param expired      sandboxes beyond min destroyed after idling
+ * @param evicted      ready sandboxes destroyed for a job that needed the memory they held
  * @param failed       sandboxes that could not be made
  * @param target       how many it keeps now: min, raised towards max by jobs that found it empty
  * @param memoryHeldMb memory its ready and starting sandboxes hold
@@ -17,4 +18,4 @@ package dev.hangar.core.pool;
  * @param lastError    the last failure to make a sandbox, if any
  */
 public record PoolStatus(PoolSpec spec, int ready, int starting, int inUse, long served, long missed, long replaced,
-        long expired, long failed, int target, long memoryHeldMb, String limitedBy, String lastError) {}
+        long expired, long evicted, long failed, int target, long memoryHeldMb, String limitedBy, String lastError) {}

@@ -38,7 +38,7 @@ class NodeStatusTest {
                 List.of(runtime("gvisor", true), runtime("kata", false)), Set.of("busybox"),
                 new MountPolicy(List.of(Path.of("/srv/data"))), true, Instant.parse("2026-12-01T01:02:03.456Z"),
                 List.of(new PoolStatus(new PoolSpec("g", "gvisor", "busybox", 1.0, 256L, 2, 8, 60), 2, 0, 1, 10, 1, 0, 0, 0,
-                        2, 768, null, null)), new PoolsView.Budget(4096, 768));
+                        0, 2, 768, null, null)), new PoolsView.Budget(4096, 768));
 
         var back = Json.read(Json.write(status), NodeStatus.class);
 

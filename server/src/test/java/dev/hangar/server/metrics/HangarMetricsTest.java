@@ -226,7 +226,7 @@ class HangarMetricsTest {
     }
 
     private static PoolStatus pool(int ready, long served) {
-        return new PoolStatus(new PoolSpec("p", "process", null, 1.0, 256L, 2, 8, 300), ready, 0, 0, served, 0, 0, 0, 0,
+        return new PoolStatus(new PoolSpec("p", "process", null, 1.0, 256L, 2, 8, 300), ready, 0, 0, served, 0, 0, 0, 0, 0,
                 2, ready * 256L, null, null);
     }
 
