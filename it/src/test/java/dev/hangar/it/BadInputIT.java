@@ -141,6 +141,7 @@ class BadInputIT extends OneNodeIT {
         assertProblem(api.get("/v1/jobs?state=,,"), 400, "state");
         assertProblem(api.get("/v1/jobs?limit=99999999999999"), 400, "limit");
         assertThat(api.get("/v1/jobs?limit=99999999999999").json().path("detail").asText()).contains("between");
+        assertProblem(api.get("/v1/jobs/j-nosuch/logs?format=xml"), 400, "format"); // the parameter first, then the job
         assertThat(api.get("/v1/jobs?limit=%2050").json().path("detail").asText())
                 .isEqualTo("limit: must be a whole number (digits alone, no spaces), got ' 50'");
         assertProblem(api.get("/v1/jobs/" + id + "/logs?follow=maybe"), 400, "follow");

@@ -38,7 +38,7 @@ final class JobRoutes {
         app.get("/v1/jobs", this::list);
         app.get("/v1/jobs/{id}", QueryParams.none(ctx -> ctx.json(find(ctx.pathParam("id")))));
         app.delete("/v1/jobs/{id}", QueryParams.none(this::cancel));
-        app.get("/v1/jobs/{id}/logs", ctx -> logs.stream(ctx, find(ctx.pathParam("id"))));
+        app.get("/v1/jobs/{id}/logs", ctx -> logs.stream(ctx, () -> find(ctx.pathParam("id"))));
     }
 
     private void submit(Context ctx) throws IOException {

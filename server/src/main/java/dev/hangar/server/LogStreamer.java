@@ -41,7 +41,8 @@ final class LogStreamer {
         this.keepAlive = keepAlive;
     }
 
-    void stream(Context ctx, Job job) throws Exception {
+    /** @param job the job, looked up once the parameters are found good (a bad one is a 400 even for no such job) */
+    void stream(Context ctx, java.util.function.Supplier<Job> job) throws Exception {
         QueryParams.only(ctx, java.util.List.of("follow", "format", "after"));
         boolean follow = flag(ctx, "follow");
         String format = java.util.Objects.requireNonNullElse(QueryParams.value(ctx, "format"), "raw");
@@ -50,10 +51,10 @@ final class LogStreamer {
             throw ApiException.badField("format", "must be raw or ndjson, got '" + format + "'");
         }
         long after = JobRoutes.intParam(ctx, "after", 0, 0, Integer.MAX_VALUE);
+        String id = job.get().id();
         ctx.contentType(ndjson ? "application/x-ndjson" : "application/octet-stream");
         ctx.header("Cache-Control", "no-store");
         var changed = new Semaphore(0);
-        String id = job.id();
         try (AutoCloseable ignored = store.subscribe(new QueueListener() {
             @Override
             public void logAppended(String jobId) {

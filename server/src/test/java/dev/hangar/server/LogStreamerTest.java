@@ -44,7 +44,7 @@ class LogStreamerTest {
         var streamer = new LogStreamer(store, Duration.ofMillis(200));
         app = Javalin.create(config -> config.useVirtualThreads = true);
         app.exception(QueueException.class, (e, ctx) -> ctx.status(503).result("PROBLEM"));
-        app.get("/logs/{id}", ctx -> streamer.stream(ctx, store.get(ctx.pathParam("id")).orElseThrow()));
+        app.get("/logs/{id}", ctx -> streamer.stream(ctx, () -> store.get(ctx.pathParam("id")).orElseThrow()));
         app.start("127.0.0.1", 0);
     }
 
