@@ -84,8 +84,9 @@ final class LogStreamer {
                     if (!ctx.res().isCommitted()) {
                         throw e; // nothing sent yet: the client gets the problem (503 while the queue is away)
                     }
-                    // why end here: a problem written now would read as the job's own output
-                    LOG.log(System.Logger.Level.WARNING, "following the output of job " + id + " ended: " + e.getMessage());
+                    // why cut: a problem written now would read as the job's own output, and a clean end as all of it
+                    LOG.log(System.Logger.Level.WARNING, "following the output of job " + id + " was cut: " + e.getMessage());
+                    cut(ctx, e);
                     return;
                 }
                 for (LogChunk chunk : chunks) {
@@ -111,6 +112,17 @@ final class LogStreamer {
             }
         } catch (IOException e) {
             // the client went away
+        }
+    }
+
+    /**
+     * Closes the connection without the response's last chunk, so that a client sees its output cut
+     * short (curl: "transfer closed with outstanding read data remaining") rather than complete.
+     */
+    private static void cut(Context ctx, Exception cause) {
+        org.eclipse.jetty.server.Request base = org.eclipse.jetty.server.Request.getBaseRequest(ctx.req());
+        if (base != null) {
+            base.getHttpChannel().abort(cause);
         }
     }
 
