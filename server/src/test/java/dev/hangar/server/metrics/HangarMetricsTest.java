@@ -223,6 +223,11 @@ class HangarMetricsTest {
         assertThat(scrape().value("hangar_pool_served_total", "pool", "p", "runtime", "process")).isEqualTo(105);
         pools.set(List.of(pool(1, 2))); // removed and made again: its counts start from 0
         assertThat(scrape().value("hangar_pool_served_total", "pool", "p", "runtime", "process")).isEqualTo(107);
+        pools.set(List.of(new PoolStatus(new PoolSpec("p", "gvisor", null, 1.0, 256L, 2, 8, 300), 2, 0, 0, 1, 0, 0, 0, 0,
+                0, 2, 512L, null, null))); // made again on another runtime: labelled so
+        PromText moved = scrape();
+        assertThat(moved.value("hangar_pool_sandboxes", "pool", "p", "runtime", "gvisor")).isEqualTo(2);
+        assertThat(moved.value("hangar_pool_sandboxes", "pool", "p", "runtime", "process")).isZero();
     }
 
     private static PoolStatus pool(int ready, long served) {
