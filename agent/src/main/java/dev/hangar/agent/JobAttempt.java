@@ -75,19 +75,29 @@ final class JobAttempt {
             // once its lease lapses it is handed out again (nothing was recorded for this attempt)
             leftToItsLease(lease, e);
         } catch (java.util.concurrent.RejectedExecutionException e) {
+            if (!timers.isShutdown()) {
+                failedByTheAgent(lease, e);
+                return;
+            }
             // why: the agent closed its timers under a job that outlasted its wait; not the job's fault,
             // so nothing is recorded and its lease runs out (the agent said it leaves such leases so)
             LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": the agent stopped under it; leaving the job to"
-                    + " its lease");
+                    + " its lease", e);
         } catch (RuntimeException | LinkageError e) {
-            // why: a broken driver fails its job, not the agent (and the job does not wait for its lease
-            // to lapse); a finish already applied fences this one out by the lease token
-            LOG.log(System.Logger.Level.ERROR, "job " + lease.jobId() + ": agent error", e);
-            try {
-                finish(lease, Outcome.failed(null, "agent error: " + e, false));
-            } catch (QueueException unreachable) {
-                leftToItsLease(lease, unreachable);
-            }
+            failedByTheAgent(lease, e);
+        }
+    }
+
+    /**
+     * A broken driver fails its job, not the agent (and the job does not wait for its lease to
+     * lapse); a finish already applied fences this one out by the lease token.
+     */
+    private void failedByTheAgent(Lease lease, Throwable e) {
+        LOG.log(System.Logger.Level.ERROR, "job " + lease.jobId() + ": agent error", e);
+        try {
+            finish(lease, Outcome.failed(null, "agent error: " + e, false));
+        } catch (QueueException unreachable) {
+            leftToItsLease(lease, unreachable);
         }
     }
 

@@ -233,7 +233,12 @@ public final class PoolManager implements PoolsView, AutoCloseable {
                         "warm pool " + pool.spec().name() + ": upkeep failed", e);
             }
         }
-        yieldToJobs();
+        try {
+            yieldToJobs();
+        } catch (RuntimeException e) { // why caught: a scheduled task that throws is never run again
+            System.getLogger(PoolManager.class.getName()).log(System.Logger.Level.WARNING,
+                    "warm pools: giving memory back to jobs failed", e);
+        }
     }
 
     /** Stops refilling and destroys every ready sandbox; sandboxes still starting are destroyed as they come up. */

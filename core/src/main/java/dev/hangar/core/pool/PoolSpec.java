@@ -47,7 +47,7 @@ public record PoolSpec(String name, String runtime, String image, Double cpus, L
         this(name, runtime, image, cpus, memoryMb, min, max, idleSeconds, null, null);
     }
 
-    /** The resources every sandbox of the pool is made with: the job's limits must fit in them. */
+    /** The resources every sandbox of the pool is made with: a job that takes one must ask for these. */
     public Resources resources() {
         return new Resources(cpus, memoryMb, null, null, 0, null);
     }

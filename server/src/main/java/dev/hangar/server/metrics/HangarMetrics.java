@@ -53,6 +53,8 @@ public final class HangarMetrics implements AutoCloseable {
     private final AttemptMetrics attempts;
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final Map<String, List<Meter>> nodeMeters = new ConcurrentHashMap<>();
+    /** Nodes whose changes were heard: the list read when starting does not overrule them. */
+    private final java.util.Set<String> heard = new java.util.HashSet<>();
     private final AutoCloseable jobs;
     private final AutoCloseable nodes;
     private volatile PoolMetrics poolMetrics;
@@ -106,9 +108,15 @@ public final class HangarMetrics implements AutoCloseable {
                 attempts.jobChanged(job);
             }
         });
-        // why watched first: a node that joins between the two is then met twice, not missed
+        // why watched first: a node that joins between the two is not missed; one already heard of
+        // is not set back to what the older list said
         nodes = nodeView.watchNodes(this::nodeChanged);
-        nodeView.nodes().forEach(this::nodeChanged);
+        try {
+            nodeView.nodes().forEach(this::nodeListed);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
     }
 
     public HangarMetrics(JobStore store, NodeView nodeView) {
@@ -173,7 +181,14 @@ public final class HangarMetrics implements AutoCloseable {
         }
     }
 
-    private void nodeChanged(NodeInfo node) {
+    private synchronized void nodeListed(NodeInfo node) {
+        if (!heard.contains(node.name())) {
+            nodeChanged(node);
+        }
+    }
+
+    private synchronized void nodeChanged(NodeInfo node) {
+        heard.add(node.name());
         List<Meter> old = nodeMeters.remove(node.name());
         if (old != null) {
             old.forEach(registry::remove);

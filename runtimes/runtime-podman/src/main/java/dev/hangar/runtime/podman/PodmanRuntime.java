@@ -315,7 +315,7 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
             for (JsonNode container : api.listContainers(ContainerSpec.SANDBOX_LABEL)) {
                 String owner = container.path("Labels").path(ContainerSpec.OWNER_LABEL).asText("");
                 boolean running = "running".equals(container.path("State").asText());
-                if (owner.isEmpty() ? !running : !OwningProcess.parse(owner).map(OwningProcess::alive).orElse(false)) {
+                if (owner.isEmpty() ? !running : OwningProcess.gone(owner)) {
                     String id = container.path("Id").asText();
                     LOG.info("removing leftover container {} of sandbox {}", id,
                             container.path("Labels").path(ContainerSpec.SANDBOX_LABEL).asText());

@@ -5,14 +5,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * What Hangar processes that are gone left in the cgroup hierarchies. Each process keeps its
- * sandboxes' groups in a directory of its own, {@code owner-<pid>@<start>}, under a hierarchy's
- * {@code hangar} directory. When that process is gone, what still runs in its groups is orphaned
- * (bubblewrap's {@code --die-with-parent} misses, for one, a parent that died before bubblewrap
- * asked to be told). Those processes are killed and the groups removed; a live process's stay.
+ * sandboxes' groups in a directory of its own under a hierarchy's {@code hangar} directory, named
+ * {@code owner-} and its {@link OwningProcess#label()}. When that process is gone, what still runs
+ * in its groups is orphaned (bubblewrap's {@code --die-with-parent} misses, for one, a parent that
+ * died before bubblewrap asked to be told). Those processes are killed and the groups removed. A
+ * live process's groups stay, and so do those of an owner that cannot be judged from here (see
+ * {@link OwningProcess#gone}).
  */
 final class LeftoverGroups {
     private static final String PREFIX = "owner-";
@@ -60,8 +61,7 @@ final class LeftoverGroups {
     }
 
     private boolean gone(String label) {
-        Optional<OwningProcess> owner = OwningProcess.parse(label);
-        return owner.isPresent() && !owner.get().equals(self) && !owner.get().alive();
+        return !label.equals(self.label()) && OwningProcess.gone(label);
     }
 
     private static void killAll(Path group) {

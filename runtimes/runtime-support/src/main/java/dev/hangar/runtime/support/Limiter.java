@@ -106,9 +106,7 @@ public sealed interface Limiter {
                 Files.createDirectories(hangar);
                 CgroupFiles.write(hangar.resolve("cgroup.subtree_control"), "+memory +pids +cpu");
                 var limiter = new V2(hangar, owner);
-                Path parent = limiter.parents().getFirst();
-                Files.createDirectories(parent);
-                CgroupFiles.write(parent.resolve("cgroup.subtree_control"), "+memory +pids +cpu");
+                limiter.ownDirectory();
                 return Optional.of(limiter);
             } catch (IOException e) {
                 return Optional.empty();
@@ -127,7 +125,21 @@ public sealed interface Limiter {
 
         @Override
         public Cgroup create(String name, Resources resources) throws IOException {
-            return CgroupV2.create(parents().getFirst(), name, resources);
+            return CgroupV2.create(ownDirectory(), name, resources);
+        }
+
+        /**
+         * The owner's directory, made again if it is gone: a process of an older version sweeps
+         * empty groups, this directory among them, and a group made without the controllers
+         * enabled in its parent would take no limits.
+         */
+        private Path ownDirectory() throws IOException {
+            Path parent = parents().getFirst();
+            if (!Files.isDirectory(parent)) {
+                Files.createDirectories(parent);
+                CgroupFiles.write(parent.resolve("cgroup.subtree_control"), "+memory +pids +cpu");
+            }
+            return parent;
         }
     }
 }

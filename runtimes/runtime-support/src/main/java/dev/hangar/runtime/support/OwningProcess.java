@@ -8,35 +8,59 @@ import java.util.OptionalLong;
 
 /**
  * The process that made something on the host which outlives it if it is killed (a container, a
- * set of cgroups): named by pid and start time, so that whether it is gone can be told even once
- * the kernel has handed its pid to another process. The start time is the kernel's, in clock ticks
- * since boot, which no change of the wall clock moves: two processes always read the same value.
+ * set of cgroups): named by pid, start time and the namespaces those are read in, so that whether
+ * it is gone can be told even once the kernel has handed its pid to another process. The start
+ * time is the kernel's, in clock ticks since boot, which no change of the wall clock moves.
+ *
+ * <p>A pid and a start time mean something only in the pid and time namespaces they were read in:
+ * an owner named in other namespaces (a node in a container beside one on the host, say) cannot be
+ * judged from here, and is never taken for gone.
+ *
+ * @param namespaces the pid and time namespaces of the process, e.g. "4026531836.4026531834"
  */
-public record OwningProcess(long pid, long startTicks) {
+public record OwningProcess(long pid, long startTicks, String namespaces) {
 
     /** This JVM. */
     public static OwningProcess current() {
         long pid = ProcessHandle.current().pid();
-        return new OwningProcess(pid, startTicks(pid).orElse(0));
+        return new OwningProcess(pid, startTicks(pid).orElse(0), currentNamespaces());
     }
 
     /** Reads a {@link #label()}; empty for anything else. */
     public static Optional<OwningProcess> parse(String label) {
-        int at = label.indexOf('@');
-        if (at <= 0) {
+        String[] parts = label.split("@", -1);
+        if (parts.length != 3 || parts[2].isEmpty()) {
             return Optional.empty();
         }
         try {
-            return Optional.of(new OwningProcess(Long.parseLong(label.substring(0, at)),
-                    Long.parseLong(label.substring(at + 1))));
+            return Optional.of(new OwningProcess(Long.parseLong(parts[0]), Long.parseLong(parts[1]), parts[2]));
         } catch (NumberFormatException e) {
             return Optional.empty();
         }
     }
 
-    /** "pid@start-ticks". */
+    /**
+     * Whether the owner named by {@code label} is surely gone, as far as this process can tell: it
+     * was named in this process's namespaces and no longer runs. Any other label is not gone: one of
+     * other namespaces, and one of an older version ("pid@start-millis"), unless no process at all
+     * has its pid now.
+     */
+    public static boolean gone(String label) {
+        Optional<OwningProcess> owner = parse(label);
+        if (owner.isPresent()) {
+            return owner.get().namespaces().equals(currentNamespaces()) && !owner.get().alive();
+        }
+        String[] older = label.split("@", -1);
+        try {
+            return older.length == 2 && ProcessHandle.of(Long.parseLong(older[0])).isEmpty();
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** "pid@start-ticks@namespaces". */
     public String label() {
-        return pid + "@" + startTicks;
+        return pid + "@" + startTicks + "@" + namespaces;
     }
 
     /** Whether this very process still runs: its pid is in use by a process that started when it did. */
@@ -52,6 +76,20 @@ public record OwningProcess(long pid, long startTicks) {
             return OptionalLong.of(Long.parseLong(afterName[19]));
         } catch (IOException | RuntimeException e) {
             return OptionalLong.empty();
+        }
+    }
+
+    /** This process's pid and time namespaces, by inode ("0" for one the kernel does not have). */
+    static String currentNamespaces() {
+        return namespace("pid") + "." + namespace("time");
+    }
+
+    private static String namespace(String kind) {
+        try {
+            String link = Files.readSymbolicLink(Path.of("/proc/self/ns", kind)).toString(); // e.g. pid:[4026531836]
+            return link.substring(link.indexOf('[') + 1, link.lastIndexOf(']'));
+        } catch (IOException | RuntimeException e) {
+            return "0";
         }
     }
 }

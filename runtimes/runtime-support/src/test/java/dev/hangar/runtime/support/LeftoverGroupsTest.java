@@ -21,14 +21,19 @@ import org.junit.jupiter.api.Test;
 class LeftoverGroupsTest {
     private final List<Process> started = new ArrayList<>();
     private final List<Cgroup> groups = new ArrayList<>();
+    /** Owners' directories no sweep would remove (of other namespaces). */
+    private final List<Path> unjudgedDirs = new ArrayList<>();
 
     @AfterEach
-    void cleanUp() throws InterruptedException {
+    void cleanUp() throws InterruptedException, IOException {
         for (Process process : started) {
             process.destroyForcibly();
             process.waitFor(5, TimeUnit.SECONDS);
         }
         groups.forEach(Cgroup::remove);
+        for (Path dir : unjudgedDirs) {
+            Files.deleteIfExists(dir);
+        }
         Limiter.detect().ifPresent(Limiter::sweepStale); // the owners' directories this test made
     }
 
@@ -40,8 +45,11 @@ class LeftoverGroupsTest {
         OwningProcess live = ownerOf(start(List.of("sleep", "300")));
         Limiter goneNode = Limiter.detect(gone).orElseThrow();
         Limiter liveNode = Limiter.detect(live).orElseThrow();
+        Limiter otherNamespaces = Limiter.detect(elsewhere(gone)).orElseThrow();
+        unjudgedDirs.addAll(otherNamespaces.parents());
         Process orphan = startIn(goneNode, "orphaned-" + UUID.randomUUID());
         Process running = startIn(liveNode, "running-" + UUID.randomUUID());
+        Process unjudged = startIn(otherNamespaces, "in-a-container-" + UUID.randomUUID());
 
         int removed = limiter.sweepStale();
 
@@ -50,6 +58,7 @@ class LeftoverGroupsTest {
         assertThat(removed).isGreaterThanOrEqualTo(goneNode.roots().size());
         assertThat(running.isAlive()).as("the live node's sandbox process runs on").isTrue();
         assertThat(liveNode.parents()).allSatisfy(dir -> assertThat(dir).isDirectory());
+        assertThat(unjudged.isAlive()).as("the sandbox process of a node named in other namespaces runs on").isTrue();
         assertThat(limiter.parents()).as("this process's own groups' directories").allSatisfy(dir -> assertThat(dir).isDirectory());
     }
 
@@ -59,10 +68,17 @@ class LeftoverGroupsTest {
         assumeTrue(self.startTicks() > 0, "this host has no /proc/<pid>/stat");
         assertThat(self.alive()).isTrue();
         assertThat(OwningProcess.parse(self.label())).contains(self);
-        assertThat(new OwningProcess(self.pid(), self.startTicks() + 1).alive()).isFalse();
-        assertThat(ownerThatExited().alive()).isFalse();
+        assertThat(new OwningProcess(self.pid(), self.startTicks() + 1, self.namespaces()).alive()).isFalse();
+        OwningProcess exited = ownerThatExited();
+        assertThat(exited.alive()).isFalse();
+        assertThat(OwningProcess.gone(exited.label())).isTrue();
+        assertThat(OwningProcess.gone(self.label())).isFalse();
+        assertThat(OwningProcess.gone(elsewhere(exited).label())).as("named in other namespaces: not judged").isFalse();
+        assertThat(OwningProcess.gone("4194305@1")).as("an older label whose pid no process has").isTrue();
+        assertThat(OwningProcess.gone("1@0")).as("an older label whose pid a process has").isFalse();
         assertThat(OwningProcess.parse("not-a-label")).isEmpty();
-        assertThat(OwningProcess.parse("12@x")).isEmpty();
+        assertThat(OwningProcess.parse("12@x@1.2")).isEmpty();
+        assertThat(OwningProcess.gone("not-a-label")).isFalse();
     }
 
     private OwningProcess ownerThatExited() throws Exception {
@@ -74,7 +90,13 @@ class LeftoverGroupsTest {
     }
 
     private static OwningProcess ownerOf(Process process) {
-        return new OwningProcess(process.pid(), OwningProcess.startTicks(process.pid()).orElseThrow());
+        return new OwningProcess(process.pid(), OwningProcess.startTicks(process.pid()).orElseThrow(),
+                OwningProcess.currentNamespaces());
+    }
+
+    /** The same process as if named by a node in other pid and time namespaces (a container's, say). */
+    private static OwningProcess elsewhere(OwningProcess owner) {
+        return new OwningProcess(owner.pid(), owner.startTicks(), "1.2");
     }
 
     /** A sleeper in a new group of {@code node}'s, as a sandbox's process would be. */
