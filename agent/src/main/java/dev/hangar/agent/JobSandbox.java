@@ -45,7 +45,7 @@ final class JobSandbox implements AutoCloseable {
         return held;
     }
 
-    /** The job's sandbox is made for it now; none if the job was stopped first ({@link #exists()}). */
+    /** The job's sandbox is made for it now; none if the job was stopped first (closing it is then a no-op). */
     static JobSandbox cold(ColdMaker cold, Clock clock) throws SandboxException {
         var held = new JobSandbox(cold, clock);
         held.makeCold();
@@ -57,11 +57,6 @@ final class JobSandbox implements AutoCloseable {
         if (sandbox != null) {
             start = new StartRecord(StartPath.COLD, clock.instant(), sandbox.id(), sandbox.createdAt());
         }
-    }
-
-    /** False when the job was stopped before its cold sandbox was made. */
-    boolean exists() {
-        return sandbox != null;
     }
 
     /** The job's process; null if the job was stopped while a cold sandbox replaced a dead warm one. */
