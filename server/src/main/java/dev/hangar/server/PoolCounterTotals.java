@@ -1,16 +1,17 @@
 package dev.hangar.server;
 
 import dev.hangar.core.pool.PoolStatus;
+import dev.hangar.server.metrics.CounterTotal;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
- * Cluster totals of the pools' counters (served, missed, replaced, expired, evicted,
- * failed) that never go
- * down, as counters must not. Each node's last report stays in the total after the node is lost
- * (it may come back, counting on), and a node that restarted and counts from zero again keeps what
- * it had counted before.
+ * Cluster totals of the pools' counters (served, missed, replaced, expired, evicted, failed) that
+ * never go down, as counters must not. Each node's last report stays in the total after the node
+ * is lost (it may come back, counting on), and a node that restarted and counts from zero again
+ * keeps what it had counted before ({@link CounterTotal}).
  */
 final class PoolCounterTotals {
     /** The counters of a PoolStatus, in this order. */
@@ -19,8 +20,8 @@ final class PoolCounterTotals {
     /** One node's pool as its heartbeat reports it. */
     record Report(String node, PoolStatus pool) {}
 
-    /** One node's counts of one pool: as last reported, and what it counted before it last restarted. */
-    private record Counts(String pool, long[] last, long[] beforeRestarts) {}
+    /** One node's counts of one pool. */
+    private record Counts(String pool, CounterTotal[] counters) {}
 
     private final Map<String, Counts> byNodeAndPool = new HashMap<>();
 
@@ -28,15 +29,12 @@ final class PoolCounterTotals {
     synchronized void update(List<Report> reports) {
         for (Report report : reports) {
             String pool = report.pool().spec().name();
+            Counts counts = byNodeAndPool.computeIfAbsent(report.node() + '\0' + pool, key -> new Counts(pool,
+                    IntStream.range(0, COUNTERS).mapToObj(i -> new CounterTotal()).toArray(CounterTotal[]::new)));
             long[] now = counters(report.pool());
-            Counts had = byNodeAndPool.get(report.node() + '\0' + pool);
-            long[] before = had == null ? new long[COUNTERS] : had.beforeRestarts();
-            for (int i = 0; had != null && i < COUNTERS; i++) {
-                if (now[i] < had.last()[i]) { // the node restarted: what it had counted stays counted
-                    before[i] += had.last()[i];
-                }
+            for (int i = 0; i < COUNTERS; i++) {
+                counts.counters()[i].report(now[i]);
             }
-            byNodeAndPool.put(report.node() + '\0' + pool, new Counts(pool, now, before));
         }
     }
 
@@ -46,7 +44,7 @@ final class PoolCounterTotals {
         for (Counts counts : byNodeAndPool.values()) {
             if (counts.pool().equals(pool)) {
                 for (int i = 0; i < COUNTERS; i++) {
-                    total[i] += counts.last()[i] + counts.beforeRestarts()[i];
+                    total[i] += counts.counters()[i].total();
                 }
             }
         }

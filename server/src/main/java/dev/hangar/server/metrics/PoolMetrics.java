@@ -31,7 +31,7 @@ final class PoolMetrics {
     /** The pools met, by {@link #key}. */
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
     private volatile Map<String, PoolStatus> last = Map.of();
-    private final Map<String, Total> totals = new ConcurrentHashMap<>();
+    private final Map<String, CounterTotal> totals = new ConcurrentHashMap<>();
 
     PoolMetrics(MeterRegistry registry, PoolsView pools) {
         this.registry = registry;
@@ -79,31 +79,16 @@ final class PoolMetrics {
     }
 
     private void counter(String metric, String description, Tags tags, String key, String figure) {
-        Total total = totals.computeIfAbsent(key + "/" + figure, k -> new Total());
-        FunctionCounter.builder(metric, total, Total::value).description(description).tags(tags).register(registry);
+        CounterTotal total = totals.computeIfAbsent(key + "/" + figure, k -> new CounterTotal());
+        FunctionCounter.builder(metric, total, CounterTotal::total).description(description).tags(tags).register(registry);
     }
 
     private void count(String key, String figure, long reported) {
-        totals.computeIfAbsent(key + "/" + figure, k -> new Total()).add(reported);
+        totals.computeIfAbsent(key + "/" + figure, k -> new CounterTotal()).report(reported);
     }
 
     private double read(String key, ToDoubleFunction<PoolStatus> value) {
         PoolStatus status = last.get(key);
         return status == null ? 0.0 : value.applyAsDouble(status);
-    }
-
-    /** A counter's total from the figures a pool reports, which may start again from 0. */
-    private static final class Total {
-        private long reported;
-        private long value;
-
-        synchronized void add(long now) {
-            value += now >= reported ? now - reported : now;
-            reported = now;
-        }
-
-        synchronized double value() {
-            return value;
-        }
     }
 }
