@@ -30,7 +30,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -502,22 +501,11 @@ public final class GvisorRuntime implements SandboxRuntime {
         }
     }
 
-    /**
-     * No process in the named group, wherever it is: under any process's directory of groups (the
-     * bundle may be a dead node's, or a live one's in other namespaces) or in the layout before them.
-     */
+    /** No process in the named group, wherever it is (the bundle may be a dead node's, or a live one's). */
     private static boolean groupEmpty(Limiter limiter, String name) {
-        var parents = new ArrayList<Path>(limiter.roots());
-        for (Path root : limiter.roots()) {
-            try (Stream<Path> owners = Files.list(root)) {
-                owners.filter(Files::isDirectory).forEach(parents::add);
-            } catch (IOException e) {
-                return false;
-            }
-        }
-        for (Path parent : parents) {
+        for (Path group : limiter.everyPlaceOf(name)) {
             try {
-                Path procs = parent.resolve(name).resolve("cgroup.procs");
+                Path procs = group.resolve("cgroup.procs");
                 if (Files.exists(procs) && !Files.readString(procs).isBlank()) {
                     return false;
                 }

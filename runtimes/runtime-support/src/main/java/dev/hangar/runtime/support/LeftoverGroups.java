@@ -96,6 +96,11 @@ final class LeftoverGroups {
         }
     }
 
+    /** The processes' directories of groups under a hierarchy's {@code hangar} directory. */
+    static List<Path> ownerDirectories(Path root) {
+        return subdirectories(root).stream().filter(dir -> dir.getFileName().toString().startsWith(PREFIX)).toList();
+    }
+
     private static List<Path> subdirectories(Path dir) {
         try (var entries = Files.list(dir)) {
             return entries.filter(Files::isDirectory).toList();

@@ -32,6 +32,19 @@ public sealed interface Limiter {
     List<Path> roots();
 
     /**
+     * Every directory a group of this name may be in, whoever made it: under any process's
+     * directory of groups, or where the layout before those kept it.
+     */
+    default List<Path> everyPlaceOf(String name) {
+        var places = new java.util.ArrayList<Path>();
+        for (Path root : roots()) {
+            places.add(root.resolve(name));
+            LeftoverGroups.ownerDirectories(root).forEach(owner -> places.add(owner.resolve(name)));
+        }
+        return places;
+    }
+
+    /**
      * Kills what Hangar processes that are gone (a node killed with SIGKILL) left running in their
      * sandboxes' groups, and removes those groups. Other live processes' groups are left alone.
      *

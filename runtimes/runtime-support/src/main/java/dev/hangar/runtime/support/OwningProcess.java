@@ -19,6 +19,8 @@ import java.util.OptionalLong;
  * @param namespaces the pid and time namespaces of the process, e.g. "4026531836.4026531834"
  */
 public record OwningProcess(long pid, long startTicks, String namespaces) {
+    /** This process's, read once: a process does not change its own pid or time namespace. */
+    private static final String CURRENT_NAMESPACES = namespace("pid") + "." + namespace("time");
 
     /** This JVM. */
     public static OwningProcess current() {
@@ -81,7 +83,7 @@ public record OwningProcess(long pid, long startTicks, String namespaces) {
 
     /** This process's pid and time namespaces, by inode ("0" for one the kernel does not have). */
     static String currentNamespaces() {
-        return namespace("pid") + "." + namespace("time");
+        return CURRENT_NAMESPACES;
     }
 
     private static String namespace(String kind) {
