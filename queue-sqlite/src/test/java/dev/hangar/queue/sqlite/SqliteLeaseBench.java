@@ -1,5 +1,7 @@
 package dev.hangar.queue.sqlite;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.hangar.core.queue.LeaseRequest;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.queue.testkit.MutableClock;
@@ -38,8 +40,12 @@ class SqliteLeaseBench {
             LeaseRequest saysNothing = TestJobs.worker("bare");
             LeaseRequest saysItsRuntimes = TestJobs.worker("telling", Set.of("process"), Set.of());
             for (int round = 0; round < ROUNDS; round++) {
-                double baseline = msPerLease(bare, saysNothing);
-                double measured = msPerLease(telling, saysItsRuntimes);
+                var bareTook = new java.util.ArrayList<String>();
+                var tellingTook = new java.util.ArrayList<String>();
+                double baseline = msPerLease(bare, saysNothing, bareTook);
+                double measured = msPerLease(telling, saysItsRuntimes, tellingTook);
+                // the cheaper lease must take the very jobs, in the same order, that the full one does
+                assertThat(tellingTook).hasSize(LEASES).isEqualTo(bareTook);
                 System.out.printf(Locale.ROOT, "round %d: %.3f ms per lease saying nothing (baseline), %.3f ms saying"
                         + " its runtimes: x%.2f%s%n", round, baseline, measured, measured / baseline,
                         round == 0 ? " (warm-up)" : "");
@@ -55,11 +61,15 @@ class SqliteLeaseBench {
         return queue;
     }
 
-    private static double msPerLease(QueueBackend queue, LeaseRequest worker) {
+    /** Leases {@value #LEASES} jobs; {@code took} gets their names, in order. */
+    private static double msPerLease(QueueBackend queue, LeaseRequest worker, java.util.List<String> took) {
+        var leased = new java.util.ArrayList<dev.hangar.core.queue.Lease>(LEASES);
         long begin = System.nanoTime();
         for (int i = 0; i < LEASES; i++) {
-            queue.lease(worker).orElseThrow();
+            leased.add(queue.lease(worker).orElseThrow());
         }
-        return (System.nanoTime() - begin) / 1e6 / LEASES;
+        double ms = (System.nanoTime() - begin) / 1e6 / LEASES;
+        leased.forEach(lease -> took.add(lease.job().spec().name()));
+        return ms;
     }
 }
