@@ -55,6 +55,7 @@ final class LogStreamer {
         ctx.contentType(ndjson ? "application/x-ndjson" : "application/octet-stream");
         ctx.header("Cache-Control", "no-store");
         var changed = new Semaphore(0);
+        RuntimeException cutBy = null;
         try (AutoCloseable ignored = store.subscribe(new QueueListener() {
             @Override
             public void logAppended(String jobId) {
@@ -86,8 +87,8 @@ final class LogStreamer {
                     }
                     // why cut: a problem written now would read as the job's own output, and a clean end as all of it
                     LOG.log(System.Logger.Level.WARNING, "following the output of job " + id + " was cut: " + e.getMessage());
-                    cut(ctx, e);
-                    return;
+                    cutBy = e;
+                    break;
                 }
                 for (LogChunk chunk : chunks) {
                     out.write(ndjson ? (Json.write(chunk) + "\n").getBytes(StandardCharsets.UTF_8) : chunk.data());
@@ -112,6 +113,9 @@ final class LogStreamer {
             }
         } catch (IOException e) {
             // the client went away
+        }
+        if (cutBy != null) {
+            cut(ctx, cutBy); // once the subscription is gone: the client that sees the cut sees it released
         }
     }
 
