@@ -4,6 +4,7 @@ import dev.hangar.agent.pool.PoolManager;
 import dev.hangar.agent.pool.WarmSandbox;
 import dev.hangar.core.job.FieldError;
 import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.JobState;
 import dev.hangar.core.queue.Lease;
 import dev.hangar.core.queue.Outcome;
 import dev.hangar.core.queue.QueueBackend;
@@ -137,7 +138,8 @@ final class JobAttempt {
             if (stoppedBeforeItsProcess(job)) {
                 return;
             }
-            var output = new JobOutput(queue, lease, spec.resources().outputBytes(), retry);
+            var output = new JobOutput(queue, lease, spec.resources().outputBytes(), retry,
+                    () -> job.stop(StopReason.LEASE_LOST));
             SandboxProcess process = sandbox.exec(processOf(spec), output);
             if (process == null) {
                 stoppedBeforeItsProcess(job); // null only then
@@ -159,7 +161,9 @@ final class JobAttempt {
             }
             // why once it has ended: a runtime that starts processes but loses them has not succeeded
             health.succeeded(runtime.name());
-            if (outcome != null) {
+            if (output.lost() && (outcome == null || outcome.state() != JobState.CANCELLED)) {
+                giveBackLost(lease);
+            } else if (outcome != null) {
                 finish(lease, outcome);
             }
         } catch (SandboxException e) {
@@ -172,10 +176,25 @@ final class JobAttempt {
                 // attempt, and this node leaves the runtime out for a moment, so another node may take it
                 LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": " + failure + "; giving it back", e);
                 health.failed(runtime.name(), e.getMessage());
-                retry.call("giving back job " + lease.jobId(),
-                        () -> queue.giveBack(lease, failure + " on node " + config.nodeName()));
+                giveBack(lease, failure + " on node " + config.nodeName());
             }
         }
+    }
+
+    /**
+     * A run whose output could not be stored within its lease, as a run whose lease was lost, records
+     * no outcome: its job is given back to run again (no attempt used), or, if the queue is still out
+     * of reach, left to its lease. A cancel asked for meanwhile is recorded all the same.
+     */
+    private void giveBackLost(Lease lease) {
+        String why = "its output could not be stored within its lease on node " + config.nodeName()
+                + " (the queue was out of reach)";
+        LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": " + why + "; giving it back");
+        giveBack(lease, why);
+    }
+
+    private void giveBack(Lease lease, String why) {
+        retry.call("giving back job " + lease.jobId(), () -> queue.giveBack(lease, why));
     }
 
     /**

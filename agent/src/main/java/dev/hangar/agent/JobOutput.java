@@ -6,12 +6,12 @@ import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.runtime.OutputSink;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.function.Supplier;
 
 /**
  * A job's output on its way to the store, cut off at the job's output limit: past it, output is
  * counted but dropped, and one notice says so. It is stored under the job's lease: once the lease
- * is lost, the queue drops this run's output (the job may be running elsewhere by then).
+ * is lost, the queue drops this run's output (the job may be running elsewhere by then). Output that
+ * could not be stored within a lease loses the run (see {@link #lost()}).
  */
 final class JobOutput implements OutputSink {
     private static final System.Logger LOG = System.getLogger(JobOutput.class.getName());
@@ -24,18 +24,21 @@ final class JobOutput implements OutputSink {
     /** The number of the last chunk sent; each chunk is sent, and retried, under its own number. */
     private long chunks;
     private boolean truncated;
-    private boolean incomplete;
+    private boolean lost;
+    /** Told once, when the output is lost: the run is then of no use. */
+    private final Runnable whenLost;
 
-    JobOutput(JobQueue queue, Lease lease, long limit, QueueRetry retry) {
+    JobOutput(JobQueue queue, Lease lease, long limit, QueueRetry retry, Runnable whenLost) {
         this.queue = queue;
         this.lease = lease;
         this.limit = limit;
         this.retry = retry;
+        this.whenLost = whenLost;
     }
 
     @Override
     public synchronized void write(Stream stream, byte[] data, int offset, int length) {
-        if (truncated) {
+        if (truncated || lost) {
             return;
         }
         long room = limit - written;
@@ -54,29 +57,34 @@ final class JobOutput implements OutputSink {
     /**
      * Retried as long as the lease lasts, as the agent's other queue calls are (a queue restart, a
      * failover): a chunk whose reply was lost may have been stored, and its number keeps the queue
-     * from storing it twice. A chunk that could not be stored even so marks the output incomplete
-     * (reported as truncated). The job's process waits meanwhile, as a pipe that is not read. Once
-     * one chunk has waited out the lease in vain, the rest are tried once each, so that a run cut
-     * off from the queue ends within one lease, however much output it had left.
+     * from storing it twice. The job's process waits meanwhile, as a pipe that is not read. A chunk
+     * that could not be stored even so loses the output: the rest is dropped, so that a run cut off
+     * from the queue ends within one lease, however much output it had left.
      */
     private void store(Stream stream, byte[] chunk) {
         long number = ++chunks;
-        Supplier<Boolean> append = () -> queue.appendLog(lease, number, stream, chunk); // false: the lease is lost
         try {
-            if (incomplete) {
-                append.get();
-            } else {
-                retry.call("storing output of job " + lease.jobId(), append);
-            }
+            // false: the lease is lost, and the queue dropped the chunk as it will the rest
+            retry.call("storing output of job " + lease.jobId(), () -> queue.appendLog(lease, number, stream, chunk));
         } catch (QueueException e) {
-            incomplete = true;
-            LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": lost " + chunk.length + " bytes of output: "
-                    + e.getMessage());
+            lost = true;
+            LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": its output could not be stored within its "
+                    + "lease; this run is lost: " + e.getMessage());
+            whenLost.run();
         }
     }
 
-    /** True when output was cut off at the limit, or a chunk of it could not be stored. */
+    /** True when output was cut off at the limit. */
     synchronized boolean truncated() {
-        return truncated || incomplete;
+        return truncated;
+    }
+
+    /**
+     * True when a chunk could not be stored within a lease: the run's output is incomplete and the
+     * queue may have handed the job to another node meanwhile, so the run counts as one whose lease
+     * was lost, and its job runs again.
+     */
+    synchronized boolean lost() {
+        return lost;
     }
 }

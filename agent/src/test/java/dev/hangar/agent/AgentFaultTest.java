@@ -54,6 +54,8 @@ class AgentFaultTest {
     private final AtomicInteger startsToRefuse = new AtomicInteger();
     /** Output appends that fail before they reach the store. */
     private final AtomicInteger appendsToFail = new AtomicInteger();
+    /** The delivery of a job whose output appends all fail, as with a queue out of reach for appends alone (0: none). */
+    private final AtomicInteger deliveryWhoseAppendsFail = new AtomicInteger();
     /** Every lease the agent was handed (its answer not lost). */
     private final List<Lease> leases = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Jobs whose renewals hang until the test ends, as a call to a queue that answers others but not this one. */
@@ -106,6 +108,9 @@ class AgentFaultTest {
                         return false;
                     }
                     boolean append = method.getName().equals("appendLog") && args[0] instanceof Lease;
+                    if (append && ((Lease) args[0]).job().deliveries() == deliveryWhoseAppendsFail.get()) {
+                        throw new QueueException("the queue is out of reach for this delivery's appends (test)", null);
+                    }
                     if (append && appendsToFail.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                         throw new QueueException("the queue is out of reach for an append (test)", null);
                     }
@@ -238,6 +243,22 @@ class AgentFaultTest {
         assertThat(store.readLog(unanswered, 0, 10)).extracting(chunk -> new String(chunk.data(), StandardCharsets.UTF_8))
                 .containsExactly("stored, answer lost\n");
         assertThat(List.of(first.outputTruncated(), second.outputTruncated())).as("nothing lost").containsOnly(false);
+    }
+
+    @Test
+    void aRunWhoseOutputCouldNotBeStoredWithinTheLeaseIsGivenBackAndRunsAgainRatherThanSucceedWithoutIt() {
+        start();
+        deliveryWhoseAppendsFail.set(1); // the renewals and the finish get through: the lease stays this node's
+
+        String id = store.enqueue(job("echo", "said")).job().id();
+
+        // the store's clock stands still: only a run given back is delivered again
+        Job done = awaitState(id, JobState.SUCCEEDED);
+        assertThat(done.deliveries()).as("the run whose output was lost, then the one that ran").isEqualTo(2);
+        assertThat(done.attempt()).as("not the job's fault: no attempt used").isEqualTo(1);
+        assertThat(done.outputTruncated()).isFalse();
+        assertThat(store.readLog(id, 0, 10)).extracting(chunk -> chunk.delivery() + ":"
+                + new String(chunk.data(), StandardCharsets.UTF_8)).containsExactly("2:said\n");
     }
 
     @Test

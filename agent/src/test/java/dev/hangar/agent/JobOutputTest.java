@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** A job's output on its way to a queue that cannot take it. */
@@ -26,9 +27,11 @@ class JobOutputTest {
             });
 
     @Test
-    void onceAChunkWaitedOutTheLeaseInVainTheRestAreTriedOnceAndTheOutputIsIncomplete() {
+    void onceAChunkWaitedOutTheLeaseInVainTheRunIsLostAndTheRestIsDropped() {
         var lease = new Lease("j-1", "token", "w1", null);
-        var output = new JobOutput(unreachable, lease, 1 << 20, new QueueRetry(Duration.ofMillis(300)));
+        var told = new AtomicInteger();
+        var output = new JobOutput(unreachable, lease, 1 << 20, new QueueRetry(Duration.ofMillis(300)),
+                told::incrementAndGet);
         byte[] line = "line\n".getBytes(StandardCharsets.UTF_8);
 
         for (int i = 0; i < 3; i++) {
@@ -36,8 +39,9 @@ class JobOutputTest {
         }
 
         assertThat(tries.get(1L)).as("the first chunk, retried within the lease").isGreaterThan(1);
-        assertThat(tries.get(2L)).isEqualTo(1);
-        assertThat(tries.get(3L)).isEqualTo(1);
-        assertThat(output.truncated()).as("reported as incomplete").isTrue();
+        assertThat(tries).as("the rest, never tried").containsOnlyKeys(1L);
+        assertThat(output.lost()).as("the run is lost").isTrue();
+        assertThat(told).as("told once").hasValue(1);
+        assertThat(output.truncated()).as("not cut off at the limit").isFalse();
     }
 }
