@@ -49,6 +49,7 @@ public final class BubblewrapRuntime implements SandboxRuntime {
     public BubblewrapRuntime(RuntimeContext context) {
         this(Programs.find("bwrap"), Limiter.detect(), context.images());
         limiter.ifPresent(Limiter::sweepStale);
+        BubblewrapStatus.sweepLeftovers();
     }
 
     BubblewrapRuntime(Optional<Path> bwrap, Optional<Limiter> limiter, ImageStore images) {

@@ -3,6 +3,7 @@ package dev.hangar.runtime.process;
 import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.runtime.support.CgroupJoin;
+import dev.hangar.runtime.support.OwnedTempFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,11 +19,19 @@ final class BubblewrapStatus {
 
     static final String JOIN_FAILED = CgroupJoin.JOIN_FAILED;
 
+    /** Named after this process: the files of a node killed before its jobs ended are removed by the next one. */
+    private static final OwnedTempFiles FILES = OwnedTempFiles.of("hangar-bwrap", ".status");
+
     private BubblewrapStatus() {}
 
     /** A new, empty status file. */
     static Path file() throws IOException {
-        return Files.createTempFile("hangar-bwrap-", ".status");
+        return FILES.create();
+    }
+
+    /** Deletes the status files that nodes now gone left behind. */
+    static void sweepLeftovers() {
+        FILES.sweep();
     }
 
     /** The status as it is, unless bwrap failed before the program ran; the file is deleted either way. */

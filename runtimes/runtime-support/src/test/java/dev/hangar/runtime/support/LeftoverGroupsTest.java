@@ -41,11 +41,11 @@ class LeftoverGroupsTest {
     void whatAGoneNodeLeftRunningInItsGroupsIsKilledAndItsGroupsRemovedWhileALiveNodesStay() throws Exception {
         Limiter limiter = Limiter.detect().orElse(null);
         assumeTrue(limiter != null, Limiter.UNAVAILABLE);
-        OwningProcess gone = ownerThatExited();
-        OwningProcess live = ownerOf(start(List.of("sleep", "300")));
+        OwningProcess gone = Owners.thatExited();
+        OwningProcess live = Owners.of(start(List.of("sleep", "300")));
         Limiter goneNode = Limiter.detect(gone).orElseThrow();
         Limiter liveNode = Limiter.detect(live).orElseThrow();
-        Limiter otherNamespaces = Limiter.detect(elsewhere(gone)).orElseThrow();
+        Limiter otherNamespaces = Limiter.detect(Owners.elsewhere(gone)).orElseThrow();
         unjudgedDirs.addAll(otherNamespaces.parents());
         Process orphan = startIn(goneNode, "orphaned-" + UUID.randomUUID());
         Process running = startIn(liveNode, "running-" + UUID.randomUUID());
@@ -69,34 +69,16 @@ class LeftoverGroupsTest {
         assertThat(self.alive()).isTrue();
         assertThat(OwningProcess.parse(self.label())).contains(self);
         assertThat(new OwningProcess(self.pid(), self.startTicks() + 1, self.namespaces()).alive()).isFalse();
-        OwningProcess exited = ownerThatExited();
+        OwningProcess exited = Owners.thatExited();
         assertThat(exited.alive()).isFalse();
         assertThat(OwningProcess.gone(exited.label())).isTrue();
         assertThat(OwningProcess.gone(self.label())).isFalse();
-        assertThat(OwningProcess.gone(elsewhere(exited).label())).as("named in other namespaces: not judged").isFalse();
+        assertThat(OwningProcess.gone(Owners.elsewhere(exited).label())).as("named in other namespaces: not judged").isFalse();
         assertThat(OwningProcess.gone("4194305@1")).as("an older label whose pid no process has").isTrue();
         assertThat(OwningProcess.gone("1@0")).as("an older label whose pid a process has").isFalse();
         assertThat(OwningProcess.parse("not-a-label")).isEmpty();
         assertThat(OwningProcess.parse("12@x@1.2")).isEmpty();
         assertThat(OwningProcess.gone("not-a-label")).isFalse();
-    }
-
-    private OwningProcess ownerThatExited() throws Exception {
-        Process process = new ProcessBuilder("sleep", "300").start();
-        OwningProcess owner = ownerOf(process);
-        process.destroyForcibly();
-        assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
-        return owner;
-    }
-
-    private static OwningProcess ownerOf(Process process) {
-        return new OwningProcess(process.pid(), OwningProcess.startTicks(process.pid()).orElseThrow(),
-                OwningProcess.currentNamespaces());
-    }
-
-    /** The same process as if named by a node in other pid and time namespaces (a container's, say). */
-    private static OwningProcess elsewhere(OwningProcess owner) {
-        return new OwningProcess(owner.pid(), owner.startTicks(), "1.2");
     }
 
     /** A sleeper in a new group of {@code node}'s, as a sandbox's process would be. */

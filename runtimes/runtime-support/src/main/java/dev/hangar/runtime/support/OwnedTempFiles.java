@@ -1,0 +1,68 @@
+package dev.hangar.runtime.support;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Temp files of one kind named after the process that makes them ({@code <kind>-<owner label>-<n><suffix>}),
+ * so that those a node killed before it could delete them are removed by the next one to start,
+ * as its cgroups are (see {@link OwningProcess#gone}).
+ */
+public final class OwnedTempFiles {
+    private static final System.Logger LOG = System.getLogger(OwnedTempFiles.class.getName());
+
+    private final Path dir;
+    private final String kind;
+    private final String suffix;
+    private final OwningProcess self;
+
+    OwnedTempFiles(Path dir, String kind, String suffix, OwningProcess self) {
+        this.dir = dir;
+        this.kind = kind + "-";
+        this.suffix = suffix;
+        this.self = self;
+    }
+
+    /** Files of {@code kind} in the system's temp directory, made by this process. */
+    public static OwnedTempFiles of(String kind, String suffix) {
+        return new OwnedTempFiles(Path.of(System.getProperty("java.io.tmpdir")), kind, suffix, OwningProcess.current());
+    }
+
+    /** A new, empty file, named after this process. */
+    public Path create() throws IOException {
+        return Files.createTempFile(dir, kind + self.label() + "-", suffix);
+    }
+
+    /**
+     * Deletes the files of this kind whose owner is gone; returns how many. A file of an older
+     * version, which names no owner, is left alone.
+     */
+    public int sweep() {
+        int removed = 0;
+        Map<String, Boolean> gone = new HashMap<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, kind + "*" + suffix)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                String owned = name.substring(kind.length(), name.length() - suffix.length());
+                int end = owned.lastIndexOf('-'); // the owner's label has none; the random part follows it
+                if (end > 0 && gone.computeIfAbsent(owned.substring(0, end), OwnedTempFiles::surelyGone)
+                        && Files.deleteIfExists(file)) {
+                    removed++;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not sweep the " + kind + "* files that gone nodes left in " + dir
+                    + ": " + e.getMessage());
+        }
+        return removed;
+    }
+
+    /** Only a label of this version: one of an older version's form is never taken for a file's owner. */
+    private static boolean surelyGone(String label) {
+        return OwningProcess.parse(label).isPresent() && OwningProcess.gone(label);
+    }
+}
