@@ -62,6 +62,9 @@ final class JobOutput implements OutputSink {
      * from the queue ends within one lease, however much output it had left.
      */
     private void store(Stream stream, byte[] chunk) {
+        if (lost) {
+            return; // e.g. the notice of a cut that came with the chunk that was lost
+        }
         long number = ++chunks;
         try {
             // false: the lease is lost, and the queue dropped the chunk as it will the rest

@@ -44,4 +44,16 @@ class JobOutputTest {
         assertThat(told).as("told once").hasValue(1);
         assertThat(output.truncated()).as("not cut off at the limit").isFalse();
     }
+
+    @Test
+    void aLostChunkThatCrossedTheLimitIsNotFollowedByTheNoticeOfTheCut() {
+        var lease = new Lease("j-1", "token", "w1", null);
+        var output = new JobOutput(unreachable, lease, 4, new QueueRetry(Duration.ofMillis(300)), () -> { });
+        byte[] line = "line\n".getBytes(StandardCharsets.UTF_8);
+
+        output.write(Stream.STDOUT, line, 0, line.length);
+
+        assertThat(tries).as("the chunk kept, and no notice after it").containsOnlyKeys(1L);
+        assertThat(output.lost()).isTrue();
+    }
 }
