@@ -174,12 +174,21 @@ public final class JobSpecValidator {
 
     private static void checkRetry(RetryPolicy retry, List<FieldError> errors) {
         between("retry.maxAttempts", retry.maxAttempts(), 1, SpecLimits.MAX_ATTEMPTS, errors);
-        if (!(retry.backoffSeconds() >= 0) || retry.backoffSeconds() > 86_400) {
-            errors.add(new FieldError("retry.backoffSeconds", "must be between 0 and 86400, got " + retry.backoffSeconds()));
+        boolean backoffFits = seconds("retry.backoffSeconds", retry.backoffSeconds(), errors);
+        if (seconds("retry.maxBackoffSeconds", retry.maxBackoffSeconds(), errors) && backoffFits
+                && retry.maxBackoffSeconds() < retry.backoffSeconds()) {
+            errors.add(new FieldError("retry.maxBackoffSeconds", "must be at least retry.backoffSeconds ("
+                    + retry.backoffSeconds() + "), got " + retry.maxBackoffSeconds()));
         }
-        if (!(retry.maxBackoffSeconds() >= 0) || retry.maxBackoffSeconds() > 86_400) {
-            errors.add(new FieldError("retry.maxBackoffSeconds", "must be between 0 and 86400, got " + retry.maxBackoffSeconds()));
+    }
+
+    /** Whether a retry's seconds are in range; if not, says so. */
+    private static boolean seconds(String field, double value, List<FieldError> errors) {
+        if (!(value >= 0) || value > RetryPolicy.MOST_SECONDS) {
+            errors.add(new FieldError(field, "must be between 0 and 86400, got " + value));
+            return false;
         }
+        return true;
     }
 
     private static void between(String field, long value, long min, long max, List<FieldError> errors) {

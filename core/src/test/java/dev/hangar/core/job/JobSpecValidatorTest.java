@@ -3,6 +3,7 @@ package dev.hangar.core.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -103,6 +104,22 @@ class JobSpecValidatorTest {
         var spec = JobSpec.builder().command("x").timeoutSeconds(0).priority(10)
                 .retry(new RetryPolicy(0, -1.0, null)).build();
         assertThat(fields(spec)).containsExactly("timeoutSeconds", "priority", "retry.maxAttempts", "retry.backoffSeconds");
+    }
+
+    @Test
+    void aBackoffAboveItsCapIsRefusedAndOneAboveTheDefaultCapRaisesIt() {
+        var capped = JobSpec.builder().command("x").retry(new RetryPolicy(3, 600.0, 300.0)).build();
+        assertThat(validator.errors(capped)).singleElement().satisfies(error -> {
+            assertThat(error.field()).isEqualTo("retry.maxBackoffSeconds");
+            assertThat(error.reason()).contains("at least retry.backoffSeconds (600.0)").contains("got 300.0");
+        });
+        var uncapped = new RetryPolicy(3, 600.0, null);
+        assertThat(validator.errors(JobSpec.builder().command("x").retry(uncapped).build())).isEmpty();
+        assertThat(uncapped.backoffAfter(1)).as("as long as asked for").isEqualTo(Duration.ofSeconds(600));
+        assertThat(uncapped.backoffAfter(2)).as("and no longer: the cap not given is that first backoff")
+                .isEqualTo(Duration.ofSeconds(600));
+        assertThat(new RetryPolicy(3, 1.0e9, null).maxBackoffSeconds()).as("a backoff out of range leaves the cap alone")
+                .isEqualTo(300.0);
     }
 
     @Test
