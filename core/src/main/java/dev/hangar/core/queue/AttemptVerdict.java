@@ -35,14 +35,15 @@ public record AttemptVerdict(JobState state, Instant notBefore, String error) {
 
     /**
      * The worker vanished (its lease expired, or it said it runs nothing). That is not the job's
-     * fault, so it does not use up an attempt; only {@link QueueBackend#MAX_DELIVERIES} limits it.
+     * fault, so it does not use up an attempt; only {@link QueueBackend#MAX_DELIVERIES} such
+     * deliveries limit it.
      */
     public static AttemptVerdict afterLostLease(Job job) {
         if (job.cancelRequested()) {
             return new AttemptVerdict(JobState.CANCELLED, null, "cancelled; its worker was lost");
         }
-        if (job.deliveries() >= QueueBackend.MAX_DELIVERIES) {
-            return new AttemptVerdict(JobState.DEAD, null, "worker lost " + job.deliveries() + " times");
+        if (undelivered(job) >= QueueBackend.MAX_DELIVERIES) {
+            return new AttemptVerdict(JobState.DEAD, null, "worker lost " + undelivered(job) + " times");
         }
         return new AttemptVerdict(JobState.QUEUED, null, null);
     }
@@ -55,11 +56,19 @@ public record AttemptVerdict(JobState state, Instant notBefore, String error) {
         if (job.cancelRequested()) {
             return new AttemptVerdict(JobState.CANCELLED, null, "cancelled; its worker gave it back: " + reason);
         }
-        if (job.deliveries() >= QueueBackend.MAX_DELIVERIES) {
-            return new AttemptVerdict(JobState.DEAD, null, "given back after " + job.deliveries()
-                    + " deliveries; last: " + reason);
+        if (undelivered(job) >= QueueBackend.MAX_DELIVERIES) {
+            return new AttemptVerdict(JobState.DEAD, null, "given back or lost " + undelivered(job)
+                    + " times; last: " + reason);
         }
         return new AttemptVerdict(JobState.QUEUED, null, null);
+    }
+
+    /**
+     * The deliveries of a held job that ended without an attempt (lost or given back), this one
+     * among them: every other delivery was an attempt, and this one counts as one while it is held.
+     */
+    private static int undelivered(Job job) {
+        return job.deliveries() - job.attempt() + 1;
     }
 
     private static String describe(Outcome outcome) {

@@ -1236,6 +1236,28 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
+    void onlyLostAndGivenBackDeliveriesCountTowardsDeadNotTheAttemptsThatFailed() {
+        int failures = QueueBackend.MAX_DELIVERIES - 1;
+        Job job = enqueue(spec("flaky").toBuilder().retry(retries(failures + 3, 0)).build());
+        for (int attempt = 1; attempt <= failures; attempt++) {
+            assertThat(queue.finish(leaseAndRun("w" + attempt), Outcome.failed(1, "exit code 1", false)).orElseThrow()
+                    .state()).as("after failed attempt %d", attempt).isEqualTo(JobState.QUEUED);
+        }
+        leaseAndRun("w-lost");
+        assertThat(expireLeases()).isEqualTo(1);
+        assertThat(reload(job.id()).state()).as("after one lost delivery").isEqualTo(JobState.QUEUED);
+        assertThat(queue.giveBack(leaseAndRun("w-gave-back"), "sandbox failed").orElseThrow().state())
+                .as("after one given back").isEqualTo(JobState.QUEUED);
+
+        Job done = queue.finish(leaseAndRun("w-ran"), Outcome.succeeded(0, false)).orElseThrow();
+
+        assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(done.attempt()).isEqualTo(failures + 1);
+        assertThat(done.deliveries()).isEqualTo(failures + 3);
+        assertThat(done.deliveries()).isGreaterThan(QueueBackend.MAX_DELIVERIES);
+    }
+
+    @Test
     void aJobGivenBackTooOftenIsDeadWithTheReason() {
         Job job = enqueue("unlucky");
         for (int delivery = 1; delivery < QueueBackend.MAX_DELIVERIES; delivery++) {
