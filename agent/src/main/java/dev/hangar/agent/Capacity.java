@@ -40,7 +40,9 @@ final class Capacity {
         return new LeaseRequest(workerId, leaseFor, cpus, memoryMb, freeGpus.size(),
                 usable.stream().map(RuntimeStatus::name).collect(Collectors.toSet()),
                 usable.stream().filter(r -> r.capabilities().isolation().atLeast(Isolation.SOFTWARE_KERNEL))
-                        .map(RuntimeStatus::name).collect(Collectors.toSet()));
+                        .map(RuntimeStatus::name).collect(Collectors.toSet()))
+                .passingGpusOn(usable.stream().filter(r -> r.capabilities().gpu()).map(RuntimeStatus::name)
+                        .collect(Collectors.toSet()));
     }
 
     synchronized NodeStatus.Load load() {

@@ -56,16 +56,17 @@ class CapacityTest {
     }
 
     @Test
-    void theLeaseRequestNamesTheUsableRuntimesAndThoseBehindAKernelBoundary() {
+    void theLeaseRequestNamesTheUsableRuntimesAndThoseBehindAKernelBoundaryOrPassingGpusThrough() {
         var request = new Capacity(config).request("n", Duration.ofSeconds(1), List.of(
-                runtime("process", Isolation.PROCESS, true), runtime("gvisor", Isolation.SOFTWARE_KERNEL, true),
-                runtime("kata", Isolation.HARDWARE, false)));
-        assertThat(request.runtimes()).containsExactlyInAnyOrder("process", "gvisor");
+                runtime("process", Isolation.PROCESS, true, false), runtime("gvisor", Isolation.SOFTWARE_KERNEL, true, false),
+                runtime("podman", Isolation.NAMESPACE, true, true), runtime("kata", Isolation.HARDWARE, false, true)));
+        assertThat(request.runtimes()).containsExactlyInAnyOrder("process", "gvisor", "podman");
         assertThat(request.kernelBoundaryRuntimes()).containsExactly("gvisor");
+        assertThat(request.gpuRuntimes()).as("usable ones only").containsExactly("podman");
     }
 
-    private static RuntimeStatus runtime(String name, Isolation isolation, boolean available) {
-        var caps = new RuntimeCapabilities(isolation, BootClass.FAST, 0, Threading.NATIVE, true, true, false, false,
+    private static RuntimeStatus runtime(String name, Isolation isolation, boolean available, boolean gpu) {
+        var caps = new RuntimeCapabilities(isolation, BootClass.FAST, 0, Threading.NATIVE, true, true, gpu, false,
                 false, false, false, Set.of(NetworkMode.NONE));
         return new RuntimeStatus(name, name, caps,
                 new RuntimeProbe(available, available ? "ok" : "missing", Duration.ZERO, false, Instant.EPOCH, Map.of(), false));

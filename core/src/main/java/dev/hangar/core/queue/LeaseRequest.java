@@ -18,13 +18,15 @@ import java.util.stream.Collectors;
  *                               round a job, as untrusted code needs
  * @param networkRuntimes        those of them that may give a job's sandbox a network; all of them when it
  *                               does not say
+ * @param gpuRuntimes            those of them that can pass GPUs through to a job's sandbox; all of them
+ *                               when it does not say
  * @param images                 the images it has; empty when it does not say (then any image is taken to fit)
  * @param mountRoots             the host paths under which it lets a job mount, matched by name
  *                               ({@link MountPolicy#byName}); {@code /} when it does not say
  */
 public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, long freeMemoryMb, int freeGpus,
-        Set<String> runtimes, Set<String> kernelBoundaryRuntimes, Set<String> networkRuntimes, Set<String> images,
-        Set<String> mountRoots) {
+        Set<String> runtimes, Set<String> kernelBoundaryRuntimes, Set<String> networkRuntimes, Set<String> gpuRuntimes,
+        Set<String> images, Set<String> mountRoots) {
     /** The roots of a worker that does not say where it lets jobs mount: any host path fits. */
     public static final Set<String> ANY_PATH = Set.of("/");
 
@@ -32,6 +34,7 @@ public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, 
         runtimes = runtimes == null ? Set.of() : Set.copyOf(runtimes);
         kernelBoundaryRuntimes = kernelBoundaryRuntimes == null ? Set.of() : Set.copyOf(kernelBoundaryRuntimes);
         networkRuntimes = networkRuntimes == null ? Set.of() : Set.copyOf(networkRuntimes);
+        gpuRuntimes = gpuRuntimes == null ? Set.of() : Set.copyOf(gpuRuntimes);
         images = images == null ? Set.of() : Set.copyOf(images);
         mountRoots = mountRoots == null ? ANY_PATH
                 : mountRoots.stream().map(MountPolicy::byName).collect(Collectors.toUnmodifiableSet());
@@ -42,11 +45,14 @@ public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, 
         this(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, Set.of(), Set.of());
     }
 
-    /** A worker that says which runtimes it has, and not whether it gives a network, nor its images or mounts. */
+    /**
+     * A worker that says which runtimes it has, and not whether they give a network or pass GPUs
+     * through, nor its images or mounts.
+     */
     public LeaseRequest(String workerId, Duration leaseFor, double freeCpus, long freeMemoryMb, int freeGpus,
             Set<String> runtimes, Set<String> kernelBoundaryRuntimes) {
-        this(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes, runtimes, Set.of(),
-                ANY_PATH);
+        this(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes, runtimes, runtimes,
+                Set.of(), ANY_PATH);
     }
 
     /**
@@ -55,13 +61,19 @@ public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, 
      */
     public LeaseRequest offering(Set<String> networkRuntimes, Set<String> images) {
         return new LeaseRequest(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes,
-                networkRuntimes, images, mountRoots);
+                networkRuntimes, gpuRuntimes, images, mountRoots);
     }
 
     /** The same request from a worker that lets jobs mount only host paths under these roots. */
     public LeaseRequest mountingUnder(Set<String> roots) {
         return new LeaseRequest(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes,
-                networkRuntimes, images, roots);
+                networkRuntimes, gpuRuntimes, images, roots);
+    }
+
+    /** The same request from a worker that can pass GPUs through only on {@code gpuRuntimes} (of its runtimes). */
+    public LeaseRequest passingGpusOn(Set<String> gpuRuntimes) {
+        return new LeaseRequest(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes,
+                networkRuntimes, gpuRuntimes, images, mountRoots);
     }
 
     /** Whether every job fits this worker as far as its runtimes, network, images and mounts go (only room is asked). */
@@ -82,15 +94,16 @@ public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, 
 
     /**
      * Whether this worker has a runtime the job may run on: the one the job pins, if it pins one; for
-     * untrusted code one behind a kernel boundary; for a job that needs a network one that can give it.
-     * One runtime must be all of these. The node's full selection still runs once the job is leased.
+     * untrusted code one behind a kernel boundary; for a job that needs a network one that can give it;
+     * for a job that needs a GPU one that can pass it through. One runtime must be all of these. The
+     * node's full selection still runs once the job is leased.
      */
-    public boolean hasRuntimeFor(String pinnedRuntime, boolean untrusted, boolean needsNetwork) {
+    public boolean hasRuntimeFor(String pinnedRuntime, boolean untrusted, boolean needsNetwork, boolean needsGpu) {
         if (runtimes.isEmpty()) {
             return true;
         }
         Predicate<String> gives = name -> (!untrusted || kernelBoundaryRuntimes.contains(name))
-                && (!needsNetwork || networkRuntimes.contains(name));
+                && (!needsNetwork || networkRuntimes.contains(name)) && (!needsGpu || gpuRuntimes.contains(name));
         return pinnedRuntime == null
                 ? runtimes.stream().anyMatch(gives)
                 : runtimes.contains(pinnedRuntime) && gives.test(pinnedRuntime);

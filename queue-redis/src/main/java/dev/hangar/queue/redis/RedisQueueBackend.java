@@ -241,6 +241,7 @@ public final class RedisQueueBackend implements QueueBackend {
                 request.runtimes().size(), List.copyOf(request.runtimes()),
                 request.kernelBoundaryRuntimes().size(), List.copyOf(request.kernelBoundaryRuntimes()),
                 request.networkRuntimes().size(), List.copyOf(request.networkRuntimes()),
+                request.gpuRuntimes().size(), List.copyOf(request.gpuRuntimes()),
                 request.images().size(), List.copyOf(request.images()),
                 request.mountRoots().size(), List.copyOf(request.mountRoots()));
     }

@@ -274,7 +274,8 @@ end
 
 -- Leases the most urgent QUEUED job that fits the request in A[at], A[at + 1], ...:
 --   worker, now, leaseMs, freeCpus, freeMemoryMb, freeGpus, scan, n, n runtimes, k, k kernel-boundary runtimes,
---   l, l runtimes that give a network, m, m images, r, r roots under which it lets jobs mount
+--   l, l runtimes that give a network, g, g runtimes that pass GPUs through, m, m images, r, r roots under
+--   which it lets jobs mount
 -- Returns {1, job, change, token} for the job leased (the token is the lease entry id), {} if none fits.
 local function leaseNext(at)
   local worker, now, leaseMs = A[at], tonumber(A[at + 1]), tonumber(A[at + 2])
@@ -287,10 +288,13 @@ local function leaseNext(at)
   local nKernel = tonumber(A[kernelAt])
   for i = 1, nKernel do kernel[A[kernelAt + i]] = true end
   local networkAt = kernelAt + nKernel + 1
-  local network, images = {}, {}
+  local network, passGpus, images = {}, {}, {}
   local nNetwork = tonumber(A[networkAt])
   for i = 1, nNetwork do network[A[networkAt + i]] = true end
-  local imagesAt = networkAt + nNetwork + 1
+  local gpuAt = networkAt + nNetwork + 1
+  local nGpu = tonumber(A[gpuAt])
+  for i = 1, nGpu do passGpus[A[gpuAt + i]] = true end
+  local imagesAt = gpuAt + nGpu + 1
   local nImages = tonumber(A[imagesAt])
   for i = 1, nImages do images[A[imagesAt + i]] = true end
   local rootsAt = imagesAt + nImages + 1
@@ -320,17 +324,18 @@ local function leaseNext(at)
   end
 
   -- LeaseRequest.hasRuntimeFor: one runtime that is the pinned one (if any), behind a kernel boundary
-  -- for untrusted code, and able to give a network to a job that needs one (a job queued before the
-  -- 'net' field was kept has none)
-  local function gives(name, untrusted, net)
+  -- for untrusted code, able to give a network to a job that needs one (a job queued before the
+  -- 'net' field was kept has none), and able to pass GPUs through to a job that needs them
+  local function gives(name, untrusted, net, gpu)
     return (not untrusted or kernel[name] == true) and (net ~= '1' or network[name] == true)
+        and (not gpu or passGpus[name] == true)
   end
-  local function hasRuntimeFor(pin, untrusted, net)
+  local function hasRuntimeFor(pin, untrusted, net, gpu)
     if nRuntimes == 0 then return true end
-    if pin ~= '' then return runtimes[pin] == true and gives(pin, untrusted, net) end
-    if not untrusted and net ~= '1' then return true end
+    if pin ~= '' then return runtimes[pin] == true and gives(pin, untrusted, net, gpu) end
+    if not untrusted and net ~= '1' and not gpu then return true end
     for name in pairs(runtimes) do
-      if gives(name, untrusted, net) then return true end
+      if gives(name, untrusted, net, gpu) then return true end
     end
     return false
   end
@@ -380,7 +385,7 @@ local function leaseNext(at)
           redis.call('ZREM', ready, id)
           gone = gone + 1
         elseif tonumber(j[1]) <= freeCpus and tonumber(j[2]) <= freeMemory and tonumber(j[3]) <= freeGpus
-            and hasRuntimeFor(j[4], j[5] == '1', j[9]) and hasImage(j[10])
+            and hasRuntimeFor(j[4], j[5] == '1', j[9], tonumber(j[3]) > 0) and hasImage(j[10])
             and hasMountsFor(j[11]) then
           return id, j, tonumber(ids[i + 1])
         end

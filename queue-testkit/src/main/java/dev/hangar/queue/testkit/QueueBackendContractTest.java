@@ -464,6 +464,25 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
+    void aGpuJobGoesOnlyWhereARuntimeItMayRunOnPassesGpusThrough() {
+        Needs gpu = new Needs(true, null, null, null);
+        Job counted = enqueue(spec().resources(TestJobs.resources(1, 256, 1)).build());
+        Job untrusted = enqueue(spec().profile(new WorkloadProfile(null, gpu, null, null)).untrusted().build());
+        Job plain = enqueue(spec().build());
+        // GPUs on the node, but only podman passes them through, and the kernel boundary is gvisor's
+        LeaseRequest podmanPassesThem = worker("w1", Set.of("process", "podman", "gvisor"), Set.of("gvisor"))
+                .passingGpusOn(Set.of("podman"));
+        assertThat(queue.lease(podmanPassesThem).orElseThrow().jobId()).isEqualTo(counted.id());
+        assertThat(queue.lease(podmanPassesThem).orElseThrow().jobId()).as("not the untrusted GPU job").isEqualTo(plain.id());
+        assertThat(queue.lease(podmanPassesThem)).isEmpty();
+        assertThat(queue.lease(worker("w2", Set.of("process", "gvisor"), Set.of("gvisor")).passingGpusOn(Set.of())))
+                .as("a node whose runtimes pass no GPU through").isEmpty();
+
+        LeaseRequest kataPassesThem = worker("w3", Set.of("process", "kata"), Set.of("kata")).passingGpusOn(Set.of("kata"));
+        assertThat(queue.lease(kataPassesThem).orElseThrow().jobId()).isEqualTo(untrusted.id());
+    }
+
+    @Test
     void aJobOfAnImageTheWorkerLacksIsLeftForOneThatHasIt() {
         Job debian = enqueue(spec().image("debian").build());
         Job anyImage = enqueue(spec().build());
