@@ -31,12 +31,15 @@ public final class Rules {
 
     /**
      * The field to name for a refused selection: the one the rule weighs when every runtime the job
-     * may run on broke the same rule, else {@code runtime}.
+     * may run on, and that runs here, broke the same rule, else {@code runtime}.
      */
     public static String fieldOf(Selection refused) {
         var rules = new HashSet<String>();
         refused.rejected().forEach(rejection -> rules.add(rejection.rule()));
         rules.remove(RuntimeSelector.PINNED); // the others, left out by the job's pin: not what refused it
+        if (rules.size() > 1) {
+            rules.remove(Available.NAME); // a runtime that does not run here says nothing of the job's fields
+        }
         return rules.size() == 1 ? FIELDS.getOrDefault(rules.iterator().next(), "runtime") : "runtime";
     }
 
@@ -49,6 +52,7 @@ public final class Rules {
      * also lets one through that is benched for a while, for a check that a job may wait for it.
      */
     public static final class Available implements SelectionRule {
+        static final String NAME = "runtime-available";
         private final boolean benchedCounts;
 
         public Available() {
@@ -66,7 +70,7 @@ public final class Rules {
 
         @Override
         public String name() {
-            return "runtime-available";
+            return NAME;
         }
 
         @Override

@@ -56,6 +56,12 @@ class RulesTest {
         Selection twoRules = new Selection(null, "refused", List.of(new Rejection("process", "fork-needs-fork", "no"),
                 new Rejection("gvisor", "memory-above-floor", "no")));
         assertThat(Rules.fieldOf(twoRules)).as("runtimes refused for different reasons").isEqualTo("runtime");
+        Selection untrustedWhereNoBoundaryRuns = new Selection(null, "refused", List.of(
+                new Rejection("process", "untrusted-needs-kernel-boundary", "no"),
+                new Rejection("gvisor", "runtime-available", "runsc not found"),
+                new Rejection("kata", "runtime-available", "no KVM")));
+        assertThat(Rules.fieldOf(untrustedWhereNoBoundaryRuns)).as("runtimes that do not run here left out")
+                .isEqualTo("profile.trust");
     }
 
     @Test
