@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The host command line that starts one sandboxed process: bwrap over the host's /usr or an
@@ -31,12 +32,19 @@ final class BubblewrapCommand {
         this.bwrap = bwrap;
     }
 
-    /** @param status where bwrap writes its JSON status (see {@link BubblewrapStatus}), or null for none */
-    List<String> build(SandboxSpec spec, Path imageRootfs, Cgroup cgroup, List<String> command, Path status) {
-        var argv = new ArrayList<String>(64);
+    /**
+     * @param env    the sandboxed program's whole environment, set by bwrap inside the sandbox: the
+     *               host-side programs (the cgroup join's shell, bwrap) run without it, so that a job's
+     *               loader variables (LD_PRELOAD...) cannot run its code outside the sandbox
+     * @param status where bwrap writes its JSON status (see {@link BubblewrapStatus}), or null for none
+     */
+    List<String> build(SandboxSpec spec, Path imageRootfs, Cgroup cgroup, List<String> command, Map<String, String> env,
+            Path status) {
+        var argv = new ArrayList<String>(64 + 3 * env.size());
         argv.add(bwrap);
         argv.addAll(List.of("--unshare-all", "--unshare-user", "--uid", SANDBOX_UID, "--gid", SANDBOX_UID,
-                "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "hangar"));
+                "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "hangar", "--clearenv"));
+        env.forEach((name, value) -> argv.addAll(List.of("--setenv", name, value)));
         if (status != null) {
             argv.addAll(List.of("--json-status-fd", "3"));
         }

@@ -12,6 +12,7 @@ import dev.hangar.runtime.support.OneProcessSandbox;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -50,6 +51,9 @@ final class BubblewrapSandbox extends OneProcessSandbox<HostProcess> {
         } catch (IOException e) {
             BubblewrapStatus.delete(status);
             throw new SandboxException("could not start bwrap: " + e.getMessage(), e);
+        } catch (SandboxException | RuntimeException e) {
+            BubblewrapStatus.delete(status);
+            throw e;
         }
     }
 
@@ -64,18 +68,22 @@ final class BubblewrapSandbox extends OneProcessSandbox<HostProcess> {
     }
 
     private ProcessBuilder builder(List<String> argv, Map<String, String> jobEnv, Path status) throws SandboxException {
-        ProcessBuilder builder;
-        try {
-            builder = new ProcessBuilder(command.build(spec(), imageRootfs, cgroup, argv, status));
-        } catch (java.io.UncheckedIOException e) { // the image's root gone since create: the runtime's fault, not the agent's
-            throw new SandboxException("could not read the image for bwrap: " + e.getMessage(), e);
-        }
-        Map<String, String> env = builder.environment();
-        env.clear();
+        var env = new LinkedHashMap<String, String>();
         env.put("PATH", PATH);
         env.put("HOME", BubblewrapCommand.WORKDIR);
         env.put("LANG", "C.UTF-8");
         env.putAll(jobEnv);
+        ProcessBuilder builder;
+        try {
+            builder = new ProcessBuilder(command.build(spec(), imageRootfs, cgroup, argv, env, status));
+        } catch (java.io.UncheckedIOException e) { // the image's root gone since create: the runtime's fault, not the agent's
+            throw new SandboxException("could not read the image for bwrap: " + e.getMessage(), e);
+        }
+        // the host side's own: none of the job's (see BubblewrapCommand#build)
+        Map<String, String> hostEnv = builder.environment();
+        hostEnv.clear();
+        hostEnv.put("PATH", PATH);
+        hostEnv.put("LANG", "C.UTF-8");
         return builder;
     }
 

@@ -1,0 +1,57 @@
+package dev.hangar.runtime.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.hangar.core.job.Resources;
+import dev.hangar.core.runtime.ExitStatus;
+import dev.hangar.core.runtime.NetworkMode;
+import dev.hangar.core.runtime.ProcessSpec;
+import dev.hangar.core.runtime.RuntimeContext;
+import dev.hangar.core.runtime.Sandbox;
+import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.images.LocalImageStore;
+import dev.hangar.runtime.testkit.OutputCollector;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A job's environment is its sandbox's alone: the host-side programs that set the sandbox up (the
+ * cgroup join's shell and bwrap, as the agent's user) never see it, so a variable the dynamic
+ * loader reads (LD_PRELOAD, LD_LIBRARY_PATH) cannot run the job's code outside its sandbox.
+ */
+class BubblewrapEnvironmentTest {
+    @TempDir
+    Path dataDir;
+    private BubblewrapRuntime runtime;
+
+    @BeforeEach
+    void runtime() {
+        runtime = new BubblewrapRuntime(new RuntimeContext(dataDir, new LocalImageStore(dataDir.resolve("images"))));
+        var probe = runtime.probe();
+        assumeTrue(probe.available(), () -> "process runtime unavailable: " + probe.reason());
+    }
+
+    @Test
+    void theLoaderVariablesOfAJobReachOnlyTheProgramsInItsSandbox() throws Exception {
+        var output = new OutputCollector();
+        try (Sandbox sandbox = runtime.create(new SandboxSpec("env-stays-inside", null, Resources.defaults(),
+                NetworkMode.NONE, List.of()))) {
+            // LD_DEBUG=libs: every dynamically linked program the loader starts says so on stderr
+            ExitStatus status = sandbox.exec(new ProcessSpec(List.of("sh", "-c", "echo \"$LD_DEBUG $HOME\""),
+                    Map.of("LD_DEBUG", "libs"), null), output).exit().get(30, TimeUnit.SECONDS);
+
+            assertThat(status.code()).isZero();
+            assertThat(output.stdoutText()).as("the job sees its own and the sandbox's variables").isEqualTo("libs /work\n");
+            List<String> started = output.stderrText().lines().filter(line -> line.contains("initialize program:"))
+                    .map(line -> line.substring(line.indexOf("initialize program:"))).toList();
+            assertThat(started).as("programs the loader started under the job's LD_DEBUG")
+                    .containsExactly("initialize program: sh");
+        }
+    }
+}
