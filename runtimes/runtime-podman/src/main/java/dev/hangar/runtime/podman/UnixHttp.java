@@ -60,7 +60,8 @@ final class UnixHttp {
 
     /** Sends a request with an optional body and reads the whole response, within {@code timeout}. */
     Response send(String method, String target, String contentType, byte[] body, Duration timeout) throws IOException {
-        try (Connection c = Connection.open(socket, timeout)) {
+        Connection c = Connection.open(socket, timeout);
+        try (c) {
             var head = new StringBuilder();
             head.append(method).append(' ').append(target).append(" HTTP/1.1\r\nHost: podman\r\nConnection: close\r\n");
             if (body != null) {
@@ -72,19 +73,24 @@ final class UnixHttp {
                 c.write(body);
             }
             return c.readResponse(method);
+        } catch (IOException e) {
+            throw c.explained(e, method + " " + target, timeout);
         }
     }
 
     /** Sends a request whose body is streamed with chunked transfer encoding; reads the whole response. */
     Response stream(String method, String target, String contentType, BodyWriter body, Duration timeout)
             throws IOException {
-        try (Connection c = Connection.open(socket, timeout)) {
+        Connection c = Connection.open(socket, timeout);
+        try (c) {
             c.write((method + " " + target + " HTTP/1.1\r\nHost: podman\r\nConnection: close\r\nContent-Type: "
                     + contentType + "\r\nTransfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             try (OutputStream chunked = new ChunkedOutput(c)) {
                 body.writeTo(chunked);
             }
             return c.readResponse(method);
+        } catch (IOException e) {
+            throw c.explained(e, method + " " + target, timeout);
         }
     }
 
@@ -112,7 +118,10 @@ final class UnixHttp {
             Response refusal = new Response(status, headers, c.readBody("POST", status, headers));
             c.close();
             return new Upgraded(null, false, refusal);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            c.close();
+            throw c.explained(e, method + " " + target, handshake);
+        } catch (RuntimeException e) {
             c.close();
             throw e;
         }
@@ -170,6 +179,8 @@ final class UnixHttp {
         private final SocketChannel channel;
         private final ByteBuffer buffer = ByteBuffer.allocate(64 * 1024).flip();
         private final java.util.concurrent.ScheduledFuture<?> deadline;
+        /** Set when the deadline closed the channel: the failure it causes is told as a timeout. */
+        private volatile boolean timedOut;
         final InputStream input = new InputStream() {
             @Override
             public int read() throws IOException {
@@ -205,7 +216,18 @@ final class UnixHttp {
             this.channel = channel;
             // why: a blocking channel has no read timeout; closing it wakes a blocked read
             this.deadline = timeout == null ? null
-                    : DEADLINES.schedule(this::close, timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    : DEADLINES.schedule(this::timeOut, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        private void timeOut() {
+            timedOut = true;
+            close();
+        }
+
+        /** {@code failure} as the timeout it is if the deadline cut the connection (a closed channel says nothing). */
+        IOException explained(IOException failure, String request, Duration timeout) {
+            return timedOut ? new IOException("podman did not answer " + request + " within " + timeout.toMillis() + " ms",
+                    failure) : failure;
         }
 
         static Connection open(Path socket, Duration timeout) throws IOException {

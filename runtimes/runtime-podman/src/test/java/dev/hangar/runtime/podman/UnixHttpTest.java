@@ -157,7 +157,7 @@ class UnixHttpTest {
         UnixHttp http = serveNothing();
         long begin = System.nanoTime();
         assertThatThrownBy(() -> http.upgrade("POST", "/exec/1/start", ascii("{}"), Duration.ofMillis(300)))
-                .isInstanceOf(IOException.class);
+                .isInstanceOf(IOException.class).hasMessage("podman did not answer POST /exec/1/start within 300 ms");
         assertThat(Duration.ofNanos(System.nanoTime() - begin)).isLessThan(Duration.ofSeconds(5));
     }
 
@@ -183,7 +183,8 @@ class UnixHttpTest {
     void aServerThatHangsIsCutOffAtTheDeadline() throws Exception {
         UnixHttp http = serveNothing();
         long begin = System.nanoTime();
-        assertThatThrownBy(() -> http.send("GET", "/x", null, null, Duration.ofMillis(300))).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> http.send("GET", "/x", null, null, Duration.ofMillis(300))).isInstanceOf(IOException.class)
+                .hasMessage("podman did not answer GET /x within 300 ms");
         assertThat(Duration.ofNanos(System.nanoTime() - begin)).isLessThan(Duration.ofSeconds(5));
     }
 
