@@ -16,12 +16,14 @@ export const state = {
   error: null,
   health: null,
   healthAt: 0,
-  /** nodes announced by SSE node events, by name */
+  /** nodes from /v1/nodes and SSE node events, by name */
   nodes: new Map(),
+  /** whether the server answered /v1/nodes (an older one has none: then /healthz's one node is shown) */
+  nodesListed: false,
   /** a node name seen on jobs: /healthz names none */
   lastNode: null,
   runtimes: null,
-  /** null until loaded; [] when the server has no pools */
+  /** null until loaded; [] when the server has no pools: { pool, runtime, image, ready, starting, inUse, target, limitedBy, lastError } */
   pools: null,
   /** leased, unfinished jobs by id: the per-node load */
   active: new Map(),
@@ -83,7 +85,9 @@ function noteJob(job) {
   if (job.node) state.lastNode = job.node;
   const ms = between(job.timings?.submittedAt, job.timings?.runningAt);
   if (job.runtime && Number.isFinite(ms)) {
+    state.samples.delete(job.id); // the latest last, so that trimming drops the oldest
     state.samples.set(job.id, { runtime: job.runtime, ms });
+    trimSamples();
   }
 }
 
@@ -118,39 +122,46 @@ export async function loadRuntimes() {
   changed();
 }
 
-/** /v1/nodes where the server has it; else the nodes stay those SSE announces, or /healthz's one. */
+// why: a node that joins, leaves or benches a runtime changes what the cluster runs
+let runtimesTimer = null;
+function runtimesSoon() {
+  if (runtimesTimer) return;
+  runtimesTimer = setTimeout(() => {
+    runtimesTimer = null;
+    loadRuntimes();
+  }, 1000);
+}
+
+/** /v1/nodes where the server has it (an empty list: no node has joined); else the nodes SSE announces, or /healthz's one. */
 export async function loadNodes() {
   try {
     const nodes = await getJson('/v1/nodes');
-    if (Array.isArray(nodes)) state.nodes = new Map(nodes.map((node) => [node.name, node]));
+    if (Array.isArray(nodes)) {
+      state.nodes = new Map(nodes.map((node) => [node.name, node]));
+      state.nodesListed = true;
+    }
   } catch (e) {
-    // an older server: no /v1/nodes
+    if (!(e instanceof ApiError && e.status === 404)) failed(e); // 404: an older server, without /v1/nodes
   }
   changed();
 }
 
 /**
- * Pools from /metrics: hangar_pool_sandboxes{pool,runtime} is each warm pool's READY count (on a
- * cluster's server, summed over the nodes that keep the pool), hangar_pool_sandboxes_in_use its
- * sandboxes whose jobs still run (a node's own); none from a server without pools.
+ * The warm pools from GET /v1/pools (on a cluster's server, its nodes' pools as of their
+ * heartbeats); none from an older server without it. A failed read keeps the pools last read.
  */
 export async function loadPools() {
   try {
-    const response = await fetch('/metrics');
-    const text = response.ok ? await response.text() : '';
-    const pools = new Map();
-    for (const line of text.split('\n')) {
-      const m = /^hangar_pool_sandboxes(_in_use)?\{([^}]*)\}\s+(\S+)/.exec(line);
-      if (!m) continue;
-      const labels = Object.fromEntries([...m[2].matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
-      const key = `${labels.pool}|${labels.runtime}`;
-      const pool = pools.get(key) || { pool: labels.pool, runtime: labels.runtime };
-      pool[m[1] ? 'inUse' : 'ready'] = Number(m[3]);
-      pools.set(key, pool);
-    }
-    state.pools = [...pools.values()];
+    const answer = await getJson('/v1/pools');
+    state.pools = (answer.pools || []).map((status) => ({
+      pool: status.spec?.name, runtime: status.spec?.runtime, image: status.spec?.image, ready: status.ready,
+      starting: status.starting, inUse: status.inUse, target: status.target, limitedBy: status.limitedBy,
+      lastError: status.lastError,
+    }));
+    succeeded();
   } catch (e) {
-    state.pools = [];
+    if (e instanceof ApiError && e.status === 404) state.pools = [];
+    else failed(e);
   }
   changed();
 }
@@ -172,8 +183,7 @@ export async function loadActive() {
 export async function loadSamples() {
   try {
     const page = await listJobs({ states: FINISHED_OR_RUNNING, limit: SAMPLE_LIMIT });
-    for (const job of page.jobs) noteJob(job);
-    trimSamples();
+    for (const job of [...page.jobs].reverse()) noteJob(job); // oldest first: the newest are kept last
   } catch (e) {
     failed(e);
   }
@@ -350,6 +360,7 @@ function onJob(job, fromEvent = true) {
 
 function onNode(node) {
   state.nodes.set(node.name, node);
+  runtimesSoon();
   changed();
 }
 
@@ -374,18 +385,26 @@ export function reloadAll() {
 
 let pollTimer = null;
 let pollRound = 0;
+let polling = false;
 function startPolling() {
   if (pollTimer) return;
-  pollTimer = setInterval(() => {
+  pollTimer = setInterval(async () => {
+    // why: a slow server must not pile rounds up; they would hold the browser's six connections
+    if (polling) return;
+    polling = true;
     pollRound += 1;
-    loadHealth();
-    loadActive();
-    if (state.detail) {
-      if (!FINAL.has(state.detail.job?.state)) reloadDetail();
-    } else {
-      loadJobs();
-      if (pollRound % 5 === 0) loadSamples();
-      if (pollRound % 10 === 0) loadPools();
+    try {
+      const loads = [loadHealth()];
+      if (state.detail) {
+        if (!FINAL.has(state.detail.job?.state)) loads.push(reloadDetail());
+      } else {
+        loads.push(loadActive(), loadJobs());
+        if (pollRound % 5 === 0) loads.push(loadSamples());
+        if (pollRound % 10 === 0) loads.push(loadPools(), loadRuntimes(), loadNodes());
+      }
+      await Promise.allSettled(loads);
+    } finally {
+      polling = false;
     }
   }, POLL_MS);
 }
@@ -461,8 +480,12 @@ export function start() {
   connectEvents();
   document.addEventListener('visibilitychange', onVisibility);
   setInterval(changed, 1000); // relative times and running durations
-  // pool counts change with every job a pool serves, which no event tells
-  setInterval(() => { if (state.conn === 'live') loadPools(); }, 10_000);
+  // pool counts change with every job a pool serves, and a runtime is benched or back, which no event tells
+  setInterval(() => {
+    if (state.conn !== 'live') return;
+    loadPools();
+    loadRuntimes();
+  }, 10_000);
 }
 
 export const connection = () => (events ? events.readyState : -1);

@@ -48,8 +48,10 @@ function followLogs(id, pre, setStatus, signal) {
   let shownChars = 0;
   let chunks = 0;
   let trimmed = false;
+  /** Why the output could not be read, shown until a read gets through. */
+  let error = null;
   const box = pre.parentElement;
-  const status = (following) => setStatus({ following, chunks, trimmed });
+  const status = (following) => setStatus({ following, chunks, trimmed, error });
 
   function appendText(stream, text) {
     if (!text) return;
@@ -152,30 +154,37 @@ function followLogs(id, pre, setStatus, signal) {
     }
   }
 
+  /** Reads the output after `after` to the stream's end; whether that worked, saying why not if not. */
+  async function read() {
+    try {
+      await once();
+      error = null;
+      return true;
+    } catch (e) {
+      // a hidden tab lets go of its stream on purpose
+      if (!signal.aborted && !hidden()) error = e.message;
+      return false;
+    }
+  }
+
   (async () => {
     status(true);
+    let pause = 1000;
     while (!signal.aborted) {
       await shown(signal);
       if (signal.aborted) return;
-      try {
-        await once();
-      } catch (e) {
-        if (signal.aborted) return;
-      }
-      // the stream ends when the job is final; otherwise the connection dropped or the tab was hidden:
-      // go on after `after`
+      await read();
+      // the stream ends when the job is final; otherwise the connection dropped, the server failed
+      // or the tab was hidden: go on after `after`
       if (signal.aborted) return;
       if (hidden()) continue;
       if (!FINAL.has(state.detail?.job?.state)) await reloadDetail();
-      if (FINAL.has(state.detail?.job?.state)) {
-        try {
-          await once(); // the last chunks
-        } catch {
-          // gone with the job
-        }
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // why read once more: the last chunks; and until a read gets through, the output is not whole
+      if (FINAL.has(state.detail?.job?.state) && await read()) break;
+      if (signal.aborted) return;
+      status(true);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      pause = error ? Math.min(2 * pause, 10_000) : 1000;
     }
     if (!signal.aborted) {
       flush();
@@ -199,6 +208,7 @@ function Logs({ id }) {
       h('h2', null, 'Output'),
       h('span', { class: 'muted small', id: 'log-status' },
         status.following ? h('span', { class: 'live-dot' }, 'following') : status.chunks ? 'end of output' : 'no output'),
+      status.error && h('span', { class: 'small error', id: 'log-error' }, `${status.error}; trying again`),
       status.trimmed && h('span', { class: 'small', id: 'log-trimmed' },
         `earlier output is left out here (the page keeps the last ${LOG_LIMIT / 1024 / 1024} M characters); `,
         h('a', { href: raw, target: '_blank' }, 'the raw log'), ' has it all'),

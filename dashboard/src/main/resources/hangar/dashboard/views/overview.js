@@ -5,7 +5,7 @@ import { count, duration, isoDurationMs, label, megabytes, stamp } from '../form
 
 const RUNNING = new Set(['STARTING', 'RUNNING']);
 
-/** Nodes from SSE node events; without them, the one node /healthz describes. */
+/** Nodes from /v1/nodes and SSE node events; from an older server without them, the one node /healthz describes. */
 function nodeRows() {
   const runtimes = (state.runtimes || []).filter((r) => r.probe?.available).map((r) => r.name);
   const jobs = state.health?.jobs || {};
@@ -22,7 +22,7 @@ function nodeRows() {
       network: node.networkAllowed,
     }));
   }
-  if (!state.health) return [];
+  if (state.nodesListed || !state.health) return [];
   return [{
     name: state.lastNode || 'this node',
     state: state.health.status === 'ok' ? 'UP' : state.health.status,
@@ -37,7 +37,8 @@ export function Nodes() {
   return h('section', { class: 'card', id: 'nodes' },
     h('h2', null, 'Nodes'),
     rows.length === 0
-      ? h('p', { class: 'empty' }, state.error ? 'Not loaded: ' + state.error : 'Loading…')
+      ? h('p', { class: 'empty' }, state.nodesListed ? 'No node has joined: no agent sends heartbeats.'
+        : state.error ? 'Not loaded: ' + state.error : 'Loading…')
       : h('table', { class: 'grid' },
         h('thead', null, h('tr', null,
           h('th', null, 'Name'), h('th', null, 'State'), h('th', { class: 'num' }, 'CPUs'),
@@ -65,11 +66,17 @@ export function Pools() {
           h('p', null, h('strong', null, 'No pools configured.')),
           h('p', { class: 'muted' }, 'Warm pools keep READY sandboxes per runtime and image so a job skips the boot. Every job starts cold today.'))
         : h('table', { class: 'grid' },
-          h('thead', null, h('tr', null, h('th', null, 'Pool'), h('th', null, 'Runtime'),
-            h('th', { class: 'num' }, 'READY'), h('th', { class: 'num' }, 'In use'))),
-          h('tbody', null, pools.map((pool) => h('tr', { key: `${pool.pool}|${pool.runtime}` },
-            h('td', null, pool.pool), h('td', null, pool.runtime),
-            h('td', { class: 'num' }, count(pool.ready)), h('td', { class: 'num' }, count(pool.inUse)))))));
+          h('thead', null, h('tr', null, h('th', null, 'Pool'), h('th', null, 'Runtime'), h('th', null, 'Image'),
+            h('th', { class: 'num' }, 'READY'), h('th', { class: 'num' }, 'Starting'), h('th', { class: 'num' }, 'In use'),
+            h('th', { class: 'num', title: 'how many it keeps now' }, 'Target'),
+            h('th', { title: 'why it holds fewer than it should, or its last failure to make a sandbox' }, 'Note'))),
+          h('tbody', null, pools.map((pool) => h('tr', { key: `${pool.pool}|${pool.runtime}`, 'data-pool': pool.pool },
+            h('td', null, pool.pool), h('td', null, pool.runtime), h('td', null, pool.image || '—'),
+            h('td', { class: 'num ready' }, count(pool.ready)), h('td', { class: 'num' }, count(pool.starting)),
+            h('td', { class: 'num' }, count(pool.inUse)), h('td', { class: 'num' }, count(pool.target)),
+            h('td', { class: 'small note' }, pool.limitedBy || pool.lastError
+              ? h('span', { class: pool.lastError ? 'error' : 'muted' }, [pool.limitedBy, pool.lastError].filter(Boolean).join('; '))
+              : '—'))))));
 }
 
 const ISOLATION = { PROCESS: 'process', NAMESPACE: 'namespaces', SOFTWARE_KERNEL: 'software kernel', HARDWARE: 'hardware (VM)' };

@@ -263,6 +263,28 @@ class DashboardIT extends OneNodeIT {
     }
 
     @Test
+    void thePoolsCardShowsThePoolsAsTheServerHasThemAndNoneOnceRemoved() {
+        assumeTrue(hangar.agent().pools().pooledRuntimes().contains("process"),
+                "the process runtime cannot start sandboxes ahead of a job on this host: " + hangar.agent().runtimes());
+        String name = "dash-" + ThreadLocalRandom.current().nextInt(1_000_000);
+        By row = By.cssSelector("#pools tr[data-pool='" + name + "']");
+        Api.Answer put = api.send("PUT", "/v1/pools/" + name, java.net.http.HttpRequest.BodyPublishers.ofString(
+                "{\"runtime\": \"process\", \"cpus\": 1, \"memoryMb\": 128, \"min\": 1, \"max\": 1}"), "application/json");
+        assertThat(put.status()).as("%s", put).isEqualTo(201);
+        try {
+            open(hangar.url(), "/");
+            waitFor().until(ExpectedConditions.textToBe(By.cssSelector("#pools tr[data-pool='" + name + "'] td.ready"), "1"));
+            assertThat(browser.findElement(row).getText()).contains("process").contains(name);
+        } finally {
+            assertThat(api.delete("/v1/pools/" + name).status()).isEqualTo(200);
+        }
+
+        open(hangar.url(), "/");
+        waitFor().until(driver -> !driver.findElement(By.id("pools")).getText().contains("Loading"));
+        assertThat(browser.findElements(row)).as("the removed pool").isEmpty();
+    }
+
+    @Test
     void withoutTheEventStreamThePageRefreshesOverRest() {
         open(hangar.url(), "/?events=off");
         waitFor().until(ExpectedConditions.attributeToBe(By.id("connection"), "data-state", "polling"));
