@@ -127,6 +127,8 @@ class DashboardIT extends OneNodeIT {
                 assertThat(status).contains("API-tested only");
             }
         }
+        assertThat(browser.findElement(By.cssSelector("#runtimes-table thead")).getText()).as("the seeds' capability columns")
+                .contains("Full syscalls", "virtio-fs", "Discard", "Free page reporting");
         System.out.println("dashboard runtimes: " + shown);
     }
 
