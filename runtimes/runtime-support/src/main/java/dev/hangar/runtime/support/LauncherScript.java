@@ -5,6 +5,7 @@ import dev.hangar.core.runtime.SandboxException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -16,8 +17,8 @@ import java.util.regex.Pattern;
  * (same sandbox, cgroups, limits, user and base environment), with its stdin a pipe the host
  * holds. It prints one byte, {@link #READY} (so the host knows it is up: a gVisor sandbox boots its
  * kernel first), and waits on {@code read} for one line: shell code that drops the
- * variables the shell itself made, exports the job's environment and {@code exec}s the job's
- * argv, so the job replaces the launcher and its exit code, signals and output are the sandbox
+ * variables the shell itself made, sets the job's argv as the positional parameters, exports the
+ * job's environment and {@code exec}s that argv, so the job replaces the launcher and its exit code, signals and output are the sandbox
  * process's own. Everything after that line on stdin is the job's stdin, byte for byte (binary
  * included): {@code read} takes its line one byte at a time and never reads ahead, which is also
  * why the job is not sent as a script to {@code sh -s} (dash and busybox read a script in blocks).
@@ -59,7 +60,17 @@ public final class LauncherScript {
         if (!shellMade.isEmpty()) {
             line.append("unset ").append(String.join(" ", shellMade)).append("; ");
         }
-        for (Map.Entry<String, String> variable : process.env().entrySet()) {
+        // why the argv first and a job's own `nl` last: each is written with the launcher's $nl, which
+        // a job variable of that name would otherwise change under the words that follow it
+        line.append("set --");
+        List<String> command = process.command();
+        for (int i = 0; i < command.size(); i++) {
+            line.append(' ').append(quote(command.get(i), "command[" + i + "]"));
+        }
+        line.append("; ");
+        List<Map.Entry<String, String>> variables = process.env().entrySet().stream()
+                .sorted(Comparator.comparing((Map.Entry<String, String> variable) -> variable.getKey().equals("nl"))).toList();
+        for (Map.Entry<String, String> variable : variables) {
             String name = variable.getKey();
             if (!NAME.matcher(name).matches()) {
                 throw new SandboxException("env." + name + ": is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)");
@@ -67,12 +78,7 @@ public final class LauncherScript {
             line.append("export ").append(name).append('=')
                     .append(quote(variable.getValue(), "env." + name)).append("; ");
         }
-        line.append("exec");
-        List<String> command = process.command();
-        for (int i = 0; i < command.size(); i++) {
-            line.append(' ').append(quote(command.get(i), "command[" + i + "]"));
-        }
-        line.append('\n');
+        line.append("exec \"$@\"\n");
         return line.toString().getBytes(StandardCharsets.UTF_8);
     }
 

@@ -23,10 +23,11 @@ class LauncherScriptTest {
         List<String> args = List.of("a b", "it's", "$HOME", "*", "", "back\\slash", "new\nline", "'", "\"q\"",
                 "ünï ✓", "`id`", "$(id)", "%s", "\n", "''");
         var env = new LinkedHashMap<String, String>();
+        env.put("nl", "X"); // the launcher's own name for a newline: the job's must not change the words after it
         env.put("HANGAR_A", "it's \"q\" $X `y` $(z) \\ *\nsecond line\n");
         env.put("HANGAR_B", "");
         var command = new ArrayList<>(List.of("/bin/sh", "-c",
-                "printf '[%s]' \"$@\"; printf '<%s>' \"$HANGAR_A\" \"${HANGAR_B-unset}\"; cat; exit 9", "sh"));
+                "printf '[%s]' \"$@\"; printf '<%s>' \"$HANGAR_A\" \"${HANGAR_B-unset}\" \"$nl\"; cat; exit 9", "sh"));
         command.addAll(args);
         var stdin = new ByteArrayOutputStream();
         stdin.writeBytes("line\n$HOME 'q'\n".getBytes(StandardCharsets.UTF_8));
@@ -49,7 +50,7 @@ class LauncherScriptTest {
         var expected = new ByteArrayOutputStream();
         expected.write(LauncherScript.READY); // the launcher says it waits, then the job writes
         args.forEach(a -> expected.writeBytes(("[" + a + "]").getBytes(StandardCharsets.UTF_8)));
-        expected.writeBytes(("<" + env.get("HANGAR_A") + "><>").getBytes(StandardCharsets.UTF_8));
+        expected.writeBytes(("<" + env.get("HANGAR_A") + "><><X>").getBytes(StandardCharsets.UTF_8));
         expected.writeBytes(job.stdin());
         assertThat(launcher.exitValue()).as("the job's exit code is the launcher's").isEqualTo(9);
         assertThat(out).as("argv, env and stdin as the job saw them").isEqualTo(expected.toByteArray());
