@@ -42,6 +42,9 @@ public final class BubblewrapRuntime implements SandboxRuntime {
             BootClass.INSTANT, 0, Threading.NATIVE, true, true, false, false, false, false, false,
             Set.of(NetworkMode.NONE, NetworkMode.HOST));
 
+    /** bwrap's monitor and its pid namespace's init share the sandbox's group with the job. */
+    private static final int BWRAP_OWN_PROCESSES = 2;
+
     private final Optional<Path> bwrap;
     private final Optional<Limiter> limiter;
     private final ImageStore images;
@@ -136,7 +139,7 @@ public final class BubblewrapRuntime implements SandboxRuntime {
         try {
             // why: without an image the job sees the host's /usr, the way a host command would
             Path rootfs = spec.image() == null ? null : images.resolve(spec.image()).rootfs();
-            var cgroup = limiter.get().create(spec.id(), spec.resources());
+            var cgroup = limiter.get().create(spec.id(), spec.resources(), BWRAP_OWN_PROCESSES);
             return new BubblewrapSandbox(spec, rootfs, cgroup, new BubblewrapCommand(bwrap.get().toString()));
         } catch (ImageNotFoundException e) {
             throw SandboxException.causedByTheJob(e.getMessage(), e);

@@ -22,14 +22,15 @@ final class CgroupV1 implements Cgroup {
         this.resources = resources;
     }
 
-    static CgroupV1 create(Path memory, Path pids, Path cpu, Resources resources) throws IOException {
+    /** The job's pids limit is raised by {@code ownProcesses} (see {@link Limiter#create(String, Resources, int)}). */
+    static CgroupV1 create(Path memory, Path pids, Path cpu, Resources resources, int ownProcesses) throws IOException {
         var group = new CgroupV1(memory, pids, cpu, resources);
         try {
             Files.createDirectories(group.memory);
             Files.createDirectories(group.pids);
             Files.createDirectories(group.cpu);
             group.limitMemory(resources.memoryMb() * 1024 * 1024);
-            CgroupFiles.write(group.pids.resolve("pids.max"), Integer.toString(resources.pids()));
+            CgroupFiles.write(group.pids.resolve("pids.max"), Integer.toString(resources.pids() + ownProcesses));
             CgroupFiles.write(group.cpu.resolve("cpu.cfs_period_us"), Long.toString(CFS_PERIOD_US));
             CgroupFiles.write(group.cpu.resolve("cpu.cfs_quota_us"),
                     Long.toString(Math.max(1000, (long) (resources.cpus() * CFS_PERIOD_US))));

@@ -18,7 +18,8 @@ final class CgroupV2 implements Cgroup {
         this.resources = resources;
     }
 
-    static CgroupV2 create(Path parent, String name, Resources resources) throws IOException {
+    /** The job's pids limit is raised by {@code ownProcesses} (see {@link Limiter#create(String, Resources, int)}). */
+    static CgroupV2 create(Path parent, String name, Resources resources, int ownProcesses) throws IOException {
         var group = new CgroupV2(parent.resolve(name), resources);
         try {
             Files.createDirectories(group.dir);
@@ -27,7 +28,7 @@ final class CgroupV2 implements Cgroup {
             if (Files.exists(swap)) {
                 CgroupFiles.write(swap, "0");
             }
-            CgroupFiles.write(group.dir.resolve("pids.max"), Integer.toString(resources.pids()));
+            CgroupFiles.write(group.dir.resolve("pids.max"), Integer.toString(resources.pids() + ownProcesses));
             long quota = Math.max(1000, (long) (resources.cpus() * CPU_PERIOD_US));
             CgroupFiles.write(group.dir.resolve("cpu.max"), quota + " " + CPU_PERIOD_US);
             return group;

@@ -18,7 +18,16 @@ public sealed interface Limiter {
 
     String describe();
 
-    Cgroup create(String name, Resources resources) throws IOException;
+    default Cgroup create(String name, Resources resources) throws IOException {
+        return create(name, resources, 0);
+    }
+
+    /**
+     * A group held to {@code resources}, its pids limit raised by {@code ownProcesses}: the processes
+     * a runtime keeps in the group beside the job's (bwrap's monitor and its namespace's init), so
+     * that the job may run as many as it asked for.
+     */
+    Cgroup create(String name, Resources resources, int ownProcesses) throws IOException;
 
     /** The process whose sandboxes' groups this makes: this JVM, but for tests of what a dead one left. */
     OwningProcess owner();
@@ -95,10 +104,10 @@ public sealed interface Limiter {
         }
 
         @Override
-        public Cgroup create(String name, Resources resources) throws IOException {
+        public Cgroup create(String name, Resources resources, int ownProcesses) throws IOException {
             List<Path> parents = parents();
             return CgroupV1.create(parents.get(0).resolve(name), parents.get(1).resolve(name),
-                    parents.get(2).resolve(name), resources);
+                    parents.get(2).resolve(name), resources, ownProcesses);
         }
     }
 
@@ -137,8 +146,8 @@ public sealed interface Limiter {
         }
 
         @Override
-        public Cgroup create(String name, Resources resources) throws IOException {
-            return CgroupV2.create(ownDirectory(), name, resources);
+        public Cgroup create(String name, Resources resources, int ownProcesses) throws IOException {
+            return CgroupV2.create(ownDirectory(), name, resources, ownProcesses);
         }
 
         /**
