@@ -33,20 +33,24 @@ final class BubblewrapCommand {
     }
 
     /**
-     * @param env    the sandboxed program's whole environment, set by bwrap inside the sandbox: the
-     *               host-side programs (the cgroup join's shell, bwrap) run without it, so that a job's
-     *               loader variables (LD_PRELOAD...) cannot run its code outside the sandbox
-     * @param status where bwrap writes its JSON status (see {@link BubblewrapStatus}), or null for none
+     * @param env   the sandboxed program's whole environment, set by bwrap inside the sandbox: the
+     *              host-side programs (the cgroup join's shell, bwrap) run without it, so that a job's
+     *              loader variables (LD_PRELOAD...) cannot run its code outside the sandbox
+     * @param files where bwrap writes its JSON status (see {@link BubblewrapStatus}) and reads the
+     *              options that set {@code env} ({@link #environment}, written there by the caller), so
+     *              that no value of it shows in the host's process list; null for neither, with
+     *              {@code env} then on the command line (the launcher's: no job's values)
      */
     List<String> build(SandboxSpec spec, Path imageRootfs, Cgroup cgroup, List<String> command, Map<String, String> env,
-            Path status) {
-        var argv = new ArrayList<String>(64 + 3 * env.size());
+            JobFiles files) {
+        var argv = new ArrayList<String>(64);
         argv.add(bwrap);
         argv.addAll(List.of("--unshare-all", "--unshare-user", "--uid", SANDBOX_UID, "--gid", SANDBOX_UID,
-                "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "hangar", "--clearenv"));
-        env.forEach((name, value) -> argv.addAll(List.of("--setenv", name, value)));
-        if (status != null) {
-            argv.addAll(List.of("--json-status-fd", "3"));
+                "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "hangar"));
+        if (files == null) {
+            argv.addAll(environment(env));
+        } else {
+            argv.addAll(List.of("--args", "4", "--json-status-fd", "3"));
         }
         if (spec.network() != NetworkMode.NONE) {
             argv.add("--share-net");
@@ -70,7 +74,18 @@ final class BubblewrapCommand {
         }
         argv.addAll(List.of("--chdir", WORKDIR, "--"));
         argv.addAll(command);
-        return status == null ? CgroupJoin.wrap(cgroup, argv) : CgroupJoin.wrap(cgroup, status, argv);
+        return files == null ? CgroupJoin.wrap(cgroup, argv) : CgroupJoin.wrap(cgroup, files.status(), files.options(), argv);
+    }
+
+    /** A job process's files: bwrap's status (fd 3) and its options read from a file (fd 4, {@code --args}). */
+    record JobFiles(Path status, Path options) {}
+
+    /** bwrap's options that give the sandboxed program exactly {@code env}. */
+    static List<String> environment(Map<String, String> env) {
+        var options = new ArrayList<String>(1 + 3 * env.size());
+        options.add("--clearenv");
+        env.forEach((name, value) -> options.addAll(List.of("--setenv", name, value)));
+        return options;
     }
 
     /**

@@ -53,6 +53,7 @@ public final class BubblewrapRuntime implements SandboxRuntime {
         this(Programs.find("bwrap"), Limiter.detect(), context.images());
         limiter.ifPresent(Limiter::sweepStale);
         BubblewrapStatus.sweepLeftovers();
+        BubblewrapOptionsFile.sweepLeftovers();
     }
 
     BubblewrapRuntime(Optional<Path> bwrap, Optional<Limiter> limiter, ImageStore images) {

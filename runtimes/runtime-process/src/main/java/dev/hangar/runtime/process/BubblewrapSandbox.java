@@ -43,17 +43,31 @@ final class BubblewrapSandbox extends OneProcessSandbox<HostProcess> {
     @Override
     protected HostProcess start(ProcessSpec processSpec, OutputSink sink) throws SandboxException {
         Path status = null;
+        Path options = null;
         try {
             status = BubblewrapStatus.file();
-            var statusFile = status;
-            return HostProcess.start(builder(processSpec.command(), processSpec.env(), status), cgroup, processSpec.stdin(),
-                    sink, exit -> BubblewrapStatus.check(exit, statusFile));
+            options = BubblewrapOptionsFile.write(BubblewrapCommand.environment(environment(processSpec.env())));
+            var files = new BubblewrapCommand.JobFiles(status, options);
+            return HostProcess.start(builder(processSpec.command(), Map.of(), files), cgroup, processSpec.stdin(), sink,
+                    exit -> {
+                        try {
+                            return BubblewrapStatus.check(exit, files.status());
+                        } finally {
+                            BubblewrapStatus.delete(files.options());
+                        }
+                    });
         } catch (IOException e) {
-            BubblewrapStatus.delete(status);
+            deleteAll(status, options);
             throw new SandboxException("could not start bwrap: " + e.getMessage(), e);
         } catch (SandboxException | RuntimeException e) {
-            BubblewrapStatus.delete(status);
+            deleteAll(status, options);
             throw e;
+        }
+    }
+
+    private static void deleteAll(Path... files) {
+        for (Path file : files) {
+            BubblewrapStatus.delete(file);
         }
     }
 
@@ -61,21 +75,28 @@ final class BubblewrapSandbox extends OneProcessSandbox<HostProcess> {
     @Override
     protected HostLauncher launch() throws SandboxException {
         try {
-            return HostLauncher.start(builder(LauncherScript.command(id()), Map.of(), null), cgroup, SHELL_MADE);
+            return HostLauncher.start(builder(LauncherScript.command(id()), environment(Map.of()), null), cgroup, SHELL_MADE);
         } catch (IOException e) {
             throw new SandboxException("could not start bwrap: " + e.getMessage(), e);
         }
     }
 
-    private ProcessBuilder builder(List<String> argv, Map<String, String> jobEnv, Path status) throws SandboxException {
+    /** The sandboxed program's whole environment: the sandbox's base, then the job's own. */
+    private static Map<String, String> environment(Map<String, String> jobEnv) {
         var env = new LinkedHashMap<String, String>();
         env.put("PATH", PATH);
         env.put("HOME", BubblewrapCommand.WORKDIR);
         env.put("LANG", "C.UTF-8");
         env.putAll(jobEnv);
+        return env;
+    }
+
+    /** @param files a job process's (its environment then read from them), or null for {@code env} on the command line */
+    private ProcessBuilder builder(List<String> argv, Map<String, String> env, BubblewrapCommand.JobFiles files)
+            throws SandboxException {
         ProcessBuilder builder;
         try {
-            builder = new ProcessBuilder(command.build(spec(), imageRootfs, cgroup, argv, env, status));
+            builder = new ProcessBuilder(command.build(spec(), imageRootfs, cgroup, argv, env, files));
         } catch (java.io.UncheckedIOException e) { // the image's root gone since create: the runtime's fault, not the agent's
             throw new SandboxException("could not read the image for bwrap: " + e.getMessage(), e);
         }

@@ -1,6 +1,7 @@
 package dev.hangar.runtime.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hangar.core.job.Resources;
@@ -12,10 +13,17 @@ import dev.hangar.core.runtime.Sandbox;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.images.LocalImageStore;
 import dev.hangar.runtime.testkit.OutputCollector;
+import dev.hangar.core.runtime.SandboxProcess;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A job's environment is its sandbox's alone: the host-side programs that set the sandbox up (the
  * cgroup join's shell and bwrap, as the agent's user) never see it, so a variable the dynamic
- * loader reads (LD_PRELOAD, LD_LIBRARY_PATH) cannot run the job's code outside its sandbox.
+ * loader reads (LD_PRELOAD, LD_LIBRARY_PATH) cannot run the job's code outside its sandbox; and
+ * its values, which may be secrets, are on no command line any user of the host may read.
  */
 class BubblewrapEnvironmentTest {
     @TempDir
@@ -35,6 +44,36 @@ class BubblewrapEnvironmentTest {
         runtime = new BubblewrapRuntime(new RuntimeContext(dataDir, new LocalImageStore(dataDir.resolve("images"))));
         var probe = runtime.probe();
         assumeTrue(probe.available(), () -> "process runtime unavailable: " + probe.reason());
+    }
+
+    @Test
+    void theValuesOfAJobsVariablesShowInNoCommandLineOnTheHost() throws Exception {
+        String secret = "hangar-secret-" + UUID.randomUUID();
+        var output = new OutputCollector();
+        try (Sandbox sandbox = runtime.create(new SandboxSpec("env-not-listed", null, Resources.defaults(),
+                NetworkMode.NONE, List.of()))) {
+            SandboxProcess process = sandbox.exec(new ProcessSpec(List.of("sh", "-c", "echo \"$TOKEN\"; sleep 30"),
+                    Map.of("TOKEN", secret), null), output);
+            try {
+                await().atMost(Duration.ofSeconds(30)).until(() -> output.stdoutText().contains(secret));
+                assertThat(commandLinesWith(secret)).as("host processes whose command line holds the value").isEmpty();
+            } finally {
+                process.kill();
+            }
+        }
+    }
+
+    private static List<String> commandLinesWith(String text) throws IOException {
+        try (Stream<Path> entries = Files.list(Path.of("/proc"))) {
+            return entries.filter(dir -> dir.getFileName().toString().chars().allMatch(Character::isDigit))
+                    .map(dir -> {
+                        try {
+                            return new String(Files.readAllBytes(dir.resolve("cmdline")), StandardCharsets.UTF_8).replace('\0', ' ');
+                        } catch (IOException e) {
+                            return ""; // gone meanwhile
+                        }
+                    }).filter(line -> line.contains(text)).toList();
+        }
     }
 
     @Test

@@ -21,8 +21,9 @@ public final class CgroupJoin {
             + CANNOT_JOIN + " of the join script), so the sandbox's command was not started";
 
     private static final String SCRIPT = join("exit " + CANNOT_JOIN) + "exec \"$@\"";
-    /** The same, with the file after {@code --} open for writing as fd 3 of the command. */
-    private static final String SCRIPT_WITH_FD3 = join("exit " + CANNOT_JOIN) + "fd3=$1; shift; exec \"$@\" 3>\"$fd3\"";
+    /** The same, with the two files after {@code --} open as fd 3 (for writing) and fd 4 (for reading) of the command. */
+    private static final String SCRIPT_WITH_FD3_FD4 = join("exit " + CANNOT_JOIN)
+            + "fd3=$1; fd4=$2; shift 2; exec \"$@\" 3>\"$fd3\" 4<\"$fd4\"";
     /** The same as {@link #SCRIPT}, making the file named first when it cannot join. */
     private static final String SCRIPT_MARKING_FAILURE = "mark=$1; shift; "
             + join("{ : > \"$mark\"; exit " + CANNOT_JOIN + "; }") + "exec \"$@\"";
@@ -38,9 +39,12 @@ public final class CgroupJoin {
         return wrap(cgroup, SCRIPT, List.of(), List.of(), command);
     }
 
-    /** As {@link #wrap(Cgroup, List)}, the command writing its fd 3 to {@code fd3} (e.g. bwrap's status). */
-    public static List<String> wrap(Cgroup cgroup, Path fd3, List<String> command) {
-        return wrap(cgroup, SCRIPT_WITH_FD3, List.of(), List.of(fd3.toString()), command);
+    /**
+     * As {@link #wrap(Cgroup, List)}, the command writing its fd 3 to {@code fd3} (e.g. bwrap's status)
+     * and reading its fd 4 from {@code fd4} (e.g. bwrap's options that are not for the command line).
+     */
+    public static List<String> wrap(Cgroup cgroup, Path fd3, Path fd4, List<String> command) {
+        return wrap(cgroup, SCRIPT_WITH_FD3_FD4, List.of(), List.of(fd3.toString(), fd4.toString()), command);
     }
 
     /**
