@@ -27,19 +27,21 @@ async function send(path, init = {}) {
   const timer = setTimeout(() => late.abort(), ANSWER_WITHIN_MS);
   const stop = () => late.abort();
   init.signal?.addEventListener('abort', stop);
+  // why the body within the deadline too: a server that sends its head and stalls would hold the call for ever
   try {
     response = await fetch(path, { headers: { Accept: 'application/json' }, ...init, signal: late.signal });
+    if (!response.ok) throw await problem(response);
+    return await response.json();
   } catch (e) {
-    if (init.signal?.aborted) throw e;
+    if (e instanceof ApiError || init.signal?.aborted) throw e;
     // why say so: a browser opens six connections to a server at most, and open tabs may hold them all
     if (e.name === 'AbortError') throw new ApiError(0, `no answer within ${ANSWER_WITHIN_MS / 1000} s (other open Hangar tabs may hold the browser's connections)`);
+    if (e instanceof SyntaxError) throw new ApiError(response.status, `${response.status} an answer that is not JSON`);
     throw new ApiError(0, 'the server does not answer');
   } finally {
     clearTimeout(timer);
     init.signal?.removeEventListener('abort', stop);
   }
-  if (!response.ok) throw await problem(response);
-  return response.json();
 }
 
 export const getJson = (path, init) => send(path, init);

@@ -25,6 +25,8 @@ export const state = {
   runtimes: null,
   /** null until loaded; [] when the server has no pools: { pool, runtime, image, ready, starting, inUse, target, limitedBy, lastError } */
   pools: null,
+  /** why the pools could not be read last time, cleared by the next read */
+  poolsError: null,
   /** leased, unfinished jobs by id: the per-node load */
   active: new Map(),
   list: { states: [], search: '', cursors: [null], page: 0, rows: [], next: null, loading: false, loaded: false, error: null },
@@ -153,18 +155,26 @@ export async function loadNodes() {
 export async function loadPools() {
   try {
     const answer = await getJson('/v1/pools');
-    state.pools = (answer.pools || []).map((status) => ({
-      pool: status.spec?.name, runtime: status.spec?.runtime, image: status.spec?.image, ready: status.ready,
-      starting: status.starting, inUse: status.inUse, target: status.target, limitedBy: status.limitedBy,
-      lastError: status.lastError,
-    }));
+    state.pools = (answer.pools || []).map(poolRow);
+    state.poolsError = null;
     succeeded();
   } catch (e) {
-    if (e instanceof ApiError && e.status === 404) state.pools = [];
-    else failed(e);
+    if (e instanceof ApiError && e.status === 404) {
+      state.pools = [];
+    } else if (e?.name !== 'AbortError') {
+      state.poolsError = e.message;
+      failed(e);
+    }
   }
   changed();
 }
+
+/** A pool's row, from its PoolStatus. */
+const poolRow = (status) => ({
+  pool: status.spec?.name, runtime: status.spec?.runtime, image: status.spec?.image, ready: status.ready,
+  starting: status.starting, inUse: status.inUse, target: status.target, limitedBy: status.limitedBy,
+  lastError: status.lastError,
+});
 
 export async function loadActive() {
   const since = eventSeq;
@@ -364,8 +374,10 @@ function onNode(node) {
   changed();
 }
 
-function onPool(pool) {
-  if (!pool) return;
+/** A pool's status, as GET /v1/pools gives it (the event is reserved: no server sends it yet). */
+function onPool(status) {
+  if (!status?.spec) return;
+  const pool = poolRow(status);
   const key = (p) => `${p.pool}|${p.runtime}`;
   state.pools = [...(state.pools || []).filter((p) => key(p) !== key(pool)), pool];
   changed();

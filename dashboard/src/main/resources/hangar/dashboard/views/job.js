@@ -106,7 +106,7 @@ function followLogs(id, pre, setStatus, signal) {
         // why: a run whose node stopped answering is run again under the same attempt
         marker.textContent = newline + (chunk.attempt !== attempt
           ? `── attempt ${chunk.attempt} ──\n`
-          : `── attempt ${chunk.attempt}, run again: the run above did not finish (its node stopped answering or its sandbox failed) ──\n`);
+          : `── attempt ${chunk.attempt}, run again: the run above did not finish (its node stopped answering, its sandbox failed, or its output could not be stored) ──\n`);
         pre.append(marker);
         shownChars += marker.textContent.length;
       }
@@ -127,7 +127,15 @@ function followLogs(id, pre, setStatus, signal) {
     try {
       const response = await fetch(`/v1/jobs/${encodeURIComponent(id)}/logs?follow=true&format=ndjson&after=${after}`,
         { signal: request.signal });
-      if (!response.ok) throw new Error(`logs: ${response.status}`);
+      if (!response.ok) {
+        const failure = new Error(`logs: ${response.status}`);
+        failure.permanent = response.status >= 400 && response.status < 500; // e.g. the job removed by retention
+        throw failure;
+      }
+      if (error) {
+        error = null; // through again
+        status(true);
+      }
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = '';
       for (;;) {
@@ -154,16 +162,19 @@ function followLogs(id, pre, setStatus, signal) {
     }
   }
 
-  /** Reads the output after `after` to the stream's end; whether that worked, saying why not if not. */
+  /**
+   * Reads the output after `after` to the stream's end: 'whole' if it got there; else 'failed',
+   * saying why, or 'gone' for an answer no retry can mend.
+   */
   async function read() {
     try {
       await once();
       error = null;
-      return true;
+      return 'whole';
     } catch (e) {
       // a hidden tab lets go of its stream on purpose
       if (!signal.aborted && !hidden()) error = e.message;
-      return false;
+      return e.permanent ? 'gone' : 'failed';
     }
   }
 
@@ -173,14 +184,14 @@ function followLogs(id, pre, setStatus, signal) {
     while (!signal.aborted) {
       await shown(signal);
       if (signal.aborted) return;
-      await read();
+      if (await read() === 'gone') break;
       // the stream ends when the job is final; otherwise the connection dropped, the server failed
       // or the tab was hidden: go on after `after`
       if (signal.aborted) return;
       if (hidden()) continue;
       if (!FINAL.has(state.detail?.job?.state)) await reloadDetail();
       // why read once more: the last chunks; and until a read gets through, the output is not whole
-      if (FINAL.has(state.detail?.job?.state) && await read()) break;
+      if (FINAL.has(state.detail?.job?.state) && await read() !== 'failed') break;
       if (signal.aborted) return;
       status(true);
       await new Promise((resolve) => setTimeout(resolve, pause));
@@ -208,7 +219,8 @@ function Logs({ id }) {
       h('h2', null, 'Output'),
       h('span', { class: 'muted small', id: 'log-status' },
         status.following ? h('span', { class: 'live-dot' }, 'following') : status.chunks ? 'end of output' : 'no output'),
-      status.error && h('span', { class: 'small error', id: 'log-error' }, `${status.error}; trying again`),
+      status.error && h('span', { class: 'small error', id: 'log-error' },
+        status.following ? `${status.error}; trying again` : status.error),
       status.trimmed && h('span', { class: 'small', id: 'log-trimmed' },
         `earlier output is left out here (the page keeps the last ${LOG_LIMIT / 1024 / 1024} M characters); `,
         h('a', { href: raw, target: '_blank' }, 'the raw log'), ' has it all'),

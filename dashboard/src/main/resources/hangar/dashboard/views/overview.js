@@ -60,7 +60,8 @@ export function Pools() {
   const pools = state.pools;
   return h('section', { class: 'card', id: 'pools' },
     h('h2', null, 'Pools'),
-    pools == null ? h('p', { class: 'empty' }, 'Loading…')
+    state.poolsError && h('p', { class: 'small error', id: 'pools-error' }, `Not read: ${state.poolsError}`),
+    pools == null ? h('p', { class: 'empty' }, state.poolsError ? 'Not loaded.' : 'Loading…')
       : pools.length === 0
         ? h('div', { class: 'empty' },
           h('p', null, h('strong', null, 'No pools configured.')),
