@@ -43,7 +43,8 @@ public record AttemptVerdict(JobState state, Instant notBefore, String error) {
             return new AttemptVerdict(JobState.CANCELLED, null, "cancelled; its worker was lost");
         }
         if (undelivered(job) >= QueueBackend.MAX_DELIVERIES) {
-            return new AttemptVerdict(JobState.DEAD, null, "worker lost " + undelivered(job) + " times");
+            return new AttemptVerdict(JobState.DEAD, null, "worker lost; " + undelivered(job)
+                    + " deliveries lost or given back");
         }
         return new AttemptVerdict(JobState.QUEUED, null, null);
     }

@@ -107,8 +107,9 @@ public interface JobQueue {
     /**
      * Gives the job back: its worker could not run it for a reason that is not the job's (the sandbox
      * failed, not the job's process), so, as with a lost lease, the delivery does not use up an
-     * attempt. The job goes back to QUEUED at once for any worker; it ends DEAD once it was delivered
-     * {@link QueueBackend#MAX_DELIVERIES} times, with the reason, or CANCELLED if someone asked.
+     * attempt. The job goes back to QUEUED at once for any worker; it ends DEAD once
+     * {@link QueueBackend#MAX_DELIVERIES} of its deliveries were lost or given back, with the reason,
+     * or CANCELLED if someone asked.
      * Returns the job as it now is, or empty if the lease was lost (and nothing was changed).
      */
     Optional<Job> giveBack(Lease lease, String reason);

@@ -7,7 +7,7 @@ import java.util.function.UnaryOperator;
 
 /** One storage technology behind both sides of the queue. */
 public interface QueueBackend extends JobQueue, JobStore, AutoCloseable {
-    /** How many deliveries a job gets before a vanished worker makes it DEAD. */
+    /** How many deliveries lost or given back (see AttemptVerdict) a job gets before it is DEAD. */
     int MAX_DELIVERIES = 5;
 
     String name();
