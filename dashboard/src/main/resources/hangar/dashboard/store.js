@@ -105,14 +105,19 @@ export async function loadHealth() {
   changed();
 }
 
-let healthTimer = null;
-function healthSoon() {
-  if (healthTimer) return;
-  healthTimer = setTimeout(() => {
-    healthTimer = null;
-    loadHealth();
-  }, 1000);
+/** `load` a second from the first ask, however often it is asked meanwhile. */
+function soon(load) {
+  let timer = null;
+  return () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      load();
+    }, 1000);
+  };
 }
+
+const healthSoon = soon(() => loadHealth());
 
 export async function loadRuntimes() {
   try {
@@ -125,14 +130,7 @@ export async function loadRuntimes() {
 }
 
 // why: a node that joins, leaves or benches a runtime changes what the cluster runs
-let runtimesTimer = null;
-function runtimesSoon() {
-  if (runtimesTimer) return;
-  runtimesTimer = setTimeout(() => {
-    runtimesTimer = null;
-    loadRuntimes();
-  }, 1000);
-}
+const runtimesSoon = soon(() => loadRuntimes());
 
 /** /v1/nodes where the server has it (an empty list: no node has joined); else the nodes SSE announces, or /healthz's one. */
 export async function loadNodes() {

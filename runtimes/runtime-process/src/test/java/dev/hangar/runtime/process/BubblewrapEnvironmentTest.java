@@ -2,16 +2,13 @@ package dev.hangar.runtime.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.ProcessSpec;
-import dev.hangar.core.runtime.RuntimeContext;
 import dev.hangar.core.runtime.Sandbox;
 import dev.hangar.core.runtime.SandboxSpec;
-import dev.hangar.images.LocalImageStore;
 import dev.hangar.runtime.testkit.OutputCollector;
 import dev.hangar.core.runtime.SandboxProcess;
 import java.io.IOException;
@@ -24,9 +21,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A job's environment is its sandbox's alone: the host-side programs that set the sandbox up (the
@@ -34,18 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * loader reads (LD_PRELOAD, LD_LIBRARY_PATH) cannot run the job's code outside its sandbox; and
  * its values, which may be secrets, are on no command line any user of the host may read.
  */
-class BubblewrapEnvironmentTest {
-    @TempDir
-    Path dataDir;
-    private BubblewrapRuntime runtime;
-
-    @BeforeEach
-    void runtime() {
-        runtime = new BubblewrapRuntime(new RuntimeContext(dataDir, new LocalImageStore(dataDir.resolve("images"))));
-        var probe = runtime.probe();
-        assumeTrue(probe.available(), () -> "process runtime unavailable: " + probe.reason());
-    }
-
+class BubblewrapEnvironmentTest extends ProcessRuntimeTest {
     @Test
     void theValuesOfAJobsVariablesShowInNoCommandLineOnTheHost() throws Exception {
         String secret = "hangar-secret-" + UUID.randomUUID();

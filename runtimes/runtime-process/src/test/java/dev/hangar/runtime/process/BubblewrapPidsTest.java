@@ -1,38 +1,21 @@
 package dev.hangar.runtime.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.ProcessSpec;
-import dev.hangar.core.runtime.RuntimeContext;
 import dev.hangar.core.runtime.Sandbox;
 import dev.hangar.core.runtime.SandboxSpec;
-import dev.hangar.images.LocalImageStore;
 import dev.hangar.runtime.testkit.OutputCollector;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A job's pids limit counts the job's processes, not bwrap's own beside them in its group. */
-class BubblewrapPidsTest {
-    @TempDir
-    Path dataDir;
-    private BubblewrapRuntime runtime;
-
-    @BeforeEach
-    void runtime() {
-        runtime = new BubblewrapRuntime(new RuntimeContext(dataDir, new LocalImageStore(dataDir.resolve("images"))));
-        var probe = runtime.probe();
-        assumeTrue(probe.available(), () -> "process runtime unavailable: " + probe.reason());
-    }
-
+class BubblewrapPidsTest extends ProcessRuntimeTest {
     private ExitStatus run(String id, String script) throws Exception {
         var resources = new Resources(null, null, 3, null, null, null);
         try (Sandbox sandbox = runtime.create(new SandboxSpec(id, null, resources, NetworkMode.NONE, List.of()))) {

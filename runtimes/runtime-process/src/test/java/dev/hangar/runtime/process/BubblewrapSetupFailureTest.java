@@ -2,18 +2,15 @@ package dev.hangar.runtime.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.ProcessSpec;
-import dev.hangar.core.runtime.RuntimeContext;
 import dev.hangar.core.runtime.Sandbox;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxSpec;
-import dev.hangar.images.LocalImageStore;
 import dev.hangar.runtime.testkit.OutputCollector;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,23 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** bwrap's own failure to set a sandbox up, told from a job that exits 1 itself. */
-class BubblewrapSetupFailureTest {
-    @TempDir
-    Path dataDir;
-    private BubblewrapRuntime runtime;
-
-    @BeforeEach
-    void runtime() {
-        runtime = new BubblewrapRuntime(new RuntimeContext(dataDir, new LocalImageStore(dataDir.resolve("images"))));
-        var probe = runtime.probe();
-        assumeTrue(probe.available(), () -> "process runtime unavailable: " + probe.reason());
-    }
-
+class BubblewrapSetupFailureTest extends ProcessRuntimeTest {
     private SandboxSpec spec(String id, List<Mount> mounts) {
         return new SandboxSpec(id, null, Resources.defaults(), NetworkMode.NONE, mounts);
     }
