@@ -1,6 +1,5 @@
 package dev.hangar.runtime.process;
 
-import dev.hangar.runtime.support.OwnedTempFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,9 +13,6 @@ import java.util.List;
  * is readable by this node's user only, as its processes' environments are.
  */
 final class BubblewrapOptionsFile {
-    /** Named after this process: the files of a node killed before its jobs ended are removed by the next one. */
-    private static final OwnedTempFiles FILES = OwnedTempFiles.of("hangar-bwrap-options", ".args");
-
     private BubblewrapOptionsFile() {}
 
     /** A new file holding {@code options}; none may hold a NUL byte (a job's strings are checked for one first). */
@@ -29,7 +25,7 @@ final class BubblewrapOptionsFile {
             bytes.writeBytes(option.getBytes(StandardCharsets.UTF_8));
             bytes.write(0);
         }
-        Path file = FILES.create(); // created readable by its owner only
+        Path file = BubblewrapRuntime.TEMP_FILES.create(".args");
         try {
             Files.write(file, bytes.toByteArray());
             return file;
@@ -37,10 +33,5 @@ final class BubblewrapOptionsFile {
             Files.deleteIfExists(file);
             throw e;
         }
-    }
-
-    /** Deletes the files that nodes now gone left behind. */
-    static void sweepLeftovers() {
-        FILES.sweep();
     }
 }

@@ -18,6 +18,7 @@ import dev.hangar.core.runtime.Threading;
 import dev.hangar.core.image.ImageNotFoundException;
 import dev.hangar.core.image.ImageStore;
 import dev.hangar.runtime.support.Limiter;
+import dev.hangar.runtime.support.OwnedTempFiles;
 import dev.hangar.runtime.support.Programs;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,6 +45,8 @@ public final class BubblewrapRuntime implements SandboxRuntime {
 
     /** bwrap's monitor and its pid namespace's init share the sandbox's group with the job. */
     private static final int BWRAP_OWN_PROCESSES = 2;
+    /** A job process's files beside bwrap (status, options), named after this process: a killed node's are swept. */
+    static final OwnedTempFiles TEMP_FILES = OwnedTempFiles.of("hangar-bwrap");
 
     private final Optional<Path> bwrap;
     private final Optional<Limiter> limiter;
@@ -52,8 +55,7 @@ public final class BubblewrapRuntime implements SandboxRuntime {
     public BubblewrapRuntime(RuntimeContext context) {
         this(Programs.find("bwrap"), Limiter.detect(), context.images());
         limiter.ifPresent(Limiter::sweepStale);
-        BubblewrapStatus.sweepLeftovers();
-        BubblewrapOptionsFile.sweepLeftovers();
+        TEMP_FILES.sweep();
     }
 
     BubblewrapRuntime(Optional<Path> bwrap, Optional<Limiter> limiter, ImageStore images) {

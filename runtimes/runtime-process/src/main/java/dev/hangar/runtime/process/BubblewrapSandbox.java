@@ -9,6 +9,7 @@ import dev.hangar.runtime.support.HostLauncher;
 import dev.hangar.runtime.support.HostProcess;
 import dev.hangar.runtime.support.LauncherScript;
 import dev.hangar.runtime.support.OneProcessSandbox;
+import dev.hangar.runtime.support.OwnedTempFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -53,7 +54,7 @@ final class BubblewrapSandbox extends OneProcessSandbox<HostProcess> {
                         try {
                             return BubblewrapStatus.check(exit, files.status());
                         } finally {
-                            BubblewrapStatus.delete(files.options());
+                            OwnedTempFiles.delete(files.options());
                         }
                     });
         } catch (IOException e) {
@@ -67,7 +68,7 @@ final class BubblewrapSandbox extends OneProcessSandbox<HostProcess> {
 
     private static void deleteAll(Path... files) {
         for (Path file : files) {
-            BubblewrapStatus.delete(file);
+            OwnedTempFiles.delete(file);
         }
     }
 

@@ -19,19 +19,11 @@ final class BubblewrapStatus {
 
     static final String JOIN_FAILED = CgroupJoin.JOIN_FAILED;
 
-    /** Named after this process: the files of a node killed before its jobs ended are removed by the next one. */
-    private static final OwnedTempFiles FILES = OwnedTempFiles.of("hangar-bwrap", ".status");
-
     private BubblewrapStatus() {}
 
     /** A new, empty status file. */
     static Path file() throws IOException {
-        return FILES.create();
-    }
-
-    /** Deletes the status files that nodes now gone left behind. */
-    static void sweepLeftovers() {
-        FILES.sweep();
+        return BubblewrapRuntime.TEMP_FILES.create(".status");
     }
 
     /** The status as it is, unless bwrap failed before the program ran; the file is deleted either way. */
@@ -49,18 +41,7 @@ final class BubblewrapStatus {
         } catch (IOException e) {
             return status; // no status to read: as the process said
         } finally {
-            delete(file);
-        }
-    }
-
-    static void delete(Path file) {
-        if (file == null) {
-            return;
-        }
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException ignored) {
-            // a temp file left behind: nothing worse
+            OwnedTempFiles.delete(file);
         }
     }
 }

@@ -16,10 +16,10 @@ import java.util.regex.Pattern;
  * <p>The launcher is a POSIX {@code sh} that the driver starts exactly as it would start a job
  * (same sandbox, cgroups, limits, user and base environment), with its stdin a pipe the host
  * holds. It prints one byte, {@link #READY} (so the host knows it is up: a gVisor sandbox boots its
- * kernel first), and waits on {@code read} for one line: shell code that drops the
- * variables the shell itself made, sets the job's argv as the positional parameters, exports the
- * job's environment and {@code exec}s that argv, so the job replaces the launcher and its exit code, signals and output are the sandbox
- * process's own. Everything after that line on stdin is the job's stdin, byte for byte (binary
+ * kernel first), and waits on {@code read} for one line: shell code that drops the variables the
+ * shell itself made, sets the job's argv as the positional parameters, exports the job's
+ * environment and {@code exec}s that argv, so the job replaces the launcher and its exit code,
+ * signals and output are the sandbox process's own. Everything after that line on stdin is the job's stdin, byte for byte (binary
  * included): {@code read} takes its line one byte at a time and never reads ahead, which is also
  * why the job is not sent as a script to {@code sh -s} (dash and busybox read a script in blocks).
  *

@@ -8,33 +8,43 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Temp files of one kind named after the process that makes them ({@code <kind>-<owner label>-<n><suffix>}),
- * so that those a node killed before it could delete them are removed by the next one to start,
- * as its cgroups are (see {@link OwningProcess#gone}).
+ * Temp files of one kind named after the process that makes them ({@code <kind>-<owner label>-<n><suffix>},
+ * whatever their suffix), so that those a node killed before it could delete them are removed by the
+ * next one to start, as its cgroups are (see {@link OwningProcess#gone}).
  */
 public final class OwnedTempFiles {
     private static final System.Logger LOG = System.getLogger(OwnedTempFiles.class.getName());
 
     private final Path dir;
     private final String kind;
-    private final String suffix;
     private final OwningProcess self;
 
-    OwnedTempFiles(Path dir, String kind, String suffix, OwningProcess self) {
+    OwnedTempFiles(Path dir, String kind, OwningProcess self) {
         this.dir = dir;
         this.kind = kind + "-";
-        this.suffix = suffix;
         this.self = self;
     }
 
     /** Files of {@code kind} in the system's temp directory, made by this process. */
-    public static OwnedTempFiles of(String kind, String suffix) {
-        return new OwnedTempFiles(Path.of(System.getProperty("java.io.tmpdir")), kind, suffix, OwningProcess.current());
+    public static OwnedTempFiles of(String kind) {
+        return new OwnedTempFiles(Path.of(System.getProperty("java.io.tmpdir")), kind, OwningProcess.current());
     }
 
-    /** A new, empty file, named after this process. */
-    public Path create() throws IOException {
+    /** A new, empty file, named after this process, readable by its user only; {@code suffix} holds no '-'. */
+    public Path create(String suffix) throws IOException {
         return Files.createTempFile(dir, kind + self.label() + "-", suffix);
+    }
+
+    /** Deletes a file, if it is there; one left behind is swept at the next start. */
+    public static void delete(Path file) {
+        if (file == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // a temp file left behind: nothing worse
+        }
     }
 
     /**
@@ -44,11 +54,10 @@ public final class OwnedTempFiles {
     public int sweep() {
         int removed = 0;
         Map<String, Boolean> gone = new HashMap<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, kind + "*" + suffix)) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, kind + "*")) {
             for (Path file : files) {
-                String name = file.getFileName().toString();
-                String owned = name.substring(kind.length(), name.length() - suffix.length());
-                int end = owned.lastIndexOf('-'); // the owner's label has none; the random part follows it
+                String owned = file.getFileName().toString().substring(kind.length());
+                int end = owned.lastIndexOf('-'); // the owner's label has none; the random part and suffix follow it
                 if (end > 0 && gone.computeIfAbsent(owned.substring(0, end), OwnedTempFiles::surelyGone)
                         && Files.deleteIfExists(file)) {
                     removed++;

@@ -15,15 +15,15 @@ class OwnedTempFilesTest {
     @Test
     void theFilesOfAGoneOwnerAreDeletedAndEveryOtherFileIsLeft() throws Exception {
         OwningProcess exited = Owners.thatExited();
-        OwnedTempFiles self = new OwnedTempFiles(dir, "hangar-x", ".status", OwningProcess.current());
-        OwnedTempFiles goneNode = new OwnedTempFiles(dir, "hangar-x", ".status", exited);
-        OwnedTempFiles otherNamespaces = new OwnedTempFiles(dir, "hangar-x", ".status", Owners.elsewhere(exited));
-        Path left1 = goneNode.create();
-        Path left2 = goneNode.create();
-        Path mine = self.create();
-        Path unjudged = otherNamespaces.create();
+        OwnedTempFiles self = new OwnedTempFiles(dir, "hangar-x", OwningProcess.current());
+        OwnedTempFiles goneNode = new OwnedTempFiles(dir, "hangar-x", exited);
+        OwnedTempFiles otherNamespaces = new OwnedTempFiles(dir, "hangar-x", Owners.elsewhere(exited));
+        Path left1 = goneNode.create(".status");
+        Path left2 = goneNode.create(".args");
+        Path mine = self.create(".status");
+        Path unjudged = otherNamespaces.create(".status");
         Path olderVersion = Files.createTempFile(dir, "hangar-x-", ".status");
-        Path otherKind = new OwnedTempFiles(dir, "hangar-y", ".status", exited).create();
+        Path otherKind = new OwnedTempFiles(dir, "hangar-y", exited).create(".status");
 
         int removed = self.sweep();
 
