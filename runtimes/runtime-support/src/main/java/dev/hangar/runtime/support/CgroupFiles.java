@@ -42,8 +42,12 @@ final class CgroupFiles {
     /** Readable limits a group reached, from its counters. */
     static List<String> limitsHit(Resources resources, long memoryHits, long oomKills, long forksRefused) {
         var hits = new ArrayList<String>();
-        if (oomKills > 0 || memoryHits > 0) {
-            hits.add("memory limit " + resources.memoryMb() + " MiB reached" + (oomKills > 0 ? " (OOM kill)" : ""));
+        if (oomKills > 0) {
+            hits.add("memory limit " + resources.memoryMb() + " MiB reached (OOM kill)");
+        } else if (memoryHits > 0) {
+            // why said apart: at its limit the kernel first reclaims memory (page cache, say), which a job may never notice
+            hits.add("memory limit " + resources.memoryMb() + " MiB reached " + memoryHits
+                    + (memoryHits == 1 ? " time" : " times") + " (memory was reclaimed; no OOM kill)");
         }
         if (forksRefused > 0) {
             hits.add("pids limit " + resources.pids() + " reached (" + forksRefused + " forks refused)");
