@@ -348,7 +348,8 @@ public final class GvisorRuntime implements SandboxRuntime {
         return create(spec, platform);
     }
 
-    private Sandbox create(SandboxSpec spec, String onPlatform) throws SandboxException {
+    /** As {@link #create(SandboxSpec)}, on this platform: the probe tries each; tests name one runsc lacks. */
+    Sandbox create(SandboxSpec spec, String onPlatform) throws SandboxException {
         Optional<String> missing = missing();
         if (missing.isPresent()) {
             throw new SandboxException("the gvisor runtime is unavailable: " + missing.get());

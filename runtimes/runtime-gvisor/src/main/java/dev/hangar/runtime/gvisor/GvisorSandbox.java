@@ -191,9 +191,10 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
     protected GvisorProcess start(ProcessSpec processSpec, OutputSink sink) throws SandboxException {
         RunscStarted started = startRunsc(processSpec);
         Path joinFailed = joinFailedMark();
+        Path runscErrors = RunscFailure.file(bundle);
         return new GvisorProcess(HostProcess.attach(started.process(), cgroup, processSpec.stdin(), sink,
-                status -> CgroupJoin.check(status, joinFailed)), started.forkLog(), this, spec().resources(),
-                hostTasksLimit);
+                status -> RunscFailure.check(CgroupJoin.check(status, joinFailed), runscErrors)), started.forkLog(),
+                this, spec().resources(), hostTasksLimit);
     }
 
     /**
@@ -269,6 +270,7 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
         try {
             Files.write(bundle.resolve("config.json"),
                     Json.mapper().writeValueAsBytes(OciSpec.config(spec(), rootfs, processSpec)));
+            RunscFailure.clear(bundle);
             ForkLog.Pending pending = takeFifo();
             forkLog = pending != null ? pending.start() : ForkLog.start(mkfifo, bundle.resolve(FIFO));
             Path image = restoreImage;

@@ -40,7 +40,7 @@ record Runsc(Path binary, Path root, String platform) {
      * Hangar reads), which is how a refused fork is seen at all.
      */
     List<String> run(NetworkMode network, Path bundle, String id, Path forkLog) {
-        return boot(network, forkLog, "run", "--bundle", bundle.toString(), id);
+        return boot(network, bundle, forkLog, "run", "--bundle", bundle.toString(), id);
     }
 
     /**
@@ -48,7 +48,7 @@ record Runsc(Path binary, Path root, String platform) {
      * the restored process continues where it was saved, and this runsc's stdio are its stdio.
      */
     List<String> restore(NetworkMode network, Path bundle, String id, Path forkLog, Path image) {
-        return boot(network, forkLog, "restore", "--image-path=" + image, "--bundle", bundle.toString(), id);
+        return boot(network, bundle, forkLog, "restore", "--image-path=" + image, "--bundle", bundle.toString(), id);
     }
 
     /** Saves a running container into {@code image} (a new directory) and stops it. */
@@ -56,10 +56,12 @@ record Runsc(Path binary, Path root, String platform) {
         return command(network, "checkpoint", "--image-path=" + image, id);
     }
 
-    private List<String> boot(NetworkMode network, Path forkLog, String... command) {
+    /** With runsc's own errors written to {@link RunscFailure#file}, to tell them from the container's exit. */
+    private List<String> boot(NetworkMode network, Path bundle, Path forkLog, String... command) {
         var argv = new ArrayList<String>();
         argv.add(binary.toString());
         argv.addAll(globalFlags(network));
+        argv.addAll(List.of("--log=" + RunscFailure.file(bundle), "--log-format=json"));
         if (forkLog != null) {
             argv.addAll(List.of("--strace", "--strace-syscalls=" + FORK_SYSCALLS, "--debug-log=" + forkLog,
                     "--debug-command=boot"));

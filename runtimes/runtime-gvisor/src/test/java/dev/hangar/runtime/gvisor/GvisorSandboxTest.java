@@ -1,6 +1,7 @@
 package dev.hangar.runtime.gvisor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hangar.core.job.Resources;
@@ -12,6 +13,7 @@ import dev.hangar.core.runtime.OutputSink;
 import dev.hangar.core.runtime.ProcessSpec;
 import dev.hangar.core.runtime.RuntimeContext;
 import dev.hangar.core.runtime.RuntimeProbe;
+import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxProcess;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.images.LocalImageStore;
@@ -74,6 +76,43 @@ class GvisorSandboxTest {
         assertThat(status.limitsHit()).isEmpty();
         sandbox.destroy();
         assertThat(leftovers(sandbox)).isEmpty();
+    }
+
+    @Test
+    void runscFailingItselfFailsTheRuntimeNotTheJobAndLeavesNothing() throws Exception {
+        requireGvisor();
+        // a platform this runsc lacks: it fails before the sandbox boots, as a broken platform or gofer would
+        var sandbox = (GvisorSandbox) runtime.create(new SandboxSpec("test-" + System.nanoTime(), "busybox",
+                Resources.defaults(), NetworkMode.NONE, List.of()), "hangar-no-such-platform");
+        var out = new OutputCollector();
+        SandboxProcess process = sandbox.exec(new ProcessSpec(List.of("true"), Map.of(), null), out);
+        assertThatThrownBy(() -> await(process)).as(out.describe()).cause()
+                .isInstanceOfSatisfying(SandboxException.class, e -> assertThat(e.isCausedByTheJob()).isFalse())
+                .hasMessageContaining("runsc failed (exit code 128)").hasMessageContaining("hangar-no-such-platform");
+        sandbox.destroy();
+        assertThat(leftovers(sandbox)).isEmpty();
+    }
+
+    @Test
+    void aJobThatExits128ItselfKeepsItsExitCode() throws Exception {
+        requireGvisor();
+        GvisorSandbox sandbox = sandbox(Resources.defaults(), NetworkMode.NONE, List.of());
+        var out = new OutputCollector();
+        assertThat(await(sandbox.exec(new ProcessSpec(List.of("sh", "-c", "exit 128"), Map.of(), null), out)).code())
+                .as(out.describe()).isEqualTo(128);
+        sandbox.destroy();
+    }
+
+    @Test
+    void aCommandTheImageLacksIsTheJobsFaultSaidByRunsc() throws Exception {
+        requireGvisor();
+        GvisorSandbox sandbox = sandbox(Resources.defaults(), NetworkMode.NONE, List.of());
+        var out = new OutputCollector();
+        SandboxProcess process = sandbox.exec(new ProcessSpec(List.of("/hangar-no-such-command"), Map.of(), null), out);
+        assertThatThrownBy(() -> await(process)).as(out.describe()).cause()
+                .isInstanceOfSatisfying(SandboxException.class, e -> assertThat(e.isCausedByTheJob()).isTrue())
+                .hasMessageContaining("runsc could not start the job's process").hasMessageContaining("/hangar-no-such-command");
+        sandbox.destroy();
     }
 
     @Test

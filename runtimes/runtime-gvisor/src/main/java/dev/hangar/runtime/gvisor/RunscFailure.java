@@ -1,0 +1,94 @@
+package dev.hangar.runtime.gvisor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import dev.hangar.core.json.Json;
+import dev.hangar.core.runtime.ExitStatus;
+import dev.hangar.core.runtime.SandboxException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Tells runsc's own failure apart from its container's exit. {@code runsc run} exits with the
+ * container's code, so a job that exits 128 and a runsc that could not boot its sandbox (platform,
+ * gofer, root filesystem) look alike from their codes. Only runsc writes to the file of its
+ * {@code --log} flag, one JSON entry per error, and then exits 128.
+ */
+final class RunscFailure {
+    /** runsc's exit code when it fails itself ({@code util.Fatalf}). */
+    static final int EXIT_CODE = 128;
+    /**
+     * How runsc words a process the sandbox could not make for the job's own reasons: a command not
+     * in the image's PATH, or one it could not load (missing, not executable).
+     */
+    private static final List<String> JOBS_PROCESS = List.of("error finding executable ", "creating process: ");
+    private static final int MOST_CHARS = 2000;
+
+    private RunscFailure() {}
+
+    /** The file of a sandbox's {@code --log}; runsc appends to it, so it is removed before each boot. */
+    static Path file(Path bundle) {
+        return bundle.resolve("runsc-errors.json");
+    }
+
+    static void clear(Path bundle) throws IOException {
+        Files.deleteIfExists(file(bundle));
+    }
+
+    /**
+     * The status as it is, unless runsc failed itself: then a {@link SandboxException}, the job's own
+     * fault when what failed was making the job's process (a command the image lacks, say), else the
+     * runtime's. A sandbox that reached a limit has ended by the job's doing, whatever runsc said of it.
+     */
+    static ExitStatus check(ExitStatus status, Path file) throws SandboxException {
+        if (status.code() != EXIT_CODE || !status.limitsHit().isEmpty()) {
+            return status;
+        }
+        List<String> errors = errors(file);
+        if (errors.isEmpty()) {
+            return status;
+        }
+        String last = errors.getLast();
+        String said = errors.size() == 1 ? last : last + " (first: " + errors.getFirst() + ")";
+        if (said.length() > MOST_CHARS) {
+            said = said.substring(0, MOST_CHARS) + "...";
+        }
+        if (errors.stream().anyMatch(error -> JOBS_PROCESS.stream().anyMatch(error::contains))) {
+            throw SandboxException.causedByTheJob("runsc could not start the job's process: " + said);
+        }
+        throw new SandboxException("runsc failed (exit code " + EXIT_CODE + "): " + said);
+    }
+
+    /** The messages of the entries runsc wrote, in order; none if it wrote none or the file is unreadable. */
+    static List<String> errors(Path file) {
+        byte[] written;
+        try {
+            written = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            return List.of("its error log " + file.getFileName() + " could not be read: " + e.getMessage());
+        }
+        var messages = new ArrayList<String>();
+        try (MappingIterator<JsonNode> entries = Json.mapper().readerFor(JsonNode.class).readValues(written)) {
+            while (entries.hasNextValue()) {
+                String message = entries.nextValue().path("msg").asText("");
+                if (!message.isBlank()) {
+                    messages.add(message.strip());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // why: what runsc wrote still says it failed, even if not as JSON entries
+            String text = new String(written, StandardCharsets.UTF_8).strip();
+            if (messages.isEmpty() && !text.isEmpty()) {
+                messages.add(text);
+            }
+        }
+        return messages;
+    }
+}
