@@ -74,6 +74,8 @@ final class PodmanProcess implements SandboxProcess {
         }
         try {
             exit.complete(sandbox.finish(execId, started, killed, refused, head.toString(StandardCharsets.UTF_8)));
+        } catch (SandboxException e) {
+            exit.completeExceptionally(e);
         } catch (IOException | RuntimeException e) {
             exit.completeExceptionally(new SandboxException("podman sandbox " + sandbox.id()
                     + ": could not tell how its process ended: " + e.getMessage(), e));

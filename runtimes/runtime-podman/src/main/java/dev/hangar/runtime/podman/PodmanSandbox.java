@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
  */
 final class PodmanSandbox extends OneProcessSandbox<PodmanProcess> {
     private static final Logger LOG = LoggerFactory.getLogger(PodmanSandbox.class);
+    /** Podman's exit code for a process it could not start for its own (or its OCI runtime's) reasons. */
+    static final int PODMAN_FAILED = 125;
     /** How long Podman is given to record an exit code it has not recorded yet (a service restart). */
     private static final Duration EXIT_CODE_BOUND = Duration.ofSeconds(2);
     /** How long the processes left in a container are given to die after SIGKILL. */
@@ -96,10 +98,11 @@ final class PodmanSandbox extends OneProcessSandbox<PodmanProcess> {
      * container removed in the background. {@code refused} says Podman would not start the process
      * and {@code head} (the start of stderr, or of all output when refused) holds Podman's reason.
      */
-    ExitStatus finish(String execId, Instant execStarted, boolean killed, boolean refused, String head) throws IOException {
+    ExitStatus finish(String execId, Instant execStarted, boolean killed, boolean refused, String head)
+            throws IOException, SandboxException {
         try {
             int code = refused
-                    ? api.execSessionExitCode(execId).orElse(startFailureCode(head))
+                    ? notStarted(api.execSessionExitCode(execId).orElse(startFailureCode(head)), head)
                     : exitCode(execId, execStarted, killed, head);
             return new ExitStatus(code, cgroup.map(EngineCgroup::limitsHit).orElse(List.of()));
         } finally {
@@ -140,7 +143,8 @@ final class PodmanSandbox extends OneProcessSandbox<PodmanProcess> {
      * From the exec_died event (the session is usually gone already), else from the session itself;
      * else, when the process never started and Podman said why on stderr, from that reason.
      */
-    private int exitCode(String execId, Instant execStarted, boolean killed, String stderrHead) throws IOException {
+    private int exitCode(String execId, Instant execStarted, boolean killed, String stderrHead)
+            throws IOException, SandboxException {
         long deadline = System.nanoTime() + EXIT_CODE_BOUND.toNanos();
         while (true) {
             OptionalInt code = api.execExitCode(containerId, execStarted.minusSeconds(1));
@@ -155,7 +159,7 @@ final class PodmanSandbox extends OneProcessSandbox<PodmanProcess> {
                     return 128 + 9;
                 }
                 if (isStartFailure(stderrHead)) {
-                    return startFailureCode(stderrHead);
+                    return notStarted(startFailureCode(stderrHead), stderrHead);
                 }
                 throw new IOException("Podman recorded no exit code for the exec session in container " + containerId);
             }
@@ -177,13 +181,26 @@ final class PodmanSandbox extends OneProcessSandbox<PodmanProcess> {
         return stderrHead.startsWith("Error: ") && stderrHead.contains("OCI ");
     }
 
+    /**
+     * The exit code of a process Podman could not start, when it is the job's: 127 or 126, a command
+     * the image lacks or cannot run. Any other code (125) is Podman's or its OCI runtime's own
+     * failure, which fails the runtime, not the job.
+     */
+    static int notStarted(int code, String reason) throws SandboxException {
+        if (code == PODMAN_FAILED) {
+            throw new SandboxException("podman could not start the job's process (exit code " + PODMAN_FAILED + "): "
+                    + reason.strip());
+        }
+        return code;
+    }
+
     /** The exit code Podman gives a process it could not start (as its TranslateExecErrorToExitCode does). */
     static int startFailureCode(String reason) {
         String lower = reason.toLowerCase(java.util.Locale.ROOT);
         if (lower.contains("not found") || lower.contains("no such file or directory")) {
             return 127;
         }
-        return lower.contains("permission denied") ? 126 : 125;
+        return lower.contains("permission denied") ? 126 : PODMAN_FAILED;
     }
 
     /** Kills every process in the container at once: through its cgroup, or by asking Podman. */

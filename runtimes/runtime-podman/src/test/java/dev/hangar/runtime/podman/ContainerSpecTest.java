@@ -131,6 +131,17 @@ class ContainerSpecTest {
     }
 
     @Test
+    void aProcessPodmanCouldNotStartForItsOwnReasonsFailsTheRuntimeNotTheJob() throws Exception {
+        assertThat(PodmanSandbox.notStarted(127, "executable file not found")).isEqualTo(127);
+        assertThat(PodmanSandbox.notStarted(126, "permission denied")).isEqualTo(126);
+        String reason = "Error: crun: write to `/sys/fs/cgroup/x/cgroup.procs`: No space left on device: OCI runtime error\n";
+        assertThatThrownBy(() -> PodmanSandbox.notStarted(PodmanSandbox.startFailureCode(reason), reason))
+                .isInstanceOfSatisfying(SandboxException.class, e -> assertThat(e.isCausedByTheJob()).isFalse())
+                .hasMessage("podman could not start the job's process (exit code 125): Error: crun: write to"
+                        + " `/sys/fs/cgroup/x/cgroup.procs`: No space left on device: OCI runtime error");
+    }
+
+    @Test
     void podmansReportOnStderrIsToldFromAJobsOwnOutput() {
         // as Podman 4.3 wrote it on an upgraded stream, with no exec_died event after
         assertThat(PodmanSandbox.isStartFailure("Error: runc: exec failed: unable to start container process: exec: "
