@@ -6,6 +6,7 @@ import dev.hangar.core.job.FieldError;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.queue.Lease;
+import dev.hangar.core.queue.LeaseStatus;
 import dev.hangar.core.queue.Outcome;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueException;
@@ -30,7 +31,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One attempt at one leased job: choose a runtime, take a warm sandbox or make one, run the process,
@@ -146,7 +149,7 @@ final class JobAttempt {
                 return;
             }
             StartRecord start = sandbox.start();
-            boolean held = retry.call("recording job " + lease.jobId() + " running", () -> warm.isPresent()
+            boolean held = step("recording job " + lease.jobId() + " running", lease, () -> warm.isPresent()
                     ? queue.started(lease, config.nodeName(), selection, start) // one round trip
                     : queue.running(lease, start));
             if (!held) {
@@ -270,7 +273,27 @@ final class JobAttempt {
     }
 
     private boolean recordStarting(Lease lease, Selection selection) {
-        return retry.call("starting job " + lease.jobId(), () -> queue.starting(lease, config.nodeName(), selection));
+        return step("starting job " + lease.jobId(), lease, () -> queue.starting(lease, config.nodeName(), selection));
+    }
+
+    /**
+     * Records a step of the leased job (starting, running), retried while the queue is out of reach.
+     * A try whose answer was lost may have been done: the retry then finds the job past the step and
+     * is refused as if the lease were lost. So a refusal after such a try is the step done if the
+     * lease is still held.
+     */
+    private boolean step(String what, Lease lease, Supplier<Boolean> call) {
+        var unanswered = new AtomicBoolean();
+        boolean done = retry.call(what, () -> {
+            try {
+                return call.get();
+            } catch (QueueException e) {
+                unanswered.set(true);
+                throw e;
+            }
+        });
+        return done || unanswered.get()
+                && retry.call("checking the lease of job " + lease.jobId(), () -> queue.renew(lease)) != LeaseStatus.LOST;
     }
 
     private void finish(Lease lease, Outcome outcome) {

@@ -52,6 +52,8 @@ class AgentFaultTest {
     private final AtomicInteger appendAnswersToLose = new AtomicInteger();
     /** Calls that record a job running and answer that its lease is lost, without asking the store. */
     private final AtomicInteger startsToRefuse = new AtomicInteger();
+    /** Calls that record a job's step (starting, running, started), are done and then fail, as if the answer were lost. */
+    private final AtomicInteger stepAnswersToLose = new AtomicInteger();
     /** Output appends that fail before they reach the store. */
     private final AtomicInteger appendsToFail = new AtomicInteger();
     /** The delivery of a job whose output appends all fail, as with a queue out of reach for appends alone (0: none). */
@@ -122,6 +124,10 @@ class AgentFaultTest {
                             }
                             leases.add((Lease) leased.get());
                         }
+                        if (Set.of("starting", "running", "started").contains(method.getName())
+                                && stepAnswersToLose.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                            throw new QueueException("the answer to " + method.getName() + " was lost (test)", null);
+                        }
                         if (append && appendAnswersToLose.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                             throw new QueueException("the answer to an append was lost (test)", null);
                         }
@@ -161,6 +167,18 @@ class AgentFaultTest {
 
         await().atMost(WAIT).until(() -> sandbox.destroyed() && agent.runningJobs() == 0);
         assertThat(store.get(id).orElseThrow().state()).as("this node could record nothing").isEqualTo(JobState.RUNNING);
+    }
+
+    @Test
+    void aStepWhoseAnswerWasLostIsNotTakenForALostLeaseWhenItsRetryFindsItDone() {
+        start();
+        stepAnswersToLose.set(2); // the answers to starting and to running: both were done
+        String id = store.enqueue(job("echo", "hi")).job().id();
+
+        Job done = awaitState(id, JobState.SUCCEEDED);
+        assertThat(done.deliveries()).as("delivered once: the run was not stopped as if its lease were lost").isEqualTo(1);
+        assertThat(stepAnswersToLose.get()).as("answers lost").isZero();
+        assertThat(runtime.sandboxes()).hasSize(1);
     }
 
     @Test
