@@ -59,7 +59,13 @@ final class LuaScripts {
     private final long replicaWaitMs;
     /** ARGV[6] of every call: its id, the same if Lettuce sends it again (see resent in common.lua). */
     private final CallIds callIds = new CallIds();
-    /** How often the shared connection connected; see {@link #run}. */
+    /**
+     * The connection of the calls whose writes are waited for ({@code replicas=N}), or null: WAIT
+     * holds up every later command of its connection until replicas answer (for up to half the
+     * command timeout while one is down), and renewals, leases and heartbeats must not wait behind it.
+     */
+    private final RedisLink.Dedicated waited;
+    /** How often {@link #waited} connected; see {@link #run}. */
     private final AtomicLong connects = new AtomicLong();
 
     LuaScripts(RedisLink link, RedisSettings settings) {
@@ -67,8 +73,11 @@ final class LuaScripts {
         this.replicas = settings.replicas();
         // half the command timeout, so that WAIT answers how many replicas hold the write before the call times out
         this.replicaWaitMs = Math.max(1, settings.timeout().toMillis() / 2);
-        // the change feed's own connection does not count (on a cluster every one does; it refuses replicas)
-        link.onSharedConnected(connects::incrementAndGet);
+        // on a cluster (which refuses replicas) there is none
+        this.waited = replicas > 0 ? link.connectAnother() : null;
+        if (waited != null) {
+            link.onReconnected(waited, connects::incrementAndGet);
+        }
         this.keys = new byte[][] {RedisLink.bytes(settings.keyPrefix())};
         // a call is sent again (see CallIds) within its timeout; a second more covers the clocks' drift
         long resendWindowMs = settings.timeout().toMillis() + 1000;
@@ -107,10 +116,11 @@ final class LuaScripts {
 
     private List<Object> run(Script script, byte[][] argv) {
         String function = functions.get(script);
-        return link.call(script.file(), redis -> {
+        boolean waits = script.accepts && waited != null;
+        return link.call(script.file(), waits ? waited : null, redis -> {
             long connected = connects.get();
             List<Object> reply = redis.fcall(function, ScriptOutputType.MULTI, keys, argv);
-            if (script.accepts && replicas > 0) {
+            if (waits) {
                 // WAIT covers every write this connection made so far, this one included
                 long held = redis.waitForReplication(replicas, replicaWaitMs);
                 if (held < replicas) {

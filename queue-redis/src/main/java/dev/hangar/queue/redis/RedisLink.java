@@ -129,8 +129,13 @@ final class RedisLink implements AutoCloseable {
 
     /** Runs commands on the shared connection (Lettuce lets many threads share it). */
     <T> T call(String what, Function<RedisClusterCommands<byte[], byte[]>, T> commands) {
+        return call(what, null, commands);
+    }
+
+    /** Runs commands on {@code on}, a connection of its own, or on the shared one if null. */
+    <T> T call(String what, Dedicated on, Function<RedisClusterCommands<byte[], byte[]>, T> commands) {
         try {
-            return commands.apply(this.commands);
+            return commands.apply(on == null ? this.commands : on.sync());
         } catch (RedisException e) {
             throw failed(what, e);
         }
@@ -227,15 +232,6 @@ final class RedisLink implements AutoCloseable {
     /** Runs this whenever a connection of this link connects, the first time or again (Redis restarted, say). */
     void onConnected(Runnable action) {
         onConnected(connected -> true, action);
-    }
-
-    /**
-     * Runs this whenever the shared connection ({@link #call}) connects again, not another of this
-     * link's; on a cluster, whenever any connection to a node does (the cluster client keeps one per
-     * node, and connects to each when it reads the layout anew).
-     */
-    void onSharedConnected(Runnable action) {
-        onConnected(connected -> connected == connection || client instanceof RedisClusterClient, action);
     }
 
     private void onConnected(Predicate<RedisChannelHandler<?, ?>> which, Runnable action) {

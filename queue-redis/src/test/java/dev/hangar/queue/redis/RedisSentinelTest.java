@@ -11,6 +11,7 @@ import static org.awaitility.Awaitility.await;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.queue.Lease;
+import dev.hangar.core.queue.LeaseStatus;
 import dev.hangar.core.queue.Outcome;
 import dev.hangar.core.queue.QueueException;
 import java.net.URI;
@@ -18,6 +19,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -96,6 +100,49 @@ class RedisSentinelTest {
                         .until(() -> one.enqueue(spec), enqueued -> enqueued != null);
                 assertThat(retried.created()).as("the failed attempt made the job; the retry returns it").isFalse();
                 assertThat(replica.cli("HGET", "{wait}:job:" + retried.job().id(), "state")).isEqualTo("QUEUED");
+            }
+        }
+    }
+
+    @Test
+    void whileAReplicaIsDownTheWaitedWritesHoldUpNoRenewalLeaseOrRead() throws Exception {
+        try (RedisServerProcess master = RedisServerProcess.start();
+                RedisServerProcess replica = RedisServerProcess.replicaOf(master)) {
+            awaitInSync(replica);
+            // WAIT may take 5 s of a 10 s timeout
+            try (RedisQueueBackend queue = RedisQueueBackend.open(master.uri("prefix=held&replicas=1&timeout=PT10S"), CLOCK)) {
+                queue.enqueue(spec("leased"));
+                Lease lease = queue.lease(worker("w1")).orElseThrow();
+                replica.pause();
+                var submitters = Executors.newVirtualThreadPerTaskExecutor();
+                var stop = new AtomicBoolean();
+                try {
+                    for (int i = 0; i < 2; i++) {
+                        submitters.submit(() -> {
+                            while (!stop.get()) {
+                                try {
+                                    queue.enqueue(spec("while-the-replica-hangs"));
+                                } catch (QueueException expected) {
+                                    // unconfirmed: only 0 of 1 replicas
+                                }
+                            }
+                        });
+                    }
+                    Thread.sleep(500); // the submitters are in their WAITs
+                    for (int i = 0; i < 5; i++) {
+                        long began = System.nanoTime();
+                        assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.HELD);
+                        assertThat(queue.get(lease.jobId())).isPresent();
+                        // why a bound: behind a WAIT each took up to 5 s; a second is room for a slow host
+                        assertThat(Duration.ofNanos(System.nanoTime() - began)).as("renew and read %d", i)
+                                .isLessThan(Duration.ofSeconds(1));
+                    }
+                } finally {
+                    stop.set(true);
+                    replica.resume();
+                    submitters.shutdown();
+                    assertThat(submitters.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+                }
             }
         }
     }
