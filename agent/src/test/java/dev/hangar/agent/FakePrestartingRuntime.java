@@ -38,6 +38,7 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
     private final List<FakeSandbox> sandboxes = new CopyOnWriteArrayList<>();
     private final AtomicInteger sequence = new AtomicInteger();
     private volatile boolean failing;
+    private volatile String failingImage;
     private volatile boolean imageMissing;
     /** Whether a prestarted sandbox's exec fails, as when its launcher died between take and exec. */
     private volatile boolean launchersDieOnExec;
@@ -90,7 +91,7 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
                 throw new SandboxException("interrupted while held");
             }
         }
-        if (failing) {
+        if (failing || spec.image() != null && spec.image().equals(failingImage)) {
             throw new SandboxException("fake runtime told to fail");
         }
         if (imageMissing) {
@@ -105,6 +106,11 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
     /** Makes every create fail (true) or work again (false). */
     public void failCreates(boolean value) {
         failing = value;
+    }
+
+    /** Makes every create of this image fail (null: none). */
+    public void failCreatesOf(String image) {
+        failingImage = image;
     }
 
     /** Makes every create fail as a runtime does for a job whose image this node lacks (true), or work again. */

@@ -228,14 +228,14 @@ public final class PoolManager implements PoolsView, AutoCloseable {
         for (WarmPool pool : snapshot()) {
             try {
                 pool.upkeep();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) { // why Errors too: see below
                 System.getLogger(PoolManager.class.getName()).log(System.Logger.Level.WARNING,
                         "warm pool " + pool.spec().name() + ": upkeep failed", e);
             }
         }
         try {
             yieldToJobs();
-        } catch (RuntimeException e) { // why caught: a scheduled task that throws is never run again
+        } catch (RuntimeException | Error e) { // why caught: a scheduled task that throws is never run again
             System.getLogger(PoolManager.class.getName()).log(System.Logger.Level.WARNING,
                     "warm pools: giving memory back to jobs failed", e);
         }

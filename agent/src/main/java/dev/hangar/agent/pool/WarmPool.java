@@ -213,24 +213,22 @@ final class WarmPool {
             }
             budget.release(made.memoryMb());
             destroyUnkept(made, sandbox);
-        } catch (SandboxException | RuntimeException | LinkageError e) {
-            if (e instanceof SandboxException) {
-                // the runtime's own account of why (an image gone, a limit): said once per try, without a trace
-                LOG.log(System.Logger.Level.WARNING, "warm pool " + made.name() + ": making a sandbox failed: " + e.getMessage());
-            } else {
-                LOG.log(System.Logger.Level.WARNING, "warm pool " + made.name() + ": making a sandbox failed", e);
-            }
-            if (sandbox != null) {
-                sandbox.destroy();
-            }
-            budget.release(made.memoryMb());
-            synchronized (this) {
-                starting--;
-                failed++;
-                lastError = String.valueOf(e.getMessage());
-                // why: a runtime that cannot make sandboxes now must not be hammered by every refill
-                retryAfter = clock.instant().plus(backoff);
-                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+        } catch (SandboxException | RuntimeException | Error e) {
+            // why Errors too: a make that ends without this would count as starting for ever, and the pool never refill
+            try {
+                if (e instanceof SandboxException) {
+                    // the runtime's own account of why (an image gone, a limit): said once per try, without a trace
+                    LOG.log(System.Logger.Level.WARNING, "warm pool " + made.name() + ": making a sandbox failed: "
+                            + e.getMessage());
+                } else {
+                    LOG.log(System.Logger.Level.WARNING, "warm pool " + made.name() + ": making a sandbox failed", e);
+                }
+                if (sandbox != null) {
+                    destroyUnkept(made, sandbox);
+                }
+            } finally {
+                budget.release(made.memoryMb());
+                failed(madeIn, e);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -239,6 +237,22 @@ final class WarmPool {
                 starting--;
             }
         }
+    }
+
+    /**
+     * A make failed. Only one for the pool as it is now backs the pool off and shows its error: a spec
+     * changed since (a mended image, say) owes nothing to the old spec's failures.
+     */
+    private synchronized void failed(long madeIn, Throwable e) {
+        starting--;
+        if (closed || madeIn != generation) {
+            return;
+        }
+        failed++;
+        lastError = String.valueOf(e.getMessage());
+        // why: a runtime that cannot make sandboxes now must not be hammered by every refill
+        retryAfter = clock.instant().plus(backoff);
+        backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
     }
 
     /** Takes a changed spec: sizes and expiry apply at once; sandboxes of another kind are dropped and remade. */

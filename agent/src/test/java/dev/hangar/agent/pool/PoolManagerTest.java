@@ -280,6 +280,25 @@ class PoolManagerTest {
     }
 
     @Test
+    void aMakeOfThePoolAsItWasThatFailsAfterAChangeLeavesTheChangedPoolUntouched() {
+        runtime.holdCreates();
+        runtime.failCreatesOf("broken");
+        start(0, new PoolSpec("p", RUNTIME, "broken", 1.0, 256L, 1, 1, 60));
+        await().atMost(WAIT).until(() -> status("p").starting() == 1);
+
+        manager.put(new PoolSpec("p", RUNTIME, "busybox", 1.0, 256L, 1, 1, 60)); // the image mended
+        runtime.releaseCreates(); // the make of the broken image fails only now
+        await().atMost(WAIT).until(() -> status("p").starting() == 0);
+
+        manager.upkeep(); // the keeper's next round: no backoff holds it back
+        awaitReady("p", 1);
+        assertThat(status("p").lastError()).as("the old image's error").isNull();
+        assertThat(status("p").failed()).isZero();
+        manager.put(new PoolSpec("p", RUNTIME, "busybox", 1.0, 256L, 2, 2, 60));
+        awaitReady("p", 2); // not held back by a backoff for the old image's failure
+    }
+
+    @Test
     void badPoolsAreRefusedNamingEveryField() {
         start(0);
         assertThatThrownBy(() -> manager.put(new PoolSpec("bad name!", "kata", "bad image!", 0.0, 8L, 5, 2, 0)))
