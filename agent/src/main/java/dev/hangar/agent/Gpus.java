@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -19,6 +20,7 @@ import java.util.stream.Stream;
 public final class Gpus {
     private static final Pattern SMI_LINE = Pattern.compile("^GPU (\\d+): .*$", Pattern.MULTILINE);
     private static final Pattern DEVICE = Pattern.compile("nvidia(\\d+)");
+    private static final Duration SMI_BOUND = Duration.ofSeconds(10);
 
     private Gpus() {}
 
@@ -49,19 +51,41 @@ public final class Gpus {
     }
 
     private static List<String> fromNvidiaSmi() {
+        return listed(List.of("nvidia-smi", "-L"), SMI_BOUND);
+    }
+
+    /**
+     * The GPUs {@code command} lists as nvidia-smi -L does, or none if it fails or does not end within
+     * {@code bound}: nvidia-smi is known to hang on a GPU that fell off the bus, and a node must still start.
+     */
+    static List<String> listed(List<String> command, Duration bound) {
+        Path output = null;
+        Process smi = null;
         try {
-            Process smi = new ProcessBuilder("nvidia-smi", "-L").redirectErrorStream(true).start();
-            String output = new String(smi.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!smi.waitFor(10, TimeUnit.SECONDS) || smi.exitValue() != 0) {
-                smi.destroyForcibly();
+            // why to a file: reading a pipe to its end would wait as long as the command hangs
+            output = Files.createTempFile("hangar-gpus-", ".txt");
+            smi = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            if (!smi.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS) || smi.exitValue() != 0) {
                 return List.of();
             }
-            return parseNvidiaSmi(output);
+            return parseNvidiaSmi(Files.readString(output, StandardCharsets.UTF_8));
         } catch (IOException e) {
             return List.of();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return List.of();
+        } finally {
+            if (smi != null) {
+                smi.descendants().forEach(ProcessHandle::destroyForcibly);
+                smi.destroyForcibly();
+            }
+            if (output != null) {
+                try {
+                    Files.deleteIfExists(output);
+                } catch (IOException ignored) {
+                    // why: a temp file left is no reason to fail the probe
+                }
+            }
         }
     }
 }

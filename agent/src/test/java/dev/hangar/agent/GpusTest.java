@@ -1,9 +1,12 @@
 package dev.hangar.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,5 +34,20 @@ class GpusTest {
     void thisHostsGpusAreProbed() {
         // the development hosts have none; a GPU host lists at least one
         assertThat(Gpus.discover()).allSatisfy(index -> assertThat(index).matches("\\d+"));
+    }
+
+    @Test
+    void aListingCommandThatEndsIsRead() {
+        assertThat(Gpus.listed(List.of("sh", "-c", "echo 'GPU 0: A (UUID: a)'; echo 'GPU 1: B (UUID: b)'"), Duration.ofSeconds(20)))
+                .containsExactly("0", "1");
+        assertThat(Gpus.listed(List.of("sh", "-c", "echo 'GPU 0: A'; exit 9"), Duration.ofSeconds(20))).isEmpty();
+    }
+
+    @Test
+    void aListingCommandThatHangsIsGivenUpAtItsBoundAndKilled() {
+        // as nvidia-smi on a GPU that fell off the bus: the node starts all the same, with no GPU
+        List<String> listed = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> Gpus.listed(List.of("sh", "-c", "echo 'GPU 0: A'; exec sleep 120"), Duration.ofMillis(300)));
+        assertThat(listed).isEmpty();
     }
 }
