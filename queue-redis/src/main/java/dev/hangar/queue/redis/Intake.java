@@ -81,9 +81,22 @@ final class Intake {
             link.ensureGroup(streamName, RedisKeys.INTAKE);
             groupChecked = true;
         }
-        List<StreamMessage<byte[], byte[]>> entries = new ArrayList<>(link.call("XAUTOCLAIM " + streamName,
-                redis -> redis.xautoclaim(stream, XAutoClaimArgs.Builder.xautoclaim(consumer, ABANDONED, "0-0").count(max)))
-                .getMessages());
+        // first what this process read and could not finish (the queue failed partway): at once, not
+        // once it counts as abandoned
+        List<StreamMessage<byte[], byte[]>> entries = new ArrayList<>(link.call("XREADGROUP " + streamName,
+                redis -> redis.xreadgroup(consumer, XReadArgs.Builder.count(max), StreamOffset.from(stream, "0"))));
+        // an entry deleted while pending comes without fields (XADD takes none without): nothing to take in
+        entries.removeIf(entry -> {
+            boolean deleted = entry.getBody() == null || entry.getBody().isEmpty();
+            if (deleted) {
+                link.call("XACK " + streamName, redis -> redis.xack(stream, consumer.getGroup(), entry.getId()));
+            }
+            return deleted;
+        });
+        if (entries.size() < max) {
+            entries.addAll(link.call("XAUTOCLAIM " + streamName, redis -> redis.xautoclaim(stream,
+                    XAutoClaimArgs.Builder.xautoclaim(consumer, ABANDONED, "0-0").count(max - entries.size()))).getMessages());
+        }
         if (entries.size() < max) {
             entries.addAll(link.call("XREADGROUP " + streamName, redis -> redis.xreadgroup(consumer,
                     XReadArgs.Builder.count(max - entries.size()), StreamOffset.lastConsumed(stream))));

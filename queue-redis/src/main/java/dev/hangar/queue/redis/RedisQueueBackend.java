@@ -601,16 +601,20 @@ public final class RedisQueueBackend implements QueueBackend {
         return intake.run(max, validate, new Intake.Sink() {
             @Override
             public void enqueue(String entryId, JobSpec spec, Map<String, String> entry) {
-                Enqueued enqueued = RedisQueueBackend.this.enqueue(JobIds.forSubmitEntry(settings.prefix(), entryId), spec,
-                        entryId);
-                // the script took the entry off the stream as a repeat of that job's submit: if it is not one, it
-                // must not vanish without a word, as a producer that only XADDs hears no answer
-                if (enqueued.conflictsWith(spec)) {
-                    deadLetterTaken(entryId, "idempotencyKey: " + enqueued.conflict(), entry);
-                } else if (!enqueued.job().spec().equals(spec)) {
-                    deadLetterTaken(entryId, "entry: its id " + entryId + " made job " + enqueued.job().id() + " before,"
-                            + " with another spec (was the stream deleted and an id given by hand?); XADD with '*'", entry);
+                String id = JobIds.forSubmitEntry(settings.prefix(), entryId);
+                Enqueued enqueued = RedisQueueBackend.this.enqueue(id, spec, entryId);
+                Job found = enqueued.job();
+                if (found.spec().equals(spec)) {
+                    if (!enqueued.created()) {
+                        takeRepeat(entryId); // a repeat of that job's submit (its key)
+                    }
+                    return;
                 }
+                // the script left the entry on the stream: it must not vanish without a word, as a
+                // producer that only XADDs hears no answer; it is set aside and taken off in one step
+                deadLetter(entryId, found.id().equals(id) ? "entry: its id " + entryId + " made job " + id
+                        + " before, with another spec (was the stream deleted and an id given by hand?); XADD with '*'"
+                        : "idempotencyKey: " + enqueued.conflict(), entry);
             }
 
             @Override
@@ -620,16 +624,13 @@ public final class RedisQueueBackend implements QueueBackend {
         });
     }
 
-    /** A dead letter for a submit entry that has left the stream already (DEAD_LETTER takes it off itself). */
-    private void deadLetterTaken(String entryId, String reason, Map<String, String> entry) {
-        Map<byte[], byte[]> body = new java.util.LinkedHashMap<>();
-        List<String> fields = new ArrayList<>(List.of("source", entryId, "reason", reason));
-        fields.addAll(DeadLetter.entryFields(entry));
-        for (int i = 0; i + 1 < fields.size(); i += 2) {
-            body.put(RedisLink.bytes(fields.get(i)), RedisLink.bytes(fields.get(i + 1)));
-        }
-        link.call("XADD " + keys.dead(), redis -> redis.xadd(RedisLink.bytes(keys.dead()),
-                io.lettuce.core.XAddArgs.Builder.maxlen(settings.deadMaxLen()).approximateTrimming(), body));
+    /** Takes a submit entry that repeats a job's submit off the stream; taken again, nothing changes. */
+    private void takeRepeat(String entryId) {
+        byte[] stream = RedisLink.bytes(keys.submit());
+        link.call("taking submit entry " + entryId, redis -> {
+            redis.xack(stream, RedisLink.bytes(RedisKeys.INTAKE), entryId);
+            return redis.xdel(stream, entryId);
+        });
     }
 
     /** Drops from the indexes the final jobs whose retention has run out; returns how many. */

@@ -4,6 +4,8 @@
 -- Returns {1, {}, change} for a new job, {0, job} for the one that was there already (the same
 -- idempotency key), {2, job} if this id is taken: ids are made per submit, so this submit was sent
 -- again after its reply was lost (or its entry is taken in again), and the job is the one it made.
+-- A submit entry is taken off the stream with the job it makes; one that made none is left for the
+-- caller, which takes it as a repeat or sets it aside (dead_letter.lua) if its spec is another.
 local id, idem, source = A[1], A[10], A[11]
 
 local function taken()
@@ -13,19 +15,11 @@ local function taken()
   end
 end
 
-local function existing(jobId)
-  taken()
-  return {0, job(jobId)}
-end
-
-if redis.call('EXISTS', jobKey(id)) == 1 then
-  taken()
-  return {2, job(id)}
-end
+if redis.call('EXISTS', jobKey(id)) == 1 then return {2, job(id)} end
 if idem ~= '' then
   local idemKey = P .. ':idem:' .. idem
   local earlier = redis.call('GET', idemKey)
-  if earlier and redis.call('EXISTS', jobKey(earlier)) == 1 then return existing(earlier) end
+  if earlier and redis.call('EXISTS', jobKey(earlier)) == 1 then return {0, job(earlier)} end
   -- absent, or left by a job the retention removed a moment ago
   redis.call('SET', idemKey, id)
 end

@@ -148,6 +148,37 @@ class RedisSentinelTest {
     }
 
     @Test
+    void aForeignEntryWhoseKeyIsAnotherJobsIsNotLostWhenItsIntakeFailsPartway() throws Exception {
+        try (RedisServerProcess master = RedisServerProcess.start();
+                RedisServerProcess replica = RedisServerProcess.replicaOf(master)) {
+            awaitInSync(replica);
+            try (RedisQueueBackend queue = RedisQueueBackend.open(master.uri("prefix=foreign&replicas=1&timeout=PT2S"), CLOCK)) {
+                queue.intake(1); // makes the group
+                master.cli("XADD", "{foreign}:submit", "*", "command", "[\"echo\",\"a\"]", "idempotencyKey", "k1");
+                assertThat(queue.intake(10)).isEqualTo(1);
+                String other = master.cli("XADD", "{foreign}:submit", "*", "command", "[\"echo\",\"b\"]",
+                        "idempotencyKey", "k1");
+                awaitInSync(replica);
+
+                replica.pause(); // the intake's writes are not confirmed: it fails partway
+                try {
+                    assertThatThrownBy(() -> queue.intake(10)).isInstanceOf(QueueException.class)
+                            .hasMessageContaining("only 0 of 1 replicas");
+                } finally {
+                    replica.resume();
+                }
+                await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> queue.intake(10) >= 0);
+
+                assertThat(queue.deadLetters(10)).as("set aside once, not lost").singleElement().satisfies(dead -> {
+                    assertThat(dead.field("source")).isEqualTo(other);
+                    assertThat(dead.field("reason")).startsWith("idempotencyKey: 'k1' is the key of job ");
+                });
+                assertThat(master.cli("XLEN", "{foreign}:submit")).isEqualTo("0");
+            }
+        }
+    }
+
+    @Test
     void sentinelsThatAskForAPasswordOfTheirOwnAreGivenTheirsAndNotTheMasters() throws Exception {
         try (RedisServerProcess master = RedisServerProcess.start();
                 RedisServerProcess sentinel = RedisServerProcess.sentinelOf(master, "guarded", "sentinel+s3cret")) {
