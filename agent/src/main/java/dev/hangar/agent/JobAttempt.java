@@ -128,6 +128,7 @@ final class JobAttempt {
         String sandboxId = "job-" + lease.jobId() + "-" + lease.job().attempt() + "-" + lease.job().deliveries();
         var sandboxSpec = new SandboxSpec(sandboxId, spec.image(), spec.resources(),
                 spec.profile().needs().network() ? NetworkMode.HOST : NetworkMode.NONE, spec.mounts(), job.gpus());
+        long madeFrom = health.now();
         Optional<WarmSandbox> warm = pools.take(runtime.name(), spec);
         // why after the take: a job that fits a ready sandbox takes it rather than see it destroyed for its memory
         pools.yieldToJobs();
@@ -162,8 +163,11 @@ final class JobAttempt {
             } finally {
                 timeout.cancel(false);
             }
-            // why once it has ended: a runtime that starts processes but loses them has not succeeded
-            health.succeeded(runtime.name());
+            // why once it has ended: a runtime that starts processes but loses them has not succeeded; why
+            // a cold sandbox only: one made before the runtime's failures says nothing of it now
+            if (warm.isEmpty()) {
+                health.succeeded(runtime.name(), madeFrom);
+            }
             if (output.lost() && (outcome == null || outcome.state() != JobState.CANCELLED)) {
                 giveBackLost(lease);
             } else if (outcome != null) {

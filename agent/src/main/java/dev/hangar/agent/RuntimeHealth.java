@@ -12,14 +12,15 @@ import java.util.function.LongSupplier;
  * moment (a tenth of the bench), so that the job it gave back goes to another node rather than
  * straight back to this one; after {@link #FAILURES_TO_BENCH} failures in a row it is benched for
  * the whole bench, so that the node stops taking jobs for it, each of which would fail at once;
- * then it is tried again, and one more failure benches it again. A sandbox that works clears its
- * record.
+ * then it is tried again, and one more failure benches it again. A sandbox made after the last
+ * failure that works clears the record; one made before says nothing of the runtime now (a job that
+ * ran for hours on a runtime since removed, say).
  */
 final class RuntimeHealth {
     static final int FAILURES_TO_BENCH = 3;
     private static final System.Logger LOG = System.getLogger(RuntimeHealth.class.getName());
 
-    private record Failures(int inARow, String last, long benchedUntilNanos) {}
+    private record Failures(int inARow, String last, long lastAtNanos, long benchedUntilNanos) {}
 
     private final Duration benchFor;
     private final LongSupplier nanoTime;
@@ -31,8 +32,9 @@ final class RuntimeHealth {
     }
 
     void failed(String runtime, String reason) {
-        Failures now = byRuntime.merge(runtime, new Failures(1, reason, benchedUntil(1)),
-                (had, one) -> new Failures(had.inARow() + 1, reason, benchedUntil(had.inARow() + 1)));
+        long at = nanoTime.getAsLong();
+        Failures now = byRuntime.merge(runtime, new Failures(1, reason, at, benchedUntil(1)),
+                (had, one) -> new Failures(had.inARow() + 1, reason, at, benchedUntil(had.inARow() + 1)));
         if (now.inARow() >= FAILURES_TO_BENCH) {
             LOG.log(System.Logger.Level.WARNING, "runtime {0}: {1} sandboxes in a row failed, the last with: {2};"
                     + " taking no jobs for it for {3} s", runtime, now.inARow(), reason, benchFor.toSeconds());
@@ -44,8 +46,14 @@ final class RuntimeHealth {
         return nanoTime.getAsLong() + bench.toNanos();
     }
 
-    void succeeded(String runtime) {
-        byRuntime.remove(runtime);
+    /** Now, as {@link #succeeded} takes it: taken before a sandbox is made. */
+    long now() {
+        return nanoTime.getAsLong();
+    }
+
+    /** A sandbox of this runtime, made from {@code madeFromNanos} ({@link #now}) on, worked. */
+    void succeeded(String runtime, long madeFromNanos) {
+        byRuntime.computeIfPresent(runtime, (name, failures) -> failures.lastAtNanos() - madeFromNanos < 0 ? null : failures);
     }
 
     /** Why the runtime is benched now, or empty if it is not. */

@@ -247,6 +247,26 @@ class AgentFaultTest {
     }
 
     @Test
+    void aJobThatEndsOnASandboxMadeBeforeTheRuntimeBrokeDoesNotLiftItsBench() {
+        start(2);
+        String longRunning = store.enqueue(blocking()).job().id(); // its sandbox made while the runtime worked
+        awaitState(longRunning, JobState.RUNNING);
+        runtime.failCreates(true); // then the runtime broke
+        for (int i = 0; i < RuntimeHealth.FAILURES_TO_BENCH; i++) {
+            store.enqueue(job("echo", "job-" + i));
+        }
+        await().atMost(WAIT).until(() -> String.valueOf(agent.runtimes().getFirst().probe().reason())
+                .contains(RuntimeHealth.FAILURES_TO_BENCH + " sandboxes in a row failed"));
+
+        store.cancel(longRunning);
+        awaitState(longRunning, JobState.CANCELLED);
+        await().atMost(WAIT).until(() -> runtime.sandboxes().getFirst().destroyed() && agent.runningJobs() == 0);
+        // cleared, the record would start again from the next failure: "a sandbox failed"
+        assertThat(agent.runtimes().getFirst().probe().reason()).as("still benched for the failures in a row")
+                .matches("benched for \\d+ s more: [3-9] sandboxes in a row failed .*");
+    }
+
+    @Test
     void outputThatTheQueueCouldNotTakeOrAnswerIsSentAgainAndStoredOnce() {
         start();
         appendsToFail.set(2);
