@@ -49,7 +49,14 @@ final class JsonBodies {
         if (ctx.contentLength() > maxBytes) {
             throw tooLarge(maxBytes);
         }
-        byte[] body = ctx.req().getInputStream().readNBytes(maxBytes + 1);
+        byte[] body;
+        try {
+            body = ctx.req().getInputStream().readNBytes(maxBytes + 1);
+        } catch (IOException e) {
+            // a body cut short (the client closed early) or stalled past the idle timeout: the client's
+            // doing, answered as such rather than as the server's failure
+            throw ApiException.badField("body", "could not be read whole: " + e.getMessage());
+        }
         if (body.length > maxBytes) {
             throw tooLarge(maxBytes);
         }
