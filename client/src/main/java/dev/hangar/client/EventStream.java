@@ -35,6 +35,8 @@ public final class EventStream implements AutoCloseable {
     private final InputStream body;
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final Thread reader;
+    /** The stream's last event id as an EventSource keeps it: set by every id line, event or not. */
+    private volatile String lastEventId;
 
     private EventStream(HttpResponse<InputStream> response) {
         this.status = response.statusCode();
@@ -69,6 +71,14 @@ public final class EventStream implements AutoCloseable {
         return headers;
     }
 
+    /**
+     * The id to resume after (Last-Event-ID), as a browser's EventSource keeps it: the last one the
+     * stream sent, with an event or alone (a filtered stream moves it past the events it skipped).
+     */
+    public String lastEventId() {
+        return lastEventId;
+    }
+
     private void read() {
         try (var lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
             String id = null;
@@ -76,6 +86,9 @@ public final class EventStream implements AutoCloseable {
             StringBuilder data = null;
             for (String line; (line = lines.readLine()) != null; ) {
                 if (line.isEmpty()) {
+                    if (id != null) {
+                        lastEventId = id; // even with no data: a message of an id alone moves it on
+                    }
                     if (data != null || event != null) {
                         events.add(new Event(id, event == null ? "message" : event, data == null ? "" : data.toString()));
                     }

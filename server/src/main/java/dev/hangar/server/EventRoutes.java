@@ -9,6 +9,7 @@ import io.javalin.http.Context;
 import io.javalin.http.sse.SseClient;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
@@ -112,6 +113,7 @@ final class EventRoutes implements AutoCloseable {
                 }
             }
             long lastSent = System.nanoTime();
+            long told = cursor; // the last event id this client has
             while (!client.terminated()) {
                 Replay replay = log.after(cursor, BATCH);
                 if (replay.reset()) {
@@ -123,6 +125,7 @@ final class EventRoutes implements AutoCloseable {
                 for (ServerEvent event : replay.events()) {
                     if (types.contains(event.type())) {
                         client.sendEvent(event.type(), event.data(), Long.toString(event.id()));
+                        told = event.id();
                         lastSent = System.nanoTime();
                         if (client.terminated()) {
                             return;
@@ -140,7 +143,13 @@ final class EventRoutes implements AutoCloseable {
                 // why by the time written, not by the events: a filtered stream that skips every event
                 // still needs them, for proxies that cut idle streams and to notice a client gone
                 if (System.nanoTime() - lastSent >= heartbeat.toNanos() && !log.isClosed()) {
-                    client.sendComment("keep-alive");
+                    if (told == cursor) {
+                        client.sendComment("keep-alive");
+                    } else if (keepAliveAt(client, cursor)) {
+                        told = cursor;
+                    } else {
+                        return;
+                    }
                     lastSent = System.nanoTime();
                 }
             }
@@ -152,6 +161,24 @@ final class EventRoutes implements AutoCloseable {
             client.close();
         } finally {
             clients.decrementAndGet();
+        }
+    }
+
+    /**
+     * A keep-alive that moves the client's last event id on to {@code id}, past events its filter
+     * skipped: a message of an id alone sets an EventSource's Last-Event-ID and dispatches nothing.
+     * Without it a client that resumes would resume from its last event of its types, which the ring
+     * may have dropped meanwhile, and be reset for events it never asked for. False if the client went.
+     */
+    private static boolean keepAliveAt(SseClient client, long id) {
+        try {
+            var out = client.ctx().res().getOutputStream();
+            out.write((": keep-alive\nid: " + id + "\n\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return true;
+        } catch (IOException e) {
+            client.close();
+            return false;
         }
     }
 

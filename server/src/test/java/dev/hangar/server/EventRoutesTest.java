@@ -2,6 +2,7 @@ package dev.hangar.server;
 
 import dev.hangar.client.EventStream;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.hangar.server.events.EventLog;
 import io.javalin.Javalin;
@@ -70,6 +71,35 @@ class EventRoutesTest {
             assertThat(comment.event()).isEqualTo(":");
         } finally {
             publishing.interrupt();
+        }
+    }
+
+    @Test
+    void aFilteredStreamMovesItsClientsLastEventIdPastWhatItSkippedSoAResumeIsNoReset() throws Exception {
+        start(5, Duration.ofMillis(100));
+        URI events = URI.create("http://127.0.0.1:" + app.port() + "/v1/events?types=node");
+        String resumeAfter;
+        try (EventStream stream = EventStream.open(HttpClient.newHttpClient(), events, Map.of())) {
+            assertThat(stream.next(WAIT, true)).as("the stream is open").isNotNull();
+            log.append("node", "{}");
+            assertThat(stream.next(WAIT).event()).isEqualTo("node");
+            for (int i = 0; i < 20; i++) {
+                log.append("job", "{}"); // four times the ring: the node event is long gone from it
+                Thread.sleep(20); // slowly enough for the stream to keep up: it is not reset for falling behind
+            }
+            long newest = log.lastId();
+            var seen = new java.util.ArrayList<EventStream.Event>();
+            await().atMost(WAIT).until(() -> {
+                seen.add(stream.next(Duration.ofMillis(200), true));
+                return String.valueOf(newest).equals(stream.lastEventId());
+            });
+            assertThat(seen).as("keep-alives only").allSatisfy(event -> assertThat(event == null || event.event().equals(":"))
+                    .isTrue());
+            resumeAfter = stream.lastEventId();
+        }
+        try (EventStream resumed = EventStream.open(HttpClient.newHttpClient(), events, Map.of("Last-Event-ID", resumeAfter))) {
+            log.append("node", "{}");
+            assertThat(resumed.next(WAIT).event()).as("no reset: nothing of its types was missed").isEqualTo("node");
         }
     }
 
