@@ -14,12 +14,14 @@ import dev.hangar.core.runtime.SandboxProcess;
 import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.core.runtime.SandboxState;
+import dev.hangar.core.runtime.Snapshotting;
 import dev.hangar.core.runtime.Threading;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -39,6 +41,7 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
     private final AtomicInteger sequence = new AtomicInteger();
     private volatile boolean failing;
     private volatile String failingImage;
+    private volatile Snapshotting snapshotting;
     private volatile boolean imageMissing;
     /** Whether a prestarted sandbox's exec fails, as when its launcher died between take and exec. */
     private volatile boolean launchersDieOnExec;
@@ -106,6 +109,16 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
     /** Makes every create fail (true) or work again (false). */
     public void failCreates(boolean value) {
         failing = value;
+    }
+
+    /** Makes this runtime snapshot sandboxes with {@code snapshots} (null: it cannot). */
+    public void snapshotWith(Snapshotting snapshots) {
+        snapshotting = snapshots;
+    }
+
+    @Override
+    public Optional<Snapshotting> snapshots() {
+        return Optional.ofNullable(snapshotting);
     }
 
     /** Makes every create of this image fail (null: none). */

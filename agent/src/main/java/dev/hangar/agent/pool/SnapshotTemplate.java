@@ -23,31 +23,50 @@ final class SnapshotTemplate {
     private PoolSpec madeFor;
     private Snapshot snapshot;
     private boolean closed;
+    /** The last try to make the template, if it failed: for which pool, why, and when (System.nanoTime). */
+    private PoolSpec failedFor;
+    private String failure;
+    private long failedAtNanos;
 
     SnapshotTemplate(SandboxRuntime runtime) {
         this.runtime = runtime;
     }
 
-    /** A sandbox restored from the template for {@code pool} (making the template first if need be), its launcher waiting. */
-    Sandbox restore(PoolSpec pool, SandboxSpec spec) throws SandboxException {
+    /**
+     * A sandbox restored from the template for {@code pool} (making the template first if need be), its
+     * launcher waiting. {@code askedAtNanos} (System.nanoTime) is when the make that asks began: one that
+     * waited while the template failed gets that failure at once rather than make it again in turn.
+     */
+    Sandbox restore(PoolSpec pool, SandboxSpec spec, long askedAtNanos) throws SandboxException {
         Snapshotting snapshots = runtime.snapshots().orElseThrow(
                 () -> new SandboxException("runtime " + runtime.name() + " cannot snapshot sandboxes on this node"));
-        return snapshots.restore(templateFor(pool, spec, snapshots), spec);
+        return snapshots.restore(templateFor(pool, spec, snapshots, askedAtNanos), spec);
     }
 
-    private synchronized Snapshot templateFor(PoolSpec pool, SandboxSpec spec, Snapshotting snapshots)
+    private synchronized Snapshot templateFor(PoolSpec pool, SandboxSpec spec, Snapshotting snapshots, long askedAtNanos)
             throws SandboxException {
         if (closed) {
             throw new SandboxException("the pool " + pool.name() + " is closed; its template is not made again");
         }
         if (snapshot == null || madeFor == null || !madeFor.sameSandboxes(pool)) {
+            if (failure != null && failedFor.sameSandboxes(pool) && askedAtNanos - failedAtNanos < 0) {
+                throw new SandboxException(failure);
+            }
             discard();
-            Sandbox template = runtime.create(new SandboxSpec(spec.id() + "-template", spec.image(), spec.resources(),
-                    spec.network(), spec.mounts()));
-            ProcessSpec prepare = pool.prepare() == null ? null
-                    : new ProcessSpec(List.of("/bin/sh", "-c", pool.prepare()), Map.of(), null);
-            snapshot = snapshots.snapshot(template, prepare);
+            try {
+                Sandbox template = runtime.create(new SandboxSpec(spec.id() + "-template", spec.image(), spec.resources(),
+                        spec.network(), spec.mounts()));
+                ProcessSpec prepare = pool.prepare() == null ? null
+                        : new ProcessSpec(List.of("/bin/sh", "-c", pool.prepare()), Map.of(), null);
+                snapshot = snapshots.snapshot(template, prepare);
+            } catch (SandboxException | RuntimeException e) {
+                failedFor = pool;
+                failure = "its snapshot template could not be made: " + e.getMessage();
+                failedAtNanos = System.nanoTime();
+                throw e;
+            }
             madeFor = pool;
+            failure = null;
         }
         return snapshot;
     }

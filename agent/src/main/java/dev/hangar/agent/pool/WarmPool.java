@@ -188,6 +188,7 @@ final class WarmPool {
     }
 
     private void make(PoolSpec made, long madeIn) {
+        long asked = System.nanoTime();
         Sandbox sandbox = null;
         try {
             makers.acquire();
@@ -197,7 +198,7 @@ final class WarmPool {
                     budget.release(made.memoryMb());
                     return;
                 }
-                sandbox = made.snapshot() ? template.restore(made, sandboxSpec(made)) : boot(made);
+                sandbox = made.snapshot() ? template.restore(made, sandboxSpec(made), asked) : boot(made);
             } finally {
                 makers.release();
             }
@@ -259,6 +260,10 @@ final class WarmPool {
     synchronized void update(PoolSpec changed) {
         if (!spec.sameSandboxes(changed)) {
             drain();
+            if (!changed.snapshot()) {
+                // a template kept would hold its disk (a sandbox's memory, for gVisor) until the pool went
+                workers.execute(template::discard);
+            }
             generation++;
             retryAfter = null;
             backoff = FIRST_BACKOFF;

@@ -13,12 +13,18 @@ import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.pool.PoolSpec;
 import dev.hangar.core.pool.PoolStatus;
+import dev.hangar.core.runtime.Sandbox;
+import dev.hangar.core.runtime.SandboxException;
+import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.core.runtime.Snapshotting;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -296,6 +302,72 @@ class PoolManagerTest {
         assertThat(status("p").failed()).isZero();
         manager.put(new PoolSpec("p", RUNTIME, "busybox", 1.0, 256L, 2, 2, 60));
         awaitReady("p", 2); // not held back by a backoff for the old image's failure
+    }
+
+    private static PoolSpec snapshotPool(String name, int size) {
+        return new PoolSpec(name, RUNTIME, null, 1.0, 256L, size, size, 60, true, null);
+    }
+
+    @Test
+    void aSnapshotTemplateThatFailsFailsTheMakesThatWaitedForItAtOnceRatherThanBeMadeAgainByEach() {
+        var templates = new AtomicInteger();
+        var release = new CountDownLatch(1);
+        runtime.snapshotWith(new Snapshotting() {
+            @Override
+            public Snapshot snapshot(Sandbox sandbox) throws SandboxException {
+                templates.incrementAndGet();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                sandbox.destroy();
+                throw new SandboxException("the template's checkpoint failed (test)");
+            }
+
+            @Override
+            public Sandbox restore(Snapshot snapshot, SandboxSpec spec) throws SandboxException {
+                throw new SandboxException("nothing to restore (test)");
+            }
+        });
+        // three makers: one makes the template, the two others wait for it
+        manager = new PoolManager(new PoolConfig(List.of(snapshotPool("p", 3)), 0, Duration.ofHours(1), 3),
+                List.of(runtime), 64 * 1024, clock).start();
+        await().atMost(WAIT).until(() -> templates.get() == 1 && status("p").starting() == 3);
+
+        release.countDown();
+        await().atMost(WAIT).until(() -> status("p").starting() == 0);
+        assertThat(templates.get()).as("templates tried for the three makes").isEqualTo(1);
+        assertThat(status("p").lastError())
+                .isEqualTo("its snapshot template could not be made: the template's checkpoint failed (test)");
+    }
+
+    @Test
+    void aPoolThatStopsUsingSnapshotsDeletesItsTemplate() {
+        var deleted = new AtomicInteger();
+        runtime.snapshotWith(new Snapshotting() {
+            @Override
+            public Snapshot snapshot(Sandbox sandbox) {
+                sandbox.destroy();
+                return new Snapshot("template-1", RUNTIME, "nowhere");
+            }
+
+            @Override
+            public Sandbox restore(Snapshot snapshot, SandboxSpec spec) throws SandboxException {
+                return runtime.create(spec);
+            }
+
+            @Override
+            public void delete(Snapshot snapshot) {
+                deleted.incrementAndGet();
+            }
+        });
+        start(0, snapshotPool("p", 1));
+        awaitReady("p", 1);
+
+        manager.put(pool("p", 1, 1)); // booted sandboxes from now on
+        awaitReady("p", 1);
+        await().atMost(WAIT).until(() -> deleted.get() == 1);
     }
 
     @Test
