@@ -19,17 +19,19 @@ import java.util.Map;
  * feed's one reader thread only.
  */
 final class JobViews {
-    /** Views held at most: the oldest goes first, and is read again should it change again. */
-    private static final int MOST = 20_000;
+    /** Views held at most: the least lately changed goes first, and is read again should it change again. */
+    static final int MOST = 20_000;
+    /**
+     * Characters the views hold at most: a spec may carry a mebibyte of stdin, and every process that
+     * listens (each server, each agent) holds these views.
+     */
+    static final long MOST_CHARS = 16L << 20;
 
     private final RedisLink link;
     private final RedisKeys keys;
-    private final Map<String, Map<String, String>> views = new LinkedHashMap<>(1024, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Map<String, String>> eldest) {
-            return size() > MOST;
-        }
-    };
+    /** In the order they last changed, the least lately first. */
+    private final Map<String, Map<String, String>> views = new LinkedHashMap<>();
+    private long chars;
 
     JobViews(RedisLink link, RedisKeys keys) {
         this.link = link;
@@ -41,7 +43,11 @@ final class JobViews {
      * job), or null if the job is gone (its retention ended).
      */
     Job apply(String jobId, Map<String, String> delta) {
-        Map<String, String> view = delta.remove("full") != null ? new HashMap<>() : views.get(jobId);
+        Map<String, String> held = views.remove(jobId);
+        if (held != null) {
+            chars -= charsOf(held);
+        }
+        Map<String, String> view = delta.remove("full") != null ? new HashMap<>() : held;
         if (view == null) {
             view = read(jobId);
             if (view.isEmpty()) {
@@ -50,17 +56,44 @@ final class JobViews {
         }
         view.putAll(delta);
         Job job = JobHash.toJob(view);
-        if (job.state().isFinal()) {
-            views.remove(jobId);
-        } else {
+        if (!job.state().isFinal()) {
             views.put(jobId, view);
+            chars += charsOf(view);
+            bound();
         }
         return job;
+    }
+
+    /** Drops the least lately changed views while there are more, or they hold more, than allowed. */
+    private void bound() {
+        var least = views.values().iterator();
+        while ((views.size() > MOST || chars > MOST_CHARS) && least.hasNext()) {
+            chars -= charsOf(least.next());
+            least.remove();
+        }
+    }
+
+    private static long charsOf(Map<String, String> view) {
+        long sum = 0;
+        for (var field : view.entrySet()) {
+            sum += field.getKey().length() + (field.getValue() == null ? 0 : field.getValue().length());
+        }
+        return sum;
+    }
+
+    /** Characters the views hold now. */
+    long chars() {
+        return chars;
+    }
+
+    int size() {
+        return views.size();
     }
 
     /** Drops every view: each job is read afresh when it next changes. */
     void forgetAll() {
         views.clear();
+        chars = 0;
     }
 
     /** The job's view as its hash now holds it; empty if it is gone. */
