@@ -106,11 +106,16 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         }
     }
 
-    /** Each runtime once: as a node that has it available reports it, else as any node reports it. */
+    /**
+     * Each runtime once: as a node that has it available reports it, else as any node reports it. Of
+     * the nodes a submit is checked against ({@link #known}), so that an explain agrees with a submit;
+     * fails as {@link #statuses} does once the registry has been out of reach a while.
+     */
     @Override
     public List<RuntimeStatus> runtimes() {
+        failIfStale();
         var byName = new TreeMap<String, RuntimeStatus>();
-        for (NodeStatus node : alive.values()) {
+        for (NodeStatus node : known()) {
             for (RuntimeStatus runtime : node.runtimes()) {
                 byName.merge(runtime.name(), runtime, (had, other) -> had.probe().available() ? had : other);
             }
@@ -211,12 +216,17 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
 
     /** The last heartbeats of the nodes joined now, by name; fails as the queue does if the registry has been out of reach a while. */
     public List<NodeStatus> statuses() {
+        failIfStale();
+        return alive.values().stream().sorted(Comparator.comparing(NodeStatus::name)).toList();
+    }
+
+    /** Rather than show nodes that may be long gone: the registry has been out of reach a while. */
+    private void failIfStale() {
         long unread = nanoTime.getAsLong() - readAtNanos;
         if (unread > staleAfter.toNanos()) {
             throw new QueueException("the node registry could not be read for " + Duration.ofNanos(unread).toSeconds()
                     + " s: the queue is out of reach", null);
         }
-        return alive.values().stream().sorted(Comparator.comparing(NodeStatus::name)).toList();
     }
 
     @Override

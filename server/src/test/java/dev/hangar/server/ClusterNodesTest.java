@@ -269,6 +269,8 @@ class ClusterNodesTest {
         assertThat(cluster.nodes()).isEmpty();
         assertThat(cluster.limits().knownRuntimes()).containsExactly("process");
         assertThat(cluster.limits().maxMemoryMb()).isEqualTo(2048);
+        // an explain reads these runtimes: it agrees with the submit's check
+        assertThat(cluster.runtimes()).extracting(RuntimeStatus::name).containsExactly("process");
     }
 
     @Test
@@ -306,6 +308,8 @@ class ClusterNodesTest {
         nanos.addAndGet(Duration.ofSeconds(2).toNanos());
         assertThatThrownBy(watched::nodes).isInstanceOf(QueueException.class)
                 .hasMessageContaining("could not be read for 6 s");
+        assertThatThrownBy(watched::runtimes).as("nor the runtimes of nodes that may be long gone")
+                .isInstanceOf(QueueException.class).hasMessageContaining("could not be read for 6 s");
 
         failing.set(false);
         watched.poll();
