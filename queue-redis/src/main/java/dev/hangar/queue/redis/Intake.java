@@ -4,6 +4,8 @@ import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.queue.QueueException;
 import io.lettuce.core.Consumer;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAutoClaimArgs;
 import io.lettuce.core.XReadArgs;
@@ -22,6 +24,7 @@ import java.util.function.UnaryOperator;
  * crashed process read but never finished is taken over once it has been idle for a while.
  */
 final class Intake {
+    private static final System.Logger LOG = System.getLogger(Intake.class.getName());
     /** Entries idle this long in another intaker's hands are taken to be abandoned. */
     private static final Duration ABANDONED = Duration.ofSeconds(30);
 
@@ -74,6 +77,26 @@ final class Intake {
             sink.enqueue(entry.getId(), spec, fields);
         }
         return entries.size();
+    }
+
+    /**
+     * Leaves the group, unless this process holds entries it has not finished (another takes them
+     * over): a consumer is made per process, and each left behind would stay in the group for good.
+     */
+    void leave() {
+        if (!groupChecked) {
+            return; // never read: never joined
+        }
+        try {
+            link.call("XGROUP DELCONSUMER " + streamName, redis -> {
+                if (redis.xpending(stream, consumer, Range.unbounded(), Limit.from(1)).isEmpty()) {
+                    redis.xgroupDelconsumer(stream, consumer);
+                }
+                return null;
+            });
+        } catch (QueueException e) {
+            LOG.log(System.Logger.Level.DEBUG, "leaving the intake group failed; its consumer stays", e);
+        }
     }
 
     private List<StreamMessage<byte[], byte[]>> read(int max) {

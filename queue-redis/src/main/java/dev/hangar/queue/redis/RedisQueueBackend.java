@@ -656,6 +656,7 @@ public final class RedisQueueBackend implements QueueBackend {
     @Override
     public void close() {
         feed.close();
+        intake.leave();
         link.close();
     }
 

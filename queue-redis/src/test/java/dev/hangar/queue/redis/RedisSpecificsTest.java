@@ -253,6 +253,17 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void aProcessThatClosesLeavesTheIntakeGroup() {
+        open().close(); // names the prefix
+        for (int i = 0; i < 3; i++) {
+            try (RedisQueueBackend server = RedisQueueBackend.open(redis.uri("prefix=" + prefix), clock)) {
+                server.intake(10);
+            }
+        }
+        assertThat(redis.cli("XINFO", "CONSUMERS", key("submit"), "intake")).as("consumers left in the group").isEmpty();
+    }
+
+    @Test
     void anEntryACrashedIntakerLeftIsTakenOverOnceAndOnlyOnce() {
         RedisQueueBackend queue = open();
         queue.intake(1); // makes the group
