@@ -106,76 +106,68 @@ class RedisSentinelTest {
 
     @Test
     void whileAReplicaIsDownTheWaitedWritesHoldUpNoRenewalLeaseOrRead() throws Exception {
-        try (RedisServerProcess master = RedisServerProcess.start();
-                RedisServerProcess replica = RedisServerProcess.replicaOf(master)) {
-            awaitInSync(replica);
-            // WAIT may take 5 s of a 10 s timeout
-            try (RedisQueueBackend queue = RedisQueueBackend.open(master.uri("prefix=held&replicas=1&timeout=PT10S"), CLOCK)) {
-                queue.enqueue(spec("leased"));
-                Lease lease = queue.lease(worker("w1")).orElseThrow();
-                replica.pause();
-                var submitters = Executors.newVirtualThreadPerTaskExecutor();
-                var stop = new AtomicBoolean();
-                try {
-                    for (int i = 0; i < 2; i++) {
-                        submitters.submit(() -> {
-                            while (!stop.get()) {
-                                try {
-                                    queue.enqueue(spec("while-the-replica-hangs"));
-                                } catch (QueueException expected) {
-                                    // unconfirmed: only 0 of 1 replicas
-                                }
+        // WAIT may take 5 s of a 10 s timeout
+        onMasterWithReplica("prefix=held&replicas=1&timeout=PT10S", (master, replica, queue) -> {
+            queue.enqueue(spec("leased"));
+            Lease lease = queue.lease(worker("w1")).orElseThrow();
+            replica.pause();
+            var submitters = Executors.newVirtualThreadPerTaskExecutor();
+            var stop = new AtomicBoolean();
+            try {
+                for (int i = 0; i < 2; i++) {
+                    submitters.submit(() -> {
+                        while (!stop.get()) {
+                            try {
+                                queue.enqueue(spec("while-the-replica-hangs"));
+                            } catch (QueueException expected) {
+                                // unconfirmed: only 0 of 1 replicas
                             }
-                        });
-                    }
-                    Thread.sleep(500); // the submitters are in their WAITs
-                    for (int i = 0; i < 5; i++) {
-                        long began = System.nanoTime();
-                        assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.HELD);
-                        assertThat(queue.get(lease.jobId())).isPresent();
-                        // why a bound: behind a WAIT each took up to 5 s; a second is room for a slow host
-                        assertThat(Duration.ofNanos(System.nanoTime() - began)).as("renew and read %d", i)
-                                .isLessThan(Duration.ofSeconds(1));
-                    }
-                } finally {
-                    stop.set(true);
-                    replica.resume();
-                    submitters.shutdown();
-                    assertThat(submitters.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+                        }
+                    });
                 }
+                Thread.sleep(500); // the submitters are in their WAITs
+                for (int i = 0; i < 5; i++) {
+                    long began = System.nanoTime();
+                    assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.HELD);
+                    assertThat(queue.get(lease.jobId())).isPresent();
+                    // why a bound: behind a WAIT each took up to 5 s; a second is room for a slow host
+                    assertThat(Duration.ofNanos(System.nanoTime() - began)).as("renew and read %d", i)
+                            .isLessThan(Duration.ofSeconds(1));
+                }
+            } finally {
+                stop.set(true);
+                replica.resume();
+                submitters.shutdown();
+                assertThat(submitters.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
             }
-        }
+        });
     }
 
     @Test
     void aForeignEntryWhoseKeyIsAnotherJobsIsNotLostWhenItsIntakeFailsPartway() throws Exception {
-        try (RedisServerProcess master = RedisServerProcess.start();
-                RedisServerProcess replica = RedisServerProcess.replicaOf(master)) {
+        onMasterWithReplica("prefix=foreign&replicas=1&timeout=PT2S", (master, replica, queue) -> {
+            queue.intake(1); // makes the group
+            master.cli("XADD", "{foreign}:submit", "*", "command", "[\"echo\",\"a\"]", "idempotencyKey", "k1");
+            assertThat(queue.intake(10)).isEqualTo(1);
+            String other = master.cli("XADD", "{foreign}:submit", "*", "command", "[\"echo\",\"b\"]",
+                    "idempotencyKey", "k1");
             awaitInSync(replica);
-            try (RedisQueueBackend queue = RedisQueueBackend.open(master.uri("prefix=foreign&replicas=1&timeout=PT2S"), CLOCK)) {
-                queue.intake(1); // makes the group
-                master.cli("XADD", "{foreign}:submit", "*", "command", "[\"echo\",\"a\"]", "idempotencyKey", "k1");
-                assertThat(queue.intake(10)).isEqualTo(1);
-                String other = master.cli("XADD", "{foreign}:submit", "*", "command", "[\"echo\",\"b\"]",
-                        "idempotencyKey", "k1");
-                awaitInSync(replica);
 
-                replica.pause(); // the intake's writes are not confirmed: it fails partway
-                try {
-                    assertThatThrownBy(() -> queue.intake(10)).isInstanceOf(QueueException.class)
-                            .hasMessageContaining("only 0 of 1 replicas");
-                } finally {
-                    replica.resume();
-                }
-                await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> queue.intake(10) >= 0);
-
-                assertThat(queue.deadLetters(10)).as("set aside once, not lost").singleElement().satisfies(dead -> {
-                    assertThat(dead.field("source")).isEqualTo(other);
-                    assertThat(dead.field("reason")).startsWith("idempotencyKey: 'k1' is the key of job ");
-                });
-                assertThat(master.cli("XLEN", "{foreign}:submit")).isEqualTo("0");
+            replica.pause(); // the intake's writes are not confirmed: it fails partway
+            try {
+                assertThatThrownBy(() -> queue.intake(10)).isInstanceOf(QueueException.class)
+                        .hasMessageContaining("only 0 of 1 replicas");
+            } finally {
+                replica.resume();
             }
-        }
+            await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> queue.intake(10) >= 0);
+
+            assertThat(queue.deadLetters(10)).as("set aside once, not lost").singleElement().satisfies(dead -> {
+                assertThat(dead.field("source")).isEqualTo(other);
+                assertThat(dead.field("reason")).startsWith("idempotencyKey: 'k1' is the key of job ");
+        });
+        assertThat(master.cli("XLEN", "{foreign}:submit")).isEqualTo("0");
+        });
     }
 
     @Test
@@ -317,6 +309,22 @@ class RedisSentinelTest {
             message = refused.getMessage();
         }
         return message;
+    }
+
+    /** A test on a master with one replica, the queue on the master with these location parameters. */
+    private interface WithReplica {
+        void run(RedisServerProcess master, RedisServerProcess replica, RedisQueueBackend queue) throws Exception;
+    }
+
+    /** Starts a master and a replica, waits until they are in sync, opens the queue on the master and runs {@code test}. */
+    private static void onMasterWithReplica(String params, WithReplica test) throws Exception {
+        try (RedisServerProcess master = RedisServerProcess.start();
+                RedisServerProcess replica = RedisServerProcess.replicaOf(master)) {
+            awaitInSync(replica);
+            try (RedisQueueBackend queue = RedisQueueBackend.open(master.uri(params), CLOCK)) {
+                test.run(master, replica, queue);
+            }
+        }
     }
 
     private static void awaitSentinelSeesTheReplica(RedisServerProcess sentinel, RedisServerProcess replica) {
