@@ -1,9 +1,11 @@
 package dev.hangar.agent;
 
+import dev.hangar.agent.pool.PoolConfig;
 import dev.hangar.agent.pool.PoolManager;
 import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.pool.PoolSpec;
 import dev.hangar.core.queue.Lease;
 import dev.hangar.core.queue.LeaseRequest;
 import dev.hangar.core.queue.LeaseStatus;
@@ -22,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.ArrayList;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -104,7 +107,7 @@ public final class Agent implements AutoCloseable {
     /** Probes the runtimes, takes back this node's stale leases and starts taking jobs. */
     public synchronized Agent start() {
         statuses = probeAll();
-        var manager = new PoolManager(config.pools(), usableRuntimes(), config.memoryMb(), capacity::memoryLeftMb,
+        var manager = new PoolManager(poolsOfUsableRuntimes(), usableRuntimes(), config.memoryMb(), capacity::memoryLeftMb,
                 Clock.systemUTC());
         try {
             pools = manager.start();
@@ -205,6 +208,27 @@ public final class Agent implements AutoCloseable {
     /** This node's warm pools (none until {@link #start()}). */
     public PoolManager pools() {
         return pools;
+    }
+
+    /**
+     * The configured pools but those of a runtime this node has and whose probe failed: said and left
+     * out, rather than keep the node from starting (and running jobs of its other runtimes) because
+     * of a probe. A pool of a runtime Hangar does not have is still refused, as a mistake.
+     */
+    private PoolConfig poolsOfUsableRuntimes() {
+        var kept = new ArrayList<PoolSpec>();
+        for (PoolSpec pool : config.pools().pools()) {
+            Optional<RuntimeStatus> failed = statuses.stream()
+                    .filter(s -> s.name().equals(pool.runtime()) && !s.probe().available()).findFirst();
+            if (failed.isPresent()) {
+                LOG.log(System.Logger.Level.WARNING, "pool {0} left out: runtime {1} is unavailable on this node ({2});"
+                        + " it is made at a start that finds the runtime working", pool.name(), pool.runtime(),
+                        failed.get().probe().reason());
+            } else {
+                kept.add(pool);
+            }
+        }
+        return config.pools().withPools(kept);
     }
 
     private List<SandboxRuntime> usableRuntimes() {

@@ -13,6 +13,12 @@ import dev.hangar.core.job.StartPath;
 import dev.hangar.core.pool.PoolSpec;
 import dev.hangar.core.pool.PoolStatus;
 import dev.hangar.core.queue.QueueBackend;
+import dev.hangar.core.runtime.RuntimeCapabilities;
+import dev.hangar.core.runtime.RuntimeProbe;
+import dev.hangar.core.runtime.Sandbox;
+import dev.hangar.core.runtime.SandboxException;
+import dev.hangar.core.runtime.SandboxRuntime;
+import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.queue.sqlite.SqliteQueueBackend;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -57,6 +63,45 @@ class AgentPoolTest {
                 PoolConfig.of(List.of(pools), poolMemoryMb));
         agent = new Agent(config, queue, List.of(runtime)).start();
         return agent;
+    }
+
+    @Test
+    void aPoolOfARuntimeWhoseProbeFailedHereIsLeftOutAndTheNodeRunsJobsOfItsOtherRuntimes() {
+        queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
+        SandboxRuntime broken = new SandboxRuntime() {
+            @Override
+            public String name() {
+                return "gvisor";
+            }
+
+            @Override
+            public String description() {
+                return "a runtime whose probe fails on this node (test)";
+            }
+
+            @Override
+            public RuntimeCapabilities capabilities() {
+                return runtime.capabilities();
+            }
+
+            @Override
+            public RuntimeProbe probe() {
+                return RuntimeProbe.unavailable("runsc: no such file (test)");
+            }
+
+            @Override
+            public Sandbox create(SandboxSpec spec) throws SandboxException {
+                throw new SandboxException("unavailable (test)");
+            }
+        };
+        AgentConfig config = new AgentConfig("node", 64, 64 * 1024, List.of(), 2, Duration.ofSeconds(30),
+                Duration.ofMillis(100), false, dev.hangar.core.job.MountPolicy.none(), java.util.Set.of(),
+                PoolConfig.of(List.of(new PoolSpec("g", "gvisor", null, 1.0, 256L, 1, 1, 300), pool(1, 1)), 0));
+        agent = new Agent(config, queue, List.of(runtime, broken)).start();
+
+        assertThat(agent.pools().pools()).extracting(p -> p.spec().name()).containsExactly("p");
+        String id = queue.enqueue(job("echo", "hi")).job().id();
+        await().atMost(Duration.ofSeconds(30)).until(() -> queue.get(id).orElseThrow().state() == JobState.SUCCEEDED);
     }
 
     private static PoolSpec pool(int min, int max) {

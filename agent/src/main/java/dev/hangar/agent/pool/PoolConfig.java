@@ -43,6 +43,10 @@ public record PoolConfig(List<PoolSpec> pools, long memoryBudgetMb, Duration che
         return new PoolConfig(pools, memoryBudgetMb, value, makers);
     }
 
+    public PoolConfig withPools(List<PoolSpec> value) {
+        return new PoolConfig(value, memoryBudgetMb, checkEvery, makers);
+    }
+
     /** The budget in force on a node with {@code nodeMemoryMb}. */
     public long budgetMb(long nodeMemoryMb) {
         return memoryBudgetMb > 0 ? memoryBudgetMb : nodeMemoryMb / 4;
