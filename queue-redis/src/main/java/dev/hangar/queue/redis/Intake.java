@@ -4,8 +4,7 @@ import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.queue.QueueException;
 import io.lettuce.core.Consumer;
-import io.lettuce.core.Limit;
-import io.lettuce.core.Range;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAutoClaimArgs;
 import io.lettuce.core.XReadArgs;
@@ -88,16 +87,19 @@ final class Intake {
             return; // never read: never joined
         }
         try {
-            link.call("XGROUP DELCONSUMER " + streamName, redis -> {
-                if (redis.xpending(stream, consumer, Range.unbounded(), Limit.from(1)).isEmpty()) {
-                    redis.xgroupDelconsumer(stream, consumer);
-                }
-                return null;
-            });
+            // one step: an entry read between a check and a delete would be dropped from the group's pending
+            link.call("XGROUP DELCONSUMER " + streamName, redis -> redis.eval(LEAVE_IF_NOTHING_PENDING,
+                    ScriptOutputType.INTEGER, new byte[][] {stream}, consumer.getGroup(), consumer.getName()));
         } catch (QueueException e) {
             LOG.log(System.Logger.Level.DEBUG, "leaving the intake group failed; its consumer stays", e);
         }
     }
+
+    private static final String LEAVE_IF_NOTHING_PENDING = """
+            if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) == 0 then
+              return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+            end
+            return -1""";
 
     private List<StreamMessage<byte[], byte[]>> read(int max) {
         if (!groupChecked) {

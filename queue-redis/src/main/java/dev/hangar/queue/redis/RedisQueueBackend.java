@@ -211,6 +211,13 @@ public final class RedisQueueBackend implements QueueBackend {
 
     /** Stores the job under this id, unless a job has it (or the idempotency key) already. */
     private Enqueued enqueue(String id, JobSpec spec, String sourceEntry) {
+        return submit(id, spec, sourceEntry).enqueued();
+    }
+
+    /** What a submit did; {@code made}: this call made the job (and took its submit entry, if any). */
+    private record Submitted(Enqueued enqueued, boolean made) {}
+
+    private Submitted submit(String id, JobSpec spec, String sourceEntry) {
         String json = Json.write(spec);
         long now = clock.millis();
         Written written = write(Script.ENQUEUE, id, json, spec.priority(), spec.resources().cpus(),
@@ -218,14 +225,15 @@ public final class RedisQueueBackend implements QueueBackend {
                 now, spec.idempotencyKey(), sourceEntry, spec.profile().needs().network(), spec.image(),
                 mountPaths(spec));
         if (written.code() == 2) {
-            return new Enqueued(written.job().orElseThrow(), true); // this very call, sent again after its reply was lost
+            // this very call, sent again after its reply was lost
+            return new Submitted(new Enqueued(written.job().orElseThrow(), true), false);
         }
         if (written.code() != 1) {
-            return new Enqueued(written.job().orElseThrow(), false);
+            return new Submitted(new Enqueued(written.job().orElseThrow(), false), false);
         }
         // the script stored exactly this: no need to read it back (the spec reads back as it was written)
-        return new Enqueued(new Job(id, spec, JobState.QUEUED, 0, 0,
-                Timings.submitted(Instant.ofEpochMilli(now)), null, null, null, null, null, false, false), true);
+        return new Submitted(new Enqueued(new Job(id, spec, JobState.QUEUED, 0, 0,
+                Timings.submitted(Instant.ofEpochMilli(now)), null, null, null, null, null, false, false), true), true);
     }
 
     @Override
@@ -602,11 +610,12 @@ public final class RedisQueueBackend implements QueueBackend {
             @Override
             public void enqueue(String entryId, JobSpec spec, Map<String, String> entry) {
                 String id = JobIds.forSubmitEntry(settings.prefix(), entryId);
-                Enqueued enqueued = RedisQueueBackend.this.enqueue(id, spec, entryId);
+                Submitted submitted = submit(id, spec, entryId);
+                Enqueued enqueued = submitted.enqueued();
                 Job found = enqueued.job();
                 if (found.spec().equals(spec)) {
-                    if (!enqueued.created()) {
-                        takeRepeat(entryId); // a repeat of that job's submit (its key)
+                    if (!submitted.made()) {
+                        takeRepeat(entryId); // a repeat of that job's submit (its key, or this entry's id)
                     }
                     return;
                 }
@@ -627,9 +636,11 @@ public final class RedisQueueBackend implements QueueBackend {
     /** Takes a submit entry that repeats a job's submit off the stream; taken again, nothing changes. */
     private void takeRepeat(String entryId) {
         byte[] stream = RedisLink.bytes(keys.submit());
+        // why deleted first: an entry deleted but still pending is acked at the next read (Intake), while
+        // one acked but not deleted would stay in the stream, never read again
         link.call("taking submit entry " + entryId, redis -> {
-            redis.xack(stream, RedisLink.bytes(RedisKeys.INTAKE), entryId);
-            return redis.xdel(stream, entryId);
+            redis.xdel(stream, entryId);
+            return redis.xack(stream, RedisLink.bytes(RedisKeys.INTAKE), entryId);
         });
     }
 

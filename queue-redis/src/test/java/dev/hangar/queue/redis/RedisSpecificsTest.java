@@ -253,6 +253,21 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void anEntryGivenAgainUnderTheIdThatMadeItsJobIsTakenAsARepeatAndDoesNotStay() {
+        RedisQueueBackend queue = open();
+        for (int i = 0; i < 2; i++) { // the stream deleted meanwhile, the same entry given again by hand
+            redis.cli("DEL", key("submit"));
+            redis.cli("XGROUP", "CREATE", key("submit"), "intake", "0", "MKSTREAM");
+            redis.cli("XADD", key("submit"), "1-1", "command", "[\"echo\",\"one\"]");
+            assertThat(queue.intake(10)).isEqualTo(1);
+        }
+        assertThat(queue.deadLetters(10)).as("a repeat is no dead letter").isEmpty();
+        assertThat(redis.cli("XLEN", key("submit"))).isEqualTo("0");
+        assertThat(redis.cli("XPENDING", key("submit"), "intake")).startsWith("0");
+        assertThat(queue.intake(10)).as("nothing left to take in again").isZero();
+    }
+
+    @Test
     void aProcessThatClosesLeavesTheIntakeGroup() {
         open().close(); // names the prefix
         for (int i = 0; i < 3; i++) {
