@@ -24,9 +24,13 @@ final class RunscFailure {
     static final int EXIT_CODE = 128;
     /**
      * How runsc words a process the sandbox could not make for the job's own reasons: a command not
-     * in the image's PATH, or one it could not load (missing, not executable).
+     * in the image's PATH, or one it could not load because it is missing, not executable or not a
+     * program. Other failures to load (an I/O error of the gofer, say) are the runtime's.
      */
-    private static final List<String> JOBS_PROCESS = List.of("error finding executable ", "creating process: ");
+    private static final String NOT_IN_PATH = "error finding executable ";
+    private static final String NOT_LOADED = "failed to load ";
+    private static final List<String> NOT_LOADABLE = List.of(": no such file or directory", ": permission denied",
+            ": exec format error", ": not a directory");
     private static final int MOST_CHARS = 2000;
 
     private RunscFailure() {}
@@ -43,10 +47,10 @@ final class RunscFailure {
     /**
      * The status as it is, unless runsc failed itself: then a {@link SandboxException}, the job's own
      * fault when what failed was making the job's process (a command the image lacks, say), else the
-     * runtime's. A sandbox that reached a limit has ended by the job's doing, whatever runsc said of it.
+     * runtime's. A sandbox ended by an OOM kill or its pids limit ended by the job's doing, whatever runsc said.
      */
     static ExitStatus check(ExitStatus status, Path file) throws SandboxException {
-        if (status.code() != EXIT_CODE || !status.limitsHit().isEmpty()) {
+        if (status.code() != EXIT_CODE || status.limitsHit().stream().anyMatch(RunscFailure::endsTheSandbox)) {
             return status;
         }
         List<String> errors = errors(file);
@@ -58,10 +62,19 @@ final class RunscFailure {
         if (said.length() > MOST_CHARS) {
             said = said.substring(0, MOST_CHARS) + "...";
         }
-        if (errors.stream().anyMatch(error -> JOBS_PROCESS.stream().anyMatch(error::contains))) {
+        if (errors.stream().anyMatch(RunscFailure::jobsCommand)) {
             throw SandboxException.causedByTheJob("runsc could not start the job's process: " + said);
         }
         throw new SandboxException("runsc failed (exit code " + EXIT_CODE + "): " + said);
+    }
+
+    private static boolean jobsCommand(String error) {
+        return error.contains(NOT_IN_PATH) || error.contains(NOT_LOADED) && NOT_LOADABLE.stream().anyMatch(error::endsWith);
+    }
+
+    /** A limit whose reaching ends a sandbox: an OOM kill, a pids limit; not memory the kernel reclaimed. */
+    private static boolean endsTheSandbox(String limitHit) {
+        return limitHit.contains("(OOM kill)") || limitHit.startsWith("pids limit");
     }
 
     /** The messages of the entries runsc wrote, in order; none if it wrote none or the file is unreadable. */

@@ -1,7 +1,7 @@
 package dev.hangar.runtime.gvisor;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hangar.core.job.Resources;
@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,6 +63,15 @@ class GvisorSandboxTest {
         return process.exit().get(60, TimeUnit.SECONDS);
     }
 
+    /** What the exit of {@code command} in {@code sandbox} failed with: a SandboxException, not an exit code. */
+    private static SandboxException failureOf(GvisorSandbox sandbox, String... command) throws Exception {
+        var out = new OutputCollector();
+        SandboxProcess process = sandbox.exec(new ProcessSpec(List.of(command), Map.of(), null), out);
+        Throwable failed = catchThrowable(() -> await(process));
+        assertThat(failed).as(out.describe()).isInstanceOf(ExecutionException.class).cause().isInstanceOf(SandboxException.class);
+        return (SandboxException) failed.getCause();
+    }
+
     private static List<String> leftovers(GvisorSandbox sandbox) throws IOException {
         return Leftovers.of(runtime, sandbox);
     }
@@ -84,11 +94,9 @@ class GvisorSandboxTest {
         // a platform this runsc lacks: it fails before the sandbox boots, as a broken platform or gofer would
         var sandbox = (GvisorSandbox) runtime.create(new SandboxSpec("test-" + System.nanoTime(), "busybox",
                 Resources.defaults(), NetworkMode.NONE, List.of()), "hangar-no-such-platform");
-        var out = new OutputCollector();
-        SandboxProcess process = sandbox.exec(new ProcessSpec(List.of("true"), Map.of(), null), out);
-        assertThatThrownBy(() -> await(process)).as(out.describe()).cause()
-                .isInstanceOfSatisfying(SandboxException.class, e -> assertThat(e.isCausedByTheJob()).isFalse())
-                .hasMessageContaining("runsc failed (exit code 128)").hasMessageContaining("hangar-no-such-platform");
+        SandboxException failed = failureOf(sandbox, "true");
+        assertThat(failed.isCausedByTheJob()).as("the job's fault").isFalse();
+        assertThat(failed).hasMessageContaining("runsc failed (exit code 128)").hasMessageContaining("hangar-no-such-platform");
         sandbox.destroy();
         assertThat(leftovers(sandbox)).isEmpty();
     }
@@ -107,11 +115,10 @@ class GvisorSandboxTest {
     void aCommandTheImageLacksIsTheJobsFaultSaidByRunsc() throws Exception {
         requireGvisor();
         GvisorSandbox sandbox = sandbox(Resources.defaults(), NetworkMode.NONE, List.of());
-        var out = new OutputCollector();
-        SandboxProcess process = sandbox.exec(new ProcessSpec(List.of("/hangar-no-such-command"), Map.of(), null), out);
-        assertThatThrownBy(() -> await(process)).as(out.describe()).cause()
-                .isInstanceOfSatisfying(SandboxException.class, e -> assertThat(e.isCausedByTheJob()).isTrue())
-                .hasMessageContaining("runsc could not start the job's process").hasMessageContaining("/hangar-no-such-command");
+        SandboxException failed = failureOf(sandbox, "/hangar-no-such-command");
+        assertThat(failed.isCausedByTheJob()).as("the job's fault").isTrue();
+        assertThat(failed).hasMessageContaining("runsc could not start the job's process")
+                .hasMessageContaining("/hangar-no-such-command");
         sandbox.destroy();
     }
 

@@ -72,6 +72,23 @@ class RunscFailureTest {
     }
 
     @Test
+    void aCommandTheSandboxCouldNotLoadForItsOwnReasonsIsTheRuntimes() throws Exception {
+        String ioError = "{\"msg\":\"running container: starting container: starting root container: starting sandbox:"
+                + " creating process: failed to load /bin/sh: input/output error\",\"level\":\"error\"}";
+        assertThatThrownBy(() -> RunscFailure.check(new ExitStatus(128, List.of()), log(ioError)))
+                .isInstanceOfSatisfying(SandboxException.class, e -> assertThat(e.isCausedByTheJob()).isFalse())
+                .hasMessageContaining("input/output error");
+    }
+
+    @Test
+    void memoryReclaimedAtItsLimitDoesNotHideRunscsFailure() throws Exception {
+        var reclaimed = new ExitStatus(128, List.of("memory limit 64 MiB reached 3 times (memory was reclaimed; no OOM kill)"));
+        assertThatThrownBy(() -> RunscFailure.check(reclaimed, log(ROOT_FS_MISSING))).isInstanceOf(SandboxException.class);
+        var forksRefused = new ExitStatus(128, List.of("pids limit 8 reached (2 forks refused)"));
+        assertThat(RunscFailure.check(forksRefused, log(ROOT_FS_MISSING))).isEqualTo(forksRefused);
+    }
+
+    @Test
     void aLogThatIsNotJsonStillSaysRunscFailed() throws Exception {
         assertThatThrownBy(() -> RunscFailure.check(new ExitStatus(128, List.of()), log("unknown platform: x\n")))
                 .isInstanceOf(SandboxException.class).hasMessage("runsc failed (exit code 128): unknown platform: x");

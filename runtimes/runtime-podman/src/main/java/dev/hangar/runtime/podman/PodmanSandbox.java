@@ -187,6 +187,11 @@ final class PodmanSandbox extends OneProcessSandbox<PodmanProcess> {
      * failure, which fails the runtime, not the job.
      */
     static int notStarted(int code, String reason) throws SandboxException {
+        // Podman says 125 for some the job caused too (a script without a shebang: exec format error)
+        int byReason = startFailureCode(reason);
+        if (code == PODMAN_FAILED && byReason != PODMAN_FAILED) {
+            return byReason;
+        }
         if (code == PODMAN_FAILED) {
             throw new SandboxException("podman could not start the job's process (exit code " + PODMAN_FAILED + "): "
                     + reason.strip());
@@ -197,10 +202,12 @@ final class PodmanSandbox extends OneProcessSandbox<PodmanProcess> {
     /** The exit code Podman gives a process it could not start (as its TranslateExecErrorToExitCode does). */
     static int startFailureCode(String reason) {
         String lower = reason.toLowerCase(java.util.Locale.ROOT);
-        if (lower.contains("not found") || lower.contains("no such file or directory")) {
+        if (lower.contains("not found") || lower.contains("no such file or directory") || lower.contains("open executable")) {
             return 127;
         }
-        return lower.contains("permission denied") ? 126 : PODMAN_FAILED;
+        boolean cannotRun = lower.contains("permission denied") || lower.contains("operation not permitted")
+                || lower.contains("exec format error");
+        return cannotRun ? 126 : PODMAN_FAILED;
     }
 
     /** Kills every process in the container at once: through its cgroup, or by asking Podman. */

@@ -134,6 +134,10 @@ class ContainerSpecTest {
     void aProcessPodmanCouldNotStartForItsOwnReasonsFailsTheRuntimeNotTheJob() throws Exception {
         assertThat(PodmanSandbox.notStarted(127, "executable file not found")).isEqualTo(127);
         assertThat(PodmanSandbox.notStarted(126, "permission denied")).isEqualTo(126);
+        // Podman's 125 for a command the job gave that cannot run is still the job's
+        assertThat(PodmanSandbox.notStarted(125, "Error: crun: exec format error: OCI runtime error")).isEqualTo(126);
+        assertThat(PodmanSandbox.notStarted(125, "Error: crun: operation not permitted: OCI permission denied"))
+                .isEqualTo(126);
         String reason = "Error: crun: write to `/sys/fs/cgroup/x/cgroup.procs`: No space left on device: OCI runtime error\n";
         assertThatThrownBy(() -> PodmanSandbox.notStarted(PodmanSandbox.startFailureCode(reason), reason))
                 .isInstanceOfSatisfying(SandboxException.class, e -> assertThat(e.isCausedByTheJob()).isFalse())
