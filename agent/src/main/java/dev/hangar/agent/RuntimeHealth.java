@@ -12,9 +12,10 @@ import java.util.function.LongSupplier;
  * moment (a tenth of the bench), so that the job it gave back goes to another node rather than
  * straight back to this one; after {@link #FAILURES_TO_BENCH} failures in a row it is benched for
  * the whole bench, so that the node stops taking jobs for it, each of which would fail at once;
- * then it is tried again, and one more failure benches it again. A sandbox made after the last
- * failure that works clears the record; one made before says nothing of the runtime now (a job that
- * ran for hours on a runtime since removed, say).
+ * then it is tried again, and one more failure benches it again. A job's own (cold) sandbox made
+ * after the last failure that works clears the record; one made before says nothing of the runtime
+ * now (a job that ran for hours on a runtime since removed, say), nor does a warm one, made in the
+ * background at a time the record does not keep.
  */
 final class RuntimeHealth {
     static final int FAILURES_TO_BENCH = 3;

@@ -63,7 +63,8 @@ final class SnapshotTemplate {
                 failedFor = pool;
                 failure = "its snapshot template could not be made: " + e.getMessage();
                 failedAtNanos = System.nanoTime();
-                throw e;
+                // the same words as to the makes that waited for it: the pool's last error reads alike
+                throw new SandboxException(failure, e);
             }
             madeFor = pool;
             failure = null;

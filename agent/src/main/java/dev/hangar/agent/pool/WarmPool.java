@@ -189,7 +189,7 @@ final class WarmPool {
 
     private void make(PoolSpec made, long madeIn) {
         long asked = System.nanoTime();
-        Sandbox sandbox = null;
+        Sandbox sandbox;
         try {
             makers.acquire();
             try {
@@ -202,18 +202,6 @@ final class WarmPool {
             } finally {
                 makers.release();
             }
-            Instant readyAt = clock.instant();
-            synchronized (this) {
-                starting--;
-                if (!closed && madeIn == generation) {
-                    ready.addLast(new Ready(sandbox, readyAt));
-                    retryAfter = null;
-                    backoff = FIRST_BACKOFF;
-                    return;
-                }
-            }
-            budget.release(made.memoryMb());
-            destroyUnkept(made, sandbox);
         } catch (SandboxException | RuntimeException | Error e) {
             // why Errors too: a make that ends without this would count as starting for ever, and the pool never refill
             try {
@@ -224,20 +212,36 @@ final class WarmPool {
                 } else {
                     LOG.log(System.Logger.Level.WARNING, "warm pool " + made.name() + ": making a sandbox failed", e);
                 }
-                if (sandbox != null) {
-                    destroyUnkept(made, sandbox);
-                }
             } finally {
                 budget.release(made.memoryMb());
                 failed(madeIn, e);
             }
+            return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             budget.release(made.memoryMb());
             synchronized (this) {
                 starting--;
             }
+            return;
         }
+        keep(made, madeIn, sandbox);
+    }
+
+    /** A sandbox made: ready for a job, or destroyed if the pool was closed or changed meanwhile. */
+    private void keep(PoolSpec made, long madeIn, Sandbox sandbox) {
+        Instant readyAt = clock.instant();
+        synchronized (this) {
+            starting--;
+            if (!closed && madeIn == generation) {
+                ready.addLast(new Ready(sandbox, readyAt));
+                retryAfter = null;
+                backoff = FIRST_BACKOFF;
+                return;
+            }
+        }
+        budget.release(made.memoryMb());
+        destroyUnkept(made, sandbox);
     }
 
     /**
