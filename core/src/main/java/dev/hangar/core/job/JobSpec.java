@@ -8,6 +8,10 @@ import dev.hangar.core.runtime.Mount;
  * What a submitter asks for: the document accepted by {@code POST /v1/jobs}, {@code hangar submit}
  * and the queue's wire format. Absent optional parts take defaults; {@link JobSpecValidator} says
  * what is wrong with a spec before anything is stored.
+ *
+ * <p>{@code tenant}: whose job it is. A server with API tokens sets it from the caller's token; a
+ * job without one belongs to no tenant (a server without tokens, or a producer writing to the
+ * queue directly) and is seen only by callers that see every job.
  */
 public record JobSpec(
         String name,
@@ -22,7 +26,8 @@ public record JobSpec(
         RetryPolicy retry,
         Integer priority,
         String idempotencyKey,
-        List<Mount> mounts) {
+        List<Mount> mounts,
+        String tenant) {
 
     public static final int DEFAULT_TIMEOUT_SECONDS = 600;
     public static final int DEFAULT_PRIORITY = 5;
@@ -49,6 +54,18 @@ public record JobSpec(
 
     public JobSpecBuilder toBuilder() {
         return new JobSpecBuilder(this);
+    }
+
+    /**
+     * The key under which the stores keep the idempotency key: a tenant's keys are its own, so two
+     * tenants using the same key make two jobs. {@code #} is in neither a key nor a tenant's name
+     * (see {@link JobSpecValidator}), so no tenant's scoped key equals another's, or an unscoped one.
+     */
+    public String idempotencyScope() {
+        if (idempotencyKey == null) {
+            return null;
+        }
+        return tenant == null ? idempotencyKey : tenant + "#" + idempotencyKey;
     }
 
     public boolean needsGpu() {

@@ -20,6 +20,7 @@ public final class JobSpecBuilder {
     private Integer priority;
     private String idempotencyKey;
     private List<Mount> mounts = List.of();
+    private String tenant;
 
     JobSpecBuilder() {}
 
@@ -37,6 +38,7 @@ public final class JobSpecBuilder {
         priority = spec.priority();
         idempotencyKey = spec.idempotencyKey();
         mounts = spec.mounts();
+        tenant = spec.tenant();
     }
 
     public JobSpecBuilder name(String value) { name = value; return this; }
@@ -54,6 +56,7 @@ public final class JobSpecBuilder {
     public JobSpecBuilder priority(Integer value) { priority = value; return this; }
     public JobSpecBuilder idempotencyKey(String value) { idempotencyKey = value; return this; }
     public JobSpecBuilder mounts(List<Mount> value) { mounts = value; return this; }
+    public JobSpecBuilder tenant(String value) { tenant = value; return this; }
 
     private WorkloadProfile profileOrDefault() {
         return profile == null ? WorkloadProfile.defaults() : profile;
@@ -61,6 +64,6 @@ public final class JobSpecBuilder {
 
     public JobSpec build() {
         return new JobSpec(name, command, env, stdin, image, runtime, profile, resources, timeoutSeconds, retry,
-                priority, idempotencyKey, mounts);
+                priority, idempotencyKey, mounts, tenant);
     }
 }

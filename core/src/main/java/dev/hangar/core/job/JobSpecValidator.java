@@ -10,6 +10,8 @@ import java.util.regex.Pattern;
 public final class JobSpecValidator {
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+-]*");
+    /** A tenant's name: lower case, digits and dashes, as in a DNS label. */
+    public static final Pattern TENANT = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
 
     private final SpecLimits limits;
 
@@ -42,6 +44,10 @@ public final class JobSpecValidator {
         checkName("name", spec.name(), SpecLimits.MAX_NAME_CHARS, errors);
         checkName("image", spec.image(), SpecLimits.MAX_KEY_CHARS, errors);
         checkName("idempotencyKey", spec.idempotencyKey(), SpecLimits.MAX_KEY_CHARS, errors);
+        if (spec.tenant() != null && !TENANT.matcher(spec.tenant()).matches()) {
+            errors.add(new FieldError("tenant", "must be 1 to 63 lower-case letters, digits and dashes, starting and"
+                    + " ending with a letter or digit, got '" + spec.tenant() + "'"));
+        }
         if (spec.runtime() != null && !limits.knownRuntimes().contains(spec.runtime())) {
             errors.add(new FieldError("runtime", "unknown runtime '" + spec.runtime() + "'; known: "
                     + String.join(", ", limits.knownRuntimes().stream().sorted().toList())));

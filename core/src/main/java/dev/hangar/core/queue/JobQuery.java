@@ -8,9 +8,15 @@ import java.util.Set;
  *
  * @param states  only jobs in these states; empty for all
  * @param cursor  {@link JobPage#nextCursor()} of the previous page, or null for the first
+ * @param tenant  only this tenant's jobs; null for every job. A store may then return a page with
+ *                fewer jobs than the limit, and a cursor, when it looked at many jobs of others
  */
-public record JobQuery(Set<JobState> states, String cursor, int limit) {
+public record JobQuery(Set<JobState> states, String cursor, int limit, String tenant) {
     public static final int MAX_LIMIT = 500;
+
+    public JobQuery(Set<JobState> states, String cursor, int limit) {
+        this(states, cursor, limit, null);
+    }
 
     public JobQuery {
         states = states == null ? Set.of() : Set.copyOf(states);

@@ -45,7 +45,7 @@ class JobSpecValidatorTest {
         var env = new java.util.HashMap<String, String>();
         env.put("A", null);
         var spec = new JobSpec(null, java.util.Arrays.asList("echo", null), env, null, null, null, null, null, null, null,
-                null, null, null);
+                null, null, null, null);
         assertThat(fields(spec)).containsExactly("command[1]", "env.A");
     }
 

@@ -222,8 +222,8 @@ public final class RedisQueueBackend implements QueueBackend {
         long now = clock.millis();
         Written written = write(Script.ENQUEUE, id, json, spec.priority(), spec.resources().cpus(),
                 spec.resources().memoryMb(), spec.gpusWanted(), spec.runtime(), spec.profile().untrusted(),
-                now, spec.idempotencyKey(), sourceEntry, spec.profile().needs().network(), spec.image(),
-                mountPaths(spec));
+                now, spec.idempotencyScope(), sourceEntry, spec.profile().needs().network(), spec.image(),
+                mountPaths(spec), spec.tenant());
         if (written.code() == 2) {
             // this very call, sent again after its reply was lost
             return new Submitted(new Enqueued(written.job().orElseThrow(), true), false);
@@ -486,12 +486,21 @@ public final class RedisQueueBackend implements QueueBackend {
         Long before = PageCursor.decode(query.cursor());
         // one more than asked tells whether another page follows
         List<Map<String, String>> rows = page("desc", before == null ? "+inf" : "(" + before, limit + 1,
-                query.states());
+                query.tenant(), query.states());
+        if (!rows.isEmpty() && rows.getLast().containsKey(SCANNED)) {
+            // the script passed over many jobs of other tenants and stopped: the client goes on from there
+            List<Map<String, String>> found = rows.subList(0, rows.size() - 1);
+            return new JobPage(found.stream().map(JobHash::toJob).toList(),
+                    PageCursor.after(Long.parseLong(rows.getLast().get(SCANNED))));
+        }
         boolean more = rows.size() > limit;
         List<Map<String, String>> shown = more ? rows.subList(0, limit) : rows;
         return new JobPage(shown.stream().map(JobHash::toJob).toList(),
                 more ? PageCursor.after(JobHash.seq(shown.getLast())) : null);
     }
+
+    /** The field of page.lua's last row when it stopped passing over other tenants' jobs. */
+    private static final String SCANNED = "scanned";
 
     @Override
     public Map<JobState, Long> countByState() {
@@ -506,11 +515,11 @@ public final class RedisQueueBackend implements QueueBackend {
     @Override
     public Optional<Job> oldest(JobState state) {
         Objects.requireNonNull(state, "state");
-        return page("asc", "-inf", 1, Set.of(state)).stream().findFirst().map(JobHash::toJob);
+        return page("asc", "-inf", 1, null, Set.of(state)).stream().findFirst().map(JobHash::toJob);
     }
 
-    private List<Map<String, String>> page(String order, String bound, int count, Set<JobState> states) {
-        return scripts.call(Script.PAGE, order, bound, count, List.copyOf(states)).stream()
+    private List<Map<String, String>> page(String order, String bound, int count, String tenant, Set<JobState> states) {
+        return scripts.call(Script.PAGE, order, bound, count, tenant, List.copyOf(states)).stream()
                 .map(Replies::fields).toList();
     }
 

@@ -31,7 +31,7 @@ import java.util.stream.Collectors;
  * {@code XADD {hangar}:submit * command '["echo","hi"]' image busybox priority 7}.
  */
 final class WireFormat {
-    private static final Set<String> TEXT = Set.of("name", "stdin", "image", "runtime", "idempotencyKey");
+    private static final Set<String> TEXT = Set.of("name", "stdin", "image", "runtime", "idempotencyKey", "tenant");
     private static final Set<String> NUMBERS = Set.of("timeoutSeconds", "priority");
     private static final String NOT_A_PROPERTY = "is not a property of a job spec";
     private static final Pattern WHOLE_NUMBER = Pattern.compile("-?[0-9]+");

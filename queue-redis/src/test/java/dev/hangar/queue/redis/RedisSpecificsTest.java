@@ -14,6 +14,7 @@ import dev.hangar.core.job.JobState;
 import dev.hangar.core.job.Needs;
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.job.WorkloadProfile;
+import dev.hangar.core.queue.JobPage;
 import dev.hangar.core.queue.JobQuery;
 import dev.hangar.core.queue.Lease;
 import dev.hangar.core.queue.LeaseStatus;
@@ -31,6 +32,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -92,6 +94,24 @@ class RedisSpecificsTest extends RedisServerTest {
         assertThat(redis.cli("XLEN", key("submit"))).as("taken off the submit stream").isEqualTo("0");
         assertThat(queue.intake(10)).isZero();
         assertThat(queue.lease(worker("w1")).orElseThrow().jobId()).isEqualTo(job.id());
+    }
+
+    @Test
+    void aTenantsListPassesOverABoundedNumberOfOthersJobsPerCallAndGoesOnFromThere() {
+        RedisQueueBackend queue = open();
+        String first = queue.enqueue(spec().tenant("team-a").build()).job().id();
+        // 5,000 is what page.lua passes over in one call: past it, a page ends early with a cursor
+        for (int i = 0; i < 5_100; i++) {
+            queue.enqueue(spec().tenant("team-b").build());
+        }
+        String last = queue.enqueue(spec().tenant("team-a").build()).job().id();
+
+        JobPage page = queue.list(new JobQuery(Set.of(), null, 10, "team-a"));
+        assertThat(page.jobs()).extracting(Job::id).containsExactly(last);
+        assertThat(page.nextCursor()).isNotNull();
+        JobPage next = queue.list(new JobQuery(Set.of(), page.nextCursor(), 10, "team-a"));
+        assertThat(next.jobs()).extracting(Job::id).containsExactly(first);
+        assertThat(next.nextCursor()).isNull();
     }
 
     @Test

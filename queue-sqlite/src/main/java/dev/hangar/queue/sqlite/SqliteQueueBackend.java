@@ -125,7 +125,7 @@ public final class SqliteQueueBackend implements QueueBackend {
         String specJson = Json.write(spec);
         return write((c, notices) -> {
             if (spec.idempotencyKey() != null) {
-                Optional<Job> earlier = JobRows.one(c, "WHERE idempotency_key = ?", spec.idempotencyKey());
+                Optional<Job> earlier = JobRows.one(c, "WHERE idempotency_key = ?", spec.idempotencyScope());
                 if (earlier.isPresent()) {
                     return new Enqueued(earlier.get(), false);
                 }
@@ -136,7 +136,7 @@ public final class SqliteQueueBackend implements QueueBackend {
                     INSERT INTO jobs (id, state, priority, cpus, memory_mb, gpus, idempotency_key, submitted_at, spec)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     id, JobState.QUEUED.name(), spec.priority(), spec.resources().cpus(), spec.resources().memoryMb(),
-                    spec.gpusWanted(), spec.idempotencyKey(), now.toEpochMilli(), specJson);
+                    spec.gpusWanted(), spec.idempotencyScope(), now.toEpochMilli(), specJson);
             Job job = reload(c, id);
             notices.jobChanged(job);
             return new Enqueued(job, true);
@@ -416,6 +416,10 @@ public final class SqliteQueueBackend implements QueueBackend {
             where.append(" AND state IN (").append(String.join(", ", Collections.nCopies(query.states().size(), "?")))
                     .append(')');
             query.states().forEach(state -> params.add(state.name()));
+        }
+        if (query.tenant() != null) {
+            where.append(" AND json_extract(spec, '$.tenant') = ?");
+            params.add(query.tenant());
         }
         where.append(" ORDER BY seq DESC LIMIT ?");
         params.add(limit + 1); // one more than asked tells whether another page follows

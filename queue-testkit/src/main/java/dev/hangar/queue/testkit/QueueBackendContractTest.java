@@ -235,6 +235,21 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
+    void eachTenantsIdempotencyKeysAreItsOwn() {
+        Job ofA = enqueue(spec().idempotencyKey("key-1").tenant("team-a").build());
+        Job ofB = enqueue(spec().idempotencyKey("key-1").tenant("team-b").build());
+        Job ofNone = enqueue(spec().idempotencyKey("key-1").build());
+        // an unscoped key that reads like a scoped one is still another key
+        Job lookalike = enqueue(spec().idempotencyKey("team-a/key-1").build());
+
+        assertThat(List.of(ofA.id(), ofB.id(), ofNone.id(), lookalike.id())).doesNotHaveDuplicates();
+        Enqueued again = queue.enqueue(spec().idempotencyKey("key-1").tenant("team-b").build());
+        assertThat(again.created()).isFalse();
+        assertThat(again.job().id()).isEqualTo(ofB.id());
+        assertThat(reload(ofB.id()).spec().tenant()).isEqualTo("team-b");
+    }
+
+    @Test
     void concurrentSubmitsWithOneKeyMakeOneJob() throws Exception {
         List<Enqueued> results = new CopyOnWriteArrayList<>();
         runConcurrently(8, worker -> () -> {
@@ -1546,6 +1561,35 @@ public abstract class QueueBackendContractTest {
             cursor = page.nextCursor();
         }
         assertThat(seen).containsExactlyElementsOf(submitted.reversed());
+    }
+
+    @Test
+    void aTenantsListHoldsItsJobsAloneAcrossPages() {
+        List<String> ofA = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            String tenant = i % 8 == 0 ? "team-a" : i % 2 == 0 ? "team-b" : null;
+            Job job = enqueue(spec().name("job-" + i).tenant(tenant).build());
+            if (tenant != null && tenant.equals("team-a")) {
+                ofA.add(job.id());
+            }
+        }
+        leaseAndRun("w1"); // the oldest, team-a's first, is leased now
+
+        List<String> seen = new ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            JobPage page = queue.list(new JobQuery(Set.of(), cursor, 2, "team-a"));
+            assertThat(page.jobs()).allSatisfy(job -> assertThat(job.spec().tenant()).isEqualTo("team-a"));
+            seen.addAll(ids(page.jobs()));
+            cursor = page.nextCursor();
+            assertThat(++pages).as("pages").isLessThan(50);
+        } while (cursor != null);
+        assertThat(seen).containsExactlyElementsOf(ofA.reversed());
+        assertThat(ids(queue.list(new JobQuery(Set.of(JobState.RUNNING), null, 10, "team-a")).jobs()))
+                .containsExactly(ofA.getFirst());
+        assertThat(queue.list(new JobQuery(Set.of(JobState.RUNNING), null, 10, "team-b")).jobs()).isEmpty();
+        assertThat(queue.list(new JobQuery(Set.of(), null, 10, "team-c")).jobs()).isEmpty();
     }
 
     @Test
