@@ -18,6 +18,29 @@ async function problem(response) {
   return new ApiError(response.status, `${response.status} ${detail}`);
 }
 
+// The API token of a server started with --tokens: asked for once a call is refused with 401, and
+// kept for this tab alone (sessionStorage), so closing the tab forgets it.
+const TOKEN_KEY = 'hangar.token';
+export const apiToken = () => sessionStorage.getItem(TOKEN_KEY);
+export function setApiToken(value) {
+  if (value && value.trim()) sessionStorage.setItem(TOKEN_KEY, value.trim());
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+/** The headers that carry the token, if one was given. */
+export function authorization() {
+  const token = apiToken();
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+/** A GET address carrying the token in its query, for what cannot send headers: EventSource, a link. */
+export function withToken(path) {
+  const token = apiToken();
+  return token ? `${path}${path.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}` : path;
+}
+/** Says that the server refused a call for want of a (known) token: the page asks for one. */
+export function refused(response) {
+  if (response.status === 401) window.dispatchEvent(new CustomEvent('hangar:unauthorized'));
+}
+
 /** How long a call may wait for its answer before it is given up as unanswered. */
 const ANSWER_WITHIN_MS = 20_000;
 
@@ -29,7 +52,8 @@ async function send(path, init = {}) {
   init.signal?.addEventListener('abort', stop);
   // why the body within the deadline too: a server that sends its head and stalls would hold the call for ever
   try {
-    response = await fetch(path, { headers: { Accept: 'application/json' }, ...init, signal: late.signal });
+    response = await fetch(path, { ...init, headers: { Accept: 'application/json', ...authorization(), ...init.headers }, signal: late.signal });
+    refused(response);
     if (!response.ok) throw await problem(response);
     return await response.json();
   } catch (e) {

@@ -2,6 +2,7 @@
 import { h, render } from 'preact';
 import { useEffect, useReducer, useState } from 'preact/hooks';
 import { loadJobs, start, state, subscribe } from './store.js';
+import { apiToken, setApiToken } from './api.js';
 import { count } from './format.js';
 import { Nodes, Pools, Runtimes } from './views/overview.js';
 import { Jobs } from './views/jobs.js';
@@ -26,6 +27,22 @@ const CONNECTION = {
   paused: ['paused', 'warn', 'the tab is hidden: it holds no connection until it is shown'],
 };
 
+/** Asks for the API token once the server refused a call for want of one; the page starts again with it. */
+function TokenForm() {
+  const [value, setValue] = useState('');
+  const use = (event) => {
+    event.preventDefault();
+    setApiToken(value);
+    location.reload();
+  };
+  return h('form', { class: 'token-form', id: 'token-form', onSubmit: use },
+    h('label', { for: 'token' }, apiToken() ? 'This token is not known here; API token:' : 'This server needs an API token:'),
+    h('input', { id: 'token', type: 'password', autocomplete: 'off', value, onInput: (e) => setValue(e.target.value) }),
+    h('button', { type: 'submit' }, 'Use token'));
+}
+
+let askToken = false;
+
 function Header() {
   const counts = state.health?.jobs;
   const total = counts ? Object.values(counts).reduce((a, b) => a + b, 0) : null;
@@ -35,6 +52,7 @@ function Header() {
     counts && h('span', { class: 'summary' },
       `${count(total)} ${total === 1 ? 'job' : 'jobs'} · ${count((counts.RUNNING || 0) + (counts.STARTING || 0))} running · ${count(counts.QUEUED || 0)} queued`),
     h('span', { class: 'spacer' }),
+    askToken && h(TokenForm),
     state.error && h('span', { class: 'pill bad', title: state.error }, 'server: ' + state.error),
     h('span', { class: `pill ${tone}`, id: 'connection', 'data-state': state.conn, title }, h('span', { class: 'dot' }), text),
     h('a', { class: 'small', href: '/openapi.yaml', target: '_blank' }, 'API'));
@@ -59,6 +77,14 @@ function App() {
   const [, rerender] = useReducer((n) => n + 1, 0);
   const [where, setWhere] = useState(route);
   useEffect(() => subscribe(rerender), []);
+  useEffect(() => {
+    const ask = () => {
+      askToken = true;
+      rerender();
+    };
+    window.addEventListener('hangar:unauthorized', ask);
+    return () => window.removeEventListener('hangar:unauthorized', ask);
+  }, []);
   useEffect(() => {
     const onHash = () => {
       const next = route();

@@ -1,6 +1,6 @@
 // What the dashboard knows, how it loads it from the REST API, and how it stays live: server-sent
 // events from /v1/events when the server has them, a REST refresh every few seconds when not.
-import { getJson, listJobs, cancelJob as deleteJob, ApiError } from './api.js';
+import { getJson, listJobs, cancelJob as deleteJob, ApiError, withToken } from './api.js';
 import { FINAL, between } from './format.js';
 
 export const PAGE_SIZE = 50;
@@ -432,7 +432,7 @@ function connectEvents() {
     startPolling();
     return;
   }
-  const source = new EventSource('/v1/events');
+  const source = new EventSource(withToken('/v1/events'));
   events = source;
   let opened = false;
   const data = (event) => JSON.parse(event.data);

@@ -13,6 +13,11 @@ final class ClientOptions {
     @Option(names = "--json", description = "Print JSON for scripts instead of a table")
     boolean json;
 
+    // why not a value on the command line by default: it would show in the process list and shell history
+    @Option(names = "--token", description = "API token of a server that needs one (default: $HANGAR_TOKEN)",
+            defaultValue = "${env:HANGAR_TOKEN}")
+    String token;
+
     HangarClient client() {
         String scheme = url.getScheme();
         if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) || url.getHost() == null) {
@@ -31,6 +36,6 @@ final class ClientOptions {
             throw new IllegalArgumentException("--url (or HANGAR_URL): give the server's address without /v1 (the"
                     + " commands add it), e.g. " + HangarClient.DEFAULT_URL + "; got '" + url + "'");
         }
-        return new HangarClient(url);
+        return new HangarClient(url, HangarClient.CALL_TIMEOUT, token);
     }
 }

@@ -17,6 +17,8 @@ import dev.hangar.server.QueueUpkeep;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.Optional;
+import dev.hangar.server.auth.ApiTokens;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,12 +69,15 @@ public final class EmbeddedHangar implements AutoCloseable {
     /** As {@link #start(Path, String, int, AgentConfig)}, with the images kept elsewhere (e.g. a node's own). */
     public static EmbeddedHangar start(Path dataDir, Path imagesDir, String host, int port, AgentConfig config)
             throws IOException {
-        return start(null, dataDir, imagesDir, host, port, config);
+        return start(null, dataDir, imagesDir, host, port, config, Optional.empty());
     }
 
-    /** As above, on the queue at {@code queueLocation} (null: the data directory's SQLite store). */
+    /**
+     * As above, on the queue at {@code queueLocation} (null: the data directory's SQLite store), with
+     * the server accepting these API tokens (empty: none needed).
+     */
     public static EmbeddedHangar start(URI queueLocation, Path dataDir, Path imagesDir, String host, int port,
-            AgentConfig config) throws IOException {
+            AgentConfig config, Optional<ApiTokens> tokens) throws IOException {
         NodeOptions.usableDataDir(dataDir);
         QueueBackend queue = openQueue(queueLocation != null ? queueLocation
                 : sqliteStore(dataDir, null));
@@ -97,7 +102,7 @@ public final class EmbeddedHangar implements AutoCloseable {
                 var upkeep = new QueueUpkeep(queue, spec -> spec).start(ServerCommand.UPKEEP_EVERY);
                 viewHandle = upkeep::close;
             }
-            var server = new HangarServer(queue, view).start(host, port);
+            var server = new HangarServer(queue, view, tokens).start(host, port);
             server.metrics().sandboxesRunning(agent.nodeName(), agent::runningJobs);
             server.servePools(agent.pools());
             node.join();

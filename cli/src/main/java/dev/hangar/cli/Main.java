@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         description = "Runs jobs in the lightest sandbox that is safe for them.",
         subcommands = {UpCommand.class, ServerCommand.class, AgentCommand.class, NodesCommand.class, PoolsCommand.class,
                 RunCommand.class, SubmitCommand.class, JobsCommand.class, LogsCommand.class, CancelCommand.class, RuntimesCommand.class,
-                ImageCommand.class, BenchCommand.class, ExplainCommand.class, CommandLine.HelpCommand.class})
+                ImageCommand.class, BenchCommand.class, ExplainCommand.class, TokenCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));
@@ -41,6 +41,9 @@ public final class Main {
             var out = new StringBuilder(api.problem().title());
             api.problem().errors().forEach(error -> out.append("\n  ").append(fromFlags
                     ? JobSpecOptions.describe(error.field(), error.reason()) : error.field() + ": " + error.reason()));
+            if (api.status() == 401) {
+                out.append("\n  give the token with --token, or in HANGAR_TOKEN");
+            }
             return out.toString();
         }
         if (e instanceof HangarUnreachableException unreachable && !unreachable.serverThere()) {

@@ -22,6 +22,9 @@ final class ServerCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster;
 
+    @Mixin
+    TokensOption tokens;
+
     @Option(names = "--port", description = "HTTP port (default: ${DEFAULT-VALUE}; 0 picks a free one)", defaultValue = "7070")
     int port;
 
@@ -31,12 +34,13 @@ final class ServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         UpCommand.checkListen(host, port);
+        var accepted = tokens.read();
         var queue = EmbeddedHangar.openQueue(cluster.queueLocation());
         var registry = queue.nodeRegistry().orElseThrow(() -> new IllegalArgumentException(
                 "--redis: the queue at " + RedisLocations.shown(cluster.redis) + " keeps no node registry"));
         var nodes = new ClusterNodes(registry).start(EmbeddedHangar.NODE_POLL);
         var upkeep = new QueueUpkeep(queue, nodes::validate).start(UPKEEP_EVERY);
-        var server = new HangarServer(queue, nodes).start(host, port);
+        var server = new HangarServer(queue, nodes, accepted).start(host, port);
         server.servePools(new ClusterPools(nodes::statuses));
         System.out.println("Hangar server is up at http://" + host + ":" + server.port() + " (queue " + RedisLocations.shown(cluster.redis) + ")");
         System.out.flush();

@@ -29,14 +29,18 @@ final class UpCommand implements Callable<Integer> {
     @Mixin
     NodeOptions node;
 
+    @Mixin
+    TokensOption tokens;
+
     @Override
     public Integer call() throws Exception {
         checkListen(host, port);
         URI queue = retention != null ? embeddedStore() : RedisLocations.check(redis);
+        var accepted = tokens.read();
         EmbeddedHangar hangar;
         try (var progress = new Progress(System.err, () -> "starting: opening the store, probing runtimes")) {
             hangar = EmbeddedHangar.start(queue, node.dataDir(), node.dataDir().resolve("images"), host, port,
-                    node.agentConfig());
+                    node.agentConfig(), accepted);
         }
         System.out.println("Hangar is up at http://" + host + ":" + hangar.port() + " (node " + hangar.agent().nodeName()
                 + ", store " + (redis != null ? RedisLocations.shown(queue) : node.dataDir()) + ")");

@@ -52,6 +52,8 @@ public final class HangarClient {
 
     private final URI base;
     private final Duration callTimeout;
+    /** The API token sent with every request, or null for a server that needs none. */
+    private final String token;
     private final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1) // why: no h2c upgrade dance on plain http
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -62,8 +64,19 @@ public final class HangarClient {
 
     /** {@code callTimeout}: how long a call (all but output and event streams) waits for its answer. */
     public HangarClient(URI base, Duration callTimeout) {
+        this(base, callTimeout, null);
+    }
+
+    /** {@code token}: the API token to send ({@code Authorization: Bearer}), or null for a server that needs none. */
+    public HangarClient(URI base, Duration callTimeout, String token) {
         this.base = URI.create(base.toString().replaceAll("/+$", ""));
         this.callTimeout = callTimeout;
+        this.token = token == null || token.isBlank() ? null : token.strip();
+    }
+
+    /** This client, sending {@code token} (null: none) with every request. */
+    public HangarClient withToken(String token) {
+        return new HangarClient(base, callTimeout, token);
     }
 
     public URI url() {
@@ -243,7 +256,13 @@ public final class HangarClient {
      * {@code lastEventId} if given (a resumed stream replays what was missed, or sends {@code reset}).
      */
     public EventStream events(String lastEventId) {
-        Map<String, String> headers = lastEventId == null ? Map.of() : Map.of("Last-Event-ID", lastEventId);
+        Map<String, String> headers = new java.util.HashMap<>();
+        if (lastEventId != null) {
+            headers.put("Last-Event-ID", lastEventId);
+        }
+        if (token != null) {
+            headers.put("Authorization", "Bearer " + token);
+        }
         return EventStream.open(http, URI.create(base + "/v1/events"), headers);
     }
 
@@ -254,7 +273,8 @@ public final class HangarClient {
 
     /** A stream, which may last as long as what it follows. */
     private HttpRequest.Builder stream(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "application/json");
+        var request = HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "application/json");
+        return token == null ? request : request.header("Authorization", "Bearer " + token);
     }
 
     private <T> T send(HttpRequest request, Class<T> type) {

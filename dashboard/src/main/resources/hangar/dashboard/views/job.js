@@ -2,6 +2,7 @@
 import { h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { cancel, closeDetail, openDetail, reloadDetail, state } from '../store.js';
+import { authorization, refused, withToken } from '../api.js';
 import { FINAL, between, command, duration, label, megabytes, stamp } from '../format.js';
 import { stateBadge } from './jobs.js';
 
@@ -126,7 +127,8 @@ function followLogs(id, pre, setStatus, signal) {
     document.addEventListener('visibilitychange', onHide);
     try {
       const response = await fetch(`/v1/jobs/${encodeURIComponent(id)}/logs?follow=true&format=ndjson&after=${after}`,
-        { signal: request.signal });
+        { signal: request.signal, headers: authorization() });
+      refused(response);
       if (!response.ok) {
         const failure = new Error(`logs: ${response.status}`);
         failure.permanent = response.status >= 400 && response.status < 500; // e.g. the job removed by retention
@@ -213,7 +215,7 @@ function Logs({ id }) {
     followLogs(id, pre.current, setStatus, abort.signal);
     return () => abort.abort();
   }, [id]);
-  const raw = `/v1/jobs/${encodeURIComponent(id)}/logs?format=raw`;
+  const raw = withToken(`/v1/jobs/${encodeURIComponent(id)}/logs?format=raw`);
   return h('section', { class: 'card', id: 'logs' },
     h('div', { class: 'card-head' },
       h('h2', null, 'Output'),

@@ -201,6 +201,9 @@ class CliIT extends OneNodeIT {
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--allow-mount", "relative/path"), "--allow-mount must be an absolute");
         refusals.put(List.of("bench", "queue", "--queue", work.resolve("q.db").toString()), "no queue backend for a location without a scheme");
         refusals.put(List.of("server", "--redis", "redis://127.0.0.1:99999"), "the port of a redis location must be 1 to 65535");
+        refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--port", "0", "--tokens", work.resolve("no-tokens").toString()),
+                "--tokens (or HANGAR_TOKENS_FILE): tokens file " + work.resolve("no-tokens") + ": cannot be read");
+        refusals.put(List.of("token", "--tenant", "Team A"), "--tenant: must be 1 to 63 lower-case letters");
 
         refusals.put(List.of("run", "--url", url, "-e", "A=1", "-e", "A=2", "--", "true"), "-e/--env: A is given twice");
         refusals.put(List.of("up", "--data-dir", work.resolve("a-file").toString(), "--port", "0"), "is a file, not a directory");
@@ -226,6 +229,34 @@ class CliIT extends OneNodeIT {
             throw new java.io.UncheckedIOException(e);
         }
         assertThat(dataDir).as("no data dir left by a refused up").doesNotExist();
+    }
+
+    @Test
+    void aTokenMadeByTheCliLetsItsTenantUseAServerWithTokensAndNoOtherCallDoes() throws Exception {
+        Result made = hangar("token", "--tenant", "team-a");
+        assertThat(made.exitCode()).as("%s", made).isZero();
+        String token = made.out().lines().filter(l -> l.startsWith("token: ")).findFirst().orElseThrow().substring(7);
+        String line = made.out().lines().filter(l -> l.startsWith("tokens file line: ")).findFirst().orElseThrow()
+                .substring("tokens file line: ".length());
+        assertThat(line).startsWith("team-a sha256:").doesNotContain(token);
+        Path tokens = Files.writeString(work.resolve("tokens"), line + "\n");
+        try (var guarded = dev.hangar.cli.EmbeddedHangar.start(null, Files.createDirectories(work.resolve("guarded")),
+                work.resolve("guarded-images"), "127.0.0.1", 0,
+                dev.hangar.agent.AgentConfig.forThisHost("guarded").withRuntimes(java.util.Set.of("process")),
+                java.util.Optional.of(dev.hangar.server.auth.ApiTokens.read(tokens)))) {
+            String at = guarded.url().toString();
+            Result refused = hangar("jobs", "--url", at);
+            assertThat(refused.exitCode()).as("%s", refused).isNotZero();
+            assertThat(refused.err()).contains("Unauthorized").contains("needs an API token")
+                    .contains("give the token with --token, or in HANGAR_TOKEN");
+            assertThat(hangar("jobs", "--url", at, "--token", "not-the-token-of-anyone").err()).contains("not known here");
+
+            Result run = hangar("run", "--url", at, "--token", token, "--", "echo", "with a token");
+            assertThat(run.exitCode()).as("%s", run).isZero();
+            assertThat(run.out()).contains("with a token");
+            Result jobs = hangar("jobs", "--url", at, "--token", token, "--json");
+            assertThat(jobs.out()).contains("\"tenant\":\"team-a\"");
+        }
     }
 
     @Test

@@ -208,7 +208,8 @@ class ClusterIT {
 
         try (var joined = EmbeddedHangar.start(redis.uri(), Files.createTempDirectory(dir, "up"),
                 Files.createTempDirectory(dir, "up-images"), "127.0.0.1", 0,
-                AgentConfig.forThisHost("up-node").withRuntimes(Set.of("process")).withNetworkAllowed(true))) {
+                AgentConfig.forThisHost("up-node").withRuntimes(Set.of("process")).withNetworkAllowed(true),
+                java.util.Optional.empty())) {
             await("the server of the cluster lists the node that hangar up --redis started").atMost(Duration.ofSeconds(30))
                     .until(() -> client.nodes().stream().anyMatch(n -> n.name().equals("up-node")));
             assertThat(client.nodes()).as("which nodes give a job's sandbox a network")

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hangar.agent.AgentConfig;
 import dev.hangar.cli.EmbeddedHangar;
+import dev.hangar.client.HangarClient;
+import dev.hangar.server.auth.ApiTokens;
 import dev.hangar.core.job.JobSpec;
 import java.io.File;
 import java.io.IOException;
@@ -22,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
@@ -302,6 +305,47 @@ class DashboardIT extends OneNodeIT {
         assertThat(js("return window.hangarNoReload")).isEqualTo("still the same page");
         await("no host process left with " + marker).atMost(Duration.ofSeconds(10))
                 .until(() -> Host.processesWith(marker), List::isEmpty);
+    }
+
+    /**
+     * A server with API tokens: the page asks for a token once refused, then shows that tenant's jobs
+     * alone, live, and follows their output with it; the token is kept for the tab alone.
+     */
+    @Test
+    void aServerWithTokensAsksForOneThenShowsThatTenantsJobsAlone(@TempDir Path dir) throws Exception {
+        String tokenA = ApiTokens.newToken();
+        String tokenB = ApiTokens.newToken();
+        Path tokens = Files.writeString(dir.resolve("tokens"), "team-a " + ApiTokens.hashed(tokenA) + "\nteam-b " + tokenB + "\n");
+        try (var guarded = EmbeddedHangar.start(null, Files.createDirectories(dir.resolve("data")), dir.resolve("images"),
+                "127.0.0.1", 0, AgentConfig.forThisHost("guarded").withRuntimes(Set.of("process")),
+                Optional.of(ApiTokens.read(tokens)))) {
+            var client = new HangarClient(guarded.url());
+            String ofA = client.withToken(tokenA).submit(JobSpec.of("echo", "output of team a")).id();
+            String ofB = client.withToken(tokenB).submit(JobSpec.of("echo", "b")).id();
+
+            open(guarded.url(), "/");
+            waitFor().until(ExpectedConditions.visibilityOfElementLocated(By.id("token-form")));
+            browser.findElement(By.id("token")).sendKeys(tokenA);
+            browser.findElement(By.cssSelector("#token-form button")).click();
+            waitFor().until(driver -> rowIds().equals(List.of(ofA)));
+            waitFor().until(ExpectedConditions.attributeToBe(By.id("connection"), "data-state", "live"));
+            assertThat(browser.findElements(By.id("token-form"))).isEmpty();
+
+            String laterOfB = client.withToken(tokenB).submit(JobSpec.of("echo", "b again")).id();
+            String laterOfA = client.withToken(tokenA).submit(JobSpec.of("echo", "a again")).id();
+            waitFor().until(driver -> rowIds().equals(List.of(laterOfA, ofA)));
+            assertThat(rowIds()).doesNotContain(ofB, laterOfB);
+
+            open(guarded.url(), "/#/jobs/" + ofA);
+            waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.id("job-logs"), "output of team a"));
+            screenshot("dashboard-tenant.png");
+            js("sessionStorage.clear()");
+        }
+        // the calls refused before the token was given are the page's only failed requests
+        List<String> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(entry -> entry.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue())
+                .map(LogEntry::getMessage).toList();
+        assertThat(errors).allMatch(message -> message.contains("401"), "a refusal for want of a token");
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.hangar.server;
 
+import dev.hangar.server.auth.Caller;
 import dev.hangar.server.events.EventLog;
 import dev.hangar.server.events.Replay;
 import dev.hangar.server.events.ServerEvent;
@@ -25,7 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * {@code GET /v1/events}: server-sent events from the {@link EventLog}. A client that sends
  * {@code Last-Event-ID} (or {@code ?lastEventId=}) first gets every buffered event after that id,
- * then live ones; each client reads the log at its own pace on its own virtual thread.
+ * then live ones; each client reads the log at its own pace on its own virtual thread. A caller
+ * that is not an admin gets only its own tenant's job events (and every node and pool event).
  */
 final class EventRoutes implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EventRoutes.class.getName());
@@ -85,7 +87,7 @@ final class EventRoutes implements AutoCloseable {
                 } catch (IOException e) {
                     return; // the client went
                 }
-                stream(new SseClient(ctx), types, resumeFrom, live);
+                stream(new SseClient(ctx), types, TokenCheck.caller(ctx), resumeFrom, live);
             });
         } catch (RejectedExecutionException e) {
             // stopping: the response ends empty
@@ -96,7 +98,7 @@ final class EventRoutes implements AutoCloseable {
      * Sends events until the client goes, falls too far behind, or the server stops: those after
      * {@code resumeFrom} if given, else those after {@code live}, the newest when the client came.
      */
-    private void stream(SseClient client, Set<String> types, OptionalLong resumeFrom, long live) {
+    private void stream(SseClient client, Set<String> types, Caller caller, OptionalLong resumeFrom, long live) {
         clients.incrementAndGet();
         try {
             long cursor;
@@ -123,7 +125,7 @@ final class EventRoutes implements AutoCloseable {
                     return;
                 }
                 for (ServerEvent event : replay.events()) {
-                    if (types.contains(event.type())) {
+                    if (types.contains(event.type()) && event.seenBy(caller.tenant(), caller.admin())) {
                         client.sendEvent(event.type(), event.data(), Long.toString(event.id()));
                         told = event.id();
                         lastSent = System.nanoTime();

@@ -20,6 +20,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import dev.hangar.server.auth.ApiTokens;
 
 /**
  * The REST API over HTTP. Routes are grouped per resource; every failure becomes a problem
@@ -35,7 +37,13 @@ public final class HangarServer implements AutoCloseable {
     private final HangarMetrics metrics;
     private final PoolRoutes poolRoutes;
 
+    /** A server without API tokens: every caller sees every job and may do everything. */
     public HangarServer(QueueBackend queue, NodeView nodes) {
+        this(queue, nodes, Optional.empty());
+    }
+
+    /** {@code tokens}: the API tokens it accepts (see {@link ApiTokens}); empty for none needed. */
+    public HangarServer(QueueBackend queue, NodeView nodes, Optional<ApiTokens> tokens) {
         this.poolRoutes = new PoolRoutes(nodes);
         this.events = new ServerEvents(queue, nodes, eventLog);
         this.eventRoutes = new EventRoutes(eventLog, EventRoutes.HEARTBEAT);
@@ -50,16 +58,24 @@ public final class HangarServer implements AutoCloseable {
             config.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler()));
             if (HangarServer.class.getResource("/hangar/dashboard/index.html") != null) config.staticFiles.add("/hangar/dashboard", io.javalin.http.staticfiles.Location.CLASSPATH); // the dashboard module's assets at /, when it is on the class path
         });
+        app.before(new TokenCheck(tokens)::check);
         new JobRoutes(queue, nodes).register(app);
         new ExplainRoutes(nodes).register(app);
         app.get("/v1/runtimes", QueryParams.none(ctx -> ctx.json(nodes.runtimes())));
-        app.get("/healthz", ctx -> ctx.json(Map.of("status", "ok", "jobs", queue.countByState(), "capacity", capacity(nodes))));
+        app.get("/healthz", ctx -> ctx.json(health(queue, nodes, TokenCheck.caller(ctx))));
         app.get("/v1/nodes", QueryParams.none(ctx -> ctx.json(nodes.nodes())));
         eventRoutes.register(app);
         poolRoutes.register(app);
         app.get("/metrics", this::scrape);
         app.get("/openapi.yaml", HangarServer::openApi);
         mapExceptions(app);
+    }
+
+    /** The server's health; the count of jobs by state, which counts every tenant's, only for an admin (or anyone without tokens). */
+    private static Map<String, Object> health(QueueBackend queue, NodeView nodes, dev.hangar.server.auth.Caller caller) {
+        return caller.admin()
+                ? Map.of("status", "ok", "jobs", queue.countByState(), "capacity", capacity(nodes))
+                : Map.of("status", "ok", "capacity", capacity(nodes));
     }
 
     /** The largest node's capacity; none before a node is known (when the limits are a job's word). */

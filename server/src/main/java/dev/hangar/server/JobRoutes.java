@@ -9,6 +9,7 @@ import dev.hangar.core.queue.Enqueued;
 import dev.hangar.core.queue.JobPage;
 import dev.hangar.core.queue.JobQuery;
 import dev.hangar.core.queue.QueueBackend;
+import dev.hangar.server.auth.Caller;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -36,13 +37,13 @@ final class JobRoutes {
     void register(Javalin app) {
         app.post("/v1/jobs", QueryParams.none(this::submit));
         app.get("/v1/jobs", this::list);
-        app.get("/v1/jobs/{id}", QueryParams.none(ctx -> ctx.json(find(ctx.pathParam("id")))));
+        app.get("/v1/jobs/{id}", QueryParams.none(ctx -> ctx.json(find(ctx))));
         app.delete("/v1/jobs/{id}", QueryParams.none(this::cancel));
-        app.get("/v1/jobs/{id}/logs", ctx -> logs.stream(ctx, () -> find(ctx.pathParam("id"))));
+        app.get("/v1/jobs/{id}/logs", ctx -> logs.stream(ctx, () -> find(ctx)));
     }
 
     private void submit(Context ctx) throws IOException {
-        JobSpec spec = validSpec(ctx, nodes);
+        JobSpec spec = ownedBy(TokenCheck.caller(ctx), validSpec(ctx, nodes));
         Enqueued enqueued = queue.enqueue(spec);
         if (enqueued.conflictsWith(spec)) {
             throw new ApiException(409, "Idempotency key in use", "idempotencyKey: " + enqueued.conflict(),
@@ -50,6 +51,20 @@ final class JobRoutes {
         }
         ctx.header("Location", "/v1/jobs/" + enqueued.job().id());
         ctx.status(enqueued.created() ? 201 : 200).json(enqueued.job());
+    }
+
+    /**
+     * The spec as the caller's job: its tenant is the caller's, unless an admin names another. A
+     * caller that is not an admin may name only its own.
+     */
+    private static JobSpec ownedBy(Caller caller, JobSpec spec) {
+        if (spec.tenant() == null) {
+            return caller.tenant() == null ? spec : spec.toBuilder().tenant(caller.tenant()).build();
+        }
+        if (!caller.seesTenant(spec.tenant())) {
+            throw TokenCheck.otherTenant(caller, "may submit only its own jobs; leave tenant out");
+        }
+        return spec;
     }
 
     /** The request's job spec, checked against what the nodes can run; a 400 naming the fields if not. */
@@ -68,25 +83,41 @@ final class JobRoutes {
     }
 
     private void list(Context ctx) {
-        QueryParams.only(ctx, List.of("state", "limit", "cursor"));
+        QueryParams.only(ctx, List.of("state", "limit", "cursor", "tenant"));
         int limit = intParam(ctx, "limit", 50, 1, JobQuery.MAX_LIMIT);
         Set<JobState> states = states(ctx.queryParam("state"));
         JobPage page;
         try {
-            page = queue.list(new JobQuery(states, QueryParams.value(ctx, "cursor"), limit));
+            page = queue.list(new JobQuery(states, QueryParams.value(ctx, "cursor"), limit, tenantOfList(ctx)));
         } catch (IllegalArgumentException e) {
             throw ApiException.badField("cursor", e.getMessage());
         }
         ctx.json(page);
     }
 
+    /** Whose jobs a list holds: the caller's own, unless an admin asks for one tenant's or for all. */
+    private static String tenantOfList(Context ctx) {
+        Caller caller = TokenCheck.caller(ctx);
+        String asked = QueryParams.value(ctx, "tenant");
+        if (asked == null) {
+            return caller.admin() ? null : caller.tenant();
+        }
+        if (!caller.seesTenant(asked)) {
+            throw TokenCheck.otherTenant(caller, "sees only its own jobs; leave tenant out");
+        }
+        return asked;
+    }
+
     private void cancel(Context ctx) {
+        find(ctx); // why first: a job the caller may not see is not there for it, and is left alone
         Job job = queue.cancel(ctx.pathParam("id")).orElseThrow(() -> new JobNotFoundException(ctx.pathParam("id")));
         ctx.status(job.isFinal() ? 200 : 202).json(job);
     }
 
-    private Job find(String id) {
-        return queue.get(id).orElseThrow(() -> new JobNotFoundException(id));
+    /** The job of the path, if the caller may see it; another tenant's job is as unknown as a missing one. */
+    private Job find(Context ctx) {
+        String id = ctx.pathParam("id");
+        return queue.get(id).filter(TokenCheck.caller(ctx)::sees).orElseThrow(() -> new JobNotFoundException(id));
     }
 
     private static Set<JobState> states(String param) {

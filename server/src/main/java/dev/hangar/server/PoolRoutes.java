@@ -34,12 +34,20 @@ public final class PoolRoutes {
         app.delete("/v1/pools/{id}", QueryParams.none(this::remove));
     }
 
+    /** Pools serve every tenant's jobs: only an admin changes them. */
+    private static void adminOnly(Context ctx) {
+        if (!TokenCheck.caller(ctx).admin()) {
+            throw TokenCheck.forbidden("warm pools serve every tenant: changing them needs an admin token");
+        }
+    }
+
     private void list(Context ctx) {
         PoolsView view = view();
         ctx.json(new PoolList(view.budget(), view.pools()));
     }
 
     private void put(Context ctx) throws java.io.IOException {
+        adminOnly(ctx);
         PoolsView view = changeable(ctx);
         String name = ctx.pathParam("id");
         // why before the body: a blank name would give the pool its default name, another pool's perhaps
@@ -80,6 +88,7 @@ public final class PoolRoutes {
     }
 
     private void remove(Context ctx) {
+        adminOnly(ctx);
         String name = ctx.pathParam("id");
         ctx.json(changeable(ctx).remove(name).orElseThrow(() -> notFound(name)));
     }

@@ -39,6 +39,9 @@ final class QueryParams {
             }
             int eq = pair.indexOf('=');
             String name = decoded("query parameter", eq < 0 ? pair : pair.substring(0, eq));
+            if (name.equals(TokenCheck.QUERY_PARAM)) {
+                continue; // the token, which TokenCheck took
+            }
             if (!known.contains(name)) {
                 throw ApiException.badField(name, known.isEmpty() ? "unknown query parameter; this request takes none"
                         : "unknown query parameter; known: " + String.join(", ", known));

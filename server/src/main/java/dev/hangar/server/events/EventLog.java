@@ -51,9 +51,14 @@ public final class EventLog {
 
     /** Adds an event with the next id, dropping the oldest ones beyond the bounds. */
     public ServerEvent append(String type, String data) {
+        return append(type, data, null);
+    }
+
+    /** Adds an event of a tenant's job (see {@link ServerEvent#tenant()}). */
+    public ServerEvent append(String type, String data, String tenant) {
         lock.lock();
         try {
-            var event = new ServerEvent(nextId++, type, data);
+            var event = new ServerEvent(nextId++, type, data, tenant);
             if (size == ring.length) {
                 dropOldest();
             }

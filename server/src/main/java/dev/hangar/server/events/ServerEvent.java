@@ -2,9 +2,16 @@ package dev.hangar.server.events;
 
 /**
  * One event of {@code GET /v1/events}: its id, its name ({@code job}, {@code node}, {@code pool},
- * {@code reset}) and its JSON data, written once when it is published.
+ * {@code reset}) and its JSON data, written once when it is published. {@code tenant}: the tenant
+ * of a job event's job, which alone (and admins) may see it; null for a job of no tenant, and for
+ * every other event, which all callers see.
  */
-public record ServerEvent(long id, String type, String data) {
+public record ServerEvent(long id, String type, String data, String tenant) {
+    /** Whether a caller of this tenant (admin or not) may see this event. */
+    public boolean seenBy(String callerTenant, boolean admin) {
+        return admin || !type.equals(JOB) || java.util.Objects.equals(tenant, callerTenant);
+    }
+
     public static final String JOB = "job";
     public static final String NODE = "node";
     public static final String POOL = "pool";

@@ -33,7 +33,7 @@ public final class ServerEvents implements AutoCloseable {
         this.jobs = store.subscribe(new QueueListener() {
             @Override
             public void jobChanged(Job job) {
-                log.append(ServerEvent.JOB, Json.write(new JobEvent(ServerEvent.JOB, job)));
+                log.append(ServerEvent.JOB, Json.write(new JobEvent(ServerEvent.JOB, job)), job.spec().tenant());
             }
 
             @Override

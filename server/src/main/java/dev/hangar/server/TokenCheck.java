@@ -1,0 +1,103 @@
+package dev.hangar.server;
+
+import dev.hangar.core.job.FieldError;
+import dev.hangar.server.auth.ApiTokens;
+import dev.hangar.server.auth.Caller;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Finds the caller of each API request from its token ({@code Authorization: Bearer TOKEN}), and
+ * refuses one without a known token with 401. A GET may give the token as {@code ?access_token=}
+ * instead, as a browser's EventSource cannot send headers. {@code /healthz}, {@code /openapi.yaml}
+ * and the dashboard's files need none: they hold no tenant's data.
+ */
+final class TokenCheck {
+    static final String QUERY_PARAM = "access_token";
+    private static final String ATTRIBUTE = "hangar.caller";
+    private static final String AUTHORIZATION = "Authorization";
+
+    private final Optional<ApiTokens> tokens;
+
+    /** {@code tokens}: empty for a server without tokens, whose every caller is {@link Caller#ANYONE}. */
+    TokenCheck(Optional<ApiTokens> tokens) {
+        this.tokens = tokens;
+    }
+
+    void check(Context ctx) {
+        String path = ctx.path();
+        boolean api = path.startsWith("/v1/") || path.equals("/metrics");
+        String inQuery = ctx.queryParam(QUERY_PARAM);
+        if (inQuery != null && ctx.method() != HandlerType.GET) {
+            throw ApiException.badField(QUERY_PARAM, "only a GET may carry the token in its query; send it as the "
+                    + AUTHORIZATION + " header");
+        }
+        if (tokens.isEmpty()) {
+            ctx.attribute(ATTRIBUTE, Caller.ANYONE);
+            return;
+        }
+        if (!api) {
+            // why look: /healthz tells an admin more; a health check without a token is not refused
+            ctx.attribute(ATTRIBUTE, optionalToken(ctx, inQuery).flatMap(tokens.get()::caller).orElse(Caller.NOBODY));
+            return;
+        }
+        String token = token(ctx, inQuery);
+        Caller caller = tokens.get().caller(token).orElseThrow(() -> unauthorized(ctx, "the token is not known here"));
+        if (path.equals("/metrics") && !caller.admin()) {
+            throw forbidden("the metrics count every tenant's jobs: they need an admin token");
+        }
+        ctx.attribute(ATTRIBUTE, caller);
+    }
+
+    private static String token(Context ctx, String inQuery) {
+        String header = ctx.header(AUTHORIZATION);
+        if (header == null || header.isBlank()) {
+            if (inQuery != null && !inQuery.isBlank()) {
+                return inQuery;
+            }
+            throw unauthorized(ctx, "this server needs an API token: send it as '" + AUTHORIZATION + ": Bearer TOKEN'");
+        }
+        String[] parts = header.strip().split("\\s+", 2);
+        if (parts.length != 2 || !parts[0].equalsIgnoreCase("Bearer")) {
+            throw unauthorized(ctx, "must be 'Bearer TOKEN'");
+        }
+        return parts[1].strip();
+    }
+
+    private static Optional<String> optionalToken(Context ctx, String inQuery) {
+        String header = ctx.header(AUTHORIZATION);
+        if (header != null && header.strip().regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return Optional.of(header.strip().substring(7).strip());
+        }
+        return Optional.ofNullable(inQuery);
+    }
+
+    /**
+     * The caller of a request that passed the check: {@link Caller#ANYONE} on a server without
+     * tokens. {@link Caller#NOBODY} for a request the check did not see (a route tested alone), so
+     * that a missed check shows less, never more.
+     */
+    static Caller caller(Context ctx) {
+        Caller caller = ctx.attribute(ATTRIBUTE);
+        return caller == null ? Caller.NOBODY : caller;
+    }
+
+    /** A 403 for a caller that named a tenant not its own in {@code tenant}. */
+    static ApiException otherTenant(Caller caller, String what) {
+        String reason = "is not this token's tenant (" + caller.tenant() + ")";
+        return new ApiException(403, "Forbidden", "tenant: " + reason + "; a token that is not an admin's " + what,
+                List.of(new FieldError("tenant", reason)));
+    }
+
+    static ApiException forbidden(String reason) {
+        return new ApiException(403, "Forbidden", reason, List.of());
+    }
+
+    private static ApiException unauthorized(Context ctx, String reason) {
+        ctx.header("WWW-Authenticate", "Bearer realm=\"hangar\"");
+        return new ApiException(401, "Unauthorized", AUTHORIZATION + ": " + reason,
+                List.of(new FieldError(AUTHORIZATION, reason)));
+    }
+}

@@ -1,0 +1,193 @@
+package dev.hangar.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hangar.client.EventStream;
+import dev.hangar.client.HangarApiException;
+import dev.hangar.client.HangarClient;
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.JobState;
+import dev.hangar.core.pool.PoolSpec;
+import dev.hangar.core.queue.JobQuery;
+import dev.hangar.queue.sqlite.SqliteQueueBackend;
+import dev.hangar.server.auth.ApiTokens;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A server with API tokens: each tenant sees and touches only its own jobs; an admin sees all. */
+class TenantApiTest {
+    private static final String A = "token-of-team-a-0123456789";
+    private static final String B = "token-of-team-b-0123456789";
+    private static final String OPS = "token-of-the-operators-0123";
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+    private SqliteQueueBackend queue;
+    private HangarServer server;
+    private HangarClient open;
+    private final TestNode node = new TestNode();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() throws Exception {
+        Path tokens = Files.writeString(dir.resolve("tokens"), """
+                # tenant token [admin]
+                team-a %s
+                team-b %s
+                ops    %s admin
+                """.formatted(A, ApiTokens.hashed(B), OPS));
+        queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
+        server = new HangarServer(queue, node, Optional.of(ApiTokens.read(tokens))).start("127.0.0.1", 0);
+        open = new HangarClient(URI.create("http://127.0.0.1:" + server.port()));
+        node.local.join(); // a node event, which every tenant sees
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        queue.close();
+    }
+
+    private HangarClient as(String token) {
+        return open.withToken(token);
+    }
+
+    private HttpResponse<String> get(String path, String authorization) throws Exception {
+        var request = HttpRequest.newBuilder(URI.create(open.url() + path));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aCallWithoutAKnownBearerTokenIsRefusedNamingAuthorization() throws Exception {
+        for (String authorization : new String[] {null, "Bearer not-a-token-of-this-server", "Basic " + A, "Bearer"}) {
+            HttpResponse<String> answer = get("/v1/jobs", authorization);
+            assertThat(answer.statusCode()).as(authorization).isEqualTo(401);
+            assertThat(answer.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"hangar\"");
+            assertThat(answer.body()).contains("\"field\":\"Authorization\"");
+        }
+        assertThat(get("/v1/jobs", "Bearer " + A).statusCode()).isEqualTo(200);
+        assertThat(get("/v1/jobs", "bearer  " + B).statusCode()).as("the scheme's case, spaces").isEqualTo(200);
+        // what holds no tenant's data needs no token
+        assertThat(get("/healthz", null).statusCode()).isEqualTo(200);
+        // its count of jobs counts every tenant's: for an admin alone
+        assertThat(get("/healthz", null).body()).doesNotContain("\"jobs\"");
+        assertThat(get("/healthz", "Bearer " + A).body()).doesNotContain("\"jobs\"");
+        assertThat(get("/healthz", "Bearer " + OPS).body()).contains("\"jobs\"");
+        assertThat(get("/openapi.yaml", null).statusCode()).isEqualTo(200);
+        assertThat(get("/metrics", null).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void eachTenantSeesListsAndCancelsItsOwnJobsAlone() throws Exception {
+        Job ofA = as(A).submit(JobSpec.of("echo", "a"));
+        Job ofB = as(B).submit(JobSpec.of("echo", "b"));
+        assertThat(ofA.spec().tenant()).isEqualTo("team-a");
+        assertThat(ofB.spec().tenant()).isEqualTo("team-b");
+
+        assertThat(as(A).list(Set.of(), null, 50).jobs()).extracting(Job::id).containsExactly(ofA.id());
+        assertThat(as(B).list(Set.of(), null, 50).jobs()).extracting(Job::id).containsExactly(ofB.id());
+        assertThat(as(OPS).list(Set.of(), null, 50).jobs()).extracting(Job::id).containsExactly(ofB.id(), ofA.id());
+        assertThat(get("/v1/jobs?tenant=team-a", "Bearer " + OPS).body()).contains(ofA.id()).doesNotContain(ofB.id());
+
+        // another tenant's job is as unknown as a missing one: not found, not forbidden
+        assertThat(statusOf(() -> as(B).get(ofA.id()))).isEqualTo(404);
+        assertThat(statusOf(() -> as(B).cancel(ofA.id()))).isEqualTo(404);
+        assertThat(statusOf(() -> as(B).logs(ofA.id(), false, 0, chunk -> {}))).isEqualTo(404);
+        assertThat(queue.get(ofA.id()).orElseThrow().state()).as("left alone").isEqualTo(JobState.QUEUED);
+        HttpResponse<String> othersList = get("/v1/jobs?tenant=team-a", "Bearer " + B);
+        assertThat(othersList.statusCode()).isEqualTo(403);
+        assertThat(othersList.body()).contains("\"field\":\"tenant\"");
+
+        assertThat(as(A).get(ofA.id()).id()).isEqualTo(ofA.id());
+        assertThat(as(OPS).cancel(ofB.id()).state()).isEqualTo(JobState.CANCELLED);
+    }
+
+    @Test
+    void aTenantMayNotSubmitAsAnotherAndAnAdminMay() {
+        HangarApiException refused = org.assertj.core.api.Assertions.catchThrowableOfType(HangarApiException.class,
+                () -> as(B).submit(JobSpec.builder().command("true").tenant("team-a").build()));
+        assertThat(refused.status()).isEqualTo(403);
+        assertThat(refused.problem().errors()).extracting(e -> e.field()).containsExactly("tenant");
+        assertThat(queue.list(JobQuery.all(10)).jobs()).as("nothing stored").isEmpty();
+
+        assertThat(as(B).submit(JobSpec.builder().command("true").tenant("team-b").build()).spec().tenant())
+                .isEqualTo("team-b");
+        assertThat(as(OPS).submit(JobSpec.builder().command("true").tenant("team-a").build()).spec().tenant())
+                .isEqualTo("team-a");
+        assertThat(as(OPS).submit(JobSpec.of("true")).spec().tenant()).isEqualTo("ops");
+    }
+
+    @Test
+    void twoTenantsUsingOneIdempotencyKeyMakeTwoJobs() {
+        JobSpec keyed = JobSpec.builder().command("true").idempotencyKey("nightly-2030-01-01").build();
+        Job ofA = as(A).submit(keyed);
+        Job ofB = as(B).submit(keyed);
+        assertThat(ofB.id()).isNotEqualTo(ofA.id());
+        assertThat(as(A).submit(keyed).id()).as("a repeat within a tenant").isEqualTo(ofA.id());
+    }
+
+    @Test
+    void anEventStreamCarriesTheCallersJobsAloneAndTakesItsTokenInTheQuery() throws Exception {
+        Job ofB = as(B).submit(JobSpec.of("echo", "b"));
+        Job ofA = as(A).submit(JobSpec.of("echo", "a"));
+
+        // as a browser's EventSource, which cannot send headers, does
+        try (EventStream stream = EventStream.open(http,
+                URI.create(open.url() + "/v1/events?lastEventId=0&access_token=" + A), Map.of())) {
+            assertThat(stream.status()).isEqualTo(200);
+            List<EventStream.Event> seen = stream.until(e -> e.data().contains(ofA.id()), WAIT);
+            assertThat(seen).isNotEmpty().noneMatch(e -> e.data().contains(ofB.id()));
+            assertThat(seen).anyMatch(e -> e.event().equals("node"));
+        }
+        try (EventStream stream = as(OPS).events("0")) {
+            List<EventStream.Event> seen = stream.until(e -> e.data().contains(ofA.id()), WAIT);
+            assertThat(seen).anyMatch(e -> e.data().contains(ofB.id()));
+        }
+        try (EventStream stream = open.events("0")) {
+            assertThat(stream.status()).isEqualTo(401);
+        }
+    }
+
+    @Test
+    void aTokenInTheQueryOfAnythingButAGetIsRefused() throws Exception {
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(open.url() + "/v1/jobs?access_token=" + A))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"command\":[\"true\"]}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).isEqualTo(400);
+        assertThat(answer.body()).contains("\"field\":\"access_token\"");
+        assertThat(queue.list(JobQuery.all(10)).jobs()).isEmpty();
+    }
+
+    @Test
+    void poolsAndMetricsAreForAdmins() throws Exception {
+        assertThat(statusOf(() -> as(A).putPool(new PoolSpec("warm", "process", null, null, null, 1, null, null, null, null))))
+                .isEqualTo(403);
+        assertThat(statusOf(() -> as(A).removePool("warm"))).isEqualTo(403);
+        assertThat(get("/metrics", "Bearer " + A).statusCode()).isEqualTo(403);
+        assertThat(get("/metrics", "Bearer " + OPS).statusCode()).isEqualTo(200);
+        assertThat(as(A).nodes()).extracting(n -> n.name()).containsExactly("n1");
+    }
+
+    private static int statusOf(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+        return org.assertj.core.api.Assertions.catchThrowableOfType(HangarApiException.class, call).status();
+    }
+}
