@@ -58,7 +58,7 @@ public final class HangarServer implements AutoCloseable {
             config.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler()));
             if (HangarServer.class.getResource("/hangar/dashboard/index.html") != null) config.staticFiles.add("/hangar/dashboard", io.javalin.http.staticfiles.Location.CLASSPATH); // the dashboard module's assets at /, when it is on the class path
         });
-        app.before(new TokenCheck(tokens)::check);
+        app.beforeMatched(new TokenCheck(tokens)::check);
         new JobRoutes(queue, nodes).register(app);
         new ExplainRoutes(nodes).register(app);
         app.get("/v1/runtimes", QueryParams.none(ctx -> ctx.json(nodes.runtimes())));

@@ -12,7 +12,9 @@ import java.util.Optional;
  * Finds the caller of each API request from its token ({@code Authorization: Bearer TOKEN}), and
  * refuses one without a known token with 401. A GET may give the token as {@code ?access_token=}
  * instead, as a browser's EventSource cannot send headers. {@code /healthz}, {@code /openapi.yaml}
- * and the dashboard's files need none: they hold no tenant's data.
+ * and the dashboard's files need none: they hold no tenant's data. Runs before each route that
+ * matched, and goes by the route, not by the request's path: a path written another way
+ * ({@code //v1/jobs}) that reaches a route is checked as that route.
  */
 final class TokenCheck {
     static final String QUERY_PARAM = "access_token";
@@ -27,8 +29,7 @@ final class TokenCheck {
     }
 
     void check(Context ctx) {
-        String path = ctx.path();
-        boolean api = path.startsWith("/v1/") || path.equals("/metrics");
+        boolean api = needsToken(ctx);
         String inQuery = ctx.queryParam(QUERY_PARAM);
         if (inQuery != null && ctx.method() != HandlerType.GET) {
             throw ApiException.badField(QUERY_PARAM, "only a GET may carry the token in its query; send it as the "
@@ -45,10 +46,21 @@ final class TokenCheck {
         }
         String token = token(ctx, inQuery);
         Caller caller = tokens.get().caller(token).orElseThrow(() -> unauthorized(ctx, "the token is not known here"));
-        if (path.equals("/metrics") && !caller.admin()) {
+        if (ctx.endpointHandlerPath().equals("/metrics") && !caller.admin()) {
             throw forbidden("the metrics count every tenant's jobs: they need an admin token");
         }
         ctx.attribute(ATTRIBUTE, caller);
+    }
+
+    /** Whether the route that matched (not the path as written) is one of the API's or /metrics. */
+    private static boolean needsToken(Context ctx) {
+        String route;
+        try {
+            route = ctx.endpointHandlerPath();
+        } catch (RuntimeException e) {
+            return false; // a static file of the dashboard: Javalin names no route for it
+        }
+        return route.startsWith("/v1/") || route.equals("/metrics");
     }
 
     private static String token(Context ctx, String inQuery) {

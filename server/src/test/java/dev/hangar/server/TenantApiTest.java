@@ -86,6 +86,10 @@ class TenantApiTest {
             assertThat(answer.body()).contains("\"field\":\"Authorization\"");
         }
         assertThat(get("/v1/jobs", "Bearer " + A).statusCode()).isEqualTo(200);
+        // a path written another way that still reaches a route is that route
+        for (String path : new String[] {"//v1/jobs", "/v1//jobs", "/v1/jobs/", "/%76%31/jobs", "/v1/./jobs", "/metrics/"}) {
+            assertThat(get(path, null).statusCode()).as(path).isIn(400, 401, 404);
+        }
         assertThat(get("/v1/jobs", "bearer  " + B).statusCode()).as("the scheme's case, spaces").isEqualTo(200);
         // what holds no tenant's data needs no token
         assertThat(get("/healthz", null).statusCode()).isEqualTo(200);
