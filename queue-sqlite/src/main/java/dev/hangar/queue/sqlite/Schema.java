@@ -11,7 +11,7 @@ import java.sql.Statement;
  * existing database is brought forward when opened.
  */
 final class Schema {
-    static final int VERSION = 5;
+    static final int VERSION = 6;
 
     /** Instants are epoch milliseconds; booleans are 0/1; JSON columns hold {@code Json.write} output. */
     private static final String[] V1 = {
@@ -84,7 +84,12 @@ final class Schema {
         "CREATE INDEX jobs_by_finish ON jobs (finished_at) WHERE finished_at IS NOT NULL",
     };
 
-    private static final String[][] STEPS = {V1, V2, V3, V4, V5};
+    /** A tenant's jobs, newest first, for its lists (the expression is the one list() filters by). */
+    private static final String[] V6 = {
+        "CREATE INDEX jobs_by_tenant ON jobs (json_extract(spec, '$.tenant'), seq) WHERE json_extract(spec, '$.tenant') IS NOT NULL",
+    };
+
+    private static final String[][] STEPS = {V1, V2, V3, V4, V5, V6};
 
     private Schema() {}
 
