@@ -87,6 +87,7 @@ class SqliteSpecificsTest {
             }
             s.execute("ALTER TABLE logs DROP COLUMN delivery");
             s.execute("DROP INDEX jobs_by_finish");
+            s.execute("DROP INDEX jobs_by_tenant");
             s.execute("PRAGMA user_version = 1");
         }
 
