@@ -36,9 +36,31 @@ export function withToken(path) {
   const token = apiToken();
   return token ? `${path}${path.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}` : path;
 }
-/** Says that the server refused a call for want of a (known) token: the page asks for one. */
+let wantsToken = false;
+/** Whether the server refused a call for want of a (known) token: the page then asks for one. */
+export const tokenWanted = () => wantsToken;
+/** Notes a refusal for want of a token, and says so to the page (which may not be drawn yet). */
 export function refused(response) {
-  if (response.status === 401) window.dispatchEvent(new CustomEvent('hangar:unauthorized'));
+  if (response.status !== 401) return;
+  wantsToken = true;
+  window.dispatchEvent(new CustomEvent('hangar:unauthorized'));
+}
+
+/**
+ * Opens the raw log in a new tab. With a token, it is fetched with the token in its header and
+ * shown from memory: a link carrying the token would leave it in the history and in copied links.
+ */
+export async function openRaw(path) {
+  if (!apiToken()) {
+    window.open(path, '_blank', 'noopener');
+    return;
+  }
+  const tab = window.open('', '_blank');
+  if (!tab) return; // a popup blocker said no
+  const response = await fetch(path, { headers: authorization() });
+  refused(response);
+  const blob = response.ok ? await response.blob() : new Blob([`${response.status} ${response.statusText}`]);
+  tab.location = URL.createObjectURL(new Blob([blob], { type: 'text/plain; charset=utf-8' }));
 }
 
 /** How long a call may wait for its answer before it is given up as unanswered. */

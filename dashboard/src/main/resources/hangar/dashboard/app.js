@@ -2,7 +2,7 @@
 import { h, render } from 'preact';
 import { useEffect, useReducer, useState } from 'preact/hooks';
 import { loadJobs, start, state, subscribe } from './store.js';
-import { apiToken, setApiToken } from './api.js';
+import { apiToken, setApiToken, tokenWanted } from './api.js';
 import { count } from './format.js';
 import { Nodes, Pools, Runtimes } from './views/overview.js';
 import { Jobs } from './views/jobs.js';
@@ -41,8 +41,6 @@ function TokenForm() {
     h('button', { type: 'submit' }, 'Use token'));
 }
 
-let askToken = false;
-
 function Header() {
   const counts = state.health?.jobs;
   const total = counts ? Object.values(counts).reduce((a, b) => a + b, 0) : null;
@@ -52,7 +50,7 @@ function Header() {
     counts && h('span', { class: 'summary' },
       `${count(total)} ${total === 1 ? 'job' : 'jobs'} · ${count((counts.RUNNING || 0) + (counts.STARTING || 0))} running · ${count(counts.QUEUED || 0)} queued`),
     h('span', { class: 'spacer' }),
-    askToken && h(TokenForm),
+    tokenWanted() && h(TokenForm),
     state.error && h('span', { class: 'pill bad', title: state.error }, 'server: ' + state.error),
     h('span', { class: `pill ${tone}`, id: 'connection', 'data-state': state.conn, title }, h('span', { class: 'dot' }), text),
     h('a', { class: 'small', href: '/openapi.yaml', target: '_blank' }, 'API'));
@@ -78,12 +76,8 @@ function App() {
   const [where, setWhere] = useState(route);
   useEffect(() => subscribe(rerender), []);
   useEffect(() => {
-    const ask = () => {
-      askToken = true;
-      rerender();
-    };
-    window.addEventListener('hangar:unauthorized', ask);
-    return () => window.removeEventListener('hangar:unauthorized', ask);
+    window.addEventListener('hangar:unauthorized', rerender);
+    return () => window.removeEventListener('hangar:unauthorized', rerender);
   }, []);
   useEffect(() => {
     const onHash = () => {

@@ -2,7 +2,7 @@
 import { h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { cancel, closeDetail, openDetail, reloadDetail, state } from '../store.js';
-import { authorization, refused, withToken } from '../api.js';
+import { authorization, openRaw, refused } from '../api.js';
 import { FINAL, between, command, duration, label, megabytes, stamp } from '../format.js';
 import { stateBadge } from './jobs.js';
 
@@ -215,7 +215,11 @@ function Logs({ id }) {
     followLogs(id, pre.current, setStatus, abort.signal);
     return () => abort.abort();
   }, [id]);
-  const raw = withToken(`/v1/jobs/${encodeURIComponent(id)}/logs?format=raw`);
+  const raw = `/v1/jobs/${encodeURIComponent(id)}/logs?format=raw`;
+  const openRawLog = (event) => {
+    event.preventDefault();
+    openRaw(raw);
+  };
   return h('section', { class: 'card', id: 'logs' },
     h('div', { class: 'card-head' },
       h('h2', null, 'Output'),
@@ -225,9 +229,9 @@ function Logs({ id }) {
         status.following ? `${status.error}; trying again` : status.error),
       status.trimmed && h('span', { class: 'small', id: 'log-trimmed' },
         `earlier output is left out here (the page keeps the last ${LOG_LIMIT / 1024 / 1024} M characters); `,
-        h('a', { href: raw, target: '_blank' }, 'the raw log'), ' has it all'),
+        h('a', { href: raw, target: '_blank', onClick: openRawLog }, 'the raw log'), ' has it all'),
       h('span', { class: 'legend small' }, h('span', { class: 'stdout' }, 'stdout'), ' ', h('span', { class: 'stderr' }, 'stderr')),
-      h('a', { class: 'small', href: raw, target: '_blank' }, 'raw')),
+      h('a', { class: 'small', id: 'raw-log', href: raw, target: '_blank', onClick: openRawLog }, 'raw')),
     h('div', { class: 'log-box' }, h('pre', { id: 'job-logs', ref: pre })));
 }
 

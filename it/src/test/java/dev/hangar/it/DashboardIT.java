@@ -339,6 +339,16 @@ class DashboardIT extends OneNodeIT {
             open(guarded.url(), "/#/jobs/" + ofA);
             waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.id("job-logs"), "output of team a"));
             screenshot("dashboard-tenant.png");
+
+            // the raw log opens with the token in a header, not in an address that keeps it
+            String page = browser.getWindowHandle();
+            browser.findElement(By.id("raw-log")).click();
+            waitFor().until(driver -> driver.getWindowHandles().size() == 2);
+            browser.switchTo().window(browser.getWindowHandles().stream().filter(h -> !h.equals(page)).findFirst().orElseThrow());
+            waitFor().until(driver -> driver.getPageSource().contains("output of team a"));
+            assertThat(browser.getCurrentUrl()).startsWith("blob:").doesNotContain(tokenA);
+            browser.close();
+            browser.switchTo().window(page);
             js("sessionStorage.clear()");
         }
         // the calls refused before the token was given are the page's only failed requests

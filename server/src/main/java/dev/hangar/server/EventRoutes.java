@@ -125,7 +125,7 @@ final class EventRoutes implements AutoCloseable {
                     return;
                 }
                 for (ServerEvent event : replay.events()) {
-                    if (types.contains(event.type()) && event.seenBy(caller.tenant(), caller.admin())) {
+                    if (types.contains(event.type()) && event.seenBy(caller)) {
                         client.sendEvent(event.type(), event.data(), Long.toString(event.id()));
                         told = event.id();
                         lastSent = System.nanoTime();

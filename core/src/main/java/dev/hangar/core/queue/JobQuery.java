@@ -8,8 +8,7 @@ import java.util.Set;
  *
  * @param states  only jobs in these states; empty for all
  * @param cursor  {@link JobPage#nextCursor()} of the previous page, or null for the first
- * @param tenant  only this tenant's jobs; null for every job. A store may then return a page with
- *                fewer jobs than the limit, and a cursor, when it looked at many jobs of others
+ * @param tenant  only this tenant's jobs; null for every job
  */
 public record JobQuery(Set<JobState> states, String cursor, int limit, String tenant) {
     public static final int MAX_LIMIT = 500;

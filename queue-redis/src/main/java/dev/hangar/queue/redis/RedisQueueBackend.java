@@ -487,20 +487,12 @@ public final class RedisQueueBackend implements QueueBackend {
         // one more than asked tells whether another page follows
         List<Map<String, String>> rows = page("desc", before == null ? "+inf" : "(" + before, limit + 1,
                 query.tenant(), query.states());
-        if (!rows.isEmpty() && rows.getLast().containsKey(SCANNED)) {
-            // the script passed over many jobs of other tenants and stopped: the client goes on from there
-            List<Map<String, String>> found = rows.subList(0, rows.size() - 1);
-            return new JobPage(found.stream().map(JobHash::toJob).toList(),
-                    PageCursor.after(Long.parseLong(rows.getLast().get(SCANNED))));
-        }
         boolean more = rows.size() > limit;
         List<Map<String, String>> shown = more ? rows.subList(0, limit) : rows;
         return new JobPage(shown.stream().map(JobHash::toJob).toList(),
                 more ? PageCursor.after(JobHash.seq(shown.getLast())) : null);
     }
 
-    /** The field of page.lua's last row when it stopped passing over other tenants' jobs. */
-    private static final String SCANNED = "scanned";
 
     @Override
     public Map<JobState, Long> countByState() {

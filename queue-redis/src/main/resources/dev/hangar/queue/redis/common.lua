@@ -40,6 +40,8 @@ local FINAL = {SUCCEEDED = true, FAILED = true, TIMED_OUT = true, CANCELLED = tr
 -- Lua numbers are doubles: integers go back to Redis as plain digits, never as 1e+12
 local function int(n) return string.format('%d', n) end
 local function jobKey(id) return P .. ':job:' .. id end
+-- a tenant's jobs by submit order, for its lists (a job of no tenant is in none)
+local function tenantKey(tenant) return P .. ':tenant:' .. tenant end
 local function logKey(id) return P .. ':log:' .. id end
 -- The index of the jobs in a state, by seq. The three states of a leased job share one, LEASED,
 -- so that a job moves between them without touching an index (counts.lua and page.lua tell them
@@ -162,7 +164,7 @@ end
 -- A job is about to reach its final state with these fields: it is counted once (the finishes
 -- field goes into the fields). Returns what finalize needs of the job as it was: f, if the caller
 -- read it already (FINISHING fields), or else read now.
-local FINISHING = {'finishes', 'idem', 'logSeq', 'finishedAt', 'error'}
+local FINISHING = {'finishes', 'idem', 'logSeq', 'finishedAt', 'error', 'tenant'}
 local function finishing(id, fields, f)
   f = f or redis.call('HMGET', jobKey(id), unpack(FINISHING))
   fields[#fields + 1] = 'finishes'
@@ -176,8 +178,10 @@ local function finalize(id, state, fields, f)
   local key = jobKey(id)
   if RETENTION_MS > 0 then
     -- by when it expires, not when it finished: processes may keep jobs for different times, and
-    -- the sweep takes what is due from the front
-    redis.call('ZADD', P .. ':finished', int(tonumber(valueIn(fields, 'finishedAt') or f[4]) + RETENTION_MS), id)
+    -- the sweep takes what is due from the front. A tenant's job is entered as 'id tenant', so that
+    -- the sweep knows which tenant's index to drop it from once its hash is gone
+    local member = (f[6] and f[6] ~= '') and (id .. ' ' .. f[6]) or id
+    redis.call('ZADD', P .. ':finished', int(tonumber(valueIn(fields, 'finishedAt') or f[4]) + RETENTION_MS), member)
     redis.call('PEXPIRE', key, RETENTION_MS)
     if f[3] and f[3] ~= '0' then redis.call('PEXPIRE', logKey(id), RETENTION_MS) end
     if f[2] and f[2] ~= '' then redis.call('PEXPIRE', P .. ':idem:' .. f[2], RETENTION_MS) end
@@ -267,7 +271,7 @@ local function settleJob(id, token, states, cancel, to, owner, attempt, fields, 
     fields[#fields + 1] = name
     fields[#fields + 1] = ''
   end
-  local change, view = transition(id, j[2], to, fields, j[5], wantView, {j[7], j[8], j[9], j[10], j[11]})
+  local change, view = transition(id, j[2], to, fields, j[5], wantView, {unpack(j, 7, 6 + #FINISHING)})
   if to == 'QUEUED' and RID ~= '' then redis.call('SET', settledKey(), id, 'PX', RESEND_MS) end
   return {1, view or {}, change}
 end

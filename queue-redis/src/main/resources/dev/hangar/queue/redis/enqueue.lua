@@ -31,7 +31,10 @@ redis.call('HSET', jobKey(id), 'id', id, 'spec', A[2], 'priority', A[3], 'seq', 
     'gpus', A[6], 'pin', A[7], 'untrusted', A[8], 'net', A[12], 'image', A[13], 'idem', idem, 'attempt', 0, 'deliveries', 0, 'cancel', 0,
     'submittedAt', A[9], 'truncated', 0, 'finishes', 0, 'logSeq', 0, 'state', 'QUEUED')
 if A[14] ~= '' then redis.call('HSET', jobKey(id), 'mounts', A[14]) end
-if A[15] ~= '' then redis.call('HSET', jobKey(id), 'tenant', A[15]) end
+if A[15] ~= '' then
+  redis.call('HSET', jobKey(id), 'tenant', A[15])
+  redis.call('ZADD', tenantKey(A[15]), seq, id)
+end
 taken()
 -- the indexes a queued job is in (see transition)
 redis.call('ZADD', stateKey('QUEUED'), seq, id)

@@ -1,7 +1,6 @@
 package dev.hangar.server.auth;
 
 import dev.hangar.core.job.Job;
-import java.util.Objects;
 
 /**
  * Who made a request, as its API token says.
@@ -20,8 +19,12 @@ public record Caller(String tenant, boolean admin) {
         return seesTenant(job.spec().tenant());
     }
 
-    /** Whether this caller may see what is written about a tenant's job (null: no tenant's; an admin sees all). */
+    /**
+     * Whether this caller may see what is written about a tenant's job (null: a job of no tenant).
+     * Only an admin sees a job of no tenant: a caller of no tenant that is not one ({@link #NOBODY})
+     * sees no job at all.
+     */
     public boolean seesTenant(String jobTenant) {
-        return admin || Objects.equals(tenant, jobTenant);
+        return admin || (tenant != null && tenant.equals(jobTenant));
     }
 }

@@ -7,9 +7,9 @@ package dev.hangar.server.events;
  * every other event, which all callers see.
  */
 public record ServerEvent(long id, String type, String data, String tenant) {
-    /** Whether a caller of this tenant (admin or not) may see this event. */
-    public boolean seenBy(String callerTenant, boolean admin) {
-        return admin || !type.equals(JOB) || java.util.Objects.equals(tenant, callerTenant);
+    /** Whether this caller may see this event: every one but the job events of others' jobs. */
+    public boolean seenBy(dev.hangar.server.auth.Caller caller) {
+        return !type.equals(JOB) || caller.seesTenant(tenant);
     }
 
     public static final String JOB = "job";
