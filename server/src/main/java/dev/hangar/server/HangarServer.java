@@ -63,6 +63,10 @@ public final class HangarServer implements AutoCloseable {
         new ExplainRoutes(nodes).register(app);
         app.get("/v1/runtimes", QueryParams.none(ctx -> ctx.json(nodes.runtimes())));
         app.get("/healthz", ctx -> ctx.json(health(queue, nodes, TokenCheck.caller(ctx))));
+        app.get("/readyz", ctx -> {
+            queue.countByState(); // a QueueException: 503 with Retry-After, saying why
+            ctx.json(Map.of("status", "ready"));
+        });
         app.get("/v1/nodes", QueryParams.none(ctx -> ctx.json(nodes.nodes())));
         eventRoutes.register(app);
         poolRoutes.register(app);
@@ -71,11 +75,26 @@ public final class HangarServer implements AutoCloseable {
         mapExceptions(app);
     }
 
-    /** The server's health; the count of jobs by state, which counts every tenant's, only for an admin (or anyone without tokens). */
+    /**
+     * Liveness: 200 while the process serves, even with its queue away (a probe that restarted
+     * servers then would only add to a Redis failover; {@code /readyz} says whether calls can be
+     * served). With the count of jobs by state, which counts every tenant's, for an admin (or anyone
+     * on a server without tokens).
+     */
     private static Map<String, Object> health(QueueBackend queue, NodeView nodes, dev.hangar.server.auth.Caller caller) {
-        return caller.admin()
-                ? Map.of("status", "ok", "jobs", queue.countByState(), "capacity", capacity(nodes))
-                : Map.of("status", "ok", "capacity", capacity(nodes));
+        var health = new java.util.LinkedHashMap<String, Object>();
+        health.put("status", "ok");
+        try {
+            var counts = queue.countByState();
+            health.put("queue", "up");
+            if (caller.admin()) {
+                health.put("jobs", counts);
+            }
+        } catch (QueueException e) {
+            health.put("queue", "unavailable: " + e.getMessage());
+        }
+        health.put("capacity", capacity(nodes));
+        return health;
     }
 
     /** The largest node's capacity; none before a node is known (when the limits are a job's word). */

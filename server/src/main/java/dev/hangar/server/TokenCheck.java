@@ -11,8 +11,8 @@ import java.util.Optional;
 /**
  * Finds the caller of each API request from its token ({@code Authorization: Bearer TOKEN}), and
  * refuses one without a known token with 401. A GET may give the token as {@code ?access_token=}
- * instead, as a browser's EventSource cannot send headers. {@code /healthz}, {@code /openapi.yaml}
- * and the dashboard's files need none: they hold no tenant's data. Runs before each route that
+ * instead, as a browser's EventSource cannot send headers. {@code /healthz}, {@code /readyz},
+ * {@code /openapi.yaml} and the dashboard's files need none: they hold no tenant's data. Runs before each route that
  * matched, and goes by the route, not by the request's path: a path written another way
  * ({@code //v1/jobs}) that reaches a route is checked as that route.
  */

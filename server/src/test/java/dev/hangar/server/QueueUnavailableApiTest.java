@@ -66,4 +66,17 @@ class QueueUnavailableApiTest {
             assertThat(response.body()).contains("Queue unavailable").contains("Connection refused");
         }
     }
+
+    @Test
+    void theServerIsAliveButNotReadyWhileTheQueueIsAway() throws Exception {
+        var health = send(request("/healthz").GET());
+        assertThat(health.statusCode()).as("liveness: restarting the server would not bring the queue back").isEqualTo(200);
+        assertThat(health.body()).contains("\"queue\":\"unavailable: ").contains("Connection refused")
+                .doesNotContain("\"jobs\"");
+
+        var ready = send(request("/readyz").GET());
+        assertThat(ready.statusCode()).isEqualTo(503);
+        assertThat(ready.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(ready.body()).contains("Connection refused");
+    }
 }

@@ -96,7 +96,8 @@ class TenantApiTest {
         // its count of jobs counts every tenant's: for an admin alone
         assertThat(get("/healthz", null).body()).doesNotContain("\"jobs\"");
         assertThat(get("/healthz", "Bearer " + A).body()).doesNotContain("\"jobs\"");
-        assertThat(get("/healthz", "Bearer " + OPS).body()).contains("\"jobs\"");
+        assertThat(get("/healthz", "Bearer " + OPS).body()).contains("\"jobs\"").contains("\"queue\":\"up\"");
+        assertThat(get("/readyz", null).statusCode()).isEqualTo(200);
         assertThat(get("/openapi.yaml", null).statusCode()).isEqualTo(200);
         assertThat(get("/metrics", null).statusCode()).isEqualTo(401);
     }
