@@ -34,8 +34,8 @@ import java.util.function.Supplier;
  * What {@code GET /metrics} shows, in the Prometheus text format: the JVM's metrics and Hangar's
  * ({@code hangar_*}). Job counts are read from the store when scraped ({@link JobCounts}); finished
  * jobs and attempt latencies come from job events ({@link AttemptMetrics}); node capacity from
- * the nodes that joined; what only a node knows (sandboxes running, pools) through the hooks
- * {@link #sandboxesRunning} and {@link #poolSandboxes}.
+ * the nodes that joined; sandboxes running from each node's heartbeat, or from the node itself
+ * through the hook {@link #sandboxesRunning}; pools through {@link #poolSandboxes}.
  */
 public final class HangarMetrics implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HangarMetrics.class.getName());
@@ -52,7 +52,11 @@ public final class HangarMetrics implements AutoCloseable {
     private final JobCounts counts;
     private final AttemptMetrics attempts;
     private final JvmGcMetrics gc = new JvmGcMetrics();
+    private static final String SANDBOXES_RUNNING = "hangar.sandboxes.running";
     private final Map<String, List<Meter>> nodeMeters = new ConcurrentHashMap<>();
+    /** Nodes that say how many sandboxes they run through {@link #sandboxesRunning}, not by heartbeat. */
+    private final java.util.Set<String> nodesWithHook = new java.util.HashSet<>();
+    private final NodeView nodeView;
     /** Nodes whose changes were heard: the list read when starting does not overrule them. */
     private final java.util.Set<String> heard = new java.util.HashSet<>();
     private final AutoCloseable jobs;
@@ -64,6 +68,7 @@ public final class HangarMetrics implements AutoCloseable {
      *                  {@code restored} (from a snapshot); {@link #RECORDED_PATH} reads the job's timings
      */
     public HangarMetrics(JobStore store, NodeView nodeView, Clock clock, Function<Job, String> startPath) {
+        this.nodeView = nodeView;
         new ClassLoaderMetrics().bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
@@ -128,13 +133,37 @@ public final class HangarMetrics implements AutoCloseable {
         return registry;
     }
 
-    /** Hook: {@code hangar_sandboxes_running{node}}, the sandboxes a node's agent runs now. */
-    public void sandboxesRunning(String node, Supplier<Number> running) {
-        Gauge.builder("hangar.sandboxes.running", running)
+    /**
+     * Hook: {@code hangar_sandboxes_running{node}}, the sandboxes the node's own agent runs now,
+     * read from it rather than from its last heartbeat.
+     */
+    public synchronized void sandboxesRunning(String node, Supplier<Number> running) {
+        nodesWithHook.add(node);
+        List<Meter> byHeartbeat = nodeMeters.get(node);
+        if (byHeartbeat != null) {
+            java.util.function.Predicate<Meter> isRunning = meter -> meter.getId().getName().equals(SANDBOXES_RUNNING);
+            byHeartbeat.stream().filter(isRunning).toList().forEach(registry::remove);
+            byHeartbeat.removeIf(isRunning);
+        }
+        sandboxesRunningGauge(node, running);
+    }
+
+    private Gauge sandboxesRunningGauge(String node, Supplier<Number> running) {
+        return Gauge.builder(SANDBOXES_RUNNING, running)
                 .description("Sandboxes (job attempts) a node's agent runs now")
                 .tag("node", node)
                 .strongReference(true)
                 .register(registry);
+    }
+
+    /** What the node's last heartbeat says it runs; NaN when it is not known now (gone, or the registry away). */
+    private Number runningByHeartbeat(String node) {
+        try {
+            return nodeView.nodes().stream().filter(n -> n.name().equals(node) && n.load() != null).findFirst()
+                    .<Number>map(n -> n.load().runningJobs()).orElse(Double.NaN);
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
     /**
@@ -208,6 +237,10 @@ public final class HangarMetrics implements AutoCloseable {
         meters.add(Gauge.builder("hangar.node.capacity.gpus", capacity::gpus)
                 .description("GPUs of the node")
                 .tag("node", node.name()).strongReference(true).register(registry));
+        if (!nodesWithHook.contains(node.name())) {
+            // a cluster's server runs no agent: each node's heartbeat says what it runs
+            meters.add(sandboxesRunningGauge(node.name(), () -> runningByHeartbeat(node.name())));
+        }
         nodeMeters.put(node.name(), meters);
     }
 

@@ -162,6 +162,8 @@ class HangarMetricsTest {
     void nodeCapacityFollowsJoinsAndLossesAndTheHooksShowWhatTheyAreGiven() {
         assertThat(scrape().value("hangar_node_capacity_cpus", "node", "n1")).as("not joined yet").isNull();
         local.join();
+        assertThat(scrape().value("hangar_sandboxes_running", "node", "n1")).as("by its heartbeat, as a cluster's server has it")
+                .isEqualTo(0);
         metrics.sandboxesRunning("n1", () -> 3);
         metrics.poolSandboxes("warm-python", "process", () -> 4);
 
