@@ -31,7 +31,7 @@ export function authorization() {
   const token = apiToken();
   return token ? { Authorization: `Bearer ${token}` } : {};
 }
-/** A GET address carrying the token in its query, for what cannot send headers: EventSource, a link. */
+/** A GET address carrying the token in its query, for what cannot send headers: an EventSource. */
 export function withToken(path) {
   const token = apiToken();
   return token ? `${path}${path.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}` : path;

@@ -26,12 +26,15 @@ final class JobsCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "50", description = "Jobs per page (default: ${DEFAULT-VALUE})")
     int limit;
 
+    @Option(names = "--tenant", description = "Only this tenant's jobs (for an admin token; others see their own alone)")
+    String tenant;
+
     @Option(names = "--cursor", description = "Cursor of the page to show (printed under the previous page)")
     String cursor;
 
     @Override
     public Integer call() {
-        JobPage page = client.client().list(states, cursor, limit);
+        JobPage page = client.client().list(states, cursor, limit, tenant);
         if (client.json) {
             System.out.println(Json.write(page));
             return 0;
@@ -40,7 +43,7 @@ final class JobsCommand implements Callable<Integer> {
         Tables.print(out, List.of("ID", "STATE", "RUNTIME", "EXIT", "RUN", "COMMAND"),
                 page.jobs().stream().map(JobsCommand::row).toList());
         if (page.nextCursor() != null) {
-            out.println("more: hangar jobs --cursor " + page.nextCursor());
+            out.println("more: hangar jobs" + (tenant == null ? "" : " --tenant " + tenant) + " --cursor " + page.nextCursor());
         }
         return 0;
     }

@@ -110,7 +110,15 @@ public final class HangarClient {
     }
 
     public JobPage list(Set<JobState> states, String cursor, int limit) {
+        return list(states, cursor, limit, null);
+    }
+
+    /** A page of jobs; {@code tenant}: only that tenant's (an admin token's filter), or null for all the token sees. */
+    public JobPage list(Set<JobState> states, String cursor, int limit, String tenant) {
         var query = new StringBuilder("?limit=").append(limit);
+        if (tenant != null) {
+            query.append("&tenant=").append(encode(tenant));
+        }
         if (!states.isEmpty()) {
             query.append("&state=").append(states.stream().map(Enum::name).collect(Collectors.joining(",")));
         }

@@ -256,6 +256,9 @@ class CliIT extends OneNodeIT {
             assertThat(run.out()).contains("with a token");
             Result jobs = hangar("jobs", "--url", at, "--token", token, "--json");
             assertThat(jobs.out()).contains("\"tenant\":\"team-a\"");
+            Result others = hangar("jobs", "--url", at, "--token", token, "--tenant", "team-b");
+            assertThat(others.exitCode()).isEqualTo(2);
+            assertThat(others.err()).contains("Forbidden").contains("tenant: is not this token's tenant (team-a)");
         }
     }
 
