@@ -2,7 +2,7 @@
 import { h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { cancel, closeDetail, openDetail, reloadDetail, state } from '../store.js';
-import { authorization, openRaw, refused } from '../api.js';
+import { apiToken, authorization, openRaw, refused } from '../api.js';
 import { FINAL, between, command, duration, label, megabytes, stamp } from '../format.js';
 import { stateBadge } from './jobs.js';
 
@@ -217,6 +217,7 @@ function Logs({ id }) {
   }, [id]);
   const raw = `/v1/jobs/${encodeURIComponent(id)}/logs?format=raw`;
   const openRawLog = (event) => {
+    if (!apiToken()) return; // the link as it is
     event.preventDefault();
     openRaw(raw);
   };
