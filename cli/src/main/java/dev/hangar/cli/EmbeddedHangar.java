@@ -18,7 +18,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Optional;
-import dev.hangar.server.auth.ApiTokens;
+import dev.hangar.server.auth.TokenLookup;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -77,7 +77,7 @@ public final class EmbeddedHangar implements AutoCloseable {
      * the server accepting these API tokens (empty: none needed).
      */
     public static EmbeddedHangar start(URI queueLocation, Path dataDir, Path imagesDir, String host, int port,
-            AgentConfig config, Optional<ApiTokens> tokens) throws IOException {
+            AgentConfig config, Optional<? extends TokenLookup> tokens) throws IOException {
         NodeOptions.usableDataDir(dataDir);
         QueueBackend queue = openQueue(queueLocation != null ? queueLocation
                 : sqliteStore(dataDir, null));

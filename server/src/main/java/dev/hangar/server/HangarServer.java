@@ -21,7 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import dev.hangar.server.auth.ApiTokens;
+import dev.hangar.server.auth.TokenLookup;
 
 /**
  * The REST API over HTTP. Routes are grouped per resource; every failure becomes a problem
@@ -42,8 +42,8 @@ public final class HangarServer implements AutoCloseable {
         this(queue, nodes, Optional.empty());
     }
 
-    /** {@code tokens}: the API tokens it accepts (see {@link ApiTokens}); empty for none needed. */
-    public HangarServer(QueueBackend queue, NodeView nodes, Optional<ApiTokens> tokens) {
+    /** {@code tokens}: the API tokens it accepts (see {@link TokenLookup}); empty for none needed. */
+    public HangarServer(QueueBackend queue, NodeView nodes, Optional<? extends TokenLookup> tokens) {
         this.poolRoutes = new PoolRoutes(nodes);
         this.events = new ServerEvents(queue, nodes, eventLog);
         this.eventRoutes = new EventRoutes(eventLog, EventRoutes.HEARTBEAT);

@@ -1,8 +1,8 @@
 package dev.hangar.server;
 
 import dev.hangar.core.job.FieldError;
-import dev.hangar.server.auth.ApiTokens;
 import dev.hangar.server.auth.Caller;
+import dev.hangar.server.auth.TokenLookup;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.util.List;
@@ -21,10 +21,10 @@ final class TokenCheck {
     private static final String ATTRIBUTE = "hangar.caller";
     private static final String AUTHORIZATION = "Authorization";
 
-    private final Optional<ApiTokens> tokens;
+    private final Optional<? extends TokenLookup> tokens;
 
     /** {@code tokens}: empty for a server without tokens, whose every caller is {@link Caller#ANYONE}. */
-    TokenCheck(Optional<ApiTokens> tokens) {
+    TokenCheck(Optional<? extends TokenLookup> tokens) {
         this.tokens = tokens;
     }
 

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * SHA-256 of it (so the file need not hold the token; {@code hangar token} makes both). Blank lines
  * and lines starting with {@code #} are skipped.
  */
-public final class ApiTokens {
+public final class ApiTokens implements TokenLookup {
     /** The shortest token accepted: shorter ones can be guessed. */
     public static final int MIN_TOKEN_CHARS = 20;
     private static final String SHA256 = "sha256:";
@@ -34,6 +34,11 @@ public final class ApiTokens {
 
     private ApiTokens(Map<String, Caller> byHash) {
         this.byHash = Map.copyOf(byHash);
+    }
+
+    /** How many tokens it holds. */
+    public int size() {
+        return byHash.size();
     }
 
     /** Reads a tokens file; an {@link IllegalArgumentException} names the line and what is wrong with it. */
@@ -86,7 +91,7 @@ public final class ApiTokens {
         return sha256(written);
     }
 
-    /** The caller whose token this is, if any. */
+    @Override
     public Optional<Caller> caller(String token) {
         return Optional.ofNullable(byHash.get(sha256(token)));
     }
