@@ -35,7 +35,8 @@ final class ChangeFeed implements AutoCloseable {
     /** How long a writer waits for its change to be told before it gives up (Redis unreachable, say). */
     private static final Duration MOST_WAIT = Duration.ofSeconds(5);
     /** Entries read per round trip. */
-    private static final int BATCH = 100;
+    /** Changes read per call; the change log keeps at least this many (RedisSettings), see read(). */
+    static final int BATCH = 100;
 
     private final RedisLink link;
     private final RedisKeys keys;
@@ -164,6 +165,8 @@ final class ChangeFeed implements AutoCloseable {
                 readerReconnected = false;
                 listeners.changesMissed("the queue's Redis was out of reach; a restarted Redis may have lost its last writes");
             }
+            // Only a full batch can follow a trim past `from`: what is left is then all after it, and
+            // the capped log keeps at least BATCH entries
             if (batch.size() == BATCH && trimmedPast(stream, from)) {
                 // so far behind that the capped stream dropped changes not yet read: the views may lack
                 // them, so each job is read afresh when it next changes

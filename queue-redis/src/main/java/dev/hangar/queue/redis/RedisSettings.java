@@ -119,7 +119,7 @@ record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix,
                     + " replicas copy each write asynchronously");
         }
         RedisSettings settings = new RedisSettings(redis.build(), List.copyOf(clusterNodes), prefix, retention, timeout,
-                count(params, "changesMaxLen", 100_000), count(params, "logMaxLen", 100_000),
+                count(params, "changesMaxLen", 100_000, ChangeFeed.BATCH), count(params, "logMaxLen", 100_000),
                 count(params, "deadMaxLen", 10_000), replicas);
         if (!params.isEmpty()) {
             // names after the sentinels' password may be pieces of it (an unencoded &): they are counted, not shown

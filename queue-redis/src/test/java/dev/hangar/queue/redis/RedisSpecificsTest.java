@@ -810,6 +810,9 @@ class RedisSpecificsTest extends RedisServerTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("prefix is given twice");
         assertThatThrownBy(() -> provider.open(redis.uri("deadMaxLen=99999999999"), clock))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("deadMaxLen must be a whole number from 1 to");
+        // a listener tells a trim from a full batch of changes read (ChangeFeed), so the log keeps one
+        assertThatThrownBy(() -> provider.open(redis.uri("changesMaxLen=99"), clock))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("changesMaxLen must be a whole number from 100 to");
     }
 
     /** Records job changes as "job ID STATE", and the jobs as told. */
