@@ -7,6 +7,7 @@ import dev.hangar.core.cluster.NodeRegistry;
 import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.json.Json;
 import io.lettuce.core.KeyValue;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -72,13 +73,27 @@ final class RedisNodeRegistry implements NodeRegistry {
             if (value.hasValue()) {
                 read(text(names.get(i)), text(value.getValue())).ifPresent(alive::add);
             } else {
-                byte[] gone = names.get(i);
-                link.call("SREM", redis -> redis.srem(bytes(keys.nodes()), gone));
+                forgetIfGone(names.get(i), nodeKeys[i]);
             }
         }
         alive.sort(Comparator.comparing(NodeStatus::name));
         return alive;
     }
+
+    /**
+     * Drops a name whose key has expired from the set, unless the node beat again since it was read:
+     * a plain SREM then would hide a live node until its next heartbeat.
+     */
+    void forgetIfGone(byte[] name, byte[] nodeKey) {
+        link.call("SREM", redis -> redis.eval(FORGET_IF_GONE, ScriptOutputType.INTEGER,
+                new byte[][] {bytes(keys.nodes()), nodeKey}, name));
+    }
+
+    private static final String FORGET_IF_GONE = """
+            if redis.call('EXISTS', KEYS[2]) == 0 then
+              return redis.call('SREM', KEYS[1], ARGV[1])
+            end
+            return 0""";
 
     /** The node's heartbeat, or empty (and a warning) if it cannot be read: one bad node hides no others. */
     private static Optional<NodeStatus> read(String name, String heartbeat) {

@@ -72,6 +72,21 @@ class RedisClusterSupportTest extends RedisServerTest {
     }
 
     @Test
+    void aNodeThatBeatsAgainJustAfterAReaderFoundItsKeyExpiredStaysListed() {
+        // the reader's MGET found the key gone; the node beats before the reader drops its name
+        registry.heartbeat(node("back", 0), Duration.ofSeconds(30));
+        var redisRegistry = (RedisNodeRegistry) registry;
+        String nodes = "{" + prefix + "}:nodes";
+        redisRegistry.forgetIfGone(RedisLink.bytes("back"), RedisLink.bytes("{" + prefix + "}:node:back"));
+        assertThat(redis.cli("SISMEMBER", nodes, "back")).as("kept: its key is there again").isEqualTo("1");
+        assertThat(registry.nodes()).extracting(NodeStatus::name).containsExactly("back");
+
+        redis.cli("DEL", "{" + prefix + "}:node:back");
+        redisRegistry.forgetIfGone(RedisLink.bytes("back"), RedisLink.bytes("{" + prefix + "}:node:back"));
+        assertThat(redis.cli("SISMEMBER", nodes, "back")).as("dropped: its key is gone").isEqualTo("0");
+    }
+
+    @Test
     void aHeartbeatWithFieldsOfANewerAgentIsReadAndAnUnreadableOneHidesNoOtherNode() {
         registry.heartbeat(node("newer", 0), Duration.ofSeconds(30));
         registry.heartbeat(node("fine", 0), Duration.ofSeconds(30));
