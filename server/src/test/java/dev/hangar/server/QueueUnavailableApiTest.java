@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,15 +24,25 @@ class QueueUnavailableApiTest {
 
     /** A queue whose every call fails as a Redis that is away fails; subscribing (at start-up) works. */
     private static QueueBackend away() {
+        return queue(new QueueException(WHY, null));
+    }
+
+    /** A queue that is up, but whose every call other than a lookup by id fails with this. */
+    private static QueueBackend queue(RuntimeException failure) {
         return (QueueBackend) Proxy.newProxyInstance(QueueBackend.class.getClassLoader(), new Class<?>[] {QueueBackend.class},
                 (proxy, method, args) -> switch (method.getName()) {
                     case "subscribe" -> (AutoCloseable) () -> { };
+                    case "get" -> failure instanceof QueueException ? throwIt(failure) : Optional.empty();
                     case "name" -> "away";
                     case "toString" -> "a queue that is away";
                     case "hashCode" -> System.identityHashCode(proxy);
                     case "equals" -> proxy == args[0];
-                    default -> throw new QueueException(WHY, null);
+                    default -> throw failure;
                 });
+    }
+
+    private static Object throwIt(RuntimeException failure) {
+        throw failure;
     }
 
     @BeforeEach
@@ -78,5 +89,14 @@ class QueueUnavailableApiTest {
         assertThat(ready.statusCode()).isEqualTo(503);
         assertThat(ready.headers().firstValue("Retry-After")).hasValue("1");
         assertThat(ready.body()).contains("Connection refused");
+    }
+
+    @Test
+    void theReadinessProbeReadsOneKeyRatherThanCountingEveryJob() throws Exception {
+        server.close();
+        server = new HangarServer(queue(new IllegalStateException("a probe counted the jobs")), new TestNode())
+                .start("127.0.0.1", 0);
+        var ready = send(request("/readyz").GET());
+        assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
     }
 }
