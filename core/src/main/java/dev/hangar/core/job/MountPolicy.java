@@ -103,6 +103,17 @@ public record MountPolicy(List<Path> allowedRoots) {
         return hostPaths.stream().map(MountPolicy::byName).toList();
     }
 
+    private static final String NOT_PLAIN = "must not contain a comma or a control character";
+
+    /**
+     * Whether a path holds no comma and no control character: some runtimes take a mount as one
+     * comma-separated option string (ctr's --mount), where a comma would start an option of the
+     * job's own, such as a second src.
+     */
+    static boolean plain(String path) {
+        return path.chars().noneMatch(c -> c == ',' || c < 0x20 || c == 0x7f);
+    }
+
     private void check(String field, Mount mount, boolean onThisHost, List<FieldError> errors) {
         if (mount == null) {
             errors.add(new FieldError(field, "must not be null"));
@@ -120,6 +131,8 @@ public record MountPolicy(List<Path> allowedRoots) {
         String target = mount.sandboxPath();
         if (target.contains("\0")) { // before Path.of, which throws on it
             errors.add(new FieldError(field + ".sandboxPath", "must not contain a NUL character"));
+        } else if (!plain(target)) {
+            errors.add(new FieldError(field + ".sandboxPath", NOT_PLAIN));
         } else if (!target.startsWith("/") || !Path.of(target).normalize().toString().equals(target)) {
             errors.add(new FieldError(field + ".sandboxPath", "must be an absolute, normalized path without '..'"));
         } else if (RESERVED.contains(target) || target.startsWith("/proc/") || target.startsWith("/dev/")
@@ -130,6 +143,10 @@ public record MountPolicy(List<Path> allowedRoots) {
         if (!source.startsWith("/") || source.contains("\0")) {
             errors.add(new FieldError(field + ".hostPath", source.contains("\0") ? "must not contain a NUL character"
                     : "must be an absolute path"));
+            return;
+        }
+        if (!plain(source)) {
+            errors.add(new FieldError(field + ".hostPath", NOT_PLAIN));
             return;
         }
         if (allowedRoots.isEmpty()) {

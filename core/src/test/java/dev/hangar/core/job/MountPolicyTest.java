@@ -133,6 +133,19 @@ class MountPolicyTest {
     }
 
     @Test
+    void aCommaOrAControlCharacterInEitherPathIsRefused() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("allowed"));
+        Path odd = Files.createDirectories(dir.resolve("allowed/a,b"));
+        var policy = MountPolicy.onThisHost(List.of(data));
+        // with ctr's --mount "type=bind,src=H,dst=S,...", a comma in S would mount the host's /etc
+        assertThat(fields(policy, new Mount(data.toString(), "/x,src=/etc", false), new Mount(odd.toString(), "/ok", true),
+                new Mount(data.toString(), "/a\nb", true)))
+                .containsExactly("mounts[0].sandboxPath: must not contain a comma or a control character",
+                        "mounts[1].hostPath: must not contain a comma or a control character",
+                        "mounts[2].sandboxPath: must not contain a comma or a control character");
+    }
+
+    @Test
     void missingHostPathsAreRefused() {
         var policy = MountPolicy.onThisHost(List.of(dir));
         assertThat(fields(policy, new Mount(dir.resolve("nope").toString(), "/data", true)))

@@ -31,6 +31,10 @@ final class CtrCommand {
             argv.addAll(List.of("--mount", "type=tmpfs,src=tmpfs,dst=" + tmpfs + ",options=size=" + diskBytes));
         }
         for (Mount mount : spec.mounts()) {
+            if (mount.hostPath().contains(",") || mount.sandboxPath().contains(",")) {
+                // MountPolicy refuses these; a comma here would add options of the job's own (a second src)
+                throw new IllegalArgumentException("a mount path with a comma cannot be given to ctr: " + mount);
+            }
             argv.addAll(List.of("--mount", "type=bind,src=" + mount.hostPath() + ",dst=" + mount.sandboxPath()
                     + ",options=rbind:" + (mount.readOnly() ? "ro" : "rw")));
         }

@@ -19,9 +19,9 @@ final class BubblewrapCommand {
     static final String SANDBOX_UID = "1000";
     static final String WORKDIR = "/work";
 
-    /** Host files a normal program expects to read; absent ones are skipped. */
+    /** Host files a normal program expects to read; absent ones are skipped. Not all of /etc/ssl: its private/ holds the host's keys. */
     private static final List<String> ETC_FILES = List.of("/etc/passwd", "/etc/group", "/etc/nsswitch.conf",
-            "/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime", "/etc/ssl", "/etc/ca-certificates");
+            "/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime", "/etc/ssl/certs", "/etc/ssl/openssl.cnf", "/etc/ca-certificates");
     /** Root entries the sandbox gets from bwrap itself, never from an image. */
     private static final java.util.Set<String> OWN_MOUNTS = java.util.Set.of("proc", "dev", "tmp", "work", "sys");
     private static final List<String> NETWORK_ETC_FILES = List.of("/etc/resolv.conf", "/etc/hosts");
