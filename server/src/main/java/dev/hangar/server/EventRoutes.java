@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code GET /v1/events}: server-sent events from the {@link EventLog}. A client that sends
@@ -87,7 +88,7 @@ final class EventRoutes implements AutoCloseable {
                 } catch (IOException e) {
                     return; // the client went
                 }
-                stream(new SseClient(ctx), types, TokenCheck.caller(ctx), resumeFrom, live);
+                stream(new SseClient(ctx), types, TokenCheck.caller(ctx), TokenCheck.stillValid(ctx), resumeFrom, live);
             });
         } catch (RejectedExecutionException e) {
             // stopping: the response ends empty
@@ -98,7 +99,8 @@ final class EventRoutes implements AutoCloseable {
      * Sends events until the client goes, falls too far behind, or the server stops: those after
      * {@code resumeFrom} if given, else those after {@code live}, the newest when the client came.
      */
-    private void stream(SseClient client, Set<String> types, Caller caller, OptionalLong resumeFrom, long live) {
+    private void stream(SseClient client, Set<String> types, Caller caller, BooleanSupplier tokenValid,
+            OptionalLong resumeFrom, long live) {
         clients.incrementAndGet();
         try {
             long cursor;
@@ -117,6 +119,10 @@ final class EventRoutes implements AutoCloseable {
             long lastSent = System.nanoTime();
             long told = cursor; // the last event id this client has
             while (!client.terminated()) {
+                if (!tokenValid.getAsBoolean()) {
+                    client.close(); // its token was revoked: it reconnects, and is refused
+                    return;
+                }
                 Replay replay = log.after(cursor, BATCH);
                 if (replay.reset()) {
                     // why: the ring moved past this client's position; it reconnects and resumes from the reset

@@ -73,7 +73,12 @@ final class LogStreamer {
         })) {
             OutputStream out = ctx.res().getOutputStream();
             long lastWrite = System.nanoTime();
+            var tokenValid = TokenCheck.stillValid(ctx);
             while (true) {
+                if (!tokenValid.getAsBoolean()) {
+                    cutBy = new IllegalStateException("the token of this follow was revoked");
+                    break;
+                }
                 // why: read the state before the chunks, so output stored just before the job
                 // finished is never missed
                 boolean finished;

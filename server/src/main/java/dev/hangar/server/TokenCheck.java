@@ -7,6 +7,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * Finds the caller of each API request from its token ({@code Authorization: Bearer TOKEN}), and
@@ -19,6 +20,7 @@ import java.util.Optional;
 final class TokenCheck {
     static final String QUERY_PARAM = "access_token";
     private static final String ATTRIBUTE = "hangar.caller";
+    private static final String STILL_VALID = "hangar.tokenStillValid";
     private static final String AUTHORIZATION = "Authorization";
 
     private final Optional<? extends TokenLookup> tokens;
@@ -50,6 +52,17 @@ final class TokenCheck {
             throw forbidden("the metrics count every tenant's jobs: they need an admin token");
         }
         ctx.attribute(ATTRIBUTE, caller);
+        TokenLookup lookup = tokens.get();
+        ctx.attribute(STILL_VALID, (BooleanSupplier) () -> lookup.caller(token).equals(Optional.of(caller)));
+    }
+
+    /**
+     * Whether the token of this request still names the same caller: a stream that outlives a token
+     * revoked from the tokens file asks it now and then, and ends. Always true on a server without tokens.
+     */
+    static BooleanSupplier stillValid(Context ctx) {
+        BooleanSupplier check = ctx.attribute(STILL_VALID);
+        return check == null ? () -> true : check;
     }
 
     /** Whether the route that matched (not the path as written) is one of the API's or /metrics. */

@@ -13,6 +13,7 @@ import dev.hangar.core.pool.PoolSpec;
 import dev.hangar.core.queue.JobQuery;
 import dev.hangar.queue.sqlite.SqliteQueueBackend;
 import dev.hangar.server.auth.ApiTokens;
+import dev.hangar.server.auth.TokensFile;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,6 +42,7 @@ class TenantApiTest {
     Path dir;
     private SqliteQueueBackend queue;
     private HangarServer server;
+    private Path tokens;
     private HangarClient open;
     private final TestNode node = new TestNode();
     private final HttpClient http = HttpClient.newHttpClient();
@@ -54,7 +56,9 @@ class TenantApiTest {
                 ops    %s admin
                 """.formatted(A, ApiTokens.hashed(B), OPS));
         queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
-        server = new HangarServer(queue, node, Optional.of(ApiTokens.read(tokens))).start("127.0.0.1", 0);
+        this.tokens = tokens;
+        // looked at on every call, as a server's file is each second
+        server = new HangarServer(queue, node, Optional.of(TokensFile.open(tokens, Duration.ZERO))).start("127.0.0.1", 0);
         open = new HangarClient(URI.create("http://127.0.0.1:" + server.port()));
         node.local.join(); // a node event, which every tenant sees
     }
@@ -169,6 +173,19 @@ class TenantApiTest {
             assertThat(seen).anyMatch(e -> e.data().contains(ofB.id()));
         }
         try (EventStream stream = open.events("0")) {
+            assertThat(stream.status()).isEqualTo(401);
+        }
+    }
+
+    @Test
+    void anEventStreamEndsOnceItsTokenIsRevokedFromTheFileAndCannotBeOpenedAgain() throws Exception {
+        try (EventStream stream = as(A).events(null)) {
+            assertThat(stream.status()).isEqualTo(200);
+            Files.writeString(tokens, "ops " + OPS + " admin\n");
+            as(OPS).submit(JobSpec.of("true")); // an event, which wakes the stream
+            assertThat(stream.ended(WAIT)).as("the stream of a revoked token ends").isTrue();
+        }
+        try (EventStream stream = as(A).events(null)) {
             assertThat(stream.status()).isEqualTo(401);
         }
     }
