@@ -39,6 +39,11 @@ public final class SqliteQueueBackendProvider implements QueueBackendProvider {
             throw new IllegalArgumentException("a sqlite location needs a file, e.g. sqlite:/var/lib/hangar/hangar.db; got "
                     + location);
         }
+        if (location.getRawAuthority() != null && !location.getRawAuthority().isEmpty()) {
+            // why refuse: sqlite://data/hangar.db reads as host "data" and file /hangar.db
+            throw new IllegalArgumentException("a sqlite location has no host: write sqlite:/absolute/path.db or"
+                    + " sqlite:relative/path.db, got " + location);
+        }
         Path file = Path.of(path).toAbsolutePath();
         try {
             Files.createDirectories(file.getParent());
@@ -54,12 +59,17 @@ public final class SqliteQueueBackendProvider implements QueueBackendProvider {
         if (query == null || query.isEmpty()) {
             return retention;
         }
+        boolean given = false;
         for (String param : query.split("&")) {
             String[] nameValue = param.split("=", 2);
             if (!nameValue[0].equals("retention") || nameValue.length < 2) {
                 throw new IllegalArgumentException("a sqlite location takes one parameter, retention=P7D (how long final jobs"
                         + " are kept); got '" + param + "' in " + location);
             }
+            if (given) {
+                throw new IllegalArgumentException("retention is given twice in " + location);
+            }
+            given = true;
             retention = retention(nameValue[1], "retention:");
         }
         return retention;

@@ -188,6 +188,10 @@ class SqliteSpecificsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs a file");
         assertThatThrownBy(() -> provider.open(URI.create("sqlite:/var/lib/"), clock))
                 .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> provider.open(URI.create("sqlite://data/hangar.db"), clock))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("a sqlite location has no host");
+        assertThatThrownBy(() -> provider.open(URI.create("sqlite:/var/lib/h.db?retention=P1D&retention=P30D"), clock))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("retention is given twice");
         assertThatThrownBy(() -> provider.open(URI.create("redis://localhost/0"), clock))
                 .isInstanceOf(IllegalArgumentException.class);
     }
