@@ -58,6 +58,7 @@ public final class HangarServer implements AutoCloseable {
             config.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler()));
             if (HangarServer.class.getResource("/hangar/dashboard/index.html") != null) config.staticFiles.add("/hangar/dashboard", io.javalin.http.staticfiles.Location.CLASSPATH); // the dashboard module's assets at /, when it is on the class path
         });
+        app.before(HangarServer::refuseMethodOverride);
         app.beforeMatched(new TokenCheck(tokens)::check);
         new JobRoutes(queue, nodes).register(app);
         new ExplainRoutes(nodes).register(app);
@@ -96,6 +97,18 @@ public final class HangarServer implements AutoCloseable {
         }
         health.put("capacity", capacity(nodes));
         return health;
+    }
+
+    private static final String METHOD_OVERRIDE = "X-HTTP-Method-Override";
+
+    /**
+     * Javalin takes this header as the request's method: a GET would cancel a job, past any proxy
+     * that lets only GETs through and into access logs as a GET.
+     */
+    private static void refuseMethodOverride(io.javalin.http.Context ctx) {
+        if (ctx.header(METHOD_OVERRIDE) != null) {
+            throw ApiException.badField(METHOD_OVERRIDE, "is not taken here: send the method itself");
+        }
     }
 
     /** A job id no job has: job ids are "j-" and 20 base32 characters. */

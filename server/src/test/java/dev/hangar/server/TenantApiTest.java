@@ -82,6 +82,17 @@ class TenantApiTest {
     }
 
     @Test
+    void aMethodOverrideHeaderIsRefusedAndCancelsNothing() throws Exception {
+        Job job = as(A).submit(JobSpec.of("true"));
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(open.url() + "/v1/jobs/" + job.id()))
+                .header("Authorization", "Bearer " + A).header("X-HTTP-Method-Override", "DELETE").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(400);
+        assertThat(answer.body()).contains("\"field\":\"X-HTTP-Method-Override\"");
+        assertThat(queue.get(job.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
+    }
+
+    @Test
     void aCallWithoutAKnownBearerTokenIsRefusedNamingAuthorization() throws Exception {
         for (String authorization : new String[] {null, "Bearer not-a-token-of-this-server", "Basic " + A, "Bearer"}) {
             HttpResponse<String> answer = get("/v1/jobs", authorization);
