@@ -28,6 +28,12 @@ public final class JobSpecValidator {
         return spec;
     }
 
+    /**
+     * How many entries of one list or map are named in errors: a spec of 100,000 bad env entries
+     * would get back an error many times its own size.
+     */
+    static final int MAX_ITEM_ERRORS = 20;
+
     public List<FieldError> errors(JobSpec spec) {
         var errors = new ArrayList<FieldError>();
         long execBytes = checkCommand(spec.command(), errors) + checkEnv(spec.env(), errors);
@@ -74,7 +80,12 @@ public final class JobSpecValidator {
             errors.add(new FieldError("command[0]", "must name a program to run"));
         }
         long bytes = 0;
+        int before = errors.size();
         for (int i = 0; i < command.size(); i++) {
+            if (errors.size() - before >= MAX_ITEM_ERRORS) {
+                errors.add(new FieldError("command", "has more bad arguments than the " + MAX_ITEM_ERRORS + " named"));
+                break;
+            }
             String arg = command.get(i);
             if (arg == null) {
                 errors.add(new FieldError("command[" + i + "]", "must not be null"));
@@ -92,7 +103,12 @@ public final class JobSpecValidator {
             errors.add(new FieldError("env", "has more than " + SpecLimits.MAX_ENV_ENTRIES + " entries"));
         }
         long bytes = 0;
+        int before = errors.size();
         for (var entry : env.entrySet()) {
+            if (errors.size() - before >= MAX_ITEM_ERRORS) {
+                errors.add(new FieldError("env", "has more bad entries than the " + MAX_ITEM_ERRORS + " named"));
+                break;
+            }
             String key = entry.getKey();
             String value = entry.getValue();
             if (!ENV_NAME.matcher(key).matches()) {

@@ -41,6 +41,24 @@ class JobSpecValidatorTest {
     }
 
     @Test
+    void aSpecOfManyBadEntriesGetsABoundedListOfErrorsThatStillNamesTheOtherFields() {
+        var command = new java.util.ArrayList<String>(List.of("x"));
+        for (int i = 0; i < 1_000; i++) {
+            command.add("\0");
+        }
+        var builder = JobSpec.builder().command(command).priority(99);
+        for (int i = 0; i < 100_000; i++) {
+            builder.env("-" + i, "");
+        }
+        var spec = builder.build();
+        List<FieldError> errors = validator.errors(spec);
+        assertThat(errors).hasSizeLessThan(2 * JobSpecValidator.MAX_ITEM_ERRORS + 10);
+        assertThat(errors).extracting(FieldError::field).contains("env", "command", "priority");
+        assertThat(errors).extracting(FieldError::reason).contains("has more bad entries than the 20 named",
+                "has more bad arguments than the 20 named");
+    }
+
+    @Test
     void aNullArgumentOrEnvValueIsNamedNotAFailedCopy() {
         var env = new java.util.HashMap<String, String>();
         env.put("A", null);
