@@ -59,6 +59,7 @@ public final class HangarServer implements AutoCloseable {
             if (HangarServer.class.getResource("/hangar/dashboard/index.html") != null) config.staticFiles.add("/hangar/dashboard", io.javalin.http.staticfiles.Location.CLASSPATH); // the dashboard module's assets at /, when it is on the class path
         });
         app.before(HangarServer::refuseMethodOverride);
+        app.before(HangarServer::refuseApiHead);
         app.beforeMatched(new TokenCheck(tokens)::check);
         new JobRoutes(queue, nodes).register(app);
         new ExplainRoutes(nodes).register(app);
@@ -108,6 +109,18 @@ public final class HangarServer implements AutoCloseable {
     private static void refuseMethodOverride(io.javalin.http.Context ctx) {
         if (ctx.header(METHOD_OVERRIDE) != null) {
             throw ApiException.badField(METHOD_OVERRIDE, "is not taken here: send the method itself");
+        }
+    }
+
+    /**
+     * Javalin answers a HEAD of any GET route with 200 without running the route or its checks, so
+     * that {@code HEAD /v1/jobs/missing} would be 200 without a token: the API refuses HEAD instead.
+     */
+    private static void refuseApiHead(io.javalin.http.Context ctx) {
+        String path = ctx.path().replaceAll("/+", "/");
+        if (ctx.method() == io.javalin.http.HandlerType.HEAD && (path.startsWith("/v1/") || path.startsWith("/metrics"))) {
+            ctx.header("Allow", "GET");
+            throw new ApiException(405, "Method not allowed", "the API does not serve HEAD: send GET", List.of());
         }
     }
 

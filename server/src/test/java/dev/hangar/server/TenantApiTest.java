@@ -82,6 +82,15 @@ class TenantApiTest {
     }
 
     @Test
+    void aHeadOfAnApiRouteIsRefusedRatherThanAnswered200WithoutAToken() throws Exception {
+        for (String path : List.of("/v1/jobs", "/v1/jobs/missing", "//v1/nodes", "/metrics")) {
+            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(open.url() + path))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).as(path).isEqualTo(405);
+        }
+    }
+
+    @Test
     void aMethodOverrideHeaderIsRefusedAndCancelsNothing() throws Exception {
         Job job = as(A).submit(JobSpec.of("true"));
         HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(open.url() + "/v1/jobs/" + job.id()))
