@@ -125,6 +125,8 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
     /** Makes the bundle directory and takes the lock a live sandbox holds on it. */
     static FileChannel lockBundle(Path bundle) throws IOException {
         Files.createDirectories(bundle);
+        // why owner only: config.json holds the job's env, which other users of the host must not read
+        Files.setPosixFilePermissions(bundle, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         FileChannel channel = FileChannel.open(bundle.resolve(LOCK_FILE), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
         try {
