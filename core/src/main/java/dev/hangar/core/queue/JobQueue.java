@@ -77,11 +77,13 @@ public interface JobQueue {
      * the job may not move to that outcome), nothing is recorded for the old job, as with
      * {@link #finish}, and the next job is leased all the same: a worker whose lease was lost has
      * nothing more to do for that job, and it has room for the next. A worker that must know whether
-     * its outcome was recorded calls {@link #finish} and {@link #lease} instead.
+     * its outcome was recorded calls {@link #finish} and {@link #lease} instead. A {@code next} that
+     * is not valid ({@link LeaseRequest#validated}) is refused before anything is recorded.
      *
      * <p>The default composes the two calls.
      */
     default Optional<Lease> finishAndLease(Lease lease, Outcome outcome, LeaseRequest next) {
+        next.validated();
         finish(lease, outcome);
         return lease(next);
     }

@@ -883,6 +883,20 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
+    void finishAndLeaseWithABadNextRequestRecordsNothing() {
+        Job job = enqueue("held");
+        Lease held = lease("w1");
+        assertThat(queue.started(held, "node-1", selection("process"), null)).isTrue();
+
+        LeaseRequest bad = worker(" ");
+        assertThatThrownBy(() -> queue.finishAndLease(held, Outcome.succeeded(0, false), bad))
+                .isInstanceOf(IllegalArgumentException.class);
+
+        assertThat(reload(job.id()).state()).as("the finish waits for a good call").isEqualTo(JobState.RUNNING);
+        assertThat(queue.renew(held)).isEqualTo(LeaseStatus.HELD);
+    }
+
+    @Test
     void finishAndLeaseRetriesAFailureAsFinishDoes() {
         Job job = enqueue(spec("flaky").toBuilder().retry(retries(2, 1.0)).build());
         Job other = enqueue("other");
