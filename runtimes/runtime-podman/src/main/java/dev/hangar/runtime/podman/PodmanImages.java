@@ -4,6 +4,10 @@ import dev.hangar.core.image.Image;
 import dev.hangar.core.image.ImageStore;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -20,6 +24,7 @@ import org.slf4j.LoggerFactory;
  */
 final class PodmanImages {
     private static final Logger LOG = LoggerFactory.getLogger(PodmanImages.class);
+    private static final int ERROR_TAIL = 2_000;
 
     private final ImageStore store;
     private final Libpod api;
@@ -65,8 +70,19 @@ final class PodmanImages {
     }
 
     private void importRootfs(Path rootfs, String reference) throws IOException {
+        // why a file: tar warns once per file it skips (a socket, say); unread, a pipe of warnings
+        // fills at 64 KiB and tar, and the import with it, would wait forever
+        Path errors = Files.createTempFile("hangar-tar-", ".err");
+        try {
+            importRootfs(rootfs, reference, errors);
+        } finally {
+            Files.deleteIfExists(errors);
+        }
+    }
+
+    private void importRootfs(Path rootfs, String reference, Path errors) throws IOException {
         Process tar = new ProcessBuilder("tar", "-C", rootfs.toString(), "--numeric-owner", "-cf", "-", ".")
-                .redirectError(ProcessBuilder.Redirect.PIPE)
+                .redirectError(errors.toFile())
                 .start();
         try {
             api.importImage(reference, out -> {
@@ -76,7 +92,7 @@ final class PodmanImages {
             });
             int code = tar.waitFor();
             if (code != 0) {
-                String err = new String(tar.getErrorStream().readAllBytes()).strip();
+                String err = tail(errors);
                 api.removeImage(reference);
                 throw new IOException("tar of " + rootfs + " exited " + code + ": " + err);
             }
@@ -85,6 +101,17 @@ final class PodmanImages {
             throw new IOException("interrupted while importing " + reference, e);
         } finally {
             tar.destroyForcibly();
+        }
+    }
+
+    /** The last lines tar wrote, enough to say why it failed. */
+    private static String tail(Path errors) throws IOException {
+        try (FileChannel file = FileChannel.open(errors)) {
+            long skip = Math.max(0, file.size() - ERROR_TAIL);
+            ByteBuffer last = ByteBuffer.allocate((int) (file.size() - skip));
+            file.read(last, skip);
+            String text = new String(last.array(), 0, last.position(), StandardCharsets.UTF_8).strip();
+            return skip > 0 ? "..." + text : text;
         }
     }
 

@@ -18,15 +18,20 @@ import dev.hangar.images.LocalImageStore;
 import dev.hangar.runtime.support.OwningProcess;
 import dev.hangar.runtime.testkit.OutputCollector;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -315,6 +320,43 @@ class PodmanRuntimeTest {
         // the class's own runtime imported busybox earlier still; its tag is gone now, so it imports again
         Result run = run(sh("echo still-works"));
         assertThat(run.output().stdoutText()).as(run.output().describe()).isEqualTo("still-works\n");
+    }
+
+    @Test
+    void anImageWhoseTarWarnsOfManyFilesIsStillImported() throws Exception {
+        requireAvailable();
+        // an image of its own name, as importing one named busybox would remove the tag the other tests use
+        Path source = Files.createDirectories(dataDir.resolve("noisy-rootfs"));
+        Files.copy(store.resolve("busybox").rootfs().resolve("bin/busybox"), Files.createDirectories(source.resolve("bin"))
+                .resolve("busybox"), StandardCopyOption.COPY_ATTRIBUTES);
+        Files.createSymbolicLink(source.resolve("bin/sh"), Path.of("busybox"));
+        Files.createSymbolicLink(source.resolve("bin/ls"), Path.of("busybox"));
+        Files.createSymbolicLink(source.resolve("bin/wc"), Path.of("busybox"));
+        // tar says "socket ignored" for each socket: 5,000 of them are over 64 KiB of warnings
+        Path sockets = Files.createDirectories(source.resolve("sockets"));
+        for (int i = 0; i < 5_000; i++) {
+            try (var channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                channel.bind(UnixDomainSocketAddress.of(sockets.resolve("socket-with-a-long-name-" + i)));
+            }
+        }
+        var images = new LocalImageStore(dataDir.resolve("images-noisy"));
+        try (var listed = Files.list(images.importRootfs("noisy", source).rootfs().resolve("sockets"))) {
+            assertThat(listed.count()).as("the image holds the sockets").isEqualTo(5_000);
+        }
+        try (var own = new PodmanRuntime(new RuntimeContext(dataDir.resolve("noisy"), images))) {
+            // on a thread of its own, so that an import that hangs fails the test rather than hanging it
+            var made = new FutureTask<>(() -> own.create(new SandboxSpec(newId(), "noisy", Resources.defaults(),
+                    NetworkMode.NONE, List.of())));
+            Thread.ofVirtual().start(made);
+            try (Sandbox sandbox = made.get(120, TimeUnit.SECONDS)) {
+                var output = new OutputCollector();
+                assertThat(sandbox.exec(sh("ls /sockets | wc -l"), output).exit().get(60, TimeUnit.SECONDS).code())
+                        .as(output.describe()).isZero();
+                assertThat(output.stdoutText().strip()).as("tar leaves sockets out").isEqualTo("0");
+            } finally {
+                made.cancel(true);
+            }
+        }
     }
 
     /** The podman CLI with the driver's containers.conf. */
