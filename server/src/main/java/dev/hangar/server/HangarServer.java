@@ -66,7 +66,7 @@ public final class HangarServer implements AutoCloseable {
         app.get("/v1/runtimes", QueryParams.none(ctx -> ctx.json(nodes.runtimes())));
         app.get("/healthz", ctx -> ctx.json(health(queue, nodes, TokenCheck.caller(ctx))));
         app.get("/readyz", ctx -> {
-            ping(queue); // a QueueException: 503 with Retry-After, saying why
+            queue.ping(); // a QueueException: 503 with Retry-After, saying why
             ctx.json(Map.of("status", "ready"));
         });
         app.get("/v1/nodes", QueryParams.none(ctx -> ctx.json(nodes.nodes())));
@@ -90,7 +90,7 @@ public final class HangarServer implements AutoCloseable {
             if (caller.admin()) {
                 health.put("jobs", queue.countByState());
             } else {
-                ping(queue);
+                queue.ping();
             }
             health.put("queue", "up");
         } catch (QueueException e) {
@@ -122,17 +122,6 @@ public final class HangarServer implements AutoCloseable {
             ctx.header("Allow", "GET");
             throw new ApiException(405, "Method not allowed", "the API does not serve HEAD: send GET", List.of());
         }
-    }
-
-    /** A job id no job has: job ids are "j-" and 20 base32 characters. */
-    private static final String PING_ID = "readiness-probe";
-
-    /**
-     * Fails as any call does while the queue is away, at the cost of one key read: probes come every
-     * few seconds from each load balancer, and counting every job by state is more than they need.
-     */
-    private static void ping(QueueBackend queue) {
-        queue.get(PING_ID);
     }
 
     /** The largest node's capacity; none before a node is known (when the limits are a job's word). */

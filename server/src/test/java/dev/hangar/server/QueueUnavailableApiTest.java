@@ -10,7 +10,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,12 +26,12 @@ class QueueUnavailableApiTest {
         return queue(new QueueException(WHY, null));
     }
 
-    /** A queue that is up, but whose every call other than a lookup by id fails with this. */
+    /** A queue that is up, but whose every call other than a ping fails with this. */
     private static QueueBackend queue(RuntimeException failure) {
         return (QueueBackend) Proxy.newProxyInstance(QueueBackend.class.getClassLoader(), new Class<?>[] {QueueBackend.class},
                 (proxy, method, args) -> switch (method.getName()) {
                     case "subscribe" -> (AutoCloseable) () -> { };
-                    case "get" -> failure instanceof QueueException ? throwIt(failure) : Optional.empty();
+                    case "ping" -> failure instanceof QueueException ? throwIt(failure) : null;
                     case "name" -> "away";
                     case "toString" -> "a queue that is away";
                     case "hashCode" -> System.identityHashCode(proxy);
@@ -92,7 +91,7 @@ class QueueUnavailableApiTest {
     }
 
     @Test
-    void theReadinessProbeReadsOneKeyRatherThanCountingEveryJob() throws Exception {
+    void theReadinessProbePingsTheQueueRatherThanCountingEveryJob() throws Exception {
         server.close();
         server = new HangarServer(queue(new IllegalStateException("a probe counted the jobs")), new TestNode())
                 .start("127.0.0.1", 0);

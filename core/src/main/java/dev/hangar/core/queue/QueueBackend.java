@@ -13,6 +13,13 @@ public interface QueueBackend extends JobQueue, JobStore, AutoCloseable {
     String name();
 
     /**
+     * Returns when the backend can serve calls, throwing the {@link QueueException} a call would
+     * throw otherwise, at the cost of one cheap read of its store: readiness probes call it every
+     * few seconds.
+     */
+    void ping();
+
+    /**
      * The node registry that shares this backend's store, for a backend that many processes share
      * (a cluster); empty for one that lives in one process.
      */

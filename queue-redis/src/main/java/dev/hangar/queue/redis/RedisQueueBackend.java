@@ -470,6 +470,12 @@ public final class RedisQueueBackend implements QueueBackend {
 
     // ---- read side -----------------------------------------------------------------------------
 
+    /** A read of one of the queue's keys, so that it goes where every call goes and fails as they do. */
+    @Override
+    public void ping() {
+        link.call("EXISTS", redis -> redis.exists(RedisLink.bytes(keys.settings())));
+    }
+
     @Override
     public Optional<Job> get(String jobId) {
         Map<String, String> hash = hash(jobId);

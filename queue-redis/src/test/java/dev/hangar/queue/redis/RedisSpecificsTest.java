@@ -687,6 +687,19 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void aPingFailsWhileRedisIsDownNamingWhereAndAnswersOnceItIsBack() {
+        try (RedisServerProcess server = RedisServerProcess.start()) {
+            RedisQueueBackend queue = open(server, "timeout=PT1S", clock);
+            queue.ping();
+            server.kill();
+            assertThatThrownBy(queue::ping).isInstanceOf(QueueException.class)
+                    .hasMessageContaining("127.0.0.1:" + server.port());
+            server.restart();
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(queue::ping);
+        }
+    }
+
+    @Test
     void theQueuesFunctionsAreLoadedAgainWhenRedisLostThem() {
         RedisQueueBackend queue = open();
         Job before = queue.enqueue(spec("before")).job();

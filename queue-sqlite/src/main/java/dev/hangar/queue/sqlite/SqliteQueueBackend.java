@@ -398,6 +398,11 @@ public final class SqliteQueueBackend implements QueueBackend {
     // ---- read side -----------------------------------------------------------------------------
 
     @Override
+    public void ping() {
+        db.read(c -> Sql.query(c, "SELECT 1 FROM jobs LIMIT 1", rs -> 1));
+    }
+
+    @Override
     public Optional<Job> get(String jobId) {
         return db.read(c -> JobRows.one(c, "WHERE id = ?", jobId));
     }

@@ -165,6 +165,14 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
+    void aPingAnswersWhileTheBackendServesAndChangesNothing() {
+        Job job = enqueue("first");
+        queue.ping();
+        assertThat(queue.get(job.id())).contains(job);
+        assertThat(queue.countByState().get(JobState.QUEUED)).isEqualTo(1);
+    }
+
+    @Test
     void getOfAnUnknownIdIsEmpty() {
         enqueue("first");
         assertThat(queue.get("no-such-job")).isEmpty();
