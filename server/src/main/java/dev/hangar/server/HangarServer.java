@@ -117,8 +117,8 @@ public final class HangarServer implements AutoCloseable {
      * that {@code HEAD /v1/jobs/missing} would be 200 without a token: the API refuses HEAD instead.
      */
     private static void refuseApiHead(io.javalin.http.Context ctx) {
-        String path = ctx.path().replaceAll("/+", "/");
-        if (ctx.method() == io.javalin.http.HandlerType.HEAD && (path.startsWith("/v1/") || path.startsWith("/metrics"))) {
+        // by the path: Javalin matches no route for a HEAD, so the token check's rule is applied to the path
+        if (ctx.method() == io.javalin.http.HandlerType.HEAD && TokenCheck.isApi(ctx.path().replaceAll("/+", "/").replaceAll("(.)/$", "$1"))) {
             ctx.header("Allow", "GET");
             throw new ApiException(405, "Method not allowed", "the API does not serve HEAD: send GET", List.of());
         }

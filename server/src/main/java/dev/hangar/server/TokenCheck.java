@@ -73,6 +73,11 @@ final class TokenCheck {
         } catch (RuntimeException e) {
             return false; // a static file of the dashboard: Javalin names no route for it
         }
+        return isApi(route);
+    }
+
+    /** Whether a route, or a path with its slashes collapsed, is one of the API's or /metrics. */
+    static boolean isApi(String route) {
         return route.startsWith("/v1/") || route.equals("/metrics");
     }
 

@@ -83,7 +83,7 @@ class TenantApiTest {
 
     @Test
     void aHeadOfAnApiRouteIsRefusedRatherThanAnswered200WithoutAToken() throws Exception {
-        for (String path : List.of("/v1/jobs", "/v1/jobs/missing", "//v1/nodes", "/metrics")) {
+        for (String path : List.of("/v1/jobs", "/v1/jobs/missing", "//v1/nodes", "/metrics", "/metrics/")) {
             HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(open.url() + path))
                     .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(answer.statusCode()).as(path).isEqualTo(405);
