@@ -43,10 +43,12 @@ final class EventRoutes implements AutoCloseable {
     private final ExecutorService streams = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("hangar-events-", 0).factory());
     private final AtomicInteger clients = new AtomicInteger();
+    private final StreamSlots slots;
 
-    EventRoutes(EventLog log, Duration heartbeat) {
+    EventRoutes(EventLog log, Duration heartbeat, StreamSlots slots) {
         this.log = log;
         this.heartbeat = heartbeat;
+        this.slots = slots;
     }
 
     void register(Javalin app) {
@@ -65,6 +67,19 @@ final class EventRoutes implements AutoCloseable {
         if (streams.isShutdown()) {
             throw new ApiException(503, "Stopping", "the server is stopping", java.util.List.of());
         }
+        StreamSlots.Slot slot = slots.take(ctx);
+        boolean handedOver = false;
+        try {
+            handedOver = start(ctx, types, resumeFrom, slot);
+        } finally {
+            if (!handedOver) {
+                slot.close();
+            }
+        }
+    }
+
+    /** Starts the stream on a thread of its own, which closes the slot when it ends; false if it could not. */
+    private boolean start(Context ctx, Set<String> types, OptionalLong resumeFrom, StreamSlots.Slot slot) {
         // why here: once the client has the headers, it must get every event that follows them
         long live = log.lastId();
         // why: set up as Javalin's SseHandler (app.sse) does, which however serves only requests whose
@@ -81,17 +96,20 @@ final class EventRoutes implements AutoCloseable {
                 config.timeout = 0;
                 config.executor = streams;
             }, () -> {
-                // why on the stream's thread: a client that has the headers has a stream that a stopping
-                // server waits for, so it gets what the log still holds
-                try {
-                    res.flushBuffer();
-                } catch (IOException e) {
-                    return; // the client went
+                try (slot) {
+                    // why on the stream's thread: a client that has the headers has a stream that a stopping
+                    // server waits for, so it gets what the log still holds
+                    try {
+                        res.flushBuffer();
+                    } catch (IOException e) {
+                        return; // the client went
+                    }
+                    stream(new SseClient(ctx), types, TokenCheck.caller(ctx), TokenCheck.stillValid(ctx), resumeFrom, live);
                 }
-                stream(new SseClient(ctx), types, TokenCheck.caller(ctx), TokenCheck.stillValid(ctx), resumeFrom, live);
             });
+            return true;
         } catch (RejectedExecutionException e) {
-            // stopping: the response ends empty
+            return false; // stopping: the response ends empty
         }
     }
 

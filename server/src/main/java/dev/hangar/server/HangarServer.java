@@ -44,11 +44,17 @@ public final class HangarServer implements AutoCloseable {
 
     /** {@code tokens}: the API tokens it accepts (see {@link TokenLookup}); empty for none needed. */
     public HangarServer(QueueBackend queue, NodeView nodes, Optional<? extends TokenLookup> tokens) {
+        this(queue, nodes, tokens, new StreamSlots(StreamSlots.PER_CALLER, StreamSlots.TOTAL));
+    }
+
+    /** {@code slots}: how many event streams and log follows a caller, and the server, may hold open. */
+    HangarServer(QueueBackend queue, NodeView nodes, Optional<? extends TokenLookup> tokens, StreamSlots slots) {
         this.poolRoutes = new PoolRoutes(nodes);
         this.events = new ServerEvents(queue, nodes, eventLog);
-        this.eventRoutes = new EventRoutes(eventLog, EventRoutes.HEARTBEAT);
+        this.eventRoutes = new EventRoutes(eventLog, EventRoutes.HEARTBEAT, slots);
         this.metrics = new HangarMetrics(queue, nodes);
         metrics.registry().gauge("hangar.event.stream.clients", eventRoutes, EventRoutes::clients);
+        metrics.registry().gauge("hangar.streams.open", slots, StreamSlots::open);
         this.app = Javalin.create(config -> {
             config.useVirtualThreads = true;
             config.showJavalinBanner = false;
@@ -61,7 +67,7 @@ public final class HangarServer implements AutoCloseable {
         app.before(HangarServer::refuseMethodOverride);
         app.before(HangarServer::refuseApiHead);
         app.beforeMatched(new TokenCheck(tokens)::check);
-        new JobRoutes(queue, nodes).register(app);
+        new JobRoutes(queue, nodes, slots).register(app);
         new ExplainRoutes(nodes).register(app);
         app.get("/v1/runtimes", QueryParams.none(ctx -> ctx.json(nodes.runtimes())));
         app.get("/healthz", ctx -> ctx.json(health(queue, nodes, TokenCheck.caller(ctx))));

@@ -28,10 +28,10 @@ final class JobRoutes {
     private final NodeView nodes;
     private final LogStreamer logs;
 
-    JobRoutes(QueueBackend queue, NodeView nodes) {
+    JobRoutes(QueueBackend queue, NodeView nodes, StreamSlots slots) {
         this.queue = queue;
         this.nodes = nodes;
-        this.logs = new LogStreamer(queue);
+        this.logs = new LogStreamer(queue, slots);
     }
 
     void register(Javalin app) {

@@ -31,14 +31,16 @@ final class LogStreamer {
 
     private final JobStore store;
     private final Duration keepAlive;
+    private final StreamSlots slots;
 
-    LogStreamer(JobStore store) {
-        this(store, KEEP_ALIVE);
+    LogStreamer(JobStore store, StreamSlots slots) {
+        this(store, KEEP_ALIVE, slots);
     }
 
-    LogStreamer(JobStore store, Duration keepAlive) {
+    LogStreamer(JobStore store, Duration keepAlive, StreamSlots slots) {
         this.store = store;
         this.keepAlive = keepAlive;
+        this.slots = slots;
     }
 
     /** @param job the job, looked up once the parameters are found good (a bad one is a 400 even for no such job) */
@@ -52,6 +54,17 @@ final class LogStreamer {
         }
         long after = JobRoutes.intParam(ctx, "after", 0, 0, Integer.MAX_VALUE);
         String id = job.get().id();
+        if (!follow) {
+            send(ctx, id, false, ndjson, after);
+            return;
+        }
+        // a follow lasts as long as the job: it takes one of the caller's stream slots
+        try (var slot = slots.take(ctx)) {
+            send(ctx, id, true, ndjson, after);
+        }
+    }
+
+    private void send(Context ctx, String id, boolean follow, boolean ndjson, long after) throws Exception {
         ctx.contentType(ndjson ? "application/x-ndjson" : "application/octet-stream");
         ctx.header("Cache-Control", "no-store");
         var changed = new Semaphore(0);

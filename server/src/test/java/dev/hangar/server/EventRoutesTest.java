@@ -26,7 +26,7 @@ class EventRoutesTest {
 
     private void start(int maxEvents, Duration heartbeat) {
         log = new EventLog(maxEvents, Long.MAX_VALUE, 1);
-        routes = new EventRoutes(log, heartbeat);
+        routes = new EventRoutes(log, heartbeat, new StreamSlots(StreamSlots.PER_CALLER, StreamSlots.TOTAL));
         app = Javalin.create(config -> config.useVirtualThreads = true);
         app.beforeMatched(new TokenCheck(java.util.Optional.empty())::check); // a server without tokens, as HangarServer sets it up
         routes.register(app);

@@ -41,7 +41,7 @@ class LogStreamerTest {
     private void start() {
         queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
         JobStore store = counted(queue);
-        var streamer = new LogStreamer(store, Duration.ofMillis(200));
+        var streamer = new LogStreamer(store, Duration.ofMillis(200), new StreamSlots(StreamSlots.PER_CALLER, StreamSlots.TOTAL));
         app = Javalin.create(config -> config.useVirtualThreads = true);
         app.exception(QueueException.class, (e, ctx) -> ctx.status(503).result("PROBLEM"));
         app.get("/logs/{id}", ctx -> streamer.stream(ctx, () -> store.get(ctx.pathParam("id")).orElseThrow()));

@@ -211,6 +211,47 @@ class TenantApiTest {
     }
 
     @Test
+    void aCallerAndTheServerHoldBoundedStreamsAndAStreamWhoseClientWentIsGivenBack() throws Exception {
+        server.close();
+        server = new HangarServer(queue, node, Optional.of(TokensFile.open(tokens, Duration.ZERO)), new StreamSlots(2, 3))
+                .start("127.0.0.1", 0);
+        open = new HangarClient(URI.create("http://127.0.0.1:" + server.port()));
+        Job queued = as(A).submit(JobSpec.of("true")); // no agent here: it stays queued, and a follow of it lasts
+        String follow = "/v1/jobs/" + queued.id() + "/logs?follow=true";
+        try (EventStream first = as(A).events(null); EventStream second = as(A).events(null)) {
+            assertThat(List.of(first.status(), second.status())).containsExactly(200, 200);
+
+            HttpResponse<String> third = limited(follow, A);
+            assertThat(third.statusCode()).as("a log follow is a stream too").isEqualTo(429);
+            assertThat(third.headers().firstValue("Retry-After")).hasValue("5");
+            assertThat(third.body()).contains("tenant team-a").contains("2 streams open");
+            assertThat(limited("/v1/jobs/" + queued.id() + "/logs", A).statusCode())
+                    .as("a read of the output that does not follow ends, and takes no slot").isEqualTo(200);
+
+            try (EventStream ofB = as(B).events(null)) {
+                assertThat(ofB.status()).as("another tenant has slots of its own").isEqualTo(200);
+                HttpResponse<String> overTotal = limited(follow, OPS);
+                assertThat(overTotal.statusCode()).isEqualTo(429);
+                assertThat(overTotal.body()).contains("this server has 3 streams open");
+            }
+        }
+        // the server finds a client gone when it writes to it (the first write after a close may still
+        // be taken by the socket): events its streams carry
+        org.awaitility.Awaitility.await().atMost(WAIT).untilAsserted(() -> {
+            as(A).submit(JobSpec.of("true"));
+            try (EventStream again = as(A).events(null)) {
+                assertThat(again.status()).isEqualTo(200);
+            }
+        });
+    }
+
+    /** A GET of a stream that is expected to be refused: one that is not ends the test rather than blocking it. */
+    private HttpResponse<String> limited(String path, String token) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(open.url() + path)).header("Authorization", "Bearer " + token)
+                .timeout(WAIT).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void aTokenInTheQueryOfAnythingButAGetIsRefused() throws Exception {
         HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(open.url() + "/v1/jobs?access_token=" + A))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"command\":[\"true\"]}")).build(), HttpResponse.BodyHandlers.ofString());
