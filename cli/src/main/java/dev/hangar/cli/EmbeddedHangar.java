@@ -4,11 +4,15 @@ import dev.hangar.agent.Agent;
 import dev.hangar.agent.AgentConfig;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.image.ImageStore;
+import dev.hangar.core.job.FieldError;
+import dev.hangar.core.job.InvalidSpecException;
+import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.queue.redis.RedisQueueBackend;
 import dev.hangar.core.queue.QueueBackendProvider;
 import dev.hangar.core.runtime.RuntimeStatus;
+import dev.hangar.core.select.NodePolicy;
 import dev.hangar.server.ClusterNodes;
 import dev.hangar.server.HangarServer;
 import dev.hangar.server.LocalNode;
@@ -155,6 +159,18 @@ public final class EmbeddedHangar implements AutoCloseable {
             public SpecLimits limits() {
                 // why: images may be imported while the node runs
                 return limits.withImages(images.names());
+            }
+
+            /** As a cluster's server does: a job the rules leave no runtime on this node would only fail. */
+            @Override
+            public JobSpec validate(JobSpec spec) {
+                JobSpec valid = validateFields(spec);
+                List<FieldError> misfits = NodeView.ruleMisfits(valid, agent.runtimes(),
+                        new NodePolicy(agent.status(Instant.now()).networkAllowed(), agent.config().gpus().size()));
+                if (!misfits.isEmpty()) {
+                    throw new InvalidSpecException(misfits);
+                }
+                return valid;
             }
 
             @Override

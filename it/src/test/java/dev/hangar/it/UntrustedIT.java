@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Untrusted code never runs on process or container isolation: behind a kernel boundary where the
- * node has one (gVisor here), refused with the reason where it has none.
+ * node has one (gVisor here), refused at submit with the reason where it has none.
  */
 class UntrustedIT {
     @TempDir
@@ -37,22 +37,20 @@ class UntrustedIT {
     }
 
     @Test
-    void withoutAKernelBoundaryAnUntrustedJobIsRefusedAndNeverRuns() throws Exception {
+    void withoutAKernelBoundaryAnUntrustedJobIsRefusedAtSubmitWithTheReasonAndNothingIsStored() throws Exception {
         Host.assumeBubblewrap();
         try (var node = EmbeddedHangar.start(dir, "127.0.0.1", 0,
                 AgentConfig.forThisHost("namespaces-only").withRuntimes(Set.of("process")))) {
             var api = new Api(node.url());
-            String id = api.submit(untrusted("sh", "-c", "echo ran")).path("id").asText();
 
-            JsonNode job = api.awaitFinal(id);
+            Api.Answer answer = api.postJobs(untrusted("sh", "-c", "echo ran"));
 
-            assertThat(job.path("state").asText()).as("%s", job).isEqualTo("FAILED");
-            assertThat(job.path("error").asText()).as("%s", job).startsWith("refused");
-            assertThat(job.path("selection").has("runtime")).as("%s", job).isFalse();
-            assertThat(job.has("runtime")).as("%s", job).isFalse();
-            assertThat(rejections(job)).contains("process/untrusted-needs-kernel-boundary");
-            assertThat(job.path("timings").has("runningAt")).as("%s", job).isFalse();
-            assertThat(api.logs(id)).as("output of a refused job").isEmpty();
+            assertThat(answer.status()).as("%s", answer).isEqualTo(400);
+            assertThat(answer.firstErrorField()).as("%s", answer).isEqualTo("profile.trust");
+            assertThat(answer.json().path("detail").asText()).as("%s", answer)
+                    .contains("untrusted code needs hardware (microVM) or software-kernel (gVisor) isolation");
+            assertThat(api.jobCount()).as("jobs stored").isEqualTo(0);
+            assertThat(api.postJobs(Api.spec("true")).status()).as("a trusted job is taken").isEqualTo(201);
         }
     }
 

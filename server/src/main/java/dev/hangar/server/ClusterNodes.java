@@ -12,9 +12,6 @@ import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.runtime.RuntimeStatus;
 import dev.hangar.core.select.NodePolicy;
-import dev.hangar.core.select.Rules;
-import dev.hangar.core.select.RuntimeSelector;
-import dev.hangar.core.select.Selection;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,9 +37,6 @@ import java.util.function.LongSupplier;
  */
 public final class ClusterNodes implements NodeView, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ClusterNodes.class.getName());
-
-    /** The rules, but a runtime benched for a while counts as available: a job waits for it. */
-    private static final RuntimeSelector RULES_WITH_BENCHED_AVAILABLE = RuntimeSelector.benchedWaited();
 
     private final NodeRegistry registry;
     private final NodeListeners listeners = new NodeListeners();
@@ -179,9 +173,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         if (!errors.isEmpty()) {
             return errors;
         }
-        Selection selection = RULES_WITH_BENCHED_AVAILABLE.select(spec, node.runtimes(),
-                new NodePolicy(node.networkAllowed(), node.capacity().gpus()));
-        return selection.refused() ? List.of(new FieldError(Rules.fieldOf(selection), selection.reason())) : List.of();
+        return NodeView.ruleMisfits(spec, node.runtimes(), new NodePolicy(node.networkAllowed(), node.capacity().gpus()));
     }
 
     /** The nodes alive, or while none is, the ones last seen (a submit waits for agents that restart). */

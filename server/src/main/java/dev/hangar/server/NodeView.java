@@ -1,11 +1,16 @@
 package dev.hangar.server;
 
 import dev.hangar.core.cluster.NodeInfo;
+import dev.hangar.core.job.FieldError;
 import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobSpecValidator;
 import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.runtime.RuntimeStatus;
+import dev.hangar.core.select.NodePolicy;
+import dev.hangar.core.select.Rules;
+import dev.hangar.core.select.RuntimeSelector;
+import dev.hangar.core.select.Selection;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -34,6 +39,16 @@ public interface NodeView {
      */
     default JobSpec validateFields(JobSpec spec) {
         return new JobSpecValidator(limits()).validate(spec);
+    }
+
+    /**
+     * What the selection rules say of the job on a node with these runtimes and this policy: none if
+     * they leave it a runtime, else the field at fault and why. A runtime benched for a while after
+     * its sandboxes failed counts as there, as the job waits for it; one whose probe failed does not.
+     */
+    static List<FieldError> ruleMisfits(JobSpec spec, List<RuntimeStatus> runtimes, NodePolicy policy) {
+        Selection selection = RuntimeSelector.benchedWaited().select(spec, runtimes, policy);
+        return selection.refused() ? List.of(new FieldError(Rules.fieldOf(selection), selection.reason())) : List.of();
     }
 
     /** Whether any node is known: before one is, {@link #limits} takes a job's word for its needs. */
