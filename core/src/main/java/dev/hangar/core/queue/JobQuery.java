@@ -12,6 +12,13 @@ import java.util.Set;
  */
 public record JobQuery(Set<JobState> states, String cursor, int limit, String tenant) {
     public static final int MAX_LIMIT = 500;
+    /**
+     * How much stored spec text (in bytes) a page gathers before it ends, whatever its limit: a
+     * job's stdin and env may reach 1 MiB each, and a page of 500 such jobs would be built whole in
+     * memory. A page so cut has a {@link JobPage#nextCursor()} if more jobs follow; it always holds
+     * at least one job.
+     */
+    public static final int PAGE_SPEC_BYTES = 4 * 1024 * 1024;
 
     public JobQuery(Set<JobState> states, String cursor, int limit) {
         this(states, cursor, limit, null);

@@ -49,10 +49,6 @@ final class JobHash {
         return text(hash.get("token"));
     }
 
-    static long seq(Map<String, String> hash) {
-        return Long.parseLong(hash.get("seq"));
-    }
-
     /** Field names are ASCII. */
     private static String name(Object reply) {
         return reply instanceof byte[] bytes ? new String(bytes, StandardCharsets.ISO_8859_1) : Replies.text(reply);

@@ -490,13 +490,10 @@ public final class RedisQueueBackend implements QueueBackend {
     public JobPage list(JobQuery query) {
         int limit = query.pageSize();
         Long before = PageCursor.decode(query.cursor());
-        // one more than asked tells whether another page follows
-        List<Map<String, String>> rows = page("desc", before == null ? "+inf" : "(" + before, limit + 1,
-                query.tenant(), query.states());
-        boolean more = rows.size() > limit;
-        List<Map<String, String>> shown = more ? rows.subList(0, limit) : rows;
-        return new JobPage(shown.stream().map(JobHash::toJob).toList(),
-                more ? PageCursor.after(JobHash.seq(shown.getLast())) : null);
+        List<Object> reply = page("desc", before == null ? "+inf" : "(" + before, limit, query.tenant(), query.states());
+        String next = Replies.text(reply.get(0));
+        return new JobPage(rows(reply).stream().map(JobHash::toJob).toList(),
+                next.isEmpty() ? null : PageCursor.after(Long.parseLong(next)));
     }
 
 
@@ -513,12 +510,16 @@ public final class RedisQueueBackend implements QueueBackend {
     @Override
     public Optional<Job> oldest(JobState state) {
         Objects.requireNonNull(state, "state");
-        return page("asc", "-inf", 1, null, Set.of(state)).stream().findFirst().map(JobHash::toJob);
+        return rows(page("asc", "-inf", 1, null, Set.of(state))).stream().findFirst().map(JobHash::toJob);
     }
 
-    private List<Map<String, String>> page(String order, String bound, int count, String tenant, Set<JobState> states) {
-        return scripts.call(Script.PAGE, order, bound, count, tenant, List.copyOf(states)).stream()
-                .map(Replies::fields).toList();
+    /** page.lua's reply: where to go on ("" if no more), then the jobs. */
+    private List<Object> page(String order, String bound, int limit, String tenant, Set<JobState> states) {
+        return scripts.call(Script.PAGE, order, bound, limit, JobQuery.PAGE_SPEC_BYTES, tenant, List.copyOf(states));
+    }
+
+    private static List<Map<String, String>> rows(List<Object> page) {
+        return Replies.list(page.get(1)).stream().map(Replies::fields).toList();
     }
 
     @Override

@@ -1,13 +1,18 @@
--- A = 'desc' | 'asc', bound (exclusive "(seq", or "+inf" / "-inf"), count, tenant or '' (every
---     job), states... (none: every state)
--- Returns up to count jobs ordered by seq: from the union of the state indexes, or for a tenant
--- from its own index. The leased states share an index, and a tenant's index holds every state: a
--- job found there is left out unless its state was asked for. A job whose hash the retention
--- removed is dropped from the indexes on the way.
-local desc, bound, need, tenant = A[1] == 'desc', A[2], tonumber(A[3]), A[4]
+-- A = 'desc' | 'asc', bound (exclusive "(seq", or "+inf" / "-inf"), limit, spec bytes, tenant or ''
+--     (every job), states... (none: every state)
+-- Returns {next, jobs}: up to limit jobs ordered by seq, from the union of the state indexes, or for
+-- a tenant from its own index, each as HGETALL has it; the page also ends once its specs reach the
+-- spec bytes. next is the seq to go on after (exclusive) if more jobs may follow, else ''. The
+-- leased states share an index, and a tenant's index holds every state: a job found there is left
+-- out unless its state was asked for. A job whose hash the retention removed is dropped from the
+-- indexes on the way.
+local desc, bound, limit, specBudget, tenant = A[1] == 'desc', A[2], tonumber(A[3]), tonumber(A[4]), A[5]
 local keys, asked = {}, {}
-for i = 5, #A do asked[A[i]] = true end
-local anyState = #A < 5
+for i = 6, #A do asked[A[i]] = true end
+local anyState = #A < 6
+-- Jobs looked at in one call: a state filter on a tenant's list may match few of its many jobs,
+-- and Redis serves no one else while the script runs. A page cut short says where to go on.
+local EXAMINE_MAX = 5000
 if tenant ~= '' then
   keys[1] = tenantKey(tenant)
 else
@@ -18,44 +23,65 @@ else
   end
 end
 
--- a job's HGETALL if it is in a state asked for; false if not; nil if its hash is gone. With
--- states asked for, its state is read first: an index may hold many jobs of states not asked for
-local function wanted(id)
+-- a job's HGETALL (or, if onlyWhether, true) if it is in a state asked for; false if not; nil if its
+-- hash is gone. With states asked for, its state is read first: an index may hold many jobs of
+-- states not asked for
+local function wanted(id, onlyWhether)
   if not anyState then
     local state = redis.call('HGET', jobKey(id), 'state')
     if not state then return nil end
     if not asked[state] then return false end
+  end
+  if onlyWhether then
+    -- with states asked for, the state read above found the hash
+    if anyState and redis.call('EXISTS', jobKey(id)) == 0 then return nil end
+    return true
   end
   local found = redis.call('HGETALL', jobKey(id))
   if #found == 0 then return nil end
   return found
 end
 
-local out = {}
-while need > 0 do
+local function specBytes(fields)
+  for i = 1, #fields, 2 do
+    if fields[i] == 'spec' then return #fields[i + 1] end
+  end
+  return 0
+end
+
+local out, bytes, examined, lastSeen, more = {}, 0, 0, nil, false
+local function full() return #out >= limit or bytes >= specBudget end
+while not more do
+  -- a full page looks for one more job only: whether another page follows
+  local want = full() and 1 or limit - #out
   local candidates = {}
   for _, key in ipairs(keys) do
     local found
     if desc then
-      found = redis.call('ZREVRANGEBYSCORE', key, bound, '-inf', 'WITHSCORES', 'LIMIT', 0, need)
+      found = redis.call('ZREVRANGEBYSCORE', key, bound, '-inf', 'WITHSCORES', 'LIMIT', 0, want)
     else
-      found = redis.call('ZRANGEBYSCORE', key, bound, '+inf', 'WITHSCORES', 'LIMIT', 0, need)
+      found = redis.call('ZRANGEBYSCORE', key, bound, '+inf', 'WITHSCORES', 'LIMIT', 0, want)
     end
     for i = 1, #found, 2 do candidates[#candidates + 1] = {found[i], tonumber(found[i + 1])} end
   end
   if #candidates == 0 then break end
   table.sort(candidates, function(a, b) if desc then return a[2] > b[2] end return a[2] < b[2] end)
-  local take = math.min(need, #candidates)
+  local take = math.min(want, #candidates)
   for i = 1, take do
-    local found = wanted(candidates[i][1])
+    local id = candidates[i][1]
+    if examined >= EXAMINE_MAX then more = true; break end
+    examined = examined + 1
+    local found = wanted(id, full())
     if found == nil then
-      unindex(candidates[i][1])
-      if tenant ~= '' then redis.call('ZREM', keys[1], candidates[i][1]) end
+      unindex(id)
+      if tenant ~= '' then redis.call('ZREM', keys[1], id) end
     elseif found then
+      if full() then more = true; break end
       out[#out + 1] = found
-      need = need - 1
+      bytes = bytes + specBytes(found)
     end
+    lastSeen = candidates[i][2]
   end
   bound = '(' .. int(candidates[take][2])
 end
-return out
+return {more and int(lastSeen) or '', out}

@@ -117,6 +117,33 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void aStateFilterOnATenantsListLooksAtABoundedShareOfItsJobsPerCallAndSaysWhereToGoOn() {
+        RedisQueueBackend queue = open();
+        String running = queue.enqueue(spec().tenant("team-a").build()).job().id();
+        Lease lease = queue.lease(worker("w1")).orElseThrow();
+        queue.starting(lease, "node-1", selection("process"));
+        queue.running(lease);
+        java.util.stream.IntStream.range(0, 6_000).parallel()
+                .forEach(i -> queue.enqueue(spec().tenant("team-a").build()));
+
+        List<String> found = new ArrayList<>();
+        List<Integer> sizes = new ArrayList<>();
+        String cursor = null;
+        do {
+            redis.cli("CONFIG", "RESETSTAT");
+            JobPage page = queue.list(new JobQuery(Set.of(JobState.RUNNING), cursor, 10, "team-a"));
+            long stateReads = java.util.regex.Pattern.compile("cmdstat_hget:calls=(\\d+),")
+                    .matcher(redis.cli("INFO", "commandstats")).results().mapToLong(m -> Long.parseLong(m.group(1))).sum();
+            assertThat(stateReads).as("jobs looked at in one call").isLessThanOrEqualTo(5_100);
+            page.jobs().forEach(job -> found.add(job.id()));
+            sizes.add(page.jobs().size());
+            cursor = page.nextCursor();
+        } while (cursor != null && sizes.size() < 10);
+        assertThat(found).containsExactly(running);
+        assertThat(sizes).as("a page cut short by the bound, empty, then the page with the job").containsExactly(0, 1);
+    }
+
+    @Test
     void theRetentionSweepDropsAnExpiredJobFromItsTenantsIndex() {
         RedisQueueBackend queue = open(redis, "retention=PT2S", Clock.systemUTC());
         Job done = queue.enqueue(spec().tenant("team-a").build()).job();

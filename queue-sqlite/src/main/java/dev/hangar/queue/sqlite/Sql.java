@@ -22,16 +22,16 @@ final class Sql {
         }
     }
 
+    /** Looks at one row, on the result set's current row; returns whether to go on to the next. */
+    interface RowVisitor {
+        boolean visit(ResultSet rs) throws SQLException;
+    }
+
     static <T> List<T> query(Connection connection, String sql, RowMapper<T> mapper, Object... params)
             throws SQLException {
-        try (PreparedStatement statement = prepare(connection, sql, params);
-                ResultSet rs = statement.executeQuery()) {
-            List<T> rows = new ArrayList<>();
-            while (rs.next()) {
-                rows.add(mapper.map(rs));
-            }
-            return rows;
-        }
+        List<T> rows = new ArrayList<>();
+        scan(connection, sql, rs -> rows.add(mapper.map(rs)), params);
+        return rows;
     }
 
     /**
@@ -40,15 +40,25 @@ final class Sql {
      */
     static <T> Optional<T> first(Connection connection, String sql, RowMapper<T> mapper,
             java.util.function.Predicate<T> test, Object... params) throws SQLException {
+        List<T> found = new ArrayList<>(1);
+        scan(connection, sql, rs -> {
+            T row = mapper.map(rs);
+            if (test.test(row)) {
+                found.add(row);
+                return false;
+            }
+            return true;
+        }, params);
+        return found.stream().findFirst();
+    }
+
+    /** Visits the rows in the query's order until the visitor says stop; the rest are never read. */
+    static void scan(Connection connection, String sql, RowVisitor visitor, Object... params) throws SQLException {
         try (PreparedStatement statement = prepare(connection, sql, params);
                 ResultSet rs = statement.executeQuery()) {
-            while (rs.next()) {
-                T row = mapper.map(rs);
-                if (test.test(row)) {
-                    return Optional.of(row);
-                }
+            while (rs.next() && visitor.visit(rs)) {
+                // the visitor did the work
             }
-            return Optional.empty();
         }
     }
 

@@ -23,7 +23,9 @@ import dev.hangar.core.runtime.OutputSink;
 import dev.hangar.core.select.Selection;
 import dev.hangar.queue.sqlite.ListenerRegistry.Notices;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -428,12 +430,40 @@ public final class SqliteQueueBackend implements QueueBackend {
         }
         where.append(" ORDER BY seq DESC LIMIT ?");
         params.add(limit + 1); // one more than asked tells whether another page follows
-        List<Map.Entry<Long, Job>> rows = db.read(c -> Sql.query(c, JobRows.SELECT + where,
-                rs -> Map.entry(rs.getLong("seq"), JobRows.read(rs)), params.toArray()));
-        boolean more = rows.size() > limit;
-        List<Map.Entry<Long, Job>> page = more ? rows.subList(0, limit) : rows;
-        return new JobPage(page.stream().map(Map.Entry::getValue).toList(),
-                more ? PageCursor.after(page.getLast().getKey()) : null);
+        return db.read(c -> {
+            var page = new PageOfRows(limit);
+            Sql.scan(c, JobRows.SELECT + where, page, params.toArray());
+            return page.page();
+        });
+    }
+
+    /** Takes rows until the page is full: its limit, or {@link JobQuery#PAGE_SPEC_BYTES} of specs. */
+    private static final class PageOfRows implements Sql.RowVisitor {
+        private final int limit;
+        private final List<Job> jobs = new ArrayList<>();
+        private long lastSeq;
+        private long specBytes;
+        private boolean more;
+
+        PageOfRows(int limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public boolean visit(ResultSet rs) throws SQLException {
+            if (jobs.size() == limit || specBytes >= JobQuery.PAGE_SPEC_BYTES) {
+                more = true; // a row follows the page: it is left unread
+                return false;
+            }
+            jobs.add(JobRows.read(rs));
+            lastSeq = rs.getLong("seq");
+            specBytes += rs.getString("spec").getBytes(StandardCharsets.UTF_8).length;
+            return true;
+        }
+
+        JobPage page() {
+            return new JobPage(List.copyOf(jobs), more ? PageCursor.after(lastSeq) : null);
+        }
     }
 
     @Override

@@ -1586,6 +1586,39 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
+    void aPageOfLargeSpecsEndsOnceTheyReachTheByteBoundAndTheNextPageGoesOn() {
+        String large = "x".repeat(900 * 1024); // five of them pass the bound, four do not
+        List<String> submitted = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            boolean big = i >= 2 && i < 8;
+            submitted.add(enqueue(spec().name("job-" + i).stdin(big ? large : null).build()).id());
+        }
+
+        JobPage first = queue.list(JobQuery.all(100));
+        assertThat(ids(first.jobs())).as("the two small, then five large: the fifth reaches the bound")
+                .containsExactlyElementsOf(submitted.reversed().subList(0, 7));
+        assertThat(first.nextCursor()).isNotNull();
+        JobPage second = queue.list(new JobQuery(Set.of(), first.nextCursor(), 100));
+        assertThat(ids(second.jobs())).containsExactlyElementsOf(submitted.reversed().subList(7, 10));
+        assertThat(second.nextCursor()).isNull();
+        assertThat(queue.list(new JobQuery(Set.of(), first.nextCursor(), 1)).jobs()).hasSize(1);
+    }
+
+    @Test
+    void aPageThatEndsOnItsLastJobHasNoCursor() {
+        List<String> submitted = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            submitted.add(enqueue("job-" + i).id());
+        }
+        JobPage all = queue.list(JobQuery.all(3));
+        assertThat(ids(all.jobs())).containsExactlyElementsOf(submitted.reversed());
+        assertThat(all.nextCursor()).isNull();
+        JobPage two = queue.list(JobQuery.all(2));
+        assertThat(two.nextCursor()).isNotNull();
+        assertThat(queue.list(new JobQuery(Set.of(), two.nextCursor(), 2)).nextCursor()).isNull();
+    }
+
+    @Test
     void aTenantsListHoldsItsJobsAloneAcrossPages() {
         List<String> ofA = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
