@@ -92,10 +92,25 @@ export const getJson = (path, init) => send(path, init);
 /** DELETE /v1/jobs/{id}: the job as it is after the cancel request. */
 export const cancelJob = (id) => send(`/v1/jobs/${encodeURIComponent(id)}`, { method: 'DELETE' });
 
-/** GET /v1/jobs with a state filter and cursor. */
-export function listJobs({ states = [], cursor = null, limit = 50 } = {}) {
-  const query = new URLSearchParams({ limit: String(limit) });
-  if (states.length) query.set('state', states.join(','));
-  if (cursor) query.set('cursor', cursor);
-  return getJson(`/v1/jobs?${query}`);
+/** Server pages one listJobs reads at most to fill its page. */
+const FILL_CALLS = 5;
+
+/**
+ * GET /v1/jobs with a state filter and cursor, as one page of up to `limit` jobs: a server page
+ * may hold fewer while more follow (large specs, or a state filter that looked through many of a
+ * tenant's jobs), so it follows `nextCursor` until the page is full, for a few calls at most.
+ */
+export async function listJobs({ states = [], cursor = null, limit = 50 } = {}) {
+  const jobs = [];
+  let next = cursor;
+  for (let call = 0; call < FILL_CALLS; call++) {
+    const query = new URLSearchParams({ limit: String(limit - jobs.length) });
+    if (states.length) query.set('state', states.join(','));
+    if (next) query.set('cursor', next);
+    const page = await getJson(`/v1/jobs?${query}`);
+    jobs.push(...page.jobs);
+    next = page.nextCursor || null;
+    if (!next || jobs.length >= limit) break;
+  }
+  return { jobs, nextCursor: next };
 }

@@ -39,8 +39,11 @@ public final class HangarClient {
     public static final String DEFAULT_URL = "http://127.0.0.1:7070";
     /** How often a follow cut short tries the server again. */
     private static final Duration RECONNECT_EVERY = Duration.ofMillis(500);
-    /** Answers of a server restarting, or of its queue failing over, or of a proxy in front of either. */
-    private static final Set<Integer> TRANSIENT = Set.of(502, 503, 504);
+    /**
+     * Answers of a server restarting, or of its queue failing over, or of a proxy in front of either;
+     * and 429, a caller that holds as many streams as it may (one of them may end meanwhile).
+     */
+    private static final Set<Integer> TRANSIENT = Set.of(429, 502, 503, 504);
 
     /**
      * Answers are read leniently, unlike requests: a field a newer server adds, or one an older

@@ -159,6 +159,24 @@ class HangarClientTest {
     }
 
     @Test
+    void aFollowRefusedForTooManyStreamsTriesAgain() {
+        var calls = new AtomicInteger();
+        server.createContext("/v1/jobs/j-1/logs", exchange -> {
+            if (calls.incrementAndGet() == 1) {
+                answer(exchange, 429, "application/problem+json", "{\"title\":\"Too many streams\",\"status\":429}");
+            } else {
+                answer(exchange, 200, "application/x-ndjson", exchange.getRequestURI().getQuery().contains("follow=true")
+                        ? chunk(1, "one\n") : "");
+            }
+        });
+        server.createContext("/v1/jobs/j-1", exchange -> answer(exchange, 200, "application/json", job("SUCCEEDED")));
+        List<LogChunk> seen = new ArrayList<>();
+
+        assertThat(client.follow("j-1", 0, Duration.ofSeconds(10), seen::add).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(seen).hasSize(1);
+    }
+
+    @Test
     void aFollowGivesUpOnceTheServerStaysAwayLongerThanItWaits() {
         server.createContext("/v1/jobs/j-1/logs", exchange -> answer(exchange, 503, "application/problem+json",
                 "{\"title\":\"Queue unavailable\",\"status\":503}"));

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -65,21 +66,9 @@ final class EventRoutes implements AutoCloseable {
         Set<String> types = types(ctx.queryParam("types"));
         OptionalLong resumeFrom = resumeFrom(ctx);
         if (streams.isShutdown()) {
-            throw new ApiException(503, "Stopping", "the server is stopping", java.util.List.of());
+            throw stopping();
         }
         StreamSlots.Slot slot = slots.take(ctx);
-        boolean handedOver = false;
-        try {
-            handedOver = start(ctx, types, resumeFrom, slot);
-        } finally {
-            if (!handedOver) {
-                slot.close();
-            }
-        }
-    }
-
-    /** Starts the stream on a thread of its own, which closes the slot when it ends; false if it could not. */
-    private boolean start(Context ctx, Set<String> types, OptionalLong resumeFrom, StreamSlots.Slot slot) {
         // why here: once the client has the headers, it must get every event that follows them
         long live = log.lastId();
         // why: set up as Javalin's SseHandler (app.sse) does, which however serves only requests whose
@@ -91,26 +80,38 @@ final class EventRoutes implements AutoCloseable {
         res.addHeader("Connection", "close");
         res.addHeader("Cache-Control", "no-cache");
         res.addHeader("X-Accel-Buffering", "no");
+        // Javalin calls the supplier once this handler has returned
+        ctx.future(() -> onItsOwnThread(slot, () -> {
+            // why on the stream's thread: a client that has the headers has a stream that a stopping
+            // server waits for, so it gets what the log still holds
+            try {
+                res.flushBuffer();
+            } catch (IOException e) {
+                return; // the client went
+            }
+            stream(new SseClient(ctx), types, TokenCheck.caller(ctx), TokenCheck.stillValid(ctx), resumeFrom, live);
+        }));
+    }
+
+    /**
+     * Runs a stream on a thread of its own, which gives its slot back when it ends; a 503 if the
+     * server began to stop since the request came (no header has been sent yet).
+     */
+    private CompletableFuture<Void> onItsOwnThread(StreamSlots.Slot slot, Runnable stream) {
         try {
-            ctx.async(config -> {
-                config.timeout = 0;
-                config.executor = streams;
-            }, () -> {
+            return CompletableFuture.runAsync(() -> {
                 try (slot) {
-                    // why on the stream's thread: a client that has the headers has a stream that a stopping
-                    // server waits for, so it gets what the log still holds
-                    try {
-                        res.flushBuffer();
-                    } catch (IOException e) {
-                        return; // the client went
-                    }
-                    stream(new SseClient(ctx), types, TokenCheck.caller(ctx), TokenCheck.stillValid(ctx), resumeFrom, live);
+                    stream.run();
                 }
-            });
-            return true;
+            }, streams);
         } catch (RejectedExecutionException e) {
-            return false; // stopping: the response ends empty
+            slot.close();
+            return CompletableFuture.failedFuture(stopping());
         }
+    }
+
+    private static ApiException stopping() {
+        return new ApiException(503, "Stopping", "the server is stopping", java.util.List.of());
     }
 
     /**
