@@ -499,8 +499,16 @@ public final class Agent implements AutoCloseable {
         if (ended) {
             queue.releaseLeasesOf(config.nodeName());
         } else {
+            // why not all or nothing: the jobs that did stop go back at once; those still running here
+            // keep their leases, to run out, so that no other node runs them meanwhile
+            Set<String> stillRunning = Set.copyOf(running.keySet());
             LOG.log(System.Logger.Level.WARNING, "{0} job(s) did not stop in time; their leases are left to run out",
-                    running.size());
+                    stillRunning.size());
+            try {
+                queue.releaseLeasesOf(config.nodeName(), stillRunning);
+            } catch (UnsupportedOperationException e) {
+                LOG.log(System.Logger.Level.DEBUG, "this queue cannot give back some leases only", e);
+            }
         }
         if (subscription != null) {
             try {

@@ -18,26 +18,27 @@ import java.util.stream.Collectors;
 final class Capacity {
     private final AgentConfig config;
     private final TreeSet<String> freeGpus;
-    private double cpus;
+    /** In thousandths of a CPU: sums of doubles drift (0.7 + 0.3 + 0.1 given back in another order is not 1.1 off). */
+    private long milliCpus;
     private long memoryMb;
     private int jobs;
 
     Capacity(AgentConfig config) {
         this.config = config;
-        this.cpus = config.cpus();
+        this.milliCpus = milli(config.cpus());
         this.memoryMb = config.memoryMb();
         this.freeGpus = new TreeSet<>(java.util.Comparator.comparingInt(Integer::parseInt));
         this.freeGpus.addAll(config.gpus());
     }
 
     synchronized boolean hasRoom() {
-        return jobs < config.maxJobs() && cpus > 0 && memoryMb > 0;
+        return jobs < config.maxJobs() && milliCpus > 0 && memoryMb > 0;
     }
 
     /** A lease request for what is left, naming the runtimes this node has usable. */
     synchronized LeaseRequest request(String workerId, Duration leaseFor, List<RuntimeStatus> runtimes) {
         List<RuntimeStatus> usable = runtimes.stream().filter(r -> r.probe().available()).toList();
-        return new LeaseRequest(workerId, leaseFor, cpus, memoryMb, freeGpus.size(),
+        return new LeaseRequest(workerId, leaseFor, cpus(), memoryMb, freeGpus.size(),
                 usable.stream().map(RuntimeStatus::name).collect(Collectors.toSet()),
                 usable.stream().filter(r -> r.capabilities().isolation().atLeast(Isolation.SOFTWARE_KERNEL))
                         .map(RuntimeStatus::name).collect(Collectors.toSet()))
@@ -46,7 +47,7 @@ final class Capacity {
     }
 
     synchronized NodeStatus.Load load() {
-        return new NodeStatus.Load(jobs, cpus, memoryMb, freeGpus.size());
+        return new NodeStatus.Load(jobs, cpus(), memoryMb, freeGpus.size());
     }
 
     /** Reserves the job's share and {@code gpuCount} GPUs; returns the GPU indices it is given. */
@@ -58,17 +59,26 @@ final class Capacity {
         for (int i = 0; i < gpuCount; i++) {
             gpus.add(freeGpus.pollFirst());
         }
-        cpus -= r.cpus();
+        milliCpus -= milli(r.cpus());
         memoryMb -= r.memoryMb();
         jobs++;
         return gpus;
     }
 
     synchronized void release(Resources r, List<String> gpus) {
-        cpus += r.cpus();
+        milliCpus += milli(r.cpus());
         memoryMb += r.memoryMb();
         freeGpus.addAll(gpus);
         jobs--;
+    }
+
+    /** Free CPUs as a job's spec gives them: 0.3 left is the double a job asking for 0.3 holds. */
+    private double cpus() {
+        return milliCpus / 1000.0;
+    }
+
+    private static long milli(double cpus) {
+        return Math.round(cpus * 1000);
     }
 
     /** The node's memory that jobs have not reserved; warm pools hold theirs within it. */

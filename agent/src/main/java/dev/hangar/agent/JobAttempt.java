@@ -89,6 +89,16 @@ final class JobAttempt {
                     + " its lease", e);
         } catch (RuntimeException | LinkageError e) {
             failedByTheAgent(lease, e);
+        } catch (Error e) {
+            // why given back, not failed: the node ran short (memory, stack), not the job; another try
+            // may run elsewhere, and a job that does this every time ends DEAD after its deliveries
+            LOG.log(System.Logger.Level.ERROR, "job " + lease.jobId() + ": the agent failed under it; giving it back", e);
+            try {
+                giveBack(lease, "the agent on node " + config.nodeName() + " failed under it: " + e);
+            } catch (RuntimeException unreachable) {
+                LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": left to its lease", unreachable);
+            }
+            throw e;
         }
     }
 
@@ -333,9 +343,14 @@ final class JobAttempt {
                 // the stop is recorded all the same; closing the sandbox destroys what is left of it
                 LOG.log(System.Logger.Level.WARNING, "job " + job.lease().jobId() + ": its process did not end within "
                         + KILL_BOUND.toSeconds() + " s of being killed");
+            } catch (ExecutionException e) {
+                // why recorded all the same: the job was stopped (a cancel, its timeout); that the runtime
+                // then lost track of the killed process is no reason to run it again
+                LOG.log(System.Logger.Level.WARNING, "job " + job.lease().jobId() + ": the runtime could not say how its"
+                        + " killed process ended: " + e.getCause());
             }
             return stopped(stop, spec, status, output.truncated());
-        } catch (CompletionException | ExecutionException e) {
+        } catch (CompletionException e) {
             if (e.getCause() instanceof SandboxException cause) {
                 throw cause;
             }

@@ -70,11 +70,17 @@ final class JobOutput implements OutputSink {
             // false: the lease is lost, and the queue dropped the chunk as it will the rest
             retry.call("storing output of job " + lease.jobId(), () -> queue.appendLog(lease, number, stream, chunk));
         } catch (QueueException e) {
-            lost = true;
-            LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": its output could not be stored within its "
-                    + "lease; this run is lost: " + e.getMessage());
-            whenLost.run();
+            lose("its output could not be stored within its lease; this run is lost: " + e.getMessage(), null);
+        } catch (RuntimeException e) {
+            // why caught: thrown on, it would end the runtime's output reader, and the job would wait out its timeout
+            lose("storing its output failed; this run is lost", e);
         }
+    }
+
+    private void lose(String why, Throwable cause) {
+        lost = true;
+        LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": " + why, cause);
+        whenLost.run();
     }
 
     /** True when output was cut off at the limit. */

@@ -70,9 +70,10 @@ final class JobSandbox implements AutoCloseable {
             // why: the launcher can die after the take (killed, OOM); the job must not fail for it
             LOG.log(System.Logger.Level.INFO, "warm sandbox " + sandbox.id() + " of pool " + warm.pool()
                     + " failed to start the job; starting it cold: " + e.getMessage());
-            warm.close();
-            warm = null;
+            WarmSandbox dead = warm;
+            warm = null; // first: should closing it throw, close() must not close it again
             sandbox = null;
+            closeQuietly(dead::close, dead.sandbox().id());
             makeCold();
             return sandbox == null ? null : sandbox.exec(process, sink);
         }
@@ -83,12 +84,24 @@ final class JobSandbox implements AutoCloseable {
         return start;
     }
 
+    /**
+     * Destroys the sandbox. A runtime that fails to is logged, not thrown: what the attempt records
+     * (or, on purpose, does not: a job handed back) must not turn into a failure for it.
+     */
     @Override
     public void close() {
         if (warm != null) {
-            warm.close();
+            closeQuietly(warm::close, warm.sandbox().id());
         } else if (sandbox != null) {
-            sandbox.destroy();
+            closeQuietly(sandbox::destroy, sandbox.id());
+        }
+    }
+
+    private static void closeQuietly(Runnable destroy, String id) {
+        try {
+            destroy.run();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "destroying sandbox " + id + " failed", e);
         }
     }
 }

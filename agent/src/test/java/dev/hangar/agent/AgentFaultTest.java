@@ -347,6 +347,18 @@ class AgentFaultTest {
     }
 
     @Test
+    void aJobCancelledWhoseKilledProcessTheRuntimeLosesTrackOfIsCancelledNotGivenBack() {
+        start();
+        String id = store.enqueue(job("lost-when-killed")).job().id();
+        awaitState(id, JobState.RUNNING);
+        store.cancel(id);
+
+        Job cancelled = awaitState(id, JobState.CANCELLED);
+        assertThat(cancelled.attempt()).isEqualTo(1);
+        assertThat(agent.runtimes().getFirst().probe().available()).as("the runtime is not blamed").isTrue();
+    }
+
+    @Test
     void aJobCancelledWhileItsSandboxIsMadeEndsAtOnceAndNeverStartsItsProcess() {
         start();
         runtime.holdCreates(); // as a long image import, or a runtime that hangs

@@ -42,6 +42,20 @@ class CapacityTest {
     }
 
     @Test
+    void fractionsOfACpuGivenBackInAnotherOrderLeaveExactlyWhatWasThere() {
+        var capacity = new Capacity(config);
+        var shares = List.of(0.7, 0.3, 0.1);
+        shares.forEach(cpus -> capacity.reserve(new Resources(cpus, 16L, null, null, 0, null), 0));
+        assertThat(capacity.request("n", Duration.ofSeconds(1), List.of()).freeCpus()).isEqualTo(2.9);
+        shares.reversed().forEach(cpus -> capacity.release(new Resources(cpus, 16L, null, null, 0, null), List.of()));
+        // a job that asks for the whole node is offered it again
+        assertThat(capacity.request("n", Duration.ofSeconds(1), List.of()).freeCpus()).isEqualTo(4.0);
+        capacity.reserve(new Resources(3.7, 16L, null, null, 0, null), 0);
+        assertThat(capacity.request("n", Duration.ofSeconds(1), List.of()).freeCpus()).as("what a job of 0.3 holds")
+                .isEqualTo(0.3);
+    }
+
+    @Test
     void theLeaseRequestOffersWhatIsLeft() {
         var capacity = new Capacity(config);
         capacity.reserve(gpus(0), 0);

@@ -244,7 +244,7 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
                     exit.complete(new ExitStatus(0, List.of()));
                 }
                 case "false" -> exit.complete(new ExitStatus(1, List.of()));
-                case "block" -> { }
+                case "block", "lost-when-killed" -> { }
                 // as Podman's driver does when its service goes away under a running job
                 case "lost" -> exit.completeExceptionally(new SandboxException("the fake runtime lost track of the process"));
                 default -> exit.complete(new ExitStatus(0, List.of()));
@@ -257,6 +257,10 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
 
                 @Override
                 public void kill() {
+                    if (command.getFirst().equals("lost-when-killed")) {
+                        // as Podman's driver does when its service restarts as it kills the process
+                        exit.completeExceptionally(new SandboxException("the fake runtime lost track of the killed process"));
+                    }
                     exit.complete(new ExitStatus(137, List.of()));
                 }
             };

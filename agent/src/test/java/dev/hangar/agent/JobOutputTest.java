@@ -46,6 +46,24 @@ class JobOutputTest {
     }
 
     @Test
+    void aQueueThatFailsOtherwiseThanBeingOutOfReachLosesTheRunRatherThanTheOutputReader() {
+        JobQueue broken = (JobQueue) Proxy.newProxyInstance(JobQueue.class.getClassLoader(),
+                new Class<?>[] {JobQueue.class}, (proxy, method, args) -> {
+                    throw new IllegalStateException("a reply the backend could not read (test)");
+                });
+        var told = new AtomicInteger();
+        var output = new JobOutput(broken, new Lease("j-1", "token", "w1", null), 1 << 20,
+                new QueueRetry(Duration.ofMillis(300)), told::incrementAndGet);
+        byte[] line = "line\n".getBytes(StandardCharsets.UTF_8);
+
+        output.write(Stream.STDOUT, line, 0, line.length); // returns: the runtime's reader goes on draining
+        output.write(Stream.STDOUT, line, 0, line.length);
+
+        assertThat(output.lost()).isTrue();
+        assertThat(told).hasValue(1);
+    }
+
+    @Test
     void aLostChunkThatCrossedTheLimitIsNotFollowedByTheNoticeOfTheCut() {
         var lease = new Lease("j-1", "token", "w1", null);
         var output = new JobOutput(unreachable, lease, 4, new QueueRetry(Duration.ofMillis(300)), () -> { });

@@ -10,6 +10,7 @@ import dev.hangar.core.runtime.Snapshotting;
 import dev.hangar.core.runtime.Snapshotting.Snapshot;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The snapshot a pool restores its sandboxes from: made once, on first need, by booting a sandbox
@@ -20,6 +21,12 @@ final class SnapshotTemplate {
     private static final System.Logger LOG = System.getLogger(SnapshotTemplate.class.getName());
 
     private final SandboxRuntime runtime;
+    /**
+     * Held while the template is made, which may take long (its prepare step): a lock rather than a
+     * monitor, as the makes that wait for it run on virtual threads, which a monitor pins to their
+     * carriers before Java 24.
+     */
+    private final ReentrantLock lock = new ReentrantLock();
     private PoolSpec madeFor;
     private Snapshot snapshot;
     private boolean closed;
@@ -43,7 +50,17 @@ final class SnapshotTemplate {
         return snapshots.restore(templateFor(pool, spec, snapshots, askedAtNanos), spec);
     }
 
-    private synchronized Snapshot templateFor(PoolSpec pool, SandboxSpec spec, Snapshotting snapshots, long askedAtNanos)
+    private Snapshot templateFor(PoolSpec pool, SandboxSpec spec, Snapshotting snapshots, long askedAtNanos)
+            throws SandboxException {
+        lock.lock();
+        try {
+            return templateLocked(pool, spec, snapshots, askedAtNanos);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Snapshot templateLocked(PoolSpec pool, SandboxSpec spec, Snapshotting snapshots, long askedAtNanos)
             throws SandboxException {
         if (closed) {
             throw new SandboxException("the pool " + pool.name() + " is closed; its template is not made again");
@@ -52,7 +69,7 @@ final class SnapshotTemplate {
             if (failure != null && failedFor.sameSandboxes(pool) && askedAtNanos - failedAtNanos < 0) {
                 throw new SandboxException(failure);
             }
-            discard();
+            discardLocked();
             try {
                 Sandbox template = runtime.create(new SandboxSpec(spec.id() + "-template", spec.image(), spec.resources(),
                         spec.network(), spec.mounts()));
@@ -73,13 +90,27 @@ final class SnapshotTemplate {
     }
 
     /** Deletes the template for good: its pool is gone, and a make still under way must not make it again. */
-    synchronized void close() {
-        closed = true;
-        discard();
+    void close() {
+        lock.lock();
+        try {
+            closed = true;
+            discardLocked();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Deletes the template, to be made again for the pool's next sandbox. */
-    synchronized void discard() {
+    void discard() {
+        lock.lock();
+        try {
+            discardLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void discardLocked() {
         if (snapshot == null) {
             return;
         }
