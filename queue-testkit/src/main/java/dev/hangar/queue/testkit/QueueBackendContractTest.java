@@ -98,6 +98,15 @@ public abstract class QueueBackendContractTest {
         return enqueue(spec(name));
     }
 
+    /** The ids of {@code count} jobs named job-0, job-1, ..., enqueued in that order. */
+    protected List<String> enqueueJobs(int count) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ids.add(enqueue("job-" + i).id());
+        }
+        return ids;
+    }
+
     protected Lease lease(String workerId) {
         return queue.lease(worker(workerId)).orElseThrow(() -> new AssertionError(workerId + " was given no job"));
     }
@@ -1568,10 +1577,7 @@ public abstract class QueueBackendContractTest {
 
     @Test
     void pagingIsNotDisturbedByNewJobs() {
-        List<String> submitted = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-            submitted.add(enqueue("job-" + i).id());
-        }
+        List<String> submitted = enqueueJobs(5);
         JobPage first = queue.list(JobQuery.all(2));
         enqueue("late-1");
         enqueue("late-2");
@@ -1606,10 +1612,7 @@ public abstract class QueueBackendContractTest {
 
     @Test
     void aPageThatEndsOnItsLastJobHasNoCursor() {
-        List<String> submitted = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            submitted.add(enqueue("job-" + i).id());
-        }
+        List<String> submitted = enqueueJobs(3);
         JobPage all = queue.list(JobQuery.all(3));
         assertThat(ids(all.jobs())).containsExactlyElementsOf(submitted.reversed());
         assertThat(all.nextCursor()).isNull();
