@@ -73,7 +73,14 @@ final class Intake {
                 sink.deadLetter(entry.getId(), "not a valid job: " + e, fields);
                 continue;
             }
-            sink.enqueue(entry.getId(), spec, fields);
+            try {
+                sink.enqueue(entry.getId(), spec, fields);
+            } catch (QueueException e) {
+                throw e; // the queue failed: the entry stays pending, and is taken in again next time
+            } catch (RuntimeException e) {
+                // as above: an entry that cannot be taken in must not hold up the entries after it
+                sink.deadLetter(entry.getId(), "could not be taken in: " + e, fields);
+            }
         }
         return entries.size();
     }

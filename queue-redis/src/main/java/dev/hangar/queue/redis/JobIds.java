@@ -25,7 +25,8 @@ final class JobIds {
 
     /** The id of the job made from submit entry {@code entryId} (ms-seq) of the queue {@code prefix}. */
     static String forSubmitEntry(String prefix, String entryId) {
-        long millis = Long.parseLong(entryId.substring(0, entryId.indexOf('-')));
+        // unsigned: a producer may give an entry any id up to 2^64 - 1 (only 48 bits of it are used)
+        long millis = Long.parseUnsignedLong(entryId.substring(0, entryId.indexOf('-')));
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256").digest((prefix + "/" + entryId).getBytes(StandardCharsets.UTF_8));
             long bits = 0;

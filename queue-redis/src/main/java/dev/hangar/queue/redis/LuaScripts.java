@@ -79,8 +79,8 @@ final class LuaScripts {
             link.onReconnected(waited, connects::incrementAndGet);
         }
         this.keys = new byte[][] {RedisLink.bytes(settings.keyPrefix())};
-        // a call is sent again (see CallIds) within its timeout; a second more covers the clocks' drift
-        long resendWindowMs = settings.timeout().toMillis() + 1000;
+        // a call is sent again (see CallIds) within its timeout
+        long resendWindowMs = settings.resendWindow().toMillis();
         this.settings = new byte[][] {Replies.arg(settings.changesMaxLen()), Replies.arg(settings.retention().toMillis()),
                 Replies.arg(settings.deadMaxLen()), Replies.arg(RedisQueueBackend.LEASE_HORIZON.toMillis()),
                 Replies.arg(resendWindowMs)};

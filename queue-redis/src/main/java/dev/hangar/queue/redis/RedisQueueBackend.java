@@ -124,6 +124,7 @@ public final class RedisQueueBackend implements QueueBackend {
             link.ensureGroup(new RedisKeys(settings.keyPrefix()).leases(), RedisKeys.WORKERS);
             checkClock(settings, link, clock);
             compareSettings(settings, link);
+            warnIfItEvicts(settings, link);
             return new RedisQueueBackend(settings, link, clock);
         } catch (RuntimeException e) {
             link.close();
@@ -177,6 +178,27 @@ public final class RedisQueueBackend implements QueueBackend {
             LOG.log(System.Logger.Level.WARNING, "the queue at {0} was first opened with other settings: {1}; each process"
                     + " applies its own to what it writes, so give every server and agent on one queue the same",
                     settings.where(), String.join(", ", differ));
+        }
+    }
+
+    /**
+     * Warns of a Redis that evicts keys when its memory is full: a queued job's record, an idempotency
+     * key or what tells a call sent again what it did could go, and jobs be lost or made twice. A
+     * Redis that does not let this process read its configuration (ACLs, managed services) is not asked.
+     */
+    private static void warnIfItEvicts(RedisSettings settings, RedisLink link) {
+        String policy;
+        try {
+            policy = link.callOnSlotMaster("CONFIG GET maxmemory-policy",
+                    redis -> redis.configGet("maxmemory-policy")).getOrDefault("maxmemory-policy", "noeviction");
+        } catch (QueueException e) {
+            LOG.log(System.Logger.Level.DEBUG, "could not read maxmemory-policy of {0}: {1}", settings.where(), e.getMessage());
+            return;
+        }
+        if (!policy.equals("noeviction")) {
+            LOG.log(System.Logger.Level.WARNING, "the Redis at {0} evicts keys when its memory is full (maxmemory-policy"
+                    + " {1}): queued jobs and idempotency keys could be lost; set maxmemory-policy noeviction",
+                    settings.where(), policy);
         }
     }
 
@@ -593,15 +615,33 @@ public final class RedisQueueBackend implements QueueBackend {
     @Override
     public int housekeeping(UnaryOperator<JobSpec> validate) {
         int handled = 0;
-        int batch;
-        int batches = 0;
-        do {
-            batch = intake(INTAKE_BATCH, validate);
-            handled += batch;
-            // why a bound: producers writing as fast as this takes in would keep it here for good,
-            // and the retention sweep and the caller's own upkeep (expired leases) would never run
-        } while (batch == INTAKE_BATCH && ++batches < INTAKE_BATCHES_PER_PASS);
-        return handled + sweepRetention();
+        RuntimeException intakeFailed = null;
+        try {
+            int batch;
+            int batches = 0;
+            do {
+                batch = intake(INTAKE_BATCH, validate);
+                handled += batch;
+                // why a bound: producers writing as fast as this takes in would keep it here for good,
+                // and the retention sweep and the caller's own upkeep (expired leases) would never run
+            } while (batch == INTAKE_BATCH && ++batches < INTAKE_BATCHES_PER_PASS);
+        } catch (RuntimeException e) {
+            intakeFailed = e; // the sweep runs all the same: an intake that keeps failing must not stop it
+        }
+        int swept;
+        try {
+            swept = sweepRetention();
+        } catch (RuntimeException e) {
+            if (intakeFailed != null) {
+                intakeFailed.addSuppressed(e);
+                throw intakeFailed;
+            }
+            throw e;
+        }
+        if (intakeFailed != null) {
+            throw intakeFailed;
+        }
+        return handled + swept;
     }
 
     /**

@@ -75,6 +75,11 @@ record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix,
         // as 9.2e18, which PEXPIRE refused after the job's end was half written)
         Duration retention = duration(params, "retention", Duration.ofDays(7), Duration.ZERO, MOST_RETENTION);
         Duration timeout = duration(params, "timeout", Duration.ofSeconds(10), Duration.ofMillis(100), MOST_TIMEOUT);
+        if (!retention.isZero() && retention.compareTo(resendWindow(timeout)) <= 0) {
+            // a call sent again within its timeout finds what it did by its job: the job must still be there
+            throw new IllegalArgumentException("retention must be P0D (for ever) or longer than the timeout and a second ("
+                    + resendWindow(timeout) + "), so that a call sent again finds its job; got " + retention);
+        }
         String master = params.remove("master");
         if (sentinel == (master == null || master.isBlank())) {
             throw new IllegalArgumentException(sentinel
@@ -131,6 +136,15 @@ record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix,
                     + " in " + redacted(location) + "; known: " + String.join(", ", PARAMETERS));
         }
         return settings;
+    }
+
+    /** How long a call may be sent again after it was first sent: its timeout, and a second for the clocks' drift. */
+    Duration resendWindow() {
+        return resendWindow(timeout);
+    }
+
+    private static Duration resendWindow(Duration timeout) {
+        return timeout.plusSeconds(1);
     }
 
     /** Takes a parameter that lists more hosts, which only one kind of location has. */

@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -145,7 +146,7 @@ class RedisSpecificsTest extends RedisServerTest {
 
     @Test
     void theRetentionSweepDropsAnExpiredJobFromItsTenantsIndex() {
-        RedisQueueBackend queue = open(redis, "retention=PT2S", Clock.systemUTC());
+        RedisQueueBackend queue = open(redis, "retention=PT2S&timeout=PT0.5S", Clock.systemUTC());
         Job done = queue.enqueue(spec().tenant("team-a").build()).job();
         Job waiting = queue.enqueue(spec().tenant("team-a").build()).job();
         Lease lease = queue.lease(worker("w1")).orElseThrow();
@@ -191,6 +192,21 @@ class RedisSpecificsTest extends RedisServerTest {
         assertThat(dead.get(2).field("reason")).isEqualTo("priority: must be between 0 and 9, got 42");
         assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement()
                 .satisfies(job -> assertThat(job.spec().command()).containsExactly("echo", "fine"));
+        assertThat(redis.cli("XLEN", key("submit"))).isEqualTo("0");
+    }
+
+    @Test
+    void anEntryOfTheLargestIdAProducerMayGiveIsTakenInAndSoAreTheEntriesAfterIt() {
+        RedisQueueBackend queue = open();
+        // past a Java long; Redis's stream ids are unsigned, and every later '*' id is larger still
+        redis.cli("XADD", key("submit"), "9223372036854775808-1", "command", "[\"echo\",\"first\"]");
+        redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"second\"]");
+
+        assertThat(queue.housekeeping(UnaryOperator.identity())).isEqualTo(2);
+
+        assertThat(queue.list(JobQuery.all(10)).jobs()).extracting(job -> job.spec().command().getLast())
+                .containsExactlyInAnyOrder("first", "second");
+        assertThat(queue.deadLetters(10)).isEmpty();
         assertThat(redis.cli("XLEN", key("submit"))).isEqualTo("0");
     }
 
@@ -496,7 +512,7 @@ class RedisSpecificsTest extends RedisServerTest {
 
     @Test
     void aFinalJobAndItsLogExpireAfterTheRetention() {
-        RedisQueueBackend queue = open(redis, "retention=PT3S", Clock.systemUTC());
+        RedisQueueBackend queue = open(redis, "retention=PT3S&timeout=PT1S", Clock.systemUTC());
         Job done = queue.enqueue(spec().name("done").idempotencyKey("once").build()).job();
         Job waiting = queue.enqueue(spec("waiting")).job();
         Lease lease = queue.lease(worker("w1")).orElseThrow();
@@ -519,14 +535,27 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void aRedisThatEvictsKeysIsWarnedOf() {
+        redis.cli("CONFIG", "SET", "maxmemory-policy", "allkeys-lru");
+        try {
+            List<String> warnings = warningsWhile(() -> open(redis, null, Clock.systemUTC()));
+            assertThat(warnings).singleElement().asString().contains("maxmemory-policy allkeys-lru")
+                    .contains("set maxmemory-policy noeviction");
+        } finally {
+            redis.cli("CONFIG", "SET", "maxmemory-policy", "noeviction");
+        }
+        assertThat(warningsWhile(() -> open(redis, null, Clock.systemUTC()))).isEmpty();
+    }
+
+    @Test
     void jobsKeptLongerByOneProcessDoNotHoldUpTheSweepOfThoseAnotherKeepsShorter() {
         RedisQueueBackend keepsAnHour = open(redis, "retention=PT1H", Clock.systemUTC());
         var keeps = new java.util.ArrayList<RedisQueueBackend>();
         List<String> warnings = warningsWhile(() -> keeps.add(RedisQueueBackend.open(
-                redis.uri("prefix=" + prefix + "&retention=PT1S"), Clock.systemUTC())));
+                redis.uri("prefix=" + prefix + "&retention=PT2S&timeout=PT0.5S"), Clock.systemUTC())));
         RedisQueueBackend keepsASecond = keeps.getFirst();
         opened.add(keepsASecond);
-        assertThat(warnings).singleElement().asString().contains("retention is PT1S here but PT1H")
+        assertThat(warnings).singleElement().asString().contains("retention is PT2S here but PT1H")
                 .contains("give every server and agent on one queue the same");
         for (int i = 0; i < 1_100; i++) { // more than one sweep call looks at
             keepsAnHour.cancel(keepsAnHour.enqueue(spec("kept")).job().id());
@@ -840,6 +869,9 @@ class RedisSpecificsTest extends RedisServerTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("timeout must be from PT0.1S to PT1H, got PT99999999999999H");
         assertThatThrownBy(() -> provider.open(redis.uri("timeout=PT0.001S"), clock))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("timeout must be from PT0.1S");
+        assertThatThrownBy(() -> provider.open(redis.uri("retention=PT5S&timeout=PT4S"), clock))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("retention must be P0D (for ever) or"
+                        + " longer than the timeout and a second (PT5S)");
         assertThatThrownBy(() -> provider.open(redis.uri("retention=-P1D"), clock))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("retention must be from");
         assertThatThrownBy(() -> provider.open(URI.create("redis://127.0.0.1:99999?prefix=x"), clock))
