@@ -1,13 +1,17 @@
 package dev.hangar.cli;
 
 import dev.hangar.client.HangarClient;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import picocli.CommandLine.Option;
 
 /** Where the server is, and how to print: shared by every command that talks to a server. */
 final class ClientOptions {
-    @Option(names = "--url", description = "Hangar server URL (default: $HANGAR_URL, else ${DEFAULT-VALUE})",
-            defaultValue = "${env:HANGAR_URL:-" + HangarClient.DEFAULT_URL + "}")
+    // why no default here: whether a server on another host was named decides whether run and explain may fall
+    // back to this one
+    @Option(names = "--url", description = "Hangar server URL (default: $HANGAR_URL, else " + HangarClient.DEFAULT_URL + ")",
+            defaultValue = "${env:HANGAR_URL}")
     URI url;
 
     @Option(names = "--json", description = "Print JSON for scripts instead of a table")
@@ -18,7 +22,24 @@ final class ClientOptions {
             defaultValue = "${env:HANGAR_TOKEN}")
     String token;
 
+    /**
+     * Whether a server on another host was named (--url or HANGAR_URL): a command that may otherwise
+     * run on this host when no server answers must not do so then, as the job was meant for that one.
+     * A loopback address names this host, where running the job is what was asked.
+     */
+    boolean namesAnotherHost() {
+        if (url == null || url.getHost() == null) {
+            return false;
+        }
+        try {
+            return !InetAddress.getByName(url.getHost()).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return true; // a name that does not resolve is not this host; the call then says so
+        }
+    }
+
     HangarClient client() {
+        URI url = this.url == null ? URI.create(HangarClient.DEFAULT_URL) : this.url;
         String scheme = url.getScheme();
         if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) || url.getHost() == null) {
             throw new IllegalArgumentException("--url (or HANGAR_URL): must be an http:// or https:// address with a host,"

@@ -59,7 +59,9 @@ final class ExplainCommand implements Callable<Integer> {
         String spec = specJson();
         HangarClient server = client.client();
         Selection selection;
-        if (server.answers()) { // why not healthy(): this host must not answer for a server that is there but unwell
+        // why not healthy(): this host must not answer for a server that is there but unwell, nor for one
+        // named on another host that does not answer: the call then says why
+        if (client.namesAnotherHost() || server.answers()) {
             selection = server.explainJson(spec);
         } else {
             AgentConfig here = AgentConfig.forThisHost("local-" + ProcessHandle.current().pid());

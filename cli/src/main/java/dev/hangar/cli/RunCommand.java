@@ -50,9 +50,12 @@ final class RunCommand implements Callable<Integer> {
         String input = stdin ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8) : null;
         var spec = job.toSpec(command, input);
         HangarClient server = client.client();
-        if (server.answers()) { // why not healthy(): a server there but unwell must not make the job run here
+        // why not healthy(): a server there but unwell must not make the job run here; nor may one named
+        // on another host that does not answer (the job was meant for it): the submit then says why
+        if (client.namesAnotherHost() || server.answers()) {
             return runOn(server, spec);
         }
+        System.err.println("no server at " + server.url() + "; running the job on this host");
         AgentConfig here = AgentConfig.forThisHost("local-" + ProcessHandle.current().pid());
         JobSpecOptions.checkOnThisHost(spec, here);
         // why: a throw-away store for this one job, but the images of this host's node, made once

@@ -335,6 +335,17 @@ class CliIT extends OneNodeIT {
     }
 
     @Test
+    void runForAServerOnAnotherHostThatDoesNotAnswerFailsRatherThanRunningTheJobHere() {
+        // .invalid never resolves: a host that is not this one, and is not there
+        Result result = hangar("run", "--url", "http://hangar.invalid:7070", "--", "sh", "-c", "echo local");
+
+        assertThat(result.exitCode()).as("%s", result).isEqualTo(1);
+        assertThat(result.out()).as("%s", result).isEmpty();
+        assertThat(result.err()).as("%s", result).contains("no Hangar server at http://hangar.invalid:7070")
+                .doesNotContain("on this host");
+    }
+
+    @Test
     void commandsOtherThanRunNeedAServer() {
         String nowhere = "http://127.0.0.1:" + Host.freePort();
 

@@ -101,6 +101,15 @@ class ExplainCliIT extends OneNodeIT {
     }
 
     @Test
+    void aServerOnAnotherHostThatDoesNotAnswerIsAnErrorNotAnAnswerFromThisHost() {
+        Result result = hangar("explain", "--url", "http://hangar.invalid:7070", "--", "true");
+
+        assertThat(result.exitCode()).as("%s", result).isEqualTo(1);
+        assertThat(result.err()).as("%s", result).contains("no Hangar server at http://hangar.invalid:7070")
+                .doesNotContain("probing");
+    }
+
+    @Test
     void withoutAServerThisHostIsProbedForTheAnswer() {
         String nowhere = "http://127.0.0.1:" + Host.freePort();
 
