@@ -44,6 +44,14 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
             Thread.ofPlatform().daemon().name("cluster-nodes").factory());
     private volatile Map<String, NodeStatus> alive = Map.of();
     private volatile List<NodeStatus> lastSeen = List.of();
+    /**
+     * Nodes lost within {@link #LOST_GRACE}, with when (nanoTime): a job that only such a node can
+     * run is still taken, as an agent that restarts (an upgrade) comes back with what it had.
+     */
+    private volatile Map<String, Lost> recentlyLost = Map.of();
+    static final Duration LOST_GRACE = Duration.ofMinutes(10);
+
+    private record Lost(NodeStatus status, long atNanos) {}
     private final LongSupplier nanoTime;
     private volatile long readAtNanos;
     /** For how many polls the nodes last read are shown while the registry cannot be read. */
@@ -79,6 +87,15 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         if (!now.isEmpty()) {
             lastSeen = List.copyOf(now.values());
         }
+        var lost = new LinkedHashMap<String, Lost>();
+        recentlyLost.forEach((name, gone) -> {
+            if (!now.containsKey(name) && readAtNanos - gone.atNanos() < LOST_GRACE.toNanos()) {
+                lost.put(name, gone);
+            }
+        });
+        before.values().stream().filter(n -> !now.containsKey(n.name()))
+                .forEach(n -> lost.put(n.name(), new Lost(n, readAtNanos)));
+        recentlyLost = Map.copyOf(lost);
         // a node new, or come back within its heartbeat's life with other capacity or runtimes: told as joined
         now.values().stream().filter(n -> !before.containsKey(n.name()) || !sameShape(before.get(n.name()), n))
                 .forEach(n -> listeners.tell(NodeInfo.of(n, NodeInfo.State.JOINED)));
@@ -176,9 +193,17 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         return NodeView.ruleMisfits(spec, node.runtimes(), new NodePolicy(node.networkAllowed(), node.capacity().gpus()));
     }
 
-    /** The nodes alive, or while none is, the ones last seen (a submit waits for agents that restart). */
+    /**
+     * The nodes alive and those lost within {@link #LOST_GRACE}; while none is alive, the ones last
+     * seen (a submit waits for agents that restart).
+     */
     private List<NodeStatus> known() {
-        return alive.isEmpty() ? lastSeen : List.copyOf(alive.values());
+        if (alive.isEmpty()) {
+            return lastSeen;
+        }
+        var known = new ArrayList<>(alive.values());
+        recentlyLost.values().forEach(gone -> known.add(gone.status()));
+        return known;
     }
 
     /** The bounds of a job that these nodes could run, each bound the widest of theirs. */

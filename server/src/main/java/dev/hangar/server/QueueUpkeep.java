@@ -35,7 +35,14 @@ public final class QueueUpkeep implements AutoCloseable {
 
     /** One pass; returns how many jobs and items it moved. */
     public int run() {
-        int moved = queue.requeueExpired();
+        int moved;
+        try {
+            moved = queue.requeueExpired();
+        } catch (RuntimeException e) {
+            // why go on: the housekeeping (intake, retention) must not wait on a step that keeps failing
+            queue.housekeeping(validate);
+            throw e;
+        }
         if (moved > 0) {
             LOG.log(System.Logger.Level.INFO, "handed out again {0} job(s) whose agent stopped renewing", moved);
         }

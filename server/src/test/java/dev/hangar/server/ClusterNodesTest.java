@@ -261,6 +261,29 @@ class ClusterNodesTest {
     }
 
     @Test
+    void aJobOnlyANodeLostAMomentAgoCanRunIsTakenForItsRestartAndRefusedOnceItStaysAway() {
+        long[] now = {0};
+        var nodes = new ClusterNodes(registry, () -> now[0]);
+        registry.heartbeat(node("cpu", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox")), Duration.ofSeconds(10));
+        registry.heartbeat(node("gpu", 16, 65536, 4, List.of(runtime("process", true)), Set.of("busybox")), Duration.ofSeconds(10));
+        nodes.poll();
+        JobSpec needsAGpu = JobSpec.builder().command("nvidia-smi").resources(new Resources(1.0, 512L, null, null, 1, null))
+                .build();
+
+        registry.leave("gpu"); // an agent restarted for an upgrade
+        nodes.poll();
+        now[0] += Duration.ofMinutes(9).toNanos();
+        nodes.poll();
+        assertThat(nodes.nodes()).extracting(NodeInfo::name).containsExactly("cpu");
+        assertThat(nodes.validate(needsAGpu).resources().gpus()).isEqualTo(1);
+
+        now[0] += Duration.ofMinutes(2).toNanos();
+        nodes.poll();
+        assertThatThrownBy(() -> nodes.validate(needsAGpu)).isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("resources.gpus");
+    }
+
+    @Test
     void whileEveryNodeIsDownJobsAreStillCheckedAgainstTheNodesLastSeen() {
         beat(node("a", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox")));
         registry.leave("a");

@@ -62,6 +62,14 @@ final class AttemptMetrics {
         }
     }
 
+    /**
+     * The queue could not tell every change: a job heard leased may have ended unheard, and would stay
+     * in {@link #leased} for good. Its attempt goes unrecorded, as it would have if its lease was not heard.
+     */
+    void changesMissed() {
+        leased.clear();
+    }
+
     /** Registers the histograms of a runtime before its first job, so they read 0 rather than being absent. */
     void declare(String runtime, String path) {
         for (Phase phase : Phase.values()) {

@@ -112,6 +112,11 @@ public final class HangarMetrics implements AutoCloseable {
             public void jobChanged(Job job) {
                 attempts.jobChanged(job);
             }
+
+            @Override
+            public void changesMissed(String why) {
+                attempts.changesMissed();
+            }
         });
         // why watched first: a node that joins between the two is not missed; one already heard of
         // is not set back to what the older list said
