@@ -37,6 +37,11 @@ import java.util.stream.Collectors;
 /** Java client of the Hangar REST API. Thread-safe. */
 public final class HangarClient {
     public static final String DEFAULT_URL = "http://127.0.0.1:7070";
+    /**
+     * How long a follow may hear nothing before it takes its stream for cut: three of the server's
+     * keep-alives, which come every 15 s of a quiet job.
+     */
+    static final Duration FOLLOW_IDLE = Duration.ofSeconds(45);
     /** How often a follow cut short tries the server again. */
     private static final Duration RECONNECT_EVERY = Duration.ofMillis(500);
     /**
@@ -55,6 +60,7 @@ public final class HangarClient {
 
     private final URI base;
     private final Duration callTimeout;
+    private final Duration followIdle;
     /** The API token sent with every request, or null for a server that needs none. */
     private final String token;
     private final HttpClient http = HttpClient.newBuilder()
@@ -72,14 +78,20 @@ public final class HangarClient {
 
     /** {@code token}: the API token to send ({@code Authorization: Bearer}), or null for a server that needs none. */
     public HangarClient(URI base, Duration callTimeout, String token) {
+        this(base, callTimeout, token, FOLLOW_IDLE);
+    }
+
+    /** {@code followIdle}: how long a followed stream may carry nothing before it is taken for cut. */
+    HangarClient(URI base, Duration callTimeout, String token, Duration followIdle) {
         this.base = URI.create(base.toString().replaceAll("/+$", ""));
         this.callTimeout = callTimeout;
         this.token = token == null || token.isBlank() ? null : token.strip();
+        this.followIdle = followIdle;
     }
 
     /** This client, sending {@code token} (null: none) with every request. */
     public HangarClient withToken(String token) {
-        return new HangarClient(base, callTimeout, token);
+        return new HangarClient(base, callTimeout, token, followIdle);
     }
 
     public URI url() {
@@ -200,12 +212,22 @@ public final class HangarClient {
      * {@link #follow} picks a cut stream up again.
      */
     public void logs(String id, boolean follow, long afterSeq, Consumer<LogChunk> onChunk) {
+        logs(id, follow, afterSeq, onChunk, () -> { });
+    }
+
+    /** As above; {@code onConnected} runs once the server answered. */
+    private void logs(String id, boolean follow, long afterSeq, Consumer<LogChunk> onChunk, Runnable onConnected) {
         var request = stream("/v1/jobs/" + segment("job id", id) + "/logs?format=ndjson&follow=" + follow + "&after=" + afterSeq)
                 .GET().build();
         HttpResponse<InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
-        try (var reader = new BufferedReader(new InputStreamReader(body(response), StandardCharsets.UTF_8))) {
+        onConnected.run();
+        // why the cutoff closes the body itself: closing a reader waits for the read it would end
+        try (InputStream in = body(response);
+                var reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+                var cutoff = new IdleCutoff(in, follow ? followIdle : callTimeout)) {
             String line;
             while ((line = reader.readLine()) != null) {
+                cutoff.heard(); // a blank line is the server's keep-alive of a quiet follow
                 if (!line.isBlank()) {
                     onChunk.accept(ANSWERS.forType(LogChunk.class).readValue(line));
                 }
@@ -226,6 +248,7 @@ public final class HangarClient {
     public Job follow(String id, long afterSeq, Duration reconnectFor, Consumer<LogChunk> onChunk) {
         long[] after = {afterSeq};
         boolean[] heard = {false};
+        boolean[] connected = {false};
         Consumer<LogChunk> seen = chunk -> {
             onChunk.accept(chunk);
             after[0] = chunk.seq();
@@ -234,7 +257,7 @@ public final class HangarClient {
         long awaySince = 0;
         while (true) {
             try {
-                logs(id, true, after[0], seen);
+                logs(id, true, after[0], seen, () -> connected[0] = true);
                 Job job = get(id);
                 if (job.isFinal()) {
                     logs(id, false, after[0], seen); // what a stream cut just before the end left unread
@@ -244,6 +267,9 @@ public final class HangarClient {
             } catch (HangarUnreachableException | HangarApiException e) {
                 if (e instanceof HangarApiException api && !TRANSIENT.contains(api.status())) {
                     throw api;
+                }
+                if (!connected[0] && e instanceof HangarUnreachableException unreachable && !unreachable.serverThere()) {
+                    throw unreachable; // no server there to begin with: nothing to ride out
                 }
                 long now = System.nanoTime();
                 // why heard: a stream that ran a while before it broke was a server that came back

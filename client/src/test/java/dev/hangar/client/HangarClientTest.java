@@ -177,6 +177,41 @@ class HangarClientTest {
     }
 
     @Test
+    void aFollowOfAServerThatIsNotThereFailsAtOnceRatherThanWaitingForItToComeBack() throws Exception {
+        int closed;
+        try (var socket = new java.net.ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        var nowhere = new HangarClient(URI.create("http://127.0.0.1:" + closed));
+        long began = System.nanoTime();
+
+        assertThatThrownBy(() -> nowhere.follow("j-1", 0, Duration.ofSeconds(60), chunk -> {}))
+                .isInstanceOf(HangarUnreachableException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void aFollowedStreamThatCarriesNothingNotEvenAKeepAliveIsTakenForCut() {
+        // as a server whose host went without a word: the headers came, then nothing
+        server.createContext("/v1/jobs/j-1/logs", exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
+            exchange.sendResponseHeaders(200, 0);
+            exchange.getResponseBody().flush();
+            try {
+                Thread.sleep(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        var waitsLittle = new HangarClient(client.url(), Duration.ofSeconds(5), null, Duration.ofMillis(300));
+        long began = System.nanoTime();
+
+        assertThatThrownBy(() -> waitsLittle.logs("j-1", true, 0, chunk -> {}))
+                .isInstanceOf(HangarUnreachableException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
     void aFollowGivesUpOnceTheServerStaysAwayLongerThanItWaits() {
         server.createContext("/v1/jobs/j-1/logs", exchange -> answer(exchange, 503, "application/problem+json",
                 "{\"title\":\"Queue unavailable\",\"status\":503}"));
