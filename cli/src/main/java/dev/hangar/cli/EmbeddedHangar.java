@@ -108,7 +108,7 @@ public final class EmbeddedHangar implements AutoCloseable {
             }
             var server = new HangarServer(queue, view, tokens).start(host, port);
             server.metrics().sandboxesRunning(agent.nodeName(), agent::runningJobs);
-            server.servePools(agent.pools());
+            server.servePools(agent.pools(), agentNode.images()::names);
             node.join();
             return new EmbeddedHangar(queue, agentNode, node, viewHandle, server);
         } catch (RuntimeException e) {

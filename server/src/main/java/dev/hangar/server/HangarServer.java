@@ -198,7 +198,12 @@ public final class HangarServer implements AutoCloseable {
 
     /** Serves this node's warm pools at {@code /v1/pools} and in the metrics. */
     public void servePools(dev.hangar.core.pool.PoolsView pools) {
-        poolRoutes.serve(pools);
+        servePools(pools, null);
+    }
+
+    /** As above, for the pools of this process's own node, whose images are {@code imagesHere} (null: any node's). */
+    public void servePools(dev.hangar.core.pool.PoolsView pools, java.util.function.Supplier<java.util.Set<String>> imagesHere) {
+        poolRoutes.serve(pools, imagesHere);
         metrics.pools(pools);
     }
 

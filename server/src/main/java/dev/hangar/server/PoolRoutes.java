@@ -5,9 +5,12 @@ import dev.hangar.core.pool.PoolList;
 import dev.hangar.core.pool.PoolSpec;
 import dev.hangar.core.pool.PoolStatus;
 import dev.hangar.core.pool.PoolsView;
+import dev.hangar.core.job.SpecLimits;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * {@code /v1/pools}: the warm pools of the node this server runs with. List and read them; create
@@ -17,14 +20,20 @@ import java.util.List;
 public final class PoolRoutes {
     private final NodeView nodes;
     private volatile PoolsView pools;
+    /** The images of the node whose pools these are; null: those of every node the server knows. */
+    private volatile Supplier<Set<String>> imagesHere;
 
     PoolRoutes(NodeView nodes) {
         this.nodes = nodes;
     }
 
-    /** Serves these pools from now on. */
-    public void serve(PoolsView view) {
+    /**
+     * Serves the pools of one node from now on, whose images are {@code imagesHere}: a pool is made
+     * on that node, so an image only another node of the cluster has would never fill it.
+     */
+    public void serve(PoolsView view, Supplier<Set<String>> imagesHere) {
         this.pools = view;
+        this.imagesHere = imagesHere;
     }
 
     void register(Javalin app) {
@@ -65,7 +74,9 @@ public final class PoolRoutes {
                     + "'; leave it out or make them agree");
         }
         // a pool of an image the node lacks would fail to fill, over and over: refused as a job naming it is
-        nodes.limits().unknownImage(spec.image()).ifPresent(error -> {
+        Supplier<Set<String>> local = imagesHere;
+        SpecLimits limits = local == null ? nodes.limits() : nodes.limits().withImages(local.get());
+        limits.unknownImage(spec.image()).ifPresent(error -> {
             throw new ApiException(400, "Invalid pool spec", error.field() + ": " + error.reason(), List.of(error));
         });
         boolean exists = view.pools().stream().anyMatch(p -> p.spec().name().equals(name));
