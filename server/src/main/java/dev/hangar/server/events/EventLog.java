@@ -13,10 +13,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * reads what follows it, so a slow reader slows no one else and, once the ring has moved past its
  * position, learns it must reset.
  *
- * <p>Ids start at the log's first id and go up by one per event. {@link #startingNow} takes the
- * first id from the clock (milliseconds × 1000), so the ids of a later server process are larger
- * than any an earlier process gave: an id from before a restart reads as too old, never as a
- * position in the new process's events.
+ * <p>Ids start at the log's first id and go up by its stride per event. {@link #startingNow} takes
+ * the first id from the clock (milliseconds × 1000) plus a tag of the process's own below 1000, and
+ * a stride of 1000: every id of the process ends in its tag. An id of another process (a server
+ * restarted, or another server behind the same load balancer, whose ids may be near these) then
+ * reads as not this log's, a reset, rather than as a position in its events, but for one chance in
+ * a thousand.
  */
 public final class EventLog {
     public static final int DEFAULT_MAX_EVENTS = 10_000;
@@ -28,25 +30,42 @@ public final class EventLog {
     private final ServerEvent[] ring;
     private final long maxChars;
     private final long firstId;
+    private final long stride;
     private int head; // slot of the oldest buffered event
     private int size;
     private long chars;
-    private long nextId;
+    /** The number of the next event, from 0; its id is {@code firstId + nextSeq * stride}. */
+    private long nextSeq;
     private boolean closed;
 
+    /** A log whose ids go up by one. */
     public EventLog(int maxEvents, long maxChars, long firstId) {
-        if (maxEvents < 1 || maxChars < 1 || firstId < 1) {
-            throw new IllegalArgumentException("maxEvents, maxChars and firstId must be positive");
+        this(maxEvents, maxChars, firstId, 1);
+    }
+
+    public EventLog(int maxEvents, long maxChars, long firstId, long stride) {
+        if (maxEvents < 1 || maxChars < 1 || firstId < 1 || stride < 1 || firstId - stride < 0) {
+            throw new IllegalArgumentException("maxEvents, maxChars, firstId and stride must be positive, and firstId"
+                    + " at least the stride");
         }
         this.ring = new ServerEvent[maxEvents];
         this.maxChars = maxChars;
         this.firstId = firstId;
-        this.nextId = firstId;
+        this.stride = stride;
     }
 
-    /** A log with the default bounds whose ids start from the clock. */
+    /** Ids of a log from the clock go up by this; each ends in its process's tag, below it. */
+    public static final long CLOCK_STRIDE = 1000;
+
+    /** A log with the default bounds whose ids start from the clock, tagged for this process. */
     public static EventLog startingNow() {
-        return new EventLog(DEFAULT_MAX_EVENTS, DEFAULT_MAX_CHARS, Math.max(1, System.currentTimeMillis()) * 1000);
+        long tag = java.util.concurrent.ThreadLocalRandom.current().nextLong(CLOCK_STRIDE);
+        return new EventLog(DEFAULT_MAX_EVENTS, DEFAULT_MAX_CHARS,
+                Math.max(1, System.currentTimeMillis()) * CLOCK_STRIDE + tag, CLOCK_STRIDE);
+    }
+
+    private long idOf(long seq) {
+        return firstId + seq * stride;
     }
 
     /** Adds an event with the next id, dropping the oldest ones beyond the bounds. */
@@ -58,7 +77,7 @@ public final class EventLog {
     public ServerEvent append(String type, String data, String tenant) {
         lock.lock();
         try {
-            var event = new ServerEvent(nextId++, type, data, tenant);
+            var event = new ServerEvent(idOf(nextSeq++), type, data, tenant);
             if (size == ring.length) {
                 dropOldest();
             }
@@ -82,11 +101,11 @@ public final class EventLog {
         size--;
     }
 
-    /** The id of the newest event; {@code firstId - 1} before the first. */
+    /** The id of the newest event; {@link #beforeFirst()} before the first. */
     public long lastId() {
         lock.lock();
         try {
-            return nextId - 1;
+            return idOf(nextSeq - 1);
         } finally {
             lock.unlock();
         }
@@ -94,7 +113,7 @@ public final class EventLog {
 
     /** The id just before this log's first event: resuming from it replays everything still buffered since the start. */
     public long beforeFirst() {
-        return firstId - 1;
+        return idOf(-1);
     }
 
     /**
@@ -103,16 +122,20 @@ public final class EventLog {
      * {@code lastSeen} (from another server process, or from the future).
      */
     public Replay after(long lastSeen, int max) {
+        if (lastSeen < beforeFirst() || Math.floorMod(lastSeen - firstId, stride) != 0) {
+            return Replay.RESET; // not an id this log gives (below its first, or of another process's tag)
+        }
+        long seen = (lastSeen - firstId) / stride; // exact: -1 for beforeFirst()
         lock.lock();
         try {
-            long last = nextId - 1;
-            long oldest = nextId - size;
-            if (lastSeen > last || lastSeen < oldest - 1) {
+            long last = nextSeq - 1;
+            long oldest = nextSeq - size;
+            if (seen > last || seen < oldest - 1) {
                 return Replay.RESET;
             }
-            int count = (int) Math.min(max, last - lastSeen);
+            int count = (int) Math.min(max, last - seen);
             var events = new ArrayList<ServerEvent>(count);
-            int from = (int) (lastSeen + 1 - oldest);
+            int from = (int) (seen + 1 - oldest);
             for (int i = 0; i < count; i++) {
                 events.add(ring[(head + from + i) % ring.length]);
             }
@@ -130,13 +153,13 @@ public final class EventLog {
         long nanos = timeout.toNanos();
         lock.lock();
         try {
-            while (nextId - 1 <= lastSeen && !closed) {
+            while (idOf(nextSeq - 1) <= lastSeen && !closed) {
                 if (nanos <= 0) {
                     return false;
                 }
                 nanos = appended.awaitNanos(nanos);
             }
-            return nextId - 1 > lastSeen;
+            return idOf(nextSeq - 1) > lastSeen;
         } finally {
             lock.unlock();
         }

@@ -193,14 +193,37 @@ class EventLogTest {
     }
 
     @Test
-    void idsFromTheClockExceedThoseOfAnEarlierProcess() throws Exception {
+    void idsFromTheClockOfAnEarlierProcessAreAResetAndStayExactInAJavaScriptNumber() throws Exception {
         EventLog earlier = EventLog.startingNow();
         append(earlier, 500);
         Thread.sleep(2);
         EventLog later = EventLog.startingNow();
-        assertThat(later.beforeFirst()).isGreaterThan(earlier.lastId());
+        append(later, 1);
         assertThat(later.after(earlier.lastId(), 10).reset()).isTrue();
+        assertThat(later.after(earlier.bufferedIds().getFirst(), 10).reset()).isTrue();
+        assertThat(later.lastId() - later.beforeFirst()).isEqualTo(EventLog.CLOCK_STRIDE);
+        assertThat(later.lastId() % EventLog.CLOCK_STRIDE).as("each id ends in the process's tag")
+                .isEqualTo(later.beforeFirst() % EventLog.CLOCK_STRIDE);
         assertThat(later.lastId()).as("still exact in a JavaScript number").isLessThan(1L << 53);
+    }
+
+    @Test
+    void idsOfAnotherProcessNearTheseReadAsNotThisLogsEvenWhereTheyOverlap() {
+        // two servers started in the same millisecond: their ids are as near as ids get, told apart by their tags
+        EventLog one = new EventLog(100, 1 << 20, 1_767_225_600_000_007L, 1000);
+        EventLog other = new EventLog(100, 1 << 20, 1_767_225_600_000_009L, 1000);
+        append(one, 5);
+        append(other, 5);
+
+        assertThat(one.bufferedIds()).containsExactly(1_767_225_600_000_007L, 1_767_225_600_001_007L,
+                1_767_225_600_002_007L, 1_767_225_600_003_007L, 1_767_225_600_004_007L);
+        assertThat(one.after(one.bufferedIds().get(1), 10).events()).extracting(ServerEvent::id)
+                .containsExactlyElementsOf(one.bufferedIds().subList(2, 5));
+        assertThat(one.after(one.beforeFirst(), 10).events()).hasSize(5);
+        assertThat(one.after(other.bufferedIds().get(1), 10).reset()).as("the other's id, among these").isTrue();
+        assertThat(one.after(one.lastId() + 1, 10).reset()).isTrue();
+        assertThat(one.after(Long.MAX_VALUE, 10).reset()).isTrue();
+        assertThat(one.after(-1, 10).reset()).isTrue();
     }
 
     @Test
