@@ -1,5 +1,6 @@
 package dev.hangar.cli;
 
+import dev.hangar.client.HangarClient;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.queue.LogChunk;
 import dev.hangar.core.runtime.OutputSink;
@@ -35,7 +36,10 @@ final class LogsCommand implements Callable<Integer> {
             target.flush();
         };
         if (follow) {
-            client.client().follow(id, 0, JobWatcher.RECONNECT_FOR, print);
+            HangarClient server = client.client();
+            // why first: with no server there, or no such job, a follow would wait for either to come
+            server.get(id);
+            server.follow(id, 0, JobWatcher.RECONNECT_FOR, print);
         } else {
             client.client().logs(id, false, 0, print);
         }

@@ -212,15 +212,9 @@ public final class HangarClient {
      * {@link #follow} picks a cut stream up again.
      */
     public void logs(String id, boolean follow, long afterSeq, Consumer<LogChunk> onChunk) {
-        logs(id, follow, afterSeq, onChunk, () -> { });
-    }
-
-    /** As above; {@code onConnected} runs once the server answered. */
-    private void logs(String id, boolean follow, long afterSeq, Consumer<LogChunk> onChunk, Runnable onConnected) {
         var request = stream("/v1/jobs/" + segment("job id", id) + "/logs?format=ndjson&follow=" + follow + "&after=" + afterSeq)
                 .GET().build();
         HttpResponse<InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
-        onConnected.run();
         // why the cutoff closes the body itself: closing a reader waits for the read it would end
         try (InputStream in = body(response);
                 var reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
@@ -248,7 +242,6 @@ public final class HangarClient {
     public Job follow(String id, long afterSeq, Duration reconnectFor, Consumer<LogChunk> onChunk) {
         long[] after = {afterSeq};
         boolean[] heard = {false};
-        boolean[] connected = {false};
         Consumer<LogChunk> seen = chunk -> {
             onChunk.accept(chunk);
             after[0] = chunk.seq();
@@ -257,7 +250,7 @@ public final class HangarClient {
         long awaySince = 0;
         while (true) {
             try {
-                logs(id, true, after[0], seen, () -> connected[0] = true);
+                logs(id, true, after[0], seen);
                 Job job = get(id);
                 if (job.isFinal()) {
                     logs(id, false, after[0], seen); // what a stream cut just before the end left unread
@@ -267,9 +260,6 @@ public final class HangarClient {
             } catch (HangarUnreachableException | HangarApiException e) {
                 if (e instanceof HangarApiException api && !TRANSIENT.contains(api.status())) {
                     throw api;
-                }
-                if (!connected[0] && e instanceof HangarUnreachableException unreachable && !unreachable.serverThere()) {
-                    throw unreachable; // no server there to begin with: nothing to ride out
                 }
                 long now = System.nanoTime();
                 // why heard: a stream that ran a while before it broke was a server that came back

@@ -177,20 +177,6 @@ class HangarClientTest {
     }
 
     @Test
-    void aFollowOfAServerThatIsNotThereFailsAtOnceRatherThanWaitingForItToComeBack() throws Exception {
-        int closed;
-        try (var socket = new java.net.ServerSocket(0)) {
-            closed = socket.getLocalPort();
-        }
-        var nowhere = new HangarClient(URI.create("http://127.0.0.1:" + closed));
-        long began = System.nanoTime();
-
-        assertThatThrownBy(() -> nowhere.follow("j-1", 0, Duration.ofSeconds(60), chunk -> {}))
-                .isInstanceOf(HangarUnreachableException.class);
-        assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(30));
-    }
-
-    @Test
     void aFollowedStreamThatCarriesNothingNotEvenAKeepAliveIsTakenForCut() {
         // as a server whose host went without a word: the headers came, then nothing
         server.createContext("/v1/jobs/j-1/logs", exchange -> {

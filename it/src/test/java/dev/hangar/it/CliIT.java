@@ -346,6 +346,18 @@ class CliIT extends OneNodeIT {
     }
 
     @Test
+    void aFollowWithNoServerThereFailsAtOnceRatherThanWaitingForOneToComeBack() {
+        String nowhere = "http://127.0.0.1:" + Host.freePort();
+        long began = System.nanoTime();
+
+        Result result = hangar("logs", "-f", "--url", nowhere, "j-0000000000000000000a");
+
+        assertThat(result.exitCode()).as("%s", result).isEqualTo(1);
+        assertThat(result.err()).as("%s", result).contains("no Hangar server at " + nowhere);
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - began)).isLessThan(java.time.Duration.ofSeconds(20));
+    }
+
+    @Test
     void commandsOtherThanRunNeedAServer() {
         String nowhere = "http://127.0.0.1:" + Host.freePort();
 
