@@ -2,6 +2,8 @@ package dev.hangar.cli;
 
 import dev.hangar.client.HangarClient;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import picocli.CommandLine.Option;
@@ -25,16 +27,21 @@ final class ClientOptions {
     /**
      * Whether a server on another host was named (--url or HANGAR_URL): a command that may otherwise
      * run on this host when no server answers must not do so then, as the job was meant for that one.
-     * A loopback address names this host, where running the job is what was asked.
+     * An address of this host (loopback, or one of its interfaces) names this host, where running
+     * the job is what was asked.
      */
     boolean namesAnotherHost() {
         if (url == null || url.getHost() == null) {
             return false;
         }
         try {
-            return !InetAddress.getByName(url.getHost()).isLoopbackAddress();
+            InetAddress address = InetAddress.getByName(url.getHost());
+            return !(address.isLoopbackAddress() || address.isAnyLocalAddress()
+                    || NetworkInterface.getByInetAddress(address) != null);
         } catch (UnknownHostException e) {
             return true; // a name that does not resolve is not this host; the call then says so
+        } catch (SocketException e) {
+            return true; // the interfaces could not be read: taken as another host, which fails loudly
         }
     }
 

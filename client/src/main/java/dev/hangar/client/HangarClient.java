@@ -212,9 +212,17 @@ public final class HangarClient {
      * {@link #follow} picks a cut stream up again.
      */
     public void logs(String id, boolean follow, long afterSeq, Consumer<LogChunk> onChunk) {
+        logs(id, follow, afterSeq, onChunk, () -> { });
+    }
+
+    /** As above; {@code onAnswered} runs once the server answered with the stream. */
+    private void logs(String id, boolean follow, long afterSeq, Consumer<LogChunk> onChunk, Runnable onAnswered) {
         var request = stream("/v1/jobs/" + segment("job id", id) + "/logs?format=ndjson&follow=" + follow + "&after=" + afterSeq)
                 .GET().build();
         HttpResponse<InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
+        if (response.statusCode() / 100 == 2) {
+            onAnswered.run();
+        }
         // why the cutoff closes the body itself: closing a reader waits for the read it would end
         try (InputStream in = body(response);
                 var reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
@@ -250,7 +258,9 @@ public final class HangarClient {
         long awaySince = 0;
         while (true) {
             try {
-                logs(id, true, after[0], seen);
+                // why answered counts as heard: a quiet job's stream cut for want of keep-alives (a proxy
+                // that buffers them) still had a server; only failing to reach one adds up to reconnectFor
+                logs(id, true, after[0], seen, () -> heard[0] = true);
                 Job job = get(id);
                 if (job.isFinal()) {
                     logs(id, false, after[0], seen); // what a stream cut just before the end left unread

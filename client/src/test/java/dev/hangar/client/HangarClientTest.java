@@ -198,6 +198,36 @@ class HangarClientTest {
     }
 
     @Test
+    void aFollowWhoseStreamsAreCutForSilenceButAnsweredKeepsFollowing() {
+        // as behind a proxy that holds the keep-alives back: each stream is answered, then silent
+        var logCalls = new AtomicInteger();
+        server.createContext("/v1/jobs/j-1/logs", exchange -> {
+            boolean following = exchange.getRequestURI().getQuery().contains("follow=true");
+            if (following && logCalls.incrementAndGet() <= 4) {
+                exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
+                exchange.sendResponseHeaders(200, 0);
+                exchange.getResponseBody().flush();
+                try {
+                    Thread.sleep(5_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                exchange.close();
+            } else {
+                answer(exchange, 200, "application/x-ndjson", following ? chunk(1, "done\n") : "");
+            }
+        });
+        server.createContext("/v1/jobs/j-1", exchange -> answer(exchange, 200, "application/json",
+                job(logCalls.get() < 5 ? "RUNNING" : "SUCCEEDED")));
+        var waitsLittle = new HangarClient(client.url(), Duration.ofSeconds(5), null, Duration.ofMillis(300));
+        List<LogChunk> seen = new ArrayList<>();
+
+        // four cuts and their pauses take longer than the second it may go without a server
+        assertThat(waitsLittle.follow("j-1", 0, Duration.ofSeconds(1), seen::add).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(seen).hasSize(1);
+    }
+
+    @Test
     void aFollowGivesUpOnceTheServerStaysAwayLongerThanItWaits() {
         server.createContext("/v1/jobs/j-1/logs", exchange -> answer(exchange, 503, "application/problem+json",
                 "{\"title\":\"Queue unavailable\",\"status\":503}"));

@@ -194,16 +194,14 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
     }
 
     /**
-     * The nodes alive and those lost within {@link #LOST_GRACE}; while none is alive, the ones last
-     * seen (a submit waits for agents that restart).
+     * The nodes alive (while none is, the ones last seen: a submit waits for agents that restart),
+     * and those lost within {@link #LOST_GRACE}.
      */
     private List<NodeStatus> known() {
-        if (alive.isEmpty()) {
-            return lastSeen;
-        }
-        var known = new ArrayList<>(alive.values());
-        recentlyLost.values().forEach(gone -> known.add(gone.status()));
-        return known;
+        var known = new LinkedHashMap<String, NodeStatus>();
+        (alive.isEmpty() ? lastSeen : alive.values()).forEach(node -> known.put(node.name(), node));
+        recentlyLost.values().forEach(gone -> known.putIfAbsent(gone.status().name(), gone.status()));
+        return List.copyOf(known.values());
     }
 
     /** The bounds of a job that these nodes could run, each bound the widest of theirs. */

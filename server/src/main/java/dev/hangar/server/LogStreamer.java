@@ -67,6 +67,7 @@ final class LogStreamer {
     private void send(Context ctx, String id, boolean follow, boolean ndjson, long after) throws Exception {
         ctx.contentType(ndjson ? "application/x-ndjson" : "application/octet-stream");
         ctx.header("Cache-Control", "no-store");
+        ctx.header("X-Accel-Buffering", "no"); // a proxy must pass output and keep-alives on as they come
         var changed = new Semaphore(0);
         RuntimeException cutBy = null;
         try (AutoCloseable ignored = store.subscribe(new QueueListener() {

@@ -40,7 +40,11 @@ public final class QueueUpkeep implements AutoCloseable {
             moved = queue.requeueExpired();
         } catch (RuntimeException e) {
             // why go on: the housekeeping (intake, retention) must not wait on a step that keeps failing
-            queue.housekeeping(validate);
+            try {
+                queue.housekeeping(validate);
+            } catch (RuntimeException also) {
+                e.addSuppressed(also);
+            }
             throw e;
         }
         if (moved > 0) {

@@ -284,6 +284,24 @@ class ClusterNodesTest {
     }
 
     @Test
+    void aNodeLostAMomentAgoStillCountsWhenTheLastLiveNodeIsLostToo() {
+        long[] now = {0};
+        var nodes = new ClusterNodes(registry, () -> now[0]);
+        registry.heartbeat(node("cpu", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox")), Duration.ofSeconds(10));
+        registry.heartbeat(node("gpu", 16, 65536, 4, List.of(runtime("process", true)), Set.of("busybox")), Duration.ofSeconds(10));
+        nodes.poll();
+        registry.leave("gpu");
+        nodes.poll();
+        now[0] += Duration.ofMinutes(1).toNanos();
+        registry.leave("cpu");
+        nodes.poll();
+
+        assertThat(nodes.nodes()).isEmpty();
+        assertThat(nodes.validate(JobSpec.builder().command("nvidia-smi")
+                .resources(new Resources(1.0, 512L, null, null, 1, null)).build()).resources().gpus()).isEqualTo(1);
+    }
+
+    @Test
     void whileEveryNodeIsDownJobsAreStillCheckedAgainstTheNodesLastSeen() {
         beat(node("a", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox")));
         registry.leave("a");
