@@ -176,19 +176,22 @@ class HangarClientTest {
         assertThat(seen).hasSize(1);
     }
 
+    /** The headers of an output stream, then nothing for this long. */
+    private static void answerThenSayNothing(HttpExchange exchange, long millis) throws java.io.IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
+        exchange.sendResponseHeaders(200, 0);
+        exchange.getResponseBody().flush();
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Test
     void aFollowedStreamThatCarriesNothingNotEvenAKeepAliveIsTakenForCut() {
         // as a server whose host went without a word: the headers came, then nothing
-        server.createContext("/v1/jobs/j-1/logs", exchange -> {
-            exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
-            exchange.sendResponseHeaders(200, 0);
-            exchange.getResponseBody().flush();
-            try {
-                Thread.sleep(30_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        server.createContext("/v1/jobs/j-1/logs", exchange -> answerThenSayNothing(exchange, 30_000));
         var waitsLittle = new HangarClient(client.url(), Duration.ofSeconds(5), null, Duration.ofMillis(300));
         long began = System.nanoTime();
 
@@ -204,14 +207,7 @@ class HangarClientTest {
         server.createContext("/v1/jobs/j-1/logs", exchange -> {
             boolean following = exchange.getRequestURI().getQuery().contains("follow=true");
             if (following && logCalls.incrementAndGet() <= 4) {
-                exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
-                exchange.sendResponseHeaders(200, 0);
-                exchange.getResponseBody().flush();
-                try {
-                    Thread.sleep(5_000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                answerThenSayNothing(exchange, 5_000);
                 exchange.close();
             } else {
                 answer(exchange, 200, "application/x-ndjson", following ? chunk(1, "done\n") : "");

@@ -260,13 +260,19 @@ class ClusterNodesTest {
         assertThat(cluster.limits().networkAllowed()).isTrue();
     }
 
-    @Test
-    void aJobOnlyANodeLostAMomentAgoCanRunIsTakenForItsRestartAndRefusedOnceItStaysAway() {
-        long[] now = {0};
+    /** A cluster, on the clock {@code now} (nanoseconds), that has read a node "cpu" and a node "gpu" with 4 GPUs. */
+    private ClusterNodes cpuAndGpuNodes(long[] now) {
         var nodes = new ClusterNodes(registry, () -> now[0]);
         registry.heartbeat(node("cpu", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox")), Duration.ofSeconds(10));
         registry.heartbeat(node("gpu", 16, 65536, 4, List.of(runtime("process", true)), Set.of("busybox")), Duration.ofSeconds(10));
         nodes.poll();
+        return nodes;
+    }
+
+    @Test
+    void aJobOnlyANodeLostAMomentAgoCanRunIsTakenForItsRestartAndRefusedOnceItStaysAway() {
+        long[] now = {0};
+        var nodes = cpuAndGpuNodes(now);
         JobSpec needsAGpu = JobSpec.builder().command("nvidia-smi").resources(new Resources(1.0, 512L, null, null, 1, null))
                 .build();
 
@@ -286,10 +292,7 @@ class ClusterNodesTest {
     @Test
     void aNodeLostAMomentAgoStillCountsWhenTheLastLiveNodeIsLostToo() {
         long[] now = {0};
-        var nodes = new ClusterNodes(registry, () -> now[0]);
-        registry.heartbeat(node("cpu", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox")), Duration.ofSeconds(10));
-        registry.heartbeat(node("gpu", 16, 65536, 4, List.of(runtime("process", true)), Set.of("busybox")), Duration.ofSeconds(10));
-        nodes.poll();
+        var nodes = cpuAndGpuNodes(now);
         registry.leave("gpu");
         nodes.poll();
         now[0] += Duration.ofMinutes(1).toNanos();

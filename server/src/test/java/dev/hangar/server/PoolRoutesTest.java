@@ -58,19 +58,7 @@ class PoolRoutesTest {
     void start() {
         queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
         // the cluster's nodes have busybox and py311 between them; this one has busybox alone
-        var cluster = new NodeView() {
-            @Override
-            public List<dev.hangar.core.runtime.RuntimeStatus> runtimes() {
-                return List.of();
-            }
-
-            @Override
-            public dev.hangar.core.job.SpecLimits limits() {
-                return dev.hangar.core.job.SpecLimits.forNode(8, 4096, 0, Set.of("process"))
-                        .withImages(Set.of("busybox", "py311"));
-            }
-        };
-        server = new HangarServer(queue, cluster).start("127.0.0.1", 0);
+        server = new HangarServer(queue, new TestNode(Set.of("busybox", "py311"))).start("127.0.0.1", 0);
         server.servePools(here, () -> Set.of("busybox"));
     }
 

@@ -26,6 +26,12 @@ public final class TestNode implements NodeView {
                 Set.of("process"));
     }
 
+    /** The node "n1", whose limits name these images as those it has. */
+    TestNode(Set<String> images) {
+        this.local = new LocalNode(() -> INFO);
+        this.limits = new TestNode().limits.withImages(images);
+    }
+
     @Override
     public List<RuntimeStatus> runtimes() {
         return List.of();
