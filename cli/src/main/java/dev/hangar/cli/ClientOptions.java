@@ -35,14 +35,17 @@ final class ClientOptions {
             return false;
         }
         try {
-            InetAddress address = InetAddress.getByName(url.getHost());
-            return !(address.isLoopbackAddress() || address.isAnyLocalAddress()
-                    || NetworkInterface.getByInetAddress(address) != null);
+            return !isThisMachine(InetAddress.getByName(url.getHost()));
         } catch (UnknownHostException e) {
             return true; // a name that does not resolve is not this host; the call then says so
         } catch (SocketException e) {
             return true; // the interfaces could not be read: taken as another host, which fails loudly
         }
+    }
+
+    /** Whether an address is one of this machine's: loopback, the wildcard, or one of its interfaces'. */
+    static boolean isThisMachine(InetAddress address) throws SocketException {
+        return address.isLoopbackAddress() || address.isAnyLocalAddress() || NetworkInterface.getByInetAddress(address) != null;
     }
 
     HangarClient client() {

@@ -12,7 +12,6 @@ import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.queue.redis.RedisQueueBackend;
 import dev.hangar.core.queue.QueueBackendProvider;
 import dev.hangar.core.runtime.RuntimeStatus;
-import dev.hangar.core.select.NodePolicy;
 import dev.hangar.server.ClusterNodes;
 import dev.hangar.server.HangarServer;
 import dev.hangar.server.LocalNode;
@@ -165,8 +164,7 @@ public final class EmbeddedHangar implements AutoCloseable {
             @Override
             public JobSpec validate(JobSpec spec) {
                 JobSpec valid = validateFields(spec);
-                List<FieldError> misfits = NodeView.ruleMisfits(valid, agent.runtimes(),
-                        new NodePolicy(agent.status(Instant.now()).networkAllowed(), agent.config().gpus().size()));
+                List<FieldError> misfits = NodeView.ruleMisfits(valid, agent.status(Instant.now()));
                 if (!misfits.isEmpty()) {
                     throw new InvalidSpecException(misfits);
                 }

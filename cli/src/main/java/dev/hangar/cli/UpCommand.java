@@ -82,8 +82,7 @@ final class UpCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--host " + host + " is not a known host name or address");
         }
         try {
-            if (!address.isAnyLocalAddress() && !address.isLoopbackAddress()
-                    && java.net.NetworkInterface.getByInetAddress(address) == null) {
+            if (!ClientOptions.isThisMachine(address)) {
                 throw new IllegalArgumentException("--host " + host + " (" + address.getHostAddress() + ") is not an"
                         + " address of this machine, so nothing can listen on it");
             }

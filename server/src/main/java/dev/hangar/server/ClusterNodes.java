@@ -11,7 +11,6 @@ import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.runtime.RuntimeStatus;
-import dev.hangar.core.select.NodePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -190,7 +189,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         if (!errors.isEmpty()) {
             return errors;
         }
-        return NodeView.ruleMisfits(spec, node.runtimes(), new NodePolicy(node.networkAllowed(), node.capacity().gpus()));
+        return NodeView.ruleMisfits(spec, node);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.hangar.server;
 
 import dev.hangar.core.cluster.NodeInfo;
+import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.job.FieldError;
 import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.JobSpec;
@@ -42,12 +43,13 @@ public interface NodeView {
     }
 
     /**
-     * What the selection rules say of the job on a node with these runtimes and this policy: none if
-     * they leave it a runtime, else the field at fault and why. A runtime benched for a while after
-     * its sandboxes failed counts as there, as the job waits for it; one whose probe failed does not.
+     * What the selection rules say of the job on this node, as its status reports it: none if they
+     * leave it a runtime, else the field at fault and why. A runtime benched for a while after its
+     * sandboxes failed counts as there, as the job waits for it; one whose probe failed does not.
      */
-    static List<FieldError> ruleMisfits(JobSpec spec, List<RuntimeStatus> runtimes, NodePolicy policy) {
-        Selection selection = RuntimeSelector.benchedWaited().select(spec, runtimes, policy);
+    static List<FieldError> ruleMisfits(JobSpec spec, NodeStatus node) {
+        Selection selection = RuntimeSelector.benchedWaited().select(spec, node.runtimes(),
+                new NodePolicy(node.networkAllowed(), node.capacity().gpus()));
         return selection.refused() ? List.of(new FieldError(Rules.fieldOf(selection), selection.reason())) : List.of();
     }
 

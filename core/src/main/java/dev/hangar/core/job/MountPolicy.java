@@ -110,7 +110,7 @@ public record MountPolicy(List<Path> allowedRoots) {
      * comma-separated option string (ctr's --mount), where a comma would start an option of the
      * job's own, such as a second src.
      */
-    static boolean plain(String path) {
+    public static boolean plain(String path) {
         return path.chars().noneMatch(c -> c == ',' || c < 0x20 || c == 0x7f);
     }
 

@@ -1,5 +1,6 @@
 package dev.hangar.runtime.kata;
 
+import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.ProcessSpec;
@@ -31,9 +32,10 @@ final class CtrCommand {
             argv.addAll(List.of("--mount", "type=tmpfs,src=tmpfs,dst=" + tmpfs + ",options=size=" + diskBytes));
         }
         for (Mount mount : spec.mounts()) {
-            if (mount.hostPath().contains(",") || mount.sandboxPath().contains(",")) {
+            if (!MountPolicy.plain(mount.hostPath()) || !MountPolicy.plain(mount.sandboxPath())) {
                 // MountPolicy refuses these; a comma here would add options of the job's own (a second src)
-                throw new IllegalArgumentException("a mount path with a comma cannot be given to ctr: " + mount);
+                throw new IllegalArgumentException("a mount path with a comma or a control character cannot be given to"
+                        + " ctr: " + mount);
             }
             argv.addAll(List.of("--mount", "type=bind,src=" + mount.hostPath() + ",dst=" + mount.sandboxPath()
                     + ",options=rbind:" + (mount.readOnly() ? "ro" : "rw")));
