@@ -20,7 +20,8 @@ final class SqliteDatabase implements AutoCloseable {
 
     private final Path file;
     private final Connection connection;
-    private final ReentrantLock lock = new ReentrantLock();
+    /** Fair: a lease renewal waiting behind a long run of writes (a retention sweep's batches) gets its turn between them. */
+    private final ReentrantLock lock = new ReentrantLock(true);
     private boolean closed;
 
     private SqliteDatabase(Path file, Connection connection) {

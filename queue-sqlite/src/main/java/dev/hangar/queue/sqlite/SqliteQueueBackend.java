@@ -64,7 +64,12 @@ public final class SqliteQueueBackend implements QueueBackend {
     /** How long a final job and its output are kept by default, as on Redis. */
     public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
     /** Final jobs one delete takes: the store's lock is held meanwhile. */
-    private static final int DELETE_BATCH = 500;
+    static final int DELETE_BATCH = 500;
+    /**
+     * Deletes one housekeeping pass makes at most: a backlog of expired jobs (a lowered retention, a
+     * first start after an upgrade) is taken a share per pass, and the next pass goes on at once.
+     */
+    static final int DELETE_BATCHES_PER_PASS = 4;
 
     /** How often housekeeping looks for expired jobs: a look takes the store's write lock. */
     private static final Duration SWEEP_EVERY = Duration.ofSeconds(10);
@@ -98,20 +103,22 @@ public final class SqliteQueueBackend implements QueueBackend {
         if (retention.isZero() || now < nextSweepMillis) {
             return 0;
         }
-        nextSweepMillis = now + SWEEP_EVERY.toMillis();
         long before = now - retention.toMillis();
         int deleted = 0;
-        int batch;
-        do {
+        for (int pass = 0; pass < DELETE_BATCHES_PER_PASS; pass++) {
             // why in batches: each holds the one lock that every lease, renewal and read waits for
-            batch = write((c, notices) -> {
+            int batch = write((c, notices) -> {
                 String expired = "SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ? ORDER BY finished_at"
                         + " LIMIT " + DELETE_BATCH;
                 Sql.update(c, "DELETE FROM logs WHERE job_id IN (" + expired + ")", before);
                 return Sql.update(c, "DELETE FROM jobs WHERE id IN (" + expired + ")", before);
             });
             deleted += batch;
-        } while (batch == DELETE_BATCH);
+            if (batch < DELETE_BATCH) {
+                nextSweepMillis = now + SWEEP_EVERY.toMillis();
+                break;
+            }
+        }
         return deleted;
     }
 

@@ -155,6 +155,23 @@ class SqliteSpecificsTest {
     }
 
     @Test
+    void aBacklogOfExpiredJobsIsDeletedAShareAPassAndTheNextPassGoesOnAtOnce() {
+        int perPass = SqliteQueueBackend.DELETE_BATCH * SqliteQueueBackend.DELETE_BATCHES_PER_PASS;
+        try (QueueBackend queue = new SqliteQueueBackendProvider().open(
+                java.net.URI.create("sqlite:" + dir.resolve("hangar.db") + "?retention=PT1H"), clock)) {
+            for (int i = 0; i < perPass + 100; i++) {
+                queue.cancel(queue.enqueue(TestJobs.spec("old-" + i)).job().id());
+            }
+            clock.advance(java.time.Duration.ofHours(2));
+
+            assertThat(queue.housekeeping(spec -> spec)).as("a share: the store's lock is not held for the whole backlog")
+                    .isEqualTo(perPass);
+            assertThat(queue.housekeeping(spec -> spec)).as("the rest, at once").isEqualTo(100);
+            assertThat(queue.countByState().get(JobState.CANCELLED)).isZero();
+        }
+    }
+
+    @Test
     void reopeningAnExistingFileKeepsItsJobs() {
         Path file = dir.resolve("hangar.db");
         String id;
