@@ -30,14 +30,26 @@ final class AgentNode implements AutoCloseable {
     private final Agent agent;
     private final ImageStore images;
     private final Optional<NodeHeartbeat> heartbeat;
+    private final DataDirLock dataDir;
 
-    private AgentNode(Agent agent, ImageStore images, Optional<NodeHeartbeat> heartbeat) {
+    private AgentNode(Agent agent, ImageStore images, Optional<NodeHeartbeat> heartbeat, DataDirLock dataDir) {
         this.agent = agent;
         this.images = images;
         this.heartbeat = heartbeat;
+        this.dataDir = dataDir;
     }
 
     static AgentNode start(QueueBackend queue, Path dataDir, Path imagesDir, AgentConfig config) {
+        DataDirLock lock = DataDirLock.take(dataDir);
+        try {
+            return start(queue, dataDir, imagesDir, config, lock);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static AgentNode start(QueueBackend queue, Path dataDir, Path imagesDir, AgentConfig config, DataDirLock lock) {
         var images = new LocalImageStore(imagesDir);
         for (var pool : config.pools().pools()) {
             // a pool of an image the node lacks would fail to fill, over and over
@@ -50,7 +62,7 @@ final class AgentNode implements AutoCloseable {
         try {
             var heartbeat = queue.nodeRegistry().map(registry -> new NodeHeartbeat(registry,
                     clock -> agent.status(clock.instant()), HEARTBEAT_TTL, Clock.systemUTC()).start());
-            return new AgentNode(agent, images, heartbeat);
+            return new AgentNode(agent, images, heartbeat, lock);
         } catch (RuntimeException e) {
             agent.close();
             throw e;
@@ -107,7 +119,11 @@ final class AgentNode implements AutoCloseable {
     /** Leaves the registry first, so no one waits on a node that is going, then stops the agent. */
     @Override
     public void close() {
-        heartbeat.ifPresent(NodeHeartbeat::close);
-        agent.close();
+        try {
+            heartbeat.ifPresent(NodeHeartbeat::close);
+            agent.close();
+        } finally {
+            dataDir.close();
+        }
     }
 }

@@ -76,7 +76,11 @@ final class NodeOptions {
             throw new IllegalArgumentException("--data-dir " + dir + " is a file, not a directory");
         }
         try {
-            Files.createDirectories(dir);
+            if (!Files.exists(dir)) {
+                // its own only: its store holds every job's environment and input, secrets among them
+                Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            }
         } catch (IOException e) {
             throw new IllegalArgumentException("--data-dir " + dir + ": cannot make the directory (" + why(e) + ")", e);
         }

@@ -1,7 +1,11 @@
 package dev.hangar.queue.sqlite;
 
 import dev.hangar.core.queue.QueueException;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -39,6 +43,7 @@ final class SqliteDatabase implements AutoCloseable {
         config.setBusyTimeout(10_000); // another process (a backup, the CLI) may hold the file briefly
         config.enforceForeignKeys(true);
         try {
+            createOwnerOnly(file);
             Connection connection = config.createConnection("jdbc:sqlite:" + file);
             try {
                 Schema.prepare(connection);
@@ -49,6 +54,20 @@ final class SqliteDatabase implements AutoCloseable {
             return new SqliteDatabase(file, connection);
         } catch (SQLException e) {
             throw new QueueException("cannot open the SQLite queue at " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A new store's file, readable by its owner alone: it holds every job's environment and input,
+     * secrets among them, and SQLite gives its WAL and shared-memory files the same mode.
+     */
+    private static void createOwnerOnly(Path file) {
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (FileAlreadyExistsException | UnsupportedOperationException e) {
+            // an existing store keeps the mode its owner gave it; a file system without modes has none to set
+        } catch (IOException e) {
+            throw new QueueException("cannot create the SQLite queue at " + file + ": " + e, e);
         }
     }
 

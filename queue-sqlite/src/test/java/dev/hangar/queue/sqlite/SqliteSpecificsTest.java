@@ -172,6 +172,18 @@ class SqliteSpecificsTest {
     }
 
     @Test
+    void aNewStoreAndItsWriteAheadLogAreReadableByTheirOwnerAlone() throws Exception {
+        Path file = dir.resolve("hangar.db");
+        try (QueueBackend queue = SqliteQueueBackend.open(file, clock)) {
+            queue.enqueue(TestJobs.spec("secret"));
+            for (String name : new String[] {"hangar.db", "hangar.db-wal"}) {
+                assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                        java.nio.file.Files.getPosixFilePermissions(dir.resolve(name)))).as(name).isEqualTo("rw-------");
+            }
+        }
+    }
+
+    @Test
     void reopeningAnExistingFileKeepsItsJobs() {
         Path file = dir.resolve("hangar.db");
         String id;
