@@ -37,7 +37,7 @@ class BrokenBodyApiTest {
         String answer;
         try (var socket = new Socket("127.0.0.1", server.port())) {
             socket.setSoTimeout(20_000);
-            socket.getOutputStream().write(("POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            socket.getOutputStream().write(("POST /v1/jobs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                     + "Content-Length: 100\r\nConnection: close\r\n\r\n{\"command\": [\"echo\"").getBytes(StandardCharsets.US_ASCII));
             socket.shutdownOutput(); // 20 of the 100 bytes said, and no more to come
             answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -114,7 +114,7 @@ class EventRoutesTest {
         String big = "\"" + "x".repeat(64 * 1024) + "\"";
         try (var socket = new Socket("127.0.0.1", app.port())) {
             socket.setReceiveBufferSize(4096);
-            socket.getOutputStream().write(("GET /v1/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+            socket.getOutputStream().write(("GET /v1/events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
             InputStream in = socket.getInputStream();

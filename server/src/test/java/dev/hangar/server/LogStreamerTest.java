@@ -91,7 +91,7 @@ class LogStreamerTest {
         var socket = new Socket("127.0.0.1", app.port());
         socket.setSoTimeout((int) WAIT.toMillis());
         socket.getOutputStream().write(("GET /logs/" + id + "?follow=true&format=" + format
-                + " HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                + " HTTP/1.1\r\nHost: localhost\r\n" + headers + "\r\n").getBytes(StandardCharsets.US_ASCII));
         socket.getOutputStream().flush();
         return socket;
     }

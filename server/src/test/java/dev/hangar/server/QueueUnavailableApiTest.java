@@ -88,6 +88,7 @@ class QueueUnavailableApiTest {
         assertThat(ready.statusCode()).isEqualTo(503);
         assertThat(ready.headers().firstValue("Retry-After")).hasValue("1");
         assertThat(ready.body()).contains("Connection refused");
+        assertThat(send(request("/readyz").HEAD()).statusCode()).as("a probe by HEAD hears it too").isEqualTo(503);
     }
 
     @Test
@@ -97,5 +98,6 @@ class QueueUnavailableApiTest {
                 .start("127.0.0.1", 0);
         var ready = send(request("/readyz").GET());
         assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+        assertThat(send(request("/readyz").HEAD()).statusCode()).isEqualTo(200);
     }
 }
