@@ -121,6 +121,7 @@ public final class GvisorRuntime implements SandboxRuntime {
         limiter.ifPresent(Limiter::sweepStale);
         if (runsc.isPresent()) {
             sweepStale();
+            snapshots.sweepStale();
         }
     }
 
@@ -398,11 +399,15 @@ public final class GvisorRuntime implements SandboxRuntime {
             }
             throw new SandboxException("could not create the cgroups of sandbox " + spec.id() + ": " + e.getMessage(), e);
         }
+        MountPoints mountPoints = MountPoints.claim(rootfs, spec.mounts());
         try {
-            return GvisorSandbox.create(spec, runscId, bundles().resolve(runscId), rootfs,
+            var sandbox = GvisorSandbox.create(spec, runscId, bundles().resolve(runscId), rootfs,
                     cgroup, new Runsc(runsc.get(), stateRoot(), onPlatform), mkfifo.get(), hostTasks, launcher,
                     launcher == null ? null : launcher.lock(), fifoReady);
+            sandbox.mountPoints(mountPoints);
+            return sandbox;
         } catch (IOException e) {
+            mountPoints.release();
             if (launcher != null) {
                 launcher.discard("gvisor-" + runscId);
             }
@@ -498,6 +503,7 @@ public final class GvisorRuntime implements SandboxRuntime {
             // why: the network flag is not persisted; a stale sandbox was started with one of two
             GvisorSandbox.removeRunscState(runscHere, NetworkMode.NONE, id, gone);
             GvisorSandbox.removeRunscState(runscHere, NetworkMode.HOST, id, gone);
+            GvisorSandbox.removeMountPointsOf(bundle);
             GvisorSandbox.deleteTree(bundle);
         }
     }
@@ -517,7 +523,7 @@ public final class GvisorRuntime implements SandboxRuntime {
         return true;
     }
 
-    private static boolean unlocked(Path bundle) {
+    static boolean unlocked(Path bundle) {
         Path lockFile = bundle.resolve(GvisorSandbox.LOCK_FILE);
         if (!Files.exists(lockFile)) {
             // why: a bundle is made a moment before its lock; only an old one without a lock is stale

@@ -45,6 +45,8 @@ import java.util.stream.Stream;
  */
 final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
     static final String LOCK_FILE = ".hangar-lock";
+    /** The bundle's list of the mount points its sandbox made in the image. */
+    private static final String MOUNT_POINTS = "mountpoints";
     static final String FIFO = "forks.fifo";
     private static final Duration SWEEP_BOUND = Duration.ofSeconds(5);
     /** Variables the launcher's {@code sh} adds that runsc, which sets exactly config.json's, would not. */
@@ -64,6 +66,8 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
     private ParkedLauncher launcher;
     private volatile boolean startedParked;
     private boolean fifoPremade;
+    /** What runsc makes in the image's root for the job's mounts, removed when the sandbox goes. */
+    private MountPoints mountPoints = MountPoints.NONE;
     /** The checkpoint its launcher is restored from instead of booted (see {@code GvisorSnapshots}), or null. */
     private volatile Path restoreImage;
 
@@ -78,6 +82,32 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
         this.mkfifo = mkfifo;
         this.hostTasksLimit = hostTasksLimit;
         this.lockChannel = lockChannel;
+    }
+
+    /**
+     * The mount points this sandbox claimed ({@link MountPoints#claim}), written into its bundle too,
+     * so that the sweep after a crash removes them as this sandbox would have.
+     */
+    void mountPoints(MountPoints points) {
+        this.mountPoints = points;
+        if (!points.paths().isEmpty()) {
+            try {
+                Files.write(bundle.resolve(MOUNT_POINTS), points.paths().stream().map(Path::toString).toList());
+            } catch (IOException e) {
+                // then only this process removes them, when the sandbox goes
+            }
+        }
+    }
+
+    /** Removes the mount points a crashed node's sandbox left in its image (see {@link #mountPoints}). */
+    static void removeMountPointsOf(Path bundle) {
+        try {
+            for (String line : Files.readAllLines(bundle.resolve(MOUNT_POINTS))) {
+                MountPoints.removeEmpty(Path.of(line));
+            }
+        } catch (IOException | RuntimeException e) {
+            // none recorded
+        }
     }
 
     private synchronized ParkedLauncher takeLauncher() {
@@ -357,6 +387,7 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
         }
         boolean allGone = killEverything();
         removeRunscState(runsc, spec().network(), runscId, allGone);
+        mountPoints.release(); // a process of it still alive keeps its mounts: they are in its gofer's namespace
         releaseAndDelete();
         cgroup.remove();
     }

@@ -49,6 +49,7 @@ public final class GvisorSnapshots implements Snapshotting {
     private static final Duration CHECKPOINT_BOUND = Duration.ofSeconds(60);
     private static final int KEPT_OUTPUT = 4000;
     private static final String TEMPLATE_MARKER = "hangar-template:";
+    private static final String SNAPSHOT_PREFIX = "snap-";
     /**
      * Runs the prepare line in a subshell (its exec ends only the subshell), says "prepared" with the
      * random mark in $1, then waits as {@link LauncherScript}'s program does.
@@ -61,6 +62,11 @@ public final class GvisorSnapshots implements Snapshotting {
     private final Path dir;
     /** Images whose checksum was checked, by path, with the size and time it had then. */
     private final Map<Path, String> verified = new ConcurrentHashMap<>();
+    /**
+     * The lock this process holds on each of its templates' directories, as a sandbox holds one on
+     * its bundle: a directory without a holder is a crashed process's checkpoint, swept at start.
+     */
+    private final Map<String, java.nio.channels.FileChannel> held = new ConcurrentHashMap<>();
 
     GvisorSnapshots(GvisorRuntime runtime, Path dir) {
         this.runtime = runtime;
@@ -97,30 +103,64 @@ public final class GvisorSnapshots implements Snapshotting {
             ProcessSpec step = prepare != null ? prepare : new ProcessSpec(List.of("true"), Map.of(), null);
             // why: checked here, before anything starts (an empty command, a bad variable name)
             byte[] prepLine = LauncherScript.jobLine(new ProcessSpec(step.command(), Map.of(), null), List.of());
-            String snapshotId = "snap-" + randomHex(12);
+            String snapshotId = SNAPSHOT_PREFIX + randomHex(12);
             Path image = dir.resolve(snapshotId);
-            Files.createDirectories(dir);
-            String mark = "hangar-prepared-" + randomHex(16);
-            GvisorSandbox.RunscStarted started = template.startTemplate(new ProcessSpec(
-                    List.of("/bin/sh", "-c", TEMPLATE_PROGRAM, TEMPLATE_MARKER + template.id(), mark), step.env(), null));
+            held.put(snapshotId, GvisorSandbox.lockBundle(image));
             try {
-                awaitPrepared(started.process(), prepLine, mark, bound, template.id());
-                checkpoint(template, image);
-                var manifest = SnapshotManifest.of(snapshotId, template.sandboxSpec(), runtime.kernel(),
-                        image.resolve(SnapshotManifest.CHECKPOINT));
-                manifest.write(image);
-                return new Snapshot(snapshotId, GvisorRuntime.NAME, image.toString());
+                return saved(template, step, prepLine, bound, snapshotId, image);
             } catch (SandboxException | IOException | RuntimeException e) {
+                letGo(snapshotId);
                 GvisorSandbox.deleteTree(image);
                 throw e;
-            } finally {
-                started.process().destroyForcibly();
-                started.forkLog().close();
             }
         } catch (IOException | RuntimeException e) { // a runtime fault either way, for the caller to tell from a job's
             throw new SandboxException("could not snapshot sandbox " + sandbox.id() + ": " + e.getMessage(), e);
         } finally {
             sandbox.destroy();
+        }
+    }
+
+    /** Boots the template, runs its prepare step and checkpoints it into {@code image}. */
+    private Snapshot saved(GvisorSandbox template, ProcessSpec step, byte[] prepLine, Duration bound, String snapshotId,
+            Path image) throws SandboxException, IOException {
+        String mark = "hangar-prepared-" + randomHex(16);
+        GvisorSandbox.RunscStarted started = template.startTemplate(new ProcessSpec(
+                List.of("/bin/sh", "-c", TEMPLATE_PROGRAM, TEMPLATE_MARKER + template.id(), mark), step.env(), null));
+        try {
+            awaitPrepared(started.process(), prepLine, mark, bound, template.id());
+            checkpoint(template, image);
+            var manifest = SnapshotManifest.of(snapshotId, template.sandboxSpec(), runtime.kernel(),
+                    image.resolve(SnapshotManifest.CHECKPOINT));
+            manifest.write(image);
+            return new Snapshot(snapshotId, GvisorRuntime.NAME, image.toString());
+        } finally {
+            started.process().destroyForcibly();
+            started.forkLog().close();
+        }
+    }
+
+    /** Lets go of the lock on a template's directory (see {@link #held}). */
+    private void letGo(String snapshotId) {
+        var channel = held.remove(snapshotId);
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // closing releases the lock; nothing else to do
+            }
+        }
+    }
+
+    /** Deletes the templates a crashed process left: those whose directory no process holds. */
+    void sweepStale() {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var dirs = Files.list(dir)) {
+            dirs.filter(d -> d.getFileName().toString().startsWith(SNAPSHOT_PREFIX)).filter(Files::isDirectory)
+                    .filter(GvisorRuntime::unlocked).toList().forEach(GvisorSandbox::deleteTree);
+        } catch (IOException e) {
+            // looked at again at the next start
         }
     }
 
@@ -205,6 +245,7 @@ public final class GvisorSnapshots implements Snapshotting {
     public void delete(Snapshot snapshot) throws SandboxException {
         Path image = imageOf(snapshot);
         verified.remove(image);
+        letGo(snapshot.id());
         GvisorSandbox.deleteTree(image);
     }
 

@@ -226,6 +226,51 @@ class GvisorSandboxTest {
     }
 
     @Test
+    void aJobsMountPointsAreNotMadeInTheImageOtherJobsShare() throws Exception {
+        requireGvisor();
+        Path shared = java.nio.file.Files.createTempDirectory(dataDir, "shared");
+        String mountPoint = "/hangar-probe-" + System.nanoTime();
+        Path rootfs = new LocalImageStore(dataDir.resolve("images")).resolve("busybox").rootfs();
+        List<Mount> mounts = List.of(new Mount(shared.toString(), mountPoint + "/in", true));
+        try (GvisorSandbox other = sandbox(Resources.defaults(), NetworkMode.NONE, mounts)) {
+            try (GvisorSandbox sandbox = sandbox(Resources.defaults(), NetworkMode.NONE, mounts)) {
+                var out = new OutputCollector();
+                ExitStatus status = await(sandbox.exec(new ProcessSpec(List.of("ls", "-d", mountPoint + "/in"), Map.of(),
+                        null), out));
+                assertThat(status.code()).as(out.describe()).isZero();
+            }
+            assertThat(rootfs.resolve(mountPoint.substring(1))).as("another sandbox may still use it").exists();
+        }
+        assertThat(rootfs.resolve(mountPoint.substring(1))).as("left in the shared image").doesNotExist();
+    }
+
+    @Test
+    void atStartTheCheckpointsAndMountPointsACrashedProcessLeftAreRemovedAndALiveTemplateIsKept() throws Exception {
+        requireGvisor();
+        Path data = java.nio.file.Files.createTempDirectory(dataDir, "crashed");
+        Path snapshots = data.resolve("gvisor/snapshots");
+        Path dead = java.nio.file.Files.createDirectories(snapshots.resolve("snap-dead"));
+        java.nio.file.Files.writeString(dead.resolve(GvisorSandbox.LOCK_FILE), "");
+        java.nio.file.Files.writeString(dead.resolve(SnapshotManifest.CHECKPOINT), "saved memory");
+        Path rootfs = java.nio.file.Files.createDirectories(data.resolve("image/rootfs"));
+        Path kept = java.nio.file.Files.writeString(java.nio.file.Files.createDirectories(rootfs.resolve("opt")).resolve("tool"), "x");
+        java.nio.file.Files.createDirectories(rootfs.resolve("made/by/gofer"));
+        java.nio.file.Files.createFile(rootfs.resolve("made/by/file-bind"));
+        Path bundle = java.nio.file.Files.createDirectories(data.resolve("gvisor/bundles/dead-sandbox"));
+        java.nio.file.Files.writeString(bundle.resolve(GvisorSandbox.LOCK_FILE), "");
+        java.nio.file.Files.writeString(bundle.resolve("mountpoints"), rootfs.resolve("made") + "\n" + rootfs.resolve("opt"));
+        try (var live = GvisorSandbox.lockBundle(snapshots.resolve("snap-live"))) {
+            new GvisorRuntime(new RuntimeContext(data, new LocalImageStore(data.resolve("images"))));
+
+            assertThat(dead).as("a crashed process's checkpoint").doesNotExist();
+            assertThat(snapshots.resolve("snap-live")).as("a template of a process that runs").exists();
+        }
+        assertThat(bundle).doesNotExist();
+        assertThat(rootfs.resolve("made")).as("the mount points it made in the image").doesNotExist();
+        assertThat(kept).as("what has content is never a mount point").hasContent("x");
+    }
+
+    @Test
     void theBundleSaysWhatTheSpecAsked() throws Exception {
         var spec = new SandboxSpec("x", "busybox", new Resources(0.5, 128L, 64, 10L, null, null), NetworkMode.NONE,
                 List.of(new Mount("/srv/in", "/data/in", true)));
