@@ -18,9 +18,9 @@ import java.util.stream.Stream;
  * the agent before the sandbox is made.
  */
 public record MountPolicy(List<Path> allowedRoots) {
-    /** Sandbox paths a mount may not cover: the runtime's own mounts. */
+    /** Sandbox paths a mount may not cover: the runtime's own mounts (/run/hangar-init: the Podman driver's init). */
     private static final Set<String> RESERVED = Set.of("/", "/proc", "/dev", "/sys", "/tmp", "/work", "/usr", "/etc",
-            "/bin", "/lib", "/lib64", "/sbin");
+            "/bin", "/lib", "/lib64", "/sbin", "/run/hangar-init");
 
     /** Roots as named (normalized): of another host, as a heartbeat gives them, or see {@link #onThisHost}. */
     public MountPolicy {
@@ -136,7 +136,7 @@ public record MountPolicy(List<Path> allowedRoots) {
         } else if (!target.startsWith("/") || !Path.of(target).normalize().toString().equals(target)) {
             errors.add(new FieldError(field + ".sandboxPath", "must be an absolute, normalized path without '..'"));
         } else if (RESERVED.contains(target) || target.startsWith("/proc/") || target.startsWith("/dev/")
-                || target.startsWith("/sys/")) {
+                || target.startsWith("/sys/") || target.startsWith("/run/hangar-init/")) {
             errors.add(new FieldError(field + ".sandboxPath", "'" + target + "' is the runtime's own; choose another path"));
         }
         String source = mount.hostPath();

@@ -921,6 +921,35 @@ public abstract class RuntimeContractTest {
         }
     }
 
+    @Test
+    @DisplayName("mounts: a read-only host path is read-only below a file system mounted inside it on the host too")
+    void aReadOnlyMountIsReadOnlyBelowTheHostsMountsInsideIt() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs on the host needs root");
+        Path host = Files.createTempDirectory("hangar-contract-nested-");
+        // why open to all: the sandbox user is unprivileged, and a write must fail for the mount alone
+        Files.setPosixFilePermissions(host, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path nested = Files.createDirectories(host.resolve("nested"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "mode=1777", "tmpfs", nested.toString())
+                .inheritIO().start();
+        assumeTrue(mount.waitFor() == 0, "mount -t tmpfs failed here");
+        try {
+            Sandbox sandbox = newSandbox(Resources.defaults(), NetworkMode.NONE,
+                    List.of(new Mount(host.toString(), "/data/in", true)));
+            var output = new OutputCollector();
+            SandboxProcess process = start(sandbox, sh("if echo x > /data/in/nested/new 2>/dev/null; then echo"
+                    + " nested-writable; fi; echo done"), output);
+            ExitStatus status = awaitExit(process, output);
+            assertThat(status.code()).as("exit code; %s", output.describe()).isZero();
+            assertThat(output.stdoutText()).contains("done").doesNotContain("nested-writable");
+            assertThat(nested.resolve("new")).doesNotExist();
+        } finally {
+            new ProcessBuilder("umount", "-l", nested.toString()).inheritIO().start().waitFor();
+            try (var paths = Files.walk(host)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ isolation
 
     @Test

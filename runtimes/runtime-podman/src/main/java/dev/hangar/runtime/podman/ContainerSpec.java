@@ -83,8 +83,10 @@ final class ContainerSpec {
                     "options", List.of("rw", "exec", "nosuid", "nodev", "notmpcopyup", "U", size)));
         }
         for (Mount mount : spec.mounts()) {
+            // why not rbind for a read-only one: runc makes only its top read-only, and a file system mounted
+            // inside it on the host would stay writable; Podman 4.3 takes no "rro", so those are left out
             mounts.add(Map.of("destination", mount.sandboxPath(), "source", mount.hostPath(), "type", "bind",
-                    "options", List.of("rbind", mount.readOnly() ? "ro" : "rw")));
+                    "options", mount.readOnly() ? List.of("bind", "ro") : List.of("rbind", "rw")));
         }
         return mounts;
     }
