@@ -222,11 +222,15 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
     @Override
     protected GvisorProcess start(ProcessSpec processSpec, OutputSink sink) throws SandboxException {
         RunscStarted started = startRunsc(processSpec);
+        return new GvisorProcess(HostProcess.attach(started.process(), cgroup, processSpec.stdin(), sink, runscExit()),
+                started.forkLog(), this, spec().resources(), hostTasksLimit);
+    }
+
+    /** Tells runsc's own failures (its cgroup join, the sentry or gofer) from the job's exit. */
+    private HostProcess.ExitCheck runscExit() {
         Path joinFailed = joinFailedMark();
         Path runscErrors = RunscFailure.file(bundle);
-        return new GvisorProcess(HostProcess.attach(started.process(), cgroup, processSpec.stdin(), sink,
-                status -> RunscFailure.check(CgroupJoin.check(status, joinFailed), runscErrors)), started.forkLog(),
-                this, spec().resources(), hostTasksLimit);
+        return status -> RunscFailure.check(CgroupJoin.check(status, joinFailed), runscErrors);
     }
 
     /**
@@ -237,7 +241,7 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
     @Override
     protected WaitingLauncher<GvisorProcess> launch() throws SandboxException {
         RunscStarted started = startRunsc(new ProcessSpec(LauncherScript.command(id()), Map.of(), null));
-        var host = new HostLauncher(started.process(), cgroup, SHELL_MADE);
+        var host = new HostLauncher(started.process(), cgroup, SHELL_MADE, runscExit());
         return new WaitingLauncher<>() {
             @Override
             public boolean alive() {

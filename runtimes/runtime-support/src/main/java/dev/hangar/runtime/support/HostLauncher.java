@@ -22,8 +22,13 @@ public final class HostLauncher implements WaitingLauncher<HostProcess> {
      *                  cold start of a job would not (see {@link LauncherScript#jobLine})
      */
     public HostLauncher(Process process, Cgroup cgroup, List<String> shellMade) {
+        this(process, cgroup, shellMade, status -> status);
+    }
+
+    /** As above, its exit looked at by {@code check}, as the driver's cold start of a job would (the runtime's own failures). */
+    public HostLauncher(Process process, Cgroup cgroup, List<String> shellMade, HostProcess.ExitCheck check) {
         this.process = process;
-        this.pumped = HostProcess.pumping(process, cgroup, sink);
+        this.pumped = HostProcess.pumping(process, cgroup, sink, check);
         sink.endedWith(pumped.exit());
         this.shellMade = List.copyOf(shellMade);
     }

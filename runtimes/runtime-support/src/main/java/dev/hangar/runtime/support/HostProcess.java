@@ -42,10 +42,6 @@ public final class HostProcess implements SandboxProcess {
                 });
     }
 
-    private HostProcess(Process process, Cgroup cgroup, OutputSink sink) {
-        this(process, cgroup, sink, status -> status);
-    }
-
     public static HostProcess start(ProcessBuilder builder, Cgroup cgroup, byte[] stdin, OutputSink sink)
             throws IOException {
         return start(builder, cgroup, stdin, sink, status -> status);
@@ -80,8 +76,8 @@ public final class HostProcess implements SandboxProcess {
      * from now on, to {@code sink} (a {@link LateSink} the job's sink is attached to later); its stdin
      * is left open for the job.
      */
-    static HostProcess pumping(Process process, Cgroup cgroup, OutputSink sink) {
-        return new HostProcess(process, cgroup, sink);
+    static HostProcess pumping(Process process, Cgroup cgroup, OutputSink sink, ExitCheck check) {
+        return new HostProcess(process, cgroup, sink, check);
     }
 
     /** Writes {@code stdin} (may be null) in the background, then closes the process's stdin. */
