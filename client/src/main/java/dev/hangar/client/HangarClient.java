@@ -44,6 +44,9 @@ public final class HangarClient {
     static final Duration FOLLOW_IDLE = Duration.ofSeconds(45);
     /** How often a follow cut short tries the server again. */
     private static final Duration RECONNECT_EVERY = Duration.ofMillis(500);
+    private static final int TOO_MANY_STREAMS = 429;
+    /** How often a follow refused a stream reads the output without one. */
+    private static final Duration STREAMS_BUSY_POLL = Duration.ofSeconds(1);
     /**
      * Answers of a server restarting, or of its queue failing over, or of a proxy in front of either;
      * and 429, a caller that holds as many streams as it may (one of them may end meanwhile).
@@ -257,10 +260,21 @@ public final class HangarClient {
         };
         long awaySince = 0;
         while (true) {
+            Duration wait = RECONNECT_EVERY;
             try {
-                // why answered counts as heard: a quiet job's stream cut for want of keep-alives (a proxy
-                // that buffers them) still had a server; only failing to reach one adds up to reconnectFor
-                logs(id, true, after[0], seen, () -> heard[0] = true);
+                try {
+                    // why answered counts as heard: a quiet job's stream cut for want of keep-alives (a proxy
+                    // that buffers them) still had a server; only failing to reach one adds up to reconnectFor
+                    logs(id, true, after[0], seen, () -> heard[0] = true);
+                } catch (HangarApiException api) {
+                    if (api.status() != TOO_MANY_STREAMS) {
+                        throw api;
+                    }
+                    // the server is there but holds too many streams: read what there is without one (which
+                    // takes none), for as long as it refuses; never given up on, as the job runs on
+                    logs(id, false, after[0], seen);
+                    wait = STREAMS_BUSY_POLL;
+                }
                 Job job = get(id);
                 if (job.isFinal()) {
                     logs(id, false, after[0], seen); // what a stream cut just before the end left unread
@@ -280,7 +294,7 @@ public final class HangarClient {
                 }
             }
             try {
-                Thread.sleep(RECONNECT_EVERY);
+                Thread.sleep(wait);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new HangarUnreachableException(base, e);

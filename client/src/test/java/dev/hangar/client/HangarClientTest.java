@@ -165,7 +165,7 @@ class HangarClientTest {
             if (calls.incrementAndGet() == 1) {
                 answer(exchange, 429, "application/problem+json", "{\"title\":\"Too many streams\",\"status\":429}");
             } else {
-                answer(exchange, 200, "application/x-ndjson", exchange.getRequestURI().getQuery().contains("follow=true")
+                answer(exchange, 200, "application/x-ndjson", exchange.getRequestURI().getQuery().contains("after=0")
                         ? chunk(1, "one\n") : "");
             }
         });
@@ -174,6 +174,26 @@ class HangarClientTest {
 
         assertThat(client.follow("j-1", 0, Duration.ofSeconds(10), seen::add).state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(seen).hasSize(1);
+    }
+
+    @Test
+    void aFollowRefusedAStreamLongerThanItWouldWaitForAServerReadsTheOutputWithoutOneToTheJobsEnd() {
+        var gets = new AtomicInteger();
+        server.createContext("/v1/jobs/j-1/logs", exchange -> {
+            if (exchange.getRequestURI().getQuery().contains("follow=true")) {
+                answer(exchange, 429, "application/problem+json", "{\"title\":\"Too many streams\",\"status\":429}");
+            } else {
+                long after = Long.parseLong(exchange.getRequestURI().getQuery().replaceAll(".*after=(\\d+).*", "$1"));
+                answer(exchange, 200, "application/x-ndjson", after < 1 ? chunk(1, "one\n") : after < 2 && gets.get() > 1
+                        ? chunk(2, "two\n") : "");
+            }
+        });
+        server.createContext("/v1/jobs/j-1", exchange -> answer(exchange, 200, "application/json",
+                job(gets.incrementAndGet() < 3 ? "RUNNING" : "SUCCEEDED")));
+        List<LogChunk> seen = new ArrayList<>();
+
+        assertThat(client.follow("j-1", 0, Duration.ofMillis(100), seen::add).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(seen).extracting(LogChunk::seq).containsExactly(1L, 2L);
     }
 
     /** The headers of an output stream, then nothing for this long. */
