@@ -87,7 +87,11 @@ public final class LocalImageStore implements ImageStore {
             // why by name: a scratch or doomed directory a crash left (.making-*, .removing-*) is no image
             for (Path dir : dirs.filter(d -> NAME.matcher(d.getFileName().toString()).matches())
                     .filter(d -> Files.isRegularFile(d.resolve("image.json"))).sorted().toList()) {
-                images.add(read(dir));
+                try {
+                    images.add(read(dir));
+                } catch (java.nio.file.NoSuchFileException removed) {
+                    // removed since it was listed (by another process, without this one's lock): no longer an image
+                }
             }
             return images;
         } catch (IOException e) {

@@ -233,7 +233,8 @@ final class WarmPool {
         Instant readyAt = clock.instant();
         synchronized (this) {
             starting--;
-            if (!closed && madeIn == generation) {
+            // why the max: it may have been lowered while this one was being made (an operator freeing memory)
+            if (!closed && madeIn == generation && ready.size() < spec.max()) {
                 ready.addLast(new Ready(sandbox, readyAt));
                 retryAfter = null;
                 backoff = FIRST_BACKOFF;

@@ -271,6 +271,21 @@ class PoolManagerTest {
     }
 
     @Test
+    void sandboxesBeingMadeWhenTheMaxIsLoweredAreNotKeptPastIt() {
+        runtime.holdCreates();
+        start(0, pool("p", 3, 3));
+        await().atMost(WAIT).until(() -> status("p").starting() == 3);
+
+        manager.put(pool("p", 1, 1));
+        runtime.releaseCreates();
+        await().atMost(WAIT).until(() -> status("p").starting() == 0);
+
+        assertThat(status("p").ready()).isEqualTo(1);
+        await().atMost(WAIT).until(() -> runtime.alive() == 1);
+        assertThat(manager.budget().heldMb()).as("the memory of those not kept is given back").isEqualTo(256);
+    }
+
+    @Test
     void aRuntimeThatCannotMakeSandboxesIsRecordedAndRetriedLater() {
         runtime.failCreates(true);
         start(0, pool("p", 1, 1));
