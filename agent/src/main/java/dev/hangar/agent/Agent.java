@@ -1,5 +1,6 @@
 package dev.hangar.agent;
 
+import dev.hangar.agent.pool.ImageVersions;
 import dev.hangar.agent.pool.PoolConfig;
 import dev.hangar.agent.pool.PoolManager;
 import dev.hangar.core.cluster.NodeStatus;
@@ -53,6 +54,7 @@ public final class Agent implements AutoCloseable {
     private final QueueBackend queue;
     private final Map<String, SandboxRuntime> runtimes;
     private final ImageNames imageNames;
+    private final ImageVersions imageVersions;
     private final RuntimeSelector selector = RuntimeSelector.standard();
     private final Capacity capacity;
     private final RuntimeHealth health;
@@ -89,12 +91,19 @@ public final class Agent implements AutoCloseable {
 
     /** {@code imageNames}: the images of this node's image store, as jobs name them. */
     public Agent(AgentConfig config, QueueBackend queue, List<SandboxRuntime> runtimes, Supplier<Set<String>> imageNames) {
-        this(config, queue, runtimes, imageNames, BENCH_FOR);
+        this(config, queue, runtimes, imageNames, ImageVersions.NONE, BENCH_FOR);
+    }
+
+    /** {@code imageVersions}: when each image was made, so that warm pools remake what an image made again replaced. */
+    public Agent(AgentConfig config, QueueBackend queue, List<SandboxRuntime> runtimes, Supplier<Set<String>> imageNames,
+            ImageVersions imageVersions) {
+        this(config, queue, runtimes, imageNames, imageVersions, BENCH_FOR);
     }
 
     /** {@code benchFor}: how long a runtime whose sandboxes keep failing is left out (see {@link RuntimeHealth}). */
     Agent(AgentConfig config, QueueBackend queue, List<SandboxRuntime> runtimes, Supplier<Set<String>> imageNames,
-            Duration benchFor) {
+            ImageVersions imageVersions, Duration benchFor) {
+        this.imageVersions = imageVersions;
         this.config = config;
         this.mountRoots = config.mounts().allowedRoots().stream().map(Path::toString).collect(Collectors.toUnmodifiableSet());
         this.queue = queue;
@@ -108,7 +117,7 @@ public final class Agent implements AutoCloseable {
     public synchronized Agent start() {
         statuses = probeAll();
         var manager = new PoolManager(poolsOfUsableRuntimes(), usableRuntimes(), config.memoryMb(), capacity::memoryLeftMb,
-                Clock.systemUTC());
+                imageVersions, Clock.systemUTC());
         try {
             pools = manager.start();
         } catch (RuntimeException e) {

@@ -92,7 +92,7 @@ class AgentFaultTest {
         store = SqliteQueueBackend.open(dir.resolve("hangar.db"), storeClock);
         AgentConfig config = new AgentConfig("node", 64, 64 * 1024, List.of(), maxJobs, LEASE, Duration.ofMillis(100),
                 false, MountPolicy.none(), Set.of(), pools).withCreateTimeout(createTimeout);
-        agent = new Agent(config, reachableWhileNotAway(store), List.of(runtime), Set::of, BENCH).start();
+        agent = new Agent(config, reachableWhileNotAway(store), List.of(runtime), Set::of, dev.hangar.agent.pool.ImageVersions.NONE, BENCH).start();
     }
 
     /** The store as the agent sees it: every call fails while the queue is away. */

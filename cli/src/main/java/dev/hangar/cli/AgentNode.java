@@ -3,6 +3,7 @@ package dev.hangar.cli;
 import dev.hangar.agent.Agent;
 import dev.hangar.agent.AgentConfig;
 import dev.hangar.agent.NodeHeartbeat;
+import dev.hangar.core.image.Image;
 import dev.hangar.core.image.ImageStore;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.runtime.RuntimeContext;
@@ -58,7 +59,8 @@ final class AgentNode implements AutoCloseable {
                         + "'; known: " + String.join(", ", images.names()) + " (add one with 'hangar image import')");
             }
         }
-        Agent agent = new Agent(config, queue, discoverRuntimes(dataDir, images, config.runtimes()), images::names).start();
+        Agent agent = new Agent(config, queue, discoverRuntimes(dataDir, images, config.runtimes()), images::names,
+                image -> images.find(image == null ? ImageStore.DEFAULT_IMAGE : image).map(Image::createdAt)).start();
         try {
             var heartbeat = queue.nodeRegistry().map(registry -> new NodeHeartbeat(registry,
                     clock -> agent.status(clock.instant()), HEARTBEAT_TTL, Clock.systemUTC()).start());

@@ -99,6 +99,24 @@ public final class LocalImageStore implements ImageStore {
         }
     }
 
+    /**
+     * The image of this name as stored now, without building a built-in one not made yet; empty if
+     * none is (removed, or being made).
+     */
+    public java.util.Optional<Image> find(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            return java.util.Optional.empty(); // no image can have it
+        }
+        Path dir = root.resolve(name);
+        try {
+            return java.util.Optional.of(read(dir));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return java.util.Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Built-in images, made or not. */
     public Set<String> builtinNames() {
         return new TreeSet<>(builtins.keySet());

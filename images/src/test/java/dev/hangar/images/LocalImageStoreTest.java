@@ -45,6 +45,24 @@ class LocalImageStoreTest {
     }
 
     @Test
+    void anImageIsFoundAsStoredWithoutBuildingOneAndAnImageMadeAgainIsAnotherVersion() throws Exception {
+        Files.writeString(Files.createDirectories(dir.resolve("src/bin")).resolve("hello"), "v1");
+        var store = store();
+        assertThat(store.find("hello")).isEmpty();
+        assertThat(store.find("busybox")).as("a built-in not made yet is not built").isEmpty();
+        assertThat(store.find("Not A Name")).isEmpty();
+
+        Image first = store.importRootfs("hello", dir.resolve("src"));
+        assertThat(store.find("hello")).contains(first);
+        store.remove("hello");
+        assertThat(store.find("hello")).isEmpty();
+        Thread.sleep(2); // two imports within one clock tick would look alike
+        Image again = store.importRootfs("hello", dir.resolve("src"));
+        assertThat(store.find("hello").orElseThrow().createdAt()).isAfter(first.createdAt()).isEqualTo(again.createdAt());
+        assertThat(dir.resolve("images/busybox")).doesNotExist();
+    }
+
+    @Test
     void aTarballIsImportedAsAnImage() throws Exception {
         Path source = Files.createDirectories(dir.resolve("src/etc"));
         Files.writeString(source.resolve("motd"), "tarred");

@@ -37,6 +37,7 @@ public final class PoolManager implements PoolsView, AutoCloseable {
     private final ScheduledExecutorService keeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
             .daemon().name("pool-keeper").factory());
     private final Semaphore makers;
+    private final ImageVersions images;
 
     /**
      * @param runtimes       the node's usable runtimes; those that start sandboxes ahead of a job may back pools
@@ -52,6 +53,13 @@ public final class PoolManager implements PoolsView, AutoCloseable {
      */
     public PoolManager(PoolConfig config, List<SandboxRuntime> runtimes, long nodeMemoryMb, LongSupplier leftByJobsMb,
             Clock clock) {
+        this(config, runtimes, nodeMemoryMb, leftByJobsMb, ImageVersions.NONE, clock);
+    }
+
+    /** @param images when each image was made: a pool's sandboxes of an image made again since are remade */
+    public PoolManager(PoolConfig config, List<SandboxRuntime> runtimes, long nodeMemoryMb, LongSupplier leftByJobsMb,
+            ImageVersions images, Clock clock) {
+        this.images = images;
         this.config = config;
         this.clock = clock;
         this.budget = new MemoryBudget(config.budgetMb(nodeMemoryMb), leftByJobsMb);
@@ -155,7 +163,7 @@ public final class PoolManager implements PoolsView, AutoCloseable {
         synchronized (pools) {
             existing = pools.get(spec.name());
             if (existing == null || !existing.spec().runtime().equals(spec.runtime())) {
-                created = new WarmPool(spec, pooled.get(spec.runtime()), budget, workers, makers, clock);
+                created = new WarmPool(spec, pooled.get(spec.runtime()), budget, workers, makers, images, clock);
                 pools.put(spec.name(), created);
             }
         }

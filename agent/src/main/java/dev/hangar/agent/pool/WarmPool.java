@@ -38,6 +38,9 @@ final class WarmPool {
     private final Semaphore makers;
     private final Clock clock;
     private final SnapshotTemplate template;
+    private final ImageVersions images;
+    /** When the image of the pool's sandboxes and template was made, as upkeep last read it. */
+    private Optional<Instant> imageMadeAt;
     /**
      * Oldest first, and jobs take the oldest: a sandbox just made may still be settling (a gVisor
      * sandbox's first exec right after its launcher came up took ~100 ms where a settled one took ~15).
@@ -64,7 +67,10 @@ final class WarmPool {
 
     private record Ready(Sandbox sandbox, Instant readyAt) {}
 
-    WarmPool(PoolSpec spec, SandboxRuntime runtime, MemoryBudget budget, Executor workers, Semaphore makers, Clock clock) {
+    WarmPool(PoolSpec spec, SandboxRuntime runtime, MemoryBudget budget, Executor workers, Semaphore makers,
+            ImageVersions images, Clock clock) {
+        this.images = images;
+        this.imageMadeAt = imageMadeAt(spec, Optional.empty());
         this.spec = spec;
         this.runtime = runtime;
         this.budget = budget;
@@ -120,8 +126,16 @@ final class WarmPool {
         inUse--;
     }
 
-    /** Periodic care: replaces dead sandboxes, lets idle ones beyond min go, then refills. */
+    /**
+     * Periodic care: remakes everything if its image was made again, replaces dead sandboxes, lets
+     * idle ones beyond min go, then refills.
+     */
     synchronized void upkeep() {
+        Optional<Instant> madeAt = imageMadeAt(spec, imageMadeAt);
+        if (!madeAt.equals(imageMadeAt)) {
+            imageMadeAt = madeAt;
+            remake();
+        }
         Instant now = clock.instant();
         for (Iterator<Ready> it = ready.iterator(); it.hasNext(); ) {
             Ready r = it.next();
@@ -264,15 +278,9 @@ final class WarmPool {
     /** Takes a changed spec: sizes and expiry apply at once; sandboxes of another kind are dropped and remade. */
     synchronized void update(PoolSpec changed) {
         if (!spec.sameSandboxes(changed)) {
-            drain();
-            if (!changed.snapshot()) {
-                // a template kept would hold its disk (a sandbox's memory, for gVisor) until the pool went
-                workers.execute(template::discard);
-            }
-            generation++;
-            retryAfter = null;
-            backoff = FIRST_BACKOFF;
-            lastError = null;
+            spec = changed;
+            imageMadeAt = imageMadeAt(changed, Optional.empty());
+            remake();
         }
         spec = changed;
         target = Math.max(changed.min(), Math.min(changed.max(), target));
@@ -282,6 +290,30 @@ final class WarmPool {
             destroyLater(r.sandbox());
         }
         fill();
+    }
+
+    /** When the image of {@code pool}'s sandboxes was made, or {@code unread} if that cannot be read now. */
+    private Optional<Instant> imageMadeAt(PoolSpec pool, Optional<Instant> unread) {
+        try {
+            return images.madeAt(pool.image());
+        } catch (RuntimeException e) {
+            return unread;
+        }
+    }
+
+    /**
+     * The pool's sandboxes are of another kind from now on (its spec, or its image, changed): those
+     * ready are destroyed, those starting are not kept, and the snapshot template is made again.
+     */
+    private void remake() {
+        drain();
+        // a template kept would hold its disk (a sandbox's memory, for gVisor) until the pool went; and one of an
+        // image made again would restore the old image's files
+        workers.execute(template::discard);
+        generation++;
+        retryAfter = null;
+        backoff = FIRST_BACKOFF;
+        lastError = null;
     }
 
     /** Destroys the ready sandboxes; those still starting are destroyed when they are up. */

@@ -358,6 +358,46 @@ class PoolManagerTest {
     }
 
     @Test
+    void aPoolRemakesItsSandboxesAndTemplateOnceItsImageIsMadeAgain() {
+        var made = new java.util.concurrent.atomic.AtomicReference<>(Optional.of(Instant.parse("2030-01-01T00:00:00Z")));
+        var snapshots = new AtomicInteger();
+        var deleted = new AtomicInteger();
+        runtime.snapshotWith(new Snapshotting() {
+            @Override
+            public Snapshot snapshot(Sandbox sandbox) {
+                sandbox.destroy();
+                return new Snapshot("template-" + snapshots.incrementAndGet(), RUNTIME, "nowhere");
+            }
+
+            @Override
+            public Sandbox restore(Snapshot snapshot, SandboxSpec spec) throws SandboxException {
+                return runtime.create(spec);
+            }
+
+            @Override
+            public void delete(Snapshot snapshot) {
+                deleted.incrementAndGet();
+            }
+        });
+        ImageVersions images = image -> "busybox".equals(image) ? made.get() : Optional.empty();
+        manager = new PoolManager(PoolConfig.of(List.of(new PoolSpec("p", RUNTIME, "busybox", 1.0, 256L, 2, 2, 60, true,
+                null)), 0).withCheckEvery(Duration.ofHours(1)), List.of(runtime), 64 * 1024, () -> 64 * 1024, images,
+                clock).start();
+        awaitReady("p", 2);
+        List<FakeSandbox> before = List.copyOf(runtime.sandboxes());
+        manager.upkeep();
+        assertThat(runtime.sandboxes()).as("the same image: kept").containsExactlyElementsOf(before);
+
+        made.set(Optional.of(Instant.parse("2030-01-02T00:00:00Z"))); // removed and imported again
+        manager.upkeep();
+
+        awaitReady("p", 2);
+        await().atMost(WAIT).until(() -> before.stream().allMatch(FakeSandbox::destroyed));
+        assertThat(deleted.get()).as("the old image's template").isEqualTo(1);
+        assertThat(snapshots.get()).as("a template of the image as it is now").isEqualTo(2);
+    }
+
+    @Test
     void aPoolThatStopsUsingSnapshotsDeletesItsTemplate() {
         var deleted = new AtomicInteger();
         runtime.snapshotWith(new Snapshotting() {

@@ -1,0 +1,18 @@
+package dev.hangar.agent.pool;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * When the node's image of a name was made: an image removed and imported again under its name is
+ * another, and the sandboxes and snapshot template a pool made from the old one must not serve
+ * jobs that name it now (their root may be gone from under them, or be the old files).
+ */
+@FunctionalInterface
+public interface ImageVersions {
+    /** Nothing is known of images: a pool keeps its sandboxes whatever happens to them. */
+    ImageVersions NONE = image -> Optional.empty();
+
+    /** When the image named {@code image} (null: the runtime's default) was made; empty if it is not there. */
+    Optional<Instant> madeAt(String image);
+}
