@@ -108,10 +108,19 @@ public final class HangarServer implements AutoCloseable {
             }
             health.put("queue", "up");
         } catch (QueueException e) {
-            health.put("queue", "unavailable: " + e.getMessage());
+            health.put("queue", "unavailable: " + queueTrouble(e, caller));
         }
         health.put("capacity", capacity(nodes));
         return health;
+    }
+
+    /**
+     * Why the queue does not answer, as a caller may read it: the queue's address and error for an
+     * admin (anyone, on a server without tokens); for others, which may be any caller of the health
+     * probes, only that it is away (the server's log has the rest).
+     */
+    private static String queueTrouble(QueueException e, dev.hangar.server.auth.Caller caller) {
+        return caller.admin() ? e.getMessage() : "the job queue does not answer; try again shortly";
     }
 
     private static final String METHOD_OVERRIDE = "X-HTTP-Method-Override";
@@ -154,7 +163,7 @@ public final class HangarServer implements AutoCloseable {
         app.exception(QueueException.class, (e, ctx) -> {
             LOG.log(System.Logger.Level.WARNING, "queue call failed: " + ctx.method() + " " + ctx.path(), e);
             ctx.header("Retry-After", "1");
-            problem(ctx, Problem.of(503, "Queue unavailable", e.getMessage(), List.of()));
+            problem(ctx, Problem.of(503, "Queue unavailable", queueTrouble(e, TokenCheck.caller(ctx)), List.of()));
         });
         app.exception(HttpResponseException.class, (e, ctx) -> {
             String allowed = e.getDetails().get("availableMethods");

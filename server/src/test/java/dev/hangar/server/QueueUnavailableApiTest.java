@@ -92,6 +92,25 @@ class QueueUnavailableApiTest {
     }
 
     @Test
+    void onAServerWithTokensOnlyAnAdminHearsWhereTheQueueIsAndWhy() throws Exception {
+        server.close();
+        dev.hangar.server.auth.TokenLookup tokens = token -> switch (token) {
+            case "ops" -> java.util.Optional.of(new dev.hangar.server.auth.Caller("ops", true));
+            case "team" -> java.util.Optional.of(new dev.hangar.server.auth.Caller("team", false));
+            default -> java.util.Optional.empty();
+        };
+        server = new HangarServer(away(), new TestNode(), java.util.Optional.of(tokens)).start("127.0.0.1", 0);
+
+        for (var response : List.of(send(request("/readyz").GET()), send(request("/healthz").GET()),
+                send(request("/v1/jobs").header("Authorization", "Bearer team").GET()))) {
+            assertThat(response.body()).as(response.uri().toString()).contains("the job queue does not answer")
+                    .doesNotContain("10.0.0.5").doesNotContain("Connection refused");
+        }
+        assertThat(send(request("/readyz").header("Authorization", "Bearer ops").GET()).body()).contains(WHY);
+        assertThat(send(request("/v1/jobs").header("Authorization", "Bearer ops").GET()).body()).contains(WHY);
+    }
+
+    @Test
     void theReadinessProbePingsTheQueueRatherThanCountingEveryJob() throws Exception {
         server.close();
         server = new HangarServer(queue(new IllegalStateException("a probe counted the jobs")), new TestNode())
