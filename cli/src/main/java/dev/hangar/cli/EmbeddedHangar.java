@@ -56,12 +56,9 @@ public final class EmbeddedHangar implements AutoCloseable {
 
     /** The data directory's own store, with a query ({@code retention=...}) or none; any path, spaces and all. */
     static URI sqliteStore(Path dataDir, String query) {
-        try {
-            String path = dataDir.resolve("hangar.db").toAbsolutePath().toString();
-            return new URI("sqlite", query == null ? path : path + "?" + query, null); // quotes what a URI may not hold
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalArgumentException("--data-dir " + dataDir + ": cannot name a store there (" + e.getMessage() + ")", e);
-        }
+        // why the file URI's path: it quotes what a URI may not hold and what it would read as its own ('?', '#', '%')
+        String path = dataDir.resolve("hangar.db").toAbsolutePath().toUri().getRawPath();
+        return URI.create("sqlite:" + path + (query == null ? "" : "?" + query));
     }
 
     /** Starts everything on the data directory's own store; port 0 picks a free port. */

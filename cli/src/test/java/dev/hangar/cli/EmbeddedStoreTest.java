@@ -19,7 +19,7 @@ class EmbeddedStoreTest {
 
     @Test
     void aDataDirectoryWithSpacesAndOddCharactersHoldsTheStore() throws Exception {
-        Path dataDir = Files.createDirectories(dir.resolve("my data #1 %20 ü"));
+        Path dataDir = Files.createDirectories(dir.resolve("my data #1 %20 ü ?a=b"));
 
         URI plain = EmbeddedHangar.sqliteStore(dataDir, null);
         URI kept = EmbeddedHangar.sqliteStore(dataDir, "retention=P30D");

@@ -118,7 +118,12 @@ final class Schema {
                 }
                 statement.execute("COMMIT");
             } catch (SQLException | RuntimeException e) {
-                statement.execute("ROLLBACK");
+                try {
+                    statement.execute("ROLLBACK");
+                } catch (SQLException notActive) {
+                    // SQLite rolls back by itself on some errors (a full disk): the cause is what to tell
+                    e.addSuppressed(notActive);
+                }
                 throw e;
             }
         }
