@@ -9,4 +9,9 @@ interface BuiltinImage {
 
     /** Fills {@code rootfs} (an empty directory). */
     void build(Path rootfs) throws IOException;
+
+    /** Whether this host has what {@link #build} needs: a node offers only the built-ins it can make. */
+    default boolean buildable() {
+        return true;
+    }
 }

@@ -19,6 +19,11 @@ final class BusyboxImage implements BuiltinImage {
     }
 
     @Override
+    public boolean buildable() {
+        return CANDIDATES.stream().anyMatch(Files::isExecutable);
+    }
+
+    @Override
     public void build(Path rootfs) throws IOException {
         Path busybox = CANDIDATES.stream().filter(Files::isExecutable).findFirst()
                 .orElseThrow(() -> new IOException("busybox not found: install the busybox-static package"));

@@ -21,12 +21,19 @@ final class DebianImage implements BuiltinImage {
         return "debian";
     }
 
+    private static final Path DEBOOTSTRAP = Path.of("/usr/sbin/debootstrap");
+
+    @Override
+    public boolean buildable() {
+        return Files.isExecutable(DEBOOTSTRAP);
+    }
+
     @Override
     public void build(Path rootfs) throws IOException {
-        if (!Files.isExecutable(Path.of("/usr/sbin/debootstrap"))) {
+        if (!buildable()) {
             throw new IOException("debootstrap not found: install the debootstrap package to build the debian image");
         }
-        HostCommand.run(List.of("/usr/sbin/debootstrap", "--variant=minbase", SUITE, rootfs.toString(), mirror()), 1800);
+        HostCommand.run(List.of(DEBOOTSTRAP.toString(), "--variant=minbase", SUITE, rootfs.toString(), mirror()), 1800);
     }
 
     /** The first Debian mirror in apt's sources, else the default one. */

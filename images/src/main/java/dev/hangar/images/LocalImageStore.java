@@ -70,9 +70,11 @@ public final class LocalImageStore implements ImageStore {
         return read(dir);
     }
 
+    /** Stored images, and the built-ins this host can make (a job naming one it cannot is not offered here). */
     @Override
     public Set<String> names() {
-        var names = new TreeSet<>(builtins.keySet());
+        var names = new TreeSet<String>();
+        builtins.values().stream().filter(BuiltinImage::buildable).forEach(b -> names.add(b.name()));
         list().forEach(image -> names.add(image.name()));
         return names;
     }

@@ -195,6 +195,40 @@ class LocalImageStoreTest {
     }
 
     @Test
+    void aBuiltInThisHostCannotMakeIsNotOfferedUntilItIsMade() throws Exception {
+        var toolThere = new java.util.concurrent.atomic.AtomicBoolean(false);
+        BuiltinImage needsATool = new BuiltinImage() {
+            @Override
+            public String name() {
+                return "tooled";
+            }
+
+            @Override
+            public boolean buildable() {
+                return toolThere.get();
+            }
+
+            @Override
+            public void build(Path rootfs) throws java.io.IOException {
+                if (!buildable()) {
+                    throw new java.io.IOException("the tool is not installed");
+                }
+                Files.writeString(rootfs.resolve("made"), "yes");
+            }
+        };
+        var store = new LocalImageStore(dir.resolve("images"), List.of(needsATool));
+        assertThat(store.names()).as("a job naming it must go to a node that can make it").doesNotContain("tooled");
+        assertThat(store.builtinNames()).contains("tooled");
+        assertThatThrownBy(() -> store.resolve("tooled")).hasMessageContaining("the tool is not installed");
+
+        toolThere.set(true);
+        assertThat(store.names()).contains("tooled");
+        store.resolve("tooled");
+        toolThere.set(false); // removed after it was made: the image is still there
+        assertThat(store.names()).contains("tooled");
+    }
+
+    @Test
     void aHostToolThatHangsIsStoppedAtItsBound() {
         assertThatThrownBy(() -> HostCommand.run(List.of("sleep", "30"), 1)).hasMessage("sleep did not finish in 1 s");
     }
