@@ -4,7 +4,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -45,17 +44,34 @@ public final class EventStream implements AutoCloseable {
         this.reader = Thread.ofVirtual().start(this::read);
     }
 
+    /** How long {@link #open(HttpClient, URI, Map)} waits for the answer's headers. */
+    static final java.time.Duration HEADERS_WITHIN = java.time.Duration.ofSeconds(30);
+
     /** Opens {@code uri} with these request headers (e.g. Last-Event-ID). */
     public static EventStream open(HttpClient http, URI uri, Map<String, String> headers) {
+        return open(http, uri, headers, HEADERS_WITHIN);
+    }
+
+    /**
+     * As above, failing with {@link HangarUnreachableException} if the server cannot be reached or
+     * does not answer with headers within {@code headersWithin} (a host that took the connection and
+     * went quiet); the stream itself may then last as long as it runs.
+     */
+    public static EventStream open(HttpClient http, URI uri, Map<String, String> headers, java.time.Duration headersWithin) {
         var request = HttpRequest.newBuilder(uri);
         headers.forEach(request::header);
+        var answer = http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream());
         try {
-            return new EventStream(http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return new EventStream(answer.get(headersWithin.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+        } catch (java.util.concurrent.TimeoutException e) {
+            answer.cancel(true);
+            throw HangarUnreachableException.timedOut(uri, "GET /v1/events", headersWithin, e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new HangarUnreachableException(uri, e.getCause());
         } catch (InterruptedException e) {
+            answer.cancel(true);
             Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            throw new HangarUnreachableException(uri, e);
         }
     }
 

@@ -314,7 +314,7 @@ public final class HangarClient {
         if (token != null) {
             headers.put("Authorization", "Bearer " + token);
         }
-        return EventStream.open(http, URI.create(base + "/v1/events"), headers);
+        return EventStream.open(http, URI.create(base + "/v1/events"), headers, callTimeout);
     }
 
     /** A call, answered within the call timeout. */

@@ -196,6 +196,23 @@ class HangarClientTest {
         assertThat(seen).extracting(LogChunk::seq).containsExactly(1L, 2L);
     }
 
+    @Test
+    void anEventStreamWhoseServerNeverAnswersFailsWithinTheCallTimeoutAsUnreachable() {
+        server.createContext("/v1/events", exchange -> {
+            try {
+                Thread.sleep(30_000); // took the connection, says nothing
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        var waitsLittle = new HangarClient(client.url(), Duration.ofMillis(500), null, Duration.ofMillis(300));
+        long began = System.nanoTime();
+
+        assertThatThrownBy(() -> waitsLittle.events(null)).isInstanceOf(HangarUnreachableException.class)
+                .hasMessageContaining("did not answer GET /v1/events");
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(10));
+    }
+
     /** The headers of an output stream, then nothing for this long. */
     private static void answerThenSayNothing(HttpExchange exchange, long millis) throws java.io.IOException {
         exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
