@@ -31,6 +31,8 @@ final class WarmPool {
     private static final System.Logger LOG = System.getLogger(WarmPool.class.getName());
     private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    /** A ready sandbox that dies this soon after it was made died of how it is made, not of old age. */
+    private static final Duration YOUNG = Duration.ofSeconds(10);
 
     private final SandboxRuntime runtime;
     private final MemoryBudget budget;
@@ -137,6 +139,7 @@ final class WarmPool {
             remake();
         }
         Instant now = clock.instant();
+        boolean diedYoung = false;
         for (Iterator<Ready> it = ready.iterator(); it.hasNext(); ) {
             Ready r = it.next();
             if (!r.sandbox().launcherReady()) {
@@ -144,7 +147,14 @@ final class WarmPool {
                 budget.release(spec.memoryMb());
                 replaced++;
                 destroyLater(r.sandbox());
+                diedYoung |= Duration.between(r.readyAt(), now).compareTo(YOUNG) < 0;
             }
+        }
+        if (diedYoung) {
+            // something kills them as they are made (the host's OOM killer, a limit too tight): making them
+            // again at once, each second, would only churn; the pool backs off and says so
+            backOff("a ready sandbox died within " + YOUNG.toSeconds() + " s of being made (killed by the host or"
+                    + " the runtime, e.g. for memory?)");
         }
         // oldest first: those idle longest
         for (Iterator<Ready> it = ready.iterator(); it.hasNext() && ready.size() + starting > spec.min(); ) {
@@ -268,9 +278,14 @@ final class WarmPool {
         if (closed || madeIn != generation) {
             return;
         }
-        failed++;
-        lastError = String.valueOf(e.getMessage());
         // why: a runtime that cannot make sandboxes now must not be hammered by every refill
+        backOff(String.valueOf(e.getMessage()));
+    }
+
+    /** A failure of the pool as it is now: counted, shown, and no make before the backoff is over. */
+    private void backOff(String error) {
+        failed++;
+        lastError = error;
         retryAfter = clock.instant().plus(backoff);
         backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
     }

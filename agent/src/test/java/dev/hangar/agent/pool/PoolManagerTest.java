@@ -106,14 +106,34 @@ class PoolManagerTest {
         start(0, pool("p", 2, 2));
         awaitReady("p", 2);
         List<FakeSandbox> first = runtime.sandboxes();
+        clock.advance(Duration.ofMinutes(1)); // a settled sandbox: it died of something else than how it was made
         first.getFirst().killLauncher();
 
         manager.upkeep();
 
         awaitReady("p", 2);
         assertThat(status("p").replaced()).isEqualTo(1);
+        assertThat(status("p").failed()).isZero();
         assertThat(runtime.sandboxes()).hasSize(3);
         await().atMost(WAIT).until(() -> first.getFirst().destroyed());
+    }
+
+    @Test
+    void sandboxesThatDieAsSoonAsTheyAreMadeBackThePoolOffAndSaySo() {
+        start(0, pool("p", 2, 2));
+        awaitReady("p", 2);
+        runtime.sandboxes().forEach(FakeSandbox::killLauncher); // as a host's OOM killer would, right after the make
+
+        manager.upkeep();
+
+        PoolStatus status = status("p");
+        assertThat(status.replaced()).isEqualTo(2);
+        assertThat(status.failed()).isEqualTo(1);
+        assertThat(status.lastError()).contains("died within 10 s of being made");
+        assertThat(status.ready() + status.starting()).as("not made again at once").isZero();
+        clock.advance(Duration.ofSeconds(2));
+        manager.upkeep();
+        awaitReady("p", 2);
     }
 
     @Test
