@@ -93,7 +93,7 @@ class ContainerSpecTest {
         Map<String, Object> host = ContainerSpec.container(spec(NetworkMode.HOST, mounts, List.of()), "i", "/c", "1@2", p -> false);
         assertThat(host).containsEntry("netns", Map.of("nsmode", "host"));
         assertThat(ContainerSpecTest.<List<Map<String, Object>>>get(host, "mounts")).contains(
-                Map.of("destination", "/data", "source", "/srv/data", "type", "bind", "options", List.of("rbind", "ro")),
+                Map.of("destination", "/data", "source", "/srv/data", "type", "bind", "options", List.of("bind", "ro")),
                 Map.of("destination", "/out", "source", "/srv/out", "type", "bind", "options", List.of("rbind", "rw")));
         Map<String, Object> bridge = ContainerSpec.container(spec(NetworkMode.BRIDGE, List.of(), List.of()), "i", "/c", "1@2", p -> false);
         assertThat(bridge).containsEntry("netns", Map.of("nsmode", "bridge"));
