@@ -377,16 +377,13 @@ class PoolManagerTest {
                 .isEqualTo("its snapshot template could not be made: the template's checkpoint failed (test)");
     }
 
-    @Test
-    void aPoolRemakesItsSandboxesAndTemplateOnceItsImageIsMadeAgain() {
-        var made = new java.util.concurrent.atomic.AtomicReference<>(Optional.of(Instant.parse("2030-01-01T00:00:00Z")));
-        var snapshots = new AtomicInteger();
-        var deleted = new AtomicInteger();
+    /** The runtime snapshots sandboxes (counted in {@code made}), restores them as new ones and counts deletions. */
+    private void snapshotsCounted(AtomicInteger made, AtomicInteger deleted) {
         runtime.snapshotWith(new Snapshotting() {
             @Override
             public Snapshot snapshot(Sandbox sandbox) {
                 sandbox.destroy();
-                return new Snapshot("template-" + snapshots.incrementAndGet(), RUNTIME, "nowhere");
+                return new Snapshot("template-" + made.incrementAndGet(), RUNTIME, "nowhere");
             }
 
             @Override
@@ -399,6 +396,14 @@ class PoolManagerTest {
                 deleted.incrementAndGet();
             }
         });
+    }
+
+    @Test
+    void aPoolRemakesItsSandboxesAndTemplateOnceItsImageIsMadeAgain() {
+        var made = new java.util.concurrent.atomic.AtomicReference<>(Optional.of(Instant.parse("2030-01-01T00:00:00Z")));
+        var snapshots = new AtomicInteger();
+        var deleted = new AtomicInteger();
+        snapshotsCounted(snapshots, deleted);
         ImageVersions images = image -> "busybox".equals(image) ? made.get() : Optional.empty();
         manager = new PoolManager(PoolConfig.of(List.of(new PoolSpec("p", RUNTIME, "busybox", 1.0, 256L, 2, 2, 60, true,
                 null)), 0).withCheckEvery(Duration.ofHours(1)), List.of(runtime), 64 * 1024, () -> 64 * 1024, images,
@@ -420,23 +425,7 @@ class PoolManagerTest {
     @Test
     void aPoolThatStopsUsingSnapshotsDeletesItsTemplate() {
         var deleted = new AtomicInteger();
-        runtime.snapshotWith(new Snapshotting() {
-            @Override
-            public Snapshot snapshot(Sandbox sandbox) {
-                sandbox.destroy();
-                return new Snapshot("template-1", RUNTIME, "nowhere");
-            }
-
-            @Override
-            public Sandbox restore(Snapshot snapshot, SandboxSpec spec) throws SandboxException {
-                return runtime.create(spec);
-            }
-
-            @Override
-            public void delete(Snapshot snapshot) {
-                deleted.incrementAndGet();
-            }
-        });
+        snapshotsCounted(new AtomicInteger(), deleted);
         start(0, snapshotPool("p", 1));
         awaitReady("p", 1);
 
