@@ -15,4 +15,13 @@ public interface ImageVersions {
 
     /** When the image named {@code image} (null: the runtime's default) was made; empty if it is not there. */
     Optional<Instant> madeAt(String image);
+
+    /** As {@link #madeAt}, or {@code unread} if that cannot be read now (an image's record unreadable). */
+    default Optional<Instant> madeAtOr(String image, Optional<Instant> unread) {
+        try {
+            return madeAt(image);
+        } catch (RuntimeException e) {
+            return unread;
+        }
+    }
 }

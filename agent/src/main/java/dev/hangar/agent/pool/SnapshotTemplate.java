@@ -8,8 +8,10 @@ import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.core.runtime.Snapshotting;
 import dev.hangar.core.runtime.Snapshotting.Snapshot;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -34,9 +36,13 @@ final class SnapshotTemplate {
     private PoolSpec failedFor;
     private String failure;
     private long failedAtNanos;
+    private final ImageVersions images;
+    /** When the image the template was made of was made: an image made again since needs a new template. */
+    private Optional<Instant> madeFrom = Optional.empty();
 
-    SnapshotTemplate(SandboxRuntime runtime) {
+    SnapshotTemplate(SandboxRuntime runtime, ImageVersions images) {
         this.runtime = runtime;
+        this.images = images;
     }
 
     /**
@@ -65,7 +71,8 @@ final class SnapshotTemplate {
         if (closed) {
             throw new SandboxException("the pool " + pool.name() + " is closed; its template is not made again");
         }
-        if (snapshot == null || madeFor == null || !madeFor.sameSandboxes(pool)) {
+        Optional<Instant> image = images.madeAtOr(pool.image(), madeFrom);
+        if (snapshot == null || madeFor == null || !madeFor.sameSandboxes(pool) || !image.equals(madeFrom)) {
             if (failure != null && failedFor.sameSandboxes(pool) && askedAtNanos - failedAtNanos < 0) {
                 throw new SandboxException(failure);
             }
@@ -76,6 +83,8 @@ final class SnapshotTemplate {
                 ProcessSpec prepare = pool.prepare() == null ? null
                         : new ProcessSpec(List.of("/bin/sh", "-c", pool.prepare()), Map.of(), null);
                 snapshot = snapshots.snapshot(template, prepare);
+                // as it was before the make, unless the make built it (a built-in on first use)
+                madeFrom = image.isPresent() ? image : images.madeAtOr(pool.image(), image);
             } catch (SandboxException | RuntimeException e) {
                 failedFor = pool;
                 failure = "its snapshot template could not be made: " + e.getMessage();

@@ -72,14 +72,14 @@ final class WarmPool {
     WarmPool(PoolSpec spec, SandboxRuntime runtime, MemoryBudget budget, Executor workers, Semaphore makers,
             ImageVersions images, Clock clock) {
         this.images = images;
-        this.imageMadeAt = imageMadeAt(spec, Optional.empty());
+        this.imageMadeAt = images.madeAtOr(spec.image(), Optional.empty());
         this.spec = spec;
         this.runtime = runtime;
         this.budget = budget;
         this.workers = workers;
         this.makers = makers;
         this.clock = clock;
-        this.template = new SnapshotTemplate(runtime);
+        this.template = new SnapshotTemplate(runtime, images);
         this.target = spec.min();
     }
 
@@ -107,6 +107,7 @@ final class WarmPool {
         while ((next = ready.pollFirst()) != null) {
             budget.release(spec.memoryMb());
             if (next.sandbox().launcherReady()) {
+                backoff = FIRST_BACKOFF; // a sandbox that lived to serve a job: making them works
                 served++;
                 inUse++;
                 return Optional.of(new WarmSandbox(next.sandbox(), spec.name(), next.readyAt(), spec.snapshot(), this::jobDone));
@@ -133,10 +134,13 @@ final class WarmPool {
      * idle ones beyond min go, then refills.
      */
     synchronized void upkeep() {
-        Optional<Instant> madeAt = imageMadeAt(spec, imageMadeAt);
+        Optional<Instant> madeAt = images.madeAtOr(spec.image(), imageMadeAt);
         if (!madeAt.equals(imageMadeAt)) {
+            // made again, or removed: what was made of it goes; a first make (a built-in, built on first use) is kept
+            if (imageMadeAt.isPresent()) {
+                remake();
+            }
             imageMadeAt = madeAt;
-            remake();
         }
         Instant now = clock.instant();
         boolean diedYoung = false;
@@ -155,6 +159,8 @@ final class WarmPool {
             // again at once, each second, would only churn; the pool backs off and says so
             backOff("a ready sandbox died within " + YOUNG.toSeconds() + " s of being made (killed by the host or"
                     + " the runtime, e.g. for memory?)");
+        } else if (ready.stream().anyMatch(r -> Duration.between(r.readyAt(), now).compareTo(YOUNG) >= 0)) {
+            backoff = FIRST_BACKOFF; // its sandboxes live: making them works again
         }
         // oldest first: those idle longest
         for (Iterator<Ready> it = ready.iterator(); it.hasNext() && ready.size() + starting > spec.min(); ) {
@@ -260,8 +266,8 @@ final class WarmPool {
             // why the max: it may have been lowered while this one was being made (an operator freeing memory)
             if (!closed && madeIn == generation && ready.size() < spec.max()) {
                 ready.addLast(new Ready(sandbox, readyAt));
+                // why not the backoff too: a sandbox made that then dies young is no success (see upkeep)
                 retryAfter = null;
-                backoff = FIRST_BACKOFF;
                 return;
             }
         }
@@ -293,9 +299,12 @@ final class WarmPool {
     /** Takes a changed spec: sizes and expiry apply at once; sandboxes of another kind are dropped and remade. */
     synchronized void update(PoolSpec changed) {
         if (!spec.sameSandboxes(changed)) {
-            spec = changed;
-            imageMadeAt = imageMadeAt(changed, Optional.empty());
-            remake();
+            remake(); // before the spec changes: the ready ones give back the memory they were charged
+            if (!changed.snapshot()) {
+                // a template kept would hold its disk (a sandbox's memory, for gVisor) until the pool went
+                workers.execute(template::discard);
+            }
+            imageMadeAt = images.madeAtOr(changed.image(), Optional.empty());
         }
         spec = changed;
         target = Math.max(changed.min(), Math.min(changed.max(), target));
@@ -307,24 +316,13 @@ final class WarmPool {
         fill();
     }
 
-    /** When the image of {@code pool}'s sandboxes was made, or {@code unread} if that cannot be read now. */
-    private Optional<Instant> imageMadeAt(PoolSpec pool, Optional<Instant> unread) {
-        try {
-            return images.madeAt(pool.image());
-        } catch (RuntimeException e) {
-            return unread;
-        }
-    }
-
     /**
      * The pool's sandboxes are of another kind from now on (its spec, or its image, changed): those
-     * ready are destroyed, those starting are not kept, and the snapshot template is made again.
+     * ready are destroyed and those starting are not kept. (The template checks its own kind and
+     * image when a sandbox is restored from it.)
      */
     private void remake() {
         drain();
-        // a template kept would hold its disk (a sandbox's memory, for gVisor) until the pool went; and one of an
-        // image made again would restore the old image's files
-        workers.execute(template::discard);
         generation++;
         retryAfter = null;
         backoff = FIRST_BACKOFF;

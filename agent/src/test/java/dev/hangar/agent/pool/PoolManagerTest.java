@@ -388,7 +388,9 @@ class PoolManagerTest {
 
             @Override
             public Sandbox restore(Snapshot snapshot, SandboxSpec spec) throws SandboxException {
-                return runtime.create(spec);
+                Sandbox restored = runtime.create(spec);
+                restored.prestart(); // as a real restore: its launcher waits for a job
+                return restored;
             }
 
             @Override
@@ -420,6 +422,53 @@ class PoolManagerTest {
         await().atMost(WAIT).until(() -> before.stream().allMatch(FakeSandbox::destroyed));
         assertThat(deleted.get()).as("the old image's template").isEqualTo(1);
         assertThat(snapshots.get()).as("a template of the image as it is now").isEqualTo(2);
+    }
+
+    @Test
+    void aBuiltInImageMadeByThePoolsFirstMakeIsNotTakenForOneMadeAgain() {
+        var snapshots = new AtomicInteger();
+        snapshotsCounted(snapshots, new AtomicInteger());
+        // as a built-in image is: not there until the first sandbox of it is made
+        ImageVersions images = image -> runtime.sandboxes().isEmpty() ? Optional.empty()
+                : Optional.of(Instant.parse("2030-01-01T00:00:00Z"));
+        manager = new PoolManager(PoolConfig.of(List.of(new PoolSpec("p", RUNTIME, "debian", 1.0, 256L, 2, 2, 60, true,
+                null)), 0).withCheckEvery(Duration.ofHours(1)), List.of(runtime), 64 * 1024, () -> 64 * 1024, images,
+                clock).start();
+        awaitReady("p", 2);
+
+        manager.upkeep();
+
+        awaitReady("p", 2);
+        assertThat(runtime.sandboxes()).filteredOn(FakeSandbox::destroyed).as("the template's own sandbox alone")
+                .hasSize(1);
+        assertThat(snapshots.get()).as("one template").isEqualTo(1);
+    }
+
+    @Test
+    void aPoolWhoseSandboxesChangeSizeGivesBackWhatTheOldOnesWereCharged() {
+        start(0, pool("p", 2, 2));
+        awaitReady("p", 2);
+
+        manager.put(new PoolSpec("p", RUNTIME, null, 1.0, 512L, 2, 2, 60));
+
+        awaitReady("p", 2);
+        assertThat(manager.budget().heldMb()).isEqualTo(1024);
+    }
+
+    @Test
+    void sandboxesThatKeepDyingYoungBackThePoolOffLongerEachTime() {
+        start(0, pool("p", 1, 1));
+        for (long waited : new long[] {1, 2, 4}) {
+            awaitReady("p", 1);
+            runtime.sandboxes().getLast().killLauncher();
+            manager.upkeep();
+            clock.advance(Duration.ofSeconds(waited).minusMillis(1));
+            manager.upkeep();
+            assertThat(status("p").ready() + status("p").starting()).as("within a backoff of %d s", waited).isZero();
+            clock.advance(Duration.ofMillis(1));
+            manager.upkeep();
+        }
+        awaitReady("p", 1);
     }
 
     @Test
