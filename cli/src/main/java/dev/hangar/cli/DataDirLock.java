@@ -47,7 +47,8 @@ final class DataDirLock implements AutoCloseable {
                 channel.close();
                 throw new IllegalStateException("--data-dir " + dataDir + " is in use by another Hangar agent on this host"
                         + holder(file) + ": two agents on one data directory take back each other's jobs and remove"
-                        + " each other's sandboxes; stop that one, or give this one another --data-dir");
+                        + " each other's sandboxes; stop that one, or give this one another --data-dir and another"
+                        + " --node-name (two agents of one name on a shared queue take back each other's jobs too)");
             }
             channel.truncate(0).write(ByteBuffer.wrap(Long.toString(ProcessHandle.current().pid())
                     .getBytes(StandardCharsets.US_ASCII)), 0);

@@ -104,6 +104,8 @@ public final class SqliteQueueBackend implements QueueBackend {
             return 0;
         }
         long before = now - retention.toMillis();
+        // why before the deletes: a pass that fails (a full disk) waits its turn rather than taking the lock each tick
+        nextSweepMillis = now + SWEEP_EVERY.toMillis();
         int deleted = 0;
         for (int pass = 0; pass < DELETE_BATCHES_PER_PASS; pass++) {
             // why in batches: each holds the one lock that every lease, renewal and read waits for
@@ -115,10 +117,10 @@ public final class SqliteQueueBackend implements QueueBackend {
             });
             deleted += batch;
             if (batch < DELETE_BATCH) {
-                nextSweepMillis = now + SWEEP_EVERY.toMillis();
-                break;
+                return deleted;
             }
         }
+        nextSweepMillis = now; // a backlog: the next pass goes on with it at once
         return deleted;
     }
 

@@ -27,7 +27,15 @@ public final class LateSink implements OutputSink {
     /** Fails {@link #ready()} when the launcher ended before it said it was ready (no shell, killed). */
     public void endedWith(CompletableFuture<ExitStatus> exit) {
         exit.whenComplete((status, error) -> ready.completeExceptionally(new IllegalStateException(
-                "the launcher ended first" + (status != null ? " (exit code " + status.code() + ")" : "") + said())));
+                "the launcher ended first" + (status != null ? " (exit code " + status.code() + ")" : "")
+                        + (error != null ? " (" + rootMessage(error) + ")" : "") + said())));
+    }
+
+    /** The driver's account of how the launcher ended (its exit check's), past the future's wrapping. */
+    private static String rootMessage(Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        return String.valueOf(cause.getMessage());
     }
 
     /** What the launcher said on stderr before it was ready, if anything. */

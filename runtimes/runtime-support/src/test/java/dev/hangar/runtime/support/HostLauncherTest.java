@@ -29,6 +29,18 @@ class HostLauncherTest {
         assertThat(exitOf(List.of("sh", "-c", "exit 3"), runtimesOwn).code()).isEqualTo(3);
     }
 
+    @Test
+    void aLauncherThatEndsBeforeItIsReadySaysWhatTheDriversCheckSaid() throws Exception {
+        HostProcess.ExitCheck runtimesOwn = status -> {
+            throw new SandboxException("runsc failed: the platform is gone");
+        };
+        var launcher = new HostLauncher(new ProcessBuilder("sh", "-c", "exit 128").start(), Cgroup.none(), List.of(),
+                runtimesOwn);
+        Throwable failed = catchThrowable(() -> launcher.ready().get(30, TimeUnit.SECONDS));
+        assertThat(failed).isInstanceOf(ExecutionException.class).cause()
+                .hasMessageContaining("the launcher ended first").hasMessageContaining("runsc failed: the platform is gone");
+    }
+
     private static ExitStatus exitOf(List<String> job, HostProcess.ExitCheck check) throws Exception {
         var launcher = new HostLauncher(new ProcessBuilder(LauncherScript.command("t")).start(), Cgroup.none(), List.of(),
                 check);
