@@ -200,7 +200,7 @@ public final class HangarServer implements AutoCloseable {
 
     /** Starts listening; port 0 picks a free port. */
     public HangarServer start(String host, int port) {
-        hostCheck.serving(host, tokens);
+        hostCheck.serving(tokens);
         app.start(host, port);
         return this;
     }

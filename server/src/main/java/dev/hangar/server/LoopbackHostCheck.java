@@ -7,26 +7,29 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A server without tokens on a loopback address answers only requests that name it by a loopback
- * name. Else a web page could reach it through DNS rebinding: it points a name of its own at
- * 127.0.0.1, so the browser takes the server for the page's own origin and lets the page read its
- * answers (every job's spec, environment and output) and submit jobs. The {@code Host} header is
- * the page's name then, which no loopback server has.
+ * A server without tokens answers a request that came to it over loopback only if the request names
+ * it by a loopback name or this machine's own. Else a web page could reach it through DNS
+ * rebinding: it points a name of its own at 127.0.0.1, so the browser takes the server for the
+ * page's own origin and lets the page read its answers (every job's spec, environment and output)
+ * and submit jobs. The {@code Host} header is the page's name then, which is none of the server's.
+ * (A request from another machine names the server as that machine knows it: a server without
+ * tokens open to the network is open to that network anyway.)
  */
 final class LoopbackHostCheck {
     private volatile boolean active;
+    private final java.util.Set<String> ownNames = ownNames();
 
-    /** Checks requests from now on if the server listens on {@code host}, a loopback address, without tokens. */
-    void serving(String host, boolean tokens) {
-        active = !tokens && isLoopback(host);
+    /** Checks requests from now on if the server has no tokens. */
+    void serving(boolean tokens) {
+        active = !tokens;
     }
 
     void check(Context ctx) {
-        if (!active) {
+        if (!active || !cameOverLoopback(ctx)) {
             return;
         }
         String host = ctx.header("Host");
-        if (host != null && !isLoopbackName(hostName(host))) {
+        if (host != null && !isLoopbackName(hostName(host)) && !ownNames.contains(hostName(host))) {
             String reason = "'" + host + "' is not a name of this server: a server without API tokens on a loopback"
                     + " address answers to localhost, 127.0.0.1 or [::1] alone, so that no web page can reach it under a"
                     + " name of its own";
@@ -60,11 +63,22 @@ final class LoopbackHostCheck {
         }
     }
 
-    private static boolean isLoopback(String host) {
+    private static boolean cameOverLoopback(Context ctx) {
         try {
-            return InetAddress.getByName(host).isLoopbackAddress();
+            return InetAddress.getByName(ctx.req().getLocalAddr()).isLoopbackAddress();
+        } catch (java.net.UnknownHostException | RuntimeException e) {
+            return true; // unknown: checked, as the stricter case
+        }
+    }
+
+    /** This machine's names (its own /etc/hosts resolves them, not a page's DNS). */
+    private static java.util.Set<String> ownNames() {
+        try {
+            InetAddress self = InetAddress.getLocalHost();
+            return java.util.Set.of(self.getHostName().toLowerCase(Locale.ROOT),
+                    self.getCanonicalHostName().toLowerCase(Locale.ROOT));
         } catch (java.net.UnknownHostException e) {
-            return false;
+            return java.util.Set.of();
         }
     }
 }

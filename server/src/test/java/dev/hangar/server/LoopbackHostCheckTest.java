@@ -52,15 +52,16 @@ class LoopbackHostCheckTest {
     }
 
     @Test
-    void aServerWithTokensOrOnAnotherAddressTakesAnyName() throws Exception {
+    void aServerWithTokensTakesAnyNameAndOneOnEveryAddressChecksWhatComesOverLoopback() throws Exception {
         TokenLookup none = token -> Optional.<Caller>empty();
         server = new HangarServer(queue, new TestNode(), Optional.of(none)).start("127.0.0.1", 0);
         assertThat(get("/v1/jobs", "hangar.example.com")).as("a page cannot send the token").startsWith("HTTP/1.1 401 ");
         server.close();
 
         server = new HangarServer(queue, new TestNode()).start("0.0.0.0", 0);
-        assertThat(get("/v1/jobs", "hangar.example.com")).as("served to the network: its names are the operator's")
-                .startsWith("HTTP/1.1 200 ");
+        assertThat(get("/v1/jobs", "rebound.example.com")).as("a page's name, over loopback").startsWith("HTTP/1.1 403 ");
+        String ownName = java.net.InetAddress.getLocalHost().getHostName();
+        assertThat(get("/v1/jobs", ownName + ":" + server.port())).as("this machine's own name").startsWith("HTTP/1.1 200 ");
     }
 
     @Test
