@@ -39,17 +39,7 @@ final class MountPoints {
     static MountPoints claim(Path rootfs, List<Mount> mounts) {
         Set<Path> tops = new LinkedHashSet<>();
         for (Mount mount : mounts) {
-            Path path = rootfs;
-            for (Path part : Path.of(mount.sandboxPath())) {
-                path = path.resolve(part.toString());
-                if (IN_USE.containsKey(path) || !Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-                    tops.add(path);
-                    break;
-                }
-                if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-                    break; // the image's own file or link: runsc resolves it, nothing of the job's is made here
-                }
-            }
+            firstMissing(rootfs, mount.sandboxPath()).ifPresent(tops::add);
         }
         var claimed = new ArrayList<Path>();
         for (Path top : tops) {
@@ -62,6 +52,46 @@ final class MountPoints {
             }
         }
         return claimed.isEmpty() ? NONE : new MountPoints(List.copyOf(claimed));
+    }
+
+    /**
+     * The first part of {@code sandboxPath} the image lacks, as runsc walks it: inside the root, a
+     * link followed to where it points (an absolute one from the root), so that a mount under the
+     * image's {@code /var/run}, a link to {@code /run}, is found where runsc makes it.
+     */
+    private static java.util.Optional<Path> firstMissing(Path rootfs, String sandboxPath) {
+        var parts = new java.util.ArrayDeque<String>();
+        Path.of(sandboxPath).forEach(part -> parts.add(part.toString()));
+        Path path = rootfs;
+        int links = 0;
+        while (!parts.isEmpty()) {
+            String part = parts.poll();
+            if (part.equals(".") || part.equals("..")) { // a link's; never above the root, as inside the sandbox
+                path = part.equals("..") && !path.equals(rootfs) ? path.getParent() : path;
+                continue;
+            }
+            Path next = path.resolve(part);
+            if (IN_USE.containsKey(next) || !Files.exists(next, LinkOption.NOFOLLOW_LINKS)) {
+                return java.util.Optional.of(next);
+            }
+            if (Files.isSymbolicLink(next) && links++ < 40) {
+                try {
+                    Path target = Files.readSymbolicLink(next);
+                    for (int i = target.getNameCount() - 1; i >= 0; i--) { // the link's parts, then what followed it
+                        parts.addFirst(target.getName(i).toString());
+                    }
+                    path = target.isAbsolute() ? rootfs : path;
+                    continue;
+                } catch (IOException e) {
+                    return java.util.Optional.empty();
+                }
+            }
+            if (!Files.isDirectory(next, LinkOption.NOFOLLOW_LINKS)) {
+                return java.util.Optional.empty(); // the image's own file: nothing of the job's is made here
+            }
+            path = next;
+        }
+        return java.util.Optional.empty();
     }
 
     List<Path> paths() {
