@@ -30,9 +30,9 @@ final class LoopbackHostCheck {
         }
         String host = ctx.header("Host");
         if (host != null && !isLoopbackName(hostName(host)) && !ownNames.contains(hostName(host))) {
-            String reason = "'" + host + "' is not a name of this server: a server without API tokens on a loopback"
-                    + " address answers to localhost, 127.0.0.1 or [::1] alone, so that no web page can reach it under a"
-                    + " name of its own";
+            String reason = "'" + host + "' is not a name of this server: a server without API tokens answers a"
+                    + " request over loopback only to localhost, 127.0.0.1, [::1] or this machine's name, so that no web"
+                    + " page can reach it under a name of its own";
             throw new ApiException(403, "Forbidden", "Host: " + reason, List.of(new FieldError("Host", reason)));
         }
     }
@@ -71,12 +71,10 @@ final class LoopbackHostCheck {
         }
     }
 
-    /** This machine's names (its own /etc/hosts resolves them, not a page's DNS). */
+    /** This machine's name (its own /etc/hosts resolves it, not a page's DNS). */
     private static java.util.Set<String> ownNames() {
         try {
-            InetAddress self = InetAddress.getLocalHost();
-            return java.util.Set.of(self.getHostName().toLowerCase(Locale.ROOT),
-                    self.getCanonicalHostName().toLowerCase(Locale.ROOT));
+            return java.util.Set.of(InetAddress.getLocalHost().getHostName().toLowerCase(Locale.ROOT));
         } catch (java.net.UnknownHostException e) {
             return java.util.Set.of();
         }

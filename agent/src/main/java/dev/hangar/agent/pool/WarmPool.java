@@ -65,6 +65,8 @@ final class WarmPool {
     private String lastError;
     private Instant retryAfter;
     private Duration backoff = FIRST_BACKOFF;
+    /** Its last sandboxes died soon after they were made: a make that works is no sign that they live. */
+    private boolean diesYoung;
     private Instant lastMiss;
 
     private record Ready(Sandbox sandbox, Instant readyAt) {}
@@ -107,7 +109,7 @@ final class WarmPool {
         while ((next = ready.pollFirst()) != null) {
             budget.release(spec.memoryMb());
             if (next.sandbox().launcherReady()) {
-                backoff = FIRST_BACKOFF; // a sandbox that lived to serve a job: making them works
+                diesYoung = false; // one lived to serve a job
                 served++;
                 inUse++;
                 return Optional.of(new WarmSandbox(next.sandbox(), spec.name(), next.readyAt(), spec.snapshot(), this::jobDone));
@@ -157,10 +159,12 @@ final class WarmPool {
         if (diedYoung) {
             // something kills them as they are made (the host's OOM killer, a limit too tight): making them
             // again at once, each second, would only churn; the pool backs off and says so
+            diesYoung = true;
             backOff("a ready sandbox died within " + YOUNG.toSeconds() + " s of being made (killed by the host or"
                     + " the runtime, e.g. for memory?)");
-        } else if (ready.stream().anyMatch(r -> Duration.between(r.readyAt(), now).compareTo(YOUNG) >= 0)) {
-            backoff = FIRST_BACKOFF; // its sandboxes live: making them works again
+        } else if (diesYoung && ready.stream().anyMatch(r -> Duration.between(r.readyAt(), now).compareTo(YOUNG) >= 0)) {
+            diesYoung = false; // they live again
+            backoff = FIRST_BACKOFF;
         }
         // oldest first: those idle longest
         for (Iterator<Ready> it = ready.iterator(); it.hasNext() && ready.size() + starting > spec.min(); ) {
@@ -266,8 +270,10 @@ final class WarmPool {
             // why the max: it may have been lowered while this one was being made (an operator freeing memory)
             if (!closed && madeIn == generation && ready.size() < spec.max()) {
                 ready.addLast(new Ready(sandbox, readyAt));
-                // why not the backoff too: a sandbox made that then dies young is no success (see upkeep)
                 retryAfter = null;
+                if (!diesYoung) { // a make that works, unless what it makes then dies young (see upkeep)
+                    backoff = FIRST_BACKOFF;
+                }
                 return;
             }
         }
@@ -326,6 +332,7 @@ final class WarmPool {
         generation++;
         retryAfter = null;
         backoff = FIRST_BACKOFF;
+        diesYoung = false;
         lastError = null;
     }
 

@@ -472,6 +472,25 @@ class PoolManagerTest {
     }
 
     @Test
+    void makesThatKeepFailingBackOffLongerEvenWhileOlderSandboxesLive() {
+        start(0, pool("p", 1, 2));
+        awaitReady("p", 1);
+        clock.advance(Duration.ofMinutes(1)); // the one made lives on
+        runtime.failCreates(true);
+
+        manager.put(pool("p", 2, 2));
+        await().atMost(WAIT).until(() -> status("p").failed() == 1 && status("p").starting() == 0);
+        clock.advance(Duration.ofSeconds(1));
+        manager.upkeep();
+        await().atMost(WAIT).until(() -> status("p").failed() == 2 && status("p").starting() == 0);
+
+        clock.advance(Duration.ofMillis(1999));
+        manager.upkeep();
+        PoolStatus status = status("p"); // one look: a make begun would be starting, or failed a third time
+        assertThat(status.starting() + status.failed()).as("within the second backoff, of 2 s").isEqualTo(2);
+    }
+
+    @Test
     void aPoolThatStopsUsingSnapshotsDeletesItsTemplate() {
         var deleted = new AtomicInteger();
         snapshotsCounted(new AtomicInteger(), deleted);
