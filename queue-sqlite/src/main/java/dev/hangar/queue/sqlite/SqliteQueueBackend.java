@@ -119,6 +119,9 @@ public final class SqliteQueueBackend implements QueueBackend {
             if (batch < DELETE_BATCH) {
                 return deleted;
             }
+            if (db.othersWaiting()) {
+                break; // a lease renewal waits: it goes first, the sweep goes on at the next pass
+            }
         }
         nextSweepMillis = now; // a backlog: the next pass goes on with it at once
         return deleted;
