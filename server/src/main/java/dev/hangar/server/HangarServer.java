@@ -36,8 +36,6 @@ public final class HangarServer implements AutoCloseable {
     private final EventRoutes eventRoutes;
     private final HangarMetrics metrics;
     private final PoolRoutes poolRoutes;
-    private final LoopbackHostCheck hostCheck = new LoopbackHostCheck();
-    private final boolean tokens;
 
     /** A server without API tokens: every caller sees every job and may do everything. */
     public HangarServer(QueueBackend queue, NodeView nodes) {
@@ -52,7 +50,6 @@ public final class HangarServer implements AutoCloseable {
     /** {@code slots}: how many event streams and log follows a caller, and the server, may hold open. */
     HangarServer(QueueBackend queue, NodeView nodes, Optional<? extends TokenLookup> tokens, StreamSlots slots) {
         this.poolRoutes = new PoolRoutes(nodes);
-        this.tokens = tokens.isPresent();
         this.events = new ServerEvents(queue, nodes, eventLog);
         this.eventRoutes = new EventRoutes(eventLog, EventRoutes.HEARTBEAT, slots);
         this.metrics = new HangarMetrics(queue, nodes);
@@ -67,7 +64,7 @@ public final class HangarServer implements AutoCloseable {
             config.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler()));
             if (HangarServer.class.getResource("/hangar/dashboard/index.html") != null) config.staticFiles.add("/hangar/dashboard", io.javalin.http.staticfiles.Location.CLASSPATH); // the dashboard module's assets at /, when it is on the class path
         });
-        app.before(hostCheck::check);
+        app.before(new LoopbackHostCheck(tokens.isPresent())::check);
         // the dashboard in another site's frame would take clicks meant for that site (a cancel)
         app.before(ctx -> ctx.header("X-Frame-Options", "DENY"));
         app.before(HangarServer::refuseMethodOverride);
@@ -200,7 +197,6 @@ public final class HangarServer implements AutoCloseable {
 
     /** Starts listening; port 0 picks a free port. */
     public HangarServer start(String host, int port) {
-        hostCheck.serving(tokens);
         app.start(host, port);
         return this;
     }

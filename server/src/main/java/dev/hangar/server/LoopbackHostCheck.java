@@ -16,12 +16,13 @@ import java.util.Locale;
  * tokens open to the network is open to that network anyway.)
  */
 final class LoopbackHostCheck {
-    private volatile boolean active;
-    private final java.util.Set<String> ownNames = ownNames();
+    private final boolean active;
+    private final java.util.Set<String> ownNames;
 
-    /** Checks requests from now on if the server has no tokens. */
-    void serving(boolean tokens) {
-        active = !tokens;
+    /** Checks requests only on a server without tokens: one with tokens needs a token no page can send. */
+    LoopbackHostCheck(boolean tokens) {
+        this.active = !tokens;
+        this.ownNames = active ? ownNames() : java.util.Set.of();
     }
 
     void check(Context ctx) {
@@ -29,7 +30,8 @@ final class LoopbackHostCheck {
             return;
         }
         String host = ctx.header("Host");
-        if (host != null && !isLoopbackName(hostName(host)) && !ownNames.contains(hostName(host))) {
+        String name = host == null ? null : hostName(host);
+        if (name != null && !isLoopbackName(name) && !ownNames.contains(name)) {
             String reason = "'" + host + "' is not a name of this server: a server without API tokens answers a"
                     + " request over loopback only to localhost, 127.0.0.1, [::1] or this machine's name, so that no web"
                     + " page can reach it under a name of its own";
