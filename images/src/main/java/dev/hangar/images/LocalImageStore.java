@@ -54,8 +54,9 @@ public final class LocalImageStore implements ImageStore {
     @Override
     public Image resolve(String name) throws IOException {
         Path dir = root.resolve(checkedName(name));
-        if (Files.isRegularFile(dir.resolve("image.json"))) {
-            return read(dir);
+        var stored = find(name);
+        if (stored.isPresent()) {
+            return stored.get();
         }
         BuiltinImage builtin = builtins.get(name);
         if (builtin == null) {
@@ -87,13 +88,9 @@ public final class LocalImageStore implements ImageStore {
         try (Stream<Path> dirs = Files.list(root)) {
             var images = new ArrayList<Image>();
             // why by name: a scratch or doomed directory a crash left (.making-*, .removing-*) is no image
-            for (Path dir : dirs.filter(d -> NAME.matcher(d.getFileName().toString()).matches())
-                    .filter(d -> Files.isRegularFile(d.resolve("image.json"))).sorted().toList()) {
-                try {
-                    images.add(read(dir));
-                } catch (java.nio.file.NoSuchFileException removed) {
-                    // removed since it was listed (by another process, without this one's lock): no longer an image
-                }
+            // (an image removed since it was listed, by another process, is skipped: find sees none)
+            for (String name : dirs.map(d -> d.getFileName().toString()).sorted().toList()) {
+                find(name).ifPresent(images::add);
             }
             return images;
         } catch (IOException e) {
@@ -107,7 +104,8 @@ public final class LocalImageStore implements ImageStore {
      */
     public java.util.Optional<Image> find(String name) {
         if (name == null || !NAME.matcher(name).matches()) {
-            return java.util.Optional.empty(); // no image can have it
+            // no image can have it (a scratch or doomed directory a crash left, .making-* or .removing-*, is none)
+            return java.util.Optional.empty();
         }
         Path dir = root.resolve(name);
         try {
