@@ -43,8 +43,11 @@ final class JobRoutes {
     }
 
     private void submit(Context ctx) throws IOException {
-        JobSpec spec = ownedBy(TokenCheck.caller(ctx), validSpec(ctx, nodes));
-        Enqueued enqueued = queue.enqueue(spec);
+        JobSpec spec = ownedBy(TokenCheck.caller(ctx), specOf(ctx));
+        // a repeat is answered by the job its key made before it is checked against today's nodes: the
+        // only node that fitted it may be gone, and the job still stands
+        Enqueued enqueued = queue.findByIdempotencyKey(spec).map(earlier -> new Enqueued(earlier, false))
+                .orElseGet(() -> queue.enqueue(checked(spec, nodes::validate)));
         if (enqueued.conflictsWith(spec)) {
             throw new ApiException(409, "Idempotency key in use", "idempotencyKey: " + enqueued.conflict(),
                     List.of(new FieldError("idempotencyKey", enqueued.conflict())));
@@ -67,14 +70,16 @@ final class JobRoutes {
         return spec;
     }
 
-    /** The request's job spec, checked against what the nodes can run; a 400 naming the fields if not. */
-    static JobSpec validSpec(Context ctx, NodeView nodes) throws IOException {
-        return validSpec(ctx, nodes::validate);
-    }
-
     /** The request's spec, as {@code check} passes it; else a 400 naming each field and why. */
     static JobSpec validSpec(Context ctx, UnaryOperator<JobSpec> check) throws IOException {
-        JobSpec spec = JsonBodies.read(JsonBodies.body(ctx, MAX_SPEC_BYTES), JobSpec.class);
+        return checked(specOf(ctx), check);
+    }
+
+    private static JobSpec specOf(Context ctx) throws IOException {
+        return JsonBodies.read(JsonBodies.body(ctx, MAX_SPEC_BYTES), JobSpec.class);
+    }
+
+    private static JobSpec checked(JobSpec spec, UnaryOperator<JobSpec> check) {
         try {
             return check.apply(spec);
         } catch (InvalidSpecException e) {

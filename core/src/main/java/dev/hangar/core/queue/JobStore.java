@@ -1,6 +1,7 @@
 package dev.hangar.core.queue;
 
 import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.runtime.OutputSink;
 import java.util.List;
@@ -10,6 +11,12 @@ import java.util.Optional;
 /** The read side of a queue backend, plus job output. */
 public interface JobStore {
     Optional<Job> get(String jobId);
+
+    /**
+     * The job an earlier submit with this spec's idempotency key (in the spec's tenant) made, while
+     * it is kept: what a repeat of that submit stands for. Empty for a spec without a key.
+     */
+    Optional<Job> findByIdempotencyKey(JobSpec spec);
 
     JobPage list(JobQuery query);
 

@@ -29,6 +29,9 @@ final class Intake {
 
     /** Where valid and invalid entries go. */
     interface Sink {
+        /** Whether a job was made under this spec's idempotency key: the entry may repeat its submit. */
+        boolean keyTaken(JobSpec spec);
+
         void enqueue(String entryId, JobSpec spec, Map<String, String> entry);
 
         void deadLetter(String entryId, String reason, Map<String, String> entry);
@@ -63,7 +66,12 @@ final class Intake {
             Map<String, String> fields = DeadLetter.entryAsGiven(entry.getBody());
             JobSpec spec;
             try {
-                spec = validate.apply(WireFormat.parse(WireFormat.fields(entry.getBody())));
+                JobSpec parsed = WireFormat.parse(WireFormat.fields(entry.getBody()));
+                // a repeat goes to the job its key made unchecked, as a REST submit does: the only node
+                // that fitted it may be gone (enqueue takes it as a repeat, or sets it aside if it is not)
+                spec = sink.keyTaken(parsed) ? parsed : validate.apply(parsed);
+            } catch (QueueException e) {
+                throw e; // as below: the entry stays pending
             } catch (InvalidSpecException e) {
                 sink.deadLetter(entry.getId(), e.getMessage(), fields);
                 continue;

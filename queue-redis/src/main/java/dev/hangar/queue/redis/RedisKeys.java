@@ -14,6 +14,11 @@ record RedisKeys(String prefix) {
         return prefix + ":job:" + jobId;
     }
 
+    /** The id of the job made under this idempotency key, as scoped (JobSpec.idempotencyScope). */
+    String idempotency(String scope) {
+        return prefix + ":idem:" + scope;
+    }
+
     String log(String jobId) {
         return prefix + ":log:" + jobId;
     }

@@ -30,6 +30,7 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -504,6 +505,16 @@ public final class RedisQueueBackend implements QueueBackend {
         return hash.isEmpty() ? Optional.empty() : Optional.of(JobHash.toJob(hash));
     }
 
+    @Override
+    public Optional<Job> findByIdempotencyKey(JobSpec spec) {
+        if (spec.idempotencyKey() == null) {
+            return Optional.empty();
+        }
+        byte[] id = link.call("GET idempotency key", redis -> redis.get(RedisLink.bytes(keys.idempotency(spec.idempotencyScope()))));
+        // the key may outlive its job by a moment (retention), as enqueue.lua allows for
+        return id == null ? Optional.empty() : get(new String(id, StandardCharsets.UTF_8));
+    }
+
     private Map<String, String> hash(String jobId) {
         return Replies.fields(link.call("HGETALL", redis -> redis.hgetall(RedisLink.bytes(keys.job(jobId)))));
     }
@@ -655,6 +666,11 @@ public final class RedisQueueBackend implements QueueBackend {
     /** Takes in at most {@code max} entries of the submit stream, each spec passed through {@code validate}. */
     public int intake(int max, UnaryOperator<JobSpec> validate) {
         return intake.run(max, validate, new Intake.Sink() {
+            @Override
+            public boolean keyTaken(JobSpec spec) {
+                return findByIdempotencyKey(spec).isPresent();
+            }
+
             @Override
             public void enqueue(String entryId, JobSpec spec, Map<String, String> entry) {
                 String id = JobIds.forSubmitEntry(settings.prefix(), entryId);

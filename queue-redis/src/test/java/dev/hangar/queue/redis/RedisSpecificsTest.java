@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.hangar.core.job.FieldError;
+import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
@@ -334,6 +336,30 @@ class RedisSpecificsTest extends RedisServerTest {
         assertThat(queue.get(firstId)).hasValueSatisfying(one -> assertThat(one.spec().command()).containsExactly("echo", "one"));
         assertThat(queue.deadLetters(10)).last().satisfies(dead -> assertThat(dead.field("reason"))
                 .startsWith("entry: its id 1-1 made job " + firstId + " before, with another spec"));
+    }
+
+    @Test
+    void aRepeatedEntryIsTakenAsARepeatEvenOnceNoNodeFitsItAnyLonger() {
+        RedisQueueBackend queue = open();
+        redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"a\"]", "idempotencyKey", "k1");
+        assertThat(queue.intake(10)).isEqualTo(1);
+        Job job = queue.list(JobQuery.all(10)).jobs().getFirst();
+
+        // the only node that had what the job asks for is gone: a new job would be refused
+        UnaryOperator<JobSpec> noNodeFits = spec -> {
+            throw new InvalidSpecException(List.of(new FieldError("resources.cpus", "no node has 1 CPU free")));
+        };
+        redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"a\"]", "idempotencyKey", "k1");
+        String fresh = redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"a\"]", "idempotencyKey", "k2");
+        assertThat(queue.intake(10, noNodeFits)).isEqualTo(2);
+
+        assertThat(queue.list(JobQuery.all(10)).jobs()).extracting(Job::id).containsExactly(job.id());
+        assertThat(queue.deadLetters(10)).as("the repeat is no dead letter; the new job is").singleElement()
+                .satisfies(dead -> {
+                    assertThat(dead.field("source")).isEqualTo(fresh);
+                    assertThat(dead.field("reason")).contains("resources.cpus");
+                });
+        assertThat(redis.cli("XLEN", key("submit"))).isEqualTo("0");
     }
 
     @Test

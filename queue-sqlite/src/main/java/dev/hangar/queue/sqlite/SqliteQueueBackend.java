@@ -138,11 +138,9 @@ public final class SqliteQueueBackend implements QueueBackend {
     public Enqueued enqueue(JobSpec spec) {
         String specJson = Json.write(spec);
         return write((c, notices) -> {
-            if (spec.idempotencyKey() != null) {
-                Optional<Job> earlier = JobRows.one(c, "WHERE idempotency_key = ?", spec.idempotencyScope());
-                if (earlier.isPresent()) {
-                    return new Enqueued(earlier.get(), false);
-                }
+            Optional<Job> earlier = byIdempotencyKey(c, spec);
+            if (earlier.isPresent()) {
+                return new Enqueued(earlier.get(), false);
             }
             Instant now = clock.instant();
             String id = ids.next(now);
@@ -419,6 +417,16 @@ public final class SqliteQueueBackend implements QueueBackend {
     @Override
     public Optional<Job> get(String jobId) {
         return db.read(c -> JobRows.one(c, "WHERE id = ?", jobId));
+    }
+
+    @Override
+    public Optional<Job> findByIdempotencyKey(JobSpec spec) {
+        return spec.idempotencyKey() == null ? Optional.empty() : db.read(c -> byIdempotencyKey(c, spec));
+    }
+
+    private static Optional<Job> byIdempotencyKey(Connection c, JobSpec spec) throws SQLException {
+        return spec.idempotencyKey() == null ? Optional.empty()
+                : JobRows.one(c, "WHERE idempotency_key = ?", spec.idempotencyScope());
     }
 
     @Override

@@ -267,6 +267,23 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
+    void aJobIsFoundByItsIdempotencyKeyWithinItsTenantWhileItIsKept() {
+        Job original = enqueue(spec().idempotencyKey("key-1").tenant("team-a").build());
+        queue.cancel(original.id());
+
+        // any spec with the key finds it: whether it repeats the submit is the caller's to judge
+        assertThat(queue.findByIdempotencyKey(spec().command("false").idempotencyKey("key-1").tenant("team-a").build()))
+                .hasValueSatisfying(job -> {
+                    assertThat(job.id()).isEqualTo(original.id());
+                    assertThat(job.state()).isEqualTo(JobState.CANCELLED);
+                });
+        assertThat(queue.findByIdempotencyKey(spec().idempotencyKey("key-1").tenant("team-b").build())).isEmpty();
+        assertThat(queue.findByIdempotencyKey(spec().idempotencyKey("key-1").build())).isEmpty();
+        assertThat(queue.findByIdempotencyKey(spec().idempotencyKey("key-2").tenant("team-a").build())).isEmpty();
+        assertThat(queue.findByIdempotencyKey(spec().tenant("team-a").build())).isEmpty();
+    }
+
+    @Test
     void concurrentSubmitsWithOneKeyMakeOneJob() throws Exception {
         List<Enqueued> results = new CopyOnWriteArrayList<>();
         runConcurrently(8, worker -> () -> {
