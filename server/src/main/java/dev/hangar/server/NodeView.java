@@ -50,7 +50,7 @@ public interface NodeView {
     static List<FieldError> ruleMisfits(JobSpec spec, NodeStatus node) {
         Selection selection = RuntimeSelector.benchedWaited().select(spec, node.runtimes(),
                 new NodePolicy(node.networkAllowed(), node.capacity().gpus()));
-        return selection.refused() ? List.of(new FieldError(Rules.fieldOf(selection), selection.reason())) : List.of();
+        return selection.refused() ? List.of(new FieldError(Rules.fieldOf(spec, selection), selection.reason())) : List.of();
     }
 
     /** Whether any node is known: before one is, {@link #limits} takes a job's word for its needs. */

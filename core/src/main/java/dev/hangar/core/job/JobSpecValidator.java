@@ -111,7 +111,9 @@ public final class JobSpecValidator {
             }
             String key = entry.getKey();
             String value = entry.getValue();
-            if (!ENV_NAME.matcher(key).matches()) {
+            if (key == null) {
+                errors.add(new FieldError("env", "has an entry without a name"));
+            } else if (!ENV_NAME.matcher(key).matches()) {
                 errors.add(new FieldError("env." + key, "is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)"));
             } else if (value == null || value.indexOf('\0') >= 0) {
                 errors.add(new FieldError("env." + key, "must be a string without NUL characters"));
@@ -135,16 +137,24 @@ public final class JobSpecValidator {
 
     /** Text that UTF-8 cannot carry would reach the job as '?': refused rather than changed. */
     private static void checkEncodable(String field, String value, List<FieldError> errors) {
+        String why = unencodable(value);
+        if (why != null) {
+            errors.add(new FieldError(field, why));
+        }
+    }
+
+    /** Why UTF-8 cannot carry this text (a lone surrogate), or null if it can. */
+    static String unencodable(String value) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {
-                errors.add(new FieldError(field, "holds a lone UTF-16 surrogate (\\u" + Integer.toHexString(c).toUpperCase(java.util.Locale.ROOT)
-                        + " at character " + i + "), which is no character and cannot be passed on"));
-                return;
+                return "holds a lone UTF-16 surrogate (\\u" + Integer.toHexString(c).toUpperCase(java.util.Locale.ROOT)
+                        + " at character " + i + "), which is no character and cannot be passed on";
             }
         }
+        return null;
     }
 
     private static void checkName(String field, String value, int max, List<FieldError> errors) {

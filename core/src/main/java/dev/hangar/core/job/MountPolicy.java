@@ -3,6 +3,7 @@ package dev.hangar.core.job;
 import dev.hangar.core.runtime.Mount;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,7 +71,8 @@ public record MountPolicy(List<Path> allowedRoots) {
     private List<FieldError> check(List<Mount> mounts, boolean onThisHost) {
         var errors = new ArrayList<FieldError>();
         if (mounts.size() > SpecLimits.MAX_MOUNTS) {
-            errors.add(new FieldError("mounts", "has more than " + SpecLimits.MAX_MOUNTS + " entries"));
+            // why not each entry too: thousands of them would each cost file system calls and an error
+            return List.of(new FieldError("mounts", "has more than " + SpecLimits.MAX_MOUNTS + " entries"));
         }
         var targets = new HashMap<String, Integer>();
         for (int i = 0; i < mounts.size(); i++) {
@@ -86,6 +88,22 @@ public record MountPolicy(List<Path> allowedRoots) {
         return errors;
     }
 
+    /** Whether this host can name the path: Path.of refuses text its file name encoding cannot carry. */
+    private static boolean nameable(String path) {
+        try {
+            Path.of(path);
+            return true;
+        } catch (InvalidPathException e) {
+            return false;
+        }
+    }
+
+    private static String notNameable(String path) {
+        String why = JobSpecValidator.unencodable(path);
+        return why != null ? why : "holds characters this host's file names cannot ("
+                + System.getProperty("sun.jnu.encoding") + ")";
+    }
+
     /** The host path as a lease matches it against a node's roots: as written, with '..' resolved. */
     public static String byName(String hostPath) {
         return Path.of(hostPath).normalize().toString();
@@ -97,7 +115,8 @@ public record MountPolicy(List<Path> allowedRoots) {
      * the one that leases it refuses it with the reason rather than it waiting for ever.
      */
     public static List<String> namesForLease(List<String> hostPaths) {
-        if (hostPaths.stream().anyMatch(path -> path == null || !path.startsWith("/") || path.contains("\0"))) {
+        if (hostPaths.stream().anyMatch(path -> path == null || !path.startsWith("/") || path.contains("\0")
+                || !nameable(path))) {
             return List.of();
         }
         return hostPaths.stream().map(MountPolicy::byName).toList();
@@ -131,6 +150,8 @@ public record MountPolicy(List<Path> allowedRoots) {
         String target = mount.sandboxPath();
         if (target.contains("\0")) { // before Path.of, which throws on it
             errors.add(new FieldError(field + ".sandboxPath", "must not contain a NUL character"));
+        } else if (!nameable(target)) {
+            errors.add(new FieldError(field + ".sandboxPath", notNameable(target)));
         } else if (!plain(target)) {
             errors.add(new FieldError(field + ".sandboxPath", NOT_PLAIN));
         } else if (!target.startsWith("/") || !Path.of(target).normalize().toString().equals(target)) {
@@ -147,6 +168,10 @@ public record MountPolicy(List<Path> allowedRoots) {
         }
         if (!plain(source)) {
             errors.add(new FieldError(field + ".hostPath", NOT_PLAIN));
+            return;
+        }
+        if (!nameable(source)) {
+            errors.add(new FieldError(field + ".hostPath", notNameable(source)));
             return;
         }
         if (allowedRoots.isEmpty()) {

@@ -30,17 +30,24 @@ public final class Rules {
             "threads-need-parallel-cores", "profile.threads");
 
     /**
-     * The field to name for a refused selection: the one the rule weighs when every runtime the job
-     * may run on, and that runs here, broke the same rule, else {@code runtime}.
+     * The field to name for a refused selection of this job: the one the rule weighs when every
+     * runtime the job may run on, and that runs here, broke the same rule, else {@code runtime}.
      */
-    public static String fieldOf(Selection refused) {
+    public static String fieldOf(JobSpec spec, Selection refused) {
         var rules = new HashSet<String>();
         refused.rejected().forEach(rejection -> rules.add(rejection.rule()));
         rules.remove(RuntimeSelector.PINNED); // the others, left out by the job's pin: not what refused it
         if (rules.size() > 1) {
             rules.remove(Available.NAME); // a runtime that does not run here says nothing of the job's fields
         }
-        return rules.size() == 1 ? FIELDS.getOrDefault(rules.iterator().next(), "runtime") : "runtime";
+        if (rules.size() != 1) {
+            return "runtime";
+        }
+        String rule = rules.iterator().next();
+        if (rule.equals("gpu-needs-passthrough") && spec.resources().gpus() == 0) {
+            return "profile.needs.gpu"; // a GPU asked for by the profile alone, as the validator names it
+        }
+        return FIELDS.getOrDefault(rule, "runtime");
     }
 
     private static Optional<String> when(boolean broken, String reason) {

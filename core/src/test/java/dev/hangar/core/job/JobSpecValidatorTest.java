@@ -62,9 +62,10 @@ class JobSpecValidatorTest {
     void aNullArgumentOrEnvValueIsNamedNotAFailedCopy() {
         var env = new java.util.HashMap<String, String>();
         env.put("A", null);
+        env.put(null, "x");
         var spec = new JobSpec(null, java.util.Arrays.asList("echo", null), env, null, null, null, null, null, null, null,
                 null, null, null, null);
-        assertThat(fields(spec)).containsExactly("command[1]", "env.A");
+        assertThat(fields(spec)).containsExactlyInAnyOrder("command[1]", "env.A", "env");
     }
 
     @Test

@@ -150,6 +150,26 @@ class MountPolicyTest {
     }
 
     @Test
+    void aPathThisHostCannotNameIsAFieldErrorNotAnException() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("allowed"));
+        var policy = MountPolicy.onThisHost(List.of(data));
+        assertThat(fields(policy, new Mount(data.toString(), "/m\ud800", true), new Mount(data + "/\ud800", "/ok", true)))
+                .containsExactly("mounts[0].sandboxPath: holds a lone UTF-16 surrogate (\\uD800 at character 2), which is"
+                        + " no character and cannot be passed on", "mounts[1].hostPath: holds a lone UTF-16 surrogate"
+                        + " (\\uD800 at character " + (data.toString().length() + 1) + "), which is no character and cannot be"
+                        + " passed on");
+        assertThat(MountPolicy.namesForLease(List.of("/data/\ud800"))).as("fits any node, which refuses it").isEmpty();
+    }
+
+    @Test
+    void tooManyMountsAreOneErrorRatherThanOneForEachEntry() {
+        var policy = MountPolicy.onThisHost(List.of(dir));
+        Mount[] mounts = new Mount[1000];
+        java.util.Arrays.fill(mounts, null);
+        assertThat(fields(policy, mounts)).containsExactly("mounts: has more than 32 entries");
+    }
+
+    @Test
     void missingHostPathsAreRefused() {
         var policy = MountPolicy.onThisHost(List.of(dir));
         assertThat(fields(policy, new Mount(dir.resolve("nope").toString(), "/data", true)))

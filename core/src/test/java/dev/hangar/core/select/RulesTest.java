@@ -51,17 +51,20 @@ class RulesTest {
         for (SelectionRule rule : Rules.all()) { // every rule, so that a renamed one cannot fall back to runtime unseen
             Selection refused = new Selection(null, "refused", List.of(new Rejection("process", rule.name(), "no"),
                     new Rejection("podman", RuntimeSelector.PINNED, "the job pins another")));
-            assertThat(Rules.fieldOf(refused)).as(rule.name()).isEqualTo(expected.get(rule.name()));
+            assertThat(Rules.fieldOf(gpuJob(1), refused)).as(rule.name()).isEqualTo(expected.get(rule.name()));
         }
         Selection twoRules = new Selection(null, "refused", List.of(new Rejection("process", "fork-needs-fork", "no"),
                 new Rejection("gvisor", "memory-above-floor", "no")));
-        assertThat(Rules.fieldOf(twoRules)).as("runtimes refused for different reasons").isEqualTo("runtime");
+        assertThat(Rules.fieldOf(JobSpec.of("true"), twoRules)).as("runtimes refused for different reasons").isEqualTo("runtime");
         Selection untrustedWhereNoBoundaryRuns = new Selection(null, "refused", List.of(
                 new Rejection("process", "untrusted-needs-kernel-boundary", "no"),
                 new Rejection("gvisor", "runtime-available", "runsc not found"),
                 new Rejection("kata", "runtime-available", "no KVM")));
-        assertThat(Rules.fieldOf(untrustedWhereNoBoundaryRuns)).as("runtimes that do not run here left out")
+        assertThat(Rules.fieldOf(JobSpec.of("true"), untrustedWhereNoBoundaryRuns)).as("runtimes that do not run here left out")
                 .isEqualTo("profile.trust");
+        Selection noPassthrough = new Selection(null, "refused", List.of(new Rejection("gvisor", "gpu-needs-passthrough", "no")));
+        assertThat(Rules.fieldOf(withNeeds(new Needs(true, null, null, null)), noPassthrough)).as("a GPU asked for by the profile alone")
+                .isEqualTo("profile.needs.gpu");
     }
 
     @Test
