@@ -963,6 +963,25 @@ public abstract class RuntimeContractTest {
     }
 
     @Test
+    @DisplayName("the process cannot change the host kernel's settings (a write to /proc/sys leaves the host's value)")
+    void theHostKernelsSettingsCannotBeChanged() throws Exception {
+        // a harmless setting: should the write reach the host, the finally block puts it back
+        Path setting = Path.of("/proc/sys/kernel/printk_ratelimit");
+        assumeTrue(Files.isReadable(setting), "this host has no " + setting);
+        String before = Files.readString(setting).trim();
+        try {
+            Run run = run(sh("echo " + (Long.parseLong(before) + 1) + " > " + setting + " 2>/dev/null; echo done"));
+            assertThat(run.stdout()).as("%s", run).contains("done");
+            assertThat(Files.readString(setting).trim()).as("the host's %s after the job wrote it", setting)
+                    .isEqualTo(before);
+        } finally {
+            if (!Files.readString(setting).trim().equals(before)) {
+                Files.writeString(setting, before);
+            }
+        }
+    }
+
+    @Test
     @DisplayName("the root filesystem is not writable (touch /usr/... fails, nothing appears on the host)")
     void rootIsNotWritable() throws Exception {
         Path probeFile = Path.of("/usr/hangar-" + newSandboxId());

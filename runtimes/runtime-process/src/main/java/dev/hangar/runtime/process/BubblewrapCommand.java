@@ -25,6 +25,13 @@ final class BubblewrapCommand {
     /** Root entries the sandbox gets from bwrap itself, never from an image. */
     private static final java.util.Set<String> OWN_MOUNTS = java.util.Set.of("proc", "dev", "tmp", "work", "sys");
     private static final List<String> NETWORK_ETC_FILES = List.of("/etc/resolv.conf", "/etc/hosts");
+    /**
+     * Parts of /proc made read-only, as container engines do: when the agent is root the sandbox user
+     * is root on the host, and the kernel lets root's uid write /proc/sys (core_pattern, drop_caches)
+     * with no capability, even from a user namespace. Each shows the namespaces of whoever reads it.
+     */
+    private static final List<String> PROC_READ_ONLY = List.of("/proc/sys", "/proc/sysrq-trigger", "/proc/irq",
+            "/proc/bus", "/proc/fs");
 
     private final String bwrap;
 
@@ -66,6 +73,9 @@ final class BubblewrapCommand {
             }
         }
         argv.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
+        for (String path : PROC_READ_ONLY) {
+            argv.addAll(List.of("--ro-bind-try", path, path));
+        }
         String diskBytes = Long.toString(spec.resources().diskMb() * 1024 * 1024);
         argv.addAll(List.of("--size", diskBytes, "--tmpfs", "/tmp"));
         argv.addAll(List.of("--size", diskBytes, "--tmpfs", WORKDIR));
