@@ -18,6 +18,8 @@ export const stateBadge = (value, attrs = {}) => h('span', { class: `state state
 
 function Filters() {
   const list = state.list;
+  // a tenant's /healthz counts no jobs (they would be every tenant's): no numbers then
+  const known = state.health?.jobs != null;
   const counts = state.health?.jobs || {};
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const activeCount = ACTIVE.reduce((sum, s) => sum + (counts[s] || 0), 0);
@@ -29,8 +31,8 @@ function Filters() {
     onClick: () => setStateFilter(states),
   }, text, n == null ? null : h('span', { class: 'n' }, count(n)));
   return h('div', { class: 'filters' },
-    chip('All', [], state.health ? total : null),
-    chip('Active', ACTIVE, state.health ? activeCount : null, 'queued, scheduled, starting or running'),
+    chip('All', [], known ? total : null),
+    chip('Active', ACTIVE, known ? activeCount : null, 'queued, scheduled, starting or running'),
     STATES.map((s) => h('button', {
       type: 'button',
       key: s,
@@ -38,7 +40,7 @@ function Filters() {
       'data-filter': s,
       title: 'click to add or remove this state',
       onClick: () => setStateFilter(list.states.includes(s) ? list.states.filter((x) => x !== s) : [...list.states, s]),
-    }, label(s), h('span', { class: 'n' }, count(counts[s] || 0)))));
+    }, label(s), known ? h('span', { class: 'n' }, count(counts[s] || 0)) : null)));
 }
 
 /** The pager; `shownRows`: how many rows of the page the search leaves. */

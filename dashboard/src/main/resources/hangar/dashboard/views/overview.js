@@ -8,16 +8,19 @@ const RUNNING = new Set(['STARTING', 'RUNNING']);
 /** Nodes from /v1/nodes and SSE node events; from an older server without them, the one node /healthz describes. */
 function nodeRows() {
   const runtimes = (state.runtimes || []).filter((r) => r.probe?.available).map((r) => r.name);
-  const jobs = state.health?.jobs || {};
+  // a tenant's /healthz counts no jobs: its own running ones are those the active map holds
+  const jobs = state.health?.jobs;
+  const counted = () => (jobs.RUNNING || 0) + (jobs.STARTING || 0);
+  const activeOn = (name) => [...state.active.values()]
+    .filter((job) => (!name || job.node === name) && RUNNING.has(job.state)).length;
   if (state.nodes.size) {
-    const one = state.nodes.size === 1 && state.health;
+    const one = state.nodes.size === 1 && jobs;
     return [...state.nodes.values()].map((node) => ({
       name: node.name,
       state: node.state,
       capacity: node.capacity || {},
       // why: /healthz counts every job, the active map only the 500 latest; per node it is all there is
-      running: one ? (jobs.RUNNING || 0) + (jobs.STARTING || 0)
-        : [...state.active.values()].filter((job) => job.node === node.name && RUNNING.has(job.state)).length,
+      running: one ? counted() : activeOn(node.name),
       runtimes: node.runtimes || [],
       network: node.networkAllowed,
     }));
@@ -27,7 +30,7 @@ function nodeRows() {
     name: state.lastNode || 'this node',
     state: state.health.status === 'ok' ? 'UP' : state.health.status,
     capacity: state.health.capacity || {},
-    running: (jobs.RUNNING || 0) + (jobs.STARTING || 0),
+    running: jobs ? counted() : activeOn(),
     runtimes,
   }];
 }
