@@ -54,10 +54,18 @@ export function refused(response) {
 export async function openRaw(path) {
   const tab = window.open('', '_blank');
   if (!tab) return; // a popup blocker said no
-  const response = await fetch(path, { headers: authorization() });
-  refused(response);
-  const blob = response.ok ? await response.blob() : new Blob([`${response.status} ${response.statusText}`]);
-  tab.location = URL.createObjectURL(new Blob([blob], { type: 'text/plain; charset=utf-8' }));
+  let blob;
+  try {
+    const response = await fetch(path, { headers: authorization() });
+    refused(response);
+    blob = response.ok ? await response.blob() : new Blob([`${response.status} ${response.statusText}`]);
+  } catch (e) {
+    blob = new Blob([`The log could not be read: ${e.message}`]); // said in the tab rather than left blank
+  }
+  const url = URL.createObjectURL(new Blob([blob], { type: 'text/plain; charset=utf-8' }));
+  tab.location = url;
+  // the tab has loaded it by then; the page would otherwise hold every log opened for its life
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /** How long a call may wait for its answer before it is given up as unanswered. */

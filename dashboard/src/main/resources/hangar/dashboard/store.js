@@ -54,14 +54,18 @@ export function changed() {
 // ---- REST snapshots versus events -------------------------------------------------------
 // why: a REST answer may have been computed before an event that arrived while it was on its
 // way; the latest event of each job since the request started wins over the answer.
+// An event is kept for RECENT_MS only, no REST answer being on its way longer: a job event carries
+// the whole spec (stdin, env), and a busy cluster's would otherwise pile up in the tab.
+const RECENT_MS = 30_000;
 let eventSeq = 0;
-const recent = new Map(); // job id -> { seq, job }
+const recent = new Map(); // job id -> { seq, at, job }, oldest event first
 function remember(job) {
-  recent.set(job.id, { seq: ++eventSeq, job });
-  if (recent.size > 20_000) {
-    for (const [id, entry] of recent) {
-      if (entry.seq < eventSeq - 10_000) recent.delete(id);
-    }
+  recent.delete(job.id); // why: so that the map stays in event order and pruning stops at the first young one
+  recent.set(job.id, { seq: ++eventSeq, at: Date.now(), job });
+  const old = Date.now() - RECENT_MS;
+  for (const [id, entry] of recent) {
+    if (entry.at >= old && recent.size <= 20_000) break;
+    recent.delete(id);
   }
 }
 const fresher = (job, since) => {
@@ -189,9 +193,12 @@ export async function loadActive() {
 
 /** The latest jobs that reached RUNNING: the start-latency samples. */
 export async function loadSamples() {
+  const since = eventSeq;
   try {
     const page = await listJobs({ states: FINISHED_OR_RUNNING, limit: SAMPLE_LIMIT });
-    for (const job of [...page.jobs].reverse()) noteJob(job); // oldest first: the newest are kept last
+    // oldest first: the newest are kept last; an event since the request wins, as a job that ended
+    // meanwhile must not be noted running again
+    for (const job of [...page.jobs].reverse()) noteJob(fresher(job, since));
   } catch (e) {
     failed(e);
   }
@@ -478,7 +485,8 @@ function onVisibility() {
     stopPolling();
     state.conn = 'paused';
     changed();
-  } else if (state.conn === 'paused') {
+  } else if (!events && !pollTimer) {
+    // paused when hidden, or never connected: a tab opened in the background connects once shown
     state.conn = 'connecting';
     connectEvents();
     changed();

@@ -131,7 +131,9 @@ function followLogs(id, pre, setStatus, signal) {
       refused(response);
       if (!response.ok) {
         const failure = new Error(`logs: ${response.status}`);
-        failure.permanent = response.status >= 400 && response.status < 500; // e.g. the job removed by retention
+        // e.g. the job removed by retention; but too many streams open (429) or a timeout pass
+        failure.permanent = response.status >= 400 && response.status < 500 && response.status !== 408
+          && response.status !== 429;
         throw failure;
       }
       if (error) {
