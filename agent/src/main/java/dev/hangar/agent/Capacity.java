@@ -43,7 +43,9 @@ final class Capacity {
                 usable.stream().filter(r -> r.capabilities().isolation().atLeast(Isolation.SOFTWARE_KERNEL))
                         .map(RuntimeStatus::name).collect(Collectors.toSet()))
                 .passingGpusOn(usable.stream().filter(r -> r.capabilities().gpu()).map(RuntimeStatus::name)
-                        .collect(Collectors.toSet()));
+                        .collect(Collectors.toSet()))
+                .withMemoryFloors(usable.stream().filter(r -> r.capabilities().memoryFloorMb() > 0)
+                        .collect(Collectors.toMap(RuntimeStatus::name, r -> r.capabilities().memoryFloorMb())));
     }
 
     synchronized NodeStatus.Load load() {

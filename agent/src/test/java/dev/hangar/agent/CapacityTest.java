@@ -79,8 +79,20 @@ class CapacityTest {
         assertThat(request.gpuRuntimes()).as("usable ones only").containsExactly("podman");
     }
 
+    @Test
+    void theLeaseRequestNamesEachUsableRuntimesMemoryFloor() {
+        var request = new Capacity(config).request("n", Duration.ofSeconds(1), List.of(
+                runtime("process", Isolation.PROCESS, true, false, 0), runtime("gvisor", Isolation.SOFTWARE_KERNEL, true, false, 32),
+                runtime("kata", Isolation.HARDWARE, false, false, 128)));
+        assertThat(request.memoryFloorsMb()).as("usable ones with a floor").isEqualTo(Map.of("gvisor", 32L));
+    }
+
     private static RuntimeStatus runtime(String name, Isolation isolation, boolean available, boolean gpu) {
-        var caps = new RuntimeCapabilities(isolation, BootClass.FAST, 0, Threading.NATIVE, true, true, gpu, false,
+        return runtime(name, isolation, available, gpu, 0);
+    }
+
+    private static RuntimeStatus runtime(String name, Isolation isolation, boolean available, boolean gpu, long floorMb) {
+        var caps = new RuntimeCapabilities(isolation, BootClass.FAST, floorMb, Threading.NATIVE, true, true, gpu, false,
                 false, false, false, Set.of(NetworkMode.NONE));
         return new RuntimeStatus(name, name, caps,
                 new RuntimeProbe(available, available ? "ok" : "missing", Duration.ZERO, false, Instant.EPOCH, Map.of(), false));

@@ -3,6 +3,7 @@ package dev.hangar.core.queue;
 import dev.hangar.core.job.MountPolicy;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -23,10 +24,12 @@ import java.util.stream.Collectors;
  * @param images                 the images it has; empty when it does not say (then any image is taken to fit)
  * @param mountRoots             the host paths under which it lets a job mount, matched by name
  *                               ({@link MountPolicy#byName}); {@code /} when it does not say
+ * @param memoryFloorsMb         the least memory a job must ask for to run on each of its runtimes
+ *                               (a VM's or gVisor's floor); a runtime not named has none
  */
 public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, long freeMemoryMb, int freeGpus,
         Set<String> runtimes, Set<String> kernelBoundaryRuntimes, Set<String> networkRuntimes, Set<String> gpuRuntimes,
-        Set<String> images, Set<String> mountRoots) {
+        Set<String> images, Set<String> mountRoots, Map<String, Long> memoryFloorsMb) {
     /** The roots of a worker that does not say where it lets jobs mount: any host path fits. */
     public static final Set<String> ANY_PATH = Set.of("/");
 
@@ -38,6 +41,7 @@ public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, 
         images = images == null ? Set.of() : Set.copyOf(images);
         mountRoots = mountRoots == null ? ANY_PATH
                 : mountRoots.stream().map(MountPolicy::byName).collect(Collectors.toUnmodifiableSet());
+        memoryFloorsMb = memoryFloorsMb == null ? Map.of() : Map.copyOf(memoryFloorsMb);
     }
 
     /** A worker that does not say which runtimes it has, nor whether it gives a network, nor its images or mounts. */
@@ -52,7 +56,7 @@ public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, 
     public LeaseRequest(String workerId, Duration leaseFor, double freeCpus, long freeMemoryMb, int freeGpus,
             Set<String> runtimes, Set<String> kernelBoundaryRuntimes) {
         this(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes, runtimes, runtimes,
-                Set.of(), ANY_PATH);
+                Set.of(), ANY_PATH, Map.of());
     }
 
     /**
@@ -61,19 +65,25 @@ public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, 
      */
     public LeaseRequest offering(Set<String> networkRuntimes, Set<String> images) {
         return new LeaseRequest(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes,
-                networkRuntimes, gpuRuntimes, images, mountRoots);
+                networkRuntimes, gpuRuntimes, images, mountRoots, memoryFloorsMb);
     }
 
     /** The same request from a worker that lets jobs mount only host paths under these roots. */
     public LeaseRequest mountingUnder(Set<String> roots) {
         return new LeaseRequest(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes,
-                networkRuntimes, gpuRuntimes, images, roots);
+                networkRuntimes, gpuRuntimes, images, roots, memoryFloorsMb);
     }
 
     /** The same request from a worker that can pass GPUs through only on {@code gpuRuntimes} (of its runtimes). */
     public LeaseRequest passingGpusOn(Set<String> gpuRuntimes) {
         return new LeaseRequest(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes,
-                networkRuntimes, gpuRuntimes, images, mountRoots);
+                networkRuntimes, gpuRuntimes, images, mountRoots, memoryFloorsMb);
+    }
+
+    /** The same request from a worker whose runtimes need at least this much memory of a job (by runtime). */
+    public LeaseRequest withMemoryFloors(Map<String, Long> memoryFloorsMb) {
+        return new LeaseRequest(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes,
+                networkRuntimes, gpuRuntimes, images, mountRoots, memoryFloorsMb);
     }
 
     /** Whether every job fits this worker as far as its runtimes, network, images and mounts go (only room is asked). */
@@ -95,15 +105,19 @@ public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, 
     /**
      * Whether this worker has a runtime the job may run on: the one the job pins, if it pins one; for
      * untrusted code one behind a kernel boundary; for a job that needs a network one that can give it;
-     * for a job that needs a GPU one that can pass it through. One runtime must be all of these. The
-     * node's full selection still runs once the job is leased.
+     * for a job that needs a GPU one that can pass it through; and one whose memory floor the job's
+     * memory meets. One runtime must be all of these, so that a node does not lease a job its own
+     * selection would then refuse for good while another node could run it. The node's full selection
+     * still runs once the job is leased.
      */
-    public boolean hasRuntimeFor(String pinnedRuntime, boolean untrusted, boolean needsNetwork, boolean needsGpu) {
+    public boolean hasRuntimeFor(String pinnedRuntime, boolean untrusted, boolean needsNetwork, boolean needsGpu,
+            long memoryMb) {
         if (runtimes.isEmpty()) {
             return true;
         }
         Predicate<String> gives = name -> (!untrusted || kernelBoundaryRuntimes.contains(name))
-                && (!needsNetwork || networkRuntimes.contains(name)) && (!needsGpu || gpuRuntimes.contains(name));
+                && (!needsNetwork || networkRuntimes.contains(name)) && (!needsGpu || gpuRuntimes.contains(name))
+                && memoryMb >= memoryFloorsMb.getOrDefault(name, 0L);
         return pinnedRuntime == null
                 ? runtimes.stream().anyMatch(gives)
                 : runtimes.contains(pinnedRuntime) && gives.test(pinnedRuntime);

@@ -274,7 +274,9 @@ public final class RedisQueueBackend implements QueueBackend {
                 request.networkRuntimes().size(), List.copyOf(request.networkRuntimes()),
                 request.gpuRuntimes().size(), List.copyOf(request.gpuRuntimes()),
                 request.images().size(), List.copyOf(request.images()),
-                request.mountRoots().size(), List.copyOf(request.mountRoots()));
+                request.mountRoots().size(), List.copyOf(request.mountRoots()),
+                request.memoryFloorsMb().size(), request.memoryFloorsMb().entrySet().stream()
+                        .flatMap(floor -> java.util.stream.Stream.<Object>of(floor.getKey(), floor.getValue())).toList());
     }
 
     /** The lease in a reply of lease.lua: {1, job, change, token}, or {} for none. */

@@ -279,7 +279,7 @@ end
 -- Leases the most urgent QUEUED job that fits the request in A[at], A[at + 1], ...:
 --   worker, now, leaseMs, freeCpus, freeMemoryMb, freeGpus, scan, n, n runtimes, k, k kernel-boundary runtimes,
 --   l, l runtimes that give a network, g, g runtimes that pass GPUs through, m, m images, r, r roots under
---   which it lets jobs mount
+--   which it lets jobs mount, f, f pairs of a runtime and the least memory (MiB) a job needs to run on it
 -- Returns {1, job, change, token} for the job leased (the token is the lease entry id), {} if none fits.
 local function leaseNext(at)
   local worker, now, leaseMs = A[at], tonumber(A[at + 1]), tonumber(A[at + 2])
@@ -303,9 +303,16 @@ local function leaseNext(at)
   for i = 1, nImages do images[A[imagesAt + i]] = true end
   local rootsAt = imagesAt + nImages + 1
   local roots, anyPath = {}, false
-  for i = 1, tonumber(A[rootsAt]) do
+  local nRoots = tonumber(A[rootsAt])
+  for i = 1, nRoots do
     roots[i] = A[rootsAt + i]
     if roots[i] == '/' then anyPath = true end
+  end
+  local floorsAt = rootsAt + nRoots + 1
+  local floors, anyFloor = {}, false
+  for i = 1, tonumber(A[floorsAt]) do
+    floors[A[floorsAt + 2 * i - 1]] = tonumber(A[floorsAt + 2 * i])
+    anyFloor = true
   end
 
   local time = deliveryTime(now + leaseMs)
@@ -329,17 +336,18 @@ local function leaseNext(at)
 
   -- LeaseRequest.hasRuntimeFor: one runtime that is the pinned one (if any), behind a kernel boundary
   -- for untrusted code, able to give a network to a job that needs one (a job queued before the
-  -- 'net' field was kept has none), and able to pass GPUs through to a job that needs them
-  local function gives(name, untrusted, net, gpu)
+  -- 'net' field was kept has none), able to pass GPUs through to a job that needs them, and whose
+  -- memory floor the job's memory meets
+  local function gives(name, untrusted, net, gpu, mem)
     return (not untrusted or kernel[name] == true) and (net ~= '1' or network[name] == true)
-        and (not gpu or passGpus[name] == true)
+        and (not gpu or passGpus[name] == true) and mem >= (floors[name] or 0)
   end
-  local function hasRuntimeFor(pin, untrusted, net, gpu)
+  local function hasRuntimeFor(pin, untrusted, net, gpu, mem)
     if nRuntimes == 0 then return true end
-    if pin ~= '' then return runtimes[pin] == true and gives(pin, untrusted, net, gpu) end
-    if not untrusted and net ~= '1' and not gpu then return true end
+    if pin ~= '' then return runtimes[pin] == true and gives(pin, untrusted, net, gpu, mem) end
+    if not untrusted and net ~= '1' and not gpu and not anyFloor then return true end
     for name in pairs(runtimes) do
-      if gives(name, untrusted, net, gpu) then return true end
+      if gives(name, untrusted, net, gpu, mem) then return true end
     end
     return false
   end
@@ -389,7 +397,7 @@ local function leaseNext(at)
           redis.call('ZREM', ready, id)
           gone = gone + 1
         elseif tonumber(j[1]) <= freeCpus and tonumber(j[2]) <= freeMemory and tonumber(j[3]) <= freeGpus
-            and hasRuntimeFor(j[4], j[5] == '1', j[9], tonumber(j[3]) > 0) and hasImage(j[10])
+            and hasRuntimeFor(j[4], j[5] == '1', j[9], tonumber(j[3]) > 0, tonumber(j[2])) and hasImage(j[10])
             and hasMountsFor(j[11]) then
           return id, j, tonumber(ids[i + 1])
         end

@@ -183,7 +183,7 @@ public final class SqliteQueueBackend implements QueueBackend {
 
     /**
      * The most urgent due job that fits the room in SQL, then the first of those (in the same order)
-     * whose runtime, network, GPU passthrough, image and mount roots the worker has; that test reads the spec, so only
+     * whose runtime (memory floor included), network, GPU passthrough, image and mount roots the worker has; that test reads the spec, so only
      * workers that say what they have pay it, and only for the jobs ahead of the one they take.
      */
     private static Optional<Long> nextFitting(Connection c, LeaseRequest request, long now) throws SQLException {
@@ -191,14 +191,15 @@ public final class SqliteQueueBackend implements QueueBackend {
                 SELECT seq, json_extract(spec, '$.runtime'), json_extract(spec, '$.profile.trust'),
                        json_extract(spec, '$.profile.needs.network'), json_extract(spec, '$.image'),
                        (SELECT json_group_array(json_extract(m.value, '$.hostPath'))
-                        FROM json_each(jobs.spec, '$.mounts') m), gpus FROM jobs
+                        FROM json_each(jobs.spec, '$.mounts') m), gpus, memory_mb FROM jobs
                 WHERE state = ? AND (not_before IS NULL OR not_before <= ?)
                   AND cpus <= ? AND memory_mb <= ? AND gpus <= ?
                 ORDER BY priority DESC, seq
                 LIMIT ?""",
                 rs -> new Candidate(rs.getLong(1), rs.getString(2), Trust.UNTRUSTED.name().equals(rs.getString(3)),
-                        rs.getInt(4) == 1, rs.getInt(7) > 0, rs.getString(5), rs.getString(6)),
-                job -> request.hasRuntimeFor(job.pinnedRuntime(), job.untrusted(), job.needsNetwork(), job.needsGpu())
+                        rs.getInt(4) == 1, rs.getInt(7) > 0, rs.getLong(8), rs.getString(5), rs.getString(6)),
+                job -> request.hasRuntimeFor(job.pinnedRuntime(), job.untrusted(), job.needsNetwork(), job.needsGpu(),
+                        job.memoryMb())
                         && request.hasImage(job.image()) && request.hasMountsFor(mountPaths(job.mountPathsJson())),
                 JobState.QUEUED.name(), now, request.freeCpus(), request.freeMemoryMb(), request.freeGpus(),
                 request.saysNothingOfWhatItHas() ? 1 : RUNTIME_SCAN).map(Candidate::seq);
@@ -210,7 +211,7 @@ public final class SqliteQueueBackend implements QueueBackend {
     }
 
     private record Candidate(long seq, String pinnedRuntime, boolean untrusted, boolean needsNetwork, boolean needsGpu,
-            String image, String mountPathsJson) {}
+            long memoryMb, String image, String mountPathsJson) {}
 
     @Override
     public LeaseStatus renew(Lease lease) {

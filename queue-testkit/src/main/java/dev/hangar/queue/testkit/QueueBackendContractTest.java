@@ -476,6 +476,20 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
+    void aJobBelowTheMemoryFloorOfEveryRuntimeItMayRunOnIsLeftForAWorkerWhoseRuntimeTakesIt() {
+        // untrusted: a kernel boundary only; 64 MiB is below kata's floor (128) and above gvisor's (32)
+        Job untrusted = enqueue(spec().untrusted().resources(TestJobs.resources(1, 64, 0)).build());
+        Job small = enqueue(spec().resources(TestJobs.resources(1, 16, 0)).build());
+        LeaseRequest kataOnly = worker("w1", Set.of("kata"), Set.of("kata")).withMemoryFloors(Map.of("kata", 128L));
+        assertThat(queue.lease(kataOnly)).as("each job is below kata's floor").isEmpty();
+        LeaseRequest gvisorAndProcess = worker("w2", Set.of("process", "gvisor"), Set.of("gvisor"))
+                .withMemoryFloors(Map.of("gvisor", 32L));
+        assertThat(queue.lease(gvisorAndProcess).orElseThrow().jobId()).isEqualTo(untrusted.id());
+        assertThat(queue.lease(gvisorAndProcess).orElseThrow().jobId()).as("on process, which has no floor")
+                .isEqualTo(small.id());
+    }
+
+    @Test
     void aWorkerThatDoesNotNameItsRuntimesTakesAnyJob() {
         Job pinned = enqueue(spec().untrusted().runtime("kata").build());
         assertThat(queue.lease(worker("w1")).orElseThrow().jobId()).isEqualTo(pinned.id());
