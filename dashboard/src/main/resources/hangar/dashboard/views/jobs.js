@@ -97,8 +97,10 @@ export function Jobs() {
   if (!list.loaded && list.error) body = h('p', { class: 'empty' }, 'Could not load jobs: ', list.error);
   else if (!list.loaded) body = h('p', { class: 'empty' }, 'Loading jobs…');
   else if (!list.rows.length) {
+    // an empty page with a cursor: the server looked through many jobs and found none of the filter's yet
+    const none = `No ${list.states.map(label).join(' or ')} jobs`;
     body = h('div', { class: 'empty' }, list.states.length
-      ? h('p', null, `No ${list.states.map(label).join(' or ')} jobs.`)
+      ? h('p', null, list.next ? `${none} among the jobs looked through so far; Older › looks further.` : `${none}.`)
       : [h('p', null, 'No jobs yet.'), h('p', { class: 'muted' }, 'Submit one: ', h('code', null, './hangar run -- echo hello'))]);
   } else {
     body = h('div', { class: 'scroll-x' }, h('table', { class: 'grid jobs', id: 'jobs-table' },
