@@ -2,7 +2,6 @@ package dev.hangar.runtime.kata;
 
 import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.runtime.Mount;
-import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.ProcessSpec;
 import dev.hangar.core.runtime.SandboxSpec;
 import java.nio.file.Path;
@@ -24,9 +23,6 @@ final class CtrCommand {
                 "--runtime", KataHost.RUNTIME_TYPE, "--rootfs", "--read-only", "--cwd", "/work", "--user", "1000:1000",
                 "--memory-limit", Long.toString(spec.resources().memoryMb() * 1024 * 1024),
                 "--cpus", Double.toString(spec.resources().cpus())));
-        if (spec.network() == NetworkMode.HOST) {
-            argv.add("--net-host");
-        }
         long diskBytes = spec.resources().diskMb() * 1024 * 1024;
         for (String tmpfs : List.of("/tmp", "/work")) {
             argv.addAll(List.of("--mount", "type=tmpfs,src=tmpfs,dst=" + tmpfs + ",options=size=" + diskBytes));
@@ -39,9 +35,6 @@ final class CtrCommand {
             }
             argv.addAll(List.of("--mount", "type=bind,src=" + mount.hostPath() + ",dst=" + mount.sandboxPath()
                     + ",options=rbind:" + (mount.readOnly() ? "ro" : "rw")));
-        }
-        for (String gpu : spec.gpus()) {
-            argv.addAll(List.of("--device", "/dev/nvidia" + gpu));
         }
         env.forEach((key, value) -> argv.addAll(List.of("--env", key + "=" + value)));
         argv.add(rootfs.toString());

@@ -32,8 +32,13 @@ import java.util.concurrent.TimeUnit;
 public final class KataRuntime implements SandboxRuntime {
     public static final String NAME = "kata";
 
+    /**
+     * No GPUs: a VM gets one only through VFIO (the GPU bound to vfio-pci), which the driver does not
+     * do; a host device node copied into the container would name hardware the guest lacks. No host
+     * network: Kata's VM cannot share the host's network namespace (its documented limitations).
+     */
     private static final RuntimeCapabilities CAPABILITIES = new RuntimeCapabilities(Isolation.HARDWARE, BootClass.FAST,
-            128, Threading.NATIVE, true, true, true, false, true, false, false, Set.of(NetworkMode.NONE, NetworkMode.HOST));
+            128, Threading.NATIVE, true, true, false, false, true, false, false, Set.of(NetworkMode.NONE));
 
     private final KataHost host;
     private final ImageStore images;

@@ -36,14 +36,13 @@ class KataRuntimeTest {
 
     @Test
     void theCtrLineSelectsTheKataShimAndCarriesTheLimits() {
-        var spec = new SandboxSpec("job-1", "busybox", new Resources(2.0, 256L, null, 64L, 1, null), NetworkMode.NONE,
-                List.of(new Mount("/srv/data", "/data", true)), List.of("1"));
+        var spec = new SandboxSpec("job-1", "busybox", new Resources(2.0, 256L, null, 64L, 0, null), NetworkMode.NONE,
+                List.of(new Mount("/srv/data", "/data", true)), List.of());
         List<String> argv = CtrCommand.run(Path.of("/usr/bin/ctr"), spec, Path.of("/images/busybox/rootfs"),
                 new ProcessSpec(List.of("echo", "hi"), Map.of(), null), Map.of("A", "b"));
         assertThat(argv).containsSubsequence("--runtime", "io.containerd.kata.v2", "--rootfs")
                 .containsSubsequence("--memory-limit", Long.toString(256L * 1024 * 1024))
                 .containsSubsequence("--mount", "type=bind,src=/srv/data,dst=/data,options=rbind:ro")
-                .containsSubsequence("--device", "/dev/nvidia1")
                 .containsSubsequence("--env", "A=b")
                 .doesNotContain("--net-host")
                 .endsWith("/images/busybox/rootfs", "job-1", "echo", "hi");
