@@ -4,10 +4,15 @@ import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.runtime.ProcessSpec;
 import dev.hangar.core.runtime.SandboxSpec;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The {@code ctr run} line that starts a job in a Kata VM from an unpacked root filesystem
@@ -38,8 +43,29 @@ final class CtrCommand {
         }
         env.forEach((key, value) -> argv.addAll(List.of("--env", key + "=" + value)));
         argv.add(rootfs.toString());
-        argv.add(spec.id());
+        argv.add(containerId(spec.id()));
         argv.addAll(process.command());
         return argv;
+    }
+
+    /** containerd's rule for an id: letters and digits, with single '.', '_' or '-' between them. */
+    private static final Pattern CONTAINERD_ID = Pattern.compile("[A-Za-z0-9]+([._-][A-Za-z0-9]+)*");
+    /** containerd's longest id. */
+    private static final int MAX_ID = 76;
+
+    /**
+     * The sandbox's id as containerd takes it: itself where containerd's rule allows, else a name made
+     * from its hash (a pool's sandbox id holds the pool's name, which may be longer or hold "--").
+     */
+    static String containerId(String sandboxId) {
+        if (sandboxId.length() <= MAX_ID && CONTAINERD_ID.matcher(sandboxId).matches()) {
+            return sandboxId;
+        }
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(sandboxId.getBytes(StandardCharsets.UTF_8));
+            return "hangar-" + HexFormat.of().formatHex(hash, 0, 20);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -41,9 +41,10 @@ final class KataSandbox extends OneProcessSandbox<HostProcess> {
     /** Killing ctr does not stop the VM: the task and the container are containerd's to remove. */
     @Override
     protected void release(HostProcess process) {
-        quietly(List.of(ctr.toString(), "--namespace", CtrCommand.NAMESPACE, "task", "kill", "-s", "SIGKILL", id()));
-        quietly(List.of(ctr.toString(), "--namespace", CtrCommand.NAMESPACE, "task", "rm", "-f", id()));
-        quietly(List.of(ctr.toString(), "--namespace", CtrCommand.NAMESPACE, "container", "rm", id()));
+        String id = CtrCommand.containerId(id());
+        quietly(List.of(ctr.toString(), "--namespace", CtrCommand.NAMESPACE, "task", "kill", "-s", "SIGKILL", id));
+        quietly(List.of(ctr.toString(), "--namespace", CtrCommand.NAMESPACE, "task", "rm", "-f", id));
+        quietly(List.of(ctr.toString(), "--namespace", CtrCommand.NAMESPACE, "container", "rm", id));
     }
 
     private static void quietly(List<String> command) {

@@ -47,4 +47,13 @@ class KataRuntimeTest {
                 .doesNotContain("--net-host")
                 .endsWith("/images/busybox/rootfs", "job-1", "echo", "hi");
     }
+
+    @Test
+    void aSandboxIdContainerdWouldRefuseIsGivenAsAStableNameOfItsHash() {
+        assertThat(CtrCommand.containerId("job-1")).isEqualTo("job-1");
+        String poolSandbox = "pool-" + "a--b".repeat(16) + "-0123abcd"; // 78 characters, with "--"
+        String id = CtrCommand.containerId(poolSandbox);
+        assertThat(id).matches("[A-Za-z0-9]+([._-][A-Za-z0-9]+)*").hasSizeLessThanOrEqualTo(76)
+                .isEqualTo(CtrCommand.containerId(poolSandbox)).isNotEqualTo(CtrCommand.containerId(poolSandbox + "x"));
+    }
 }
