@@ -131,12 +131,9 @@ public final class EmbeddedHangar implements AutoCloseable {
     }
 
     /** The local node as events, /v1/nodes and the metrics show it: what jobs may reserve, and the runtimes found. */
+    /** The node as a heartbeat of it would say now: its load, runtimes, pools and network. */
     private static NodeInfo describe(Agent agent) {
-        AgentConfig config = agent.config();
-        return new NodeInfo(agent.nodeName(), NodeInfo.State.JOINED,
-                new NodeInfo.Capacity(config.cpus(), config.memoryMb(), config.gpus().size()),
-                agent.runtimes().stream().filter(status -> status.probe().available()).map(RuntimeStatus::name).toList(),
-                agent.status(Instant.now()).networkAllowed()); // as a heartbeat says it: allowed, and a runtime can
+        return NodeInfo.of(agent.status(Instant.now()), NodeInfo.State.JOINED);
     }
 
     private static NodeView localView(Agent agent, ImageStore images, LocalNode node) {

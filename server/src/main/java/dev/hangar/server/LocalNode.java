@@ -15,7 +15,10 @@ public final class LocalNode {
     private final NodeListeners listeners = new NodeListeners();
     private volatile NodeInfo current;
 
-    /** {@code describe} is asked when the node joins, so it sees the runtimes the agent probed. */
+    /**
+     * {@code describe} is asked when the node joins, so it sees the runtimes the agent probed, and
+     * each time the node is listed, so that its load and runtimes are as they are now.
+     */
     public LocalNode(Supplier<NodeInfo> describe) {
         this.describe = describe;
     }
@@ -38,8 +41,7 @@ public final class LocalNode {
     }
 
     public List<NodeInfo> nodes() {
-        NodeInfo node = current;
-        return node == null ? List.of() : List.of(node);
+        return current == null ? List.of() : List.of(describe.get().withState(NodeInfo.State.JOINED));
     }
 
     public AutoCloseable watch(Consumer<NodeInfo> listener) {
