@@ -45,6 +45,8 @@ final class CgroupV1 implements Cgroup {
      * Memory and memory+swap both to {@code bytes}; without a swap limit the kernel would swap instead
      * of enforcing the limit. The kernel keeps memory at or below memory+swap at every step, so a
      * limit raised (a group made before, e.g. a parked launcher's, now adopted) sets memory+swap first.
+     * A kernel that does not account swap (no memory.memsw.*) is told not to swap the group's memory
+     * at all (swappiness 0), so that a memory bomb meets its limit rather than the host's swap.
      */
     private void limitMemory(long bytes) throws IOException {
         Path limit = memory.resolve("memory.limit_in_bytes");
@@ -57,6 +59,10 @@ final class CgroupV1 implements Cgroup {
         CgroupFiles.write(limit, Long.toString(bytes));
         if (swapAccounted && !raising) {
             CgroupFiles.write(memsw, Long.toString(bytes));
+        }
+        Path swappiness = memory.resolve("memory.swappiness");
+        if (!swapAccounted && Files.exists(swappiness)) {
+            CgroupFiles.write(swappiness, "0");
         }
     }
 

@@ -9,11 +9,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A sandbox's groups in the cgroup v1 hierarchies of this host, made for real. */
 class CgroupV1Test {
     private static Resources memory(long mb) {
         return new Resources(null, mb, null, null, null, null);
+    }
+
+    /** Directories standing for the three hierarchies, the memory group holding the files a kernel without swap accounting has. */
+    @Test
+    void withoutSwapAccountedTheGroupIsToldNotToSwapItsMemory(@TempDir Path dir) throws IOException {
+        Path memory = Files.createDirectories(dir.resolve("memory/job"));
+        Files.writeString(memory.resolve("memory.swappiness"), "60");
+        CgroupV1.create(memory, dir.resolve("pids/job"), dir.resolve("cpu/job"), memory(64), 2);
+        assertThat(Files.readString(memory.resolve("memory.limit_in_bytes"))).isEqualTo(Long.toString(64L * 1024 * 1024));
+        assertThat(Files.readString(memory.resolve("memory.swappiness"))).isEqualTo("0");
     }
 
     @Test
