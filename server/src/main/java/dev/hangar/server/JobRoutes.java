@@ -44,10 +44,7 @@ final class JobRoutes {
 
     private void submit(Context ctx) throws IOException {
         JobSpec spec = ownedBy(TokenCheck.caller(ctx), specOf(ctx));
-        // a repeat is answered by the job its key made before it is checked against today's nodes: the
-        // only node that fitted it may be gone, and the job still stands
-        Enqueued enqueued = queue.findByIdempotencyKey(spec).map(earlier -> new Enqueued(earlier, false))
-                .orElseGet(() -> queue.enqueue(checked(spec, nodes::validate)));
+        Enqueued enqueued = enqueueChecked(spec);
         if (enqueued.conflictsWith(spec)) {
             throw new ApiException(409, "Idempotency key in use", "idempotencyKey: " + enqueued.conflict(),
                     List.of(new FieldError("idempotencyKey", enqueued.conflict())));
@@ -70,6 +67,22 @@ final class JobRoutes {
         return spec;
     }
 
+    /**
+     * The spec enqueued if some node could run it. A spec no node takes now may repeat the submit of
+     * a job its idempotency key made (the only node that fitted it may be gone since): that job
+     * answers it, else the refusal does.
+     */
+    private Enqueued enqueueChecked(JobSpec spec) {
+        JobSpec valid;
+        try {
+            valid = nodes.validate(spec);
+        } catch (InvalidSpecException e) {
+            return queue.findByIdempotencyKey(spec).map(earlier -> new Enqueued(earlier, false))
+                    .orElseThrow(() -> invalid(e));
+        }
+        return queue.enqueue(valid);
+    }
+
     /** The request's spec, as {@code check} passes it; else a 400 naming each field and why. */
     static JobSpec validSpec(Context ctx, UnaryOperator<JobSpec> check) throws IOException {
         return checked(specOf(ctx), check);
@@ -83,8 +96,12 @@ final class JobRoutes {
         try {
             return check.apply(spec);
         } catch (InvalidSpecException e) {
-            throw new ApiException(400, "Invalid job spec", e.getMessage(), e.errors());
+            throw invalid(e);
         }
+    }
+
+    private static ApiException invalid(InvalidSpecException e) {
+        return new ApiException(400, "Invalid job spec", e.getMessage(), e.errors());
     }
 
     private void list(Context ctx) {

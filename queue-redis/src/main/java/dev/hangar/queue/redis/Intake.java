@@ -29,8 +29,11 @@ final class Intake {
 
     /** Where valid and invalid entries go. */
     interface Sink {
-        /** Whether a job was made under this spec's idempotency key: the entry may repeat its submit. */
-        boolean keyTaken(JobSpec spec);
+        /**
+         * Whether a job made under this spec's idempotency key answers the entry, which no node takes
+         * now: taken off as a repeat of that job's submit, or set aside as another spec under its key.
+         */
+        boolean answeredByEarlierJob(String entryId, JobSpec spec, Map<String, String> entry);
 
         void enqueue(String entryId, JobSpec spec, Map<String, String> entry);
 
@@ -67,9 +70,15 @@ final class Intake {
             JobSpec spec;
             try {
                 JobSpec parsed = WireFormat.parse(WireFormat.fields(entry.getBody()));
-                // a repeat goes to the job its key made unchecked, as a REST submit does: the only node
-                // that fitted it may be gone (enqueue takes it as a repeat, or sets it aside if it is not)
-                spec = sink.keyTaken(parsed) ? parsed : validate.apply(parsed);
+                try {
+                    spec = validate.apply(parsed);
+                } catch (InvalidSpecException refused) {
+                    // as a REST submit: a repeat is answered by its job though the only node that fitted it is gone
+                    if (sink.answeredByEarlierJob(entry.getId(), parsed, fields)) {
+                        continue;
+                    }
+                    throw refused;
+                }
             } catch (QueueException e) {
                 throw e; // as below: the entry stays pending
             } catch (InvalidSpecException e) {

@@ -669,8 +669,17 @@ public final class RedisQueueBackend implements QueueBackend {
     public int intake(int max, UnaryOperator<JobSpec> validate) {
         return intake.run(max, validate, new Intake.Sink() {
             @Override
-            public boolean keyTaken(JobSpec spec) {
-                return findByIdempotencyKey(spec).isPresent();
+            public boolean answeredByEarlierJob(String entryId, JobSpec spec, Map<String, String> entry) {
+                Optional<Job> earlier = findByIdempotencyKey(spec);
+                if (earlier.isEmpty()) {
+                    return false;
+                }
+                if (earlier.get().spec().equals(spec)) {
+                    takeRepeat(entryId);
+                } else {
+                    deadLetter(entryId, "idempotencyKey: " + new Enqueued(earlier.get(), false).conflict(), entry);
+                }
+                return true;
             }
 
             @Override

@@ -138,7 +138,7 @@ public final class SqliteQueueBackend implements QueueBackend {
     public Enqueued enqueue(JobSpec spec) {
         String specJson = Json.write(spec);
         return write((c, notices) -> {
-            Optional<Job> earlier = byIdempotencyKey(c, spec);
+            Optional<Job> earlier = spec.idempotencyKey() == null ? Optional.empty() : byIdempotencyKey(c, spec);
             if (earlier.isPresent()) {
                 return new Enqueued(earlier.get(), false);
             }
@@ -426,8 +426,7 @@ public final class SqliteQueueBackend implements QueueBackend {
     }
 
     private static Optional<Job> byIdempotencyKey(Connection c, JobSpec spec) throws SQLException {
-        return spec.idempotencyKey() == null ? Optional.empty()
-                : JobRows.one(c, "WHERE idempotency_key = ?", spec.idempotencyScope());
+        return JobRows.one(c, "WHERE idempotency_key = ?", spec.idempotencyScope());
     }
 
     @Override
