@@ -130,8 +130,7 @@ public final class EmbeddedHangar implements AutoCloseable {
                 + " redis://127.0.0.1:6379/?prefix=NAME)");
     }
 
-    /** The local node as events, /v1/nodes and the metrics show it: what jobs may reserve, and the runtimes found. */
-    /** The node as a heartbeat of it would say now: its load, runtimes, pools and network. */
+    /** The local node as events, /v1/nodes and the metrics show it: as a heartbeat of it would say now. */
     private static NodeInfo describe(Agent agent) {
         return NodeInfo.of(agent.status(Instant.now()), NodeInfo.State.JOINED);
     }

@@ -72,6 +72,11 @@ public record JobSpec(
         return profile.needs().gpu() || resources.gpus() > 0;
     }
 
+    /** The field that asks for the job's GPUs, as an error about them names it: a count, or only the profile's need. */
+    public String gpuField() {
+        return resources.gpus() > 0 ? "resources.gpus" : "profile.needs.gpu";
+    }
+
     /** The GPUs the job takes on its node: those it counts, and at least one if it says it needs a GPU. */
     public int gpusWanted() {
         return needsGpu() ? Math.max(1, resources.gpus()) : 0;

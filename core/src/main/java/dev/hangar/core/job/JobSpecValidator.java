@@ -182,7 +182,7 @@ public final class JobSpecValidator {
             errors.add(new FieldError("resources.gpus", "must be at least 0, got " + r.gpus()));
         } else if (limits.maxGpus() == 0 && (r.gpus() > 0 || spec.profile().needs().gpu())) {
             // the field that asked for it: a count, or only the profile's need
-            errors.add(new FieldError(r.gpus() > 0 ? "resources.gpus" : "profile.needs.gpu", "the job needs a GPU, and no"
+            errors.add(new FieldError(spec.gpuField(), "the job needs a GPU, and no"
                     + " node here has one (none found with nvidia-smi or /dev/nvidia*)"));
         } else {
             between("resources.gpus", r.gpus(), 0, limits.maxGpus(), errors);

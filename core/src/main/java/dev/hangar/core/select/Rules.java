@@ -19,10 +19,9 @@ public final class Rules {
                 new MemoryAboveFloor(), new ThreadsNeedParallelCores());
     }
 
-    /** The job spec's field that each rule weighs, by the rule's name, as a refusal names it. */
+    /** The job spec's field that each rule weighs, by the rule's name, as a refusal names it (GPUs: see fieldOf). */
     private static final Map<String, String> FIELDS = Map.of(
             "untrusted-needs-kernel-boundary", "profile.trust",
-            "gpu-needs-passthrough", "resources.gpus",
             "fork-needs-fork", "profile.needs.fork",
             "full-syscalls-need-linux", "profile.needs.fullSyscalls",
             "network-needs-permission", "profile.needs.network",
@@ -44,10 +43,7 @@ public final class Rules {
             return "runtime";
         }
         String rule = rules.iterator().next();
-        if (rule.equals("gpu-needs-passthrough") && spec.resources().gpus() == 0) {
-            return "profile.needs.gpu"; // a GPU asked for by the profile alone, as the validator names it
-        }
-        return FIELDS.getOrDefault(rule, "runtime");
+        return rule.equals(GpuNeedsPassthrough.NAME) ? spec.gpuField() : FIELDS.getOrDefault(rule, "runtime");
     }
 
     private static Optional<String> when(boolean broken, String reason) {
@@ -105,9 +101,11 @@ public final class Rules {
 
     /** GPU jobs go to runtimes that pass devices through, on nodes with enough GPUs. */
     public static final class GpuNeedsPassthrough implements SelectionRule {
+        static final String NAME = "gpu-needs-passthrough";
+
         @Override
         public String name() {
-            return "gpu-needs-passthrough";
+            return NAME;
         }
 
         @Override

@@ -97,6 +97,9 @@ public final class KataRuntime implements SandboxRuntime {
         if (!capabilities().supports(spec.network())) {
             throw SandboxException.causedByTheJob("the kata runtime has no network mode " + spec.network());
         }
+        if (!spec.gpus().isEmpty()) {
+            throw SandboxException.causedByTheJob("the kata runtime cannot pass GPUs through (no VFIO set up)");
+        }
         try {
             String image = spec.image() == null ? ImageStore.DEFAULT_IMAGE : spec.image();
             return new KataSandbox(spec, images.resolve(image).rootfs(), host.ctr().orElseThrow());

@@ -28,7 +28,9 @@ final class BubblewrapCommand {
     /**
      * Parts of /proc made read-only, as container engines do: when the agent is root the sandbox user
      * is root on the host, and the kernel lets root's uid write /proc/sys (core_pattern, drop_caches)
-     * with no capability, even from a user namespace. Each shows the namespaces of whoever reads it.
+     * with no capability, even from a user namespace. bwrap's --proc means to cover most of these but
+     * skips a directory that looks unwritable (/proc/sys has no write bits; files in it do). Each
+     * shows the namespaces of whoever reads it.
      */
     private static final List<String> PROC_READ_ONLY = List.of("/proc/sys", "/proc/sysrq-trigger", "/proc/irq",
             "/proc/bus", "/proc/fs");
