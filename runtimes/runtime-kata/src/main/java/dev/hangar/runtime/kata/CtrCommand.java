@@ -21,6 +21,11 @@ import java.util.regex.Pattern;
 final class CtrCommand {
     static final String NAMESPACE = "hangar";
 
+    /** containerd's rule for an id: letters and digits, with single '.', '_' or '-' between them. */
+    private static final Pattern CONTAINERD_ID = Pattern.compile("[A-Za-z0-9]+([._-][A-Za-z0-9]+)*");
+    /** containerd's longest id. */
+    private static final int MAX_ID = 76;
+
     private CtrCommand() {}
 
     static List<String> run(Path ctr, SandboxSpec spec, Path rootfs, ProcessSpec process, Map<String, String> env) {
@@ -47,11 +52,6 @@ final class CtrCommand {
         argv.addAll(process.command());
         return argv;
     }
-
-    /** containerd's rule for an id: letters and digits, with single '.', '_' or '-' between them. */
-    private static final Pattern CONTAINERD_ID = Pattern.compile("[A-Za-z0-9]+([._-][A-Za-z0-9]+)*");
-    /** containerd's longest id. */
-    private static final int MAX_ID = 76;
 
     /**
      * The sandbox's id as containerd takes it: itself where containerd's rule allows, else a name made
