@@ -19,6 +19,7 @@ import dev.hangar.core.select.NodePolicy;
 import dev.hangar.core.select.RuntimeSelector;
 import dev.hangar.core.select.Selection;
 import dev.hangar.core.select.WarmPools;
+import dev.hangar.runtime.support.MountPins;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -58,6 +59,8 @@ public final class Agent implements AutoCloseable {
     private final RuntimeSelector selector = RuntimeSelector.standard();
     private final Capacity capacity;
     private final RuntimeHealth health;
+    /** Where a job's host mounts are pinned before its runtime mounts them. */
+    private final MountPins pins;
     private final WakeSignal wake = new WakeSignal();
     /** The jobs this node runs, by lease token: the same job may come back under a new lease. */
     private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
@@ -111,10 +114,15 @@ public final class Agent implements AutoCloseable {
         this.imageNames = new ImageNames(imageNames, IMAGES_FRESH, System::nanoTime);
         this.capacity = new Capacity(config);
         this.health = new RuntimeHealth(benchFor, System::nanoTime);
+        this.pins = MountPins.atDefaultRoot();
     }
 
     /** Probes the runtimes, takes back this node's stale leases and starts taking jobs. */
     public synchronized Agent start() {
+        int unpinned = pins.sweep();
+        if (unpinned > 0) {
+            LOG.log(System.Logger.Level.INFO, "took away {0} mount pin(s) left by an agent that is gone", unpinned);
+        }
         statuses = probeAll();
         var manager = new PoolManager(poolsOfUsableRuntimes(), usableRuntimes(), config.memoryMb(), capacity::memoryLeftMb,
                 imageVersions, Clock.systemUTC());
@@ -253,7 +261,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private void takeJobs() {
-        var attempt = new JobAttempt(queue, config, this::selectForLeased, this::runtime, health, timers, pools,
+        var attempt = new JobAttempt(queue, config, this::selectForLeased, this::runtime, health, timers, pools, pins,
                 Clock.systemUTC());
         boolean leaseUnanswered = false;
         while (!stopping) {

@@ -20,6 +20,8 @@ import dev.hangar.core.runtime.SandboxProcess;
 import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.core.select.Selection;
+import dev.hangar.runtime.support.MountPins;
+import dev.hangar.runtime.support.PinnedMounts;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,11 +54,12 @@ final class JobAttempt {
     private final ScheduledExecutorService timers;
     private final QueueRetry retry;
     private final PoolManager pools;
+    private final MountPins pins;
     private final Clock clock;
 
     JobAttempt(QueueBackend queue, AgentConfig config, Function<JobSpec, Selection> selector,
             Function<String, Optional<SandboxRuntime>> runtimes, RuntimeHealth health, ScheduledExecutorService timers,
-            PoolManager pools, Clock clock) {
+            PoolManager pools, MountPins pins, Clock clock) {
         this.queue = queue;
         this.config = config;
         this.selector = selector;
@@ -65,6 +68,7 @@ final class JobAttempt {
         this.timers = timers;
         this.retry = new QueueRetry(config.leaseFor());
         this.pools = pools;
+        this.pins = pins;
         this.clock = clock;
     }
 
@@ -136,8 +140,39 @@ final class JobAttempt {
         SandboxRuntime runtime = runtimes.apply(selection.runtime()).orElseThrow();
         // the delivery too: an attempt comes back after a lease lost to an outage, maybe while its old sandbox goes
         String sandboxId = "job-" + lease.jobId() + "-" + lease.job().attempt() + "-" + lease.job().deliveries();
-        var sandboxSpec = new SandboxSpec(sandboxId, spec.image(), spec.resources(),
-                spec.profile().needs().network() ? NetworkMode.HOST : NetworkMode.NONE, spec.mounts(), job.gpus());
+        PinnedMounts mounts;
+        try {
+            mounts = pins.pin(sandboxId, spec.mounts(), config.mounts());
+        } catch (SandboxException e) {
+            unpinned(lease, selection, e);
+            return;
+        }
+        // why closed after the sandbox: the runtime mounts the pins, which must not go while it runs
+        try (mounts) {
+            attempt(job, selection, runtime, new SandboxSpec(sandboxId, spec.image(), spec.resources(),
+                    spec.profile().needs().network() ? NetworkMode.HOST : NetworkMode.NONE, mounts.mounts(), job.gpus()));
+        }
+    }
+
+    /**
+     * A job whose mounts could not be pinned: failed if its paths changed under the check (a job may
+     * do that to another's allowed path), else given back, its runtime not blamed (the host could not
+     * mount).
+     */
+    private void unpinned(Lease lease, Selection selection, SandboxException e) {
+        if (e.isCausedByTheJob()) {
+            if (recordStarting(lease, selection)) {
+                finish(lease, Outcome.refused("refused on node " + config.nodeName() + ": " + e.getMessage()));
+            }
+            return;
+        }
+        LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": " + e.getMessage() + "; giving it back");
+        giveBack(lease, e.getMessage() + " on node " + config.nodeName());
+    }
+
+    private void attempt(RunningJob job, Selection selection, SandboxRuntime runtime, SandboxSpec sandboxSpec) {
+        Lease lease = job.lease();
+        JobSpec spec = lease.job().spec();
         long madeFrom = health.now();
         Optional<WarmSandbox> warm = pools.take(runtime.name(), spec);
         // why after the take: a job that fits a ready sandbox takes it rather than see it destroyed for its memory

@@ -12,6 +12,7 @@ import dev.hangar.core.queue.Lease;
 import dev.hangar.core.queue.LeaseRequest;
 import dev.hangar.queue.sqlite.SqliteQueueBackend;
 import dev.hangar.core.select.Selection;
+import dev.hangar.runtime.support.MountPins;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -53,6 +54,7 @@ class JobAttemptTest {
         timers.shutdownNow(); // as a closing agent does, once it has waited for its jobs long enough
         var attempt = new JobAttempt(store, config, spec -> new Selection(FakePrestartingRuntime.NAME, "the test's", List.of(), List.of()),
                 name -> Optional.of(runtime), new RuntimeHealth(Duration.ofSeconds(5), System::nanoTime), timers, pools,
+                MountPins.atDefaultRoot(),
                 Clock.systemUTC());
         String id = store.enqueue(JobSpec.builder().command("block").runtime(FakePrestartingRuntime.NAME)
                 .resources(new Resources(0.5, 128L, null, null, null, null)).build()).job().id();

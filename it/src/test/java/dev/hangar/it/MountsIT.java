@@ -1,11 +1,15 @@
 package dev.hangar.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hangar.agent.AgentConfig;
 import dev.hangar.cli.EmbeddedHangar;
 import dev.hangar.core.job.MountPolicy;
+import dev.hangar.core.runtime.RuntimeStatus;
+import dev.hangar.runtime.support.MountPins;
+import dev.hangar.runtime.support.OwningProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,6 +17,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Host mounts end to end: allowed paths reach the job; escapes by '..' or by a link are refused at the door. */
 class MountsIT {
@@ -57,6 +63,49 @@ class MountsIT {
         var job = api.awaitFinal(id);
         assertThat(job.path("state").asText()).as("%s", job).isEqualTo("SUCCEEDED");
         assertThat(new String(api.output(id, "STDOUT"), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("shared-data");
+        // the agent runs in this JVM: its pins are this process's, and its job's are gone with the job
+        Path pins = MountPins.DEFAULT_ROOT.resolve("owner-" + OwningProcess.current().label());
+        assertThat(pins.resolve("job-" + id + "-1-1")).doesNotExist();
+    }
+
+    @Test
+    void whileTheJobRunsItsMountIsAPinOnlyRootCanReachAndTheJobTakesItAway() throws Exception {
+        assumeTrue(MountPins.possible(), "pins are made by a root agent only");
+        ObjectNode spec = withMount(allowed.toString());
+        spec.putArray("command").add("sh").add("-c").add("cat /data/input.txt; sleep 60");
+        String id = api.submit(spec).path("id").asText();
+        api.awaitJob(id, "its output", job -> api.stdout(id).equals("shared-data"));
+        Path pin = MountPins.DEFAULT_ROOT.resolve("owner-" + OwningProcess.current().label()).resolve("job-" + id + "-1-1")
+                .resolve("0");
+
+        assertThat(Files.readString(pin.resolve("input.txt"))).as("the pin shows the allowed directory")
+                .isEqualTo("shared-data");
+        assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo"))).as("the pin is a mount")
+                .anyMatch(line -> line.contains(" " + pin + " "));
+
+        api.delete("/v1/jobs/" + id);
+        assertThat(api.awaitFinal(id).path("state").asText()).isEqualTo("CANCELLED");
+        assertThat(pin.getParent()).as("the job's pins, once it ended").doesNotExist();
+        assertThat(Files.readString(allowed.resolve("input.txt"))).isEqualTo("shared-data");
+    }
+
+    /** Each runtime is given the pin: a directory of its own kind of path, which it must mount as any other. */
+    @ParameterizedTest
+    @ValueSource(strings = {"process", "podman", "gvisor"})
+    void aPinnedMountReachesTheJobInEachRuntime(String runtime) {
+        RuntimeStatus status = hangar.agent().runtimes().stream().filter(r -> r.name().equals(runtime)).findFirst()
+                .orElse(null);
+        assumeTrue(status != null && status.probe().available(), runtime + " is not available here: " + status);
+        ObjectNode spec = withMount(allowed.toString()).put("runtime", runtime);
+        if (!runtime.equals("process")) {
+            spec.put("image", "busybox");
+        }
+        String id = api.submit(spec).path("id").asText();
+
+        var job = api.awaitFinal(id);
+
+        assertThat(job.path("state").asText()).as("%s", job).isEqualTo("SUCCEEDED");
+        assertThat(api.stdout(id)).isEqualTo("shared-data");
     }
 
     @Test

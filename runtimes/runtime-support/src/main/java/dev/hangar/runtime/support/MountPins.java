@@ -1,0 +1,239 @@
+package dev.hangar.runtime.support;
+
+import dev.hangar.core.job.FieldError;
+import dev.hangar.core.job.MountPolicy;
+import dev.hangar.core.runtime.Mount;
+import dev.hangar.core.runtime.SandboxException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * Where a node pins its jobs' host mounts (see {@link PinnedMounts}): a directory only root may
+ * enter, holding one directory per owning process ({@link OwningProcess#label()}), one per sandbox
+ * within it, and in that one bind mount per job mount.
+ *
+ * <p>Why: the allow-list is checked on a path, and a runtime mounts a path, later. A job with a
+ * writable mount under an allowed root can swap a checked directory for a link to "/" in between,
+ * and the runtime would mount the host's root. A pin is made from the checked directory itself
+ * (its shell's working directory, entered and then checked to be the allowed path) and the runtime
+ * is given the pin, which no job can reach.
+ */
+public final class MountPins {
+    /** Root's own, emptied by a reboot as the mounts are. */
+    public static final Path DEFAULT_ROOT = Path.of("/run/hangar/mounts");
+    private static final String OWNER_PREFIX = "owner-";
+    private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+    private static final long COMMAND_BOUND_SECONDS = 60;
+
+    /** The script's exit code when a mount is no longer the path that was checked: the job's doing, not the host's. */
+    static final int CHANGED = 3;
+
+    /**
+     * For each pair of arguments (the checked real path, the pin), makes the pin a bind mount of what
+     * is at the path now, if it is still that path: a directory is entered and its physical path
+     * compared, then mounted as the shell's working directory (through /proc/self/cwd, which a
+     * rename cannot move); a file's directory likewise, and the file, mounted by name from there,
+     * must be the file that name shows once it is mounted. --no-canonicalize keeps mount(8) from
+     * turning the source back into a path.
+     */
+    private static final String SCRIPT = """
+            changed() { echo "$1 is no longer what was checked${2:+: it now leads to $2}" >&2; exit %d; }
+            while [ $# -gt 0 ]; do
+              src=$1; pin=$2; shift 2
+              if [ -d "$pin" ]; then
+                cd -P "$src" 2>/dev/null || changed "$src"
+                now=$(pwd -P); [ "$now" = "$src" ] || changed "$src" "$now"
+                mount --no-canonicalize --bind /proc/self/cwd "$pin" || exit 4
+              else
+                dir=${src%%/*}; name=${src##*/}
+                cd -P "${dir:-/}" 2>/dev/null || changed "$src"
+                now=$(pwd -P); [ "$now" = "${dir:-/}" ] || changed "$src" "$now/$name"
+                [ -f "./$name" ] && [ ! -L "./$name" ] || changed "$src"
+                mount --no-canonicalize --bind "./$name" "$pin" || exit 4
+                if [ "$(stat -c %%d:%%i "./$name")" != "$(stat -L -c %%d:%%i "$pin")" ]; then
+                  umount -l "$pin"; changed "$src"
+                fi
+              fi
+              cd /
+            done
+            """.formatted(CHANGED);
+
+    private final Path root;
+    private final Path ownDir;
+
+    public MountPins(Path root) {
+        this.root = root;
+        this.ownDir = root.resolve(OWNER_PREFIX + OwningProcess.current().label());
+    }
+
+    /** The node's pins under {@link #DEFAULT_ROOT}. */
+    public static MountPins atDefaultRoot() {
+        return new MountPins(DEFAULT_ROOT);
+    }
+
+    /** Whether this process may make pins: mounting takes root. */
+    public static boolean possible() {
+        try {
+            return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Pins {@code mounts} for sandbox {@code sandboxId}, once each host path, with its links resolved,
+     * passes {@code policy} again. Without root the mounts are only resolved: the runtime is given
+     * each real path, which a job may still swap before the runtime mounts it (documented).
+     *
+     * @throws SandboxException caused by the job when a path is no longer allowed or changed while it
+     *                          was pinned; the host's fault when a pin could not be made
+     */
+    public PinnedMounts pin(String sandboxId, List<Mount> mounts, MountPolicy policy) throws SandboxException {
+        if (mounts.isEmpty()) {
+            return PinnedMounts.none();
+        }
+        List<Mount> real = resolved(mounts, policy);
+        return possible() ? pinResolved(sandboxId, real) : PinnedMounts.unpinned(real);
+    }
+
+    /** Pins mounts whose host paths are real paths that passed the policy: each must still be that path. */
+    PinnedMounts pinResolved(String sandboxId, List<Mount> real) throws SandboxException {
+        Path dir = ownDir.resolve(dirName(sandboxId));
+        var pinned = new ArrayList<Mount>(real.size());
+        var argv = new ArrayList<String>(List.of("/bin/sh", "-c", SCRIPT, "hangar-pin"));
+        try {
+            Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+            Files.createDirectories(dir);
+            for (int i = 0; i < real.size(); i++) {
+                Mount mount = real.get(i);
+                Path pin = dir.resolve(Integer.toString(i));
+                if (Files.isDirectory(Path.of(mount.hostPath()), LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectory(pin);
+                } else {
+                    Files.createFile(pin);
+                }
+                pinned.add(new Mount(pin.toString(), mount.sandboxPath(), mount.readOnly()));
+                argv.add(mount.hostPath());
+                argv.add(pin.toString());
+            }
+        } catch (IOException e) {
+            PinnedMounts.release(dir, PinnedMounts.pathsOf(pinned));
+            throw new SandboxException("could not make the mount pins of sandbox " + sandboxId + ": " + e.getMessage(), e);
+        }
+        var result = run(argv);
+        if (result.code() != 0) {
+            PinnedMounts.release(dir, PinnedMounts.pathsOf(pinned));
+            String why = "the host paths of sandbox " + sandboxId + "'s mounts could not be pinned: " + result.output();
+            if (result.code() == CHANGED) {
+                throw SandboxException.causedByTheJob(why);
+            }
+            throw new SandboxException(why);
+        }
+        return PinnedMounts.pinned(dir, pinned);
+    }
+
+    /** Each mount with its host path's links resolved, checked again as such. */
+    private static List<Mount> resolved(List<Mount> mounts, MountPolicy policy) throws SandboxException {
+        var real = new ArrayList<Mount>(mounts.size());
+        for (Mount mount : mounts) {
+            try {
+                real.add(new Mount(Path.of(mount.hostPath()).toRealPath().toString(), mount.sandboxPath(),
+                        mount.readOnly()));
+            } catch (IOException | RuntimeException e) {
+                throw SandboxException.causedByTheJob("mount host path " + mount.hostPath() + " cannot be resolved: "
+                        + e.getMessage());
+            }
+        }
+        List<FieldError> forbidden = policy.check(real);
+        if (!forbidden.isEmpty()) {
+            throw SandboxException.causedByTheJob("a mount's host path changed since it was checked: " + forbidden);
+        }
+        return real;
+    }
+
+    /** The sandbox id as a directory name: itself if plain, else a name of its hash. */
+    private static String dirName(String sandboxId) {
+        if (PLAIN_NAME.matcher(sandboxId).matches()) {
+            return sandboxId;
+        }
+        return "sandbox-" + Integer.toHexString(sandboxId.hashCode()) + "-" + System.nanoTime();
+    }
+
+    /**
+     * Takes away the pins of processes that are gone (an agent killed before it could): unmounts them
+     * and removes their directories. Nothing is ever removed below a pin that is still mounted.
+     *
+     * @return the pins removed
+     */
+    public int sweep() {
+        if (!Files.isDirectory(root) || !possible()) {
+            return 0;
+        }
+        int removed = 0;
+        try (var owners = Files.list(root)) {
+            for (Path owner : owners.toList()) {
+                String name = owner.getFileName().toString();
+                if (name.startsWith(OWNER_PREFIX) && OwningProcess.gone(name.substring(OWNER_PREFIX.length()))) {
+                    removed += sweepOwner(owner);
+                }
+            }
+        } catch (IOException e) {
+            return removed;
+        }
+        return removed;
+    }
+
+    private static int sweepOwner(Path owner) throws IOException {
+        int removed = 0;
+        try (var sandboxes = Files.list(owner)) {
+            for (Path sandbox : sandboxes.toList()) {
+                List<Path> pins;
+                try (var entries = Files.list(sandbox)) {
+                    pins = entries.toList();
+                }
+                removed += PinnedMounts.release(sandbox, pins);
+            }
+        }
+        PinnedMounts.deleteQuietly(owner);
+        return removed;
+    }
+
+    /** A command's exit code and what it wrote. */
+    record Result(int code, String output) {}
+
+    static Result run(List<String> argv) {
+        try {
+            Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            process.getOutputStream().close();
+            // read aside: a mount that hangs (a dead network share) must not hold the job for ever
+            var output = new CompletableFuture<byte[]>();
+            Thread.ofVirtual().name("pin-output").start(() -> {
+                try (var in = process.getInputStream()) {
+                    output.complete(in.readAllBytes());
+                } catch (IOException e) {
+                    output.complete(new byte[0]);
+                }
+            });
+            if (!process.waitFor(COMMAND_BOUND_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                return new Result(-1, argv.getFirst() + " did not end within " + COMMAND_BOUND_SECONDS + " s");
+            }
+            return new Result(process.exitValue(), new String(output.join(), StandardCharsets.UTF_8).strip());
+        } catch (IOException e) {
+            return new Result(-1, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Result(-1, "interrupted");
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package dev.hangar.runtime.support;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.hangar.core.job.MountPolicy;
+import dev.hangar.core.runtime.Mount;
+import dev.hangar.core.runtime.SandboxException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Pins made for real with mount(8): what a runtime is given is what was checked, whatever the path leads to later. */
+class MountPinsTest {
+    @TempDir
+    Path dir;
+
+    private Path allowed;
+    private Path data;
+    private Path file;
+    private Path outside;
+    private MountPins pins;
+    private MountPolicy policy;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        assumeTrue(MountPins.possible(), "pinning a mount takes root");
+        allowed = Files.createDirectories(dir.resolve("allowed"));
+        data = Files.createDirectories(allowed.resolve("data"));
+        Files.writeString(data.resolve("input"), "allowed data");
+        file = Files.writeString(allowed.resolve("one-file"), "allowed file");
+        outside = Files.createDirectories(dir.resolve("outside"));
+        Files.writeString(outside.resolve("input"), "not for jobs");
+        Files.writeString(outside.resolve("one-file"), "not for jobs");
+        pins = new MountPins(dir.resolve("pins"));
+        policy = MountPolicy.onThisHost(List.of(allowed));
+    }
+
+    @AfterEach
+    void unmountWhatATestLeft() {
+        if (pins != null && Files.isDirectory(dir.resolve("pins"))) {
+            MountPins.run(List.of("/bin/sh", "-c", "grep -o ' " + dir + "/pins/[^ ]*' /proc/self/mounts"
+                    + " | xargs -r umount --lazy"));
+        }
+    }
+
+    @Test
+    void aCheckedDirectoryIsPinnedWhereNoJobCanReachItAndTakenAwayOnClose() throws Exception {
+        Path pin;
+        try (PinnedMounts pinned = pins.pin("job-1-1-1", List.of(new Mount(data.toString(), "/data", true)), policy)) {
+            Mount given = pinned.mounts().getFirst();
+            pin = Path.of(given.hostPath());
+            assertThat(pin).startsWith(dir.resolve("pins"));
+            assertThat(given.sandboxPath()).isEqualTo("/data");
+            assertThat(given.readOnly()).isTrue();
+            assertThat(Files.readString(pin.resolve("input"))).isEqualTo("allowed data");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("pins"))))
+                    .as("only root may walk to a pin").isEqualTo("rwx------");
+        }
+        assertThat(pin).doesNotExist();
+        assertThat(pin.getParent()).as("the sandbox's directory of pins").doesNotExist();
+        assertThat(Files.readString(data.resolve("input"))).as("nothing removed through the pin").isEqualTo("allowed data");
+    }
+
+    @Test
+    void aCheckedFileIsPinned() throws Exception {
+        try (PinnedMounts pinned = pins.pin("job-2-1-1", List.of(new Mount(file.toString(), "/in", false)), policy)) {
+            assertThat(Files.readString(Path.of(pinned.mounts().getFirst().hostPath()))).isEqualTo("allowed file");
+        }
+        assertThat(Files.readString(file)).isEqualTo("allowed file");
+    }
+
+    @Test
+    void aPathThatLeadsOutOfTheAllowedRootsByNowIsRefusedAsTheJobsDoing() throws Exception {
+        Path link = Files.createSymbolicLink(allowed.resolve("link"), outside);
+        assertThatThrownBy(() -> pins.pin("job-3-1-1", List.of(new Mount(link.toString(), "/data", true)), policy))
+                .isInstanceOfSatisfying(SandboxException.class, e -> assertThat(e.isCausedByTheJob()).isTrue())
+                .hasMessageContaining("changed since it was checked");
+    }
+
+    @Test
+    void aDirectorySwappedForALinkOnceItWasCheckedIsNotMounted() throws Exception {
+        var checked = List.of(new Mount(data.toRealPath().toString(), "/data", true));
+        swapForALink(data, outside);
+
+        assertThatThrownBy(() -> pins.pinResolved("job-4-1-1", checked))
+                .isInstanceOfSatisfying(SandboxException.class, e -> assertThat(e.isCausedByTheJob()).isTrue())
+                .hasMessageContaining(data + " is no longer what was checked");
+        assertNothingPinned();
+    }
+
+    @Test
+    void aFileSwappedForALinkOnceItWasCheckedIsNotMounted() throws Exception {
+        var checked = List.of(new Mount(data.toRealPath().toString(), "/data", true),
+                new Mount(file.toRealPath().toString(), "/in", true));
+        swapForALink(file, outside.resolve("one-file"));
+
+        assertThatThrownBy(() -> pins.pinResolved("job-5-1-1", checked))
+                .isInstanceOfSatisfying(SandboxException.class, e -> assertThat(e.isCausedByTheJob()).isTrue())
+                .hasMessageContaining(file + " is no longer what was checked");
+        assertNothingPinned();
+    }
+
+    @Test
+    void thePinsOfAGoneAgentAreTakenAwayAndALiveOnesKept() throws Exception {
+        Path left = Files.createDirectories(dir.resolve("pins").resolve("owner-" + Owners.thatExited().label())
+                .resolve("job-6-1-1").resolve("0"));
+        assertThat(MountPins.run(List.of("mount", "--bind", data.toString(), left.toString())).code()).isZero();
+        try (PinnedMounts live = pins.pin("job-7-1-1", List.of(new Mount(data.toString(), "/data", true)), policy)) {
+            assertThat(pins.sweep()).isEqualTo(1);
+
+            assertThat(left.getParent().getParent()).as("the gone agent's directory").doesNotExist();
+            assertThat(Files.readString(data.resolve("input"))).as("nothing removed through the pin").isEqualTo("allowed data");
+            assertThat(Files.readString(Path.of(live.mounts().getFirst().hostPath()).resolve("input")))
+                    .as("a live agent's pin").isEqualTo("allowed data");
+        }
+    }
+
+    private static void swapForALink(Path path, Path target) throws IOException {
+        Files.move(path, path.resolveSibling(path.getFileName() + ".before"));
+        Files.createSymbolicLink(path, target);
+    }
+
+    private void assertNothingPinned() throws IOException {
+        try (var owners = Files.list(dir.resolve("pins"))) {
+            for (Path owner : owners.toList()) {
+                try (var sandboxes = Files.list(owner)) {
+                    assertThat(sandboxes.toList()).as("pins left in %s", owner).isEmpty();
+                }
+            }
+        }
+        assertThat(Files.readString(outside.resolve("input"))).isEqualTo("not for jobs");
+    }
+}
