@@ -11,11 +11,17 @@ import java.nio.file.Path;
 /**
  * Tells bwrap's own failures from the job's: bwrap exits 1 when it cannot set the sandbox up (a
  * mount it cannot make) or cannot run the program, as a program may exit 1 itself. Its JSON status
- * ({@code --json-status-fd}) gets an {@code "exit-code"} line only once the program ran and ended.
+ * ({@code --json-status-fd}) gets an {@code "exit-code"} line only once the program ran and ended,
+ * and a {@code "child-pid"} line once it has made the sandbox's namespaces: a failure before that
+ * one is the host's (out of user namespaces, or not allowed to make them), since the job's own
+ * settings are checked before it is leased and take effect only inside the namespaces.
  */
 final class BubblewrapStatus {
     static final String SETUP_FAILED = "the sandbox could not start the job's program: bwrap failed first (a mount it "
             + "could not make, or a program it could not run; its reason is in the job's stderr)";
+
+    static final String NAMESPACES_FAILED = "bwrap could not make the sandbox's namespaces: the host ran out of them or "
+            + "does not allow them (its reason is in the job's stderr)";
 
     static final String JOIN_FAILED = CgroupJoin.JOIN_FAILED;
 
@@ -30,10 +36,16 @@ final class BubblewrapStatus {
     static ExitStatus check(ExitStatus status, Path file) throws SandboxException {
         try {
             // why these codes only: bwrap killed on a timeout or cancel writes no line either
-            if ((status.code() == 1 || status.code() == CgroupJoin.CANNOT_JOIN)
-                    && !Files.readString(file).contains("\"exit-code\"")) {
+            if (status.code() != 1 && status.code() != CgroupJoin.CANNOT_JOIN) {
+                return status;
+            }
+            String written = Files.readString(file);
+            if (!written.contains("\"exit-code\"")) {
                 if (status.code() == CgroupJoin.CANNOT_JOIN) { // bwrap never started: the host's fault, not the job's
                     throw new SandboxException(JOIN_FAILED);
+                }
+                if (!written.contains("\"child-pid\"")) {
+                    throw new SandboxException(NAMESPACES_FAILED);
                 }
                 throw SandboxException.causedByTheJob(SETUP_FAILED);
             }

@@ -11,9 +11,14 @@ import dev.hangar.core.runtime.ProcessSpec;
 import dev.hangar.core.runtime.Sandbox;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.images.LocalImageStore;
+import dev.hangar.runtime.support.Limiter;
+import dev.hangar.runtime.support.Programs;
 import dev.hangar.runtime.testkit.OutputCollector;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -40,6 +45,36 @@ class BubblewrapSetupFailureTest extends ProcessRuntimeTest {
                 assertThat(e.getMessage()).isEqualTo(BubblewrapStatus.SETUP_FAILED);
             });
             assertThat(output.stderrText()).startsWith("bwrap: ");
+        }
+    }
+
+    /**
+     * A host out of user namespaces, for real: bwrap started in a user namespace of its own whose
+     * limit of user namespaces is 0 (the host's own limit is left as it is).
+     */
+    @Test
+    void aHostThatCannotMakeTheNamespacesIsTheRuntimesFailureNotTheJobs() throws Exception {
+        Path bwrap = Programs.find("bwrap").orElseThrow();
+        Path outOfNamespaces = Files.writeString(dataDir.resolve("bwrap-out-of-namespaces"), """
+                #!/bin/sh
+                exec unshare --user --map-root-user sh -c 'echo 0 > /proc/sys/user/max_user_namespaces && exec "$0" "$@"' \
+                    %s "$@"
+                """.formatted(bwrap));
+        Files.setPosixFilePermissions(outOfNamespaces, PosixFilePermissions.fromString("rwx------"));
+        var starved = new BubblewrapRuntime(Optional.of(outOfNamespaces), Limiter.detect(),
+                new LocalImageStore(dataDir.resolve("images")));
+        var output = new OutputCollector();
+        try (Sandbox sandbox = starved.create(spec("no-namespaces", List.of()))) {
+            var process = sandbox.exec(new ProcessSpec(List.of("true"), Map.of(), null), output);
+
+            var failure = catchThrowableOfType(ExecutionException.class, () -> process.exit().get(30, TimeUnit.SECONDS));
+
+            assertThat(failure.getCause()).as("stderr: %s", output.stderrText()).isInstanceOfSatisfying(
+                    SandboxException.class, e -> {
+                        assertThat(e.isCausedByTheJob()).isFalse();
+                        assertThat(e.getMessage()).isEqualTo(BubblewrapStatus.NAMESPACES_FAILED);
+                    });
+            assertThat(output.stderrText()).contains("bwrap: Creating new namespace failed");
         }
     }
 
