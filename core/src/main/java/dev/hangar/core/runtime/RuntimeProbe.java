@@ -35,6 +35,11 @@ public record RuntimeProbe(
         return new RuntimeProbe(false, reason, null, false, Instant.now(), Map.of(), false);
     }
 
+    /** This probe, of a driver that has only run against a simulator of its runtime's API so far. */
+    public RuntimeProbe markedApiTestedOnly() {
+        return new RuntimeProbe(available, reason, measuredStart, true, probedAt, attributes, benched);
+    }
+
     /** This probe's runtime, benched for a while for this reason: unavailable until the bench ends. */
     public RuntimeProbe benchedFor(String why) {
         return new RuntimeProbe(false, why, measuredStart, apiTestedOnly, probedAt, attributes, true);

@@ -38,6 +38,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -772,23 +773,44 @@ public abstract class RuntimeContractTest {
 
     // ------------------------------------------------------------------ limits
 
+    /** Why this runtime cannot tell which limit stopped a process, or empty if it can. */
+    protected Optional<String> limitsHitUntold() {
+        return Optional.empty();
+    }
+
+    /** Why this runtime cannot hold a sandbox to a pids limit, or empty if it can. */
+    protected Optional<String> pidsLimitNotHeld() {
+        return Optional.empty();
+    }
+
     @Test
-    @DisplayName("memory limit is enforced: 64 MiB, a 400 MiB buffer is stopped and reported")
+    @DisplayName("memory limit is enforced: 64 MiB, a 400 MiB buffer is stopped")
     void memoryLimitIsEnforced() throws Exception {
-        // tail keeps the last 10 lines; /dev/zero has no newline, so it buffers all 400 MiB
-        Run run = run(resources(null, 64L, null), NetworkMode.NONE,
-                sh("head -c 419430400 /dev/zero | tail > /dev/null"));
+        Run run = outgrow64MiB();
         assertThat(run.code()).as("exit code of a process that outgrew 64 MiB; %s", run).isNotZero();
-        assertThat(run.status().limitsHit()).as("limitsHit; %s", run)
-                .anySatisfy(hit -> assertThat(hit).containsIgnoringCase("memory"));
         Run next = run(sh("echo ok"));
         assertThat(next.code()).as("a sandbox after the OOM; %s", next).isZero();
         assertThat(next.stdout()).isEqualTo("ok\n");
     }
 
     @Test
+    @DisplayName("a process stopped by its memory limit is reported so")
+    void memoryLimitHitIsReported() throws Exception {
+        assumeTrue(limitsHitUntold().isEmpty(), () -> limitsHitUntold().orElseThrow());
+        Run run = outgrow64MiB();
+        assertThat(run.status().limitsHit()).as("limitsHit; %s", run)
+                .anySatisfy(hit -> assertThat(hit).containsIgnoringCase("memory"));
+    }
+
+    private Run outgrow64MiB() throws SandboxException {
+        // tail keeps the last 10 lines; /dev/zero has no newline, so it buffers all 400 MiB
+        return run(resources(null, 64L, null), NetworkMode.NONE, sh("head -c 419430400 /dev/zero | tail > /dev/null"));
+    }
+
+    @Test
     @DisplayName("pids limit is enforced: with 32, 100 background processes cannot start")
     void pidsLimitIsEnforced() throws Exception {
+        assumeTrue(pidsLimitNotHeld().isEmpty(), () -> pidsLimitNotHeld().orElseThrow());
         assertPidsLimitHolds(newSandbox(resources(null, null, 32), NetworkMode.NONE));
         Run next = run(sh("echo ok"));
         assertThat(next.code()).as("a sandbox after the pids limit; %s", next).isZero();

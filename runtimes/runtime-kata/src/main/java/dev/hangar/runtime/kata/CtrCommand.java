@@ -5,6 +5,8 @@ import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.runtime.ProcessSpec;
 import dev.hangar.core.runtime.SandboxSpec;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -49,9 +51,21 @@ final class CtrCommand {
         env.forEach((key, value) -> argv.addAll(List.of("--env", key + "=" + value)));
         argv.add(rootfs.toString());
         argv.add(containerId(spec.id()));
+        if (Files.exists(rootfs.resolve("bin/sh"), LinkOption.NOFOLLOW_LINKS)) {
+            argv.addAll(List.of("/bin/sh", "-c", INIT, "hangar-init"));
+        }
         argv.addAll(process.command());
         return argv;
     }
+
+    /**
+     * The container's first process when the image has a shell: it starts the job and waits for it.
+     * Why: the first process is pid 1 of the container's pid namespace, which the kernel spares from
+     * any signal it has no handler for, even its own SIGKILL; under this shell the job is not, so it
+     * dies of signals as anywhere, and the shell exits with its status (128 + the signal). Its stdin
+     * is kept on fd 3, since a shell gives a background job /dev/null.
+     */
+    static final String INIT = "exec 3<&0; \"$@\" <&3 3<&- & wait $!";
 
     /**
      * The sandbox's id as containerd takes it: itself where containerd's rule allows, else a name made

@@ -1,20 +1,31 @@
 package dev.hangar.runtime.kata;
 
+import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.OutputSink;
 import dev.hangar.core.runtime.ProcessSpec;
 import dev.hangar.core.runtime.SandboxException;
+import dev.hangar.core.runtime.SandboxProcess;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.runtime.support.Cgroup;
 import dev.hangar.runtime.support.HostProcess;
 import dev.hangar.runtime.support.OneProcessSandbox;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /** One Kata VM running one job's process; destroy kills the task and removes the container. */
-final class KataSandbox extends OneProcessSandbox<HostProcess> {
+final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
+    /** How long ctr's own commands (kill, rm) may take. */
+    private static final Duration CTR_BOUND = Duration.ofSeconds(30);
+    /** How long a killed task's {@code ctr run} may take to report the end before it is killed itself. */
+    private static final Duration CLIENT_GRACE = Duration.ofSeconds(10);
+
     private final Path rootfs;
     private final Path ctr;
 
@@ -25,34 +36,78 @@ final class KataSandbox extends OneProcessSandbox<HostProcess> {
     }
 
     @Override
-    protected HostProcess start(ProcessSpec processSpec, OutputSink sink) throws SandboxException {
+    protected Task start(ProcessSpec processSpec, OutputSink sink) throws SandboxException {
         var env = new HashMap<String, String>();
         env.put("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
         env.put("HOME", "/work");
         env.putAll(processSpec.env());
         var builder = new ProcessBuilder(CtrCommand.run(ctr, spec(), rootfs, processSpec, env));
         try {
-            return HostProcess.start(builder, Cgroup.none(), processSpec.stdin(), sink);
+            return new Task(HostProcess.start(builder, Cgroup.none(), processSpec.stdin(), sink));
         } catch (IOException e) {
             throw new SandboxException("could not start ctr: " + e.getMessage(), e);
         }
     }
 
-    /** Killing ctr does not stop the VM: the task and the container are containerd's to remove. */
-    @Override
-    protected void release(HostProcess process) {
-        String id = CtrCommand.containerId(id());
-        quietly(List.of(ctr.toString(), "--namespace", CtrCommand.NAMESPACE, "task", "kill", "-s", "SIGKILL", id));
-        quietly(List.of(ctr.toString(), "--namespace", CtrCommand.NAMESPACE, "task", "rm", "-f", id));
-        quietly(List.of(ctr.toString(), "--namespace", CtrCommand.NAMESPACE, "container", "rm", id));
+    /**
+     * The job's task, seen through the {@code ctr run} that started it. The task is containerd's, not
+     * the client's: killing the client would leave it running in its VM, so a kill goes to the task,
+     * and the client, which exits with the task's status, reports the end.
+     */
+    final class Task implements SandboxProcess {
+        private final HostProcess client;
+
+        private Task(HostProcess client) {
+            this.client = client;
+        }
+
+        @Override
+        public CompletableFuture<ExitStatus> exit() {
+            return client.exit();
+        }
+
+        @Override
+        public void kill() {
+            if (client.exit().isDone()) {
+                return;
+            }
+            ctr("task", "kill", "-s", "SIGKILL", containerId());
+            // why: a kill that found no task (not started yet, or containerd did not answer) must still end the run
+            client.exit().copy().orTimeout(CLIENT_GRACE.toMillis(), TimeUnit.MILLISECONDS)
+                    .exceptionally(late -> {
+                        client.kill();
+                        return null;
+                    });
+        }
     }
 
-    private static void quietly(List<String> command) {
+    /** The task may outlive the client (a client killed, a kill that came late): containerd's to remove. */
+    @Override
+    protected void release(Task process) {
+        if (process == null) {
+            return; // nothing was started, so containerd holds nothing of it
+        }
+        ctr("task", "kill", "-s", "SIGKILL", containerId());
+        ctr("task", "rm", "-f", containerId());
+        ctr("container", "rm", containerId());
+    }
+
+    private String containerId() {
+        return CtrCommand.containerId(id());
+    }
+
+    /** Runs a ctr command, bounded; its failure (nothing to kill or remove) is no one's concern here. */
+    private void ctr(String... args) {
+        var command = new ArrayList<>(List.of(ctr.toString(), "--namespace", CtrCommand.NAMESPACE));
+        command.addAll(List.of(args));
         try {
-            new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .start().waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!process.waitFor(CTR_BOUND.toSeconds(), TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
         } catch (IOException e) {
-            // nothing left to remove
+            // no ctr to ask: nothing it could remove either
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

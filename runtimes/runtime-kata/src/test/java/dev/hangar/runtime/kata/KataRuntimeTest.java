@@ -21,7 +21,7 @@ class KataRuntimeTest {
 
     @Test
     void withoutKataTheProbeSaysWhatToInstall() {
-        var host = new KataHost(Optional.empty(), Optional.of(Path.of("/usr/bin/ctr")), dir.resolve("containerd.sock"));
+        var host = new KataHost(Optional.empty(), Optional.of(Path.of("/usr/bin/ctr")), dir.resolve("containerd.sock"), dir.resolve("kvm"));
         var probe = new KataRuntime(host, new LocalImageStore(dir)).probe();
         assertThat(probe.available()).isFalse();
         assertThat(probe.reason()).contains("containerd-shim-kata-v2").contains("install");
@@ -30,7 +30,7 @@ class KataRuntimeTest {
     @Test
     void withoutContainerdRunningTheProbeSaysSo() {
         var host = new KataHost(Optional.of(Path.of("/opt/kata/bin/containerd-shim-kata-v2")),
-                Optional.of(Path.of("/usr/bin/ctr")), dir.resolve("containerd.sock"));
+                Optional.of(Path.of("/usr/bin/ctr")), dir.resolve("containerd.sock"), dir.resolve("kvm"));
         assertThat(new KataRuntime(host, new LocalImageStore(dir)).probe().reason()).contains("containerd is not running");
     }
 

@@ -1,0 +1,64 @@
+package dev.hangar.runtime.kata;
+
+import dev.hangar.core.runtime.SandboxRuntime;
+import dev.hangar.images.LocalImageStore;
+import dev.hangar.runtime.testkit.RuntimeContractTest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The runtime contract against the kata driver driving {@link CtrSimulator} in place of ctr,
+ * containerd and the Kata shim: every test runs here, whatever the host has. Where the host cannot
+ * run the simulator's stand-in VM (no bwrap, no writable cgroups), the probe says why and each test
+ * is skipped with it.
+ */
+class KataOnCtrSimulatorContractTest extends RuntimeContractTest {
+    @TempDir
+    static Path dataDir;
+
+    @Override
+    protected SandboxRuntime runtime() {
+        try {
+            Path ctr = launcher(dataDir.resolve("simulator"));
+            Path socket = Files.writeString(dataDir.resolve("containerd.sock.simulated"), "");
+            Path kvm = Files.writeString(dataDir.resolve("kvm.simulated"), "");
+            return new KataRuntime(new KataHost(Optional.of(ctr), Optional.of(ctr), socket, kvm),
+                    new LocalImageStore(dataDir.resolve("images")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    protected String image() {
+        return "busybox";
+    }
+
+    @Override
+    protected Optional<String> limitsHitUntold() {
+        return Optional.of("the kata driver does not tell an OOM in the VM from other ends (containerd's /tasks/oom "
+                + "event is not read)");
+    }
+
+    @Override
+    protected Optional<String> pidsLimitNotHeld() {
+        return Optional.of("ctr run has no pids flag and the kata driver passes no OCI spec: the VM holds no pids limit");
+    }
+
+    /** {@code ctr-simulator}: runs {@link CtrSimulator} on this JVM's classpath, its state under {@code dir}. */
+    static Path launcher(Path dir) throws IOException {
+        Files.createDirectories(dir.resolve("state"));
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path script = dir.resolve("ctr-simulator");
+        Files.writeString(script, "#!/bin/sh\nexec '" + java + "' -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto"
+                + " -D" + CtrSimulator.STATE_PROPERTY + "='" + dir.resolve("state") + "'"
+                + " -cp '" + System.getProperty("java.class.path") + "' " + CtrSimulator.class.getName() + " \"$@\"\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+        return script;
+    }
+}
