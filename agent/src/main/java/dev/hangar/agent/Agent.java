@@ -123,6 +123,11 @@ public final class Agent implements AutoCloseable {
         if (unpinned > 0) {
             LOG.log(System.Logger.Level.INFO, "took away {0} mount pin(s) left by an agent that is gone", unpinned);
         }
+        if (!config.mounts().allowedRoots().isEmpty()) {
+            pins.trial().ifPresent(why -> LOG.log(System.Logger.Level.WARNING, "jobs'' mounts cannot be pinned here ({0}): "
+                    + "runtimes are given their checked paths, which a job that can write above one could swap before "
+                    + "it is mounted", why));
+        }
         statuses = probeAll();
         var manager = new PoolManager(poolsOfUsableRuntimes(), usableRuntimes(), config.memoryMb(), capacity::memoryLeftMb,
                 imageVersions, Clock.systemUTC());

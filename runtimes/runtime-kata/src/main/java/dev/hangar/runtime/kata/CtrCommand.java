@@ -5,8 +5,6 @@ import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.runtime.ProcessSpec;
 import dev.hangar.core.runtime.SandboxSpec;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -30,7 +28,18 @@ final class CtrCommand {
 
     private CtrCommand() {}
 
-    static List<String> run(Path ctr, SandboxSpec spec, Path rootfs, ProcessSpec process, Map<String, String> env) {
+    /** Where the init is bound in the container (a path jobs may not mount over, see {@code MountPolicy}). */
+    static final String INIT = "/run/hangar-init";
+
+    /**
+     * @param init catatonit on the host: the container's first process, the job its child. Why: the
+     *             first process is pid 1 of the container's pid namespace, which the kernel spares from
+     *             any signal it has no handler for, even its own SIGKILL; under an init the job dies of
+     *             signals as anywhere (its SIGINT and SIGQUIT too, which a shell would have it ignore),
+     *             and the init exits with its status
+     */
+    static List<String> run(Path ctr, SandboxSpec spec, Path rootfs, Path init, ProcessSpec process,
+            Map<String, String> env) {
         var argv = new ArrayList<String>(List.of(ctr.toString(), "--namespace", NAMESPACE, "run", "--rm",
                 "--runtime", KataHost.RUNTIME_TYPE, "--rootfs", "--read-only", "--cwd", "/work", "--user", "1000:1000",
                 "--memory-limit", Long.toString(spec.resources().memoryMb() * 1024 * 1024),
@@ -39,33 +48,28 @@ final class CtrCommand {
         for (String tmpfs : List.of("/tmp", "/work")) {
             argv.addAll(List.of("--mount", "type=tmpfs,src=tmpfs,dst=" + tmpfs + ",options=size=" + diskBytes));
         }
+        argv.addAll(List.of("--mount", "type=bind,src=" + init + ",dst=" + INIT + ",options=rbind:ro"));
         for (Mount mount : spec.mounts()) {
             if (!MountPolicy.plain(mount.hostPath()) || !MountPolicy.plain(mount.sandboxPath())) {
                 // MountPolicy refuses these; a comma here would add options of the job's own (a second src)
                 throw new IllegalArgumentException("a mount path with a comma or a control character cannot be given to"
                         + " ctr: " + mount);
             }
-            argv.addAll(List.of("--mount", "type=bind,src=" + mount.hostPath() + ",dst=" + mount.sandboxPath()
-                    + ",options=rbind:" + (mount.readOnly() ? "ro" : "rw")));
+            argv.addAll(List.of("--mount", "type=bind," + csvField("src=" + mount.hostPath()) + ","
+                    + csvField("dst=" + mount.sandboxPath()) + ",options=rbind:" + (mount.readOnly() ? "ro" : "rw")));
         }
         env.forEach((key, value) -> argv.addAll(List.of("--env", key + "=" + value)));
         argv.add(rootfs.toString());
         argv.add(containerId(spec.id()));
-        if (Files.exists(rootfs.resolve("bin/sh"), LinkOption.NOFOLLOW_LINKS)) {
-            argv.addAll(List.of("/bin/sh", "-c", INIT, "hangar-init"));
-        }
+        argv.addAll(List.of(INIT, "--"));
         argv.addAll(process.command());
         return argv;
     }
 
-    /**
-     * The container's first process when the image has a shell: it starts the job and waits for it.
-     * Why: the first process is pid 1 of the container's pid namespace, which the kernel spares from
-     * any signal it has no handler for, even its own SIGKILL; under this shell the job is not, so it
-     * dies of signals as anywhere, and the shell exits with its status (128 + the signal). Its stdin
-     * is kept on fd 3, since a shell gives a background job /dev/null.
-     */
-    static final String INIT = "exec 3<&0; \"$@\" <&3 3<&- & wait $!";
+    /** A field of ctr's --mount value, which ctr reads as CSV: quoted if it holds a quote. */
+    static String csvField(String field) {
+        return field.contains("\"") ? "\"" + field.replace("\"", "\"\"") + "\"" : field;
+    }
 
     /**
      * The sandbox's id as containerd takes it: itself where containerd's rule allows, else a name made

@@ -104,7 +104,7 @@ public final class KataRuntime implements SandboxRuntime {
         }
         try {
             String image = spec.image() == null ? ImageStore.DEFAULT_IMAGE : spec.image();
-            return new KataSandbox(spec, images.resolve(image).rootfs(), host.ctr().orElseThrow());
+            return new KataSandbox(spec, images.resolve(image).rootfs(), host.ctr().orElseThrow(), host.init().orElseThrow());
         } catch (ImageNotFoundException e) {
             throw SandboxException.causedByTheJob("image for sandbox " + spec.id() + ": " + e.getMessage(), e);
         } catch (java.io.IOException | RuntimeException e) {

@@ -28,11 +28,13 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
 
     private final Path rootfs;
     private final Path ctr;
+    private final Path init;
 
-    KataSandbox(SandboxSpec spec, Path rootfs, Path ctr) {
+    KataSandbox(SandboxSpec spec, Path rootfs, Path ctr, Path init) {
         super(spec, KataRuntime.NAME, Instant.now());
         this.rootfs = rootfs;
         this.ctr = ctr;
+        this.init = init;
     }
 
     @Override
@@ -41,7 +43,7 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
         env.put("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
         env.put("HOME", "/work");
         env.putAll(processSpec.env());
-        var builder = new ProcessBuilder(CtrCommand.run(ctr, spec(), rootfs, processSpec, env));
+        var builder = new ProcessBuilder(CtrCommand.run(ctr, spec(), rootfs, init, processSpec, env));
         try {
             return new Task(HostProcess.start(builder, Cgroup.none(), processSpec.stdin(), sink));
         } catch (IOException e) {

@@ -203,7 +203,7 @@ public final class CtrSimulator {
         }
         try {
             Path rootfs = Path.of(ref).toAbsolutePath();
-            if (command.isEmpty() || !onPath(rootfs, command.getFirst(), run.values("env"))) {
+            if (command.isEmpty() || !onPath(rootfs, command.getFirst(), run.values("env"), mounts)) {
                 throw new Failure("failed to create shim task: OCI runtime create failed: exec: \""
                         + (command.isEmpty() ? "" : command.getFirst()) + "\": executable file not found in $PATH: unknown");
             }
@@ -228,10 +228,10 @@ public final class CtrSimulator {
         }
     }
 
-    /** ctr's parseMountFlag: key=value pairs, comma-separated; options separated by ':'. */
+    /** ctr's parseMountFlag: one CSV record of key=value fields; options separated by ':'. */
     static Map<String, String> parseMount(String spec) {
         var mount = new HashMap<String, String>();
-        for (String field : spec.split(",", -1)) {
+        for (String field : csvRecord(spec)) {
             int eq = field.indexOf('=');
             if (eq < 0) {
                 throw new Failure("invalid mount specification: expected key=val");
@@ -249,8 +249,57 @@ public final class CtrSimulator {
         return mount;
     }
 
+    /** A line as Go's encoding/csv reads one record, strictly (no lazy quotes). */
+    static List<String> csvRecord(String line) {
+        var fields = new ArrayList<String>();
+        int i = 0;
+        while (true) {
+            var field = new StringBuilder();
+            if (i < line.length() && line.charAt(i) == '"') {
+                int column = i + 1;
+                i++;
+                while (true) {
+                    if (i >= line.length()) {
+                        throw new Failure("parse error on line 1, column " + (line.length() + 1)
+                                + ": extraneous or missing \" in quoted-field");
+                    }
+                    char c = line.charAt(i++);
+                    if (c != '"') {
+                        field.append(c);
+                    } else if (i < line.length() && line.charAt(i) == '"') {
+                        field.append('"');
+                        i++;
+                    } else if (i < line.length() && line.charAt(i) != ',') {
+                        throw new Failure("parse error on line 1, column " + (i + 1) + ": extraneous or missing \" in"
+                                + " quoted-field (field from column " + column + ")");
+                    } else {
+                        break;
+                    }
+                }
+            } else {
+                while (i < line.length() && line.charAt(i) != ',') {
+                    char c = line.charAt(i++);
+                    if (c == '"') {
+                        throw new Failure("parse error on line 1, column " + i + ": bare \" in non-quoted-field");
+                    }
+                    field.append(c);
+                }
+            }
+            fields.add(field.toString());
+            if (i >= line.length()) {
+                return fields;
+            }
+            i++; // the comma
+        }
+    }
+
     /** Whether the rootfs holds {@code program}, looked up as an OCI runtime looks it up on the spec's PATH. */
-    private static boolean onPath(Path rootfs, String program, List<String> env) {
+    private static boolean onPath(Path rootfs, String program, List<String> env, List<Map<String, String>> mounts) {
+        for (Map<String, String> mount : mounts) {
+            if (program.equals(mount.get("destination")) && "bind".equals(mount.get("type"))) {
+                return Files.isExecutable(Path.of(mount.get("source")));
+            }
+        }
         if (program.contains("/")) {
             return Files.isExecutable(inRoot(rootfs, program));
         }

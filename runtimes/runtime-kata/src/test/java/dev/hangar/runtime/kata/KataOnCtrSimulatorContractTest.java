@@ -2,6 +2,7 @@ package dev.hangar.runtime.kata;
 
 import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.images.LocalImageStore;
+import dev.hangar.runtime.support.Programs;
 import dev.hangar.runtime.testkit.RuntimeContractTest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,9 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The runtime contract against the kata driver driving {@link CtrSimulator} in place of ctr,
- * containerd and the Kata shim: every test runs here, whatever the host has. Where the host cannot
- * run the simulator's stand-in VM (no bwrap, no writable cgroups), the probe says why and each test
- * is skipped with it.
+ * containerd and the Kata shim, on any host that has what the simulator's stand-in VM needs
+ * (bwrap, writable cgroups, catatonit); where one is missing the probe says why and each test is
+ * skipped with it.
  */
 class KataOnCtrSimulatorContractTest extends RuntimeContractTest {
     @TempDir
@@ -27,7 +28,7 @@ class KataOnCtrSimulatorContractTest extends RuntimeContractTest {
             Path ctr = launcher(dataDir.resolve("simulator"));
             Path socket = Files.writeString(dataDir.resolve("containerd.sock.simulated"), "");
             Path kvm = Files.writeString(dataDir.resolve("kvm.simulated"), "");
-            return new KataRuntime(new KataHost(Optional.of(ctr), Optional.of(ctr), socket, kvm),
+            return new KataRuntime(new KataHost(Optional.of(ctr), Optional.of(ctr), Programs.catatonit(), socket, kvm),
                     new LocalImageStore(dataDir.resolve("images")));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,6 +1,7 @@
 package dev.hangar.runtime.kata;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.runtime.Mount;
@@ -21,7 +22,8 @@ class KataRuntimeTest {
 
     @Test
     void withoutKataTheProbeSaysWhatToInstall() {
-        var host = new KataHost(Optional.empty(), Optional.of(Path.of("/usr/bin/ctr")), dir.resolve("containerd.sock"), dir.resolve("kvm"));
+        var host = new KataHost(Optional.empty(), Optional.of(Path.of("/usr/bin/ctr")), Optional.of(Path.of("/usr/bin/catatonit")),
+                dir.resolve("containerd.sock"), dir.resolve("kvm"));
         var probe = new KataRuntime(host, new LocalImageStore(dir)).probe();
         assertThat(probe.available()).isFalse();
         assertThat(probe.reason()).contains("containerd-shim-kata-v2").contains("install");
@@ -30,7 +32,7 @@ class KataRuntimeTest {
     @Test
     void withoutContainerdRunningTheProbeSaysSo() {
         var host = new KataHost(Optional.of(Path.of("/opt/kata/bin/containerd-shim-kata-v2")),
-                Optional.of(Path.of("/usr/bin/ctr")), dir.resolve("containerd.sock"), dir.resolve("kvm"));
+                Optional.of(Path.of("/usr/bin/ctr")), Optional.of(Path.of("/usr/bin/catatonit")), dir.resolve("containerd.sock"), dir.resolve("kvm"));
         assertThat(new KataRuntime(host, new LocalImageStore(dir)).probe().reason()).contains("containerd is not running");
     }
 
@@ -38,14 +40,29 @@ class KataRuntimeTest {
     void theCtrLineSelectsTheKataShimAndCarriesTheLimits() {
         var spec = new SandboxSpec("job-1", "busybox", new Resources(2.0, 256L, null, 64L, 0, null), NetworkMode.NONE,
                 List.of(new Mount("/srv/data", "/data", true)), List.of());
-        List<String> argv = CtrCommand.run(Path.of("/usr/bin/ctr"), spec, Path.of("/images/busybox/rootfs"),
+        List<String> argv = CtrCommand.run(Path.of("/usr/bin/ctr"), spec, Path.of("/images/busybox/rootfs"), Path.of("/usr/bin/catatonit"),
                 new ProcessSpec(List.of("echo", "hi"), Map.of(), null), Map.of("A", "b"));
         assertThat(argv).containsSubsequence("--runtime", "io.containerd.kata.v2", "--rootfs")
                 .containsSubsequence("--memory-limit", Long.toString(256L * 1024 * 1024))
                 .containsSubsequence("--mount", "type=bind,src=/srv/data,dst=/data,options=rbind:ro")
                 .containsSubsequence("--env", "A=b")
                 .doesNotContain("--net-host")
-                .endsWith("/images/busybox/rootfs", "job-1", "echo", "hi");
+                .containsSubsequence("--mount", "type=bind,src=/usr/bin/catatonit,dst=/run/hangar-init,options=rbind:ro")
+                .endsWith("/images/busybox/rootfs", "job-1", "/run/hangar-init", "--", "echo", "hi");
+    }
+
+    @Test
+    void aMountPathWithAQuoteReachesCtrAsItsCsvReadingOfMountsGetsIt() {
+        var spec = new SandboxSpec("job-2", "busybox", Resources.defaults(), NetworkMode.NONE,
+                List.of(new Mount("/srv/da\"ta", "/in \"x\"", false)), List.of());
+        List<String> argv = CtrCommand.run(Path.of("/usr/bin/ctr"), spec, Path.of("/images/busybox/rootfs"),
+                Path.of("/usr/bin/catatonit"), new ProcessSpec(List.of("true"), Map.of(), null), Map.of());
+        String mount = argv.get(argv.lastIndexOf("--mount") + 1);
+
+        assertThat(CtrSimulator.parseMount(mount)).containsEntry("source", "/srv/da\"ta")
+                .containsEntry("destination", "/in \"x\"").containsEntry("options", "rbind:rw");
+        assertThatThrownBy(() -> CtrSimulator.parseMount("type=bind,src=/srv/da\"ta,dst=/in"))
+                .as("as ctr refuses it").hasMessageContaining("bare \" in non-quoted-field");
     }
 
     @Test

@@ -68,9 +68,6 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
     private static final RuntimeCapabilities CAPABILITIES = new RuntimeCapabilities(Isolation.NAMESPACE,
             BootClass.FAST, 6, Threading.NATIVE, true, true, true, false, false, false, false,
             Set.of(NetworkMode.NONE, NetworkMode.HOST, NetworkMode.BRIDGE));
-    /** Where Debian and Fedora put catatonit when it is not on PATH. */
-    private static final List<Path> CATATONIT_PLACES = List.of(Path.of("/usr/libexec/podman/catatonit"),
-            Path.of("/usr/libexec/catatonit/catatonit"));
     /** A Unix socket path must fit in sun_path (108 bytes with its terminator). */
     private static final int SOCKET_PATH_MAX = 100;
 
@@ -89,7 +86,7 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
     private int leftoversRemoved;
 
     public PodmanRuntime(RuntimeContext context) {
-        this(Programs.find("podman"), Programs.find("runc"), findCatatonit(), context);
+        this(Programs.find("podman"), Programs.find("runc"), Programs.catatonit(), context);
     }
 
     PodmanRuntime(Optional<Path> podman, Optional<Path> runc, Optional<Path> catatonit, RuntimeContext context) {
@@ -101,10 +98,6 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
         this.service = podman.map(p -> new PodmanService(p, dir, socketPath(dir))).orElse(null);
         this.api = service == null ? null : new Libpod(service);
         this.images = service == null ? null : new PodmanImages(store, api);
-    }
-
-    private static Optional<Path> findCatatonit() {
-        return Programs.find("catatonit").or(() -> CATATONIT_PLACES.stream().filter(Files::isExecutable).findFirst());
     }
 
     /** dataDir/podman/podman.sock, or a short path under /tmp named after it when that is too long. */

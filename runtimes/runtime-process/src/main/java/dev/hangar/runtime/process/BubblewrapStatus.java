@@ -20,8 +20,8 @@ final class BubblewrapStatus {
     static final String SETUP_FAILED = "the sandbox could not start the job's program: bwrap failed first (a mount it "
             + "could not make, or a program it could not run; its reason is in the job's stderr)";
 
-    static final String NAMESPACES_FAILED = "bwrap could not make the sandbox's namespaces: the host ran out of them or "
-            + "does not allow them (its reason is in the job's stderr)";
+    static final String NAMESPACES_FAILED = "bwrap failed before it made the sandbox's namespaces: the host ran out of "
+            + "them or forbids them, or this bwrap refused an option (its reason is in the job's stderr)";
 
     static final String JOIN_FAILED = CgroupJoin.JOIN_FAILED;
 

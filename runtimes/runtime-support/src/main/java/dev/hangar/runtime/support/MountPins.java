@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -38,12 +39,14 @@ public final class MountPins {
     static final int CHANGED = 3;
 
     /**
-     * For each pair of arguments (the checked real path, the pin), makes the pin a bind mount of what
-     * is at the path now, if it is still that path: a directory is entered and its physical path
-     * compared, then mounted as the shell's working directory (through /proc/self/cwd, which a
-     * rename cannot move); a file's directory likewise, and the file, mounted by name from there,
-     * must be the file that name shows once it is mounted. --no-canonicalize keeps mount(8) from
-     * turning the source back into a path.
+     * For each pair of arguments (the checked real path, the pin), makes the pin a recursive bind
+     * mount of what is at the path now, if it is still that path: a directory is entered and the
+     * kernel's own path of the working directory compared (/proc/self/cwd: a shell's {@code pwd -P}
+     * may work it out again from the path it was given, as bash's does), then mounted as that working
+     * directory (through /proc/self/cwd, which a rename cannot move); a file's directory likewise, and
+     * the file (any kind but a directory or a link), mounted by name from there, must be the file that
+     * name shows once it is mounted. --no-canonicalize keeps mount(8) from turning the source back
+     * into a path. Recursive, as every runtime's own bind is: file systems mounted below stay visible.
      */
     private static final String SCRIPT = """
             changed() { echo "$1 is no longer what was checked${2:+: it now leads to $2}" >&2; exit %d; }
@@ -51,14 +54,14 @@ public final class MountPins {
               src=$1; pin=$2; shift 2
               if [ -d "$pin" ]; then
                 cd -P "$src" 2>/dev/null || changed "$src"
-                now=$(pwd -P); [ "$now" = "$src" ] || changed "$src" "$now"
-                mount --no-canonicalize --bind /proc/self/cwd "$pin" || exit 4
+                now=$(readlink /proc/self/cwd); [ "$now" = "$src" ] || changed "$src" "$now"
+                mount --no-canonicalize --rbind /proc/self/cwd "$pin" || exit 4
               else
                 dir=${src%%/*}; name=${src##*/}
                 cd -P "${dir:-/}" 2>/dev/null || changed "$src"
-                now=$(pwd -P); [ "$now" = "${dir:-/}" ] || changed "$src" "$now/$name"
-                [ -f "./$name" ] && [ ! -L "./$name" ] || changed "$src"
-                mount --no-canonicalize --bind "./$name" "$pin" || exit 4
+                now=$(readlink /proc/self/cwd); [ "$now" = "${dir:-/}" ] || changed "$src" "$now/$name"
+                [ -e "./$name" ] && [ ! -L "./$name" ] && [ ! -d "./$name" ] || changed "$src"
+                mount --no-canonicalize --rbind "./$name" "$pin" || exit 4
                 if [ "$(stat -c %%d:%%i "./$name")" != "$(stat -L -c %%d:%%i "$pin")" ]; then
                   umount -l "$pin"; changed "$src"
                 fi
@@ -69,6 +72,8 @@ public final class MountPins {
 
     private final Path root;
     private final Path ownDir;
+    /** Why pins cannot be made here, once a trial found so (see {@link #trial}); null while they can. */
+    private volatile String unpinnable;
 
     public MountPins(Path root) {
         this.root = root;
@@ -102,7 +107,36 @@ public final class MountPins {
             return PinnedMounts.none();
         }
         List<Mount> real = resolved(mounts, policy);
-        return possible() ? pinResolved(sandboxId, real) : PinnedMounts.unpinned(real);
+        return possible() && unpinnable == null ? pinResolved(sandboxId, real) : PinnedMounts.unpinned(real);
+    }
+
+    /**
+     * Makes one pin of an empty directory and takes it away, so that a host where root cannot mount
+     * (root in a container, a read-only /run) is found at start rather than by every job with mounts:
+     * there the mounts are given to runtimes unpinned, as under an agent that is not root.
+     *
+     * @return why pins cannot be made here, or empty if they can
+     */
+    public Optional<String> trial() {
+        if (!possible()) {
+            unpinnable = "the agent is not root";
+            return Optional.of(unpinnable);
+        }
+        Path source = null;
+        try {
+            source = Files.createTempDirectory("hangar-pin-trial");
+            pinResolved("trial-" + System.nanoTime(), List.of(new Mount(source.toRealPath().toString(), "/trial", true)))
+                    .close();
+            unpinnable = null;
+            return Optional.empty();
+        } catch (IOException | SandboxException e) {
+            unpinnable = e.getMessage();
+            return Optional.of(unpinnable);
+        } finally {
+            if (source != null) {
+                PinnedMounts.deleteQuietly(source);
+            }
+        }
     }
 
     /** Pins mounts whose host paths are real paths that passed the policy: each must still be that path. */
@@ -196,7 +230,7 @@ public final class MountPins {
     private static int sweepOwner(Path owner) throws IOException {
         int removed = 0;
         try (var sandboxes = Files.list(owner)) {
-            for (Path sandbox : sandboxes.toList()) {
+            for (Path sandbox : sandboxes.filter(Files::isDirectory).toList()) {
                 List<Path> pins;
                 try (var entries = Files.list(sandbox)) {
                     pins = entries.toList();
@@ -225,6 +259,7 @@ public final class MountPins {
                 }
             });
             if (!process.waitFor(COMMAND_BOUND_SECONDS, TimeUnit.SECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly); // a hung mount(8), not only its shell
                 process.destroyForcibly();
                 return new Result(-1, argv.getFirst() + " did not end within " + COMMAND_BOUND_SECONDS + " s");
             }

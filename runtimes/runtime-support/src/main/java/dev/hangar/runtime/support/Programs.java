@@ -2,11 +2,21 @@ package dev.hangar.runtime.support;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /** Finds host programs a driver runs. */
 public final class Programs {
+    /** Where Debian and Fedora put catatonit when it is not on PATH. */
+    private static final List<Path> CATATONIT_PLACES = List.of(Path.of("/usr/libexec/podman/catatonit"),
+            Path.of("/usr/libexec/catatonit/catatonit"));
+
     private Programs() {}
+
+    /** catatonit, the static init container engines run as a container's first process. */
+    public static Optional<Path> catatonit() {
+        return find("catatonit").or(() -> CATATONIT_PLACES.stream().filter(Files::isExecutable).findFirst());
+    }
 
     /** The program on PATH, or in /usr/bin, /usr/local/bin, /usr/sbin (PATH may be minimal under services). */
     public static Optional<Path> find(String program) {

@@ -70,6 +70,26 @@ class MountPinsTest {
     }
 
     @Test
+    void aFileSystemMountedInsideTheDirectoryIsPinnedWithIt() throws Exception {
+        Path share = Files.createDirectories(data.resolve("share"));
+        assertThat(MountPins.run(List.of("mount", "-t", "tmpfs", "tmpfs", share.toString())).code()).isZero();
+        try {
+            Files.writeString(share.resolve("on-the-share"), "shared");
+            try (PinnedMounts pinned = pins.pin("job-8-1-1", List.of(new Mount(data.toString(), "/data", false)), policy)) {
+                assertThat(Files.readString(Path.of(pinned.mounts().getFirst().hostPath(), "share", "on-the-share")))
+                        .as("what a network share under an allowed path shows").isEqualTo("shared");
+            }
+        } finally {
+            MountPins.run(List.of("umount", "--lazy", share.toString()));
+        }
+    }
+
+    @Test
+    void aTrialPinWorksWhereRootMayMount() {
+        assertThat(pins.trial()).isEmpty();
+    }
+
+    @Test
     void aCheckedFileIsPinned() throws Exception {
         try (PinnedMounts pinned = pins.pin("job-2-1-1", List.of(new Mount(file.toString(), "/in", false)), policy)) {
             assertThat(Files.readString(Path.of(pinned.mounts().getFirst().hostPath()))).isEqualTo("allowed file");
@@ -88,23 +108,24 @@ class MountPinsTest {
     @Test
     void aDirectorySwappedForALinkOnceItWasCheckedIsNotMounted() throws Exception {
         var checked = List.of(new Mount(data.toRealPath().toString(), "/data", true));
-        swapForALink(data, outside);
-
-        assertThatThrownBy(() -> pins.pinResolved("job-4-1-1", checked))
-                .isInstanceOfSatisfying(SandboxException.class, e -> assertThat(e.isCausedByTheJob()).isTrue())
-                .hasMessageContaining(data + " is no longer what was checked");
-        assertNothingPinned();
+        assertRefusedOnceSwapped(checked, data, outside);
     }
 
     @Test
     void aFileSwappedForALinkOnceItWasCheckedIsNotMounted() throws Exception {
         var checked = List.of(new Mount(data.toRealPath().toString(), "/data", true),
                 new Mount(file.toRealPath().toString(), "/in", true));
-        swapForALink(file, outside.resolve("one-file"));
+        assertRefusedOnceSwapped(checked, file, outside.resolve("one-file"));
+    }
 
-        assertThatThrownBy(() -> pins.pinResolved("job-5-1-1", checked))
+    /** {@code swapped}, one of the checked paths, is made a link to {@code target}: the pin is the job's failure. */
+    private void assertRefusedOnceSwapped(List<Mount> checked, Path swapped, Path target) throws IOException {
+        Files.move(swapped, swapped.resolveSibling(swapped.getFileName() + ".before"));
+        Files.createSymbolicLink(swapped, target);
+
+        assertThatThrownBy(() -> pins.pinResolved("job-4-1-1", checked))
                 .isInstanceOfSatisfying(SandboxException.class, e -> assertThat(e.isCausedByTheJob()).isTrue())
-                .hasMessageContaining(file + " is no longer what was checked");
+                .hasMessageContaining(swapped + " is no longer what was checked");
         assertNothingPinned();
     }
 
@@ -121,11 +142,6 @@ class MountPinsTest {
             assertThat(Files.readString(Path.of(live.mounts().getFirst().hostPath()).resolve("input")))
                     .as("a live agent's pin").isEqualTo("allowed data");
         }
-    }
-
-    private static void swapForALink(Path path, Path target) throws IOException {
-        Files.move(path, path.resolveSibling(path.getFileName() + ".before"));
-        Files.createSymbolicLink(path, target);
     }
 
     private void assertNothingPinned() throws IOException {
