@@ -32,15 +32,17 @@ final class CtrCommand {
     static final String INIT = "/run/hangar-init";
 
     /**
-     * @param init catatonit on the host: the container's first process, the job its child. Why: the
+     * @param pidFile where ctr writes the task's pid once the task exists (see {@code KataSandbox})
+     * @param init    catatonit on the host: the container's first process, the job its child. Why: the
      *             first process is pid 1 of the container's pid namespace, which the kernel spares from
      *             any signal it has no handler for, even its own SIGKILL; under an init the job dies of
      *             signals as anywhere (its SIGINT and SIGQUIT too, which a shell would have it ignore),
      *             and the init exits with its status
      */
-    static List<String> run(Path ctr, SandboxSpec spec, Path rootfs, Path init, ProcessSpec process,
+    static List<String> run(Path ctr, SandboxSpec spec, Path rootfs, Path init, Path pidFile, ProcessSpec process,
             Map<String, String> env) {
         var argv = new ArrayList<String>(List.of(ctr.toString(), "--namespace", NAMESPACE, "run", "--rm",
+                "--pid-file", pidFile.toString(),
                 "--runtime", KataHost.RUNTIME_TYPE, "--rootfs", "--read-only", "--cwd", "/work", "--user", "1000:1000",
                 "--memory-limit", Long.toString(spec.resources().memoryMb() * 1024 * 1024),
                 "--cpus", Double.toString(spec.resources().cpus())));

@@ -17,6 +17,7 @@ import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.core.runtime.Threading;
+import dev.hangar.runtime.support.OwnedTempFiles;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class KataRuntime implements SandboxRuntime {
     public static final String NAME = "kata";
+    /** ctr's pid files (see {@code KataSandbox}); those of a JVM that is gone are swept at start. */
+    static final OwnedTempFiles TEMP_FILES = OwnedTempFiles.of("hangar-kata");
 
     /**
      * No GPUs: a VM gets one only through VFIO (the GPU bound to vfio-pci), which the driver does not
@@ -46,6 +49,7 @@ public final class KataRuntime implements SandboxRuntime {
 
     public KataRuntime(RuntimeContext context) {
         this(KataHost.detect(), context.images());
+        TEMP_FILES.sweep();
     }
 
     KataRuntime(KataHost host, ImageStore images) {

@@ -9,7 +9,9 @@ import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.runtime.support.Cgroup;
 import dev.hangar.runtime.support.HostProcess;
 import dev.hangar.runtime.support.OneProcessSandbox;
+import dev.hangar.runtime.support.OwnedTempFiles;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +27,9 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
     private static final Duration CTR_BOUND = Duration.ofSeconds(30);
     /** How long a killed task's {@code ctr run} may take to report the end before it is killed itself. */
     private static final Duration CLIENT_GRACE = Duration.ofSeconds(10);
+
+    static final String CTR_FAILED = "ctr failed before the job's task existed (containerd, the Kata shim or the VM; "
+            + "its reason is in the job's stderr)";
 
     private final Path rootfs;
     private final Path ctr;
@@ -43,12 +48,40 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
         env.put("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
         env.put("HOME", "/work");
         env.putAll(processSpec.env());
-        var builder = new ProcessBuilder(CtrCommand.run(ctr, spec(), rootfs, init, processSpec, env));
+        Path pidFile = null;
         try {
-            return new Task(HostProcess.start(builder, Cgroup.none(), processSpec.stdin(), sink));
+            pidFile = KataRuntime.TEMP_FILES.create(".pid");
+            Path written = pidFile;
+            var builder = new ProcessBuilder(CtrCommand.run(ctr, spec(), rootfs, init, pidFile, processSpec, env));
+            return new Task(HostProcess.start(builder, Cgroup.none(), processSpec.stdin(), sink, status -> {
+                try {
+                    return taskRan(status, written);
+                } finally {
+                    OwnedTempFiles.delete(written);
+                }
+            }));
         } catch (IOException e) {
+            OwnedTempFiles.delete(pidFile);
             throw new SandboxException("could not start ctr: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The status as it is, unless ctr failed before the job's task existed: ctr exits 1 for its own
+     * errors (containerd away, a shim or VM that did not start, a container of that id left over), as
+     * the job may exit 1 itself, but it writes the task's pid only once the task exists. Before that
+     * it is the runtime's failure, not the job's (whose own command, missing or not, runs under the
+     * init, in the task).
+     */
+    private static ExitStatus taskRan(ExitStatus status, Path pidFile) throws SandboxException {
+        try {
+            if (status.code() == 1 && Files.size(pidFile) == 0) {
+                throw new SandboxException(CTR_FAILED);
+            }
+        } catch (IOException e) {
+            // no pid file to read: as the process said
+        }
+        return status;
     }
 
     /**

@@ -208,7 +208,7 @@ public final class CtrSimulator {
                         + (command.isEmpty() ? "" : command.getFirst()) + "\": executable file not found in $PATH: unknown");
             }
             Task task = Task.start(container.resolve("task"), id, rootfs, command, run, mounts);
-            int code = task.relay(System.in, System.out, System.err);
+            int code = task.relay(System.in, System.out, System.err, run.value("pid-file"));
             task.delete();
             return code;
         } finally {
@@ -521,7 +521,10 @@ public final class CtrSimulator {
         }
 
         /** As {@code ctr run} without a tty: its streams are the task's until the task ends; returns its exit status. */
-        int relay(InputStream in, OutputStream out, OutputStream errOut) {
+        int relay(InputStream in, OutputStream out, OutputStream errOut, String pidFile) {
+            if (pidFile != null) {
+                Thread.ofVirtual().start(() -> writePidOnceStarted(Path.of(pidFile)));
+            }
             Thread stdin = Thread.ofVirtual().start(() -> copy(in, dir.resolve("stdin")));
             Thread stdout = Thread.ofPlatform().start(() -> copy(dir.resolve("stdout"), out));
             Thread stderr = Thread.ofPlatform().start(() -> copy(dir.resolve("stderr"), errOut));
@@ -553,6 +556,26 @@ public final class CtrSimulator {
                 }
             } catch (IOException e) {
                 // the client's own output closed
+            }
+        }
+
+        /** As ctr's --pid-file: the task's pid, once the task exists, written aside and renamed into place. */
+        private void writePidOnceStarted(Path pidFile) {
+            try {
+                String pid;
+                while ((pid = childPid()) == null && running()) {
+                    Thread.sleep(5);
+                }
+                if (pid != null) {
+                    Path aside = pidFile.resolveSibling("." + pidFile.getFileName());
+                    Files.writeString(aside, pid);
+                    Files.move(aside, pidFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+            } catch (IOException e) {
+                // ctr would fail the run; the driver then finds no pid, as it should
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
 

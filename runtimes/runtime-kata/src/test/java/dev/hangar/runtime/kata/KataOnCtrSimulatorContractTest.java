@@ -1,8 +1,14 @@
 package dev.hangar.runtime.kata;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.hangar.core.runtime.Sandbox;
+import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.images.LocalImageStore;
 import dev.hangar.runtime.support.Programs;
+import dev.hangar.runtime.testkit.OutputCollector;
 import dev.hangar.runtime.testkit.RuntimeContractTest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,6 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -49,6 +58,24 @@ class KataOnCtrSimulatorContractTest extends RuntimeContractTest {
     @Override
     protected Optional<String> pidsLimitNotHeld() {
         return Optional.of("ctr run has no pids flag and the kata driver passes no OCI spec: the VM holds no pids limit");
+    }
+
+    @Test
+    void ctrFailingBeforeTheTaskExistsIsTheRuntimesFailureNotTheJobs() throws Exception {
+        Sandbox sandbox = newSandbox();
+        // a container of the same id left in containerd (by an agent killed under it, say): ctr run exits 1
+        Files.createDirectories(dataDir.resolve("simulator/state").resolve(CtrCommand.NAMESPACE)
+                .resolve(CtrCommand.containerId(sandbox.id())));
+        OutputCollector out = new OutputCollector();
+
+        var failure = catchThrowableOfType(ExecutionException.class,
+                () -> start(sandbox, command("true"), out).exit().get(60, TimeUnit.SECONDS));
+
+        assertThat(failure.getCause()).as("%s", out.describe()).isInstanceOfSatisfying(SandboxException.class, e -> {
+            assertThat(e.isCausedByTheJob()).isFalse();
+            assertThat(e.getMessage()).isEqualTo(KataSandbox.CTR_FAILED);
+        });
+        assertThat(out.stderrText()).contains("already exists");
     }
 
     /** {@code ctr-simulator}: runs {@link CtrSimulator} on this JVM's classpath, its state under {@code dir}. */

@@ -40,7 +40,8 @@ class KataRuntimeTest {
     void theCtrLineSelectsTheKataShimAndCarriesTheLimits() {
         var spec = new SandboxSpec("job-1", "busybox", new Resources(2.0, 256L, null, 64L, 0, null), NetworkMode.NONE,
                 List.of(new Mount("/srv/data", "/data", true)), List.of());
-        List<String> argv = CtrCommand.run(Path.of("/usr/bin/ctr"), spec, Path.of("/images/busybox/rootfs"), Path.of("/usr/bin/catatonit"),
+        List<String> argv = CtrCommand.run(Path.of("/usr/bin/ctr"), spec, Path.of("/images/busybox/rootfs"),
+                Path.of("/usr/bin/catatonit"), Path.of("/tmp/pid"),
                 new ProcessSpec(List.of("echo", "hi"), Map.of(), null), Map.of("A", "b"));
         assertThat(argv).containsSubsequence("--runtime", "io.containerd.kata.v2", "--rootfs")
                 .containsSubsequence("--memory-limit", Long.toString(256L * 1024 * 1024))
@@ -56,7 +57,7 @@ class KataRuntimeTest {
         var spec = new SandboxSpec("job-2", "busybox", Resources.defaults(), NetworkMode.NONE,
                 List.of(new Mount("/srv/da\"ta", "/in \"x\"", false)), List.of());
         List<String> argv = CtrCommand.run(Path.of("/usr/bin/ctr"), spec, Path.of("/images/busybox/rootfs"),
-                Path.of("/usr/bin/catatonit"), new ProcessSpec(List.of("true"), Map.of(), null), Map.of());
+                Path.of("/usr/bin/catatonit"), Path.of("/tmp/pid"), new ProcessSpec(List.of("true"), Map.of(), null), Map.of());
         String mount = argv.get(argv.lastIndexOf("--mount") + 1);
 
         assertThat(CtrSimulator.parseMount(mount)).containsEntry("source", "/srv/da\"ta")
