@@ -4,6 +4,7 @@ import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.runtime.ProcessSpec;
 import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.runtime.support.OwningProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -20,6 +21,8 @@ import java.util.regex.Pattern;
  */
 final class CtrCommand {
     static final String NAMESPACE = "hangar";
+    /** The label naming the process that made a container ({@link OwningProcess#label()}): a gone one's are swept. */
+    static final String OWNER_LABEL = "hangar.jvm";
 
     /** containerd's rule for an id: letters and digits, with single '.', '_' or '-' between them. */
     private static final Pattern CONTAINERD_ID = Pattern.compile("[A-Za-z0-9]+([._-][A-Za-z0-9]+)*");
@@ -42,7 +45,7 @@ final class CtrCommand {
     static List<String> run(Path ctr, SandboxSpec spec, Path rootfs, Path init, Path pidFile, ProcessSpec process,
             Map<String, String> env) {
         var argv = new ArrayList<String>(List.of(ctr.toString(), "--namespace", NAMESPACE, "run", "--rm",
-                "--pid-file", pidFile.toString(),
+                "--pid-file", pidFile.toString(), "--label", OWNER_LABEL + "=" + OwningProcess.current().label(),
                 "--runtime", KataHost.RUNTIME_TYPE, "--rootfs", "--read-only", "--cwd", "/work", "--user", "1000:1000",
                 "--memory-limit", Long.toString(spec.resources().memoryMb() * 1024 * 1024),
                 "--cpus", Double.toString(spec.resources().cpus())));

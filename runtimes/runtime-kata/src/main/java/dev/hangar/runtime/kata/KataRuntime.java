@@ -33,6 +33,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class KataRuntime implements SandboxRuntime {
     public static final String NAME = "kata";
+    private static final System.Logger LOG = System.getLogger(KataRuntime.class.getName());
     /** ctr's pid files (see {@code KataSandbox}); those of a JVM that is gone are swept at start. */
     static final OwnedTempFiles TEMP_FILES = OwnedTempFiles.of("hangar-kata");
 
@@ -77,6 +78,10 @@ public final class KataRuntime implements SandboxRuntime {
         var missing = host.missing();
         if (missing.isPresent()) {
             return RuntimeProbe.unavailable(missing.get());
+        }
+        int swept = KataLeftovers.sweep(new Ctr(host.ctr().orElseThrow()));
+        if (swept > 0) {
+            LOG.log(System.Logger.Level.INFO, "removed {0} Kata container(s) left by Hangar processes that are gone", swept);
         }
         long begin = System.nanoTime();
         try (Sandbox trial = create(new SandboxSpec("probe-" + UUID.randomUUID(), null,

@@ -15,16 +15,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** One Kata VM running one job's process; destroy kills the task and removes the container. */
 final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
-    /** How long ctr's own commands (kill, rm) may take. */
-    private static final Duration CTR_BOUND = Duration.ofSeconds(30);
     /** How long a killed task's {@code ctr run} may take to report the end before it is killed itself. */
     private static final Duration CLIENT_GRACE = Duration.ofSeconds(10);
 
@@ -106,7 +102,7 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
             if (client.exit().isDone()) {
                 return;
             }
-            ctr("task", "kill", "-s", "SIGKILL", containerId());
+            new Ctr(ctr).run("task", "kill", "-s", "SIGKILL", containerId());
             // why: a kill that found no task (not started yet, or containerd did not answer) must still end the run
             client.exit().copy().orTimeout(CLIENT_GRACE.toMillis(), TimeUnit.MILLISECONDS)
                     .exceptionally(late -> {
@@ -122,29 +118,11 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
         if (process == null) {
             return; // nothing was started, so containerd holds nothing of it
         }
-        ctr("task", "kill", "-s", "SIGKILL", containerId());
-        ctr("task", "rm", "-f", containerId());
-        ctr("container", "rm", containerId());
+        new Ctr(ctr).remove(containerId());
     }
 
     private String containerId() {
         return CtrCommand.containerId(id());
     }
 
-    /** Runs a ctr command, bounded; its failure (nothing to kill or remove) is no one's concern here. */
-    private void ctr(String... args) {
-        var command = new ArrayList<>(List.of(ctr.toString(), "--namespace", CtrCommand.NAMESPACE));
-        command.addAll(List.of(args));
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (!process.waitFor(CTR_BOUND.toSeconds(), TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (IOException e) {
-            // no ctr to ask: nothing it could remove either
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

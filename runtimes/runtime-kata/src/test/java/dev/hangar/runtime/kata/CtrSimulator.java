@@ -196,6 +196,7 @@ public final class CtrSimulator {
         try {
             Files.createDirectories(container.getParent());
             Files.createDirectory(container);
+            Files.write(container.resolve("labels"), run.values("label"));
         } catch (java.nio.file.FileAlreadyExistsException e) {
             throw new Failure("container \"" + id + "\": already exists");
         } catch (IOException e) {
@@ -376,6 +377,13 @@ public final class CtrSimulator {
         if (argv.isEmpty()) {
             throw new Failure("no container command given");
         }
+        if (Set.of("list", "ls").contains(argv.getFirst())) {
+            return listContainers(namespace, parse(argv.subList(1, argv.size()), Set.of("quiet", "q"), Set.of()));
+        }
+        if (argv.getFirst().equals("info")) {
+            return containerInfo(namespace, requireId(parse(argv.subList(1, argv.size()), Set.of("spec"), Set.of()),
+                    "container id must be provided"));
+        }
         if (!Set.of("delete", "del", "remove", "rm").contains(argv.getFirst())) {
             throw new Failure("No help topic for '" + argv.getFirst() + "'", 3);
         }
@@ -389,6 +397,52 @@ public final class CtrSimulator {
             throw new Failure("cannot delete a non stopped container: failed precondition");
         }
         deleteTree(container);
+        return 0;
+    }
+
+    /** As {@code ctr containers ls}: with -q the ids alone, else ctr's table. */
+    private int listContainers(String namespace, Parsed list) {
+        List<String> ids;
+        try (var dirs = Files.list(state.resolve(namespace))) {
+            ids = dirs.filter(Files::isDirectory).map(dir -> dir.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            ids = List.of();
+        }
+        if (!list.has("quiet", "q")) {
+            System.out.println("CONTAINER    IMAGE    RUNTIME");
+        }
+        for (String id : ids) {
+            System.out.println(list.has("quiet", "q") ? id : id + "    -    " + KATA);
+        }
+        return 0;
+    }
+
+    /** As {@code ctr containers info}: the container record as JSON (its id, labels and runtime here). */
+    private int containerInfo(String namespace, String id) {
+        Path container = containerDir(namespace, id);
+        if (!Files.isDirectory(container)) {
+            throw new Failure("container \"" + id + "\" in namespace \"" + namespace + "\": not found");
+        }
+        var labels = new LinkedHashMap<String, String>();
+        try {
+            for (String label : Files.readAllLines(container.resolve("labels"))) {
+                int eq = label.indexOf('=');
+                labels.put(eq < 0 ? label : label.substring(0, eq), eq < 0 ? "true" : label.substring(eq + 1));
+            }
+        } catch (IOException e) {
+            // a record without labels
+        }
+        var info = new LinkedHashMap<String, Object>();
+        info.put("ID", id);
+        info.put("Labels", labels);
+        info.put("Image", "");
+        info.put("Runtime", Map.of("Name", KATA));
+        try {
+            System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
+                    .writeValueAsString(info));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new Failure(e.getMessage());
+        }
         return 0;
     }
 
@@ -458,9 +512,10 @@ public final class CtrSimulator {
                 List<String> sandbox = CgroupJoin.wrap(vm, bwrap(id, rootfs, command, run, mounts));
                 var shim = new ArrayList<>(List.of("setsid", "/bin/sh", "-c", SHIM, "ctr-simulator-shim", dir.toString()));
                 shim.addAll(sandbox);
-                new ProcessBuilder(shim).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
-                        .start();
+                Process started = new ProcessBuilder(shim).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null")
+                        .toFile())).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                Files.writeString(dir.resolve("shim"), Long.toString(started.pid()));
                 return new Task(dir, id);
             } catch (IOException e) {
                 throw new Failure("failed to create shim task: " + e.getMessage() + ": unknown");
@@ -586,6 +641,9 @@ public final class CtrSimulator {
         int awaitExit() {
             try {
                 while (running()) {
+                    if (!shimAlive()) {
+                        recordExit(128 + 9); // the shim was killed before the task started (see kill)
+                    }
                     Thread.sleep(10);
                 }
                 return Integer.parseInt(Files.readString(dir.resolve("exit")).strip());
@@ -604,11 +662,36 @@ public final class CtrSimulator {
             }
             String pid = childPid();
             if (pid == null) {
-                throw new Failure("task " + id + " is not started yet: failed precondition");
+                // created, not started (its client never attached): containerd kills such a task's init all the same
+                run(List.of("kill", "-KILL", shimPid()));
+                recordExit(128 + 9);
+                return;
             }
             var result = run(List.of("kill", "-s", signal.replaceFirst("^SIG", ""), pid));
             if (result != 0) {
                 throw new Failure("invalid signal " + signal + ": invalid argument");
+            }
+        }
+
+        private String shimPid() {
+            try {
+                return Files.readString(dir.resolve("shim")).strip();
+            } catch (IOException e) {
+                return "0";
+            }
+        }
+
+        private boolean shimAlive() {
+            return ProcessHandle.of(Long.parseLong(shimPid())).map(ProcessHandle::isAlive).orElse(false);
+        }
+
+        private void recordExit(int code) {
+            try {
+                Path aside = dir.resolve("exit.killed");
+                Files.writeString(aside, Integer.toString(code));
+                Files.move(aside, dir.resolve("exit"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                // the shim recorded it meanwhile
             }
         }
 

@@ -2,11 +2,13 @@ package dev.hangar.runtime.kata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import dev.hangar.core.runtime.Sandbox;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.images.LocalImageStore;
+import dev.hangar.runtime.support.OwningProcess;
 import dev.hangar.runtime.support.Programs;
 import dev.hangar.runtime.testkit.OutputCollector;
 import dev.hangar.runtime.testkit.RuntimeContractTest;
@@ -15,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +79,36 @@ class KataOnCtrSimulatorContractTest extends RuntimeContractTest {
             assertThat(e.getMessage()).isEqualTo(KataSandbox.CTR_FAILED);
         });
         assertThat(out.stderrText()).contains("already exists");
+    }
+
+    @Test
+    void containersLeftByAGoneProcessAreRemovedWhenTheRuntimeIsProbedAndALiveOnesKept() throws Exception {
+        Path rootfs = new LocalImageStore(dataDir.resolve("images")).resolve("busybox").rootfs();
+        Process exited = new ProcessBuilder("true").start();
+        exited.waitFor();
+        var gone = new OwningProcess(exited.pid(), 1, OwningProcess.current().namespaces());
+        String marker = uniqueSeconds(300);
+        Path ctr = dataDir.resolve("simulator/ctr-simulator");
+        // as an agent killed with SIGKILL leaves it: the ctr client gone, the task running in its VM
+        String left = "left-" + System.nanoTime();
+        Process orphaned = new ProcessBuilder(ctr.toString(), "--namespace", CtrCommand.NAMESPACE, "run", "--rm",
+                "--runtime", "io.containerd.kata.v2", "--rootfs", "--label", CtrCommand.OWNER_LABEL + "=" + gone.label(),
+                rootfs.toString(), left, "sleep", marker).start();
+        Path status = dataDir.resolve("simulator/state").resolve(CtrCommand.NAMESPACE).resolve(left).resolve("task/status.json");
+        await("the task started").atMost(Duration.ofSeconds(30))
+                .until(() -> Files.exists(status) && Files.readString(status).contains("child-pid"));
+        orphaned.destroyForcibly().waitFor();
+        String live = "live-" + System.nanoTime();
+        Files.createDirectories(dataDir.resolve("simulator/state").resolve(CtrCommand.NAMESPACE).resolve(live));
+        Files.writeString(dataDir.resolve("simulator/state").resolve(CtrCommand.NAMESPACE).resolve(live).resolve("labels"),
+                CtrCommand.OWNER_LABEL + "=" + OwningProcess.current().label());
+
+        assertThat(runtime().probe().available()).isTrue();
+
+        assertNoHostProcessWith(marker);
+        assertThat(new Ctr(ctr).run("containers", "ls", "-q").output().lines().toList()).as("containers left")
+                .containsExactly(live);
+        assertThat(new Ctr(ctr).run("container", "rm", live).ok()).isTrue();
     }
 
     /** {@code ctr-simulator}: runs {@link CtrSimulator} on this JVM's classpath, its state under {@code dir}. */

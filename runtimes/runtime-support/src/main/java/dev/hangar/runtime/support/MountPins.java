@@ -5,16 +5,14 @@ import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.runtime.SandboxException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -33,7 +31,7 @@ public final class MountPins {
     public static final Path DEFAULT_ROOT = Path.of("/run/hangar/mounts");
     private static final String OWNER_PREFIX = "owner-";
     private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
-    private static final long COMMAND_BOUND_SECONDS = 60;
+    private static final Duration COMMAND_BOUND = Duration.ofSeconds(60);
 
     /** The script's exit code when a mount is no longer the path that was checked: the job's doing, not the host's. */
     static final int CHANGED = 3;
@@ -164,7 +162,7 @@ public final class MountPins {
             PinnedMounts.release(dir, PinnedMounts.pathsOf(pinned));
             throw new SandboxException("could not make the mount pins of sandbox " + sandboxId + ": " + e.getMessage(), e);
         }
-        var result = run(argv);
+        ShortCommand.Result result = run(argv);
         if (result.code() != 0) {
             PinnedMounts.release(dir, PinnedMounts.pathsOf(pinned));
             String why = "the host paths of sandbox " + sandboxId + "'s mounts could not be pinned: " + result.output();
@@ -242,33 +240,7 @@ public final class MountPins {
         return removed;
     }
 
-    /** A command's exit code and what it wrote. */
-    record Result(int code, String output) {}
-
-    static Result run(List<String> argv) {
-        try {
-            Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
-            process.getOutputStream().close();
-            // read aside: a mount that hangs (a dead network share) must not hold the job for ever
-            var output = new CompletableFuture<byte[]>();
-            Thread.ofVirtual().name("pin-output").start(() -> {
-                try (var in = process.getInputStream()) {
-                    output.complete(in.readAllBytes());
-                } catch (IOException e) {
-                    output.complete(new byte[0]);
-                }
-            });
-            if (!process.waitFor(COMMAND_BOUND_SECONDS, TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly); // a hung mount(8), not only its shell
-                process.destroyForcibly();
-                return new Result(-1, argv.getFirst() + " did not end within " + COMMAND_BOUND_SECONDS + " s");
-            }
-            return new Result(process.exitValue(), new String(output.join(), StandardCharsets.UTF_8).strip());
-        } catch (IOException e) {
-            return new Result(-1, e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Result(-1, "interrupted");
-        }
+    static ShortCommand.Result run(List<String> argv) {
+        return ShortCommand.run(argv, COMMAND_BOUND);
     }
 }
