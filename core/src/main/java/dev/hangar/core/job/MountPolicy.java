@@ -157,7 +157,8 @@ public record MountPolicy(List<Path> allowedRoots) {
         } else if (!target.startsWith("/") || !Path.of(target).normalize().toString().equals(target)) {
             errors.add(new FieldError(field + ".sandboxPath", "must be an absolute, normalized path without '..'"));
         } else if (RESERVED.contains(target) || target.startsWith("/proc/") || target.startsWith("/dev/")
-                || target.startsWith("/sys/") || target.startsWith("/run/hangar-init/")) {
+                || target.startsWith("/sys/") || target.startsWith("/run/hangar-init/") || target.equals("/run")) {
+            // /run: a mount there would hide the init the runtimes bind at /run/hangar-init
             errors.add(new FieldError(field + ".sandboxPath", "'" + target + "' is the runtime's own; choose another path"));
         }
         String source = mount.hostPath();

@@ -107,12 +107,13 @@ class MountPolicyTest {
         assertThat(fields(policy, new Mount(data.toString(), "relative", true), new Mount(data.toString(), "/proc", true),
                 new Mount(data.toString(), "/data/../etc", true), new Mount(data.toString(), "/ok", true),
                 new Mount(data.toString(), "/run/hangar-init", true), new Mount(data.toString(), "/run/hangar-init/x", true),
-                new Mount(data.toString(), "/run/other", true)))
+                new Mount(data.toString(), "/run/other", true), new Mount(data.toString(), "/run", true)))
                 .containsExactly("mounts[0].sandboxPath: must be an absolute, normalized path without '..'",
                         "mounts[1].sandboxPath: '/proc' is the runtime's own; choose another path",
                         "mounts[2].sandboxPath: must be an absolute, normalized path without '..'",
                         "mounts[4].sandboxPath: '/run/hangar-init' is the runtime's own; choose another path",
-                        "mounts[5].sandboxPath: '/run/hangar-init/x' is the runtime's own; choose another path");
+                        "mounts[5].sandboxPath: '/run/hangar-init/x' is the runtime's own; choose another path",
+                        "mounts[7].sandboxPath: '/run' is the runtime's own; choose another path");
     }
 
     @Test

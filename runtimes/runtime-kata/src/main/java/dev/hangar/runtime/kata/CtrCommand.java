@@ -53,7 +53,6 @@ final class CtrCommand {
         for (String tmpfs : List.of("/tmp", "/work")) {
             argv.addAll(List.of("--mount", "type=tmpfs,src=tmpfs,dst=" + tmpfs + ",options=size=" + diskBytes));
         }
-        argv.addAll(List.of("--mount", "type=bind,src=" + init + ",dst=" + INIT + ",options=rbind:ro"));
         for (Mount mount : spec.mounts()) {
             if (!MountPolicy.plain(mount.hostPath()) || !MountPolicy.plain(mount.sandboxPath())) {
                 // MountPolicy refuses these; a comma here would add options of the job's own (a second src)
@@ -63,6 +62,8 @@ final class CtrCommand {
             argv.addAll(List.of("--mount", "type=bind," + csvField("src=" + mount.hostPath()) + ","
                     + csvField("dst=" + mount.sandboxPath()) + ",options=rbind:" + (mount.readOnly() ? "ro" : "rw")));
         }
+        // last, so that no mount of the job's is over it
+        argv.addAll(List.of("--mount", "type=bind,src=" + init + ",dst=" + INIT + ",options=rbind:ro"));
         env.forEach((key, value) -> argv.addAll(List.of("--env", key + "=" + value)));
         argv.add(rootfs.toString());
         argv.add(containerId(spec.id()));

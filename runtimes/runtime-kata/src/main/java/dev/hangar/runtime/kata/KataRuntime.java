@@ -79,10 +79,15 @@ public final class KataRuntime implements SandboxRuntime {
         if (missing.isPresent()) {
             return RuntimeProbe.unavailable(missing.get());
         }
-        int swept = KataLeftovers.sweep(new Ctr(host.ctr().orElseThrow()));
-        if (swept > 0) {
-            LOG.log(System.Logger.Level.INFO, "removed {0} Kata container(s) left by Hangar processes that are gone", swept);
-        }
+        // in the background: a wedged shim may hold each of its ctr calls for their whole bound
+        Ctr ctr = new Ctr(host.ctr().orElseThrow());
+        Thread.ofVirtual().name("kata-leftovers").start(() -> {
+            int swept = KataLeftovers.sweep(ctr);
+            if (swept > 0) {
+                LOG.log(System.Logger.Level.INFO, "removed {0} Kata container(s) left by Hangar processes that are gone",
+                        swept);
+            }
+        });
         long begin = System.nanoTime();
         try (Sandbox trial = create(new SandboxSpec("probe-" + UUID.randomUUID(), null,
                 new Resources(null, 256L, null, null, null, null), NetworkMode.NONE, List.of()))) {

@@ -67,7 +67,8 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
      * errors (containerd away, a shim or VM that did not start, a container of that id left over), as
      * the job may exit 1 itself, but it writes the task's pid only once the task exists. Before that
      * it is the runtime's failure, not the job's (whose own command, missing or not, runs under the
-     * init, in the task).
+     * init, in the task). ctr writes the pid before it starts the task, so a start that fails after it
+     * (a VM that does not boot) still reads as the job's exit 1.
      */
     private static ExitStatus taskRan(ExitStatus status, Path pidFile) throws SandboxException {
         try {
@@ -103,10 +104,12 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
                 return;
             }
             new Ctr(ctr).run("task", "kill", "-s", "SIGKILL", containerId());
-            // why: a kill that found no task (not started yet, or containerd did not answer) must still end the run
+            // why: a kill that found no task (its VM still booting, or containerd did not answer) must still end
+            // the run, and the task ctr may start meanwhile with it
             client.exit().copy().orTimeout(CLIENT_GRACE.toMillis(), TimeUnit.MILLISECONDS)
                     .exceptionally(late -> {
                         client.kill();
+                        Thread.ofVirtual().name("kata-remove").start(() -> new Ctr(ctr).remove(containerId()));
                         return null;
                     });
         }

@@ -209,7 +209,10 @@ public final class CtrSimulator {
                         + (command.isEmpty() ? "" : command.getFirst()) + "\": executable file not found in $PATH: unknown");
             }
             Task task = Task.start(container.resolve("task"), id, rootfs, command, run, mounts);
-            int code = task.relay(System.in, System.out, System.err, run.value("pid-file"));
+            if (run.value("pid-file") != null) {
+                task.writePid(Path.of(run.value("pid-file"))); // as ctr: once the task is created, before it starts
+            }
+            int code = task.relay(System.in, System.out, System.err);
             task.delete();
             return code;
         } finally {
@@ -548,6 +551,8 @@ public final class CtrSimulator {
             argv.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--ro-bind", "/proc/sys", "/proc/sys"));
             for (Map<String, String> mount : mounts) {
                 String destination = mount.get("destination");
+                makeMountPoint(rootfs, destination, !"tmpfs".equals(mount.get("type"))
+                        && !Files.isDirectory(Path.of(mount.get("source"))));
                 List<String> options = List.of(mount.getOrDefault("options", "").split(":"));
                 if ("tmpfs".equals(mount.get("type"))) {
                     String size = options.stream().filter(o -> o.startsWith("size=")).findFirst().orElse("size=0")
@@ -575,11 +580,28 @@ public final class CtrSimulator {
             return argv;
         }
 
-        /** As {@code ctr run} without a tty: its streams are the task's until the task ends; returns its exit status. */
-        int relay(InputStream in, OutputStream out, OutputStream errOut, String pidFile) {
-            if (pidFile != null) {
-                Thread.ofVirtual().start(() -> writePidOnceStarted(Path.of(pidFile)));
+        /**
+         * A mount point the image lacks, made in the image's own directory where that holds the
+         * destination's parent, as runc and the Kata agent make it (they write the container's root
+         * before they make it read-only); elsewhere bwrap makes it in its own root.
+         */
+        private static void makeMountPoint(Path rootfs, String destination, boolean file) throws IOException {
+            Path inImage = rootfs.resolve(destination.substring(1));
+            Path top = rootfs.resolve(Path.of(destination.substring(1)).getName(0));
+            if (Files.exists(inImage, java.nio.file.LinkOption.NOFOLLOW_LINKS) || inImage.equals(top)
+                    || !Files.isDirectory(top, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return;
             }
+            Files.createDirectories(inImage.getParent());
+            if (file) {
+                Files.createFile(inImage);
+            } else {
+                Files.createDirectory(inImage);
+            }
+        }
+
+        /** As {@code ctr run} without a tty: its streams are the task's until the task ends; returns its exit status. */
+        int relay(InputStream in, OutputStream out, OutputStream errOut) {
             Thread stdin = Thread.ofVirtual().start(() -> copy(in, dir.resolve("stdin")));
             Thread stdout = Thread.ofPlatform().start(() -> copy(dir.resolve("stdout"), out));
             Thread stderr = Thread.ofPlatform().start(() -> copy(dir.resolve("stderr"), errOut));
@@ -614,23 +636,15 @@ public final class CtrSimulator {
             }
         }
 
-        /** As ctr's --pid-file: the task's pid, once the task exists, written aside and renamed into place. */
-        private void writePidOnceStarted(Path pidFile) {
+        /** As ctr's --pid-file: the task's pid (its shim's here), written aside and renamed into place. */
+        void writePid(Path pidFile) {
             try {
-                String pid;
-                while ((pid = childPid()) == null && running()) {
-                    Thread.sleep(5);
-                }
-                if (pid != null) {
-                    Path aside = pidFile.resolveSibling("." + pidFile.getFileName());
-                    Files.writeString(aside, pid);
-                    Files.move(aside, pidFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                }
+                Path aside = pidFile.resolveSibling("." + pidFile.getFileName());
+                Files.writeString(aside, shimPid());
+                Files.move(aside, pidFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException e) {
-                // ctr would fail the run; the driver then finds no pid, as it should
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                throw new Failure("open " + pidFile + ": " + e.getMessage());
             }
         }
 
@@ -641,7 +655,7 @@ public final class CtrSimulator {
         int awaitExit() {
             try {
                 while (running()) {
-                    if (!shimAlive()) {
+                    if (!shimAlive() && running()) {
                         recordExit(128 + 9); // the shim was killed before the task started (see kill)
                     }
                     Thread.sleep(10);
@@ -685,11 +699,12 @@ public final class CtrSimulator {
             return ProcessHandle.of(Long.parseLong(shimPid())).map(ProcessHandle::isAlive).orElse(false);
         }
 
+        /** Records an exit unless the shim recorded one: a link, which never replaces what is there. */
         private void recordExit(int code) {
             try {
                 Path aside = dir.resolve("exit.killed");
                 Files.writeString(aside, Integer.toString(code));
-                Files.move(aside, dir.resolve("exit"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Files.createLink(dir.resolve("exit"), aside);
             } catch (IOException e) {
                 // the shim recorded it meanwhile
             }

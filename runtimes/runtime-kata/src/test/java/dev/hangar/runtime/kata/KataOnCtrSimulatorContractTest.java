@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -105,9 +106,9 @@ class KataOnCtrSimulatorContractTest extends RuntimeContractTest {
 
         assertThat(runtime().probe().available()).isTrue();
 
+        await("the sweep the probe started").atMost(Duration.ofSeconds(60))
+                .until(() -> new Ctr(ctr).read("containers", "ls", "-q").output().lines().toList(), List.of(live)::equals);
         assertNoHostProcessWith(marker);
-        assertThat(new Ctr(ctr).run("containers", "ls", "-q").output().lines().toList()).as("containers left")
-                .containsExactly(live);
         assertThat(new Ctr(ctr).run("container", "rm", live).ok()).isTrue();
     }
 

@@ -58,7 +58,7 @@ class KataRuntimeTest {
                 List.of(new Mount("/srv/da\"ta", "/in \"x\"", false)), List.of());
         List<String> argv = CtrCommand.run(Path.of("/usr/bin/ctr"), spec, Path.of("/images/busybox/rootfs"),
                 Path.of("/usr/bin/catatonit"), Path.of("/tmp/pid"), new ProcessSpec(List.of("true"), Map.of(), null), Map.of());
-        String mount = argv.get(argv.lastIndexOf("--mount") + 1);
+        String mount = argv.stream().filter(arg -> arg.contains("src=/srv")).findFirst().orElseThrow();
 
         assertThat(CtrSimulator.parseMount(mount)).containsEntry("source", "/srv/da\"ta")
                 .containsEntry("destination", "/in \"x\"").containsEntry("options", "rbind:rw");

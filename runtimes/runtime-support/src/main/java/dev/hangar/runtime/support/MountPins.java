@@ -113,7 +113,7 @@ public final class MountPins {
      * (root in a container, a read-only /run) is found at start rather than by every job with mounts:
      * there the mounts are given to runtimes unpinned, as under an agent that is not root.
      *
-     * @return why pins cannot be made here, or empty if they can
+     * @return why pins cannot be made here, or empty if they can (or the trial could not tell)
      */
     public Optional<String> trial() {
         if (!possible()) {
@@ -127,9 +127,11 @@ public final class MountPins {
                     .close();
             unpinnable = null;
             return Optional.empty();
-        } catch (IOException | SandboxException e) {
-            unpinnable = e.getMessage();
+        } catch (SandboxException e) {
+            unpinnable = e.getMessage(); // root could not mount
             return Optional.of(unpinnable);
+        } catch (IOException e) {
+            return Optional.empty(); // no temporary directory to try with: that says nothing of mounting
         } finally {
             if (source != null) {
                 PinnedMounts.deleteQuietly(source);
