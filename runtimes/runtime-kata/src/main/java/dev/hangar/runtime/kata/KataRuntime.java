@@ -18,6 +18,7 @@ import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.core.runtime.Threading;
 import dev.hangar.runtime.support.OwnedTempFiles;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +35,6 @@ import java.util.concurrent.TimeUnit;
 public final class KataRuntime implements SandboxRuntime {
     public static final String NAME = "kata";
     private static final System.Logger LOG = System.getLogger(KataRuntime.class.getName());
-    /** ctr's pid files (see {@code KataSandbox}); those of a JVM that is gone are swept at start. */
-    static final OwnedTempFiles TEMP_FILES = OwnedTempFiles.of("hangar-kata");
 
     /**
      * No GPUs: a VM gets one only through VFIO (the GPU bound to vfio-pci), which the driver does not
@@ -47,15 +46,23 @@ public final class KataRuntime implements SandboxRuntime {
 
     private final KataHost host;
     private final ImageStore images;
+    /** ctr's pid files; those of a JVM that is gone are swept at start. */
+    private final OwnedTempFiles pidFiles;
 
     public KataRuntime(RuntimeContext context) {
-        this(KataHost.detect(), context.images());
-        TEMP_FILES.sweep();
+        this(KataHost.detect(), context.images(), context.dataDir().resolve("kata"));
+        pidFiles.sweep();
     }
 
-    KataRuntime(KataHost host, ImageStore images) {
+    /** @param dir where ctr's pid files go (see {@code KataSandbox}): made for this user alone */
+    KataRuntime(KataHost host, ImageStore images, Path dir) {
         this.host = host;
         this.images = images;
+        try {
+            this.pidFiles = OwnedTempFiles.in(dir, "ctr");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot make the kata runtime's directory " + dir, e);
+        }
     }
 
     @Override
@@ -118,7 +125,8 @@ public final class KataRuntime implements SandboxRuntime {
         }
         try {
             String image = spec.image() == null ? ImageStore.DEFAULT_IMAGE : spec.image();
-            return new KataSandbox(spec, images.resolve(image).rootfs(), host.ctr().orElseThrow(), host.init().orElseThrow());
+            return new KataSandbox(spec, images.resolve(image).rootfs(), host.ctr().orElseThrow(), host.init().orElseThrow(),
+                    pidFiles);
         } catch (ImageNotFoundException e) {
             throw SandboxException.causedByTheJob("image for sandbox " + spec.id() + ": " + e.getMessage(), e);
         } catch (java.io.IOException | RuntimeException e) {

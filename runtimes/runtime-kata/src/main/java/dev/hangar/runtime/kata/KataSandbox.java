@@ -30,12 +30,14 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
     private final Path rootfs;
     private final Path ctr;
     private final Path init;
+    private final OwnedTempFiles pidFiles;
 
-    KataSandbox(SandboxSpec spec, Path rootfs, Path ctr, Path init) {
+    KataSandbox(SandboxSpec spec, Path rootfs, Path ctr, Path init, OwnedTempFiles pidFiles) {
         super(spec, KataRuntime.NAME, Instant.now());
         this.rootfs = rootfs;
         this.ctr = ctr;
         this.init = init;
+        this.pidFiles = pidFiles;
     }
 
     @Override
@@ -46,7 +48,7 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
         env.putAll(processSpec.env());
         Path pidFile = null;
         try {
-            pidFile = KataRuntime.TEMP_FILES.create(".pid");
+            pidFile = pidFiles.create(".pid");
             Path written = pidFile;
             var builder = new ProcessBuilder(CtrCommand.run(ctr, spec(), rootfs, init, pidFile, processSpec, env));
             return new Task(HostProcess.start(builder, Cgroup.none(), processSpec.stdin(), sink, status -> {

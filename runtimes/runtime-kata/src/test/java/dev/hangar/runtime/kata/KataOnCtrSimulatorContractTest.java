@@ -42,7 +42,7 @@ class KataOnCtrSimulatorContractTest extends RuntimeContractTest {
             Path socket = Files.writeString(dataDir.resolve("containerd.sock.simulated"), "");
             Path kvm = Files.writeString(dataDir.resolve("kvm.simulated"), "");
             return new KataRuntime(new KataHost(Optional.of(ctr), Optional.of(ctr), Programs.catatonit(), socket, kvm),
-                    new LocalImageStore(dataDir.resolve("images")));
+                    new LocalImageStore(dataDir.resolve("images")), dataDir.resolve("kata"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -24,7 +24,7 @@ class KataRuntimeTest {
     void withoutKataTheProbeSaysWhatToInstall() {
         var host = new KataHost(Optional.empty(), Optional.of(Path.of("/usr/bin/ctr")), Optional.of(Path.of("/usr/bin/catatonit")),
                 dir.resolve("containerd.sock"), dir.resolve("kvm"));
-        var probe = new KataRuntime(host, new LocalImageStore(dir)).probe();
+        var probe = new KataRuntime(host, new LocalImageStore(dir), dir.resolve("kata")).probe();
         assertThat(probe.available()).isFalse();
         assertThat(probe.reason()).contains("containerd-shim-kata-v2").contains("install");
     }
@@ -33,7 +33,7 @@ class KataRuntimeTest {
     void withoutContainerdRunningTheProbeSaysSo() {
         var host = new KataHost(Optional.of(Path.of("/opt/kata/bin/containerd-shim-kata-v2")),
                 Optional.of(Path.of("/usr/bin/ctr")), Optional.of(Path.of("/usr/bin/catatonit")), dir.resolve("containerd.sock"), dir.resolve("kvm"));
-        assertThat(new KataRuntime(host, new LocalImageStore(dir)).probe().reason()).contains("containerd is not running");
+        assertThat(new KataRuntime(host, new LocalImageStore(dir), dir.resolve("kata")).probe().reason()).contains("containerd is not running");
     }
 
     @Test

@@ -30,6 +30,16 @@ public final class OwnedTempFiles {
         return new OwnedTempFiles(Path.of(System.getProperty("java.io.tmpdir")), kind, OwningProcess.current());
     }
 
+    /**
+     * Files of {@code kind} in {@code dir}, made by this process; the directory is made for this user
+     * alone if it is not there (no other local user can then put a name in a file's way).
+     */
+    public static OwnedTempFiles in(Path dir, String kind) throws IOException {
+        Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        return new OwnedTempFiles(dir, kind, OwningProcess.current());
+    }
+
     /** A new, empty file, named after this process, readable by its user only; {@code suffix} holds no '-'. */
     public Path create(String suffix) throws IOException {
         return Files.createTempFile(dir, kind + self.label() + "-", suffix);
