@@ -65,6 +65,13 @@ class KataOnCtrSimulatorContractTest extends RuntimeContractTest {
     }
 
     @Test
+    void theProbeSaysTheDriverIsApiTestedOnly() {
+        assertThat(probeResult().available()).isTrue();
+        assertThat(probeResult().apiTestedOnly()).as("shown as 'API-tested only' by hangar runtimes and the dashboard")
+                .isTrue();
+    }
+
+    @Test
     void ctrFailingBeforeTheTaskExistsIsTheRuntimesFailureNotTheJobs() throws Exception {
         Sandbox sandbox = newSandbox();
         // a container of the same id left in containerd (by an agent killed under it, say): ctr run exits 1
