@@ -61,6 +61,13 @@ public final class Agent implements AutoCloseable {
     private final RuntimeHealth health;
     /** Where a job's host mounts are pinned before its runtime mounts them. */
     private final MountPins pins;
+    /**
+     * When a job's mounts last could not be pinned here for the host's own reason (System.nanoTime):
+     * for {@link #benchFor} after, this node leases no job with mounts, so that one does not use up its
+     * deliveries here while other nodes could run it.
+     */
+    private volatile long mountsFailedAt = System.nanoTime() - Duration.ofDays(1).toNanos();
+    private final Duration benchFor;
     private final WakeSignal wake = new WakeSignal();
     /** The jobs this node runs, by lease token: the same job may come back under a new lease. */
     private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
@@ -115,6 +122,7 @@ public final class Agent implements AutoCloseable {
         this.capacity = new Capacity(config);
         this.health = new RuntimeHealth(benchFor, System::nanoTime);
         this.pins = MountPins.atDefaultRoot();
+        this.benchFor = benchFor;
     }
 
     /** Probes the runtimes, takes back this node's stale leases and starts taking jobs. */
@@ -124,6 +132,8 @@ public final class Agent implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "took away {0} mount pin(s) left by an agent that is gone", unpinned);
         }
         if (!config.mounts().allowedRoots().isEmpty()) {
+            MountPins.privateMountNamespace().ifPresent(why -> LOG.log(System.Logger.Level.WARNING, "{0}: a runtime "
+                    + "that is a daemon of its own (containerd, for Kata) would see jobs'' mount pins empty", why));
             pins.trial().ifPresent(why -> LOG.log(System.Logger.Level.WARNING, "jobs'' mounts cannot be pinned here ({0}): "
                     + "runtimes are given their checked paths, which a job that can write above one could swap before "
                     + "it is mounted", why));
@@ -266,8 +276,8 @@ public final class Agent implements AutoCloseable {
     }
 
     private void takeJobs() {
-        var attempt = new JobAttempt(queue, config, this::selectForLeased, this::runtime, health, timers, pools, pins,
-                Clock.systemUTC());
+        var attempt = new JobAttempt(queue, config, this::selectForLeased, this::runtime, health, timers, pools,
+                new JobAttempt.Mounts(pins, () -> mountsFailedAt = System.nanoTime()), Clock.systemUTC());
         boolean leaseUnanswered = false;
         while (!stopping) {
             try {
@@ -364,7 +374,8 @@ public final class Agent implements AutoCloseable {
         if (queue.nodeRegistry().isEmpty()) {
             return request;
         }
-        return request.offering(networkRuntimes(offer), imageNames.get()).mountingUnder(mountRoots);
+        boolean mountsBenched = System.nanoTime() - mountsFailedAt < benchFor.toNanos();
+        return request.offering(networkRuntimes(offer), imageNames.get()).mountingUnder(mountsBenched ? Set.of() : mountRoots);
     }
 
     /**
@@ -518,6 +529,7 @@ public final class Agent implements AutoCloseable {
         if (pools != null) {
             pools.close();
         }
+        pins.removeOwnDirectoryIfEmpty(); // it holds pins still if some job did not end: then it stays
         if (ended) {
             queue.releaseLeasesOf(config.nodeName());
         } else {

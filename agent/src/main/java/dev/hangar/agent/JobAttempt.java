@@ -54,12 +54,18 @@ final class JobAttempt {
     private final ScheduledExecutorService timers;
     private final QueueRetry retry;
     private final PoolManager pools;
-    private final MountPins pins;
+    private final Mounts mounts;
     private final Clock clock;
+
+    /**
+     * Where jobs' mounts are pinned, and whom to tell when one could not be for the host's own reason
+     * (the node then leases no job with mounts for a while).
+     */
+    record Mounts(MountPins pins, Runnable failedHere) {}
 
     JobAttempt(QueueBackend queue, AgentConfig config, Function<JobSpec, Selection> selector,
             Function<String, Optional<SandboxRuntime>> runtimes, RuntimeHealth health, ScheduledExecutorService timers,
-            PoolManager pools, MountPins pins, Clock clock) {
+            PoolManager pools, Mounts mounts, Clock clock) {
         this.queue = queue;
         this.config = config;
         this.selector = selector;
@@ -68,7 +74,7 @@ final class JobAttempt {
         this.timers = timers;
         this.retry = new QueueRetry(config.leaseFor());
         this.pools = pools;
-        this.pins = pins;
+        this.mounts = mounts;
         this.clock = clock;
     }
 
@@ -140,17 +146,17 @@ final class JobAttempt {
         SandboxRuntime runtime = runtimes.apply(selection.runtime()).orElseThrow();
         // the delivery too: an attempt comes back after a lease lost to an outage, maybe while its old sandbox goes
         String sandboxId = "job-" + lease.jobId() + "-" + lease.job().attempt() + "-" + lease.job().deliveries();
-        PinnedMounts mounts;
+        PinnedMounts pinned;
         try {
-            mounts = pins.pin(sandboxId, spec.mounts(), config.mounts());
+            pinned = mounts.pins().pin(sandboxId, spec.mounts(), config.mounts());
         } catch (SandboxException e) {
             unpinned(lease, selection, e);
             return;
         }
         // why closed after the sandbox: the runtime mounts the pins, which must not go while it runs
-        try (mounts) {
+        try (pinned) {
             attempt(job, selection, runtime, new SandboxSpec(sandboxId, spec.image(), spec.resources(),
-                    spec.profile().needs().network() ? NetworkMode.HOST : NetworkMode.NONE, mounts.mounts(), job.gpus()));
+                    spec.profile().needs().network() ? NetworkMode.HOST : NetworkMode.NONE, pinned.mounts(), job.gpus()));
         }
     }
 
@@ -167,6 +173,7 @@ final class JobAttempt {
             return;
         }
         LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": " + e.getMessage() + "; giving it back");
+        mounts.failedHere().run();
         giveBack(lease, e.getMessage() + " on node " + config.nodeName());
     }
 

@@ -54,7 +54,7 @@ class JobAttemptTest {
         timers.shutdownNow(); // as a closing agent does, once it has waited for its jobs long enough
         var attempt = new JobAttempt(store, config, spec -> new Selection(FakePrestartingRuntime.NAME, "the test's", List.of(), List.of()),
                 name -> Optional.of(runtime), new RuntimeHealth(Duration.ofSeconds(5), System::nanoTime), timers, pools,
-                MountPins.atDefaultRoot(),
+                new JobAttempt.Mounts(MountPins.atDefaultRoot(), () -> {}),
                 Clock.systemUTC());
         String id = store.enqueue(JobSpec.builder().command("block").runtime(FakePrestartingRuntime.NAME)
                 .resources(new Resources(0.5, 128L, null, null, null, null)).build()).job().id();

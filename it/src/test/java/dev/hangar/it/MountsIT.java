@@ -89,10 +89,10 @@ class MountsIT {
         assertThat(Files.readString(allowed.resolve("input.txt"))).isEqualTo("shared-data");
     }
 
-    /** Each runtime is given the pin: a directory of its own kind of path, which it must mount as any other. */
+    /** Each runtime is given the pin (under a root agent): a path of another kind, which it must mount as any other. */
     @ParameterizedTest
     @ValueSource(strings = {"process", "podman", "gvisor"})
-    void aPinnedMountReachesTheJobInEachRuntime(String runtime) {
+    void anAllowedMountReachesTheJobInEachRuntime(String runtime) {
         RuntimeStatus status = hangar.agent().runtimes().stream().filter(r -> r.name().equals(runtime)).findFirst()
                 .orElse(null);
         assumeTrue(status != null && status.probe().available(), runtime + " is not available here: " + status);

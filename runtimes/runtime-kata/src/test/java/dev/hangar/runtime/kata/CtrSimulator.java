@@ -721,23 +721,36 @@ public final class CtrSimulator {
 
         /** Ends what is left of the VM and removes the task. */
         void delete() {
+            List<String> groups;
             try {
-                for (String group : Files.readAllLines(dir.resolve("cgroup"))) {
-                    Path procs = Path.of(group, "cgroup.procs");
-                    for (int round = 0; round < 50 && Files.exists(procs) && !Files.readString(procs).isBlank(); round++) {
-                        for (String pid : Files.readAllLines(procs)) {
-                            run(List.of("kill", "-KILL", pid));
-                        }
-                        Thread.sleep(10);
-                    }
-                    Files.deleteIfExists(Path.of(group));
-                }
+                groups = Files.readAllLines(dir.resolve("cgroup"));
             } catch (IOException e) {
-                // a group already gone
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                groups = List.of();
+            }
+            for (String group : groups) {
+                removeGroup(Path.of(group));
             }
             deleteTree(dir);
+        }
+
+        /** Kills what is left in a group, then removes it, trying again for a few seconds (processes take a moment to go). */
+        private static void removeGroup(Path group) {
+            Path procs = group.resolve("cgroup.procs");
+            for (int round = 0; round < 300 && Files.exists(group); round++) {
+                try {
+                    for (String pid : Files.readAllLines(procs)) {
+                        run(List.of("kill", "-KILL", pid));
+                    }
+                    Files.deleteIfExists(group);
+                } catch (IOException e) {
+                    try {
+                        Thread.sleep(10); // busy: a killed process not reaped yet
+                    } catch (InterruptedException interrupted) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
         }
 
         private static int run(List<String> command) {

@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -113,8 +112,11 @@ class KataOnCtrSimulatorContractTest extends RuntimeContractTest {
 
         assertThat(runtime().probe().available()).isTrue();
 
-        await("the sweep the probe started").atMost(Duration.ofSeconds(60))
-                .until(() -> new Ctr(ctr).read("containers", "ls", "-q").output().lines().toList(), List.of(live)::equals);
+        await("the sweep the probe started").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> new Ctr(ctr).read("containers", "ls", "-q").output().lines().toList(),
+                        containers -> !containers.contains(left));
+        assertThat(new Ctr(ctr).read("containers", "ls", "-q").output().lines().toList()).as("a live process's")
+                .contains(live);
         assertNoHostProcessWith(marker);
         assertThat(new Ctr(ctr).run("container", "rm", live).ok()).isTrue();
     }

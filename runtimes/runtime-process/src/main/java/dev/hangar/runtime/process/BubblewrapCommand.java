@@ -54,8 +54,10 @@ final class BubblewrapCommand {
             JobFiles files) {
         var argv = new ArrayList<String>(64);
         argv.add(bwrap);
-        argv.addAll(List.of("--unshare-all", "--unshare-user", "--uid", SANDBOX_UID, "--gid", SANDBOX_UID,
-                "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "hangar"));
+        // --disable-userns: under a root agent the job is root's uid, and user namespaces it made and held
+        // would use up root's allowance on the host, so that bwrap could make none for the next job
+        argv.addAll(List.of("--unshare-all", "--unshare-user", "--disable-userns", "--uid", SANDBOX_UID, "--gid",
+                SANDBOX_UID, "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "hangar"));
         if (files == null) {
             argv.addAll(environment(env));
         } else {

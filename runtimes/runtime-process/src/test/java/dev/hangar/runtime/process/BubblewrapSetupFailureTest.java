@@ -2,6 +2,7 @@ package dev.hangar.runtime.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.runtime.ExitStatus;
@@ -55,6 +56,10 @@ class BubblewrapSetupFailureTest extends ProcessRuntimeTest {
     @Test
     void aHostThatCannotMakeTheNamespacesIsTheRuntimesFailureNotTheJobs() throws Exception {
         Path bwrap = Programs.find("bwrap").orElseThrow();
+        Process prepared = new ProcessBuilder("unshare", "--user", "--map-root-user", "sh", "-c",
+                "echo 0 > /proc/sys/user/max_user_namespaces").redirectErrorStream(true).start();
+        assumeTrue(prepared.waitFor() == 0, "this host lets no plain process lower its own user namespace limit: "
+                + new String(prepared.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
         Path outOfNamespaces = Files.writeString(dataDir.resolve("bwrap-out-of-namespaces"), """
                 #!/bin/sh
                 exec unshare --user --map-root-user sh -c 'echo 0 > /proc/sys/user/max_user_namespaces && exec "$0" "$@"' \
@@ -75,6 +80,17 @@ class BubblewrapSetupFailureTest extends ProcessRuntimeTest {
                         assertThat(e.getMessage()).isEqualTo(BubblewrapStatus.NAMESPACES_FAILED);
                     });
             assertThat(output.stderrText()).contains("bwrap: Creating new namespace failed");
+        }
+    }
+
+    @Test
+    void aJobCannotMakeUserNamespacesThatWouldUseUpTheHosts() throws Exception {
+        var output = new OutputCollector();
+        try (Sandbox sandbox = runtime.create(spec("no-userns", List.of()))) {
+            ExitStatus status = sandbox.exec(new ProcessSpec(List.of("unshare", "--user", "true"), Map.of(), null),
+                    output).exit().get(30, TimeUnit.SECONDS);
+
+            assertThat(status.code()).as("stderr: %s", output.stderrText()).isNotZero();
         }
     }
 

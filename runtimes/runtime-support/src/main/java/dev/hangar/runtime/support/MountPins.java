@@ -48,15 +48,21 @@ public final class MountPins {
      */
     private static final String SCRIPT = """
             changed() { echo "$1 is no longer what was checked${2:+: it now leads to $2}" >&2; exit %d; }
+            # a directory root cannot enter (a root-squashed or stale network share) is the host's to mend
+            enter() {
+              cd -P "$1" 2>/dev/null && return
+              if [ -L "$1" ] || [ ! -d "$1" ]; then changed "$2"; fi
+              echo "$1: root cannot enter it" >&2; exit 4
+            }
             while [ $# -gt 0 ]; do
               src=$1; pin=$2; shift 2
               if [ -d "$pin" ]; then
-                cd -P "$src" 2>/dev/null || changed "$src"
+                enter "$src" "$src"
                 now=$(readlink /proc/self/cwd); [ "$now" = "$src" ] || changed "$src" "$now"
                 mount --no-canonicalize --rbind /proc/self/cwd "$pin" || exit 4
               else
                 dir=${src%%/*}; name=${src##*/}
-                cd -P "${dir:-/}" 2>/dev/null || changed "$src"
+                enter "${dir:-/}" "$src"
                 now=$(readlink /proc/self/cwd); [ "$now" = "${dir:-/}" ] || changed "$src" "$now/$name"
                 [ -e "./$name" ] && [ ! -L "./$name" ] && [ ! -d "./$name" ] || changed "$src"
                 mount --no-canonicalize --rbind "./$name" "$pin" || exit 4
@@ -78,9 +84,31 @@ public final class MountPins {
         this.ownDir = root.resolve(OWNER_PREFIX + OwningProcess.current().label());
     }
 
+    /** Removes this process's directory of pins once it holds none (at the agent's close). */
+    public void removeOwnDirectoryIfEmpty() {
+        PinnedMounts.deleteQuietly(ownDir);
+    }
+
     /** The node's pins under {@link #DEFAULT_ROOT}. */
     public static MountPins atDefaultRoot() {
         return new MountPins(DEFAULT_ROOT);
+    }
+
+    /**
+     * Why this process's mount namespace is not the host's (that of pid 1), or empty if it is: a pin
+     * made here is seen by the runtimes this process starts, but not by a daemon of the host's such as
+     * containerd (a systemd unit with PrivateTmp=, ProtectSystem=, ProtectHome= and the like gives its
+     * process a namespace of its own).
+     */
+    public static Optional<String> privateMountNamespace() {
+        try {
+            Path own = Files.readSymbolicLink(Path.of("/proc/self/ns/mnt"));
+            Path host = Files.readSymbolicLink(Path.of("/proc/1/ns/mnt"));
+            return own.equals(host) ? Optional.empty()
+                    : Optional.of("this process's mount namespace (" + own + ") is not the host's (" + host + ")");
+        } catch (IOException | UnsupportedOperationException e) {
+            return Optional.empty(); // cannot tell
+        }
     }
 
     /** Whether this process may make pins: mounting takes root. */

@@ -85,8 +85,10 @@ class MountPinsTest {
     }
 
     @Test
-    void aTrialPinWorksWhereRootMayMount() {
+    void aTrialPinWorksWhereRootMayMountAndSaysWhyWhereItCannot() {
         assertThat(pins.trial()).isEmpty();
+        var nowhere = new MountPins(Path.of("/proc/hangar-pins"));
+        assertThat(nowhere.trial()).as("pins under /proc").hasValueSatisfying(why -> assertThat(why).contains("pin"));
     }
 
     @Test
