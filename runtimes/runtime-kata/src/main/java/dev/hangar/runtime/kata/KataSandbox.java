@@ -28,14 +28,14 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
             + "its reason is in the job's stderr)";
 
     private final Path rootfs;
-    private final Path ctr;
+    private final Ctr ctr;
     private final Path init;
     private final OwnedTempFiles pidFiles;
 
     KataSandbox(SandboxSpec spec, Path rootfs, Path ctr, Path init, OwnedTempFiles pidFiles) {
         super(spec, KataRuntime.NAME, Instant.now());
         this.rootfs = rootfs;
-        this.ctr = ctr;
+        this.ctr = new Ctr(ctr);
         this.init = init;
         this.pidFiles = pidFiles;
     }
@@ -50,7 +50,7 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
         try {
             pidFile = pidFiles.create(".pid");
             Path written = pidFile;
-            var builder = new ProcessBuilder(CtrCommand.run(ctr, spec(), rootfs, init, pidFile, processSpec, env));
+            var builder = new ProcessBuilder(CtrCommand.run(ctr.program(), spec(), rootfs, init, pidFile, processSpec, env));
             return new Task(HostProcess.start(builder, Cgroup.none(), processSpec.stdin(), sink, status -> {
                 try {
                     return taskRan(status, written);
@@ -105,13 +105,13 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
             if (client.exit().isDone()) {
                 return;
             }
-            new Ctr(ctr).run("task", "kill", "-s", "SIGKILL", containerId());
+            ctr.run("task", "kill", "-s", "SIGKILL", containerId());
             // why: a kill that found no task (its VM still booting, or containerd did not answer) must still end
             // the run, and the task ctr may start meanwhile with it
             client.exit().copy().orTimeout(CLIENT_GRACE.toMillis(), TimeUnit.MILLISECONDS)
                     .exceptionally(late -> {
                         client.kill();
-                        Thread.ofVirtual().name("kata-remove").start(() -> new Ctr(ctr).remove(containerId()));
+                        Thread.ofVirtual().name("kata-remove").start(() -> ctr.remove(containerId()));
                         return null;
                     });
         }
@@ -123,7 +123,7 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
         if (process == null) {
             return; // nothing was started, so containerd holds nothing of it
         }
-        new Ctr(ctr).remove(containerId());
+        ctr.remove(containerId());
     }
 
     private String containerId() {

@@ -33,6 +33,9 @@ public final class MountPins {
     private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     private static final Duration COMMAND_BOUND = Duration.ofSeconds(60);
 
+    /** Read once: a process does not change its uid. */
+    private static final boolean ROOT = root();
+
     /** The script's exit code when a mount is no longer the path that was checked: the job's doing, not the host's. */
     static final int CHANGED = 3;
 
@@ -113,6 +116,10 @@ public final class MountPins {
 
     /** Whether this process may make pins: mounting takes root. */
     public static boolean possible() {
+        return ROOT;
+    }
+
+    private static boolean root() {
         try {
             return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
