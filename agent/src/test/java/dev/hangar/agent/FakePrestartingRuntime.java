@@ -43,6 +43,7 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
     private volatile String failingImage;
     private volatile Snapshotting snapshotting;
     private volatile boolean imageMissing;
+    private volatile long memoryFloorMb;
     /** Whether a prestarted sandbox's exec fails, as when its launcher died between take and exec. */
     private volatile boolean launchersDieOnExec;
     private volatile java.util.concurrent.CountDownLatch gate;
@@ -69,7 +70,7 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
 
     @Override
     public RuntimeCapabilities capabilities() {
-        return new RuntimeCapabilities(Isolation.PROCESS, BootClass.FAST, 0, Threading.NATIVE, true, true, false, false,
+        return new RuntimeCapabilities(Isolation.PROCESS, BootClass.FAST, memoryFloorMb, Threading.NATIVE, true, true, false, false,
                 false, false, false, networkModes);
     }
 
@@ -107,6 +108,11 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
     }
 
     /** Makes every create fail (true) or work again (false). */
+    /** The least memory the runtime says a job needs (0 unless set). */
+    public void memoryFloorMb(long mb) {
+        memoryFloorMb = mb;
+    }
+
     public void failCreates(boolean value) {
         failing = value;
     }

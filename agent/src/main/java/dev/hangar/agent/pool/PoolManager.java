@@ -199,6 +199,12 @@ public final class PoolManager implements PoolsView, AutoCloseable {
             // why: a job may ask for at most the cores of one node, so no job could ever fit the rest
             throw new InvalidSpecException("cpus", "must be at most " + cores + " (this node's cores), got " + spec.cpus());
         }
+        long floor = pooled.get(spec.runtime()).capabilities().memoryFloorMb();
+        if (spec.memoryMb() < floor) {
+            // why: the selection rules give the runtime no job below its floor, and a pool's jobs have its memory
+            throw new InvalidSpecException("memoryMb", "must be at least " + floor + " (the least runtime '"
+                    + spec.runtime() + "' runs a job in on this node), got " + spec.memoryMb());
+        }
         if (spec.snapshot() && pooled.get(spec.runtime()).snapshots().isEmpty()) {
             // the field the user gave: prepare implies a snapshot
             throw new InvalidSpecException(spec.prepare() != null ? "prepare" : "snapshot", "runtime '" + spec.runtime()

@@ -12,12 +12,16 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The snapshot a pool restores its sandboxes from: made once, on first need, by booting a sandbox
  * like the pool's, running the pool's prepare step in it and saving it; made again when the pool's
- * sandboxes change. Restoring skips the boot and the preparation for every sandbox after the first.
+ * sandboxes change, or once a sandbox could not be restored from it (its files damaged or gone, or
+ * the runtime changed under it), rather than be tried by every make until the agent restarts.
+ * Restoring skips the boot and the preparation for every sandbox after the first.
  */
 final class SnapshotTemplate {
     private static final System.Logger LOG = System.getLogger(SnapshotTemplate.class.getName());
@@ -31,6 +35,8 @@ final class SnapshotTemplate {
     private final ReentrantLock lock = new ReentrantLock();
     private PoolSpec madeFor;
     private Snapshot snapshot;
+    /** A template a restore failed from: made again at the next make. Set without the lock (see restore). */
+    private final AtomicReference<Snapshot> failedToRestore = new AtomicReference<>();
     private boolean closed;
     /** The last try to make the template, if it failed: for which pool, why, and when (System.nanoTime). */
     private PoolSpec failedFor;
@@ -46,37 +52,57 @@ final class SnapshotTemplate {
     }
 
     /**
-     * A sandbox restored from the template for {@code pool} (making the template first if need be), its
-     * launcher waiting. {@code askedAtNanos} (System.nanoTime) is when the make that asks began: one that
-     * waited while the template failed gets that failure at once rather than make it again in turn.
+     * The template for {@code pool}, made first if need be, which takes one of {@code makers}' turns
+     * while it boots and prepares. A make that waits for another's template holds no turn meanwhile,
+     * so that the other pools' makes go on. {@code askedAtNanos} (System.nanoTime) is when the make
+     * that asks began: one that waited while the template failed gets that failure at once rather than
+     * make it again in turn.
      */
-    Sandbox restore(PoolSpec pool, SandboxSpec spec, long askedAtNanos) throws SandboxException {
-        Snapshotting snapshots = runtime.snapshots().orElseThrow(
-                () -> new SandboxException("runtime " + runtime.name() + " cannot snapshot sandboxes on this node"));
-        return snapshots.restore(templateFor(pool, spec, snapshots, askedAtNanos), spec);
-    }
-
-    private Snapshot templateFor(PoolSpec pool, SandboxSpec spec, Snapshotting snapshots, long askedAtNanos)
-            throws SandboxException {
+    Snapshot template(PoolSpec pool, SandboxSpec spec, long askedAtNanos, Semaphore makers)
+            throws SandboxException, InterruptedException {
+        Snapshotting snapshots = snapshots();
         lock.lock();
         try {
-            return templateLocked(pool, spec, snapshots, askedAtNanos);
+            return templateLocked(pool, spec, snapshots, askedAtNanos, makers);
         } finally {
             lock.unlock();
         }
     }
 
-    private Snapshot templateLocked(PoolSpec pool, SandboxSpec spec, Snapshotting snapshots, long askedAtNanos)
-            throws SandboxException {
+    /**
+     * A sandbox restored from {@code template}, its launcher waiting. Takes no lock, as it runs in a
+     * maker's turn, which the template's make may be waiting for under the lock.
+     */
+    Sandbox restore(Snapshot template, SandboxSpec spec) throws SandboxException {
+        try {
+            return snapshots().restore(template, spec);
+        } catch (SandboxException | RuntimeException e) {
+            failedToRestore.set(template);
+            throw new SandboxException("restoring its snapshot template failed (it is made again for the next sandbox): "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private Snapshotting snapshots() throws SandboxException {
+        return runtime.snapshots().orElseThrow(
+                () -> new SandboxException("runtime " + runtime.name() + " cannot snapshot sandboxes on this node"));
+    }
+
+    private Snapshot templateLocked(PoolSpec pool, SandboxSpec spec, Snapshotting snapshots, long askedAtNanos,
+            Semaphore makers) throws SandboxException, InterruptedException {
         if (closed) {
             throw new SandboxException("the pool " + pool.name() + " is closed; its template is not made again");
         }
         Optional<Instant> image = images.madeAtOr(pool.image(), madeFrom);
+        if (snapshot != null && failedToRestore.compareAndSet(snapshot, null)) {
+            discardLocked();
+        }
         if (snapshot == null || madeFor == null || !madeFor.sameSandboxes(pool) || !image.equals(madeFrom)) {
             if (failure != null && failedFor.sameSandboxes(pool) && askedAtNanos - failedAtNanos < 0) {
                 throw new SandboxException(failure);
             }
             discardLocked();
+            makers.acquire();
             try {
                 Sandbox template = runtime.create(new SandboxSpec(spec.id() + "-template", spec.image(), spec.resources(),
                         spec.network(), spec.mounts()));
@@ -91,6 +117,8 @@ final class SnapshotTemplate {
                 failedAtNanos = System.nanoTime();
                 // the same words as to the makes that waited for it: the pool's last error reads alike
                 throw new SandboxException(failure, e);
+            } finally {
+                makers.release();
             }
             madeFor = pool;
             failure = null;

@@ -9,6 +9,7 @@ import dev.hangar.core.runtime.Sandbox;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.core.runtime.Snapshotting.Snapshot;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -105,6 +106,8 @@ final class WarmPool {
 
     /** A ready sandbox whose launcher is alive, now; dead ones met on the way are replaced. Never blocks on a sandbox. */
     synchronized Optional<WarmSandbox> take() {
+        // not only at upkeep: a sandbox of an image imported again since must not serve a job meanwhile
+        followImage();
         Ready next;
         while ((next = ready.pollFirst()) != null) {
             budget.release(spec.memoryMb());
@@ -136,14 +139,7 @@ final class WarmPool {
      * idle ones beyond min go, then refills.
      */
     synchronized void upkeep() {
-        Optional<Instant> madeAt = images.madeAtOr(spec.image(), imageMadeAt);
-        if (!madeAt.equals(imageMadeAt)) {
-            // made again, or removed: what was made of it goes; a first make (a built-in, built on first use) is kept
-            if (imageMadeAt.isPresent()) {
-                remake();
-            }
-            imageMadeAt = madeAt;
-        }
+        followImage();
         Instant now = clock.instant();
         boolean diedYoung = false;
         for (Iterator<Ready> it = ready.iterator(); it.hasNext(); ) {
@@ -182,6 +178,18 @@ final class WarmPool {
         fill();
     }
 
+    /** Remakes everything if the pool's image was made again or removed since last read. */
+    private void followImage() {
+        Optional<Instant> madeAt = images.madeAtOr(spec.image(), imageMadeAt);
+        if (!madeAt.equals(imageMadeAt)) {
+            // a first make (a built-in, built on first use) is kept
+            if (imageMadeAt.isPresent()) {
+                remake();
+            }
+            imageMadeAt = madeAt;
+        }
+    }
+
     /** Starts sandboxes until ready + starting reaches the target, as far as the memory budget lets it. */
     synchronized void fill() {
         if (closed || retryAfter != null && clock.instant().isBefore(retryAfter)) {
@@ -202,9 +210,14 @@ final class WarmPool {
         }
     }
 
+    /** Whether the pool was closed or changed since generation {@code madeIn}. */
+    private synchronized boolean stale(long madeIn) {
+        return closed || madeIn != generation;
+    }
+
     /** Whether a make begun in generation {@code madeIn} is no longer wanted; if so, it no longer counts as starting. */
     private synchronized boolean unwanted(long madeIn) {
-        if (!closed && madeIn == generation) {
+        if (!stale(madeIn)) {
             return false;
         }
         starting--;
@@ -225,14 +238,17 @@ final class WarmPool {
         long asked = System.nanoTime();
         Sandbox sandbox;
         try {
+            SandboxSpec sandboxSpec = sandboxSpec(made);
+            // the template first, outside a maker's turn (see SnapshotTemplate.template); not for a pool gone meanwhile
+            Snapshot from = made.snapshot() && !stale(madeIn) ? template.template(made, sandboxSpec, asked, makers) : null;
             makers.acquire();
             try {
                 if (unwanted(madeIn)) {
-                    // closed or changed while this waited its turn: nothing is made (not the template either)
+                    // closed or changed while this waited its turn: nothing is made
                     budget.release(made.memoryMb());
                     return;
                 }
-                sandbox = made.snapshot() ? template.restore(made, sandboxSpec(made), asked) : boot(made);
+                sandbox = from != null ? template.restore(from, sandboxSpec) : boot(made);
             } finally {
                 makers.release();
             }

@@ -377,6 +377,110 @@ class PoolManagerTest {
                 .isEqualTo("its snapshot template could not be made: the template's checkpoint failed (test)");
     }
 
+    @Test
+    void aTemplateThatASandboxCouldNotBeRestoredFromIsMadeAgainForTheNext() {
+        var made = new AtomicInteger();
+        var deleted = new AtomicInteger();
+        snapshotsCounted(made, deleted);
+        Snapshotting working = runtime.snapshots().orElseThrow();
+        runtime.snapshotWith(new Snapshotting() {
+            @Override
+            public Snapshot snapshot(Sandbox sandbox) throws SandboxException {
+                return working.snapshot(sandbox);
+            }
+
+            @Override
+            public Sandbox restore(Snapshot snapshot, SandboxSpec spec) throws SandboxException {
+                if (snapshot.id().equals("template-1")) {
+                    throw new SandboxException("its checkpoint is damaged (test)");
+                }
+                return working.restore(snapshot, spec);
+            }
+
+            @Override
+            public void delete(Snapshot snapshot) throws SandboxException {
+                working.delete(snapshot);
+            }
+        });
+        start(0, snapshotPool("p", 1));
+        await().atMost(WAIT).until(() -> status("p").failed() == 1 && status("p").starting() == 0);
+        assertThat(status("p").lastError()).isEqualTo("restoring its snapshot template failed (it is made again for the"
+                + " next sandbox): its checkpoint is damaged (test)");
+
+        clock.advance(Duration.ofSeconds(2)); // past the backoff
+        manager.upkeep();
+
+        awaitReady("p", 1);
+        assertThat(made.get()).as("templates made").isEqualTo(2);
+        assertThat(deleted.get()).as("the damaged one").isEqualTo(1);
+    }
+
+    @Test
+    void aTemplateBeingMadeHoldsOneMakersTurnAndOtherPoolsAreMadeMeanwhile() {
+        var release = new CountDownLatch(1);
+        var made = new AtomicInteger();
+        snapshotsCounted(made, new AtomicInteger());
+        Snapshotting working = runtime.snapshots().orElseThrow();
+        runtime.snapshotWith(new Snapshotting() {
+            @Override
+            public Snapshot snapshot(Sandbox sandbox) throws SandboxException {
+                try {
+                    release.await(); // a long prepare step
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return working.snapshot(sandbox);
+            }
+
+            @Override
+            public Sandbox restore(Snapshot snapshot, SandboxSpec spec) throws SandboxException {
+                return working.restore(snapshot, spec);
+            }
+        });
+        // two makers: the snapshot pool's two makes take one turn between them (for its template), not both
+        manager = new PoolManager(new PoolConfig(List.of(snapshotPool("p", 2), pool("b", 1, 1)), 0, Duration.ofHours(1), 2),
+                List.of(runtime), 64 * 1024, clock).start();
+        try {
+            awaitReady("b", 1);
+        } finally {
+            release.countDown();
+        }
+        awaitReady("p", 2);
+        assertThat(made.get()).as("one template for both").isEqualTo(1);
+    }
+
+    @Test
+    void aPoolBelowItsRuntimesMemoryFloorIsRefusedAsNoJobCouldTakeFromIt() {
+        runtime.memoryFloorMb(32);
+        start(0);
+        assertThatThrownBy(() -> manager.put(new PoolSpec("small", RUNTIME, null, 1.0, 16L, 1, 1, 60)))
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors()).containsExactly(
+                        new FieldError("memoryMb", "must be at least 32 (the least runtime 'fake' runs a job in on this"
+                                + " node), got 16")));
+        assertThat(manager.pools()).isEmpty();
+        manager.put(new PoolSpec("floor", RUNTIME, null, 1.0, 32L, 1, 1, 60));
+        awaitReady("floor", 1);
+    }
+
+    @Test
+    void aJobTakesNoSandboxOfAnImageImportedAgainSinceEvenBeforeUpkeepNotices() {
+        var made = new java.util.concurrent.atomic.AtomicReference<>(Optional.of(Instant.parse("2030-01-01T00:00:00Z")));
+        ImageVersions images = image -> "busybox".equals(image) ? made.get() : Optional.empty();
+        manager = new PoolManager(PoolConfig.of(List.of(new PoolSpec("p", RUNTIME, "busybox", 1.0, 256L, 1, 1, 60)), 0)
+                .withCheckEvery(Duration.ofHours(1)), List.of(runtime), 64 * 1024, () -> 64 * 1024, images, clock).start();
+        awaitReady("p", 1);
+        List<FakeSandbox> before = List.copyOf(runtime.sandboxes());
+        JobSpec busybox = JobSpec.builder().command("echo", "hi").image("busybox")
+                .resources(new Resources(1.0, 256L, null, null, null, null)).build();
+
+        made.set(Optional.of(Instant.parse("2030-01-02T00:00:00Z"))); // removed and imported again
+
+        assertThat(manager.take(RUNTIME, busybox)).as("no sandbox of the old image").isEmpty();
+        await().atMost(WAIT).until(() -> before.stream().allMatch(FakeSandbox::destroyed));
+        awaitReady("p", 1);
+        assertThat(manager.take(RUNTIME, busybox)).as("one of the image as it is now").isPresent();
+    }
+
     /** The runtime snapshots sandboxes (counted in {@code made}), restores them as new ones and counts deletions. */
     private void snapshotsCounted(AtomicInteger made, AtomicInteger deleted) {
         runtime.snapshotWith(new Snapshotting() {
