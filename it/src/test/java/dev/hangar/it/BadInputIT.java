@@ -64,6 +64,8 @@ class BadInputIT extends OneNodeIT {
                 Arguments.of("a null env value", "{\"command\": [\"true\"], \"env\": {\"A\": null}}", 400, "env.A"),
                 Arguments.of("a number for a string", "{\"command\": [\"echo\", 1]}", 400, "command[1]"),
                 Arguments.of("true for a string", "{\"command\": [\"true\"], \"stdin\": true}", 400, "stdin"),
+                Arguments.of("a number for an enum's name", "{\"command\": [\"true\"], \"profile\": {\"trust\": 1}}", 400,
+                        "profile.trust"),
                 Arguments.of("a fraction for a whole number", "{\"command\": [\"true\"], \"timeoutSeconds\": 10.7}", 400,
                         "timeoutSeconds"),
                 Arguments.of("a whole number out of range", "{\"command\": [\"true\"], \"timeoutSeconds\": 99999999999}",

@@ -64,6 +64,7 @@ public final class HangarServer implements AutoCloseable {
             config.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler()));
             if (HangarServer.class.getResource("/hangar/dashboard/index.html") != null) config.staticFiles.add("/hangar/dashboard", io.javalin.http.staticfiles.Location.CLASSPATH); // the dashboard module's assets at /, when it is on the class path
         });
+        app.before(HangarServer::refuseUnreadableCharset);
         app.before(new LoopbackHostCheck(tokens.isPresent())::check);
         // the dashboard in another site's frame would take clicks meant for that site (a cancel)
         app.before(ctx -> ctx.header("X-Frame-Options", "DENY"));
@@ -150,6 +151,19 @@ public final class HangarServer implements AutoCloseable {
         return nodes.anyNodeKnown()
                 ? Map.of("cpus", limits.maxCpus(), "memoryMb", limits.maxMemoryMb(), "gpus", limits.maxGpus())
                 : Map.of("cpus", 0, "memoryMb", 0, "gpus", 0);
+    }
+
+    /**
+     * A Content-Type whose charset parameter cannot be parsed ("x; charset") makes Javalin fail on
+     * reading the query, which every route does first: refused here, naming the header, rather than
+     * answered with a 500 (before the token check, as the failure would come before it).
+     */
+    private static void refuseUnreadableCharset(Context ctx) {
+        try {
+            ctx.characterEncoding();
+        } catch (RuntimeException e) {
+            throw ApiException.badField("Content-Type", "its charset parameter cannot be read");
+        }
     }
 
     private static void mapExceptions(Javalin app) {

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A submit whose body is cut short is the client's bad input: a 400 naming the body, and no job. */
+/** A request the client broke (a body cut short, a header that cannot be parsed) gets a 400 naming it, and no job. */
 class BrokenBodyApiTest {
     @TempDir
     Path dir;
@@ -32,18 +32,34 @@ class BrokenBodyApiTest {
         queue.close();
     }
 
-    @Test
-    void aBodyCutShortOfItsLengthIsRefusedNamingTheBody() throws Exception {
-        String answer;
+    /** What the server answers to this request, sent as it is, head and all. */
+    private String exchange(String request) throws Exception {
         try (var socket = new Socket("127.0.0.1", server.port())) {
             socket.setSoTimeout(20_000);
-            socket.getOutputStream().write(("POST /v1/jobs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: 100\r\nConnection: close\r\n\r\n{\"command\": [\"echo\"").getBytes(StandardCharsets.US_ASCII));
-            socket.shutdownOutput(); // 20 of the 100 bytes said, and no more to come
-            answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            socket.shutdownOutput(); // nothing more to come
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         }
+    }
+
+    @Test
+    void aBodyCutShortOfItsLengthIsRefusedNamingTheBody() throws Exception {
+        // 20 of the 100 bytes said
+        String answer = exchange("POST /v1/jobs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 100\r\nConnection: close\r\n\r\n{\"command\": [\"echo\"");
         assertThat(answer).startsWith("HTTP/1.1 400 ").contains("application/problem+json")
                 .contains("\"field\":\"body\"").contains("could not be read whole");
+        assertThat(queue.list(JobQuery.all(10)).jobs()).isEmpty();
+    }
+
+    @Test
+    void aContentTypeWhoseCharsetCannotBeParsedIsRefusedNamingTheHeaderOnEveryRoute() throws Exception {
+        for (String request : java.util.List.of("GET /v1/jobs", "GET /healthz", "POST /v1/jobs")) {
+            String answer = exchange(request + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: x; charset\r\n"
+                    + "Content-Length: 2\r\nConnection: close\r\n\r\n{}");
+            assertThat(answer).as(request).startsWith("HTTP/1.1 400 ").contains("application/problem+json")
+                    .contains("\"field\":\"Content-Type\"").contains("its charset parameter cannot be read");
+        }
         assertThat(queue.list(JobQuery.all(10)).jobs()).isEmpty();
     }
 }

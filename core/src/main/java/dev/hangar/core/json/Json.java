@@ -21,7 +21,7 @@ import java.io.UncheckedIOException;
 
 /**
  * The one JSON configuration of Hangar: strict on input (unknown fields, wrong types, a number
- * where text belongs or a fraction where a whole number does, a null inside a list or map, a field
+ * where text or an enum's name belongs or a fraction where a whole number does, a null inside a list or map, a field
  * given twice: errors, never ignored or quietly converted), ISO-8601 instants on output.
  */
 public final class Json {
@@ -32,6 +32,8 @@ public final class Json {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            // why: an enum's index is no name of it ("trust": 1 would read as UNTRUSTED)
+            .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .defaultSetterInfo(JsonSetter.Value.forContentNulls(Nulls.FAIL))
             // why: Jackson turns 1 into "1" even with scalar coercion off

@@ -39,4 +39,16 @@ class JsonTest {
                     .isInstanceOf(com.fasterxml.jackson.databind.exc.MismatchedInputException.class);
         }
     }
+
+    @Test
+    void anEnumIsReadFromItsNameOnlyNotFromItsIndex() {
+        assertThat(Json.read("{\"trust\": \"UNTRUSTED\"}", dev.hangar.core.job.WorkloadProfile.class).untrusted()).isTrue();
+        for (String index : java.util.List.of("0", "1")) {
+            var failure = catchThrowableOfType(UncheckedIOException.class,
+                    () -> Json.read("{\"trust\": " + index + "}", dev.hangar.core.job.WorkloadProfile.class));
+            assertThat(failure).as(index).isNotNull();
+            assertThat(failure.getCause()).as(index)
+                    .isInstanceOf(com.fasterxml.jackson.databind.exc.MismatchedInputException.class);
+        }
+    }
 }
