@@ -14,8 +14,8 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Which host paths jobs may mount: only paths under an allow-listed root, checked after following
- * every symlink, so neither {@code ../} nor a link can reach outside. Checked at submit and again by
+ * Which host paths jobs may mount: only paths under an allow-listed root, as written and again
+ * after following every symlink, so neither {@code ../} nor a link can reach outside. Checked at submit and again by
  * the agent before the sandbox is made.
  */
 public record MountPolicy(List<Path> allowedRoots) {
@@ -54,7 +54,10 @@ public record MountPolicy(List<Path> allowedRoots) {
         return new MountPolicy(List.of());
     }
 
-    /** What is wrong with these mounts on this host: each host path must exist and, links followed, lie under a root. */
+    /**
+     * What is wrong with these mounts on this host: each host path must lie under a root as written
+     * ('..' resolved), exist, and lie under a root with its links followed too.
+     */
     public List<FieldError> check(List<Mount> mounts) {
         return check(mounts, true);
     }
@@ -180,16 +183,27 @@ public record MountPolicy(List<Path> allowedRoots) {
                     + "when started with --allow-mount)"));
             return;
         }
+        // By name first, and only a path under a root is looked at on the host: a caller must not learn
+        // whether a path elsewhere exists, nor where a link (/proc/self/cwd, say) leads
         Path host = Path.of(source);
-        if (onThisHost && !Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
-            errors.add(new FieldError(field + ".hostPath", "'" + source + "' does not exist"));
+        if (!underARoot(host.normalize())) {
+            errors.add(new FieldError(field + ".hostPath", "'" + source + "' is not under an allowed host path "
+                    + allowedRoots));
             return;
         }
-        Path resolved = onThisHost ? real(host) : host.normalize();
-        if (allowedRoots.stream().noneMatch(resolved::startsWith)) {
-            errors.add(new FieldError(field + ".hostPath", "'" + source + "' (" + resolved + ") is not under an allowed "
-                    + "host path " + allowedRoots));
+        if (!onThisHost) {
+            return;
         }
+        if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
+            errors.add(new FieldError(field + ".hostPath", "'" + source + "' does not exist"));
+        } else if (!underARoot(real(host))) {
+            errors.add(new FieldError(field + ".hostPath", "'" + source + "' leads through a link to a path that is not"
+                    + " under an allowed host path " + allowedRoots));
+        }
+    }
+
+    private boolean underARoot(Path path) {
+        return allowedRoots.stream().anyMatch(path::startsWith);
     }
 
     /** The path with every link and '..' resolved; a missing path only normalized. */

@@ -48,7 +48,21 @@ class MountPolicyTest {
         Path link = Files.createSymbolicLink(dir.resolve("allowed/link"), secret);
         var policy = MountPolicy.onThisHost(List.of(dir.resolve("allowed")));
         assertThat(fields(policy, new Mount(link.toString(), "/data", true)))
-                .singleElement().asString().contains("is not under an allowed host path");
+                .singleElement().asString().contains("leads through a link to a path that is not under an allowed host path")
+                .as("where it leads is not told").doesNotContain(secret.toString());
+    }
+
+    @Test
+    void aPathOutsideTheRootsIsRefusedAsWrittenWithoutLookingAtTheHost() throws Exception {
+        var policy = MountPolicy.onThisHost(List.of(Files.createDirectories(dir.resolve("allowed"))));
+        List<String> reasons = new java.util.ArrayList<>();
+        for (String path : List.of("/etc/passwd", "/no/such/path", "/proc/self/cwd")) {
+            List<FieldError> errors = policy.check(List.of(new Mount(path, "/data", true)));
+            assertThat(errors).as(path).singleElement().satisfies(e -> assertThat(e.reason())
+                    .isEqualTo("'" + path + "' is not under an allowed host path " + policy.allowedRoots()));
+            reasons.add(errors.getFirst().reason().replace(path, "P"));
+        }
+        assertThat(reasons).as("an existing file, a missing one and a link read alike").containsOnly(reasons.getFirst());
     }
 
     @Test
