@@ -26,6 +26,14 @@ final class Intake {
     private static final System.Logger LOG = System.getLogger(Intake.class.getName());
     /** Entries idle this long in another intaker's hands are taken to be abandoned. */
     private static final Duration ABANDONED = Duration.ofSeconds(30);
+    /**
+     * A consumer of the group that holds nothing and read nothing for this long is of a process that
+     * went without leaving (killed): removed, or every such process would leave one for good. Removing
+     * a live one by mistake costs nothing, as its next read makes it again.
+     */
+    private static final Duration GONE = Duration.ofHours(1);
+    /** How often a process looks for consumers that are gone. */
+    private static final Duration PRUNE_EVERY = Duration.ofMinutes(10);
 
     /** Where valid and invalid entries go. */
     interface Sink {
@@ -46,6 +54,8 @@ final class Intake {
     private final Consumer<byte[]> consumer = Consumer.from(RedisLink.bytes(RedisKeys.INTAKE),
             RedisLink.bytes("intake-" + UUID.randomUUID()));
     private volatile boolean groupChecked;
+    /** When this process last looked for consumers that are gone (System.nanoTime), or 0 for never. */
+    private long prunedAtNanos;
 
     Intake(RedisLink link, RedisKeys keys) {
         this.link = link;
@@ -119,6 +129,25 @@ final class Intake {
         }
     }
 
+    /** Removes the consumers that hold nothing and were idle longer than {@code idleFor}; returns how many. */
+    long pruneGoneConsumers(Duration idleFor) {
+        return link.call("XGROUP DELCONSUMER " + streamName, redis -> redis.eval(DELETE_IDLE_AND_EMPTY,
+                ScriptOutputType.INTEGER, new byte[][] {stream}, consumer.getGroup(),
+                RedisLink.bytes(Long.toString(idleFor.toMillis()))));
+    }
+
+    private static final String DELETE_IDLE_AND_EMPTY = """
+            local removed = 0
+            for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+              local info = {}
+              for i = 1, #consumer, 2 do info[consumer[i]] = consumer[i + 1] end
+              if info['pending'] == 0 and info['idle'] > tonumber(ARGV[2]) then
+                redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info['name'])
+                removed = removed + 1
+              end
+            end
+            return removed""";
+
     private static final String LEAVE_IF_NOTHING_PENDING = """
             if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) == 0 then
               return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
@@ -129,6 +158,11 @@ final class Intake {
         if (!groupChecked) {
             link.ensureGroup(streamName, RedisKeys.INTAKE);
             groupChecked = true;
+        }
+        long now = System.nanoTime();
+        if (prunedAtNanos == 0 || now - prunedAtNanos >= PRUNE_EVERY.toNanos()) {
+            prunedAtNanos = now;
+            pruneGoneConsumers(GONE);
         }
         // first what this process read and could not finish (the queue failed partway): at once, not
         // once it counts as abandoned

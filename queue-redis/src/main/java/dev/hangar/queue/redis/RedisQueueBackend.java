@@ -72,8 +72,12 @@ public final class RedisQueueBackend implements QueueBackend {
     /** Due index entries one sweep call looks at: Redis runs nothing else meanwhile. */
     private static final int SWEEP_BATCH = 1000;
     private static final int BATCH = 100;
-    /** The consumer that holds lease entries taken from vanished workers until their job is settled. */
-    private static final String REAPER = "reaper";
+    /**
+     * The consumer that holds lease entries taken from vanished workers until their job is settled: a
+     * name no node may have (see {@link #leaseArgs}), as a worker of this name would pass the owner
+     * check of a settle that takes its job back, a lease it had just renewed.
+     */
+    static final String REAPER = "hangar:reaper";
     /** Submit entries taken in per round trip of the intake. */
     private static final int INTAKE_BATCH = 100;
     /** Batches of intake one housekeeping pass takes at most (the server's runs twice a second). */
@@ -237,7 +241,10 @@ public final class RedisQueueBackend implements QueueBackend {
         return submit(id, spec, sourceEntry).enqueued();
     }
 
-    /** What a submit did; {@code made}: this call made the job (and took its submit entry, if any). */
+    /**
+     * What a submit did; {@code made}: this call made the job (and took its submit entry, if any).
+     * {@code enqueued} is null when the submit entry was dealt with by another process meanwhile.
+     */
     private record Submitted(Enqueued enqueued, boolean made) {}
 
     private Submitted submit(String id, JobSpec spec, String sourceEntry) {
@@ -247,6 +254,9 @@ public final class RedisQueueBackend implements QueueBackend {
                 spec.resources().memoryMb(), spec.gpusWanted(), spec.runtime(), spec.profile().untrusted(),
                 now, spec.idempotencyScope(), sourceEntry, spec.profile().needs().network(), spec.image(),
                 mountPaths(spec), spec.tenant());
+        if (written.code() == 3) {
+            return new Submitted(null, false);
+        }
         if (written.code() == 2) {
             // this very call, sent again after its reply was lost
             return new Submitted(new Enqueued(written.job().orElseThrow(), true), false);
@@ -267,6 +277,9 @@ public final class RedisQueueBackend implements QueueBackend {
     /** The arguments lease.lua (and finish_and_lease.lua after the finish's) takes for this request. */
     private List<Object> leaseArgs(LeaseRequest request) {
         request.validated();
+        if (request.workerId().equals(REAPER)) {
+            throw new IllegalArgumentException("workerId '" + REAPER + "' is the queue's own, for leases it takes back");
+        }
         return List.of(request.workerId(), clock.millis(), request.leaseFor().toMillis(), request.freeCpus(),
                 request.freeMemoryMb(), request.freeGpus(), LEASE_SCAN,
                 request.runtimes().size(), List.copyOf(request.runtimes()),
@@ -687,6 +700,9 @@ public final class RedisQueueBackend implements QueueBackend {
                 String id = JobIds.forSubmitEntry(settings.prefix(), entryId);
                 Submitted submitted = submit(id, spec, entryId);
                 Enqueued enqueued = submitted.enqueued();
+                if (enqueued == null) {
+                    return; // another process took it over while this one was held up, and dealt with it
+                }
                 Job found = enqueued.job();
                 if (found.spec().equals(spec)) {
                     if (!submitted.made()) {
@@ -706,6 +722,11 @@ public final class RedisQueueBackend implements QueueBackend {
                 scripts.call(Script.DEAD_LETTER, entryId, reason, DeadLetter.entryFields(entry));
             }
         });
+    }
+
+    /** Removes the intake group's consumers that hold nothing and were idle longer than this (see Intake). */
+    long pruneIntakeConsumers(Duration idleFor) {
+        return intake.pruneGoneConsumers(idleFor);
     }
 
     /** Takes a submit entry that repeats a job's submit off the stream; taken again, nothing changes. */

@@ -112,6 +112,18 @@ local function claim(entry, consumer, time)
   return claimed
 end
 
+-- Runs a read of the lease group (XPENDING, XAUTOCLAIM), making the group first if it is gone: Redis
+-- restarted without persistence or was flushed, and the group, made when the backend opened, went
+-- with the rest. Without it every sweep and every agent's start would fail until a lease made it again.
+local function inLeaseGroup(...)
+  local ok, reply = pcall(redis.call, ...)
+  if ok then return reply end
+  local message = type(reply) == 'table' and reply.err or tostring(reply)
+  if not string.find(message, 'NOGROUP', 1, true) then error(reply) end
+  redis.call('XGROUP', 'CREATE', LEASES, GROUP, '0', 'MKSTREAM')
+  return redis.call(...)
+end
+
 local function dropLease(entry)
   redis.call('XACK', LEASES, GROUP, entry)
   redis.call('XDEL', LEASES, entry)

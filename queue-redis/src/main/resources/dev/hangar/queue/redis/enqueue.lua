@@ -4,7 +4,8 @@
 -- The idempotency key is the one scoped to the tenant (JobSpec.idempotencyScope).
 -- Returns {1, {}, change} for a new job, {0, job} for the one that was there already (the same
 -- idempotency key), {2, job} if this id is taken: ids are made per submit, so this submit was sent
--- again after its reply was lost (or its entry is taken in again), and the job is the one it made.
+-- again after its reply was lost (or its entry is taken in again), and the job is the one it made;
+-- {3} if its submit entry is no longer pending (another process dealt with it).
 -- A submit entry is taken off the stream with the job it makes; one that made none is left for the
 -- caller, which takes it as a repeat or sets it aside (dead_letter.lua) if its spec is another.
 local id, idem, source = A[1], A[10], A[11]
@@ -17,6 +18,9 @@ local function taken()
 end
 
 if redis.call('EXISTS', jobKey(id)) == 1 then return {2, job(id)} end
+-- an entry no longer pending was taken in or set aside by another process meanwhile (this one was
+-- held up past the intake's takeover time): it makes no job here
+if source ~= '' and #redis.call('XPENDING', P .. ':submit', 'intake', source, source, 1) == 0 then return {3} end
 if idem ~= '' then
   local idemKey = P .. ':idem:' .. idem
   local earlier = redis.call('GET', idemKey)

@@ -6,7 +6,7 @@ local minIdle = HORIZON_MS + (redisNowMs() - tonumber(A[1])) + 1
 if minIdle < 1 then
   error({err = 'the clock of this process is ahead of Redis by more than the lease horizon'})
 end
-local claimed = redis.call('XAUTOCLAIM', LEASES, GROUP, A[4], int(minIdle), A[2], 'COUNT', A[3], 'JUSTID')
+local claimed = inLeaseGroup('XAUTOCLAIM', LEASES, GROUP, A[4], int(minIdle), A[2], 'COUNT', A[3], 'JUSTID')
 local out = {}
 for _, entry in ipairs(claimed[2]) do
   -- claiming made it look fresh: should this process die before it settles the job, the next

@@ -389,6 +389,26 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void consumersOfKilledProcessesThatHoldNothingAreRemovedAndOneThatHoldsAnEntryIsKept() throws Exception {
+        RedisQueueBackend queue = open();
+        queue.intake(1); // makes the group, and this process's consumer
+        for (String gone : List.of("intake-killed-1", "intake-killed-2")) {
+            // as each process's first read (of its own pending entries) makes its consumer; then it is killed
+            redis.cli("XREADGROUP", "GROUP", "intake", gone, "COUNT", "1", "STREAMS", key("submit"), "0");
+        }
+        redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]");
+        redis.cli("XREADGROUP", "GROUP", "intake", "intake-holding", "COUNT", "1", "STREAMS", key("submit"), ">");
+        assertThat(redis.cli("XINFO", "CONSUMERS", key("submit"), "intake")).contains("intake-killed-1", "intake-killed-2");
+        Thread.sleep(300);
+
+        assertThat(queue.pruneIntakeConsumers(Duration.ofMillis(200))).isGreaterThanOrEqualTo(2);
+
+        String left = redis.cli("XINFO", "CONSUMERS", key("submit"), "intake");
+        assertThat(left).doesNotContain("intake-killed-1", "intake-killed-2").contains("intake-holding");
+        assertThat(queue.intake(10)).as("its own made again on its next read").isZero();
+    }
+
+    @Test
     void anEntryACrashedIntakerLeftIsTakenOverOnceAndOnlyOnce() {
         RedisQueueBackend queue = open();
         queue.intake(1); // makes the group
@@ -405,6 +425,29 @@ class RedisSpecificsTest extends RedisServerTest {
                 .matches("j-[0-9a-hjkmnp-tv-z]{20}");
         assertThat(lines(redis.cli("XPENDING", key("submit"), "intake", "-", "+", "10"))).isEmpty();
         assertThat(queue.countByState().get(JobState.QUEUED)).isEqualTo(1);
+    }
+
+    @Test
+    void anEntryAnotherProcessSetAsideMeanwhileMakesNoJobWhenAHeldUpIntakerComesBackToIt() {
+        RedisQueueBackend queue = open();
+        queue.intake(1); // makes the group
+        String entry = redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]");
+        redis.cli("XREADGROUP", "GROUP", "intake", "held-up", "COUNT", "1", "STREAMS", key("submit"), ">");
+        // meanwhile another process took it over and set it aside, as dead_letter.lua does
+        redis.cli("XACK", key("submit"), "intake", entry);
+        redis.cli("XDEL", key("submit"), entry);
+
+        // the held-up process goes on with enqueue.lua, as RedisQueueBackend's intake calls it
+        String enqueue = java.util.regex.Pattern.compile("hangar_[0-9a-f]{16}_enqueue")
+                .matcher(redis.cli("FUNCTION", "LIST")).results().findFirst().orElseThrow().group();
+        String id = JobIds.forSubmitEntry(prefix, entry);
+        String reply = redis.cli("FCALL", enqueue, "1", "{" + prefix + "}", "10000", "0", "10000",
+                Long.toString(RedisQueueBackend.LEASE_HORIZON.toMillis()), "10000", "", id, "{\"command\":[\"true\"]}",
+                "5", "1.0", "512", "0", "", "0", "1893456000000", "", entry, "0", "", "", "");
+
+        assertThat(reply).isEqualTo("3");
+        assertThat(queue.get(id)).as("no job beside the dead letter").isEmpty();
+        assertThat(queue.countByState().get(JobState.QUEUED)).isZero();
     }
 
     // ---- leases in the PEL -------------------------------------------------------------------
@@ -478,6 +521,32 @@ class RedisSpecificsTest extends RedisServerTest {
         assertThat(redis.cli("XLEN", key("leases"))).as("the lease entry is gone").isEqualTo("0");
         assertThat(queue.get(job.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
         assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.LOST);
+    }
+
+    @Test
+    void aLeaseGroupLostWithRedissDataIsMadeAgainSoSweepsAndAgentStartsGoOn() {
+        RedisQueueBackend queue = open();
+        redis.cli("DEL", key("leases")); // as a Redis restarted without persistence, or flushed, has it
+
+        assertThat(queue.releaseLeasesOf("w1")).as("an agent's start").isZero();
+        assertThat(queue.requeueExpired()).as("a sweep").isZero();
+
+        Job job = queue.enqueue(spec("after the loss")).job();
+        Lease lease = queue.lease(worker("w1", Duration.ofSeconds(10))).orElseThrow();
+        assertThat(lease.jobId()).isEqualTo(job.id());
+        clock.advance(Duration.ofSeconds(11));
+        assertThat(queue.requeueExpired()).as("its lease expired").isEqualTo(1);
+    }
+
+    @Test
+    void noWorkerMayLeaseUnderTheNameOfTheConsumerThatTakesLeasesBack() {
+        RedisQueueBackend queue = open();
+        queue.enqueue(spec("kept"));
+        assertThatThrownBy(() -> queue.lease(worker(RedisQueueBackend.REAPER)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("workerId");
+        assertThat(queue.countByState().get(JobState.QUEUED)).isEqualTo(1);
+        assertThat(RedisQueueBackend.REAPER).as("no node name (the CLI's rule) is the reaper's")
+                .doesNotMatch("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     }
 
     @Test
