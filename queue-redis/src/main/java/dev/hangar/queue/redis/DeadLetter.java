@@ -16,6 +16,11 @@ public record DeadLetter(String id, Map<String, String> fields) {
     public static final String ENTRY = "entry.";
     /** The most fields of a submit entry a dead letter copies; the rest are counted. */
     static final int MAX_ENTRY_FIELDS = 64;
+    /**
+     * The most characters of one value (a field of the entry, or the reason) a dead letter keeps: the
+     * stream is bounded by entries, not bytes, and a producer's mistake may be megabytes long.
+     */
+    static final int MAX_VALUE_CHARS = 4096;
 
     public DeadLetter {
         fields = Map.copyOf(fields);
@@ -39,7 +44,8 @@ public record DeadLetter(String id, Map<String, String> fields) {
     /**
      * A submit entry's fields as a dead letter keeps them: named {@code entry.NAME}, so that an entry
      * with fields named {@code reason} or {@code job} cannot pass for the queue's own, and at most
-     * {@link #MAX_ENTRY_FIELDS} of them, with {@code entryFieldsLeftOut} counting the others.
+     * {@link #MAX_ENTRY_FIELDS} of them, with {@code entryFieldsLeftOut} counting the others, each name
+     * and value {@link #shortened}.
      */
     static List<String> entryFields(Map<String, String> entry) {
         List<String> fields = new ArrayList<>();
@@ -48,14 +54,23 @@ public record DeadLetter(String id, Map<String, String> fields) {
             if (kept++ == MAX_ENTRY_FIELDS) {
                 break;
             }
-            fields.add(ENTRY + field.getKey());
-            fields.add(field.getValue());
+            fields.add(ENTRY + shortened(field.getKey()));
+            fields.add(shortened(field.getValue()));
         }
         if (entry.size() > MAX_ENTRY_FIELDS) {
             fields.add("entryFieldsLeftOut");
             fields.add(Integer.toString(entry.size() - MAX_ENTRY_FIELDS));
         }
         return fields;
+    }
+
+    /** The text as a dead letter keeps it: at most {@link #MAX_VALUE_CHARS}, saying how long it was. */
+    static String shortened(String text) {
+        if (text.length() <= MAX_VALUE_CHARS) {
+            return text;
+        }
+        int end = Character.isHighSurrogate(text.charAt(MAX_VALUE_CHARS - 1)) ? MAX_VALUE_CHARS - 1 : MAX_VALUE_CHARS;
+        return text.substring(0, end) + "... (" + text.length() + " characters in all)";
     }
 
     /** The field's value, or null. */

@@ -719,7 +719,7 @@ public final class RedisQueueBackend implements QueueBackend {
 
             @Override
             public void deadLetter(String entryId, String reason, Map<String, String> entry) {
-                scripts.call(Script.DEAD_LETTER, entryId, reason, DeadLetter.entryFields(entry));
+                scripts.call(Script.DEAD_LETTER, entryId, DeadLetter.shortened(reason), DeadLetter.entryFields(entry));
             }
         });
     }

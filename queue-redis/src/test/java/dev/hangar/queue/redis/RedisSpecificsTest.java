@@ -260,18 +260,25 @@ class RedisSpecificsTest extends RedisServerTest {
             huge.addAll(List.of("f" + i, "v"));
         }
         String many = redis.cli(huge.toArray(String[]::new));
+        String big = redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "priority", "high",
+                "stdin", "x".repeat(100_000));
         redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"after\"]");
 
-        assertThat(queue.intake(10)).isEqualTo(4);
+        assertThat(queue.intake(10)).isEqualTo(5);
 
         List<DeadLetter> dead = queue.deadLetters(10);
-        assertThat(dead).extracting(d -> d.field("source")).containsExactly(posing, nul, many);
+        assertThat(dead).extracting(d -> d.field("source")).containsExactly(posing, nul, many, big);
         assertThat(dead.get(0).field("reason")).as("the queue's reason, not the entry's").contains("is not a property");
         assertThat(dead.get(0).field("entry.reason")).isEqualTo("fake");
         assertThat(dead.get(0).field("job")).as("not taken for a job that ended DEAD").isNull();
         assertThat(dead.get(1).field("reason")).startsWith("mounts[0].sandboxPath: must not contain a NUL character");
         assertThat(dead.get(2).field("entryFieldsLeftOut")).isEqualTo(String.valueOf(5000 - DeadLetter.MAX_ENTRY_FIELDS));
         assertThat(dead.get(2).field("entry.f0")).isEqualTo("v");
+        assertThat(dead.get(2).field("reason")).as("one error per unknown field, cut short")
+                .hasSizeLessThan(DeadLetter.MAX_VALUE_CHARS + 40).endsWith(" characters in all)");
+        assertThat(dead.get(3).field("reason")).startsWith("priority:");
+        assertThat(dead.get(3).field("entry.stdin")).as("what the producer sent, cut short")
+                .startsWith("xxxx").endsWith("... (100000 characters in all)").hasSizeLessThan(DeadLetter.MAX_VALUE_CHARS + 40);
         assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement()
                 .satisfies(job -> assertThat(job.spec().command()).containsExactly("echo", "after"));
         assertThat(redis.cli("XLEN", key("submit"))).isEqualTo("0");
