@@ -19,8 +19,7 @@ final class TokenCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!JobSpecValidator.TENANT.matcher(tenant).matches()) {
-            throw new IllegalArgumentException("--tenant: must be 1 to 63 lower-case letters, digits and dashes, starting"
-                    + " and ending with a letter or digit, got '" + tenant + "'");
+            throw new IllegalArgumentException("--tenant: " + JobSpecValidator.TENANT_RULE + ", got '" + tenant + "'");
         }
         String token = ApiTokens.newToken();
         System.out.println("token: " + token);

@@ -5,6 +5,7 @@ import dev.hangar.core.select.NodePolicy;
 import dev.hangar.core.select.RuntimeSelector;
 import dev.hangar.core.select.Selection;
 import dev.hangar.core.select.WarmPools;
+import dev.hangar.server.auth.Caller;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -34,7 +35,9 @@ final class ExplainRoutes {
 
     private void explain(Context ctx) throws IOException {
         // the fields must be valid; the rules' refusal on every node is what the answer explains
-        ctx.json(explain(JobRoutes.validSpec(ctx, nodes::validateFields)));
+        // and a tenant the caller could submit as, as a submit's
+        Caller caller = TokenCheck.caller(ctx);
+        ctx.json(explain(JobRoutes.validSpec(ctx, spec -> nodes.validateFields(JobRoutes.ownedBy(caller, spec)))));
     }
 
     /**

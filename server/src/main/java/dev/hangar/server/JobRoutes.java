@@ -4,6 +4,7 @@ import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobNotFoundException;
 import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.JobSpecValidator;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.queue.Enqueued;
 import dev.hangar.core.queue.JobPage;
@@ -57,7 +58,7 @@ final class JobRoutes {
      * The spec as the caller's job: its tenant is the caller's, unless an admin names another. A
      * caller that is not an admin may name only its own.
      */
-    private static JobSpec ownedBy(Caller caller, JobSpec spec) {
+    static JobSpec ownedBy(Caller caller, JobSpec spec) {
         if (spec.tenant() == null) {
             return caller.tenant() == null ? spec : spec.toBuilder().tenant(caller.tenant()).build();
         }
@@ -123,6 +124,10 @@ final class JobRoutes {
         String asked = QueryParams.value(ctx, "tenant");
         if (asked == null) {
             return caller.admin() ? null : caller.tenant();
+        }
+        if (!JobSpecValidator.TENANT.matcher(asked).matches()) {
+            // why: no job can have it, so a list of it would be empty for a reason it would not say
+            throw ApiException.badField("tenant", JobSpecValidator.TENANT_RULE + ", got '" + asked + "'");
         }
         if (!caller.seesTenant(asked)) {
             throw TokenCheck.otherTenant(caller, "sees only its own jobs; leave tenant out");

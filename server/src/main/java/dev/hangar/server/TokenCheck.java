@@ -33,6 +33,7 @@ final class TokenCheck {
     void check(Context ctx) {
         boolean api = needsToken(ctx);
         String inQuery = ctx.queryParam(QUERY_PARAM);
+        refuseAmbiguous(ctx, inQuery);
         if (inQuery != null && ctx.method() != HandlerType.GET) {
             throw ApiException.badField(QUERY_PARAM, "only a GET may carry the token in its query; send it as the "
                     + AUTHORIZATION + " header");
@@ -79,6 +80,19 @@ final class TokenCheck {
     /** Whether a route, or a path with its slashes collapsed, is one of the API's or /metrics. */
     static boolean isApi(String route) {
         return route.startsWith("/v1/") || route.equals("/metrics");
+    }
+
+    /** A token given twice (two headers, two query parameters, or both ways) is refused, not one of them taken. */
+    private static void refuseAmbiguous(Context ctx, String inQuery) {
+        if (java.util.Collections.list(ctx.req().getHeaders(AUTHORIZATION)).size() > 1) {
+            throw ApiException.badField(AUTHORIZATION, "is given more than once; give one token");
+        }
+        if (ctx.queryParams(QUERY_PARAM).size() > 1) {
+            throw ApiException.badField(QUERY_PARAM, "is given more than once; give one token");
+        }
+        if (inQuery != null && ctx.header(AUTHORIZATION) != null) {
+            throw ApiException.badField(QUERY_PARAM, "the request has an " + AUTHORIZATION + " header too; give one token");
+        }
     }
 
     private static String token(Context ctx, String inQuery) {

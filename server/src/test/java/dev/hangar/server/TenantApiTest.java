@@ -252,6 +252,37 @@ class TenantApiTest {
     }
 
     @Test
+    void aTokenGivenTwiceIsRefusedRatherThanOneOfThemTaken() throws Exception {
+        HttpResponse<String> twoHeaders = http.send(HttpRequest.newBuilder(URI.create(open.url() + "/v1/jobs"))
+                .header("Authorization", "Bearer " + A).header("Authorization", "Bearer " + B).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(twoHeaders.statusCode()).isEqualTo(400);
+        assertThat(twoHeaders.body()).contains("\"field\":\"Authorization\"").contains("more than once");
+        HttpResponse<String> twoInQuery = get("/v1/jobs?access_token=" + B + "&access_token=" + A, null);
+        assertThat(twoInQuery.statusCode()).isEqualTo(400);
+        assertThat(twoInQuery.body()).contains("\"field\":\"access_token\"").contains("more than once");
+        HttpResponse<String> bothWays = get("/v1/jobs?access_token=" + B, "Bearer " + A);
+        assertThat(bothWays.statusCode()).isEqualTo(400);
+        assertThat(bothWays.body()).contains("\"field\":\"access_token\"").contains("give one token");
+    }
+
+    @Test
+    void anAdminsListOfATenantNoJobCanHaveIsRefusedAndExplainKeepsToTheCallersTenantAsSubmitDoes() throws Exception {
+        HttpResponse<String> list = get("/v1/jobs?tenant=NOT_VALID", "Bearer " + OPS);
+        assertThat(list.statusCode()).isEqualTo(400);
+        assertThat(list.body()).contains("\"field\":\"tenant\"");
+
+        HttpResponse<String> explained = http.send(HttpRequest.newBuilder(URI.create(open.url() + "/v1/explain"))
+                .header("Authorization", "Bearer " + A).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"command\":[\"true\"],\"tenant\":\"team-b\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(explained.statusCode()).as(explained.body()).isEqualTo(403);
+        assertThat(explained.body()).contains("\"field\":\"tenant\"");
+        assertThat(as(A).explainJson("{\"command\":[\"true\"],\"tenant\":\"team-a\"}").reason()).as("its own tenant: explained")
+                .isNotBlank();
+    }
+
+    @Test
     void aTokenInTheQueryOfAnythingButAGetIsRefused() throws Exception {
         HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(open.url() + "/v1/jobs?access_token=" + A))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"command\":[\"true\"]}")).build(), HttpResponse.BodyHandlers.ofString());

@@ -12,6 +12,9 @@ public final class JobSpecValidator {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+-]*");
     /** A tenant's name: lower case, digits and dashes, as in a DNS label. */
     public static final Pattern TENANT = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    /** What {@link #TENANT} asks, as a refusal says it. */
+    public static final String TENANT_RULE = "must be 1 to 63 lower-case letters, digits and dashes, starting and ending"
+            + " with a letter or digit";
 
     private final SpecLimits limits;
 
@@ -51,8 +54,7 @@ public final class JobSpecValidator {
         checkName("image", spec.image(), SpecLimits.MAX_KEY_CHARS, errors);
         checkName("idempotencyKey", spec.idempotencyKey(), SpecLimits.MAX_KEY_CHARS, errors);
         if (spec.tenant() != null && !TENANT.matcher(spec.tenant()).matches()) {
-            errors.add(new FieldError("tenant", "must be 1 to 63 lower-case letters, digits and dashes, starting and"
-                    + " ending with a letter or digit, got '" + spec.tenant() + "'"));
+            errors.add(new FieldError("tenant", TENANT_RULE + ", got '" + spec.tenant() + "'"));
         }
         if (spec.runtime() != null && !limits.knownRuntimes().contains(spec.runtime())) {
             errors.add(new FieldError("runtime", "unknown runtime '" + spec.runtime() + "'; known: "

@@ -61,8 +61,7 @@ public final class ApiTokens implements TokenLookup {
                 throw new IllegalArgumentException(where + "must be TENANT TOKEN, or TENANT TOKEN admin");
             }
             if (!JobSpecValidator.TENANT.matcher(words[0]).matches()) {
-                throw new IllegalArgumentException(where + "tenant '" + words[0] + "' must be 1 to 63 lower-case"
-                        + " letters, digits and dashes, starting and ending with a letter or digit");
+                throw new IllegalArgumentException(where + "tenant '" + words[0] + "' " + JobSpecValidator.TENANT_RULE);
             }
             String hash = hashOf(words[1], where);
             Caller earlier = byHash.put(hash, new Caller(words[0], words.length == 3));
