@@ -26,7 +26,10 @@ final class JobWatcher {
         this.err = err;
     }
 
-    /** Streams the job's output until it is final, across a restart of the server; returns it as it ended. */
+    /**
+     * Streams the job's output until it is final, across a restart of the server; returns it as it
+     * ended. Throws {@link OutputClosed} once nothing reads our output any more.
+     */
     Job follow(String jobId) {
         var progress = new Progress[1];
         progress[0] = new Progress(err, () -> "job " + jobId + " " + client.get(jobId).state());
@@ -42,9 +45,7 @@ final class JobWatcher {
                 }
                 run[0] = chunk.attempt();
                 run[1] = chunk.delivery();
-                PrintStream target = chunk.stream() == OutputSink.Stream.STDERR ? err : out;
-                target.write(chunk.data(), 0, chunk.data().length);
-                target.flush();
+                OutputClosed.write(chunk.stream() == OutputSink.Stream.STDERR ? err : out, chunk.data());
             });
         } finally {
             if (progress[0] != null) {

@@ -4,7 +4,6 @@ import dev.hangar.client.HangarClient;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.queue.LogChunk;
 import dev.hangar.core.runtime.OutputSink;
-import java.io.PrintStream;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
@@ -28,20 +27,22 @@ final class LogsCommand implements Callable<Integer> {
     public Integer call() {
         Consumer<LogChunk> print = chunk -> {
             if (client.json) {
-                System.out.println(Json.write(chunk));
+                OutputClosed.println(System.out, Json.write(chunk));
                 return;
             }
-            PrintStream target = chunk.stream() == OutputSink.Stream.STDERR ? System.err : System.out;
-            target.write(chunk.data(), 0, chunk.data().length);
-            target.flush();
+            OutputClosed.write(chunk.stream() == OutputSink.Stream.STDERR ? System.err : System.out, chunk.data());
         };
-        if (follow) {
-            HangarClient server = client.client();
-            // why first: with no server there, or no such job, a follow would wait for either to come
-            server.get(id);
-            server.follow(id, 0, JobWatcher.RECONNECT_FOR, print);
-        } else {
-            client.client().logs(id, false, 0, print);
+        try {
+            if (follow) {
+                HangarClient server = client.client();
+                // why first: with no server there, or no such job, a follow would wait for either to come
+                server.get(id);
+                server.follow(id, 0, JobWatcher.RECONNECT_FOR, print);
+            } else {
+                client.client().logs(id, false, 0, print);
+            }
+        } catch (OutputClosed e) {
+            return OutputClosed.EXIT_CODE; // the job goes on: only its output is no longer read here
         }
         return 0;
     }

@@ -76,7 +76,7 @@ final class RunCommand implements Callable<Integer> {
         var followed = new AtomicBoolean();
         Thread cancelOnExit = Thread.ofPlatform().unstarted(() -> {
             if (!followed.get()) {
-                submittedWithin(submitted, SUBMIT_ANSWER_BOUND).ifPresent(id -> cancel(server, id));
+                submittedWithin(submitted, SUBMIT_ANSWER_BOUND).ifPresent(id -> cancel(server, id, "interrupted"));
             }
         });
         Runtime.getRuntime().addShutdownHook(cancelOnExit);
@@ -91,6 +91,10 @@ final class RunCommand implements Callable<Integer> {
                 throw e;
             }
             done = watcher.follow(submitted.join());
+        } catch (OutputClosed e) {
+            // as a command in a pipe whose reader went (| head): this one stops, and so does its job
+            cancel(server, submitted.join(), "standard output closed");
+            return OutputClosed.EXIT_CODE;
         } finally {
             followed.set(true);
             try {
@@ -117,12 +121,12 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private static void cancel(HangarClient server, String jobId) {
+    private static void cancel(HangarClient server, String jobId, String why) {
         try {
             server.cancel(jobId);
-            System.err.println("hangar: interrupted; cancelled job " + jobId);
+            System.err.println("hangar: " + why + "; cancelled job " + jobId);
         } catch (RuntimeException e) {
-            System.err.println("hangar: interrupted; could not cancel job " + jobId + ": " + e.getMessage());
+            System.err.println("hangar: " + why + "; could not cancel job " + jobId + ": " + e.getMessage());
         }
     }
 

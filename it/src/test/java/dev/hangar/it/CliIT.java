@@ -62,6 +62,48 @@ class CliIT extends OneNodeIT {
         }
     }
 
+    /** Runs {@code hangar args...} in this JVM with a standard output its reader closed (as {@code | head} leaves it). */
+    static synchronized Result hangarIntoAClosedPipe(String... args) {
+        var err = new ByteArrayOutputStream();
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        var closedPipe = new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                throw new java.io.IOException("Broken pipe");
+            }
+        };
+        try (var capturedOut = new PrintStream(closedPipe, true, StandardCharsets.UTF_8);
+                var capturedErr = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            System.setOut(capturedOut);
+            System.setErr(capturedErr);
+            int code = Main.run(args);
+            return new Result(code, "", err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void aRunOrFollowWhoseOutputIsNoLongerReadStopsAndARunCancelsItsJob() {
+        String name = "endless-" + System.nanoTime();
+        Result run = hangarIntoAClosedPipe("run", "--url", url, "--name", name, "--", "sh", "-c",
+                "while :; do echo x; sleep 0.2; done");
+
+        assertThat(run.exitCode()).as("%s", run).isEqualTo(141);
+        var client = new HangarClient(URI.create(url));
+        Job job = HangarProcess.allJobs(client).stream().filter(j -> name.equals(j.spec().name())).findFirst().orElseThrow();
+        assertThat(run.err()).contains("standard output closed; cancelled job " + job.id());
+        await().atMost(Api.WAIT).until(() -> client.get(job.id()).state() == JobState.CANCELLED);
+
+        Job other = client.submit(dev.hangar.core.job.JobSpec.of("sh", "-c", "while :; do echo y; sleep 0.2; done"));
+        Result follow = hangarIntoAClosedPipe("logs", "--url", url, "-f", other.id());
+        assertThat(follow.exitCode()).as("%s", follow).isEqualTo(141);
+        assertThat(client.get(other.id()).isFinal()).as("a follow that stops leaves its job be").isFalse();
+        client.cancel(other.id());
+    }
+
     @Test
     void runStreamsOutputAndExitsWithTheJobsExitCode() {
         Result result = hangar("run", "--url", url, "--", "sh", "-c", "echo hi; echo oops >&2; exit 5");
