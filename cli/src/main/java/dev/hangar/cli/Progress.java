@@ -11,9 +11,19 @@ final class Progress implements AutoCloseable {
     private final PrintStream err;
     private final Supplier<String> status;
     private final long started = System.nanoTime();
-    private final boolean terminal = System.console() != null;
+    private final boolean terminal = System.console() != null && stderrIsATerminal();
     private final Thread ticker;
     private volatile boolean shown;
+
+    /** Whether our stderr is a terminal: System.console() asks of stdin and stdout only, not of a redirected stderr. */
+    private static boolean stderrIsATerminal() {
+        try {
+            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return false; // no /proc: one line every few seconds, which reads well anywhere
+        }
+    }
 
     Progress(PrintStream err, Supplier<String> status) {
         this.err = err;

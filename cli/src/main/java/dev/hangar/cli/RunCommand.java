@@ -4,7 +4,6 @@ import dev.hangar.agent.AgentConfig;
 import dev.hangar.client.HangarClient;
 import dev.hangar.core.job.Job;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,7 +46,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String input = stdin ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8) : null;
+        // a job's stdin is text (the spec's JSON string): bytes that are not UTF-8 would reach it changed
+        String input = stdin ? SpecFile.utf8(System.in.readAllBytes(), "--stdin: standard input") : null;
         var spec = job.toSpec(command, input);
         HangarClient server = client.client();
         // why not healthy(): a server there but unwell must not make the job run here; nor may one named

@@ -42,7 +42,7 @@ final class ServerCommand implements Callable<Integer> {
         var upkeep = new QueueUpkeep(queue, nodes::validate).start(UPKEEP_EVERY);
         var server = new HangarServer(queue, nodes, accepted).start(host, port);
         server.servePools(new ClusterPools(nodes::statuses));
-        System.out.println("Hangar server is up at http://" + host + ":" + server.port() + " (queue " + RedisLocations.shown(cluster.redis) + ")");
+        System.out.println("Hangar server is up at " + UpCommand.url(host, server.port()) + " (queue " + RedisLocations.shown(cluster.redis) + ")");
         System.out.flush();
         UpCommand.awaitShutdown(() -> {
             server.close();

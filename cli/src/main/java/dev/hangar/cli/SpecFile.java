@@ -12,9 +12,18 @@ import java.nio.file.Path;
 final class SpecFile {
     private SpecFile() {}
 
+    /** The bytes as UTF-8 text; refused naming {@code what} if they are not (never turned into U+FFFD quietly). */
+    static String utf8(byte[] bytes, String what) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException(what + " is not UTF-8 text");
+        }
+    }
+
     static String read(String file) throws IOException {
         if ("-".equals(file)) {
-            return new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+            return utf8(System.in.readAllBytes(), "--file: standard input");
         }
         if (file == null || file.isBlank()) {
             throw new IllegalArgumentException("--file: give a job spec file, or - for standard input");

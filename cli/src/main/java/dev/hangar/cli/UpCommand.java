@@ -42,7 +42,7 @@ final class UpCommand implements Callable<Integer> {
             hangar = EmbeddedHangar.start(queue, node.dataDir(), node.dataDir().resolve("images"), host, port,
                     node.agentConfig(), accepted);
         }
-        System.out.println("Hangar is up at http://" + host + ":" + hangar.port() + " (node " + hangar.agent().nodeName()
+        System.out.println("Hangar is up at " + url(host, hangar.port()) + " (node " + hangar.agent().nodeName()
                 + ", store " + (redis != null ? RedisLocations.shown(queue) : node.dataDir()) + ")");
         System.out.println("runtimes: " + hangar.describeRuntimes());
         long usable = hangar.agent().runtimes().stream().filter(r -> r.probe().available()).count();
@@ -67,6 +67,24 @@ final class UpCommand implements Callable<Integer> {
     }
 
     /** --host and --port, checked before anything starts: Jetty would blame any failure on the port. */
+    /**
+     * The address a client on this machine reaches a server listening on {@code host} at: the
+     * loopback one for every interface (0.0.0.0 and :: name no host a client can call), an IPv6
+     * literal in brackets.
+     */
+    static String url(String host, int port) {
+        String reachable = host;
+        try {
+            java.net.InetAddress address = java.net.InetAddress.getByName(host);
+            if (address.isAnyLocalAddress()) {
+                reachable = address instanceof java.net.Inet6Address ? "::1" : "127.0.0.1";
+            }
+        } catch (java.net.UnknownHostException e) {
+            // checkListen said so before; the name as given
+        }
+        return "http://" + (reachable.contains(":") ? "[" + reachable + "]" : reachable) + ":" + port;
+    }
+
     static void checkListen(String host, int port) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("--port must be between 0 and 65535, got " + port);
