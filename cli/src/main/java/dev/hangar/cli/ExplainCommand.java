@@ -10,18 +10,13 @@ import dev.hangar.core.select.Selection;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -108,16 +103,8 @@ final class ExplainCommand implements Callable<Integer> {
     }
 
     /** Answers on a node started in this process for this one question, its store thrown away after. */
-    private static Selection onThisHost(AgentConfig here, Function<URI, Selection> ask) throws IOException {
-        Path dataDir = Files.createTempDirectory("hangar-explain-");
-        Path images = new NodeOptions().dataDir().resolve("images");
-        try (var local = EmbeddedHangar.start(dataDir, images, "127.0.0.1", 0, here)) {
-            return ask.apply(local.url());
-        } finally {
-            try (Stream<Path> paths = Files.walk(dataDir)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            }
-        }
+    private static Selection onThisHost(AgentConfig here, Function<URI, Selection> ask) throws Exception {
+        return ThrowawayNode.use("explain", here, ask::apply);
     }
 
     static void print(Selection selection, PrintWriter out) {

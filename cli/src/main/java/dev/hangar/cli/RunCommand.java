@@ -3,11 +3,7 @@ package dev.hangar.cli;
 import dev.hangar.agent.AgentConfig;
 import dev.hangar.client.HangarClient;
 import dev.hangar.core.job.Job;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -16,7 +12,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -59,13 +54,7 @@ final class RunCommand implements Callable<Integer> {
         AgentConfig here = AgentConfig.forThisHost("local-" + ProcessHandle.current().pid());
         JobSpecOptions.checkOnThisHost(spec, here);
         // why: a throw-away store for this one job, but the images of this host's node, made once
-        Path dataDir = Files.createTempDirectory("hangar-run-");
-        Path images = new NodeOptions().dataDir().resolve("images");
-        try (var local = EmbeddedHangar.start(dataDir, images, "127.0.0.1", 0, here)) {
-            return runOn(new HangarClient(local.url()), spec);
-        } finally {
-            deleteTree(dataDir);
-        }
+        return ThrowawayNode.use("run", here, url -> runOn(new HangarClient(url), spec));
     }
 
     private Integer runOn(HangarClient server, dev.hangar.core.job.JobSpec spec) {
@@ -130,9 +119,4 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
-    }
 }

@@ -367,6 +367,32 @@ class CliIT extends OneNodeIT {
     }
 
     @Test
+    void anInterruptedRunWithoutAServerLeavesNoStoreBehind() throws Exception {
+        Path tmp = Files.createDirectories(work.resolve("tmp"));
+        String nowhere = "http://127.0.0.1:" + Host.freePort();
+        var run = new HangarProcess("local-interrupted", work.resolve("local-interrupted"), "run", "--url", nowhere, "--",
+                "sh", "-c", "echo started; sleep 120").jvm("-Djava.io.tmpdir=" + tmp);
+        run.start(() -> {
+            try {
+                return Files.exists(run.stdout()) && Files.readString(run.stdout()).contains("started");
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+        try (var entries = Files.list(tmp)) {
+            assertThat(entries.map(p -> p.getFileName().toString())).as("its store, while it runs")
+                    .anyMatch(n -> n.startsWith("hangar-run-"));
+        }
+
+        run.terminate();
+
+        try (var entries = Files.list(tmp)) {
+            assertThat(entries.map(p -> p.getFileName().toString())).as("the store holds the job's env and stdin")
+                    .noneMatch(n -> n.startsWith("hangar-run-"));
+        }
+    }
+
+    @Test
     void runWithoutAServerStartsANodeInProcess() {
         String nowhere = "http://127.0.0.1:" + Host.freePort();
 

@@ -24,6 +24,7 @@ final class HangarProcess {
     private final String name;
     private final Path logDir;
     private final List<String> args;
+    private List<String> jvmOptions = List.of();
     private Process process;
     private int starts;
 
@@ -33,13 +34,20 @@ final class HangarProcess {
         this.args = List.of(args);
     }
 
+    /** Options of its JVM (e.g. {@code -Djava.io.tmpdir=...}), before it starts. */
+    HangarProcess jvm(String... options) {
+        this.jvmOptions = List.of(options);
+        return this;
+    }
+
     /** Starts it and waits until {@code ready} holds (a health check, a log line). */
     HangarProcess start(BooleanSupplier ready) throws IOException {
         starts++;
         Files.createDirectories(logDir);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = Stream.concat(
-                Stream.of(java, "-cp", System.getProperty("java.class.path"), "dev.hangar.cli.Main"), args.stream()).toList();
+        List<String> command = Stream.of(Stream.of(java), jvmOptions.stream(),
+                Stream.of("-cp", System.getProperty("java.class.path"), "dev.hangar.cli.Main"), args.stream())
+                .flatMap(part -> part).toList();
         process = new ProcessBuilder(command)
                 .redirectOutput(stdout().toFile())
                 .redirectError(logDir.resolve(name + "-" + starts + ".err").toFile())
