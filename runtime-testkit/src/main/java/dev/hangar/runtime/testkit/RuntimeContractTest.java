@@ -555,7 +555,9 @@ public abstract class RuntimeContractTest {
         SandboxProcess process;
         try {
             process = start(sandbox, command("hangar-no-such-command-" + newSandboxId()), out);
-        } catch (SandboxException expected) {
+        } catch (SandboxException refused) {
+            // the job's own mistake: a runtime that blamed itself would be benched for it on every node
+            assertThat(refused.isCausedByTheJob()).as("isCausedByTheJob() of: %s", refused.getMessage()).isTrue();
             return;
         }
         try {
@@ -945,6 +947,35 @@ public abstract class RuntimeContractTest {
             try (var paths = Files.walk(host)) {
                 paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
+        }
+    }
+
+    @Test
+    @DisplayName("mounts: a host file over a directory of the sandbox is the job's fault, never the runtime's")
+    void aMountOfAFileOverADirectoryIsTheJobsFault() throws Exception {
+        Path file = Files.createTempFile("hangar-contract-file-", ".conf");
+        try {
+            List<Mount> mounts = List.of(new Mount(file.toString(), "/etc", true));
+            Sandbox sandbox;
+            SandboxProcess process;
+            var output = new OutputCollector();
+            try {
+                sandbox = newSandbox(Resources.defaults(), NetworkMode.NONE, mounts);
+                process = start(sandbox, command("true"), output);
+            } catch (SandboxException e) {
+                assertThat(e.isCausedByTheJob()).as("isCausedByTheJob() of: %s", e.getMessage()).isTrue();
+                return;
+            }
+            try {
+                ExitStatus status = process.exit().get(exitBound().toMillis(), TimeUnit.MILLISECONDS);
+                assertThat(status.code()).as("exit code of a job whose mount could not be made; %s", output.describe())
+                        .isNotZero();
+            } catch (ExecutionException e) {
+                assertThat(e.getCause()).isInstanceOfSatisfying(SandboxException.class, failure -> assertThat(
+                        failure.isCausedByTheJob()).as("isCausedByTheJob() of: %s", failure.getMessage()).isTrue());
+            }
+        } finally {
+            Files.deleteIfExists(file);
         }
     }
 

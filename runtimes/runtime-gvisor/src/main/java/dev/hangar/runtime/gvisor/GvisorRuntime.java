@@ -20,6 +20,7 @@ import dev.hangar.core.runtime.Snapshotting;
 import dev.hangar.core.runtime.Threading;
 import dev.hangar.runtime.support.Cgroup;
 import dev.hangar.runtime.support.Limiter;
+import dev.hangar.runtime.support.MountTargets;
 import dev.hangar.runtime.support.Programs;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -363,14 +364,15 @@ public final class GvisorRuntime implements SandboxRuntime {
             throw SandboxException.causedByTheJob("the gvisor runtime cannot pass GPUs through (no nvproxy in this runsc)");
         }
         Path rootfs;
+        String image = spec.image() == null ? ImageStore.DEFAULT_IMAGE : spec.image();
         try {
-            rootfs = images.resolve(spec.image() == null ? ImageStore.DEFAULT_IMAGE : spec.image())
-                    .rootfs().toAbsolutePath();
+            rootfs = images.resolve(image).rootfs().toAbsolutePath();
         } catch (ImageNotFoundException e) {
             throw SandboxException.causedByTheJob(e.getMessage(), e);
         } catch (IOException e) {
             throw new SandboxException("could not make image " + spec.image() + ": " + e.getMessage(), e);
         }
+        MountTargets.check(rootfs, image, spec.mounts());
         String runscId = runscId(spec.id());
         Resources r = spec.resources();
         int hostTasks = hostTasksLimit(r.pids());

@@ -17,6 +17,7 @@ import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.core.runtime.Threading;
+import dev.hangar.runtime.support.MountTargets;
 import dev.hangar.runtime.support.OwnedTempFiles;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -125,8 +126,9 @@ public final class KataRuntime implements SandboxRuntime {
         }
         try {
             String image = spec.image() == null ? ImageStore.DEFAULT_IMAGE : spec.image();
-            return new KataSandbox(spec, images.resolve(image).rootfs(), host.ctr().orElseThrow(), host.init().orElseThrow(),
-                    pidFiles);
+            Path rootfs = images.resolve(image).rootfs();
+            MountTargets.check(rootfs, image, spec.mounts());
+            return new KataSandbox(spec, rootfs, host.ctr().orElseThrow(), host.init().orElseThrow(), pidFiles);
         } catch (ImageNotFoundException e) {
             throw SandboxException.causedByTheJob("image for sandbox " + spec.id() + ": " + e.getMessage(), e);
         } catch (java.io.IOException | RuntimeException e) {

@@ -44,6 +44,11 @@ final class PodmanImages {
         return repository(image.name()) + ":" + image.createdAt().toEpochMilli();
     }
 
+    /** Where the Hangar image's files are (see MountTargets). */
+    Path rootfs(String name) throws IOException {
+        return store.resolve(name).rootfs();
+    }
+
     /** The Podman reference of a Hangar image, importing it first if Podman lacks it. */
     String ensure(String name) throws IOException {
         Image image = store.resolve(name);

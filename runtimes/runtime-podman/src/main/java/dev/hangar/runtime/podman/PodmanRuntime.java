@@ -19,6 +19,7 @@ import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.core.runtime.Threading;
 import dev.hangar.runtime.support.EngineCgroup;
+import dev.hangar.runtime.support.MountTargets;
 import dev.hangar.runtime.support.OwningProcess;
 import dev.hangar.runtime.support.Programs;
 import java.io.IOException;
@@ -246,6 +247,7 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
         try {
             ready();
             Instant createdAt = Instant.now();
+            MountTargets.check(images.rootfs(image), image, spec.mounts());
             String reference = images.ensure(image);
             try {
                 containerId = api.createContainer(containerBody(spec, reference));
