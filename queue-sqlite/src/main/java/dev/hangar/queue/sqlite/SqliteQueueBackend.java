@@ -63,13 +63,16 @@ public final class SqliteQueueBackend implements QueueBackend {
 
     /** How long a final job and its output are kept by default, as on Redis. */
     public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
-    /** Final jobs one delete takes: the store's lock is held meanwhile. */
-    static final int DELETE_BATCH = 500;
+    /**
+     * Final jobs one delete takes: the store's lock is held meanwhile, and freeing a job's output
+     * costs by its size, which may be megabytes (the default output limit is 10 MiB).
+     */
+    static final int DELETE_BATCH = 50;
     /**
      * Deletes one housekeeping pass makes at most: a backlog of expired jobs (a lowered retention, a
      * first start after an upgrade) is taken a share per pass, and the next pass goes on at once.
      */
-    static final int DELETE_BATCHES_PER_PASS = 4;
+    static final int DELETE_BATCHES_PER_PASS = 20;
 
     /** How often housekeeping looks for expired jobs: a look takes the store's write lock. */
     private static final Duration SWEEP_EVERY = Duration.ofSeconds(10);

@@ -39,6 +39,11 @@ public final class SqliteQueueBackendProvider implements QueueBackendProvider {
             throw new IllegalArgumentException("a sqlite location needs a file, e.g. sqlite:/var/lib/hangar/hangar.db; got "
                     + location);
         }
+        if (location.getRawFragment() != null) {
+            // why refuse: the file name would end at the '#' and another file be opened, without a word
+            throw new IllegalArgumentException("a sqlite location has no fragment: write a '#' in the file name as %23,"
+                    + " got " + location);
+        }
         if (location.getRawAuthority() != null && !location.getRawAuthority().isEmpty()) {
             // why refuse: sqlite://data/hangar.db reads as host "data" and file /hangar.db
             throw new IllegalArgumentException("a sqlite location has no host: write sqlite:/absolute/path.db or"

@@ -219,6 +219,10 @@ class SqliteSpecificsTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> provider.open(URI.create("sqlite://data/hangar.db"), clock))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("a sqlite location has no host");
+        assertThatThrownBy(() -> provider.open(URI.create("sqlite:" + dir.resolve("queue#1.db")), clock))
+                .as("a file name cut at its '#'").isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("a sqlite location has no fragment");
+        assertThat(dir.resolve("queue")).doesNotExist();
         assertThatThrownBy(() -> provider.open(URI.create("sqlite:/var/lib/h.db?retention=P1D&retention=P30D"), clock))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("retention is given twice");
         assertThatThrownBy(() -> provider.open(URI.create("redis://localhost/0"), clock))
