@@ -5,6 +5,7 @@ import dev.hangar.core.runtime.OutputSink;
 import dev.hangar.core.runtime.ProcessSpec;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.runtime.support.DeathWatch;
 import dev.hangar.runtime.support.EngineCgroup;
 import dev.hangar.runtime.support.LateSink;
 import dev.hangar.runtime.support.LauncherScript;
@@ -51,6 +52,8 @@ final class PodmanSandbox extends OneProcessSandbox<PodmanProcess> {
         this.api = api;
         this.containerId = containerId;
         this.cgroup = cgroup;
+        // the container outlives this JVM (conmon keeps it), so its job would too, unwatched
+        cgroup.ifPresent(group -> DeathWatch.watch(group.directory()));
     }
 
     String containerId() {
@@ -251,6 +254,7 @@ final class PodmanSandbox extends OneProcessSandbox<PodmanProcess> {
                 LOG.warn("could not remove container {} of sandbox {} (the next start of a node removes it): {}",
                         containerId, id(), e.getMessage());
             } finally {
+                cgroup.ifPresent(group -> DeathWatch.forget(group.directory()));
                 runtime.forget(this);
                 mine.complete(null);
             }

@@ -52,6 +52,11 @@ public final class EngineCgroup implements Cgroup {
                 .map(dir -> new EngineCgroup(dir.resolve("cgroup.procs"), dir, dir, false, resources));
     }
 
+    /** Its directory (in cgroup v1, that of the pids hierarchy, which every process of it is in too). */
+    public Path directory() {
+        return procs.getParent();
+    }
+
     @Override
     public List<Path> procsFiles() {
         return List.of(procs);

@@ -37,6 +37,13 @@ public sealed interface Limiter {
         return roots().stream().map(root -> root.resolve(LeftoverGroups.dirOf(owner()))).toList();
     }
 
+    /** This JVM's groups are killed should it die without closing them (see {@link DeathWatch}); a test's other owner's are not. */
+    default void watchedIfMine() {
+        if (owner().equals(OwningProcess.current())) {
+            DeathWatch.watch(parents());
+        }
+    }
+
     /** The directories holding every Hangar process's directory of groups, one per hierarchy. */
     List<Path> roots();
 
@@ -106,6 +113,7 @@ public sealed interface Limiter {
         @Override
         public Cgroup create(String name, Resources resources, int ownProcesses) throws IOException {
             List<Path> parents = parents();
+            watchedIfMine();
             return CgroupV1.create(parents.get(0).resolve(name), parents.get(1).resolve(name),
                     parents.get(2).resolve(name), resources, ownProcesses);
         }
@@ -147,7 +155,9 @@ public sealed interface Limiter {
 
         @Override
         public Cgroup create(String name, Resources resources, int ownProcesses) throws IOException {
-            return CgroupV2.create(ownDirectory(), name, resources, ownProcesses);
+            Path parent = ownDirectory();
+            watchedIfMine();
+            return CgroupV2.create(parent, name, resources, ownProcesses);
         }
 
         /**
