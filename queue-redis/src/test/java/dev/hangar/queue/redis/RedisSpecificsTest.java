@@ -415,13 +415,19 @@ class RedisSpecificsTest extends RedisServerTest {
         assertThat(queue.intake(10)).as("its own made again on its next read").isZero();
     }
 
+    /** A submit entry another process's intake read (as {@code consumer}) and holds: pending in its hands. */
+    private String entryReadBy(RedisQueueBackend queue, String consumer) {
+        queue.intake(1); // makes the group
+        String entry = redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]");
+        redis.cli("XREADGROUP", "GROUP", "intake", consumer, "COUNT", "1", "STREAMS", key("submit"), ">");
+        return entry;
+    }
+
     @Test
     void anEntryACrashedIntakerLeftIsTakenOverOnceAndOnlyOnce() {
         RedisQueueBackend queue = open();
-        queue.intake(1); // makes the group
-        String entry = redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]");
         // another process read it and died: it sits in that consumer's PEL, idle for a minute
-        redis.cli("XREADGROUP", "GROUP", "intake", "crashed", "COUNT", "1", "STREAMS", key("submit"), ">");
+        String entry = entryReadBy(queue, "crashed");
         redis.cli("XCLAIM", key("submit"), "intake", "crashed", "0", entry, "IDLE", "60000");
 
         assertThat(queue.intake(10)).isEqualTo(1);
@@ -437,9 +443,7 @@ class RedisSpecificsTest extends RedisServerTest {
     @Test
     void anEntryAnotherProcessSetAsideMeanwhileMakesNoJobWhenAHeldUpIntakerComesBackToIt() {
         RedisQueueBackend queue = open();
-        queue.intake(1); // makes the group
-        String entry = redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]");
-        redis.cli("XREADGROUP", "GROUP", "intake", "held-up", "COUNT", "1", "STREAMS", key("submit"), ">");
+        String entry = entryReadBy(queue, "held-up");
         // meanwhile another process took it over and set it aside, as dead_letter.lua does
         redis.cli("XACK", key("submit"), "intake", entry);
         redis.cli("XDEL", key("submit"), entry);
