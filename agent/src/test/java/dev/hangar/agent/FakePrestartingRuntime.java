@@ -107,12 +107,12 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
         return sandbox;
     }
 
-    /** Makes every create fail (true) or work again (false). */
     /** The least memory the runtime says a job needs (0 unless set). */
     public void memoryFloorMb(long mb) {
         memoryFloorMb = mb;
     }
 
+    /** Makes every create fail (true) or work again (false). */
     public void failCreates(boolean value) {
         failing = value;
     }

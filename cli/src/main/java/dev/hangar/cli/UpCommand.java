@@ -66,7 +66,6 @@ final class UpCommand implements Callable<Integer> {
         return EmbeddedHangar.sqliteStore(node.dataDir(), "retention=" + retention);
     }
 
-    /** --host and --port, checked before anything starts: Jetty would blame any failure on the port. */
     /**
      * The address a client on this machine reaches a server listening on {@code host} at: the
      * loopback one for every interface (0.0.0.0 and :: name no host a client can call), an IPv6
@@ -82,9 +81,12 @@ final class UpCommand implements Callable<Integer> {
         } catch (java.net.UnknownHostException e) {
             // checkListen said so before; the name as given
         }
-        return "http://" + (reachable.contains(":") ? "[" + reachable + "]" : reachable) + ":" + port;
+        String bare = reachable.startsWith("[") && reachable.endsWith("]")
+                ? reachable.substring(1, reachable.length() - 1) : reachable;
+        return "http://" + (bare.contains(":") ? "[" + bare + "]" : bare) + ":" + port;
     }
 
+    /** --host and --port, checked before anything starts: Jetty would blame any failure on the port. */
     static void checkListen(String host, int port) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("--port must be between 0 and 65535, got " + port);

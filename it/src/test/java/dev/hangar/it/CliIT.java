@@ -86,6 +86,7 @@ class CliIT extends OneNodeIT {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(120) // a follow that went on would follow its endless job for ever
     void aRunOrFollowWhoseOutputIsNoLongerReadStopsAndARunCancelsItsJob() {
         String name = "endless-" + System.nanoTime();
         Result run = hangarIntoAClosedPipe("run", "--url", url, "--name", name, "--", "sh", "-c",

@@ -33,7 +33,6 @@ final class TokenCheck {
     void check(Context ctx) {
         boolean api = needsToken(ctx);
         String inQuery = ctx.queryParam(QUERY_PARAM);
-        refuseAmbiguous(ctx, inQuery);
         if (inQuery != null && ctx.method() != HandlerType.GET) {
             throw ApiException.badField(QUERY_PARAM, "only a GET may carry the token in its query; send it as the "
                     + AUTHORIZATION + " header");
@@ -42,6 +41,7 @@ final class TokenCheck {
             ctx.attribute(ATTRIBUTE, Caller.ANYONE);
             return;
         }
+        refuseAmbiguous(ctx, inQuery);
         if (!api) {
             // why look: /healthz tells an admin more; a health check without a token is not refused
             ctx.attribute(ATTRIBUTE, optionalToken(ctx, inQuery).flatMap(tokens.get()::caller).orElse(Caller.NOBODY));

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * The snapshot a pool restores its sandboxes from: made once, on first need, by booting a sandbox
@@ -56,14 +57,15 @@ final class SnapshotTemplate {
      * while it boots and prepares. A make that waits for another's template holds no turn meanwhile,
      * so that the other pools' makes go on. {@code askedAtNanos} (System.nanoTime) is when the make
      * that asks began: one that waited while the template failed gets that failure at once rather than
-     * make it again in turn.
+     * make it again in turn. Null, and nothing made, once {@code stale} holds (checked after each wait):
+     * a make of the pool as it was must not replace the template of the pool as it is now.
      */
-    Snapshot template(PoolSpec pool, SandboxSpec spec, long askedAtNanos, Semaphore makers)
+    Snapshot template(PoolSpec pool, SandboxSpec spec, long askedAtNanos, Semaphore makers, BooleanSupplier stale)
             throws SandboxException, InterruptedException {
         Snapshotting snapshots = snapshots();
         lock.lock();
         try {
-            return templateLocked(pool, spec, snapshots, askedAtNanos, makers);
+            return stale.getAsBoolean() ? null : templateLocked(pool, spec, snapshots, askedAtNanos, makers, stale);
         } finally {
             lock.unlock();
         }
@@ -89,7 +91,7 @@ final class SnapshotTemplate {
     }
 
     private Snapshot templateLocked(PoolSpec pool, SandboxSpec spec, Snapshotting snapshots, long askedAtNanos,
-            Semaphore makers) throws SandboxException, InterruptedException {
+            Semaphore makers, BooleanSupplier stale) throws SandboxException, InterruptedException {
         if (closed) {
             throw new SandboxException("the pool " + pool.name() + " is closed; its template is not made again");
         }
@@ -101,8 +103,12 @@ final class SnapshotTemplate {
             if (failure != null && failedFor.sameSandboxes(pool) && askedAtNanos - failedAtNanos < 0) {
                 throw new SandboxException(failure);
             }
-            discardLocked();
             makers.acquire();
+            if (stale.getAsBoolean()) {
+                makers.release();
+                return null;
+            }
+            discardLocked();
             try {
                 Sandbox template = runtime.create(new SandboxSpec(spec.id() + "-template", spec.image(), spec.resources(),
                         spec.network(), spec.mounts()));

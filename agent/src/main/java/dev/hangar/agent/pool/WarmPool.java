@@ -239,8 +239,8 @@ final class WarmPool {
         Sandbox sandbox;
         try {
             SandboxSpec sandboxSpec = sandboxSpec(made);
-            // the template first, outside a maker's turn (see SnapshotTemplate.template); not for a pool gone meanwhile
-            Snapshot from = made.snapshot() && !stale(madeIn) ? template.template(made, sandboxSpec, asked, makers) : null;
+            // the template first, outside a maker's turn (see SnapshotTemplate.template); none for a pool changed meanwhile
+            Snapshot from = made.snapshot() ? template.template(made, sandboxSpec, asked, makers, () -> stale(madeIn)) : null;
             makers.acquire();
             try {
                 if (unwanted(madeIn)) {

@@ -194,11 +194,12 @@ public record MountPolicy(List<Path> allowedRoots) {
         if (!onThisHost) {
             return;
         }
-        if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
-            errors.add(new FieldError(field + ".hostPath", "'" + source + "' does not exist"));
-        } else if (!underARoot(real(host))) {
+        // where it leads first: whether a path exists is told only of paths under the roots
+        if (!underARoot(real(host))) {
             errors.add(new FieldError(field + ".hostPath", "'" + source + "' leads through a link to a path that is not"
                     + " under an allowed host path " + allowedRoots));
+        } else if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
+            errors.add(new FieldError(field + ".hostPath", "'" + source + "' does not exist"));
         }
     }
 
@@ -206,12 +207,20 @@ public record MountPolicy(List<Path> allowedRoots) {
         return allowedRoots.stream().anyMatch(path::startsWith);
     }
 
-    /** The path with every link and '..' resolved; a missing path only normalized. */
+    /**
+     * The path with every link and '..' resolved; for a missing path, its deepest existing ancestor
+     * resolved and the rest as written.
+     */
     private static Path real(Path path) {
-        try {
-            return path.toRealPath();
-        } catch (IOException e) {
-            return path.toAbsolutePath().normalize();
+        Path absolute = path.toAbsolutePath().normalize();
+        Path missing = absolute.getFileSystem().getPath("");
+        for (Path at = absolute; at != null; at = at.getParent()) {
+            try {
+                return at.toRealPath().resolve(missing);
+            } catch (IOException e) {
+                missing = at.getFileName() == null ? missing : at.getFileName().resolve(missing);
+            }
         }
+        return absolute;
     }
 }

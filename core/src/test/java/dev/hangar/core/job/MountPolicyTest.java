@@ -50,6 +50,11 @@ class MountPolicyTest {
         assertThat(fields(policy, new Mount(link.toString(), "/data", true)))
                 .singleElement().asString().contains("leads through a link to a path that is not under an allowed host path")
                 .as("where it leads is not told").doesNotContain(secret.toString());
+        Files.writeString(secret.resolve("there"), "");
+        String existing = fields(policy, new Mount(link + "/there", "/data", true)).getFirst();
+        String missing = fields(policy, new Mount(link + "/not-there", "/data", true)).getFirst();
+        assertThat(missing.replace("not-there", "there")).as("whether a path out there exists is not told either")
+                .isEqualTo(existing).contains("leads through a link");
     }
 
     @Test

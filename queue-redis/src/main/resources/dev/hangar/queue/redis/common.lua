@@ -102,26 +102,22 @@ local function deliveryTime(deadline)
   return int(time)
 end
 
--- puts a lease entry into the consumer's PEL with this delivery time, making the group if it is gone
-local function claim(entry, consumer, time)
-  local ok, claimed = pcall(redis.call, 'XCLAIM', LEASES, GROUP, consumer, 0, entry, 'TIME', time, 'FORCE', 'JUSTID')
-  if not ok then
-    redis.call('XGROUP', 'CREATE', LEASES, GROUP, '0', 'MKSTREAM')
-    claimed = redis.call('XCLAIM', LEASES, GROUP, consumer, 0, entry, 'TIME', time, 'FORCE', 'JUSTID')
-  end
-  return claimed
-end
-
--- Runs a read of the lease group (XPENDING, XAUTOCLAIM), making the group first if it is gone: Redis
+-- Runs a command on the lease group (XCLAIM, XPENDING, XAUTOCLAIM), making the group first if it is gone: Redis
 -- restarted without persistence or was flushed, and the group, made when the backend opened, went
 -- with the rest. Without it every sweep and every agent's start would fail until a lease made it again.
 local function inLeaseGroup(...)
   local ok, reply = pcall(redis.call, ...)
   if ok then return reply end
   local message = type(reply) == 'table' and reply.err or tostring(reply)
-  if not string.find(message, 'NOGROUP', 1, true) then error(reply) end
+  -- Redis 7.0 gives pcall a string, which error() would make an ERR of: a table keeps its code
+  if not string.find(message, 'NOGROUP', 1, true) then error(type(reply) == 'table' and reply or {err = reply}) end
   redis.call('XGROUP', 'CREATE', LEASES, GROUP, '0', 'MKSTREAM')
   return redis.call(...)
+end
+
+-- puts a lease entry into the consumer's PEL with this delivery time, making the group if it is gone
+local function claim(entry, consumer, time)
+  return inLeaseGroup('XCLAIM', LEASES, GROUP, consumer, 0, entry, 'TIME', time, 'FORCE', 'JUSTID')
 end
 
 local function dropLease(entry)

@@ -247,7 +247,9 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
         try {
             ready();
             Instant createdAt = Instant.now();
-            MountTargets.check(images.rootfs(image), image, spec.mounts());
+            if (!spec.mounts().isEmpty()) {
+                MountTargets.check(images.rootfs(image), image, spec.mounts());
+            }
             String reference = images.ensure(image);
             try {
                 containerId = api.createContainer(containerBody(spec, reference));

@@ -23,10 +23,11 @@ public final class DeathWatch {
 
     /**
      * SIGTERM is ignored: a service manager stopping the node sends it to the node's whole group, and
-     * the JVM then closes its sandboxes itself; the watch ends with it, finding nothing left.
+     * the JVM then closes its sandboxes itself; the watch ends with it, finding nothing left. (A
+     * SIGKILL of that whole group, or an OOM kill of it, takes the watch too.)
      */
     private static final String SCRIPT = """
-            trap '' HUP INT TERM
+            trap '' HUP INT QUIT TERM
             groups=""
             while IFS= read -r line; do
               case "$line" in
@@ -63,7 +64,7 @@ public final class DeathWatch {
      * fails a sandbox: a watch that cannot be started or told is logged.
      */
     public static synchronized void watch(Path group) {
-        if (WATCHED.add(group)) {
+        if (WATCHED.add(group) || watch == null || !watch.isAlive()) {
             tell(group.toString());
         }
     }
@@ -83,11 +84,15 @@ public final class DeathWatch {
     private static void tell(String line) {
         try {
             if (watch == null || !watch.isAlive()) {
-                watch = new ProcessBuilder("/bin/sh", "-c", SCRIPT, "hangar-death-watch")
+                // in a session of its own: a terminal's Ctrl-C or Ctrl-\ to the node's process group misses it
+                List<String> command = new java.util.ArrayList<>();
+                Programs.find("setsid").ifPresent(setsid -> command.addAll(List.of(setsid.toString(), "--wait")));
+                command.addAll(List.of("/bin/sh", "-c", SCRIPT, "hangar-death-watch"));
+                watch = new ProcessBuilder(command)
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .redirectError(ProcessBuilder.Redirect.DISCARD)
                         .start();
-                for (Path group : WATCHED) { // a watch started again (one killed by hand) is told them all
+                for (Path group : WATCHED) { // a watch started again (the last one was killed) is told them all
                     if (!line.equals(group.toString())) {
                         send(group.toString());
                     }

@@ -38,9 +38,9 @@ public sealed interface Limiter {
     }
 
     /** This JVM's groups are killed should it die without closing them (see {@link DeathWatch}); a test's other owner's are not. */
-    default void watchedIfMine() {
-        if (owner().equals(OwningProcess.current())) {
-            DeathWatch.watch(parents());
+    private static void watchedIfMine(Limiter limiter) {
+        if (limiter.owner().equals(OwningProcess.current())) {
+            DeathWatch.watch(limiter.parents());
         }
     }
 
@@ -113,7 +113,7 @@ public sealed interface Limiter {
         @Override
         public Cgroup create(String name, Resources resources, int ownProcesses) throws IOException {
             List<Path> parents = parents();
-            watchedIfMine();
+            watchedIfMine(this);
             return CgroupV1.create(parents.get(0).resolve(name), parents.get(1).resolve(name),
                     parents.get(2).resolve(name), resources, ownProcesses);
         }
@@ -156,7 +156,7 @@ public sealed interface Limiter {
         @Override
         public Cgroup create(String name, Resources resources, int ownProcesses) throws IOException {
             Path parent = ownDirectory();
-            watchedIfMine();
+            watchedIfMine(this);
             return CgroupV2.create(parent, name, resources, ownProcesses);
         }
 

@@ -92,12 +92,16 @@ class DeathWatchTest {
         long kept = Long.parseLong(said[1]);
         try {
             assertThat(ProcessHandle.of(killed).map(ProcessHandle::isAlive)).as("the job, while its node lives").hasValue(true);
+            ProcessHandle watch = node.descendants().filter(p -> p.info().arguments().map(List::of)
+                    .orElse(List.of()).contains("hangar-death-watch")).findFirst().orElseThrow();
 
             node.destroyForcibly(); // SIGKILL: no shutdown hook runs
             assertThat(node.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
             assertThat(within(Duration.ofSeconds(20), () -> ProcessHandle.of(killed).map(h -> !h.isAlive()).orElse(true)))
                     .as("the job of a node killed outright is gone").isTrue();
+            // once the watch is through with every group it was told of, not before
+            assertThat(within(Duration.ofSeconds(20), () -> !watch.isAlive())).as("the watch ends").isTrue();
             assertThat(ProcessHandle.of(kept).map(ProcessHandle::isAlive)).as("what the node forgot").hasValue(true);
         } finally {
             ProcessHandle.of(kept).ifPresent(ProcessHandle::destroyForcibly);
