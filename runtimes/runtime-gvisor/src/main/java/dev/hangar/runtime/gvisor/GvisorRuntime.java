@@ -372,7 +372,7 @@ public final class GvisorRuntime implements SandboxRuntime {
         } catch (IOException e) {
             throw new SandboxException("could not make image " + spec.image() + ": " + e.getMessage(), e);
         }
-        MountTargets.check(rootfs, image, spec.mounts());
+        MountTargets.check(rootfs, image, spec.mounts(), MountPoints::made);
         String runscId = runscId(spec.id());
         Resources r = spec.resources();
         int hostTasks = hostTasksLimit(r.pids());

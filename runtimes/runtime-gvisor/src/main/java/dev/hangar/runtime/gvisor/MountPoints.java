@@ -1,6 +1,7 @@
 package dev.hangar.runtime.gvisor;
 
 import dev.hangar.core.runtime.Mount;
+import dev.hangar.runtime.support.ImagePaths;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileVisitResult;
@@ -55,43 +56,17 @@ final class MountPoints {
     }
 
     /**
-     * The first part of {@code sandboxPath} the image lacks, as runsc walks it: inside the root, a
-     * link followed to where it points (an absolute one from the root), so that a mount under the
-     * image's {@code /var/run}, a link to {@code /run}, is found where runsc makes it.
+     * The first part of {@code sandboxPath} the image lacks, as runsc walks it (see ImagePaths), a
+     * point made for another sandbox counting as lacking; none where the path is the image's own.
      */
     private static java.util.Optional<Path> firstMissing(Path rootfs, String sandboxPath) {
-        var parts = new java.util.ArrayDeque<String>();
-        Path.of(sandboxPath).forEach(part -> parts.add(part.toString()));
-        Path path = rootfs;
-        int links = 0;
-        while (!parts.isEmpty()) {
-            String part = parts.poll();
-            if (part.equals(".") || part.equals("..")) { // a link's; never above the root, as inside the sandbox
-                path = part.equals("..") && !path.equals(rootfs) ? path.getParent() : path;
-                continue;
-            }
-            Path next = path.resolve(part);
-            if (IN_USE.containsKey(next) || !Files.exists(next, LinkOption.NOFOLLOW_LINKS)) {
-                return java.util.Optional.of(next);
-            }
-            if (Files.isSymbolicLink(next) && links++ < 40) {
-                try {
-                    Path target = Files.readSymbolicLink(next);
-                    for (int i = target.getNameCount() - 1; i >= 0; i--) { // the link's parts, then what followed it
-                        parts.addFirst(target.getName(i).toString());
-                    }
-                    path = target.isAbsolute() ? rootfs : path;
-                    continue;
-                } catch (IOException e) {
-                    return java.util.Optional.empty();
-                }
-            }
-            if (!Files.isDirectory(next, LinkOption.NOFOLLOW_LINKS)) {
-                return java.util.Optional.empty(); // the image's own file: nothing of the job's is made here
-            }
-            path = next;
-        }
-        return java.util.Optional.empty();
+        return ImagePaths.walk(rootfs, sandboxPath, MountPoints::made).filter(walk -> !walk.found())
+                .map(ImagePaths.Walk::at);
+    }
+
+    /** Whether a sandbox of this process may use this point, made in its image for a mount. */
+    static boolean made(Path point) {
+        return IN_USE.containsKey(point);
     }
 
     List<Path> paths() {

@@ -2,13 +2,12 @@ package dev.hangar.runtime.support;
 
 import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.runtime.SandboxException;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * A job's mounts against the image they go into. A directory cannot be bind-mounted over a file of
@@ -21,9 +20,18 @@ public final class MountTargets {
 
     /** Refuses, as the job's fault, the first mount whose host path is not of the kind of what it covers in the image. */
     public static void check(Path rootfs, String image, List<Mount> mounts) throws SandboxException {
+        check(rootfs, image, mounts, point -> false);
+    }
+
+    /**
+     * As {@link #check(Path, String, List)}, a path that {@code madeForSandboxes} names (a mount point
+     * a runtime made in the image for another sandbox) counting as one the image lacks.
+     */
+    public static void check(Path rootfs, String image, List<Mount> mounts, Predicate<Path> madeForSandboxes)
+            throws SandboxException {
         for (int i = 0; i < mounts.size(); i++) {
             Mount mount = mounts.get(i);
-            Optional<Boolean> coversADirectory = directoryIn(rootfs, mount.sandboxPath());
+            Optional<Boolean> coversADirectory = directoryIn(rootfs, mount.sandboxPath(), madeForSandboxes);
             boolean isADirectory = Files.isDirectory(Path.of(mount.hostPath()));
             if (coversADirectory.isPresent() && coversADirectory.get() != isADirectory) {
                 throw SandboxException.causedByTheJob("mounts[" + i + "]: '" + mount.sandboxPath() + "' is a "
@@ -38,26 +46,12 @@ public final class MountTargets {
     }
 
     /**
-     * Whether the path is a directory in the image; empty where the image lacks it (the runtime makes
-     * it) or reaches it through a link, which the runtime resolves inside the sandbox, not here.
+     * Whether the path is a directory in the image, found as the runtime finds it (see ImagePaths);
+     * empty where the image lacks it (the runtime makes it) or the walk cannot tell.
      */
-    static Optional<Boolean> directoryIn(Path rootfs, String sandboxPath) {
-        Path path = rootfs;
-        BasicFileAttributes attributes = null;
-        for (String part : sandboxPath.split("/")) {
-            if (part.isEmpty()) {
-                continue;
-            }
-            path = path.resolve(part);
-            try {
-                attributes = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            } catch (IOException e) {
-                return Optional.empty();
-            }
-            if (attributes.isSymbolicLink()) {
-                return Optional.empty();
-            }
-        }
-        return attributes == null ? Optional.empty() : Optional.of(attributes.isDirectory());
+    static Optional<Boolean> directoryIn(Path rootfs, String sandboxPath, Predicate<Path> madeForSandboxes) {
+        return ImagePaths.walk(rootfs, sandboxPath, madeForSandboxes)
+                .filter(walk -> walk.found() && !walk.at().equals(rootfs) && !Files.isSymbolicLink(walk.at()))
+                .map(walk -> Files.isDirectory(walk.at(), LinkOption.NOFOLLOW_LINKS));
     }
 }

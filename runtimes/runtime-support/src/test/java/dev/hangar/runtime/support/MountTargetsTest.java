@@ -35,19 +35,28 @@ class MountTargetsTest {
     }
 
     @Test
-    void pathsOfTheirOwnKindOrThatTheImageLacksOrReachesThroughALinkAreLeftToTheRuntime() throws Exception {
+    void aPathIsFoundThroughTheImagesLinksAsTheRuntimeFindsItAndOneTheImageLacksIsLeftToTheRuntime() throws Exception {
         Path rootfs = Files.createDirectories(dir.resolve("rootfs"));
         Files.createDirectories(rootfs.resolve("usr/lib"));
         Files.createSymbolicLink(rootfs.resolve("lib"), Path.of("usr/lib"));
+        Files.createDirectories(rootfs.resolve("run"));
+        Files.createDirectories(rootfs.resolve("var"));
+        Files.createSymbolicLink(rootfs.resolve("var/run"), Path.of("/run"));
         Files.writeString(rootfs.resolve("usr/lib/os-release"), "");
         Path hostFile = Files.writeString(dir.resolve("os-release"), "");
         Path hostDir = Files.createDirectories(dir.resolve("data"));
 
         MountTargets.check(rootfs, "img", List.of(new Mount(hostDir.toString(), "/usr/lib", true),
-                new Mount(hostFile.toString(), "/usr/lib/os-release", true), new Mount(hostDir.toString(), "/new/dir", true),
-                new Mount(hostDir.toString(), "/lib/os-release", true)));
-        assertThat(MountTargets.directoryIn(rootfs, "/lib/os-release")).as("through a link").isEmpty();
-        assertThat(MountTargets.directoryIn(rootfs, "/")).isEmpty();
-        assertThat(MountTargets.directoryIn(rootfs, "/usr")).isEqualTo(Optional.of(true));
+                new Mount(hostFile.toString(), "/lib/os-release", true), new Mount(hostDir.toString(), "/new/dir", true),
+                new Mount(hostDir.toString(), "/var/run", true)));
+        assertThatThrownBy(() -> MountTargets.check(rootfs, "img", List.of(new Mount(hostDir.toString(), "/lib/os-release",
+                true)))).as("through a relative link").hasMessageStartingWith("mounts[0]: '/lib/os-release' is a file");
+        assertThatThrownBy(() -> MountTargets.check(rootfs, "img", List.of(new Mount(hostFile.toString(), "/var/run",
+                true)))).as("through an absolute link, from the root").hasMessageStartingWith("mounts[0]: '/var/run' is a directory");
+        assertThat(MountTargets.directoryIn(rootfs, "/", point -> false)).isEmpty();
+        assertThat(MountTargets.directoryIn(rootfs, "/usr/lib/os-release/x", point -> false)).as("under a file").isEmpty();
+        assertThat(MountTargets.directoryIn(rootfs, "/usr", point -> point.endsWith("usr")))
+                .as("a point a runtime made for another sandbox").isEmpty();
+        assertThat(MountTargets.directoryIn(rootfs, "/usr", point -> false)).isEqualTo(Optional.of(true));
     }
 }
