@@ -383,7 +383,7 @@ public final class GvisorRuntime implements SandboxRuntime {
         if (launcher != null) {
             try {
                 cgroup = launcher.adopt("gvisor-" + runscId, limits);
-                fifoReady = launcher.adoptBundle(bundles().resolve(runscId));
+                fifoReady = launcher.adoptBundle(bundles().resolve(runscId), cgroup);
             } catch (IOException | RuntimeException e) {
                 launcher.discard("gvisor-" + runscId);
                 launcher = null;

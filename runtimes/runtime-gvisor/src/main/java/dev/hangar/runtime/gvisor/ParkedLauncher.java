@@ -125,12 +125,39 @@ final class ParkedLauncher {
 
     /**
      * Renames the pool's bundle directory to {@code target}; true if the FIFO was already made in
-     * it. If not, the launcher has not got that far: its mkfifo now fails, it exits, and the
-     * sandbox starts the slow way.
+     * it. If not, the launcher has not got that far, and the sandbox starts the slow way, making its
+     * own FIFO. What runs in the launcher's {@code groups} (the launcher, and a mkfifo of its that
+     * looked the directory up before the rename and makes its FIFO in the renamed one) is killed
+     * first, and a FIFO it made removed: the sandbox's own mkfifo failed on it, "File exists".
      */
-    boolean adoptBundle(Path target) throws IOException {
+    boolean adoptBundle(Path target, Cgroup groups) throws IOException {
         Files.move(bundle, target);
-        return isFifo(target.resolve(GvisorSandbox.FIFO));
+        Path fifo = target.resolve(GvisorSandbox.FIFO);
+        if (isFifo(fifo)) {
+            return true;
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (holdsAProcess(groups) && System.nanoTime() < deadline) {
+            groups.killAll();
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        Files.deleteIfExists(fifo);
+        return false;
+    }
+
+    private static boolean holdsAProcess(Cgroup groups) {
+        return groups.procsFiles().stream().anyMatch(procs -> {
+            try {
+                return !Files.readString(procs).isBlank();
+            } catch (IOException e) {
+                return false;
+            }
+        });
     }
 
     /** Tells the launcher to enter {@code dir} and exec {@code command}; its stdin is then the job's. */
