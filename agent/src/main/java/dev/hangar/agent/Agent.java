@@ -101,18 +101,21 @@ public final class Agent implements AutoCloseable {
 
     /** {@code imageNames}: the images of this node's image store, as jobs name them. */
     public Agent(AgentConfig config, QueueBackend queue, List<SandboxRuntime> runtimes, Supplier<Set<String>> imageNames) {
-        this(config, queue, runtimes, imageNames, ImageVersions.NONE, BENCH_FOR);
+        this(config, queue, runtimes, imageNames, ImageVersions.NONE, BENCH_FOR, MountPins.atDefaultRoot());
     }
 
     /** {@code imageVersions}: when each image was made, so that warm pools remake what an image made again replaced. */
     public Agent(AgentConfig config, QueueBackend queue, List<SandboxRuntime> runtimes, Supplier<Set<String>> imageNames,
             ImageVersions imageVersions) {
-        this(config, queue, runtimes, imageNames, imageVersions, BENCH_FOR);
+        this(config, queue, runtimes, imageNames, imageVersions, BENCH_FOR, MountPins.atDefaultRoot());
     }
 
-    /** {@code benchFor}: how long a runtime whose sandboxes keep failing is left out (see {@link RuntimeHealth}). */
+    /**
+     * {@code benchFor}: how long a runtime whose sandboxes keep failing is left out (see {@link RuntimeHealth}),
+     * and jobs with mounts after this host could not mount one; {@code pins}: where jobs' mounts are pinned.
+     */
     Agent(AgentConfig config, QueueBackend queue, List<SandboxRuntime> runtimes, Supplier<Set<String>> imageNames,
-            ImageVersions imageVersions, Duration benchFor) {
+            ImageVersions imageVersions, Duration benchFor, MountPins pins) {
         this.imageVersions = imageVersions;
         this.config = config;
         this.mountRoots = config.mounts().allowedRoots().stream().map(Path::toString).collect(Collectors.toUnmodifiableSet());
@@ -121,7 +124,7 @@ public final class Agent implements AutoCloseable {
         this.imageNames = new ImageNames(imageNames, IMAGES_FRESH, System::nanoTime);
         this.capacity = new Capacity(config);
         this.health = new RuntimeHealth(benchFor, System::nanoTime);
-        this.pins = MountPins.atDefaultRoot();
+        this.pins = pins;
         this.benchFor = benchFor;
     }
 
@@ -367,14 +370,16 @@ public final class Agent implements AutoCloseable {
      * which of them give a network here, which images it has and under which roots it lets jobs
      * mount, so that a job that needs what this node lacks waits for one that has it. Alone it says
      * none of these, and takes such a job to refuse it with the reason (as {@link #runtimesToOffer}
-     * does for runtimes).
+     * does for runtimes). Either way it takes no job with mounts for a while after this host could
+     * not mount one (see {@link JobAttempt}), which went back to the queue to wait rather than be
+     * taken again at once until its deliveries ran out.
      */
     private LeaseRequest leaseRequest(List<RuntimeStatus> offer) {
         LeaseRequest request = capacity.request(config.nodeName(), config.leaseFor(), offer);
-        if (queue.nodeRegistry().isEmpty()) {
-            return request;
-        }
         boolean mountsBenched = System.nanoTime() - mountsFailedAt < benchFor.toNanos();
+        if (queue.nodeRegistry().isEmpty()) {
+            return mountsBenched ? request.mountingUnder(Set.of()) : request;
+        }
         return request.offering(networkRuntimes(offer), imageNames.get()).mountingUnder(mountsBenched ? Set.of() : mountRoots);
     }
 

@@ -136,11 +136,12 @@ final class JobAttempt {
         Selection selection = selector.apply(spec);
         // why: the server checked the mounts against its view; this node's own allow-list decides
         List<FieldError> forbidden = config.mounts().check(spec.mounts());
-        if (selection.refused() || !forbidden.isEmpty()) {
-            if (recordStarting(lease, selection)) {
-                finish(lease, Outcome.refused(selection.refused() ? selection.reason()
-                        : "refused: forbidden mount on node " + config.nodeName() + ": " + forbidden));
-            }
+        if (selection.refused()) {
+            refuse(lease, selection, selection.reason());
+            return;
+        }
+        if (!forbidden.isEmpty()) {
+            refuse(lease, selection, "refused: forbidden mount on node " + config.nodeName() + ": " + forbidden);
             return;
         }
         SandboxRuntime runtime = runtimes.apply(selection.runtime()).orElseThrow();
@@ -167,14 +168,24 @@ final class JobAttempt {
      */
     private void unpinned(Lease lease, Selection selection, SandboxException e) {
         if (e.isCausedByTheJob()) {
-            if (recordStarting(lease, selection)) {
-                finish(lease, Outcome.refused("refused on node " + config.nodeName() + ": " + e.getMessage()));
-            }
+            refuse(lease, selection, "refused on node " + config.nodeName() + ": " + e.getMessage());
             return;
         }
         LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": " + e.getMessage() + "; giving it back");
         mounts.failedHere().run();
         giveBack(lease, e.getMessage() + " on node " + config.nodeName());
+    }
+
+    /**
+     * Ends a job this node will not run. The job's record keeps no runtime (a runtime the rules
+     * allowed did not run it) and says why it was refused, with the runtimes the rules weighed.
+     */
+    private void refuse(Lease lease, Selection selection, String why) {
+        Selection refusal = selection.refused() ? selection
+                : new Selection(null, why, selection.rejected(), selection.candidates());
+        if (recordStarting(lease, refusal)) {
+            finish(lease, Outcome.refused(why));
+        }
     }
 
     private void attempt(RunningJob job, Selection selection, SandboxRuntime runtime, SandboxSpec sandboxSpec) {

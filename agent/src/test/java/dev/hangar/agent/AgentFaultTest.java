@@ -14,7 +14,9 @@ import dev.hangar.core.queue.Lease;
 import dev.hangar.core.queue.LeaseStatus;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueException;
+import dev.hangar.core.runtime.Mount;
 import dev.hangar.queue.sqlite.SqliteQueueBackend;
+import dev.hangar.runtime.support.MountPins;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
@@ -65,6 +67,8 @@ class AgentFaultTest {
     private final java.util.concurrent.CountDownLatch testEnded = new java.util.concurrent.CountDownLatch(1);
     /** How long the agent lets a sandbox take to make. */
     private Duration createTimeout = AgentConfig.DEFAULT_CREATE_TIMEOUT;
+    private MountPolicy mountPolicy = MountPolicy.none();
+    private MountPins pins = MountPins.atDefaultRoot();
     private SqliteQueueBackend store;
     private Agent agent;
 
@@ -91,8 +95,9 @@ class AgentFaultTest {
     private void start(int maxJobs, PoolConfig pools) {
         store = SqliteQueueBackend.open(dir.resolve("hangar.db"), storeClock);
         AgentConfig config = new AgentConfig("node", 64, 64 * 1024, List.of(), maxJobs, LEASE, Duration.ofMillis(100),
-                false, MountPolicy.none(), Set.of(), pools).withCreateTimeout(createTimeout);
-        agent = new Agent(config, reachableWhileNotAway(store), List.of(runtime), Set::of, dev.hangar.agent.pool.ImageVersions.NONE, BENCH).start();
+                false, mountPolicy, Set.of(), pools).withCreateTimeout(createTimeout);
+        agent = new Agent(config, reachableWhileNotAway(store), List.of(runtime), Set::of, dev.hangar.agent.pool.ImageVersions.NONE, BENCH,
+                pins).start();
     }
 
     /** The store as the agent sees it: every call fails while the queue is away. */
@@ -244,6 +249,33 @@ class AgentFaultTest {
         await().atMost(WAIT).until(() -> count(ids, JobState.SUCCEEDED) == ids.size());
         assertThat(store.get(ids.getFirst()).orElseThrow().attempt()).as("one attempt, the one that ran").isEqualTo(1);
         assertThat(agent.runtimes().getFirst().probe().available()).isTrue();
+    }
+
+    @Test
+    void aNodeAloneThatCouldNotMountAJobsPathsLeavesItQueuedForAWhileRatherThanUseUpItsDeliveries() throws Exception {
+        Path data = java.nio.file.Files.createDirectory(dir.resolve("data"));
+        mountPolicy = MountPolicy.onThisHost(List.of(data));
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "only a root agent pins mounts, whose failure this is");
+        Path pinsRoot = dir.resolve("pins");
+        pins = new MountPins(pinsRoot);
+        start(); // its trial of the pins passes
+        // the host's fault, not the job's: where the pins go is a file now
+        try (var tree = java.nio.file.Files.walk(pinsRoot)) {
+            tree.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+        java.nio.file.Files.writeString(pinsRoot, "not a directory");
+        String id = store.enqueue(JobSpec.builder().command("echo").runtime(FakePrestartingRuntime.NAME)
+                .mounts(List.of(new Mount(data.toString(), "/data", true))).build()).job().id();
+
+        await().atMost(WAIT).until(() -> store.get(id).orElseThrow().deliveries() >= 1
+                && store.get(id).orElseThrow().state() == JobState.QUEUED);
+        Thread.sleep(1500); // a dozen of the agent's lease polls
+        Job job = store.get(id).orElseThrow();
+        // it used to be leased again at once, five times in a second, and end DEAD
+        assertThat(job.state()).isEqualTo(JobState.QUEUED);
+        assertThat(job.deliveries()).isEqualTo(1);
+        assertThat(job.attempt()).isZero();
     }
 
     @Test

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hangar.agent.pool.PoolConfig;
 import dev.hangar.agent.pool.PoolManager;
 import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobState;
+import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.queue.Lease;
@@ -46,24 +48,56 @@ class JobAttemptTest {
 
     @Test
     void aJobWhoseAgentClosedItsTimersUnderItIsNotFailedForIt() {
-        store = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
-        var config = new AgentConfig("node", 8, 8 * 1024, List.of(), 8, LEASE, Duration.ofMillis(100), false,
-                MountPolicy.none(), Set.of(), PoolConfig.of(List.of(), 0));
-        pools = new PoolManager(config.pools(), List.of(runtime), config.memoryMb(), Clock.systemUTC()).start();
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
         timers.shutdownNow(); // as a closing agent does, once it has waited for its jobs long enough
-        var attempt = new JobAttempt(store, config, spec -> new Selection(FakePrestartingRuntime.NAME, "the test's", List.of(), List.of()),
-                name -> Optional.of(runtime), new RuntimeHealth(Duration.ofSeconds(5), System::nanoTime), timers, pools,
-                new JobAttempt.Mounts(MountPins.atDefaultRoot(), () -> {}),
-                Clock.systemUTC());
+        JobAttempt attempt = attempt(timers);
         String id = store.enqueue(JobSpec.builder().command("block").runtime(FakePrestartingRuntime.NAME)
                 .resources(new Resources(0.5, 128L, null, null, null, null)).build()).job().id();
-        Lease lease = store.lease(new LeaseRequest("node", LEASE, 8, 8 * 1024, 0)).orElseThrow();
 
-        attempt.run(new RunningJob(lease, List.of(), System.nanoTime()));
+        attempt.run(leased());
 
         // it used to be recorded FAILED, "agent error: RejectedExecutionException"
         assertThat(store.get(id).orElseThrow().state()).isEqualTo(JobState.RUNNING);
         assertThat(runtime.alive()).as("its sandbox is destroyed all the same").isZero();
+    }
+
+    @Test
+    void aJobThisNodeRefusesForItsMountsKeepsNoRuntimeInItsRecord() {
+        ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+        try {
+            JobAttempt attempt = attempt(timers);
+            String id = store.enqueue(JobSpec.builder().command("true").runtime(FakePrestartingRuntime.NAME)
+                    .mounts(List.of(new Mount("/srv/data", "/data", true))).build()).job().id();
+
+            attempt.run(leased());
+
+            Job job = store.get(id).orElseThrow();
+            assertThat(job.state()).isEqualTo(JobState.FAILED);
+            assertThat(job.error()).contains("forbidden mount");
+            // it used to keep the runtime the rules chose, which never ran it, and the rules' reason
+            assertThat(job.runtime()).isNull();
+            assertThat(job.selection().refused()).isTrue();
+            assertThat(job.selection().reason()).isEqualTo(job.error());
+            assertThat(runtime.alive()).isZero();
+        } finally {
+            timers.shutdownNow();
+        }
+    }
+
+    /** An attempt on a node that allows no mounts, whose rules choose the fake runtime for every job. */
+    private JobAttempt attempt(ScheduledExecutorService timers) {
+        store = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
+        var config = new AgentConfig("node", 8, 8 * 1024, List.of(), 8, LEASE, Duration.ofMillis(100), false,
+                MountPolicy.none(), Set.of(), PoolConfig.of(List.of(), 0));
+        pools = new PoolManager(config.pools(), List.of(runtime), config.memoryMb(), Clock.systemUTC()).start();
+        return new JobAttempt(store, config, spec -> new Selection(FakePrestartingRuntime.NAME, "the test's", List.of(), List.of()),
+                name -> Optional.of(runtime), new RuntimeHealth(Duration.ofSeconds(5), System::nanoTime), timers, pools,
+                new JobAttempt.Mounts(MountPins.atDefaultRoot(), () -> {}),
+                Clock.systemUTC());
+    }
+
+    private RunningJob leased() {
+        Lease lease = store.lease(new LeaseRequest("node", LEASE, 8, 8 * 1024, 0)).orElseThrow();
+        return new RunningJob(lease, List.of(), System.nanoTime());
     }
 }
