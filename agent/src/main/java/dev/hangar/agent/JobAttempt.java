@@ -189,10 +189,34 @@ final class JobAttempt {
     }
 
     private void attempt(RunningJob job, Selection selection, SandboxRuntime runtime, SandboxSpec sandboxSpec) {
+        JobSpec spec = job.lease().job().spec();
+        Optional<WarmSandbox> warm = pools.take(runtime.name(), spec);
+        if (warm.isEmpty() && countedOnAWarmSandbox(selection)) {
+            // the warm sandbox the rules counted on died or went to another job meanwhile: they decide again
+            // with the pools as they are, rather than boot the job cold where only the warm one made it first
+            Selection again = selector.apply(spec);
+            Optional<SandboxRuntime> other = again.refused() ? Optional.empty() : runtimes.apply(again.runtime());
+            if (other.isPresent()) {
+                if (!other.get().name().equals(runtime.name())) {
+                    warm = pools.take(other.get().name(), spec);
+                }
+                run(job, again, other.get(), sandboxSpec, warm);
+                return;
+            }
+        }
+        run(job, selection, runtime, sandboxSpec, warm);
+    }
+
+    private static boolean countedOnAWarmSandbox(Selection selection) {
+        return selection.candidates().stream()
+                .anyMatch(candidate -> candidate.runtime().equals(selection.runtime()) && candidate.warmReady() > 0);
+    }
+
+    private void run(RunningJob job, Selection selection, SandboxRuntime runtime, SandboxSpec sandboxSpec,
+            Optional<WarmSandbox> warm) {
         Lease lease = job.lease();
         JobSpec spec = lease.job().spec();
         long madeFrom = health.now();
-        Optional<WarmSandbox> warm = pools.take(runtime.name(), spec);
         // why after the take: a job that fits a ready sandbox takes it rather than see it destroyed for its memory
         pools.yieldToJobs();
         // a cold sandbox takes a while to make: the job shows STARTING meanwhile; a warm one is there already
@@ -212,16 +236,17 @@ final class JobAttempt {
                 stoppedBeforeItsProcess(job); // null only then
                 return;
             }
-            StartRecord start = sandbox.start();
-            boolean held = step("recording job " + lease.jobId() + " running", lease, () -> warm.isPresent()
-                    ? queue.started(lease, config.nodeName(), selection, start) // one round trip
-                    : queue.running(lease, start));
-            if (!held) {
-                job.stop(StopReason.LEASE_LOST); // another worker has the job now: stop at once, not at the next renewal
-            }
+            // why before the queue hears of it: the process runs from now, however long the queue takes to answer
             var timeout = timers.schedule(() -> job.stop(StopReason.TIMED_OUT), spec.timeoutSeconds(), TimeUnit.SECONDS);
             Outcome outcome;
             try {
+                StartRecord start = sandbox.start();
+                boolean held = step("recording job " + lease.jobId() + " running", lease, () -> warm.isPresent()
+                        ? queue.started(lease, config.nodeName(), selection, start) // one round trip
+                        : queue.running(lease, start));
+                if (!held) {
+                    job.stop(StopReason.LEASE_LOST); // another worker has the job now: stop at once, not at the next renewal
+                }
                 outcome = await(job, process, spec, output);
             } finally {
                 timeout.cancel(false);

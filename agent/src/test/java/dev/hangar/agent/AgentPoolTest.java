@@ -68,32 +68,9 @@ class AgentPoolTest {
     @Test
     void aPoolOfARuntimeWhoseProbeFailedHereIsLeftOutAndTheNodeRunsJobsOfItsOtherRuntimes() {
         queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
-        SandboxRuntime broken = new SandboxRuntime() {
-            @Override
-            public String name() {
-                return "gvisor";
-            }
-
-            @Override
-            public String description() {
-                return "a runtime whose probe fails on this node (test)";
-            }
-
-            @Override
-            public RuntimeCapabilities capabilities() {
-                return runtime.capabilities();
-            }
-
-            @Override
-            public RuntimeProbe probe() {
-                return RuntimeProbe.unavailable("runsc: no such file (test)");
-            }
-
-            @Override
-            public Sandbox create(SandboxSpec spec) throws SandboxException {
-                throw new SandboxException("unavailable (test)");
-            }
-        };
+        var failing = new FakePrestartingRuntime();
+        failing.failCreates(true);
+        SandboxRuntime broken = named("gvisor", RuntimeProbe.unavailable("runsc: no such file (test)"), failing);
         AgentConfig config = new AgentConfig("node", 64, 64 * 1024, List.of(), 2, Duration.ofSeconds(30),
                 Duration.ofMillis(100), false, dev.hangar.core.job.MountPolicy.none(), java.util.Set.of(),
                 PoolConfig.of(List.of(new PoolSpec("g", "gvisor", null, 1.0, 256L, 1, 1, 300), pool(1, 1)), 0));
@@ -102,6 +79,60 @@ class AgentPoolTest {
         assertThat(agent.pools().pools()).extracting(p -> p.spec().name()).containsExactly("p");
         String id = queue.enqueue(job("echo", "hi")).job().id();
         await().atMost(Duration.ofSeconds(30)).until(() -> queue.get(id).orElseThrow().state() == JobState.SUCCEEDED);
+    }
+
+    @Test
+    void aWarmSandboxThatDiedSinceTheLastUpkeepIsNotCountedSoTheJobGoesWhereItStartsFastestCold() {
+        SandboxRuntime quick = named("quick", RuntimeProbe.available(Duration.ofMillis(1), Map.of()), new FakePrestartingRuntime());
+        queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
+        AgentConfig config = new AgentConfig("node", 64, 64 * 1024, List.of(), 2, Duration.ofSeconds(30),
+                Duration.ofMillis(100), false, dev.hangar.core.job.MountPolicy.none(), java.util.Set.of(),
+                PoolConfig.of(List.of(pool(1, 1)), 0));
+        agent = new Agent(config, queue, List.of(runtime, quick)).start();
+        await().atMost(WAIT).until(() -> pool().ready() == 1);
+        runtime.failCreates(true); // neither the pool's upkeep nor a cold start on it makes another
+        runtime.sandboxes().getFirst().killLauncher();
+
+        String id = queue.enqueue(JobSpec.builder().command("echo", "hi")
+                .resources(new Resources(1.0, 256L, null, null, null, null)).build()).job().id();
+
+        Job job = awaitFinal(id);
+        assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
+        // the dead sandbox used to be counted: the job went to the pool's runtime to boot cold there (here: to
+        // fail and be given back), the record saying a warm sandbox was ready
+        assertThat(job.runtime()).isEqualTo("quick");
+        assertThat(job.deliveries()).isEqualTo(1);
+        assertThat(job.selection().reason()).doesNotContain("warm sandbox ready");
+    }
+
+    /** A runtime of this name and probe that makes its sandboxes with another. */
+    private static SandboxRuntime named(String name, RuntimeProbe probe, SandboxRuntime maker) {
+        return new SandboxRuntime() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String description() {
+                return name + " (test)";
+            }
+
+            @Override
+            public RuntimeCapabilities capabilities() {
+                return maker.capabilities();
+            }
+
+            @Override
+            public RuntimeProbe probe() {
+                return probe;
+            }
+
+            @Override
+            public Sandbox create(SandboxSpec spec) throws SandboxException {
+                return maker.create(spec);
+            }
+        };
     }
 
     private static PoolSpec pool(int min, int max) {

@@ -139,7 +139,7 @@ public final class PoolManager implements PoolsView, AutoCloseable {
         for (WarmPool pool : snapshot()) {
             String runtime = pool.spec().runtime();
             if (pool.fits(runtime, job)) {
-                ready.merge(runtime, pool.readyCount(), Integer::sum);
+                ready.merge(runtime, pool.liveReadyCount(), Integer::sum);
             }
         }
         return new WarmPools(ready);

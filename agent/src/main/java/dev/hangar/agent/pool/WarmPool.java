@@ -384,6 +384,11 @@ final class WarmPool {
         return ready.size();
     }
 
+    /** Ready sandboxes whose launcher is alive now, as a job would find them; the dead wait for upkeep. */
+    synchronized int liveReadyCount() {
+        return (int) ready.stream().filter(r -> r.sandbox().launcherReady()).count();
+    }
+
     synchronized PoolStatus status() {
         return new PoolStatus(spec, ready.size(), starting, inUse, served, missed, replaced, expired, evicted, failed,
                 target, (long) (ready.size() + starting) * spec.memoryMb(), limitedBy, lastError);
