@@ -59,8 +59,11 @@ final class Ranking {
         return Criterion.NAME;
     }
 
-    /** Why the first of {@code ranked} won, naming the figure that decided, then its own figures. */
-    String why(List<RuntimeStatus> ranked) {
+    /**
+     * Why the first of {@code ranked} won, naming the figure that decided, then its own figures.
+     * {@code budgetRuledOut}: whether the job's latency budget ruled out runtimes the rules allowed.
+     */
+    String why(List<RuntimeStatus> ranked, boolean budgetRuledOut) {
         RuntimeStatus chosen = ranked.get(0);
         var why = new StringBuilder(chosen.name()).append(": ");
         if (job.runtime() != null) {
@@ -70,7 +73,9 @@ final class Ranking {
                 why.append("strongest isolation allowed for untrusted code (").append(isolationName(isolation(chosen)))
                         .append(")");
             }
-            String decided = ranked.size() == 1 ? "the only runtime that passes every rule"
+            String only = budgetRuledOut ? "the only runtime allowed that meets the latency budget"
+                    : "the only runtime that passes every rule";
+            String decided = ranked.size() == 1 ? only
                     : winsBecause(decider(chosen, ranked.get(1)), chosen, ranked.get(1));
             if (!decided.isEmpty()) {
                 why.append(job.profile().untrusted() ? ", " : "").append(decided);

@@ -62,7 +62,7 @@ public final class RuntimeSelector {
         for (RuntimeStatus other : ranked.subList(1, ranked.size())) {
             rejected.add(new Rejection(other.name(), RANKING, ranking.below(chosen, other)));
         }
-        return new Selection(chosen.name(), ranking.why(ranked) + budget.note(allowed), rejected,
+        return new Selection(chosen.name(), ranking.why(ranked, ranked.size() < allowed.size()) + budget.note(allowed), rejected,
                 candidates(ranked, runtimes, pools));
     }
 
