@@ -35,6 +35,8 @@ public final class LocalImageStore implements ImageStore {
     /** Files a runtime binds from the host when a job has a network. */
     private static final List<String> MOUNT_FILES = List.of("etc/resolv.conf", "etc/hosts");
 
+    private static final System.Logger LOG = System.getLogger(LocalImageStore.class.getName());
+
     private final Path root;
     private final Map<String, BuiltinImage> builtins;
     private final StoreLock lock;
@@ -113,7 +115,9 @@ public final class LocalImageStore implements ImageStore {
         } catch (java.nio.file.NoSuchFileException e) {
             return java.util.Optional.empty();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            // why not thrown: one damaged image would stop every list, and every job's check of its image name
+            LOG.log(System.Logger.Level.WARNING, e.getMessage());
+            return java.util.Optional.empty();
         }
     }
 
@@ -181,7 +185,13 @@ public final class LocalImageStore implements ImageStore {
         try (Stream<Path> dirs = Files.list(root)) {
             for (Path leftover : dirs.filter(d -> d.getFileName().toString().startsWith(MAKING)
                     || d.getFileName().toString().startsWith(REMOVING)).toList()) {
-                deleteTree(leftover);
+                try {
+                    deleteTree(leftover);
+                } catch (IOException e) {
+                    // why not thrown: one leftover that will not go must not stop every image being made after it
+                    LOG.log(System.Logger.Level.WARNING, "cannot delete " + leftover + ", left by an image make or"
+                            + " removal that did not end: " + e.getMessage());
+                }
             }
         }
     }
@@ -216,13 +226,12 @@ public final class LocalImageStore implements ImageStore {
                 }
             }
             for (String file : MOUNT_FILES) {
-                Path target = rootfs.resolve(file);
-                if (!Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    Files.createFile(target);
-                }
+                mountFile(rootfs.resolve(file), source);
             }
             var metadata = new ImageMetadata(name, source, Instant.now(), sizeOf(rootfs));
             Files.writeString(scratch.resolve("image.json"), Json.write(metadata));
+            // why: after a power loss the rename may be on disk before what it names, an image that looks whole and is not
+            HostCommand.run(List.of("sync", "-f", scratch.toString()), 600);
             Files.move(scratch, root.resolve(name), StandardCopyOption.ATOMIC_MOVE);
         } finally {
             if (Files.exists(scratch)) {
@@ -231,8 +240,34 @@ public final class LocalImageStore implements ImageStore {
         }
     }
 
+    /**
+     * A file a runtime binds the host's over: it must be a plain file, which it is made if absent. A
+     * link (/etc/resolv.conf to systemd-resolved's, say) would be followed by the bind, to a path the
+     * read-only image lacks, and fail every job with a network; it is replaced, as the host's file
+     * covers it anyway.
+     */
+    private static void mountFile(Path target, String source) throws IOException {
+        if (Files.isSymbolicLink(target)) {
+            Files.delete(target);
+        } else if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && !Files.isRegularFile(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalArgumentException("source: " + source + " has /" + target.getParent().getFileName() + "/"
+                    + target.getFileName() + " that is not a file; the host's is bound there for jobs with a network");
+        }
+        if (!Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Files.createFile(target);
+        }
+    }
+
     private static Image read(Path dir) throws IOException {
-        var metadata = Json.read(Files.readString(dir.resolve("image.json")), ImageMetadata.class);
+        String json = Files.readString(dir.resolve("image.json"));
+        ImageMetadata metadata;
+        try {
+            metadata = Json.read(json, ImageMetadata.class);
+        } catch (RuntimeException e) {
+            throw new IOException("image " + dir.getFileName() + " is damaged, its image.json unreadable (" + e.getMessage()
+                    + "): remove it (hangar image rm " + dir.getFileName() + ") and make it again", e);
+        }
         return new Image(metadata.name(), dir.resolve("rootfs"), metadata.source(), metadata.createdAt(), metadata.sizeBytes());
     }
 

@@ -143,6 +143,38 @@ class LocalImageStoreTest {
     }
 
     @Test
+    void anImageWhoseResolvConfIsALinkGetsAPlainFileThereForTheHostsToBeBoundOver() throws Exception {
+        Path etc = Files.createDirectories(dir.resolve("src/etc"));
+        Files.createSymbolicLink(etc.resolve("resolv.conf"), Path.of("../run/systemd/resolve/stub-resolv.conf"));
+        Files.createSymbolicLink(etc.resolve("hosts"), Path.of("/nowhere/hosts"));
+
+        Image image = store().importRootfs("resolved", dir.resolve("src"));
+
+        // the links were kept, and binding the host's file onto them failed every job with a network
+        for (String file : List.of("etc/resolv.conf", "etc/hosts")) {
+            Path made = image.rootfs().resolve(file);
+            assertThat(Files.isRegularFile(made, java.nio.file.LinkOption.NOFOLLOW_LINKS)).as(file).isTrue();
+        }
+    }
+
+    @Test
+    void anImageWhoseRecordIsDamagedIsLeftOutOfListsWithoutStoppingThemAndCanBeRemoved() throws Exception {
+        Files.createDirectories(dir.resolve("src/etc"));
+        var store = store();
+        store.importRootfs("good", dir.resolve("src"));
+        store.importRootfs("bad", dir.resolve("src"));
+        Files.writeString(dir.resolve("images/bad/image.json"), ""); // as a power loss may leave it
+
+        // each used to throw, and with them every job's check of its image name
+        assertThat(store.list()).extracting(Image::name).containsExactly("good");
+        assertThat(store.names()).contains("good").doesNotContain("bad");
+        assertThat(store.find("bad")).isEmpty();
+        assertThatThrownBy(() -> store.importRootfs("bad", dir.resolve("src"))).hasMessageContaining("remove it first");
+        assertThat(store.remove("bad")).isTrue();
+        assertThat(store.importRootfs("bad", dir.resolve("src")).name()).isEqualTo("bad");
+    }
+
+    @Test
     void whatACrashedProcessLeftIsNotListedAndIsSweptWhenTheNextImageIsMade() throws Exception {
         Path images = Files.createDirectories(dir.resolve("images"));
         for (String leftover : List.of(".removing-1234", ".making-half-5678")) {

@@ -139,13 +139,19 @@ public final class BubblewrapRuntime implements SandboxRuntime {
         if (!spec.gpus().isEmpty()) {
             throw SandboxException.causedByTheJob("the process runtime cannot pass GPUs through");
         }
+        Path rootfs;
         try {
             // why: without an image the job sees the host's /usr, the way a host command would
-            Path rootfs = spec.image() == null ? null : images.resolve(spec.image()).rootfs();
-            var cgroup = limiter.get().create(spec.id(), spec.resources(), BWRAP_OWN_PROCESSES);
-            return new BubblewrapSandbox(spec, rootfs, cgroup, new BubblewrapCommand(bwrap.get().toString()));
+            rootfs = spec.image() == null ? null : images.resolve(spec.image()).rootfs();
         } catch (ImageNotFoundException e) {
             throw SandboxException.causedByTheJob(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new SandboxException("could not make image " + spec.image() + " for sandbox " + spec.id() + ": "
+                    + e.getMessage(), e);
+        }
+        try {
+            var cgroup = limiter.get().create(spec.id(), spec.resources(), BWRAP_OWN_PROCESSES);
+            return new BubblewrapSandbox(spec, rootfs, cgroup, new BubblewrapCommand(bwrap.get().toString()));
         } catch (IOException e) {
             throw new SandboxException("could not create the cgroups of sandbox " + spec.id() + ": " + e.getMessage(), e);
         }
