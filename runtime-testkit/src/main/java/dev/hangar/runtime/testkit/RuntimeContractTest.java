@@ -1053,6 +1053,13 @@ public abstract class RuntimeContractTest {
     }
 
     @Test
+    @DisplayName("nothing can be made at the sandbox's root, which no disk limit bounds")
+    void nothingCanBeMadeAtTheRoot() throws Exception {
+        Run run = run(sh("touch /hangar-probe || exit 3; echo made"));
+        assertThat(run.code()).as("exit code of touch /hangar-probe; %s", run).isEqualTo(3);
+    }
+
+    @Test
     @DisplayName("the working directory is writable")
     void workingDirectoryIsWritable() throws Exception {
         Run run = run(sh("echo x > f && cat f"));

@@ -575,6 +575,9 @@ public final class CtrSimulator {
                 int eq = variable.indexOf('=');
                 argv.addAll(List.of("--setenv", variable.substring(0, eq), variable.substring(eq + 1)));
             }
+            if (readOnly) {
+                argv.addAll(List.of("--remount-ro", "/")); // the root itself too, not only the image's entries in it
+            }
             argv.addAll(List.of("--chdir", run.value("cwd") == null ? "/" : run.value("cwd"), "--"));
             argv.addAll(command);
             return argv;

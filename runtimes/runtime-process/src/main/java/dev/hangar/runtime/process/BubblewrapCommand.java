@@ -86,7 +86,8 @@ final class BubblewrapCommand {
         for (Mount mount : spec.mounts()) {
             argv.addAll(List.of(mount.readOnly() ? "--ro-bind" : "--bind", mount.hostPath(), mount.sandboxPath()));
         }
-        argv.addAll(List.of("--chdir", WORKDIR, "--"));
+        // why: the root is bwrap's own tmpfs, which a job could otherwise fill past its disk limit
+        argv.addAll(List.of("--remount-ro", "/", "--chdir", WORKDIR, "--"));
         argv.addAll(command);
         return files == null ? CgroupJoin.wrap(cgroup, argv) : CgroupJoin.wrap(cgroup, files.status(), files.options(), argv);
     }
