@@ -55,7 +55,8 @@ export function changed() {
 // why: a REST answer may have been computed before an event that arrived while it was on its
 // way; the latest event of each job since the request started wins over the answer.
 // An event is kept for RECENT_MS only, no REST answer being on its way longer: a job event carries
-// the whole spec (stdin, env), and a busy cluster's would otherwise pile up in the tab.
+// the spec (env, up to a MiB of command), and a busy cluster's would otherwise pile up in the tab.
+// A job event leaves out the spec's stdin; a spec never changes, so the REST answer's is kept.
 const RECENT_MS = 30_000;
 let eventSeq = 0;
 const recent = new Map(); // job id -> { seq, at, job }, oldest event first
@@ -68,9 +69,10 @@ function remember(job) {
     recent.delete(id);
   }
 }
+const withSpecOf = (known, job) => (known?.spec ? { ...job, spec: known.spec } : job);
 const fresher = (job, since) => {
   const entry = recent.get(job.id);
-  return entry && entry.seq > since ? entry.job : job;
+  return entry && entry.seq > since ? withSpecOf(job, entry.job) : job;
 };
 
 function failed(error) {
@@ -368,7 +370,7 @@ function onJob(job, fromEvent = true) {
   if (fromEvent) remember(job);
   noteJob(job);
   applyToList(job);
-  if (state.detail?.id === job.id) state.detail.job = job;
+  if (state.detail?.id === job.id) state.detail.job = withSpecOf(state.detail.job, job);
   healthSoon();
   changed();
 }

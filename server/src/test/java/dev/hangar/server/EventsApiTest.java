@@ -107,6 +107,26 @@ class EventsApiTest {
     }
 
     @Test
+    void aJobsEventsLeaveOutItsStdinAndSayHowLongItIs() throws Exception {
+        try (EventStream stream = events("", Map.of())) {
+            String stdin = "é".repeat(300_000); // 600,000 bytes
+            Job job = queue.enqueue(JobSpec.builder().command("cat").stdin(stdin).build()).job();
+            List<EventStream.Event> seen = stream.until(e -> e.event().equals("job")
+                    && data(e).path("job").path("id").asText().equals(job.id()), WAIT);
+
+            JsonNode event = data(seen.getLast());
+            // each event used to carry the whole stdin, to every client, and a few such jobs emptied the buffer
+            assertThat(seen.getLast().data().length()).isLessThan(2_000);
+            assertThat(event.path("job").path("spec").has("stdin")).isFalse();
+            assertThat(event.path("stdinBytes").asInt()).isEqualTo(600_000);
+            JsonNode rest = JSON.readTree(get("/v1/jobs/" + job.id()));
+            assertThat(rest.path("spec").path("stdin").asText()).isEqualTo(stdin);
+            ((com.fasterxml.jackson.databind.node.ObjectNode) rest.path("spec")).remove("stdin");
+            assertThat(event.path("job")).as("the job as GET /v1/jobs/{id} returns it but for its stdin").isEqualTo(rest);
+        }
+    }
+
+    @Test
     void resumingWithLastEventIdReplaysExactlyTheMissedEventsThenLiveOnes() throws Exception {
         List<EventStream.Event> all;
         String job2;

@@ -25,7 +25,7 @@ public record Timings(Instant submittedAt, Instant scheduledAt, Instant starting
         return new Timings(at, null, null, null, null);
     }
 
-    /** Queue wait of the current attempt, if it was leased. */
+    /** From submit to the current delivery's lease, if it was leased: for a retry, the earlier attempts' time too. */
     public Duration queued() {
         return between(submittedAt, scheduledAt);
     }

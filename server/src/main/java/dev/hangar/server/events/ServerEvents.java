@@ -1,11 +1,13 @@
 package dev.hangar.server.events;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.queue.JobStore;
 import dev.hangar.core.queue.QueueListener;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.server.NodeView;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Turns what happens into events of the log: every job change the store publishes, every node
@@ -15,8 +17,23 @@ import dev.hangar.server.NodeView;
 public final class ServerEvents implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ServerEvents.class.getName());
 
-    /** {@code {"type":"job","job":{...}}}: the job as {@code GET /v1/jobs/{id}} returns it. */
-    record JobEvent(String type, Job job) {}
+    /**
+     * {@code {"type":"job","job":{...},"stdinBytes":N}}: the job as {@code GET /v1/jobs/{id}} returns
+     * it but for its stdin, whose length in bytes {@code stdinBytes} gives (absent without stdin). Why:
+     * a stdin of up to 1 MiB, sent to every client on each of the job's changes, would fill the buffer
+     * that other clients resume from, and a spec never changes after its submit.
+     */
+    static String jobEvent(Job job) {
+        ObjectNode event = Json.mapper().createObjectNode().put("type", ServerEvent.JOB);
+        ObjectNode view = Json.mapper().valueToTree(job);
+        event.set("job", view);
+        String stdin = job.spec().stdin();
+        if (stdin != null) {
+            ((ObjectNode) view.get("spec")).remove("stdin");
+            event.put("stdinBytes", stdin.getBytes(StandardCharsets.UTF_8).length);
+        }
+        return Json.write(event);
+    }
 
     /** {@code {"type":"node","node":{...}}}. */
     record NodeEvent(String type, NodeInfo node) {}
@@ -33,7 +50,7 @@ public final class ServerEvents implements AutoCloseable {
         this.jobs = store.subscribe(new QueueListener() {
             @Override
             public void jobChanged(Job job) {
-                log.append(ServerEvent.JOB, Json.write(new JobEvent(ServerEvent.JOB, job)), job.spec().tenant());
+                log.append(ServerEvent.JOB, jobEvent(job), job.spec().tenant());
             }
 
             @Override

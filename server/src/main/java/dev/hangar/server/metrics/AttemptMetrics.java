@@ -13,10 +13,13 @@ import java.util.function.Function;
 /**
  * Metrics taken from job events: a finished job counted by final state and runtime, and the
  * phases of every attempt (queued, start, submit-to-running, sandbox-ready-to-running, run), per
- * runtime and start path (cold, warm, restored), recorded once, when the attempt
- * ends. An attempt ends with a final state or, for a retry, back in QUEUED with the same attempt
+ * runtime and start path (cold, warm, restored), each recorded once: those up to the process's
+ * start when it is heard RUNNING (a long job's start is not held back until it ends), the run when
+ * the attempt ends. An attempt ends with a final state or, for a retry, back in QUEUED with the same attempt
  * number; a lost delivery goes back to QUEUED with the attempt number taken back and is not an
- * attempt. Only attempts this server saw leased are recorded, so a restart counts nothing twice.
+ * attempt (its start, heard, is a start all the same). Only attempts this server saw leased are recorded, so a restart counts nothing twice.
+ * The phases from submit (queued, submit-to-running) are the first delivery's only: a later one's
+ * would hold the earlier runs and their backoff.
  */
 final class AttemptMetrics {
     static final String NO_RUNTIME = "none";
@@ -30,8 +33,15 @@ final class AttemptMetrics {
 
     private final MeterRegistry registry;
     private final Function<Job, String> startPath;
-    /** Job id → attempt number, for the attempts seen leased and not yet ended. */
-    private final Map<String, Integer> leased = new ConcurrentHashMap<>();
+    /** Job id → the delivery seen leased and not yet ended. */
+    private final Map<String, Open> leased = new ConcurrentHashMap<>();
+
+    /** A delivery heard leased: its attempt, and whether its start was recorded. */
+    private record Open(int attempt, int delivery, boolean started) {
+        boolean of(Job job) {
+            return attempt == job.attempt() && delivery == job.deliveries();
+        }
+    }
 
     AttemptMetrics(MeterRegistry registry, Function<Job, String> startPath) {
         this.registry = registry;
@@ -40,17 +50,25 @@ final class AttemptMetrics {
 
     void jobChanged(Job job) {
         switch (job.state()) {
-            case SCHEDULED, STARTING, RUNNING -> leased.put(job.id(), job.attempt());
+            case SCHEDULED, STARTING -> leased.compute(job.id(),
+                    (id, open) -> open != null && open.of(job) ? open : new Open(job.attempt(), job.deliveries(), false));
+            case RUNNING -> leased.compute(job.id(), (id, open) -> {
+                if (open != null && open.of(job) && open.started()) {
+                    return open; // a RUNNING event again (a cancel flagged): started already
+                }
+                recordStart(job);
+                return new Open(job.attempt(), job.deliveries(), true);
+            });
             case QUEUED -> {
-                Integer attempt = leased.remove(job.id());
-                if (attempt != null && attempt == job.attempt()) {
-                    recordAttempt(job); // a retry: the attempt failed and another follows
+                Open open = leased.remove(job.id());
+                if (open != null && open.attempt() == job.attempt()) {
+                    recordEnd(job, open); // a retry: the attempt failed and another follows
                 }
             }
             default -> {
-                Integer attempt = leased.remove(job.id());
-                if (attempt != null && attempt == job.attempt()) {
-                    recordAttempt(job);
+                Open open = leased.remove(job.id());
+                if (open != null && open.attempt() == job.attempt()) {
+                    recordEnd(job, open);
                 }
                 Counter.builder("hangar.jobs.finished")
                         .description("Jobs that reached a final state, by that state and the runtime of their last attempt")
@@ -77,15 +95,24 @@ final class AttemptMetrics {
         }
     }
 
-    private void recordAttempt(Job job) {
+    private void recordStart(Job job) {
         Timings t = job.timings();
         String runtime = runtime(job);
         String path = startPath.apply(job);
-        record(Phase.QUEUED, runtime, path, t.queued());
+        if (job.deliveries() == 1) {
+            record(Phase.QUEUED, runtime, path, t.queued());
+            record(Phase.SUBMIT_TO_RUNNING, runtime, path, t.submitToRunning());
+        }
         record(Phase.START, runtime, path, t.start());
-        record(Phase.SUBMIT_TO_RUNNING, runtime, path, t.submitToRunning());
         record(Phase.SANDBOX_READY_TO_RUNNING, runtime, path, t.sandboxReadyToRunning());
-        record(Phase.RUN, runtime, path, t.run());
+    }
+
+    /** The attempt's run, and its start if its RUNNING event went unheard (the queue may merge changes). */
+    private void recordEnd(Job job, Open open) {
+        if (!open.started()) {
+            recordStart(job);
+        }
+        record(Phase.RUN, runtime(job), startPath.apply(job), job.timings().run());
     }
 
     private void record(Phase phase, String runtime, String path, Duration duration) {
@@ -113,9 +140,9 @@ final class AttemptMetrics {
     }
 
     enum Phase {
-        QUEUED("hangar.job.queued", "From submit to lease (the attempt's wait in the queue)"),
+        QUEUED("hangar.job.queued", "From submit to the job's first lease (its wait in the queue)"),
         START("hangar.job.start", "From lease to process start: runtime choice and sandbox start"),
-        SUBMIT_TO_RUNNING("hangar.job.submit.to.running", "From submit to process start"),
+        SUBMIT_TO_RUNNING("hangar.job.submit.to.running", "From submit to the process start of the job's first delivery"),
         SANDBOX_READY_TO_RUNNING("hangar.job.sandbox.ready.to.running",
                 "From sandbox ready to process start (for a warm sandbox, its wait in the pool included)"),
         RUN("hangar.job.run", "From process start to the end of the attempt");

@@ -77,6 +77,26 @@ class HangarMetricsTest {
     }
 
     @Test
+    void aJobsStartIsRecordedWhenItRunsNotWhenItEnds() {
+        enqueue("long");
+        clock.advanceMillis(100);
+        Lease lease = leaseAndRun("process");
+
+        String[] labels = {"runtime", "process", "path", "cold"};
+        PromText running = scrape();
+        // it used to wait for the job's end, an hour later for a job of an hour, and for good across a restart
+        assertThat(running.value("hangar_job_queued_seconds_count", labels)).isEqualTo(1);
+        assertThat(running.value("hangar_job_start_seconds_count", labels)).isEqualTo(1);
+        assertThat(running.value("hangar_job_run_seconds_count", labels)).as("no run recorded yet").isNull();
+
+        clock.advanceMillis(1000);
+        queue.finish(lease, Outcome.succeeded(0, false)).orElseThrow();
+        PromText ended = scrape();
+        assertThat(ended.value("hangar_job_start_seconds_count", labels)).as("once").isEqualTo(1);
+        assertThat(ended.value("hangar_job_run_seconds_count", labels)).isEqualTo(1);
+    }
+
+    @Test
     void jobsByStateQueueDepthAndOldestAgeFollowTheStore() {
         PromText empty = scrape();
         assertThat(empty.value("hangar_jobs", "state", "QUEUED")).isZero();
@@ -127,9 +147,11 @@ class HangarMetricsTest {
     }
 
     @Test
-    void eachAttemptOfARetriedJobIsRecordedAndALostDeliveryIsNot() {
+    void eachStartOfARetriedJobIsRecordedItsWaitFromSubmitOnlyForItsFirstDeliveryAndALostDeliveryIsNoAttempt() {
         queue.enqueue(JobSpec.builder().command("false").retry(TestJobs.retries(3, 0)).build());
+        clock.advanceMillis(100);
         Lease first = leaseAndRun("process");
+        clock.advanceMillis(5000);
         queue.finish(first, Outcome.failed(1, "exit 1", false)); // back to QUEUED: attempt 1 ends
         Lease second = leaseAndRun("process");
         queue.releaseLeasesOf("w"); // lost: not an attempt
@@ -139,8 +161,11 @@ class HangarMetricsTest {
         PromText text = scrape();
         String[] labels = {"runtime", "process", "path", "cold"};
         assertThat(second.job().attempt()).isEqualTo(2);
-        assertThat(text.value("hangar_job_queued_seconds_count", labels)).isEqualTo(2);
-        assertThat(text.value("hangar_job_start_seconds_count", labels)).isEqualTo(2);
+        // a retry's wait "from submit" used to be recorded too, the first attempt's 5 s run in it
+        assertThat(text.value("hangar_job_queued_seconds_count", labels)).isEqualTo(1);
+        assertThat(text.value("hangar_job_queued_seconds_sum", labels)).isEqualTo(0.1);
+        assertThat(text.value("hangar_job_submit_to_running_seconds_count", labels)).isEqualTo(1);
+        assertThat(text.value("hangar_job_start_seconds_count", labels)).as("each delivery that started").isEqualTo(3);
         assertThat(text.value("hangar_job_run_seconds_count", labels)).as("a retried attempt has no finish time")
                 .isEqualTo(1);
         assertThat(text.value("hangar_jobs_finished_total", "state", "SUCCEEDED", "runtime", "process")).isEqualTo(1);
