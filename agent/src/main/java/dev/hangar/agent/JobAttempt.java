@@ -194,11 +194,12 @@ final class JobAttempt {
         if (warm.isEmpty() && countedOnAWarmSandbox(selection)) {
             // the warm sandbox the rules counted on died or went to another job meanwhile: they decide again
             // with the pools as they are, rather than boot the job cold where only the warm one made it first
+            // (should they refuse it now, or name a runtime gone, the first choice stands, to boot cold)
             Selection again = selector.apply(spec);
             Optional<SandboxRuntime> other = again.refused() ? Optional.empty() : runtimes.apply(again.runtime());
             if (other.isPresent()) {
-                if (!other.get().name().equals(runtime.name())) {
-                    warm = pools.take(other.get().name(), spec);
+                if (!other.get().name().equals(runtime.name()) || countedOnAWarmSandbox(again)) {
+                    warm = pools.take(other.get().name(), spec); // another pool, or one refilled meanwhile
                 }
                 run(job, again, other.get(), sandboxSpec, warm);
                 return;

@@ -114,10 +114,12 @@ public final class LocalImageStore implements ImageStore {
             return java.util.Optional.of(read(dir));
         } catch (java.nio.file.NoSuchFileException e) {
             return java.util.Optional.empty();
-        } catch (IOException e) {
+        } catch (DamagedImageException e) {
             // why not thrown: one damaged image would stop every list, and every job's check of its image name
             LOG.log(System.Logger.Level.WARNING, e.getMessage());
             return java.util.Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -259,13 +261,20 @@ public final class LocalImageStore implements ImageStore {
         }
     }
 
+    /** An image whose record cannot be read: made by a process that lost power before its record reached the disk. */
+    private static final class DamagedImageException extends IOException {
+        DamagedImageException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     private static Image read(Path dir) throws IOException {
         String json = Files.readString(dir.resolve("image.json"));
         ImageMetadata metadata;
         try {
             metadata = Json.read(json, ImageMetadata.class);
         } catch (RuntimeException e) {
-            throw new IOException("image " + dir.getFileName() + " is damaged, its image.json unreadable (" + e.getMessage()
+            throw new DamagedImageException("image " + dir.getFileName() + " is damaged, its image.json unreadable (" + e.getMessage()
                     + "): remove it (hangar image rm " + dir.getFileName() + ") and make it again", e);
         }
         return new Image(metadata.name(), dir.resolve("rootfs"), metadata.source(), metadata.createdAt(), metadata.sizeBytes());

@@ -53,8 +53,10 @@ final class AttemptMetrics {
             case SCHEDULED, STARTING -> leased.compute(job.id(),
                     (id, open) -> open != null && open.of(job) ? open : new Open(job.attempt(), job.deliveries(), false));
             case RUNNING -> leased.compute(job.id(), (id, open) -> {
-                if (open != null && open.of(job) && open.started()) {
-                    return open; // a RUNNING event again (a cancel flagged): started already
+                if (open == null || open.of(job) && open.started()) {
+                    // not heard leased (before a restart, or changes missed), or a RUNNING event again (a
+                    // cancel flagged): its start is recorded by none, or was already
+                    return new Open(job.attempt(), job.deliveries(), true);
                 }
                 recordStart(job);
                 return new Open(job.attempt(), job.deliveries(), true);
