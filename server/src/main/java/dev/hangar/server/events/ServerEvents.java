@@ -24,16 +24,19 @@ public final class ServerEvents implements AutoCloseable {
      * that other clients resume from, and a spec never changes after its submit.
      */
     static String jobEvent(Job job) {
+        String stdin = job.spec().stdin();
+        if (stdin == null) {
+            return Json.write(new JobEvent(ServerEvent.JOB, job)); // most jobs: written once, with no tree between
+        }
         ObjectNode event = Json.mapper().createObjectNode().put("type", ServerEvent.JOB);
         ObjectNode view = Json.mapper().valueToTree(job);
+        ((ObjectNode) view.get("spec")).remove("stdin");
         event.set("job", view);
-        String stdin = job.spec().stdin();
-        if (stdin != null) {
-            ((ObjectNode) view.get("spec")).remove("stdin");
-            event.put("stdinBytes", stdin.getBytes(StandardCharsets.UTF_8).length);
-        }
+        event.put("stdinBytes", stdin.getBytes(StandardCharsets.UTF_8).length);
         return Json.write(event);
     }
+
+    private record JobEvent(String type, Job job) {}
 
     /** {@code {"type":"node","node":{...}}}. */
     record NodeEvent(String type, NodeInfo node) {}

@@ -17,7 +17,8 @@ import java.util.function.Function;
  * start when it is heard RUNNING (a long job's start is not held back until it ends), the run when
  * the attempt ends. An attempt ends with a final state or, for a retry, back in QUEUED with the same attempt
  * number; a lost delivery goes back to QUEUED with the attempt number taken back and is not an
- * attempt (its start, heard, is a start all the same). Only attempts this server saw leased are recorded, so a restart counts nothing twice.
+ * attempt (its start, heard, is a start all the same). Only attempts this server saw leased are
+ * recorded, so a restart counts nothing twice.
  * The phases from submit (queued, submit-to-running) are the first delivery's only: a later one's
  * would hold the earlier runs and their backoff.
  */
