@@ -73,6 +73,11 @@ public final class LocalImageStore implements ImageStore {
         return read(dir);
     }
 
+    @Override
+    public Path root() {
+        return root;
+    }
+
     /** Stored images, and the built-ins this host can make (a job naming one it cannot is not offered here). */
     @Override
     public Set<String> names() {

@@ -20,6 +20,9 @@ public interface ImageStore {
 
     Image importRootfs(String name, Path directoryOrTar) throws IOException;
 
+    /** The directory the images are kept in on this host, every image's root filesystem below it. */
+    Path root();
+
     /** Removes a stored image; false if there was none. */
     boolean remove(String name) throws IOException;
 

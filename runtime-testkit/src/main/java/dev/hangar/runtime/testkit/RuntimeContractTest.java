@@ -925,7 +925,7 @@ public abstract class RuntimeContractTest {
     @Test
     @DisplayName("mounts: a read-only host path is readable and not writable; a writable one takes writes")
     void mountsAppearReadOnlyOrWritableAsAsked() throws Exception {
-        Path host = Files.createTempDirectory("hangar-contract-mount-");
+        Path host = openTempDirectory("hangar-contract-mount-");
         try {
             Path readOnly = Files.createDirectories(host.resolve("ro"));
             Path writable = Files.createDirectories(host.resolve("rw"));
@@ -944,9 +944,52 @@ public abstract class RuntimeContractTest {
             assertThat(readOnly.resolve("new")).doesNotExist();
             assertThat(writable.resolve("out.txt")).hasContent("result");
         } finally {
-            try (var paths = Files.walk(host)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            deleteTree(host);
+        }
+    }
+
+    @Test
+    @DisplayName("mounts: what a job makes in a writable mount is not host root's, nor can it be made so")
+    void whatAJobMakesInAWritableMountIsNotHostRoots() throws Exception {
+        assumeTrue(hostUsersNotTheSandboxes().isEmpty(), () -> hostUsersNotTheSandboxes().orElseThrow());
+        Path host = openTempDirectory("hangar-contract-owner-");
+        try {
+            Path writable = Files.createDirectories(host.resolve("rw"));
+            writable.toFile().setWritable(true, false);
+            Sandbox sandbox = newSandbox(Resources.defaults(), NetworkMode.NONE,
+                    List.of(new Mount(writable.toString(), "/data/out", false)));
+            var output = new OutputCollector();
+            // with the setuid bit: were it host root's, a program left so would run as root on the host
+            SandboxProcess process = start(sandbox, sh(": > /data/out/made; chmod 4755 /data/out/made; echo done"),
+                    output);
+            ExitStatus status = awaitExit(process, output);
+            assertThat(status.code()).as("exit code; %s", output.describe()).isZero();
+            Path made = writable.resolve("made");
+            assertThat(made).as("the job's copy; %s", output.describe()).exists();
+            assertThat(Files.getAttribute(made, "unix:uid")).as("host owner of a file the job made").isNotEqualTo(0);
+        } finally {
+            deleteTree(host);
+        }
+    }
+
+    /**
+     * Why this runtime's files made in a mount have host owners other than the sandbox user's, or
+     * empty if they do not (a stand-in that shares the host's users, say).
+     */
+    protected Optional<String> hostUsersNotTheSandboxes() {
+        return Optional.empty();
+    }
+
+    /** A temporary directory the sandbox's user may pass through, as a host path it mounts must be. */
+    private static Path openTempDirectory(String prefix) throws IOException {
+        Path dir = Files.createTempDirectory(prefix);
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        return dir;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 
@@ -983,9 +1026,8 @@ public abstract class RuntimeContractTest {
     @DisplayName("mounts: a read-only host path is read-only below a file system mounted inside it on the host too")
     void aReadOnlyMountIsReadOnlyBelowTheHostsMountsInsideIt() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs on the host needs root");
-        Path host = Files.createTempDirectory("hangar-contract-nested-");
         // why open to all: the sandbox user is unprivileged, and a write must fail for the mount alone
-        Files.setPosixFilePermissions(host, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path host = openTempDirectory("hangar-contract-nested-");
         Path nested = Files.createDirectories(host.resolve("nested"));
         Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "mode=1777", "tmpfs", nested.toString())
                 .inheritIO().start();
@@ -1002,9 +1044,7 @@ public abstract class RuntimeContractTest {
             assertThat(nested.resolve("new")).doesNotExist();
         } finally {
             new ProcessBuilder("umount", "-l", nested.toString()).inheritIO().start().waitFor();
-            try (var paths = Files.walk(host)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            deleteTree(host);
         }
     }
 

@@ -36,9 +36,12 @@ final class BubblewrapCommand {
             "/proc/bus", "/proc/fs");
 
     private final String bwrap;
+    private final List<String> startPrefix;
 
-    BubblewrapCommand(String bwrap) {
+    /** @param startPrefix what starts bwrap as the sandbox's host user (see {@link SandboxHostUser}) */
+    BubblewrapCommand(String bwrap, List<String> startPrefix) {
         this.bwrap = bwrap;
+        this.startPrefix = startPrefix;
     }
 
     /**
@@ -53,9 +56,10 @@ final class BubblewrapCommand {
     List<String> build(SandboxSpec spec, Path imageRootfs, Cgroup cgroup, List<String> command, Map<String, String> env,
             JobFiles files) {
         var argv = new ArrayList<String>(64);
+        argv.addAll(startPrefix);
         argv.add(bwrap);
-        // --disable-userns: under a root agent the job is root's uid, and user namespaces it made and held
-        // would use up root's allowance on the host, so that bwrap could make none for the next job
+        // --disable-userns: user namespaces a job made and held would use up its host user's allowance,
+        // so that bwrap could make none for the next job
         argv.addAll(List.of("--unshare-all", "--unshare-user", "--disable-userns", "--uid", SANDBOX_UID, "--gid",
                 SANDBOX_UID, "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "hangar"));
         if (files == null) {

@@ -51,6 +51,7 @@ public final class BubblewrapRuntime implements SandboxRuntime {
     private final Optional<Path> bwrap;
     private final Optional<Limiter> limiter;
     private final ImageStore images;
+    private final SandboxHostUser hostUser;
 
     public BubblewrapRuntime(RuntimeContext context) {
         this(Programs.find("bwrap"), Limiter.detect(), context.images());
@@ -62,6 +63,7 @@ public final class BubblewrapRuntime implements SandboxRuntime {
         this.bwrap = bwrap;
         this.limiter = limiter;
         this.images = images;
+        this.hostUser = SandboxHostUser.of(Programs.find("setpriv"), images);
     }
 
     @Override
@@ -95,7 +97,8 @@ public final class BubblewrapRuntime implements SandboxRuntime {
                 return RuntimeProbe.unavailable("trial sandbox running 'true' exited " + status.code());
             }
             return RuntimeProbe.available(Duration.ofNanos(System.nanoTime() - begin),
-                    Map.of("bwrap", bwrap.get().toString(), "limits", limiter.get().describe()));
+                    Map.of("bwrap", bwrap.get().toString(), "limits", limiter.get().describe(), "host user",
+                            hostUser.describe()));
         } catch (Exception e) {
             return RuntimeProbe.unavailable("trial sandbox failed: " + e.getMessage());
         }
@@ -142,7 +145,7 @@ public final class BubblewrapRuntime implements SandboxRuntime {
         Path rootfs;
         try {
             // why: without an image the job sees the host's /usr, the way a host command would
-            rootfs = spec.image() == null ? null : images.resolve(spec.image()).rootfs();
+            rootfs = spec.image() == null ? null : hostUser.reachable(images.resolve(spec.image()).rootfs());
         } catch (ImageNotFoundException e) {
             throw SandboxException.causedByTheJob(e.getMessage(), e);
         } catch (IOException e) {
@@ -151,7 +154,8 @@ public final class BubblewrapRuntime implements SandboxRuntime {
         }
         try {
             var cgroup = limiter.get().create(spec.id(), spec.resources(), BWRAP_OWN_PROCESSES);
-            return new BubblewrapSandbox(spec, rootfs, cgroup, new BubblewrapCommand(bwrap.get().toString()));
+            return new BubblewrapSandbox(spec, rootfs, cgroup, new BubblewrapCommand(bwrap.get().toString(),
+                    hostUser.startPrefix()));
         } catch (IOException e) {
             throw new SandboxException("could not create the cgroups of sandbox " + spec.id() + ": " + e.getMessage(), e);
         }

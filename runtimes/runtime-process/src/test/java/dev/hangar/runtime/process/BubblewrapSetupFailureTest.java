@@ -65,7 +65,7 @@ class BubblewrapSetupFailureTest extends ProcessRuntimeTest {
                 exec unshare --user --map-root-user sh -c 'echo 0 > /proc/sys/user/max_user_namespaces && exec "$0" "$@"' \
                     %s "$@"
                 """.formatted(bwrap));
-        Files.setPosixFilePermissions(outOfNamespaces, PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(outOfNamespaces, PosixFilePermissions.fromString("rwxr-xr-x"));
         var starved = new BubblewrapRuntime(Optional.of(outOfNamespaces), Limiter.detect(),
                 new LocalImageStore(dataDir.resolve("images")));
         var output = new OutputCollector();

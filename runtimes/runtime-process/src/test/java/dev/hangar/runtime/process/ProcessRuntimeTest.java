@@ -15,7 +15,10 @@ abstract class ProcessRuntimeTest {
     BubblewrapRuntime runtime;
 
     @BeforeEach
-    void startRuntime() {
+    void startRuntime() throws java.io.IOException {
+        // why: under root, bwrap starts as the sandbox's user, who must pass through to the files a test gives it
+        java.nio.file.Files.setPosixFilePermissions(dataDir,
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         runtime = new BubblewrapRuntime(new RuntimeContext(dataDir, new LocalImageStore(dataDir.resolve("images"))));
         var probe = runtime.probe();
         assumeTrue(probe.available(), () -> "process runtime unavailable: " + probe.reason());

@@ -17,8 +17,10 @@ import java.util.regex.Pattern;
 
 /**
  * Where a node pins its jobs' host mounts (see {@link PinnedMounts}): a directory only root may
- * enter, holding one directory per owning process ({@link OwningProcess#label()}), one per sandbox
- * within it, and in that one bind mount per job mount.
+ * change or list, holding one directory per owning process ({@link OwningProcess#label()}), one per
+ * sandbox within it, and in that one bind mount per job mount. The sandboxes' host group ({@link
+ * HostUser#SANDBOX_ID}) may pass through it, and no one else: under root the process runtime starts
+ * bwrap as the sandboxes' host user, and bwrap looks the pins it is given up by path.
  *
  * <p>Why: the allow-list is checked on a path, and a runtime mounts a path, later. A job with a
  * writable mount under an allowed root can swap a checked directory for a link to "/" in between,
@@ -32,9 +34,8 @@ public final class MountPins {
     private static final String OWNER_PREFIX = "owner-";
     private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     private static final Duration COMMAND_BOUND = Duration.ofSeconds(60);
-
-    /** Read once: a process does not change its uid. */
-    private static final boolean ROOT = root();
+    /** Passed through by the sandboxes' group, listed and changed by root alone (see the class's comment). */
+    private static final String ROOT_MODE = "rwx--x---";
 
     /** The script's exit code when a mount is no longer the path that was checked: the job's doing, not the host's. */
     static final int CHANGED = 3;
@@ -116,15 +117,7 @@ public final class MountPins {
 
     /** Whether this process may make pins: mounting takes root. */
     public static boolean possible() {
-        return ROOT;
-    }
-
-    private static boolean root() {
-        try {
-            return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return false;
-        }
+        return HostUser.root();
     }
 
     /**
@@ -174,14 +167,30 @@ public final class MountPins {
         }
     }
 
+    /**
+     * Pins a directory of the node's own, not a job's (an image store), read by a runtime that starts
+     * its sandboxes as a user who cannot enter the directory it is in (the agent's data directory,
+     * root's alone); the pin stays for as long as the caller keeps it, or this process lives.
+     */
+    public PinnedMounts pinNodeDirectory(String name, Path directory) throws SandboxException {
+        try {
+            return pinResolved(name, List.of(new Mount(directory.toRealPath().toString(), "/", true)));
+        } catch (IOException e) {
+            throw new SandboxException("could not pin " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Pins mounts whose host paths are real paths that passed the policy: each must still be that path. */
     PinnedMounts pinResolved(String sandboxId, List<Mount> real) throws SandboxException {
         Path dir = ownDir.resolve(dirName(sandboxId));
         var pinned = new ArrayList<Mount>(real.size());
         var argv = new ArrayList<String>(List.of("/bin/sh", "-c", SCRIPT, "hangar-pin"));
         try {
-            Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+            Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(ROOT_MODE)));
+            openToSandboxes(root);
+            if (root.startsWith(DEFAULT_ROOT.getParent())) { // made root's alone by earlier versions, until a reboot
+                openToSandboxes(DEFAULT_ROOT.getParent());
+            }
             Files.createDirectories(dir);
             for (int i = 0; i < real.size(); i++) {
                 Mount mount = real.get(i);
@@ -209,6 +218,11 @@ public final class MountPins {
             throw new SandboxException(why);
         }
         return PinnedMounts.pinned(dir, pinned);
+    }
+
+    private static void openToSandboxes(Path dir) throws IOException {
+        Files.setAttribute(dir, "unix:gid", HostUser.SANDBOX_ID);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(ROOT_MODE));
     }
 
     /** Each mount with its host path's links resolved, checked again as such. */
