@@ -949,7 +949,7 @@ public abstract class RuntimeContractTest {
     }
 
     @Test
-    @DisplayName("mounts: what a job makes in a writable mount is not host root's, nor can it be made so")
+    @DisplayName("mounts: what a job makes in a writable mount, setuid bit and all, is not host root's")
     void whatAJobMakesInAWritableMountIsNotHostRoots() throws Exception {
         assumeTrue(hostUsersNotTheSandboxes().isEmpty(), () -> hostUsersNotTheSandboxes().orElseThrow());
         Path host = openTempDirectory("hangar-contract-owner-");

@@ -4,9 +4,13 @@ import dev.hangar.core.image.ImageStore;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.runtime.support.HostUser;
 import dev.hangar.runtime.support.MountPins;
+import dev.hangar.runtime.support.PinnedMounts;
+import dev.hangar.runtime.support.ShortCommand;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,16 +20,17 @@ import java.util.Optional;
  * Who bwrap is started as, and so who a job is on the host: bwrap maps the sandbox's user to the uid
  * that starts it. Under a root agent every job was host root, free to leave a setuid-root program in
  * a writable mount, or to use up root's per-user limits (its 128 inotify instances) for the whole
- * host. So under root bwrap is started as the sandboxes' host user ({@link HostUser#SANDBOX_ID},
- * as Podman's jobs are) through setpriv, after the cgroup join. That user cannot enter the agent's
- * data directory, root's alone, which holds the image store: it reaches the images through a pin of
- * the store (see {@link MountPins}), made once per process and kept for its life (the next agent's
- * sweep removes it), as it reaches a job's mounts through their pins. Without setpriv, or where pins cannot be made (root in a container),
+ * host. So under root bwrap is started as a host user no account has ({@link HostUser#PROCESS_JOBS_ID})
+ * through setpriv, after the cgroup join. That user cannot enter the agent's data directory, root's
+ * alone, which holds the image store: it reaches the images through a pin of the store (see {@link
+ * MountPins}), made once per store and process and taken away as the process exits (the next agent's
+ * sweep, if it is killed), as it reaches a job's mounts through their pins. Without setpriv, or where pins cannot be made (root in a container),
  * bwrap is started as root, as before, and the probe says so.
  */
 final class SandboxHostUser {
     /** Image stores this process pinned, by their root: one pin each, however many runtimes use them. */
     private static final Map<Path, Path> PINNED_STORES = new HashMap<>();
+    private static int pinsMade;
 
     private final List<String> startPrefix;
     private final Path storeRoot;
@@ -49,9 +54,9 @@ final class SandboxHostUser {
         Path root = images.root().toAbsolutePath().normalize();
         try {
             Path pin = pinnedStore(root);
-            int id = HostUser.SANDBOX_ID;
+            int id = HostUser.PROCESS_JOBS_ID;
             return new SandboxHostUser(List.of(setpriv.get().toString(), "--reuid=" + id, "--regid=" + id,
-                    "--clear-groups", "--"), root, pin, "host uid and gid " + id);
+                    "--clear-groups", "--"), root, pin, "host uid and gid " + id + KnownId.WARNING);
         } catch (IOException | SandboxException e) {
             return asRoot("the image store " + root + " could not be pinned: " + e.getMessage());
         }
@@ -63,15 +68,45 @@ final class SandboxHostUser {
         return new SandboxHostUser(List.of(), null, null, "host root (" + why + ")");
     }
 
+    /** Looked up once per process, when first needed (only under root). */
+    private static final class KnownId {
+        static final String WARNING = accountsOf(HostUser.PROCESS_JOBS_ID);
+    }
+
+    /** A warning when an account or group has the id after all: it could trace the jobs and pass to the pins. */
+    private static String accountsOf(int id) {
+        String known = List.of("passwd", "group").stream()
+                .map(database -> ShortCommand.read(List.of("getent", database, Integer.toString(id)), Duration.ofSeconds(10)))
+                .filter(ShortCommand.Result::ok).map(result -> result.output().strip()).filter(line -> !line.isEmpty())
+                .collect(java.util.stream.Collectors.joining("; "));
+        if (known.isEmpty()) {
+            return "";
+        }
+        System.getLogger(SandboxHostUser.class.getName()).log(System.Logger.Level.WARNING, "process runtime: the id its"
+                + " jobs have on the host, " + id + ", is known to this host (" + known + "), which may trace them");
+        return " (known to this host: " + known + ")";
+    }
+
     private static synchronized Path pinnedStore(Path root) throws IOException, SandboxException {
+        if (!Files.exists(root)) {
+            Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        }
         Path pin = PINNED_STORES.get(root);
-        if (pin == null) {
-            Files.createDirectories(root);
-            var pinned = MountPins.atDefaultRoot().pinNodeDirectory("image-store-" + PINNED_STORES.size(), root);
+        if (pin == null || !sameDirectory(pin, root)) { // a store made again since shows in no earlier pin
+            PinnedMounts pinned = MountPins.atDefaultRoot().pinNodeDirectory("image-store-" + pinsMade++, root);
+            Runtime.getRuntime().addShutdownHook(new Thread(pinned::close, "hangar-image-store-unpin"));
             pin = Path.of(pinned.mounts().getFirst().hostPath());
             PINNED_STORES.put(root, pin);
         }
         return pin;
+    }
+
+    private static boolean sameDirectory(Path pin, Path root) {
+        try {
+            return Files.isSameFile(pin, root);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** What goes before bwrap on its command line, after the cgroup join: empty to start it as the agent. */

@@ -7,10 +7,13 @@ import java.nio.file.Path;
 /** Who this process is on the host, read once: a process does not change its uid. */
 public final class HostUser {
     /**
-     * The uid and gid a sandbox's user has on the host, where a runtime makes it a host user: Podman's
-     * containers, and the process runtime under a root agent.
+     * The uid and gid the process runtime's jobs have on the host under a root agent: no account's.
+     * Why not 1000, which Podman's jobs have: that is most hosts' first login user, who could then
+     * trace the jobs and read their environments, and pass through to the pins. Above the ids Debian
+     * gives accounts (up to 59999) or keeps for itself (60000 to 64999), and below the subordinate ids
+     * useradd hands out (from 100000).
      */
-    public static final int SANDBOX_ID = 1000;
+    public static final int PROCESS_JOBS_ID = 99_000;
 
     private static final int UID = readUid();
 

@@ -18,9 +18,9 @@ import java.util.regex.Pattern;
 /**
  * Where a node pins its jobs' host mounts (see {@link PinnedMounts}): a directory only root may
  * change or list, holding one directory per owning process ({@link OwningProcess#label()}), one per
- * sandbox within it, and in that one bind mount per job mount. The sandboxes' host group ({@link
- * HostUser#SANDBOX_ID}) may pass through it, and no one else: under root the process runtime starts
- * bwrap as the sandboxes' host user, and bwrap looks the pins it is given up by path.
+ * sandbox within it, and in that one bind mount per job mount. The process runtime's jobs' host group
+ * ({@link HostUser#PROCESS_JOBS_ID}, no account's) may pass through it, and no one else: under root that
+ * runtime starts bwrap as that user, and bwrap looks the pins it is given up by path.
  *
  * <p>Why: the allow-list is checked on a path, and a runtime mounts a path, later. A job with a
  * writable mount under an allowed root can swap a checked directory for a link to "/" in between,
@@ -34,7 +34,7 @@ public final class MountPins {
     private static final String OWNER_PREFIX = "owner-";
     private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     private static final Duration COMMAND_BOUND = Duration.ofSeconds(60);
-    /** Passed through by the sandboxes' group, listed and changed by root alone (see the class's comment). */
+    /** Passed through by the process runtime's jobs' group, listed and changed by root alone (see the class's comment). */
     private static final String ROOT_MODE = "rwx--x---";
 
     /** The script's exit code when a mount is no longer the path that was checked: the job's doing, not the host's. */
@@ -221,7 +221,7 @@ public final class MountPins {
     }
 
     private static void openToSandboxes(Path dir) throws IOException {
-        Files.setAttribute(dir, "unix:gid", HostUser.SANDBOX_ID);
+        Files.setAttribute(dir, "unix:gid", HostUser.PROCESS_JOBS_ID);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(ROOT_MODE));
     }
 

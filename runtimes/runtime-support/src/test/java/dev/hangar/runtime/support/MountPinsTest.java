@@ -62,8 +62,8 @@ class MountPinsTest {
             assertThat(given.readOnly()).isTrue();
             assertThat(Files.readString(pin.resolve("input"))).isEqualTo("allowed data");
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("pins"))))
-                    .as("only root and the sandboxes' group may walk to a pin").isEqualTo("rwx--x---");
-            assertThat(Files.getAttribute(dir.resolve("pins"), "unix:gid")).isEqualTo(HostUser.SANDBOX_ID);
+                    .as("only root and the process runtime's jobs' group may walk to a pin").isEqualTo("rwx--x---");
+            assertThat(Files.getAttribute(dir.resolve("pins"), "unix:gid")).isEqualTo(HostUser.PROCESS_JOBS_ID);
         }
         assertThat(pin).doesNotExist();
         assertThat(pin.getParent()).as("the sandbox's directory of pins").doesNotExist();
