@@ -24,8 +24,8 @@ import java.util.Optional;
  * through setpriv, after the cgroup join. That user cannot enter the agent's data directory, root's
  * alone, which holds the image store: it reaches the images through a pin of the store (see {@link
  * MountPins}), made once per store and process and taken away as the process exits (the next agent's
- * sweep, if it is killed), as it reaches a job's mounts through their pins. Without setpriv, or where pins cannot be made (root in a container),
- * bwrap is started as root, as before, and the probe says so.
+ * sweep, if it is killed), as it reaches a job's mounts through their pins. Without setpriv, or where
+ * pins cannot be made (root in a container), bwrap is started as root, as before, and the probe says so.
  */
 final class SandboxHostUser {
     /** Image stores this process pinned, by their root: one pin each, however many runtimes use them. */
@@ -89,7 +89,8 @@ final class SandboxHostUser {
 
     private static synchronized Path pinnedStore(Path root) throws IOException, SandboxException {
         if (!Files.exists(root)) {
-            Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+            Files.createDirectories(root);
+            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x")); // whatever the umask
         }
         Path pin = PINNED_STORES.get(root);
         if (pin == null || !sameDirectory(pin, root)) { // a store made again since shows in no earlier pin
