@@ -1,5 +1,6 @@
 package dev.hangar.server;
 
+import dev.hangar.core.job.FieldError;
 import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobNotFoundException;
@@ -14,7 +15,7 @@ import dev.hangar.server.auth.Caller;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
-import dev.hangar.core.job.FieldError;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -71,15 +72,22 @@ final class JobRoutes {
     /**
      * The spec enqueued if some node could run it. A spec no node takes now may repeat the submit of
      * a job its idempotency key made (the only node that fitted it may be gone since): that job
-     * answers it, else the refusal does.
+     * answers it, else the refusal does. A refused spec that is not such a repeat (another spec
+     * under the key) is told all that is wrong with it: its fields' faults and the key's.
      */
     private Enqueued enqueueChecked(JobSpec spec) {
         JobSpec valid;
         try {
             valid = nodes.validate(spec);
         } catch (InvalidSpecException e) {
-            return queue.findByIdempotencyKey(spec).map(earlier -> new Enqueued(earlier, false))
+            Enqueued repeat = queue.findByIdempotencyKey(spec).map(earlier -> new Enqueued(earlier, false))
                     .orElseThrow(() -> invalid(e));
+            if (repeat.conflictsWith(spec)) {
+                List<FieldError> errors = new ArrayList<>(e.errors());
+                errors.add(new FieldError("idempotencyKey", repeat.conflict()));
+                throw invalid(new InvalidSpecException(errors));
+            }
+            return repeat;
         }
         return queue.enqueue(valid);
     }

@@ -75,11 +75,30 @@ class IdempotentSubmitApiTest {
         assertThat(client.submit(keyed).id()).as("the repeat").isEqualTo(original.id());
         HangarApiException conflict = catchThrowableOfType(HangarApiException.class,
                 () -> client.submit(keyed.toBuilder().command("false").build()));
-        assertThat(conflict.status()).as("another spec under the key").isEqualTo(409);
+        assertThat(conflict.status()).as("another spec under the key, which no node takes either").isEqualTo(400);
+        assertThat(conflict.problem().errors()).extracting(e -> e.field())
+                .containsExactly("resources.cpus", "idempotencyKey");
         HangarApiException refused = catchThrowableOfType(HangarApiException.class,
                 () -> client.submit(keyed.toBuilder().idempotencyKey("nightly-2").build()));
         assertThat(refused.status()).as("a new job").isEqualTo(400);
         assertThat(refused.problem().errors()).extracting(e -> e.field()).containsExactly("resources.cpus");
+        assertThat(queue.list(JobQuery.all(10)).jobs()).extracting(Job::id).containsExactly(original.id());
+    }
+
+    @Test
+    void aMalformedSpecUnderAKeyInUseIsToldItsFaultsAsWellAsTheKeys() {
+        JobSpec keyed = JobSpec.builder().command("true").idempotencyKey("nightly-1").build();
+        Job original = client.submit(keyed);
+
+        HangarApiException refused = catchThrowableOfType(HangarApiException.class,
+                () -> client.submit(keyed.toBuilder().env("1BAD", "x").build()));
+
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.problem().errors()).extracting(e -> e.field()).containsExactly("env.1BAD", "idempotencyKey");
+        assertThat(refused.problem().errors().get(1).reason()).contains(original.id());
+        HangarApiException conflict = catchThrowableOfType(HangarApiException.class,
+                () -> client.submit(keyed.toBuilder().command("false").build()));
+        assertThat(conflict.status()).as("a valid other spec under the key").isEqualTo(409);
         assertThat(queue.list(JobQuery.all(10)).jobs()).extracting(Job::id).containsExactly(original.id());
     }
 }
