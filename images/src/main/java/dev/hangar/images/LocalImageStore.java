@@ -1,12 +1,14 @@
 package dev.hangar.images;
 
 import dev.hangar.core.image.Image;
+import dev.hangar.core.image.ImageHold;
 import dev.hangar.core.image.ImageNotFoundException;
 import dev.hangar.core.image.ImageStore;
 import dev.hangar.core.json.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
@@ -20,16 +22,22 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Images as directories under one root: {@code <root>/<name>/rootfs} and {@code image.json}. An
- * image is made in a scratch directory and renamed into place, so a half-made image is never seen.
- * Making and removing hold the store's lock, which other processes on the root (an agent, a
- * {@code hangar image} command) heed too.
+ * Images under one root: each version of an image in a directory of its own,
+ * {@code <root>/.images/<name>@<made>/} with {@code rootfs/} and {@code image.json}, and the name a
+ * link to the version it has now, {@code <root>/<name>}. A version is made in a scratch directory
+ * and linked into place, so a half-made image is never seen, and its path never changes: a removal
+ * takes the name away at once and deletes the version's files once no sandbox on the host holds it
+ * ({@link #hold}). Making and removing hold the store's lock, which other processes on the root (an
+ * agent, a {@code hangar image} command) heed too. A store of an older Hangar, whose names are
+ * directories of their own, is read as it is.
  */
 public final class LocalImageStore implements ImageStore {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     /** Where an image is made, and where one is moved to be deleted: neither is an image, and a crash may leave them. */
     private static final String MAKING = ".making-";
     private static final String REMOVING = ".removing-";
+    /** Where the versions of images are, each named by {@link ImageUses#version}. */
+    private static final String VERSIONS = ".images";
     /** Directories every runtime mounts over; they must exist in a read-only root. */
     private static final List<String> MOUNT_POINTS = List.of("proc", "dev", "sys", "tmp", "work", "etc", "root");
     /** Files a runtime binds from the host when a job has a network. */
@@ -40,6 +48,7 @@ public final class LocalImageStore implements ImageStore {
     private final Path root;
     private final Map<String, BuiltinImage> builtins;
     private final StoreLock lock;
+    private final ImageUses uses;
 
     public LocalImageStore(Path root) {
         this(root, List.of(new BusyboxImage(), new DebianImage()));
@@ -51,6 +60,7 @@ public final class LocalImageStore implements ImageStore {
         builtins.forEach(b -> byName.put(b.name(), b));
         this.builtins = Map.copyOf(byName);
         this.lock = new StoreLock(root);
+        this.uses = ImageUses.of(root);
     }
 
     @Override
@@ -71,6 +81,37 @@ public final class LocalImageStore implements ImageStore {
             }
         }
         return read(dir);
+    }
+
+    @Override
+    public ImageHold hold(String name) throws IOException {
+        for (int tries = 0; tries < 3; tries++) {
+            Image image = resolve(name);
+            String version = ImageUses.version(image);
+            uses.acquire(version);
+            // why again after the hold: a removal that came first has taken the name from this version
+            if (find(name).map(ImageUses::version).filter(version::equals).isPresent()) {
+                return new ImageHold(image, () -> release(name, version));
+            }
+            release(name, version);
+        }
+        throw new ImageNotFoundException(name, names());
+    }
+
+    /** Lets go for one sandbox; the last one on a removed version has its files deleted. */
+    private void release(String name, String version) {
+        if (!uses.release(version) || !Files.exists(root.resolve(VERSIONS).resolve(version))
+                || find(name).map(ImageUses::version).filter(version::equals).isPresent()) {
+            return;
+        }
+        // why on another thread: a sandbox lets go as it is destroyed, and a big image takes seconds to delete
+        Thread.ofVirtual().name("image-delete").start(() -> {
+            try (var held = lock.hold()) {
+                deleteRemoved();
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "could not delete removed image " + version + ": " + e.getMessage());
+            }
+        });
     }
 
     @Override
@@ -172,32 +213,79 @@ public final class LocalImageStore implements ImageStore {
 
     @Override
     public boolean remove(String name) throws IOException {
-        Path dir = root.resolve(checkedName(name));
+        Path entry = root.resolve(checkedName(name));
         try (var held = lock.hold()) {
-            if (!Files.exists(dir)) {
+            if (!Files.exists(entry, LinkOption.NOFOLLOW_LINKS)) {
                 return false;
             }
-            Path doomed = root.resolve(REMOVING + UUID.randomUUID());
-            Files.move(dir, doomed);
-            deleteTree(doomed);
+            if (Files.isSymbolicLink(entry)) {
+                Files.delete(entry); // the version's files wait in .images for the last sandbox on it
+            } else {
+                // an older store's image, a directory under its name: deleted at once, as that Hangar did
+                Files.move(entry, root.resolve(REMOVING + UUID.randomUUID()));
+            }
+            deleteRemoved();
             return true;
         }
     }
 
     /**
-     * Deletes what a process that crashed while making or removing an image left: with the lock
-     * held no other is making or removing one, so every scratch or doomed directory is such a leftover.
+     * Deletes the versions no name links to that no sandbox on this host holds (a removed image, or
+     * one whose making stopped before its link), and what an older Hangar's removal left; the
+     * store's lock is held, so no version is being made.
+     */
+    private void deleteRemoved() throws IOException {
+        var gone = new ArrayList<Path>();
+        Path versions = root.resolve(VERSIONS);
+        if (Files.isDirectory(versions)) {
+            Set<String> linked = linkedVersions();
+            try (Stream<Path> dirs = Files.list(versions)) {
+                for (Path version : dirs.toList()) {
+                    String key = version.getFileName().toString();
+                    if (!linked.contains(key) && uses.unheld(key)) {
+                        gone.add(version);
+                    }
+                }
+            }
+        }
+        try (Stream<Path> dirs = Files.list(root)) {
+            dirs.filter(d -> d.getFileName().toString().startsWith(REMOVING)).forEach(gone::add);
+        }
+        for (Path dir : gone) {
+            try {
+                deleteTree(dir);
+            } catch (IOException e) {
+                // why not thrown: one that will not go must not stop the others, or the removal or make under way
+                LOG.log(System.Logger.Level.WARNING, "cannot delete " + dir + ", a removed image: " + e.getMessage());
+            }
+        }
+    }
+
+    /** The versions the names link to now. */
+    private Set<String> linkedVersions() throws IOException {
+        try (Stream<Path> entries = Files.list(root)) {
+            var linked = new java.util.HashSet<String>();
+            for (Path entry : entries.filter(Files::isSymbolicLink).toList()) {
+                linked.add(Files.readSymbolicLink(entry).getFileName().toString());
+            }
+            return linked;
+        }
+    }
+
+    /**
+     * Deletes what a process that crashed while making an image left (with the lock held no other
+     * is making one, so every scratch directory is such a leftover), and removed images no sandbox holds.
      */
     private void sweepLeftovers() throws IOException {
+        deleteRemoved();
         try (Stream<Path> dirs = Files.list(root)) {
-            for (Path leftover : dirs.filter(d -> d.getFileName().toString().startsWith(MAKING)
-                    || d.getFileName().toString().startsWith(REMOVING)).toList()) {
+            for (Path leftover : dirs.filter(d -> d.getFileName().toString().startsWith(MAKING)).toList()) {
                 try {
                     deleteTree(leftover);
                 } catch (IOException e) {
                     // why not thrown: one leftover that will not go must not stop every image being made after it
-                    LOG.log(System.Logger.Level.WARNING, "cannot delete " + leftover + ", left by an image make or"
-                            + " removal that did not end: " + e.getMessage());
+                    LOG.log(System.Logger.Level.WARNING, "cannot delete " + leftover + ", left by an image make that"
+                            + " did not end: " + e.getMessage());
                 }
             }
         }
@@ -239,7 +327,12 @@ public final class LocalImageStore implements ImageStore {
             Files.writeString(scratch.resolve("image.json"), Json.write(metadata));
             // why: after a power loss the rename may be on disk before what it names, an image that looks whole and is not
             HostCommand.run(List.of("sync", "-f", scratch.toString()), 600);
-            Files.move(scratch, root.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+            String version = ImageUses.version(metadata.name(), metadata.createdAt());
+            Files.createDirectories(root.resolve(VERSIONS));
+            Files.move(scratch, root.resolve(VERSIONS).resolve(version), StandardCopyOption.ATOMIC_MOVE);
+            Path link = Files.createSymbolicLink(root.resolve(MAKING + name + "-link-" + UUID.randomUUID()),
+                    Path.of(VERSIONS, version));
+            Files.move(link, root.resolve(name), StandardCopyOption.ATOMIC_MOVE);
         } finally {
             if (Files.exists(scratch)) {
                 deleteTree(scratch);
@@ -273,14 +366,16 @@ public final class LocalImageStore implements ImageStore {
         }
     }
 
-    private static Image read(Path dir) throws IOException {
+    /** The image a name gives: the version it links to, or an older store's directory under the name. */
+    private static Image read(Path entry) throws IOException {
+        Path dir = Files.isSymbolicLink(entry) ? entry.resolveSibling(Files.readSymbolicLink(entry)).normalize() : entry;
         String json = Files.readString(dir.resolve("image.json"));
         ImageMetadata metadata;
         try {
             metadata = Json.read(json, ImageMetadata.class);
         } catch (RuntimeException e) {
-            throw new DamagedImageException("image " + dir.getFileName() + " is damaged, its image.json unreadable (" + e.getMessage()
-                    + "): remove it (hangar image rm " + dir.getFileName() + ") and make it again", e);
+            throw new DamagedImageException("image " + entry.getFileName() + " is damaged, its image.json unreadable ("
+                    + e.getMessage() + "): remove it (hangar image rm " + entry.getFileName() + ") and make it again", e);
         }
         return new Image(metadata.name(), dir.resolve("rootfs"), metadata.source(), metadata.createdAt(), metadata.sizeBytes());
     }

@@ -93,7 +93,10 @@ class LocalImageStoreTest {
         assertThatThrownBy(() -> store.importRootfs("once", dir.resolve("src"))).hasMessageContaining("exists");
         assertThatThrownBy(() -> store.importRootfs("../escape", dir.resolve("src"))).hasMessageStartingWith("name:");
         try (var entries = Files.list(dir.resolve("images"))) {
-            assertThat(entries.map(p -> p.getFileName().toString()).toList()).containsExactlyInAnyOrder("once", ".lock");
+            assertThat(entries.map(p -> p.getFileName().toString()).toList()).containsExactlyInAnyOrder("once", ".lock", ".images");
+        }
+        try (var versions = Files.list(dir.resolve("images/.images"))) {
+            assertThat(versions.toList()).as("versions kept: once's alone").hasSize(1);
         }
     }
 
@@ -190,7 +193,7 @@ class LocalImageStoreTest {
         store.importRootfs("next", dir.resolve("src"));
 
         try (var entries = Files.list(images)) {
-            assertThat(entries.map(p -> p.getFileName().toString()).toList()).containsExactlyInAnyOrder("next", ".lock");
+            assertThat(entries.map(p -> p.getFileName().toString()).toList()).containsExactlyInAnyOrder("next", ".lock", ".images");
         }
     }
 

@@ -23,7 +23,16 @@ public interface ImageStore {
     /** The directory the images are kept in on this host, every image's root filesystem below it. */
     Path root();
 
-    /** Removes a stored image; false if there was none. */
+    /**
+     * The image, built first if need be, held for a sandbox until the hold is closed: should the
+     * image be removed meanwhile, its files stay until every sandbox on this host holding it has let go.
+     */
+    ImageHold hold(String name) throws IOException;
+
+    /**
+     * Removes a stored image at once (its name is free again); false if there was none. Its files
+     * are deleted when no sandbox on this host holds it, so a job running in it keeps them.
+     */
     boolean remove(String name) throws IOException;
 
     /** The image a container job gets when it names none. */

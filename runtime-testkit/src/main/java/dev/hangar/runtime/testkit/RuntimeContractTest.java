@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.hangar.core.image.ImageStore;
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.Mount;
@@ -1045,6 +1046,84 @@ public abstract class RuntimeContractTest {
         } finally {
             new ProcessBuilder("umount", "-l", nested.toString()).inheritIO().start().waitFor();
             deleteTree(host);
+        }
+    }
+
+    /**
+     * The image store the runtime under test uses (another instance on the same directory will do),
+     * for the test that removes an image; null skips that test, saying so.
+     */
+    protected ImageStore images() {
+        return null;
+    }
+
+    @Test
+    @DisplayName("images: a job keeps its image's files when the image is removed; they go with its sandbox")
+    void aJobKeepsItsImagesFilesWhenTheImageIsRemoved() throws Exception {
+        ImageStore store = images();
+        assumeTrue(store != null, "this suite gives no image store (images())");
+        String name = copyOfTheImage(store, "contract-removed-");
+        Sandbox sandbox = newSandboxOn(name);
+        var output = new OutputCollector();
+        // why a loop: it looks for the files throughout, however long the removal takes on a busy host
+        SandboxProcess process = start(sandbox, sh("echo started; i=0; while [ $i -lt 50 ]; do"
+                + " test -x /bin/busybox || { echo lost; exit 3; }; sleep 0.1; i=$((i + 1)); done; echo kept"), output);
+        awaitOutput(output, Stream.STDOUT, "started");
+
+        assertThat(store.remove(name)).as("removing the image of a running job").isTrue();
+        assertThat(store.names()).as("the image's name, free at once").doesNotContain(name);
+        ExitStatus status = awaitExit(process, output);
+        assertThat(status.code()).as("exit code; %s", output.describe()).isZero();
+        assertThat(output.stdoutText()).as("the job's image files, after the removal").contains("kept");
+
+        sandbox.destroy();
+        assertGoneWithin(store, name, Duration.ofSeconds(20));
+    }
+
+    @Test
+    @DisplayName("images: a sandbox made on an image removed before its job starts runs the job on it")
+    void aSandboxMadeOnAnImageRemovedBeforeItsJobStartsRunsTheJobOnIt() throws Exception {
+        ImageStore store = images();
+        assumeTrue(store != null, "this suite gives no image store (images())");
+        String name = copyOfTheImage(store, "contract-early-");
+        Sandbox sandbox = newSandboxOn(name);
+        assertThat(store.remove(name)).isTrue();
+
+        Run run = runIn(sandbox, sh("test -x /bin/busybox && echo kept"));
+        assertThat(run.code()).as("exit code; %s", run).isZero();
+        assertThat(run.stdout()).contains("kept");
+        assertGoneWithin(store, name, Duration.ofSeconds(20)); // runIn destroyed the sandbox
+    }
+
+    /** A new image, a copy of the suite's, under a name of its own. */
+    private String copyOfTheImage(ImageStore store, String prefix) throws IOException {
+        String name = prefix + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        store.importRootfs(name, store.resolve(image() == null ? ImageStore.DEFAULT_IMAGE : image()).rootfs());
+        return name;
+    }
+
+    private Sandbox newSandboxOn(String image) throws SandboxException {
+        Sandbox sandbox = runtime.create(new SandboxSpec(newSandboxId(), image, Resources.defaults(), NetworkMode.NONE,
+                List.of()));
+        sandboxes.add(sandbox);
+        return sandbox;
+    }
+
+    /** Asserts that nothing of the image is left in the store within the bound (it is deleted on another thread). */
+    private static void assertGoneWithin(ImageStore store, String image, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (!leftOf(store.root(), image).isEmpty() && System.nanoTime() < deadline) {
+            sleepQuietly(Duration.ofMillis(100));
+        }
+        assertThat(leftOf(store.root(), image)).as("the image's files, once its sandbox is destroyed").isEmpty();
+    }
+
+    /** What the store keeps that is named after the image, however it keeps its images. */
+    private static List<Path> leftOf(Path storeRoot, String image) {
+        try (var entries = Files.walk(storeRoot, 2)) {
+            return entries.filter(p -> p.getFileName().toString().contains(image)).toList();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return List.of(storeRoot); // a directory deleted while walked: not settled yet
         }
     }
 

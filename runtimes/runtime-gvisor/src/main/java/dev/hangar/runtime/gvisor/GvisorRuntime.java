@@ -1,6 +1,5 @@
 package dev.hangar.runtime.gvisor;
 
-import dev.hangar.core.image.ImageNotFoundException;
 import dev.hangar.core.image.ImageStore;
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.runtime.BootClass;
@@ -22,6 +21,7 @@ import dev.hangar.runtime.support.Cgroup;
 import dev.hangar.runtime.support.Limiter;
 import dev.hangar.runtime.support.MountTargets;
 import dev.hangar.runtime.support.Programs;
+import dev.hangar.runtime.support.SandboxImages;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -363,15 +363,15 @@ public final class GvisorRuntime implements SandboxRuntime {
         if (!spec.gpus().isEmpty()) {
             throw SandboxException.causedByTheJob("the gvisor runtime cannot pass GPUs through (no nvproxy in this runsc)");
         }
-        Path rootfs;
         String image = spec.image() == null ? ImageStore.DEFAULT_IMAGE : spec.image();
-        try {
-            rootfs = images.resolve(image).rootfs().toAbsolutePath();
-        } catch (ImageNotFoundException e) {
-            throw SandboxException.causedByTheJob(e.getMessage(), e);
-        } catch (IOException e) {
-            throw new SandboxException("could not make image " + spec.image() + ": " + e.getMessage(), e);
-        }
+        return SandboxImages.makeOn(SandboxImages.hold(images, image, spec.id()), held -> {
+            GvisorSandbox sandbox = create(spec, onPlatform, image, held.image().rootfs().toAbsolutePath());
+            sandbox.image(held);
+            return sandbox;
+        });
+    }
+
+    private GvisorSandbox create(SandboxSpec spec, String onPlatform, String image, Path rootfs) throws SandboxException {
         MountTargets.check(rootfs, image, spec.mounts(), MountPoints::made);
         String runscId = runscId(spec.id());
         Resources r = spec.resources();

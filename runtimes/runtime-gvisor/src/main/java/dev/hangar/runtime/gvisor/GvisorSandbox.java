@@ -1,5 +1,6 @@
 package dev.hangar.runtime.gvisor;
 
+import dev.hangar.core.image.ImageHold;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.OutputSink;
@@ -68,6 +69,7 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
     private boolean fifoPremade;
     /** What runsc makes in the image's root for the job's mounts, removed when the sandbox goes. */
     private MountPoints mountPoints = MountPoints.NONE;
+    private volatile ImageHold heldImage;
     /** The checkpoint its launcher is restored from instead of booted (see {@code GvisorSnapshots}), or null. */
     private volatile Path restoreImage;
 
@@ -82,6 +84,11 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
         this.mkfifo = mkfifo;
         this.hostTasksLimit = hostTasksLimit;
         this.lockChannel = lockChannel;
+    }
+
+    /** The image its root is, which the store must not remove while the sandbox lives. */
+    void image(ImageHold held) {
+        this.heldImage = held;
     }
 
     /**
@@ -394,6 +401,10 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
         mountPoints.release(); // a process of it still alive keeps its mounts: they are in its gofer's namespace
         releaseAndDelete();
         cgroup.remove();
+        ImageHold held = heldImage;
+        if (held != null) {
+            held.close();
+        }
     }
 
     private void releaseAndDelete() {

@@ -1,5 +1,6 @@
 package dev.hangar.runtime.gvisor;
 
+import dev.hangar.core.image.ImageStore;
 import dev.hangar.core.runtime.RuntimeContext;
 import dev.hangar.core.runtime.Sandbox;
 import dev.hangar.core.runtime.SandboxRuntime;
@@ -18,6 +19,11 @@ class GvisorRuntimeContractTest extends RuntimeContractTest {
     @Override
     protected SandboxRuntime runtime() {
         return new GvisorRuntime(new RuntimeContext(dataDir, new LocalImageStore(dataDir.resolve("images"))));
+    }
+
+    @Override
+    protected ImageStore images() {
+        return new LocalImageStore(dataDir.resolve("images"));
     }
 
     @Override

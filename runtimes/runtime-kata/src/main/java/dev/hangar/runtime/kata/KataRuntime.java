@@ -1,6 +1,5 @@
 package dev.hangar.runtime.kata;
 
-import dev.hangar.core.image.ImageNotFoundException;
 import dev.hangar.core.image.ImageStore;
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.runtime.BootClass;
@@ -19,6 +18,7 @@ import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.core.runtime.Threading;
 import dev.hangar.runtime.support.MountTargets;
 import dev.hangar.runtime.support.OwnedTempFiles;
+import dev.hangar.runtime.support.SandboxImages;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -124,15 +124,11 @@ public final class KataRuntime implements SandboxRuntime {
         if (!spec.gpus().isEmpty()) {
             throw SandboxException.causedByTheJob("the kata runtime cannot pass GPUs through (no VFIO set up)");
         }
-        try {
-            String image = spec.image() == null ? ImageStore.DEFAULT_IMAGE : spec.image();
-            Path rootfs = images.resolve(image).rootfs();
+        String image = spec.image() == null ? ImageStore.DEFAULT_IMAGE : spec.image();
+        return SandboxImages.makeOn(SandboxImages.hold(images, image, spec.id()), held -> {
+            Path rootfs = held.image().rootfs();
             MountTargets.check(rootfs, image, spec.mounts());
-            return new KataSandbox(spec, rootfs, host.ctr().orElseThrow(), host.init().orElseThrow(), pidFiles);
-        } catch (ImageNotFoundException e) {
-            throw SandboxException.causedByTheJob("image for sandbox " + spec.id() + ": " + e.getMessage(), e);
-        } catch (java.io.IOException | RuntimeException e) {
-            throw new SandboxException("image for sandbox " + spec.id() + ": " + e.getMessage(), e);
-        }
+            return new KataSandbox(spec, held, host.ctr().orElseThrow(), host.init().orElseThrow(), pidFiles);
+        });
     }
 }

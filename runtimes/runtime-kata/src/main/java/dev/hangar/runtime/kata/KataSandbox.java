@@ -1,5 +1,6 @@
 package dev.hangar.runtime.kata;
 
+import dev.hangar.core.image.ImageHold;
 import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.OutputSink;
 import dev.hangar.core.runtime.ProcessSpec;
@@ -28,13 +29,16 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
             + "its reason is in the job's stderr)";
 
     private final Path rootfs;
+    /** Its image, which the store must not remove while the sandbox lives. */
+    private final ImageHold image;
     private final Ctr ctr;
     private final Path init;
     private final OwnedTempFiles pidFiles;
 
-    KataSandbox(SandboxSpec spec, Path rootfs, Path ctr, Path init, OwnedTempFiles pidFiles) {
+    KataSandbox(SandboxSpec spec, ImageHold image, Path ctr, Path init, OwnedTempFiles pidFiles) {
         super(spec, KataRuntime.NAME, Instant.now());
-        this.rootfs = rootfs;
+        this.rootfs = image.image().rootfs();
+        this.image = image;
         this.ctr = new Ctr(ctr);
         this.init = init;
         this.pidFiles = pidFiles;
@@ -120,10 +124,13 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
     /** The task may outlive the client (a client killed, a kill that came late): containerd's to remove. */
     @Override
     protected void release(Task process) {
-        if (process == null) {
-            return; // nothing was started, so containerd holds nothing of it
+        try {
+            if (process != null) { // else nothing was started, so containerd holds nothing of it
+                ctr.remove(containerId());
+            }
+        } finally {
+            image.close();
         }
-        ctr.remove(containerId());
     }
 
     private String containerId() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
+import dev.hangar.core.image.ImageStore;
 import dev.hangar.core.runtime.Sandbox;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxRuntime;
@@ -45,6 +46,11 @@ class KataOnCtrSimulatorContractTest extends RuntimeContractTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    @Override
+    protected ImageStore images() {
+        return new LocalImageStore(dataDir.resolve("images"));
     }
 
     @Override

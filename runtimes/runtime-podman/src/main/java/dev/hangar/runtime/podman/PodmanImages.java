@@ -44,14 +44,14 @@ final class PodmanImages {
         return repository(image.name()) + ":" + image.createdAt().toEpochMilli();
     }
 
-    /** Where the Hangar image's files are (see MountTargets). */
-    Path rootfs(String name) throws IOException {
-        return store.resolve(name).rootfs();
+    /** The Podman reference of the Hangar image of this name, importing it first if Podman lacks it. */
+    String ensure(String name) throws IOException {
+        return ensure(store.resolve(name));
     }
 
-    /** The Podman reference of a Hangar image, importing it first if Podman lacks it. */
-    String ensure(String name) throws IOException {
-        Image image = store.resolve(name);
+    /** The Podman reference of this Hangar image, importing it first if Podman lacks it. */
+    String ensure(Image image) throws IOException {
+        String name = image.name();
         String reference = reference(image);
         if (present.contains(reference)) {
             return reference;

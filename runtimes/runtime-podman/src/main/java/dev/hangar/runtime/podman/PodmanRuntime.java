@@ -1,6 +1,7 @@
 package dev.hangar.runtime.podman;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hangar.core.image.ImageHold;
 import dev.hangar.core.image.ImageNotFoundException;
 import dev.hangar.core.image.ImageStore;
 import dev.hangar.core.job.Resources;
@@ -22,6 +23,7 @@ import dev.hangar.runtime.support.EngineCgroup;
 import dev.hangar.runtime.support.MountTargets;
 import dev.hangar.runtime.support.OwningProcess;
 import dev.hangar.runtime.support.Programs;
+import dev.hangar.runtime.support.SandboxImages;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -243,14 +245,19 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
             throw SandboxException.causedByTheJob("the podman runtime has no network mode " + spec.network());
         }
         String image = spec.image() == null ? ImageStore.DEFAULT_IMAGE : spec.image();
+        // why held though Podman runs a copy: an image a job runs in is never removed under it, whatever its runtime
+        return SandboxImages.makeOn(SandboxImages.hold(store, image, spec.id()), held -> create(spec, image, held));
+    }
+
+    private PodmanSandbox create(SandboxSpec spec, String image, ImageHold held) throws SandboxException {
         String containerId = null;
         try {
             ready();
             Instant createdAt = Instant.now();
             if (!spec.mounts().isEmpty()) {
-                MountTargets.check(images.rootfs(image), image, spec.mounts());
+                MountTargets.check(held.image().rootfs(), image, spec.mounts());
             }
-            String reference = images.ensure(image);
+            String reference = images.ensure(held.image());
             try {
                 containerId = api.createContainer(containerBody(spec, reference));
             } catch (Libpod.ApiError e) {
@@ -259,13 +266,13 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
                 }
                 // why: someone removed the image from Podman's store since this driver imported it
                 images.forget(reference);
-                reference = images.ensure(image);
+                reference = images.ensure(held.image());
                 containerId = api.createContainer(containerBody(spec, reference));
             }
             api.startContainer(containerId);
             String cgroupPath = api.inspectContainer(containerId).path("State").path("CgroupPath").asText("");
             var sandbox = new PodmanSandbox(this, api, spec, containerId, EngineCgroup.of(cgroupPath, spec.resources()),
-                    createdAt);
+                    createdAt, held);
             live.add(sandbox);
             return sandbox;
         } catch (ImageNotFoundException e) {

@@ -1,5 +1,6 @@
 package dev.hangar.runtime.podman;
 
+import dev.hangar.core.image.ImageHold;
 import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.OutputSink;
 import dev.hangar.core.runtime.ProcessSpec;
@@ -42,13 +43,16 @@ final class PodmanSandbox extends OneProcessSandbox<PodmanProcess> {
     private final PodmanRuntime runtime;
     private final Libpod api;
     private final String containerId;
+    /** Its image, which the store must not remove while the sandbox lives. */
+    private final ImageHold image;
     private final Optional<EngineCgroup> cgroup;
     private final AtomicReference<CompletableFuture<Void>> removal = new AtomicReference<>();
 
     PodmanSandbox(PodmanRuntime runtime, Libpod api, SandboxSpec spec, String containerId,
-            Optional<EngineCgroup> cgroup, Instant createdAt) {
+            Optional<EngineCgroup> cgroup, Instant createdAt, ImageHold image) {
         super(spec, PodmanRuntime.NAME, createdAt);
         this.runtime = runtime;
+        this.image = image;
         this.api = api;
         this.containerId = containerId;
         this.cgroup = cgroup;
@@ -269,6 +273,10 @@ final class PodmanSandbox extends OneProcessSandbox<PodmanProcess> {
 
     @Override
     protected void release(PodmanProcess process) {
-        remove();
+        try {
+            remove();
+        } finally {
+            image.close();
+        }
     }
 }

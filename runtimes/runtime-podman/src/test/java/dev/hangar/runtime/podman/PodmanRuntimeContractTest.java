@@ -1,5 +1,6 @@
 package dev.hangar.runtime.podman;
 
+import dev.hangar.core.image.ImageStore;
 import dev.hangar.core.runtime.RuntimeContext;
 import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.images.LocalImageStore;
@@ -16,6 +17,11 @@ class PodmanRuntimeContractTest extends RuntimeContractTest {
     @Override
     protected SandboxRuntime runtime() {
         return new PodmanRuntime(new RuntimeContext(dataDir, new LocalImageStore(dataDir.resolve("images"))));
+    }
+
+    @Override
+    protected ImageStore images() {
+        return new LocalImageStore(dataDir.resolve("images"));
     }
 
     @Override

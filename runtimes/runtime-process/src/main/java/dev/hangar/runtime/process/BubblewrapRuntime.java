@@ -1,5 +1,7 @@
 package dev.hangar.runtime.process;
 
+import dev.hangar.core.image.ImageHold;
+import dev.hangar.core.image.ImageStore;
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.runtime.BootClass;
 import dev.hangar.core.runtime.ExitStatus;
@@ -15,11 +17,10 @@ import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.core.runtime.Threading;
-import dev.hangar.core.image.ImageNotFoundException;
-import dev.hangar.core.image.ImageStore;
 import dev.hangar.runtime.support.Limiter;
 import dev.hangar.runtime.support.OwnedTempFiles;
 import dev.hangar.runtime.support.Programs;
+import dev.hangar.runtime.support.SandboxImages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -142,20 +143,18 @@ public final class BubblewrapRuntime implements SandboxRuntime {
         if (!spec.gpus().isEmpty()) {
             throw SandboxException.causedByTheJob("the process runtime cannot pass GPUs through");
         }
-        Path rootfs;
-        try {
+        if (spec.image() == null) {
             // why: without an image the job sees the host's /usr, the way a host command would
-            rootfs = spec.image() == null ? null : hostUser.reachable(images.resolve(spec.image()).rootfs());
-        } catch (ImageNotFoundException e) {
-            throw SandboxException.causedByTheJob(e.getMessage(), e);
-        } catch (IOException e) {
-            throw new SandboxException("could not make image " + spec.image() + " for sandbox " + spec.id() + ": "
-                    + e.getMessage(), e);
+            return create(spec, null);
         }
+        return SandboxImages.makeOn(SandboxImages.hold(images, spec.image(), spec.id()), held -> create(spec, held));
+    }
+
+    private BubblewrapSandbox create(SandboxSpec spec, ImageHold image) throws SandboxException {
         try {
             var cgroup = limiter.get().create(spec.id(), spec.resources(), BWRAP_OWN_PROCESSES);
-            return new BubblewrapSandbox(spec, rootfs, cgroup, new BubblewrapCommand(bwrap.get().toString(),
-                    hostUser.startPrefix()));
+            return new BubblewrapSandbox(spec, image == null ? null : hostUser.reachable(image.image().rootfs()), image,
+                    cgroup, new BubblewrapCommand(bwrap.get().toString(), hostUser.startPrefix()));
         } catch (IOException e) {
             throw new SandboxException("could not create the cgroups of sandbox " + spec.id() + ": " + e.getMessage(), e);
         }

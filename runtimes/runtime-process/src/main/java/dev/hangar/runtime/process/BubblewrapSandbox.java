@@ -1,5 +1,6 @@
 package dev.hangar.runtime.process;
 
+import dev.hangar.core.image.ImageHold;
 import dev.hangar.core.runtime.OutputSink;
 import dev.hangar.core.runtime.ProcessSpec;
 import dev.hangar.core.runtime.SandboxException;
@@ -33,10 +34,13 @@ final class BubblewrapSandbox extends OneProcessSandbox<HostProcess> {
     private final Cgroup cgroup;
     private final BubblewrapCommand command;
     private final Path imageRootfs;
+    /** The job's image, which the store must not remove while the sandbox lives; null without one. */
+    private final ImageHold image;
 
-    BubblewrapSandbox(SandboxSpec spec, Path imageRootfs, Cgroup cgroup, BubblewrapCommand command) {
+    BubblewrapSandbox(SandboxSpec spec, Path imageRootfs, ImageHold image, Cgroup cgroup, BubblewrapCommand command) {
         super(spec, BubblewrapRuntime.NAME, Instant.now());
         this.imageRootfs = imageRootfs;
+        this.image = image;
         this.cgroup = cgroup;
         this.command = command;
     }
@@ -113,5 +117,8 @@ final class BubblewrapSandbox extends OneProcessSandbox<HostProcess> {
     protected void release(HostProcess process) {
         cgroup.killAll();
         cgroup.remove();
+        if (image != null) {
+            image.close();
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.hangar.runtime.process;
 
+import dev.hangar.core.image.ImageStore;
 import dev.hangar.core.runtime.RuntimeContext;
 import dev.hangar.images.LocalImageStore;
 import dev.hangar.core.runtime.SandboxRuntime;
@@ -15,5 +16,10 @@ class BubblewrapRuntimeContractTest extends RuntimeContractTest {
     @Override
     protected SandboxRuntime runtime() {
         return new BubblewrapRuntime(new RuntimeContext(dataDir, new LocalImageStore(dataDir.resolve("images"))));
+    }
+
+    @Override
+    protected ImageStore images() {
+        return new LocalImageStore(dataDir.resolve("images"));
     }
 }
