@@ -816,6 +816,22 @@ public abstract class RuntimeContractTest {
     }
 
     @Test
+    @DisplayName("disk limit is enforced: with 8 MiB, 16 MiB cannot be written to /work, nor to /tmp")
+    void diskLimitIsEnforcedInWorkAndTmp() throws Exception {
+        Run run = run(new Resources(null, null, null, 8L, null, null), NetworkMode.NONE, sh("for d in /work /tmp; do"
+                + " head -c 16777216 /dev/zero > $d/big 2>/dev/null; echo \"$d $? $(wc -c < $d/big)\"; rm -f $d/big; done"));
+        assertThat(run.code()).as("exit code; %s", run).isZero();
+        List<String> lines = run.stdout().lines().toList();
+        assertThat(lines).as("one line for each directory; %s", run).hasSize(2);
+        for (String line : lines) {
+            String[] said = line.trim().split("\\s+");
+            assertThat(said).as("directory, status, bytes written; %s", run).hasSize(3);
+            assertThat(said[1]).as("status of writing 16 MiB to %s", said[0]).isNotEqualTo("0");
+            assertThat(Long.parseLong(said[2])).as("bytes written to %s", said[0]).isLessThanOrEqualTo(8L * 1024 * 1024);
+        }
+    }
+
+    @Test
     @DisplayName("pids limit is enforced: with 32, 100 background processes cannot start")
     void pidsLimitIsEnforced() throws Exception {
         assumeTrue(pidsLimitNotHeld().isEmpty(), () -> pidsLimitNotHeld().orElseThrow());
