@@ -12,8 +12,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
  * Which versions of a store's images sandboxes on this host hold, across processes: while this
@@ -109,6 +111,16 @@ final class ImageUses {
             return true;
         } catch (OverlappingFileLockException e) {
             return false; // this JVM holds it through another spelling of the root
+        }
+    }
+
+    /** The versions with a lock file, held or not. */
+    List<String> versions() throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(file -> file.getFileName().toString()).toList();
         }
     }
 

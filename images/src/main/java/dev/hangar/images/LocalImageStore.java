@@ -237,8 +237,8 @@ public final class LocalImageStore implements ImageStore {
     private void deleteRemoved() throws IOException {
         var gone = new ArrayList<Path>();
         Path versions = root.resolve(VERSIONS);
+        Set<String> linked = linkedVersions();
         if (Files.isDirectory(versions)) {
-            Set<String> linked = linkedVersions();
             try (Stream<Path> dirs = Files.list(versions)) {
                 for (Path version : dirs.toList()) {
                     String key = version.getFileName().toString();
@@ -246,6 +246,12 @@ public final class LocalImageStore implements ImageStore {
                         gone.add(version);
                     }
                 }
+            }
+        }
+        // a hold that lost the race with a removal made its version's lock file again: unheld() deletes it
+        for (String version : uses.versions()) {
+            if (!linked.contains(version) && !Files.exists(versions.resolve(version))) {
+                uses.unheld(version);
             }
         }
         try (Stream<Path> dirs = Files.list(root)) {

@@ -94,6 +94,21 @@ class ImageHoldTest {
         assertThatThrownBy(() -> store.hold("nope")).isInstanceOf(ImageNotFoundException.class);
     }
 
+    @Test
+    void aLockFileOfAVersionGoneIsDeletedByTheNextMakeAndAHeldVersionsIsKept() throws Exception {
+        // as a hold that lost its race with a removal leaves it
+        Path uses = Files.createDirectories(dir.resolve("images/.uses"));
+        Path stale = Files.createFile(uses.resolve("gone@1"));
+        try (ImageHold held = store.hold("hello")) {
+            importOther();
+            assertThat(stale).doesNotExist();
+            try (Stream<Path> files = Files.list(uses)) {
+                assertThat(files.map(p -> p.getFileName().toString()).toList()).as("hello's, held")
+                        .containsExactly(ImageUses.version(held.image()));
+            }
+        }
+    }
+
     private void importOther() throws Exception {
         Path source = Files.createDirectories(dir.resolve("src-other/bin"));
         Files.writeString(source.resolve("other"), "other");

@@ -1076,12 +1076,11 @@ public abstract class RuntimeContractTest {
     @Test
     @DisplayName("images: a job keeps its image's files when the image is removed; they go with its sandbox")
     void aJobKeepsItsImagesFilesWhenTheImageIsRemoved() throws Exception {
-        ImageStore store = images();
-        assumeTrue(store != null, "this suite gives no image store (images())");
+        ImageStore store = imagesOrSkip();
         String name = copyOfTheImage(store, "contract-removed-");
         Sandbox sandbox = newSandboxOn(name);
-        var output = new OutputCollector();
         // why a loop: it looks for the files throughout, however long the removal takes on a busy host
+        var output = new OutputCollector();
         SandboxProcess process = start(sandbox, sh("echo started; i=0; while [ $i -lt 50 ]; do"
                 + " test -x /bin/busybox || { echo lost; exit 3; }; sleep 0.1; i=$((i + 1)); done; echo kept"), output);
         awaitOutput(output, Stream.STDOUT, "started");
@@ -1099,16 +1098,22 @@ public abstract class RuntimeContractTest {
     @Test
     @DisplayName("images: a sandbox made on an image removed before its job starts runs the job on it")
     void aSandboxMadeOnAnImageRemovedBeforeItsJobStartsRunsTheJobOnIt() throws Exception {
-        ImageStore store = images();
-        assumeTrue(store != null, "this suite gives no image store (images())");
+        ImageStore store = imagesOrSkip();
         String name = copyOfTheImage(store, "contract-early-");
-        Sandbox sandbox = newSandboxOn(name);
+        Sandbox sandbox = newSandboxOn(name); // made on the image, its job not started yet
         assertThat(store.remove(name)).isTrue();
 
         Run run = runIn(sandbox, sh("test -x /bin/busybox && echo kept"));
         assertThat(run.code()).as("exit code; %s", run).isZero();
         assertThat(run.stdout()).contains("kept");
         assertGoneWithin(store, name, Duration.ofSeconds(20)); // runIn destroyed the sandbox
+    }
+
+    /** The suite's image store, or the test skipped saying why. */
+    private ImageStore imagesOrSkip() {
+        ImageStore store = images();
+        assumeTrue(store != null, "this suite gives no image store (images())");
+        return store;
     }
 
     /** A new image, a copy of the suite's, under a name of its own. */
