@@ -31,11 +31,6 @@ export function authorization() {
   const token = apiToken();
   return token ? { Authorization: `Bearer ${token}` } : {};
 }
-/** A GET address carrying the token in its query, for what cannot send headers: an EventSource. */
-export function withToken(path) {
-  const token = apiToken();
-  return token ? `${path}${path.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}` : path;
-}
 let wantsToken = false;
 /** Whether the server refused a call for want of a (known) token: the page then asks for one. */
 export const tokenWanted = () => wantsToken;

@@ -1,6 +1,7 @@
 // What the dashboard knows, how it loads it from the REST API, and how it stays live: server-sent
 // events from /v1/events when the server has them, a REST refresh every few seconds when not.
-import { getJson, listJobs, cancelJob as deleteJob, ApiError, withToken } from './api.js';
+import { getJson, listJobs, cancelJob as deleteJob, ApiError } from './api.js';
+import { EventStream, CLOSED } from './events.js';
 import { FINAL, between } from './format.js';
 
 export const PAGE_SIZE = 50;
@@ -436,12 +437,12 @@ let events = null;
 function connectEvents() {
   if (events || document.visibilityState === 'hidden') return;
   // ?events=off: REST polling only, as against a server without /v1/events (the browser test uses it)
-  if (!('EventSource' in window) || new URLSearchParams(location.search).get('events') === 'off') {
+  if (new URLSearchParams(location.search).get('events') === 'off') {
     state.conn = 'polling';
     startPolling();
     return;
   }
-  const source = new EventSource(withToken('/v1/events'));
+  const source = new EventStream('/v1/events');
   events = source;
   let opened = false;
   const data = (event) => JSON.parse(event.data);
@@ -460,13 +461,13 @@ function connectEvents() {
   source.addEventListener('pool', (event) => onPool(data(event).pool));
   source.addEventListener('reset', () => reloadAll());
   source.onerror = () => {
-    if (source.readyState === EventSource.CLOSED) {
+    if (source.readyState === CLOSED) {
       // no /v1/events on this server (404), or it refused: REST every few seconds, and try again later
       events = null;
       state.conn = 'polling';
       setTimeout(connectEvents, 30_000);
     } else {
-      state.conn = 'reconnecting'; // the browser reconnects by itself, sending Last-Event-ID
+      state.conn = 'reconnecting'; // the stream tries again by itself, sending Last-Event-ID
     }
     startPolling();
     changed();

@@ -11,8 +11,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hangar.agent.AgentConfig;
 import dev.hangar.cli.EmbeddedHangar;
 import dev.hangar.client.HangarClient;
-import dev.hangar.server.auth.ApiTokens;
 import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.json.Json;
+import dev.hangar.server.auth.ApiTokens;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -76,7 +77,9 @@ class DashboardIT extends OneNodeIT {
                 "--user-data-dir=" + Files.createTempDirectory(browserDir, "chromium-profile"), "--window-size=1400,1800");
         var service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort()
                 .withLogFile(new File(System.getProperty("hangar.it.dir", "target"), "chromedriver.log")).build();
-        options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
+        options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL", LogType.PERFORMANCE, "ALL"));
+        // the requests the page sends, to see what their addresses carry; nothing of the page's rendering
+        options.setExperimentalOption("perfLoggingPrefs", Map.of("enableNetwork", true, "enablePage", false));
         browser = new ChromeDriver(service, options);
         browser.manage().timeouts().scriptTimeout(WAIT);
         screenshots = Path.of(System.getProperty("hangar.it.dir", "target"), "screenshots");
@@ -289,6 +292,73 @@ class DashboardIT extends OneNodeIT {
         assertThat(browser.findElements(row)).as("the removed pool").isEmpty();
     }
 
+    /**
+     * The page's event stream, read with fetch, tries again by itself when its server goes away and
+     * is live again, with the jobs of the server started anew, once one answers on the address.
+     */
+    @Test
+    void theEventStreamComesBackLiveAfterItsServerRestarts(@TempDir Path dir) throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        AgentConfig config = AgentConfig.forThisHost("restarted").withRuntimes(Set.of("process"));
+        int port;
+        String before;
+        try (var first = EmbeddedHangar.start(data, dir.resolve("images"), "127.0.0.1", 0, config)) {
+            port = first.url().getPort();
+            before = new HangarClient(first.url()).submit(JobSpec.of("echo", "before")).id();
+            open(first.url(), "/");
+            waitFor().until(ExpectedConditions.attributeToBe(By.id("connection"), "data-state", "live"));
+            waitFor().until(driver -> rowIds().contains(before));
+        }
+        waitFor().until(driver -> !"live".equals(driver.findElement(By.id("connection")).getAttribute("data-state")));
+        try (var second = EmbeddedHangar.start(data, dir.resolve("images"), "127.0.0.1", port, config)) {
+            waitFor().until(ExpectedConditions.attributeToBe(By.id("connection"), "data-state", "live"));
+            js("window.hangarNoReload = 'still the same page'");
+            String after = new HangarClient(second.url()).submit(JobSpec.of("echo", "after")).id();
+            waitFor().until(driver -> rowIds().containsAll(List.of(after, before)));
+            assertThat(js("return window.hangarNoReload")).as("live again without a page load").isEqualTo("still the same page");
+            browser.get("about:blank");
+        }
+        // what the page asked of the server while it was away is its only failed requests
+        List<String> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(entry -> entry.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue())
+                .map(LogEntry::getMessage).toList();
+        assertThat(errors).allMatch(message -> message.contains("ERR_CONNECTION_REFUSED")
+                || message.contains("Failed to fetch"), "a request to the server while it was stopped");
+    }
+
+    /**
+     * The page's reader of server-sent events, on a stream of each form the format allows: events
+     * of several lines, CRLF and CR line ends, comments, an id alone, a retry, a field without a value.
+     */
+    @Test
+    void theEventReaderReadsTheServerSentEventsFormat() {
+        open(hangar.url(), "/?events=off");
+        @SuppressWarnings("unchecked")
+        var read = (Map<String, Object>) ((JavascriptExecutor) browser).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                import('/events.js').then(({ EventStream }) => {
+                  const text = ': keep-alive\\n\\nevent: job\\ndata: {"a":1}\\nid: 7\\n\\n'
+                    + 'event: node\\r\\ndata: line one\\r\\ndata: line two\\r\\n\\r\\n'
+                    + 'id: 9\\n\\nretry: 60000\\nevent: pool\\rdata\\rid: 10\\r\\r'
+                    + 'event: job\\ndata: cut short';
+                  const url = URL.createObjectURL(new Blob([text], { type: 'text/event-stream' }));
+                  const stream = new EventStream(url);
+                  const seen = [];
+                  for (const type of ['job', 'node', 'pool']) {
+                    stream.addEventListener(type, (e) => seen.push(type + '|' + e.data + '|' + e.lastEventId));
+                  }
+                  // the blob ends after the last event: the stream then waits its retry before trying again
+                  stream.onerror = () => {
+                    stream.close();
+                    done({ seen, lastEventId: stream.lastEventId, retry: stream.retryMs });
+                  };
+                });
+                """);
+        assertThat(read.get("seen")).isEqualTo(List.of("job|{\"a\":1}|7", "node|line one\nline two|7", "pool||10"));
+        assertThat(read.get("lastEventId")).as("the id alone moved it, the cut-short event did not").isEqualTo("10");
+        assertThat(read.get("retry")).isEqualTo(60000L);
+    }
+
     @Test
     void withoutTheEventStreamThePageRefreshesOverRest() {
         open(hangar.url(), "/?events=off");
@@ -330,6 +400,9 @@ class DashboardIT extends OneNodeIT {
             waitFor().until(driver -> rowIds().equals(List.of(ofA)));
             waitFor().until(ExpectedConditions.attributeToBe(By.id("connection"), "data-state", "live"));
             assertThat(browser.findElements(By.id("token-form"))).isEmpty();
+            // the event stream, live, with the token in a header: an address would keep it in proxies' logs
+            assertThat(requestedAddresses()).anyMatch(url -> url.contains("/v1/events"))
+                    .noneMatch(url -> url.contains(tokenA));
             // a tenant's /healthz counts no jobs (they would be every tenant's): no counts rather than zeros
             assertThat(browser.findElements(By.cssSelector(".filters .n"))).isEmpty();
 
@@ -360,6 +433,20 @@ class DashboardIT extends OneNodeIT {
                 .filter(entry -> entry.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue())
                 .map(LogEntry::getMessage).toList();
         assertThat(errors).allMatch(message -> message.contains("401"), "a refusal for want of a token");
+    }
+
+    /** The addresses the page has requested since they were last read (Chromium's network log). */
+    private static List<String> requestedAddresses() {
+        return browser.manage().logs().get(LogType.PERFORMANCE).getAll().stream().map(entry -> {
+            JsonNode message;
+            try {
+                message = Json.mapper().readTree(entry.getMessage()).path("message");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return "Network.requestWillBeSent".equals(message.path("method").asText())
+                    ? message.path("params").path("request").path("url").asText() : null;
+        }).filter(java.util.Objects::nonNull).toList();
     }
 
     /**
