@@ -86,7 +86,12 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
         this.lockChannel = lockChannel;
     }
 
-    /** The image its root is, which the store must not remove while the sandbox lives. */
+    /** The root of the image version it runs on. */
+    Path rootfs() {
+        return rootfs;
+    }
+
+    /** The image version its root is, whose files the store keeps while the sandbox lives. */
     void image(ImageHold held) {
         this.heldImage = held;
     }

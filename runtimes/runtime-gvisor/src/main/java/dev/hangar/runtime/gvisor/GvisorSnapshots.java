@@ -129,7 +129,7 @@ public final class GvisorSnapshots implements Snapshotting {
         try {
             awaitPrepared(started.process(), prepLine, mark, bound, template.id());
             checkpoint(template, image);
-            var manifest = SnapshotManifest.of(snapshotId, template.sandboxSpec(), runtime.kernel(),
+            var manifest = SnapshotManifest.of(snapshotId, template.sandboxSpec(), runtime.kernel(), template.rootfs(),
                     image.resolve(SnapshotManifest.CHECKPOINT));
             manifest.write(image);
             return new Snapshot(snapshotId, GvisorRuntime.NAME, image.toString());
@@ -232,6 +232,11 @@ public final class GvisorSnapshots implements Snapshotting {
         }
         var sandbox = (GvisorSandbox) runtime.create(spec);
         try {
+            var madeAgain = manifest.imageMismatch(sandbox.rootfs());
+            if (madeAgain.isPresent()) {
+                throw new SandboxException("cannot restore snapshot " + snapshot.id() + " as sandbox " + spec.id()
+                        + ": spec." + madeAgain.get());
+            }
             sandbox.restoreFrom(image);
             sandbox.prestart();
             return sandbox;

@@ -26,8 +26,8 @@ import java.util.Optional;
  * image, network, mounts, pids or disk would silently run under the template's. Memory and CPU
  * are the host cgroups' around the restored sandbox, so they may differ.
  */
-record SnapshotManifest(String snapshotId, String templateId, String kernel, String image, NetworkMode network,
-        List<Mount> mounts, int pids, long diskMb, String sha256, long imageBytes, Instant takenAt) {
+record SnapshotManifest(String snapshotId, String templateId, String kernel, String image, String imageRoot,
+        NetworkMode network, List<Mount> mounts, int pids, long diskMb, String sha256, long imageBytes, Instant takenAt) {
     static final String FILE = "manifest.json";
     /** The one file runsc 2022-12 writes into an image directory. */
     static final String CHECKPOINT = "checkpoint.img";
@@ -41,16 +41,34 @@ record SnapshotManifest(String snapshotId, String templateId, String kernel, Str
         mounts = List.copyOf(java.util.Objects.requireNonNull(mounts, "mounts is missing"));
     }
 
-    /** @param kernel the runsc version and platform that saved it (see {@code GvisorRuntime.kernel()}) */
-    static SnapshotManifest of(String snapshotId, SandboxSpec template, String kernel, Path checkpoint)
+    /**
+     * @param kernel    the runsc version and platform that saved it (see {@code GvisorRuntime.kernel()})
+     * @param imageRoot the root of the image's version the template ran on, which is another once the
+     *                  image is made again under its name
+     */
+    static SnapshotManifest of(String snapshotId, SandboxSpec template, String kernel, Path imageRoot, Path checkpoint)
             throws IOException {
-        return new SnapshotManifest(snapshotId, template.id(), kernel, imageOf(template), template.network(),
+        return new SnapshotManifest(snapshotId, template.id(), kernel, imageOf(template), imageRoot.toString(),
+                template.network(),
                 template.mounts(), template.resources().pids(), template.resources().diskMb(), sha256(checkpoint),
                 Files.size(checkpoint), Instant.now());
     }
 
     private static String imageOf(SandboxSpec spec) {
         return spec.image() == null ? ImageStore.DEFAULT_IMAGE : spec.image();
+    }
+
+    /**
+     * Why a sandbox on this image root cannot be restored from this snapshot: the image made again
+     * since, whose files the saved kernel's open files and caches no longer match. Empty if it can,
+     * or if the snapshot, of an older Hangar, did not record its root.
+     */
+    Optional<String> imageMismatch(Path root) {
+        if (imageRoot == null || imageRoot.equals(root.toString())) {
+            return Optional.empty();
+        }
+        return Optional.of("image: " + image + " was made again since the snapshot was taken (its root was "
+                + imageRoot + ", it is " + root + " now)");
     }
 
     /** Why {@code spec} cannot be restored from this snapshot, naming the field; empty if it can. */

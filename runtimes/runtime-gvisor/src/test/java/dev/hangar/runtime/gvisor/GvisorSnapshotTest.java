@@ -261,6 +261,30 @@ class GvisorSnapshotTest {
                 .isInstanceOf(SandboxException.class).hasMessageContaining("spec.resources.diskMb: 10 differs");
     }
 
+    @Test
+    void aSnapshotOfAnImageMadeAgainSinceIsNotRestoredOnTheNewOne() throws Exception {
+        requireSnapshots();
+        var images = new LocalImageStore(dataDir.resolve("images"));
+        Path busybox = images.resolve("busybox").rootfs();
+        images.importRootfs("made-again", busybox);
+        SandboxSpec template = new SandboxSpec("template-again-" + System.nanoTime(), "made-again", Resources.defaults(),
+                NetworkMode.NONE, List.of());
+        Snapshot snapshot = snapshots.snapshot(runtime.create(template), PREPARE, BOUND);
+        try {
+            assertThat(images.remove("made-again")).isTrue();
+            images.importRootfs("made-again", busybox);
+            SandboxSpec restored = new SandboxSpec("restored-again-" + System.nanoTime(), "made-again",
+                    Resources.defaults(), NetworkMode.NONE, List.of());
+
+            assertThatThrownBy(() -> snapshots.restore(snapshot, restored)).isInstanceOf(SandboxException.class)
+                    .hasMessageContaining("spec.image: made-again was made again since the snapshot was taken");
+            assertThat(bundles()).as("nothing of the refused sandbox left").noneMatch(b -> b.contains("restored-again"));
+        } finally {
+            snapshots.delete(snapshot);
+            images.remove("made-again");
+        }
+    }
+
     private static List<String> bundles() throws Exception {
         var names = new ArrayList<String>();
         try (Stream<Path> dirs = Files.list(runtime.bundles())) {
