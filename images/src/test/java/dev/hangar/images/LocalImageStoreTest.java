@@ -198,6 +198,26 @@ class LocalImageStoreTest {
     }
 
     @Test
+    void anImageOfAnOlderStoreADirectoryUnderItsNameIsReadHeldAndRemoved() throws Exception {
+        Path legacy = Files.createDirectories(dir.resolve("images/legacy/rootfs/bin"));
+        Files.writeString(legacy.resolve("hello"), "old");
+        Files.writeString(dir.resolve("images/legacy/image.json"),
+                "{\"name\":\"legacy\",\"source\":\"x\",\"createdAt\":\"2026-01-01T00:00:00Z\",\"sizeBytes\":3}");
+        var store = store();
+
+        assertThat(store.list()).extracting(Image::name).containsExactly("legacy");
+        try (var held = store.hold("legacy")) {
+            assertThat(held.image().rootfs().resolve("bin/hello")).hasContent("old");
+        }
+        assertThat(store.remove("legacy")).isTrue();
+        assertThat(store.find("legacy")).isEmpty();
+        try (var entries = Files.list(dir.resolve("images"))) {
+            assertThat(entries.map(p -> p.getFileName().toString()).toList()).as("nothing left of it")
+                    .noneMatch(name -> name.contains("legacy") || name.startsWith(".removing-"));
+        }
+    }
+
+    @Test
     void twoStoresOnOneRootMakeABuiltInImageOnce() throws Exception {
         var builds = new java.util.concurrent.atomic.AtomicInteger();
         BuiltinImage slow = new BuiltinImage() {
