@@ -4,7 +4,6 @@ import dev.hangar.core.image.Image;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -14,35 +13,27 @@ import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
  * Which versions of a store's images sandboxes on this host hold, across processes: while this
- * process has sandboxes on one it holds a shared lock on {@code <root>/.uses/<version>} (one,
- * however many sandboxes: a file lock is the whole process's, and two in one JVM on one file
- * throw), and the files of a version no name links to any more are deleted only once an
- * exclusive try on that file succeeds. The kernel lets go of a killed process's locks, so a crash leaves no version held.
+ * process has sandboxes on one it holds a shared lock on {@code <root>/.uses/<version>}, and the
+ * files of a version no name links to any more are deleted only once an exclusive try on that
+ * file succeeds. The kernel lets go of a killed process's locks, so a crash leaves no version held.
+ *
+ * <p>A file lock is the whole process's: this process holds one per lock file, however many
+ * sandboxes and however the store's root is spelt, and never opens a lock file it holds a second
+ * time, as closing that channel would let go of the lock.
  */
 final class ImageUses {
-    private static final ConcurrentHashMap<Path, ImageUses> BY_ROOT = new ConcurrentHashMap<>();
+    /** The lock files this process holds, by their real path; guarded by the class. */
+    private static final Map<Path, Held> HELD = new HashMap<>();
     private static final String DIR = ".uses";
 
     private final Path dir;
-    private final Map<String, Held> held = new HashMap<>();
 
-    private ImageUses(Path root) {
+    ImageUses(Path root) {
         this.dir = root.resolve(DIR);
-    }
-
-    static ImageUses of(Path root) {
-        Path key = root.toAbsolutePath().normalize();
-        try {
-            key = key.toRealPath(); // one per store however it is spelt: a second's exclusive try would throw
-        } catch (IOException e) {
-            // not made yet: no link in it to spell it otherwise
-        }
-        return BY_ROOT.computeIfAbsent(key, ImageUses::new);
     }
 
     /** One version of an image, as made: an image removed and made again under its name is another. */
@@ -54,40 +45,46 @@ final class ImageUses {
         return name + "@" + (madeAt == null ? "unknown" : ChronoUnit.MICROS.between(Instant.EPOCH, madeAt));
     }
 
-    /** Holds the version for one more sandbox; {@link #release} once for each. */
-    synchronized void acquire(String version) throws IOException {
-        Held lock = held.get(version);
-        if (lock == null) {
+    /** Holds the version for one more sandbox; returns what {@link #release} lets go of, once for each. */
+    Path acquire(String version) throws IOException {
+        if (!Files.isDirectory(dir)) {
             // why root's alone: a shared lock needs only reading, and anyone's would keep a removed image for ever
-            if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            }
-            FileChannel channel = open(version);
-            try {
-                channel.lock(0, Long.MAX_VALUE, true);
-            } catch (IOException | RuntimeException e) {
-                channel.close();
-                throw e;
-            }
-            lock = new Held(channel);
-            held.put(version, lock);
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
-        lock.sandboxes++;
+        Path file = dir.toRealPath().resolve(version);
+        synchronized (ImageUses.class) {
+            Held lock = HELD.get(file);
+            if (lock == null) {
+                FileChannel channel = open(file);
+                try {
+                    channel.lock(0, Long.MAX_VALUE, true);
+                } catch (IOException | RuntimeException e) {
+                    channel.close();
+                    throw e;
+                }
+                lock = new Held(channel);
+                HELD.put(file, lock);
+            }
+            lock.sandboxes++;
+        }
+        return file;
     }
 
     /** Lets go for one sandbox; true if no sandbox of this process holds the version any more. */
-    synchronized boolean release(String version) {
-        Held lock = held.get(version);
-        if (lock == null || --lock.sandboxes > 0) {
-            return false;
+    static boolean release(Path held) {
+        synchronized (ImageUses.class) {
+            Held lock = HELD.get(held);
+            if (lock == null || --lock.sandboxes > 0) {
+                return false;
+            }
+            HELD.remove(held);
+            try {
+                lock.channel.close(); // lets go of the lock
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return true;
         }
-        held.remove(version);
-        try {
-            lock.channel.close(); // lets go of the lock
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return true;
     }
 
     /**
@@ -95,22 +92,22 @@ final class ImageUses {
      * Asked only of a version no name links to, so it stays true: a new hold finds the name gone, or
      * another version, and lets go.
      */
-    synchronized boolean unheld(String version) throws IOException {
-        if (held.containsKey(version)) {
-            return false;
-        }
-        Path file = dir.resolve(version);
-        if (!Files.exists(file)) {
+    boolean unheld(String version) throws IOException {
+        if (!Files.exists(dir.resolve(version))) {
             return true; // never held since the store was made here
         }
-        try (FileChannel channel = open(version)) {
-            if (channel.tryLock() == null) {
+        Path file = dir.toRealPath().resolve(version);
+        synchronized (ImageUses.class) {
+            if (HELD.containsKey(file)) {
                 return false;
             }
-            Files.delete(file);
-            return true;
-        } catch (OverlappingFileLockException e) {
-            return false; // this JVM holds it through another spelling of the root
+            try (FileChannel channel = open(file)) {
+                if (channel.tryLock() == null) {
+                    return false;
+                }
+                Files.delete(file);
+                return true;
+            }
         }
     }
 
@@ -124,9 +121,8 @@ final class ImageUses {
         }
     }
 
-    private FileChannel open(String version) throws IOException {
-        return FileChannel.open(dir.resolve(version), StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+    private static FileChannel open(Path file) throws IOException {
+        return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     }
 
     /** This process's shared lock on a version, kept while the channel is open. */

@@ -60,7 +60,7 @@ public final class LocalImageStore implements ImageStore {
         builtins.forEach(b -> byName.put(b.name(), b));
         this.builtins = Map.copyOf(byName);
         this.lock = new StoreLock(root);
-        this.uses = ImageUses.of(root);
+        this.uses = new ImageUses(root);
     }
 
     @Override
@@ -88,19 +88,19 @@ public final class LocalImageStore implements ImageStore {
         for (int tries = 0; tries < 3; tries++) {
             Image image = resolve(name);
             String version = ImageUses.version(image);
-            uses.acquire(version);
+            Path heldFile = uses.acquire(version);
             // why again after the hold: a removal that came first has taken the name from this version
             if (find(name).map(ImageUses::version).filter(version::equals).isPresent()) {
-                return new ImageHold(image, () -> release(name, version));
+                return new ImageHold(image, () -> release(name, version, heldFile));
             }
-            release(name, version);
+            release(name, version, heldFile);
         }
         throw new ImageNotFoundException(name, names());
     }
 
     /** Lets go for one sandbox; the last one on a removed version has its files deleted. */
-    private void release(String name, String version) {
-        if (!uses.release(version) || !Files.exists(root.resolve(VERSIONS).resolve(version))
+    private void release(String name, String version, Path heldFile) {
+        if (!ImageUses.release(heldFile) || !Files.exists(root.resolve(VERSIONS).resolve(version))
                 || find(name).map(ImageUses::version).filter(version::equals).isPresent()) {
             return;
         }
@@ -221,8 +221,12 @@ public final class LocalImageStore implements ImageStore {
             if (Files.isSymbolicLink(entry)) {
                 Files.delete(entry); // the version's files wait in .images for the last sandbox on it
             } else {
-                // an older store's image, a directory under its name: deleted at once, as that Hangar did
-                Files.move(entry, root.resolve(REMOVING + UUID.randomUUID()));
+                // an older store's image, a directory under its name: among the versions it waits as they do
+                Path version = find(name).map(image -> root.resolve(VERSIONS).resolve(ImageUses.version(image)))
+                        .filter(path -> !Files.exists(path))
+                        .orElse(root.resolve(REMOVING + UUID.randomUUID())); // damaged: nothing can hold it
+                Files.createDirectories(version.getParent());
+                Files.move(entry, version);
             }
             deleteRemoved();
             return true;
@@ -280,10 +284,9 @@ public final class LocalImageStore implements ImageStore {
 
     /**
      * Deletes what a process that crashed while making an image left (with the lock held no other
-     * is making one, so every scratch directory is such a leftover), and removed images no sandbox holds.
+     * is making one, so every scratch directory is such a leftover), then removed images no sandbox holds.
      */
     private void sweepLeftovers() throws IOException {
-        deleteRemoved();
         try (Stream<Path> dirs = Files.list(root)) {
             for (Path leftover : dirs.filter(d -> d.getFileName().toString().startsWith(MAKING)).toList()) {
                 try {
@@ -295,6 +298,8 @@ public final class LocalImageStore implements ImageStore {
                 }
             }
         }
+        // after the scratch links: a version a crash left unlinked is then seen as such
+        deleteRemoved();
     }
 
     private interface Filler {

@@ -17,12 +17,14 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An image removed while sandboxes hold it leaves their names at once and keeps its files until the
  * last sandbox on the host, in whichever process, has let go.
  */
+@Timeout(value = 2, unit = TimeUnit.MINUTES) // the other process's word is read without a bound of its own
 class ImageHoldTest {
     @TempDir
     Path dir;

@@ -206,11 +206,19 @@ class LocalImageStoreTest {
         var store = store();
 
         assertThat(store.list()).extracting(Image::name).containsExactly("legacy");
-        try (var held = store.hold("legacy")) {
-            assertThat(held.image().rootfs().resolve("bin/hello")).hasContent("old");
-        }
+        var held = store.hold("legacy");
+        assertThat(held.image().rootfs().resolve("bin/hello")).hasContent("old");
         assertThat(store.remove("legacy")).isTrue();
         assertThat(store.find("legacy")).isEmpty();
+        Path kept = dir.resolve("images/.images").resolve(ImageUses.version(held.image())).resolve("rootfs/bin/hello");
+        assertThat(kept).as("its files, kept among the versions while held").hasContent("old");
+
+        held.close();
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        while (Files.exists(kept) && System.nanoTime() < deadline) {
+            Thread.sleep(50); // deleted on another thread
+        }
+        assertThat(kept).doesNotExist();
         try (var entries = Files.list(dir.resolve("images"))) {
             assertThat(entries.map(p -> p.getFileName().toString()).toList()).as("nothing left of it")
                     .noneMatch(name -> name.contains("legacy") || name.startsWith(".removing-"));

@@ -308,27 +308,34 @@ class DashboardIT extends OneNodeIT {
             open(first.url(), "/");
             waitFor().until(ExpectedConditions.attributeToBe(By.id("connection"), "data-state", "live"));
             waitFor().until(driver -> rowIds().contains(before));
+            js("window.hangarNoReload = 'still the same page'");
+            requests(); // those of the first server, left out of what is read below
         }
         waitFor().until(driver -> !"live".equals(driver.findElement(By.id("connection")).getAttribute("data-state")));
         try (var second = EmbeddedHangar.start(data, dir.resolve("images"), "127.0.0.1", port, config)) {
             waitFor().until(ExpectedConditions.attributeToBe(By.id("connection"), "data-state", "live"));
-            js("window.hangarNoReload = 'still the same page'");
             String after = new HangarClient(second.url()).submit(JobSpec.of("echo", "after")).id();
             waitFor().until(driver -> rowIds().containsAll(List.of(after, before)));
             assertThat(js("return window.hangarNoReload")).as("live again without a page load").isEqualTo("still the same page");
+            assertThat(requests()).as("the stream asked for again, after the last event the page had")
+                    .anyMatch(request -> request.path("url").asText().endsWith("/v1/events")
+                            && request.path("headers").has("Last-Event-ID"));
             browser.get("about:blank");
         }
-        // what the page asked of the server while it was away is its only failed requests
+        // what the page asked of the server while it was away, or stopping, is its only failed requests
         List<String> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
                 .filter(entry -> entry.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue())
                 .map(LogEntry::getMessage).toList();
         assertThat(errors).allMatch(message -> message.contains("ERR_CONNECTION_REFUSED")
-                || message.contains("Failed to fetch"), "a request to the server while it was stopped");
+                || message.contains("Failed to fetch") || message.contains("status of 503"),
+                "a request to the server while it was stopped or stopping");
     }
 
     /**
-     * The page's reader of server-sent events, on a stream of each form the format allows: events
-     * of several lines, CRLF and CR line ends, comments, an id alone, a retry, a field without a value.
+     * The page's reader of server-sent events, on a stream cut into pieces where the format is
+     * hardest to read: a CRLF split across two pieces, CR line ends, comments, an event without a
+     * type after one with, an id alone, an id with a NUL, a retry, a field without a value, an
+     * event ended in the next piece, and a last event ended by CRs at the stream's very end.
      */
     @Test
     void theEventReaderReadsTheServerSentEventsFormat() {
@@ -337,25 +344,32 @@ class DashboardIT extends OneNodeIT {
         var read = (Map<String, Object>) ((JavascriptExecutor) browser).executeAsyncScript("""
                 const done = arguments[arguments.length - 1];
                 import('/events.js').then(({ EventStream }) => {
-                  const text = ': keep-alive\\n\\nevent: job\\ndata: {"a":1}\\nid: 7\\n\\n'
-                    + 'event: node\\r\\ndata: line one\\r\\ndata: line two\\r\\n\\r\\n'
-                    + 'id: 9\\n\\nretry: 60000\\nevent: pool\\rdata\\rid: 10\\r\\r'
-                    + 'event: job\\ndata: cut short';
-                  const url = URL.createObjectURL(new Blob([text], { type: 'text/event-stream' }));
-                  const stream = new EventStream(url);
+                  const pieces = [': keep-alive\\n\\nevent: job\\ndata: {"a":1}\\nid: 7\\n\\n',
+                    'event: node\\r', '\\ndata: line one\\r\\ndata: line two\\r\\n\\r', '\\n',
+                    'data: no type\\n\\n', 'id: 9\\n\\nid: bad\\0id\\ndata: x\\n\\n',
+                    'event: job\\ndata: cut short, its end in the next piece\\n', '\\n',
+                    'retry: 60000\\nevent: pool\\rdata\\rid: 10\\r\\r'];
+                  const real = window.fetch;
+                  window.fetch = async () => new Response(new ReadableStream({ start(controller) {
+                    for (const piece of pieces) controller.enqueue(new TextEncoder().encode(piece));
+                    controller.close();
+                  } }), { headers: { 'Content-Type': 'text/event-stream' } });
+                  const stream = new EventStream('/v1/events'); // it asks for the stream at once
+                  window.fetch = real;
                   const seen = [];
-                  for (const type of ['job', 'node', 'pool']) {
+                  for (const type of ['job', 'node', 'pool', 'message']) {
                     stream.addEventListener(type, (e) => seen.push(type + '|' + e.data + '|' + e.lastEventId));
                   }
-                  // the blob ends after the last event: the stream then waits its retry before trying again
+                  // the stream ends after the last piece: the reader then waits its retry before trying again
                   stream.onerror = () => {
                     stream.close();
                     done({ seen, lastEventId: stream.lastEventId, retry: stream.retryMs });
                   };
                 });
                 """);
-        assertThat(read.get("seen")).isEqualTo(List.of("job|{\"a\":1}|7", "node|line one\nline two|7", "pool||10"));
-        assertThat(read.get("lastEventId")).as("the id alone moved it, the cut-short event did not").isEqualTo("10");
+        assertThat(read.get("seen")).isEqualTo(List.of("job|{\"a\":1}|7", "node|line one\nline two|7",
+                "message|no type|7", "message|x|9", "job|cut short, its end in the next piece|9", "pool||10"));
+        assertThat(read.get("lastEventId")).as("moved by the id alone and the pool's, not by the NUL one").isEqualTo("10");
         assertThat(read.get("retry")).isEqualTo(60000L);
     }
 
@@ -437,6 +451,11 @@ class DashboardIT extends OneNodeIT {
 
     /** The addresses the page has requested since they were last read (Chromium's network log). */
     private static List<String> requestedAddresses() {
+        return requests().stream().map(request -> request.path("url").asText()).toList();
+    }
+
+    /** The requests the page has sent since they were last read, each with its url and headers. */
+    private static List<JsonNode> requests() {
         return browser.manage().logs().get(LogType.PERFORMANCE).getAll().stream().map(entry -> {
             JsonNode message;
             try {
@@ -445,7 +464,7 @@ class DashboardIT extends OneNodeIT {
                 throw new java.io.UncheckedIOException(e);
             }
             return "Network.requestWillBeSent".equals(message.path("method").asText())
-                    ? message.path("params").path("request").path("url").asText() : null;
+                    ? message.path("params").path("request") : null;
         }).filter(java.util.Objects::nonNull).toList();
     }
 

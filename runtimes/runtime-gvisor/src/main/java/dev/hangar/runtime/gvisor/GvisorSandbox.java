@@ -390,25 +390,28 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
 
     @Override
     protected void release(GvisorProcess process) {
-        if (process != null) {
-            process.forkLog().close();
-        }
-        ParkedLauncher idle = takeLauncher();
-        if (idle != null) {
-            idle.abandon();
-        }
-        ForkLog.Pending unused = takeFifo();
-        if (unused != null) {
-            unused.abandon();
-        }
-        boolean allGone = killEverything();
-        removeRunscState(runsc, spec().network(), runscId, allGone);
-        mountPoints.release(); // a process of it still alive keeps its mounts: they are in its gofer's namespace
-        releaseAndDelete();
-        cgroup.remove();
-        ImageHold held = heldImage;
-        if (held != null) {
-            held.close();
+        try {
+            if (process != null) {
+                process.forkLog().close();
+            }
+            ParkedLauncher idle = takeLauncher();
+            if (idle != null) {
+                idle.abandon();
+            }
+            ForkLog.Pending unused = takeFifo();
+            if (unused != null) {
+                unused.abandon();
+            }
+            boolean allGone = killEverything();
+            removeRunscState(runsc, spec().network(), runscId, allGone);
+            mountPoints.release(); // a process of it still alive keeps its mounts: they are in its gofer's namespace
+            releaseAndDelete();
+            cgroup.remove();
+        } finally {
+            ImageHold held = heldImage;
+            if (held != null) {
+                held.close();
+            }
         }
     }
 

@@ -115,10 +115,13 @@ final class BubblewrapSandbox extends OneProcessSandbox<HostProcess> {
 
     @Override
     protected void release(HostProcess process) {
-        cgroup.killAll();
-        cgroup.remove();
-        if (image != null) {
-            image.close();
+        try {
+            cgroup.killAll();
+            cgroup.remove();
+        } finally {
+            if (image != null) {
+                image.close();
+            }
         }
     }
 }
