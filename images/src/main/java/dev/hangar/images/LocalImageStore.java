@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -89,19 +90,31 @@ public final class LocalImageStore implements ImageStore {
             Image image = resolve(name);
             String version = ImageUses.version(image);
             Path heldFile = uses.acquire(version);
-            // why again after the hold: a removal that came first has taken the name from this version
-            if (find(name).map(ImageUses::version).filter(version::equals).isPresent()) {
+            boolean still = false;
+            try {
+                // why again after the hold: a removal, or a move of an older store's image, that came first
+                still = find(name).filter(image::equals).isPresent();
+            } finally {
+                if (!still) {
+                    release(name, version, heldFile);
+                }
+            }
+            if (still) {
                 return new ImageHold(image, () -> release(name, version, heldFile));
             }
-            release(name, version, heldFile);
         }
         throw new ImageNotFoundException(name, names());
+    }
+
+    /** Whether the name has this version now. */
+    private boolean hasVersion(String name, String version) {
+        return find(name).map(ImageUses::version).filter(version::equals).isPresent();
     }
 
     /** Lets go for one sandbox; the last one on a removed version has its files deleted. */
     private void release(String name, String version, Path heldFile) {
         if (!ImageUses.release(heldFile) || !Files.exists(root.resolve(VERSIONS).resolve(version))
-                || find(name).map(ImageUses::version).filter(version::equals).isPresent()) {
+                || hasVersion(name, version)) {
             return;
         }
         // why on another thread: a sandbox lets go as it is destroyed, and a big image takes seconds to delete
@@ -271,15 +284,49 @@ public final class LocalImageStore implements ImageStore {
         }
     }
 
-    /** The versions the names link to now. */
+    /** The versions the names have now: those they link to, and an older store's images under their names. */
     private Set<String> linkedVersions() throws IOException {
         try (Stream<Path> entries = Files.list(root)) {
             var linked = new java.util.HashSet<String>();
-            for (Path entry : entries.filter(Files::isSymbolicLink).toList()) {
-                linked.add(Files.readSymbolicLink(entry).getFileName().toString());
+            for (Path entry : entries.toList()) {
+                if (Files.isSymbolicLink(entry)) {
+                    linked.add(Files.readSymbolicLink(entry).getFileName().toString());
+                } else {
+                    find(entry.getFileName().toString()).map(ImageUses::version).ifPresent(linked::add);
+                }
             }
             return linked;
         }
+    }
+
+    /**
+     * Moves an older store's images, each a directory under its name, among the versions with the
+     * name a link to it, so that their paths stop changing; one a sandbox holds is left as it is for
+     * now, as its sandbox has its path (a hold that comes meanwhile finds the path changed and looks again).
+     */
+    private void moveOlderLayout() throws IOException {
+        List<Path> older;
+        try (Stream<Path> entries = Files.list(root)) {
+            older = entries.filter(entry -> !Files.isSymbolicLink(entry) && Files.isDirectory(entry)).toList();
+        }
+        for (Path entry : older) {
+            String name = entry.getFileName().toString();
+            Optional<String> version = find(name).map(ImageUses::version);
+            Path target = version.map(v -> root.resolve(VERSIONS).resolve(v)).orElse(null);
+            if (target == null || Files.exists(target) || !uses.unheld(version.get())) {
+                continue; // not an image (a dot directory, a damaged one), or held
+            }
+            Files.createDirectories(target.getParent());
+            Files.move(entry, target, StandardCopyOption.ATOMIC_MOVE);
+            link(name, version.get());
+        }
+    }
+
+    /** Points the name at the version, replacing what the name was in one step. */
+    private void link(String name, String version) throws IOException {
+        Path link = Files.createSymbolicLink(root.resolve(MAKING + name + "-link-" + UUID.randomUUID()),
+                Path.of(VERSIONS, version));
+        Files.move(link, root.resolve(name), StandardCopyOption.ATOMIC_MOVE);
     }
 
     /**
@@ -300,6 +347,7 @@ public final class LocalImageStore implements ImageStore {
         }
         // after the scratch links: a version a crash left unlinked is then seen as such
         deleteRemoved();
+        moveOlderLayout();
     }
 
     private interface Filler {
@@ -341,9 +389,7 @@ public final class LocalImageStore implements ImageStore {
             String version = ImageUses.version(metadata.name(), metadata.createdAt());
             Files.createDirectories(root.resolve(VERSIONS));
             Files.move(scratch, root.resolve(VERSIONS).resolve(version), StandardCopyOption.ATOMIC_MOVE);
-            Path link = Files.createSymbolicLink(root.resolve(MAKING + name + "-link-" + UUID.randomUUID()),
-                    Path.of(VERSIONS, version));
-            Files.move(link, root.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+            link(name, version);
         } finally {
             if (Files.exists(scratch)) {
                 deleteTree(scratch);

@@ -219,9 +219,32 @@ class LocalImageStoreTest {
             Thread.sleep(50); // deleted on another thread
         }
         assertThat(kept).doesNotExist();
-        try (var entries = Files.list(dir.resolve("images"))) {
-            assertThat(entries.map(p -> p.getFileName().toString()).toList()).as("nothing left of it")
+        try (var entries = Files.walk(dir.resolve("images"), 2)) {
+            assertThat(entries.map(p -> p.getFileName().toString()).toList()).as("nothing left of it, its lock file neither")
                     .noneMatch(name -> name.contains("legacy") || name.startsWith(".removing-"));
+        }
+    }
+
+    @Test
+    void anImageOfAnOlderStoreIsMovedAmongTheVersionsByTheNextMakeUnlessHeld() throws Exception {
+        for (String name : List.of("older", "held")) {
+            Files.createDirectories(dir.resolve("images").resolve(name).resolve("rootfs/etc"));
+            Files.writeString(dir.resolve("images").resolve(name).resolve("image.json"), "{\"name\":\"" + name
+                    + "\",\"source\":\"x\",\"createdAt\":\"2026-01-01T00:00:00Z\",\"sizeBytes\":0}");
+        }
+        var store = store();
+        try (var held = store.hold("held")) {
+            Files.createDirectories(dir.resolve("src/etc"));
+            store.importRootfs("next", dir.resolve("src"));
+
+            assertThat(Files.isSymbolicLink(dir.resolve("images/older"))).as("moved, its name a link").isTrue();
+            assertThat(store.find("older").orElseThrow().rootfs()).startsWith(dir.resolve("images/.images"));
+            assertThat(Files.isSymbolicLink(dir.resolve("images/held"))).as("held: left where its sandbox has it").isFalse();
+            assertThat(held.image().rootfs()).isDirectory();
+        }
+        assertThat(store.list()).extracting(Image::name).containsExactly("held", "next", "older");
+        try (var again = store.hold("older")) {
+            assertThat(again.image().rootfs()).isDirectory();
         }
     }
 

@@ -366,7 +366,7 @@ public final class GvisorRuntime implements SandboxRuntime {
         String image = spec.image() == null ? ImageStore.DEFAULT_IMAGE : spec.image();
         return SandboxImages.makeOn(SandboxImages.hold(images, image, spec.id()), held -> {
             GvisorSandbox sandbox = create(spec, onPlatform, image, held.image().rootfs().toAbsolutePath());
-            sandbox.image(held);
+            sandbox.holdImage(held);
             return sandbox;
         });
     }

@@ -92,7 +92,7 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
     }
 
     /** The image version its root is, whose files the store keeps while the sandbox lives. */
-    void image(ImageHold held) {
+    void holdImage(ImageHold held) {
         this.heldImage = held;
     }
 

@@ -2,7 +2,6 @@ package dev.hangar.runtime.podman;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hangar.core.image.ImageHold;
-import dev.hangar.core.image.ImageNotFoundException;
 import dev.hangar.core.image.ImageStore;
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.runtime.BootClass;
@@ -275,8 +274,6 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
                     createdAt, held);
             live.add(sandbox);
             return sandbox;
-        } catch (ImageNotFoundException e) {
-            throw SandboxException.causedByTheJob(e.getMessage(), e);
         } catch (IllegalArgumentException e) {
             if (containerId == null) { // a setting of the job that podman cannot take
                 throw SandboxException.causedByTheJob(e.getMessage(), e);
