@@ -47,11 +47,7 @@ final class ImageUses {
 
     /** Holds the version for one more sandbox; returns what {@link #release} lets go of, once for each. */
     Path acquire(String version) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            // why root's alone: a shared lock needs only reading, and anyone's would keep a removed image for ever
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        }
-        Path file = dir.toRealPath().resolve(version);
+        Path file = lockFile(version);
         synchronized (ImageUses.class) {
             Held lock = HELD.get(file);
             if (lock == null) {
@@ -93,10 +89,15 @@ final class ImageUses {
      * another version, and lets go.
      */
     boolean unheld(String version) throws IOException {
-        if (!Files.exists(dir.resolve(version))) {
-            return true; // never held since the store was made here
-        }
-        Path file = dir.toRealPath().resolve(version);
+        return whileUnheld(version, () -> { });
+    }
+
+    /**
+     * Runs {@code change} if no sandbox on this host holds the version, with the version's lock
+     * file locked so that no hold can be taken meanwhile, then deletes that file; whether it ran.
+     */
+    boolean whileUnheld(String version, Change change) throws IOException {
+        Path file = lockFile(version);
         synchronized (ImageUses.class) {
             if (HELD.containsKey(file)) {
                 return false;
@@ -105,10 +106,16 @@ final class ImageUses {
                 if (channel.tryLock() == null) {
                     return false;
                 }
+                change.run();
                 Files.delete(file);
                 return true;
             }
         }
+    }
+
+    /** What is done to a version while no hold can be taken on it. */
+    interface Change {
+        void run() throws IOException;
     }
 
     /** The versions with a lock file, held or not. */
@@ -119,6 +126,15 @@ final class ImageUses {
         try (Stream<Path> files = Files.list(dir)) {
             return files.map(file -> file.getFileName().toString()).toList();
         }
+    }
+
+    /** The version's lock file, by its real path: one key however the store's root is spelt. */
+    private Path lockFile(String version) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            // why root's alone: a shared lock needs only reading, and anyone's would keep a removed image for ever
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        return dir.toRealPath().resolve(version);
     }
 
     private static FileChannel open(Path file) throws IOException {

@@ -313,12 +313,14 @@ public final class LocalImageStore implements ImageStore {
             String name = entry.getFileName().toString();
             Optional<String> version = find(name).map(ImageUses::version);
             Path target = version.map(v -> root.resolve(VERSIONS).resolve(v)).orElse(null);
-            if (target == null || Files.exists(target) || !uses.unheld(version.get())) {
-                continue; // not an image (a dot directory, a damaged one), or held
+            if (target == null || Files.exists(target)) {
+                continue; // not an image (a dot directory, a damaged one)
             }
             Files.createDirectories(target.getParent());
-            Files.move(entry, target, StandardCopyOption.ATOMIC_MOVE);
-            link(name, version.get());
+            uses.whileUnheld(version.get(), () -> {
+                Files.move(entry, target, StandardCopyOption.ATOMIC_MOVE);
+                link(name, version.get());
+            });
         }
     }
 
