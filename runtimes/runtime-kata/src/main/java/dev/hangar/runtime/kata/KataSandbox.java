@@ -28,8 +28,7 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
     static final String CTR_FAILED = "ctr failed before the job's task existed (containerd, the Kata shim or the VM; "
             + "its reason is in the job's stderr)";
 
-    private final Path rootfs;
-    /** Its image, which the store must not remove while the sandbox lives. */
+    /** Its image version, whose files the store keeps while the sandbox lives, even once the image is removed. */
     private final ImageHold image;
     private final Ctr ctr;
     private final Path init;
@@ -37,7 +36,6 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
 
     KataSandbox(SandboxSpec spec, ImageHold image, Path ctr, Path init, OwnedTempFiles pidFiles) {
         super(spec, KataRuntime.NAME, Instant.now());
-        this.rootfs = image.image().rootfs();
         this.image = image;
         this.ctr = new Ctr(ctr);
         this.init = init;
@@ -54,7 +52,8 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
         try {
             pidFile = pidFiles.create(".pid");
             Path written = pidFile;
-            var builder = new ProcessBuilder(CtrCommand.run(ctr.program(), spec(), rootfs, init, pidFile, processSpec, env));
+            var builder = new ProcessBuilder(CtrCommand.run(ctr.program(), spec(), image.image().rootfs(), init, pidFile,
+                    processSpec, env));
             return new Task(HostProcess.start(builder, Cgroup.none(), processSpec.stdin(), sink, status -> {
                 try {
                     return taskRan(status, written);

@@ -43,7 +43,7 @@ final class PodmanSandbox extends OneProcessSandbox<PodmanProcess> {
     private final PodmanRuntime runtime;
     private final Libpod api;
     private final String containerId;
-    /** Its image, which the store must not remove while the sandbox lives. */
+    /** Its image version, whose files the store keeps while the sandbox lives, even once the image is removed. */
     private final ImageHold image;
     private final Optional<EngineCgroup> cgroup;
     private final AtomicReference<CompletableFuture<Void>> removal = new AtomicReference<>();

@@ -34,7 +34,7 @@ final class BubblewrapSandbox extends OneProcessSandbox<HostProcess> {
     private final Cgroup cgroup;
     private final BubblewrapCommand command;
     private final Path imageRootfs;
-    /** The job's image, which the store must not remove while the sandbox lives; null without one. */
+    /** The job's image version, whose files the store keeps while the sandbox lives; null without one. */
     private final ImageHold image;
 
     BubblewrapSandbox(SandboxSpec spec, Path imageRootfs, ImageHold image, Cgroup cgroup, BubblewrapCommand command) {
