@@ -13,6 +13,12 @@ export function between(fromIso, toIso) {
   return to - from;
 }
 
+/** The p-th percentile (nearest rank) of numbers sorted ascending; NaN for none. */
+export function percentile(sorted, p) {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
 /** "7 ms", "1.24 s", "3m 05s", "2h 03m"; "—" for no value. */
 export function duration(ms) {
   if (ms == null || Number.isNaN(ms)) return '—';

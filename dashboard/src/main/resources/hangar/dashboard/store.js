@@ -7,6 +7,7 @@ import { FINAL, between } from './format.js';
 export const PAGE_SIZE = 50;
 const POLL_MS = 3000;
 const SAMPLE_LIMIT = 200;
+const ACTIVE_LIMIT = 500;
 const ACTIVE = ['SCHEDULED', 'STARTING', 'RUNNING'];
 const FINISHED_OR_RUNNING = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED', 'DEAD'];
 
@@ -30,8 +31,10 @@ export const state = {
   poolsError: null,
   /** leased, unfinished jobs by id: the per-node load */
   active: new Map(),
+  /** whether the active map holds every leased, unfinished job: the last load of them was not cut at its limit */
+  activeComplete: false,
   list: { states: [], search: '', cursors: [null], page: 0, rows: [], next: null, loading: false, loaded: false, error: null },
-  /** start-latency samples by job id: { runtime, ms } */
+  /** start-latency samples by job id: { runtime, path (cold, warm, restored; '' if not said), ms (submitted → running), startMs (scheduled → running) } */
   samples: new Map(),
   /** the job page: { id, job, error } */
   detail: null,
@@ -92,10 +95,12 @@ function noteJob(job) {
   if (ACTIVE.includes(job.state)) state.active.set(job.id, job);
   else state.active.delete(job.id);
   if (job.node) state.lastNode = job.node;
-  const ms = between(job.timings?.submittedAt, job.timings?.runningAt);
+  const t = job.timings || {};
+  // why runningAt asked for: without it `between` measures to now, the time so far of a job yet to run
+  const ms = t.runningAt ? between(t.submittedAt, t.runningAt) : NaN;
   if (job.runtime && Number.isFinite(ms)) {
     state.samples.delete(job.id); // the latest last, so that trimming drops the oldest
-    state.samples.set(job.id, { runtime: job.runtime, ms });
+    state.samples.set(job.id, { runtime: job.runtime, path: t.path || '', ms, startMs: between(t.scheduledAt, t.runningAt) });
     trimSamples();
   }
 }
@@ -139,12 +144,20 @@ export async function loadRuntimes() {
 // why: a node that joins, leaves or benches a runtime changes what the cluster runs
 const runtimesSoon = soon(() => loadRuntimes());
 
+/** How long a node an event said was lost stays on the page, shown as lost: /v1/nodes lists joined nodes only. */
+const LOST_SHOWN_MS = 60_000;
+
 /** /v1/nodes where the server has it (an empty list: no node has joined); else the nodes SSE announces, or /healthz's one. */
 export async function loadNodes() {
   try {
     const nodes = await getJson('/v1/nodes');
     if (Array.isArray(nodes)) {
-      state.nodes = new Map(nodes.map((node) => [node.name, node]));
+      const listed = new Map(nodes.map((node) => [node.name, node]));
+      const shownSince = Date.now() - LOST_SHOWN_MS;
+      for (const [name, node] of state.nodes) {
+        if (node.lostAt > shownSince && !listed.has(name)) listed.set(name, node);
+      }
+      state.nodes = listed;
       state.nodesListed = true;
     }
   } catch (e) {
@@ -184,8 +197,9 @@ const poolRow = (status) => ({
 export async function loadActive() {
   const since = eventSeq;
   try {
-    const page = await listJobs({ states: ACTIVE, limit: 500 });
+    const page = await listJobs({ states: ACTIVE, limit: ACTIVE_LIMIT });
     state.active = new Map();
+    state.activeComplete = !page.nextCursor;
     for (const job of page.jobs) noteJob(fresher(job, since));
     succeeded();
   } catch (e) {
@@ -377,7 +391,7 @@ function onJob(job, fromEvent = true) {
 }
 
 function onNode(node) {
-  state.nodes.set(node.name, node);
+  state.nodes.set(node.name, node.state === 'LOST' ? { ...node, lostAt: Date.now() } : node);
   runtimesSoon();
   changed();
 }
@@ -393,6 +407,8 @@ function onPool(status) {
 
 /** Everything from REST again: at start, on an SSE `reset`, after a fresh SSE connection. */
 export function reloadAll() {
+  firstLoad.done = true;
+  clearTimeout(firstLoad.timer);
   loadHealth();
   loadJobs();
   loadRuntimes();
@@ -433,12 +449,24 @@ function stopPolling() {
   pollTimer = null;
 }
 
+/**
+ * The page's first load waits for its event stream to open, which loads everything anyway (what
+ * changed before the stream opened is in no event), so that a page open loads once; it waits
+ * FIRST_LOAD_WAIT_MS at most, and not at all without a stream.
+ */
+const FIRST_LOAD_WAIT_MS = 1000;
+const firstLoad = { done: false, timer: null };
+function loadFirst() {
+  if (!firstLoad.done) reloadAll();
+}
+
 let events = null;
 function connectEvents() {
   if (events || document.visibilityState === 'hidden') return;
   // ?events=off: REST polling only, as against a server without /v1/events (the browser test uses it)
   if (new URLSearchParams(location.search).get('events') === 'off') {
     state.conn = 'polling';
+    loadFirst();
     startPolling();
     return;
   }
@@ -461,6 +489,7 @@ function connectEvents() {
   source.addEventListener('pool', (event) => onPool(data(event).pool));
   source.addEventListener('reset', () => reloadAll());
   source.onerror = () => {
+    loadFirst();
     if (source.readyState === CLOSED) {
       // no /v1/events on this server (404), or it refused: REST every few seconds, and try again later
       events = null;
@@ -497,15 +526,18 @@ function onVisibility() {
 }
 
 export function start() {
-  reloadAll();
   connectEvents();
+  if (!events) loadFirst(); // a hidden tab, or no stream
+  else firstLoad.timer = setTimeout(loadFirst, FIRST_LOAD_WAIT_MS);
   document.addEventListener('visibilitychange', onVisibility);
   setInterval(changed, 1000); // relative times and running durations
-  // pool counts change with every job a pool serves, and a runtime is benched or back, which no event tells
+  // pool counts change with every job a pool serves, a runtime is benched or back, and a node's load
+  // changes with its heartbeats, which no event tells; a lost node leaves /v1/nodes
   setInterval(() => {
     if (state.conn !== 'live') return;
     loadPools();
     loadRuntimes();
+    loadNodes();
   }, 10_000);
 }
 

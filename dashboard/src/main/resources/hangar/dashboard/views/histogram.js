@@ -3,7 +3,7 @@
 import { h } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { state } from '../store.js';
-import { duration } from '../format.js';
+import { duration, percentile } from '../format.js';
 
 const uPlot = window.uPlot;
 
@@ -16,11 +16,6 @@ function buckets(values) {
   const counts = BOUNDS.map(() => 0);
   for (const ms of values) counts[BOUNDS.findIndex((bound) => ms <= bound)] += 1;
   return counts;
-}
-
-function percentile(sorted, p) {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 function Chart({ values }) {
@@ -54,25 +49,32 @@ function Chart({ values }) {
   return h('div', { ref: box, class: 'chart' });
 }
 
-export function Latency() {
-  const byRuntime = new Map();
-  for (const { runtime, ms } of state.samples.values()) {
-    if (!byRuntime.has(runtime)) byRuntime.set(runtime, []);
-    byRuntime.get(runtime).push(ms);
+const PATHS = ['cold', 'warm', 'restored', ''];
+
+/** The samples by runtime and by how their sandbox was had, in the order the charts are drawn. */
+function groups() {
+  const byKey = new Map();
+  for (const { runtime, path, ms } of state.samples.values()) {
+    const key = `${runtime}\u0000${path}`;
+    if (!byKey.has(key)) byKey.set(key, { runtime, path, values: [] });
+    byKey.get(key).values.push(ms);
   }
-  const runtimes = [...byRuntime.keys()].sort();
+  return [...byKey.values()].sort((a, b) => a.runtime.localeCompare(b.runtime) || PATHS.indexOf(a.path) - PATHS.indexOf(b.path));
+}
+
+export function Latency() {
+  const charts = groups();
   return h('section', { class: 'card', id: 'latency' },
     h('h2', null, 'Start latency'),
-    h('p', { class: 'muted' }, 'Submitted → running, per runtime, of the latest jobs loaded here (it includes time spent queued). ',
-      'Buckets in milliseconds, upper bounds.'),
+    h('p', { class: 'muted' }, 'Submitted → running, per runtime and per start (cold, warm from a pool, restored from a snapshot),',
+      ' of the latest jobs loaded here (it includes time spent queued). Buckets in milliseconds, upper bounds.'),
     !uPlot && h('p', { class: 'error' }, 'The chart library did not load.'),
-    runtimes.length === 0
+    charts.length === 0
       ? h('p', { class: 'empty' }, 'No job has started yet.')
-      : h('div', { class: 'charts' }, runtimes.map((runtime) => {
-        const values = byRuntime.get(runtime);
+      : h('div', { class: 'charts' }, charts.map(({ runtime, path, values }) => {
         const sorted = [...values].sort((a, b) => a - b);
-        return h('figure', { key: runtime, class: 'hist', 'data-runtime': runtime },
-          h('figcaption', null, h('strong', null, runtime),
+        return h('figure', { key: `${runtime}|${path}`, class: 'hist', 'data-runtime': runtime, 'data-path': path },
+          h('figcaption', null, h('strong', null, runtime), path && ` · ${path}`,
             h('span', { class: 'muted' }, ` n=${values.length} · p50 ${duration(percentile(sorted, 50))} · p95 ${duration(percentile(sorted, 95))}`)),
           h(Chart, { values }));
       })));

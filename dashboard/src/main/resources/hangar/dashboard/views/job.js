@@ -260,6 +260,8 @@ function CancelButton({ job }) {
     error && h('span', { class: 'error small' }, ' ', error));
 }
 
+const SANDBOX_PATH = { cold: 'cold: made for the job', warm: 'warm: taken READY from a pool', restored: 'restored from a snapshot' };
+
 function Timings({ job }) {
   const t = job.timings || {};
   const final = FINAL.has(job.state);
@@ -271,6 +273,7 @@ function Timings({ job }) {
       // a job that ended before any node took it (cancelled, or refused) waited until it ended
       row('Queued', t.submittedAt ? duration(between(t.submittedAt, until(t.scheduledAt ?? t.finishedAt))) : null, { title: 'submitted → scheduled on a node' }),
       row('Start', t.scheduledAt ? duration(between(t.scheduledAt, until(t.runningAt))) : null, { title: 'scheduled → running: the sandbox start' }),
+      row('Sandbox', t.path ? SANDBOX_PATH[t.path] || t.path : null, { id: 'job-start-path', title: 'how the sandbox of this attempt was had' }),
       row('Run', t.runningAt ? duration(between(t.runningAt, until(t.finishedAt))) : null, { title: 'running → finished' }),
       row('Submitted', stamp(t.submittedAt)),
       row('Scheduled', t.scheduledAt && stamp(t.scheduledAt)),

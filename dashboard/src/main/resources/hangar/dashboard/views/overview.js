@@ -1,7 +1,7 @@
 // Nodes, pools and the runtimes' capability table.
 import { h } from 'preact';
 import { state } from '../store.js';
-import { count, duration, isoDurationMs, label, megabytes, stamp } from '../format.js';
+import { count, duration, isoDurationMs, label, megabytes, percentile, stamp } from '../format.js';
 
 const RUNNING = new Set(['STARTING', 'RUNNING']);
 
@@ -13,14 +13,17 @@ function nodeRows() {
   const counted = () => (jobs.RUNNING || 0) + (jobs.STARTING || 0);
   const activeOn = (name) => [...state.active.values()]
     .filter((job) => (!name || job.node === name) && RUNNING.has(job.state)).length;
+  // per node: the jobs the tab follows, when it follows them all; else what the node's last heartbeat said
+  const runningOn = (node) => (state.activeComplete || node.load?.runningJobs == null
+    ? activeOn(node.name) : node.load.runningJobs);
   if (state.nodes.size) {
     const one = state.nodes.size === 1 && jobs;
     return [...state.nodes.values()].map((node) => ({
       name: node.name,
       state: node.state,
       capacity: node.capacity || {},
-      // why: /healthz counts every job, the active map only the 500 latest; per node it is all there is
-      running: one ? counted() : activeOn(node.name),
+      // why: /healthz counts every job, and is live; with one node they are all its own
+      running: one ? counted() : runningOn(node),
       runtimes: node.runtimes || [],
       network: node.networkAllowed,
     }));
@@ -94,13 +97,19 @@ function order(a, b) {
   return (ms(a) || Infinity) - (ms(b) || Infinity) || a.name.localeCompare(b.name);
 }
 
-/** Whether jobs of a runtime can start warm here: the pools that keep its sandboxes READY. */
-function warmCell(runtime) {
-  const pools = (state.pools || []).filter((pool) => pool.runtime === runtime);
-  if (!pools.length) return h('td', { class: 'num muted', title: 'no pool of this runtime' }, '—');
+/** The median start (scheduled → running) of the loaded jobs of a runtime whose sandbox was had by `path`. */
+function startCell(runtime, path, pools) {
+  const starts = [...state.samples.values()]
+    .filter((sample) => sample.runtime === runtime && sample.path === path && Number.isFinite(sample.startMs))
+    .map((sample) => sample.startMs).sort((a, b) => a - b);
   const ready = pools.reduce((sum, pool) => sum + (pool.ready || 0), 0);
-  return h('td', { class: 'num', title: `pools: ${pools.map((pool) => pool.pool).join(', ')}` },
-    `${count(ready)} READY`);
+  const held = pools.length ? ` Pools: ${pools.map((pool) => pool.pool).join(', ')}; ${count(ready)} READY now.` : '';
+  if (!starts.length) {
+    return h('td', { class: `num muted ${path}-start`, title: `no ${path} start among the loaded jobs.${held}` },
+      pools.length ? `${count(ready)} READY` : '—');
+  }
+  return h('td', { class: `num measured ${path}-start`, title: `median start (scheduled → running) of the ${starts.length}`
+      + ` ${path} starts among the loaded jobs.${held}` }, duration(percentile(starts, 50)));
 }
 
 export function Runtimes() {
@@ -108,8 +117,9 @@ export function Runtimes() {
   return h('section', { class: 'card', id: 'runtimes' },
     h('h2', null, 'Runtimes'),
     h('p', { class: 'muted' }, 'Capabilities of each driver, with the start this host measured when the node started. ',
-      state.pools?.length ? 'Warm and restored starts come from the pools below; their times are in /metrics.'
-        : 'Warm and restored starts need pools and snapshots; none exist yet.'),
+      'Warm and restored starts are those of the latest jobs loaded here; ',
+      state.pools?.length ? 'they come from the pools above, and /metrics has them all.'
+        : 'they need pools and snapshots; none exist yet.'),
     runtimes == null ? h('p', { class: 'empty' }, 'Loading…')
       : h('div', { class: 'scroll-x' }, h('table', { class: 'grid', id: 'runtimes-table' },
         h('thead', null, h('tr', null,
@@ -119,8 +129,8 @@ export function Runtimes() {
           h('th', null, 'virtio-fs'), h('th', { title: 'freed disk blocks given back to the host' }, 'Discard'),
           h('th', { title: 'freed guest memory given back to the host' }, 'Free page reporting'), h('th', null, 'Network modes'),
           h('th', { class: 'num', title: 'whole start-to-exit time of a trial `true`, measured by the probe' }, 'Cold start'),
-          h('th', { class: 'num', title: 'from a READY sandbox of a pool' }, 'Warm start'),
-          h('th', { class: 'num', title: 'from a snapshot' }, 'Restored start'))),
+          h('th', { class: 'num', title: 'from a READY sandbox of a pool: the median scheduled → running of the loaded jobs' }, 'Warm start'),
+          h('th', { class: 'num', title: 'from a snapshot: the median scheduled → running of the loaded jobs' }, 'Restored start'))),
         h('tbody', null, [...runtimes].sort(order).map((runtime) => {
           const caps = runtime.capabilities || {};
           const probe = runtime.probe || {};
@@ -145,7 +155,7 @@ export function Runtimes() {
             h('td', null, yes(caps.freePageReporting)),
             h('td', null, (caps.networkModes || []).map(label).sort().join(', ')),
             h('td', { class: 'num measured' }, probe.available ? duration(isoDurationMs(probe.measuredStart)) : '—'),
-            warmCell(runtime.name),
-            h('td', { class: 'num muted', title: 'no snapshots yet' }, '—'));
+            startCell(runtime.name, 'warm', (state.pools || []).filter((pool) => pool.runtime === runtime.name)),
+            startCell(runtime.name, 'restored', []));
         })))));
 }

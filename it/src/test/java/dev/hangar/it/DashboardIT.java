@@ -292,6 +292,120 @@ class DashboardIT extends OneNodeIT {
         assertThat(browser.findElements(row)).as("the removed pool").isEmpty();
     }
 
+    /** A warm start and a cold one of the same runtime are told apart: in the runtimes table, the histogram and the job's page. */
+    @Test
+    void warmAndColdStartsAreShownApart() {
+        assumeTrue(hangar.agent().pools().pooledRuntimes().contains("process"),
+                "the process runtime cannot start sandboxes ahead of a job on this host: " + hangar.agent().runtimes());
+        String name = "dash-warm-" + ThreadLocalRandom.current().nextInt(1_000_000);
+        Api.Answer put = api.send("PUT", "/v1/pools/" + name, java.net.http.HttpRequest.BodyPublishers.ofString(
+                "{\"runtime\": \"process\", \"cpus\": 1, \"memoryMb\": 96, \"min\": 1, \"max\": 1}"), "application/json");
+        assertThat(put.status()).as("%s", put).isEqualTo(201);
+        String warm;
+        try {
+            await("pool " + name + " READY").atMost(WAIT).until(() -> api.get("/v1/pools/" + name).json(),
+                    pool -> pool.path("ready").asInt() == 1);
+            warm = api.awaitFinal(api.submit(processJob(96)).path("id").asText()).path("id").asText();
+        } finally {
+            assertThat(api.delete("/v1/pools/" + name).status()).isEqualTo(200);
+        }
+        String cold = api.submit(processJob(96)).path("id").asText();
+        assertThat(api.awaitFinal(warm).path("timings").path("path").asText()).isEqualTo("warm");
+        assertThat(api.awaitFinal(cold).path("timings").path("path").asText()).isEqualTo("cold");
+
+        open(hangar.url(), "/");
+        waitFor().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#latency figure[data-runtime='process'][data-path='warm']")));
+        waitFor().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#latency figure[data-runtime='process'][data-path='cold']")));
+        assertThat(browser.findElement(By.cssSelector("#latency figure[data-runtime='process'][data-path='warm'] figcaption")).getText())
+                .startsWith("process · warm").contains("n=");
+        // the median time of the loaded jobs' warm starts, not a count of READY sandboxes
+        assertThat(browser.findElement(By.cssSelector("#runtimes-table tr[data-runtime='process'] td.warm-start")).getText())
+                .matches("[0-9.]+ (ms|s)");
+        screenshot("dashboard-warm-cold.png");
+
+        open(hangar.url(), "/#/jobs/" + warm);
+        waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.id("job-start-path"), "warm: taken READY from a pool"));
+        open(hangar.url(), "/#/jobs/" + cold);
+        waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.id("job-start-path"), "cold: made for the job"));
+    }
+
+    private static ObjectNode processJob(int memoryMb) {
+        ObjectNode spec = spec("true");
+        spec.put("runtime", "process").putObject("resources").put("cpus", 1).put("memoryMb", memoryMb);
+        return spec;
+    }
+
+    /** A page open asks the server for each thing once: its event stream opening does not load all again. */
+    @Test
+    void aPageOpenLoadsEachThingOnce() {
+        // an earlier test's job still ending would send events, which may ask for the first page again
+        await("no unfinished job").atMost(WAIT).until(() -> api.get("/v1/jobs?state=QUEUED,SCHEDULED,STARTING,RUNNING").json()
+                .path("jobs").isEmpty());
+        browser.get("about:blank");
+        requests(); // those of earlier pages, left out
+        open(hangar.url(), "/");
+        waitFor().until(ExpectedConditions.attributeToBe(By.id("connection"), "data-state", "live"));
+        waitFor().until(driver -> !driver.findElements(By.cssSelector("#jobs .filters")).isEmpty()
+                && driver.findElements(By.xpath("//*[contains(text(),'Loading jobs')]")).isEmpty());
+        // the loads a late stream would start again come a moment after it opens
+        await().pollDelay(Duration.ofMillis(1500)).until(() -> true);
+
+        var asked = new java.util.TreeMap<String, Integer>();
+        for (String url : requestedAddresses()) {
+            URI uri = URI.create(url);
+            if (uri.getPort() == hangar.url().getPort() && (uri.getPath().startsWith("/v1/") || uri.getPath().equals("/healthz"))) {
+                asked.merge(uri.getPath() + (uri.getPath().equals("/v1/jobs") ? "?" + uri.getQuery() : ""), 1, Integer::sum);
+            }
+        }
+        System.out.println("dashboard page open asked: " + asked);
+        assertThat(asked).as("what the page asked for").containsKeys("/v1/runtimes", "/v1/nodes", "/v1/pools", "/v1/events");
+        // a job event in between may ask /healthz again, never those
+        for (String path : List.of("/v1/runtimes", "/v1/nodes", "/v1/pools", "/v1/events")) {
+            assertThat(asked.get(path)).as("times %s was asked", path).isEqualTo(1);
+        }
+        asked.forEach((path, times) -> {
+            if (path.startsWith("/v1/jobs?")) {
+                assertThat(times).as("times %s was asked", path).isEqualTo(1);
+            }
+        });
+    }
+
+    /**
+     * Of a cluster's nodes, the page shows what each one's heartbeat says it runs when the tab does
+     * not follow every running job, and a node lost a minute ago leaves the page at the next refresh
+     * of the nodes. The page's own store is given such nodes, as a cluster's server would list them.
+     */
+    @Test
+    void aClustersNodesShowTheirHeartbeatsLoadAndLostOnesLeave() {
+        open(hangar.url(), "/");
+        waitFor().until(ExpectedConditions.attributeToBe(By.id("connection"), "data-state", "live"));
+        String local = api.get("/v1/nodes").json().path(0).path("name").asText();
+        ((JavascriptExecutor) browser).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                import('/store.js').then(({ state, changed }) => {
+                  const node = (name, extra) => ({ name, state: 'JOINED', capacity: { cpus: 2, memoryMb: 1024, gpus: 0 },
+                    runtimes: ['process'], load: { runningJobs: 7, freeCpus: 1, freeMemoryMb: 512, freeGpus: 0 }, ...extra });
+                  state.activeComplete = false;
+                  state.nodes.set('far-node', node('far-node'));
+                  state.nodes.set('lost-long-ago', node('lost-long-ago', { state: 'LOST', lostAt: Date.now() - 61_000 }));
+                  state.nodes.set('lost-just-now', node('lost-just-now', { state: 'LOST', lostAt: Date.now() }));
+                  changed();
+                  done();
+                });
+                """);
+        waitFor().until(ExpectedConditions.textToBe(By.cssSelector("#nodes tr[data-node='far-node'] td.load"), "7"));
+        assertThat(browser.findElements(By.cssSelector("#nodes tr[data-node='lost-long-ago']"))).hasSize(1);
+
+        ((JavascriptExecutor) browser).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                import('/store.js').then(({ loadNodes }) => loadNodes()).then(() => done());
+                """);
+        waitFor().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#nodes tr[data-node='lost-long-ago']"), 0));
+        assertThat(browser.findElements(By.cssSelector("#nodes tr[data-node='far-node']"))).as("not listed by the server").isEmpty();
+        assertThat(browser.findElement(By.cssSelector("#nodes tr[data-node='lost-just-now']")).getText()).contains("lost");
+        assertThat(browser.findElements(By.cssSelector("#nodes tr[data-node='" + local + "']"))).hasSize(1);
+    }
+
     /**
      * The page's event stream, read with fetch, tries again by itself when its server goes away and
      * is live again, with the jobs of the server started anew, once one answers on the address.
