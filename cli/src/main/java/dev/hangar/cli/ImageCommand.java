@@ -17,6 +17,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "image", description = "Manage this node's images (no registry needed).",
         subcommands = {ImageCommand.Import.class, ImageCommand.Ls.class, ImageCommand.Rm.class, ImageCommand.Build.class})
 final class ImageCommand {
+    private static final String KEPT = "kept while a sandbox on this host runs on it, deleted when the last one ends";
 
     /** The node's store, found the way {@code hangar up} finds its data directory. */
     static final class StoreOptions {
@@ -75,7 +76,8 @@ final class ImageCommand {
         }
     }
 
-    @Command(name = "ls", description = "List images; built-in ones not made yet are marked.")
+    @Command(name = "ls", description = "List images; built-in ones not made yet are marked, and removed ones whose"
+            + " files a running sandbox keeps.")
     static final class Ls implements Callable<Integer> {
         @Mixin
         StoreOptions options;
@@ -100,6 +102,10 @@ final class ImageCommand {
                     rows.add(List.of(builtin, "-", "-", "built-in, made on first use"));
                 }
             }
+            for (Image removed : store.removedButHeld()) {
+                rows.add(List.of(removed.name() + " (removed)", removed.sizeBytes() / 1024 + " KiB", removed.createdAt().toString(),
+                        KEPT));
+            }
             Tables.print(new PrintWriter(System.out, true), List.of("NAME", "SIZE", "CREATED", "SOURCE"), rows);
             return 0;
         }
@@ -123,6 +129,10 @@ final class ImageCommand {
                 return 1;
             }
             System.out.println("removed " + name);
+            List<Image> kept = store.removedButHeld().stream().filter(image -> image.name().equals(name)).toList();
+            if (!kept.isEmpty()) {
+                System.out.println("its files (" + kept.stream().mapToLong(Image::sizeBytes).sum() / 1024 + " KiB) are " + KEPT);
+            }
             return 0;
         }
     }

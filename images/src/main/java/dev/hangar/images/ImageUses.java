@@ -113,6 +113,33 @@ final class ImageUses {
         }
     }
 
+    /**
+     * Whether a sandbox on this host holds the version now. It takes no hold and makes no file; its
+     * test lock is let go at once (a hold taken meanwhile waits that long).
+     */
+    boolean held(String version) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        Path file = dir.toRealPath().resolve(version);
+        synchronized (ImageUses.class) {
+            // why first: closing a channel of a file this process holds would drop its hold
+            if (HELD.containsKey(file)) {
+                return true;
+            }
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                var test = channel.tryLock();
+                if (test == null) {
+                    return true;
+                }
+                test.release();
+                return false;
+            } catch (java.nio.file.NoSuchFileException e) {
+                return false;
+            }
+        }
+    }
+
     /** What is done to a version while no hold can be taken on it. */
     interface Change {
         void run() throws IOException;

@@ -168,7 +168,11 @@ public final class LocalImageStore implements ImageStore {
             // no image can have it (a scratch or doomed directory a crash left, .making-* or .removing-*, is none)
             return java.util.Optional.empty();
         }
-        Path dir = root.resolve(name);
+        return readIfThere(root.resolve(name));
+    }
+
+    /** The image an entry holds; empty if it is gone, or damaged (which is logged). */
+    private static Optional<Image> readIfThere(Path dir) {
         try {
             return java.util.Optional.of(read(dir));
         } catch (java.nio.file.NoSuchFileException e) {
@@ -177,6 +181,30 @@ public final class LocalImageStore implements ImageStore {
             // why not thrown: one damaged image would stop every list, and every job's check of its image name
             LOG.log(System.Logger.Level.WARNING, e.getMessage());
             return java.util.Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Removed images whose files stay on disk because a sandbox on this host holds them: each is
+     * deleted once the last of its sandboxes lets go.
+     */
+    public List<Image> removedButHeld() {
+        Path versions = root.resolve(VERSIONS);
+        if (!Files.isDirectory(versions)) {
+            return List.of();
+        }
+        try (Stream<Path> dirs = Files.list(versions)) {
+            Set<String> linked = linkedVersions();
+            var kept = new ArrayList<Image>();
+            for (Path version : dirs.sorted().toList()) {
+                String key = version.getFileName().toString();
+                if (!linked.contains(key) && uses.held(key)) {
+                    readIfThere(version).ifPresent(kept::add);
+                }
+            }
+            return kept;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

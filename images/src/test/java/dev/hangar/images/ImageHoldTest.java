@@ -3,6 +3,7 @@ package dev.hangar.images;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hangar.core.image.Image;
 import dev.hangar.core.image.ImageHold;
 import dev.hangar.core.image.ImageNotFoundException;
 import java.io.BufferedReader;
@@ -51,7 +52,10 @@ class ImageHoldTest {
         assertThat(store.remove("hello")).isTrue();
         assertThat(store.find("hello")).as("the name, free at once").isEmpty();
         assertThat(file).as("the files, kept while held, where they were").hasContent("v1");
+        assertThat(store.removedButHeld()).as("listed as removed but held").singleElement()
+                .isEqualTo(first.image());
         importHello("v2");
+        assertThat(store.removedButHeld()).as("not the name's new image").singleElement().isEqualTo(first.image());
         try (ImageHold third = store.hold("hello")) {
             assertThat(third.image().rootfs().resolve("bin/hello")).as("the name's new image").hasContent("v2");
         }
@@ -64,6 +68,7 @@ class ImageHoldTest {
         assertThat(within(Duration.ofSeconds(10), () -> versions().size() == 2))
                 .as("deleted once let go: hello's second version and the other image left").isTrue();
         assertThat(file).doesNotExist();
+        assertThat(store.removedButHeld()).isEmpty();
     }
 
     @Test
@@ -77,9 +82,13 @@ class ImageHoldTest {
             assertThat(store.remove("hello")).isTrue();
             assertThat(store.find("hello")).isEmpty();
             assertThat(versions()).as("kept for the other process").hasSize(1);
+            assertThat(store.removedButHeld()).extracting(Image::name).as("held by the other process").containsExactly("hello");
+            assertThat(store.removedButHeld()).as("asked again: asking takes nothing").hasSize(1);
 
             holder.destroyForcibly(); // SIGKILL: the kernel lets go of its lock
             assertThat(holder.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(store.removedButHeld()).as("held no more, though its files are not deleted yet").isEmpty();
+            assertThat(versions()).hasSize(1);
         } finally {
             holder.destroyForcibly();
         }
@@ -92,6 +101,7 @@ class ImageHoldTest {
         store.hold("hello").close();
         assertThat(store.remove("hello")).isTrue();
         assertThat(versions()).isEmpty();
+        assertThat(store.removedButHeld()).isEmpty();
         assertThatThrownBy(() -> store.hold("hello")).isInstanceOf(ImageNotFoundException.class)
                 .hasMessageContaining("unknown image 'hello'");
         assertThatThrownBy(() -> store.hold("nope")).isInstanceOf(ImageNotFoundException.class);

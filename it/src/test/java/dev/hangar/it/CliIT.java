@@ -456,6 +456,29 @@ class CliIT extends OneNodeIT {
         assertThat(gone.exitCode()).isEqualTo(1);
     }
 
+    /** A sandbox on an image (held here, as a running job's is) keeps its files after `rm`, and both commands say so. */
+    @Test
+    void anImageRemovedUnderASandboxIsListedAsKeptUntilTheSandboxLetsGo() throws Exception {
+        Path rootfs = java.nio.file.Files.createDirectories(work.resolve("kept-rootfs/etc"));
+        java.nio.file.Files.writeString(rootfs.resolve("motd"), "kept");
+        String store = work.resolve("kept-node").toString();
+        assertThat(hangar("image", "import", "--data-dir", store, "kept-image", rootfs.getParent().toString()).exitCode()).isZero();
+        var images = new dev.hangar.images.LocalImageStore(Path.of(store, "images"));
+
+        Result removed;
+        Result listed;
+        try (var sandbox = images.hold("kept-image")) {
+            removed = hangar("image", "rm", "--data-dir", store, "kept-image");
+            listed = hangar("image", "ls", "--data-dir", store);
+        }
+        Result after = hangar("image", "ls", "--data-dir", store);
+
+        assertThat(removed.exitCode()).as("%s", removed).isZero();
+        assertThat(removed.out()).contains("removed kept-image").contains("KiB) are kept while a sandbox on this host runs on it");
+        assertThat(listed.out()).as("%s", listed).contains("kept-image (removed)").contains("deleted when the last one ends");
+        assertThat(after.out()).as("%s", after).doesNotContain("kept-image");
+    }
+
     @Test
     void anImageOfTheNodeRunsAJob() {
         Result result = hangar("run", "--url", url, "--image", "busybox", "--", "sh", "-c", "ls /bin/busybox && echo in-busybox");
