@@ -416,12 +416,13 @@ final class JobAttempt {
             }
             process.kill();
             ExitStatus status = null;
+            long bound = killBoundNanos(job, stop);
             try {
-                status = process.exit().get(KILL_BOUND.toSeconds(), TimeUnit.SECONDS);
+                status = process.exit().get(bound, TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
                 // the stop is recorded all the same; closing the sandbox destroys what is left of it
                 LOG.log(System.Logger.Level.WARNING, "job " + job.lease().jobId() + ": its process did not end within "
-                        + KILL_BOUND.toSeconds() + " s of being killed");
+                        + TimeUnit.NANOSECONDS.toMillis(bound) + " ms of being killed; destroying its sandbox");
             } catch (ExecutionException e) {
                 // why recorded all the same: the job was stopped (a cancel, its timeout); that the runtime
                 // then lost track of the killed process is no reason to run it again
@@ -438,6 +439,16 @@ final class JobAttempt {
             Thread.currentThread().interrupt();
             throw new SandboxException("interrupted while the job's process was being stopped", e);
         }
+    }
+
+    /**
+     * How long a killed process is waited for before its sandbox is destroyed: a run whose lease is
+     * lost, which records nothing, no longer than its lease has left, as the queue may hand the job
+     * to another node then.
+     */
+    private static long killBoundNanos(RunningJob job, StopReason stop) {
+        long bound = KILL_BOUND.toNanos();
+        return stop == StopReason.LEASE_LOST ? Math.clamp(job.leftNanos(System.nanoTime()), 0, bound) : bound;
     }
 
     /** The outcome of a run stopped on request ({@code status} null if its process did not end when killed). */

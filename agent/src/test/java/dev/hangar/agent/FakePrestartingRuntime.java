@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A test double of a runtime whose sandboxes start ahead of a job: nothing is isolated, nothing
- * runs. {@code echo ARGS} prints ARGS, {@code false} exits 1, {@code block} runs until killed,
+ * runs. {@code echo ARGS} prints ARGS, {@code false} exits 1, {@code block} runs until killed, {@code unkillable} until its sandbox is destroyed,
  * {@code lost} ends without the runtime knowing how, anything else exits 0. It records every sandbox and how many processes each started, and can
  * "kill" a launcher from outside.
  */
@@ -175,6 +175,8 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
         private final AtomicBoolean launcher = new AtomicBoolean();
         private final AtomicBoolean destroyed = new AtomicBoolean();
         private final AtomicInteger execs = new AtomicInteger();
+        /** Its processes' ends: destroying a sandbox ends what runs in it. */
+        private final List<CompletableFuture<ExitStatus>> running = new CopyOnWriteArrayList<>();
         private final java.util.function.BooleanSupplier launcherDiesOnExec;
 
         FakeSandbox(String id, SandboxSpec spec, java.util.function.BooleanSupplier launcherDiesOnExec) {
@@ -243,6 +245,7 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
             }
             List<String> command = process.command();
             var exit = new CompletableFuture<ExitStatus>();
+            running.add(exit);
             switch (command.getFirst()) {
                 case "echo" -> {
                     byte[] out = (String.join(" ", command.subList(1, command.size())) + "\n").getBytes(StandardCharsets.UTF_8);
@@ -250,7 +253,7 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
                     exit.complete(new ExitStatus(0, List.of()));
                 }
                 case "false" -> exit.complete(new ExitStatus(1, List.of()));
-                case "block", "lost-when-killed" -> { }
+                case "block", "lost-when-killed", "unkillable" -> { }
                 // as Podman's driver does when its service goes away under a running job
                 case "lost" -> exit.completeExceptionally(new SandboxException("the fake runtime lost track of the process"));
                 default -> exit.complete(new ExitStatus(0, List.of()));
@@ -263,6 +266,9 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
 
                 @Override
                 public void kill() {
+                    if (command.getFirst().equals("unkillable")) {
+                        return; // as a process stuck in the kernel, or a runtime whose kill hangs: its sandbox's end ends it
+                    }
                     if (command.getFirst().equals("lost-when-killed")) {
                         // as Podman's driver does when its service restarts as it kills the process
                         exit.completeExceptionally(new SandboxException("the fake runtime lost track of the killed process"));
@@ -276,6 +282,7 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
         public void destroy() {
             destroyed.set(true);
             launcher.set(false);
+            running.forEach(exit -> exit.complete(new ExitStatus(137, List.of())));
         }
     }
 }

@@ -85,6 +85,35 @@ class JobAttemptTest {
         }
     }
 
+    /**
+     * A run whose lease is lost records nothing, and the queue may hand its job to another node once
+     * the lease runs out: a process that does not end when killed has its sandbox destroyed then, not
+     * after the 30 s a cancelled or timed-out one is waited for.
+     */
+    @Test
+    void aRunWhoseLeaseIsLostIsDestroyedWhenItsLeaseRunsOutThoughItsProcessIgnoresTheKill() throws Exception {
+        ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+        try {
+            JobAttempt attempt = attempt(timers);
+            String id = store.enqueue(JobSpec.builder().command("unkillable").runtime(FakePrestartingRuntime.NAME)
+                    .resources(new Resources(0.5, 128L, null, null, null, null)).build()).job().id();
+            RunningJob job = leased();
+            job.heldUntil(System.nanoTime() + Duration.ofSeconds(2).toNanos());
+            var run = java.util.concurrent.CompletableFuture.runAsync(() -> attempt.run(job));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> store.get(id).orElseThrow().state() == JobState.RUNNING);
+
+            job.stop(StopReason.LEASE_LOST);
+
+            // before, the run waited 30 s for the killed process, its sandbox alive meanwhile
+            run.get(15, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(runtime.alive()).as("its sandbox is destroyed").isZero();
+            assertThat(store.get(id).orElseThrow().state()).as("nothing recorded: the lease is not its own").isEqualTo(JobState.RUNNING);
+        } finally {
+            timers.shutdownNow();
+        }
+    }
+
     /** An attempt on a node that allows no mounts, whose rules choose the fake runtime for every job. */
     private JobAttempt attempt(ScheduledExecutorService timers) {
         store = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
