@@ -36,6 +36,8 @@ export const state = {
   list: { states: [], search: '', cursors: [null], page: 0, rows: [], next: null, loading: false, loaded: false, error: null },
   /** start-latency samples by job id: { runtime, path (cold, warm, restored; '' if not said), ms (submitted → running), startMs (scheduled → running) } */
   samples: new Map(),
+  /** what started the page's first load: 'stream open', 'stream late', 'stream failed' or 'no stream' */
+  firstLoadBy: null,
   /** the job page: { id, job, error } */
   detail: null,
 };
@@ -147,15 +149,20 @@ const runtimesSoon = soon(() => loadRuntimes());
 /** How long a node an event said was lost stays on the page, shown as lost: /v1/nodes lists joined nodes only. */
 const LOST_SHOWN_MS = 60_000;
 
-/** /v1/nodes where the server has it (an empty list: no node has joined); else the nodes SSE announces, or /healthz's one. */
+/**
+ * /v1/nodes where the server has it (an empty list: no node has joined); else the nodes SSE announces, or /healthz's one.
+ * A node event since the request started wins over the answer, and a node lost within LOST_SHOWN_MS stays.
+ */
 export async function loadNodes() {
+  const asked = Date.now();
   try {
     const nodes = await getJson('/v1/nodes');
     if (Array.isArray(nodes)) {
       const listed = new Map(nodes.map((node) => [node.name, node]));
-      const shownSince = Date.now() - LOST_SHOWN_MS;
       for (const [name, node] of state.nodes) {
-        if (node.lostAt > shownSince && !listed.has(name)) listed.set(name, node);
+        if (node.eventAt >= asked || (node.state === 'LOST' && node.eventAt > Date.now() - LOST_SHOWN_MS)) {
+          listed.set(name, node);
+        }
       }
       state.nodes = listed;
       state.nodesListed = true;
@@ -390,8 +397,9 @@ function onJob(job, fromEvent = true) {
   changed();
 }
 
-function onNode(node) {
-  state.nodes.set(node.name, node.state === 'LOST' ? { ...node, lostAt: Date.now() } : node);
+/** A node event (exported for the page's browser test, which has no cluster to lose a node of). */
+export function onNode(node) {
+  state.nodes.set(node.name, { ...node, eventAt: Date.now() });
   runtimesSoon();
   changed();
 }
@@ -456,8 +464,10 @@ function stopPolling() {
  */
 const FIRST_LOAD_WAIT_MS = 1000;
 const firstLoad = { done: false, timer: null };
-function loadFirst() {
-  if (!firstLoad.done) reloadAll();
+function loadFirst(by) {
+  if (firstLoad.done) return;
+  state.firstLoadBy = by;
+  reloadAll();
 }
 
 let events = null;
@@ -466,7 +476,6 @@ function connectEvents() {
   // ?events=off: REST polling only, as against a server without /v1/events (the browser test uses it)
   if (new URLSearchParams(location.search).get('events') === 'off') {
     state.conn = 'polling';
-    loadFirst();
     startPolling();
     return;
   }
@@ -479,6 +488,7 @@ function connectEvents() {
     stopPolling();
     if (!opened) {
       opened = true;
+      if (!firstLoad.done) state.firstLoadBy = 'stream open';
       // why: what changed between the first REST load and this subscription is in no event
       reloadAll();
     }
@@ -489,7 +499,7 @@ function connectEvents() {
   source.addEventListener('pool', (event) => onPool(data(event).pool));
   source.addEventListener('reset', () => reloadAll());
   source.onerror = () => {
-    loadFirst();
+    loadFirst('stream failed');
     if (source.readyState === CLOSED) {
       // no /v1/events on this server (404), or it refused: REST every few seconds, and try again later
       events = null;
@@ -527,8 +537,8 @@ function onVisibility() {
 
 export function start() {
   connectEvents();
-  if (!events) loadFirst(); // a hidden tab, or no stream
-  else firstLoad.timer = setTimeout(loadFirst, FIRST_LOAD_WAIT_MS);
+  if (!events) loadFirst('no stream'); // a hidden tab, or ?events=off
+  else firstLoad.timer = setTimeout(() => loadFirst('stream late'), FIRST_LOAD_WAIT_MS);
   document.addEventListener('visibilitychange', onVisibility);
   setInterval(changed, 1000); // relative times and running durations
   // pool counts change with every job a pool serves, a runtime is benched or back, and a node's load

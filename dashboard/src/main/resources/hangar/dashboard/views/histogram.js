@@ -49,17 +49,18 @@ function Chart({ values }) {
   return h('div', { ref: box, class: 'chart' });
 }
 
-const PATHS = ['cold', 'warm', 'restored', ''];
+const PATHS = ['cold', 'warm', 'restored'];
+const rank = (path) => (PATHS.includes(path) ? PATHS.indexOf(path) : PATHS.length); // one not said, or new, last
 
 /** The samples by runtime and by how their sandbox was had, in the order the charts are drawn. */
 function groups() {
   const byKey = new Map();
   for (const { runtime, path, ms } of state.samples.values()) {
-    const key = `${runtime}\u0000${path}`;
-    if (!byKey.has(key)) byKey.set(key, { runtime, path, values: [] });
+    const key = `${runtime}|${path}`;
+    if (!byKey.has(key)) byKey.set(key, { key, runtime, path, values: [] });
     byKey.get(key).values.push(ms);
   }
-  return [...byKey.values()].sort((a, b) => a.runtime.localeCompare(b.runtime) || PATHS.indexOf(a.path) - PATHS.indexOf(b.path));
+  return [...byKey.values()].sort((a, b) => a.runtime.localeCompare(b.runtime) || rank(a.path) - rank(b.path));
 }
 
 export function Latency() {
@@ -71,9 +72,9 @@ export function Latency() {
     !uPlot && h('p', { class: 'error' }, 'The chart library did not load.'),
     charts.length === 0
       ? h('p', { class: 'empty' }, 'No job has started yet.')
-      : h('div', { class: 'charts' }, charts.map(({ runtime, path, values }) => {
+      : h('div', { class: 'charts' }, charts.map(({ key, runtime, path, values }) => {
         const sorted = [...values].sort((a, b) => a - b);
-        return h('figure', { key: `${runtime}|${path}`, class: 'hist', 'data-runtime': runtime, 'data-path': path },
+        return h('figure', { key, class: 'hist', 'data-runtime': runtime, 'data-path': path },
           h('figcaption', null, h('strong', null, runtime), path && ` · ${path}`,
             h('span', { class: 'muted' }, ` n=${values.length} · p50 ${duration(percentile(sorted, 50))} · p95 ${duration(percentile(sorted, 95))}`)),
           h(Chart, { values }));

@@ -260,7 +260,7 @@ function CancelButton({ job }) {
     error && h('span', { class: 'error small' }, ' ', error));
 }
 
-const SANDBOX_PATH = { cold: 'cold: made for the job', warm: 'warm: taken READY from a pool', restored: 'restored from a snapshot' };
+const SANDBOX_PATH = { cold: 'cold: made for the job', warm: 'warm: taken READY from a pool', restored: 'restored: from a snapshot' };
 
 function Timings({ job }) {
   const t = job.timings || {};

@@ -13,8 +13,9 @@ function nodeRows() {
   const counted = () => (jobs.RUNNING || 0) + (jobs.STARTING || 0);
   const activeOn = (name) => [...state.active.values()]
     .filter((job) => (!name || job.node === name) && RUNNING.has(job.state)).length;
-  // per node: the jobs the tab follows, when it follows them all; else what the node's last heartbeat said
-  const runningOn = (node) => (state.activeComplete || node.load?.runningJobs == null
+  // per node: the jobs the tab follows, when it follows them all; else what the node's last heartbeat
+  // said (a lost node's jobs go back to the queue: its last count is stale)
+  const runningOn = (node) => (state.activeComplete || node.load?.runningJobs == null || node.state === 'LOST'
     ? activeOn(node.name) : node.load.runningJobs);
   if (state.nodes.size) {
     const one = state.nodes.size === 1 && jobs;
@@ -49,7 +50,8 @@ export function Nodes() {
         h('thead', null, h('tr', null,
           h('th', null, 'Name'), h('th', null, 'State'), h('th', { class: 'num' }, 'CPUs'),
           h('th', { class: 'num' }, 'Memory'), h('th', { class: 'num' }, 'GPUs'),
-          h('th', { class: 'num', title: 'jobs starting or running' }, 'Running jobs'), h('th', null, 'Runtimes'),
+          h('th', { class: 'num', title: 'jobs starting or running: those this tab follows (a tenant\'s own), or, past the'
+            + ' 500 it follows, what the node\'s last heartbeat counted (every tenant\'s)' }, 'Running jobs'), h('th', null, 'Runtimes'),
           h('th', { title: 'whether a job that asks for a network gets one here' }, 'Network'))),
         h('tbody', null, rows.map((node) => h('tr', { key: node.name, 'data-node': node.name },
           h('td', { class: 'mono' }, node.name),
@@ -105,8 +107,7 @@ function startCell(runtime, path, pools) {
   const ready = pools.reduce((sum, pool) => sum + (pool.ready || 0), 0);
   const held = pools.length ? ` Pools: ${pools.map((pool) => pool.pool).join(', ')}; ${count(ready)} READY now.` : '';
   if (!starts.length) {
-    return h('td', { class: `num muted ${path}-start`, title: `no ${path} start among the loaded jobs.${held}` },
-      pools.length ? `${count(ready)} READY` : '—');
+    return h('td', { class: `num muted ${path}-start`, title: `no ${path} start among the loaded jobs.${held}` }, '—');
   }
   return h('td', { class: `num measured ${path}-start`, title: `median start (scheduled → running) of the ${starts.length}`
       + ` ${path} starts among the loaded jobs.${held}` }, duration(percentile(starts, 50)));
@@ -116,10 +117,9 @@ export function Runtimes() {
   const runtimes = state.runtimes;
   return h('section', { class: 'card', id: 'runtimes' },
     h('h2', null, 'Runtimes'),
-    h('p', { class: 'muted' }, 'Capabilities of each driver, with the start this host measured when the node started. ',
-      'Warm and restored starts are those of the latest jobs loaded here; ',
-      state.pools?.length ? 'they come from the pools above, and /metrics has them all.'
-        : 'they need pools and snapshots; none exist yet.'),
+    h('p', { class: 'muted' }, 'Capabilities of each driver. Cold start: a trial job start to exit, measured by the probe',
+      ' when the node started. Warm and restored starts: the median scheduled → running of the latest jobs loaded here',
+      ' that took a pool\'s READY sandbox or one restored from a snapshot; /metrics has them all.'),
     runtimes == null ? h('p', { class: 'empty' }, 'Loading…')
       : h('div', { class: 'scroll-x' }, h('table', { class: 'grid', id: 'runtimes-table' },
         h('thead', null, h('tr', null,
