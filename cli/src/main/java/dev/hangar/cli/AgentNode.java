@@ -52,6 +52,7 @@ final class AgentNode implements AutoCloseable {
 
     private static AgentNode start(QueueBackend queue, Path dataDir, Path imagesDir, AgentConfig config, DataDirLock lock) {
         var images = new LocalImageStore(imagesDir);
+        sweepInTheBackground(images);
         for (var pool : config.pools().pools()) {
             // a pool of an image the node lacks would fail to fill, over and over
             if (pool.image() != null && !images.names().contains(pool.image())) {
@@ -69,6 +70,21 @@ final class AgentNode implements AutoCloseable {
             agent.close();
             throw e;
         }
+    }
+
+    /**
+     * What a crashed image make or removal left, swept as the node starts, on a thread of its own:
+     * it waits for the store's lock, which an image make in another process may hold for minutes.
+     */
+    private static void sweepInTheBackground(LocalImageStore images) {
+        Thread.ofVirtual().name("image-sweep").start(() -> {
+            try {
+                images.sweep();
+            } catch (java.io.IOException | RuntimeException e) {
+                System.getLogger(AgentNode.class.getName()).log(System.Logger.Level.WARNING,
+                        "could not sweep what an image make or removal left in " + images.root() + ": " + e.getMessage());
+            }
+        });
     }
 
     /** The names of the runtime drivers on the class path. */

@@ -380,6 +380,19 @@ public final class LocalImageStore implements ImageStore {
         moveOlderLayout();
     }
 
+    /**
+     * Deletes what makes and removals of a process that crashed left, and removed images no sandbox
+     * holds, as the next make would: for a node as it starts on the store.
+     */
+    public void sweep() throws IOException {
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        try (var held = lock.hold()) {
+            sweepLeftovers();
+        }
+    }
+
     private interface Filler {
         void fill(Path rootfs) throws IOException;
     }

@@ -179,12 +179,7 @@ class LocalImageStoreTest {
 
     @Test
     void whatACrashedProcessLeftIsNotListedAndIsSweptWhenTheNextImageIsMade() throws Exception {
-        Path images = Files.createDirectories(dir.resolve("images"));
-        for (String leftover : List.of(".removing-1234", ".making-half-5678")) {
-            Files.createDirectories(images.resolve(leftover).resolve("rootfs"));
-            Files.writeString(images.resolve(leftover).resolve("image.json"),
-                    "{\"name\":\"half\",\"source\":\"x\",\"createdAt\":\"2026-01-01T00:00:00Z\",\"sizeBytes\":0}");
-        }
+        Path images = leaveWhatACrashLeaves();
         var store = store();
         assertThat(store.list()).isEmpty();
         assertThat(store.names()).doesNotContain("half");
@@ -195,6 +190,31 @@ class LocalImageStoreTest {
         try (var entries = Files.list(images)) {
             assertThat(entries.map(p -> p.getFileName().toString()).toList()).containsExactlyInAnyOrder("next", ".lock", ".images");
         }
+    }
+
+    @Test
+    void whatACrashedProcessLeftIsSweptWhenANodeStartsOnTheStore() throws Exception {
+        Path images = leaveWhatACrashLeaves();
+        Path unlinked = Files.createDirectories(images.resolve(".images/gone@1/rootfs"));
+
+        store().sweep();
+
+        try (var entries = Files.list(images)) {
+            assertThat(entries.map(p -> p.getFileName().toString()).toList())
+                    .noneMatch(name -> name.startsWith(".making-") || name.startsWith(".removing-"));
+        }
+        assertThat(unlinked.getParent()).as("a version no name links to and nothing holds").doesNotExist();
+    }
+
+    /** A half-made image and a half-removed one, as a process killed while making or removing leaves them. */
+    private Path leaveWhatACrashLeaves() throws java.io.IOException {
+        Path images = Files.createDirectories(dir.resolve("images"));
+        for (String leftover : List.of(".removing-1234", ".making-half-5678")) {
+            Files.createDirectories(images.resolve(leftover).resolve("rootfs"));
+            Files.writeString(images.resolve(leftover).resolve("image.json"),
+                    "{\"name\":\"half\",\"source\":\"x\",\"createdAt\":\"2026-01-01T00:00:00Z\",\"sizeBytes\":0}");
+        }
+        return images;
     }
 
     @Test
