@@ -16,6 +16,11 @@ import dev.hangar.core.json.Json;
 import dev.hangar.core.json.JsonFieldNames;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.CoderResult;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -60,7 +65,31 @@ final class JsonBodies {
         if (body.length > maxBytes) {
             throw tooLarge(maxBytes);
         }
+        checkUtf8(body);
         return body;
+    }
+
+    /**
+     * Refuses bytes that are not UTF-8 as the standard has it. Jackson's reader decodes overlong
+     * forms (C0 AE is '.') and encoded surrogates, so "\xC0\xAE\xC0\xAE/" would pass a check for
+     * ".." and arrive as one.
+     */
+    private static void checkUtf8(byte[] body) {
+        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer bytes = ByteBuffer.wrap(body);
+        CharBuffer chars = CharBuffer.allocate(8192);
+        while (true) {
+            CoderResult result = decoder.decode(bytes, chars, true);
+            if (result.isError()) {
+                throw ApiException.badField("body", "is not valid UTF-8: " + result.length() + " byte(s) at byte offset "
+                        + bytes.position() + " form no character (JSON is UTF-8, RFC 8259)");
+            }
+            if (result.isUnderflow()) {
+                return;
+            }
+            chars.clear(); // the characters are not kept: this only checks
+        }
     }
 
     private static ApiException tooLarge(int maxBytes) {
@@ -102,7 +131,7 @@ final class JsonBodies {
                         + " of at most " + largest(range.getTargetType()));
             }
             if (e.getCause() instanceof StreamConstraintsException limit) {
-                throw ApiException.badField(field(e), "is too large: " + withoutSetting(limit.getOriginalMessage()));
+                throw tooLarge(field(e), limit);
             }
             // why: a syntax error inside a value comes wrapped with the path it was read at; it is
             // still the body that is broken, not that field
@@ -115,13 +144,24 @@ final class JsonBodies {
                     ? "is not valid: " + Json.plainMessage(cause.getMessage()) : Json.plainMessage(e.getOriginalMessage()));
         } catch (StreamConstraintsException e) {
             // thrown while a token is read, before any field takes it: the parser knows where it was
-            throw ApiException.badField(JsonFieldNames.path(parser.getParsingContext().pathAsPointer(), "body"),
-                    "is too large: " + withoutSetting(e.getOriginalMessage()));
+            throw tooLarge(JsonFieldNames.path(parser.getParsingContext().pathAsPointer(), "body"), e);
         } catch (JsonProcessingException e) {
             throw malformed(e);
         } catch (IOException e) {
             throw ApiException.badField("body", "could not be read: " + e.getMessage());
         }
+    }
+
+    /**
+     * A value past a reader limit, named by where the reader was; a field name past it names the
+     * body, as the reader is then still at the field before it, which is not at fault.
+     */
+    private static ApiException tooLarge(String field, StreamConstraintsException limit) {
+        String message = withoutSetting(limit.getOriginalMessage());
+        if (message.startsWith("Name length")) {
+            return ApiException.badField("body", "holds a field name too long to be any field's: " + message);
+        }
+        return ApiException.badField(field, "is too large: " + message);
     }
 
     private static String largest(Class<?> type) {

@@ -52,6 +52,50 @@ class BrokenBodyApiTest {
         assertThat(queue.list(JobQuery.all(10)).jobs()).isEmpty();
     }
 
+    /** What the server answers to a submit of these bytes. */
+    private java.net.http.HttpResponse<String> submit(byte[] body) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + server.port() + "/v1/jobs"))
+                .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static byte[] bytes(String before, int[] raw, String after) {
+        var out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(before.getBytes(StandardCharsets.UTF_8));
+        for (int b : raw) {
+            out.write(b);
+        }
+        out.writeBytes(after.getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
+    }
+
+    @Test
+    void bytesThatAreNotUtf8AreRefusedThoughAReaderCouldDecodeThem() throws Exception {
+        // C0 AE C0 AE C0 AF: an overlong "../", which the JSON reader alone decoded as such; ED A0 80: a surrogate
+        for (int[] raw : new int[][] {{0xC0, 0xAE, 0xC0, 0xAE, 0xC0, 0xAF}, {0xED, 0xA0, 0x80}, {0xFF}}) {
+            var answer = submit(bytes("{\"command\": [\"echo\", \"", raw, "\"]}"));
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(400);
+            assertThat(answer.body()).contains("\"field\":\"body\"").contains("is not valid UTF-8")
+                    .contains("at byte offset 22");
+        }
+        assertThat(queue.list(JobQuery.all(10)).jobs()).isEmpty();
+
+        var valid = submit("{\"command\": [\"echo\", \"h\u00e9 \u2713 \ud83d\ude00\"]}".getBytes(StandardCharsets.UTF_8));
+        assertThat(valid.statusCode()).as(valid.body()).isEqualTo(201);
+        assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement()
+                .satisfies(job -> assertThat(job.spec().command()).containsExactly("echo", "h\u00e9 \u2713 \ud83d\ude00"));
+    }
+
+    @Test
+    void aFieldNameTooLongForTheReaderIsBlamedOnTheBodyNotTheFieldBeforeIt() throws Exception {
+        var answer = submit(("{\"command\": [\"true\"], \"" + "a".repeat(60_000) + "\": 1}").getBytes(StandardCharsets.UTF_8));
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(400);
+        // it used to say "command: is too large"
+        assertThat(answer.body()).contains("\"field\":\"body\"").contains("field name too long").doesNotContain("command");
+    }
+
     @Test
     void aContentTypeWhoseCharsetCannotBeParsedIsRefusedNamingTheHeaderOnEveryRoute() throws Exception {
         for (String request : java.util.List.of("GET /v1/jobs", "GET /healthz", "POST /v1/jobs")) {

@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * @param snapshot fill the pool by restoring a snapshot template (booted once, prepared, saved)
  *                 instead of booting each sandbox; only where the runtime can snapshot
  * @param prepare  a shell command the template runs once before it is saved (e.g. load a model);
- *                 every sandbox restored from it starts where it left off. Implies snapshot
+ *                 every sandbox restored from it starts where it left off. Implies snapshot, which
+ *                 must then not be false
  */
 public record PoolSpec(String name, String runtime, String image, Double cpus, Long memoryMb, Integer min, Integer max,
         Integer idleSeconds, Boolean snapshot, String prepare) {
@@ -38,7 +39,8 @@ public record PoolSpec(String name, String runtime, String image, Double cpus, L
         max = max == null ? Math.clamp(min, 1, MAX_SIZE) : max; // within bounds: a bad min is named alone
         idleSeconds = idleSeconds == null ? DEFAULT_IDLE_SECONDS : idleSeconds;
         name = name == null || name.isBlank() ? defaultName(runtime, image, cpus, memoryMb) : name;
-        snapshot = snapshot != null && snapshot || prepare != null;
+        // why false kept as given: a prepare step needs a snapshot, which errors() says rather than overrule it
+        snapshot = snapshot == null ? prepare != null : snapshot;
     }
 
     /** A pool of booted sandboxes (no snapshot template). */
@@ -97,6 +99,10 @@ public record PoolSpec(String name, String runtime, String image, Double cpus, L
         }
         if (prepare != null && (prepare.isBlank() || prepare.length() > MAX_PREPARE_CHARS)) {
             errors.add(new FieldError("prepare", "must be a shell command of 1 to " + MAX_PREPARE_CHARS + " characters"));
+        }
+        if (prepare != null && !snapshot) {
+            errors.add(new FieldError("snapshot", "is false, but a pool with a prepare step fills from the snapshot its"
+                    + " template saves once prepared; leave snapshot out, or set it true"));
         }
         return errors;
     }
