@@ -44,7 +44,8 @@ public final class Json {
             .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             .serializationInclusion(JsonInclude.Include.NON_NULL)
-            .addModule(new SimpleModule("strict-numbers").addDeserializer(Double.class, new NumberOnlyDouble()))
+            .addModule(new SimpleModule("strict-numbers").addDeserializer(Double.class, new NumberOnlyDouble())
+                    .addDeserializer(Integer.class, WholeNumber.integers()).addDeserializer(Long.class, WholeNumber.longs()))
             .build();
 
     static {

@@ -41,6 +41,32 @@ class JsonTest {
     }
 
     @Test
+    void aWholeNumberIsReadAsJsonSchemaReadsAnIntegerAndAFractionIsNeverCut() {
+        for (String whole : java.util.List.of("512", "512.0", "5.12e2", "512.000")) {
+            var resources = Json.read("{\"memoryMb\": " + whole + ", \"pids\": " + whole + "}", dev.hangar.core.job.Resources.class);
+            assertThat(resources.memoryMb()).as(whole).isEqualTo(512L);
+            assertThat(resources.pids()).as(whole).isEqualTo(512);
+        }
+        assertThat(Json.read("{\"pids\": -0.0}", dev.hangar.core.job.Resources.class).pids()).isZero();
+        for (String fraction : java.util.List.of("512.5", "5.125e2", "1e-3")) {
+            var failure = catchThrowableOfType(UncheckedIOException.class,
+                    () -> Json.read("{\"memoryMb\": " + fraction + "}", dev.hangar.core.job.Resources.class));
+            assertThat(failure.getCause()).as(fraction).isInstanceOf(com.fasterxml.jackson.databind.exc.InvalidFormatException.class);
+        }
+        for (String tooBig : java.util.List.of("{\"pids\": 2147483648.0}", "{\"pids\": 2147483648}", "{\"memoryMb\": 1e30}")) {
+            var failure = catchThrowableOfType(UncheckedIOException.class, () -> Json.read(tooBig, dev.hangar.core.job.Resources.class));
+            assertThat(failure.getCause()).as(tooBig).isInstanceOf(com.fasterxml.jackson.databind.JsonMappingException.class)
+                    .hasCauseInstanceOf(com.fasterxml.jackson.core.exc.InputCoercionException.class);
+        }
+        for (String text : java.util.List.of("\"512\"", "true", "[1]")) {
+            var failure = catchThrowableOfType(UncheckedIOException.class,
+                    () -> Json.read("{\"memoryMb\": " + text + "}", dev.hangar.core.job.Resources.class));
+            assertThat(failure.getCause()).as(text).isInstanceOf(com.fasterxml.jackson.databind.exc.MismatchedInputException.class);
+        }
+        assertThat(Json.read("{\"memoryMb\": null}", dev.hangar.core.job.Resources.class)).isNotNull();
+    }
+
+    @Test
     void anEnumIsReadFromItsNameOnlyNotFromItsIndex() {
         assertThat(Json.read("{\"trust\": \"UNTRUSTED\"}", dev.hangar.core.job.WorkloadProfile.class).untrusted()).isTrue();
         for (String index : java.util.List.of("0", "1")) {
