@@ -20,7 +20,8 @@ public final class Main {
     }
 
     public static int run(String... args) {
-        var cli = new CommandLine(new Main());
+        // why: the API reads a state in any case; `hangar jobs --state running` is meant as RUNNING
+        var cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             // run and explain build the spec from flags: an error names the flag too
             boolean fromFlags = List.of("run", "explain").contains(commandLine.getCommandName());

@@ -152,6 +152,10 @@ class CliIT extends OneNodeIT {
         Result table = hangar("jobs", "--url", url);
         assertThat(table.exitCode()).as("%s", table).isZero();
         assertThat(table.out()).as("%s", table).contains("ID", "STATE", id, "SUCCEEDED");
+        // a state in any case, as the API reads it
+        Result succeeded = hangar("jobs", "--url", url, "--state", "succeeded,Failed");
+        assertThat(succeeded.exitCode()).as("%s", succeeded).isZero();
+        assertThat(succeeded.out()).as("%s", succeeded).contains(id);
 
         Result logs = hangar("logs", "--url", url, id);
         assertThat(logs.exitCode()).as("%s", logs).isZero();

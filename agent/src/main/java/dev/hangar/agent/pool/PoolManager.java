@@ -205,6 +205,11 @@ public final class PoolManager implements PoolsView, AutoCloseable {
             throw new InvalidSpecException("memoryMb", "must be at least " + floor + " (the least runtime '"
                     + spec.runtime() + "' runs a job in on this node), got " + spec.memoryMb());
         }
+        if (spec.memoryMb() > budget.totalMb()) {
+            // why refused, not kept short: not one sandbox of it could ever be made here
+            throw new InvalidSpecException("memoryMb", "must be at most " + budget.totalMb() + " (this node's memory for"
+                    + " pools, --pool-memory-mb), got " + spec.memoryMb());
+        }
         if (spec.snapshot() && pooled.get(spec.runtime()).snapshots().isEmpty()) {
             // the field the user gave: prepare implies a snapshot
             throw new InvalidSpecException(spec.prepare() != null ? "prepare" : "snapshot", "runtime '" + spec.runtime()

@@ -207,6 +207,21 @@ class PoolManagerTest {
     }
 
     @Test
+    void aPoolOfSandboxesLargerThanTheWholeBudgetIsRefusedForNoneCouldEverBeMade() {
+        start(1024);
+        var refused = org.assertj.core.api.Assertions.catchThrowableOfType(dev.hangar.core.job.InvalidSpecException.class,
+                () -> manager.put(new PoolSpec("big", RUNTIME, null, 1.0, 2048L, 1, 1, 60)));
+
+        // it used to be made, and to say "memory budget" below min for good
+        assertThat(refused.errors()).singleElement().satisfies(error -> {
+            assertThat(error.field()).isEqualTo("memoryMb");
+            assertThat(error.reason()).contains("at most 1024").contains("--pool-memory-mb");
+        });
+        assertThat(manager.pools()).isEmpty();
+        assertThat(manager.put(new PoolSpec("fits", RUNTIME, null, 1.0, 1024L, 0, 1, 60)).spec().name()).isEqualTo("fits");
+    }
+
+    @Test
     void jobsThatFindThePoolEmptyGrowItTowardsMaxAndIdleSandboxesBeyondMinExpire() {
         start(0, pool("p", 1, 3));
         awaitReady("p", 1);
