@@ -51,6 +51,12 @@ final class JsonBodies {
             // why: JSON is UTF-8 (RFC 8259); another charset's bytes would be read wrongly or refused as bad UTF-8
             throw unsupported("the body must be UTF-8 JSON, got charset=" + charset.group(1));
         }
+        String encoding = ctx.header("Content-Encoding");
+        if (encoding != null && !encoding.isBlank() && !encoding.strip().equalsIgnoreCase("identity")) {
+            // why refused: the bytes would be read as JSON and blamed on the body as malformed
+            throw new ApiException(415, "Unsupported media type", "Content-Encoding: '" + encoding + "' is not taken; send the"
+                    + " JSON as it is", List.of(new FieldError("Content-Encoding", "'" + encoding + "' is not taken; send the JSON as it is")));
+        }
         if (ctx.contentLength() > maxBytes) {
             throw tooLarge(maxBytes);
         }
@@ -60,7 +66,7 @@ final class JsonBodies {
         } catch (IOException e) {
             // a body cut short (the client closed early) or stalled past the idle timeout: the client's
             // doing, answered as such rather than as the server's failure
-            throw ApiException.badField("body", "could not be read whole: " + e.getMessage());
+            throw ApiException.badField("body", "could not be read whole: " + cutShort(e));
         }
         if (body.length > maxBytes) {
             throw tooLarge(maxBytes);
@@ -90,6 +96,19 @@ final class JsonBodies {
             }
             chars.clear(); // the characters are not kept: this only checks
         }
+    }
+
+    /** Why a body stopped short, in the client's terms rather than the server's exception. */
+    private static String cutShort(IOException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.util.concurrent.TimeoutException) {
+                return "the client sent less than it said (Content-Length) and then nothing for the server's idle timeout";
+            }
+            if (cause instanceof java.io.EOFException) {
+                return "the client ended it before the length it said (Content-Length)";
+            }
+        }
+        return e.getMessage();
     }
 
     private static ApiException tooLarge(int maxBytes) {

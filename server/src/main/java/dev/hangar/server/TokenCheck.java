@@ -48,7 +48,9 @@ final class TokenCheck {
             return;
         }
         String token = token(ctx, inQuery);
-        Caller caller = tokens.get().caller(token).orElseThrow(() -> unauthorized(ctx, "the token is not known here"));
+        // the place the token came from: the header, or else the query
+        String from = ctx.header(AUTHORIZATION) == null || ctx.header(AUTHORIZATION).isBlank() ? QUERY_PARAM : AUTHORIZATION;
+        Caller caller = tokens.get().caller(token).orElseThrow(() -> unauthorized(ctx, from, "the token is not known here"));
         if (ctx.endpointHandlerPath().equals("/metrics") && !caller.admin()) {
             throw forbidden("the metrics count every tenant's jobs: they need an admin token");
         }
@@ -140,8 +142,11 @@ final class TokenCheck {
     }
 
     private static ApiException unauthorized(Context ctx, String reason) {
+        return unauthorized(ctx, AUTHORIZATION, reason);
+    }
+
+    private static ApiException unauthorized(Context ctx, String field, String reason) {
         ctx.header("WWW-Authenticate", "Bearer realm=\"hangar\"");
-        return new ApiException(401, "Unauthorized", AUTHORIZATION + ": " + reason,
-                List.of(new FieldError(AUTHORIZATION, reason)));
+        return new ApiException(401, "Unauthorized", field + ": " + reason, List.of(new FieldError(field, reason)));
     }
 }

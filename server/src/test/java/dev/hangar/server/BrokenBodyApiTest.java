@@ -48,7 +48,25 @@ class BrokenBodyApiTest {
         String answer = exchange("POST /v1/jobs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                 + "Content-Length: 100\r\nConnection: close\r\n\r\n{\"command\": [\"echo\"");
         assertThat(answer).startsWith("HTTP/1.1 400 ").contains("application/problem+json")
-                .contains("\"field\":\"body\"").contains("could not be read whole");
+                .contains("\"field\":\"body\"").contains("could not be read whole")
+                .contains("the client ended it before the length it said").doesNotContain("Exception");
+        assertThat(queue.list(JobQuery.all(10)).jobs()).isEmpty();
+    }
+
+    @Test
+    void aCompressedBodyIsRefusedNamingItsEncodingRatherThanReadAsMalformedJson() throws Exception {
+        var gzipped = new java.io.ByteArrayOutputStream();
+        try (var gzip = new java.util.zip.GZIPOutputStream(gzipped)) {
+            gzip.write("{\"command\": [\"true\"]}".getBytes(StandardCharsets.UTF_8));
+        }
+        var answer = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + server.port() + "/v1/jobs"))
+                .header("Content-Type", "application/json").header("Content-Encoding", "gzip")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(gzipped.toByteArray())).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(415);
+        assertThat(answer.body()).contains("\"field\":\"Content-Encoding\"").contains("'gzip' is not taken");
         assertThat(queue.list(JobQuery.all(10)).jobs()).isEmpty();
     }
 

@@ -267,6 +267,16 @@ class TenantApiTest {
     }
 
     @Test
+    void anUnknownTokenIsBlamedOnWhereItCameFrom() throws Exception {
+        HttpResponse<String> inQuery = get("/v1/jobs?access_token=not-a-token", null);
+        assertThat(inQuery.statusCode()).isEqualTo(401);
+        assertThat(inQuery.body()).contains("\"field\":\"access_token\"").contains("not known here");
+        HttpResponse<String> inHeader = get("/v1/jobs", "Bearer not-a-token");
+        assertThat(inHeader.statusCode()).isEqualTo(401);
+        assertThat(inHeader.body()).contains("\"field\":\"Authorization\"").contains("not known here");
+    }
+
+    @Test
     void anAdminsListOfATenantNoJobCanHaveIsRefusedAndExplainKeepsToTheCallersTenantAsSubmitDoes() throws Exception {
         HttpResponse<String> list = get("/v1/jobs?tenant=NOT_VALID", "Bearer " + OPS);
         assertThat(list.statusCode()).isEqualTo(400);
