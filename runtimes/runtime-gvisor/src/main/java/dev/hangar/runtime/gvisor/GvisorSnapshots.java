@@ -174,12 +174,12 @@ public final class GvisorSnapshots implements Snapshotting {
         var stderr = new Tail();
         CompletableFuture<Void> prepared = new CompletableFuture<>();
         byte[] marked = (mark + "\n").getBytes(StandardCharsets.UTF_8);
-        drain(process.getInputStream(), stdout, () -> {
+        Thread out = drain(process.getInputStream(), stdout, () -> {
             if (stdout.endsWith(marked)) {
                 prepared.complete(null);
             }
         });
-        drain(process.getErrorStream(), stderr, () -> {});
+        Thread err = drain(process.getErrorStream(), stderr, () -> {});
         process.onExit().thenRun(() -> prepared.completeExceptionally(new IllegalStateException("ended")));
         OutputStream stdin = process.getOutputStream();
         stdin.write(prepLine);
@@ -191,6 +191,9 @@ public final class GvisorSnapshots implements Snapshotting {
                     + said(stdout, stderr));
         } catch (ExecutionException e) {
             int code = waitExit(process);
+            // why: the exit may be seen before the last of what the step said is read
+            joinBriefly(out);
+            joinBriefly(err);
             throw new SandboxException("template " + id + ": the prepare step failed (exit " + code + ")"
                     + said(stdout, stderr));
         } catch (InterruptedException e) {
@@ -324,9 +327,9 @@ public final class GvisorSnapshots implements Snapshotting {
         }
     }
 
-    private static void drain(InputStream in, Tail tail, Runnable afterEach) {
+    private static Thread drain(InputStream in, Tail tail, Runnable afterEach) {
         // why: a platform thread, as for every pipe of a sandbox that may block for long
-        Thread.ofPlatform().daemon().name("gvisor-template").start(() -> {
+        return Thread.ofPlatform().daemon().name("gvisor-template").start(() -> {
             byte[] buffer = new byte[8192];
             try (in) {
                 for (int n; (n = in.read(buffer)) > 0; ) {
@@ -337,6 +340,15 @@ public final class GvisorSnapshots implements Snapshotting {
                 // the template ended
             }
         });
+    }
+
+    /** Waits a moment for a drain to reach the end of its pipe: a child that kept the pipe open holds it no longer. */
+    private static void joinBriefly(Thread drain) {
+        try {
+            drain.join(Duration.ofSeconds(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static String said(Tail stdout, Tail stderr) {
