@@ -461,10 +461,22 @@ final class JobAttempt {
         };
     }
 
-    private static String failure(ExitStatus status) {
-        String how = status.code() > 128 ? "killed by signal " + (status.code() - 128) : "exited with code " + status.code();
+    /**
+     * How a failed process ended. A code above 128 is what a shell, and a sandbox's init, make of a
+     * child killed by signal code-128, but a process may exit with it too: the runtime does not say
+     * which, so both are said.
+     */
+    static String failure(ExitStatus status) {
+        int code = status.code();
+        int signal = code - 128;
+        String how = "exited with code " + code + (signal >= 1 && signal <= 64
+                ? " (as a process killed by " + SIGNALS.getOrDefault(signal, "signal " + signal) + " does)" : "");
         return how + limits(status);
     }
+
+    /** The names of the signals a job is most often killed by. */
+    private static final java.util.Map<Integer, String> SIGNALS = java.util.Map.of(1, "SIGHUP", 2, "SIGINT", 3, "SIGQUIT",
+            6, "SIGABRT", 7, "SIGBUS", 8, "SIGFPE", 9, "SIGKILL", 11, "SIGSEGV", 13, "SIGPIPE", 15, "SIGTERM");
 
     private static String limits(ExitStatus status) {
         return status.limitsHit().isEmpty() ? "" : "; " + String.join("; ", status.limitsHit());

@@ -114,6 +114,17 @@ class JobAttemptTest {
         }
     }
 
+    @Test
+    void aFailedProcessIsSaidToHaveExitedWithItsCodeAndOneAbove128MayHaveBeenASignal() {
+        // it used to say "killed by signal 127" of an exit 255, a signal that does not exist
+        assertThat(JobAttempt.failure(new dev.hangar.core.runtime.ExitStatus(255, List.of()))).isEqualTo("exited with code 255");
+        assertThat(JobAttempt.failure(new dev.hangar.core.runtime.ExitStatus(1, List.of()))).isEqualTo("exited with code 1");
+        assertThat(JobAttempt.failure(new dev.hangar.core.runtime.ExitStatus(137, List.of("memory limit hit"))))
+                .isEqualTo("exited with code 137 (as a process killed by SIGKILL does); memory limit hit");
+        assertThat(JobAttempt.failure(new dev.hangar.core.runtime.ExitStatus(162, List.of())))
+                .isEqualTo("exited with code 162 (as a process killed by signal 34 does)");
+    }
+
     /** An attempt on a node that allows no mounts, whose rules choose the fake runtime for every job. */
     private JobAttempt attempt(ScheduledExecutorService timers) {
         store = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
