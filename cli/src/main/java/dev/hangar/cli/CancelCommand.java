@@ -19,8 +19,9 @@ final class CancelCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Job job = client.client().cancel(id);
-        System.out.println(client.json ? Json.write(job)
-                : job.id() + " " + (job.isFinal() ? job.state() : "cancel requested (" + job.state() + ")"));
+        System.out.println(client.json ? Json.write(job) : job.id() + " " + (!job.isFinal() ? "cancel requested (" + job.state() + ")"
+                : job.state() == dev.hangar.core.job.JobState.CANCELLED ? job.state()
+                : job.state() + ": it had ended; nothing to cancel"));
         return 0;
     }
 }

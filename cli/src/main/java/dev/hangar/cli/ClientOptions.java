@@ -16,7 +16,7 @@ final class ClientOptions {
             defaultValue = "${env:HANGAR_URL}")
     URI url;
 
-    @Option(names = "--json", description = "Print JSON for scripts instead of a table")
+    @Option(names = "--json", description = "Print JSON for scripts instead of text")
     boolean json;
 
     // why not a value on the command line by default: it would show in the process list and shell history

@@ -50,10 +50,10 @@ final class ImageCommand {
         @Mixin
         StoreOptions options;
 
-        @Parameters(index = "0", paramLabel = "NAME")
+        @Parameters(index = "0", paramLabel = "NAME", description = "The image's name: lower-case letters, digits, '.', '_', '-'")
         String name;
 
-        @Parameters(index = "1", paramLabel = "DIR|TAR")
+        @Parameters(index = "1", paramLabel = "DIR|TAR", description = "A root filesystem: a directory, or a tarball (.tar, .tar.gz, .tar.xz)")
         Path source;
 
         @Override
@@ -67,12 +67,18 @@ final class ImageCommand {
         @Mixin
         StoreOptions options;
 
-        @Parameters(paramLabel = "NAME")
+        @Parameters(paramLabel = "NAME", description = "A built-in image: busybox or debian")
         String name;
 
         @Override
         public Integer call() throws Exception {
-            return report("building " + name, () -> options.store().resolve(name));
+            LocalImageStore store = options.store();
+            if (!store.builtinNames().contains(name)) {
+                // why: resolve would just list an imported image of the name, built or not
+                throw new IllegalArgumentException("NAME: '" + name + "' is not a built-in image (built in: "
+                        + String.join(", ", store.builtinNames()) + "); an image of your own is made with 'hangar image import'");
+            }
+            return report("building " + name, () -> store.resolve(name));
         }
     }
 
@@ -116,7 +122,7 @@ final class ImageCommand {
         @Mixin
         StoreOptions options;
 
-        @Parameters(paramLabel = "NAME")
+        @Parameters(paramLabel = "NAME", description = "An image of this node")
         String name;
 
         @Override

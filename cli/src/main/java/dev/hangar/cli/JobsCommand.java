@@ -20,10 +20,12 @@ final class JobsCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;
 
-    @Option(names = "--state", split = ",", description = "Only jobs in these states, e.g. QUEUED,RUNNING")
+    @Option(names = "--state", split = ",", description = "Only jobs in these states, in any case, e.g. QUEUED,RUNNING")
     Set<JobState> states = EnumSet.noneOf(JobState.class);
 
-    @Option(names = "--limit", defaultValue = "50", description = "Jobs per page (default: ${DEFAULT-VALUE})")
+    private static final int DEFAULT_LIMIT = 50;
+
+    @Option(names = "--limit", defaultValue = "" + DEFAULT_LIMIT, description = "Jobs per page (default: ${DEFAULT-VALUE})")
     int limit;
 
     @Option(names = "--tenant", description = "Only this tenant's jobs (for an admin token; others see their own alone)")
@@ -43,9 +45,32 @@ final class JobsCommand implements Callable<Integer> {
         Tables.print(out, List.of("ID", "STATE", "RUNTIME", "EXIT", "RUN", "COMMAND"),
                 page.jobs().stream().map(JobsCommand::row).toList());
         if (page.nextCursor() != null) {
-            out.println("more: hangar jobs" + (tenant == null ? "" : " --tenant " + tenant) + " --cursor " + page.nextCursor());
+            out.println("more: " + nextPage(page.nextCursor()));
         }
         return 0;
+    }
+
+    /** The command that lists the next page: this one's server and filters again, as the cursor keeps only the place. */
+    private String nextPage(String next) {
+        var command = new StringBuilder("hangar jobs");
+        if (client.url != null) {
+            command.append(" --url ").append(shellWord(client.url.toString()));
+        }
+        if (!states.isEmpty()) {
+            command.append(" --state ").append(String.join(",", states.stream().map(Enum::name).sorted().toList()));
+        }
+        if (limit != DEFAULT_LIMIT) {
+            command.append(" --limit ").append(limit);
+        }
+        if (tenant != null) {
+            command.append(" --tenant ").append(shellWord(tenant));
+        }
+        return command.append(" --cursor ").append(shellWord(next)).toString();
+    }
+
+    /** The text as one word of a POSIX shell: quoted unless it is plain. */
+    private static String shellWord(String text) {
+        return text.matches("[A-Za-z0-9:/._@=+,-]+") ? text : "'" + text.replace("'", "'\\''") + "'";
     }
 
     private static List<String> row(Job job) {

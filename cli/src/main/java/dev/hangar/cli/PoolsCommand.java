@@ -38,7 +38,14 @@ final class PoolsCommand implements Callable<Integer> {
             return 0;
         }
         if (remove != null) {
-            print(List.of(api.removePool(remove)), null);
+            PoolStatus removed = api.removePool(remove);
+            if (client.json) {
+                System.out.println(Json.write(removed));
+            } else {
+                // why not its row: a table of the pool reads as if it were still there
+                System.out.println("removed pool " + removed.spec().name() + " (it served " + removed.served()
+                        + " jobs; its ready sandboxes are destroyed)");
+            }
             return 0;
         }
         PoolList list = api.pools();

@@ -39,10 +39,21 @@ final class RunCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "CMD", description = "Program and arguments (put -- before them)")
     List<String> command;
 
+    /** This command's standard input, refused before anything is sent if it is more than a job's stdin may hold. */
+    private static byte[] stdinWithin() throws java.io.IOException {
+        int most = dev.hangar.core.job.SpecLimits.MAX_STDIN_BYTES;
+        byte[] input = System.in.readNBytes(most + 1);
+        if (input.length > most) {
+            throw new IllegalArgumentException("--stdin: standard input is larger than " + most + " bytes, the most a job's"
+                    + " stdin holds; give the job larger data through a mount");
+        }
+        return input;
+    }
+
     @Override
     public Integer call() throws Exception {
         // a job's stdin is text (the spec's JSON string): bytes that are not UTF-8 would reach it changed
-        String input = stdin ? SpecFile.utf8(System.in.readAllBytes(), "--stdin: standard input") : null;
+        String input = stdin ? SpecFile.utf8(stdinWithin(), "--stdin: standard input") : null;
         var spec = job.toSpec(command, input);
         HangarClient server = client.client();
         // why not healthy(): a server there but unwell must not make the job run here; nor may one named

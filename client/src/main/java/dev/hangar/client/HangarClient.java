@@ -376,8 +376,14 @@ public final class HangarClient {
         try {
             problem = ANSWERS.forType(Problem.class).readValue(bytes);
         } catch (IOException e) {
-            problem = Problem.of(response.statusCode(), "HTTP " + response.statusCode(),
-                    new String(bytes, StandardCharsets.UTF_8), List.of());
+            problem = null;
+        }
+        if (problem == null || problem.title() == null || problem.status() != response.statusCode()) {
+            // why say so: a proxy's or another program's answer, not Hangar's, is no refusal of the call
+            String said = new String(bytes, StandardCharsets.UTF_8).strip();
+            problem = Problem.of(response.statusCode(), "HTTP " + response.statusCode(), "not an answer of a Hangar API"
+                    + " (is Hangar at " + response.request().uri().resolve("/") + "?)"
+                    + (said.isEmpty() ? "" : ": " + said.substring(0, Math.min(200, said.length()))), List.of());
         }
         throw new HangarApiException(problem);
     }

@@ -91,6 +91,21 @@ class HangarClientTest {
     }
 
     @Test
+    void aRefusalThatIsNotAProblemOfTheApisSaysHangarMayNotBeThere() {
+        server.createContext("/v1/jobs/j-1", exchange -> answer(exchange, 404, "text/html", "<h1>Not Found</h1>"));
+        server.createContext("/v1/jobs/j-2", exchange -> answer(exchange, 502, "application/json", "{}"));
+
+        // it used to say "404 HTTP 404: " and the page, or, for {}, "502 null: null"
+        assertThatThrownBy(() -> client.get("j-1")).isInstanceOfSatisfying(HangarApiException.class, e -> {
+            assertThat(e.status()).isEqualTo(404);
+            assertThat(e.getMessage()).contains("not an answer of a Hangar API (is Hangar at " + client.url())
+                    .endsWith(": <h1>Not Found</h1>");
+        });
+        assertThatThrownBy(() -> client.get("j-2")).isInstanceOfSatisfying(HangarApiException.class,
+                e -> assertThat(e.getMessage()).startsWith("502 HTTP 502: not an answer of a Hangar API"));
+    }
+
+    @Test
     void anAnswerThatIsNotTheApisIsSaidSoNotTakenForNoServer() {
         server.createContext("/v1/jobs/j-1", exchange -> answer(exchange, 200, "application/json", "[1, 2]"));
 

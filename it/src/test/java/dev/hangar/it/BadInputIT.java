@@ -155,6 +155,19 @@ class BadInputIT extends OneNodeIT {
         assertThat(api.get("/v1/jobs?state=QUEUED,RUNNING&limit=5").status()).isEqualTo(200);
     }
 
+    /** A body holds a spec at its stdin limit: it used to be refused as a body over 1 MiB, naming no limit the spec has. */
+    @Test
+    void aSpecAtItsStdinLimitIsTakenAndOneByteMoreIsRefusedNamingStdin() {
+        String most = "x".repeat(1024 * 1024);
+        Api.Answer taken = api.post("/v1/jobs", "{\"command\": [\"true\"], \"stdin\": \"" + most + "\"}");
+        assertThat(taken.status()).as("%s", taken).isEqualTo(201);
+
+        long before = api.jobCount();
+        Api.Answer refused = api.post("/v1/jobs", "{\"command\": [\"true\"], \"stdin\": \"" + most + "x\"}");
+        assertProblem(refused, 400, "stdin");
+        assertThat(api.jobCount()).isEqualTo(before);
+    }
+
     @Test
     void tenMegabyteSpecIsTooLarge() {
         long before = api.jobCount();

@@ -161,6 +161,10 @@ class CliIT extends OneNodeIT {
         assertThat(logs.exitCode()).as("%s", logs).isZero();
         assertThat(logs.out()).as("%s", logs).isEqualTo("from-file\n");
         assertThat(logs.err()).as("%s", logs).isEqualTo("to-err\n");
+
+        Result late = hangar("cancel", "--url", url, id);
+        assertThat(late.exitCode()).as("%s", late).isZero();
+        assertThat(late.out()).as("%s", late).isEqualTo(id + " SUCCEEDED: it had ended; nothing to cancel\n");
     }
 
     @Test

@@ -34,6 +34,8 @@ class PoolsCliIT extends OneNodeIT {
 
         CliIT.Result removed = hangar("pools", "--url", url, "--remove", "cli-pool");
         assertThat(removed.exitCode()).as("%s", removed).isZero();
+        // it used to print the removed pool's row, as if it were still there
+        assertThat(removed.out()).startsWith("removed pool cli-pool").doesNotContain("POOL");
         assertThat(hangar("pools", "--url", url).out()).doesNotContain("cli-pool");
         assertThat(hangar("pools", "--url", url, "--remove", "cli-pool").exitCode()).isEqualTo(2);
     }

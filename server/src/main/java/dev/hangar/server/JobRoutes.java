@@ -24,7 +24,8 @@ import java.util.function.UnaryOperator;
 
 /** {@code /v1/jobs}: submit, list, get, cancel and logs. */
 final class JobRoutes {
-    static final int MAX_SPEC_BYTES = 1024 * 1024;
+    /** Room for a spec at every content limit (stdin 1 MiB, command and env 1 MiB), written as JSON. */
+    static final int MAX_SPEC_BYTES = 4 * 1024 * 1024;
 
     private final QueueBackend queue;
     private final NodeView nodes;
