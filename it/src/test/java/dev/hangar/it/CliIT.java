@@ -156,6 +156,11 @@ class CliIT extends OneNodeIT {
         Result succeeded = hangar("jobs", "--url", url, "--state", "succeeded,Failed");
         assertThat(succeeded.exitCode()).as("%s", succeeded).isZero();
         assertThat(succeeded.out()).as("%s", succeeded).contains(id);
+        // the next page's command asks the same server for the same jobs
+        assertThat(state(api.awaitFinal(api.submit(Api.spec("true")).path("id").asText()))).isEqualTo("SUCCEEDED");
+        Result first = hangar("jobs", "--url", url, "--state", "SUCCEEDED", "--limit", "1");
+        assertThat(first.out()).as("%s", first).containsPattern("more: hangar jobs --url " + java.util.regex.Pattern.quote(url)
+                + " --state SUCCEEDED --limit 1 --cursor \\S+\n");
 
         Result logs = hangar("logs", "--url", url, id);
         assertThat(logs.exitCode()).as("%s", logs).isZero();
@@ -462,6 +467,9 @@ class CliIT extends OneNodeIT {
         assertThat(again.err()).contains("exists");
         assertThat(removed.exitCode()).as("%s", removed).isZero();
         assertThat(gone.exitCode()).isEqualTo(1);
+        Result notBuiltIn = hangar("image", "build", "--data-dir", store, "motd-image");
+        assertThat(notBuiltIn.exitCode()).as("%s", notBuiltIn).isEqualTo(2);
+        assertThat(notBuiltIn.err()).contains("'motd-image' is not a built-in image").contains("hangar image import");
     }
 
     /** A sandbox on an image (held here, as a running job's is) keeps its files after `rm`, and both commands say so. */
