@@ -470,7 +470,8 @@ final class JobAttempt {
         int code = status.code();
         int signal = code - 128;
         String how = "exited with code " + code + (signal >= 1 && signal <= 64
-                ? " (as a process killed by " + SIGNALS.getOrDefault(signal, "signal " + signal) + " does)" : "");
+                ? " (as a process killed by " + SIGNALS.getOrDefault(signal, "signal " + signal) + " does)"
+                : code == 127 ? " (as for a program not found)" : code == 126 ? " (as for a program that cannot be run)" : "");
         return how + limits(status);
     }
 

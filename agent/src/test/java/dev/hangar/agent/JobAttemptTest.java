@@ -119,6 +119,8 @@ class JobAttemptTest {
         // it used to say "killed by signal 127" of an exit 255, a signal that does not exist
         assertThat(JobAttempt.failure(new dev.hangar.core.runtime.ExitStatus(255, List.of()))).isEqualTo("exited with code 255");
         assertThat(JobAttempt.failure(new dev.hangar.core.runtime.ExitStatus(1, List.of()))).isEqualTo("exited with code 1");
+        assertThat(JobAttempt.failure(new dev.hangar.core.runtime.ExitStatus(127, List.of())))
+                .isEqualTo("exited with code 127 (as for a program not found)");
         assertThat(JobAttempt.failure(new dev.hangar.core.runtime.ExitStatus(137, List.of("memory limit hit"))))
                 .isEqualTo("exited with code 137 (as a process killed by SIGKILL does); memory limit hit");
         assertThat(JobAttempt.failure(new dev.hangar.core.runtime.ExitStatus(162, List.of())))

@@ -659,6 +659,19 @@ public abstract class RuntimeContractTest {
         assertThat(run.code()).as("exit code after kill -%d $$; %s", signal, run).isEqualTo(128 + signal);
     }
 
+    /** A program no sandbox has, by path and by name. */
+    private static final List<String> MISSING_PROGRAMS = List.of("/no/such/hangar-program", "no-such-hangar-program");
+
+    @Test
+    @DisplayName("a program that does not exist ends with 127, as in a shell, and stderr names it")
+    void aProgramThatDoesNotExistEndsWith127() throws Exception {
+        for (String program : MISSING_PROGRAMS) {
+            Run run = run(new ProcessSpec(List.of(program, "arg"), Map.of(), null));
+            assertThat(run.code()).as("exit code of %s; %s", program, run).isEqualTo(127);
+            assertThat(run.stderr()).as("stderr of %s", program).contains(program);
+        }
+    }
+
     // ------------------------------------------------------------------ environment
 
     @Test
@@ -1369,6 +1382,17 @@ public abstract class RuntimeContractTest {
         requirePrestarts();
         Run run = runWarm(Resources.defaults(), sh("exit " + code));
         assertThat(run.code()).as("exit code; %s", run).isEqualTo(code);
+    }
+
+    @Test
+    @DisplayName("prestarted: a program that does not exist ends with 127, as it does cold")
+    void warmProgramThatDoesNotExistEndsWith127() throws Exception {
+        requirePrestarts();
+        for (String program : MISSING_PROGRAMS) {
+            Run run = runWarm(Resources.defaults(), new ProcessSpec(List.of(program, "arg"), Map.of(), null));
+            assertThat(run.code()).as("exit code of %s; %s", program, run).isEqualTo(127);
+            assertThat(run.stderr()).as("stderr of %s", program).contains(program);
+        }
     }
 
     @ParameterizedTest(name = "signal {0}")

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.SandboxException;
+import dev.hangar.runtime.support.ExecFailure;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,9 +46,9 @@ final class RunscFailure {
     }
 
     /**
-     * The status as it is, unless runsc failed itself: then a {@link SandboxException}, the job's own
-     * fault when what failed was making the job's process (a command the image lacks, say), else the
-     * runtime's. A sandbox ended by an OOM kill or its pids limit ended by the job's doing, whatever runsc said.
+     * The status as it is, unless runsc failed itself: when what failed was making the job's process
+     * (a command the image lacks, say), the job ends as {@link ExecFailure} has it; else a
+     * {@link SandboxException}, the runtime's. A sandbox ended by an OOM kill or its pids limit ended by the job's doing, whatever runsc said.
      */
     static ExitStatus check(ExitStatus status, Path file) throws SandboxException {
         if (status.code() != EXIT_CODE || status.limitsHit().stream().anyMatch(RunscFailure::endsTheSandbox)) {
@@ -62,10 +63,18 @@ final class RunscFailure {
         if (said.length() > MOST_CHARS) {
             said = said.substring(0, MOST_CHARS) + "...";
         }
-        if (errors.stream().anyMatch(RunscFailure::jobsCommand)) {
-            throw SandboxException.causedByTheJob("runsc could not start the job's process: " + said);
+        var jobs = errors.stream().filter(RunscFailure::jobsCommand).findFirst();
+        if (jobs.isPresent()) {
+            // as ExecFailure has it; runsc said why on the job's stderr too
+            return ExecFailure.status(execReason(jobs.get()), status);
         }
         throw new SandboxException("runsc failed (exit code " + EXIT_CODE + "): " + said);
+    }
+
+    /** Why exec refused the job's program, as strerror words it: a program not in the PATH was not found. */
+    private static String execReason(String error) {
+        return error.contains(NOT_IN_PATH) ? "no such file or directory"
+                : NOT_LOADABLE.stream().filter(error::endsWith).findFirst().orElseThrow().substring(2);
     }
 
     private static boolean jobsCommand(String error) {

@@ -11,6 +11,8 @@ import dev.hangar.runtime.support.Cgroup;
 import dev.hangar.runtime.support.HostProcess;
 import dev.hangar.runtime.support.OneProcessSandbox;
 import dev.hangar.runtime.support.OwnedTempFiles;
+import dev.hangar.runtime.support.ExecFailure;
+import dev.hangar.runtime.support.StderrTail;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +21,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /** One Kata VM running one job's process; destroy kills the task and removes the container. */
 final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
@@ -54,9 +57,10 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
             Path written = pidFile;
             var builder = new ProcessBuilder(CtrCommand.run(ctr.program(), spec(), image.image().rootfs(), init, pidFile,
                     processSpec, env));
-            return new Task(HostProcess.start(builder, Cgroup.none(), processSpec.stdin(), sink, status -> {
+            var stderr = new StderrTail(sink);
+            return new Task(HostProcess.start(builder, Cgroup.none(), processSpec.stdin(), stderr, status -> {
                 try {
-                    return taskRan(status, written);
+                    return programRan(taskRan(status, written), stderr.text(), processSpec.command().getFirst(), sink);
                 } finally {
                     OwnedTempFiles.delete(written);
                 }
@@ -85,6 +89,25 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
         }
         return status;
     }
+
+    /**
+     * The status as it is, unless the init could not exec the job's program (its last word on the
+     * job's stderr; it exits 1, as the program may): then as {@link ExecFailure} has it. A program
+     * that ran and ended on that very line would read so too, which only one that mimics the init can do.
+     */
+    private static ExitStatus programRan(ExitStatus status, String stderrTail, String program, OutputSink sink) {
+        var failed = status.code() == 1 ? ExecFailure.read(EXEC_FAILED, stderrTail, status) : java.util.Optional.<ExitStatus>empty();
+        failed.ifPresent(exit -> {
+            // why: the init's words do not name the program, as bwrap's and runsc's do
+            byte[] line = ("hangar: the job's program " + program + " could not be run (exit code " + exit.code() + ")\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            sink.write(OutputSink.Stream.STDERR, line, 0, line.length);
+        });
+        return failed.orElse(status);
+    }
+
+    /** catatonit's word that it could not exec its child, the job's program. */
+    private static final Pattern EXEC_FAILED = ExecFailure.lastWords("\\(catatonit:\\d+\\): failed to exec pid1: ");
 
     /**
      * The job's task, seen through the {@code ctr run} that started it. The task is containerd's, not

@@ -11,6 +11,7 @@ import dev.hangar.runtime.support.HostProcess;
 import dev.hangar.runtime.support.LauncherScript;
 import dev.hangar.runtime.support.OneProcessSandbox;
 import dev.hangar.runtime.support.OwnedTempFiles;
+import dev.hangar.runtime.support.StderrTail;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -53,10 +54,11 @@ final class BubblewrapSandbox extends OneProcessSandbox<HostProcess> {
             status = BubblewrapStatus.file();
             options = BubblewrapOptionsFile.write(BubblewrapCommand.environment(environment(processSpec.env())));
             var files = new BubblewrapCommand.JobFiles(status, options);
-            return HostProcess.start(builder(processSpec.command(), Map.of(), files), cgroup, processSpec.stdin(), sink,
+            var stderr = new StderrTail(sink);
+            return HostProcess.start(builder(processSpec.command(), Map.of(), files), cgroup, processSpec.stdin(), stderr,
                     exit -> {
                         try {
-                            return BubblewrapStatus.check(exit, files.status());
+                            return BubblewrapStatus.check(exit, files.status(), stderr.text());
                         } finally {
                             OwnedTempFiles.delete(files.options());
                         }

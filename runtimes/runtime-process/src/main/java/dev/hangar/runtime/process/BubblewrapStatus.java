@@ -3,10 +3,12 @@ package dev.hangar.runtime.process;
 import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.runtime.support.CgroupJoin;
+import dev.hangar.runtime.support.ExecFailure;
 import dev.hangar.runtime.support.OwnedTempFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Pattern;
 
 /**
  * Tells bwrap's own failures from the job's: bwrap exits 1 when it cannot set the sandbox up (a
@@ -18,7 +20,7 @@ import java.nio.file.Path;
  */
 final class BubblewrapStatus {
     static final String SETUP_FAILED = "the sandbox could not start the job's program: bwrap failed first (a mount it "
-            + "could not make, or a program it could not run; its reason is in the job's stderr)";
+            + "could not make, say; its reason is in the job's stderr)";
 
     static final String NAMESPACES_FAILED = "bwrap failed before it made the sandbox's namespaces: the host ran out of "
             + "them or forbids them, or this bwrap refused an option (its reason is in the job's stderr)";
@@ -32,8 +34,14 @@ final class BubblewrapStatus {
         return BubblewrapRuntime.TEMP_FILES.create(".status");
     }
 
-    /** The status as it is, unless bwrap failed before the program ran; the file is deleted either way. */
-    static ExitStatus check(ExitStatus status, Path file) throws SandboxException {
+    /** bwrap's word that it could not exec the job's program, the last line of the job's stderr (see {@link ExecFailure}). */
+    private static final Pattern EXEC_FAILED = ExecFailure.lastWords("bwrap: execvp .*: ");
+
+    /**
+     * The status as it is, unless bwrap failed before the program ran ({@code stderrTail}: the last
+     * of the job's stderr, where bwrap says why); the file is deleted either way.
+     */
+    static ExitStatus check(ExitStatus status, Path file, String stderrTail) throws SandboxException {
         try {
             // why these codes only: bwrap killed on a timeout or cancel writes no line either
             if (status.code() != 1 && status.code() != CgroupJoin.CANNOT_JOIN) {
@@ -47,7 +55,8 @@ final class BubblewrapStatus {
                 if (!written.contains("\"child-pid\"")) {
                     throw new SandboxException(NAMESPACES_FAILED);
                 }
-                throw SandboxException.causedByTheJob(SETUP_FAILED);
+                return ExecFailure.read(EXEC_FAILED, stderrTail, status)
+                        .orElseThrow(() -> SandboxException.causedByTheJob(SETUP_FAILED));
             }
             return status;
         } catch (IOException e) {

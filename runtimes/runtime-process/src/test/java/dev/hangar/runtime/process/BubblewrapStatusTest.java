@@ -27,24 +27,37 @@ class BubblewrapStatusTest {
         for (int code : List.of(0, 1, CgroupJoin.CANNOT_JOIN, 137)) {
             var exit = new ExitStatus(code, List.of());
             Path file = status(RAN.formatted(code));
-            assertThat(BubblewrapStatus.check(exit, file)).isEqualTo(exit);
+            assertThat(BubblewrapStatus.check(exit, file, "")).isEqualTo(exit);
             assertThat(file).as("deleted").doesNotExist();
         }
     }
 
     @Test
     void bwrapsOwnFailureIsTheJobsAndAFailedCgroupJoinTheHosts() throws Exception {
-        assertThatThrownBy(() -> BubblewrapStatus.check(new ExitStatus(1, List.of()), status(STARTED)))
+        assertThatThrownBy(() -> BubblewrapStatus.check(new ExitStatus(1, List.of()), status(STARTED),
+                "bwrap: Can't mount proc on /newroot/proc: Operation not permitted\n"))
                 .isInstanceOfSatisfying(SandboxException.class, e -> assertThat(e.isCausedByTheJob()).isTrue())
                 .hasMessage(BubblewrapStatus.SETUP_FAILED);
-        assertThatThrownBy(() -> BubblewrapStatus.check(new ExitStatus(CgroupJoin.CANNOT_JOIN, List.of()), status("")))
+        assertThatThrownBy(() -> BubblewrapStatus.check(new ExitStatus(CgroupJoin.CANNOT_JOIN, List.of()), status(""), ""))
                 .isInstanceOfSatisfying(SandboxException.class, e -> assertThat(e.isCausedByTheJob()).isFalse())
                 .hasMessage(BubblewrapStatus.JOIN_FAILED);
     }
 
     @Test
+    void aProgramBwrapCouldNotExecEndsAsInAShell127NotFoundAnd126NotRunnable() throws Exception {
+        var one = new ExitStatus(1, List.of("memory"));
+        assertThat(BubblewrapStatus.check(one, status(STARTED), "bwrap: execvp /no/such: No such file or directory\n"))
+                .isEqualTo(new ExitStatus(127, List.of("memory")));
+        assertThat(BubblewrapStatus.check(one, status(STARTED), "earlier\nbwrap: execvp /etc/passwd: Permission denied\n"))
+                .isEqualTo(new ExitStatus(126, List.of("memory")));
+        // a program that ran and said the same is its own exit
+        assertThat(BubblewrapStatus.check(one, status(RAN.formatted(1)), "bwrap: execvp x: No such file or directory\n"))
+                .isEqualTo(one);
+    }
+
+    @Test
     void aKilledBwrapWritesNoLineAndIsAsTheProcessSaid() throws Exception {
         var killed = new ExitStatus(137, List.of());
-        assertThat(BubblewrapStatus.check(killed, status(STARTED))).isEqualTo(killed);
+        assertThat(BubblewrapStatus.check(killed, status(STARTED), "")).isEqualTo(killed);
     }
 }
