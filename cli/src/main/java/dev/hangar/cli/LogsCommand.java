@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code hangar logs ID [-f]}: a job's output, stdout and stderr to ours. */
-@Command(name = "logs", description = "Print a job's output; -f follows it until the job ends.")
+@Command(name = "logs", description = "Print a job's output; -f follows it until the job ends, says how it ended and exits"
+        + " with its exit code, as run does.")
 final class LogsCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;
@@ -33,9 +34,15 @@ final class LogsCommand implements Callable<Integer> {
             OutputClosed.write(chunk.stream() == OutputSink.Stream.STDERR ? System.err : System.out, chunk.data());
         };
         try {
-            if (follow) {
+            if (follow && !client.json) {
                 HangarClient server = client.client();
                 // why first: with no server there, or no such job, a follow would wait for either to come
+                server.get(id);
+                // as run follows its job: a retry's output marked, and how the job ended said and returned
+                var watcher = new JobWatcher(server, System.out, System.err);
+                return watcher.exitCode(watcher.follow(id));
+            } else if (follow) {
+                HangarClient server = client.client();
                 server.get(id);
                 server.follow(id, 0, JobWatcher.RECONNECT_FOR, print);
             } else {

@@ -25,6 +25,11 @@ final class NodesCommand implements Callable<Integer> {
         Tables.print(out, List.of("NODE", "JOBS", "FREE CPUS", "FREE MEMORY", "FREE GPUS", "WARM", "RUNTIMES", "NETWORK",
                         "HEARTBEAT"),
                 nodes.stream().map(NodesCommand::row).toList());
+        if (!nodes.isEmpty()) {
+            // why said: a node offers more CPUs than it has cores, which reads as a mistake unexplained
+            out.println("CPUs are what jobs may reserve: by default " + dev.hangar.agent.AgentConfig.CPU_OVERCOMMIT
+                    + " per core (CPU quotas share the cores); one job asks for a node's cores at most");
+        }
         return 0;
     }
 

@@ -106,6 +106,18 @@ class CliIT extends OneNodeIT {
     }
 
     @Test
+    void logsFollowEndsAsRunDoesWithTheJobsExitCodeAndHowItEnded() {
+        String id = api.submit(Api.spec("sh", "-c", "echo followed; exit 3")).path("id").asText();
+
+        Result follow = hangar("logs", "--url", url, "-f", id);
+
+        // it used to exit 0 and say nothing of how the job ended
+        assertThat(follow.exitCode()).as("%s", follow).isEqualTo(3);
+        assertThat(follow.out()).isEqualTo("followed\n");
+        assertThat(follow.err()).contains("hangar: job " + id + " FAILED: exited with code 3");
+    }
+
+    @Test
     void runStreamsOutputAndExitsWithTheJobsExitCode() {
         Result result = hangar("run", "--url", url, "--", "sh", "-c", "echo hi; echo oops >&2; exit 5");
 
