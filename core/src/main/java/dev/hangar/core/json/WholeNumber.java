@@ -16,6 +16,9 @@ import java.math.BigInteger;
  * {@code 512.5} is refused, never cut to 512. Anything but a number is refused as the wrong type.
  */
 final class WholeNumber<T extends Number> extends StdScalarDeserializer<T> {
+    /** More digits than any long has. */
+    private static final int MOST_DIGITS = 19;
+
     private final BigInteger least;
     private final BigInteger most;
     private final java.util.function.Function<BigInteger, T> exact;
@@ -54,14 +57,13 @@ final class WholeNumber<T extends Number> extends StdScalarDeserializer<T> {
         if (token != JsonToken.VALUE_NUMBER_FLOAT) {
             return (T) context.handleUnexpectedToken(handledType(), parser);
         }
-        BigDecimal value = parser.getDecimalValue();
-        BigInteger whole;
-        try {
-            whole = value.toBigIntegerExact();
-        } catch (ArithmeticException fraction) {
+        BigDecimal value = parser.getDecimalValue().stripTrailingZeros();
+        if (value.scale() > 0) {
             throw InvalidFormatException.from(parser, "not a whole number", parser.getText(), handledType());
         }
-        if (whole.compareTo(least) < 0 || whole.compareTo(most) > 0) {
+        // why the digits first: 1e1000000000 is a short text whose whole number would take the JVM minutes to make
+        BigInteger whole = value.precision() - value.scale() > MOST_DIGITS ? null : value.toBigIntegerExact();
+        if (whole == null || whole.compareTo(least) < 0 || whole.compareTo(most) > 0) {
             throw new InputCoercionException(parser, "Numeric value (" + parser.getText() + ") out of range",
                     JsonToken.VALUE_NUMBER_FLOAT, handledType());
         }
