@@ -160,7 +160,9 @@ export async function loadNodes() {
     if (Array.isArray(nodes)) {
       const listed = new Map(nodes.map((node) => [node.name, node]));
       for (const [name, node] of state.nodes) {
-        if (node.eventAt >= asked || (node.state === 'LOST' && node.eventAt > Date.now() - LOST_SHOWN_MS)) {
+        // a node listed again has rejoined, though the event that said so was missed (a reconnect, polling)
+        const lostLately = node.state === 'LOST' && node.eventAt > Date.now() - LOST_SHOWN_MS && !listed.has(name);
+        if (node.eventAt >= asked || lostLately) {
           listed.set(name, node);
         }
       }

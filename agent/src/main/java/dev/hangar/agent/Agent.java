@@ -332,7 +332,7 @@ public final class Agent implements AutoCloseable {
 
     private void launch(Lease lease, long heldUntilNanos, JobAttempt attempt) {
         // the queue handed this job out again, so a run of it here under an earlier lease has lost that lease
-        forEachRunOf(lease.jobId(), earlier -> earlier.stop(StopReason.LEASE_LOST));
+        forEachRunOf(lease.jobId(), RunningJob::leaseLost);
         var job = new RunningJob(lease, capacity.reserve(lease.job().spec().resources(), lease.job().spec().gpusWanted()),
                 heldUntilNanos);
         running.put(lease.token(), job);
@@ -458,7 +458,7 @@ public final class Agent implements AutoCloseable {
             LeaseStatus status = queue.renew(job.lease());
             switch (status) {
                 case CANCEL_REQUESTED -> job.stop(StopReason.CANCELLED);
-                case LOST -> job.stop(StopReason.LEASE_LOST);
+                case LOST -> job.leaseLost();
                 case HELD -> job.heldUntil(sent + config.leaseFor().toNanos());
             }
         } catch (RuntimeException e) {

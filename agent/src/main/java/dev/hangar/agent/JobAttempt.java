@@ -45,6 +45,8 @@ final class JobAttempt {
     private static final System.Logger LOG = System.getLogger(JobAttempt.class.getName());
     /** How long a killed process may take to end before the stop is recorded anyway. */
     private static final Duration KILL_BOUND = Duration.ofSeconds(30);
+    /** How long a killed process whose lease is over is waited for all the same. */
+    private static final Duration KILL_FLOOR = Duration.ofSeconds(1);
 
     private final QueueBackend queue;
     private final AgentConfig config;
@@ -246,7 +248,7 @@ final class JobAttempt {
                         ? queue.started(lease, config.nodeName(), selection, start) // one round trip
                         : queue.running(lease, start));
                 if (!held) {
-                    job.stop(StopReason.LEASE_LOST); // another worker has the job now: stop at once, not at the next renewal
+                    job.leaseLost(); // another worker has the job now: stop at once, not at the next renewal
                 }
                 outcome = await(job, process, spec, output);
             } finally {
@@ -443,12 +445,12 @@ final class JobAttempt {
 
     /**
      * How long a killed process is waited for before its sandbox is destroyed: a run whose lease is
-     * lost, which records nothing, no longer than its lease has left, as the queue may hand the job
-     * to another node then.
+     * lost, which records nothing, no longer than its lease has left (a moment, for a process that
+     * ends as killed), as the queue may hand the job to another node then.
      */
     private static long killBoundNanos(RunningJob job, StopReason stop) {
         long bound = KILL_BOUND.toNanos();
-        return stop == StopReason.LEASE_LOST ? Math.clamp(job.leftNanos(System.nanoTime()), 0, bound) : bound;
+        return stop == StopReason.LEASE_LOST ? Math.clamp(job.leftNanos(System.nanoTime()), KILL_FLOOR.toNanos(), bound) : bound;
     }
 
     /** The outcome of a run stopped on request ({@code status} null if its process did not end when killed). */

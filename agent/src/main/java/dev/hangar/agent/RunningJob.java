@@ -64,6 +64,15 @@ final class RunningJob {
         return lease;
     }
 
+    /**
+     * The queue says the lease is lost (another node has the job, or it is gone): the job stops, and
+     * its lease counts as over now, whatever this node's last renewal let it expect.
+     */
+    void leaseLost() {
+        heldUntilNanos = System.nanoTime();
+        stop(StopReason.LEASE_LOST);
+    }
+
     /** Asks the job to stop; the first reason wins. */
     void stop(StopReason reason) {
         stop.complete(reason);

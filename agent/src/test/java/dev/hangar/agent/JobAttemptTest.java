@@ -114,6 +114,29 @@ class JobAttemptTest {
         }
     }
 
+    /** The queue's word that the lease is lost ends it at once, however long this node's last renewal let it expect. */
+    @Test
+    void aRunTheQueueSaysLostItsLeaseIsDestroyedAtOnceThoughItsRenewalHadTimeLeft() throws Exception {
+        ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+        try {
+            JobAttempt attempt = attempt(timers);
+            String id = store.enqueue(JobSpec.builder().command("unkillable").runtime(FakePrestartingRuntime.NAME)
+                    .resources(new Resources(0.5, 128L, null, null, null, null)).build()).job().id();
+            RunningJob job = leased();
+            job.heldUntil(System.nanoTime() + LEASE.toNanos()); // as just renewed
+            var run = java.util.concurrent.CompletableFuture.runAsync(() -> attempt.run(job));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> store.get(id).orElseThrow().state() == JobState.RUNNING);
+
+            job.leaseLost();
+
+            run.get(15, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(runtime.alive()).as("its sandbox is destroyed").isZero();
+        } finally {
+            timers.shutdownNow();
+        }
+    }
+
     @Test
     void aFailedProcessIsSaidToHaveExitedWithItsCodeAndOneAbove128MayHaveBeenASignal() {
         // it used to say "killed by signal 127" of an exit 255, a signal that does not exist

@@ -128,6 +128,7 @@ final class ImageCommand {
         @Override
         public Integer call() throws Exception {
             LocalImageStore store = options.store();
+            var before = store.find(name); // the version removed: the one whose files may be kept
             if (!store.remove(name)) {
                 System.err.println("hangar: " + (store.builtinNames().contains(name)
                         ? "image '" + name + "' is built in and not made yet: nothing to remove"
@@ -135,10 +136,8 @@ final class ImageCommand {
                 return 1;
             }
             System.out.println("removed " + name);
-            List<Image> kept = store.removedButHeld().stream().filter(image -> image.name().equals(name)).toList();
-            if (!kept.isEmpty()) {
-                System.out.println("its files (" + kept.stream().mapToLong(Image::sizeBytes).sum() / 1024 + " KiB) are " + KEPT);
-            }
+            before.filter(store.removedButHeld()::contains).ifPresent(kept ->
+                    System.out.println("its files (" + kept.sizeBytes() / 1024 + " KiB) are " + KEPT));
             return 0;
         }
     }

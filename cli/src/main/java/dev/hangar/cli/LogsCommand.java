@@ -34,23 +34,22 @@ final class LogsCommand implements Callable<Integer> {
             OutputClosed.write(chunk.stream() == OutputSink.Stream.STDERR ? System.err : System.out, chunk.data());
         };
         try {
-            if (follow && !client.json) {
-                HangarClient server = client.client();
-                // why first: with no server there, or no such job, a follow would wait for either to come
-                server.get(id);
-                // as run follows its job: a retry's output marked, and how the job ended said and returned
-                var watcher = new JobWatcher(server, System.out, System.err);
-                return watcher.exitCode(watcher.follow(id));
-            } else if (follow) {
-                HangarClient server = client.client();
-                server.get(id);
-                server.follow(id, 0, JobWatcher.RECONNECT_FOR, print);
-            } else {
-                client.client().logs(id, false, 0, print);
+            HangarClient server = client.client();
+            if (!follow) {
+                server.logs(id, false, 0, print);
+                return 0;
             }
+            // why first: with no server there, or no such job, a follow would wait for either to come
+            server.get(id);
+            if (client.json) {
+                server.follow(id, 0, JobWatcher.RECONNECT_FOR, print);
+                return 0;
+            }
+            // as run follows its job: a retry's output marked, and how the job ended said and returned
+            var watcher = new JobWatcher(server, System.out, System.err);
+            return watcher.exitCode(watcher.follow(id));
         } catch (OutputClosed e) {
             return OutputClosed.EXIT_CODE; // the job goes on: only its output is no longer read here
         }
-        return 0;
     }
 }

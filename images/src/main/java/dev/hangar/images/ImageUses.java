@@ -114,8 +114,9 @@ final class ImageUses {
     }
 
     /**
-     * Whether a sandbox on this host holds the version now. It takes no hold and makes no file; its
-     * test lock is let go at once (a hold taken meanwhile waits that long).
+     * Whether a sandbox on this host holds the version now, as far as this process may see. It takes
+     * no hold and makes no file; its test lock is let go at once (a hold taken meanwhile waits that
+     * long, and a deletion that tries then finds it held, and is left to the next make or removal).
      */
     boolean held(String version) throws IOException {
         if (!Files.isDirectory(dir)) {
@@ -134,8 +135,8 @@ final class ImageUses {
                 }
                 test.release();
                 return false;
-            } catch (java.nio.file.NoSuchFileException e) {
-                return false;
+            } catch (java.nio.file.NoSuchFileException | java.nio.file.AccessDeniedException e) {
+                return false; // none; or a store whose holds only root may see (.uses is root's alone): not told
             }
         }
     }

@@ -60,8 +60,10 @@ final class JsonBodies {
         if (ctx.contentLength() > maxBytes) {
             throw tooLarge(maxBytes);
         }
+        // a chunked body says no length: it may take up to the most
+        int room = ctx.contentLength() >= 0 ? (int) ctx.contentLength() + 1 : maxBytes + 1;
         byte[] body;
-        try {
+        try (var taken = InFlight.take(room, InFlight.WAIT).orElseThrow(() -> busy(ctx))) {
             body = ctx.req().getInputStream().readNBytes(maxBytes + 1);
         } catch (IOException e) {
             // a body cut short (the client closed early) or stalled past the idle timeout: the client's
@@ -96,6 +98,44 @@ final class JsonBodies {
             }
             chars.clear(); // the characters are not kept: this only checks
         }
+    }
+
+    /**
+     * The bytes of the bodies being read now, at most {@link #MOST} in all: requests run on virtual
+     * threads, which nothing else counts, and each holds its body whole while it is read.
+     */
+    static final class InFlight implements AutoCloseable {
+        static final int MOST = 64 * 1024 * 1024;
+        static final java.time.Duration WAIT = java.time.Duration.ofSeconds(10);
+        private static final java.util.concurrent.Semaphore ROOM = new java.util.concurrent.Semaphore(MOST);
+        private final int bytes;
+
+        private InFlight(int bytes) {
+            this.bytes = bytes;
+        }
+
+        /** Room for a body of {@code bytes}, waited for up to {@code wait}; empty if none came. */
+        static Optional<InFlight> take(int bytes, java.time.Duration wait) {
+            try {
+                if (ROOM.tryAcquire(bytes, wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    return Optional.of(new InFlight(bytes));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Optional.empty();
+        }
+
+        @Override
+        public void close() {
+            ROOM.release(bytes);
+        }
+    }
+
+    private static ApiException busy(Context ctx) {
+        ctx.header("Retry-After", "1");
+        return new ApiException(503, "Busy", "the server is reading " + InFlight.MOST / (1024 * 1024) + " MiB of request"
+                + " bodies already; send it again shortly", List.of());
     }
 
     /** Why a body stopped short, in the client's terms rather than the server's exception. */

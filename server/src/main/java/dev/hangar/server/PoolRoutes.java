@@ -18,6 +18,9 @@ import java.util.function.Supplier;
  * cluster's server shows its nodes' pools ({@link ClusterPools}) and refuses changes with 405.
  */
 public final class PoolRoutes {
+    /** A pool spec is small (its prepare step, the largest field, at most 64 Ki characters). */
+    static final int MAX_POOL_SPEC_BYTES = 1024 * 1024;
+
     private final NodeView nodes;
     private volatile PoolsView pools;
     /** The images of the node whose pools these are; null: those of every node the server knows. */
@@ -63,7 +66,7 @@ public final class PoolRoutes {
         PoolSpec.nameError(name).ifPresent(error -> {
             throw ApiException.badField("name", "in the path " + error.reason());
         });
-        byte[] body = JsonBodies.body(ctx, JobRoutes.MAX_SPEC_BYTES);
+        byte[] body = JsonBodies.body(ctx, MAX_POOL_SPEC_BYTES);
         PoolSpec spec = JsonBodies.read(body, PoolSpec.class);
         String named = nameIn(body);
         if (named != null && named.isBlank()) {

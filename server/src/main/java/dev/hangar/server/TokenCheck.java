@@ -47,10 +47,9 @@ final class TokenCheck {
             ctx.attribute(ATTRIBUTE, optionalToken(ctx, inQuery).flatMap(tokens.get()::caller).orElse(Caller.NOBODY));
             return;
         }
-        String token = token(ctx, inQuery);
-        // the place the token came from: the header, or else the query
-        String from = ctx.header(AUTHORIZATION) == null || ctx.header(AUTHORIZATION).isBlank() ? QUERY_PARAM : AUTHORIZATION;
-        Caller caller = tokens.get().caller(token).orElseThrow(() -> unauthorized(ctx, from, "the token is not known here"));
+        Given given = token(ctx, inQuery);
+        String token = given.token();
+        Caller caller = tokens.get().caller(token).orElseThrow(() -> unauthorized(ctx, given.field(), "the token is not known here"));
         if (ctx.endpointHandlerPath().equals("/metrics") && !caller.admin()) {
             throw forbidden("the metrics count every tenant's jobs: they need an admin token");
         }
@@ -97,11 +96,14 @@ final class TokenCheck {
         }
     }
 
-    private static String token(Context ctx, String inQuery) {
+    /** A token as the request gave it, and where: the header or the query. */
+    private record Given(String token, String field) {}
+
+    private static Given token(Context ctx, String inQuery) {
         String header = ctx.header(AUTHORIZATION);
         if (header == null || header.isBlank()) {
             if (inQuery != null && !inQuery.isBlank()) {
-                return inQuery;
+                return new Given(inQuery, QUERY_PARAM);
             }
             throw unauthorized(ctx, "this server needs an API token: send it as '" + AUTHORIZATION + ": Bearer TOKEN'");
         }
@@ -109,7 +111,7 @@ final class TokenCheck {
         if (parts.length != 2 || !parts[0].equalsIgnoreCase("Bearer")) {
             throw unauthorized(ctx, "must be 'Bearer TOKEN'");
         }
-        return parts[1].strip();
+        return new Given(parts[1].strip(), AUTHORIZATION);
     }
 
     private static Optional<String> optionalToken(Context ctx, String inQuery) {

@@ -57,16 +57,29 @@ final class WholeNumber<T extends Number> extends StdScalarDeserializer<T> {
         if (token != JsonToken.VALUE_NUMBER_FLOAT) {
             return (T) context.handleUnexpectedToken(handledType(), parser);
         }
-        BigDecimal value = parser.getDecimalValue().stripTrailingZeros();
+        BigDecimal value;
+        try {
+            value = parser.getDecimalValue().stripTrailingZeros();
+        } catch (NumberFormatException | ArithmeticException beyondAnyScale) {
+            throw outOfRange(parser); // an exponent past what a BigDecimal holds: 1e2147483648
+        }
         if (value.scale() > 0) {
             throw InvalidFormatException.from(parser, "not a whole number", parser.getText(), handledType());
         }
-        // why the digits first: 1e1000000000 is a short text whose whole number would take the JVM minutes to make
-        BigInteger whole = value.precision() - value.scale() > MOST_DIGITS ? null : value.toBigIntegerExact();
-        if (whole == null || whole.compareTo(least) < 0 || whole.compareTo(most) > 0) {
-            throw new InputCoercionException(parser, "Numeric value (" + parser.getText() + ") out of range",
-                    JsonToken.VALUE_NUMBER_FLOAT, handledType());
+        // why the digits first, in a long: 1e100000000 is a short text whose whole number would take the JVM
+        // minutes to make, and 1e2147483647 has more digits than an int counts
+        if ((long) value.precision() - value.scale() > MOST_DIGITS) {
+            throw outOfRange(parser);
+        }
+        BigInteger whole = value.toBigIntegerExact();
+        if (whole.compareTo(least) < 0 || whole.compareTo(most) > 0) {
+            throw outOfRange(parser);
         }
         return exact.apply(whole);
+    }
+
+    private InputCoercionException outOfRange(JsonParser parser) throws IOException {
+        return new InputCoercionException(parser, "Numeric value (" + parser.getText() + ") out of range",
+                JsonToken.VALUE_NUMBER_FLOAT, handledType());
     }
 }

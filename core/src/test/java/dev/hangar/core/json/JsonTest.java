@@ -41,7 +41,7 @@ class JsonTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Timeout(10) // 1e1000000000 made whole takes minutes
+    @org.junit.jupiter.api.Timeout(10) // 1e100000000 made whole takes minutes
     void aWholeNumberIsReadAsJsonSchemaReadsAnIntegerAndAFractionIsNeverCut() {
         for (String whole : java.util.List.of("512", "512.0", "5.12e2", "512.000")) {
             var resources = Json.read("{\"memoryMb\": " + whole + ", \"pids\": " + whole + "}", dev.hangar.core.job.Resources.class);
@@ -55,7 +55,8 @@ class JsonTest {
             assertThat(failure.getCause()).as(fraction).isInstanceOf(com.fasterxml.jackson.databind.exc.InvalidFormatException.class);
         }
         for (String tooBig : java.util.List.of("{\"pids\": 2147483648.0}", "{\"pids\": 2147483648}", "{\"memoryMb\": 1e30}",
-                "{\"memoryMb\": 1e100000000}", "{\"memoryMb\": 1e1000000000}", "{\"memoryMb\": -1E1000000000}")) {
+                "{\"memoryMb\": 1e100000000}", "{\"memoryMb\": 1e1000000000}", "{\"memoryMb\": -1E1000000000}",
+                "{\"memoryMb\": 1e2147483647}", "{\"memoryMb\": 1e2147483648}", "{\"memoryMb\": 1e99999999999}")) {
             var failure = catchThrowableOfType(UncheckedIOException.class, () -> Json.read(tooBig, dev.hangar.core.job.Resources.class));
             assertThat(failure.getCause()).as(tooBig).isInstanceOf(com.fasterxml.jackson.databind.JsonMappingException.class)
                     .hasCauseInstanceOf(com.fasterxml.jackson.core.exc.InputCoercionException.class);

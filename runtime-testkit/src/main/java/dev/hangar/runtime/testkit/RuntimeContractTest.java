@@ -672,6 +672,16 @@ public abstract class RuntimeContractTest {
         }
     }
 
+    @Test
+    @DisplayName("a program that cannot be run (a directory) ends with 126, as in a shell")
+    void aProgramThatCannotBeRunEndsWith126() throws Exception {
+        Run run = run(new ProcessSpec(List.of(NOT_RUNNABLE), Map.of(), null));
+        assertThat(run.code()).as("exit code of %s; %s", NOT_RUNNABLE, run).isEqualTo(126);
+    }
+
+    /** A path every sandbox has that is no program: a directory. */
+    private static final String NOT_RUNNABLE = "/tmp";
+
     // ------------------------------------------------------------------ environment
 
     @Test
@@ -1393,6 +1403,8 @@ public abstract class RuntimeContractTest {
             assertThat(run.code()).as("exit code of %s; %s", program, run).isEqualTo(127);
             assertThat(run.stderr()).as("stderr of %s", program).contains(program);
         }
+        Run notRunnable = runWarm(Resources.defaults(), new ProcessSpec(List.of(NOT_RUNNABLE), Map.of(), null));
+        assertThat(notRunnable.code()).as("exit code of %s; %s", NOT_RUNNABLE, notRunnable).isEqualTo(126);
     }
 
     @ParameterizedTest(name = "signal {0}")

@@ -8,17 +8,19 @@ import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxProcess;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.runtime.support.Cgroup;
+import dev.hangar.runtime.support.ExecFailure;
 import dev.hangar.runtime.support.HostProcess;
 import dev.hangar.runtime.support.OneProcessSandbox;
 import dev.hangar.runtime.support.OwnedTempFiles;
-import dev.hangar.runtime.support.ExecFailure;
 import dev.hangar.runtime.support.StderrTail;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -60,7 +62,7 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
             var stderr = new StderrTail(sink);
             return new Task(HostProcess.start(builder, Cgroup.none(), processSpec.stdin(), stderr, status -> {
                 try {
-                    return programRan(taskRan(status, written), stderr.text(), processSpec.command().getFirst(), sink);
+                    return programRan(taskRan(status, written), stderr, processSpec.command().getFirst(), sink);
                 } finally {
                     OwnedTempFiles.delete(written);
                 }
@@ -91,16 +93,18 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
     }
 
     /**
-     * The status as it is, unless the init could not exec the job's program (its last word on the
-     * job's stderr; it exits 1, as the program may): then as {@link ExecFailure} has it. A program
-     * that ran and ended on that very line would read so too, which only one that mimics the init can do.
+     * The status as it is, unless the init could not exec the job's program: it exits 1, as the
+     * program may, and its words are then all of the job's stderr (a program that never ran wrote
+     * nothing; one that ran and wrote those words among others is its own exit); then as
+     * {@link ExecFailure} has it, with a line naming the program, which the init's words do not.
      */
-    private static ExitStatus programRan(ExitStatus status, String stderrTail, String program, OutputSink sink) {
-        var failed = status.code() == 1 ? ExecFailure.read(EXEC_FAILED, stderrTail, status) : java.util.Optional.<ExitStatus>empty();
+    private static ExitStatus programRan(ExitStatus status, StderrTail stderr, String program, OutputSink sink) {
+        String said = stderr.text();
+        boolean initAlone = status.code() == 1 && stderr.whole() && said.indexOf('\n') >= said.length() - 1;
+        Optional<ExitStatus> failed = initAlone ? ExecFailure.read(EXEC_FAILED, said, status) : Optional.empty();
         failed.ifPresent(exit -> {
-            // why: the init's words do not name the program, as bwrap's and runsc's do
             byte[] line = ("hangar: the job's program " + program + " could not be run (exit code " + exit.code() + ")\n")
-                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    .getBytes(StandardCharsets.UTF_8);
             sink.write(OutputSink.Stream.STDERR, line, 0, line.length);
         });
         return failed.orElse(status);

@@ -15,6 +15,7 @@ public final class StderrTail implements OutputSink {
     private final OutputSink sink;
     private final byte[] last = new byte[KEPT];
     private int length;
+    private long total;
 
     public StderrTail(OutputSink sink) {
         this.sink = sink;
@@ -29,11 +30,17 @@ public final class StderrTail implements OutputSink {
     }
 
     private synchronized void keep(byte[] data, int offset, int count) {
+        total += count;
         int taken = Math.min(count, KEPT);
         int keptBefore = Math.min(length, KEPT - taken);
         System.arraycopy(last, length - keptBefore, last, 0, keptBefore);
         System.arraycopy(data, offset + count - taken, last, keptBefore, taken);
         length = keptBefore + taken;
+    }
+
+    /** Whether {@link #text} is all of stderr. */
+    public synchronized boolean whole() {
+        return total == length;
     }
 
     /** The last bytes of stderr, as text. */

@@ -40,5 +40,9 @@ class StderrTailTest {
         assertThat(collector.stdoutText()).isEqualTo("out");
         assertThat(collector.stderrText()).endsWith("end of the first\nthe last");
         assertThat(tail.text()).hasSize(1024).endsWith("x".repeat(10) + "end of the first\nthe last");
+        assertThat(tail.whole()).isFalse();
+        var short_ = new StderrTail(collector);
+        short_.write(Stream.STDERR, last, 0, last.length);
+        assertThat(short_.whole()).isTrue();
     }
 }
