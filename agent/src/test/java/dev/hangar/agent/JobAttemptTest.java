@@ -92,46 +92,39 @@ class JobAttemptTest {
      */
     @Test
     void aRunWhoseLeaseIsLostIsDestroyedWhenItsLeaseRunsOutThoughItsProcessIgnoresTheKill() throws Exception {
-        ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
-        try {
-            JobAttempt attempt = attempt(timers);
-            String id = store.enqueue(JobSpec.builder().command("unkillable").runtime(FakePrestartingRuntime.NAME)
-                    .resources(new Resources(0.5, 128L, null, null, null, null)).build()).job().id();
-            RunningJob job = leased();
-            job.heldUntil(System.nanoTime() + Duration.ofSeconds(2).toNanos());
-            var run = java.util.concurrent.CompletableFuture.runAsync(() -> attempt.run(job));
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
-                    .until(() -> store.get(id).orElseThrow().state() == JobState.RUNNING);
-
-            job.stop(StopReason.LEASE_LOST);
-
-            // before, the run waited 30 s for the killed process, its sandbox alive meanwhile
-            run.get(15, java.util.concurrent.TimeUnit.SECONDS);
-            assertThat(runtime.alive()).as("its sandbox is destroyed").isZero();
-            assertThat(store.get(id).orElseThrow().state()).as("nothing recorded: the lease is not its own").isEqualTo(JobState.RUNNING);
-        } finally {
-            timers.shutdownNow();
-        }
+        // before, the run waited 30 s for the killed process, its sandbox alive meanwhile
+        String id = stopAnUnkillableRun(Duration.ofSeconds(2), job -> job.stop(StopReason.LEASE_LOST));
+        assertThat(store.get(id).orElseThrow().state()).as("nothing recorded: the lease is not its own").isEqualTo(JobState.RUNNING);
     }
 
     /** The queue's word that the lease is lost ends it at once, however long this node's last renewal let it expect. */
     @Test
     void aRunTheQueueSaysLostItsLeaseIsDestroyedAtOnceThoughItsRenewalHadTimeLeft() throws Exception {
+        stopAnUnkillableRun(LEASE, RunningJob::leaseLost);
+    }
+
+    /**
+     * Runs a job whose process ignores a kill, its lease held for {@code heldFor} as of now, stops it
+     * with {@code stop} once it runs, and checks that the run ends, its sandbox destroyed, well within
+     * the 30 s a killed process is otherwise waited for; returns the job's id.
+     */
+    private String stopAnUnkillableRun(Duration heldFor, java.util.function.Consumer<RunningJob> stop) throws Exception {
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
         try {
             JobAttempt attempt = attempt(timers);
             String id = store.enqueue(JobSpec.builder().command("unkillable").runtime(FakePrestartingRuntime.NAME)
                     .resources(new Resources(0.5, 128L, null, null, null, null)).build()).job().id();
             RunningJob job = leased();
-            job.heldUntil(System.nanoTime() + LEASE.toNanos()); // as just renewed
+            job.heldUntil(System.nanoTime() + heldFor.toNanos());
             var run = java.util.concurrent.CompletableFuture.runAsync(() -> attempt.run(job));
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
                     .until(() -> store.get(id).orElseThrow().state() == JobState.RUNNING);
 
-            job.leaseLost();
+            stop.accept(job);
 
             run.get(15, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(runtime.alive()).as("its sandbox is destroyed").isZero();
+            return id;
         } finally {
             timers.shutdownNow();
         }
