@@ -304,7 +304,7 @@ public final class Agent implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException | Error e) { // an Error too: this loop must not end while the node heartbeats
-                LOG.log(System.Logger.Level.WARNING, "taking a job failed; retrying", e);
+                QueueException.warn(LOG, "taking a job failed; retrying", e);
                 sleepQuietly(config.pollInterval());
             }
         }
@@ -462,7 +462,7 @@ public final class Agent implements AutoCloseable {
                 case HELD -> job.heldUntil(sent + config.leaseFor().toNanos());
             }
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "renewing the lease of job " + job.lease().jobId() + " failed", e);
+            QueueException.warn(LOG, "renewing the lease of job " + job.lease().jobId() + " failed", e);
         }
     }
 
@@ -502,7 +502,7 @@ public final class Agent implements AutoCloseable {
             try {
                 task.run();
             } catch (RuntimeException | Error e) {
-                LOG.log(System.Logger.Level.WARNING, what + " failed; trying again next time", e);
+                QueueException.warn(LOG, what + " failed; trying again next time", e);
             }
         };
     }

@@ -65,7 +65,7 @@ final class JobWatcher {
     int exitCode(Job job) {
         return switch (job.state()) {
             case SUCCEEDED -> 0;
-            case FAILED -> {
+            case FAILED, DEAD -> { // DEAD: failed on its last attempt, whose code it keeps
                 report(job);
                 yield job.exitCode() != null && job.exitCode() != 0 ? job.exitCode() : 1;
             }

@@ -350,6 +350,7 @@ export function JobPage({ id }) {
           row('State', label(job.state) + (job.cancelRequested && !FINAL.has(job.state) ? ' (cancel requested)' : '')),
           row('Exit code', job.exitCode, { id: 'job-exit' }),
           row('Error', job.error, { class: 'error-text' }),
+          job.state === 'QUEUED' && job.waiting && row('Waiting', job.waiting, { id: 'job-waiting', class: 'error-text' }),
           row('Runtime', job.runtime),
           row('Node', job.node),
           row('Attempt', job.attempt ? `${job.attempt} of ${attempts}` : 'not started'),

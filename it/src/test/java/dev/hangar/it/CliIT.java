@@ -115,6 +115,14 @@ class CliIT extends OneNodeIT {
         assertThat(follow.exitCode()).as("%s", follow).isEqualTo(3);
         assertThat(follow.out()).isEqualTo("followed\n");
         assertThat(follow.err()).contains("hangar: job " + id + " FAILED: exited with code 3");
+
+        var retried = Api.spec("sh", "-c", "exit 4");
+        retried.putObject("retry").put("maxAttempts", 2).put("backoffSeconds", 0);
+        String dead = api.submit(retried).path("id").asText();
+        Result last = hangar("logs", "--url", url, "-f", dead);
+        // DEAD keeps its last attempt's code: it used to exit 1
+        assertThat(last.exitCode()).as("%s", last).isEqualTo(4);
+        assertThat(last.err()).contains("hangar: job " + dead + " DEAD");
     }
 
     @Test

@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
@@ -112,7 +113,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         try {
             poll();
         } catch (RuntimeException | Error e) { // an Error too: a scheduled task that throws is never run again
-            LOG.log(System.Logger.Level.WARNING, "reading the node registry failed; keeping the nodes last seen", e);
+            QueueException.warn(LOG, "reading the node registry failed; keeping the nodes last seen", e);
         }
     }
 
@@ -157,16 +158,37 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
     @Override
     public JobSpec validate(JobSpec spec) {
         JobSpec valid = validateFields(spec);
-        List<NodeStatus> nodes = known().stream().sorted(Comparator.comparing(NodeStatus::name)).toList();
+        List<NodeStatus> nodes = known();
         if (nodes.isEmpty()) {
             return valid; // no node has beaten yet: the job's word is taken, and an agent checks it when it leases
         }
+        List<FieldError> misfit = nearestMisfit(valid, nodes);
+        if (!misfit.isEmpty()) {
+            throw new InvalidSpecException(misfit);
+        }
+        return valid;
+    }
+
+    @Override
+    public Optional<String> waitingFor(JobSpec spec) {
+        Map<String, NodeStatus> up = alive;
+        if (up.isEmpty()) {
+            return Optional.of(lastSeen.isEmpty() ? "no node has joined: no agent sends heartbeats"
+                    : "no node is up: no agent has sent a heartbeat for a while");
+        }
+        List<FieldError> misfit = nearestMisfit(spec, List.copyOf(up.values()));
+        return misfit.isEmpty() ? Optional.empty() : Optional.of("no node that is up can run it: " + misfit.stream()
+                .map(error -> error.field() + ": " + error.reason()).collect(java.util.stream.Collectors.joining("; ")));
+    }
+
+    /** Why the job fits none of the nodes, as the node it misses least says; none if one fits. */
+    private static List<FieldError> nearestMisfit(JobSpec spec, List<NodeStatus> nodes) {
         String nearest = null;
         List<FieldError> nearestErrors = null;
-        for (NodeStatus node : nodes) {
-            List<FieldError> errors = misfits(valid, node);
+        for (NodeStatus node : nodes.stream().sorted(Comparator.comparing(NodeStatus::name)).toList()) {
+            List<FieldError> errors = misfits(spec, node);
             if (errors.isEmpty()) {
-                return valid;
+                return List.of();
             }
             if (nearestErrors == null || errors.size() < nearestErrors.size()) {
                 nearest = node.name();
@@ -174,8 +196,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
             }
         }
         String where = "no one node has all this job asks for; on node '" + nearest + "', the nearest fit: ";
-        throw new InvalidSpecException(nearestErrors.stream()
-                .map(error -> new FieldError(error.field(), where + error.reason())).toList());
+        return nearestErrors.stream().map(error -> new FieldError(error.field(), where + error.reason())).toList();
     }
 
     /**

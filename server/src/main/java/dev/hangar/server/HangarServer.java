@@ -172,7 +172,7 @@ public final class HangarServer implements AutoCloseable {
                 problem(ctx, Problem.of(404, "Not found", e.getMessage(), List.of())));
         // the queue is away (Redis restarting, failing over) or could not confirm a write: worth a retry
         app.exception(QueueException.class, (e, ctx) -> {
-            LOG.log(System.Logger.Level.WARNING, "queue call failed: " + ctx.method() + " " + ctx.path(), e);
+            QueueException.warn(LOG, "queue call failed: " + ctx.method() + " " + ctx.path(), e);
             ctx.header("Retry-After", "1");
             problem(ctx, Problem.of(503, "Queue unavailable", queueTrouble(e, TokenCheck.caller(ctx)), List.of()));
         });

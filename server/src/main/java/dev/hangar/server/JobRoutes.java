@@ -24,7 +24,7 @@ import java.util.function.UnaryOperator;
 
 /** {@code /v1/jobs}: submit, list, get, cancel and logs. */
 final class JobRoutes {
-    /** Room for a spec at every content limit (stdin 1 MiB, command and env 1 MiB), written as JSON. */
+    /** Room for a spec at its content limits (stdin 1 MiB, command and env 1 MiB), written as JSON without many escapes. */
     static final int MAX_SPEC_BYTES = 4 * 1024 * 1024;
 
     private final QueueBackend queue;
@@ -40,7 +40,7 @@ final class JobRoutes {
     void register(Javalin app) {
         app.post("/v1/jobs", QueryParams.none(this::submit));
         app.get("/v1/jobs", this::list);
-        app.get("/v1/jobs/{id}", QueryParams.none(ctx -> ctx.json(find(ctx))));
+        app.get("/v1/jobs/{id}", QueryParams.none(ctx -> ctx.json(withWaiting(find(ctx)))));
         app.delete("/v1/jobs/{id}", QueryParams.none(this::cancel));
         app.get("/v1/jobs/{id}/logs", ctx -> logs.stream(ctx, () -> find(ctx)));
     }
@@ -91,6 +91,21 @@ final class JobRoutes {
             return repeat;
         }
         return queue.enqueue(valid);
+    }
+
+    /**
+     * A queued job as the API shows it: with {@code waiting}, why it waits, when no node that is up
+     * can run it (the nodes that could were lost since it was submitted), so that it does not just sit.
+     */
+    private Object withWaiting(Job job) {
+        if (job.state() != JobState.QUEUED) {
+            return job;
+        }
+        return nodes.waitingFor(job.spec()).<Object>map(why -> {
+            var shown = dev.hangar.core.json.Json.mapper().<com.fasterxml.jackson.databind.node.ObjectNode>valueToTree(job);
+            shown.put("waiting", why);
+            return shown;
+        }).orElse(job);
     }
 
     /** The request's spec, as {@code check} passes it; else a 400 naming each field and why. */

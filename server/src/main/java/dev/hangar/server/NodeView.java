@@ -13,6 +13,7 @@ import dev.hangar.core.select.Rules;
 import dev.hangar.core.select.RuntimeSelector;
 import dev.hangar.core.select.Selection;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -51,6 +52,15 @@ public interface NodeView {
         Selection selection = RuntimeSelector.benchedWaited().select(spec, node.runtimes(),
                 new NodePolicy(node.networkAllowed(), node.capacity().gpus()));
         return selection.refused() ? List.of(new FieldError(Rules.fieldOf(spec, selection), selection.reason())) : List.of();
+    }
+
+    /**
+     * Why a queued job waits though nodes could take jobs: no node that is up can run it (those
+     * that could were lost), or none is up at all; empty if one that is up could. One node takes
+     * what it was checked against, so its jobs wait for nothing but room.
+     */
+    default Optional<String> waitingFor(JobSpec spec) {
+        return Optional.empty();
     }
 
     /** Whether any node is known: before one is, {@link #limits} takes a job's word for its needs. */

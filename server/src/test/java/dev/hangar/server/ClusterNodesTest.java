@@ -289,6 +289,29 @@ class ClusterNodesTest {
                 .hasMessageContaining("resources.gpus");
     }
 
+    /** A queued job that only lost nodes could run says so, where the submit still took it (their restart). */
+    @Test
+    void aJobOnlyLostNodesCouldRunIsSaidToWaitAndWhyAndOneANodeUpCanRunIsNot() {
+        long[] now = {0};
+        var nodes = cpuAndGpuNodes(now);
+        JobSpec needsAGpu = JobSpec.builder().command("nvidia-smi").resources(new Resources(1.0, 512L, null, null, 1, null))
+                .build();
+        JobSpec plain = JobSpec.of("true");
+        assertThat(nodes.waitingFor(needsAGpu)).isEmpty();
+
+        registry.leave("gpu");
+        nodes.poll();
+
+        assertThat(nodes.waitingFor(needsAGpu)).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .startsWith("no node that is up can run it: resources.gpus: ").contains("on node 'cpu'");
+        assertThat(nodes.waitingFor(plain)).isEmpty();
+        registry.leave("cpu");
+        nodes.poll();
+        assertThat(nodes.waitingFor(plain)).contains("no node is up: no agent has sent a heartbeat for a while");
+        assertThat(new ClusterNodes(new InMemoryNodeRegistry()).waitingFor(plain))
+                .contains("no node has joined: no agent sends heartbeats");
+    }
+
     @Test
     void aNodeLostAMomentAgoStillCountsWhenTheLastLiveNodeIsLostToo() {
         long[] now = {0};

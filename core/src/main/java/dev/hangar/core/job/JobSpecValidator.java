@@ -57,8 +57,9 @@ public final class JobSpecValidator {
             errors.add(new FieldError("tenant", TENANT_RULE + ", got '" + spec.tenant() + "'"));
         }
         if (spec.runtime() != null && !limits.knownRuntimes().contains(spec.runtime())) {
-            errors.add(new FieldError("runtime", "unknown runtime '" + spec.runtime() + "'; known: "
-                    + String.join(", ", limits.knownRuntimes().stream().sorted().toList())));
+            // why both said: a runtime of a node lost a while ago is known no more, though it is no typo
+            errors.add(new FieldError("runtime", "unknown runtime '" + spec.runtime() + "' (no node that is up has it);"
+                    + " known: " + String.join(", ", limits.knownRuntimes().stream().sorted().toList())));
         }
         limits.unknownImage(spec.image()).ifPresent(errors::add);
         errors.addAll(limits.mountErrors(spec.mounts()));

@@ -109,7 +109,7 @@ class JobSpecValidatorTest {
     void anUnknownRuntimeNamesTheKnownOnes() {
         assertThatThrownBy(() -> validator.validate(JobSpec.builder().command("x").runtime("firecracker").build()))
                 .isInstanceOf(InvalidSpecException.class)
-                .hasMessageContaining("runtime: unknown runtime 'firecracker'; known: process");
+                .hasMessageContaining("runtime: unknown runtime 'firecracker' (no node that is up has it); known: process");
     }
 
     @Test

@@ -22,6 +22,7 @@ import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.NettyCustomizer;
 import io.netty.channel.Channel;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -75,7 +76,12 @@ final class RedisLink implements AutoCloseable {
     }
 
     static RedisLink connect(RedisSettings settings) {
-        ClientResources resources = ClientResources.builder().nettyCustomizer(new FlushBatching()).build();
+        // why capped at a second: Lettuce's default backoff grows to 30 s, so a Redis back after a
+        // minute's outage was found up to 20 s later (measured), every call failing meanwhile
+        ClientResources resources = ClientResources.builder().nettyCustomizer(new FlushBatching())
+                .reconnectDelay(Delay.exponential(java.time.Duration.ofMillis(100), java.time.Duration.ofSeconds(1), 2,
+                        java.util.concurrent.TimeUnit.MILLISECONDS))
+                .build();
         AbstractRedisClient client;
         if (settings.clusterNodes().isEmpty()) {
             RedisClient single = RedisClient.create(resources, settings.redis());

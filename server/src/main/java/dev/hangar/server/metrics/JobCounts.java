@@ -3,6 +3,7 @@ package dev.hangar.server.metrics;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.queue.JobStore;
+import dev.hangar.core.queue.QueueException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -56,7 +57,7 @@ final class JobCounts {
             storeUp = true;
         } catch (RuntimeException e) {
             storeUp = false;
-            LOG.log(System.Logger.Level.WARNING, "reading the job counts for /metrics failed", e);
+            QueueException.warn(LOG, "reading the job counts for /metrics failed", e);
         }
         refreshedNanos = System.nanoTime();
         costNanos = refreshedNanos - now;

@@ -1,0 +1,71 @@
+package dev.hangar.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.SpecLimits;
+import dev.hangar.core.runtime.RuntimeStatus;
+import dev.hangar.queue.sqlite.SqliteQueueBackend;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A queued job that no node that is up can run says why it waits; others show no such field. */
+class QueuedJobWaitingApiTest {
+    @TempDir
+    Path dir;
+    private SqliteQueueBackend queue;
+    private HangarServer server;
+
+    @AfterEach
+    void stop() {
+        server.close();
+        queue.close();
+    }
+
+    /** A node view whose nodes that are up run no job of runtime "gvisor". */
+    private static NodeView upWithoutGvisor() {
+        var node = new TestNode();
+        return new NodeView() {
+            @Override
+            public List<RuntimeStatus> runtimes() {
+                return node.runtimes();
+            }
+
+            @Override
+            public SpecLimits limits() {
+                return node.limits();
+            }
+
+            @Override
+            public Optional<String> waitingFor(JobSpec spec) {
+                return "gvisor".equals(spec.runtime()) ? Optional.of("no node that is up can run it: runtime: gone") : Optional.empty();
+            }
+        };
+    }
+
+    private String get(String id) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                + "/v1/jobs/" + id)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    @Test
+    void aQueuedJobNoNodeUpCanRunSaysWhyItWaits() throws Exception {
+        queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
+        server = new HangarServer(queue, upWithoutGvisor()).start("127.0.0.1", 0);
+        String stranded = queue.enqueue(JobSpec.builder().command("true").runtime("gvisor").build()).job().id();
+        String runnable = queue.enqueue(JobSpec.of("true")).job().id();
+
+        // it used to show a job QUEUED for ever, no word of why
+        assertThat(get(stranded)).contains("\"state\":\"QUEUED\"").contains("\"waiting\":\"no node that is up can run it: runtime: gone\"");
+        assertThat(get(runnable)).contains("\"state\":\"QUEUED\"").doesNotContain("waiting");
+    }
+}
