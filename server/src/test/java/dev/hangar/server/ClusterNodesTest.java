@@ -261,6 +261,9 @@ class ClusterNodesTest {
     }
 
     /** A cluster, on the clock {@code now} (nanoseconds), that has read a node "cpu" and a node "gpu" with 4 GPUs. */
+    private static final JobSpec NEEDS_A_GPU = JobSpec.builder().command("nvidia-smi")
+            .resources(new Resources(1.0, 512L, null, null, 1, null)).build();
+
     private ClusterNodes cpuAndGpuNodes(long[] now) {
         var nodes = new ClusterNodes(registry, () -> now[0]);
         registry.heartbeat(node("cpu", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox")), Duration.ofSeconds(10));
@@ -273,19 +276,17 @@ class ClusterNodesTest {
     void aJobOnlyANodeLostAMomentAgoCanRunIsTakenForItsRestartAndRefusedOnceItStaysAway() {
         long[] now = {0};
         var nodes = cpuAndGpuNodes(now);
-        JobSpec needsAGpu = JobSpec.builder().command("nvidia-smi").resources(new Resources(1.0, 512L, null, null, 1, null))
-                .build();
 
         registry.leave("gpu"); // an agent restarted for an upgrade
         nodes.poll();
         now[0] += Duration.ofMinutes(9).toNanos();
         nodes.poll();
         assertThat(nodes.nodes()).extracting(NodeInfo::name).containsExactly("cpu");
-        assertThat(nodes.validate(needsAGpu).resources().gpus()).isEqualTo(1);
+        assertThat(nodes.validate(NEEDS_A_GPU).resources().gpus()).isEqualTo(1);
 
         now[0] += Duration.ofMinutes(2).toNanos();
         nodes.poll();
-        assertThatThrownBy(() -> nodes.validate(needsAGpu)).isInstanceOf(InvalidSpecException.class)
+        assertThatThrownBy(() -> nodes.validate(NEEDS_A_GPU)).isInstanceOf(InvalidSpecException.class)
                 .hasMessageContaining("resources.gpus");
     }
 
@@ -294,15 +295,13 @@ class ClusterNodesTest {
     void aJobOnlyLostNodesCouldRunIsSaidToWaitAndWhyAndOneANodeUpCanRunIsNot() {
         long[] now = {0};
         var nodes = cpuAndGpuNodes(now);
-        JobSpec needsAGpu = JobSpec.builder().command("nvidia-smi").resources(new Resources(1.0, 512L, null, null, 1, null))
-                .build();
         JobSpec plain = JobSpec.of("true");
-        assertThat(nodes.waitingFor(needsAGpu)).isEmpty();
+        assertThat(nodes.waitingFor(NEEDS_A_GPU)).isEmpty();
 
         registry.leave("gpu");
         nodes.poll();
 
-        assertThat(nodes.waitingFor(needsAGpu)).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        assertThat(nodes.waitingFor(NEEDS_A_GPU)).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
                 .startsWith("no node that is up can run it: resources.gpus: ").contains("on node 'cpu'");
         assertThat(nodes.waitingFor(plain)).isEmpty();
         registry.leave("cpu");

@@ -9,9 +9,7 @@ import dev.hangar.core.job.FieldError;
 import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
-import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.queue.JobQuery;
-import dev.hangar.core.runtime.RuntimeStatus;
 import dev.hangar.queue.sqlite.SqliteQueueBackend;
 import java.net.URI;
 import java.nio.file.Path;
@@ -36,24 +34,13 @@ class IdempotentSubmitApiTest {
     @BeforeEach
     void start() {
         queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
-        TestNode node = new TestNode();
-        NodeView nodes = new NodeView() {
-            @Override
-            public List<RuntimeStatus> runtimes() {
-                return node.runtimes();
-            }
-
-            @Override
-            public SpecLimits limits() {
-                return node.limits();
-            }
-
+        NodeView nodes = new TestNode.Like() {
             @Override
             public JobSpec validate(JobSpec spec) {
                 if (nodeGone.get()) {
                     throw new InvalidSpecException(List.of(new FieldError("resources.cpus", "no node has 1 CPU")));
                 }
-                return NodeView.super.validate(spec);
+                return super.validate(spec);
             }
         };
         server = new HangarServer(queue, nodes).start("127.0.0.1", 0);

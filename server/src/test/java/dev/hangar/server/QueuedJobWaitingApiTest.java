@@ -3,8 +3,6 @@ package dev.hangar.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hangar.core.job.JobSpec;
-import dev.hangar.core.job.SpecLimits;
-import dev.hangar.core.runtime.RuntimeStatus;
 import dev.hangar.queue.sqlite.SqliteQueueBackend;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,7 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,18 +30,7 @@ class QueuedJobWaitingApiTest {
 
     /** A node view whose nodes that are up run no job of runtime "gvisor". */
     private static NodeView upWithoutGvisor() {
-        var node = new TestNode();
-        return new NodeView() {
-            @Override
-            public List<RuntimeStatus> runtimes() {
-                return node.runtimes();
-            }
-
-            @Override
-            public SpecLimits limits() {
-                return node.limits();
-            }
-
+        return new TestNode.Like() {
             @Override
             public Optional<String> waitingFor(JobSpec spec) {
                 return "gvisor".equals(spec.runtime()) ? Optional.of("no node that is up can run it: runtime: gone") : Optional.empty();

@@ -51,4 +51,19 @@ public final class TestNode implements NodeView {
     public AutoCloseable watchNodes(Consumer<NodeInfo> listener) {
         return local.watch(listener);
     }
+
+    /** The node's runtimes and limits, for a test to change one other part of what a node view says. */
+    static class Like implements NodeView {
+        private final TestNode node = new TestNode();
+
+        @Override
+        public List<RuntimeStatus> runtimes() {
+            return node.runtimes();
+        }
+
+        @Override
+        public SpecLimits limits() {
+            return node.limits();
+        }
+    }
 }
