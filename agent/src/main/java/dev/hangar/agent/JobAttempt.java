@@ -220,6 +220,9 @@ final class JobAttempt {
         Lease lease = job.lease();
         JobSpec spec = lease.job().spec();
         long madeFrom = health.now();
+        if (warm.isEmpty()) {
+            pools.missed(runtime.name(), spec); // here, once: a first empty take may have been followed by a warm one
+        }
         // why after the take: a job that fits a ready sandbox takes it rather than see it destroyed for its memory
         pools.yieldToJobs();
         // a cold sandbox takes a while to make: the job shows STARTING meanwhile; a warm one is there already

@@ -10,6 +10,10 @@ import dev.hangar.core.job.JobState;
 import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.job.Resources;
+import dev.hangar.core.job.StartPath;
+import dev.hangar.core.pool.PoolSpec;
+import dev.hangar.core.pool.PoolStatus;
+import dev.hangar.core.select.Candidate;
 import dev.hangar.core.queue.Lease;
 import dev.hangar.core.queue.LeaseRequest;
 import dev.hangar.queue.sqlite.SqliteQueueBackend;
@@ -143,13 +147,59 @@ class JobAttemptTest {
                 .isEqualTo("exited with code 162 (as a process killed by signal 34 does)");
     }
 
+    /**
+     * The rules counted on a warm sandbox that another job took first; deciding again, they find one
+     * made meanwhile, and the job starts warm: the pool counts no miss, as no job started cold.
+     */
+    @Test
+    void aJobThatFindsThePoolEmptyAndThenTakesASandboxMadeMeanwhileIsNoMiss() {
+        ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+        try {
+            runtime.holdCreates(); // the pool's one sandbox is still being made at the first take
+            var pool = new PoolSpec("p", FakePrestartingRuntime.NAME, null, 1.0, 256L, 1, 1, 300);
+            var decisions = new java.util.concurrent.atomic.AtomicInteger();
+            JobAttempt attempt = attempt(timers, List.of(pool), spec -> {
+                if (decisions.incrementAndGet() == 2) {
+                    runtime.releaseCreates();
+                    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ready(pool) == 1);
+                }
+                return new Selection(FakePrestartingRuntime.NAME, "the test's", List.of(),
+                        List.of(new Candidate(FakePrestartingRuntime.NAME, "fake", null, 1)));
+            });
+            String id = store.enqueue(JobSpec.builder().command("echo").runtime(FakePrestartingRuntime.NAME)
+                    .resources(new Resources(1.0, 256L, null, null, null, null)).build()).job().id();
+            RunningJob job = leased();
+            attempt.run(job);
+
+            assertThat(decisions).hasValue(2);
+            Job done = store.get(id).orElseThrow();
+            assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(done.timings().path()).isEqualTo(StartPath.WARM);
+            PoolStatus status = pools.pools().getFirst();
+            assertThat(status.served()).isEqualTo(1);
+            assertThat(status.missed()).as("a job that started warm").isZero(); // it was 1
+        } finally {
+            timers.shutdownNow();
+        }
+    }
+
+    private int ready(PoolSpec pool) {
+        return pools.pools().stream().filter(s -> s.spec().name().equals(pool.name())).mapToInt(PoolStatus::ready).sum();
+    }
+
     /** An attempt on a node that allows no mounts, whose rules choose the fake runtime for every job. */
     private JobAttempt attempt(ScheduledExecutorService timers) {
+        return attempt(timers, List.of(), spec -> new Selection(FakePrestartingRuntime.NAME, "the test's", List.of(), List.of()));
+    }
+
+    /** An attempt on a node that allows no mounts, with these pools and rules. */
+    private JobAttempt attempt(ScheduledExecutorService timers, List<PoolSpec> poolSpecs,
+            java.util.function.Function<JobSpec, Selection> selector) {
         store = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
         var config = new AgentConfig("node", 8, 8 * 1024, List.of(), 8, LEASE, Duration.ofMillis(100), false,
-                MountPolicy.none(), Set.of(), PoolConfig.of(List.of(), 0));
+                MountPolicy.none(), Set.of(), PoolConfig.of(poolSpecs, 0));
         pools = new PoolManager(config.pools(), List.of(runtime), config.memoryMb(), Clock.systemUTC()).start();
-        return new JobAttempt(store, config, spec -> new Selection(FakePrestartingRuntime.NAME, "the test's", List.of(), List.of()),
+        return new JobAttempt(store, config, selector,
                 name -> Optional.of(runtime), new RuntimeHealth(Duration.ofSeconds(5), System::nanoTime), timers, pools,
                 new JobAttempt.Mounts(MountPins.atDefaultRoot(), () -> {}),
                 Clock.systemUTC());

@@ -96,23 +96,31 @@ public final class PoolManager implements PoolsView, AutoCloseable {
 
     /**
      * A ready sandbox for a job that runs in {@code runtime}, from the smallest pool it fits; empty
-     * when none fits or every fitting pool is empty (the job starts cold, and the pool grows). The
-     * pool refills in the background.
+     * when none fits or every fitting pool is empty. The pool refills in the background. A job that
+     * then starts cold says so with {@link #missed}.
      */
     public Optional<WarmSandbox> take(String runtime, JobSpec job) {
-        List<WarmPool> fitting = fitting(runtime, job);
-        for (WarmPool pool : fitting) {
+        for (WarmPool pool : fitting(runtime, job)) {
             Optional<WarmSandbox> taken = pool.take();
+            refillSoon(pool); // also when empty: the take may have dropped dead sandboxes or an old image's
             if (taken.isPresent()) {
-                refillSoon(pool);
                 return taken;
             }
         }
+        return Optional.empty();
+    }
+
+    /**
+     * A job that fits a pool of {@code runtime} starts cold there: the smallest such pool counts a miss
+     * and grows. Called once the job's start is settled, not at each empty take: a job that finds the
+     * pool empty and then takes a sandbox made meanwhile started warm (see {@code JobAttempt}).
+     */
+    public void missed(String runtime, JobSpec job) {
+        List<WarmPool> fitting = fitting(runtime, job);
         if (!fitting.isEmpty()) {
             fitting.getFirst().missed();
             refillSoon(fitting.getFirst());
         }
-        return Optional.empty();
     }
 
     /**

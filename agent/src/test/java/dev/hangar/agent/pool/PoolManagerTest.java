@@ -143,6 +143,7 @@ class PoolManagerTest {
         runtime.sandboxes().forEach(FakeSandbox::killLauncher);
 
         assertThat(manager.take(RUNTIME, job())).isEmpty();
+        manager.missed(RUNTIME, job());
 
         PoolStatus status = status("p");
         assertThat(status.replaced()).isEqualTo(2);
@@ -228,7 +229,8 @@ class PoolManagerTest {
         runtime.holdCreates();
         WarmSandbox held = manager.take(RUNTIME, job()).orElseThrow();
         for (int i = 0; i < 5; i++) {
-            assertThat(manager.take(RUNTIME, job())).isEmpty(); // each miss raises the target, up to max
+            assertThat(manager.take(RUNTIME, job())).isEmpty();
+            manager.missed(RUNTIME, job()); // each miss raises the target, up to max
         }
         assertThat(status("p").missed()).isEqualTo(5);
         assertThat(status("p").target()).isEqualTo(3);
