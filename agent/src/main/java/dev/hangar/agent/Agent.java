@@ -48,6 +48,8 @@ public final class Agent implements AutoCloseable {
     private static final Duration BENCH_FOR = Duration.ofSeconds(30);
     /** How long the image names a lease offers are read once for. */
     private static final Duration IMAGES_FRESH = Duration.ofSeconds(1);
+    /** The longest pause between passes that failed, e.g. while the queue is out of reach. */
+    private static final Duration LONGEST_FAILURE_PAUSE = Duration.ofSeconds(2);
 
     private final AgentConfig config;
     /** The roots under which this node lets jobs mount, as a lease offers them (read once: the config does not change). */
@@ -282,6 +284,7 @@ public final class Agent implements AutoCloseable {
         var attempt = new JobAttempt(queue, config, this::selectForLeased, this::runtime, health, timers, pools,
                 new JobAttempt.Mounts(pins, () -> mountsFailedAt = System.nanoTime()), Clock.systemUTC());
         boolean leaseUnanswered = false;
+        Duration failurePause = config.pollInterval();
         while (!stopping) {
             try {
                 if (leaseUnanswered) {
@@ -295,6 +298,7 @@ public final class Agent implements AutoCloseable {
                         ? queue.lease(leaseRequest(offer.get()))
                         : Optional.empty();
                 leaseUnanswered = false;
+                failurePause = config.pollInterval();
                 if (lease.isPresent() && !stopping) { // one taken while stopping is given back by close()
                     launch(lease.get(), asked + config.leaseFor().toNanos(), attempt);
                 } else if (lease.isEmpty()) {
@@ -304,10 +308,19 @@ public final class Agent implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException | Error e) { // an Error too: this loop must not end while the node heartbeats
-                QueueException.warn(LOG, "taking a job failed; retrying", e);
-                sleepQuietly(config.pollInterval());
+                QueueException.warn(LOG, "taking a job failed; retrying in " + failurePause.toMillis() + " ms", e);
+                sleepQuietly(failurePause);
+                // a queue out of reach fails each call at once: the loop backs off rather than log twice a second
+                failurePause = longer(failurePause);
             }
         }
+    }
+
+    /** The pause after one more failed pass: twice the last, up to 2 s (or the poll interval, if longer). */
+    private Duration longer(Duration pause) {
+        Duration most = LONGEST_FAILURE_PAUSE.compareTo(config.pollInterval()) > 0 ? LONGEST_FAILURE_PAUSE : config.pollInterval();
+        Duration twice = pause.multipliedBy(2);
+        return twice.compareTo(most) > 0 ? most : twice;
     }
 
     /**

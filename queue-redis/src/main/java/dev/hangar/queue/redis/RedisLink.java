@@ -37,7 +37,9 @@ import java.util.function.Predicate;
 /**
  * The connection to Redis, one server (found directly or through Sentinel) or a Redis Cluster: Lettuce
  * reconnects by itself (commands issued meanwhile wait, up to the command timeout), and every failure
- * reaches callers as a {@link QueueException} that says what failed where. Keys and values are bytes:
+ * reaches callers as a {@link QueueException} that says what failed where. On one server, once the
+ * connection has been lost for longer than {@link #PATIENCE}, calls fail at once until it is back:
+ * a restart is waited out, an outage is not waited for at every call. Keys and values are bytes:
  * log output is not text. On a cluster every key of a queue shares one hash slot (see
  * {@link RedisSettings#keyPrefix}), so its commands and scripts all go to the node that serves it.
  */
@@ -53,6 +55,11 @@ final class RedisLink implements AutoCloseable {
     private final RedisClusterCommands<byte[], byte[]> commands;
     private final String where;
     private final Duration timeout;
+    /** How long calls wait for a lost connection to come back before they fail at once: a restart's time, not an outage's. */
+    static final Duration PATIENCE = Duration.ofSeconds(5);
+    /** When the shared connection to one server was lost (System.nanoTime()), while it is. */
+    private volatile long lostAt;
+    private volatile boolean lost;
     /** The slot all the queue's keys share: the one key every script declares. */
     private final int slot;
 
@@ -64,6 +71,40 @@ final class RedisLink implements AutoCloseable {
         this.where = settings.where();
         this.timeout = settings.timeout();
         this.slot = SlotHash.getSlot(bytes(settings.keyPrefix()));
+        if (client instanceof RedisClient) {
+            // a cluster's connection is many, to nodes that come and go with its layout: each call waits there
+            client.addListener(new LostConnectionWatch());
+        }
+    }
+
+    /** Notes when the shared connection to one server goes and comes back. */
+    private final class LostConnectionWatch implements RedisConnectionStateListener {
+        @Override
+        public void onRedisDisconnected(RedisChannelHandler<?, ?> disconnected) {
+            if (disconnected == connection && !lost) {
+                lostAt = System.nanoTime();
+                lost = true;
+            }
+        }
+
+        @Override
+        public void onRedisConnected(RedisChannelHandler<?, ?> connected, SocketAddress address) {
+            if (connected == connection) {
+                lost = false;
+            }
+        }
+    }
+
+    /** Fails a call at once once the shared connection has been lost for longer than {@link #PATIENCE}. */
+    private void refuseWhileLostLong(String what) {
+        if (!lost) {
+            return;
+        }
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - lostAt);
+        if (System.nanoTime() - lostAt > Math.min(PATIENCE.toNanos(), timeout.toNanos())) {
+            throw new QueueException("queue at " + where + ": " + what + " failed: Redis out of reach for " + seconds
+                    + " s (reconnecting each second; calls fail at once meanwhile)", null);
+        }
     }
 
     /** A connection and its commands, of a single server or of a cluster. */
@@ -140,6 +181,9 @@ final class RedisLink implements AutoCloseable {
 
     /** Runs commands on {@code on}, a connection of its own, or on the shared one if null. */
     <T> T call(String what, Dedicated on, Function<RedisClusterCommands<byte[], byte[]>, T> commands) {
+        if (on == null) {
+            refuseWhileLostLong(what);
+        }
         try {
             return commands.apply(on == null ? this.commands : on.sync());
         } catch (RedisException e) {
