@@ -32,7 +32,7 @@ final class JobWatcher {
      */
     Job follow(String jobId) {
         var progress = new Progress[1];
-        progress[0] = new Progress(err, () -> "job " + jobId + " " + client.get(jobId).state());
+        progress[0] = new Progress(err, () -> "job " + jobId + " " + client.status(jobId).describe());
         var run = new int[2]; // the attempt and delivery whose output was printed last
         try {
             return client.follow(jobId, 0, RECONNECT_FOR, chunk -> {

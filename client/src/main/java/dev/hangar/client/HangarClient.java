@@ -3,6 +3,7 @@ package dev.hangar.client;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.select.Selection;
@@ -125,6 +126,20 @@ public final class HangarClient {
 
     public Job get(String id) {
         return send(request("/v1/jobs/" + segment("job id", id)).GET().build(), Job.class);
+    }
+
+    /** The job with why it waits, if it is queued and no node that is up can run it. */
+    public JobStatus status(String id) {
+        HttpRequest request = request("/v1/jobs/" + segment("job id", id)).GET().build();
+        JsonNode shown = send(request, JsonNode.class);
+        try {
+            JsonNode waiting = shown.get("waiting");
+            return new JobStatus(ANSWERS.forType(Job.class).readValue(shown), waiting == null ? null : waiting.asText());
+        } catch (JsonProcessingException e) {
+            throw unreadable(request, e);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // a tree in memory: no I/O
+        }
     }
 
     public JobPage list(Set<JobState> states, String cursor, int limit) {

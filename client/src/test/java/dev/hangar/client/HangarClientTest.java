@@ -79,6 +79,21 @@ class HangarClientTest {
     }
 
     @Test
+    void aJobsStatusSaysWhyItWaitsWhenTheServerSaysSo() {
+        server.createContext("/v1/jobs/j-1", exchange -> answer(exchange, 200, "application/json",
+                "{\"id\":\"j-1\",\"state\":\"QUEUED\",\"waiting\":\"no node that is up can run it: runtime: gone\"}"));
+        server.createContext("/v1/jobs/j-2", exchange -> answer(exchange, 200, "application/json", job("RUNNING")));
+
+        JobStatus waits = client.status("j-1");
+        JobStatus runs = client.status("j-2");
+
+        assertThat(waits.job().state()).isEqualTo(JobState.QUEUED);
+        assertThat(waits.describe()).isEqualTo("QUEUED (no node that is up can run it: runtime: gone)");
+        assertThat(runs.waiting()).isNull();
+        assertThat(runs.describe()).isEqualTo("RUNNING");
+    }
+
+    @Test
     void aProblemWithMembersItDoesNotKnowKeepsItsStatusAndFields() {
         server.createContext("/v1/jobs", exchange -> answer(exchange, 400, "application/problem+json",
                 "{\"type\":\"about:blank\",\"title\":\"Invalid job spec\",\"status\":400,\"detail\":\"1 field\","

@@ -139,8 +139,11 @@ final class JobRoutes {
         } catch (IllegalArgumentException e) {
             throw ApiException.badField("cursor", e.getMessage());
         }
-        ctx.json(page);
+        ctx.json(new ShownPage(page.jobs().stream().map(this::withWaiting).toList(), page.nextCursor()));
     }
+
+    /** A page of jobs as the API shows it: {@link JobPage}'s fields, a queued job with its {@code waiting}. */
+    private record ShownPage(List<Object> jobs, String nextCursor) {}
 
     /** Whose jobs a list holds: the caller's own, unless an admin asks for one tenant's or for all. */
     private static String tenantOfList(Context ctx) {

@@ -39,8 +39,12 @@ class QueuedJobWaitingApiTest {
     }
 
     private String get(String id) throws Exception {
+        return getPath("/v1/jobs/" + id);
+    }
+
+    private String getPath(String path) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
-                + "/v1/jobs/" + id)).build(), HttpResponse.BodyHandlers.ofString()).body();
+                + path)).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     @Test
@@ -53,5 +57,27 @@ class QueuedJobWaitingApiTest {
         // it used to show a job QUEUED for ever, no word of why
         assertThat(get(stranded)).contains("\"state\":\"QUEUED\"").contains("\"waiting\":\"no node that is up can run it: runtime: gone\"");
         assertThat(get(runnable)).contains("\"state\":\"QUEUED\"").doesNotContain("waiting");
+    }
+
+    @Test
+    void aListOfJobsSaysWhyEachQueuedJobNoNodeUpCanRunWaits() throws Exception {
+        queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
+        server = new HangarServer(queue, upWithoutGvisor()).start("127.0.0.1", 0);
+        String stranded = queue.enqueue(JobSpec.builder().command("true").runtime("gvisor").build()).job().id();
+        String runnable = queue.enqueue(JobSpec.of("true")).job().id();
+
+        var page = dev.hangar.core.json.Json.mapper().readTree(getPath("/v1/jobs"));
+        var firstOfTwo = dev.hangar.core.json.Json.mapper().readTree(getPath("/v1/jobs?limit=1"));
+
+        // it showed only GET /v1/jobs/{id} why a job waits, not a list
+        assertThat(firstOfTwo.get("jobs")).hasSize(1);
+        assertThat(firstOfTwo.get("nextCursor").asText()).as("a page's cursor as before").isNotBlank();
+        assertThat(page.has("nextCursor")).as("the last page has none, as before").isFalse();
+        var byId = new java.util.HashMap<String, com.fasterxml.jackson.databind.JsonNode>();
+        page.get("jobs").forEach(job -> byId.put(job.get("id").asText(), job));
+        assertThat(byId).containsOnlyKeys(stranded, runnable);
+        assertThat(byId.get(stranded).get("waiting").asText()).isEqualTo("no node that is up can run it: runtime: gone");
+        assertThat(byId.get(runnable).has("waiting")).isFalse();
+        assertThat(byId.get(runnable).get("state").asText()).isEqualTo("QUEUED");
     }
 }

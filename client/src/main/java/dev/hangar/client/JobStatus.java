@@ -1,0 +1,17 @@
+package dev.hangar.client;
+
+import dev.hangar.core.job.Job;
+
+/**
+ * A job as {@code GET /v1/jobs/{id}} shows it.
+ *
+ * @param job     the job
+ * @param waiting while it is QUEUED and no node that is up can run it, why it waits (the API's
+ *                {@code waiting}); else null
+ */
+public record JobStatus(Job job, String waiting) {
+    /** Its state, and why it waits if it does: "QUEUED (no node that is up can run it: ...)". */
+    public String describe() {
+        return job.state() + (waiting == null ? "" : " (" + waiting + ")");
+    }
+}
