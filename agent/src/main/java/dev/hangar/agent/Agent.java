@@ -79,6 +79,11 @@ public final class Agent implements AutoCloseable {
     /** When to renew leases; each renewal, which waits for the queue (up to its command timeout), runs on {@link #renewing}. */
     private final ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
             .daemon().name("agent-renewals").factory());
+    /**
+     * A renewal that fails is tried again within its period: a queue that fails calls at once while it
+     * is away is then renewed with as soon as it is back, not at the next period, which may be too late.
+     */
+    private final QueueRetry renewalRetry;
     private final ExecutorService renewing = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("renew-", 0).factory());
     /** Requeueing expired leases, which waits for the queue too. */
     private final ScheduledExecutorService upkeep = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
@@ -127,6 +132,7 @@ public final class Agent implements AutoCloseable {
         this.capacity = new Capacity(config);
         this.health = new RuntimeHealth(benchFor, System::nanoTime);
         this.pins = pins;
+        this.renewalRetry = new QueueRetry(renewEvery());
         this.benchFor = benchFor;
     }
 
@@ -319,7 +325,7 @@ public final class Agent implements AutoCloseable {
     /** The pause after one more failed pass: twice the last, up to 2 s (or the poll interval, if longer). */
     private Duration longer(Duration pause) {
         Duration most = LONGEST_FAILURE_PAUSE.compareTo(config.pollInterval()) > 0 ? LONGEST_FAILURE_PAUSE : config.pollInterval();
-        Duration twice = pause.multipliedBy(2);
+        Duration twice = pause.isZero() ? Duration.ofMillis(50) : pause.multipliedBy(2); // a zero poll interval must not spin
         return twice.compareTo(most) > 0 ? most : twice;
     }
 
@@ -467,12 +473,15 @@ public final class Agent implements AutoCloseable {
 
     private void renew(RunningJob job) {
         try {
-            long sent = System.nanoTime();
-            LeaseStatus status = queue.renew(job.lease());
+            long[] sent = new long[1]; // of the try that was answered
+            LeaseStatus status = renewalRetry.call("renewing the lease of job " + job.lease().jobId(), () -> {
+                sent[0] = System.nanoTime();
+                return queue.renew(job.lease());
+            });
             switch (status) {
                 case CANCEL_REQUESTED -> job.stop(StopReason.CANCELLED);
                 case LOST -> job.leaseLost();
-                case HELD -> job.heldUntil(sent + config.leaseFor().toNanos());
+                case HELD -> job.heldUntil(sent[0] + config.leaseFor().toNanos());
             }
         } catch (RuntimeException e) {
             QueueException.warn(LOG, "renewing the lease of job " + job.lease().jobId() + " failed", e);

@@ -15,6 +15,8 @@ final class QueueRetry {
     private static final System.Logger LOG = System.getLogger(QueueRetry.class.getName());
     private static final Duration FIRST_PAUSE = Duration.ofMillis(50);
     private static final Duration LONGEST_PAUSE = Duration.ofSeconds(1);
+    /** A call that keeps failing (the queue away a while) is logged again at most this often, not at each try. */
+    private static final Duration LOG_EVERY = Duration.ofSeconds(10);
 
     private final Duration patience;
 
@@ -25,14 +27,20 @@ final class QueueRetry {
     <T> T call(String what, Supplier<T> call) {
         Instant giveUp = Instant.now().plus(patience);
         Duration pause = FIRST_PAUSE;
+        Instant loggedAt = null;
         while (true) {
             try {
                 return call.get();
             } catch (QueueException e) {
-                if (Instant.now().plus(pause).isAfter(giveUp)) {
+                Instant now = Instant.now();
+                if (now.plus(pause).isAfter(giveUp)) {
                     throw e;
                 }
-                LOG.log(System.Logger.Level.WARNING, what + " failed; retrying in " + pause.toMillis() + " ms: " + e.getMessage());
+                if (loggedAt == null || !now.isBefore(loggedAt.plus(LOG_EVERY))) {
+                    loggedAt = now;
+                    LOG.log(System.Logger.Level.WARNING, what + " failed; retrying for up to " + Duration.between(now, giveUp)
+                            .toSeconds() + " s: " + e.getMessage());
+                }
                 sleep(pause);
                 pause = pause.multipliedBy(2).compareTo(LONGEST_PAUSE) > 0 ? LONGEST_PAUSE : pause.multipliedBy(2);
             }

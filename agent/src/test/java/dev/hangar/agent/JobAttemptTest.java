@@ -153,13 +153,35 @@ class JobAttemptTest {
      */
     @Test
     void aJobThatFindsThePoolEmptyAndThenTakesASandboxMadeMeanwhileIsNoMiss() {
+        PoolStatus status = runWhereTheRulesCountedOnAWarmSandboxGoneAtTheFirstTake(true);
+        assertThat(status.served()).isEqualTo(1);
+        assertThat(status.missed()).as("a job that started warm").isZero(); // it was 1
+    }
+
+    /** As above, but no sandbox is made meanwhile: the job starts cold, one miss (it was two, one per take). */
+    @Test
+    void aJobThatFindsThePoolEmptyTwiceAndStartsColdIsOneMiss() {
+        PoolStatus status = runWhereTheRulesCountedOnAWarmSandboxGoneAtTheFirstTake(false);
+        assertThat(status.served()).isZero();
+        assertThat(status.missed()).isEqualTo(1);
+    }
+
+    /**
+     * Runs a job the rules choose a pooled runtime for, counting on a ready sandbox, while the pool has
+     * none: its one sandbox is still being made and is made as the rules decide again
+     * ({@code madeMeanwhile}), or it makes none (min 0). Returns the pool's counts once the job has
+     * succeeded, warm if a sandbox was made, cold if not.
+     */
+    private PoolStatus runWhereTheRulesCountedOnAWarmSandboxGoneAtTheFirstTake(boolean madeMeanwhile) {
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
         try {
-            runtime.holdCreates(); // the pool's one sandbox is still being made at the first take
-            var pool = new PoolSpec("p", FakePrestartingRuntime.NAME, null, 1.0, 256L, 1, 1, 300);
+            if (madeMeanwhile) {
+                runtime.holdCreates();
+            }
+            var pool = new PoolSpec("p", FakePrestartingRuntime.NAME, null, 1.0, 256L, madeMeanwhile ? 1 : 0, 1, 300);
             var decisions = new java.util.concurrent.atomic.AtomicInteger();
             JobAttempt attempt = attempt(timers, List.of(pool), spec -> {
-                if (decisions.incrementAndGet() == 2) {
+                if (decisions.incrementAndGet() == 2 && madeMeanwhile) {
                     runtime.releaseCreates();
                     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ready(pool) == 1);
                 }
@@ -168,17 +190,15 @@ class JobAttemptTest {
             });
             String id = store.enqueue(JobSpec.builder().command("echo").runtime(FakePrestartingRuntime.NAME)
                     .resources(new Resources(1.0, 256L, null, null, null, null)).build()).job().id();
-            RunningJob job = leased();
-            attempt.run(job);
+            attempt.run(leased());
 
             assertThat(decisions).hasValue(2);
             Job done = store.get(id).orElseThrow();
             assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
-            assertThat(done.timings().path()).isEqualTo(StartPath.WARM);
-            PoolStatus status = pools.pools().getFirst();
-            assertThat(status.served()).isEqualTo(1);
-            assertThat(status.missed()).as("a job that started warm").isZero(); // it was 1
+            assertThat(done.timings().path()).isEqualTo(madeMeanwhile ? StartPath.WARM : StartPath.COLD);
+            return pools.pools().getFirst();
         } finally {
+            runtime.releaseCreates();
             timers.shutdownNow();
         }
     }

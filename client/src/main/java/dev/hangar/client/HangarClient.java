@@ -125,7 +125,7 @@ public final class HangarClient {
     }
 
     public Job get(String id) {
-        return send(request("/v1/jobs/" + segment("job id", id)).GET().build(), Job.class);
+        return status(id).job();
     }
 
     /** The job with why it waits, if it is queued and no node that is up can run it. */

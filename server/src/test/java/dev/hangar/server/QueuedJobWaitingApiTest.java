@@ -47,12 +47,19 @@ class QueuedJobWaitingApiTest {
                 + path)).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
-    @Test
-    void aQueuedJobNoNodeUpCanRunSaysWhyItWaits() throws Exception {
+    /** A server whose nodes that are up run no gVisor job, with one such job queued and then one they can run. */
+    private String[] startWithAStrandedAndARunnableJob() {
         queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
         server = new HangarServer(queue, upWithoutGvisor()).start("127.0.0.1", 0);
-        String stranded = queue.enqueue(JobSpec.builder().command("true").runtime("gvisor").build()).job().id();
-        String runnable = queue.enqueue(JobSpec.of("true")).job().id();
+        return new String[] {queue.enqueue(JobSpec.builder().command("true").runtime("gvisor").build()).job().id(),
+                queue.enqueue(JobSpec.of("true")).job().id()};
+    }
+
+    @Test
+    void aQueuedJobNoNodeUpCanRunSaysWhyItWaits() throws Exception {
+        String[] ids = startWithAStrandedAndARunnableJob();
+        String stranded = ids[0];
+        String runnable = ids[1];
 
         // it used to show a job QUEUED for ever, no word of why
         assertThat(get(stranded)).contains("\"state\":\"QUEUED\"").contains("\"waiting\":\"no node that is up can run it: runtime: gone\"");
@@ -61,10 +68,9 @@ class QueuedJobWaitingApiTest {
 
     @Test
     void aListOfJobsSaysWhyEachQueuedJobNoNodeUpCanRunWaits() throws Exception {
-        queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
-        server = new HangarServer(queue, upWithoutGvisor()).start("127.0.0.1", 0);
-        String stranded = queue.enqueue(JobSpec.builder().command("true").runtime("gvisor").build()).job().id();
-        String runnable = queue.enqueue(JobSpec.of("true")).job().id();
+        String[] ids = startWithAStrandedAndARunnableJob();
+        String stranded = ids[0];
+        String runnable = ids[1];
 
         var page = dev.hangar.core.json.Json.mapper().readTree(getPath("/v1/jobs"));
         var firstOfTwo = dev.hangar.core.json.Json.mapper().readTree(getPath("/v1/jobs?limit=1"));

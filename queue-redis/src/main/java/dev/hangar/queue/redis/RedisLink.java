@@ -39,7 +39,9 @@ import java.util.function.Predicate;
  * reconnects by itself (commands issued meanwhile wait, up to the command timeout), and every failure
  * reaches callers as a {@link QueueException} that says what failed where. On one server, once the
  * connection has been lost for longer than {@link #PATIENCE}, calls fail at once until it is back:
- * a restart is waited out, an outage is not waited for at every call. Keys and values are bytes:
+ * a restart is waited out, an outage is not waited for at every call. A server that stops answering
+ * without closing the connection (its host gone, the network cut) is not seen as lost: calls wait
+ * their timeout then. Keys and values are bytes:
  * log output is not text. On a cluster every key of a queue shares one hash slot (see
  * {@link RedisSettings#keyPrefix}), so its commands and scripts all go to the node that serves it.
  */
@@ -95,15 +97,18 @@ final class RedisLink implements AutoCloseable {
         }
     }
 
-    /** Fails a call at once once the shared connection has been lost for longer than {@link #PATIENCE}. */
+    /**
+     * Fails a call at once once the shared connection has been lost for longer than {@link #PATIENCE}:
+     * a call on a connection of its own too, as it goes to the same server.
+     */
     private void refuseWhileLostLong(String what) {
         if (!lost) {
             return;
         }
-        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - lostAt);
-        if (System.nanoTime() - lostAt > Math.min(PATIENCE.toNanos(), timeout.toNanos())) {
-            throw new QueueException("queue at " + where + ": " + what + " failed: Redis out of reach for " + seconds
-                    + " s (reconnecting each second; calls fail at once meanwhile)", null);
+        long away = System.nanoTime() - lostAt;
+        if (away > Math.min(PATIENCE.toNanos(), timeout.toNanos())) {
+            throw new QueueException(String.format(java.util.Locale.ROOT, "queue at %s: %s failed: Redis out of reach for"
+                    + " %.1f s (reconnecting each second; calls fail at once meanwhile)", where, what, away / 1e9), null);
         }
     }
 
@@ -181,9 +186,7 @@ final class RedisLink implements AutoCloseable {
 
     /** Runs commands on {@code on}, a connection of its own, or on the shared one if null. */
     <T> T call(String what, Dedicated on, Function<RedisClusterCommands<byte[], byte[]>, T> commands) {
-        if (on == null) {
-            refuseWhileLostLong(what);
-        }
+        refuseWhileLostLong(what);
         try {
             return commands.apply(on == null ? this.commands : on.sync());
         } catch (RedisException e) {

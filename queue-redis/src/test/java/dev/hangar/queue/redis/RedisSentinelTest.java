@@ -104,6 +104,18 @@ class RedisSentinelTest {
         }
     }
 
+    /** Waited writes go on a connection of their own, to the same server: they too fail at once once it has been away a while. */
+    @Test
+    void aWaitedWriteFailsAtOnceSayingSoOnceItsRedisHasBeenOutOfReachLongerThanARestart() throws Exception {
+        onMasterWithReplica("prefix=away&replicas=1&timeout=PT10S", (master, replica, queue) -> {
+            assertThat(queue.enqueue(spec("before")).created()).isTrue();
+            master.kill();
+            // it used to wait its whole timeout each time, in line behind the waited writes before it
+            await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> assertThatThrownBy(() -> queue.enqueue(spec("while-away")))
+                    .isInstanceOf(QueueException.class).hasMessageContaining("Redis out of reach for"));
+        });
+    }
+
     @Test
     void whileAReplicaIsDownTheWaitedWritesHoldUpNoRenewalLeaseOrRead() throws Exception {
         // WAIT may take 5 s of a 10 s timeout

@@ -848,12 +848,18 @@ class RedisSpecificsTest extends RedisServerTest {
         }
     }
 
+    /** A queue on {@code server} that has answered a call, and then its Redis killed. */
+    private RedisQueueBackend openAndKillItsRedis(RedisServerProcess server, String params) {
+        RedisQueueBackend queue = open(server, params, clock);
+        queue.ping();
+        server.kill();
+        return queue;
+    }
+
     @Test
     void aPingFailsWhileRedisIsDownNamingWhereAndAnswersOnceItIsBack() {
         try (RedisServerProcess server = RedisServerProcess.start()) {
-            RedisQueueBackend queue = open(server, "timeout=PT1S", clock);
-            queue.ping();
-            server.kill();
+            RedisQueueBackend queue = openAndKillItsRedis(server, "timeout=PT1S");
             assertThatThrownBy(queue::ping).isInstanceOf(QueueException.class)
                     .hasMessageContaining("127.0.0.1:" + server.port());
             server.restart();
@@ -869,9 +875,7 @@ class RedisSpecificsTest extends RedisServerTest {
     @Test
     void callsFailAtOnceSayingSoOnceRedisHasBeenOutOfReachLongerThanARestart() {
         try (RedisServerProcess server = RedisServerProcess.start()) {
-            RedisQueueBackend queue = open(server, "timeout=PT10S", clock);
-            queue.ping();
-            server.kill();
+            RedisQueueBackend queue = openAndKillItsRedis(server, "timeout=PT10S");
             await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> assertThatThrownBy(queue::ping)
                     .isInstanceOf(QueueException.class)
                     .hasMessageContaining("127.0.0.1:" + server.port())
