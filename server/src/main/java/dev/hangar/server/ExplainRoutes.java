@@ -42,9 +42,17 @@ final class ExplainRoutes {
 
     /**
      * The choice now; a job refused only because its runtime is benched for a while is accepted by a
-     * submit and waits for it, so that is what is explained.
+     * submit and waits for it, so that is what is explained. The runtimes include those of nodes lost
+     * a while ago, as a submit's check does: a job that only such a node could run is said to wait.
      */
     Selection explain(JobSpec spec) {
+        Selection choice = choose(spec);
+        return choice.refused() ? choice : nodes.waitingFor(spec).map(why -> new Selection(choice.runtime(),
+                choice.reason() + "; submitted now, it would wait in the queue: " + why, choice.rejected(),
+                choice.candidates())).orElse(choice);
+    }
+
+    private Selection choose(JobSpec spec) {
         var policy = new NodePolicy(true, nodes.limits().maxGpus());
         Selection now = selector.select(spec, nodes.runtimes(), policy, WarmPools.none());
         if (!now.refused()) {

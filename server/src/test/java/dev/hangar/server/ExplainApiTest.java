@@ -108,6 +108,25 @@ class ExplainApiTest {
     }
 
     @Test
+    void aJobThatOnlyANodeLostAWhileAgoCouldRunIsSaidToWait() throws Exception {
+        server.close();
+        server = new HangarServer(queue, new ThreeRuntimesTestNode() {
+            @Override
+            public java.util.Optional<String> waitingFor(JobSpec spec) {
+                return java.util.Optional.of("no node that is up can run it: runtime: lost (test)");
+            }
+        }).start("127.0.0.1", 0);
+
+        Answer answer = explain("{\"command\": [\"true\"]}");
+
+        // it used to name the runtime alone, though a submit would sit in the queue
+        assertThat(answer.status()).as("%s", answer).isEqualTo(200);
+        assertThat(answer.body().path("runtime").asText()).isEqualTo("process");
+        assertThat(answer.body().path("reason").asText()).contains("fastest measured start")
+                .endsWith("; submitted now, it would wait in the queue: no node that is up can run it: runtime: lost (test)");
+    }
+
+    @Test
     void anUntrustedJobGoesBehindAKernelBoundaryAndTheOthersNameTheRule() throws Exception {
         Answer answer = explain("{\"command\": [\"true\"], \"profile\": {\"trust\": \"UNTRUSTED\"}}");
 
