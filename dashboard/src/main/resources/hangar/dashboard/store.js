@@ -316,13 +316,17 @@ function refreshFirstPageSoon() {
 const submitted = (job) => Date.parse(job.timings?.submittedAt) || 0;
 const newer = (a, b) => submitted(a) > submitted(b) || (submitted(a) === submitted(b) && a.id > b.id);
 
+/** An event's job keeps why its row waits while it is still queued: events carry no `waiting`, a list load does. */
+const keepingWaiting = (job, row) => (job.state === 'QUEUED' && row.state === 'QUEUED' && row.waiting && !('waiting' in job)
+  ? { ...job, waiting: row.waiting } : job);
+
 function applyToList(job) {
   const list = state.list;
   const matches = !list.states.length || list.states.includes(job.state);
   const index = list.rows.findIndex((row) => row.id === job.id);
   if (index >= 0) {
     list.rows = list.rows.slice();
-    list.rows[index] = job;
+    list.rows[index] = keepingWaiting(job, list.rows[index]);
     if (!matches) refreshFirstPageSoon();
     return;
   }

@@ -423,6 +423,33 @@ class DashboardIT extends OneNodeIT {
     }
 
     /**
+     * A queued job that no node that is up can run says so in the jobs table, as the list gives it
+     * (this test's one node runs all it takes: the row is given to the page's store as a load would).
+     */
+    @Test
+    void aQueuedJobNoNodeUpCanRunSaysSoInTheJobsTable() {
+        open(hangar.url(), "/?events=off");
+        waitFor().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#nodes tr[data-node]")));
+        ((JavascriptExecutor) browser).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                import('/store.js').then(({ state, changed }) => {
+                  const queued = (id, waiting) => ({ id, state: 'QUEUED', spec: { command: ['true'] }, waiting,
+                    timings: { submittedAt: new Date().toISOString() } });
+                  state.list.rows = [queued('j-stranded', 'no node that is up can run it: gpus: none (test)'),
+                    queued('j-runnable')];
+                  state.list.loaded = true;
+                  changed();
+                  done();
+                });
+                """);
+        By stranded = By.cssSelector("#jobs-table tr[data-job-id='j-stranded'] .job-waits");
+        waitFor().until(ExpectedConditions.presenceOfElementLocated(stranded));
+        assertThat(browser.findElement(stranded).getText()).isEqualTo("no node up can run it");
+        assertThat(browser.findElement(stranded).getAttribute("title")).isEqualTo("no node that is up can run it: gpus: none (test)");
+        assertThat(browser.findElements(By.cssSelector("#jobs-table tr[data-job-id='j-runnable'] .job-waits"))).isEmpty();
+    }
+
+    /**
      * The page's event stream, read with fetch, tries again by itself when its server goes away and
      * is live again, with the jobs of the server started anew, once one answers on the address.
      */
