@@ -3,7 +3,8 @@ package dev.hangar.cli;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.json.Json;
-import dev.hangar.core.queue.JobPage;
+import dev.hangar.client.JobStatus;
+import dev.hangar.client.StatusPage;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -36,14 +37,17 @@ final class JobsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        JobPage page = client.client().list(states, cursor, limit, tenant);
+        StatusPage page = client.client().listStatuses(states, cursor, limit, tenant);
         if (client.json) {
-            System.out.println(Json.write(page));
+            // as the API gives it: a queued job no node that is up can run with its waiting
+            System.out.println(Json.write(new Shown(page.jobs().stream().map(JobStatus::asJson).toList(), page.nextCursor())));
             return 0;
         }
         var out = new PrintWriter(System.out, true);
         Tables.print(out, List.of("ID", "STATE", "RUNTIME", "EXIT", "RUN", "COMMAND"),
                 page.jobs().stream().map(JobsCommand::row).toList());
+        page.jobs().stream().filter(status -> status.waiting() != null)
+                .forEach(status -> out.println(status.job().id() + " waits: " + status.waiting()));
         if (page.nextCursor() != null) {
             out.println("more: " + nextPage(page.nextCursor()));
         }
@@ -73,10 +77,14 @@ final class JobsCommand implements Callable<Integer> {
         return text.matches("[A-Za-z0-9:/._@=+,-]+") ? text : "'" + text.replace("'", "'\\''") + "'";
     }
 
-    private static List<String> row(Job job) {
+    /** A page of jobs as the API gives it. */
+    private record Shown(List<com.fasterxml.jackson.databind.JsonNode> jobs, String nextCursor) {}
+
+    private static List<String> row(JobStatus status) {
+        Job job = status.job();
         Duration run = job.timings().run();
         String command = String.join(" ", job.spec().command());
-        return List.of(job.id(), job.state().name(), Tables.orDash(job.runtime()), Tables.orDash(job.exitCode()),
+        return List.of(job.id(), job.state().name() + (status.waiting() == null ? "" : " (waits)"), Tables.orDash(job.runtime()), Tables.orDash(job.exitCode()),
                 run == null ? "-" : run.toMillis() + " ms", command.length() > 60 ? command.substring(0, 57) + "..." : command);
     }
 }

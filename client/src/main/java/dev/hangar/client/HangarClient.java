@@ -131,7 +131,11 @@ public final class HangarClient {
     /** The job with why it waits, if it is queued and no node that is up can run it. */
     public JobStatus status(String id) {
         HttpRequest request = request("/v1/jobs/" + segment("job id", id)).GET().build();
-        JsonNode shown = send(request, JsonNode.class);
+        return statusOf(request, send(request, JsonNode.class));
+    }
+
+    /** A job as the API shows it, {@code waiting} and all. */
+    private JobStatus statusOf(HttpRequest request, JsonNode shown) {
         try {
             JsonNode waiting = shown.get("waiting");
             return new JobStatus(ANSWERS.forType(Job.class).readValue(shown), waiting == null ? null : waiting.asText());
@@ -148,6 +152,12 @@ public final class HangarClient {
 
     /** A page of jobs; {@code tenant}: only that tenant's (an admin token's filter), or null for all the token sees. */
     public JobPage list(Set<JobState> states, String cursor, int limit, String tenant) {
+        StatusPage page = listStatuses(states, cursor, limit, tenant);
+        return new JobPage(page.jobs().stream().map(JobStatus::job).toList(), page.nextCursor());
+    }
+
+    /** As {@link #list}, each job with why it waits, if it is queued and no node that is up can run it. */
+    public StatusPage listStatuses(Set<JobState> states, String cursor, int limit, String tenant) {
         var query = new StringBuilder("?limit=").append(limit);
         if (tenant != null) {
             query.append("&tenant=").append(encode(tenant));
@@ -158,7 +168,12 @@ public final class HangarClient {
         if (cursor != null) {
             query.append("&cursor=").append(encode(cursor));
         }
-        return send(request("/v1/jobs" + query).GET().build(), JobPage.class);
+        HttpRequest request = request("/v1/jobs" + query).GET().build();
+        JsonNode page = send(request, JsonNode.class);
+        var jobs = new java.util.ArrayList<JobStatus>();
+        page.path("jobs").forEach(job -> jobs.add(statusOf(request, job)));
+        JsonNode next = page.get("nextCursor");
+        return new StatusPage(List.copyOf(jobs), next == null || next.isNull() ? null : next.asText());
     }
 
     public Job cancel(String id) {

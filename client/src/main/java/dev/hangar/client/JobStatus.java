@@ -10,6 +10,12 @@ import dev.hangar.core.job.Job;
  *                {@code waiting}); else null
  */
 public record JobStatus(Job job, String waiting) {
+    /** The job as the API shows it: its fields, and {@code waiting} if it waits. */
+    public com.fasterxml.jackson.databind.JsonNode asJson() {
+        var shown = dev.hangar.core.json.Json.mapper().<com.fasterxml.jackson.databind.node.ObjectNode>valueToTree(job);
+        return waiting == null ? shown : shown.put("waiting", waiting);
+    }
+
     /** Its state, and why it waits if it does: "QUEUED (no node that is up can run it: ...)". */
     public String describe() {
         return job.state() + (waiting == null ? "" : " (" + waiting + ")");
