@@ -108,8 +108,13 @@ final class ExplainCommand implements Callable<Integer> {
     }
 
     static void print(Selection selection, PrintWriter out) {
-        out.println(selection.refused() ? "runtime: none (refused)" : "runtime: " + selection.runtime());
+        // a refusal's reason starts "refused:"; a cluster no node has joined yet has no runtime to choose, and a submit waits
+        out.println(!selection.refused() ? "runtime: " + selection.runtime()
+                : selection.reason().startsWith("refused") ? "runtime: none (refused)" : "runtime: none yet");
         out.println("why:     " + selection.reason());
+        if (candidates(selection).isEmpty()) {
+            return; // no runtime weighed: no table
+        }
         out.println();
         Map<String, Rejection> rejected = selection.rejected().stream()
                 .collect(Collectors.toMap(Rejection::runtime, r -> r, (first, second) -> first));

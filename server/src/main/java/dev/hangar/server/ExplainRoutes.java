@@ -44,12 +44,17 @@ final class ExplainRoutes {
      * The choice now; a job refused only because its runtime is benched for a while is accepted by a
      * submit and waits for it, so that is what is explained. The runtimes include those of nodes lost
      * a while ago, as a submit's check does: a job that only such a node could run is said to wait.
+     * Before any node has joined a cluster there is no runtime to choose, and a submit waits for a node.
      */
     Selection explain(JobSpec spec) {
         Selection choice = choose(spec);
-        return choice.refused() ? choice : nodes.waitingFor(spec).map(why -> new Selection(choice.runtime(),
-                choice.reason() + "; submitted now, it would wait in the queue: " + why, choice.rejected(),
-                choice.candidates())).orElse(choice);
+        java.util.Optional<String> waits = nodes.waitingFor(spec);
+        if (waits.isEmpty() || choice.refused() && nodes.anyNodeKnown()) {
+            return choice;
+        }
+        String then = "; submitted now, it would wait in the queue: " + waits.get();
+        return choice.refused() ? new Selection(null, "no runtime to choose yet" + then, choice.rejected(), choice.candidates())
+                : new Selection(choice.runtime(), choice.reason() + then, choice.rejected(), choice.candidates());
     }
 
     private Selection choose(JobSpec spec) {

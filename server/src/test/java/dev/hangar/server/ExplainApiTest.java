@@ -127,6 +127,40 @@ class ExplainApiTest {
     }
 
     @Test
+    void beforeAnyNodeHasJoinedNoRuntimeIsChosenAndASubmitWouldWait() throws Exception {
+        server.close();
+        server = new HangarServer(queue, new NodeView() {
+            @Override
+            public List<RuntimeStatus> runtimes() {
+                return List.of();
+            }
+
+            @Override
+            public SpecLimits limits() {
+                return SpecLimits.forNode(Integer.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE, SpecLimits.RUNTIME_NAMES);
+            }
+
+            @Override
+            public boolean anyNodeKnown() {
+                return false;
+            }
+
+            @Override
+            public java.util.Optional<String> waitingFor(JobSpec spec) {
+                return java.util.Optional.of("no node has joined: no agent sends heartbeats");
+            }
+        }).start("127.0.0.1", 0);
+
+        Answer answer = explain("{\"command\": [\"true\"]}");
+
+        // it said "refused: this node has no runtimes", though a submit is accepted and waits
+        assertThat(answer.status()).as("%s", answer).isEqualTo(200);
+        assertThat(answer.body().has("runtime")).isFalse();
+        assertThat(answer.body().path("reason").asText()).isEqualTo("no runtime to choose yet; submitted now, it would wait"
+                + " in the queue: no node has joined: no agent sends heartbeats");
+    }
+
+    @Test
     void anUntrustedJobGoesBehindAKernelBoundaryAndTheOthersNameTheRule() throws Exception {
         Answer answer = explain("{\"command\": [\"true\"], \"profile\": {\"trust\": \"UNTRUSTED\"}}");
 
