@@ -107,17 +107,21 @@ class ExplainApiTest {
         assertThat(answer.body().path("candidates").get(0).path("measuredStartMs").asLong()).isEqualTo(4);
     }
 
+    /** The answer to an explain of {@code true} by a server on these nodes. */
+    private Answer explainATrueJobOn(NodeView nodes) throws Exception {
+        server.close();
+        server = new HangarServer(queue, nodes).start("127.0.0.1", 0);
+        return explain("{\"command\": [\"true\"]}");
+    }
+
     @Test
     void aJobThatOnlyANodeLostAWhileAgoCouldRunIsSaidToWait() throws Exception {
-        server.close();
-        server = new HangarServer(queue, new ThreeRuntimesTestNode() {
+        Answer answer = explainATrueJobOn(new ThreeRuntimesTestNode() {
             @Override
             public java.util.Optional<String> waitingFor(JobSpec spec) {
                 return java.util.Optional.of("no node that is up can run it: runtime: lost (test)");
             }
-        }).start("127.0.0.1", 0);
-
-        Answer answer = explain("{\"command\": [\"true\"]}");
+        });
 
         // it used to name the runtime alone, though a submit would sit in the queue
         assertThat(answer.status()).as("%s", answer).isEqualTo(200);
@@ -128,8 +132,7 @@ class ExplainApiTest {
 
     @Test
     void beforeAnyNodeHasJoinedNoRuntimeIsChosenAndASubmitWouldWait() throws Exception {
-        server.close();
-        server = new HangarServer(queue, new NodeView() {
+        Answer answer = explainATrueJobOn(new NodeView() {
             @Override
             public List<RuntimeStatus> runtimes() {
                 return List.of();
@@ -149,9 +152,7 @@ class ExplainApiTest {
             public java.util.Optional<String> waitingFor(JobSpec spec) {
                 return java.util.Optional.of("no node has joined: no agent sends heartbeats");
             }
-        }).start("127.0.0.1", 0);
-
-        Answer answer = explain("{\"command\": [\"true\"]}");
+        });
 
         // it said "refused: this node has no runtimes", though a submit is accepted and waits
         assertThat(answer.status()).as("%s", answer).isEqualTo(200);
