@@ -76,9 +76,12 @@ function remember(job) {
   }
 }
 const withSpecOf = (known, job) => (known?.spec ? { ...job, spec: known.spec } : job);
+/** An event's job keeps why the job it updates waits while it is still queued: events carry no `waiting`, REST answers do. */
+const keepingWaiting = (job, known) => (job.state === 'QUEUED' && known?.state === 'QUEUED' && known.waiting
+  && !('waiting' in job) ? { ...job, waiting: known.waiting } : job);
 const fresher = (job, since) => {
   const entry = recent.get(job.id);
-  return entry && entry.seq > since ? withSpecOf(job, entry.job) : job;
+  return entry && entry.seq > since ? keepingWaiting(withSpecOf(job, entry.job), job) : job;
 };
 
 function failed(error) {
@@ -316,10 +319,6 @@ function refreshFirstPageSoon() {
 const submitted = (job) => Date.parse(job.timings?.submittedAt) || 0;
 const newer = (a, b) => submitted(a) > submitted(b) || (submitted(a) === submitted(b) && a.id > b.id);
 
-/** An event's job keeps why its row waits while it is still queued: events carry no `waiting`, a list load does. */
-const keepingWaiting = (job, row) => (job.state === 'QUEUED' && row.state === 'QUEUED' && row.waiting && !('waiting' in job)
-  ? { ...job, waiting: row.waiting } : job);
-
 function applyToList(job) {
   const list = state.list;
   const matches = !list.states.length || list.states.includes(job.state);
@@ -393,12 +392,13 @@ function recount(job) {
   }
 }
 
-function onJob(job, fromEvent = true) {
+/** A job's event, or a REST answer about it (exported for the page's browser test). */
+export function onJob(job, fromEvent = true) {
   recount(job);
   if (fromEvent) remember(job);
   noteJob(job);
   applyToList(job);
-  if (state.detail?.id === job.id) state.detail.job = withSpecOf(state.detail.job, job);
+  if (state.detail?.id === job.id) state.detail.job = keepingWaiting(withSpecOf(state.detail.job, job), state.detail.job);
   healthSoon();
   changed();
 }
@@ -407,6 +407,9 @@ function onJob(job, fromEvent = true) {
 export function onNode(node) {
   state.nodes.set(node.name, { ...node, eventAt: Date.now() });
   runtimesSoon();
+  // a node come or gone changes which queued jobs no node up can run, which no job event says
+  refreshFirstPageSoon();
+  if (state.detail?.job?.state === 'QUEUED') reloadDetail();
   changed();
 }
 

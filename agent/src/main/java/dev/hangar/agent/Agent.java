@@ -80,8 +80,9 @@ public final class Agent implements AutoCloseable {
     private final ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
             .daemon().name("agent-renewals").factory());
     /**
-     * A renewal that fails is tried again within its period: a queue that fails calls at once while it
-     * is away is then renewed with as soon as it is back, not at the next period, which may be too late.
+     * A renewal that fails is tried again within its period: a lease on a queue that fails calls at once
+     * while it is away is renewed as soon as the queue is back, not at the next period, which may be
+     * too late. Its failure is logged once per period, by the renewal.
      */
     private final QueueRetry renewalRetry;
     private final ExecutorService renewing = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("renew-", 0).factory());
@@ -132,7 +133,7 @@ public final class Agent implements AutoCloseable {
         this.capacity = new Capacity(config);
         this.health = new RuntimeHealth(benchFor, System::nanoTime);
         this.pins = pins;
-        this.renewalRetry = new QueueRetry(renewEvery());
+        this.renewalRetry = QueueRetry.quiet(renewEvery());
         this.benchFor = benchFor;
     }
 
@@ -475,9 +476,15 @@ public final class Agent implements AutoCloseable {
         try {
             long[] sent = new long[1]; // of the try that was answered
             LeaseStatus status = renewalRetry.call("renewing the lease of job " + job.lease().jobId(), () -> {
+                if (running.get(job.lease().token()) != job) {
+                    return null; // it ended meanwhile: its lease is no more this node's to keep
+                }
                 sent[0] = System.nanoTime();
                 return queue.renew(job.lease());
             });
+            if (status == null) {
+                return;
+            }
             switch (status) {
                 case CANCEL_REQUESTED -> job.stop(StopReason.CANCELLED);
                 case LOST -> job.leaseLost();

@@ -7,9 +7,10 @@ import java.util.function.Supplier;
 
 /**
  * Retries a queue call that failed because the queue could not be reached (e.g. Redis restarting),
- * for as long as a lease lasts: by then the job has been handed to another worker anyway. Safe for
- * every call a worker makes: each is fenced by the lease token, so a call that did reach the queue
- * before its reply was lost is refused the second time rather than applied twice.
+ * for up to its patience (a job's steps: as long as a lease lasts, by when the job has been handed to
+ * another worker anyway). Safe for every call a worker makes: each is fenced by the lease token, so a
+ * call that did reach the queue before its reply was lost is refused the second time rather than
+ * applied twice.
  */
 final class QueueRetry {
     private static final System.Logger LOG = System.getLogger(QueueRetry.class.getName());
@@ -19,9 +20,20 @@ final class QueueRetry {
     private static final Duration LOG_EVERY = Duration.ofSeconds(10);
 
     private final Duration patience;
+    private final boolean logged;
 
     QueueRetry(Duration patience) {
+        this(patience, true);
+    }
+
+    private QueueRetry(Duration patience, boolean logged) {
         this.patience = patience;
+        this.logged = logged;
+    }
+
+    /** One that does not log its tries: its caller logs the call's failure, once. */
+    static QueueRetry quiet(Duration patience) {
+        return new QueueRetry(patience, false);
     }
 
     <T> T call(String what, Supplier<T> call) {
@@ -36,10 +48,10 @@ final class QueueRetry {
                 if (now.plus(pause).isAfter(giveUp)) {
                     throw e;
                 }
-                if (loggedAt == null || !now.isBefore(loggedAt.plus(LOG_EVERY))) {
+                if (logged && (loggedAt == null || !now.isBefore(loggedAt.plus(LOG_EVERY)))) {
                     loggedAt = now;
-                    LOG.log(System.Logger.Level.WARNING, what + " failed; retrying for up to " + Duration.between(now, giveUp)
-                            .toSeconds() + " s: " + e.getMessage());
+                    LOG.log(System.Logger.Level.WARNING, String.format(java.util.Locale.ROOT, "%s failed; retrying for up to"
+                            + " %.1f s: %s", what, Duration.between(now, giveUp).toMillis() / 1000.0, e.getMessage()));
                 }
                 sleep(pause);
                 pause = pause.multipliedBy(2).compareTo(LONGEST_PAUSE) > 0 ? LONGEST_PAUSE : pause.multipliedBy(2);

@@ -136,9 +136,18 @@ public final class HangarClient {
 
     /** A job as the API shows it, {@code waiting} and all. */
     private JobStatus statusOf(HttpRequest request, JsonNode shown) {
+        return new JobStatus(fromTree(request, shown, Job.class), waiting(shown));
+    }
+
+    private static String waiting(JsonNode job) {
+        JsonNode waiting = job.get("waiting");
+        return waiting == null || waiting.isNull() ? null : waiting.asText();
+    }
+
+    /** The answer's tree as {@code type}; a tree of another shape is an answer that cannot be read. */
+    private <T> T fromTree(HttpRequest request, JsonNode tree, Class<T> type) {
         try {
-            JsonNode waiting = shown.get("waiting");
-            return new JobStatus(ANSWERS.forType(Job.class).readValue(shown), waiting == null ? null : waiting.asText());
+            return ANSWERS.forType(type).readValue(tree);
         } catch (JsonProcessingException e) {
             throw unreadable(request, e);
         } catch (IOException e) {
@@ -169,11 +178,16 @@ public final class HangarClient {
             query.append("&cursor=").append(encode(cursor));
         }
         HttpRequest request = request("/v1/jobs" + query).GET().build();
-        JsonNode page = send(request, JsonNode.class);
+        JsonNode shown = send(request, JsonNode.class);
+        JobPage page = fromTree(request, shown, JobPage.class); // an answer of another shape fails here, as before
+        if (page.jobs() == null) {
+            throw unreadable(request, "it has no jobs", null);
+        }
         var jobs = new java.util.ArrayList<JobStatus>();
-        page.path("jobs").forEach(job -> jobs.add(statusOf(request, job)));
-        JsonNode next = page.get("nextCursor");
-        return new StatusPage(List.copyOf(jobs), next == null || next.isNull() ? null : next.asText());
+        for (int i = 0; i < page.jobs().size(); i++) {
+            jobs.add(new JobStatus(page.jobs().get(i), waiting(shown.path("jobs").path(i))));
+        }
+        return new StatusPage(List.copyOf(jobs), page.nextCursor());
     }
 
     public Job cancel(String id) {
@@ -420,8 +434,12 @@ public final class HangarClient {
 
     /** An answer that is not what the API says: a server of another version, or not a Hangar server. */
     private IllegalStateException unreadable(HttpRequest request, JsonProcessingException e) {
+        return unreadable(request, Json.plainMessage(e.getOriginalMessage()), e);
+    }
+
+    private IllegalStateException unreadable(HttpRequest request, String why, Exception e) {
         return new IllegalStateException("the answer of " + base + " to " + request.method() + " " + request.uri().getRawPath()
-                + " could not be read: " + Json.plainMessage(e.getOriginalMessage()), e);
+                + " could not be read: " + why, e);
     }
 
     private static String encode(String value) {

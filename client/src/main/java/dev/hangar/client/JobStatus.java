@@ -12,8 +12,7 @@ import dev.hangar.core.job.Job;
 public record JobStatus(Job job, String waiting) {
     /** The job as the API shows it: its fields, and {@code waiting} if it waits. */
     public com.fasterxml.jackson.databind.JsonNode asJson() {
-        var shown = dev.hangar.core.json.Json.mapper().<com.fasterxml.jackson.databind.node.ObjectNode>valueToTree(job);
-        return waiting == null ? shown : shown.put("waiting", waiting);
+        return dev.hangar.core.json.Json.treeWith(job, "waiting", waiting);
     }
 
     /** Its state, and why it waits if it does: "QUEUED (no node that is up can run it: ...)". */

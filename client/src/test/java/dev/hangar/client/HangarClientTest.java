@@ -94,6 +94,25 @@ class HangarClientTest {
     }
 
     @Test
+    void aPageOfJobsKeepsWhyEachWaitsAndAPageOfAnotherShapeCannotBeRead() {
+        var answers = new java.util.concurrent.ConcurrentLinkedQueue<>(List.of(
+                "{\"jobs\": [{\"id\": \"j-1\", \"state\": \"QUEUED\", \"waiting\": \"no node is up (test)\"},"
+                        + " {\"id\": \"j-2\", \"state\": \"QUEUED\", \"waiting\": null}], \"nextCursor\": \"c-2\"}",
+                "[]", "{}", "{\"jobs\": {\"id\": \"j-1\"}}"));
+        server.createContext("/v1/jobs", exchange -> answer(exchange, 200, "application/json", answers.remove()));
+
+        StatusPage page = client.listStatuses(java.util.Set.of(), null, 10, null);
+
+        assertThat(page.jobs()).extracting(JobStatus::waiting).containsExactly("no node is up (test)", null);
+        assertThat(page.nextCursor()).isEqualTo("c-2");
+        for (int i = 0; i < 3; i++) {
+            // an empty page was shown for these, as if there were no jobs
+            assertThatThrownBy(() -> client.list(java.util.Set.of(), null, 10)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("could not be read");
+        }
+    }
+
+    @Test
     void aProblemWithMembersItDoesNotKnowKeepsItsStatusAndFields() {
         server.createContext("/v1/jobs", exchange -> answer(exchange, 400, "application/problem+json",
                 "{\"type\":\"about:blank\",\"title\":\"Invalid job spec\",\"status\":400,\"detail\":\"1 field\","

@@ -423,8 +423,9 @@ class DashboardIT extends OneNodeIT {
     }
 
     /**
-     * A queued job that no node that is up can run says so in the jobs table, as the list gives it
-     * (this test's one node runs all it takes: the row is given to the page's store as a load would).
+     * A queued job that no node that is up can run says so in the jobs table, as the list gives it,
+     * and an event of it that carries no reason keeps it while the job is queued (this test's one
+     * node runs all it takes: the rows are given to the page's store as a load would).
      */
     @Test
     void aQueuedJobNoNodeUpCanRunSaysSoInTheJobsTable() {
@@ -435,8 +436,10 @@ class DashboardIT extends OneNodeIT {
                 import('/store.js').then(({ state, changed }) => {
                   const queued = (id, waiting) => ({ id, state: 'QUEUED', spec: { command: ['true'] }, waiting,
                     timings: { submittedAt: new Date().toISOString() } });
-                  state.list.rows = [queued('j-stranded', 'no node that is up can run it: gpus: none (test)'),
-                    queued('j-runnable')];
+                  // pinned against the polling's loads of this server's jobs, each 3 s; an event's change is kept
+                  let rows = [queued('j-stranded', 'no node that is up can run it: gpus: none (test)'), queued('j-runnable')];
+                  Object.defineProperty(state.list, 'rows', { get: () => rows, configurable: true,
+                    set: (next) => { if (next.some((row) => row.id === 'j-stranded')) rows = next; } });
                   state.list.loaded = true;
                   changed();
                   done();
@@ -447,6 +450,21 @@ class DashboardIT extends OneNodeIT {
         assertThat(browser.findElement(stranded).getText()).isEqualTo("no node up can run it");
         assertThat(browser.findElement(stranded).getAttribute("title")).isEqualTo("no node that is up can run it: gpus: none (test)");
         assertThat(browser.findElements(By.cssSelector("#jobs-table tr[data-job-id='j-runnable'] .job-waits"))).isEmpty();
+
+        String event = """
+                const done = arguments[arguments.length - 1];
+                import('/store.js').then(({ onJob }) => {
+                  onJob({ id: 'j-stranded', state: arguments[0], spec: { command: ['echo', arguments[0]] }, attempt: 1,
+                    timings: { submittedAt: new Date().toISOString() } });
+                  done();
+                });
+                """;
+        ((JavascriptExecutor) browser).executeAsyncScript(event, "QUEUED");
+        waitFor().until(ExpectedConditions.textToBe(By.cssSelector("#jobs-table tr[data-job-id='j-stranded'] td.cmd"), "echo QUEUED"));
+        assertThat(browser.findElements(stranded)).as("still queued: the reason stays").hasSize(1);
+        ((JavascriptExecutor) browser).executeAsyncScript(event, "SCHEDULED");
+        waitFor().until(ExpectedConditions.attributeToBe(By.cssSelector("#jobs-table tr[data-job-id='j-stranded']"), "data-state", "SCHEDULED"));
+        assertThat(browser.findElements(stranded)).as("taken by a node: no reason to wait").isEmpty();
     }
 
     /**

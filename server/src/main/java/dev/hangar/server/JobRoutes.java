@@ -101,11 +101,7 @@ final class JobRoutes {
         if (job.state() != JobState.QUEUED) {
             return job;
         }
-        return nodes.waitingFor(job.spec()).<Object>map(why -> {
-            var shown = dev.hangar.core.json.Json.mapper().<com.fasterxml.jackson.databind.node.ObjectNode>valueToTree(job);
-            shown.put("waiting", why);
-            return shown;
-        }).orElse(job);
+        return nodes.waitingFor(job.spec()).<Object>map(why -> dev.hangar.core.json.Json.treeWith(job, "waiting", why)).orElse(job);
     }
 
     /** The request's spec, as {@code check} passes it; else a 400 naming each field and why. */

@@ -61,6 +61,12 @@ public final class Json {
         return MAPPER;
     }
 
+    /** The value as a JSON object with one more text field (a view's addition to a record), or as it is if {@code text} is null. */
+    public static com.fasterxml.jackson.databind.node.ObjectNode treeWith(Object value, String field, String text) {
+        com.fasterxml.jackson.databind.node.ObjectNode tree = MAPPER.valueToTree(value);
+        return text == null ? tree : tree.put(field, text);
+    }
+
     public static String write(Object value) {
         try {
             return MAPPER.writeValueAsString(value);
