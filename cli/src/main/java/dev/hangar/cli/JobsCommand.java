@@ -84,7 +84,8 @@ final class JobsCommand implements Callable<Integer> {
         Job job = status.job();
         Duration run = job.timings().run();
         String command = String.join(" ", job.spec().command());
-        return List.of(job.id(), job.state().name() + (status.waiting() == null ? "" : " (waits)"), Tables.orDash(job.runtime()), Tables.orDash(job.exitCode()),
+        String state = job.state().name() + (status.waiting() == null ? "" : " (waits)");
+        return List.of(job.id(), state, Tables.orDash(job.runtime()), Tables.orDash(job.exitCode()),
                 run == null ? "-" : run.toMillis() + " ms", command.length() > 60 ? command.substring(0, 57) + "..." : command);
     }
 }

@@ -9,6 +9,7 @@ import dev.hangar.server.auth.Caller;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.util.Optional;
 
 /**
  * {@code POST /v1/explain}: the runtime the rules would choose for a job spec, and why not the
@@ -48,13 +49,13 @@ final class ExplainRoutes {
      */
     Selection explain(JobSpec spec) {
         Selection choice = choose(spec);
-        java.util.Optional<String> waits = nodes.waitingFor(spec);
+        Optional<String> waits = nodes.waitingFor(spec);
         if (waits.isEmpty() || choice.refused() && nodes.anyNodeKnown()) {
             return choice;
         }
         String then = "; submitted now, it would wait in the queue: " + waits.get();
-        return choice.refused() ? new Selection(null, "no runtime to choose yet" + then, choice.rejected(), choice.candidates())
-                : new Selection(choice.runtime(), choice.reason() + then, choice.rejected(), choice.candidates());
+        return new Selection(choice.runtime(), (choice.refused() ? "no runtime to choose yet" : choice.reason()) + then,
+                choice.rejected(), choice.candidates());
     }
 
     private Selection choose(JobSpec spec) {

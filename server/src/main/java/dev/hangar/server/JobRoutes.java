@@ -7,6 +7,7 @@ import dev.hangar.core.job.JobNotFoundException;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobSpecValidator;
 import dev.hangar.core.job.JobState;
+import dev.hangar.core.json.Json;
 import dev.hangar.core.queue.Enqueued;
 import dev.hangar.core.queue.JobPage;
 import dev.hangar.core.queue.JobQuery;
@@ -101,7 +102,7 @@ final class JobRoutes {
         if (job.state() != JobState.QUEUED) {
             return job;
         }
-        return nodes.waitingFor(job.spec()).<Object>map(why -> dev.hangar.core.json.Json.treeWith(job, "waiting", why)).orElse(job);
+        return nodes.waitingFor(job.spec()).<Object>map(why -> Json.treeWith(job, "waiting", why)).orElse(job);
     }
 
     /** The request's spec, as {@code check} passes it; else a 400 naming each field and why. */
