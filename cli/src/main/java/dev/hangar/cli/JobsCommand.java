@@ -40,7 +40,7 @@ final class JobsCommand implements Callable<Integer> {
         StatusPage page = client.client().listStatuses(states, cursor, limit, tenant);
         if (client.json) {
             // as the API gives it: a queued job no node that is up can run with its waiting
-            System.out.println(Json.write(new Shown(page.jobs().stream().map(JobStatus::asJson).toList(), page.nextCursor())));
+            System.out.println(Json.write(page));
             return 0;
         }
         var out = new PrintWriter(System.out, true);
@@ -76,9 +76,6 @@ final class JobsCommand implements Callable<Integer> {
     private static String shellWord(String text) {
         return text.matches("[A-Za-z0-9:/._@=+,-]+") ? text : "'" + text.replace("'", "'\\''") + "'";
     }
-
-    /** A page of jobs as the API gives it. */
-    private record Shown(List<com.fasterxml.jackson.databind.JsonNode> jobs, String nextCursor) {}
 
     private static List<String> row(JobStatus status) {
         Job job = status.job();

@@ -10,7 +10,8 @@ import dev.hangar.core.job.Job;
  *                {@code waiting}); else null
  */
 public record JobStatus(Job job, String waiting) {
-    /** The job as the API shows it: its fields, and {@code waiting} if it waits. */
+    /** The job as the API shows it: its fields, and {@code waiting} if it waits (also its JSON, and a {@link StatusPage}'s). */
+    @com.fasterxml.jackson.annotation.JsonValue
     public com.fasterxml.jackson.databind.JsonNode asJson() {
         return dev.hangar.core.json.Json.treeWith(job, "waiting", waiting);
     }
