@@ -8,6 +8,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisException;
+import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs.StreamOffset;
@@ -23,6 +24,7 @@ import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
+import io.lettuce.core.resource.EpollProvider;
 import io.lettuce.core.resource.NettyCustomizer;
 import io.netty.channel.Channel;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -39,9 +41,9 @@ import java.util.function.Predicate;
  * reconnects by itself (commands issued meanwhile wait, up to the command timeout), and every failure
  * reaches callers as a {@link QueueException} that says what failed where. On one server, once the
  * connection has been lost for longer than {@link #PATIENCE}, calls fail at once until it is back:
- * a restart is waited out, an outage is not waited for at every call. A server that stops answering
- * without closing the connection (its host gone, the network cut) is not seen as lost: calls wait
- * their timeout then. Keys and values are bytes:
+ * a restart is waited out, an outage is not waited for at every call. A server cut off without its
+ * connection closing (its host gone, the network split) is seen as lost too, after the command timeout
+ * (see {@link #socketOptions}). Keys and values are bytes:
  * log output is not text. On a cluster every key of a queue shares one hash slot (see
  * {@link RedisSettings#keyPrefix}), so its commands and scripts all go to the node that serves it.
  */
@@ -133,6 +135,7 @@ final class RedisLink implements AutoCloseable {
             RedisClient single = RedisClient.create(resources, settings.redis());
             single.setOptions(ClientOptions.builder()
                     .autoReconnect(true)
+                    .socketOptions(socketOptions(settings.timeout()))
                     .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
                     .build());
             client = single;
@@ -140,6 +143,7 @@ final class RedisLink implements AutoCloseable {
             RedisClusterClient cluster = RedisClusterClient.create(resources, settings.clusterNodes());
             cluster.setOptions(ClusterClientOptions.builder()
                     .autoReconnect(true)
+                    .socketOptions(socketOptions(settings.timeout()))
                     .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
                     // read the layout anew when a reply says it changed (a failover, a moved slot); not
                     // periodically, as each reading connects to every node, which counts as a reconnect
@@ -159,6 +163,24 @@ final class RedisLink implements AutoCloseable {
             throw new QueueException("cannot connect to the queue at " + settings.where() + ": "
                     + RedisSettings.redacted(e.getMessage() + because(e)), e);
         }
+    }
+
+    /**
+     * Why: a connection to a server cut off silently (its host lost power, the network split) stays open
+     * for as long as the kernel retries, a quarter of an hour, each call waiting its timeout meanwhile
+     * and no reconnect to a master that Sentinel or the cluster has promoted. Data left unanswered for
+     * the command timeout closes it (TCP_USER_TIMEOUT, with the native transport on Linux: Lettuce
+     * refuses to connect if asked for it without), and an idle one, a blocked read's, is probed after
+     * as long; Lettuce then reconnects as after a restart.
+     */
+    static SocketOptions socketOptions(Duration timeout) {
+        Duration atLeastASecond = Duration.ofSeconds(Math.max(1, (timeout.toMillis() + 999) / 1000));
+        return SocketOptions.builder()
+                .tcpUserTimeout(SocketOptions.TcpUserTimeoutOptions.builder()
+                        .enable(EpollProvider.isAvailable()).tcpUserTimeout(timeout).build())
+                .keepAlive(SocketOptions.KeepAliveOptions.builder().enable()
+                        .idle(atLeastASecond).interval(Duration.ofSeconds(1)).count(3).build())
+                .build();
     }
 
     /** Lettuce's own reason at the bottom of a failed connect (NOAUTH, WRONGPASS, refused...), which it does not show on top. */

@@ -67,6 +67,37 @@ class RedisClusterFailoverTest {
         }
     }
 
+    /**
+     * A master cut off without its connections closing, as a host that lost power, its cluster bus too:
+     * the queue's connection to it must close, or calls would wait on it for as long as the kernel
+     * retries (a quarter of an hour), never reading the layout that names the promoted replica.
+     */
+    @Test
+    void theQueueFollowsAFailoverFromAMasterCutOffWithoutItsConnectionsClosing() {
+        try (RedisClusterProcess cluster = RedisClusterProcess.start(3, 1, false)) {
+            String prefix = "cut";
+            try (RedisQueueBackend queue = RedisQueueBackend.open(cluster.uri("prefix=" + prefix + "&timeout=PT2S"),
+                    Clock.systemUTC())) {
+                Job before = queue.enqueue(spec("before")).job();
+                RedisServerProcess master = cluster.serving(cluster.slotOf(prefix));
+                RedisServerProcess replica = cluster.replicaOf(master);
+                await().atMost(Duration.ofSeconds(10)).until(() -> offset(replica) == offset(master));
+                int bus = Integer.parseInt(master.cli("CONFIG", "GET", "cluster-port").lines().toList().get(1).strip());
+                try (NetworkCut cut = NetworkCut.of(master.port(), bus)) {
+                    // its own links out carry its word to the others still, so they would not call it
+                    // failed: the replica takes over as an operator would have it
+                    replica.cli("CLUSTER", "FAILOVER", "TAKEOVER");
+                    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                            .until(() -> replica.cli("ROLE").startsWith("master"));
+                    Job after = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                            .ignoreExceptions().until(() -> queue.enqueue(spec("after")).job(), Objects::nonNull);
+                    assertThat(queue.get(before.id())).isPresent();
+                    assertThat(queue.get(after.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
+                }
+            }
+        }
+    }
+
     /** How far the server's copy of the replication stream reaches. */
     private static long offset(RedisServerProcess server) {
         return server.cli("INFO", "replication").lines().filter(line -> line.startsWith("master_repl_offset:"))

@@ -75,6 +75,35 @@ class RedisSentinelTest {
         }
     }
 
+    /**
+     * A master cut off without its connections closing, as a host that lost power: the queue's
+     * connection to it must close, or it would wait on it for as long as the kernel retries (a quarter
+     * of an hour), never asking the sentinel which master to reconnect to.
+     */
+    @Test
+    void theQueueFollowsAFailoverFromAMasterCutOffWithoutItsConnectionsClosing() throws Exception {
+        try (RedisServerProcess master = RedisServerProcess.start();
+                RedisServerProcess replica = RedisServerProcess.replicaOf(master);
+                RedisServerProcess sentinel = RedisServerProcess.sentinelOf(master, "hangar-main")) {
+            awaitSentinelSeesTheReplica(sentinel, replica);
+            URI location = URI.create("redis-sentinel://127.0.0.1:" + sentinel.port()
+                    + "/?master=hangar-main&prefix=cut&timeout=PT2S");
+            try (RedisQueueBackend queue = RedisQueueBackend.open(location, CLOCK)) {
+                Job before = queue.enqueue(spec("before")).job();
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() ->
+                        replica.cli("HGET", "{cut}:job:" + before.id(), "state").equals("QUEUED"));
+                try (NetworkCut cut = NetworkCut.of(master.port())) {
+                    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
+                            replica.cli("ROLE").startsWith("master"));
+                    Job after = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                            .ignoreExceptions().until(() -> queue.enqueue(spec("after")).job(), job -> job != null);
+                    assertThat(replica.cli("HGET", "{cut}:job:" + after.id(), "state")).isEqualTo("QUEUED");
+                    assertThat(queue.get(before.id())).isPresent();
+                }
+            }
+        }
+    }
+
     @Test
     void aWriteFewerReplicasHeldThanAskedIsNotConfirmedAndARetryWithItsKeyMakesOneJob() throws Exception {
         try (RedisServerProcess master = RedisServerProcess.start();
