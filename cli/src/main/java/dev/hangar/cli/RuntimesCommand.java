@@ -1,5 +1,6 @@
 package dev.hangar.cli;
 
+import dev.hangar.client.RuntimeEntry;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.runtime.RuntimeCapabilities;
 import dev.hangar.core.runtime.RuntimeStatus;
@@ -17,7 +18,7 @@ final class RuntimesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<RuntimeStatus> runtimes = client.client().runtimes();
+        List<RuntimeEntry> runtimes = client.client().runtimeEntries();
         if (client.json) {
             System.out.println(Json.write(runtimes));
             return 0;
@@ -28,12 +29,15 @@ final class RuntimesCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static List<String> row(RuntimeStatus status) {
+    private static List<String> row(RuntimeEntry entry) {
+        RuntimeStatus status = entry.status();
         RuntimeCapabilities caps = status.capabilities();
         var probe = status.probe();
-        String state = !probe.available() ? "unavailable" : probe.apiTestedOnly() ? "API-tested only" : "available";
+        String state = entry.waiting() != null ? "on no node up"
+                : !probe.available() ? "unavailable" : probe.apiTestedOnly() ? "API-tested only" : "available";
         String start = probe.measuredStart() == null ? "-" : probe.measuredStart().toMillis() + " ms";
-        String notes = probe.available()
+        String notes = entry.waiting() != null ? "jobs for it wait: " + entry.waiting()
+                : probe.available()
                 ? new java.util.TreeMap<>(probe.attributes()).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                         .collect(java.util.stream.Collectors.joining("; "))
                 : probe.reason();

@@ -195,7 +195,21 @@ public final class HangarClient {
     }
 
     public List<RuntimeStatus> runtimes() {
-        return send(request("/v1/runtimes").GET().build(), new TypeReference<List<RuntimeStatus>>() {});
+        return runtimeEntries().stream().map(RuntimeEntry::status).toList();
+    }
+
+    /** As {@link #runtimes}, each with why jobs for it would wait, if no node that is up has it. */
+    public List<RuntimeEntry> runtimeEntries() {
+        HttpRequest request = request("/v1/runtimes").GET().build();
+        JsonNode shown = send(request, JsonNode.class);
+        if (!shown.isArray()) {
+            throw unreadable(request, "it is not a list of runtimes", null);
+        }
+        var entries = new java.util.ArrayList<RuntimeEntry>();
+        for (JsonNode runtime : shown) {
+            entries.add(new RuntimeEntry(fromTree(request, runtime, RuntimeStatus.class), waiting(runtime)));
+        }
+        return List.copyOf(entries);
     }
 
     /** The nodes alive now, with their capacity, load and runtimes. */

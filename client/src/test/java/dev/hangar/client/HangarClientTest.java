@@ -113,6 +113,23 @@ class HangarClientTest {
     }
 
     @Test
+    void theRuntimesListKeepsWhyJobsForARuntimeWouldWaitAndAnAnswerOfAnotherShapeCannotBeRead() {
+        var answers = new java.util.concurrent.ConcurrentLinkedQueue<>(List.of(
+                "[{\"name\": \"gvisor\", \"probe\": {\"available\": true, \"attributes\": {}}, \"waiting\": \"no node that is up has it (test)\"},"
+                        + " {\"name\": \"process\", \"probe\": {\"available\": true, \"attributes\": {}}}]",
+                "{\"name\": \"process\"}"));
+        server.createContext("/v1/runtimes", exchange -> answer(exchange, 200, "application/json", answers.remove()));
+
+        List<RuntimeEntry> runtimes = client.runtimeEntries();
+
+        assertThat(runtimes).extracting(entry -> entry.status().name()).containsExactly("gvisor", "process");
+        assertThat(runtimes).extracting(RuntimeEntry::waiting).containsExactly("no node that is up has it (test)", null);
+        assertThat(runtimes.get(0).asJson().get("waiting").asText()).isEqualTo("no node that is up has it (test)");
+        assertThat(runtimes.get(1).asJson().has("waiting")).isFalse();
+        assertThatThrownBy(client::runtimes).isInstanceOf(IllegalStateException.class).hasMessageContaining("could not be read");
+    }
+
+    @Test
     void aProblemWithMembersItDoesNotKnowKeepsItsStatusAndFields() {
         server.createContext("/v1/jobs", exchange -> answer(exchange, 400, "application/problem+json",
                 "{\"type\":\"about:blank\",\"title\":\"Invalid job spec\",\"status\":400,\"detail\":\"1 field\","

@@ -467,6 +467,31 @@ class DashboardIT extends OneNodeIT {
         assertThat(browser.findElements(stranded)).as("taken by a node: no reason to wait").isEmpty();
     }
 
+    /** In a cluster, a runtime that only nodes lost a while ago had is marked, with why its jobs wait. */
+    @Test
+    void aRuntimeNoNodeUpHasSaysSoInTheRuntimesTable() {
+        open(hangar.url(), "/?events=off");
+        waitFor().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#runtimes-table tr[data-runtime='process']")));
+        ((JavascriptExecutor) browser).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                import('/store.js').then(({ state, changed }) => {
+                  // as GET /v1/runtimes of a cluster lists it; pinned against the page's own loads of this server's
+                  const lost = { ...state.runtimes.find((r) => r.name === 'process'), name: 'lost-only',
+                    waiting: 'no node that is up has it; nodes lost within 10 minutes had it: n9 (test)' };
+                  const rows = [...state.runtimes, lost];
+                  Object.defineProperty(state, 'runtimes', { get: () => rows, set: () => {}, configurable: true });
+                  changed();
+                  done();
+                });
+                """);
+        By waits = By.cssSelector("#runtimes-table tr[data-runtime='lost-only'] .runtime-waits");
+        waitFor().until(ExpectedConditions.presenceOfElementLocated(waits));
+        assertThat(browser.findElement(waits).getText()).isEqualTo("on no node up");
+        assertThat(browser.findElement(By.cssSelector("#runtimes-table tr[data-runtime='lost-only'] .reason")).getText())
+                .isEqualTo("jobs for it wait: no node that is up has it; nodes lost within 10 minutes had it: n9 (test)");
+        assertThat(browser.findElements(By.cssSelector("#runtimes-table tr[data-runtime='process'] .runtime-waits"))).isEmpty();
+    }
+
     /**
      * The page's event stream, read with fetch, tries again by itself when its server goes away and
      * is live again, with the jobs of the server started anew, once one answers on the address.

@@ -50,6 +50,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
      */
     private volatile Map<String, Lost> recentlyLost = Map.of();
     static final Duration LOST_GRACE = Duration.ofMinutes(10);
+    private static final String NO_NODE_UP = "no node is up: no agent has sent a heartbeat for a while";
 
     private record Lost(NodeStatus status, long atNanos) {}
     private final LongSupplier nanoTime;
@@ -135,6 +136,25 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
     }
 
     @Override
+    public Optional<String> runtimeWaitingFor(String runtime) {
+        Map<String, NodeStatus> up = alive;
+        if (up.isEmpty()) {
+            return Optional.of(NO_NODE_UP);
+        }
+        if (up.values().stream().anyMatch(node -> has(node, runtime))) {
+            return Optional.empty();
+        }
+        List<String> lost = recentlyLost.values().stream().map(Lost::status).filter(node -> has(node, runtime))
+                .map(NodeStatus::name).sorted().toList();
+        return Optional.of("no node that is up has it" + (lost.isEmpty() ? ""
+                : "; nodes lost within " + LOST_GRACE.toMinutes() + " minutes had it: " + String.join(", ", lost)));
+    }
+
+    private static boolean has(NodeStatus node, String runtime) {
+        return node.runtimes().stream().anyMatch(status -> status.name().equals(runtime));
+    }
+
+    @Override
     public boolean anyNodeKnown() {
         return !known().isEmpty();
     }
@@ -173,8 +193,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
     public Optional<String> waitingFor(JobSpec spec) {
         Map<String, NodeStatus> up = alive;
         if (up.isEmpty()) {
-            return Optional.of(lastSeen.isEmpty() ? "no node has joined: no agent sends heartbeats"
-                    : "no node is up: no agent has sent a heartbeat for a while");
+            return Optional.of(lastSeen.isEmpty() ? "no node has joined: no agent sends heartbeats" : NO_NODE_UP);
         }
         List<FieldError> misfit = nearestMisfit(spec, List.copyOf(up.values()));
         return misfit.isEmpty() ? Optional.empty() : Optional.of("no node that is up can run it: " + misfit.stream()

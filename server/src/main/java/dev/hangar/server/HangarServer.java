@@ -73,7 +73,8 @@ public final class HangarServer implements AutoCloseable {
         app.beforeMatched(new TokenCheck(tokens)::check);
         new JobRoutes(queue, nodes, slots).register(app);
         new ExplainRoutes(nodes).register(app);
-        app.get("/v1/runtimes", QueryParams.none(ctx -> ctx.json(nodes.runtimes())));
+        app.get("/v1/runtimes", QueryParams.none(ctx -> ctx.json(nodes.runtimes().stream().map(runtime ->
+                Json.treeWith(runtime, "waiting", nodes.runtimeWaitingFor(runtime.name()).orElse(null))).toList())));
         app.get("/healthz", ctx -> ctx.json(health(queue, nodes, TokenCheck.caller(ctx))));
         app.get("/readyz", ctx -> {
             queue.ping(); // a QueueException: 503 with Retry-After, saying why

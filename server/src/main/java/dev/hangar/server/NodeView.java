@@ -63,6 +63,15 @@ public interface NodeView {
         return Optional.empty();
     }
 
+    /**
+     * Why jobs for this runtime (one of {@link #runtimes}) would wait in the queue: no node that is up
+     * has it, only nodes lost a short while ago; empty if one that is up has it. One node's runtimes
+     * are all its own.
+     */
+    default Optional<String> runtimeWaitingFor(String runtime) {
+        return Optional.empty();
+    }
+
     /** Whether any node is known: before one is, {@link #limits} takes a job's word for its needs. */
     default boolean anyNodeKnown() {
         return true;

@@ -62,7 +62,7 @@ class ClusterNodesTest {
     }
 
     /** A runtime that passes GPUs through and gives no network, with process isolation. */
-    private static RuntimeStatus runtime(String name, boolean available) {
+    static RuntimeStatus runtime(String name, boolean available) {
         return runtime(name, available, Isolation.PROCESS, Set.of(NetworkMode.NONE));
     }
 
@@ -309,6 +309,32 @@ class ClusterNodesTest {
         assertThat(nodes.waitingFor(plain)).contains("no node is up: no agent has sent a heartbeat for a while");
         assertThat(new ClusterNodes(new InMemoryNodeRegistry()).waitingFor(plain))
                 .contains("no node has joined: no agent sends heartbeats");
+    }
+
+    /** A runtime listed only for nodes lost a short while ago says so, as jobs for it would wait. */
+    @Test
+    void aRuntimeOnlyLostNodesHadIsSaidToMakeItsJobsWaitAndOneANodeUpHasIsNot() {
+        long[] now = {0};
+        var nodes = new ClusterNodes(registry, () -> now[0]);
+        registry.heartbeat(node("a", 2, 2048, 0, List.of(runtime("process", true)), Set.of()), Duration.ofSeconds(10));
+        registry.heartbeat(node("b", 2, 2048, 0, List.of(runtime("process", true), runtime("gvisor", true)), Set.of()),
+                Duration.ofSeconds(10));
+        registry.heartbeat(node("c", 2, 2048, 0, List.of(runtime("gvisor", false)), Set.of()), Duration.ofSeconds(10));
+        nodes.poll();
+        assertThat(nodes.runtimeWaitingFor("gvisor")).isEmpty();
+
+        registry.leave("b");
+        registry.leave("c");
+        nodes.poll();
+        // it used to list gvisor as available, with no word that no node up has it
+        assertThat(nodes.runtimes()).extracting(RuntimeStatus::name).containsExactly("gvisor", "process");
+        assertThat(nodes.runtimeWaitingFor("gvisor"))
+                .contains("no node that is up has it; nodes lost within 10 minutes had it: b, c");
+        assertThat(nodes.runtimeWaitingFor("process")).isEmpty();
+
+        registry.leave("a");
+        nodes.poll();
+        assertThat(nodes.runtimeWaitingFor("process")).contains("no node is up: no agent has sent a heartbeat for a while");
     }
 
     @Test

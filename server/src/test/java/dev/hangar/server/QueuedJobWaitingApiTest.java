@@ -28,12 +28,22 @@ class QueuedJobWaitingApiTest {
         queue.close();
     }
 
-    /** A node view whose nodes that are up run no job of runtime "gvisor". */
+    /** A node view whose nodes that are up run no job of runtime "gvisor", and have it not. */
     private static NodeView upWithoutGvisor() {
         return new TestNode.Like() {
             @Override
             public Optional<String> waitingFor(JobSpec spec) {
                 return "gvisor".equals(spec.runtime()) ? Optional.of("no node that is up can run it: runtime: gone") : Optional.empty();
+            }
+
+            @Override
+            public java.util.List<dev.hangar.core.runtime.RuntimeStatus> runtimes() {
+                return java.util.List.of(ClusterNodesTest.runtime("gvisor", true), ClusterNodesTest.runtime("process", true));
+            }
+
+            @Override
+            public Optional<String> runtimeWaitingFor(String runtime) {
+                return "process".equals(runtime) ? Optional.empty() : Optional.of("no node that is up has it");
             }
         };
     }
@@ -85,5 +95,22 @@ class QueuedJobWaitingApiTest {
         assertThat(byId.get(stranded).get("waiting").asText()).isEqualTo("no node that is up can run it: runtime: gone");
         assertThat(byId.get(runnable).has("waiting")).isFalse();
         assertThat(byId.get(runnable).get("state").asText()).isEqualTo("QUEUED");
+    }
+
+    @Test
+    void theRuntimesListSaysOfARuntimeNoNodeUpHasThatItsJobsWait() throws Exception {
+        startWithAStrandedAndARunnableJob();
+
+        var runtimes = dev.hangar.core.json.Json.mapper().readTree(getPath("/v1/runtimes"));
+
+        assertThat(runtimes).hasSize(2).allSatisfy(runtime -> {
+            String name = runtime.get("name").asText();
+            assertThat(runtime.has("probe")).as(name).isTrue();
+            if (name.equals("process")) {
+                assertThat(runtime.has("waiting")).as(name).isFalse();
+            } else {
+                assertThat(runtime.get("waiting").asText()).as(name).isEqualTo("no node that is up has it");
+            }
+        });
     }
 }
