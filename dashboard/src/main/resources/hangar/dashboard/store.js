@@ -76,12 +76,10 @@ function remember(job) {
   }
 }
 const withSpecOf = (known, job) => (known?.spec ? { ...job, spec: known.spec } : job);
-/** An event's job keeps why the job it updates waits while it is still queued: events carry no `waiting`, REST answers do. */
-const keepingWaiting = (job, known) => (job.state === 'QUEUED' && known?.state === 'QUEUED' && known.waiting
-  && !('waiting' in job) ? { ...job, waiting: known.waiting } : job);
+// an event's job is as GET /v1/jobs/{id} answers, `waiting` and all: it replaces what a load said
 const fresher = (job, since) => {
   const entry = recent.get(job.id);
-  return entry && entry.seq > since ? keepingWaiting(withSpecOf(job, entry.job), job) : job;
+  return entry && entry.seq > since ? withSpecOf(job, entry.job) : job;
 };
 
 function failed(error) {
@@ -325,7 +323,7 @@ function applyToList(job) {
   const index = list.rows.findIndex((row) => row.id === job.id);
   if (index >= 0) {
     list.rows = list.rows.slice();
-    list.rows[index] = keepingWaiting(job, list.rows[index]);
+    list.rows[index] = job;
     if (!matches) refreshFirstPageSoon();
     return;
   }
@@ -398,7 +396,7 @@ export function onJob(job, fromEvent = true) {
   if (fromEvent) remember(job);
   noteJob(job);
   applyToList(job);
-  if (state.detail?.id === job.id) state.detail.job = keepingWaiting(withSpecOf(state.detail.job, job), state.detail.job);
+  if (state.detail?.id === job.id) state.detail.job = withSpecOf(state.detail.job, job);
   healthSoon();
   changed();
 }

@@ -423,9 +423,10 @@ class DashboardIT extends OneNodeIT {
     }
 
     /**
-     * A queued job that no node that is up can run says so in the jobs table, as the list gives it,
-     * and an event of it that carries no reason keeps it while the job is queued (this test's one
-     * node runs all it takes: the rows are given to the page's store as a load would).
+     * A queued job that no node that is up can run says so in the jobs table, as the list gives it
+     * and as its events do, one of a job submitted while the page is open too; an event without it
+     * (the job taken, or a node up that can run it) clears it. This test's one node runs all it
+     * takes: the rows are given to the page's store as a load would, the events as the stream would.
      */
     @Test
     void aQueuedJobNoNodeUpCanRunSaysSoInTheJobsTable() {
@@ -451,20 +452,29 @@ class DashboardIT extends OneNodeIT {
         assertThat(browser.findElement(stranded).getAttribute("title")).isEqualTo("no node that is up can run it: gpus: none (test)");
         assertThat(browser.findElements(By.cssSelector("#jobs-table tr[data-job-id='j-runnable'] .job-waits"))).isEmpty();
 
+        // an event's job is as GET /v1/jobs/{id} answers: `waiting` while no node up can run it
         String event = """
                 const done = arguments[arguments.length - 1];
                 import('/store.js').then(({ onJob }) => {
-                  onJob({ id: 'j-stranded', state: arguments[0], spec: { command: ['echo', arguments[0]] }, attempt: 1,
-                    timings: { submittedAt: new Date().toISOString() } });
+                  const job = { id: arguments[0], state: arguments[1], spec: { command: ['echo', arguments[1]] }, attempt: 1,
+                    timings: { submittedAt: new Date().toISOString() } };
+                  onJob(arguments[2] == null ? job : { ...job, waiting: arguments[2] });
                   done();
                 });
                 """;
-        ((JavascriptExecutor) browser).executeAsyncScript(event, "QUEUED");
+        ((JavascriptExecutor) browser).executeAsyncScript(event, "j-stranded", "QUEUED", "no node that is up can run it (event)");
         waitFor().until(ExpectedConditions.textToBe(By.cssSelector("#jobs-table tr[data-job-id='j-stranded'] td.cmd"), "echo QUEUED"));
-        assertThat(browser.findElements(stranded)).as("still queued: the reason stays").hasSize(1);
-        ((JavascriptExecutor) browser).executeAsyncScript(event, "SCHEDULED");
+        assertThat(browser.findElement(stranded).getAttribute("title")).isEqualTo("no node that is up can run it (event)");
+        // a job submitted while the page is open: it showed why it waits only once the jobs were loaded again
+        By fresh = By.cssSelector("#jobs-table tr[data-job-id='j-fresh'] .job-waits");
+        ((JavascriptExecutor) browser).executeAsyncScript(event, "j-fresh", "QUEUED", "no node that is up can run it (new)");
+        waitFor().until(ExpectedConditions.presenceOfElementLocated(fresh));
+        assertThat(browser.findElement(fresh).getAttribute("title")).isEqualTo("no node that is up can run it (new)");
+        ((JavascriptExecutor) browser).executeAsyncScript(event, "j-stranded", "SCHEDULED", null);
         waitFor().until(ExpectedConditions.attributeToBe(By.cssSelector("#jobs-table tr[data-job-id='j-stranded']"), "data-state", "SCHEDULED"));
         assertThat(browser.findElements(stranded)).as("taken by a node: no reason to wait").isEmpty();
+        ((JavascriptExecutor) browser).executeAsyncScript(event, "j-fresh", "QUEUED", null);
+        waitFor().until(ExpectedConditions.invisibilityOfElementLocated(fresh));
     }
 
     /** In a cluster, a runtime that only nodes lost a while ago had is marked, with why its jobs wait. */

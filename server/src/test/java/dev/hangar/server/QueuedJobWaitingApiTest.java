@@ -59,10 +59,43 @@ class QueuedJobWaitingApiTest {
 
     /** A server whose nodes that are up run no gVisor job, with one such job queued and then one they can run. */
     private String[] startWithAStrandedAndARunnableJob() {
+        start();
+        return submitAStrandedAndARunnableJob();
+    }
+
+    private void start() {
         queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
         server = new HangarServer(queue, upWithoutGvisor()).start("127.0.0.1", 0);
+    }
+
+    private String[] submitAStrandedAndARunnableJob() {
         return new String[] {queue.enqueue(JobSpec.builder().command("true").runtime("gvisor").build()).job().id(),
                 queue.enqueue(JobSpec.of("true")).job().id()};
+    }
+
+    @Test
+    void aQueuedJobsEventSaysWhyItWaitsAsItsGetDoes() throws Exception {
+        start();
+        var json = dev.hangar.core.json.Json.mapper();
+        try (var events = dev.hangar.client.EventStream.open(HttpClient.newHttpClient(),
+                URI.create("http://127.0.0.1:" + server.port() + "/v1/events"), java.util.Map.of())) {
+            String[] ids = submitAStrandedAndARunnableJob();
+            var seen = new java.util.HashMap<String, com.fasterxml.jackson.databind.JsonNode>();
+            events.until(event -> {
+                try {
+                    var job = json.readTree(event.data()).path("job");
+                    seen.put(job.path("id").asText(), job);
+                } catch (java.io.IOException e) {
+                    throw new AssertionError("not JSON: " + event, e);
+                }
+                return seen.containsKey(ids[1]);
+            }, java.time.Duration.ofSeconds(10));
+
+            // events carried no waiting: a job submitted while a dashboard was open showed none until a reload
+            assertThat(seen.get(ids[0]).path("waiting").asText()).isEqualTo("no node that is up can run it: runtime: gone");
+            assertThat(seen.get(ids[0])).isEqualTo(json.readTree(get(ids[0])));
+            assertThat(seen.get(ids[1]).has("waiting")).isFalse();
+        }
     }
 
     @Test

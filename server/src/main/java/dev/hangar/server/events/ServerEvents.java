@@ -2,6 +2,7 @@ package dev.hangar.server.events;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobState;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.queue.JobStore;
 import dev.hangar.core.queue.QueueListener;
@@ -19,20 +20,23 @@ public final class ServerEvents implements AutoCloseable {
 
     /**
      * {@code {"type":"job","job":{...},"stdinBytes":N}}: the job as {@code GET /v1/jobs/{id}} returns
-     * it but for its stdin, whose length in bytes {@code stdinBytes} gives (absent without stdin). Why:
-     * a stdin of up to 1 MiB, sent to every client on each of the job's changes, would fill the buffer
-     * that other clients resume from, and a spec never changes after its submit.
+     * it, {@code waiting} and all, but for its stdin, whose length in bytes {@code stdinBytes} gives
+     * (absent without stdin). Why: a stdin of up to 1 MiB, sent to every client on each of the job's
+     * changes, would fill the buffer that other clients resume from, and a spec never changes after
+     * its submit.
      */
-    static String jobEvent(Job job) {
+    static String jobEvent(Job job, String waiting) {
         String stdin = job.spec().stdin();
-        if (stdin == null) {
+        if (stdin == null && waiting == null) {
             return Json.write(new JobEvent(ServerEvent.JOB, job)); // most jobs: written once, with no tree between
         }
         ObjectNode event = Json.mapper().createObjectNode().put("type", ServerEvent.JOB);
-        ObjectNode view = Json.mapper().valueToTree(job);
-        ((ObjectNode) view.get("spec")).remove("stdin");
+        ObjectNode view = Json.treeWith(job, "waiting", waiting);
         event.set("job", view);
-        event.put("stdinBytes", stdin.getBytes(StandardCharsets.UTF_8).length);
+        if (stdin != null) {
+            ((ObjectNode) view.get("spec")).remove("stdin");
+            event.put("stdinBytes", stdin.getBytes(StandardCharsets.UTF_8).length);
+        }
         return Json.write(event);
     }
 
@@ -53,7 +57,9 @@ public final class ServerEvents implements AutoCloseable {
         this.jobs = store.subscribe(new QueueListener() {
             @Override
             public void jobChanged(Job job) {
-                log.append(ServerEvent.JOB, jobEvent(job), job.spec().tenant());
+                // only a queued job waits; one node's view answers at once, a cluster's checks the nodes up
+                String waiting = job.state() == JobState.QUEUED ? nodeView.waitingFor(job.spec()).orElse(null) : null;
+                log.append(ServerEvent.JOB, jobEvent(job, waiting), job.spec().tenant());
             }
 
             @Override
