@@ -12,6 +12,7 @@ import dev.hangar.server.events.ServerEvents;
 import dev.hangar.server.metrics.HangarMetrics;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
 import java.io.IOException;
@@ -69,7 +70,7 @@ public final class HangarServer implements AutoCloseable {
         // the dashboard in another site's frame would take clicks meant for that site (a cancel)
         app.before(ctx -> ctx.header("X-Frame-Options", "DENY"));
         app.before(HangarServer::refuseMethodOverride);
-        app.before(HangarServer::refuseApiHead);
+        app.before(this::refuseApiHead);
         app.beforeMatched(new TokenCheck(tokens)::check);
         new JobRoutes(queue, nodes, slots).register(app);
         new ExplainRoutes(nodes).register(app);
@@ -136,13 +137,23 @@ public final class HangarServer implements AutoCloseable {
 
     /**
      * Javalin answers a HEAD of any GET route with 200 without running the route or its checks, so
-     * that {@code HEAD /v1/jobs/missing} would be 200 without a token: the API refuses HEAD instead.
+     * that {@code HEAD /v1/jobs/missing} would be 200 without a token: the API refuses HEAD instead,
+     * naming the methods the path takes; a path that takes none is left to be not found.
      */
-    private static void refuseApiHead(io.javalin.http.Context ctx) {
+    private void refuseApiHead(io.javalin.http.Context ctx) {
         // by the path: Javalin matches no route for a HEAD, so the token check's rule is applied to the path
-        if (ctx.method() == io.javalin.http.HandlerType.HEAD && TokenCheck.isApi(ctx.path().replaceAll("/+", "/").replaceAll("(.)/$", "$1"))) {
-            ctx.header("Allow", "GET");
-            throw new ApiException(405, "Method not allowed", "the API does not serve HEAD: send GET", List.of());
+        String path = ctx.path().replaceAll("/+", "/").replaceAll("(.)/$", "$1");
+        if (ctx.method() != HandlerType.HEAD || !TokenCheck.isApi(path)) {
+            return;
+        }
+        var router = app.unsafeConfig().pvt.internalRouter;
+        List<String> allowed = java.util.stream.Stream.of(HandlerType.GET, HandlerType.POST, HandlerType.PUT,
+                HandlerType.PATCH, HandlerType.DELETE).filter(method -> router.hasHttpHandlerEntry(method, path))
+                .map(HandlerType::name).toList();
+        if (!allowed.isEmpty()) {
+            ctx.header("Allow", String.join(", ", allowed));
+            throw new ApiException(405, "Method not allowed", "the API does not serve HEAD: send "
+                    + String.join(" or ", allowed), List.of());
         }
     }
 

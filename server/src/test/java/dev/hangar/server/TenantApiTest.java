@@ -83,10 +83,23 @@ class TenantApiTest {
 
     @Test
     void aHeadOfAnApiRouteIsRefusedRatherThanAnswered200WithoutAToken() throws Exception {
-        for (String path : List.of("/v1/jobs", "/v1/jobs/missing", "//v1/nodes", "/metrics", "/metrics/")) {
-            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(open.url() + path))
-                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        // it said Allow: GET of every path, a POST-only one too
+        Map<String, String> allowed = Map.of("/v1/jobs", "GET, POST", "/v1/jobs/missing", "GET, DELETE", "//v1/nodes", "GET",
+                "/metrics", "GET", "/metrics/", "GET", "/v1/explain", "POST");
+        allowed.forEach((path, methods) -> {
+            HttpResponse<String> answer = head(path);
             assertThat(answer.statusCode()).as(path).isEqualTo(405);
+            assertThat(answer.headers().firstValue("Allow")).as(path).contains(methods);
+        });
+        assertThat(head("/v1/no-such-path").statusCode()).isEqualTo(404);
+    }
+
+    private HttpResponse<String> head(String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(open.url() + path))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new AssertionError(path, e);
         }
     }
 
