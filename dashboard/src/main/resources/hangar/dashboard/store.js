@@ -76,10 +76,13 @@ function remember(job) {
   }
 }
 const withSpecOf = (known, job) => (known?.spec ? { ...job, spec: known.spec } : job);
-// an event's job is as GET /v1/jobs/{id} answers, `waiting` and all: it replaces what a load said
+// an event's job is as GET /v1/jobs/{id} answers, `waiting` and all: it replaces what a load said, but
+// for why a job still queued waits, which the load, asked after the event's change, told later
 const fresher = (job, since) => {
   const entry = recent.get(job.id);
-  return entry && entry.seq > since ? withSpecOf(job, entry.job) : job;
+  if (!entry || entry.seq <= since) return job;
+  const newer = withSpecOf(job, entry.job);
+  return newer.state === 'QUEUED' && job.state === 'QUEUED' ? { ...newer, waiting: job.waiting } : newer;
 };
 
 function failed(error) {

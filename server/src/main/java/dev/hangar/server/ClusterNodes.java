@@ -150,8 +150,10 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
                 : "; nodes lost within " + LOST_GRACE.toMinutes() + " minutes had it: " + String.join(", ", lost)));
     }
 
+    /** Whether the node can run the runtime's jobs, as {@link #misfits} counts it: available, or benched a while. */
     private static boolean has(NodeStatus node, String runtime) {
-        return node.runtimes().stream().anyMatch(status -> status.name().equals(runtime));
+        return node.runtimes().stream().anyMatch(status -> status.name().equals(runtime)
+                && (status.probe().available() || status.probe().benched()));
     }
 
     @Override

@@ -99,10 +99,8 @@ final class JobRoutes {
      * can run it (the nodes that could were lost since it was submitted), so that it does not just sit.
      */
     private Object withWaiting(Job job) {
-        if (job.state() != JobState.QUEUED) {
-            return job;
-        }
-        return nodes.waitingFor(job.spec()).<Object>map(why -> Json.treeWith(job, "waiting", why)).orElse(job);
+        String waiting = nodes.waitingOf(job);
+        return waiting == null ? job : Json.treeWith(job, "waiting", waiting);
     }
 
     /** The request's spec, as {@code check} passes it; else a 400 naming each field and why. */

@@ -4,8 +4,10 @@ import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.job.FieldError;
 import dev.hangar.core.job.InvalidSpecException;
+import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobSpecValidator;
+import dev.hangar.core.job.JobState;
 import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.runtime.RuntimeStatus;
 import dev.hangar.core.select.NodePolicy;
@@ -61,6 +63,11 @@ public interface NodeView {
      */
     default Optional<String> waitingFor(JobSpec spec) {
         return Optional.empty();
+    }
+
+    /** Why this job waits, if it is QUEUED and does ({@link #waitingFor}); else null. */
+    default String waitingOf(Job job) {
+        return job.state() == JobState.QUEUED ? waitingFor(job.spec()).orElse(null) : null;
     }
 
     /**

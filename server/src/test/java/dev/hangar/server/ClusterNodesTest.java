@@ -319,20 +319,23 @@ class ClusterNodesTest {
         registry.heartbeat(node("a", 2, 2048, 0, List.of(runtime("process", true)), Set.of()), Duration.ofSeconds(10));
         registry.heartbeat(node("b", 2, 2048, 0, List.of(runtime("process", true), runtime("gvisor", true)), Set.of()),
                 Duration.ofSeconds(10));
-        registry.heartbeat(node("c", 2, 2048, 0, List.of(runtime("gvisor", false)), Set.of()), Duration.ofSeconds(10));
+        registry.heartbeat(node("c", 2, 2048, 0, List.of(runtime("gvisor", true)), Set.of()), Duration.ofSeconds(10));
+        registry.heartbeat(node("d", 2, 2048, 0, List.of(runtime("gvisor", false)), Set.of()), Duration.ofSeconds(10));
         nodes.poll();
         assertThat(nodes.runtimeWaitingFor("gvisor")).isEmpty();
 
         registry.leave("b");
         registry.leave("c");
         nodes.poll();
-        // it used to list gvisor as available, with no word that no node up has it
+        // it used to list gvisor as available, with no word that no node up has it (d's probe failed)
         assertThat(nodes.runtimes()).extracting(RuntimeStatus::name).containsExactly("gvisor", "process");
         assertThat(nodes.runtimeWaitingFor("gvisor"))
                 .contains("no node that is up has it; nodes lost within 10 minutes had it: b, c");
+        assertThat(nodes.waitingFor(JobSpec.builder().command("true").runtime("gvisor").build())).isPresent();
         assertThat(nodes.runtimeWaitingFor("process")).isEmpty();
 
         registry.leave("a");
+        registry.leave("d");
         nodes.poll();
         assertThat(nodes.runtimeWaitingFor("process")).contains("no node is up: no agent has sent a heartbeat for a while");
     }

@@ -48,6 +48,7 @@ import java.util.function.Predicate;
  * {@link RedisSettings#keyPrefix}), so its commands and scripts all go to the node that serves it.
  */
 final class RedisLink implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(RedisLink.class.getName());
     private static final String NO_MASTER = "no master serves the queue's slot";
     /** Replies that say a cluster is changing (a failover, a moved slot, a cluster still forming): try again. */
     private static final List<String> CLUSTER_CHANGING = List.of("MOVED", "ASK ", "READONLY", "CLUSTERDOWN", "TRYAGAIN",
@@ -61,6 +62,8 @@ final class RedisLink implements AutoCloseable {
     private final Duration timeout;
     /** How long calls wait for a lost connection to come back before they fail at once: a restart's time, not an outage's. */
     static final Duration PATIENCE = Duration.ofSeconds(5);
+    private static final Duration MIN_SOCKET_WAIT = Duration.ofSeconds(2);
+    private static volatile boolean toldNoNativeTransport;
     /** When the shared connection to one server was lost (System.nanoTime()), while it is. */
     private volatile long lostAt;
     private volatile boolean lost;
@@ -171,15 +174,25 @@ final class RedisLink implements AutoCloseable {
      * and no reconnect to a master that Sentinel or the cluster has promoted. Data left unanswered for
      * the command timeout closes it (TCP_USER_TIMEOUT, with the native transport on Linux: Lettuce
      * refuses to connect if asked for it without), and an idle one, a blocked read's, is probed after
-     * as long; Lettuce then reconnects as after a restart.
+     * as long; Lettuce then reconnects as after a restart, each try given as long (not 10 s), so that
+     * a cluster soon reads its layout anew. At least 2 s each: below, one lost packet would cut a
+     * healthy connection.
      */
     static SocketOptions socketOptions(Duration timeout) {
-        Duration atLeastASecond = Duration.ofSeconds(Math.max(1, (timeout.toMillis() + 999) / 1000));
+        Duration atLeast = timeout.compareTo(MIN_SOCKET_WAIT) < 0 ? MIN_SOCKET_WAIT
+                : Duration.ofSeconds((timeout.toMillis() + 999) / 1000);
+        boolean nativeTransport = EpollProvider.isAvailable();
+        if (!nativeTransport && !toldNoNativeTransport) {
+            toldNoNativeTransport = true;
+            LOG.log(System.Logger.Level.INFO, "Netty's native transport is not available here: a Redis cut off"
+                    + " silently is seen as gone only once its connection is idle, by TCP keep-alive");
+        }
         return SocketOptions.builder()
+                .connectTimeout(atLeast)
                 .tcpUserTimeout(SocketOptions.TcpUserTimeoutOptions.builder()
-                        .enable(EpollProvider.isAvailable()).tcpUserTimeout(timeout).build())
+                        .enable(nativeTransport).tcpUserTimeout(atLeast).build())
                 .keepAlive(SocketOptions.KeepAliveOptions.builder().enable()
-                        .idle(atLeastASecond).interval(Duration.ofSeconds(1)).count(3).build())
+                        .idle(atLeast).interval(Duration.ofSeconds(1)).count(3).build())
                 .build();
     }
 

@@ -2,82 +2,108 @@ package dev.hangar.queue.redis;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Cuts a Redis server (its ports) on the loopback off the network without closing a connection, as a host that
- * loses power or a network that splits does: every packet to or from its port is dropped (iptables),
- * so the peer's kernel neither answers nor resets. Closing it lets packets through again. Needs root
- * and iptables; a test that needs it is skipped, saying so, where they are missing.
+ * Cuts a Redis server (its ports) on the loopback off the network without closing a connection, as a
+ * host that loses power or a network that splits does: every packet to or from its ports is dropped
+ * (iptables), so the peer's kernel neither answers nor resets. Closing it lets packets through again.
+ * Needs root and iptables; a test that needs it is skipped, saying so, where they are missing. The
+ * rules carry a mark of their own, and those of a test JVM killed before it could remove them are
+ * removed when the next cut is made (tests run one at a time).
  */
 final class NetworkCut implements AutoCloseable {
-    private final List<Integer> ports;
-    private boolean cut;
+    private static final String MARK = "hangar-test-network-cut";
+    private final List<List<String>> rules;
+    private final List<List<String>> made = new ArrayList<>();
 
     private NetworkCut(List<Integer> ports) {
-        this.ports = ports;
+        String each = ports.stream().map(String::valueOf).collect(Collectors.joining(","));
+        this.rules = List.of("--dports", "--sports").stream().map(side -> List.of("INPUT", "-i", "lo", "-p", "tcp",
+                "-m", "multiport", side, each, "-m", "comment", "--comment", MARK, "-j", "DROP")).toList();
     }
 
     /** Cuts off what listens on these ports (test skipped where this host cannot). */
     static NetworkCut of(Integer... ports) {
-        Assumptions.assumeTrue(available(), "cutting a connection silently needs root and iptables (iptables -L failed"
-                + " here): network-cut tests skipped");
+        Assumptions.assumeTrue(run("-L", List.of("INPUT", "-n")).ok(), "cutting a connection silently needs root and"
+                + " iptables (iptables -L failed here): network-cut tests skipped");
+        removeLeftOvers();
         NetworkCut network = new NetworkCut(List.of(ports));
-        network.rules("-I");
-        network.cut = true;
+        try {
+            for (List<String> rule : network.rules) {
+                run("-I", rule).orThrow();
+                network.made.add(rule);
+            }
+        } catch (RuntimeException e) {
+            network.close();
+            throw e;
+        }
         return network;
     }
 
-    private static boolean available() {
-        try {
-            return run(List.of("iptables", "-w", "-L", "INPUT", "-n")) == 0;
-        } catch (IOException e) {
-            return false;
+    /** Rules a killed test JVM left behind, each of which would blackhole its port for good. */
+    private static void removeLeftOvers() {
+        for (String line : run("-S", List.of("INPUT")).output().lines().toList()) {
+            if (line.startsWith("-A INPUT ") && line.contains(MARK)) {
+                List<String> rule = new ArrayList<>(List.of(line.substring(3).split(" ")));
+                rule.replaceAll(word -> word.replace("\"", ""));
+                run("-D", rule).orThrow();
+            }
         }
     }
 
-    private void rules(String action) {
-        String each = ports.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
-        for (String side : List.of("--dports", "--sports")) {
-            List<String> rule = List.of("iptables", "-w", action, "INPUT", "-i", "lo", "-p", "tcp", "-m", "multiport",
-                    side, each, "-j", "DROP");
+    private record Result(int exit, String output, List<String> command) {
+        boolean ok() {
+            return exit == 0;
+        }
+
+        Result orThrow() {
+            if (!ok()) {
+                throw new IllegalStateException("failed (" + exit + "): " + String.join(" ", command) + ": " + output.strip());
+            }
+            return this;
+        }
+    }
+
+    private static Result run(String action, List<String> rule) {
+        List<String> command = new ArrayList<>(List.of("iptables", "-w", "10", action));
+        command.addAll(rule);
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             try {
-                if (run(rule) != 0) {
-                    throw new IllegalStateException("failed: " + String.join(" ", rule));
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                    return new Result(-1, "no answer in 30 s", command);
                 }
-            } catch (IOException e) {
-                throw new IllegalStateException("failed: " + String.join(" ", rule), e);
-            }
-        }
-    }
-
-    private static int run(List<String> command) throws IOException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        try {
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 process.destroyForcibly();
-                return -1;
+                return new Result(-1, "interrupted", command);
             }
-            if (process.exitValue() != 0) {
-                System.err.println(String.join(" ", command) + ": " + output.strip());
-            }
-            return process.exitValue();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-            return -1;
+            return new Result(process.exitValue(),
+                    new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8), command);
+        } catch (IOException e) {
+            return new Result(-1, String.valueOf(e.getMessage()), command);
         }
     }
 
-    /** Lets the server's packets through again. */
+    /** Lets the server's packets through again: every rule made is removed, even if one removal fails. */
     @Override
     public void close() {
-        if (cut) {
-            cut = false;
-            rules("-D");
+        List<String> failed = new ArrayList<>();
+        for (List<String> rule : made) {
+            Result removed = run("-D", rule);
+            if (!removed.ok()) {
+                failed.add(String.join(" ", removed.command()) + ": " + removed.output().strip());
+            }
+        }
+        made.clear();
+        if (!failed.isEmpty()) {
+            throw new IllegalStateException("could not remove: " + failed);
         }
     }
 }

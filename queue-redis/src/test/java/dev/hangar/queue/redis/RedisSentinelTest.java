@@ -34,45 +34,38 @@ class RedisSentinelTest {
 
     @Test
     void theQueueFollowsAFailoverToTheReplicaAndLosesNoJobItConfirmed() throws Exception {
-        try (RedisServerProcess master = RedisServerProcess.start();
-                RedisServerProcess replica = RedisServerProcess.replicaOf(master);
-                RedisServerProcess sentinel = RedisServerProcess.sentinelOf(master, "hangar-main")) {
-            awaitSentinelSeesTheReplica(sentinel, replica);
-            URI location = URI.create("redis-sentinel://127.0.0.1:" + sentinel.port()
-                    + "/?master=hangar-main&prefix=failover&replicas=1&timeout=PT5S");
-            try (RedisQueueBackend queue = RedisQueueBackend.open(location, CLOCK)) {
-                List<String> confirmed = new ArrayList<>();
-                for (int i = 0; i < 100; i++) {
-                    confirmed.add(queue.enqueue(spec("before-" + i)).job().id());
-                }
-                Lease lease = queue.lease(worker("w1")).orElseThrow();
-                assertThat(queue.started(lease, "node-1", selection("process"), null)).isTrue();
-                assertThat(queue.finish(lease, Outcome.succeeded(0, false))).isPresent();
-
-                master.kill(); // right after the confirmations: what they confirmed must be on the replica
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
-                        replica.cli("ROLE").startsWith("master") && sentinel.cli("SENTINEL", "GET-MASTER-ADDR-BY-NAME",
-                                "hangar-main").endsWith(String.valueOf(replica.port())));
-                // back after the failover, as a replica of the new master (the sentinel turns it into one), so
-                // that writes are held twice again
-                master.restart();
-                awaitInSync(master);
-
-                // calls fail while the sentinel fails over, and are not confirmed while the new master has
-                // no replica; the same backend carries on once it has. A retried submit with an idempotency
-                // key returns the job an unconfirmed attempt made, so the retries make one job.
-                Job after = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                        .ignoreExceptions().until(
-                                () -> queue.enqueue(spec().name("after").idempotencyKey("after-failover").build()).job(),
-                                job -> job != null);
-                assertThat(confirmed).allSatisfy(id -> assertThat(queue.get(id)).as(id).isPresent());
-                assertThat(queue.get(lease.jobId()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
-                assertThat(queue.countByState().get(JobState.QUEUED)).isEqualTo(100);
-
-                assertThat(QueueRuns.runAll(queue, "w2")).isEqualTo(100);
-                assertThat(queue.get(after.id()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+        throughSentinel("prefix=failover&replicas=1&timeout=PT5S", (master, replica, sentinel, queue) -> {
+            List<String> confirmed = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                confirmed.add(queue.enqueue(spec("before-" + i)).job().id());
             }
-        }
+            Lease lease = queue.lease(worker("w1")).orElseThrow();
+            assertThat(queue.started(lease, "node-1", selection("process"), null)).isTrue();
+            assertThat(queue.finish(lease, Outcome.succeeded(0, false))).isPresent();
+
+            master.kill(); // right after the confirmations: what they confirmed must be on the replica
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    replica.cli("ROLE").startsWith("master") && sentinel.cli("SENTINEL", "GET-MASTER-ADDR-BY-NAME",
+                            "hangar-main").endsWith(String.valueOf(replica.port())));
+            // back after the failover, as a replica of the new master (the sentinel turns it into one), so
+            // that writes are held twice again
+            master.restart();
+            awaitInSync(master);
+
+            // calls fail while the sentinel fails over, and are not confirmed while the new master has
+            // no replica; the same backend carries on once it has. A retried submit with an idempotency
+            // key returns the job an unconfirmed attempt made, so the retries make one job.
+            Job after = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .ignoreExceptions().until(
+                            () -> queue.enqueue(spec().name("after").idempotencyKey("after-failover").build()).job(),
+                            job -> job != null);
+            assertThat(confirmed).allSatisfy(id -> assertThat(queue.get(id)).as(id).isPresent());
+            assertThat(queue.get(lease.jobId()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(queue.countByState().get(JobState.QUEUED)).isEqualTo(100);
+
+            assertThat(QueueRuns.runAll(queue, "w2")).isEqualTo(100);
+            assertThat(queue.get(after.id()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+        });
     }
 
     /**
@@ -82,26 +75,19 @@ class RedisSentinelTest {
      */
     @Test
     void theQueueFollowsAFailoverFromAMasterCutOffWithoutItsConnectionsClosing() throws Exception {
-        try (RedisServerProcess master = RedisServerProcess.start();
-                RedisServerProcess replica = RedisServerProcess.replicaOf(master);
-                RedisServerProcess sentinel = RedisServerProcess.sentinelOf(master, "hangar-main")) {
-            awaitSentinelSeesTheReplica(sentinel, replica);
-            URI location = URI.create("redis-sentinel://127.0.0.1:" + sentinel.port()
-                    + "/?master=hangar-main&prefix=cut&timeout=PT2S");
-            try (RedisQueueBackend queue = RedisQueueBackend.open(location, CLOCK)) {
-                Job before = queue.enqueue(spec("before")).job();
-                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() ->
-                        replica.cli("HGET", "{cut}:job:" + before.id(), "state").equals("QUEUED"));
-                try (NetworkCut cut = NetworkCut.of(master.port())) {
-                    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
-                            replica.cli("ROLE").startsWith("master"));
-                    Job after = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-                            .ignoreExceptions().until(() -> queue.enqueue(spec("after")).job(), job -> job != null);
-                    assertThat(replica.cli("HGET", "{cut}:job:" + after.id(), "state")).isEqualTo("QUEUED");
-                    assertThat(queue.get(before.id())).isPresent();
-                }
+        throughSentinel("prefix=cut&timeout=PT2S", (master, replica, sentinel, queue) -> {
+            Job before = queue.enqueue(spec("before")).job();
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() ->
+                    replica.cli("HGET", "{cut}:job:" + before.id(), "state").equals("QUEUED"));
+            try (NetworkCut cut = NetworkCut.of(master.port())) {
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
+                        replica.cli("ROLE").startsWith("master"));
+                Job after = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                        .ignoreExceptions().until(() -> queue.enqueue(spec("after")).job(), job -> job != null);
+                assertThat(replica.cli("HGET", "{cut}:job:" + after.id(), "state")).isEqualTo("QUEUED");
+                assertThat(queue.get(before.id())).isPresent();
             }
-        }
+        });
     }
 
     @Test
@@ -364,6 +350,25 @@ class RedisSentinelTest {
             awaitInSync(replica);
             try (RedisQueueBackend queue = RedisQueueBackend.open(master.uri(params), CLOCK)) {
                 test.run(master, replica, queue);
+            }
+        }
+    }
+
+    /** A test on a master, its replica and a sentinel watching them, the queue found through the sentinel. */
+    private interface WithSentinel {
+        void run(RedisServerProcess master, RedisServerProcess replica, RedisServerProcess sentinel, RedisQueueBackend queue)
+                throws Exception;
+    }
+
+    /** Starts a master, a replica and a sentinel, opens the queue through it with these location parameters and runs {@code test}. */
+    private static void throughSentinel(String params, WithSentinel test) throws Exception {
+        try (RedisServerProcess master = RedisServerProcess.start();
+                RedisServerProcess replica = RedisServerProcess.replicaOf(master);
+                RedisServerProcess sentinel = RedisServerProcess.sentinelOf(master, "hangar-main")) {
+            awaitSentinelSeesTheReplica(sentinel, replica);
+            URI location = URI.create("redis-sentinel://127.0.0.1:" + sentinel.port() + "/?master=hangar-main&" + params);
+            try (RedisQueueBackend queue = RedisQueueBackend.open(location, CLOCK)) {
+                test.run(master, replica, sentinel, queue);
             }
         }
     }

@@ -2,7 +2,6 @@ package dev.hangar.server.events;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hangar.core.job.Job;
-import dev.hangar.core.job.JobState;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.queue.JobStore;
 import dev.hangar.core.queue.QueueListener;
@@ -57,9 +56,17 @@ public final class ServerEvents implements AutoCloseable {
         this.jobs = store.subscribe(new QueueListener() {
             @Override
             public void jobChanged(Job job) {
-                // only a queued job waits; one node's view answers at once, a cluster's checks the nodes up
-                String waiting = job.state() == JobState.QUEUED ? nodeView.waitingFor(job.spec()).orElse(null) : null;
-                log.append(ServerEvent.JOB, jobEvent(job, waiting), job.spec().tenant());
+                log.append(ServerEvent.JOB, jobEvent(job, waitingOf(job)), job.spec().tenant());
+            }
+
+            /** Why it waits, as its GET says; a failure to tell costs the event its reason, not the event. */
+            private String waitingOf(Job job) {
+                try {
+                    return nodeView.waitingOf(job);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "why job " + job.id() + " waits could not be told: " + e);
+                    return null;
+                }
             }
 
             @Override
