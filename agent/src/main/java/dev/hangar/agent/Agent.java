@@ -12,6 +12,7 @@ import dev.hangar.core.queue.LeaseRequest;
 import dev.hangar.core.queue.LeaseStatus;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueException;
+import dev.hangar.core.queue.RepeatedWarning;
 import dev.hangar.core.queue.QueueListener;
 import dev.hangar.core.runtime.RuntimeStatus;
 import dev.hangar.core.runtime.SandboxRuntime;
@@ -292,6 +293,7 @@ public final class Agent implements AutoCloseable {
                 new JobAttempt.Mounts(pins, () -> mountsFailedAt = System.nanoTime()), Clock.systemUTC());
         boolean leaseUnanswered = false;
         Duration failurePause = config.pollInterval();
+        var taking = new RepeatedWarning(LOG, "taking a job");
         while (!stopping) {
             try {
                 if (leaseUnanswered) {
@@ -306,6 +308,7 @@ public final class Agent implements AutoCloseable {
                         : Optional.empty();
                 leaseUnanswered = false;
                 failurePause = config.pollInterval();
+                taking.succeeded();
                 if (lease.isPresent() && !stopping) { // one taken while stopping is given back by close()
                     launch(lease.get(), asked + config.leaseFor().toNanos(), attempt);
                 } else if (lease.isEmpty()) {
@@ -315,9 +318,9 @@ public final class Agent implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException | Error e) { // an Error too: this loop must not end while the node heartbeats
-                QueueException.warn(LOG, "taking a job failed; retrying in " + failurePause.toMillis() + " ms", e);
+                taking.failed("; retrying in " + failurePause.toMillis() + " ms", e);
                 sleepQuietly(failurePause);
-                // a queue out of reach fails each call at once: the loop backs off rather than log twice a second
+                // a queue out of reach fails each call at once: the loop backs off rather than ask twice a second
                 failurePause = longer(failurePause);
             }
         }
@@ -527,11 +530,13 @@ public final class Agent implements AutoCloseable {
 
     /** A periodic task that logs what it throws, Errors too: a scheduled task that throws is never run again. */
     private static Runnable guarded(String what, Runnable task) {
+        var warning = new RepeatedWarning(LOG, what);
         return () -> {
             try {
                 task.run();
+                warning.succeeded();
             } catch (RuntimeException | Error e) {
-                QueueException.warn(LOG, what + " failed; trying again next time", e);
+                warning.failed("; trying again next time", e);
             }
         };
     }

@@ -2,6 +2,7 @@ package dev.hangar.agent;
 
 import dev.hangar.core.cluster.NodeRegistry;
 import dev.hangar.core.cluster.NodeStatus;
+import dev.hangar.core.queue.RepeatedWarning;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -17,6 +18,7 @@ public final class NodeHeartbeat implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(NodeHeartbeat.class.getName());
 
     private final NodeRegistry registry;
+    private final RepeatedWarning beating = new RepeatedWarning(LOG, "heartbeat");
     private final Function<Clock, NodeStatus> describe;
     private final Duration ttl;
     private final Clock clock;
@@ -49,9 +51,10 @@ public final class NodeHeartbeat implements AutoCloseable {
     private void beatQuietly() {
         try {
             beat();
+            beating.succeeded();
         } catch (RuntimeException | Error e) { // an Error too: a scheduled task that throws is never run again
             // the store may be restarting: the next beat tries again, well within the time to live
-            LOG.log(System.Logger.Level.WARNING, "heartbeat failed: " + e.getMessage());
+            beating.failed("", e);
         }
     }
 

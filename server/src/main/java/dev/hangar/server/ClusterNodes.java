@@ -10,6 +10,7 @@ import dev.hangar.core.job.JobSpecValidator;
 import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.queue.QueueException;
+import dev.hangar.core.queue.RepeatedWarning;
 import dev.hangar.core.runtime.RuntimeStatus;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,6 +41,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
 
     private final NodeRegistry registry;
     private final NodeListeners listeners = new NodeListeners();
+    private final RepeatedWarning reading = new RepeatedWarning(LOG, "reading the node registry");
     private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("cluster-nodes").factory());
     private volatile Map<String, NodeStatus> alive = Map.of();
@@ -113,8 +115,9 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
     private void pollQuietly() {
         try {
             poll();
+            reading.succeeded();
         } catch (RuntimeException | Error e) { // an Error too: a scheduled task that throws is never run again
-            QueueException.warn(LOG, "reading the node registry failed; keeping the nodes last seen", e);
+            reading.failed("; keeping the nodes last seen", e);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.hangar.server;
 
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.queue.QueueBackend;
+import dev.hangar.core.queue.RepeatedWarning;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -18,6 +19,7 @@ public final class QueueUpkeep implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(QueueUpkeep.class.getName());
 
     private final QueueBackend queue;
+    private final RepeatedWarning upkeep = new RepeatedWarning(LOG, "queue upkeep");
     private final UnaryOperator<JobSpec> validate;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("queue-upkeep").factory());
@@ -56,8 +58,9 @@ public final class QueueUpkeep implements AutoCloseable {
     private void runQuietly() {
         try {
             run();
+            upkeep.succeeded();
         } catch (RuntimeException | Error e) { // an Error too: a scheduled task that throws is never run again
-            LOG.log(System.Logger.Level.WARNING, "queue upkeep failed; trying again: " + e.getMessage());
+            upkeep.failed("; trying again", e);
         }
     }
 
