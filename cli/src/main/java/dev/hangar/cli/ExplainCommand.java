@@ -1,6 +1,7 @@
 package dev.hangar.cli;
 
 import dev.hangar.agent.AgentConfig;
+import dev.hangar.client.Explanation;
 import dev.hangar.client.HangarClient;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.json.Json;
@@ -32,7 +33,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "explain", description = {
         "Show which runtime a job would run in and why, and why not each other runtime, without running it.",
         "Give a job spec file (-f, as for submit) or the flags and command of 'hangar run'.",
-        "Exits 0 when a runtime is chosen, 1 when the job would be refused."})
+        "Exits 0 when a submit would take the job (a runtime chosen, or none yet as no node has joined), 1 when it would",
+        "refuse it."})
 final class ExplainCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;
@@ -53,11 +55,11 @@ final class ExplainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String spec = specJson();
         HangarClient server = client.client();
-        Selection selection;
+        Explanation explanation;
         // why not healthy(): this host must not answer for a server that is there but unwell, nor for one
         // named on another host that does not answer: the call then says why
         if (client.namesAnotherHost() || server.answers()) {
-            selection = server.explainJson(spec);
+            explanation = server.explain(spec);
         } else {
             AgentConfig here = AgentConfig.forThisHost("local-" + ProcessHandle.current().pid());
             // the spec is checked before a node is started for it (that starts runtime services and makes images)
@@ -67,14 +69,14 @@ final class ExplainCommand implements Callable<Integer> {
                 readable(spec).ifPresent(readable -> JobSpecOptions.checkOnThisHost(readable, here));
             }
             System.err.println("no server at " + server.url() + "; probing this host's runtimes for the answer");
-            selection = onThisHost(here, url -> new HangarClient(url).explainJson(spec));
+            explanation = onThisHost(here, url -> new HangarClient(url).explain(spec));
         }
         if (client.json) {
-            System.out.println(Json.write(selection));
+            System.out.println(Json.write(explanation));
         } else {
-            print(selection, new PrintWriter(System.out, true));
+            print(explanation, new PrintWriter(System.out, true));
         }
-        return selection.refused() ? 1 : 0;
+        return explanation.refused() ? 1 : 0;
     }
 
     /** The spec as JSON: the file exactly as written (the server names its faults), or the flags. */
@@ -103,14 +105,15 @@ final class ExplainCommand implements Callable<Integer> {
     }
 
     /** Answers on a node started in this process for this one question, its store thrown away after. */
-    private static Selection onThisHost(AgentConfig here, Function<URI, Selection> ask) throws Exception {
+    private static Explanation onThisHost(AgentConfig here, Function<URI, Explanation> ask) throws Exception {
         return ThrowawayNode.use("explain", here, ask::apply);
     }
 
-    static void print(Selection selection, PrintWriter out) {
-        // a refusal's reason starts "refused:"; a cluster no node has joined yet has no runtime to choose, and a submit waits
+    static void print(Explanation explanation, PrintWriter out) {
+        Selection selection = explanation.selection();
+        // a cluster no node has joined yet has no runtime to choose, and a submit waits
         out.println(!selection.refused() ? "runtime: " + selection.runtime()
-                : selection.reason().startsWith("refused") ? "runtime: none (refused)" : "runtime: none yet");
+                : explanation.refused() ? "runtime: none (refused)" : "runtime: none yet");
         out.println("why:     " + selection.reason());
         if (candidates(selection).isEmpty()) {
             return; // no runtime weighed: no table

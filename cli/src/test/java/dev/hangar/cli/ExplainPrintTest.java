@@ -2,6 +2,7 @@ package dev.hangar.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hangar.client.Explanation;
 import dev.hangar.core.select.Rejection;
 import dev.hangar.core.select.Selection;
 import java.io.PrintWriter;
@@ -11,16 +12,16 @@ import org.junit.jupiter.api.Test;
 
 /** How {@code hangar explain} prints a choice, a refusal, and a cluster with no runtime to choose yet. */
 class ExplainPrintTest {
-    private static String printed(Selection selection) {
+    private static String printed(Selection selection, String waiting) {
         var text = new StringWriter();
-        ExplainCommand.print(selection, new PrintWriter(text, true));
+        ExplainCommand.print(new Explanation(selection, waiting), new PrintWriter(text, true));
         return text.toString();
     }
 
     @Test
     void aRefusalSaysSoAndListsTheRuntimesWeighed() {
         String out = printed(new Selection(null, "refused: runtime 'process' breaks rule untrusted-needs-kernel-boundary: x",
-                List.of(new Rejection("process", "untrusted-needs-kernel-boundary", "x"))));
+                List.of(new Rejection("process", "untrusted-needs-kernel-boundary", "x"))), null);
 
         assertThat(out).startsWith("runtime: none (refused)\n").contains("RUNTIME").contains("process");
     }
@@ -28,7 +29,7 @@ class ExplainPrintTest {
     @Test
     void aClusterNoNodeHasJoinedHasNoRuntimeYetAndNoTable() {
         String out = printed(new Selection(null, "no runtime to choose yet; submitted now, it would wait in the queue: no node"
-                + " has joined: no agent sends heartbeats", List.of()));
+                + " has joined: no agent sends heartbeats", List.of()), "no node has joined: no agent sends heartbeats");
 
         // it said "none (refused)" above an empty table, though a submit waits for a node
         assertThat(out).isEqualTo("runtime: none yet\nwhy:     no runtime to choose yet; submitted now, it would wait in the"

@@ -112,9 +112,15 @@ public final class HangarClient {
      * others, without running it ({@code POST /v1/explain}).
      */
     public Selection explainJson(String json) {
+        return explain(json).selection();
+    }
+
+    /** As {@link #explainJson}, with why a submit would leave the job waiting in the queue, if it would. */
+    public Explanation explain(String json) {
         var request = request("/v1/explain").header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build();
-        return send(request, Selection.class);
+        JsonNode shown = send(request, JsonNode.class);
+        return new Explanation(fromTree(request, shown, Selection.class), waiting(shown));
     }
 
     /** Submits a job spec given as JSON text, exactly as written. */

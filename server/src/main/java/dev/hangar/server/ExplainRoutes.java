@@ -1,6 +1,7 @@
 package dev.hangar.server;
 
 import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.json.Json;
 import dev.hangar.core.select.NodePolicy;
 import dev.hangar.core.select.RuntimeSelector;
 import dev.hangar.core.select.Selection;
@@ -46,16 +47,17 @@ final class ExplainRoutes {
      * submit and waits for it, so that is what is explained. The runtimes include those of nodes lost
      * a while ago, as a submit's check does: a job that only such a node could run is said to wait.
      * Before any node has joined a cluster there is no runtime to choose, and a submit waits for a node.
+     * A job that a submit would leave waiting has its answer's {@code waiting} say why, as its job would.
      */
-    Selection explain(JobSpec spec) {
+    Object explain(JobSpec spec) {
         Selection choice = choose(spec);
         Optional<String> waits = nodes.waitingFor(spec);
         if (waits.isEmpty() || choice.refused() && nodes.anyNodeKnown()) {
             return choice;
         }
         String then = "; submitted now, it would wait in the queue: " + waits.get();
-        return new Selection(choice.runtime(), (choice.refused() ? "no runtime to choose yet" : choice.reason()) + then,
-                choice.rejected(), choice.candidates());
+        return Json.treeWith(new Selection(choice.runtime(), (choice.refused() ? "no runtime to choose yet" : choice.reason())
+                + then, choice.rejected(), choice.candidates()), "waiting", waits.get());
     }
 
     private Selection choose(JobSpec spec) {

@@ -105,6 +105,7 @@ class ExplainApiTest {
         assertThat(rejections(answer.body())).containsExactly("gvisor/ranking", "podman/ranking");
         assertThat(answer.body().path("candidates")).hasSize(3);
         assertThat(answer.body().path("candidates").get(0).path("measuredStartMs").asLong()).isEqualTo(4);
+        assertThat(answer.body().has("waiting")).as("a node up runs it").isFalse();
     }
 
     /** The answer to an explain of {@code true} by a server on these nodes. */
@@ -128,6 +129,7 @@ class ExplainApiTest {
         assertThat(answer.body().path("runtime").asText()).isEqualTo("process");
         assertThat(answer.body().path("reason").asText()).contains("fastest measured start")
                 .endsWith("; submitted now, it would wait in the queue: no node that is up can run it: runtime: lost (test)");
+        assertThat(answer.body().path("waiting").asText()).isEqualTo("no node that is up can run it: runtime: lost (test)");
     }
 
     @Test
@@ -159,6 +161,7 @@ class ExplainApiTest {
         assertThat(answer.body().has("runtime")).isFalse();
         assertThat(answer.body().path("reason").asText()).isEqualTo("no runtime to choose yet; submitted now, it would wait"
                 + " in the queue: no node has joined: no agent sends heartbeats");
+        assertThat(answer.body().path("waiting").asText()).isEqualTo("no node has joined: no agent sends heartbeats");
     }
 
     @Test
