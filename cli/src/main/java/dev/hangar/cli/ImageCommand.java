@@ -133,7 +133,7 @@ final class ImageCommand {
                 System.err.println("hangar: " + (store.builtinNames().contains(name)
                         ? "image '" + name + "' is built in and not made yet: nothing to remove"
                         : "no image '" + name + "'"));
-                return 1;
+                return 2; // nothing named so to remove: refused, as a job not found is
             }
             System.out.println("removed " + name);
             before.filter(store.removedButHeld()::contains).ifPresent(kept ->

@@ -32,6 +32,7 @@ public final class Main {
             } else {
                 commandLine.getErr().println("hangar: " + message(e, fromFlags));
             }
+            // 2: the command asked for what cannot be (a refusal, a thing named that is not there); 1: it failed
             return e instanceof HangarApiException api && api.status() < 500 || e instanceof IllegalArgumentException ? 2 : 1;
         });
         return cli.execute(args);
