@@ -145,8 +145,9 @@ public final class HangarClient {
         return new JobStatus(fromTree(request, shown, Job.class), waiting(shown));
     }
 
-    private static String waiting(JsonNode job) {
-        JsonNode waiting = job.get("waiting");
+    /** An answer's {@code waiting} (a job's, a runtime's, an explanation's), or null. */
+    private static String waiting(JsonNode answer) {
+        JsonNode waiting = answer.get("waiting");
         return waiting == null || waiting.isNull() ? null : waiting.asText();
     }
 

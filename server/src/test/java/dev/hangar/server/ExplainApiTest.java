@@ -183,6 +183,24 @@ class ExplainApiTest {
                 .startsWith("refused: runtime 'process' breaks rule untrusted-needs-kernel-boundary: ");
     }
 
+    /** A job the rules refuse where nodes are known is refused by a submit too: nothing would wait. */
+    @Test
+    void aRefusalWhereNodesAreKnownSaysNothingOfWaitingThoughNoNodeUpCouldRunTheJob() throws Exception {
+        server.close();
+        server = new HangarServer(queue, new ThreeRuntimesTestNode() {
+            @Override
+            public java.util.Optional<String> waitingFor(JobSpec spec) {
+                return java.util.Optional.of("no node that is up can run it (test)");
+            }
+        }).start("127.0.0.1", 0);
+
+        Answer answer = explain("{\"command\": [\"true\"], \"runtime\": \"process\", \"profile\": {\"trust\": \"UNTRUSTED\"}}");
+
+        assertThat(answer.status()).as("%s", answer).isEqualTo(200);
+        assertThat(answer.body().path("reason").asText()).as("%s", answer).startsWith("refused: ");
+        assertThat(answer.body().has("waiting")).as("%s", answer).isFalse();
+    }
+
     @Test
     void aJobThatASubmitRefusesForTheRulesIsExplainedNotRefused() throws Exception {
         server.close();

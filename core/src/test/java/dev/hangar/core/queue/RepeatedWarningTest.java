@@ -46,4 +46,22 @@ class RepeatedWarningTest {
                 "requeueing expired leases works again (it failed 2 time(s) more since the last warning)",
                 "requeueing expired leases failed +trace");
     }
+
+    @Test
+    void aTaskThatFailsEveryOtherTimeIsWarnedOfOnceAHalfMinuteAndAnotherKindOfFailureAtOnce() {
+        for (int i = 0; i < 31; i++) {
+            warning.failed("", away);
+            warning.succeeded();
+            now[0] += Duration.ofSeconds(1).toNanos();
+        }
+        warning.failed("", new IllegalStateException("a bug"));
+
+        // each failure and each recovery used to be a line: 62 here
+        assertThat(log.lines).containsExactly(
+                "requeueing expired leases failed: Redis out of reach for 6.0 s",
+                "requeueing expired leases works again",
+                "requeueing expired leases failed (and 29 time(s) more in the last 30 s): Redis out of reach for 6.0 s",
+                "requeueing expired leases works again",
+                "requeueing expired leases failed +trace");
+    }
 }
