@@ -86,6 +86,7 @@ public final class Agent implements AutoCloseable {
      * too late. Its failure is logged once per period, by the renewal.
      */
     private final QueueRetry renewalRetry;
+    private final RepeatedWarning renewalWarning = new RepeatedWarning(LOG, "renewing leases");
     private final ExecutorService renewing = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("renew-", 0).factory());
     /** Requeueing expired leases, which waits for the queue too. */
     private final ScheduledExecutorService upkeep = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
@@ -494,8 +495,11 @@ public final class Agent implements AutoCloseable {
                 case HELD -> job.heldUntil(sent[0] + config.leaseFor().toNanos());
             }
         } catch (RuntimeException e) {
-            QueueException.warn(LOG, "renewing the lease of job " + job.lease().jobId() + " failed", e);
+            // one warning for all the jobs' renewals: each job that must stop for it says so on its own
+            renewalWarning.failed(" (job " + job.lease().jobId() + ")", e);
+            return;
         }
+        renewalWarning.succeeded();
     }
 
     /**

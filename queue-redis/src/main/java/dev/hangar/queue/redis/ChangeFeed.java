@@ -1,7 +1,9 @@
 package dev.hangar.queue.redis;
 
+import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.queue.QueueListener;
 import dev.hangar.core.queue.QueueListeners;
+import dev.hangar.core.queue.RepeatedWarning;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
@@ -55,6 +57,12 @@ final class ChangeFeed implements AutoCloseable {
     /** Only the reader thread reads and writes it. */
     private boolean readFailed;
     private volatile boolean readerReconnected;
+
+    /** How long a change whose job cannot be read is tried again before it is skipped (see tell). */
+    static final Duration RETRY_FOR = Duration.ofSeconds(30);
+    /** Since when (System.nanoTime()) the change being told has been tried again, or 0; the reader's alone. */
+    private long retryingSince;
+    private final RepeatedWarning stalled = new RepeatedWarning(LOG, "telling a queue change");
 
     private record Waiter(StreamId change, Thread thread) {}
 
@@ -174,8 +182,12 @@ final class ChangeFeed implements AutoCloseable {
                 listeners.changesMissed("changes were trimmed from the queue's change log before this process read them");
             }
             for (StreamMessage<byte[], byte[]> message : batch) {
-                from = StreamId.parse(message.getId());
-                tell(from, message.getBody());
+                StreamId id = StreamId.parse(message.getId());
+                if (!tell(id, message.getBody())) {
+                    pause();
+                    break; // read again from this change on
+                }
+                from = id;
             }
         }
     }
@@ -190,11 +202,18 @@ final class ChangeFeed implements AutoCloseable {
         }
     }
 
-    private void tell(StreamId id, Map<byte[], byte[]> change) {
+    /**
+     * Tells the listeners of a change; false if it is to be told again, its job's hash out of reach a
+     * moment. Why again: this reader's connection may come back before the one jobs are read on
+     * (Redis restarted, a network cut healed), and each change then skipped was a reset that made
+     * every listener reload; a change still unreadable after {@link #RETRY_FOR} is skipped so.
+     */
+    private boolean tell(StreamId id, Map<byte[], byte[]> change) {
         telling = id;
         if (!waiters.isEmpty()) {
             release();
         }
+        boolean done = true;
         try {
             Map<String, String> fields = Replies.fields(change);
             String kind = fields.remove("kind");
@@ -207,16 +226,29 @@ final class ChangeFeed implements AutoCloseable {
                     listeners.jobChanged(job);
                 }
             }
+            stalled.succeeded();
+        } catch (QueueException e) {
+            long now = System.nanoTime();
+            retryingSince = retryingSince == 0 ? now : retryingSince;
+            done = now - retryingSince >= RETRY_FOR.toNanos();
+            stalled.failed(done ? "; skipping it" : "; telling it once the queue answers", e);
+            if (done) {
+                listeners.changesMissed("queue change " + id + " could not be read: " + e.getMessage());
+            }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot read queue change " + id, e);
             listeners.changesMissed("queue change " + id + " could not be read: " + e.getMessage());
         } finally {
-            told = id;
             telling = null;
+            if (done) {
+                told = id;
+                retryingSince = 0;
+            }
             if (!waiters.isEmpty()) {
                 release();
             }
         }
+        return done;
     }
 
 

@@ -63,6 +63,8 @@ final class RedisLink implements AutoCloseable {
     /** How long calls wait for a lost connection to come back before they fail at once: a restart's time, not an outage's. */
     static final Duration PATIENCE = Duration.ofSeconds(5);
     private static final Duration MIN_SOCKET_WAIT = Duration.ofSeconds(2);
+    /** A connect that goes unanswered this long is tried again: one begun during a cut ends soon after it heals. */
+    private static final Duration MOST_CONNECT_WAIT = Duration.ofSeconds(5);
     private static volatile boolean toldNoNativeTransport;
     /** When the shared connection to one server was lost (System.nanoTime()), while it is. */
     private volatile long lostAt;
@@ -174,9 +176,9 @@ final class RedisLink implements AutoCloseable {
      * and no reconnect to a master that Sentinel or the cluster has promoted. Data left unanswered for
      * the command timeout closes it (TCP_USER_TIMEOUT, with the native transport on Linux: Lettuce
      * refuses to connect if asked for it without), and an idle one, a blocked read's, is probed after
-     * as long; Lettuce then reconnects as after a restart, each try given as long (not 10 s), so that
-     * a cluster soon reads its layout anew. At least 2 s each: below, one lost packet would cut a
-     * healthy connection.
+     * as long; Lettuce then reconnects as after a restart, each try given as long up to 5 s (not
+     * 10 s), so that a cluster soon reads its layout anew. At least 2 s each: below, one lost packet
+     * would cut a healthy connection.
      */
     static SocketOptions socketOptions(Duration timeout) {
         Duration atLeast = timeout.compareTo(MIN_SOCKET_WAIT) < 0 ? MIN_SOCKET_WAIT
@@ -188,7 +190,7 @@ final class RedisLink implements AutoCloseable {
                     + " silently is seen as gone only once its connection is idle, by TCP keep-alive");
         }
         return SocketOptions.builder()
-                .connectTimeout(atLeast)
+                .connectTimeout(atLeast.compareTo(MOST_CONNECT_WAIT) > 0 ? MOST_CONNECT_WAIT : atLeast)
                 .tcpUserTimeout(SocketOptions.TcpUserTimeoutOptions.builder()
                         .enable(nativeTransport).tcpUserTimeout(atLeast).build())
                 .keepAlive(SocketOptions.KeepAliveOptions.builder().enable()

@@ -762,6 +762,49 @@ class RedisSpecificsTest extends RedisServerTest {
         assertThat(last).contains("state", "SUCCEEDED", "exitCode", "0").doesNotContain("spec", "node", "token");
     }
 
+    /**
+     * A change whose job cannot be read a moment (as when the reader's connection is back before the
+     * one jobs are read on) is told once it can be, not skipped with a reset that makes every
+     * listener reload.
+     */
+    @Test
+    void aChangeWhoseJobCannotBeReadAMomentIsToldOnceItCanBe() {
+        RedisQueueBackend writer = open();
+        Job job = writer.enqueue(spec("read-later")).job();
+        RedisQueueBackend other = RedisQueueBackend.open(redis.uri("prefix=" + prefix), clock); // it holds no view of the job
+        opened.add(other);
+        List<Job> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> missed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        opened.add(other.subscribe(new dev.hangar.core.queue.QueueListener() {
+            @Override
+            public void jobChanged(Job changed) {
+                heard.add(changed);
+            }
+
+            @Override
+            public void changesMissed(String why) {
+                missed.add(why);
+            }
+        }));
+        String hash = key("job:" + job.id());
+        redis.cli("RENAME", hash, key("hidden"));
+        redis.cli("SET", hash, "not a hash: reading it fails");
+
+        redis.cli("XADD", key("changes"), "*", "job", job.id(), "state", "QUEUED");
+        await().pollDelay(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2)).until(() -> true);
+        // it was skipped at once, the listeners told to reload
+        assertThat(missed).isEmpty();
+        assertThat(heard).isEmpty();
+        redis.cli("RENAME", key("hidden"), hash); // over the string, in one step: a job gone is told as gone
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !heard.isEmpty());
+        assertThat(heard).singleElement().satisfies(told -> {
+            assertThat(told.id()).isEqualTo(job.id());
+            assertThat(told.spec().name()).isEqualTo("read-later");
+        });
+        assertThat(missed).isEmpty();
+    }
+
     @Test
     void aListenerSoFarBehindThatChangesWereTrimmedStillHearsJobsAsTheyAre() throws Exception {
         RedisQueueBackend writer = open(redis, "changesMaxLen=100", clock);
