@@ -39,9 +39,10 @@ import java.util.function.Predicate;
 /**
  * The connection to Redis, one server (found directly or through Sentinel) or a Redis Cluster: Lettuce
  * reconnects by itself (commands issued meanwhile wait, up to the command timeout), and every failure
- * reaches callers as a {@link QueueException} that says what failed where. On one server, once the
- * connection has been lost for longer than {@link #PATIENCE}, calls fail at once until it is back:
- * a restart is waited out, an outage is not waited for at every call. A server cut off without its
+ * reaches callers as a {@link QueueException} that says what failed where. Once the connection to
+ * the server (on a cluster, to the master of the queue's slot) has been lost for longer than
+ * {@link #PATIENCE}, calls fail at once until it is back: a restart is waited out, an outage is not
+ * waited for at every call. A server cut off without its
  * connection closing (its host gone, the network split) is seen as lost too, after the command timeout
  * (see {@link #socketOptions}). Keys and values are bytes:
  * log output is not text. On a cluster every key of a queue shares one hash slot (see
@@ -71,6 +72,8 @@ final class RedisLink implements AutoCloseable {
     private volatile boolean lost;
     /** The slot all the queue's keys share: the one key every script declares. */
     private final int slot;
+    /** On a cluster, which nodes are out of reach; null on one server. */
+    private final NodeOutages outages;
 
     private RedisLink(ClientResources resources, AbstractRedisClient client, Dedicated shared, RedisSettings settings) {
         this.resources = resources;
@@ -81,8 +84,13 @@ final class RedisLink implements AutoCloseable {
         this.timeout = settings.timeout();
         this.slot = SlotHash.getSlot(bytes(settings.keyPrefix()));
         if (client instanceof RedisClient) {
-            // a cluster's connection is many, to nodes that come and go with its layout: each call waits there
             client.addListener(new LostConnectionWatch());
+            this.outages = null;
+        } else {
+            // a cluster's connection is many, to nodes that come and go with its layout: the one that
+            // matters is to whichever master serves the slot now
+            this.outages = new NodeOutages(System::nanoTime);
+            resources.eventBus().get().subscribe(outages);
         }
     }
 
@@ -109,13 +117,22 @@ final class RedisLink implements AutoCloseable {
      * a call on a connection of its own too, as it goes to the same server.
      */
     private void refuseWhileLostLong(String what) {
-        if (!lost) {
-            return;
+        String node = "";
+        long away;
+        if (outages == null) {
+            away = lost ? System.nanoTime() - lostAt : 0;
+        } else {
+            RedisClusterNode master = ((RedisClusterClient) client).getPartitions().getPartitionBySlot(slot);
+            if (master == null) {
+                return;
+            }
+            node = "its slot's master " + master.getUri().getHost() + ":" + master.getUri().getPort() + "; ";
+            away = outages.awayNanos(master.getUri().getHost(), master.getUri().getPort());
         }
-        long away = System.nanoTime() - lostAt;
         if (away > Math.min(PATIENCE.toNanos(), timeout.toNanos())) {
             throw new QueueException(String.format(java.util.Locale.ROOT, "queue at %s: %s failed: Redis out of reach for"
-                    + " %.1f s (reconnecting each second; calls fail at once meanwhile)", where, what, away / 1e9), null);
+                    + " %.1f s (%sreconnecting each second; calls fail at once meanwhile)", where, what, away / 1e9, node),
+                    null);
         }
     }
 
@@ -241,6 +258,7 @@ final class RedisLink implements AutoCloseable {
         if (!(client instanceof RedisClusterClient cluster)) {
             return call(what, commands);
         }
+        refuseWhileLostLong(what);
         var nodes = (StatefulRedisClusterConnection<byte[], byte[]>) connection;
         long deadline = System.nanoTime() + timeout.toNanos();
         for (int attempt = 1; ; attempt++) {

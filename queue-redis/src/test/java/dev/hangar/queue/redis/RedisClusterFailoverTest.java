@@ -4,12 +4,14 @@ import static dev.hangar.queue.testkit.TestJobs.selection;
 import static dev.hangar.queue.testkit.TestJobs.spec;
 import static dev.hangar.queue.testkit.TestJobs.worker;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.queue.Lease;
 import dev.hangar.core.queue.Outcome;
+import dev.hangar.core.queue.QueueException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -94,6 +96,37 @@ class RedisClusterFailoverTest {
                     assertThat(queue.get(before.id())).isPresent();
                     assertThat(queue.get(after.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
                 }
+            }
+        }
+    }
+
+    /**
+     * The master of the queue's slot gone with no replica to take over (or the whole cluster away): as on
+     * one server, calls wait out a restart's time, then fail at once saying so until it is back, rather
+     * than each waiting its timeout.
+     */
+    @Test
+    void callsFailAtOnceSayingSoOnceTheMasterOfTheQueuesSlotHasBeenOutOfReachLongerThanARestart() {
+        try (RedisClusterProcess cluster = RedisClusterProcess.start(3, 0, true)) {
+            String prefix = "reach";
+            try (RedisQueueBackend queue = RedisQueueBackend.open(cluster.uri("prefix=" + prefix + "&timeout=PT10S"),
+                    Clock.systemUTC())) {
+                Job before = queue.enqueue(spec("before")).job();
+                RedisServerProcess master = cluster.serving(cluster.slotOf(prefix));
+                master.kill();
+                await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> assertThatThrownBy(queue::ping)
+                        .isInstanceOf(QueueException.class)
+                        .hasMessageContaining("Redis out of reach for"));
+                long start = System.nanoTime();
+                assertThatThrownBy(() -> queue.enqueue(spec("while-away"))).isInstanceOf(QueueException.class)
+                        .hasMessageContaining("Redis out of reach for")
+                        .hasMessageContaining("its slot's master 127.0.0.1:" + master.port());
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).as("failed at once").isLessThan(Duration.ofSeconds(2));
+
+                master.restart();
+                await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(queue::ping);
+                assertThat(queue.enqueue(spec("back")).created()).isTrue();
+                assertThat(queue.get(before.id())).isPresent();
             }
         }
     }
