@@ -14,13 +14,16 @@ final class RedisLocations {
         if (location == null) {
             return null;
         }
-        boolean plain = "redis".equals(location.getScheme()) && location.getHost() != null;
-        boolean listed = ("redis-sentinel".equals(location.getScheme()) || "redis-cluster".equals(location.getScheme()))
+        // rediss...: the same, with TLS
+        String scheme = String.valueOf(location.getScheme()).replaceFirst("^rediss", "redis");
+        boolean plain = "redis".equals(scheme) && location.getHost() != null;
+        boolean listed = ("redis-sentinel".equals(scheme) || "redis-cluster".equals(scheme))
                 && location.getRawAuthority() != null;
         if (!plain && !listed) {
             throw new IllegalArgumentException("--redis: expected redis://[USER:PASSWORD@]HOST[:PORT][/DB],"
                     + " redis-sentinel://[USER:PASSWORD@]SENTINEL[:PORT][,SENTINEL2[:PORT]...][/DB]?master=NAME or"
-                    + " redis-cluster://[USER:PASSWORD@]NODE[:PORT][,NODE2[:PORT]...], got '" + shown(location) + "'");
+                    + " redis-cluster://[USER:PASSWORD@]NODE[:PORT][,NODE2[:PORT]...] (rediss://, rediss-sentinel://,"
+                    + " rediss-cluster:// with TLS), got '" + shown(location) + "'");
         }
         return location;
     }

@@ -277,6 +277,8 @@ class CliIT extends OneNodeIT {
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--allow-mount", "relative/path"), "--allow-mount must be an absolute");
         refusals.put(List.of("bench", "queue", "--queue", work.resolve("q.db").toString()), "no queue backend for a location without a scheme");
         refusals.put(List.of("server", "--redis", "redis://127.0.0.1:99999"), "the port of a redis location must be 1 to 65535");
+        refusals.put(List.of("server", "--redis", "rediss://127.0.0.1:6380/?tlsCa=" + work.resolve("no-ca.pem")),
+                "tlsCa: no readable file at '" + work.resolve("no-ca.pem") + "'");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--port", "0", "--tokens", work.resolve("no-tokens").toString()),
                 "--tokens (or HANGAR_TOKENS_FILE): tokens file " + work.resolve("no-tokens") + ": cannot be read");
         refusals.put(List.of("token", "--tenant", "Team A"), "--tenant: must be 1 to 63 lower-case letters");

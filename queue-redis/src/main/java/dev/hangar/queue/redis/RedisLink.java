@@ -155,7 +155,11 @@ final class RedisLink implements AutoCloseable {
         AbstractRedisClient client;
         if (settings.clusterNodes().isEmpty()) {
             RedisClient single = RedisClient.create(resources, settings.redis());
-            single.setOptions(ClientOptions.builder()
+            ClientOptions.Builder options = ClientOptions.builder();
+            if (settings.tls() != null) {
+                options.sslOptions(settings.tls().sslOptions());
+            }
+            single.setOptions(options
                     .autoReconnect(true)
                     .socketOptions(socketOptions(settings.timeout()))
                     .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
@@ -163,7 +167,11 @@ final class RedisLink implements AutoCloseable {
             client = single;
         } else {
             RedisClusterClient cluster = RedisClusterClient.create(resources, settings.clusterNodes());
-            cluster.setOptions(ClusterClientOptions.builder()
+            ClusterClientOptions.Builder options = ClusterClientOptions.builder();
+            if (settings.tls() != null) {
+                options.sslOptions(settings.tls().sslOptions());
+            }
+            cluster.setOptions(options
                     .autoReconnect(true)
                     .socketOptions(socketOptions(settings.timeout()))
                     .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
@@ -183,7 +191,7 @@ final class RedisLink implements AutoCloseable {
             resources.shutdown(0, 2, TimeUnit.SECONDS);
             // a cluster client's message lists the nodes' URIs, user names and all
             throw new QueueException("cannot connect to the queue at " + settings.where() + ": "
-                    + RedisSettings.redacted(e.getMessage() + because(e)), e);
+                    + RedisSettings.redacted(e.getMessage() + because(e)) + tlsHint(settings, e), e);
         }
     }
 
@@ -222,6 +230,21 @@ final class RedisLink implements AutoCloseable {
             root = root.getCause();
         }
         return root == failure || root.getMessage() == null ? "" : " (" + root.getMessage() + ")";
+    }
+
+    /** What to look at when a TLS connect failed: the handshake's failure, or none at all (no TLS on that port). */
+    private static String tlsHint(RedisSettings settings, Throwable failure) {
+        if (settings.tls() == null) {
+            return "";
+        }
+        for (Throwable cause = failure; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+            if (cause instanceof javax.net.ssl.SSLException) {
+                return "; the TLS handshake failed: tlsCa names the authorities to trust, tlsVerify=ca leaves the"
+                        + " host name unchecked, tlsCert and tlsKey give a certificate to a server that asks for one";
+            }
+        }
+        return String.valueOf(failure.getMessage()).contains("timed out") || because(failure).contains("timed out")
+                ? "; a server that speaks no TLS on that port leaves the handshake unanswered" : "";
     }
 
     private static Dedicated connect(AbstractRedisClient client) {

@@ -27,7 +27,8 @@ import java.util.stream.Collectors;
  * with {@code sentinelUser} for an ACL user; {@code sentinels} lists more of them, e.g. IPv6 ones:
  * {@code redis-sentinel://[::1]:26379/?master=NAME&sentinels=[::2]:26379,[::3]:26379}), or, for a Redis
  * Cluster, {@code redis-cluster://user:password@n1:6379,n2:6379} (any of its nodes; {@code nodes} lists
- * more, as {@code sentinels} does). Parameters: {@code prefix} (the name all keys share, default hangar),
+ * more, as {@code sentinels} does). Each connects with TLS as {@code rediss://}, {@code rediss-sentinel://}
+ * or {@code rediss-cluster://} (see {@link RedisTls} for its parameters). Parameters: {@code prefix} (the name all keys share, default hangar),
  * {@code retention} (how long a final job and its log are kept, ISO-8601, default P7D; P0D keeps them
  * for ever), {@code timeout} (per command, default PT10S), {@code changesMaxLen}, {@code logMaxLen}
  * (chunks kept per job) and {@code deadMaxLen} (how long the change, log and dead-letter streams may
@@ -35,23 +36,27 @@ import java.util.stream.Collectors;
  * hold a write that accepts a job or records its end before it is confirmed, default 0).
  */
 record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix, Duration retention, Duration timeout,
-        long changesMaxLen, long logMaxLen, long deadMaxLen, int replicas) {
+        long changesMaxLen, long logMaxLen, long deadMaxLen, int replicas, RedisTls tls) {
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
     /** Where the sentinels' password starts in a location's query; a shown location must not carry it. */
     private static final Pattern SENTINEL_PASSWORD = Pattern.compile("(?i)[?&]sentinelPassword=");
     /** Any other parameter that may hold a secret, e.g. a misspelt sentinelPassword: its value is shown as ***. */
     private static final Pattern PASSWORD_LIKE = Pattern.compile("(?i)([?&][^=&#]*(?:pas|pw|secret|auth|token)[^=&#]*=)[^&#]*");
     private static final List<String> PARAMETERS = List.of("prefix", "retention", "timeout", "changesMaxLen", "logMaxLen",
-            "deadMaxLen", "master", "sentinels", "nodes", "replicas", "sentinelUser", "sentinelPassword");
+            "deadMaxLen", "master", "sentinels", "nodes", "replicas", "sentinelUser", "sentinelPassword", "tlsCa", "tlsCert", "tlsKey",
+            "tlsVerify");
     private static final String ENCODE_AMPERSAND = "if the password holds an &, write it as %26";
     static final String SENTINEL = "redis-sentinel";
     static final String CLUSTER = "redis-cluster";
     private static final String FORMS = "a redis location looks like redis://[user:password@]host:port[/db][?prefix=hangar]"
             + ", redis-sentinel://[user:password@]sentinel:26379[,sentinel2:26379...][/db]?master=NAME[&sentinels=[::2]:26379,...]"
-            + "[&sentinelPassword=...] or redis-cluster://[user:password@]node:6379[,node2:6379...][?nodes=[::2]:6379,...]";
+            + "[&sentinelPassword=...] or redis-cluster://[user:password@]node:6379[,node2:6379...][?nodes=[::2]:6379,...]"
+            + "; with TLS, rediss://, rediss-sentinel:// or rediss-cluster://";
 
     static RedisSettings parse(URI location) {
-        String scheme = String.valueOf(location.getScheme()).toLowerCase(Locale.ROOT);
+        String given = String.valueOf(location.getScheme()).toLowerCase(Locale.ROOT);
+        boolean tls = given.startsWith(RedisTls.SCHEME_PREFIX);
+        String scheme = tls ? "redis" + given.substring(RedisTls.SCHEME_PREFIX.length()) : given;
         boolean sentinel = scheme.equals(SENTINEL);
         boolean cluster = scheme.equals(CLUSTER);
         // the address of these may list several hosts, which java.net.URI leaves unparsed
@@ -89,6 +94,7 @@ record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix,
         String moreSentinels = more(params, "sentinels", sentinel, "a redis-sentinel:// location lists sentinels");
         String moreNodes = more(params, "nodes", cluster, "a redis-cluster:// location lists cluster nodes");
         SentinelLogin login = SentinelLogin.take(params, sentinel, timeout);
+        RedisTls secured = RedisTls.take(params, tls);
         int database = database(location);
         if (cluster && database != 0) {
             throw new IllegalArgumentException("the path of a redis-cluster location must be empty or /0: a Redis Cluster"
@@ -99,12 +105,12 @@ record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix,
         if (sentinel) {
             redis = RedisURI.builder().withSentinelMasterId(master);
             for (HostPort host : hosts(location, moreSentinels, RedisURI.DEFAULT_SENTINEL_PORT, "sentinel")) {
-                redis.withSentinel(login.sentinel(host.host(), host.port()));
+                redis.withSentinel(secure(secured, login.sentinel(host.host(), host.port())));
             }
         } else if (cluster) {
             for (HostPort host : hosts(location, moreNodes, RedisURI.DEFAULT_REDIS_PORT, "cluster node")) {
-                clusterNodes.add(logIn(location, RedisURI.builder().withHost(host.host()).withPort(host.port())
-                        .withTimeout(timeout)).build());
+                clusterNodes.add(secure(secured, logIn(location, RedisURI.builder().withHost(host.host())
+                        .withPort(host.port()).withTimeout(timeout)).build()));
             }
             redis = RedisURI.builder(clusterNodes.getFirst());
         } else {
@@ -116,6 +122,9 @@ record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix,
                     .withPort(location.getPort() < 0 ? RedisURI.DEFAULT_REDIS_PORT : location.getPort());
         }
         logIn(location, redis.withDatabase(database).withTimeout(timeout));
+        if (secured != null) {
+            secured.applyTo(redis);
+        }
         // how many replicas must hold a write that accepts a job or records its end (WAIT), 0 for none
         int replicas = (int) count(params, "replicas", 0, 0);
         if (cluster && replicas > 0) {
@@ -125,7 +134,7 @@ record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix,
         }
         RedisSettings settings = new RedisSettings(redis.build(), List.copyOf(clusterNodes), prefix, retention, timeout,
                 count(params, "changesMaxLen", 100_000, ChangeFeed.BATCH), count(params, "logMaxLen", 100_000),
-                count(params, "deadMaxLen", 10_000), replicas);
+                count(params, "deadMaxLen", 10_000), replicas, secured);
         if (!params.isEmpty()) {
             // names after the sentinels' password may be pieces of it (an unencoded &): they are counted, not shown
             Set<String> hidden = namesAfterSentinelPassword(location);
@@ -136,6 +145,10 @@ record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix,
                     + " in " + redacted(location) + "; known: " + String.join(", ", PARAMETERS));
         }
         return settings;
+    }
+
+    private static RedisURI secure(RedisTls tls, RedisURI uri) {
+        return tls == null ? uri : tls.applyTo(uri);
     }
 
     /** How long a call may be sent again after it was first sent: its timeout, and a second for the clocks' drift. */
@@ -223,14 +236,15 @@ record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix,
 
     /** Where, for error messages; never the password. */
     String where() {
+        boolean secured = tls != null;
         if (!redis.getSentinels().isEmpty()) {
-            return SENTINEL + "://" + addresses(redis.getSentinels()) + "/" + redis.getDatabase() + " (master "
+            return RedisTls.scheme(SENTINEL, secured) + "://" + addresses(redis.getSentinels()) + "/" + redis.getDatabase() + " (master "
                     + redis.getSentinelMasterId() + ", prefix " + prefix + ")";
         }
         if (!clusterNodes.isEmpty()) {
-            return CLUSTER + "://" + addresses(clusterNodes) + " (prefix " + prefix + ")";
+            return RedisTls.scheme(CLUSTER, secured) + "://" + addresses(clusterNodes) + " (prefix " + prefix + ")";
         }
-        return "redis://" + redis.getHost() + ":" + redis.getPort() + "/" + redis.getDatabase() + " (prefix " + prefix + ")";
+        return RedisTls.scheme("redis", secured) + "://" + redis.getHost() + ":" + redis.getPort() + "/" + redis.getDatabase() + " (prefix " + prefix + ")";
     }
 
     private static String addresses(List<RedisURI> hosts) {

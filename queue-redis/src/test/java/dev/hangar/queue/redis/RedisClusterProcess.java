@@ -31,10 +31,19 @@ public final class RedisClusterProcess implements AutoCloseable {
 
     /** A cluster of this many masters, each with this many replicas; with {@code appendOnly}, see {@link RedisServerProcess#start(boolean)}. */
     public static RedisClusterProcess start(int masters, int replicasEach, boolean appendOnly) {
+        return start(masters, replicasEach, () -> RedisServerProcess.clusterNode(appendOnly));
+    }
+
+    /** A cluster of this many masters whose nodes speak TLS too, to clients and on the cluster bus, showing {@code server}. */
+    static RedisClusterProcess startWithTls(int masters, TestCertificates.Pair server, Path ca) {
+        return start(masters, 0, () -> RedisServerProcess.clusterNodeWithTls(server, ca));
+    }
+
+    private static RedisClusterProcess start(int masters, int replicasEach, java.util.function.Supplier<RedisServerProcess> newNode) {
         List<RedisServerProcess> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < masters * (1 + replicasEach); i++) {
-                nodes.add(RedisServerProcess.clusterNode(appendOnly));
+                nodes.add(newNode.get());
             }
             List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
             nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));
@@ -54,6 +63,12 @@ public final class RedisClusterProcess implements AutoCloseable {
     /** {@code redis-cluster://127.0.0.1:P1,127.0.0.1:P2,...}, plus the query if not null. */
     public URI uri(String query) {
         return URI.create("redis-cluster://" + nodes.stream().map(node -> "127.0.0.1:" + node.port())
+                .collect(Collectors.joining(",")) + "/" + (query == null ? "" : "?" + query));
+    }
+
+    /** {@code rediss-cluster://127.0.0.1:T1,...}, the nodes' TLS ports, plus the query if not null. */
+    URI tlsUri(String query) {
+        return URI.create("rediss-cluster://" + nodes.stream().map(node -> "127.0.0.1:" + node.tlsPort())
                 .collect(Collectors.joining(",")) + "/" + (query == null ? "" : "?" + query));
     }
 

@@ -33,6 +33,8 @@ public final class RedisServerProcess implements AutoCloseable {
     /** What this server is besides: e.g. a replica of another, or the sentinel's config file and --sentinel. */
     private final List<String> role;
     private Process process;
+    /** The port it also listens on with TLS, 0 if none. */
+    private int tlsPort;
 
     private RedisServerProcess(Path dir, int port, boolean appendOnly, List<String> role) {
         this.dir = dir;
@@ -51,6 +53,42 @@ public final class RedisServerProcess implements AutoCloseable {
         return start(appendOnly, (dir, port) -> List.of());
     }
 
+    /**
+     * A server without persistence that also listens with TLS, on {@link #tlsPort()}, showing {@code server}
+     * (its plain port stays, for {@link #cli}); with {@code askClients}, a TLS client must show a
+     * certificate that {@code ca} signed.
+     */
+    static RedisServerProcess withTls(TestCertificates.Pair server, Path ca, boolean askClients) {
+        return withTls(server, ca, askClients, (dir, port) -> List.of());
+    }
+
+    /** A node of a Redis Cluster, as {@link #clusterNode}, that also speaks TLS as {@link #withTls}, on its cluster bus too. */
+    static RedisServerProcess clusterNodeWithTls(TestCertificates.Pair server, Path ca) {
+        return withTls(server, ca, false, (dir, port) -> {
+            List<String> arguments = new ArrayList<>(CLUSTER_NODE.arguments(dir, port));
+            arguments.addAll(List.of("--tls-cluster", "yes"));
+            return arguments;
+        });
+    }
+
+    private static RedisServerProcess withTls(TestCertificates.Pair server, Path ca, boolean askClients, Role role) {
+        int[] tls = new int[1];
+        RedisServerProcess redis = start(false, (dir, port) -> {
+            tls[0] = otherFreePort(port);
+            List<String> arguments = new ArrayList<>(role.arguments(dir, port)); // a sentinel's config file first
+            arguments.addAll(List.of("--tls-port", String.valueOf(tls[0]), "--tls-cert-file",
+                    server.cert().toString(), "--tls-key-file", server.key().toString(), "--tls-ca-cert-file", ca.toString(),
+                    "--tls-auth-clients", askClients ? "yes" : "no"));
+            return arguments;
+        });
+        redis.tlsPort = tls[0];
+        return redis;
+    }
+
+    public int tlsPort() {
+        return tlsPort;
+    }
+
     /** A server without persistence that replicates {@code master}. */
     public static RedisServerProcess replicaOf(RedisServerProcess master) {
         return start(false, (dir, port) -> List.of("--replicaof", "127.0.0.1", String.valueOf(master.port())));
@@ -67,12 +105,23 @@ public final class RedisServerProcess implements AutoCloseable {
 
     /** As {@link #sentinelOf(RedisServerProcess, String)}, asking its own clients for this password if not null. */
     public static RedisServerProcess sentinelOf(RedisServerProcess master, String name, String password) {
-        return start(false, (dir, port) -> {
+        return start(false, sentinel(name, master.port(), password == null ? "" : "requirepass " + password));
+    }
+
+    /**
+     * A sentinel as {@link #sentinelOf(RedisServerProcess, String)} that speaks TLS too, as {@link #withTls},
+     * and monitors {@code master} at its TLS port, with TLS.
+     */
+    static RedisServerProcess sentinelWithTls(RedisServerProcess master, String name, TestCertificates.Pair server, Path ca) {
+        return withTls(server, ca, false, sentinel(name, master.tlsPort(), "tls-replication yes"));
+    }
+
+    private static Role sentinel(String name, int masterPort, String more) {
+        return (dir, port) -> {
             Path config = dir.resolve("sentinel.conf"); // a sentinel rewrites its config file: it must be writable
             try {
-                Files.writeString(config, String.join("\n",
-                        password == null ? "" : "requirepass " + password,
-                        "sentinel monitor " + name + " 127.0.0.1 " + master.port() + " 1",
+                Files.writeString(config, String.join("\n", more,
+                        "sentinel monitor " + name + " 127.0.0.1 " + masterPort + " 1",
                         "sentinel down-after-milliseconds " + name + " 2000",
                         "sentinel failover-timeout " + name + " 5000",
                         "sentinel parallel-syncs " + name + " 1", ""));
@@ -80,7 +129,7 @@ public final class RedisServerProcess implements AutoCloseable {
                 throw new UncheckedIOException(e);
             }
             return List.of(config.toString(), "--sentinel");
-        });
+        };
     }
 
     /**
@@ -89,19 +138,12 @@ public final class RedisServerProcess implements AutoCloseable {
      * default it would be the port plus 10000, which may not be free).
      */
     public static RedisServerProcess clusterNode(boolean appendOnly) {
-        return start(appendOnly, (dir, port) -> {
-            try {
-                int bus = freePort();
-                while (bus == port) {
-                    bus = freePort();
-                }
-                return List.of("--cluster-enabled", "yes", "--cluster-config-file", dir.resolve("nodes.conf").toString(),
-                        "--cluster-port", String.valueOf(bus), "--cluster-node-timeout", "2000");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+        return start(appendOnly, CLUSTER_NODE);
     }
+
+    private static final Role CLUSTER_NODE = (dir, port) -> List.of("--cluster-enabled", "yes", "--cluster-config-file",
+            dir.resolve("nodes.conf").toString(), "--cluster-port", String.valueOf(otherFreePort(port)),
+            "--cluster-node-timeout", "2000");
 
     /** What a server is besides a plain one, given its directory and port: the arguments it takes for it. */
     private interface Role {
@@ -272,6 +314,18 @@ public final class RedisServerProcess implements AutoCloseable {
             return answer.startsWith("+PONG") || answer.startsWith("-NOAUTH");
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    private static int otherFreePort(int than) {
+        try {
+            int port = freePort();
+            while (port == than) {
+                port = freePort();
+            }
+            return port;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
