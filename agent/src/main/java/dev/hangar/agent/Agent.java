@@ -93,6 +93,8 @@ public final class Agent implements AutoCloseable {
             .daemon().name("agent-upkeep").factory());
     private volatile List<RuntimeStatus> statuses = List.of();
     private volatile boolean stopping;
+    /** Asked to drain: it takes no more jobs, those running finish. */
+    private volatile boolean draining;
     private volatile PoolManager pools;
     private Thread loop;
     private AutoCloseable subscription;
@@ -224,7 +226,30 @@ public final class Agent implements AutoCloseable {
         return new NodeStatus(config.nodeName(), total, capacity.load(), Runtime.getRuntime().availableProcessors(),
                 runtimes, imageNames.get(), config.mounts(), givesNetwork(runtimes), now,
                 current == null ? List.of() : current.pools(),
-                current == null ? null : current.budget());
+                current == null ? null : current.budget(), draining);
+    }
+
+    /**
+     * Takes no more jobs while {@code asked} (the jobs running finish, the warm pools stay), or takes
+     * them again; says so at each change.
+     */
+    public void drain(boolean asked) {
+        if (asked == draining) {
+            return;
+        }
+        draining = asked;
+        if (asked) {
+            LOG.log(System.Logger.Level.INFO, "asked to drain: taking no more jobs; {0} running, left to finish",
+                    capacity.running());
+        } else {
+            LOG.log(System.Logger.Level.INFO, "no longer asked to drain: taking jobs again");
+            wake.wake();
+        }
+    }
+
+    /** Whether it was asked to drain and takes no more jobs. */
+    public boolean draining() {
+        return draining;
     }
 
     /** What the rules would choose for this spec on this node (warm sandboxes counted), without running anything. */
@@ -304,7 +329,7 @@ public final class Agent implements AutoCloseable {
                 long asked = System.nanoTime();
                 Optional<List<RuntimeStatus>> offer = runtimesToOffer();
                 leaseUnanswered = true; // until the queue answers
-                Optional<Lease> lease = capacity.hasRoom() && offer.isPresent()
+                Optional<Lease> lease = capacity.hasRoom() && offer.isPresent() && !draining
                         ? queue.lease(leaseRequest(offer.get()))
                         : Optional.empty();
                 leaseUnanswered = false;

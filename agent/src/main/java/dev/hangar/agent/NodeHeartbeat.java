@@ -8,11 +8,14 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
  * Keeps this node in the cluster's registry: a heartbeat every third of the time to live, so two
  * missed beats in a row do not drop it, while a node that died drops out within one time to live.
+ * Each beat also reads whether the node is asked to drain, and tells the node before it beats, so
+ * that the heartbeat says the node has seen it.
  */
 public final class NodeHeartbeat implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(NodeHeartbeat.class.getName());
@@ -20,16 +23,22 @@ public final class NodeHeartbeat implements AutoCloseable {
     private final NodeRegistry registry;
     private final RepeatedWarning beating = new RepeatedWarning(LOG, "heartbeat");
     private final Function<Clock, NodeStatus> describe;
+    private final Consumer<Boolean> drainAsked;
     private final Duration ttl;
     private final Clock clock;
     private final ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("node-heartbeat").factory());
     private volatile String nodeName;
 
-    /** {@code describe} is asked at each beat, so the load it advertises is current. */
-    public NodeHeartbeat(NodeRegistry registry, Function<Clock, NodeStatus> describe, Duration ttl, Clock clock) {
+    /**
+     * {@code describe} is asked at each beat, so the load it advertises is current; {@code drainAsked}
+     * is told at each beat whether the node is asked to drain.
+     */
+    public NodeHeartbeat(NodeRegistry registry, Function<Clock, NodeStatus> describe, Consumer<Boolean> drainAsked,
+            Duration ttl, Clock clock) {
         this.registry = registry;
         this.describe = describe;
+        this.drainAsked = drainAsked;
         this.ttl = ttl;
         this.clock = clock;
     }
@@ -45,6 +54,11 @@ public final class NodeHeartbeat implements AutoCloseable {
     private void beat() {
         NodeStatus status = describe.apply(clock);
         nodeName = status.name();
+        boolean asked = registry.drainAsked().contains(nodeName);
+        if (asked != status.draining()) {
+            drainAsked.accept(asked);
+            status = describe.apply(clock);
+        }
         registry.heartbeat(status, ttl);
     }
 

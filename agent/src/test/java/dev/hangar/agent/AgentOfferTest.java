@@ -79,6 +79,14 @@ class AgentOfferTest {
             public List<NodeStatus> nodes() {
                 return List.of();
             }
+
+            @Override
+            public void drain(String nodeName, boolean drain) {}
+
+            @Override
+            public Set<String> drainAsked() {
+                return Set.of();
+            }
         };
         return (QueueBackend) Proxy.newProxyInstance(QueueBackend.class.getClassLoader(), new Class<?>[] {QueueBackend.class},
                 (proxy, method, args) -> {

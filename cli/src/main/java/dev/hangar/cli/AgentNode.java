@@ -64,7 +64,7 @@ final class AgentNode implements AutoCloseable {
                 image -> images.find(image == null ? ImageStore.DEFAULT_IMAGE : image).map(Image::createdAt)).start();
         try {
             var heartbeat = queue.nodeRegistry().map(registry -> new NodeHeartbeat(registry,
-                    clock -> agent.status(clock.instant()), HEARTBEAT_TTL, Clock.systemUTC()).start());
+                    clock -> agent.status(clock.instant()), agent::drain, HEARTBEAT_TTL, Clock.systemUTC()).start());
             return new AgentNode(agent, images, heartbeat, lock);
         } catch (RuntimeException e) {
             agent.close();

@@ -3,13 +3,18 @@ package dev.hangar.cli;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.pool.PoolStatus;
+import dev.hangar.client.HangarClient;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
-@Command(name = "nodes", description = "List the nodes alive now: runtimes, capacity and load, last heartbeat.")
+@Command(name = "nodes", description = "List the nodes alive now: runtimes, capacity and load, last heartbeat.",
+        subcommands = {NodesCommand.Drain.class, NodesCommand.Resume.class})
 final class NodesCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;
@@ -22,8 +27,8 @@ final class NodesCommand implements Callable<Integer> {
             return 0;
         }
         var out = new PrintWriter(System.out, true);
-        Tables.print(out, List.of("NODE", "JOBS", "FREE CPUS", "FREE MEMORY", "FREE GPUS", "WARM", "RUNTIMES", "NETWORK",
-                        "HEARTBEAT"),
+        Tables.print(out, List.of("NODE", "STATE", "JOBS", "FREE CPUS", "FREE MEMORY", "FREE GPUS", "WARM", "RUNTIMES",
+                        "NETWORK", "HEARTBEAT"),
                 nodes.stream().map(NodesCommand::row).toList());
         if (!nodes.isEmpty()) {
             // why said: a node offers more CPUs than it has cores, which reads as a mistake unexplained
@@ -36,7 +41,7 @@ final class NodesCommand implements Callable<Integer> {
     private static List<String> row(NodeInfo node) {
         NodeInfo.Capacity total = node.capacity();
         NodeInfo.Load load = node.load();
-        return List.of(node.name(), String.valueOf(load.runningJobs()),
+        return List.of(node.name(), state(node), String.valueOf(load.runningJobs()),
                 trim(load.freeCpus()) + "/" + trim(total.cpus()),
                 load.freeMemoryMb() + "/" + total.memoryMb() + " MiB",
                 load.freeGpus() + "/" + total.gpus(),
@@ -44,6 +49,91 @@ final class NodesCommand implements Callable<Integer> {
                 String.join(",", node.runtimes()),
                 node.networkAllowed() ? "allowed" : "none",
                 Tables.orDash(node.heartbeatAt()));
+    }
+
+    /** Whether it takes jobs: "up", or where it stands if asked to drain. */
+    static String state(NodeInfo node) {
+        return node.drain() == null ? "up" : node.drain() == NodeInfo.Drain.ASKED ? "drain asked"
+                : node.drain().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @Command(name = "drain", description = "Ask a node to take no more jobs while those it runs finish (before its"
+            + " maintenance); it stays so, through restarts, until 'hangar nodes resume'. Returns once the node has seen"
+            + " the ask (its next heartbeat), or with --wait once it runs no job. Needs an admin token.")
+    static final class Drain implements Callable<Integer> {
+        /** A node sees the ask at its next heartbeat, a few seconds away; one that has not within this is said to. */
+        private static final Duration SEEN_WITHIN = Duration.ofSeconds(30);
+
+        @Mixin
+        ClientOptions client;
+
+        @Parameters(index = "0", paramLabel = "NODE", description = "The node's name, as 'hangar nodes' lists it")
+        String name;
+
+        @Option(names = "--wait", description = "Wait until the node runs no job (drained), then return: it may be stopped")
+        boolean waitDrained;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            HangarClient api = client.client();
+            NodeInfo node = api.drainNode(name);
+            long deadline = System.nanoTime() + SEEN_WITHIN.toNanos();
+            var shown = new java.util.concurrent.atomic.AtomicReference<>(node);
+            try (var progress = new Progress(System.err, () -> waitingFor(shown.get()))) {
+                while (node != null && (node.drain() == NodeInfo.Drain.ASKED && System.nanoTime() < deadline
+                        || waitDrained && node.drain() == NodeInfo.Drain.DRAINING)) {
+                    Thread.sleep(500);
+                    node = api.nodes().stream().filter(n -> n.name().equals(name)).findFirst().orElse(null);
+                    shown.set(node);
+                }
+            }
+            if (client.json) {
+                System.out.println(Json.write(node));
+            }
+            if (node == null) {
+                System.err.println("node " + name + " is no longer up; it stays asked to drain when it comes back");
+                return 0;
+            }
+            if (node.drain() == NodeInfo.Drain.ASKED) {
+                System.err.println("node " + name + " has not seen the ask within " + SEEN_WITHIN.toSeconds() + " s (is its"
+                        + " agent cut off?): it may still take a job; 'hangar nodes' shows when it has");
+                return 1;
+            }
+            if (!client.json) {
+                System.out.println(node.drain() == NodeInfo.Drain.DRAINED
+                        ? "node " + name + " is drained: it takes no jobs and runs none; it may be stopped"
+                        : "node " + name + " is draining: it takes no more jobs; " + node.load().runningJobs() + " running, left"
+                                + " to finish ('hangar nodes' says 'drained' once it runs none; --wait waits for it)");
+            }
+            return 0;
+        }
+    }
+
+    private static String waitingFor(NodeInfo node) {
+        return node == null ? "node gone" : node.drain() == NodeInfo.Drain.ASKED
+                ? "node " + node.name() + ": waiting for its heartbeat to see the ask"
+                : "node " + node.name() + ": " + node.load().runningJobs() + " job(s) still running";
+    }
+
+    @Command(name = "resume", description = "Take back a drain: the node takes jobs again. Needs an admin token.")
+    static final class Resume implements Callable<Integer> {
+        @Mixin
+        ClientOptions client;
+
+        @Parameters(index = "0", paramLabel = "NODE", description = "The node's name")
+        String name;
+
+        @Override
+        public Integer call() {
+            var node = client.client().resumeNode(name);
+            if (client.json) {
+                System.out.println(node.map(Json::write).orElse("null"));
+            } else {
+                System.out.println(node.isPresent() ? "node " + name + " takes jobs again"
+                        : "node " + name + " is not up; it will take jobs when it comes back");
+            }
+            return 0;
+        }
     }
 
     private static String trim(double value) {

@@ -31,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -224,6 +225,33 @@ public final class HangarClient {
         return send(request("/v1/nodes").GET().build(), new TypeReference<List<NodeInfo>>() {});
     }
 
+    /**
+     * Asks a node of the cluster to drain: to take no more jobs while those it runs finish, e.g. before
+     * its maintenance (an admin's call). The node as it stands: {@link NodeInfo#drained} once it runs
+     * none. The ask stays, through the node's restarts, until {@link #resumeNode}.
+     */
+    public NodeInfo drainNode(String name) {
+        return send(request(drainPath(name)).POST(HttpRequest.BodyPublishers.noBody()).build(), NodeInfo.class);
+    }
+
+    /** Takes back a drain ask: the node takes jobs again. The node as it stands; empty for a node not up. */
+    public Optional<NodeInfo> resumeNode(String name) {
+        HttpRequest request = request(drainPath(name)).DELETE().build();
+        HttpResponse<InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
+        if (response.statusCode() == 204) {
+            try (InputStream ignored = response.body()) {
+                return Optional.empty();
+            } catch (IOException e) {
+                throw new HangarUnreachableException(base, e);
+            }
+        }
+        return Optional.of(parse(request, response, Json.mapper().constructType(NodeInfo.class)));
+    }
+
+    private String drainPath(String name) {
+        return "/v1/nodes/" + segment("node name", name) + "/drain";
+    }
+
     /** The warm pools of the node behind this server, and their memory budget. */
     public PoolList pools() {
         return send(request("/v1/pools").GET().build(), PoolList.class);
@@ -402,7 +430,10 @@ public final class HangarClient {
     }
 
     private <T> T read(HttpRequest request, JavaType type) {
-        HttpResponse<InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
+        return parse(request, exchange(request, HttpResponse.BodyHandlers.ofInputStream()), type);
+    }
+
+    private <T> T parse(HttpRequest request, HttpResponse<InputStream> response, JavaType type) {
         try (InputStream in = body(response)) {
             return ANSWERS.forType(type).readValue(in);
         } catch (JsonProcessingException e) {

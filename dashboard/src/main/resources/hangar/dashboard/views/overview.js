@@ -21,7 +21,9 @@ function nodeRows() {
     const one = state.nodes.size === 1 && jobs;
     return [...state.nodes.values()].map((node) => ({
       name: node.name,
-      state: node.state,
+      // a node asked to drain (ASKED, DRAINING, DRAINED) takes no more jobs once it has seen the ask
+      state: node.state === 'JOINED' && node.drain ? (node.drain === 'DRAINED' ? 'DRAINED' : 'DRAINING') : node.state,
+      drainAsked: node.drain === 'ASKED',
       capacity: node.capacity || {},
       // why: /healthz counts every job, and is live; with one node they are all its own
       running: one ? counted() : runningOn(node),
@@ -55,7 +57,9 @@ export function Nodes() {
           h('th', { title: 'whether a job that asks for a network gets one here' }, 'Network'))),
         h('tbody', null, rows.map((node) => h('tr', { key: node.name, 'data-node': node.name },
           h('td', { class: 'mono' }, node.name),
-          h('td', null, h('span', { class: `pill node-${String(node.state).toLowerCase()}` }, label(node.state))),
+          h('td', null, h('span', { class: `pill node-${String(node.state).toLowerCase()}`,
+            title: node.drainAsked ? 'asked to drain; its heartbeat has not yet seen the ask: it may still take a job' : null },
+          label(node.state))),
           h('td', { class: 'num' }, node.capacity.cpus ?? '—'),
           h('td', { class: 'num' }, megabytes(node.capacity.memoryMb)),
           h('td', { class: 'num' }, node.capacity.gpus ?? '—'),

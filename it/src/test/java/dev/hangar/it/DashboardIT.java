@@ -477,6 +477,30 @@ class DashboardIT extends OneNodeIT {
         waitFor().until(ExpectedConditions.invisibilityOfElementLocated(fresh));
     }
 
+    /** A node asked to drain shows so in the nodes table, from its node events: draining, then drained, then joined again. */
+    @Test
+    void aNodeAskedToDrainShowsDrainingThenDrained() {
+        open(hangar.url(), "/?events=off");
+        waitFor().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#nodes table")));
+        String event = """
+                const done = arguments[arguments.length - 1];
+                import('/store.js').then(({ onNode }) => {
+                  onNode({ name: 'n-drain', state: 'JOINED', capacity: { cpus: 4, memoryMb: 1024, gpus: 0 },
+                    runtimes: ['process'], load: { runningJobs: arguments[0] === 'DRAINED' ? 0 : 1 }, drain: arguments[0] });
+                  done();
+                });
+                """;
+        By pill = By.cssSelector("#nodes tr[data-node='n-drain'] .pill");
+        ((JavascriptExecutor) browser).executeAsyncScript(event, "ASKED");
+        waitFor().until(ExpectedConditions.textToBe(pill, "draining"));
+        assertThat(browser.findElement(pill).getAttribute("class")).contains("node-draining");
+        assertThat(browser.findElement(pill).getAttribute("title")).contains("has not yet seen the ask");
+        ((JavascriptExecutor) browser).executeAsyncScript(event, "DRAINED");
+        waitFor().until(ExpectedConditions.textToBe(pill, "drained"));
+        ((JavascriptExecutor) browser).executeAsyncScript(event, null);
+        waitFor().until(ExpectedConditions.textToBe(pill, "joined"));
+    }
+
     /** In a cluster, a runtime that only nodes lost a while ago had is marked, with why its jobs wait. */
     @Test
     void aRuntimeNoNodeUpHasSaysSoInTheRuntimesTable() {

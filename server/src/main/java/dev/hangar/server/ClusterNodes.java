@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -45,6 +46,8 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
     private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("cluster-nodes").factory());
     private volatile Map<String, NodeStatus> alive = Map.of();
+    /** The nodes asked to drain, up or not, as last read. */
+    private volatile Set<String> drainAsked = Set.of();
     private volatile List<NodeStatus> lastSeen = List.of();
     /**
      * Nodes lost within {@link #LOST_GRACE}, with when (nanoTime): a job that only such a node can
@@ -53,6 +56,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
     private volatile Map<String, Lost> recentlyLost = Map.of();
     static final Duration LOST_GRACE = Duration.ofMinutes(10);
     private static final String NO_NODE_UP = "no node is up: no agent has sent a heartbeat for a while";
+    private static final String DRAINING_ONLY = "only nodes asked to drain could run it, and they take no more jobs: ";
 
     private record Lost(NodeStatus status, long atNanos) {}
     private final LongSupplier nanoTime;
@@ -84,9 +88,12 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         for (NodeStatus status : registry.nodes()) {
             now.put(status.name(), status);
         }
+        Set<String> asked = registry.drainAsked();
         readAtNanos = nanoTime.getAsLong();
         Map<String, NodeStatus> before = alive;
+        Map<String, NodeInfo> toldBefore = infos(before, drainAsked);
         alive = Map.copyOf(now);
+        drainAsked = Set.copyOf(asked);
         if (!now.isEmpty()) {
             lastSeen = List.copyOf(now.values());
         }
@@ -99,17 +106,53 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         before.values().stream().filter(n -> !now.containsKey(n.name()))
                 .forEach(n -> lost.put(n.name(), new Lost(n, readAtNanos)));
         recentlyLost = Map.copyOf(lost);
-        // a node new, or come back within its heartbeat's life with other capacity or runtimes: told as joined
-        now.values().stream().filter(n -> !before.containsKey(n.name()) || !sameShape(before.get(n.name()), n))
-                .forEach(n -> listeners.tell(NodeInfo.of(n, NodeInfo.State.JOINED)));
+        // a node new, or come back within its heartbeat's life with other capacity or runtimes, or asked to
+        // drain, drained or taken back from it: told as joined
+        infos(now, asked).values().stream()
+                .filter(info -> !toldBefore.containsKey(info.name()) || !sameShape(toldBefore.get(info.name()), info))
+                .forEach(listeners::tell);
         before.values().stream().filter(n -> !now.containsKey(n.name()))
-                .forEach(n -> listeners.tell(NodeInfo.of(n, NodeInfo.State.LOST)));
+                .forEach(n -> listeners.tell(NodeInfo.of(n, NodeInfo.State.LOST, asked.contains(n.name()))));
     }
 
-    /** What a node's listeners are told of besides its coming and going: what it can run. */
-    private static boolean sameShape(NodeStatus before, NodeStatus now) {
-        return before.capacity().equals(now.capacity()) && before.availableRuntimes().equals(now.availableRuntimes())
-                && before.networkAllowed().equals(now.networkAllowed());
+    private static Map<String, NodeInfo> infos(Map<String, NodeStatus> nodes, Set<String> asked) {
+        var infos = new LinkedHashMap<String, NodeInfo>();
+        nodes.values().forEach(n -> infos.put(n.name(), NodeInfo.of(n, NodeInfo.State.JOINED, asked.contains(n.name()))));
+        return infos;
+    }
+
+    /** What a node's listeners are told of besides its coming and going: what it can run, and whether it drains. */
+    private static boolean sameShape(NodeInfo before, NodeInfo now) {
+        return before.capacity().equals(now.capacity()) && before.runtimes().equals(now.runtimes())
+                && before.networkAllowed().equals(now.networkAllowed()) && before.drain() == now.drain();
+    }
+
+    @Override
+    public NodeInfo drain(String nodeName, boolean drain) {
+        if (drain && !alive.containsKey(nodeName)) {
+            // a name mistyped would be asked to drain for ever, and the node meant would not be
+            throw new ApiException(404, "Not found", "no node named '" + nodeName + "' is up; nodes up: "
+                    + (alive.isEmpty() ? "none" : String.join(", ", new TreeMap<>(alive).keySet())), List.of());
+        }
+        registry.drain(nodeName, drain);
+        poll(); // so that the answer, and the events, say so at once
+        NodeStatus status = alive.get(nodeName);
+        return status == null ? null : NodeInfo.of(status, NodeInfo.State.JOINED, drain);
+    }
+
+    /** The nodes up that take jobs: not asked to drain. */
+    private Map<String, NodeStatus> taking() {
+        Set<String> asked = drainAsked;
+        var taking = new LinkedHashMap<>(alive);
+        taking.keySet().removeAll(asked);
+        return taking;
+    }
+
+    /** Of the nodes up, those asked to drain that pass the test, sorted: named where only they could take a job. */
+    private String drainingThat(java.util.function.Predicate<NodeStatus> test) {
+        Set<String> asked = drainAsked;
+        return alive.values().stream().filter(node -> asked.contains(node.name()) && test.test(node)).map(NodeStatus::name)
+                .sorted().collect(java.util.stream.Collectors.joining(", "));
     }
 
     private void pollQuietly() {
@@ -144,8 +187,12 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         if (up.isEmpty()) {
             return Optional.of(NO_NODE_UP);
         }
-        if (up.values().stream().anyMatch(node -> has(node, runtime))) {
+        if (taking().values().stream().anyMatch(node -> has(node, runtime))) {
             return Optional.empty();
+        }
+        String draining = drainingThat(node -> has(node, runtime));
+        if (!draining.isEmpty()) {
+            return Optional.of(DRAINING_ONLY + draining);
         }
         List<String> lost = recentlyLost.values().stream().map(Lost::status).filter(node -> has(node, runtime))
                 .map(NodeStatus::name).sorted().toList();
@@ -200,8 +247,19 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         if (up.isEmpty()) {
             return Optional.of(lastSeen.isEmpty() ? "no node has joined: no agent sends heartbeats" : NO_NODE_UP);
         }
-        List<FieldError> misfit = nearestMisfit(spec, List.copyOf(up.values()));
-        return misfit.isEmpty() ? Optional.empty() : Optional.of("no node that is up can run it: " + misfit.stream()
+        Map<String, NodeStatus> taking = taking();
+        List<FieldError> misfit = taking.isEmpty() ? List.of() : nearestMisfit(spec, List.copyOf(taking.values()));
+        if (!taking.isEmpty() && misfit.isEmpty()) {
+            return Optional.empty();
+        }
+        String draining = drainingThat(node -> misfits(spec, node).isEmpty());
+        if (!draining.isEmpty()) {
+            return Optional.of(DRAINING_ONLY + draining);
+        }
+        if (taking.isEmpty()) {
+            return Optional.of("every node that is up is asked to drain and takes no more jobs");
+        }
+        return Optional.of("no node that is up can run it: " + misfit.stream()
                 .map(error -> error.field() + ": " + error.reason()).collect(java.util.stream.Collectors.joining("; ")));
     }
 
@@ -270,7 +328,8 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
 
     @Override
     public List<NodeInfo> nodes() {
-        return statuses().stream().map(n -> NodeInfo.of(n, NodeInfo.State.JOINED)).toList();
+        Set<String> asked = drainAsked;
+        return statuses().stream().map(n -> NodeInfo.of(n, NodeInfo.State.JOINED, asked.contains(n.name()))).toList();
     }
 
     /** The last heartbeats of the nodes joined now, by name; fails as the queue does if the registry has been out of reach a while. */

@@ -83,7 +83,7 @@ public final class HangarServer implements AutoCloseable {
         });
         // a load balancer may probe with HEAD, which Javalin would answer 200 without running the GET
         app.head("/readyz", ctx -> queue.ping());
-        app.get("/v1/nodes", QueryParams.none(ctx -> ctx.json(nodes.nodes())));
+        new NodeRoutes(nodes).register(app);
         eventRoutes.register(app);
         poolRoutes.register(app);
         app.get("/metrics", this::scrape);

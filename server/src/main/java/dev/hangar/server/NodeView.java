@@ -90,6 +90,16 @@ public interface NodeView {
     }
 
     /**
+     * Asks a node of a cluster to drain (take no more jobs; those it runs finish) or to take jobs
+     * again; the node as it stands, or null for one not up that is no longer asked. One node alone
+     * has no other to take its jobs: it is stopped instead.
+     */
+    default NodeInfo drain(String nodeName, boolean drain) {
+        throw new ApiException(409, "Not a cluster", "this server runs with its one node, which no other node could take"
+                + " jobs from while it drains: stop it instead (an agent hands its jobs back as it stops)", List.of());
+    }
+
+    /**
      * Tells the listener of every node that joins or is lost from now on (with state JOINED or
      * LOST), on the thread that learnt of it: return quickly. Returns a handle that stops it.
      */

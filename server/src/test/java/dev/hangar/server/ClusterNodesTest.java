@@ -51,6 +51,22 @@ class ClusterNodesTest {
         public List<NodeStatus> nodes() {
             return List.copyOf(nodes.values());
         }
+
+        final Set<String> drainAsked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        @Override
+        public void drain(String nodeName, boolean drain) {
+            if (drain) {
+                drainAsked.add(nodeName);
+            } else {
+                drainAsked.remove(nodeName);
+            }
+        }
+
+        @Override
+        public Set<String> drainAsked() {
+            return Set.copyOf(drainAsked);
+        }
     }
 
     private final InMemoryNodeRegistry registry = new InMemoryNodeRegistry();
@@ -83,7 +99,7 @@ class ClusterNodesTest {
     /** The same heartbeat from a node that gives sandboxes a network. */
     private static NodeStatus givingANetwork(NodeStatus node) {
         return new NodeStatus(node.name(), node.capacity(), node.load(), node.cores(), node.runtimes(), node.images(),
-                node.mounts(), true, node.heartbeatAt(), List.of(), null);
+                node.mounts(), true, node.heartbeatAt(), List.of(), null, false);
     }
 
     /** These nodes beat, and the cluster has read them. */
@@ -237,7 +253,7 @@ class ClusterNodesTest {
     void aMountIsCheckedByNameAgainstTheNodesRootsNotOnTheServersOwnFiles() {
         var data = node("data", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox"));
         beat(new NodeStatus(data.name(), data.capacity(), data.load(), data.cores(), data.runtimes(), data.images(),
-                new MountPolicy(List.of(Path.of("/hangar-test-nowhere/data"))), false, data.heartbeatAt(), List.of(), null));
+                new MountPolicy(List.of(Path.of("/hangar-test-nowhere/data"))), false, data.heartbeatAt(), List.of(), null, false));
         JobSpec mounting = JobSpec.builder().command("ls", "/data")
                 .mounts(List.of(new Mount("/hangar-test-nowhere/data/set1", "/data", true))).build();
 
@@ -312,6 +328,30 @@ class ClusterNodesTest {
     }
 
     /** A runtime listed only for nodes lost a short while ago says so, as jobs for it would wait. */
+    @Test
+    void nodesAskedToDrainTakeNoJobsAndAreNamedWhereOnlyTheyCould() {
+        registry.heartbeat(node("a", 2, 2048, 0, List.of(runtime("process", true)), Set.of()), Duration.ofSeconds(10));
+        registry.heartbeat(node("b", 2, 2048, 0, List.of(runtime("gvisor", true)), Set.of()), Duration.ofSeconds(10));
+        registry.drain("b", true);
+        cluster.poll();
+        JobSpec gvisor = JobSpec.builder().command("true").runtime("gvisor").build();
+
+        assertThat(cluster.validate(gvisor)).as("still taken: b comes back").isNotNull();
+        assertThat(cluster.waitingFor(gvisor)).contains("only nodes asked to drain could run it, and they take no more jobs: b");
+        assertThat(cluster.runtimeWaitingFor("gvisor")).contains("only nodes asked to drain could run it, and they take no"
+                + " more jobs: b");
+        assertThat(cluster.waitingFor(JobSpec.of("true"))).as("a takes it").isEmpty();
+        assertThat(cluster.nodes()).extracting(NodeInfo::name, NodeInfo::drain).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("a", null), org.assertj.core.groups.Tuple.tuple("b", NodeInfo.Drain.ASKED));
+
+        registry.drain("a", true);
+        cluster.poll();
+        JobSpec tooBig = JobSpec.builder().command("true").runtime("process").resources(
+                new dev.hangar.core.job.Resources(null, 4096L, null, null, null, null)).build();
+        assertThat(cluster.waitingFor(tooBig)).as("none fits, and none takes jobs")
+                .contains("every node that is up is asked to drain and takes no more jobs");
+    }
+
     @Test
     void aRuntimeOnlyLostNodesHadIsSaidToMakeItsJobsWaitAndOneANodeUpHasIsNot() {
         long[] now = {0};
@@ -389,6 +429,16 @@ class ClusterNodesTest {
                     throw new QueueException("the queue is out of reach (test)", null);
                 }
                 return registry.nodes();
+            }
+
+            @Override
+            public void drain(String nodeName, boolean drain) {
+                registry.drain(nodeName, drain);
+            }
+
+            @Override
+            public Set<String> drainAsked() {
+                return registry.drainAsked();
             }
         };
         var watched = new ClusterNodes(flaky, nanos::get);

@@ -12,7 +12,7 @@ class LocalNodeTest {
     private static NodeInfo node(int runningJobs, List<String> runtimes) {
         var capacity = new NodeInfo.Capacity(4, 4096, 0);
         return new NodeInfo("n1", NodeInfo.State.JOINED, capacity, runtimes,
-                new NodeInfo.Load(runningJobs, 4 - runningJobs, 4096, 0), null, List.of(), false);
+                new NodeInfo.Load(runningJobs, 4 - runningJobs, 4096, 0), null, List.of(), false, null);
     }
 
     @Test

@@ -14,10 +14,21 @@ import java.util.List;
  * @param pools       its warm pools, as of its last heartbeat
  * @param networkAllowed whether it gives a sandbox a network when its job asks: started with {@code --allow-network},
  *                       it has a runtime that can
+ * @param drain       where it stands if it is asked to drain; null if it is not
  */
 public record NodeInfo(String name, State state, Capacity capacity, List<String> runtimes, Load load, Instant heartbeatAt,
-        List<PoolStatus> pools, Boolean networkAllowed) {
+        List<PoolStatus> pools, Boolean networkAllowed, Drain drain) {
     public enum State { JOINED, LOST }
+
+    /** A node asked to drain: to take no more jobs, while those it runs finish. */
+    public enum Drain {
+        /** Its heartbeat has not yet said it has seen the ask: it may still take a job. */
+        ASKED,
+        /** It takes no more jobs; those it runs finish. */
+        DRAINING,
+        /** It takes no jobs and runs none: it may be stopped. */
+        DRAINED
+    }
 
     public record Capacity(double cpus, long memoryMb, int gpus) {}
 
@@ -37,20 +48,26 @@ public record NodeInfo(String name, State state, Capacity capacity, List<String>
     /** A node with nothing running, as it joins. */
     public NodeInfo(String name, State state, Capacity capacity, List<String> runtimes, boolean networkAllowed) {
         this(name, state, capacity, runtimes, new Load(0, capacity.cpus(), capacity.memoryMb(), capacity.gpus()), null, List.of(),
-                networkAllowed);
+                networkAllowed, null);
     }
 
-    /** A node of a cluster, as its last heartbeat describes it. */
+    /** A node of a cluster, as its last heartbeat describes it, not asked to drain. */
     public static NodeInfo of(NodeStatus status, State state) {
+        return of(status, state, false);
+    }
+
+    /** A node of a cluster, as its last heartbeat describes it, asked to drain or not. */
+    public static NodeInfo of(NodeStatus status, State state, boolean drainAsked) {
         var capacity = status.capacity();
         var load = status.load();
         return new NodeInfo(status.name(), state, new Capacity(capacity.cpus(), capacity.memoryMb(), capacity.gpus()),
                 status.availableRuntimes(),
                 new Load(load.runningJobs(), load.freeCpus(), load.freeMemoryMb(), load.freeGpus()),
-                status.heartbeatAt(), status.pools(), status.networkAllowed());
+                status.heartbeatAt(), status.pools(), status.networkAllowed(), !drainAsked ? null
+                        : !status.draining() ? Drain.ASKED : load.runningJobs() == 0 ? Drain.DRAINED : Drain.DRAINING);
     }
 
     public NodeInfo withState(State value) {
-        return new NodeInfo(name, value, capacity, runtimes, load, heartbeatAt, pools, networkAllowed);
+        return new NodeInfo(name, value, capacity, runtimes, load, heartbeatAt, pools, networkAllowed, drain);
     }
 }

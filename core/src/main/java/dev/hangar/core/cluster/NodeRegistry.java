@@ -2,6 +2,7 @@ package dev.hangar.core.cluster;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The nodes of a cluster, as their heartbeats say. A node is there while its last heartbeat is
@@ -17,4 +18,13 @@ public interface NodeRegistry {
 
     /** The nodes alive now, by name. */
     List<NodeStatus> nodes();
+
+    /**
+     * Asks the node to drain, to take no more jobs while those it runs finish (maintenance ahead), or,
+     * with false, to take jobs again. The ask stays until changed, through the node's restarts.
+     */
+    void drain(String nodeName, boolean drain);
+
+    /** The names of the nodes asked to drain, up or not. */
+    Set<String> drainAsked();
 }

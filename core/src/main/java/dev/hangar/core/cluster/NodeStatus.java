@@ -17,6 +17,7 @@ import java.util.Set;
  * @param networkAllowed whether it gives a sandbox a network when its job asks (false in a heartbeat that does not say)
  * @param pools the node's warm pools as they stand
  * @param poolBudget the memory budget its pools share, and how much of it they hold (null from an agent that sends none)
+ * @param draining whether it was asked to drain and takes no more jobs (false in a heartbeat that does not say)
  */
 public record NodeStatus(
         String name,
@@ -29,7 +30,8 @@ public record NodeStatus(
         Boolean networkAllowed,
         Instant heartbeatAt,
         List<PoolStatus> pools,
-        PoolsView.Budget poolBudget) {
+        PoolsView.Budget poolBudget,
+        Boolean draining) {
 
     /** What jobs may reserve on the node in total (CPUs may be overcommitted over its cores). */
     public record Capacity(double cpus, long memoryMb, int gpus) {}
@@ -47,12 +49,13 @@ public record NodeStatus(
         mounts = mounts == null ? MountPolicy.none() : mounts;
         networkAllowed = networkAllowed != null && networkAllowed;
         pools = pools == null ? List.of() : List.copyOf(pools);
+        draining = draining != null && draining;
     }
 
     /** A node without warm pools, that gives no sandbox a network. */
     public NodeStatus(String name, Capacity capacity, Load load, int cores, List<RuntimeStatus> runtimes,
             Set<String> images, MountPolicy mounts, Instant heartbeatAt) {
-        this(name, capacity, load, cores, runtimes, images, mounts, false, heartbeatAt, List.of(), null);
+        this(name, capacity, load, cores, runtimes, images, mounts, false, heartbeatAt, List.of(), null, false);
     }
 
     /** The names of the runtimes whose probe found them usable. */

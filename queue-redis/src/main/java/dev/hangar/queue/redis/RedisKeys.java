@@ -47,6 +47,11 @@ record RedisKeys(String prefix) {
         return prefix + ":nodes";
     }
 
+    /** The names of the nodes asked to drain: a set without expiry, as the ask outlives a node's restart. */
+    String draining() {
+        return prefix + ":draining";
+    }
+
     /** The settings the first process to open the queue used, for the others to compare theirs with. */
     String settings() {
         return prefix + ":settings";

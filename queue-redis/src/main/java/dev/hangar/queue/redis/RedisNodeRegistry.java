@@ -16,12 +16,15 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The node registry on Redis key expiry: each heartbeat SETs {@code <prefix>:node:<name>} to the
  * node's status with a time to live, so a node that dies drops out when its key expires, with no
  * one having to notice. A set of names lets readers find the keys without SCAN; a name whose key
- * has expired is dropped from it by the next reader (a node that beats again puts it back).
+ * has expired is dropped from it by the next reader (a node that beats again puts it back). The
+ * nodes asked to drain are a set of names, {@code <prefix>:draining}, kept until the ask is taken back.
  */
 final class RedisNodeRegistry implements NodeRegistry {
     private static final System.Logger LOG = System.getLogger(RedisNodeRegistry.class.getName());
@@ -78,6 +81,19 @@ final class RedisNodeRegistry implements NodeRegistry {
         }
         alive.sort(Comparator.comparing(NodeStatus::name));
         return alive;
+    }
+
+    @Override
+    public void drain(String nodeName, boolean drain) {
+        byte[] name = bytes(nodeName);
+        byte[] draining = bytes(keys.draining());
+        link.call(drain ? "SADD" : "SREM", redis -> drain ? redis.sadd(draining, name) : redis.srem(draining, name));
+    }
+
+    @Override
+    public Set<String> drainAsked() {
+        return link.call("SMEMBERS", redis -> redis.smembers(bytes(keys.draining()))).stream()
+                .map(RedisNodeRegistry::text).collect(Collectors.toUnmodifiableSet());
     }
 
     /**

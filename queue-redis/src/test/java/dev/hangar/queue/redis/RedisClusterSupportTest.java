@@ -106,6 +106,24 @@ class RedisClusterSupportTest extends RedisServerTest {
     }
 
     @Test
+    void aDrainAskedIsKeptUntilTakenBackThroughTheNodesLeavingAndComingBack() {
+        registry.heartbeat(node("a", 1), Duration.ofSeconds(30));
+        registry.drain("a", true);
+        registry.drain("a", true);
+        registry.drain("not-up-yet", true);
+        assertThat(registry.drainAsked()).containsExactlyInAnyOrder("a", "not-up-yet");
+
+        registry.leave("a"); // a restart for the maintenance it drained for
+        registry.heartbeat(node("a", 0), Duration.ofSeconds(30));
+        assertThat(registry.drainAsked()).as("kept through the restart").contains("a");
+        assertThat(redis.cli("TTL", "{" + prefix + "}:draining")).as("no expiry").isEqualTo("-1");
+
+        registry.drain("a", false);
+        registry.drain("never-asked", false);
+        assertThat(registry.drainAsked()).containsExactly("not-up-yet");
+    }
+
+    @Test
     void housekeepingTakesInWhatProducersXaddedCheckedAgainstTheClustersLimits() {
         redis.cli("XADD", "{" + prefix + "}:submit", "*", "command", "[\"true\"]", "runtime", "process");
         redis.cli("XADD", "{" + prefix + "}:submit", "*", "command", "[\"true\"]", "runtime", "gvisor");

@@ -1,0 +1,120 @@
+package dev.hangar.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.hangar.agent.pool.PoolConfig;
+import dev.hangar.core.cluster.NodeRegistry;
+import dev.hangar.core.cluster.NodeStatus;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.JobState;
+import dev.hangar.core.job.MountPolicy;
+import dev.hangar.core.job.Resources;
+import dev.hangar.queue.sqlite.SqliteQueueBackend;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A node asked to drain takes no more jobs while those it runs finish, and takes them again once resumed. */
+class AgentDrainTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+    private final FakePrestartingRuntime runtime = new FakePrestartingRuntime();
+    private SqliteQueueBackend store;
+    private Agent agent;
+
+    @AfterEach
+    void stop() {
+        if (agent != null) {
+            agent.close();
+        }
+        store.close();
+    }
+
+    private void start() {
+        store = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
+        AgentConfig config = new AgentConfig("node", 8, 8 * 1024, List.of(), 4, Duration.ofSeconds(30),
+                Duration.ofMillis(50), false, MountPolicy.none(), Set.of(), PoolConfig.of(List.of(), 0));
+        agent = new Agent(config, store, List.of(runtime), Set::of).start();
+    }
+
+    private static JobSpec job(String... command) {
+        return JobSpec.builder().command(command).runtime(FakePrestartingRuntime.NAME)
+                .resources(new Resources(0.5, 128L, null, null, null, null)).build();
+    }
+
+    private JobState state(String id) {
+        return store.get(id).orElseThrow().state();
+    }
+
+    @Test
+    void aDrainingNodeTakesNoMoreJobsWhileItsRunningOneFinishesThenTakesThemOnceResumed() {
+        start();
+        String running = store.enqueue(job("block")).job().id();
+        await().atMost(WAIT).until(() -> state(running) == JobState.RUNNING);
+
+        agent.drain(true);
+        assertThat(agent.status(Instant.now()).draining()).isTrue();
+        String next = store.enqueue(job("echo", "later")).job().id();
+        await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> state(next) == JobState.QUEUED);
+
+        runtime.sandboxes().getFirst().finishRunning(0);
+        await().atMost(WAIT).until(() -> state(running) == JobState.SUCCEEDED);
+        assertThat(store.get(running).orElseThrow().deliveries()).as("finished here, not handed back").isEqualTo(1);
+        await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> state(next) == JobState.QUEUED);
+
+        agent.drain(false);
+        await().atMost(WAIT).until(() -> state(next) == JobState.SUCCEEDED);
+        assertThat(agent.status(Instant.now()).draining()).isFalse();
+    }
+
+    @Test
+    void eachHeartbeatTellsTheNodeWhetherItIsAskedToDrainAndSaysItHasSeenIt() {
+        start();
+        var beats = new CopyOnWriteArrayList<NodeStatus>();
+        var asked = ConcurrentHashMap.<String>newKeySet();
+        NodeRegistry registry = new NodeRegistry() {
+            @Override
+            public void heartbeat(NodeStatus status, Duration ttl) {
+                beats.add(status);
+            }
+
+            @Override
+            public void leave(String nodeName) {}
+
+            @Override
+            public List<NodeStatus> nodes() {
+                return List.copyOf(beats);
+            }
+
+            @Override
+            public void drain(String nodeName, boolean drain) {}
+
+            @Override
+            public Set<String> drainAsked() {
+                return Set.copyOf(asked);
+            }
+        };
+        try (var heartbeat = new NodeHeartbeat(registry, clock -> agent.status(clock.instant()), agent::drain,
+                Duration.ofMillis(150), Clock.systemUTC()).start()) {
+            assertThat(beats.getLast().draining()).isFalse();
+            asked.add("node");
+            await().atMost(WAIT).until(() -> beats.getLast().draining());
+            assertThat(agent.draining()).isTrue();
+
+            asked.clear();
+            await().atMost(WAIT).until(() -> !beats.getLast().draining());
+            assertThat(agent.draining()).isFalse();
+        }
+    }
+}

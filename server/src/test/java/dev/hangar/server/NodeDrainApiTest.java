@@ -1,0 +1,129 @@
+package dev.hangar.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hangar.client.HangarApiException;
+import dev.hangar.client.HangarClient;
+import dev.hangar.core.cluster.NodeInfo;
+import dev.hangar.core.cluster.NodeStatus;
+import dev.hangar.core.job.JobSpec;
+import dev.hangar.queue.sqlite.SqliteQueueBackend;
+import dev.hangar.server.auth.TokensFile;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code POST} and {@code DELETE /v1/nodes/{name}/drain} of a cluster's server, with tokens. */
+class NodeDrainApiTest {
+    private static final String TEAM = "token-of-team-a-0123456789";
+    private static final String OPS = "token-of-the-operators-0123";
+
+    @TempDir
+    Path dir;
+    private final ClusterNodesTest.InMemoryNodeRegistry registry = new ClusterNodesTest.InMemoryNodeRegistry();
+    private final ClusterNodes nodes = new ClusterNodes(registry);
+    private SqliteQueueBackend queue;
+    private HangarServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+        queue.close();
+        nodes.close();
+    }
+
+    private HangarClient start(NodeView view) throws Exception {
+        Path tokens = Files.writeString(dir.resolve("tokens"), "team-a " + TEAM + "\nops " + OPS + " admin\n");
+        queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
+        server = new HangarServer(queue, view, Optional.of(TokensFile.open(tokens, Duration.ZERO))).start("127.0.0.1", 0);
+        return client(OPS);
+    }
+
+    private HangarClient client(String token) {
+        return new HangarClient(URI.create("http://127.0.0.1:" + server.port()), Duration.ofSeconds(10), token);
+    }
+
+    private void beat(String name, int runningJobs, boolean draining) {
+        var capacity = new NodeStatus.Capacity(8, 8192, 0);
+        registry.heartbeat(new NodeStatus(name, capacity, new NodeStatus.Load(runningJobs, 8 - runningJobs, 8192, 0), 2,
+                List.of(ClusterNodesTest.runtime("process", true)), Set.of(), null, false, null, List.of(), null, draining),
+                Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aDrainedNodeIsShownDrainingThenDrainedAndAJobOnlyItCouldTakeWaitsSayingSo() throws Exception {
+        beat("a", 1, false);
+        nodes.poll();
+        HangarClient ops = start(nodes);
+        List<NodeInfo> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        nodes.watchNodes(told::add);
+
+        NodeInfo asked = ops.drainNode("a");
+        assertThat(asked.drain()).as("it has not seen the ask yet").isEqualTo(NodeInfo.Drain.ASKED);
+        assertThat(told).as("told at once").singleElement().satisfies(node -> assertThat(node.drain()).isEqualTo(NodeInfo.Drain.ASKED));
+        String id = queue.enqueue(JobSpec.of("true")).job().id();
+        assertThat(ops.status(id).waiting()).isEqualTo("only nodes asked to drain could run it, and they take no more jobs: a");
+
+        beat("a", 1, true); // it has seen the ask; its job still runs
+        nodes.poll();
+        assertThat(ops.nodes()).singleElement().satisfies(node -> assertThat(node.drain()).isEqualTo(NodeInfo.Drain.DRAINING));
+        beat("a", 0, true);
+        nodes.poll();
+        assertThat(ops.nodes()).singleElement().satisfies(node -> assertThat(node.drain()).isEqualTo(NodeInfo.Drain.DRAINED));
+
+        beat("b", 0, false);
+        nodes.poll();
+        assertThat(ops.status(id).waiting()).as("another node takes it").isNull();
+
+        assertThat(ops.resumeNode("a")).hasValueSatisfying(node -> assertThat(node.drain()).isNull());
+        assertThat(registry.drainAsked()).isEmpty();
+        assertThat(told).last().satisfies(node -> assertThat(node.name()).isEqualTo("a"))
+                .satisfies(node -> assertThat(node.drain()).isNull());
+    }
+
+    @Test
+    void drainingNeedsAnAdminAKnownNodeAndAValidName() throws Exception {
+        beat("a", 0, false);
+        nodes.poll();
+        HangarClient ops = start(nodes);
+
+        assertThatThrownBy(() -> client(TEAM).drainNode("a")).isInstanceOf(HangarApiException.class)
+                .hasMessageContaining("draining it needs an admin token")
+                .satisfies(e -> assertThat(((HangarApiException) e).status()).isEqualTo(403));
+        assertThatThrownBy(() -> ops.drainNode("b")).isInstanceOf(HangarApiException.class)
+                .hasMessageContaining("no node named 'b' is up; nodes up: a")
+                .satisfies(e -> assertThat(((HangarApiException) e).status()).isEqualTo(404));
+        HttpResponse<String> badName = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + server.port() + "/v1/nodes/-a/drain")).header("Authorization", "Bearer " + OPS)
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(badName.statusCode()).isEqualTo(400);
+        assertThat(badName.body()).contains("name: in the path must be 1 to 63 letters");
+        assertThat(registry.drainAsked()).as("nothing asked").isEmpty();
+
+        registry.drain("gone", true); // asked of a node since lost
+        assertThat(ops.resumeNode("gone")).as("204: not up").isEmpty();
+        assertThat(registry.drainAsked()).isEmpty();
+    }
+
+    @Test
+    void aServerWithItsOneNodeRefusesToDrainIt() throws Exception {
+        HangarClient ops = start(new TestNode());
+        assertThatThrownBy(() -> ops.drainNode("n1")).isInstanceOf(HangarApiException.class)
+                .hasMessageContaining("stop it instead")
+                .satisfies(e -> assertThat(((HangarApiException) e).status()).isEqualTo(409));
+    }
+}
