@@ -4,35 +4,47 @@ import io.lettuce.core.event.Event;
 import io.lettuce.core.event.connection.ConnectionActivatedEvent;
 import io.lettuce.core.event.connection.ReconnectAttemptEvent;
 import io.lettuce.core.event.connection.ReconnectFailedEvent;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
 
 /**
  * Since when each node of a Redis Cluster has been out of reach, from Lettuce's connection events: a
- * node is out of reach from the first try to reconnect to it until a connection to it is up again.
- * Only a connection Lettuce keeps (one it reconnects) counts: a layout reading connects to every node
- * and closes again, which says nothing of a node. A node whose tries have stopped (the layout dropped
- * it) is not held out of reach for ever: its outage counts only while tries go on.
+ * node is out of reach from the first try to reconnect to it until a connection to it is up again
+ * (its handshake done). Only connections that Lettuce reconnects start an outage; a layout reading's
+ * connections, closed on purpose, do not. A node whose tries have stopped (the layout dropped it) is
+ * not held out of reach for ever: its outage counts only while tries go on.
+ *
+ * <p>Nodes are keyed as the cluster's layout names them: a reconnect try names the node by the host
+ * of the layout (unresolved), a connection made names it by IP address, so an IP address is written
+ * in one form (IPv6 too) and a connection to an address clears the outage of a host name that
+ * resolves to it.
  */
 final class NodeOutages implements Consumer<Event> {
-    /**
-     * Tries come at least this often while Lettuce reconnects: a second's delay at most, plus a connect
-     * that goes unanswered (5 s at most, see {@link RedisLink#socketOptions}).
-     */
-    static final Duration TRIES_STOPPED_AFTER = Duration.ofSeconds(10);
+    private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|.*:.*");
 
-    private record Outage(long since, long lastTry) {
+    private record Outage(String host, int port, long since, long lastTry) {
     }
 
     private final Map<String, Outage> outages = new ConcurrentHashMap<>();
+    private final Duration triesStoppedAfter;
     private final LongSupplier nanoClock;
 
-    NodeOutages(LongSupplier nanoClock) {
+    /**
+     * @param triesStoppedAfter how long with no try means Lettuce tries no more: more than the longest a
+     *                          try may take (its connect and handshake) and the delay before the next
+     */
+    NodeOutages(Duration triesStoppedAfter, LongSupplier nanoClock) {
+        this.triesStoppedAfter = triesStoppedAfter;
         this.nanoClock = nanoClock;
     }
 
@@ -43,24 +55,48 @@ final class NodeOutages implements Consumer<Event> {
         } else if (event instanceof ReconnectFailedEvent failed) {
             tried(failed.remoteAddress());
         } else if (event instanceof ConnectionActivatedEvent activated) {
-            String node = key(activated.remoteAddress());
-            if (node != null) {
-                outages.remove(node);
-            }
+            connected(activated.remoteAddress());
         }
     }
 
     private void tried(SocketAddress address) {
-        String node = key(address);
-        if (node != null) {
+        if (address instanceof InetSocketAddress inet) {
+            String host = inet.isUnresolved() ? canonical(inet.getHostString()) : inet.getAddress().getHostAddress();
             long now = nanoClock.getAsLong();
-            outages.merge(node, new Outage(now, now), (old, fresh) -> stopped(old, now) ? fresh : new Outage(old.since(), now));
+            outages.merge(host + ":" + inet.getPort(), new Outage(host, inet.getPort(), now, now),
+                    (old, fresh) -> stopped(old, now) ? fresh : new Outage(host, inet.getPort(), old.since(), now));
         }
     }
 
-    /** How long the node at host:port has been out of reach, in nanoseconds; 0 if it is not. */
+    private void connected(SocketAddress address) {
+        if (!(address instanceof InetSocketAddress inet) || inet.isUnresolved()) {
+            return;
+        }
+        InetAddress ip = inet.getAddress();
+        outages.values().removeIf(outage -> outage.port() == inet.getPort() && resolvesTo(outage.host(), ip));
+    }
+
+    /** Whether the host is that address: itself, or a name for it (asked of the resolver, rarely: on a connect). */
+    private static boolean resolvesTo(String host, InetAddress ip) {
+        if (host.equals(ip.getHostAddress())) {
+            return true;
+        }
+        if (IP_LITERAL.matcher(host).matches()) {
+            return false;
+        }
+        try {
+            return Arrays.asList(InetAddress.getAllByName(host)).contains(ip);
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /** How long the node the layout names host:port has been out of reach, in nanoseconds; 0 if it is not. */
     long awayNanos(String host, int port) {
-        Outage outage = outages.get(host + ":" + port);
+        if (outages.isEmpty()) {
+            return 0; // the common case, with no parsing of the host
+        }
+        Outage outage = outages.get(canonical(host) + ":" + port);
         if (outage == null) {
             return 0;
         }
@@ -68,16 +104,19 @@ final class NodeOutages implements Consumer<Event> {
         return stopped(outage, now) ? 0 : now - outage.since();
     }
 
-    private static boolean stopped(Outage outage, long now) {
-        return now - outage.lastTry() > TRIES_STOPPED_AFTER.toNanos();
+    private boolean stopped(Outage outage, long now) {
+        return now - outage.lastTry() > triesStoppedAfter.toNanos();
     }
 
-    /** A node's address as the cluster's layout names it: its IP address (or host, if unresolved) and port. */
-    private static String key(SocketAddress address) {
-        if (!(address instanceof InetSocketAddress inet)) {
-            return null;
+    /** An IP address in one form (::1 and 0:0:0:0:0:0:0:1 alike), a host name in lower case. */
+    private static String canonical(String host) {
+        if (IP_LITERAL.matcher(host).matches()) {
+            try {
+                return InetAddress.getByName(host).getHostAddress(); // a literal: parsed, never looked up
+            } catch (UnknownHostException e) {
+                return host;
+            }
         }
-        String host = inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
-        return host + ":" + inet.getPort();
+        return host.toLowerCase(Locale.ROOT);
     }
 }

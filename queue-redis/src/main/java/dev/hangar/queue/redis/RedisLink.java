@@ -67,6 +67,8 @@ final class RedisLink implements AutoCloseable {
     /** A connect that goes unanswered this long is tried again: one begun during a cut ends soon after it heals. */
     private static final Duration MOST_CONNECT_WAIT = Duration.ofSeconds(5);
     private static volatile boolean toldNoNativeTransport;
+    /** Lettuce's default for a TLS handshake (SslOptions). */
+    private static final Duration TLS_HANDSHAKE = Duration.ofSeconds(10);
     /** When the shared connection to one server was lost (System.nanoTime()), while it is. */
     private volatile long lostAt;
     private volatile boolean lost;
@@ -89,9 +91,19 @@ final class RedisLink implements AutoCloseable {
         } else {
             // a cluster's connection is many, to nodes that come and go with its layout: the one that
             // matters is to whichever master serves the slot now
-            this.outages = new NodeOutages(System::nanoTime);
+            this.outages = new NodeOutages(triesStoppedAfter(settings.timeout()), System::nanoTime);
             resources.eventBus().get().subscribe(outages);
         }
+    }
+
+    /**
+     * How long without a reconnect try means Lettuce tries no more: longer than one try may take (its
+     * connect, then its handshake, which waits up to the command timeout, and a TLS one up to 10 s) and
+     * the delay before the next (a second at most).
+     */
+    private static Duration triesStoppedAfter(Duration timeout) {
+        Duration handshake = timeout.compareTo(TLS_HANDSHAKE) > 0 ? timeout : TLS_HANDSHAKE;
+        return MOST_CONNECT_WAIT.plus(handshake).plusSeconds(2);
     }
 
     /** Notes when the shared connection to one server goes and comes back. */
@@ -126,7 +138,8 @@ final class RedisLink implements AutoCloseable {
             if (master == null) {
                 return;
             }
-            node = "its slot's master " + master.getUri().getHost() + ":" + master.getUri().getPort() + "; ";
+            String host = master.getUri().getHost();
+            node = "its slot's master " + (host.contains(":") ? "[" + host + "]" : host) + ":" + master.getUri().getPort() + "; ";
             away = outages.awayNanos(master.getUri().getHost(), master.getUri().getPort());
         }
         if (away > Math.min(PATIENCE.toNanos(), timeout.toNanos())) {
@@ -232,20 +245,35 @@ final class RedisLink implements AutoCloseable {
         return root == failure || root.getMessage() == null ? "" : " (" + root.getMessage() + ")";
     }
 
-    /** What to look at when a TLS connect failed: the handshake's failure, or none at all (no TLS on that port). */
+    /**
+     * What to look at when a TLS connect failed: a port that speaks no TLS (no TLS answer, or a plain
+     * one), or the handshake refused (whom to trust, the host name, a client certificate); nothing when
+     * no connection was made at all.
+     */
     private static String tlsHint(RedisSettings settings, Throwable failure) {
         if (settings.tls() == null) {
             return "";
         }
+        boolean handshakeFailed = false;
         for (Throwable cause = failure; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
-            if (cause instanceof javax.net.ssl.SSLException) {
-                return "; the TLS handshake failed: tlsCa names the authorities to trust, tlsVerify=ca leaves the"
-                        + " host name unchecked, tlsCert and tlsKey give a certificate to a server that asks for one";
+            if (cause instanceof java.net.ConnectException || cause instanceof io.netty.channel.ConnectTimeoutException) {
+                return "";
             }
+            if (cause instanceof io.netty.handler.ssl.NotSslRecordException
+                    || cause instanceof io.netty.handler.ssl.SslHandshakeTimeoutException) {
+                return NO_TLS_THERE;
+            }
+            handshakeFailed |= cause instanceof javax.net.ssl.SSLException;
         }
-        return String.valueOf(failure.getMessage()).contains("timed out") || because(failure).contains("timed out")
-                ? "; a server that speaks no TLS on that port leaves the handshake unanswered" : "";
+        if (handshakeFailed) {
+            return "; the TLS handshake failed: tlsCa names the authorities to trust, tlsVerify=ca leaves the"
+                    + " host name unchecked, tlsCert and tlsKey give a certificate to a server that asks for one";
+        }
+        // Redis reads a TLS hello as a command and waits for the rest: the connection's setup times out
+        return (String.valueOf(failure.getMessage()) + because(failure)).contains("initialization timed out") ? NO_TLS_THERE : "";
     }
+
+    private static final String NO_TLS_THERE = "; a server that speaks no TLS on that port leaves the handshake unanswered";
 
     private static Dedicated connect(AbstractRedisClient client) {
         if (client instanceof RedisClusterClient cluster) {

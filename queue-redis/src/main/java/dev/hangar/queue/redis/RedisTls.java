@@ -21,7 +21,8 @@ import java.util.Map;
  * PKCS#8 key, both PEM, for a server that asks clients for one ({@code tls-auth-clients yes});
  * {@code tlsVerify}: {@code full} (the default: the chain and the host name), {@code ca} (the chain
  * only, for servers addressed by a name their certificate does not carry) or {@code none} (nothing;
- * for tests). The files are read when the location is parsed, so that a wrong one is named at once.
+ * for tests). The files are checked when the location is parsed, so that a wrong one is named at once,
+ * and read again at each connect (files replaced are used from the next reconnect on).
  */
 record RedisTls(Path ca, Path cert, Path key, SslVerifyMode verify) {
     static final String SCHEME_PREFIX = "rediss";
@@ -48,7 +49,12 @@ record RedisTls(Path ca, Path cert, Path key, SslVerifyMode verify) {
             throw new IllegalArgumentException((cert == null ? "tlsCert" : "tlsKey") + ": a client certificate needs both"
                     + " tlsCert (its chain) and tlsKey (its key)");
         }
-        return new RedisTls(certificates("tlsCa", ca), certificates("tlsCert", cert), key(key), verifyMode(verify));
+        SslVerifyMode mode = verifyMode(verify);
+        if (mode == SslVerifyMode.NONE && ca != null) {
+            throw new IllegalArgumentException("tlsCa: has no use with tlsVerify=none, which trusts any certificate;"
+                    + " leave one of them out");
+        }
+        return new RedisTls(certificates("tlsCa", ca), certificates("tlsCert", cert), key(key), mode);
     }
 
     private static SslVerifyMode verifyMode(String value) {
@@ -101,7 +107,12 @@ record RedisTls(Path ca, Path cert, Path key, SslVerifyMode verify) {
         if (file == null) {
             return null;
         }
-        Path path = Path.of(file);
+        Path path;
+        try {
+            path = Path.of(file);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new IllegalArgumentException(name + ": '" + file + "' is no path (" + e.getReason() + ")");
+        }
         if (file.isBlank() || !Files.isRegularFile(path) || !Files.isReadable(path)) {
             throw new IllegalArgumentException(name + ": no readable file at '" + file + "'");
         }

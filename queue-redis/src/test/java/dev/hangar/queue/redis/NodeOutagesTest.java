@@ -16,7 +16,8 @@ class NodeOutagesTest {
     private static final InetSocketAddress LOCAL = new InetSocketAddress("127.0.0.1", 50000);
     private static final InetSocketAddress NODE = new InetSocketAddress("127.0.0.1", 7001);
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
-    private final NodeOutages outages = new NodeOutages(now::get);
+    private static final Duration STOPPED_AFTER = Duration.ofSeconds(17);
+    private final NodeOutages outages = new NodeOutages(STOPPED_AFTER, now::get);
 
     @Test
     void aNodeIsOutOfReachFromTheFirstTryToReconnectUntilAConnectionToItIsUp() {
@@ -46,12 +47,37 @@ class NodeOutagesTest {
     @Test
     void aNodeWhoseTriesStoppedIsNotHeldOutOfReachAndItsNextOutageCountsFromItsOwnStart() {
         outages.accept(new ReconnectAttemptEvent(LOCAL, NODE, 1));
-        pass(NodeOutages.TRIES_STOPPED_AFTER.plusSeconds(1));
+        pass(STOPPED_AFTER.plusSeconds(1));
         assertThat(outages.awayNanos("127.0.0.1", 7001)).as("the layout dropped it: no more tries").isZero();
 
         outages.accept(new ReconnectAttemptEvent(LOCAL, NODE, 1));
         pass(Duration.ofSeconds(2));
         assertThat(outages.awayNanos("127.0.0.1", 7001)).isEqualTo(Duration.ofSeconds(2).toNanos());
+    }
+
+    @Test
+    void triesThatNameTheNodeAsTheLayoutDoesCountAndAConnectionToItsAddressClearsThem() {
+        // from the second try on, Lettuce names the node as the layout does, unresolved
+        outages.accept(new ReconnectAttemptEvent(LOCAL, InetSocketAddress.createUnresolved("LocalHost", 7003), 2));
+        outages.accept(new ReconnectAttemptEvent(LOCAL, InetSocketAddress.createUnresolved("::1", 7004), 2));
+        pass(Duration.ofSeconds(6));
+        assertThat(outages.awayNanos("localhost", 7003)).isEqualTo(Duration.ofSeconds(6).toNanos());
+        assertThat(outages.awayNanos("0:0:0:0:0:0:0:1", 7004)).as("IPv6 in either form").isPositive();
+        assertThat(outages.awayNanos("::1", 7004)).isPositive();
+
+        // a connection names the node by its address
+        outages.accept(new ConnectionActivatedEvent(LOCAL, new InetSocketAddress("127.0.0.1", 7003)));
+        outages.accept(new ConnectionActivatedEvent(LOCAL, new InetSocketAddress("::1", 7004)));
+        assertThat(outages.awayNanos("localhost", 7003)).isZero();
+        assertThat(outages.awayNanos("::1", 7004)).isZero();
+    }
+
+    @Test
+    void aTryThatTakesLongerThanTheDelayButLessThanTheWindowKeepsTheOutageGoing() {
+        outages.accept(new ReconnectAttemptEvent(LOCAL, NODE, 1));
+        pass(Duration.ofSeconds(15)); // a handshake to a server that hangs, waited out to the timeout
+        outages.accept(new ReconnectFailedEvent(LOCAL, NODE, new IOException("handshake timed out"), 1));
+        assertThat(outages.awayNanos("127.0.0.1", 7001)).isEqualTo(Duration.ofSeconds(15).toNanos());
     }
 
     private void pass(Duration duration) {

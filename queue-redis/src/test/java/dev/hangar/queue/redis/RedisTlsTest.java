@@ -45,7 +45,8 @@ class RedisTlsTest {
             String id = queue.enqueue(spec("over-tls")).job().id();
             assertThat(QueueRuns.runAll(queue, "w1")).isEqualTo(1);
             assertThat(queue.get(id).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
-            assertThat(redis.cli("INFO", "stats")).containsPattern("total_connections_received:[1-9]");
+            assertThat(redis.cli("CLIENT", "LIST")).as("the queue's connections came in on the TLS port")
+                    .contains("laddr=127.0.0.1:" + redis.tlsPort());
 
             assertThatThrownBy(() -> open("redis://127.0.0.1:" + redis.tlsPort() + "/?timeout=PT2S").close())
                     .isInstanceOf(QueueException.class).hasMessageContaining("cannot connect to the queue at redis://127.0.0.1:"
@@ -96,7 +97,8 @@ class RedisTlsTest {
         TestCertificates.Pair client = authority.issue("hangar-agent");
         try (RedisServerProcess redis = RedisServerProcess.withTls(serverCert, authority.caCert(), true)) {
             assertThatThrownBy(() -> open(tls(redis, "tlsCa=" + authority.caCert())).close())
-                    .isInstanceOf(QueueException.class).hasMessageContaining("cannot connect");
+                    .isInstanceOf(QueueException.class).hasMessageContaining("cannot connect")
+                    .hasMessageContaining("tlsCert and tlsKey give a certificate to a server that asks for one");
             try (RedisQueueBackend queue = open(tls(redis, "tlsCa=" + authority.caCert() + "&tlsCert=" + client.cert()
                     + "&tlsKey=" + client.key()))) {
                 assertThat(queue.enqueue(spec("mutual")).created()).isTrue();
@@ -156,5 +158,9 @@ class RedisTlsTest {
                 .hasMessageStartingWith("tlsVerify must be full");
         assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis://h/?tlsVerify=none")))
                 .hasMessageStartingWith("tlsVerify: only a rediss:// location");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("rediss://h/?tlsVerify=none&tlsCa=" + ca)))
+                .hasMessageStartingWith("tlsCa: has no use with tlsVerify=none");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("rediss://h/?tlsCa=a%00b")))
+                .hasMessageStartingWith("tlsCa: 'a\u0000b' is no path");
     }
 }
