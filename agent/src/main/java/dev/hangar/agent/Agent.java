@@ -95,8 +95,13 @@ public final class Agent implements AutoCloseable {
     private volatile boolean stopping;
     /** Asked to drain: it takes no more jobs, those running finish. */
     private volatile boolean draining;
+    /**
+     * The job loop has seen the ask: it leases no more, and any job it leased before is counted as
+     * running (a lease in flight when the ask came is launched first), so the load a heartbeat says is whole.
+     */
+    private volatile boolean drainSeen;
     private volatile PoolManager pools;
-    private Thread loop;
+    private volatile Thread loop;
     private AutoCloseable subscription;
 
     /** Job timeouts: one per job, cancelled when it ends, so dropped then rather than kept until it would fire. */
@@ -226,30 +231,37 @@ public final class Agent implements AutoCloseable {
         return new NodeStatus(config.nodeName(), total, capacity.load(), Runtime.getRuntime().availableProcessors(),
                 runtimes, imageNames.get(), config.mounts(), givesNetwork(runtimes), now,
                 current == null ? List.of() : current.pools(),
-                current == null ? null : current.budget(), draining);
+                current == null ? null : current.budget(), drainSeen);
     }
 
     /**
      * Takes no more jobs while {@code asked} (the jobs running finish, the warm pools stay), or takes
-     * them again; says so at each change.
+     * them again; says so at each change. Asked, it waits a moment for the job loop to see it (a lease
+     * under way is launched first), so that the next status says so; before {@link #start}, the loop
+     * sees it at its first pass.
      */
     public void drain(boolean asked) {
-        if (asked == draining) {
-            return;
-        }
-        draining = asked;
-        if (asked) {
-            LOG.log(System.Logger.Level.INFO, "asked to drain: taking no more jobs; {0} running, left to finish",
-                    capacity.running());
-        } else {
-            LOG.log(System.Logger.Level.INFO, "no longer asked to drain: taking jobs again");
+        if (asked != draining) {
+            draining = asked;
+            if (!asked) {
+                drainSeen = false;
+            }
+            LOG.log(System.Logger.Level.INFO, asked ? "asked to drain: taking no more jobs; those running are left to finish"
+                    : "no longer asked to drain: taking jobs again");
             wake.wake();
+        }
+        long deadline = System.nanoTime() + DRAIN_SEEN_WAIT.toNanos();
+        while (asked && loop != null && !drainSeen && System.nanoTime() < deadline) {
+            sleepQuietly(Duration.ofMillis(10));
         }
     }
 
-    /** Whether it was asked to drain and takes no more jobs. */
+    /** How long {@link #drain} waits for the job loop to see an ask: its heartbeat says so then, or at the next. */
+    private static final Duration DRAIN_SEEN_WAIT = Duration.ofSeconds(1);
+
+    /** Whether it has seen an ask to drain and takes no more jobs. */
     public boolean draining() {
-        return draining;
+        return drainSeen;
     }
 
     /** What the rules would choose for this spec on this node (warm sandboxes counted), without running anything. */
@@ -327,9 +339,11 @@ public final class Agent implements AutoCloseable {
                     leaseUnanswered = false;
                 }
                 long asked = System.nanoTime();
+                boolean drainingNow = draining;
+                drainSeen = drainingNow; // the last pass's lease, if any, has been launched
                 Optional<List<RuntimeStatus>> offer = runtimesToOffer();
                 leaseUnanswered = true; // until the queue answers
-                Optional<Lease> lease = capacity.hasRoom() && offer.isPresent() && !draining
+                Optional<Lease> lease = capacity.hasRoom() && offer.isPresent() && !drainingNow
                         ? queue.lease(leaseRequest(offer.get()))
                         : Optional.empty();
                 leaseUnanswered = false;

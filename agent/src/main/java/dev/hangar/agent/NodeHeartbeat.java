@@ -54,8 +54,8 @@ public final class NodeHeartbeat implements AutoCloseable {
     private void beat() {
         NodeStatus status = describe.apply(clock);
         nodeName = status.name();
-        boolean asked = registry.drainAsked().contains(nodeName);
-        if (asked != status.draining()) {
+        boolean asked = registry.drainAsked().containsKey(nodeName);
+        if (asked != Boolean.TRUE.equals(status.draining())) {
             drainAsked.accept(asked);
             status = describe.apply(clock);
         }

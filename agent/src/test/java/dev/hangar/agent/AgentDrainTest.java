@@ -79,10 +79,56 @@ class AgentDrainTest {
     }
 
     @Test
+    void aNodeAskedBeforeItStartsTakesNoJobAtAll() {
+        store = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
+        String queued = store.enqueue(job("echo", "waits")).job().id();
+        AgentConfig config = new AgentConfig("node", 8, 8 * 1024, List.of(), 4, Duration.ofSeconds(30),
+                Duration.ofMillis(50), false, MountPolicy.none(), Set.of(), PoolConfig.of(List.of(), 0));
+        agent = new Agent(config, store, List.of(runtime), Set::of);
+        agent.drain(true); // as a node restarted after it was drained for its maintenance
+        agent.start();
+        await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> state(queued) == JobState.QUEUED);
+        assertThat(agent.draining()).isTrue();
+    }
+
+    @Test
+    void aLeaseUnderWayWhenTheAskComesIsCountedBeforeTheNodeSaysItHasSeenIt() throws Exception {
+        store = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
+        var leasing = new java.util.concurrent.CountDownLatch(1);
+        var answer = new java.util.concurrent.CountDownLatch(1);
+        var slowLease = (dev.hangar.core.queue.QueueBackend) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {dev.hangar.core.queue.QueueBackend.class}, (proxy, method, args) -> {
+                    Object result;
+                    try {
+                        result = method.invoke(store, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (method.getName().equals("lease") && result instanceof java.util.Optional<?> leased && leased.isPresent()) {
+                        leasing.countDown();
+                        answer.await(); // the answer on its way back while the ask comes
+                    }
+                    return result;
+                });
+        AgentConfig config = new AgentConfig("node", 8, 8 * 1024, List.of(), 4, Duration.ofSeconds(30),
+                Duration.ofMillis(50), false, MountPolicy.none(), Set.of(), PoolConfig.of(List.of(), 0));
+        agent = new Agent(config, slowLease, List.of(runtime), Set::of).start();
+        String leased = store.enqueue(job("block")).job().id();
+        assertThat(leasing.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+        agent.drain(true);
+        assertThat(agent.status(Instant.now()).draining()).as("not yet: a job is being leased").isFalse();
+        answer.countDown();
+        await().atMost(WAIT).until(() -> agent.status(Instant.now()).draining());
+        assertThat(agent.status(Instant.now()).load().runningJobs()).as("the job leased meanwhile counted").isEqualTo(1);
+        await().atMost(WAIT).until(() -> state(leased) == JobState.RUNNING);
+    }
+
+    @Test
     void eachHeartbeatTellsTheNodeWhetherItIsAskedToDrainAndSaysItHasSeenIt() {
         start();
         var beats = new CopyOnWriteArrayList<NodeStatus>();
-        var asked = ConcurrentHashMap.<String>newKeySet();
+        var asked = new ConcurrentHashMap<String, Instant>();
         NodeRegistry registry = new NodeRegistry() {
             @Override
             public void heartbeat(NodeStatus status, Duration ttl) {
@@ -98,17 +144,17 @@ class AgentDrainTest {
             }
 
             @Override
-            public void drain(String nodeName, boolean drain) {}
+            public void drain(String nodeName, Instant at) {}
 
             @Override
-            public Set<String> drainAsked() {
-                return Set.copyOf(asked);
+            public java.util.Map<String, Instant> drainAsked() {
+                return java.util.Map.copyOf(asked);
             }
         };
         try (var heartbeat = new NodeHeartbeat(registry, clock -> agent.status(clock.instant()), agent::drain,
                 Duration.ofMillis(150), Clock.systemUTC()).start()) {
             assertThat(beats.getLast().draining()).isFalse();
-            asked.add("node");
+            asked.put("node", Instant.now());
             await().atMost(WAIT).until(() -> beats.getLast().draining());
             assertThat(agent.draining()).isTrue();
 

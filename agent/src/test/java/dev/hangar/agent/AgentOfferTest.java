@@ -81,11 +81,11 @@ class AgentOfferTest {
             }
 
             @Override
-            public void drain(String nodeName, boolean drain) {}
+            public void drain(String nodeName, java.time.Instant at) {}
 
             @Override
-            public Set<String> drainAsked() {
-                return Set.of();
+            public java.util.Map<String, java.time.Instant> drainAsked() {
+                return java.util.Map.of();
             }
         };
         return (QueueBackend) Proxy.newProxyInstance(QueueBackend.class.getClassLoader(), new Class<?>[] {QueueBackend.class},

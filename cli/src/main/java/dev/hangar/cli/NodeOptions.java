@@ -115,9 +115,10 @@ final class NodeOptions {
         if (nodeName != null && nodeName.isBlank()) {
             throw new IllegalArgumentException("--node-name must not be blank (leave it out for the host name)");
         }
-        if (nodeName != null && !dev.hangar.core.cluster.NodeNames.valid(nodeName)) {
-            throw new IllegalArgumentException("--node-name " + dev.hangar.core.cluster.NodeNames.RULE + "; got '"
-                    + nodeName + "'");
+        if (nodeName != null && !nodeName.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
+            // why: it names the node in Redis keys, metrics labels and tables
+            throw new IllegalArgumentException("--node-name must be 1 to 63 letters, digits or . _ - (starting with a"
+                    + " letter or digit), as a host name is; got '" + nodeName + "'");
         }
         AgentNode.checkRuntimes(runtimes);
         for (Path root : allowedMounts) {

@@ -3,7 +3,9 @@ package dev.hangar.cli;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.pool.PoolStatus;
+import dev.hangar.client.HangarApiException;
 import dev.hangar.client.HangarClient;
+import dev.hangar.client.HangarUnreachableException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
@@ -77,22 +79,39 @@ final class NodesCommand implements Callable<Integer> {
         public Integer call() throws InterruptedException {
             HangarClient api = client.client();
             NodeInfo node = api.drainNode(name);
-            long deadline = System.nanoTime() + SEEN_WITHIN.toNanos();
+            long seenBy = System.nanoTime() + SEEN_WITHIN.toNanos();
+            long lastUp = System.nanoTime();
             var shown = new java.util.concurrent.atomic.AtomicReference<>(node);
-            try (var progress = new Progress(System.err, () -> waitingFor(shown.get()))) {
-                while (node != null && (node.drain() == NodeInfo.Drain.ASKED && System.nanoTime() < deadline
-                        || waitDrained && node.drain() == NodeInfo.Drain.DRAINING)) {
+            try (var progress = new Progress(System.err, () -> waitingFor(name, shown.get()))) {
+                while (node == null ? System.nanoTime() - lastUp < GONE_AFTER.toNanos()
+                        : node.drain() == NodeInfo.Drain.ASKED && System.nanoTime() < seenBy
+                                || waitDrained && node.drain() == NodeInfo.Drain.DRAINING) {
                     Thread.sleep(500);
-                    node = api.nodes().stream().filter(n -> n.name().equals(name)).findFirst().orElse(null);
+                    try {
+                        node = api.nodes().stream().filter(n -> n.name().equals(name)).findFirst().orElse(null);
+                    } catch (HangarApiException | HangarUnreachableException e) {
+                        continue; // a server restarting, Redis failing over: the wait goes on
+                    }
+                    lastUp = node != null ? System.nanoTime() : lastUp;
                     shown.set(node);
                 }
             }
             if (client.json) {
                 System.out.println(Json.write(node));
             }
+            return told(node);
+        }
+
+        /** Says where the node stands after the wait; 0 if it drains as asked, 1 if not (yet). */
+        private int told(NodeInfo node) {
             if (node == null) {
-                System.err.println("node " + name + " is no longer up; it stays asked to drain when it comes back");
-                return 0;
+                System.err.println("node " + name + " is no longer up (stopped or lost for " + GONE_AFTER.toSeconds()
+                        + " s): the jobs it ran, if any, go back to the queue; it stays asked to drain when it comes back");
+                return 1;
+            }
+            if (node.drain() == null) {
+                System.err.println("node " + name + " is no longer asked to drain ('hangar nodes resume' meanwhile?)");
+                return 1;
             }
             if (node.drain() == NodeInfo.Drain.ASKED) {
                 System.err.println("node " + name + " has not seen the ask within " + SEEN_WITHIN.toSeconds() + " s (is its"
@@ -109,10 +128,13 @@ final class NodesCommand implements Callable<Integer> {
         }
     }
 
-    private static String waitingFor(NodeInfo node) {
-        return node == null ? "node gone" : node.drain() == NodeInfo.Drain.ASKED
-                ? "node " + node.name() + ": waiting for its heartbeat to see the ask"
-                : "node " + node.name() + ": " + node.load().runningJobs() + " job(s) still running";
+    /** How long a node may be missing from the list before a wait for it ends: a heartbeat's time to live and some. */
+    private static final Duration GONE_AFTER = Duration.ofSeconds(30);
+
+    private static String waitingFor(String name, NodeInfo node) {
+        return node == null ? "node " + name + " is not listed now" : node.drain() == NodeInfo.Drain.ASKED
+                ? "node " + name + ": waiting for its heartbeat to see the ask"
+                : "node " + name + ": " + node.load().runningJobs() + " job(s) still running";
     }
 
     @Command(name = "resume", description = "Take back a drain: the node takes jobs again. Needs an admin token.")

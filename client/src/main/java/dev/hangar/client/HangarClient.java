@@ -227,11 +227,12 @@ public final class HangarClient {
 
     /**
      * Asks a node of the cluster to drain: to take no more jobs while those it runs finish, e.g. before
-     * its maintenance (an admin's call). The node as it stands: {@link NodeInfo#drained} once it runs
-     * none. The ask stays, through the node's restarts, until {@link #resumeNode}.
+     * its maintenance (an admin's call). The node as it stands: its {@link NodeInfo#drain} ASKED until its
+     * heartbeat says it has seen the ask, DRAINED once it runs no job. The ask stays, through the node's
+     * restarts, until {@link #resumeNode}.
      */
     public NodeInfo drainNode(String name) {
-        return send(request(drainPath(name)).POST(HttpRequest.BodyPublishers.noBody()).build(), NodeInfo.class);
+        return send(request(drainPath(name)).PUT(HttpRequest.BodyPublishers.noBody()).build(), NodeInfo.class);
     }
 
     /** Takes back a drain ask: the node takes jobs again. The node as it stands; empty for a node not up. */

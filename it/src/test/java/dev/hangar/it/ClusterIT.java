@@ -230,51 +230,63 @@ class ClusterIT {
     @Test
     @Order(5)
     void aDrainedNodeTakesNoMoreJobsWhileItsRunningOneFinishesThereUntilItIsResumed() throws Exception {
-        var api = new Api(client.url());
-        String url = client.url().toString();
-        for (String node : List.of("agent-1", "agent-2")) {
-            CliIT.Result drained = CliIT.hangar("nodes", "drain", node, "--url", url);
-            assertThat(drained.exitCode()).as("%s", drained).isZero();
-            assertThat(drained.out()).contains("node " + node + " is drain");
+        try {
+            var api = new Api(client.url());
+            String url = client.url().toString();
+            for (String node : List.of("agent-1", "agent-2")) {
+                CliIT.Result drained = CliIT.hangar("nodes", "drain", node, "--url", url);
+                assertThat(drained.exitCode()).as("%s", drained).isZero();
+                assertThat(drained.out()).contains("node " + node + " is drain");
+            }
+            await("agent-1 and agent-2 run nothing").atMost(Duration.ofSeconds(30))
+                    .until(() -> client.nodes().stream().filter(n -> n.drain() == NodeInfo.Drain.DRAINED).map(n -> n.name())
+                            .sorted().toList().equals(List.of("agent-1", "agent-2")));
+
+            // long enough to run on through the ask being seen (a heartbeat, a poll of the server, the CLI's)
+            String sleeper = api.submit(Api.spec("sleep", "8")).path("id").asText();
+            assertThat(api.awaitState(sleeper, "RUNNING").path("node").asText()).as("the one node that takes jobs")
+                    .isEqualTo("agent-3");
+            // it returns once the node has seen the ask: from then on it takes no job
+            CliIT.Result draining = CliIT.hangar("nodes", "drain", "agent-3", "--url", url);
+            assertThat(draining.out()).as("%s", draining).contains("node agent-3 is draining: it takes no more jobs; 1 running");
+
+            String waiting = api.submit(Api.spec("true")).path("id").asText();
+            JsonNode queued = api.job(waiting);
+            assertThat(Api.state(queued)).isEqualTo("QUEUED");
+            assertThat(queued.path("waiting").asText())
+                    .isEqualTo("only nodes asked to drain could run it, and they take no more jobs: agent-1, agent-2, agent-3");
+
+            JsonNode slept = api.awaitFinal(sleeper);
+            assertThat(Api.state(slept)).as("%s", slept).isEqualTo("SUCCEEDED");
+            assertThat(slept.path("deliveries").asInt()).as("finished where it ran, not handed back").isEqualTo(1);
+            await("agent-3 drained").atMost(Duration.ofSeconds(30)).until(() -> client.nodes().stream()
+                    .anyMatch(n -> n.name().equals("agent-3") && n.drain() == NodeInfo.Drain.DRAINED));
+            assertThat(Api.state(api.job(waiting))).as("still no node takes it").isEqualTo("QUEUED");
+            assertThat(CliIT.hangar("nodes", "--url", url).out()).containsPattern("agent-3 +drained");
+
+            CliIT.Result resumed = CliIT.hangar("nodes", "resume", "agent-3", "--url", url);
+            assertThat(resumed.out()).as("%s", resumed).contains("node agent-3 takes jobs again");
+            JsonNode ran = api.awaitFinal(waiting);
+            assertThat(Api.state(ran)).isEqualTo("SUCCEEDED");
+            assertThat(ran.path("node").asText()).isEqualTo("agent-3");
+            for (String node : List.of("agent-1", "agent-2")) {
+                assertThat(client.resumeNode(node)).isPresent();
+            }
+            CliIT.Result unknown = CliIT.hangar("nodes", "drain", "agent-9", "--url", url);
+            assertThat(unknown.exitCode()).isEqualTo(2);
+            assertThat(unknown.err()).contains("no node named 'agent-9' is up");
+            await("every node takes jobs again").atMost(Duration.ofSeconds(30))
+                    .until(() -> client.nodes().stream().allMatch(n -> n.drain() == null));
+        } finally {
+            // a failure must not leave nodes drained for the tests after it
+            for (String node : List.of("agent-1", "agent-2", "agent-3")) {
+                try {
+                    client.resumeNode(node);
+                } catch (RuntimeException e) {
+                    // the assertion that failed says more
+                }
+            }
         }
-        await("agent-1 and agent-2 run nothing").atMost(Duration.ofSeconds(30))
-                .until(() -> client.nodes().stream().filter(n -> n.drain() == NodeInfo.Drain.DRAINED).map(n -> n.name())
-                        .sorted().toList().equals(List.of("agent-1", "agent-2")));
-
-        String sleeper = api.submit(Api.spec("sleep", "3")).path("id").asText();
-        assertThat(api.awaitState(sleeper, "RUNNING").path("node").asText()).as("the one node that takes jobs")
-                .isEqualTo("agent-3");
-        // it returns once the node has seen the ask: from then on it takes no job
-        CliIT.Result draining = CliIT.hangar("nodes", "drain", "agent-3", "--url", url);
-        assertThat(draining.out()).as("%s", draining).contains("node agent-3 is draining: it takes no more jobs; 1 running");
-
-        String waiting = api.submit(Api.spec("true")).path("id").asText();
-        JsonNode queued = api.job(waiting);
-        assertThat(Api.state(queued)).isEqualTo("QUEUED");
-        assertThat(queued.path("waiting").asText())
-                .isEqualTo("only nodes asked to drain could run it, and they take no more jobs: agent-1, agent-2, agent-3");
-
-        JsonNode slept = api.awaitFinal(sleeper);
-        assertThat(Api.state(slept)).as("%s", slept).isEqualTo("SUCCEEDED");
-        assertThat(slept.path("deliveries").asInt()).as("finished where it ran, not handed back").isEqualTo(1);
-        await("agent-3 drained").atMost(Duration.ofSeconds(30)).until(() -> client.nodes().stream()
-                .anyMatch(n -> n.name().equals("agent-3") && n.drain() == NodeInfo.Drain.DRAINED));
-        assertThat(Api.state(api.job(waiting))).as("still no node takes it").isEqualTo("QUEUED");
-        assertThat(CliIT.hangar("nodes", "--url", url).out()).containsPattern("agent-3 +drained");
-
-        CliIT.Result resumed = CliIT.hangar("nodes", "resume", "agent-3", "--url", url);
-        assertThat(resumed.out()).as("%s", resumed).contains("node agent-3 takes jobs again");
-        JsonNode ran = api.awaitFinal(waiting);
-        assertThat(Api.state(ran)).isEqualTo("SUCCEEDED");
-        assertThat(ran.path("node").asText()).isEqualTo("agent-3");
-        for (String node : List.of("agent-1", "agent-2")) {
-            assertThat(client.resumeNode(node)).isPresent();
-        }
-        CliIT.Result unknown = CliIT.hangar("nodes", "drain", "agent-9", "--url", url);
-        assertThat(unknown.exitCode()).isEqualTo(2);
-        assertThat(unknown.err()).contains("no node named 'agent-9' is up");
-        await("every node takes jobs again").atMost(Duration.ofSeconds(30))
-                .until(() -> client.nodes().stream().allMatch(n -> n.drain() == null));
     }
 
     @Test

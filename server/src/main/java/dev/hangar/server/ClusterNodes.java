@@ -21,7 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.Map;
-import java.util.Set;
+import java.time.Instant;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -47,7 +47,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
             Thread.ofPlatform().daemon().name("cluster-nodes").factory());
     private volatile Map<String, NodeStatus> alive = Map.of();
     /** The nodes asked to drain, up or not, as last read. */
-    private volatile Set<String> drainAsked = Set.of();
+    private volatile Map<String, Instant> drainAsked = Map.of();
     private volatile List<NodeStatus> lastSeen = List.of();
     /**
      * Nodes lost within {@link #LOST_GRACE}, with when (nanoTime): a job that only such a node can
@@ -88,12 +88,12 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         for (NodeStatus status : registry.nodes()) {
             now.put(status.name(), status);
         }
-        Set<String> asked = registry.drainAsked();
+        Map<String, Instant> asked = registry.drainAsked();
         readAtNanos = nanoTime.getAsLong();
         Map<String, NodeStatus> before = alive;
         Map<String, NodeInfo> toldBefore = infos(before, drainAsked);
         alive = Map.copyOf(now);
-        drainAsked = Set.copyOf(asked);
+        drainAsked = Map.copyOf(asked);
         if (!now.isEmpty()) {
             lastSeen = List.copyOf(now.values());
         }
@@ -112,12 +112,12 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
                 .filter(info -> !toldBefore.containsKey(info.name()) || !sameShape(toldBefore.get(info.name()), info))
                 .forEach(listeners::tell);
         before.values().stream().filter(n -> !now.containsKey(n.name()))
-                .forEach(n -> listeners.tell(NodeInfo.of(n, NodeInfo.State.LOST, asked.contains(n.name()))));
+                .forEach(n -> listeners.tell(NodeInfo.of(n, NodeInfo.State.LOST, asked.get(n.name()))));
     }
 
-    private static Map<String, NodeInfo> infos(Map<String, NodeStatus> nodes, Set<String> asked) {
+    private static Map<String, NodeInfo> infos(Map<String, NodeStatus> nodes, Map<String, Instant> asked) {
         var infos = new LinkedHashMap<String, NodeInfo>();
-        nodes.values().forEach(n -> infos.put(n.name(), NodeInfo.of(n, NodeInfo.State.JOINED, asked.contains(n.name()))));
+        nodes.values().forEach(n -> infos.put(n.name(), NodeInfo.of(n, NodeInfo.State.JOINED, asked.get(n.name()))));
         return infos;
     }
 
@@ -129,30 +129,35 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
 
     @Override
     public NodeInfo drain(String nodeName, boolean drain) {
-        if (drain && !alive.containsKey(nodeName)) {
+        NodeStatus up = alive.get(nodeName);
+        if (drain && up == null) {
             // a name mistyped would be asked to drain for ever, and the node meant would not be
             throw new ApiException(404, "Not found", "no node named '" + nodeName + "' is up; nodes up: "
                     + (alive.isEmpty() ? "none" : String.join(", ", new TreeMap<>(alive).keySet())), List.of());
         }
-        registry.drain(nodeName, drain);
+        if (drain && up.draining() == null) {
+            throw new ApiException(409, "Cannot drain", "node '" + nodeName + "' runs an agent older than draining, which"
+                    + " would never take the ask: upgrade it, or stop it (it hands its jobs back as it stops)", List.of());
+        }
+        registry.drain(nodeName, drain ? Instant.now() : null);
         poll(); // so that the answer, and the events, say so at once
         NodeStatus status = alive.get(nodeName);
-        return status == null ? null : NodeInfo.of(status, NodeInfo.State.JOINED, drain);
+        return status == null ? null : NodeInfo.of(status, NodeInfo.State.JOINED, drainAsked.get(nodeName));
     }
 
     /** The nodes up that take jobs: not asked to drain. */
     private Map<String, NodeStatus> taking() {
-        Set<String> asked = drainAsked;
+        Map<String, Instant> asked = drainAsked;
         var taking = new LinkedHashMap<>(alive);
-        taking.keySet().removeAll(asked);
+        taking.keySet().removeAll(asked.keySet());
         return taking;
     }
 
     /** Of the nodes up, those asked to drain that pass the test, sorted: named where only they could take a job. */
     private String drainingThat(java.util.function.Predicate<NodeStatus> test) {
-        Set<String> asked = drainAsked;
-        return alive.values().stream().filter(node -> asked.contains(node.name()) && test.test(node)).map(NodeStatus::name)
-                .sorted().collect(java.util.stream.Collectors.joining(", "));
+        Map<String, Instant> asked = drainAsked;
+        return alive.values().stream().filter(node -> asked.containsKey(node.name()) && test.test(node))
+                .map(NodeStatus::name).sorted().collect(java.util.stream.Collectors.joining(", "));
     }
 
     private void pollQuietly() {
@@ -328,8 +333,8 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
 
     @Override
     public List<NodeInfo> nodes() {
-        Set<String> asked = drainAsked;
-        return statuses().stream().map(n -> NodeInfo.of(n, NodeInfo.State.JOINED, asked.contains(n.name()))).toList();
+        Map<String, Instant> asked = drainAsked;
+        return statuses().stream().map(n -> NodeInfo.of(n, NodeInfo.State.JOINED, asked.get(n.name()))).toList();
     }
 
     /** The last heartbeats of the nodes joined now, by name; fails as the queue does if the registry has been out of reach a while. */

@@ -52,20 +52,20 @@ class ClusterNodesTest {
             return List.copyOf(nodes.values());
         }
 
-        final Set<String> drainAsked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final Map<String, Instant> drainAsked = new java.util.concurrent.ConcurrentHashMap<>();
 
         @Override
-        public void drain(String nodeName, boolean drain) {
-            if (drain) {
-                drainAsked.add(nodeName);
+        public void drain(String nodeName, Instant at) {
+            if (at != null) {
+                drainAsked.putIfAbsent(nodeName, at);
             } else {
                 drainAsked.remove(nodeName);
             }
         }
 
         @Override
-        public Set<String> drainAsked() {
-            return Set.copyOf(drainAsked);
+        public Map<String, Instant> drainAsked() {
+            return Map.copyOf(drainAsked);
         }
     }
 
@@ -327,12 +327,12 @@ class ClusterNodesTest {
                 .contains("no node has joined: no agent sends heartbeats");
     }
 
-    /** A runtime listed only for nodes lost a short while ago says so, as jobs for it would wait. */
+    /** Nodes asked to drain still count for a submit's check (they come back), but not as taking jobs. */
     @Test
     void nodesAskedToDrainTakeNoJobsAndAreNamedWhereOnlyTheyCould() {
         registry.heartbeat(node("a", 2, 2048, 0, List.of(runtime("process", true)), Set.of()), Duration.ofSeconds(10));
         registry.heartbeat(node("b", 2, 2048, 0, List.of(runtime("gvisor", true)), Set.of()), Duration.ofSeconds(10));
-        registry.drain("b", true);
+        registry.drain("b", Instant.now());
         cluster.poll();
         JobSpec gvisor = JobSpec.builder().command("true").runtime("gvisor").build();
 
@@ -344,7 +344,7 @@ class ClusterNodesTest {
         assertThat(cluster.nodes()).extracting(NodeInfo::name, NodeInfo::drain).containsExactly(
                 org.assertj.core.groups.Tuple.tuple("a", null), org.assertj.core.groups.Tuple.tuple("b", NodeInfo.Drain.ASKED));
 
-        registry.drain("a", true);
+        registry.drain("a", Instant.now());
         cluster.poll();
         JobSpec tooBig = JobSpec.builder().command("true").runtime("process").resources(
                 new dev.hangar.core.job.Resources(null, 4096L, null, null, null, null)).build();
@@ -352,6 +352,7 @@ class ClusterNodesTest {
                 .contains("every node that is up is asked to drain and takes no more jobs");
     }
 
+    /** A runtime listed only for nodes lost a short while ago says so, as jobs for it would wait. */
     @Test
     void aRuntimeOnlyLostNodesHadIsSaidToMakeItsJobsWaitAndOneANodeUpHasIsNot() {
         long[] now = {0};
@@ -432,12 +433,12 @@ class ClusterNodesTest {
             }
 
             @Override
-            public void drain(String nodeName, boolean drain) {
-                registry.drain(nodeName, drain);
+            public void drain(String nodeName, Instant at) {
+                registry.drain(nodeName, at);
             }
 
             @Override
-            public Set<String> drainAsked() {
+            public Map<String, Instant> drainAsked() {
                 return registry.drainAsked();
             }
         };

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -57,11 +58,12 @@ class NodeDrainApiTest {
         return new HangarClient(URI.create("http://127.0.0.1:" + server.port()), Duration.ofSeconds(10), token);
     }
 
-    private void beat(String name, int runningJobs, boolean draining) {
+    /** A heartbeat made now; {@code draining} null as an agent older than draining sends it. */
+    private void beat(String name, int runningJobs, Boolean draining) {
         var capacity = new NodeStatus.Capacity(8, 8192, 0);
         registry.heartbeat(new NodeStatus(name, capacity, new NodeStatus.Load(runningJobs, 8 - runningJobs, 8192, 0), 2,
-                List.of(ClusterNodesTest.runtime("process", true)), Set.of(), null, false, null, List.of(), null, draining),
-                Duration.ofSeconds(10));
+                List.of(ClusterNodesTest.runtime("process", true)), Set.of(), null, false, Instant.now(), List.of(), null,
+                draining), Duration.ofSeconds(10));
     }
 
     @Test
@@ -96,7 +98,19 @@ class NodeDrainApiTest {
     }
 
     @Test
-    void drainingNeedsAnAdminAKnownNodeAndAValidName() throws Exception {
+    void aHeartbeatMadeBeforeTheAskSaysNothingOfIt() throws Exception {
+        beat("a", 0, true); // it drained for an earlier ask, taken back since; its next heartbeat would say so
+        nodes.poll();
+        HangarClient ops = start(nodes);
+        Thread.sleep(5); // the ask comes after the heartbeat
+        assertThat(ops.drainNode("a").drain()).as("not DRAINED from the old heartbeat").isEqualTo(NodeInfo.Drain.ASKED);
+        beat("a", 0, true);
+        nodes.poll();
+        assertThat(ops.nodes()).singleElement().satisfies(node -> assertThat(node.drain()).isEqualTo(NodeInfo.Drain.DRAINED));
+    }
+
+    @Test
+    void drainingNeedsAnAdminAKnownNodeThatCanDrainAndNoPost() throws Exception {
         beat("a", 0, false);
         nodes.poll();
         HangarClient ops = start(nodes);
@@ -107,14 +121,20 @@ class NodeDrainApiTest {
         assertThatThrownBy(() -> ops.drainNode("b")).isInstanceOf(HangarApiException.class)
                 .hasMessageContaining("no node named 'b' is up; nodes up: a")
                 .satisfies(e -> assertThat(((HangarApiException) e).status()).isEqualTo(404));
-        HttpResponse<String> badName = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + server.port() + "/v1/nodes/-a/drain")).header("Authorization", "Bearer " + OPS)
+        // a POST without a body, which any web page may send unasked, is no way to drain
+        HttpResponse<String> post = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + server.port() + "/v1/nodes/a/drain")).header("Authorization", "Bearer " + OPS)
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(badName.statusCode()).isEqualTo(400);
-        assertThat(badName.body()).contains("name: in the path must be 1 to 63 letters");
+        assertThat(post.statusCode()).isEqualTo(405);
         assertThat(registry.drainAsked()).as("nothing asked").isEmpty();
 
-        registry.drain("gone", true); // asked of a node since lost
+        beat("old", 0, null);
+        nodes.poll();
+        assertThatThrownBy(() -> ops.drainNode("old")).isInstanceOf(HangarApiException.class)
+                .hasMessageContaining("runs an agent older than draining")
+                .satisfies(e -> assertThat(((HangarApiException) e).status()).isEqualTo(409));
+
+        registry.drain("gone", Instant.now()); // asked of a node since lost
         assertThat(ops.resumeNode("gone")).as("204: not up").isEmpty();
         assertThat(registry.drainAsked()).isEmpty();
     }

@@ -53,18 +53,29 @@ public record NodeInfo(String name, State state, Capacity capacity, List<String>
 
     /** A node of a cluster, as its last heartbeat describes it, not asked to drain. */
     public static NodeInfo of(NodeStatus status, State state) {
-        return of(status, state, false);
+        return of(status, state, null);
     }
 
-    /** A node of a cluster, as its last heartbeat describes it, asked to drain or not. */
-    public static NodeInfo of(NodeStatus status, State state, boolean drainAsked) {
+    /**
+     * A node of a cluster, as its last heartbeat describes it, asked to drain at {@code drainAskedAt} (null:
+     * not asked). A heartbeat made before the ask says nothing of it, whatever it says of an earlier one.
+     */
+    public static NodeInfo of(NodeStatus status, State state, Instant drainAskedAt) {
         var capacity = status.capacity();
         var load = status.load();
         return new NodeInfo(status.name(), state, new Capacity(capacity.cpus(), capacity.memoryMb(), capacity.gpus()),
                 status.availableRuntimes(),
                 new Load(load.runningJobs(), load.freeCpus(), load.freeMemoryMb(), load.freeGpus()),
-                status.heartbeatAt(), status.pools(), status.networkAllowed(), !drainAsked ? null
-                        : !status.draining() ? Drain.ASKED : load.runningJobs() == 0 ? Drain.DRAINED : Drain.DRAINING);
+                status.heartbeatAt(), status.pools(), status.networkAllowed(), drainOf(status, drainAskedAt));
+    }
+
+    private static Drain drainOf(NodeStatus status, Instant askedAt) {
+        if (askedAt == null) {
+            return null;
+        }
+        boolean seen = Boolean.TRUE.equals(status.draining()) && status.heartbeatAt() != null
+                && !status.heartbeatAt().isBefore(askedAt);
+        return !seen ? Drain.ASKED : status.load().runningJobs() == 0 ? Drain.DRAINED : Drain.DRAINING;
     }
 
     public NodeInfo withState(State value) {

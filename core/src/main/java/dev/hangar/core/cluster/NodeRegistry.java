@@ -1,8 +1,9 @@
 package dev.hangar.core.cluster;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * The nodes of a cluster, as their heartbeats say. A node is there while its last heartbeat is
@@ -20,11 +21,12 @@ public interface NodeRegistry {
     List<NodeStatus> nodes();
 
     /**
-     * Asks the node to drain, to take no more jobs while those it runs finish (maintenance ahead), or,
-     * with false, to take jobs again. The ask stays until changed, through the node's restarts.
+     * Asks the node to drain, to take no more jobs while those it runs finish (maintenance ahead), as of
+     * {@code at}, or, with {@code at} null, to take jobs again. The ask stays until changed, through the
+     * node's restarts; asked again, it keeps the first ask's time.
      */
-    void drain(String nodeName, boolean drain);
+    void drain(String nodeName, Instant at);
 
-    /** The names of the nodes asked to drain, up or not. */
-    Set<String> drainAsked();
+    /** The nodes asked to drain, up or not, with when each was asked. */
+    Map<String, Instant> drainAsked();
 }

@@ -17,7 +17,8 @@ import java.util.Set;
  * @param networkAllowed whether it gives a sandbox a network when its job asks (false in a heartbeat that does not say)
  * @param pools the node's warm pools as they stand
  * @param poolBudget the memory budget its pools share, and how much of it they hold (null from an agent that sends none)
- * @param draining whether it was asked to drain and takes no more jobs (false in a heartbeat that does not say)
+ * @param draining whether it has seen an ask to drain and takes no more jobs, every job it leased counted in its
+ *                 load; null in the heartbeat of an agent that cannot drain (older than draining)
  */
 public record NodeStatus(
         String name,
@@ -49,7 +50,6 @@ public record NodeStatus(
         mounts = mounts == null ? MountPolicy.none() : mounts;
         networkAllowed = networkAllowed != null && networkAllowed;
         pools = pools == null ? List.of() : List.copyOf(pools);
-        draining = draining != null && draining;
     }
 
     /** A node without warm pools, that gives no sandbox a network. */

@@ -47,7 +47,7 @@ record RedisKeys(String prefix) {
         return prefix + ":nodes";
     }
 
-    /** The names of the nodes asked to drain: a set without expiry, as the ask outlives a node's restart. */
+    /** The nodes asked to drain, each with when (epoch ms): a hash without expiry, as the ask outlives a node's restart. */
     String draining() {
         return prefix + ":draining";
     }

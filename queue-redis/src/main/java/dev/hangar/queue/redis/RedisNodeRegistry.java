@@ -15,16 +15,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.stream.Collectors;
+import java.util.TreeMap;
 
 /**
  * The node registry on Redis key expiry: each heartbeat SETs {@code <prefix>:node:<name>} to the
  * node's status with a time to live, so a node that dies drops out when its key expires, with no
  * one having to notice. A set of names lets readers find the keys without SCAN; a name whose key
  * has expired is dropped from it by the next reader (a node that beats again puts it back). The
- * nodes asked to drain are a set of names, {@code <prefix>:draining}, kept until the ask is taken back.
+ * nodes asked to drain are a hash of their names to when they were asked, {@code <prefix>:draining},
+ * kept until the ask is taken back.
  */
 final class RedisNodeRegistry implements NodeRegistry {
     private static final System.Logger LOG = System.getLogger(RedisNodeRegistry.class.getName());
@@ -84,16 +86,24 @@ final class RedisNodeRegistry implements NodeRegistry {
     }
 
     @Override
-    public void drain(String nodeName, boolean drain) {
+    public void drain(String nodeName, Instant at) {
         byte[] name = bytes(nodeName);
         byte[] draining = bytes(keys.draining());
-        link.call(drain ? "SADD" : "SREM", redis -> drain ? redis.sadd(draining, name) : redis.srem(draining, name));
+        link.call(at != null ? "HSETNX" : "HDEL", redis -> at != null
+                ? redis.hsetnx(draining, name, bytes(Long.toString(at.toEpochMilli()))) : redis.hdel(draining, name));
     }
 
     @Override
-    public Set<String> drainAsked() {
-        return link.call("SMEMBERS", redis -> redis.smembers(bytes(keys.draining()))).stream()
-                .map(RedisNodeRegistry::text).collect(Collectors.toUnmodifiableSet());
+    public Map<String, Instant> drainAsked() {
+        var asked = new TreeMap<String, Instant>();
+        link.call("HGETALL", redis -> redis.hgetall(bytes(keys.draining()))).forEach((name, at) -> {
+            try {
+                asked.put(text(name), Instant.ofEpochMilli(Long.parseLong(text(at))));
+            } catch (NumberFormatException e) {
+                asked.put(text(name), Instant.EPOCH); // written by hand: asked all the same
+            }
+        });
+        return asked;
     }
 
     /**

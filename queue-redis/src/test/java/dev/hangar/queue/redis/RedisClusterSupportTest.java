@@ -107,20 +107,21 @@ class RedisClusterSupportTest extends RedisServerTest {
 
     @Test
     void aDrainAskedIsKeptUntilTakenBackThroughTheNodesLeavingAndComingBack() {
+        Instant first = Instant.parse("2026-12-04T10:00:00Z");
         registry.heartbeat(node("a", 1), Duration.ofSeconds(30));
-        registry.drain("a", true);
-        registry.drain("a", true);
-        registry.drain("not-up-yet", true);
-        assertThat(registry.drainAsked()).containsExactlyInAnyOrder("a", "not-up-yet");
+        registry.drain("a", first);
+        registry.drain("a", first.plusSeconds(60));
+        registry.drain("not-up-yet", first);
+        assertThat(registry.drainAsked()).containsOnlyKeys("a", "not-up-yet").containsEntry("a", first);
 
         registry.leave("a"); // a restart for the maintenance it drained for
         registry.heartbeat(node("a", 0), Duration.ofSeconds(30));
-        assertThat(registry.drainAsked()).as("kept through the restart").contains("a");
+        assertThat(registry.drainAsked()).as("kept through the restart").containsKey("a");
         assertThat(redis.cli("TTL", "{" + prefix + "}:draining")).as("no expiry").isEqualTo("-1");
 
-        registry.drain("a", false);
-        registry.drain("never-asked", false);
-        assertThat(registry.drainAsked()).containsExactly("not-up-yet");
+        registry.drain("a", null);
+        registry.drain("never-asked", null);
+        assertThat(registry.drainAsked()).containsOnlyKeys("not-up-yet");
     }
 
     @Test
