@@ -43,9 +43,12 @@ class AgentDrainTest {
 
     private void start() {
         store = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
-        AgentConfig config = new AgentConfig("node", 8, 8 * 1024, List.of(), 4, Duration.ofSeconds(30),
-                Duration.ofMillis(50), false, MountPolicy.none(), Set.of(), PoolConfig.of(List.of(), 0));
-        agent = new Agent(config, store, List.of(runtime), Set::of).start();
+        agent = new Agent(config(), store, List.of(runtime), Set::of).start();
+    }
+
+    private static AgentConfig config() {
+        return new AgentConfig("node", 8, 8 * 1024, List.of(), 4, Duration.ofSeconds(30), Duration.ofMillis(50), false,
+                MountPolicy.none(), Set.of(), PoolConfig.of(List.of(), 0));
     }
 
     private static JobSpec job(String... command) {
@@ -82,9 +85,7 @@ class AgentDrainTest {
     void aNodeAskedBeforeItStartsTakesNoJobAtAll() {
         store = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
         String queued = store.enqueue(job("echo", "waits")).job().id();
-        AgentConfig config = new AgentConfig("node", 8, 8 * 1024, List.of(), 4, Duration.ofSeconds(30),
-                Duration.ofMillis(50), false, MountPolicy.none(), Set.of(), PoolConfig.of(List.of(), 0));
-        agent = new Agent(config, store, List.of(runtime), Set::of);
+        agent = new Agent(config(), store, List.of(runtime), Set::of);
         agent.drain(true); // as a node restarted after it was drained for its maintenance
         agent.start();
         await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> state(queued) == JobState.QUEUED);
@@ -110,9 +111,7 @@ class AgentDrainTest {
                     }
                     return result;
                 });
-        AgentConfig config = new AgentConfig("node", 8, 8 * 1024, List.of(), 4, Duration.ofSeconds(30),
-                Duration.ofMillis(50), false, MountPolicy.none(), Set.of(), PoolConfig.of(List.of(), 0));
-        agent = new Agent(config, slowLease, List.of(runtime), Set::of).start();
+        agent = new Agent(config(), slowLease, List.of(runtime), Set::of).start();
         String leased = store.enqueue(job("block")).job().id();
         assertThat(leasing.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
 
