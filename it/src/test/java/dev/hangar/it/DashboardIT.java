@@ -497,7 +497,7 @@ class DashboardIT extends OneNodeIT {
         assertThat(browser.findElement(pill).getAttribute("title")).contains("has not yet seen the ask");
         ((JavascriptExecutor) browser).executeAsyncScript(event, "DRAINED");
         waitFor().until(ExpectedConditions.textToBe(pill, "drained"));
-        ((JavascriptExecutor) browser).executeAsyncScript(event, null);
+        ((JavascriptExecutor) browser).executeAsyncScript(event, (Object) null);
         waitFor().until(ExpectedConditions.textToBe(pill, "joined"));
     }
 
