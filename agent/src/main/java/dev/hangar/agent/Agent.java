@@ -94,7 +94,9 @@ public final class Agent implements AutoCloseable {
     private volatile List<RuntimeStatus> statuses = List.of();
     private volatile boolean stopping;
     /** Asked to drain: it takes no more jobs, those running finish. */
-    private volatile boolean draining;
+    private volatile boolean drainAsked;
+    /** How long {@link #drain} waits for the job loop to see an ask: its heartbeat says so then, or at the next. */
+    private static final Duration DRAIN_SEEN_WAIT = Duration.ofSeconds(1);
     /**
      * The job loop has seen the ask: it leases no more, and any job it leased before is counted as
      * running (a lease in flight when the ask came is launched first), so the load a heartbeat says is whole.
@@ -241,8 +243,8 @@ public final class Agent implements AutoCloseable {
      * sees it at its first pass.
      */
     public void drain(boolean asked) {
-        if (asked != draining) {
-            draining = asked;
+        if (asked != drainAsked) {
+            drainAsked = asked;
             if (!asked) {
                 drainSeen = false;
             }
@@ -255,9 +257,6 @@ public final class Agent implements AutoCloseable {
             sleepQuietly(Duration.ofMillis(10));
         }
     }
-
-    /** How long {@link #drain} waits for the job loop to see an ask: its heartbeat says so then, or at the next. */
-    private static final Duration DRAIN_SEEN_WAIT = Duration.ofSeconds(1);
 
     /** Whether it has seen an ask to drain and takes no more jobs. */
     public boolean draining() {
@@ -339,7 +338,7 @@ public final class Agent implements AutoCloseable {
                     leaseUnanswered = false;
                 }
                 long asked = System.nanoTime();
-                boolean drainingNow = draining;
+                boolean drainingNow = drainAsked;
                 drainSeen = drainingNow; // the last pass's lease, if any, has been launched
                 Optional<List<RuntimeStatus>> offer = runtimesToOffer();
                 leaseUnanswered = true; // until the queue answers

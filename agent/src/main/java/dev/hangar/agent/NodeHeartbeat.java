@@ -23,7 +23,7 @@ public final class NodeHeartbeat implements AutoCloseable {
     private final NodeRegistry registry;
     private final RepeatedWarning beating = new RepeatedWarning(LOG, "heartbeat");
     private final Function<Clock, NodeStatus> describe;
-    private final Consumer<Boolean> drainAsked;
+    private final Consumer<Boolean> onDrainAsked;
     private final Duration ttl;
     private final Clock clock;
     private final ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(
@@ -31,14 +31,14 @@ public final class NodeHeartbeat implements AutoCloseable {
     private volatile String nodeName;
 
     /**
-     * {@code describe} is asked at each beat, so the load it advertises is current; {@code drainAsked}
+     * {@code describe} is asked at each beat, so the load it advertises is current; {@code onDrainAsked}
      * is told at each beat whether the node is asked to drain.
      */
-    public NodeHeartbeat(NodeRegistry registry, Function<Clock, NodeStatus> describe, Consumer<Boolean> drainAsked,
+    public NodeHeartbeat(NodeRegistry registry, Function<Clock, NodeStatus> describe, Consumer<Boolean> onDrainAsked,
             Duration ttl, Clock clock) {
         this.registry = registry;
         this.describe = describe;
-        this.drainAsked = drainAsked;
+        this.onDrainAsked = onDrainAsked;
         this.ttl = ttl;
         this.clock = clock;
     }
@@ -56,7 +56,7 @@ public final class NodeHeartbeat implements AutoCloseable {
         nodeName = status.name();
         boolean asked = registry.drainAsked().containsKey(nodeName);
         if (asked != Boolean.TRUE.equals(status.draining())) {
-            drainAsked.accept(asked);
+            onDrainAsked.accept(asked);
             status = describe.apply(clock);
         }
         registry.heartbeat(status, ttl);

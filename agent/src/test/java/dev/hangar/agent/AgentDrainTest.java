@@ -67,7 +67,7 @@ class AgentDrainTest {
         await().atMost(WAIT).until(() -> state(running) == JobState.RUNNING);
 
         agent.drain(true);
-        assertThat(agent.status(Instant.now()).draining()).isTrue();
+        await().atMost(WAIT).until(() -> agent.status(Instant.now()).draining());
         String next = store.enqueue(job("echo", "later")).job().id();
         await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> state(next) == JobState.QUEUED);
 
@@ -107,7 +107,7 @@ class AgentDrainTest {
                     }
                     if (method.getName().equals("lease") && result instanceof java.util.Optional<?> leased && leased.isPresent()) {
                         leasing.countDown();
-                        answer.await(); // the answer on its way back while the ask comes
+                        answer.await(30, java.util.concurrent.TimeUnit.SECONDS); // the answer on its way back while the ask comes
                     }
                     return result;
                 });
@@ -115,9 +115,12 @@ class AgentDrainTest {
         String leased = store.enqueue(job("block")).job().id();
         assertThat(leasing.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
 
-        agent.drain(true);
-        assertThat(agent.status(Instant.now()).draining()).as("not yet: a job is being leased").isFalse();
-        answer.countDown();
+        try {
+            agent.drain(true);
+            assertThat(agent.status(Instant.now()).draining()).as("not yet: a job is being leased").isFalse();
+        } finally {
+            answer.countDown();
+        }
         await().atMost(WAIT).until(() -> agent.status(Instant.now()).draining());
         assertThat(agent.status(Instant.now()).load().runningJobs()).as("the job leased meanwhile counted").isEqualTo(1);
         await().atMost(WAIT).until(() -> state(leased) == JobState.RUNNING);

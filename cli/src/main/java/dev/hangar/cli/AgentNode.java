@@ -62,10 +62,10 @@ final class AgentNode implements AutoCloseable {
         }
         Agent agent = new Agent(config, queue, discoverRuntimes(dataDir, images, config.runtimes()), images::names,
                 image -> images.find(image == null ? ImageStore.DEFAULT_IMAGE : image).map(Image::createdAt));
-        // why before it starts: a node drained for its maintenance and restarted would take a job at once
-        queue.nodeRegistry().ifPresent(registry -> agent.drain(registry.drainAsked().containsKey(config.nodeName())));
-        agent.start();
         try {
+            // why before it starts: a node drained for its maintenance and restarted would take a job at once
+            queue.nodeRegistry().ifPresent(registry -> agent.drain(registry.drainAsked().containsKey(config.nodeName())));
+            agent.start();
             var heartbeat = queue.nodeRegistry().map(registry -> new NodeHeartbeat(registry,
                     clock -> agent.status(clock.instant()), agent::drain, HEARTBEAT_TTL, Clock.systemUTC()).start());
             return new AgentNode(agent, images, heartbeat, lock);

@@ -15,7 +15,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "nodes", description = "List the nodes alive now: runtimes, capacity and load, last heartbeat.",
+@Command(name = "nodes", description = "List the nodes alive now: whether each takes jobs (STATE: up, or where it"
+        + " stands if asked to drain), runtimes, capacity and load, last heartbeat.",
         subcommands = {NodesCommand.Drain.class, NodesCommand.Resume.class})
 final class NodesCommand implements Callable<Integer> {
     @Mixin
@@ -89,8 +90,13 @@ final class NodesCommand implements Callable<Integer> {
                     Thread.sleep(500);
                     try {
                         node = api.nodes().stream().filter(n -> n.name().equals(name)).findFirst().orElse(null);
-                    } catch (HangarApiException | HangarUnreachableException e) {
-                        continue; // a server restarting, Redis failing over: the wait goes on
+                    } catch (HangarUnreachableException e) {
+                        continue; // a server restarting: the wait goes on
+                    } catch (HangarApiException e) {
+                        if (e.status() < 500) {
+                            throw e; // a refusal (a token no longer taken, say) would be the same at every try
+                        }
+                        continue; // Redis failing over: the wait goes on
                     }
                     lastUp = node != null ? System.nanoTime() : lastUp;
                     shown.set(node);
@@ -152,7 +158,7 @@ final class NodesCommand implements Callable<Integer> {
                 System.out.println(node.map(Json::write).orElse("null"));
             } else {
                 System.out.println(node.isPresent() ? "node " + name + " takes jobs again"
-                        : "node " + name + " is not up; it will take jobs when it comes back");
+                        : "node " + name + " is not up; no ask to drain it is kept now");
             }
             return 0;
         }

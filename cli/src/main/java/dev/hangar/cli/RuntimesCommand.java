@@ -33,7 +33,7 @@ final class RuntimesCommand implements Callable<Integer> {
         RuntimeStatus status = entry.status();
         RuntimeCapabilities caps = status.capabilities();
         var probe = status.probe();
-        String state = entry.waiting() != null ? "on no node up"
+        String state = entry.waiting() != null ? "no node takes its jobs"
                 : !probe.available() ? "unavailable" : probe.apiTestedOnly() ? "API-tested only" : "available";
         String start = probe.measuredStart() == null ? "-" : probe.measuredStart().toMillis() + " ms";
         String notes = entry.waiting() != null ? "jobs for it wait: " + entry.waiting()

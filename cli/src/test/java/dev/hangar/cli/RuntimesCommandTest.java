@@ -36,7 +36,7 @@ class RuntimesCommandTest {
             var json = Json.mapper().readTree(api.run("runtimes", "--json"));
 
             // it used to list it as available
-            assertThat(printed).containsPattern("gvisor +on no node up +.*jobs for it wait: no node that is up has it \\(test\\)");
+            assertThat(printed).containsPattern("gvisor +no node takes its jobs +.*jobs for it wait: no node that is up has it \\(test\\)");
             assertThat(printed).containsPattern("process +available +process +12 ms .*version=1");
             assertThat(json.get(0).path("waiting").asText()).isEqualTo("no node that is up has it (test)");
             assertThat(json.get(1).has("waiting")).isFalse();

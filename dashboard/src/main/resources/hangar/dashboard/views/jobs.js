@@ -71,7 +71,7 @@ function JobRow({ job }) {
     h('td', { class: 'name' }, job.spec?.name || h('span', { class: 'muted' }, '—')),
     h('td', { class: 'mono cmd', title: command(job.spec?.command) }, command(job.spec?.command)),
     h('td', { class: 'state-cell' }, stateBadge(job.state), job.cancelRequested && !FINAL.has(job.state) && h('span', { class: 'muted small' }, ' cancelling'),
-      job.state === 'QUEUED' && job.waiting && h('span', { class: 'error-text small job-waits', title: job.waiting }, ' no node up can run it')),
+      job.state === 'QUEUED' && job.waiting && h('span', { class: 'error-text small job-waits', title: job.waiting }, ' no node takes it')),
     h('td', null, job.runtime || h('span', { class: 'muted' }, '—')),
     h('td', { title: stamp(t.submittedAt) }, ago(t.submittedAt)),
     t.runningAt || FINAL.has(job.state)

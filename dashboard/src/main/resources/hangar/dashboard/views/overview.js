@@ -147,8 +147,8 @@ export function Runtimes() {
                 h('dl', { class: 'attrs' }, attributes.map(([k, v]) => [h('dt', null, k), h('dd', null, v)]),
                   h('dt', null, 'probed at'), h('dd', null, stamp(probe.probedAt))))),
             h('td', { class: 'status' },
-              // in a cluster, a runtime only nodes lost a while ago had: its jobs wait for one to come back
-              runtime.waiting ? h('span', { class: 'pill warn runtime-waits', title: runtime.waiting }, 'on no node up')
+              // in a cluster, a runtime only nodes lost a while ago, or drained, have: its jobs wait
+              runtime.waiting ? h('span', { class: 'pill warn runtime-waits', title: runtime.waiting }, 'no node takes its jobs')
                 : probe.available ? h('span', { class: 'pill ok' }, 'available') : h('span', { class: 'pill bad' }, 'unavailable'),
               runtime.waiting && h('div', { class: 'reason small' }, `jobs for it wait: ${runtime.waiting}`),
               probe.apiTestedOnly && h('span', { class: 'pill warn', title: 'this driver has only run against a simulator of its runtime\'s API' }, 'API-tested only'),

@@ -243,7 +243,7 @@ class ClusterIT {
                             .sorted().toList().equals(List.of("agent-1", "agent-2")));
 
             // long enough to run on through the ask being seen (a heartbeat, a poll of the server, the CLI's)
-            String sleeper = api.submit(Api.spec("sleep", "8")).path("id").asText();
+            String sleeper = api.submit(Api.spec("sleep", "15")).path("id").asText();
             assertThat(api.awaitState(sleeper, "RUNNING").path("node").asText()).as("the one node that takes jobs")
                     .isEqualTo("agent-3");
             // it returns once the node has seen the ask: from then on it takes no job

@@ -448,7 +448,7 @@ class DashboardIT extends OneNodeIT {
                 """);
         By stranded = By.cssSelector("#jobs-table tr[data-job-id='j-stranded'] .job-waits");
         waitFor().until(ExpectedConditions.presenceOfElementLocated(stranded));
-        assertThat(browser.findElement(stranded).getText()).isEqualTo("no node up can run it");
+        assertThat(browser.findElement(stranded).getText()).isEqualTo("no node takes it");
         assertThat(browser.findElement(stranded).getAttribute("title")).isEqualTo("no node that is up can run it: gpus: none (test)");
         assertThat(browser.findElements(By.cssSelector("#jobs-table tr[data-job-id='j-runnable'] .job-waits"))).isEmpty();
 
@@ -520,7 +520,7 @@ class DashboardIT extends OneNodeIT {
                 """);
         By waits = By.cssSelector("#runtimes-table tr[data-runtime='lost-only'] .runtime-waits");
         waitFor().until(ExpectedConditions.presenceOfElementLocated(waits));
-        assertThat(browser.findElement(waits).getText()).isEqualTo("on no node up");
+        assertThat(browser.findElement(waits).getText()).isEqualTo("no node takes its jobs");
         assertThat(browser.findElement(By.cssSelector("#runtimes-table tr[data-runtime='lost-only'] .reason")).getText())
                 .isEqualTo("jobs for it wait: no node that is up has it; nodes lost within 10 minutes had it: n9 (test)");
         assertThat(browser.findElements(By.cssSelector("#runtimes-table tr[data-runtime='process'] .runtime-waits"))).isEmpty();

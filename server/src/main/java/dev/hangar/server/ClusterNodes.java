@@ -139,10 +139,16 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
             throw new ApiException(409, "Cannot drain", "node '" + nodeName + "' runs an agent older than draining, which"
                     + " would never take the ask: upgrade it, or stop it (it hands its jobs back as it stops)", List.of());
         }
-        registry.drain(nodeName, drain ? Instant.now() : null);
-        poll(); // so that the answer, and the events, say so at once
-        NodeStatus status = alive.get(nodeName);
-        return status == null ? null : NodeInfo.of(status, NodeInfo.State.JOINED, drainAsked.get(nodeName));
+        Instant at = drain ? Instant.now() : null;
+        registry.drain(nodeName, at);
+        try {
+            poll(); // so that the answer, and the events, say so at once
+        } catch (QueueException e) {
+            // the ask is stored (asking again keeps it): answered from what was read before, the next poll tells
+            LOG.log(System.Logger.Level.DEBUG, "reading the nodes after a drain ask failed", e);
+        }
+        NodeStatus status = alive.getOrDefault(nodeName, up); // a node that dropped out meanwhile: as it was
+        return status == null ? null : NodeInfo.of(status, NodeInfo.State.JOINED, drain ? drainAsked.getOrDefault(nodeName, at) : null);
     }
 
     /** The nodes up that take jobs: not asked to drain. */

@@ -25,9 +25,7 @@ final class NodeRoutes {
     }
 
     private void drain(Context ctx, boolean drain) {
-        if (!TokenCheck.caller(ctx).admin()) {
-            throw TokenCheck.forbidden("a node runs every tenant's jobs: draining it needs an admin token");
-        }
+        TokenCheck.adminOnly(ctx, "a node runs every tenant's jobs: draining it needs an admin token");
         // any name a node may have (a host name by default): one not up is refused below, or has no ask to drop
         NodeInfo node = nodes.drain(ctx.pathParam("id"), drain);
         if (node == null) {

@@ -95,8 +95,8 @@ public interface NodeView {
      * has no other to take its jobs: it is stopped instead.
      */
     default NodeInfo drain(String nodeName, boolean drain) {
-        throw new ApiException(409, "Not a cluster", "this server runs with its one node, which no other node could take"
-                + " jobs from while it drains: stop it instead (an agent hands its jobs back as it stops)", List.of());
+        throw new ApiException(409, "Not a cluster", "draining is for a node of a cluster: this server runs with its one"
+                + " node, whose jobs no other node could take; stop it instead (it hands its jobs back as it stops)", List.of());
     }
 
     /**

@@ -48,9 +48,7 @@ public final class PoolRoutes {
 
     /** Pools serve every tenant's jobs: only an admin changes them. */
     private static void adminOnly(Context ctx) {
-        if (!TokenCheck.caller(ctx).admin()) {
-            throw TokenCheck.forbidden("warm pools serve every tenant: changing them needs an admin token");
-        }
+        TokenCheck.adminOnly(ctx, "warm pools serve every tenant: changing them needs an admin token");
     }
 
     private void list(Context ctx) {

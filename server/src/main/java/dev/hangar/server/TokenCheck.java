@@ -143,6 +143,13 @@ final class TokenCheck {
         return new ApiException(403, "Forbidden", reason, List.of());
     }
 
+    /** Refuses a caller that is not an admin (anyone is, on a server without tokens), saying why it must be. */
+    static void adminOnly(Context ctx, String why) {
+        if (!caller(ctx).admin()) {
+            throw forbidden(why);
+        }
+    }
+
     private static ApiException unauthorized(Context ctx, String reason) {
         return unauthorized(ctx, AUTHORIZATION, reason);
     }

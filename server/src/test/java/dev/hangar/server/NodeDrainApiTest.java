@@ -26,7 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code POST} and {@code DELETE /v1/nodes/{name}/drain} of a cluster's server, with tokens. */
+/** {@code PUT} and {@code DELETE /v1/nodes/{id}/drain} of a cluster's server, with tokens. */
 class NodeDrainApiTest {
     private static final String TEAM = "token-of-team-a-0123456789";
     private static final String OPS = "token-of-the-operators-0123";
@@ -60,10 +60,14 @@ class NodeDrainApiTest {
 
     /** A heartbeat made now; {@code draining} null as an agent older than draining sends it. */
     private void beat(String name, int runningJobs, Boolean draining) {
+        beat(name, runningJobs, draining, Instant.now());
+    }
+
+    private void beat(String name, int runningJobs, Boolean draining, Instant at) {
         var capacity = new NodeStatus.Capacity(8, 8192, 0);
         registry.heartbeat(new NodeStatus(name, capacity, new NodeStatus.Load(runningJobs, 8 - runningJobs, 8192, 0), 2,
-                List.of(ClusterNodesTest.runtime("process", true)), Set.of(), null, false, Instant.now(), List.of(), null,
-                draining), Duration.ofSeconds(10));
+                List.of(ClusterNodesTest.runtime("process", true)), Set.of(), null, false, at, List.of(), null, draining),
+                Duration.ofSeconds(10));
     }
 
     @Test
@@ -99,10 +103,10 @@ class NodeDrainApiTest {
 
     @Test
     void aHeartbeatMadeBeforeTheAskSaysNothingOfIt() throws Exception {
-        beat("a", 0, true); // it drained for an earlier ask, taken back since; its next heartbeat would say so
+        // it drained for an earlier ask, taken back since; its next heartbeat would say so
+        beat("a", 0, true, Instant.now().minusSeconds(1));
         nodes.poll();
         HangarClient ops = start(nodes);
-        Thread.sleep(5); // the ask comes after the heartbeat
         assertThat(ops.drainNode("a").drain()).as("not DRAINED from the old heartbeat").isEqualTo(NodeInfo.Drain.ASKED);
         beat("a", 0, true);
         nodes.poll();

@@ -50,11 +50,13 @@ class NodeStatusTest {
     void aHeartbeatThatDoesNotSayWhetherItGivesANetworkReadsAsGivingNone() {
         var capacity = new NodeStatus.Capacity(8, 16_384, 0);
         var status = new NodeStatus("n1", capacity, NodeStatus.Load.idle(capacity), 2, List.of(), Set.of("busybox"),
-                MountPolicy.none(), true, Instant.parse("2026-12-01T01:02:03.456Z"), List.of(), null, false);
+                MountPolicy.none(), true, Instant.parse("2026-12-01T01:02:03.456Z"), List.of(), null, null);
         String withoutNetwork = Json.write(status).replace("\"networkAllowed\":true,", "");
         assertThat(withoutNetwork).doesNotContain("networkAllowed");
 
         assertThat(Json.read(withoutNetwork, NodeStatus.class).networkAllowed()).isFalse();
+        // an agent older than draining says nothing of it: not "false", which a server would wait on for ever
+        assertThat(Json.read(withoutNetwork, NodeStatus.class).draining()).isNull();
     }
 
     @Test

@@ -101,7 +101,11 @@ final class NodeOutages implements Consumer<Event> {
             return 0;
         }
         long now = nanoClock.getAsLong();
-        return stopped(outage, now) ? 0 : now - outage.since();
+        if (stopped(outage, now)) {
+            outages.remove(canonical(host) + ":" + port, outage); // so that the map empties again
+            return 0;
+        }
+        return now - outage.since();
     }
 
     private boolean stopped(Outage outage, long now) {

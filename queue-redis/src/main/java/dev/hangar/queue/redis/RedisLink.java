@@ -125,24 +125,23 @@ final class RedisLink implements AutoCloseable {
     }
 
     /**
-     * Fails a call at once once the shared connection has been lost for longer than {@link #PATIENCE}:
-     * a call on a connection of its own too, as it goes to the same server.
+     * Fails a call at once once the shared connection to one server (on a cluster, to the master that
+     * serves the queue's slot now) has been lost for longer than {@link #PATIENCE}: a call on a
+     * connection of its own too, as it goes to the same server.
      */
     private void refuseWhileLostLong(String what) {
-        String node = "";
+        RedisClusterNode master = null;
         long away;
         if (outages == null) {
             away = lost ? System.nanoTime() - lostAt : 0;
         } else {
-            RedisClusterNode master = ((RedisClusterClient) client).getPartitions().getPartitionBySlot(slot);
-            if (master == null) {
-                return;
-            }
-            String host = master.getUri().getHost();
-            node = "its slot's master " + (host.contains(":") ? "[" + host + "]" : host) + ":" + master.getUri().getPort() + "; ";
-            away = outages.awayNanos(master.getUri().getHost(), master.getUri().getPort());
+            master = ((RedisClusterClient) client).getPartitions().getPartitionBySlot(slot);
+            away = master == null ? 0 : outages.awayNanos(master.getUri().getHost(), master.getUri().getPort());
         }
         if (away > Math.min(PATIENCE.toNanos(), timeout.toNanos())) {
+            String host = master == null ? null : master.getUri().getHost();
+            String node = host == null ? ""
+                    : "its slot's master " + (host.contains(":") ? "[" + host + "]" : host) + ":" + master.getUri().getPort() + "; ";
             throw new QueueException(String.format(java.util.Locale.ROOT, "queue at %s: %s failed: Redis out of reach for"
                     + " %.1f s (%sreconnecting each second; calls fail at once meanwhile)", where, what, away / 1e9, node),
                     null);
@@ -168,11 +167,7 @@ final class RedisLink implements AutoCloseable {
         AbstractRedisClient client;
         if (settings.clusterNodes().isEmpty()) {
             RedisClient single = RedisClient.create(resources, settings.redis());
-            ClientOptions.Builder options = ClientOptions.builder();
-            if (settings.tls() != null) {
-                options.sslOptions(settings.tls().sslOptions());
-            }
-            single.setOptions(options
+            single.setOptions(secured(ClientOptions.builder(), settings)
                     .autoReconnect(true)
                     .socketOptions(socketOptions(settings.timeout()))
                     .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
@@ -180,11 +175,7 @@ final class RedisLink implements AutoCloseable {
             client = single;
         } else {
             RedisClusterClient cluster = RedisClusterClient.create(resources, settings.clusterNodes());
-            ClusterClientOptions.Builder options = ClusterClientOptions.builder();
-            if (settings.tls() != null) {
-                options.sslOptions(settings.tls().sslOptions());
-            }
-            cluster.setOptions(options
+            cluster.setOptions(secured(ClusterClientOptions.builder(), settings)
                     .autoReconnect(true)
                     .socketOptions(socketOptions(settings.timeout()))
                     .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
@@ -206,6 +197,14 @@ final class RedisLink implements AutoCloseable {
             throw new QueueException("cannot connect to the queue at " + settings.where() + ": "
                     + RedisSettings.redacted(e.getMessage() + because(e)) + tlsHint(settings, e), e);
         }
+    }
+
+    /** The options with what TLS takes, for a rediss location. */
+    private static <B extends ClientOptions.Builder> B secured(B options, RedisSettings settings) {
+        if (settings.tls() != null) {
+            options.sslOptions(settings.tls().sslOptions());
+        }
+        return options;
     }
 
     /**
