@@ -148,7 +148,8 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
             LOG.log(System.Logger.Level.DEBUG, "reading the nodes after a drain ask failed", e);
         }
         NodeStatus status = alive.getOrDefault(nodeName, up); // a node that dropped out meanwhile: as it was
-        return status == null ? null : NodeInfo.of(status, NodeInfo.State.JOINED, drain ? drainAsked.getOrDefault(nodeName, at) : null);
+        Instant askedAt = drain ? drainAsked.getOrDefault(nodeName, at) : null;
+        return status == null ? null : NodeInfo.of(status, NodeInfo.State.JOINED, askedAt);
     }
 
     /** The nodes up that take jobs: not asked to drain. */
