@@ -122,9 +122,6 @@ record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix,
                     .withPort(location.getPort() < 0 ? RedisURI.DEFAULT_REDIS_PORT : location.getPort());
         }
         logIn(location, redis.withDatabase(database).withTimeout(timeout));
-        if (secured != null) {
-            secured.applyTo(redis);
-        }
         // how many replicas must hold a write that accepts a job or records its end (WAIT), 0 for none
         int replicas = (int) count(params, "replicas", 0, 0);
         if (cluster && replicas > 0) {
@@ -132,7 +129,7 @@ record RedisSettings(RedisURI redis, List<RedisURI> clusterNodes, String prefix,
             throw new IllegalArgumentException("replicas: not supported on a redis-cluster location; the cluster's own"
                     + " replicas copy each write asynchronously");
         }
-        RedisSettings settings = new RedisSettings(redis.build(), List.copyOf(clusterNodes), prefix, retention, timeout,
+        RedisSettings settings = new RedisSettings(secure(secured, redis.build()), List.copyOf(clusterNodes), prefix, retention, timeout,
                 count(params, "changesMaxLen", 100_000, ChangeFeed.BATCH), count(params, "logMaxLen", 100_000),
                 count(params, "deadMaxLen", 10_000), replicas, secured);
         if (!params.isEmpty()) {

@@ -120,10 +120,6 @@ record RedisTls(Path ca, Path cert, Path key, SslVerifyMode verify) {
     }
 
     /** Connects this URI (a server, a sentinel, a cluster node) with TLS, checking as much as asked. */
-    RedisURI.Builder applyTo(RedisURI.Builder uri) {
-        return uri.withSsl(true).withVerifyPeer(verify);
-    }
-
     RedisURI applyTo(RedisURI uri) {
         uri.setSsl(true);
         uri.setVerifyPeer(verify);

@@ -335,7 +335,8 @@ public final class RedisServerProcess implements AutoCloseable {
         }
     }
 
-    private static String executable(String name) {
+    /** The program of that name on the PATH, or null. */
+    static String executable(String name) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(java.io.File.pathSeparator)) {
             Path candidate = Path.of(dir, name);
             if (Files.isExecutable(candidate)) {

@@ -29,7 +29,7 @@ final class TestCertificates {
 
     /** A new authority in {@code dir}. */
     static TestCertificates authority(Path dir, String name) {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")) || onPath(),
+        Assumptions.assumeTrue(RedisServerProcess.executable("openssl") != null,
                 "openssl is not installed (not on the PATH): TLS tests skipped");
         Pair ca = new Pair(dir.resolve(name + "-ca.crt"), dir.resolve(name + "-ca.key"));
         openssl(dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
@@ -59,15 +59,6 @@ final class TestCertificates {
         openssl(dir, "x509", "-req", "-in", request.toString(), "-CA", ca.cert().toString(), "-CAkey", ca.key().toString(),
                 "-CAcreateserial", "-out", cert.toString(), "-days", "2", "-extfile", extensions.toString());
         return new Pair(cert, key);
-    }
-
-    private static boolean onPath() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, "openssl"))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static void openssl(Path dir, String... args) {
