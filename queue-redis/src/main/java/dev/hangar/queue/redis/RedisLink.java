@@ -41,7 +41,8 @@ import java.util.function.Predicate;
  * reconnects by itself (commands issued meanwhile wait, up to the command timeout), and every failure
  * reaches callers as a {@link QueueException} that says what failed where. Once the connection to
  * the server (on a cluster, to the master of the queue's slot) has been lost for longer than
- * {@link #PATIENCE}, calls fail at once until it is back: a restart is waited out, an outage is not
+ * {@link #PATIENCE}, calls fail at once until it is back (on a cluster, until its layout, read anew
+ * meanwhile, names another master): a restart is waited out, an outage is not
  * waited for at every call. A server cut off without its
  * connection closing (its host gone, the network split) is seen as lost too, after the command timeout
  * (see {@link #socketOptions}). Keys and values are bytes:
@@ -76,6 +77,14 @@ final class RedisLink implements AutoCloseable {
     private final int slot;
     /** On a cluster, which nodes are out of reach; null on one server. */
     private final NodeOutages outages;
+    /** On a cluster, reads its layout anew while calls are refused; null on one server. */
+    private final LayoutRereads layoutRereads;
+    /**
+     * How often a cluster's layout is read anew while calls are refused for its slot's master: a call
+     * refused never reaches the client's routing, so no reply tells it of a replica promoted meanwhile,
+     * and the client's own re-read after failed reconnects comes at most once in 30 s.
+     */
+    static final Duration LAYOUT_REREAD_EVERY = Duration.ofSeconds(1);
 
     private RedisLink(ClientResources resources, AbstractRedisClient client, Dedicated shared, RedisSettings settings) {
         this.resources = resources;
@@ -88,11 +97,14 @@ final class RedisLink implements AutoCloseable {
         if (client instanceof RedisClient) {
             client.addListener(new LostConnectionWatch());
             this.outages = null;
+            this.layoutRereads = null;
         } else {
             // a cluster's connection is many, to nodes that come and go with its layout: the one that
             // matters is to whichever master serves the slot now
             this.outages = new NodeOutages(triesStoppedAfter(settings.timeout()), System::nanoTime);
             resources.eventBus().get().subscribe(outages);
+            this.layoutRereads = new LayoutRereads(((RedisClusterClient) client)::refreshPartitionsAsync,
+                    LAYOUT_REREAD_EVERY, System::nanoTime);
         }
     }
 
@@ -139,6 +151,9 @@ final class RedisLink implements AutoCloseable {
             away = master == null ? 0 : outages.awayNanos(master.getUri().getHost(), master.getUri().getPort());
         }
         if (away > Math.min(PATIENCE.toNanos(), timeout.toNanos())) {
+            if (layoutRereads != null) {
+                layoutRereads.ask();
+            }
             String host = master == null ? null : master.getUri().getHost();
             String node = host == null ? ""
                     : "its slot's master " + (host.contains(":") ? "[" + host + "]" : host) + ":" + master.getUri().getPort() + "; ";

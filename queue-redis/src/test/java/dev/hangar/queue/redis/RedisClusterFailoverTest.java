@@ -131,6 +131,46 @@ class RedisClusterFailoverTest {
         }
     }
 
+    /**
+     * A replica promoted while calls are refused at once: a refused call never reaches the client's
+     * routing, so no reply tells it of the new master, and the client's own re-read of the layout after
+     * failed reconnects comes at most once in 30 s. The layout is read anew while calls are refused, and
+     * the queue carries on within seconds of the promotion.
+     */
+    @Test
+    void aReplicaPromotedWhileCallsAreRefusedIsFoundWithinSecondsOfItsPromotion() throws InterruptedException {
+        try (RedisClusterProcess cluster = RedisClusterProcess.start(3, 1, false)) {
+            // no failover of the cluster's own: the replica is promoted by hand once calls are refused
+            for (RedisServerProcess node : cluster.nodes()) {
+                node.cli("CONFIG", "SET", "cluster-node-timeout", "120000");
+            }
+            String prefix = "promoted";
+            try (RedisQueueBackend queue = RedisQueueBackend.open(cluster.uri("prefix=" + prefix + "&timeout=PT2S"),
+                    Clock.systemUTC())) {
+                Job before = queue.enqueue(spec("before")).job();
+                RedisServerProcess master = cluster.serving(cluster.slotOf(prefix));
+                RedisServerProcess replica = cluster.replicaOf(master);
+                await().atMost(Duration.ofSeconds(10)).until(() -> offset(replica) == offset(master));
+                master.kill();
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThatThrownBy(queue::ping)
+                        .hasMessageContaining("Redis out of reach for"));
+                // past the client's first re-read after failed reconnects, which still named the old master
+                Thread.sleep(Duration.ofSeconds(5));
+                replica.cli("CLUSTER", "FAILOVER", "TAKEOVER");
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> replica.cli("ROLE").startsWith("master"));
+                long promoted = System.nanoTime();
+
+                Job after = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                        .ignoreExceptions().until(() -> queue.enqueue(spec("after")).job(), Objects::nonNull);
+                assertThat(Duration.ofNanos(System.nanoTime() - promoted)).as("found after the promotion")
+                        .isLessThan(Duration.ofSeconds(3));
+                assertThat(queue.get(before.id())).isPresent();
+                assertThat(queue.get(after.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
+            }
+        }
+    }
+
     /** How far the server's copy of the replication stream reaches. */
     private static long offset(RedisServerProcess server) {
         return server.cli("INFO", "replication").lines().filter(line -> line.startsWith("master_repl_offset:"))
