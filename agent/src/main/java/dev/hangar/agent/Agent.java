@@ -93,8 +93,8 @@ public final class Agent implements AutoCloseable {
             .daemon().name("agent-upkeep").factory());
     private volatile List<RuntimeStatus> statuses = List.of();
     private volatile boolean stopping;
-    /** Asked to drain: it takes no more jobs, those running finish. */
-    private volatile boolean drainAsked;
+    /** When it was asked to drain, as the registry holds it, while it is: it takes no more jobs, those running finish. */
+    private volatile Instant drainAskedAt;
     /** How long {@link #drain} waits for the job loop to see an ask: its heartbeat says so then, or at the next. */
     private static final Duration DRAIN_SEEN_WAIT = Duration.ofSeconds(1);
     /**
@@ -230,21 +230,24 @@ public final class Agent implements AutoCloseable {
         List<RuntimeStatus> runtimes = runtimes();
         var total = new NodeStatus.Capacity(config.cpus(), config.memoryMb(), config.gpus().size());
         PoolManager current = pools;
+        boolean seen = drainSeen;
         return new NodeStatus(config.nodeName(), total, capacity.load(), Runtime.getRuntime().availableProcessors(),
                 runtimes, imageNames.get(), config.mounts(), givesNetwork(runtimes), now,
                 current == null ? List.of() : current.pools(),
-                current == null ? null : current.budget(), drainSeen);
+                current == null ? null : current.budget(), seen, seen ? drainAskedAt : null);
     }
 
     /**
-     * Takes no more jobs while {@code asked} (the jobs running finish, the warm pools stay), or takes
-     * them again; says so at each change. Asked, it waits a moment for the job loop to see it (a lease
-     * under way is launched first), so that the next status says so; before {@link #start}, the loop
-     * sees it at its first pass.
+     * Takes no more jobs while asked to drain, at {@code askedAt} as the registry holds it (the jobs
+     * running finish, the warm pools stay), or takes them again once it is null; says so at each change.
+     * Asked, it waits a moment for the job loop to see it (a lease under way is launched first), so that
+     * the next status says so, naming this ask; before {@link #start}, the loop sees it at its first pass.
      */
-    public void drain(boolean asked) {
-        if (asked != drainAsked) {
-            drainAsked = asked;
+    public void drain(Instant askedAt) {
+        boolean asked = askedAt != null;
+        boolean changed = asked != (drainAskedAt != null);
+        drainAskedAt = askedAt; // asked anew after a resume between two beats, it stays drained, under the new ask
+        if (changed) {
             if (!asked) {
                 drainSeen = false;
             }
@@ -338,7 +341,7 @@ public final class Agent implements AutoCloseable {
                     leaseUnanswered = false;
                 }
                 long asked = System.nanoTime();
-                boolean drainingNow = drainAsked;
+                boolean drainingNow = drainAskedAt != null;
                 drainSeen = drainingNow; // the last pass's lease, if any, has been launched
                 Optional<List<RuntimeStatus>> offer = runtimesToOffer();
                 leaseUnanswered = true; // until the queue answers

@@ -5,6 +5,7 @@ import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.queue.RepeatedWarning;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +24,7 @@ public final class NodeHeartbeat implements AutoCloseable {
     private final NodeRegistry registry;
     private final RepeatedWarning beating = new RepeatedWarning(LOG, "heartbeat");
     private final Function<Clock, NodeStatus> describe;
-    private final Consumer<Boolean> onDrainAsked;
+    private final Consumer<Instant> onDrainAsked;
     private final Duration ttl;
     private final Clock clock;
     private final ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(
@@ -32,9 +33,9 @@ public final class NodeHeartbeat implements AutoCloseable {
 
     /**
      * {@code describe} is asked at each beat, so the load it advertises is current; {@code onDrainAsked}
-     * is told at each beat whether the node is asked to drain.
+     * is told, at a beat, when the node was asked to drain (null: it is not) unless its status names that ask already.
      */
-    public NodeHeartbeat(NodeRegistry registry, Function<Clock, NodeStatus> describe, Consumer<Boolean> onDrainAsked,
+    public NodeHeartbeat(NodeRegistry registry, Function<Clock, NodeStatus> describe, Consumer<Instant> onDrainAsked,
             Duration ttl, Clock clock) {
         this.registry = registry;
         this.describe = describe;
@@ -54,8 +55,8 @@ public final class NodeHeartbeat implements AutoCloseable {
     private void beat() {
         NodeStatus status = describe.apply(clock);
         nodeName = status.name();
-        boolean asked = registry.drainAsked().containsKey(nodeName);
-        if (asked != Boolean.TRUE.equals(status.draining())) {
+        Instant asked = registry.drainAsked().get(nodeName);
+        if (!java.util.Objects.equals(asked, status.drainAskedAt())) {
             onDrainAsked.accept(asked);
             status = describe.apply(clock);
         }

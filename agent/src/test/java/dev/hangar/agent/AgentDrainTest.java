@@ -25,6 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A node asked to drain takes no more jobs while those it runs finish, and takes them again once resumed. */
 class AgentDrainTest {
+    /** When the registry says the node was asked to drain, by the server's clock. */
+    private static final Instant ASKED_AT = Instant.parse("2026-12-01T00:00:00.123Z");
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     @TempDir
@@ -66,7 +68,7 @@ class AgentDrainTest {
         String running = store.enqueue(job("block")).job().id();
         await().atMost(WAIT).until(() -> state(running) == JobState.RUNNING);
 
-        agent.drain(true);
+        agent.drain(ASKED_AT);
         await().atMost(WAIT).until(() -> agent.status(Instant.now()).draining());
         String next = store.enqueue(job("echo", "later")).job().id();
         await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> state(next) == JobState.QUEUED);
@@ -76,7 +78,7 @@ class AgentDrainTest {
         assertThat(store.get(running).orElseThrow().deliveries()).as("finished here, not handed back").isEqualTo(1);
         await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> state(next) == JobState.QUEUED);
 
-        agent.drain(false);
+        agent.drain(null); // resumed
         await().atMost(WAIT).until(() -> state(next) == JobState.SUCCEEDED);
         assertThat(agent.status(Instant.now()).draining()).isFalse();
     }
@@ -86,7 +88,7 @@ class AgentDrainTest {
         store = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
         String queued = store.enqueue(job("echo", "waits")).job().id();
         agent = new Agent(config(), store, List.of(runtime), Set::of);
-        agent.drain(true); // as a node restarted after it was drained for its maintenance
+        agent.drain(ASKED_AT); // as a node restarted after it was drained for its maintenance
         agent.start();
         await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> state(queued) == JobState.QUEUED);
         assertThat(agent.draining()).isTrue();
@@ -116,7 +118,7 @@ class AgentDrainTest {
         assertThat(leasing.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
 
         try {
-            agent.drain(true);
+            agent.drain(ASKED_AT);
             assertThat(agent.status(Instant.now()).draining()).as("not yet: a job is being leased").isFalse();
         } finally {
             answer.countDown();
@@ -156,12 +158,20 @@ class AgentDrainTest {
         try (var heartbeat = new NodeHeartbeat(registry, clock -> agent.status(clock.instant()), agent::drain,
                 Duration.ofMillis(150), Clock.systemUTC()).start()) {
             assertThat(beats.getLast().draining()).isFalse();
-            asked.put("node", Instant.now());
+            asked.put("node", ASKED_AT);
             await().atMost(WAIT).until(() -> beats.getLast().draining());
+            assertThat(beats.getLast().drainAskedAt()).as("the ask it has seen").isEqualTo(ASKED_AT);
             assertThat(agent.draining()).isTrue();
+
+            // resumed and asked again between two beats: still drained, under the new ask
+            Instant again = ASKED_AT.plusSeconds(60);
+            asked.put("node", again);
+            await().atMost(WAIT).until(() -> again.equals(beats.getLast().drainAskedAt()));
+            assertThat(beats.getLast().draining()).isTrue();
 
             asked.clear();
             await().atMost(WAIT).until(() -> !beats.getLast().draining());
+            assertThat(beats.getLast().drainAskedAt()).isNull();
             assertThat(agent.draining()).isFalse();
         }
     }

@@ -64,7 +64,7 @@ final class AgentNode implements AutoCloseable {
                 image -> images.find(image == null ? ImageStore.DEFAULT_IMAGE : image).map(Image::createdAt));
         try {
             // why before it starts: a node drained for its maintenance and restarted would take a job at once
-            queue.nodeRegistry().ifPresent(registry -> agent.drain(registry.drainAsked().containsKey(config.nodeName())));
+            queue.nodeRegistry().ifPresent(registry -> agent.drain(registry.drainAsked().get(config.nodeName())));
             agent.start();
             var heartbeat = queue.nodeRegistry().map(registry -> new NodeHeartbeat(registry,
                     clock -> agent.status(clock.instant()), agent::drain, HEARTBEAT_TTL, Clock.systemUTC()).start());

@@ -139,7 +139,8 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
             throw new ApiException(409, "Cannot drain", "node '" + nodeName + "' runs an agent older than draining, which"
                     + " would never take the ask: upgrade it, or stop it (it hands its jobs back as it stops)", List.of());
         }
-        Instant at = drain ? Instant.now() : null;
+        // to the millisecond, as the registry keeps it and agents name it back
+        Instant at = drain ? Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS) : null;
         registry.drain(nodeName, at);
         try {
             poll(); // so that the answer, and the events, say so at once

@@ -99,7 +99,7 @@ class ClusterNodesTest {
     /** The same heartbeat from a node that gives sandboxes a network. */
     private static NodeStatus givingANetwork(NodeStatus node) {
         return new NodeStatus(node.name(), node.capacity(), node.load(), node.cores(), node.runtimes(), node.images(),
-                node.mounts(), true, node.heartbeatAt(), List.of(), null, false);
+                node.mounts(), true, node.heartbeatAt(), List.of(), null, false, null);
     }
 
     /** These nodes beat, and the cluster has read them. */
@@ -253,7 +253,7 @@ class ClusterNodesTest {
     void aMountIsCheckedByNameAgainstTheNodesRootsNotOnTheServersOwnFiles() {
         var data = node("data", 2, 2048, 0, List.of(runtime("process", true)), Set.of("busybox"));
         beat(new NodeStatus(data.name(), data.capacity(), data.load(), data.cores(), data.runtimes(), data.images(),
-                new MountPolicy(List.of(Path.of("/hangar-test-nowhere/data"))), false, data.heartbeatAt(), List.of(), null, false));
+                new MountPolicy(List.of(Path.of("/hangar-test-nowhere/data"))), false, data.heartbeatAt(), List.of(), null, false, null));
         JobSpec mounting = JobSpec.builder().command("ls", "/data")
                 .mounts(List.of(new Mount("/hangar-test-nowhere/data/set1", "/data", true))).build();
 

@@ -62,7 +62,7 @@ class ClusterPoolsApiTest {
     private void heartbeat(String name, List<PoolStatus> pools, PoolsView.Budget budget) {
         var capacity = new NodeStatus.Capacity(8, 8192, 0);
         registry.heartbeat(new NodeStatus(name, capacity, NodeStatus.Load.idle(capacity), 2, List.of(), Set.of(),
-                MountPolicy.none(), false, Instant.now(), pools, budget, false), Duration.ofSeconds(10));
+                MountPolicy.none(), false, Instant.now(), pools, budget, false, null), Duration.ofSeconds(10));
     }
 
     private Answer send(HttpRequest.Builder request) throws Exception {

@@ -58,16 +58,20 @@ class NodeDrainApiTest {
         return new HangarClient(URI.create("http://127.0.0.1:" + server.port()), Duration.ofSeconds(10), token);
     }
 
-    /** A heartbeat made now; {@code draining} null as an agent older than draining sends it. */
+    /**
+     * A heartbeat made now; draining, it names the ask the registry holds, as an agent does; {@code draining}
+     * null as an agent older than draining sends it.
+     */
     private void beat(String name, int runningJobs, Boolean draining) {
-        beat(name, runningJobs, draining, Instant.now());
+        beat(name, runningJobs, draining, Instant.now(), Boolean.TRUE.equals(draining) ? registry.drainAsked().get(name) : null);
     }
 
-    private void beat(String name, int runningJobs, Boolean draining, Instant at) {
+    /** A heartbeat made at {@code at} by the agent's clock, naming the ask it saw (null: none, or an agent older than that). */
+    private void beat(String name, int runningJobs, Boolean draining, Instant at, Instant askSeen) {
         var capacity = new NodeStatus.Capacity(8, 8192, 0);
         registry.heartbeat(new NodeStatus(name, capacity, new NodeStatus.Load(runningJobs, 8 - runningJobs, 8192, 0), 2,
-                List.of(ClusterNodesTest.runtime("process", true)), Set.of(), null, false, at, List.of(), null, draining),
-                Duration.ofSeconds(10));
+                List.of(ClusterNodesTest.runtime("process", true)), Set.of(), null, false, at, List.of(), null, draining,
+                askSeen), Duration.ofSeconds(10));
     }
 
     @Test
@@ -102,13 +106,30 @@ class NodeDrainApiTest {
     }
 
     @Test
-    void aHeartbeatMadeBeforeTheAskSaysNothingOfIt() throws Exception {
-        // it drained for an earlier ask, taken back since; its next heartbeat would say so
-        beat("a", 0, true, Instant.now().minusSeconds(1));
+    void aHeartbeatThatSawAnEarlierAskSaysNothingOfThisOneWhateverTheClocksSay() throws Exception {
+        // it drained for an earlier ask, taken back since; its next heartbeat would still say so. The
+        // agent's clock runs a minute ahead of the server's: its heartbeat seems made after this ask
+        beat("a", 0, true, Instant.now().plusSeconds(60), Instant.now().minusSeconds(30));
         nodes.poll();
         HangarClient ops = start(nodes);
         assertThat(ops.drainNode("a").drain()).as("not DRAINED from the old heartbeat").isEqualTo(NodeInfo.Drain.ASKED);
-        beat("a", 0, true);
+        nodes.poll();
+        assertThat(ops.nodes()).singleElement().satisfies(node -> assertThat(node.drain()).isEqualTo(NodeInfo.Drain.ASKED));
+
+        // its clock a minute behind: the heartbeat that saw this ask seems made before it
+        beat("a", 0, true, Instant.now().minusSeconds(60), registry.drainAsked().get("a"));
+        nodes.poll();
+        assertThat(ops.nodes()).singleElement().satisfies(node -> assertThat(node.drain()).isEqualTo(NodeInfo.Drain.DRAINED));
+    }
+
+    @Test
+    void anAgentThatNamesNoAskIsToldByItsHeartbeatsTime() throws Exception {
+        // as an agent of the release before heartbeats named the ask they saw
+        beat("a", 0, true, Instant.now().minusSeconds(1), null);
+        nodes.poll();
+        HangarClient ops = start(nodes);
+        assertThat(ops.drainNode("a").drain()).as("not DRAINED from a heartbeat made before the ask").isEqualTo(NodeInfo.Drain.ASKED);
+        beat("a", 0, true, Instant.now().plusSeconds(1), null);
         nodes.poll();
         assertThat(ops.nodes()).singleElement().satisfies(node -> assertThat(node.drain()).isEqualTo(NodeInfo.Drain.DRAINED));
     }

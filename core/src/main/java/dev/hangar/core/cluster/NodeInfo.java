@@ -58,7 +58,8 @@ public record NodeInfo(String name, State state, Capacity capacity, List<String>
 
     /**
      * A node of a cluster, as its last heartbeat describes it, asked to drain at {@code drainAskedAt} (null:
-     * not asked). A heartbeat made before the ask says nothing of it, whatever it says of an earlier one.
+     * not asked). A heartbeat that saw an earlier ask says nothing of this one: it names the ask it saw (an
+     * older agent's, made before this ask, is told by its time).
      */
     public static NodeInfo of(NodeStatus status, State state, Instant drainAskedAt) {
         var capacity = status.capacity();
@@ -73,8 +74,9 @@ public record NodeInfo(String name, State state, Capacity capacity, List<String>
         if (askedAt == null) {
             return null;
         }
-        boolean seen = Boolean.TRUE.equals(status.draining()) && status.heartbeatAt() != null
-                && !status.heartbeatAt().isBefore(askedAt);
+        boolean seen = Boolean.TRUE.equals(status.draining()) && (status.drainAskedAt() != null
+                ? status.drainAskedAt().equals(askedAt)
+                : status.heartbeatAt() != null && !status.heartbeatAt().isBefore(askedAt));
         return !seen ? Drain.ASKED : status.load().runningJobs() == 0 ? Drain.DRAINED : Drain.DRAINING;
     }
 

@@ -19,6 +19,9 @@ import java.util.Set;
  * @param poolBudget the memory budget its pools share, and how much of it they hold (null from an agent that sends none)
  * @param draining whether it has seen an ask to drain and takes no more jobs, every job it leased counted in its
  *                 load; null in the heartbeat of an agent that cannot drain (older than draining)
+ * @param drainAskedAt while draining, the time of the ask it has seen, as the registry holds it: the server tells
+ *                     this ask from an earlier one by it, whatever the two clocks say; null otherwise, and from an
+ *                     agent older than this field
  */
 public record NodeStatus(
         String name,
@@ -32,7 +35,8 @@ public record NodeStatus(
         Instant heartbeatAt,
         List<PoolStatus> pools,
         PoolsView.Budget poolBudget,
-        Boolean draining) {
+        Boolean draining,
+        Instant drainAskedAt) {
 
     /** What jobs may reserve on the node in total (CPUs may be overcommitted over its cores). */
     public record Capacity(double cpus, long memoryMb, int gpus) {}
@@ -55,7 +59,7 @@ public record NodeStatus(
     /** A node without warm pools, that gives no sandbox a network. */
     public NodeStatus(String name, Capacity capacity, Load load, int cores, List<RuntimeStatus> runtimes,
             Set<String> images, MountPolicy mounts, Instant heartbeatAt) {
-        this(name, capacity, load, cores, runtimes, images, mounts, false, heartbeatAt, List.of(), null, false);
+        this(name, capacity, load, cores, runtimes, images, mounts, false, heartbeatAt, List.of(), null, false, null);
     }
 
     /** The names of the runtimes whose probe found them usable. */

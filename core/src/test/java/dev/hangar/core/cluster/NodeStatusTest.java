@@ -38,7 +38,8 @@ class NodeStatusTest {
                 List.of(runtime("gvisor", true), runtime("kata", false)), Set.of("busybox"),
                 new MountPolicy(List.of(Path.of("/srv/data"))), true, Instant.parse("2026-12-01T01:02:03.456Z"),
                 List.of(new PoolStatus(new PoolSpec("g", "gvisor", "busybox", 1.0, 256L, 2, 8, 60), 2, 0, 1, 10, 1, 0, 0, 0,
-                        0, 2, 768, null, null)), new PoolsView.Budget(4096, 768), true);
+                        0, 2, 768, null, null)), new PoolsView.Budget(4096, 768), true,
+                Instant.parse("2026-12-01T01:00:00.123Z"));
 
         var back = Json.read(Json.write(status), NodeStatus.class);
 
@@ -50,7 +51,7 @@ class NodeStatusTest {
     void aHeartbeatThatDoesNotSayWhetherItGivesANetworkReadsAsGivingNone() {
         var capacity = new NodeStatus.Capacity(8, 16_384, 0);
         var status = new NodeStatus("n1", capacity, NodeStatus.Load.idle(capacity), 2, List.of(), Set.of("busybox"),
-                MountPolicy.none(), true, Instant.parse("2026-12-01T01:02:03.456Z"), List.of(), null, null);
+                MountPolicy.none(), true, Instant.parse("2026-12-01T01:02:03.456Z"), List.of(), null, null, null);
         String withoutNetwork = Json.write(status).replace("\"networkAllowed\":true,", "");
         assertThat(withoutNetwork).doesNotContain("networkAllowed");
 
