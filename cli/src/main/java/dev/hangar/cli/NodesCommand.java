@@ -76,18 +76,23 @@ final class NodesCommand implements Callable<Integer> {
         @Option(names = "--wait", description = "Wait until the node runs no job (drained), then return: it may be stopped")
         boolean waitDrained;
 
+        /** How long it waits for the node to see the ask, for it to be listed again, and between looks (tests shorten them). */
+        Duration seenWithin = SEEN_WITHIN;
+        Duration goneAfter = GONE_AFTER;
+        Duration lookEvery = Duration.ofMillis(500);
+
         @Override
         public Integer call() throws InterruptedException {
             HangarClient api = client.client();
             NodeInfo node = api.drainNode(name);
-            long seenBy = System.nanoTime() + SEEN_WITHIN.toNanos();
+            long seenBy = System.nanoTime() + seenWithin.toNanos();
             long lastUp = System.nanoTime();
             var shown = new java.util.concurrent.atomic.AtomicReference<>(node);
             try (var progress = new Progress(System.err, () -> waitingFor(name, shown.get()))) {
-                while (node == null ? System.nanoTime() - lastUp < GONE_AFTER.toNanos()
+                while (node == null ? System.nanoTime() - lastUp < goneAfter.toNanos()
                         : node.drain() == NodeInfo.Drain.ASKED && System.nanoTime() < seenBy
                                 || waitDrained && node.drain() == NodeInfo.Drain.DRAINING) {
-                    Thread.sleep(500);
+                    Thread.sleep(lookEvery);
                     try {
                         node = api.nodes().stream().filter(n -> n.name().equals(name)).findFirst().orElse(null);
                     } catch (HangarUnreachableException e) {
@@ -111,7 +116,7 @@ final class NodesCommand implements Callable<Integer> {
         /** Says where the node stands after the wait; 0 if it drains as asked, 1 if not (yet). */
         private int told(NodeInfo node) {
             if (node == null) {
-                System.err.println("node " + name + " is no longer up (stopped or lost for " + GONE_AFTER.toSeconds()
+                System.err.println("node " + name + " is no longer up (stopped or lost for " + goneAfter.toSeconds()
                         + " s): the jobs it ran, if any, go back to the queue; it stays asked to drain when it comes back");
                 return 1;
             }
@@ -120,7 +125,7 @@ final class NodesCommand implements Callable<Integer> {
                 return 1;
             }
             if (node.drain() == NodeInfo.Drain.ASKED) {
-                System.err.println("node " + name + " has not seen the ask within " + SEEN_WITHIN.toSeconds() + " s (is its"
+                System.err.println("node " + name + " has not seen the ask within " + seenWithin.toSeconds() + " s (is its"
                         + " agent cut off?): it may still take a job; 'hangar nodes' shows when it has");
                 return 1;
             }

@@ -1,0 +1,173 @@
+package dev.hangar.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.hangar.core.cluster.NodeInfo;
+import dev.hangar.core.json.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * {@code hangar nodes drain} against a stand-in for the server whose node list changes from look to look
+ * as a cluster's would: how long it waits, what it says and how it ends.
+ */
+class NodesDrainCommandTest {
+    private static final NodeInfo.Capacity CAPACITY = new NodeInfo.Capacity(8, 8192, 0);
+
+    private HttpServer server;
+    /** The node as the PUT answers it. */
+    private volatile NodeInfo asked;
+    /** What each GET of the nodes answers in turn; the last stays. */
+    private final ConcurrentLinkedQueue<List<NodeInfo>> looks = new ConcurrentLinkedQueue<>();
+    private volatile List<NodeInfo> lastLook = List.of();
+    private final List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void serve() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0, "/v1/nodes", exchange -> {
+            requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath());
+            Object answer;
+            if (exchange.getRequestMethod().equals("PUT")) {
+                answer = asked;
+            } else {
+                List<NodeInfo> next = looks.poll();
+                lastLook = next == null ? lastLook : next;
+                answer = lastLook;
+            }
+            byte[] body = Json.write(answer).getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void stopServing() {
+        server.stop(0);
+    }
+
+    private static NodeInfo node(NodeInfo.Drain drain, int running) {
+        return new NodeInfo("n1", NodeInfo.State.JOINED, CAPACITY, List.of("process"),
+                new NodeInfo.Load(running, 8 - running, 8192, 0), Instant.parse("2026-12-01T00:00:00Z"), List.of(), false, drain);
+    }
+
+    /** What a run printed, and how it ended. */
+    private record Run(int exitCode, String out, String err) {}
+
+    private Run drain(String... options) {
+        var command = new NodesCommand.Drain();
+        command.seenWithin = Duration.ofMillis(600);
+        command.goneAfter = Duration.ofMillis(600);
+        command.lookEvery = Duration.ofMillis(20);
+        List<String> args = new ArrayList<>(List.of("n1", "--url", "http://127.0.0.1:" + server.getAddress().getPort()));
+        args.addAll(List.of(options));
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        var printed = new ByteArrayOutputStream();
+        var complained = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(complained, true, StandardCharsets.UTF_8));
+        try {
+            int exitCode = new CommandLine(command).execute(args.toArray(String[]::new));
+            return new Run(exitCode, printed.toString(StandardCharsets.UTF_8), complained.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void itReturnsOnceTheNodeHasSeenTheAskSayingHowManyJobsAreLeftToFinish() {
+        asked = node(NodeInfo.Drain.ASKED, 2);
+        looks.add(List.of(node(NodeInfo.Drain.ASKED, 2)));
+        looks.add(List.of(node(NodeInfo.Drain.DRAINING, 2)));
+
+        Run run = drain();
+
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.out()).contains("node n1 is draining: it takes no more jobs; 2 running, left to finish");
+        assertThat(requests).startsWith("PUT /v1/nodes/n1/drain").contains("GET /v1/nodes");
+        assertThat(looks).as("it stopped looking once the node had seen it").isEmpty();
+    }
+
+    @Test
+    void withWaitItReturnsOnlyOnceTheNodeRunsNoJob() {
+        asked = node(NodeInfo.Drain.ASKED, 2);
+        looks.add(List.of(node(NodeInfo.Drain.DRAINING, 2)));
+        looks.add(List.of(node(NodeInfo.Drain.DRAINING, 1)));
+        looks.add(List.of(node(NodeInfo.Drain.DRAINING, 1)));
+        looks.add(List.of(node(NodeInfo.Drain.DRAINED, 0)));
+
+        Run run = drain("--wait");
+
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.out()).contains("node n1 is drained: it takes no jobs and runs none; it may be stopped");
+        assertThat(looks).isEmpty();
+    }
+
+    @Test
+    void aNodeThatHasNotSeenTheAskInTimeEndsWithOneSayingItMayStillTakeAJob() {
+        asked = node(NodeInfo.Drain.ASKED, 0);
+        looks.add(List.of(node(NodeInfo.Drain.ASKED, 0)));
+
+        Run run = drain();
+
+        assertThat(run.exitCode()).as("%s", run).isEqualTo(1);
+        assertThat(run.err()).contains("node n1 has not seen the ask within").contains("it may still take a job");
+    }
+
+    @Test
+    void aNodeResumedWhileItIsWaitedForEndsWithOne() {
+        asked = node(NodeInfo.Drain.ASKED, 1);
+        looks.add(List.of(node(NodeInfo.Drain.DRAINING, 1)));
+        looks.add(List.of(node(null, 1)));
+
+        Run run = drain("--wait");
+
+        assertThat(run.exitCode()).as("%s", run).isEqualTo(1);
+        assertThat(run.err()).contains("node n1 is no longer asked to drain ('hangar nodes resume' meanwhile?)");
+    }
+
+    @Test
+    void aNodeGoneWhileItIsWaitedForEndsWithOneSayingItStaysAsked() {
+        asked = node(NodeInfo.Drain.ASKED, 1);
+        looks.add(List.of(node(NodeInfo.Drain.DRAINING, 1)));
+        looks.add(List.of());
+
+        Run run = drain("--wait");
+
+        assertThat(run.exitCode()).as("%s", run).isEqualTo(1);
+        assertThat(run.err()).contains("node n1 is no longer up").contains("it stays asked to drain when it comes back");
+    }
+
+    @Test
+    void aNodeMissingFromOneLookOnlyIsWaitedFor() {
+        asked = node(NodeInfo.Drain.ASKED, 1);
+        looks.add(List.of(node(NodeInfo.Drain.DRAINING, 1)));
+        looks.add(List.of()); // a heartbeat late: listed again at the next look
+        looks.add(List.of(node(NodeInfo.Drain.DRAINED, 0)));
+
+        Run run = drain("--wait");
+
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.out()).contains("node n1 is drained");
+    }
+}
