@@ -242,6 +242,11 @@ public final class HangarMetrics implements AutoCloseable {
         meters.add(Gauge.builder("hangar.node.capacity.gpus", capacity::gpus)
                 .description("GPUs of the node")
                 .tag("node", node.name()).strongReference(true).register(registry));
+        // why a gauge: a node left drained after its maintenance takes no job, which nothing else shows
+        int draining = node.drain() == null ? 0 : 1;
+        meters.add(Gauge.builder("hangar.node.draining", () -> draining)
+                .description("1 while the node is asked to drain: it takes no more jobs (drained once it runs none)")
+                .tag("node", node.name()).strongReference(true).register(registry));
         if (!nodesWithHook.contains(node.name())) {
             // a cluster's server runs no agent: each node's heartbeat says what it runs
             meters.add(sandboxesRunningGauge(node.name(), () -> runningByHeartbeat(node.name())));

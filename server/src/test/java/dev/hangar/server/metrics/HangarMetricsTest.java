@@ -12,11 +12,14 @@ import dev.hangar.queue.testkit.TestJobs;
 import dev.hangar.server.LocalNode;
 import dev.hangar.server.TestNode;
 import dev.hangar.core.cluster.NodeInfo;
+import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.pool.PoolSpec;
 import dev.hangar.core.pool.PoolStatus;
 import dev.hangar.core.pool.PoolsView;
 import dev.hangar.core.queue.QueueException;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Set;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -201,6 +204,51 @@ class HangarMetricsTest {
 
         local.leave();
         assertThat(scrape().value("hangar_node_capacity_cpus", "node", "n1")).isNull();
+    }
+
+    @Test
+    void aNodeAskedToDrainIsCountedUntilItIsResumed() {
+        var told = new AtomicReference<java.util.function.Consumer<NodeInfo>>();
+        var node = new AtomicReference<NodeInfo>(NodeInfo.of(clusterNode(0), NodeInfo.State.JOINED));
+        var cluster = new dev.hangar.server.NodeView() {
+            @Override
+            public List<dev.hangar.core.runtime.RuntimeStatus> runtimes() {
+                return nodes.runtimes();
+            }
+
+            @Override
+            public dev.hangar.core.job.SpecLimits limits() {
+                return nodes.limits();
+            }
+
+            @Override
+            public List<NodeInfo> nodes() {
+                return List.of(node.get());
+            }
+
+            @Override
+            public AutoCloseable watchNodes(java.util.function.Consumer<NodeInfo> listener) {
+                told.set(listener);
+                return () -> {};
+            }
+        };
+        try (var clusterMetrics = new HangarMetrics(queue, cluster, clock, job -> HangarMetrics.COLD)) {
+            assertThat(new PromText(clusterMetrics.scrape()).value("hangar_node_draining", "node", "c1")).isEqualTo(0);
+            Instant askedAt = Instant.parse("2030-01-01T00:00:00Z");
+            for (int running : new int[] {1, 0}) { // draining, then drained: counted alike
+                told.get().accept(NodeInfo.of(clusterNode(running), NodeInfo.State.JOINED, askedAt));
+                assertThat(new PromText(clusterMetrics.scrape()).value("hangar_node_draining", "node", "c1")).isEqualTo(1);
+            }
+            told.get().accept(NodeInfo.of(clusterNode(0), NodeInfo.State.JOINED));
+            assertThat(new PromText(clusterMetrics.scrape()).value("hangar_node_draining", "node", "c1")).isEqualTo(0);
+        }
+    }
+
+    /** The heartbeat of a node of a cluster, "c1", that has seen an ask to drain. */
+    private NodeStatus clusterNode(int running) {
+        var capacity = new NodeStatus.Capacity(8, 4096, 0);
+        return new NodeStatus("c1", capacity, new NodeStatus.Load(running, 8 - running, 4096, 0), 2, List.of(), Set.of(),
+                null, false, clock.instant(), List.of(), null, true, Instant.parse("2030-01-01T00:00:00Z"));
     }
 
     @Test
