@@ -264,6 +264,15 @@ class ClusterIT {
             assertThat(Api.state(api.job(waiting))).as("still no node takes it").isEqualTo("QUEUED");
             assertThat(CliIT.hangar("nodes", "--url", url).out()).containsPattern("agent-3 +drained");
 
+            // a drained node restarted (its maintenance done, not resumed yet) comes back drained, taking no job
+            HangarProcess restarted = agents.getFirst();
+            restarted.terminate(); // as its service manager stops it
+            restarted.start(() -> printed(restarted, "is up"));
+            java.time.Instant back = java.time.Instant.now();
+            await("agent-1 back, drained").atMost(Duration.ofSeconds(30)).until(() -> client.nodes().stream()
+                    .anyMatch(n -> n.name().equals("agent-1") && n.heartbeatAt().isAfter(back) && n.drain() == NodeInfo.Drain.DRAINED));
+            assertThat(Api.state(api.job(waiting))).as("the restarted node took no job").isEqualTo("QUEUED");
+
             CliIT.Result resumed = CliIT.hangar("nodes", "resume", "agent-3", "--url", url);
             assertThat(resumed.out()).as("%s", resumed).contains("node agent-3 takes jobs again");
             JsonNode ran = api.awaitFinal(waiting);
