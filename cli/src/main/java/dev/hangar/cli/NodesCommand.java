@@ -1,5 +1,6 @@
 package dev.hangar.cli;
 
+import dev.hangar.core.cluster.DrainAsk;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.pool.PoolStatus;
@@ -24,7 +25,8 @@ final class NodesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<NodeInfo> nodes = client.client().nodes();
+        HangarClient api = client.client();
+        List<NodeInfo> nodes = api.nodes();
         if (client.json) {
             System.out.println(Json.write(nodes));
             return 0;
@@ -38,7 +40,26 @@ final class NodesCommand implements Callable<Integer> {
             out.println("CPUs are what jobs may reserve: by default " + dev.hangar.agent.AgentConfig.CPU_OVERCOMMIT
                     + " per core (CPU quotas share the cores); one job asks for a node's cores at most");
         }
+        List<DrainAsk> notUp = asksOfNodesNotUp(api);
+        if (!notUp.isEmpty()) {
+            // why: a node stopped for its maintenance is listed nowhere else, and it comes back taking no job
+            out.println("asked to drain, not up: " + String.join(", ", notUp.stream()
+                    .map(ask -> ask.node() + " (since " + ask.askedAt() + ")").toList())
+                    + "; each comes back drained until 'hangar nodes resume NODE'");
+        }
         return 0;
+    }
+
+    /** The asks kept for nodes that are not up; none from a server older than that list. */
+    private static List<DrainAsk> asksOfNodesNotUp(HangarClient api) {
+        try {
+            return api.drainAsks().stream().filter(ask -> !ask.up()).toList();
+        } catch (HangarApiException e) {
+            if (e.status() == 404) {
+                return List.of();
+            }
+            throw e;
+        }
     }
 
     private static List<String> row(NodeInfo node) {

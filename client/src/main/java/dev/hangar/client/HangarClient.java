@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
+import dev.hangar.core.cluster.DrainAsk;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.select.Selection;
 import dev.hangar.core.api.Problem;
@@ -223,6 +224,11 @@ public final class HangarClient {
     /** The nodes alive now, with their capacity, load and runtimes. */
     public List<NodeInfo> nodes() {
         return send(request("/v1/nodes").GET().build(), new TypeReference<List<NodeInfo>>() {});
+    }
+
+    /** The asks to drain kept now, of nodes up or not (a node that is not up comes back drained); none in one-JVM mode. */
+    public List<DrainAsk> drainAsks() {
+        return send(request("/v1/nodes/drains").GET().build(), new TypeReference<List<DrainAsk>>() {});
     }
 
     /**

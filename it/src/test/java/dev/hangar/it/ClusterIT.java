@@ -267,6 +267,8 @@ class ClusterIT {
             // a drained node restarted (its maintenance done, not resumed yet) comes back drained, taking no job
             HangarProcess restarted = agents.getFirst();
             restarted.terminate(); // as its service manager stops it
+            await("agent-1 named as asked, not up").atMost(Duration.ofSeconds(30)).until(() -> CliIT.hangar("nodes",
+                    "--url", url).out().contains("asked to drain, not up: agent-1 ("));
             restarted.start(() -> printed(restarted, "is up"));
             java.time.Instant back = java.time.Instant.now();
             await("agent-1 back, drained").atMost(Duration.ofSeconds(30)).until(() -> client.nodes().stream()

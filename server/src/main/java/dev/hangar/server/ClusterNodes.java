@@ -1,5 +1,6 @@
 package dev.hangar.server;
 
+import dev.hangar.core.cluster.DrainAsk;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.cluster.NodeRegistry;
 import dev.hangar.core.cluster.NodeStatus;
@@ -343,6 +344,15 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
     public List<NodeInfo> nodes() {
         Map<String, Instant> asked = drainAsked;
         return statuses().stream().map(n -> NodeInfo.of(n, NodeInfo.State.JOINED, asked.get(n.name()))).toList();
+    }
+
+    @Override
+    public List<DrainAsk> drainAsks() {
+        failIfStale();
+        Map<String, Instant> asked = drainAsked;
+        Map<String, NodeStatus> up = alive;
+        return new TreeMap<>(asked).entrySet().stream()
+                .map(ask -> new DrainAsk(ask.getKey(), ask.getValue(), up.containsKey(ask.getKey()))).toList();
     }
 
     /** The last heartbeats of the nodes joined now, by name; fails as the queue does if the registry has been out of reach a while. */

@@ -1,5 +1,6 @@
 package dev.hangar.server;
 
+import dev.hangar.core.cluster.DrainAsk;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.job.FieldError;
@@ -97,6 +98,11 @@ public interface NodeView {
     default NodeInfo drain(String nodeName, boolean drain) {
         throw new ApiException(409, "Not a cluster", "draining is for a node of a cluster: this server runs with its one"
                 + " node, whose jobs no other node could take; stop it instead (it hands its jobs back as it stops)", List.of());
+    }
+
+    /** The asks to drain kept now, by node name, for nodes up or not; none where nodes cannot be drained. */
+    default List<DrainAsk> drainAsks() {
+        return List.of();
     }
 
     /**

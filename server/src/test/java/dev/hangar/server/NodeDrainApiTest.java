@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hangar.client.HangarApiException;
 import dev.hangar.client.HangarClient;
+import dev.hangar.core.cluster.DrainAsk;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.job.JobSpec;
@@ -165,10 +166,32 @@ class NodeDrainApiTest {
     }
 
     @Test
-    void aServerWithItsOneNodeRefusesToDrainIt() throws Exception {
+    void theAsksKeptAreListedForNodesUpOrNotUntilTakenBack() throws Exception {
+        beat("b", 0, false);
+        beat("a", 1, false);
+        nodes.poll();
+        HangarClient ops = start(nodes);
+        assertThat(client(TEAM).drainAsks()).as("none yet; any token may read them, as the nodes").isEmpty();
+
+        ops.drainNode("a");
+        Instant askedAt = registry.drainAsked().get("a");
+        assertThat(ops.drainAsks()).containsExactly(new DrainAsk("a", askedAt, true));
+
+        registry.leave("a"); // stopped for its maintenance: no longer in /v1/nodes, still asked
+        nodes.poll();
+        assertThat(ops.nodes()).extracting(NodeInfo::name).containsExactly("b");
+        assertThat(client(TEAM).drainAsks()).containsExactly(new DrainAsk("a", askedAt, false));
+
+        assertThat(ops.resumeNode("a")).isEmpty();
+        assertThat(ops.drainAsks()).isEmpty();
+    }
+
+    @Test
+    void aServerWithItsOneNodeRefusesToDrainItAndListsNoAsk() throws Exception {
         HangarClient ops = start(new TestNode());
         assertThatThrownBy(() -> ops.drainNode("n1")).isInstanceOf(HangarApiException.class)
                 .hasMessageContaining("stop it instead")
                 .satisfies(e -> assertThat(((HangarApiException) e).status()).isEqualTo(409));
+        assertThat(ops.drainAsks()).isEmpty();
     }
 }

@@ -3,6 +3,7 @@ package dev.hangar.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.hangar.core.cluster.DrainAsk;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.json.Json;
 import java.io.ByteArrayOutputStream;
@@ -23,10 +24,10 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /**
- * {@code hangar nodes drain} against a stand-in for the server whose node list changes from look to look
- * as a cluster's would: how long it waits, what it says and how it ends.
+ * {@code hangar nodes} and {@code hangar nodes drain} against a stand-in for the server whose node list
+ * changes from look to look as a cluster's would: how long a drain waits, what it says and how it ends.
  */
-class NodesDrainCommandTest {
+class NodesCommandTest {
     private static final NodeInfo.Capacity CAPACITY = new NodeInfo.Capacity(8, 8192, 0);
 
     private HttpServer server;
@@ -36,13 +37,19 @@ class NodesDrainCommandTest {
     private final ConcurrentLinkedQueue<List<NodeInfo>> looks = new ConcurrentLinkedQueue<>();
     private volatile List<NodeInfo> lastLook = List.of();
     private final List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The asks to drain kept; null: a server older than that list (404). */
+    private volatile List<DrainAsk> asks = List.of();
 
     @BeforeEach
     void serve() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0, "/v1/nodes", exchange -> {
             requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath());
             Object answer;
-            if (exchange.getRequestMethod().equals("PUT")) {
+            int status = 200;
+            if (exchange.getRequestURI().getPath().equals("/v1/nodes/drains")) {
+                answer = asks == null ? java.util.Map.of("title", "Not Found", "status", 404) : asks;
+                status = asks == null ? 404 : 200;
+            } else if (exchange.getRequestMethod().equals("PUT")) {
                 answer = asked;
             } else {
                 List<NodeInfo> next = looks.poll();
@@ -50,8 +57,8 @@ class NodesDrainCommandTest {
                 answer = lastLook;
             }
             byte[] body = Json.write(answer).getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseHeaders().set("Content-Type", status == 200 ? "application/json" : "application/problem+json");
+            exchange.sendResponseHeaders(status, body.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);
             }
@@ -77,8 +84,14 @@ class NodesDrainCommandTest {
         command.seenWithin = Duration.ofMillis(600);
         command.goneAfter = Duration.ofMillis(600);
         command.lookEvery = Duration.ofMillis(20);
-        List<String> args = new ArrayList<>(List.of("n1", "--url", "http://127.0.0.1:" + server.getAddress().getPort()));
+        List<String> args = new ArrayList<>(List.of("n1"));
         args.addAll(List.of(options));
+        return run(command, args);
+    }
+
+    private Run run(Object command, List<String> arguments) {
+        List<String> args = new ArrayList<>(arguments);
+        args.addAll(List.of("--url", "http://127.0.0.1:" + server.getAddress().getPort()));
         PrintStream out = System.out;
         PrintStream err = System.err;
         var printed = new ByteArrayOutputStream();
@@ -92,6 +105,32 @@ class NodesDrainCommandTest {
             System.setOut(out);
             System.setErr(err);
         }
+    }
+
+    @Test
+    void theListNamesTheNodesAskedToDrainThatAreNotUp() {
+        looks.add(List.of(node(NodeInfo.Drain.DRAINED, 0)));
+        asks = List.of(new DrainAsk("gpu-07", Instant.parse("2026-12-01T10:00:00Z"), false),
+                new DrainAsk("n1", Instant.parse("2026-12-01T11:00:00Z"), true));
+
+        Run run = run(new NodesCommand(), List.of());
+
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.out()).containsPattern("n1 +drained");
+        assertThat(run.out()).contains("asked to drain, not up: gpu-07 (since 2026-12-01T10:00:00Z); each comes back"
+                + " drained until 'hangar nodes resume NODE'");
+    }
+
+    @Test
+    void theListSaysNothingOfAsksWhenNoneIsOfANodeNotUpOrTheServerCannotList() {
+        looks.add(List.of(node(NodeInfo.Drain.DRAINED, 0)));
+        asks = List.of(new DrainAsk("n1", Instant.parse("2026-12-01T11:00:00Z"), true));
+        assertThat(run(new NodesCommand(), List.of()).out()).doesNotContain("not up");
+
+        asks = null; // a server older than the list
+        Run run = run(new NodesCommand(), List.of());
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.out()).containsPattern("n1 +drained").doesNotContain("not up");
     }
 
     @Test
