@@ -230,11 +230,13 @@ public final class Agent implements AutoCloseable {
         List<RuntimeStatus> runtimes = runtimes();
         var total = new NodeStatus.Capacity(config.cpus(), config.memoryMb(), config.gpus().size());
         PoolManager current = pools;
-        boolean seen = drainSeen;
+        // the ask read first: a resume between the two reads shows as not draining, never as draining with no ask
+        Instant askSeen = drainAskedAt;
+        boolean seen = drainSeen && askSeen != null;
         return new NodeStatus(config.nodeName(), total, capacity.load(), Runtime.getRuntime().availableProcessors(),
                 runtimes, imageNames.get(), config.mounts(), givesNetwork(runtimes), now,
                 current == null ? List.of() : current.pools(),
-                current == null ? null : current.budget(), seen, seen ? drainAskedAt : null);
+                current == null ? null : current.budget(), seen, seen ? askSeen : null);
     }
 
     /**

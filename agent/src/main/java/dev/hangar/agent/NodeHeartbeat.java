@@ -6,6 +6,7 @@ import dev.hangar.core.queue.RepeatedWarning;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +57,7 @@ public final class NodeHeartbeat implements AutoCloseable {
         NodeStatus status = describe.apply(clock);
         nodeName = status.name();
         Instant asked = registry.drainAsked().get(nodeName);
-        if (!java.util.Objects.equals(asked, status.drainAskedAt())) {
+        if (!Objects.equals(asked, status.drainAskedAt())) {
             onDrainAsked.accept(asked);
             status = describe.apply(clock);
         }

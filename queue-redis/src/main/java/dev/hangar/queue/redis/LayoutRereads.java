@@ -29,19 +29,27 @@ final class LayoutRereads {
         this.lastAt = new AtomicLong(nanoTime.getAsLong() - everyNanos);
     }
 
-    /** Starts a reading unless one is under way or began less than a period ago; returns whether it did. */
+    /**
+     * Starts a reading unless one is under way or began less than a period ago; returns whether it did.
+     * Never throws: the caller is failing a call for another reason, which it goes on to tell.
+     */
     boolean ask() {
         long now = nanoTime.getAsLong();
-        if (now - lastAt.get() < everyNanos || !reading.compareAndSet(false, true)) {
+        long last = lastAt.get();
+        if (now - last < everyNanos || !reading.compareAndSet(false, true)) {
             return false;
         }
-        lastAt.set(now);
+        if (!lastAt.compareAndSet(last, now)) { // another began one this period, and it has ended already
+            reading.set(false);
+            return false;
+        }
         CompletionStage<?> started;
         try {
             started = read.get();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException e) { // the client shutting down, say
             reading.set(false);
-            throw e;
+            LOG.log(System.Logger.Level.DEBUG, "reading the Redis Cluster's layout could not start", e);
+            return false;
         }
         started.whenComplete((done, failure) -> {
             reading.set(false);

@@ -194,9 +194,9 @@ final class RedisLink implements AutoCloseable {
                     .autoReconnect(true)
                     .socketOptions(socketOptions(settings.timeout()))
                     .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
-                    // read the layout anew when a reply says it changed (a failover, a moved slot); not
-                    // periodically, as each reading connects to every node, which counts as a reconnect
-                    // (see onConnected)
+                    // read the layout anew when a reply says it changed (a failover, a moved slot), and
+                    // while calls are refused (LayoutRereads); not periodically, as each reading connects
+                    // to every node, which counts as a reconnect (see onConnected)
                     .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                             .enableAllAdaptiveRefreshTriggers()
                             .build())

@@ -164,7 +164,7 @@ class RedisClusterFailoverTest {
                 Job after = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
                         .ignoreExceptions().until(() -> queue.enqueue(spec("after")).job(), Objects::nonNull);
                 assertThat(Duration.ofNanos(System.nanoTime() - promoted)).as("found after the promotion")
-                        .isLessThan(Duration.ofSeconds(3));
+                        .isLessThan(Duration.ofSeconds(4));
                 assertThat(queue.get(before.id())).isPresent();
                 assertThat(queue.get(after.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
             }
