@@ -22,6 +22,8 @@ export const state = {
   nodes: new Map(),
   /** whether the server answered /v1/nodes (an older one has none: then /healthz's one node is shown) */
   nodesListed: false,
+  /** asks to drain kept, from /v1/nodes/drains: { node, askedAt, up }; [] from a server without them */
+  drainAsks: [],
   /** a node name seen on jobs: /healthz names none */
   lastNode: null,
   runtimes: null,
@@ -176,8 +178,25 @@ export async function loadNodes() {
   } catch (e) {
     if (!(e instanceof ApiError && e.status === 404)) failed(e); // 404: an older server, without /v1/nodes
   }
+  await loadDrainAsks();
   changed();
 }
+
+/** The asks to drain kept, of nodes up or not: a node stopped for its maintenance is in no other list. */
+async function loadDrainAsks() {
+  try {
+    const asks = await getJson('/v1/nodes/drains');
+    if (Array.isArray(asks)) state.drainAsks = asks;
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 404)) failed(e); // 404: a server older than the list
+  }
+}
+
+// why: a node asked to drain that leaves (stopped for its maintenance) is then listed only there
+const drainAsksSoon = soon(async () => {
+  await loadDrainAsks();
+  changed();
+});
 
 /**
  * The warm pools from GET /v1/pools (on a cluster's server, its nodes' pools as of their
@@ -408,6 +427,7 @@ export function onJob(job, fromEvent = true) {
 export function onNode(node) {
   state.nodes.set(node.name, { ...node, eventAt: Date.now() });
   runtimesSoon();
+  drainAsksSoon();
   // a node come or gone changes which queued jobs no node up can run, which no job event says
   refreshFirstPageSoon();
   if (state.detail?.job?.state === 'QUEUED') reloadDetail();

@@ -41,10 +41,21 @@ function nodeRows() {
   }];
 }
 
+/** A line naming the nodes asked to drain that are not up, or nothing. */
+function drainAsksNotUp() {
+  // a node the table shows as lost is named too: it comes back drained
+  const notUp = state.drainAsks.filter((ask) => !ask.up && state.nodes.get(ask.node)?.state !== 'JOINED');
+  if (!notUp.length) return null;
+  return h('p', { class: 'small muted', id: 'drain-asks' },
+    'Asked to drain, not up: ', notUp.map((ask) => `${ask.node} (since ${stamp(ask.askedAt)})`).join(', '),
+    '. Each comes back drained until it is resumed (hangar nodes resume NODE).');
+}
+
 export function Nodes() {
   const rows = nodeRows();
   return h('section', { class: 'card', id: 'nodes' },
     h('h2', null, 'Nodes'),
+    drainAsksNotUp(),
     rows.length === 0
       ? h('p', { class: 'empty' }, state.nodesListed ? 'No node has joined: no agent sends heartbeats.'
         : state.error ? 'Not loaded: ' + state.error : 'Loading…')

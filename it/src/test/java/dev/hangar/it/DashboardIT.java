@@ -501,6 +501,28 @@ class DashboardIT extends OneNodeIT {
         waitFor().until(ExpectedConditions.textToBe(pill, "joined"));
     }
 
+    /** A node asked to drain that is not up (stopped for its maintenance) is named above the nodes: it comes back drained. */
+    @Test
+    void nodesAskedToDrainThatAreNotUpAreNamed() {
+        open(hangar.url(), "/?events=off");
+        waitFor().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#nodes table")));
+        assertThat(browser.findElements(By.id("drain-asks"))).as("this server's one node has no ask").isEmpty();
+        ((JavascriptExecutor) browser).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                import('/store.js').then(({ state, changed }) => {
+                  // as GET /v1/nodes/drains of a cluster lists them
+                  state.drainAsks = [{ node: 'gpu-07', askedAt: '2026-12-01T10:00:00Z', up: false },
+                    { node: 'gpu-08', askedAt: '2026-12-01T11:00:00Z', up: true }];
+                  changed();
+                  done();
+                });
+                """);
+        waitFor().until(ExpectedConditions.presenceOfElementLocated(By.id("drain-asks")));
+        String said = browser.findElement(By.id("drain-asks")).getText();
+        assertThat(said).startsWith("Asked to drain, not up: gpu-07 (since ").contains("comes back drained")
+                .doesNotContain("gpu-08");
+    }
+
     /** In a cluster, a runtime that only nodes lost a while ago had is marked, with why its jobs wait. */
     @Test
     void aRuntimeNoNodeUpHasSaysSoInTheRuntimesTable() {

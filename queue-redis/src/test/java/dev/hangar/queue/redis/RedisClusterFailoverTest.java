@@ -40,8 +40,7 @@ class RedisClusterFailoverTest {
                 assertThat(queue.started(held, "node-1", selection("process"), null)).isTrue();
 
                 RedisServerProcess master = cluster.serving(cluster.slotOf(prefix));
-                RedisServerProcess replica = cluster.replicaOf(master);
-                await().atMost(Duration.ofSeconds(10)).until(() -> offset(replica) == offset(master));
+                RedisServerProcess replica = caughtUpReplicaOf(cluster, master);
                 master.kill();
                 // meanwhile a queue whose slot another master serves opens and works at once
                 String elsewhere = "elsewhere";
@@ -82,8 +81,7 @@ class RedisClusterFailoverTest {
                     Clock.systemUTC())) {
                 Job before = queue.enqueue(spec("before")).job();
                 RedisServerProcess master = cluster.serving(cluster.slotOf(prefix));
-                RedisServerProcess replica = cluster.replicaOf(master);
-                await().atMost(Duration.ofSeconds(10)).until(() -> offset(replica) == offset(master));
+                RedisServerProcess replica = caughtUpReplicaOf(cluster, master);
                 int bus = Integer.parseInt(master.cli("CONFIG", "GET", "cluster-port").lines().toList().get(1).strip());
                 try (NetworkCut cut = NetworkCut.of(master.port(), bus)) {
                     // its own links out carry its word to the others still, so they would not call it
@@ -149,8 +147,7 @@ class RedisClusterFailoverTest {
                     Clock.systemUTC())) {
                 Job before = queue.enqueue(spec("before")).job();
                 RedisServerProcess master = cluster.serving(cluster.slotOf(prefix));
-                RedisServerProcess replica = cluster.replicaOf(master);
-                await().atMost(Duration.ofSeconds(10)).until(() -> offset(replica) == offset(master));
+                RedisServerProcess replica = caughtUpReplicaOf(cluster, master);
                 master.kill();
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThatThrownBy(queue::ping)
                         .hasMessageContaining("Redis out of reach for"));
@@ -169,6 +166,13 @@ class RedisClusterFailoverTest {
                 assertThat(queue.get(after.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
             }
         }
+    }
+
+    /** The master's replica, once it holds all the master has: the cluster's replication is asynchronous. */
+    private static RedisServerProcess caughtUpReplicaOf(RedisClusterProcess cluster, RedisServerProcess master) {
+        RedisServerProcess replica = cluster.replicaOf(master);
+        await().atMost(Duration.ofSeconds(10)).until(() -> offset(replica) == offset(master));
+        return replica;
     }
 
     /** How far the server's copy of the replication stream reaches. */
