@@ -34,7 +34,7 @@ public final class NodeHeartbeat implements AutoCloseable {
 
     /**
      * {@code describe} is asked at each beat, so the load it advertises is current; {@code onDrainAsked}
-     * is told, at a beat, when the node was asked to drain (null: it is not) unless its status names that ask already.
+     * is told at each beat when the node was asked to drain (null: it is not), and may be told the same again.
      */
     public NodeHeartbeat(NodeRegistry registry, Function<Clock, NodeStatus> describe, Consumer<Instant> onDrainAsked,
             Duration ttl, Clock clock) {
@@ -57,8 +57,9 @@ public final class NodeHeartbeat implements AutoCloseable {
         NodeStatus status = describe.apply(clock);
         nodeName = status.name();
         Instant asked = registry.drainAsked().get(nodeName);
+        // told at every beat: an ask taken back before the node saw it must reach it too
+        onDrainAsked.accept(asked);
         if (!Objects.equals(asked, status.drainAskedAt())) {
-            onDrainAsked.accept(asked);
             status = describe.apply(clock);
         }
         registry.heartbeat(status, ttl);

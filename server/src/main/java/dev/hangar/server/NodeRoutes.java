@@ -7,9 +7,10 @@ import io.javalin.http.Context;
 /**
  * {@code /v1/nodes}: the nodes joined now; {@code PUT /v1/nodes/{id}/drain} (the id is the node's name)
  * asks one to take no more jobs while those it runs finish (before maintenance), and {@code DELETE} of
- * the same takes the ask back; {@code /v1/nodes/drains} lists the asks kept, of nodes up or not. Draining changes where every tenant's jobs run: an admin's call. Why
- * PUT, not POST: a POST without a body is a request a browser sends for any page without asking the
- * server first, so a page could drain the nodes of a server that runs without tokens.
+ * the same takes the ask back; {@code /v1/nodes/drains} lists the asks kept, of nodes up or not.
+ * Draining changes where every tenant's jobs run: an admin's call. Why PUT, not POST: a POST without a
+ * body is a request a browser sends for any page without asking the server first, so a page could
+ * drain the nodes of a server that runs without tokens.
  */
 final class NodeRoutes {
     private final NodeView nodes;
