@@ -102,6 +102,8 @@ public final class Agent implements AutoCloseable {
      * running (a lease in flight when the ask came is launched first), so the load a heartbeat says is whole.
      */
     private volatile boolean drainSeen;
+    /** Notified when the job loop has seen an ask to drain, for {@link #drain} waiting on it. */
+    private final Object drainSeenSignal = new Object();
     private volatile PoolManager pools;
     private volatile Thread loop;
     private AutoCloseable subscription;
@@ -258,8 +260,16 @@ public final class Agent implements AutoCloseable {
             wake.wake();
         }
         long deadline = System.nanoTime() + DRAIN_SEEN_WAIT.toNanos();
-        while (asked && loop != null && !drainSeen && System.nanoTime() < deadline) {
-            sleepQuietly(Duration.ofMillis(10));
+        synchronized (drainSeenSignal) {
+            for (long left = DRAIN_SEEN_WAIT.toNanos(); asked && loop != null && !drainSeen && left > 0;
+                    left = deadline - System.nanoTime()) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(drainSeenSignal, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 
@@ -345,6 +355,11 @@ public final class Agent implements AutoCloseable {
                 long asked = System.nanoTime();
                 boolean drainingNow = drainAskedAt != null;
                 drainSeen = drainingNow; // the last pass's lease, if any, has been launched
+                if (drainingNow) {
+                    synchronized (drainSeenSignal) {
+                        drainSeenSignal.notifyAll();
+                    }
+                }
                 Optional<List<RuntimeStatus>> offer = runtimesToOffer();
                 leaseUnanswered = true; // until the queue answers
                 Optional<Lease> lease = capacity.hasRoom() && offer.isPresent() && !drainingNow
