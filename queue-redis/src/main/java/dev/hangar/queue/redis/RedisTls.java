@@ -21,7 +21,8 @@ import java.util.Map;
  * PKCS#8 key, both PEM, for a server that asks clients for one ({@code tls-auth-clients yes});
  * {@code tlsVerify}: {@code full} (the default: the chain and the host name), {@code ca} (the chain
  * only, for servers addressed by a name their certificate does not carry) or {@code none} (nothing;
- * for tests). The files are checked when the location is parsed, so that a wrong one is named at once,
+ * for tests). The files are checked when the location is parsed (the key against the certificate, see
+ * {@link ClientKey}), so that a wrong one is named at once,
  * and read again at each connect (files replaced are used from the next reconnect on).
  */
 record RedisTls(Path ca, Path cert, Path key, SslVerifyMode verify) {
@@ -54,7 +55,12 @@ record RedisTls(Path ca, Path cert, Path key, SslVerifyMode verify) {
             throw new IllegalArgumentException("tlsCa: has no use with tlsVerify=none, which trusts any certificate;"
                     + " leave one of them out");
         }
-        return new RedisTls(certificates("tlsCa", ca), certificates("tlsCert", cert), key(key), mode);
+        Path certPath = certificates("tlsCert", cert);
+        Path keyPath = key(key);
+        if (keyPath != null) {
+            ClientKey.check(certPath, keyPath);
+        }
+        return new RedisTls(certificates("tlsCa", ca), certPath, keyPath, mode);
     }
 
     private static SslVerifyMode verifyMode(String value) {

@@ -154,6 +154,14 @@ class RedisTlsTest {
         assertThatThrownBy(() -> RedisSettings.parse(URI.create("rediss://h/?tlsCert=" + ca + "&tlsKey=" + pkcs1)))
                 .hasMessageStartingWith("tlsKey: " + pkcs1 + " holds no unencrypted PKCS#8 key")
                 .hasMessageContaining("openssl pkcs8 -topk8");
+        Path unreadable = Files.writeString(dir.resolve("broken.key"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("rediss://h/?tlsCert=" + serverCert.cert() + "&tlsKey=" + unreadable)))
+                .hasMessage("tlsKey: " + unreadable + " holds no RSA, EC or EdDSA private key this process can read");
+        TestCertificates.Pair other = authority.issue("other");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("rediss://h/?tlsCert=" + serverCert.cert() + "&tlsKey=" + other.key())))
+                .hasMessage("tlsKey: " + other.key() + " is not the key of tlsCert's certificate (CN=redis)");
+        assertThat(RedisSettings.parse(URI.create("rediss://h/?tlsCert=" + serverCert.cert() + "&tlsKey=" + serverCert.key()))
+                .tls().key()).isEqualTo(serverCert.key());
         assertThatThrownBy(() -> RedisSettings.parse(URI.create("rediss://h/?tlsVerify=strict")))
                 .hasMessageStartingWith("tlsVerify must be full");
         assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis://h/?tlsVerify=none")))
