@@ -52,8 +52,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * go through, agents are killed with SIGKILL at random moments and started again, and Redis itself
  * is killed and restarted once. In the end every job has exactly one final state, none is lost,
  * and each result was recorded once (the store counts the final commits of every job). All of it
- * runs twice: on one redis-server, and on a Redis Cluster of three masters (each with AOF), whose
- * master of the queue's slot is the one killed.
+ * runs three times: on one redis-server; on a Redis Cluster of three masters (each with AOF), whose
+ * master of the queue's slot is the one killed; and on a master and its replica behind a sentinel,
+ * every write waited for on the replica, where the master killed is failed over to the replica
+ * before it comes back, as the new master's replica.
  */
 @ParameterizedClass(name = "on {0}")
 @EnumSource(ItRedis.Kind.class)
@@ -357,10 +359,10 @@ class ClusterIT {
         // the server reads the registry every second: an agent restarted a moment ago may not be listed yet
         await("every agent back in the registry").atMost(Duration.ofSeconds(10))
                 .untilAsserted(() -> assertThat(client.nodes()).hasSize(AGENTS));
-        System.out.printf("ClusterIT on %s: %d jobs SUCCEEDED once each; %d agent SIGKILLs, %d Redis SIGKILL+restart; "
+        System.out.printf("ClusterIT on %s: %d jobs SUCCEEDED once each; %d agent SIGKILLs, %d %s; "
                         + "%d jobs delivered more than once (max %d deliveries), %d of them with a lost run's output "
                         + "beside the finishing run's%n", kind, jobs.size(), kills.get(),
-                redisRestarts.get(), jobs.stream().filter(j -> j.deliveries() > 1).count(),
+                redisRestarts.get(), redis.crashSaid(), jobs.stream().filter(j -> j.deliveries() > 1).count(),
                 jobs.stream().mapToInt(Job::deliveries).max().orElse(0), outputs.withALostRunsOutput());
     }
 
