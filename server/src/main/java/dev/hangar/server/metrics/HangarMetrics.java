@@ -57,6 +57,8 @@ public final class HangarMetrics implements AutoCloseable {
     /** Nodes that say how many sandboxes they run through {@link #sandboxesRunning}, not by heartbeat. */
     private final java.util.Set<String> nodesWithHook = new java.util.HashSet<>();
     private final NodeView nodeView;
+    /** The asks to drain kept, of nodes up and of nodes not up, as of the last scrape that could read them. */
+    private final java.util.concurrent.atomic.AtomicIntegerArray drainAsks = new java.util.concurrent.atomic.AtomicIntegerArray(2);
     /** Nodes whose changes were heard: the list read when starting does not overrule them. */
     private final java.util.Set<String> heard = new java.util.HashSet<>();
     private final AutoCloseable jobs;
@@ -101,6 +103,12 @@ public final class HangarMetrics implements AutoCloseable {
                 .strongReference(true)
                 .register(registry);
 
+        for (boolean up : new boolean[] {true, false}) {
+            // why those of nodes not up too: a node left asked while it is down comes back taking no job
+            Gauge.builder("hangar.drain.asks", () -> drainAsks.get(up ? 0 : 1))
+                    .description("Asks to drain kept, of nodes up (up=true) or down (up=false): each comes back drained")
+                    .tag("up", String.valueOf(up)).strongReference(true).register(registry);
+        }
         attempts = new AttemptMetrics(registry, startPath);
         for (var runtime : nodeView.runtimes()) {
             if (runtime.probe().available()) {
@@ -205,6 +213,14 @@ public final class HangarMetrics implements AutoCloseable {
 
     private void refresh() {
         counts.refresh();
+        try {
+            var asks = nodeView.drainAsks();
+            int up = (int) asks.stream().filter(dev.hangar.core.cluster.DrainAsk::up).count();
+            drainAsks.set(0, up);
+            drainAsks.set(1, asks.size() - up);
+        } catch (RuntimeException e) { // the registry away: the pools' warning below says so; the last counts stay
+            LOG.log(System.Logger.Level.DEBUG, "reading the asks to drain for /metrics failed: " + e.getMessage());
+        }
         PoolMetrics pools = poolMetrics;
         if (pools != null) {
             try {

@@ -11,6 +11,7 @@ import dev.hangar.queue.testkit.MutableClock;
 import dev.hangar.queue.testkit.TestJobs;
 import dev.hangar.server.LocalNode;
 import dev.hangar.server.TestNode;
+import dev.hangar.core.cluster.DrainAsk;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.pool.PoolSpec;
@@ -210,7 +211,13 @@ class HangarMetricsTest {
     void aNodeAskedToDrainIsCountedUntilItIsResumed() {
         var told = new AtomicReference<java.util.function.Consumer<NodeInfo>>();
         var node = new AtomicReference<NodeInfo>(NodeInfo.of(clusterNode(0), NodeInfo.State.JOINED));
+        var asks = new AtomicReference<List<DrainAsk>>(List.of());
         var cluster = new dev.hangar.server.NodeView() {
+            @Override
+            public List<DrainAsk> drainAsks() {
+                return asks.get();
+            }
+
             @Override
             public List<dev.hangar.core.runtime.RuntimeStatus> runtimes() {
                 return nodes.runtimes();
@@ -234,6 +241,7 @@ class HangarMetricsTest {
         };
         try (var clusterMetrics = new HangarMetrics(queue, cluster, clock, job -> HangarMetrics.COLD)) {
             assertThat(new PromText(clusterMetrics.scrape()).value("hangar_node_draining", "node", "c1")).isEqualTo(0);
+            assertThat(new PromText(clusterMetrics.scrape()).value("hangar_drain_asks", "up", "false")).isEqualTo(0);
             Instant askedAt = Instant.parse("2030-01-01T00:00:00Z");
             for (int running : new int[] {1, 0}) { // draining, then drained: counted alike
                 told.get().accept(NodeInfo.of(clusterNode(running), NodeInfo.State.JOINED, askedAt));
@@ -241,6 +249,13 @@ class HangarMetricsTest {
             }
             told.get().accept(NodeInfo.of(clusterNode(0), NodeInfo.State.JOINED));
             assertThat(new PromText(clusterMetrics.scrape()).value("hangar_node_draining", "node", "c1")).isEqualTo(0);
+
+            // asks kept, of a node up and of two stopped for their maintenance: counted whether or not they are up
+            asks.set(List.of(new DrainAsk("c1", askedAt, true), new DrainAsk("gpu-07", askedAt, false),
+                    new DrainAsk("gpu-08", askedAt, false)));
+            PromText text = new PromText(clusterMetrics.scrape());
+            assertThat(text.value("hangar_drain_asks", "up", "true")).isEqualTo(1);
+            assertThat(text.value("hangar_drain_asks", "up", "false")).isEqualTo(2);
         }
     }
 
