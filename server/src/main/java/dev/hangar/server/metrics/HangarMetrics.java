@@ -106,7 +106,7 @@ public final class HangarMetrics implements AutoCloseable {
         for (boolean up : new boolean[] {true, false}) {
             // why those of nodes not up too: a node left asked while it is down comes back taking no job
             Gauge.builder("hangar.drain.asks", () -> drainAsks.get(up ? 0 : 1))
-                    .description("Asks to drain kept, of nodes up (up=true) or down (up=false): each comes back drained")
+                    .description("Asks to drain kept, of nodes up (up=true) or not (up=false: each comes back drained)")
                     .tag("up", String.valueOf(up)).strongReference(true).register(registry);
         }
         attempts = new AttemptMetrics(registry, startPath);
