@@ -2,17 +2,10 @@ package dev.hangar.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.hangar.core.cluster.DrainAsk;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.json.Json;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,7 +23,7 @@ import picocli.CommandLine;
 class NodesCommandTest {
     private static final NodeInfo.Capacity CAPACITY = new NodeInfo.Capacity(8, 8192, 0);
 
-    private HttpServer server;
+    private StandInApi server;
     /** The node as the PUT answers it. */
     private volatile NodeInfo asked;
     /** What each GET of the nodes answers in turn; the last stays. */
@@ -42,33 +35,24 @@ class NodesCommandTest {
 
     @BeforeEach
     void serve() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0, "/v1/nodes", exchange -> {
-            requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath());
-            Object answer;
-            int status = 200;
-            if (exchange.getRequestURI().getPath().equals("/v1/nodes/drains")) {
-                answer = asks == null ? java.util.Map.of("title", "Not Found", "status", 404) : asks;
-                status = asks == null ? 404 : 200;
-            } else if (exchange.getRequestMethod().equals("PUT")) {
-                answer = asked;
-            } else {
-                List<NodeInfo> next = looks.poll();
-                lastLook = next == null ? lastLook : next;
-                answer = lastLook;
+        server = new StandInApi("/v1/nodes", (method, path) -> {
+            requests.add(method + " " + path);
+            if (path.equals("/v1/nodes/drains")) {
+                return asks == null ? new StandInApi.Answer(404, Json.write(java.util.Map.of("title", "Not Found", "status", 404)))
+                        : new StandInApi.Answer(200, Json.write(asks));
             }
-            byte[] body = Json.write(answer).getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", status == 200 ? "application/json" : "application/problem+json");
-            exchange.sendResponseHeaders(status, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
+            if (method.equals("PUT")) {
+                return new StandInApi.Answer(200, Json.write(asked));
             }
+            List<NodeInfo> next = looks.poll();
+            lastLook = next == null ? lastLook : next;
+            return new StandInApi.Answer(200, Json.write(lastLook));
         });
-        server.start();
     }
 
     @AfterEach
     void stopServing() {
-        server.stop(0);
+        server.close();
     }
 
     private static NodeInfo node(NodeInfo.Drain drain, int running) {
@@ -76,10 +60,7 @@ class NodesCommandTest {
                 new NodeInfo.Load(running, 8 - running, 8192, 0), Instant.parse("2026-12-01T00:00:00Z"), List.of(), false, drain);
     }
 
-    /** What a run printed, and how it ended. */
-    private record Run(int exitCode, String out, String err) {}
-
-    private Run drain(String... options) {
+    private StandInApi.Printed drain(String... options) {
         var command = new NodesCommand.Drain();
         command.seenWithin = Duration.ofMillis(1500);
         command.goneAfter = Duration.ofMillis(1000);
@@ -89,22 +70,10 @@ class NodesCommandTest {
         return run(command, args);
     }
 
-    private Run run(Object command, List<String> arguments) {
+    private StandInApi.Printed run(Object command, List<String> arguments) {
         List<String> args = new ArrayList<>(arguments);
-        args.addAll(List.of("--url", "http://127.0.0.1:" + server.getAddress().getPort()));
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        var printed = new ByteArrayOutputStream();
-        var complained = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(complained, true, StandardCharsets.UTF_8));
-        try {
-            int exitCode = new CommandLine(command).execute(args.toArray(String[]::new));
-            return new Run(exitCode, printed.toString(StandardCharsets.UTF_8), complained.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+        args.addAll(List.of("--url", server.url()));
+        return StandInApi.capture(() -> new CommandLine(command).execute(args.toArray(String[]::new)));
     }
 
     @Test
@@ -113,7 +82,7 @@ class NodesCommandTest {
         asks = List.of(new DrainAsk("gpu-07", Instant.parse("2026-12-01T10:00:00Z"), false),
                 new DrainAsk("n1", Instant.parse("2026-12-01T11:00:00Z"), true));
 
-        Run run = run(new NodesCommand(), List.of());
+        StandInApi.Printed run = run(new NodesCommand(), List.of());
 
         assertThat(run.exitCode()).as("%s", run).isZero();
         assertThat(run.out()).containsPattern("n1 +drained");
@@ -128,7 +97,7 @@ class NodesCommandTest {
         assertThat(run(new NodesCommand(), List.of()).out()).doesNotContain("not up");
 
         asks = null; // a server older than the list
-        Run run = run(new NodesCommand(), List.of());
+        StandInApi.Printed run = run(new NodesCommand(), List.of());
         assertThat(run.exitCode()).as("%s", run).isZero();
         assertThat(run.out()).containsPattern("n1 +drained").doesNotContain("not up");
     }
@@ -139,7 +108,7 @@ class NodesCommandTest {
         looks.add(List.of(node(NodeInfo.Drain.ASKED, 2)));
         looks.add(List.of(node(NodeInfo.Drain.DRAINING, 2)));
 
-        Run run = drain();
+        StandInApi.Printed run = drain();
 
         assertThat(run.exitCode()).as("%s", run).isZero();
         assertThat(run.out()).contains("node n1 is draining: it takes no more jobs; 2 running, left to finish");
@@ -155,7 +124,7 @@ class NodesCommandTest {
         looks.add(List.of(node(NodeInfo.Drain.DRAINING, 1)));
         looks.add(List.of(node(NodeInfo.Drain.DRAINED, 0)));
 
-        Run run = drain("--wait");
+        StandInApi.Printed run = drain("--wait");
 
         assertThat(run.exitCode()).as("%s", run).isZero();
         assertThat(run.out()).contains("node n1 is drained: it takes no jobs and runs none; it may be stopped");
@@ -167,7 +136,7 @@ class NodesCommandTest {
         asked = node(NodeInfo.Drain.ASKED, 0);
         looks.add(List.of(node(NodeInfo.Drain.ASKED, 0)));
 
-        Run run = drain();
+        StandInApi.Printed run = drain();
 
         assertThat(run.exitCode()).as("%s", run).isEqualTo(1);
         assertThat(run.err()).contains("node n1 has not seen the ask within").contains("it may still take a job");
@@ -179,7 +148,7 @@ class NodesCommandTest {
         looks.add(List.of(node(NodeInfo.Drain.DRAINING, 1)));
         looks.add(List.of(node(null, 1)));
 
-        Run run = drain("--wait");
+        StandInApi.Printed run = drain("--wait");
 
         assertThat(run.exitCode()).as("%s", run).isEqualTo(1);
         assertThat(run.err()).contains("node n1 is no longer asked to drain ('hangar nodes resume' meanwhile?)");
@@ -191,7 +160,7 @@ class NodesCommandTest {
         looks.add(List.of(node(NodeInfo.Drain.DRAINING, 1)));
         looks.add(List.of());
 
-        Run run = drain("--wait");
+        StandInApi.Printed run = drain("--wait");
 
         assertThat(run.exitCode()).as("%s", run).isEqualTo(1);
         assertThat(run.err()).contains("node n1 is no longer up").contains("it stays asked to drain when it comes back");
@@ -204,7 +173,7 @@ class NodesCommandTest {
         looks.add(List.of()); // a heartbeat late: listed again at the next look
         looks.add(List.of(node(NodeInfo.Drain.DRAINED, 0)));
 
-        Run run = drain("--wait");
+        StandInApi.Printed run = drain("--wait");
 
         assertThat(run.exitCode()).as("%s", run).isZero();
         assertThat(run.out()).contains("node n1 is drained");
