@@ -44,7 +44,7 @@ final class JobsCommand implements Callable<Integer> {
             return 0;
         }
         var out = new PrintWriter(System.out, true);
-        Tables.print(out, List.of("ID", "STATE", "RUNTIME", "EXIT", "RUN", "COMMAND"),
+        Tables.print(out, List.of("ID", "STATE", "NODE", "RUNTIME", "EXIT", "RUN", "COMMAND"),
                 page.jobs().stream().map(JobsCommand::row).toList());
         page.jobs().stream().filter(status -> status.waiting() != null)
                 .forEach(status -> out.println(status.job().id() + " waits: " + status.waiting()));
@@ -82,7 +82,7 @@ final class JobsCommand implements Callable<Integer> {
         Duration run = job.timings().run();
         String command = String.join(" ", job.spec().command());
         String state = job.state().name() + (status.waiting() == null ? "" : " (waits)");
-        return List.of(job.id(), state, Tables.orDash(job.runtime()), Tables.orDash(job.exitCode()),
+        return List.of(job.id(), state, Tables.orDash(job.node()), Tables.orDash(job.runtime()), Tables.orDash(job.exitCode()),
                 run == null ? "-" : run.toMillis() + " ms", command.length() > 60 ? command.substring(0, 57) + "..." : command);
     }
 }

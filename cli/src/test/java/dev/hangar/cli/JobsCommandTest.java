@@ -14,7 +14,9 @@ class JobsCommandTest {
             {"jobs": [
               {"id": "j-stranded", "state": "QUEUED", "spec": {"command": ["nvidia-smi"]}, "timings": {},
                "waiting": "no node that is up can run it: gpus: none (test)"},
-              {"id": "j-runnable", "state": "QUEUED", "spec": {"command": ["true"]}, "timings": {}}
+              {"id": "j-runnable", "state": "QUEUED", "spec": {"command": ["true"]}, "timings": {}},
+              {"id": "j-running", "state": "RUNNING", "spec": {"command": ["train.py"]}, "timings": {},
+               "node": "gpu-07", "runtime": "podman"}
             ]}""";
 
     private StandInApi api;
@@ -41,6 +43,15 @@ class JobsCommandTest {
         assertThat(printed).containsPattern("j-runnable +QUEUED +- ");
         assertThat(printed).contains("j-stranded waits: no node that is up can run it: gpus: none (test)");
         assertThat(printed).doesNotContain("j-runnable waits");
+    }
+
+    @Test
+    void eachJobNamesTheNodeThatRunsIt() {
+        String printed = jobs();
+
+        assertThat(printed).containsPattern("ID +STATE +NODE +RUNTIME ");
+        assertThat(printed).containsPattern("j-running +RUNNING +gpu-07 +podman +- ");
+        assertThat(printed).containsPattern("j-runnable +QUEUED +- +- ");
     }
 
     @Test
