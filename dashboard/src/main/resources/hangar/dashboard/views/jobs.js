@@ -10,7 +10,7 @@ const same = (a, b) => a.length === b.length && a.every((x) => b.includes(x));
 
 function matches(job, needle) {
   if (!needle) return true;
-  const text = `${job.id}\n${job.spec?.name || ''}\n${command(job.spec?.command)}`.toLowerCase();
+  const text = `${job.id}\n${job.spec?.name || ''}\n${job.node || ''}\n${command(job.spec?.command)}`.toLowerCase();
   return text.includes(needle);
 }
 
@@ -72,6 +72,7 @@ function JobRow({ job }) {
     h('td', { class: 'mono cmd', title: command(job.spec?.command) }, command(job.spec?.command)),
     h('td', { class: 'state-cell' }, stateBadge(job.state), job.cancelRequested && !FINAL.has(job.state) && h('span', { class: 'muted small' }, ' cancelling'),
       job.state === 'QUEUED' && job.waiting && h('span', { class: 'error-text small job-waits', title: job.waiting }, ' no node takes it')),
+    h('td', { class: 'node' }, job.node || h('span', { class: 'muted' }, '—')),
     h('td', null, job.runtime || h('span', { class: 'muted' }, '—')),
     h('td', { title: stamp(t.submittedAt) }, ago(t.submittedAt)),
     t.runningAt || FINAL.has(job.state)
@@ -107,7 +108,7 @@ export function Jobs() {
     body = h('div', { class: 'scroll-x' }, h('table', { class: 'grid jobs', id: 'jobs-table' },
       h('thead', null, h('tr', null,
         h('th', null, 'ID'), h('th', null, 'Name'), h('th', null, 'Command'), h('th', null, 'State'),
-        h('th', null, 'Runtime'), h('th', null, 'Submitted'), h('th', { class: 'num' }, 'Start latency'),
+        h('th', null, 'Node'), h('th', null, 'Runtime'), h('th', null, 'Submitted'), h('th', { class: 'num' }, 'Start latency'),
         h('th', { class: 'num' }, 'Run time'), h('th', { class: 'num' }, 'Exit'))),
       h('tbody', null, rows.map((job) => h(JobRow, { key: job.id, job })))),
       rows.length === 0 && h('p', { class: 'empty' }, `No job on this page matches “${list.search}”.`));
@@ -117,7 +118,7 @@ export function Jobs() {
       h('h2', null, 'Jobs'),
       list.loading && h('span', { class: 'muted small spinner' }, 'loading…'),
       h('input', {
-        type: 'search', id: 'job-search', placeholder: 'Search this page: id, name, command',
+        type: 'search', id: 'job-search', placeholder: 'Search this page: id, name, node, command',
         value: list.search, onInput: (e) => setSearch(e.currentTarget.value),
       })),
     h(Filters),

@@ -167,6 +167,9 @@ class DashboardIT extends OneNodeIT {
 
         waitFor().until(ExpectedConditions.presenceOfElementLocated(row));
         waitFor().until(ExpectedConditions.attributeToBe(row, "data-state", "RUNNING"));
+        // the node that runs it, as the API names it
+        assertThat(browser.findElement(row).findElement(By.cssSelector("td.node")).getText())
+                .isEqualTo(api.job(id).path("node").asText()).isNotBlank();
         assertThat(js("return window.hangarNoReload")).as("the list updated without a page load").isEqualTo("still the same page");
         System.out.println("dashboard connection: " + browser.findElement(By.id("connection")).getAttribute("data-state"));
         screenshot("dashboard.png");
