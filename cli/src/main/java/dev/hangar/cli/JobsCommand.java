@@ -3,6 +3,7 @@ package dev.hangar.cli;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.json.Json;
+import dev.hangar.core.queue.JobQuery;
 import dev.hangar.client.JobStatus;
 import dev.hangar.client.StatusPage;
 import java.io.PrintWriter;
@@ -32,12 +33,15 @@ final class JobsCommand implements Callable<Integer> {
     @Option(names = "--tenant", description = "Only this tenant's jobs (for an admin token; others see their own alone)")
     String tenant;
 
+    @Option(names = "--node", description = "Only the jobs whose current attempt this node runs or ran")
+    String node;
+
     @Option(names = "--cursor", description = "Cursor of the page to show (printed under the previous page)")
     String cursor;
 
     @Override
     public Integer call() {
-        StatusPage page = client.client().listStatuses(states, cursor, limit, tenant);
+        StatusPage page = client.client().listStatuses(new JobQuery(states, cursor, limit, tenant, node));
         if (client.json) {
             // as the API gives it: a queued job no node that is up can run with its waiting
             System.out.println(Json.write(page));
@@ -68,6 +72,9 @@ final class JobsCommand implements Callable<Integer> {
         }
         if (tenant != null) {
             command.append(" --tenant ").append(shellWord(tenant));
+        }
+        if (node != null) {
+            command.append(" --node ").append(shellWord(node));
         }
         return command.append(" --cursor ").append(shellWord(next)).toString();
     }

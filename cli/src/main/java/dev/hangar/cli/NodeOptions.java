@@ -2,6 +2,7 @@ package dev.hangar.cli;
 
 import dev.hangar.agent.AgentConfig;
 import dev.hangar.agent.pool.PoolConfig;
+import dev.hangar.core.cluster.NodeName;
 import dev.hangar.core.pool.PoolSpec;
 import dev.hangar.core.job.MountPolicy;
 import java.util.ArrayList;
@@ -115,10 +116,8 @@ final class NodeOptions {
         if (nodeName != null && nodeName.isBlank()) {
             throw new IllegalArgumentException("--node-name must not be blank (leave it out for the host name)");
         }
-        if (nodeName != null && !nodeName.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
-            // why: it names the node in Redis keys, metrics labels and tables
-            throw new IllegalArgumentException("--node-name must be 1 to 63 letters, digits or . _ - (starting with a"
-                    + " letter or digit), as a host name is; got '" + nodeName + "'");
+        if (nodeName != null && !NodeName.valid(nodeName)) {
+            throw new IllegalArgumentException("--node-name " + NodeName.RULE + "; got '" + nodeName + "'");
         }
         AgentNode.checkRuntimes(runtimes);
         for (Path root : allowedMounts) {

@@ -55,6 +55,18 @@ class JobsCommandTest {
     }
 
     @Test
+    void aNodesJobsAreAskedForAndTheNextPagesCommandAsksForThemToo() throws IOException {
+        try (var paged = new StandInApi("/v1/jobs", """
+                {"jobs": [{"id": "j-1", "state": "RUNNING", "spec": {"command": ["true"]}, "timings": {}, "node": "gpu-07"}],
+                 "nextCursor": "c2"}""")) {
+            String printed = paged.run("jobs", "--node", "gpu-07", "--state", "RUNNING");
+
+            assertThat(paged.asked()).containsExactly("GET /v1/jobs?limit=50&node=gpu-07&state=RUNNING");
+            assertThat(printed).contains("more: hangar jobs --url " + paged.url() + " --state RUNNING --node gpu-07 --cursor c2");
+        }
+    }
+
+    @Test
     void itsJsonIsTheApisWithWaiting() throws Exception {
         var page = Json.mapper().readTree(jobs("--json"));
 

@@ -10,6 +10,8 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiFunction;
 import java.util.function.IntSupplier;
 import java.util.stream.Stream;
@@ -17,6 +19,7 @@ import java.util.stream.Stream;
 /** A stand-in for the server that answers the paths under one with JSON as the API would, and commands run against it. */
 final class StandInApi implements AutoCloseable {
     private final HttpServer server;
+    private final List<String> asked = new CopyOnWriteArrayList<>();
 
     /** What the stand-in answers a request with: a status and a JSON body (a problem document unless 200). */
     record Answer(int status, String json) {}
@@ -29,6 +32,7 @@ final class StandInApi implements AutoCloseable {
     /** Answers each request under {@code path} as {@code answers} says, given its method and path. */
     StandInApi(String path, BiFunction<String, String, Answer> answers) throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0, path, exchange -> {
+            asked.add(exchange.getRequestMethod() + " " + exchange.getRequestURI());
             Answer answer = answers.apply(exchange.getRequestMethod(), exchange.getRequestURI().getPath());
             byte[] body = answer.json().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", answer.status() == 200 ? "application/json" : "application/problem+json");
@@ -38,6 +42,11 @@ final class StandInApi implements AutoCloseable {
             }
         });
         server.start();
+    }
+
+    /** The requests answered so far, each as its method and URI: "GET /v1/jobs?limit=50". */
+    List<String> asked() {
+        return List.copyOf(asked);
     }
 
     String url() {

@@ -17,6 +17,7 @@ import dev.hangar.core.pool.PoolList;
 import dev.hangar.core.pool.PoolSpec;
 import dev.hangar.core.pool.PoolStatus;
 import dev.hangar.core.queue.JobPage;
+import dev.hangar.core.queue.JobQuery;
 import dev.hangar.core.queue.LogChunk;
 import dev.hangar.core.runtime.RuntimeStatus;
 import java.io.BufferedReader;
@@ -170,21 +171,27 @@ public final class HangarClient {
 
     /** A page of jobs; {@code tenant}: only that tenant's (an admin token's filter), or null for all the token sees. */
     public JobPage list(Set<JobState> states, String cursor, int limit, String tenant) {
-        StatusPage page = listStatuses(states, cursor, limit, tenant);
+        StatusPage page = listStatuses(new JobQuery(states, cursor, limit, tenant));
         return new JobPage(page.jobs().stream().map(JobStatus::job).toList(), page.nextCursor());
     }
 
-    /** As {@link #list}, each job with why it waits, if it is queued and no node that is up can run it. */
-    public StatusPage listStatuses(Set<JobState> states, String cursor, int limit, String tenant) {
-        var query = new StringBuilder("?limit=").append(limit);
-        if (tenant != null) {
-            query.append("&tenant=").append(encode(tenant));
+    /**
+     * As {@link #list}, by every filter of the API (a node's jobs too), each job with why it waits, if it is
+     * queued and no node that is up can run it.
+     */
+    public StatusPage listStatuses(JobQuery filter) {
+        var query = new StringBuilder("?limit=").append(filter.limit());
+        if (filter.tenant() != null) {
+            query.append("&tenant=").append(encode(filter.tenant()));
         }
-        if (!states.isEmpty()) {
-            query.append("&state=").append(states.stream().map(Enum::name).collect(Collectors.joining(",")));
+        if (filter.node() != null) {
+            query.append("&node=").append(encode(filter.node()));
         }
-        if (cursor != null) {
-            query.append("&cursor=").append(encode(cursor));
+        if (!filter.states().isEmpty()) {
+            query.append("&state=").append(filter.states().stream().map(Enum::name).collect(Collectors.joining(",")));
+        }
+        if (filter.cursor() != null) {
+            query.append("&cursor=").append(encode(filter.cursor()));
         }
         HttpRequest request = request("/v1/jobs" + query).GET().build();
         JsonNode shown = send(request, JsonNode.class);

@@ -101,7 +101,7 @@ class HangarClientTest {
                 "[]", "{}", "{\"jobs\": {\"id\": \"j-1\"}}"));
         server.createContext("/v1/jobs", exchange -> answer(exchange, 200, "application/json", answers.remove()));
 
-        StatusPage page = client.listStatuses(java.util.Set.of(), null, 10, null);
+        StatusPage page = client.listStatuses(dev.hangar.core.queue.JobQuery.all(10));
 
         assertThat(page.jobs()).extracting(JobStatus::waiting).containsExactly("no node is up (test)", null);
         assertThat(page.nextCursor()).isEqualTo("c-2");

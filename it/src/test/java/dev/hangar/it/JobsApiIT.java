@@ -307,6 +307,14 @@ class JobsApiIT extends OneNodeIT {
         }
         assertThat(succeededIds).containsAll(mine);
 
+        // the jobs of the node that ran them, and of no other
+        String node = api.job(mine.getFirst()).path("node").asText();
+        Api.Answer onNode = api.get("/v1/jobs?node=" + node + "&state=SUCCEEDED&limit=500");
+        assertThat(onNode.status()).as("%s", onNode).isEqualTo(200);
+        assertThat(onNode.json().path("jobs").findValuesAsText("node")).as("%s", onNode).containsOnly(node);
+        assertThat(onNode.json().path("jobs").findValuesAsText("id")).containsAll(mine);
+        assertThat(api.get("/v1/jobs?node=not-" + node).json().path("jobs")).as("another node's jobs").isEmpty();
+
         long total = api.jobCount();
         List<String> paged = allJobs("&limit=2").stream().map(job -> job.path("id").asText()).toList();
         assertThat(new HashSet<>(paged)).as("ids repeated across pages: %s", paged).hasSize(paged.size());
@@ -330,6 +338,11 @@ class JobsApiIT extends OneNodeIT {
         Api.Answer cursor = api.get("/v1/jobs?cursor=not-a-cursor");
         assertThat(cursor.status()).as("%s", cursor).isEqualTo(400);
         assertThat(cursor.firstErrorField()).isEqualTo("cursor");
+
+        Api.Answer node = api.get("/v1/jobs?node=no%20node");
+        assertThat(node.status()).as("%s", node).isEqualTo(400);
+        assertThat(node.firstErrorField()).isEqualTo("node");
+        assertThat(node.json().path("errors").get(0).path("reason").asText()).contains("got 'no node'");
     }
 
     @Test

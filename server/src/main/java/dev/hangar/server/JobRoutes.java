@@ -1,5 +1,6 @@
 package dev.hangar.server;
 
+import dev.hangar.core.cluster.NodeName;
 import dev.hangar.core.job.FieldError;
 import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.Job;
@@ -125,12 +126,12 @@ final class JobRoutes {
     }
 
     private void list(Context ctx) {
-        QueryParams.only(ctx, List.of("state", "limit", "cursor", "tenant"));
+        QueryParams.only(ctx, List.of("state", "limit", "cursor", "tenant", "node"));
         int limit = intParam(ctx, "limit", 50, 1, JobQuery.MAX_LIMIT);
         Set<JobState> states = states(ctx.queryParam("state"));
         JobPage page;
         try {
-            page = queue.list(new JobQuery(states, QueryParams.value(ctx, "cursor"), limit, tenantOfList(ctx)));
+            page = queue.list(new JobQuery(states, QueryParams.value(ctx, "cursor"), limit, tenantOfList(ctx), nodeOfList(ctx)));
         } catch (IllegalArgumentException e) {
             throw ApiException.badField("cursor", e.getMessage());
         }
@@ -155,6 +156,16 @@ final class JobRoutes {
             throw TokenCheck.otherTenant(caller, "sees only its own jobs; leave tenant out");
         }
         return asked;
+    }
+
+    /** The node whose jobs a list holds, or null for every node's. */
+    private static String nodeOfList(Context ctx) {
+        String node = QueryParams.value(ctx, "node");
+        if (node != null && !NodeName.valid(node)) {
+            // why: no node can have it, so a list of it would be empty for a reason it would not say
+            throw ApiException.badField("node", NodeName.RULE + ", got '" + node + "'");
+        }
+        return node;
     }
 
     private void cancel(Context ctx) {

@@ -9,8 +9,9 @@ import java.util.Set;
  * @param states  only jobs in these states; empty for all
  * @param cursor  {@link JobPage#nextCursor()} of the previous page, or null for the first
  * @param tenant  only this tenant's jobs; null for every job
+ * @param node    only jobs whose current attempt this node runs or ran; null for every job
  */
-public record JobQuery(Set<JobState> states, String cursor, int limit, String tenant) {
+public record JobQuery(Set<JobState> states, String cursor, int limit, String tenant, String node) {
     public static final int MAX_LIMIT = 500;
     /**
      * How much stored spec text (in bytes) a page gathers before it ends, whatever its limit: a
@@ -22,6 +23,10 @@ public record JobQuery(Set<JobState> states, String cursor, int limit, String te
 
     public JobQuery(Set<JobState> states, String cursor, int limit) {
         this(states, cursor, limit, null);
+    }
+
+    public JobQuery(Set<JobState> states, String cursor, int limit, String tenant) {
+        this(states, cursor, limit, tenant, null);
     }
 
     public JobQuery {

@@ -538,7 +538,8 @@ public final class RedisQueueBackend implements QueueBackend {
     public JobPage list(JobQuery query) {
         int limit = query.pageSize();
         Long before = PageCursor.decode(query.cursor());
-        List<Object> reply = page("desc", before == null ? "+inf" : "(" + before, limit, query.tenant(), query.states());
+        List<Object> reply = page("desc", before == null ? "+inf" : "(" + before, limit, query.tenant(), query.node(),
+                query.states());
         String next = Replies.text(reply.get(0));
         return new JobPage(rows(reply).stream().map(JobHash::toJob).toList(),
                 next.isEmpty() ? null : PageCursor.after(Long.parseLong(next)));
@@ -558,12 +559,12 @@ public final class RedisQueueBackend implements QueueBackend {
     @Override
     public Optional<Job> oldest(JobState state) {
         Objects.requireNonNull(state, "state");
-        return rows(page("asc", "-inf", 1, null, Set.of(state))).stream().findFirst().map(JobHash::toJob);
+        return rows(page("asc", "-inf", 1, null, null, Set.of(state))).stream().findFirst().map(JobHash::toJob);
     }
 
     /** page.lua's reply: where to go on ("" if no more), then the jobs. */
-    private List<Object> page(String order, String bound, int limit, String tenant, Set<JobState> states) {
-        return scripts.call(Script.PAGE, order, bound, limit, JobQuery.PAGE_SPEC_BYTES, tenant, List.copyOf(states));
+    private List<Object> page(String order, String bound, int limit, String tenant, String node, Set<JobState> states) {
+        return scripts.call(Script.PAGE, order, bound, limit, JobQuery.PAGE_SPEC_BYTES, tenant, node, List.copyOf(states));
     }
 
     private static List<Map<String, String>> rows(List<Object> page) {

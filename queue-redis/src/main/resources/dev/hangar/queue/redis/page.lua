@@ -1,15 +1,17 @@
 -- A = 'desc' | 'asc', bound (exclusive "(seq", or "+inf" / "-inf"), limit, spec bytes, tenant or ''
---     (every job), states... (none: every state)
+--     (every job), node or '' (every job), states... (none: every state)
 -- Returns {next, jobs}: up to limit jobs ordered by seq, from the union of the state indexes, or for
 -- a tenant from its own index, each as HGETALL has it; the page also ends once its specs reach the
 -- spec bytes. next is the seq to go on after (exclusive) if more jobs may follow, else ''. The
 -- leased states share an index, and a tenant's index holds every state: a job found there is left
--- out unless its state was asked for. A job whose hash the retention removed is dropped from the
--- indexes on the way.
-local desc, bound, limit, specBudget, tenant = A[1] == 'desc', A[2], tonumber(A[3]), tonumber(A[4]), A[5]
+-- out unless its state was asked for. A node's jobs are those whose current attempt it runs or ran,
+-- found in the same indexes, their node read as their state is. A job whose hash the retention
+-- removed is dropped from the indexes on the way.
+local desc, bound, limit, specBudget, tenant, node = A[1] == 'desc', A[2], tonumber(A[3]), tonumber(A[4]), A[5], A[6]
 local keys, asked = {}, {}
-for i = 6, #A do asked[A[i]] = true end
-local anyState = #A < 6
+for i = 7, #A do asked[A[i]] = true end
+local anyState = #A < 7
+local anyNode = node == ''
 -- Jobs looked at in one call: a state filter on a tenant's list may match few of its many jobs,
 -- and Redis serves no one else while the script runs. A page cut short says where to go on.
 local EXAMINE_MAX = 5000
@@ -23,18 +25,20 @@ else
   end
 end
 
--- a job's HGETALL (or, if onlyWhether, true) if it is in a state asked for; false if not; nil if its
--- hash is gone. With states asked for, its state is read first: an index may hold many jobs of
--- states not asked for
+-- a job's HGETALL (or, if onlyWhether, true) if it is in a state asked for, on the node asked for;
+-- false if not; nil if its hash is gone. With states or a node asked for, they are read first: an
+-- index may hold many jobs of other states and nodes
 local function wanted(id, onlyWhether)
-  if not anyState then
-    local state = redis.call('HGET', jobKey(id), 'state')
-    if not state then return nil end
-    if not asked[state] then return false end
+  local filtered = not anyState or not anyNode
+  if filtered then
+    local seen = redis.call('HMGET', jobKey(id), 'state', 'node')
+    if not seen[1] then return nil end
+    if not anyState and not asked[seen[1]] then return false end
+    if not anyNode and seen[2] ~= node then return false end
   end
   if onlyWhether then
-    -- with states asked for, the state read above found the hash
-    if anyState and redis.call('EXISTS', jobKey(id)) == 0 then return nil end
+    -- with a filter, the read above found the hash
+    if not filtered and redis.call('EXISTS', jobKey(id)) == 0 then return nil end
     return true
   end
   local found = redis.call('HGETALL', jobKey(id))

@@ -451,6 +451,10 @@ public final class SqliteQueueBackend implements QueueBackend {
             where.append(" AND json_extract(spec, '$.tenant') = ?");
             params.add(query.tenant());
         }
+        if (query.node() != null) {
+            where.append(" AND node = ?");
+            params.add(query.node());
+        }
         where.append(" ORDER BY seq DESC LIMIT ?");
         params.add(limit + 1); // one more than asked tells whether another page follows
         return db.read(c -> {

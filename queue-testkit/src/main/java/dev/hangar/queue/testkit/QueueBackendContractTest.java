@@ -1682,6 +1682,40 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
+    void aNodesListHoldsTheJobsItRunsOrRanAcrossPagesAndWithAStateFilter() {
+        List<String> ids = enqueueJobs(12);
+        List<String> onW1 = new ArrayList<>();
+        Lease finishedOnW1 = null;
+        for (int i = 0; i < 10; i++) { // the last two stay queued, on no node
+            Lease lease = leaseAndRun(i % 3 == 0 ? "w1" : "w2");
+            assertThat(lease.jobId()).isEqualTo(ids.get(i));
+            if (i % 3 == 0) {
+                onW1.add(lease.jobId());
+                finishedOnW1 = finishedOnW1 == null ? lease : finishedOnW1;
+            }
+        }
+        assertThat(queue.finish(finishedOnW1, Outcome.succeeded(0, false))).isPresent();
+
+        List<String> seen = new ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            JobPage page = queue.list(new JobQuery(Set.of(), cursor, 2, null, "node-w1"));
+            assertThat(page.jobs()).allSatisfy(job -> assertThat(job.node()).isEqualTo("node-w1"));
+            seen.addAll(ids(page.jobs()));
+            cursor = page.nextCursor();
+            assertThat(++pages).as("pages").isLessThan(50);
+        } while (cursor != null);
+        assertThat(seen).containsExactlyElementsOf(onW1.reversed());
+        assertThat(ids(queue.list(new JobQuery(Set.of(JobState.SUCCEEDED), null, 10, null, "node-w1")).jobs()))
+                .containsExactly(finishedOnW1.jobId());
+        assertThat(ids(queue.list(new JobQuery(Set.of(JobState.RUNNING), null, 10, null, "node-w1")).jobs()))
+                .containsExactlyElementsOf(onW1.subList(1, onW1.size()).reversed());
+        assertThat(queue.list(new JobQuery(Set.of(JobState.SUCCEEDED), null, 10, null, "node-w2")).jobs()).isEmpty();
+        assertThat(queue.list(new JobQuery(Set.of(), null, 10, null, "node-w3")).jobs()).isEmpty();
+    }
+
+    @Test
     void aMalformedCursorIsRefused() {
         enqueue("a");
         assertThatThrownBy(() -> queue.list(new JobQuery(Set.of(), "not a cursor!", 10)))
