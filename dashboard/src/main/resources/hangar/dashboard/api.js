@@ -99,16 +99,17 @@ export const cancelJob = (id) => send(`/v1/jobs/${encodeURIComponent(id)}`, { me
 const FILL_CALLS = 5;
 
 /**
- * GET /v1/jobs with a state filter and cursor, as one page of up to `limit` jobs: a server page
- * may hold fewer while more follow (large specs, or a state filter that looked through many of a
- * tenant's jobs), so it follows `nextCursor` until the page is full, for a few calls at most.
+ * GET /v1/jobs with a state and node filter and cursor, as one page of up to `limit` jobs: a server
+ * page may hold fewer while more follow (large specs, or a filter that looked through many jobs),
+ * so it follows `nextCursor` until the page is full, for a few calls at most.
  */
-export async function listJobs({ states = [], cursor = null, limit = 50 } = {}) {
+export async function listJobs({ states = [], node = null, cursor = null, limit = 50 } = {}) {
   const jobs = [];
   let next = cursor;
   for (let call = 0; call < FILL_CALLS; call++) {
     const query = new URLSearchParams({ limit: String(limit - jobs.length) });
     if (states.length) query.set('state', states.join(','));
+    if (node) query.set('node', node);
     if (next) query.set('cursor', next);
     const page = await getJson(`/v1/jobs?${query}`);
     jobs.push(...page.jobs);

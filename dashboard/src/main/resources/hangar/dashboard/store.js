@@ -35,7 +35,7 @@ export const state = {
   active: new Map(),
   /** whether the active map holds every leased, unfinished job: the last load of them was not cut at its limit */
   activeComplete: false,
-  list: { states: [], search: '', cursors: [null], page: 0, rows: [], next: null, loading: false, loaded: false, error: null },
+  list: { states: [], node: null, search: '', cursors: [null], page: 0, rows: [], next: null, loading: false, loaded: false, error: null },
   /** start-latency samples by job id: { runtime, path (cold, warm, restored; '' if not said), ms (submitted → running), startMs (scheduled → running) } */
   samples: new Map(),
   /** what started the page's first load: 'stream open', 'stream late', 'stream failed' or 'no stream' */
@@ -273,7 +273,7 @@ export async function loadJobs() {
   list.loading = true;
   changed();
   try {
-    const page = await listJobs({ states: list.states, cursor: list.cursors[list.page], limit: PAGE_SIZE });
+    const page = await listJobs({ states: list.states, node: list.node, cursor: list.cursors[list.page], limit: PAGE_SIZE });
     if (mine !== listRequest) return;
     list.rows = page.jobs.map((job) => fresher(job, since));
     list.next = page.nextCursor || null;
@@ -293,8 +293,16 @@ export async function loadJobs() {
 }
 
 export function setStateFilter(states) {
+  state.list.states = states;
+  firstPage();
+}
+/** Only the jobs of this node (its current attempt's), or every node's with null. */
+export function setNodeFilter(node) {
+  state.list.node = node;
+  firstPage();
+}
+function firstPage() {
   const list = state.list;
-  list.states = states;
   list.cursors = [null];
   list.page = 0;
   loadJobs();
@@ -341,7 +349,7 @@ const newer = (a, b) => submitted(a) > submitted(b) || (submitted(a) === submitt
 
 function applyToList(job) {
   const list = state.list;
-  const matches = !list.states.length || list.states.includes(job.state);
+  const matches = (!list.states.length || list.states.includes(job.state)) && (!list.node || job.node === list.node);
   const index = list.rows.findIndex((row) => row.id === job.id);
   if (index >= 0) {
     list.rows = list.rows.slice();

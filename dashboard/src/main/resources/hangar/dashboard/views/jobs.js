@@ -2,7 +2,7 @@
 // from events, and a search over the page that is loaded.
 import { h } from 'preact';
 import { useEffect } from 'preact/hooks';
-import { PAGE_SIZE, newerPage, newestPage, olderPage, setSearch, setStateFilter, state } from '../store.js';
+import { PAGE_SIZE, newerPage, newestPage, olderPage, setNodeFilter, setSearch, setStateFilter, state } from '../store.js';
 import { FINAL, STATES, ago, between, command, count, duration, label, stamp } from '../format.js';
 
 const ACTIVE = ['QUEUED', 'SCHEDULED', 'STARTING', 'RUNNING'];
@@ -40,7 +40,28 @@ function Filters() {
       'data-filter': s,
       title: 'click to add or remove this state',
       onClick: () => setStateFilter(list.states.includes(s) ? list.states.filter((x) => x !== s) : [...list.states, s]),
-    }, label(s), known ? h('span', { class: 'n' }, count(counts[s] || 0)) : null)));
+    }, label(s), known ? h('span', { class: 'n' }, count(counts[s] || 0)) : null)),
+    list.node && h('button', {
+      type: 'button',
+      class: 'chip on',
+      id: 'node-filter',
+      title: 'only this node\'s jobs (the counts are every node\'s); click to show every node\'s',
+      onClick: () => setNodeFilter(null),
+    }, `node ${list.node} ×`));
+}
+
+/** A node's name that shows its jobs alone when clicked. */
+export function NodeLink({ node }) {
+  return h('a', {
+    href: '#jobs',
+    class: 'node-link',
+    title: `show ${node}'s jobs alone`,
+    onClick: (e) => {
+      e.preventDefault();
+      setNodeFilter(node);
+      document.getElementById('jobs')?.scrollIntoView();
+    },
+  }, node);
 }
 
 /** The pager; `shownRows`: how many rows of the page the search leaves. */
@@ -72,7 +93,7 @@ function JobRow({ job }) {
     h('td', { class: 'mono cmd', title: command(job.spec?.command) }, command(job.spec?.command)),
     h('td', { class: 'state-cell' }, stateBadge(job.state), job.cancelRequested && !FINAL.has(job.state) && h('span', { class: 'muted small' }, ' cancelling'),
       job.state === 'QUEUED' && job.waiting && h('span', { class: 'error-text small job-waits', title: job.waiting }, ' no node takes it')),
-    h('td', { class: 'node' }, job.node || h('span', { class: 'muted' }, '—')),
+    h('td', { class: 'node' }, job.node ? h(NodeLink, { node: job.node }) : h('span', { class: 'muted' }, '—')),
     h('td', null, job.runtime || h('span', { class: 'muted' }, '—')),
     h('td', { title: stamp(t.submittedAt) }, ago(t.submittedAt)),
     t.runningAt || FINAL.has(job.state)
@@ -100,8 +121,8 @@ export function Jobs() {
   else if (!list.loaded) body = h('p', { class: 'empty' }, 'Loading jobs…');
   else if (!list.rows.length) {
     // an empty page with a cursor: the server looked through many jobs and found none of the filter's yet
-    const none = `No ${list.states.map(label).join(' or ')} jobs`;
-    body = h('div', { class: 'empty' }, list.states.length
+    const none = `No ${list.states.map(label).join(' or ')} jobs${list.node ? ` of node ${list.node}` : ''}`;
+    body = h('div', { class: 'empty' }, list.states.length || list.node
       ? h('p', null, list.next ? `${none} among the jobs looked through so far; Older › looks further.` : `${none}.`)
       : [h('p', null, 'No jobs yet.'), h('p', { class: 'muted' }, 'Submit one: ', h('code', null, './hangar run -- echo hello'))]);
   } else {

@@ -1,6 +1,7 @@
 // Nodes, pools and the runtimes' capability table.
 import { h } from 'preact';
 import { state } from '../store.js';
+import { NodeLink } from './jobs.js';
 import { count, duration, isoDurationMs, label, megabytes, percentile, stamp } from '../format.js';
 
 const RUNNING = new Set(['STARTING', 'RUNNING']);
@@ -67,7 +68,8 @@ export function Nodes() {
             + ' 500 it follows, what the node\'s last heartbeat counted (every tenant\'s)' }, 'Running jobs'), h('th', null, 'Runtimes'),
           h('th', { title: 'whether a job that asks for a network gets one here' }, 'Network'))),
         h('tbody', null, rows.map((node) => h('tr', { key: node.name, 'data-node': node.name },
-          h('td', { class: 'mono' }, node.name),
+          // a node of the list has its jobs; the one an older server's /healthz describes may have no name
+          h('td', { class: 'mono' }, state.nodes.has(node.name) ? h(NodeLink, { node: node.name }) : node.name),
           h('td', null, h('span', { class: `pill node-${String(node.state).toLowerCase()}`,
             title: node.drainAsked ? 'asked to drain; its heartbeat has not yet seen the ask: it may still take a job' : null },
           label(node.state))),

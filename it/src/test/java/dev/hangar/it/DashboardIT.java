@@ -504,6 +504,46 @@ class DashboardIT extends OneNodeIT {
         waitFor().until(ExpectedConditions.textToBe(pill, "joined"));
     }
 
+    /**
+     * A node's name, in the nodes table or a job's row, shows that node's jobs alone: the list asks the
+     * server for them, a job of another node that an event brings is left out, and the filter is taken
+     * off with its chip.
+     */
+    @Test
+    void aNodesNameShowsItsJobsAlone() {
+        String id = api.submit(spec("echo", "on-this-node")).path("id").asText();
+        assertThat(state(api.awaitFinal(id))).isEqualTo("SUCCEEDED");
+        String local = api.job(id).path("node").asText();
+        open(hangar.url(), "/");
+        By row = By.cssSelector("#jobs-table tr[data-job-id='" + id + "']");
+        waitFor().until(ExpectedConditions.presenceOfElementLocated(row));
+        requests(); // read: those of the page's load are not this filter's
+
+        browser.findElement(By.cssSelector("#nodes tr[data-node='" + local + "'] a.node-link")).click();
+
+        waitFor().until(ExpectedConditions.textToBe(By.id("node-filter"), "node " + local + " ×"));
+        waitFor().until(ExpectedConditions.presenceOfElementLocated(row));
+        assertThat(requestedAddresses()).as("the list asked the server for this node's jobs")
+                .anyMatch(url -> url.contains("/v1/jobs?") && url.contains("node=" + local));
+        ((JavascriptExecutor) browser).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                import('/store.js').then(({ onJob }) => {
+                  const job = (id, node) => ({ id, node, state: 'RUNNING', spec: { command: ['true'] }, attempt: 1,
+                    timings: { submittedAt: new Date().toISOString() } });
+                  onJob(job('j-far', 'far-node'));
+                  onJob(job('j-near', arguments[0]));
+                  done();
+                });
+                """, local);
+        waitFor().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#jobs-table tr[data-job-id='j-near']")));
+        assertThat(browser.findElements(By.cssSelector("#jobs-table tr[data-job-id='j-far']"))).as("another node's job").isEmpty();
+        assertThat(browser.findElements(By.cssSelector("#jobs-table td.node"))).extracting(WebElement::getText).containsOnly(local);
+
+        browser.findElement(By.id("node-filter")).click();
+        waitFor().until(ExpectedConditions.numberOfElementsToBe(By.id("node-filter"), 0));
+        waitFor().until(ExpectedConditions.presenceOfElementLocated(row));
+    }
+
     /** A node asked to drain that is not up (stopped for its maintenance) is named above the nodes: it comes back drained. */
     @Test
     void nodesAskedToDrainThatAreNotUpAreNamed() {
