@@ -179,6 +179,8 @@ class ClusterIT {
                 .until(() -> redis.cli("XRANGE", "{hangar}:dead", "-", "+").contains("untrusted-needs-kernel-boundary"));
         assertThat(redis.cli("XRANGE", "{hangar}:dead", "-", "+")).as("the dead-letter stream")
                 .contains("priority").contains("high");
+        assertThat(api.get("/metrics").body()).as("what an alert on a producer's bad entries reads")
+                .contains("\nhangar_submit_entries_set_aside_total 2.0\n");
     }
 
     @Test

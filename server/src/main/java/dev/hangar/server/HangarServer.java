@@ -11,6 +11,8 @@ import dev.hangar.server.events.EventLog;
 import dev.hangar.server.events.ServerEvents;
 import dev.hangar.server.metrics.HangarMetrics;
 import io.javalin.Javalin;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
@@ -54,8 +56,14 @@ public final class HangarServer implements AutoCloseable {
         this.events = new ServerEvents(queue, nodes, eventLog);
         this.eventRoutes = new EventRoutes(eventLog, EventRoutes.HEARTBEAT, slots);
         this.metrics = new HangarMetrics(queue, nodes);
-        metrics.registry().gauge("hangar.event.stream.clients", eventRoutes, EventRoutes::clients);
-        metrics.registry().gauge("hangar.streams.open", slots, StreamSlots::open);
+        Gauge.builder("hangar.event.stream.clients", eventRoutes, EventRoutes::clients)
+                .description("Clients following /v1/events on this server").register(metrics.registry());
+        Gauge.builder("hangar.streams.open", slots, StreamSlots::open)
+                .description("Streams this server holds open: event streams and log follows").register(metrics.registry());
+        FunctionCounter.builder("hangar.submit.entries.set.aside", queue, QueueBackend::submitEntriesSetAside)
+                .description("Entries a producer wrote to the submit stream that this server set aside on the dead-letter"
+                        + " stream as no valid job (the stream says why)")
+                .register(metrics.registry());
         this.app = Javalin.create(config -> {
             config.useVirtualThreads = true;
             config.showJavalinBanner = false;

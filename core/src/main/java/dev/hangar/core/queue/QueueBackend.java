@@ -38,6 +38,15 @@ public interface QueueBackend extends JobQueue, JobStore, AutoCloseable {
         return 0;
     }
 
+    /**
+     * How many submissions written straight into the store (see {@link #housekeeping}) this process has
+     * set aside as dead letters since it opened the backend, as no valid job: a producer writing bad
+     * entries is seen by its rate. 0 for a backend that takes no such submissions.
+     */
+    default long submitEntriesSetAside() {
+        return 0;
+    }
+
     @Override
     void close();
 }

@@ -96,6 +96,8 @@ public final class RedisQueueBackend implements QueueBackend {
     private final LuaScripts scripts;
     private final ChangeFeed feed;
     private final Intake intake;
+    /** Submit entries this process set aside as dead letters (see {@link #submitEntriesSetAside}). */
+    private final java.util.concurrent.atomic.AtomicLong setAside = new java.util.concurrent.atomic.AtomicLong();
     private final RedisNodeRegistry nodes;
     private final Clock clock;
 
@@ -721,8 +723,14 @@ public final class RedisQueueBackend implements QueueBackend {
             @Override
             public void deadLetter(String entryId, String reason, Map<String, String> entry) {
                 scripts.call(Script.DEAD_LETTER, entryId, DeadLetter.shortened(reason), DeadLetter.entryFields(entry));
+                setAside.incrementAndGet();
             }
         });
+    }
+
+    @Override
+    public long submitEntriesSetAside() {
+        return setAside.get();
     }
 
     /** Removes the intake group's consumers that hold nothing and were idle longer than this (see Intake). */

@@ -192,6 +192,7 @@ class RedisSpecificsTest extends RedisServerTest {
         assertThat(dead.get(0).field("entry.command")).as("the original field").isEqualTo("echo hi");
         assertThat(dead.get(1).field("reason")).startsWith("colour: is not a property of a job spec");
         assertThat(dead.get(2).field("reason")).isEqualTo("priority: must be between 0 and 9, got 42");
+        assertThat(queue.submitEntriesSetAside()).as("counted for the metrics").isEqualTo(3);
         assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement()
                 .satisfies(job -> assertThat(job.spec().command()).containsExactly("echo", "fine"));
         assertThat(redis.cli("XLEN", key("submit"))).isEqualTo("0");
