@@ -12,9 +12,11 @@ local keys, asked = {}, {}
 for i = 7, #A do asked[A[i]] = true end
 local anyState = #A < 7
 local anyNode = node == ''
+local filtered = not anyState or not anyNode
 -- Jobs looked at in one call: a state filter on a tenant's list may match few of its many jobs,
 -- and Redis serves no one else while the script runs. A page cut short says where to go on.
 local EXAMINE_MAX = 5000
+local FILTERED_ROUND = 100
 if tenant ~= '' then
   keys[1] = tenantKey(tenant)
 else
@@ -29,7 +31,6 @@ end
 -- false if not; nil if its hash is gone. With states or a node asked for, they are read first: an
 -- index may hold many jobs of other states and nodes
 local function wanted(id, onlyWhether)
-  local filtered = not anyState or not anyNode
   if filtered then
     local seen = redis.call('HMGET', jobKey(id), 'state', 'node')
     if not seen[1] then return nil end
@@ -58,6 +59,8 @@ local function full() return #out >= limit or bytes >= specBudget end
 while not more do
   -- a full page looks for one more job only: whether another page follows
   local want = full() and 1 or limit - #out
+  -- with a filter, many ids read may not match: a round reads more of them, so that there are fewer rounds
+  if filtered then want = math.max(want, FILTERED_ROUND) end
   local candidates = {}
   for _, key in ipairs(keys) do
     local found

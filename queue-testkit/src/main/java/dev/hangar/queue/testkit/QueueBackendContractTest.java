@@ -1682,11 +1682,14 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
-    void aNodesListHoldsTheJobsItRunsOrRanAcrossPagesAndWithAStateFilter() {
-        List<String> ids = enqueueJobs(12);
+    void aNodesListHoldsTheJobsItRunsOrRanAcrossPagesAndWithAStateOrTenantFilter() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 130; i++) { // all but the first ten stay queued, on no node: a node's few among many
+            ids.add(enqueue(spec().name("job-" + i).tenant(i == 3 || i == 4 ? "team-a" : null).build()).id());
+        }
         List<String> onW1 = new ArrayList<>();
         Lease finishedOnW1 = null;
-        for (int i = 0; i < 10; i++) { // the last two stay queued, on no node
+        for (int i = 0; i < 10; i++) {
             Lease lease = leaseAndRun(i % 3 == 0 ? "w1" : "w2");
             assertThat(lease.jobId()).isEqualTo(ids.get(i));
             if (i % 3 == 0) {
@@ -1712,6 +1715,7 @@ public abstract class QueueBackendContractTest {
         assertThat(ids(queue.list(new JobQuery(Set.of(JobState.RUNNING), null, 10, null, "node-w1")).jobs()))
                 .containsExactlyElementsOf(onW1.subList(1, onW1.size()).reversed());
         assertThat(queue.list(new JobQuery(Set.of(JobState.SUCCEEDED), null, 10, null, "node-w2")).jobs()).isEmpty();
+        assertThat(ids(queue.list(new JobQuery(Set.of(), null, 10, "team-a", "node-w1")).jobs())).containsExactly(ids.get(3));
         assertThat(queue.list(new JobQuery(Set.of(), null, 10, null, "node-w3")).jobs()).isEmpty();
     }
 
