@@ -44,6 +44,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
@@ -97,7 +98,7 @@ public final class RedisQueueBackend implements QueueBackend {
     private final ChangeFeed feed;
     private final Intake intake;
     /** Submit entries this process set aside as dead letters (see {@link #submitEntriesSetAside}). */
-    private final java.util.concurrent.atomic.AtomicLong setAside = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong setAside = new AtomicLong();
     private final RedisNodeRegistry nodes;
     private final Clock clock;
 
@@ -722,8 +723,11 @@ public final class RedisQueueBackend implements QueueBackend {
 
             @Override
             public void deadLetter(String entryId, String reason, Map<String, String> entry) {
-                scripts.call(Script.DEAD_LETTER, entryId, DeadLetter.shortened(reason), DeadLetter.entryFields(entry));
-                setAside.incrementAndGet();
+                List<Object> reply = scripts.call(Script.DEAD_LETTER, entryId, DeadLetter.shortened(reason),
+                        DeadLetter.entryFields(entry));
+                if (Replies.number(reply.getFirst()) == 1) {
+                    setAside.incrementAndGet();
+                }
             }
         });
     }
