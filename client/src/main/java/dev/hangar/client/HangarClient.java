@@ -175,6 +175,11 @@ public final class HangarClient {
         return new JobPage(page.jobs().stream().map(JobStatus::job).toList(), page.nextCursor());
     }
 
+    /** As {@link #list}, each job with why it waits, if it is queued and no node that is up can run it. */
+    public StatusPage listStatuses(Set<JobState> states, String cursor, int limit, String tenant) {
+        return listStatuses(new JobQuery(states, cursor, limit, tenant));
+    }
+
     /**
      * As {@link #list}, by every filter of the API (a node's jobs too), each job with why it waits, if it is
      * queued and no node that is up can run it.

@@ -121,7 +121,7 @@ export function Jobs() {
   else if (!list.loaded) body = h('p', { class: 'empty' }, 'Loading jobs…');
   else if (!list.rows.length) {
     // an empty page with a cursor: the server looked through many jobs and found none of the filter's yet
-    const none = `No ${list.states.map(label).join(' or ')} jobs${list.node ? ` of node ${list.node}` : ''}`;
+    const none = ['No', list.states.map(label).join(' or '), 'jobs', list.node && `of node ${list.node}`].filter(Boolean).join(' ');
     body = h('div', { class: 'empty' }, list.states.length || list.node
       ? h('p', null, list.next ? `${none} among the jobs looked through so far; Older › looks further.` : `${none}.`)
       : [h('p', null, 'No jobs yet.'), h('p', { class: 'muted' }, 'Submit one: ', h('code', null, './hangar run -- echo hello'))]);
