@@ -103,4 +103,10 @@ public record AgentConfig(String nodeName, double cpus, long memoryMb, List<Stri
         return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, mounts, runtimes, pools,
                 value);
     }
+
+    /** What jobs may reserve here in all: CPUs, memory, and the GPUs they may be given, by device index. */
+    public AgentConfig withCapacity(double cpusValue, long memoryMbValue, List<String> gpusValue) {
+        return new AgentConfig(nodeName, cpusValue, memoryMbValue, gpusValue, maxJobs, leaseFor, pollInterval, networkAllowed, mounts,
+                runtimes, pools, createTimeout);
+    }
 }

@@ -38,6 +38,18 @@ final class NodeOptions {
     @Option(names = "--runtimes", split = ",", paramLabel = "NAME", description = "Runtimes this node runs (default: every one found)")
     Set<String> runtimes = new java.util.TreeSet<>();
 
+    @Option(names = "--cpus", paramLabel = "N", description = "CPUs jobs may reserve on this node in all (default and most: "
+            + AgentConfig.CPU_OVERCOMMIT + " per core; quotas share the cores)")
+    Double cpus;
+
+    @Option(names = "--memory-mb", paramLabel = "MB", description = "Memory jobs may reserve on this node in all; the rest is"
+            + " left to the system and to Hangar itself (default: all of the host's)")
+    Long memoryMb;
+
+    @Option(names = "--gpus", split = ",", paramLabel = "INDEX", description = "The GPUs jobs may be given, by device index,"
+            + " e.g. 0,1, or none (default: every one found, by nvidia-smi -L or /dev/nvidiaN)")
+    List<String> gpus;
+
     @Option(names = "--max-jobs", description = "Jobs running at once on this node (default: ${DEFAULT-VALUE})", defaultValue = "64")
     int maxJobs;
 
@@ -128,7 +140,7 @@ final class NodeOptions {
                 throw new IllegalArgumentException("--allow-mount " + root + " is not a directory on this host");
             }
         }
-        return AgentConfig.forThisHost(nodeName != null ? nodeName : hostName())
+        return capacityOn(AgentConfig.forThisHost(nodeName != null ? nodeName : hostName()))
                 .withNetworkAllowed(allowNetwork)
                 .withMounts(MountPolicy.onThisHost(allowedMounts))
                 .withRuntimes(runtimes)
@@ -136,6 +148,42 @@ final class NodeOptions {
                 .withLeaseFor(Duration.ofSeconds(leaseSeconds))
                 .withCreateTimeout(Duration.ofSeconds(createTimeoutSeconds))
                 .withPools(poolConfig());
+    }
+
+    /**
+     * The host's config with what --cpus, --memory-mb and --gpus leave to jobs: less than the host has,
+     * never more (a job would be given what is not there).
+     */
+    AgentConfig capacityOn(AgentConfig host) {
+        if (cpus != null && !(cpus >= 0.01 && cpus <= host.cpus())) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "--cpus must be from 0.01 to %s (%d per core"
+                    + " of this host), got %s", Tables.trim(host.cpus()), AgentConfig.CPU_OVERCOMMIT, Tables.trim(cpus)));
+        }
+        if (memoryMb != null && (memoryMb < MIN_MEMORY_MB || memoryMb > host.memoryMb())) {
+            throw new IllegalArgumentException("--memory-mb must be from " + MIN_MEMORY_MB + " to " + host.memoryMb()
+                    + " (this host's memory), got " + memoryMb);
+        }
+        return host.withCapacity(cpus == null ? host.cpus() : cpus, memoryMb == null ? host.memoryMb() : memoryMb,
+                gpus == null ? host.gpus() : givenGpus(host.gpus()));
+    }
+
+    /** Jobs' smallest memory is 8 MiB; a node that offers less than a few of them is a mistake. */
+    private static final long MIN_MEMORY_MB = 64;
+
+    private List<String> givenGpus(List<String> found) {
+        if (gpus.equals(List.of("none"))) {
+            return List.of();
+        }
+        var given = new java.util.LinkedHashSet<String>();
+        for (String index : gpus) {
+            if (!found.contains(index.strip())) {
+                throw new IllegalArgumentException("--gpus " + String.join(",", gpus) + ": no GPU " + index.strip()
+                        + " on this host; " + (found.isEmpty() ? "it has none (nvidia-smi -L lists none, and there is no"
+                        + " /dev/nvidiaN)" : "its GPUs: " + String.join(", ", found)) + "; or give none");
+            }
+            given.add(index.strip());
+        }
+        return List.copyOf(given);
     }
 
     /** The pools of --pool, each read and typed here; ranges and runtimes are checked when the agent starts. */

@@ -66,7 +66,7 @@ final class NodesCommand implements Callable<Integer> {
         NodeInfo.Capacity total = node.capacity();
         NodeInfo.Load load = node.load();
         return List.of(node.name(), state(node), String.valueOf(load.runningJobs()),
-                trim(load.freeCpus()) + "/" + trim(total.cpus()),
+                Tables.trim(load.freeCpus()) + "/" + Tables.trim(total.cpus()),
                 load.freeMemoryMb() + "/" + total.memoryMb() + " MiB",
                 load.freeGpus() + "/" + total.gpus(),
                 String.valueOf(node.pools().stream().mapToInt(PoolStatus::ready).sum()),
@@ -188,9 +188,5 @@ final class NodesCommand implements Callable<Integer> {
             }
             return 0;
         }
-    }
-
-    private static String trim(double value) {
-        return value == Math.rint(value) ? String.valueOf((long) value) : String.valueOf(value);
     }
 }

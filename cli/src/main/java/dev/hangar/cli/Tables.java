@@ -31,4 +31,9 @@ final class Tables {
     static String orDash(Object value) {
         return value == null ? "-" : value.toString();
     }
+
+    /** A number as a person writes it: 8, not 8.0; 0.5 as it is. */
+    static String trim(double value) {
+        return value == Math.rint(value) ? String.valueOf((long) value) : String.valueOf(value);
+    }
 }

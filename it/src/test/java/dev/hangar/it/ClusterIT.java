@@ -97,6 +97,10 @@ class ClusterIT {
             List<String> args = new ArrayList<>(List.of("agent", "--redis", queue, "--node-name", "agent-" + i,
                     "--data-dir", dir.resolve(kind.name() + "-agent-" + i).toString(), "--runtimes", "process",
                     "--lease-seconds", "3", "--max-jobs", "6"));
+            if (i == 1) {
+                // a node that leaves part of its host to the system: jobs may reserve this much of it only
+                args.addAll(List.of("--cpus", "3", "--memory-mb", "2048"));
+            }
             if (i == MOUNTING_AGENT) {
                 args.addAll(List.of("--allow-mount", sharedLink(kind).toString()));
             }
@@ -208,6 +212,10 @@ class ClusterIT {
         assertThat(nodes.exitCode()).as("%s", nodes).isZero();
         assertThat(nodes.out()).contains("agent-1").contains("agent-2").contains("agent-3").contains("process")
                 .contains("NETWORK").contains("none");
+        assertThat(nodes.out()).as("agent-1's capacity as its options leave it").containsPattern("agent-1 .* \\d+(\\.\\d+)?/3 .* \\d+/2048 MiB");
+        assertThat(client.nodes()).filteredOn(n -> n.name().equals("agent-1")).singleElement()
+                .satisfies(n -> assertThat(n.capacity().cpus()).isEqualTo(3.0))
+                .satisfies(n -> assertThat(n.capacity().memoryMb()).isEqualTo(2048));
         await("the pool of agent-3 shows in the registry").atMost(Duration.ofSeconds(30)).until(() -> client.nodes().stream()
                 .filter(n -> n.name().equals("agent-3")).flatMap(n -> n.pools().stream())
                 .anyMatch(p -> p.spec().name().equals("warm") && p.ready() >= 1));
