@@ -34,7 +34,7 @@ final class ServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         UpCommand.checkListen(host, port);
-        var accepted = tokens.read();
+        var accepted = tokens.readFor(host);
         var queue = EmbeddedHangar.openQueue(cluster.queueLocation());
         var registry = queue.nodeRegistry().orElseThrow(() -> new IllegalArgumentException(
                 "--redis: the queue at " + RedisLocations.shown(cluster.redis) + " keeps no node registry"));

@@ -1,6 +1,8 @@
 package dev.hangar.cli;
 
 import dev.hangar.server.auth.TokensFile;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.Optional;
 import picocli.CommandLine.Option;
@@ -13,8 +15,38 @@ final class TokensOption {
             + " Default: $HANGAR_TOKENS_FILE, else no token is needed", defaultValue = "${env:HANGAR_TOKENS_FILE}")
     Path file;
 
+    @Option(names = "--no-tokens", description = "Serve without API tokens on an address other machines reach: whoever"
+            + " reaches it may run jobs and read every job's spec and output (a network all of whose users may)")
+    boolean none;
+
+    /**
+     * The tokens of a server listening on {@code host} (checked as an address of this machine): one that
+     * other machines reach needs them, unless --no-tokens says it does not; as Redis's protected mode, an
+     * open server must be asked for.
+     */
+    Optional<TokensFile> readFor(String host) {
+        if (none && file != null) {
+            throw new IllegalArgumentException("--no-tokens: and --tokens (or HANGAR_TOKENS_FILE) " + file
+                    + " is given too; give one of them");
+        }
+        if (file == null && !none && !loopback(host)) {
+            throw new IllegalArgumentException("--host " + host + ": other machines reach a server there, so it needs API"
+                    + " tokens (--tokens FILE, made with 'hangar token'); without, whoever reaches it runs jobs and reads"
+                    + " every job's output. Give --no-tokens to serve so on a network all of whose users may");
+        }
+        return read();
+    }
+
+    private static boolean loopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false; // told by the check of --host
+        }
+    }
+
     /** The tokens, read now (a bad file stops the command before anything starts) and again as the file changes. */
-    Optional<TokensFile> read() {
+    private Optional<TokensFile> read() {
         try {
             return file == null ? Optional.empty() : Optional.of(TokensFile.open(file, TokensFile.CHECK_EVERY));
         } catch (IllegalArgumentException e) {

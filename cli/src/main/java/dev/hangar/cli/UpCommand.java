@@ -36,7 +36,7 @@ final class UpCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         checkListen(host, port);
         URI queue = retention != null ? embeddedStore() : RedisLocations.check(redis);
-        var accepted = tokens.read();
+        var accepted = tokens.readFor(host);
         EmbeddedHangar hangar;
         try (var progress = new Progress(System.err, () -> "starting: opening the store, probing runtimes")) {
             hangar = EmbeddedHangar.start(queue, node.dataDir(), node.dataDir().resolve("images"), host, port,

@@ -262,6 +262,10 @@ class CliIT extends OneNodeIT {
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--host", "192.0.2.1", "--port", "0"),
                 "--host 192.0.2.1 (192.0.2.1) is not an address of this machine");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--runtimes", "bogus"), "--runtimes: unknown runtime 'bogus'");
+        refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--host", "0.0.0.0", "--port", "0"),
+                "--host 0.0.0.0: other machines reach a server there, so it needs API tokens");
+        refusals.put(List.of("server", "--redis", "redis://127.0.0.1:1", "--host", "0.0.0.0", "--port", "0"),
+                "--host 0.0.0.0: other machines reach a server there, so it needs API tokens");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--pool", "runtime=process,min=-1"), "--pool runtime=process,min=-1: min ");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--pool", "runtime=docker"),
                 "--pool runtime=docker: runtime 'docker' is not a runtime this Hangar has; runtimes: gvisor, kata, podman, process");

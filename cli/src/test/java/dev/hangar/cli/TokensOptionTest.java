@@ -1,0 +1,44 @@
+package dev.hangar.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** A server that other machines reach needs API tokens unless it is asked to serve without them. */
+class TokensOptionTest {
+    @TempDir
+    Path dir;
+
+    private static TokensOption options(String... args) {
+        return CommandLine.populateCommand(new TokensOption(), args);
+    }
+
+    @Test
+    void aServerOnLoopbackNeedsNone() {
+        assertThat(options().readFor("127.0.0.1")).isEmpty();
+        assertThat(options().readFor("localhost")).isEmpty();
+        assertThat(options().readFor("::1")).isEmpty();
+    }
+
+    @Test
+    void aServerOtherMachinesReachIsRefusedWithoutTokensUnlessAskedToServeWithout() {
+        assertThatThrownBy(() -> options().readFor("0.0.0.0"))
+                .hasMessageStartingWith("--host 0.0.0.0: other machines reach a server there, so it needs API tokens (--tokens")
+                .hasMessageContaining("--no-tokens");
+        assertThat(options("--no-tokens").readFor("0.0.0.0")).isEmpty();
+    }
+
+    @Test
+    void withTokensItServesOnAnyAddressAndTokensWithNoTokensIsRefused() throws Exception {
+        Path tokens = Files.writeString(dir.resolve("tokens"), "team-a token-of-team-a-0123456789\n");
+
+        assertThat(options("--tokens", tokens.toString()).readFor("0.0.0.0")).isPresent();
+        assertThatThrownBy(() -> options("--tokens", tokens.toString(), "--no-tokens").readFor("127.0.0.1"))
+                .hasMessageStartingWith("--no-tokens: and --tokens (or HANGAR_TOKENS_FILE) " + tokens + " is given too");
+    }
+}
