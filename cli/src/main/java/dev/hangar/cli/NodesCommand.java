@@ -154,7 +154,8 @@ final class NodesCommand implements Callable<Integer> {
                 System.out.println(node.drain() == NodeInfo.Drain.DRAINED
                         ? "node " + name + " is drained: it takes no jobs and runs none; it may be stopped"
                         : "node " + name + " is draining: it takes no more jobs; " + node.load().runningJobs() + " running, left"
-                                + " to finish ('hangar nodes' says 'drained' once it runs none; --wait waits for it)");
+                                + " to finish ('hangar jobs --node " + name + " --state STARTING,RUNNING' lists them; 'hangar"
+                                + " nodes' says 'drained' once it runs none; --wait waits for it)");
             }
             return 0;
         }

@@ -111,7 +111,8 @@ class NodesCommandTest {
         StandInApi.Printed run = drain();
 
         assertThat(run.exitCode()).as("%s", run).isZero();
-        assertThat(run.out()).contains("node n1 is draining: it takes no more jobs; 2 running, left to finish");
+        assertThat(run.out()).contains("node n1 is draining: it takes no more jobs; 2 running, left to finish"
+                + " ('hangar jobs --node n1 --state STARTING,RUNNING' lists them;");
         assertThat(requests).as("it stopped looking once the node had seen it")
                 .containsExactly("PUT /v1/nodes/n1/drain", "GET /v1/nodes", "GET /v1/nodes");
     }
