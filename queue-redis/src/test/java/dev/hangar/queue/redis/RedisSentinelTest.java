@@ -380,7 +380,7 @@ class RedisSentinelTest {
     }
 
     /** The replica has made its first full copy and follows its master (until then WAIT counts it out). */
-    private static void awaitInSync(RedisServerProcess replica) {
+    static void awaitInSync(RedisServerProcess replica) {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
                 .until(() -> replica.cli("INFO", "replication").contains("master_link_status:up"));
     }

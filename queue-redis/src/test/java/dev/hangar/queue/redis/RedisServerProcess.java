@@ -78,7 +78,9 @@ public final class RedisServerProcess implements AutoCloseable {
             List<String> arguments = new ArrayList<>(role.arguments(dir, port)); // a sentinel's config file first
             arguments.addAll(List.of("--tls-port", String.valueOf(tls[0]), "--tls-cert-file",
                     server.cert().toString(), "--tls-key-file", server.key().toString(), "--tls-ca-cert-file", ca.toString(),
-                    "--tls-auth-clients", askClients ? "yes" : "no"));
+                    "--tls-auth-clients", askClients ? "yes" : "no",
+                    // a replica, or a master a sentinel turns into one after a failover, replicates over TLS
+                    "--tls-replication", "yes"));
             return arguments;
         });
         redis.tlsPort = tls[0];
@@ -87,6 +89,11 @@ public final class RedisServerProcess implements AutoCloseable {
 
     public int tlsPort() {
         return tlsPort;
+    }
+
+    /** A server as {@link #withTls} that replicates {@code master} over TLS, at its TLS port (which it announces too). */
+    static RedisServerProcess replicaWithTls(RedisServerProcess master, TestCertificates.Pair server, Path ca) {
+        return withTls(server, ca, false, (dir, port) -> List.of("--replicaof", "127.0.0.1", String.valueOf(master.tlsPort())));
     }
 
     /** A server without persistence that replicates {@code master}. */

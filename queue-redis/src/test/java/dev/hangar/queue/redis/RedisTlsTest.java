@@ -3,7 +3,9 @@ package dev.hangar.queue.redis;
 import static dev.hangar.queue.testkit.TestJobs.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.queue.QueueException;
 import java.io.IOException;
@@ -11,6 +13,9 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -128,6 +133,40 @@ class RedisTlsTest {
                         + "/?master=tlsmaster&timeout=PT3S&tlsCa=" + authority.caCert())) {
             String id = queue.enqueue(spec("through-sentinel")).job().id();
             assertThat(master.cli("EXISTS", "{hangar}:job:" + id)).isEqualTo("1");
+        }
+    }
+
+    /** As RedisSentinelTest's failover, every connection over TLS: the sentinels', the master's and the replica's. */
+    @Test
+    void theQueueFollowsAFailoverThroughSentinelsOverTlsAndLosesNoJobItConfirmed() {
+        Path ca = authority.caCert();
+        try (RedisServerProcess master = RedisServerProcess.withTls(serverCert, ca, false);
+                RedisServerProcess replica = RedisServerProcess.replicaWithTls(master, serverCert, ca);
+                RedisServerProcess sentinel = RedisServerProcess.sentinelWithTls(master, "tlsfail", serverCert, ca)) {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    sentinel.cli("SENTINEL", "REPLICAS", "tlsfail").contains(String.valueOf(replica.tlsPort())));
+            RedisSentinelTest.awaitInSync(replica);
+            try (RedisQueueBackend queue = open("rediss-sentinel://127.0.0.1:" + sentinel.tlsPort()
+                    + "/?master=tlsfail&replicas=1&timeout=PT5S&tlsCa=" + ca)) {
+                List<String> confirmed = new ArrayList<>();
+                for (int i = 0; i < 20; i++) {
+                    confirmed.add(queue.enqueue(spec("before-" + i)).job().id());
+                }
+
+                master.kill();
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
+                        replica.cli("ROLE").startsWith("master") && sentinel.cli("SENTINEL", "GET-MASTER-ADDR-BY-NAME",
+                                "tlsfail").endsWith(String.valueOf(replica.tlsPort())));
+                master.restart(); // back as the new master's replica, so that writes are held twice again
+                RedisSentinelTest.awaitInSync(master);
+
+                Job after = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                        .until(() -> queue.enqueue(spec().name("after").idempotencyKey("after-tls-failover").build()).job(),
+                                job -> job != null);
+                assertThat(confirmed).allSatisfy(id -> assertThat(queue.get(id)).as(id).isPresent());
+                assertThat(replica.cli("EXISTS", "{hangar}:job:" + after.id())).as("on the promoted replica").isEqualTo("1");
+                assertThat(QueueRuns.runAll(queue, "w1")).isEqualTo(21);
+            }
         }
     }
 
