@@ -682,9 +682,15 @@ public final class RedisQueueBackend implements QueueBackend {
         return intake(max, new JobSpecValidator(WIRE_LIMITS)::validate);
     }
 
-    /** Takes in at most {@code max} entries of the submit stream, each spec passed through {@code validate}. */
+    /**
+     * Takes in at most {@code max} entries of the submit stream, each spec passed through {@code validate};
+     * first sets aside, unread, those larger than a job may be (see screen_intake.lua), which would take
+     * a server's memory.
+     */
     public int intake(int max, UnaryOperator<JobSpec> validate) {
-        return intake.run(max, validate, new Intake.Sink() {
+        int oversized = (int) Replies.number(scripts.call(Script.SCREEN_INTAKE, max, WireFormat.MAX_ENTRY_BYTES).getFirst());
+        setAside.addAndGet(oversized);
+        return oversized + intake.run(max, validate, new Intake.Sink() {
             @Override
             public boolean answeredByEarlierJob(String entryId, JobSpec spec, Map<String, String> entry) {
                 Optional<Job> earlier = findByIdempotencyKey(spec);

@@ -31,6 +31,11 @@ import java.util.stream.Collectors;
  * {@code XADD {hangar}:submit * command '["echo","hi"]' image busybox priority 7}.
  */
 final class WireFormat {
+    /**
+     * The most bytes an entry may hold, its field names and values together: what a submit to the API may
+     * be. A larger one is set aside unread, as it would take a server's memory to read.
+     */
+    static final int MAX_ENTRY_BYTES = 4 * 1024 * 1024;
     private static final Set<String> TEXT = Set.of("name", "stdin", "image", "runtime", "idempotencyKey", "tenant");
     private static final Set<String> NUMBERS = Set.of("timeoutSeconds", "priority");
     private static final String NOT_A_PROPERTY = "is not a property of a job spec";

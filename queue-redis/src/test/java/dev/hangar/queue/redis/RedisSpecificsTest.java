@@ -33,7 +33,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -193,6 +195,49 @@ class RedisSpecificsTest extends RedisServerTest {
         assertThat(dead.get(1).field("reason")).startsWith("colour: is not a property of a job spec");
         assertThat(dead.get(2).field("reason")).isEqualTo("priority: must be between 0 and 9, got 42");
         assertThat(queue.submitEntriesSetAside()).as("counted for the metrics").isEqualTo(3);
+        assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement()
+                .satisfies(job -> assertThat(job.spec().command()).containsExactly("echo", "fine"));
+        assertThat(redis.cli("XLEN", key("submit"))).isEqualTo("0");
+    }
+
+    /**
+     * An entry larger than a job may be would take a server's memory to read (and, taken over, the next
+     * server's): it is set aside unread, whether new or read already by a server that died of it.
+     */
+    @Test
+    void anEntryLargerThanAJobMayBeIsSetAsideUnreadAndTheQueueFlowsOn() {
+        RedisQueueBackend queue = open();
+        String big = "x".repeat(WireFormat.MAX_ENTRY_BYTES);
+        Map<String, String> readBefore = new LinkedHashMap<>(Map.of("command", "[\"true\"]"));
+        readBefore.put("stdin", big);
+        Map<String, String> unread = new LinkedHashMap<>(Map.of("name", "too-big"));
+        unread.putAll(readBefore);
+        String readBeforeId;
+        String unreadId;
+        var client = io.lettuce.core.RedisClient.create(redis.uri().toString());
+        try (var connection = client.connect()) {
+            var commands = connection.sync();
+            readBeforeId = commands.xadd(key("submit"), readBefore);
+            commands.xgroupCreate(io.lettuce.core.XReadArgs.StreamOffset.from(key("submit"), "0"), "intake");
+            commands.xreadgroup(io.lettuce.core.Consumer.from("intake", "a-server-that-died"),
+                    io.lettuce.core.XReadArgs.StreamOffset.lastConsumed(key("submit")));
+            unreadId = commands.xadd(key("submit"), unread);
+        } finally {
+            client.shutdown();
+        }
+        redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"fine\"]");
+
+        assertThat(queue.intake(10)).isEqualTo(3);
+
+        List<DeadLetter> dead = queue.deadLetters(10);
+        assertThat(dead).extracting(d -> d.field("source")).containsExactly(readBeforeId, unreadId);
+        assertThat(dead.get(1).field("reason")).isEqualTo("entry: " + (4 + 7 + 7 + 8 + 5 + big.length())
+                + " bytes (its field names and values), more than the 4194304 a job may take: set aside unread");
+        assertThat(dead.get(1).field("entry.name")).isEqualTo("too-big");
+        assertThat(dead.get(1).field("entry.command")).isEqualTo("[\"true\"]");
+        assertThat(dead.get(1).field("entry.stdin")).isEqualTo("(4194304 bytes, left out)");
+        assertThat(redis.cli("XPENDING", key("submit"), "intake")).as("nothing left pending").startsWith("0");
+        assertThat(queue.submitEntriesSetAside()).isEqualTo(2);
         assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement()
                 .satisfies(job -> assertThat(job.spec().command()).containsExactly("echo", "fine"));
         assertThat(redis.cli("XLEN", key("submit"))).isEqualTo("0");
