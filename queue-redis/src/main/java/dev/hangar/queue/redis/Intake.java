@@ -6,11 +6,9 @@ import dev.hangar.core.queue.QueueException;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.XAutoClaimArgs;
-import io.lettuce.core.XReadArgs;
-import io.lettuce.core.XReadArgs.StreamOffset;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -46,9 +44,13 @@ final class Intake {
         void enqueue(String entryId, JobSpec spec, Map<String, String> entry);
 
         void deadLetter(String entryId, String reason, Map<String, String> entry);
+
+        /** So many entries were set aside unread, as larger than a job may be (see intake_read.lua). */
+        void setAsideUnread(int count);
     }
 
     private final RedisLink link;
+    private final LuaScripts scripts;
     private final byte[] stream;
     private final String streamName;
     private final Consumer<byte[]> consumer = Consumer.from(RedisLink.bytes(RedisKeys.INTAKE),
@@ -57,8 +59,9 @@ final class Intake {
     /** When this process last looked for consumers that are gone (System.nanoTime), or 0 for never. */
     private long prunedAtNanos;
 
-    Intake(RedisLink link, RedisKeys keys) {
+    Intake(RedisLink link, LuaScripts scripts, RedisKeys keys) {
         this.link = link;
+        this.scripts = scripts;
         this.streamName = keys.submit();
         this.stream = RedisLink.bytes(streamName);
     }
@@ -68,14 +71,15 @@ final class Intake {
         if (max < 1) {
             return 0;
         }
-        List<StreamMessage<byte[], byte[]>> entries;
+        Read read;
         try {
-            entries = read(max);
+            read = read(max);
         } catch (QueueException e) {
             groupChecked = false; // e.g. NOGROUP after Redis lost its data: make it again next time
             throw e;
         }
-        for (StreamMessage<byte[], byte[]> entry : entries) {
+        sink.setAsideUnread(read.setAside());
+        for (StreamMessage<byte[], byte[]> entry : read.entries()) {
             Map<String, String> fields = DeadLetter.entryAsGiven(entry.getBody());
             JobSpec spec;
             try {
@@ -109,7 +113,7 @@ final class Intake {
                 sink.deadLetter(entry.getId(), "could not be taken in: " + e, fields);
             }
         }
-        return entries.size();
+        return read.setAside() + read.entries().size();
     }
 
     /**
@@ -154,7 +158,10 @@ final class Intake {
             end
             return -1""";
 
-    private List<StreamMessage<byte[], byte[]>> read(int max) {
+    /** What one read gave: entries set aside unread, and the entries to take in. */
+    private record Read(int setAside, List<StreamMessage<byte[], byte[]>> entries) {}
+
+    private Read read(int max) {
         if (!groupChecked) {
             link.ensureGroup(streamName, RedisKeys.INTAKE);
             groupChecked = true;
@@ -164,26 +171,19 @@ final class Intake {
             prunedAtNanos = now;
             pruneGoneConsumers(GONE);
         }
-        // first what this process read and could not finish (the queue failed partway): at once, not
-        // once it counts as abandoned
-        List<StreamMessage<byte[], byte[]>> entries = new ArrayList<>(link.call("XREADGROUP " + streamName,
-                redis -> redis.xreadgroup(consumer, XReadArgs.Builder.count(max), StreamOffset.from(stream, "0"))));
-        // an entry deleted while pending comes without fields (XADD takes none without): nothing to take in
-        entries.removeIf(entry -> {
-            boolean deleted = entry.getBody() == null || entry.getBody().isEmpty();
-            if (deleted) {
-                link.call("XACK " + streamName, redis -> redis.xack(stream, consumer.getGroup(), entry.getId()));
+        // why one script: an entry is sized in the same step that reads it, so that none larger than a
+        // job may be reaches this process, whatever other servers read meanwhile
+        List<Object> reply = scripts.call(LuaScripts.Script.INTAKE_READ, consumer.getName(), max,
+                WireFormat.MAX_ENTRY_BYTES, ABANDONED.toMillis());
+        List<StreamMessage<byte[], byte[]>> entries = new ArrayList<>();
+        for (int i = 1; i < reply.size(); i += 2) {
+            List<?> fields = Replies.list(reply.get(i + 1));
+            Map<byte[], byte[]> body = new LinkedHashMap<>();
+            for (int f = 0; f < fields.size(); f += 2) {
+                body.put((byte[]) fields.get(f), (byte[]) fields.get(f + 1));
             }
-            return deleted;
-        });
-        if (entries.size() < max) {
-            entries.addAll(link.call("XAUTOCLAIM " + streamName, redis -> redis.xautoclaim(stream,
-                    XAutoClaimArgs.Builder.xautoclaim(consumer, ABANDONED, "0-0").count(max - entries.size()))).getMessages());
+            entries.add(new StreamMessage<>(stream, Replies.text(reply.get(i)), body));
         }
-        if (entries.size() < max) {
-            entries.addAll(link.call("XREADGROUP " + streamName, redis -> redis.xreadgroup(consumer,
-                    XReadArgs.Builder.count(max - entries.size()), StreamOffset.lastConsumed(stream))));
-        }
-        return entries;
+        return new Read((int) Replies.number(reply.getFirst()), entries);
     }
 }

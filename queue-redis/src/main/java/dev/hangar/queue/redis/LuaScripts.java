@@ -26,7 +26,7 @@ final class LuaScripts {
     enum Script {
         ENQUEUE(true), LEASE(false), RENEW(false), ADVANCE(false), SETTLE(true), CANCEL(true), APPEND_LOG(false),
         PAGE(false), COUNTS(false), RECLAIM(false), LEASES_OF(false), DROP_LEASE(false), DEAD_LETTER(true),
-        SWEEP(false), FINISH_AND_LEASE(true), SCREEN_INTAKE(false);
+        SWEEP(false), FINISH_AND_LEASE(true), INTAKE_READ(false);
 
         /**
          * Whether its write accepts a job or records its end, so that with {@code replicas} set the

@@ -109,7 +109,7 @@ public final class RedisQueueBackend implements QueueBackend {
         this.clock = clock;
         this.scripts = new LuaScripts(link, settings);
         this.feed = new ChangeFeed(link, keys, settings.timeout());
-        this.intake = new Intake(link, keys);
+        this.intake = new Intake(link, scripts, keys);
         this.nodes = new RedisNodeRegistry(link, keys);
     }
 
@@ -684,13 +684,15 @@ public final class RedisQueueBackend implements QueueBackend {
 
     /**
      * Takes in at most {@code max} entries of the submit stream, each spec passed through {@code validate};
-     * first sets aside, unread, those larger than a job may be (see screen_intake.lua), which would take
-     * a server's memory.
+     * those larger than a job may be are set aside unread (see intake_read.lua).
      */
     public int intake(int max, UnaryOperator<JobSpec> validate) {
-        int oversized = (int) Replies.number(scripts.call(Script.SCREEN_INTAKE, max, WireFormat.MAX_ENTRY_BYTES).getFirst());
-        setAside.addAndGet(oversized);
-        return oversized + intake.run(max, validate, new Intake.Sink() {
+        return intake.run(max, validate, new Intake.Sink() {
+            @Override
+            public void setAsideUnread(int count) {
+                setAside.addAndGet(count);
+            }
+
             @Override
             public boolean answeredByEarlierJob(String entryId, JobSpec spec, Map<String, String> entry) {
                 Optional<Job> earlier = findByIdempotencyKey(spec);

@@ -222,6 +222,9 @@ class RedisSpecificsTest extends RedisServerTest {
             commands.xreadgroup(io.lettuce.core.Consumer.from("intake", "a-server-that-died"),
                     io.lettuce.core.XReadArgs.StreamOffset.lastConsumed(key("submit")));
             unreadId = commands.xadd(key("submit"), unread);
+            // idle as long as an entry of a server that died of it is once another takes it over
+            commands.xclaim(key("submit"), io.lettuce.core.Consumer.from("intake", "a-server-that-died"),
+                    new io.lettuce.core.XClaimArgs().idle(Duration.ofMinutes(1)), readBeforeId);
         } finally {
             client.shutdown();
         }
@@ -241,6 +244,32 @@ class RedisSpecificsTest extends RedisServerTest {
         assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement()
                 .satisfies(job -> assertThat(job.spec().command()).containsExactly("echo", "fine"));
         assertThat(redis.cli("XLEN", key("submit"))).isEqualTo("0");
+    }
+
+    @Test
+    void anEntryLargerThanAJobMayBeIsSetAsideByWhicheverReadReachesItOneEntryAtATime() {
+        RedisQueueBackend queue = open();
+        redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"first\"]");
+        var client = io.lettuce.core.RedisClient.create(redis.uri().toString());
+        String giant;
+        try (var connection = client.connect()) {
+            giant = connection.sync().xadd(key("submit"), (Object[]) new String[] {"command", "[\"true\"]",
+                    "stdin", "x".repeat(WireFormat.MAX_ENTRY_BYTES), "env", "{}", "env", "{\"A\":\"1\"}"});
+        } finally {
+            client.shutdown();
+        }
+        redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"second\"]");
+
+        assertThat(List.of(queue.intake(1), queue.intake(1), queue.intake(1), queue.intake(1))).containsExactly(1, 1, 1, 0);
+
+        assertThat(queue.list(JobQuery.all(10)).jobs()).extracting(job -> job.spec().command().getLast())
+                .containsExactlyInAnyOrder("first", "second");
+        assertThat(queue.deadLetters(10)).singleElement().satisfies(dead -> {
+            assertThat(dead.field("source")).isEqualTo(giant);
+            assertThat(dead.field("entry.stdin")).isEqualTo("(4194304 bytes, left out)");
+            assertThat(dead.field("entry.env")).isEqualTo("{}");
+            assertThat(dead.field("entry.env#2")).as("a field given again").isEqualTo("{\"A\":\"1\"}");
+        });
     }
 
     @Test

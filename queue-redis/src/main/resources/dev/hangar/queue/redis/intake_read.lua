@@ -1,0 +1,72 @@
+-- A = this process's consumer of the group 'intake', how many entries to read, the most bytes an entry
+--     may hold (its field names and values together), how long an entry must have been idle in another
+--     consumer's hands to be taken over (ms)
+-- Reads entries of the submit stream for intake: first those this consumer read and did not finish,
+-- then those another left idle that long (a process that died), then new ones. An entry larger than a
+-- job may be is set aside here, before any server reads it (reading it would take the server's memory,
+-- and, taken over, the next one's): it goes to the dead-letter stream with its size and its fields (a
+-- value of more than 4096 bytes left out, saying its size; the first 64 fields) and leaves the stream.
+-- Returns {how many it set aside, entry id, {name, value, ...}, entry id, {...}, ...}.
+local consumer, count, most, idleMs = A[1], tonumber(A[2]), tonumber(A[3]), A[4]
+local submit = P .. ':submit'
+local KEPT_FIELDS, KEPT_BYTES = 64, 4096
+
+local out, setAside, read = {0}, 0, 0
+local function take(id, fields)
+  read = read + 1
+  local size = 0
+  for i = 1, #fields do size = size + #fields[i] end
+  if size <= most then
+    out[#out + 1] = id
+    out[#out + 1] = fields
+    return
+  end
+  local dead = {'source', id, 'reason', 'entry: ' .. size .. ' bytes (its field names and values), more than the '
+      .. most .. ' a job may take: set aside unread'}
+  local times = {}
+  for i = 1, math.min(#fields, 2 * KEPT_FIELDS), 2 do
+    local name, value = string.sub(fields[i], 1, KEPT_BYTES), fields[i + 1]
+    times[name] = (times[name] or 0) + 1
+    dead[#dead + 1] = 'entry.' .. name .. (times[name] > 1 and '#' .. times[name] or '')
+    dead[#dead + 1] = #value <= KEPT_BYTES and value or '(' .. #value .. ' bytes, left out)'
+  end
+  if #fields > 2 * KEPT_FIELDS then
+    dead[#dead + 1] = 'entryFieldsLeftOut'
+    dead[#dead + 1] = tostring(#fields / 2 - KEPT_FIELDS)
+  end
+  redis.call('XADD', P .. ':dead', 'MAXLEN', '~', DEAD_MAX, '*', unpack(dead))
+  redis.call('XACK', submit, 'intake', id)
+  redis.call('XDEL', submit, id)
+  setAside = setAside + 1
+end
+
+-- a stream's entries as XREADGROUP replies them, or none
+local function entriesOf(reply)
+  if not reply or not reply[1] then return {} end
+  return reply[1][2]
+end
+
+-- first what this process read and could not finish (the queue failed partway): at once, not once it
+-- counts as abandoned; an entry deleted while pending comes without fields: nothing to take in
+for _, entry in ipairs(entriesOf(redis.call('XREADGROUP', 'GROUP', 'intake', consumer, 'COUNT', count,
+    'STREAMS', submit, '0'))) do
+  if entry[2] and #entry[2] > 0 then
+    take(entry[1], entry[2])
+  else
+    redis.call('XACK', submit, 'intake', entry[1])
+  end
+end
+if read < count then
+  for _, entry in ipairs(redis.call('XAUTOCLAIM', submit, 'intake', consumer, idleMs, '0-0', 'COUNT',
+      count - read)[2]) do
+    if entry and entry[2] then take(entry[1], entry[2]) end
+  end
+end
+if read < count then
+  for _, entry in ipairs(entriesOf(redis.call('XREADGROUP', 'GROUP', 'intake', consumer, 'COUNT', count - read,
+      'STREAMS', submit, '>'))) do
+    take(entry[1], entry[2])
+  end
+end
+out[1] = setAside
+return out
