@@ -171,17 +171,21 @@ final class NodeOptions {
     private static final long MIN_MEMORY_MB = 64;
 
     private List<String> givenGpus(List<String> found) {
-        if (gpus.equals(List.of("none"))) {
+        List<String> named = gpus.stream().map(String::strip).toList();
+        if (named.stream().anyMatch("none"::equalsIgnoreCase)) {
+            if (named.size() > 1) {
+                throw new IllegalArgumentException("--gpus " + String.join(",", gpus) + ": none, or GPUs by index, not both");
+            }
             return List.of();
         }
         var given = new java.util.LinkedHashSet<String>();
-        for (String index : gpus) {
-            if (!found.contains(index.strip())) {
-                throw new IllegalArgumentException("--gpus " + String.join(",", gpus) + ": no GPU " + index.strip()
+        for (String index : named) {
+            if (!found.contains(index)) {
+                throw new IllegalArgumentException("--gpus " + String.join(",", gpus) + ": no GPU '" + index + "'"
                         + " on this host; " + (found.isEmpty() ? "it has none (nvidia-smi -L lists none, and there is no"
                         + " /dev/nvidiaN)" : "its GPUs: " + String.join(", ", found)) + "; or give none");
             }
-            given.add(index.strip());
+            given.add(index);
         }
         return List.copyOf(given);
     }

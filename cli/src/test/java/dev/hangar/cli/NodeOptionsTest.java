@@ -34,6 +34,7 @@ class NodeOptionsTest {
         assertThat(config.gpus()).containsExactly("1");
         assertThat(config.nodeName()).as("the rest as it was").isEqualTo("gpu-07");
         assertThat(capacity("--gpus", "none").gpus()).isEmpty();
+        assertThat(capacity("--gpus", " NONE").gpus()).as("in any case").isEmpty();
         assertThat(capacity("--gpus", "1,0,1").gpus()).as("each once").containsExactly("1", "0");
     }
 
@@ -47,14 +48,15 @@ class NodeOptionsTest {
                 .hasMessage("--memory-mb must be from 64 to 16384 (this host's memory), got 16385");
         assertThatThrownBy(() -> capacity("--memory-mb", "63")).hasMessageStartingWith("--memory-mb must be from 64");
         assertThatThrownBy(() -> capacity("--gpus", "0,2"))
-                .hasMessage("--gpus 0,2: no GPU 2 on this host; its GPUs: 0, 1; or give none");
+                .hasMessage("--gpus 0,2: no GPU '2' on this host; its GPUs: 0, 1; or give none");
+        assertThatThrownBy(() -> capacity("--gpus", "none,0")).hasMessage("--gpus none,0: none, or GPUs by index, not both");
     }
 
     @Test
     void aGpuAskedOfAHostWithoutAnyIsRefusedSayingItHasNone() {
         var options = CommandLine.populateCommand(new NodeOptions(), "--gpus", "0");
         assertThatThrownBy(() -> options.capacityOn(HOST.withCapacity(16, 16_384, List.of())))
-                .hasMessage("--gpus 0: no GPU 0 on this host; it has none (nvidia-smi -L lists none, and there is no"
+                .hasMessage("--gpus 0: no GPU '0' on this host; it has none (nvidia-smi -L lists none, and there is no"
                         + " /dev/nvidiaN); or give none");
     }
 }

@@ -272,7 +272,7 @@ class CliIT extends OneNodeIT {
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--lease-seconds", "0"), "--lease-seconds must be from 3");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--max-jobs", "0"), "--max-jobs must be from 1");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--memory-mb", "1"), "--memory-mb must be from 64 to ");
-        refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--gpus", "9"), "--gpus 9: no GPU 9 on this host");
+        refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--gpus", "9"), "--gpus 9: no GPU '9' on this host");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--retention", "7 days"), "--retention must be an ISO-8601");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--retention", "P1D", "--redis", "redis://127.0.0.1:1"),
                 "--retention is for the embedded store");
