@@ -33,9 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -74,6 +72,16 @@ class RedisSpecificsTest extends RedisServerTest {
 
     private String key(String name) {
         return "{" + prefix + "}:" + name;
+    }
+
+    /** XADDs these names and values to the submit stream through a client: redis-cli's command line takes no megabytes. */
+    private String xadd(String... fields) {
+        var client = io.lettuce.core.RedisClient.create(redis.uri().toString());
+        try (var connection = client.connect()) {
+            return connection.sync().xadd(key("submit"), (Object[]) fields);
+        } finally {
+            client.shutdown();
+        }
     }
 
     private static List<String> lines(String cliOutput) {
@@ -208,26 +216,11 @@ class RedisSpecificsTest extends RedisServerTest {
     void anEntryLargerThanAJobMayBeIsSetAsideUnreadAndTheQueueFlowsOn() {
         RedisQueueBackend queue = open();
         String big = "x".repeat(WireFormat.MAX_ENTRY_BYTES);
-        Map<String, String> readBefore = new LinkedHashMap<>(Map.of("command", "[\"true\"]"));
-        readBefore.put("stdin", big);
-        Map<String, String> unread = new LinkedHashMap<>(Map.of("name", "too-big"));
-        unread.putAll(readBefore);
-        String readBeforeId;
-        String unreadId;
-        var client = io.lettuce.core.RedisClient.create(redis.uri().toString());
-        try (var connection = client.connect()) {
-            var commands = connection.sync();
-            readBeforeId = commands.xadd(key("submit"), readBefore);
-            commands.xgroupCreate(io.lettuce.core.XReadArgs.StreamOffset.from(key("submit"), "0"), "intake");
-            commands.xreadgroup(io.lettuce.core.Consumer.from("intake", "a-server-that-died"),
-                    io.lettuce.core.XReadArgs.StreamOffset.lastConsumed(key("submit")));
-            unreadId = commands.xadd(key("submit"), unread);
-            // idle as long as an entry of a server that died of it is once another takes it over
-            commands.xclaim(key("submit"), io.lettuce.core.Consumer.from("intake", "a-server-that-died"),
-                    new io.lettuce.core.XClaimArgs().idle(Duration.ofMinutes(1)), readBeforeId);
-        } finally {
-            client.shutdown();
-        }
+        String readBeforeId = xadd("command", "[\"true\"]", "stdin", big);
+        // read by a server that died of it, idle as long as such an entry is once another takes it over
+        redis.cli("XGROUP", "CREATE", key("submit"), "intake", "0");
+        redis.cli("XCLAIM", key("submit"), "intake", "a-server-that-died", "0", readBeforeId, "IDLE", "60000", "FORCE");
+        String unreadId = xadd("name", "too-big", "command", "[\"true\"]", "stdin", big);
         redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"fine\"]");
 
         assertThat(queue.intake(10)).isEqualTo(3);
@@ -250,14 +243,8 @@ class RedisSpecificsTest extends RedisServerTest {
     void anEntryLargerThanAJobMayBeIsSetAsideByWhicheverReadReachesItOneEntryAtATime() {
         RedisQueueBackend queue = open();
         redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"first\"]");
-        var client = io.lettuce.core.RedisClient.create(redis.uri().toString());
-        String giant;
-        try (var connection = client.connect()) {
-            giant = connection.sync().xadd(key("submit"), (Object[]) new String[] {"command", "[\"true\"]",
-                    "stdin", "x".repeat(WireFormat.MAX_ENTRY_BYTES), "env", "{}", "env", "{\"A\":\"1\"}"});
-        } finally {
-            client.shutdown();
-        }
+        String giant = xadd("command", "[\"true\"]", "stdin", "x".repeat(WireFormat.MAX_ENTRY_BYTES), "env", "{}",
+                "env", "{\"A\":\"1\"}");
         redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"second\"]");
 
         assertThat(List.of(queue.intake(1), queue.intake(1), queue.intake(1), queue.intake(1))).containsExactly(1, 1, 1, 0);
