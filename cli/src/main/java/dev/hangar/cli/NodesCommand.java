@@ -72,7 +72,16 @@ final class NodesCommand implements Callable<Integer> {
                 String.valueOf(node.pools().stream().mapToInt(PoolStatus::ready).sum()),
                 String.join(",", node.runtimes()),
                 node.networkAllowed() ? "allowed" : "none",
-                Tables.orDash(node.heartbeatAt()));
+                heartbeat(node.heartbeatAt(), java.time.Instant.now()));
+    }
+
+    /** When the node's last heartbeat was made, to the second, and how long before {@code now} (by this host's clock). */
+    static String heartbeat(java.time.Instant at, java.time.Instant now) {
+        if (at == null) {
+            return "-";
+        }
+        long ago = Math.max(0, Duration.between(at, now).toSeconds()); // a clock ahead of this one's reads as now
+        return at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + " (" + ago + " s ago)";
     }
 
     /** Whether it takes jobs: "up", or where it stands if asked to drain. */

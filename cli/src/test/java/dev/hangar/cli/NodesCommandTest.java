@@ -179,4 +179,13 @@ class NodesCommandTest {
         assertThat(run.exitCode()).as("%s", run).isZero();
         assertThat(run.out()).contains("node n1 is drained");
     }
+
+    @Test
+    void aHeartbeatIsShownToTheSecondWithHowLongAgo() {
+        var at = java.time.Instant.parse("2026-12-05T01:05:58.043599624Z");
+
+        assertThat(NodesCommand.heartbeat(at, at.plusMillis(3_500))).isEqualTo("2026-12-05T01:05:58Z (3 s ago)");
+        assertThat(NodesCommand.heartbeat(at, at.minusSeconds(2))).as("a node's clock ahead of this one's").endsWith("(0 s ago)");
+        assertThat(NodesCommand.heartbeat(null, at)).isEqualTo("-");
+    }
 }
