@@ -3,6 +3,7 @@ package dev.hangar.core.cluster;
 import dev.hangar.core.pool.PoolStatus;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A node as the events stream, {@code /v1/nodes} and the metrics describe it.
@@ -15,9 +16,10 @@ import java.util.List;
  * @param networkAllowed whether it gives a sandbox a network when its job asks: started with {@code --allow-network},
  *                       it has a runtime that can
  * @param drain       where it stands if it is asked to drain; null if it is not
+ * @param labels      the labels its operator gave it, which jobs select nodes by
  */
 public record NodeInfo(String name, State state, Capacity capacity, List<String> runtimes, Load load, Instant heartbeatAt,
-        List<PoolStatus> pools, Boolean networkAllowed, Drain drain) {
+        List<PoolStatus> pools, Boolean networkAllowed, Drain drain, Map<String, String> labels) {
     public enum State { JOINED, LOST }
 
     /** A node asked to drain: to take no more jobs, while those it runs finish. */
@@ -38,6 +40,13 @@ public record NodeInfo(String name, State state, Capacity capacity, List<String>
         runtimes = List.copyOf(runtimes);
         pools = pools == null ? List.of() : List.copyOf(pools);
         networkAllowed = networkAllowed != null && networkAllowed;
+        labels = labels == null ? Map.of() : Map.copyOf(labels);
+    }
+
+    /** A node without labels. */
+    public NodeInfo(String name, State state, Capacity capacity, List<String> runtimes, Load load, Instant heartbeatAt,
+            List<PoolStatus> pools, Boolean networkAllowed, Drain drain) {
+        this(name, state, capacity, runtimes, load, heartbeatAt, pools, networkAllowed, drain, null);
     }
 
     /** A node with nothing running, as it joins, that gives no sandbox a network. */
@@ -67,7 +76,8 @@ public record NodeInfo(String name, State state, Capacity capacity, List<String>
         return new NodeInfo(status.name(), state, new Capacity(capacity.cpus(), capacity.memoryMb(), capacity.gpus()),
                 status.availableRuntimes(),
                 new Load(load.runningJobs(), load.freeCpus(), load.freeMemoryMb(), load.freeGpus()),
-                status.heartbeatAt(), status.pools(), status.networkAllowed(), drainOf(status, drainAskedAt));
+                status.heartbeatAt(), status.pools(), status.networkAllowed(), drainOf(status, drainAskedAt),
+                status.labels());
     }
 
     private static Drain drainOf(NodeStatus status, Instant askedAt) {
@@ -81,6 +91,6 @@ public record NodeInfo(String name, State state, Capacity capacity, List<String>
     }
 
     public NodeInfo withState(State value) {
-        return new NodeInfo(name, value, capacity, runtimes, load, heartbeatAt, pools, networkAllowed, drain);
+        return new NodeInfo(name, value, capacity, runtimes, load, heartbeatAt, pools, networkAllowed, drain, labels);
     }
 }

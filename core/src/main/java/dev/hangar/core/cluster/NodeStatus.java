@@ -6,6 +6,7 @@ import dev.hangar.core.pool.PoolsView;
 import dev.hangar.core.runtime.RuntimeStatus;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -22,6 +23,8 @@ import java.util.Set;
  * @param drainAskedAt while draining, the time of the ask it has seen, as the registry holds it: the server tells
  *                     this ask from an earlier one by it, whatever the two clocks say; null otherwise, and from an
  *                     agent older than this field
+ * @param labels the labels its operator gave it ({@code --label}), which jobs select nodes by; none from an
+ *               agent older than labels
  */
 public record NodeStatus(
         String name,
@@ -36,7 +39,8 @@ public record NodeStatus(
         List<PoolStatus> pools,
         PoolsView.Budget poolBudget,
         Boolean draining,
-        Instant drainAskedAt) {
+        Instant drainAskedAt,
+        Map<String, String> labels) {
 
     /** What jobs may reserve on the node in total (CPUs may be overcommitted over its cores). */
     public record Capacity(double cpus, long memoryMb, int gpus) {}
@@ -54,12 +58,21 @@ public record NodeStatus(
         mounts = mounts == null ? MountPolicy.none() : mounts;
         networkAllowed = networkAllowed != null && networkAllowed;
         pools = pools == null ? List.of() : List.copyOf(pools);
+        labels = labels == null ? Map.of() : Map.copyOf(labels);
+    }
+
+    /** A node without labels. */
+    public NodeStatus(String name, Capacity capacity, Load load, int cores, List<RuntimeStatus> runtimes, Set<String> images,
+            MountPolicy mounts, Boolean networkAllowed, Instant heartbeatAt, List<PoolStatus> pools,
+            PoolsView.Budget poolBudget, Boolean draining, Instant drainAskedAt) {
+        this(name, capacity, load, cores, runtimes, images, mounts, networkAllowed, heartbeatAt, pools, poolBudget, draining,
+                drainAskedAt, null);
     }
 
     /** A node without warm pools, that gives no sandbox a network. */
     public NodeStatus(String name, Capacity capacity, Load load, int cores, List<RuntimeStatus> runtimes,
             Set<String> images, MountPolicy mounts, Instant heartbeatAt) {
-        this(name, capacity, load, cores, runtimes, images, mounts, false, heartbeatAt, List.of(), null, false, null);
+        this(name, capacity, load, cores, runtimes, images, mounts, false, heartbeatAt, List.of(), null, false, null, null);
     }
 
     /** The names of the runtimes whose probe found them usable. */

@@ -1,5 +1,6 @@
 package dev.hangar.core.job;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
 import dev.hangar.core.runtime.Mount;
@@ -12,6 +13,9 @@ import dev.hangar.core.runtime.Mount;
  * <p>{@code tenant}: whose job it is. A server with API tokens sets it from the caller's token; a
  * job without one belongs to no tenant (a server without tokens, or a producer writing to the
  * queue directly) and is seen only by callers that see every job.
+ *
+ * <p>{@code nodeSelector}: the node labels the job asks for ({@link NodeLabels}); it runs only on a
+ * node that has each of them with that value. Left out of the JSON when empty.
  */
 public record JobSpec(
         String name,
@@ -27,6 +31,7 @@ public record JobSpec(
         Integer priority,
         String idempotencyKey,
         List<Mount> mounts,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, String> nodeSelector,
         String tenant) {
 
     public static final int DEFAULT_TIMEOUT_SECONDS = 600;
@@ -42,6 +47,8 @@ public record JobSpec(
         retry = retry == null ? RetryPolicy.none() : retry;
         priority = priority == null ? DEFAULT_PRIORITY : priority;
         mounts = mounts == null ? List.of() : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(mounts));
+        nodeSelector = nodeSelector == null ? Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(nodeSelector));
     }
 
     public static JobSpec of(String... command) {

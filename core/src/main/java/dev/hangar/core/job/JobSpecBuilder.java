@@ -20,6 +20,7 @@ public final class JobSpecBuilder {
     private Integer priority;
     private String idempotencyKey;
     private List<Mount> mounts = List.of();
+    private Map<String, String> nodeSelector = new LinkedHashMap<>();
     private String tenant;
 
     JobSpecBuilder() {}
@@ -38,6 +39,7 @@ public final class JobSpecBuilder {
         priority = spec.priority();
         idempotencyKey = spec.idempotencyKey();
         mounts = spec.mounts();
+        nodeSelector = new LinkedHashMap<>(spec.nodeSelector());
         tenant = spec.tenant();
     }
 
@@ -56,6 +58,8 @@ public final class JobSpecBuilder {
     public JobSpecBuilder priority(Integer value) { priority = value; return this; }
     public JobSpecBuilder idempotencyKey(String value) { idempotencyKey = value; return this; }
     public JobSpecBuilder mounts(List<Mount> value) { mounts = value; return this; }
+    public JobSpecBuilder nodeSelector(Map<String, String> value) { nodeSelector = new LinkedHashMap<>(value); return this; }
+    public JobSpecBuilder nodeSelector(String key, String value) { nodeSelector.put(key, value); return this; }
     public JobSpecBuilder tenant(String value) { tenant = value; return this; }
 
     private WorkloadProfile profileOrDefault() {
@@ -64,6 +68,6 @@ public final class JobSpecBuilder {
 
     public JobSpec build() {
         return new JobSpec(name, command, env, stdin, image, runtime, profile, resources, timeoutSeconds, retry,
-                priority, idempotencyKey, mounts, tenant);
+                priority, idempotencyKey, mounts, nodeSelector, tenant);
     }
 }

@@ -62,6 +62,8 @@ public final class JobSpecValidator {
                     + " known: " + String.join(", ", limits.knownRuntimes().stream().sorted().toList())));
         }
         limits.unknownImage(spec.image()).ifPresent(errors::add);
+        List<FieldError> selectorErrors = NodeLabels.errors("nodeSelector", spec.nodeSelector());
+        errors.addAll(selectorErrors.isEmpty() ? limits.selectorErrors(spec.nodeSelector()) : selectorErrors);
         errors.addAll(limits.mountErrors(spec.mounts()));
         checkResources(spec, errors);
         checkProfile(spec, errors);

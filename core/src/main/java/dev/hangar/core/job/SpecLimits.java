@@ -2,6 +2,7 @@ package dev.hangar.core.job;
 
 import dev.hangar.core.runtime.Mount;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -10,6 +11,8 @@ import java.util.Set;
  *
  * @param mountsOnThisHost whether a mount's host path is checked on this host ({@link MountPolicy#check}),
  *                         or only by name, as a cluster's server checks paths of its nodes
+ * @param nodeLabels       each node's labels, which a job's {@code nodeSelector} must find on one node;
+ *                         null where they are not checked (no node has said what it has)
  */
 public record SpecLimits(
         double maxCpus,
@@ -23,7 +26,8 @@ public record SpecLimits(
         Set<String> knownImages,
         MountPolicy mounts,
         boolean networkAllowed,
-        boolean mountsOnThisHost) {
+        boolean mountsOnThisHost,
+        List<Map<String, String>> nodeLabels) {
 
     /**
      * The runtimes Hangar has drivers for: what a job may name where no node has said what it runs.
@@ -47,18 +51,19 @@ public record SpecLimits(
     public SpecLimits {
         knownRuntimes = Set.copyOf(knownRuntimes);
         knownImages = knownImages == null ? null : Set.copyOf(knownImages);
+        nodeLabels = nodeLabels == null ? null : nodeLabels.stream().map(Map::copyOf).toList();
     }
 
     /** Bounds for a node with this many CPUs and this much memory. */
     public static SpecLimits forNode(double cpus, long memoryMb, int gpus, Set<String> runtimes) {
         return new SpecLimits(cpus, memoryMb, 1_000_000, 1024L * 1024, gpus, 1024L * 1024 * 1024, 7 * 24 * 3600, runtimes,
-                null, MountPolicy.none(), true, true);
+                null, MountPolicy.none(), true, true, null);
     }
 
     /** The same bounds, with the images a job may name (null: not checked here). */
     public SpecLimits withImages(Set<String> images) {
         return new SpecLimits(maxCpus, maxMemoryMb, maxPids, maxDiskMb, maxGpus, maxOutputBytes, maxTimeoutSeconds,
-                knownRuntimes, images, mounts, networkAllowed, mountsOnThisHost);
+                knownRuntimes, images, mounts, networkAllowed, mountsOnThisHost, nodeLabels);
     }
 
     /** What is wrong with naming this image here, if anything: an image the node does not have. */
@@ -74,13 +79,13 @@ public record SpecLimits(
     /** The same bounds, with mounts under this policy's roots, checked on this host. */
     public SpecLimits withMounts(MountPolicy policy) {
         return new SpecLimits(maxCpus, maxMemoryMb, maxPids, maxDiskMb, maxGpus, maxOutputBytes, maxTimeoutSeconds,
-                knownRuntimes, knownImages, policy, networkAllowed, true);
+                knownRuntimes, knownImages, policy, networkAllowed, true, nodeLabels);
     }
 
     /** The same bounds, with mounts under this policy's roots on other hosts, checked by name only. */
     public SpecLimits withMountsByName(MountPolicy policy) {
         return new SpecLimits(maxCpus, maxMemoryMb, maxPids, maxDiskMb, maxGpus, maxOutputBytes, maxTimeoutSeconds,
-                knownRuntimes, knownImages, policy, networkAllowed, false);
+                knownRuntimes, knownImages, policy, networkAllowed, false, nodeLabels);
     }
 
     /** What is wrong with these mounts here, if anything. */
@@ -91,6 +96,17 @@ public record SpecLimits(
     /** The same bounds, on a node that gives sandboxes a network only if {@code allowed}. */
     public SpecLimits withNetworkAllowed(boolean allowed) {
         return new SpecLimits(maxCpus, maxMemoryMb, maxPids, maxDiskMb, maxGpus, maxOutputBytes, maxTimeoutSeconds,
-                knownRuntimes, knownImages, mounts, allowed, mountsOnThisHost);
+                knownRuntimes, knownImages, mounts, allowed, mountsOnThisHost, nodeLabels);
+    }
+
+    /** The same bounds, on nodes with these labels (each node's): a job's {@code nodeSelector} must pick one. */
+    public SpecLimits withNodeLabels(List<Map<String, String>> labels) {
+        return new SpecLimits(maxCpus, maxMemoryMb, maxPids, maxDiskMb, maxGpus, maxOutputBytes, maxTimeoutSeconds,
+                knownRuntimes, knownImages, mounts, networkAllowed, mountsOnThisHost, labels);
+    }
+
+    /** What is wrong with this selector here, if anything: a label no node has with that value. */
+    public List<FieldError> selectorErrors(Map<String, String> selector) {
+        return nodeLabels == null || selector.isEmpty() ? List.of() : NodeLabels.unmatched(selector, nodeLabels);
     }
 }

@@ -1,6 +1,7 @@
 package dev.hangar.core.queue;
 
 import dev.hangar.core.job.MountPolicy;
+import dev.hangar.core.job.NodeLabels;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -26,10 +27,12 @@ import java.util.stream.Collectors;
  *                               ({@link MountPolicy#byName}); {@code /} when it does not say
  * @param memoryFloorsMb         the least memory a job must ask for to run on each of its runtimes
  *                               (a VM's or gVisor's floor); a runtime not named has none
+ * @param labels                 the node's labels ({@link NodeLabels}): a job with a {@code nodeSelector} fits only
+ *                               a worker that has each label it names, with that value
  */
 public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, long freeMemoryMb, int freeGpus,
         Set<String> runtimes, Set<String> kernelBoundaryRuntimes, Set<String> networkRuntimes, Set<String> gpuRuntimes,
-        Set<String> images, Set<String> mountRoots, Map<String, Long> memoryFloorsMb) {
+        Set<String> images, Set<String> mountRoots, Map<String, Long> memoryFloorsMb, Map<String, String> labels) {
     /** The roots of a worker that does not say where it lets jobs mount: any host path fits. */
     public static final Set<String> ANY_PATH = Set.of("/");
 
@@ -42,6 +45,7 @@ public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, 
         mountRoots = mountRoots == null ? ANY_PATH
                 : mountRoots.stream().map(MountPolicy::byName).collect(Collectors.toUnmodifiableSet());
         memoryFloorsMb = memoryFloorsMb == null ? Map.of() : Map.copyOf(memoryFloorsMb);
+        labels = labels == null ? Map.of() : Map.copyOf(labels);
     }
 
     /** A worker that does not say which runtimes it has, nor whether it gives a network, nor its images or mounts. */
@@ -56,7 +60,7 @@ public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, 
     public LeaseRequest(String workerId, Duration leaseFor, double freeCpus, long freeMemoryMb, int freeGpus,
             Set<String> runtimes, Set<String> kernelBoundaryRuntimes) {
         this(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes, runtimes, runtimes,
-                Set.of(), ANY_PATH, Map.of());
+                Set.of(), ANY_PATH, Map.of(), Map.of());
     }
 
     /**
@@ -65,30 +69,44 @@ public record LeaseRequest(String workerId, Duration leaseFor, double freeCpus, 
      */
     public LeaseRequest offering(Set<String> networkRuntimes, Set<String> images) {
         return new LeaseRequest(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes,
-                networkRuntimes, gpuRuntimes, images, mountRoots, memoryFloorsMb);
+                networkRuntimes, gpuRuntimes, images, mountRoots, memoryFloorsMb, labels);
     }
 
     /** The same request from a worker that lets jobs mount only host paths under these roots. */
     public LeaseRequest mountingUnder(Set<String> roots) {
         return new LeaseRequest(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes,
-                networkRuntimes, gpuRuntimes, images, roots, memoryFloorsMb);
+                networkRuntimes, gpuRuntimes, images, roots, memoryFloorsMb, labels);
     }
 
     /** The same request from a worker that can pass GPUs through only on {@code gpuRuntimes} (of its runtimes). */
     public LeaseRequest passingGpusOn(Set<String> gpuRuntimes) {
         return new LeaseRequest(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes,
-                networkRuntimes, gpuRuntimes, images, mountRoots, memoryFloorsMb);
+                networkRuntimes, gpuRuntimes, images, mountRoots, memoryFloorsMb, labels);
     }
 
     /** The same request from a worker whose runtimes need at least this much memory of a job (by runtime). */
     public LeaseRequest withMemoryFloors(Map<String, Long> memoryFloorsMb) {
         return new LeaseRequest(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes,
-                networkRuntimes, gpuRuntimes, images, mountRoots, memoryFloorsMb);
+                networkRuntimes, gpuRuntimes, images, mountRoots, memoryFloorsMb, labels);
     }
 
-    /** Whether every job fits this worker as far as its runtimes, network, images and mounts go (only room is asked). */
+    /** The same request from a worker on a node with these labels. */
+    public LeaseRequest labelled(Map<String, String> nodeLabels) {
+        return new LeaseRequest(workerId, leaseFor, freeCpus, freeMemoryMb, freeGpus, runtimes, kernelBoundaryRuntimes,
+                networkRuntimes, gpuRuntimes, images, mountRoots, memoryFloorsMb, nodeLabels);
+    }
+
+    /**
+     * Whether every job fits this worker as far as its runtimes, network, images, mounts and labels go (only
+     * room is asked; a job that selects nodes by label fits no worker without labels).
+     */
     public boolean saysNothingOfWhatItHas() {
-        return runtimes.isEmpty() && images.isEmpty() && mountRoots.equals(ANY_PATH);
+        return runtimes.isEmpty() && images.isEmpty() && mountRoots.equals(ANY_PATH) && labels.isEmpty();
+    }
+
+    /** Whether this worker's node is one the job's {@code nodeSelector} asks for (any node, for an empty one). */
+    public boolean hasLabelsFor(Map<String, String> nodeSelector) {
+        return NodeLabels.matches(nodeSelector, labels);
     }
 
     /** This request, if a backend can serve it: it names its worker and asks for a positive lease. */

@@ -25,6 +25,37 @@ class JobSpecValidatorTest {
     }
 
     @Test
+    void aNodeSelectorOfLabelsNoLabelCanBeIsRefusedNamingTheLabel() {
+        var selector = new java.util.LinkedHashMap<String, String>();
+        selector.put("gpu-model", "a100");
+        selector.put("zone", "eu west");
+        selector.put("-bad", "x");
+        selector.put("rack", null);
+        var spec = JobSpec.builder().command("x").nodeSelector(selector).build();
+        assertThat(validator.errors(spec)).extracting(FieldError::field, FieldError::reason).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("nodeSelector.zone", NodeLabels.VALUE_RULE + ", got 'eu west'"),
+                org.assertj.core.groups.Tuple.tuple("nodeSelector", NodeLabels.KEY_RULE + ", got '-bad'"),
+                org.assertj.core.groups.Tuple.tuple("nodeSelector.rack", NodeLabels.VALUE_RULE + ", got null"));
+        assertThat(validator.errors(JobSpec.builder().command("x").nodeSelector("gpu-model", "a100").build()))
+                .as("where no node has said what labels it has").isEmpty();
+    }
+
+    @Test
+    void aNodeSelectorThatNoNodePicksIsRefusedNamingWhatTheNodesHave() {
+        var nodes = new JobSpecValidator(SpecLimits.forNode(2, 4096, 0, Set.of("process")).withNodeLabels(List.of(
+                java.util.Map.of("gpu-model", "a100", "zone", "r1"), java.util.Map.of("gpu-model", "l4"), java.util.Map.of())));
+        assertThat(nodes.errors(JobSpec.builder().command("x").nodeSelector("gpu-model", "l4").build())).isEmpty();
+        assertThat(nodes.errors(JobSpec.builder().command("x").nodeSelector("gpu-model", "h100")
+                .nodeSelector("rack", "7").build())).containsExactly(
+                new FieldError("nodeSelector.gpu-model", "no node has gpu-model=h100; nodes have gpu-model=a100, l4"),
+                new FieldError("nodeSelector.rack", "no node has the label 'rack'; nodes' labels: gpu-model, zone"));
+        var bare = new JobSpecValidator(SpecLimits.forNode(2, 4096, 0, Set.of("process")).withNodeLabels(List.of(java.util.Map.of())));
+        assertThat(bare.errors(JobSpec.builder().command("x").nodeSelector("zone", "r1").build()))
+                .extracting(FieldError::reason).containsExactly("no node has the label 'zone' (no node has labels; give"
+                        + " them with 'hangar agent --label KEY=VALUE')");
+    }
+
+    @Test
     void anEmptyCommandIsRefused() {
         assertThat(fields(JobSpec.builder().build())).containsExactly("command");
         assertThat(fields(JobSpec.of(""))).containsExactly("command[0]");
@@ -64,7 +95,7 @@ class JobSpecValidatorTest {
         env.put("A", null);
         env.put(null, "x");
         var spec = new JobSpec(null, java.util.Arrays.asList("echo", null), env, null, null, null, null, null, null, null,
-                null, null, null, null);
+                null, null, null, null, null);
         assertThat(fields(spec)).containsExactlyInAnyOrder("command[1]", "env.A", "env");
     }
 

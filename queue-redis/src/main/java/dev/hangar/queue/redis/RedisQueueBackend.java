@@ -6,6 +6,7 @@ import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobSpecValidator;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.job.MountPolicy;
+import dev.hangar.core.job.NodeLabels;
 import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.job.Timings;
 import dev.hangar.core.json.Json;
@@ -256,7 +257,7 @@ public final class RedisQueueBackend implements QueueBackend {
         Written written = write(Script.ENQUEUE, id, json, spec.priority(), spec.resources().cpus(),
                 spec.resources().memoryMb(), spec.gpusWanted(), spec.runtime(), spec.profile().untrusted(),
                 now, spec.idempotencyScope(), sourceEntry, spec.profile().needs().network(), spec.image(),
-                mountPaths(spec), spec.tenant());
+                mountPaths(spec), spec.tenant(), String.join("\0", NodeLabels.pairs(spec.nodeSelector())));
         if (written.code() == 3) {
             return new Submitted(null, false);
         }
@@ -292,7 +293,8 @@ public final class RedisQueueBackend implements QueueBackend {
                 request.images().size(), List.copyOf(request.images()),
                 request.mountRoots().size(), List.copyOf(request.mountRoots()),
                 request.memoryFloorsMb().size(), request.memoryFloorsMb().entrySet().stream()
-                        .flatMap(floor -> java.util.stream.Stream.<Object>of(floor.getKey(), floor.getValue())).toList());
+                        .flatMap(floor -> java.util.stream.Stream.<Object>of(floor.getKey(), floor.getValue())).toList(),
+                request.labels().size(), NodeLabels.pairs(request.labels()));
     }
 
     /** The lease in a reply of lease.lua: {1, job, change, token}, or {} for none. */

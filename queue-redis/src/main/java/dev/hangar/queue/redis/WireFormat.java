@@ -54,7 +54,8 @@ final class WireFormat {
             "profile", OBJECT,
             "resources", OBJECT,
             "retry", OBJECT,
-            "mounts", new Shape(node -> node.isArray(), "must be a JSON array of objects"));
+            "mounts", new Shape(node -> node.isArray(), "must be a JSON array of objects"),
+            "nodeSelector", new Shape(JsonNode::isObject, "must be a JSON object of strings"));
 
     private WireFormat() {}
 

@@ -287,7 +287,8 @@ end
 -- Leases the most urgent QUEUED job that fits the request in A[at], A[at + 1], ...:
 --   worker, now, leaseMs, freeCpus, freeMemoryMb, freeGpus, scan, n, n runtimes, k, k kernel-boundary runtimes,
 --   l, l runtimes that give a network, g, g runtimes that pass GPUs through, m, m images, r, r roots under
---   which it lets jobs mount, f, f pairs of a runtime and the least memory (MiB) a job needs to run on it
+--   which it lets jobs mount, f, f pairs of a runtime and the least memory (MiB) a job needs to run on it,
+--   s, s labels of its node as KEY=VALUE
 -- Returns {1, job, change, token} for the job leased (the token is the lease entry id), {} if none fits.
 local function leaseNext(at)
   local worker, now, leaseMs = A[at], tonumber(A[at + 1]), tonumber(A[at + 2])
@@ -322,6 +323,9 @@ local function leaseNext(at)
     floors[A[floorsAt + 2 * i - 1]] = tonumber(A[floorsAt + 2 * i])
     anyFloor = true
   end
+  local labelsAt = floorsAt + 2 * tonumber(A[floorsAt]) + 1
+  local labels = {}
+  for i = 1, tonumber(A[labelsAt] or '0') do labels[A[labelsAt + i]] = true end
 
   local time = deliveryTime(now + leaseMs)
 
@@ -382,6 +386,15 @@ local function leaseNext(at)
     end
   end
 
+  -- LeaseRequest.hasLabelsFor: each KEY=VALUE of the job's selector (NUL between them) one of the node's
+  local function hasLabelsFor(selector)
+    if not selector or selector == '' then return true end
+    for pair in string.gmatch(selector, '[^%z]+') do
+      if not labels[pair] then return false end
+    end
+    return true
+  end
+
   -- the most urgent job of a ready set that fits, looked for a page at a time (usually the first
   -- one does) among its first `scan`; returns its id, fields and score
   local PAGE = 16
@@ -396,7 +409,7 @@ local function leaseNext(at)
         local id = ids[i]
         looked = looked + 1
         local j = redis.call('HMGET', jobKey(id), 'cpus', 'mem', 'gpus', 'pin', 'untrusted', 'seq', 'attempt', 'deliveries',
-            'net', 'image', 'mounts', 'state')
+            'net', 'image', 'mounts', 'state', 'sel')
         if not j[1] then
           unindex(id)
           gone = gone + 1
@@ -406,7 +419,7 @@ local function leaseNext(at)
           gone = gone + 1
         elseif tonumber(j[1]) <= freeCpus and tonumber(j[2]) <= freeMemory and tonumber(j[3]) <= freeGpus
             and hasRuntimeFor(j[4], j[5] == '1', j[9], tonumber(j[3]) > 0, tonumber(j[2])) and hasImage(j[10])
-            and hasMountsFor(j[11]) then
+            and hasMountsFor(j[11]) and hasLabelsFor(j[13]) then
           return id, j, tonumber(ids[i + 1])
         end
       end

@@ -1,6 +1,7 @@
 -- A = id, spec, priority, cpus, mem, gpus, pin, untrusted, submittedAt, idempotency key or '',
 --     submit entry it came from or '', needs a network ('1' or '0'), image or '',
---     the host paths of its mounts (see MountPolicy.byName) joined by NUL, or '', tenant or ''
+--     the host paths of its mounts (see MountPolicy.byName) joined by NUL, or '', tenant or '',
+--     its node selector as KEY=VALUE pairs (NodeLabels.pairs) joined by NUL, or ''
 -- The idempotency key is the one scoped to the tenant (JobSpec.idempotencyScope).
 -- Returns {1, {}, change} for a new job, {0, job} for the one that was there already (the same
 -- idempotency key), {2, job} if this id is taken: ids are made per submit, so this submit was sent
@@ -35,6 +36,7 @@ redis.call('HSET', jobKey(id), 'id', id, 'spec', A[2], 'priority', A[3], 'seq', 
     'gpus', A[6], 'pin', A[7], 'untrusted', A[8], 'net', A[12], 'image', A[13], 'idem', idem, 'attempt', 0, 'deliveries', 0, 'cancel', 0,
     'submittedAt', A[9], 'truncated', 0, 'finishes', 0, 'logSeq', 0, 'state', 'QUEUED')
 if A[14] ~= '' then redis.call('HSET', jobKey(id), 'mounts', A[14]) end
+if A[16] ~= '' then redis.call('HSET', jobKey(id), 'sel', A[16]) end
 if A[15] ~= '' then
   redis.call('HSET', jobKey(id), 'tenant', A[15])
   redis.call('ZADD', tenantKey(A[15]), seq, id)

@@ -186,25 +186,32 @@ public final class SqliteQueueBackend implements QueueBackend {
 
     /**
      * The most urgent due job that fits the room in SQL, then the first of those (in the same order)
-     * whose runtime (memory floor included), network, GPU passthrough, image and mount roots the worker has; that test reads the spec, so only
-     * workers that say what they have pay it, and only for the jobs ahead of the one they take.
+     * whose runtime (memory floor included), network, GPU passthrough, image, mount roots and node labels the
+     * worker has; that test reads the spec, so only workers that say what they have pay it, and only for the
+     * jobs ahead of the one they take. A worker without labels skips, in SQL, the jobs that select nodes by
+     * label, so that such a job never holds up the one behind it.
      */
     private static Optional<Long> nextFitting(Connection c, LeaseRequest request, long now) throws SQLException {
         return Sql.first(c, """
                 SELECT seq, json_extract(spec, '$.runtime'), json_extract(spec, '$.profile.trust'),
                        json_extract(spec, '$.profile.needs.network'), json_extract(spec, '$.image'),
                        (SELECT json_group_array(json_extract(m.value, '$.hostPath'))
-                        FROM json_each(jobs.spec, '$.mounts') m), gpus, memory_mb FROM jobs
+                        FROM json_each(jobs.spec, '$.mounts') m), gpus, memory_mb,
+                       json_extract(spec, '$.nodeSelector') FROM jobs
                 WHERE state = ? AND (not_before IS NULL OR not_before <= ?)
                   AND cpus <= ? AND memory_mb <= ? AND gpus <= ?
+                  AND (? OR json_extract(spec, '$.nodeSelector') IS NULL)
                 ORDER BY priority DESC, seq
                 LIMIT ?""",
                 rs -> new Candidate(rs.getLong(1), rs.getString(2), Trust.UNTRUSTED.name().equals(rs.getString(3)),
-                        rs.getInt(4) == 1, rs.getInt(7) > 0, rs.getLong(8), rs.getString(5), rs.getString(6)),
+                        rs.getInt(4) == 1, rs.getInt(7) > 0, rs.getLong(8), rs.getString(5), rs.getString(6),
+                        rs.getString(9)),
                 job -> request.hasRuntimeFor(job.pinnedRuntime(), job.untrusted(), job.needsNetwork(), job.needsGpu(),
                         job.memoryMb())
-                        && request.hasImage(job.image()) && request.hasMountsFor(mountPaths(job.mountPathsJson())),
+                        && request.hasImage(job.image()) && request.hasMountsFor(mountPaths(job.mountPathsJson()))
+                        && (job.nodeSelectorJson() == null || request.hasLabelsFor(labels(job.nodeSelectorJson()))),
                 JobState.QUEUED.name(), now, request.freeCpus(), request.freeMemoryMb(), request.freeGpus(),
+                request.labels().isEmpty() ? 0 : 1,
                 request.saysNothingOfWhatItHas() ? 1 : RUNTIME_SCAN).map(Candidate::seq);
     }
 
@@ -213,8 +220,14 @@ public final class SqliteQueueBackend implements QueueBackend {
         return MountPolicy.namesForLease(Arrays.asList(Json.read(json, String[].class)));
     }
 
+    /** A job's node selector, from its JSON object. */
+    @SuppressWarnings("unchecked") // the spec was validated as it was stored: its values are strings
+    private static Map<String, String> labels(String json) {
+        return Json.read(json, Map.class);
+    }
+
     private record Candidate(long seq, String pinnedRuntime, boolean untrusted, boolean needsNetwork, boolean needsGpu,
-            long memoryMb, String image, String mountPathsJson) {}
+            long memoryMb, String image, String mountPathsJson, String nodeSelectorJson) {}
 
     @Override
     public LeaseStatus renew(Lease lease) {

@@ -582,6 +582,24 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
+    void aJobThatSelectsNodesByLabelIsLeftForANodeThatHasEachLabelWithItsValue() {
+        Job a100 = enqueue(spec().priority(9).nodeSelector("gpu-model", "a100").nodeSelector("zone", "r1").build());
+        Job l4 = enqueue(spec().priority(8).nodeSelector("gpu-model", "l4").build());
+        Job any = enqueue(spec().build());
+        assertThat(queue.lease(worker("bare")).orElseThrow().jobId())
+                .as("a worker without labels takes the job behind those that select by label").isEqualTo(any.id());
+        assertThat(queue.lease(worker("bare"))).isEmpty();
+        assertThat(queue.lease(worker("w1").labelled(Map.of("gpu-model", "a100", "zone", "r2"))))
+                .as("one label of two, and another value of the other").isEmpty();
+        Lease onL4 = queue.lease(worker("w2", Set.of("process"), Set.of())
+                .labelled(Map.of("gpu-model", "l4", "zone", "r1", "rack", "7"))).orElseThrow();
+        assertThat(onL4.jobId()).isEqualTo(l4.id());
+        assertThat(onL4.job().spec().nodeSelector()).isEqualTo(Map.of("gpu-model", "l4"));
+        assertThat(queue.lease(worker("w3").labelled(Map.of("zone", "r1", "gpu-model", "a100"))).orElseThrow().jobId())
+                .isEqualTo(a100.id());
+    }
+
+    @Test
     void aWorkerThatDoesNotSayWhatItHasTakesAJobThatNeedsANetworkAnImageAndAMount() {
         Job job = enqueue(spec().image("debian").mounts(List.of(new Mount("/srv/data", "/data", true)))
                 .profile(new WorkloadProfile(null, new Needs(null, null, null, true), null, null)).build());

@@ -1,0 +1,121 @@
+package dev.hangar.core.job;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Labels an operator gives a node ({@code hangar agent --label gpu-model=a100}) and a job's
+ * {@code nodeSelector}, which asks for nodes by them: a job runs only on a node that has every
+ * label of its selector, with the same value. What a label may be is what lets the queues match
+ * them as plain text: a key holds no {@code =}, and neither holds a NUL.
+ */
+public final class NodeLabels {
+    /** A label's key: like a Kubernetes label's, a prefix with a slash allowed ({@code example.com/rack}). */
+    public static final Pattern KEY = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?");
+    /** A label's value. */
+    public static final Pattern VALUE = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?");
+    public static final String KEY_RULE = "a label's key must be 1 to 63 letters, digits or . _ - /, starting and"
+            + " ending with a letter or digit";
+    public static final String VALUE_RULE = "a label's value must be 1 to 63 letters, digits or . _ -, starting and"
+            + " ending with a letter or digit";
+    /** The most labels a node may have, and the most a job's selector may name. */
+    public static final int MAX = 32;
+
+    private NodeLabels() {}
+
+    /** What is wrong with these labels, each error naming {@code field.KEY} (or {@code field} for their number). */
+    public static List<FieldError> errors(String field, Map<String, String> labels) {
+        var errors = new ArrayList<FieldError>();
+        if (labels.size() > MAX) {
+            errors.add(new FieldError(field, "has " + labels.size() + " labels; at most " + MAX + " are allowed"));
+            return errors;
+        }
+        labels.forEach((key, value) -> {
+            if (key == null || !KEY.matcher(key).matches()) {
+                errors.add(new FieldError(field, KEY_RULE + ", got '" + key + "'"));
+            } else if (value == null || !VALUE.matcher(value).matches()) {
+                errors.add(new FieldError(field + "." + key, VALUE_RULE + ", got "
+                        + (value == null ? "null" : "'" + value + "'")));
+            }
+        });
+        return errors;
+    }
+
+    /** {@code KEY=VALUE} as a command line gives a label; refused, naming the option, if it is not one. */
+    public static Map.Entry<String, String> parse(String option, String text) {
+        int eq = text.indexOf('=');
+        if (eq < 0) {
+            throw new IllegalArgumentException(option + ": '" + text + "' is not KEY=VALUE");
+        }
+        String key = text.substring(0, eq);
+        String value = text.substring(eq + 1);
+        if (!KEY.matcher(key).matches()) {
+            throw new IllegalArgumentException(option + " " + text + ": " + KEY_RULE);
+        }
+        if (!VALUE.matcher(value).matches()) {
+            throw new IllegalArgumentException(option + " " + text + ": " + VALUE_RULE);
+        }
+        return Map.entry(key, value);
+    }
+
+    /** Labels given as {@code KEY=VALUE} on a command line, each key once; refused, naming the option, if not. */
+    public static Map<String, String> parseAll(String option, List<String> texts) {
+        var labels = new TreeMap<String, String>();
+        for (String text : texts) {
+            var label = parse(option, text);
+            if (labels.put(label.getKey(), label.getValue()) != null) {
+                throw new IllegalArgumentException(option + ": " + label.getKey() + " is given twice");
+            }
+        }
+        if (labels.size() > MAX) {
+            throw new IllegalArgumentException(option + ": " + labels.size() + " labels; at most " + MAX + " are allowed");
+        }
+        return labels;
+    }
+
+    /** Whether a node with these labels is one the selector asks for: it has each of them, with that value. */
+    public static boolean matches(Map<String, String> selector, Map<String, String> labels) {
+        return selector.entrySet().stream().allMatch(wanted -> wanted.getValue().equals(labels.get(wanted.getKey())));
+    }
+
+    /** Each label as {@code KEY=VALUE}, by key: how the queues store a selector and match it against a node's. */
+    public static List<String> pairs(Map<String, String> labels) {
+        return new TreeMap<>(labels).entrySet().stream().map(label -> label.getKey() + "=" + label.getValue()).toList();
+    }
+
+    /** The labels as a table shows them: {@code KEY=VALUE,...} by key, or {@code -}. */
+    public static String shown(Map<String, String> labels) {
+        return labels.isEmpty() ? "-" : String.join(",", pairs(labels));
+    }
+
+    /**
+     * Why no node of these (each node's labels) is one the selector asks for, by selector key:
+     * none if one is. Names the first key that no node has with that value, and the values nodes
+     * have for it, so that a typo reads as one.
+     */
+    public static List<FieldError> unmatched(Map<String, String> selector, List<Map<String, String>> nodes) {
+        var errors = new ArrayList<FieldError>();
+        new TreeMap<>(selector).forEach((key, value) -> {
+            if (nodes.stream().noneMatch(labels -> value.equals(labels.get(key)))) {
+                Set<String> values = nodes.stream().map(labels -> labels.get(key)).filter(java.util.Objects::nonNull)
+                        .collect(Collectors.toCollection(java.util.TreeSet::new));
+                errors.add(new FieldError("nodeSelector." + key, values.isEmpty()
+                        ? "no node has the label '" + key + "'" + keysOf(nodes)
+                        : "no node has " + key + "=" + value + "; nodes have " + key + "=" + String.join(", ", values)));
+            }
+        });
+        return errors;
+    }
+
+    private static String keysOf(List<Map<String, String>> nodes) {
+        Set<String> keys = nodes.stream().flatMap(labels -> labels.keySet().stream())
+                .collect(Collectors.toCollection(java.util.TreeSet::new));
+        return keys.isEmpty() ? " (no node has labels; give them with 'hangar agent --label KEY=VALUE')"
+                : "; nodes' labels: " + String.join(", ", keys);
+    }
+}
