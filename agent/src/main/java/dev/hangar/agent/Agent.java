@@ -238,7 +238,7 @@ public final class Agent implements AutoCloseable {
         return new NodeStatus(config.nodeName(), total, capacity.load(), Runtime.getRuntime().availableProcessors(),
                 runtimes, imageNames.get(), config.mounts(), givesNetwork(runtimes), now,
                 current == null ? List.of() : current.pools(),
-                current == null ? null : current.budget(), seen, seen ? askSeen : null);
+                current == null ? null : current.budget(), seen, seen ? askSeen : null, config.labels());
     }
 
     /**
@@ -457,7 +457,7 @@ public final class Agent implements AutoCloseable {
      * taken again at once until its deliveries ran out.
      */
     private LeaseRequest leaseRequest(List<RuntimeStatus> offer) {
-        LeaseRequest request = capacity.request(config.nodeName(), config.leaseFor(), offer);
+        LeaseRequest request = capacity.request(config.nodeName(), config.leaseFor(), offer).labelled(config.labels());
         boolean mountsBenched = System.nanoTime() - mountsFailedAt < benchFor.toNanos();
         if (queue.nodeRegistry().isEmpty()) {
             return mountsBenched ? request.mountingUnder(Set.of()) : request;

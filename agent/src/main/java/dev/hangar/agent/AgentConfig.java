@@ -4,6 +4,7 @@ import dev.hangar.agent.pool.PoolConfig;
 import dev.hangar.core.job.MountPolicy;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -22,10 +23,11 @@ import java.util.Set;
  * @param pools          the warm pools it keeps, and their memory budget
  * @param createTimeout  how long making a job's sandbox may take; past it the job is given back and
  *                       the runtime counts it as a failure (a hung runtime must not hold a job for ever)
+ * @param labels         the labels its operator gives it ({@code --label}), by which jobs select nodes
  */
 public record AgentConfig(String nodeName, double cpus, long memoryMb, List<String> gpus, int maxJobs, Duration leaseFor,
         Duration pollInterval, boolean networkAllowed, MountPolicy mounts, Set<String> runtimes, PoolConfig pools,
-        Duration createTimeout) {
+        Duration createTimeout, Map<String, String> labels) {
 
     /** Long enough for a large image's first import, short enough that a hung runtime lets go of its job. */
     public static final Duration DEFAULT_CREATE_TIMEOUT = Duration.ofMinutes(5);
@@ -48,6 +50,15 @@ public record AgentConfig(String nodeName, double cpus, long memoryMb, List<Stri
         if (createTimeout.isNegative() || createTimeout.isZero()) {
             throw new IllegalArgumentException("createTimeout must be positive; got " + createTimeout);
         }
+        labels = labels == null ? Map.of() : Map.copyOf(labels);
+    }
+
+    /** A node without labels. */
+    public AgentConfig(String nodeName, double cpus, long memoryMb, List<String> gpus, int maxJobs, Duration leaseFor,
+            Duration pollInterval, boolean networkAllowed, MountPolicy mounts, Set<String> runtimes, PoolConfig pools,
+            Duration createTimeout) {
+        this(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, mounts, runtimes, pools,
+                createTimeout, null);
     }
 
     /** A node whose sandboxes may take {@link #DEFAULT_CREATE_TIMEOUT} to make. */
@@ -71,42 +82,47 @@ public record AgentConfig(String nodeName, double cpus, long memoryMb, List<Stri
 
     public AgentConfig withLeaseFor(Duration value) {
         return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, value, pollInterval, networkAllowed, mounts, runtimes, pools,
-                createTimeout);
+                createTimeout, labels);
     }
 
     public AgentConfig withNetworkAllowed(boolean value) {
         return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, value, mounts, runtimes, pools,
-                createTimeout);
+                createTimeout, labels);
     }
 
     public AgentConfig withMounts(MountPolicy value) {
         return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, value, runtimes, pools,
-                createTimeout);
+                createTimeout, labels);
     }
 
     public AgentConfig withRuntimes(Set<String> value) {
         return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, mounts, value, pools,
-                createTimeout);
+                createTimeout, labels);
     }
 
     public AgentConfig withPools(PoolConfig value) {
         return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, mounts, runtimes,
-                value, createTimeout);
+                value, createTimeout, labels);
     }
 
     public AgentConfig withMaxJobs(int value) {
         return new AgentConfig(nodeName, cpus, memoryMb, gpus, value, leaseFor, pollInterval, networkAllowed, mounts, runtimes, pools,
-                createTimeout);
+                createTimeout, labels);
     }
 
     public AgentConfig withCreateTimeout(Duration value) {
         return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, mounts, runtimes, pools,
-                value);
+                value, labels);
+    }
+
+    public AgentConfig withLabels(Map<String, String> value) {
+        return new AgentConfig(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, mounts, runtimes, pools,
+                createTimeout, value);
     }
 
     /** What jobs may reserve here in all: CPUs, memory, and the GPUs they may be given, by device index. */
     public AgentConfig withCapacity(double cpusValue, long memoryMbValue, List<String> gpusValue) {
         return new AgentConfig(nodeName, cpusValue, memoryMbValue, gpusValue, maxJobs, leaseFor, pollInterval, networkAllowed, mounts,
-                runtimes, pools, createTimeout);
+                runtimes, pools, createTimeout, labels);
     }
 }

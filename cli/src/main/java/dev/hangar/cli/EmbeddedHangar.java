@@ -140,7 +140,8 @@ public final class EmbeddedHangar implements AutoCloseable {
         var limits = SpecLimits.forNode(cores, agent.config().memoryMb(), agent.config().gpus().size(),
                 agent.runtimes().stream().map(RuntimeStatus::name).collect(Collectors.toSet()))
                 .withMounts(agent.config().mounts())
-                .withNetworkAllowed(agent.config().networkAllowed());
+                .withNetworkAllowed(agent.config().networkAllowed())
+                .withNodeLabels(List.of(agent.config().labels()));
         return new NodeView() {
             @Override
             public List<RuntimeStatus> runtimes() {

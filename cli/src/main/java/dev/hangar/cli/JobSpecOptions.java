@@ -2,6 +2,7 @@ package dev.hangar.cli;
 
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.Needs;
+import dev.hangar.core.job.NodeLabels;
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.job.Trust;
 import dev.hangar.core.job.WorkloadProfile;
@@ -53,6 +54,10 @@ final class JobSpecOptions {
     @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Environment variable NAME=VALUE (repeatable)")
     List<String> env = new ArrayList<>();
 
+    @Option(names = "--node-selector", paramLabel = "KEY=VALUE", description = "Run only on a node with this label"
+            + " (hangar agent --label), e.g. gpu-model=a100 (repeatable: every one must match)")
+    List<String> nodeSelector = new ArrayList<>();
+
     /** The flag that sets each spec field, so that an error about the field can name what the user typed. */
     static final Map<String, String> FLAGS = Map.ofEntries(Map.entry("runtime", "--runtime"),
             Map.entry("profile.trust", "--untrusted"), Map.entry("profile.needs.network", "--network"),
@@ -68,6 +73,8 @@ final class JobSpecOptions {
             flag = "-e";
         } else if (flag == null && field.startsWith("mounts[")) {
             flag = "--mount";
+        } else if (flag == null && field.startsWith("nodeSelector")) {
+            flag = "--node-selector";
         }
         return field + (flag == null ? "" : " (" + flag + ")") + ": " + reason;
     }
@@ -85,7 +92,8 @@ final class JobSpecOptions {
                 .resources(new Resources(cpus, memoryMb, pids, null, gpus, null))
                 .mounts(mounts.stream().map(JobSpecOptions::mount).toList())
                 .timeoutSeconds(timeoutSeconds)
-                .priority(priority);
+                .priority(priority)
+                .nodeSelector(NodeLabels.parseAll("--node-selector", nodeSelector));
         environment().forEach(builder::env);
         return builder.build();
     }
@@ -119,7 +127,7 @@ final class JobSpecOptions {
      */
     static void checkOnThisHost(JobSpec spec, dev.hangar.agent.AgentConfig node) {
         var limits = dev.hangar.core.job.SpecLimits.forNode(Runtime.getRuntime().availableProcessors(), node.memoryMb(),
-                node.gpus().size(), dev.hangar.core.job.SpecLimits.RUNTIME_NAMES);
+                node.gpus().size(), dev.hangar.core.job.SpecLimits.RUNTIME_NAMES).withNodeLabels(List.of(node.labels()));
         var errors = new dev.hangar.core.job.JobSpecValidator(limits).errors(spec);
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("invalid job spec" + errors.stream().map(error -> "\n  "

@@ -1,6 +1,7 @@
 package dev.hangar.cli;
 
 import dev.hangar.agent.AgentConfig;
+import dev.hangar.core.job.NodeLabels;
 import dev.hangar.agent.pool.PoolConfig;
 import dev.hangar.core.cluster.NodeName;
 import dev.hangar.core.pool.PoolSpec;
@@ -49,6 +50,10 @@ final class NodeOptions {
     @Option(names = "--gpus", split = ",", paramLabel = "INDEX", description = "The GPUs jobs may be given, by device index,"
             + " e.g. 0,1, or none (default: every one found, by nvidia-smi -L or /dev/nvidiaN)")
     List<String> gpus;
+
+    @Option(names = "--label", paramLabel = "KEY=VALUE", description = "A label of this node, by which jobs select nodes"
+            + " (their nodeSelector, hangar run --node-selector), e.g. gpu-model=a100 (repeatable)")
+    List<String> labels = new ArrayList<>();
 
     @Option(names = "--max-jobs", description = "Jobs running at once on this node (default: ${DEFAULT-VALUE})", defaultValue = "64")
     int maxJobs;
@@ -147,7 +152,8 @@ final class NodeOptions {
                 .withMaxJobs(maxJobs)
                 .withLeaseFor(Duration.ofSeconds(leaseSeconds))
                 .withCreateTimeout(Duration.ofSeconds(createTimeoutSeconds))
-                .withPools(poolConfig());
+                .withPools(poolConfig())
+                .withLabels(NodeLabels.parseAll("--label", labels));
     }
 
     /**

@@ -33,7 +33,7 @@ final class NodesCommand implements Callable<Integer> {
         }
         var out = new PrintWriter(System.out, true);
         Tables.print(out, List.of("NODE", "STATE", "JOBS", "FREE CPUS", "FREE MEMORY", "FREE GPUS", "WARM", "RUNTIMES",
-                        "NETWORK", "HEARTBEAT"),
+                        "NETWORK", "LABELS", "HEARTBEAT"),
                 nodes.stream().map(NodesCommand::row).toList());
         if (!nodes.isEmpty()) {
             // why said: a node offers more CPUs than it has cores, which reads as a mistake unexplained
@@ -72,6 +72,7 @@ final class NodesCommand implements Callable<Integer> {
                 String.valueOf(node.pools().stream().mapToInt(PoolStatus::ready).sum()),
                 String.join(",", node.runtimes()),
                 node.networkAllowed() ? "allowed" : "none",
+                dev.hangar.core.job.NodeLabels.shown(node.labels()),
                 heartbeat(node.heartbeatAt(), java.time.Instant.now()));
     }
 

@@ -8,7 +8,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** What --cpus, --memory-mb and --gpus leave to jobs on a node, against a host of 4 cores, 16 GiB and two GPUs. */
+/**
+ * What --cpus, --memory-mb and --gpus leave to jobs on a node, against a host of 4 cores, 16 GiB and two GPUs;
+ * and the node's --label.
+ */
 class NodeOptionsTest {
     private static final AgentConfig HOST = AgentConfig.forThisHost("gpu-07").withCapacity(16, 16_384, List.of("0", "1"));
 
@@ -50,6 +53,17 @@ class NodeOptionsTest {
         assertThatThrownBy(() -> capacity("--gpus", "0,2"))
                 .hasMessage("--gpus 0,2: no GPU '2' on this host; its GPUs: 0, 1; or give none");
         assertThatThrownBy(() -> capacity("--gpus", "none,0")).hasMessage("--gpus none,0: none, or GPUs by index, not both");
+    }
+
+    @Test
+    void labelsAreKeyEqualsValueEachKeyOnce() {
+        assertThat(CommandLine.populateCommand(new NodeOptions(), "--label", "zone=r1", "--label", "gpu-model=a100")
+                .agentConfig().labels()).isEqualTo(java.util.Map.of("zone", "r1", "gpu-model", "a100"));
+        assertThat(CommandLine.populateCommand(new NodeOptions()).agentConfig().labels()).isEmpty();
+        assertThatThrownBy(() -> CommandLine.populateCommand(new NodeOptions(), "--label", "zone").agentConfig())
+                .hasMessage("--label: 'zone' is not KEY=VALUE");
+        assertThatThrownBy(() -> CommandLine.populateCommand(new NodeOptions(), "--label", "zone=r1", "--label", "zone=r2")
+                .agentConfig()).hasMessage("--label: zone is given twice");
     }
 
     @Test

@@ -91,6 +91,20 @@ class NodesCommandTest {
     }
 
     @Test
+    void theListShowsEachNodesLabelsByKey() {
+        NodeInfo bare = node(null, 0);
+        looks.add(List.of(new NodeInfo("gpu-07", NodeInfo.State.JOINED, CAPACITY, List.of("podman"), bare.load(),
+                bare.heartbeatAt(), List.of(), true, null, java.util.Map.of("zone", "r1", "gpu-model", "a100")), bare));
+
+        StandInApi.Printed run = run(new NodesCommand(), List.of());
+
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.out()).containsPattern("NETWORK +LABELS +HEARTBEAT")
+                .containsPattern("gpu-07 .* allowed +gpu-model=a100,zone=r1 +2026-12-01T00:00:00Z")
+                .containsPattern("n1 .* none +- +2026-12-01T00:00:00Z");
+    }
+
+    @Test
     void theListSaysNothingOfAsksWhenNoneIsOfANodeNotUpOrTheServerCannotList() {
         looks.add(List.of(node(NodeInfo.Drain.DRAINED, 0)));
         asks = List.of(new DrainAsk("n1", Instant.parse("2026-12-01T11:00:00Z"), true));

@@ -337,7 +337,8 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
                         runtimes)
                 .withImages(images)
                 .withMountsByName(new MountPolicy(roots.stream().distinct().toList()))
-                .withNetworkAllowed(nodes.stream().anyMatch(NodeStatus::networkAllowed));
+                .withNetworkAllowed(nodes.stream().anyMatch(NodeStatus::networkAllowed))
+                .withNodeLabels(nodes.stream().map(NodeStatus::labels).toList());
     }
 
     @Override

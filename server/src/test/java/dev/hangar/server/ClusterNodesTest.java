@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.cluster.NodeRegistry;
 import dev.hangar.core.cluster.NodeStatus;
+import dev.hangar.core.job.FieldError;
 import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.MountPolicy;
@@ -187,6 +188,37 @@ class ClusterNodesTest {
         assertThat(cluster.validate(gpuOnGvisor.toBuilder().runtime("process").build()).runtime()).isEqualTo("process");
         assertThat(cluster.validate(gpuOnGvisor.toBuilder().resources(new Resources(1.0, 512L, null, null, 0, null))
                 .build()).runtime()).isEqualTo("gvisor");
+    }
+
+    /** The same heartbeat from a node with these labels. */
+    private static NodeStatus labelled(NodeStatus node, Map<String, String> labels) {
+        return new NodeStatus(node.name(), node.capacity(), node.load(), node.cores(), node.runtimes(), node.images(),
+                node.mounts(), node.networkAllowed(), node.heartbeatAt(), List.of(), null, false, null, labels);
+    }
+
+    @Test
+    void aJobThatSelectsNodesByLabelIsAcceptedOnlyIfOneNodeHasThemAllAndElseWhatTheNodesHaveIsNamed() {
+        beat(labelled(node("a100-1", 16, 65536, 4, List.of(runtime("process", true)), Set.of()),
+                        Map.of("gpu-model", "a100", "zone", "r1")),
+                labelled(node("l4-1", 16, 65536, 2, List.of(runtime("process", true)), Set.of()),
+                        Map.of("gpu-model", "l4", "zone", "r2")));
+        JobSpec a100InR1 = JobSpec.builder().command("true").nodeSelector("gpu-model", "a100").nodeSelector("zone", "r1")
+                .build();
+
+        assertThat(cluster.validate(a100InR1).nodeSelector()).hasSize(2);
+        assertThat(cluster.waitingFor(a100InR1)).isEmpty();
+        assertThat(cluster.nodes()).extracting(NodeInfo::labels)
+                .containsExactly(Map.of("gpu-model", "a100", "zone", "r1"), Map.of("gpu-model", "l4", "zone", "r2"));
+        assertThatThrownBy(() -> cluster.validate(a100InR1.toBuilder().nodeSelector("gpu-model", "h100").build()))
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors()).containsExactly(
+                        new FieldError("nodeSelector.gpu-model", "no node has gpu-model=h100; nodes have gpu-model=a100, l4")));
+        JobSpec a100InR2 = a100InR1.toBuilder().nodeSelector("zone", "r2").build();
+        assertThatThrownBy(() -> cluster.validate(a100InR2)).as("each label is some node's, both are no one node's")
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors()).containsExactly(
+                        new FieldError("nodeSelector.zone", "no one node has all this job asks for; on node 'a100-1', the"
+                                + " nearest fit: the node has zone=r1, not r2")));
+        assertThat(cluster.waitingFor(a100InR2)).contains("no node that is up can run it: nodeSelector.zone: no one node"
+                + " has all this job asks for; on node 'a100-1', the nearest fit: the node has zone=r1, not r2");
     }
 
     @Test

@@ -102,11 +102,13 @@ public final class NodeLabels {
         var errors = new ArrayList<FieldError>();
         new TreeMap<>(selector).forEach((key, value) -> {
             if (nodes.stream().noneMatch(labels -> value.equals(labels.get(key)))) {
-                Set<String> values = nodes.stream().map(labels -> labels.get(key)).filter(java.util.Objects::nonNull)
+                java.util.TreeSet<String> values = nodes.stream().map(labels -> labels.get(key)).filter(java.util.Objects::nonNull)
                         .collect(Collectors.toCollection(java.util.TreeSet::new));
+                boolean one = nodes.size() == 1;
                 errors.add(new FieldError("nodeSelector." + key, values.isEmpty()
-                        ? "no node has the label '" + key + "'" + keysOf(nodes)
-                        : "no node has " + key + "=" + value + "; nodes have " + key + "=" + String.join(", ", values)));
+                        ? (one ? "the node has no label '" : "no node has the label '") + key + "'" + keysOf(nodes)
+                        : (one ? "the node has " + key + "=" + values.first() + ", not " + value
+                                : "no node has " + key + "=" + value + "; nodes have " + key + "=" + String.join(", ", values))));
             }
         });
         return errors;
@@ -115,7 +117,8 @@ public final class NodeLabels {
     private static String keysOf(List<Map<String, String>> nodes) {
         Set<String> keys = nodes.stream().flatMap(labels -> labels.keySet().stream())
                 .collect(Collectors.toCollection(java.util.TreeSet::new));
-        return keys.isEmpty() ? " (no node has labels; give them with 'hangar agent --label KEY=VALUE')"
-                : "; nodes' labels: " + String.join(", ", keys);
+        String whose = nodes.size() == 1 ? "its" : "nodes'";
+        return keys.isEmpty() ? " (" + (nodes.size() == 1 ? "it has no labels" : "no node has labels") + "; give them with"
+                + " 'hangar agent --label KEY=VALUE')" : "; " + whose + " labels: " + String.join(", ", keys);
     }
 }

@@ -49,10 +49,17 @@ class JobSpecValidatorTest {
                 .nodeSelector("rack", "7").build())).containsExactly(
                 new FieldError("nodeSelector.gpu-model", "no node has gpu-model=h100; nodes have gpu-model=a100, l4"),
                 new FieldError("nodeSelector.rack", "no node has the label 'rack'; nodes' labels: gpu-model, zone"));
-        var bare = new JobSpecValidator(SpecLimits.forNode(2, 4096, 0, Set.of("process")).withNodeLabels(List.of(java.util.Map.of())));
+        var bare = new JobSpecValidator(SpecLimits.forNode(2, 4096, 0, Set.of("process"))
+                .withNodeLabels(List.of(java.util.Map.of(), java.util.Map.of())));
         assertThat(bare.errors(JobSpec.builder().command("x").nodeSelector("zone", "r1").build()))
                 .extracting(FieldError::reason).containsExactly("no node has the label 'zone' (no node has labels; give"
                         + " them with 'hangar agent --label KEY=VALUE')");
+        var one = new JobSpecValidator(SpecLimits.forNode(2, 4096, 0, Set.of("process"))
+                .withNodeLabels(List.of(java.util.Map.of("zone", "r2"))));
+        assertThat(one.errors(JobSpec.builder().command("x").nodeSelector("zone", "r1").nodeSelector("rack", "7").build()))
+                .as("one node's labels, as a submit to one node or the nearest fit of a cluster names them")
+                .extracting(FieldError::reason).containsExactly("the node has no label 'rack'; its labels: zone",
+                        "the node has zone=r2, not r1");
     }
 
     @Test

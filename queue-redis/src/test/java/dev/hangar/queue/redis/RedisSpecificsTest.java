@@ -12,6 +12,7 @@ import dev.hangar.core.job.FieldError;
 import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.NodeLabels;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.job.Needs;
 import dev.hangar.core.job.Resources;
@@ -34,6 +35,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -107,6 +109,26 @@ class RedisSpecificsTest extends RedisServerTest {
         assertThat(redis.cli("XLEN", key("submit"))).as("taken off the submit stream").isEqualTo("0");
         assertThat(queue.intake(10)).isZero();
         assertThat(queue.lease(worker("w1")).orElseThrow().jobId()).isEqualTo(job.id());
+    }
+
+    @Test
+    void anEntryXaddedWithANodeSelectorIsLeasedOnlyToANodeWithItsLabelsAndABadOneIsSetAside() {
+        RedisQueueBackend queue = open();
+        redis.cli("XADD", key("submit"), "*", "command", "[\"nvidia-smi\"]", "nodeSelector", "{\"gpu-model\":\"a100\"}");
+        String array = redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "nodeSelector", "[\"gpu-model=a100\"]");
+        String badValue = redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "nodeSelector", "{\"zone\":\"r 1\"}");
+
+        assertThat(queue.intake(10)).isEqualTo(3);
+
+        Job job = queue.list(JobQuery.all(10)).jobs().getFirst();
+        assertThat(job.spec().nodeSelector()).isEqualTo(Map.of("gpu-model", "a100"));
+        assertThat(redis.cli("HGET", key("job:" + job.id()), "sel")).isEqualTo("gpu-model=a100");
+        assertThat(queue.lease(worker("w1").labelled(Map.of("gpu-model", "l4")))).isEmpty();
+        assertThat(queue.lease(worker("w2").labelled(Map.of("gpu-model", "a100"))).orElseThrow().jobId()).isEqualTo(job.id());
+        List<DeadLetter> dead = queue.deadLetters(10);
+        assertThat(dead).extracting(d -> d.field("source")).containsExactly(array, badValue);
+        assertThat(dead.get(0).field("reason")).startsWith("nodeSelector: must be a JSON object of strings");
+        assertThat(dead.get(1).field("reason")).isEqualTo("nodeSelector.zone: " + NodeLabels.VALUE_RULE + ", got 'r 1'");
     }
 
     @Test
