@@ -101,6 +101,10 @@ class ClusterIT {
                 // a node that leaves part of its host to the system: jobs may reserve this much of it only
                 args.addAll(List.of("--cpus", "3", "--memory-mb", "2048"));
             }
+            if (i < AGENTS) {
+                // two zones, by which jobs select nodes; the last node has no labels
+                args.addAll(List.of("--label", "zone=r" + i, "--label", "gpu-model=none"));
+            }
             if (i == MOUNTING_AGENT) {
                 args.addAll(List.of("--allow-mount", sharedLink(kind).toString()));
             }
@@ -206,6 +210,31 @@ class ClusterIT {
     }
 
     @Test
+    @Order(3)
+    void aJobThatSelectsNodesByLabelRunsOnlyOnANodeWithThemAndOneNoNodeHasIsRefused() {
+        var api = new Api(client.url());
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 6; i++) { // as many as each node may run at once, so that every idle node could take one
+            ids.add(api.submit(Map.of("command", List.of("true"), "nodeSelector", Map.of("zone", "r2"))).path("id").asText());
+        }
+        for (String id : ids) {
+            JsonNode job = api.awaitFinal(id);
+            assertThat(Api.state(job)).as("%s", job).isEqualTo("SUCCEEDED");
+            assertThat(job.path("node").asText()).isEqualTo("agent-2");
+        }
+        CliIT.Result run = CliIT.hangar("run", "--url", client.url().toString(), "--node-selector", "zone=r1",
+                "--node-selector", "gpu-model=none", "--", "sh", "-c", "echo in r1");
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.out()).contains("in r1");
+        assertThat(client.listStatuses(new dev.hangar.core.queue.JobQuery(Set.of(), null, 1, null, "agent-1")).jobs())
+                .as("the job hangar run submitted, on agent-1").isNotEmpty();
+
+        Api.Answer refused = api.postJobs(Map.of("command", List.of("true"), "nodeSelector", Map.of("zone", "r9")));
+        assertThat(refused.status()).as("%s", refused).isEqualTo(400);
+        assertThat(refused.body()).contains("nodeSelector.zone").contains("no node has zone=r9; nodes have zone=r1, r2");
+    }
+
+    @Test
     @Order(4)
     void hangarNodesListsEveryAgentAndUpWithRedisJoinsTheCluster() throws Exception {
         CliIT.Result nodes = CliIT.hangar("nodes", "--url", client.url().toString());
@@ -213,6 +242,7 @@ class ClusterIT {
         assertThat(nodes.out()).contains("agent-1").contains("agent-2").contains("agent-3").contains("process")
                 .contains("NETWORK").contains("none");
         assertThat(nodes.out()).as("agent-1's capacity as its options leave it").containsPattern("agent-1 .* \\d+(\\.\\d+)?/3 .* \\d+/2048 MiB");
+        assertThat(nodes.out()).as("its labels").containsPattern("agent-2 .* gpu-model=none,zone=r2 ");
         assertThat(client.nodes()).filteredOn(n -> n.name().equals("agent-1")).singleElement()
                 .satisfies(n -> assertThat(n.capacity().cpus()).isEqualTo(3.0))
                 .satisfies(n -> assertThat(n.capacity().memoryMb()).isEqualTo(2048));
