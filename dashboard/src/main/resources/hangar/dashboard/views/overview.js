@@ -30,6 +30,7 @@ function nodeRows() {
       running: one ? counted() : runningOn(node),
       runtimes: node.runtimes || [],
       network: node.networkAllowed,
+      labels: node.labels || {},
     }));
   }
   if (state.nodesListed || !state.health) return [];
@@ -66,7 +67,8 @@ export function Nodes() {
           h('th', { class: 'num' }, 'Memory'), h('th', { class: 'num' }, 'GPUs'),
           h('th', { class: 'num', title: 'jobs starting or running: those this tab follows (a tenant\'s own), or, past the'
             + ' 500 it follows, what the node\'s last heartbeat counted (every tenant\'s)' }, 'Running jobs'), h('th', null, 'Runtimes'),
-          h('th', { title: 'whether a job that asks for a network gets one here' }, 'Network'))),
+          h('th', { title: 'whether a job that asks for a network gets one here' }, 'Network'),
+          h('th', { title: 'its operator\'s labels (hangar agent --label), by which a job\'s nodeSelector picks nodes' }, 'Labels'))),
         h('tbody', null, rows.map((node) => h('tr', { key: node.name, 'data-node': node.name },
           // a node of the list has its jobs; the one an older server's /healthz describes may have no name
           h('td', { class: 'mono' }, state.nodes.has(node.name) ? h(NodeLink, { node: node.name }) : node.name),
@@ -78,7 +80,14 @@ export function Nodes() {
           h('td', { class: 'num' }, node.capacity.gpus ?? '—'),
           h('td', { class: 'num load' }, count(node.running)),
           h('td', null, node.runtimes.join(', ') || '—'),
-          h('td', { class: 'network' }, node.network === undefined ? '—' : node.network ? 'allowed' : 'none'))))));
+          h('td', { class: 'network' }, node.network === undefined ? '—' : node.network ? 'allowed' : 'none'),
+          h('td', { class: 'labels mono' }, labelsOf(node.labels)))))));
+}
+
+/** A node's labels as KEY=VALUE by key, or a dash. */
+function labelsOf(labels) {
+  const pairs = Object.keys(labels || {}).sort().map((key) => `${key}=${labels[key]}`);
+  return pairs.length ? pairs.join(', ') : '—';
 }
 
 export function Pools() {

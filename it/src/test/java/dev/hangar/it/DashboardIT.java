@@ -140,7 +140,7 @@ class DashboardIT extends OneNodeIT {
     }
 
     @Test
-    void nodesTableSaysWhetherEachNodeGivesANetwork() {
+    void nodesTableSaysWhetherEachNodeGivesANetworkAndShowsItsLabels() {
         open(hangar.url(), "/");
         JsonNode nodes = api.get("/v1/nodes").json();
         assertThat(nodes).as("/v1/nodes").isNotEmpty();
@@ -148,6 +148,9 @@ class DashboardIT extends OneNodeIT {
             By cell = By.cssSelector("#nodes tr[data-node='" + node.path("name").asText() + "'] td.network");
             String expected = node.path("networkAllowed").asBoolean() ? "allowed" : "none";
             waitFor().until(ExpectedConditions.textToBe(cell, expected));
+            assertThat(node.path("labels").path("zone").asText()).as("/v1/nodes").isEqualTo("it");
+            assertThat(browser.findElement(By.cssSelector("#nodes tr[data-node='" + node.path("name").asText()
+                    + "'] td.labels")).getText()).isEqualTo("zone=it");
         }
     }
 

@@ -20,7 +20,7 @@ abstract class OneNodeIT {
     static void startNode() throws Exception {
         Host.assumeBubblewrap();
         hangar = EmbeddedHangar.start(dataDir, "127.0.0.1", 0,
-                AgentConfig.forThisHost("node").withLeaseFor(Duration.ofSeconds(10)));
+                AgentConfig.forThisHost("node").withLeaseFor(Duration.ofSeconds(10)).withLabels(java.util.Map.of("zone", "it")));
         api = new Api(hangar.url());
     }
 
