@@ -62,4 +62,10 @@ export function command(argv) {
   return (argv || []).map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
+/** Node labels (or a job's node selector) as KEY=VALUE by key, or a dash. */
+export function labels(map) {
+  const pairs = Object.keys(map || {}).sort().map((key) => `${key}=${map[key]}`);
+  return pairs.length ? pairs.join(', ') : '—';
+}
+
 export const label = (constant) => (constant || '').toLowerCase().replace(/_/g, ' ');

@@ -7,6 +7,7 @@ import dev.hangar.core.image.ImageStore;
 import dev.hangar.core.job.FieldError;
 import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.NodeLabels;
 import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.queue.redis.RedisQueueBackend;
@@ -163,6 +164,14 @@ public final class EmbeddedHangar implements AutoCloseable {
                     throw new InvalidSpecException(misfits);
                 }
                 return valid;
+            }
+
+            /** A job queued for labels this node had before a restart without them waits for a node that has them. */
+            @Override
+            public java.util.Optional<String> waitingFor(JobSpec spec) {
+                return NodeLabels.unmatched(spec.nodeSelector(), List.of(agent.config().labels())).stream()
+                        .map(error -> "no node that is up can run it: " + error.field() + ": " + error.reason())
+                        .findFirst();
             }
 
             @Override

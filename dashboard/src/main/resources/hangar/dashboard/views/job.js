@@ -3,7 +3,7 @@ import { h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { cancel, closeDetail, openDetail, reloadDetail, state } from '../store.js';
 import { apiToken, authorization, openRaw, refused } from '../api.js';
-import { FINAL, between, command, duration, label, megabytes, stamp } from '../format.js';
+import { FINAL, between, command, duration, label, labels, megabytes, stamp } from '../format.js';
 import { stateBadge } from './jobs.js';
 
 const NEEDS = { fork: 'fork', fullSyscalls: 'full Linux syscalls', network: 'network', gpu: 'GPU' };
@@ -316,6 +316,7 @@ function Spec({ job }) {
       row('Priority', spec.priority),
       row('Environment', env.length ? h('code', null, env.map(([k, v]) => `${k}=${v}`).join(' ')) : null),
       row('Stdin', spec.stdin != null ? `${spec.stdin.length} characters` : null),
+      row('Node selector', spec.nodeSelector ? h('code', { class: 'node-selector' }, labels(spec.nodeSelector)) : null),
       row('Mounts', spec.mounts?.length ? spec.mounts.map((m) => `${m.hostPath} → ${m.sandboxPath}${m.readOnly ? ' (ro)' : ''}`).join(', ') : null),
       row('Idempotency key', spec.idempotencyKey)),
     h('details', null, h('summary', null, 'JSON'), h('pre', { class: 'json' }, JSON.stringify(job, null, 2))));

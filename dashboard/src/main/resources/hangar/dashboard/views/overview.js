@@ -2,7 +2,7 @@
 import { h } from 'preact';
 import { state } from '../store.js';
 import { NodeLink } from './jobs.js';
-import { count, duration, isoDurationMs, label, megabytes, percentile, stamp } from '../format.js';
+import { count, duration, isoDurationMs, label, labels, megabytes, percentile, stamp } from '../format.js';
 
 const RUNNING = new Set(['STARTING', 'RUNNING']);
 
@@ -81,13 +81,7 @@ export function Nodes() {
           h('td', { class: 'num load' }, count(node.running)),
           h('td', null, node.runtimes.join(', ') || '—'),
           h('td', { class: 'network' }, node.network === undefined ? '—' : node.network ? 'allowed' : 'none'),
-          h('td', { class: 'labels mono' }, labelsOf(node.labels)))))));
-}
-
-/** A node's labels as KEY=VALUE by key, or a dash. */
-function labelsOf(labels) {
-  const pairs = Object.keys(labels || {}).sort().map((key) => `${key}=${labels[key]}`);
-  return pairs.length ? pairs.join(', ') : '—';
+          h('td', { class: 'labels mono' }, labels(node.labels)))))));
 }
 
 export function Pools() {

@@ -140,7 +140,7 @@ class DashboardIT extends OneNodeIT {
     }
 
     @Test
-    void nodesTableSaysWhetherEachNodeGivesANetworkAndShowsItsLabels() {
+    void nodesTableSaysWhetherEachNodeGivesANetworkAndShowsItsLabelsAsAJobPageShowsItsSelector() {
         open(hangar.url(), "/");
         JsonNode nodes = api.get("/v1/nodes").json();
         assertThat(nodes).as("/v1/nodes").isNotEmpty();
@@ -152,6 +152,11 @@ class DashboardIT extends OneNodeIT {
             assertThat(browser.findElement(By.cssSelector("#nodes tr[data-node='" + node.path("name").asText()
                     + "'] td.labels")).getText()).isEqualTo("zone=it");
         }
+        ObjectNode spec = spec("true");
+        spec.putObject("nodeSelector").put("zone", "it");
+        String id = api.submit(spec).path("id").asText();
+        open(hangar.url(), "/#/jobs/" + id);
+        waitFor().until(ExpectedConditions.textToBe(By.cssSelector("#job-spec .node-selector"), "zone=it"));
     }
 
     @Test

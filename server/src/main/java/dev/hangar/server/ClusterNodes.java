@@ -9,6 +9,7 @@ import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobSpecValidator;
 import dev.hangar.core.job.MountPolicy;
+import dev.hangar.core.job.NodeLabels;
 import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.queue.RepeatedWarning;
@@ -186,8 +187,19 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
     @Override
     public List<RuntimeStatus> runtimes() {
         failIfStale();
+        return runtimesOf(known());
+    }
+
+    /** As {@link #runtimes}, of the nodes that have the labels the job selects. */
+    @Override
+    public List<RuntimeStatus> runtimesFor(JobSpec spec) {
+        failIfStale();
+        return runtimesOf(known().stream().filter(node -> NodeLabels.matches(spec.nodeSelector(), node.labels())).toList());
+    }
+
+    private static List<RuntimeStatus> runtimesOf(List<NodeStatus> nodes) {
         var byName = new TreeMap<String, RuntimeStatus>();
-        for (NodeStatus node : known()) {
+        for (NodeStatus node : nodes) {
             for (RuntimeStatus runtime : node.runtimes()) {
                 byName.merge(runtime.name(), runtime, (had, other) -> had.probe().available() ? had : other);
             }

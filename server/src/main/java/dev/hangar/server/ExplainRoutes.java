@@ -62,11 +62,11 @@ final class ExplainRoutes {
 
     private Selection choose(JobSpec spec) {
         var policy = new NodePolicy(true, nodes.limits().maxGpus());
-        Selection now = selector.select(spec, nodes.runtimes(), policy, WarmPools.none());
+        Selection now = selector.select(spec, nodes.runtimesFor(spec), policy, WarmPools.none());
         if (!now.refused()) {
             return now;
         }
-        Selection later = waiting.select(spec, nodes.runtimes(), policy, WarmPools.none());
+        Selection later = waiting.select(spec, nodes.runtimesFor(spec), policy, WarmPools.none());
         return later.refused() ? now : new Selection(later.runtime(), "waits for runtime '" + later.runtime()
                 + "', benched for a while after its sandboxes failed; then: " + later.reason(), later.rejected(),
                 later.candidates());

@@ -27,6 +27,11 @@ import java.util.function.Consumer;
 public interface NodeView {
     List<RuntimeStatus> runtimes();
 
+    /** The runtimes of the nodes this job may run on: those its {@code nodeSelector} picks. */
+    default List<RuntimeStatus> runtimesFor(JobSpec spec) {
+        return runtimes();
+    }
+
     SpecLimits limits();
 
     /**
@@ -60,7 +65,8 @@ public interface NodeView {
     /**
      * Why a queued job waits though nodes could take jobs: no node that is up can run it (those
      * that could were lost), or none is up at all; empty if one that is up could. One node takes
-     * what it was checked against, so its jobs wait for nothing but room.
+     * what it was checked against, so its jobs wait for nothing but room (or for labels it was
+     * restarted without).
      */
     default Optional<String> waitingFor(JobSpec spec) {
         return Optional.empty();

@@ -200,12 +200,15 @@ class ClusterNodesTest {
     void aJobThatSelectsNodesByLabelIsAcceptedOnlyIfOneNodeHasThemAllAndElseWhatTheNodesHaveIsNamed() {
         beat(labelled(node("a100-1", 16, 65536, 4, List.of(runtime("process", true)), Set.of()),
                         Map.of("gpu-model", "a100", "zone", "r1")),
-                labelled(node("l4-1", 16, 65536, 2, List.of(runtime("process", true)), Set.of()),
+                labelled(node("l4-1", 16, 65536, 2, List.of(runtime("process", true), runtime("gvisor", true)), Set.of()),
                         Map.of("gpu-model", "l4", "zone", "r2")));
         JobSpec a100InR1 = JobSpec.builder().command("true").nodeSelector("gpu-model", "a100").nodeSelector("zone", "r1")
                 .build();
 
         assertThat(cluster.validate(a100InR1).nodeSelector()).hasSize(2);
+        assertThat(cluster.runtimesFor(a100InR1)).as("an explain chooses among the runtimes of the nodes it selects")
+                .extracting(RuntimeStatus::name).containsExactly("process");
+        assertThat(cluster.runtimes()).extracting(RuntimeStatus::name).containsExactly("gvisor", "process");
         assertThat(cluster.waitingFor(a100InR1)).isEmpty();
         assertThat(cluster.nodes()).extracting(NodeInfo::labels)
                 .containsExactly(Map.of("gpu-model", "a100", "zone", "r1"), Map.of("gpu-model", "l4", "zone", "r2"));

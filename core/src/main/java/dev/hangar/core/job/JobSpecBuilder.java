@@ -58,7 +58,7 @@ public final class JobSpecBuilder {
     public JobSpecBuilder priority(Integer value) { priority = value; return this; }
     public JobSpecBuilder idempotencyKey(String value) { idempotencyKey = value; return this; }
     public JobSpecBuilder mounts(List<Mount> value) { mounts = value; return this; }
-    public JobSpecBuilder nodeSelector(Map<String, String> value) { nodeSelector = new LinkedHashMap<>(value); return this; }
+    public JobSpecBuilder nodeSelector(Map<String, String> value) { nodeSelector = value == null ? new LinkedHashMap<>() : new LinkedHashMap<>(value); return this; }
     public JobSpecBuilder nodeSelector(String key, String value) { nodeSelector.put(key, value); return this; }
     public JobSpecBuilder tenant(String value) { tenant = value; return this; }
 

@@ -126,15 +126,38 @@ local function dropLease(entry)
 end
 
 -- due queued jobs: those that need GPUs apart, so that a backlog of them never hides from a node
--- without GPUs the jobs it could run (a lease looks at a bounded window of its ready set)
-local function readyKey(gpus)
+-- without GPUs the jobs it could run (a lease looks at a bounded window of its ready set); and those
+-- that select nodes by label apart again, one set per selector (its KEY=VALUE pairs, comma between
+-- them), so that a node looks only at the jobs whose labels it has
+local function selectors()
+  return P .. ':selectors'
+end
+local function selectorKey(selector)
+  return P .. ':ready:sel:' .. selector
+end
+local function readyKey(gpus, selector)
+  if selector and selector ~= '' then return selectorKey(selector) end
   return (tonumber(gpus) or 0) > 0 and P .. ':ready:gpu' or P .. ':ready'
 end
 
--- a due job into its ready set: higher priority first, then submit order
+-- a due job into its ready set: higher priority first, then submit order; a selector's set is
+-- named in selectors() while it holds a job
+local function ready(id, priority, seq, gpus, selector)
+  redis.call('ZADD', readyKey(gpus, selector), int((9 - tonumber(priority)) * 1e12 + tonumber(seq)), id)
+  if selector and selector ~= '' then redis.call('SADD', selectors(), selector) end
+end
+
 local function makeReady(id)
-  local v = redis.call('HMGET', jobKey(id), 'priority', 'seq', 'gpus')
-  redis.call('ZADD', readyKey(v[3]), int((9 - tonumber(v[1])) * 1e12 + tonumber(v[2])), id)
+  local v = redis.call('HMGET', jobKey(id), 'priority', 'seq', 'gpus', 'sel')
+  ready(id, v[1], v[2], v[3], v[4])
+end
+
+-- a job out of a selector's ready set; returns whether it was there
+local function unready(id, selector)
+  local key = selectorKey(selector)
+  if redis.call('ZREM', key, id) == 0 then return false end
+  if redis.call('ZCARD', key) == 0 then redis.call('SREM', selectors(), selector) end
+  return true
 end
 
 -- every index entry of a job whose hash is gone (retention)
@@ -142,6 +165,7 @@ local function unindex(id)
   redis.call('ZREM', P .. ':finished', id)
   redis.call('ZREM', readyKey(0), id)
   redis.call('ZREM', readyKey(1), id)
+  for _, selector in ipairs(redis.call('SMEMBERS', selectors())) do unready(id, selector) end
   redis.call('ZREM', P .. ':delayed', id)
   for _, state in ipairs(STATE_INDEXES) do redis.call('ZREM', stateKey(state), id) end
 end
@@ -219,9 +243,10 @@ local function transition(id, from, to, fields, seq, wantView, finished)
     redis.call('ZADD', stateKey(to), seq, id)
   end
   if from == 'QUEUED' and to ~= 'QUEUED' then
-    -- it was due, or waiting out a retry's backoff
+    -- it was due, or waiting out a retry's backoff (a job that selects nodes: read its selector only then)
     if redis.call('ZREM', readyKey(0), id) == 0 and redis.call('ZREM', readyKey(1), id) == 0 then
-      redis.call('ZREM', P .. ':delayed', id)
+      local selector = redis.call('HGET', key, 'sel')
+      if not (selector and unready(id, selector)) then redis.call('ZREM', P .. ':delayed', id) end
     end
   elseif to == 'QUEUED' and from ~= 'QUEUED' then
     local notBefore = valueIn(fields, 'notBefore') or field(id, 'notBefore')
@@ -386,10 +411,10 @@ local function leaseNext(at)
     end
   end
 
-  -- LeaseRequest.hasLabelsFor: each KEY=VALUE of the job's selector (NUL between them) one of the node's
+  -- LeaseRequest.hasLabelsFor: each KEY=VALUE of the job's selector (comma between them) one of the node's
   local function hasLabelsFor(selector)
     if not selector or selector == '' then return true end
-    for pair in string.gmatch(selector, '[^%z]+') do
+    for pair in string.gmatch(selector, '[^,]+') do
       if not labels[pair] then return false end
     end
     return true
@@ -398,12 +423,12 @@ local function leaseNext(at)
   -- the most urgent job of a ready set that fits, looked for a page at a time (usually the first
   -- one does) among its first `scan`; returns its id, fields and score
   local PAGE = 16
-  local function firstFitting(ready)
+  local function firstFitting(readySet)
     local start, looked = 0, 0
     while looked < scan do
       -- one first: usually it fits
       local asked = math.min(looked == 0 and 1 or PAGE, scan - looked)
-      local ids = redis.call('ZRANGE', ready, start, start + asked - 1, 'WITHSCORES')
+      local ids = redis.call('ZRANGE', readySet, start, start + asked - 1, 'WITHSCORES')
       local gone = 0
       for i = 1, #ids, 2 do
         local id = ids[i]
@@ -415,7 +440,7 @@ local function leaseNext(at)
           gone = gone + 1
         elseif j[12] ~= 'QUEUED' then
           -- never so while every path keeps the ready sets true; if one did not, no second lease comes of it
-          redis.call('ZREM', ready, id)
+          redis.call('ZREM', readySet, id)
           gone = gone + 1
         elseif tonumber(j[1]) <= freeCpus and tonumber(j[2]) <= freeMemory and tonumber(j[3]) <= freeGpus
             and hasRuntimeFor(j[4], j[5] == '1', j[9], tonumber(j[3]) > 0, tonumber(j[2])) and hasImage(j[10])
@@ -435,7 +460,18 @@ local function leaseNext(at)
     -- the two sets hold different jobs: the most urgent of the two that fit
     local gpuPicked, gpuChosen, gpuScore = firstFitting(readyKey(1))
     if gpuPicked and (not picked or gpuScore < score) then
-      picked, chosen = gpuPicked, gpuChosen
+      picked, chosen, score = gpuPicked, gpuChosen, gpuScore
+    end
+  end
+  if next(labels) then
+    -- the sets of the selectors whose labels the node has, each with its most urgent fit
+    for _, selector in ipairs(redis.call('SMEMBERS', selectors())) do
+      if hasLabelsFor(selector) then
+        local selPicked, selChosen, selScore = firstFitting(selectorKey(selector))
+        if selPicked and (not picked or selScore < score) then
+          picked, chosen, score = selPicked, selChosen, selScore
+        end
+      end
     end
   end
   if not picked then return {} end

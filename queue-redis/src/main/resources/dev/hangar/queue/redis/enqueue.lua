@@ -1,7 +1,7 @@
 -- A = id, spec, priority, cpus, mem, gpus, pin, untrusted, submittedAt, idempotency key or '',
 --     submit entry it came from or '', needs a network ('1' or '0'), image or '',
 --     the host paths of its mounts (see MountPolicy.byName) joined by NUL, or '', tenant or '',
---     its node selector as KEY=VALUE pairs (NodeLabels.pairs) joined by NUL, or ''
+--     its node selector as KEY=VALUE pairs (NodeLabels.pairs) joined by commas, or ''
 -- The idempotency key is the one scoped to the tenant (JobSpec.idempotencyScope).
 -- Returns {1, {}, change} for a new job, {0, job} for the one that was there already (the same
 -- idempotency key), {2, job} if this id is taken: ids are made per submit, so this submit was sent
@@ -44,7 +44,7 @@ end
 taken()
 -- the indexes a queued job is in (see transition)
 redis.call('ZADD', stateKey('QUEUED'), seq, id)
-redis.call('ZADD', readyKey(A[6]), int((9 - tonumber(A[3])) * 1e12 + seq), id)
+ready(id, A[3], seq, A[6], A[16])
 local change = emit('job', id, {'full', 1, 'id', id, 'spec', A[2], 'state', 'QUEUED', 'attempt', 0, 'deliveries', 0,
     'cancel', 0, 'truncated', 0, 'submittedAt', A[9]})
 -- the caller knows the job as stored: it is the spec it passed, QUEUED, submitted at A[9]

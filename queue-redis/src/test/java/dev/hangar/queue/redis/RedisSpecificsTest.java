@@ -123,12 +123,36 @@ class RedisSpecificsTest extends RedisServerTest {
         Job job = queue.list(JobQuery.all(10)).jobs().getFirst();
         assertThat(job.spec().nodeSelector()).isEqualTo(Map.of("gpu-model", "a100"));
         assertThat(redis.cli("HGET", key("job:" + job.id()), "sel")).isEqualTo("gpu-model=a100");
+        assertThat(redis.cli("ZRANGE", key("ready:sel:gpu-model=a100"), "0", "-1")).isEqualTo(job.id());
         assertThat(queue.lease(worker("w1").labelled(Map.of("gpu-model", "l4")))).isEmpty();
         assertThat(queue.lease(worker("w2").labelled(Map.of("gpu-model", "a100"))).orElseThrow().jobId()).isEqualTo(job.id());
         List<DeadLetter> dead = queue.deadLetters(10);
         assertThat(dead).extracting(d -> d.field("source")).containsExactly(array, badValue);
         assertThat(dead.get(0).field("reason")).startsWith("nodeSelector: must be a JSON object of strings");
         assertThat(dead.get(1).field("reason")).isEqualTo("nodeSelector.zone: " + NodeLabels.VALUE_RULE + ", got 'r 1'");
+    }
+
+    @Test
+    void aBacklogOfJobsForOtherNodesHidesNothingFromANodeWithoutTheirLabels() {
+        RedisQueueBackend queue = open();
+        for (int i = 0; i < 1_200; i++) { // more than a lease looks at in one set
+            queue.enqueue(spec().priority(9).nodeSelector("gpu-model", "a100").build());
+        }
+        String plain = queue.enqueue(spec().priority(1).build()).job().id();
+        String onL4 = queue.enqueue(spec().priority(1).nodeSelector("gpu-model", "l4").build()).job().id();
+        String onL4InR1 = queue.enqueue(spec().priority(2).nodeSelector("gpu-model", "l4").nodeSelector("zone", "r1")
+                .build()).job().id();
+        assertThat(redis.cli("SMEMBERS", key("selectors")).lines().sorted().toList())
+                .containsExactly("gpu-model=a100", "gpu-model=l4", "gpu-model=l4,zone=r1");
+
+        assertThat(queue.lease(worker("bare")).orElseThrow().jobId()).isEqualTo(plain);
+        assertThat(queue.lease(worker("l4").labelled(Map.of("gpu-model", "l4"))).orElseThrow().jobId()).isEqualTo(onL4);
+        assertThat(queue.lease(worker("l4-r1").labelled(Map.of("gpu-model", "l4", "zone", "r1"))).orElseThrow().jobId())
+                .isEqualTo(onL4InR1);
+        assertThat(redis.cli("SMEMBERS", key("selectors"))).as("a selector's set named while it holds a job")
+                .isEqualTo("gpu-model=a100");
+        assertThat(queue.lease(worker("a100").labelled(Map.of("gpu-model", "a100", "zone", "r1")))).isPresent();
+        assertThat(redis.cli("ZCARD", key("ready:sel:gpu-model=a100"))).isEqualTo("1199");
     }
 
     @Test
