@@ -1,9 +1,9 @@
 package dev.hangar.cli;
 
 import dev.hangar.agent.AgentConfig;
-import dev.hangar.core.job.NodeLabels;
 import dev.hangar.agent.pool.PoolConfig;
 import dev.hangar.core.cluster.NodeName;
+import dev.hangar.core.job.NodeLabels;
 import dev.hangar.core.pool.PoolSpec;
 import dev.hangar.core.job.MountPolicy;
 import java.util.ArrayList;

@@ -2,6 +2,7 @@ package dev.hangar.cli;
 
 import dev.hangar.core.cluster.DrainAsk;
 import dev.hangar.core.cluster.NodeInfo;
+import dev.hangar.core.job.NodeLabels;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.pool.PoolStatus;
 import dev.hangar.client.HangarApiException;
@@ -72,7 +73,7 @@ final class NodesCommand implements Callable<Integer> {
                 String.valueOf(node.pools().stream().mapToInt(PoolStatus::ready).sum()),
                 String.join(",", node.runtimes()),
                 node.networkAllowed() ? "allowed" : "none",
-                dev.hangar.core.job.NodeLabels.shown(node.labels()),
+                NodeLabels.shown(node.labels()),
                 heartbeat(node.heartbeatAt(), java.time.Instant.now()));
     }
 

@@ -281,6 +281,11 @@ class CliIT extends OneNodeIT {
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--node-name", "a b{x}"),
                 "--node-name must be 1 to 63 letters, digits or . _ -");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--allow-mount", "relative/path"), "--allow-mount must be an absolute");
+        refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--label", "zone"), "--label: 'zone' is not KEY=VALUE");
+        refusals.put(List.of("run", "--url", "http://127.0.0.1:1", "--node-selector", "zone=r1", "--", "true"),
+                "--node-selector: no server at http://127.0.0.1:1 to choose a node by its labels");
+        refusals.put(List.of("run", "--url", url, "--node-selector", "zone r1", "--", "true"),
+                "--node-selector: 'zone r1' is not KEY=VALUE");
         refusals.put(List.of("bench", "queue", "--queue", work.resolve("q.db").toString()), "no queue backend for a location without a scheme");
         refusals.put(List.of("server", "--redis", "redis://127.0.0.1:99999"), "the port of a redis location must be 1 to 65535");
         refusals.put(List.of("server", "--redis", "rediss://127.0.0.1:6380/?tlsCa=" + work.resolve("no-ca.pem")),

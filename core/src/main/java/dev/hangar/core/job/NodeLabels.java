@@ -3,8 +3,10 @@ package dev.hangar.core.job;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -12,7 +14,7 @@ import java.util.stream.Collectors;
  * Labels an operator gives a node ({@code hangar agent --label gpu-model=a100}) and a job's
  * {@code nodeSelector}, which asks for nodes by them: a job runs only on a node that has every
  * label of its selector, with the same value. What a label may be is what lets the queues match
- * them as plain text: a key holds no {@code =}, and neither holds a NUL.
+ * them as plain text ({@link #pairs}): a key holds no {@code =}, and neither holds a comma.
  */
 public final class NodeLabels {
     /** A label's key: like a Kubernetes label's, a prefix with a slash allowed ({@code example.com/rack}). */
@@ -94,16 +96,16 @@ public final class NodeLabels {
     }
 
     /**
-     * Why no node of these (each node's labels) is one the selector asks for, by selector key:
-     * none if one is. Names the first key that no node has with that value, and the values nodes
-     * have for it, so that a typo reads as one.
+     * Why no node of these (each node's labels) is one the selector asks for: one error for each key
+     * of the selector that no node has with that value, naming the values the nodes have for it (or
+     * their keys), so that a typo reads as one; none if each key is some node's.
      */
     public static List<FieldError> unmatched(Map<String, String> selector, List<Map<String, String>> nodes) {
         var errors = new ArrayList<FieldError>();
         new TreeMap<>(selector).forEach((key, value) -> {
             if (nodes.stream().noneMatch(labels -> value.equals(labels.get(key)))) {
-                java.util.TreeSet<String> values = nodes.stream().map(labels -> labels.get(key)).filter(java.util.Objects::nonNull)
-                        .collect(Collectors.toCollection(java.util.TreeSet::new));
+                TreeSet<String> values = nodes.stream().map(labels -> labels.get(key)).filter(Objects::nonNull)
+                        .collect(Collectors.toCollection(TreeSet::new));
                 boolean one = nodes.size() == 1;
                 errors.add(new FieldError("nodeSelector." + key, values.isEmpty()
                         ? (one ? "the node has no label '" : "no node has the label '") + key + "'" + keysOf(nodes)
@@ -116,7 +118,7 @@ public final class NodeLabels {
 
     private static String keysOf(List<Map<String, String>> nodes) {
         Set<String> keys = nodes.stream().flatMap(labels -> labels.keySet().stream())
-                .collect(Collectors.toCollection(java.util.TreeSet::new));
+                .collect(Collectors.toCollection(TreeSet::new));
         String whose = nodes.size() == 1 ? "its" : "nodes'";
         return keys.isEmpty() ? " (" + (nodes.size() == 1 ? "it has no labels" : "no node has labels") + "; give them with"
                 + " 'hangar agent --label KEY=VALUE')" : "; " + whose + " labels: " + String.join(", ", keys);
