@@ -77,6 +77,7 @@ async function send(path, init = {}) {
     response = await fetch(path, { ...init, headers: { Accept: 'application/json', ...authorization(), ...init.headers }, signal: late.signal });
     refused(response);
     if (!response.ok) throw await problem(response);
+    if (response.status === 204) return null;
     return await response.json();
   } catch (e) {
     if (e instanceof ApiError || init.signal?.aborted) throw e;
@@ -94,6 +95,13 @@ export const getJson = (path, init) => send(path, init);
 
 /** DELETE /v1/jobs/{id}: the job as it is after the cancel request. */
 export const cancelJob = (id) => send(`/v1/jobs/${encodeURIComponent(id)}`, { method: 'DELETE' });
+
+/**
+ * PUT /v1/nodes/{name}/drain, or DELETE of it to resume: the node as it is after the ask, or null
+ * for a node not up whose ask was taken back.
+ */
+export const askToDrain = (name, drain) => send(`/v1/nodes/${encodeURIComponent(name)}/drain`,
+  { method: drain ? 'PUT' : 'DELETE' });
 
 /** Server pages one listJobs reads at most to fill its page. */
 const FILL_CALLS = 5;

@@ -1,6 +1,6 @@
 // What the dashboard knows, how it loads it from the REST API, and how it stays live: server-sent
 // events from /v1/events when the server has them, a REST refresh every few seconds when not.
-import { getJson, listJobs, cancelJob as deleteJob, ApiError } from './api.js';
+import { getJson, listJobs, cancelJob as deleteJob, askToDrain, ApiError } from './api.js';
 import { EventStream, CLOSED } from './events.js';
 import { FINAL, between } from './format.js';
 
@@ -399,6 +399,17 @@ export async function cancel(id) {
   const job = fresher(await deleteJob(id), since);
   onJob(job, false);
   return job;
+}
+
+/**
+ * Asks a node of a cluster to drain (take no more jobs while those it runs finish), or to take jobs
+ * again; the node as the answer has it is shown at once, and the asks kept are read again.
+ */
+export async function drainNode(name, drain) {
+  const node = await askToDrain(name, drain);
+  if (node) state.nodes.set(node.name, { ...node, eventAt: Date.now() });
+  await loadDrainAsks();
+  changed();
 }
 
 // ---- live updates -----------------------------------------------------------------------

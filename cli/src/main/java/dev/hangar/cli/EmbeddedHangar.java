@@ -131,9 +131,12 @@ public final class EmbeddedHangar implements AutoCloseable {
                 + " redis://127.0.0.1:6379/?prefix=NAME)");
     }
 
-    /** The local node as events, /v1/nodes and the metrics show it: as a heartbeat of it would say now. */
+    /**
+     * The local node as events, /v1/nodes and the metrics show it: as a heartbeat of it would say now,
+     * without a heartbeat's time, as one-JVM mode's node sends none (and so cannot be drained).
+     */
     private static NodeInfo describe(Agent agent) {
-        return NodeInfo.of(agent.status(Instant.now()), NodeInfo.State.JOINED);
+        return NodeInfo.of(agent.status(null), NodeInfo.State.JOINED);
     }
 
     private static NodeView localView(Agent agent, ImageStore images, LocalNode node) {

@@ -1,6 +1,7 @@
 // Nodes, pools and the runtimes' capability table.
 import { h } from 'preact';
-import { state } from '../store.js';
+import { useState } from 'preact/hooks';
+import { drainNode, state } from '../store.js';
 import { NodeLink } from './jobs.js';
 import { count, duration, isoDurationMs, label, labels, megabytes, percentile, stamp } from '../format.js';
 
@@ -31,6 +32,9 @@ function nodeRows() {
       runtimes: node.runtimes || [],
       network: node.networkAllowed,
       labels: node.labels || {},
+      // a cluster's node: one-JVM mode's node has no heartbeat, and cannot be drained
+      drainable: node.state === 'JOINED' && node.heartbeatAt != null,
+      drain: node.drain,
     }));
   }
   if (state.nodesListed || !state.health) return [];
@@ -68,7 +72,9 @@ export function Nodes() {
           h('th', { class: 'num', title: 'jobs starting or running: those this tab follows (a tenant\'s own), or, past the'
             + ' 500 it follows, what the node\'s last heartbeat counted (every tenant\'s)' }, 'Running jobs'), h('th', null, 'Runtimes'),
           h('th', { title: 'whether a job that asks for a network gets one here' }, 'Network'),
-          h('th', { title: 'its operator\'s labels (hangar agent --label), by which a job\'s nodeSelector picks nodes' }, 'Labels'))),
+          h('th', { title: 'its operator\'s labels (hangar agent --label), by which a job\'s nodeSelector picks nodes' }, 'Labels'),
+          h('th', { title: 'drain: take no more jobs while those it runs finish (before its maintenance; an admin\'s token);'
+            + ' resume: take jobs again' }, 'Drain'))),
         h('tbody', null, rows.map((node) => h('tr', { key: node.name, 'data-node': node.name },
           // a node of the list has its jobs; the one an older server's /healthz describes may have no name
           h('td', { class: 'mono' }, state.nodes.has(node.name) ? h(NodeLink, { node: node.name }) : node.name),
@@ -81,7 +87,31 @@ export function Nodes() {
           h('td', { class: 'num load' }, count(node.running)),
           h('td', null, node.runtimes.join(', ') || '—'),
           h('td', { class: 'network' }, node.network === undefined ? '—' : node.network ? 'allowed' : 'none'),
-          h('td', { class: 'labels mono' }, labels(node.labels)))))));
+          h('td', { class: 'labels mono' }, labels(node.labels)),
+          h('td', { class: 'drain' }, node.drainable ? h(DrainButton, { node }) : null))))));
+}
+
+/** Drain or resume one node; the server's refusal (no admin token, an agent too old to drain) is shown beside it. */
+function DrainButton({ node }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const draining = node.drain != null;
+  return h('span', null,
+    h('button', {
+      type: 'button', class: draining ? 'resume' : 'drain danger', disabled: busy,
+      title: draining ? 'take jobs again' : 'take no more jobs while those it runs finish',
+      onClick: async () => {
+        setBusy(true);
+        setError(null);
+        try {
+          await drainNode(node.name, !draining);
+        } catch (e) {
+          setError(e.message);
+        }
+        setBusy(false);
+      },
+    }, draining ? 'Resume' : 'Drain'),
+    error && h('span', { class: 'error small' }, ' ', error));
 }
 
 export function Pools() {

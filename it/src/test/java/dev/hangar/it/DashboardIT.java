@@ -552,6 +552,39 @@ class DashboardIT extends OneNodeIT {
         waitFor().until(ExpectedConditions.presenceOfElementLocated(row));
     }
 
+    /** A cluster's node is drained from its row and resumed; one-JVM mode's node, which cannot be, has no button. */
+    @Test
+    void aClusterNodeIsDrainedAndResumedFromItsRow(@TempDir Path dir) throws Exception {
+        open(hangar.url(), "/");
+        waitFor().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#nodes tr[data-node='node']")));
+        assertThat(browser.findElements(By.cssSelector("#nodes td.drain button"))).as("one-JVM mode's node").isEmpty();
+
+        try (ItRedis redis = ItRedis.start(ItRedis.Kind.SERVER);
+                var clustered = EmbeddedHangar.start(redis.uri(), Files.createDirectories(dir.resolve("data")),
+                        dir.resolve("images"), "127.0.0.1", 0,
+                        AgentConfig.forThisHost("drainable").withRuntimes(Set.of("process")), Optional.empty())) {
+            var nodes = new HangarClient(clustered.url());
+            open(clustered.url(), "/");
+            By button = By.cssSelector("#nodes tr[data-node='drainable'] td.drain button");
+            By pill = By.cssSelector("#nodes tr[data-node='drainable'] .pill");
+            waitFor().until(ExpectedConditions.textToBe(button, "Drain"));
+
+            browser.findElement(button).click();
+
+            waitFor().until(ExpectedConditions.textToBe(button, "Resume"));
+            waitFor().until(ExpectedConditions.textToBe(pill, "drained")); // once its heartbeat has seen the ask
+            assertThat(nodes.nodes()).singleElement().extracting(dev.hangar.core.cluster.NodeInfo::drain)
+                    .isEqualTo(dev.hangar.core.cluster.NodeInfo.Drain.DRAINED);
+
+            browser.findElement(button).click();
+
+            waitFor().until(ExpectedConditions.textToBe(button, "Drain"));
+            waitFor().until(ExpectedConditions.textToBe(pill, "joined"));
+            assertThat(nodes.nodes()).singleElement().extracting(dev.hangar.core.cluster.NodeInfo::drain).isNull();
+            browser.get("about:blank");
+        }
+    }
+
     /** A node asked to drain that is not up (stopped for its maintenance) is named above the nodes: it comes back drained. */
     @Test
     void nodesAskedToDrainThatAreNotUpAreNamed() {
