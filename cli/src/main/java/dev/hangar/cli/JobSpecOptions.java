@@ -126,8 +126,14 @@ final class JobSpecOptions {
      * (that starts runtime services and makes images): which runtimes and images it has, it checks itself.
      */
     static void checkOnThisHost(JobSpec spec, dev.hangar.agent.AgentConfig node) {
+        if (!spec.nodeSelector().isEmpty()) {
+            // why not matched against this node's (none): the selector was meant for a server's nodes
+            throw new IllegalArgumentException("nodeSelector (--node-selector): no server answers to choose a node by its"
+                    + " labels, and here the job would run on this host; start a server or name one with --url, or leave"
+                    + " the selector out");
+        }
         var limits = dev.hangar.core.job.SpecLimits.forNode(Runtime.getRuntime().availableProcessors(), node.memoryMb(),
-                node.gpus().size(), dev.hangar.core.job.SpecLimits.RUNTIME_NAMES).withNodeLabels(List.of(node.labels()));
+                node.gpus().size(), dev.hangar.core.job.SpecLimits.RUNTIME_NAMES);
         var errors = new dev.hangar.core.job.JobSpecValidator(limits).errors(spec);
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("invalid job spec" + errors.stream().map(error -> "\n  "

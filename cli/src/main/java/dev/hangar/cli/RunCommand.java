@@ -61,10 +61,6 @@ final class RunCommand implements Callable<Integer> {
         if (client.namesAnotherHost() || server.answers()) {
             return runOn(server, spec);
         }
-        if (!spec.nodeSelector().isEmpty()) {
-            throw new IllegalArgumentException("--node-selector: no server at " + server.url() + " to choose a node by its"
-                    + " labels, and a job run on this host runs here (give --url, or leave --node-selector out)");
-        }
         System.err.println("no server at " + server.url() + "; running the job on this host");
         AgentConfig here = AgentConfig.forThisHost("local-" + ProcessHandle.current().pid());
         JobSpecOptions.checkOnThisHost(spec, here);

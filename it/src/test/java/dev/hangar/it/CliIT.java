@@ -283,7 +283,7 @@ class CliIT extends OneNodeIT {
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--allow-mount", "relative/path"), "--allow-mount must be an absolute");
         refusals.put(List.of("up", "--data-dir", dataDir.toString(), "--label", "zone"), "--label: 'zone' is not KEY=VALUE");
         refusals.put(List.of("run", "--url", "http://127.0.0.1:1", "--node-selector", "zone=r1", "--", "true"),
-                "--node-selector: no server at http://127.0.0.1:1 to choose a node by its labels");
+                "nodeSelector (--node-selector): no server answers to choose a node by its labels");
         refusals.put(List.of("run", "--url", url, "--node-selector", "zone r1", "--", "true"),
                 "--node-selector: 'zone r1' is not KEY=VALUE");
         refusals.put(List.of("bench", "queue", "--queue", work.resolve("q.db").toString()), "no queue backend for a location without a scheme");

@@ -38,7 +38,8 @@ class NodeLabelsIT {
             JsonNode waiting = api.job(id);
             assertThat(Api.state(waiting)).as("%s", waiting).isEqualTo("QUEUED");
             assertThat(waiting.path("waiting").asText()).isEqualTo("no node that is up can run it: nodeSelector.zone:"
-                    + " the node has no label 'zone' (it has no labels; give them with 'hangar agent --label KEY=VALUE')");
+                    + " the node has no label 'zone' (it has no labels; a node is given them with --label KEY=VALUE on hangar"
+                    + " agent or hangar up)");
             Api.Answer refused = api.postJobs(spec);
             assertThat(refused.status()).as("%s", refused).isEqualTo(400);
             assertThat(refused.body()).contains("nodeSelector.zone");

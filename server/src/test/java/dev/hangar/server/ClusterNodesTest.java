@@ -216,10 +216,12 @@ class ClusterNodesTest {
                 .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors()).containsExactly(
                         new FieldError("nodeSelector.gpu-model", "no node has gpu-model=h100; nodes have gpu-model=a100, l4")));
         JobSpec a100InR2 = a100InR1.toBuilder().nodeSelector("zone", "r2").build();
-        assertThatThrownBy(() -> cluster.validate(a100InR2)).as("each label is some node's, both are no one node's")
+        assertThatThrownBy(() -> cluster.validateFields(a100InR2)).as("each label is some node's, both are no one node's,"
+                        + " as an explain checks it too")
                 .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors()).containsExactly(
-                        new FieldError("nodeSelector.zone", "no one node has all this job asks for; on node 'a100-1', the"
-                                + " nearest fit: the node has zone=r1, not r2")));
+                        new FieldError("nodeSelector", "no one node has all of gpu-model=a100,zone=r2; the nodes' labels:"
+                                + " gpu-model=a100,zone=r1; gpu-model=l4,zone=r2")));
+        assertThatThrownBy(() -> cluster.validate(a100InR2)).isInstanceOf(InvalidSpecException.class);
         assertThat(cluster.waitingFor(a100InR2)).contains("no node that is up can run it: nodeSelector.zone: no one node"
                 + " has all this job asks for; on node 'a100-1', the nearest fit: the node has zone=r1, not r2");
     }

@@ -98,7 +98,8 @@ public final class NodeLabels {
     /**
      * Why no node of these (each node's labels) is one the selector asks for: one error for each key
      * of the selector that no node has with that value, naming the values the nodes have for it (or
-     * their keys), so that a typo reads as one; none if each key is some node's.
+     * their keys), so that a typo reads as one; else, if each is some node's but no one node has them
+     * all, one error that names the nodes' labels; none if a node has them all.
      */
     public static List<FieldError> unmatched(Map<String, String> selector, List<Map<String, String>> nodes) {
         var errors = new ArrayList<FieldError>();
@@ -113,14 +114,23 @@ public final class NodeLabels {
                                 : "no node has " + key + "=" + value + "; nodes have " + key + "=" + String.join(", ", values))));
             }
         });
+        if (errors.isEmpty() && nodes.stream().noneMatch(labels -> matches(selector, labels))) {
+            List<String> kinds = nodes.stream().map(NodeLabels::shown).distinct().sorted().toList();
+            errors.add(new FieldError("nodeSelector", "no one node has all of " + String.join(",", pairs(selector))
+                    + "; the nodes' labels: " + String.join("; ", kinds.subList(0, Math.min(kinds.size(), SHOWN)))
+                    + (kinds.size() > SHOWN ? "; and " + (kinds.size() - SHOWN) + " more" : "")));
+        }
         return errors;
     }
+
+    /** How many of the nodes' sets of labels an error names. */
+    private static final int SHOWN = 10;
 
     private static String keysOf(List<Map<String, String>> nodes) {
         Set<String> keys = nodes.stream().flatMap(labels -> labels.keySet().stream())
                 .collect(Collectors.toCollection(TreeSet::new));
         String whose = nodes.size() == 1 ? "its" : "nodes'";
-        return keys.isEmpty() ? " (" + (nodes.size() == 1 ? "it has no labels" : "no node has labels") + "; give them with"
-                + " 'hangar agent --label KEY=VALUE')" : "; " + whose + " labels: " + String.join(", ", keys);
+        return keys.isEmpty() ? " (" + (nodes.size() == 1 ? "it has no labels" : "no node has labels") + "; a node is given"
+                + " them with --label KEY=VALUE on hangar agent or hangar up)" : "; " + whose + " labels: " + String.join(", ", keys);
     }
 }

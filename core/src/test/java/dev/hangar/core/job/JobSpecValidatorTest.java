@@ -52,8 +52,8 @@ class JobSpecValidatorTest {
         var bare = new JobSpecValidator(SpecLimits.forNode(2, 4096, 0, Set.of("process"))
                 .withNodeLabels(List.of(java.util.Map.of(), java.util.Map.of())));
         assertThat(bare.errors(JobSpec.builder().command("x").nodeSelector("zone", "r1").build()))
-                .extracting(FieldError::reason).containsExactly("no node has the label 'zone' (no node has labels; give"
-                        + " them with 'hangar agent --label KEY=VALUE')");
+                .extracting(FieldError::reason).containsExactly("no node has the label 'zone' (no node has labels; a node"
+                        + " is given them with --label KEY=VALUE on hangar agent or hangar up)");
         var one = new JobSpecValidator(SpecLimits.forNode(2, 4096, 0, Set.of("process"))
                 .withNodeLabels(List.of(java.util.Map.of("zone", "r2"))));
         assertThat(one.errors(JobSpec.builder().command("x").nodeSelector("zone", "r1").nodeSelector("rack", "7").build()))

@@ -127,24 +127,24 @@ end
 
 -- due queued jobs: those that need GPUs apart, so that a backlog of them never hides from a node
 -- without GPUs the jobs it could run (a lease looks at a bounded window of its ready set); and those
--- that select nodes by label apart again, one set per selector (its KEY=VALUE pairs, comma between
--- them), so that a node looks only at the jobs whose labels it has
+-- that select nodes by label apart again, a set per selector (its KEY=VALUE pairs, comma between
+-- them) and GPU need, so that a node looks only at the jobs whose labels it has. selectors() names
+-- each such set that holds a job, as 'sel:SELECTOR' or 'gpu:sel:SELECTOR' after P .. ':ready:'
 local function selectors()
   return P .. ':selectors'
 end
-local function selectorKey(selector)
-  return P .. ':ready:sel:' .. selector
+local function selectorSet(gpus, selector)
+  return ((tonumber(gpus) or 0) > 0 and 'gpu:sel:' or 'sel:') .. selector
 end
 local function readyKey(gpus, selector)
-  if selector and selector ~= '' then return selectorKey(selector) end
+  if selector and selector ~= '' then return P .. ':ready:' .. selectorSet(gpus, selector) end
   return (tonumber(gpus) or 0) > 0 and P .. ':ready:gpu' or P .. ':ready'
 end
 
--- a due job into its ready set: higher priority first, then submit order; a selector's set is
--- named in selectors() while it holds a job
+-- a due job into its ready set: higher priority first, then submit order
 local function ready(id, priority, seq, gpus, selector)
   redis.call('ZADD', readyKey(gpus, selector), int((9 - tonumber(priority)) * 1e12 + tonumber(seq)), id)
-  if selector and selector ~= '' then redis.call('SADD', selectors(), selector) end
+  if selector and selector ~= '' then redis.call('SADD', selectors(), selectorSet(gpus, selector)) end
 end
 
 local function makeReady(id)
@@ -152,20 +152,23 @@ local function makeReady(id)
   ready(id, v[1], v[2], v[3], v[4])
 end
 
--- a job out of a selector's ready set; returns whether it was there
-local function unready(id, selector)
-  local key = selectorKey(selector)
+-- a job out of a selector's ready set (as selectors() names it); returns whether it was there
+local function unready(id, set)
+  local key = P .. ':ready:' .. set
   if redis.call('ZREM', key, id) == 0 then return false end
-  if redis.call('ZCARD', key) == 0 then redis.call('SREM', selectors(), selector) end
+  if redis.call('ZCARD', key) == 0 then redis.call('SREM', selectors(), set) end
   return true
 end
 
--- every index entry of a job whose hash is gone (retention)
-local function unindex(id)
+-- every index entry of a job whose hash is gone (retention); one that was final when it went (the
+-- sweep's) is in no ready set
+local function unindex(id, final)
   redis.call('ZREM', P .. ':finished', id)
-  redis.call('ZREM', readyKey(0), id)
-  redis.call('ZREM', readyKey(1), id)
-  for _, selector in ipairs(redis.call('SMEMBERS', selectors())) do unready(id, selector) end
+  if not final then
+    redis.call('ZREM', readyKey(0), id)
+    redis.call('ZREM', readyKey(1), id)
+    for _, set in ipairs(redis.call('SMEMBERS', selectors())) do unready(id, set) end
+  end
   redis.call('ZREM', P .. ':delayed', id)
   for _, state in ipairs(STATE_INDEXES) do redis.call('ZREM', stateKey(state), id) end
 end
@@ -245,8 +248,8 @@ local function transition(id, from, to, fields, seq, wantView, finished)
   if from == 'QUEUED' and to ~= 'QUEUED' then
     -- it was due, or waiting out a retry's backoff (a job that selects nodes: read its selector only then)
     if redis.call('ZREM', readyKey(0), id) == 0 and redis.call('ZREM', readyKey(1), id) == 0 then
-      local selector = redis.call('HGET', key, 'sel')
-      if not (selector and unready(id, selector)) then redis.call('ZREM', P .. ':delayed', id) end
+      local v = redis.call('HMGET', key, 'sel', 'gpus')
+      if not (v[1] and unready(id, selectorSet(v[2], v[1]))) then redis.call('ZREM', P .. ':delayed', id) end
     end
   elseif to == 'QUEUED' and from ~= 'QUEUED' then
     local notBefore = valueIn(fields, 'notBefore') or field(id, 'notBefore')
@@ -421,13 +424,13 @@ local function leaseNext(at)
   end
 
   -- the most urgent job of a ready set that fits, looked for a page at a time (usually the first
-  -- one does) among its first `scan`; returns its id, fields and score
+  -- one does) among its first `limit`; returns its id, fields and score, and how many it looked at
   local PAGE = 16
-  local function firstFitting(readySet)
+  local function firstFitting(readySet, limit)
     local start, looked = 0, 0
-    while looked < scan do
+    while looked < limit do
       -- one first: usually it fits
-      local asked = math.min(looked == 0 and 1 or PAGE, scan - looked)
+      local asked = math.min(looked == 0 and 1 or PAGE, limit - looked)
       local ids = redis.call('ZRANGE', readySet, start, start + asked - 1, 'WITHSCORES')
       local gone = 0
       for i = 1, #ids, 2 do
@@ -445,32 +448,33 @@ local function leaseNext(at)
         elseif tonumber(j[1]) <= freeCpus and tonumber(j[2]) <= freeMemory and tonumber(j[3]) <= freeGpus
             and hasRuntimeFor(j[4], j[5] == '1', j[9], tonumber(j[3]) > 0, tonumber(j[2])) and hasImage(j[10])
             and hasMountsFor(j[11]) and hasLabelsFor(j[13]) then
-          return id, j, tonumber(ids[i + 1])
+          return id, j, tonumber(ids[i + 1]), looked
         end
       end
-      if #ids / 2 < asked then return nil end
+      if #ids / 2 < asked then return nil, nil, nil, looked end
       -- a job unindexed on the way moved the rest up by one
       start = start + #ids / 2 - gone
     end
-    return nil
+    return nil, nil, nil, looked
   end
 
-  local picked, chosen, score = firstFitting(readyKey(0))
-  if freeGpus > 0 then
-    -- the two sets hold different jobs: the most urgent of the two that fit
-    local gpuPicked, gpuChosen, gpuScore = firstFitting(readyKey(1))
-    if gpuPicked and (not picked or gpuScore < score) then
-      picked, chosen, score = gpuPicked, gpuChosen, gpuScore
-    end
+  -- the sets hold different jobs: the most urgent of those that fit
+  local picked, chosen, score
+  local function consider(readySet, limit)
+    local id, j, s, looked = firstFitting(readySet, limit)
+    if id and (not picked or s < score) then picked, chosen, score = id, j, s end
+    return looked
   end
+  consider(readyKey(0), scan)
+  if freeGpus > 0 then consider(readyKey(1), scan) end
   if next(labels) then
-    -- the sets of the selectors whose labels the node has, each with its most urgent fit
-    for _, selector in ipairs(redis.call('SMEMBERS', selectors())) do
-      if hasLabelsFor(selector) then
-        local selPicked, selChosen, selScore = firstFitting(selectorKey(selector))
-        if selPicked and (not picked or selScore < score) then
-          picked, chosen, score = selPicked, selChosen, selScore
-        end
+    -- the sets of the selectors whose labels the node has, looked at `scan` jobs in all
+    local left = scan
+    for _, set in ipairs(redis.call('SMEMBERS', selectors())) do
+      local selector, gpu = string.match(set, '^sel:(.*)$'), false
+      if not selector then selector, gpu = string.match(set, '^gpu:sel:(.*)$'), true end
+      if selector and left > 0 and (not gpu or freeGpus > 0) and hasLabelsFor(selector) then
+        left = left - consider(P .. ':ready:' .. set, left)
       end
     end
   end

@@ -9,7 +9,7 @@ for _, member in ipairs(redis.call('ZRANGEBYSCORE', P .. ':finished', '-inf', no
   local id, tenant = string.match(member, '^(%S+) (%S+)$')
   id = id or member
   if redis.call('EXISTS', jobKey(id)) == 0 then
-    unindex(id)
+    unindex(id, true)
     redis.call('ZREM', P .. ':finished', member)
     if tenant then redis.call('ZREM', tenantKey(tenant), id) end
     removed = removed + 1

@@ -124,6 +124,7 @@ class RedisSpecificsTest extends RedisServerTest {
         assertThat(job.spec().nodeSelector()).isEqualTo(Map.of("gpu-model", "a100"));
         assertThat(redis.cli("HGET", key("job:" + job.id()), "sel")).isEqualTo("gpu-model=a100");
         assertThat(redis.cli("ZRANGE", key("ready:sel:gpu-model=a100"), "0", "-1")).isEqualTo(job.id());
+        assertThat(redis.cli("SMEMBERS", key("selectors"))).isEqualTo("sel:gpu-model=a100");
         assertThat(queue.lease(worker("w1").labelled(Map.of("gpu-model", "l4")))).isEmpty();
         assertThat(queue.lease(worker("w2").labelled(Map.of("gpu-model", "a100"))).orElseThrow().jobId()).isEqualTo(job.id());
         List<DeadLetter> dead = queue.deadLetters(10);
@@ -143,16 +144,33 @@ class RedisSpecificsTest extends RedisServerTest {
         String onL4InR1 = queue.enqueue(spec().priority(2).nodeSelector("gpu-model", "l4").nodeSelector("zone", "r1")
                 .build()).job().id();
         assertThat(redis.cli("SMEMBERS", key("selectors")).lines().sorted().toList())
-                .containsExactly("gpu-model=a100", "gpu-model=l4", "gpu-model=l4,zone=r1");
+                .containsExactly("sel:gpu-model=a100", "sel:gpu-model=l4", "sel:gpu-model=l4,zone=r1");
 
         assertThat(queue.lease(worker("bare")).orElseThrow().jobId()).isEqualTo(plain);
         assertThat(queue.lease(worker("l4").labelled(Map.of("gpu-model", "l4"))).orElseThrow().jobId()).isEqualTo(onL4);
         assertThat(queue.lease(worker("l4-r1").labelled(Map.of("gpu-model", "l4", "zone", "r1"))).orElseThrow().jobId())
                 .isEqualTo(onL4InR1);
         assertThat(redis.cli("SMEMBERS", key("selectors"))).as("a selector's set named while it holds a job")
-                .isEqualTo("gpu-model=a100");
+                .isEqualTo("sel:gpu-model=a100");
         assertThat(queue.lease(worker("a100").labelled(Map.of("gpu-model", "a100", "zone", "r1")))).isPresent();
         assertThat(redis.cli("ZCARD", key("ready:sel:gpu-model=a100"))).isEqualTo("1199");
+    }
+
+    @Test
+    void aBacklogOfGpuJobsThatSelectNodesHidesNothingFromANodeWithTheirLabelsAndNoFreeGpu() {
+        RedisQueueBackend queue = open();
+        for (int i = 0; i < 1_100; i++) { // more than a lease looks at in one set
+            queue.enqueue(spec().priority(9).nodeSelector("pool", "ml").resources(resources(1, 512, 1)).build());
+        }
+        String cpuOnly = queue.enqueue(spec().priority(1).nodeSelector("pool", "ml").build()).job().id();
+        assertThat(redis.cli("SMEMBERS", key("selectors")).lines().sorted().toList())
+                .containsExactly("gpu:sel:pool=ml", "sel:pool=ml");
+
+        assertThat(queue.lease(worker("busy-gpus", 8, 8192, 0).labelled(Map.of("pool", "ml"))).orElseThrow().jobId())
+                .isEqualTo(cpuOnly);
+        assertThat(queue.lease(worker("free-gpu", 8, 8192, 1).labelled(Map.of("pool", "ml"))).orElseThrow().job().spec()
+                .resources().gpus()).isEqualTo(1);
+        assertThat(redis.cli("SMEMBERS", key("selectors"))).isEqualTo("gpu:sel:pool=ml");
     }
 
     @Test
