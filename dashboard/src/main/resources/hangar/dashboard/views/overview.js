@@ -59,6 +59,8 @@ function drainAsksNotUp() {
 
 export function Nodes() {
   const rows = nodeRows();
+  // one-JVM mode's node cannot be drained: no column for it
+  const drains = rows.some((node) => node.drainable);
   return h('section', { class: 'card', id: 'nodes' },
     h('h2', null, 'Nodes'),
     drainAsksNotUp(),
@@ -73,8 +75,8 @@ export function Nodes() {
             + ' 500 it follows, what the node\'s last heartbeat counted (every tenant\'s)' }, 'Running jobs'), h('th', null, 'Runtimes'),
           h('th', { title: 'whether a job that asks for a network gets one here' }, 'Network'),
           h('th', { title: 'its operator\'s labels (hangar agent --label), by which a job\'s nodeSelector picks nodes' }, 'Labels'),
-          h('th', { title: 'drain: take no more jobs while those it runs finish (before its maintenance; an admin\'s token);'
-            + ' resume: take jobs again' }, 'Drain'))),
+          drains && h('th', { title: 'drain: take no more jobs while those it runs finish (before its maintenance; an admin\'s'
+            + ' token); resume: take jobs again' }, 'Drain'))),
         h('tbody', null, rows.map((node) => h('tr', { key: node.name, 'data-node': node.name },
           // a node of the list has its jobs; the one an older server's /healthz describes may have no name
           h('td', { class: 'mono' }, state.nodes.has(node.name) ? h(NodeLink, { node: node.name }) : node.name),
@@ -88,7 +90,7 @@ export function Nodes() {
           h('td', null, node.runtimes.join(', ') || '—'),
           h('td', { class: 'network' }, node.network === undefined ? '—' : node.network ? 'allowed' : 'none'),
           h('td', { class: 'labels mono' }, labels(node.labels)),
-          h('td', { class: 'drain' }, node.drainable ? h(DrainButton, { node }) : null))))));
+          drains && h('td', { class: 'drain' }, node.drainable ? h(DrainButton, { node }) : null))))));
 }
 
 /** Drain or resume one node; the server's refusal (no admin token, an agent too old to drain) is shown beside it. */
