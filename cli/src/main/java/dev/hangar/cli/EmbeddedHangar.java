@@ -172,9 +172,8 @@ public final class EmbeddedHangar implements AutoCloseable {
             /** A job queued for labels this node had before a restart without them waits for a node that has them. */
             @Override
             public java.util.Optional<String> waitingFor(JobSpec spec) {
-                return NodeLabels.unmatched(spec.nodeSelector(), List.of(agent.config().labels())).stream()
-                        .map(error -> "no node that is up can run it: " + error.field() + ": " + error.reason())
-                        .findFirst();
+                List<FieldError> misfit = NodeLabels.unmatched(spec.nodeSelector(), List.of(agent.config().labels()));
+                return misfit.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(NodeView.noNodeCanRun(misfit));
             }
 
             @Override

@@ -285,8 +285,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         if (taking.isEmpty()) {
             return Optional.of("every node that is up is asked to drain and takes no more jobs");
         }
-        return Optional.of("no node that is up can run it: " + misfit.stream()
-                .map(error -> error.field() + ": " + error.reason()).collect(java.util.stream.Collectors.joining("; ")));
+        return Optional.of(NodeView.noNodeCanRun(misfit));
     }
 
     /** Why the job fits none of the nodes, as the node it misses least says; none if one fits. */

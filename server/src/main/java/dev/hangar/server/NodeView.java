@@ -72,6 +72,12 @@ public interface NodeView {
         return Optional.empty();
     }
 
+    /** A job's {@link #waitingFor} when what keeps it off the nodes that are up is this. */
+    static String noNodeCanRun(List<FieldError> misfit) {
+        return "no node that is up can run it: " + misfit.stream().map(error -> error.field() + ": " + error.reason())
+                .collect(java.util.stream.Collectors.joining("; "));
+    }
+
     /** Why this job waits, if it is QUEUED and does ({@link #waitingFor}); else null. */
     default String waitingOf(Job job) {
         return job.state() == JobState.QUEUED ? waitingFor(job.spec()).orElse(null) : null;

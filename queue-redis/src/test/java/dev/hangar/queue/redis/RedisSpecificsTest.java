@@ -86,6 +86,13 @@ class RedisSpecificsTest extends RedisServerTest {
         }
     }
 
+    /** The queue flowed on: the one job taken in runs this command, and the submit stream is empty. */
+    private void assertTheOneJobTakenInIs(RedisQueueBackend queue, String... command) {
+        assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement()
+                .satisfies(job -> assertThat(job.spec().command()).containsExactly(command));
+        assertThat(redis.cli("XLEN", key("submit"))).isEqualTo("0");
+    }
+
     private static List<String> lines(String cliOutput) {
         return cliOutput.isBlank() ? List.of() : List.of(cliOutput.split("\n"));
     }
@@ -267,9 +274,7 @@ class RedisSpecificsTest extends RedisServerTest {
         assertThat(dead.get(1).field("reason")).startsWith("colour: is not a property of a job spec");
         assertThat(dead.get(2).field("reason")).isEqualTo("priority: must be between 0 and 9, got 42");
         assertThat(queue.submitEntriesSetAside()).as("counted for the metrics").isEqualTo(3);
-        assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement()
-                .satisfies(job -> assertThat(job.spec().command()).containsExactly("echo", "fine"));
-        assertThat(redis.cli("XLEN", key("submit"))).isEqualTo("0");
+        assertTheOneJobTakenInIs(queue, "echo", "fine");
     }
 
     /**
@@ -298,9 +303,7 @@ class RedisSpecificsTest extends RedisServerTest {
         assertThat(dead.get(1).field("entry.stdin")).isEqualTo("(4194304 bytes, left out)");
         assertThat(redis.cli("XPENDING", key("submit"), "intake")).as("nothing left pending").startsWith("0");
         assertThat(queue.submitEntriesSetAside()).isEqualTo(2);
-        assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement()
-                .satisfies(job -> assertThat(job.spec().command()).containsExactly("echo", "fine"));
-        assertThat(redis.cli("XLEN", key("submit"))).isEqualTo("0");
+        assertTheOneJobTakenInIs(queue, "echo", "fine");
     }
 
     @Test
@@ -405,9 +408,7 @@ class RedisSpecificsTest extends RedisServerTest {
         assertThat(dead.get(3).field("reason")).startsWith("priority:");
         assertThat(dead.get(3).field("entry.stdin")).as("what the producer sent, cut short")
                 .startsWith("xxxx").endsWith("... (100000 characters in all)").hasSizeLessThan(DeadLetter.MAX_VALUE_CHARS + 40);
-        assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement()
-                .satisfies(job -> assertThat(job.spec().command()).containsExactly("echo", "after"));
-        assertThat(redis.cli("XLEN", key("submit"))).isEqualTo("0");
+        assertTheOneJobTakenInIs(queue, "echo", "after");
     }
 
     @Test
@@ -430,9 +431,7 @@ class RedisSpecificsTest extends RedisServerTest {
                 .as("each value the producer sent").containsExactly("[\"rm\",\"-rf\",\"/x\"]", "[\"echo\",\"second\"]");
         assertThat(dead.get(1).field("reason")).isEqualTo("stdin: is not valid UTF-8 text");
         assertThat(dead.get(2).field("reason")).startsWith("env: must be a JSON object of strings, got '{\"A\":' (not valid JSON: ");
-        assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement()
-                .satisfies(job -> assertThat(job.spec().command()).containsExactly("echo", "after"));
-        assertThat(redis.cli("XLEN", key("submit"))).isEqualTo("0");
+        assertTheOneJobTakenInIs(queue, "echo", "after");
     }
 
     @Test
