@@ -33,7 +33,7 @@ final class JobsCommand implements Callable<Integer> {
     @Option(names = "--tenant", description = "Only this tenant's jobs (for an admin token; others see their own alone)")
     String tenant;
 
-    @Option(names = "--node", description = "Only the jobs whose current attempt this node runs or ran")
+    @Option(names = "--node", description = "Only the jobs whose current attempt this node holds, runs or ran")
     String node;
 
     @Option(names = "--cursor", description = "Cursor of the page to show (printed under the previous page)")

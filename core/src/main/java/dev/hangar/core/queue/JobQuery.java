@@ -9,7 +9,7 @@ import java.util.Set;
  * @param states  only jobs in these states; empty for all
  * @param cursor  {@link JobPage#nextCursor()} of the previous page, or null for the first
  * @param tenant  only this tenant's jobs; null for every job
- * @param node    only jobs whose current attempt this node runs or ran; null for every job
+ * @param node    only jobs whose current attempt this node holds, runs or ran; null for every job
  */
 public record JobQuery(Set<JobState> states, String cursor, int limit, String tenant, String node) {
     public static final int MAX_LIMIT = 500;

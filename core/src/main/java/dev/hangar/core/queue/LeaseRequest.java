@@ -14,6 +14,8 @@ import java.util.stream.Collectors;
  * it has left, and what it can give a job: runtimes, a network, images, mounts. The queue hands out only a
  * job that fits, so a job that this node cannot run stays queued for one that can.
  *
+ * @param workerId               the name of the node asking: the job leased names it as its node from then on
+ *
  * @param runtimes               the runtimes this worker runs jobs on; empty when it does not say
  *                               (then a job's runtime, trust and network needs are taken to fit)
  * @param kernelBoundaryRuntimes those of them that put a kernel boundary (software kernel or VM)

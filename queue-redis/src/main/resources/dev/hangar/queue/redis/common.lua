@@ -313,7 +313,7 @@ local function settleJob(id, token, states, cancel, to, owner, attempt, fields, 
 end
 
 -- Leases the most urgent QUEUED job that fits the request in A[at], A[at + 1], ...:
---   worker, now, leaseMs, freeCpus, freeMemoryMb, freeGpus, scan, n, n runtimes, k, k kernel-boundary runtimes,
+--   worker (its node's name), now, leaseMs, freeCpus, freeMemoryMb, freeGpus, scan, n, n runtimes, k, k kernel-boundary runtimes,
 --   l, l runtimes that give a network, g, g runtimes that pass GPUs through, m, m images, r, r roots under
 --   which it lets jobs mount, f, f pairs of a runtime and the least memory (MiB) a job needs to run on it,
 --   s, s labels of its node as KEY=VALUE
@@ -482,12 +482,14 @@ local function leaseNext(at)
 
   local entry = redis.call('XADD', LEASES, '*', 'job', picked, 'worker', worker)
   claim(entry, worker, time)
+  -- the worker is its node (LeaseRequest.workerId): the job names it from its lease on
   local fields = {'token', entry, 'worker', worker, 'leaseMs', int(leaseMs), 'leaseUntil', int(now + leaseMs),
-      'scheduledAt', int(now), 'attempt', int(tonumber(chosen[7]) + 1), 'deliveries', int(tonumber(chosen[8]) + 1)}
+      'scheduledAt', int(now), 'attempt', int(tonumber(chosen[7]) + 1), 'deliveries', int(tonumber(chosen[8]) + 1),
+      'node', worker}
   if chosen[8] ~= '0' then
-    -- a new delivery: what the previous one left (node, result, timings) is cleared
+    -- a new delivery: what the previous one left (result, timings) is cleared
     for _, name in ipairs({'notBefore', 'startingAt', 'runningAt', 'sandboxReadyAt', 'startPath', 'sandboxId',
-        'sandboxCreatedAt', 'finishedAt', 'node', 'runtime', 'selection', 'exitCode', 'error'}) do
+        'sandboxCreatedAt', 'finishedAt', 'runtime', 'selection', 'exitCode', 'error'}) do
       fields[#fields + 1] = name
       fields[#fields + 1] = ''
     end

@@ -4,7 +4,7 @@
 -- a tenant from its own index, each as HGETALL has it; the page also ends once its specs reach the
 -- spec bytes. next is the seq to go on after (exclusive) if more jobs may follow, else ''. The
 -- leased states share an index, and a tenant's index holds every state: a job found there is left
--- out unless its state was asked for. A node's jobs are those whose current attempt it runs or ran,
+-- out unless its state was asked for. A node's jobs are those whose current attempt it holds, runs or ran,
 -- found in the same indexes, their node read as their state is. A job whose hash the retention
 -- removed is dropped from the indexes on the way.
 local desc, bound, limit, specBudget, tenant, node = A[1] == 'desc', A[2], tonumber(A[3]), tonumber(A[4]), A[5], A[6]

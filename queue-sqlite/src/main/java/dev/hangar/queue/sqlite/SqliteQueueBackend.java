@@ -172,13 +172,14 @@ public final class SqliteQueueBackend implements QueueBackend {
             return Optional.empty();
         }
         String token = UUID.randomUUID().toString();
-        // a new attempt: what the previous one left (node, result, timings) is cleared
+        // a new attempt, on the worker's node from now: what the previous one left (result, timings) is cleared
         Sql.update(c, "UPDATE jobs SET state = ?, lease_owner = ?, lease_token = ?, lease_expires_at = ?, lease_ms = ?,"
                 + " attempt = attempt + 1, deliveries = deliveries + 1, not_before = NULL, scheduled_at = ?,"
-                + " starting_at = NULL, running_at = NULL, finished_at = NULL, node = NULL, runtime = NULL,"
+                + " starting_at = NULL, running_at = NULL, finished_at = NULL, node = ?, runtime = NULL,"
                 + " selection = NULL, exit_code = NULL, error = NULL, output_truncated = 0, log_chunk = 0, " + NO_SANDBOX
                 + " WHERE seq = ?",
-                JobState.SCHEDULED.name(), request.workerId(), token, now + leaseMs, leaseMs, now, next.get());
+                JobState.SCHEDULED.name(), request.workerId(), token, now + leaseMs, leaseMs, now, request.workerId(),
+                next.get());
         Job job = JobRows.one(c, "WHERE seq = ?", next.get()).orElseThrow();
         notices.jobChanged(job);
         return Optional.of(new Lease(job.id(), token, request.workerId(), job));

@@ -609,6 +609,24 @@ public abstract class QueueBackendContractTest {
     // ---- starting, running -------------------------------------------------------------------
 
     @Test
+    void aLeasedJobNamesItsWorkersNodeBeforeItStartsAndNoneOnceGivenBack() {
+        Job job = enqueue("first");
+        Lease lease = lease("node-3");
+
+        assertThat(lease.job().node()).as("the lease's view").isEqualTo("node-3");
+        Job held = reload(job.id());
+        assertThat(held.state()).isEqualTo(JobState.SCHEDULED);
+        assertThat(held.node()).isEqualTo("node-3");
+        assertThat(ids(queue.list(new JobQuery(Set.of(JobState.SCHEDULED), null, 10, null, "node-3")).jobs()))
+                .containsExactly(job.id());
+        assertThat(queue.list(new JobQuery(Set.of(), null, 10, null, "node-4")).jobs()).isEmpty();
+
+        assertThat(queue.giveBack(lease, "no sandbox").orElseThrow().node()).as("given back").isNull();
+        lease("node-4");
+        assertThat(reload(job.id()).node()).as("leased again").isEqualTo("node-4");
+    }
+
+    @Test
     void startingRecordsNodeRuntimeAndSelection() {
         Job job = enqueue("first");
         Lease lease = lease("w1");
