@@ -1,6 +1,7 @@
 package dev.hangar.cli;
 
 import dev.hangar.agent.AgentConfig;
+import dev.hangar.agent.SystemReserve;
 import dev.hangar.agent.pool.PoolConfig;
 import dev.hangar.core.cluster.NodeName;
 import dev.hangar.core.job.NodeLabels;
@@ -44,7 +45,8 @@ final class NodeOptions {
     Double cpus;
 
     @Option(names = "--memory-mb", paramLabel = "MB", description = "Memory jobs may reserve on this node in all; the rest is"
-            + " left to the system and to Hangar itself (default: all of the host's)")
+            + " left to the system and to Hangar itself (default: the host's less a reserve of 25% of its first 4 GiB,"
+            + " 20% of the next 4, 10% of the next 8, 6% of the next 112 and 2% of the rest; at most all of it)")
     Long memoryMb;
 
     @Option(names = "--gpus", split = ",", paramLabel = "INDEX", description = "The GPUs jobs may be given, by device index,"
@@ -158,7 +160,7 @@ final class NodeOptions {
 
     /**
      * The host's config with what --cpus, --memory-mb and --gpus leave to jobs: less than the host has,
-     * never more (a job would be given what is not there).
+     * never more (a job would be given what is not there); by default, memory less the {@link SystemReserve}.
      */
     AgentConfig capacityOn(AgentConfig host) {
         if (cpus != null && !(cpus >= 0.01 && cpus <= host.cpus())) {
@@ -169,7 +171,8 @@ final class NodeOptions {
             throw new IllegalArgumentException("--memory-mb must be from " + MIN_MEMORY_MB + " to " + host.memoryMb()
                     + " (this host's memory), got " + memoryMb);
         }
-        return host.withCapacity(cpus == null ? host.cpus() : cpus, memoryMb == null ? host.memoryMb() : memoryMb,
+        return host.withCapacity(cpus == null ? host.cpus() : cpus,
+                memoryMb == null ? SystemReserve.leftToJobsMb(host.memoryMb()) : memoryMb,
                 gpus == null ? host.gpus() : givenGpus(host.gpus()));
     }
 

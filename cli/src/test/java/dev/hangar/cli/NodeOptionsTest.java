@@ -20,11 +20,12 @@ class NodeOptionsTest {
     }
 
     @Test
-    void byDefaultJobsMayReserveWhatTheHostHas() {
+    void byDefaultJobsMayReserveWhatTheHostHasLessTheSystemsMemory() {
         AgentConfig config = capacity();
 
         assertThat(config.cpus()).isEqualTo(16);
-        assertThat(config.memoryMb()).isEqualTo(16_384);
+        assertThat(config.memoryMb()).as("16 GiB less 2,663 MiB").isEqualTo(13_721);
+        assertThat(capacity("--memory-mb", "16384").memoryMb()).as("all of it, asked").isEqualTo(16_384);
         assertThat(config.gpus()).containsExactly("0", "1");
     }
 
