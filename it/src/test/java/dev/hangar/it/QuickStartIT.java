@@ -68,6 +68,16 @@ class QuickStartIT {
             JsonNode job = api.awaitFinal(id);
             assertThat(Api.state(job)).as("%s", job).isEqualTo("SUCCEEDED");
             assertThat(api.stdout(id)).isEqualTo("started by up\n");
+
+            long hostMb = dev.hangar.agent.HostMemory.totalMb();
+            assertThat(api.get("/v1/nodes").json().path(0).path("capacity").path("memoryMb").asLong())
+                    .as("the host's memory less the system's reserve")
+                    .isEqualTo(dev.hangar.agent.SystemReserve.leftToJobsMb(hostMb));
+            var whole = Api.spec("true");
+            whole.putObject("resources").put("memoryMb", hostMb);
+            Api.Answer refused = api.postJobs(whole);
+            assertThat(refused.status()).as("%s", refused).isEqualTo(400);
+            assertThat(refused.firstErrorField()).as("%s", refused).isEqualTo("resources.memoryMb");
         } finally {
             stop(process);
         }
