@@ -6,6 +6,7 @@ import dev.hangar.agent.pool.PoolManager;
 import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.NodeLabels;
 import dev.hangar.core.pool.PoolSpec;
 import dev.hangar.core.queue.Lease;
 import dev.hangar.core.queue.LeaseRequest;
@@ -95,6 +96,8 @@ public final class Agent implements AutoCloseable {
     private volatile boolean stopping;
     /** When it was asked to drain, as the registry holds it, while it is: it takes no more jobs, those running finish. */
     private volatile Instant drainAskedAt;
+    /** Its labels: those it was started with, or those the cluster asks it to have in their place ({@link #relabel}). */
+    private volatile Map<String, String> labels;
     /** How long {@link #drain} waits for the job loop to see an ask: its heartbeat says so then, or at the next. */
     private static final Duration DRAIN_SEEN_WAIT = Duration.ofSeconds(1);
     /**
@@ -139,6 +142,7 @@ public final class Agent implements AutoCloseable {
             ImageVersions imageVersions, Duration benchFor, MountPins pins) {
         this.imageVersions = imageVersions;
         this.config = config;
+        this.labels = config.labels();
         this.mountRoots = config.mounts().allowedRoots().stream().map(Path::toString).collect(Collectors.toUnmodifiableSet());
         this.queue = queue;
         this.runtimes = runtimes.stream().collect(Collectors.toUnmodifiableMap(SandboxRuntime::name, r -> r));
@@ -238,7 +242,7 @@ public final class Agent implements AutoCloseable {
         return new NodeStatus(config.nodeName(), total, capacity.load(), Runtime.getRuntime().availableProcessors(),
                 runtimes, imageNames.get(), config.mounts(), givesNetwork(runtimes), now,
                 current == null ? List.of() : current.pools(),
-                current == null ? null : current.budget(), seen, seen ? askSeen : null, config.labels());
+                current == null ? null : current.budget(), seen, seen ? askSeen : null, labels);
     }
 
     /**
@@ -271,6 +275,25 @@ public final class Agent implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Takes these labels in place of those it was started with, or, with {@code asked} null, its own
+     * again: the next lease asks for jobs by them, and the next status advertises them.
+     */
+    public void relabel(Map<String, String> asked) {
+        Map<String, String> now = asked == null ? config.labels() : Map.copyOf(asked);
+        if (!now.equals(labels)) {
+            labels = now;
+            LOG.log(System.Logger.Level.INFO, "labels now " + NodeLabels.shown(now)
+                    + (asked == null ? " (its own)" : " (as the cluster asks)"));
+            wake.wake(); // a job that waited for them may fit now
+        }
+    }
+
+    /** Its labels now: its own, or those the cluster asked it to have in their place. */
+    public Map<String, String> labels() {
+        return labels;
     }
 
     /** Whether it has seen an ask to drain and takes no more jobs. */
@@ -457,7 +480,7 @@ public final class Agent implements AutoCloseable {
      * taken again at once until its deliveries ran out.
      */
     private LeaseRequest leaseRequest(List<RuntimeStatus> offer) {
-        LeaseRequest request = capacity.request(config.nodeName(), config.leaseFor(), offer).labelled(config.labels());
+        LeaseRequest request = capacity.request(config.nodeName(), config.leaseFor(), offer).labelled(labels);
         boolean mountsBenched = System.nanoTime() - mountsFailedAt < benchFor.toNanos();
         if (queue.nodeRegistry().isEmpty()) {
             return mountsBenched ? request.mountingUnder(Set.of()) : request;

@@ -6,7 +6,9 @@ import dev.hangar.core.queue.RepeatedWarning;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -16,8 +18,8 @@ import java.util.function.Function;
 /**
  * Keeps this node in the cluster's registry: a heartbeat every third of the time to live, so two
  * missed beats in a row do not drop it, while a node that died drops out within one time to live.
- * Each beat also reads whether the node is asked to drain, and tells the node before it beats, so
- * that the heartbeat says the node has seen it.
+ * Each beat also reads whether the node is asked to drain, and which labels it is asked to have in place
+ * of its own, and tells the node before it beats, so that the heartbeat says the node has seen them.
  */
 public final class NodeHeartbeat implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(NodeHeartbeat.class.getName());
@@ -26,6 +28,9 @@ public final class NodeHeartbeat implements AutoCloseable {
     private final RepeatedWarning beating = new RepeatedWarning(LOG, "heartbeat");
     private final Function<Clock, NodeStatus> describe;
     private final Consumer<Instant> onDrainAsked;
+    private final Consumer<Map<String, String>> onLabelsAsked;
+    /** The labels ask of the last beat: a beat that finds another describes the node again, with them. */
+    private Optional<Map<String, String>> labelsAsked = Optional.empty();
     private final Duration ttl;
     private final Clock clock;
     private final ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(
@@ -38,9 +43,19 @@ public final class NodeHeartbeat implements AutoCloseable {
      */
     public NodeHeartbeat(NodeRegistry registry, Function<Clock, NodeStatus> describe, Consumer<Instant> onDrainAsked,
             Duration ttl, Clock clock) {
+        this(registry, describe, onDrainAsked, labels -> { }, ttl, clock);
+    }
+
+    /**
+     * As {@link #NodeHeartbeat(NodeRegistry, Function, Consumer, Duration, Clock)}; {@code onLabelsAsked}
+     * is told at each beat which labels the node is asked to have in place of its own (null: its own).
+     */
+    public NodeHeartbeat(NodeRegistry registry, Function<Clock, NodeStatus> describe, Consumer<Instant> onDrainAsked,
+            Consumer<Map<String, String>> onLabelsAsked, Duration ttl, Clock clock) {
         this.registry = registry;
         this.describe = describe;
         this.onDrainAsked = onDrainAsked;
+        this.onLabelsAsked = onLabelsAsked;
         this.ttl = ttl;
         this.clock = clock;
     }
@@ -59,7 +74,11 @@ public final class NodeHeartbeat implements AutoCloseable {
         Instant asked = registry.drainAsked().get(nodeName);
         // told at every beat: an ask taken back before the node saw it must reach it too
         onDrainAsked.accept(asked);
-        if (!Objects.equals(asked, status.drainAskedAt())) {
+        Optional<Map<String, String>> labels = registry.labelsAsked(nodeName);
+        onLabelsAsked.accept(labels.orElse(null));
+        boolean relabelled = !labels.equals(labelsAsked);
+        labelsAsked = labels;
+        if (!Objects.equals(asked, status.drainAskedAt()) || relabelled) {
             status = describe.apply(clock);
         }
         registry.heartbeat(status, ttl);

@@ -131,30 +131,9 @@ class AgentDrainTest {
     @Test
     void eachHeartbeatTellsTheNodeWhetherItIsAskedToDrainAndSaysItHasSeenIt() {
         start();
-        var beats = new CopyOnWriteArrayList<NodeStatus>();
-        var asked = new ConcurrentHashMap<String, Instant>();
-        NodeRegistry registry = new NodeRegistry() {
-            @Override
-            public void heartbeat(NodeStatus status, Duration ttl) {
-                beats.add(status);
-            }
-
-            @Override
-            public void leave(String nodeName) {}
-
-            @Override
-            public List<NodeStatus> nodes() {
-                return List.copyOf(beats);
-            }
-
-            @Override
-            public void drain(String nodeName, Instant at) {}
-
-            @Override
-            public java.util.Map<String, Instant> drainAsked() {
-                return java.util.Map.copyOf(asked);
-            }
-        };
+        var registry = new InMemoryNodeRegistry();
+        var beats = registry.beats;
+        var asked = registry.drainAsked;
         try (var heartbeat = new NodeHeartbeat(registry, clock -> agent.status(clock.instant()), agent::drain,
                 Duration.ofMillis(150), Clock.systemUTC()).start()) {
             assertThat(beats.getLast().draining()).isFalse();

@@ -68,26 +68,7 @@ class AgentOfferTest {
 
     /** The store, saying it has a node registry when {@code shared}, and keeping every lease request. */
     private QueueBackend seen(QueueBackend real, boolean shared) {
-        NodeRegistry registry = new NodeRegistry() {
-            @Override
-            public void heartbeat(NodeStatus status, Duration ttl) {}
-
-            @Override
-            public void leave(String nodeName) {}
-
-            @Override
-            public List<NodeStatus> nodes() {
-                return List.of();
-            }
-
-            @Override
-            public void drain(String nodeName, java.time.Instant at) {}
-
-            @Override
-            public java.util.Map<String, java.time.Instant> drainAsked() {
-                return java.util.Map.of();
-            }
-        };
+        NodeRegistry registry = new InMemoryNodeRegistry();
         return (QueueBackend) Proxy.newProxyInstance(QueueBackend.class.getClassLoader(), new Class<?>[] {QueueBackend.class},
                 (proxy, method, args) -> {
                     if (method.getName().equals("nodeRegistry")) {

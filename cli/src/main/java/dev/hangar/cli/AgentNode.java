@@ -64,10 +64,15 @@ final class AgentNode implements AutoCloseable {
                 image -> images.find(image == null ? ImageStore.DEFAULT_IMAGE : image).map(Image::createdAt));
         try {
             // why before it starts: a node drained for its maintenance and restarted would take a job at once
-            queue.nodeRegistry().ifPresent(registry -> agent.drain(registry.drainAsked().get(config.nodeName())));
+            // and relabelled: it would take a job by the labels it was started with
+            queue.nodeRegistry().ifPresent(registry -> {
+                agent.drain(registry.drainAsked().get(config.nodeName()));
+                agent.relabel(registry.labelsAsked(config.nodeName()).orElse(null));
+            });
             agent.start();
             var heartbeat = queue.nodeRegistry().map(registry -> new NodeHeartbeat(registry,
-                    clock -> agent.status(clock.instant()), agent::drain, HEARTBEAT_TTL, Clock.systemUTC()).start());
+                    clock -> agent.status(clock.instant()), agent::drain, agent::relabel, HEARTBEAT_TTL,
+                    Clock.systemUTC()).start());
             return new AgentNode(agent, images, heartbeat, lock);
         } catch (RuntimeException e) {
             agent.close();

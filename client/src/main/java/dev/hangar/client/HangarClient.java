@@ -255,7 +255,30 @@ public final class HangarClient {
 
     /** Takes back a drain ask: the node takes jobs again. The node as it stands; empty for a node not up. */
     public Optional<NodeInfo> resumeNode(String name) {
-        HttpRequest request = request(drainPath(name)).DELETE().build();
+        return nodeOrNone(request(drainPath(name)).DELETE().build());
+    }
+
+    /**
+     * Gives a node of the cluster these labels, all of them, in place of those it was started with (an
+     * admin's call); they stay, through the node's restarts, until changed or {@link #resetNodeLabels}.
+     * The node as it stands: it takes them at its next heartbeat, when {@link NodeInfo#labels} shows them.
+     */
+    public NodeInfo setNodeLabels(String name, Map<String, String> labels) {
+        return send(request(labelsPath(name)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(Json.write(Map.of("labels", labels)))).build(), NodeInfo.class);
+    }
+
+    /** Gives a node its own labels again (those it was started with). The node as it stands; empty for a node not up. */
+    public Optional<NodeInfo> resetNodeLabels(String name) {
+        return nodeOrNone(request(labelsPath(name)).DELETE().build());
+    }
+
+    private String labelsPath(String name) {
+        return "/v1/nodes/" + segment("node name", name) + "/labels";
+    }
+
+    /** The node a call answered with; empty for 204, a node not up. */
+    private Optional<NodeInfo> nodeOrNone(HttpRequest request) {
         HttpResponse<InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() == 204) {
             try (InputStream ignored = response.body()) {

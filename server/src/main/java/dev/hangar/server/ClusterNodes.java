@@ -123,20 +123,48 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         return infos;
     }
 
-    /** What a node's listeners are told of besides its coming and going: what it can run, and whether it drains. */
+    /** What a node's listeners are told of besides its coming and going: what it can run, whether it drains, its labels. */
     private static boolean sameShape(NodeInfo before, NodeInfo now) {
         return before.capacity().equals(now.capacity()) && before.runtimes().equals(now.runtimes())
-                && before.networkAllowed().equals(now.networkAllowed()) && before.drain() == now.drain();
+                && before.networkAllowed().equals(now.networkAllowed()) && before.drain() == now.drain()
+                && before.labels().equals(now.labels());
+    }
+
+    /** The node of that name that is up; refused (404) if none is: a name mistyped would be asked for ever. */
+    private NodeStatus up(String nodeName) {
+        NodeStatus up = alive.get(nodeName);
+        if (up == null) {
+            throw new ApiException(404, "Not found", "no node named '" + nodeName + "' is up; nodes up: "
+                    + (alive.isEmpty() ? "none" : String.join(", ", new TreeMap<>(alive).keySet())), List.of());
+        }
+        return up;
+    }
+
+    @Override
+    public NodeInfo relabel(String nodeName, Map<String, String> labels) {
+        NodeStatus up = labels != null ? up(nodeName) : alive.get(nodeName);
+        registry.relabel(nodeName, labels);
+        NodeStatus status = readAgain(nodeName, up, "a relabel");
+        return status == null ? null : NodeInfo.of(status, NodeInfo.State.JOINED, drainAsked.get(nodeName));
+    }
+
+    /**
+     * The node as read again after an ask was stored (so that the answer, and the events, say so at
+     * once), or as it was before if it dropped out meanwhile; null if it was not up.
+     */
+    private NodeStatus readAgain(String nodeName, NodeStatus before, String ask) {
+        try {
+            poll();
+        } catch (QueueException e) {
+            // the ask is stored (asking again keeps it): answered from what was read before, the next poll tells
+            LOG.log(System.Logger.Level.DEBUG, "reading the nodes after " + ask + " failed", e);
+        }
+        return alive.getOrDefault(nodeName, before);
     }
 
     @Override
     public NodeInfo drain(String nodeName, boolean drain) {
-        NodeStatus up = alive.get(nodeName);
-        if (drain && up == null) {
-            // a name mistyped would be asked to drain for ever, and the node meant would not be
-            throw new ApiException(404, "Not found", "no node named '" + nodeName + "' is up; nodes up: "
-                    + (alive.isEmpty() ? "none" : String.join(", ", new TreeMap<>(alive).keySet())), List.of());
-        }
+        NodeStatus up = drain ? up(nodeName) : alive.get(nodeName);
         if (drain && up.draining() == null) {
             throw new ApiException(409, "Cannot drain", "node '" + nodeName + "' runs an agent older than draining, which"
                     + " would never take the ask: upgrade it, or stop it (it hands its jobs back as it stops)", List.of());
@@ -144,13 +172,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         // to the millisecond, as the registry keeps it and agents name it back
         Instant at = drain ? Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS) : null;
         registry.drain(nodeName, at);
-        try {
-            poll(); // so that the answer, and the events, say so at once
-        } catch (QueueException e) {
-            // the ask is stored (asking again keeps it): answered from what was read before, the next poll tells
-            LOG.log(System.Logger.Level.DEBUG, "reading the nodes after a drain ask failed", e);
-        }
-        NodeStatus status = alive.getOrDefault(nodeName, up); // a node that dropped out meanwhile: as it was
+        NodeStatus status = readAgain(nodeName, up, "a drain ask");
         Instant askedAt = drain ? drainAsked.getOrDefault(nodeName, at) : null;
         return status == null ? null : NodeInfo.of(status, NodeInfo.State.JOINED, askedAt);
     }

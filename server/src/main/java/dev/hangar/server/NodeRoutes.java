@@ -1,13 +1,19 @@
 package dev.hangar.server;
 
 import dev.hangar.core.cluster.NodeInfo;
+import dev.hangar.core.job.FieldError;
+import dev.hangar.core.job.NodeLabels;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import java.util.List;
+import java.util.Map;
 
 /**
  * {@code /v1/nodes}: the nodes joined now; {@code PUT /v1/nodes/{id}/drain} (the id is the node's name)
  * asks one to take no more jobs while those it runs finish (before maintenance), and {@code DELETE} of
  * the same takes the ask back; {@code /v1/nodes/drains} lists the asks kept, of nodes up or not.
+ * {@code PUT /v1/nodes/{id}/labels} gives a node labels in place of those it was started with, and
+ * {@code DELETE} of the same gives it its own again.
  * Draining changes where every tenant's jobs run: an admin's call. Why PUT, not POST: a POST without a
  * body is a request a browser sends for any page without asking the server first, so a page could
  * drain the nodes of a server that runs without tokens.
@@ -24,16 +30,46 @@ final class NodeRoutes {
         app.get("/v1/nodes/drains", QueryParams.none(ctx -> ctx.json(nodes.drainAsks())));
         app.put("/v1/nodes/{id}/drain", QueryParams.none(ctx -> drain(ctx, true)));
         app.delete("/v1/nodes/{id}/drain", QueryParams.none(ctx -> drain(ctx, false)));
+        app.put("/v1/nodes/{id}/labels", QueryParams.none(ctx -> relabel(ctx, true)));
+        app.delete("/v1/nodes/{id}/labels", QueryParams.none(ctx -> relabel(ctx, false)));
+    }
+
+    /** The body of a relabel: the node's labels, all of them. */
+    record Relabel(Map<String, String> labels) {}
+
+    /** Labels in a body are a few short pairs. */
+    private static final int MAX_LABELS_BYTES = 16 * 1024;
+
+    private void relabel(Context ctx, boolean give) throws java.io.IOException {
+        TokenCheck.adminOnly(ctx, "a node runs every tenant's jobs: relabelling it needs an admin token");
+        Map<String, String> labels = null;
+        if (give) {
+            Relabel body = JsonBodies.read(JsonBodies.body(ctx, MAX_LABELS_BYTES), Relabel.class);
+            if (body.labels() == null) {
+                throw ApiException.badField("labels", "is required: the node's labels, all of them ({} for none)");
+            }
+            List<FieldError> errors = NodeLabels.errors("labels", body.labels());
+            if (!errors.isEmpty()) {
+                throw new ApiException(400, "Invalid labels", errors.getFirst().field() + ": " + errors.getFirst().reason(),
+                        errors);
+            }
+            labels = body.labels();
+        }
+        answer(ctx, nodes.relabel(ctx.pathParam("id"), labels));
+    }
+
+    /** The node as it stands; 204 for a node not up (whose ask is taken back). */
+    private static void answer(Context ctx, NodeInfo node) {
+        if (node == null) {
+            ctx.status(204);
+        } else {
+            ctx.json(node);
+        }
     }
 
     private void drain(Context ctx, boolean drain) {
         TokenCheck.adminOnly(ctx, "a node runs every tenant's jobs: draining it needs an admin token");
         // any name a node may have (a host name by default): one not up is refused below, or has no ask to drop
-        NodeInfo node = nodes.drain(ctx.pathParam("id"), drain);
-        if (node == null) {
-            ctx.status(204); // a node not up, no longer asked
-        } else {
-            ctx.json(node);
-        }
+        answer(ctx, nodes.drain(ctx.pathParam("id"), drain));
     }
 }

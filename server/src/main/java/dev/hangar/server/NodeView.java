@@ -16,6 +16,7 @@ import dev.hangar.core.select.Rules;
 import dev.hangar.core.select.RuntimeSelector;
 import dev.hangar.core.select.Selection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -110,6 +111,16 @@ public interface NodeView {
     default NodeInfo drain(String nodeName, boolean drain) {
         throw new ApiException(409, "Not a cluster", "draining is for a node of a cluster: this server runs with its one"
                 + " node, whose jobs no other node could take; stop it instead (it hands its jobs back as it stops)", List.of());
+    }
+
+    /**
+     * Gives a node of a cluster these labels in place of those it was started with, kept through its
+     * restarts, or (with {@code labels} null) its own again; the node as it stands (it takes them at its
+     * next heartbeat), or null for one not up. One node alone takes its labels from {@code --label}.
+     */
+    default NodeInfo relabel(String nodeName, Map<String, String> labels) {
+        throw new ApiException(409, "Not a cluster", "relabelling is for a node of a cluster: this server runs with its"
+                + " one node, which takes its labels from --label when it starts", List.of());
     }
 
     /** The asks to drain kept now, by node name, for nodes up or not; none where nodes cannot be drained. */

@@ -68,6 +68,22 @@ class ClusterNodesTest {
         public Map<String, Instant> drainAsked() {
             return Map.copyOf(drainAsked);
         }
+
+        final Map<String, Map<String, String>> labelsAsked = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public void relabel(String nodeName, Map<String, String> labels) {
+            if (labels != null) {
+                labelsAsked.put(nodeName, Map.copyOf(labels));
+            } else {
+                labelsAsked.remove(nodeName);
+            }
+        }
+
+        @Override
+        public java.util.Optional<Map<String, String>> labelsAsked(String nodeName) {
+            return java.util.Optional.ofNullable(labelsAsked.get(nodeName));
+        }
     }
 
     private final InMemoryNodeRegistry registry = new InMemoryNodeRegistry();
@@ -477,6 +493,16 @@ class ClusterNodesTest {
             @Override
             public Map<String, Instant> drainAsked() {
                 return registry.drainAsked();
+            }
+
+            @Override
+            public void relabel(String nodeName, Map<String, String> labels) {
+                registry.relabel(nodeName, labels);
+            }
+
+            @Override
+            public java.util.Optional<Map<String, String>> labelsAsked(String nodeName) {
+                return registry.labelsAsked(nodeName);
             }
         };
         var watched = new ClusterNodes(flaky, nanos::get);

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The nodes of a cluster, as their heartbeats say. A node is there while its last heartbeat is
@@ -29,4 +30,14 @@ public interface NodeRegistry {
 
     /** The nodes asked to drain, up or not, with when each was asked. */
     Map<String, Instant> drainAsked();
+
+    /**
+     * Gives the node these labels in place of those it was started with ({@code --label}), kept through
+     * its restarts until changed; with {@code labels} null, its own again. The node takes them at its
+     * next heartbeat.
+     */
+    void relabel(String nodeName, Map<String, String> labels);
+
+    /** The labels the node is asked to have in place of its own; empty if it has its own. */
+    Optional<Map<String, String>> labelsAsked(String nodeName);
 }

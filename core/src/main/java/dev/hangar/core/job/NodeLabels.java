@@ -90,6 +90,23 @@ public final class NodeLabels {
         return new TreeMap<>(labels).entrySet().stream().map(label -> label.getKey() + "=" + label.getValue()).toList();
     }
 
+    /** Labels as {@link #pairs} joined by commas (empty for none): how a queue stores them. */
+    public static String joined(Map<String, String> labels) {
+        return String.join(",", pairs(labels));
+    }
+
+    /** Labels as {@link #joined} wrote them; a part that is not {@code KEY=VALUE} (written by hand) is left out. */
+    public static Map<String, String> split(String joined) {
+        var labels = new TreeMap<String, String>();
+        for (String pair : joined.split(",")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                labels.put(pair.substring(0, eq), pair.substring(eq + 1));
+            }
+        }
+        return labels;
+    }
+
     /** The labels as a table shows them: {@code KEY=VALUE,...} by key, or {@code -}. */
     public static String shown(Map<String, String> labels) {
         return labels.isEmpty() ? "-" : String.join(",", pairs(labels));

@@ -52,6 +52,11 @@ record RedisKeys(String prefix) {
         return prefix + ":draining";
     }
 
+    /** The labels nodes are asked to have in place of their own, each as KEY=VALUE,...: a hash without expiry. */
+    String labels() {
+        return prefix + ":labels";
+    }
+
     /** The settings the first process to open the queue used, for the others to compare theirs with. */
     String settings() {
         return prefix + ":settings";

@@ -5,6 +5,7 @@ import static dev.hangar.queue.redis.RedisLink.bytes;
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.hangar.core.cluster.NodeRegistry;
 import dev.hangar.core.cluster.NodeStatus;
+import dev.hangar.core.job.NodeLabels;
 import dev.hangar.core.json.Json;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.ScriptOutputType;
@@ -26,7 +27,8 @@ import java.util.TreeMap;
  * one having to notice. A set of names lets readers find the keys without SCAN; a name whose key
  * has expired is dropped from it by the next reader (a node that beats again puts it back). The
  * nodes asked to drain are a hash of their names to when they were asked, {@code <prefix>:draining},
- * kept until the ask is taken back.
+ * kept until the ask is taken back; the labels nodes are asked to have in place of their own are a hash
+ * of their names to the labels as KEY=VALUE,..., {@code <prefix>:labels}, kept until changed.
  */
 final class RedisNodeRegistry implements NodeRegistry {
     private static final System.Logger LOG = System.getLogger(RedisNodeRegistry.class.getName());
@@ -104,6 +106,20 @@ final class RedisNodeRegistry implements NodeRegistry {
             }
         });
         return asked;
+    }
+
+    @Override
+    public void relabel(String nodeName, Map<String, String> labels) {
+        byte[] name = bytes(nodeName);
+        byte[] asked = bytes(keys.labels());
+        link.call(labels != null ? "HSET" : "HDEL", redis -> labels != null
+                ? redis.hset(asked, name, bytes(NodeLabels.joined(labels))) : redis.hdel(asked, name));
+    }
+
+    @Override
+    public Optional<Map<String, String>> labelsAsked(String nodeName) {
+        byte[] asked = link.call("HGET", redis -> redis.hget(bytes(keys.labels()), bytes(nodeName)));
+        return Optional.ofNullable(asked).map(joined -> NodeLabels.split(text(joined)));
     }
 
     /**

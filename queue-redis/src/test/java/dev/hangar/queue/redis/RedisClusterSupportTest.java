@@ -125,6 +125,22 @@ class RedisClusterSupportTest extends RedisServerTest {
     }
 
     @Test
+    void labelsAskedOfANodeAreKeptThroughItsRestartsUntilChangedOrTakenBack() {
+        assertThat(registry.labelsAsked("a")).as("its own").isEmpty();
+        registry.relabel("a", java.util.Map.of("zone", "r2", "gpu-model", "a100"));
+        registry.leave("a");
+        assertThat(registry.labelsAsked("a")).as("kept through a restart")
+                .contains(java.util.Map.of("zone", "r2", "gpu-model", "a100"));
+        assertThat(redis.cli("HGET", "{" + prefix + "}:labels", "a")).as("as stored").isEqualTo("gpu-model=a100,zone=r2");
+
+        registry.relabel("a", java.util.Map.of());
+        assertThat(registry.labelsAsked("a")).as("none, asked").contains(java.util.Map.of());
+        registry.relabel("a", null);
+        assertThat(registry.labelsAsked("a")).as("its own again").isEmpty();
+        assertThat(registry.labelsAsked("b")).isEmpty();
+    }
+
+    @Test
     void housekeepingTakesInWhatProducersXaddedCheckedAgainstTheClustersLimits() {
         redis.cli("XADD", "{" + prefix + "}:submit", "*", "command", "[\"true\"]", "runtime", "process");
         redis.cli("XADD", "{" + prefix + "}:submit", "*", "command", "[\"true\"]", "runtime", "gvisor");

@@ -21,14 +21,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code PUT} and {@code DELETE /v1/nodes/{id}/drain} of a cluster's server, with tokens. */
-class NodeDrainApiTest {
+/** {@code PUT} and {@code DELETE /v1/nodes/{id}/drain} and {@code /v1/nodes/{id}/labels} of a cluster's server, with tokens. */
+class NodeAsksApiTest {
     private static final String TEAM = "token-of-team-a-0123456789";
     private static final String OPS = "token-of-the-operators-0123";
 
@@ -187,11 +188,81 @@ class NodeDrainApiTest {
     }
 
     @Test
-    void aServerWithItsOneNodeRefusesToDrainItAndListsNoAsk() throws Exception {
+    void aServerWithItsOneNodeRefusesToDrainOrRelabelItAndListsNoAsk() throws Exception {
         HangarClient ops = start(new TestNode());
         assertThatThrownBy(() -> ops.drainNode("n1")).isInstanceOf(HangarApiException.class)
                 .hasMessageContaining("stop it instead")
                 .satisfies(e -> assertThat(((HangarApiException) e).status()).isEqualTo(409));
         assertThat(ops.drainAsks()).isEmpty();
+        assertThatThrownBy(() -> ops.setNodeLabels("n1", Map.of("zone", "r1"))).isInstanceOf(HangarApiException.class)
+                .hasMessageContaining("takes its labels from --label when it starts")
+                .satisfies(e -> assertThat(((HangarApiException) e).status()).isEqualTo(409));
+    }
+
+    /** A heartbeat of an agent that has these labels. */
+    private void beatWith(String name, Map<String, String> labels) {
+        var capacity = new NodeStatus.Capacity(8, 8192, 0);
+        registry.heartbeat(new NodeStatus(name, capacity, new NodeStatus.Load(0, 8, 8192, 0), 2,
+                List.of(ClusterNodesTest.runtime("process", true)), Set.of(), null, false, Instant.now(), List.of(), null,
+                false, null, labels), Duration.ofSeconds(10));
+    }
+
+    @Test
+    void anAdminGivesANodeLabelsInPlaceOfItsOwnWhichItShowsOnceItTakesThemAndItsOwnAgainOnceReset() throws Exception {
+        beatWith("a", Map.of("zone", "r1"));
+        nodes.poll();
+        HangarClient ops = start(nodes);
+        List<NodeInfo> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        nodes.watchNodes(told::add);
+
+        NodeInfo asked = ops.setNodeLabels("a", Map.of("zone", "r2", "rack", "7"));
+        assertThat(asked.labels()).as("not taken yet: its next heartbeat does").isEqualTo(Map.of("zone", "r1"));
+        assertThat(registry.labelsAsked("a")).contains(Map.of("zone", "r2", "rack", "7"));
+        beatWith("a", Map.of("zone", "r2", "rack", "7"));
+        nodes.poll();
+        assertThat(ops.nodes()).singleElement().satisfies(node -> assertThat(node.labels())
+                .isEqualTo(Map.of("zone", "r2", "rack", "7")));
+        assertThat(told).as("told, for the dashboard").last().satisfies(node -> assertThat(node.labels())
+                .containsEntry("zone", "r2"));
+        // a selector is now checked against the labels the node has taken
+        assertThat(ops.submit(JobSpec.builder().command("true").nodeSelector(Map.of("zone", "r2")).build()).id()).isNotBlank();
+
+        assertThat(ops.setNodeLabels("a", Map.of()).name()).as("none, asked").isEqualTo("a");
+        assertThat(registry.labelsAsked("a")).contains(Map.of());
+        assertThat(ops.resetNodeLabels("a")).isPresent();
+        assertThat(registry.labelsAsked("a")).as("its own again").isEmpty();
+        registry.relabel("gone", Map.of("zone", "r1")); // asked of a node since lost
+        assertThat(ops.resetNodeLabels("gone")).as("204: not up").isEmpty();
+        assertThat(registry.labelsAsked("gone")).isEmpty();
+    }
+
+    @Test
+    void relabellingNeedsAnAdminANodeUpAndLabelsThatAreLabelsEachRefusalNamingTheField() throws Exception {
+        beatWith("a", Map.of());
+        nodes.poll();
+        HangarClient ops = start(nodes);
+
+        assertThatThrownBy(() -> client(TEAM).setNodeLabels("a", Map.of("zone", "r1"))).isInstanceOf(HangarApiException.class)
+                .hasMessageContaining("relabelling it needs an admin token")
+                .satisfies(e -> assertThat(((HangarApiException) e).status()).isEqualTo(403));
+        assertThatThrownBy(() -> ops.setNodeLabels("b", Map.of("zone", "r1"))).isInstanceOf(HangarApiException.class)
+                .hasMessageContaining("no node named 'b' is up; nodes up: a")
+                .satisfies(e -> assertThat(((HangarApiException) e).status()).isEqualTo(404));
+        for (var bad : Map.of(
+                "{\"labels\": {\"zone\": \"r 1\"}}", "labels.zone",
+                "{\"labels\": {\"-zone\": \"r1\"}}", "labels",
+                "{\"labels\": {\"zone\": null}}", "labels.zone",
+                "{\"labels\": [\"zone=r1\"]}", "labels",
+                "{}", "labels",
+                "{\"zone\": \"r1\"}", "zone").entrySet()) {
+            HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                    "http://127.0.0.1:" + server.port() + "/v1/nodes/a/labels")).header("Authorization", "Bearer " + OPS)
+                    .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(bad.getKey())).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).as(bad.getKey()).isEqualTo(400);
+            assertThat(dev.hangar.core.json.Json.mapper().readTree(answer.body()).path("errors").path(0).path("field").asText())
+                    .as(answer.body()).isEqualTo(bad.getValue());
+        }
+        assertThat(registry.labelsAsked("a")).as("nothing asked").isEmpty();
     }
 }
