@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "nodes", description = "List the nodes alive now: whether each takes jobs (STATE: up, or where it"
         + " stands if asked to drain), runtimes, capacity and load, last heartbeat.",
-        subcommands = {NodesCommand.Drain.class, NodesCommand.Resume.class})
+        subcommands = {NodesCommand.Drain.class, NodesCommand.Resume.class, NodesCommand.Label.class})
 final class NodesCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;
@@ -125,16 +125,7 @@ final class NodesCommand implements Callable<Integer> {
                         : node.drain() == NodeInfo.Drain.ASKED && System.nanoTime() < seenBy
                                 || waitDrained && node.drain() == NodeInfo.Drain.DRAINING) {
                     Thread.sleep(lookEvery);
-                    try {
-                        node = api.nodes().stream().filter(n -> n.name().equals(name)).findFirst().orElse(null);
-                    } catch (HangarUnreachableException e) {
-                        continue; // a server restarting: the wait goes on
-                    } catch (HangarApiException e) {
-                        if (e.status() < 500) {
-                            throw e; // a refusal (a token no longer taken, say) would be the same at every try
-                        }
-                        continue; // Redis failing over: the wait goes on
-                    }
+                    node = listed(api, name, node);
                     lastUp = node != null ? System.nanoTime() : lastUp;
                     shown.set(node);
                 }
@@ -172,6 +163,23 @@ final class NodesCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The node as the server lists it now, null if it does not; {@code meanwhile} while the server cannot
+     * say (restarting, or Redis failing over), so that a wait goes on through it.
+     */
+    static NodeInfo listed(HangarClient api, String name, NodeInfo meanwhile) {
+        try {
+            return api.nodes().stream().filter(n -> n.name().equals(name)).findFirst().orElse(null);
+        } catch (HangarUnreachableException e) {
+            return meanwhile;
+        } catch (HangarApiException e) {
+            if (e.status() < 500) {
+                throw e; // a refusal (a token no longer taken, say) would be the same at every try
+            }
+            return meanwhile;
+        }
+    }
+
     /** How long a node may be missing from the list before a wait for it ends: a heartbeat's time to live and some. */
     private static final Duration GONE_AFTER = Duration.ofSeconds(30);
 
@@ -199,6 +207,92 @@ final class NodesCommand implements Callable<Integer> {
                         : "node " + name + " is not up; no ask to drain it is kept now");
             }
             return 0;
+        }
+    }
+
+    @Command(name = "label", description = "Change a node's labels without restarting it: KEY=VALUE sets a label, KEY-"
+            + " takes one away; the others stay. The node's labels then stay so, through its restarts and in place of its"
+            + " --label ones, until changed again or --reset. Returns once the node has taken them (its next heartbeat)."
+            + " Needs an admin token.")
+    static final class Label implements Callable<Integer> {
+        @Mixin
+        ClientOptions client;
+
+        @Parameters(index = "0", paramLabel = "NODE", description = "The node's name, as 'hangar nodes' lists it")
+        String name;
+
+        @Parameters(index = "1..*", paramLabel = "KEY=VALUE|KEY-", description = "A label to set, or one to take away")
+        List<String> changes = new java.util.ArrayList<>();
+
+        @Option(names = "--reset", description = "Give the node its own labels again: those it was started with (--label)")
+        boolean reset;
+
+        /** How long it waits for the node to take the labels, and between looks (tests shorten them). */
+        Duration takenWithin = Drain.SEEN_WITHIN;
+        Duration lookEvery = Duration.ofMillis(500);
+
+        @Override
+        public Integer call() throws InterruptedException {
+            if (reset == !changes.isEmpty()) {
+                throw new IllegalArgumentException("hangar nodes label: give KEY=VALUE or KEY- changes, or --reset, not "
+                        + (reset ? "both" : "neither"));
+            }
+            HangarClient api = client.client();
+            if (reset) {
+                var node = api.resetNodeLabels(name);
+                if (client.json) {
+                    System.out.println(node.map(Json::write).orElse("null"));
+                } else {
+                    System.out.println(node.isPresent() ? "node " + name + " takes its own labels again at its next heartbeat"
+                            + " (those it was started with)" : "node " + name + " is not up; it has its own labels when it comes back");
+                }
+                return 0;
+            }
+            NodeInfo node = api.nodes().stream().filter(n -> n.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("hangar nodes label: no node named '" + name
+                            + "' is up ('hangar nodes' lists them)"));
+            java.util.Map<String, String> wanted = changed(node.labels(), changes);
+            node = api.setNodeLabels(name, wanted);
+            long by = System.nanoTime() + takenWithin.toNanos();
+            while (node != null && !node.labels().equals(wanted) && System.nanoTime() < by) {
+                Thread.sleep(lookEvery);
+                node = listed(api, name, node);
+            }
+            if (client.json) {
+                System.out.println(Json.write(node));
+            }
+            if (node == null || !node.labels().equals(wanted)) {
+                System.err.println("node " + name + (node == null ? " is no longer up" : " has not taken the labels within "
+                        + takenWithin.toSeconds() + " s (is its agent cut off, or older than relabelling?)")
+                        + "; it takes them when it comes back or catches up: " + NodeLabels.shown(wanted));
+                return 1;
+            }
+            if (!client.json) {
+                System.out.println("node " + name + " has labels " + NodeLabels.shown(wanted));
+            }
+            return 0;
+        }
+
+        /** The labels after the changes: KEY=VALUE sets one, KEY- takes one away; refused, naming the argument, if neither. */
+        static java.util.Map<String, String> changed(java.util.Map<String, String> labels, List<String> changes) {
+            var changed = new java.util.TreeMap<>(labels);
+            for (String change : changes) {
+                if (change.endsWith("-") && !change.contains("=")) {
+                    String key = change.substring(0, change.length() - 1);
+                    if (!NodeLabels.KEY.matcher(key).matches()) {
+                        throw new IllegalArgumentException("hangar nodes label " + change + ": " + NodeLabels.KEY_RULE);
+                    }
+                    changed.remove(key);
+                } else {
+                    var label = NodeLabels.parse("hangar nodes label", change);
+                    changed.put(label.getKey(), label.getValue());
+                }
+            }
+            if (changed.size() > NodeLabels.MAX) {
+                throw new IllegalArgumentException("hangar nodes label: " + changed.size() + " labels; at most "
+                        + NodeLabels.MAX + " are allowed");
+            }
+            return changed;
         }
     }
 }

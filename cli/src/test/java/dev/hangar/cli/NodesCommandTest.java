@@ -202,4 +202,68 @@ class NodesCommandTest {
         assertThat(NodesCommand.heartbeat(at, at.minusSeconds(2))).as("a node's clock ahead of this one's").endsWith("(0 s ago)");
         assertThat(NodesCommand.heartbeat(null, at)).isEqualTo("-");
     }
+
+    private static NodeInfo labelled(java.util.Map<String, String> labels) {
+        NodeInfo bare = node(null, 0);
+        return new NodeInfo("n1", NodeInfo.State.JOINED, CAPACITY, List.of("process"), bare.load(), bare.heartbeatAt(),
+                List.of(), false, null, labels);
+    }
+
+    private StandInApi.Printed label(String... arguments) {
+        var command = new NodesCommand.Label();
+        command.takenWithin = Duration.ofMillis(1000);
+        command.lookEvery = Duration.ofMillis(20);
+        return run(command, List.of(arguments));
+    }
+
+    @Test
+    void aLabelIsSetOrTakenAwayAndTheOthersStay() {
+        var labels = java.util.Map.of("zone", "r1", "rack", "7", "gpu-model", "a100");
+        assertThat(NodesCommand.Label.changed(labels, List.of("zone=r2", "rack-", "pool=ml")))
+                .isEqualTo(java.util.Map.of("zone", "r2", "gpu-model", "a100", "pool", "ml"));
+        assertThat(NodesCommand.Label.changed(labels, List.of("nosuch-"))).isEqualTo(labels);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> NodesCommand.Label.changed(labels, List.of("zone")))
+                .hasMessage("hangar nodes label: 'zone' is not KEY=VALUE");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> NodesCommand.Label.changed(labels, List.of("-zone-")))
+                .hasMessageStartingWith("hangar nodes label -zone-: a label's key must be");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> NodesCommand.Label.changed(labels, List.of("zone=r 2")))
+                .hasMessageStartingWith("hangar nodes label zone=r 2: a label's value must be");
+    }
+
+    @Test
+    void relabellingReturnsOnceTheNodeHasTakenTheLabels() {
+        looks.add(List.of(labelled(java.util.Map.of("zone", "r1", "rack", "7")))); // read to change
+        asked = labelled(java.util.Map.of("zone", "r1", "rack", "7")); // not taken yet
+        looks.add(List.of(labelled(java.util.Map.of("zone", "r1", "rack", "7"))));
+        looks.add(List.of(labelled(java.util.Map.of("zone", "r2", "rack", "7"))));
+
+        StandInApi.Printed run = label("n1", "zone=r2");
+
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.out()).contains("node n1 has labels rack=7,zone=r2");
+        assertThat(requests).contains("PUT /v1/nodes/n1/labels");
+    }
+
+    @Test
+    void relabellingANodeThatDoesNotTakeTheLabelsSaysSoAndFails() {
+        looks.add(List.of(labelled(java.util.Map.of())));
+        asked = labelled(java.util.Map.of());
+
+        StandInApi.Printed run = label("n1", "zone=r2");
+
+        assertThat(run.exitCode()).as("%s", run).isEqualTo(1);
+        assertThat(run.err()).contains("node n1 has not taken the labels within 1 s (is its agent cut off, or older than"
+                + " relabelling?); it takes them when it comes back or catches up: zone=r2");
+    }
+
+    @Test
+    void relabellingNeedsChangesOrResetNotBothAndANodeUp() {
+        assertThat(label("n1").err()).contains("give KEY=VALUE or KEY- changes, or --reset, not neither");
+        assertThat(label("n1", "zone=r1", "--reset").err()).contains("not both");
+        looks.add(List.of(labelled(java.util.Map.of())));
+        StandInApi.Printed run = label("n2", "zone=r2");
+        assertThat(run.exitCode()).as("the launcher's handler makes it 2").isNotZero();
+        assertThat(run.err()).contains("no node named 'n2' is up");
+        assertThat(requests).doesNotContain("PUT /v1/nodes/n2/labels");
+    }
 }

@@ -232,6 +232,28 @@ class ClusterIT {
         Api.Answer refused = api.postJobs(Map.of("command", List.of("true"), "nodeSelector", Map.of("zone", "r9")));
         assertThat(refused.status()).as("%s", refused).isEqualTo(400);
         assertThat(refused.body()).contains("nodeSelector.zone").contains("no node has zone=r9; nodes have zone=r1, r2");
+
+        // agent-3, started without labels, relabelled as it runs: it takes a zone=r3 job; given its own again, none
+        String url = client.url().toString();
+        Map<String, Object> forR3 = Map.of("command", List.of("true"), "nodeSelector", Map.of("zone", "r3"));
+        try {
+            CliIT.Result relabelled = CliIT.hangar("nodes", "label", "agent-3", "zone=r3", "--url", url);
+            assertThat(relabelled.exitCode()).as("%s", relabelled).isZero();
+            assertThat(relabelled.out()).contains("node agent-3 has labels zone=r3");
+            JsonNode r3 = api.awaitFinal(api.submit(forR3).path("id").asText());
+            assertThat(Api.state(r3)).as("%s", r3).isEqualTo("SUCCEEDED");
+            assertThat(r3.path("node").asText()).isEqualTo("agent-3");
+        } finally {
+            CliIT.Result reset = CliIT.hangar("nodes", "label", "agent-3", "--reset", "--url", url);
+            assertThat(reset.out()).as("%s", reset).contains("node agent-3 takes its own labels again");
+        }
+        await("agent-3 with its own labels, none").atMost(Duration.ofSeconds(30)).until(() -> client.nodes().stream()
+                .anyMatch(n -> n.name().equals("agent-3") && n.labels().isEmpty()));
+        Api.Answer noLonger = api.postJobs(forR3);
+        assertThat(noLonger.status()).as("%s", noLonger).isEqualTo(400);
+        CliIT.Result unknown = CliIT.hangar("nodes", "label", "agent-9", "zone=r3", "--url", url);
+        assertThat(unknown.exitCode()).as("%s", unknown).isEqualTo(2);
+        assertThat(unknown.err()).contains("no node named 'agent-9' is up");
     }
 
     @Test
