@@ -73,10 +73,14 @@ public record AgentConfig(String nodeName, double cpus, long memoryMb, List<Stri
         this(nodeName, cpus, memoryMb, gpus, maxJobs, leaseFor, pollInterval, networkAllowed, mounts, runtimes, null, null);
     }
 
-    /** Capacity of this host as the operating system reports it. */
+    /**
+     * What jobs may reserve on this host, as the operating system reports it: every core ({@link
+     * #CPU_OVERCOMMIT} each), its memory less the {@link SystemReserve}, every GPU found.
+     */
     public static AgentConfig forThisHost(String nodeName) {
         int cores = Runtime.getRuntime().availableProcessors();
-        return new AgentConfig(nodeName, cores * CPU_OVERCOMMIT, HostMemory.totalMb(), Gpus.discover(), 64,
+        return new AgentConfig(nodeName, cores * CPU_OVERCOMMIT, SystemReserve.leftToJobsMb(HostMemory.totalMb()),
+                Gpus.discover(), 64,
                 Duration.ofSeconds(30), Duration.ofMillis(500), false, MountPolicy.none(), Set.of());
     }
 

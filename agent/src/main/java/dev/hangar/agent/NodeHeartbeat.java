@@ -7,8 +7,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -29,8 +27,6 @@ public final class NodeHeartbeat implements AutoCloseable {
     private final Function<Clock, NodeStatus> describe;
     private final Consumer<Instant> onDrainAsked;
     private final Consumer<Map<String, String>> onLabelsAsked;
-    /** The labels ask of the last beat: a beat that finds another describes the node again, with them. */
-    private Optional<Map<String, String>> labelsAsked = Optional.empty();
     private final Duration ttl;
     private final Clock clock;
     private final ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(
@@ -38,17 +34,10 @@ public final class NodeHeartbeat implements AutoCloseable {
     private volatile String nodeName;
 
     /**
-     * {@code describe} is asked at each beat, so the load it advertises is current; {@code onDrainAsked}
-     * is told at each beat when the node was asked to drain (null: it is not), and may be told the same again.
-     */
-    public NodeHeartbeat(NodeRegistry registry, Function<Clock, NodeStatus> describe, Consumer<Instant> onDrainAsked,
-            Duration ttl, Clock clock) {
-        this(registry, describe, onDrainAsked, labels -> { }, ttl, clock);
-    }
-
-    /**
-     * As {@link #NodeHeartbeat(NodeRegistry, Function, Consumer, Duration, Clock)}; {@code onLabelsAsked}
-     * is told at each beat which labels the node is asked to have in place of its own (null: its own).
+     * {@code describe} is asked at each beat, so the load it advertises is current; at each beat, before
+     * it, {@code onDrainAsked} is told when the node was asked to drain (null: it is not), and {@code
+     * onLabelsAsked} which labels it is asked to have in place of its own (null: its own); each may be
+     * told the same again.
      */
     public NodeHeartbeat(NodeRegistry registry, Function<Clock, NodeStatus> describe, Consumer<Instant> onDrainAsked,
             Consumer<Map<String, String>> onLabelsAsked, Duration ttl, Clock clock) {
@@ -69,19 +58,15 @@ public final class NodeHeartbeat implements AutoCloseable {
     }
 
     private void beat() {
-        NodeStatus status = describe.apply(clock);
-        nodeName = status.name();
-        Instant asked = registry.drainAsked().get(nodeName);
-        // told at every beat: an ask taken back before the node saw it must reach it too
-        onDrainAsked.accept(asked);
-        Optional<Map<String, String>> labels = registry.labelsAsked(nodeName);
-        onLabelsAsked.accept(labels.orElse(null));
-        boolean relabelled = !labels.equals(labelsAsked);
-        labelsAsked = labels;
-        if (!Objects.equals(asked, status.drainAskedAt()) || relabelled) {
-            status = describe.apply(clock);
+        String name = nodeName;
+        if (name == null) {
+            name = describe.apply(clock).name();
+            nodeName = name;
         }
-        registry.heartbeat(status, ttl);
+        // told at every beat: an ask taken back before the node saw it must reach it too
+        onDrainAsked.accept(registry.drainAsked().get(name));
+        onLabelsAsked.accept(registry.labelsAsked().get(name));
+        registry.heartbeat(describe.apply(clock), ttl);
     }
 
     private void beatQuietly() {

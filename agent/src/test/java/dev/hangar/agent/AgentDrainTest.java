@@ -135,7 +135,7 @@ class AgentDrainTest {
         var beats = registry.beats;
         var asked = registry.drainAsked;
         try (var heartbeat = new NodeHeartbeat(registry, clock -> agent.status(clock.instant()), agent::drain,
-                Duration.ofMillis(150), Clock.systemUTC()).start()) {
+                agent::relabel, Duration.ofMillis(150), Clock.systemUTC()).start()) {
             assertThat(beats.getLast().draining()).isFalse();
             asked.put("node", ASKED_AT);
             await().atMost(WAIT).until(() -> beats.getLast().draining());

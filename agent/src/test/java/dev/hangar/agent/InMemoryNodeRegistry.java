@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -53,7 +52,7 @@ final class InMemoryNodeRegistry implements NodeRegistry {
     }
 
     @Override
-    public Optional<Map<String, String>> labelsAsked(String nodeName) {
-        return Optional.ofNullable(labelsAsked.get(nodeName));
+    public Map<String, Map<String, String>> labelsAsked() {
+        return Map.copyOf(labelsAsked);
     }
 }

@@ -20,4 +20,9 @@ class SystemReserveTest {
         assertThat(SystemReserve.leftToJobsMb(16_384)).isEqualTo(13_721);
         assertThat(SystemReserve.leftToJobsMb(0)).isZero();
     }
+
+    @Test
+    void thisHostsDefaultsLeaveJobsItsMemoryLessTheReserve() {
+        assertThat(AgentConfig.forThisHost("here").memoryMb()).isEqualTo(SystemReserve.leftToJobsMb(HostMemory.totalMb()));
+    }
 }

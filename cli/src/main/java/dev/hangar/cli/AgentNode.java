@@ -67,7 +67,7 @@ final class AgentNode implements AutoCloseable {
             // and relabelled: it would take a job by the labels it was started with
             queue.nodeRegistry().ifPresent(registry -> {
                 agent.drain(registry.drainAsked().get(config.nodeName()));
-                agent.relabel(registry.labelsAsked(config.nodeName()).orElse(null));
+                agent.relabel(registry.labelsAsked().get(config.nodeName()));
             });
             agent.start();
             var heartbeat = queue.nodeRegistry().map(registry -> new NodeHeartbeat(registry,

@@ -145,7 +145,7 @@ public final class EmbeddedHangar implements AutoCloseable {
                 agent.runtimes().stream().map(RuntimeStatus::name).collect(Collectors.toSet()))
                 .withMounts(agent.config().mounts())
                 .withNetworkAllowed(agent.config().networkAllowed())
-                .withNodeLabels(List.of(agent.config().labels()));
+                .withNodeLabels(List.of(agent.labels()));
         return new NodeView() {
             @Override
             public List<RuntimeStatus> runtimes() {
@@ -172,7 +172,7 @@ public final class EmbeddedHangar implements AutoCloseable {
             /** A job queued for labels this node had before a restart without them waits for a node that has them. */
             @Override
             public java.util.Optional<String> waitingFor(JobSpec spec) {
-                List<FieldError> misfit = NodeLabels.unmatched(spec.nodeSelector(), List.of(agent.config().labels()));
+                List<FieldError> misfit = NodeLabels.unmatched(spec.nodeSelector(), List.of(agent.labels()));
                 return misfit.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(NodeView.noNodeCanRun(misfit));
             }
 

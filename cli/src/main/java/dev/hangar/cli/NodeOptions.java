@@ -1,7 +1,7 @@
 package dev.hangar.cli;
 
 import dev.hangar.agent.AgentConfig;
-import dev.hangar.agent.SystemReserve;
+import dev.hangar.agent.HostMemory;
 import dev.hangar.agent.pool.PoolConfig;
 import dev.hangar.core.cluster.NodeName;
 import dev.hangar.core.job.NodeLabels;
@@ -147,7 +147,7 @@ final class NodeOptions {
                 throw new IllegalArgumentException("--allow-mount " + root + " is not a directory on this host");
             }
         }
-        return capacityOn(AgentConfig.forThisHost(nodeName != null ? nodeName : hostName()))
+        return capacityOn(AgentConfig.forThisHost(nodeName != null ? nodeName : hostName()), HostMemory.totalMb())
                 .withNetworkAllowed(allowNetwork)
                 .withMounts(MountPolicy.onThisHost(allowedMounts))
                 .withRuntimes(runtimes)
@@ -159,20 +159,20 @@ final class NodeOptions {
     }
 
     /**
-     * The host's config with what --cpus, --memory-mb and --gpus leave to jobs: less than the host has,
-     * never more (a job would be given what is not there); by default, memory less the {@link SystemReserve}.
+     * The host's config with what --cpus, --memory-mb and --gpus leave to jobs instead of its defaults: no
+     * more than the host has (a job would be given what is not there), all of its {@code hostMemoryMb} at most.
      */
-    AgentConfig capacityOn(AgentConfig host) {
+    AgentConfig capacityOn(AgentConfig host, long hostMemoryMb) {
         if (cpus != null && !(cpus >= 0.01 && cpus <= host.cpus())) {
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "--cpus must be from 0.01 to %s (%d per core"
                     + " of this host), got %s", Tables.trim(host.cpus()), AgentConfig.CPU_OVERCOMMIT, Tables.trim(cpus)));
         }
-        if (memoryMb != null && (memoryMb < MIN_MEMORY_MB || memoryMb > host.memoryMb())) {
-            throw new IllegalArgumentException("--memory-mb must be from " + MIN_MEMORY_MB + " to " + host.memoryMb()
+        if (memoryMb != null && (memoryMb < MIN_MEMORY_MB || memoryMb > hostMemoryMb)) {
+            throw new IllegalArgumentException("--memory-mb must be from " + MIN_MEMORY_MB + " to " + hostMemoryMb
                     + " (this host's memory), got " + memoryMb);
         }
         return host.withCapacity(cpus == null ? host.cpus() : cpus,
-                memoryMb == null ? SystemReserve.leftToJobsMb(host.memoryMb()) : memoryMb,
+                memoryMb == null ? host.memoryMb() : memoryMb,
                 gpus == null ? host.gpus() : givenGpus(host.gpus()));
     }
 

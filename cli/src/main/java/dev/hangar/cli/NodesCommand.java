@@ -1,6 +1,7 @@
 package dev.hangar.cli;
 
 import dev.hangar.core.cluster.DrainAsk;
+import dev.hangar.core.cluster.LabelAsk;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.job.NodeLabels;
 import dev.hangar.core.json.Json;
@@ -41,6 +42,14 @@ final class NodesCommand implements Callable<Integer> {
             out.println("CPUs are what jobs may reserve: by default " + dev.hangar.agent.AgentConfig.CPU_OVERCOMMIT
                     + " per core (CPU quotas share the cores); one job asks for a node's cores at most");
         }
+        var relabelled = labelsAsked(api);
+        if (!relabelled.isEmpty()) {
+            // why: an operator who changes a node's --label and restarts it would see no change, and not know why
+            out.println("labels set by 'hangar nodes label', in place of the nodes' --label ones: " + String.join("; ",
+                    new java.util.TreeMap<>(relabelled).entrySet().stream()
+                            .map(ask -> ask.getKey() + " " + NodeLabels.shown(ask.getValue())).toList())
+                    + " ('hangar nodes label NODE --reset' gives a node its own)");
+        }
         List<DrainAsk> notUp = asksOfNodesNotUp(api);
         if (!notUp.isEmpty()) {
             // why: a node stopped for its maintenance is listed nowhere else, and it comes back taking no job
@@ -53,11 +62,16 @@ final class NodesCommand implements Callable<Integer> {
 
     /** The asks kept for nodes that are not up; none from a server older than that list. */
     private static List<DrainAsk> asksOfNodesNotUp(HangarClient api) {
+        return unlessOlder(() -> api.drainAsks().stream().filter(ask -> !ask.up()).toList(), List.of());
+    }
+
+    /** What the call answers; {@code none} from a server older than that call (404). */
+    private static <T> T unlessOlder(java.util.function.Supplier<T> call, T none) {
         try {
-            return api.drainAsks().stream().filter(ask -> !ask.up()).toList();
+            return call.get();
         } catch (HangarApiException e) {
             if (e.status() == 404) {
-                return List.of();
+                return none;
             }
             throw e;
         }
@@ -169,7 +183,7 @@ final class NodesCommand implements Callable<Integer> {
      */
     static NodeInfo listed(HangarClient api, String name, NodeInfo meanwhile) {
         try {
-            return api.nodes().stream().filter(n -> n.name().equals(name)).findFirst().orElse(null);
+            return listed(api.nodes(), name);
         } catch (HangarUnreachableException e) {
             return meanwhile;
         } catch (HangarApiException e) {
@@ -178,6 +192,17 @@ final class NodesCommand implements Callable<Integer> {
             }
             return meanwhile;
         }
+    }
+
+    /** The node of that name among these; null if none. */
+    private static NodeInfo listed(List<NodeInfo> nodes, String name) {
+        return nodes.stream().filter(n -> n.name().equals(name)).findFirst().orElse(null);
+    }
+
+    /** The labels nodes are asked to have in place of their own, by node; none from a server older than that list. */
+    private static java.util.Map<String, java.util.Map<String, String>> labelsAsked(HangarClient api) {
+        return unlessOlder(() -> api.labelAsks().stream()
+                .collect(java.util.stream.Collectors.toMap(LabelAsk::node, LabelAsk::labels)), java.util.Map.of());
     }
 
     /** How long a node may be missing from the list before a wait for it ends: a heartbeat's time to live and some. */
@@ -212,8 +237,8 @@ final class NodesCommand implements Callable<Integer> {
 
     @Command(name = "label", description = "Change a node's labels without restarting it: KEY=VALUE sets a label, KEY-"
             + " takes one away; the others stay. The node's labels then stay so, through its restarts and in place of its"
-            + " --label ones, until changed again or --reset. Returns once the node has taken them (its next heartbeat)."
-            + " Needs an admin token.")
+            + " --label ones, until changed again or --reset. Returns once the node has taken them (its next heartbeat);"
+            + " --reset returns at once. Needs an admin token.")
     static final class Label implements Callable<Integer> {
         @Mixin
         ClientOptions client;
@@ -248,10 +273,13 @@ final class NodesCommand implements Callable<Integer> {
                 }
                 return 0;
             }
-            NodeInfo node = api.nodes().stream().filter(n -> n.name().equals(name)).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("hangar nodes label: no node named '" + name
-                            + "' is up ('hangar nodes' lists them)"));
-            java.util.Map<String, String> wanted = changed(node.labels(), changes);
+            NodeInfo node = listed(api.nodes(), name);
+            if (node == null) {
+                throw new IllegalArgumentException("hangar nodes label: no node named '" + name + "' is up ('hangar nodes'"
+                        + " lists them)");
+            }
+            // changed from those asked before, if any: the node may not have taken them yet
+            java.util.Map<String, String> wanted = changed(labelsAsked(api).getOrDefault(name, node.labels()), changes);
             node = api.setNodeLabels(name, wanted);
             long by = System.nanoTime() + takenWithin.toNanos();
             while (node != null && !node.labels().equals(wanted) && System.nanoTime() < by) {
@@ -288,10 +316,7 @@ final class NodesCommand implements Callable<Integer> {
                     changed.put(label.getKey(), label.getValue());
                 }
             }
-            if (changed.size() > NodeLabels.MAX) {
-                throw new IllegalArgumentException("hangar nodes label: " + changed.size() + " labels; at most "
-                        + NodeLabels.MAX + " are allowed");
-            }
+            NodeLabels.checkCount("hangar nodes label", changed.size());
             return changed;
         }
     }

@@ -9,22 +9,22 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /**
- * What --cpus, --memory-mb and --gpus leave to jobs on a node, against a host of 4 cores, 16 GiB and two GPUs;
- * and the node's --label.
+ * What --cpus, --memory-mb and --gpus leave to jobs on a node, against a host of 4 cores, 16 GiB and two GPUs
+ * (whose defaults leave jobs 13,721 MiB of it: {@link dev.hangar.agent.SystemReserve}); and the node's --label.
  */
 class NodeOptionsTest {
-    private static final AgentConfig HOST = AgentConfig.forThisHost("gpu-07").withCapacity(16, 16_384, List.of("0", "1"));
+    private static final AgentConfig HOST = AgentConfig.forThisHost("gpu-07").withCapacity(16, 13_721, List.of("0", "1"));
 
     private static AgentConfig capacity(String... args) {
-        return CommandLine.populateCommand(new NodeOptions(), args).capacityOn(HOST);
+        return CommandLine.populateCommand(new NodeOptions(), args).capacityOn(HOST, 16_384);
     }
 
     @Test
-    void byDefaultJobsMayReserveWhatTheHostHasLessTheSystemsMemory() {
+    void byDefaultJobsMayReserveWhatTheHostLeavesThem() {
         AgentConfig config = capacity();
 
         assertThat(config.cpus()).isEqualTo(16);
-        assertThat(config.memoryMb()).as("16 GiB less 2,663 MiB").isEqualTo(13_721);
+        assertThat(config.memoryMb()).as("the host's default").isEqualTo(13_721);
         assertThat(capacity("--memory-mb", "16384").memoryMb()).as("all of it, asked").isEqualTo(16_384);
         assertThat(config.gpus()).containsExactly("0", "1");
     }
@@ -70,7 +70,7 @@ class NodeOptionsTest {
     @Test
     void aGpuAskedOfAHostWithoutAnyIsRefusedSayingItHasNone() {
         var options = CommandLine.populateCommand(new NodeOptions(), "--gpus", "0");
-        assertThatThrownBy(() -> options.capacityOn(HOST.withCapacity(16, 16_384, List.of())))
+        assertThatThrownBy(() -> options.capacityOn(HOST.withCapacity(16, 13_721, List.of()), 16_384))
                 .hasMessage("--gpus 0: no GPU '0' on this host; it has none (nvidia-smi -L lists none, and there is no"
                         + " /dev/nvidiaN); or give none");
     }

@@ -22,6 +22,9 @@ import picocli.CommandLine;
  */
 class NodesCommandTest {
     private static final NodeInfo.Capacity CAPACITY = new NodeInfo.Capacity(8, 8192, 0);
+    /** What a server older than a list answers. */
+    private static final StandInApi.Answer NOT_FOUND = new StandInApi.Answer(404,
+            Json.write(java.util.Map.of("title", "Not Found", "status", 404)));
 
     private StandInApi server;
     /** The node as the PUT answers it. */
@@ -32,14 +35,18 @@ class NodesCommandTest {
     private final List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** The asks to drain kept; null: a server older than that list (404). */
     private volatile List<DrainAsk> asks = List.of();
+    /** The labels asked of nodes; null: a server older than that list (404). */
+    private volatile List<dev.hangar.core.cluster.LabelAsk> labelAsks = List.of();
 
     @BeforeEach
     void serve() throws IOException {
         server = new StandInApi("/v1/nodes", (method, path) -> {
             requests.add(method + " " + path);
             if (path.equals("/v1/nodes/drains")) {
-                return asks == null ? new StandInApi.Answer(404, Json.write(java.util.Map.of("title", "Not Found", "status", 404)))
-                        : new StandInApi.Answer(200, Json.write(asks));
+                return asks == null ? NOT_FOUND : new StandInApi.Answer(200, Json.write(asks));
+            }
+            if (path.equals("/v1/nodes/labels")) {
+                return labelAsks == null ? NOT_FOUND : new StandInApi.Answer(200, Json.write(labelAsks));
             }
             if (method.equals("PUT")) {
                 return new StandInApi.Answer(200, Json.write(asked));
@@ -241,7 +248,34 @@ class NodesCommandTest {
 
         assertThat(run.exitCode()).as("%s", run).isZero();
         assertThat(run.out()).contains("node n1 has labels rack=7,zone=r2");
-        assertThat(requests).contains("PUT /v1/nodes/n1/labels");
+        assertThat(server.bodies()).containsExactly("PUT /v1/nodes/n1/labels {\"labels\":{\"rack\":\"7\",\"zone\":\"r2\"}}");
+    }
+
+    @Test
+    void relabellingChangesTheLabelsAskedBeforeWhenTheNodeHasNotTakenThemYet() {
+        labelAsks = List.of(new dev.hangar.core.cluster.LabelAsk("n1", java.util.Map.of("zone", "r3"), true));
+        looks.add(List.of(labelled(java.util.Map.of("zone", "r1", "rack", "7")))); // still its own
+        asked = labelled(java.util.Map.of("zone", "r1", "rack", "7"));
+        looks.add(List.of(labelled(java.util.Map.of("zone", "r3", "pool", "ml"))));
+
+        StandInApi.Printed run = label("n1", "pool=ml");
+
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(server.bodies()).containsExactly("PUT /v1/nodes/n1/labels {\"labels\":{\"pool\":\"ml\",\"zone\":\"r3\"}}");
+    }
+
+    @Test
+    void theListNamesTheNodesWhoseLabelsWereSetInPlaceOfTheirOwn() {
+        looks.add(List.of(labelled(java.util.Map.of("zone", "r3"))));
+        labelAsks = List.of(new dev.hangar.core.cluster.LabelAsk("n1", java.util.Map.of("zone", "r3"), true),
+                new dev.hangar.core.cluster.LabelAsk("gpu-07", java.util.Map.of(), false));
+
+        StandInApi.Printed run = run(new NodesCommand(), List.of());
+
+        assertThat(run.out()).contains("labels set by 'hangar nodes label', in place of the nodes' --label ones: gpu-07 -;"
+                + " n1 zone=r3 ('hangar nodes label NODE --reset' gives a node its own)");
+        labelAsks = null; // a server older than the list
+        assertThat(run(new NodesCommand(), List.of()).out()).doesNotContain("labels set by");
     }
 
     @Test

@@ -20,6 +20,7 @@ import java.util.stream.Stream;
 final class StandInApi implements AutoCloseable {
     private final HttpServer server;
     private final List<String> asked = new CopyOnWriteArrayList<>();
+    private final List<String> bodies = new CopyOnWriteArrayList<>();
 
     /** What the stand-in answers a request with: a status and a JSON body (a problem document unless 200). */
     record Answer(int status, String json) {}
@@ -33,6 +34,10 @@ final class StandInApi implements AutoCloseable {
     StandInApi(String path, BiFunction<String, String, Answer> answers) throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0, path, exchange -> {
             asked.add(exchange.getRequestMethod() + " " + exchange.getRequestURI());
+            byte[] sent = exchange.getRequestBody().readAllBytes();
+            if (sent.length > 0) {
+                bodies.add(exchange.getRequestMethod() + " " + exchange.getRequestURI() + " " + new String(sent, StandardCharsets.UTF_8));
+            }
             Answer answer = answers.apply(exchange.getRequestMethod(), exchange.getRequestURI().getPath());
             byte[] body = answer.json().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", answer.status() == 200 ? "application/json" : "application/problem+json");
@@ -47,6 +52,11 @@ final class StandInApi implements AutoCloseable {
     /** The requests answered so far, each as its method and URI: "GET /v1/jobs?limit=50". */
     List<String> asked() {
         return List.copyOf(asked);
+    }
+
+    /** The bodies of the requests that sent one, each after its method and URI: "PUT /v1/nodes/n1/labels {...}". */
+    List<String> bodies() {
+        return List.copyOf(bodies);
     }
 
     String url() {

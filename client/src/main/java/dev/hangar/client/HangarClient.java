@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.hangar.core.cluster.DrainAsk;
+import dev.hangar.core.cluster.LabelAsk;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.select.Selection;
 import dev.hangar.core.api.Problem;
@@ -271,6 +272,11 @@ public final class HangarClient {
     /** Gives a node its own labels again (those it was started with). The node as it stands; empty for a node not up. */
     public Optional<NodeInfo> resetNodeLabels(String name) {
         return nodeOrNone(request(labelsPath(name)).DELETE().build());
+    }
+
+    /** The labels nodes are asked to have in place of their own, of nodes up or not; none in one-JVM mode. */
+    public List<LabelAsk> labelAsks() {
+        return send(request("/v1/nodes/labels").GET().build(), new TypeReference<List<LabelAsk>>() {});
     }
 
     private String labelsPath(String name) {

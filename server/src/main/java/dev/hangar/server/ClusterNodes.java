@@ -1,6 +1,7 @@
 package dev.hangar.server;
 
 import dev.hangar.core.cluster.DrainAsk;
+import dev.hangar.core.cluster.LabelAsk;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.cluster.NodeRegistry;
 import dev.hangar.core.cluster.NodeStatus;
@@ -387,6 +388,13 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         Map<String, NodeStatus> up = alive;
         return new TreeMap<>(asked).entrySet().stream()
                 .map(ask -> new DrainAsk(ask.getKey(), ask.getValue(), up.containsKey(ask.getKey()))).toList();
+    }
+
+    @Override
+    public List<LabelAsk> labelAsks() {
+        Map<String, NodeStatus> up = alive;
+        return new TreeMap<>(registry.labelsAsked()).entrySet().stream()
+                .map(ask -> new LabelAsk(ask.getKey(), ask.getValue(), up.containsKey(ask.getKey()))).toList();
     }
 
     /** The last heartbeats of the nodes joined now, by name; fails as the queue does if the registry has been out of reach a while. */

@@ -13,7 +13,7 @@ import java.util.Map;
  * asks one to take no more jobs while those it runs finish (before maintenance), and {@code DELETE} of
  * the same takes the ask back; {@code /v1/nodes/drains} lists the asks kept, of nodes up or not.
  * {@code PUT /v1/nodes/{id}/labels} gives a node labels in place of those it was started with, and
- * {@code DELETE} of the same gives it its own again.
+ * {@code DELETE} of the same gives it its own again; {@code /v1/nodes/labels} lists the labels asked, of nodes up or not.
  * Draining changes where every tenant's jobs run: an admin's call. Why PUT, not POST: a POST without a
  * body is a request a browser sends for any page without asking the server first, so a page could
  * drain the nodes of a server that runs without tokens.
@@ -28,6 +28,7 @@ final class NodeRoutes {
     void register(Javalin app) {
         app.get("/v1/nodes", QueryParams.none(ctx -> ctx.json(nodes.nodes())));
         app.get("/v1/nodes/drains", QueryParams.none(ctx -> ctx.json(nodes.drainAsks())));
+        app.get("/v1/nodes/labels", QueryParams.none(ctx -> ctx.json(nodes.labelAsks())));
         app.put("/v1/nodes/{id}/drain", QueryParams.none(ctx -> drain(ctx, true)));
         app.delete("/v1/nodes/{id}/drain", QueryParams.none(ctx -> drain(ctx, false)));
         app.put("/v1/nodes/{id}/labels", QueryParams.none(ctx -> relabel(ctx, true)));

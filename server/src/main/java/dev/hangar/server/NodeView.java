@@ -1,6 +1,7 @@
 package dev.hangar.server;
 
 import dev.hangar.core.cluster.DrainAsk;
+import dev.hangar.core.cluster.LabelAsk;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.job.FieldError;
@@ -121,6 +122,11 @@ public interface NodeView {
     default NodeInfo relabel(String nodeName, Map<String, String> labels) {
         throw new ApiException(409, "Not a cluster", "relabelling is for a node of a cluster: this server runs with its"
                 + " one node, which takes its labels from --label when it starts", List.of());
+    }
+
+    /** The labels nodes are asked to have in place of their own, by node name, up or not; none where nodes cannot be relabelled. */
+    default List<LabelAsk> labelAsks() {
+        return List.of();
     }
 
     /** The asks to drain kept now, by node name, for nodes up or not; none where nodes cannot be drained. */

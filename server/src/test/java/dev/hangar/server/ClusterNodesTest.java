@@ -81,8 +81,8 @@ class ClusterNodesTest {
         }
 
         @Override
-        public java.util.Optional<Map<String, String>> labelsAsked(String nodeName) {
-            return java.util.Optional.ofNullable(labelsAsked.get(nodeName));
+        public Map<String, Map<String, String>> labelsAsked() {
+            return Map.copyOf(labelsAsked);
         }
     }
 
@@ -501,8 +501,8 @@ class ClusterNodesTest {
             }
 
             @Override
-            public java.util.Optional<Map<String, String>> labelsAsked(String nodeName) {
-                return registry.labelsAsked(nodeName);
+            public Map<String, Map<String, String>> labelsAsked() {
+                return registry.labelsAsked();
             }
         };
         var watched = new ClusterNodes(flaky, nanos::get);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.hangar.client.HangarApiException;
 import dev.hangar.client.HangarClient;
 import dev.hangar.core.cluster.DrainAsk;
+import dev.hangar.core.cluster.LabelAsk;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.job.JobSpec;
@@ -194,6 +195,7 @@ class NodeAsksApiTest {
                 .hasMessageContaining("stop it instead")
                 .satisfies(e -> assertThat(((HangarApiException) e).status()).isEqualTo(409));
         assertThat(ops.drainAsks()).isEmpty();
+        assertThat(ops.labelAsks()).isEmpty();
         assertThatThrownBy(() -> ops.setNodeLabels("n1", Map.of("zone", "r1"))).isInstanceOf(HangarApiException.class)
                 .hasMessageContaining("takes its labels from --label when it starts")
                 .satisfies(e -> assertThat(((HangarApiException) e).status()).isEqualTo(409));
@@ -217,7 +219,9 @@ class NodeAsksApiTest {
 
         NodeInfo asked = ops.setNodeLabels("a", Map.of("zone", "r2", "rack", "7"));
         assertThat(asked.labels()).as("not taken yet: its next heartbeat does").isEqualTo(Map.of("zone", "r1"));
-        assertThat(registry.labelsAsked("a")).contains(Map.of("zone", "r2", "rack", "7"));
+        assertThat(client(TEAM).labelAsks()).as("any token may read them, as the nodes")
+                .containsExactly(new LabelAsk("a", Map.of("zone", "r2", "rack", "7"), true));
+        assertThat(registry.labelsAsked()).containsEntry("a", Map.of("zone", "r2", "rack", "7"));
         beatWith("a", Map.of("zone", "r2", "rack", "7"));
         nodes.poll();
         assertThat(ops.nodes()).singleElement().satisfies(node -> assertThat(node.labels())
@@ -228,12 +232,13 @@ class NodeAsksApiTest {
         assertThat(ops.submit(JobSpec.builder().command("true").nodeSelector(Map.of("zone", "r2")).build()).id()).isNotBlank();
 
         assertThat(ops.setNodeLabels("a", Map.of()).name()).as("none, asked").isEqualTo("a");
-        assertThat(registry.labelsAsked("a")).contains(Map.of());
+        assertThat(registry.labelsAsked()).containsEntry("a", Map.of());
         assertThat(ops.resetNodeLabels("a")).isPresent();
-        assertThat(registry.labelsAsked("a")).as("its own again").isEmpty();
+        assertThat(registry.labelsAsked()).as("its own again").doesNotContainKey("a");
         registry.relabel("gone", Map.of("zone", "r1")); // asked of a node since lost
+        assertThat(ops.labelAsks()).containsExactly(new LabelAsk("gone", Map.of("zone", "r1"), false));
         assertThat(ops.resetNodeLabels("gone")).as("204: not up").isEmpty();
-        assertThat(registry.labelsAsked("gone")).isEmpty();
+        assertThat(registry.labelsAsked()).isEmpty();
     }
 
     @Test
@@ -263,6 +268,6 @@ class NodeAsksApiTest {
             assertThat(dev.hangar.core.json.Json.mapper().readTree(answer.body()).path("errors").path(0).path("field").asText())
                     .as(answer.body()).isEqualTo(bad.getValue());
         }
-        assertThat(registry.labelsAsked("a")).as("nothing asked").isEmpty();
+        assertThat(registry.labelsAsked()).as("nothing asked").isEmpty();
     }
 }

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The nodes of a cluster, as their heartbeats say. A node is there while its last heartbeat is
@@ -38,6 +37,6 @@ public interface NodeRegistry {
      */
     void relabel(String nodeName, Map<String, String> labels);
 
-    /** The labels the node is asked to have in place of its own; empty if it has its own. */
-    Optional<Map<String, String>> labelsAsked(String nodeName);
+    /** The labels nodes are asked to have in place of their own, by node name, up or not. */
+    Map<String, Map<String, String>> labelsAsked();
 }

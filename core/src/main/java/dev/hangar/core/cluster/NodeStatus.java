@@ -23,8 +23,9 @@ import java.util.Set;
  * @param drainAskedAt while draining, the time of the ask it has seen, as the registry holds it: the server tells
  *                     this ask from an earlier one by it, whatever the two clocks say; null otherwise, and from an
  *                     agent older than this field
- * @param labels the labels its operator gave it ({@code --label}), which jobs select nodes by; none from an
- *               agent older than labels
+ * @param labels the labels jobs select nodes by: those its operator gave it ({@code --label}), or those the
+ *               cluster asks it to have in their place ({@link NodeRegistry#relabel}); none from an agent older
+ *               than labels
  */
 public record NodeStatus(
         String name,

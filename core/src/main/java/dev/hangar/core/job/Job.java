@@ -9,7 +9,8 @@ import dev.hangar.core.select.Selection;
  *
  * @param attempt     the attempt running or last run (1-based; 0 before the first lease)
  * @param deliveries  how many times a worker leased it, including leases lost with a dead worker
- * @param node        the node that holds, runs or ran the current attempt (from its lease on)
+ * @param node        the node that holds, runs or ran the current attempt (from its lease on; for a job that
+ *                    ended without running, as when cancelled while SCHEDULED, the node that last held it)
  * @param runtime     the runtime chosen for the current attempt
  * @param selection   why that runtime, and why not the others
  */

@@ -74,10 +74,15 @@ public final class NodeLabels {
                 throw new IllegalArgumentException(option + ": " + label.getKey() + " is given twice");
             }
         }
-        if (labels.size() > MAX) {
-            throw new IllegalArgumentException(option + ": " + labels.size() + " labels; at most " + MAX + " are allowed");
-        }
+        checkCount(option, labels.size());
         return labels;
+    }
+
+    /** Refuses, naming the option, more labels than a node may have. */
+    public static void checkCount(String option, int count) {
+        if (count > MAX) {
+            throw new IllegalArgumentException(option + ": " + count + " labels; at most " + MAX + " are allowed");
+        }
     }
 
     /** Whether a node with these labels is one the selector asks for: it has each of them, with that value. */

@@ -117,9 +117,11 @@ final class RedisNodeRegistry implements NodeRegistry {
     }
 
     @Override
-    public Optional<Map<String, String>> labelsAsked(String nodeName) {
-        byte[] asked = link.call("HGET", redis -> redis.hget(bytes(keys.labels()), bytes(nodeName)));
-        return Optional.ofNullable(asked).map(joined -> NodeLabels.split(text(joined)));
+    public Map<String, Map<String, String>> labelsAsked() {
+        var asked = new TreeMap<String, Map<String, String>>();
+        link.call("HGETALL", redis -> redis.hgetall(bytes(keys.labels())))
+                .forEach((name, labels) -> asked.put(text(name), NodeLabels.split(text(labels))));
+        return asked;
     }
 
     /**

@@ -257,7 +257,7 @@ public final class RedisQueueBackend implements QueueBackend {
         Written written = write(Script.ENQUEUE, id, json, spec.priority(), spec.resources().cpus(),
                 spec.resources().memoryMb(), spec.gpusWanted(), spec.runtime(), spec.profile().untrusted(),
                 now, spec.idempotencyScope(), sourceEntry, spec.profile().needs().network(), spec.image(),
-                mountPaths(spec), spec.tenant(), String.join(",", NodeLabels.pairs(spec.nodeSelector())));
+                mountPaths(spec), spec.tenant(), NodeLabels.joined(spec.nodeSelector()));
         if (written.code() == 3) {
             return new Submitted(null, false);
         }

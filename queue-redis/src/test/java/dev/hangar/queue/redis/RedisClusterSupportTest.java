@@ -126,18 +126,20 @@ class RedisClusterSupportTest extends RedisServerTest {
 
     @Test
     void labelsAskedOfANodeAreKeptThroughItsRestartsUntilChangedOrTakenBack() {
-        assertThat(registry.labelsAsked("a")).as("its own").isEmpty();
+        assertThat(registry.labelsAsked()).as("each its own").isEmpty();
         registry.relabel("a", java.util.Map.of("zone", "r2", "gpu-model", "a100"));
+        registry.relabel("b", java.util.Map.of("zone", "r1"));
         registry.leave("a");
-        assertThat(registry.labelsAsked("a")).as("kept through a restart")
-                .contains(java.util.Map.of("zone", "r2", "gpu-model", "a100"));
+        assertThat(registry.labelsAsked()).as("kept through a restart")
+                .isEqualTo(java.util.Map.of("a", java.util.Map.of("zone", "r2", "gpu-model", "a100"), "b", java.util.Map.of("zone", "r1")));
         assertThat(redis.cli("HGET", "{" + prefix + "}:labels", "a")).as("as stored").isEqualTo("gpu-model=a100,zone=r2");
+        assertThat(redis.cli("TTL", "{" + prefix + "}:labels")).as("no expiry").isEqualTo("-1");
 
         registry.relabel("a", java.util.Map.of());
-        assertThat(registry.labelsAsked("a")).as("none, asked").contains(java.util.Map.of());
+        assertThat(registry.labelsAsked()).as("none, asked").containsEntry("a", java.util.Map.of());
         registry.relabel("a", null);
-        assertThat(registry.labelsAsked("a")).as("its own again").isEmpty();
-        assertThat(registry.labelsAsked("b")).isEmpty();
+        registry.relabel("never-asked", null);
+        assertThat(registry.labelsAsked()).as("its own again").containsOnlyKeys("b");
     }
 
     @Test
