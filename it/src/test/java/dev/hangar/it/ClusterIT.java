@@ -211,7 +211,7 @@ class ClusterIT {
 
     @Test
     @Order(3)
-    void aJobThatSelectsNodesByLabelRunsOnlyOnANodeWithThemAndOneNoNodeHasIsRefused() {
+    void aJobThatSelectsNodesByLabelRunsOnlyOnANodeWithThemAndOneNoNodeHasIsRefused() throws Exception {
         var api = new Api(client.url());
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 6; i++) { // as many as each node may run at once, so that every idle node could take one
@@ -243,6 +243,17 @@ class ClusterIT {
             JsonNode r3 = api.awaitFinal(api.submit(forR3).path("id").asText());
             assertThat(Api.state(r3)).as("%s", r3).isEqualTo("SUCCEEDED");
             assertThat(r3.path("node").asText()).isEqualTo("agent-3");
+            assertThat(CliIT.hangar("nodes", "--url", url).out()).contains("labels set by 'hangar nodes label', in place"
+                    + " of the nodes' --label ones: agent-3 zone=r3");
+
+            // restarted, it keeps them: a job for them submitted while it was down runs there
+            HangarProcess third = agents.get(2);
+            third.terminate();
+            String waited = api.submit(forR3).path("id").asText();
+            third.start(() -> printed(third, "is up"));
+            JsonNode afterRestart = api.awaitFinal(waited);
+            assertThat(Api.state(afterRestart)).as("%s", afterRestart).isEqualTo("SUCCEEDED");
+            assertThat(afterRestart.path("node").asText()).isEqualTo("agent-3");
         } finally {
             CliIT.Result reset = CliIT.hangar("nodes", "label", "agent-3", "--reset", "--url", url);
             assertThat(reset.out()).as("%s", reset).contains("node agent-3 takes its own labels again");
