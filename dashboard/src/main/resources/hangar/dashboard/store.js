@@ -407,7 +407,9 @@ export async function cancel(id) {
  */
 export async function drainNode(name, drain) {
   const node = await askToDrain(name, drain);
+  // none (204): no node of that name is up, its ask dropped; its LOST event may not have come yet
   if (node) state.nodes.set(node.name, { ...node, eventAt: Date.now() });
+  else state.nodes.delete(name);
   await loadDrainAsks();
   changed();
 }

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.hangar.agent.pool.PoolConfig;
 import dev.hangar.core.cluster.NodeRegistry;
-import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
@@ -68,7 +67,7 @@ class AgentOfferTest {
 
     /** The store, saying it has a node registry when {@code shared}, and keeping every lease request. */
     private QueueBackend seen(QueueBackend real, boolean shared) {
-        NodeRegistry registry = new InMemoryNodeRegistry();
+        NodeRegistry registry = new dev.hangar.queue.testkit.InMemoryNodeRegistry();
         return (QueueBackend) Proxy.newProxyInstance(QueueBackend.class.getClassLoader(), new Class<?>[] {QueueBackend.class},
                 (proxy, method, args) -> {
                     if (method.getName().equals("nodeRegistry")) {

@@ -581,6 +581,30 @@ class DashboardIT extends OneNodeIT {
             waitFor().until(ExpectedConditions.textToBe(button, "Drain"));
             waitFor().until(ExpectedConditions.textToBe(pill, "joined"));
             assertThat(nodes.nodes()).singleElement().extracting(dev.hangar.core.cluster.NodeInfo::drain).isNull();
+
+            // a node gone since the page heard of it (its LOST event not come yet): the server's refusal is
+            // shown beside Drain, and a Resume that finds no node up takes its row away
+            String gone = """
+                    const done = arguments[arguments.length - 1];
+                    import('/store.js').then(({ state, changed }) => {
+                      // heard of "later" than any reading of /v1/nodes, which would drop it: it stays until a call's answer
+                      state.nodes.set('gone', { name: 'gone', state: 'JOINED', capacity: { cpus: 4, memoryMb: 1024, gpus: 0 },
+                        runtimes: ['process'], load: { runningJobs: 0 }, heartbeatAt: new Date().toISOString(),
+                        drain: arguments[0], eventAt: Date.now() + 3_600_000 });
+                      changed();
+                      done();
+                    });
+                    """;
+            By goneButton = By.cssSelector("#nodes tr[data-node='gone'] td.drain button");
+            ((JavascriptExecutor) browser).executeAsyncScript(gone, (Object) null);
+            waitFor().until(ExpectedConditions.textToBe(goneButton, "Drain"));
+            browser.findElement(goneButton).click();
+            waitFor().until(ExpectedConditions.textToBePresentInElementLocated(
+                    By.cssSelector("#nodes tr[data-node='gone'] td.drain"), "no node named 'gone' is up"));
+            ((JavascriptExecutor) browser).executeAsyncScript(gone, "DRAINED");
+            waitFor().until(ExpectedConditions.textToBe(goneButton, "Resume"));
+            browser.findElement(goneButton).click();
+            waitFor().until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("#nodes tr[data-node='gone']")));
             browser.get("about:blank");
         }
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.cluster.NodeRegistry;
+import dev.hangar.queue.testkit.InMemoryNodeRegistry;
 import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.job.FieldError;
 import dev.hangar.core.job.InvalidSpecException;
@@ -30,62 +31,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentSkipListMap;
 import org.junit.jupiter.api.Test;
 
 class ClusterNodesTest {
-    /** The registry as the nodes' heartbeats would leave it; expiry is a removal here. */
-    static final class InMemoryNodeRegistry implements NodeRegistry {
-        final Map<String, NodeStatus> nodes = new ConcurrentSkipListMap<>();
-
-        @Override
-        public void heartbeat(NodeStatus status, Duration ttl) {
-            nodes.put(status.name(), status);
-        }
-
-        @Override
-        public void leave(String nodeName) {
-            nodes.remove(nodeName);
-        }
-
-        @Override
-        public List<NodeStatus> nodes() {
-            return List.copyOf(nodes.values());
-        }
-
-        final Map<String, Instant> drainAsked = new java.util.concurrent.ConcurrentHashMap<>();
-
-        @Override
-        public void drain(String nodeName, Instant at) {
-            if (at != null) {
-                drainAsked.putIfAbsent(nodeName, at);
-            } else {
-                drainAsked.remove(nodeName);
-            }
-        }
-
-        @Override
-        public Map<String, Instant> drainAsked() {
-            return Map.copyOf(drainAsked);
-        }
-
-        final Map<String, Map<String, String>> labelsAsked = new java.util.concurrent.ConcurrentHashMap<>();
-
-        @Override
-        public void relabel(String nodeName, Map<String, String> labels) {
-            if (labels != null) {
-                labelsAsked.put(nodeName, Map.copyOf(labels));
-            } else {
-                labelsAsked.remove(nodeName);
-            }
-        }
-
-        @Override
-        public Map<String, Map<String, String>> labelsAsked() {
-            return Map.copyOf(labelsAsked);
-        }
-    }
-
     private final InMemoryNodeRegistry registry = new InMemoryNodeRegistry();
     private final ClusterNodes cluster = new ClusterNodes(registry);
     private final List<NodeInfo> told = new ArrayList<>();

@@ -32,7 +32,7 @@ class ClusterPoolsApiTest {
 
     @TempDir
     Path dir;
-    private final ClusterNodesTest.InMemoryNodeRegistry registry = new ClusterNodesTest.InMemoryNodeRegistry();
+    private final dev.hangar.queue.testkit.InMemoryNodeRegistry registry = new dev.hangar.queue.testkit.InMemoryNodeRegistry();
     private final ClusterNodes nodes = new ClusterNodes(registry);
     private final HttpClient http = HttpClient.newHttpClient();
     private SqliteQueueBackend queue;

@@ -36,7 +36,7 @@ class NodeAsksApiTest {
 
     @TempDir
     Path dir;
-    private final ClusterNodesTest.InMemoryNodeRegistry registry = new ClusterNodesTest.InMemoryNodeRegistry();
+    private final dev.hangar.queue.testkit.InMemoryNodeRegistry registry = new dev.hangar.queue.testkit.InMemoryNodeRegistry();
     private final ClusterNodes nodes = new ClusterNodes(registry);
     private SqliteQueueBackend queue;
     private HangarServer server;

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hangar.agent.pool.PoolConfig;
-import dev.hangar.core.cluster.NodeRegistry;
-import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.job.MountPolicy;
@@ -16,15 +14,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A node asked to drain takes no more jobs while those it runs finish, and takes them again once resumed. */
-class AgentDrainTest {
+/**
+ * What the cluster asks of a node: asked to drain, it takes no more jobs while those it runs finish, and
+ * takes them again once resumed; asked to have other labels than its own, it leases jobs by them.
+ */
+class AgentAsksTest {
     /** When the registry says the node was asked to drain, by the server's clock. */
     private static final Instant ASKED_AT = Instant.parse("2026-12-01T00:00:00.123Z");
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -131,7 +131,7 @@ class AgentDrainTest {
     @Test
     void eachHeartbeatTellsTheNodeWhetherItIsAskedToDrainAndSaysItHasSeenIt() {
         start();
-        var registry = new InMemoryNodeRegistry();
+        var registry = new dev.hangar.queue.testkit.InMemoryNodeRegistry();
         var beats = registry.beats;
         var asked = registry.drainAsked;
         try (var heartbeat = new NodeHeartbeat(registry, clock -> agent.status(clock.instant()), agent::drain,
@@ -152,6 +152,38 @@ class AgentDrainTest {
             await().atMost(WAIT).until(() -> !beats.getLast().draining());
             assertThat(beats.getLast().drainAskedAt()).isNull();
             assertThat(agent.draining()).isFalse();
+        }
+    }
+
+    private String enqueueFor(String zone) {
+        return store.enqueue(JobSpec.builder().command("echo", zone).runtime(FakePrestartingRuntime.NAME)
+                .resources(new Resources(0.5, 128L, null, null, null, null)).nodeSelector(Map.of("zone", zone)).build())
+                .job().id();
+    }
+
+    @Test
+    void eachHeartbeatGivesTheNodeTheLabelsAskedInPlaceOfItsOwnAndItsOwnAgainOnceTakenBack() {
+        store = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
+        agent = new Agent(config().withLabels(Map.of("zone", "r1")), store, List.of(runtime), Set::of).start();
+        var registry = new dev.hangar.queue.testkit.InMemoryNodeRegistry();
+        try (var heartbeat = new NodeHeartbeat(registry, clock -> agent.status(clock.instant()), agent::drain,
+                agent::relabel, Duration.ofMillis(150), Clock.systemUTC()).start()) {
+            String forR2 = enqueueFor("r2");
+            String first = enqueueFor("r1");
+            await().atMost(WAIT).until(() -> state(first) == JobState.SUCCEEDED);
+            assertThat(state(forR2)).as("not for its own labels").isEqualTo(JobState.QUEUED);
+            assertThat(registry.beats.getLast().labels()).isEqualTo(Map.of("zone", "r1"));
+
+            registry.relabel("node", Map.of("zone", "r2", "rack", "7"));
+            await().atMost(WAIT).until(() -> state(forR2) == JobState.SUCCEEDED);
+            await().atMost(WAIT).until(() -> registry.beats.getLast().labels().equals(Map.of("zone", "r2", "rack", "7")));
+            String forR1 = enqueueFor("r1");
+            await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> state(forR1) == JobState.QUEUED);
+
+            registry.relabel("node", null);
+            await().atMost(WAIT).until(() -> state(forR1) == JobState.SUCCEEDED);
+            await().atMost(WAIT).until(() -> registry.beats.getLast().labels().equals(Map.of("zone", "r1")));
+            assertThat(agent.labels()).isEqualTo(Map.of("zone", "r1"));
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.hangar.agent;
+package dev.hangar.queue.testkit;
 
 import dev.hangar.core.cluster.NodeRegistry;
 import dev.hangar.core.cluster.NodeStatus;
@@ -7,25 +7,36 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A registry in memory that keeps every heartbeat, with the drain and label asks a test puts in it. */
-final class InMemoryNodeRegistry implements NodeRegistry {
-    final List<NodeStatus> beats = new CopyOnWriteArrayList<>();
-    final Map<String, Instant> drainAsked = new ConcurrentHashMap<>();
-    final Map<String, Map<String, String>> labelsAsked = new ConcurrentHashMap<>();
+/**
+ * The node registry as the nodes' heartbeats would leave it, in memory, for tests: expiry is a
+ * removal here. It keeps every heartbeat too, and the asks to drain and relabel, which a test may
+ * also put in by hand.
+ */
+public final class InMemoryNodeRegistry implements NodeRegistry {
+    /** Every heartbeat, in order. */
+    public final List<NodeStatus> beats = new CopyOnWriteArrayList<>();
+    public final Map<String, Instant> drainAsked = new ConcurrentHashMap<>();
+    public final Map<String, Map<String, String>> labelsAsked = new ConcurrentHashMap<>();
+    private final Map<String, NodeStatus> nodes = new ConcurrentSkipListMap<>();
 
     @Override
     public void heartbeat(NodeStatus status, Duration ttl) {
         beats.add(status);
+        nodes.put(status.name(), status);
     }
 
     @Override
-    public void leave(String nodeName) {}
+    public void leave(String nodeName) {
+        nodes.remove(nodeName);
+    }
 
+    /** The nodes up, by name. */
     @Override
     public List<NodeStatus> nodes() {
-        return beats.isEmpty() ? List.of() : List.of(beats.getLast());
+        return List.copyOf(nodes.values());
     }
 
     @Override
