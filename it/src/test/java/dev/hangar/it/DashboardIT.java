@@ -601,6 +601,9 @@ class DashboardIT extends OneNodeIT {
             browser.findElement(goneButton).click();
             waitFor().until(ExpectedConditions.textToBePresentInElementLocated(
                     By.cssSelector("#nodes tr[data-node='gone'] td.drain"), "no node named 'gone' is up"));
+            // read here, so the check after each test sees none: the one error is the 404 the page expects
+            assertThat(browser.manage().logs().get(LogType.BROWSER).getAll()).extracting(LogEntry::getMessage)
+                    .singleElement().asString().contains("/v1/nodes/gone/drain", "404");
             ((JavascriptExecutor) browser).executeAsyncScript(gone, "DRAINED");
             waitFor().until(ExpectedConditions.textToBe(goneButton, "Resume"));
             browser.findElement(goneButton).click();
