@@ -407,9 +407,9 @@ export async function cancel(id) {
  */
 export async function drainNode(name, drain) {
   const node = await askToDrain(name, drain);
-  // none (204): no node of that name is up, its ask dropped; its LOST event may not have come yet
   if (node) state.nodes.set(node.name, { ...node, eventAt: Date.now() });
-  else state.nodes.delete(name);
+  // none (204): no node of that name is up, its ask dropped; shown lost, as its LOST event (not come yet) will
+  else if (state.nodes.has(name)) state.nodes.set(name, { ...state.nodes.get(name), state: 'LOST', drain: null, eventAt: Date.now() });
   await loadDrainAsks();
   changed();
 }

@@ -31,17 +31,18 @@ public final class NodeHeartbeat implements AutoCloseable {
     private final Clock clock;
     private final ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("node-heartbeat").factory());
-    private volatile String nodeName;
+    private final String nodeName;
+    /** Whether it has beaten: only then is there a node to take out of the registry. */
+    private volatile boolean started;
 
     /**
      * {@code describe} is asked at each beat, so the load it advertises is current; at each beat, before
-     * it, {@code onDrainAsked} is told when the node was asked to drain (null: it is not), and {@code
-     * onLabelsAsked} which labels it is asked to have in place of its own (null: its own); each may be
-     * told the same again.
+     * it, the asks of the node named {@code nodeName} are told ({@link #tellAsks}).
      */
-    public NodeHeartbeat(NodeRegistry registry, Function<Clock, NodeStatus> describe, Consumer<Instant> onDrainAsked,
-            Consumer<Map<String, String>> onLabelsAsked, Duration ttl, Clock clock) {
+    public NodeHeartbeat(NodeRegistry registry, String nodeName, Function<Clock, NodeStatus> describe,
+            Consumer<Instant> onDrainAsked, Consumer<Map<String, String>> onLabelsAsked, Duration ttl, Clock clock) {
         this.registry = registry;
+        this.nodeName = nodeName;
         this.describe = describe;
         this.onDrainAsked = onDrainAsked;
         this.onLabelsAsked = onLabelsAsked;
@@ -51,21 +52,26 @@ public final class NodeHeartbeat implements AutoCloseable {
 
     /** Beats once now (so the node is listed when this returns), then on schedule. */
     public NodeHeartbeat start() {
+        started = true;
         beat();
         long every = Math.max(1, ttl.toMillis() / 3);
         beats.scheduleWithFixedDelay(this::beatQuietly, every, every, TimeUnit.MILLISECONDS);
         return this;
     }
 
+    /**
+     * Tells the node what the cluster asks of it now: {@code onDrainAsked} when it was asked to drain (null:
+     * it is not), {@code onLabelsAsked} which labels it is to have in place of its own (null: its own). At
+     * each beat, and each may be told the same again: an ask taken back before the node saw it must reach
+     * it too. Call it once before the node takes jobs, so that it takes none it was asked not to.
+     */
+    public void tellAsks() {
+        onDrainAsked.accept(registry.drainAsked().get(nodeName));
+        onLabelsAsked.accept(registry.labelsAsked().get(nodeName));
+    }
+
     private void beat() {
-        String name = nodeName;
-        if (name == null) {
-            name = describe.apply(clock).name();
-            nodeName = name;
-        }
-        // told at every beat: an ask taken back before the node saw it must reach it too
-        onDrainAsked.accept(registry.drainAsked().get(name));
-        onLabelsAsked.accept(registry.labelsAsked().get(name));
+        tellAsks();
         registry.heartbeat(describe.apply(clock), ttl);
     }
 
@@ -89,7 +95,7 @@ public final class NodeHeartbeat implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (nodeName != null) {
+        if (started) {
             try {
                 registry.leave(nodeName);
             } catch (RuntimeException e) {

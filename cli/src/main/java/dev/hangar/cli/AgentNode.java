@@ -63,16 +63,13 @@ final class AgentNode implements AutoCloseable {
         Agent agent = new Agent(config, queue, discoverRuntimes(dataDir, images, config.runtimes()), images::names,
                 image -> images.find(image == null ? ImageStore.DEFAULT_IMAGE : image).map(Image::createdAt));
         try {
-            // why before it starts: a node drained for its maintenance and restarted would take a job at once
-            // and relabelled: it would take a job by the labels it was started with
-            queue.nodeRegistry().ifPresent(registry -> {
-                agent.drain(registry.drainAsked().get(config.nodeName()));
-                agent.relabel(registry.labelsAsked().get(config.nodeName()));
-            });
+            var heartbeat = queue.nodeRegistry().map(registry -> new NodeHeartbeat(registry, config.nodeName(),
+                    clock -> agent.status(clock.instant()), agent::drain, agent::relabel, HEARTBEAT_TTL, Clock.systemUTC()));
+            // why before it starts: a node drained for its maintenance and restarted would take a job at once,
+            // and one relabelled would take a job by the labels it was started with
+            heartbeat.ifPresent(NodeHeartbeat::tellAsks);
             agent.start();
-            var heartbeat = queue.nodeRegistry().map(registry -> new NodeHeartbeat(registry,
-                    clock -> agent.status(clock.instant()), agent::drain, agent::relabel, HEARTBEAT_TTL,
-                    Clock.systemUTC()).start());
+            heartbeat.ifPresent(NodeHeartbeat::start);
             return new AgentNode(agent, images, heartbeat, lock);
         } catch (RuntimeException e) {
             agent.close();

@@ -11,6 +11,7 @@ import dev.hangar.client.HangarClient;
 import dev.hangar.client.HangarUnreachableException;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -264,14 +265,21 @@ final class NodesCommand implements Callable<Integer> {
             }
             HangarClient api = client.client();
             if (reset) {
-                var node = api.resetNodeLabels(name);
-                if (client.json) {
-                    System.out.println(node.map(Json::write).orElse("null"));
-                } else {
-                    System.out.println(node.isPresent() ? "node " + name + " takes its own labels again at its next heartbeat"
-                            + " (those it was started with)" : "node " + name + " is not up; it has its own labels when it comes back");
+                NodeInfo node = api.resetNodeLabels(name).orElse(null);
+                if (node == null) {
+                    System.out.println(client.json ? "null" : "node " + name + " is not up; it has its own labels when it comes back");
+                    return 0;
                 }
-                return 0;
+                // the second heartbeat after the answer read the registry after it: the node has its own labels then
+                Instant[] seen = {node.heartbeatAt(), null};
+                int[] beats = {0};
+                return told(awaitTaken(api, node, n -> {
+                    if (n.heartbeatAt() != null && !n.heartbeatAt().equals(seen[0])) {
+                        seen[0] = n.heartbeatAt();
+                        beats[0]++;
+                    }
+                    return beats[0] >= 2;
+                }), "its own labels again:", "its own labels", "those it was started with");
             }
             NodeInfo node = listed(api.nodes(), name);
             if (node == null) {
@@ -281,22 +289,41 @@ final class NodesCommand implements Callable<Integer> {
             // changed from those asked before, if any: the node may not have taken them yet
             java.util.Map<String, String> wanted = changed(labelsAsked(api).getOrDefault(name, node.labels()), changes);
             node = api.setNodeLabels(name, wanted);
+            return told(awaitTaken(api, node, n -> n.labels().equals(wanted)), "labels", "the labels",
+                    NodeLabels.shown(wanted));
+        }
+
+        /** The node as last listed (null: not listed) once {@code taken} says so of it, or when {@link #takenWithin} is over. */
+        private record Wait(NodeInfo node, boolean taken) {}
+
+        private Wait awaitTaken(HangarClient api, NodeInfo node, java.util.function.Predicate<NodeInfo> taken)
+                throws InterruptedException {
             long by = System.nanoTime() + takenWithin.toNanos();
-            while (node != null && !node.labels().equals(wanted) && System.nanoTime() < by) {
+            // a node missing from a list or two (a failover) is waited for too
+            while ((node == null || !taken.test(node)) && System.nanoTime() < by) {
                 Thread.sleep(lookEvery);
                 node = listed(api, name, node);
             }
+            return new Wait(node, node != null && taken.test(node));
+        }
+
+        /**
+         * Says how the wait ended: "node N has {@code has} LABELS" and 0 if the node took them, else that it
+         * has not taken {@code what} ({@code shown}) and 1.
+         */
+        private int told(Wait wait, String has, String what, String shown) {
+            NodeInfo node = wait.node();
             if (client.json) {
                 System.out.println(Json.write(node));
             }
-            if (node == null || !node.labels().equals(wanted)) {
-                System.err.println("node " + name + (node == null ? " is no longer up" : " has not taken the labels within "
+            if (!wait.taken()) {
+                System.err.println("node " + name + (node == null ? " is no longer up" : " has not taken " + what + " within "
                         + takenWithin.toSeconds() + " s (is its agent cut off, or older than relabelling?)")
-                        + "; it takes them when it comes back or catches up: " + NodeLabels.shown(wanted));
+                        + "; it takes them when it comes back or catches up: " + shown);
                 return 1;
             }
             if (!client.json) {
-                System.out.println("node " + name + " has labels " + NodeLabels.shown(wanted));
+                System.out.println("node " + name + " has " + has + " " + NodeLabels.shown(node.labels()));
             }
             return 0;
         }

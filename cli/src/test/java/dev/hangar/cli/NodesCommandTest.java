@@ -48,7 +48,7 @@ class NodesCommandTest {
             if (path.equals("/v1/nodes/labels")) {
                 return labelAsks == null ? NOT_FOUND : new StandInApi.Answer(200, Json.write(labelAsks));
             }
-            if (method.equals("PUT")) {
+            if (method.equals("PUT") || method.equals("DELETE")) {
                 return new StandInApi.Answer(200, Json.write(asked));
             }
             List<NodeInfo> next = looks.poll();
@@ -288,6 +288,23 @@ class NodesCommandTest {
         assertThat(run.exitCode()).as("%s", run).isEqualTo(1);
         assertThat(run.err()).contains("node n1 has not taken the labels within 1 s (is its agent cut off, or older than"
                 + " relabelling?); it takes them when it comes back or catches up: zone=r2");
+    }
+
+    @Test
+    void aResetReturnsOnceTheNodeHasBeatenTwiceSinceTheAnswerTheSecondHavingReadIt() {
+        NodeInfo bare = node(null, 0);
+        java.util.function.BiFunction<String, java.util.Map<String, String>, NodeInfo> beat = (at, labels) -> new NodeInfo("n1",
+                NodeInfo.State.JOINED, CAPACITY, List.of("process"), bare.load(), Instant.parse(at), List.of(), false, null, labels);
+        asked = beat.apply("2026-12-01T00:00:00Z", java.util.Map.of("zone", "r3"));
+        looks.add(List.of(beat.apply("2026-12-01T00:00:00Z", java.util.Map.of("zone", "r3"))));
+        looks.add(List.of(beat.apply("2026-12-01T00:00:03Z", java.util.Map.of("zone", "r3")))); // read before the reset
+        looks.add(List.of(beat.apply("2026-12-01T00:00:06Z", java.util.Map.of("zone", "r1"))));
+
+        StandInApi.Printed run = label("n1", "--reset");
+
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.out()).contains("node n1 has its own labels again: zone=r1");
+        assertThat(requests).contains("DELETE /v1/nodes/n1/labels");
     }
 
     @Test

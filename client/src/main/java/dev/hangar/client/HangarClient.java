@@ -251,12 +251,12 @@ public final class HangarClient {
      * restarts, until {@link #resumeNode}.
      */
     public NodeInfo drainNode(String name) {
-        return send(request(drainPath(name)).PUT(HttpRequest.BodyPublishers.noBody()).build(), NodeInfo.class);
+        return send(request(nodePath(name, "drain")).PUT(HttpRequest.BodyPublishers.noBody()).build(), NodeInfo.class);
     }
 
     /** Takes back a drain ask: the node takes jobs again. The node as it stands; empty for a node not up. */
     public Optional<NodeInfo> resumeNode(String name) {
-        return nodeOrNone(request(drainPath(name)).DELETE().build());
+        return nodeOrNone(request(nodePath(name, "drain")).DELETE().build());
     }
 
     /**
@@ -265,13 +265,13 @@ public final class HangarClient {
      * The node as it stands: it takes them at its next heartbeat, when {@link NodeInfo#labels} shows them.
      */
     public NodeInfo setNodeLabels(String name, Map<String, String> labels) {
-        return send(request(labelsPath(name)).header("Content-Type", "application/json")
+        return send(request(nodePath(name, "labels")).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(Json.write(Map.of("labels", labels)))).build(), NodeInfo.class);
     }
 
     /** Gives a node its own labels again (those it was started with). The node as it stands; empty for a node not up. */
     public Optional<NodeInfo> resetNodeLabels(String name) {
-        return nodeOrNone(request(labelsPath(name)).DELETE().build());
+        return nodeOrNone(request(nodePath(name, "labels")).DELETE().build());
     }
 
     /** The labels nodes are asked to have in place of their own, of nodes up or not; none in one-JVM mode. */
@@ -279,9 +279,6 @@ public final class HangarClient {
         return send(request("/v1/nodes/labels").GET().build(), new TypeReference<List<LabelAsk>>() {});
     }
 
-    private String labelsPath(String name) {
-        return "/v1/nodes/" + segment("node name", name) + "/labels";
-    }
 
     /** The node a call answered with; empty for 204, a node not up. */
     private Optional<NodeInfo> nodeOrNone(HttpRequest request) {
@@ -296,8 +293,9 @@ public final class HangarClient {
         return Optional.of(parse(request, response, Json.mapper().constructType(NodeInfo.class)));
     }
 
-    private String drainPath(String name) {
-        return "/v1/nodes/" + segment("node name", name) + "/drain";
+    /** {@code /v1/nodes/NAME/WHAT}: a node's drain or labels. */
+    private String nodePath(String name, String what) {
+        return "/v1/nodes/" + segment("node name", name) + "/" + what;
     }
 
     /** The warm pools of the node behind this server, and their memory budget. */

@@ -583,7 +583,7 @@ class DashboardIT extends OneNodeIT {
             assertThat(nodes.nodes()).singleElement().extracting(dev.hangar.core.cluster.NodeInfo::drain).isNull();
 
             // a node gone since the page heard of it (its LOST event not come yet): the server's refusal is
-            // shown beside Drain, and a Resume that finds no node up takes its row away
+            // shown beside Drain, and a Resume that finds no node up shows it lost
             String gone = """
                     const done = arguments[arguments.length - 1];
                     import('/store.js').then(({ state, changed }) => {
@@ -607,7 +607,8 @@ class DashboardIT extends OneNodeIT {
             ((JavascriptExecutor) browser).executeAsyncScript(gone, "DRAINED");
             waitFor().until(ExpectedConditions.textToBe(goneButton, "Resume"));
             browser.findElement(goneButton).click();
-            waitFor().until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("#nodes tr[data-node='gone']")));
+            waitFor().until(ExpectedConditions.textToBe(By.cssSelector("#nodes tr[data-node='gone'] .pill"), "lost"));
+            assertThat(browser.findElements(goneButton)).as("a lost node has nothing to drain").isEmpty();
             browser.get("about:blank");
         }
     }

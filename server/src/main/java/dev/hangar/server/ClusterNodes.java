@@ -143,24 +143,20 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
 
     @Override
     public NodeInfo relabel(String nodeName, Map<String, String> labels) {
+        readNow("before a relabel"); // a node up a moment ago is found, one gone a moment ago is not
         NodeStatus up = labels != null ? up(nodeName) : alive.get(nodeName);
         registry.relabel(nodeName, labels);
-        NodeStatus status = readAgain(nodeName, up, "a relabel");
-        return status == null ? null : NodeInfo.of(status, NodeInfo.State.JOINED, drainAsked.get(nodeName));
+        // as it stands: it takes the labels at its next heartbeat
+        return up == null ? null : NodeInfo.of(up, NodeInfo.State.JOINED, drainAsked.get(nodeName));
     }
 
-    /**
-     * The node as read again after an ask was stored (so that the answer, and the events, say so at
-     * once), or as it was before if it dropped out meanwhile; null if it was not up.
-     */
-    private NodeStatus readAgain(String nodeName, NodeStatus before, String ask) {
+    /** Reads the nodes now rather than at the next poll; if that fails, what was read before stands. */
+    private void readNow(String when) {
         try {
             poll();
         } catch (QueueException e) {
-            // the ask is stored (asking again keeps it): answered from what was read before, the next poll tells
-            LOG.log(System.Logger.Level.DEBUG, "reading the nodes after " + ask + " failed", e);
+            LOG.log(System.Logger.Level.DEBUG, "reading the nodes " + when + " failed", e);
         }
-        return alive.getOrDefault(nodeName, before);
     }
 
     @Override
@@ -173,7 +169,9 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         // to the millisecond, as the registry keeps it and agents name it back
         Instant at = drain ? Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS) : null;
         registry.drain(nodeName, at);
-        NodeStatus status = readAgain(nodeName, up, "a drain ask");
+        // so that the answer, and the events, say so at once; the ask is stored (asking again keeps it)
+        readNow("after a drain ask");
+        NodeStatus status = alive.getOrDefault(nodeName, up); // a node that dropped out meanwhile: as it was
         Instant askedAt = drain ? drainAsked.getOrDefault(nodeName, at) : null;
         return status == null ? null : NodeInfo.of(status, NodeInfo.State.JOINED, askedAt);
     }

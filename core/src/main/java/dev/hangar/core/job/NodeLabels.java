@@ -34,7 +34,7 @@ public final class NodeLabels {
     public static List<FieldError> errors(String field, Map<String, String> labels) {
         var errors = new ArrayList<FieldError>();
         if (labels.size() > MAX) {
-            errors.add(new FieldError(field, "has " + labels.size() + " labels; at most " + MAX + " are allowed"));
+            errors.add(new FieldError(field, "has " + tooMany(labels.size())));
             return errors;
         }
         labels.forEach((key, value) -> {
@@ -81,8 +81,12 @@ public final class NodeLabels {
     /** Refuses, naming the option, more labels than a node may have. */
     public static void checkCount(String option, int count) {
         if (count > MAX) {
-            throw new IllegalArgumentException(option + ": " + count + " labels; at most " + MAX + " are allowed");
+            throw new IllegalArgumentException(option + ": " + tooMany(count));
         }
+    }
+
+    private static String tooMany(int count) {
+        return count + " labels; at most " + MAX + " are allowed";
     }
 
     /** Whether a node with these labels is one the selector asks for: it has each of them, with that value. */

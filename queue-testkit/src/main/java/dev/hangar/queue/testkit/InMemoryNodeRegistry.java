@@ -18,8 +18,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class InMemoryNodeRegistry implements NodeRegistry {
     /** Every heartbeat, in order. */
     public final List<NodeStatus> beats = new CopyOnWriteArrayList<>();
-    public final Map<String, Instant> drainAsked = new ConcurrentHashMap<>();
-    public final Map<String, Map<String, String>> labelsAsked = new ConcurrentHashMap<>();
+    /** The asks to drain and to relabel, by node: a test may put one in by hand. */
+    public final Map<String, Instant> drainAsks = new ConcurrentHashMap<>();
+    public final Map<String, Map<String, String>> labelAsks = new ConcurrentHashMap<>();
     private final Map<String, NodeStatus> nodes = new ConcurrentSkipListMap<>();
 
     @Override
@@ -42,28 +43,28 @@ public final class InMemoryNodeRegistry implements NodeRegistry {
     @Override
     public void drain(String nodeName, Instant at) {
         if (at != null) {
-            drainAsked.putIfAbsent(nodeName, at);
+            drainAsks.putIfAbsent(nodeName, at);
         } else {
-            drainAsked.remove(nodeName);
+            drainAsks.remove(nodeName);
         }
     }
 
     @Override
     public Map<String, Instant> drainAsked() {
-        return Map.copyOf(drainAsked);
+        return Map.copyOf(drainAsks);
     }
 
     @Override
     public void relabel(String nodeName, Map<String, String> labels) {
         if (labels != null) {
-            labelsAsked.put(nodeName, Map.copyOf(labels));
+            labelAsks.put(nodeName, Map.copyOf(labels));
         } else {
-            labelsAsked.remove(nodeName);
+            labelAsks.remove(nodeName);
         }
     }
 
     @Override
     public Map<String, Map<String, String>> labelsAsked() {
-        return Map.copyOf(labelsAsked);
+        return Map.copyOf(labelAsks);
     }
 }
