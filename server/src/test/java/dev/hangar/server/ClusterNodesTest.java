@@ -414,45 +414,18 @@ class ClusterNodesTest {
     void whileTheRegistryCannotBeReadTheNodesLastReadAreShownForFivePollsAndThenTheCallFailsAsTheQueueDoes() {
         var failing = new java.util.concurrent.atomic.AtomicBoolean();
         var nanos = new java.util.concurrent.atomic.AtomicLong();
-        NodeRegistry flaky = new NodeRegistry() {
-            @Override
-            public void heartbeat(NodeStatus status, Duration ttl) {
-                registry.heartbeat(status, ttl);
-            }
-
-            @Override
-            public void leave(String nodeName) {
-                registry.leave(nodeName);
-            }
-
-            @Override
-            public List<NodeStatus> nodes() {
-                if (failing.get()) {
-                    throw new QueueException("the queue is out of reach (test)", null);
-                }
-                return registry.nodes();
-            }
-
-            @Override
-            public void drain(String nodeName, Instant at) {
-                registry.drain(nodeName, at);
-            }
-
-            @Override
-            public Map<String, Instant> drainAsked() {
-                return registry.drainAsked();
-            }
-
-            @Override
-            public void relabel(String nodeName, Map<String, String> labels) {
-                registry.relabel(nodeName, labels);
-            }
-
-            @Override
-            public Map<String, Map<String, String>> labelsAsked() {
-                return registry.labelsAsked();
-            }
-        };
+        // the test's registry, whose list of nodes fails while failing is set
+        NodeRegistry flaky = (NodeRegistry) java.lang.reflect.Proxy.newProxyInstance(NodeRegistry.class.getClassLoader(),
+                new Class<?>[] {NodeRegistry.class}, (proxy, method, args) -> {
+                    if (failing.get() && method.getName().equals("nodes")) {
+                        throw new QueueException("the queue is out of reach (test)", null);
+                    }
+                    try {
+                        return method.invoke(registry, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
         var watched = new ClusterNodes(flaky, nanos::get);
         registry.heartbeat(node("a", 2, 2048, 0, List.of(runtime("process", true)), Set.of()), Duration.ofSeconds(10));
         watched.poll();
