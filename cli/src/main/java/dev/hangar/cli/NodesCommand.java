@@ -281,14 +281,9 @@ final class NodesCommand implements Callable<Integer> {
                     return beats[0] >= 2;
                 }), "its own labels again:", "its own labels", "those it was started with");
             }
-            NodeInfo node = listed(api.nodes(), name);
-            if (node == null) {
-                throw new IllegalArgumentException("hangar nodes label: no node named '" + name + "' is up ('hangar nodes'"
-                        + " lists them)");
-            }
-            // changed from those asked before, if any: the node may not have taken them yet
-            java.util.Map<String, String> wanted = changed(labelsAsked(api).getOrDefault(name, node.labels()), changes);
-            node = api.setNodeLabels(name, wanted);
+            // changed where they are kept, from those asked before (the node may not have taken them yet)
+            java.util.Map<String, String> wanted = api.changeNodeLabels(name, changes(changes)).labels();
+            NodeInfo node = listed(api, name, null);
             return told(awaitTaken(api, node, n -> n.labels().equals(wanted)), "labels", "the labels",
                     NodeLabels.shown(wanted));
         }
@@ -328,22 +323,24 @@ final class NodesCommand implements Callable<Integer> {
             return 0;
         }
 
-        /** The labels after the changes: KEY=VALUE sets one, KEY- takes one away; refused, naming the argument, if neither. */
-        static java.util.Map<String, String> changed(java.util.Map<String, String> labels, List<String> changes) {
-            var changed = new java.util.TreeMap<>(labels);
+        /**
+         * The changes by key: KEY=VALUE sets a label to VALUE, KEY- takes it away (null); refused, naming the
+         * argument, if neither. A key given twice: the last one stands.
+         */
+        static java.util.Map<String, String> changes(List<String> changes) {
+            var changed = new java.util.TreeMap<String, String>();
             for (String change : changes) {
                 if (change.endsWith("-") && !change.contains("=")) {
                     String key = change.substring(0, change.length() - 1);
                     if (!NodeLabels.KEY.matcher(key).matches()) {
                         throw new IllegalArgumentException("hangar nodes label " + change + ": " + NodeLabels.KEY_RULE);
                     }
-                    changed.remove(key);
+                    changed.put(key, null);
                 } else {
                     var label = NodeLabels.parse("hangar nodes label", change);
                     changed.put(label.getKey(), label.getValue());
                 }
             }
-            NodeLabels.checkCount("hangar nodes label", changed.size());
             return changed;
         }
     }

@@ -269,6 +269,26 @@ public final class HangarClient {
                 .PUT(HttpRequest.BodyPublishers.ofString(Json.write(Map.of("labels", labels)))).build(), NodeInfo.class);
     }
 
+    /**
+     * Sets a node's labels given with a value and takes away those given with null, the others kept, in
+     * one step against any other change (an admin's call). The labels it is asked to have from now on:
+     * it takes them at its next heartbeat, when {@link NodeInfo#labels} shows them.
+     */
+    public LabelAsk changeNodeLabels(String name, Map<String, String> changes) {
+        var body = Json.mapper().createObjectNode();
+        var labels = body.putObject("labels");
+        // as a tree, so that a null (a label taken away) is written, not left out as a record's would be
+        changes.forEach((key, value) -> {
+            if (value == null) {
+                labels.putNull(key);
+            } else {
+                labels.put(key, value);
+            }
+        });
+        return send(request(nodePath(name, "labels")).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(Json.write(body))).build(), LabelAsk.class);
+    }
+
     /** Gives a node its own labels again (those it was started with). The node as it stands; empty for a node not up. */
     public Optional<NodeInfo> resetNodeLabels(String name) {
         return nodeOrNone(request(nodePath(name, "labels")).DELETE().build());

@@ -150,6 +150,17 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         return up == null ? null : NodeInfo.of(up, NodeInfo.State.JOINED, drainAsked.get(nodeName));
     }
 
+    @Override
+    public LabelAsk changeLabels(String nodeName, Map<String, String> set, java.util.Set<String> removed) {
+        readNow("before a relabel");
+        NodeStatus up = up(nodeName);
+        try {
+            return new LabelAsk(nodeName, registry.changeLabels(nodeName, up.labels(), set, removed), true);
+        } catch (IllegalArgumentException tooMany) {
+            throw ApiException.badField("labels", "would leave the node " + tooMany.getMessage().replaceFirst("^labels: ", ""));
+        }
+    }
+
     /** Reads the nodes now rather than at the next poll; if that fails, what was read before stands. */
     private void readNow(String when) {
         try {

@@ -1,5 +1,7 @@
 package dev.hangar.server;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import dev.hangar.core.cluster.NodeInfo;
 import dev.hangar.core.job.FieldError;
 import dev.hangar.core.job.NodeLabels;
@@ -33,10 +35,14 @@ final class NodeRoutes {
         app.delete("/v1/nodes/{id}/drain", QueryParams.none(ctx -> drain(ctx, false)));
         app.put("/v1/nodes/{id}/labels", QueryParams.none(ctx -> relabel(ctx, true)));
         app.delete("/v1/nodes/{id}/labels", QueryParams.none(ctx -> relabel(ctx, false)));
+        app.patch("/v1/nodes/{id}/labels", QueryParams.none(this::changeLabels));
     }
 
     /** The body of a relabel: the node's labels, all of them. */
     record Relabel(Map<String, String> labels) {}
+
+    /** The body of a change of labels: those to set, and those to take away as null. */
+    record LabelChanges(@JsonSetter(contentNulls = Nulls.SET) Map<String, String> labels) {}
 
     /** Labels in a body are a few short pairs. */
     private static final int MAX_LABELS_BYTES = 16 * 1024;
@@ -49,14 +55,42 @@ final class NodeRoutes {
             if (body.labels() == null) {
                 throw ApiException.badField("labels", "is required: the node's labels, all of them ({} for none)");
             }
-            List<FieldError> errors = NodeLabels.errors("labels", body.labels());
-            if (!errors.isEmpty()) {
-                throw new ApiException(400, "Invalid labels", errors.getFirst().field() + ": " + errors.getFirst().reason(),
-                        errors);
-            }
+            refuseAny(NodeLabels.errors("labels", body.labels()));
             labels = body.labels();
         }
         answer(ctx, nodes.relabel(ctx.pathParam("id"), labels));
+    }
+
+    /**
+     * Labels set or taken away, the others kept: {@code {"labels": {"zone": "r2", "rack": null}}} (a JSON
+     * merge patch of them), in one step against any other change.
+     */
+    private void changeLabels(Context ctx) throws java.io.IOException {
+        TokenCheck.adminOnly(ctx, "a node runs every tenant's jobs: relabelling it needs an admin token");
+        LabelChanges body = JsonBodies.read(JsonBodies.body(ctx, MAX_LABELS_BYTES), LabelChanges.class);
+        if (body.labels() == null) {
+            throw ApiException.badField("labels", "is required: the labels to set, and those to take away as null");
+        }
+        var set = new java.util.TreeMap<String, String>();
+        var removed = new java.util.TreeSet<String>();
+        body.labels().forEach((key, value) -> {
+            if (value == null) {
+                removed.add(key);
+            } else {
+                set.put(key, value);
+            }
+        });
+        List<FieldError> errors = new java.util.ArrayList<>(NodeLabels.errors("labels", set));
+        removed.stream().filter(key -> !NodeLabels.KEY.matcher(key).matches())
+                .forEach(key -> errors.add(new FieldError("labels", NodeLabels.KEY_RULE + ", got '" + key + "'")));
+        refuseAny(errors);
+        ctx.json(nodes.changeLabels(ctx.pathParam("id"), set, removed));
+    }
+
+    private static void refuseAny(List<FieldError> errors) {
+        if (!errors.isEmpty()) {
+            throw new ApiException(400, "Invalid labels", errors.getFirst().field() + ": " + errors.getFirst().reason(), errors);
+        }
     }
 
     /** The node as it stands; 204 for a node not up (whose ask is taken back). */

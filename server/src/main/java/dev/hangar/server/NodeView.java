@@ -120,8 +120,21 @@ public interface NodeView {
      * next heartbeat), or null for one not up. One node alone takes its labels from {@code --label}.
      */
     default NodeInfo relabel(String nodeName, Map<String, String> labels) {
-        throw new ApiException(409, "Not a cluster", "relabelling is for a node of a cluster: this server runs with its"
+        throw cannotRelabel();
+    }
+
+    private static ApiException cannotRelabel() {
+        return new ApiException(409, "Not a cluster", "relabelling is for a node of a cluster: this server runs with its"
                 + " one node, which takes its labels from --label when it starts", List.of());
+    }
+
+    /**
+     * Changes the labels a node of a cluster is asked to have, in one step against any other change: those
+     * asked before, or those it has, with {@code set} set and {@code removed} taken away. The labels asked
+     * from now on (it takes them at its next heartbeat).
+     */
+    default LabelAsk changeLabels(String nodeName, Map<String, String> set, java.util.Set<String> removed) {
+        throw cannotRelabel();
     }
 
     /** The labels nodes are asked to have in place of their own, by node name, up or not; none where nodes cannot be relabelled. */

@@ -242,6 +242,39 @@ class NodeAsksApiTest {
     }
 
     @Test
+    void aPatchSetsAndTakesAwayLabelsFromThoseAskedBeforeOrElseFromThoseTheNodeHas() throws Exception {
+        beatWith("a", Map.of("zone", "r1", "rack", "7"));
+        nodes.poll();
+        HangarClient ops = start(nodes);
+        var changes = new java.util.HashMap<String, String>(Map.of("pool", "ml"));
+        changes.put("rack", null);
+
+        assertThat(ops.changeNodeLabels("a", changes)).as("from its own")
+                .isEqualTo(new LabelAsk("a", Map.of("zone", "r1", "pool", "ml"), true));
+        assertThat(ops.changeNodeLabels("a", Map.of("zone", "r2"))).as("from those asked, not yet taken")
+                .isEqualTo(new LabelAsk("a", Map.of("zone", "r2", "pool", "ml"), true));
+        assertThat(registry.labelsAsked()).containsEntry("a", Map.of("zone", "r2", "pool", "ml"));
+
+        var many = new java.util.HashMap<String, String>();
+        for (int i = 0; i < 31; i++) {
+            many.put("k" + i, "v");
+        }
+        assertThatThrownBy(() -> ops.changeNodeLabels("a", many)).isInstanceOf(HangarApiException.class)
+                .hasMessageContaining("labels: would leave the node 33 labels; at most 32 are allowed")
+                .satisfies(e -> assertThat(((HangarApiException) e).status()).isEqualTo(400));
+        var badKey = new java.util.HashMap<String, String>();
+        badKey.put("-rack", null);
+        assertThatThrownBy(() -> ops.changeNodeLabels("a", badKey)).isInstanceOf(HangarApiException.class)
+                .hasMessageContaining("labels: a label's key must be");
+        assertThatThrownBy(() -> ops.changeNodeLabels("b", Map.of("zone", "r1"))).isInstanceOf(HangarApiException.class)
+                .hasMessageContaining("no node named 'b' is up")
+                .satisfies(e -> assertThat(((HangarApiException) e).status()).isEqualTo(404));
+        assertThatThrownBy(() -> client(TEAM).changeNodeLabels("a", Map.of("zone", "r1")))
+                .isInstanceOf(HangarApiException.class).hasMessageContaining("needs an admin token");
+        assertThat(registry.labelsAsked()).as("nothing changed by a refusal").containsEntry("a", Map.of("zone", "r2", "pool", "ml"));
+    }
+
+    @Test
     void relabellingNeedsAnAdminANodeUpAndLabelsThatAreLabelsEachRefusalNamingTheField() throws Exception {
         beatWith("a", Map.of());
         nodes.poll();

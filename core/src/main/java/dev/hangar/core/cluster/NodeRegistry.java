@@ -3,7 +3,9 @@ package dev.hangar.core.cluster;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import dev.hangar.core.job.NodeLabels;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The nodes of a cluster, as their heartbeats say. A node is there while its last heartbeat is
@@ -36,6 +38,15 @@ public interface NodeRegistry {
      * next heartbeat.
      */
     void relabel(String nodeName, Map<String, String> labels);
+
+    /**
+     * Changes the labels the node is asked to have, in one step against any other change: those asked
+     * before, or {@code current} (the labels it has now) if none were, with each label of {@code set}
+     * set and each key of {@code removed} taken away. Returns the labels asked from now on; refused
+     * (IllegalArgumentException, nothing changed) if they would be more than {@link NodeLabels#MAX}.
+     */
+    Map<String, String> changeLabels(String nodeName, Map<String, String> current, Map<String, String> set,
+            Set<String> removed);
 
     /** The labels nodes are asked to have in place of their own, by node name, up or not. */
     Map<String, Map<String, String>> labelsAsked();

@@ -19,6 +19,7 @@ import java.util.List;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -115,6 +116,46 @@ final class RedisNodeRegistry implements NodeRegistry {
         link.call(labels != null ? "HSET" : "HDEL", redis -> labels != null
                 ? redis.hset(asked, name, bytes(NodeLabels.joined(labels))) : redis.hdel(asked, name));
     }
+
+    @Override
+    public Map<String, String> changeLabels(String nodeName, Map<String, String> current, Map<String, String> set,
+            Set<String> removed) {
+        List<byte[]> args = new ArrayList<>(List.of(bytes(nodeName), bytes(NodeLabels.joined(current)),
+                bytes(Integer.toString(NodeLabels.MAX)), bytes(Integer.toString(set.size()))));
+        set.forEach((key, value) -> {
+            args.add(bytes(key));
+            args.add(bytes(value));
+        });
+        removed.forEach(key -> args.add(bytes(key)));
+        List<Object> reply = link.call("HSET", redis -> redis.eval(CHANGE_LABELS, ScriptOutputType.MULTI,
+                new byte[][] {bytes(keys.labels())}, args.toArray(byte[][]::new)));
+        if (((Number) reply.get(0)).longValue() != 0) {
+            NodeLabels.checkCount("labels", ((Number) reply.get(1)).intValue()); // throws, as it is over
+        }
+        return NodeLabels.split(text((byte[]) reply.get(1)));
+    }
+
+    /**
+     * NodeLabels.changed in one step: ARGV node, current (KEY=VALUE,...), most, n, n pairs of a key and its
+     * value to set, then the keys to take away; {0, the labels} once stored, {1, how many} if too many.
+     */
+    private static final String CHANGE_LABELS = """
+            local joined = redis.call('HGET', KEYS[1], ARGV[1]) or ARGV[2]
+            local labels = {}
+            for pair in string.gmatch(joined, '[^,]+') do
+              local eq = string.find(pair, '=', 1, true)
+              if eq and eq > 1 then labels[string.sub(pair, 1, eq - 1)] = string.sub(pair, eq + 1) end
+            end
+            local n = tonumber(ARGV[4])
+            for i = 0, n - 1 do labels[ARGV[5 + 2 * i]] = ARGV[6 + 2 * i] end
+            for i = 5 + 2 * n, #ARGV do labels[ARGV[i]] = nil end
+            local out = {}
+            for key, value in pairs(labels) do out[#out + 1] = key .. '=' .. value end
+            if #out > tonumber(ARGV[3]) then return {1, #out} end
+            table.sort(out)
+            local result = table.concat(out, ',')
+            redis.call('HSET', KEYS[1], ARGV[1], result)
+            return {0, result}""";
 
     @Override
     public Map<String, Map<String, String>> labelsAsked() {

@@ -143,6 +143,25 @@ class RedisClusterSupportTest extends RedisServerTest {
     }
 
     @Test
+    void aChangeOfLabelsStartsFromThoseAskedBeforeOrElseFromTheNodesOwnAndRefusesTooManyChangingNothing() {
+        var own = java.util.Map.of("zone", "r1", "rack", "7");
+        assertThat(registry.changeLabels("a", own, java.util.Map.of("pool", "ml"), java.util.Set.of("rack")))
+                .isEqualTo(java.util.Map.of("zone", "r1", "pool", "ml"));
+        assertThat(registry.changeLabels("a", own, java.util.Map.of("zone", "r2"), java.util.Set.of("nosuch")))
+                .as("from those asked before").isEqualTo(java.util.Map.of("zone", "r2", "pool", "ml"));
+        assertThat(registry.changeLabels("a", own, java.util.Map.of(), java.util.Set.of("zone", "pool"))).isEmpty();
+        assertThat(registry.labelsAsked()).containsEntry("a", java.util.Map.of());
+
+        var many = new java.util.HashMap<String, String>();
+        for (int i = 0; i < 33; i++) {
+            many.put("k" + i, "v");
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> registry.changeLabels("a", own, many, java.util.Set.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("labels: 33 labels; at most 32 are allowed");
+        assertThat(registry.labelsAsked()).as("nothing changed").containsEntry("a", java.util.Map.of());
+    }
+
+    @Test
     void housekeepingTakesInWhatProducersXaddedCheckedAgainstTheClustersLimits() {
         redis.cli("XADD", "{" + prefix + "}:submit", "*", "command", "[\"true\"]", "runtime", "process");
         redis.cli("XADD", "{" + prefix + "}:submit", "*", "command", "[\"true\"]", "runtime", "gvisor");

@@ -2,6 +2,7 @@ package dev.hangar.queue.testkit;
 
 import dev.hangar.core.cluster.NodeRegistry;
 import dev.hangar.core.cluster.NodeStatus;
+import dev.hangar.core.job.NodeLabels;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -61,6 +62,14 @@ public final class InMemoryNodeRegistry implements NodeRegistry {
         } else {
             labelAsks.remove(nodeName);
         }
+    }
+
+    @Override
+    public synchronized Map<String, String> changeLabels(String nodeName, Map<String, String> current,
+            Map<String, String> set, java.util.Set<String> removed) {
+        Map<String, String> changed = NodeLabels.changed("labels", labelAsks.getOrDefault(nodeName, current), set, removed);
+        labelAsks.put(nodeName, Map.copyOf(changed));
+        return changed;
     }
 
     @Override
