@@ -238,8 +238,8 @@ final class NodesCommand implements Callable<Integer> {
 
     @Command(name = "label", description = "Change a node's labels without restarting it: KEY=VALUE sets a label, KEY-"
             + " takes one away; the others stay. The node's labels then stay so, through its restarts and in place of its"
-            + " --label ones, until changed again or --reset. Returns once the node has taken them (its next heartbeat);"
-            + " --reset returns at once. Needs an admin token.")
+            + " --label ones, until changed again or --reset. Returns once the node has taken them (its next heartbeat),"
+            + " with --reset once it has its own again. Needs an admin token.")
     static final class Label implements Callable<Integer> {
         @Mixin
         ClientOptions client;
@@ -271,7 +271,7 @@ final class NodesCommand implements Callable<Integer> {
                     return 0;
                 }
                 // the second heartbeat after the answer read the registry after it: the node has its own labels then
-                Instant[] seen = {node.heartbeatAt(), null};
+                Instant[] seen = {node.heartbeatAt()};
                 int[] beats = {0};
                 return told(awaitTaken(api, node, n -> {
                     if (n.heartbeatAt() != null && !n.heartbeatAt().equals(seen[0])) {

@@ -15,7 +15,8 @@ import java.util.Map;
  * asks one to take no more jobs while those it runs finish (before maintenance), and {@code DELETE} of
  * the same takes the ask back; {@code /v1/nodes/drains} lists the asks kept, of nodes up or not.
  * {@code PUT /v1/nodes/{id}/labels} gives a node labels in place of those it was started with, and
- * {@code DELETE} of the same gives it its own again; {@code /v1/nodes/labels} lists the labels asked, of nodes up or not.
+ * {@code PATCH} sets some and takes others away, and {@code DELETE} gives it its own again; {@code /v1/nodes/labels}
+ * lists the labels asked, of nodes up or not.
  * Draining changes where every tenant's jobs run: an admin's call. Why PUT, not POST: a POST without a
  * body is a request a browser sends for any page without asking the server first, so a page could
  * drain the nodes of a server that runs without tokens.
@@ -38,11 +39,20 @@ final class NodeRoutes {
         app.patch("/v1/nodes/{id}/labels", QueryParams.none(this::changeLabels));
     }
 
-    /** The body of a relabel: the node's labels, all of them. */
-    record Relabel(Map<String, String> labels) {}
+    /**
+     * The body of a relabel, the node's labels all of them, or of a change of labels, those to set and
+     * those to take away as null: its nulls are read as such, for the check that names the label.
+     */
+    record LabelsBody(@JsonSetter(contentNulls = Nulls.SET) Map<String, String> labels) {}
 
-    /** The body of a change of labels: those to set, and those to take away as null. */
-    record LabelChanges(@JsonSetter(contentNulls = Nulls.SET) Map<String, String> labels) {}
+    /** The labels of the request's body; refused, saying {@code required} of them, if it has none. */
+    private static Map<String, String> labelsIn(Context ctx, String required) throws java.io.IOException {
+        LabelsBody body = JsonBodies.read(JsonBodies.body(ctx, MAX_LABELS_BYTES), LabelsBody.class);
+        if (body.labels() == null) {
+            throw ApiException.badField("labels", "is required: " + required);
+        }
+        return body.labels();
+    }
 
     /** Labels in a body are a few short pairs. */
     private static final int MAX_LABELS_BYTES = 16 * 1024;
@@ -51,12 +61,8 @@ final class NodeRoutes {
         TokenCheck.adminOnly(ctx, "a node runs every tenant's jobs: relabelling it needs an admin token");
         Map<String, String> labels = null;
         if (give) {
-            Relabel body = JsonBodies.read(JsonBodies.body(ctx, MAX_LABELS_BYTES), Relabel.class);
-            if (body.labels() == null) {
-                throw ApiException.badField("labels", "is required: the node's labels, all of them ({} for none)");
-            }
-            refuseAny(NodeLabels.errors("labels", body.labels()));
-            labels = body.labels();
+            labels = labelsIn(ctx, "the node's labels, all of them ({} for none)");
+            refuseAny(NodeLabels.errors("labels", labels));
         }
         answer(ctx, nodes.relabel(ctx.pathParam("id"), labels));
     }
@@ -67,13 +73,10 @@ final class NodeRoutes {
      */
     private void changeLabels(Context ctx) throws java.io.IOException {
         TokenCheck.adminOnly(ctx, "a node runs every tenant's jobs: relabelling it needs an admin token");
-        LabelChanges body = JsonBodies.read(JsonBodies.body(ctx, MAX_LABELS_BYTES), LabelChanges.class);
-        if (body.labels() == null) {
-            throw ApiException.badField("labels", "is required: the labels to set, and those to take away as null");
-        }
+        Map<String, String> changes = labelsIn(ctx, "the labels to set, and those to take away as null");
         var set = new java.util.TreeMap<String, String>();
         var removed = new java.util.TreeSet<String>();
-        body.labels().forEach((key, value) -> {
+        changes.forEach((key, value) -> {
             if (value == null) {
                 removed.add(key);
             } else {

@@ -85,19 +85,6 @@ public final class NodeLabels {
         }
     }
 
-    /**
-     * {@code labels} with each label of {@code set} set and each key of {@code removed} taken away;
-     * refused, naming {@code field}, if that makes more than {@link #MAX}.
-     */
-    public static Map<String, String> changed(String field, Map<String, String> labels, Map<String, String> set,
-            Set<String> removed) {
-        var changed = new TreeMap<>(labels);
-        changed.putAll(set);
-        changed.keySet().removeAll(removed);
-        checkCount(field, changed.size());
-        return changed;
-    }
-
     private static String tooMany(int count) {
         return count + " labels; at most " + MAX + " are allowed";
     }

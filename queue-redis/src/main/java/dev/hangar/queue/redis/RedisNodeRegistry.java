@@ -136,7 +136,7 @@ final class RedisNodeRegistry implements NodeRegistry {
     }
 
     /**
-     * NodeLabels.changed in one step: ARGV node, current (KEY=VALUE,...), most, n, n pairs of a key and its
+     * NodeRegistry.changeLabels in one step: ARGV node, current (KEY=VALUE,...), most, n, n pairs of a key and its
      * value to set, then the keys to take away; {0, the labels} once stored, {1, how many} if too many.
      */
     private static final String CHANGE_LABELS = """

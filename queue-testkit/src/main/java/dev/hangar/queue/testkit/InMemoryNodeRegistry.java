@@ -67,7 +67,10 @@ public final class InMemoryNodeRegistry implements NodeRegistry {
     @Override
     public synchronized Map<String, String> changeLabels(String nodeName, Map<String, String> current,
             Map<String, String> set, java.util.Set<String> removed) {
-        Map<String, String> changed = NodeLabels.changed("labels", labelAsks.getOrDefault(nodeName, current), set, removed);
+        var changed = new java.util.TreeMap<>(labelAsks.getOrDefault(nodeName, current));
+        changed.putAll(set);
+        changed.keySet().removeAll(removed);
+        NodeLabels.checkCount("labels", changed.size());
         labelAsks.put(nodeName, Map.copyOf(changed));
         return changed;
     }
