@@ -157,7 +157,7 @@ class AgentFaultTest {
     }
 
     private Job awaitState(String id, JobState state) {
-        await().atMost(WAIT).until(() -> store.get(id).orElseThrow().state() == state);
+        await().pollDelay(Duration.ZERO).atMost(WAIT).until(() -> store.get(id).orElseThrow().state() == state);
         return store.get(id).orElseThrow();
     }
 

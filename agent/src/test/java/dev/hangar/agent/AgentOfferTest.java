@@ -91,7 +91,7 @@ class AgentOfferTest {
     }
 
     private Job awaitFinal(String id) {
-        await().atMost(WAIT).until(() -> store.get(id).orElseThrow().isFinal());
+        await().pollDelay(Duration.ZERO).atMost(WAIT).until(() -> store.get(id).orElseThrow().isFinal());
         return store.get(id).orElseThrow();
     }
 

@@ -130,7 +130,8 @@ final class Api {
     }
 
     JsonNode awaitJob(String id, String what, Predicate<JsonNode> condition) {
-        return await(what + " of job " + id).atMost(WAIT).pollInterval(Duration.ofMillis(100))
+        // no first delay: tests await many jobs in turn, most already there
+        return await(what + " of job " + id).atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
                 .until(() -> job(id), condition);
     }
 
