@@ -191,11 +191,25 @@ final class Api {
 
     /** All jobs the server stores, by the job counts of /healthz. */
     long jobCount() {
+        return jobCount(state -> true);
+    }
+
+    /**
+     * The jobs the server stores in a final state, by the job counts of /healthz: far cheaper than
+     * listing them while thousands run.
+     */
+    long finalJobCount() {
+        return jobCount(FINAL_STATES::contains);
+    }
+
+    private long jobCount(java.util.function.Predicate<String> counted) {
         Answer answer = get("/healthz");
         assertThat(answer.status()).as("%s", answer).isEqualTo(200);
         long total = 0;
-        for (JsonNode count : answer.json().path("jobs")) {
-            total += count.asLong();
+        for (var count : answer.json().path("jobs").properties()) {
+            if (counted.test(count.getKey())) {
+                total += count.getValue().asLong();
+            }
         }
         return total;
     }

@@ -49,8 +49,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The cluster guarantee, with every part a process of its own: one redis-server (AOF, fsync on
  * every write), one {@code hangar server} and three {@code hangar agent}s. While 2,000 short jobs
- * go through, agents are killed with SIGKILL at random moments and started again, and Redis itself
- * is killed and restarted once. In the end every job has exactly one final state, none is lost,
+ * go through (1,000 on the other two kinds of Redis below), agents are killed with SIGKILL at random
+ * moments and started again, and Redis itself is killed and restarted once. In the end every job has exactly one final state, none is lost,
  * and each result was recorded once (the store counts the final commits of every job). All of it
  * runs three times: on one redis-server; on a Redis Cluster of three masters (each with AOF), whose
  * master of the queue's slot is the one killed; and on a master and its replica behind a sentinel,
@@ -61,7 +61,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 @EnumSource(ItRedis.Kind.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
+    /** The jobs of the chaos run on one redis-server, as issue 4 asks. */
     private static final int JOBS = 2000;
+    /**
+     * The jobs of the chaos run on a Redis Cluster and behind a sentinel: enough for a Redis fault
+     * and a handful of agent kills, in half the time (the suite runs on two cores).
+     */
+    private static final int JOBS_ON_REPLICATED_REDIS = 1000;
     private static final int AGENTS = 3;
     /** The one agent started with --allow-mount. */
     private static final int MOUNTING_AGENT = 2;
@@ -311,11 +317,11 @@ class ClusterIT {
         try {
             var api = new Api(client.url());
             String url = client.url().toString();
-            for (String node : List.of("agent-1", "agent-2")) {
-                CliIT.Result drained = CliIT.hangar("nodes", "drain", node, "--url", url);
-                assertThat(drained.exitCode()).as("%s", drained).isZero();
-                assertThat(drained.out()).contains("node " + node + " is drain");
-            }
+            // agent-2 through the API, which does not wait: the two asks are seen at the same heartbeats
+            assertThat(client.drainNode("agent-2").name()).isEqualTo("agent-2");
+            CliIT.Result drained = CliIT.hangar("nodes", "drain", "agent-1", "--url", url);
+            assertThat(drained.exitCode()).as("%s", drained).isZero();
+            assertThat(drained.out()).contains("node agent-1 is drain");
             await("agent-1 and agent-2 run nothing").atMost(Duration.ofSeconds(30))
                     .until(() -> client.nodes().stream().filter(n -> n.drain() == NodeInfo.Drain.DRAINED).map(n -> n.name())
                             .sorted().toList().equals(List.of("agent-1", "agent-2")));
@@ -334,15 +340,8 @@ class ClusterIT {
             assertThat(queued.path("waiting").asText())
                     .isEqualTo("only nodes asked to drain could run it, and they take no more jobs: agent-1, agent-2, agent-3");
 
-            JsonNode slept = api.awaitFinal(sleeper);
-            assertThat(Api.state(slept)).as("%s", slept).isEqualTo("SUCCEEDED");
-            assertThat(slept.path("deliveries").asInt()).as("finished where it ran, not handed back").isEqualTo(1);
-            await("agent-3 drained").atMost(Duration.ofSeconds(30)).until(() -> client.nodes().stream()
-                    .anyMatch(n -> n.name().equals("agent-3") && n.drain() == NodeInfo.Drain.DRAINED));
-            assertThat(Api.state(api.job(waiting))).as("still no node takes it").isEqualTo("QUEUED");
-            assertThat(CliIT.hangar("nodes", "--url", url).out()).containsPattern("agent-3 +drained");
-
-            // a drained node restarted (its maintenance done, not resumed yet) comes back drained, taking no job
+            // while the sleeper runs on: a drained node restarted (its maintenance done, not resumed yet)
+            // comes back drained, taking no job
             HangarProcess restarted = agents.getFirst();
             restarted.terminate(); // as its service manager stops it
             await("agent-1 named as asked, not up").atMost(Duration.ofSeconds(30)).until(() -> CliIT.hangar("nodes",
@@ -352,6 +351,14 @@ class ClusterIT {
             await("agent-1 back, drained").atMost(Duration.ofSeconds(30)).until(() -> client.nodes().stream()
                     .anyMatch(n -> n.name().equals("agent-1") && n.heartbeatAt().isAfter(back) && n.drain() == NodeInfo.Drain.DRAINED));
             assertThat(Api.state(api.job(waiting))).as("the restarted node took no job").isEqualTo("QUEUED");
+
+            JsonNode slept = api.awaitFinal(sleeper);
+            assertThat(Api.state(slept)).as("%s", slept).isEqualTo("SUCCEEDED");
+            assertThat(slept.path("deliveries").asInt()).as("finished where it ran, not handed back").isEqualTo(1);
+            await("agent-3 drained").atMost(Duration.ofSeconds(30)).until(() -> client.nodes().stream()
+                    .anyMatch(n -> n.name().equals("agent-3") && n.drain() == NodeInfo.Drain.DRAINED));
+            assertThat(Api.state(api.job(waiting))).as("still no node takes it").isEqualTo("QUEUED");
+            assertThat(CliIT.hangar("nodes", "--url", url).out()).containsPattern("agent-3 +drained");
 
             CliIT.Result resumed = CliIT.hangar("nodes", "resume", "agent-3", "--url", url);
             assertThat(resumed.out()).as("%s", resumed).contains("node agent-3 takes jobs again");
@@ -382,7 +389,11 @@ class ClusterIT {
     @Order(6)
     @Timeout(value = 15, unit = TimeUnit.MINUTES) // why: 2,000 jobs and the chaos take 2 to 4 minutes
     void everyJobEndsOnceThoughAgentsAndRedisAreKilled() throws Exception {
+        int jobCount = kind == ItRedis.Kind.SERVER ? JOBS : JOBS_ON_REPLICATED_REDIS;
         long before = HangarProcess.allJobs(client).size();
+        // why counts, not the list: listing thousands of jobs every second took a core from the jobs
+        var api = new Api(client.url());
+        long finalBefore = api.finalJobCount();
         var submitted = ConcurrentHashMap.<String>newKeySet();
         var done = new AtomicBoolean();
         var kills = new AtomicInteger();
@@ -393,23 +404,22 @@ class ClusterIT {
             for (int t = 0; t < 4; t++) {
                 int first = t;
                 submitters.add(threads.submit(() -> {
-                    for (int n = first; n < JOBS; n += 4) {
+                    for (int n = first; n < jobCount; n += 4) {
                         submitted.add(submitRetrying(n));
                     }
                     return null;
                 }));
             }
             Future<?> chaos = threads.submit(() -> {
-                chaos(done, kills, redisRestarts);
+                chaos(done, kills, redisRestarts, () -> api.finalJobCount() - finalBefore, jobCount / 3);
                 return null;
             });
             for (Future<?> submitter : submitters) {
                 submitter.get();
             }
-            await("all " + JOBS + " jobs final").atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(1))
+            await("all " + jobCount + " jobs final").atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(1))
                     .ignoreExceptions()
-                    .until(() -> HangarProcess.allJobs(client).stream().filter(j -> submitted.contains(j.id()))
-                            .filter(Job::isFinal).count() == JOBS && redisRestarts.get() > 0);
+                    .until(() -> api.finalJobCount() - finalBefore == jobCount && redisRestarts.get() > 0);
             done.set(true);
             chaos.get();
         } finally {
@@ -419,9 +429,9 @@ class ClusterIT {
 
         List<Job> all = HangarProcess.allJobs(client);
         List<Job> jobs = all.stream().filter(ClusterIT::isChaosJob).toList();
-        assertThat(all).as("nothing else appeared").hasSize((int) before + JOBS);
+        assertThat(all).as("nothing else appeared").hasSize((int) before + jobCount);
         assertThat(jobs.stream().map(Job::id).collect(Collectors.toSet())).as("the jobs stored are the jobs accepted")
-                .isEqualTo(submitted).hasSize(JOBS);
+                .isEqualTo(submitted).hasSize(jobCount);
         assertThat(jobs).allSatisfy(job -> assertThat(job.state()).isIn(FINAL));
         List<String> notSucceeded = jobs.stream().filter(j -> j.state() != JobState.SUCCEEDED)
                 .map(j -> j.id() + " " + j.state() + " " + j.error()).toList();
@@ -492,14 +502,15 @@ class ClusterIT {
     }
 
     /** Kills a random agent every second or two and starts it again; kills Redis once a third of the jobs are done. */
-    private static void chaos(AtomicBoolean done, AtomicInteger kills, AtomicInteger redisRestarts) throws Exception {
+    private static void chaos(AtomicBoolean done, AtomicInteger kills, AtomicInteger redisRestarts,
+            java.util.function.LongSupplier finished, int redisFaultAfter) throws Exception {
         var random = new Random(42);
         while (!done.get()) {
             Thread.sleep(700 + random.nextInt(1300));
             if (done.get()) {
                 return;
             }
-            if (redisRestarts.get() == 0 && finishedJobs() > JOBS / 3) {
+            if (redisRestarts.get() == 0 && finishedJobs(finished) > redisFaultAfter) {
                 redis.crash();
                 redisRestarts.incrementAndGet();
                 continue;
@@ -512,10 +523,11 @@ class ClusterIT {
         }
     }
 
-    private static long finishedJobs() {
+    /** The chaos jobs final, or 0 while the server cannot say. */
+    private static long finishedJobs(java.util.function.LongSupplier finished) {
         try {
-            return HangarProcess.allJobs(client).stream().filter(ClusterIT::isChaosJob).filter(Job::isFinal).count();
-        } catch (RuntimeException e) {
+            return finished.getAsLong();
+        } catch (RuntimeException | AssertionError e) {
             return 0;
         }
     }
