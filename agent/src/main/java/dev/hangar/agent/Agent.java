@@ -654,19 +654,12 @@ public final class Agent implements AutoCloseable {
             pools.close();
         }
         pins.removeOwnDirectoryIfEmpty(); // it holds pins still if some job did not end: then it stays
-        if (ended) {
-            queue.releaseLeasesOf(config.nodeName());
-        } else {
-            // why not all or nothing: the jobs that did stop go back at once; those still running here
-            // keep their leases, to run out, so that no other node runs them meanwhile
-            Set<String> stillRunning = Set.copyOf(running.keySet());
-            LOG.log(System.Logger.Level.WARNING, "{0} job(s) did not stop in time; their leases are left to run out",
-                    stillRunning.size());
-            try {
-                queue.releaseLeasesOf(config.nodeName(), stillRunning);
-            } catch (UnsupportedOperationException e) {
-                LOG.log(System.Logger.Level.DEBUG, "this queue cannot give back some leases only", e);
-            }
+        try {
+            handBackLeases(ended);
+        } catch (QueueException e) {
+            // a stop while the queue is away still stops: the leases run out and other nodes take the jobs
+            QueueException.warn(LOG, "handing this node's jobs back to the queue failed; they go to other nodes once"
+                    + " their leases run out, within " + config.leaseFor().toSeconds() + " s", e);
         }
         if (subscription != null) {
             try {
@@ -674,6 +667,23 @@ public final class Agent implements AutoCloseable {
             } catch (Exception e) {
                 LOG.log(System.Logger.Level.DEBUG, "closing the queue subscription failed", e);
             }
+        }
+    }
+
+    private void handBackLeases(boolean ended) {
+        if (ended) {
+            queue.releaseLeasesOf(config.nodeName());
+            return;
+        }
+        // why not all or nothing: the jobs that did stop go back at once; those still running here
+        // keep their leases, to run out, so that no other node runs them meanwhile
+        Set<String> stillRunning = Set.copyOf(running.keySet());
+        LOG.log(System.Logger.Level.WARNING, "{0} job(s) did not stop in time; their leases are left to run out",
+                stillRunning.size());
+        try {
+            queue.releaseLeasesOf(config.nodeName(), stillRunning);
+        } catch (UnsupportedOperationException e) {
+            LOG.log(System.Logger.Level.DEBUG, "this queue cannot give back some leases only", e);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.hangar.agent;
 
 import dev.hangar.core.cluster.NodeRegistry;
 import dev.hangar.core.cluster.NodeStatus;
+import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.queue.RepeatedWarning;
 import java.time.Clock;
 import java.time.Duration;
@@ -99,7 +100,7 @@ public final class NodeHeartbeat implements AutoCloseable {
             try {
                 registry.leave(nodeName);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "leaving the registry failed; the node drops out when its heartbeat expires", e);
+                QueueException.warn(LOG, "leaving the registry failed; the node drops out when its heartbeat expires", e);
             }
         }
     }

@@ -175,6 +175,25 @@ class AgentFaultTest {
     }
 
     @Test
+    void anAgentStoppedWhileTheQueueIsAwayStopsItsJobsAndLeavesTheirLeasesToRunOut() {
+        start();
+        String id = store.enqueue(blocking()).job().id();
+        awaitState(id, JobState.RUNNING);
+        FakeSandbox sandbox = runtime.sandboxes().getFirst();
+        queueAway.set(true);
+
+        agent.close(); // without the fix it threw the queue's failure, and a service manager saw the stop fail
+        agent = null;
+
+        assertThat(sandbox.destroyed()).isTrue();
+        queueAway.set(false);
+        storeClock.advance(LEASE.plusSeconds(1));
+        store.requeueExpired();
+        assertThat(store.get(id).orElseThrow().state()).as("its lease ran out: it waits for another node")
+                .isEqualTo(JobState.QUEUED);
+    }
+
+    @Test
     void aStepWhoseAnswerWasLostIsNotTakenForALostLeaseWhenItsRetryFindsItDone() {
         start();
         stepAnswersToLose.set(2); // the answers to starting and to running: both were done
