@@ -284,6 +284,20 @@ public final class RedisServerProcess implements AutoCloseable {
         awaitPong();
     }
 
+    /** Skips the test, saying why, when asked for TLS of a redis-server built without it (BUILD_TLS). */
+    private void assumeBuiltWithTls() {
+        if (!role.contains("--tls-port")) {
+            return;
+        }
+        try {
+            String log = Files.readString(dir.resolve("redis.log"));
+            Assumptions.assumeFalse(log.contains("Bad directive") && log.contains("tls-port"),
+                    "redis-server was built without TLS (it refuses --tls-port): TLS tests skipped");
+        } catch (IOException e) {
+            // no log to tell by: the failure says to look at it
+        }
+    }
+
     /**
      * PING until PONG (or NOAUTH, from a server that asks for a password): a restarting server answers
      * LOADING while it reads its AOF.
@@ -292,6 +306,7 @@ public final class RedisServerProcess implements AutoCloseable {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
+                assumeBuiltWithTls();
                 throw new IllegalStateException("redis-server exited with " + process.exitValue() + "; see " + dir.resolve("redis.log"));
             }
             if (pong()) {
