@@ -242,7 +242,8 @@ public final class Agent implements AutoCloseable {
         return new NodeStatus(config.nodeName(), total, capacity.load(), Runtime.getRuntime().availableProcessors(),
                 runtimes, imageNames.get(), config.mounts(), givesNetwork(runtimes), now,
                 current == null ? List.of() : current.pools(),
-                current == null ? null : current.budget(), seen, seen ? askSeen : null, labels);
+                current == null ? null : current.budget(), seen, seen ? askSeen : null, labels,
+                labels.equals(config.labels()) ? null : config.labels());
     }
 
     /**

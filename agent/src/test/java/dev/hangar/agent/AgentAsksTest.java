@@ -173,10 +173,12 @@ class AgentAsksTest {
             await().atMost(WAIT).until(() -> state(first) == JobState.SUCCEEDED);
             assertThat(state(forR2)).as("not for its own labels").isEqualTo(JobState.QUEUED);
             assertThat(registry.beats.getLast().labels()).isEqualTo(Map.of("zone", "r1"));
+            assertThat(registry.beats.getLast().ownLabels()).as("its own: not named again").isNull();
 
             registry.relabel("node", Map.of("zone", "r2", "rack", "7"));
             await().atMost(WAIT).until(() -> state(forR2) == JobState.SUCCEEDED);
             await().atMost(WAIT).until(() -> registry.beats.getLast().labels().equals(Map.of("zone", "r2", "rack", "7")));
+            assertThat(registry.beats.getLast().ownLabels()).as("a reset gives it these again").isEqualTo(Map.of("zone", "r1"));
             String forR1 = enqueueFor("r1");
             await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> state(forR1) == JobState.QUEUED);
 

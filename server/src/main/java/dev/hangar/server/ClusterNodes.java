@@ -155,7 +155,8 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         readNow("before a relabel");
         NodeStatus up = up(nodeName);
         try {
-            return new LabelAsk(nodeName, registry.changeLabels(nodeName, up.labels(), set, removed), true);
+            // with no ask, from its own: those it shows may be the ones of an ask just dropped
+            return new LabelAsk(nodeName, registry.changeLabels(nodeName, up.labelsOfItsOwn(), set, removed), true);
         } catch (IllegalArgumentException tooMany) {
             throw ApiException.badField("labels", "would leave the node " + tooMany.getMessage().replaceFirst("^labels: ", ""));
         }

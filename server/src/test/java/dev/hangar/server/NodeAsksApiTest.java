@@ -201,12 +201,17 @@ class NodeAsksApiTest {
                 .satisfies(e -> assertThat(((HangarApiException) e).status()).isEqualTo(409));
     }
 
-    /** A heartbeat of an agent that has these labels. */
+    /** A heartbeat of an agent that has these labels, its own. */
     private void beatWith(String name, Map<String, String> labels) {
+        beatWith(name, labels, null);
+    }
+
+    /** A heartbeat of an agent that has these labels; {@code own}: its own, in place of which it has them (null: they are). */
+    private void beatWith(String name, Map<String, String> labels, Map<String, String> own) {
         var capacity = new NodeStatus.Capacity(8, 8192, 0);
         registry.heartbeat(new NodeStatus(name, capacity, new NodeStatus.Load(0, 8, 8192, 0), 2,
                 List.of(ClusterNodesTest.runtime("process", true)), Set.of(), null, false, Instant.now(), List.of(), null,
-                false, null, labels), Duration.ofSeconds(10));
+                false, null, labels, own), Duration.ofSeconds(10));
     }
 
     @Test
@@ -272,6 +277,19 @@ class NodeAsksApiTest {
         assertThatThrownBy(() -> client(TEAM).changeNodeLabels("a", Map.of("zone", "r1")))
                 .isInstanceOf(HangarApiException.class).hasMessageContaining("needs an admin token");
         assertThat(registry.labelsAsked()).as("nothing changed by a refusal").containsEntry("a", Map.of("zone", "r2", "pool", "ml"));
+    }
+
+    @Test
+    void aPatchRightAfterAResetStartsFromTheNodesOwnLabelsNotThoseItStillShows() throws Exception {
+        beatWith("a", Map.of("zone", "r2"), Map.of("zone", "r1")); // it has taken zone=r2 in place of its own zone=r1
+        nodes.poll();
+        HangarClient ops = start(nodes);
+
+        assertThat(ops.resetNodeLabels("a")).as("the ask dropped; the node shows zone=r2 until its next heartbeat")
+                .isPresent();
+        // without the fix: zone=r2 and rack=7, labels no one asked for any longer
+        assertThat(ops.changeNodeLabels("a", Map.of("rack", "7")))
+                .isEqualTo(new LabelAsk("a", Map.of("zone", "r1", "rack", "7"), true));
     }
 
     @Test

@@ -26,6 +26,9 @@ import java.util.Set;
  * @param labels the labels jobs select nodes by: those its operator gave it ({@code --label}), or those the
  *               cluster asks it to have in their place ({@link NodeRegistry#relabel}); none from an agent older
  *               than labels
+ * @param ownLabels while it has labels the cluster asked for, its operator's own ({@code --label}), which it
+ *                  takes again once the ask is dropped; null while it has its own, and from an agent older than
+ *                  this field
  */
 public record NodeStatus(
         String name,
@@ -41,7 +44,8 @@ public record NodeStatus(
         PoolsView.Budget poolBudget,
         Boolean draining,
         Instant drainAskedAt,
-        Map<String, String> labels) {
+        Map<String, String> labels,
+        Map<String, String> ownLabels) {
 
     /** What jobs may reserve on the node in total (CPUs may be overcommitted over its cores). */
     public record Capacity(double cpus, long memoryMb, int gpus) {}
@@ -60,6 +64,15 @@ public record NodeStatus(
         networkAllowed = networkAllowed != null && networkAllowed;
         pools = pools == null ? List.of() : List.copyOf(pools);
         labels = labels == null ? Map.of() : Map.copyOf(labels);
+        ownLabels = ownLabels == null ? null : Map.copyOf(ownLabels);
+    }
+
+    /** A node with the labels it has, not saying whether they are its own. */
+    public NodeStatus(String name, Capacity capacity, Load load, int cores, List<RuntimeStatus> runtimes, Set<String> images,
+            MountPolicy mounts, Boolean networkAllowed, Instant heartbeatAt, List<PoolStatus> pools,
+            PoolsView.Budget poolBudget, Boolean draining, Instant drainAskedAt, Map<String, String> labels) {
+        this(name, capacity, load, cores, runtimes, images, mounts, networkAllowed, heartbeatAt, pools, poolBudget, draining,
+                drainAskedAt, labels, null);
     }
 
     /** A node without labels. */
@@ -67,13 +80,18 @@ public record NodeStatus(
             MountPolicy mounts, Boolean networkAllowed, Instant heartbeatAt, List<PoolStatus> pools,
             PoolsView.Budget poolBudget, Boolean draining, Instant drainAskedAt) {
         this(name, capacity, load, cores, runtimes, images, mounts, networkAllowed, heartbeatAt, pools, poolBudget, draining,
-                drainAskedAt, null);
+                drainAskedAt, null, null);
     }
 
     /** A node without warm pools, that gives no sandbox a network. */
     public NodeStatus(String name, Capacity capacity, Load load, int cores, List<RuntimeStatus> runtimes,
             Set<String> images, MountPolicy mounts, Instant heartbeatAt) {
-        this(name, capacity, load, cores, runtimes, images, mounts, false, heartbeatAt, List.of(), null, false, null, null);
+        this(name, capacity, load, cores, runtimes, images, mounts, false, heartbeatAt, List.of(), null, false, null, null, null);
+    }
+
+    /** The labels it has once no ask stands: its own, whether or not it still has the labels last asked. */
+    public Map<String, String> labelsOfItsOwn() {
+        return ownLabels != null ? ownLabels : labels;
     }
 
     /** The names of the runtimes whose probe found them usable. */
