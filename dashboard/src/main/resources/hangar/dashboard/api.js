@@ -103,6 +103,15 @@ export const cancelJob = (id) => send(`/v1/jobs/${encodeURIComponent(id)}`, { me
 export const askToDrain = (name, drain) => send(`/v1/nodes/${encodeURIComponent(name)}/drain`,
   { method: drain ? 'PUT' : 'DELETE' });
 
+/**
+ * PUT /v1/nodes/{name}/labels with the whole set the node is to have in place of its own, or, with
+ * null, DELETE of it (its own again): the node as it is after the ask (it takes them at its next
+ * heartbeat), or null for a node not up.
+ */
+export const askForLabels = (name, labels) => send(`/v1/nodes/${encodeURIComponent(name)}/labels`, labels
+  ? { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ labels }) }
+  : { method: 'DELETE' });
+
 /** Server pages one listJobs reads at most to fill its page. */
 const FILL_CALLS = 5;
 

@@ -64,8 +64,27 @@ export function command(argv) {
 
 /** Node labels (or a job's node selector) as KEY=VALUE by key, or a dash. */
 export function labels(map) {
-  const pairs = Object.keys(map || {}).sort().map((key) => `${key}=${map[key]}`);
-  return pairs.length ? pairs.join(', ') : '—';
+  const pairs = labelPairs(map);
+  return pairs.length ? pairs : '—';
+}
+
+/** A node's labels as `KEY=VALUE` pairs joined by commas, sorted; empty for none. */
+export const labelPairs = (map) => Object.keys(map || {}).sort().map((key) => `${key}=${map[key]}`).join(', ');
+
+/**
+ * Labels typed as `KEY=VALUE` pairs, by commas or spaces; throws, naming the pair, for one that is not
+ * such a pair or a key given twice. The server checks what a key and a value may be.
+ */
+export function parseLabels(text) {
+  const parsed = {};
+  for (const pair of text.split(/[\s,]+/).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq < 1 || eq === pair.length - 1) throw new Error(`labels: '${pair}' is not KEY=VALUE`);
+    const key = pair.slice(0, eq);
+    if (key in parsed) throw new Error(`labels: '${key}' is given twice`);
+    parsed[key] = pair.slice(eq + 1);
+  }
+  return parsed;
 }
 
 export const label = (constant) => (constant || '').toLowerCase().replace(/_/g, ' ');

@@ -1,6 +1,6 @@
 // What the dashboard knows, how it loads it from the REST API, and how it stays live: server-sent
 // events from /v1/events when the server has them, a REST refresh every few seconds when not.
-import { getJson, listJobs, cancelJob as deleteJob, askToDrain, ApiError } from './api.js';
+import { getJson, listJobs, cancelJob as deleteJob, askToDrain, askForLabels, ApiError } from './api.js';
 import { EventStream, CLOSED } from './events.js';
 import { FINAL, between } from './format.js';
 
@@ -406,12 +406,22 @@ export async function cancel(id) {
  * again; the node as the answer has it is shown at once, and the asks kept are read again.
  */
 export async function drainNode(name, drain) {
-  const node = await askToDrain(name, drain);
+  noteAsked(name, await askToDrain(name, drain));
+  await loadDrainAsks();
+  changed();
+}
+
+/** Asks a node to have these labels in place of its own, or its own again (null); it takes them at its next heartbeat. */
+export async function relabelNode(name, labels) {
+  noteAsked(name, await askForLabels(name, labels));
+  changed();
+}
+
+/** The node as the server answered an ask of it. */
+function noteAsked(name, node) {
   if (node) state.nodes.set(node.name, { ...node, eventAt: Date.now() });
   // none (204): no node of that name is up, its ask dropped; shown lost, as its LOST event (not come yet) will
   else if (state.nodes.has(name)) state.nodes.set(name, { ...state.nodes.get(name), state: 'LOST', drain: null, eventAt: Date.now() });
-  await loadDrainAsks();
-  changed();
 }
 
 // ---- live updates -----------------------------------------------------------------------

@@ -1,9 +1,9 @@
 // Nodes, pools and the runtimes' capability table.
 import { h } from 'preact';
 import { useState } from 'preact/hooks';
-import { drainNode, state } from '../store.js';
+import { drainNode, relabelNode, state } from '../store.js';
 import { NodeLink } from './jobs.js';
-import { count, duration, isoDurationMs, label, labels, megabytes, percentile, stamp } from '../format.js';
+import { count, duration, isoDurationMs, label, labelPairs, labels, megabytes, parseLabels, percentile, stamp } from '../format.js';
 
 const RUNNING = new Set(['STARTING', 'RUNNING']);
 
@@ -67,14 +67,16 @@ export function Nodes() {
     rows.length === 0
       ? h('p', { class: 'empty' }, state.nodesListed ? 'No node has joined: no agent sends heartbeats.'
         : state.error ? 'Not loaded: ' + state.error : 'Loading…')
-      : h('table', { class: 'grid' },
+      // a wide table scrolls in its card rather than run over the card beside it
+      : h('div', { class: 'scroll-x' }, h('table', { class: 'grid' },
         h('thead', null, h('tr', null,
           h('th', null, 'Name'), h('th', null, 'State'), h('th', { class: 'num' }, 'CPUs'),
           h('th', { class: 'num' }, 'Memory'), h('th', { class: 'num' }, 'GPUs'),
           h('th', { class: 'num', title: 'jobs starting or running: those this tab follows (a tenant\'s own), or, past the'
             + ' 500 it follows, what the node\'s last heartbeat counted (every tenant\'s)' }, 'Running jobs'), h('th', null, 'Runtimes'),
           h('th', { title: 'whether a job that asks for a network gets one here' }, 'Network'),
-          h('th', { title: 'its operator\'s labels (hangar agent --label), by which a job\'s nodeSelector picks nodes' }, 'Labels'),
+          h('th', { title: 'its operator\'s labels (hangar agent --label), or those an admin set in their place, by which a'
+            + ' job\'s nodeSelector picks nodes' }, 'Labels'),
           drains && h('th', { title: 'drain: take no more jobs while those it runs finish (before its maintenance; an admin\'s'
             + ' token); resume: take jobs again' }, 'Drain'))),
         h('tbody', null, rows.map((node) => h('tr', { key: node.name, 'data-node': node.name },
@@ -89,8 +91,53 @@ export function Nodes() {
           h('td', { class: 'num load' }, count(node.running)),
           h('td', null, node.runtimes.join(', ') || '—'),
           h('td', { class: 'network' }, node.network === undefined ? '—' : node.network ? 'allowed' : 'none'),
-          h('td', { class: 'labels mono' }, labels(node.labels)),
-          drains && h('td', { class: 'drain' }, node.drainable ? h(DrainButton, { node }) : null))))));
+          h(LabelsCell, { node }),
+          drains && h('td', { class: 'drain' }, node.drainable ? h(DrainButton, { node }) : null)))))));
+}
+
+/**
+ * A node's labels; a cluster's node's may be set in place of its own (an admin's token), the whole
+ * set at once, or given back. The node takes them at its next heartbeat, and the row follows.
+ */
+function LabelsCell({ node }) {
+  const [text, setText] = useState(null); // while edited
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const ask = async (asked) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await relabelNode(node.name, asked);
+      setText(null);
+    } catch (e) {
+      setError(e.message);
+    }
+    setBusy(false);
+  };
+  const shown = error && h('span', { class: 'error small' }, ' ', error);
+  if (text == null) {
+    return h('td', { class: 'labels' }, h('span', { class: 'mono' }, labels(node.labels)),
+      node.drainable && h('button', { type: 'button', class: 'edit-labels', title: 'set its labels in place of its own',
+        onClick: () => setText(labelPairs(node.labels)) }, 'Edit'), shown);
+  }
+  const submit = (e) => {
+    e.preventDefault();
+    let asked;
+    try {
+      asked = parseLabels(text);
+    } catch (bad) {
+      setError(bad.message);
+      return;
+    }
+    ask(asked);
+  };
+  return h('td', { class: 'labels' }, h('form', { onSubmit: submit },
+    h('input', { class: 'mono', value: text, placeholder: 'zone=r2, gpu-model=a100', 'aria-label': `labels of ${node.name}`,
+      onInput: (e) => setText(e.target.value) }),
+    h('button', { type: 'submit', class: 'set-labels', disabled: busy, title: 'these labels, all of them, in place of its own' }, 'Set'),
+    h('button', { type: 'button', class: 'own-labels', disabled: busy, title: 'its own labels (--label) again',
+      onClick: () => ask(null) }, 'Own labels'),
+    h('button', { type: 'button', disabled: busy, onClick: () => { setText(null); setError(null); } }, 'Cancel')), shown);
 }
 
 /** Drain or resume one node; the server's refusal (no admin token, an agent too old to drain) is shown beside it. */
