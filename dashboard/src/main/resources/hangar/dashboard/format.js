@@ -76,7 +76,7 @@ export const labelPairs = (map) => Object.keys(map || {}).sort().map((key) => `$
  * such a pair or a key given twice. The server checks what a key and a value may be.
  */
 export function parseLabels(text) {
-  const parsed = {};
+  const parsed = Object.create(null); // no inherited keys: 'constructor' is a label key like any other
   for (const pair of text.split(/[\s,]+/).filter(Boolean)) {
     const eq = pair.indexOf('=');
     if (eq < 1 || eq === pair.length - 1) throw new Error(`labels: '${pair}' is not KEY=VALUE`);

@@ -420,8 +420,8 @@ export async function relabelNode(name, labels) {
 /** The node as the server answered an ask of it. */
 function noteAsked(name, node) {
   if (node) state.nodes.set(node.name, { ...node, eventAt: Date.now() });
-  // none (204): no node of that name is up, its ask dropped; shown lost, as its LOST event (not come yet) will
-  else if (state.nodes.has(name)) state.nodes.set(name, { ...state.nodes.get(name), state: 'LOST', drain: null, eventAt: Date.now() });
+  // none (204): no node of that name is up; shown lost, as its LOST event (not come yet) will
+  else if (state.nodes.has(name)) state.nodes.set(name, { ...state.nodes.get(name), state: 'LOST', eventAt: Date.now() });
 }
 
 // ---- live updates -----------------------------------------------------------------------

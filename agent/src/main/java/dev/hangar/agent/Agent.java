@@ -239,11 +239,12 @@ public final class Agent implements AutoCloseable {
         // the ask read first: a resume between the two reads shows as not draining, never as draining with no ask
         Instant askSeen = drainAskedAt;
         boolean seen = drainSeen && askSeen != null;
+        Map<String, String> has = labels;
         return new NodeStatus(config.nodeName(), total, capacity.load(), Runtime.getRuntime().availableProcessors(),
                 runtimes, imageNames.get(), config.mounts(), givesNetwork(runtimes), now,
                 current == null ? List.of() : current.pools(),
-                current == null ? null : current.budget(), seen, seen ? askSeen : null, labels,
-                labels.equals(config.labels()) ? null : config.labels());
+                current == null ? null : current.budget(), seen, seen ? askSeen : null, has,
+                has.equals(config.labels()) ? null : config.labels());
     }
 
     /**

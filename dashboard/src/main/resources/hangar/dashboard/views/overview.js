@@ -32,8 +32,8 @@ function nodeRows() {
       runtimes: node.runtimes || [],
       network: node.networkAllowed,
       labels: node.labels || {},
-      // a cluster's node: one-JVM mode's node has no heartbeat, and cannot be drained
-      drainable: node.state === 'JOINED' && node.heartbeatAt != null,
+      // a cluster's node, up: one-JVM mode's node has no heartbeat, and cannot be drained or relabelled
+      clustered: node.state === 'JOINED' && node.heartbeatAt != null,
       drain: node.drain,
     }));
   }
@@ -60,7 +60,7 @@ function drainAsksNotUp() {
 export function Nodes() {
   const rows = nodeRows();
   // one-JVM mode's node cannot be drained: no column for it
-  const drains = rows.some((node) => node.drainable);
+  const drains = rows.some((node) => node.clustered);
   return h('section', { class: 'card', id: 'nodes' },
     h('h2', null, 'Nodes'),
     drainAsksNotUp(),
@@ -92,7 +92,24 @@ export function Nodes() {
           h('td', null, node.runtimes.join(', ') || '—'),
           h('td', { class: 'network' }, node.network === undefined ? '—' : node.network ? 'allowed' : 'none'),
           h(LabelsCell, { node }),
-          drains && h('td', { class: 'drain' }, node.drainable ? h(DrainButton, { node }) : null)))))));
+          drains && h('td', { class: 'drain' }, node.clustered ? h(DrainButton, { node }) : null)))))));
+}
+
+/** An ask of a node from its row: busy while it is sent, the server's refusal kept to show beside. */
+function useAsk() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const run = async (send) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await send();
+    } catch (e) {
+      setError(e.message);
+    }
+    setBusy(false);
+  };
+  return { busy, error, setError, run };
 }
 
 /**
@@ -101,23 +118,15 @@ export function Nodes() {
  */
 function LabelsCell({ node }) {
   const [text, setText] = useState(null); // while edited
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(null);
-  const ask = async (asked) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await relabelNode(node.name, asked);
-      setText(null);
-    } catch (e) {
-      setError(e.message);
-    }
-    setBusy(false);
-  };
+  const { busy, error, setError, run } = useAsk();
+  const ask = (asked) => run(async () => {
+    await relabelNode(node.name, asked);
+    setText(null);
+  });
   const shown = error && h('span', { class: 'error small' }, ' ', error);
   if (text == null) {
     return h('td', { class: 'labels' }, h('span', { class: 'mono' }, labels(node.labels)),
-      node.drainable && h('button', { type: 'button', class: 'edit-labels', title: 'set its labels in place of its own',
+      node.clustered && h('button', { type: 'button', class: 'edit-labels', title: 'set its labels in place of its own',
         onClick: () => setText(labelPairs(node.labels)) }, 'Edit'), shown);
   }
   const submit = (e) => {
@@ -142,23 +151,13 @@ function LabelsCell({ node }) {
 
 /** Drain or resume one node; the server's refusal (no admin token, an agent too old to drain) is shown beside it. */
 function DrainButton({ node }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(null);
+  const { busy, error, run } = useAsk();
   const draining = node.drain != null;
   return h('span', null,
     h('button', {
       type: 'button', class: draining ? 'resume' : 'drain danger', disabled: busy,
       title: draining ? 'take jobs again' : 'take no more jobs while those it runs finish',
-      onClick: async () => {
-        setBusy(true);
-        setError(null);
-        try {
-          await drainNode(node.name, !draining);
-        } catch (e) {
-          setError(e.message);
-        }
-        setBusy(false);
-      },
+      onClick: () => run(() => drainNode(node.name, !draining)),
     }, draining ? 'Resume' : 'Drain'),
     error && h('span', { class: 'error small' }, ' ', error));
 }

@@ -130,7 +130,7 @@ public interface NodeView {
 
     /**
      * Changes the labels a node of a cluster is asked to have, in one step against any other change: those
-     * asked before, or those it has, with {@code set} set and {@code removed} taken away. The labels asked
+     * asked before, or else its own ({@code --label}), with {@code set} set and {@code removed} taken away. The labels asked
      * from now on (it takes them at its next heartbeat).
      */
     default LabelAsk changeLabels(String nodeName, Map<String, String> set, java.util.Set<String> removed) {

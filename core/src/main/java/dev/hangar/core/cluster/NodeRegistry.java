@@ -41,11 +41,11 @@ public interface NodeRegistry {
 
     /**
      * Changes the labels the node is asked to have, in one step against any other change: those asked
-     * before, or {@code current} (the labels it has now) if none were, with each label of {@code set}
+     * before, or {@code own} (its own {@code --label} ones) if none were, with each label of {@code set}
      * set and each key of {@code removed} taken away. Returns the labels asked from now on; refused
      * (IllegalArgumentException, nothing changed) if they would be more than {@link NodeLabels#MAX}.
      */
-    Map<String, String> changeLabels(String nodeName, Map<String, String> current, Map<String, String> set,
+    Map<String, String> changeLabels(String nodeName, Map<String, String> own, Map<String, String> set,
             Set<String> removed);
 
     /** The labels nodes are asked to have in place of their own, by node name, up or not. */

@@ -61,6 +61,25 @@ class NodeStatusTest {
     }
 
     @Test
+    void aNodeRelabelledNamesItsOwnLabelsThroughJsonNoneIncluded() throws Exception {
+        var capacity = new NodeStatus.Capacity(8, 16_384, 0);
+        var relabelled = new NodeStatus("n1", capacity, NodeStatus.Load.idle(capacity), 2, List.of(), Set.of(),
+                MountPolicy.none(), false, Instant.parse("2026-12-01T01:02:03.456Z"), List.of(), null, false, null,
+                Map.of("zone", "r2"), Map.of());
+
+        var back = Json.lenient().forType(NodeStatus.class).<NodeStatus>readValue(Json.write(relabelled));
+
+        assertThat(back).isEqualTo(relabelled);
+        // none of its own: not "not said", which would make a change after a reset start from zone=r2
+        assertThat(back.labelsOfItsOwn()).isEmpty();
+        var ownOnes = new NodeStatus("n1", capacity, NodeStatus.Load.idle(capacity), 2, List.of(), Set.of(),
+                MountPolicy.none(), false, Instant.parse("2026-12-01T01:02:03.456Z"), List.of(), null, false, null,
+                Map.of("zone", "r1"));
+        assertThat(Json.write(ownOnes)).doesNotContain("ownLabels");
+        assertThat(ownOnes.labelsOfItsOwn()).isEqualTo(Map.of("zone", "r1"));
+    }
+
+    @Test
     void anIdleNodeHasAllOfItsCapacityFree() {
         assertThat(NodeStatus.Load.idle(new NodeStatus.Capacity(4, 2048, 1)))
                 .isEqualTo(new NodeStatus.Load(0, 4, 2048, 1));

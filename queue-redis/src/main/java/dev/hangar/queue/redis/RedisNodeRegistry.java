@@ -118,9 +118,9 @@ final class RedisNodeRegistry implements NodeRegistry {
     }
 
     @Override
-    public Map<String, String> changeLabels(String nodeName, Map<String, String> current, Map<String, String> set,
+    public Map<String, String> changeLabels(String nodeName, Map<String, String> own, Map<String, String> set,
             Set<String> removed) {
-        List<byte[]> args = new ArrayList<>(List.of(bytes(nodeName), bytes(NodeLabels.joined(current)),
+        List<byte[]> args = new ArrayList<>(List.of(bytes(nodeName), bytes(NodeLabels.joined(own)),
                 bytes(Integer.toString(NodeLabels.MAX)), bytes(Integer.toString(set.size()))));
         set.forEach((key, value) -> {
             args.add(bytes(key));
@@ -136,7 +136,7 @@ final class RedisNodeRegistry implements NodeRegistry {
     }
 
     /**
-     * NodeRegistry.changeLabels in one step: ARGV node, current (KEY=VALUE,...), most, n, n pairs of a key and its
+     * NodeRegistry.changeLabels in one step: ARGV node, own (KEY=VALUE,...), most, n, n pairs of a key and its
      * value to set, then the keys to take away; {0, the labels} once stored, {1, how many} if too many.
      */
     private static final String CHANGE_LABELS = """

@@ -65,9 +65,9 @@ public final class InMemoryNodeRegistry implements NodeRegistry {
     }
 
     @Override
-    public synchronized Map<String, String> changeLabels(String nodeName, Map<String, String> current,
+    public synchronized Map<String, String> changeLabels(String nodeName, Map<String, String> own,
             Map<String, String> set, java.util.Set<String> removed) {
-        var changed = new java.util.TreeMap<>(labelAsks.getOrDefault(nodeName, current));
+        var changed = new java.util.TreeMap<>(labelAsks.getOrDefault(nodeName, own));
         changed.putAll(set);
         changed.keySet().removeAll(removed);
         NodeLabels.checkCount("labels", changed.size());
