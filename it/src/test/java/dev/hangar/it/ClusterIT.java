@@ -50,12 +50,12 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The cluster guarantee, with every part a process of its own: one redis-server (AOF, fsync on
  * every write), one {@code hangar server} and three {@code hangar agent}s. While 2,000 short jobs
  * go through (1,000 on the other two kinds of Redis below), agents are killed with SIGKILL at random
- * moments and started again, and Redis itself is killed and restarted once. In the end every job has exactly one final state, none is lost,
- * and each result was recorded once (the store counts the final commits of every job). All of it
- * runs three times: on one redis-server; on a Redis Cluster of three masters (each with AOF), whose
- * master of the queue's slot is the one killed; and on a master and its replica behind a sentinel,
- * every write waited for on the replica, where the master killed is failed over to the replica
- * before it comes back, as the new master's replica.
+ * moments and started again, and Redis itself is killed and restarted once. In the end every job
+ * has exactly one final state, none is lost, and each result was recorded once (the store counts
+ * the final commits of every job). All of it runs three times: on one redis-server; on a Redis
+ * Cluster of three masters (each with AOF), whose master of the queue's slot is the one killed; and
+ * on a master and its replica behind a sentinel, every write waited for on the replica, where the
+ * master killed is failed over to the replica before it comes back, as the new master's replica.
  */
 @ParameterizedClass(name = "on {0}")
 @EnumSource(ItRedis.Kind.class)
