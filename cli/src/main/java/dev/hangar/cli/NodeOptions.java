@@ -44,9 +44,10 @@ final class NodeOptions {
             + AgentConfig.CPU_OVERCOMMIT + " per core; quotas share the cores)")
     Double cpus;
 
+    // why %%: picocli formats descriptions, and a lone % made it warn three times over each --help
     @Option(names = "--memory-mb", paramLabel = "MB", description = "Memory jobs may reserve on this node in all; the rest is"
-            + " left to the system and to Hangar itself (default: the host's less a reserve of 25% of its first 4 GiB,"
-            + " 20% of the next 4, 10% of the next 8, 6% of the next 112 and 2% of the rest; at most all of it)")
+            + " left to the system and to Hangar itself (default: the host's less a reserve of 25%% of its first 4 GiB,"
+            + " 20%% of the next 4, 10%% of the next 8, 6%% of the next 112 and 2%% of the rest; at most all of it)")
     Long memoryMb;
 
     @Option(names = "--gpus", split = ",", paramLabel = "INDEX", description = "The GPUs jobs may be given, by device index,"

@@ -2,9 +2,6 @@ package dev.hangar.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** A node's log is one format: records of the JDK's System.Logger go through SLF4J as the libraries' do. */
@@ -22,16 +19,7 @@ class LogFormatTest {
         assertThat(systemLogger).matches(format);
     }
 
-    /** What the logging wrote to standard error while this ran (SLF4J's simple logger looks it up at each record). */
     private static String logged(Runnable logging) {
-        PrintStream err = System.err;
-        var captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            logging.run();
-        } finally {
-            System.setErr(err);
-        }
-        return captured.toString(StandardCharsets.UTF_8);
+        return StandardError.whileRunning(logging);
     }
 }
