@@ -24,10 +24,12 @@ final class JobSpecOptions {
     @Option(names = "--network", description = "The job needs a network (the node must allow it)")
     boolean network;
 
-    @Option(names = "--timeout", description = "Wall-time limit in seconds (default: 600)")
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = TimeoutConverter.class,
+            description = "Wall-time limit: seconds, or a duration such as 90s, 10m, 1h30m (default: 600)")
     Integer timeoutSeconds;
 
-    @Option(names = "--memory", description = "Memory limit in MiB (default: 512)")
+    @Option(names = "--memory", paramLabel = "SIZE", converter = MemoryConverter.class,
+            description = "Memory limit: MiB, or a size such as 512m or 2g (default: 512)")
     Long memoryMb;
 
     @Option(names = "--cpus", description = "CPU limit, in cores (default: 1)")

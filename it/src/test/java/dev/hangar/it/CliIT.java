@@ -144,10 +144,10 @@ class CliIT extends OneNodeIT {
 
     @Test
     void runThatTimesOutExits124() {
-        Result result = hangar("run", "--url", url, "--timeout", "1", "--", "sleep", "30");
+        Result result = hangar("run", "--url", url, "--timeout", "1s", "--", "sleep", "30");
 
         assertThat(result.exitCode()).as("%s", result).isEqualTo(124);
-        assertThat(result.err()).as("%s", result).contains("TIMED_OUT");
+        assertThat(result.err()).as("%s", result).contains("TIMED_OUT").contains("timed out after 1 s");
     }
 
     @Test

@@ -1,0 +1,61 @@
+package dev.hangar.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hangar.core.job.JobSpec;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+
+/** A job's limits as people type them: a timeout as a duration, memory with a unit. */
+class JobSpecOptionsTest {
+    private static JobSpec spec(String... args) {
+        return CommandLine.populateCommand(new JobSpecOptions(), args).toSpec(List.of("true"), null);
+    }
+
+    @Test
+    void aTimeoutIsSecondsOrADuration() {
+        assertThat(spec("--timeout", "600").timeoutSeconds()).isEqualTo(600);
+        assertThat(spec("--timeout", "90s").timeoutSeconds()).isEqualTo(90);
+        assertThat(spec("--timeout", "10m").timeoutSeconds()).isEqualTo(600);
+        assertThat(spec("--timeout", "1h30m").timeoutSeconds()).isEqualTo(5_400);
+        assertThat(spec("--timeout", "2H").timeoutSeconds()).as("any case").isEqualTo(7_200);
+        assertThat(spec("--timeout", "PT1M30S").timeoutSeconds()).as("ISO-8601").isEqualTo(90);
+        assertThat(spec("--timeout", "0").timeoutSeconds()).as("the server's to refuse, naming its range").isZero();
+    }
+
+    @Test
+    void aTimeoutThatIsNoDurationIsRefusedNamingWhatToGive() {
+        assertThatThrownBy(() -> spec("--timeout", "1x")).isInstanceOf(ParameterException.class)
+                .hasMessageContaining("--timeout").hasMessageContaining("'1x': not a number of seconds or a duration")
+                .hasMessageContaining("such as 90s, 10m, 1h30m");
+        assertThatThrownBy(() -> spec("--timeout", "m")).hasMessageContaining("'m': not a number");
+        assertThatThrownBy(() -> spec("--timeout", "")).hasMessageContaining("not a number");
+        assertThatThrownBy(() -> spec("--timeout", "1.5s")).hasMessageContaining("not a number");
+        assertThatThrownBy(() -> spec("--timeout", "PT0.5S")).hasMessageContaining("whole seconds only");
+        assertThatThrownBy(() -> spec("--timeout", "P1X")).hasMessageContaining("not an ISO-8601 duration");
+        assertThatThrownBy(() -> spec("--timeout", "99999999999")).hasMessageContaining("too long");
+        assertThatThrownBy(() -> spec("--timeout", "999999999999999999999h")).hasMessageContaining("too long");
+    }
+
+    @Test
+    void memoryIsMibOrASizeWithItsUnit() {
+        assertThat(spec("--memory", "512").resources().memoryMb()).isEqualTo(512L);
+        assertThat(spec("--memory", "512m").resources().memoryMb()).isEqualTo(512L);
+        assertThat(spec("--memory", "512MiB").resources().memoryMb()).isEqualTo(512L);
+        assertThat(spec("--memory", "2g").resources().memoryMb()).isEqualTo(2_048L);
+        assertThat(spec("--memory", "1.5GiB").resources().memoryMb()).isEqualTo(1_536L);
+    }
+
+    @Test
+    void memoryThatIsNoSizeIsRefusedNamingWhatToGive() {
+        assertThatThrownBy(() -> spec("--memory", "2t")).isInstanceOf(ParameterException.class)
+                .hasMessageContaining("--memory").hasMessageContaining("'2t': not a size")
+                .hasMessageContaining("512m or 2g");
+        assertThatThrownBy(() -> spec("--memory", "-5")).hasMessageContaining("not a size");
+        assertThatThrownBy(() -> spec("--memory", "0.5")).hasMessageContaining("not a whole number of MiB (0.50)");
+        assertThatThrownBy(() -> spec("--memory", "99999999999999999999g")).hasMessageContaining("too large");
+    }
+}
