@@ -3,6 +3,7 @@ package dev.hangar.cli;
 import dev.hangar.client.HangarApiException;
 import dev.hangar.client.HangarUnreachableException;
 import dev.hangar.core.json.Json;
+import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,6 +23,7 @@ public final class Main {
     public static int run(String... args) {
         // why: the API reads a state in any case; `hangar jobs --state running` is meant as RUNNING
         var cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setParameterExceptionHandler(Main::badArguments);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             // run and explain build the spec from flags: an error names the flag too
             boolean fromFlags = List.of("run", "explain").contains(commandLine.getCommandName());
@@ -36,6 +38,21 @@ public final class Main {
             return e instanceof HangarApiException api && api.status() < 500 || e instanceof IllegalArgumentException ? 2 : 1;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * Says what was wrong with the arguments, any near miss of a name, and where the help is; picocli's
+     * default prints the whole usage after the error, and a page of options hides the one line that matters.
+     */
+    private static int badArguments(CommandLine.ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        PrintWriter err = command.getErr();
+        String name = command.getCommandSpec().qualifiedName(" ");
+        err.println(name + ": " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("See '" + name + " --help'.");
+        err.flush();
+        return command.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     private static String message(Exception e, boolean fromFlags) {
