@@ -52,6 +52,11 @@ public final class Agent implements AutoCloseable {
     private static final Duration IMAGES_FRESH = Duration.ofSeconds(1);
     /** The longest pause between passes that failed, e.g. while the queue is out of reach. */
     private static final Duration LONGEST_FAILURE_PAUSE = Duration.ofSeconds(2);
+    /**
+     * How long a stop waits for a lease call under way: one that waits on a queue away is not waited
+     * out (its command timeout), as the job it may yet lease is not launched and its lease lapses.
+     */
+    static final Duration LEASE_CALL_WAIT_ON_STOP = Duration.ofSeconds(2);
 
     private final AgentConfig config;
     /** The roots under which this node lets jobs mount, as a lease offers them (read once: the config does not change). */
@@ -640,11 +645,13 @@ public final class Agent implements AutoCloseable {
         boolean ended = false;
         try {
             if (loop != null) {
-                loop.join(15_000); // first, so that no job starts after the running ones were stopped
+                // first, so that a job leased just before the stop is stopped with the others; one leased after is
+                // never launched (stopping), nor is one whose lease call outlives this wait
+                loop.join(LEASE_CALL_WAIT_ON_STOP);
             }
             running.values().forEach(job -> job.stop(StopReason.AGENT_STOPPING));
             jobs.shutdown();
-            ended = jobs.awaitTermination(30, TimeUnit.SECONDS) && (loop == null || !loop.isAlive());
+            ended = jobs.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -8,9 +8,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -33,6 +36,8 @@ public final class NodeHeartbeat implements AutoCloseable {
     private final ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("node-heartbeat").factory());
     private final String nodeName;
+    /** How long {@link #close} waits for the node to leave the registry. */
+    static final Duration LEAVE_WAIT = Duration.ofSeconds(2);
     /** Whether it has beaten: only then is there a node to take out of the registry. */
     private volatile boolean started;
 
@@ -97,11 +102,31 @@ public final class NodeHeartbeat implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (started) {
-            try {
-                registry.leave(nodeName);
-            } catch (RuntimeException e) {
-                QueueException.warn(LOG, "leaving the registry failed; the node drops out when its heartbeat expires", e);
+            leave();
+        }
+    }
+
+    /**
+     * Takes the node out of the registry, waiting for that {@link #LEAVE_WAIT} at most: leaving is a
+     * courtesy (the heartbeat expires anyway), and a stop while the queue is away must not wait out
+     * its command timeout for it.
+     */
+    private void leave() {
+        var leaving = new FutureTask<Void>(() -> registry.leave(nodeName), null);
+        Thread.ofVirtual().name("node-leave").start(leaving);
+        String dropsOut = "; the node drops out when its heartbeat expires, within " + ttl.toSeconds() + " s";
+        try {
+            leaving.get(LEAVE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof RuntimeException failure)) {
+                throw new IllegalStateException("leaving the registry failed", e.getCause());
             }
+            QueueException.warn(LOG, "leaving the registry failed" + dropsOut, failure);
+        } catch (TimeoutException e) {
+            LOG.log(System.Logger.Level.WARNING, "leaving the registry did not finish within " + LEAVE_WAIT.toSeconds()
+                    + " s (is the queue away?)" + dropsOut);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

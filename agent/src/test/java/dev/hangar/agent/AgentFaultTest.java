@@ -2,6 +2,7 @@ package dev.hangar.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.hangar.agent.FakePrestartingRuntime.FakeSandbox;
 import dev.hangar.agent.pool.PoolConfig;
@@ -65,6 +66,10 @@ class AgentFaultTest {
     /** Jobs whose renewals hang until the test ends, as a call to a queue that answers others but not this one. */
     private final Set<String> renewalsToHang = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.CountDownLatch testEnded = new java.util.concurrent.CountDownLatch(1);
+    /** While set, lease calls wait until {@link #hungLeasesAnswer}, as calls on a lost connection wait their command timeout. */
+    private final AtomicBoolean leaseCallsHang = new AtomicBoolean();
+    private final AtomicInteger leaseCallsHanging = new AtomicInteger();
+    private final java.util.concurrent.CountDownLatch hungLeasesAnswer = new java.util.concurrent.CountDownLatch(1);
     /** How long the agent lets a sandbox take to make. */
     private Duration createTimeout = AgentConfig.DEFAULT_CREATE_TIMEOUT;
     private MountPolicy mountPolicy = MountPolicy.none();
@@ -76,6 +81,7 @@ class AgentFaultTest {
     void stop() {
         queueAway.set(false);
         testEnded.countDown();
+        hungLeasesAnswer.countDown();
         if (agent != null) {
             agent.close();
         }
@@ -106,6 +112,10 @@ class AgentFaultTest {
                 (proxy, method, args) -> {
                     if (queueAway.get() && method.getDeclaringClass() != Object.class) {
                         throw new QueueException("the queue is out of reach (test)", null);
+                    }
+                    if (method.getName().equals("lease") && leaseCallsHang.get()) {
+                        leaseCallsHanging.incrementAndGet();
+                        hungLeasesAnswer.await();
                     }
                     if (method.getName().equals("renew") && renewalsToHang.contains(((Lease) args[0]).jobId())) {
                         testEnded.await();
@@ -187,6 +197,28 @@ class AgentFaultTest {
 
         assertThat(sandbox.destroyed()).isTrue();
         queueAway.set(false);
+        storeClock.advance(LEASE.plusSeconds(1));
+        store.requeueExpired();
+        assertThat(store.get(id).orElseThrow().state()).as("its lease ran out: it waits for another node")
+                .isEqualTo(JobState.QUEUED);
+    }
+
+    @Test
+    void aStopDoesNotWaitOutALeaseCallThatHangsAndTheJobThatCallLeasesAfterIsNotRunHere() {
+        start();
+        leaseCallsHang.set(true);
+        await().pollDelay(Duration.ZERO).atMost(WAIT).until(() -> leaseCallsHanging.get() == 1);
+        String id = store.enqueue(job("echo", "late")).job().id();
+
+        // generous: what is tested is that the stop does not wait for the call, which here never answers on its own
+        assertTimeoutPreemptively(Agent.LEASE_CALL_WAIT_ON_STOP.multipliedBy(5), () -> agent.close());
+        hungLeasesAnswer.countDown(); // the call reaches the queue after all, and leases the job
+        Agent stopped = agent;
+        agent = null;
+
+        await().pollDelay(Duration.ZERO).atMost(WAIT).until(() -> store.get(id).orElseThrow().state() == JobState.SCHEDULED);
+        await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> runtime.sandboxes().isEmpty());
+        assertThat(stopped.runningJobs()).as("not launched: the agent had stopped").isZero();
         storeClock.advance(LEASE.plusSeconds(1));
         store.requeueExpired();
         assertThat(store.get(id).orElseThrow().state()).as("its lease ran out: it waits for another node")

@@ -1,0 +1,99 @@
+package dev.hangar.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import dev.hangar.core.cluster.NodeRegistry;
+import dev.hangar.core.cluster.NodeStatus;
+import dev.hangar.core.job.MountPolicy;
+import dev.hangar.core.queue.QueueException;
+import dev.hangar.queue.testkit.InMemoryNodeRegistry;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+
+/** A node's heartbeat puts it in the registry, and its stop takes it out without waiting on a queue that is away. */
+class NodeHeartbeatTest {
+    private final InMemoryNodeRegistry nodes = new InMemoryNodeRegistry();
+    private final CountDownLatch leaveAnswers = new CountDownLatch(1);
+
+    private static NodeStatus status(Clock clock) {
+        return new NodeStatus("node", new NodeStatus.Capacity(4, 4096, 0), new NodeStatus.Load(0, 4, 4096, 0), 2, List.of(),
+                Set.of(), MountPolicy.none(), clock.instant());
+    }
+
+    private NodeHeartbeat heartbeatOn(NodeRegistry registry) {
+        return new NodeHeartbeat(registry, "node", NodeHeartbeatTest::status, asked -> {}, asked -> {},
+                Duration.ofSeconds(30), Clock.systemUTC());
+    }
+
+    /** The registry, but its leave does {@code leave} instead. */
+    private NodeRegistry leavingBy(Runnable leave) {
+        return (NodeRegistry) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {NodeRegistry.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("leave")) {
+                        leave.run();
+                        return null;
+                    }
+                    try {
+                        return method.invoke(nodes, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Test
+    void aNodeStoppedLeavesTheRegistryAtOnce() {
+        var heartbeat = heartbeatOn(nodes).start();
+        assertThat(nodes.nodes()).extracting(NodeStatus::name).containsExactly("node");
+
+        heartbeat.close();
+
+        assertThat(nodes.nodes()).isEmpty();
+    }
+
+    @Test
+    void aStopWhileTheQueueDoesNotAnswerWaitsAMomentForTheLeaveNotItsCommandTimeout() {
+        var heartbeat = heartbeatOn(leavingBy(() -> {
+            try {
+                leaveAnswers.await(); // as a call on a lost connection waits, here for ever
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        })).start();
+
+        long began = System.nanoTime();
+        // generous: what is tested is that it returns at all while the leave still waits
+        assertTimeoutPreemptively(NodeHeartbeat.LEAVE_WAIT.multipliedBy(5), heartbeat::close);
+
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).isGreaterThanOrEqualTo(NodeHeartbeat.LEAVE_WAIT);
+        assertThat(leaveAnswers.getCount()).as("the leave still waits").isOne();
+        assertThat(nodes.nodes()).as("listed until its heartbeat expires").hasSize(1);
+        leaveAnswers.countDown();
+    }
+
+    @Test
+    void aLeaveThatFailsIsToldNotThrown() {
+        var heartbeat = heartbeatOn(leavingBy(() -> {
+            throw new QueueException("queue at redis://10.0.0.5:6379/0: leave failed: Redis out of reach", null);
+        })).start();
+
+        heartbeat.close();
+
+        assertThat(nodes.nodes()).as("listed until its heartbeat expires").hasSize(1);
+    }
+
+    @Test
+    void aNodeThatNeverBeatHasNothingToLeave() {
+        var left = new CountDownLatch(1);
+        heartbeatOn(leavingBy(left::countDown)).close();
+
+        assertThat(left.getCount()).isOne();
+    }
+}
