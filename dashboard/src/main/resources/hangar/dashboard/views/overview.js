@@ -138,6 +138,11 @@ function LabelsCell({ node }) {
       setError(bad.message);
       return;
     }
+    if (Object.keys(asked).length === 0) {
+      // an empty set would stand in place of its own labels: rarely meant, and not what a cleared field says
+      setError('labels: give at least one KEY=VALUE; Own labels gives the node its own again');
+      return;
+    }
     ask(asked);
   };
   return h('td', { class: 'labels' }, h('form', { onSubmit: submit },

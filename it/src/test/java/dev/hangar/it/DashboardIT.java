@@ -598,6 +598,12 @@ class DashboardIT extends OneNodeIT {
             browser.findElement(input).sendKeys(" zone");
             browser.findElement(set).click();
             waitFor().until(ExpectedConditions.textToBePresentInElementLocated(labelsCell, "labels: 'zone' is not KEY=VALUE"));
+            browser.findElement(input).sendKeys(org.openqa.selenium.Keys.chord(org.openqa.selenium.Keys.CONTROL, "a"),
+                    org.openqa.selenium.Keys.BACK_SPACE);
+            browser.findElement(set).click();
+            waitFor().until(ExpectedConditions.textToBePresentInElementLocated(labelsCell, "give at least one KEY=VALUE"));
+            assertThat(nodes.labelAsks()).as("the ask as it was").singleElement()
+                    .extracting(dev.hangar.core.cluster.LabelAsk::labels).isEqualTo(Map.of("zone", "r2", "rack", "7"));
             // typed over, as a user does: clear() fires no input event, and the next render would put the old text back
             browser.findElement(input).sendKeys(org.openqa.selenium.Keys.chord(org.openqa.selenium.Keys.CONTROL, "a"), "zone=r_2_");
             browser.findElement(set).click();
