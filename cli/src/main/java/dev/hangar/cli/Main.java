@@ -32,7 +32,9 @@ public final class Main {
                 // why: a script that asked for JSON reads the server's refusal as the problem document, fields and all
                 commandLine.getErr().println(Json.write(api.problem()));
             } else {
-                commandLine.getErr().println("hangar: " + message(e, fromFlags));
+                String message = message(e, fromFlags);
+                // a message that names its command already ("hangar nodes label KEY: ...") is not prefixed again
+                commandLine.getErr().println(message.startsWith("hangar ") ? message : "hangar: " + message);
             }
             // 2: the command asked for what cannot be (a refusal, a thing named that is not there); 1: it failed
             return e instanceof HangarApiException api && api.status() < 500 || e instanceof IllegalArgumentException ? 2 : 1;

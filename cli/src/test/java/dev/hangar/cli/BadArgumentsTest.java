@@ -48,4 +48,12 @@ class BadArgumentsTest {
         assertThat(err).startsWith("hangar nodes label: Missing required parameter")
                 .contains("See 'hangar nodes label --help'.").doesNotContain("Usage:");
     }
+
+    @Test
+    void aRefusalThatNamesItsCommandIsNotPrefixedAgain() {
+        String err = errorOf("nodes", "label", "--url", "http://127.0.0.1:9", "gpu-07", "=x");
+
+        assertThat(exitCode).isEqualTo(2);
+        assertThat(err).startsWith("hangar nodes label =x: a label's key must be");
+    }
 }
