@@ -24,6 +24,8 @@ export const state = {
   nodesListed: false,
   /** asks to drain kept, from /v1/nodes/drains: { node, askedAt, up }; [] from a server without them */
   drainAsks: [],
+  /** labels asked in place of nodes' own, from /v1/nodes/labels: { node, labels, up }; [] from a server without them */
+  labelAsks: [],
   /** a node name seen on jobs: /healthz names none */
   lastNode: null,
   runtimes: null,
@@ -178,23 +180,33 @@ export async function loadNodes() {
   } catch (e) {
     if (!(e instanceof ApiError && e.status === 404)) failed(e); // 404: an older server, without /v1/nodes
   }
-  await loadDrainAsks();
+  await loadAsks();
   changed();
 }
 
-/** The asks to drain kept, of nodes up or not: a node stopped for its maintenance is in no other list. */
-async function loadDrainAsks() {
+/**
+ * The asks kept of nodes, up or not (to drain; labels in place of their own): a node stopped for its
+ * maintenance is in no other list, and comes back with them.
+ */
+async function loadAsks() {
+  state.drainAsks = await asksFrom('/v1/nodes/drains', state.drainAsks);
+  state.labelAsks = await asksFrom('/v1/nodes/labels', state.labelAsks);
+}
+
+/** One list of asks; the last one read if it cannot be read now, none from a server older than the list (404). */
+async function asksFrom(path, last) {
   try {
-    const asks = await getJson('/v1/nodes/drains');
-    if (Array.isArray(asks)) state.drainAsks = asks;
+    const asks = await getJson(path);
+    return Array.isArray(asks) ? asks : last;
   } catch (e) {
-    if (!(e instanceof ApiError && e.status === 404)) failed(e); // 404: a server older than the list
+    if (!(e instanceof ApiError && e.status === 404)) failed(e);
+    return last;
   }
 }
 
-// why: a node asked to drain that leaves (stopped for its maintenance) is then listed only there
-const drainAsksSoon = soon(async () => {
-  await loadDrainAsks();
+// why: a node asked something that leaves (stopped for its maintenance) is then listed only there
+const asksSoon = soon(async () => {
+  await loadAsks();
   changed();
 });
 
@@ -458,7 +470,7 @@ export function onJob(job, fromEvent = true) {
 export function onNode(node) {
   state.nodes.set(node.name, { ...node, eventAt: Date.now() });
   runtimesSoon();
-  drainAsksSoon();
+  asksSoon();
   // a node come or gone changes which queued jobs no node up can run, which no job event says
   refreshFirstPageSoon();
   if (state.detail?.job?.state === 'QUEUED') reloadDetail();

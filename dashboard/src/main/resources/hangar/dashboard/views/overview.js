@@ -48,13 +48,11 @@ function nodeRows() {
 }
 
 /** A line naming the nodes asked to drain that are not up, or nothing. */
-function drainAsksNotUp() {
-  // a node the table shows as lost is named too: it comes back drained
-  const notUp = state.drainAsks.filter((ask) => !ask.up && state.nodes.get(ask.node)?.state !== 'JOINED');
+/** The asks of nodes that are not up, one line; a node the table shows as lost is named too: it comes back with them. */
+function asksNotUp(asks, id, lead, shown, tail) {
+  const notUp = asks.filter((ask) => !ask.up && state.nodes.get(ask.node)?.state !== 'JOINED');
   if (!notUp.length) return null;
-  return h('p', { class: 'small muted', id: 'drain-asks' },
-    'Asked to drain, not up: ', notUp.map((ask) => `${ask.node} (since ${stamp(ask.askedAt)})`).join(', '),
-    '. Each comes back drained until it is resumed (hangar nodes resume NODE).');
+  return h('p', { class: 'small muted', id }, lead, notUp.map((ask) => `${ask.node} (${shown(ask)})`).join(', '), tail);
 }
 
 export function Nodes() {
@@ -63,7 +61,10 @@ export function Nodes() {
   const drains = rows.some((node) => node.clustered);
   return h('section', { class: 'card', id: 'nodes' },
     h('h2', null, 'Nodes'),
-    drainAsksNotUp(),
+    asksNotUp(state.drainAsks, 'drain-asks', 'Asked to drain, not up: ', (ask) => `since ${stamp(ask.askedAt)}`,
+      '. Each comes back drained until it is resumed (hangar nodes resume NODE).'),
+    asksNotUp(state.labelAsks, 'label-asks', 'Labels set in place of their own, not up: ', (ask) => labels(ask.labels),
+      '. Each comes back with them until they are reset (hangar nodes label NODE --reset).'),
     rows.length === 0
       ? h('p', { class: 'empty' }, state.nodesListed ? 'No node has joined: no agent sends heartbeats.'
         : state.error ? 'Not loaded: ' + state.error : 'Loading…')

@@ -647,18 +647,25 @@ class DashboardIT extends OneNodeIT {
         }
     }
 
-    /** A node asked to drain that is not up (stopped for its maintenance) is named above the nodes: it comes back drained. */
+    /**
+     * A node asked to drain, or given labels in place of its own, that is not up (stopped for its maintenance)
+     * is named above the nodes: it comes back drained, or with those labels.
+     */
     @Test
-    void nodesAskedToDrainThatAreNotUpAreNamed() {
+    void nodesAskedToDrainOrGivenLabelsThatAreNotUpAreNamed() {
         open(hangar.url(), "/?events=off");
         waitFor().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#nodes table")));
         assertThat(browser.findElements(By.id("drain-asks"))).as("this server's one node has no ask").isEmpty();
+        assertThat(browser.findElements(By.id("label-asks"))).isEmpty();
         ((JavascriptExecutor) browser).executeAsyncScript("""
                 const done = arguments[arguments.length - 1];
                 import('/store.js').then(({ state, changed }) => {
                   // as GET /v1/nodes/drains of a cluster lists them
                   state.drainAsks = [{ node: 'gpu-07', askedAt: '2026-12-01T10:00:00Z', up: false },
                     { node: 'gpu-08', askedAt: '2026-12-01T11:00:00Z', up: true }];
+                  // as GET /v1/nodes/labels of a cluster lists them
+                  state.labelAsks = [{ node: 'gpu-09', labels: { zone: 'r2', rack: '7' }, up: false },
+                    { node: 'gpu-08', labels: { zone: 'r1' }, up: true }];
                   changed();
                   done();
                 });
@@ -667,6 +674,9 @@ class DashboardIT extends OneNodeIT {
         String said = browser.findElement(By.id("drain-asks")).getText();
         assertThat(said).startsWith("Asked to drain, not up: gpu-07 (since ").contains("comes back drained")
                 .doesNotContain("gpu-08");
+        assertThat(browser.findElement(By.id("label-asks")).getText())
+                .isEqualTo("Labels set in place of their own, not up: gpu-09 (rack=7, zone=r2). Each comes back with them"
+                        + " until they are reset (hangar nodes label NODE --reset).");
     }
 
     /** In a cluster, a runtime that only nodes lost a while ago had is marked, with why its jobs wait. */
