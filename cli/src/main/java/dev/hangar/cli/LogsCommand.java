@@ -41,12 +41,13 @@ final class LogsCommand implements Callable<Integer> {
             }
             // why first: with no server there, or no such job, a follow would wait for either to come
             server.get(id);
-            if (client.json) {
-                server.follow(id, 0, JobWatcher.RECONNECT_FOR, print);
-                return 0;
-            }
             // as run follows its job: a retry's output marked, and how the job ended said and returned
             var watcher = new JobWatcher(server, System.out, System.err);
+            if (client.json) {
+                // the chunks as JSON lines on stdout; how the job ended on stderr and in the exit code, as without --json
+                server.follow(id, 0, JobWatcher.RECONNECT_FOR, print);
+                return watcher.exitCode(server.get(id));
+            }
             return watcher.exitCode(watcher.follow(id));
         } catch (OutputClosed e) {
             return OutputClosed.EXIT_CODE; // the job goes on: only its output is no longer read here

@@ -115,6 +115,10 @@ class CliIT extends OneNodeIT {
         assertThat(follow.exitCode()).as("%s", follow).isEqualTo(3);
         assertThat(follow.out()).isEqualTo("followed\n");
         assertThat(follow.err()).contains("hangar: job " + id + " FAILED: exited with code 3");
+        Result json = hangar("logs", "--url", url, "-f", "--json", id);
+        assertThat(json.exitCode()).as("with --json too: %s", json).isEqualTo(3);
+        assertThat(json.out()).contains("\"data\"").doesNotContain("hangar: job");
+        assertThat(json.err()).contains("hangar: job " + id + " FAILED: exited with code 3");
 
         var retried = Api.spec("sh", "-c", "exit 4");
         retried.putObject("retry").put("maxAttempts", 2).put("backoffSeconds", 0);
