@@ -398,7 +398,9 @@ public final class Agent implements AutoCloseable {
                 leaseUnanswered = false;
                 failurePause = config.pollInterval();
                 taking.succeeded();
-                if (lease.isPresent() && !stopping) { // one taken while stopping is given back by close()
+                // one taken while stopping is given back by close(), or, its call answered after close() gave
+                // back this node's leases, lapses
+                if (lease.isPresent() && !stopping) {
                     launch(lease.get(), asked + config.leaseFor().toNanos(), attempt);
                 } else if (lease.isEmpty()) {
                     wake.await(config.pollInterval());
@@ -651,6 +653,9 @@ public final class Agent implements AutoCloseable {
             }
             running.values().forEach(job -> job.stop(StopReason.AGENT_STOPPING));
             jobs.shutdown();
+            // again: a launch that passed its check before the stop and stalled past the wait is in running by now
+            // (it is put there before it is handed to the executor, which takes no job after this)
+            running.values().forEach(job -> job.stop(StopReason.AGENT_STOPPING));
             ended = jobs.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -118,10 +118,10 @@ public final class NodeHeartbeat implements AutoCloseable {
         try {
             leaving.get(LEAVE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof RuntimeException failure)) {
-                throw new IllegalStateException("leaving the registry failed", e.getCause());
+            if (e.getCause() instanceof Error error) {
+                throw error;
             }
-            QueueException.warn(LOG, "leaving the registry failed" + dropsOut, failure);
+            QueueException.warn(LOG, "leaving the registry failed" + dropsOut, (RuntimeException) e.getCause());
         } catch (TimeoutException e) {
             LOG.log(System.Logger.Level.WARNING, "leaving the registry did not finish within " + LEAVE_WAIT.toSeconds()
                     + " s (is the queue away?)" + dropsOut);

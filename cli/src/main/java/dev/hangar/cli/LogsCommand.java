@@ -45,8 +45,7 @@ final class LogsCommand implements Callable<Integer> {
             var watcher = new JobWatcher(server, System.out, System.err);
             if (client.json) {
                 // the chunks as JSON lines on stdout; how the job ended on stderr and in the exit code, as without --json
-                server.follow(id, 0, JobWatcher.RECONNECT_FOR, print);
-                return watcher.exitCode(server.get(id));
+                return watcher.exitCode(server.follow(id, 0, JobWatcher.RECONNECT_FOR, print));
             }
             return watcher.exitCode(watcher.follow(id));
         } catch (OutputClosed e) {

@@ -20,7 +20,8 @@ final class TimeoutConverter implements ITypeConverter<Integer> {
     public Integer convert(String value) {
         String given = value.strip().toLowerCase(Locale.ROOT);
         Duration duration = given.startsWith("p") ? iso(value) : units(given, value);
-        if (duration.toNanosPart() != 0 || duration.getSeconds() > Integer.MAX_VALUE) {
+        if (duration.toNanosPart() != 0 || duration.getSeconds() > Integer.MAX_VALUE
+                || duration.getSeconds() < Integer.MIN_VALUE) {
             throw refused(value, duration.toNanosPart() != 0 ? "whole seconds only" : "too long");
         }
         return (int) duration.getSeconds();

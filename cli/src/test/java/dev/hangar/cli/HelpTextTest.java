@@ -25,13 +25,6 @@ class HelpTextTest {
         assertThat(commands).as("the commands walked").hasSizeGreaterThan(15);
     }
 
-    @Test
-    void theNodesMemoryDefaultIsExplainedWithItsPercentages() {
-        String usage = new CommandLine(new Main()).getSubcommands().get("up").getUsageMessage();
-
-        assertThat(usage.replaceAll("\\s+", " ")).as("its lines joined").contains("25% of its first 4 GiB");
-    }
-
     private static void collect(CommandLine command, List<CommandLine> into) {
         into.add(command);
         command.getSubcommands().values().forEach(sub -> collect(sub, into));

@@ -38,6 +38,8 @@ class JobSpecOptionsTest {
         assertThatThrownBy(() -> spec("--timeout", "P1X")).hasMessageContaining("not an ISO-8601 duration");
         assertThatThrownBy(() -> spec("--timeout", "99999999999")).hasMessageContaining("too long");
         assertThatThrownBy(() -> spec("--timeout", "999999999999999999999h")).hasMessageContaining("too long");
+        assertThatThrownBy(() -> spec("--timeout", "PT-4294966696S")).as("not wrapped round to 600")
+                .hasMessageContaining("too long");
     }
 
     @Test

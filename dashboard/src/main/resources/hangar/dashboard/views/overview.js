@@ -47,7 +47,6 @@ function nodeRows() {
   }];
 }
 
-/** A line naming the nodes asked to drain that are not up, or nothing. */
 /** The asks of nodes that are not up, one line; a node the table shows as lost is named too: it comes back with them. */
 function asksNotUp(asks, id, lead, shown, tail) {
   const notUp = asks.filter((ask) => !ask.up && state.nodes.get(ask.node)?.state !== 'JOINED');

@@ -659,16 +659,18 @@ class DashboardIT extends OneNodeIT {
         assertThat(browser.findElements(By.id("label-asks"))).isEmpty();
         ((JavascriptExecutor) browser).executeAsyncScript("""
                 const done = arguments[arguments.length - 1];
-                import('/store.js').then(({ state, changed }) => {
-                  // as GET /v1/nodes/drains of a cluster lists them
-                  state.drainAsks = [{ node: 'gpu-07', askedAt: '2026-12-01T10:00:00Z', up: false },
-                    { node: 'gpu-08', askedAt: '2026-12-01T11:00:00Z', up: true }];
-                  // as GET /v1/nodes/labels of a cluster lists them
-                  state.labelAsks = [{ node: 'gpu-09', labels: { zone: 'r2', rack: '7' }, up: false },
-                    { node: 'gpu-08', labels: { zone: 'r1' }, up: true }];
-                  changed();
-                  done();
-                });
+                // the lists as a cluster's server answers them, for this load and every later one of the page
+                const asks = {
+                  '/v1/nodes/drains': [{ node: 'gpu-07', askedAt: '2026-12-01T10:00:00Z', up: false },
+                    { node: 'gpu-08', askedAt: '2026-12-01T11:00:00Z', up: true }],
+                  '/v1/nodes/labels': [{ node: 'gpu-09', labels: { zone: 'r2', rack: '7' }, up: false },
+                    { node: 'gpu-08', labels: { zone: 'r1' }, up: true }],
+                };
+                const real = window.fetch;
+                window.fetch = (path, init) => asks[path]
+                  ? Promise.resolve(new Response(JSON.stringify(asks[path]), { headers: { 'Content-Type': 'application/json' } }))
+                  : real(path, init);
+                import('/store.js').then(({ loadNodes }) => loadNodes()).then(() => done());
                 """);
         waitFor().until(ExpectedConditions.presenceOfElementLocated(By.id("drain-asks")));
         String said = browser.findElement(By.id("drain-asks")).getText();
