@@ -124,7 +124,8 @@ function LabelsCell({ node }) {
     setText(null);
   });
   const shown = error && h('span', { class: 'error small' }, ' ', error);
-  if (text == null) {
+  // a node lost while edited has no labels to set: the cell shows its last ones again
+  if (text == null || !node.clustered) {
     return h('td', { class: 'labels' }, h('span', { class: 'mono' }, labels(node.labels)),
       node.clustered && h('button', { type: 'button', class: 'edit-labels', title: 'set its labels in place of its own',
         onClick: () => setText(labelPairs(node.labels)) }, 'Edit'), shown);

@@ -640,9 +640,13 @@ class DashboardIT extends OneNodeIT {
                     .singleElement().asString().contains("/v1/nodes/gone/drain", "404");
             ((JavascriptExecutor) browser).executeAsyncScript(gone, "DRAINED");
             waitFor().until(ExpectedConditions.textToBe(goneButton, "Resume"));
+            browser.findElement(By.cssSelector("#nodes tr[data-node='gone'] td.labels button.edit-labels")).click();
+            By goneLabels = By.cssSelector("#nodes tr[data-node='gone'] td.labels input");
+            assertThat(browser.findElements(goneLabels)).as("its labels being edited").hasSize(1);
             browser.findElement(goneButton).click();
             waitFor().until(ExpectedConditions.textToBe(By.cssSelector("#nodes tr[data-node='gone'] .pill"), "lost"));
             assertThat(browser.findElements(goneButton)).as("a lost node has nothing to drain").isEmpty();
+            assertThat(browser.findElements(goneLabels)).as("nor labels to set").isEmpty();
             browser.get("about:blank");
         }
     }
