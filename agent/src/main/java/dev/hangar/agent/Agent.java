@@ -112,6 +112,8 @@ public final class Agent implements AutoCloseable {
     private volatile boolean drainSeen;
     /** Notified when the job loop has seen an ask to drain, for {@link #drain} waiting on it. */
     private final Object drainSeenSignal = new Object();
+    /** Taken by {@link #poolsFollowDrain}. */
+    private final Object poolsDrainLock = new Object();
     private volatile PoolManager pools;
     private volatile Thread loop;
     private AutoCloseable subscription;
@@ -175,12 +177,14 @@ public final class Agent implements AutoCloseable {
         statuses = probeAll();
         var manager = new PoolManager(poolsOfUsableRuntimes(), usableRuntimes(), config.memoryMb(), capacity::memoryLeftMb,
                 imageVersions, Clock.systemUTC());
+        manager.pause(drainAskedAt != null); // a node restarted drained makes no sandbox at all
         try {
             pools = manager.start();
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
+        poolsFollowDrain(); // an ask or a resume that came meanwhile
         try {
             int released = queue.releaseLeasesOf(config.nodeName());
             if (released > 0) {
@@ -254,7 +258,8 @@ public final class Agent implements AutoCloseable {
 
     /**
      * Takes no more jobs while asked to drain, at {@code askedAt} as the registry holds it (the jobs
-     * running finish, the warm pools stay), or takes them again once it is null; says so at each change.
+     * running finish, the warm pools are emptied), or takes them again once it is null (the pools fill
+     * again); says so at each change.
      * Asked, it waits a moment for the job loop to see it (a lease under way is launched first), so that
      * the next status says so, naming this ask; before {@link #start}, the loop sees it at its first pass.
      */
@@ -266,8 +271,9 @@ public final class Agent implements AutoCloseable {
             if (!asked) {
                 drainSeen = false;
             }
-            LOG.log(System.Logger.Level.INFO, asked ? "asked to drain: taking no more jobs; those running are left to finish"
-                    : "no longer asked to drain: taking jobs again");
+            LOG.log(System.Logger.Level.INFO, asked ? "asked to drain: taking no more jobs, emptying the warm pools; those"
+                    + " running are left to finish" : "no longer asked to drain: taking jobs again, filling the warm pools");
+            poolsFollowDrain();
             wake.wake();
         }
         long deadline = System.nanoTime() + DRAIN_SEEN_WAIT.toNanos();
@@ -280,6 +286,20 @@ public final class Agent implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     return;
                 }
+            }
+        }
+    }
+
+    /**
+     * Pauses the warm pools while the node is asked to drain and resumes them once it is not. Each call
+     * reads both fields under one lock, so whichever of a drain, a resume and the start calls last sets
+     * the pools as the latest ask has it.
+     */
+    private void poolsFollowDrain() {
+        synchronized (poolsDrainLock) {
+            PoolManager current = pools;
+            if (current != null) {
+                current.pause(drainAskedAt != null);
             }
         }
     }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hangar.agent.pool.PoolConfig;
+import dev.hangar.core.pool.PoolSpec;
+import dev.hangar.core.pool.PoolStatus;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.job.MountPolicy;
@@ -48,9 +50,15 @@ class AgentAsksTest {
         agent = new Agent(config(), store, List.of(runtime), Set::of).start();
     }
 
+    /** A warm pool of one sandbox of the fake runtime: a drained node empties it. */
     private static AgentConfig config() {
+        var pool = new PoolSpec("warm", FakePrestartingRuntime.NAME, null, 1.0, 256L, 1, 1, 300);
         return new AgentConfig("node", 8, 8 * 1024, List.of(), 4, Duration.ofSeconds(30), Duration.ofMillis(50), false,
-                MountPolicy.none(), Set.of(), PoolConfig.of(List.of(), 0));
+                MountPolicy.none(), Set.of(), PoolConfig.of(List.of(pool), 0));
+    }
+
+    private PoolStatus pool() {
+        return agent.status(Instant.now()).pools().getFirst();
     }
 
     private static JobSpec job(String... command) {
@@ -68,12 +76,16 @@ class AgentAsksTest {
         String running = store.enqueue(job("block")).job().id();
         await().atMost(WAIT).until(() -> state(running) == JobState.RUNNING);
 
+        await().atMost(WAIT).until(() -> pool().ready() == 1);
+
         agent.drain(ASKED_AT);
         await().atMost(WAIT).until(() -> agent.status(Instant.now()).draining());
+        await().atMost(WAIT).until(() -> pool().ready() == 0 && runtime.alive() == 1); // the running job's own
+        assertThat(pool().limitedBy()).as("why the pool is empty").contains("drained");
         String next = store.enqueue(job("echo", "later")).job().id();
         await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> state(next) == JobState.QUEUED);
 
-        runtime.sandboxes().getFirst().finishRunning(0);
+        runtime.sandboxes().stream().filter(s -> !s.id().startsWith("pool-")).findFirst().orElseThrow().finishRunning(0);
         await().atMost(WAIT).until(() -> state(running) == JobState.SUCCEEDED);
         assertThat(store.get(running).orElseThrow().deliveries()).as("finished here, not handed back").isEqualTo(1);
         await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> state(next) == JobState.QUEUED);
@@ -81,6 +93,8 @@ class AgentAsksTest {
         agent.drain(null); // resumed
         await().atMost(WAIT).until(() -> state(next) == JobState.SUCCEEDED);
         assertThat(agent.status(Instant.now()).draining()).isFalse();
+        await().atMost(WAIT).until(() -> pool().ready() == 1);
+        assertThat(pool().limitedBy()).isNull();
     }
 
     @Test
@@ -92,6 +106,7 @@ class AgentAsksTest {
         agent.start();
         await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> state(queued) == JobState.QUEUED);
         assertThat(agent.draining()).isTrue();
+        assertThat(runtime.sandboxes()).as("no warm sandbox made").isEmpty();
     }
 
     @Test

@@ -73,7 +73,9 @@ final class PoolsCommand implements Callable<Integer> {
     private static List<String> row(PoolStatus pool) {
         PoolSpec spec = pool.spec();
         String cpus = spec.cpus() == Math.rint(spec.cpus()) ? String.valueOf(spec.cpus().longValue()) : spec.cpus().toString();
-        String note = pool.limitedBy() != null ? "below min: " + pool.limitedBy()
+        // a drained node's pool may have a min of 0, and is short of nothing
+        String note = pool.limitedBy() != null ? (pool.ready() + pool.starting() < spec.min() ? "below min: " : "")
+                + pool.limitedBy()
                 : pool.lastError() != null ? "last error: " + pool.lastError() : "";
         return List.of(spec.name(), spec.runtime(), Tables.orDash(spec.image()), cpus + " cpu/" + spec.memoryMb() + " MiB",
                 spec.min() + "/" + spec.max(), String.valueOf(pool.ready()), String.valueOf(pool.starting()),

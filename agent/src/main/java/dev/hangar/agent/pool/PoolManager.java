@@ -33,6 +33,8 @@ public final class PoolManager implements PoolsView, AutoCloseable {
     private final PoolConfig config;
     private final Clock clock;
     private final Map<String, WarmPool> pools = new LinkedHashMap<>();
+    /** Whether the node is drained (see {@link #pause}); guarded by {@code pools}, as a pool made now must heed it. */
+    private boolean paused;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final ScheduledExecutorService keeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
             .daemon().name("pool-keeper").factory());
@@ -172,6 +174,7 @@ public final class PoolManager implements PoolsView, AutoCloseable {
             existing = pools.get(spec.name());
             if (existing == null || !existing.spec().runtime().equals(spec.runtime())) {
                 created = new WarmPool(spec, pooled.get(spec.runtime()), budget, workers, makers, images, clock);
+                created.pause(paused);
                 pools.put(spec.name(), created);
             }
         }
@@ -197,6 +200,20 @@ public final class PoolManager implements PoolsView, AutoCloseable {
         }
         pool.close();
         return Optional.of(pool.status());
+    }
+
+    /**
+     * While the node is drained ({@code pause} true) it takes no jobs, so its pools hold nothing: their
+     * sandboxes are destroyed, and they make none (pools put meanwhile included) until it is resumed,
+     * when they fill again. Each pool's status says why it is empty.
+     */
+    public void pause(boolean pause) {
+        // why all under the lock, though the pools' own calls only start work: a resume right after a
+        // drain must not reach a pool before the drain does
+        synchronized (pools) {
+            paused = pause;
+            pools.values().forEach(pool -> pool.pause(pause));
+        }
     }
 
     /** The spec's own checks, and whether this node can do what it asks (cores, snapshots). */

@@ -34,6 +34,7 @@ final class WarmPool {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     /** A ready sandbox that dies this soon after it was made died of how it is made, not of old age. */
     private static final Duration YOUNG = Duration.ofSeconds(10);
+    static final String PAUSED = "the node is drained: no sandboxes are kept until it is resumed";
 
     private final SandboxRuntime runtime;
     private final MemoryBudget budget;
@@ -53,6 +54,8 @@ final class WarmPool {
     /** Bumped when the pool's sandboxes change kind or it is removed: sandboxes of an older one are not kept. */
     private long generation;
     private boolean closed;
+    /** Its node is drained: it keeps no sandbox (nor makes one) until the node is resumed. */
+    private boolean paused;
     private int starting;
     private int inUse;
     private int target;
@@ -121,6 +124,26 @@ final class WarmPool {
             destroyLater(next.sandbox());
         }
         return Optional.empty();
+    }
+
+    /**
+     * While its node is drained ({@code pause} true), the pool's ready sandboxes are destroyed and those
+     * starting are not kept, and it makes none until it is resumed, then fills as before. Its snapshot
+     * template, if any, is kept: restoring from it is what makes a resumed node warm again soon.
+     */
+    synchronized void pause(boolean pause) {
+        if (pause == paused || closed) {
+            return;
+        }
+        paused = pause;
+        if (pause) {
+            drain();
+            generation++; // those starting are destroyed as they come up
+            limitedBy = PAUSED;
+        } else {
+            limitedBy = null;
+            fill();
+        }
     }
 
     /** A job that fits found the pool empty: it starts cold, and the pool grows by one towards max. */
@@ -192,7 +215,7 @@ final class WarmPool {
 
     /** Starts sandboxes until ready + starting reaches the target, as far as the memory budget lets it. */
     synchronized void fill() {
-        if (closed || retryAfter != null && clock.instant().isBefore(retryAfter)) {
+        if (closed || paused || retryAfter != null && clock.instant().isBefore(retryAfter)) {
             return;
         }
         limitedBy = null;

@@ -248,6 +248,46 @@ class PoolManagerTest {
     }
 
     @Test
+    void aDrainedNodesPoolsHoldNothingMakeNothingAndFillAgainOnceResumed() {
+        start(0, pool("p", 2, 2));
+        awaitReady("p", 2);
+        List<FakeSandbox> before = runtime.sandboxes();
+
+        manager.pause(true);
+        manager.put(pool("q", 1, 1)); // put while drained: made empty
+        manager.upkeep();
+
+        assertThat(status("p").ready()).isZero();
+        assertThat(status("p").limitedBy()).isEqualTo(WarmPool.PAUSED);
+        assertThat(status("q").ready() + status("q").starting()).isZero();
+        assertThat(status("q").limitedBy()).isEqualTo(WarmPool.PAUSED);
+        assertThat(manager.take(RUNTIME, job())).isEmpty();
+        await().atMost(WAIT).until(() -> before.stream().allMatch(FakeSandbox::destroyed));
+        assertThat(manager.budget().heldMb()).isZero();
+        assertThat(runtime.sandboxes()).as("none made while drained").hasSize(2);
+
+        manager.pause(false);
+
+        awaitReady("p", 2);
+        awaitReady("q", 1);
+        assertThat(status("p").limitedBy()).isNull();
+        assertThat(manager.take(RUNTIME, job())).isPresent();
+    }
+
+    @Test
+    void sandboxesStartingWhenTheNodeIsDrainedAreNotKept() {
+        runtime.holdCreates();
+        start(0, pool("p", 2, 2));
+        await().atMost(WAIT).until(() -> status("p").starting() == 2);
+
+        manager.pause(true);
+        runtime.releaseCreates();
+
+        await().atMost(WAIT).until(() -> manager.budget().heldMb() == 0 && runtime.alive() == 0);
+        assertThat(status("p").ready() + status("p").starting()).isZero();
+    }
+
+    @Test
     void aPoolRemovedWhileItsSandboxesWaitForAMakerMakesNoMore() {
         runtime.holdCreates();
         // one maker: one sandbox is being made (held), the other two wait their turn
