@@ -263,6 +263,11 @@ public final class HangarMetrics implements AutoCloseable {
         meters.add(Gauge.builder("hangar.node.draining", () -> draining)
                 .description("1 while the node is asked to drain: it takes no more jobs (drained once it runs none)")
                 .tag("node", node.name()).strongReference(true).register(registry));
+        // why a series per label, not a tag per label: every series of one metric must have the same tag
+        // names, and each node's label names are its own
+        node.labels().forEach((key, value) -> meters.add(Gauge.builder("hangar.node.label", () -> 1)
+                .description("1 for each label the node has now (its own, or those asked in their place)")
+                .tags("node", node.name(), "key", key, "value", value).strongReference(true).register(registry)));
         if (!nodesWithHook.contains(node.name())) {
             // a cluster's server runs no agent: each node's heartbeat says what it runs
             meters.add(sandboxesRunningGauge(node.name(), () -> runningByHeartbeat(node.name())));

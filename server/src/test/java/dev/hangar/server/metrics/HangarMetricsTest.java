@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -209,36 +210,9 @@ class HangarMetricsTest {
 
     @Test
     void aNodeAskedToDrainIsCountedUntilItIsResumed() {
-        var told = new AtomicReference<java.util.function.Consumer<NodeInfo>>();
-        var node = new AtomicReference<NodeInfo>(NodeInfo.of(clusterNode(0), NodeInfo.State.JOINED));
-        var asks = new AtomicReference<List<DrainAsk>>(List.of());
-        var cluster = new dev.hangar.server.NodeView() {
-            @Override
-            public List<DrainAsk> drainAsks() {
-                return asks.get();
-            }
-
-            @Override
-            public List<dev.hangar.core.runtime.RuntimeStatus> runtimes() {
-                return nodes.runtimes();
-            }
-
-            @Override
-            public dev.hangar.core.job.SpecLimits limits() {
-                return nodes.limits();
-            }
-
-            @Override
-            public List<NodeInfo> nodes() {
-                return List.of(node.get());
-            }
-
-            @Override
-            public AutoCloseable watchNodes(java.util.function.Consumer<NodeInfo> listener) {
-                told.set(listener);
-                return () -> {};
-            }
-        };
+        var cluster = new OneNodeCluster(NodeInfo.of(clusterNode(0), NodeInfo.State.JOINED));
+        var asks = cluster.asks;
+        var told = cluster.told;
         try (var clusterMetrics = new HangarMetrics(queue, cluster, clock, job -> HangarMetrics.COLD)) {
             assertThat(new PromText(clusterMetrics.scrape()).value("hangar_node_draining", "node", "c1")).isEqualTo(0);
             assertThat(new PromText(clusterMetrics.scrape()).value("hangar_drain_asks", "up", "false")).isEqualTo(0);
@@ -257,6 +231,70 @@ class HangarMetricsTest {
             assertThat(text.value("hangar_drain_asks", "up", "true")).isEqualTo(1);
             assertThat(text.value("hangar_drain_asks", "up", "false")).isEqualTo(2);
         }
+    }
+
+    @Test
+    void eachLabelOfANodeIsASeriesThatFollowsItsLabelsAndGoesWithTheNode() {
+        var cluster = new OneNodeCluster(NodeInfo.of(labelled(Map.of("zone", "r1", "gpu", "a100")), NodeInfo.State.JOINED));
+        try (var clusterMetrics = new HangarMetrics(queue, cluster, clock, job -> HangarMetrics.COLD)) {
+            PromText text = new PromText(clusterMetrics.scrape());
+            assertThat(text.value("hangar_node_label", "node", "c1", "key", "zone", "value", "r1")).isEqualTo(1);
+            assertThat(text.value("hangar_node_label", "node", "c1", "key", "gpu", "value", "a100")).isEqualTo(1);
+
+            // relabelled: zone=r2 in place of its own, gpu taken away
+            cluster.told.get().accept(NodeInfo.of(labelled(Map.of("zone", "r2")), NodeInfo.State.JOINED));
+            text = new PromText(clusterMetrics.scrape());
+            assertThat(text.value("hangar_node_label", "node", "c1", "key", "zone", "value", "r2")).isEqualTo(1);
+            assertThat(text.value("hangar_node_label", "node", "c1", "key", "zone", "value", "r1")).isNull();
+            assertThat(text.value("hangar_node_label", "node", "c1", "key", "gpu", "value", "a100")).isNull();
+
+            cluster.told.get().accept(NodeInfo.of(labelled(Map.of("zone", "r2")), NodeInfo.State.LOST));
+            assertThat(new PromText(clusterMetrics.scrape()).hasFamily("hangar_node_label")).isFalse();
+        }
+    }
+
+    /** A cluster of one node, "c1", whose changes the test tells the metrics of, and the asks to drain it keeps. */
+    private final class OneNodeCluster implements dev.hangar.server.NodeView {
+        final AtomicReference<java.util.function.Consumer<NodeInfo>> told = new AtomicReference<>();
+        final AtomicReference<List<DrainAsk>> asks = new AtomicReference<>(List.of());
+        private final NodeInfo node;
+
+        OneNodeCluster(NodeInfo node) {
+            this.node = node;
+        }
+
+        @Override
+        public List<DrainAsk> drainAsks() {
+            return asks.get();
+        }
+
+        @Override
+        public List<dev.hangar.core.runtime.RuntimeStatus> runtimes() {
+            return nodes.runtimes();
+        }
+
+        @Override
+        public dev.hangar.core.job.SpecLimits limits() {
+            return nodes.limits();
+        }
+
+        @Override
+        public List<NodeInfo> nodes() {
+            return List.of(node);
+        }
+
+        @Override
+        public AutoCloseable watchNodes(java.util.function.Consumer<NodeInfo> listener) {
+            told.set(listener);
+            return () -> {};
+        }
+    }
+
+    /** The heartbeat of a node of a cluster, "c1", with these labels. */
+    private NodeStatus labelled(Map<String, String> labels) {
+        var capacity = new NodeStatus.Capacity(8, 4096, 0);
+        return new NodeStatus("c1", capacity, new NodeStatus.Load(0, 8, 4096, 0), 2, List.of(), Set.of(), null, false,
+                clock.instant(), List.of(), null, false, null, labels);
     }
 
     /** The heartbeat of a node of a cluster, "c1", that has seen an ask to drain. */
