@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code hangar run}: run one command as a job and exit with its exit code. Uses the server at
  * --url when one answers, else a node started in this process for this one job. Interrupted, it
- * cancels the job.
+ * cancels the job. With --detach it only submits the job, to a server, and prints its id.
  */
 @Command(name = "run", description = "Run a command as a job, stream its output, exit with its exit code.")
 final class RunCommand implements Callable<Integer> {
@@ -35,6 +35,10 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = {"-i", "--stdin"}, description = "Send this command's standard input to the job")
     boolean stdin;
+
+    @Option(names = {"-d", "--detach"}, description = "Submit the job and print its id, without waiting for it "
+            + "(needs a server; 'hangar logs -f ID' follows it)")
+    boolean detach;
 
     @Parameters(arity = "1..*", paramLabel = "CMD", description = "Program and arguments (put -- before them)")
     List<String> command;
@@ -56,6 +60,12 @@ final class RunCommand implements Callable<Integer> {
         String input = stdin ? SpecFile.utf8(stdinWithin(), "--stdin: standard input") : null;
         var spec = job.toSpec(command, input);
         HangarClient server = client.client();
+        if (detach) {
+            // why never on a node started here: that node, and the job with it, would end with this command
+            Job job = server.submit(spec);
+            System.out.println(client.json ? dev.hangar.core.json.Json.write(job) : job.id());
+            return 0;
+        }
         // why not healthy(): a server there but unwell must not make the job run here; nor may one named
         // on another host that does not answer (the job was meant for it): the submit then says why
         if (client.namesAnotherHost() || server.answers()) {

@@ -139,6 +139,28 @@ class CliIT extends OneNodeIT {
     }
 
     @Test
+    void aDetachedRunPrintsTheJobsIdAtOnceAndTheJobRunsOnWithoutIt() {
+        Result run = hangar("run", "--url", url, "-d", "--", "sh", "-c", "sleep 1; echo detached; exit 3");
+
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        String id = run.out().trim();
+        assertThat(id).as("%s", run).matches("[A-Za-z0-9_-]+");
+        Result follow = hangar("logs", "--url", url, "-f", id);
+        assertThat(follow.exitCode()).as("%s", follow).isEqualTo(3);
+        assertThat(follow.out()).as("%s", follow).isEqualTo("detached\n");
+
+        Result json = hangar("run", "--url", url, "--detach", "--json", "--name", "detached", "--", "true");
+        assertThat(json.exitCode()).as("%s", json).isZero();
+        assertThat(json.out()).as("%s", json).contains("\"name\":\"detached\"").contains("\"state\":\"QUEUED\"");
+
+        // never on a node started for it, which would end with the command, and the job with it
+        Result nowhere = hangar("run", "--url", "http://127.0.0.1:" + Host.freePort(), "-d", "--", "echo", "local");
+        assertThat(nowhere.exitCode()).as("%s", nowhere).isEqualTo(1);
+        assertThat(nowhere.out()).as("%s", nowhere).isEmpty();
+        assertThat(nowhere.err()).as("%s", nowhere).contains("no Hangar server at").contains("hangar up");
+    }
+
+    @Test
     void runOfASucceedingJobExitsZero() {
         Result result = hangar("run", "--url", url, "-e", "WHO=cli", "--", "sh", "-c", "echo hello $WHO");
 
