@@ -1,6 +1,7 @@
 package dev.hangar.agent;
 
 import dev.hangar.core.queue.QueueException;
+import dev.hangar.core.queue.RepeatedWarning;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Supplier;
@@ -16,42 +17,47 @@ final class QueueRetry {
     private static final System.Logger LOG = System.getLogger(QueueRetry.class.getName());
     private static final Duration FIRST_PAUSE = Duration.ofMillis(50);
     private static final Duration LONGEST_PAUSE = Duration.ofSeconds(1);
-    /** A call that keeps failing (the queue away a while) is logged again at most this often, not at each try. */
-    private static final Duration LOG_EVERY = Duration.ofSeconds(10);
 
     private final Duration patience;
-    private final boolean logged;
+    /**
+     * The failed tries of all its calls, logged as one task's (the first, then a count each half minute):
+     * an outage fails every running job's calls at once, and each job's used to log a line of its own.
+     * Null: not logged.
+     */
+    private final RepeatedWarning warning;
 
     QueueRetry(Duration patience) {
-        this(patience, true);
+        this(patience, new RepeatedWarning(LOG, "a job's call to the queue"));
     }
 
-    private QueueRetry(Duration patience, boolean logged) {
+    private QueueRetry(Duration patience, RepeatedWarning warning) {
         this.patience = patience;
-        this.logged = logged;
+        this.warning = warning;
     }
 
     /** One that does not log its tries: its caller logs the call's failure, once. */
     static QueueRetry quiet(Duration patience) {
-        return new QueueRetry(patience, false);
+        return new QueueRetry(patience, null);
     }
 
     <T> T call(String what, Supplier<T> call) {
         Instant giveUp = Instant.now().plus(patience);
         Duration pause = FIRST_PAUSE;
-        Instant loggedAt = null;
         while (true) {
             try {
-                return call.get();
+                T result = call.get();
+                if (warning != null) {
+                    warning.succeeded();
+                }
+                return result;
             } catch (QueueException e) {
                 Instant now = Instant.now();
                 if (now.plus(pause).isAfter(giveUp)) {
                     throw e;
                 }
-                if (logged && (loggedAt == null || !now.isBefore(loggedAt.plus(LOG_EVERY)))) {
-                    loggedAt = now;
-                    LOG.log(System.Logger.Level.WARNING, String.format(java.util.Locale.ROOT, "%s failed; retrying for up to"
-                            + " %.1f s: %s", what, Duration.between(now, giveUp).toMillis() / 1000.0, e.getMessage()));
+                if (warning != null) {
+                    warning.failed(String.format(java.util.Locale.ROOT, " (%s; retrying it for up to %.1f s)", what,
+                            Duration.between(now, giveUp).toMillis() / 1000.0), e);
                 }
                 sleep(pause);
                 pause = pause.multipliedBy(2).compareTo(LONGEST_PAUSE) > 0 ? LONGEST_PAUSE : pause.multipliedBy(2);
