@@ -189,8 +189,9 @@ export async function loadNodes() {
  * maintenance is in no other list, and comes back with them.
  */
 async function loadAsks() {
-  state.drainAsks = await asksFrom('/v1/nodes/drains', state.drainAsks);
-  state.labelAsks = await asksFrom('/v1/nodes/labels', state.labelAsks);
+  // both at once: each is a round trip, and neither waits for the other
+  [state.drainAsks, state.labelAsks] = await Promise.all([asksFrom('/v1/nodes/drains', state.drainAsks),
+    asksFrom('/v1/nodes/labels', state.labelAsks)]);
 }
 
 /** One list of asks; the last one read if it cannot be read now, none from a server older than the list (404). */

@@ -51,6 +51,8 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
     private volatile Map<String, NodeStatus> alive = Map.of();
     /** The nodes asked to drain, up or not, as last read. */
     private volatile Map<String, Instant> drainAsked = Map.of();
+    /** The nodes up as the last poll told its listeners of them (read and written by poll alone). */
+    private Map<String, NodeInfo> told = Map.of();
     private volatile List<NodeStatus> lastSeen = List.of();
     /**
      * Nodes lost within {@link #LOST_GRACE}, with when (nanoTime): a job that only such a node can
@@ -94,7 +96,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         Map<String, Instant> asked = registry.drainAsked();
         readAtNanos = nanoTime.getAsLong();
         Map<String, NodeStatus> before = alive;
-        Map<String, NodeInfo> toldBefore = infos(before, drainAsked);
+        Map<String, NodeInfo> toldBefore = told;
         alive = Map.copyOf(now);
         drainAsked = Map.copyOf(asked);
         if (!now.isEmpty()) {
@@ -111,7 +113,8 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         recentlyLost = Map.copyOf(lost);
         // a node new, or come back within its heartbeat's life with other capacity or runtimes, or asked to
         // drain, drained or taken back from it: told as joined
-        infos(now, asked).values().stream()
+        told = infos(now, asked);
+        told.values().stream()
                 .filter(info -> !toldBefore.containsKey(info.name()) || !sameShape(toldBefore.get(info.name()), info))
                 .forEach(listeners::tell);
         before.values().stream().filter(n -> !now.containsKey(n.name()))
