@@ -38,7 +38,7 @@ import java.util.function.Predicate;
 
 /**
  * The connection to Redis, one server (found directly or through Sentinel) or a Redis Cluster: Lettuce
- * reconnects by itself (commands issued meanwhile wait, up to the command timeout), and every failure
+ * reconnects by itself (calls made meanwhile wait for it, up to {@link #PATIENCE}), and every failure
  * reaches callers as a {@link QueueException} that says what failed where. Once the connection to
  * the server (on a cluster, to the master of the queue's slot) has been lost for longer than
  * {@link #PATIENCE}, calls fail at once until it is back (on a cluster, until its layout, read anew
@@ -64,6 +64,8 @@ final class RedisLink implements AutoCloseable {
     private final Duration timeout;
     /** How long calls wait for a lost connection to come back before they fail at once: a restart's time, not an outage's. */
     static final Duration PATIENCE = Duration.ofSeconds(5);
+    /** How often a call held back while the connection is lost looks whether it is back. */
+    private static final Duration LOST_LOOK_EVERY = Duration.ofMillis(20);
     private static final Duration MIN_SOCKET_WAIT = Duration.ofSeconds(2);
     /** A connect that goes unanswered this long is tried again: one begun during a cut ends soon after it heals. */
     private static final Duration MOST_CONNECT_WAIT = Duration.ofSeconds(5);
@@ -137,30 +139,44 @@ final class RedisLink implements AutoCloseable {
     }
 
     /**
-     * Fails a call at once once the shared connection to one server (on a cluster, to the master that
-     * serves the queue's slot now) has been lost for longer than {@link #PATIENCE}: a call on a
-     * connection of its own too, as it goes to the same server.
+     * Holds a call back while the shared connection to one server (on a cluster, to the master that
+     * serves the queue's slot now) is lost, until it is back, and fails it once it has been lost for
+     * longer than {@link #PATIENCE} (at once, for calls made after that): a call on a connection of its
+     * own too, as it goes to the same server. Why not send it and let the client queue it until the
+     * reconnect: such a command waits the whole command timeout (10 s by default) when the server does
+     * not come back, twice the patience.
      */
-    private void refuseWhileLostLong(String what) {
-        RedisClusterNode master = null;
-        long away;
-        if (outages == null) {
-            away = lost ? System.nanoTime() - lostAt : 0;
-        } else {
-            master = ((RedisClusterClient) client).getPartitions().getPartitionBySlot(slot);
-            away = master == null ? 0 : outages.awayNanos(master.getUri().getHost(), master.getUri().getPort());
-        }
-        if (away > Math.min(PATIENCE.toNanos(), timeout.toNanos())) {
-            if (layoutRereads != null) {
-                layoutRereads.ask();
+    private void awaitWhileLost(String what) {
+        long patience = Math.min(PATIENCE.toNanos(), timeout.toNanos());
+        while (true) {
+            RedisClusterNode master = null;
+            long away;
+            if (outages == null) {
+                away = lost ? System.nanoTime() - lostAt : 0;
+            } else {
+                master = ((RedisClusterClient) client).getPartitions().getPartitionBySlot(slot);
+                away = master == null ? 0 : outages.awayNanos(master.getUri().getHost(), master.getUri().getPort());
             }
-            String host = master == null ? null : master.getUri().getHost();
-            String node = host == null ? ""
-                    : "its slot's master " + (host.contains(":") ? "[" + host + "]" : host) + ":" + master.getUri().getPort() + "; ";
-            throw new QueueException(String.format(java.util.Locale.ROOT, "queue at %s: %s failed: Redis out of reach for"
-                    + " %.1f s (%sreconnecting each second; calls fail at once meanwhile)", where, what, away / 1e9, node),
-                    null);
+            if (away <= 0) {
+                return;
+            }
+            if (away > patience) {
+                throw outOfReach(what, away, master);
+            }
+            pause(Duration.ofNanos(Math.min(LOST_LOOK_EVERY.toNanos(), patience - away + 1)));
         }
+    }
+
+    private QueueException outOfReach(String what, long awayNanos, RedisClusterNode master) {
+        if (layoutRereads != null) {
+            layoutRereads.ask();
+        }
+        String host = master == null ? null : master.getUri().getHost();
+        String node = host == null ? ""
+                : "its slot's master " + (host.contains(":") ? "[" + host + "]" : host) + ":" + master.getUri().getPort() + "; ";
+        return new QueueException(String.format(java.util.Locale.ROOT, "queue at %s: %s failed: Redis out of reach for"
+                + " %.1f s (%sreconnecting each second; calls fail at once meanwhile)", where, what, awayNanos / 1e9, node),
+                null);
     }
 
     /** A connection and its commands, of a single server or of a cluster. */
@@ -305,7 +321,7 @@ final class RedisLink implements AutoCloseable {
 
     /** Runs commands on {@code on}, a connection of its own, or on the shared one if null. */
     <T> T call(String what, Dedicated on, Function<RedisClusterCommands<byte[], byte[]>, T> commands) {
-        refuseWhileLostLong(what);
+        awaitWhileLost(what);
         try {
             return commands.apply(on == null ? this.commands : on.sync());
         } catch (RedisException e) {
@@ -323,7 +339,7 @@ final class RedisLink implements AutoCloseable {
         if (!(client instanceof RedisClusterClient cluster)) {
             return call(what, commands);
         }
-        refuseWhileLostLong(what);
+        awaitWhileLost(what);
         var nodes = (StatefulRedisClusterConnection<byte[], byte[]>) connection;
         long deadline = System.nanoTime() + timeout.toNanos();
         for (int attempt = 1; ; attempt++) {
@@ -377,7 +393,7 @@ final class RedisLink implements AutoCloseable {
             Thread.sleep(duration);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new QueueException("interrupted while waiting for the Redis Cluster to settle", e);
+            throw new QueueException("interrupted while waiting for Redis", e);
         }
     }
 

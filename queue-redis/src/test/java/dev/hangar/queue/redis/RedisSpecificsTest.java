@@ -1057,6 +1057,34 @@ class RedisSpecificsTest extends RedisServerTest {
         }
     }
 
+    /**
+     * A call made just after the connection was lost waits for Redis to come back, but no longer than
+     * a restart takes: it used to wait its whole timeout (10 s here) and fail as timed out.
+     */
+    @Test
+    void aCallMadeAsRedisGoesWaitsARestartsTimeNotItsTimeout() {
+        try (RedisServerProcess server = RedisServerProcess.start()) {
+            RedisQueueBackend queue = openAndKillItsRedis(server, "timeout=PT10S");
+
+            assertThatThrownBy(queue::ping).isInstanceOf(QueueException.class)
+                    .hasMessageContaining("127.0.0.1:" + server.port())
+                    .hasMessageMatching("(?s).*Redis out of reach for 5\\.\\d s.*") // the patience, give or take a look
+                    .hasMessageNotContaining("timed out");
+        }
+    }
+
+    @Test
+    void aCallMadeWhileRedisRestartsIsAnsweredOnceItIsBack() throws Exception {
+        try (RedisServerProcess server = RedisServerProcess.start()) {
+            RedisQueueBackend queue = openAndKillItsRedis(server, "timeout=PT10S");
+            var restarted = Thread.ofVirtual().start(server::restart);
+
+            queue.ping(); // waits for the restart rather than fail
+            restarted.join();
+            assertThat(queue.enqueue(spec("after-restart")).created()).isTrue();
+        }
+    }
+
     @Test
     void theQueuesFunctionsAreLoadedAgainWhenRedisLostThem() {
         RedisQueueBackend queue = open();
