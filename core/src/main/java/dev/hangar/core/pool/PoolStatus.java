@@ -14,7 +14,8 @@ package dev.hangar.core.pool;
  * @param failed       sandboxes that could not be made
  * @param target       how many it keeps now: min, raised towards max by jobs that found it empty
  * @param memoryHeldMb memory its ready and starting sandboxes hold
- * @param limitedBy    why it holds fewer than min, when it does (e.g. the node's memory budget), else null
+ * @param limitedBy    why it holds fewer than min, when it does (e.g. the node's memory budget), or that its
+ *                     node is drained (it then holds none, whatever its min), else null
  * @param lastError    the last failure to make a sandbox, if any
  */
 public record PoolStatus(PoolSpec spec, int ready, int starting, int inUse, long served, long missed, long replaced,

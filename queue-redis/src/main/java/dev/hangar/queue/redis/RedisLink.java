@@ -147,6 +147,8 @@ final class RedisLink implements AutoCloseable {
      * not come back, twice the patience.
      */
     private void awaitWhileLost(String what) {
+        // (on a cluster an outage is noted at the client's first reconnect try, about 0.1 s after the
+        // connection went: a call in between is sent, and waits as before)
         long patience = Math.min(PATIENCE.toNanos(), timeout.toNanos());
         while (true) {
             RedisClusterNode master = null;
@@ -163,6 +165,9 @@ final class RedisLink implements AutoCloseable {
             if (away > patience) {
                 throw outOfReach(what, away, master);
             }
+            if (layoutRereads != null) {
+                layoutRereads.ask(); // a replica promoted meanwhile is found before the patience runs out
+            }
             pause(Duration.ofNanos(Math.min(LOST_LOOK_EVERY.toNanos(), patience - away + 1)));
         }
     }
@@ -177,6 +182,11 @@ final class RedisLink implements AutoCloseable {
         return new QueueException(String.format(java.util.Locale.ROOT, "queue at %s: %s failed: Redis out of reach for"
                 + " %.1f s (%sreconnecting each second; calls fail at once meanwhile)", where, what, awayNanos / 1e9, node),
                 null);
+    }
+
+    /** Whether the shared connection to one server is lost now (as its state listener has heard). */
+    boolean connectionLost() {
+        return lost;
     }
 
     /** A connection and its commands, of a single server or of a cluster. */

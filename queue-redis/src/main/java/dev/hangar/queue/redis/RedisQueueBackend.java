@@ -822,4 +822,9 @@ public final class RedisQueueBackend implements QueueBackend {
     private static Object millis(Instant instant) {
         return instant == null ? "" : instant.toEpochMilli();
     }
+
+    /** Whether its connection to one Redis server is lost now: tests wait for the client to have seen a kill. */
+    boolean connectionLost() {
+        return link.connectionLost();
+    }
 }
