@@ -149,6 +149,9 @@ final class WarmPool {
     /** A job that fits found the pool empty: it starts cold, and the pool grows by one towards max. */
     synchronized void missed() {
         missed++;
+        if (paused) {
+            return; // empty because its node is drained (a job leased just before), not for want of sandboxes
+        }
         lastMiss = clock.instant();
         target = Math.min(spec.max(), target + 1);
     }
