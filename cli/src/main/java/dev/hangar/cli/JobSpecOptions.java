@@ -60,13 +60,17 @@ final class JobSpecOptions {
             + " (hangar agent --label), e.g. gpu-model=a100 (repeatable: every one must match)")
     List<String> nodeSelector = new ArrayList<>();
 
+    @Option(names = "--idempotency-key", paramLabel = "KEY", description = "Make the job once: given again with the same"
+            + " spec, the server answers with the job made first (run follows it; -d prints its id)")
+    String idempotencyKey;
+
     /** The flag that sets each spec field, so that an error about the field can name what the user typed. */
     static final Map<String, String> FLAGS = Map.ofEntries(Map.entry("runtime", "--runtime"),
             Map.entry("profile.trust", "--untrusted"), Map.entry("profile.needs.network", "--network"),
             Map.entry("timeoutSeconds", "--timeout"), Map.entry("resources.memoryMb", "--memory"),
             Map.entry("resources.cpus", "--cpus"), Map.entry("resources.pids", "--pids"), Map.entry("image", "--image"),
             Map.entry("name", "--name"), Map.entry("priority", "--priority"), Map.entry("resources.gpus", "--gpus"),
-            Map.entry("stdin", "--stdin"));
+            Map.entry("stdin", "--stdin"), Map.entry("idempotencyKey", "--idempotency-key"));
 
     /** "field: reason", with the flag that sets the field where there is one, e.g. "resources.memoryMb (--memory): ...". */
     static String describe(String field, String reason) {
@@ -95,6 +99,7 @@ final class JobSpecOptions {
                 .mounts(mounts.stream().map(JobSpecOptions::mount).toList())
                 .timeoutSeconds(timeoutSeconds)
                 .priority(priority)
+                .idempotencyKey(idempotencyKey)
                 .nodeSelector(NodeLabels.parseAll("--node-selector", nodeSelector));
         environment().forEach(builder::env);
         return builder.build();

@@ -153,6 +153,18 @@ class CliIT extends OneNodeIT {
         assertThat(json.exitCode()).as("%s", json).isZero();
         assertThat(json.out()).as("%s", json).contains("\"name\":\"detached\"").contains("\"state\":\"QUEUED\"");
 
+        // given a key, a run again makes no second job: -d prints the first's id, a run follows it
+        String key = "cli-it-" + System.nanoTime();
+        Result first = hangar("run", "--url", url, "-d", "--idempotency-key", key, "--", "sh", "-c", "echo once; exit 4");
+        Result again = hangar("run", "--url", url, "-d", "--idempotency-key", key, "--", "sh", "-c", "echo once; exit 4");
+        assertThat(again.out()).as("%s %s", first, again).isEqualTo(first.out()).isNotBlank();
+        Result followed = hangar("run", "--url", url, "--idempotency-key", key, "--", "sh", "-c", "echo once; exit 4");
+        assertThat(followed.exitCode()).as("%s", followed).isEqualTo(4);
+        assertThat(followed.out()).as("%s", followed).isEqualTo("once\n");
+        Result other = hangar("run", "--url", url, "-d", "--idempotency-key", key, "--", "sh", "-c", "echo other");
+        assertThat(other.exitCode()).as("%s", other).isNotZero();
+        assertThat(other.err()).as("%s", other).contains("--idempotency-key");
+
         // never on a node started for it, which would end with the command, and the job with it
         Result nowhere = hangar("run", "--url", "http://127.0.0.1:" + Host.freePort(), "-d", "--", "echo", "local");
         assertThat(nowhere.exitCode()).as("%s", nowhere).isEqualTo(1);
