@@ -147,6 +147,13 @@ final class RedisLink implements AutoCloseable {
      * not come back, twice the patience.
      */
     private void awaitWhileLost(String what) {
+        if (outages == null && !lost) {
+            return; // the common case, kept small: it is on every call's path
+        }
+        awaitOrRefuse(what);
+    }
+
+    private void awaitOrRefuse(String what) {
         // (on a cluster an outage is noted at the client's first reconnect try, about 0.1 s after the
         // connection went: a call in between is sent, and waits as before)
         long patience = Math.min(PATIENCE.toNanos(), timeout.toNanos());
