@@ -1,11 +1,13 @@
 package dev.hangar.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.hangar.core.queue.QueueException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Handler;
@@ -47,18 +49,20 @@ class QueueRetryTest {
 
     @Test
     void anOutageThatFailsTheCallsOfManyJobsIsWarnedOfOnceAndOnceWhenTheyWorkAgain() throws InterruptedException {
-        var retry = new QueueRetry(Duration.ofSeconds(10));
+        var retry = new QueueRetry(Duration.ofSeconds(30));
         var away = new AtomicBoolean(true);
+        var failedOnce = ConcurrentHashMap.<String>newKeySet();
         var calls = new ArrayList<Thread>();
         for (int i = 0; i < 8; i++) {
             String job = "j-" + i;
             calls.add(Thread.ofVirtual().start(() -> retry.run("storing output of job " + job, () -> {
                 if (away.get()) {
+                    failedOnce.add(job);
                     throw new QueueException("Redis out of reach (test)", null);
                 }
             })));
         }
-        Thread.sleep(300); // each call has failed a few tries
+        await().atMost(Duration.ofSeconds(20)).until(() -> failedOnce.size() == 8); // every job's call has failed
         away.set(false);
         for (Thread call : calls) {
             call.join();

@@ -62,8 +62,8 @@ final class RunCommand implements Callable<Integer> {
         HangarClient server = client.client();
         if (detach) {
             // why never on a node started here: that node, and the job with it, would end with this command
-            Job job = server.submit(spec);
-            System.out.println(client.json ? dev.hangar.core.json.Json.write(job) : job.id());
+            Job submitted = server.submit(spec);
+            System.out.println(client.json ? dev.hangar.core.json.Json.write(submitted) : submitted.id());
             return 0;
         }
         // why not healthy(): a server there but unwell must not make the job run here; nor may one named
