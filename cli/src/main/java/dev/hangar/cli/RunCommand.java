@@ -2,6 +2,7 @@ package dev.hangar.cli;
 
 import dev.hangar.agent.AgentConfig;
 import dev.hangar.client.HangarClient;
+import dev.hangar.client.HangarClient.Submitted;
 import dev.hangar.core.job.Job;
 import java.time.Duration;
 import java.util.List;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code hangar run}: run one command as a job and exit with its exit code. Uses the server at
  * --url when one answers, else a node started in this process for this one job. Interrupted, it
- * cancels the job. With --detach it only submits the job, to a server, and prints its id.
+ * cancels the job it made (not one its idempotency key's earlier submit made). With --detach it only
+ * submits the job, to a server, and prints its id.
  */
 @Command(name = "run", description = "Run a command as a job, stream its output, exit with its exit code.")
 final class RunCommand implements Callable<Integer> {
@@ -82,11 +84,11 @@ final class RunCommand implements Callable<Integer> {
         // why: this command stands for its job; interrupted (Ctrl-C, SIGTERM) it cancels the job, not leave it running
         // unseen. The hook is in place from the submit on: a cold JVM takes a while to read the submit's answer, and the
         // main thread goes on doing so while the hook waits for it.
-        var submitted = new CompletableFuture<String>();
+        var submitted = new CompletableFuture<Submitted>();
         var followed = new AtomicBoolean();
         Thread cancelOnExit = Thread.ofPlatform().unstarted(() -> {
             if (!followed.get()) {
-                submittedWithin(submitted, SUBMIT_ANSWER_BOUND).ifPresent(id -> cancel(server, id, "interrupted"));
+                submittedWithin(submitted, SUBMIT_ANSWER_BOUND).ifPresent(job -> cancelIfMade(server, job, "interrupted"));
             }
         });
         Runtime.getRuntime().addShutdownHook(cancelOnExit);
@@ -95,15 +97,15 @@ final class RunCommand implements Callable<Integer> {
         Job done;
         try {
             try {
-                submitted.complete(server.submit(spec).id());
+                submitted.complete(server.submitted(spec));
             } catch (RuntimeException e) {
                 submitted.completeExceptionally(e);
                 throw e;
             }
-            done = watcher.follow(submitted.join());
+            done = watcher.follow(submitted.join().job().id());
         } catch (OutputClosed e) {
             // as a command in a pipe whose reader went (| head): this one stops, and so does its job
-            cancel(server, submitted.join(), "standard output closed");
+            cancelIfMade(server, submitted.join(), "standard output closed");
             return OutputClosed.EXIT_CODE;
         } finally {
             followed.set(true);
@@ -120,7 +122,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** The submitted job's id once the submit has answered, if it does within {@code bound} and made a job. */
-    private static Optional<String> submittedWithin(CompletableFuture<String> submitted, Duration bound) {
+    private static Optional<Submitted> submittedWithin(CompletableFuture<Submitted> submitted, Duration bound) {
         try {
             return Optional.of(submitted.get(bound.toMillis(), TimeUnit.MILLISECONDS));
         } catch (ExecutionException | TimeoutException e) {
@@ -131,7 +133,17 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private static void cancel(HangarClient server, String jobId, String why) {
+    /**
+     * Cancels the job if this run's submit made it. A job an earlier submit made under the same idempotency key is
+     * that submit's: another run following it may stop following, but leaves it running.
+     */
+    private static void cancelIfMade(HangarClient server, Submitted submitted, String why) {
+        String jobId = submitted.job().id();
+        if (!submitted.made()) {
+            System.err.println("hangar: " + why + "; left job " + jobId + " running: an earlier submit under its"
+                    + " idempotency key made it ('hangar cancel " + jobId + "' stops it)");
+            return;
+        }
         try {
             server.cancel(jobId);
             System.err.println("hangar: " + why + "; cancelled job " + jobId);
