@@ -78,10 +78,28 @@ public final class LocalImageStore implements ImageStore {
         try (var held = lock.hold()) {
             // why again: another process, or thread, may have made it while this one waited
             if (!Files.isRegularFile(dir.resolve("image.json"))) {
-                make(name, "built-in", builtin::build);
+                makeBuiltin(builtin);
             }
         }
         return read(dir);
+    }
+
+    /**
+     * Makes a built-in image on its first use, saying so: a job that names one waits for it, minutes for
+     * debian, and without a word the node would look stuck.
+     */
+    private void makeBuiltin(BuiltinImage builtin) throws IOException {
+        LOG.log(System.Logger.Level.INFO, "making the built-in image " + builtin.name() + " in " + root
+                + " (jobs that use it wait for it)");
+        long began = System.nanoTime();
+        try {
+            make(builtin.name(), "built-in", builtin::build);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not make the built-in image " + builtin.name() + ": " + e.getMessage());
+            throw e;
+        }
+        LOG.log(System.Logger.Level.INFO, String.format("made the built-in image %s in %.1f s", builtin.name(),
+                (System.nanoTime() - began) / 1e9));
     }
 
     @Override

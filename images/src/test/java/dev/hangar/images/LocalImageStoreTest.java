@@ -331,13 +331,29 @@ class LocalImageStoreTest {
         var store = new LocalImageStore(dir.resolve("images"), List.of(needsATool));
         assertThat(store.names()).as("a job naming it must go to a node that can make it").doesNotContain("tooled");
         assertThat(store.builtinNames()).contains("tooled");
-        assertThatThrownBy(() -> store.resolve("tooled")).hasMessageContaining("the tool is not installed");
+        // held: the JDK keeps its loggers weakly
+        var log = java.util.logging.Logger.getLogger(LocalImageStore.class.getName());
+        var said = new java.io.ByteArrayOutputStream();
+        var heard = new java.util.logging.StreamHandler(said, new java.util.logging.SimpleFormatter());
+        log.addHandler(heard);
+        try {
+            assertThatThrownBy(() -> store.resolve("tooled")).hasMessageContaining("the tool is not installed");
 
-        toolThere.set(true);
-        assertThat(store.names()).contains("tooled");
-        store.resolve("tooled");
-        toolThere.set(false); // removed after it was made: the image is still there
-        assertThat(store.names()).contains("tooled");
+            toolThere.set(true);
+            assertThat(store.names()).contains("tooled");
+            store.resolve("tooled");
+            toolThere.set(false); // removed after it was made: the image is still there
+            assertThat(store.names()).contains("tooled");
+            store.resolve("tooled");
+        } finally {
+            log.removeHandler(heard);
+        }
+        heard.flush();
+        // a job waits minutes for debian on its first use: the node's log says why it does
+        assertThat(said.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .containsOnlyOnce("could not make the built-in image tooled: the tool is not installed")
+                .contains("making the built-in image tooled in " + dir.resolve("images") + " (jobs that use it wait for it)")
+                .containsOnlyOnce("made the built-in image tooled in ");
     }
 
     @Test
