@@ -4,6 +4,7 @@ import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.Needs;
 import dev.hangar.core.job.NodeLabels;
 import dev.hangar.core.job.Resources;
+import dev.hangar.core.job.RetryPolicy;
 import dev.hangar.core.job.Trust;
 import dev.hangar.core.job.WorkloadProfile;
 import dev.hangar.core.runtime.Mount;
@@ -24,9 +25,21 @@ final class JobSpecOptions {
     @Option(names = "--network", description = "The job needs a network (the node must allow it)")
     boolean network;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", converter = TimeoutConverter.class,
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = SecondsConverter.class,
             description = "Wall-time limit: seconds, or a duration such as 90s, 10m, 1h30m (default: 600)")
     Integer timeoutSeconds;
+
+    @Option(names = "--attempts", paramLabel = "N", description = "Run the job up to N times: a failed run is tried"
+            + " again after a backoff, and the last one failing leaves it DEAD (default: 1)")
+    Integer attempts;
+
+    @Option(names = "--backoff", paramLabel = "DURATION", converter = SecondsConverter.class, description = "The wait"
+            + " before the first retry, doubled for each one after it: seconds, or a duration such as 30s (default: 1)")
+    Integer backoffSeconds;
+
+    @Option(names = "--max-backoff", paramLabel = "DURATION", converter = SecondsConverter.class,
+            description = "The longest wait between retries (default: 5m, or --backoff if longer)")
+    Integer maxBackoffSeconds;
 
     @Option(names = "--memory", paramLabel = "SIZE", converter = MemoryConverter.class,
             description = "Memory limit: MiB, or a size such as 512m or 2g (default: 512)")
@@ -70,7 +83,9 @@ final class JobSpecOptions {
             Map.entry("timeoutSeconds", "--timeout"), Map.entry("resources.memoryMb", "--memory"),
             Map.entry("resources.cpus", "--cpus"), Map.entry("resources.pids", "--pids"), Map.entry("image", "--image"),
             Map.entry("name", "--name"), Map.entry("priority", "--priority"), Map.entry("resources.gpus", "--gpus"),
-            Map.entry("stdin", "--stdin"), Map.entry("idempotencyKey", "--idempotency-key"));
+            Map.entry("stdin", "--stdin"), Map.entry("idempotencyKey", "--idempotency-key"),
+            Map.entry("retry.maxAttempts", "--attempts"), Map.entry("retry.backoffSeconds", "--backoff"),
+            Map.entry("retry.maxBackoffSeconds", "--max-backoff"));
 
     /** "field: reason", with the flag that sets the field where there is one, e.g. "resources.memoryMb (--memory): ...". */
     static String describe(String field, String reason) {
@@ -98,11 +113,29 @@ final class JobSpecOptions {
                 .resources(new Resources(cpus, memoryMb, pids, null, gpus, null))
                 .mounts(mounts.stream().map(JobSpecOptions::mount).toList())
                 .timeoutSeconds(timeoutSeconds)
+                .retry(retry())
                 .priority(priority)
                 .idempotencyKey(idempotencyKey)
                 .nodeSelector(NodeLabels.parseAll("--node-selector", nodeSelector));
         environment().forEach(builder::env);
         return builder.build();
+    }
+
+    /** The retry flags as a policy; none given, the server's default (one attempt). */
+    private RetryPolicy retry() {
+        if (attempts == null && backoffSeconds == null && maxBackoffSeconds == null) {
+            return null;
+        }
+        if ((attempts == null || attempts == 1) && (backoffSeconds != null || maxBackoffSeconds != null)) {
+            // why refused: a backoff the job never waits is a retry the user thinks was asked for
+            throw new IllegalArgumentException((backoffSeconds != null ? "--backoff" : "--max-backoff")
+                    + ": a job retries only with --attempts 2 or more");
+        }
+        return new RetryPolicy(attempts, seconds(backoffSeconds), seconds(maxBackoffSeconds));
+    }
+
+    private static Double seconds(Integer value) {
+        return value == null ? null : value.doubleValue();
     }
 
     private static Mount mount(String value) {

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
-/** A job's limits as people type them: a timeout as a duration, memory with a unit. */
+/** A job's limits as people type them: a timeout or a backoff as a duration, memory with a unit. */
 class JobSpecOptionsTest {
     private static JobSpec spec(String... args) {
         return CommandLine.populateCommand(new JobSpecOptions(), args).toSpec(List.of("true"), null);
@@ -59,5 +59,27 @@ class JobSpecOptionsTest {
         assertThatThrownBy(() -> spec("--memory", "-5")).hasMessageContaining("not a size");
         assertThatThrownBy(() -> spec("--memory", "0.5")).hasMessageContaining("not a whole number of MiB (0.50)");
         assertThatThrownBy(() -> spec("--memory", "99999999999999999999g")).hasMessageContaining("too large");
+    }
+
+    @Test
+    void retriesAreAttemptsAndABackoffAsADuration() {
+        assertThat(spec().retry()).as("none asked: one attempt").isEqualTo(dev.hangar.core.job.RetryPolicy.none());
+        var retry = spec("--attempts", "4", "--backoff", "30s", "--max-backoff", "10m").retry();
+        assertThat(retry.maxAttempts()).isEqualTo(4);
+        assertThat(retry.backoffSeconds()).isEqualTo(30.0);
+        assertThat(retry.maxBackoffSeconds()).isEqualTo(600.0);
+        assertThat(spec("--attempts", "3").retry().backoffSeconds()).as("the policy's default").isEqualTo(1.0);
+        assertThat(spec("--attempts", "0").retry().maxAttempts()).as("the server's to refuse, naming its range").isZero();
+        assertThat(JobSpecOptions.describe("retry.maxAttempts", "must be 1 to 100")).contains("(--attempts)");
+    }
+
+    @Test
+    void aBackoffWithoutRetriesOrThatIsNoDurationIsRefused() {
+        assertThatThrownBy(() -> spec("--backoff", "5s")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--backoff: a job retries only with --attempts 2 or more");
+        assertThatThrownBy(() -> spec("--attempts", "1", "--max-backoff", "1m"))
+                .hasMessage("--max-backoff: a job retries only with --attempts 2 or more");
+        assertThatThrownBy(() -> spec("--attempts", "2", "--backoff", "soon")).isInstanceOf(ParameterException.class)
+                .hasMessageContaining("--backoff").hasMessageContaining("'soon': not a number of seconds or a duration");
     }
 }

@@ -9,11 +9,11 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * Reads a job's wall-time limit into whole seconds: {@code 600}, or a duration as people type one
- * ({@code 90s}, {@code 10m}, {@code 1h30m}) or as ISO-8601 writes it ({@code PT10M}). The range is
- * the server's to check, so that the refusal is the same from every client.
+ * Reads a span of time (a job's wall-time limit, its retries' backoff) into whole seconds: {@code 600},
+ * or a duration as people type one ({@code 90s}, {@code 10m}, {@code 1h30m}) or as ISO-8601 writes it
+ * ({@code PT10M}). The range is the server's to check, so that the refusal is the same from every client.
  */
-final class TimeoutConverter implements ITypeConverter<Integer> {
+final class SecondsConverter implements ITypeConverter<Integer> {
     private static final Pattern UNITS = Pattern.compile("(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?");
 
     @Override
