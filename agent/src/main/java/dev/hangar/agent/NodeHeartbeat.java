@@ -22,6 +22,8 @@ import java.util.function.Function;
  * missed beats in a row do not drop it, while a node that died drops out within one time to live.
  * Each beat also reads whether the node is asked to drain, and which labels it is asked to have in place
  * of its own, and tells the node before it beats, so that the heartbeat says the node has seen them.
+ * Between beats it looks for a changed ask every {@link #ASK_LOOK} and beats at once on one, so that an
+ * admin's drain is in force within that, not a beat's period.
  */
 public final class NodeHeartbeat implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(NodeHeartbeat.class.getName());
@@ -36,10 +38,17 @@ public final class NodeHeartbeat implements AutoCloseable {
     private final ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("node-heartbeat").factory());
     private final String nodeName;
+    /** How often the node looks for a changed ask between beats: two small reads of the registry. */
+    static final Duration ASK_LOOK = Duration.ofMillis(500);
     /** How long {@link #close} waits for the node to leave the registry. */
     static final Duration LEAVE_WAIT = Duration.ofSeconds(2);
     /** Whether it has beaten: only then is there a node to take out of the registry. */
     private volatile boolean started;
+    /** The asks last told to the node (null: none yet). */
+    private volatile Asks told;
+
+    /** What the cluster asks of the node: a drain (null: none), labels in place of its own (null: its own). */
+    private record Asks(Instant drain, Map<String, String> labels) {}
 
     /**
      * {@code describe} is asked at each beat, so the load it advertises is current; at each beat, before
@@ -62,6 +71,10 @@ public final class NodeHeartbeat implements AutoCloseable {
         beat();
         long every = Math.max(1, ttl.toMillis() / 3);
         beats.scheduleWithFixedDelay(this::beatQuietly, every, every, TimeUnit.MILLISECONDS);
+        if (every > ASK_LOOK.toMillis()) {
+            beats.scheduleWithFixedDelay(this::lookForAsksQuietly, ASK_LOOK.toMillis(), ASK_LOOK.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
         return this;
     }
 
@@ -72,13 +85,38 @@ public final class NodeHeartbeat implements AutoCloseable {
      * it too. Call it once before the node takes jobs, so that it takes none it was asked not to.
      */
     public void tellAsks() {
-        onDrainAsked.accept(registry.drainAsked().get(nodeName));
-        onLabelsAsked.accept(registry.labelsAsked().get(nodeName));
+        tell(asks());
+    }
+
+    private Asks asks() {
+        return new Asks(registry.drainAsked().get(nodeName), registry.labelsAsked().get(nodeName));
+    }
+
+    private void tell(Asks asks) {
+        onDrainAsked.accept(asks.drain());
+        onLabelsAsked.accept(asks.labels());
+        told = asks;
     }
 
     private void beat() {
-        tellAsks();
+        beatTelling(asks());
+    }
+
+    private void beatTelling(Asks asks) {
+        tell(asks);
         registry.heartbeat(describe.apply(clock), ttl);
+    }
+
+    /** Tells and beats at once when an ask changed since the last beat; the beats say it when the store is away. */
+    private void lookForAsksQuietly() {
+        try {
+            Asks now = asks();
+            if (!now.equals(told)) {
+                beatTelling(now);
+            }
+        } catch (RuntimeException | Error e) { // an Error too: a scheduled task that throws is never run again
+            // the next beat tries again, and warns if it fails too
+        }
     }
 
     private void beatQuietly() {

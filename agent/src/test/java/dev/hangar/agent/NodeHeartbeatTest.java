@@ -1,6 +1,7 @@
 package dev.hangar.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.hangar.core.cluster.NodeRegistry;
@@ -98,5 +99,30 @@ class NodeHeartbeatTest {
         heartbeatOn(leavingBy(left::countDown)).close();
 
         assertThat(left.getCount()).isOne();
+    }
+
+    @Test
+    void aChangedAskIsToldAndBeatenWithinALookNotAtTheNextBeat() {
+        var drains = new java.util.concurrent.CopyOnWriteArrayList<java.util.Optional<java.time.Instant>>();
+        var labels = new java.util.concurrent.CopyOnWriteArrayList<java.util.Optional<java.util.Map<String, String>>>();
+        // a beat a minute: one seen within the wait below came of the ask
+        try (var heartbeat = new NodeHeartbeat(nodes, "node", NodeHeartbeatTest::status,
+                asked -> drains.add(java.util.Optional.ofNullable(asked)), asked -> labels.add(java.util.Optional.ofNullable(asked)),
+                Duration.ofMinutes(3), Clock.systemUTC()).start()) {
+            assertThat(nodes.beats).hasSize(1);
+            var askedAt = java.time.Instant.parse("2026-12-05T10:00:00Z");
+
+            nodes.drain("node", askedAt);
+            await().atMost(Duration.ofSeconds(20)).until(() -> nodes.beats.size() == 2);
+            assertThat(drains.getLast()).contains(askedAt);
+
+            nodes.relabel("node", java.util.Map.of("zone", "r2"));
+            await().atMost(Duration.ofSeconds(20)).until(() -> nodes.beats.size() == 3);
+            assertThat(labels.getLast()).contains(java.util.Map.of("zone", "r2"));
+
+            // looks that find the asks as told make no beat
+            await().during(NodeHeartbeat.ASK_LOOK.multipliedBy(3)).atMost(Duration.ofSeconds(20))
+                    .until(() -> nodes.beats.size() == 3);
+        }
     }
 }

@@ -109,9 +109,9 @@ final class NodesCommand implements Callable<Integer> {
 
     @Command(name = "drain", description = "Ask a node to take no more jobs while those it runs finish (before its"
             + " maintenance); it stays so, through restarts, until 'hangar nodes resume'. Returns once the node has seen"
-            + " the ask (its next heartbeat), or with --wait once it runs no job. Needs an admin token.")
+            + " the ask (within a second), or with --wait once it runs no job. Needs an admin token.")
     static final class Drain implements Callable<Integer> {
-        /** A node sees the ask at its next heartbeat, a few seconds away; one that has not within this is said to. */
+        /** A node sees the ask within a second (it looks for asks twice a second); one that has not within this is said to. */
         private static final Duration SEEN_WITHIN = Duration.ofSeconds(30);
 
         @Mixin
@@ -126,7 +126,7 @@ final class NodesCommand implements Callable<Integer> {
         /** How long it waits for the node to see the ask, for it to be listed again, and between looks (tests shorten them). */
         Duration seenWithin = SEEN_WITHIN;
         Duration goneAfter = GONE_AFTER;
-        Duration lookEvery = Duration.ofMillis(500);
+        Duration lookEvery = Duration.ofMillis(250);
 
         @Override
         public Integer call() throws InterruptedException {
@@ -238,7 +238,7 @@ final class NodesCommand implements Callable<Integer> {
 
     @Command(name = "label", description = "Change a node's labels without restarting it: KEY=VALUE sets a label, KEY-"
             + " takes one away; the others stay. The node's labels then stay so, through its restarts and in place of its"
-            + " --label ones, until changed again or --reset. Returns once the node has taken them (its next heartbeat),"
+            + " --label ones, until changed again or --reset. Returns once the node has taken them (within a second),"
             + " with --reset once it has its own again. Needs an admin token.")
     static final class Label implements Callable<Integer> {
         @Mixin
@@ -255,7 +255,7 @@ final class NodesCommand implements Callable<Integer> {
 
         /** How long it waits for the node to take the labels, and between looks (tests shorten them). */
         Duration takenWithin = Drain.SEEN_WITHIN;
-        Duration lookEvery = Duration.ofMillis(500);
+        Duration lookEvery = Duration.ofMillis(250);
 
         @Override
         public Integer call() throws InterruptedException {
