@@ -89,7 +89,7 @@ public final class NodeHeartbeat implements AutoCloseable {
     }
 
     private Asks asks() {
-        return new Asks(registry.drainAsked().get(nodeName), registry.labelsAsked().get(nodeName));
+        return new Asks(registry.drainAskedOf(nodeName), registry.labelsAskedOf(nodeName));
     }
 
     private void tell(Asks asks) {

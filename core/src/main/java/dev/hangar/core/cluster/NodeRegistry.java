@@ -32,6 +32,11 @@ public interface NodeRegistry {
     /** The nodes asked to drain, up or not, with when each was asked. */
     Map<String, Instant> drainAsked();
 
+    /** When the node was asked to drain; null if it is not. A node reads its own ask often: one field, not all. */
+    default Instant drainAskedOf(String nodeName) {
+        return drainAsked().get(nodeName);
+    }
+
     /**
      * Gives the node these labels in place of those it was started with ({@code --label}), kept through
      * its restarts until changed; with {@code labels} null, its own again. The node takes them at its
@@ -50,4 +55,9 @@ public interface NodeRegistry {
 
     /** The labels nodes are asked to have in place of their own, by node name, up or not. */
     Map<String, Map<String, String>> labelsAsked();
+
+    /** The labels the node is asked to have in place of its own; null: its own. */
+    default Map<String, String> labelsAskedOf(String nodeName) {
+        return labelsAsked().get(nodeName);
+    }
 }

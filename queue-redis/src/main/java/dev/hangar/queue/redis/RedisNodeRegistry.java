@@ -99,14 +99,23 @@ final class RedisNodeRegistry implements NodeRegistry {
     @Override
     public Map<String, Instant> drainAsked() {
         var asked = new TreeMap<String, Instant>();
-        link.call("HGETALL", redis -> redis.hgetall(bytes(keys.draining()))).forEach((name, at) -> {
-            try {
-                asked.put(text(name), Instant.ofEpochMilli(Long.parseLong(text(at))));
-            } catch (NumberFormatException e) {
-                asked.put(text(name), Instant.EPOCH); // written by hand: asked all the same
-            }
-        });
+        link.call("HGETALL", redis -> redis.hgetall(bytes(keys.draining())))
+                .forEach((name, at) -> asked.put(text(name), askedAt(at)));
         return asked;
+    }
+
+    @Override
+    public Instant drainAskedOf(String nodeName) {
+        byte[] at = link.call("HGET", redis -> redis.hget(bytes(keys.draining()), bytes(nodeName)));
+        return at == null ? null : askedAt(at);
+    }
+
+    private static Instant askedAt(byte[] at) {
+        try {
+            return Instant.ofEpochMilli(Long.parseLong(text(at)));
+        } catch (NumberFormatException e) {
+            return Instant.EPOCH; // written by hand: asked all the same
+        }
     }
 
     @Override
@@ -163,6 +172,12 @@ final class RedisNodeRegistry implements NodeRegistry {
         link.call("HGETALL", redis -> redis.hgetall(bytes(keys.labels())))
                 .forEach((name, labels) -> asked.put(text(name), NodeLabels.split(text(labels))));
         return asked;
+    }
+
+    @Override
+    public Map<String, String> labelsAskedOf(String nodeName) {
+        byte[] labels = link.call("HGET", redis -> redis.hget(bytes(keys.labels()), bytes(nodeName)));
+        return labels == null ? null : NodeLabels.split(text(labels));
     }
 
     /**

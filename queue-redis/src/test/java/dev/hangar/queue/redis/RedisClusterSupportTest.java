@@ -113,6 +113,7 @@ class RedisClusterSupportTest extends RedisServerTest {
         registry.drain("a", first.plusSeconds(60));
         registry.drain("not-up-yet", first);
         assertThat(registry.drainAsked()).containsOnlyKeys("a", "not-up-yet").containsEntry("a", first);
+        assertThat(registry.drainAskedOf("a")).as("a node's own, read alone").isEqualTo(first);
 
         registry.leave("a"); // a restart for the maintenance it drained for
         registry.heartbeat(node("a", 0), Duration.ofSeconds(30));
@@ -122,6 +123,9 @@ class RedisClusterSupportTest extends RedisServerTest {
         registry.drain("a", null);
         registry.drain("never-asked", null);
         assertThat(registry.drainAsked()).containsOnlyKeys("not-up-yet");
+        assertThat(registry.drainAskedOf("a")).isNull();
+        redis.cli("HSET", "{" + prefix + "}:draining", "by-hand", "now");
+        assertThat(registry.drainAskedOf("by-hand")).as("written by hand: asked all the same").isEqualTo(Instant.EPOCH);
     }
 
     @Test
@@ -133,13 +137,17 @@ class RedisClusterSupportTest extends RedisServerTest {
         assertThat(registry.labelsAsked()).as("kept through a restart")
                 .isEqualTo(java.util.Map.of("a", java.util.Map.of("zone", "r2", "gpu-model", "a100"), "b", java.util.Map.of("zone", "r1")));
         assertThat(redis.cli("HGET", "{" + prefix + "}:labels", "a")).as("as stored").isEqualTo("gpu-model=a100,zone=r2");
+        assertThat(registry.labelsAskedOf("a")).as("a node's own, read alone")
+                .isEqualTo(java.util.Map.of("zone", "r2", "gpu-model", "a100"));
         assertThat(redis.cli("TTL", "{" + prefix + "}:labels")).as("no expiry").isEqualTo("-1");
 
         registry.relabel("a", java.util.Map.of());
         assertThat(registry.labelsAsked()).as("none, asked").containsEntry("a", java.util.Map.of());
+        assertThat(registry.labelsAskedOf("a")).as("none, asked").isEmpty();
         registry.relabel("a", null);
         registry.relabel("never-asked", null);
         assertThat(registry.labelsAsked()).as("its own again").containsOnlyKeys("b");
+        assertThat(registry.labelsAskedOf("a")).as("its own again").isNull();
     }
 
     @Test
