@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "hangar", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "hangar 0.1.0",
         description = "Runs jobs in the lightest sandbox that is safe for them.",
         subcommands = {UpCommand.class, ServerCommand.class, AgentCommand.class, NodesCommand.class, PoolsCommand.class,
-                RunCommand.class, SubmitCommand.class, JobsCommand.class, LogsCommand.class, CancelCommand.class, RuntimesCommand.class,
+                RunCommand.class, RerunCommand.class, SubmitCommand.class, JobsCommand.class, LogsCommand.class, CancelCommand.class, RuntimesCommand.class,
                 ImageCommand.class, BenchCommand.class, ExplainCommand.class, TokenCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {

@@ -2,17 +2,8 @@ package dev.hangar.cli;
 
 import dev.hangar.agent.AgentConfig;
 import dev.hangar.client.HangarClient;
-import dev.hangar.client.HangarClient.Submitted;
-import dev.hangar.core.job.Job;
-import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,9 +17,6 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "run", description = "Run a command as a job, stream its output, exit with its exit code.")
 final class RunCommand implements Callable<Integer> {
-    /** How long an interrupted run waits for its submit's answer, to cancel the job it made. */
-    private static final Duration SUBMIT_ANSWER_BOUND = Duration.ofSeconds(5);
-
     @Mixin
     ClientOptions client;
 
@@ -64,92 +52,17 @@ final class RunCommand implements Callable<Integer> {
         HangarClient server = client.client();
         if (detach) {
             // why never on a node started here: that node, and the job with it, would end with this command
-            Job submitted = server.submit(spec);
-            System.out.println(client.json ? dev.hangar.core.json.Json.write(submitted) : submitted.id());
-            return 0;
+            return FollowedRun.detached(server, spec, client.json);
         }
         // why not healthy(): a server there but unwell must not make the job run here; nor may one named
         // on another host that does not answer (the job was meant for it): the submit then says why
         if (client.namesAnotherHost() || server.answers()) {
-            return runOn(server, spec);
+            return FollowedRun.of(server, spec, client.json);
         }
         System.err.println("no server at " + server.url() + "; running the job on this host");
         AgentConfig here = AgentConfig.forThisHost("local-" + ProcessHandle.current().pid());
         JobSpecOptions.checkOnThisHost(spec, here);
         // why: a throw-away store for this one job, but the images of this host's node, made once
-        return ThrowawayNode.use("run", here, url -> runOn(new HangarClient(url), spec));
+        return ThrowawayNode.use("run", here, url -> FollowedRun.of(new HangarClient(url), spec, client.json));
     }
-
-    private Integer runOn(HangarClient server, dev.hangar.core.job.JobSpec spec) {
-        // why: this command stands for its job; interrupted (Ctrl-C, SIGTERM) it cancels the job, not leave it running
-        // unseen. The hook is in place from the submit on: a cold JVM takes a while to read the submit's answer, and the
-        // main thread goes on doing so while the hook waits for it.
-        var submitted = new CompletableFuture<Submitted>();
-        var followed = new AtomicBoolean();
-        Thread cancelOnExit = Thread.ofPlatform().unstarted(() -> {
-            if (!followed.get()) {
-                submittedWithin(submitted, SUBMIT_ANSWER_BOUND).ifPresent(job -> cancelIfMade(server, job, "interrupted"));
-            }
-        });
-        Runtime.getRuntime().addShutdownHook(cancelOnExit);
-        // why: with --json, standard output is the job's JSON alone, for a script to parse; its output goes to stderr
-        var watcher = new JobWatcher(server, client.json ? System.err : System.out, System.err);
-        Job done;
-        try {
-            try {
-                submitted.complete(server.submitted(spec));
-            } catch (RuntimeException e) {
-                submitted.completeExceptionally(e);
-                throw e;
-            }
-            done = watcher.follow(submitted.join().job().id());
-        } catch (OutputClosed e) {
-            // as a command in a pipe whose reader went (| head): this one stops, and so does its job
-            cancelIfMade(server, submitted.join(), "standard output closed");
-            return OutputClosed.EXIT_CODE;
-        } finally {
-            followed.set(true);
-            try {
-                Runtime.getRuntime().removeShutdownHook(cancelOnExit);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook runs, and finds the job followed to its end
-            }
-        }
-        if (client.json) {
-            System.out.println(dev.hangar.core.json.Json.write(done));
-        }
-        return watcher.exitCode(done);
-    }
-
-    /** The submitted job's id once the submit has answered, if it does within {@code bound} and made a job. */
-    private static Optional<Submitted> submittedWithin(CompletableFuture<Submitted> submitted, Duration bound) {
-        try {
-            return Optional.of(submitted.get(bound.toMillis(), TimeUnit.MILLISECONDS));
-        } catch (ExecutionException | TimeoutException e) {
-            return Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
-        }
-    }
-
-    /**
-     * Cancels the job if this run's submit made it. A job an earlier submit made under the same idempotency key is
-     * that submit's: another run following it may stop following, but leaves it running.
-     */
-    private static void cancelIfMade(HangarClient server, Submitted submitted, String why) {
-        String jobId = submitted.job().id();
-        if (!submitted.made()) {
-            System.err.println("hangar: " + why + "; left job " + jobId + " running: an earlier submit under its"
-                    + " idempotency key made it ('hangar cancel " + jobId + "' stops it)");
-            return;
-        }
-        try {
-            server.cancel(jobId);
-            System.err.println("hangar: " + why + "; cancelled job " + jobId);
-        } catch (RuntimeException e) {
-            System.err.println("hangar: " + why + "; could not cancel job " + jobId + ": " + e.getMessage());
-        }
-    }
-
 }

@@ -183,6 +183,36 @@ class CliIT extends OneNodeIT {
     }
 
     @Test
+    void rerunRunsAJobsSpecAgainAsANewJobAndLeavesTheJobAsItEnded() {
+        String key = "rerun-" + System.nanoTime();
+        Result failed = hangar("run", "--url", url, "--idempotency-key", key, "--name", key, "--", "sh", "-c", "echo ran; exit 3");
+        assertThat(failed.exitCode()).as("%s", failed).isEqualTo(3);
+        var client = new HangarClient(URI.create(url));
+        Job first = HangarProcess.allJobs(client).stream().filter(j -> key.equals(j.spec().name())).findFirst().orElseThrow();
+
+        Result again = hangar("rerun", "--url", url, first.id());
+        assertThat(again.exitCode()).as("%s", again).isEqualTo(3);
+        assertThat(again.out()).as("%s", again).isEqualTo("ran\n");
+        Result detached = hangar("rerun", "--url", url, "-d", first.id());
+        assertThat(detached.exitCode()).as("%s", detached).isZero();
+
+        List<Job> named = HangarProcess.allJobs(client).stream().filter(j -> key.equals(j.spec().name())).toList();
+        assertThat(named).as("each rerun a job of its own, though the first had a key").hasSize(3)
+                .extracting(Job::id).contains(detached.out().strip());
+        Job firstNow = client.get(first.id());
+        assertThat(firstNow.state()).as("the job itself, as it ended").isEqualTo(first.state());
+        assertThat(firstNow.timings().finishedAt()).isEqualTo(first.timings().finishedAt());
+        assertThat(named).filteredOn(j -> !j.id().equals(first.id())).allSatisfy(j -> {
+            assertThat(j.spec().idempotencyKey()).isNull();
+            assertThat(j.spec().command()).isEqualTo(first.spec().command());
+        });
+
+        Result none = hangar("rerun", "--url", url, "j-nosuch");
+        assertThat(none.exitCode()).as("%s", none).isEqualTo(2);
+        assertThat(none.err()).as("%s", none).contains("no job with id 'j-nosuch'");
+    }
+
+    @Test
     void runOfASucceedingJobExitsZero() {
         Result result = hangar("run", "--url", url, "-e", "WHO=cli", "--", "sh", "-c", "echo hello $WHO");
 

@@ -1,0 +1,41 @@
+package dev.hangar.cli;
+
+import dev.hangar.client.HangarClient;
+import dev.hangar.core.job.Job;
+import dev.hangar.core.job.JobSpec;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code hangar rerun ID}: a job's spec run again as a new job, once what made it fail is mended (a dead
+ * letter, say). The job itself stays as it ended: each job ends once, its result recorded once.
+ */
+@Command(name = "rerun", description = "Run a job's spec again as a new job (a DEAD or FAILED one once its cause is"
+        + " mended, say), stream its output and exit with its exit code, as run does. The job itself stays as it"
+        + " ended; the new one has no idempotency key, so each rerun makes a job.")
+final class RerunCommand implements Callable<Integer> {
+    @Mixin
+    ClientOptions client;
+
+    @Option(names = {"-d", "--detach"}, description = "Submit the new job and print its id, without waiting for it")
+    boolean detach;
+
+    @Parameters(paramLabel = "ID", description = "The job to run again")
+    String id;
+
+    @Override
+    public Integer call() {
+        HangarClient server = client.client();
+        Job earlier = server.get(id);
+        // why without its key: under it the server would answer with the earlier job, not make a new one
+        JobSpec again = earlier.spec().toBuilder().idempotencyKey(null).build();
+        if (detach) {
+            return FollowedRun.detached(server, again, client.json);
+        }
+        System.err.println("hangar: running job " + earlier.id() + "'s spec again as a new job");
+        return FollowedRun.of(server, again, client.json);
+    }
+}
