@@ -93,6 +93,10 @@ async function send(path, init = {}) {
 
 export const getJson = (path, init) => send(path, init);
 
+/** POST /v1/jobs: the job the spec made (or its idempotency key's earlier one). */
+export const submitJob = (spec) => send('/v1/jobs',
+  { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(spec) });
+
 /** DELETE /v1/jobs/{id}: the job as it is after the cancel request. */
 export const cancelJob = (id) => send(`/v1/jobs/${encodeURIComponent(id)}`, { method: 'DELETE' });
 

@@ -94,7 +94,7 @@ function App() {
   return [
     h(Header),
     where.view === 'job' ? h(JobPage, { id: where.id, key: where.id }) : h(Overview),
-    h('footer', null, 'Read-only, except Cancel, and a cluster node\'s Drain, Resume and labels. Built with Preact and uPlot.'),
+    h('footer', null, 'Read-only, except a job\'s Cancel and Run again, and a cluster node\'s Drain, Resume and labels. Built with Preact and uPlot.'),
   ];
 }
 

@@ -1,6 +1,6 @@
 // What the dashboard knows, how it loads it from the REST API, and how it stays live: server-sent
 // events from /v1/events when the server has them, a REST refresh every few seconds when not.
-import { getJson, listJobs, cancelJob as deleteJob, askToDrain, askForLabels, ApiError } from './api.js';
+import { getJson, listJobs, cancelJob as deleteJob, submitJob, askToDrain, askForLabels, ApiError } from './api.js';
 import { EventStream, CLOSED } from './events.js';
 import { FINAL, between } from './format.js';
 
@@ -412,6 +412,17 @@ export async function cancel(id) {
   const job = fresher(await deleteJob(id), since);
   onJob(job, false);
   return job;
+}
+
+/**
+ * A job's spec submitted again as a new job, as `hangar rerun` does: without its idempotency key, under
+ * which the server would answer with the job itself. Returns the new job.
+ */
+export async function rerun(job) {
+  const { idempotencyKey, ...spec } = job.spec;
+  const made = await submitJob(spec);
+  onJob(made, false);
+  return made;
 }
 
 /**

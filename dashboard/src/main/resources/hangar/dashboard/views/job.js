@@ -1,7 +1,7 @@
 // One job: spec, state, runtime and why, timings, exit, its output followed live, and Cancel.
 import { h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { cancel, closeDetail, openDetail, reloadDetail, state } from '../store.js';
+import { cancel, closeDetail, openDetail, reloadDetail, rerun, state } from '../store.js';
 import { apiToken, authorization, openRaw, refused } from '../api.js';
 import { FINAL, between, command, duration, label, labels, megabytes, stamp } from '../format.js';
 import { stateBadge } from './jobs.js';
@@ -238,26 +238,47 @@ function Logs({ id }) {
     h('div', { class: 'log-box' }, h('pre', { id: 'job-logs', ref: pre })));
 }
 
-function CancelButton({ job }) {
+/** A button for one action on the job, at most one at a time, its failure said beside it. */
+function ActionButton({ id, danger, title, idle, working, pending, act }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
-  if (FINAL.has(job.state)) return null;
-  const pending = busy || job.cancelRequested;
-  return h('span', { class: 'cancel' },
+  return h('span', { class: 'action' },
     h('button', {
-      type: 'button', id: 'cancel-job', class: 'danger', disabled: pending,
+      type: 'button', id, class: danger ? 'danger' : null, title, disabled: busy || pending,
       onClick: async () => {
         setBusy(true);
         setError(null);
         try {
-          await cancel(job.id);
+          await act();
         } catch (e) {
           setError(e.message);
+        } finally {
           setBusy(false);
         }
       },
-    }, pending ? 'Cancelling…' : 'Cancel job'),
+    }, busy || pending ? working : idle),
     error && h('span', { class: 'error small' }, ' ', error));
+}
+
+/** On a job that has not ended; Cancelling… once asked, until it ends. */
+function CancelButton({ job }) {
+  if (FINAL.has(job.state)) return null;
+  return h(ActionButton, {
+    id: 'cancel-job', danger: true, idle: 'Cancel job', working: 'Cancelling…', pending: job.cancelRequested,
+    act: () => cancel(job.id),
+  });
+}
+
+/** On a job that ended: its spec again as a new job, whose page is then shown; the job itself stays as it ended. */
+function RerunButton({ job }) {
+  if (!FINAL.has(job.state)) return null;
+  return h(ActionButton, {
+    id: 'rerun-job', title: 'Submit this job\'s spec again, as a new job', idle: 'Run again', working: 'Submitting…',
+    act: async () => {
+      const made = await rerun(job);
+      location.hash = `#/jobs/${encodeURIComponent(made.id)}`;
+    },
+  });
 }
 
 const SANDBOX_PATH = { cold: 'cold: made for the job', warm: 'warm: taken READY from a pool', restored: 'restored: from a snapshot' };
@@ -336,7 +357,8 @@ export function JobPage({ id }) {
   const head = h('div', { class: 'job-head' },
     h('a', { href: '#/', class: 'back' }, '← All jobs'),
     h('h1', null, job?.spec?.name || id, ' ', job && stateBadge(job.state, { id: 'job-state' })),
-    job && h(CancelButton, { job }));
+    job && h(CancelButton, { job }),
+    job && h(RerunButton, { job }));
   if (!job) {
     return h('main', { class: 'job-page' }, head,
       h('p', { class: detail?.error ? 'error' : 'empty' }, detail?.error ? `Job ${id}: ${detail.error}` : 'Loading…'));

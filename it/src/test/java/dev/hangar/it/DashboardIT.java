@@ -190,6 +190,7 @@ class DashboardIT extends OneNodeIT {
         assertThat(browser.findElement(By.id("job-selection")).getText()).contains("process");
         await("the job's sleep on the host").atMost(WAIT).until(() -> !Host.processesWith(marker).isEmpty());
         screenshot("job-running.png");
+        assertThat(browser.findElements(By.id("rerun-job"))).as("no Run again on a job that has not ended").isEmpty();
 
         browser.findElement(By.id("cancel-job")).click();
 
@@ -216,6 +217,19 @@ class DashboardIT extends OneNodeIT {
         waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#job-logs .attempt"), "attempt 2"));
         assertThat(browser.findElement(By.id("job-logs")).getText().strip())
                 .isEqualTo("dashboard-try\n── attempt 2 ──\ndashboard-try");
+
+        // its spec again, as a new job whose page is shown; the dead letter stays as it ended
+        js("window.hangarNoReload = 'still the same page'");
+        browser.findElement(By.id("rerun-job")).click();
+        waitFor().until(driver -> !js("return location.hash").equals("#/jobs/" + id));
+        String again = java.net.URLDecoder.decode(js("return location.hash").toString().substring("#/jobs/".length()),
+                java.nio.charset.StandardCharsets.UTF_8);
+        waitFor().until(ExpectedConditions.attributeToBe(By.id("job-state"), "data-state", "DEAD"));
+        JsonNode rerun = api.awaitFinal(again);
+        assertThat(rerun.path("spec").path("command")).isEqualTo(spec.path("command"));
+        assertThat(rerun.path("spec").path("retry").path("maxAttempts").asInt()).isEqualTo(2);
+        assertThat(state(api.awaitFinal(id))).isEqualTo("DEAD");
+        assertThat(js("return window.hangarNoReload")).isEqualTo("still the same page");
     }
 
     @Test
