@@ -415,12 +415,15 @@ export async function cancel(id) {
 }
 
 /**
- * A job's spec submitted again as a new job, as `hangar rerun` does: without its idempotency key, under
- * which the server would answer with the job itself. Returns the new job.
+ * A job's spec submitted again as a new job, as `hangar rerun` does, under `key` in place of its own
+ * idempotency key (under which the server would answer with the job itself): a press sent again after
+ * an answer that never came makes no second job. Returns the new job.
  */
-export async function rerun(job) {
-  const { idempotencyKey, ...spec } = job.spec;
-  const made = await submitJob(spec);
+export async function rerun(id, key) {
+  const since = eventSeq;
+  // why read again: the page's job may have come from an event, and events leave a spec's stdin out
+  const { spec } = await getJson(`/v1/jobs/${encodeURIComponent(id)}`);
+  const made = fresher(await submitJob({ ...spec, idempotencyKey: key }), since);
   onJob(made, false);
   return made;
 }

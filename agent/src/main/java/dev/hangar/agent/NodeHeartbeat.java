@@ -44,8 +44,8 @@ public final class NodeHeartbeat implements AutoCloseable {
     static final Duration LEAVE_WAIT = Duration.ofSeconds(2);
     /** Whether it has beaten: only then is there a node to take out of the registry. */
     private volatile boolean started;
-    /** The asks last told to the node (null: none yet). */
-    private volatile Asks told;
+    /** The asks that the last heartbeat said the node has seen (null: none yet). */
+    private volatile Asks beaten;
 
     /** What the cluster asks of the node: a drain (null: none), labels in place of its own (null: its own). */
     private record Asks(Instant drain, Map<String, String> labels) {}
@@ -95,7 +95,6 @@ public final class NodeHeartbeat implements AutoCloseable {
     private void tell(Asks asks) {
         onDrainAsked.accept(asks.drain());
         onLabelsAsked.accept(asks.labels());
-        told = asks;
     }
 
     private void beat() {
@@ -105,13 +104,17 @@ public final class NodeHeartbeat implements AutoCloseable {
     private void beatTelling(Asks asks) {
         tell(asks);
         registry.heartbeat(describe.apply(clock), ttl);
+        beaten = asks;
     }
 
-    /** Tells and beats at once when an ask changed since the last beat; the beats say it when the store is away. */
+    /**
+     * Tells and beats at once when an ask changed since the last beat (or a beat that would have said it failed, which
+     * the next look tries again); the beats say it when the store is away.
+     */
     private void lookForAsksQuietly() {
         try {
             Asks now = asks();
-            if (!now.equals(told)) {
+            if (!now.equals(beaten)) {
                 beatTelling(now);
             }
         } catch (RuntimeException | Error e) { // an Error too: a scheduled task that throws is never run again

@@ -1,7 +1,6 @@
 package dev.hangar.cli;
 
 import dev.hangar.client.HangarClient;
-import dev.hangar.client.HangarClient.Submitted;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.json.Json;
@@ -12,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * A job submitted and followed to its end, as {@code hangar run} and {@code rerun} do: the command stands for
@@ -33,17 +33,20 @@ final class FollowedRun {
 
     /**
      * Submits the job and follows it to its end: its output on standard output (standard error with {@code json},
-     * whose standard output is then the final job's JSON alone), its exit code returned.
+     * whose standard output is then the final job's JSON alone), its exit code returned. {@code onSubmitted} is told
+     * the job once the submit has answered.
      */
-    static int of(HangarClient server, JobSpec spec, boolean json) {
+    static int of(HangarClient server, JobSpec spec, boolean json, Consumer<Job> onSubmitted) {
         // why: this command stands for its job; interrupted (Ctrl-C, SIGTERM) it cancels the job, not leave it running
-        // unseen. The hook is in place from the submit on: a cold JVM takes a while to read the submit's answer, and the
-        // main thread goes on doing so while the hook waits for it.
-        var submitted = new CompletableFuture<Submitted>();
+        // unseen. So too the job its idempotency key's earlier submit made: that submit's command is gone, as a rule
+        // (a retry after a lost answer), and this one is all that stands for the job. The hook is in place from the
+        // submit on: a cold JVM takes a while to read the submit's answer, and the main thread goes on doing so while
+        // the hook waits for it.
+        var submitted = new CompletableFuture<String>();
         var followed = new AtomicBoolean();
         Thread cancelOnExit = Thread.ofPlatform().unstarted(() -> {
             if (!followed.get()) {
-                submittedWithin(submitted, SUBMIT_ANSWER_BOUND).ifPresent(job -> cancelIfMade(server, job, "interrupted"));
+                submittedWithin(submitted, SUBMIT_ANSWER_BOUND).ifPresent(id -> cancel(server, id, "interrupted"));
             }
         });
         Runtime.getRuntime().addShutdownHook(cancelOnExit);
@@ -52,15 +55,17 @@ final class FollowedRun {
         Job done;
         try {
             try {
-                submitted.complete(server.submitted(spec));
+                Job job = server.submit(spec);
+                submitted.complete(job.id());
+                onSubmitted.accept(job);
             } catch (RuntimeException e) {
                 submitted.completeExceptionally(e);
                 throw e;
             }
-            done = watcher.follow(submitted.join().job().id());
+            done = watcher.follow(submitted.join());
         } catch (OutputClosed e) {
             // as a command in a pipe whose reader went (| head): this one stops, and so does its job
-            cancelIfMade(server, submitted.join(), "standard output closed");
+            cancel(server, submitted.join(), "standard output closed");
             return OutputClosed.EXIT_CODE;
         } finally {
             followed.set(true);
@@ -77,7 +82,7 @@ final class FollowedRun {
     }
 
     /** The submitted job's id once the submit has answered, if it does within {@code bound} and made a job. */
-    private static Optional<Submitted> submittedWithin(CompletableFuture<Submitted> submitted, Duration bound) {
+    private static Optional<String> submittedWithin(CompletableFuture<String> submitted, Duration bound) {
         try {
             return Optional.of(submitted.get(bound.toMillis(), TimeUnit.MILLISECONDS));
         } catch (ExecutionException | TimeoutException e) {
@@ -88,17 +93,7 @@ final class FollowedRun {
         }
     }
 
-    /**
-     * Cancels the job if this run's submit made it. A job an earlier submit made under the same idempotency key is
-     * that submit's: another run following it may stop following, but leaves it running.
-     */
-    private static void cancelIfMade(HangarClient server, Submitted submitted, String why) {
-        String jobId = submitted.job().id();
-        if (!submitted.made()) {
-            System.err.println("hangar: " + why + "; left job " + jobId + " running: an earlier submit under its"
-                    + " idempotency key made it ('hangar cancel " + jobId + "' stops it)");
-            return;
-        }
+    private static void cancel(HangarClient server, String jobId, String why) {
         try {
             server.cancel(jobId);
             System.err.println("hangar: " + why + "; cancelled job " + jobId);

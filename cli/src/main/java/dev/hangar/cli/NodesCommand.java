@@ -109,9 +109,12 @@ final class NodesCommand implements Callable<Integer> {
 
     @Command(name = "drain", description = "Ask a node to take no more jobs while those it runs finish (before its"
             + " maintenance); it stays so, through restarts, until 'hangar nodes resume'. Returns once the node has seen"
-            + " the ask (within a second), or with --wait once it runs no job. Needs an admin token.")
+            + " the ask (within about two seconds), or with --wait once it runs no job. Needs an admin token.")
     static final class Drain implements Callable<Integer> {
-        /** A node sees the ask within a second (it looks for asks twice a second); one that has not within this is said to. */
+        /**
+         * A node sees the ask within half a second, and the server's list shows it a second later at most; one that has
+         * not within this is said to.
+         */
         private static final Duration SEEN_WITHIN = Duration.ofSeconds(30);
 
         @Mixin
@@ -238,7 +241,7 @@ final class NodesCommand implements Callable<Integer> {
 
     @Command(name = "label", description = "Change a node's labels without restarting it: KEY=VALUE sets a label, KEY-"
             + " takes one away; the others stay. The node's labels then stay so, through its restarts and in place of its"
-            + " --label ones, until changed again or --reset. Returns once the node has taken them (within a second),"
+            + " --label ones, until changed again or --reset. Returns once the node has taken them (within about two seconds),"
             + " with --reset once it has its own again. Needs an admin token.")
     static final class Label implements Callable<Integer> {
         @Mixin

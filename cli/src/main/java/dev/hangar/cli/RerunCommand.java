@@ -14,8 +14,8 @@ import picocli.CommandLine.Parameters;
  * letter, say). The job itself stays as it ended: each job ends once, its result recorded once.
  */
 @Command(name = "rerun", description = "Run a job's spec again as a new job (a DEAD or FAILED one once its cause is"
-        + " mended, say), stream its output and exit with its exit code, as run does. The job itself stays as it"
-        + " ended; the new one has no idempotency key, so each rerun makes a job.")
+        + " mended, say), stream its output and exit with its exit code, as run does. The job itself, ended or not,"
+        + " is left as it is; the new one has no idempotency key, so each rerun makes a job.")
 final class RerunCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;
@@ -35,7 +35,7 @@ final class RerunCommand implements Callable<Integer> {
         if (detach) {
             return FollowedRun.detached(server, again, client.json);
         }
-        System.err.println("hangar: running job " + earlier.id() + "'s spec again as a new job");
-        return FollowedRun.of(server, again, client.json);
+        return FollowedRun.of(server, again, client.json,
+                made -> System.err.println("hangar: job " + earlier.id() + "'s spec again, as job " + made.id()));
     }
 }

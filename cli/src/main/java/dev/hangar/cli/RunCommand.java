@@ -12,8 +12,7 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code hangar run}: run one command as a job and exit with its exit code. Uses the server at
  * --url when one answers, else a node started in this process for this one job. Interrupted, it
- * cancels the job it made (not one its idempotency key's earlier submit made). With --detach it only
- * submits the job, to a server, and prints its id.
+ * cancels the job. With --detach it only submits the job, to a server, and prints its id.
  */
 @Command(name = "run", description = "Run a command as a job, stream its output, exit with its exit code.")
 final class RunCommand implements Callable<Integer> {
@@ -57,12 +56,12 @@ final class RunCommand implements Callable<Integer> {
         // why not healthy(): a server there but unwell must not make the job run here; nor may one named
         // on another host that does not answer (the job was meant for it): the submit then says why
         if (client.namesAnotherHost() || server.answers()) {
-            return FollowedRun.of(server, spec, client.json);
+            return FollowedRun.of(server, spec, client.json, job -> { });
         }
         System.err.println("no server at " + server.url() + "; running the job on this host");
         AgentConfig here = AgentConfig.forThisHost("local-" + ProcessHandle.current().pid());
         JobSpecOptions.checkOnThisHost(spec, here);
         // why: a throw-away store for this one job, but the images of this host's node, made once
-        return ThrowawayNode.use("run", here, url -> FollowedRun.of(new HangarClient(url), spec, client.json));
+        return ThrowawayNode.use("run", here, url -> FollowedRun.of(new HangarClient(url), spec, client.json, job -> { }));
     }
 }

@@ -108,21 +108,7 @@ public final class HangarClient {
 
     /** Submits a job; returns it as stored (QUEUED, or the earlier job with the same idempotency key). */
     public Job submit(JobSpec spec) {
-        return submitted(spec).job();
-    }
-
-    /**
-     * A submit's answer, saying whether this submit made the job (201) or its idempotency key's earlier
-     * submit did (200): a caller that stands for a job it did not make must not cancel it as its own.
-     */
-    public record Submitted(Job job, boolean made) {}
-
-    /** Submits a job, as {@link #submit}, and says whether this submit made it. */
-    public Submitted submitted(JobSpec spec) {
-        HttpRequest request = submitRequest(Json.write(spec));
-        HttpResponse<InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
-        Job job = parse(request, response, Json.mapper().constructType(Job.class));
-        return new Submitted(job, response.statusCode() == 201);
+        return submitJson(Json.write(spec));
     }
 
     /**
@@ -143,12 +129,9 @@ public final class HangarClient {
 
     /** Submits a job spec given as JSON text, exactly as written. */
     public Job submitJson(String json) {
-        return send(submitRequest(json), Job.class);
-    }
-
-    private HttpRequest submitRequest(String json) {
-        return request("/v1/jobs").header("Content-Type", "application/json")
+        var request = request("/v1/jobs").header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build();
+        return send(request, Job.class);
     }
 
     public Job get(String id) {

@@ -238,7 +238,10 @@ function Logs({ id }) {
     h('div', { class: 'log-box' }, h('pre', { id: 'job-logs', ref: pre })));
 }
 
-/** A button for one action on the job, at most one at a time, its failure said beside it. */
+/**
+ * A button for one action on the job, at most one at a time, its failure said beside it. Once the action is
+ * done it stays busy: the job's next state (cancel requested, a new job's page) takes it away.
+ */
 function ActionButton({ id, danger, title, idle, working, pending, act }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
@@ -252,7 +255,6 @@ function ActionButton({ id, danger, title, idle, working, pending, act }) {
           await act();
         } catch (e) {
           setError(e.message);
-        } finally {
           setBusy(false);
         }
       },
@@ -271,11 +273,14 @@ function CancelButton({ job }) {
 
 /** On a job that ended: its spec again as a new job, whose page is then shown; the job itself stays as it ended. */
 function RerunButton({ job }) {
+  // one key for this page's presses: one sent again after no answer came makes no second job
+  const [key] = useState(() => `rerun-${job.id}-${[...crypto.getRandomValues(new Uint8Array(6))]
+    .map((b) => b.toString(16).padStart(2, '0')).join('')}`);
   if (!FINAL.has(job.state)) return null;
   return h(ActionButton, {
     id: 'rerun-job', title: 'Submit this job\'s spec again, as a new job', idle: 'Run again', working: 'Submitting…',
     act: async () => {
-      const made = await rerun(job);
+      const made = await rerun(job.id, key);
       location.hash = `#/jobs/${encodeURIComponent(made.id)}`;
     },
   });
@@ -357,8 +362,9 @@ export function JobPage({ id }) {
   const head = h('div', { class: 'job-head' },
     h('a', { href: '#/', class: 'back' }, '← All jobs'),
     h('h1', null, job?.spec?.name || id, ' ', job && stateBadge(job.state, { id: 'job-state' })),
-    job && h(CancelButton, { job }),
-    job && h(RerunButton, { job }));
+    // keyed by the job: a page shown for another job has buttons of its own, not this one's state or key
+    job && h(CancelButton, { job, key: `cancel-${job.id}` }),
+    job && h(RerunButton, { job, key: `rerun-${job.id}` }));
   if (!job) {
     return h('main', { class: 'job-page' }, head,
       h('p', { class: detail?.error ? 'error' : 'empty' }, detail?.error ? `Job ${id}: ${detail.error}` : 'Loading…'));

@@ -75,6 +75,9 @@ public final class LocalImageStore implements ImageStore {
         if (builtin == null) {
             throw new ImageNotFoundException(name, names());
         }
+        // why said before the lock: another process making it holds the lock for as long as that takes
+        LOG.log(System.Logger.Level.INFO, "the built-in image " + name + " is not made yet in " + root + ": making it, or"
+                + " waiting for the process making it (jobs that use it wait for it)");
         try (var held = lock.hold()) {
             // why again: another process, or thread, may have made it while this one waited
             if (!Files.isRegularFile(dir.resolve("image.json"))) {
@@ -85,12 +88,10 @@ public final class LocalImageStore implements ImageStore {
     }
 
     /**
-     * Makes a built-in image on its first use, saying so: a job that names one waits for it, minutes for
-     * debian, and without a word the node would look stuck.
+     * Makes a built-in image on its first use, saying how it went: a job that names one waits for it, minutes
+     * for debian, and without a word the node would look stuck.
      */
     private void makeBuiltin(BuiltinImage builtin) throws IOException {
-        LOG.log(System.Logger.Level.INFO, "making the built-in image " + builtin.name() + " in " + root
-                + " (jobs that use it wait for it)");
         long began = System.nanoTime();
         try {
             make(builtin.name(), "built-in", builtin::build);

@@ -352,7 +352,7 @@ class LocalImageStoreTest {
         // a job waits minutes for debian on its first use: the node's log says why it does
         assertThat(said.toString(java.nio.charset.StandardCharsets.UTF_8))
                 .containsOnlyOnce("could not make the built-in image tooled: the tool is not installed")
-                .contains("making the built-in image tooled in " + dir.resolve("images") + " (jobs that use it wait for it)")
+                .contains("the built-in image tooled is not made yet in " + dir.resolve("images") + ": making it")
                 .containsOnlyOnce("made the built-in image tooled in ");
     }
 

@@ -208,6 +208,7 @@ class DashboardIT extends OneNodeIT {
     void aRetriedJobsOutputIsMarkedByAttempt() {
         ObjectNode spec = spec("sh", "-c", "echo dashboard-try; exit 1");
         spec.putObject("retry").put("maxAttempts", 2).put("backoffSeconds", 0);
+        spec.put("idempotencyKey", "dashboard-try-" + System.nanoTime());
         String id = api.submit(spec).path("id").asText();
         assertThat(state(api.awaitFinal(id))).isEqualTo("DEAD");
 
@@ -224,9 +225,12 @@ class DashboardIT extends OneNodeIT {
         waitFor().until(driver -> !js("return location.hash").equals("#/jobs/" + id));
         String again = java.net.URLDecoder.decode(js("return location.hash").toString().substring("#/jobs/".length()),
                 java.nio.charset.StandardCharsets.UTF_8);
+        waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".job-page p.mono"), again));
         waitFor().until(ExpectedConditions.attributeToBe(By.id("job-state"), "data-state", "DEAD"));
         JsonNode rerun = api.awaitFinal(again);
         assertThat(rerun.path("spec").path("command")).isEqualTo(spec.path("command"));
+        assertThat(rerun.path("spec").path("idempotencyKey").asText()).as("not the job's own, which names the job itself")
+                .startsWith("rerun-" + id + "-");
         assertThat(rerun.path("spec").path("retry").path("maxAttempts").asInt()).isEqualTo(2);
         assertThat(state(api.awaitFinal(id))).isEqualTo("DEAD");
         assertThat(js("return window.hangarNoReload")).isEqualTo("still the same page");
