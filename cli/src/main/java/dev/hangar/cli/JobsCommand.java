@@ -39,8 +39,18 @@ final class JobsCommand implements Callable<Integer> {
     @Option(names = "--cursor", description = "Cursor of the page to show (printed under the previous page)")
     String cursor;
 
+    @Option(names = {"-q", "--quiet"}, description = "Print only the jobs' ids, one a line, of every page from here on"
+            + " (--limit is then the page size), e.g. hangar cancel $(hangar jobs -q --state QUEUED)")
+    boolean quiet;
+
     @Override
     public Integer call() {
+        if (quiet) {
+            if (client.json) {
+                throw new IllegalArgumentException("--quiet: give it or --json, not both");
+            }
+            return printIds();
+        }
         StatusPage page = client.client().listStatuses(new JobQuery(states, cursor, limit, tenant, node));
         if (client.json) {
             // as the API gives it: a queued job no node that is up can run with its waiting
@@ -55,6 +65,18 @@ final class JobsCommand implements Callable<Integer> {
         if (page.nextCursor() != null) {
             out.println("more: " + nextPage(page.nextCursor()));
         }
+        return 0;
+    }
+
+    /** Every job's id from the cursor on, page by page, each page printed as it comes. */
+    private int printIds() {
+        var api = client.client();
+        String at = cursor;
+        do {
+            StatusPage page = api.listStatuses(new JobQuery(states, at, limit, tenant, node));
+            page.jobs().forEach(status -> System.out.println(status.job().id()));
+            at = page.nextCursor();
+        } while (at != null);
         return 0;
     }
 

@@ -148,6 +148,31 @@ class CliIT extends OneNodeIT {
     }
 
     @Test
+    void jobsQuietListsTheIdsOfEveryPageAndCancelTakesManyTellingTheOneNotThere() {
+        List<String> made = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            made.add(hangar("run", "--url", url, "-d", "--", "sleep", "120").out().strip());
+        }
+
+        Result quiet = hangar("jobs", "--url", url, "-q", "--state", "QUEUED,SCHEDULED,STARTING,RUNNING", "--limit", "1");
+        assertThat(quiet.exitCode()).as("%s", quiet).isZero();
+        assertThat(quiet.out().lines().toList()).as("every page of one job: %s", quiet).containsAll(made)
+                .allMatch(line -> line.startsWith("j-"));
+
+        Result cancelled = hangar("cancel", "--url", url, made.get(0), "j-nosuch", made.get(1), made.get(2));
+        assertThat(cancelled.exitCode()).as("%s", cancelled).isEqualTo(2);
+        assertThat(cancelled.err()).as("%s", cancelled).contains("hangar: j-nosuch: ").contains("no job with id 'j-nosuch'");
+        var client = new HangarClient(URI.create(url));
+        for (String id : made) {
+            assertThat(cancelled.out()).contains(id + " ");
+            await().atMost(Api.WAIT).until(() -> client.get(id).state() == JobState.CANCELLED);
+        }
+        Result both = hangar("jobs", "--url", url, "-q", "--json");
+        assertThat(both.exitCode()).as("%s", both).isEqualTo(2);
+        assertThat(both.err()).as("%s", both).contains("--quiet: give it or --json, not both");
+    }
+
+    @Test
     void aDetachedRunPrintsTheJobsIdAtOnceAndTheJobRunsOnWithoutIt() {
         Result run = hangar("run", "--url", url, "-d", "--", "sh", "-c", "sleep 1; echo detached; exit 3");
 
