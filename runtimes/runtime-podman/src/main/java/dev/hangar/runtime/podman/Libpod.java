@@ -214,21 +214,29 @@ final class Libpod {
         throw new ApiError("does image " + reference + " exist", response);
     }
 
-    /** Imports a root filesystem tarball, streamed, as an image named {@code reference}. */
-    void importImage(String reference, UnixHttp.BodyWriter tarball) throws IOException {
-        UnixHttp.Response response = call(http -> http.stream("POST", PREFIX + "/images/import?reference="
-                + query(reference), "application/x-tar", tarball, Duration.ofMinutes(10)));
+    /** Imports a root filesystem tarball, streamed, as an image named {@code reference} with these labels. */
+    void importImage(String reference, Map<String, String> labels, UnixHttp.BodyWriter tarball) throws IOException {
+        var path = new StringBuilder(PREFIX + "/images/import?reference=" + query(reference));
+        // as a Dockerfile's LABEL: a value in double quotes, its quotes and backslashes escaped
+        labels.forEach((key, value) -> path.append("&changes=").append(query("LABEL " + key + "=\""
+                + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"")));
+        UnixHttp.Response response = call(http -> http.stream("POST", path.toString(), "application/x-tar", tarball,
+                Duration.ofMinutes(10)));
         if (!response.ok()) {
             throw new ApiError("import image " + reference, response);
         }
     }
 
-    /** Names (repository:tag) of the images whose repository is {@code repository}. */
-    List<String> imageTags(String repository) throws IOException {
+    /** A name (repository:tag) of an image, with the value of one of the image's labels (null: none). */
+    record Tagged(String reference, String label) {}
+
+    /** The names (repository:tag) of the images whose repository is {@code repository}, each with its label {@code label}. */
+    List<Tagged> imageTags(String repository, String label) throws IOException {
         String filters = JSON.writeValueAsString(Map.of("reference", List.of(repository)));
-        var tags = new ArrayList<String>();
+        var tags = new ArrayList<Tagged>();
         for (JsonNode image : json("GET", "/images/json?filters=" + query(filters), null)) {
-            image.path("Names").forEach(name -> tags.add(name.asText()));
+            JsonNode value = image.path("Labels").path(label);
+            image.path("Names").forEach(name -> tags.add(new Tagged(name.asText(), value.isTextual() ? value.asText() : null)));
         }
         return tags;
     }

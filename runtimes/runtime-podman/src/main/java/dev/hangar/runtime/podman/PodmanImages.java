@@ -9,30 +9,38 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hangar's images in Podman's store: {@code localhost/hangar-NAME:CREATED}, CREATED being when
- * Hangar made the image (epoch milliseconds), so an image re-made under the same name is imported
- * again. Imported from the image's root filesystem with tar, streamed to the API. Older tags of
- * the same image are removed when no container uses them; should another node on this host still
- * want one, its create fails, it calls {@link #forget} and imports it again.
+ * Hangar's images in Podman's store: {@code localhost/hangar-NAME:STORE.CREATED}, STORE naming the
+ * node's image store (its directory's hash: several nodes on one host share Podman's store, each
+ * with images of its own) and CREATED when Hangar made the image (epoch milliseconds), so an image
+ * re-made under the same name is imported again. Imported from the image's root filesystem with tar,
+ * streamed to the API, labelled with the store's directory ({@link #STORE_LABEL}). Tags no node
+ * wants are removed when no container uses them: this store's older ones, and those of a store whose
+ * directory is gone (a node's removed, a test's). Should the node still want one, its create fails,
+ * it calls {@link #forget} and imports it again.
  */
 final class PodmanImages {
     private static final Logger LOG = LoggerFactory.getLogger(PodmanImages.class);
     private static final int ERROR_TAIL = 2_000;
+    /** The label of an imported image that names the directory of the image store it came from. */
+    static final String STORE_LABEL = "dev.hangar.store";
 
     private final ImageStore store;
+    /** The tags' STORE part of this node's images. */
+    private final String storeKey;
     private final Libpod api;
     private final Set<String> present = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
 
     PodmanImages(ImageStore store, Libpod api) {
         this.store = store;
+        this.storeKey = storeKey(store.root());
         this.api = api;
     }
 
@@ -40,8 +48,28 @@ final class PodmanImages {
         return "localhost/hangar-" + name;
     }
 
-    static String reference(Image image) {
-        return repository(image.name()) + ":" + image.createdAt().toEpochMilli();
+    /** The Podman reference of an image of the store at {@code storeRoot}. */
+    static String reference(Path storeRoot, Image image) {
+        return reference(storeKey(storeRoot), image);
+    }
+
+    String reference(Image image) {
+        return reference(storeKey, image);
+    }
+
+    private static String reference(String storeKey, Image image) {
+        return repository(image.name()) + ":" + storeKey + "." + image.createdAt().toEpochMilli();
+    }
+
+    /** Eight hex digits of the SHA-256 of the store's directory. */
+    private static String storeKey(Path storeRoot) {
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(storeRoot.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(hash, 0, 4);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     /** The Podman reference of the Hangar image of this name, importing it first if Podman lacks it. */
@@ -90,7 +118,7 @@ final class PodmanImages {
                 .redirectError(errors.toFile())
                 .start();
         try {
-            api.importImage(reference, out -> {
+            api.importImage(reference, Map.of(STORE_LABEL, storeRoot()), out -> {
                 try (InputStream in = tar.getInputStream()) {
                     in.transferTo(out);
                 }
@@ -122,23 +150,41 @@ final class PodmanImages {
 
     private void removeOlderTags(String name, String keep) {
         try {
-            List<String> tags = api.imageTags(repository(name));
-            for (String tag : tags) {
-                if (made(tag) > 0 && made(tag) < made(keep) && api.removeImage(tag)) {
+            for (Libpod.Tagged tagged : api.imageTags(repository(name), STORE_LABEL)) {
+                String tag = tagged.reference();
+                // why this store's alone: another node's on this host are its own, made at other times
+                if (ofThisStore(tag) && made(tag) > 0 && made(tag) < made(keep) && api.removeImage(tag)) {
                     LOG.info("removed {} from podman: image {} was made again", tag, name);
+                } else if (tagged.label() != null && !Files.isDirectory(Path.of(tagged.label())) && api.removeImage(tag)) {
+                    LOG.info("removed {} from podman: its image store {} is gone", tag, tagged.label());
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | java.nio.file.InvalidPathException e) {
             LOG.debug("could not list older tags of {}: {}", name, e.getMessage());
         }
     }
 
+    private String storeRoot() {
+        return store.root().toAbsolutePath().normalize().toString();
+    }
+
     /** When the image of a reference was made, from its tag; 0 for tags this driver did not write. */
     private static long made(String reference) {
+        String tag = tag(reference);
         try {
-            return Long.parseLong(reference.substring(reference.lastIndexOf(':') + 1));
+            return Long.parseLong(tag.substring(tag.lastIndexOf('.') + 1));
         } catch (NumberFormatException e) {
             return 0;
         }
+    }
+
+    /** Whether a tag is of this node's store, or of a Hangar before tags named their store (CREATED alone). */
+    private boolean ofThisStore(String reference) {
+        String tag = tag(reference);
+        return tag.startsWith(storeKey + ".") || tag.indexOf('.') < 0;
+    }
+
+    private static String tag(String reference) {
+        return reference.substring(reference.lastIndexOf(':') + 1);
     }
 }

@@ -215,7 +215,7 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
             return Optional.empty();
         }
         try {
-            String reference = PodmanImages.reference(store.resolve(image == null ? ImageStore.DEFAULT_IMAGE : image));
+            String reference = images.reference(store.resolve(image == null ? ImageStore.DEFAULT_IMAGE : image));
             var argv = new ArrayList<>(List.of("env", "CONTAINERS_CONF=" + service.conf(), podman.get().toString(),
                     "run", "--rm", "--network", "none", reference));
             argv.addAll(command);
@@ -260,10 +260,11 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
             try {
                 containerId = api.createContainer(containerBody(spec, reference));
             } catch (Libpod.ApiError e) {
-                if (e.status() != 404 && !e.getMessage().contains("image not known")) {
+                // why asked: someone removed the image from Podman's store since this driver imported it, before
+                // the create (a 404) or while it resolved the name (an error of another kind)
+                if (api.imageExists(reference)) {
                     throw e;
                 }
-                // why: someone removed the image from Podman's store since this driver imported it
                 images.forget(reference);
                 reference = images.ensure(held.image());
                 containerId = api.createContainer(containerBody(spec, reference));

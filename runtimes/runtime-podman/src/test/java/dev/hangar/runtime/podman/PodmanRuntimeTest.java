@@ -246,11 +246,12 @@ class PodmanRuntimeTest {
         String dead = "4194305@1"; // past the kernel's largest pid: no live JVM has this label
         String id = podman("run", "-d", "--label", ContainerSpec.SANDBOX_LABEL + "=leftover", "--label",
                 ContainerSpec.OWNER_LABEL + "=" + dead, "--entrypoint", ContainerSpec.INIT, "-v",
-                "/usr/bin/catatonit:" + ContainerSpec.INIT + ":ro", PodmanImages.reference(store.resolve("busybox")), "-P").strip();
+                "/usr/bin/catatonit:" + ContainerSpec.INIT + ":ro", PodmanImages.reference(store.root(), store.resolve("busybox")),
+                "-P").strip();
         String live = podman("run", "-d", "--label", ContainerSpec.SANDBOX_LABEL + "=other-node", "--label",
                 ContainerSpec.OWNER_LABEL + "=" + OwningProcess.current().label(), "--entrypoint",
                 ContainerSpec.INIT, "-v", "/usr/bin/catatonit:" + ContainerSpec.INIT + ":ro",
-                PodmanImages.reference(store.resolve("busybox")), "-P").strip();
+                PodmanImages.reference(store.root(), store.resolve("busybox")), "-P").strip();
         try (var fresh = new PodmanRuntime(new RuntimeContext(dataDir.resolve("second"), store))) {
             RuntimeProbe second = fresh.probe();
             assertThat(second.available()).as(second.reason()).isTrue();
@@ -299,17 +300,60 @@ class PodmanRuntimeTest {
     }
 
     @Test
+    void anImageRemovedFromPodmanBehindTheNodesBackIsImportedAgain() throws Exception {
+        requireAvailable();
+        run(sh("true")); // imported by now
+        String reference = PodmanImages.reference(store.root(), store.resolve("busybox"));
+        podman("rmi", "--force", reference); // as another tool, or a prune, would
+
+        Result run = run(sh("echo back"));
+
+        assertThat(run.output().stdoutText()).as(run.output().describe()).isEqualTo("back\n");
+        assertThat(podman("images", "-q", reference)).isNotBlank();
+    }
+
+    @Test
+    void anImageOfAStoreThatIsGoneIsRemovedAtTheNextImport() throws Exception {
+        requireAvailable();
+        run(sh("true")); // the class's store has its busybox imported
+        var gone = new LocalImageStore(dataDir.resolve("images-gone"));
+        String goneTag;
+        try (var own = new PodmanRuntime(new RuntimeContext(dataDir.resolve("gone"), gone));
+                Sandbox sandbox = own.create(new SandboxSpec(newId(), "busybox", Resources.defaults(), NetworkMode.NONE, List.of()))) {
+            goneTag = PodmanImages.reference(gone.root(), gone.resolve("busybox"));
+        }
+        assertThat(podman("images", "--format", "{{.Labels}}", goneTag)).contains(gone.root().toString());
+        deleteTree(gone.root()); // as a node's data directory removed, or a test's
+
+        var next = new LocalImageStore(dataDir.resolve("images-next"));
+        try (var own = new PodmanRuntime(new RuntimeContext(dataDir.resolve("next"), next));
+                Sandbox sandbox = own.create(new SandboxSpec(newId(), "busybox", Resources.defaults(), NetworkMode.NONE, List.of()))) {
+            assertThat(podman("images", "-q", goneTag)).as("no node wants it").isBlank();
+            assertThat(podman("images", "-q", PodmanImages.reference(store.root(), store.resolve("busybox"))))
+                    .as("a store that is there keeps its own").isNotBlank();
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    @Test
     void anImageMadeAgainIsImportedAgain() throws Exception {
         requireAvailable();
         var images = new LocalImageStore(dataDir.resolve("images-again"));
         try (var own = new PodmanRuntime(new RuntimeContext(dataDir.resolve("again"), images))) {
-            String first = PodmanImages.reference(images.resolve("busybox"));
+            String first = PodmanImages.reference(images.root(), images.resolve("busybox"));
             try (Sandbox sandbox = own.create(new SandboxSpec(newId(), "busybox", Resources.defaults(), NetworkMode.NONE, List.of()))) {
                 assertThat(sandbox.exec(sh("true"), new OutputCollector()).exit().get(60, TimeUnit.SECONDS).code()).isZero();
             }
             images.remove("busybox");
             Thread.sleep(5); // a new createdAt
-            String second = PodmanImages.reference(images.resolve("busybox"));
+            String second = PodmanImages.reference(images.root(), images.resolve("busybox"));
             assertThat(second).isNotEqualTo(first);
             try (Sandbox sandbox = own.create(new SandboxSpec(newId(), "busybox", Resources.defaults(), NetworkMode.NONE, List.of()))) {
                 assertThat(sandbox.exec(sh("true"), new OutputCollector()).exit().get(60, TimeUnit.SECONDS).code()).isZero();
@@ -317,7 +361,9 @@ class PodmanRuntimeTest {
             assertThat(podman("images", "-q", second)).isNotBlank();
             assertThat(podman("images", "-q", first)).as("the older tag is removed").isBlank();
         }
-        // the class's own runtime imported busybox earlier still; its tag is gone now, so it imports again
+        // the class's own runtime, another node's store on this host, imported its busybox earlier: its tag is its own
+        String classTag = PodmanImages.reference(store.root(), store.resolve("busybox"));
+        assertThat(podman("images", "-q", classTag)).as("another store's image, older though it is, is kept").isNotBlank();
         Result run = run(sh("echo still-works"));
         assertThat(run.output().stdoutText()).as(run.output().describe()).isEqualTo("still-works\n");
     }

@@ -77,7 +77,7 @@ class PodmanTransportBench {
         try (var runtime = new PodmanRuntime(new RuntimeContext(dataDir, store))) {
             RuntimeProbe probe = runtime.probe();
             assumeTrue(probe.available(), probe.reason());
-            String image = PodmanImages.reference(store.resolve("busybox"));
+            String image = PodmanImages.reference(store.root(), store.resolve("busybox"));
             Path conf = dataDir.resolve("podman").resolve("containers.conf");
             var api = new UnixHttp(PodmanRuntime.socketPath(dataDir.resolve("podman").toAbsolutePath()));
             Resources resources = Resources.defaults();
