@@ -25,18 +25,25 @@ final class CancelCommand implements Callable<Integer> {
     public Integer call() {
         HangarClient api = client.client();
         int code = 0;
-        for (String id : ids) {
+        for (int i = 0; i < ids.size(); i++) {
+            String id = ids.get(i);
             Job job;
             try {
                 job = api.cancel(id);
             } catch (HangarApiException e) {
-                if (ids.size() == 1) {
-                    throw e; // told as any command's refusal is
+                // one id, or a refusal every id would meet (no token, not an admin's): told as any command's is
+                if (ids.size() == 1 || e.status() == 401 || e.status() == 403) {
+                    throw e;
                 }
-                System.err.println("hangar: " + id + ": " + e.getMessage());
-                // as for one id: 2 for a refusal, else 1 (a refusal among failures says most: 2)
-                code = Math.max(code, e.status() < 500 ? 2 : 1);
+                System.err.println(client.json ? Json.write(e.problem()) : "hangar: " + id + ": " + Main.message(e, false));
+                // as for one id, 2 for a refusal; 1, which a script may try again, where the server failed
+                code = code == 1 ? 1 : Main.exitCode(e);
                 continue;
+            } catch (RuntimeException e) {
+                if (i > 0) {
+                    System.err.println("hangar: not tried: " + String.join(" ", ids.subList(i, ids.size())));
+                }
+                throw e;
             }
             // with --json, one job a line (one JSON document for one id, as before)
             System.out.println(client.json ? Json.write(job) : job.id() + " " + (!job.isFinal()

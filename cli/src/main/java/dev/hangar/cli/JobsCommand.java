@@ -27,7 +27,8 @@ final class JobsCommand implements Callable<Integer> {
 
     private static final int DEFAULT_LIMIT = 50;
 
-    @Option(names = "--limit", defaultValue = "" + DEFAULT_LIMIT, description = "Jobs per page (default: ${DEFAULT-VALUE})")
+    @Option(names = "--limit", defaultValue = "" + DEFAULT_LIMIT, description = "Jobs per page (default: ${DEFAULT-VALUE});"
+            + " with -q, the most ids printed (default: all)")
     int limit;
 
     @Option(names = "--tenant", description = "Only this tenant's jobs (for an admin token; others see their own alone)")
@@ -39,9 +40,12 @@ final class JobsCommand implements Callable<Integer> {
     @Option(names = "--cursor", description = "Cursor of the page to show (printed under the previous page)")
     String cursor;
 
-    @Option(names = {"-q", "--quiet"}, description = "Print only the jobs' ids, one a line, of every page from here on"
-            + " (--limit is then the page size), e.g. hangar cancel $(hangar jobs -q --state QUEUED)")
+    @Option(names = {"-q", "--quiet"}, description = "Print only the jobs' ids, one a line: every matching job from the"
+            + " cursor on, or --limit of them, e.g. hangar jobs -q --state QUEUED | xargs -r hangar cancel")
     boolean quiet;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
@@ -68,15 +72,25 @@ final class JobsCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Every job's id from the cursor on, page by page, each page printed as it comes. */
+    /** The matching jobs' ids from the cursor on, all or --limit of them, in pages as large as the API gives. */
     private int printIds() {
         var api = client.client();
+        long most = spec.commandLine().getParseResult().hasMatchedOption("--limit") ? limit : Long.MAX_VALUE;
+        long printed = 0;
         String at = cursor;
-        do {
-            StatusPage page = api.listStatuses(new JobQuery(states, at, limit, tenant, node));
-            page.jobs().forEach(status -> System.out.println(status.job().id()));
-            at = page.nextCursor();
-        } while (at != null);
+        try {
+            do {
+                int size = (int) Math.min(JobQuery.MAX_LIMIT, most - printed);
+                StatusPage page = api.listStatuses(new JobQuery(states, at, size, tenant, node));
+                for (JobStatus status : page.jobs()) {
+                    OutputClosed.println(System.out, status.job().id());
+                    printed++;
+                }
+                at = page.nextCursor();
+            } while (at != null && printed < most);
+        } catch (OutputClosed e) {
+            return OutputClosed.EXIT_CODE; // as | head leaves it: no page more is read
+        }
         return 0;
     }
 

@@ -36,8 +36,7 @@ public final class Main {
                 // a message that names its command already ("hangar nodes label KEY: ...") is not prefixed again
                 commandLine.getErr().println(message.startsWith("hangar ") ? message : "hangar: " + message);
             }
-            // 2: the command asked for what cannot be (a refusal, a thing named that is not there); 1: it failed
-            return e instanceof HangarApiException api && api.status() < 500 || e instanceof IllegalArgumentException ? 2 : 1;
+            return exitCode(e);
         });
         return cli.execute(args);
     }
@@ -57,7 +56,13 @@ public final class Main {
         return command.getCommandSpec().exitCodeOnInvalidInput();
     }
 
-    private static String message(Exception e, boolean fromFlags) {
+    /** 2: the command asked for what cannot be (a refusal, a thing named that is not there); 1: it failed. */
+    static int exitCode(Exception e) {
+        return e instanceof HangarApiException api && api.status() < 500 || e instanceof IllegalArgumentException ? 2 : 1;
+    }
+
+    /** What went wrong, as a command says it; {@code fromFlags}: name the flag of each field of a job spec. */
+    static String message(Exception e, boolean fromFlags) {
         if (e instanceof HangarApiException api && api.problem().errors() != null) {
             var out = new StringBuilder(api.problem().title());
             api.problem().errors().forEach(error -> out.append("\n  ").append(fromFlags

@@ -154,10 +154,13 @@ class CliIT extends OneNodeIT {
             made.add(hangar("run", "--url", url, "-d", "--", "sleep", "120").out().strip());
         }
 
-        Result quiet = hangar("jobs", "--url", url, "-q", "--state", "QUEUED,SCHEDULED,STARTING,RUNNING", "--limit", "1");
+        Result quiet = hangar("jobs", "--url", url, "-q", "--state", "QUEUED,SCHEDULED,STARTING,RUNNING");
         assertThat(quiet.exitCode()).as("%s", quiet).isZero();
-        assertThat(quiet.out().lines().toList()).as("every page of one job: %s", quiet).containsAll(made)
+        assertThat(quiet.out().lines().toList()).as("every matching job: %s", quiet).containsAll(made)
                 .allMatch(line -> line.startsWith("j-"));
+        Result two = hangar("jobs", "--url", url, "-q", "--limit", "2");
+        assertThat(two.out().lines().toList()).as("--limit caps what -q prints: %s", two).hasSize(2);
+        assertThat(hangarIntoAClosedPipe("jobs", "--url", url, "-q").exitCode()).as("as | head leaves it").isEqualTo(141);
 
         Result cancelled = hangar("cancel", "--url", url, made.get(0), "j-nosuch", made.get(1), made.get(2));
         assertThat(cancelled.exitCode()).as("%s", cancelled).isEqualTo(2);

@@ -217,9 +217,8 @@ final class Libpod {
     /** Imports a root filesystem tarball, streamed, as an image named {@code reference} with these labels. */
     void importImage(String reference, Map<String, String> labels, UnixHttp.BodyWriter tarball) throws IOException {
         var path = new StringBuilder(PREFIX + "/images/import?reference=" + query(reference));
-        // as a Dockerfile's LABEL: a value in double quotes, its quotes and backslashes escaped
-        labels.forEach((key, value) -> path.append("&changes=").append(query("LABEL " + key + "=\""
-                + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"")));
+        // why in double quotes: Podman takes the text between them as it is, spaces and all (it undoes no escapes)
+        labels.forEach((key, value) -> path.append("&changes=").append(query("LABEL " + key + "=\"" + value + "\"")));
         UnixHttp.Response response = call(http -> http.stream("POST", path.toString(), "application/x-tar", tarball,
                 Duration.ofMinutes(10)));
         if (!response.ok()) {

@@ -32,6 +32,8 @@ final class PodmanImages {
     static final String STORE_LABEL = "dev.hangar.store";
 
     private final ImageStore store;
+    /** The store's directory, as its images' label names it. */
+    private final String storeRoot;
     /** The tags' STORE part of this node's images. */
     private final String storeKey;
     private final Libpod api;
@@ -40,7 +42,8 @@ final class PodmanImages {
 
     PodmanImages(ImageStore store, Libpod api) {
         this.store = store;
-        this.storeKey = storeKey(store.root());
+        this.storeRoot = store.root().toAbsolutePath().normalize().toString();
+        this.storeKey = storeKey(storeRoot);
         this.api = api;
     }
 
@@ -50,7 +53,7 @@ final class PodmanImages {
 
     /** The Podman reference of an image of the store at {@code storeRoot}. */
     static String reference(Path storeRoot, Image image) {
-        return reference(storeKey(storeRoot), image);
+        return reference(storeKey(storeRoot.toAbsolutePath().normalize().toString()), image);
     }
 
     String reference(Image image) {
@@ -62,10 +65,9 @@ final class PodmanImages {
     }
 
     /** Eight hex digits of the SHA-256 of the store's directory. */
-    private static String storeKey(Path storeRoot) {
+    private static String storeKey(String storeRoot) {
         try {
-            byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(storeRoot.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(storeRoot.getBytes(StandardCharsets.UTF_8));
             return java.util.HexFormat.of().formatHex(hash, 0, 4);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
@@ -118,7 +120,7 @@ final class PodmanImages {
                 .redirectError(errors.toFile())
                 .start();
         try {
-            api.importImage(reference, Map.of(STORE_LABEL, storeRoot()), out -> {
+            api.importImage(reference, Map.of(STORE_LABEL, storeRoot), out -> {
                 try (InputStream in = tar.getInputStream()) {
                     in.transferTo(out);
                 }
@@ -152,20 +154,41 @@ final class PodmanImages {
         try {
             for (Libpod.Tagged tagged : api.imageTags(repository(name), STORE_LABEL)) {
                 String tag = tagged.reference();
+                if (tag.equals(keep)) {
+                    continue;
+                }
                 // why this store's alone: another node's on this host are its own, made at other times
-                if (ofThisStore(tag) && made(tag) > 0 && made(tag) < made(keep) && api.removeImage(tag)) {
+                if (olderOfThisStore(tag, keep) && api.removeImage(tag)) {
                     LOG.info("removed {} from podman: image {} was made again", tag, name);
-                } else if (tagged.label() != null && !Files.isDirectory(Path.of(tagged.label())) && api.removeImage(tag)) {
+                } else if (!ofThisStore(tag) && storeGone(tagged.label()) && api.removeImage(tag)) {
                     LOG.info("removed {} from podman: its image store {} is gone", tag, tagged.label());
                 }
             }
-        } catch (IOException | java.nio.file.InvalidPathException e) {
+        } catch (IOException e) {
             LOG.debug("could not list older tags of {}: {}", name, e.getMessage());
         }
     }
 
-    private String storeRoot() {
-        return store.root().toAbsolutePath().normalize().toString();
+    /**
+     * Whether the image store a label names is known to be gone: only a path that is certainly not there, as a
+     * directory that cannot be read (or a disk not mounted yet) may still be some node's.
+     */
+    private static boolean storeGone(String label) {
+        if (label == null) {
+            return false;
+        }
+        try {
+            Path path = Path.of(label);
+            return path.isAbsolute() && Files.notExists(path);
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
+        }
+    }
+
+    /** A tag of this store older than {@code keep}; a tag of a Hangar before tags named their store, not newer. */
+    private boolean olderOfThisStore(String tag, String keep) {
+        long made = made(tag);
+        return ofThisStore(tag) && made > 0 && (made < made(keep) || legacy(tag) && made == made(keep));
     }
 
     /** When the image of a reference was made, from its tag; 0 for tags this driver did not write. */
@@ -178,10 +201,14 @@ final class PodmanImages {
         }
     }
 
-    /** Whether a tag is of this node's store, or of a Hangar before tags named their store (CREATED alone). */
+    /** Whether a tag is of this node's store, or of a Hangar before tags named their store. */
     private boolean ofThisStore(String reference) {
-        String tag = tag(reference);
-        return tag.startsWith(storeKey + ".") || tag.indexOf('.') < 0;
+        return tag(reference).startsWith(storeKey + ".") || legacy(reference);
+    }
+
+    /** A tag of a Hangar before tags named their store: CREATED alone. */
+    private static boolean legacy(String reference) {
+        return tag(reference).indexOf('.') < 0;
     }
 
     private static String tag(String reference) {

@@ -262,7 +262,14 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
             } catch (Libpod.ApiError e) {
                 // why asked: someone removed the image from Podman's store since this driver imported it, before
                 // the create (a 404) or while it resolved the name (an error of another kind)
-                if (api.imageExists(reference)) {
+                boolean there;
+                try {
+                    there = api.imageExists(reference);
+                } catch (IOException asked) {
+                    e.addSuppressed(asked);
+                    throw e;
+                }
+                if (there) {
                     throw e;
                 }
                 images.forget(reference);
