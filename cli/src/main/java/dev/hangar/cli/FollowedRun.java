@@ -15,7 +15,7 @@ import java.util.function.Consumer;
 
 /**
  * A job submitted and followed to its end, as {@code hangar run} and {@code rerun} do: the command stands for
- * its job, and interrupted, cancels the job it made.
+ * its job, and interrupted, or its output's reader gone, cancels it.
  */
 final class FollowedRun {
     /** How long an interrupted run waits for its submit's answer, to cancel the job it made. */

@@ -1,4 +1,4 @@
-// One job: spec, state, runtime and why, timings, exit, its output followed live, and Cancel.
+// One job: spec, state, runtime and why, timings, exit, its output followed live, Cancel and Run again.
 import { h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { cancel, closeDetail, openDetail, reloadDetail, rerun, state } from '../store.js';
@@ -362,9 +362,8 @@ export function JobPage({ id }) {
   const head = h('div', { class: 'job-head' },
     h('a', { href: '#/', class: 'back' }, '← All jobs'),
     h('h1', null, job?.spec?.name || id, ' ', job && stateBadge(job.state, { id: 'job-state' })),
-    // keyed by the job: a page shown for another job has buttons of its own, not this one's state or key
-    job && h(CancelButton, { job, key: `cancel-${job.id}` }),
-    job && h(RerunButton, { job, key: `rerun-${job.id}` }));
+    job && h(CancelButton, { job }),
+    job && h(RerunButton, { job }));
   if (!job) {
     return h('main', { class: 'job-page' }, head,
       h('p', { class: detail?.error ? 'error' : 'empty' }, detail?.error ? `Job ${id}: ${detail.error}` : 'Loading…'));
