@@ -135,7 +135,10 @@ public final class Agent implements AutoCloseable {
         this(config, queue, runtimes, imageNames, ImageVersions.NONE, BENCH_FOR, MountPins.atDefaultRoot());
     }
 
-    /** {@code imageVersions}: when each image was made, so that warm pools remake what an image made again replaced. */
+    /**
+     * {@code imageVersions}: when each image was made, so that warm pools remake what an image made again replaced,
+     * and which images are made on their first use, which a job's output then says it waits for.
+     */
     public Agent(AgentConfig config, QueueBackend queue, List<SandboxRuntime> runtimes, Supplier<Set<String>> imageNames,
             ImageVersions imageVersions) {
         this(config, queue, runtimes, imageNames, imageVersions, BENCH_FOR, MountPins.atDefaultRoot());
@@ -392,7 +395,7 @@ public final class Agent implements AutoCloseable {
 
     private void takeJobs() {
         var attempt = new JobAttempt(queue, config, this::selectForLeased, this::runtime, health, timers, pools,
-                new JobAttempt.Mounts(pins, () -> mountsFailedAt = System.nanoTime()), Clock.systemUTC());
+                new JobAttempt.Mounts(pins, () -> mountsFailedAt = System.nanoTime()), imageVersions, Clock.systemUTC());
         boolean leaseUnanswered = false;
         Duration failurePause = config.pollInterval();
         var taking = new RepeatedWarning(LOG, "taking a job");

@@ -1,5 +1,6 @@
 package dev.hangar.agent;
 
+import dev.hangar.agent.pool.ImageVersions;
 import dev.hangar.agent.pool.PoolManager;
 import dev.hangar.agent.pool.WarmSandbox;
 import dev.hangar.core.job.FieldError;
@@ -57,6 +58,7 @@ final class JobAttempt {
     private final QueueRetry retry;
     private final PoolManager pools;
     private final Mounts mounts;
+    private final ImageVersions images;
     private final Clock clock;
 
     /**
@@ -67,7 +69,7 @@ final class JobAttempt {
 
     JobAttempt(QueueBackend queue, AgentConfig config, Function<JobSpec, Selection> selector,
             Function<String, Optional<SandboxRuntime>> runtimes, RuntimeHealth health, ScheduledExecutorService timers,
-            PoolManager pools, Mounts mounts, Clock clock) {
+            PoolManager pools, Mounts mounts, ImageVersions images, Clock clock) {
         this.queue = queue;
         this.config = config;
         this.selector = selector;
@@ -77,6 +79,7 @@ final class JobAttempt {
         this.retry = new QueueRetry(config.leaseFor());
         this.pools = pools;
         this.mounts = mounts;
+        this.images = images;
         this.clock = clock;
     }
 
@@ -229,14 +232,17 @@ final class JobAttempt {
         if (warm.isEmpty() && !recordStarting(lease, selection)) {
             return;
         }
+        var output = new JobOutput(queue, lease, spec.resources().outputBytes(), retry,
+                () -> job.stop(StopReason.LEASE_LOST));
+        if (warm.isEmpty()) {
+            sayWhenItsImageIsMadeFirst(sandboxSpec.image(), output);
+        }
         JobSandbox.ColdMaker cold = () -> made(job, runtime, sandboxSpec);
         try (JobSandbox sandbox = warm.isPresent() ? JobSandbox.warm(warm.get(), cold, clock)
                 : JobSandbox.cold(cold, clock)) {
             if (stoppedBeforeItsProcess(job)) {
                 return;
             }
-            var output = new JobOutput(queue, lease, spec.resources().outputBytes(), retry,
-                    () -> job.stop(StopReason.LEASE_LOST));
             SandboxProcess process = sandbox.exec(processOf(spec), output);
             if (process == null) {
                 stoppedBeforeItsProcess(job); // null only then
@@ -279,6 +285,18 @@ final class JobAttempt {
                 health.failed(runtime.name(), e.getMessage());
                 giveBack(lease, failure + " on node " + config.nodeName());
             }
+        }
+    }
+
+    /**
+     * Says so in the job's output when its image is not made yet on this node: a built-in image is made on its
+     * first use, minutes for debian, and the job's run, STARTING all the while, would look stuck. (A job naming
+     * no image is left out: its runtime's default, busybox, is made in a moment, and the process runtime uses none.)
+     */
+    private void sayWhenItsImageIsMadeFirst(String image, JobOutput output) {
+        if (image != null && images.madeOnFirstUse(image)) {
+            output.notice("the image " + image + " is not made yet on node " + config.nodeName() + ": making it before"
+                    + " the job starts (a built-in image's first use takes a while, minutes for debian)");
         }
     }
 

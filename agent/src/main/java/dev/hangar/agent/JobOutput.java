@@ -49,9 +49,23 @@ final class JobOutput implements OutputSink {
         }
         if (keep < length) {
             truncated = true;
-            String notice = "\n[hangar: output truncated at " + limit + " bytes (resources.outputBytes)]\n";
-            store(Stream.STDERR, notice.getBytes(StandardCharsets.UTF_8));
+            store(Stream.STDERR, ("\n" + marked("output truncated at " + limit + " bytes (resources.outputBytes)"))
+                    .getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /**
+     * Hangar's own word to whoever follows the job, on its standard error between the job's output, marked as
+     * Hangar's; not counted against the job's output limit.
+     */
+    synchronized void notice(String text) {
+        if (!truncated) {
+            store(Stream.STDERR, marked(text).getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static String marked(String text) {
+        return "[hangar: " + text + "]\n";
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.hangar.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hangar.agent.pool.ImageVersions;
 import dev.hangar.agent.pool.PoolConfig;
 import dev.hangar.agent.pool.PoolManager;
 import dev.hangar.core.job.JobSpec;
@@ -19,9 +20,11 @@ import dev.hangar.core.queue.LeaseRequest;
 import dev.hangar.queue.sqlite.SqliteQueueBackend;
 import dev.hangar.core.select.Selection;
 import dev.hangar.runtime.support.MountPins;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -203,6 +206,35 @@ class JobAttemptTest {
         }
     }
 
+    @Test
+    void aJobWhoseImageIsMadeOnItsFirstUseSaysSoInItsOutputBeforeItRuns() {
+        ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+        try {
+            JobAttempt attempt = attempt(timers, image -> image.equals("debian"));
+            String first = store.enqueue(JobSpec.builder().command("echo", "hi").image("debian")
+                    .runtime(FakePrestartingRuntime.NAME).build()).job().id();
+            String made = store.enqueue(JobSpec.builder().command("echo", "hi").image("busybox")
+                    .runtime(FakePrestartingRuntime.NAME).build()).job().id();
+
+            attempt.run(leased());
+            attempt.run(leased());
+
+            assertThat(output(first)).isEqualTo("[hangar: the image debian is not made yet on node node: making it before"
+                    + " the job starts (a built-in image's first use takes a while, minutes for debian)]\nhi\n");
+            assertThat(output(made)).isEqualTo("hi\n");
+            assertThat(store.get(first).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+        } finally {
+            timers.shutdownNow();
+        }
+    }
+
+    /** The job's output, both streams in the order stored. */
+    private String output(String id) {
+        var out = new StringBuilder();
+        store.readLog(id, 0, 100).forEach(chunk -> out.append(new String(chunk.data(), StandardCharsets.UTF_8)));
+        return out.toString();
+    }
+
     private int ready(PoolSpec pool) {
         return pools.pools().stream().filter(s -> s.spec().name().equals(pool.name())).mapToInt(PoolStatus::ready).sum();
     }
@@ -212,17 +244,37 @@ class JobAttemptTest {
         return attempt(timers, List.of(), spec -> new Selection(FakePrestartingRuntime.NAME, "the test's", List.of(), List.of()));
     }
 
+    /** An attempt on a node that allows no mounts, whose rules choose the fake runtime, and that makes these images first. */
+    private JobAttempt attempt(ScheduledExecutorService timers, java.util.function.Predicate<String> madeOnFirstUse) {
+        return attempt(timers, List.of(), spec -> new Selection(FakePrestartingRuntime.NAME, "the test's", List.of(), List.of()),
+                new ImageVersions() {
+                    @Override
+                    public Optional<Instant> madeAt(String image) {
+                        return Optional.empty();
+                    }
+
+                    @Override
+                    public boolean madeOnFirstUse(String image) {
+                        return madeOnFirstUse.test(image);
+                    }
+                });
+    }
+
     /** An attempt on a node that allows no mounts, with these pools and rules. */
     private JobAttempt attempt(ScheduledExecutorService timers, List<PoolSpec> poolSpecs,
             java.util.function.Function<JobSpec, Selection> selector) {
+        return attempt(timers, poolSpecs, selector, ImageVersions.NONE);
+    }
+
+    private JobAttempt attempt(ScheduledExecutorService timers, List<PoolSpec> poolSpecs,
+            java.util.function.Function<JobSpec, Selection> selector, ImageVersions images) {
         store = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
         var config = new AgentConfig("node", 8, 8 * 1024, List.of(), 8, LEASE, Duration.ofMillis(100), false,
                 MountPolicy.none(), Set.of(), PoolConfig.of(poolSpecs, 0));
         pools = new PoolManager(config.pools(), List.of(runtime), config.memoryMb(), Clock.systemUTC()).start();
         return new JobAttempt(store, config, selector,
                 name -> Optional.of(runtime), new RuntimeHealth(Duration.ofSeconds(5), System::nanoTime), timers, pools,
-                new JobAttempt.Mounts(MountPins.atDefaultRoot(), () -> {}),
-                Clock.systemUTC());
+                new JobAttempt.Mounts(MountPins.atDefaultRoot(), () -> {}), images, Clock.systemUTC());
     }
 
     private RunningJob leased() {

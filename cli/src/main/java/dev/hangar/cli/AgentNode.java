@@ -3,6 +3,7 @@ package dev.hangar.cli;
 import dev.hangar.agent.Agent;
 import dev.hangar.agent.AgentConfig;
 import dev.hangar.agent.NodeHeartbeat;
+import dev.hangar.agent.pool.ImageVersions;
 import dev.hangar.core.image.Image;
 import dev.hangar.core.image.ImageStore;
 import dev.hangar.core.queue.QueueBackend;
@@ -12,6 +13,7 @@ import dev.hangar.images.LocalImageStore;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -61,7 +63,7 @@ final class AgentNode implements AutoCloseable {
             }
         }
         Agent agent = new Agent(config, queue, discoverRuntimes(dataDir, images, config.runtimes()), images::names,
-                image -> images.find(image == null ? ImageStore.DEFAULT_IMAGE : image).map(Image::createdAt));
+                new StoredImageVersions(images));
         try {
             var heartbeat = queue.nodeRegistry().map(registry -> new NodeHeartbeat(registry, config.nodeName(),
                     clock -> agent.status(clock.instant()), agent::drain, agent::relabel, HEARTBEAT_TTL, Clock.systemUTC()));
@@ -74,6 +76,19 @@ final class AgentNode implements AutoCloseable {
         } catch (RuntimeException e) {
             agent.close();
             throw e;
+        }
+    }
+
+    /** The versions of the node's images, as its image store has them. */
+    private record StoredImageVersions(LocalImageStore images) implements ImageVersions {
+        @Override
+        public Optional<Instant> madeAt(String image) {
+            return images.find(image == null ? ImageStore.DEFAULT_IMAGE : image).map(Image::createdAt);
+        }
+
+        @Override
+        public boolean madeOnFirstUse(String image) {
+            return images.madeOnFirstUse(image);
         }
     }
 

@@ -104,6 +104,12 @@ public final class LocalImageStore implements ImageStore {
     }
 
     @Override
+    public boolean madeOnFirstUse(String name) {
+        BuiltinImage builtin = builtins.get(name);
+        return builtin != null && builtin.buildable() && find(name).isEmpty();
+    }
+
+    @Override
     public ImageHold hold(String name) throws IOException {
         for (int tries = 0; tries < 3; tries++) {
             Image image = resolve(name);

@@ -24,7 +24,10 @@ class LocalImageStoreTest {
     void busyboxIsBuiltOnFirstUseAndKept() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/bin/busybox")), "busybox-static is not installed");
         var store = store();
+        assertThat(store.madeOnFirstUse("busybox")).isTrue();
         Image image = store.resolve("busybox");
+        assertThat(store.madeOnFirstUse("busybox")).as("made now").isFalse();
+        assertThat(store.madeOnFirstUse("nosuch")).as("no built-in").isFalse();
         assertThat(image.rootfs().resolve("bin/busybox")).isExecutable();
         assertThat(Files.readSymbolicLink(image.rootfs().resolve("bin/sh"))).isEqualTo(Path.of("busybox"));
         assertThat(image.rootfs().resolve("work")).isDirectory();

@@ -16,6 +16,14 @@ public interface ImageVersions {
     /** When the image named {@code image} (null: the runtime's default) was made; empty if it is not there. */
     Optional<Instant> madeAt(String image);
 
+    /**
+     * Whether the image named {@code image} is one the node makes on its first use and has not made yet (a
+     * built-in image): a job that names it waits for the making, minutes for debian.
+     */
+    default boolean madeOnFirstUse(String image) {
+        return false;
+    }
+
     /** As {@link #madeAt}, or {@code unread} if that cannot be read now (an image's record unreadable). */
     default Optional<Instant> madeAtOr(String image, Optional<Instant> unread) {
         try {

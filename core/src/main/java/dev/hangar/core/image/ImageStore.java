@@ -13,6 +13,14 @@ public interface ImageStore {
     /** The image, built first if it is a built-in not made yet. */
     Image resolve(String name) throws IOException;
 
+    /**
+     * Whether {@link #resolve} of the name would make the image first: a built-in not made yet (minutes, for
+     * debian). False for a name the store does not know.
+     */
+    default boolean madeOnFirstUse(String name) {
+        return false;
+    }
+
     /** Names a job may use: stored images and built-ins. */
     Set<String> names();
 
