@@ -15,13 +15,17 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "rerun", description = "Run a job's spec again as a new job (a DEAD or FAILED one once its cause is"
         + " mended, say), stream its output and exit with its exit code, as run does. The job itself, ended or not,"
-        + " is left as it is; the new one has no idempotency key, so each rerun makes a job.")
+        + " is left as it is; each rerun makes a job, but with --idempotency-key one per key.")
 final class RerunCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;
 
     @Option(names = {"-d", "--detach"}, description = "Submit the new job and print its id, without waiting for it")
     boolean detach;
+
+    @Option(names = "--idempotency-key", paramLabel = "KEY", description = "Make the new job once: a rerun given again"
+            + " with this key (after an answer lost, say) gets the job made first (without it, the new job has no key)")
+    String idempotencyKey;
 
     @Parameters(paramLabel = "ID", description = "The job to run again")
     String id;
@@ -30,8 +34,8 @@ final class RerunCommand implements Callable<Integer> {
     public Integer call() {
         HangarClient server = client.client();
         Job earlier = server.get(id);
-        // why without its key: under it the server would answer with the earlier job, not make a new one
-        JobSpec again = earlier.spec().toBuilder().idempotencyKey(null).build();
+        // why not its own key: under it the server would answer with the earlier job, not make a new one
+        JobSpec again = earlier.spec().toBuilder().idempotencyKey(idempotencyKey).build();
         if (detach) {
             return FollowedRun.detached(server, again, client.json);
         }

@@ -222,14 +222,18 @@ class CliIT extends OneNodeIT {
         assertThat(again.out()).as("%s", again).isEqualTo("ran\n");
         Result detached = hangar("rerun", "--url", url, "-d", first.id());
         assertThat(detached.exitCode()).as("%s", detached).isZero();
+        Result keyed = hangar("rerun", "--url", url, "-d", "--idempotency-key", key + "-again", first.id());
+        Result keyedAgain = hangar("rerun", "--url", url, "-d", "--idempotency-key", key + "-again", first.id());
+        assertThat(keyedAgain.out()).as("%s", keyedAgain).isEqualTo(keyed.out()).startsWith("j-");
 
         List<Job> named = HangarProcess.allJobs(client).stream().filter(j -> key.equals(j.spec().name())).toList();
-        assertThat(named).as("each rerun a job of its own, though the first had a key").hasSize(3)
-                .extracting(Job::id).contains(detached.out().strip());
+        assertThat(named).as("each rerun a job of its own, though the first had a key; one per rerun key").hasSize(4)
+                .extracting(Job::id).contains(detached.out().strip(), keyed.out().strip());
+        assertThat(client.get(keyed.out().strip()).spec().idempotencyKey()).isEqualTo(key + "-again");
         Job firstNow = client.get(first.id());
         assertThat(firstNow.state()).as("the job itself, as it ended").isEqualTo(first.state());
         assertThat(firstNow.timings().finishedAt()).isEqualTo(first.timings().finishedAt());
-        assertThat(named).filteredOn(j -> !j.id().equals(first.id())).allSatisfy(j -> {
+        assertThat(named).filteredOn(j -> !j.id().equals(first.id()) && !j.id().equals(keyed.out().strip())).allSatisfy(j -> {
             assertThat(j.spec().idempotencyKey()).isNull();
             assertThat(j.spec().command()).isEqualTo(first.spec().command());
         });
