@@ -273,22 +273,35 @@ final class NodesCommand implements Callable<Integer> {
                     System.out.println(client.json ? "null" : "node " + name + " is not up; it has its own labels when it comes back");
                     return 0;
                 }
-                // the second heartbeat after the answer read the registry after it: the node has its own labels then
-                Instant[] seen = {node.heartbeatAt()};
-                int[] beats = {0};
-                return told(awaitTaken(api, node, n -> {
-                    if (n.heartbeatAt() != null && !n.heartbeatAt().equals(seen[0])) {
-                        seen[0] = n.heartbeatAt();
-                        beats[0]++;
-                    }
-                    return beats[0] >= 2;
-                }), "its own labels again:", "its own labels", "those it was started with");
+                return told(awaitTaken(api, node, ownAgain(node)), "its own labels again:", "its own labels",
+                        "those it was started with");
             }
             // changed where they are kept, from those asked before (the node may not have taken them yet)
             java.util.Map<String, String> wanted = api.changeNodeLabels(name, changes(changes)).labels();
             NodeInfo node = listed(api, name, null);
             return told(awaitTaken(api, node, n -> n.labels().equals(wanted)), "labels", "the labels",
                     NodeLabels.shown(wanted));
+        }
+
+        /**
+         * Whether a node listed after a reset has its own labels again. One whose heartbeat said it had asked ones when
+         * the reset was answered has them once a heartbeat says otherwise. Otherwise (it had its own, or had not yet
+         * taken an ask made just before, or its server or agent does not say) the second heartbeat after the answer's
+         * read the registry after the reset: it has its own labels then.
+         */
+        private static java.util.function.Predicate<NodeInfo> ownAgain(NodeInfo answered) {
+            if (answered.labelsAsked()) {
+                return n -> !n.labelsAsked();
+            }
+            Instant[] seen = {answered.heartbeatAt()};
+            int[] beats = {0};
+            return n -> {
+                if (n.heartbeatAt() != null && !n.heartbeatAt().equals(seen[0])) {
+                    seen[0] = n.heartbeatAt();
+                    beats[0]++;
+                }
+                return beats[0] >= 2;
+            };
         }
 
         /** The node as last listed (null: not listed) once {@code taken} says so of it, or when {@link #takenWithin} is over. */

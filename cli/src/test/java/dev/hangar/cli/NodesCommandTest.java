@@ -299,6 +299,22 @@ class NodesCommandTest {
     }
 
     @Test
+    void aResetOfANodeWithAskedLabelsReturnsAtTheFirstHeartbeatWithItsOwn() {
+        NodeInfo bare = node(null, 0);
+        java.util.function.BiFunction<String, Boolean, NodeInfo> beat = (at, labelsAsked) -> new NodeInfo("n1",
+                NodeInfo.State.JOINED, CAPACITY, List.of("process"), bare.load(), Instant.parse(at), List.of(), false, null,
+                java.util.Map.of("zone", labelsAsked ? "r3" : "r1"), labelsAsked);
+        asked = beat.apply("2026-12-01T00:00:00Z", true);
+        looks.add(List.of(beat.apply("2026-12-01T00:00:00Z", true)));
+        looks.add(List.of(beat.apply("2026-12-01T00:00:00.600Z", false))); // the beat of its look that found no ask
+
+        StandInApi.Printed run = label("n1", "--reset");
+
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.out()).as("no second beat waited for").contains("node n1 has its own labels again: zone=r1");
+    }
+
+    @Test
     void relabellingNeedsChangesOrResetNotBoth() {
         assertThat(label("n1").err()).contains("give KEY=VALUE or KEY- changes, or --reset, not neither");
         assertThat(label("n1", "zone=r1", "--reset").err()).contains("not both");

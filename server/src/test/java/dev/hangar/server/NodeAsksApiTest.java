@@ -285,8 +285,8 @@ class NodeAsksApiTest {
         nodes.poll();
         HangarClient ops = start(nodes);
 
-        assertThat(ops.resetNodeLabels("a")).as("the ask dropped; the node shows zone=r2 until its next heartbeat")
-                .isPresent();
+        assertThat(ops.resetNodeLabels("a")).as("the ask dropped; the node shows zone=r2, asked, until its next heartbeat")
+                .hasValueSatisfying(node -> assertThat(node.labelsAsked()).isTrue());
         // without the fix: zone=r2 and rack=7, labels no one asked for any longer
         assertThat(ops.changeNodeLabels("a", Map.of("rack", "7")))
                 .isEqualTo(new LabelAsk("a", Map.of("zone", "r1", "rack", "7"), true));

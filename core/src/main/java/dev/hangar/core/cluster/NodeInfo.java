@@ -16,10 +16,13 @@ import java.util.Map;
  * @param networkAllowed whether it gives a sandbox a network when its job asks: started with {@code --allow-network},
  *                       it has a runtime that can
  * @param drain       where it stands if it is asked to drain; null if it is not
- * @param labels      the labels its operator gave it, which jobs select nodes by
+ * @param labels      the labels jobs select nodes by: its operator's ({@code --label}), or those the cluster asked it
+ *                    to have in their place
+ * @param labelsAsked whether its labels are not its own but those the cluster asked it to have, as its last heartbeat
+ *                    says (false too where the two are the same, and from an agent older than saying so)
  */
 public record NodeInfo(String name, State state, Capacity capacity, List<String> runtimes, Load load, Instant heartbeatAt,
-        List<PoolStatus> pools, Boolean networkAllowed, Drain drain, Map<String, String> labels) {
+        List<PoolStatus> pools, Boolean networkAllowed, Drain drain, Map<String, String> labels, boolean labelsAsked) {
     public enum State { JOINED, LOST }
 
     /** A node asked to drain: to take no more jobs, while those it runs finish. */
@@ -41,6 +44,12 @@ public record NodeInfo(String name, State state, Capacity capacity, List<String>
         pools = pools == null ? List.of() : List.copyOf(pools);
         networkAllowed = networkAllowed != null && networkAllowed;
         labels = labels == null ? Map.of() : Map.copyOf(labels);
+    }
+
+    /** A node with its own labels. */
+    public NodeInfo(String name, State state, Capacity capacity, List<String> runtimes, Load load, Instant heartbeatAt,
+            List<PoolStatus> pools, Boolean networkAllowed, Drain drain, Map<String, String> labels) {
+        this(name, state, capacity, runtimes, load, heartbeatAt, pools, networkAllowed, drain, labels, false);
     }
 
     /** A node without labels. */
@@ -77,7 +86,7 @@ public record NodeInfo(String name, State state, Capacity capacity, List<String>
                 status.availableRuntimes(),
                 new Load(load.runningJobs(), load.freeCpus(), load.freeMemoryMb(), load.freeGpus()),
                 status.heartbeatAt(), status.pools(), status.networkAllowed(), drainOf(status, drainAskedAt),
-                status.labels());
+                status.labels(), status.ownLabels() != null);
     }
 
     private static Drain drainOf(NodeStatus status, Instant askedAt) {
@@ -91,6 +100,7 @@ public record NodeInfo(String name, State state, Capacity capacity, List<String>
     }
 
     public NodeInfo withState(State value) {
-        return new NodeInfo(name, value, capacity, runtimes, load, heartbeatAt, pools, networkAllowed, drain, labels);
+        return new NodeInfo(name, value, capacity, runtimes, load, heartbeatAt, pools, networkAllowed, drain, labels,
+                labelsAsked);
     }
 }
