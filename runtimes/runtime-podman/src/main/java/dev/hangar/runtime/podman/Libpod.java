@@ -231,7 +231,16 @@ final class Libpod {
 
     /** The names (repository:tag) of the images whose repository is {@code repository}, each with its label {@code label}. */
     List<Tagged> imageTags(String repository, String label) throws IOException {
-        String filters = JSON.writeValueAsString(Map.of("reference", List.of(repository)));
+        return imageTags("reference", repository, label);
+    }
+
+    /** The names of the images that have this label (of any value), each with its value. */
+    List<Tagged> labelledImageTags(String label) throws IOException {
+        return imageTags("label", label, label);
+    }
+
+    private List<Tagged> imageTags(String filter, String matching, String label) throws IOException {
+        String filters = JSON.writeValueAsString(Map.of(filter, List.of(matching)));
         var tags = new ArrayList<Tagged>();
         for (JsonNode image : json("GET", "/images/json?filters=" + query(filters), null)) {
             JsonNode value = image.path("Labels").path(label);

@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * with images of its own) and CREATED when Hangar made the image (epoch milliseconds), so an image
  * re-made under the same name is imported again. Imported from the image's root filesystem with tar,
  * streamed to the API, labelled with the store's directory ({@link #STORE_LABEL}). Tags no node
- * wants are removed when no container uses them: this store's older ones, and those of a store whose
- * directory is gone (a node's removed, a test's). Should the node still want one, its create fails,
+ * wants are removed when no container uses them: this store's older ones at an import, and those of a
+ * store whose directory is gone (a node's removed, a test's) at an import of their name and as a node
+ * starts. Should the node still want one, its create fails,
  * it calls {@link #forget} and imports it again.
  */
 final class PodmanImages {
@@ -160,12 +161,33 @@ final class PodmanImages {
                 // why this store's alone: another node's on this host are its own, made at other times
                 if (olderOfThisStore(tag, keep) && api.removeImage(tag)) {
                     LOG.info("removed {} from podman: image {} was made again", tag, name);
-                } else if (!ofThisStore(tag) && storeGone(tagged.label()) && api.removeImage(tag)) {
-                    LOG.info("removed {} from podman: its image store {} is gone", tag, tagged.label());
+                } else {
+                    removeIfItsStoreIsGone(tagged);
                 }
             }
         } catch (IOException e) {
             LOG.debug("could not list older tags of {}: {}", name, e.getMessage());
+        }
+    }
+
+    /**
+     * Removes the tags of every name whose image store is gone, as the node starts: a name no node imports
+     * again (an image of a removed node's own) would otherwise keep its tags, and their layers, for good.
+     */
+    void removeTagsOfGoneStores() {
+        try {
+            for (Libpod.Tagged tagged : api.labelledImageTags(STORE_LABEL)) {
+                removeIfItsStoreIsGone(tagged);
+            }
+        } catch (IOException e) {
+            LOG.debug("could not list the images of image stores: {}", e.getMessage());
+        }
+    }
+
+    private void removeIfItsStoreIsGone(Libpod.Tagged tagged) throws IOException {
+        String tag = tagged.reference();
+        if (!ofThisStore(tag) && storeGone(tagged.label()) && api.removeImage(tag)) {
+            LOG.info("removed {} from podman: its image store {} is gone", tag, tagged.label());
         }
     }
 

@@ -186,6 +186,7 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
         try {
             // why: importing the image happens once; it is not part of a sandbox's start
             images.ensure(ImageStore.DEFAULT_IMAGE);
+            images.removeTagsOfGoneStores();
         } catch (IOException | RuntimeException e) {
             return RuntimeProbe.unavailable("image " + ImageStore.DEFAULT_IMAGE + " could not be put in Podman's store: "
                     + e.getMessage());

@@ -338,6 +338,26 @@ class PodmanRuntimeTest {
     }
 
     @Test
+    void theImagesOfAStoreThatIsGoneAreRemovedWhenANodeStartsWhateverTheirName() throws Exception {
+        requireAvailable();
+        var gone = new LocalImageStore(dataDir.resolve("images-gone-at-start"));
+        gone.importRootfs("its-own", store.resolve("busybox").rootfs());
+        String goneTag;
+        try (var own = new PodmanRuntime(new RuntimeContext(dataDir.resolve("gone-at-start"), gone));
+                Sandbox sandbox = own.create(new SandboxSpec(newId(), "its-own", Resources.defaults(), NetworkMode.NONE, List.of()))) {
+            goneTag = PodmanImages.reference(gone.root(), gone.resolve("its-own"));
+        }
+        assertThat(podman("images", "-q", goneTag)).isNotBlank();
+        assertThat(new ProcessBuilder("rm", "-rf", gone.root().toString()).start().waitFor()).isZero();
+
+        var next = new LocalImageStore(dataDir.resolve("images-starting"));
+        try (var own = new PodmanRuntime(new RuntimeContext(dataDir.resolve("starting"), next))) {
+            assertThat(own.probe().available()).as("%s", own.probe()).isTrue();
+            assertThat(podman("images", "-q", goneTag)).as("a name no node imports again").isBlank();
+        }
+    }
+
+    @Test
     void anImageMadeAgainIsImportedAgain() throws Exception {
         requireAvailable();
         var images = new LocalImageStore(dataDir.resolve("images-again"));
