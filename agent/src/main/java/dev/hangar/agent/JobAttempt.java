@@ -234,8 +234,9 @@ final class JobAttempt {
         }
         var output = new JobOutput(queue, lease, spec.resources().outputBytes(), retry,
                 () -> job.stop(StopReason.LEASE_LOST));
-        if (warm.isEmpty()) {
-            sayWhenItsImageIsMadeFirst(sandboxSpec.image(), output);
+        if (warm.isEmpty() && !sayWhenItsImageIsMadeFirst(lease, sandboxSpec.image(), output)) {
+            giveBackLost(lease); // not made for nothing, minutes for an image, under a lease the queue may hand on
+            return;
         }
         JobSandbox.ColdMaker cold = () -> made(job, runtime, sandboxSpec);
         try (JobSandbox sandbox = warm.isPresent() ? JobSandbox.warm(warm.get(), cold, clock)
@@ -290,14 +291,26 @@ final class JobAttempt {
 
     /**
      * Says so in the job's output when its image is not made yet on this node: a built-in image is made on its
-     * first use, minutes for debian, and the job's run, STARTING all the while, would look stuck. (A job naming
-     * no image is left out: its runtime's default, busybox, is made in a moment, and the process runtime uses none.)
+     * first use, about a minute for debian, and the job's run, STARTING all the while, would look stuck. (A job
+     * naming no image is left out: its runtime's default, busybox, is made in a moment, and the process runtime uses
+     * none.) False if the notice could not be stored: the run is lost, as one whose output could not be.
      */
-    private void sayWhenItsImageIsMadeFirst(String image, JobOutput output) {
-        if (image != null && images.madeOnFirstUse(image)) {
-            output.notice("the image " + image + " is not made yet on node " + config.nodeName() + ": making it before"
-                    + " the job starts (a built-in image's first use takes a while, minutes for debian)");
+    private boolean sayWhenItsImageIsMadeFirst(Lease lease, String image, JobOutput output) {
+        boolean madeFirst;
+        try {
+            madeFirst = image != null && images.madeOnFirstUse(image);
+        } catch (RuntimeException e) {
+            // why not thrown: a notice is no reason to fail the job; an image record that cannot be read is the
+            // runtime's to report as it holds the image (the job then goes back to the queue)
+            LOG.log(System.Logger.Level.DEBUG, "job " + lease.jobId() + ": could not tell whether image " + image
+                    + " is made yet", e);
+            return true;
         }
+        if (madeFirst) {
+            output.notice("the image " + image + " is not made yet on node " + config.nodeName() + ": making it before"
+                    + " the job starts (a built-in image's first use takes a while, about a minute for debian)");
+        }
+        return !output.lost();
     }
 
     /**

@@ -220,9 +220,28 @@ class JobAttemptTest {
             attempt.run(leased());
 
             assertThat(output(first)).isEqualTo("[hangar: the image debian is not made yet on node node: making it before"
-                    + " the job starts (a built-in image's first use takes a while, minutes for debian)]\nhi\n");
+                    + " the job starts (a built-in image's first use takes a while, about a minute for debian)]\nhi\n");
             assertThat(output(made)).isEqualTo("hi\n");
             assertThat(store.get(first).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+        } finally {
+            timers.shutdownNow();
+        }
+    }
+
+    @Test
+    void anImageRecordThatCannotBeReadForTheNoticeDoesNotFailTheJob() {
+        ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+        try {
+            JobAttempt attempt = attempt(timers, image -> {
+                throw new java.io.UncheckedIOException(new java.io.IOException("image record damaged"));
+            });
+            String id = store.enqueue(JobSpec.builder().command("echo", "hi").image("debian")
+                    .runtime(FakePrestartingRuntime.NAME).build()).job().id();
+
+            attempt.run(leased());
+
+            assertThat(store.get(id).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(output(id)).isEqualTo("hi\n");
         } finally {
             timers.shutdownNow();
         }

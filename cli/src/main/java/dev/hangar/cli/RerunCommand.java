@@ -34,6 +34,11 @@ final class RerunCommand implements Callable<Integer> {
     public Integer call() {
         HangarClient server = client.client();
         Job earlier = server.get(id);
+        if (idempotencyKey != null && idempotencyKey.equals(earlier.spec().idempotencyKey())) {
+            // under it the server would answer with this job itself, and no new one would be made
+            throw new IllegalArgumentException("--idempotency-key: '" + idempotencyKey + "' is job " + earlier.id()
+                    + "'s own key; give the rerun a key of its own");
+        }
         // why not its own key: under it the server would answer with the earlier job, not make a new one
         JobSpec again = earlier.spec().toBuilder().idempotencyKey(idempotencyKey).build();
         if (detach) {

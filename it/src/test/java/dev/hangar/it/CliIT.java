@@ -225,6 +225,9 @@ class CliIT extends OneNodeIT {
         Result keyed = hangar("rerun", "--url", url, "-d", "--idempotency-key", key + "-again", first.id());
         Result keyedAgain = hangar("rerun", "--url", url, "-d", "--idempotency-key", key + "-again", first.id());
         assertThat(keyedAgain.out()).as("%s", keyedAgain).isEqualTo(keyed.out()).startsWith("j-");
+        Result itsOwnKey = hangar("rerun", "--url", url, "-d", "--idempotency-key", key, first.id());
+        assertThat(itsOwnKey.exitCode()).as("%s", itsOwnKey).isEqualTo(2);
+        assertThat(itsOwnKey.err()).contains("--idempotency-key: '" + key + "' is job " + first.id() + "'s own key");
 
         List<Job> named = HangarProcess.allJobs(client).stream().filter(j -> key.equals(j.spec().name())).toList();
         assertThat(named).as("each rerun a job of its own, though the first had a key; one per rerun key").hasSize(4)

@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -173,14 +174,22 @@ final class PodmanImages {
     /**
      * Removes the tags of every name whose image store is gone, as the node starts: a name no node imports
      * again (an image of a removed node's own) would otherwise keep its tags, and their layers, for good.
+     * Housekeeping: what fails is logged, and the tags after it are still looked at.
      */
     void removeTagsOfGoneStores() {
+        List<Libpod.Tagged> tags;
         try {
-            for (Libpod.Tagged tagged : api.labelledImageTags(STORE_LABEL)) {
-                removeIfItsStoreIsGone(tagged);
-            }
-        } catch (IOException e) {
+            tags = api.labelledImageTags(STORE_LABEL);
+        } catch (IOException | RuntimeException e) {
             LOG.debug("could not list the images of image stores: {}", e.getMessage());
+            return;
+        }
+        for (Libpod.Tagged tagged : tags) {
+            try {
+                removeIfItsStoreIsGone(tagged);
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("could not remove {} from podman: {}", tagged.reference(), e.getMessage());
+            }
         }
     }
 
@@ -192,8 +201,10 @@ final class PodmanImages {
     }
 
     /**
-     * Whether the image store a label names is known to be gone: only a path that is certainly not there, as a
-     * directory that cannot be read (or a disk not mounted yet) may still be some node's.
+     * Whether the image store a label names is gone: only a path that is certainly not there as this process sees
+     * it (a directory that cannot be read may still be some node's). A store this process cannot see (in another
+     * mount namespace, on a disk not mounted yet) is taken for gone too: its node then imports its image again at
+     * its next use, as for a tag removed behind its back.
      */
     private static boolean storeGone(String label) {
         if (label == null) {

@@ -186,11 +186,11 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
         try {
             // why: importing the image happens once; it is not part of a sandbox's start
             images.ensure(ImageStore.DEFAULT_IMAGE);
-            images.removeTagsOfGoneStores();
         } catch (IOException | RuntimeException e) {
             return RuntimeProbe.unavailable("image " + ImageStore.DEFAULT_IMAGE + " could not be put in Podman's store: "
                     + e.getMessage());
         }
+        images.removeTagsOfGoneStores();
         long begin = System.nanoTime();
         try (Sandbox trial = create(new SandboxSpec("probe-" + UUID.randomUUID(), null, Resources.defaults(),
                 NetworkMode.NONE, List.of()))) {
