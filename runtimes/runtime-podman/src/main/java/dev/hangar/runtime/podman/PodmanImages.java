@@ -185,6 +185,9 @@ final class PodmanImages {
             return;
         }
         for (Libpod.Tagged tagged : tags) {
+            if (!tagged.reference().startsWith(repository(""))) {
+                continue; // not one of Hangar's, whatever its label says
+            }
             try {
                 removeIfItsStoreIsGone(tagged);
             } catch (IOException | RuntimeException e) {

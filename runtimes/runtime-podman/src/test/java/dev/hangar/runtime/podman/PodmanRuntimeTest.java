@@ -348,12 +348,18 @@ class PodmanRuntimeTest {
             goneTag = PodmanImages.reference(gone.root(), gone.resolve("its-own"));
         }
         assertThat(podman("images", "-q", goneTag)).isNotBlank();
+        // the same image, and its label, under a name that is not Hangar's
+        String foreign = "localhost/not-hangars-" + newId() + ":1.0";
+        podman("tag", goneTag, foreign);
         assertThat(new ProcessBuilder("rm", "-rf", gone.root().toString()).start().waitFor()).isZero();
 
         var next = new LocalImageStore(dataDir.resolve("images-starting"));
         try (var own = new PodmanRuntime(new RuntimeContext(dataDir.resolve("starting"), next))) {
             assertThat(own.probe().available()).as("%s", own.probe()).isTrue();
             assertThat(podman("images", "-q", goneTag)).as("a name no node imports again").isBlank();
+            assertThat(podman("images", "-q", foreign)).as("not Hangar's to remove").isNotBlank();
+        } finally {
+            podman("rmi", "--ignore", foreign);
         }
     }
 
