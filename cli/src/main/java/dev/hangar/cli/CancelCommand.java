@@ -14,8 +14,8 @@ import picocli.CommandLine.Parameters;
 /** {@code hangar cancel ID...}: cancel jobs; a running job's sandbox is killed. */
 @Command(name = "cancel", description = "Cancel jobs; a running job's sandbox is killed. With several ids, one that"
         + " cannot be cancelled (not there, say) is told and the others are cancelled all the same.",
-        footer = {"", "Exit status: 0 when each job was cancelled (a running one: its cancel requested), or had ended; 2 when one was refused (not there, not the"
-                + " token's tenant's); 1 when the server failed or could not be reached, which is worth trying again (it wins"
+        footer = {"", "Exit status: 0 when each job was cancelled (a running one: its cancel requested), or had ended;"
+                + " 2 when one was refused (not there, not the token's tenant's); 1 when the server failed or could not be reached, which is worth trying again (it wins"
                 + " over 2; on an unreachable server the ids not tried are named)."})
 final class CancelCommand implements Callable<Integer> {
     @Mixin

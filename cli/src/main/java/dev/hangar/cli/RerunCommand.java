@@ -39,7 +39,7 @@ final class RerunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--idempotency-key: '" + idempotencyKey + "' is job " + earlier.id()
                     + "'s own key; give the rerun a key of its own");
         }
-        // why not its own key: under it the server would answer with the earlier job, not make a new one
+        // the key given, or none: never the earlier job's own (see above)
         JobSpec again = earlier.spec().toBuilder().idempotencyKey(idempotencyKey).build();
         if (detach) {
             return FollowedRun.detached(server, again, client.json);

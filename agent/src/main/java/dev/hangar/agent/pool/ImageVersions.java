@@ -18,7 +18,7 @@ public interface ImageVersions {
 
     /**
      * Whether the image named {@code image} is one the node makes on its first use and has not made yet (a
-     * built-in image): a job that names it waits for the making, minutes for debian.
+     * built-in image): a job that names it waits for the making, about a minute for debian.
      */
     default boolean madeOnFirstUse(String image) {
         return false;

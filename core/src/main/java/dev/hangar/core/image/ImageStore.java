@@ -14,8 +14,8 @@ public interface ImageStore {
     Image resolve(String name) throws IOException;
 
     /**
-     * Whether {@link #resolve} of the name would make the image first: a built-in not made yet (minutes, for
-     * debian). False for a name the store does not know.
+     * Whether {@link #resolve} of the name would make the image first: a built-in not made yet (about a minute
+     * for debian). False for a name the store does not know.
      */
     default boolean madeOnFirstUse(String name) {
         return false;
