@@ -1,5 +1,6 @@
 package dev.hangar.agent;
 
+import dev.hangar.core.job.OutputNotice;
 import dev.hangar.core.queue.JobQueue;
 import dev.hangar.core.queue.Lease;
 import dev.hangar.core.queue.QueueException;
@@ -49,23 +50,16 @@ final class JobOutput implements OutputSink {
         }
         if (keep < length) {
             truncated = true;
-            store(Stream.STDERR, ("\n" + marked("output truncated at " + limit + " bytes (resources.outputBytes)"))
+            store(Stream.STDERR, ("\n" + OutputNotice.of("output truncated at " + limit + " bytes (resources.outputBytes)"))
                     .getBytes(StandardCharsets.UTF_8));
         }
     }
 
-    /**
-     * Hangar's own word to whoever follows the job, on its standard error between the job's output, marked as
-     * Hangar's; not counted against the job's output limit.
-     */
+    /** Hangar's own word to whoever follows the job ({@link OutputNotice}); not counted against the job's output limit. */
     synchronized void notice(String text) {
         if (!truncated) {
-            store(Stream.STDERR, marked(text).getBytes(StandardCharsets.UTF_8));
+            store(Stream.STDERR, OutputNotice.of(text).getBytes(StandardCharsets.UTF_8));
         }
-    }
-
-    private static String marked(String text) {
-        return "[hangar: " + text + "]\n";
     }
 
     /**

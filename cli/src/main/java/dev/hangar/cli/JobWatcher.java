@@ -2,9 +2,11 @@ package dev.hangar.cli;
 
 import dev.hangar.client.HangarClient;
 import dev.hangar.core.job.Job;
+import dev.hangar.core.job.OutputNotice;
 import dev.hangar.core.runtime.OutputSink;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * Follows a job to its end: its output to our stdout and stderr as it comes, a progress line while
@@ -31,9 +33,11 @@ final class JobWatcher {
      * ended. Throws {@link OutputClosed} once nothing reads our output any more.
      */
     Job follow(String jobId) {
-        var progress = new Progress[1];
-        progress[0] = new Progress(err, () -> "job " + jobId + " " + client.status(jobId).describe());
+        long began = System.nanoTime();
+        Supplier<String> status = () -> "job " + jobId + " " + client.status(jobId).describe();
+        var progress = new Progress[] {new Progress(err, status, began)};
         var run = new int[2]; // the attempt and delivery whose output was printed last
+        var ownOutput = new boolean[1];
         try {
             return client.follow(jobId, 0, RECONNECT_FOR, chunk -> {
                 if (progress[0] != null) {
@@ -46,6 +50,12 @@ final class JobWatcher {
                 run[0] = chunk.attempt();
                 run[1] = chunk.delivery();
                 OutputClosed.write(chunk.stream() == OutputSink.Stream.STDERR ? err : out, chunk.data());
+                // why on after Hangar's notice (its image being made, say): the wait it tells of goes on, and a
+                // silent minute would look stuck; once the job's own output comes, its output tells how it goes
+                ownOutput[0] |= !(chunk.stream() == OutputSink.Stream.STDERR && OutputNotice.is(chunk.data()));
+                if (!ownOutput[0]) {
+                    progress[0] = new Progress(err, status, began);
+                }
             });
         } finally {
             if (progress[0] != null) {

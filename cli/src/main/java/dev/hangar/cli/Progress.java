@@ -10,7 +10,7 @@ import java.util.function.Supplier;
 final class Progress implements AutoCloseable {
     private final PrintStream err;
     private final Supplier<String> status;
-    private final long started = System.nanoTime();
+    private final long started;
     private final boolean terminal = System.console() != null && stderrIsATerminal();
     private final Thread ticker;
     private volatile boolean shown;
@@ -26,8 +26,14 @@ final class Progress implements AutoCloseable {
     }
 
     Progress(PrintStream err, Supplier<String> status) {
+        this(err, status, System.nanoTime());
+    }
+
+    /** A status line of a wait that began at {@code startedNanos} ({@link System#nanoTime}), told from a second on. */
+    Progress(PrintStream err, Supplier<String> status, long startedNanos) {
         this.err = err;
         this.status = status;
+        this.started = startedNanos;
         this.ticker = Thread.ofVirtual().start(this::tick);
     }
 
