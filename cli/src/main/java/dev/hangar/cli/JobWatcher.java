@@ -10,7 +10,7 @@ import java.util.function.Supplier;
 
 /**
  * Follows a job to its end: its output to our stdout and stderr as it comes, a progress line while
- * nothing comes, and the job's exit code as ours.
+ * none of its own has come (Hangar's notices aside), and the job's exit code as ours.
  */
 final class JobWatcher {
     static final int EXIT_TIMED_OUT = 124;
