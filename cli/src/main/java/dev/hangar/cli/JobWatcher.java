@@ -36,7 +36,7 @@ final class JobWatcher {
         long began = System.nanoTime();
         Supplier<String> status = () -> "job " + jobId + " " + client.status(jobId).describe();
         var progress = new Progress[] {new Progress(err, status, began)};
-        var run = new int[2]; // the attempt and delivery whose output was printed last
+        var runs = new RunMarks();
         var ownOutput = new boolean[1];
         try {
             return client.follow(jobId, 0, RECONNECT_FOR, chunk -> {
@@ -44,11 +44,7 @@ final class JobWatcher {
                     progress[0].close();
                     progress[0] = null;
                 }
-                if (run[0] != 0 && (chunk.attempt() != run[0] || chunk.delivery() != run[1])) {
-                    err.println(runBegins(chunk.attempt(), run[0]));
-                }
-                run[0] = chunk.attempt();
-                run[1] = chunk.delivery();
+                runs.before(chunk, err);
                 OutputClosed.write(chunk.stream() == OutputSink.Stream.STDERR ? err : out, chunk.data());
                 // why on after Hangar's notice (its image being made, say): the wait it tells of goes on, and a
                 // silent minute would look stuck; once the job's own output comes, its output tells how it goes
@@ -62,13 +58,6 @@ final class JobWatcher {
                 progress[0].close();
             }
         }
-    }
-
-    /** Where a job's output from another run begins, as the dashboard marks it: a retry, or a run again after a lost one. */
-    static String runBegins(int attempt, int previousAttempt) {
-        return attempt != previousAttempt ? "hangar: ── attempt " + attempt + " ──"
-                : "hangar: ── attempt " + attempt + ", run again: the run above did not finish (its node stopped answering"
-                        + " or its sandbox failed) ──";
     }
 
     /** The exit code a shell should see for this final job. */

@@ -26,11 +26,13 @@ final class LogsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        var runs = new RunMarks();
         Consumer<LogChunk> print = chunk -> {
             if (client.json) {
                 OutputClosed.println(System.out, Json.write(chunk));
                 return;
             }
+            runs.before(chunk, System.err);
             OutputClosed.write(chunk.stream() == OutputSink.Stream.STDERR ? System.err : System.out, chunk.data());
         };
         try {
