@@ -629,7 +629,7 @@ public final class Agent implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "job " + job.lease().jobId() + ": its lease could not be renewed and"
                         + " runs out in " + Math.max(0, job.leftNanos(now) / 1_000_000) + " ms; stopping it here, as the"
                         + " queue will hand it to another node");
-                job.stop(StopReason.LEASE_LOST);
+                job.stop(StopReason.LEASE_RUNNING_OUT);
             }
         }
     }

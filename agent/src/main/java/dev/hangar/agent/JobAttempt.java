@@ -89,6 +89,7 @@ final class JobAttempt {
         // handling a failure) is logged and met here, not lost with the job's thread
         try {
             attempt(job);
+            handBackIfStillHeld(job);
         } catch (QueueException e) {
             // why: the queue stayed out of reach longer than a lease lasts; the job is not at fault, and
             // once its lease lapses it is handed out again (nothing was recorded for this attempt)
@@ -253,14 +254,16 @@ final class JobAttempt {
             var timeout = timers.schedule(() -> job.stop(StopReason.TIMED_OUT), spec.timeoutSeconds(), TimeUnit.SECONDS);
             Outcome outcome;
             try {
+                var meanwhile = StopWhileRecorded.watch(job, process);
                 StartRecord start = sandbox.start();
                 boolean held = step("recording job " + lease.jobId() + " running", lease, () -> warm.isPresent()
                         ? queue.started(lease, config.nodeName(), selection, start) // one round trip
                         : queue.running(lease, start));
+                boolean killed = meanwhile.end();
                 if (!held) {
                     job.leaseLost(); // another worker has the job now: stop at once, not at the next renewal
                 }
-                outcome = await(job, process, spec, output);
+                outcome = await(job, process, spec, output, killed);
             } finally {
                 timeout.cancel(false);
             }
@@ -286,6 +289,19 @@ final class JobAttempt {
                 health.failed(runtime.name(), e.getMessage());
                 giveBack(lease, failure + " on node " + config.nodeName());
             }
+        }
+    }
+
+    /**
+     * A job stopped here because its lease could not be renewed in time (the queue out of reach) is given back once
+     * its attempt has ended, in case the lease was held all along: the queue came back, or only this node's renewals
+     * were late. Else the job would show RUNNING where nothing runs until the lease lapsed. The lease fences it: if
+     * the queue handed the job on, or the run recorded its end after all, the give-back changes nothing.
+     */
+    private void handBackIfStillHeld(RunningJob job) {
+        if (job.stopRequested().getNow(null) == StopReason.LEASE_RUNNING_OUT) {
+            giveBack(job.lease(), "its lease could not be renewed on node " + config.nodeName()
+                    + " (the queue was out of reach), so its run there was stopped");
         }
     }
 
@@ -438,12 +454,13 @@ final class JobAttempt {
      * Waits for the process or a stop request; returns the outcome, or null if nothing may be
      * recorded. A process whose runtime cannot say how it ended fails as the runtime's fault.
      */
-    private static Outcome await(RunningJob job, SandboxProcess process, JobSpec spec, JobOutput output)
+    private static Outcome await(RunningJob job, SandboxProcess process, JobSpec spec, JobOutput output, boolean killed)
             throws SandboxException {
         try {
             CompletableFuture.anyOf(process.exit(), job.stopRequested()).join();
-            // why the exit first: a stop that comes once the process has ended must not overrule how it ended
-            StopReason stop = process.exit().isDone() ? null : job.stopRequested().getNow(null);
+            // why the exit first: a stop that comes once the process has ended must not overrule how it ended,
+            // unless the stop is what ended it (killed while its running was being recorded)
+            StopReason stop = process.exit().isDone() && !killed ? null : job.stopRequested().getNow(null);
             if (stop == null) {
                 ExitStatus status = process.exit().join();
                 boolean truncated = output.truncated();
@@ -484,7 +501,8 @@ final class JobAttempt {
      */
     private static long killBoundNanos(RunningJob job, StopReason stop) {
         long bound = KILL_BOUND.toNanos();
-        return stop == StopReason.LEASE_LOST ? Math.clamp(job.leftNanos(System.nanoTime()), KILL_FLOOR.toNanos(), bound) : bound;
+        boolean onItsLease = stop == StopReason.LEASE_LOST || stop == StopReason.LEASE_RUNNING_OUT;
+        return onItsLease ? Math.clamp(job.leftNanos(System.nanoTime()), KILL_FLOOR.toNanos(), bound) : bound;
     }
 
     /** The outcome of a run stopped on request ({@code status} null if its process did not end when killed). */
@@ -493,7 +511,7 @@ final class JobAttempt {
             case CANCELLED -> Outcome.cancelled("cancelled on request; the sandbox was killed");
             case TIMED_OUT -> Outcome.timedOut("timed out after " + spec.timeoutSeconds() + " s (timeoutSeconds)"
                     + (status == null ? "" : limits(status)), truncated);
-            case LEASE_LOST, AGENT_STOPPING -> null;
+            case LEASE_LOST, LEASE_RUNNING_OUT, AGENT_STOPPING -> null;
         };
     }
 

@@ -63,13 +63,18 @@ class AgentFaultTest {
     private final AtomicInteger deliveryWhoseAppendsFail = new AtomicInteger();
     /** Every lease the agent was handed (its answer not lost). */
     private final List<Lease> leases = new java.util.concurrent.CopyOnWriteArrayList<>();
-    /** Jobs whose renewals hang until the test ends, as a call to a queue that answers others but not this one. */
+    /**
+     * Leases whose renewals hang until the test ends, as a call to a queue that answers others but not this one: each
+     * as its job's id and delivery, "j-1#1".
+     */
     private final Set<String> renewalsToHang = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.CountDownLatch testEnded = new java.util.concurrent.CountDownLatch(1);
     /** While set, lease calls wait until {@link #hungLeasesAnswer}, as calls on a lost connection wait their command timeout. */
     private final AtomicBoolean leaseCallsHang = new AtomicBoolean();
     private final AtomicInteger leaseCallsHanging = new AtomicInteger();
     private final java.util.concurrent.CountDownLatch hungLeasesAnswer = new java.util.concurrent.CountDownLatch(1);
+    /** While set, calls that record a job running (running, started) wait until it is cleared, as on a queue gone away. */
+    private final AtomicBoolean runningCallsHang = new AtomicBoolean();
     /** How long the agent lets a sandbox take to make. */
     private Duration createTimeout = AgentConfig.DEFAULT_CREATE_TIMEOUT;
     private MountPolicy mountPolicy = MountPolicy.none();
@@ -80,6 +85,7 @@ class AgentFaultTest {
     @AfterEach
     void stop() {
         queueAway.set(false);
+        runningCallsHang.set(false);
         testEnded.countDown();
         hungLeasesAnswer.countDown();
         if (agent != null) {
@@ -117,7 +123,11 @@ class AgentFaultTest {
                         leaseCallsHanging.incrementAndGet();
                         hungLeasesAnswer.await();
                     }
-                    if (method.getName().equals("renew") && renewalsToHang.contains(((Lease) args[0]).jobId())) {
+                    if (Set.of("running", "started").contains(method.getName())) {
+                        await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10)).atMost(WAIT)
+                                .until(() -> !runningCallsHang.get());
+                    }
+                    if (method.getName().equals("renew") && renewalsToHang.contains(((Lease) args[0]).jobId() + "#" + ((Lease) args[0]).job().deliveries())) {
                         testEnded.await();
                     }
                     if (Set.of("running", "started").contains(method.getName())
@@ -185,6 +195,57 @@ class AgentFaultTest {
     }
 
     @Test
+    void aJobThatTimesOutWhileTheQueueIsToldItRunsIsKilledThenAndEndsTimedOut() {
+        start();
+        runningCallsHang.set(true);
+        String id = store.enqueue(blocking().toBuilder().timeoutSeconds(1).build()).job().id();
+        await().pollDelay(Duration.ZERO).atMost(WAIT).until(() -> !runtime.sandboxes().isEmpty());
+        FakeSandbox sandbox = runtime.sandboxes().getFirst();
+
+        // without the fix it ran on, past its wall time, for as long as the call took (up to a lease on a queue away)
+        await().atMost(WAIT).until(sandbox::processesEnded);
+        assertThat(sandbox.destroyed()).as("killed, not ended with its sandbox").isFalse();
+
+        runningCallsHang.set(false);
+        Job ended = awaitState(id, JobState.TIMED_OUT);
+        assertThat(ended.error()).as("not a process that exited 137 of itself").startsWith("timed out after 1 s");
+    }
+
+    @Test
+    void aJobCancelledWhileTheQueueIsToldItRunsIsKilledThenAndEndsCancelled() {
+        start();
+        runningCallsHang.set(true);
+        String id = store.enqueue(blocking()).job().id();
+        await().pollDelay(Duration.ZERO).atMost(WAIT).until(() -> !runtime.sandboxes().isEmpty());
+        FakeSandbox sandbox = runtime.sandboxes().getFirst();
+
+        store.cancel(id); // reaches the node with the job's next renewal
+
+        await().atMost(WAIT).until(sandbox::processesEnded);
+        assertThat(sandbox.destroyed()).as("killed, not ended with its sandbox").isFalse();
+        runningCallsHang.set(false);
+        awaitState(id, JobState.CANCELLED);
+    }
+
+    @Test
+    void aJobStoppedForItsLeaseThatTheQueueStillHeldIsGivenBackAtOnceWhenTheQueueComesBack() {
+        start();
+        String id = store.enqueue(blocking()).job().id();
+        awaitState(id, JobState.RUNNING);
+        FakeSandbox sandbox = runtime.sandboxes().getFirst();
+        queueAway.set(true);
+        await().atMost(WAIT).until(sandbox::destroyed);
+
+        queueAway.set(false); // the store's clock stands still: the lease is held all along
+
+        // given back, it is leased again and runs here again; without the fix it showed RUNNING where nothing ran
+        // until its lease lapsed
+        await().atMost(WAIT).until(() -> runtime.sandboxes().size() == 2);
+        Job again = awaitState(id, JobState.RUNNING);
+        assertThat(again.deliveries()).isEqualTo(2);
+    }
+
+    @Test
     void anAgentStoppedWhileTheQueueIsAwayStopsItsJobsAndLeavesTheirLeasesToRunOut() {
         start();
         String id = store.enqueue(blocking()).job().id();
@@ -244,13 +305,15 @@ class AgentFaultTest {
         String other = store.enqueue(blocking()).job().id();
         awaitState(hung, JobState.RUNNING);
         awaitState(other, JobState.RUNNING);
-        renewalsToHang.add(hung);
+        renewalsToHang.add(hung + "#1");
+        FakeSandbox hungsSandbox = runtime.sandboxes().stream().filter(s -> s.id().contains(hung)).findFirst().orElseThrow();
 
         // the job whose renewals hang is stopped here before its lease may run out; the other runs on, renewed
-        await().atMost(WAIT).until(() -> agent.runningJobs() == 1);
-        await().during(LEASE).atMost(WAIT).until(() -> agent.runningJobs() == 1);
-        assertThat(runtime.sandboxes()).filteredOn(FakeSandbox::destroyed).as("sandboxes destroyed").hasSize(1);
-        assertThat(store.get(other).orElseThrow().state()).isEqualTo(JobState.RUNNING);
+        await().atMost(WAIT).until(hungsSandbox::destroyed);
+        await().during(LEASE).atMost(WAIT).until(() -> store.get(other).orElseThrow().state() == JobState.RUNNING);
+        assertThat(runtime.sandboxes()).filteredOn(FakeSandbox::destroyed).as("sandboxes destroyed").containsExactly(hungsSandbox);
+        // the store held its lease all along: given back once stopped, it was leased again and runs here
+        assertThat(store.get(hung).orElseThrow()).extracting(Job::state, Job::deliveries).containsExactly(JobState.RUNNING, 2);
     }
 
     @Test

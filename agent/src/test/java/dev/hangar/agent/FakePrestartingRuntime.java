@@ -278,6 +278,11 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
             };
         }
 
+        /** Whether every process started in it has ended (one killed, say). */
+        public boolean processesEnded() {
+            return running.stream().allMatch(CompletableFuture::isDone);
+        }
+
         /** Ends the processes running in it (a "block" job's, say) with this exit code, as if they finished. */
         public void finishRunning(int code) {
             running.forEach(exit -> exit.complete(new ExitStatus(code, List.of())));

@@ -1,0 +1,33 @@
+package dev.hangar.agent;
+
+import dev.hangar.core.runtime.SandboxProcess;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Kills a job's process if the job is asked to stop (its timeout, a cancel, its lease running out) while the queue
+ * is still being told that it runs. That call is retried for up to a lease while the queue is out of reach, and the
+ * process must not run on meanwhile, past its wall time or on a node that no longer holds it. Once the call has
+ * returned, the job's own wait for its process handles a stop.
+ */
+final class StopWhileRecorded {
+    private final AtomicBoolean watching = new AtomicBoolean(true);
+
+    private StopWhileRecorded() {}
+
+    static StopWhileRecorded watch(RunningJob job, SandboxProcess process) {
+        var watch = new StopWhileRecorded();
+        // why a thread of its own: a stop is asked on the timers' or the queue listener's thread, and a runtime's
+        // kill may take a while (an API call, a VM)
+        job.stopRequested().thenRunAsync(() -> {
+            if (watch.watching.compareAndSet(true, false)) {
+                process.kill();
+            }
+        }, kill -> Thread.ofVirtual().name("stop of job " + job.lease().jobId()).start(kill));
+        return watch;
+    }
+
+    /** Ends the watch once the queue has been told; true if the process was killed for a stop meanwhile. */
+    boolean end() {
+        return !watching.compareAndSet(true, false);
+    }
+}
