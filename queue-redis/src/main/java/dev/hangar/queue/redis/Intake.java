@@ -32,6 +32,11 @@ final class Intake {
     private static final Duration GONE = Duration.ofHours(1);
     /** How often a process looks for consumers that are gone. */
     private static final Duration PRUNE_EVERY = Duration.ofMinutes(10);
+    /**
+     * The most bytes of entries one read returns (an entry may take it past, and one is always read): a batch of
+     * entries each just under {@link WireFormat#MAX_ENTRY_BYTES} would otherwise be hundreds of MiB.
+     */
+    static final int READ_BUDGET_BYTES = 4 * WireFormat.MAX_ENTRY_BYTES;
 
     /** Where valid and invalid entries go. */
     interface Sink {
@@ -174,7 +179,7 @@ final class Intake {
         // why one script: an entry is sized in the same step that reads it, so that none larger than a
         // job may be reaches this process, whatever other servers read meanwhile
         List<Object> reply = scripts.call(LuaScripts.Script.INTAKE_READ, consumer.getName(), max,
-                WireFormat.MAX_ENTRY_BYTES, ABANDONED.toMillis());
+                WireFormat.MAX_ENTRY_BYTES, ABANDONED.toMillis(), READ_BUDGET_BYTES);
         List<StreamMessage<byte[], byte[]>> entries = new ArrayList<>();
         for (int i = 1; i < reply.size(); i += 2) {
             List<?> fields = Replies.list(reply.get(i + 1));

@@ -147,8 +147,11 @@ local function ready(id, priority, seq, gpus, selector)
   if selector and selector ~= '' then redis.call('SADD', selectors(), selectorSet(gpus, selector)) end
 end
 
+-- a job due again into its ready set; none for one whose hash is gone (evicted, or deleted by hand): a
+-- finish and lease that came upon it would fail after its finish was written
 local function makeReady(id)
   local v = redis.call('HMGET', jobKey(id), 'priority', 'seq', 'gpus', 'sel')
+  if not v[1] then return end
   ready(id, v[1], v[2], v[3], v[4])
 end
 

@@ -1,17 +1,23 @@
 -- A = this process's consumer of the group 'intake', how many entries to read, the most bytes an entry
 --     may hold (its field names and values together), how long an entry must have been idle in another
---     consumer's hands to be taken over (ms)
+--     consumer's hands to be taken over (ms), the most bytes of entries to return (a budget)
 -- Reads entries of the submit stream for intake: first those this consumer read and did not finish,
 -- then those another left idle that long (a process that died), then new ones. An entry larger than a
 -- job may be is set aside here, before any server reads it (reading it would take the server's memory,
 -- and, taken over, the next one's): it goes to the dead-letter stream with its size and its fields (a
 -- value of more than 4096 bytes left out, saying its size; the first 64 fields) and leaves the stream.
+-- Entries are read one at a time, and none more once those to return hold the budget (at least one is
+-- read): a hundred entries each just under the limit would otherwise take hundreds of MiB, here and in
+-- the server, at every read until that server died of it, and then at the next server's.
 -- Returns {how many it set aside, entry id, {name, value, ...}, entry id, {...}, ...}.
-local consumer, count, most, idleMs = A[1], tonumber(A[2]), tonumber(A[3]), A[4]
+local consumer, count, most, idleMs, budget = A[1], tonumber(A[2]), tonumber(A[3]), A[4], tonumber(A[5])
 local submit = P .. ':submit'
 local KEPT_FIELDS, KEPT_BYTES = 64, 4096
 
-local out, setAside, read = {0}, 0, 0
+local out, setAside, read, kept = {0}, 0, 0, 0
+local function full()
+  return read >= count or kept >= budget
+end
 local function take(id, fields)
   read = read + 1
   local size = 0
@@ -19,6 +25,7 @@ local function take(id, fields)
   if size <= most then
     out[#out + 1] = id
     out[#out + 1] = fields
+    kept = kept + size
     return
   end
   local dead = {'source', id, 'reason', 'entry: ' .. size .. ' bytes (its field names and values), more than the '
@@ -48,25 +55,31 @@ end
 
 -- first what this process read and could not finish (the queue failed partway): at once, not once it
 -- counts as abandoned; an entry deleted while pending comes without fields: nothing to take in
-for _, entry in ipairs(entriesOf(redis.call('XREADGROUP', 'GROUP', 'intake', consumer, 'COUNT', count,
-    'STREAMS', submit, '0'))) do
+local after = '0'
+while not full() do
+  local entry = entriesOf(redis.call('XREADGROUP', 'GROUP', 'intake', consumer, 'COUNT', 1, 'STREAMS', submit,
+      after))[1]
+  if not entry then break end
+  after = entry[1]
   if entry[2] and #entry[2] > 0 then
     take(entry[1], entry[2])
   else
     redis.call('XACK', submit, 'intake', entry[1])
   end
 end
-if read < count then
-  for _, entry in ipairs(redis.call('XAUTOCLAIM', submit, 'intake', consumer, idleMs, '0-0', 'COUNT',
-      count - read)[2]) do
-    if entry and entry[2] then take(entry[1], entry[2]) end
-  end
+local cursor = '0-0'
+while not full() do
+  local claimed = redis.call('XAUTOCLAIM', submit, 'intake', consumer, idleMs, cursor, 'COUNT', 1)
+  local entry = claimed[2][1]
+  if entry and entry[2] then take(entry[1], entry[2]) end
+  cursor = claimed[1]
+  if cursor == '0-0' then break end
 end
-if read < count then
-  for _, entry in ipairs(entriesOf(redis.call('XREADGROUP', 'GROUP', 'intake', consumer, 'COUNT', count - read,
-      'STREAMS', submit, '>'))) do
-    take(entry[1], entry[2])
-  end
+while not full() do
+  local entry = entriesOf(redis.call('XREADGROUP', 'GROUP', 'intake', consumer, 'COUNT', 1, 'STREAMS', submit,
+      '>'))[1]
+  if not entry then break end
+  take(entry[1], entry[2])
 end
 out[1] = setAside
 return out

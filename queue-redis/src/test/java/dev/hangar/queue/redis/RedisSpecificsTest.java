@@ -307,6 +307,24 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void aReadOfTheSubmitStreamStopsAtItsByteBudgetAndTheNextReadTakesTheRest() {
+        RedisQueueBackend queue = open();
+        String blob = "x".repeat(3 * 1024 * 1024); // under an entry's limit: each is read, and a hundred would be 300 MiB
+        for (int i = 0; i < 8; i++) {
+            xadd("command", "[\"true\"]", "blob", blob);
+        }
+        int size = "command".length() + "[\"true\"]".length() + "blob".length() + blob.length();
+
+        // without the budget, one read took all eight: 24 MiB in one reply, and in the server before any was parsed
+        assertThat(queue.intake(100)).isEqualTo(Intake.READ_BUDGET_BYTES / size + 1).isLessThan(8);
+        assertThat(queue.intake(100)).isEqualTo(8 - (Intake.READ_BUDGET_BYTES / size + 1));
+
+        assertThat(queue.deadLetters(10)).hasSize(8)
+                .allSatisfy(dead -> assertThat(dead.field("reason")).startsWith("blob: is not a property of a job spec"));
+        assertThat(redis.cli("XLEN", key("submit"))).isEqualTo("0");
+    }
+
+    @Test
     void anEntryLargerThanAJobMayBeIsSetAsideByWhicheverReadReachesItOneEntryAtATime() {
         RedisQueueBackend queue = open();
         redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"first\"]");
@@ -737,6 +755,21 @@ class RedisSpecificsTest extends RedisServerTest {
         assertThat(redis.cli("HGET", key("job:" + job.id()), "finishes")).isEqualTo("1");
         assertThat(redis.cli("XLEN", key("leases"))).isEqualTo("1");
         assertThat(queue.deadLetters(10)).singleElement().satisfies(dead -> assertThat(dead.field("job")).isEqualTo(job.id()));
+    }
+
+    @Test
+    void aDueRetryWhoseJobIsGoneFailsNoFinishAndLeaseThatComesUponIt() {
+        RedisQueueBackend queue = open();
+        queue.enqueue(spec().build());
+        Lease lease = queue.lease(worker("w1")).orElseThrow();
+        Job next = queue.enqueue(spec("after")).job();
+        redis.cli("ZADD", key("delayed"), "0", "j-evicted"); // its hash evicted, or deleted by hand
+
+        // without the check it threw after the finish was written, and the worker took its finish for failed
+        Lease leased = queue.finishAndLease(lease, Outcome.succeeded(0, false), worker("w1")).orElseThrow();
+
+        assertThat(leased.jobId()).isEqualTo(next.id());
+        assertThat(redis.cli("ZCARD", key("delayed"))).isEqualTo("0");
     }
 
     // ---- retention and bounds ----------------------------------------------------------------
