@@ -125,6 +125,20 @@ local function dropLease(entry)
   redis.call('XDEL', LEASES, entry)
 end
 
+-- The jobs leased under these lease entries, which are gone from the lease stream while pending (an XTRIM or
+-- XDEL by hand): found by their token among the leased jobs, a scan done only when such entries turn up.
+-- Returns {entry = job id} for those found.
+local function jobsLeasedUnder(entries)
+  local wanted, found = {}, {}
+  for _, entry in ipairs(entries) do wanted[entry] = true end
+  if #entries == 0 then return found end
+  for _, id in ipairs(redis.call('ZRANGE', P .. ':state:LEASED', 0, -1)) do
+    local token = redis.call('HGET', jobKey(id), 'token')
+    if token and wanted[token] then found[token] = id end
+  end
+  return found
+end
+
 -- due queued jobs: those that need GPUs apart, so that a backlog of them never hides from a node
 -- without GPUs the jobs it could run (a lease looks at a bounded window of its ready set); and those
 -- that select nodes by label apart again, a set per selector (its KEY=VALUE pairs, comma between

@@ -16,4 +16,14 @@ for _, entry in ipairs(claimed[2]) do
   out[#out + 1] = entry
   out[#out + 1] = message[1] and message[1][2][2] or ''
 end
+-- entries deleted from the stream while pending: XAUTOCLAIM drops them from the group (Redis 7), and their
+-- jobs would stay leased for good; each gets a new entry, past its deadline already, that this reaper
+-- holds and settles as lapsed
+for entry, id in pairs(jobsLeasedUnder(claimed[3] or {})) do
+  local renewed = redis.call('XADD', LEASES, '*', 'job', id, 'worker', redis.call('HGET', jobKey(id), 'worker') or '')
+  claim(renewed, A[4], 1)
+  redis.call('HSET', jobKey(id), 'token', renewed)
+  out[#out + 1] = renewed
+  out[#out + 1] = id
+end
 return {claimed[1], out}

@@ -678,6 +678,38 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void aLapsedLeaseWhoseEntryWasDeletedByHandIsReclaimedAllTheSame() {
+        RedisQueueBackend queue = open();
+        Job job = queue.enqueue(spec("trimmed")).job();
+        Lease lease = queue.lease(worker("w1", Duration.ofSeconds(10))).orElseThrow();
+        redis.cli("XTRIM", key("leases"), "MAXLEN", "0"); // an operator bounding every stream; then w1 dies
+
+        clock.advance(Duration.ofSeconds(11));
+        // without the fix XAUTOCLAIM dropped the entry from the group, and the job stayed leased for good
+        assertThat(queue.requeueExpired()).isEqualTo(1);
+
+        assertThat(queue.get(job.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
+        assertThat(lines(redis.cli("XPENDING", key("leases"), "workers", "-", "+", "10"))).isEmpty();
+        assertThat(redis.cli("XLEN", key("leases"))).isEqualTo("0");
+        assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.LOST);
+        assertThat(queue.lease(worker("w2")).orElseThrow().jobId()).isEqualTo(job.id());
+    }
+
+    @Test
+    void aLeaseWhoseEntryWasDeletedByHandIsGivenBackWhenItsWorkerStartsAgain() {
+        RedisQueueBackend queue = open();
+        Job job = queue.enqueue(spec("trimmed")).job();
+        Lease lease = queue.lease(worker("w1", Duration.ofSeconds(10))).orElseThrow();
+        redis.cli("XDEL", key("leases"), lease.token());
+
+        // without the fix the entry named no job: it was dropped, and the job stayed leased for good
+        assertThat(queue.releaseLeasesOf("w1")).as("an agent's start").isEqualTo(1);
+
+        assertThat(queue.get(job.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
+        assertThat(lines(redis.cli("XPENDING", key("leases"), "workers", "-", "+", "10"))).isEmpty();
+    }
+
+    @Test
     void aLeaseGroupLostWithRedissDataIsMadeAgainSoSweepsAndAgentStartsGoOn() {
         RedisQueueBackend queue = open();
         redis.cli("DEL", key("leases")); // as a Redis restarted without persistence, or flushed, has it
