@@ -414,7 +414,8 @@ public final class SqliteQueueBackend implements QueueBackend {
             throw new IllegalStateException("job " + job.id() + " holds a lease in state " + job.state());
         }
         if (verdict.state() == JobState.QUEUED) {
-            // the lost delivery was not an attempt: the job looks as it did before that lease
+            // the lost delivery was not an attempt: its number and timings are as before that lease (the result of an
+            // earlier failed attempt, cleared by the lease, stays cleared: the job waits for the attempt that follows)
             Sql.update(c, "UPDATE jobs SET state = ?, " + RELEASE_LEASE + ", attempt = attempt - 1,"
                     + " scheduled_at = NULL, starting_at = NULL, running_at = NULL, node = NULL, runtime = NULL,"
                     + " selection = NULL, " + NO_SANDBOX + " WHERE id = ?", verdict.state().name(), job.id());
