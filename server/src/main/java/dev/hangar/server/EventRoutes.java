@@ -63,7 +63,7 @@ final class EventRoutes implements AutoCloseable {
 
     private void open(Context ctx) throws IOException {
         QueryParams.only(ctx, java.util.List.of("types", "lastEventId"));
-        Set<String> types = types(ctx.queryParam("types"));
+        Set<String> types = types(QueryParams.first(ctx, "types"));
         OptionalLong resumeFrom = resumeFrom(ctx);
         if (streams.isShutdown()) {
             throw stopping();
@@ -248,7 +248,7 @@ final class EventRoutes implements AutoCloseable {
                 return OptionalLong.of(NOT_AN_ID); // no id this log gave: reset
             }
         }
-        String param = ctx.queryParam("lastEventId");
+        String param = QueryParams.first(ctx, "lastEventId");
         if (param == null || param.isBlank()) {
             return OptionalLong.empty();
         }

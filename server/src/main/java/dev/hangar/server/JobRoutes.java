@@ -128,7 +128,7 @@ final class JobRoutes {
     private void list(Context ctx) {
         QueryParams.only(ctx, List.of("state", "limit", "cursor", "tenant", "node"));
         int limit = intParam(ctx, "limit", 50, 1, JobQuery.MAX_LIMIT);
-        Set<JobState> states = states(ctx.queryParam("state"));
+        Set<JobState> states = states(QueryParams.first(ctx, "state"));
         JobPage page;
         try {
             page = queue.list(new JobQuery(states, QueryParams.value(ctx, "cursor"), limit, tenantOfList(ctx), nodeOfList(ctx)));

@@ -60,8 +60,34 @@ final class QueryParams {
      * {@code types=}) take an empty value for "not given", so does every parameter.
      */
     static String value(Context ctx, String name) {
-        String raw = ctx.queryParam(name);
+        String raw = first(ctx, name);
         return raw == null || raw.isBlank() ? null : raw;
+    }
+
+    /** A parameter's value as given (null when absent), the first if it is given more than once. */
+    static String first(Context ctx, String name) {
+        List<String> values = all(ctx, name);
+        return values.isEmpty() ? null : values.getFirst();
+    }
+
+    /**
+     * Each value of a parameter, decoded as UTF-8 as URLs are. Not the servlet's: it decodes the query in the charset
+     * of the request's Content-Type, and one it does not know ({@code charset="utf-8"}, quoted as RFC 9110 allows)
+     * made it drop every parameter, so that a filtered list answered as if unfiltered.
+     */
+    static List<String> all(Context ctx, String name) {
+        String query = ctx.queryString();
+        if (query == null || query.isEmpty()) {
+            return List.of();
+        }
+        List<String> values = new java.util.ArrayList<>();
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            if (!pair.isEmpty() && decoded("query parameter", eq < 0 ? pair : pair.substring(0, eq)).equals(name)) {
+                values.add(eq < 0 ? "" : decoded(name, pair.substring(eq + 1)));
+            }
+        }
+        return values;
     }
 
     private static String decoded(String field, String raw) {

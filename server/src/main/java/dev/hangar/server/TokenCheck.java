@@ -32,7 +32,7 @@ final class TokenCheck {
 
     void check(Context ctx) {
         boolean api = needsToken(ctx);
-        String inQuery = ctx.queryParam(QUERY_PARAM);
+        String inQuery = QueryParams.first(ctx, QUERY_PARAM);
         if (inQuery != null && ctx.method() != HandlerType.GET) {
             throw ApiException.badField(QUERY_PARAM, "only a GET may carry the token in its query; send it as the "
                     + AUTHORIZATION + " header");
@@ -88,7 +88,7 @@ final class TokenCheck {
         if (java.util.Collections.list(ctx.req().getHeaders(AUTHORIZATION)).size() > 1) {
             throw ApiException.badField(AUTHORIZATION, "is given more than once; give one token");
         }
-        if (ctx.queryParams(QUERY_PARAM).size() > 1) {
+        if (QueryParams.all(ctx, QUERY_PARAM).size() > 1) {
             throw ApiException.badField(QUERY_PARAM, "is given more than once; give one token");
         }
         if (inQuery != null && ctx.header(AUTHORIZATION) != null) {

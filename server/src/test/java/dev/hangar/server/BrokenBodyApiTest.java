@@ -124,4 +124,19 @@ class BrokenBodyApiTest {
         }
         assertThat(queue.list(JobQuery.all(10)).jobs()).isEmpty();
     }
+
+    @Test
+    void aQueryIsReadAsUtf8WhateverCharsetTheContentTypeNames() throws Exception {
+        String cancelled = queue.enqueue(dev.hangar.core.job.JobSpec.builder().command("true").build()).job().id();
+        queue.cancel(cancelled);
+        queue.enqueue(dev.hangar.core.job.JobSpec.builder().command("true").build());
+
+        for (String contentType : java.util.List.of("text/plain; charset=\"utf-8\"", "text/plain; charset=nonesuch")) {
+            String answer = exchange("GET /v1/jobs?state=CANCELLED&limit=5 HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
+                    + contentType + "\r\nConnection: close\r\n\r\n");
+            // without the fix the servlet dropped every parameter it could not decode in that charset: both jobs came
+            assertThat(answer).as(contentType).startsWith("HTTP/1.1 200 ").contains(cancelled)
+                    .containsOnlyOnce("\"id\":\"j-");
+        }
+    }
 }

@@ -20,6 +20,7 @@ public interface QueueListener {
      * Changes may have gone untold: the backend's reader fell behind a capped change log, could not
      * read a change, or found its store restarted (which may have lost its last writes). A listener
      * that keeps its own view of jobs reads them afresh; one that waits for a change looks again.
+     * {@code why} may be told to any client (the server's {@code reset} events): it names no address or error.
      */
     default void changesMissed(String why) {}
 }

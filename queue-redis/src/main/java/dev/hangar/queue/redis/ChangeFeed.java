@@ -233,11 +233,13 @@ final class ChangeFeed implements AutoCloseable {
             done = now - retryingSince >= RETRY_FOR.toNanos();
             stalled.failed(done ? "; skipping it" : "; telling it once the queue answers", e);
             if (done) {
-                listeners.changesMissed("queue change " + id + " could not be read: " + e.getMessage());
+                // why not the error: it names the queue's address, and every caller of /v1/events is told this (the
+                // warning above has it for this process's log)
+                listeners.changesMissed("queue change " + id + " could not be read (the server's log says why)");
             }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot read queue change " + id, e);
-            listeners.changesMissed("queue change " + id + " could not be read: " + e.getMessage());
+            listeners.changesMissed("queue change " + id + " could not be read (the server's log says why)");
         } finally {
             telling = null;
             if (done) {
