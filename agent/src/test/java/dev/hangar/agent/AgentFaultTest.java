@@ -176,6 +176,12 @@ class AgentFaultTest {
         return ids.stream().filter(id -> store.get(id).orElseThrow().state() == state).count();
     }
 
+    /** The sandbox of this job, the first made, once it runs there. */
+    private FakeSandbox runningIn(String id) {
+        awaitState(id, JobState.RUNNING);
+        return runtime.sandboxes().getFirst();
+    }
+
     private Job awaitState(String id, JobState state) {
         await().pollDelay(Duration.ZERO).atMost(WAIT).until(() -> store.get(id).orElseThrow().state() == state);
         return store.get(id).orElseThrow();
@@ -185,8 +191,7 @@ class AgentFaultTest {
     void aJobWhoseLeaseCannotBeRenewedIsStoppedHereAndNothingIsRecordedForIt() {
         start();
         String id = store.enqueue(blocking()).job().id();
-        awaitState(id, JobState.RUNNING);
-        FakeSandbox sandbox = runtime.sandboxes().getFirst();
+        FakeSandbox sandbox = runningIn(id);
 
         queueAway.set(true); // for good: without the fix the job ran on here for as long as that lasted
 
@@ -231,8 +236,7 @@ class AgentFaultTest {
     void aJobStoppedForItsLeaseThatTheQueueStillHeldIsGivenBackAtOnceWhenTheQueueComesBack() {
         start();
         String id = store.enqueue(blocking()).job().id();
-        awaitState(id, JobState.RUNNING);
-        FakeSandbox sandbox = runtime.sandboxes().getFirst();
+        FakeSandbox sandbox = runningIn(id);
         queueAway.set(true);
         await().atMost(WAIT).until(sandbox::destroyed);
 
@@ -249,8 +253,7 @@ class AgentFaultTest {
     void anAgentStoppedWhileTheQueueIsAwayStopsItsJobsAndLeavesTheirLeasesToRunOut() {
         start();
         String id = store.enqueue(blocking()).job().id();
-        awaitState(id, JobState.RUNNING);
-        FakeSandbox sandbox = runtime.sandboxes().getFirst();
+        FakeSandbox sandbox = runningIn(id);
         queueAway.set(true);
 
         agent.close(); // without the fix it threw the queue's failure, and a service manager saw the stop fail
