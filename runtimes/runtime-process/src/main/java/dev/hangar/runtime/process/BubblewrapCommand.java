@@ -87,6 +87,8 @@ final class BubblewrapCommand {
         String diskBytes = Long.toString(spec.resources().diskMb() * 1024 * 1024);
         argv.addAll(List.of("--size", diskBytes, "--tmpfs", "/tmp"));
         argv.addAll(List.of("--size", diskBytes, "--tmpfs", WORKDIR));
+        // why: --dev makes /dev a tmpfs of no size, with /dev/shm in it writable by the job
+        argv.addAll(List.of("--size", diskBytes, "--tmpfs", "/dev/shm"));
         for (Mount mount : spec.mounts()) {
             argv.addAll(List.of(mount.readOnly() ? "--ro-bind" : "--bind", mount.hostPath(), mount.sandboxPath()));
         }
