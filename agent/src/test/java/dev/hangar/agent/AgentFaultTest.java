@@ -73,7 +73,7 @@ class AgentFaultTest {
     private final AtomicBoolean leaseCallsHang = new AtomicBoolean();
     private final AtomicInteger leaseCallsHanging = new AtomicInteger();
     private final java.util.concurrent.CountDownLatch hungLeasesAnswer = new java.util.concurrent.CountDownLatch(1);
-    /** While set, calls that record a job running (running, started) wait until it is cleared, as on a queue gone away. */
+    /** While set, calls that record a job running (running, started) wait until it is cleared, as on a queue away. */
     private final AtomicBoolean runningCallsHang = new AtomicBoolean();
     /** How long the agent lets a sandbox take to make. */
     private Duration createTimeout = AgentConfig.DEFAULT_CREATE_TIMEOUT;
@@ -127,7 +127,8 @@ class AgentFaultTest {
                         await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10)).atMost(WAIT)
                                 .until(() -> !runningCallsHang.get());
                     }
-                    if (method.getName().equals("renew") && renewalsToHang.contains(((Lease) args[0]).jobId() + "#" + ((Lease) args[0]).job().deliveries())) {
+                    if (method.getName().equals("renew") && renewalsToHang.contains(
+                            ((Lease) args[0]).jobId() + "#" + ((Lease) args[0]).job().deliveries())) {
                         testEnded.await();
                     }
                     if (Set.of("running", "started").contains(method.getName())
@@ -309,14 +310,17 @@ class AgentFaultTest {
         awaitState(hung, JobState.RUNNING);
         awaitState(other, JobState.RUNNING);
         renewalsToHang.add(hung + "#1");
-        FakeSandbox hungsSandbox = runtime.sandboxes().stream().filter(s -> s.id().contains(hung)).findFirst().orElseThrow();
+        FakeSandbox hungsSandbox = runtime.sandboxes().stream().filter(s -> s.id().contains(hung))
+                .findFirst().orElseThrow();
 
         // the job whose renewals hang is stopped here before its lease may run out; the other runs on, renewed
         await().atMost(WAIT).until(hungsSandbox::destroyed);
         await().during(LEASE).atMost(WAIT).until(() -> store.get(other).orElseThrow().state() == JobState.RUNNING);
-        assertThat(runtime.sandboxes()).filteredOn(FakeSandbox::destroyed).as("sandboxes destroyed").containsExactly(hungsSandbox);
+        assertThat(runtime.sandboxes()).filteredOn(FakeSandbox::destroyed).as("sandboxes destroyed")
+                .containsExactly(hungsSandbox);
         // the store held its lease all along: given back once stopped, it was leased again and runs here
-        assertThat(store.get(hung).orElseThrow()).extracting(Job::state, Job::deliveries).containsExactly(JobState.RUNNING, 2);
+        assertThat(store.get(hung).orElseThrow()).extracting(Job::state, Job::deliveries)
+                .containsExactly(JobState.RUNNING, 2);
     }
 
     @Test

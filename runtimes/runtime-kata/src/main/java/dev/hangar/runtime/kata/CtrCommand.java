@@ -41,9 +41,11 @@ final class CtrCommand {
      *             any signal it has no handler for, even its own SIGKILL; under an init the job dies of
      *             signals as anywhere (its SIGINT and SIGQUIT too, which a shell would have it ignore),
      *             and the init exits with its status
+     * @param envFile the job's environment, a variable a line (see {@link #envFile}): not on ctr's command line,
+     *             which any user of the host may read, as the job's secrets would be there for as long as it runs
      */
     static List<String> run(Path ctr, SandboxSpec spec, Path rootfs, Path init, Path pidFile, ProcessSpec process,
-            Map<String, String> env) {
+            Path envFile) {
         var argv = new ArrayList<String>(List.of(ctr.toString(), "--namespace", NAMESPACE, "run", "--rm",
                 "--pid-file", pidFile.toString(), "--label", OWNER_LABEL + "=" + OwningProcess.current().label(),
                 "--runtime", KataHost.RUNTIME_TYPE, "--rootfs", "--read-only", "--cwd", "/work", "--user", "1000:1000",
@@ -64,12 +66,28 @@ final class CtrCommand {
         }
         // last, so that no mount of the job's is over it
         argv.addAll(List.of("--mount", "type=bind,src=" + init + ",dst=" + INIT + ",options=rbind:ro"));
-        env.forEach((key, value) -> argv.addAll(List.of("--env", key + "=" + value)));
+        argv.addAll(List.of("--env-file", envFile.toString()));
         argv.add(rootfs.toString());
         argv.add(containerId(spec.id()));
         argv.addAll(List.of(INIT, "--"));
         argv.addAll(process.command());
         return argv;
+    }
+
+    /**
+     * The text of ctr's --env-file: a variable a line, as containerd's oci.WithEnvFile reads it, taking each line
+     * as it is. A value with a line break would be split into a variable of another name: refused, naming it.
+     */
+    static String envFile(Map<String, String> env) {
+        var text = new StringBuilder();
+        env.forEach((key, value) -> {
+            if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
+                throw new IllegalArgumentException("env." + key + ": a value with a line break cannot be given to a"
+                        + " Kata job (ctr reads its environment a line a variable)");
+            }
+            text.append(key).append('=').append(value).append('\n');
+        });
+        return text.toString();
     }
 
     /** A field of ctr's --mount value, which ctr reads as CSV: quoted if it holds a quote. */

@@ -47,12 +47,12 @@ public final class KataRuntime implements SandboxRuntime {
 
     private final KataHost host;
     private final ImageStore images;
-    /** ctr's pid files; those of a JVM that is gone are swept at start. */
-    private final OwnedTempFiles pidFiles;
+    /** ctr's pid and environment files; those of a JVM that is gone are swept at start. */
+    private final OwnedTempFiles ctrFiles;
 
     public KataRuntime(RuntimeContext context) {
         this(KataHost.detect(), context.images(), context.dataDir().resolve("kata"));
-        pidFiles.sweep();
+        ctrFiles.sweep();
     }
 
     /** @param dir where ctr's pid files go (see {@code KataSandbox}): made for this user alone */
@@ -60,7 +60,7 @@ public final class KataRuntime implements SandboxRuntime {
         this.host = host;
         this.images = images;
         try {
-            this.pidFiles = OwnedTempFiles.in(dir, "ctr");
+            this.ctrFiles = OwnedTempFiles.in(dir, "ctr");
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot make the kata runtime's directory " + dir, e);
         }
@@ -128,7 +128,7 @@ public final class KataRuntime implements SandboxRuntime {
         return SandboxImages.makeOn(SandboxImages.hold(images, image, spec.id()), held -> {
             Path rootfs = held.image().rootfs();
             MountTargets.check(rootfs, image, spec.mounts());
-            return new KataSandbox(spec, held, host.ctr().orElseThrow(), host.init().orElseThrow(), pidFiles);
+            return new KataSandbox(spec, held, host.ctr().orElseThrow(), host.init().orElseThrow(), ctrFiles);
         });
     }
 }

@@ -37,14 +37,14 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
     private final ImageHold image;
     private final Ctr ctr;
     private final Path init;
-    private final OwnedTempFiles pidFiles;
+    private final OwnedTempFiles ctrFiles;
 
-    KataSandbox(SandboxSpec spec, ImageHold image, Path ctr, Path init, OwnedTempFiles pidFiles) {
+    KataSandbox(SandboxSpec spec, ImageHold image, Path ctr, Path init, OwnedTempFiles ctrFiles) {
         super(spec, KataRuntime.NAME, Instant.now());
         this.image = image;
         this.ctr = new Ctr(ctr);
         this.init = init;
-        this.pidFiles = pidFiles;
+        this.ctrFiles = ctrFiles;
     }
 
     @Override
@@ -53,22 +53,34 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
         env.put("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
         env.put("HOME", "/work");
         env.putAll(processSpec.env());
-        Path pidFile = null;
+        String envText;
         try {
-            pidFile = pidFiles.create(".pid");
+            envText = CtrCommand.envFile(env);
+        } catch (IllegalArgumentException e) {
+            throw SandboxException.causedByTheJob(e.getMessage());
+        }
+        Path pidFile = null;
+        Path envFile = null;
+        try {
+            pidFile = ctrFiles.create(".pid");
+            envFile = ctrFiles.create(".env"); // owner-only, as a temp file is made
+            Files.writeString(envFile, envText);
             Path written = pidFile;
+            Path secrets = envFile;
             var builder = new ProcessBuilder(CtrCommand.run(ctr.program(), spec(), image.image().rootfs(), init, pidFile,
-                    processSpec, env));
+                    processSpec, envFile));
             var stderr = new StderrTail(sink);
             return new Task(HostProcess.start(builder, Cgroup.none(), processSpec.stdin(), stderr, status -> {
                 try {
                     return programRan(taskRan(status, written), stderr, processSpec.command().getFirst(), sink);
                 } finally {
                     OwnedTempFiles.delete(written);
+                    OwnedTempFiles.delete(secrets);
                 }
             }));
         } catch (IOException e) {
             OwnedTempFiles.delete(pidFile);
+            OwnedTempFiles.delete(envFile);
             throw new SandboxException("could not start ctr: " + e.getMessage(), e);
         }
     }

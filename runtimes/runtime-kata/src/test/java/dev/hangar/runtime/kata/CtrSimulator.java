@@ -96,6 +96,24 @@ public final class CtrSimulator {
             return null;
         }
 
+        /**
+         * The process's environment as ctr builds it: the lines of {@code --env-file} (oci.WithEnvFile: each line one
+         * variable, as it is), then each {@code --env}.
+         */
+        List<String> env() {
+            List<String> env = new ArrayList<>();
+            String file = value("env-file");
+            if (file != null) {
+                try {
+                    env.addAll(Files.readAllLines(Path.of(file)));
+                } catch (IOException e) {
+                    throw new Failure("open " + file + ": no such file or directory");
+                }
+            }
+            env.addAll(values("env"));
+            return env;
+        }
+
         List<String> values(String name) {
             return flags.getOrDefault(name, List.of());
         }
@@ -204,7 +222,7 @@ public final class CtrSimulator {
         }
         try {
             Path rootfs = Path.of(ref).toAbsolutePath();
-            if (command.isEmpty() || !onPath(rootfs, command.getFirst(), run.values("env"), mounts)) {
+            if (command.isEmpty() || !onPath(rootfs, command.getFirst(), run.env(), mounts)) {
                 throw new Failure("failed to create shim task: OCI runtime create failed: exec: \""
                         + (command.isEmpty() ? "" : command.getFirst()) + "\": executable file not found in $PATH: unknown");
             }
@@ -484,7 +502,7 @@ public final class CtrSimulator {
                 dir=$1; shift
                 exec 0<"$dir/stdin" 1>"$dir/stdout" 2>"$dir/stderr"
                 "$@" 3>"$dir/status.json"
-                echo $? > "$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"
+                echo $? > "$dir/exit.tmp" && /bin/mv "$dir/exit.tmp" "$dir/exit"
                 """;
         private final Path dir;
         private final String id;
@@ -515,7 +533,12 @@ public final class CtrSimulator {
                 List<String> sandbox = CgroupJoin.wrap(vm, bwrap(id, rootfs, command, run, mounts));
                 var shim = new ArrayList<>(List.of("setsid", "/bin/sh", "-c", SHIM, "ctr-simulator-shim", dir.toString()));
                 shim.addAll(sandbox);
-                Process started = new ProcessBuilder(shim).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null")
+                var starting = new ProcessBuilder(shim);
+                // the process's environment as a VM's agent would have it, from the spec: not on a command line (a
+                // real shim's and VM's are not either), which any user of the host may read
+                starting.environment().clear();
+                starting.environment().putAll(processEnv(run));
+                Process started = starting.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null")
                         .toFile())).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .redirectError(ProcessBuilder.Redirect.DISCARD).start();
                 Files.writeString(dir.resolve("shim"), Long.toString(started.pid()));
@@ -526,11 +549,26 @@ public final class CtrSimulator {
         }
 
         /** The stand-in VM: the container's root read-only, as the Kata agent sets it up in the guest. */
+        /** The job process's environment: ctr's, with containerd's default PATH if it sets none. */
+        private static Map<String, String> processEnv(Parsed run) {
+            var env = new java.util.LinkedHashMap<String, String>();
+            for (String variable : run.env()) {
+                int eq = variable.indexOf('=');
+                if (eq > 0) {
+                    env.put(variable.substring(0, eq), variable.substring(eq + 1));
+                }
+            }
+            env.putIfAbsent("PATH", DEFAULT_PATH.substring("PATH=".length()));
+            return env;
+        }
+
         private static List<String> bwrap(String id, Path rootfs, List<String> command, Parsed run,
                 List<Map<String, String>> mounts) throws IOException {
             String user = run.value("user", "u") == null ? "0:0" : run.value("user", "u");
             String[] ids = user.split(":", 2);
-            var argv = new ArrayList<>(List.of("bwrap", "--unshare-all", "--unshare-user", "--uid", ids[0], "--gid",
+            // why its path: the shim runs it under the job's environment, whose PATH may not lead to it
+            String bwrap = dev.hangar.runtime.support.Programs.find("bwrap").map(Path::toString).orElse("bwrap");
+            var argv = new ArrayList<>(List.of(bwrap, "--unshare-all", "--unshare-user", "--uid", ids[0], "--gid",
                     ids.length > 1 ? ids[1] : ids[0], "--die-with-parent", "--new-session", "--cap-drop", "ALL",
                     "--hostname", id, "--json-status-fd", "3", "--as-pid-1"));
             boolean readOnly = run.has("read-only");
@@ -564,16 +602,6 @@ public final class CtrSimulator {
                 } else {
                     argv.addAll(List.of(options.contains("ro") ? "--ro-bind" : "--bind", mount.get("source"), destination));
                 }
-            }
-            argv.add("--clearenv");
-            List<String> env = run.values("env");
-            if (env.stream().noneMatch(e -> e.startsWith("PATH="))) {
-                env = new ArrayList<>(env);
-                env.addFirst(DEFAULT_PATH);
-            }
-            for (String variable : env) {
-                int eq = variable.indexOf('=');
-                argv.addAll(List.of("--setenv", variable.substring(0, eq), variable.substring(eq + 1)));
             }
             if (readOnly) {
                 argv.addAll(List.of("--remount-ro", "/")); // the root itself too, not only the image's entries in it

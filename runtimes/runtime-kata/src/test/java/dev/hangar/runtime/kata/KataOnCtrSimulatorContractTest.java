@@ -83,6 +83,37 @@ class KataOnCtrSimulatorContractTest extends RuntimeContractTest {
     }
 
     @Test
+    void theJobsEnvironmentIsOnNoCommandLineOfTheHost() throws Exception {
+        Sandbox sandbox = newSandbox();
+        String secret = "hangar-secret-" + java.util.UUID.randomUUID();
+        OutputCollector out = new OutputCollector();
+        var process = start(sandbox, new dev.hangar.core.runtime.ProcessSpec(java.util.List.of("sh", "-c",
+                "echo started; sleep 30"), java.util.Map.of("API_TOKEN", secret), null), out);
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
+                    .until(() -> out.stdoutText().contains("started"));
+
+            // without the fix ctr's own line held --env API_TOKEN=..., for any user of the host to read in ps
+            try (var procs = Files.list(Path.of("/proc"))) {
+                assertThat(procs.filter(p -> p.getFileName().toString().matches("[0-9]+"))
+                        .map(KataOnCtrSimulatorContractTest::cmdline)).noneMatch(line -> line.contains(secret));
+            }
+        } finally {
+            process.kill();
+        }
+    }
+
+    /** A process's command line, its arguments joined by spaces; empty for one gone meanwhile. */
+    private static String cmdline(Path proc) {
+        try {
+            return new String(Files.readAllBytes(proc.resolve("cmdline")), java.nio.charset.StandardCharsets.UTF_8)
+                    .replace('\0', ' ');
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    @Test
     void ctrFailingBeforeTheTaskExistsIsTheRuntimesFailureNotTheJobs() throws Exception {
         Sandbox sandbox = newSandbox();
         // a container of the same id left in containerd (by an agent killed under it, say): ctr run exits 1

@@ -42,11 +42,12 @@ class KataRuntimeTest {
                 List.of(new Mount("/srv/data", "/data", true)), List.of());
         List<String> argv = CtrCommand.run(Path.of("/usr/bin/ctr"), spec, Path.of("/images/busybox/rootfs"),
                 Path.of("/usr/bin/catatonit"), Path.of("/tmp/pid"),
-                new ProcessSpec(List.of("echo", "hi"), Map.of(), null), Map.of("A", "b"));
+                new ProcessSpec(List.of("echo", "hi"), Map.of(), null), Path.of("/tmp/env"));
         assertThat(argv).containsSubsequence("--runtime", "io.containerd.kata.v2", "--rootfs")
                 .containsSubsequence("--memory-limit", Long.toString(256L * 1024 * 1024))
                 .containsSubsequence("--mount", "type=bind,src=/srv/data,dst=/data,options=rbind:ro")
-                .containsSubsequence("--env", "A=b")
+                .containsSubsequence("--env-file", "/tmp/env")
+                .doesNotContain("--env")
                 .doesNotContain("--net-host")
                 .containsSubsequence("--mount", "type=bind,src=/usr/bin/catatonit,dst=/run/hangar-init,options=rbind:ro")
                 .endsWith("/images/busybox/rootfs", "job-1", "/run/hangar-init", "--", "echo", "hi");
@@ -57,13 +58,21 @@ class KataRuntimeTest {
         var spec = new SandboxSpec("job-2", "busybox", Resources.defaults(), NetworkMode.NONE,
                 List.of(new Mount("/srv/da\"ta", "/in \"x\"", false)), List.of());
         List<String> argv = CtrCommand.run(Path.of("/usr/bin/ctr"), spec, Path.of("/images/busybox/rootfs"),
-                Path.of("/usr/bin/catatonit"), Path.of("/tmp/pid"), new ProcessSpec(List.of("true"), Map.of(), null), Map.of());
+                Path.of("/usr/bin/catatonit"), Path.of("/tmp/pid"), new ProcessSpec(List.of("true"), Map.of(), null),
+                Path.of("/tmp/env"));
         String mount = argv.stream().filter(arg -> arg.contains("src=/srv")).findFirst().orElseThrow();
 
         assertThat(CtrSimulator.parseMount(mount)).containsEntry("source", "/srv/da\"ta")
                 .containsEntry("destination", "/in \"x\"").containsEntry("options", "rbind:rw");
         assertThatThrownBy(() -> CtrSimulator.parseMount("type=bind,src=/srv/da\"ta,dst=/in"))
                 .as("as ctr refuses it").hasMessageContaining("bare \" in non-quoted-field");
+    }
+
+    @Test
+    void theJobsEnvironmentGoesToCtrInAFileAVariableALineAndAValueWithALineBreakIsRefused() {
+        assertThat(CtrCommand.envFile(new java.util.LinkedHashMap<>(Map.of("A", "b c")))).isEqualTo("A=b c\n");
+        assertThatThrownBy(() -> CtrCommand.envFile(Map.of("A", "x\nLD_PRELOAD=/work/evil.so")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("env.A: a value with a line break");
     }
 
     @Test
