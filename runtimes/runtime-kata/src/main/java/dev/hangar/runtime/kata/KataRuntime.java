@@ -55,7 +55,7 @@ public final class KataRuntime implements SandboxRuntime {
         ctrFiles.sweep();
     }
 
-    /** @param dir where ctr's pid files go (see {@code KataSandbox}): made for this user alone */
+    /** @param dir where ctr's pid and environment files go (see {@code KataSandbox}): made for this user alone */
     KataRuntime(KataHost host, ImageStore images, Path dir) {
         this.host = host;
         this.images = images;
