@@ -10,11 +10,20 @@ import java.util.regex.Pattern;
 
 /**
  * {@code debian}: a minimal Debian made with debootstrap from the mirror apt already uses, so it
- * works where only the Debian archive is reachable. Takes minutes; made once, then kept.
+ * works where only the Debian archive is reachable. Takes about a minute; made once, then kept.
  */
 final class DebianImage implements BuiltinImage {
     private static final String SUITE = "bookworm";
-    private static final Pattern URI = Pattern.compile("(?m)^\\s*(?:URIs:|deb)\\s+(?:\\[[^]]*]\\s+)?(https?://\\S+)");
+    /** A one-line source: {@code deb [options] URI SUITE COMPONENTS...}. */
+    private static final Pattern ONE_LINE = Pattern.compile("(?m)^\\s*deb\\s+(?:\\[[^]]*]\\s+)?(https?://\\S+)\\s+(\\S+)");
+    /** The fields of a deb822 stanza (debian.sources). */
+    private static final Pattern URIS = Pattern.compile("(?m)^\\s*URIs:\\s*(https?://\\S+)");
+    private static final Pattern SUITES = Pattern.compile("(?m)^\\s*Suites:\\s*(.+)$");
+    /**
+     * What the archive's Release files are checked against. Why forced: without a keyring debootstrap only warns and
+     * goes on, over plain http, and the packages' scripts run as root on the node as it makes the image.
+     */
+    static final Path KEYRING = Path.of("/usr/share/keyrings/debian-archive-keyring.gpg");
 
     @Override
     public String name() {
@@ -25,18 +34,27 @@ final class DebianImage implements BuiltinImage {
 
     @Override
     public boolean buildable() {
-        return Files.isExecutable(DEBOOTSTRAP);
+        return Files.isExecutable(DEBOOTSTRAP) && Files.isReadable(KEYRING);
     }
 
     @Override
     public void build(Path rootfs) throws IOException {
-        if (!buildable()) {
+        if (!Files.isExecutable(DEBOOTSTRAP)) {
             throw new IOException("debootstrap not found: install the debootstrap package to build the debian image");
         }
-        HostCommand.run(List.of(DEBOOTSTRAP.toString(), "--variant=minbase", SUITE, rootfs.toString(), mirror()), 1800);
+        if (!Files.isReadable(KEYRING)) {
+            throw new IOException(KEYRING + " not found: install the debian-archive-keyring package to build the debian"
+                    + " image (its packages are checked against it)");
+        }
+        HostCommand.run(command(rootfs, mirror()), 1800);
     }
 
-    /** The first Debian mirror in apt's sources, else the default one. */
+    static List<String> command(Path rootfs, String mirror) {
+        return List.of(DEBOOTSTRAP.toString(), "--variant=minbase", "--force-check-gpg", "--keyring=" + KEYRING, SUITE,
+                rootfs.toString(), mirror);
+    }
+
+    /** The mirror apt uses for the image's suite, else the default one. */
     static String mirror() {
         for (Path sources : List.of(Path.of("/etc/apt/sources.list.d/debian.sources"), Path.of("/etc/apt/sources.list"))) {
             try {
@@ -51,11 +69,23 @@ final class DebianImage implements BuiltinImage {
         return "http://deb.debian.org/debian";
     }
 
+    /**
+     * The first source of the image's suite in these sources, deb822 stanzas or one-line entries. Why by suite: the
+     * first source of all may be another distribution's (an Ubuntu host's archive has no bookworm) or its security
+     * archive.
+     */
     static Optional<String> firstMirror(String sources) {
-        Matcher m = URI.matcher(sources);
-        while (m.find()) {
-            if (!m.group(1).contains("security")) {
-                return Optional.of(m.group(1));
+        for (String stanza : sources.split("\\n\\s*\\n")) {
+            Matcher uris = URIS.matcher(stanza);
+            Matcher suites = SUITES.matcher(stanza);
+            if (uris.find() && suites.find() && List.of(suites.group(1).trim().split("\\s+")).contains(SUITE)) {
+                return Optional.of(uris.group(1));
+            }
+        }
+        Matcher line = ONE_LINE.matcher(sources);
+        while (line.find()) {
+            if (line.group(2).equals(SUITE)) {
+                return Optional.of(line.group(1));
             }
         }
         return Optional.empty();

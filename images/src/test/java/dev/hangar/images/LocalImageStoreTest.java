@@ -371,5 +371,17 @@ class LocalImageStoreTest {
         assertThat(DebianImage.firstMirror("deb http://security.debian.org/ bookworm-security main\n"
                 + "deb [arch=amd64] http://mirror.example/debian bookworm main\n")).contains("http://mirror.example/debian");
         assertThat(List.of(DebianImage.mirror())).first().asString().startsWith("http");
+        // without the suite's check an Ubuntu host's archive was taken, which has no bookworm
+        assertThat(DebianImage.firstMirror("deb http://archive.ubuntu.com/ubuntu jammy main\n")).isEmpty();
+        assertThat(DebianImage.firstMirror("Types: deb\nURIs: http://deb.debian.org/debian-security\n"
+                + "Suites: bookworm-security\n\nTypes: deb\nURIs: http://ftp.example/debian\nSuites: bookworm bookworm-updates\n"))
+                .contains("http://ftp.example/debian");
+    }
+
+    @Test
+    void theDebianImageIsMadeOfPackagesCheckedAgainstTheArchivesKeyring() {
+        // without the flags debootstrap only warned where no keyring was found, and went on over plain http
+        assertThat(DebianImage.command(Path.of("/tmp/rootfs"), "http://deb.debian.org/debian"))
+                .contains("--force-check-gpg", "--keyring=" + DebianImage.KEYRING);
     }
 }
