@@ -18,8 +18,10 @@ public final class SandboxImages {
     public static ImageHold hold(ImageStore images, String image, String sandboxId) throws SandboxException {
         try {
             return images.hold(image);
-        } catch (ImageNotFoundException | IllegalArgumentException e) { // a name the node lacks, or no image's name
+        } catch (ImageNotFoundException e) { // a name the node lacks
             throw SandboxException.causedByTheJob(e.getMessage(), e);
+        } catch (IllegalArgumentException e) { // no image's name, which the store blames on its "name"; the job's is "image"
+            throw SandboxException.causedByTheJob("image: " + e.getMessage().replaceFirst("^name: ", ""), e);
         } catch (IOException | RuntimeException e) {
             throw new SandboxException("could not make image " + image + " for sandbox " + sandboxId + ": "
                     + e.getMessage(), e);
