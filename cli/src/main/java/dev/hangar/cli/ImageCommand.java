@@ -105,7 +105,9 @@ final class ImageCommand {
             }
             for (String builtin : store.builtinNames()) {
                 if (images.stream().noneMatch(i -> i.name().equals(builtin))) {
-                    rows.add(List.of(builtin, "-", "-", "built-in, made on first use"));
+                    // why said: a job naming one this node cannot make is never placed here
+                    rows.add(List.of(builtin, "-", "-", store.lackingToMake(builtin)
+                            .map(lacking -> "built-in, cannot be made here: " + lacking).orElse("built-in, made on first use")));
                 }
             }
             for (Image removed : store.removedButHeld()) {

@@ -2,6 +2,7 @@ package dev.hangar.images;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /** An image Hangar can make on this host by itself, without a registry. */
 interface BuiltinImage {
@@ -10,8 +11,13 @@ interface BuiltinImage {
     /** Fills {@code rootfs} (an empty directory). */
     void build(Path rootfs) throws IOException;
 
+    /** What this host lacks to make it, naming the package to install; empty if it has what {@link #build} needs. */
+    default Optional<String> lacking() {
+        return Optional.empty();
+    }
+
     /** Whether this host has what {@link #build} needs: a node offers only the built-ins it can make. */
     default boolean buildable() {
-        return true;
+        return lacking().isEmpty();
     }
 }

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * {@code busybox}: the static busybox from Debian's busybox-static package and a link per applet.
@@ -18,15 +19,16 @@ final class BusyboxImage implements BuiltinImage {
         return "busybox";
     }
 
+    private static final String LACKING = "busybox not found: install the busybox-static package";
+
     @Override
-    public boolean buildable() {
-        return CANDIDATES.stream().anyMatch(Files::isExecutable);
+    public Optional<String> lacking() {
+        return CANDIDATES.stream().anyMatch(Files::isExecutable) ? Optional.empty() : Optional.of(LACKING);
     }
 
     @Override
     public void build(Path rootfs) throws IOException {
-        Path busybox = CANDIDATES.stream().filter(Files::isExecutable).findFirst()
-                .orElseThrow(() -> new IOException("busybox not found: install the busybox-static package"));
+        Path busybox = CANDIDATES.stream().filter(Files::isExecutable).findFirst().orElseThrow(() -> new IOException(LACKING));
         Path bin = Files.createDirectories(rootfs.resolve("bin"));
         Files.copy(busybox, bin.resolve("busybox"), StandardCopyOption.COPY_ATTRIBUTES);
         for (String line : HostCommand.run(List.of(busybox.toString(), "--list"), 30).split("\n")) {

@@ -33,18 +33,22 @@ final class DebianImage implements BuiltinImage {
     private static final Path DEBOOTSTRAP = Path.of("/usr/sbin/debootstrap");
 
     @Override
-    public boolean buildable() {
-        return Files.isExecutable(DEBOOTSTRAP) && Files.isReadable(KEYRING);
+    public Optional<String> lacking() {
+        if (!Files.isExecutable(DEBOOTSTRAP)) {
+            return Optional.of("debootstrap not found: install the debootstrap package to build the debian image");
+        }
+        if (!Files.isReadable(KEYRING)) {
+            return Optional.of(KEYRING + " not found: install the debian-archive-keyring package to build the debian"
+                    + " image (its packages are checked against it)");
+        }
+        return Optional.empty();
     }
 
     @Override
     public void build(Path rootfs) throws IOException {
-        if (!Files.isExecutable(DEBOOTSTRAP)) {
-            throw new IOException("debootstrap not found: install the debootstrap package to build the debian image");
-        }
-        if (!Files.isReadable(KEYRING)) {
-            throw new IOException(KEYRING + " not found: install the debian-archive-keyring package to build the debian"
-                    + " image (its packages are checked against it)");
+        Optional<String> lacking = lacking();
+        if (lacking.isPresent()) {
+            throw new IOException(lacking.get());
         }
         HostCommand.run(command(rootfs, mirror()), 1800);
     }

@@ -240,6 +240,12 @@ public final class LocalImageStore implements ImageStore {
         return new TreeSet<>(builtins.keySet());
     }
 
+    /** What this host lacks to make the built-in image of this name; empty if it can, or if no built-in has it. */
+    public Optional<String> lackingToMake(String name) {
+        BuiltinImage builtin = builtins.get(name);
+        return builtin == null ? Optional.empty() : builtin.lacking();
+    }
+
     @Override
     public Image importRootfs(String name, Path source) throws IOException {
         try (var held = lock.hold()) {

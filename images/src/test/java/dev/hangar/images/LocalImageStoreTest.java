@@ -319,14 +319,14 @@ class LocalImageStoreTest {
             }
 
             @Override
-            public boolean buildable() {
-                return toolThere.get();
+            public java.util.Optional<String> lacking() {
+                return toolThere.get() ? java.util.Optional.empty() : java.util.Optional.of("the tool is not installed");
             }
 
             @Override
             public void build(Path rootfs) throws java.io.IOException {
                 if (!buildable()) {
-                    throw new java.io.IOException("the tool is not installed");
+                    throw new java.io.IOException(lacking().orElseThrow());
                 }
                 Files.writeString(rootfs.resolve("made"), "yes");
             }
@@ -334,6 +334,8 @@ class LocalImageStoreTest {
         var store = new LocalImageStore(dir.resolve("images"), List.of(needsATool));
         assertThat(store.names()).as("a job naming it must go to a node that can make it").doesNotContain("tooled");
         assertThat(store.builtinNames()).contains("tooled");
+        assertThat(store.lackingToMake("tooled")).as("hangar image ls says why").contains("the tool is not installed");
+        assertThat(store.lackingToMake("no-such-builtin")).isEmpty();
         // held: the JDK keeps its loggers weakly
         var log = java.util.logging.Logger.getLogger(LocalImageStore.class.getName());
         var said = new java.io.ByteArrayOutputStream();
@@ -344,6 +346,7 @@ class LocalImageStoreTest {
 
             toolThere.set(true);
             assertThat(store.names()).contains("tooled");
+            assertThat(store.lackingToMake("tooled")).isEmpty();
             store.resolve("tooled");
             toolThere.set(false); // removed after it was made: the image is still there
             assertThat(store.names()).contains("tooled");
