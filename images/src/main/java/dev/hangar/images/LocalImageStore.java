@@ -443,14 +443,19 @@ public final class LocalImageStore implements ImageStore {
             }
             for (String dir : MOUNT_POINTS) {
                 Path mountPoint = rootfs.resolve(dir);
+                String mustBe = "; an image's " + String.join(", ", MOUNT_POINTS.stream().map(d -> "/" + d).toList())
+                        + " must be directories or absent";
                 if (Files.isSymbolicLink(mountPoint)) {
                     // why refused: a runtime mounts over it, and what is made in it here would follow the link out of the image
                     throw new IllegalArgumentException("source: " + source + " has /" + dir + " as a symbolic link (to "
-                            + Files.readSymbolicLink(mountPoint) + "); an image's " + String.join(", ", MOUNT_POINTS.stream()
-                            .map(d -> "/" + d).toList()) + " must be directories or absent");
+                            + Files.readSymbolicLink(mountPoint) + ")" + mustBe);
                 }
                 if (!Files.exists(mountPoint, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     Files.createDirectories(mountPoint);
+                } else if (!Files.isDirectory(mountPoint, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    // why refused: a runtime mounts a directory over it, which would fail every job in the image
+                    throw new IllegalArgumentException("source: " + source + " has /" + dir + " that is not a directory"
+                            + mustBe);
                 }
             }
             for (String file : MOUNT_FILES) {

@@ -133,6 +133,18 @@ class LocalImageStoreTest {
     }
 
     @Test
+    void anImageWhoseWorkIsAFileIsRefusedNamingIt() throws Exception {
+        Files.createDirectories(dir.resolve("src/bin"));
+        Files.writeString(dir.resolve("src/work"), "not a directory");
+        var store = store();
+
+        assertThatThrownBy(() -> store.importRootfs("filed", dir.resolve("src")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("source: ").hasMessageContaining("has /work that is not a directory");
+        assertThat(store.list()).isEmpty();
+    }
+
+    @Test
     void anImageWhoseEtcIsALinkOutOfItIsRefusedAndNothingIsWrittenThroughIt() throws Exception {
         Path outside = Files.createDirectories(dir.resolve("outside"));
         Path source = Files.createDirectories(dir.resolve("src/bin"));
