@@ -140,8 +140,9 @@ public final class EmbeddedHangar implements AutoCloseable {
     }
 
     private static NodeView localView(Agent agent, ImageStore images, LocalNode node) {
-        int cores = Runtime.getRuntime().availableProcessors();
-        var limits = SpecLimits.forNode(cores, agent.config().memoryMb(), agent.config().gpus().size(),
+        // why the lesser: a lease never gives a job more CPUs than the node lets jobs reserve (--cpus)
+        double cpus = Math.min(Runtime.getRuntime().availableProcessors(), agent.config().cpus());
+        var limits = SpecLimits.forNode(cpus, agent.config().memoryMb(), agent.config().gpus().size(),
                 agent.runtimes().stream().map(RuntimeStatus::name).collect(Collectors.toSet()))
                 .withMounts(agent.config().mounts())
                 .withNetworkAllowed(agent.config().networkAllowed())

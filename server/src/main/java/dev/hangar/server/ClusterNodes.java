@@ -378,7 +378,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
             roots.addAll(node.mounts().allowedRoots());
         }
         return SpecLimits.forNode(
-                        nodes.stream().mapToInt(NodeStatus::cores).max().orElse(1),
+                        nodes.stream().mapToDouble(NodeStatus::jobCpusBound).max().orElse(1),
                         nodes.stream().mapToLong(n -> n.capacity().memoryMb()).max().orElse(0),
                         nodes.stream().mapToInt(n -> n.capacity().gpus()).max().orElse(0),
                         runtimes)

@@ -136,6 +136,24 @@ class ClusterNodesTest {
     }
 
     @Test
+    void aJobAskingForMoreCpusThanAnyNodeLetsJobsReserveIsRefusedThoughANodeHasTheCores() {
+        NodeStatus big = node("big", 16, 65536, 0, List.of(runtime("process", true)), Set.of());
+        // hangar agent --cpus 4 on 16 cores: no lease would ever give a job of 8 CPUs its room there
+        beat(new NodeStatus(big.name(), new NodeStatus.Capacity(4, 65536, 0), NodeStatus.Load.idle(
+                new NodeStatus.Capacity(4, 65536, 0)), big.cores(), big.runtimes(), big.images(), big.mounts(),
+                big.heartbeatAt()));
+
+        assertThat(cluster.limits().maxCpus()).isEqualTo(4);
+        assertThatThrownBy(() -> cluster.validate(JobSpec.builder().command("true")
+                .resources(new Resources(8.0, 512L, null, null, 0, null)).build()))
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors()).singleElement()
+                        .satisfies(error -> {
+                            assertThat(error.field()).isEqualTo("resources.cpus");
+                            assertThat(error.reason()).contains("at most 4.0 (the most one node gives a job");
+                        }));
+    }
+
+    @Test
     void aJobIsAcceptedOnlyIfOneNodeHasAllItAsksForAndElseTheNearestNodeIsNamed() {
         beat(node("gpu", 16, 65536, 4, List.of(runtime("process", true)), Set.of("busybox")),
                 node("sandboxed", 2, 4096, 0, List.of(runtime("gvisor", true)), Set.of("busybox")));

@@ -14,7 +14,7 @@ import java.util.Set;
  * how much of that is in use, and what a job may ask for there (images, mountable paths, a network).
  * The server validates submissions and answers {@code /v1/nodes} from these.
  *
- * @param cores the host's CPU cores, the bound of one job's CPUs
+ * @param cores the host's CPU cores: one job's CPUs are bounded by them, and by what jobs may reserve ({@link #jobCpusBound})
  * @param networkAllowed whether it gives a sandbox a network when its job asks (false in a heartbeat that does not say)
  * @param pools the node's warm pools as they stand
  * @param poolBudget the memory budget its pools share, and how much of it they hold (null from an agent that sends none)
@@ -46,6 +46,14 @@ public record NodeStatus(
         Instant drainAskedAt,
         Map<String, String> labels,
         Map<String, String> ownLabels) {
+
+    /**
+     * The most CPUs one job may ask for here: the host's cores, or what jobs may reserve if fewer ({@code --cpus}),
+     * as a lease never gives a job more than that.
+     */
+    public double jobCpusBound() {
+        return Math.min(cores, capacity.cpus());
+    }
 
     /** What jobs may reserve on the node in total (CPUs may be overcommitted over its cores). */
     public record Capacity(double cpus, long memoryMb, int gpus) {}

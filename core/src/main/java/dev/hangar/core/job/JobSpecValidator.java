@@ -178,7 +178,7 @@ public final class JobSpecValidator {
         // why 0.01: a cgroup's CPU quota is at least 1 ms per 100 ms period; less would be raised quietly
         if (!(r.cpus() >= Resources.MIN_CPUS) || r.cpus() > limits.maxCpus()) {
             errors.add(new FieldError("resources.cpus", "must be at least " + Resources.MIN_CPUS + " and at most "
-                    + limits.maxCpus() + " (the most cores of one node), got " + r.cpus()));
+                    + limits.maxCpus() + " (the most one node gives a job: its cores, or its --cpus if fewer), got " + r.cpus()));
         }
         between("resources.memoryMb", r.memoryMb(), 8, limits.maxMemoryMb(), errors);
         between("resources.pids", r.pids(), 1, limits.maxPids(), errors);
