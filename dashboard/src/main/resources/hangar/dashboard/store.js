@@ -434,7 +434,7 @@ export async function rerun(id, key) {
  */
 export async function drainNode(name, drain) {
   noteAsked(name, await askToDrain(name, drain));
-  await loadDrainAsks();
+  await loadAsks();
   changed();
 }
 

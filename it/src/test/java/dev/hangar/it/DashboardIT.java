@@ -591,6 +591,8 @@ class DashboardIT extends OneNodeIT {
 
             waitFor().until(ExpectedConditions.textToBe(button, "Resume"));
             waitFor().until(ExpectedConditions.textToBe(pill, "drained")); // once its heartbeat has seen the ask
+            By askError = By.cssSelector("#nodes tr[data-node='drainable'] td.drain .error");
+            assertThat(browser.findElements(askError)).as("an ask that worked shows no error").isEmpty();
             assertThat(nodes.nodes()).singleElement().extracting(dev.hangar.core.cluster.NodeInfo::drain)
                     .isEqualTo(dev.hangar.core.cluster.NodeInfo.Drain.DRAINED);
 
@@ -598,6 +600,7 @@ class DashboardIT extends OneNodeIT {
 
             waitFor().until(ExpectedConditions.textToBe(button, "Drain"));
             waitFor().until(ExpectedConditions.textToBe(pill, "joined"));
+            assertThat(browser.findElements(askError)).isEmpty();
             assertThat(nodes.nodes()).singleElement().extracting(dev.hangar.core.cluster.NodeInfo::drain).isNull();
 
             // relabelled from its row: the whole set, taken at its next heartbeat; a refusal shown beside; its own again
