@@ -38,6 +38,7 @@ public final class NodeHeartbeat implements AutoCloseable {
     private final ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("node-heartbeat").factory());
     private final String nodeName;
+    private final String instance;
     /** How often the node looks for a changed ask between beats: two small reads of the registry. */
     static final Duration ASK_LOOK = Duration.ofMillis(500);
     /** How long {@link #close} waits for the node to leave the registry. */
@@ -52,12 +53,14 @@ public final class NodeHeartbeat implements AutoCloseable {
 
     /**
      * {@code describe} is asked at each beat, so the load it advertises is current; at each beat, before
-     * it, the asks of the node named {@code nodeName} are told ({@link #tellAsks}).
+     * it, the asks of the node named {@code nodeName} are told ({@link #tellAsks}). Each beat says it is
+     * from {@code instance} ({@link NodeInstance}).
      */
-    public NodeHeartbeat(NodeRegistry registry, String nodeName, Function<Clock, NodeStatus> describe,
+    public NodeHeartbeat(NodeRegistry registry, String nodeName, String instance, Function<Clock, NodeStatus> describe,
             Consumer<Instant> onDrainAsked, Consumer<Map<String, String>> onLabelsAsked, Duration ttl, Clock clock) {
         this.registry = registry;
         this.nodeName = nodeName;
+        this.instance = instance;
         this.describe = describe;
         this.onDrainAsked = onDrainAsked;
         this.onLabelsAsked = onLabelsAsked;
@@ -76,6 +79,25 @@ public final class NodeHeartbeat implements AutoCloseable {
                     TimeUnit.MILLISECONDS);
         }
         return this;
+    }
+
+    /**
+     * Refuses the name while another agent beats under it (another host, or another data directory of this one): two
+     * agents of one name would each give back the other's jobs as their own node's at a restart, and share one entry
+     * of the registry. An agent restarted in place (the same instance) takes its name back at once. Call it before the
+     * node starts, which gives back the jobs its name held.
+     */
+    public void claimName() {
+        for (NodeStatus node : registry.nodes()) {
+            if (node.name().equals(nodeName) && node.instance() != null && !node.instance().equals(instance)) {
+                String age = node.heartbeatAt() == null ? ""
+                        : String.format(" (its last heartbeat %.1f s ago)",
+                                Duration.between(node.heartbeatAt(), clock.instant()).toMillis() / 1000.0);
+                throw new IllegalArgumentException("--node-name: another agent is in the cluster as '" + nodeName
+                        + "', from another host or data directory" + age + "; two agents of one name would take each"
+                        + " other's jobs: give this one a name of its own");
+            }
+        }
     }
 
     /**
@@ -103,7 +125,7 @@ public final class NodeHeartbeat implements AutoCloseable {
 
     private void beatTelling(Asks asks) {
         tell(asks);
-        registry.heartbeat(describe.apply(clock), ttl);
+        registry.heartbeat(describe.apply(clock).fromInstance(instance), ttl);
         beaten = asks;
     }
 

@@ -149,7 +149,7 @@ class AgentAsksTest {
         var registry = new dev.hangar.queue.testkit.InMemoryNodeRegistry();
         var beats = registry.beats;
         var asked = registry.drainAsks;
-        try (var heartbeat = new NodeHeartbeat(registry, "node", clock -> agent.status(clock.instant()), agent::drain,
+        try (var heartbeat = new NodeHeartbeat(registry, "node", "i1", clock -> agent.status(clock.instant()), agent::drain,
                 agent::relabel, Duration.ofMillis(150), Clock.systemUTC()).start()) {
             assertThat(beats.getLast().draining()).isFalse();
             asked.put("node", ASKED_AT);
@@ -181,7 +181,7 @@ class AgentAsksTest {
         store = SqliteQueueBackend.open(dir.resolve("hangar.db"), Clock.systemUTC());
         agent = new Agent(config().withLabels(Map.of("zone", "r1")), store, List.of(runtime), Set::of).start();
         var registry = new dev.hangar.queue.testkit.InMemoryNodeRegistry();
-        try (var heartbeat = new NodeHeartbeat(registry, "node", clock -> agent.status(clock.instant()), agent::drain,
+        try (var heartbeat = new NodeHeartbeat(registry, "node", "i1", clock -> agent.status(clock.instant()), agent::drain,
                 agent::relabel, Duration.ofMillis(150), Clock.systemUTC()).start()) {
             String forR2 = enqueueFor("r2");
             String first = enqueueFor("r1");

@@ -1,6 +1,7 @@
 package dev.hangar.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
@@ -29,7 +30,7 @@ class NodeHeartbeatTest {
     }
 
     private NodeHeartbeat heartbeatOn(NodeRegistry registry) {
-        return new NodeHeartbeat(registry, "node", NodeHeartbeatTest::status, asked -> {}, asked -> {},
+        return new NodeHeartbeat(registry, "node", "i1", NodeHeartbeatTest::status, asked -> {}, asked -> {},
                 Duration.ofSeconds(30), Clock.systemUTC());
     }
 
@@ -47,6 +48,27 @@ class NodeHeartbeatTest {
                         throw e.getCause();
                     }
                 });
+    }
+
+    @Test
+    void aNameAnotherAgentBeatsUnderIsRefusedAndOneOfThisAgentOrOfAnOlderOneIsTaken() {
+        var heartbeat = heartbeatOn(nodes);
+        heartbeat.claimName(); // no one's
+
+        nodes.heartbeat(status(Clock.systemUTC()).fromInstance("i2"), Duration.ofSeconds(10)); // another host's
+        assertThatThrownBy(heartbeat::claimName).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("--node-name: another agent is in the cluster as 'node', from another host or"
+                        + " data directory (its last heartbeat ")
+                .hasMessageContaining("give this one a name of its own");
+
+        nodes.heartbeat(status(Clock.systemUTC()).fromInstance("i1"), Duration.ofSeconds(10)); // this one before a crash
+        heartbeat.claimName();
+        nodes.heartbeat(status(Clock.systemUTC()), Duration.ofSeconds(10)); // an agent older than instances
+        heartbeat.claimName();
+
+        heartbeat.start();
+        assertThat(nodes.beats.getLast().instance()).as("each beat says whose it is").isEqualTo("i1");
+        heartbeat.close();
     }
 
     @Test
@@ -106,7 +128,7 @@ class NodeHeartbeatTest {
         var drains = new java.util.concurrent.CopyOnWriteArrayList<java.util.Optional<java.time.Instant>>();
         var labels = new java.util.concurrent.CopyOnWriteArrayList<java.util.Optional<java.util.Map<String, String>>>();
         // a beat a minute: one seen within the wait below came of the ask
-        try (var heartbeat = new NodeHeartbeat(nodes, "node", NodeHeartbeatTest::status,
+        try (var heartbeat = new NodeHeartbeat(nodes, "node", "i1", NodeHeartbeatTest::status,
                 asked -> drains.add(java.util.Optional.ofNullable(asked)), asked -> labels.add(java.util.Optional.ofNullable(asked)),
                 Duration.ofMinutes(3), Clock.systemUTC()).start()) {
             assertThat(nodes.beats).hasSize(1);

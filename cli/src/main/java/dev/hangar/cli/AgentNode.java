@@ -3,6 +3,7 @@ package dev.hangar.cli;
 import dev.hangar.agent.Agent;
 import dev.hangar.agent.AgentConfig;
 import dev.hangar.agent.NodeHeartbeat;
+import dev.hangar.agent.NodeInstance;
 import dev.hangar.agent.pool.ImageVersions;
 import dev.hangar.core.image.Image;
 import dev.hangar.core.image.ImageStore;
@@ -66,7 +67,10 @@ final class AgentNode implements AutoCloseable {
                 new StoredImageVersions(images));
         try {
             var heartbeat = queue.nodeRegistry().map(registry -> new NodeHeartbeat(registry, config.nodeName(),
-                    clock -> agent.status(clock.instant()), agent::drain, agent::relabel, HEARTBEAT_TTL, Clock.systemUTC()));
+                    NodeInstance.of(dataDir), clock -> agent.status(clock.instant()), agent::drain, agent::relabel,
+                    HEARTBEAT_TTL, Clock.systemUTC()));
+            // why before it starts: its start gives back every job its name held
+            heartbeat.ifPresent(NodeHeartbeat::claimName);
             // why before it starts: a node drained for its maintenance and restarted would take a job at once,
             // and one relabelled would take a job by the labels it was started with
             heartbeat.ifPresent(NodeHeartbeat::tellAsks);

@@ -29,6 +29,9 @@ import java.util.Set;
  * @param ownLabels while it has labels the cluster asked for, its operator's own ({@code --label}), which it
  *                  takes again once the ask is dropped; null while it has its own, and from an agent older than
  *                  this field
+ * @param instance which agent beats under the name: one per host boot and data directory, so that an agent restarted in
+ *                 place is the same and another under the same name is told apart (null from an agent older than
+ *                 this field)
  */
 public record NodeStatus(
         String name,
@@ -45,7 +48,8 @@ public record NodeStatus(
         Boolean draining,
         Instant drainAskedAt,
         Map<String, String> labels,
-        Map<String, String> ownLabels) {
+        Map<String, String> ownLabels,
+        String instance) {
 
     /**
      * The most CPUs one job may ask for here: the host's cores, or what jobs may reserve if fewer ({@code --cpus}),
@@ -73,6 +77,21 @@ public record NodeStatus(
         pools = pools == null ? List.of() : List.copyOf(pools);
         labels = labels == null ? Map.of() : Map.copyOf(labels);
         ownLabels = ownLabels == null ? null : Map.copyOf(ownLabels);
+    }
+
+    /** A node not saying which agent beats under its name. */
+    public NodeStatus(String name, Capacity capacity, Load load, int cores, List<RuntimeStatus> runtimes, Set<String> images,
+            MountPolicy mounts, Boolean networkAllowed, Instant heartbeatAt, List<PoolStatus> pools,
+            PoolsView.Budget poolBudget, Boolean draining, Instant drainAskedAt, Map<String, String> labels,
+            Map<String, String> ownLabels) {
+        this(name, capacity, load, cores, runtimes, images, mounts, networkAllowed, heartbeatAt, pools, poolBudget, draining,
+                drainAskedAt, labels, ownLabels, null);
+    }
+
+    /** The same heartbeat, from this agent. */
+    public NodeStatus fromInstance(String instance) {
+        return new NodeStatus(name, capacity, load, cores, runtimes, images, mounts, networkAllowed, heartbeatAt, pools,
+                poolBudget, draining, drainAskedAt, labels, ownLabels, instance);
     }
 
     /** A node with the labels it has, not saying whether they are its own. */
