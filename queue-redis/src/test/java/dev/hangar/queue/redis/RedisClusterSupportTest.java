@@ -52,9 +52,11 @@ class RedisClusterSupportTest extends RedisServerTest {
     void aHeartbeatListsTheNodeAsItDescribedItself() {
         registry.heartbeat(node("b", 1), Duration.ofSeconds(10));
         registry.heartbeat(node("a", 0), Duration.ofSeconds(10));
-        registry.heartbeat(node("b", 3), Duration.ofSeconds(10));
+        registry.heartbeat(node("b", 3).fromInstance("b-agent"), Duration.ofSeconds(10));
 
         assertThat(registry.nodes()).extracting(NodeStatus::name).containsExactly("a", "b");
+        assertThat(registry.nodes()).extracting(NodeStatus::instance).as("which agent beats: a twin's start is refused")
+                .containsExactly(null, "b-agent");
         assertThat(registry.nodes().get(1).load().runningJobs()).as("the latest heartbeat wins").isEqualTo(3);
         long ttl = Long.parseLong(redis.cli("PTTL", "{" + prefix + "}:node:a"));
         assertThat(ttl).as("the heartbeat key expires").isBetween(1L, 10_000L);
