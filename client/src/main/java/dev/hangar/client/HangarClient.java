@@ -393,7 +393,8 @@ public final class HangarClient {
             while ((line = reader.readLine()) != null) {
                 cutoff.heard(); // a blank line is the server's keep-alive of a quiet follow
                 if (!line.isBlank()) {
-                    onChunk.accept(ANSWERS.forType(LogChunk.class).readValue(line));
+                    LogChunk chunk = ANSWERS.forType(LogChunk.class).readValue(line);
+                    cutoff.whileHandling(() -> onChunk.accept(chunk));
                 }
             }
         } catch (JsonProcessingException e) {

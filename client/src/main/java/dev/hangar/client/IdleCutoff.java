@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class IdleCutoff implements AutoCloseable {
     private final AtomicLong heardAt = new AtomicLong(System.nanoTime());
+    private volatile boolean handling;
     private final Thread watcher;
 
     IdleCutoff(Closeable stream, Duration idle) {
@@ -19,7 +20,7 @@ final class IdleCutoff implements AutoCloseable {
         Duration every = idle.dividedBy(4);
         this.watcher = Thread.ofVirtual().name("hangar-idle-cutoff").start(() -> {
             try {
-                while (System.nanoTime() - heardAt.get() < idleNanos) {
+                while (handling || System.nanoTime() - heardAt.get() < idleNanos) {
                     Thread.sleep(every);
                 }
                 stream.close();
@@ -32,6 +33,20 @@ final class IdleCutoff implements AutoCloseable {
     /** Something came: a line, or a keep-alive. */
     void heard() {
         heardAt.set(System.nanoTime());
+    }
+
+    /**
+     * Runs what the reader does with what came. Why its time is no silence: a reader whose own output is
+     * read slowly (a pager the user is on) would have the stream cut under it.
+     */
+    void whileHandling(Runnable handle) {
+        handling = true;
+        try {
+            handle.run();
+        } finally {
+            heard(); // before the flag drops: the watcher must not see an old time without it
+            handling = false;
+        }
     }
 
     @Override
