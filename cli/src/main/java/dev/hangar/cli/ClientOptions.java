@@ -67,6 +67,12 @@ final class ClientOptions {
             throw new IllegalArgumentException("--url (or HANGAR_URL): give the server's address without /v1 (the"
                     + " commands add it), e.g. " + HangarClient.DEFAULT_URL + "; got '" + url + "'");
         }
+        if (token != null && !token.isBlank() && !token.strip().chars().allMatch(c -> c > ' ' && c < 0x7f)) {
+            // why checked here, and the value not shown: the HTTP client's own refusal prints the whole header
+            throw new IllegalArgumentException("--token (or HANGAR_TOKEN): holds a space, a line break or a character"
+                    + " beyond ASCII, which no token has (was more than the token copied? 'hangar token' prints the token"
+                    + " on a line 'token: ...'); its value is not shown here");
+        }
         return new HangarClient(url, HangarClient.CALL_TIMEOUT, token);
     }
 }

@@ -50,6 +50,15 @@ class BadArgumentsTest {
     }
 
     @Test
+    void aTokenNoHeaderCanCarryIsRefusedNamingTheOptionAndNotShown() {
+        // the two lines 'hangar token' prints, taken whole into HANGAR_TOKEN
+        String err = errorOf("jobs", "--url", "http://127.0.0.1:9", "--token", "token: s3cr3t\ntokens file line: a x");
+
+        assertThat(exitCode).isEqualTo(2);
+        assertThat(err).startsWith("hangar: --token (or HANGAR_TOKEN): holds a space, a line break").doesNotContain("s3cr3t");
+    }
+
+    @Test
     void aRefusalThatNamesItsCommandIsNotPrefixedAgain() {
         String err = errorOf("nodes", "label", "--url", "http://127.0.0.1:9", "gpu-07", "=x");
 
