@@ -379,8 +379,10 @@ public final class HangarClient {
 
     /** As above; {@code onAnswered} runs once the server answered with the stream. */
     private void logs(String id, boolean follow, long afterSeq, Consumer<LogChunk> onChunk, Runnable onAnswered) {
-        var request = stream("/v1/jobs/" + segment("job id", id) + "/logs?format=ndjson&follow=" + follow + "&after=" + afterSeq)
-                .GET().build();
+        // why the call timeout: it bounds the wait for the answer's headers only (a host that took the connection and
+        // went quiet, where a follow's reconnect would wait for ever); the stream then lasts as long as it runs
+        var request = request("/v1/jobs/" + segment("job id", id) + "/logs?format=ndjson&follow=" + follow + "&after="
+                + afterSeq).GET().build();
         HttpResponse<InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() / 100 == 2) {
             onAnswered.run();
@@ -477,14 +479,10 @@ public final class HangarClient {
         return EventStream.open(http, URI.create(base + "/v1/events"), headers, callTimeout);
     }
 
-    /** A call, answered within the call timeout. */
+    /** A call, or a stream, answered within the call timeout. */
     private HttpRequest.Builder request(String path) {
-        return stream(path).timeout(callTimeout);
-    }
-
-    /** A stream, which may last as long as what it follows. */
-    private HttpRequest.Builder stream(String path) {
-        var request = HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "application/json");
+        var request = HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "application/json")
+                .timeout(callTimeout);
         return token == null ? request : request.header("Authorization", "Bearer " + token);
     }
 

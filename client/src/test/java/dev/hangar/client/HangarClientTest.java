@@ -279,6 +279,39 @@ class HangarClientTest {
         assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(10));
     }
 
+    @Test
+    void aLogStreamWhoseServerNeverAnswersFailsWithinTheCallTimeoutAndOneThatAnsweredRunsPastIt() {
+        server.createContext("/v1/jobs/j-1/logs", exchange -> {
+            try {
+                Thread.sleep(30_000); // took the connection, says nothing: a frozen server a follow reconnects to
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        server.createContext("/v1/jobs/j-2/logs", exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
+            exchange.sendResponseHeaders(200, 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                for (int seq = 1; seq <= 3; seq++) {
+                    out.write(chunk(seq, "line\n").getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    Thread.sleep(400); // three of these outlast the call timeout
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        var waitsLittle = new HangarClient(client.url(), Duration.ofMillis(500), null, Duration.ofSeconds(5));
+        long began = System.nanoTime();
+
+        assertThatThrownBy(() -> waitsLittle.logs("j-1", true, 0, chunk -> {}))
+                .isInstanceOf(HangarUnreachableException.class).hasMessageContaining("did not answer GET /v1/jobs/j-1/logs");
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(10));
+        List<LogChunk> seen = new ArrayList<>();
+        waitsLittle.logs("j-2", true, 0, seen::add);
+        assertThat(seen).extracting(LogChunk::seq).containsExactly(1L, 2L, 3L);
+    }
+
     /** The headers of an output stream, then nothing for this long. */
     private static void answerThenSayNothing(HttpExchange exchange, long millis) throws java.io.IOException {
         exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
