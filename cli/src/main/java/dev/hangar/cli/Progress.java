@@ -42,7 +42,11 @@ final class Progress implements AutoCloseable {
             Thread.sleep(1000);
             while (!Thread.currentThread().isInterrupted()) {
                 double seconds = (System.nanoTime() - started) / 1e9;
-                String line = String.format("hangar: %s (%.1f s)", statusNow(), seconds);
+                String now = statusNow();
+                if (Thread.currentThread().isInterrupted()) {
+                    break; // closed while it asked: the status call was cut short, and its "status unknown" is no news
+                }
+                String line = String.format("hangar: %s (%.1f s)", now, seconds);
                 if (terminal) {
                     err.print("\r\033[K" + line);
                 } else {
