@@ -20,6 +20,11 @@ import java.util.function.Consumer;
 final class FollowedRun {
     /** How long an interrupted run waits for its submit's answer, to cancel the job it made. */
     private static final Duration SUBMIT_ANSWER_BOUND = Duration.ofSeconds(5);
+    /**
+     * How long an interrupted run waits for its cancel's answer. Why bounded apart: the JVM ignores another Ctrl-C
+     * while it waits, and a server slow to answer is often why the user pressed it.
+     */
+    static final Duration INTERRUPTED_CANCEL_BOUND = Duration.ofSeconds(10);
 
     private FollowedRun() {
     }
@@ -46,7 +51,8 @@ final class FollowedRun {
         var followed = new AtomicBoolean();
         Thread cancelOnExit = Thread.ofPlatform().unstarted(() -> {
             if (!followed.get()) {
-                submittedWithin(submitted, SUBMIT_ANSWER_BOUND).ifPresent(id -> cancel(server, id, "interrupted"));
+                submittedWithin(submitted, SUBMIT_ANSWER_BOUND).ifPresent(id ->
+                        cancel(server.withCallTimeout(INTERRUPTED_CANCEL_BOUND), id, "interrupted"));
             }
         });
         Runtime.getRuntime().addShutdownHook(cancelOnExit);

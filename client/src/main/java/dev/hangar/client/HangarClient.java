@@ -97,6 +97,11 @@ public final class HangarClient {
         this.followIdle = followIdle;
     }
 
+    /** This client, whose calls wait this long for an answer. */
+    public HangarClient withCallTimeout(Duration callTimeout) {
+        return new HangarClient(base, callTimeout, token, followIdle);
+    }
+
     /** This client, sending {@code token} (null: none) with every request. */
     public HangarClient withToken(String token) {
         return new HangarClient(base, callTimeout, token, followIdle);
