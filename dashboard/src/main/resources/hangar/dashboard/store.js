@@ -246,6 +246,10 @@ export async function loadActive() {
     state.active = new Map();
     state.activeComplete = !page.nextCursor;
     for (const job of page.jobs) noteJob(fresher(job, since));
+    // why: a job that became active while the page was asked (QUEUED when the server read it) is in no page
+    for (const entry of recent.values()) {
+      if (entry.seq > since && ACTIVE.includes(entry.job.state)) state.active.set(entry.job.id, entry.job);
+    }
     succeeded();
   } catch (e) {
     failed(e);
@@ -474,6 +478,8 @@ function recount(job) {
 export function onJob(job, fromEvent = true) {
   recount(job);
   if (fromEvent) remember(job);
+  // why: the event of the change a REST answer told must count from this state, not from the one before again
+  else if (recent.has(job.id)) recent.get(job.id).job = job;
   noteJob(job);
   applyToList(job);
   if (state.detail?.id === job.id) state.detail.job = withSpecOf(state.detail.job, job);
@@ -636,6 +642,10 @@ export function start() {
     loadPools();
     loadRuntimes();
     loadNodes();
+    // why: while the stream is live nothing else reads them again, and a load that failed (a busy browser, the
+    // queue away a moment) would leave its error on the page for good
+    if (state.list.error && !state.list.loading) loadJobs();
+    if (state.detail?.error) reloadDetail();
   }, 10_000);
 }
 

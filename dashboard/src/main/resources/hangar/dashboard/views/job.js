@@ -124,6 +124,7 @@ function followLogs(id, pre, setStatus, signal) {
     const stop = () => request.abort();
     const onHide = () => { if (hidden()) stop(); };
     signal.addEventListener('abort', stop);
+    if (signal.aborted) stop(); // the page left already: its abort, before the listener, would never reach this request
     document.addEventListener('visibilitychange', onHide);
     try {
       const response = await fetch(`/v1/jobs/${encodeURIComponent(id)}/logs?follow=true&format=ndjson&after=${after}`,
@@ -194,6 +195,7 @@ function followLogs(id, pre, setStatus, signal) {
       if (signal.aborted) return;
       if (hidden()) continue;
       if (!FINAL.has(state.detail?.job?.state)) await reloadDetail();
+      if (signal.aborted) return; // left while it reloaded: state.detail may be another job's now
       // why read once more: the last chunks; and until a read gets through, the output is not whole
       if (FINAL.has(state.detail?.job?.state) && await read() !== 'failed') break;
       if (signal.aborted) return;

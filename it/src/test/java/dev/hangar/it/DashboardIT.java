@@ -506,6 +506,26 @@ class DashboardIT extends OneNodeIT {
         waitFor().until(ExpectedConditions.invisibilityOfElementLocated(fresh));
     }
 
+    /** The header's counts move with a job's change once, whether the REST answer of a cancel or its event comes first. */
+    @Test
+    void aCancelsAnswerAndThenItsEventCountTheJobOnce() {
+        open(hangar.url(), "/?events=off");
+        waitFor().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#nodes table")));
+        Object counts = ((JavascriptExecutor) browser).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                import('/store.js').then(({ onJob, state }) => {
+                  state.health = { ...(state.health || {}), jobs: { QUEUED: 5, CANCELLED: 0 } };
+                  const job = (s) => ({ id: 'j-counted', state: s, attempt: 1, spec: { command: ['true'] },
+                    timings: { submittedAt: new Date().toISOString() } });
+                  onJob(job('QUEUED')); // its event, seen queued
+                  onJob(job('CANCELLED'), false); // the DELETE's answer
+                  onJob(job('CANCELLED')); // then the cancel's event
+                  done(JSON.stringify(state.health.jobs));
+                });
+                """);
+        assertThat(counts).isEqualTo("{\"QUEUED\":4,\"CANCELLED\":1}");
+    }
+
     /** A node asked to drain shows so in the nodes table, from its node events: draining, then drained, then joined again. */
     @Test
     void aNodeAskedToDrainShowsDrainingThenDrained() {
