@@ -122,6 +122,10 @@ final class WarmPool {
             }
             replaced++;
             destroyLater(next.sandbox());
+            // why here too: on a busy node the jobs' takes meet the dead before the upkeep does
+            if (Duration.between(next.readyAt(), clock.instant()).compareTo(YOUNG) < 0) {
+                diedYoung();
+            }
         }
         return Optional.empty();
     }
@@ -179,11 +183,7 @@ final class WarmPool {
             }
         }
         if (diedYoung) {
-            // something kills them as they are made (the host's OOM killer, a limit too tight): making them
-            // again at once, each second, would only churn; the pool backs off and says so
-            diesYoung = true;
-            backOff("a ready sandbox died within " + YOUNG.toSeconds() + " s of being made (killed by the host or"
-                    + " the runtime, e.g. for memory?)");
+            diedYoung();
         } else if (diesYoung && ready.stream().anyMatch(r -> Duration.between(r.readyAt(), now).compareTo(YOUNG) >= 0)) {
             diesYoung = false; // they live again
             backoff = FIRST_BACKOFF;
@@ -202,6 +202,16 @@ final class WarmPool {
             target = Math.max(spec.min(), Math.min(target, ready.size() + starting));
         }
         fill();
+    }
+
+    /**
+     * Something kills the pool's sandboxes as they are made (the host's OOM killer, a limit too tight): making them
+     * again at once, each second, would only churn; the pool backs off and says so.
+     */
+    private void diedYoung() {
+        diesYoung = true;
+        backOff("a ready sandbox died within " + YOUNG.toSeconds() + " s of being made (killed by the host or the"
+                + " runtime, e.g. for memory?)");
     }
 
     /** Remakes everything if the pool's image was made again or removed since last read. */
@@ -312,8 +322,8 @@ final class WarmPool {
             // why the max: it may have been lowered while this one was being made (an operator freeing memory)
             if (!closed && madeIn == generation && ready.size() < spec.max()) {
                 ready.addLast(new Ready(sandbox, readyAt));
-                retryAfter = null;
                 if (!diesYoung) { // a make that works, unless what it makes then dies young (see upkeep)
+                    retryAfter = null;
                     backoff = FIRST_BACKOFF;
                 }
                 return;
@@ -336,11 +346,19 @@ final class WarmPool {
         backOff(String.valueOf(e.getMessage()));
     }
 
-    /** A failure of the pool as it is now: counted, shown, and no make before the backoff is over. */
+    /**
+     * A failure of the pool as it is now: counted, shown, and no make before the backoff is over. Only the first of a
+     * round lengthens the backoff: the other makes of a fill that fail with it (or wait on its snapshot template) are
+     * the same failure, not a failure again after a pause.
+     */
     private void backOff(String error) {
         failed++;
         lastError = error;
-        retryAfter = clock.instant().plus(backoff);
+        Instant now = clock.instant();
+        if (retryAfter != null && now.isBefore(retryAfter)) {
+            return;
+        }
+        retryAfter = now.plus(backoff);
         backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
     }
 

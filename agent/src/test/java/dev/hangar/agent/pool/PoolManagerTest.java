@@ -137,9 +137,42 @@ class PoolManagerTest {
     }
 
     @Test
+    void sandboxesThatAJobsTakeFindsDeadYoungBackThePoolOffAsTheUpkeepWould() {
+        start(0, pool("p", 2, 2));
+        awaitReady("p", 2);
+        runtime.sandboxes().forEach(FakeSandbox::killLauncher);
+
+        assertThat(manager.take(RUNTIME, job())).isEmpty(); // a busy node: the take meets them first
+
+        PoolStatus status = status("p");
+        assertThat(status.replaced()).isEqualTo(2);
+        assertThat(status.failed()).as("one round of deaths, one backoff").isEqualTo(2);
+        assertThat(status.lastError()).contains("died within 10 s of being made");
+        assertThat(status.ready() + status.starting()).as("not made again at once").isZero();
+        clock.advance(Duration.ofSeconds(1)); // the first backoff, not a longer one for the second death
+        manager.upkeep();
+        awaitReady("p", 2);
+    }
+
+    @Test
+    void makesThatFailTogetherBackOffOnce() {
+        runtime.failCreates(true);
+        manager = new PoolManager(new PoolConfig(List.of(pool("p", 4, 4)), 0, Duration.ofHours(1), 4),
+                List.of(runtime), 64 * 1024, clock).start();
+        await().atMost(WAIT).until(() -> status("p").failed() == 4 && status("p").starting() == 0);
+        runtime.failCreates(false);
+
+        clock.advance(Duration.ofSeconds(1)); // one failed round: the first backoff, not the fourth
+        manager.upkeep();
+
+        awaitReady("p", 4);
+    }
+
+    @Test
     void aTakeSkipsADeadSandboxWithoutHandingItOut() {
         start(0, pool("p", 2, 3));
         awaitReady("p", 2);
+        clock.advance(Duration.ofSeconds(30)); // they lived a while: no backoff, they are made again at once
         runtime.sandboxes().forEach(FakeSandbox::killLauncher);
 
         assertThat(manager.take(RUNTIME, job())).isEmpty();
