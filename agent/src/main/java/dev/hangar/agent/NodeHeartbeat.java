@@ -85,9 +85,9 @@ public final class NodeHeartbeat implements AutoCloseable {
      * Refuses the name while another agent beats under it (another host, or another data directory of this one): two
      * agents of one name would each give back the other's jobs as their own node's at a restart, and share one entry
      * of the registry. An agent restarted in place (the same instance) takes its name back at once. Call it before the
-     * node starts, which gives back the jobs its name held.
+     * node's agent is made: one that fails to start gives back the jobs its name holds as it closes.
      */
-    public void claimName() {
+    public static void claimName(NodeRegistry registry, String nodeName, String instance, Clock clock) {
         for (NodeStatus node : registry.nodes()) {
             if (node.name().equals(nodeName) && node.instance() != null && !node.instance().equals(instance)) {
                 String age = node.heartbeatAt() == null ? ""

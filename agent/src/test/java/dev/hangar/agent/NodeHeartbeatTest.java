@@ -52,21 +52,21 @@ class NodeHeartbeatTest {
 
     @Test
     void aNameAnotherAgentBeatsUnderIsRefusedAndOneOfThisAgentOrOfAnOlderOneIsTaken() {
-        var heartbeat = heartbeatOn(nodes);
-        heartbeat.claimName(); // no one's
+        Runnable claim = () -> NodeHeartbeat.claimName(nodes, "node", "i1", Clock.systemUTC());
+        claim.run(); // no one's
 
         nodes.heartbeat(status(Clock.systemUTC()).fromInstance("i2"), Duration.ofSeconds(10)); // another host's
-        assertThatThrownBy(heartbeat::claimName).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(claim::run).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("--node-name: another agent is in the cluster as 'node', from another host or"
                         + " data directory (its last heartbeat ")
                 .hasMessageContaining("give this one a name of its own");
 
         nodes.heartbeat(status(Clock.systemUTC()).fromInstance("i1"), Duration.ofSeconds(10)); // this one before a crash
-        heartbeat.claimName();
+        claim.run();
         nodes.heartbeat(status(Clock.systemUTC()), Duration.ofSeconds(10)); // an agent older than instances
-        heartbeat.claimName();
+        claim.run();
 
-        heartbeat.start();
+        var heartbeat = heartbeatOn(nodes).start();
         assertThat(nodes.beats.getLast().instance()).as("each beat says whose it is").isEqualTo("i1");
         heartbeat.close();
     }

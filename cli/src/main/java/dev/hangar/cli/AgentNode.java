@@ -63,14 +63,16 @@ final class AgentNode implements AutoCloseable {
                         + "'; known: " + String.join(", ", images.names()) + " (add one with 'hangar image import')");
             }
         }
+        String instance = NodeInstance.of(dataDir);
+        // why before the agent is made: its start, or its close after a failed start, gives back every job its name holds
+        queue.nodeRegistry().ifPresent(registry ->
+                NodeHeartbeat.claimName(registry, config.nodeName(), instance, Clock.systemUTC()));
         Agent agent = new Agent(config, queue, discoverRuntimes(dataDir, images, config.runtimes()), images::names,
                 new StoredImageVersions(images));
         try {
             var heartbeat = queue.nodeRegistry().map(registry -> new NodeHeartbeat(registry, config.nodeName(),
-                    NodeInstance.of(dataDir), clock -> agent.status(clock.instant()), agent::drain, agent::relabel,
+                    instance, clock -> agent.status(clock.instant()), agent::drain, agent::relabel,
                     HEARTBEAT_TTL, Clock.systemUTC()));
-            // why before it starts: its start gives back every job its name held
-            heartbeat.ifPresent(NodeHeartbeat::claimName);
             // why before it starts: a node drained for its maintenance and restarted would take a job at once,
             // and one relabelled would take a job by the labels it was started with
             heartbeat.ifPresent(NodeHeartbeat::tellAsks);
