@@ -60,19 +60,7 @@ public final class EventStream implements AutoCloseable {
     public static EventStream open(HttpClient http, URI uri, Map<String, String> headers, java.time.Duration headersWithin) {
         var request = HttpRequest.newBuilder(uri);
         headers.forEach(request::header);
-        var answer = http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-        try {
-            return new EventStream(answer.get(headersWithin.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
-        } catch (java.util.concurrent.TimeoutException e) {
-            answer.cancel(true);
-            throw HangarUnreachableException.timedOut(uri, "GET /v1/events", headersWithin, e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new HangarUnreachableException(uri, e.getCause());
-        } catch (InterruptedException e) {
-            answer.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new HangarUnreachableException(uri, e);
-        }
+        return new EventStream(HeadersWithin.answer(http, request.build(), uri, headersWithin));
     }
 
     public int status() {

@@ -63,7 +63,7 @@ public final class HangarClient {
      * server lacks, is not a reason to fail a call.
      */
     private static final ObjectReader ANSWERS = Json.lenient();
-    /** How long a call (all but output and event streams) waits for its answer, unless told otherwise. */
+    /** How long a call waits for its answer, unless told otherwise; an output or event stream, for its headers. */
     public static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
 
     private final URI base;
@@ -384,11 +384,10 @@ public final class HangarClient {
 
     /** As above; {@code onAnswered} runs once the server answered with the stream. */
     private void logs(String id, boolean follow, long afterSeq, Consumer<LogChunk> onChunk, Runnable onAnswered) {
-        // why the call timeout: it bounds the wait for the answer's headers only (a host that took the connection and
-        // went quiet, where a follow's reconnect would wait for ever); the stream then lasts as long as it runs
-        var request = request("/v1/jobs/" + segment("job id", id) + "/logs?format=ndjson&follow=" + follow + "&after="
+        var request = stream("/v1/jobs/" + segment("job id", id) + "/logs?format=ndjson&follow=" + follow + "&after="
                 + afterSeq).GET().build();
-        HttpResponse<InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
+        // why bounded: a follow's reconnect to a host that took the connection and went quiet would wait for ever
+        HttpResponse<InputStream> response = HeadersWithin.answer(http, request, base, callTimeout);
         if (response.statusCode() / 100 == 2) {
             onAnswered.run();
         }
@@ -484,10 +483,14 @@ public final class HangarClient {
         return EventStream.open(http, URI.create(base + "/v1/events"), headers, callTimeout);
     }
 
-    /** A call, or a stream, answered within the call timeout. */
+    /** A call, answered within the call timeout. */
     private HttpRequest.Builder request(String path) {
-        var request = HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "application/json")
-                .timeout(callTimeout);
+        return stream(path).timeout(callTimeout);
+    }
+
+    /** A stream's request: no timeout of its own (see {@link HeadersWithin}). */
+    private HttpRequest.Builder stream(String path) {
+        var request = HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "application/json");
         return token == null ? request : request.header("Authorization", "Bearer " + token);
     }
 
