@@ -221,7 +221,8 @@ public final class PoolManager implements PoolsView, AutoCloseable {
         spec.validate(pooled.keySet());
         int cores = Runtime.getRuntime().availableProcessors();
         if (spec.cpus() > cores) {
-            // why: a job may ask for at most the cores of one node, so no job could ever fit the rest
+            // why: no job may ask for more than the node's cores, so none could ever fit the rest (one above --cpus
+            // is not refused here, which the pools do not know: no job takes it either)
             throw new InvalidSpecException("cpus", "must be at most " + cores + " (this node's cores), got " + spec.cpus());
         }
         long floor = pooled.get(spec.runtime()).capabilities().memoryFloorMb();
