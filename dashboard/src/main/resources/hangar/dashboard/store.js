@@ -405,7 +405,10 @@ export async function reloadDetail() {
     }
     succeeded();
   } catch (e) {
-    if (state.detail === detail) detail.error = e.message;
+    if (state.detail === detail) {
+      detail.error = e.message;
+      detail.gone = e.status === 404; // no such job (removed by retention, say): nothing to try again
+    }
   }
   changed();
 }
@@ -645,7 +648,7 @@ export function start() {
     // why: while the stream is live nothing else reads them again, and a load that failed (a busy browser, the
     // queue away a moment) would leave its error on the page for good
     if (state.list.error && !state.list.loading) loadJobs();
-    if (state.detail?.error) reloadDetail();
+    if (state.detail?.error && !state.detail.gone) reloadDetail();
   }, 10_000);
 }
 
