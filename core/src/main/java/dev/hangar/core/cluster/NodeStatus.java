@@ -29,9 +29,9 @@ import java.util.Set;
  * @param ownLabels while it has labels the cluster asked for, its operator's own ({@code --label}), which it
  *                  takes again once the ask is dropped; null while it has its own, and from an agent older than
  *                  this field
- * @param instance which agent beats under the name: one per host boot and data directory, so that an agent restarted in
- *                 place is the same and another under the same name is told apart (null from an agent older than
- *                 this field)
+ * @param instance which agent beats under the name: one per host boot, host name and data directory, so that an agent
+ *                 restarted in place is the same and another under the same name is told apart (null from an agent
+ *                 older than this field)
  */
 public record NodeStatus(
         String name,
