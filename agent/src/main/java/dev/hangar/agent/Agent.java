@@ -378,7 +378,7 @@ public final class Agent implements AutoCloseable {
                 kept.add(pool);
             }
         }
-        return config.pools().withPools(kept);
+        return config.pools().withPools(kept).withJobCpus(config.cpus());
     }
 
     private List<SandboxRuntime> usableRuntimes() {

@@ -13,8 +13,10 @@ import java.util.List;
  * @param checkEvery     how often ready sandboxes are checked for a dead launcher and for idling
  * @param makers         sandboxes made at once for all pools: on a small host, refills must leave
  *                       cores to the jobs
+ * @param jobCpus        the CPUs the node's jobs may reserve in total ({@code --cpus}); 0 for no bound but the
+ *                       cores. A pool's sandboxes are bigger than no job the node may take.
  */
-public record PoolConfig(List<PoolSpec> pools, long memoryBudgetMb, Duration checkEvery, int makers) {
+public record PoolConfig(List<PoolSpec> pools, long memoryBudgetMb, Duration checkEvery, int makers, double jobCpus) {
     public static final Duration DEFAULT_CHECK_EVERY = Duration.ofSeconds(1);
 
     public PoolConfig {
@@ -29,6 +31,13 @@ public record PoolConfig(List<PoolSpec> pools, long memoryBudgetMb, Duration che
         if (makers < 1) {
             throw new IllegalArgumentException("pool makers must be at least 1, got " + makers);
         }
+        if (!(jobCpus >= 0)) {
+            throw new IllegalArgumentException("the CPUs jobs may reserve must be at least 0 (0: no bound), got " + jobCpus);
+        }
+    }
+
+    public PoolConfig(List<PoolSpec> pools, long memoryBudgetMb, Duration checkEvery, int makers) {
+        this(pools, memoryBudgetMb, checkEvery, makers, 0);
     }
 
     public static PoolConfig none() {
@@ -40,11 +49,15 @@ public record PoolConfig(List<PoolSpec> pools, long memoryBudgetMb, Duration che
     }
 
     public PoolConfig withCheckEvery(Duration value) {
-        return new PoolConfig(pools, memoryBudgetMb, value, makers);
+        return new PoolConfig(pools, memoryBudgetMb, value, makers, jobCpus);
     }
 
     public PoolConfig withPools(List<PoolSpec> value) {
-        return new PoolConfig(value, memoryBudgetMb, checkEvery, makers);
+        return new PoolConfig(value, memoryBudgetMb, checkEvery, makers, jobCpus);
+    }
+
+    public PoolConfig withJobCpus(double value) {
+        return new PoolConfig(pools, memoryBudgetMb, checkEvery, makers, value);
     }
 
     /** The budget in force on a node with {@code nodeMemoryMb}. */

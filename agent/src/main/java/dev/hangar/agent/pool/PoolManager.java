@@ -221,9 +221,13 @@ public final class PoolManager implements PoolsView, AutoCloseable {
         spec.validate(pooled.keySet());
         int cores = Runtime.getRuntime().availableProcessors();
         if (spec.cpus() > cores) {
-            // why: no job may ask for more than the node's cores, so none could ever fit the rest (one above --cpus
-            // is not refused here, which the pools do not know: no job takes it either)
+            // why: no job may ask for more than the node's cores, nor reserve more than --cpus, so none could ever
+            // take a sandbox bigger than either
             throw new InvalidSpecException("cpus", "must be at most " + cores + " (this node's cores), got " + spec.cpus());
+        }
+        if (config.jobCpus() > 0 && spec.cpus() > config.jobCpus()) {
+            throw new InvalidSpecException("cpus", "must be at most " + config.jobCpus() + " (the CPUs this node's jobs may"
+                    + " reserve, --cpus), got " + spec.cpus());
         }
         long floor = pooled.get(spec.runtime()).capabilities().memoryFloorMb();
         if (spec.memoryMb() < floor) {

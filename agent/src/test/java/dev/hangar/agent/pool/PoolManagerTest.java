@@ -729,6 +729,18 @@ class PoolManagerTest {
     }
 
     @Test
+    void aPoolBiggerThanTheCpusTheNodesJobsMayReserveIsRefused() {
+        manager = new PoolManager(PoolConfig.of(List.of(), 0).withCheckEvery(Duration.ofHours(1)).withJobCpus(0.5),
+                List.of(runtime), 64 * 1024, clock).start();
+        assertThatThrownBy(() -> manager.put(new PoolSpec("big", runtime.name(), null, 1.0, null, 1, 1, null)))
+                .as("no job of this node could take its sandboxes: a lease gives none more than --cpus")
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors())
+                        .containsExactly(new FieldError("cpus", "must be at most 0.5 (the CPUs this node's jobs may reserve,"
+                                + " --cpus), got 1.0")));
+        assertThat(manager.put(new PoolSpec("fits", runtime.name(), null, 0.5, null, 1, 1, null)).spec().cpus()).isEqualTo(0.5);
+    }
+
+    @Test
     void aBadConfiguredPoolStopsTheStartNamingItAndStartsNothing() {
         var config = PoolConfig.of(List.of(pool("good", 1, 1), new PoolSpec("worse", "nope", null, null, null, 1, 1, null)), 0);
         var bad = new PoolManager(config, List.of(runtime), 1024, clock);
