@@ -173,7 +173,9 @@ final class JobSpecOptions {
                     + " the selector out");
         }
         var limits = dev.hangar.core.job.SpecLimits.forNode(Runtime.getRuntime().availableProcessors(), node.memoryMb(),
-                node.gpus().size(), dev.hangar.core.job.SpecLimits.RUNTIME_NAMES);
+                node.gpus().size(), dev.hangar.core.job.SpecLimits.RUNTIME_NAMES)
+                .withMounts(node.mounts())
+                .withNetworkAllowed(node.networkAllowed());
         var errors = new dev.hangar.core.job.JobSpecValidator(limits).errors(spec);
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("invalid job spec" + errors.stream().map(error -> "\n  "

@@ -82,4 +82,14 @@ class JobSpecOptionsTest {
         assertThatThrownBy(() -> spec("--attempts", "2", "--backoff", "soon")).isInstanceOf(ParameterException.class)
                 .hasMessageContaining("--backoff").hasMessageContaining("'soon': not a number of seconds or a duration");
     }
+
+    @Test
+    void aNetworkThatANodeOfThisHostWouldNotGiveIsRefusedBeforeOneIsStarted() {
+        var here = dev.hangar.agent.AgentConfig.forThisHost("local-test");
+
+        // it passed, and a node was started (its runtimes probed) for the submit to be refused
+        assertThatThrownBy(() -> JobSpecOptions.checkOnThisHost(spec("--network"), here))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--network");
+        JobSpecOptions.checkOnThisHost(spec("--network"), here.withNetworkAllowed(true));
+    }
 }

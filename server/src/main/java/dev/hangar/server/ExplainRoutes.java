@@ -1,5 +1,6 @@
 package dev.hangar.server;
 
+import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.select.NodePolicy;
@@ -15,7 +16,8 @@ import java.util.Optional;
 /**
  * {@code POST /v1/explain}: the runtime the rules would choose for a job spec, and why not the
  * others, without storing or running anything. Its fields are validated as a submit's are; a job
- * that the rules refuse on every node, which a submit refuses, is explained.
+ * that the rules refuse on every node, which a submit refuses, is explained, and so is one that fits
+ * no one node though each of its needs is met by some node.
  *
  * <p>It decides over the runtimes the server knows ({@link NodeView#runtimes()}) with the GPUs of the
  * largest node. A network passes the fields' check only where some node gives one, so the rules
@@ -50,7 +52,7 @@ final class ExplainRoutes {
      * A job that a submit would leave waiting has its answer's {@code waiting} say why, as its job would.
      */
     Object explain(JobSpec spec) {
-        Selection choice = choose(spec);
+        Selection choice = asSubmitWould(spec, choose(spec));
         Optional<String> waits = nodes.waitingFor(spec);
         if (waits.isEmpty() || choice.refused() && nodes.anyNodeKnown()) {
             return choice;
@@ -58,6 +60,23 @@ final class ExplainRoutes {
         String then = "; submitted now, it would wait in the queue: " + waits.get();
         return Json.treeWith(new Selection(choice.runtime(), (choice.refused() ? "no runtime to choose yet" : choice.reason())
                 + then, choice.rejected(), choice.candidates()), "waiting", waits.get());
+    }
+
+    /**
+     * The choice, or the refusal a submit would give: the rules decide over the runtimes of all the nodes
+     * together, and a job may still fit no one node (a network where only one node gives it, gVisor only on
+     * another), which a submit refuses rather than leave it waiting for ever.
+     */
+    private Selection asSubmitWould(JobSpec spec, Selection choice) {
+        if (choice.refused()) {
+            return choice;
+        }
+        try {
+            nodes.validate(spec);
+            return choice;
+        } catch (InvalidSpecException e) {
+            return new Selection(null, "refused: " + e.getMessage(), choice.rejected(), choice.candidates());
+        }
     }
 
     private Selection choose(JobSpec spec) {

@@ -221,6 +221,30 @@ class ExplainApiTest {
     }
 
     @Test
+    void aJobTheRulesGiveARuntimeButThatFitsNoOneNodeIsRefusedAsASubmitRefusesIt() throws Exception {
+        Answer answer = explainATrueJobOn(new ThreeRuntimesTestNode() {
+            @Override
+            public JobSpec validate(JobSpec spec) {
+                throw new InvalidSpecException(List.of(new FieldError("needs.network", "no one node has all this job"
+                        + " asks for; on node 'b', the nearest fit: no network here (test)")));
+            }
+
+            @Override
+            public java.util.Optional<String> waitingFor(JobSpec spec) {
+                return java.util.Optional.of("no node that is up can run it (test)");
+            }
+        });
+
+        // it said the job would wait, and the command exited 0, though a submit answers 400
+        assertThat(answer.status()).as("%s", answer).isEqualTo(200);
+        assertThat(answer.body().has("runtime")).as("%s", answer).isFalse();
+        assertThat(answer.body().path("reason").asText()).isEqualTo("refused: needs.network: no one node has all this"
+                + " job asks for; on node 'b', the nearest fit: no network here (test)");
+        assertThat(answer.body().has("waiting")).as("%s", answer).isFalse();
+        assertThat(answer.body().path("candidates")).as("the figures read are still shown").hasSize(3);
+    }
+
+    @Test
     void aJobPinnedToABenchedRuntimeIsExplainedAsWaitingForItAsASubmitAcceptsIt() throws Exception {
         server.close();
         server = new HangarServer(queue, new ThreeRuntimesTestNode() {
