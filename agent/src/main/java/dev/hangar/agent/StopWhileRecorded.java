@@ -1,7 +1,7 @@
 package dev.hangar.agent;
 
 import dev.hangar.core.runtime.SandboxProcess;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Kills a job's process if the job is asked to stop (its timeout, a cancel, its lease running out) while the queue
@@ -10,7 +10,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * returned, the job's own wait for its process handles a stop.
  */
 final class StopWhileRecorded {
-    private final AtomicBoolean watching = new AtomicBoolean(true);
+    private enum Watch { WATCHING, ENDED, KILLED, HAD_EXITED }
+
+    private final AtomicReference<Watch> watch = new AtomicReference<>(Watch.WATCHING);
 
     private StopWhileRecorded() {}
 
@@ -19,15 +21,19 @@ final class StopWhileRecorded {
         // why a thread of its own: a stop is asked on the timers' or the queue listener's thread, and a runtime's
         // kill may take a while (an API call, a VM)
         job.stopRequested().thenRunAsync(() -> {
-            if (watch.watching.compareAndSet(true, false)) {
+            // why not a process that has ended: its exit, not the stop, is how the job ended (a fast job whose
+            // timeout came while the queue was away succeeded)
+            Watch decided = process.exit().isDone() ? Watch.HAD_EXITED : Watch.KILLED;
+            if (watch.watch.compareAndSet(Watch.WATCHING, decided) && decided == Watch.KILLED) {
                 process.kill();
             }
         }, kill -> Thread.ofVirtual().name("stop of job " + job.lease().jobId()).start(kill));
         return watch;
     }
 
-    /** Ends the watch once the queue has been told; true if the process was killed for a stop meanwhile. */
+    /** Ends the watch once the queue has been told; true if the running process was killed for a stop meanwhile. */
     boolean end() {
-        return !watching.compareAndSet(true, false);
+        watch.compareAndSet(Watch.WATCHING, Watch.ENDED);
+        return watch.get() == Watch.KILLED;
     }
 }

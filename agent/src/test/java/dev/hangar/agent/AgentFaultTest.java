@@ -234,6 +234,23 @@ class AgentFaultTest {
     }
 
     @Test
+    void aJobThatEndedBeforeItsTimeoutCameWhileTheQueueWasToldItRunsEndsAsItsProcessDid() throws InterruptedException {
+        start();
+        runningCallsHang.set(true);
+        String id = store.enqueue(job("true").toBuilder().timeoutSeconds(1).build()).job().id();
+        await().pollDelay(Duration.ZERO).atMost(WAIT).until(() -> !runtime.sandboxes().isEmpty());
+        FakeSandbox sandbox = runtime.sandboxes().getFirst();
+        await().atMost(WAIT).until(sandbox::processesEnded);
+
+        Thread.sleep(1_500); // its timeout comes meanwhile
+        runningCallsHang.set(false);
+
+        // it was recorded TIMED_OUT (and retried, where a retry was asked), though its process had exited 0
+        await().pollDelay(Duration.ZERO).atMost(WAIT).until(() -> store.get(id).orElseThrow().state().isFinal());
+        assertThat(store.get(id).orElseThrow()).extracting(Job::state, Job::exitCode).containsExactly(JobState.SUCCEEDED, 0);
+    }
+
+    @Test
     void aJobStoppedForItsLeaseThatTheQueueStillHeldIsGivenBackAtOnceWhenTheQueueComesBack() {
         start();
         String id = store.enqueue(blocking()).job().id();
