@@ -39,10 +39,13 @@ public final class JobSpecValidator {
 
     public List<FieldError> errors(JobSpec spec) {
         var errors = new ArrayList<FieldError>();
-        long execBytes = checkCommand(spec.command(), errors) + checkEnv(spec.env(), errors);
-        if (execBytes > SpecLimits.MAX_EXEC_BYTES) {
-            errors.add(new FieldError("command", "command and env add up to " + execBytes + " bytes; at most "
-                    + SpecLimits.MAX_EXEC_BYTES + " fit"));
+        long commandBytes = checkCommand(spec.command(), errors);
+        long envBytes = checkEnv(spec.env(), errors);
+        if (commandBytes + envBytes > SpecLimits.MAX_EXEC_BYTES) {
+            // the field named is the larger share: an env of 1 MB beside a one-word command is the env's fault
+            errors.add(new FieldError(envBytes > commandBytes ? "env" : "command", "command (" + commandBytes
+                    + " bytes) and env (" + envBytes + " bytes) add up to " + (commandBytes + envBytes)
+                    + " bytes; at most " + SpecLimits.MAX_EXEC_BYTES + " fit"));
         }
         if (spec.stdin() != null && spec.stdin().getBytes(StandardCharsets.UTF_8).length > SpecLimits.MAX_STDIN_BYTES) {
             errors.add(new FieldError("stdin", "is larger than " + SpecLimits.MAX_STDIN_BYTES + " bytes"));
@@ -81,7 +84,7 @@ public final class JobSpecValidator {
         if (command.size() > SpecLimits.MAX_COMMAND_ARGS) {
             errors.add(new FieldError("command", "has more than " + SpecLimits.MAX_COMMAND_ARGS + " arguments"));
         }
-        if (command.get(0) == null || command.get(0).isBlank()) {
+        if (command.get(0) != null && command.get(0).isBlank()) { // a null one is named below
             errors.add(new FieldError("command[0]", "must name a program to run"));
         }
         long bytes = 0;

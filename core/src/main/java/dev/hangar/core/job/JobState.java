@@ -17,7 +17,10 @@ public enum JobState {
         };
     }
 
-    /** States a job may move to from this one. A retry and a redelivery go back to QUEUED. */
+    /**
+     * States a job may move to from this one. A retry and a redelivery go back to QUEUED. A warm start is two moves
+     * in one call (SCHEDULED → STARTING → RUNNING; the queues' {@code started}), so SCHEDULED does not list RUNNING.
+     */
     public Set<JobState> next() {
         return switch (this) {
             case QUEUED -> EnumSet.of(SCHEDULED, CANCELLED, DEAD);

@@ -66,6 +66,8 @@ class JobSpecValidatorTest {
     void anEmptyCommandIsRefused() {
         assertThat(fields(JobSpec.builder().build())).containsExactly("command");
         assertThat(fields(JobSpec.of(""))).containsExactly("command[0]");
+        assertThat(fields(JobSpec.builder().command(java.util.Arrays.asList((String) null)).build()))
+                .as("named once, not also as no program").containsExactly("command[0]");
     }
 
     @Test
@@ -202,7 +204,15 @@ class JobSpecValidatorTest {
         for (int i = 0; i < 12; i++) {
             builder.env("V" + i, "x".repeat(100_000));
         }
-        assertThat(fields(builder.build())).containsExactly("command");
+        // the env's bytes are the larger share: it, not the one-word command, is named
+        assertThat(validator.errors(builder.build())).singleElement().satisfies(error -> {
+            assertThat(error.field()).isEqualTo("env");
+            assertThat(error.reason()).startsWith("command (5 bytes) and env (1200050 bytes) add up to 1200055 bytes");
+        });
+        assertThat(fields(JobSpec.builder().command("echo", "x".repeat(100_000), "x".repeat(100_000), "x".repeat(100_000),
+                "x".repeat(100_000), "x".repeat(100_000), "x".repeat(100_000), "x".repeat(100_000), "x".repeat(100_000),
+                "x".repeat(100_000), "x".repeat(100_000), "x".repeat(100_000)).env("A", "b").build()))
+                .containsExactly("command");
     }
 
     @Test
