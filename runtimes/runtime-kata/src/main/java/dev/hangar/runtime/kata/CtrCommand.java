@@ -75,8 +75,15 @@ final class CtrCommand {
     }
 
     /**
+     * The longest line containerd's oci.WithEnvFile reads: a bufio.Scanner of the default 64 KiB buffer, which fails
+     * on a longer line (and ctr with it, before the job's process starts).
+     */
+    static final int MAX_ENV_LINE_BYTES = 64 * 1024 - 1;
+
+    /**
      * The text of ctr's --env-file: a variable a line, as containerd's oci.WithEnvFile reads it, taking each line
-     * as it is. A value with a line break would be split into a variable of another name: refused, naming it.
+     * as it is. A value with a line break would be split into a variable of another name, and a line longer than
+     * the reader's buffer fails ctr as if Kata were broken: both refused as the job's fault, naming the variable.
      */
     static String envFile(Map<String, String> env) {
         var text = new StringBuilder();
@@ -85,7 +92,13 @@ final class CtrCommand {
                 throw new IllegalArgumentException("env." + key + ": a value with a line break cannot be given to a"
                         + " Kata job (ctr reads its environment a line a variable)");
             }
-            text.append(key).append('=').append(value).append('\n');
+            String line = key + '=' + value;
+            int bytes = line.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (bytes > MAX_ENV_LINE_BYTES) {
+                throw new IllegalArgumentException("env." + key + ": NAME=VALUE is " + bytes + " bytes; a Kata job's"
+                        + " variables are at most " + MAX_ENV_LINE_BYTES + " bytes each (ctr reads them a line at a time)");
+            }
+            text.append(line).append('\n');
         });
         return text.toString();
     }

@@ -105,7 +105,13 @@ public final class CtrSimulator {
             String file = value("env-file");
             if (file != null) {
                 try {
-                    env.addAll(Files.readAllLines(Path.of(file)));
+                    for (String line : Files.readAllLines(Path.of(file))) {
+                        // bufio.Scanner's default buffer: a longer line fails the read, and ctr with it
+                        if (line.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= 64 * 1024) {
+                            throw new Failure("bufio.Scanner: token too long");
+                        }
+                        env.add(line);
+                    }
                 } catch (IOException e) {
                     throw new Failure("open " + file + ": no such file or directory");
                 }

@@ -73,6 +73,12 @@ class KataRuntimeTest {
         assertThat(CtrCommand.envFile(new java.util.LinkedHashMap<>(Map.of("A", "b c")))).isEqualTo("A=b c\n");
         assertThatThrownBy(() -> CtrCommand.envFile(Map.of("A", "x\nLD_PRELOAD=/work/evil.so")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("env.A: a value with a line break");
+        // containerd reads the file with a 64 KiB line buffer: a longer line failed ctr as the runtime's fault
+        assertThat(CtrCommand.envFile(Map.of("A", "b".repeat(CtrCommand.MAX_ENV_LINE_BYTES - 2)))).hasSize(64 * 1024);
+        assertThatThrownBy(() -> CtrCommand.envFile(Map.of("BIG", "b".repeat(70_000))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("env.BIG: NAME=VALUE is 70004 bytes; a Kata job's variables are at most 65535 bytes each"
+                        + " (ctr reads them a line at a time)");
     }
 
     @Test
