@@ -41,7 +41,7 @@ final class NodesCommand implements Callable<Integer> {
         if (!nodes.isEmpty()) {
             // why said: a node offers more CPUs than it has cores, which reads as a mistake unexplained
             out.println("CPUs are what jobs may reserve: by default " + dev.hangar.agent.AgentConfig.CPU_OVERCOMMIT
-                    + " per core (CPU quotas share the cores); one job asks for a node's cores at most");
+                    + " per core (CPU quotas share the cores); one job asks for a node's cores at most, and no more than its CPUs");
         }
         var relabelled = labelsAsked(api);
         if (!relabelled.isEmpty()) {
