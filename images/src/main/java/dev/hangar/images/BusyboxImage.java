@@ -42,8 +42,10 @@ final class BusyboxImage implements BuiltinImage {
         Files.createSymbolicLink(usr.resolve("bin"), Path.of("../bin"));
         Files.createSymbolicLink(usr.resolve("sbin"), Path.of("../bin"));
         Path etc = Files.createDirectories(rootfs.resolve("etc"));
+        // a job's user: 1000 in a user namespace or under a rootless runtime, 99000 under a root agent (HostUser)
         Files.writeString(etc.resolve("passwd"), "root:x:0:0:root:/root:/bin/sh\n"
-                + "hangar:x:1000:1000:hangar:/work:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
-        Files.writeString(etc.resolve("group"), "root:x:0:\nhangar:x:1000:\nnogroup:x:65534:\n");
+                + "hangar:x:1000:1000:hangar:/work:/bin/sh\njob:x:99000:99000:job:/work:/bin/sh\n"
+                + "nobody:x:65534:65534:nobody:/:/bin/false\n");
+        Files.writeString(etc.resolve("group"), "root:x:0:\nhangar:x:1000:\njob:x:99000:\nnogroup:x:65534:\n");
     }
 }

@@ -5,6 +5,7 @@ import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.ProcessSpec;
 import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.runtime.support.HostUser;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,14 +15,14 @@ import java.util.Map;
 /**
  * The {@code config.json} of a sandbox's OCI bundle (runtime spec 1.0), as plain maps for Jackson.
  *
- * <p>The job runs as uid 1000 in /work with no capabilities, on the image's root filesystem
+ * <p>The job runs as a uid of no account ({@link HostUser#containerJobsId}) in /work with no capabilities, on the image's root filesystem
  * read-only, with size-limited tmpfs on /tmp and /work. {@code linux.resources} is written for
  * completeness but runsc ignores it under {@code --ignore-cgroups}: memory, CPU and a backstop on
  * host tasks are enforced by Hangar's cgroups around the whole sandbox, and the job's process count
  * by {@code RLIMIT_NPROC}, which gVisor's kernel enforces on fork.
  */
 final class OciSpec {
-    static final int SANDBOX_UID = 1000;
+    static final int SANDBOX_UID = HostUser.containerJobsId();
     static final String WORKDIR = "/work";
     static final String PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
     private static final long CPU_PERIOD_US = 100_000;

@@ -210,7 +210,7 @@ class GvisorSandboxTest {
     }
 
     @Test
-    void theJobRunsAsUid1000WithoutCapabilitiesInWork() throws Exception {
+    void theJobRunsAsAUidOfNoAccountWithoutCapabilitiesInWork() throws Exception {
         requireGvisor();
         try (GvisorSandbox sandbox = sandbox(Resources.defaults(), NetworkMode.NONE, List.of())) {
             var out = new OutputCollector();
@@ -218,7 +218,7 @@ class GvisorSandboxTest {
                     "id -u; pwd; grep CapEff /proc/self/status; ulimit -u; df -k /work | tail -1"), Map.of(), null), out));
             assertThat(status.code()).as(out.describe()).isZero();
             List<String> lines = out.stdoutText().lines().toList();
-            assertThat(lines.get(0)).isEqualTo("1000");
+            assertThat(lines.get(0)).isEqualTo(String.valueOf(OciSpec.SANDBOX_UID));
             assertThat(lines.get(1)).isEqualTo("/work");
             assertThat(lines.get(2)).endsWith("0000000000000000");
             assertThat(lines.get(3)).isEqualTo(String.valueOf(Resources.DEFAULT_PIDS));
@@ -280,7 +280,7 @@ class GvisorSandboxTest {
         var config = Json.mapper().readTree(json);
         assertThat(config.at("/root/path").asText()).isEqualTo("/images/busybox/rootfs");
         assertThat(config.at("/root/readonly").asBoolean()).isTrue();
-        assertThat(config.at("/process/user/uid").asInt()).isEqualTo(1000);
+        assertThat(config.at("/process/user/uid").asInt()).isEqualTo(OciSpec.SANDBOX_UID);
         assertThat(config.at("/process/cwd").asText()).isEqualTo("/work");
         assertThat(config.at("/process/args").toString()).isEqualTo("[\"echo\",\"a b\"]");
         assertThat(config.at("/process/env").toString()).contains("\"K=v\"").contains("\"HOME=/work\"");

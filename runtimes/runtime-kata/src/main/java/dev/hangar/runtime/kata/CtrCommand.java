@@ -4,6 +4,7 @@ import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.runtime.ProcessSpec;
 import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.runtime.support.HostUser;
 import dev.hangar.runtime.support.OwningProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -48,7 +49,7 @@ final class CtrCommand {
             Path envFile) {
         var argv = new ArrayList<String>(List.of(ctr.toString(), "--namespace", NAMESPACE, "run", "--rm",
                 "--pid-file", pidFile.toString(), "--label", OWNER_LABEL + "=" + OwningProcess.current().label(),
-                "--runtime", KataHost.RUNTIME_TYPE, "--rootfs", "--read-only", "--cwd", "/work", "--user", "1000:1000",
+                "--runtime", KataHost.RUNTIME_TYPE, "--rootfs", "--read-only", "--cwd", "/work", "--user", HostUser.containerJobsId() + ":" + HostUser.containerJobsId(),
                 "--memory-limit", Long.toString(spec.resources().memoryMb() * 1024 * 1024),
                 "--cpus", Double.toString(spec.resources().cpus())));
         long diskBytes = spec.resources().diskMb() * 1024 * 1024;

@@ -5,6 +5,7 @@ import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.runtime.ProcessSpec;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.runtime.support.HostUser;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +26,7 @@ import java.util.regex.Pattern;
 final class ContainerSpec {
     static final String INIT = "/run/hangar-init";
     static final String WORKDIR = "/work";
-    static final String USER = "1000:1000";
+    static final String USER = HostUser.containerJobsId() + ":" + HostUser.containerJobsId();
     static final String PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
     static final String SANDBOX_LABEL = "hangar.sandbox";
     /** The JVM that made the container ({@code OwningProcess}'s label): leftovers of a JVM that is gone are removed. */

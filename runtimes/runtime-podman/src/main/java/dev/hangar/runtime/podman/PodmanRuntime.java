@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * The {@code podman} runtime: each sandbox a rootful Podman container run by runc, driven through
  * the libpod REST API of a {@code podman system service} the driver starts on a Unix socket of its
  * own. The container has a read-only image root, tmpfs /tmp and /work, no capabilities, no new
- * privileges, user 1000, memory (no swap), CPU and pids limits, and no network unless asked.
+ * privileges, a user of no account ({@link dev.hangar.runtime.support.HostUser#containerJobsId}), memory (no swap), CPU and pids limits, and no network unless asked.
  *
  * <p>A sandbox is a container whose first process only waits (catatonit -P), so that its cgroup,
  * and the pids and memory counters in it, outlive the job's process, which is an exec session:

@@ -64,7 +64,7 @@ class ContainerSpecTest {
         assertThat(body).containsEntry("image", "localhost/hangar-busybox:1")
                 .containsEntry("name", "hangar-job-1")
                 .containsEntry("read_only_filesystem", true)
-                .containsEntry("user", "1000:1000")
+                .containsEntry("user", ContainerSpec.USER)
                 .containsEntry("work_dir", "/work")
                 .containsEntry("cap_drop", List.of("all"))
                 .containsEntry("no_new_privileges", true)
@@ -115,7 +115,7 @@ class ContainerSpecTest {
                 .containsEntry("AttachStdout", true)
                 .containsEntry("AttachStderr", true)
                 .containsEntry("Tty", false)
-                .containsEntry("User", "1000:1000")
+                .containsEntry("User", ContainerSpec.USER)
                 .containsEntry("WorkingDir", "/work");
         assertThat(ContainerSpec.exec(new ProcessSpec(List.of("true"), Map.of(), new byte[0]))).containsEntry("AttachStdin", false);
         assertThat(ContainerSpec.exec(new ProcessSpec(List.of("true"), Map.of("PATH", "/x"), null)))

@@ -20,7 +20,7 @@ import java.util.Optional;
  * Who bwrap is started as, and so who a job is on the host: bwrap maps the sandbox's user to the uid
  * that starts it. Under a root agent every job was host root, free to leave a setuid-root program in
  * a writable mount, or to use up root's per-user limits (its 128 inotify instances) for the whole
- * host. So under root bwrap is started as a host user no account has ({@link HostUser#PROCESS_JOBS_ID})
+ * host. So under root bwrap is started as a host user no account has ({@link HostUser#JOBS_ID})
  * through setpriv, after the cgroup join. That user cannot enter the agent's data directory, root's
  * alone, which holds the image store: it reaches the images through a pin of the store (see {@link
  * MountPins}), made once per store and process and taken away as the process exits (the next agent's
@@ -54,7 +54,7 @@ final class SandboxHostUser {
         Path root = images.root().toAbsolutePath().normalize();
         try {
             Path pin = pinnedStore(root);
-            int id = HostUser.PROCESS_JOBS_ID;
+            int id = HostUser.JOBS_ID;
             return new SandboxHostUser(List.of(setpriv.get().toString(), "--reuid=" + id, "--regid=" + id,
                     "--clear-groups", "--"), root, pin, "host uid and gid " + id + KnownId.WARNING);
         } catch (IOException | SandboxException e) {
@@ -70,7 +70,7 @@ final class SandboxHostUser {
 
     /** Looked up once per process, when first needed (only under root). */
     private static final class KnownId {
-        static final String WARNING = accountsOf(HostUser.PROCESS_JOBS_ID);
+        static final String WARNING = accountsOf(HostUser.JOBS_ID);
     }
 
     /** A warning when an account or group has the id after all: it could trace the jobs and pass to the pins. */

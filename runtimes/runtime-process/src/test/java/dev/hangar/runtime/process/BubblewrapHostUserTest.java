@@ -34,10 +34,10 @@ class BubblewrapHostUserTest extends ProcessRuntimeTest {
         }
         Path made = out.resolve("made");
         if (HostUser.root()) {
-            assertThat(Files.getAttribute(made, "unix:uid")).as("host uid").isEqualTo(HostUser.PROCESS_JOBS_ID);
-            assertThat(Files.getAttribute(made, "unix:gid")).as("host gid").isEqualTo(HostUser.PROCESS_JOBS_ID);
+            assertThat(Files.getAttribute(made, "unix:uid")).as("host uid").isEqualTo(HostUser.JOBS_ID);
+            assertThat(Files.getAttribute(made, "unix:gid")).as("host gid").isEqualTo(HostUser.JOBS_ID);
             assertThat(runtime.probe().attributes()).containsEntry("host user", "host uid and gid "
-                    + HostUser.PROCESS_JOBS_ID);
+                    + HostUser.JOBS_ID);
         } else {
             assertThat(Files.getAttribute(made, "unix:uid")).as("host uid").isEqualTo(HostUser.uid());
         }

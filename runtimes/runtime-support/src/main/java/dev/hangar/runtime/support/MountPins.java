@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * Where a node pins its jobs' host mounts (see {@link PinnedMounts}): a directory only root may
  * change or list, holding one directory per owning process ({@link OwningProcess#label()}), one per
  * sandbox within it, and in that one bind mount per job mount. The process runtime's jobs' host group
- * ({@link HostUser#PROCESS_JOBS_ID}, no account's) may pass through it, and no one else: under root that
+ * ({@link HostUser#JOBS_ID}, no account's) may pass through it, and no one else: under root that
  * runtime starts bwrap as that user, and bwrap looks the pins it is given up by path.
  *
  * <p>Why: the allow-list is checked on a path, and a runtime mounts a path, later. A job with a
@@ -221,7 +221,7 @@ public final class MountPins {
     }
 
     private static void openToSandboxes(Path dir) throws IOException {
-        Files.setAttribute(dir, "unix:gid", HostUser.PROCESS_JOBS_ID);
+        Files.setAttribute(dir, "unix:gid", HostUser.JOBS_ID);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(ROOT_MODE));
     }
 

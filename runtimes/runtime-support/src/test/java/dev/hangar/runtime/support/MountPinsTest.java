@@ -63,7 +63,7 @@ class MountPinsTest {
             assertThat(Files.readString(pin.resolve("input"))).isEqualTo("allowed data");
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("pins"))))
                     .as("only root and the process runtime's jobs' group may walk to a pin").isEqualTo("rwx--x---");
-            assertThat(Files.getAttribute(dir.resolve("pins"), "unix:gid")).isEqualTo(HostUser.PROCESS_JOBS_ID);
+            assertThat(Files.getAttribute(dir.resolve("pins"), "unix:gid")).isEqualTo(HostUser.JOBS_ID);
         }
         assertThat(pin).doesNotExist();
         assertThat(pin.getParent()).as("the sandbox's directory of pins").doesNotExist();
