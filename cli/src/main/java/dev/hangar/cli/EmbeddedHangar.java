@@ -70,7 +70,7 @@ public final class EmbeddedHangar implements AutoCloseable {
     /** As {@link #start(Path, String, int, AgentConfig)}, with the images kept elsewhere (e.g. a node's own). */
     public static EmbeddedHangar start(Path dataDir, Path imagesDir, String host, int port, AgentConfig config)
             throws IOException {
-        return start(null, dataDir, imagesDir, host, port, config, Optional.empty());
+        return start(null, dataDir, imagesDir, host, port, config, Optional.empty(), List.of());
     }
 
     /**
@@ -79,6 +79,12 @@ public final class EmbeddedHangar implements AutoCloseable {
      */
     public static EmbeddedHangar start(URI queueLocation, Path dataDir, Path imagesDir, String host, int port,
             AgentConfig config, Optional<? extends TokenLookup> tokens) throws IOException {
+        return start(queueLocation, dataDir, imagesDir, host, port, config, tokens, List.of());
+    }
+
+    /** As above, the server answering to these names beside its own when it needs no tokens. */
+    public static EmbeddedHangar start(URI queueLocation, Path dataDir, Path imagesDir, String host, int port,
+            AgentConfig config, Optional<? extends TokenLookup> tokens, List<String> hostNames) throws IOException {
         NodeOptions.usableDataDir(dataDir);
         QueueBackend queue = openQueue(queueLocation != null ? queueLocation
                 : sqliteStore(dataDir, null));
@@ -103,7 +109,7 @@ public final class EmbeddedHangar implements AutoCloseable {
                 var upkeep = new QueueUpkeep(queue, spec -> spec).start(ServerCommand.UPKEEP_EVERY);
                 viewHandle = upkeep::close;
             }
-            var server = new HangarServer(queue, view, tokens).start(host, port);
+            var server = new HangarServer(queue, view, tokens, hostNames).start(host, port);
             server.metrics().sandboxesRunning(agent.nodeName(), agent::runningJobs);
             server.servePools(agent.pools(), agentNode.images()::names);
             node.join();

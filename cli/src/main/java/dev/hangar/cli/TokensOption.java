@@ -1,9 +1,12 @@
 package dev.hangar.cli;
 
+import dev.hangar.server.HostNameCheck;
 import dev.hangar.server.auth.TokensFile;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Option;
 
@@ -19,12 +22,24 @@ final class TokensOption {
             + " reaches it may run jobs and read every job's spec and output (a network all of whose users may)")
     boolean none;
 
+    @Option(names = "--allowed-host", paramLabel = "NAME", split = ",", description = "Without tokens: another name"
+            + " this server is reached by (a leading dot for every name below it: .example.com); it answers only to"
+            + " localhost, its addresses, this machine's name and these, so that no web page can reach it under a name"
+            + " of its own (DNS rebinding)")
+    List<String> allowedHosts = new ArrayList<>();
+
     /**
      * The tokens of a server listening on {@code host} (checked as an address of this machine): one that
      * other machines reach needs them, unless --no-tokens says it does not; as Redis's protected mode, an
      * open server must be asked for.
      */
     Optional<TokensFile> readFor(String host) {
+        allowedHosts.forEach(HostNameCheck::allowedName);
+        if (!allowedHosts.isEmpty() && file != null) {
+            // why refused: a server with tokens takes any name, so the option would do nothing
+            throw new IllegalArgumentException("--allowed-host: only a server without tokens checks the names it is"
+                    + " reached by; this one needs tokens (--tokens or HANGAR_TOKENS_FILE)");
+        }
         if (none && file != null) {
             throw new IllegalArgumentException("--no-tokens: and --tokens (or HANGAR_TOKENS_FILE) " + file
                     + " is given too; give one of them");

@@ -41,4 +41,16 @@ class TokensOptionTest {
         assertThatThrownBy(() -> options("--tokens", tokens.toString(), "--no-tokens").readFor("127.0.0.1"))
                 .hasMessageStartingWith("--no-tokens: and --tokens (or HANGAR_TOKENS_FILE) " + tokens + " is given too");
     }
+
+    @Test
+    void namesAServerWithoutTokensIsReachedByAreHostNamesAndNothingForOneWithTokens() throws Exception {
+        assertThat(options("--no-tokens", "--allowed-host", "hangar.corp,.lab.example").readFor("0.0.0.0")).isEmpty();
+        assertThat(options("--allowed-host", "hangar.internal").readFor("127.0.0.1")).as("behind a proxy on this host")
+                .isEmpty();
+        assertThatThrownBy(() -> options("--no-tokens", "--allowed-host", "hangar.corp:7070").readFor("0.0.0.0"))
+                .hasMessageStartingWith("--allowed-host: 'hangar.corp:7070' is not a host name");
+        Path tokens = Files.writeString(dir.resolve("tokens"), "team-a token-of-team-a-0123456789\n");
+        assertThatThrownBy(() -> options("--tokens", tokens.toString(), "--allowed-host", "x.example").readFor("0.0.0.0"))
+                .hasMessageStartingWith("--allowed-host: only a server without tokens checks the names");
+    }
 }

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,11 +48,25 @@ public final class HangarServer implements AutoCloseable {
 
     /** {@code tokens}: the API tokens it accepts (see {@link TokenLookup}); empty for none needed. */
     public HangarServer(QueueBackend queue, NodeView nodes, Optional<? extends TokenLookup> tokens) {
-        this(queue, nodes, tokens, new StreamSlots(StreamSlots.PER_CALLER, StreamSlots.TOTAL));
+        this(queue, nodes, tokens, List.of());
+    }
+
+    /**
+     * {@code hostNames}: names of the server beside its own, as its users reach it (a leading dot: every name below
+     * it), that a server without tokens answers to (see {@link HostNameCheck}).
+     */
+    public HangarServer(QueueBackend queue, NodeView nodes, Optional<? extends TokenLookup> tokens,
+            Collection<String> hostNames) {
+        this(queue, nodes, tokens, hostNames, new StreamSlots(StreamSlots.PER_CALLER, StreamSlots.TOTAL));
     }
 
     /** {@code slots}: how many event streams and log follows a caller, and the server, may hold open. */
     HangarServer(QueueBackend queue, NodeView nodes, Optional<? extends TokenLookup> tokens, StreamSlots slots) {
+        this(queue, nodes, tokens, List.of(), slots);
+    }
+
+    private HangarServer(QueueBackend queue, NodeView nodes, Optional<? extends TokenLookup> tokens,
+            Collection<String> hostNames, StreamSlots slots) {
         this.poolRoutes = new PoolRoutes(nodes);
         this.events = new ServerEvents(queue, nodes, eventLog);
         this.eventRoutes = new EventRoutes(eventLog, EventRoutes.HEARTBEAT, slots);
@@ -74,7 +89,7 @@ public final class HangarServer implements AutoCloseable {
             if (HangarServer.class.getResource("/hangar/dashboard/index.html") != null) config.staticFiles.add("/hangar/dashboard", io.javalin.http.staticfiles.Location.CLASSPATH); // the dashboard module's assets at /, when it is on the class path
         });
         app.before(HangarServer::refuseUnreadableCharset);
-        app.before(new LoopbackHostCheck(tokens.isPresent())::check);
+        app.before(new HostNameCheck(tokens.isPresent(), hostNames)::check);
         // the dashboard in another site's frame would take clicks meant for that site (a cancel)
         app.before(ctx -> ctx.header("X-Frame-Options", "DENY"));
         app.before(HangarServer::refuseMethodOverride);

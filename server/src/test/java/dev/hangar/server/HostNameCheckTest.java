@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A server without tokens on loopback is out of reach of a web page that points a name of its own at it (DNS rebinding). */
-class LoopbackHostCheckTest {
+class HostNameCheckTest {
     @TempDir
     Path dir;
     private SqliteQueueBackend queue;
@@ -65,18 +66,64 @@ class LoopbackHostCheckTest {
     }
 
     @Test
+    void aServerWithoutTokensOnEveryAddressRefusesAPagesNameThatCameOverTheNetworkToo() throws Exception {
+        server = new HangarServer(queue, new TestNode(), Optional.empty(), List.of("hangar.corp", ".lab.example"))
+                .start("0.0.0.0", 0);
+        int port = server.port();
+        String address = networkAddress();
+
+        // a page on evil.example whose DNS now gives this host's address: its requests came over the network,
+        // and were answered, every job's spec and output with them
+        assertThat(get(address, "/v1/jobs", "evil.example:" + port)).as("over %s", address).startsWith("HTTP/1.1 403 ")
+                .contains("start it with --allowed-host evil.example");
+        for (String host : new String[] {address + ":" + port, "hangar.corp:" + port, "HANGAR.CORP.", "gpu-7.lab.example",
+                java.net.InetAddress.getLocalHost().getHostName()}) {
+            assertThat(get(address, "/v1/jobs", host)).as(host).startsWith("HTTP/1.1 200 ");
+        }
+        assertThat(get(address, "/v1/jobs", "lab.example.evil.example")).startsWith("HTTP/1.1 403 ");
+        assertThat(get(address, "/v1/jobs", "xhangar.corp")).startsWith("HTTP/1.1 403 ");
+    }
+
+    @Test
+    void anAllowedNameThatIsNoHostNameIsRefusedNamingTheOption() {
+        assertThat(HostNameCheck.allowedName("Hangar.Corp.")).isEqualTo("hangar.corp");
+        assertThat(HostNameCheck.allowedName(".example.com")).isEqualTo(".example.com");
+        for (String bad : new String[] {"hangar.corp:7070", "*.example.com", "", "a..b", "-x.example"}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> HostNameCheck.allowedName(bad)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("--allowed-host: '" + bad + "'");
+        }
+    }
+
+    @Test
     void theNameOfAHostHeaderIsWithoutItsPortAndBrackets() {
-        assertThat(LoopbackHostCheck.hostName("LocalHost:7070")).isEqualTo("localhost");
-        assertThat(LoopbackHostCheck.hostName("[::1]:7070")).isEqualTo("::1");
-        assertThat(LoopbackHostCheck.hostName("127.0.0.2")).isEqualTo("127.0.0.2");
-        assertThat(LoopbackHostCheck.isLoopbackName("127.0.0.2")).isTrue();
-        assertThat(LoopbackHostCheck.isLoopbackName("::1")).isTrue();
-        assertThat(LoopbackHostCheck.isLoopbackName("10.0.0.1")).isFalse();
-        assertThat(LoopbackHostCheck.isLoopbackName("localhost.example.com")).isFalse();
+        assertThat(HostNameCheck.hostName("LocalHost:7070")).isEqualTo("localhost");
+        assertThat(HostNameCheck.hostName("[::1]:7070")).isEqualTo("::1");
+        assertThat(HostNameCheck.hostName("127.0.0.2")).isEqualTo("127.0.0.2");
+        assertThat(HostNameCheck.isLoopbackName("127.0.0.2")).isTrue();
+        assertThat(HostNameCheck.isLoopbackName("::1")).isTrue();
+        assertThat(HostNameCheck.isLoopbackName("10.0.0.1")).isFalse();
+        assertThat(HostNameCheck.isLoopbackName("localhost.example.com")).isFalse();
+    }
+
+    /** An address of this host on a network, as another machine reaches it (loopback on a host with none). */
+    private static String networkAddress() throws java.io.IOException {
+        return java.net.NetworkInterface.networkInterfaces().filter(n -> {
+                    try {
+                        return n.isUp() && !n.isLoopback();
+                    } catch (java.net.SocketException e) {
+                        return false;
+                    }
+                }).flatMap(java.net.NetworkInterface::inetAddresses)
+                .filter(a -> a instanceof java.net.Inet4Address).map(java.net.InetAddress::getHostAddress)
+                .findFirst().orElse("127.0.0.1");
     }
 
     private String get(String path, String host) throws Exception {
-        try (var socket = new Socket("127.0.0.1", server.port())) {
+        return get("127.0.0.1", path, host);
+    }
+
+    private String get(String address, String path, String host) throws Exception {
+        try (var socket = new Socket(address, server.port())) {
             socket.setSoTimeout(20_000);
             socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
