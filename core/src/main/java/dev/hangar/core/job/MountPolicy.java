@@ -191,6 +191,13 @@ public record MountPolicy(List<Path> allowedRoots) {
                     + allowedRoots));
             return;
         }
+        if (!host.normalize().equals(host)) {
+            // why not resolved as text: the kernel takes '..' after following a link, so the path written may lead
+            // elsewhere than its text says, and whether it exists there would be told
+            errors.add(new FieldError(field + ".hostPath", "'" + source + "' must be written without '.' or '..'"
+                    + " (as " + host.normalize() + ", if that is the path meant)"));
+            return;
+        }
         if (!onThisHost) {
             return;
         }

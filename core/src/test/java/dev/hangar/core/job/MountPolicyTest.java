@@ -42,6 +42,22 @@ class MountPolicyTest {
     }
 
     @Test
+    void dotDotUnderAnAllowedRootIsRefusedAsWrittenWhereverALinkBeforeItLeads() throws Exception {
+        Path allowed = Files.createDirectories(dir.resolve("allowed"));
+        Path secret = Files.createDirectories(dir.resolve("secret"));
+        Files.writeString(secret.resolve("key"), "x");
+        Files.createSymbolicLink(allowed.resolve("l"), secret);
+        var policy = MountPolicy.onThisHost(List.of(allowed));
+
+        // the kernel follows l, then '..': secret/../secret/key exists, secret/../secret/none does not; the answers
+        // told so (accepted, or "does not exist") of a path outside the allowed ones
+        for (String path : new String[] {"/l/../secret/key", "/l/../secret/none", "/./x"}) {
+            assertThat(policy.check(List.of(new Mount(allowed + path, "/data", true)))).as(path).singleElement()
+                    .satisfies(e -> assertThat(e.reason()).contains("must be written without '.' or '..'"));
+        }
+    }
+
+    @Test
     void symlinksOutOfAnAllowedRootAreRefused() throws Exception {
         Files.createDirectories(dir.resolve("allowed"));
         Path secret = Files.createDirectories(dir.resolve("secret"));
