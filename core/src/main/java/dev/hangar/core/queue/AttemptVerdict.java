@@ -65,6 +65,19 @@ public record AttemptVerdict(JobState state, Instant notBefore, String error) {
     }
 
     /**
+     * The error of a queued job cancelled while it waited to be tried again: what its last attempt ended with, said to
+     * be that (its exit code and error are the cancel's now, not the attempt's); null for a job no attempt ended.
+     * The Redis backend's {@code cancel.lua} says it in the same words.
+     */
+    public static String cancelledWhileQueued(Job job) {
+        if (job.error() == null && job.exitCode() == null) {
+            return null;
+        }
+        return "cancelled on request while waiting to retry; attempt " + job.attempt() + ": "
+                + (job.error() != null ? job.error() : "exit code " + job.exitCode());
+    }
+
+    /**
      * The deliveries of a held job that ended without an attempt (lost or given back), this one
      * among them: every other delivery was an attempt, and this one counts as one while it is held.
      */

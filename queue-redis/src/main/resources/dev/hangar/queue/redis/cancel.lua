@@ -1,11 +1,18 @@
 -- A = id, now
 -- Returns {} if there is no such job, {1, job, change} if it changed, {0, job} if not.
 local id = A[1]
-local j = redis.call('HMGET', jobKey(id), 'state', 'cancel')
+local j = redis.call('HMGET', jobKey(id), 'state', 'cancel', 'attempt', 'exitCode', 'error')
 if not j[1] then return {} end
 local change, view
 if j[1] == 'QUEUED' then
-  change, view = transition(id, 'QUEUED', 'CANCELLED', {'cancel', 1, 'notBefore', '', 'finishedAt', A[2]}, nil, true)
+  -- waiting to retry: its last attempt's result is said to be that (AttemptVerdict.cancelledWhileQueued)
+  local err, code = j[5] or '', j[4] or ''
+  if err ~= '' or code ~= '' then
+    err = 'cancelled on request while waiting to retry; attempt ' .. (j[3] or '0') .. ': '
+        .. (err ~= '' and err or ('exit code ' .. code))
+  end
+  change, view = transition(id, 'QUEUED', 'CANCELLED', {'cancel', 1, 'notBefore', '', 'finishedAt', A[2],
+      'exitCode', '', 'error', err, 'truncated', '0'}, nil, true)
 elseif not FINAL[j[1]] and j[2] ~= '1' then
   -- leased: its worker learns on its next renew, stops the job and finishes it CANCELLED
   redis.call('HSET', jobKey(id), 'cancel', 1)

@@ -1483,11 +1483,19 @@ public abstract class QueueBackendContractTest {
     void aJobWaitingOutItsBackoffCanBeCancelled() {
         Job job = enqueue(spec().retry(retries(3, 1)).build());
         Lease lease = leaseAndRun("w1");
-        queue.finish(lease, Outcome.failed(1, "exit code 1", false)).orElseThrow();
+        queue.finish(lease, Outcome.failed(1, "exited with code 1", true)).orElseThrow();
 
-        assertThat(queue.cancel(job.id()).orElseThrow().state()).isEqualTo(JobState.CANCELLED);
+        Job cancelled = queue.cancel(job.id()).orElseThrow();
+        assertThat(cancelled.state()).isEqualTo(JobState.CANCELLED);
+        // its exit code and error were the failed attempt's, as if the cancel had ended a run with them
+        assertThat(cancelled.exitCode()).isNull();
+        assertThat(cancelled.outputTruncated()).isFalse();
+        assertThat(cancelled.error()).isEqualTo("cancelled on request while waiting to retry; attempt 1: exited with code 1");
+        assertThat(reload(job.id())).isEqualTo(cancelled);
         clock.advance(Duration.ofMinutes(1));
         assertThat(queue.lease(worker("w1"))).isEmpty();
+        Job never = enqueue("never-run");
+        assertThat(queue.cancel(never.id()).orElseThrow().error()).as("a job no attempt ended").isNull();
     }
 
     @Test
