@@ -279,7 +279,7 @@ class ExplainApiTest {
 
     @Test
     void explainingStoresNothing() throws Exception {
-        explain("{\"command\": [\"true\"]}");
+        assertThat(explain("{\"command\": [\"true\"]}").status()).as("answered").isEqualTo(200);
 
         assertThat(queue.countByState().values()).allMatch(count -> count == 0);
     }

@@ -71,6 +71,8 @@ class HostNameCheckTest {
                 .start("0.0.0.0", 0);
         int port = server.port();
         String address = networkAddress();
+        org.junit.jupiter.api.Assumptions.assumeTrue(address != null, "this host has no IPv4 address but loopback's:"
+                + " no request can come over a network");
 
         // a page on evil.example whose DNS now gives this host's address: its requests came over the network,
         // and were answered, every job's spec and output with them
@@ -105,7 +107,7 @@ class HostNameCheckTest {
         assertThat(HostNameCheck.isLoopbackName("localhost.example.com")).isFalse();
     }
 
-    /** An address of this host on a network, as another machine reaches it (loopback on a host with none). */
+    /** An address of this host on a network, as another machine reaches it; null on a host with none. */
     private static String networkAddress() throws java.io.IOException {
         return java.net.NetworkInterface.networkInterfaces().filter(n -> {
                     try {
@@ -115,7 +117,7 @@ class HostNameCheckTest {
                     }
                 }).flatMap(java.net.NetworkInterface::inetAddresses)
                 .filter(a -> a instanceof java.net.Inet4Address).map(java.net.InetAddress::getHostAddress)
-                .findFirst().orElse("127.0.0.1");
+                .findFirst().orElse(null);
     }
 
     private String get(String path, String host) throws Exception {

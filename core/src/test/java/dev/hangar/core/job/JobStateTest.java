@@ -7,10 +7,12 @@ import org.junit.jupiter.api.Test;
 
 class JobStateTest {
     @Test
-    void finalStatesGoNowhere() {
-        for (JobState state : JobState.finals()) {
-            assertThat(state.isFinal()).isTrue();
-            assertThat(state.next()).isEmpty();
+    void finalStatesGoNowhereAndTheOthersSomewhere() {
+        assertThat(JobState.finals()).containsExactlyInAnyOrder(JobState.SUCCEEDED, JobState.FAILED, JobState.TIMED_OUT,
+                JobState.CANCELLED, JobState.DEAD);
+        for (JobState state : JobState.values()) {
+            assertThat(state.isFinal()).as("%s", state).isEqualTo(JobState.finals().contains(state));
+            assertThat(state.next().isEmpty()).as("%s goes nowhere", state).isEqualTo(state.isFinal());
         }
     }
 

@@ -240,7 +240,15 @@ class RuntimeContractSelfTest {
                 "exitMeansEverythingStartedHasEnded",
                 // it has no images and ignores the network mode asked for
                 "anImageTheNodeLacksIsRefusedAsTheJobsFault",
-                "aNetworkModeTheRuntimeLacksIsRefusedAsTheJobsFault"));
+                "aNetworkModeTheRuntimeLacksIsRefusedAsTheJobsFault",
+                // no size-capped /work, and no mounts made
+                "diskLimitIsEnforcedInWorkAndTmp",
+                "mountsAppearReadOnlyOrWritableAsAsked"));
+        if (Files.getAttribute(Path.of("/proc/self"), "unix:uid").equals(0)) {
+            // as root its jobs write the host's root and own what they make (else these skip, saying why)
+            mustFail.addAll(List.of("rootIsNotWritable", "nothingCanBeMadeAtTheRoot",
+                    "whatAJobMakesInAWritableMountIsNotHostRoots"));
+        }
         if (System.getenv().keySet().stream().anyMatch(k -> k.equals("JAVA_HOME") || k.startsWith("MAVEN"))) {
             mustFail.add("hostEnvironmentIsNotLeaked");
         }
