@@ -814,7 +814,10 @@ public abstract class QueueBackendContractTest {
 
         assertThat(results).hasSize(8);
         assertThat(results).filteredOn(Optional::isPresent).hasSize(1);
-        assertThat(reload(lease.jobId()).state()).isIn(JobState.SUCCEEDED, JobState.FAILED);
+        // what is kept is the one finish that was told it recorded: no other wrote over it
+        Job recorded = results.stream().flatMap(Optional::stream).findFirst().orElseThrow();
+        assertThat(recorded.state()).isIn(JobState.SUCCEEDED, JobState.FAILED);
+        assertThat(reload(lease.jobId())).isEqualTo(recorded);
     }
 
     @Test
@@ -1097,6 +1100,9 @@ public abstract class QueueBackendContractTest {
 
         Job ended = reload(job.id());
         assertThat(ended.state()).isIn(JobState.SUCCEEDED, JobState.FAILED);
+        // one outcome, all of it: the state, exit code and error of one call, not a mix of two
+        assertThat(ended.exitCode()).isEqualTo(ended.state() == JobState.SUCCEEDED ? 0 : 1);
+        assertThat(ended.error()).isEqualTo(ended.state() == JobState.SUCCEEDED ? null : "x");
         assertThat(leased).hasSize(8).doesNotHaveDuplicates().doesNotContain(job.id());
         assertThat(queue.countByState().get(JobState.SCHEDULED)).isEqualTo(8);
         assertThat(queue.finish(lease, Outcome.succeeded(0, false))).isEmpty();
@@ -1531,6 +1537,10 @@ public abstract class QueueBackendContractTest {
         assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.LOST);
         assertThat(queue.requeueExpired()).isZero();
         assertThat(queue.releaseLeasesOf("w1")).isZero();
+        assertThat(queue.giveBack(lease, "late")).isEmpty();
+        assertThat(queue.started(lease, "node-9", selection("gvisor"),
+                new StartRecord(StartPath.WARM, clock.instant(), "sandbox-9", clock.instant()))).isFalse();
+        assertThat(queue.finishAndLease(lease, Outcome.succeeded(0, false), worker("w1"))).isEmpty();
         assertThat(queue.cancel(job.id())).contains(done);
         assertThat(reload(job.id())).isEqualTo(done);
     }
