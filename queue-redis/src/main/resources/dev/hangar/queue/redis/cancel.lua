@@ -12,7 +12,7 @@ if j[1] == 'QUEUED' then
         .. (err ~= '' and err or ('exit code ' .. code))
   end
   change, view = transition(id, 'QUEUED', 'CANCELLED', {'cancel', 1, 'notBefore', '', 'finishedAt', A[2],
-      'exitCode', '', 'error', err, 'truncated', '0'}, nil, true)
+      'exitCode', '', 'error', err}, nil, true)
 elseif not FINAL[j[1]] and j[2] ~= '1' then
   -- leased: its worker learns on its next renew, stops the job and finishes it CANCELLED
   redis.call('HSET', jobKey(id), 'cancel', 1)

@@ -353,7 +353,7 @@ public final class SqliteQueueBackend implements QueueBackend {
             Job job = found.get();
             if (job.state() == JobState.QUEUED) {
                 Sql.update(c, "UPDATE jobs SET state = ?, cancel_requested = 1, not_before = NULL, finished_at = ?,"
-                        + " exit_code = NULL, error = ?, output_truncated = 0 WHERE id = ?", JobState.CANCELLED.name(),
+                        + " exit_code = NULL, error = ? WHERE id = ?", JobState.CANCELLED.name(),
                         clock.millis(), AttemptVerdict.cancelledWhileQueued(job), jobId);
             } else if (!job.cancelRequested()) {
                 // leased: its worker learns on its next renew, stops the job and finishes it CANCELLED

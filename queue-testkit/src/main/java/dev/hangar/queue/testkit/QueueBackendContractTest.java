@@ -1495,7 +1495,7 @@ public abstract class QueueBackendContractTest {
         assertThat(cancelled.state()).isEqualTo(JobState.CANCELLED);
         // its exit code and error were the failed attempt's, as if the cancel had ended a run with them
         assertThat(cancelled.exitCode()).isNull();
-        assertThat(cancelled.outputTruncated()).isFalse();
+        assertThat(cancelled.outputTruncated()).as("its output kept is still the attempt's, cut").isTrue();
         assertThat(cancelled.error()).isEqualTo("cancelled on request while waiting to retry; attempt 1: exited with code 1");
         assertThat(reload(job.id())).isEqualTo(cancelled);
         clock.advance(Duration.ofMinutes(1));
