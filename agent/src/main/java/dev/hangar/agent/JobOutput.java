@@ -44,6 +44,9 @@ final class JobOutput implements OutputSink {
         }
         long room = limit - written;
         int keep = (int) Math.min(length, room);
+        if (keep < length) {
+            keep = beforeCharacterCut(data, offset, keep);
+        }
         if (keep > 0) {
             store(stream, Arrays.copyOfRange(data, offset, offset + keep));
             written += keep;
@@ -53,6 +56,19 @@ final class JobOutput implements OutputSink {
             store(Stream.STDERR, ("\n" + OutputNotice.of("output truncated at " + limit + " bytes (resources.outputBytes)"))
                     .getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /**
+     * Where to cut at {@code keep} so as not to end inside a UTF-8 character: before the character's first byte when
+     * the byte at the cut continues one begun within this write (a job's output is most often text, and a broken
+     * byte shows as garbage where it ends).
+     */
+    private static int beforeCharacterCut(byte[] data, int offset, int keep) {
+        int start = keep;
+        while (start > 0 && keep - start < 3 && (data[offset + start] & 0xC0) == 0x80) {
+            start--;
+        }
+        return (data[offset + keep] & 0xC0) == 0x80 && (data[offset + start] & 0xC0) == 0xC0 ? start : keep;
     }
 
     /** Hangar's own word to whoever follows the job ({@link OutputNotice}); not counted against the job's output limit. */

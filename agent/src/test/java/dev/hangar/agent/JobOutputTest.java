@@ -74,4 +74,25 @@ class JobOutputTest {
         assertThat(tries).as("the chunk kept, and no notice after it").containsOnlyKeys(1L);
         assertThat(output.lost()).isTrue();
     }
+
+    @Test
+    void outputCutAtItsLimitEndsBeforeACharacterItWouldHaveBroken() {
+        var stored = new java.io.ByteArrayOutputStream();
+        JobQueue taking = (JobQueue) Proxy.newProxyInstance(JobQueue.class.getClassLoader(),
+                new Class<?>[] {JobQueue.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("appendLog") && args[2] == Stream.STDOUT) {
+                        stored.writeBytes((byte[]) args[3]);
+                    }
+                    return true;
+                });
+        var output = new JobOutput(taking, new Lease("j-1", "token", "w1", null), 5,
+                new QueueRetry(Duration.ofMillis(300)), () -> { });
+        byte[] text = "aaaa\u00e9b".getBytes(StandardCharsets.UTF_8); // é is two bytes: the 5th and 6th
+
+        output.write(Stream.STDOUT, text, 0, text.length);
+
+        // it kept "aaaa" and the first byte of é, which shows as garbage where the output ends
+        assertThat(stored.toByteArray()).isEqualTo("aaaa".getBytes(StandardCharsets.UTF_8));
+        assertThat(output.truncated()).isTrue();
+    }
 }
