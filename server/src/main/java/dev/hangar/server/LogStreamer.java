@@ -22,7 +22,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class LogStreamer {
     private static final System.Logger LOG = System.getLogger(LogStreamer.class.getName());
-    private static final int BATCH = 256;
+    /**
+     * Chunks read at a time: up to 16 KiB each, so a request holds at most 256 KiB while a slow client reads them
+     * (a read without follow takes no stream slot, and many may be open).
+     */
+    private static final int BATCH = 16;
     /**
      * How long an ndjson follow may write nothing before it writes an empty line. A raw follow cannot
      * (any byte would be output), so one whose client has gone lasts until the job ends.
