@@ -69,6 +69,11 @@ class UntrustedIT {
             assertThat(job.path("runtime").asText()).isEqualTo("gvisor");
             assertThat(job.path("selection").path("reason").asText()).contains("strongest isolation");
             assertThat(rejections(job)).contains("process/untrusted-needs-kernel-boundary");
+            boolean podman = node.agent().runtimes().stream().anyMatch(r -> r.name().equals("podman") && r.probe().available());
+            if (podman) {
+                // by its rule, not merely ranked below gVisor
+                assertThat(rejections(job)).contains("podman/untrusted-needs-kernel-boundary");
+            }
             assertThat(rejections(job)).noneMatch(r -> r.startsWith("podman/") && !r.endsWith("untrusted-needs-kernel-boundary"));
             assertThat(new String(api.output(id, "STDOUT"), StandardCharsets.UTF_8)).contains("behind-a-kernel");
         }
