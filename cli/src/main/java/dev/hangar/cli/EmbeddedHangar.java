@@ -9,11 +9,13 @@ import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.NodeLabels;
 import dev.hangar.core.job.SpecLimits;
+import dev.hangar.core.pool.PoolsView;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.queue.redis.RedisQueueBackend;
 import dev.hangar.core.queue.QueueBackendProvider;
 import dev.hangar.core.runtime.RuntimeStatus;
 import dev.hangar.server.ClusterNodes;
+import dev.hangar.server.ClusterPools;
 import dev.hangar.server.HangarServer;
 import dev.hangar.server.LocalNode;
 import dev.hangar.server.NodeView;
@@ -95,8 +97,10 @@ public final class EmbeddedHangar implements AutoCloseable {
             LocalNode node = new LocalNode(() -> describe(agent));
             NodeView view;
             AutoCloseable viewHandle;
+            PoolsView counted = agent.pools();
             if (queue.nodeRegistry().isPresent()) {
                 var cluster = new ClusterNodes(queue.nodeRegistry().get()).start(NODE_POLL);
+                counted = new ClusterPools(cluster::statuses); // the metrics count the cluster's, as a server's do
                 var upkeep = new QueueUpkeep(queue, cluster::validate).start(ServerCommand.UPKEEP_EVERY);
                 view = cluster;
                 viewHandle = () -> {
@@ -111,7 +115,7 @@ public final class EmbeddedHangar implements AutoCloseable {
             }
             var server = new HangarServer(queue, view, tokens, hostNames).start(host, port);
             server.metrics().sandboxesRunning(agent.nodeName(), agent::runningJobs);
-            server.servePools(agent.pools(), agentNode.images()::names);
+            server.servePools(agent.pools(), agentNode.images()::names, counted);
             node.join();
             return new EmbeddedHangar(queue, agentNode, node, viewHandle, server);
         } catch (RuntimeException e) {

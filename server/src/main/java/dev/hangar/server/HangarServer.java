@@ -266,8 +266,17 @@ public final class HangarServer implements AutoCloseable {
 
     /** As above, for the pools of this process's own node, whose images are {@code imagesHere} (null: any node's). */
     public void servePools(dev.hangar.core.pool.PoolsView pools, java.util.function.Supplier<java.util.Set<String>> imagesHere) {
+        servePools(pools, imagesHere, pools);
+    }
+
+    /**
+     * As above, the metrics counting {@code counted}: a cluster's pools, on a node that serves its own for change, as
+     * every server's metrics count the whole cluster.
+     */
+    public void servePools(dev.hangar.core.pool.PoolsView pools, java.util.function.Supplier<java.util.Set<String>> imagesHere,
+            dev.hangar.core.pool.PoolsView counted) {
         poolRoutes.serve(pools, imagesHere);
-        metrics.pools(pools);
+        metrics.pools(counted);
     }
 
     /** Stops listening to the store, lets event streams send what they still have, then stops serving. */
