@@ -24,12 +24,16 @@ import java.util.function.Function;
  */
 final class AttemptMetrics {
     static final String NO_RUNTIME = "none";
-    /** 1 ms … 60 s. */
+    /**
+     * 1 ms … 24 h: starts take milliseconds, and runs and waits in the queue minutes or hours (a job may run a week;
+     * beyond a day all is one bucket).
+     */
     static final Duration[] BUCKETS = {
         Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
         Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
         Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
-        Duration.ofSeconds(30), Duration.ofSeconds(60),
+        Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofMinutes(5), Duration.ofMinutes(15),
+        Duration.ofHours(1), Duration.ofHours(4), Duration.ofHours(24),
     };
 
     private final MeterRegistry registry;

@@ -154,6 +154,20 @@ class HangarMetricsTest {
     }
 
     @Test
+    void aRunOfTenMinutesFallsInABucketOfItsOwnNotAllBeyondAMinute() {
+        enqueue("long");
+        Lease lease = leaseAndRun("process");
+        clock.advance(Duration.ofMinutes(10));
+        queue.finish(lease, Outcome.succeeded(0, false)).orElseThrow();
+
+        PromText text = scrape();
+        // the buckets stopped at 60 s: every run longer than a minute was in +Inf alone, and its quantiles read 60
+        assertThat(text.value("hangar_job_run_seconds_bucket", "runtime", "process", "path", "cold", "le", "300.0")).isZero();
+        assertThat(text.value("hangar_job_run_seconds_bucket", "runtime", "process", "path", "cold", "le", "900.0"))
+                .isEqualTo(1);
+    }
+
+    @Test
     void eachStartOfARetriedJobIsRecordedItsWaitFromSubmitOnlyForItsFirstDeliveryAndALostDeliveryIsNoAttempt() {
         queue.enqueue(JobSpec.builder().command("false").retry(TestJobs.retries(3, 0)).build());
         clock.advanceMillis(100);
