@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,8 @@ import dev.hangar.server.auth.TokenLookup;
  */
 public final class HangarServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HangarServer.class.getName());
+    /** How long {@code /healthz} waits for the queue before it answers without it. */
+    static final Duration HEALTH_QUEUE_WAIT = Duration.ofMillis(500);
 
     private final Javalin app;
     private final EventLog eventLog = EventLog.startingNow();
@@ -123,15 +126,32 @@ public final class HangarServer implements AutoCloseable {
     private static Map<String, Object> health(QueueBackend queue, NodeView nodes, dev.hangar.server.auth.Caller caller) {
         var health = new java.util.LinkedHashMap<String, Object>();
         health.put("status", "ok");
-        try {
+        // why bounded: a liveness probe times out in a second or so, and a call to a queue gone away waits its
+        // command timeout; the answer must come while the process serves, whatever the queue does
+        var asked = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             if (caller.admin()) {
-                health.put("jobs", queue.countByState());
-            } else {
-                queue.ping();
+                return queue.countByState();
+            }
+            queue.ping();
+            return null;
+        }, task -> Thread.ofVirtual().name("healthz queue check").start(task));
+        try {
+            Object jobs = asked.get(HEALTH_QUEUE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            if (jobs != null) {
+                health.put("jobs", jobs);
             }
             health.put("queue", "up");
-        } catch (QueueException e) {
-            health.put("queue", "unavailable: " + queueTrouble(e, caller));
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (!(e.getCause() instanceof QueueException)) {
+                LOG.log(System.Logger.Level.WARNING, "the health check's call to the queue failed", e.getCause());
+            }
+            health.put("queue", "unavailable: " + (e.getCause() instanceof QueueException away ? queueTrouble(away, caller)
+                    : "the job queue failed to answer (see the server's log)"));
+        } catch (java.util.concurrent.TimeoutException e) {
+            health.put("queue", "unavailable: the job queue did not answer within " + HEALTH_QUEUE_WAIT.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            health.put("queue", "unavailable: interrupted");
         }
         health.put("capacity", capacity(nodes));
         return health;

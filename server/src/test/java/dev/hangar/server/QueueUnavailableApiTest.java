@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -89,6 +90,35 @@ class QueueUnavailableApiTest {
         assertThat(ready.headers().firstValue("Retry-After")).hasValue("1");
         assertThat(ready.body()).contains("Connection refused");
         assertThat(send(request("/readyz").HEAD()).statusCode()).as("a probe by HEAD hears it too").isEqualTo(503);
+    }
+
+    @Test
+    void theLivenessProbeAnswersAtOnceWhileTheQueueTakesItsTimeoutToFail() throws Exception {
+        server.close();
+        var released = new java.util.concurrent.CountDownLatch(1);
+        QueueBackend hanging = (QueueBackend) Proxy.newProxyInstance(QueueBackend.class.getClassLoader(),
+                new Class<?>[] {QueueBackend.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "subscribe" -> (AutoCloseable) () -> { };
+                    case "name" -> "hanging";
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    case "toString" -> "a queue whose calls wait their timeout";
+                    default -> {
+                        released.await(); // as a call to a Redis gone silent, until its command timeout
+                        throw new QueueException("timed out (test)", null);
+                    }
+                });
+        server = new HangarServer(hanging, new TestNode()).start("127.0.0.1", 0);
+        try {
+            // it answered when the call did, after its timeout (here: never, the request's own timeout failing the
+            // test): a liveness probe of a second failed meanwhile
+            var health = send(request("/healthz").timeout(Duration.ofSeconds(20)).GET());
+
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.body()).contains("\"queue\":\"unavailable: the job queue did not answer within 500 ms");
+        } finally {
+            released.countDown();
+        }
     }
 
     @Test
