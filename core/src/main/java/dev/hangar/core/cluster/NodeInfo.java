@@ -10,7 +10,7 @@ import java.util.Map;
  *
  * @param capacity    what jobs may reserve on it in total (CPUs may be overcommitted over its cores)
  * @param runtimes    the names of its runtimes whose probe found them available
- * @param load        what its running jobs use now
+ * @param load        what its running jobs have reserved now (not what they are measured to use)
  * @param heartbeatAt when it last said it is alive
  * @param pools       its warm pools, as of its last heartbeat
  * @param networkAllowed whether it gives a sandbox a network when its job asks: started with {@code --allow-network},
