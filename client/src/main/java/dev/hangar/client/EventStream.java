@@ -28,14 +28,22 @@ public final class EventStream implements AutoCloseable {
 
     /** Marks the end of the stream in the queue. */
     private static final Event END = new Event(null, "<end>", null);
+    /** The kind of a message of an id alone, queued so that the resume id moves on when the reader gets to it. */
+    private static final String ID_ONLY = "<id>";
+    /**
+     * Events read ahead of the caller: a full queue stops the reading, so a slow caller holds the server back
+     * (which drops a stream that falls too far behind) rather than filling this process's memory.
+     */
+    static final int READ_AHEAD = 1024;
 
     private final int status;
     private final java.net.http.HttpHeaders headers;
     private final InputStream body;
-    private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Event> events = new LinkedBlockingQueue<>(READ_AHEAD);
     private final Thread reader;
-    /** The stream's last event id as an EventSource keeps it: set by every id line, event or not. */
+    /** The last event id handed out or passed (an id alone), as an EventSource keeps it. */
     private volatile String lastEventId;
+    private volatile boolean closed;
 
     private EventStream(HttpResponse<InputStream> response) {
         this.status = response.statusCode();
@@ -76,8 +84,9 @@ public final class EventStream implements AutoCloseable {
     }
 
     /**
-     * The id to resume after (Last-Event-ID), as a browser's EventSource keeps it: the last one the
-     * stream sent, with an event or alone (a filtered stream moves it past the events it skipped).
+     * The id to resume after (Last-Event-ID), as a browser's EventSource keeps it: the last one of what
+     * {@link #next} handed out or passed, an event or an id alone (a filtered stream moves it past the
+     * events it skipped). Events read ahead and not yet taken are not past it: a resume gets them again.
      */
     public String lastEventId() {
         return lastEventId;
@@ -90,17 +99,16 @@ public final class EventStream implements AutoCloseable {
             StringBuilder data = null;
             for (String line; (line = lines.readLine()) != null; ) {
                 if (line.isEmpty()) {
-                    if (id != null) {
-                        lastEventId = id; // even with no data: a message of an id alone moves it on
-                    }
                     if (data != null || event != null) {
-                        events.add(new Event(id, event == null ? "message" : event, data == null ? "" : data.toString()));
+                        events.put(new Event(id, event == null ? "message" : event, data == null ? "" : data.toString()));
+                    } else if (id != null) {
+                        events.put(new Event(id, ID_ONLY, null)); // even with no data: an id alone moves it on
                     }
                     id = null;
                     event = null;
                     data = null;
                 } else if (line.startsWith(":")) {
-                    events.add(new Event(null, ":", line.substring(1).trim()));
+                    events.put(new Event(null, ":", line.substring(1).trim()));
                 } else if (line.startsWith("id:")) {
                     id = line.substring(3).trim();
                 } else if (line.startsWith("event:")) {
@@ -111,11 +119,24 @@ public final class EventStream implements AutoCloseable {
                     data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | InterruptedException e) {
             // closed
         } finally {
-            events.add(END);
+            queueTheEnd();
         }
+    }
+
+    /** The end, after what the caller has yet to take; once closed, only if there is room (else a timeout ends it). */
+    private void queueTheEnd() {
+        try {
+            if (!closed) {
+                events.put(END);
+                return;
+            }
+        } catch (InterruptedException e) {
+            // closed meanwhile
+        }
+        events.offer(END);
     }
 
     /** The next event that is not a comment, or null at the end of the stream or after the timeout. */
@@ -132,8 +153,14 @@ public final class EventStream implements AutoCloseable {
                 return null;
             }
             if (event == END) {
-                events.add(END);
+                events.offer(END);
                 return null;
+            }
+            if (event.id() != null) {
+                lastEventId = event.id();
+            }
+            if (event.event().equals(ID_ONLY)) {
+                continue;
             }
             if (comments || !event.event().equals(":")) {
                 return event;
@@ -166,14 +193,18 @@ public final class EventStream implements AutoCloseable {
                 return false;
             }
             if (event == END) {
-                events.add(END);
+                events.offer(END);
                 return true;
+            }
+            if (event.id() != null) {
+                lastEventId = event.id(); // skipped, as the caller asked
             }
         }
     }
 
     @Override
     public void close() {
+        closed = true;
         try {
             body.close();
         } catch (IOException e) {

@@ -1,6 +1,7 @@
 package dev.hangar.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
@@ -260,6 +261,35 @@ class HangarClientTest {
 
         assertThat(client.follow("j-1", 0, Duration.ofMillis(100), seen::add).state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(seen).extracting(LogChunk::seq).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void anEventStreamReadsAheadBoundedlyAndItsResumeIdIsTheLastEventTaken() throws Exception {
+        int sent = EventStream.READ_AHEAD * 8; // 32 MB: more than the sockets between hold
+        var written = new java.util.concurrent.atomic.AtomicInteger();
+        server.createContext("/v1/events", exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+            exchange.sendResponseHeaders(200, 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                for (int i = 1; i <= sent; i++) {
+                    out.write(("id: " + i + "\nevent: job\ndata: {\"n\":" + i + ",\"pad\":\"" + "x".repeat(4000) + "\"}\n\n")
+                            .getBytes(StandardCharsets.UTF_8));
+                    written.set(i);
+                }
+            } catch (IOException e) {
+                // the client went away
+            }
+        });
+
+        try (EventStream stream = client.events(null)) {
+            assertThat(stream.next(Duration.ofSeconds(10)).id()).isEqualTo("1");
+            assertThat(stream.next(Duration.ofSeconds(10)).id()).isEqualTo("2");
+            // a caller that stops taking: the reading stops too, the rest waiting in the sockets, not in memory here
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10)).until(() -> written.get() < sent);
+
+            // it said the id of the last event read, hundreds ahead: a resume from it skipped what was never taken
+            assertThat(stream.lastEventId()).isEqualTo("2");
+        }
     }
 
     @Test
