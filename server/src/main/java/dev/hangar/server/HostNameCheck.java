@@ -92,8 +92,15 @@ public final class HostNameCheck {
      * from a page of that address, which is the server itself; DNS rebinding needs a name.
      */
     static boolean isAddress(String name) {
-        return name.matches("[0-9.]+|[0-9a-f:.]*:[0-9a-f:.]*") && parsed(name) != null;
+        return (IPV4.matcher(name).matches() || name.matches("[0-9a-f:.]*:[0-9a-f:.]*")) && parsed(name) != null;
     }
+
+    /**
+     * An IPv4 address as a browser writes it in Host (four parts; it rewrites 127.1 or 2130706433 so): only such a
+     * string, or one with a colon (IPv6), is taken by {@link InetAddress#getByName} without a DNS lookup.
+     */
+    private static final Pattern IPV4 = Pattern.compile("((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}"
+            + "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])");
 
     private static InetAddress parsed(String address) {
         try {

@@ -105,6 +105,12 @@ class HostNameCheckTest {
         assertThat(HostNameCheck.isLoopbackName("::1")).isTrue();
         assertThat(HostNameCheck.isLoopbackName("10.0.0.1")).isFalse();
         assertThat(HostNameCheck.isLoopbackName("localhost.example.com")).isFalse();
+        // an address as a browser writes it; other strings of digits would be looked up in DNS, as names
+        assertThat(HostNameCheck.isAddress("192.0.2.7")).isTrue();
+        assertThat(HostNameCheck.isAddress("fe80::1")).isTrue();
+        assertThat(HostNameCheck.isAddress("999.1.1.1")).isFalse();
+        assertThat(HostNameCheck.isAddress("2130706433")).isFalse();
+        assertThat(HostNameCheck.isAddress("1.2.3.4.example")).isFalse();
     }
 
     /** An address of this host on a network, as another machine reaches it; null on a host with none. */
