@@ -40,7 +40,7 @@ final class ServerCommand implements Callable<Integer> {
                 "--redis: the queue at " + RedisLocations.shown(cluster.redis) + " keeps no node registry"));
         var nodes = new ClusterNodes(registry).start(EmbeddedHangar.NODE_POLL);
         var upkeep = new QueueUpkeep(queue, nodes::validate).start(UPKEEP_EVERY);
-        var server = new HangarServer(queue, nodes, accepted, tokens.allowedHosts).start(host, port);
+        var server = new HangarServer(queue, nodes, accepted, tokens.hostNamesFor(host)).start(host, port);
         server.servePools(new ClusterPools(nodes::statuses));
         System.out.println("Hangar server is up at " + UpCommand.url(host, server.port()) + " (queue " + RedisLocations.shown(cluster.redis) + ")");
         System.out.flush();

@@ -60,6 +60,18 @@ final class TokensOption {
         }
     }
 
+    /**
+     * The names a server on {@code host} answers to without tokens beside its own: those given, and {@code host} if
+     * it is a name (the server's URL is said with it).
+     */
+    List<String> hostNamesFor(String host) {
+        var names = new ArrayList<>(allowedHosts);
+        if (!host.contains(":") && !host.matches("[0-9.]+")) {
+            names.add(host);
+        }
+        return names;
+    }
+
     /** The tokens, read now (a bad file stops the command before anything starts) and again as the file changes. */
     private Optional<TokensFile> read() {
         try {

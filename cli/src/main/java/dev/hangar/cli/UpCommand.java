@@ -40,7 +40,7 @@ final class UpCommand implements Callable<Integer> {
         EmbeddedHangar hangar;
         try (var progress = new Progress(System.err, () -> "starting: opening the store, probing runtimes")) {
             hangar = EmbeddedHangar.start(queue, node.dataDir(), node.dataDir().resolve("images"), host, port,
-                    node.agentConfig(), accepted, tokens.allowedHosts);
+                    node.agentConfig(), accepted, tokens.hostNamesFor(host));
         }
         System.out.println("Hangar is up at " + url(host, hangar.port()) + " (node " + hangar.agent().nodeName()
                 + ", store " + (redis != null ? RedisLocations.shown(queue) : node.dataDir()) + ")");

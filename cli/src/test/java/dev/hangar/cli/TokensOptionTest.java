@@ -52,5 +52,10 @@ class TokensOptionTest {
         Path tokens = Files.writeString(dir.resolve("tokens"), "team-a token-of-team-a-0123456789\n");
         assertThatThrownBy(() -> options("--tokens", tokens.toString(), "--allowed-host", "x.example").readFor("0.0.0.0"))
                 .hasMessageStartingWith("--allowed-host: only a server without tokens checks the names");
+        // the name it listens by is one it says its URL with
+        assertThat(options("--allowed-host", "a.example").hostNamesFor("hangar-lan.corp"))
+                .containsExactly("a.example", "hangar-lan.corp");
+        assertThat(options().hostNamesFor("0.0.0.0")).isEmpty();
+        assertThat(options().hostNamesFor("::")).isEmpty();
     }
 }

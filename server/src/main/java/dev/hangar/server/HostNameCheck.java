@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  */
 public final class HostNameCheck {
     /** A name as {@code --allowed-host} takes it: a DNS name, or one with a leading dot for all names below it. */
-    private static final Pattern ALLOWED = Pattern.compile("\\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\\.?");
+    private static final Pattern ALLOWED = Pattern.compile("\\.?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\\.?");
 
     private final boolean active;
     private final Set<String> ownNames;
@@ -41,10 +41,10 @@ public final class HostNameCheck {
     public static String allowedName(String name) {
         String lower = name.strip().toLowerCase(Locale.ROOT);
         if (!ALLOWED.matcher(lower).matches()) {
-            throw new IllegalArgumentException("--allowed-host: '" + name + "' is not a host name (letters, digits, '-'"
-                    + " and dots; a leading dot for every name below it, such as .example.com; no port)");
+            throw new IllegalArgumentException("--allowed-host: '" + name + "' is not a host name (letters, digits, '-',"
+                    + " '_' and dots; a leading dot for every name below it, such as .example.com; no port)");
         }
-        return lower.endsWith(".") ? lower.substring(0, lower.length() - 1) : lower;
+        return withoutTrailingDot(lower);
     }
 
     void check(Context ctx) {
@@ -52,7 +52,7 @@ public final class HostNameCheck {
             return;
         }
         String host = ctx.header("Host");
-        String name = host == null ? null : hostName(host);
+        String name = host == null ? null : withoutTrailingDot(hostName(host));
         if (name != null && !isLoopbackName(name) && !isAddress(name) && !ownNames.contains(name) && !isAllowed(name)) {
             String reason = "'" + host + "' is not a name of this server: a server without API tokens answers only to"
                     + " localhost, its addresses, this machine's name" + (ownNames.isEmpty() ? "" : " ("
@@ -64,8 +64,12 @@ public final class HostNameCheck {
     }
 
     private boolean isAllowed(String name) {
-        String bare = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
-        return allowed.stream().anyMatch(given -> given.startsWith(".") ? bare.endsWith(given) : bare.equals(given));
+        return allowed.stream().anyMatch(given -> given.startsWith(".") ? name.endsWith(given) : name.equals(given));
+    }
+
+    /** A fully qualified name's root dot, which names the same host: gpu-7.corp. is gpu-7.corp. */
+    private static String withoutTrailingDot(String name) {
+        return name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
     }
 
     /** The name of a Host header: without its port, and an IPv6 address without its brackets. */
@@ -81,7 +85,7 @@ public final class HostNameCheck {
 
     /** localhost and its subdomains (which browsers resolve to loopback themselves), and loopback addresses. */
     static boolean isLoopbackName(String name) {
-        if (name.equals("localhost") || name.endsWith(".localhost") || name.equals("localhost.")) {
+        if (name.equals("localhost") || name.endsWith(".localhost")) {
             return true;
         }
         return isAddress(name) && parsed(name).isLoopbackAddress();

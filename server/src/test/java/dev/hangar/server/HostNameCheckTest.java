@@ -67,7 +67,7 @@ class HostNameCheckTest {
 
     @Test
     void aServerWithoutTokensOnEveryAddressRefusesAPagesNameThatCameOverTheNetworkToo() throws Exception {
-        server = new HangarServer(queue, new TestNode(), Optional.empty(), List.of("hangar.corp", ".lab.example"))
+        server = new HangarServer(queue, new TestNode(), Optional.empty(), List.of("hangar.corp", ".lab.example", "hangar_backend"))
                 .start("0.0.0.0", 0);
         int port = server.port();
         String address = networkAddress();
@@ -79,7 +79,8 @@ class HostNameCheckTest {
         assertThat(get(address, "/v1/jobs", "evil.example:" + port)).as("over %s", address).startsWith("HTTP/1.1 403 ")
                 .contains("start it with --allowed-host evil.example");
         for (String host : new String[] {address + ":" + port, "hangar.corp:" + port, "HANGAR.CORP.", "gpu-7.lab.example",
-                java.net.InetAddress.getLocalHost().getHostName()}) {
+                "hangar_backend:" + port, java.net.InetAddress.getLocalHost().getHostName(),
+                java.net.InetAddress.getLocalHost().getHostName() + ".:" + port, "localhost.:" + port}) {
             assertThat(get(address, "/v1/jobs", host)).as(host).startsWith("HTTP/1.1 200 ");
         }
         assertThat(get(address, "/v1/jobs", "lab.example.evil.example")).startsWith("HTTP/1.1 403 ");

@@ -15,7 +15,8 @@ import java.util.stream.Stream;
 
 /**
  * Which host paths jobs may mount: only paths under an allow-listed root, as written and again
- * after following every symlink, so neither {@code ../} nor a link can reach outside. Checked at submit and again by
+ * after following every symlink, so no link can reach outside; a path with '.' or '..' in it is refused (the kernel
+ * takes '..' after a link). Checked at submit and again by
  * the agent before the sandbox is made.
  */
 public record MountPolicy(List<Path> allowedRoots) {
@@ -56,7 +57,7 @@ public record MountPolicy(List<Path> allowedRoots) {
 
     /**
      * What is wrong with these mounts on this host: each host path must lie under a root as written
-     * ('..' resolved), exist, and lie under a root with its links followed too.
+     * (without '.' or '..'), exist, and lie under a root with its links followed too.
      */
     public List<FieldError> check(List<Mount> mounts) {
         return check(mounts, true);
@@ -64,7 +65,7 @@ public record MountPolicy(List<Path> allowedRoots) {
 
     /**
      * What is wrong with these mounts on hosts this one cannot see, as a cluster's server checks
-     * them against its nodes' roots: each host path, as written ('..' resolved), must lie under a
+     * them against its nodes' roots: each host path, as written (without '.' or '..'), must lie under a
      * root. The node that runs the job checks the path itself ({@link #check}).
      */
     public List<FieldError> checkByName(List<Mount> mounts) {

@@ -1229,8 +1229,7 @@ public abstract class RuntimeContractTest {
     @Test
     @DisplayName("nothing can be made at the sandbox's root, which no disk limit bounds")
     void nothingCanBeMadeAtTheRoot() throws Exception {
-        assumeTrue(Files.isWritable(Path.of("/")), "only root may make files at / here: a sandbox of another user cannot"
-                + " either, whatever its isolation");
+        // why not skipped without root: a runtime's own root (bwrap's tmpfs) is the sandbox user's to write
         try {
             Run run = run(sh("(: > /hangar-probe) || exit 3; echo made"));
             assertThat(run.code()).as("exit code of making /hangar-probe; %s", run).isEqualTo(3);

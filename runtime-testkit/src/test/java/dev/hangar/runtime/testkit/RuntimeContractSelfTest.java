@@ -245,7 +245,7 @@ class RuntimeContractSelfTest {
                 "diskLimitIsEnforcedInWorkAndTmp",
                 "mountsAppearReadOnlyOrWritableAsAsked"));
         if (Files.getAttribute(Path.of("/proc/self"), "unix:uid").equals(0)) {
-            // as root its jobs write the host's root and own what they make (else these skip, saying why)
+            // as root its jobs write the host's root and own what they make (else the first and last skip, saying why)
             mustFail.addAll(List.of("rootIsNotWritable", "nothingCanBeMadeAtTheRoot",
                     "whatAJobMakesInAWritableMountIsNotHostRoots"));
         }
