@@ -49,7 +49,8 @@ final class ClientOptions {
     }
 
     HangarClient client() {
-        URI url = this.url == null ? URI.create(HangarClient.DEFAULT_URL) : this.url;
+        // why blank as unset: HANGAR_URL= (set empty, as a script clears it) means no server named
+        URI url = this.url == null || this.url.toString().isBlank() ? URI.create(HangarClient.DEFAULT_URL) : this.url;
         String scheme = url.getScheme();
         if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) || url.getHost() == null) {
             throw new IllegalArgumentException("--url (or HANGAR_URL): must be an http:// or https:// address with a host,"

@@ -33,8 +33,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "explain", description = {
         "Show which runtime a job would run in and why, and why not each other runtime, without running it.",
         "Give a job spec file (-f, as for submit) or the flags and command of 'hangar run'.",
-        "Exits 0 when a submit would take the job (a runtime chosen, or none yet as no node has joined), 1 when the",
-        "selection rules refuse it or no one node has all it asks for, 2 for a spec whose fields a submit rejects."})
+        "Exits 0 when a submit would take the job (a runtime chosen, or none yet as no node has joined), 1 when the"
+                + " selection rules refuse it or no one node has all it asks for, 2 for a spec whose fields a submit"
+                + " rejects."})
 final class ExplainCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;

@@ -84,7 +84,8 @@ final class NodeOptions {
             return dataDir;
         }
         String home = System.getenv("HANGAR_HOME");
-        return home != null ? Path.of(home) : Path.of(System.getProperty("user.home"), ".hangar");
+        // why blank as unset: HANGAR_HOME= would make the node's store the current directory
+        return home != null && !home.isBlank() ? Path.of(home) : Path.of(System.getProperty("user.home"), ".hangar");
     }
 
     /** {@link #dataDir()}, made if missing; refused, naming the option, if the node could not keep its store there. */

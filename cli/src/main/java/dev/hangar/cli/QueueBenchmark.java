@@ -347,7 +347,7 @@ final class QueueBenchmark implements Callable<Integer> {
             var out = new LinkedHashMap<String, Object>();
             out.put("benchmark", "queue");
             out.put("backend", backendName);
-            out.put("queue", queue.toString());
+            out.put("queue", RedisLocations.shown(queue)); // without a password
             out.put("jobs", n);
             out.put("producers", producers);
             out.put("workers", workers);
@@ -366,7 +366,7 @@ final class QueueBenchmark implements Callable<Integer> {
             return;
         }
         System.out.printf("queue benchmark: %s backend at %s; %d jobs (after %d warm-up), %d producers, %d workers%s%n",
-                backendName, queue, n, warmup, producers, workers, noListener ? ", no listener" : "");
+                backendName, RedisLocations.shown(queue), n, warmup, producers, workers, noListener ? ", no listener" : "");
         System.out.printf("throughput: %.0f jobs/s completed (%.2f s from first enqueue to last finish); enqueued at %.0f jobs/s%n",
                 throughput, wallSeconds, enqueueRate);
         System.out.printf("CPU of this process: %.0f us per job%n", cpuMicrosPerJob);

@@ -47,7 +47,7 @@ final class UpCommand implements Callable<Integer> {
         System.out.println("runtimes: " + hangar.describeRuntimes());
         long usable = hangar.agent().runtimes().stream().filter(r -> r.probe().available()).count();
         if (usable == 0) {
-            System.out.println("warning: no runtime is usable on this host; jobs will be refused. See 'hangar runtimes'.");
+            System.err.println("warning: no runtime is usable on this host; jobs will be refused. See 'hangar runtimes'.");
         }
         System.out.flush();
         awaitShutdown(hangar::close);

@@ -80,6 +80,14 @@ class QuickStartIT {
             assertThat(dev.hangar.core.json.Json.read(submitted, JsonNode.class).path("spec").path("command"))
                     .extracting(JsonNode::asText).containsExactly("echo", "h\u00e9llo");
 
+            // the first thing a new user types: the help, not "Missing required subcommand" and exit 2
+            var bare = new ProcessBuilder("./hangar").directory(copy.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
+            bare.environment().put("JAVA_HOME", System.getProperty("java.home"));
+            Process help = bare.start();
+            String helpText = new String(help.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(help.waitFor()).as(helpText).isZero();
+            assertThat(helpText).contains("Usage: hangar").contains("Launcher (./hangar) only:");
+
             long hostMb = dev.hangar.agent.HostMemory.totalMb();
             assertThat(api.get("/v1/nodes").json().path(0).path("capacity").path("memoryMb").asLong())
                     .as("the host's memory less the system's reserve")
