@@ -178,7 +178,8 @@ class PodmanRuntimeTest {
         Result run = run(sh("id -u; id -g; pwd; grep CapEff /proc/self/status; grep NoNewPrivs /proc/self/status; "
                 + "grep -E ' /(work|tmp) ' /proc/mounts"));
         assertThat(run.status().code()).as(run.output().describe()).isZero();
-        assertThat(run.output().stdoutText()).startsWith("1000\n1000\n/work\n")
+        int id = dev.hangar.runtime.support.HostUser.containerJobsId(); // no account's under root
+        assertThat(run.output().stdoutText()).startsWith(id + "\n" + id + "\n/work\n")
                 .contains("CapEff:\t0000000000000000").containsPattern("NoNewPrivs:\\s+1")
                 .contains("tmpfs /work tmpfs rw,nosuid,nodev,relatime,size=1048576k")
                 .contains("tmpfs /tmp tmpfs rw,nosuid,nodev,relatime,size=1048576k");
