@@ -147,7 +147,7 @@ public final class EventStream implements AutoCloseable {
     /** The next event or comment, or null at the end of the stream or after the timeout. */
     public Event next(Duration timeout, boolean comments) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
+        while (!closed) { // closed: what was read ahead is dropped, not handed out, and nothing is waited for
             Event event = events.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (event == null) {
                 return null;
@@ -166,6 +166,7 @@ public final class EventStream implements AutoCloseable {
                 return event;
             }
         }
+        return null;
     }
 
     /** Events (not comments) up to and including the first that matches, failing after the timeout. */
@@ -211,5 +212,6 @@ public final class EventStream implements AutoCloseable {
             // gone already
         }
         reader.interrupt();
+        events.offer(END); // wakes a caller waiting in next (a full queue wakes it too)
     }
 }

@@ -289,6 +289,9 @@ class HangarClientTest {
 
             // it said the id of the last event read, hundreds ahead: a resume from it skipped what was never taken
             assertThat(stream.lastEventId()).isEqualTo("2");
+
+            stream.close();
+            assertThat(stream.next(Duration.ofSeconds(30))).as("closed: nothing read ahead is handed out").isNull();
         }
     }
 
