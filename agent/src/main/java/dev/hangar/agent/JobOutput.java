@@ -44,8 +44,8 @@ final class JobOutput implements OutputSink {
         }
         long room = limit - written;
         int keep = (int) Math.min(length, room);
-        if (keep < length) {
-            keep = beforeCharacterCut(data, offset, keep);
+        if (keep == room) {
+            keep = withoutBrokenCharacterAtTheEnd(data, offset, keep); // the last bytes the job may have stored
         }
         if (keep > 0) {
             store(stream, Arrays.copyOfRange(data, offset, offset + keep));
@@ -59,16 +59,20 @@ final class JobOutput implements OutputSink {
     }
 
     /**
-     * Where to cut at {@code keep} so as not to end inside a UTF-8 character: before the character's first byte when
-     * the byte at the cut continues one begun within this write (a job's output is most often text, and a broken
-     * byte shows as garbage where it ends).
+     * The output's last bytes up to {@code keep}, less a UTF-8 character begun within them and not finished: the
+     * limit cuts there, so the rest of it would never come (a job's output is most often text, and a broken byte
+     * shows as garbage where it ends).
      */
-    private static int beforeCharacterCut(byte[] data, int offset, int keep) {
-        int start = keep;
-        while (start > 0 && keep - start < 3 && (data[offset + start] & 0xC0) == 0x80) {
-            start--;
+    private static int withoutBrokenCharacterAtTheEnd(byte[] data, int offset, int keep) {
+        for (int at = keep - 1; at >= 0 && at >= keep - 3; at--) {
+            int b = data[offset + at] & 0xFF;
+            if ((b & 0xC0) == 0x80) {
+                continue; // a continuation byte: its character began further back
+            }
+            int length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+            return keep - at < length ? at : keep;
         }
-        return (data[offset + keep] & 0xC0) == 0x80 && (data[offset + start] & 0xC0) == 0xC0 ? start : keep;
+        return keep;
     }
 
     /** Hangar's own word to whoever follows the job ({@link OutputNotice}); not counted against the job's output limit. */

@@ -94,5 +94,20 @@ class JobOutputTest {
         // it kept "aaaa" and the first byte of é, which shows as garbage where the output ends
         assertThat(stored.toByteArray()).isEqualTo("aaaa".getBytes(StandardCharsets.UTF_8));
         assertThat(output.truncated()).isTrue();
+
+        // a write that ends at the limit inside a character (a read of the job's output ended there): the rest of
+        // the character would come in the next write, which the limit drops
+        stored.reset();
+        var exact = new JobOutput(taking, new Lease("j-2", "token", "w1", null), 5, new QueueRetry(Duration.ofMillis(300)),
+                () -> { });
+        exact.write(Stream.STDOUT, text, 0, 5);
+        exact.write(Stream.STDOUT, text, 5, text.length - 5);
+        assertThat(stored.toByteArray()).isEqualTo("aaaa".getBytes(StandardCharsets.UTF_8));
+        stored.reset();
+        var whole = new JobOutput(taking, new Lease("j-3", "token", "w1", null), 6, new QueueRetry(Duration.ofMillis(300)),
+                () -> { });
+        whole.write(Stream.STDOUT, text, 0, 6);
+        assertThat(stored.toByteArray()).as("a character whole at the limit is kept").isEqualTo("aaaa\u00e9"
+                .getBytes(StandardCharsets.UTF_8));
     }
 }
