@@ -3,7 +3,6 @@ package dev.hangar.server;
 import dev.hangar.core.api.Problem;
 
 import dev.hangar.core.job.JobNotFoundException;
-import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueException;
@@ -21,7 +20,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +32,6 @@ import dev.hangar.server.auth.TokenLookup;
  */
 public final class HangarServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HangarServer.class.getName());
-    /** How long {@code /healthz} waits for the queue before it answers without it. */
-    static final Duration HEALTH_QUEUE_WAIT = Duration.ofMillis(500);
 
     private final Javalin app;
     private final EventLog eventLog = EventLog.startingNow();
@@ -102,7 +98,8 @@ public final class HangarServer implements AutoCloseable {
         new ExplainRoutes(nodes).register(app);
         app.get("/v1/runtimes", QueryParams.none(ctx -> ctx.json(nodes.runtimes().stream().map(runtime ->
                 Json.treeWith(runtime, "waiting", nodes.runtimeWaitingFor(runtime.name()).orElse(null))).toList())));
-        app.get("/healthz", ctx -> ctx.json(health(queue, nodes, TokenCheck.caller(ctx))));
+        var health = new HealthCheck(queue, nodes);
+        app.get("/healthz", ctx -> ctx.json(health.answer(TokenCheck.caller(ctx))));
         app.get("/readyz", ctx -> {
             queue.ping(); // a QueueException: 503 with Retry-After, saying why
             ctx.json(Map.of("status", "ready"));
@@ -115,55 +112,6 @@ public final class HangarServer implements AutoCloseable {
         app.get("/metrics", this::scrape);
         app.get("/openapi.yaml", HangarServer::openApi);
         mapExceptions(app);
-    }
-
-    /**
-     * Liveness: 200 while the process serves, even with its queue away (a probe that restarted
-     * servers then would only add to a Redis failover; {@code /readyz} says whether calls can be
-     * served). With the count of jobs by state, which counts every tenant's, for an admin (or anyone
-     * on a server without tokens).
-     */
-    private static Map<String, Object> health(QueueBackend queue, NodeView nodes, dev.hangar.server.auth.Caller caller) {
-        var health = new java.util.LinkedHashMap<String, Object>();
-        health.put("status", "ok");
-        // why bounded: a liveness probe times out in a second or so, and a call to a queue gone away waits its
-        // command timeout; the answer must come while the process serves, whatever the queue does
-        var asked = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            if (caller.admin()) {
-                return queue.countByState();
-            }
-            queue.ping();
-            return null;
-        }, task -> Thread.ofVirtual().name("healthz queue check").start(task));
-        try {
-            Object jobs = asked.get(HEALTH_QUEUE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-            if (jobs != null) {
-                health.put("jobs", jobs);
-            }
-            health.put("queue", "up");
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (!(e.getCause() instanceof QueueException)) {
-                LOG.log(System.Logger.Level.WARNING, "the health check's call to the queue failed", e.getCause());
-            }
-            health.put("queue", "unavailable: " + (e.getCause() instanceof QueueException away ? queueTrouble(away, caller)
-                    : "the job queue failed to answer (see the server's log)"));
-        } catch (java.util.concurrent.TimeoutException e) {
-            health.put("queue", "unavailable: the job queue did not answer within " + HEALTH_QUEUE_WAIT.toMillis() + " ms");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            health.put("queue", "unavailable: interrupted");
-        }
-        health.put("capacity", capacity(nodes));
-        return health;
-    }
-
-    /**
-     * Why the queue does not answer, as a caller may read it: the queue's address and error for an
-     * admin (anyone, on a server without tokens); for others, which may be any caller of the health
-     * probes, only that it is away (the server's log has the rest).
-     */
-    private static String queueTrouble(QueueException e, dev.hangar.server.auth.Caller caller) {
-        return caller.admin() ? e.getMessage() : "the job queue does not answer; try again shortly";
     }
 
     private static final String METHOD_OVERRIDE = "X-HTTP-Method-Override";
@@ -200,13 +148,6 @@ public final class HangarServer implements AutoCloseable {
         }
     }
 
-    /** The largest node's capacity; none before a node is known (when the limits are a job's word). */
-    private static Map<String, Number> capacity(NodeView nodes) {
-        SpecLimits limits = nodes.limits();
-        return nodes.anyNodeKnown()
-                ? Map.of("cpus", limits.maxCpus(), "memoryMb", limits.maxMemoryMb(), "gpus", limits.maxGpus())
-                : Map.of("cpus", 0, "memoryMb", 0, "gpus", 0);
-    }
 
     /**
      * A Content-Type whose charset parameter cannot be parsed ("x; charset") makes Javalin fail on
@@ -229,7 +170,7 @@ public final class HangarServer implements AutoCloseable {
         app.exception(QueueException.class, (e, ctx) -> {
             QueueException.warn(LOG, "queue call failed: " + ctx.method() + " " + ctx.path(), e);
             ctx.header("Retry-After", "1");
-            problem(ctx, Problem.of(503, "Queue unavailable", queueTrouble(e, TokenCheck.caller(ctx)), List.of()));
+            problem(ctx, Problem.of(503, "Queue unavailable", HealthCheck.queueTrouble(e, TokenCheck.caller(ctx)), List.of()));
         });
         app.exception(HttpResponseException.class, (e, ctx) -> {
             String allowed = e.getDetails().get("availableMethods");
