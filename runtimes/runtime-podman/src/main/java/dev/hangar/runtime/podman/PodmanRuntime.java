@@ -82,7 +82,12 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
     private final PodmanImages images;
     private final String owner = OwningProcess.current().label();
     private final Set<PodmanSandbox> live = ConcurrentHashMap.newKeySet();
-    private final Thread shutdownHook = new Thread(this::shutDown, "podman-runtime-shutdown");
+    private final Thread shutdownHook = new Thread(this::atJvmShutdown, "podman-runtime-shutdown");
+    /**
+     * How long the JVM's end waits for the sandboxes' owner (an agent stopping: its jobs, then its pools) to destroy
+     * them before they are destroyed here: the agent's own stop waits up to 30 s for its jobs.
+     */
+    static final Duration OWNERS_STOP_WAIT = Duration.ofSeconds(45);
     private boolean started;
     private boolean closed;
     private int leftoversRemoved;
@@ -342,6 +347,25 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
     /** The service's pid while it runs (tests kill it to see it come back). */
     Optional<Long> servicePid() {
         return service == null ? Optional.empty() : service.pid();
+    }
+
+    /**
+     * At the JVM's end, whose shutdown hooks run all at once: an agent's stops its jobs, gives their leases back and
+     * destroys their sandboxes, through this runtime's service. Destroying them here first ended each job as a
+     * process killed (FAILED, exit 137, an attempt used) rather than handed back; stopping the service failed the
+     * agent's own calls. So the sandboxes are left to their owner for a while, and what is left is destroyed then.
+     */
+    void atJvmShutdown() {
+        long deadline = System.nanoTime() + OWNERS_STOP_WAIT.toNanos();
+        while (!live.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        shutDown();
     }
 
     /** Destroys the sandboxes still alive, then stops the service. Runs at JVM shutdown too. */

@@ -229,6 +229,31 @@ class PodmanRuntimeTest {
     }
 
     @Test
+    void atTheJvmsEndAJobsSandboxIsLeftToItsOwnerWhoseStopThenStillReachesTheService() throws Exception {
+        requireAvailable();
+        var ending = new PodmanRuntime(new RuntimeContext(dataDir.resolve("ending"), store));
+        assertThat(ending.probe().available()).isTrue();
+        Sandbox sandbox = ending.create(new SandboxSpec(newId(), "busybox", Resources.defaults(), NetworkMode.NONE,
+                List.of()));
+        var output = new OutputCollector();
+        var process = sandbox.exec(sh("echo up; sleep 300"), output);
+        assertThat(output.awaitText(dev.hangar.core.runtime.OutputSink.Stream.STDOUT, "up\n", java.time.Duration.ofSeconds(30)))
+                .isTrue();
+
+        // the JVM's end: this runtime's hook and an agent's run at once
+        var hook = Thread.ofPlatform().start(ending::atJvmShutdown);
+        Thread.sleep(1_000);
+
+        // the hook destroyed the sandbox at once: the job ended as a process killed (137), not stopped by its agent
+        assertThat(process.exit()).as("the job's process, left to its agent").isNotDone();
+        process.kill(); // the agent's stop, through the service still up
+        assertThat(process.exit().get(15, TimeUnit.SECONDS).code()).isEqualTo(137);
+        sandbox.destroy();
+        hook.join(java.time.Duration.ofSeconds(30));
+        assertThat(hook.isAlive()).as("the hook, once its owner had destroyed what it had").isFalse();
+    }
+
+    @Test
     void aServiceThatDiesIsStartedAgain() throws Exception {
         requireAvailable();
         long first = runtime.servicePid().orElseThrow();
