@@ -19,18 +19,43 @@ import java.nio.file.StandardOpenOption;
  */
 final class DataDirLock implements AutoCloseable {
     static final String FILE = "agent.lock";
+    /**
+     * The lock files this process holds, by real path: refused before the file is opened again, as closing any
+     * channel of a file lets go of every lock this process has on it (POSIX locks are the process's, not a channel's).
+     */
+    private static final java.util.Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final FileChannel channel;
     private final FileLock lock;
+    private final Path held;
 
-    private DataDirLock(FileChannel channel, FileLock lock) {
+    private DataDirLock(FileChannel channel, FileLock lock, Path held) {
         this.channel = channel;
         this.lock = lock;
+        this.held = held;
     }
 
     /** Takes the directory, or refuses naming the process that has it. */
     static DataDirLock take(Path dataDir) {
         Path file = dataDir.resolve(FILE);
+        Path real;
+        try {
+            real = dataDir.toRealPath().resolve(FILE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("--data-dir " + dataDir + ": cannot be read (" + e.getMessage() + ")", e);
+        }
+        if (!HELD.add(real)) {
+            throw inUse(dataDir, " (pid " + ProcessHandle.current().pid() + ", this very process)");
+        }
+        try {
+            return take(dataDir, file, real);
+        } catch (RuntimeException e) {
+            HELD.remove(real);
+            throw e;
+        }
+    }
+
+    private static DataDirLock take(Path dataDir, Path file, Path real) {
         try {
             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
@@ -45,17 +70,21 @@ final class DataDirLock implements AutoCloseable {
             }
             if (lock == null) {
                 channel.close();
-                throw new IllegalStateException("--data-dir " + dataDir + " is in use by another Hangar agent on this host"
-                        + holder(file) + ": two agents on one data directory take back each other's jobs and remove"
-                        + " each other's sandboxes; stop that one, or give this one another --data-dir and another"
-                        + " --node-name (two agents of one name on a shared queue take back each other's jobs too)");
+                throw inUse(dataDir, holder(file));
             }
             channel.truncate(0).write(ByteBuffer.wrap(Long.toString(ProcessHandle.current().pid())
                     .getBytes(StandardCharsets.US_ASCII)), 0);
-            return new DataDirLock(channel, lock);
+            return new DataDirLock(channel, lock, real);
         } catch (IOException e) {
             throw new UncheckedIOException("--data-dir " + dataDir + ": cannot lock " + file + " (" + e.getMessage() + ")", e);
         }
+    }
+
+    private static IllegalStateException inUse(Path dataDir, String holder) {
+        return new IllegalStateException("--data-dir " + dataDir + " is in use by another Hangar agent on this host"
+                + holder + ": two agents on one data directory take back each other's jobs and remove"
+                + " each other's sandboxes; stop that one, or give this one another --data-dir and another"
+                + " --node-name (two agents of one name on a shared queue take back each other's jobs too)");
     }
 
     private static String holder(Path file) {
@@ -74,6 +103,8 @@ final class DataDirLock implements AutoCloseable {
             channel.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            HELD.remove(held);
         }
     }
 }

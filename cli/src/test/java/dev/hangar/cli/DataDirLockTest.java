@@ -16,7 +16,7 @@ class DataDirLockTest {
         try (var first = DataDirLock.take(dir)) {
             assertThatThrownBy(() -> DataDirLock.take(dir))
                     .hasMessageContaining("--data-dir " + dir + " is in use by another Hangar agent on this host (pid "
-                            + ProcessHandle.current().pid() + ")")
+                            + ProcessHandle.current().pid() + ", this very process)")
                     .hasMessageContaining("another --data-dir");
         }
         DataDirLock.take(dir).close();
