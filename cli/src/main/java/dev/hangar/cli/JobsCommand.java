@@ -126,6 +126,6 @@ final class JobsCommand implements Callable<Integer> {
         String command = String.join(" ", job.spec().command());
         String state = job.state().name() + (status.waiting() == null ? "" : " (waits)");
         return List.of(job.id(), state, Tables.orDash(job.node()), Tables.orDash(job.runtime()), Tables.orDash(job.exitCode()),
-                run == null ? "-" : run.toMillis() + " ms", command.length() > 60 ? command.substring(0, 57) + "..." : command);
+                run == null ? "-" : run.toMillis() + " ms", Tables.cut(Tables.printable(command), 60));
     }
 }

@@ -11,7 +11,7 @@ final class Tables {
     static void print(PrintWriter out, List<String> header, List<List<String>> rows) {
         var all = new ArrayList<List<String>>();
         all.add(header);
-        all.addAll(rows);
+        rows.forEach(row -> all.add(row.stream().map(Tables::printable).toList()));
         int[] widths = new int[header.size()];
         for (List<String> row : all) {
             for (int i = 0; i < row.size(); i++) {
@@ -26,6 +26,37 @@ final class Tables {
             out.println(line.toString().stripTrailing());
         }
         out.flush();
+    }
+
+    /**
+     * A cell as a terminal shows it: a line break, tab or other control character written as an escape (a job's
+     * command is anyone's text: a line break broke the table, and an escape sequence reached the terminal).
+     */
+    static String printable(String text) {
+        var out = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> {
+            switch (c) {
+                case '\n' -> out.append("\\n");
+                case '\t' -> out.append("\\t");
+                case '\r' -> out.append("\\r");
+                default -> {
+                    if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {
+                        out.append(String.format("\\u%04x", c));
+                    } else {
+                        out.appendCodePoint(c);
+                    }
+                }
+            }
+        });
+        return out.toString();
+    }
+
+    /** The text cut to at most {@code max} characters (code points, so no character is split), "..." marking a cut. */
+    static String cut(String text, int max) {
+        if (text.codePointCount(0, text.length()) <= max) {
+            return text;
+        }
+        return text.substring(0, text.offsetByCodePoints(0, max - 3)) + "...";
     }
 
     static String orDash(Object value) {

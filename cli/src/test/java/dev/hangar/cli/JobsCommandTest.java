@@ -74,4 +74,20 @@ class JobsCommandTest {
         assertThat(page.path("jobs").get(1).has("waiting")).isFalse();
         assertThat(page.has("nextCursor")).isFalse();
     }
+
+    @Test
+    void aCommandWithLineBreaksOrEscapesStaysOnItsRowAndNoEscapeReachesTheTerminal() throws IOException {
+        try (var odd = new StandInApi("/v1/jobs", """
+                {"jobs": [{"id": "j-odd", "state": "QUEUED", "timings": {},
+                  "spec": {"command": ["sh", "-c", "echo a\\nrm -rf x\\u001b[31m red"]}}]}""")) {
+            String printed = odd.run("jobs");
+
+            // the line break made a row of its own, and the escape sequence turned the terminal red
+            assertThat(printed.lines().filter(line -> line.startsWith("j-odd"))).singleElement().asString()
+                    .endsWith("sh -c echo a\\nrm -rf x\\u001b[31m red");
+            assertThat(printed).doesNotContain("\u001b");
+        }
+        assertThat(Tables.cut("\uD83D\uDE00".repeat(70), 60)).as("cut between characters, not inside one")
+                .isEqualTo("\uD83D\uDE00".repeat(57) + "...");
+    }
 }
