@@ -8,10 +8,13 @@ import java.util.function.Supplier;
  * updated in place on a terminal, one line every few seconds otherwise.
  */
 final class Progress implements AutoCloseable {
+    /** How often the status is asked for: the line's seconds move 5 times a second, and each ask may be a call. */
+    static final long STATUS_EVERY_NANOS = 2_000_000_000L;
+
     private final PrintStream err;
     private final Supplier<String> status;
     private final long started;
-    private final boolean terminal = System.console() != null && stderrIsATerminal();
+    private final boolean terminal;
     private final Thread ticker;
     private volatile boolean shown;
 
@@ -31,6 +34,12 @@ final class Progress implements AutoCloseable {
 
     /** A status line of a wait that began at {@code startedNanos} ({@link System#nanoTime}), told from a second on. */
     Progress(PrintStream err, Supplier<String> status, long startedNanos) {
+        this(err, status, startedNanos, System.console() != null && stderrIsATerminal());
+    }
+
+    /** As above, told whether standard error is a terminal (a line updated in place) or not. */
+    Progress(PrintStream err, Supplier<String> status, long startedNanos, boolean terminal) {
+        this.terminal = terminal;
         this.err = err;
         this.status = status;
         this.started = startedNanos;
@@ -40,9 +49,14 @@ final class Progress implements AutoCloseable {
     private void tick() {
         try {
             Thread.sleep(1000);
+            String now = null;
+            long asked = 0;
             while (!Thread.currentThread().isInterrupted()) {
                 double seconds = (System.nanoTime() - started) / 1e9;
-                String now = statusNow();
+                if (now == null || System.nanoTime() - asked >= STATUS_EVERY_NANOS) {
+                    now = statusNow();
+                    asked = System.nanoTime();
+                }
                 if (Thread.currentThread().isInterrupted()) {
                     break; // closed while it asked: the status call was cut short, and its "status unknown" is no news
                 }

@@ -32,4 +32,20 @@ class ProgressTest {
 
         assertThat(said.toString(StandardCharsets.UTF_8)).as("a server said gone that is there").isEmpty();
     }
+
+    @Test
+    void onATerminalTheLineMovesOftenAndTheStatusIsAskedEveryTwoSeconds() throws Exception {
+        var said = new ByteArrayOutputStream();
+        var asked = new java.util.concurrent.atomic.AtomicInteger();
+        var progress = new Progress(new PrintStream(said, true, StandardCharsets.UTF_8), () -> {
+            asked.incrementAndGet();
+            return "QUEUED";
+        }, System.nanoTime(), true);
+        Thread.sleep(3_500);
+        progress.close();
+
+        // it asked the server at each redraw, five times a second, for as long as each hangar run waited
+        assertThat(asked.get()).as("status calls in 3.5 s").isBetween(1, 2);
+        assertThat(said.toString(StandardCharsets.UTF_8).split("\r").length).as("redraws").isGreaterThan(5);
+    }
 }
