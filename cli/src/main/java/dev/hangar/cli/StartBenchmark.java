@@ -14,7 +14,6 @@ import dev.hangar.core.runtime.RuntimeStatus;
 import dev.hangar.core.runtime.SandboxRuntime;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -65,7 +64,7 @@ final class StartBenchmark implements Callable<Integer> {
             throw new IllegalArgumentException("--runs must be at least 1 and --warmup at least 0");
         }
         AgentNode.checkRuntimes("--runtime", Set.copyOf(only));
-        Path dataDir = Files.createTempDirectory("hangar-bench-");
+        Path dataDir = ThrowawayDirs.make("bench");
         AgentConfig node = AgentConfig.forThisHost("bench");
         // why: a runtime not measured is not started either (podman's service, images imported into it)
         node = only.isEmpty() ? node : node.withRuntimes(Set.copyOf(only));
@@ -96,9 +95,7 @@ final class StartBenchmark implements Callable<Integer> {
             }
             report(results, notes);
         } finally {
-            try (var paths = Files.walk(dataDir)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            ThrowawayDirs.delete(dataDir);
         }
         return 0;
     }

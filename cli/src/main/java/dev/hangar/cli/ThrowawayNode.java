@@ -1,15 +1,11 @@
 package dev.hangar.cli;
 
 import dev.hangar.agent.AgentConfig;
-import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A node started in this process for one command (a run or an explain without a server), on this
@@ -29,7 +25,7 @@ final class ThrowawayNode {
     private ThrowawayNode() {}
 
     static <T> T use(String name, AgentConfig here, Use<T> use) throws Exception {
-        Path dataDir = Files.createTempDirectory("hangar-" + name + "-");
+        Path dataDir = ThrowawayDirs.make(name);
         Path images = new NodeOptions().dataDir().resolve("images");
         var gone = new CountDownLatch(1);
         // why: at an interrupt the JVM ends once its hooks have; this one holds it until the node closed
@@ -46,7 +42,7 @@ final class ThrowawayNode {
             return use.apply(local.url());
         } finally {
             try {
-                deleteTree(dataDir);
+                ThrowawayDirs.delete(dataDir);
             } finally {
                 gone.countDown();
                 try {
@@ -55,12 +51,6 @@ final class ThrowawayNode {
                     // the hook runs, and finds the store gone
                 }
             }
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         }
     }
 }
