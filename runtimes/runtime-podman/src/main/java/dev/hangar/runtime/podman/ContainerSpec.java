@@ -52,7 +52,8 @@ final class ContainerSpec {
         body.put("labels", Map.of(SANDBOX_LABEL, spec.id(), OWNER_LABEL, owner));
         body.put("entrypoint", List.of(INIT));
         body.put("command", List.of("-P"));
-        body.put("env", Map.of("PATH", PATH));
+        // HOME given, not read from the image's /etc/passwd: an image made before its user (no account's) was named there
+        body.put("env", Map.of("PATH", PATH, "HOME", WORKDIR));
         body.put("user", USER);
         body.put("work_dir", WORKDIR);
         body.put("read_only_filesystem", true);
@@ -141,6 +142,7 @@ final class ContainerSpec {
     static Map<String, Object> exec(ProcessSpec process, boolean attachStdin) {
         var env = new LinkedHashMap<String, String>();
         env.put("PATH", PATH);
+        env.put("HOME", WORKDIR);
         env.putAll(process.env());
         var body = new LinkedHashMap<String, Object>();
         body.put("Cmd", process.command());

@@ -72,7 +72,7 @@ class ContainerSpecTest {
                 .containsEntry("entrypoint", List.of("/run/hangar-init"))
                 .containsEntry("command", List.of("-P"))
                 .containsEntry("netns", Map.of("nsmode", "none"))
-                .containsEntry("env", Map.of("PATH", ContainerSpec.PATH))
+                .containsEntry("env", Map.of("PATH", ContainerSpec.PATH, "HOME", "/work"))
                 .containsEntry("labels", Map.of("hangar.sandbox", "job-1", "hangar.jvm", "42@7"));
         Map<String, Object> limits = get(body, "resource_limits");
         assertThat(limits).containsEntry("memory", Map.of("limit", 64L << 20, "swap", 64L << 20))
@@ -106,11 +106,11 @@ class ContainerSpecTest {
     }
 
     @Test
-    void theExecSessionCarriesOnlyPathAndTheJobsEnvironment() {
+    void theExecSessionCarriesOnlyPathHomeAndTheJobsEnvironment() {
         var process = new ProcessSpec(List.of("sh", "-c", "env"), Map.of("A", "1"), "in".getBytes());
         Map<String, Object> body = ContainerSpec.exec(process);
         assertThat(body).containsEntry("Cmd", List.of("sh", "-c", "env"))
-                .containsEntry("Env", List.of("PATH=" + ContainerSpec.PATH, "A=1"))
+                .containsEntry("Env", List.of("PATH=" + ContainerSpec.PATH, "HOME=/work", "A=1"))
                 .containsEntry("AttachStdin", true)
                 .containsEntry("AttachStdout", true)
                 .containsEntry("AttachStderr", true)
@@ -119,7 +119,7 @@ class ContainerSpecTest {
                 .containsEntry("WorkingDir", "/work");
         assertThat(ContainerSpec.exec(new ProcessSpec(List.of("true"), Map.of(), new byte[0]))).containsEntry("AttachStdin", false);
         assertThat(ContainerSpec.exec(new ProcessSpec(List.of("true"), Map.of("PATH", "/x"), null)))
-                .containsEntry("Env", List.of("PATH=/x"));
+                .containsEntry("Env", List.of("PATH=/x", "HOME=/work"));
     }
 
     @Test

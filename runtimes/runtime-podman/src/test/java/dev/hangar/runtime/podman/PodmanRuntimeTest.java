@@ -168,7 +168,7 @@ class PodmanRuntimeTest {
         requireAvailable();
         Result run = run(new ProcessSpec(List.of("env"), Map.of("JOB_VAR", "1"), null));
         List<String> names = run.output().stdoutText().lines().map(l -> l.substring(0, l.indexOf('='))).sorted().toList();
-        // HOME (from the image's /etc/passwd), TERM=xterm and container=podman are Podman's own: it always adds them
+        // HOME is /work, given (not from the image's /etc/passwd); TERM=xterm and container=podman are Podman's own
         assertThat(names).containsExactlyInAnyOrder("PATH", "JOB_VAR", "HOME", "TERM", "container");
     }
 
