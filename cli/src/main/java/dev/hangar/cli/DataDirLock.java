@@ -28,6 +28,7 @@ final class DataDirLock implements AutoCloseable {
     private final FileChannel channel;
     private final FileLock lock;
     private final Path held;
+    private boolean closed;
 
     private DataDirLock(FileChannel channel, FileLock lock, Path held) {
         this.channel = channel;
@@ -97,7 +98,11 @@ final class DataDirLock implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return; // why: a second close would let go of the path another take holds by now
+        }
+        closed = true;
         try {
             lock.release();
             channel.close();

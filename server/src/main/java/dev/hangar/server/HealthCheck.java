@@ -77,13 +77,17 @@ final class HealthCheck {
             }
             var started = new CompletableFuture<Object>();
             if (slot.compareAndSet(current, started)) {
-                Thread.ofVirtual().name("healthz queue check").start(() -> {
-                    try {
-                        started.complete(call.get());
-                    } catch (RuntimeException e) {
-                        started.completeExceptionally(e);
-                    }
-                });
+                try {
+                    Thread.ofVirtual().name("healthz queue check").start(() -> {
+                        try {
+                            started.complete(call.get());
+                        } catch (Throwable e) { // an Error too: a call never completed would stand for every probe
+                            started.completeExceptionally(e);
+                        }
+                    });
+                } catch (RuntimeException | Error e) {
+                    started.completeExceptionally(e);
+                }
                 return started;
             }
         }

@@ -17,6 +17,7 @@ import dev.hangar.core.runtime.Sandbox;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.core.runtime.SandboxSpec;
+import dev.hangar.core.runtime.SandboxState;
 import dev.hangar.core.runtime.Threading;
 import dev.hangar.runtime.support.EngineCgroup;
 import dev.hangar.runtime.support.MountTargets;
@@ -84,8 +85,8 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
     private final Set<PodmanSandbox> live = ConcurrentHashMap.newKeySet();
     private final Thread shutdownHook = new Thread(this::atJvmShutdown, "podman-runtime-shutdown");
     /**
-     * How long the JVM's end waits for the sandboxes' owner (an agent stopping: its jobs, then its pools) to destroy
-     * them before they are destroyed here: the agent's own stop waits up to 30 s for its jobs.
+     * How long the JVM's end waits for the jobs' processes to be stopped by their owner (an agent stopping) before
+     * their sandboxes are destroyed here: the agent's own stop waits up to 30 s for its jobs.
      */
     static final Duration OWNERS_STOP_WAIT = Duration.ofSeconds(45);
     private boolean started;
@@ -353,11 +354,12 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
      * At the JVM's end, whose shutdown hooks run all at once: an agent's stops its jobs, gives their leases back and
      * destroys their sandboxes, through this runtime's service. Destroying them here first ended each job as a
      * process killed (FAILED, exit 137, an attempt used) rather than handed back; stopping the service failed the
-     * agent's own calls. So the sandboxes are left to their owner for a while, and what is left is destroyed then.
+     * agent's own calls. So while a job's process runs, it is left to its owner for a while; then what is left is
+     * destroyed. (Sandboxes without one, a pool's, do not hold the JVM's end.)
      */
     void atJvmShutdown() {
         long deadline = System.nanoTime() + OWNERS_STOP_WAIT.toNanos();
-        while (!live.isEmpty() && System.nanoTime() < deadline) {
+        while (live.stream().anyMatch(sandbox -> sandbox.state() == SandboxState.RUNNING) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(50);
             } catch (InterruptedException e) {

@@ -248,9 +248,14 @@ class PodmanRuntimeTest {
         assertThat(process.exit()).as("the job's process, left to its agent").isNotDone();
         process.kill(); // the agent's stop, through the service still up
         assertThat(process.exit().get(15, TimeUnit.SECONDS).code()).isEqualTo(137);
-        sandbox.destroy();
         hook.join(java.time.Duration.ofSeconds(30));
-        assertThat(hook.isAlive()).as("the hook, once its owner had destroyed what it had").isFalse();
+        assertThat(hook.isAlive()).as("the hook, once no job's process ran").isFalse();
+        String containerId = ((PodmanSandbox) sandbox).containerId();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!hostProcessesWith(containerId).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(hostProcessesWith(containerId)).as("what was left, destroyed: its conmon gone").isEmpty();
     }
 
     @Test
