@@ -14,7 +14,7 @@ import java.util.List;
  * @param makers         sandboxes made at once for all pools: on a small host, refills must leave
  *                       cores to the jobs
  * @param jobCpus        the CPUs the node's jobs may reserve in total ({@code --cpus}); 0 for no bound but the
- *                       cores. A pool's sandboxes are bigger than no job the node may take.
+ *                       cores. A pool's sandboxes may have no more: no job of the node could take one.
  */
 public record PoolConfig(List<PoolSpec> pools, long memoryBudgetMb, Duration checkEvery, int makers, double jobCpus) {
     public static final Duration DEFAULT_CHECK_EVERY = Duration.ofSeconds(1);

@@ -15,8 +15,8 @@ import java.util.Map;
 /**
  * The {@code config.json} of a sandbox's OCI bundle (runtime spec 1.0), as plain maps for Jackson.
  *
- * <p>The job runs as a uid of no account ({@link HostUser#containerJobsId}) in /work with no capabilities, on the image's root filesystem
- * read-only, with size-limited tmpfs on /tmp and /work. {@code linux.resources} is written for
+ * <p>The job runs as a uid of no account ({@link HostUser#containerJobsId}) in /work with no capabilities, on the
+ * image's root filesystem read-only, with size-limited tmpfs on /tmp and /work. {@code linux.resources} is written for
  * completeness but runsc ignores it under {@code --ignore-cgroups}: memory, CPU and a backstop on
  * host tasks are enforced by Hangar's cgroups around the whole sandbox, and the job's process count
  * by {@code RLIMIT_NPROC}, which gVisor's kernel enforces on fork.

@@ -49,7 +49,8 @@ final class CtrCommand {
             Path envFile) {
         var argv = new ArrayList<String>(List.of(ctr.toString(), "--namespace", NAMESPACE, "run", "--rm",
                 "--pid-file", pidFile.toString(), "--label", OWNER_LABEL + "=" + OwningProcess.current().label(),
-                "--runtime", KataHost.RUNTIME_TYPE, "--rootfs", "--read-only", "--cwd", "/work", "--user", HostUser.containerJobsId() + ":" + HostUser.containerJobsId(),
+                "--runtime", KataHost.RUNTIME_TYPE, "--rootfs", "--read-only", "--cwd", "/work",
+                "--user", HostUser.containerJobsId() + ":" + HostUser.containerJobsId(),
                 "--memory-limit", Long.toString(spec.resources().memoryMb() * 1024 * 1024),
                 "--cpus", Double.toString(spec.resources().cpus())));
         long diskBytes = spec.resources().diskMb() * 1024 * 1024;

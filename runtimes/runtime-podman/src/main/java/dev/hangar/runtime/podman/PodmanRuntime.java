@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * The {@code podman} runtime: each sandbox a rootful Podman container run by runc, driven through
  * the libpod REST API of a {@code podman system service} the driver starts on a Unix socket of its
  * own. The container has a read-only image root, tmpfs /tmp and /work, no capabilities, no new
- * privileges, a user of no account ({@link dev.hangar.runtime.support.HostUser#containerJobsId}), memory (no swap), CPU and pids limits, and no network unless asked.
+ * privileges, a user of no account ({@link dev.hangar.runtime.support.HostUser#containerJobsId}), memory (no
+ * swap), CPU and pids limits, and no network unless asked.
  *
  * <p>A sandbox is a container whose first process only waits (catatonit -P), so that its cgroup,
  * and the pids and memory counters in it, outlive the job's process, which is an exec session:
@@ -359,7 +360,8 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
      */
     void atJvmShutdown() {
         long deadline = System.nanoTime() + OWNERS_STOP_WAIT.toNanos();
-        while (live.stream().anyMatch(sandbox -> sandbox.state() == SandboxState.RUNNING) && System.nanoTime() < deadline) {
+        while (live.stream().anyMatch(sandbox -> sandbox.state() == SandboxState.RUNNING)
+                && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(50);
             } catch (InterruptedException e) {
