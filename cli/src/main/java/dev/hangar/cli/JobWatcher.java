@@ -64,9 +64,10 @@ final class JobWatcher {
     int exitCode(Job job) {
         return switch (job.state()) {
             case SUCCEEDED -> 0;
-            case FAILED, DEAD -> { // DEAD: failed on its last attempt, whose code it keeps
+            case FAILED, DEAD -> { // DEAD: failed on its last attempt, whose code it keeps, or timed out on it
                 report(job);
-                yield job.exitCode() != null && job.exitCode() != 0 ? job.exitCode() : 1;
+                yield dev.hangar.core.queue.AttemptVerdict.gaveUpTimingOut(job) ? EXIT_TIMED_OUT
+                        : job.exitCode() != null && job.exitCode() != 0 ? job.exitCode() : 1;
             }
             case TIMED_OUT -> {
                 report(job);

@@ -60,6 +60,25 @@ class JobWatcherTest {
         return Json.write(new LogChunk(seq, 1, 1, stream, text.getBytes(StandardCharsets.UTF_8))) + "\n";
     }
 
+    @Test
+    void aJobThatGaveUpAfterItsLastAttemptTimedOutExitsAsATimeout() {
+        var watcher = new JobWatcher(new HangarClient(URI.create("http://127.0.0.1:9")),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        Job timedOut = dead("gave up after 2 attempts; last: timed out after 1 s (timeoutSeconds)", null);
+        Job failed = dead("gave up after 2 attempts; last: exited with code 3", 3);
+
+        // it exited 1, the README's 124 for a timeout kept only for a job that had no retries
+        assertThat(watcher.exitCode(timedOut)).isEqualTo(124);
+        assertThat(watcher.exitCode(failed)).isEqualTo(3);
+    }
+
+    private static Job dead(String error, Integer exitCode) {
+        Job job = job(JobState.DEAD);
+        return new Job(job.id(), job.spec(), JobState.DEAD, 2, 2, job.timings(), job.node(), job.runtime(), null, exitCode,
+                error, false, false);
+    }
+
     private static Job job(JobState state) {
         Instant at = Instant.parse("2026-12-05T00:00:00Z");
         return new Job("j-1", JobSpec.builder().command("echo", "hi").build(), state, 1, 1,

@@ -13,6 +13,8 @@ import java.time.Instant;
  * @param error     the error to record
  */
 public record AttemptVerdict(JobState state, Instant notBefore, String error) {
+    private static final String GAVE_UP = "gave up after ";
+    private static final String LAST_TIMED_OUT = "; last: timed out";
 
     /** The worker reported how the attempt ended. */
     public static AttemptVerdict afterOutcome(Job job, Outcome outcome, Instant now) {
@@ -28,9 +30,18 @@ public record AttemptVerdict(JobState state, Instant notBefore, String error) {
         if (retry.maxAttempts() > 1) {
             // retries were asked for and all are spent: dead-letter it, saying why
             return new AttemptVerdict(JobState.DEAD, null,
-                    "gave up after " + job.attempt() + " attempts; last: " + describe(outcome));
+                    GAVE_UP + job.attempt() + " attempts; last: " + describe(outcome));
         }
         return new AttemptVerdict(outcome.state(), null, outcome.error());
+    }
+
+    /**
+     * Whether a DEAD job gave up after its last attempt timed out, as its error says (a timed-out attempt has no exit
+     * code to keep): a caller waiting for it ends as for a timeout.
+     */
+    public static boolean gaveUpTimingOut(Job job) {
+        return job.state() == JobState.DEAD && job.exitCode() == null && job.error() != null
+                && job.error().startsWith(GAVE_UP) && job.error().contains(LAST_TIMED_OUT);
     }
 
     /**
