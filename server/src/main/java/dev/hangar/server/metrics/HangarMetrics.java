@@ -57,6 +57,8 @@ public final class HangarMetrics implements AutoCloseable {
     /** Nodes that say how many sandboxes they run through {@link #sandboxesRunning}, not by heartbeat. */
     private final java.util.Set<String> nodesWithHook = new java.util.HashSet<>();
     private final NodeView nodeView;
+    /** Whether the nodes could be read at the last scrape (a cluster's registry may be out of reach). */
+    private volatile boolean nodesReadable = true;
     /** The asks to drain kept, of nodes up and of nodes not up, as of the last scrape that could read them. */
     private final java.util.concurrent.atomic.AtomicIntegerArray drainAsks = new java.util.concurrent.atomic.AtomicIntegerArray(2);
     /** Nodes whose changes were heard: the list read when starting does not overrule them. */
@@ -214,6 +216,12 @@ public final class HangarMetrics implements AutoCloseable {
     private void refresh() {
         counts.refresh();
         try {
+            nodeView.nodes();
+            nodesReadable = true;
+        } catch (RuntimeException e) { // the registry away: whether the nodes are there is not known now
+            nodesReadable = false;
+        }
+        try {
             var asks = nodeView.drainAsks();
             int up = (int) asks.stream().filter(dev.hangar.core.cluster.DrainAsk::up).count();
             drainAsks.set(0, up);
@@ -229,6 +237,14 @@ public final class HangarMetrics implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "reading the pools for /metrics failed: " + e.getMessage());
             }
         }
+    }
+
+    /**
+     * A node's figure as its last heartbeat said it, or NaN while the registry is out of reach: whether the node is
+     * there is not known then, and a node that is down has no series.
+     */
+    private double whileKnown(double value) {
+        return nodesReadable ? value : Double.NaN;
     }
 
     private synchronized void nodeListed(NodeInfo node) {
@@ -248,24 +264,24 @@ public final class HangarMetrics implements AutoCloseable {
         }
         NodeInfo.Capacity capacity = node.capacity();
         var meters = new ArrayList<Meter>();
-        meters.add(Gauge.builder("hangar.node.capacity.cpus", capacity::cpus)
+        meters.add(Gauge.builder("hangar.node.capacity.cpus", () -> whileKnown(capacity.cpus()))
                 .description("CPUs jobs may reserve on the node (may exceed its cores)")
                 .tag("node", node.name()).strongReference(true).register(registry));
-        meters.add(Gauge.builder("hangar.node.capacity.memory", () -> capacity.memoryMb() * 1024 * 1024)
+        meters.add(Gauge.builder("hangar.node.capacity.memory", () -> whileKnown(capacity.memoryMb() * 1024.0 * 1024))
                 .description("Memory jobs may reserve on the node")
                 .baseUnit("bytes")
                 .tag("node", node.name()).strongReference(true).register(registry));
-        meters.add(Gauge.builder("hangar.node.capacity.gpus", capacity::gpus)
+        meters.add(Gauge.builder("hangar.node.capacity.gpus", () -> whileKnown(capacity.gpus()))
                 .description("GPUs of the node")
                 .tag("node", node.name()).strongReference(true).register(registry));
         // why a gauge: a node left drained after its maintenance takes no job, which nothing else shows
         int draining = node.drain() == null ? 0 : 1;
-        meters.add(Gauge.builder("hangar.node.draining", () -> draining)
+        meters.add(Gauge.builder("hangar.node.draining", () -> whileKnown(draining))
                 .description("1 while the node is asked to drain: it takes no more jobs (drained once it runs none)")
                 .tag("node", node.name()).strongReference(true).register(registry));
         // why a series per label, not a tag per label: every series of one metric must have the same tag
         // names, and each node's label names are its own
-        node.labels().forEach((key, value) -> meters.add(Gauge.builder("hangar.node.label", () -> 1)
+        node.labels().forEach((key, value) -> meters.add(Gauge.builder("hangar.node.label", () -> whileKnown(1))
                 .description("1 for each label the node has now (its own, or those asked in their place)")
                 .tags("node", node.name(), "key", key, "value", value).strongReference(true).register(registry)));
         if (!nodesWithHook.contains(node.name())) {

@@ -269,10 +269,31 @@ class HangarMetricsTest {
         }
     }
 
+    @Test
+    void whileTheRegistryIsOutOfReachANodesSeriesSayNotKnownRatherThanItsLastFigures() {
+        var cluster = new OneNodeCluster(NodeInfo.of(labelled(Map.of("zone", "r1")), NodeInfo.State.JOINED));
+        try (var clusterMetrics = new HangarMetrics(queue, cluster, clock, job -> HangarMetrics.COLD)) {
+            assertThat(new PromText(clusterMetrics.scrape()).value("hangar_node_capacity_cpus", "node", "c1")).isEqualTo(8);
+
+            cluster.away.set(true);
+            PromText text = new PromText(clusterMetrics.scrape());
+
+            // they said the node was there, with its capacity, while nothing could be known of it
+            assertThat(text.value("hangar_node_capacity_cpus", "node", "c1")).isNaN();
+            assertThat(text.value("hangar_node_draining", "node", "c1")).isNaN();
+            assertThat(text.value("hangar_node_label", "node", "c1", "key", "zone", "value", "r1")).isNaN();
+
+            cluster.away.set(false);
+            assertThat(new PromText(clusterMetrics.scrape()).value("hangar_node_capacity_cpus", "node", "c1")).isEqualTo(8);
+        }
+    }
+
     /** A cluster of one node, "c1", whose changes the test tells the metrics of, and the asks to drain it keeps. */
     private final class OneNodeCluster implements dev.hangar.server.NodeView {
         final AtomicReference<java.util.function.Consumer<NodeInfo>> told = new AtomicReference<>();
         final AtomicReference<List<DrainAsk>> asks = new AtomicReference<>(List.of());
+        /** While set, the registry is out of reach: the nodes cannot be read. */
+        final AtomicBoolean away = new AtomicBoolean();
         private final NodeInfo node;
 
         OneNodeCluster(NodeInfo node) {
@@ -296,6 +317,9 @@ class HangarMetricsTest {
 
         @Override
         public List<NodeInfo> nodes() {
+            if (away.get()) {
+                throw new IllegalStateException("the node registry is out of reach (test)");
+            }
             return List.of(node);
         }
 
