@@ -1,5 +1,6 @@
 package dev.hangar.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hangar.agent.AgentConfig;
@@ -31,8 +32,13 @@ class ClusterUpMetricsIT {
             var api = new Api(a.url());
 
             // a counted its own sandbox alone, though /metrics is documented to count the cluster's (max across servers)
-            await("both nodes' ready sandboxes in a's metrics").atMost(Duration.ofSeconds(60))
+            double counted = await("both nodes' ready sandboxes in a's metrics").atMost(Duration.ofSeconds(60))
                     .until(() -> ready(api.get("/metrics").body()), count -> count == 2.0);
+            assertThat(counted).as("a's own sandbox and b's").isEqualTo(2.0);
+            var other = new Api(b.url());
+            double countedByB = await("both nodes' ready sandboxes in b's metrics").atMost(Duration.ofSeconds(60))
+                    .until(() -> ready(other.get("/metrics").body()), count -> count == 2.0);
+            assertThat(countedByB).as("b counts the same cluster, once its view has a's heartbeat").isEqualTo(2.0);
         }
     }
 
