@@ -57,8 +57,11 @@ public final class HangarMetrics implements AutoCloseable {
     /** Nodes that say how many sandboxes they run through {@link #sandboxesRunning}, not by heartbeat. */
     private final java.util.Set<String> nodesWithHook = new java.util.HashSet<>();
     private final NodeView nodeView;
-    /** Whether the nodes could be read at the last scrape (a cluster's registry may be out of reach). */
-    private volatile boolean nodesReadable = true;
+    /**
+     * The nodes as read at the last scrape, or null when they could not be read (a cluster's registry may be out of
+     * reach): one read serves every node's series of a scrape.
+     */
+    private volatile List<NodeInfo> scrapedNodes = List.of();
     /** The asks to drain kept, of nodes up and of nodes not up, as of the last scrape that could read them. */
     private final java.util.concurrent.atomic.AtomicIntegerArray drainAsks = new java.util.concurrent.atomic.AtomicIntegerArray(2);
     /** Nodes whose changes were heard: the list read when starting does not overrule them. */
@@ -173,12 +176,12 @@ public final class HangarMetrics implements AutoCloseable {
 
     /** What the node's last heartbeat says it runs; NaN when it is not known now (gone, or the registry away). */
     private Number runningByHeartbeat(String node) {
-        try {
-            return nodeView.nodes().stream().filter(n -> n.name().equals(node) && n.load() != null).findFirst()
-                    .<Number>map(n -> n.load().runningJobs()).orElse(Double.NaN);
-        } catch (RuntimeException e) {
+        List<NodeInfo> listed = scrapedNodes;
+        if (listed == null) {
             return Double.NaN;
         }
+        return listed.stream().filter(n -> n.name().equals(node) && n.load() != null).findFirst()
+                .<Number>map(n -> n.load().runningJobs()).orElse(Double.NaN);
     }
 
     /**
@@ -216,10 +219,9 @@ public final class HangarMetrics implements AutoCloseable {
     private void refresh() {
         counts.refresh();
         try {
-            nodeView.nodes();
-            nodesReadable = true;
+            scrapedNodes = List.copyOf(nodeView.nodes());
         } catch (RuntimeException e) { // the registry away: whether the nodes are there is not known now
-            nodesReadable = false;
+            scrapedNodes = null;
         }
         try {
             var asks = nodeView.drainAsks();
@@ -244,7 +246,7 @@ public final class HangarMetrics implements AutoCloseable {
      * there is not known then, and a node that is down has no series.
      */
     private double whileKnown(double value) {
-        return nodesReadable ? value : Double.NaN;
+        return scrapedNodes != null ? value : Double.NaN;
     }
 
     private synchronized void nodeListed(NodeInfo node) {

@@ -288,12 +288,31 @@ class HangarMetricsTest {
         }
     }
 
+    @Test
+    void aScrapeReadsTheNodeListOnceForEveryNodesSeries() {
+        var cluster = new OneNodeCluster(NodeInfo.of(clusterNode(3), NodeInfo.State.JOINED));
+        try (var clusterMetrics = new HangarMetrics(queue, cluster, clock, job -> HangarMetrics.COLD)) {
+            int before = cluster.reads.get();
+            PromText text = new PromText(clusterMetrics.scrape());
+
+            assertThat(text.value("hangar_sandboxes_running", "node", "c1")).as("by its heartbeat").isEqualTo(3);
+            assertThat(text.value("hangar_node_capacity_cpus", "node", "c1")).isEqualTo(8);
+            // it read the list once more for each node's running sandboxes: N + 1 reads of a cluster's registry
+            assertThat(cluster.reads.get() - before).isEqualTo(1);
+
+            cluster.away.set(true);
+            assertThat(new PromText(clusterMetrics.scrape()).value("hangar_sandboxes_running", "node", "c1")).isNaN();
+        }
+    }
+
     /** A cluster of one node, "c1", whose changes the test tells the metrics of, and the asks to drain it keeps. */
     private final class OneNodeCluster implements dev.hangar.server.NodeView {
         final AtomicReference<java.util.function.Consumer<NodeInfo>> told = new AtomicReference<>();
         final AtomicReference<List<DrainAsk>> asks = new AtomicReference<>(List.of());
         /** While set, the registry is out of reach: the nodes cannot be read. */
         final AtomicBoolean away = new AtomicBoolean();
+        /** Reads of the node list, as a registry in Redis would count its round trips. */
+        final java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
         private final NodeInfo node;
 
         OneNodeCluster(NodeInfo node) {
@@ -317,6 +336,7 @@ class HangarMetricsTest {
 
         @Override
         public List<NodeInfo> nodes() {
+            reads.incrementAndGet();
             if (away.get()) {
                 throw new IllegalStateException("the node registry is out of reach (test)");
             }
