@@ -11,6 +11,14 @@ interface BuiltinImage {
     /** Fills {@code rootfs} (an empty directory). */
     void build(Path rootfs) throws IOException;
 
+    /**
+     * The version of what {@link #build} makes, raised when that changes: a store's image made by an
+     * older recipe is made again on its next use, as an upgraded node would otherwise keep it for good.
+     */
+    default int recipe() {
+        return 1;
+    }
+
     /** What this host lacks to make it, naming the package to install; empty if it has what {@link #build} needs. */
     default Optional<String> lacking() {
         return Optional.empty();

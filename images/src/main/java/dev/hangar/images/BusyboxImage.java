@@ -21,6 +21,12 @@ final class BusyboxImage implements BuiltinImage {
 
     private static final String LACKING = "busybox not found: install the busybox-static package";
 
+    /** 2: the {@code job} user (99000), whom a root agent's container jobs run as. */
+    @Override
+    public int recipe() {
+        return 2;
+    }
+
     @Override
     public Optional<String> lacking() {
         return CANDIDATES.stream().anyMatch(Files::isExecutable) ? Optional.empty() : Optional.of(LACKING);

@@ -68,23 +68,41 @@ public final class LocalImageStore implements ImageStore {
     public Image resolve(String name) throws IOException {
         Path dir = root.resolve(checkedName(name));
         var stored = find(name);
-        if (stored.isPresent()) {
+        BuiltinImage builtin = builtins.get(name);
+        if (stored.isPresent() && !outdated(builtin)) {
             return stored.get();
         }
-        BuiltinImage builtin = builtins.get(name);
         if (builtin == null) {
             throw new ImageNotFoundException(name, names());
         }
         // why said before the lock: another process making it holds the lock for as long as that takes
-        LOG.log(System.Logger.Level.INFO, "the built-in image " + name + " is not made yet in " + root + ": making it, or"
-                + " waiting for the process making it (jobs that use it wait for it)");
+        LOG.log(System.Logger.Level.INFO, "the built-in image " + name + (stored.isPresent()
+                ? " in " + root + " was made by an older recipe: making it again" : " is not made yet in " + root
+                + ": making it") + ", or waiting for the process making it (jobs that use it wait for it)");
         try (var held = lock.hold()) {
             // why again: another process, or thread, may have made it while this one waited
-            if (!Files.isRegularFile(dir.resolve("image.json"))) {
+            if (!Files.isRegularFile(dir.resolve("image.json")) || outdated(builtin)) {
                 makeBuiltin(builtin);
+                deleteRemoved(); // the older recipe's image, unless a sandbox holds it still
             }
         }
         return read(dir);
+    }
+
+    /**
+     * Whether the store's image of a built-in was made by another recipe than the built-in's now. One
+     * this host cannot make again is kept as it is: it still runs jobs.
+     */
+    private boolean outdated(BuiltinImage builtin) throws IOException {
+        if (builtin == null || !builtin.buildable()) {
+            return false;
+        }
+        Path entry = root.resolve(builtin.name());
+        try {
+            return metadata(entry).builtBy() != builtin.recipe();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false; // not made: no older recipe's
+        }
     }
 
     /**
@@ -94,7 +112,7 @@ public final class LocalImageStore implements ImageStore {
     private void makeBuiltin(BuiltinImage builtin) throws IOException {
         long began = System.nanoTime();
         try {
-            make(builtin.name(), "built-in", builtin::build);
+            make(builtin.name(), "built-in", builtin.recipe(), builtin::build);
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "could not make the built-in image " + builtin.name() + ": " + e.getMessage());
             throw e;
@@ -106,7 +124,11 @@ public final class LocalImageStore implements ImageStore {
     @Override
     public boolean madeOnFirstUse(String name) {
         BuiltinImage builtin = builtins.get(name);
-        return builtin != null && builtin.buildable() && find(name).isEmpty();
+        try {
+            return builtin != null && builtin.buildable() && (find(name).isEmpty() || outdated(builtin));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override
@@ -266,10 +288,10 @@ public final class LocalImageStore implements ImageStore {
             throw new IllegalArgumentException("source: " + source + " does not exist");
         }
         if (Files.isDirectory(from)) {
-            make(name, from.toString(), rootfs -> HostCommand.run(List.of("cp", "-a", from + "/.", rootfs.toString()), 600));
+            make(name, from.toString(), null, rootfs -> HostCommand.run(List.of("cp", "-a", from + "/.", rootfs.toString()), 600));
         } else if (Files.isRegularFile(from)) {
             // why: GNU tar recognises gzip, xz and zstd on extraction by itself
-            make(name, from.toString(), rootfs -> {
+            make(name, from.toString(), null, rootfs -> {
                 try {
                     HostCommand.run(List.of("tar", "-xf", from.toString(), "-C", rootfs.toString(), "--no-same-owner"), 600);
                 } catch (IOException e) {
@@ -428,7 +450,8 @@ public final class LocalImageStore implements ImageStore {
         void fill(Path rootfs) throws IOException;
     }
 
-    private void make(String name, String source, Filler filler) throws IOException {
+    /** Makes the image; {@code recipe} is a built-in's ({@link BuiltinImage#recipe}), null for an import. */
+    private void make(String name, String source, Integer recipe, Filler filler) throws IOException {
         sweepLeftovers();
         Path scratch = root.resolve(MAKING + name + "-" + UUID.randomUUID());
         try {
@@ -461,7 +484,7 @@ public final class LocalImageStore implements ImageStore {
             for (String file : MOUNT_FILES) {
                 mountFile(rootfs.resolve(file), source);
             }
-            var metadata = new ImageMetadata(name, source, Instant.now(), sizeOf(rootfs));
+            var metadata = new ImageMetadata(name, source, Instant.now(), sizeOf(rootfs), recipe);
             Files.writeString(scratch.resolve("image.json"), Json.write(metadata));
             // why: after a power loss the rename may be on disk before what it names, an image that looks whole and is not
             HostCommand.run(List.of("sync", "-f", scratch.toString()), 600);
@@ -504,16 +527,24 @@ public final class LocalImageStore implements ImageStore {
 
     /** The image a name gives: the version it links to, or an older store's directory under the name. */
     private static Image read(Path entry) throws IOException {
-        Path dir = Files.isSymbolicLink(entry) ? entry.resolveSibling(Files.readSymbolicLink(entry)).normalize() : entry;
-        String json = Files.readString(dir.resolve("image.json"));
-        ImageMetadata metadata;
+        ImageMetadata metadata = metadata(entry);
+        return new Image(metadata.name(), versionOf(entry).resolve("rootfs"), metadata.source(), metadata.createdAt(),
+                metadata.sizeBytes());
+    }
+
+    private static ImageMetadata metadata(Path entry) throws IOException {
+        String json = Files.readString(versionOf(entry).resolve("image.json"));
         try {
-            metadata = Json.read(json, ImageMetadata.class);
+            return Json.read(json, ImageMetadata.class);
         } catch (RuntimeException e) {
             throw new DamagedImageException("image " + entry.getFileName() + " is damaged, its image.json unreadable ("
                     + e.getMessage() + "): remove it (hangar image rm " + entry.getFileName() + ") and make it again", e);
         }
-        return new Image(metadata.name(), dir.resolve("rootfs"), metadata.source(), metadata.createdAt(), metadata.sizeBytes());
+    }
+
+    /** The directory a name gives: the version it links to, or an older store's directory under the name. */
+    private static Path versionOf(Path entry) throws IOException {
+        return Files.isSymbolicLink(entry) ? entry.resolveSibling(Files.readSymbolicLink(entry)).normalize() : entry;
     }
 
     private static String checkedName(String name) {

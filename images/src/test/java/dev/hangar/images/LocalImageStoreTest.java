@@ -321,6 +321,56 @@ class LocalImageStoreTest {
         assertThat(builds).hasValue(1);
     }
 
+    /** A built-in named "recipe" whose build writes its recipe's number into /made. */
+    private static BuiltinImage builtByRecipe(int recipe) {
+        return new BuiltinImage() {
+            @Override
+            public String name() {
+                return "recipe";
+            }
+
+            @Override
+            public int recipe() {
+                return recipe;
+            }
+
+            @Override
+            public void build(Path rootfs) throws java.io.IOException {
+                Files.writeString(rootfs.resolve("made"), "recipe " + recipe);
+            }
+        };
+    }
+
+    @Test
+    void aBuiltInMadeByAnOlderRecipeIsMadeAgainOnItsNextUseAndTheOlderGoesWhenItsSandboxLetsGo() throws Exception {
+        var older = new LocalImageStore(dir.resolve("images"), List.of(builtByRecipe(1)));
+        var held = older.hold("recipe");
+        Path olderFiles = held.image().rootfs();
+        assertThat(olderFiles.resolve("made")).hasContent("recipe 1");
+        // what an image.json of a Hangar before recipes holds: no recipe, which is recipe 1
+        Path record = olderFiles.resolveSibling("image.json");
+        Files.writeString(record, Files.readString(record).replaceAll(",\\s*\"recipe\"\\s*:\\s*1", ""));
+        assertThat(Files.readString(record)).doesNotContain("\"recipe\":");
+        assertThat(older.resolve("recipe").rootfs()).as("the same recipe: kept").isEqualTo(olderFiles);
+
+        // the node upgraded: its store on the same root has the built-in's next recipe
+        var upgraded = new LocalImageStore(dir.resolve("images"), List.of(builtByRecipe(2)));
+        assertThat(upgraded.madeOnFirstUse("recipe")).as("a job that names it waits for it").isTrue();
+        Image remade = upgraded.resolve("recipe");
+        assertThat(remade.rootfs().resolve("made")).hasContent("recipe 2");
+        assertThat(upgraded.madeOnFirstUse("recipe")).isFalse();
+        assertThat(upgraded.resolve("recipe")).isEqualTo(remade);
+        assertThat(olderFiles.resolve("made")).as("its sandbox still runs on it").hasContent("recipe 1");
+
+        held.close();
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        while (Files.exists(olderFiles) && System.nanoTime() < deadline) { // deleted on another thread
+            Thread.sleep(50);
+        }
+        assertThat(olderFiles).as("deleted once its last sandbox let go").doesNotExist();
+        assertThat(upgraded.list()).extracting(Image::name).containsExactly("recipe");
+    }
+
     @Test
     void aBuiltInThisHostCannotMakeIsNotOfferedUntilItIsMade() throws Exception {
         var toolThere = new java.util.concurrent.atomic.AtomicBoolean(false);
