@@ -92,6 +92,8 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
     static final Duration OWNERS_STOP_WAIT = Duration.ofSeconds(45);
     private boolean started;
     private boolean closed;
+    /** Sandboxes being made now: the close waits for them, as the one that ends after it removes its container. */
+    private int creating;
     private int leftoversRemoved;
 
     public PodmanRuntime(RuntimeContext context) {
@@ -258,8 +260,15 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
 
     private PodmanSandbox create(SandboxSpec spec, String image, ImageHold held) throws SandboxException {
         String containerId = null;
+        synchronized (this) {
+            try {
+                ready();
+            } catch (IOException e) {
+                throw new SandboxException("could not create podman sandbox " + spec.id() + ": " + e.getMessage(), e);
+            }
+            creating++;
+        }
         try {
-            ready();
             Instant createdAt = Instant.now();
             if (!spec.mounts().isEmpty()) {
                 MountTargets.check(held.image().rootfs(), image, spec.mounts());
@@ -286,10 +295,15 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
             }
             api.startContainer(containerId);
             String cgroupPath = api.inspectContainer(containerId).path("State").path("CgroupPath").asText("");
-            var sandbox = new PodmanSandbox(this, api, spec, containerId, EngineCgroup.of(cgroupPath, spec.resources()),
-                    createdAt, held);
-            live.add(sandbox);
-            return sandbox;
+            synchronized (this) {
+                if (closed) { // why: no one would destroy it now, and its container would run on past the JVM
+                    throw new IOException("the podman runtime was closed while the sandbox was made");
+                }
+                var sandbox = new PodmanSandbox(this, api, spec, containerId,
+                        EngineCgroup.of(cgroupPath, spec.resources()), createdAt, held);
+                live.add(sandbox);
+                return sandbox;
+            }
         } catch (IllegalArgumentException e) {
             if (containerId == null) { // a setting of the job that podman cannot take
                 throw SandboxException.causedByTheJob(e.getMessage(), e);
@@ -301,6 +315,11 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
                 removeQuietly(containerId);
             }
             throw new SandboxException("could not create podman sandbox " + spec.id() + ": " + e.getMessage(), e);
+        } finally {
+            synchronized (this) {
+                creating--;
+                notifyAll();
+            }
         }
     }
 
@@ -384,13 +403,32 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
         for (PodmanSandbox sandbox : List.copyOf(live)) {
             destroying.add(CompletableFuture.runAsync(sandbox::destroy, command -> Thread.ofVirtual().start(command)));
         }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         try {
             CompletableFuture.allOf(destroying.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("sandboxes still being destroyed at shutdown: {}", e.getMessage());
         }
+        awaitCreates(deadline);
         if (service != null) {
             service.close();
+        }
+    }
+
+    /** Waits, until the deadline, for the sandboxes being made to end, each removing its container through the service. */
+    private synchronized void awaitCreates(long deadline) {
+        long left;
+        while (creating > 0 && (left = deadline - System.nanoTime()) > 0) {
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (creating > 0) {
+            LOG.warn("{} sandboxes still being made at shutdown: their containers go when a node next starts here",
+                    creating);
         }
     }
 

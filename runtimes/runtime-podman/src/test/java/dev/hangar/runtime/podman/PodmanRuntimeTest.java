@@ -259,6 +259,36 @@ class PodmanRuntimeTest {
     }
 
     @Test
+    void aSandboxBeingMadeWhenTheRuntimeClosesLeavesNoContainerBehind() throws Exception {
+        requireAvailable();
+        var closing = new PodmanRuntime(new RuntimeContext(dataDir.resolve("closing-while-made"), store));
+        assertThat(closing.probe().available()).isTrue();
+        long began = System.nanoTime();
+        closing.create(new SandboxSpec(newId(), "busybox", Resources.defaults(), NetworkMode.NONE, List.of())).close();
+        long took = System.nanoTime() - began; // the service and the image ready now: a make takes less than this
+
+        String id = newId();
+        var made = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return closing.create(new SandboxSpec(id, "busybox", Resources.defaults(), NetworkMode.NONE, List.of()));
+            } catch (dev.hangar.core.runtime.SandboxException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        TimeUnit.NANOSECONDS.sleep(took / 3); // an agent's stop as a pool refills: the close comes mid-make
+        closing.close();
+
+        try {
+            Sandbox sandbox = made.get(30, TimeUnit.SECONDS);
+            assertThat(sandbox.state()).as("made before the close: destroyed by it").isEqualTo(dev.hangar.core.runtime.SandboxState.STOPPED);
+        } catch (java.util.concurrent.ExecutionException e) {
+            assertThat(e.getCause()).hasMessageContaining("closed");
+        }
+        // it ran on, or stayed as made, with no one to remove it until a node next started here
+        assertThat(podman("ps", "-a", "-q", "--filter", "label=" + ContainerSpec.SANDBOX_LABEL + "=" + id)).isBlank();
+    }
+
+    @Test
     void aServiceThatDiesIsStartedAgain() throws Exception {
         requireAvailable();
         long first = runtime.servicePid().orElseThrow();
