@@ -125,6 +125,11 @@ final class EventRoutes implements AutoCloseable {
             long cursor;
             if (resumeFrom.isEmpty()) {
                 cursor = live;
+                // why told at once: a client that drops before any event reaches it would resume from nothing,
+                // from the newest event then, and miss what changed while it was away
+                if (!keepAliveAt(client, cursor)) {
+                    return;
+                }
             } else {
                 cursor = resumeFrom.getAsLong() == 0 ? log.beforeFirst() : resumeFrom.getAsLong();
                 Replay replay = log.after(cursor, 0);

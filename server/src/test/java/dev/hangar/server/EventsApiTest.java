@@ -152,6 +152,23 @@ class EventsApiTest {
     }
 
     @Test
+    void aStreamSaysAtOnceWhereItStartsSoThatOneDroppedBeforeAnyEventResumesWithoutAGap() throws Exception {
+        String start;
+        try (EventStream quiet = events("", Map.of())) {
+            assertThat(quiet.next(Duration.ofMillis(300))).as("nothing happened meanwhile").isNull();
+            start = quiet.lastEventId();
+        }
+        assertThat(start).as("the id it starts after, told before any event").isNotNull();
+        Job job = runJob("while-away");
+
+        try (EventStream resumed = events("", Map.of("Last-Event-ID", start))) {
+            List<EventStream.Event> seen = resumed.until(e -> isFinalOf(e, job.id()), WAIT);
+            assertThat(seen).extracting(EventStream.Event::event).as("replayed, not reset").containsOnly("job");
+            assertThat(data(seen.getFirst()).path("job").path("state").asText()).isEqualTo("QUEUED");
+        }
+    }
+
+    @Test
     void lastEventIdZeroReplaysEverythingSinceTheStartTheNodeJoinFirst() throws Exception {
         Job job = runJob("before");
         try (EventStream stream = events("?lastEventId=0", Map.of())) {
