@@ -50,7 +50,7 @@ final class DebianImage implements BuiltinImage {
         if (lacking.isPresent()) {
             throw new IOException(lacking.get());
         }
-        HostCommand.run(command(rootfs, mirror()), 1800);
+        HostCommand.runInOwnMounts(command(rootfs, mirror()), 1800);
     }
 
     static List<String> command(Path rootfs, String mirror) {

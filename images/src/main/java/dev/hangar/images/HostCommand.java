@@ -12,7 +12,24 @@ import java.util.concurrent.TimeUnit;
 final class HostCommand {
     private HostCommand() {}
 
+    /**
+     * The command in a mount namespace of its own (root only), so that what it mounts goes when it
+     * ends, however it ends: debootstrap mounts /proc and /sys in the image it makes and unmounts
+     * them only as it exits, so a build stopped by its timeout or an agent's stop left them mounted
+     * on the host, in a directory then impossible to delete.
+     */
+    static String runInOwnMounts(List<String> command, long timeoutSeconds) throws IOException {
+        var wrapped = new java.util.ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "--"));
+        wrapped.addAll(command);
+        return run(wrapped, command, timeoutSeconds);
+    }
+
     static String run(List<String> command, long timeoutSeconds) throws IOException {
+        return run(command, command, timeoutSeconds);
+    }
+
+    /** Runs {@code command}, naming it in errors as {@code named} (the tool, not its wrapper). */
+    private static String run(List<String> command, List<String> named, long timeoutSeconds) throws IOException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         process.getOutputStream().close();
         // why on a thread of its own: reading to the end would wait for the tool however long it hangs
@@ -21,17 +38,17 @@ final class HostCommand {
         try {
             if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 kill(process);
-                throw new IOException(command.get(0) + " did not finish in " + timeoutSeconds + " s");
+                throw new IOException(named.get(0) + " did not finish in " + timeoutSeconds + " s");
             }
         } catch (InterruptedException e) {
             kill(process);
             Thread.currentThread().interrupt();
-            throw new IOException(command.get(0) + " was interrupted", e);
+            throw new IOException(named.get(0) + " was interrupted", e);
         }
         String text = new String(output.join(), StandardCharsets.UTF_8);
         if (process.exitValue() != 0) {
             String tail = text.length() > 2000 ? text.substring(text.length() - 2000) : text;
-            throw new IOException(String.join(" ", command.subList(0, Math.min(3, command.size()))) + " failed (exit "
+            throw new IOException(String.join(" ", named.subList(0, Math.min(3, named.size()))) + " failed (exit "
                     + process.exitValue() + "): " + tail.strip());
         }
         return text;

@@ -492,10 +492,20 @@ public final class LocalImageStore implements ImageStore {
             Files.createDirectories(root.resolve(VERSIONS));
             Files.move(scratch, root.resolve(VERSIONS).resolve(version), StandardCopyOption.ATOMIC_MOVE);
             link(name, version);
-        } finally {
+        } catch (IOException | RuntimeException e) { // (made, the scratch directory is the version: nothing is left)
+            deleteScratch(scratch, e);
+            throw e;
+        }
+    }
+
+    /** Deletes what a make that failed left; a failure to is added to the make's own, which it must not hide. */
+    private static void deleteScratch(Path scratch, Exception failed) {
+        try {
             if (Files.exists(scratch)) {
                 deleteTree(scratch);
             }
+        } catch (IOException e) {
+            failed.addSuppressed(e);
         }
     }
 
@@ -562,7 +572,7 @@ public final class LocalImageStore implements ImageStore {
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         // why: rootfs trees hold read-only directories and odd modes; rm copes with all of them
         HostCommand.run(List.of("rm", "-rf", "--one-file-system", dir.toString()), 600);
     }

@@ -425,6 +425,25 @@ class LocalImageStoreTest {
     }
 
     @Test
+    void whatAToolInItsOwnMountsMountedGoesWithItWhenItIsStoppedAtItsBound() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "mounting needs root, as debootstrap does");
+        Path target = Files.createDirectories(dir.resolve("scratch/rootfs/proc"));
+        try {
+            // as debootstrap does: it mounts in the image it makes, and unmounts only as it exits
+            assertThatThrownBy(() -> HostCommand.runInOwnMounts(List.of("sh", "-c", "mount -t tmpfs hangar-test "
+                    + target + " && touch " + target + "/mounted && sleep 30"), 2))
+                    .hasMessage("sh did not finish in 2 s");
+
+            assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).as("mounted on the host still")
+                    .doesNotContain(target.toString());
+            LocalImageStore.deleteTree(dir.resolve("scratch")); // as a make that failed deletes its scratch directory
+            assertThat(dir.resolve("scratch")).doesNotExist();
+        } finally {
+            new ProcessBuilder("umount", "-l", target.toString()).start().waitFor(); // should the test fail
+        }
+    }
+
+    @Test
     void aHostToolThatHangsIsStoppedAtItsBound() {
         assertThatThrownBy(() -> HostCommand.run(List.of("sleep", "30"), 1)).hasMessage("sleep did not finish in 1 s");
     }
