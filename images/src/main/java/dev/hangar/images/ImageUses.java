@@ -89,14 +89,20 @@ final class ImageUses {
      * another version, and lets go.
      */
     boolean unheld(String version) throws IOException {
-        return whileUnheld(version, () -> { });
+        return whileUnheld(version, () -> { }, true);
     }
 
     /**
      * Runs {@code change} if no sandbox on this host holds the version, with the version's lock
-     * file locked so that no hold can be taken meanwhile, then deletes that file; whether it ran.
+     * file locked so that no hold can be taken meanwhile; whether it ran. The lock file is kept for a
+     * version that stays linked: a hold waiting on it would otherwise get a lock on a deleted file,
+     * which no later removal sees.
      */
     boolean whileUnheld(String version, Change change) throws IOException {
+        return whileUnheld(version, change, false);
+    }
+
+    private boolean whileUnheld(String version, Change change, boolean deleteLockFile) throws IOException {
         Path file = lockFile(version);
         synchronized (ImageUses.class) {
             if (HELD.containsKey(file)) {
@@ -107,7 +113,9 @@ final class ImageUses {
                     return false;
                 }
                 change.run();
-                Files.delete(file);
+                if (deleteLockFile) {
+                    Files.delete(file);
+                }
                 return true;
             }
         }
