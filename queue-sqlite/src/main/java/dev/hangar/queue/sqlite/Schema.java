@@ -11,7 +11,7 @@ import java.sql.Statement;
  * existing database is brought forward when opened.
  */
 final class Schema {
-    static final int VERSION = 6;
+    static final int VERSION = 7;
 
     /** Instants are epoch milliseconds; booleans are 0/1; JSON columns hold {@code Json.write} output. */
     private static final String[] V1 = {
@@ -89,7 +89,15 @@ final class Schema {
         "CREATE INDEX jobs_by_tenant ON jobs (json_extract(spec, '$.tenant'), seq) WHERE json_extract(spec, '$.tenant') IS NOT NULL",
     };
 
-    private static final String[][] STEPS = {V1, V2, V3, V4, V5, V6};
+    /**
+     * A node's jobs, newest first, for its lists: without it a list of another node's jobs read the
+     * whole table while holding the store, every lease and append waiting behind it.
+     */
+    private static final String[] V7 = {
+        "CREATE INDEX jobs_by_node ON jobs (node, seq) WHERE node IS NOT NULL",
+    };
+
+    private static final String[][] STEPS = {V1, V2, V3, V4, V5, V6, V7};
 
     private Schema() {}
 

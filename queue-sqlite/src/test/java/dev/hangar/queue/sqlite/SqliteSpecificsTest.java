@@ -88,6 +88,7 @@ class SqliteSpecificsTest {
             s.execute("ALTER TABLE logs DROP COLUMN delivery");
             s.execute("DROP INDEX jobs_by_finish");
             s.execute("DROP INDEX jobs_by_tenant");
+            s.execute("DROP INDEX jobs_by_node");
             s.execute("PRAGMA user_version = 1");
         }
 
@@ -104,8 +105,23 @@ class SqliteSpecificsTest {
                     .containsExactly("v1@0", "v4@1");
             try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + file)) {
                 assertThat(pragma(other, "user_version")).isEqualTo(String.valueOf(Schema.VERSION));
+                // a list of one node's or one tenant's jobs reads them alone, not the whole table
+                assertThat(queryPlan(other, "SELECT seq FROM jobs WHERE node = 'n1' ORDER BY seq DESC LIMIT 51"))
+                        .contains("jobs_by_node").doesNotContain("SCAN jobs\n");
+                assertThat(queryPlan(other, "SELECT seq FROM jobs WHERE json_extract(spec, '$.tenant') = 't'"
+                        + " ORDER BY seq DESC LIMIT 51")).contains("jobs_by_tenant");
             }
         }
+    }
+
+    private static String queryPlan(Connection c, String query) throws SQLException {
+        var plan = new StringBuilder();
+        try (Statement s = c.createStatement(); var rows = s.executeQuery("EXPLAIN QUERY PLAN " + query)) {
+            while (rows.next()) {
+                plan.append(rows.getString("detail")).append('\n');
+            }
+        }
+        return plan.toString();
     }
 
     @Test
