@@ -140,6 +140,21 @@ class DashboardIT extends OneNodeIT {
     }
 
     @Test
+    void markupThatReachedThePageRunsNoScriptOfItsOwn() throws Exception {
+        open(hangar.url(), "/");
+        waitFor().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#runtimes-table tr[data-runtime='process']")));
+
+        // as a job's output or error would, were it ever put in the page as markup: its handler is refused
+        js("document.body.insertAdjacentHTML('beforeend', '<img id=\"injected\" src=\"data:,\" onerror=\"window.ran = 1\">')");
+        waitFor().until(driver -> Boolean.TRUE.equals(js("return document.getElementById('injected').complete")));
+        Thread.sleep(200);
+        assertThat(js("return window.ran === undefined")).as("the injected handler ran").isEqualTo(true);
+        List<String> said = browser.manage().logs().get(LogType.BROWSER).getAll().stream().map(LogEntry::getMessage).toList();
+        assertThat(said).as("the browser refused it by the server's policy")
+                .anyMatch(message -> message.contains("Content Security Policy"));
+    }
+
+    @Test
     void nodesTableSaysWhetherEachNodeGivesANetworkAndShowsItsLabelsAsAJobPageShowsItsSelector() {
         open(hangar.url(), "/");
         JsonNode nodes = api.get("/v1/nodes").json();

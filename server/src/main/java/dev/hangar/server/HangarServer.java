@@ -89,8 +89,13 @@ public final class HangarServer implements AutoCloseable {
         });
         app.before(HangarServer::refuseUnreadableCharset);
         app.before(new HostNameCheck(tokens.isPresent(), hostNames)::check);
-        // the dashboard in another site's frame would take clicks meant for that site (a cancel)
-        app.before(ctx -> ctx.header("X-Frame-Options", "DENY"));
+        String policy = ContentPolicy.of(HangarServer.class.getResource("/hangar/dashboard/index.html"));
+        app.before(ctx -> {
+            // the dashboard in another site's frame would take clicks meant for that site (a cancel)
+            ctx.header("X-Frame-Options", "DENY");
+            ctx.header("Content-Security-Policy", policy);
+            ctx.header("X-Content-Type-Options", "nosniff"); // a job's raw output is never taken for a script or a page
+        });
         app.before(HangarServer::refuseMethodOverride);
         app.before(this::refuseApiHead);
         app.beforeMatched(new TokenCheck(tokens)::check);
