@@ -39,6 +39,7 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
 
     private final List<FakeSandbox> sandboxes = new CopyOnWriteArrayList<>();
     private final AtomicInteger sequence = new AtomicInteger();
+    private final AtomicInteger creates = new AtomicInteger();
     private volatile boolean failing;
     private volatile String failingImage;
     private volatile Snapshotting snapshotting;
@@ -86,6 +87,7 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
 
     @Override
     public Sandbox create(SandboxSpec spec) throws SandboxException {
+        creates.incrementAndGet();
         java.util.concurrent.CountDownLatch held = gate;
         if (held != null) {
             try {
@@ -153,6 +155,11 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
         if (held != null) {
             held.countDown();
         }
+    }
+
+    /** Calls of {@link #create}, failed ones too. */
+    public int creates() {
+        return creates.get();
     }
 
     public List<FakeSandbox> sandboxes() {

@@ -228,7 +228,7 @@ final class WarmPool {
 
     /** Starts sandboxes until ready + starting reaches the target, as far as the memory budget lets it. */
     synchronized void fill() {
-        if (closed || paused || retryAfter != null && clock.instant().isBefore(retryAfter)) {
+        if (closed || paused || backingOff()) {
             return;
         }
         limitedBy = null;
@@ -246,14 +246,23 @@ final class WarmPool {
         }
     }
 
+    /** Whether a failure's backoff is not over: no make starts meanwhile. */
+    private synchronized boolean backingOff() {
+        return retryAfter != null && clock.instant().isBefore(retryAfter);
+    }
+
     /** Whether the pool was closed or changed since generation {@code madeIn}. */
     private synchronized boolean stale(long madeIn) {
         return closed || madeIn != generation;
     }
 
-    /** Whether a make begun in generation {@code madeIn} is no longer wanted; if so, it no longer counts as starting. */
+    /**
+     * Whether a make begun in generation {@code madeIn} is no longer wanted: the pool closed or changed, or a make
+     * failed since and the pool backs off (those of one fill queued behind the first would each try the runtime that
+     * just failed, holding the makers' turns of every other pool meanwhile). If so, it no longer counts as starting.
+     */
     private synchronized boolean unwanted(long madeIn) {
-        if (!stale(madeIn)) {
+        if (!stale(madeIn) && !backingOff()) {
             return false;
         }
         starting--;
@@ -280,7 +289,7 @@ final class WarmPool {
             makers.acquire();
             try {
                 if (unwanted(madeIn)) {
-                    // closed or changed while this waited its turn: nothing is made
+                    // closed, changed or backing off while this waited its turn: nothing is made
                     budget.release(made.memoryMb());
                     return;
                 }

@@ -159,12 +159,34 @@ class PoolManagerTest {
         runtime.failCreates(true);
         manager = new PoolManager(new PoolConfig(List.of(pool("p", 4, 4)), 0, Duration.ofHours(1), 4),
                 List.of(runtime), 64 * 1024, clock).start();
-        await().atMost(WAIT).until(() -> status("p").failed() == 4 && status("p").starting() == 0);
+        // those that had not asked the runtime yet when the first failed ask it no more (see the next test)
+        await().atMost(WAIT).until(() -> status("p").failed() >= 1 && status("p").starting() == 0);
         runtime.failCreates(false);
 
         clock.advance(Duration.ofSeconds(1)); // one failed round: the first backoff, not the fourth
         manager.upkeep();
 
+        awaitReady("p", 4);
+    }
+
+    @Test
+    void makesWaitingForAMakersTurnWhenOneFailsAskTheFailingRuntimeNoMoreAndGiveTheirTurnsBack() {
+        runtime.holdCreates();
+        runtime.failCreates(true);
+        // one maker: one sandbox is being made (held), the other three wait their turn
+        manager = new PoolManager(new PoolConfig(List.of(pool("p", 4, 4)), 0, Duration.ofHours(1), 1),
+                List.of(runtime), 64 * 1024, clock).start();
+        await().atMost(WAIT).until(() -> status("p").starting() == 4);
+
+        runtime.releaseCreates();
+        await().atMost(WAIT).until(() -> status("p").starting() == 0);
+        assertThat(runtime.creates()).as("asked of the runtime while it failed: the first alone").isEqualTo(1);
+        assertThat(status("p").failed()).isEqualTo(1);
+        assertThat(manager.budget().heldMb()).as("what the three held, given back").isZero();
+
+        runtime.failCreates(false);
+        clock.advance(Duration.ofSeconds(1)); // the backoff over
+        manager.upkeep();
         awaitReady("p", 4);
     }
 
