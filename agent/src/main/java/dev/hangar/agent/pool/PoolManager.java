@@ -40,6 +40,8 @@ public final class PoolManager implements PoolsView, AutoCloseable {
             .daemon().name("pool-keeper").factory());
     private final Semaphore makers;
     private final ImageVersions images;
+    /** Held while sandboxes are destroyed for the memory of jobs (see {@link #yieldToJobs}). */
+    private final Object yielding = new Object();
 
     /**
      * @param runtimes       the node's usable runtimes; those that start sandboxes ahead of a job may back pools
@@ -129,18 +131,23 @@ public final class PoolManager implements PoolsView, AutoCloseable {
      * Destroys ready sandboxes, of the pools with the largest first and each pool's idle longest, until
      * the pools hold no more memory than the node's jobs leave: a warm sandbox is a cache, and a job that needs its memory comes first.
      * Sandboxes still starting are not waited for. Returns how many were destroyed.
+     *
+     * <p>One caller at a time: jobs starting together each saw the pools over and each destroyed one, where
+     * one was all they needed.
      */
     public int yieldToJobs() {
-        int evicted = 0;
-        while (budget.overMb() > 0) {
-            Optional<WarmPool> largest = snapshot().stream().filter(pool -> pool.readyCount() > 0)
-                    .max(Comparator.comparing(pool -> pool.spec().memoryMb()));
-            if (largest.isEmpty() || !largest.get().evictOne()) {
-                break;
+        synchronized (yielding) {
+            int evicted = 0;
+            while (budget.overMb() > 0) {
+                Optional<WarmPool> largest = snapshot().stream().filter(pool -> pool.readyCount() > 0)
+                        .max(Comparator.comparing(pool -> pool.spec().memoryMb()));
+                if (largest.isEmpty() || !largest.get().evictOne()) {
+                    break;
+                }
+                evicted++;
             }
-            evicted++;
+            return evicted;
         }
-        return evicted;
     }
 
     /** For the runtime selector: how many ready sandboxes each runtime's pools hold for this job. */

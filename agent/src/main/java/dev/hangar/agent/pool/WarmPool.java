@@ -293,24 +293,17 @@ final class WarmPool {
                     budget.release(made.memoryMb());
                     return;
                 }
-                sandbox = from != null ? template.restore(from, sandboxSpec) : boot(made);
+                try {
+                    sandbox = from != null ? template.restore(from, sandboxSpec) : boot(made);
+                } catch (SandboxException | RuntimeException | Error e) {
+                    madeNothing(made, madeIn, e); // within the turn: the make given it next then sees the backoff
+                    return;
+                }
             } finally {
                 makers.release();
             }
         } catch (SandboxException | RuntimeException | Error e) {
-            // why Errors too: a make that ends without this would count as starting for ever, and the pool never refill
-            try {
-                if (e instanceof SandboxException) {
-                    // the runtime's own account of why (an image gone, a limit): said once per try, without a trace
-                    LOG.log(System.Logger.Level.WARNING, "warm pool " + made.name() + ": making a sandbox failed: "
-                            + e.getMessage());
-                } else {
-                    LOG.log(System.Logger.Level.WARNING, "warm pool " + made.name() + ": making a sandbox failed", e);
-                }
-            } finally {
-                budget.release(made.memoryMb());
-                failed(madeIn, e);
-            }
+            madeNothing(made, madeIn, e);
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -321,6 +314,23 @@ final class WarmPool {
             return;
         }
         keep(made, madeIn, sandbox);
+    }
+
+    /** A make that failed: said, its memory given back, and the pool backed off. */
+    private void madeNothing(PoolSpec made, long madeIn, Throwable e) {
+        // why Errors too: a make that ends without this would count as starting for ever, and the pool never refill
+        try {
+            if (e instanceof SandboxException) {
+                // the runtime's own account of why (an image gone, a limit): said once per try, without a trace
+                LOG.log(System.Logger.Level.WARNING, "warm pool " + made.name() + ": making a sandbox failed: "
+                        + e.getMessage());
+            } else {
+                LOG.log(System.Logger.Level.WARNING, "warm pool " + made.name() + ": making a sandbox failed", e);
+            }
+        } finally {
+            budget.release(made.memoryMb());
+            failed(madeIn, e);
+        }
     }
 
     /** A sandbox made: ready for a job, or destroyed if the pool was closed or changed meanwhile. */

@@ -227,6 +227,33 @@ class PoolManagerTest {
     }
 
     @Test
+    void jobsThatNeedMemoryAtOnceTakeFromThePoolsOnlyWhatTheyNeedTogether() throws Exception {
+        var leftByJobs = new java.util.concurrent.atomic.AtomicLong(64 * 1024);
+        manager = new PoolManager(PoolConfig.of(List.of(pool("p", 8, 8)), 0).withCheckEvery(Duration.ofHours(1)),
+                List.of(runtime), 64 * 1024, leftByJobs::get, clock).start();
+        awaitReady("p", 8);
+        for (int round = 0; round < 20 && status("p").ready() > 1; round++) {
+            leftByJobs.set(manager.budget().heldMb() - 1); // a job reserved what one sandbox gives back, and a little
+            var go = new CountDownLatch(1);
+            var evicted = new AtomicInteger();
+            try (var jobs = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+                for (int i = 0; i < 4; i++) { // four jobs starting at once, each yielding as it starts
+                    jobs.execute(() -> {
+                        try {
+                            go.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        evicted.addAndGet(manager.yieldToJobs());
+                    });
+                }
+                go.countDown();
+            }
+            assertThat(evicted).as("round %d: one sandbox frees what they need", round).hasValue(1);
+        }
+    }
+
+    @Test
     void sandboxesStartingWhenAJobNeededTheirMemoryGiveItBackOnceReady() {
         var leftByJobs = new java.util.concurrent.atomic.AtomicLong(64 * 1024);
         runtime.holdCreates();
