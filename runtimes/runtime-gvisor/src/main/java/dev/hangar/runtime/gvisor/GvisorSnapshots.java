@@ -132,6 +132,8 @@ public final class GvisorSnapshots implements Snapshotting {
             var manifest = SnapshotManifest.of(snapshotId, template.sandboxSpec(), runtime.kernel(), template.rootfs(),
                     image.resolve(SnapshotManifest.CHECKPOINT));
             manifest.write(image);
+            // why: its sum was taken just now; each of the first restores, at once, would take it again
+            verified.put(image, fingerprint(image.resolve(SnapshotManifest.CHECKPOINT)));
             return new Snapshot(snapshotId, GvisorRuntime.NAME, image.toString());
         } finally {
             started.process().destroyForcibly();
@@ -276,6 +278,11 @@ public final class GvisorSnapshots implements Snapshotting {
         return image;
     }
 
+    /** What tells a checkpoint file changed since its sum was checked: its size and modification time. */
+    private static String fingerprint(Path checkpoint) throws IOException {
+        return Files.size(checkpoint) + "@" + Files.getLastModifiedTime(checkpoint).toMillis();
+    }
+
     /** The manifest, once the image is there and its checksum is the one recorded (checked once per image). */
     private SnapshotManifest checked(Snapshot snapshot, Path image) throws SandboxException {
         Path checkpoint = image.resolve(SnapshotManifest.CHECKPOINT);
@@ -286,7 +293,7 @@ public final class GvisorSnapshots implements Snapshotting {
         }
         try {
             SnapshotManifest manifest = SnapshotManifest.read(image);
-            String seen = Files.size(checkpoint) + "@" + Files.getLastModifiedTime(checkpoint).toMillis();
+            String seen = fingerprint(checkpoint);
             if (!seen.equals(verified.get(image))) {
                 String sum = SnapshotManifest.sha256(checkpoint);
                 if (!sum.equals(manifest.sha256())) {
