@@ -16,14 +16,21 @@ for _, entry in ipairs(claimed[2]) do
   out[#out + 1] = entry
   out[#out + 1] = message[1] and message[1][2][2] or ''
 end
--- entries deleted from the stream while pending: XAUTOCLAIM drops them from the group (Redis 7), and their
--- jobs would stay leased for good; each gets a new entry, past its deadline already, that this reaper
--- holds and settles as lapsed
+-- entries deleted from the stream while pending: XAUTOCLAIM drops them from the group (Redis 7), due or
+-- not, and their jobs would stay leased for good. Each gets a new entry, held by this reaper, with the
+-- job's own deadline: one past it is settled as lapsed now; one not past it is found by the sweep after
+-- its deadline, its worker (whose token is gone) told LOST at its next renew meanwhile, so that the job
+-- never runs on two nodes at once.
 for entry, id in pairs(jobsLeasedUnder(claimed[3] or {})) do
-  local renewed = redis.call('XADD', LEASES, '*', 'job', id, 'worker', redis.call('HGET', jobKey(id), 'worker') or '')
-  claim(renewed, A[4], 1)
+  local j = redis.call('HMGET', jobKey(id), 'worker', 'leaseUntil')
+  local renewed = redis.call('XADD', LEASES, '*', 'job', id, 'worker', j[1] or '')
+  local deadline = tonumber(j[2])
+  local lapsed = not deadline or deadline <= tonumber(A[1])
+  claim(renewed, A[4], lapsed and 1 or deliveryTime(deadline))
   redis.call('HSET', jobKey(id), 'token', renewed)
-  out[#out + 1] = renewed
-  out[#out + 1] = id
+  if lapsed then
+    out[#out + 1] = renewed
+    out[#out + 1] = id
+  end
 end
 return {claimed[1], out}

@@ -696,6 +696,28 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void aLiveLeaseWhoseEntryWasDeletedByHandIsNotTakenBackBeforeItsDeadline() {
+        RedisQueueBackend queue = open();
+        Job job = queue.enqueue(spec("trimmed while it runs")).job();
+        Lease lease = queue.lease(worker("w1", Duration.ofSeconds(10))).orElseThrow();
+        redis.cli("XTRIM", key("leases"), "MAXLEN", "0"); // an operator bounding every stream; w1 runs on
+
+        clock.advance(Duration.ofSeconds(2));
+        // it was taken back at once, and another node ran the job while w1 still did, until w1's next renew
+        assertThat(queue.requeueExpired()).isZero();
+        assertThat(queue.get(job.id()).orElseThrow().state()).isEqualTo(JobState.SCHEDULED);
+        assertThat(queue.lease(worker("w2"))).isEmpty();
+        assertThat(queue.renew(lease)).as("its entry gone: w1 stops it").isEqualTo(LeaseStatus.LOST);
+
+        clock.advance(Duration.ofSeconds(9)); // past the lease's own deadline
+        assertThat(queue.requeueExpired()).isEqualTo(1);
+        assertThat(queue.get(job.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
+        assertThat(queue.lease(worker("w2")).orElseThrow().jobId()).isEqualTo(job.id());
+        assertThat(lines(redis.cli("XPENDING", key("leases"), "workers", "-", "+", "10"))).as("w2's entry alone")
+                .hasSize(4).contains("w2"); // an entry's id, consumer, idle time and deliveries
+    }
+
+    @Test
     void aLeaseWhoseEntryWasDeletedByHandIsGivenBackWhenItsWorkerStartsAgain() {
         RedisQueueBackend queue = open();
         Job job = queue.enqueue(spec("trimmed")).job();
