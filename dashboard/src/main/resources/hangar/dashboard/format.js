@@ -23,9 +23,12 @@ export function percentile(sorted, p) {
 export function duration(ms) {
   if (ms == null || Number.isNaN(ms)) return '—';
   if (ms < 0) ms = 0;
-  if (ms < 1000) return `${ms < 10 ? ms.toFixed(1).replace(/\.0$/, '') : Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-  const s = Math.floor(ms / 1000);
+  // each unit from the figure as it will be rounded: 999.6 ms is "1.00 s", not "1000 ms"
+  if (ms < 9.95) return `${ms.toFixed(1).replace(/\.0$/, '')} ms`;
+  if (Math.round(ms) < 1000) return `${Math.round(ms)} ms`;
+  if (Math.round(ms / 10) < 1000) return `${(ms / 1000).toFixed(2)} s`;
+  if (Math.round(ms / 100) < 600) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
   if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }

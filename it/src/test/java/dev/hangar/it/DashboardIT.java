@@ -848,6 +848,20 @@ class DashboardIT extends OneNodeIT {
     }
 
     @Test
+    void aDurationIsShownInTheUnitOfItsFigureAsRounded() {
+        open(hangar.url(), "/?events=off");
+        @SuppressWarnings("unchecked")
+        var shown = (List<String>) ((JavascriptExecutor) browser).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                import('/format.js').then(({ duration }) => done([0, 9.94, 9.96, 999.4, 999.6, 9994, 9996, 59940, 59960,
+                  61000, 3599600, 3661000].map(duration)));
+                """);
+        // 999.6 ms showed as "1000 ms", 9,996 as "10.00 s" and 59,960 as "60.0 s"
+        assertThat(shown).containsExactly("0 ms", "9.9 ms", "10 ms", "999 ms", "1.00 s", "9.99 s", "10.0 s", "59.9 s",
+                "1m 00s", "1m 01s", "1h 00m", "1h 01m");
+    }
+
+    @Test
     void withoutTheEventStreamThePageRefreshesOverRest() {
         open(hangar.url(), "/?events=off");
         waitFor().until(ExpectedConditions.attributeToBe(By.id("connection"), "data-state", "polling"));
