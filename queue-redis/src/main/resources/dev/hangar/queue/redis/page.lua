@@ -80,7 +80,10 @@ while not more do
     examined = examined + 1
     local found = wanted(id, full())
     if found == nil then
-      unindex(id)
+      -- gone: almost always a final job past its retention, in no ready set; only a job still indexed as
+      -- QUEUED (its hash evicted) may be in one, and only then the pass over every selector's set is due,
+      -- which for each of a page of thousands would hold Redis meanwhile
+      unindex(id, redis.call('ZSCORE', stateKey('QUEUED'), id) == false)
       if tenant ~= '' then redis.call('ZREM', keys[1], id) end
     elseif found then
       if full() then more = true; break end

@@ -853,6 +853,24 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void aListDropsFromEveryIndexAQueuedJobWhoseHashWasEvictedAndAnExpiredOneFromItsState() {
+        RedisQueueBackend queue = open();
+        Job evicted = queue.enqueue(spec().name("evicted").nodeSelector("zone", "r1").build()).job();
+        Job expired = queue.enqueue(spec("expired")).job();
+        Job kept = queue.enqueue(spec("kept")).job();
+        Lease lease = queue.lease(worker("w1")).orElseThrow();
+        assertThat(lease.jobId()).isEqualTo(expired.id());
+        assertThat(queue.started(lease, "node-1", selection("process"), null)).isTrue();
+        queue.finish(lease, Outcome.succeeded(0, false)).orElseThrow();
+        redis.cli("DEL", key("job:" + evicted.id()), key("job:" + expired.id())); // evicted; past its retention
+
+        assertThat(queue.list(JobQuery.all(10)).jobs()).extracting(Job::id).containsExactly(kept.id());
+        assertThat(redis.cli("ZCARD", key("ready:sel:zone=r1"))).as("the queued one, from its selector's set").isEqualTo("0");
+        assertThat(redis.cli("ZRANGE", key("state:QUEUED"), "0", "-1")).isEqualTo(kept.id());
+        assertThat(redis.cli("ZCARD", key("state:SUCCEEDED"))).as("the final one, from its state's").isEqualTo("0");
+    }
+
+    @Test
     void aRedisThatEvictsKeysIsWarnedOf() {
         redis.cli("CONFIG", "SET", "maxmemory-policy", "allkeys-lru");
         try {
