@@ -37,7 +37,7 @@ export const state = {
   active: new Map(),
   /** whether the active map holds every leased, unfinished job: the last load of them was not cut at its limit */
   activeComplete: false,
-  list: { states: [], node: null, search: '', cursors: [null], page: 0, rows: [], next: null, loading: false, loaded: false, error: null },
+  list: { states: [], node: null, search: '', cursors: [null], offsets: [0], page: 0, rows: [], next: null, loading: false, loaded: false, error: null },
   /** start-latency samples by job id: { runtime, path (cold, warm, restored; '' if not said), ms (submitted → running), startMs (scheduled → running) } */
   samples: new Map(),
   /** what started the page's first load: 'stream open', 'stream late', 'stream failed' or 'no stream' */
@@ -321,6 +321,7 @@ export function setNodeFilter(node) {
 function firstPage() {
   const list = state.list;
   list.cursors = [null];
+  list.offsets = [0];
   list.page = 0;
   loadJobs();
 }
@@ -328,10 +329,18 @@ export function setSearch(text) {
   state.list.search = text;
   changed();
 }
-export function olderPage() {
+export async function olderPage() {
   const list = state.list;
+  if (refreshTimer) {
+    // why first: rows added live pushed the page's last rows out, and its cursor would skip them
+    clearTimeout(refreshTimer);
+    refreshTimer = null;
+    await loadJobs();
+  }
   if (!list.next) return;
   list.cursors = list.cursors.slice(0, list.page + 1).concat([list.next]);
+  // a page may hold fewer than PAGE_SIZE jobs and still have a next one (a server's list reads a bounded share)
+  list.offsets = list.offsets.slice(0, list.page + 1).concat([list.offsets[list.page] + list.rows.length]);
   list.page += 1;
   loadJobs();
 }
@@ -347,11 +356,11 @@ export function newestPage() {
 }
 
 // why: rows added live to the first page push its last rows out, so its cursor to the next page
-// goes stale; the page is fetched again shortly after the last change (at most every 3 s).
+// goes stale; a row of any page may leave its filter, and a node come or gone changes what its
+// queued jobs say. The page is fetched again shortly after the last change (at most every 3 s).
 let refreshTimer = null;
 let refreshDeadline = 0;
-function refreshFirstPageSoon() {
-  if (state.list.page !== 0) return;
+function refreshPageSoon() {
   const now = Date.now();
   if (!refreshTimer) refreshDeadline = now + 3000;
   clearTimeout(refreshTimer);
@@ -371,7 +380,7 @@ function applyToList(job) {
   if (index >= 0) {
     list.rows = list.rows.slice();
     list.rows[index] = job;
-    if (!matches) refreshFirstPageSoon();
+    if (!matches) refreshPageSoon();
     return;
   }
   if (!matches || list.page !== 0 || !list.loaded) return;
@@ -381,7 +390,7 @@ function applyToList(job) {
     at = list.rows.length;
   }
   list.rows = [...list.rows.slice(0, at), job, ...list.rows.slice(at)].slice(0, PAGE_SIZE);
-  refreshFirstPageSoon();
+  refreshPageSoon();
 }
 
 // ---- the job page -----------------------------------------------------------------------
@@ -496,7 +505,7 @@ export function onNode(node) {
   runtimesSoon();
   asksSoon();
   // a node come or gone changes which queued jobs no node up can run, which no job event says
-  refreshFirstPageSoon();
+  refreshPageSoon();
   if (state.detail?.job?.state === 'QUEUED') reloadDetail();
   changed();
 }

@@ -2,7 +2,7 @@
 // from events, and a search over the page that is loaded.
 import { h } from 'preact';
 import { useEffect } from 'preact/hooks';
-import { PAGE_SIZE, newerPage, newestPage, olderPage, setNodeFilter, setSearch, setStateFilter, state } from '../store.js';
+import { newerPage, newestPage, olderPage, setNodeFilter, setSearch, setStateFilter, state } from '../store.js';
 import { FINAL, STATES, ago, between, command, count, duration, label, stamp } from '../format.js';
 
 const ACTIVE = ['QUEUED', 'SCHEDULED', 'STARTING', 'RUNNING'];
@@ -67,7 +67,7 @@ export function NodeLink({ node }) {
 /** The pager; `shownRows`: how many rows of the page the search leaves. */
 function Pager({ shownRows }) {
   const list = state.list;
-  const first = list.page * PAGE_SIZE + 1;
+  const first = list.offsets[list.page] + 1;
   // the pager is below the table: turning the page shows the new page from its top
   const turn = (go) => () => {
     go();
