@@ -20,8 +20,10 @@ import java.util.function.BooleanSupplier;
 /**
  * The snapshot a pool restores its sandboxes from: made once, on first need, by booting a sandbox
  * like the pool's, running the pool's prepare step in it and saving it; made again when the pool's
- * sandboxes change, or once a sandbox could not be restored from it (its files damaged or gone, or
- * the runtime changed under it), rather than be tried by every make until the agent restarts.
+ * sandboxes change, or once sandboxes could not be restored from it twice in a row (its files damaged
+ * or gone, or the runtime changed under it), rather than be tried by every make until the agent
+ * restarts. Why twice: one failure may be the host's (a launcher slow under load, a cgroup refused),
+ * and making the template again means booting and preparing anew, minutes for some pools.
  * Restoring skips the boot and the preparation for every sandbox after the first.
  */
 final class SnapshotTemplate {
@@ -38,6 +40,8 @@ final class SnapshotTemplate {
     private Snapshot snapshot;
     /** A template a restore failed from: made again at the next make. Set without the lock (see restore). */
     private final AtomicReference<Snapshot> failedToRestore = new AtomicReference<>();
+    /** A template whose last restore failed, once: the next failure in a row has it made again. */
+    private final AtomicReference<Snapshot> failedOnce = new AtomicReference<>();
     private boolean closed;
     /** The last try to make the template, if it failed: for which pool, why, and when (System.nanoTime). */
     private PoolSpec failedFor;
@@ -76,13 +80,21 @@ final class SnapshotTemplate {
      * maker's turn, which the template's make may be waiting for under the lock.
      */
     Sandbox restore(Snapshot template, SandboxSpec spec) throws SandboxException {
+        Sandbox restored;
         try {
-            return snapshots().restore(template, spec);
+            restored = snapshots().restore(template, spec);
         } catch (SandboxException | RuntimeException e) {
+            if (!template.equals(failedOnce.getAndSet(template))) { // (one of an older template counts for nothing)
+                throw new SandboxException("restoring its snapshot template failed (tried again for the next sandbox,"
+                        + " and made again should that fail too): " + e.getMessage(), e);
+            }
+            failedOnce.set(null);
             failedToRestore.set(template);
-            throw new SandboxException("restoring its snapshot template failed (it is made again for the next sandbox): "
-                    + e.getMessage(), e);
+            throw new SandboxException("restoring its snapshot template failed again (it is made again for the next"
+                    + " sandbox): " + e.getMessage(), e);
         }
+        failedOnce.compareAndSet(template, null);
+        return restored;
     }
 
     private Snapshotting snapshots() throws SandboxException {

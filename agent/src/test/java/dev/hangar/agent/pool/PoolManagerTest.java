@@ -546,15 +546,60 @@ class PoolManagerTest {
         });
         start(0, snapshotPool("p", 1));
         await().atMost(WAIT).until(() -> status("p").failed() == 1 && status("p").starting() == 0);
-        assertThat(status("p").lastError()).isEqualTo("restoring its snapshot template failed (it is made again for the"
-                + " next sandbox): its checkpoint is damaged (test)");
+        assertThat(status("p").lastError()).isEqualTo("restoring its snapshot template failed (tried again for the"
+                + " next sandbox, and made again should that fail too): its checkpoint is damaged (test)");
 
         clock.advance(Duration.ofSeconds(2)); // past the backoff
+        manager.upkeep();
+        await().atMost(WAIT).until(() -> status("p").failed() == 2 && status("p").starting() == 0);
+        assertThat(status("p").lastError()).isEqualTo("restoring its snapshot template failed again (it is made again"
+                + " for the next sandbox): its checkpoint is damaged (test)");
+        assertThat(made.get()).as("templates made so far").isEqualTo(1);
+
+        clock.advance(Duration.ofSeconds(3)); // past the second backoff
         manager.upkeep();
 
         awaitReady("p", 1);
         assertThat(made.get()).as("templates made").isEqualTo(2);
         assertThat(deleted.get()).as("the damaged one").isEqualTo(1);
+    }
+
+    @Test
+    void aTemplateThatOneRestoreFailedFromButTheNextWorksIsKept() {
+        var made = new AtomicInteger();
+        var deleted = new AtomicInteger();
+        snapshotsCounted(made, deleted);
+        Snapshotting working = runtime.snapshots().orElseThrow();
+        var restores = new AtomicInteger();
+        runtime.snapshotWith(new Snapshotting() {
+            @Override
+            public Snapshot snapshot(Sandbox sandbox) throws SandboxException {
+                return working.snapshot(sandbox);
+            }
+
+            @Override
+            public Sandbox restore(Snapshot snapshot, SandboxSpec spec) throws SandboxException {
+                if (restores.incrementAndGet() == 1) {
+                    throw new SandboxException("its launcher did not start within 30 s (test: a host under load)");
+                }
+                return working.restore(snapshot, spec);
+            }
+
+            @Override
+            public void delete(Snapshot snapshot) throws SandboxException {
+                working.delete(snapshot);
+            }
+        });
+        start(0, snapshotPool("p", 1));
+        await().atMost(WAIT).until(() -> status("p").failed() == 1 && status("p").starting() == 0);
+
+        clock.advance(Duration.ofSeconds(2)); // past the backoff
+        manager.upkeep();
+
+        awaitReady("p", 1);
+        // it was deleted and made again, booting and preparing anew, for a failure that was the host's
+        assertThat(made.get()).as("templates made").isEqualTo(1);
+        assertThat(deleted.get()).isZero();
     }
 
     @Test
