@@ -12,8 +12,21 @@ import java.util.OptionalLong;
 final class CgroupFiles {
     private CgroupFiles() {}
 
+    /** The most pids.max takes (the kernel's PID_MAX_LIMIT on 64-bit): it refuses a larger bound with EINVAL. */
+    static final long KERNEL_MOST_PIDS = 4L * 1024 * 1024;
+
     static void write(Path file, String value) throws IOException {
         Files.writeString(file, value);
+    }
+
+    /**
+     * What pids.max is given for a bound of {@code pids}: "max" (no bound of the group's own) above what
+     * the kernel takes, where no host could hold that many tasks anyway. Why: a job's large pids limit
+     * (gVisor's backstop multiplies it) failed the group's making as the runtime's fault, and the node
+     * benched the runtime.
+     */
+    static String pidsMax(long pids) {
+        return pids > KERNEL_MOST_PIDS ? "max" : Long.toString(pids);
     }
 
     /** The number after {@code key} in a flat-keyed file such as memory.events ("oom_kill 1"). */

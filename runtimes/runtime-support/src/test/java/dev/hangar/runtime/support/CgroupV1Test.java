@@ -28,6 +28,36 @@ class CgroupV1Test {
     }
 
     @Test
+    void aPidsBoundAboveWhatTheKernelTakesIsNoBoundOfTheGroupsOwn(@TempDir Path dir) throws IOException {
+        Path pids = dir.resolve("pids");
+        CgroupV1.create(dir.resolve("memory/a"), pids.resolve("a"), dir.resolve("cpu/a"), pids(100), 2);
+        assertThat(Files.readString(pids.resolve("a/pids.max"))).isEqualTo("102");
+        CgroupV1.create(dir.resolve("memory/b"), pids.resolve("b"), dir.resolve("cpu/b"), pids(Integer.MAX_VALUE), 2);
+        assertThat(Files.readString(pids.resolve("b/pids.max"))).as("not a negative sum either").isEqualTo("max");
+    }
+
+    @Test
+    void theKernelTakesTheBoundOfAJobWithTheMostPidsASpecMayAskUnderGvisorsBackstop() throws IOException {
+        Limiter limiter = Limiter.detect().orElse(null);
+        assumeTrue(limiter != null, "this host has no writable cgroup hierarchy");
+        String name = "hangar-test-" + UUID.randomUUID();
+        // a million pids (SpecLimits' most) times gVisor's 16 tasks per process, and its 128: the kernel refused
+        // it with EINVAL, and the node benched gVisor for the job's sake
+        Cgroup group = limiter.create(name, pids(128 + 1_000_000 * 16));
+        try {
+            Path bound = limiter.parents().stream().map(parent -> parent.resolve(name).resolve("pids.max"))
+                    .filter(Files::exists).findFirst().orElseThrow();
+            assertThat(Files.readString(bound).strip()).isEqualTo("max");
+        } finally {
+            group.remove();
+        }
+    }
+
+    private static Resources pids(int pids) {
+        return new Resources(null, 64L, pids, null, null, null);
+    }
+
+    @Test
     void aGroupMadeAgainWithMoreMemoryTakesTheRaisedLimitWithSwapAccounted() throws IOException {
         Limiter limiter = Limiter.detect().orElse(null);
         assumeTrue(limiter instanceof Limiter.V1, "this host has no writable cgroup v1 hierarchy (it has "
