@@ -415,7 +415,7 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
         }
     }
 
-    /** Waits, until the deadline, for the sandboxes being made to end, each removing its container through the service. */
+    /** Waits, until the deadline, for the sandboxes being made to end: each removes its container through the service. */
     private synchronized void awaitCreates(long deadline) {
         long left;
         while (creating > 0 && (left = deadline - System.nanoTime()) > 0) {

@@ -270,7 +270,8 @@ class PodmanRuntimeTest {
         String id = newId();
         var made = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
-                return closing.create(new SandboxSpec(id, "busybox", Resources.defaults(), NetworkMode.NONE, List.of()));
+                return closing.create(new SandboxSpec(id, "busybox", Resources.defaults(), NetworkMode.NONE,
+                        List.of()));
             } catch (dev.hangar.core.runtime.SandboxException e) {
                 throw new java.util.concurrent.CompletionException(e);
             }
@@ -280,7 +281,8 @@ class PodmanRuntimeTest {
 
         try {
             Sandbox sandbox = made.get(30, TimeUnit.SECONDS);
-            assertThat(sandbox.state()).as("made before the close: destroyed by it").isEqualTo(dev.hangar.core.runtime.SandboxState.STOPPED);
+            assertThat(sandbox.state()).as("made before the close: destroyed by it")
+                    .isEqualTo(dev.hangar.core.runtime.SandboxState.STOPPED);
         } catch (java.util.concurrent.ExecutionException e) {
             assertThat(e.getCause()).hasMessageContaining("closed");
         }

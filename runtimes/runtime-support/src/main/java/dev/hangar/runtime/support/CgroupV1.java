@@ -30,7 +30,8 @@ final class CgroupV1 implements Cgroup {
             Files.createDirectories(group.pids);
             Files.createDirectories(group.cpu);
             group.limitMemory(resources.memoryMb() * 1024 * 1024);
-            CgroupFiles.write(group.pids.resolve("pids.max"), CgroupFiles.pidsMax((long) resources.pids() + ownProcesses));
+            CgroupFiles.write(group.pids.resolve("pids.max"),
+                    CgroupFiles.pidsMax((long) resources.pids() + ownProcesses));
             CgroupFiles.write(group.cpu.resolve("cpu.cfs_period_us"), Long.toString(CFS_PERIOD_US));
             CgroupFiles.write(group.cpu.resolve("cpu.cfs_quota_us"),
                     Long.toString(Math.max(1000, (long) (resources.cpus() * CFS_PERIOD_US))));

@@ -28,7 +28,8 @@ final class CgroupV2 implements Cgroup {
             if (Files.exists(swap)) {
                 CgroupFiles.write(swap, "0");
             }
-            CgroupFiles.write(group.dir.resolve("pids.max"), CgroupFiles.pidsMax((long) resources.pids() + ownProcesses));
+            CgroupFiles.write(group.dir.resolve("pids.max"),
+                    CgroupFiles.pidsMax((long) resources.pids() + ownProcesses));
             long quota = Math.max(1000, (long) (resources.cpus() * CPU_PERIOD_US));
             CgroupFiles.write(group.dir.resolve("cpu.max"), quota + " " + CPU_PERIOD_US);
             return group;
