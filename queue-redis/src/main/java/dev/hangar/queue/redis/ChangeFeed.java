@@ -36,7 +36,6 @@ final class ChangeFeed implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ChangeFeed.class.getName());
     /** How long a writer waits for its change to be told before it gives up (Redis unreachable, say). */
     private static final Duration MOST_WAIT = Duration.ofSeconds(5);
-    /** Entries read per round trip. */
     /** Changes read per call; the change log keeps at least this many (RedisSettings), see read(). */
     static final int BATCH = 100;
 
@@ -57,6 +56,17 @@ final class ChangeFeed implements AutoCloseable {
     /** Only the reader thread reads and writes it. */
     private boolean readFailed;
     private volatile boolean readerReconnected;
+    /**
+     * The run id of the Redis serving the change log when this reader last looked ("" not known): on a
+     * cluster a master that failed over to its replica within a call's timeout, the reader's call sent
+     * on to the replica, shows in no failed read and no reconnect of the reader's own; only in another
+     * run id, looked at every {@link #RUN_ID_EVERY}. The reader's alone, as is when it last looked.
+     */
+    private String servedBy = "";
+    private long servedByReadAt;
+    /** Whether an outage of the reader's was just told of: the next look at the run id tells nothing more. */
+    private boolean outageTold;
+    static final Duration RUN_ID_EVERY = Duration.ofSeconds(2);
 
     /** How long a change whose job cannot be read is tried again before it is skipped (see tell). */
     static final Duration RETRY_FOR = Duration.ofSeconds(30);
@@ -82,6 +92,7 @@ final class ChangeFeed implements AutoCloseable {
                 throw new IllegalStateException("the queue is closed");
             }
             if (reader == null) {
+                lookWhoServes();
                 told = last();
                 connection = link.connectAnother();
                 link.onReconnected(connection, () -> readerReconnected = true);
@@ -139,6 +150,29 @@ final class ChangeFeed implements AutoCloseable {
         }
     }
 
+    /** Reads which Redis serves the queue's keys now; true if another than the last one seen. */
+    private boolean lookWhoServes() {
+        servedByReadAt = System.nanoTime();
+        String now = servingRunId();
+        if (now.isEmpty() || now.equals(servedBy)) {
+            return false; // (not known now: looked at again next time)
+        }
+        boolean another = !servedBy.isEmpty();
+        servedBy = now;
+        return another;
+    }
+
+    /** The run id of the Redis that serves the queue's keys, or "" when it cannot be read now. */
+    private String servingRunId() {
+        try {
+            String info = link.callOnSlotMaster("INFO server", redis -> redis.info("server"));
+            return info.lines().filter(line -> line.startsWith("run_id:")).map(line -> line.substring(7).strip())
+                    .findFirst().orElse("");
+        } catch (RuntimeException e) {
+            return "";
+        }
+    }
+
     private StreamId last() {
         List<StreamMessage<byte[], byte[]>> last = link.call("XREVRANGE " + keys.changes(),
                 redis -> redis.xrevrange(RedisLink.bytes(keys.changes()), Range.unbounded(), Limit.from(1)));
@@ -171,11 +205,13 @@ final class ChangeFeed implements AutoCloseable {
                 // cluster node's) sets reconnected, and listeners must not reload for nothing
                 readFailed = false;
                 readerReconnected = false;
+                outageTold = true; // a restart's new run id, seen below, is not told of once more
                 listeners.changesMissed("the queue's Redis was out of reach; a restarted Redis may have lost its last writes");
             }
             // Only a full batch can follow a trim past `from`: what is left is then all after it, and
-            // the capped log keeps at least BATCH entries
-            if (batch.size() == BATCH && trimmedPast(stream, from)) {
+            // the capped log keeps at least BATCH entries. From the start of a log empty when this reader
+            // came, every entry is after `from`, and none was missed
+            if (batch.size() == BATCH && !from.equals(StreamId.ZERO) && trimmedPast(stream, from)) {
                 // so far behind that the capped stream dropped changes not yet read: the views may lack
                 // them, so each job is read afresh when it next changes
                 views.forgetAll();
@@ -188,6 +224,16 @@ final class ChangeFeed implements AutoCloseable {
                     break; // read again from this change on
                 }
                 from = id;
+            }
+            // after the batch is told: a writer waits for its change, and this look may wait on a cluster changing
+            if (outageTold || System.nanoTime() - servedByReadAt > RUN_ID_EVERY.toNanos()) {
+                boolean another = lookWhoServes();
+                if (another && !outageTold) {
+                    views.forgetAll();
+                    listeners.changesMissed("the queue's Redis is another now (failed over, or restarted): it may lack"
+                            + " the last writes");
+                }
+                outageTold = false;
             }
         }
     }
@@ -237,7 +283,9 @@ final class ChangeFeed implements AutoCloseable {
                 // warning above has it for this process's log)
                 listeners.changesMissed("queue change " + id + " could not be read (the server's log says why)");
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // why Errors too (a job's view too big for the heap): this thread would die of it, and the listeners
+            // hear of no change again while every cancel waits for them
             LOG.log(System.Logger.Level.WARNING, "cannot read queue change " + id, e);
             listeners.changesMissed("queue change " + id + " could not be read (the server's log says why)");
         } finally {

@@ -382,7 +382,11 @@ final class RedisLink implements AutoCloseable {
     /** On a cluster, reads its layout anew, e.g. after a call that followed a moved slot; elsewhere nothing. */
     void readLayoutAgain() {
         if (client instanceof RedisClusterClient cluster) {
-            cluster.refreshPartitions();
+            try {
+                cluster.refreshPartitions();
+            } catch (RedisException e) { // the cluster away as the call was: the caller's to try again, as for any call
+                throw failed("reading the cluster layout", e);
+            }
         }
     }
 

@@ -13,11 +13,13 @@ import org.junit.jupiter.api.Assumptions;
  * host that loses power or a network that splits does: every packet to or from its ports is dropped
  * (iptables), so the peer's kernel neither answers nor resets. Closing it lets packets through again.
  * Needs root and iptables; a test that needs it is skipped, saying so, where they are missing. The
- * rules carry a mark of their own, and those of a test JVM killed before it could remove them are
- * removed when the next cut is made (tests run one at a time).
+ * rules carry a mark naming the JVM that made them, and those of a test JVM killed before it could
+ * remove them are removed when the next cut is made; those of a test JVM that runs (another checkout's
+ * suite beside this one) are left to it.
  */
 final class NetworkCut implements AutoCloseable {
-    private static final String MARK = "hangar-test-network-cut";
+    private static final String MARK_BASE = "hangar-test-network-cut";
+    private static final String MARK = MARK_BASE + "-" + ProcessHandle.current().pid();
     private final List<List<String>> rules;
     private final List<List<String>> made = new ArrayList<>();
 
@@ -48,12 +50,18 @@ final class NetworkCut implements AutoCloseable {
     /** Rules a killed test JVM left behind, each of which would blackhole its port for good. */
     private static void removeLeftOvers() {
         for (String line : run("-S", List.of("INPUT")).output().lines().toList()) {
-            if (line.startsWith("-A INPUT ") && line.contains(MARK)) {
+            if (line.startsWith("-A INPUT ") && line.contains(MARK_BASE) && ownerGone(line)) {
                 List<String> rule = new ArrayList<>(List.of(line.substring(3).split(" ")));
                 rule.replaceAll(word -> word.replace("\"", ""));
                 run("-D", rule).orThrow();
             }
         }
+    }
+
+    /** Whether the JVM the rule's mark names has ended (a mark naming none is an older suite's). */
+    private static boolean ownerGone(String rule) {
+        var pid = java.util.regex.Pattern.compile(MARK_BASE + "-(\\d+)").matcher(rule);
+        return !pid.find() || ProcessHandle.of(Long.parseLong(pid.group(1))).isEmpty();
     }
 
     private record Result(int exit, String output, List<String> command) {

@@ -32,6 +32,16 @@ class RedisClusterFailoverTest {
             String prefix = "failover";
             try (RedisQueueBackend queue = RedisQueueBackend.open(cluster.uri("prefix=" + prefix + "&timeout=PT5S"),
                     Clock.systemUTC())) {
+                List<String> missed = new java.util.concurrent.CopyOnWriteArrayList<>();
+                queue.subscribe(new dev.hangar.core.queue.QueueListener() {
+                    @Override
+                    public void jobChanged(Job job) {}
+
+                    @Override
+                    public void changesMissed(String why) {
+                        missed.add(why);
+                    }
+                });
                 List<String> ids = new ArrayList<>();
                 for (int i = 0; i < 20; i++) {
                     ids.add(queue.enqueue(spec("before-" + i)).job().id());
@@ -64,6 +74,9 @@ class RedisClusterFailoverTest {
                 ids.add(after.id());
                 assertThat(ids).allSatisfy(id -> assertThat(queue.get(id).orElseThrow().state()).as(id)
                         .isEqualTo(JobState.SUCCEEDED));
+                // the promoted replica may lack the master's last writes: what listeners hold may be ahead of it
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                        assertThat(missed).as("listeners told to read the jobs afresh").isNotEmpty());
             }
         }
     }
