@@ -40,8 +40,13 @@ final class SnapshotTemplate {
     private Snapshot snapshot;
     /** A template a restore failed from: made again at the next make. Set without the lock (see restore). */
     private final AtomicReference<Snapshot> failedToRestore = new AtomicReference<>();
-    /** A template whose last restore failed, once: the next failure in a row has it made again. */
-    private final AtomicReference<Snapshot> failedOnce = new AtomicReference<>();
+    /**
+     * A template whose restore failed once, and when (System.nanoTime): a failure of a restore begun after that has
+     * it made again; one of a restore that ran beside it (makers restore at once) is the same trouble of the host's.
+     */
+    private final AtomicReference<FailedOnce> failedOnce = new AtomicReference<>();
+
+    private record FailedOnce(Snapshot template, long atNanos) {}
     private boolean closed;
     /** The last try to make the template, if it failed: for which pool, why, and when (System.nanoTime). */
     private PoolSpec failedFor;
@@ -80,11 +85,18 @@ final class SnapshotTemplate {
      * maker's turn, which the template's make may be waiting for under the lock.
      */
     Sandbox restore(Snapshot template, SandboxSpec spec) throws SandboxException {
+        long began = System.nanoTime();
         Sandbox restored;
         try {
             restored = snapshots().restore(template, spec);
         } catch (SandboxException | RuntimeException e) {
-            if (!template.equals(failedOnce.getAndSet(template))) { // (one of an older template counts for nothing)
+            FailedOnce before = failedOnce.get();
+            // (one of an older template counts for nothing)
+            boolean again = before != null && before.template().equals(template) && began - before.atNanos() > 0;
+            if (!again) {
+                if (before == null || !before.template().equals(template)) {
+                    failedOnce.set(new FailedOnce(template, System.nanoTime()));
+                }
                 throw new SandboxException("restoring its snapshot template failed (tried again for the next sandbox,"
                         + " and made again should that fail too): " + e.getMessage(), e);
             }
@@ -93,7 +105,10 @@ final class SnapshotTemplate {
             throw new SandboxException("restoring its snapshot template failed again (it is made again for the next"
                     + " sandbox): " + e.getMessage(), e);
         }
-        failedOnce.compareAndSet(template, null);
+        FailedOnce before = failedOnce.get();
+        if (before != null && before.template().equals(template)) {
+            failedOnce.compareAndSet(before, null);
+        }
         return restored;
     }
 

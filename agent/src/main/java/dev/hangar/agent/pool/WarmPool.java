@@ -281,27 +281,13 @@ final class WarmPool {
 
     private void make(PoolSpec made, long madeIn) {
         long asked = System.nanoTime();
-        Sandbox sandbox;
+        SandboxSpec sandboxSpec;
+        Snapshot from;
         try {
-            SandboxSpec sandboxSpec = sandboxSpec(made);
+            sandboxSpec = sandboxSpec(made);
             // the template first, outside a maker's turn (see SnapshotTemplate.template); none for a pool changed meanwhile
-            Snapshot from = made.snapshot() ? template.template(made, sandboxSpec, asked, makers, () -> stale(madeIn)) : null;
+            from = made.snapshot() ? template.template(made, sandboxSpec, asked, makers, () -> stale(madeIn)) : null;
             makers.acquire();
-            try {
-                if (unwanted(madeIn)) {
-                    // closed, changed or backing off while this waited its turn: nothing is made
-                    budget.release(made.memoryMb());
-                    return;
-                }
-                try {
-                    sandbox = from != null ? template.restore(from, sandboxSpec) : boot(made);
-                } catch (SandboxException | RuntimeException | Error e) {
-                    madeNothing(made, madeIn, e); // within the turn: the make given it next then sees the backoff
-                    return;
-                }
-            } finally {
-                makers.release();
-            }
         } catch (SandboxException | RuntimeException | Error e) {
             madeNothing(made, madeIn, e);
             return;
@@ -312,6 +298,22 @@ final class WarmPool {
                 starting--;
             }
             return;
+        }
+        Sandbox sandbox;
+        try {
+            if (unwanted(madeIn)) {
+                // closed, changed or backing off while this waited its turn: nothing is made
+                budget.release(made.memoryMb());
+                return;
+            }
+            try {
+                sandbox = from != null ? template.restore(from, sandboxSpec) : boot(made);
+            } catch (SandboxException | RuntimeException | Error e) {
+                madeNothing(made, madeIn, e); // within the turn: the make given it next then sees the backoff
+                return;
+            }
+        } finally {
+            makers.release();
         }
         keep(made, madeIn, sandbox);
     }

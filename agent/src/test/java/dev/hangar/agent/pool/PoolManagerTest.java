@@ -603,6 +603,52 @@ class PoolManagerTest {
     }
 
     @Test
+    void restoresThatFailTogetherCountAsOneFailureOfTheTemplate() {
+        var made = new AtomicInteger();
+        var deleted = new AtomicInteger();
+        snapshotsCounted(made, deleted);
+        Snapshotting working = runtime.snapshots().orElseThrow();
+        var restores = new AtomicInteger();
+        var bothIn = new CountDownLatch(2);
+        runtime.snapshotWith(new Snapshotting() {
+            @Override
+            public Snapshot snapshot(Sandbox sandbox) throws SandboxException {
+                return working.snapshot(sandbox);
+            }
+
+            @Override
+            public Sandbox restore(Snapshot snapshot, SandboxSpec spec) throws SandboxException {
+                if (restores.incrementAndGet() <= 2) { // two makers restoring at once on a host under load
+                    bothIn.countDown();
+                    try {
+                        bothIn.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    throw new SandboxException("its launcher did not start within 30 s (test: a host under load)");
+                }
+                return working.restore(snapshot, spec);
+            }
+
+            @Override
+            public void delete(Snapshot snapshot) throws SandboxException {
+                working.delete(snapshot);
+            }
+        });
+        manager = new PoolManager(new PoolConfig(List.of(snapshotPool("p", 2)), 0, Duration.ofHours(1), 2),
+                List.of(runtime), 64 * 1024, clock).start();
+        await().atMost(WAIT).until(() -> status("p").failed() == 2 && status("p").starting() == 0);
+
+        clock.advance(Duration.ofSeconds(2)); // past the backoff
+        manager.upkeep();
+
+        awaitReady("p", 2);
+        // the second failure, of a restore begun before the first failed, counted as a second in a row
+        assertThat(made.get()).as("templates made").isEqualTo(1);
+        assertThat(deleted.get()).isZero();
+    }
+
+    @Test
     void aTemplateBeingMadeHoldsOneMakersTurnAndOtherPoolsAreMadeMeanwhile() {
         var release = new CountDownLatch(1);
         var made = new AtomicInteger();
