@@ -50,6 +50,9 @@ public final class LocalImageStore implements ImageStore {
     private final Map<String, BuiltinImage> builtins;
     private final StoreLock lock;
     private final ImageUses uses;
+    /** When making a built-in again by its newer recipe last failed (System.nanoTime), by name. */
+    private final Map<String, Long> remakeFailedAt = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.time.Duration REMAKE_AFTER = java.time.Duration.ofMinutes(10);
 
     public LocalImageStore(Path root) {
         this(root, List.of(new BusyboxImage(), new DebianImage()));
@@ -82,7 +85,19 @@ public final class LocalImageStore implements ImageStore {
         try (var held = lock.hold()) {
             // why again: another process, or thread, may have made it while this one waited
             if (!Files.isRegularFile(dir.resolve("image.json")) || outdated(builtin)) {
-                makeBuiltin(builtin);
+                try {
+                    makeBuiltin(builtin);
+                } catch (IOException | RuntimeException e) {
+                    Optional<Image> older = find(name);
+                    if (older.isEmpty()) {
+                        throw e;
+                    }
+                    // the older recipe's image still runs jobs: they are not failed for want of the new one
+                    remakeFailedAt.put(name, System.nanoTime());
+                    LOG.log(System.Logger.Level.WARNING, "kept the built-in image " + name + " made by an older recipe;"
+                            + " making it again is tried in " + REMAKE_AFTER.toMinutes() + " minutes");
+                    return older.get();
+                }
                 deleteRemoved(); // the older recipe's image, unless a sandbox holds it still
             }
         }
@@ -90,16 +105,22 @@ public final class LocalImageStore implements ImageStore {
     }
 
     /**
-     * Whether the store's image of a built-in was made by another recipe than the built-in's now. One
-     * this host cannot make again is kept as it is: it still runs jobs.
+     * Whether the store's image of a built-in was made by an older recipe than the built-in's now. One
+     * this host cannot make again is kept as it is, as is one whose making again failed lately: it
+     * still runs jobs.
      */
     private boolean outdated(BuiltinImage builtin) throws IOException {
         if (builtin == null || !builtin.buildable()) {
             return false;
         }
+        Long failedAt = remakeFailedAt.get(builtin.name());
+        if (failedAt != null && System.nanoTime() - failedAt < REMAKE_AFTER.toNanos()) {
+            return false; // (the failure said so already; a make each job would wait for would fail as it did)
+        }
         Path entry = root.resolve(builtin.name());
         try {
-            return metadata(entry).builtBy() != builtin.recipe();
+            // why older only: a newer node on the same store made it by a recipe this one does not know
+            return metadata(entry).builtBy() < builtin.recipe();
         } catch (java.nio.file.NoSuchFileException e) {
             return false; // not made: no older recipe's
         }
@@ -545,7 +566,8 @@ public final class LocalImageStore implements ImageStore {
     private static ImageMetadata metadata(Path entry) throws IOException {
         String json = Files.readString(versionOf(entry).resolve("image.json"));
         try {
-            return Json.read(json, ImageMetadata.class);
+            // leniently: a field another version of Hangar records (a recipe, say) is no damage
+            return Json.readStored(json, ImageMetadata.class);
         } catch (RuntimeException e) {
             throw new DamagedImageException("image " + entry.getFileName() + " is damaged, its image.json unreadable ("
                     + e.getMessage() + "): remove it (hangar image rm " + entry.getFileName() + ") and make it again", e);

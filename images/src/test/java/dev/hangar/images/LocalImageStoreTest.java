@@ -372,6 +372,37 @@ class LocalImageStoreTest {
     }
 
     @Test
+    void aBuiltInWhoseNewerRecipeFailsToMakeKeepsRunningJobsOnTheOlderAndANewerOneIsNotUndone() throws Exception {
+        Image older = new LocalImageStore(dir.resolve("images"), List.of(builtByRecipe(1))).resolve("recipe");
+        BuiltinImage failing = new BuiltinImage() {
+            @Override
+            public String name() {
+                return "recipe";
+            }
+
+            @Override
+            public int recipe() {
+                return 2;
+            }
+
+            @Override
+            public void build(Path rootfs) throws java.io.IOException {
+                throw new java.io.IOException("no space left on device (test)");
+            }
+        };
+        var upgraded = new LocalImageStore(dir.resolve("images"), List.of(failing));
+        // jobs on it failed for want of the new recipe's, though the older one runs them
+        assertThat(upgraded.resolve("recipe")).isEqualTo(older);
+        assertThat(upgraded.madeOnFirstUse("recipe")).as("not tried again for each job").isFalse();
+
+        // a node of an older version on the same store leaves the newer recipe's image as it is
+        Image newer = new LocalImageStore(dir.resolve("images"), List.of(builtByRecipe(3))).resolve("recipe");
+        assertThat(newer.rootfs().resolve("made")).hasContent("recipe 3");
+        var behind = new LocalImageStore(dir.resolve("images"), List.of(builtByRecipe(1)));
+        assertThat(behind.resolve("recipe")).isEqualTo(newer);
+    }
+
+    @Test
     void aBuiltInThisHostCannotMakeIsNotOfferedUntilItIsMade() throws Exception {
         var toolThere = new java.util.concurrent.atomic.AtomicBoolean(false);
         BuiltinImage needsATool = new BuiltinImage() {
