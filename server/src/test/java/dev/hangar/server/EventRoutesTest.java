@@ -45,8 +45,9 @@ class EventRoutesTest {
         start(10, Duration.ofMillis(100));
         try (EventStream stream = EventStream.open(HttpClient.newHttpClient(),
                 URI.create("http://127.0.0.1:" + app.port() + "/v1/events"), Map.of())) {
+            assertThat(stream.next(WAIT, true)).as("the opening message, the id it starts after").isNotNull();
             EventStream.Event comment = stream.next(WAIT, true);
-            assertThat(comment).isNotNull();
+            assertThat(comment).as("a heartbeat after it").isNotNull();
             assertThat(comment.event()).isEqualTo(":");
             assertThat(routes.clients()).isEqualTo(1);
         }
@@ -67,8 +68,9 @@ class EventRoutesTest {
         });
         try (EventStream stream = EventStream.open(HttpClient.newHttpClient(),
                 URI.create("http://127.0.0.1:" + app.port() + "/v1/events?types=node"), Map.of())) {
+            assertThat(stream.next(WAIT, true)).as("the opening message, the id it starts after").isNotNull();
             EventStream.Event comment = stream.next(WAIT, true);
-            assertThat(comment).isNotNull();
+            assertThat(comment).as("a heartbeat after it").isNotNull();
             assertThat(comment.event()).isEqualTo(":");
         } finally {
             publishing.interrupt();

@@ -133,7 +133,8 @@ public final class GvisorSnapshots implements Snapshotting {
                     image.resolve(SnapshotManifest.CHECKPOINT));
             manifest.write(image);
             // why: its sum was taken just now; each of the first restores, at once, would take it again
-            verified.put(image, fingerprint(image.resolve(SnapshotManifest.CHECKPOINT)));
+            // (under the path a restore looks it up by, as imageOf makes it)
+            verified.put(image.toAbsolutePath().normalize(), fingerprint(image.resolve(SnapshotManifest.CHECKPOINT)));
             return new Snapshot(snapshotId, GvisorRuntime.NAME, image.toString());
         } finally {
             started.process().destroyForcibly();
