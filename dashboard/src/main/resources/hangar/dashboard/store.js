@@ -329,13 +329,21 @@ export function setSearch(text) {
   state.list.search = text;
   changed();
 }
+let turningOlder = false;
 export async function olderPage() {
   const list = state.list;
-  if (refreshTimer) {
-    // why first: rows added live pushed the page's last rows out, and its cursor would skip them
-    clearTimeout(refreshTimer);
-    refreshTimer = null;
-    await loadJobs();
+  // a second click while the first waits for the refresh below, or while the page loads, would use a stale cursor
+  if (turningOlder || list.loading) return;
+  turningOlder = true;
+  try {
+    if (refreshTimer) {
+      // why first: rows added live pushed the page's last rows out, and its cursor would skip them
+      clearTimeout(refreshTimer);
+      refreshTimer = null;
+      await loadJobs();
+    }
+  } finally {
+    turningOlder = false;
   }
   if (!list.next) return;
   list.cursors = list.cursors.slice(0, list.page + 1).concat([list.next]);
