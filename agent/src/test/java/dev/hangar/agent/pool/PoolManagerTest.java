@@ -519,11 +519,13 @@ class PoolManagerTest {
                 .isEqualTo("its snapshot template could not be made: the template's checkpoint failed (test)");
     }
 
-    @Test
-    void aTemplateThatASandboxCouldNotBeRestoredFromIsMadeAgainForTheNext() {
-        var made = new AtomicInteger();
-        var deleted = new AtomicInteger();
-        snapshotsCounted(made, deleted);
+    /** What a test's snapshots do on restore: fail, say, or restore through the runtime's own ({@code working}). */
+    private interface RestoreStep {
+        Sandbox restore(Snapshotting working, Snapshot snapshot, SandboxSpec spec) throws SandboxException;
+    }
+
+    /** The runtime's snapshots as they are, but restoring through {@code step}. */
+    private void restoringThrough(RestoreStep step) {
         Snapshotting working = runtime.snapshots().orElseThrow();
         runtime.snapshotWith(new Snapshotting() {
             @Override
@@ -533,16 +535,26 @@ class PoolManagerTest {
 
             @Override
             public Sandbox restore(Snapshot snapshot, SandboxSpec spec) throws SandboxException {
-                if (snapshot.id().equals("template-1")) {
-                    throw new SandboxException("its checkpoint is damaged (test)");
-                }
-                return working.restore(snapshot, spec);
+                return step.restore(working, snapshot, spec);
             }
 
             @Override
             public void delete(Snapshot snapshot) throws SandboxException {
                 working.delete(snapshot);
             }
+        });
+    }
+
+    @Test
+    void aTemplateThatASandboxCouldNotBeRestoredFromIsMadeAgainForTheNext() {
+        var made = new AtomicInteger();
+        var deleted = new AtomicInteger();
+        snapshotsCounted(made, deleted);
+        restoringThrough((working, snapshot, spec) -> {
+            if (snapshot.id().equals("template-1")) {
+                throw new SandboxException("its checkpoint is damaged (test)");
+            }
+            return working.restore(snapshot, spec);
         });
         start(0, snapshotPool("p", 1));
         await().atMost(WAIT).until(() -> status("p").failed() == 1 && status("p").starting() == 0);
@@ -569,26 +581,12 @@ class PoolManagerTest {
         var made = new AtomicInteger();
         var deleted = new AtomicInteger();
         snapshotsCounted(made, deleted);
-        Snapshotting working = runtime.snapshots().orElseThrow();
         var restores = new AtomicInteger();
-        runtime.snapshotWith(new Snapshotting() {
-            @Override
-            public Snapshot snapshot(Sandbox sandbox) throws SandboxException {
-                return working.snapshot(sandbox);
+        restoringThrough((working, snapshot, spec) -> {
+            if (restores.incrementAndGet() == 1) {
+                throw new SandboxException("its launcher did not start within 30 s (test: a host under load)");
             }
-
-            @Override
-            public Sandbox restore(Snapshot snapshot, SandboxSpec spec) throws SandboxException {
-                if (restores.incrementAndGet() == 1) {
-                    throw new SandboxException("its launcher did not start within 30 s (test: a host under load)");
-                }
-                return working.restore(snapshot, spec);
-            }
-
-            @Override
-            public void delete(Snapshot snapshot) throws SandboxException {
-                working.delete(snapshot);
-            }
+            return working.restore(snapshot, spec);
         });
         start(0, snapshotPool("p", 1));
         await().atMost(WAIT).until(() -> status("p").failed() == 1 && status("p").starting() == 0);
@@ -607,33 +605,19 @@ class PoolManagerTest {
         var made = new AtomicInteger();
         var deleted = new AtomicInteger();
         snapshotsCounted(made, deleted);
-        Snapshotting working = runtime.snapshots().orElseThrow();
         var restores = new AtomicInteger();
         var bothIn = new CountDownLatch(2);
-        runtime.snapshotWith(new Snapshotting() {
-            @Override
-            public Snapshot snapshot(Sandbox sandbox) throws SandboxException {
-                return working.snapshot(sandbox);
-            }
-
-            @Override
-            public Sandbox restore(Snapshot snapshot, SandboxSpec spec) throws SandboxException {
-                if (restores.incrementAndGet() <= 2) { // two makers restoring at once on a host under load
-                    bothIn.countDown();
-                    try {
-                        bothIn.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    throw new SandboxException("its launcher did not start within 30 s (test: a host under load)");
+        restoringThrough((working, snapshot, spec) -> {
+            if (restores.incrementAndGet() <= 2) { // two makers restoring at once on a host under load
+                bothIn.countDown();
+                try {
+                    bothIn.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
-                return working.restore(snapshot, spec);
+                throw new SandboxException("its launcher did not start within 30 s (test: a host under load)");
             }
-
-            @Override
-            public void delete(Snapshot snapshot) throws SandboxException {
-                working.delete(snapshot);
-            }
+            return working.restore(snapshot, spec);
         });
         manager = new PoolManager(new PoolConfig(List.of(snapshotPool("p", 2)), 0, Duration.ofHours(1), 2),
                 List.of(runtime), 64 * 1024, clock).start();
