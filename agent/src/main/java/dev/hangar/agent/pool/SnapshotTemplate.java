@@ -47,7 +47,16 @@ final class SnapshotTemplate {
     private final AtomicReference<FailedOnce> failedOnce = new AtomicReference<>();
 
     private record FailedOnce(Snapshot template, long atNanos) {}
-    private boolean closed;
+    /** Set by {@link #close} before it waits for the lock: a make under way ends rather than saves a template. */
+    private volatile boolean closed;
+    /**
+     * The sandbox a template is being made in, and for which pool, while one is: a close, or a change of the pool's
+     * sandboxes, destroys it, ending a prepare step that may run for minutes, rather than wait for it holding the
+     * lock (and a maker's turn) the changed pool's makes wait for.
+     */
+    private volatile Making making;
+
+    private record Making(Sandbox sandbox, PoolSpec pool) {}
     /** The last try to make the template, if it failed: for which pool, why, and when (System.nanoTime). */
     private PoolSpec failedFor;
     private String failure;
@@ -141,7 +150,16 @@ final class SnapshotTemplate {
                         spec.network(), spec.mounts()));
                 ProcessSpec prepare = pool.prepare() == null ? null
                         : new ProcessSpec(List.of("/bin/sh", "-c", pool.prepare()), Map.of(), null);
-                snapshot = snapshots.snapshot(template, prepare);
+                making = new Making(template, pool);
+                try {
+                    if (closed) { // (after making is set: a close either sees it or is seen here)
+                        template.destroy();
+                        throw new SandboxException("the pool " + pool.name() + " was closed; its template is not made");
+                    }
+                    snapshot = snapshots.snapshot(template, prepare);
+                } finally {
+                    making = null;
+                }
                 // as it was before the make, unless the make built it (a built-in on first use)
                 madeFrom = image.isPresent() ? image : images.madeAtOr(pool.image(), image);
             } catch (SandboxException | RuntimeException e) {
@@ -161,12 +179,26 @@ final class SnapshotTemplate {
 
     /** Deletes the template for good: its pool is gone, and a make still under way must not make it again. */
     void close() {
+        closed = true;
+        abandon(null);
         lock.lock();
         try {
-            closed = true;
             discardLocked();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Ends the make of a template under way for a pool whose sandboxes differ from {@code pool}'s (null: any). */
+    void abandon(PoolSpec pool) {
+        Making now = making;
+        if (now != null && (pool == null || !now.pool().sameSandboxes(pool))) {
+            try {
+                now.sandbox().destroy(); // its prepare step, or checkpoint, then fails, and the make with it
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "ending the template being made for pool " + now.pool().name()
+                        + " failed", e);
+            }
         }
     }
 

@@ -387,6 +387,7 @@ final class WarmPool {
     synchronized void update(PoolSpec changed) {
         if (!spec.sameSandboxes(changed)) {
             remake(); // before the spec changes: the ready ones give back the memory they were charged
+            workers.execute(() -> template.abandon(changed)); // a template of the old sandboxes: minutes to wait for
             if (!changed.snapshot()) {
                 // a template kept would hold its disk (a sandbox's memory, for gVisor) until the pool went
                 workers.execute(template::discard);

@@ -17,6 +17,7 @@ import dev.hangar.core.runtime.Sandbox;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.core.runtime.Snapshotting;
+import dev.hangar.core.runtime.Snapshotting.Snapshot;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -809,6 +810,56 @@ class PoolManagerTest {
         manager.upkeep();
         PoolStatus status = status("p"); // one look: a make begun would be starting, or failed a third time
         assertThat(status.starting() + status.failed()).as("within the second backoff, of 2 s").isEqualTo(2);
+    }
+
+    /** Snapshots whose template's prepare step runs until its sandbox is destroyed (up to 60 s); each ending told. */
+    private void preparingUntilDestroyed(List<String> ended) {
+        snapshotsCounted(new AtomicInteger(), new AtomicInteger());
+        Snapshotting working = runtime.snapshots().orElseThrow();
+        runtime.snapshotWith(new Snapshotting() {
+            @Override
+            public Snapshot snapshot(Sandbox sandbox) throws SandboxException {
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (sandbox.state() != dev.hangar.core.runtime.SandboxState.STOPPED && System.nanoTime() < deadline) {
+                    try {
+                        Thread.sleep(10);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+                String how = sandbox.state() == dev.hangar.core.runtime.SandboxState.STOPPED ? "destroyed" : "ran out";
+                ended.add(how + " " + ((FakeSandbox) sandbox).spec().image());
+                throw new SandboxException("the prepare step ended: its sandbox " + how + " (test)");
+            }
+
+            @Override
+            public Sandbox restore(Snapshot snapshot, SandboxSpec spec) throws SandboxException {
+                return working.restore(snapshot, spec);
+            }
+
+            @Override
+            public void delete(Snapshot snapshot) throws SandboxException {
+                working.delete(snapshot);
+            }
+        });
+    }
+
+    @Test
+    void aTemplateBeingMadeEndsWhenItsPoolIsRemovedOrItsSandboxesChangeRatherThanRunItsPrepareStepOut() {
+        var ended = new java.util.concurrent.CopyOnWriteArrayList<String>();
+        preparingUntilDestroyed(ended);
+        start(0, new PoolSpec("p", RUNTIME, "old", 1.0, 256L, 1, 1, 60, true, null),
+                new PoolSpec("q", RUNTIME, "q", 1.0, 256L, 1, 1, 60, true, null));
+        await().atMost(WAIT).until(() -> runtime.sandboxes().size() == 2); // both templates preparing
+
+        // an image whose prepare step hangs, replaced: the old one held the lock, and a maker's turn, for up to 5 min
+        manager.put(new PoolSpec("p", RUNTIME, "new", 1.0, 256L, 1, 1, 60, true, null));
+        await().atMost(WAIT).until(() -> ended.contains("destroyed old"));
+        assertThat(ended).as("the other pool's template").doesNotContain("destroyed q");
+
+        assertThat(manager.remove("q")).isPresent();
+        await().atMost(WAIT).until(() -> ended.contains("destroyed q"));
     }
 
     @Test
