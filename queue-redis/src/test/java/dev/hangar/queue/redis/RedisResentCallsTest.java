@@ -133,6 +133,7 @@ class RedisResentCallsTest extends RedisServerTest {
                 .satisfies(dead -> assertThat(dead.field("reason")).startsWith("command:"));
         assertThat(queue.countByState().get(JobState.QUEUED)).as("the queue flows on").isEqualTo(1);
         assertThat(redis.cli("XLEN", key + "submit")).isEqualTo("0");
+        assertThat(queue.submitEntriesSetAside()).as("counted once, not lost with the reply").isEqualTo(1);
     }
 
     @Test
