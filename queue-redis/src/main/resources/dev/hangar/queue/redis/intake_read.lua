@@ -81,5 +81,12 @@ while not full() do
   if not entry then break end
   take(entry[1], entry[2])
 end
+if RID ~= '' then
+  -- this call sent again after its reply was lost: the entries the first run set aside are counted too
+  -- (those it read come again, as pending to this consumer)
+  local counted = P .. ':rid:' .. RID .. ':setaside'
+  setAside = setAside + tonumber(redis.call('GET', counted) or '0')
+  if setAside > 0 then redis.call('SET', counted, setAside, 'PX', RESEND_MS) end
+end
 out[1] = setAside
 return out

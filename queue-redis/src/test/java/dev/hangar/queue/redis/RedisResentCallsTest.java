@@ -137,6 +137,29 @@ class RedisResentCallsTest extends RedisServerTest {
     }
 
     @Test
+    void anEntryTooLargeSetAsideByAReadSentAgainIsCountedOnce() {
+        String key = "{" + prefix + "}:";
+        var client = io.lettuce.core.RedisClient.create(redis.uri().toString());
+        try (var connection = client.connect()) {
+            connection.sync().xadd(key + "submit", "command", "[\"true\"]", "stdin",
+                    "x".repeat(WireFormat.MAX_ENTRY_BYTES)); // (more than a command line takes)
+        } finally {
+            client.shutdown();
+        }
+        redis.cli("XADD", key + "submit", "*", "command", "[\"true\"]");
+        int connections = relay.connections();
+        relay.cutReplyTo("_intake_read");
+
+        assertThat(queue.intake(10)).isEqualTo(2);
+
+        assertThat(relay.cuts()).as("replies cut").isEqualTo(1);
+        assertThat(relay.connections()).isGreaterThan(connections);
+        assertThat(queue.deadLetters(10)).as("set aside once").hasSize(1);
+        assertThat(queue.submitEntriesSetAside()).as("counted, not lost with the reply").isEqualTo(1);
+        assertThat(queue.countByState().get(JobState.QUEUED)).as("the queue flows on").isEqualTo(1);
+    }
+
+    @Test
     void aJobGivenBackAndLeasedByAnotherWorkerBeforeTheCallIsSentAgainStillSaysItWasGivenBack() throws Exception {
         Job job = queue.enqueue(spec("given-back")).job();
         Lease lease = queue.lease(worker("w1")).orElseThrow();
