@@ -1,6 +1,9 @@
 -- A = id, now
--- Returns {} if there is no such job, {1, job, change} if it changed, {0, job} if not.
+-- Returns {} if there is no such job, {1, job, change} if it changed, {0, job} if not. This call sent
+-- again after its reply was lost answers as the first run did, with its change: its caller waits for
+-- this process's listeners (its agent) to hear of it, as for any cancel.
 local id = A[1]
+local told = RID ~= '' and (P .. ':rid:' .. RID .. ':cancel') or nil
 local j = redis.call('HMGET', jobKey(id), 'state', 'cancel', 'attempt', 'exitCode', 'error')
 if not j[1] then return {} end
 local change, view
@@ -19,6 +22,9 @@ elseif not FINAL[j[1]] and j[2] ~= '1' then
   change = emit('job', id, {'cancel', 1, 'state', j[1]})
   view = job(id)
 else
+  local resent = told and redis.call('GET', told)
+  if resent then return {1, job(id), resent} end
   return {0, job(id)}
 end
+if told then redis.call('SET', told, change, 'PX', RESEND_MS) end
 return {1, view, change}

@@ -160,6 +160,32 @@ class RedisResentCallsTest extends RedisServerTest {
     }
 
     @Test
+    void aCancelSentAgainReturnsOnlyOnceThisProcessesListenersHeardOfIt() {
+        Job job = queue.enqueue(spec("to-cancel")).job();
+        Lease lease = queue.lease(worker("w1")).orElseThrow();
+        assertThat(queue.started(lease, "node-1", selection("process"), null)).isTrue();
+        var heard = new java.util.concurrent.atomic.AtomicBoolean();
+        queue.subscribe(new dev.hangar.core.queue.QueueListener() {
+            @Override
+            public void jobChanged(Job changed) {
+                if (changed.id().equals(job.id()) && changed.cancelRequested()) {
+                    try {
+                        Thread.sleep(300); // an agent slow to take it in
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    heard.set(true);
+                }
+            }
+        });
+
+        assertThat(withItsReplyLost(() -> queue.cancel(job.id()))).isPresent();
+
+        // the call sent again found the cancel made, and returned at once: the agent heard of it later
+        assertThat(heard).as("heard before the cancel returned").isTrue();
+    }
+
+    @Test
     void aJobGivenBackAndLeasedByAnotherWorkerBeforeTheCallIsSentAgainStillSaysItWasGivenBack() throws Exception {
         Job job = queue.enqueue(spec("given-back")).job();
         Lease lease = queue.lease(worker("w1")).orElseThrow();
