@@ -68,10 +68,7 @@ final class UnixHttp {
                 head.append("Content-Type: ").append(contentType).append("\r\n");
             }
             head.append("Content-Length: ").append(body == null ? 0 : body.length).append("\r\n\r\n");
-            c.write(head.toString().getBytes(StandardCharsets.US_ASCII));
-            if (body != null) {
-                c.write(body);
-            }
+            c.write(head.toString().getBytes(StandardCharsets.US_ASCII), body);
             return c.readResponse(method);
         } catch (IOException e) {
             throw c.explained(e, method + " " + target, timeout);
@@ -105,8 +102,7 @@ final class UnixHttp {
         try {
             c.write((method + " " + target + " HTTP/1.1\r\nHost: podman\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n"
                     + "Content-Type: application/json\r\nContent-Length: " + jsonBody.length + "\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            c.write(jsonBody);
+                    .getBytes(StandardCharsets.US_ASCII), jsonBody);
             int status = c.readStatus();
             Map<String, String> headers = c.readHeaders();
             if (status == 101 || status == 200) {
@@ -243,6 +239,18 @@ final class UnixHttp {
 
         void write(byte[] bytes) throws IOException {
             writeFully(ByteBuffer.wrap(bytes));
+        }
+
+        /**
+         * A request's head and body (null: none) in one write: a server that answers from the head alone and
+         * closes (a refusal) finds the body sent with it, where a second write could meet a broken pipe and
+         * hide the answer.
+         */
+        void write(byte[] head, byte[] body) throws IOException {
+            ByteBuffer[] parts = {ByteBuffer.wrap(head), ByteBuffer.wrap(body == null ? new byte[0] : body)};
+            while (parts[0].hasRemaining() || parts[1].hasRemaining()) {
+                channel.write(parts);
+            }
         }
 
         private void writeFully(ByteBuffer bytes) throws IOException {
