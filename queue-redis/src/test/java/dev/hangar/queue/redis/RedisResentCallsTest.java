@@ -62,6 +62,20 @@ class RedisResentCallsTest extends RedisServerTest {
         return result;
     }
 
+    /**
+     * An intake whose call of the function named by {@code function} (one of several it makes) loses its reply,
+     * checked to have been cut and sent again on a new connection; returns what the intake took in.
+     */
+    private int intakeWithTheReplyOfItsLost(String function) {
+        int connections = relay.connections();
+        int cuts = relay.cuts();
+        relay.cutReplyTo(function);
+        int taken = queue.intake(10);
+        assertThat(relay.cuts()).as("replies cut").isEqualTo(cuts + 1);
+        assertThat(relay.connections()).as("connections (a reconnect sent the call again)").isGreaterThan(connections);
+        return taken;
+    }
+
     /** FCALLs the redis-server ran so far. */
     private static long functionCalls() {
         return redis.cli("INFO", "commandstats").lines().filter(line -> line.startsWith("cmdstat_fcall:"))
@@ -122,13 +136,9 @@ class RedisResentCallsTest extends RedisServerTest {
         String key = "{" + prefix + "}:";
         redis.cli("XADD", key + "submit", "*", "command", "not json");
         redis.cli("XADD", key + "submit", "*", "command", "[\"true\"]");
-        int connections = relay.connections();
-        relay.cutReplyTo("_dead_letter");
 
-        assertThat(queue.intake(10)).isEqualTo(2);
+        assertThat(intakeWithTheReplyOfItsLost("_dead_letter")).isEqualTo(2);
 
-        assertThat(relay.cuts()).as("replies cut").isEqualTo(1);
-        assertThat(relay.connections()).isGreaterThan(connections);
         assertThat(queue.deadLetters(10)).singleElement()
                 .satisfies(dead -> assertThat(dead.field("reason")).startsWith("command:"));
         assertThat(queue.countByState().get(JobState.QUEUED)).as("the queue flows on").isEqualTo(1);
@@ -147,13 +157,9 @@ class RedisResentCallsTest extends RedisServerTest {
             client.shutdown();
         }
         redis.cli("XADD", key + "submit", "*", "command", "[\"true\"]");
-        int connections = relay.connections();
-        relay.cutReplyTo("_intake_read");
 
-        assertThat(queue.intake(10)).isEqualTo(2);
+        assertThat(intakeWithTheReplyOfItsLost("_intake_read")).isEqualTo(2);
 
-        assertThat(relay.cuts()).as("replies cut").isEqualTo(1);
-        assertThat(relay.connections()).isGreaterThan(connections);
         assertThat(queue.deadLetters(10)).as("set aside once").hasSize(1);
         assertThat(queue.submitEntriesSetAside()).as("counted, not lost with the reply").isEqualTo(1);
         assertThat(queue.countByState().get(JobState.QUEUED)).as("the queue flows on").isEqualTo(1);
