@@ -191,7 +191,7 @@ public final class HangarClient {
      * queued and no node that is up can run it.
      */
     public StatusPage listStatuses(JobQuery filter) {
-        var query = new StringBuilder("?limit=").append(filter.limit());
+        var query = new StringBuilder("?limit=").append(filter.pageSize());
         if (filter.tenant() != null) {
             query.append("&tenant=").append(encode(filter.tenant()));
         }

@@ -114,6 +114,19 @@ class HangarClientTest {
     }
 
     @Test
+    void aListAskingForMoreThanAPageHoldsAsksForAFullPageNotAPageTheServerRefuses() {
+        var asked = new java.util.concurrent.ConcurrentLinkedQueue<String>();
+        server.createContext("/v1/jobs", exchange -> {
+            asked.add(exchange.getRequestURI().getQuery());
+            answer(exchange, 200, "application/json", "{\"jobs\": [], \"nextCursor\": null}");
+        });
+
+        client.list(java.util.Set.of(), null, 1000);
+
+        assertThat(asked).containsExactly("limit=" + dev.hangar.core.queue.JobQuery.MAX_LIMIT);
+    }
+
+    @Test
     void theRuntimesListKeepsWhyJobsForARuntimeWouldWaitAndAnAnswerOfAnotherShapeCannotBeRead() {
         var answers = new java.util.concurrent.ConcurrentLinkedQueue<>(List.of(
                 "[{\"name\": \"gvisor\", \"probe\": {\"available\": true, \"attributes\": {}}, \"waiting\": \"no node that is up has it (test)\"},"

@@ -204,18 +204,22 @@ final class JobRoutes {
     }
 
     static int intParam(Context ctx, String name, int fallback, int min, int max) {
+        return (int) longParam(ctx, name, fallback, min, max);
+    }
+
+    static long longParam(Context ctx, String name, long fallback, long min, long max) {
         String raw = QueryParams.value(ctx, name);
         if (raw == null) {
             return fallback;
         }
         try {
-            int value = Integer.parseInt(raw);
+            long value = Long.parseLong(raw);
             if (value < min || value > max) {
                 throw ApiException.badField(name, "must be between " + min + " and " + max + ", got " + value);
             }
             return value;
         } catch (NumberFormatException e) {
-            // why: digits past an int are out of range; digits with spaces around are not a number here
+            // why: digits past a long are out of range; digits with spaces around are not a number here
             throw ApiException.badField(name, raw.matches("[+-]?\\d+")
                     ? "must be between " + min + " and " + max + ", got " + raw
                     : "must be a whole number (digits alone, no spaces), got '" + raw + "'");

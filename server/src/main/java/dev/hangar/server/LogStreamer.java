@@ -56,7 +56,7 @@ final class LogStreamer {
         if (!ndjson && !"raw".equalsIgnoreCase(format)) {
             throw ApiException.badField("format", "must be raw or ndjson, got '" + format + "'");
         }
-        long after = JobRoutes.intParam(ctx, "after", 0, 0, Integer.MAX_VALUE);
+        long after = JobRoutes.longParam(ctx, "after", 0, 0, Long.MAX_VALUE);
         String id = job.get().id();
         if (!follow) {
             send(ctx, id, false, ndjson, after);

@@ -604,7 +604,7 @@ public final class RedisQueueBackend implements QueueBackend {
         if (max < 1) {
             return List.of();
         }
-        Range<String> after = Range.from(Range.Boundary.including("0-" + (Math.max(0, afterSeq) + 1)),
+        Range<String> after = Range.from(Range.Boundary.including("0-" + Long.toUnsignedString(Math.max(0, afterSeq) + 1)),
                 Range.Boundary.unbounded());
         List<StreamMessage<byte[], byte[]>> entries = link.call("XRANGE",
                 redis -> redis.xrange(RedisLink.bytes(keys.log(jobId)), after, Limit.from(max)));

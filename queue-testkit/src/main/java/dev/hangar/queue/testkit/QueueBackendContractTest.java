@@ -1867,6 +1867,7 @@ public abstract class QueueBackendContractTest {
         assertThat(queue.readLog(job.id(), 0, 2)).extracting(LogChunk::seq).containsExactly(1L, 2L);
         assertThat(queue.readLog(job.id(), 28, 10)).extracting(LogChunk::seq).containsExactly(29L, 30L);
         assertThat(queue.readLog(job.id(), 30, 10)).isEmpty();
+        assertThat(queue.readLog(job.id(), Long.MAX_VALUE, 10)).as("after any seq there is").isEmpty();
 
         List<String> lines = new ArrayList<>();
         long after = 0;
