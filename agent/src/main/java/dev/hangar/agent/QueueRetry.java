@@ -3,7 +3,6 @@ package dev.hangar.agent;
 import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.queue.RepeatedWarning;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.function.Supplier;
 
 /**
@@ -41,7 +40,8 @@ final class QueueRetry {
     }
 
     <T> T call(String what, Supplier<T> call) {
-        Instant giveUp = Instant.now().plus(patience);
+        // why the monotonic clock: a wall clock stepped back an hour kept a job's calls trying for that hour
+        long giveUp = System.nanoTime() + patience.toNanos();
         Duration pause = FIRST_PAUSE;
         while (true) {
             try {
@@ -51,13 +51,13 @@ final class QueueRetry {
                 }
                 return result;
             } catch (QueueException e) {
-                Instant now = Instant.now();
-                if (now.plus(pause).isAfter(giveUp)) {
+                long left = giveUp - System.nanoTime();
+                if (left < pause.toNanos()) {
                     throw e;
                 }
                 if (warning != null) {
                     warning.failed(String.format(java.util.Locale.ROOT, " (%s; retrying it for up to %.1f s)", what,
-                            Duration.between(now, giveUp).toMillis() / 1000.0), e);
+                            left / 1e9), e);
                 }
                 sleep(pause);
                 pause = pause.multipliedBy(2).compareTo(LONGEST_PAUSE) > 0 ? LONGEST_PAUSE : pause.multipliedBy(2);

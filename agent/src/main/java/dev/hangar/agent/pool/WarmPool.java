@@ -40,7 +40,10 @@ final class WarmPool {
     private final MemoryBudget budget;
     private final Executor workers;
     private final Semaphore makers;
+    /** The wall clock, for the times a job records (when its sandbox was ready). */
     private final Clock clock;
+    /** The clock of the pool's intervals: backoffs, idle expiry, young deaths ({@link IntervalClock}). */
+    private final Clock ticks;
     private final SnapshotTemplate template;
     private final ImageVersions images;
     /** When the image of the pool's sandboxes and template was made, as upkeep last read it. */
@@ -73,7 +76,8 @@ final class WarmPool {
     private boolean diesYoung;
     private Instant lastMiss;
 
-    private record Ready(Sandbox sandbox, Instant readyAt) {}
+    /** @param readyAt the wall clock's time, as the job records it; {@code readyTick} the interval clock's */
+    private record Ready(Sandbox sandbox, Instant readyAt, Instant readyTick) {}
 
     WarmPool(PoolSpec spec, SandboxRuntime runtime, MemoryBudget budget, Executor workers, Semaphore makers,
             ImageVersions images, Clock clock) {
@@ -85,6 +89,7 @@ final class WarmPool {
         this.workers = workers;
         this.makers = makers;
         this.clock = clock;
+        this.ticks = IntervalClock.of(clock);
         this.template = new SnapshotTemplate(runtime, images);
         this.target = spec.min();
     }
@@ -123,7 +128,7 @@ final class WarmPool {
             replaced++;
             destroyLater(next.sandbox());
             // why here too: on a busy node the jobs' takes meet the dead before the upkeep does
-            if (Duration.between(next.readyAt(), clock.instant()).compareTo(YOUNG) < 0) {
+            if (Duration.between(next.readyTick(), ticks.instant()).compareTo(YOUNG) < 0) {
                 diedYoung();
             }
         }
@@ -156,7 +161,7 @@ final class WarmPool {
         if (paused) {
             return; // empty because its node is drained (a job leased just before), not for want of sandboxes
         }
-        lastMiss = clock.instant();
+        lastMiss = ticks.instant();
         target = Math.min(spec.max(), target + 1);
     }
 
@@ -170,7 +175,7 @@ final class WarmPool {
      */
     synchronized void upkeep() {
         followImage();
-        Instant now = clock.instant();
+        Instant now = ticks.instant();
         boolean diedYoung = false;
         for (Iterator<Ready> it = ready.iterator(); it.hasNext(); ) {
             Ready r = it.next();
@@ -179,19 +184,19 @@ final class WarmPool {
                 budget.release(spec.memoryMb());
                 replaced++;
                 destroyLater(r.sandbox());
-                diedYoung |= Duration.between(r.readyAt(), now).compareTo(YOUNG) < 0;
+                diedYoung |= Duration.between(r.readyTick(), now).compareTo(YOUNG) < 0;
             }
         }
         if (diedYoung) {
             diedYoung();
-        } else if (diesYoung && ready.stream().anyMatch(r -> Duration.between(r.readyAt(), now).compareTo(YOUNG) >= 0)) {
+        } else if (diesYoung && ready.stream().anyMatch(r -> Duration.between(r.readyTick(), now).compareTo(YOUNG) >= 0)) {
             diesYoung = false; // they live again
             backoff = FIRST_BACKOFF;
         }
         // oldest first: those idle longest
         for (Iterator<Ready> it = ready.iterator(); it.hasNext() && ready.size() + starting > spec.min(); ) {
             Ready r = it.next();
-            if (Duration.between(r.readyAt(), now).compareTo(spec.idleExpiry()) >= 0) {
+            if (Duration.between(r.readyTick(), now).compareTo(spec.idleExpiry()) >= 0) {
                 it.remove();
                 budget.release(spec.memoryMb());
                 expired++;
@@ -248,7 +253,7 @@ final class WarmPool {
 
     /** Whether a failure's backoff is not over: no make starts meanwhile. */
     private synchronized boolean backingOff() {
-        return retryAfter != null && clock.instant().isBefore(retryAfter);
+        return retryAfter != null && ticks.instant().isBefore(retryAfter);
     }
 
     /** Whether the pool was closed or changed since generation {@code madeIn}. */
@@ -338,11 +343,12 @@ final class WarmPool {
     /** A sandbox made: ready for a job, or destroyed if the pool was closed or changed meanwhile. */
     private void keep(PoolSpec made, long madeIn, Sandbox sandbox) {
         Instant readyAt = clock.instant();
+        Instant readyTick = ticks.instant();
         synchronized (this) {
             starting--;
             // why the max: it may have been lowered while this one was being made (an operator freeing memory)
             if (!closed && madeIn == generation && ready.size() < spec.max()) {
-                ready.addLast(new Ready(sandbox, readyAt));
+                ready.addLast(new Ready(sandbox, readyAt, readyTick));
                 if (!diesYoung) { // a make that works, unless what it makes then dies young (see upkeep)
                     retryAfter = null;
                     backoff = FIRST_BACKOFF;
@@ -375,7 +381,7 @@ final class WarmPool {
     private void backOff(String error) {
         failed++;
         lastError = error;
-        Instant now = clock.instant();
+        Instant now = ticks.instant();
         if (retryAfter != null && now.isBefore(retryAfter)) {
             return;
         }

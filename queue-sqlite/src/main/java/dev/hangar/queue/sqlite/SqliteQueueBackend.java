@@ -103,7 +103,9 @@ public final class SqliteQueueBackend implements QueueBackend {
     @Override
     public int housekeeping(UnaryOperator<JobSpec> validate) {
         long now = clock.millis();
-        if (retention.isZero() || now < nextSweepMillis) {
+        // why the second bound: a wall clock stepped back (NTP after a boot with the clock ahead) must not put the
+        // next sweep off by the step, while the store grows
+        if (retention.isZero() || (now < nextSweepMillis && now >= nextSweepMillis - SWEEP_EVERY.toMillis())) {
             return 0;
         }
         long before = now - retention.toMillis();

@@ -171,6 +171,19 @@ class SqliteSpecificsTest {
     }
 
     @Test
+    void aClockSteppedBackADayDoesNotPutTheNextSweepOffByADay() {
+        try (QueueBackend queue = new SqliteQueueBackendProvider().open(
+                java.net.URI.create("sqlite:" + dir.resolve("hangar.db") + "?retention=PT1H"), clock)) {
+            assertThat(queue.housekeeping(spec -> spec)).isZero();
+            clock.set(clock.instant().minus(java.time.Duration.ofDays(1)));
+            queue.cancel(queue.enqueue(TestJobs.spec("old")).job().id());
+            clock.advance(java.time.Duration.ofMinutes(61));
+
+            assertThat(queue.housekeeping(spec -> spec)).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aBacklogOfExpiredJobsIsDeletedAShareAPassAndTheNextPassGoesOnAtOnce() {
         int perPass = SqliteQueueBackend.DELETE_BATCH * SqliteQueueBackend.DELETE_BATCHES_PER_PASS;
         try (QueueBackend queue = new SqliteQueueBackendProvider().open(

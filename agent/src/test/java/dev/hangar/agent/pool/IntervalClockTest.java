@@ -1,0 +1,31 @@
+package dev.hangar.agent.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hangar.agent.FakeClock;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class IntervalClockTest {
+    @Test
+    void thePoolsMeasureTheSystemClocksIntervalsOnTheMonotonicClockFromTheWallTimeTheyStartedAt() throws Exception {
+        Clock ticks = IntervalClock.of(Clock.systemUTC());
+
+        assertThat(ticks).isInstanceOf(IntervalClock.class);
+        assertThat(Duration.between(Instant.now(), ticks.instant()).abs()).isLessThan(Duration.ofSeconds(1));
+        Instant before = ticks.instant();
+        long nanos = System.nanoTime();
+        Thread.sleep(20);
+        Duration slept = Duration.ofNanos(System.nanoTime() - nanos);
+        assertThat(Duration.between(before, ticks.instant())).isBetween(Duration.ofMillis(20), slept.plusMillis(5));
+    }
+
+    @Test
+    void aTestsClockIsTakenAsItIsMovingOnlyAsTheTestSays() {
+        var fake = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
+
+        assertThat(IntervalClock.of(fake)).isSameAs(fake);
+    }
+}
