@@ -99,14 +99,15 @@ final class WarmPool {
     }
 
     /**
-     * Whether a job that runs in {@code chosenRuntime} may take a sandbox of this pool: same image,
-     * the very limits the pool's sandboxes were made with, and nothing they lack (mounts, GPUs, a
-     * network). Limits are equal, not merely within: a sandbox keeps the limits it was made with,
+     * Whether a job that runs in {@code chosenRuntime} may take a sandbox of this pool: the same image (as the runtime
+     * runs it: busybox, named or not, on one that gives it to a job that names none), the very limits the pool's
+     * sandboxes were made with, and nothing they lack (mounts, GPUs, a network). Limits are equal, not merely within: a sandbox keeps the limits it was made with,
      * and a job that asked for less would run under more than it asked for and the node reserved.
      */
     synchronized boolean fits(String chosenRuntime, JobSpec job) {
         Resources r = job.resources();
-        return !closed && spec.runtime().equals(chosenRuntime) && Objects.equals(spec.image(), job.image())
+        return !closed && spec.runtime().equals(chosenRuntime)
+                && Objects.equals(runtime.imageOf(spec.image()), runtime.imageOf(job.image()))
                 && job.mounts().isEmpty() && job.gpusWanted() == 0 && !job.profile().needs().network()
                 && r.cpus().doubleValue() == spec.cpus() && r.memoryMb().longValue() == spec.memoryMb()
                 && r.pids() == Resources.DEFAULT_PIDS && r.diskMb() == Resources.DEFAULT_DISK_MB;

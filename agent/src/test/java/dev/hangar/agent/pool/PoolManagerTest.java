@@ -388,12 +388,20 @@ class PoolManagerTest {
     }
 
     @Test
+    void aPoolThatNamesTheDefaultImageServesAJobThatNamesNoneOnARuntimeThatGivesItThatImage() {
+        start(0, new PoolSpec("p", RUNTIME, "busybox", 1.0, 256L, 1, 1, 60));
+        awaitReady("p", 1);
+
+        assertThat(manager.take(RUNTIME, job())).as("busybox either way").isPresent();
+    }
+
+    @Test
     void onlyJobsThatFitThePoolTakeFromIt() {
         start(0, pool("p", 1, 1));
         awaitReady("p", 1);
         JobSpec fits = job();
         assertThat(manager.take("process", fits)).as("another runtime").isEmpty();
-        assertThat(manager.take(RUNTIME, fits.toBuilder().image("busybox").build())).as("another image").isEmpty();
+        assertThat(manager.take(RUNTIME, fits.toBuilder().image("debian").build())).as("another image").isEmpty();
         assertThat(manager.take(RUNTIME, fits.toBuilder().resources(new Resources(1.0, 512L, null, null, null, null)).build()))
                 .as("more memory").isEmpty();
         assertThat(manager.take(RUNTIME, fits.toBuilder().resources(new Resources(2.0, 256L, null, null, null, null)).build()))

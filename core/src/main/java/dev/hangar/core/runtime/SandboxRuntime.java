@@ -31,6 +31,16 @@ public interface SandboxRuntime {
         return Optional.empty();
     }
 
+    /**
+     * The image a sandbox of this runtime runs when a spec names {@code named}: a container or VM that is given
+     * none runs {@link dev.hangar.core.image.ImageStore#DEFAULT_IMAGE}. A runtime that runs a job without an
+     * image (on the host's files) answers null for null. So a warm sandbox of a pool that names busybox serves a job
+     * that names no image.
+     */
+    default String imageOf(String named) {
+        return named == null ? dev.hangar.core.image.ImageStore.DEFAULT_IMAGE : named;
+    }
+
     /** Whether its sandboxes can be started ahead of a job ({@link Sandbox#prestart()}), for warm pools. */
     default boolean prestarts() {
         return false;

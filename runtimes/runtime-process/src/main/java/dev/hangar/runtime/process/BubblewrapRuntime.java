@@ -126,6 +126,12 @@ public final class BubblewrapRuntime implements SandboxRuntime {
         return Optional.of(argv);
     }
 
+    /** A job that names no image runs on the host's files, not in busybox. */
+    @Override
+    public String imageOf(String named) {
+        return named;
+    }
+
     /** A prestarted sandbox waits in its own bwrap, running the launcher (see {@code LauncherScript}). */
     @Override
     public boolean prestarts() {
