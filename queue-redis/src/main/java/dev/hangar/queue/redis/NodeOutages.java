@@ -96,16 +96,17 @@ final class NodeOutages implements Consumer<Event> {
         if (outages.isEmpty()) {
             return 0; // the common case, with no parsing of the host
         }
-        Outage outage = outages.get(canonical(host) + ":" + port);
-        if (outage == null) {
-            return 0;
-        }
         long now = nanoClock.getAsLong();
-        if (stopped(outage, now)) {
-            outages.remove(canonical(host) + ":" + port, outage); // so that the map empties again
-            return 0;
-        }
-        return now - outage.since();
+        // why every node's: one the layout dropped for good (a new address, a master that never came back) is
+        // asked about no more, and would keep the map from emptying again
+        outages.values().removeIf(outage -> stopped(outage, now));
+        Outage outage = outages.get(canonical(host) + ":" + port);
+        return outage == null ? 0 : now - outage.since();
+    }
+
+    /** How many nodes it holds out of reach now. */
+    int held() {
+        return outages.size();
     }
 
     private boolean stopped(Outage outage, long now) {

@@ -56,6 +56,19 @@ class NodeOutagesTest {
     }
 
     @Test
+    void aNodeWhoseTriesStoppedIsDroppedThoughNoOneAsksAboutItAgain() {
+        var gone = new InetSocketAddress("127.0.0.1", 7009); // a master that never came back
+        outages.accept(new ReconnectAttemptEvent(LOCAL, gone, 1));
+        pass(STOPPED_AFTER.plusSeconds(1));
+        outages.accept(new ReconnectAttemptEvent(LOCAL, NODE, 1));
+
+        assertThat(outages.awayNanos("127.0.0.1", 7001)).isZero();
+        assertThat(outages.held()).as("the node still tried").isEqualTo(1);
+        outages.accept(new ConnectionActivatedEvent(LOCAL, NODE));
+        assertThat(outages.held()).as("the map empties again, and calls take the fast path").isZero();
+    }
+
+    @Test
     void triesThatNameTheNodeAsTheLayoutDoesCountAndAConnectionToItsAddressClearsThem() {
         // from the second try on, Lettuce names the node as the layout does, unresolved
         outages.accept(new ReconnectAttemptEvent(LOCAL, InetSocketAddress.createUnresolved("LocalHost", 7003), 2));
