@@ -199,7 +199,7 @@ class AgentPoolTest {
 
         Job bigger = awaitFinal(queue.enqueue(job("echo").toBuilder()
                 .resources(new Resources(1.0, 1024L, null, null, null, null)).build()).job().id());
-        Job otherImage = awaitFinal(queue.enqueue(job("echo").toBuilder().image("busybox").build()).job().id());
+        Job otherImage = awaitFinal(queue.enqueue(job("echo").toBuilder().image("debian").build()).job().id());
 
         for (Job job : List.of(bigger, otherImage)) {
             assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
