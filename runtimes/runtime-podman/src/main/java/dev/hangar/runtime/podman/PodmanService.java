@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
 final class PodmanService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PodmanService.class);
     private static final Duration START_BOUND = Duration.ofSeconds(20);
+    /** The size past which a start moves the service's log aside. */
+    static final long LOG_ROLLS_AT = 1 << 20;
     /** How long close() waits for conmon and its clean-up commands, which write to the events log. */
     private static final Duration HELPERS_BOUND = Duration.ofSeconds(10);
 
@@ -102,6 +104,7 @@ final class PodmanService implements AutoCloseable {
         writeConf(conf, dir.resolve("events.log"));
         stopStale();
         Files.deleteIfExists(http.socket());
+        rollLog();
         List<String> command = new ArrayList<>();
         Programs.find("setpriv").ifPresent(setpriv -> command.addAll(List.of(setpriv.toString(), "--pdeathsig", "TERM", "--")));
         command.addAll(List.of(podman.toString(), "system", "service", "--time", "0", "unix://" + http.socket()));
@@ -193,6 +196,17 @@ final class PodmanService implements AutoCloseable {
 
     private Path pidFile() {
         return dir.resolve("service.pid");
+    }
+
+    /**
+     * The service's log is appended to by each start (a restarted node's too): past {@link #LOG_ROLLS_AT} it is
+     * moved aside, one older log kept, so that months of starts do not fill the disk.
+     */
+    private void rollLog() throws IOException {
+        Path log = dir.resolve("service.log");
+        if (Files.exists(log) && Files.size(log) > LOG_ROLLS_AT) {
+            Files.move(log, dir.resolve("service.log.1"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     String logTail() {

@@ -115,6 +115,23 @@ class PodmanRuntimeTest {
     }
 
     @Test
+    void theServicesLogIsMovedAsideAtAStartOnceItIsBigSoMonthsOfStartsDoNotFillTheDisk() throws Exception {
+        requireAvailable();
+        Path dir = dataDir.resolve("rolled");
+        Path log = Files.createDirectories(dir.resolve("podman")).resolve("service.log");
+        byte[] old = new byte[(int) PodmanService.LOG_ROLLS_AT + 1];
+        java.util.Arrays.fill(old, (byte) 'x');
+        Files.write(log, old);
+
+        try (var rolled = new PodmanRuntime(new RuntimeContext(dir, store))) {
+            assertThat(rolled.probe().available()).isTrue();
+        }
+
+        assertThat(Files.size(dir.resolve("podman/service.log.1"))).isEqualTo(old.length);
+        assertThat(Files.size(log)).isLessThan(PodmanService.LOG_ROLLS_AT);
+    }
+
+    @Test
     void probeNamesWhatToInstallWhenPodmanOrRuncIsMissing() {
         var context = new RuntimeContext(dataDir.resolve("missing"), store);
         RuntimeProbe noPodman = new PodmanRuntime(Optional.empty(), Optional.of(Path.of("/usr/bin/runc")),
