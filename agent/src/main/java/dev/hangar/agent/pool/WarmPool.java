@@ -101,8 +101,9 @@ final class WarmPool {
     /**
      * Whether a job that runs in {@code chosenRuntime} may take a sandbox of this pool: the same image (as the runtime
      * runs it: busybox, named or not, on one that gives it to a job that names none), the very limits the pool's
-     * sandboxes were made with, and nothing they lack (mounts, GPUs, a network). Limits are equal, not merely within: a sandbox keeps the limits it was made with,
-     * and a job that asked for less would run under more than it asked for and the node reserved.
+     * sandboxes were made with, and nothing they lack (mounts, GPUs, a network). Limits are equal, not merely
+     * within: a sandbox keeps the limits it was made with, and a job that asked for less would run under more than
+     * it asked for and the node reserved.
      */
     synchronized boolean fits(String chosenRuntime, JobSpec job) {
         Resources r = job.resources();
