@@ -122,9 +122,14 @@ final class AttemptMetrics {
         record(Phase.RUN, runtime(job), startPath.apply(job), job.timings().run());
     }
 
+    /**
+     * A wait measured across two hosts (submitted on the server's clock, leased and run on the agent's) comes out
+     * below zero when the agent's clock is behind by more than the wait: it is counted as no wait, not dropped, or
+     * a skew of a few milliseconds would drop most warm starts from the histograms.
+     */
     private void record(Phase phase, String runtime, String path, Duration duration) {
-        if (duration != null && !duration.isNegative()) {
-            timer(phase, runtime, path).record(duration);
+        if (duration != null) {
+            timer(phase, runtime, path).record(duration.isNegative() ? Duration.ZERO : duration);
         }
     }
 

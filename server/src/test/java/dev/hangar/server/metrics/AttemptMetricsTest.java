@@ -67,6 +67,22 @@ class AttemptMetricsTest {
         assertThat(attempts.open()).isZero();
     }
 
+    @Test
+    void aWaitThatAnAgentsClockBehindTheServersMakesNegativeIsCountedAsNoWait() {
+        queue.enqueue(TestJobs.spec("skewed"));
+        clock.set(clock.instant().minusMillis(5)); // the agent's clock, 5 ms behind the server's
+        Lease lease = queue.lease(TestJobs.worker("w")).orElseThrow();
+        attempts.jobChanged(lease.job());
+
+        attempts.jobChanged(finished(lease));
+
+        for (String metric : new String[] {"hangar.job.queued", "hangar.job.submit.to.running"}) {
+            var timer = registry.get(metric).tag("runtime", "process").timer();
+            assertThat(timer.count()).as(metric).isEqualTo(1);
+            assertThat(timer.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS)).as(metric).isZero();
+        }
+    }
+
     private Job finished(Lease lease) {
         queue.starting(lease, "n1", TestJobs.selection("process"));
         queue.running(lease);
