@@ -1,28 +1,32 @@
 package dev.hangar.agent.pool;
 
+import dev.hangar.core.time.MonotonicTime;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.function.LongSupplier;
 
 /**
  * The clock the pools measure their intervals on (backoffs, idle expiry, a sandbox dying young): it follows
- * {@link System#nanoTime} from the wall time it was made at, so a wall clock stepped back an hour (NTP, an
+ * {@link MonotonicTime} from the wall time it was made at, so a wall clock stepped back an hour (NTP, an
  * operator) neither stalls a pool's refill for that hour nor, stepped forward, expires every idle sandbox at once.
  * Its instants are for intervals only: the times a job records come from the wall clock.
  */
 final class IntervalClock extends Clock {
-    private final Instant origin = Instant.now();
-    private final long originNanos = System.nanoTime();
+    private final Instant origin;
+    private final LongSupplier nanos;
+    private final long originNanos;
 
-    /** The system's clock measured monotonically; any other clock (a test's, which moves only as told) as it is. */
-    static Clock of(Clock wall) {
-        return wall.equals(Clock.systemUTC()) ? new IntervalClock() : wall;
+    IntervalClock(Clock wall) {
+        this.origin = wall.instant();
+        this.nanos = MonotonicTime.of(wall);
+        this.originNanos = nanos.getAsLong();
     }
 
     @Override
     public Instant instant() {
-        return origin.plusNanos(System.nanoTime() - originNanos);
+        return origin.plusNanos(nanos.getAsLong() - originNanos);
     }
 
     @Override

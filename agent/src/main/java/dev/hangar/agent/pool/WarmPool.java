@@ -89,7 +89,7 @@ final class WarmPool {
         this.workers = workers;
         this.makers = makers;
         this.clock = clock;
-        this.ticks = IntervalClock.of(clock);
+        this.ticks = new IntervalClock(clock);
         this.template = new SnapshotTemplate(runtime, images);
         this.target = spec.min();
     }

@@ -78,12 +78,14 @@ public final class SqliteQueueBackend implements QueueBackend {
     private static final Duration SWEEP_EVERY = Duration.ofSeconds(10);
 
     private final Duration retention;
+    private final WallClockJumps jumps;
     private volatile long nextSweepMillis;
 
-    private SqliteQueueBackend(SqliteDatabase db, Clock clock, Duration retention) {
+    private SqliteQueueBackend(SqliteDatabase db, Clock clock, Duration retention, WallClockJumps jumps) {
         this.db = db;
         this.clock = clock;
         this.retention = retention;
+        this.jumps = jumps;
     }
 
     /** Opens (creating if absent) the queue in this file; its directory must exist. */
@@ -93,10 +95,15 @@ public final class SqliteQueueBackend implements QueueBackend {
 
     /** As {@link #open(Path, Clock)}, keeping final jobs for {@code retention} (zero: for ever). */
     public static SqliteQueueBackend open(Path file, Clock clock, Duration retention) {
+        return open(file, clock, retention, new WallClockJumps(Objects.requireNonNull(clock, "clock")));
+    }
+
+    /** As {@link #open(Path, Clock, Duration)}, the wall clock's jumps told by {@code jumps}. */
+    static SqliteQueueBackend open(Path file, Clock clock, Duration retention, WallClockJumps jumps) {
         if (retention.isNegative()) {
             throw new IllegalArgumentException("retention must not be negative, got " + retention);
         }
-        return new SqliteQueueBackend(SqliteDatabase.open(file), Objects.requireNonNull(clock, "clock"), retention);
+        return new SqliteQueueBackend(SqliteDatabase.open(file), clock, retention, jumps);
     }
 
     /** Deletes the final jobs, with their output, whose retention has run out; returns how many. */
@@ -371,8 +378,15 @@ public final class SqliteQueueBackend implements QueueBackend {
 
     @Override
     public int requeueExpired() {
-        return write((c, notices) -> takeBack(c, notices,
-                JobRows.all(c, "WHERE lease_token IS NOT NULL AND lease_expires_at < ?", clock.millis())));
+        return write((c, notices) -> {
+            long jump = jumps.sinceLastLook();
+            if (jump > 0) {
+                // the leases' holders stood still with the clock that measures them: none lapsed by the jump
+                Sql.update(c, "UPDATE jobs SET lease_expires_at = lease_expires_at + ? WHERE lease_token IS NOT NULL", jump);
+            }
+            return takeBack(c, notices,
+                    JobRows.all(c, "WHERE lease_token IS NOT NULL AND lease_expires_at < ?", clock.millis()));
+        });
     }
 
     @Override

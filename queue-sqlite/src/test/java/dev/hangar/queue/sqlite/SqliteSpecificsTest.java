@@ -171,6 +171,25 @@ class SqliteSpecificsTest {
     }
 
     @Test
+    void aLeaseDoesNotLapseWhenTheWallClockJumpsAheadOfTheMonotonicOneAsAfterTheHostSlept() {
+        var monotonic = new java.util.concurrent.atomic.AtomicLong();
+        try (QueueBackend queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), clock, java.time.Duration.ofDays(7),
+                new WallClockJumps(clock, monotonic::get))) {
+            queue.enqueue(TestJobs.spec("through-the-night"));
+            var lease = queue.lease(TestJobs.worker("w1")).orElseThrow();
+            assertThat(queue.requeueExpired()).isZero();
+
+            clock.advance(java.time.Duration.ofHours(8)); // asleep: the monotonic clock stood still
+            assertThat(queue.requeueExpired()).as("the lease's holder slept with it").isZero();
+            assertThat(queue.renew(lease)).isEqualTo(dev.hangar.core.queue.LeaseStatus.HELD);
+
+            clock.advance(java.time.Duration.ofMinutes(10)); // awake, and the holder gone quiet
+            monotonic.addAndGet(java.time.Duration.ofMinutes(10).toNanos());
+            assertThat(queue.requeueExpired()).as("a lease that lapsed on both clocks").isEqualTo(1);
+        }
+    }
+
+    @Test
     void aClockSteppedBackADayDoesNotPutTheNextSweepOffByADay() {
         try (QueueBackend queue = new SqliteQueueBackendProvider().open(
                 java.net.URI.create("sqlite:" + dir.resolve("hangar.db") + "?retention=PT1H"), clock)) {
