@@ -48,22 +48,28 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
     private final RepeatedWarning reading = new RepeatedWarning(LOG, "reading the node registry");
     private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("cluster-nodes").factory());
-    private volatile Map<String, NodeStatus> alive = Map.of();
-    /** The nodes asked to drain, up or not, as last read. */
-    private volatile Map<String, Instant> drainAsked = Map.of();
+    /**
+     * What the last poll read, published at once: a submit that read the nodes up after a node was dropped and the
+     * nodes lost before it was added would find it in neither.
+     */
+    private volatile Seen seen = new Seen(Map.of(), Map.of(), List.of(), Map.of());
     /** The nodes up as the last poll told its listeners of them (read and written by poll alone). */
     private Map<String, NodeInfo> told = Map.of();
-    private volatile List<NodeStatus> lastSeen = List.of();
-    /**
-     * Nodes lost within {@link #LOST_GRACE}, with when (nanoTime): a job that only such a node can
-     * run is still taken, as an agent that restarts (an upgrade) comes back with what it had.
-     */
-    private volatile Map<String, Lost> recentlyLost = Map.of();
     static final Duration LOST_GRACE = Duration.ofMinutes(10);
     private static final String NO_NODE_UP = "no node is up: no agent has sent a heartbeat for a while";
     private static final String DRAINING_ONLY = "only nodes asked to drain could run it, and they take no more jobs: ";
 
     private record Lost(NodeStatus status, long atNanos) {}
+
+    /**
+     * @param alive        the nodes up
+     * @param drainAsked   the nodes asked to drain, up or not
+     * @param lastSeen     the nodes up when some last were
+     * @param recentlyLost nodes lost within {@link #LOST_GRACE}, with when (nanoTime): a job that only such a node can
+     *                     run is still taken, as an agent that restarts (an upgrade) comes back with what it had
+     */
+    private record Seen(Map<String, NodeStatus> alive, Map<String, Instant> drainAsked, List<NodeStatus> lastSeen,
+            Map<String, Lost> recentlyLost) {}
     private final LongSupplier nanoTime;
     private volatile long readAtNanos;
     /** For how many polls the nodes last read are shown while the registry cannot be read. */
@@ -95,22 +101,19 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         }
         Map<String, Instant> asked = registry.drainAsked();
         readAtNanos = nanoTime.getAsLong();
-        Map<String, NodeStatus> before = alive;
+        Seen last = seen;
+        Map<String, NodeStatus> before = last.alive();
         Map<String, NodeInfo> toldBefore = told;
-        alive = Map.copyOf(now);
-        drainAsked = Map.copyOf(asked);
-        if (!now.isEmpty()) {
-            lastSeen = List.copyOf(now.values());
-        }
         var lost = new LinkedHashMap<String, Lost>();
-        recentlyLost.forEach((name, gone) -> {
+        last.recentlyLost().forEach((name, gone) -> {
             if (!now.containsKey(name) && readAtNanos - gone.atNanos() < LOST_GRACE.toNanos()) {
                 lost.put(name, gone);
             }
         });
         before.values().stream().filter(n -> !now.containsKey(n.name()))
                 .forEach(n -> lost.put(n.name(), new Lost(n, readAtNanos)));
-        recentlyLost = Map.copyOf(lost);
+        seen = new Seen(Map.copyOf(now), Map.copyOf(asked), now.isEmpty() ? last.lastSeen() : List.copyOf(now.values()),
+                Map.copyOf(lost));
         // a node new, or come back within its heartbeat's life with other capacity or runtimes, or asked to
         // drain, drained or taken back from it: told as joined
         told = infos(now, asked);
@@ -136,6 +139,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
 
     /** The node of that name that is up; refused (404) if none is: a name mistyped would be asked for ever. */
     private NodeStatus up(String nodeName) {
+        Map<String, NodeStatus> alive = seen.alive();
         NodeStatus up = alive.get(nodeName);
         if (up == null) {
             throw new ApiException(404, "Not found", "no node named '" + nodeName + "' is up; nodes up: "
@@ -147,10 +151,10 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
     @Override
     public NodeInfo relabel(String nodeName, Map<String, String> labels) {
         readNow("before a relabel"); // a node up a moment ago is found, one gone a moment ago is not
-        NodeStatus up = labels != null ? up(nodeName) : alive.get(nodeName);
+        NodeStatus up = labels != null ? up(nodeName) : seen.alive().get(nodeName);
         registry.relabel(nodeName, labels);
         // as it stands: it takes the labels at its next heartbeat
-        return up == null ? null : NodeInfo.of(up, NodeInfo.State.JOINED, drainAsked.get(nodeName));
+        return up == null ? null : NodeInfo.of(up, NodeInfo.State.JOINED, seen.drainAsked().get(nodeName));
     }
 
     @Override
@@ -176,7 +180,7 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
 
     @Override
     public NodeInfo drain(String nodeName, boolean drain) {
-        NodeStatus up = drain ? up(nodeName) : alive.get(nodeName);
+        NodeStatus up = drain ? up(nodeName) : seen.alive().get(nodeName);
         if (drain && up.draining() == null) {
             throw new ApiException(409, "Cannot drain", "node '" + nodeName + "' runs an agent older than draining, which"
                     + " would never take the ask: upgrade it, or stop it (it hands its jobs back as it stops)", List.of());
@@ -186,23 +190,22 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
         registry.drain(nodeName, at);
         // so that the answer, and the events, say so at once; the ask is stored (asking again keeps it)
         readNow("after a drain ask");
-        NodeStatus status = alive.getOrDefault(nodeName, up); // a node that dropped out meanwhile: as it was
-        Instant askedAt = drain ? drainAsked.getOrDefault(nodeName, at) : null;
+        Seen now = seen;
+        NodeStatus status = now.alive().getOrDefault(nodeName, up); // a node that dropped out meanwhile: as it was
+        Instant askedAt = drain ? now.drainAsked().getOrDefault(nodeName, at) : null;
         return status == null ? null : NodeInfo.of(status, NodeInfo.State.JOINED, askedAt);
     }
 
     /** The nodes up that take jobs: not asked to drain. */
-    private Map<String, NodeStatus> taking() {
-        Map<String, Instant> asked = drainAsked;
-        var taking = new LinkedHashMap<>(alive);
-        taking.keySet().removeAll(asked.keySet());
+    private static Map<String, NodeStatus> taking(Seen now) {
+        var taking = new LinkedHashMap<>(now.alive());
+        taking.keySet().removeAll(now.drainAsked().keySet());
         return taking;
     }
 
     /** Of the nodes up, those asked to drain that pass the test, sorted: named where only they could take a job. */
-    private String drainingThat(java.util.function.Predicate<NodeStatus> test) {
-        Map<String, Instant> asked = drainAsked;
-        return alive.values().stream().filter(node -> asked.containsKey(node.name()) && test.test(node))
+    private static String drainingThat(Seen now, java.util.function.Predicate<NodeStatus> test) {
+        return now.alive().values().stream().filter(node -> now.drainAsked().containsKey(node.name()) && test.test(node))
                 .map(NodeStatus::name).sorted().collect(java.util.stream.Collectors.joining(", "));
     }
 
@@ -245,18 +248,18 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
 
     @Override
     public Optional<String> runtimeWaitingFor(String runtime) {
-        Map<String, NodeStatus> up = alive;
-        if (up.isEmpty()) {
+        Seen now = seen;
+        if (now.alive().isEmpty()) {
             return Optional.of(NO_NODE_UP);
         }
-        if (taking().values().stream().anyMatch(node -> has(node, runtime))) {
+        if (taking(now).values().stream().anyMatch(node -> has(node, runtime))) {
             return Optional.empty();
         }
-        String draining = drainingThat(node -> has(node, runtime));
+        String draining = drainingThat(now, node -> has(node, runtime));
         if (!draining.isEmpty()) {
             return Optional.of(DRAINING_ONLY + draining);
         }
-        List<String> lost = recentlyLost.values().stream().map(Lost::status).filter(node -> has(node, runtime))
+        List<String> lost = now.recentlyLost().values().stream().map(Lost::status).filter(node -> has(node, runtime))
                 .map(NodeStatus::name).sorted().toList();
         return Optional.of("no node that is up has it" + (lost.isEmpty() ? ""
                 : "; nodes lost within " + LOST_GRACE.toMinutes() + " minutes had it: " + String.join(", ", lost)));
@@ -305,16 +308,16 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
 
     @Override
     public Optional<String> waitingFor(JobSpec spec) {
-        Map<String, NodeStatus> up = alive;
-        if (up.isEmpty()) {
-            return Optional.of(lastSeen.isEmpty() ? "no node has joined: no agent sends heartbeats" : NO_NODE_UP);
+        Seen now = seen;
+        if (now.alive().isEmpty()) {
+            return Optional.of(now.lastSeen().isEmpty() ? "no node has joined: no agent sends heartbeats" : NO_NODE_UP);
         }
-        Map<String, NodeStatus> taking = taking();
+        Map<String, NodeStatus> taking = taking(now);
         List<FieldError> misfit = taking.isEmpty() ? List.of() : nearestMisfit(spec, List.copyOf(taking.values()));
         if (!taking.isEmpty() && misfit.isEmpty()) {
             return Optional.empty();
         }
-        String draining = drainingThat(node -> misfits(spec, node).isEmpty());
+        String draining = drainingThat(now, node -> misfits(spec, node).isEmpty());
         if (!draining.isEmpty()) {
             return Optional.of(DRAINING_ONLY + draining);
         }
@@ -361,9 +364,10 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
      * and those lost within {@link #LOST_GRACE}.
      */
     private List<NodeStatus> known() {
+        Seen now = seen;
         var known = new LinkedHashMap<String, NodeStatus>();
-        (alive.isEmpty() ? lastSeen : alive.values()).forEach(node -> known.put(node.name(), node));
-        recentlyLost.values().forEach(gone -> known.putIfAbsent(gone.status().name(), gone.status()));
+        (now.alive().isEmpty() ? now.lastSeen() : now.alive().values()).forEach(node -> known.put(node.name(), node));
+        now.recentlyLost().values().forEach(gone -> known.putIfAbsent(gone.status().name(), gone.status()));
         return List.copyOf(known.values());
     }
 
@@ -390,22 +394,24 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
 
     @Override
     public List<NodeInfo> nodes() {
-        Map<String, Instant> asked = drainAsked;
-        return statuses().stream().map(n -> NodeInfo.of(n, NodeInfo.State.JOINED, asked.get(n.name()))).toList();
+        failIfStale();
+        Seen now = seen;
+        return sorted(now.alive()).stream().map(n -> NodeInfo.of(n, NodeInfo.State.JOINED, now.drainAsked().get(n.name())))
+                .toList();
     }
 
     @Override
     public List<DrainAsk> drainAsks() {
         failIfStale();
-        Map<String, Instant> asked = drainAsked;
-        Map<String, NodeStatus> up = alive;
-        return new TreeMap<>(asked).entrySet().stream()
+        Seen now = seen;
+        Map<String, NodeStatus> up = now.alive();
+        return new TreeMap<>(now.drainAsked()).entrySet().stream()
                 .map(ask -> new DrainAsk(ask.getKey(), ask.getValue(), up.containsKey(ask.getKey()))).toList();
     }
 
     @Override
     public List<LabelAsk> labelAsks() {
-        Map<String, NodeStatus> up = alive;
+        Map<String, NodeStatus> up = seen.alive();
         return new TreeMap<>(registry.labelsAsked()).entrySet().stream()
                 .map(ask -> new LabelAsk(ask.getKey(), ask.getValue(), up.containsKey(ask.getKey()))).toList();
     }
@@ -413,7 +419,11 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
     /** The last heartbeats of the nodes joined now, by name; fails as the queue does if the registry has been out of reach a while. */
     public List<NodeStatus> statuses() {
         failIfStale();
-        return alive.values().stream().sorted(Comparator.comparing(NodeStatus::name)).toList();
+        return sorted(seen.alive());
+    }
+
+    private static List<NodeStatus> sorted(Map<String, NodeStatus> nodes) {
+        return nodes.values().stream().sorted(Comparator.comparing(NodeStatus::name)).toList();
     }
 
     /** Rather than show nodes that may be long gone: the registry has been out of reach a while. */
