@@ -3,8 +3,6 @@ package dev.hangar.agent.pool;
 import dev.hangar.core.time.MonotonicTime;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.function.LongSupplier;
 
 /**
@@ -13,7 +11,7 @@ import java.util.function.LongSupplier;
  * operator) neither stalls a pool's refill for that hour nor, stepped forward, expires every idle sandbox at once.
  * Its instants are for intervals only: the times a job records come from the wall clock.
  */
-final class IntervalClock extends Clock {
+final class IntervalClock {
     private final Instant origin;
     private final LongSupplier nanos;
     private final long originNanos;
@@ -24,18 +22,7 @@ final class IntervalClock extends Clock {
         this.originNanos = nanos.getAsLong();
     }
 
-    @Override
-    public Instant instant() {
+    Instant now() {
         return origin.plusNanos(nanos.getAsLong() - originNanos);
-    }
-
-    @Override
-    public ZoneId getZone() {
-        return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-        return this;
     }
 }

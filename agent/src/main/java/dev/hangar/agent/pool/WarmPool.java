@@ -43,7 +43,7 @@ final class WarmPool {
     /** The wall clock, for the times a job records (when its sandbox was ready). */
     private final Clock clock;
     /** The clock of the pool's intervals: backoffs, idle expiry, young deaths ({@link IntervalClock}). */
-    private final Clock ticks;
+    private final IntervalClock ticks;
     private final SnapshotTemplate template;
     private final ImageVersions images;
     /** When the image of the pool's sandboxes and template was made, as upkeep last read it. */
@@ -130,7 +130,7 @@ final class WarmPool {
             replaced++;
             destroyLater(next.sandbox());
             // why here too: on a busy node the jobs' takes meet the dead before the upkeep does
-            if (Duration.between(next.readyTick(), ticks.instant()).compareTo(YOUNG) < 0) {
+            if (Duration.between(next.readyTick(), ticks.now()).compareTo(YOUNG) < 0) {
                 diedYoung();
             }
         }
@@ -163,7 +163,7 @@ final class WarmPool {
         if (paused) {
             return; // empty because its node is drained (a job leased just before), not for want of sandboxes
         }
-        lastMiss = ticks.instant();
+        lastMiss = ticks.now();
         target = Math.min(spec.max(), target + 1);
     }
 
@@ -177,7 +177,7 @@ final class WarmPool {
      */
     synchronized void upkeep() {
         followImage();
-        Instant now = ticks.instant();
+        Instant now = ticks.now();
         boolean diedYoung = false;
         for (Iterator<Ready> it = ready.iterator(); it.hasNext(); ) {
             Ready r = it.next();
@@ -255,7 +255,7 @@ final class WarmPool {
 
     /** Whether a failure's backoff is not over: no make starts meanwhile. */
     private synchronized boolean backingOff() {
-        return retryAfter != null && ticks.instant().isBefore(retryAfter);
+        return retryAfter != null && ticks.now().isBefore(retryAfter);
     }
 
     /** Whether the pool was closed or changed since generation {@code madeIn}. */
@@ -345,7 +345,7 @@ final class WarmPool {
     /** A sandbox made: ready for a job, or destroyed if the pool was closed or changed meanwhile. */
     private void keep(PoolSpec made, long madeIn, Sandbox sandbox) {
         Instant readyAt = clock.instant();
-        Instant readyTick = ticks.instant();
+        Instant readyTick = ticks.now();
         synchronized (this) {
             starting--;
             // why the max: it may have been lowered while this one was being made (an operator freeing memory)
@@ -383,7 +383,7 @@ final class WarmPool {
     private void backOff(String error) {
         failed++;
         lastError = error;
-        Instant now = ticks.instant();
+        Instant now = ticks.now();
         if (retryAfter != null && now.isBefore(retryAfter)) {
             return;
         }
