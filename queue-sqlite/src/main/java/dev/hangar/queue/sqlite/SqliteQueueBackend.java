@@ -378,15 +378,20 @@ public final class SqliteQueueBackend implements QueueBackend {
 
     @Override
     public int requeueExpired() {
-        return write((c, notices) -> {
-            long jump = jumps.sinceLastLook();
-            if (jump > 0) {
-                // the leases' holders stood still with the clock that measures them: none lapsed by the jump
-                Sql.update(c, "UPDATE jobs SET lease_expires_at = lease_expires_at + ? WHERE lease_token IS NOT NULL", jump);
+        WallClockJumps.Look look = jumps.look();
+        int taken = write((c, notices) -> {
+            if (look.jumpMillis() != 0) {
+                // ahead: the leases' holders stood still with the clock that measures them, so none lapsed by the
+                // jump; back: none is held longer for it. Either way no lease ends later than a term from now (one
+                // granted after the jump has its term already), so a jump moved twice moves no lease further.
+                Sql.update(c, "UPDATE jobs SET lease_expires_at = MIN(lease_expires_at + ?, ? + lease_ms)"
+                        + " WHERE lease_token IS NOT NULL", Math.max(0, look.jumpMillis()), look.wallMillis());
             }
             return takeBack(c, notices,
                     JobRows.all(c, "WHERE lease_token IS NOT NULL AND lease_expires_at < ?", clock.millis()));
         });
+        jumps.take(look);
+        return taken;
     }
 
     @Override

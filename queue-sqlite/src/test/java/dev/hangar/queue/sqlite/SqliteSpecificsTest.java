@@ -170,11 +170,21 @@ class SqliteSpecificsTest {
                 .hasMessageContaining("retention: must be from P0D");
     }
 
+    private final java.util.concurrent.atomic.AtomicLong monotonic = new java.util.concurrent.atomic.AtomicLong();
+
+    private QueueBackend withMonotonicClock() {
+        return SqliteQueueBackend.open(dir.resolve("hangar.db"), clock, java.time.Duration.ofDays(7),
+                new WallClockJumps(clock, monotonic::get));
+    }
+
+    private void bothClocksAdvance(java.time.Duration by) {
+        clock.advance(by);
+        monotonic.addAndGet(by.toNanos());
+    }
+
     @Test
     void aLeaseDoesNotLapseWhenTheWallClockJumpsAheadOfTheMonotonicOneAsAfterTheHostSlept() {
-        var monotonic = new java.util.concurrent.atomic.AtomicLong();
-        try (QueueBackend queue = SqliteQueueBackend.open(dir.resolve("hangar.db"), clock, java.time.Duration.ofDays(7),
-                new WallClockJumps(clock, monotonic::get))) {
+        try (QueueBackend queue = withMonotonicClock()) {
             queue.enqueue(TestJobs.spec("through-the-night"));
             var lease = queue.lease(TestJobs.worker("w1")).orElseThrow();
             assertThat(queue.requeueExpired()).isZero();
@@ -183,9 +193,40 @@ class SqliteSpecificsTest {
             assertThat(queue.requeueExpired()).as("the lease's holder slept with it").isZero();
             assertThat(queue.renew(lease)).isEqualTo(dev.hangar.core.queue.LeaseStatus.HELD);
 
-            clock.advance(java.time.Duration.ofMinutes(10)); // awake, and the holder gone quiet
-            monotonic.addAndGet(java.time.Duration.ofMinutes(10).toNanos());
+            bothClocksAdvance(java.time.Duration.ofMinutes(10)); // awake, and the holder gone quiet
             assertThat(queue.requeueExpired()).as("a lease that lapsed on both clocks").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aLeaseGrantedAfterAJumpAheadIsNotMovedByIt() {
+        try (QueueBackend queue = withMonotonicClock()) {
+            queue.enqueue(TestJobs.spec("before"));
+            queue.enqueue(TestJobs.spec("after"));
+            queue.lease(TestJobs.worker("w1")).orElseThrow();
+            assertThat(queue.requeueExpired()).isZero();
+            clock.advance(java.time.Duration.ofHours(8));
+            queue.lease(TestJobs.worker("w2")).orElseThrow(); // on the clock as it is now: before the jump was seen
+
+            assertThat(queue.requeueExpired()).isZero();
+            bothClocksAdvance(java.time.Duration.ofMinutes(1)); // both holders gone quiet
+
+            assertThat(queue.requeueExpired()).as("each lapsed a term after the jump, none 8 h later").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aStepBackDoesNotKeepAVanishedHoldersLeaseForTheLengthOfTheStep() {
+        try (QueueBackend queue = withMonotonicClock()) {
+            queue.enqueue(TestJobs.spec("held"));
+            queue.lease(TestJobs.worker("w1")).orElseThrow();
+            assertThat(queue.requeueExpired()).isZero();
+
+            clock.set(clock.instant().minus(java.time.Duration.ofHours(1)));
+            assertThat(queue.requeueExpired()).isZero();
+            bothClocksAdvance(java.time.Duration.ofMinutes(1)); // its holder gone quiet
+
+            assertThat(queue.requeueExpired()).isEqualTo(1);
         }
     }
 
