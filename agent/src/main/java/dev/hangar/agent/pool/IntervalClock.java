@@ -17,8 +17,12 @@ final class IntervalClock {
     private final long originNanos;
 
     IntervalClock(Clock wall) {
+        this(wall, MonotonicTime.of(wall));
+    }
+
+    IntervalClock(Clock wall, LongSupplier nanos) {
         this.origin = wall.instant();
-        this.nanos = MonotonicTime.of(wall);
+        this.nanos = nanos;
         this.originNanos = nanos.getAsLong();
     }
 

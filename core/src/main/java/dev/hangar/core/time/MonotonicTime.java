@@ -9,15 +9,18 @@ import java.util.function.LongSupplier;
  * slept) must neither stretch nor cut them: backoffs, expiries, leases held in-process.
  */
 public final class MonotonicTime {
+    private static final Class<? extends Clock> SYSTEM = Clock.systemUTC().getClass();
+
     private MonotonicTime() {
     }
 
     /**
-     * Nanoseconds on a clock that never steps: {@link System#nanoTime} for the system's clock; for any other clock
-     * (a test's, which moves only as told) its own time, so that the test steers intervals as it steers the rest.
+     * Nanoseconds on a clock that never steps: {@link System#nanoTime} for the system's clock (in any zone); for any
+     * other clock (a test's, which moves only as told) its own time, so that the test steers intervals as it steers
+     * the rest.
      */
     public static LongSupplier of(Clock clock) {
-        if (clock.equals(Clock.systemUTC()) || clock.equals(Clock.systemDefaultZone())) {
+        if (clock.getClass() == SYSTEM) {
             return System::nanoTime;
         }
         return () -> {
