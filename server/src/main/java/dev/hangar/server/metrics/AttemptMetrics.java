@@ -107,8 +107,8 @@ final class AttemptMetrics {
         String runtime = runtime(job);
         String path = startPath.apply(job);
         if (job.deliveries() == 1) {
-            record(Phase.QUEUED, runtime, path, t.queued());
-            record(Phase.SUBMIT_TO_RUNNING, runtime, path, t.submitToRunning());
+            record(Phase.QUEUED, runtime, path, acrossHosts(t.queued()));
+            record(Phase.SUBMIT_TO_RUNNING, runtime, path, acrossHosts(t.submitToRunning()));
         }
         record(Phase.START, runtime, path, t.start());
         record(Phase.SANDBOX_READY_TO_RUNNING, runtime, path, t.sandboxReadyToRunning());
@@ -127,9 +127,14 @@ final class AttemptMetrics {
      * below zero when the agent's clock is behind by more than the wait: it is counted as no wait, not dropped, or
      * a skew of a few milliseconds would drop most warm starts from the histograms.
      */
+    private static Duration acrossHosts(Duration duration) {
+        return duration != null && duration.isNegative() ? Duration.ZERO : duration;
+    }
+
+    /** A negative duration of one host's clock (stepped back meanwhile) is no measure: it is dropped. */
     private void record(Phase phase, String runtime, String path, Duration duration) {
-        if (duration != null) {
-            timer(phase, runtime, path).record(duration.isNegative() ? Duration.ZERO : duration);
+        if (duration != null && !duration.isNegative()) {
+            timer(phase, runtime, path).record(duration);
         }
     }
 
