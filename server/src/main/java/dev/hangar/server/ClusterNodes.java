@@ -278,7 +278,10 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
 
     @Override
     public SpecLimits limits() {
-        List<NodeStatus> nodes = known();
+        return limitsOfKnown(known());
+    }
+
+    private static SpecLimits limitsOfKnown(List<NodeStatus> nodes) {
         if (nodes.isEmpty()) {
             // no node has ever beaten: take the job's word for what it needs; an agent checks it when it leases
             return SpecLimits.forNode(Integer.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE, SpecLimits.RUNTIME_NAMES);
@@ -289,13 +292,13 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
     /**
      * Checked first against the widest of the nodes, one need at a time, so that a need no node
      * has is named plainly; then a job that passes must fit one node with all it asks for (GPUs on
-     * one node and gVisor on another fit none; a network on Podman and a pin to the process
-     * runtime neither), or else it would wait in the queue for ever.
+     * one node and a network on another fit none; a network on Podman and a pin to the process
+     * runtime neither), or else it would wait in the queue for ever. Both against the nodes as one poll read them.
      */
     @Override
     public JobSpec validate(JobSpec spec) {
-        JobSpec valid = validateFields(spec);
         List<NodeStatus> nodes = known();
+        JobSpec valid = new JobSpecValidator(limitsOfKnown(nodes)).validate(spec);
         if (nodes.isEmpty()) {
             return valid; // no node has beaten yet: the job's word is taken, and an agent checks it when it leases
         }
