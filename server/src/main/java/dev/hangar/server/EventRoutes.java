@@ -29,7 +29,7 @@ import java.util.function.BooleanSupplier;
  * {@code GET /v1/events}: server-sent events from the {@link EventLog}. A client that sends
  * {@code Last-Event-ID} (or {@code ?lastEventId=}) first gets every buffered event after that id,
  * then live ones; each client reads the log at its own pace on its own virtual thread. A caller
- * that is not an admin gets only its own tenant's job events (and every node and pool event).
+ * that is not an admin gets only its own tenant's job events (and every node event).
  */
 final class EventRoutes implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EventRoutes.class.getName());

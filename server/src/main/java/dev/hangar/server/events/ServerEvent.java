@@ -1,8 +1,8 @@
 package dev.hangar.server.events;
 
 /**
- * One event of {@code GET /v1/events}: its id, its name ({@code job}, {@code node}, {@code pool},
- * {@code reset}) and its JSON data, written once when it is published. {@code tenant}: the tenant
+ * One event of {@code GET /v1/events}: its id, its name ({@code job}, {@code node}, {@code reset}; {@code pool} is
+ * reserved, taken in a filter and never sent yet) and its JSON data, written once when it is published. {@code tenant}: the tenant
  * of a job event's job, which alone (and admins) may see it; null for a job of no tenant, and for
  * every other event, which all callers see.
  */
