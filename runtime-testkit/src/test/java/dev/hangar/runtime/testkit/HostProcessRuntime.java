@@ -98,6 +98,12 @@ final class HostProcessRuntime implements SandboxRuntime {
         return "plain host processes, no isolation (testkit self-test only)";
     }
 
+    /** A job that names no image runs on the host's files. */
+    @Override
+    public String imageOf(String named) {
+        return named;
+    }
+
     @Override
     public RuntimeCapabilities capabilities() {
         return new RuntimeCapabilities(Isolation.PROCESS, BootClass.INSTANT, 0, Threading.NATIVE, true, true, false,

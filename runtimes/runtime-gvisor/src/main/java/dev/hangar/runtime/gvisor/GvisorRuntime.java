@@ -168,7 +168,7 @@ public final class GvisorRuntime implements SandboxRuntime {
             return Optional.empty();
         }
         try {
-            Path rootfs = images.resolve(image == null ? ImageStore.DEFAULT_IMAGE : image).rootfs();
+            Path rootfs = images.resolve(imageOf(image)).rootfs();
             var argv = new java.util.ArrayList<>(List.of(runsc.get().toString(), "--network=none", "--platform=" + platform,
                     "--ignore-cgroups", "--root", home.resolve("baseline-state").toString(), "do", "--root",
                     rootfs.toString(), "--cwd", "/", "--"));
@@ -363,7 +363,7 @@ public final class GvisorRuntime implements SandboxRuntime {
         if (!spec.gpus().isEmpty()) {
             throw SandboxException.causedByTheJob("the gvisor runtime cannot pass GPUs through (no nvproxy in this runsc)");
         }
-        String image = spec.image() == null ? ImageStore.DEFAULT_IMAGE : spec.image();
+        String image = imageOf(spec.image());
         return SandboxImages.makeOn(SandboxImages.hold(images, image, spec.id()), held -> {
             GvisorSandbox sandbox = create(spec, onPlatform, image, held.image().rootfs().toAbsolutePath());
             sandbox.holdImage(held);

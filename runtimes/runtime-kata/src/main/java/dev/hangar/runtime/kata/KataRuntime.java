@@ -124,7 +124,7 @@ public final class KataRuntime implements SandboxRuntime {
         if (!spec.gpus().isEmpty()) {
             throw SandboxException.causedByTheJob("the kata runtime cannot pass GPUs through (no VFIO set up)");
         }
-        String image = spec.image() == null ? ImageStore.DEFAULT_IMAGE : spec.image();
+        String image = imageOf(spec.image());
         return SandboxImages.makeOn(SandboxImages.hold(images, image, spec.id()), held -> {
             Path rootfs = held.image().rootfs();
             MountTargets.check(rootfs, image, spec.mounts());

@@ -225,7 +225,7 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
             return Optional.empty();
         }
         try {
-            String reference = images.reference(store.resolve(image == null ? ImageStore.DEFAULT_IMAGE : image));
+            String reference = images.reference(store.resolve(imageOf(image)));
             var argv = new ArrayList<>(List.of("env", "CONTAINERS_CONF=" + service.conf(), podman.get().toString(),
                     "run", "--rm", "--network", "none", reference));
             argv.addAll(command);
@@ -253,7 +253,7 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
         if (!CAPABILITIES.supports(spec.network())) {
             throw SandboxException.causedByTheJob("the podman runtime has no network mode " + spec.network());
         }
-        String image = spec.image() == null ? ImageStore.DEFAULT_IMAGE : spec.image();
+        String image = imageOf(spec.image());
         // why held though Podman runs a copy: an image a job runs in is never removed under it, whatever its runtime
         return SandboxImages.makeOn(SandboxImages.hold(store, image, spec.id()), held -> create(spec, image, held));
     }
