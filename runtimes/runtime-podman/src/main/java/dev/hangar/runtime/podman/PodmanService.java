@@ -202,10 +202,15 @@ final class PodmanService implements AutoCloseable {
      * The service's log is appended to by each start (a restarted node's too): past {@link #LOG_ROLLS_AT} it is
      * moved aside, one older log kept, so that months of starts do not fill the disk.
      */
-    private void rollLog() throws IOException {
+    private void rollLog() {
         Path log = dir.resolve("service.log");
-        if (Files.exists(log) && Files.size(log) > LOG_ROLLS_AT) {
-            Files.move(log, dir.resolve("service.log.1"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try {
+            if (Files.exists(log) && Files.size(log) > LOG_ROLLS_AT) {
+                Files.move(log, dir.resolve("service.log.1"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            // a log is no reason to leave Podman unavailable: it is appended to as before
+            LOG.warn("could not move Podman's service log aside: {}", e.toString());
         }
     }
 
