@@ -14,6 +14,8 @@ final class RunningJob {
     private final List<String> gpus;
     private final CompletableFuture<StopReason> stop = new CompletableFuture<>();
     private volatile long heldUntilNanos;
+    /** The queue said the lease is lost: no renewal answered before or after that holds it again. */
+    private boolean lost;
     private final AtomicBoolean renewing = new AtomicBoolean();
     private volatile CompletableFuture<?> leftBehind = CompletableFuture.completedFuture(null);
 
@@ -45,9 +47,11 @@ final class RunningJob {
         renewing.set(false);
     }
 
-    /** A renewal sent at some time held the lease until then plus the lease time. */
-    void heldUntil(long nanos) {
-        heldUntilNanos = Math.max(heldUntilNanos, nanos);
+    /** A renewal sent at some time held the lease until then plus the lease time, unless it was lost since. */
+    synchronized void heldUntil(long nanos) {
+        if (!lost && nanos - heldUntilNanos > 0) {
+            heldUntilNanos = nanos;
+        }
     }
 
     /** How long the lease has left at {@code nowNanos}, as far as this node knows (negative once it lapsed). */
@@ -69,7 +73,10 @@ final class RunningJob {
      * its lease counts as over now, whatever this node's last renewal let it expect.
      */
     void leaseLost() {
-        heldUntilNanos = System.nanoTime();
+        synchronized (this) {
+            lost = true;
+            heldUntilNanos = System.nanoTime();
+        }
         stop(StopReason.LEASE_LOST);
     }
 

@@ -110,6 +110,18 @@ class JobAttemptTest {
         stopAnUnkillableRun(LEASE, RunningJob::leaseLost);
     }
 
+    /** A renewal that was under way when the queue said the lease is lost, answered after: it holds the lease no more. */
+    @Test
+    void aRenewalAnsweredAfterTheQueueSaidTheLeaseIsLostDoesNotHoldItAgain() {
+        long sent = System.nanoTime();
+        var job = new RunningJob(new Lease("j-1", "token", "node", null), List.of(), sent + LEASE.toNanos());
+
+        job.leaseLost();
+        job.heldUntil(sent + LEASE.toNanos());
+
+        assertThat(job.leftNanos(System.nanoTime())).isNotPositive();
+    }
+
     /**
      * Runs a job whose process ignores a kill, its lease held for {@code heldFor} as of now, stops it
      * with {@code stop} once it runs, and checks that the run ends, its sandbox destroyed, well within
