@@ -677,12 +677,23 @@ class RedisSpecificsTest extends RedisServerTest {
         assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.LOST);
     }
 
-    @Test
-    void aLapsedLeaseWhoseEntryWasDeletedByHandIsReclaimedAllTheSame() {
+    private record Trimmed(RedisQueueBackend queue, Job job, Lease lease) {}
+
+    /** A job leased by w1 for 10 s, whose lease entry an operator bounding every stream then deleted. */
+    private Trimmed leasedAndTrimmed() {
         RedisQueueBackend queue = open();
         Job job = queue.enqueue(spec("trimmed")).job();
         Lease lease = queue.lease(worker("w1", Duration.ofSeconds(10))).orElseThrow();
-        redis.cli("XTRIM", key("leases"), "MAXLEN", "0"); // an operator bounding every stream; then w1 dies
+        redis.cli("XTRIM", key("leases"), "MAXLEN", "0");
+        return new Trimmed(queue, job, lease);
+    }
+
+    @Test
+    void aLapsedLeaseWhoseEntryWasDeletedByHandIsReclaimedAllTheSame() {
+        Trimmed trimmed = leasedAndTrimmed(); // then w1 dies
+        RedisQueueBackend queue = trimmed.queue();
+        Job job = trimmed.job();
+        Lease lease = trimmed.lease();
 
         clock.advance(Duration.ofSeconds(11));
         // without the fix XAUTOCLAIM dropped the entry from the group, and the job stayed leased for good
@@ -697,10 +708,10 @@ class RedisSpecificsTest extends RedisServerTest {
 
     @Test
     void aLiveLeaseWhoseEntryWasDeletedByHandIsNotTakenBackBeforeItsDeadline() {
-        RedisQueueBackend queue = open();
-        Job job = queue.enqueue(spec("trimmed while it runs")).job();
-        Lease lease = queue.lease(worker("w1", Duration.ofSeconds(10))).orElseThrow();
-        redis.cli("XTRIM", key("leases"), "MAXLEN", "0"); // an operator bounding every stream; w1 runs on
+        Trimmed trimmed = leasedAndTrimmed(); // w1 runs on
+        RedisQueueBackend queue = trimmed.queue();
+        Job job = trimmed.job();
+        Lease lease = trimmed.lease();
 
         clock.advance(Duration.ofSeconds(2));
         // it was taken back at once, and another node ran the job while w1 still did, until w1's next renew
