@@ -71,7 +71,7 @@ public final class ClusterPools implements PoolsView {
     }
 
     @Override
-    public PoolStatus put(PoolSpec spec) {
+    public Put put(PoolSpec spec) {
         throw new UnsupportedOperationException(READ_ONLY);
     }
 

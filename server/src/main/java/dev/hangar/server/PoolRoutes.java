@@ -80,13 +80,19 @@ public final class PoolRoutes {
         limits.unknownImage(spec.image()).ifPresent(error -> {
             throw new ApiException(400, "Invalid pool spec", error.field() + ": " + error.reason(), List.of(error));
         });
-        boolean exists = view.pools().stream().anyMatch(p -> p.spec().name().equals(name));
         try {
-            PoolStatus status = view.put(spec.withName(name));
-            ctx.status(exists ? 200 : 201).header("Location", "/v1/pools/" + name).json(status);
+            PoolsView.Put put = view.put(spec.withName(name));
+            ctx.status(put.created() ? 201 : 200).header("Location", "/v1/pools/" + name).json(put.status());
         } catch (InvalidSpecException e) {
             throw new ApiException(400, "Invalid pool spec", e.getMessage(), e.errors());
+        } catch (PoolsView.Stopping e) {
+            throw stopping(e);
         }
+    }
+
+    /** A 503: the node stops, so the change is not made; another node's server, or this one restarted, takes it. */
+    private static ApiException stopping(PoolsView.Stopping e) {
+        return new ApiException(503, "Stopping", e.getMessage(), List.of());
     }
 
     /** The name the body gives, or null if it gives none. */
@@ -102,7 +108,11 @@ public final class PoolRoutes {
     private void remove(Context ctx) {
         adminOnly(ctx);
         String name = ctx.pathParam("id");
-        ctx.json(changeable(ctx).remove(name).orElseThrow(() -> notFound(name)));
+        try {
+            ctx.json(changeable(ctx).remove(name).orElseThrow(() -> notFound(name)));
+        } catch (PoolsView.Stopping e) {
+            throw stopping(e);
+        }
     }
 
     private PoolStatus find(String name) {

@@ -28,6 +28,7 @@ class PoolRoutesTest {
     private SqliteQueueBackend queue;
     private HangarServer server;
     private final List<PoolSpec> made = new ArrayList<>();
+    private volatile boolean stopping;
     private final HttpClient http = HttpClient.newHttpClient();
 
     /** Keeps what it is given; a pool it makes is made on this node. */
@@ -43,9 +44,13 @@ class PoolRoutesTest {
         }
 
         @Override
-        public PoolStatus put(PoolSpec spec) {
+        public Put put(PoolSpec spec) {
+            if (stopping) {
+                throw new Stopping();
+            }
+            boolean created = made.stream().noneMatch(p -> p.name().equals(spec.name()));
             made.add(spec);
-            return pools().getLast();
+            return new Put(pools().getLast(), created);
         }
 
         @Override
@@ -84,5 +89,16 @@ class PoolRoutesTest {
         HttpResponse<String> taken = put("bb", "{\"runtime\": \"process\", \"image\": \"busybox\"}");
         assertThat(taken.statusCode()).as(taken.body()).isEqualTo(201);
         assertThat(made).extracting(PoolSpec::name).containsExactly("bb");
+    }
+
+    @Test
+    void aPutAnswersWhatTheNodeSaysOfIt() throws Exception {
+        assertThat(put("bb", "{\"runtime\": \"process\"}").statusCode()).isEqualTo(201);
+        assertThat(put("bb", "{\"runtime\": \"process\", \"max\": 2}").statusCode()).isEqualTo(200);
+
+        stopping = true;
+        HttpResponse<String> refused = put("other", "{\"runtime\": \"process\"}");
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+        assertThat(refused.body()).contains("the node is stopping");
     }
 }

@@ -35,6 +35,8 @@ public final class PoolManager implements PoolsView, AutoCloseable {
     private final Map<String, WarmPool> pools = new LinkedHashMap<>();
     /** Whether the node is drained (see {@link #pause}); guarded by {@code pools}, as a pool made now must heed it. */
     private boolean paused;
+    /** Whether {@link #close} began; guarded by {@code pools}. */
+    private boolean closed;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final ScheduledExecutorService keeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
             .daemon().name("pool-keeper").factory());
@@ -173,11 +175,12 @@ public final class PoolManager implements PoolsView, AutoCloseable {
     }
 
     @Override
-    public PoolStatus put(PoolSpec spec) {
+    public Put put(PoolSpec spec) {
         check(spec);
         WarmPool existing;
         WarmPool created = null;
         synchronized (pools) {
+            refuseIfClosed();
             existing = pools.get(spec.name());
             if (existing == null || !existing.spec().runtime().equals(spec.runtime())) {
                 created = new WarmPool(spec, pooled.get(spec.runtime()), budget, workers, makers, images, clock);
@@ -187,19 +190,20 @@ public final class PoolManager implements PoolsView, AutoCloseable {
         }
         if (created == null) {
             existing.update(spec);
-            return existing.status();
+            return new Put(existing.status(), false);
         }
         if (existing != null) {
             existing.close(); // another runtime: a pool of its own under the same name
         }
         created.fill();
-        return created.status();
+        return new Put(created.status(), existing == null);
     }
 
     @Override
     public Optional<PoolStatus> remove(String name) {
         WarmPool pool;
         synchronized (pools) {
+            refuseIfClosed();
             pool = pools.remove(name);
         }
         if (pool == null) {
@@ -220,6 +224,13 @@ public final class PoolManager implements PoolsView, AutoCloseable {
         synchronized (pools) {
             paused = pause;
             pools.values().forEach(pool -> pool.pause(pause));
+        }
+    }
+
+    /** Why under the pools' lock: {@link #close} sets it there, so no put fills a pool after the workers stopped. */
+    private void refuseIfClosed() {
+        if (closed) {
+            throw new Stopping();
         }
     }
 
@@ -300,6 +311,12 @@ public final class PoolManager implements PoolsView, AutoCloseable {
     /** Stops refilling and destroys every ready sandbox; sandboxes still starting are destroyed as they come up. */
     @Override
     public void close() {
+        synchronized (pools) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
         keeper.shutdownNow();
         snapshot().forEach(WarmPool::close);
         workers.shutdown();

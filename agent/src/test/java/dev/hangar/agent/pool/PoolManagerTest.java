@@ -13,6 +13,7 @@ import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.pool.PoolSpec;
 import dev.hangar.core.pool.PoolStatus;
+import dev.hangar.core.pool.PoolsView;
 import dev.hangar.core.runtime.Sandbox;
 import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxSpec;
@@ -303,7 +304,31 @@ class PoolManagerTest {
             assertThat(error.reason()).contains("at most 1024").contains("--pool-memory-mb");
         });
         assertThat(manager.pools()).isEmpty();
-        assertThat(manager.put(new PoolSpec("fits", RUNTIME, null, 1.0, 1024L, 0, 1, 60)).spec().name()).isEqualTo("fits");
+        assertThat(manager.put(new PoolSpec("fits", RUNTIME, null, 1.0, 1024L, 0, 1, 60)).status().spec().name()).isEqualTo("fits");
+    }
+
+    @Test
+    void aPutSaysWhetherItCreatedThePool() {
+        start(1024);
+
+        assertThat(manager.put(pool("p", 1, 1)).created()).isTrue();
+        assertThat(manager.put(pool("p", 1, 2)).created()).isFalse();
+        // another runtime replaces the pool under the same name: a change of it, not a new one
+        assertThat(manager.put(new PoolSpec("p", RUNTIME, null, 1.0, 512L, 1, 2, 60)).created()).isFalse();
+    }
+
+    @Test
+    void aPutOrRemoveAfterTheNodeBeganToStopIsRefusedAndHoldsNoMemory() {
+        start(1024, pool("p", 1, 1));
+        awaitReady("p", 1);
+        manager.close();
+
+        // it used to fill the new pool on stopped workers: a RejectedExecutionException, its memory held for good
+        assertThatThrownBy(() -> manager.put(pool("q", 1, 1))).isInstanceOf(PoolsView.Stopping.class)
+                .hasMessageContaining("stopping");
+        assertThatThrownBy(() -> manager.remove("p")).isInstanceOf(PoolsView.Stopping.class);
+        assertThat(manager.pools()).extracting(p -> p.spec().name()).containsExactly("p");
+        assertThat(manager.budget().heldMb()).isZero();
     }
 
     @Test
@@ -920,7 +945,7 @@ class PoolManagerTest {
                 .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors())
                         .containsExactly(new FieldError("cpus", "must be at most 0.5 (the CPUs this node's jobs may reserve,"
                                 + " --cpus), got 1.0")));
-        assertThat(manager.put(new PoolSpec("fits", runtime.name(), null, 0.5, null, 1, 1, null)).spec().cpus()).isEqualTo(0.5);
+        assertThat(manager.put(new PoolSpec("fits", runtime.name(), null, 0.5, null, 1, 1, null)).status().spec().cpus()).isEqualTo(0.5);
     }
 
     @Test

@@ -383,7 +383,7 @@ class HangarMetricsTest {
             }
 
             @Override
-            public PoolStatus put(PoolSpec spec) {
+            public Put put(PoolSpec spec) {
                 throw new UnsupportedOperationException();
             }
 
