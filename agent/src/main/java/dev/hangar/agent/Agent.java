@@ -608,6 +608,12 @@ public final class Agent implements AutoCloseable {
                 case HELD -> job.heldUntil(sent[0] + config.leaseFor().toNanos());
             }
         } catch (RuntimeException e) {
+            if (stopping) {
+                // cut short by the stop (its retry's pause interrupted): the stop hands the lease back itself
+                LOG.log(System.Logger.Level.DEBUG, "renewing the lease of job " + job.lease().jobId()
+                        + " ended by the stop", e);
+                return;
+            }
             // one warning for all the jobs' renewals: each job that must stop for it says so on its own
             renewalWarning.failed(" (job " + job.lease().jobId() + ")", e);
             return;
