@@ -21,7 +21,8 @@ final class CgroupFiles {
 
     /**
      * What pids.max is given for a bound of {@code pids}: "max" (no bound of the group's own) above what
-     * the kernel takes, where no host could hold that many tasks anyway. Why: a job's large pids limit
+     * the kernel takes, where no host could hold that many tasks anyway ({@link HostTaskBound} bounds the
+     * groups of all sandboxes together below what this host can hold). Why: a job's large pids limit
      * (gVisor's backstop multiplies it) failed the group's making as the runtime's fault, and the node
      * benched the runtime.
      */

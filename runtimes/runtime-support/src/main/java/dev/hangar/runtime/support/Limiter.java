@@ -79,11 +79,14 @@ public sealed interface Limiter {
     static Optional<Limiter> detect(OwningProcess owner) {
         CgroupMounts mounts = CgroupMounts.read();
         var v1 = new V1(mounts, owner);
-        if (mounts.hasV1("memory", "pids", "cpu") && v1.works()) {
-            return Optional.of(v1);
-        }
-        return mounts.v2().flatMap(root -> V2.prepare(root, owner));
+        Optional<Limiter> found = mounts.hasV1("memory", "pids", "cpu") && v1.works() ? Optional.of(v1)
+                : mounts.v2().flatMap(root -> V2.prepare(root, owner));
+        found.ifPresent(limiter -> HostTaskBound.apply(limiter.pidsRoot(), HostTaskBound.KERNEL));
+        return found;
     }
+
+    /** The pids group above every owner's groups: {@link HostTaskBound} bounds them all there. */
+    Path pidsRoot();
 
     record V1(CgroupMounts mounts, OwningProcess owner) implements Limiter {
         private static final List<String> CONTROLLERS = List.of("memory", "pids", "cpu");
@@ -108,6 +111,11 @@ public sealed interface Limiter {
         @Override
         public List<Path> roots() {
             return CONTROLLERS.stream().map(mounts::v1).toList();
+        }
+
+        @Override
+        public Path pidsRoot() {
+            return mounts.v1("pids");
         }
 
         @Override
@@ -151,6 +159,11 @@ public sealed interface Limiter {
         @Override
         public List<Path> roots() {
             return List.of(hangar);
+        }
+
+        @Override
+        public Path pidsRoot() {
+            return hangar;
         }
 
         @Override
