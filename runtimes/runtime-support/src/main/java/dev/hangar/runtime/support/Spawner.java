@@ -1,6 +1,8 @@
 package dev.hangar.runtime.support;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -11,6 +13,11 @@ import java.util.concurrent.Executors;
  * <p>Why: bwrap's {@code --die-with-parent} uses PR_SET_PDEATHSIG, which fires when the
  * <em>thread</em> that forked it ends. A process started from a virtual thread is forked by a
  * carrier thread, which the JVM retires when idle, and that would kill a running job.
+ *
+ * <p>Each process starts in a session of its own ({@code setsid}), so that a signal to the node's
+ * process group (Ctrl-C at the terminal of {@code hangar up}) reaches the node alone: it stops and
+ * hands its jobs back, where the signal would have killed every sandbox first and its job would
+ * have ended FAILED, killed by SIGINT.
  */
 public final class Spawner {
     private static final ExecutorService THREAD = Executors.newSingleThreadExecutor(
@@ -18,9 +25,21 @@ public final class Spawner {
 
     private Spawner() {}
 
+    private static final List<String> NEW_SESSION = Programs.find("setsid")
+            .map(setsid -> List.of(setsid.toString(), "--wait")).orElse(List.of());
+
     public static Process start(ProcessBuilder builder) throws IOException {
+        // why --wait: setsid forks only if the process leads its group, which one the JVM starts never does;
+        // should it, the exit status is still the command's
+        var command = new ArrayList<>(NEW_SESSION);
+        command.addAll(builder.command());
+        var inSession = new ProcessBuilder(command).directory(builder.directory())
+                .redirectInput(builder.redirectInput()).redirectOutput(builder.redirectOutput())
+                .redirectError(builder.redirectError()).redirectErrorStream(builder.redirectErrorStream());
+        inSession.environment().clear();
+        inSession.environment().putAll(builder.environment());
         try {
-            return THREAD.submit(builder::start).get();
+            return THREAD.submit(inSession::start).get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;
