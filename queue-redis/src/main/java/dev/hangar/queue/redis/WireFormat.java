@@ -3,8 +3,10 @@ package dev.hangar.queue.redis;
 import static dev.hangar.core.json.JsonFieldNames.expected;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.InvalidNullException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -31,6 +33,13 @@ import java.util.stream.Collectors;
  * {@code XADD {hangar}:submit * command '["echo","hi"]' image busybox priority 7}.
  */
 final class WireFormat {
+    /**
+     * The JSON fields read with their numbers as written: read as doubles, 512.0000000000000001 became 512 and
+     * was taken as a whole number, where the API refuses it.
+     */
+    private static final ObjectReader EXACT_NUMBERS = Json.mapper().reader()
+            .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
     /**
      * The most bytes an entry may hold, its field names and values together: what a submit to the API may
      * be. A larger one is set aside unread, as it would take a server's memory to read.
@@ -117,7 +126,7 @@ final class WireFormat {
                 Shape shape = STRUCTURED.get(name);
                 JsonNode node;
                 try {
-                    node = Json.mapper().readTree(value);
+                    node = EXACT_NUMBERS.readTree(value);
                 } catch (JsonProcessingException e) {
                     errors.add(JsonFieldNames.duplicate(e)
                             .map(inner -> new FieldError(name + (inner.startsWith("[") ? "" : ".") + inner,

@@ -6,13 +6,16 @@
 -- job may be is set aside here, before any server reads it (reading it would take the server's memory,
 -- and, taken over, the next one's): it goes to the dead-letter stream with its size and its fields (a
 -- value of more than 4096 bytes left out, saying its size; the first 64 fields) and leaves the stream.
--- Entries are read one at a time, and none more once those to return hold the budget (at least one is
+-- An entry of more than 64 fields is set aside so too. Entries are read one at a time, and none more once those to return hold the budget (at least one is
 -- read): a hundred entries each just under the limit would otherwise take hundreds of MiB, here and in
 -- the server, at every read until that server died of it, and then at the next server's.
 -- Returns {how many it set aside, entry id, {name, value, ...}, entry id, {...}, ...}.
 local consumer, count, most, idleMs, budget = A[1], tonumber(A[2]), tonumber(A[3]), A[4], tonumber(A[5])
 local submit = P .. ':submit'
 local KEPT_FIELDS, KEPT_BYTES = 64, 4096
+-- why a bound on fields too: an entry of millions of empty fields is small, and the server reading it
+-- would make objects, and an error, of each, until its memory ran out, at every read of it
+local MOST_FIELDS = 64
 
 local out, setAside, read, kept = {0}, 0, 0, 0
 local function full()
@@ -22,14 +25,20 @@ local function take(id, fields)
   read = read + 1
   local size = 0
   for i = 1, #fields do size = size + #fields[i] end
-  if size <= most then
+  local reason
+  if #fields > 2 * MOST_FIELDS then
+    reason = 'entry: ' .. #fields / 2 .. ' fields, more than the ' .. MOST_FIELDS .. ' an entry may have (a job has '
+        .. 'at most 15): set aside unread'
+  elseif size > most then
+    reason = 'entry: ' .. size .. ' bytes (its field names and values), more than the ' .. most
+        .. ' a job may take: set aside unread'
+  else
     out[#out + 1] = id
     out[#out + 1] = fields
     kept = kept + size
     return
   end
-  local dead = {'source', id, 'reason', 'entry: ' .. size .. ' bytes (its field names and values), more than the '
-      .. most .. ' a job may take: set aside unread'}
+  local dead = {'source', id, 'reason', reason}
   local times = {}
   for i = 1, math.min(#fields, 2 * KEPT_FIELDS), 2 do
     local name, value = string.sub(fields[i], 1, KEPT_BYTES), fields[i + 1]

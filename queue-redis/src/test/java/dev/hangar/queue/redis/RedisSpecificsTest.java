@@ -307,6 +307,34 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void anEntryOfMoreFieldsThanAnEntryMayHaveIsSetAsideUnreadAndTheQueueFlowsOn() {
+        RedisQueueBackend queue = open();
+        String[] fields = new String[2 * 200_000];
+        java.util.Arrays.fill(fields, "");
+        fields[0] = "command";
+        fields[1] = "[\"true\"]";
+        for (int i = 2; i < fields.length; i += 2) {
+            fields[i] = "a";
+        }
+        // small (1.2 MB), but read, each of its fields made an object and an error in the server: a few million such
+        // ran its memory out, at every read of it
+        String many = xadd(fields);
+        redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"fine\"]");
+
+        assertThat(queue.intake(10)).isEqualTo(2);
+
+        assertThat(queue.deadLetters(10)).singleElement().satisfies(dead -> {
+            assertThat(dead.field("source")).isEqualTo(many);
+            assertThat(dead.field("reason")).isEqualTo("entry: 200000 fields, more than the 64 an entry may have (a job has"
+                    + " at most 15): set aside unread");
+            assertThat(dead.field("entry.command")).isEqualTo("[\"true\"]");
+            assertThat(dead.field("entryFieldsLeftOut")).isEqualTo(Integer.toString(200_000 - 64));
+        });
+        assertThat(queue.submitEntriesSetAside()).isEqualTo(1);
+        assertTheOneJobTakenInIs(queue, "echo", "fine");
+    }
+
+    @Test
     void aReadOfTheSubmitStreamStopsAtItsByteBudgetAndTheNextReadTakesTheRest() {
         RedisQueueBackend queue = open();
         String blob = "x".repeat(3 * 1024 * 1024); // under an entry's limit: each is read, and a hundred would be 300 MiB
@@ -397,6 +425,23 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void aWholeNumberIsReadAsWrittenNotAsTheNearestDouble() {
+        RedisQueueBackend queue = open();
+        redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "resources", "{\"memoryMb\":512.0000000000000001}");
+        redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "resources", "{\"memoryMb\":5.12e2,\"cpus\":0.1}");
+
+        assertThat(queue.intake(10)).isEqualTo(2);
+
+        // it used to be read as the double 512.0 and taken, where the API refuses it
+        assertThat(queue.deadLetters(10)).singleElement().satisfies(dead -> assertThat(dead.field("reason"))
+                .isEqualTo("resources.memoryMb: must be a whole number, got '512.0000000000000001'"));
+        assertThat(queue.list(JobQuery.all(10)).jobs()).singleElement().satisfies(job -> {
+            assertThat(job.spec().resources().memoryMb()).isEqualTo(512L);
+            assertThat(job.spec().resources().cpus()).isEqualTo(0.1);
+        });
+    }
+
+    @Test
     void entriesThatPoseAsTheQueuesOwnOrAreHugeOrBreakAPathCheckAreDeadLetteredToo() {
         RedisQueueBackend queue = open();
         String posing = redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "reason", "fake", "job", "j-x");
@@ -407,24 +452,31 @@ class RedisSpecificsTest extends RedisServerTest {
             huge.addAll(List.of("f" + i, "v"));
         }
         String many = redis.cli(huge.toArray(String[]::new));
+        List<String> wordy = new ArrayList<>(List.of("XADD", key("submit"), "*"));
+        for (int i = 0; i < 60; i++) { // as many as an entry may have, each unknown, with a long name
+            wordy.addAll(List.of("f" + "x".repeat(100) + i, "v"));
+        }
+        String unknowns = redis.cli(wordy.toArray(String[]::new));
         String big = redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "priority", "high",
                 "stdin", "x".repeat(100_000));
         redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"after\"]");
 
-        assertThat(queue.intake(10)).isEqualTo(5);
+        assertThat(queue.intake(10)).isEqualTo(6);
 
         List<DeadLetter> dead = queue.deadLetters(10);
-        assertThat(dead).extracting(d -> d.field("source")).containsExactly(posing, nul, many, big);
-        assertThat(dead.get(0).field("reason")).as("the queue's reason, not the entry's").contains("is not a property");
-        assertThat(dead.get(0).field("entry.reason")).isEqualTo("fake");
-        assertThat(dead.get(0).field("job")).as("not taken for a job that ended DEAD").isNull();
-        assertThat(dead.get(1).field("reason")).startsWith("mounts[0].sandboxPath: must not contain a NUL character");
-        assertThat(dead.get(2).field("entryFieldsLeftOut")).isEqualTo(String.valueOf(5000 - DeadLetter.MAX_ENTRY_FIELDS));
-        assertThat(dead.get(2).field("entry.f0")).isEqualTo("v");
-        assertThat(dead.get(2).field("reason")).as("one error per unknown field, cut short")
+        assertThat(dead).as("the entry of many fields set aside as it is read, before the others are parsed")
+                .extracting(d -> d.field("source")).containsExactly(many, posing, nul, unknowns, big);
+        assertThat(dead.get(0).field("entryFieldsLeftOut")).isEqualTo(String.valueOf(5000 - DeadLetter.MAX_ENTRY_FIELDS));
+        assertThat(dead.get(0).field("entry.f0")).isEqualTo("v");
+        assertThat(dead.get(0).field("reason")).startsWith("entry: 5000 fields, more than the 64");
+        assertThat(dead.get(1).field("reason")).as("the queue's reason, not the entry's").contains("is not a property");
+        assertThat(dead.get(1).field("entry.reason")).isEqualTo("fake");
+        assertThat(dead.get(1).field("job")).as("not taken for a job that ended DEAD").isNull();
+        assertThat(dead.get(2).field("reason")).startsWith("mounts[0].sandboxPath: must not contain a NUL character");
+        assertThat(dead.get(3).field("reason")).as("one error per unknown field, cut short")
                 .hasSizeLessThan(DeadLetter.MAX_VALUE_CHARS + 40).endsWith(" characters in all)");
-        assertThat(dead.get(3).field("reason")).startsWith("priority:");
-        assertThat(dead.get(3).field("entry.stdin")).as("what the producer sent, cut short")
+        assertThat(dead.get(4).field("reason")).startsWith("priority:");
+        assertThat(dead.get(4).field("entry.stdin")).as("what the producer sent, cut short")
                 .startsWith("xxxx").endsWith("... (100000 characters in all)").hasSizeLessThan(DeadLetter.MAX_VALUE_CHARS + 40);
         assertTheOneJobTakenInIs(queue, "echo", "after");
     }
