@@ -44,7 +44,7 @@ final class Intake {
          * Whether a job made under this spec's idempotency key answers the entry, which no node takes
          * now: taken off as a repeat of that job's submit, or set aside as another spec under its key.
          */
-        boolean answeredByEarlierJob(String entryId, JobSpec spec, Map<String, String> entry);
+        boolean answeredByEarlierJob(String entryId, JobSpec spec, InvalidSpecException refused, Map<String, String> entry);
 
         void enqueue(String entryId, JobSpec spec, Map<String, String> entry);
 
@@ -93,7 +93,7 @@ final class Intake {
                     spec = validate.apply(parsed);
                 } catch (InvalidSpecException refused) {
                     // as a REST submit: a repeat is answered by its job though the only node that fitted it is gone
-                    if (sink.answeredByEarlierJob(entry.getId(), parsed, fields)) {
+                    if (sink.answeredByEarlierJob(entry.getId(), parsed, refused, fields)) {
                         continue;
                     }
                     throw refused;

@@ -1,6 +1,8 @@
 package dev.hangar.queue.redis;
 
 import dev.hangar.core.cluster.NodeRegistry;
+import dev.hangar.core.job.FieldError;
+import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobSpecValidator;
@@ -696,7 +698,8 @@ public final class RedisQueueBackend implements QueueBackend {
             }
 
             @Override
-            public boolean answeredByEarlierJob(String entryId, JobSpec spec, Map<String, String> entry) {
+            public boolean answeredByEarlierJob(String entryId, JobSpec spec, InvalidSpecException refused,
+                    Map<String, String> entry) {
                 Optional<Job> earlier = findByIdempotencyKey(spec);
                 if (earlier.isEmpty()) {
                     return false;
@@ -704,7 +707,10 @@ public final class RedisQueueBackend implements QueueBackend {
                 if (earlier.get().spec().equals(spec)) {
                     takeRepeat(entryId);
                 } else {
-                    deadLetter(entryId, "idempotencyKey: " + new Enqueued(earlier.get(), false).conflict(), entry);
+                    // its own faults too, as the API names them: a producer told of the key alone would mend that, and fail again
+                    var errors = new java.util.ArrayList<>(refused.errors());
+                    errors.add(new FieldError("idempotencyKey", new Enqueued(earlier.get(), false).conflict()));
+                    deadLetter(entryId, new InvalidSpecException(errors).getMessage(), entry);
                 }
                 return true;
             }

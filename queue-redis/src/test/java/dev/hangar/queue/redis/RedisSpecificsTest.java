@@ -541,6 +541,21 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void anInvalidEntryUnderAnotherJobsKeyIsToldItsOwnFaultsAndTheKeys() {
+        RedisQueueBackend queue = open();
+        redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "idempotencyKey", "k1");
+        redis.cli("XADD", key("submit"), "*", "command", "[\"false\"]", "priority", "42", "idempotencyKey", "k1");
+
+        assertThat(queue.intake(10)).isEqualTo(2);
+
+        Job job = queue.list(JobQuery.all(10)).jobs().getFirst();
+        // it used to name the key alone: a producer that mended the key would have failed again on the priority
+        assertThat(queue.deadLetters(10)).singleElement().satisfies(dead -> assertThat(dead.field("reason"))
+                .isEqualTo("priority: must be between 0 and 9, got 42; idempotencyKey: 'k1' is the key of job " + job.id()
+                        + ", submitted with another spec; a repeat must send the same spec, a new job a new key"));
+    }
+
+    @Test
     void aRepeatedEntryIsTakenAsARepeatEvenOnceNoNodeFitsItAnyLonger() {
         RedisQueueBackend queue = open();
         redis.cli("XADD", key("submit"), "*", "command", "[\"echo\",\"a\"]", "idempotencyKey", "k1");
