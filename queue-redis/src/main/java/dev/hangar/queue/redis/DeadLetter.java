@@ -1,7 +1,6 @@
 package dev.hangar.queue.redis;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,15 +27,18 @@ public record DeadLetter(String id, Map<String, String> fields) {
 
     /**
      * A submit entry's fields as text, in order, every one kept: a name given again is kept as
-     * {@code NAME#2}, {@code NAME#3}, so that a dead letter shows each value its producer sent.
+     * {@code NAME#2}, {@code NAME#3} (the next such name the entry does not hold), so that a dead letter shows each value its producer sent.
      */
     static Map<String, String> entryAsGiven(Map<byte[], byte[]> body) {
         Map<String, String> fields = new LinkedHashMap<>();
-        Map<String, Integer> times = new HashMap<>();
         body.forEach((rawName, value) -> {
             String name = Replies.text(rawName);
-            int time = times.merge(name, 1, Integer::sum);
-            fields.put(time == 1 ? name : name + "#" + time, Replies.text(value));
+            String kept = name;
+            // the next number no field holds: an entry may itself name a field 'a#2' beside two named 'a'
+            for (int time = 2; fields.containsKey(kept); time++) {
+                kept = name + "#" + time;
+            }
+            fields.put(kept, Replies.text(value));
         });
         return fields;
     }

@@ -541,6 +541,18 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void aDeadLetterKeepsEveryValueThoughTheEntryNamesAFieldAsARepeatIsRenamed() {
+        RedisQueueBackend queue = open();
+        redis.cli("XADD", key("submit"), "*", "a", "1", "a", "2", "a#2", "3");
+
+        assertThat(queue.intake(10)).isEqualTo(1);
+
+        // the second 'a' was kept as a#2, which the entry's own a#2 then overwrote
+        assertThat(queue.deadLetters(10)).singleElement().satisfies(dead -> assertThat(dead.fields())
+                .containsEntry("entry.a", "1").containsEntry("entry.a#2", "2").containsEntry("entry.a#2#2", "3"));
+    }
+
+    @Test
     void anInvalidEntryUnderAnotherJobsKeyIsToldItsOwnFaultsAndTheKeys() {
         RedisQueueBackend queue = open();
         redis.cli("XADD", key("submit"), "*", "command", "[\"true\"]", "idempotencyKey", "k1");
