@@ -39,7 +39,7 @@ final class JobWatcher {
         var runs = new RunMarks();
         var ownOutput = new boolean[1];
         try {
-            return client.follow(jobId, 0, RECONNECT_FOR, chunk -> {
+            return FollowLost.unlessLost(jobId, () -> client.follow(jobId, 0, RECONNECT_FOR, chunk -> {
                 if (progress[0] != null) {
                     progress[0].close();
                     progress[0] = null;
@@ -52,7 +52,7 @@ final class JobWatcher {
                 if (!ownOutput[0]) {
                     progress[0] = new Progress(err, status, began);
                 }
-            });
+            }));
         } finally {
             if (progress[0] != null) {
                 progress[0].close();

@@ -47,7 +47,8 @@ final class LogsCommand implements Callable<Integer> {
             var watcher = new JobWatcher(server, System.out, System.err);
             if (client.json) {
                 // the chunks as JSON lines on stdout; how the job ended on stderr and in the exit code, as without --json
-                return watcher.exitCode(server.follow(id, 0, JobWatcher.RECONNECT_FOR, print));
+                return watcher.exitCode(FollowLost.unlessLost(id,
+                        () -> server.follow(id, 0, JobWatcher.RECONNECT_FOR, print)));
             }
             return watcher.exitCode(watcher.follow(id));
         } catch (OutputClosed e) {

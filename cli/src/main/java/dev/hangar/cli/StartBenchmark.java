@@ -117,7 +117,7 @@ final class StartBenchmark implements Callable<Integer> {
         var pooled = new LinkedHashMap<String, PooledPath>();
         if (pools.pooledRuntimes().contains(runtime.name())) {
             pooled.put("warm", new PooledPath(pools.put(new PoolSpec("bench-" + runtime.name(), runtime.name(), image,
-                    WARM_JOB.cpus(), WARM_JOB.memoryMb(), POOL_SIZE, POOL_SIZE, 3600)).spec().name(),
+                    WARM_JOB.cpus(), WARM_JOB.memoryMb(), POOL_SIZE, POOL_SIZE, 3600)).status().spec().name(),
                     cold.toBuilder().resources(WARM_JOB).build()));
         } else {
             notes.add("warm: n/a: " + runtime.name() + " cannot start sandboxes ahead of a job");
@@ -125,7 +125,7 @@ final class StartBenchmark implements Callable<Integer> {
         if (runtime.snapshots().isPresent() && pools.pooledRuntimes().contains(runtime.name())) {
             pooled.put("restored", new PooledPath(pools.put(new PoolSpec("bench-" + runtime.name() + "-restored",
                     runtime.name(), image, RESTORED_JOB.cpus(), RESTORED_JOB.memoryMb(), POOL_SIZE, POOL_SIZE, 3600,
-                    true, null)).spec().name(), cold.toBuilder().resources(RESTORED_JOB).build()));
+                    true, null)).status().spec().name(), cold.toBuilder().resources(RESTORED_JOB).build()));
         } else {
             notes.add("restored: n/a: " + runtime.name() + " has no snapshot support on this host");
         }

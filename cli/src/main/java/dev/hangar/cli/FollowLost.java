@@ -1,0 +1,30 @@
+package dev.hangar.cli;
+
+import dev.hangar.client.HangarApiException;
+import dev.hangar.client.HangarUnreachableException;
+import dev.hangar.core.job.Job;
+import java.util.function.Supplier;
+
+/**
+ * A follow that gave up on a server gone for longer than it waits ({@link JobWatcher#RECONNECT_FOR}). Why its own
+ * message: the server was there and took the job, which runs on; "no server, start one" would mislead, and a run
+ * that printed only the job's output never said the job's id.
+ */
+final class FollowLost extends RuntimeException {
+    private FollowLost(String jobId, RuntimeException cause) {
+        super("lost the Hangar server while following job " + jobId + " (" + cause.getMessage() + "); the job was not"
+                + " cancelled: follow it again with 'hangar logs -f " + jobId + "'", cause);
+    }
+
+    /** The follow's final job, or this if it gave up on the server. */
+    static Job unlessLost(String jobId, Supplier<Job> follow) {
+        try {
+            return follow.get();
+        } catch (HangarUnreachableException e) {
+            throw new FollowLost(jobId, e);
+        } catch (HangarApiException e) {
+            // a server that kept answering 5xx (its queue away) for as long: a refusal of the follow itself goes on as it is
+            throw e.status() >= 500 ? new FollowLost(jobId, e) : e;
+        }
+    }
+}
