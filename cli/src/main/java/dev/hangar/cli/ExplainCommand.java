@@ -67,7 +67,7 @@ final class ExplainCommand implements Callable<Integer> {
             if (file == null) {
                 JobSpecOptions.checkOnThisHost(job.toSpec(command, null), here);
             } else {
-                readable(spec).ifPresent(readable -> JobSpecOptions.checkOnThisHost(readable, here));
+                readable(spec).ifPresent(readable -> JobSpecOptions.checkOnThisHost(readable, here, false));
             }
             System.err.println("no server at " + server.url() + "; probing this host's runtimes for the answer");
             explanation = onThisHost(here, url -> new HangarClient(url).explain(spec));

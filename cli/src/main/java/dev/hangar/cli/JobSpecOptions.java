@@ -166,9 +166,15 @@ final class JobSpecOptions {
      * (that starts runtime services and makes images): which runtimes and images it has, it checks itself.
      */
     static void checkOnThisHost(JobSpec spec, dev.hangar.agent.AgentConfig node) {
+        checkOnThisHost(spec, node, true);
+    }
+
+    /** As above; {@code fromFlags}: the spec was made from flags, so each fault names its flag too (not so a file's). */
+    static void checkOnThisHost(JobSpec spec, dev.hangar.agent.AgentConfig node, boolean fromFlags) {
         if (!spec.nodeSelector().isEmpty()) {
             // why not matched against this node's (none): the selector was meant for a server's nodes
-            throw new IllegalArgumentException("nodeSelector (--node-selector): no server answers to choose a node by its"
+            throw new IllegalArgumentException("nodeSelector" + (fromFlags ? " (--node-selector)" : "")
+                    + ": no server answers to choose a node by its"
                     + " labels, and here the job would run on this host; start a server or name one with --url, or leave"
                     + " the selector out");
         }
@@ -179,7 +185,8 @@ final class JobSpecOptions {
         var errors = new dev.hangar.core.job.JobSpecValidator(limits).errors(spec);
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("invalid job spec" + errors.stream().map(error -> "\n  "
-                    + describe(error.field(), error.reason())).collect(java.util.stream.Collectors.joining()));
+                    + (fromFlags ? describe(error.field(), error.reason()) : error.field() + ": " + error.reason()))
+                    .collect(java.util.stream.Collectors.joining()));
         }
     }
 }

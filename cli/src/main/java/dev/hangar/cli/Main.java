@@ -4,7 +4,6 @@ import dev.hangar.client.HangarApiException;
 import dev.hangar.client.HangarUnreachableException;
 import dev.hangar.core.json.Json;
 import java.io.PrintWriter;
-import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -25,8 +24,9 @@ public final class Main {
         var cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setParameterExceptionHandler(Main::badArguments);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            // run and explain build the spec from flags: an error names the flag too
-            boolean fromFlags = List.of("run", "explain").contains(commandLine.getCommandName());
+            // run and explain build the spec from flags: an error names the flag too (not so explain's of a file)
+            boolean fromFlags = commandLine.getCommandName().equals("run") || commandLine.getCommandName().equals("explain")
+                    && !commandLine.getParseResult().hasMatchedOption("--file");
             // why the subcommand's parse: the top command's has no --json
             if (e instanceof HangarApiException api && commandLine.getParseResult().hasMatchedOption("--json")) {
                 // why: a script that asked for JSON reads the server's refusal as the problem document, fields and all

@@ -21,4 +21,23 @@ class ExplainCommandTest {
             assertThat(json.path("reason").asText()).startsWith("no runtime to choose yet");
         }
     }
+
+    @Test
+    void aFaultOfASpecFileIsNamedByItsFieldAloneAndOneOfFlagsByItsFlagToo(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        String refusal = """
+                {"title": "Invalid job spec", "status": 400, "detail": "resources.memoryMb: must be between 1 and 4096",
+                 "errors": [{"field": "resources.memoryMb", "reason": "must be between 1 and 4096, got -5"}]}""";
+        java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("bad.json"),
+                "{\"command\": [\"true\"], \"resources\": {\"memoryMb\": -5}}");
+        try (var api = new StandInApi("/v1/explain", (method, path) -> new StandInApi.Answer(400, refusal))) {
+            var ofFile = StandInApi.capture(() -> Main.run("explain", "--url", api.url(), "-f", file.toString()));
+            // it named --memory, a flag of run that the user never gave
+            assertThat(ofFile.err()).as("%s", ofFile).contains("resources.memoryMb: must be between 1 and 4096, got -5")
+                    .doesNotContain("--memory");
+
+            var ofFlags = StandInApi.capture(() -> Main.run("explain", "--url", api.url(), "--memory", "-5", "--", "true"));
+            assertThat(ofFlags.err()).as("%s", ofFlags).contains("--memory");
+        }
+    }
 }

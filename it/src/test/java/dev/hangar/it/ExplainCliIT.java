@@ -89,7 +89,8 @@ class ExplainCliIT extends OneNodeIT {
         Result result = hangar("explain", "--url", "http://127.0.0.1:" + Host.freePort(), "-f", file.toString());
 
         assertThat(result.exitCode()).as("%s", result).isEqualTo(2);
-        assertThat(result.err()).as("%s", result).contains("resources.memoryMb").doesNotContain("probing");
+        assertThat(result.err()).as("%s", result).contains("resources.memoryMb").doesNotContain("probing")
+                .as("a flag of run the user never gave").doesNotContain("--memory");
     }
 
     @Test
