@@ -49,6 +49,10 @@ final class JobsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (limit < 1) {
+            // named as the user gave it: the query's own check names its field, 'limit'
+            throw new IllegalArgumentException("--limit: must be at least 1, got " + limit);
+        }
         if (quiet) {
             if (client.json) {
                 throw new IllegalArgumentException("--quiet: give it or --json, not both");

@@ -56,9 +56,27 @@ public final class Main {
         return command.getCommandSpec().exitCodeOnInvalidInput();
     }
 
-    /** 2: the command asked for what cannot be (a refusal, a thing named that is not there); 1: it failed. */
+    /**
+     * 2: the command asked for what cannot be (a refusal, a thing named that is not there); 1: it failed, and may
+     * be worth trying again (a 408 or 429 too: the server was busy, the ask was fine).
+     */
     static int exitCode(Exception e) {
-        return e instanceof HangarApiException api && api.status() < 500 || e instanceof IllegalArgumentException ? 2 : 1;
+        return e instanceof HangarApiException api && api.status() < 500 && api.status() != 408 && api.status() != 429
+                || e instanceof IllegalArgumentException ? 2 : 1;
+    }
+
+    /**
+     * What a problem's detail says beyond its field errors (the detail is most often those errors joined, or begins
+     * with them): the server's advice, such as what a tenant's token may see instead.
+     */
+    private static java.util.Optional<String> beyondTheErrors(dev.hangar.core.api.Problem problem) {
+        String joined = problem.errors().stream().map(Object::toString).collect(java.util.stream.Collectors.joining("; "));
+        String detail = problem.detail();
+        if (detail == null || detail.equals(joined)) {
+            return java.util.Optional.empty();
+        }
+        String more = detail.startsWith(joined) ? detail.substring(joined.length()).replaceFirst("^[;,.]?\\s*", "") : detail;
+        return more.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(more);
     }
 
     /** What went wrong, as a command says it; {@code fromFlags}: name the flag of each field of a job spec. */
@@ -67,6 +85,7 @@ public final class Main {
             var out = new StringBuilder(api.problem().title());
             api.problem().errors().forEach(error -> out.append("\n  ").append(fromFlags
                     ? JobSpecOptions.describe(error.field(), error.reason()) : error.field() + ": " + error.reason()));
+            beyondTheErrors(api.problem()).ifPresent(more -> out.append("\n  ").append(more));
             if (api.status() == 401) {
                 out.append("\n  give the token with --token, or in HANGAR_TOKEN");
             }

@@ -90,4 +90,44 @@ class JobsCommandTest {
         assertThat(Tables.cut("\uD83D\uDE00".repeat(70), 60)).as("cut between characters, not inside one")
                 .isEqualTo("\uD83D\uDE00".repeat(57) + "...");
     }
+
+    @Test
+    void aLimitBelowOneIsRefusedNamingTheOptionAndNothingIsAsked() {
+        for (String[] args : java.util.List.of(new String[] {"jobs", "--url", api.url(), "--limit", "0"},
+                new String[] {"jobs", "--url", api.url(), "-q", "--limit", "-3"})) {
+            var printed = StandInApi.capture(() -> Main.run(args));
+
+            // it said "limit must be at least 1", naming no option
+            assertThat(printed.exitCode()).as("%s", printed).isEqualTo(2);
+            assertThat(printed.err()).as("%s", printed).startsWith("hangar: --limit: must be at least 1, got ");
+        }
+        assertThat(api.asked()).isEmpty();
+    }
+
+    @Test
+    void aRefusalSaysTheServersAdviceBeyondItsFieldErrors() throws IOException {
+        String forbidden = """
+                {"title": "Forbidden", "status": 403, "detail": "tenant: is not this token's tenant (team-a); a token that\
+                 is not an admin's sees only its own jobs; leave tenant out", "errors": [{"field": "tenant", "reason":\
+                 "is not this token's tenant (team-a)"}]}""";
+        try (var refusing = new StandInApi("/v1/jobs", (method, path) -> new StandInApi.Answer(403, forbidden))) {
+            var printed = StandInApi.capture(() -> Main.run("jobs", "--url", refusing.url(), "--tenant", "team-b"));
+
+            // the advice was left out: only the title and the field error were said
+            assertThat(printed.err().lines()).as("%s", printed).containsExactly("hangar: Forbidden",
+                    "  tenant: is not this token's tenant (team-a)",
+                    "  a token that is not an admin's sees only its own jobs; leave tenant out");
+            assertThat(printed.exitCode()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aServerTooBusyToAnswerIsAFailureWorthTryingAgainNotARefusal() throws IOException {
+        String busy = "{\"title\": \"Too many requests\", \"status\": 429, \"detail\": \"too many streams\"}";
+        try (var refusing = new StandInApi("/v1/jobs", (method, path) -> new StandInApi.Answer(429, busy))) {
+            var printed = StandInApi.capture(() -> Main.run("jobs", "--url", refusing.url()));
+
+            assertThat(printed.exitCode()).as("%s", printed).isEqualTo(1);
+        }
+    }
 }
