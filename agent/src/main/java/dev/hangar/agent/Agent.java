@@ -693,16 +693,17 @@ public final class Agent implements AutoCloseable {
         renewals.shutdownNow();
         renewing.shutdownNow();
         upkeep.shutdownNow();
-        if (pools != null) {
-            pools.close();
-        }
         pins.removeOwnDirectoryIfEmpty(); // it holds pins still if some job did not end: then it stays
         try {
+            // before the pools' teardown, which may wait up to 30 s for sandboxes being made: no renewal runs now
             handBackLeases(ended);
         } catch (QueueException e) {
             // a stop while the queue is away still stops: the leases run out and other nodes take the jobs
             QueueException.warn(LOG, "handing this node's jobs back to the queue failed; they go to other nodes once"
                     + " their leases run out, within " + config.leaseFor().toSeconds() + " s", e);
+        }
+        if (pools != null) {
+            pools.close();
         }
         if (subscription != null) {
             try {
