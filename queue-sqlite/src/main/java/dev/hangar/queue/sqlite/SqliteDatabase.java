@@ -10,7 +10,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.Set;
 import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteException;
 
 /**
  * The one connection to the database file, guarded by a lock: an embedded single-node store needs
@@ -22,10 +24,27 @@ final class SqliteDatabase implements AutoCloseable {
         T run(Connection connection) throws SQLException;
     }
 
+    /** SQLite's primary result codes of a write that failed for want of storage: IOERR, FULL, CANTOPEN, READONLY. */
+    private static final Set<Integer> STORAGE_FAULTS = Set.of(10, 13, 14, 8);
+
     private final Path file;
     private final Connection connection;
     private final ReentrantLock lock = new ReentrantLock();
     private boolean closed;
+    /**
+     * The last write that failed for want of storage (the disk full, the file system read-only after an I/O
+     * error), until a write that changed rows succeeds: reads still work then, and a health check that only
+     * read said ready while every submit, lease and finish failed.
+     */
+    private volatile StorageFault storageFault;
+
+    private record StorageFault(String reason, long atNanos) {}
+
+    /**
+     * How long a storage fault keeps the store unready with no write since: an idle store would otherwise stay so
+     * after its space came back, and a load balancer that heeds readiness send it no write to find out.
+     */
+    static final java.time.Duration FAULT_HELD = java.time.Duration.ofSeconds(30);
 
     private SqliteDatabase(Path file, Connection connection) {
         this.file = file;
@@ -84,6 +103,8 @@ final class SqliteDatabase implements AutoCloseable {
      */
     <T> T write(Work<T> work, Runnable committed) {
         return locked(c -> {
+            // why changed rows: a write that changes none (an upkeep with nothing due) commits on a full disk too
+            long changedBefore = storageFault == null ? 0 : changes();
             execute("BEGIN IMMEDIATE");
             T result;
             try {
@@ -91,7 +112,13 @@ final class SqliteDatabase implements AutoCloseable {
                 execute("COMMIT");
             } catch (SQLException | RuntimeException | Error e) {
                 rollback(e);
+                if (e instanceof SQLiteException sqlite && STORAGE_FAULTS.contains(sqlite.getResultCode().code & 0xff)) {
+                    storageFault = new StorageFault(e.getMessage(), System.nanoTime());
+                }
                 throw e;
+            }
+            if (storageFault != null && changes() > changedBefore) {
+                storageFault = null;
             }
             committed.run();
             return result;
@@ -104,6 +131,24 @@ final class SqliteDatabase implements AutoCloseable {
      */
     boolean othersWaiting() {
         return lock.hasQueuedThreads();
+    }
+
+    /** Throws if a write failed for want of storage within {@link #FAULT_HELD}, and none that changed rows succeeded since. */
+    void checkWritable() {
+        StorageFault fault = storageFault;
+        if (fault == null) {
+            return;
+        }
+        long ago = System.nanoTime() - fault.atNanos();
+        if (ago < FAULT_HELD.toNanos()) {
+            throw new QueueException("the SQLite queue at " + file + " could not be written " + ago / 1_000_000_000
+                    + " s ago, and has not been since: " + fault.reason(), null);
+        }
+    }
+
+    /** Rows changed by this connection since it opened. */
+    private long changes() throws SQLException {
+        return ((org.sqlite.SQLiteConnection) connection).getDatabase().total_changes();
     }
 
     /** Runs a read. A single SELECT reads one consistent snapshot without a transaction. */

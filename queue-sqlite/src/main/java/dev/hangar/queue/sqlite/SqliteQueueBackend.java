@@ -453,6 +453,7 @@ public final class SqliteQueueBackend implements QueueBackend {
     @Override
     public void ping() {
         db.read(c -> Sql.query(c, "SELECT 1 FROM jobs LIMIT 1", rs -> 1));
+        db.checkWritable();
     }
 
     @Override
