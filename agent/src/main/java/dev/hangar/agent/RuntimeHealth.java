@@ -21,7 +21,7 @@ final class RuntimeHealth {
     static final int FAILURES_TO_BENCH = 3;
     private static final System.Logger LOG = System.getLogger(RuntimeHealth.class.getName());
 
-    private record Failures(int inARow, String last, long lastAtNanos, long benchedUntilNanos) {}
+    private record Failures(int inARow, long lastAtNanos, long benchedUntilNanos) {}
 
     private final Duration benchFor;
     private final LongSupplier nanoTime;
@@ -34,8 +34,8 @@ final class RuntimeHealth {
 
     void failed(String runtime, String reason) {
         long at = nanoTime.getAsLong();
-        Failures now = byRuntime.merge(runtime, new Failures(1, reason, at, benchedUntil(1)),
-                (had, one) -> new Failures(had.inARow() + 1, reason, at, benchedUntil(had.inARow() + 1)));
+        Failures now = byRuntime.merge(runtime, new Failures(1, at, benchedUntil(1)),
+                (had, one) -> new Failures(had.inARow() + 1, at, benchedUntil(had.inARow() + 1)));
         if (now.inARow() >= FAILURES_TO_BENCH) {
             LOG.log(System.Logger.Level.WARNING, "runtime {0}: {1} sandboxes in a row failed, the last with: {2};"
                     + " taking no jobs for it for {3} s", runtime, now.inARow(), reason, benchFor.toSeconds());
@@ -64,8 +64,10 @@ final class RuntimeHealth {
         if (failures == null || left <= 0) {
             return Optional.empty();
         }
+        // why not the failure's own words: they may hold the job's command line, id or image, and this reason is
+        // every tenant's to read (the node's runtimes, an explain, the selection kept on any job leased meanwhile)
         return Optional.of("benched for " + Math.max(1, Duration.ofNanos(left).toSeconds()) + " s more: "
                 + (failures.inARow() == 1 ? "a sandbox" : failures.inARow() + " sandboxes in a row")
-                + " failed on this node, the last with: " + failures.last());
+                + " failed on this node (its agent's log says why)");
     }
 }
