@@ -5,7 +5,10 @@
 // after `retry` (3 s unless the server says otherwise), resuming after the last event id it got
 // (Last-Event-ID); a refusal (a 4xx: 404 from a server without events, 401, 403) or an answer that
 // is not an event stream closes it for good. Unlike an EventSource it tries again after a 5xx, as a
-// server stopping (503) or a proxy without its server (502) will answer again.
+// server stopping (503) or a proxy without its server (502) will answer again, and after a 408 or a
+// 429 (too many streams), once its Retry-After has passed. A stream silent for 45 s (the server
+// sends a keep-alive every 15 s) is taken for dropped: a connection a NAT or a sleeping laptop cut
+// without a word would otherwise show the page live while it hears nothing.
 import { authorization, refused } from './api.js';
 
 export const CONNECTING = 0;
@@ -14,6 +17,10 @@ export const CLOSED = 2;
 
 /** The longest wait setTimeout keeps (a longer one fires at once). */
 const LONGEST_RETRY_MS = 2 ** 31 - 1;
+/** How long a stream may say nothing, not even its keep-alive (every 15 s), before it is taken for dropped. */
+export const SILENCE_MS = 45000;
+/** Refusals that say "not now" rather than "no": tried again, after their Retry-After. */
+const BUSY = new Set([408, 429]);
 
 export class EventStream {
   constructor(path) {
@@ -69,6 +76,11 @@ export class EventStream {
     const stream = (response.headers.get('Content-Type') || '').startsWith('text/event-stream');
     if (!response.ok || !stream) {
       response.body?.cancel().catch(() => {});
+      if (BUSY.has(response.status)) {
+        const seconds = Number(response.headers.get('Retry-After'));
+        this.nextPauseMs = Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, LONGEST_RETRY_MS) : 0;
+        return false;
+      }
       return response.ok || response.status < 500;
     }
     this.readyState = OPEN;
@@ -93,7 +105,8 @@ export class EventStream {
         this.stop.signal.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, this.retryMs);
+      const timer = setTimeout(done, Math.max(this.retryMs, this.nextPauseMs || 0));
+      this.nextPauseMs = 0;
       this.stop.signal.addEventListener('abort', done);
     });
   }
@@ -104,8 +117,14 @@ export class EventStream {
     const lines = new LineReader((line) => this.line(line));
     // what a dropped connection leaves half-sent is dropped with it
     this.pending = { type: '', data: [], id: undefined };
+    let quiet;
+    const listen = () => {
+      clearTimeout(quiet);
+      quiet = setTimeout(() => reader.cancel().catch(() => {}), this.silenceMs ?? SILENCE_MS);
+    };
     try {
       for (;;) {
+        listen();
         const { value, done } = await reader.read();
         if (done) return;
         lines.push(value);
@@ -113,6 +132,7 @@ export class EventStream {
     } catch {
       // dropped, or closed: the caller tells which
     } finally {
+      clearTimeout(quiet);
       reader.cancel().catch(() => {});
     }
   }

@@ -848,6 +848,50 @@ class DashboardIT extends OneNodeIT {
     }
 
     @Test
+    void theEventReaderTriesABusyServerAgainAfterItsRetryAfterAndTakesASilentStreamForDropped() {
+        open(hangar.url(), "/?events=off");
+        @SuppressWarnings("unchecked")
+        var read = (Map<String, Object>) ((JavascriptExecutor) browser).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                import('/events.js').then(({ EventStream, CONNECTING }) => {
+                  const asked = [];
+                  const states = [];
+                  const real = window.fetch;
+                  window.fetch = async (path, options) => {
+                    asked.push({ at: Date.now(), lastEventId: options.headers['Last-Event-ID'] || '' });
+                    if (asked.length === 1) {
+                      return new Response('{}', { status: 429, headers: { 'Retry-After': '1' } });
+                    }
+                    // one event, then nothing, not even a keep-alive: a connection cut without a word
+                    return new Response(new ReadableStream({ start(controller) {
+                      controller.enqueue(new TextEncoder().encode('event: job\\ndata: {}\\nid: 42\\n\\n'));
+                    } }), { headers: { 'Content-Type': 'text/event-stream' } });
+                  };
+                  const stream = new EventStream('/v1/events');
+                  stream.retryMs = 50;
+                  stream.silenceMs = 300;
+                  stream.onerror = () => {
+                    states.push(stream.readyState);
+                    if (asked.length === 3) {
+                      stream.close();
+                      window.fetch = real;
+                      done({ states, waitedAfterBusy: asked[1].at - asked[0].at, resumedFrom: asked[2].lastEventId,
+                        connecting: CONNECTING });
+                    }
+                  };
+                  stream.addEventListener('job', () => {});
+                  // the third connection is read too: its silence ends it, and the test with it
+                });
+                """);
+        // a 429 closed the stream for good, and the page fell back to polling a server that said it was busy
+        assertThat(read.get("states")).as("never closed").isEqualTo(List.of(0L, 0L, 0L));
+        assertThat(read.get("connecting")).isEqualTo(0L);
+        assertThat((Long) read.get("waitedAfterBusy")).as("its Retry-After heeded").isGreaterThanOrEqualTo(1000L);
+        // a stream that heard nothing for longer than the keep-alives come was read for ever, the page shown live
+        assertThat(read.get("resumedFrom")).as("reconnected after the silence, resuming").isEqualTo("42");
+    }
+
+    @Test
     void aDurationIsShownInTheUnitOfItsFigureAsRounded() {
         open(hangar.url(), "/?events=off");
         @SuppressWarnings("unchecked")
