@@ -3,6 +3,7 @@ import { h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { cancel, closeDetail, openDetail, reloadDetail, rerun, state } from '../store.js';
 import { apiToken, authorization, openRaw, refused } from '../api.js';
+import { SILENCE_MS } from '../events.js';
 import { FINAL, between, command, duration, label, labels, megabytes, stamp } from '../format.js';
 import { stateBadge } from './jobs.js';
 
@@ -121,6 +122,7 @@ function followLogs(id, pre, setStatus, signal) {
   async function once() {
     // its own abort: the tab hidden ends this request, not the follow
     const request = new AbortController();
+    let quiet;
     const stop = () => request.abort();
     const onHide = () => { if (hidden()) stop(); };
     signal.addEventListener('abort', stop);
@@ -143,7 +145,12 @@ function followLogs(id, pre, setStatus, signal) {
       }
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = '';
+      // a follow that hears nothing, not even the server's keep-alive (every 15 s), for as long as the event
+      // stream waits is taken for cut, and read again after `after`
       for (;;) {
+        clearTimeout(quiet);
+        quiet = setTimeout(() => request.abort(new Error(`no word from the server for ${SILENCE_MS / 1000} s`)),
+          SILENCE_MS);
         const { value, done } = await reader.read();
         if (done) break;
         buffer += value;
@@ -162,6 +169,7 @@ function followLogs(id, pre, setStatus, signal) {
         status(true);
       }
     } finally {
+      clearTimeout(quiet);
       signal.removeEventListener('abort', stop);
       document.removeEventListener('visibilitychange', onHide);
     }
