@@ -410,19 +410,23 @@ export async function openDetail(id) {
 export function closeDetail() {
   state.detail = null;
 }
+// why numbered: a poll and the log follow's reload may overlap, and the older answer (RUNNING) must not land
+// after the newer (SUCCEEDED), bringing the Cancel button back; without events, fresher() cannot tell
+let detailRequest = 0;
 export async function reloadDetail() {
   const detail = state.detail;
   if (!detail) return;
   const since = eventSeq;
+  const mine = ++detailRequest;
   try {
     const job = fresher(await getJson(`/v1/jobs/${encodeURIComponent(detail.id)}`), since);
-    if (state.detail === detail) {
+    if (state.detail === detail && mine === detailRequest) {
       detail.job = job;
       detail.error = null;
     }
     succeeded();
   } catch (e) {
-    if (state.detail === detail) {
+    if (state.detail === detail && mine === detailRequest) {
       detail.error = e.message;
       detail.gone = e.status === 404; // no such job (removed by retention, say): nothing to try again
     }
