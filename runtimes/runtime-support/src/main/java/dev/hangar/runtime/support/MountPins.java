@@ -52,6 +52,14 @@ public final class MountPins {
      */
     private static final String SCRIPT = """
             changed() { echo "$1 is no longer what was checked${2:+: it now leads to $2}" >&2; exit %d; }
+            # no set-user-id file nor device node works through a pin: the host user of sandboxes may pass
+            # through the pins' directory, and an image's or a share's setuid-root file would make it root; a
+            # read-only mount stays so (a bind remounted without ro would be writable)
+            harden() {
+              opts=nosuid,nodev
+              case ",$(findmnt -n -o VFS-OPTIONS -M "$1" | tail -n 1)," in *,ro,*) opts=ro,$opts ;; esac
+              mount -o "remount,bind,$opts" "$1" || { umount -l "$1"; exit 4; }
+            }
             # a directory root cannot enter (a root-squashed or stale network share) is the host's to mend
             enter() {
               cd -P "$1" 2>/dev/null && return
@@ -64,6 +72,7 @@ public final class MountPins {
                 enter "$src" "$src"
                 now=$(readlink /proc/self/cwd); [ "$now" = "$src" ] || changed "$src" "$now"
                 mount --no-canonicalize --rbind /proc/self/cwd "$pin" || exit 4
+                harden "$pin"
               else
                 dir=${src%%/*}; name=${src##*/}
                 enter "${dir:-/}" "$src"
@@ -73,6 +82,7 @@ public final class MountPins {
                 if [ "$(stat -c %%d:%%i "./$name")" != "$(stat -L -c %%d:%%i "$pin")" ]; then
                   umount -l "$pin"; changed "$src"
                 fi
+                harden "$pin"
               fi
               cd /
             done

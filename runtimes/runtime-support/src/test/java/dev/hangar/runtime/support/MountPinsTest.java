@@ -85,6 +85,29 @@ class MountPinsTest {
         }
     }
 
+    /** The options of the mount at {@code path}, as the kernel keeps them for that mount. */
+    private static String optionsOf(Path path) {
+        return MountPins.run(List.of("findmnt", "-n", "-o", "VFS-OPTIONS", "-M", path.toString())).output().strip();
+    }
+
+    @Test
+    void noSetUserIdFileNorDeviceWorksThroughAPinAndAReadOnlyShareStaysReadOnly() throws Exception {
+        Path share = Files.createDirectories(data.resolve("ro-share"));
+        assertThat(MountPins.run(List.of("mount", "-t", "tmpfs", "-o", "ro", "tmpfs", share.toString())).code()).isZero();
+        try (PinnedMounts pinned = pins.pin("job-9-1-1", List.of(new Mount(data.toString(), "/data", false),
+                new Mount(file.toString(), "/in", false), new Mount(share.toString(), "/ro", false)), policy)) {
+            List<Mount> given = pinned.mounts();
+            // a sandbox's host user may pass through the pins' directory: an image's setuid-root file made it root
+            for (Mount mount : given) {
+                assertThat(optionsOf(Path.of(mount.hostPath()))).as(mount.sandboxPath()).contains("nosuid", "nodev");
+            }
+            assertThat(optionsOf(Path.of(given.get(2).hostPath()))).as("a read-only share stays so").startsWith("ro,");
+            assertThat(optionsOf(Path.of(given.get(0).hostPath()))).startsWith("rw,");
+        } finally {
+            MountPins.run(List.of("umount", "--lazy", share.toString()));
+        }
+    }
+
     @Test
     void aTrialPinWorksWhereRootMayMountAndSaysWhyWhereItCannot() {
         assertThat(pins.trial()).isEmpty();
