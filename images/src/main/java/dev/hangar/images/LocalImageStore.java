@@ -53,6 +53,10 @@ public final class LocalImageStore implements ImageStore {
     /** When making a built-in again by its newer recipe last failed (System.nanoTime), by name. */
     private final Map<String, Long> remakeFailedAt = new java.util.concurrent.ConcurrentHashMap<>();
     private static final java.time.Duration REMAKE_AFTER = java.time.Duration.ofMinutes(10);
+    /** The last first make of a built-in that failed, by name: those that waited for it fail with it (see resolve). */
+    private final Map<String, MakeFailure> firstMakeFailed = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record MakeFailure(long endedAtNanos, String reason) {}
 
     public LocalImageStore(Path root) {
         this(root, List.of(new BusyboxImage(), new DebianImage()));
@@ -82,14 +86,24 @@ public final class LocalImageStore implements ImageStore {
         LOG.log(System.Logger.Level.INFO, "the built-in image " + name + (stored.isPresent()
                 ? " in " + root + " was made by an older recipe: making it again" : " is not made yet in " + root
                 + ": making it") + ", or waiting for the process making it (jobs that use it wait for it)");
+        long waitingFrom = System.nanoTime();
         try (var held = lock.hold()) {
             // why again: another process, or thread, may have made it while this one waited
             if (!Files.isRegularFile(dir.resolve("image.json")) || outdated(builtin)) {
+                MakeFailure failed = firstMakeFailed.get(name);
+                if (failed != null && failed.endedAtNanos() - waitingFrom > 0 && find(name).isEmpty()) {
+                    // why not make it again: each job waiting for it (a warm pool's, a burst's) would try in turn, each
+                    // up to a debootstrap's half hour, against a mirror that just failed
+                    throw new IOException("making the built-in image " + name + " failed while this waited for it: "
+                            + failed.reason());
+                }
                 try {
                     makeBuiltin(builtin);
+                    firstMakeFailed.remove(name);
                 } catch (IOException | RuntimeException e) {
                     Optional<Image> older = find(name);
                     if (older.isEmpty()) {
+                        firstMakeFailed.put(name, new MakeFailure(System.nanoTime(), String.valueOf(e.getMessage())));
                         throw e;
                     }
                     // the older recipe's image still runs jobs: they are not failed for want of the new one

@@ -372,6 +372,49 @@ class LocalImageStoreTest {
     }
 
     @Test
+    void jobsThatWaitedForABuiltInsFirstMakeFailWithItRatherThanEachMakeItAgain() throws Exception {
+        var builds = new java.util.concurrent.atomic.AtomicInteger();
+        var failing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        BuiltinImage slowToFail = new BuiltinImage() {
+            @Override
+            public String name() {
+                return "mirrored";
+            }
+
+            @Override
+            public void build(Path rootfs) throws java.io.IOException {
+                builds.incrementAndGet();
+                try {
+                    Thread.sleep(300); // long enough for the others to wait for it
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                if (failing.get()) {
+                    throw new java.io.IOException("the mirror did not answer (test)");
+                }
+                Files.writeString(rootfs.resolve("made"), "made");
+            }
+        };
+        var store = new LocalImageStore(dir.resolve("images"), List.of(slowToFail));
+        try (var jobs = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            var waiting = new java.util.ArrayList<java.util.concurrent.Future<Image>>();
+            for (int i = 0; i < 4; i++) {
+                waiting.add(jobs.submit(() -> store.resolve("mirrored")));
+            }
+            for (var job : waiting) {
+                assertThatThrownBy(job::get).hasRootCauseInstanceOf(java.io.IOException.class)
+                        .hasMessageContaining("the mirror did not answer (test)");
+            }
+        }
+        // each waiter made it again in turn: four makes of up to half an hour each against a mirror that failed
+        assertThat(builds).hasValue(1);
+
+        failing.set(false);
+        assertThat(store.resolve("mirrored").rootfs().resolve("made")).as("a later use tries again").hasContent("made");
+        assertThat(builds).hasValue(2);
+    }
+
+    @Test
     void aBuiltInWhoseNewerRecipeFailsToMakeKeepsRunningJobsOnTheOlderAndANewerOneIsNotUndone() throws Exception {
         Image older = new LocalImageStore(dir.resolve("images"), List.of(builtByRecipe(1))).resolve("recipe");
         BuiltinImage failing = new BuiltinImage() {
