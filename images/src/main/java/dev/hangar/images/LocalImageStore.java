@@ -45,6 +45,12 @@ public final class LocalImageStore implements ImageStore {
     private static final List<String> MOUNT_FILES = List.of("etc/resolv.conf", "etc/hosts");
 
     private static final System.Logger LOG = System.getLogger(LocalImageStore.class.getName());
+    /**
+     * What tar and {@link HostCommand} say of an unpacking that failed for the host, not the tarball: a full disk
+     * (a short write, or ENOSPC as strerror says it), a quota, a tar that hung.
+     */
+    private static final List<String> HOST_FAULTS = List.of("Wrote only", "No space left on device",
+            "Disk quota exceeded", "did not finish in", "was interrupted");
 
     private final Path root;
     private final Map<String, BuiltinImage> builtins;
@@ -330,6 +336,9 @@ public final class LocalImageStore implements ImageStore {
                 try {
                     HostCommand.run(List.of("tar", "-xf", from.toString(), "-C", rootfs.toString(), "--no-same-owner"), 600);
                 } catch (IOException e) {
+                    if (HOST_FAULTS.stream().anyMatch(String.valueOf(e.getMessage())::contains)) {
+                        throw e; // a full disk, a quota, a tar that hung: the host's, to try again once mended
+                    }
                     // why the source's fault: a file that is not a tarball, or a broken one, is bad input, not a failed host
                     throw new IllegalArgumentException("source: " + source + " could not be unpacked: " + e.getMessage(), e);
                 }

@@ -104,6 +104,28 @@ class LocalImageStoreTest {
     }
 
     @Test
+    void aTarballThatFillsTheDiskIsTheHostsFaultNotTheSources() throws Exception {
+        Path small = Files.createDirectories(dir.resolve("small"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString())
+                .redirectErrorStream(true).start();
+        assumeTrue(mount.waitFor() == 0, "a file system to fill takes root: " + new String(mount.getInputStream().readAllBytes()));
+        try {
+            Path src = Files.createDirectories(dir.resolve("big-src"));
+            Files.write(src.resolve("big"), new byte[4 * 1024 * 1024]);
+            Path tar = dir.resolve("big.tar");
+            assertThat(new ProcessBuilder("tar", "-cf", tar.toString(), "-C", src.toString(), ".").start().waitFor()).isZero();
+            var store = new LocalImageStore(small.resolve("images"), List.of());
+
+            // it was refused as a bad tarball (exit 2, "refused"), though the tarball was fine and the disk full
+            assertThatThrownBy(() -> store.importRootfs("big", tar)).isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("tar -xf");
+            assertThat(store.list()).isEmpty();
+        } finally {
+            new ProcessBuilder("umount", "--lazy", small.toString()).start().waitFor();
+        }
+    }
+
+    @Test
     void aBrokenTarballLeavesNoHalfMadeImage() throws Exception {
         Path tar = Files.writeString(dir.resolve("broken.tar"), "not a tarball");
         var store = store();
