@@ -49,8 +49,21 @@ final class PodmanImages {
         this.api = api;
     }
 
+    /** What every repository of Hangar's images in Podman begins with. */
+    static final String REPOSITORIES = "localhost/hangar-";
+    /** A path component of an image reference, as Podman (the OCI distribution spec) reads one. */
+    private static final java.util.regex.Pattern COMPONENT = java.util.regex.Pattern.compile(
+            "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
+
+    /**
+     * The Podman repository of the store's image {@code name}. Why not always the name itself: the store takes names
+     * a reference does not ({@code tools-}, {@code a..b}), and Podman refused their import as an invalid reference,
+     * a fault of the runtime that benched it for every job; such a name goes under its hash ({@code hangar--HEX},
+     * which no store name gives, as none begins with '-').
+     */
     static String repository(String name) {
-        return "localhost/hangar-" + name;
+        String plain = "hangar-" + name;
+        return "localhost/" + (COMPONENT.matcher(plain).matches() ? plain : "hangar--" + sha256(name).substring(0, 32));
     }
 
     /** The Podman reference of an image of the store at {@code storeRoot}. */
@@ -68,9 +81,13 @@ final class PodmanImages {
 
     /** Eight hex digits of the SHA-256 of the store's directory. */
     private static String storeKey(String storeRoot) {
+        return sha256(storeRoot).substring(0, 8);
+    }
+
+    private static String sha256(String text) {
         try {
-            byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(storeRoot.getBytes(StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(hash, 0, 4);
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(hash);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
@@ -185,7 +202,7 @@ final class PodmanImages {
             return;
         }
         for (Libpod.Tagged tagged : tags) {
-            if (!tagged.reference().startsWith(repository(""))) {
+            if (!tagged.reference().startsWith(REPOSITORIES)) {
                 continue; // not one of Hangar's, whatever its label says
             }
             try {

@@ -470,6 +470,29 @@ class PodmanRuntimeTest {
     }
 
     @Test
+    void anImageWhoseNameNoReferenceTakesRunsUnderAnotherRepository() throws Exception {
+        requireAvailable();
+        var images = new LocalImageStore(dataDir.resolve("images-odd"));
+        // names the store takes and an image reference does not: a separator at the end, two in a row
+        for (String name : List.of("tools-", "a..b")) {
+            images.importRootfs(name, store.resolve("busybox").rootfs());
+        }
+        assertThat(PodmanImages.repository("tools-")).startsWith(PodmanImages.REPOSITORIES + "-");
+        assertThat(PodmanImages.repository("busybox")).isEqualTo(PodmanImages.REPOSITORIES + "busybox");
+        try (var own = new PodmanRuntime(new RuntimeContext(dataDir.resolve("odd"), images))) {
+            for (String name : List.of("tools-", "a..b")) {
+                // its import was refused (an invalid reference), a fault of the runtime that benched it for every job
+                try (Sandbox sandbox = own.create(new SandboxSpec(newId(), name, Resources.defaults(), NetworkMode.NONE,
+                        List.of()))) {
+                    var output = new OutputCollector();
+                    assertThat(sandbox.exec(sh("echo ran"), output).exit().get(60, TimeUnit.SECONDS).code()).as(name).isZero();
+                    assertThat(output.stdoutText()).isEqualTo("ran\n");
+                }
+            }
+        }
+    }
+
+    @Test
     void anImageWhoseTarWarnsOfManyFilesIsStillImported() throws Exception {
         requireAvailable();
         // an image of its own name, as importing one named busybox would remove the tag the other tests use
