@@ -311,26 +311,36 @@ class LocalImageStoreTest {
         }
     }
 
-    @Test
-    void twoStoresOnOneRootMakeABuiltInImageOnce() throws Exception {
-        var builds = new java.util.concurrent.atomic.AtomicInteger();
-        BuiltinImage slow = new BuiltinImage() {
+    /** What a test's built-in does to its root file system once it has taken its time. */
+    private interface Build {
+        void into(Path rootfs) throws java.io.IOException;
+    }
+
+    /** A built-in that counts its builds and takes 300 ms, long enough for others to ask for it meanwhile. */
+    private static BuiltinImage slowBuiltin(String name, java.util.concurrent.atomic.AtomicInteger builds, Build then) {
+        return new BuiltinImage() {
             @Override
             public String name() {
-                return "slow";
+                return name;
             }
 
             @Override
             public void build(Path rootfs) throws java.io.IOException {
                 builds.incrementAndGet();
-                Files.writeString(rootfs.resolve("made"), "once");
                 try {
-                    Thread.sleep(300); // long enough for the other store to ask meanwhile
+                    Thread.sleep(300);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
+                then.into(rootfs);
             }
         };
+    }
+
+    @Test
+    void twoStoresOnOneRootMakeABuiltInImageOnce() throws Exception {
+        var builds = new java.util.concurrent.atomic.AtomicInteger();
+        BuiltinImage slow = slowBuiltin("slow", builds, rootfs -> Files.writeString(rootfs.resolve("made"), "once"));
         // as an agent and a hangar image command would: each its own store on the one root
         var first = new LocalImageStore(dir.resolve("images"), List.of(slow));
         var second = new LocalImageStore(dir.resolve("images"), List.of(slow));
@@ -397,26 +407,12 @@ class LocalImageStoreTest {
     void jobsThatWaitedForABuiltInsFirstMakeFailWithItRatherThanEachMakeItAgain() throws Exception {
         var builds = new java.util.concurrent.atomic.AtomicInteger();
         var failing = new java.util.concurrent.atomic.AtomicBoolean(true);
-        BuiltinImage slowToFail = new BuiltinImage() {
-            @Override
-            public String name() {
-                return "mirrored";
+        BuiltinImage slowToFail = slowBuiltin("mirrored", builds, rootfs -> {
+            if (failing.get()) {
+                throw new java.io.IOException("the mirror did not answer (test)");
             }
-
-            @Override
-            public void build(Path rootfs) throws java.io.IOException {
-                builds.incrementAndGet();
-                try {
-                    Thread.sleep(300); // long enough for the others to wait for it
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                if (failing.get()) {
-                    throw new java.io.IOException("the mirror did not answer (test)");
-                }
-                Files.writeString(rootfs.resolve("made"), "made");
-            }
-        };
+            Files.writeString(rootfs.resolve("made"), "made");
+        });
         var store = new LocalImageStore(dir.resolve("images"), List.of(slowToFail));
         try (var jobs = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             var waiting = new java.util.ArrayList<java.util.concurrent.Future<Image>>();
