@@ -23,8 +23,20 @@ final class Capacity {
     private long memoryMb;
     private int jobs;
 
+    /**
+     * The most CPUs one job may take here, in thousandths: the cores, or what jobs may reserve if fewer. Why in the
+     * lease request: CPUs may be reserved four times over the cores, and a node of 4 cores, asking with 16 free,
+     * leased a job of 8 that a node of 32 could run, which then got at most half of what it asked for.
+     */
+    private final long jobMilliCpusBound;
+
     Capacity(AgentConfig config) {
+        this(config, Runtime.getRuntime().availableProcessors());
+    }
+
+    Capacity(AgentConfig config, int cores) {
         this.config = config;
+        this.jobMilliCpusBound = Math.min(milli(cores), milli(config.cpus()));
         this.milliCpus = milli(config.cpus());
         this.memoryMb = config.memoryMb();
         this.freeGpus = new TreeSet<>(java.util.Comparator.comparingInt(Integer::parseInt));
@@ -38,7 +50,8 @@ final class Capacity {
     /** A lease request for what is left, naming the runtimes this node has usable. */
     synchronized LeaseRequest request(String workerId, Duration leaseFor, List<RuntimeStatus> runtimes) {
         List<RuntimeStatus> usable = runtimes.stream().filter(r -> r.probe().available()).toList();
-        return new LeaseRequest(workerId, leaseFor, cpus(), memoryMb, freeGpus.size(),
+        double jobCpus = Math.min(milliCpus, jobMilliCpusBound) / 1000.0;
+        return new LeaseRequest(workerId, leaseFor, jobCpus, memoryMb, freeGpus.size(),
                 usable.stream().map(RuntimeStatus::name).collect(Collectors.toSet()),
                 usable.stream().filter(r -> r.capabilities().isolation().atLeast(Isolation.SOFTWARE_KERNEL))
                         .map(RuntimeStatus::name).collect(Collectors.toSet()))

@@ -30,7 +30,7 @@ class CapacityTest {
 
     @Test
     void eachJobGetsItsOwnGpusAndReturnsThem() {
-        var capacity = new Capacity(config);
+        var capacity = new Capacity(config, 64);
         List<String> first = capacity.reserve(gpus(2), 2);
         List<String> second = capacity.reserve(gpus(1), 1);
         assertThat(first).containsExactly("0", "1");
@@ -43,7 +43,7 @@ class CapacityTest {
 
     @Test
     void fractionsOfACpuGivenBackInAnotherOrderLeaveExactlyWhatWasThere() {
-        var capacity = new Capacity(config);
+        var capacity = new Capacity(config, 64);
         var shares = List.of(0.7, 0.3, 0.1);
         shares.forEach(cpus -> capacity.reserve(new Resources(cpus, 16L, null, null, 0, null), 0));
         assertThat(capacity.request("n", Duration.ofSeconds(1), List.of()).freeCpus()).isEqualTo(2.9);
@@ -57,7 +57,7 @@ class CapacityTest {
 
     @Test
     void theLeaseRequestOffersWhatIsLeft() {
-        var capacity = new Capacity(config);
+        var capacity = new Capacity(config, 64);
         capacity.reserve(gpus(0), 0);
         var request = capacity.request("n", Duration.ofSeconds(1), List.of());
         assertThat(request.freeCpus()).isEqualTo(3.0);
@@ -71,7 +71,7 @@ class CapacityTest {
 
     @Test
     void theLeaseRequestNamesTheUsableRuntimesAndThoseBehindAKernelBoundaryOrPassingGpusThrough() {
-        var request = new Capacity(config).request("n", Duration.ofSeconds(1), List.of(
+        var request = new Capacity(config, 64).request("n", Duration.ofSeconds(1), List.of(
                 runtime("process", Isolation.PROCESS, true, false), runtime("gvisor", Isolation.SOFTWARE_KERNEL, true, false),
                 runtime("podman", Isolation.NAMESPACE, true, true), runtime("kata", Isolation.HARDWARE, false, true)));
         assertThat(request.runtimes()).containsExactlyInAnyOrder("process", "gvisor", "podman");
@@ -81,7 +81,7 @@ class CapacityTest {
 
     @Test
     void theLeaseRequestNamesEachUsableRuntimesMemoryFloor() {
-        var request = new Capacity(config).request("n", Duration.ofSeconds(1), List.of(
+        var request = new Capacity(config, 64).request("n", Duration.ofSeconds(1), List.of(
                 runtime("process", Isolation.PROCESS, true, false, 0), runtime("gvisor", Isolation.SOFTWARE_KERNEL, true, false, 32),
                 runtime("kata", Isolation.HARDWARE, false, false, 128)));
         assertThat(request.memoryFloorsMb()).as("usable ones with a floor").isEqualTo(Map.of("gvisor", 32L));
@@ -96,5 +96,18 @@ class CapacityTest {
                 false, false, false, Set.of(NetworkMode.NONE));
         return new RuntimeStatus(name, name, caps,
                 new RuntimeProbe(available, available ? "ok" : "missing", Duration.ZERO, false, Instant.EPOCH, Map.of(), false));
+    }
+
+    @Test
+    void noJobLargerThanTheCoresIsAskedForThoughMoreCpusAreFreeToReserve() {
+        // 4 CPUs to reserve on 2 cores: two jobs of 2 fit, one of 4 would get half of what it asks for
+        var capacity = new Capacity(config, 2);
+        assertThat(capacity.request("n", Duration.ofSeconds(1), List.of()).freeCpus()).isEqualTo(2.0);
+        capacity.reserve(new Resources(1.5, 16L, null, null, 0, null), 0);
+        assertThat(capacity.request("n", Duration.ofSeconds(1), List.of()).freeCpus()).isEqualTo(2.0);
+        capacity.reserve(new Resources(1.5, 16L, null, null, 0, null), 0);
+        assertThat(capacity.request("n", Duration.ofSeconds(1), List.of()).freeCpus()).as("what is left, below the cores")
+                .isEqualTo(1.0);
+        assertThat(capacity.load().freeCpus()).as("the load tells all that is free").isEqualTo(1.0);
     }
 }
