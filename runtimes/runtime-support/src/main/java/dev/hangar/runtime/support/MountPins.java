@@ -53,12 +53,15 @@ public final class MountPins {
     private static final String SCRIPT = """
             changed() { echo "$1 is no longer what was checked${2:+: it now leads to $2}" >&2; exit %d; }
             # no set-user-id file nor device node works through a pin: the host user of sandboxes may pass
-            # through the pins' directory, and an image's or a share's setuid-root file would make it root; a
-            # read-only mount stays so (a bind remounted without ro would be writable)
+            # through the pins' directory, and an image's or a share's setuid-root file would make it root. Each
+            # mount the pin holds (a share mounted below the path too) keeps its own options (ro, noexec, which a
+            # remount would otherwise drop), nosuid and nodev added
             harden() {
-              opts=nosuid,nodev
-              case ",$(findmnt -n -o VFS-OPTIONS -M "$1" | tail -n 1)," in *,ro,*) opts=ro,$opts ;; esac
-              mount -o "remount,bind,$opts" "$1" || { umount -l "$1"; exit 4; }
+              mounts=$(findmnt -R -l -n -o TARGET "$1") && [ -n "$mounts" ] && printf '%%s\\n' "$mounts" |
+                while IFS= read -r m; do
+                  opts=$(findmnt -n -o VFS-OPTIONS -M "$m" | tail -n 1)
+                  [ -n "$opts" ] && mount -o "remount,bind,$opts,nosuid,nodev" "$m" || exit 4
+                done || { echo "$1: its mounts could not be made nosuid and nodev" >&2; umount -l "$1"; exit 4; }
             }
             # a directory root cannot enter (a root-squashed or stale network share) is the host's to mend
             enter() {

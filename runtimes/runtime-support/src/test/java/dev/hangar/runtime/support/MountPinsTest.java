@@ -91,9 +91,10 @@ class MountPinsTest {
     }
 
     @Test
-    void noSetUserIdFileNorDeviceWorksThroughAPinAndAReadOnlyShareStaysReadOnly() throws Exception {
+    void noSetUserIdFileNorDeviceWorksThroughAPinAndEachMountKeepsItsOwnOptions() throws Exception {
         Path share = Files.createDirectories(data.resolve("ro-share"));
-        assertThat(MountPins.run(List.of("mount", "-t", "tmpfs", "-o", "ro", "tmpfs", share.toString())).code()).isZero();
+        assertThat(MountPins.run(List.of("mount", "-t", "tmpfs", "-o", "ro,noexec", "tmpfs", share.toString())).code())
+                .isZero();
         try (PinnedMounts pinned = pins.pin("job-9-1-1", List.of(new Mount(data.toString(), "/data", false),
                 new Mount(file.toString(), "/in", false), new Mount(share.toString(), "/ro", false)), policy)) {
             List<Mount> given = pinned.mounts();
@@ -101,7 +102,11 @@ class MountPinsTest {
             for (Mount mount : given) {
                 assertThat(optionsOf(Path.of(mount.hostPath()))).as(mount.sandboxPath()).contains("nosuid", "nodev");
             }
-            assertThat(optionsOf(Path.of(given.get(2).hostPath()))).as("a read-only share stays so").startsWith("ro,");
+            Path below = Path.of(given.get(0).hostPath(), "ro-share");
+            assertThat(optionsOf(below)).as("a share mounted below a pinned path, which the pin holds too")
+                    .contains("nosuid", "nodev", "noexec").startsWith("ro,");
+            assertThat(optionsOf(Path.of(given.get(2).hostPath()))).as("a read-only share stays so, noexec too")
+                    .startsWith("ro,").contains("noexec");
             assertThat(optionsOf(Path.of(given.get(0).hostPath()))).startsWith("rw,");
         } finally {
             MountPins.run(List.of("umount", "--lazy", share.toString()));
