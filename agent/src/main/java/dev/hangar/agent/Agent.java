@@ -608,7 +608,7 @@ public final class Agent implements AutoCloseable {
                 case HELD -> job.heldUntil(sent[0] + config.leaseFor().toNanos());
             }
         } catch (RuntimeException e) {
-            if (stopping) {
+            if (stopping && Thread.currentThread().isInterrupted()) {
                 // cut short by the stop (its retry's pause interrupted): the stop hands the lease back itself
                 LOG.log(System.Logger.Level.DEBUG, "renewing the lease of job " + job.lease().jobId()
                         + " ended by the stop", e);

@@ -98,9 +98,12 @@ class AgentFaultTest {
         }
     };
 
+    /** Held here: a logger no one holds may be collected, and with it the handler added to it. */
+    private final java.util.logging.Logger attemptLogger = java.util.logging.Logger.getLogger(JobAttempt.class.getName());
+
     @org.junit.jupiter.api.BeforeEach
     void listen() {
-        java.util.logging.Logger.getLogger(JobAttempt.class.getName()).addHandler(keepAttemptLog);
+        attemptLogger.addHandler(keepAttemptLog);
     }
 
     private boolean logged(String text) {
@@ -109,7 +112,7 @@ class AgentFaultTest {
 
     @AfterEach
     void stop() {
-        java.util.logging.Logger.getLogger(JobAttempt.class.getName()).removeHandler(keepAttemptLog);
+        attemptLogger.removeHandler(keepAttemptLog);
         queueAway.set(false);
         runningCallsHang.set(false);
         testEnded.countDown();

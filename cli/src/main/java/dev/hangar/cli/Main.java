@@ -72,7 +72,8 @@ public final class Main {
     private static java.util.Optional<String> beyondTheErrors(dev.hangar.core.api.Problem problem) {
         String joined = problem.errors().stream().map(Object::toString).collect(java.util.stream.Collectors.joining("; "));
         String detail = problem.detail();
-        if (detail == null || detail.equals(joined)) {
+        // the errors joined, or some of them (a detail may give the first alone): nothing more to say
+        if (detail == null || joined.contains(detail)) {
             return java.util.Optional.empty();
         }
         String more = detail.startsWith(joined) ? detail.substring(joined.length()).replaceFirst("^[;,.]?\\s*", "") : detail;

@@ -130,4 +130,17 @@ class JobsCommandTest {
             assertThat(printed.exitCode()).as("%s", printed).isEqualTo(1);
         }
     }
+
+    @Test
+    void aDetailThatGivesTheFirstOfTheErrorsIsNotSaidAgain() throws IOException {
+        String invalid = """
+                {"title": "Invalid labels", "status": 400, "detail": "zone: must not be empty", "errors":\
+                 [{"field": "zone", "reason": "must not be empty"}, {"field": "rack", "reason": "must not be empty"}]}""";
+        try (var refusing = new StandInApi("/v1/jobs", (method, path) -> new StandInApi.Answer(400, invalid))) {
+            var printed = StandInApi.capture(() -> Main.run("jobs", "--url", refusing.url()));
+
+            assertThat(printed.err().lines()).as("%s", printed).containsExactly("hangar: Invalid labels",
+                    "  zone: must not be empty", "  rack: must not be empty");
+        }
+    }
 }

@@ -30,7 +30,10 @@ final class HostCommand {
 
     /** Runs {@code command}, naming it in errors as {@code named} (the tool, not its wrapper). */
     private static String run(List<String> command, List<String> named, long timeoutSeconds) throws IOException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        var builder = new ProcessBuilder(command).redirectErrorStream(true);
+        // why: its errors are read (LocalImageStore tells a full disk from a bad tarball by them) and logged in English
+        builder.environment().put("LC_ALL", "C");
+        Process process = builder.start();
         process.getOutputStream().close();
         // why on a thread of its own: reading to the end would wait for the tool however long it hangs
         var output = new CompletableFuture<byte[]>();

@@ -46,11 +46,12 @@ public final class LocalImageStore implements ImageStore {
 
     private static final System.Logger LOG = System.getLogger(LocalImageStore.class.getName());
     /**
-     * What tar and {@link HostCommand} say of an unpacking that failed for the host, not the tarball: a full disk
-     * (a short write, or ENOSPC as strerror says it), a quota, a tar that hung.
+     * What tar (in the C locale) and {@link HostCommand} say of an unpacking that failed for the host, not the
+     * tarball: a full disk (a short write, or ENOSPC as strerror says it), a quota, a read-only file system, a tar
+     * that hung.
      */
     private static final List<String> HOST_FAULTS = List.of("Wrote only", "No space left on device",
-            "Disk quota exceeded", "did not finish in", "was interrupted");
+            "Disk quota exceeded", "Read-only file system", "did not finish in", "was interrupted");
 
     private final Path root;
     private final Map<String, BuiltinImage> builtins;

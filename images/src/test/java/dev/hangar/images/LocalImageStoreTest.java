@@ -316,7 +316,10 @@ class LocalImageStoreTest {
         void into(Path rootfs) throws java.io.IOException;
     }
 
-    /** A built-in that counts its builds and takes 300 ms, long enough for others to ask for it meanwhile. */
+    /**
+     * A built-in that counts its builds and takes 1.5 s: long enough for others to ask for it meanwhile, on a slow
+     * host too.
+     */
     private static BuiltinImage slowBuiltin(String name, java.util.concurrent.atomic.AtomicInteger builds, Build then) {
         return new BuiltinImage() {
             @Override
@@ -328,7 +331,7 @@ class LocalImageStoreTest {
             public void build(Path rootfs) throws java.io.IOException {
                 builds.incrementAndGet();
                 try {
-                    Thread.sleep(300);
+                    Thread.sleep(1500);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

@@ -43,12 +43,12 @@ local function take(id, fields)
   for i = 1, math.min(#fields, 2 * KEPT_FIELDS), 2 do
     local name, value = string.sub(fields[i], 1, KEPT_BYTES), fields[i + 1]
     -- a name given again is kept as NAME#2, NAME#3: the next one the entry does not hold itself
-    local kept, time = name, 2
-    while taken[kept] do
-      kept, time = name .. '#' .. time, time + 1
+    local named, time = name, 2
+    while taken[named] do
+      named, time = name .. '#' .. time, time + 1
     end
-    taken[kept] = true
-    dead[#dead + 1] = 'entry.' .. kept
+    taken[named] = true
+    dead[#dead + 1] = 'entry.' .. named
     dead[#dead + 1] = #value <= KEPT_BYTES and value or '(' .. #value .. ' bytes, left out)'
   end
   if #fields > 2 * KEPT_FIELDS then

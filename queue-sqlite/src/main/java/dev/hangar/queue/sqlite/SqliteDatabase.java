@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.Set;
 import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
@@ -24,8 +25,9 @@ final class SqliteDatabase implements AutoCloseable {
         T run(Connection connection) throws SQLException;
     }
 
-    /** SQLite's primary result codes of a write that failed for want of storage: IOERR, FULL, CANTOPEN, READONLY. */
-    private static final Set<Integer> STORAGE_FAULTS = Set.of(10, 13, 14, 8);
+    /** SQLite's primary result codes of a write that failed for want of storage. */
+    private static final Set<Integer> STORAGE_FAULTS = Set.of(SQLiteErrorCode.SQLITE_IOERR.code,
+            SQLiteErrorCode.SQLITE_FULL.code, SQLiteErrorCode.SQLITE_CANTOPEN.code, SQLiteErrorCode.SQLITE_READONLY.code);
 
     private final Path file;
     private final Connection connection;

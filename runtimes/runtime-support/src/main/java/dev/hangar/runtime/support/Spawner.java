@@ -25,8 +25,25 @@ public final class Spawner {
 
     private Spawner() {}
 
-    private static final List<String> NEW_SESSION = Programs.find("setsid")
-            .map(setsid -> List.of(setsid.toString(), "--wait")).orElse(List.of());
+    private static final List<String> NEW_SESSION = newSession();
+
+    /** setsid with --wait, if this host's takes it (util-linux 2.31 on; busybox's does not); else none. */
+    private static List<String> newSession() {
+        return Programs.find("setsid").map(setsid -> List.of(setsid.toString(), "--wait")).filter(command -> {
+            var trial = new ArrayList<>(command);
+            trial.add("true");
+            try {
+                Process process = new ProcessBuilder(trial).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                return process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && process.exitValue() == 0;
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }).orElse(List.of());
+    }
 
     public static Process start(ProcessBuilder builder) throws IOException {
         // why --wait: setsid forks only if the process leads its group, which one the JVM starts never does;
