@@ -17,7 +17,6 @@ import dev.hangar.server.auth.Caller;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -86,9 +85,7 @@ final class JobRoutes {
             Enqueued repeat = queue.findByIdempotencyKey(spec).map(earlier -> new Enqueued(earlier, false))
                     .orElseThrow(() -> invalid(e));
             if (repeat.conflictsWith(spec)) {
-                List<FieldError> errors = new ArrayList<>(e.errors());
-                errors.add(new FieldError("idempotencyKey", repeat.conflict()));
-                throw invalid(new InvalidSpecException(errors));
+                throw invalid(repeat.refusedWithConflict(e));
             }
             return repeat;
         }

@@ -1,7 +1,6 @@
 package dev.hangar.queue.redis;
 
 import dev.hangar.core.cluster.NodeRegistry;
-import dev.hangar.core.job.FieldError;
 import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
@@ -707,10 +706,8 @@ public final class RedisQueueBackend implements QueueBackend {
                 if (earlier.get().spec().equals(spec)) {
                     takeRepeat(entryId);
                 } else {
-                    // its own faults too, as the API names them: a producer told of the key alone would mend that, and fail again
-                    var errors = new java.util.ArrayList<>(refused.errors());
-                    errors.add(new FieldError("idempotencyKey", new Enqueued(earlier.get(), false).conflict()));
-                    deadLetter(entryId, new InvalidSpecException(errors).getMessage(), entry);
+                    // its own faults too, as the API names them
+                    deadLetter(entryId, new Enqueued(earlier.get(), false).refusedWithConflict(refused).getMessage(), entry);
                 }
                 return true;
             }
