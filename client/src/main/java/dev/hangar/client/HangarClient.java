@@ -63,7 +63,10 @@ public final class HangarClient {
      * server lacks, is not a reason to fail a call.
      */
     private static final ObjectReader ANSWERS = Json.lenient();
-    /** How long a call waits for its answer, unless told otherwise; an output or event stream, for its headers. */
+    /**
+     * How long a call waits for its whole answer, headers and body, unless told otherwise; an output or event stream,
+     * for its headers.
+     */
     public static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
 
     private final URI base;
@@ -307,13 +310,9 @@ public final class HangarClient {
 
     /** The node a call answered with; empty for 204, a node not up. */
     private Optional<NodeInfo> nodeOrNone(HttpRequest request) {
-        HttpResponse<InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<byte[]> response = whole(request, HttpResponse.BodyHandlers.ofByteArray());
         if (response.statusCode() == 204) {
-            try (InputStream ignored = response.body()) {
-                return Optional.empty();
-            } catch (IOException e) {
-                throw new HangarUnreachableException(base, e);
-            }
+            return Optional.empty();
         }
         return Optional.of(parse(request, response, Json.mapper().constructType(NodeInfo.class)));
     }
@@ -346,17 +345,10 @@ public final class HangarClient {
      */
     public boolean answers() {
         try {
-            http.send(request("/healthz").timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding());
+            whole(request("/healthz").timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding());
             return true;
-        } catch (java.net.http.HttpConnectTimeoutException e) {
-            return false;
-        } catch (java.net.http.HttpTimeoutException e) {
-            return true; // connected, and its answer is slow: a server is there
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+        } catch (HangarUnreachableException e) {
+            return e.serverThere(); // connected, and its answer is slow: a server is there
         }
     }
 
@@ -364,11 +356,8 @@ public final class HangarClient {
     public boolean healthy() {
         try {
             var request = request("/healthz").timeout(Duration.ofSeconds(2)).GET().build();
-            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return whole(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (HangarUnreachableException e) {
             return false;
         }
     }
@@ -503,30 +492,46 @@ public final class HangarClient {
     }
 
     private <T> T read(HttpRequest request, JavaType type) {
-        return parse(request, exchange(request, HttpResponse.BodyHandlers.ofInputStream()), type);
+        return parse(request, whole(request, HttpResponse.BodyHandlers.ofByteArray()), type);
     }
 
-    private <T> T parse(HttpRequest request, HttpResponse<InputStream> response, JavaType type) {
-        try (InputStream in = body(response)) {
-            return ANSWERS.forType(type).readValue(in);
+    private <T> T parse(HttpRequest request, HttpResponse<byte[]> response, JavaType type) {
+        if (response.statusCode() / 100 != 2) {
+            throw refusal(response, response.body());
+        }
+        try {
+            return ANSWERS.forType(type).readValue(response.body());
         } catch (JsonProcessingException e) {
             throw unreadable(request, e);
         } catch (IOException e) {
-            throw new HangarUnreachableException(base, e);
+            throw new java.io.UncheckedIOException(e); // bytes in memory: no I/O
         }
     }
 
-    private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+    /**
+     * The whole answer, headers and body, within the request's timeout. Why not {@code HttpClient.send}: its
+     * timeout ends at the headers (until JDK 26), and a server or proxy that sent them and then stalled held the
+     * call, and its thread, for good.
+     */
+    private <T> HttpResponse<T> whole(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+        Duration within = request.timeout().orElse(callTimeout);
+        var answer = http.sendAsync(request, handler);
         try {
-            return http.send(request, handler);
-        } catch (java.net.http.HttpConnectTimeoutException e) {
-            throw new HangarUnreachableException(base, e);
-        } catch (java.net.http.HttpTimeoutException e) {
-            throw HangarUnreachableException.timedOut(base, request.method() + " " + request.uri().getRawPath(),
-                    request.timeout().orElse(callTimeout), e);
-        } catch (IOException e) {
-            throw new HangarUnreachableException(base, e);
+            return answer.get(within.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            answer.cancel(true);
+            throw HangarUnreachableException.timedOut(base, request.method() + " " + request.uri().getRawPath(), within, e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException wrapped
+                    && wrapped.getCause() != null ? wrapped.getCause() : e.getCause();
+            if (cause instanceof java.net.http.HttpTimeoutException timeout
+                    && !(cause instanceof java.net.http.HttpConnectTimeoutException)) {
+                throw HangarUnreachableException.timedOut(base, request.method() + " " + request.uri().getRawPath(),
+                        within, timeout);
+            }
+            throw new HangarUnreachableException(base, cause == null ? e : cause);
         } catch (InterruptedException e) {
+            answer.cancel(true);
             Thread.currentThread().interrupt();
             throw new HangarUnreachableException(base, e);
         }
@@ -539,8 +544,16 @@ public final class HangarClient {
         }
         byte[] bytes;
         try (InputStream in = response.body()) {
-            bytes = in.readAllBytes();
+            bytes = in.readNBytes(MOST_REFUSAL_BYTES);
         }
+        throw refusal(response, bytes);
+    }
+
+    /** The most of a refusal's body read: a problem document is small, and a proxy's page need not be read whole. */
+    private static final int MOST_REFUSAL_BYTES = 64 * 1024;
+
+    /** A non-2xx answer as the {@link HangarApiException} it is: Hangar's problem document, or another's page. */
+    private static HangarApiException refusal(HttpResponse<?> response, byte[] bytes) {
         Problem problem;
         try {
             problem = ANSWERS.forType(Problem.class).readValue(bytes);
@@ -554,7 +567,7 @@ public final class HangarClient {
                     + " (is Hangar at " + response.request().uri().resolve("/") + "?)"
                     + (said.isEmpty() ? "" : ": " + said.substring(0, Math.min(200, said.length()))), List.of());
         }
-        throw new HangarApiException(problem);
+        return new HangarApiException(problem);
     }
 
     /** An answer that is not what the API says: a server of another version, or not a Hangar server. */

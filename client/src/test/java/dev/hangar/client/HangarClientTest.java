@@ -3,6 +3,7 @@ package dev.hangar.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -191,6 +192,37 @@ class HangarClientTest {
         assertThatThrownBy(() -> client.get("j-1")).isInstanceOfSatisfying(HangarUnreachableException.class, e -> {
             assertThat(e.serverThere()).isTrue();
             assertThat(e).hasMessage("the Hangar server at " + client.url() + " did not answer GET /v1/jobs/j-1 within 1 s");
+        });
+    }
+
+    @Test
+    void aCallWhoseAnswerStallsAfterItsHeadersEndsAtTheCallTimeoutToo() {
+        server.createContext("/v1/jobs/j-1", exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, 100);
+            try {
+                exchange.getResponseBody().write("{\"id\":".getBytes(StandardCharsets.UTF_8));
+                exchange.getResponseBody().flush();
+                testEnded.await(); // a host that froze, a network cut without a reset
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        server.createContext("/healthz", exchange -> {
+            exchange.sendResponseHeaders(200, 100);
+            try {
+                testEnded.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+
+        // the JDK's timeout ends at the headers: the call, and its thread, waited for good
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+            assertThatThrownBy(() -> client.get("j-1")).isInstanceOfSatisfying(HangarUnreachableException.class,
+                    e -> assertThat(e.serverThere()).isTrue());
+            assertThat(client.healthy()).isFalse();
+            assertThat(client.answers()).as("a server is there, slow").isTrue();
         });
     }
 
