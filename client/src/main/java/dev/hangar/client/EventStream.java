@@ -66,9 +66,20 @@ public final class EventStream implements AutoCloseable {
      * went quiet); the stream itself may then last as long as it runs.
      */
     public static EventStream open(HttpClient http, URI uri, Map<String, String> headers, java.time.Duration headersWithin) {
+        return new EventStream(answer(http, uri, headers, headersWithin));
+    }
+
+    /** The answer to a request for the stream at {@code uri}, its headers within {@code headersWithin}. */
+    static HttpResponse<InputStream> answer(HttpClient http, URI uri, Map<String, String> headers,
+            java.time.Duration headersWithin) {
         var request = HttpRequest.newBuilder(uri);
         headers.forEach(request::header);
-        return new EventStream(HeadersWithin.answer(http, request.build(), uri, headersWithin));
+        return HeadersWithin.answer(http, request.build(), uri, headersWithin);
+    }
+
+    /** The stream of a 2xx answer. */
+    static EventStream of(HttpResponse<InputStream> answer) {
+        return new EventStream(answer);
     }
 
     public int status() {

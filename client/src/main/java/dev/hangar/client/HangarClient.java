@@ -469,7 +469,15 @@ public final class HangarClient {
         if (token != null) {
             headers.put("Authorization", "Bearer " + token);
         }
-        return EventStream.open(http, URI.create(base + "/v1/events"), headers, callTimeout);
+        HttpResponse<InputStream> answer = EventStream.answer(http, URI.create(base + "/v1/events"), headers, callTimeout);
+        try {
+            // why: a refusal (a bad token, 429 with too many streams open) read as events was a stream that ended at
+            // once, and a caller's reconnect loop spun against it
+            body(answer); // a HangarApiException for any but a 2xx
+        } catch (IOException e) {
+            throw new HangarUnreachableException(base, e);
+        }
+        return EventStream.of(answer);
     }
 
     /** A call, answered within the call timeout. */

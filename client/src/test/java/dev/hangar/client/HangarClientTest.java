@@ -227,6 +227,15 @@ class HangarClientTest {
     }
 
     @Test
+    void anEventStreamRefusedIsARefusalNotAStreamThatEndedAtOnce() {
+        server.createContext("/v1/events", exchange -> answer(exchange, 429, "application/problem+json",
+                "{\"title\":\"Too many streams\",\"status\":429,\"detail\":\"64 open\"}"));
+
+        assertThatThrownBy(() -> client.events(null)).isInstanceOfSatisfying(HangarApiException.class,
+                e -> assertThat(e.status()).isEqualTo(429));
+    }
+
+    @Test
     void aServerThatAnswersUnwellStillAnswersAndAClosedPortDoesNot() throws IOException {
         server.createContext("/healthz", exchange -> answer(exchange, 503, "application/problem+json", "{}"));
         assertThat(client.healthy()).isFalse();
