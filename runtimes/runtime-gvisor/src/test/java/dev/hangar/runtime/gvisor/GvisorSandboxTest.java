@@ -18,6 +18,7 @@ import dev.hangar.core.runtime.SandboxProcess;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.images.LocalImageStore;
 import dev.hangar.runtime.support.Limiter;
+import dev.hangar.runtime.support.Programs;
 import dev.hangar.runtime.testkit.OutputCollector;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -269,6 +270,24 @@ class GvisorSandboxTest {
         assertThat(bundle).doesNotExist();
         assertThat(rootfs.resolve("made")).as("the mount points it made in the image").doesNotExist();
         assertThat(kept).as("what has content is never a mount point").hasContent("x");
+    }
+
+    @Test
+    void runscRemovedWhileTheNodeRunsIsTheRuntimesFaultNotTheJobs(@TempDir Path data)
+            throws Exception {
+        requireGvisor();
+        Path runsc = Files.createSymbolicLink(data.resolve("runsc"), Programs.find("runsc").orElseThrow());
+        var found = new GvisorRuntime(java.util.Optional.of(runsc), Programs.find("mkfifo"), Limiter.detect(),
+                new RuntimeContext(data, new LocalImageStore(data.resolve("images"))));
+        Files.delete(runsc); // as apt-get remove runsc would
+
+        // it ran the job's process through a runsc that was not there: exit 127, the job failed as its own command missing
+        Throwable refused = catchThrowable(() -> found.create(new SandboxSpec("test-" + System.nanoTime(), "busybox",
+                Resources.defaults(), NetworkMode.NONE, List.of())));
+        assertThat(refused).isInstanceOfSatisfying(SandboxException.class, e -> {
+            assertThat(e.isCausedByTheJob()).isFalse();
+            assertThat(e).hasMessageContaining("is gone").hasMessageContaining("install the runsc package");
+        });
     }
 
     @Test

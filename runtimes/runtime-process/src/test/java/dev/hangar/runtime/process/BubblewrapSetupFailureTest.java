@@ -84,6 +84,19 @@ class BubblewrapSetupFailureTest extends ProcessRuntimeTest {
     }
 
     @Test
+    void bwrapRemovedWhileTheNodeRunsIsTheRuntimesFailureNotTheJobs() throws Exception {
+        Path bwrap = Files.createSymbolicLink(dataDir.resolve("bwrap-then-removed"), Programs.find("bwrap").orElseThrow());
+        var found = new BubblewrapRuntime(Optional.of(bwrap), Limiter.detect(), new LocalImageStore(dataDir.resolve("images")));
+        Files.delete(bwrap); // as apt-get remove bubblewrap would
+
+        var refused = catchThrowableOfType(SandboxException.class, () -> found.create(spec("bwrap-gone", List.of())));
+
+        assertThat(refused).as("it would bench the runtime, not fail the job").isNotNull();
+        assertThat(refused.isCausedByTheJob()).isFalse();
+        assertThat(refused).hasMessageContaining("is gone").hasMessageContaining("install the bubblewrap package");
+    }
+
+    @Test
     void aJobCannotMakeUserNamespacesThatWouldUseUpTheHosts() throws Exception {
         var output = new OutputCollector();
         try (Sandbox sandbox = runtime.create(spec("no-userns", List.of()))) {
