@@ -74,9 +74,11 @@ public final class HangarClient {
     private final Duration followIdle;
     /** The API token sent with every request, or null for a server that needs none. */
     private final String token;
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1) // why: no h2c upgrade dance on plain http
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    /**
+     * Shared with the copies {@link #withToken} and {@link #withCallTimeout} make: each a client of its own was a
+     * selector thread and a pool of connections for every copy, a new connection for each call made through one.
+     */
+    private final HttpClient http;
 
     public HangarClient(URI base) {
         this(base, CALL_TIMEOUT);
@@ -94,20 +96,27 @@ public final class HangarClient {
 
     /** {@code followIdle}: how long a followed stream may carry nothing before it is taken for cut. */
     HangarClient(URI base, Duration callTimeout, String token, Duration followIdle) {
+        this(base, callTimeout, token, followIdle, HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1) // why: no h2c upgrade dance on plain http
+                .connectTimeout(Duration.ofSeconds(5)).build());
+    }
+
+    private HangarClient(URI base, Duration callTimeout, String token, Duration followIdle, HttpClient http) {
         this.base = URI.create(base.toString().replaceAll("/+$", ""));
         this.callTimeout = callTimeout;
         this.token = token == null || token.isBlank() ? null : token.strip();
         this.followIdle = followIdle;
+        this.http = http;
     }
 
-    /** This client, whose calls wait this long for an answer. */
+    /** This client, whose calls wait this long for an answer; it shares this one's connections. */
     public HangarClient withCallTimeout(Duration callTimeout) {
-        return new HangarClient(base, callTimeout, token, followIdle);
+        return new HangarClient(base, callTimeout, token, followIdle, http);
     }
 
-    /** This client, sending {@code token} (null: none) with every request. */
+    /** This client, sending {@code token} (null: none) with every request; it shares this one's connections. */
     public HangarClient withToken(String token) {
-        return new HangarClient(base, callTimeout, token, followIdle);
+        return new HangarClient(base, callTimeout, token, followIdle, http);
     }
 
     public URI url() {

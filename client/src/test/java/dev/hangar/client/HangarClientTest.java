@@ -236,6 +236,22 @@ class HangarClientTest {
     }
 
     @Test
+    void aCopyWithAnotherTokenOrTimeoutUsesTheSameConnections() {
+        var ports = java.util.Collections.synchronizedSet(new java.util.HashSet<Integer>());
+        server.createContext("/v1/runtimes", exchange -> {
+            ports.add(exchange.getRemoteAddress().getPort());
+            answer(exchange, 200, "application/json", "[]");
+        });
+
+        client.runtimes();
+        client.withToken("t".repeat(32)).runtimes();
+        client.withCallTimeout(Duration.ofSeconds(5)).withToken(null).runtimes();
+
+        // each copy was a client of its own: a connection (and a selector thread) for every copy, for every call
+        assertThat(ports).as("the calls' source ports").hasSize(1);
+    }
+
+    @Test
     void aServerThatAnswersUnwellStillAnswersAndAClosedPortDoesNot() throws IOException {
         server.createContext("/healthz", exchange -> answer(exchange, 503, "application/problem+json", "{}"));
         assertThat(client.healthy()).isFalse();
