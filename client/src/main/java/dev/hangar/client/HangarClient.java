@@ -105,6 +105,11 @@ public final class HangarClient {
         this.base = URI.create(base.toString().replaceAll("/+$", ""));
         this.callTimeout = callTimeout;
         this.token = token == null || token.isBlank() ? null : token.strip();
+        // why here, not at the first call: the JDK refuses such a header quoting it whole, into a log perhaps
+        if (this.token != null && this.token.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("token: holds a control character (a line break, say); give the token"
+                    + " alone");
+        }
         this.followIdle = followIdle;
         this.http = http;
     }

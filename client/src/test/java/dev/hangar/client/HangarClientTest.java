@@ -252,6 +252,14 @@ class HangarClientTest {
     }
 
     @Test
+    void aTokenWithALineBreakIsRefusedWithoutQuotingIt() {
+        String token = "secret-part-one\nsecret-part-two";
+        // the JDK refused its header at each call, quoting "Bearer " and the token whole in its message
+        assertThatThrownBy(() -> client.withToken(token)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("token: ").hasMessageNotContaining("secret");
+    }
+
+    @Test
     void aServerThatAnswersUnwellStillAnswersAndAClosedPortDoesNot() throws IOException {
         server.createContext("/healthz", exchange -> answer(exchange, 503, "application/problem+json", "{}"));
         assertThat(client.healthy()).isFalse();
