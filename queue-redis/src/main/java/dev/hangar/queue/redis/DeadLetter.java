@@ -27,7 +27,8 @@ public record DeadLetter(String id, Map<String, String> fields) {
 
     /**
      * A submit entry's fields as text, in order, every one kept: a name given again is kept as
-     * {@code NAME#2}, {@code NAME#3} (the next such name the entry does not hold), so that a dead letter shows each value its producer sent.
+     * {@code NAME#2}, {@code NAME#3} (the next such name the entry does not hold), so that a dead letter
+     * shows each value its producer sent.
      */
     static Map<String, String> entryAsGiven(Map<byte[], byte[]> body) {
         Map<String, String> fields = new LinkedHashMap<>();

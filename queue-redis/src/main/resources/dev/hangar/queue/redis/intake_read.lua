@@ -6,9 +6,10 @@
 -- job may be is set aside here, before any server reads it (reading it would take the server's memory,
 -- and, taken over, the next one's): it goes to the dead-letter stream with its size and its fields (a
 -- value of more than 4096 bytes left out, saying its size; the first 64 fields) and leaves the stream.
--- An entry of more than 64 fields is set aside so too. Entries are read one at a time, and none more once those to return hold the budget (at least one is
--- read): a hundred entries each just under the limit would otherwise take hundreds of MiB, here and in
--- the server, at every read until that server died of it, and then at the next server's.
+-- An entry of more than 64 fields is set aside so too. Entries are read one at a time, and none more
+-- once those to return hold the budget (at least one is read): a hundred entries each just under the
+-- limit would otherwise take hundreds of MiB, here and in the server, at every read until that server
+-- died of it, and then at the next server's.
 -- Returns {how many it set aside, entry id, {name, value, ...}, entry id, {...}, ...}.
 local consumer, count, most, idleMs, budget = A[1], tonumber(A[2]), tonumber(A[3]), A[4], tonumber(A[5])
 local submit = P .. ':submit'
