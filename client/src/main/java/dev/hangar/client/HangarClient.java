@@ -402,7 +402,17 @@ public final class HangarClient {
             while ((line = reader.readLine()) != null) {
                 cutoff.heard(); // a blank line is the server's keep-alive of a quiet follow
                 if (!line.isBlank()) {
-                    LogChunk chunk = ANSWERS.forType(LogChunk.class).readValue(line);
+                    LogChunk chunk;
+                    try {
+                        chunk = ANSWERS.forType(LogChunk.class).readValue(line);
+                    } catch (JsonProcessingException e) {
+                        if (follow && reader.readLine() == null) {
+                            // the stream's last line, cut: a connection closed mid-chunk (a stream sent without
+                            // chunking ends at EOF alone), which a follow picks up again after the last chunk seen
+                            throw new HangarUnreachableException(base, e);
+                        }
+                        throw e;
+                    }
                     cutoff.whileHandling(() -> onChunk.accept(chunk));
                 }
             }

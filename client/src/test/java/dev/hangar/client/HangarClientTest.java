@@ -304,6 +304,30 @@ class HangarClientTest {
     }
 
     @Test
+    void aFollowWhoseStreamIsCutMidLineIsPickedUpAfterTheLastWholeChunk() {
+        var logCalls = new ArrayList<String>();
+        server.createContext("/v1/jobs/j-1/logs", exchange -> {
+            String query = exchange.getRequestURI().getQuery();
+            synchronized (logCalls) {
+                logCalls.add(query);
+            }
+            if (query.contains("after=0")) {
+                String second = chunk(2, "two\n");
+                // the connection closed halfway through the second chunk's line
+                answer(exchange, 200, "application/x-ndjson", chunk(1, "one\n") + second.substring(0, second.length() / 2));
+            } else {
+                answer(exchange, 200, "application/x-ndjson", query.contains("after=1") ? chunk(2, "two\n") : "");
+            }
+        });
+        server.createContext("/v1/jobs/j-1", exchange -> answer(exchange, 200, "application/json", job("SUCCEEDED")));
+        List<LogChunk> seen = new ArrayList<>();
+
+        // it failed the follow: the cut line read as an answer that could not be read
+        assertThat(client.follow("j-1", 0, Duration.ofSeconds(10), seen::add).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(seen).extracting(c -> new String(c.data(), StandardCharsets.UTF_8)).containsExactly("one\n", "two\n");
+    }
+
+    @Test
     void aFollowRefusedForTooManyStreamsTriesAgain() {
         var calls = new AtomicInteger();
         server.createContext("/v1/jobs/j-1/logs", exchange -> {
