@@ -44,16 +44,21 @@ final class AgentNode implements AutoCloseable {
     }
 
     static AgentNode start(QueueBackend queue, Path dataDir, Path imagesDir, AgentConfig config) {
-        DataDirLock lock = DataDirLock.take(dataDir);
+        return start(queue, dataDir, imagesDir, config, DataDirLock.take(dataDir));
+    }
+
+    /** As above, holding the data directory's {@code lock}, which it lets go of when it fails to start or closes. */
+    static AgentNode start(QueueBackend queue, Path dataDir, Path imagesDir, AgentConfig config, DataDirLock lock) {
         try {
-            return start(queue, dataDir, imagesDir, config, lock);
+            return startHolding(queue, dataDir, imagesDir, config, lock);
         } catch (RuntimeException e) {
             lock.close();
             throw e;
         }
     }
 
-    private static AgentNode start(QueueBackend queue, Path dataDir, Path imagesDir, AgentConfig config, DataDirLock lock) {
+    private static AgentNode startHolding(QueueBackend queue, Path dataDir, Path imagesDir, AgentConfig config,
+            DataDirLock lock) {
         var images = new LocalImageStore(imagesDir);
         sweepInTheBackground(images);
         for (var pool : config.pools().pools()) {

@@ -88,11 +88,19 @@ public final class EmbeddedHangar implements AutoCloseable {
     public static EmbeddedHangar start(URI queueLocation, Path dataDir, Path imagesDir, String host, int port,
             AgentConfig config, Optional<? extends TokenLookup> tokens, List<String> hostNames) throws IOException {
         NodeOptions.usableDataDir(dataDir);
-        QueueBackend queue = openQueue(queueLocation != null ? queueLocation
-                : sqliteStore(dataDir, null));
+        // why before the store is opened: a newer Hangar started on the directory of a node that runs migrated
+        // that node's store under it, and only then found the directory in use
+        DataDirLock lock = DataDirLock.take(dataDir);
+        QueueBackend queue;
+        try {
+            queue = openQueue(queueLocation != null ? queueLocation : sqliteStore(dataDir, null));
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
         AgentNode agentNode = null;
         try {
-            agentNode = AgentNode.start(queue, dataDir, imagesDir, config);
+            agentNode = AgentNode.start(queue, dataDir, imagesDir, config, lock);
             Agent agent = agentNode.agent();
             LocalNode node = new LocalNode(() -> describe(agent));
             NodeView view;

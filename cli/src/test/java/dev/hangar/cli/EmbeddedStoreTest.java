@@ -32,4 +32,16 @@ class EmbeddedStoreTest {
         }
         assertThat(dataDir.resolve("hangar.db")).exists();
     }
+
+    @Test
+    void aNodeStartedOnADataDirectoryInUseIsRefusedBeforeItOpensTheStore() throws Exception {
+        Path dataDir = Files.createDirectories(dir.resolve("in-use"));
+        try (var running = DataDirLock.take(dataDir)) { // a node that runs there
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> EmbeddedHangar.start(null, dataDir,
+                    dir.resolve("images"), "127.0.0.1", 0, dev.hangar.agent.AgentConfig.forThisHost("in-use"),
+                    java.util.Optional.empty())).hasMessageContaining("is in use");
+        }
+        // it opened (and would have migrated) the running node's store first, and only then found the directory in use
+        assertThat(dataDir.resolve("hangar.db")).doesNotExist();
+    }
 }
