@@ -305,6 +305,18 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
                     throw new IllegalStateException("interrupted while restoring " + id(), e);
                 }
             }
+            // why wait for the launcher's account: runsc's own reason (a kernel it cannot restore, a limit hit) is
+            // there, and without it a pool remade its template over and over saying only that the restore ended
+            try {
+                host.ready().get(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("runsc restore of " + id() + " ended before the sandbox ran: "
+                        + e.getCause().getMessage(), e.getCause());
+            } catch (java.util.concurrent.TimeoutException e) {
+                // no account within the wait: said as it is
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             throw new IllegalStateException("runsc restore of " + id() + " ended before the sandbox ran");
         }, RESTORE_WATCH);
     }
