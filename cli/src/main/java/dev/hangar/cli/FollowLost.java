@@ -11,8 +11,6 @@ import java.util.function.Supplier;
  * that printed only the job's output never said the job's id.
  */
 final class FollowLost extends RuntimeException {
-    /** The answers of a server away that a follow waits out (as the client's retries do). */
-    private static final java.util.Set<Integer> AWAY = java.util.Set.of(502, 503, 504);
 
     private FollowLost(String jobId, RuntimeException cause) {
         super("lost the Hangar server while following job " + jobId + " (" + cause.getMessage() + "); the job was not"
@@ -28,7 +26,7 @@ final class FollowLost extends RuntimeException {
         } catch (HangarApiException e) {
             // a server that kept answering as one away does (its queue away, a proxy without it) for as long; any
             // other answer (a 500, a refusal of the follow itself) goes on as it is
-            throw AWAY.contains(e.status()) ? new FollowLost(jobId, e) : e;
+            throw e.serverAway() ? new FollowLost(jobId, e) : e;
         }
     }
 }

@@ -18,4 +18,12 @@ public class HangarApiException extends RuntimeException {
     public int status() {
         return problem.status();
     }
+
+    /**
+     * Whether this is the answer of a server away for a while rather than a refusal: one restarting, its queue
+     * failing over, or a proxy in front of either (502, 503, 504). A follow waits such answers out.
+     */
+    public boolean serverAway() {
+        return status() == 502 || status() == 503 || status() == 504;
+    }
 }

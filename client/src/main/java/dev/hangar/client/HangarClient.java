@@ -52,11 +52,6 @@ public final class HangarClient {
     private static final int TOO_MANY_STREAMS = 429;
     /** How often a follow refused a stream reads the output without one. */
     private static final Duration STREAMS_BUSY_POLL = Duration.ofSeconds(1);
-    /**
-     * Answers of a server restarting, or of its queue failing over, or of a proxy in front of either;
-     * and 429, a caller that holds as many streams as it may (one of them may end meanwhile).
-     */
-    private static final Set<Integer> TRANSIENT = Set.of(429, 502, 503, 504);
 
     /**
      * Answers are read leniently, unlike requests: a field a newer server adds, or one an older
@@ -461,7 +456,7 @@ public final class HangarClient {
                 }
                 awaySince = 0;
             } catch (HangarUnreachableException | HangarApiException e) {
-                if (e instanceof HangarApiException api && !TRANSIENT.contains(api.status())) {
+                if (e instanceof HangarApiException api && !api.serverAway() && api.status() != TOO_MANY_STREAMS) {
                     throw api;
                 }
                 long now = System.nanoTime();
@@ -546,27 +541,7 @@ public final class HangarClient {
      * call, and its thread, for good.
      */
     private <T> HttpResponse<T> whole(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
-        Duration within = request.timeout().orElse(callTimeout);
-        var answer = http.sendAsync(request, handler);
-        try {
-            return answer.get(within.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            answer.cancel(true);
-            throw HangarUnreachableException.timedOut(base, request.method() + " " + request.uri().getRawPath(), within, e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException wrapped
-                    && wrapped.getCause() != null ? wrapped.getCause() : e.getCause();
-            if (cause instanceof java.net.http.HttpTimeoutException timeout
-                    && !(cause instanceof java.net.http.HttpConnectTimeoutException)) {
-                throw HangarUnreachableException.timedOut(base, request.method() + " " + request.uri().getRawPath(),
-                        within, timeout);
-            }
-            throw new HangarUnreachableException(base, cause == null ? e : cause);
-        } catch (InterruptedException e) {
-            answer.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new HangarUnreachableException(base, e);
-        }
+        return HeadersWithin.answer(http, request, base, request.timeout().orElse(callTimeout), handler);
     }
 
     /** The body of a 2xx response; any other status is turned into {@link HangarApiException}. */
