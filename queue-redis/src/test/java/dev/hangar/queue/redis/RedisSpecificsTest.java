@@ -770,39 +770,35 @@ class RedisSpecificsTest extends RedisServerTest {
     @Test
     void aLapsedLeaseWhoseEntryWasDeletedByHandIsReclaimedAllTheSame() {
         Trimmed trimmed = leasedAndTrimmed(); // then w1 dies
-        RedisQueueBackend queue = trimmed.queue();
-        Job job = trimmed.job();
-        Lease lease = trimmed.lease();
+        var queue = trimmed.queue();
 
         clock.advance(Duration.ofSeconds(11));
         // without the fix XAUTOCLAIM dropped the entry from the group, and the job stayed leased for good
         assertThat(queue.requeueExpired()).isEqualTo(1);
 
-        assertThat(queue.get(job.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
+        assertThat(queue.get(trimmed.job().id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
         assertThat(lines(redis.cli("XPENDING", key("leases"), "workers", "-", "+", "10"))).isEmpty();
         assertThat(redis.cli("XLEN", key("leases"))).isEqualTo("0");
-        assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.LOST);
-        assertThat(queue.lease(worker("w2")).orElseThrow().jobId()).isEqualTo(job.id());
+        assertThat(queue.renew(trimmed.lease())).isEqualTo(LeaseStatus.LOST);
+        assertThat(queue.lease(worker("w2")).orElseThrow().jobId()).isEqualTo(trimmed.job().id());
     }
 
     @Test
     void aLiveLeaseWhoseEntryWasDeletedByHandIsNotTakenBackBeforeItsDeadline() {
         Trimmed trimmed = leasedAndTrimmed(); // w1 runs on
-        RedisQueueBackend queue = trimmed.queue();
-        Job job = trimmed.job();
-        Lease lease = trimmed.lease();
+        var queue = trimmed.queue();
 
         clock.advance(Duration.ofSeconds(2));
         // it was taken back at once, and another node ran the job while w1 still did, until w1's next renew
         assertThat(queue.requeueExpired()).isZero();
-        assertThat(queue.get(job.id()).orElseThrow().state()).isEqualTo(JobState.SCHEDULED);
+        assertThat(queue.get(trimmed.job().id()).orElseThrow().state()).isEqualTo(JobState.SCHEDULED);
         assertThat(queue.lease(worker("w2"))).isEmpty();
-        assertThat(queue.renew(lease)).as("its entry gone: w1 stops it").isEqualTo(LeaseStatus.LOST);
+        assertThat(queue.renew(trimmed.lease())).as("its entry gone: w1 stops it").isEqualTo(LeaseStatus.LOST);
 
         clock.advance(Duration.ofSeconds(9)); // past the lease's own deadline
         assertThat(queue.requeueExpired()).isEqualTo(1);
-        assertThat(queue.get(job.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
-        assertThat(queue.lease(worker("w2")).orElseThrow().jobId()).isEqualTo(job.id());
+        assertThat(queue.get(trimmed.job().id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
+        assertThat(queue.lease(worker("w2")).orElseThrow().jobId()).isEqualTo(trimmed.job().id());
         assertThat(lines(redis.cli("XPENDING", key("leases"), "workers", "-", "+", "10"))).as("w2's entry alone")
                 .hasSize(4).contains("w2"); // an entry's id, consumer, idle time and deliveries
     }

@@ -238,10 +238,9 @@ public final class GvisorRuntime implements SandboxRuntime {
         if (runsc.isEmpty()) {
             return Optional.of("runsc not found on PATH (install the runsc package)");
         }
-        // why at each use: runsc removed while the node runs failed each job as its own command not found (exit 127)
-        if (!Files.isExecutable(runsc.get())) {
-            return Optional.of("runsc at " + runsc.get() + " is gone, or cannot be run, since this node found it"
-                    + " (install the runsc package)");
+        Optional<String> gone = Programs.goneSinceFound(runsc.get(), "runsc");
+        if (gone.isPresent()) {
+            return gone;
         }
         if (mkfifo.isEmpty()) {
             return Optional.of("mkfifo not found on PATH (install coreutils)");

@@ -143,10 +143,9 @@ public final class BubblewrapRuntime implements SandboxRuntime {
         if (bwrap.isEmpty() || limiter.isEmpty()) {
             throw new SandboxException("the process runtime is unavailable: " + probe().reason());
         }
-        // why at each use: bwrap removed while the node runs must bench the runtime, not fail its jobs one by one
-        if (!Files.isExecutable(bwrap.get())) {
-            throw new SandboxException("the process runtime is unavailable: bwrap at " + bwrap.get() + " is gone, or"
-                    + " cannot be run, since this node found it (install the bubblewrap package)");
+        Optional<String> gone = Programs.goneSinceFound(bwrap.get(), "bubblewrap");
+        if (gone.isPresent()) {
+            throw new SandboxException("the process runtime is unavailable: " + gone.get());
         }
         if (!capabilities().supports(spec.network())) {
             throw SandboxException.causedByTheJob("the process runtime has no network mode " + spec.network());

@@ -85,10 +85,7 @@ public final class DeathWatch {
         try {
             if (watch == null || !watch.isAlive()) {
                 // in a session of its own: a terminal's Ctrl-C or Ctrl-\ to the node's process group misses it
-                List<String> command = new java.util.ArrayList<>();
-                Programs.find("setsid").ifPresent(setsid -> command.addAll(List.of(setsid.toString(), "--wait")));
-                command.addAll(List.of("/bin/sh", "-c", SCRIPT, "hangar-death-watch"));
-                watch = new ProcessBuilder(command)
+                watch = new ProcessBuilder(Spawner.inSessionOfItsOwn(List.of("/bin/sh", "-c", SCRIPT, "hangar-death-watch")))
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .redirectError(ProcessBuilder.Redirect.DISCARD)
                         .start();

@@ -18,6 +18,16 @@ public final class Programs {
         return find("catatonit").or(() -> CATATONIT_PLACES.stream().filter(Files::isExecutable).findFirst());
     }
 
+    /**
+     * Why a program found at the node's start can be run no more (removed, or its mode changed, while the node runs),
+     * or empty if it can: asked at each use, as a sandbox whose program is gone otherwise ran its job's process
+     * through nothing, exit 127, the job failed as its own command not found.
+     */
+    public static Optional<String> goneSinceFound(Path program, String debianPackage) {
+        return Files.isExecutable(program) ? Optional.empty() : Optional.of(program.getFileName() + " at " + program
+                + " is gone, or cannot be run, since this node found it (install the " + debianPackage + " package)");
+    }
+
     /** The program on PATH, or in /usr/bin, /usr/local/bin, /usr/sbin (PATH may be minimal under services). */
     public static Optional<Path> find(String program) {
         String path = Optional.ofNullable(System.getenv("PATH")).orElse("");

@@ -45,12 +45,19 @@ public final class Spawner {
         }).orElse(List.of());
     }
 
+    /**
+     * {@code command} made to run in a session of its own, where the host's setsid can. Why --wait: setsid forks only
+     * if the process leads its group, which one the JVM starts never does; should it, the exit status is still the
+     * command's.
+     */
+    static List<String> inSessionOfItsOwn(List<String> command) {
+        var inSession = new ArrayList<>(NEW_SESSION);
+        inSession.addAll(command);
+        return inSession;
+    }
+
     public static Process start(ProcessBuilder builder) throws IOException {
-        // why --wait: setsid forks only if the process leads its group, which one the JVM starts never does;
-        // should it, the exit status is still the command's
-        var command = new ArrayList<>(NEW_SESSION);
-        command.addAll(builder.command());
-        var inSession = new ProcessBuilder(command).directory(builder.directory())
+        var inSession = new ProcessBuilder(inSessionOfItsOwn(builder.command())).directory(builder.directory())
                 .redirectInput(builder.redirectInput()).redirectOutput(builder.redirectOutput())
                 .redirectError(builder.redirectError()).redirectErrorStream(builder.redirectErrorStream());
         inSession.environment().clear();
