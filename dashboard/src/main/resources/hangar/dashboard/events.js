@@ -7,7 +7,7 @@
 // is not an event stream closes it for good. Unlike an EventSource it tries again after a 5xx, as a
 // server stopping (503) or a proxy without its server (502) will answer again, and after a 408 or a
 // 429 (too many streams), once its Retry-After has passed. A stream silent for 45 s (the server
-// sends a keep-alive every 15 s) is taken for dropped: a connection a NAT or a sleeping laptop cut
+// sends a keep-alive every 15 s), or a connection unanswered as long, is taken for dropped: a connection a NAT or a sleeping laptop cut
 // without a word would otherwise show the page live while it hears nothing.
 import { authorization, refused } from './api.js';
 
@@ -53,7 +53,7 @@ export class EventStream {
       this.stop.signal.addEventListener('abort', stop);
       let forGood = false;
       try {
-        forGood = await this.connect(request.signal);
+        forGood = await this.connect(request);
       } finally {
         this.stop.signal.removeEventListener('abort', stop);
       }
@@ -63,14 +63,18 @@ export class EventStream {
   }
 
   /** One connection, read to its end; whether what ended it closes the stream for good. */
-  async connect(signal) {
+  async connect(request) {
     let response;
+    // a server or proxy that takes the connection and never answers is as silent as a stream that stops
+    const unanswered = setTimeout(() => request.abort(), this.silenceMs ?? SILENCE_MS);
     try {
       const headers = { Accept: 'text/event-stream', ...authorization() };
       if (this.lastEventId) headers['Last-Event-ID'] = this.lastEventId;
-      response = await fetch(this.path, { headers, cache: 'no-store', signal });
+      response = await fetch(this.path, { headers, cache: 'no-store', signal: request.signal });
     } catch {
       return false; // no answer: try again
+    } finally {
+      clearTimeout(unanswered);
     }
     refused(response);
     const stream = (response.headers.get('Content-Type') || '').startsWith('text/event-stream');

@@ -128,7 +128,15 @@ function followLogs(id, pre, setStatus, signal) {
     signal.addEventListener('abort', stop);
     if (signal.aborted) stop(); // the page left already: its abort, before the listener, would never reach this request
     document.addEventListener('visibilitychange', onHide);
+    // a follow that hears nothing, not even the server's keep-alive (every 15 s), for as long as the event
+    // stream waits is taken for cut, and read again after `after`; so is one whose answer never comes
+    const listen = () => {
+      clearTimeout(quiet);
+      quiet = setTimeout(() => request.abort(new Error(`no word from the server for ${SILENCE_MS / 1000} s`)),
+        SILENCE_MS);
+    };
     try {
+      listen();
       const response = await fetch(`/v1/jobs/${encodeURIComponent(id)}/logs?follow=true&format=ndjson&after=${after}`,
         { signal: request.signal, headers: authorization() });
       refused(response);
@@ -145,12 +153,8 @@ function followLogs(id, pre, setStatus, signal) {
       }
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = '';
-      // a follow that hears nothing, not even the server's keep-alive (every 15 s), for as long as the event
-      // stream waits is taken for cut, and read again after `after`
       for (;;) {
-        clearTimeout(quiet);
-        quiet = setTimeout(() => request.abort(new Error(`no word from the server for ${SILENCE_MS / 1000} s`)),
-          SILENCE_MS);
+        listen();
         const { value, done } = await reader.read();
         if (done) break;
         buffer += value;

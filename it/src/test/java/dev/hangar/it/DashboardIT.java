@@ -893,6 +893,39 @@ class DashboardIT extends OneNodeIT {
     }
 
     @Test
+    void theEventReaderTakesAConnectionThatIsNeverAnsweredForDropped() {
+        open(hangar.url(), "/?events=off");
+        @SuppressWarnings("unchecked")
+        var read = (Map<String, Object>) ((JavascriptExecutor) browser).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                import('/events.js').then(({ EventStream }) => {
+                  const asked = [];
+                  const real = window.fetch;
+                  window.fetch = (path, options) => {
+                    if (path !== '/v1/events') return real(path, options);
+                    asked.push(Date.now());
+                    // the first is told to come back at once, so that the second is asked after silenceMs is set
+                    if (asked.length === 1) return Promise.resolve(new Response('{}', { status: 429 }));
+                    // taken, and never answered: no headers, ever, until the reader lets go of it
+                    if (asked.length === 2) {
+                      return new Promise((resolve, reject) => options.signal.addEventListener('abort',
+                        () => reject(new DOMException('let go', 'AbortError'))));
+                    }
+                    stream.close();
+                    window.fetch = real;
+                    done({ asked: asked.length, waited: asked[2] - asked[1] });
+                    return new Promise(() => {});
+                  };
+                  const stream = new EventStream('/v1/events');
+                  stream.retryMs = 50;
+                  stream.silenceMs = 300;
+                });
+                """);
+        assertThat(read.get("asked")).as("asked again after the unanswered one").isEqualTo(3L);
+        assertThat((Long) read.get("waited")).as("after its silence, not at once").isGreaterThanOrEqualTo(300L);
+    }
+
+    @Test
     void aDurationIsShownInTheUnitOfItsFigureAsRounded() {
         open(hangar.url(), "/?events=off");
         @SuppressWarnings("unchecked")
