@@ -470,8 +470,7 @@ public final class HangarClient {
             try {
                 Thread.sleep(wait);
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new HangarUnreachableException(base, e);
+                throw HangarUnreachableException.interrupted(base, "following job " + id + "'s output", e);
             }
         }
     }

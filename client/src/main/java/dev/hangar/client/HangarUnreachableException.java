@@ -23,7 +23,17 @@ public class HangarUnreachableException extends RuntimeException {
                 + timeout.toSeconds() + " s", cause);
     }
 
-    /** Whether a server was there (and was slow), rather than none. */
+    /**
+     * The caller's thread was interrupted while it waited for the server at {@code url} ({@code what}): whether a
+     * server is there is not known, and none is said to be missing. The thread's interrupt flag is set again.
+     */
+    static HangarUnreachableException interrupted(URI url, String what, InterruptedException cause) {
+        Thread.currentThread().interrupt();
+        return new HangarUnreachableException("interrupted while waiting for the Hangar server at " + url + " ("
+                + what + ")", cause);
+    }
+
+    /** Whether a server was there (and was slow), rather than none; true too for a wait interrupted by the caller. */
     public boolean serverThere() {
         return answering;
     }

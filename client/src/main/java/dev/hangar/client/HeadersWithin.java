@@ -49,8 +49,7 @@ final class HeadersWithin {
             throw new HangarUnreachableException(server, cause == null ? e : cause);
         } catch (InterruptedException e) {
             answer.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new HangarUnreachableException(server, e);
+            throw HangarUnreachableException.interrupted(server, call, e);
         }
     }
 }

@@ -398,6 +398,39 @@ class HangarClientTest {
     }
 
     @Test
+    void aCallInterruptedByItsCallerSaysSoRatherThanThatNoServerIsThere() throws Exception {
+        CountDownLatch asked = new CountDownLatch(1);
+        server.createContext("/v1/jobs/j-1", exchange -> {
+            asked.countDown();
+            try {
+                Thread.sleep(30_000); // took the call, says nothing
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        var failure = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+        var stillInterrupted = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread caller = new Thread(() -> {
+            try {
+                client.get("j-1");
+            } catch (RuntimeException e) {
+                failure.set(e);
+                stillInterrupted.set(Thread.currentThread().isInterrupted());
+            }
+        });
+        caller.start();
+        asked.await();
+        caller.interrupt();
+        caller.join(10_000);
+
+        assertThat(failure.get()).isInstanceOf(HangarUnreachableException.class)
+                .hasMessageContaining("interrupted while waiting for the Hangar server").hasMessageContaining("GET /v1/jobs/j-1")
+                .hasMessageNotContaining("no Hangar server");
+        assertThat(((HangarUnreachableException) failure.get()).serverThere()).as("no advice to start one").isTrue();
+        assertThat(stillInterrupted).as("the caller's interrupt kept").isTrue();
+    }
+
+    @Test
     void anEventStreamWhoseServerNeverAnswersFailsWithinTheCallTimeoutAsUnreachable() {
         server.createContext("/v1/events", exchange -> {
             try {
