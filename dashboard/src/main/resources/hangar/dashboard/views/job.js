@@ -37,8 +37,8 @@ function shown(signal) {
 }
 
 /**
- * Follows GET /v1/jobs/{id}/logs?follow=true&format=ndjson with fetch and a stream reader, and
- * appends each chunk to the element, stderr in its own spans. Reconnects after `after=seq` while
+ * Follows GET /v1/jobs/{id}/logs?follow=true&format=ndjson, from the output's tail, with fetch and a stream
+ * reader, and appends each chunk to the element, stderr in its own spans. Reconnects after `after=seq` while
  * the job is not final. A hidden tab lets go of its connection and resumes once shown: a browser
  * opens only six connections to one server, and each tab of a job holds two (this and the events).
  */
@@ -137,7 +137,10 @@ function followLogs(id, pre, setStatus, signal) {
     };
     try {
       listen();
-      const response = await fetch(`/v1/jobs/${encodeURIComponent(id)}/logs?follow=true&format=ndjson&after=${after}`,
+      // why a tail at first: a long output was read whole to show its end, a gigabyte for minutes; its last
+      // LOG_LIMIT bytes hold at most LOG_LIMIT characters, which the page keeps
+      const from = after === 0 ? `tail=${LOG_LIMIT}` : `after=${after}`;
+      const response = await fetch(`/v1/jobs/${encodeURIComponent(id)}/logs?follow=true&format=ndjson&${from}`,
         { signal: request.signal, headers: authorization() });
       refused(response);
       if (!response.ok) {
@@ -147,6 +150,7 @@ function followLogs(id, pre, setStatus, signal) {
           && response.status !== 429;
         throw failure;
       }
+      if (response.headers.get('Hangar-Log-Skipped') === 'true') trimmed = true;
       if (error) {
         error = null; // through again
         status(true);

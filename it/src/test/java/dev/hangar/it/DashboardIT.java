@@ -264,6 +264,8 @@ class DashboardIT extends OneNodeIT {
         assertThat(number(js("return document.getElementById('job-logs').textContent.length")))
                 .as("the characters kept on the page").isEqualTo(2 * 1024 * 1024);
         assertThat(js("return document.getElementById('job-logs').textContent.slice(-10)")).isEqualTo("trailing \uFFFD");
+        assertThat(js("return performance.getEntriesByType('resource').map((e) => e.name).find((n) => n.includes('/logs?'))"))
+                .as("the output's tail read, not the whole of it").asString().contains("tail=" + 2 * 1024 * 1024);
 
         browser.get(hangar.url().resolve("/") + "#/jobs/%E0%A4%A"); // not through URI, which refuses it too
         waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("main .error"), "404"));

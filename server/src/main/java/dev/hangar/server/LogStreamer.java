@@ -27,6 +27,8 @@ final class LogStreamer {
      * (a read without follow takes no stream slot, and many may be open).
      */
     private static final int BATCH = 16;
+    /** Says that a read of the output's tail left out output before the first chunk it sends. */
+    static final String SKIPPED = "Hangar-Log-Skipped";
     /**
      * How long an ndjson follow may write nothing before it writes an empty line. A raw follow cannot
      * (any byte would be output), so one whose client has gone lasts until the job ends.
@@ -49,7 +51,7 @@ final class LogStreamer {
 
     /** @param job the job, looked up once the parameters are found good (a bad one is a 400 even for no such job) */
     void stream(Context ctx, java.util.function.Supplier<Job> job) throws Exception {
-        QueryParams.only(ctx, java.util.List.of("follow", "format", "after"));
+        QueryParams.only(ctx, java.util.List.of("follow", "format", "after", "tail"));
         boolean follow = flag(ctx, "follow");
         String format = java.util.Objects.requireNonNullElse(QueryParams.value(ctx, "format"), "raw");
         boolean ndjson = "ndjson".equalsIgnoreCase(format);
@@ -57,7 +59,15 @@ final class LogStreamer {
             throw ApiException.badField("format", "must be raw or ndjson, got '" + format + "'");
         }
         long after = JobRoutes.longParam(ctx, "after", 0, 0, Long.MAX_VALUE);
+        long tail = JobRoutes.longParam(ctx, "tail", 0, 1, Long.MAX_VALUE);
+        if (tail > 0 && QueryParams.value(ctx, "after") != null) {
+            throw ApiException.badField("tail", "reads the output's end; with after, which says where to read from, "
+                    + "it is one too many (give either)");
+        }
         String id = job.get().id();
+        if (tail > 0) {
+            after = tailStart(ctx, id, tail);
+        }
         if (!follow) {
             send(ctx, id, false, ndjson, after);
             return;
@@ -66,6 +76,29 @@ final class LogStreamer {
         try (var slot = slots.take(ctx)) {
             send(ctx, id, true, ndjson, after);
         }
+    }
+
+    /**
+     * The seq to read after for the newest chunks holding at least {@code tail} bytes of the job's output (0 for the
+     * whole of a shorter one); tells the client, by {@link #SKIPPED}, when output before them is left out.
+     */
+    private long tailStart(Context ctx, String id, long tail) {
+        long held = 0;
+        long before = Long.MAX_VALUE;
+        List<LogChunk> page;
+        while (!(page = store.readLogBefore(id, before, BATCH)).isEmpty()) {
+            for (LogChunk chunk : page.reversed()) {
+                held += chunk.data().length;
+                before = chunk.seq();
+                if (held >= tail) {
+                    if (!store.readLogBefore(id, before, 1).isEmpty()) {
+                        ctx.header(SKIPPED, "true");
+                    }
+                    return before - 1;
+                }
+            }
+        }
+        return 0;
     }
 
     private void send(Context ctx, String id, boolean follow, boolean ndjson, long after) throws Exception {

@@ -44,6 +44,7 @@ class LogStreamerTest {
         var streamer = new LogStreamer(store, Duration.ofMillis(200), new StreamSlots(StreamSlots.PER_CALLER, StreamSlots.TOTAL));
         app = Javalin.create(config -> config.useVirtualThreads = true);
         app.exception(QueueException.class, (e, ctx) -> ctx.status(503).result("PROBLEM"));
+        app.exception(ApiException.class, (e, ctx) -> ctx.status(e.status()).result(e.getMessage()));
         app.get("/logs/{id}", ctx -> streamer.stream(ctx, () -> store.get(ctx.pathParam("id")).orElseThrow()));
         app.start("127.0.0.1", 0);
     }
@@ -94,6 +95,43 @@ class LogStreamerTest {
                 + " HTTP/1.1\r\nHost: localhost\r\n" + headers + "\r\n").getBytes(StandardCharsets.US_ASCII));
         socket.getOutputStream().flush();
         return socket;
+    }
+
+    @Test
+    void aTailReadsTheNewestChunksHoldingAtLeastThatManyBytesAndSaysWhenEarlierOutputIsLeftOut() throws Exception {
+        start();
+        Job job = queue.enqueue(JobSpec.of("true")).job();
+        var lease = queue.lease(new LeaseRequest("w", Duration.ofSeconds(30), 8, 4096, 1)).orElseThrow();
+        for (int i = 1; i <= 40; i++) {
+            queue.appendLog(lease, i, OutputSink.Stream.STDOUT, "line %03d\n".formatted(i).getBytes(StandardCharsets.UTF_8));
+        }
+        var http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.Function<String, java.net.http.HttpResponse<String>> get = query -> {
+            try {
+                return http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + app.port() + "/logs/" + job.id() + "?" + query)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+
+        var tail = get.apply("tail=25"); // 9 bytes a chunk: three hold at least 25
+        assertThat(tail.body()).isEqualTo("line 038\nline 039\nline 040\n");
+        assertThat(tail.headers().firstValue(LogStreamer.SKIPPED)).hasValue("true");
+
+        var all = get.apply("tail=360"); // the whole output, 40 chunks of 9 bytes, read back across pages
+        assertThat(all.body()).startsWith("line 001\n").endsWith("line 040\n").hasSize(360);
+        assertThat(all.headers().firstValue(LogStreamer.SKIPPED)).as("nothing left out").isEmpty();
+        assertThat(get.apply("tail=100000").body()).hasSize(360);
+
+        var inNdjson = get.apply("tail=9&format=ndjson");
+        assertThat(inNdjson.body()).contains("\"seq\":40").doesNotContain("\"seq\":39");
+
+        var both = get.apply("tail=9&after=3");
+        assertThat(both.statusCode()).isEqualTo(400);
+        assertThat(both.body()).startsWith("tail: ");
+        assertThat(get.apply("tail=0").statusCode()).isEqualTo(400);
     }
 
     @Test

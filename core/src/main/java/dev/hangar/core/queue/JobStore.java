@@ -37,6 +37,9 @@ public interface JobStore {
     /** Chunks with {@code seq > afterSeq}, oldest first, at most {@code max}. */
     List<LogChunk> readLog(String jobId, long afterSeq, int max);
 
+    /** The newest {@code max} chunks with {@code seq < beforeSeq}, oldest first: the output read back from its end. */
+    List<LogChunk> readLogBefore(String jobId, long beforeSeq, int max);
+
     /** Registers a listener for changes; returns a handle that removes it. */
     AutoCloseable subscribe(QueueListener listener);
 }

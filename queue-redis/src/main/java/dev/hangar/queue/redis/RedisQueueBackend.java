@@ -607,8 +607,21 @@ public final class RedisQueueBackend implements QueueBackend {
         }
         Range<String> after = Range.from(Range.Boundary.including("0-" + Long.toUnsignedString(Math.max(0, afterSeq) + 1)),
                 Range.Boundary.unbounded());
-        List<StreamMessage<byte[], byte[]>> entries = link.call("XRANGE",
-                redis -> redis.xrange(RedisLink.bytes(keys.log(jobId)), after, Limit.from(max)));
+        return chunks(link.call("XRANGE", redis -> redis.xrange(RedisLink.bytes(keys.log(jobId)), after, Limit.from(max))));
+    }
+
+    @Override
+    public List<LogChunk> readLogBefore(String jobId, long beforeSeq, int max) {
+        if (max < 1 || beforeSeq <= 1) {
+            return List.of();
+        }
+        Range<String> before = Range.from(Range.Boundary.unbounded(),
+                Range.Boundary.including("0-" + Long.toUnsignedString(beforeSeq - 1)));
+        return chunks(link.call("XREVRANGE",
+                redis -> redis.xrevrange(RedisLink.bytes(keys.log(jobId)), before, Limit.from(max)))).reversed();
+    }
+
+    private static List<LogChunk> chunks(List<StreamMessage<byte[], byte[]>> entries) {
         List<LogChunk> chunks = new ArrayList<>(entries.size());
         for (StreamMessage<byte[], byte[]> entry : entries) {
             byte[] data = null;

@@ -599,9 +599,23 @@ public final class SqliteQueueBackend implements QueueBackend {
         }
         return db.read(c -> Sql.query(c,
                 "SELECT seq, attempt, delivery, stream, data FROM logs WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                rs -> new LogChunk(rs.getLong(1), rs.getInt(2), rs.getInt(3), OutputSink.Stream.valueOf(rs.getString(4)),
-                        rs.getBytes(5)),
-                jobId, afterSeq, max));
+                SqliteQueueBackend::chunk, jobId, afterSeq, max));
+    }
+
+    @Override
+    public List<LogChunk> readLogBefore(String jobId, long beforeSeq, int max) {
+        if (max < 1) {
+            return List.of();
+        }
+        List<LogChunk> newestFirst = db.read(c -> Sql.query(c,
+                "SELECT seq, attempt, delivery, stream, data FROM logs WHERE job_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+                SqliteQueueBackend::chunk, jobId, beforeSeq, max));
+        return newestFirst.reversed();
+    }
+
+    private static LogChunk chunk(java.sql.ResultSet rs) throws SQLException {
+        return new LogChunk(rs.getLong(1), rs.getInt(2), rs.getInt(3), OutputSink.Stream.valueOf(rs.getString(4)),
+                rs.getBytes(5));
     }
 
     @Override

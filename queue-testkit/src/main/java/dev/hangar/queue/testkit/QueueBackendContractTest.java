@@ -1883,6 +1883,27 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
+    void readLogBeforeReadsTheOutputBackFromItsEndOldestFirst() {
+        Job job = enqueue("chatty");
+        leaseAndRun("w1");
+        for (int i = 1; i <= 30; i++) {
+            queue.appendLog(job.id(), 1, Stream.STDOUT, utf8("line " + i + "\n"));
+        }
+        Job other = enqueue("other");
+        leaseAndRun("w2");
+        queue.appendLog(other.id(), 1, Stream.STDOUT, utf8("not this job's\n"));
+
+        assertThat(queue.readLogBefore(job.id(), Long.MAX_VALUE, 3)).extracting(LogChunk::seq).containsExactly(28L, 29L, 30L);
+        assertThat(queue.readLogBefore(job.id(), 28, 2)).extracting(chunk -> new String(chunk.data(), StandardCharsets.UTF_8))
+                .containsExactly("line 26\n", "line 27\n");
+        assertThat(queue.readLogBefore(job.id(), 3, 10)).extracting(LogChunk::seq).containsExactly(1L, 2L);
+        assertThat(queue.readLogBefore(job.id(), 1, 10)).as("before the first").isEmpty();
+        assertThat(queue.readLogBefore(job.id(), 0, 10)).isEmpty();
+        assertThat(queue.readLogBefore(job.id(), 31, 0)).isEmpty();
+        assertThat(queue.readLogBefore("no-such-job", Long.MAX_VALUE, 10)).isEmpty();
+    }
+
+    @Test
     void anOutputChunkSentAgainUnderItsLeaseIsStoredOnceAndANewLeaseNumbersItsOwn() {
         Job job = enqueue("retried-output");
         Lease lease = leaseAndRun("w1");
