@@ -283,8 +283,10 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
 
     private static SpecLimits limitsOfKnown(List<NodeStatus> nodes) {
         if (nodes.isEmpty()) {
-            // no node has ever beaten: take the job's word for what it needs; an agent checks it when it leases
-            return SpecLimits.forNode(Integer.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE, SpecLimits.RUNTIME_NAMES);
+            // no node has ever beaten: take the job's word for what it needs; an agent checks it when it leases. Its
+            // mounts too, by name only (a path's shape is still checked): no root allowed at all refused every mount
+            return SpecLimits.forNode(Integer.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE, SpecLimits.RUNTIME_NAMES)
+                    .withMountsByName(new MountPolicy(List.of(Path.of("/"))));
         }
         return limitsOf(nodes);
     }

@@ -295,6 +295,19 @@ class ClusterNodesTest {
         assertThat(cluster.limits().networkAllowed()).isTrue();
     }
 
+    @Test
+    void beforeAnyNodeHasBeatenAJobsMountsAreTakenAtTheirWordButTheirShapeIsStillChecked() {
+        cluster.poll();
+        JobSpec mounting = JobSpec.builder().command("ls", "/data")
+                .mounts(List.of(new Mount("/srv/data", "/data", true))).build();
+
+        assertThat(cluster.validate(mounting).mounts()).as("a node may allow it; the one that leases it checks")
+                .containsExactly(new Mount("/srv/data", "/data", true));
+        assertThatThrownBy(() -> cluster.validate(JobSpec.builder().command("ls")
+                .mounts(List.of(new Mount("/srv/../etc", "/data", true))).build()))
+                .isInstanceOf(InvalidSpecException.class).hasMessageContaining("mounts[0].hostPath");
+    }
+
     /** A cluster, on the clock {@code now} (nanoseconds), that has read a node "cpu" and a node "gpu" with 4 GPUs. */
     private static final JobSpec NEEDS_A_GPU = JobSpec.builder().command("nvidia-smi")
             .resources(new Resources(1.0, 512L, null, null, 1, null)).build();
