@@ -152,7 +152,7 @@ public final class JobSpecValidator {
     }
 
     /** Why UTF-8 cannot carry this text (a lone surrogate), or null if it can. */
-    static String unencodable(String value) {
+    public static String unencodable(String value) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {

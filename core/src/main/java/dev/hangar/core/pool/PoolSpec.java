@@ -100,6 +100,14 @@ public record PoolSpec(String name, String runtime, String image, Double cpus, L
         if (prepare != null && (prepare.isBlank() || prepare.length() > MAX_PREPARE_CHARS)) {
             errors.add(new FieldError("prepare", "must be a shell command of 1 to " + MAX_PREPARE_CHARS + " characters"));
         }
+        if (prepare != null) {
+            // why: the command is run through a launcher that refuses a NUL, and UTF-8 would carry a lone surrogate as '?'
+            String why = prepare.indexOf('\0') >= 0 ? "must not contain a NUL character"
+                    : dev.hangar.core.job.JobSpecValidator.unencodable(prepare);
+            if (why != null) {
+                errors.add(new FieldError("prepare", why));
+            }
+        }
         if (prepare != null && !snapshot) {
             errors.add(new FieldError("snapshot", "is false, but a pool with a prepare step fills from the snapshot its"
                     + " template saves once prepared; leave snapshot out, or set it true"));

@@ -21,4 +21,17 @@ class PoolSpecTest {
         assertThat(prepared(false).errors(Set.of("gvisor"))).extracting(FieldError::field).containsExactly("snapshot");
         assertThat(prepared(false).errors(Set.of("gvisor")).getFirst().reason()).contains("leave snapshot out, or set it true");
     }
+
+    @Test
+    void aPrepareStepHoldingANulOrALoneSurrogateIsRefusedNamingPrepare() {
+        var withNul = new PoolSpec("p", "gvisor", null, null, null, null, null, null, null, "load\0x");
+        var withSurrogate = new PoolSpec("p", "gvisor", null, null, null, null, null, null, null, "echo \ud800");
+
+        // each was taken, and every make of the template failed, naming a field of its launcher or running 'echo ?'
+        assertThat(withNul.errors(Set.of("gvisor"))).singleElement()
+                .isEqualTo(new FieldError("prepare", "must not contain a NUL character"));
+        assertThat(withSurrogate.errors(Set.of("gvisor"))).singleElement().extracting(FieldError::field).isEqualTo("prepare");
+        assertThat(new PoolSpec("p", "gvisor", null, null, null, null, null, null, null, "echo ✓ 😀").errors(Set.of("gvisor")))
+                .isEmpty();
+    }
 }
