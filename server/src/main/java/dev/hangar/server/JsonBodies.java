@@ -187,7 +187,7 @@ final class JsonBodies {
         } catch (JsonMappingException e) {
             if (e.getCause() instanceof InputCoercionException range) {
                 throw ApiException.badField(field(e), "is out of range: must be " + expected(range.getTargetType())
-                        + " of at most " + largest(range.getTargetType()));
+                        + " " + range(range.getTargetType()));
             }
             if (e.getCause() instanceof StreamConstraintsException limit) {
                 throw tooLarge(field(e), limit);
@@ -223,8 +223,10 @@ final class JsonBodies {
         return ApiException.badField(field, "is too large: " + message);
     }
 
-    private static String largest(Class<?> type) {
-        return type == Integer.class || type == int.class ? String.valueOf(Integer.MAX_VALUE) : String.valueOf(Long.MAX_VALUE);
+    /** What a whole number of this type may be; either end, as a value past the least is past it too. */
+    private static String range(Class<?> type) {
+        return type == Integer.class || type == int.class ? "between " + Integer.MIN_VALUE + " and " + Integer.MAX_VALUE
+                : "between " + Long.MIN_VALUE + " and " + Long.MAX_VALUE;
     }
 
     /** A limit's message without the name of the reader setting that holds it. */
