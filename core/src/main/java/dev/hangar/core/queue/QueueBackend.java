@@ -14,8 +14,9 @@ public interface QueueBackend extends JobQueue, JobStore, AutoCloseable {
 
     /**
      * Returns when the backend can serve calls, throwing the {@link QueueException} a call would
-     * throw otherwise, at the cost of one cheap read of its store: readiness probes call it every
-     * few seconds.
+     * throw otherwise, at the cost of one cheap call to its store: readiness probes call it every
+     * few seconds. A store that answers reads while it refuses writes (a full disk, a Redis at its
+     * memory limit) is not ready.
      */
     void ping();
 

@@ -57,6 +57,11 @@ record RedisKeys(String prefix) {
         return prefix + ":labels";
     }
 
+    /** Written by each readiness check, to find a Redis that refuses writes; it expires by itself. */
+    String ping() {
+        return prefix + ":ping";
+    }
+
     /** The settings the first process to open the queue used, for the others to compare theirs with. */
     String settings() {
         return prefix + ":settings";

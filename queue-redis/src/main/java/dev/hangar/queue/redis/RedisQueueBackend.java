@@ -517,8 +517,14 @@ public final class RedisQueueBackend implements QueueBackend {
     /** A read of one of the queue's keys, so that it goes where every call goes and fails as they do. */
     @Override
     public void ping() {
-        link.call("EXISTS", redis -> redis.exists(RedisLink.bytes(keys.settings())));
+        // why a write: a Redis at its memory limit (noeviction) or whose last save failed (MISCONF) still answers
+        // reads while it refuses every submit, lease and finish; a key that expires by itself, so nothing is left
+        link.call("SET", redis -> redis.set(RedisLink.bytes(keys.ping()), RedisLink.bytes("1"),
+                io.lettuce.core.SetArgs.Builder.px(PING_KEPT.toMillis())));
     }
+
+    /** How long the key a readiness check writes is kept: well past any probe's period, so it is not made anew each time. */
+    private static final Duration PING_KEPT = Duration.ofMinutes(1);
 
     @Override
     public Optional<Job> get(String jobId) {

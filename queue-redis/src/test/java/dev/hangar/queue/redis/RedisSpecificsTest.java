@@ -957,6 +957,24 @@ class RedisSpecificsTest extends RedisServerTest {
     }
 
     @Test
+    void aRedisThatRefusesWritesAtItsMemoryLimitIsNotReadyThoughItAnswersReads() {
+        RedisQueueBackend queue = open();
+        Job job = queue.enqueue(spec("kept")).job();
+        queue.ping();
+        redis.cli("CONFIG", "SET", "maxmemory", "1");
+        try {
+            assertThat(queue.get(job.id())).as("reads still answered").isPresent();
+            assertThatThrownBy(() -> queue.enqueue(spec("refused"))).isInstanceOf(QueueException.class);
+            // it read one key, and said ready while every submit, lease and finish was refused
+            assertThatThrownBy(queue::ping).isInstanceOf(QueueException.class).hasMessageContaining("OOM");
+        } finally {
+            redis.cli("CONFIG", "SET", "maxmemory", "0");
+        }
+        queue.ping();
+        assertThat(Long.parseLong(redis.cli("PTTL", key("ping")))).as("it expires by itself").isPositive();
+    }
+
+    @Test
     void aRedisThatEvictsKeysIsWarnedOf() {
         redis.cli("CONFIG", "SET", "maxmemory-policy", "allkeys-lru");
         try {
