@@ -154,4 +154,23 @@ class QueueUnavailableApiTest {
         assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
         assertThat(send(request("/readyz").HEAD()).statusCode()).isEqualTo(200);
     }
+
+    @Test
+    void aStoreThatStillCountsButRefusesWritesIsToldUnavailableToAnAdminToo() throws Exception {
+        server.close();
+        var readsOnly = (QueueBackend) Proxy.newProxyInstance(QueueBackend.class.getClassLoader(),
+                new Class<?>[] {QueueBackend.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "subscribe" -> (AutoCloseable) () -> { };
+                    case "ping" -> throwIt(new QueueException("the store could not be written: disk full", null));
+                    case "countByState" -> java.util.Map.of();
+                    case "name" -> "full";
+                    default -> throw new QueueException("the store could not be written: disk full", null);
+                });
+        server = new HangarServer(readsOnly, new TestNode()).start("127.0.0.1", 0);
+
+        // a server without tokens takes every caller for its admin, whose health counted the jobs and said "up"
+        var health = send(request("/healthz").GET());
+        assertThat(health.body()).contains("\"queue\":\"unavailable: ").contains("disk full").doesNotContain("\"jobs\"");
+        assertThat(send(request("/readyz").GET()).statusCode()).isEqualTo(503);
+    }
 }
