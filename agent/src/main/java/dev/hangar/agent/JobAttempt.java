@@ -281,7 +281,7 @@ final class JobAttempt {
             String failure = "sandbox failed in runtime " + runtime.name() + ": " + e.getMessage();
             if (e.isCausedByTheJob()) {
                 LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": " + failure);
-                finish(lease, Outcome.failed(null, failure, false));
+                finish(lease, Outcome.failed(null, failure, output.truncated()));
             } else {
                 // why: the runtime failed, not the job; the job goes back to the queue without using up an
                 // attempt, and this node leaves the runtime out for a moment, so another node may take it
@@ -364,6 +364,9 @@ final class JobAttempt {
      * Also what replaces a warm sandbox that failed, so that a hung runtime is timed there too.
      */
     private Sandbox made(RunningJob job, SandboxRuntime runtime, SandboxSpec spec) throws SandboxException {
+        if (job.stopRequested().isDone()) {
+            return null; // stopped while it was leased or recorded: no sandbox made (a minute's image, maybe) to be destroyed
+        }
         var making = new CompletableFuture<Sandbox>();
         Thread.ofVirtual().name("make-" + spec.id()).start(() -> {
             try {
@@ -508,7 +511,7 @@ final class JobAttempt {
     /** The outcome of a run stopped on request ({@code status} null if its process did not end when killed). */
     private static Outcome stopped(StopReason stop, JobSpec spec, ExitStatus status, boolean truncated) {
         return switch (stop) {
-            case CANCELLED -> Outcome.cancelled("cancelled on request; the sandbox was killed");
+            case CANCELLED -> Outcome.cancelled("cancelled on request; the sandbox was killed", truncated);
             case TIMED_OUT -> Outcome.timedOut("timed out after " + spec.timeoutSeconds() + " s (timeoutSeconds)"
                     + (status == null ? "" : limits(status)), truncated);
             case LEASE_LOST, LEASE_RUNNING_OUT, AGENT_STOPPING -> null;

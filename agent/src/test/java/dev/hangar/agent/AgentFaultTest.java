@@ -263,6 +263,20 @@ class AgentFaultTest {
     }
 
     @Test
+    void aJobCancelledAfterItsOutputPassedItsLimitStillSaysItsOutputWasCut() {
+        start();
+        JobSpec chatty = job("block", "x".repeat(100)).toBuilder()
+                .resources(new Resources(0.5, 128L, null, null, null, 10L)).build();
+        String id = store.enqueue(chatty).job().id();
+        await().atMost(WAIT).until(() -> !store.readLog(id, 0, 10).isEmpty());
+
+        store.cancel(id);
+
+        Job cancelled = awaitState(id, JobState.CANCELLED);
+        assertThat(cancelled.outputTruncated()).as("its output was cut at 10 bytes, as its log says").isTrue();
+    }
+
+    @Test
     void aJobThatEndedBeforeItsTimeoutCameWhileTheQueueWasToldItRunsEndsAsItsProcessDid() throws InterruptedException {
         start();
         runningCallsHang.set(true);

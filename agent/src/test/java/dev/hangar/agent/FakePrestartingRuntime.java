@@ -260,7 +260,12 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
                     exit.complete(new ExitStatus(0, List.of()));
                 }
                 case "false" -> exit.complete(new ExitStatus(1, List.of()));
-                case "block", "lost-when-killed", "unkillable" -> { }
+                case "block", "lost-when-killed", "unkillable" -> {
+                    if (command.size() > 1) { // what a blocking job says before it blocks
+                        byte[] out = String.join(" ", command.subList(1, command.size())).getBytes(StandardCharsets.UTF_8);
+                        sink.write(OutputSink.Stream.STDOUT, out, 0, out.length);
+                    }
+                }
                 // as Podman's driver does when its service goes away under a running job
                 case "lost" -> exit.completeExceptionally(new SandboxException("the fake runtime lost track of the process"));
                 default -> exit.complete(new ExitStatus(0, List.of()));

@@ -31,6 +31,11 @@ public record Outcome(JobState state, Integer exitCode, String error, boolean ou
     }
 
     public static Outcome cancelled(String error) {
-        return new Outcome(JobState.CANCELLED, null, error, false, false);
+        return cancelled(error, false);
+    }
+
+    /** A run cancelled once its output had passed its limit ({@code truncated}) keeps saying so. */
+    public static Outcome cancelled(String error, boolean truncated) {
+        return new Outcome(JobState.CANCELLED, null, error, truncated, false);
     }
 }
