@@ -53,6 +53,15 @@ final class JobsCommand implements Callable<Integer> {
             // named as the user gave it: the query's own check names its field, 'limit'
             throw new IllegalArgumentException("--limit: must be at least 1, got " + limit);
         }
+        if (!quiet && limit > JobQuery.MAX_LIMIT) {
+            // why: the page was cut to the API's largest without a word, and its next-page hint repeated the limit
+            throw new IllegalArgumentException("--limit: a page holds at most " + JobQuery.MAX_LIMIT + " jobs, got " + limit
+                    + "; page on with --cursor, or list every id with -q");
+        }
+        // why: an empty value is sent as no filter at all, and an admin's --tenant '' listed every tenant's jobs
+        notEmpty("--tenant", tenant);
+        notEmpty("--node", node);
+        notEmpty("--cursor", cursor);
         if (quiet) {
             if (client.json) {
                 throw new IllegalArgumentException("--quiet: give it or --json, not both");
@@ -74,6 +83,12 @@ final class JobsCommand implements Callable<Integer> {
             out.println("more: " + nextPage(page.nextCursor()));
         }
         return 0;
+    }
+
+    private static void notEmpty(String option, String value) {
+        if (value != null && value.isBlank()) {
+            throw new IllegalArgumentException(option + ": must not be empty; leave it out for no filter");
+        }
     }
 
     /** The matching jobs' ids from the cursor on, all or --limit of them, in pages as large as the API gives. */

@@ -105,6 +105,21 @@ class JobsCommandTest {
     }
 
     @Test
+    void aLimitPastAPageAndAnEmptyFilterAreRefusedNamingTheOptionAndNothingIsAsked() {
+        var tooMany = StandInApi.capture(() -> Main.run("jobs", "--url", api.url(), "--limit", "1000"));
+        // it showed 500 jobs without a word
+        assertThat(tooMany.exitCode()).as("%s", tooMany).isEqualTo(2);
+        assertThat(tooMany.err()).startsWith("hangar: --limit: a page holds at most 500 jobs, got 1000");
+        for (String option : java.util.List.of("--tenant", "--node", "--cursor")) {
+            var empty = StandInApi.capture(() -> Main.run("jobs", "--url", api.url(), option, ""));
+            // an admin's --tenant '' listed every tenant's jobs
+            assertThat(empty.exitCode()).as("%s", empty).isEqualTo(2);
+            assertThat(empty.err()).startsWith("hangar: " + option + ": must not be empty");
+        }
+        assertThat(api.asked()).isEmpty();
+    }
+
+    @Test
     void aRefusalSaysTheServersAdviceBeyondItsFieldErrors() throws IOException {
         String forbidden = """
                 {"title": "Forbidden", "status": 403, "detail": "tenant: is not this token's tenant (team-a); a token that\
