@@ -485,6 +485,11 @@ final class JobAttempt {
                 LOG.log(System.Logger.Level.WARNING, "job " + job.lease().jobId() + ": the runtime could not say how its"
                         + " killed process ended: " + e.getCause());
             }
+            if (status != null && status.success()) {
+                // a killed process does not exit 0: it had ended of itself, its exit told only once its last
+                // output was stored (or the runtime read it), after the stop came
+                return Outcome.succeeded(0, output.truncated());
+            }
             return stopped(stop, spec, status, output.truncated());
         } catch (CompletionException e) {
             if (e.getCause() instanceof SandboxException cause) {

@@ -263,6 +263,17 @@ class AgentFaultTest {
     }
 
     @Test
+    void aProcessThatExitedZeroThoughItsExitWasToldOnlyAfterItsTimeoutSucceeded() {
+        start();
+        String id = store.enqueue(job("exited-told-late").toBuilder().timeoutSeconds(1).build()).job().id();
+
+        // it was recorded TIMED_OUT, and run again: a killed process does not exit 0
+        Job ended = awaitState(id, JobState.SUCCEEDED);
+        assertThat(ended.exitCode()).isZero();
+        assertThat(ended.attempt()).isEqualTo(1);
+    }
+
+    @Test
     void aJobCancelledAfterItsOutputPassedItsLimitStillSaysItsOutputWasCut() {
         start();
         JobSpec chatty = job("block", "x".repeat(100)).toBuilder()

@@ -260,7 +260,7 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
                     exit.complete(new ExitStatus(0, List.of()));
                 }
                 case "false" -> exit.complete(new ExitStatus(1, List.of()));
-                case "block", "lost-when-killed", "unkillable" -> {
+                case "block", "lost-when-killed", "unkillable", "exited-told-late" -> {
                     if (command.size() > 1) { // what a blocking job says before it blocks
                         byte[] out = String.join(" ", command.subList(1, command.size())).getBytes(StandardCharsets.UTF_8);
                         sink.write(OutputSink.Stream.STDOUT, out, 0, out.length);
@@ -280,6 +280,10 @@ public final class FakePrestartingRuntime implements SandboxRuntime {
                 public void kill() {
                     if (command.getFirst().equals("unkillable")) {
                         return; // as a process stuck in the kernel, or a runtime whose kill hangs: its sandbox's end ends it
+                    }
+                    if (command.getFirst().equals("exited-told-late")) {
+                        // as a process that exited 0 whose exit the runtime tells once its last output is stored
+                        exit.complete(new ExitStatus(0, List.of()));
                     }
                     if (command.getFirst().equals("lost-when-killed")) {
                         // as Podman's driver does when its service restarts as it kills the process
