@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -96,8 +97,36 @@ final class Libpod {
 
     // ------------------------------------------------------------------ containers
 
+    /**
+     * Creates a container, or fails if Podman made it without the limits asked for: a rootless Podman on cgroup v1
+     * drops every resource limit and says so only in the answer's warnings, and a job would run unbounded.
+     */
     String createContainer(Map<String, Object> spec) throws IOException {
-        return json("POST", "/containers/create", spec).get("Id").asText();
+        JsonNode answer = json("POST", "/containers/create", spec);
+        String id = answer.get("Id").asText();
+        Optional<String> dropped = limitsDropped(answer.path("Warnings"));
+        if (dropped.isPresent()) {
+            try {
+                removeContainer(id);
+            } catch (IOException e) {
+                // left for the sweep of the agent's next start, which removes the containers of agents gone
+            }
+            throw new IOException("Podman made the container without its resource limits, so it is not run: "
+                    + dropped.get());
+        }
+        return id;
+    }
+
+    /** A warning of a create's answer that says limits were dropped (ignored, discarded, not supported), if any. */
+    static Optional<String> limitsDropped(JsonNode warnings) {
+        for (JsonNode warning : warnings) {
+            String text = warning.asText().toLowerCase(java.util.Locale.ROOT);
+            if (text.contains("limit") && (text.contains("ignored") || text.contains("discarded")
+                    || text.contains("not supported"))) {
+                return Optional.of(warning.asText());
+            }
+        }
+        return Optional.empty();
     }
 
     void startContainer(String id) throws IOException {

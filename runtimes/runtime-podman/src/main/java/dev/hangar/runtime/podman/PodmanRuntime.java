@@ -182,6 +182,11 @@ public final class PodmanRuntime implements SandboxRuntime, AutoCloseable {
                 return RuntimeProbe.unavailable("containers.conf " + service.conf() + " lacks the runc and ulimits settings");
             }
             JsonNode info = api.info();
+            if (info.path("host").path("security").path("rootless").asBoolean(false)
+                    && "v1".equals(info.path("host").path("cgroupVersion").asText())) {
+                return RuntimeProbe.unavailable("a rootless Podman on cgroup v1 runs containers without any resource"
+                        + " limit: run the agent as root, or on a host with cgroup v2");
+            }
             attributes.put("podman", podman.get() + " " + info.path("version").path("Version").asText());
             attributes.put("ociRuntime", runc.get().toString());
             attributes.put("cgroups", info.path("host").path("cgroupVersion").asText() + " ("
