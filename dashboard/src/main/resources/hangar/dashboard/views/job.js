@@ -401,7 +401,7 @@ export function JobPage({ id }) {
           row('Node', job.node),
           row('Attempt', job.attempt ? `${job.attempt} of ${attempts}` : 'not started'),
           row('Deliveries', job.deliveries),
-          job.outputTruncated && row('Output', 'truncated at the output limit'))),
+          job.outputTruncated && row('Output', 'truncated: cut at its output limit, or on a Redis queue its oldest chunks dropped past logMaxLen'))),
       h(Timings, { job }),
       h(Selection, { job })),
     h(Logs, { id }),
