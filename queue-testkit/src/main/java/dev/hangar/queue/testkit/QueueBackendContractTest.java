@@ -438,6 +438,34 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
+    void withinAPriorityAWorkerWithGpusTakesAnEarlierPlainJobBeforeALaterGpuJob() {
+        Job plain = enqueue(spec().name("plain").resources(TestJobs.resources(1, 512, 0)).build());
+        Job gpu = enqueue(spec().name("gpu").resources(TestJobs.resources(1, 512, 1)).build());
+
+        // a backend whose GPU workers looked at the GPU jobs first would pass the test above
+        assertThat(queue.lease(worker("g1", 16, 8192, 1)).orElseThrow().jobId()).isEqualTo(plain.id());
+        assertThat(queue.lease(worker("g1", 16, 8192, 1)).orElseThrow().jobId()).isEqualTo(gpu.id());
+    }
+
+    @Test
+    void aRetriedJobKeepsItsPlaceInLineOnceItsBackoffIsOver() {
+        Job retried = enqueue(spec().name("retried").priority(5).retry(retries(2, 1.0)).build());
+        Lease first = leaseAndRun("w1");
+        assertThat(queue.finish(first, Outcome.failed(1, "exit code 1", false)).orElseThrow().state())
+                .isEqualTo(JobState.QUEUED);
+        Job later = enqueue(spec().name("later").priority(5).build());
+        Job lower = enqueue(spec().name("lower").priority(4).build());
+
+        assertThat(queue.lease(worker("w2")).orElseThrow().jobId()).as("during the backoff").isEqualTo(later.id());
+        clock.advanceMillis(1_001);
+        Job third = enqueue(spec().name("third").priority(5).build());
+        // neither sent to the back of the line (a fresh submit order) nor below its priority
+        assertThat(queue.lease(worker("w3")).orElseThrow().jobId()).isEqualTo(retried.id());
+        assertThat(queue.lease(worker("w4")).orElseThrow().jobId()).isEqualTo(third.id());
+        assertThat(queue.lease(worker("w5")).orElseThrow().jobId()).isEqualTo(lower.id());
+    }
+
+    @Test
     void aJobThatNeedsAGpuWithoutCountingThemGoesOnlyToAWorkerWithOne() {
         Job job = enqueue(spec().profile(new WorkloadProfile(null, new Needs(true, null, null, null), null, null)).build());
         assertThat(queue.lease(worker("w1", 64, 4096, 0))).isEmpty();
