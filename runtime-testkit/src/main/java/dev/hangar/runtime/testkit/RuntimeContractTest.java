@@ -1091,6 +1091,39 @@ public abstract class RuntimeContractTest {
         }
     }
 
+    @Test
+    @DisplayName("mounts: a mount point the image lacks is made without changing the image, or refused as the job's fault")
+    void aMountPointTheImageLacksIsNotLeftInTheImage() throws Exception {
+        ImageStore store = imagesOrSkip();
+        String name = copyOfTheImage(store, "contract-points-");
+        Path host = openTempDirectory("hangar-contract-point-");
+        // under a directory the image has, where a runtime that writes the container's root makes the point
+        String point = "/usr/hangar-contract-point";
+        Path inImage = store.resolve(name).rootfs().resolve(point.substring(1));
+        try {
+            Sandbox sandbox = newSandboxOn(name, List.of(new Mount(host.toString(), point + "/in", true)));
+            var output = new OutputCollector();
+            SandboxProcess process = start(sandbox, command("ls", "-d", point + "/in"), output);
+            try {
+                ExitStatus status = process.exit().get(exitBound().toMillis(), TimeUnit.MILLISECONDS);
+                assertThat(status.code()).as("exit code; %s", output.describe()).isZero();
+            } catch (ExecutionException e) {
+                // a runtime that cannot make a point there (bwrap under its read-only bind of the image's /usr)
+                assertThat(e.getCause()).isInstanceOfSatisfying(SandboxException.class, failure -> assertThat(
+                        failure.isCausedByTheJob()).as("isCausedByTheJob() of: %s", failure.getMessage()).isTrue());
+            }
+            sandbox.destroy();
+            // a later job of the image met it: a host file mounted there was refused as over a directory
+            assertThat(inImage).as("left in the image once its sandbox went").doesNotExist();
+        } catch (SandboxException e) {
+            assertThat(e.isCausedByTheJob()).as("isCausedByTheJob() of: %s", e.getMessage()).isTrue();
+            assertThat(inImage).as("left in the image by a sandbox refused").doesNotExist();
+        } finally {
+            deleteTree(host);
+            store.remove(name);
+        }
+    }
+
     /**
      * The image store the runtime under test uses (another instance on the same directory will do),
      * for the test that removes an image; null skips that test, saying so.
@@ -1156,8 +1189,12 @@ public abstract class RuntimeContractTest {
     }
 
     private Sandbox newSandboxOn(String image) throws SandboxException {
+        return newSandboxOn(image, List.of());
+    }
+
+    private Sandbox newSandboxOn(String image, List<Mount> mounts) throws SandboxException {
         Sandbox sandbox = runtime.create(new SandboxSpec(newSandboxId(), image, Resources.defaults(), NetworkMode.NONE,
-                List.of()));
+                mounts));
         sandboxes.add(sandbox);
         return sandbox;
     }

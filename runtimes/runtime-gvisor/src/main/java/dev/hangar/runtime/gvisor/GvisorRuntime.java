@@ -19,6 +19,7 @@ import dev.hangar.core.runtime.Snapshotting;
 import dev.hangar.core.runtime.Threading;
 import dev.hangar.runtime.support.Cgroup;
 import dev.hangar.runtime.support.Limiter;
+import dev.hangar.runtime.support.MountPoints;
 import dev.hangar.runtime.support.MountTargets;
 import dev.hangar.runtime.support.Programs;
 import dev.hangar.runtime.support.SandboxImages;

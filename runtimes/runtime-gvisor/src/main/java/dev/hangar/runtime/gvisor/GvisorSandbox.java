@@ -9,6 +9,7 @@ import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.core.runtime.SandboxState;
 import dev.hangar.runtime.support.Cgroup;
+import dev.hangar.runtime.support.MountPoints;
 import dev.hangar.runtime.support.OneProcessSandbox;
 import dev.hangar.runtime.support.CgroupJoin;
 import dev.hangar.runtime.support.HostLauncher;

@@ -16,6 +16,7 @@ import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.core.runtime.Threading;
+import dev.hangar.runtime.support.MountPoints;
 import dev.hangar.runtime.support.MountTargets;
 import dev.hangar.runtime.support.OwnedTempFiles;
 import dev.hangar.runtime.support.SandboxImages;
@@ -52,7 +53,7 @@ public final class KataRuntime implements SandboxRuntime {
 
     public KataRuntime(RuntimeContext context) {
         this(KataHost.detect(), context.images(), context.dataDir().resolve("kata"));
-        ctrFiles.sweep();
+        ctrFiles.sweep(KataSandbox::removeRecordedMountPoints);
     }
 
     /** @param dir where ctr's pid and environment files go (see {@code KataSandbox}): made for this user alone */
@@ -127,8 +128,11 @@ public final class KataRuntime implements SandboxRuntime {
         String image = imageOf(spec.image());
         return SandboxImages.makeOn(SandboxImages.hold(images, image, spec.id()), held -> {
             Path rootfs = held.image().rootfs();
-            MountTargets.check(rootfs, image, spec.mounts());
-            return new KataSandbox(spec, held, host.ctr().orElseThrow(), host.init().orElseThrow(), ctrFiles);
+            // why the points claimed: the Kata agent makes a mount's missing point in the image's own root, which the VM
+            // shares, and every later job of that image would meet it (a file mounted there refused as a directory)
+            MountTargets.check(rootfs, image, spec.mounts(), MountPoints::made);
+            MountPoints points = MountPoints.claim(rootfs, spec.mounts());
+            return new KataSandbox(spec, held, host.ctr().orElseThrow(), host.init().orElseThrow(), ctrFiles, points);
         });
     }
 }

@@ -10,6 +10,7 @@ import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.runtime.support.Cgroup;
 import dev.hangar.runtime.support.ExecFailure;
 import dev.hangar.runtime.support.HostProcess;
+import dev.hangar.runtime.support.MountPoints;
 import dev.hangar.runtime.support.OneProcessSandbox;
 import dev.hangar.runtime.support.OwnedTempFiles;
 import dev.hangar.runtime.support.StderrTail;
@@ -39,12 +40,48 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
     private final Path init;
     private final OwnedTempFiles ctrFiles;
 
-    KataSandbox(SandboxSpec spec, ImageHold image, Path ctr, Path init, OwnedTempFiles ctrFiles) {
+    /** The mount points made for this sandbox's mounts in its image, removed once it goes. */
+    private final MountPoints mountPoints;
+    /** Where they are written down for the next start, should this node be killed first; null for none. */
+    private final Path mountPointsFile;
+
+    KataSandbox(SandboxSpec spec, ImageHold image, Path ctr, Path init, OwnedTempFiles ctrFiles, MountPoints mountPoints) {
         super(spec, KataRuntime.NAME, Instant.now());
         this.image = image;
         this.ctr = new Ctr(ctr);
         this.init = init;
         this.ctrFiles = ctrFiles;
+        this.mountPoints = mountPoints;
+        this.mountPointsFile = writeDown(ctrFiles, mountPoints);
+    }
+
+    private static Path writeDown(OwnedTempFiles files, MountPoints points) {
+        if (points.paths().isEmpty()) {
+            return null;
+        }
+        try {
+            Path file = files.create(MOUNT_POINTS);
+            Files.write(file, points.paths().stream().map(Path::toString).toList());
+            return file;
+        } catch (IOException e) {
+            return null; // then only this process removes them, when the sandbox goes
+        }
+    }
+
+    private static final String MOUNT_POINTS = ".points";
+
+    /** Removes the mount points a killed node's sandbox wrote down in {@code file}, if it is such a file. */
+    static void removeRecordedMountPoints(Path file) {
+        if (!file.getFileName().toString().endsWith(MOUNT_POINTS)) {
+            return;
+        }
+        try {
+            for (String line : Files.readAllLines(file)) {
+                MountPoints.removeEmpty(Path.of(line));
+            }
+        } catch (IOException | RuntimeException e) {
+            // unreadable: the points stay, as empty directories
+        }
     }
 
     @Override
@@ -167,6 +204,8 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
                 ctr.remove(containerId());
             }
         } finally {
+            mountPoints.release();
+            OwnedTempFiles.delete(mountPointsFile);
             image.close();
         }
     }

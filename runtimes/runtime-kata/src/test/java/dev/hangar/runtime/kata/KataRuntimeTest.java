@@ -89,4 +89,21 @@ class KataRuntimeTest {
         assertThat(id).matches("[A-Za-z0-9]+([._-][A-Za-z0-9]+)*").hasSizeLessThanOrEqualTo(76)
                 .isEqualTo(CtrCommand.containerId(poolSandbox)).isNotEqualTo(CtrCommand.containerId(poolSandbox + "x"));
     }
+
+    @Test
+    void theMountPointsAKilledNodesSandboxWroteDownAreRemovedByTheNextStartsSweep() throws Exception {
+        Path image = java.nio.file.Files.createDirectories(dir.resolve("image/usr/made-for-a-mount/in"));
+        java.nio.file.Files.writeString(dir.resolve("image/usr/kept"), "the image's own");
+        Path written = java.nio.file.Files.writeString(dir.resolve("ctr-x-1.points"),
+                dir.resolve("image/usr/made-for-a-mount") + "\n" + dir.resolve("image/usr/kept") + "\n");
+        Path empty = java.nio.file.Files.createDirectories(dir.resolve("image/empty"));
+        Path otherFile = java.nio.file.Files.writeString(dir.resolve("ctr-x-2.env"), empty + "\n");
+
+        KataSandbox.removeRecordedMountPoints(written);
+        KataSandbox.removeRecordedMountPoints(otherFile);
+
+        assertThat(image.getParent()).as("the point and what the agent made under it").doesNotExist();
+        assertThat(dir.resolve("image/usr/kept")).as("a file with content is never removed").exists();
+        assertThat(empty).as("named in a file that is no .points file: not read").exists();
+    }
 }

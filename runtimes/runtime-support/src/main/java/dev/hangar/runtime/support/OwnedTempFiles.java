@@ -62,15 +62,22 @@ public final class OwnedTempFiles {
      * version, which names no owner, is left alone.
      */
     public int sweep() {
+        return sweep(file -> { });
+    }
+
+    /** As {@link #sweep()}, handing each file to {@code reading} before it is deleted (one that names what to undo). */
+    public int sweep(java.util.function.Consumer<Path> reading) {
         int removed = 0;
         Map<String, Boolean> gone = new HashMap<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, kind + "*")) {
             for (Path file : files) {
                 String owned = file.getFileName().toString().substring(kind.length());
                 int end = owned.lastIndexOf('-'); // the owner's label has none; the random part and suffix follow it
-                if (end > 0 && gone.computeIfAbsent(owned.substring(0, end), OwnedTempFiles::surelyGone)
-                        && Files.deleteIfExists(file)) {
-                    removed++;
+                if (end > 0 && gone.computeIfAbsent(owned.substring(0, end), OwnedTempFiles::surelyGone)) {
+                    reading.accept(file);
+                    if (Files.deleteIfExists(file)) {
+                        removed++;
+                    }
                 }
             }
         } catch (IOException | RuntimeException e) {

@@ -37,4 +37,25 @@ class OwnedTempFilesTest {
         assertThat(mine.getFileName().toString()).startsWith("hangar-x-" + OwningProcess.current().label() + "-")
                 .endsWith(".status");
     }
+
+    @Test
+    void aSweepHandsEachFileOfAGoneOwnerToBeReadBeforeItIsDeleted() throws Exception {
+        OwnedTempFiles self = new OwnedTempFiles(dir, "hangar-x", OwningProcess.current());
+        Path gone = new OwnedTempFiles(dir, "hangar-x", Owners.thatExited()).create(".points");
+        Files.writeString(gone, "/what/it/made");
+        Path mine = self.create(".points");
+        var read = new java.util.ArrayList<String>();
+
+        self.sweep(file -> {
+            try {
+                read.add(Files.readString(file));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+
+        assertThat(read).containsExactly("/what/it/made");
+        assertThat(gone).doesNotExist();
+        assertThat(mine).exists();
+    }
 }

@@ -1,4 +1,4 @@
-package dev.hangar.runtime.gvisor;
+package dev.hangar.runtime.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

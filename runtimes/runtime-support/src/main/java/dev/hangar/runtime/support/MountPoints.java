@@ -1,7 +1,6 @@
-package dev.hangar.runtime.gvisor;
+package dev.hangar.runtime.support;
 
 import dev.hangar.core.runtime.Mount;
-import dev.hangar.runtime.support.ImagePaths;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileVisitResult;
@@ -17,17 +16,17 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The mount points runsc's gofer makes in the image's root for a job's mounts at paths the image
- * lacks: it makes them in the image itself, which every job of that image shares, before the root
- * goes read-only. They are removed when the last sandbox of this process that may use them goes,
+ * The mount points a runtime makes in the image's root for a job's mounts at paths the image
+ * lacks (runsc's gofer, the Kata agent through the VM's shared root): it makes them in the image
+ * itself, which every job of that image shares, before the root goes read-only. They are removed when the last sandbox of this process that may use them goes,
  * so no job sees another's mount points and the image stays as imported. Each is the topmost
  * missing directory of a mount's path; what is removed under it is only empty directories and
  * empty files (what the gofer makes), never anything with content.
  */
-final class MountPoints {
+public final class MountPoints {
     /** Sandboxes of this process that may use each made mount point. */
     private static final ConcurrentHashMap<Path, Integer> IN_USE = new ConcurrentHashMap<>();
-    static final MountPoints NONE = new MountPoints(List.of());
+    public static final MountPoints NONE = new MountPoints(List.of());
 
     private final List<Path> made;
     private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
@@ -37,7 +36,7 @@ final class MountPoints {
     }
 
     /** Claims, for one sandbox on {@code rootfs}, the mount points its mounts will need made. */
-    static MountPoints claim(Path rootfs, List<Mount> mounts) {
+    public static MountPoints claim(Path rootfs, List<Mount> mounts) {
         Set<Path> tops = new LinkedHashSet<>();
         for (Mount mount : mounts) {
             firstMissing(rootfs, mount.sandboxPath()).ifPresent(tops::add);
@@ -65,16 +64,16 @@ final class MountPoints {
     }
 
     /** Whether a sandbox of this process may use this point, made in its image for a mount. */
-    static boolean made(Path point) {
+    public static boolean made(Path point) {
         return IN_USE.containsKey(point);
     }
 
-    List<Path> paths() {
+    public List<Path> paths() {
         return made;
     }
 
     /** Lets go of the points; those no other sandbox of this process may use are removed. */
-    void release() {
+    public void release() {
         if (released.getAndSet(true)) {
             return;
         }
@@ -90,7 +89,7 @@ final class MountPoints {
     }
 
     /** Removes the empty directories and empty files at and under {@code top}; leaves anything with content. */
-    static void removeEmpty(Path top) {
+    public static void removeEmpty(Path top) {
         if (!Files.isDirectory(top, LinkOption.NOFOLLOW_LINKS)) {
             deleteIfEmptyFile(top);
             return;
