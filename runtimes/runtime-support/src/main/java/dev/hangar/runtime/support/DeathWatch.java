@@ -24,13 +24,15 @@ public final class DeathWatch {
     /**
      * SIGTERM is ignored: a service manager stopping the node sends it to the node's whole group, and
      * the JVM then closes its sandboxes itself; the watch ends with it, finding nothing left. (A
-     * SIGKILL of that whole group, or an OOM kill of it, takes the watch too.)
+     * SIGKILL of that whole group, or an OOM kill of it, takes the watch too, unless it lives in a group
+     * of its own: a line starting with '@' names one, which it moves itself into.)
      */
     private static final String SCRIPT = """
             trap '' HUP INT QUIT TERM
             groups=""
             while IFS= read -r line; do
               case "$line" in
+                @*) mkdir -p "${line#@}" 2>/dev/null; echo $$ >"${line#@}/cgroup.procs" 2>/dev/null ;;
                 -*) groups=$(printf '%s\\n' "$groups" | grep -vxF -- "${line#-}") ;;
                 *) groups="$groups
             $line" ;;
@@ -54,6 +56,8 @@ public final class DeathWatch {
             """;
 
     private static final Set<Path> WATCHED = new HashSet<>();
+    /** The group the watch lives in, outside the node's own (see {@link #liveIn}); null: the node's. */
+    private static Path home;
     /** The watch, kept for as long as the JVM lives: its standard input ends with it. */
     private static Process watch;
 
@@ -74,6 +78,19 @@ public final class DeathWatch {
         groups.forEach(DeathWatch::watch);
     }
 
+    /**
+     * Moves the watch into {@code group}, made if need be, out of the node's own: on cgroup v2 a sandbox's host
+     * processes leave the node's group (a systemd unit's) for Hangar's, and a service manager that kills what is
+     * left in the unit once the node has died (systemd's {@code KillMode=mixed}) would kill the watch before it
+     * had killed them. Where the move fails, the watch stays where it is.
+     */
+    public static synchronized void liveIn(Path group) {
+        if (!group.equals(home)) {
+            home = group;
+            tell("@" + group);
+        }
+    }
+
     /** The group is gone, or no longer this JVM's to kill. */
     public static synchronized void forget(Path group) {
         if (WATCHED.remove(group)) {
@@ -89,6 +106,9 @@ public final class DeathWatch {
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .redirectError(ProcessBuilder.Redirect.DISCARD)
                         .start();
+                if (home != null && !line.equals("@" + home)) {
+                    send("@" + home);
+                }
                 for (Path group : WATCHED) { // a watch started again (the last one was killed) is told them all
                     if (!line.equals(group.toString())) {
                         send(group.toString());

@@ -129,6 +129,9 @@ public sealed interface Limiter {
 
     /** @param hangar {@code <root>/hangar}, which holds each process's directory of groups */
     record V2(Path hangar, OwningProcess owner) implements Limiter {
+        /** The group every node's {@link DeathWatch} lives in: no owner's, so no sweep of a gone owner's takes it. */
+        static final String WATCH = "watch";
+
         /**
          * Makes {@code <root>/hangar} and the owner's directory in it, each with the memory, pids
          * and cpu controllers enabled for its children.
@@ -169,6 +172,9 @@ public sealed interface Limiter {
         @Override
         public Cgroup create(String name, Resources resources, int ownProcesses) throws IOException {
             Path parent = ownDirectory();
+            if (owner.equals(OwningProcess.current())) {
+                DeathWatch.liveIn(hangar.resolve(WATCH)); // out of the node's group, which its sandboxes have left
+            }
             watchedIfMine(this);
             return CgroupV2.create(parent, name, resources, ownProcesses);
         }

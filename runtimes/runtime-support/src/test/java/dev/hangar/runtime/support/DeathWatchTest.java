@@ -109,4 +109,17 @@ class DeathWatchTest {
             CgroupFiles.removeDirs(Arrays.stream(said[2].split(",")).map(Path::of).toList());
         }
     }
+
+    @Test
+    void theWatchMovesItselfIntoTheGroupItIsToldToLiveIn(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        // a plain directory stands in for the group: the watch writes its pid into its cgroup.procs as into a group's
+        Path home = dir.resolve("watch");
+        DeathWatch.liveIn(home);
+
+        Path procs = home.resolve("cgroup.procs");
+        assertThat(within(Duration.ofSeconds(10), () -> holdsAProcess(procs))).as("moved itself").isTrue();
+        long pid = Long.parseLong(java.nio.file.Files.readString(procs).strip());
+        assertThat(ProcessHandle.of(pid).flatMap(p -> p.info().arguments()).map(Arrays::asList).orElseThrow())
+                .as("the watch's own pid, not its session's").contains("hangar-death-watch");
+    }
 }
