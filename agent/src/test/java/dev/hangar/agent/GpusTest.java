@@ -32,8 +32,15 @@ class GpusTest {
 
     @Test
     void thisHostsGpusAreProbed() {
-        // the development hosts have none; a GPU host lists at least one
-        assertThat(Gpus.discover()).allSatisfy(index -> assertThat(index).matches("\\d+"));
+        List<String> devices = Gpus.fromDevices(Path.of("/dev"));
+        List<String> found = Gpus.discover();
+        if (devices.isEmpty()) {
+            assertThat(found).as("GPUs found where the host has no GPU device node").isEmpty();
+            // why a skip: a discover() that found none on a GPU host would pass here all the same
+            org.junit.jupiter.api.Assumptions.abort("this host has no GPU (no /dev/nvidiaN): none to find, and none found");
+        }
+        assertThat(found).as("the host's device nodes show %s", devices).isNotEmpty()
+                .allSatisfy(index -> assertThat(index).matches("\\d+"));
     }
 
     @Test

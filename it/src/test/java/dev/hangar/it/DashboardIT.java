@@ -4,7 +4,6 @@ import static dev.hangar.it.Api.spec;
 import static dev.hangar.it.Api.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -396,10 +395,10 @@ class DashboardIT extends OneNodeIT {
                 && driver.findElements(By.xpath("//*[contains(text(),'Loading jobs')]")).isEmpty());
         // the loads a late stream would start again come a moment after it opens
         await().pollDelay(Duration.ofMillis(1500)).until(() -> true);
-        // a stream that opened later than the page waits for it loads twice, as it must: nothing to count then
+        // a stream that opened later than the page waits for it loads once more, as it must, and no more than that
         Object firstLoadBy = js("return (async () => (await import('/store.js')).state.firstLoadBy)()");
-        assumeFalse("stream late".equals(firstLoadBy), "the event stream opened after the page's first load had started without it");
-        assertThat(firstLoadBy).as("what started the first load").isEqualTo("stream open");
+        assertThat(firstLoadBy).as("what started the first load").isIn("stream open", "stream late");
+        int most = "stream late".equals(firstLoadBy) ? 2 : 1;
 
         var asked = new java.util.TreeMap<String, Integer>();
         for (String url : requestedAddresses()) {
@@ -411,12 +410,13 @@ class DashboardIT extends OneNodeIT {
         System.out.println("dashboard page open asked: " + asked);
         assertThat(asked).as("what the page asked for").containsKeys("/v1/runtimes", "/v1/nodes", "/v1/pools", "/v1/events");
         // a job event in between may ask /healthz again, never those
-        for (String path : List.of("/v1/runtimes", "/v1/nodes", "/v1/pools", "/v1/events")) {
-            assertThat(asked.get(path)).as("times %s was asked", path).isEqualTo(1);
+        assertThat(asked.get("/v1/events")).as("times the event stream was asked").isEqualTo(1);
+        for (String path : List.of("/v1/runtimes", "/v1/nodes", "/v1/pools")) {
+            assertThat(asked.get(path)).as("times %s was asked, the first load by %s", path, firstLoadBy).isBetween(1, most);
         }
         asked.forEach((path, times) -> {
             if (path.startsWith("/v1/jobs?")) {
-                assertThat(times).as("times %s was asked", path).isEqualTo(1);
+                assertThat(times).as("times %s was asked, the first load by %s", path, firstLoadBy).isBetween(1, most);
             }
         });
     }

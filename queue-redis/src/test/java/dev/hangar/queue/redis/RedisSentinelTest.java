@@ -137,12 +137,16 @@ class RedisSentinelTest {
         onMasterWithReplica("prefix=held&replicas=1&timeout=PT10S", (master, replica, queue) -> {
             queue.enqueue(spec("leased"));
             Lease lease = queue.lease(worker("w1")).orElseThrow();
+            for (int i = 0; i < 5; i++) {
+                queue.enqueue(spec("leased-while-the-replica-hangs"));
+            }
             replica.pause();
             var submitters = Executors.newVirtualThreadPerTaskExecutor();
             var stop = new AtomicBoolean();
+            var submitting = new java.util.ArrayList<java.util.concurrent.Future<?>>();
             try {
                 for (int i = 0; i < 2; i++) {
-                    submitters.submit(() -> {
+                    submitting.add(submitters.submit(() -> {
                         while (!stop.get()) {
                             try {
                                 queue.enqueue(spec("while-the-replica-hangs"));
@@ -150,15 +154,18 @@ class RedisSentinelTest {
                                 // unconfirmed: only 0 of 1 replicas
                             }
                         }
-                    });
+                    }));
                 }
-                Thread.sleep(500); // the submitters are in their WAITs
+                // the submitters are in their WAITs: else nothing here could wait behind one
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() ->
+                        master.cli("INFO", "clients").lines().anyMatch(line -> line.matches("blocked_clients:[1-9]\\d*")));
                 for (int i = 0; i < 5; i++) {
                     long began = System.nanoTime();
                     assertThat(queue.renew(lease)).isEqualTo(LeaseStatus.HELD);
                     assertThat(queue.get(lease.jobId())).isPresent();
+                    assertThat(queue.lease(worker("w" + (i + 2)))).as("lease %d", i).isPresent();
                     // why a bound: behind a WAIT each took up to 5 s; a second is room for a slow host
-                    assertThat(Duration.ofNanos(System.nanoTime() - began)).as("renew and read %d", i)
+                    assertThat(Duration.ofNanos(System.nanoTime() - began)).as("renew, lease and read %d", i)
                             .isLessThan(Duration.ofSeconds(1));
                 }
             } finally {
@@ -166,6 +173,9 @@ class RedisSentinelTest {
                 replica.resume();
                 submitters.shutdown();
                 assertThat(submitters.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+            }
+            for (var submitter : submitting) {
+                submitter.get(); // each ended as stopped, not on a failure other than an unconfirmed write
             }
         });
     }

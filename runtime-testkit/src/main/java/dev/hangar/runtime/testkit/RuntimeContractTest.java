@@ -792,8 +792,12 @@ public abstract class RuntimeContractTest {
     @DisplayName("when exit() completes, everything the process started has ended")
     void exitMeansEverythingStartedHasEnded() throws Exception {
         String marker = uniqueSeconds(5);
-        Run run = run(sh("sleep " + marker + " >/dev/null 2>&1 </dev/null & echo early"));
-        assertThat(run.stdout()).as("stdout; %s", run).startsWith("early\n");
+        Sandbox sandbox = newSandbox();
+        OutputCollector out = new OutputCollector();
+        SandboxProcess process = start(sandbox, sh("sleep " + marker + " >/dev/null 2>&1 </dev/null & echo early"), out);
+        awaitExit(process, out);
+        assertThat(out.stdoutText()).as("stdout; %s", out.describe()).startsWith("early\n");
+        // why before the sandbox is destroyed: its destroy ends whatever is left, which would hide a child left running
         assertNoHostProcessWith(marker, Duration.ofSeconds(1));
     }
 

@@ -56,9 +56,12 @@ class CgroupLimitsHitTest {
         Path file = dir.resolve("big");
         List<String> hits = limitsHitRunning("dd if=/dev/zero of='" + file + "' bs=1M count=" + LIMIT_MB * 4
                 + " conv=fsync 2>/dev/null; sync");
-        // why not one hit for sure: a kernel may reclaim before the limit (cgroup v1 with swap accounted does)
+        assertThat(file).as("the file written whole, through the limit").hasSize(LIMIT_MB * 4 * 1024 * 1024);
         assertThat(hits).allSatisfy(hit -> assertThat(hit)
                 .matches("memory limit 32 MiB reached [0-9]+ times? \\(memory was reclaimed; no OOM kill\\)"));
+        // why not one hit for sure: a kernel may reclaim before the limit (cgroup v1 with swap accounted does)
+        org.junit.jupiter.api.Assumptions.assumeFalse(hits.isEmpty(), "this kernel reclaimed the page cache before the"
+                + " limit: no limit was reached, so there was nothing to tell");
     }
 
     @Test
