@@ -525,9 +525,17 @@ class LocalImageStoreTest {
         Path target = Files.createDirectories(dir.resolve("scratch/rootfs/proc"));
         try {
             // as debootstrap does: it mounts in the image it makes, and unmounts only as it exits
+            String marker = "30." + System.nanoTime() % 1_000_000;
             assertThatThrownBy(() -> HostCommand.runInOwnMounts(List.of("sh", "-c", "mount -t tmpfs hangar-test "
-                    + target + " && touch " + target + "/mounted && sleep 30"), 2))
+                    + target + " && touch " + target + "/mounted && sleep " + marker), 2))
                     .hasMessage("sh did not finish in 2 s");
+            // its mounts are in a namespace of its own, there until its last process ends: each must be stopped
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+            while (ProcessHandle.allProcesses().anyMatch(process -> process.info().arguments()
+                    .map(arguments -> List.of(arguments).contains(marker)).orElse(false))) {
+                assertThat(System.nanoTime()).as("the tool's sleep, stopped within 10 s").isLessThan(deadline);
+                Thread.sleep(50);
+            }
 
             assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).as("mounted on the host still")
                     .doesNotContain(target.toString());
