@@ -80,6 +80,7 @@ public final class Agent implements AutoCloseable {
     private final WakeSignal wake = new WakeSignal();
     /** The jobs this node runs, by lease token: the same job may come back under a new lease. */
     private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
+    private final CancelsHeard cancelsHeard = new CancelsHeard(System::nanoTime);
     private final ExecutorService jobs = Executors.newVirtualThreadPerTaskExecutor();
     /** Job timeouts and the lease watch: nothing on it waits for the queue. */
     private final ScheduledThreadPoolExecutor timers = timers();
@@ -473,6 +474,9 @@ public final class Agent implements AutoCloseable {
         var job = new RunningJob(lease, capacity.reserve(lease.job().spec().resources(), lease.job().spec().gpusWanted()),
                 heldUntilNanos);
         running.put(lease.token(), job);
+        if (cancelsHeard.take(lease.jobId())) {
+            job.stop(StopReason.CANCELLED); // heard before its run was here to stop: not left for the next renewal
+        }
         Runnable ended = () -> {
             running.remove(lease.token(), job);
             // why after what it left behind: a sandbox still being made holds memory (and GPUs) until
@@ -563,6 +567,7 @@ public final class Agent implements AutoCloseable {
 
     private void onJobChanged(Job job) {
         if (job.cancelRequested()) {
+            cancelsHeard.heard(job.id()); // first: a run put in place meanwhile finds it, or is found below
             forEachRunOf(job.id(), held -> held.stop(StopReason.CANCELLED));
         }
         if (job.state() == dev.hangar.core.job.JobState.QUEUED) {
