@@ -15,6 +15,10 @@ import java.time.Instant;
 public record AttemptVerdict(JobState state, Instant notBefore, String error) {
     private static final String GAVE_UP = "gave up after ";
     private static final String LAST_TIMED_OUT = "; last: timed out";
+    private static final String LOST_CANCELLED = "cancelled; its worker was lost";
+    private static final String LOST_DEAD = "worker lost; ";
+    private static final String GAVE_BACK_CANCELLED = "cancelled; its worker gave it back: ";
+    private static final String GIVEN_BACK_DEAD = "given back or lost ";
 
     /** The worker reported how the attempt ended. */
     public static AttemptVerdict afterOutcome(Job job, Outcome outcome, Instant now) {
@@ -45,16 +49,26 @@ public record AttemptVerdict(JobState state, Instant notBefore, String error) {
     }
 
     /**
+     * Whether a final job ended with a delivery lost or given back, as its error says: no run ended then, and the
+     * time since its process started is no run's.
+     */
+    public static boolean endedUndelivered(Job job) {
+        String error = job.error();
+        return job.isFinal() && error != null && (error.startsWith(LOST_CANCELLED) || error.startsWith(LOST_DEAD)
+                || error.startsWith(GAVE_BACK_CANCELLED) || error.startsWith(GIVEN_BACK_DEAD));
+    }
+
+    /**
      * The worker vanished (its lease expired, or it said it runs nothing). That is not the job's
      * fault, so it does not use up an attempt; only {@link QueueBackend#MAX_DELIVERIES} such
      * deliveries limit it.
      */
     public static AttemptVerdict afterLostLease(Job job) {
         if (job.cancelRequested()) {
-            return new AttemptVerdict(JobState.CANCELLED, null, "cancelled; its worker was lost");
+            return new AttemptVerdict(JobState.CANCELLED, null, LOST_CANCELLED);
         }
         if (undelivered(job) >= QueueBackend.MAX_DELIVERIES) {
-            return new AttemptVerdict(JobState.DEAD, null, "worker lost; " + undelivered(job)
+            return new AttemptVerdict(JobState.DEAD, null, LOST_DEAD + undelivered(job)
                     + " deliveries lost or given back");
         }
         return new AttemptVerdict(JobState.QUEUED, null, null);
@@ -66,10 +80,10 @@ public record AttemptVerdict(JobState state, Instant notBefore, String error) {
      */
     public static AttemptVerdict afterGiveBack(Job job, String reason) {
         if (job.cancelRequested()) {
-            return new AttemptVerdict(JobState.CANCELLED, null, "cancelled; its worker gave it back: " + reason);
+            return new AttemptVerdict(JobState.CANCELLED, null, GAVE_BACK_CANCELLED + reason);
         }
         if (undelivered(job) >= QueueBackend.MAX_DELIVERIES) {
-            return new AttemptVerdict(JobState.DEAD, null, "given back or lost " + undelivered(job)
+            return new AttemptVerdict(JobState.DEAD, null, GIVEN_BACK_DEAD + undelivered(job)
                     + " times; last: " + reason);
         }
         return new AttemptVerdict(JobState.QUEUED, null, null);

@@ -2,6 +2,7 @@ package dev.hangar.server.metrics;
 
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.Timings;
+import dev.hangar.core.queue.AttemptVerdict;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -74,7 +75,8 @@ final class AttemptMetrics {
             }
             default -> {
                 Open open = leased.remove(job.id());
-                if (open != null && open.attempt() == job.attempt()) {
+                // a delivery lost or given back that ends the job (cancelled meanwhile, or its last) is no attempt
+                if (open != null && open.attempt() == job.attempt() && !AttemptVerdict.endedUndelivered(job)) {
                     recordEnd(job, open);
                 }
                 Counter.builder("hangar.jobs.finished")

@@ -83,6 +83,28 @@ class AttemptMetricsTest {
         }
     }
 
+    @Test
+    void aDeliveryGivenBackThatEndsTheJobIsNoRunButTheJobIsCountedAsFinished() {
+        queue.enqueue(TestJobs.spec("given-back"));
+        Lease lease = queue.lease(TestJobs.worker("w")).orElseThrow();
+        attempts.jobChanged(lease.job());
+        queue.starting(lease, "n1", TestJobs.selection("process"));
+        queue.running(lease);
+        attempts.jobChanged(queue.get(lease.jobId()).orElseThrow());
+        queue.cancel(lease.jobId()); // flagged while it runs: its give-back then ends it CANCELLED
+        clock.advanceMillis(60_000);
+
+        Job ended = queue.giveBack(lease, "its node stops").orElseThrow();
+        attempts.jobChanged(ended);
+
+        assertThat(ended.state()).isEqualTo(dev.hangar.core.job.JobState.CANCELLED);
+        assertThat(registry.get("hangar.jobs.finished").tag("state", "CANCELLED").counter().count()).isEqualTo(1);
+        // it was recorded as a run of a minute, from its start to the give-back
+        assertThat(registry.find("hangar.job.run").timers()).allSatisfy(run -> assertThat(run.count()).isZero());
+        assertThat(registry.get("hangar.job.start").tag("runtime", "process").timer().count()).as("its start was one")
+                .isEqualTo(1);
+    }
+
     private Job finished(Lease lease) {
         queue.starting(lease, "n1", TestJobs.selection("process"));
         queue.running(lease);
