@@ -12,6 +12,7 @@ import dev.hangar.runtime.support.ExecFailure;
 import dev.hangar.runtime.support.HostProcess;
 import dev.hangar.runtime.support.MountPoints;
 import dev.hangar.runtime.support.OneProcessSandbox;
+import dev.hangar.runtime.support.OwningProcess;
 import dev.hangar.runtime.support.OwnedTempFiles;
 import dev.hangar.runtime.support.StderrTail;
 import java.io.IOException;
@@ -39,6 +40,8 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
     private final Ctr ctr;
     private final Path init;
     private final OwnedTempFiles ctrFiles;
+    /** Whether ctr failed before the job's task existed (no pid written): the container may not be its own. */
+    private volatile boolean ctrFailedFirst;
 
     /** The mount points made for this sandbox's mounts in its image, removed once it goes. */
     private final MountPoints mountPoints;
@@ -109,6 +112,7 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
             var stderr = new StderrTail(sink);
             return new Task(HostProcess.start(builder, Cgroup.none(), processSpec.stdin(), stderr, status -> {
                 try {
+                    ctrFailedFirst = ctrFailed(status, written);
                     return programRan(taskRan(status, written), stderr, processSpec.command().getFirst(), sink);
                 } finally {
                     OwnedTempFiles.delete(written);
@@ -131,14 +135,34 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
      * (a VM that does not boot) still reads as the job's exit 1.
      */
     private static ExitStatus taskRan(ExitStatus status, Path pidFile) throws SandboxException {
-        try {
-            if (status.code() == 1 && Files.size(pidFile) == 0) {
-                throw new SandboxException(CTR_FAILED);
-            }
-        } catch (IOException e) {
-            // no pid file to read: as the process said
+        if (ctrFailed(status, pidFile)) {
+            throw new SandboxException(CTR_FAILED);
         }
         return status;
+    }
+
+    private static boolean ctrFailed(ExitStatus status, Path pidFile) {
+        try {
+            return status.code() == 1 && Files.size(pidFile) == 0;
+        } catch (IOException e) {
+            return false; // no pid file to read: as the process said
+        }
+    }
+
+    /**
+     * Whether the container of this sandbox's id is this process's to remove: surely so once ctr wrote the task's
+     * pid; else only if its owner label names this process or one gone, as ctr may have failed on a container of
+     * that id that another live process made ("already exists": a job id two deployments on one host share), whose
+     * job it would kill.
+     */
+    private boolean containerOurs() {
+        if (!ctrFailedFirst) {
+            return true;
+        }
+        var info = ctr.read("containers", "info", containerId());
+        // a gone process's is anyone's to remove, as the sweep at a start does
+        return !info.ok() || KataLeftovers.ownerOf(info.output()).map(owner -> owner.equals(OwningProcess.current().label())
+                || OwningProcess.gone(owner)).orElse(false);
     }
 
     /**
@@ -200,7 +224,7 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
     @Override
     protected void release(Task process) {
         try {
-            if (process != null) { // else nothing was started, so containerd holds nothing of it
+            if (process != null && containerOurs()) { // else nothing was started, so containerd holds nothing of it
                 ctr.remove(containerId());
             }
         } finally {

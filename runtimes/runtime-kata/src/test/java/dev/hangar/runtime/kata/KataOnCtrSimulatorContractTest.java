@@ -132,6 +132,27 @@ class KataOnCtrSimulatorContractTest extends RuntimeContractTest {
     }
 
     @Test
+    void aContainerOfTheSameIdThatAnotherProcessMadeIsNotRemovedWithTheSandboxWhoseCtrItFailed() throws Exception {
+        Sandbox sandbox = newSandbox();
+        // another live process's container of that id (a job id two deployments on one host share)
+        Path theirs = Files.createDirectories(dataDir.resolve("simulator/state").resolve(CtrCommand.NAMESPACE)
+                .resolve(CtrCommand.containerId(sandbox.id())));
+        // a process of other namespaces (another container's agent): never taken for gone from here
+        var another = new OwningProcess(OwningProcess.current().pid(), 1, "1.2");
+        Files.writeString(theirs.resolve("labels"), CtrCommand.OWNER_LABEL + "=" + another.label());
+        OutputCollector out = new OutputCollector();
+        catchThrowableOfType(ExecutionException.class,
+                () -> start(sandbox, command("true"), out).exit().get(60, TimeUnit.SECONDS));
+
+        sandbox.destroy();
+
+        // its task was killed and its container removed, the other process's job with it
+        assertThat(theirs).as("%s", out.describe()).exists();
+        assertThat(new Ctr(dataDir.resolve("simulator/ctr-simulator")).run("container", "rm",
+                CtrCommand.containerId(sandbox.id())).ok()).isTrue();
+    }
+
+    @Test
     void containersLeftByAGoneProcessAreRemovedWhenTheRuntimeIsProbedAndALiveOnesKept() throws Exception {
         Path rootfs = new LocalImageStore(dataDir.resolve("images")).resolve("busybox").rootfs();
         Process exited = new ProcessBuilder("true").start();
