@@ -53,6 +53,22 @@ class HostNameCheckTest {
     }
 
     @Test
+    void aJobsRawOutputIsNeverTakenForAPageOrAScript() throws Exception {
+        server = new HangarServer(queue, new TestNode()).start("127.0.0.1", 0);
+        String id = queue.enqueue(dev.hangar.core.job.JobSpec.of("true")).job().id();
+        queue.appendLog(id, 1, dev.hangar.core.runtime.OutputSink.Stream.STDOUT,
+                "<html><script>alert(document.domain)</script>".getBytes(StandardCharsets.UTF_8));
+
+        // the job's own words, on the server's origin: a browser that sniffed them as HTML would run its script
+        String raw = get("/v1/jobs/" + id + "/logs?format=raw", "127.0.0.1:" + server.port());
+        assertThat(raw).startsWith("HTTP/1.1 200 ").contains("Content-Type: application/octet-stream")
+                .contains("X-Content-Type-Options: nosniff").contains("Content-Security-Policy: ")
+                .contains("<script>alert");
+        assertThat(get("/", "127.0.0.1:" + server.port())).contains("Content-Security-Policy: ")
+                .contains("X-Content-Type-Options: nosniff");
+    }
+
+    @Test
     void aServerWithTokensTakesAnyNameAndOneOnEveryAddressChecksWhatComesOverLoopback() throws Exception {
         TokenLookup none = token -> Optional.<Caller>empty();
         server = new HangarServer(queue, new TestNode(), Optional.of(none)).start("127.0.0.1", 0);
