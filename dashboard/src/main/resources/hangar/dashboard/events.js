@@ -7,8 +7,9 @@
 // is not an event stream closes it for good. Unlike an EventSource it tries again after a 5xx, as a
 // server stopping (503) or a proxy without its server (502) will answer again, and after a 408 or a
 // 429 (too many streams), once its Retry-After has passed. A stream silent for 45 s (the server
-// sends a keep-alive every 15 s), or a connection unanswered as long, is taken for dropped: a connection a NAT or a sleeping laptop cut
-// without a word would otherwise show the page live while it hears nothing.
+// sends a keep-alive every 15 s), or a connection unanswered as long, is taken for dropped: a
+// connection a NAT or a sleeping laptop cut without a word would otherwise show the page live while
+// it hears nothing.
 import { authorization, refused } from './api.js';
 
 export const CONNECTING = 0;
