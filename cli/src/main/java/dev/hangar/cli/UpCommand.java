@@ -23,7 +23,8 @@ final class UpCommand implements Callable<Integer> {
     URI redis;
 
     @Option(names = "--retention", paramLabel = "DURATION", description = "How long the embedded store keeps a final job"
-            + " and its output, ISO-8601 (default: P7D; P0D for ever); with --redis, give ?retention= in its URL")
+            + " and its output, ISO-8601 (default: the one it was last given, P7D for a new store; P0D for ever); with"
+            + " --redis, give ?retention= in its URL")
     String retention;
 
     @Mixin

@@ -11,7 +11,7 @@ import java.sql.Statement;
  * existing database is brought forward when opened.
  */
 final class Schema {
-    static final int VERSION = 7;
+    static final int VERSION = 8;
 
     /** Instants are epoch milliseconds; booleans are 0/1; JSON columns hold {@code Json.write} output. */
     private static final String[] V1 = {
@@ -97,7 +97,12 @@ final class Schema {
         "CREATE INDEX jobs_by_node ON jobs (node, seq) WHERE node IS NOT NULL",
     };
 
-    private static final String[][] STEPS = {V1, V2, V3, V4, V5, V6, V7};
+    /** What the store keeps of how it was opened (its retention), so that a start without the option keeps it. */
+    private static final String[] V8 = {
+        "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    };
+
+    private static final String[][] STEPS = {V1, V2, V3, V4, V5, V6, V7, V8};
 
     private Schema() {}
 

@@ -88,22 +88,31 @@ public final class SqliteQueueBackend implements QueueBackend {
         this.jumps = jumps;
     }
 
-    /** Opens (creating if absent) the queue in this file; its directory must exist. */
+    /** Opens (creating if absent) the queue in this file, with the retention it keeps; its directory must exist. */
     public static SqliteQueueBackend open(Path file, Clock clock) {
-        return open(file, clock, DEFAULT_RETENTION);
+        return open(file, clock, null);
     }
 
-    /** As {@link #open(Path, Clock)}, keeping final jobs for {@code retention} (zero: for ever). */
+    /**
+     * As {@link #open(Path, Clock)}, keeping final jobs for {@code retention} (zero: for ever), which the store keeps
+     * for the next open; null for the one it keeps ({@link #DEFAULT_RETENTION} for a new store).
+     */
     public static SqliteQueueBackend open(Path file, Clock clock, Duration retention) {
         return open(file, clock, retention, new WallClockJumps(Objects.requireNonNull(clock, "clock")));
     }
 
     /** As {@link #open(Path, Clock, Duration)}, the wall clock's jumps told by {@code jumps}. */
     static SqliteQueueBackend open(Path file, Clock clock, Duration retention, WallClockJumps jumps) {
-        if (retention.isNegative()) {
+        if (retention != null && retention.isNegative()) {
             throw new IllegalArgumentException("retention must not be negative, got " + retention);
         }
-        return new SqliteQueueBackend(SqliteDatabase.open(file), clock, retention, jumps);
+        SqliteDatabase db = SqliteDatabase.open(file);
+        try {
+            return new SqliteQueueBackend(db, clock, KeptRetention.settle(db, retention, file), jumps);
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
     }
 
     /** Deletes the final jobs, with their output, whose retention has run out; returns how many. */

@@ -13,7 +13,8 @@ import java.util.Set;
 
 /**
  * Opens {@code sqlite:/path/to/hangar.db} (or a relative {@code sqlite:hangar.db}), creating its
- * directory; {@code ?retention=P7D} says how long final jobs and their output are kept.
+ * directory; {@code ?retention=P7D} says how long final jobs and their output are kept, which the store
+ * keeps for the next open that gives none (7 days for a new store).
  */
 public final class SqliteQueueBackendProvider implements QueueBackendProvider {
     private static final String SCHEME = "sqlite";
@@ -58,9 +59,12 @@ public final class SqliteQueueBackendProvider implements QueueBackendProvider {
         return SqliteQueueBackend.open(file, clock, retention);
     }
 
-    /** The {@code retention} parameter (ISO-8601, P0D to P3650D; P0D keeps final jobs for ever), the only one taken. */
+    /**
+     * The {@code retention} parameter (ISO-8601, P0D to P3650D; P0D keeps final jobs for ever), the only one taken;
+     * null if not given: the store's own then.
+     */
     private static Duration retention(String query, URI location) {
-        Duration retention = SqliteQueueBackend.DEFAULT_RETENTION;
+        Duration retention = null;
         if (query == null || query.isEmpty()) {
             return retention;
         }

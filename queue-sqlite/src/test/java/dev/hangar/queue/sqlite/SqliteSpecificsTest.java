@@ -89,6 +89,7 @@ class SqliteSpecificsTest {
             s.execute("DROP INDEX jobs_by_finish");
             s.execute("DROP INDEX jobs_by_tenant");
             s.execute("DROP INDEX jobs_by_node");
+            s.execute("DROP TABLE settings");
             s.execute("PRAGMA user_version = 1");
         }
 
@@ -137,6 +138,45 @@ class SqliteSpecificsTest {
             assertThat(queue.lease(TestJobs.worker("w1")).orElseThrow().jobId()).isEqualTo(id);
             assertThat(queue.get(id).orElseThrow().spec().name()).isEqualTo("newer");
         }
+    }
+
+    @Test
+    void aStoreKeepsItsRetentionForAnOpenThatGivesNoneAndSaysSoWhenAnotherIsGiven() {
+        var provider = new SqliteQueueBackendProvider();
+        String file = "sqlite:" + dir.resolve("kept.db");
+        String id;
+        try (QueueBackend queue = provider.open(java.net.URI.create(file + "?retention=P30D"), clock)) {
+            id = queue.enqueue(TestJobs.spec("cancelled")).job().id();
+            queue.cancel(id);
+        }
+        clock.advance(java.time.Duration.ofDays(10));
+        try (QueueBackend queue = provider.open(java.net.URI.create(file), clock)) {
+            // a start without --retention took the default of 7 days and deleted the history the 30 days kept
+            assertThat(queue.housekeeping(spec -> spec)).as("kept 30 days").isZero();
+            assertThat(queue.get(id)).isPresent();
+        }
+        var said = new java.util.ArrayList<String>();
+        var handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                said.add(record.getMessage());
+            }
+
+            @Override
+            public void flush() { }
+
+            @Override
+            public void close() { }
+        };
+        Logger logger = Logger.getLogger(KeptRetention.class.getName());
+        logger.addHandler(handler);
+        try (QueueBackend queue = provider.open(java.net.URI.create(file + "?retention=P7D"), clock)) {
+            assertThat(queue.housekeeping(spec -> spec)).as("7 days now").isEqualTo(1);
+        } finally {
+            logger.removeHandler(handler);
+        }
+        assertThat(said).singleElement().asString().contains("kept final jobs for PT720H").contains("PT168H from now")
+                .contains("those finished longer ago than that are deleted");
     }
 
     @Test
