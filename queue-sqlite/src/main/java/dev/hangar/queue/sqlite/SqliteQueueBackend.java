@@ -3,6 +3,7 @@ package dev.hangar.queue.sqlite;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.JobState;
+import dev.hangar.core.job.RetryPolicy;
 import dev.hangar.core.job.MountPolicy;
 import dev.hangar.core.job.Trust;
 import dev.hangar.core.json.Json;
@@ -60,6 +61,8 @@ public final class SqliteQueueBackend implements QueueBackend {
     private final Clock clock;
     private final JobIds ids = new JobIds();
     private final ListenerRegistry listeners = new ListenerRegistry();
+    /** Whether the backoffs were bounded once since the store was opened (see {@link #requeueExpired}). */
+    private volatile boolean backoffsChecked;
 
     /** How long a final job and its output are kept by default, as on Redis. */
     public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
@@ -388,6 +391,7 @@ public final class SqliteQueueBackend implements QueueBackend {
     @Override
     public int requeueExpired() {
         WallClockJumps.Look look = jumps.look();
+        boolean first = !backoffsChecked;
         int taken = write((c, notices) -> {
             if (look.jumpMillis() != 0) {
                 // ahead: the leases' holders stood still with the clock that measures them, so none lapsed by the
@@ -396,10 +400,21 @@ public final class SqliteQueueBackend implements QueueBackend {
                 Sql.update(c, "UPDATE jobs SET lease_expires_at = MIN(lease_expires_at + ?, ? + lease_ms)"
                         + " WHERE lease_token IS NOT NULL", Math.max(0, look.jumpMillis()), look.wallMillis());
             }
+            if (look.jumpMillis() < 0) {
+                // a clock set back an hour made a 30 s backoff an hour's; why not ahead too: a backoff begun after the
+                // jump and before this look would be put off by it, where one that ends early costs a retry's wait
+                Sql.update(c, "UPDATE jobs SET not_before = not_before + ? WHERE not_before IS NOT NULL", look.jumpMillis());
+            }
+            if (first) {
+                // a clock set back while the node was down is no jump a look can see: no backoff is longer than a day
+                long latest = look.wallMillis() + (long) (RetryPolicy.MOST_SECONDS * 1000);
+                Sql.update(c, "UPDATE jobs SET not_before = ? WHERE not_before > ?", latest, latest);
+            }
             return takeBack(c, notices,
                     JobRows.all(c, "WHERE lease_token IS NOT NULL AND lease_expires_at < ?", clock.millis()));
         });
         jumps.take(look);
+        backoffsChecked = true;
         return taken;
     }
 

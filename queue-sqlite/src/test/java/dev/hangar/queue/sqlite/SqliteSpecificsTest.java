@@ -239,6 +239,36 @@ class SqliteSpecificsTest {
     }
 
     @Test
+    void aRetrysBackoffIsNotPutOffByTheWallClockSetBackNorByOneSetBackWhileTheNodeWasDown() {
+        java.time.Instant failedAt;
+        try (QueueBackend queue = withMonotonicClock()) {
+            queue.enqueue(TestJobs.spec("retried").toBuilder().retry(new dev.hangar.core.job.RetryPolicy(3, 30.0, null)).build());
+            var lease = queue.lease(TestJobs.worker("w1")).orElseThrow();
+            queue.finish(lease, dev.hangar.core.queue.Outcome.failed(1, "exit code 1", false)).orElseThrow();
+            failedAt = clock.instant();
+            assertThat(queue.requeueExpired()).isZero();
+
+            clock.set(failedAt.minus(java.time.Duration.ofHours(1))); // NTP set the clock back an hour
+            assertThat(queue.requeueExpired()).isZero();
+            bothClocksAdvance(java.time.Duration.ofSeconds(31));
+            // it waited an hour and 30 s
+            assertThat(queue.lease(TestJobs.worker("w2"))).as("30 s after it failed, by the clock that ran").isPresent();
+        }
+        try (QueueBackend queue = withMonotonicClock()) {
+            queue.enqueue(TestJobs.spec("retried-again").toBuilder().retry(new dev.hangar.core.job.RetryPolicy(3, 30.0, null))
+                    .build());
+            var lease = queue.lease(TestJobs.worker("w3")).orElseThrow();
+            queue.finish(lease, dev.hangar.core.queue.Outcome.failed(1, "exit code 1", false)).orElseThrow();
+        }
+        clock.set(clock.instant().minus(java.time.Duration.ofDays(3))); // set back while no node ran
+        try (QueueBackend queue = withMonotonicClock()) {
+            queue.requeueExpired();
+            bothClocksAdvance(java.time.Duration.ofDays(1).plusSeconds(1));
+            assertThat(queue.lease(TestJobs.worker("w4"))).as("within a day, the longest backoff, not three").isPresent();
+        }
+    }
+
+    @Test
     void aLeaseGrantedAfterAJumpAheadIsNotMovedByIt() {
         try (QueueBackend queue = withMonotonicClock()) {
             queue.enqueue(TestJobs.spec("before"));
