@@ -88,15 +88,48 @@ public final class KataRuntime implements SandboxRuntime {
         if (missing.isPresent()) {
             return RuntimeProbe.unavailable(missing.get());
         }
-        // in the background: a wedged shim may hold each of its ctr calls for their whole bound
+        // beside the trial: a wedged shim may hold each of its ctr calls for their whole bound
         Ctr ctr = new Ctr(host.ctr().orElseThrow());
+        var sweep = new java.util.concurrent.CompletableFuture<Void>();
         Thread.ofVirtual().name("kata-leftovers").start(() -> {
-            int swept = KataLeftovers.sweep(ctr);
-            if (swept > 0) {
-                LOG.log(System.Logger.Level.INFO, "removed {0} Kata container(s) left by Hangar processes that are gone",
-                        swept);
+            try {
+                int swept = KataLeftovers.sweep(ctr);
+                if (swept > 0) {
+                    LOG.log(System.Logger.Level.INFO, "removed {0} Kata container(s) left by Hangar processes that are gone",
+                            swept);
+                }
+            } finally {
+                sweep.complete(null);
             }
         });
+        try {
+            return probeWithTrial();
+        } finally {
+            awaitSweep(sweep);
+        }
+    }
+
+    /**
+     * Waits a while for the sweep: a node hands back the jobs a killed one held as soon as its runtimes are probed,
+     * and a killed run's VM still running beside the job's next run would run the job twice at once.
+     */
+    private static void awaitSweep(java.util.concurrent.CompletableFuture<Void> sweep) {
+        try {
+            sweep.get(SWEEP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.log(System.Logger.Level.WARNING, "the sweep of Kata containers that gone Hangar processes left goes on after "
+                    + SWEEP_WAIT.toSeconds() + " s: a job they ran may run beside its next run until it ends");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            // never: it is completed however the sweep ends
+        }
+    }
+
+    /** How long a probe waits for the sweep beyond its trial VM. */
+    private static final Duration SWEEP_WAIT = Duration.ofSeconds(30);
+
+    private RuntimeProbe probeWithTrial() {
         long begin = System.nanoTime();
         try (Sandbox trial = create(new SandboxSpec("probe-" + UUID.randomUUID(), null,
                 new Resources(null, 256L, null, null, null, null), NetworkMode.NONE, List.of()))) {
