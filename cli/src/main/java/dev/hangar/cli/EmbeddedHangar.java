@@ -7,11 +7,13 @@ import dev.hangar.core.image.ImageStore;
 import dev.hangar.core.job.FieldError;
 import dev.hangar.core.job.InvalidSpecException;
 import dev.hangar.core.job.JobSpec;
+import dev.hangar.core.job.JobSpecValidator;
 import dev.hangar.core.job.NodeLabels;
 import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.pool.PoolsView;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.queue.redis.RedisQueueBackend;
+import dev.hangar.queue.sqlite.SqliteQueueBackend;
 import dev.hangar.core.queue.QueueBackendProvider;
 import dev.hangar.core.runtime.RuntimeStatus;
 import dev.hangar.server.ClusterNodes;
@@ -98,13 +100,25 @@ public final class EmbeddedHangar implements AutoCloseable {
             lock.close();
             throw e;
         }
+        if (queue instanceof SqliteQueueBackend own) {
+            // the data directory's own store (one node keeps no other), which the lock keeps to this process: every
+            // lease in it is a run of the node's last process, whatever name it had
+            try {
+                own.releaseEveryLease();
+            } catch (RuntimeException e) {
+                queue.close();
+                lock.close();
+                throw e;
+            }
+        }
         AgentNode agentNode = null;
+        AutoCloseable viewHandle = null;
+        HangarServer server = null;
         try {
             agentNode = AgentNode.start(queue, dataDir, imagesDir, config, lock);
             Agent agent = agentNode.agent();
             LocalNode node = new LocalNode(() -> describe(agent));
             NodeView view;
-            AutoCloseable viewHandle;
             PoolsView counted = agent.pools();
             if (queue.nodeRegistry().isPresent()) {
                 var cluster = new ClusterNodes(queue.nodeRegistry().get()).start(NODE_POLL);
@@ -121,12 +135,23 @@ public final class EmbeddedHangar implements AutoCloseable {
                 var upkeep = new QueueUpkeep(queue, spec -> spec).start(ServerCommand.UPKEEP_EVERY);
                 viewHandle = upkeep::close;
             }
-            var server = new HangarServer(queue, view, tokens, hostNames).start(host, port);
+            server = new HangarServer(queue, view, tokens, hostNames).start(host, port);
             server.metrics().sandboxesRunning(agent.nodeName(), agent::runningJobs);
             server.servePools(agent.pools(), agentNode.images()::names, counted);
             node.join();
             return new EmbeddedHangar(queue, agentNode, node, viewHandle, server);
         } catch (RuntimeException e) {
+            // why each: the upkeep went on failing against the closed queue every half second, in an embedder's JVM
+            if (server != null) {
+                server.close();
+            }
+            if (viewHandle != null) {
+                try {
+                    viewHandle.close();
+                } catch (Exception closing) {
+                    e.addSuppressed(closing);
+                }
+            }
             if (agentNode != null) {
                 agentNode.close();
             }
@@ -188,11 +213,16 @@ public final class EmbeddedHangar implements AutoCloseable {
                 return valid;
             }
 
-            /** A job queued for labels this node had before a restart without them waits for a node that has them. */
+            /**
+             * A job queued for what this node had before a restart without it waits for a node that has it: labels,
+             * or room (fewer CPUs, less memory, GPUs the driver no longer shows), which no lease here would give it.
+             */
             @Override
             public java.util.Optional<String> waitingFor(JobSpec spec) {
-                List<FieldError> misfit = NodeLabels.unmatched(spec.nodeSelector(), List.of(agent.labels()));
-                return misfit.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(NodeView.noNodeCanRun(misfit));
+                var misfit = new java.util.LinkedHashSet<>(NodeLabels.unmatched(spec.nodeSelector(), List.of(agent.labels())));
+                misfit.addAll(new JobSpecValidator(limits()).errors(spec));
+                return misfit.isEmpty() ? java.util.Optional.empty()
+                        : java.util.Optional.of(NodeView.noNodeCanRun(List.copyOf(misfit)));
             }
 
             @Override

@@ -52,4 +52,27 @@ class NodeLabelsIT {
             assertThat(done.has("waiting")).isFalse();
         }
     }
+
+    @Test
+    void aJobQueuedForMoreMemoryThanTheNodeWasRestartedWithWaitsSayingWhy(@TempDir Path dir) throws Exception {
+        Host.assumeBubblewrap();
+        Path data = Files.createDirectories(dir.resolve("data"));
+        AgentConfig node = AgentConfig.forThisHost("shrunk").withRuntimes(Set.of("process"));
+        Map<String, Object> spec = Map.of("command", List.of("sleep", "2"), "resources", Map.of("memoryMb", 512));
+        String id;
+        try (var roomy = EmbeddedHangar.start(data, dir.resolve("images"), "127.0.0.1", 0,
+                node.withCapacity(node.cpus(), 1024, List.of()))) {
+            var api = new Api(roomy.url());
+            id = api.submit(spec).path("id").asText();
+            api.awaitState(id, "RUNNING");
+        } // its running job goes back to the queue
+
+        try (var small = EmbeddedHangar.start(data, dir.resolve("images"), "127.0.0.1", 0,
+                node.withCapacity(node.cpus(), 256, List.of()))) {
+            JsonNode waiting = new Api(small.url()).job(id);
+            // it sat QUEUED with no word: no lease here gives it 512 MiB, and nothing refused it
+            assertThat(Api.state(waiting)).as("%s", waiting).isEqualTo("QUEUED");
+            assertThat(waiting.path("waiting").asText()).startsWith("no node that is up can run it: resources.memoryMb:");
+        }
+    }
 }

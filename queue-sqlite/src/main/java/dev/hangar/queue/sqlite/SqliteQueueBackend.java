@@ -418,6 +418,15 @@ public final class SqliteQueueBackend implements QueueBackend {
         return taken;
     }
 
+    /**
+     * Gives back every lease held, as lost: for a store one node alone uses, as that node starts, when every lease
+     * is a run of its last process. Those held under another name (the host renamed, or its name not resolved at the
+     * last start) waited out their term, their jobs shown running on a node that is no more.
+     */
+    public int releaseEveryLease() {
+        return write((c, notices) -> takeBack(c, notices, JobRows.all(c, "WHERE lease_token IS NOT NULL")));
+    }
+
     @Override
     public int releaseLeasesOf(String workerId) {
         return releaseLeasesOf(workerId, Set.of());

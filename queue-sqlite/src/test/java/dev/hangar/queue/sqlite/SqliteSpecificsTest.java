@@ -269,6 +269,26 @@ class SqliteSpecificsTest {
     }
 
     @Test
+    void everyLeaseHeldIsGivenBackWhateverItsHoldersName() {
+        try (SqliteQueueBackend queue = SqliteQueueBackend.open(dir.resolve("renamed.db"), clock)) {
+            String id = queue.enqueue(TestJobs.spec("held-under-an-old-name")).job().id();
+            var lease = queue.lease(TestJobs.worker("old-host-name")).orElseThrow();
+            queue.starting(lease, "old-host-name", TestJobs.selection("process"));
+            queue.enqueue(TestJobs.spec("queued"));
+
+            // the node started again under another name: its release of its own leases missed this one
+            assertThat(queue.releaseLeasesOf("new-host-name")).isZero();
+            assertThat(queue.releaseEveryLease()).isEqualTo(1);
+
+            Job back = queue.get(id).orElseThrow();
+            assertThat(back.state()).isEqualTo(JobState.QUEUED);
+            assertThat(back.deliveries()).as("a delivery lost, not an attempt").isEqualTo(1);
+            assertThat(back.attempt()).isZero();
+            assertThat(queue.releaseEveryLease()).isZero();
+        }
+    }
+
+    @Test
     void aLeaseGrantedAfterAJumpAheadIsNotMovedByIt() {
         try (QueueBackend queue = withMonotonicClock()) {
             queue.enqueue(TestJobs.spec("before"));
