@@ -567,7 +567,9 @@ public final class Agent implements AutoCloseable {
 
     private void onJobChanged(Job job) {
         if (job.cancelRequested()) {
-            cancelsHeard.heard(job.id()); // first: a run put in place meanwhile finds it, or is found below
+            if (!job.isFinal()) { // a final one is leased no more
+                cancelsHeard.heard(job.id()); // first: a run put in place meanwhile finds it, or is found below
+            }
             forEachRunOf(job.id(), held -> held.stop(StopReason.CANCELLED));
         }
         if (job.state() == dev.hangar.core.job.JobState.QUEUED) {

@@ -13,11 +13,13 @@ import java.util.function.LongSupplier;
 final class CancelsHeard {
     /** Longer than a lease's answer takes to become a run, by far. */
     static final Duration KEPT = Duration.ofMinutes(1);
-    /** How many entries are kept before the old are looked for: cancels of jobs that never ran here. */
+    /** How many entries are kept at least before the old are looked for: cancels of jobs that never ran here. */
     private static final int LOOK_ABOVE = 1024;
 
     private final Map<String, Long> heardAt = new ConcurrentHashMap<>();
     private final LongSupplier nanos;
+    /** How many entries there may be before the old are looked for: twice what the last look left, at least. */
+    private volatile int lookAbove = LOOK_ABOVE;
 
     CancelsHeard(LongSupplier nanos) {
         this.nanos = nanos;
@@ -26,8 +28,10 @@ final class CancelsHeard {
     void heard(String jobId) {
         long now = nanos.getAsLong();
         heardAt.put(jobId, now);
-        if (heardAt.size() > LOOK_ABOVE) {
+        if (heardAt.size() > lookAbove) {
+            // why the bound doubles: a burst of cancels within a minute, all kept, would be looked through at each
             heardAt.values().removeIf(at -> now - at > KEPT.toNanos());
+            lookAbove = Math.max(LOOK_ABOVE, 2 * heardAt.size());
         }
     }
 

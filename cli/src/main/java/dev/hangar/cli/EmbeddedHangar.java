@@ -190,6 +190,7 @@ public final class EmbeddedHangar implements AutoCloseable {
                 .withMounts(agent.config().mounts())
                 .withNetworkAllowed(agent.config().networkAllowed())
                 .withNodeLabels(List.of(agent.labels()));
+        var room = new JobSpecValidator(limits);
         return new NodeView() {
             @Override
             public List<RuntimeStatus> runtimes() {
@@ -219,10 +220,10 @@ public final class EmbeddedHangar implements AutoCloseable {
              */
             @Override
             public java.util.Optional<String> waitingFor(JobSpec spec) {
-                var misfit = new java.util.LinkedHashSet<>(NodeLabels.unmatched(spec.nodeSelector(), List.of(agent.labels())));
-                misfit.addAll(new JobSpecValidator(limits()).errors(spec));
-                return misfit.isEmpty() ? java.util.Optional.empty()
-                        : java.util.Optional.of(NodeView.noNodeCanRun(List.copyOf(misfit)));
+                // why these alone: a job the node lacks a runtime, image, mount or network for is leased and refused
+                var misfit = new java.util.ArrayList<>(NodeLabels.unmatched(spec.nodeSelector(), List.of(agent.labels())));
+                misfit.addAll(room.resourceErrors(spec));
+                return misfit.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(NodeView.noNodeCanRun(misfit));
             }
 
             @Override

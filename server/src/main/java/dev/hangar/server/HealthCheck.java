@@ -30,9 +30,6 @@ final class HealthCheck {
     // (which need no token) would each leave one more behind them meanwhile
     private final AtomicReference<CompletableFuture<Object>> counting = new AtomicReference<>();
     private final AtomicReference<CompletableFuture<Object>> pinging = new AtomicReference<>();
-    private volatile Counted lastCount;
-    /** How long a count of the jobs is shown before it is made again, at least. */
-    static final Duration COUNT_FRESH = Duration.ofSeconds(1);
 
     HealthCheck(QueueBackend queue, NodeView nodes) {
         this.queue = queue;
@@ -47,7 +44,7 @@ final class HealthCheck {
         // why the admin's count pings first: a count is a read, which a store that refuses writes still answers
         var asked = caller.admin() ? underWay(counting, () -> {
             queue.ping();
-            return counts();
+            return queue.countByState();
         }) : underWay(pinging, () -> {
             queue.ping();
             return null;
@@ -75,23 +72,21 @@ final class HealthCheck {
     }
 
     /**
-     * The jobs by state, counted again only once the last count is older than a second and than 20 times what it
-     * took: a count reads every job's index entry (a tenth of a second per two million on SQLite, under the lock every
-     * lease and finish waits for), and each dashboard tab asks about once a second.
+     * Readiness: returns if the queue answered a ping within the last second, else pings it, throwing what the ping
+     * throws. Why remembered: a ping may write (Redis's does), and anyone may ask, as often as they like.
      */
-    private Object counts() {
-        Counted last = lastCount;
+    void ready() {
         long now = System.nanoTime();
-        if (last != null && now - last.atNanos() < Math.max(COUNT_FRESH.toNanos(), last.costNanos() * 20)) {
-            return last.counts();
+        if (now - lastReadyNanos < READY_KEPT.toNanos() && lastReadyNanos != 0) {
+            return;
         }
-        Object counts = queue.countByState();
-        long done = System.nanoTime();
-        lastCount = new Counted(counts, done, done - now);
-        return counts;
+        queue.ping();
+        lastReadyNanos = System.nanoTime();
     }
 
-    private record Counted(Object counts, long atNanos, long costNanos) {}
+    private volatile long lastReadyNanos;
+    /** How long a ping that answered says the queue is ready. */
+    static final Duration READY_KEPT = Duration.ofSeconds(1);
 
     /** The call under way in {@code slot}, or a new one if none is. */
     private static CompletableFuture<Object> underWay(AtomicReference<CompletableFuture<Object>> slot,

@@ -66,9 +66,9 @@ public interface NodeView {
 
     /**
      * Why a queued job waits though nodes could take jobs: no node that is up can run it (those
-     * that could were lost), or none is up at all; empty if one that is up could. One node takes
-     * what it was checked against, so its jobs wait for nothing but room (or for labels it was
-     * restarted without).
+     * that could were lost), or none is up at all; empty if one that is up could. One node's jobs
+     * wait for room or for labels it was restarted without (one that lacks what else a job needs
+     * leases it and refuses it).
      */
     default Optional<String> waitingFor(JobSpec spec) {
         return Optional.empty();

@@ -128,6 +128,14 @@ class LogStreamerTest {
         var inNdjson = get.apply("tail=9&format=ndjson");
         assertThat(inNdjson.body()).contains("\"seq\":40").doesNotContain("\"seq\":39");
 
+        queue.starting(lease, "n1", dev.hangar.queue.testkit.TestJobs.selection("process"));
+        queue.running(lease);
+        queue.finish(lease, dev.hangar.core.queue.Outcome.succeeded(0, false)).orElseThrow();
+        var followed = get.apply("tail=18&follow=true&format=ndjson"); // as the dashboard asks: the tail, then what comes
+        assertThat(followed.body().lines().filter(line -> !line.isBlank()).toList()).hasSize(2)
+                .allSatisfy(line -> assertThat(line).containsAnyOf("\"seq\":39", "\"seq\":40"));
+        assertThat(followed.headers().firstValue(LogStreamer.SKIPPED)).hasValue("true");
+
         var both = get.apply("tail=9&after=3");
         assertThat(both.statusCode()).isEqualTo(400);
         assertThat(both.body()).startsWith("tail: ");

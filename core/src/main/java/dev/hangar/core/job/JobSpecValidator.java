@@ -176,6 +176,13 @@ public final class JobSpecValidator {
         }
     }
 
+    /** What is wrong with the job's resources alone against these limits (a node's room, say), if anything. */
+    public List<FieldError> resourceErrors(JobSpec spec) {
+        var errors = new java.util.ArrayList<FieldError>();
+        checkResources(spec, errors);
+        return errors;
+    }
+
     private void checkResources(JobSpec spec, List<FieldError> errors) {
         Resources r = spec.resources();
         // why 0.01: a cgroup's CPU quota is at least 1 ms per 100 ms period; less would be raised quietly

@@ -514,7 +514,7 @@ public final class RedisQueueBackend implements QueueBackend {
 
     // ---- read side -----------------------------------------------------------------------------
 
-    /** A read of one of the queue's keys, so that it goes where every call goes and fails as they do. */
+    /** A write of one of the queue's keys, so that it goes where every call goes and fails as they do. */
     @Override
     public void ping() {
         // why a write: a Redis at its memory limit (noeviction) or whose last save failed (MISCONF) still answers
@@ -523,7 +523,7 @@ public final class RedisQueueBackend implements QueueBackend {
                 io.lettuce.core.SetArgs.Builder.px(PING_KEPT.toMillis())));
     }
 
-    /** How long the key a readiness check writes is kept: well past any probe's period, so it is not made anew each time. */
+    /** How long the key a readiness check writes outlives it: each check writes it again, and the last one's expires. */
     private static final Duration PING_KEPT = Duration.ofMinutes(1);
 
     @Override

@@ -21,8 +21,8 @@ final class KeptRetention {
             Duration before = kept.isEmpty() ? null : parsed(kept.getFirst());
             Duration now = given != null ? given : before != null ? before : SqliteQueueBackend.DEFAULT_RETENTION;
             if (before != null && !before.equals(now)) {
-                LOG.log(System.Logger.Level.WARNING, "the store at " + where + " kept final jobs for " + before
-                        + "; it keeps them for " + now + " from now" + (shorter(now, before)
+                LOG.log(System.Logger.Level.WARNING, "the store at " + where + " kept final jobs " + said(before)
+                        + "; it keeps them " + said(now) + " from now" + (shorter(now, before)
                         ? ": those finished longer ago than that are deleted" : ""));
             }
             if (!now.equals(before)) {
@@ -31,6 +31,16 @@ final class KeptRetention {
             }
             return now;
         });
+    }
+
+    /** A retention as a user would say it: for ever, or for so many days, hours or minutes (P30D, not PT720H). */
+    static String said(Duration retention) {
+        if (retention.isZero()) {
+            return "for ever";
+        }
+        String iso = retention.toDaysPart() > 0 && retention.toHoursPart() == 0 && retention.toMinutesPart() == 0
+                && retention.toSecondsPart() == 0 ? "P" + retention.toDays() + "D" : retention.toString();
+        return "for " + iso;
     }
 
     private static boolean shorter(Duration now, Duration before) {

@@ -63,6 +63,7 @@ public final class SqliteQueueBackend implements QueueBackend {
     private final ListenerRegistry listeners = new ListenerRegistry();
     /** Whether the backoffs were bounded once since the store was opened (see {@link #requeueExpired}). */
     private volatile boolean backoffsChecked;
+    private final Object requeueing = new Object();
 
     /** How long a final job and its output are kept by default, as on Redis. */
     public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
@@ -390,6 +391,14 @@ public final class SqliteQueueBackend implements QueueBackend {
 
     @Override
     public int requeueExpired() {
+        // why one pass at a time: two (the agent's and the upkeep's) that looked before either took its look would
+        // both move the backoffs by one jump; the leases' move is bounded, theirs is not
+        synchronized (requeueing) {
+            return requeueExpiredNow();
+        }
+    }
+
+    private int requeueExpiredNow() {
         WallClockJumps.Look look = jumps.look();
         boolean first = !backoffsChecked;
         int taken = write((c, notices) -> {

@@ -175,8 +175,10 @@ class SqliteSpecificsTest {
         } finally {
             logger.removeHandler(handler);
         }
-        assertThat(said).singleElement().asString().contains("kept final jobs for PT720H").contains("PT168H from now")
+        assertThat(said).singleElement().asString().contains("kept final jobs for P30D").contains("for P7D from now")
                 .contains("those finished longer ago than that are deleted");
+        assertThat(KeptRetention.said(java.time.Duration.ZERO)).isEqualTo("for ever");
+        assertThat(KeptRetention.said(java.time.Duration.ofHours(36))).isEqualTo("for PT36H");
     }
 
     @Test

@@ -91,7 +91,7 @@ class KataRuntimeTest {
     }
 
     @Test
-    void theMountPointsAKilledNodesSandboxWroteDownAreRemovedByTheNextStartsSweep() throws Exception {
+    void theMountPointsAKilledNodesSandboxWroteDownAreRemovedFromTheFileTheNextStartsSweepHandsOn() throws Exception {
         Path image = java.nio.file.Files.createDirectories(dir.resolve("image/usr/made-for-a-mount/in"));
         java.nio.file.Files.writeString(dir.resolve("image/usr/kept"), "the image's own");
         Path written = java.nio.file.Files.writeString(dir.resolve("ctr-x-1.points"),

@@ -91,6 +91,12 @@ public final class DeathWatch {
         }
     }
 
+    /** Where the watch lives on a host with cgroup v2 alone (see {@link #liveIn}); null elsewhere. */
+    private static Path homeOnUnifiedHierarchy() {
+        Path root = Path.of("/sys/fs/cgroup");
+        return java.nio.file.Files.exists(root.resolve("cgroup.controllers")) ? root.resolve("hangar").resolve("watch") : null;
+    }
+
     /** The group is gone, or no longer this JVM's to kill. */
     public static synchronized void forget(Path group) {
         if (WATCHED.remove(group)) {
@@ -101,6 +107,9 @@ public final class DeathWatch {
     private static void tell(String line) {
         try {
             if (watch == null || !watch.isAlive()) {
+                if (home == null) {
+                    home = homeOnUnifiedHierarchy(); // a Podman-only node makes no group of Hangar's to say it
+                }
                 // in a session of its own: a terminal's Ctrl-C or Ctrl-\ to the node's process group misses it
                 watch = new ProcessBuilder(Spawner.inSessionOfItsOwn(List.of("/bin/sh", "-c", SCRIPT, "hangar-death-watch")))
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
