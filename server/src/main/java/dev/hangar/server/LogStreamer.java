@@ -27,6 +27,11 @@ final class LogStreamer {
      * (a read without follow takes no stream slot, and many may be open).
      */
     private static final int BATCH = 16;
+    /**
+     * Chunks a tail's read back takes a call: only their sizes are kept, so many at once (a chunk is at most 16 KiB),
+     * where 16 a call took a thousand calls to Redis for a 2 MiB tail of one-line chunks.
+     */
+    static final int TAIL_PAGE = 256;
     /** Says that a read of the output's tail left out output before the first chunk it sends. */
     static final String SKIPPED = "Hangar-Log-Skipped";
     /**
@@ -86,7 +91,7 @@ final class LogStreamer {
         long held = 0;
         long before = Long.MAX_VALUE;
         List<LogChunk> page;
-        while (!(page = store.readLogBefore(id, before, BATCH)).isEmpty()) {
+        while (!(page = store.readLogBefore(id, before, TAIL_PAGE)).isEmpty()) {
             for (LogChunk chunk : page.reversed()) {
                 held += chunk.data().length;
                 before = chunk.seq();

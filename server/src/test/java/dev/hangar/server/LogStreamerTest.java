@@ -102,7 +102,7 @@ class LogStreamerTest {
         start();
         Job job = queue.enqueue(JobSpec.of("true")).job();
         var lease = queue.lease(new LeaseRequest("w", Duration.ofSeconds(30), 8, 4096, 1)).orElseThrow();
-        for (int i = 1; i <= 40; i++) {
+        for (int i = 1; i <= 400; i++) {
             queue.appendLog(lease, i, OutputSink.Stream.STDOUT, "line %03d\n".formatted(i).getBytes(StandardCharsets.UTF_8));
         }
         var http = java.net.http.HttpClient.newHttpClient();
@@ -117,23 +117,28 @@ class LogStreamerTest {
         };
 
         var tail = get.apply("tail=25"); // 9 bytes a chunk: three hold at least 25
-        assertThat(tail.body()).isEqualTo("line 038\nline 039\nline 040\n");
+        assertThat(tail.body()).isEqualTo("line 398\nline 399\nline 400\n");
         assertThat(tail.headers().firstValue(LogStreamer.SKIPPED)).hasValue("true");
 
-        var all = get.apply("tail=360"); // the whole output, 40 chunks of 9 bytes, read back across pages
-        assertThat(all.body()).startsWith("line 001\n").endsWith("line 040\n").hasSize(360);
+        assertThat(400).as("more chunks than a page of the read back").isGreaterThan(LogStreamer.TAIL_PAGE);
+        var all = get.apply("tail=3600"); // the whole output, 400 chunks of 9 bytes, read back across pages
+        assertThat(all.body()).startsWith("line 001\n").endsWith("line 400\n").hasSize(3600);
         assertThat(all.headers().firstValue(LogStreamer.SKIPPED)).as("nothing left out").isEmpty();
-        assertThat(get.apply("tail=100000").body()).hasSize(360);
+        assertThat(get.apply("tail=100000").body()).hasSize(3600);
+        var pastAPage = get.apply("tail=" + 9 * (LogStreamer.TAIL_PAGE + 3));
+        assertThat(pastAPage.body()).startsWith("line " + "%03d".formatted(400 - LogStreamer.TAIL_PAGE - 2) + "\n")
+                .hasSize(9 * (LogStreamer.TAIL_PAGE + 3));
+        assertThat(pastAPage.headers().firstValue(LogStreamer.SKIPPED)).hasValue("true");
 
         var inNdjson = get.apply("tail=9&format=ndjson");
-        assertThat(inNdjson.body()).contains("\"seq\":40").doesNotContain("\"seq\":39");
+        assertThat(inNdjson.body()).contains("\"seq\":400").doesNotContain("\"seq\":399");
 
         queue.starting(lease, "n1", dev.hangar.queue.testkit.TestJobs.selection("process"));
         queue.running(lease);
         queue.finish(lease, dev.hangar.core.queue.Outcome.succeeded(0, false)).orElseThrow();
         var followed = get.apply("tail=18&follow=true&format=ndjson"); // as the dashboard asks: the tail, then what comes
         assertThat(followed.body().lines().filter(line -> !line.isBlank()).toList()).hasSize(2)
-                .allSatisfy(line -> assertThat(line).containsAnyOf("\"seq\":39", "\"seq\":40"));
+                .allSatisfy(line -> assertThat(line).containsAnyOf("\"seq\":399", "\"seq\":400"));
         assertThat(followed.headers().firstValue(LogStreamer.SKIPPED)).hasValue("true");
 
         var both = get.apply("tail=9&after=3");
