@@ -41,6 +41,7 @@ import java.util.stream.Collectors;
  * cluster; then the server lists every node of the cluster, not only this one.
  */
 public final class EmbeddedHangar implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(EmbeddedHangar.class.getName());
     /** How often a cluster server reads the node registry. */
     static final Duration NODE_POLL = Duration.ofSeconds(1);
 
@@ -104,7 +105,10 @@ public final class EmbeddedHangar implements AutoCloseable {
             // the data directory's own store (one node keeps no other), which the lock keeps to this process: every
             // lease in it is a run of the node's last process, whatever name it had
             try {
-                own.releaseEveryLease();
+                int given = own.releaseEveryLease();
+                if (given > 0) {
+                    LOG.log(System.Logger.Level.INFO, "gave back {0} job(s) this node held before it started again", given);
+                }
             } catch (RuntimeException e) {
                 queue.close();
                 lock.close();

@@ -74,12 +74,12 @@ final class LogStreamer {
             after = tailStart(ctx, id, tail);
         }
         if (!follow) {
-            send(ctx, id, false, ndjson, after);
+            send(ctx, id, false, ndjson, after, tail > 0);
             return;
         }
         // a follow lasts as long as the job: it takes one of the caller's stream slots
         try (var slot = slots.take(ctx)) {
-            send(ctx, id, true, ndjson, after);
+            send(ctx, id, true, ndjson, after, tail > 0);
         }
     }
 
@@ -106,7 +106,11 @@ final class LogStreamer {
         return 0;
     }
 
-    private void send(Context ctx, String id, boolean follow, boolean ndjson, long after) throws Exception {
+    /** @param fromTail whether {@code after} is a tail's start: what follows it is read in pages of a tail's read back */
+    private void send(Context ctx, String id, boolean follow, boolean ndjson, long after, boolean fromTail)
+            throws Exception {
+        // why: the tail's chunks, read back to size them, were read again 16 a call, a thousand calls for 2 MiB of lines
+        int batch = fromTail ? TAIL_PAGE : BATCH;
         ctx.contentType(ndjson ? "application/x-ndjson" : "application/octet-stream");
         ctx.header("Cache-Control", "no-store");
         ctx.header("X-Accel-Buffering", "no"); // a proxy must pass output and keep-alives on as they come
@@ -141,7 +145,7 @@ final class LogStreamer {
                 List<LogChunk> chunks;
                 try {
                     finished = !follow || store.get(id).map(Job::isFinal).orElse(true);
-                    chunks = store.readLog(id, after, BATCH);
+                    chunks = store.readLog(id, after, batch);
                 } catch (RuntimeException e) {
                     if (!ctx.res().isCommitted()) {
                         throw e; // nothing sent yet: the client gets the problem (503 while the queue is away)
@@ -163,9 +167,10 @@ final class LogStreamer {
                     lastWrite = System.nanoTime();
                 }
                 out.flush();
-                if (chunks.size() == BATCH) {
+                if (chunks.size() == batch) {
                     continue;
                 }
+                batch = BATCH; // caught up: what comes now comes a little at a time
                 if (finished) {
                     return;
                 }

@@ -104,23 +104,13 @@ final class GvisorSandbox extends OneProcessSandbox<GvisorProcess> {
     void mountPoints(MountPoints points) {
         this.mountPoints = points;
         if (!points.paths().isEmpty()) {
-            try {
-                Files.write(bundle.resolve(MOUNT_POINTS), points.paths().stream().map(Path::toString).toList());
-            } catch (IOException e) {
-                // then only this process removes them, when the sandbox goes
-            }
+            points.writeTo(bundle.resolve(MOUNT_POINTS));
         }
     }
 
     /** Removes the mount points a crashed node's sandbox left in its image (see {@link #mountPoints}). */
     static void removeMountPointsOf(Path bundle) {
-        try {
-            for (String line : Files.readAllLines(bundle.resolve(MOUNT_POINTS))) {
-                MountPoints.removeEmpty(Path.of(line));
-            }
-        } catch (IOException | RuntimeException e) {
-            // none recorded
-        }
+        MountPoints.removeWrittenIn(bundle.resolve(MOUNT_POINTS));
     }
 
     private synchronized ParkedLauncher takeLauncher() {

@@ -64,8 +64,7 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
         }
         try {
             Path file = files.create(MOUNT_POINTS);
-            Files.write(file, points.paths().stream().map(Path::toString).toList());
-            return file;
+            return points.writeTo(file) ? file : null;
         } catch (IOException e) {
             return null; // then only this process removes them, when the sandbox goes
         }
@@ -75,15 +74,8 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
 
     /** Removes the mount points a killed node's sandbox wrote down in {@code file}, if it is such a file. */
     static void removeRecordedMountPoints(Path file) {
-        if (!file.getFileName().toString().endsWith(MOUNT_POINTS)) {
-            return;
-        }
-        try {
-            for (String line : Files.readAllLines(file)) {
-                MountPoints.removeEmpty(Path.of(line));
-            }
-        } catch (IOException | RuntimeException e) {
-            // unreadable: the points stay, as empty directories
+        if (file.getFileName().toString().endsWith(MOUNT_POINTS)) {
+            MountPoints.removeWrittenIn(file);
         }
     }
 
@@ -113,7 +105,10 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
             return new Task(HostProcess.start(builder, Cgroup.none(), processSpec.stdin(), stderr, status -> {
                 try {
                     ctrFailedFirst = ctrFailed(status, written);
-                    return programRan(taskRan(status, written), stderr, processSpec.command().getFirst(), sink);
+                    if (ctrFailedFirst) {
+                        throw new SandboxException(CTR_FAILED);
+                    }
+                    return programRan(status, stderr, processSpec.command().getFirst(), sink);
                 } finally {
                     OwnedTempFiles.delete(written);
                     OwnedTempFiles.delete(secrets);
@@ -127,20 +122,13 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
     }
 
     /**
-     * The status as it is, unless ctr failed before the job's task existed: ctr exits 1 for its own
+     * Whether ctr failed before the job's task existed, which is the runtime's failure: ctr exits 1 for its own
      * errors (containerd away, a shim or VM that did not start, a container of that id left over), as
      * the job may exit 1 itself, but it writes the task's pid only once the task exists. Before that
      * it is the runtime's failure, not the job's (whose own command, missing or not, runs under the
      * init, in the task). ctr writes the pid before it starts the task, so a start that fails after it
      * (a VM that does not boot) still reads as the job's exit 1.
      */
-    private static ExitStatus taskRan(ExitStatus status, Path pidFile) throws SandboxException {
-        if (ctrFailed(status, pidFile)) {
-            throw new SandboxException(CTR_FAILED);
-        }
-        return status;
-    }
-
     private static boolean ctrFailed(ExitStatus status, Path pidFile) {
         try {
             return status.code() == 1 && Files.size(pidFile) == 0;

@@ -84,17 +84,22 @@ public final class DeathWatch {
      * left in the unit once the node has died (systemd's {@code KillMode=mixed}) would kill the watch before it
      * had killed them. Where the move fails, the watch stays where it is.
      */
-    public static synchronized void liveIn(Path group) {
+    static synchronized void liveIn(Path group) { // the start's own home aside, for a test's stand-in group
         if (!group.equals(home)) {
             home = group;
             tell("@" + group);
         }
     }
 
-    /** Where the watch lives on a host with cgroup v2 alone (see {@link #liveIn}); null elsewhere. */
+    /**
+     * Where the watch lives on a host with cgroup v2 alone (see {@link #liveIn}): a group beside every owner's in
+     * Hangar's own, of no owner, so that no sweep of a gone owner's takes it; null elsewhere.
+     */
     private static Path homeOnUnifiedHierarchy() {
-        Path root = Path.of("/sys/fs/cgroup");
-        return java.nio.file.Files.exists(root.resolve("cgroup.controllers")) ? root.resolve("hangar").resolve("watch") : null;
+        CgroupMounts mounts = CgroupMounts.read();
+        // as Limiter finds them: where v1 has the controllers, the sandboxes' groups are there, and the unit's too
+        return mounts.hasV1("memory", "pids", "cpu") ? null
+                : mounts.v2().map(root -> root.resolve(Limiter.V2.HANGAR).resolve("watch")).orElse(null);
     }
 
     /** The group is gone, or no longer this JVM's to kill. */

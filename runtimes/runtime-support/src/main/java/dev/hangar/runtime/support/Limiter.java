@@ -129,9 +129,8 @@ public sealed interface Limiter {
 
     /** @param hangar {@code <root>/hangar}, which holds each process's directory of groups */
     record V2(Path hangar, OwningProcess owner) implements Limiter {
-        /** The group every node's {@link DeathWatch} lives in: no owner's, so no sweep of a gone owner's takes it. */
-        static final String WATCH = "watch";
-
+        /** The group below the v2 root that holds every Hangar process's groups (and its {@link DeathWatch}'s). */
+        static final String HANGAR = "hangar";
         /**
          * Makes {@code <root>/hangar} and the owner's directory in it, each with the memory, pids
          * and cpu controllers enabled for its children.
@@ -143,7 +142,7 @@ public sealed interface Limiter {
                     return Optional.empty();
                 }
                 CgroupFiles.write(root.resolve("cgroup.subtree_control"), "+memory +pids +cpu");
-                Path hangar = root.resolve("hangar");
+                Path hangar = root.resolve(HANGAR);
                 Files.createDirectories(hangar);
                 CgroupFiles.write(hangar.resolve("cgroup.subtree_control"), "+memory +pids +cpu");
                 var limiter = new V2(hangar, owner);
@@ -172,9 +171,6 @@ public sealed interface Limiter {
         @Override
         public Cgroup create(String name, Resources resources, int ownProcesses) throws IOException {
             Path parent = ownDirectory();
-            if (owner.equals(OwningProcess.current())) {
-                DeathWatch.liveIn(hangar.resolve(WATCH)); // out of the node's group, which its sandboxes have left
-            }
             watchedIfMine(this);
             return CgroupV2.create(parent, name, resources, ownProcesses);
         }

@@ -72,6 +72,27 @@ public final class MountPoints {
         return made;
     }
 
+    /** Writes the points down, one a line, for the next start should this process be killed first; whether it could. */
+    public boolean writeTo(Path file) {
+        try {
+            Files.write(file, made.stream().map(Path::toString).toList());
+            return true;
+        } catch (IOException e) {
+            return false; // then only this process removes them, when its sandbox goes
+        }
+    }
+
+    /** Removes the points a killed process wrote down in {@code file} ({@link #writeTo}); none if it cannot be read. */
+    public static void removeWrittenIn(Path file) {
+        try {
+            for (String line : Files.readAllLines(file)) {
+                removeEmpty(Path.of(line));
+            }
+        } catch (IOException | RuntimeException e) {
+            // none written, or unreadable: the points stay, as empty directories
+        }
+    }
+
     /** Lets go of the points; those no other sandbox of this process may use are removed. */
     public void release() {
         if (released.getAndSet(true)) {
