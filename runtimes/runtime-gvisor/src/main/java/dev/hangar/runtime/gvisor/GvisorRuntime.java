@@ -335,7 +335,7 @@ public final class GvisorRuntime implements SandboxRuntime {
             }
             return Optional.empty();
         } catch (TimeoutException e) {
-            return Optional.of("'" + String.join(" ", command) + "' did not end within " + bound);
+            return Optional.of("'" + String.join(" ", command) + "' did not end within " + bound.toMillis() + " ms");
         } catch (Exception e) {
             return Optional.of(String.valueOf(e.getMessage()));
         }

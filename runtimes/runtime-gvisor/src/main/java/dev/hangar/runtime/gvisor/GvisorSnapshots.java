@@ -190,7 +190,7 @@ public final class GvisorSnapshots implements Snapshotting {
         try {
             prepared.get(bound.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw new SandboxException("template " + id + ": boot and prepare step did not end within " + bound
+            throw new SandboxException("template " + id + ": boot and prepare step did not end within " + bound.toMillis() + " ms"
                     + said(stdout, stderr));
         } catch (ExecutionException e) {
             int code = waitExit(process);

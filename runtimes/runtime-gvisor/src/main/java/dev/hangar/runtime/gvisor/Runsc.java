@@ -100,7 +100,7 @@ record Runsc(Path binary, Path root, String platform) {
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
-                throw new IOException(String.join(" ", argv) + " did not end within " + timeout);
+                throw new IOException(String.join(" ", argv) + " did not end within " + timeout.toMillis() + " ms");
             }
             String text;
             try {
