@@ -2,6 +2,7 @@ package dev.hangar.core.select;
 
 import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.runtime.Isolation;
+import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.RuntimeStatus;
 import dev.hangar.core.runtime.Threading;
 import java.util.HashSet;
@@ -149,7 +150,7 @@ public final class Rules {
         }
     }
 
-    /** Sandboxes get a network only when the job asks and the node allows it. */
+    /** Sandboxes get a network only when the job asks and the node allows it; untrusted ones never the host's. */
     public static final class NetworkNeedsPermission implements SelectionRule {
         @Override
         public String name() {
@@ -164,7 +165,12 @@ public final class Rules {
             if (!node.networkAllowed()) {
                 return Optional.of("this node does not allow sandboxes a network (start it with --allow-network)");
             }
-            return when(!runtime.capabilities().givesNetwork(), "cannot give its sandboxes a network");
+            if (!runtime.capabilities().givesNetwork()) {
+                return Optional.of("cannot give its sandboxes a network");
+            }
+            return when(!runtime.capabilities().supports(NetworkMode.of(job.profile())),
+                    "gives a sandbox only the host's network, whose loopback reaches this node's own services;"
+                            + " untrusted code is given only a network of its own");
         }
     }
 

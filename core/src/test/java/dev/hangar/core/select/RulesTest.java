@@ -15,6 +15,8 @@ import dev.hangar.core.job.JobSpec;
 import dev.hangar.core.job.Needs;
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.job.Trust;
+import dev.hangar.core.job.WorkloadProfile;
+import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.RuntimeProbe;
 import dev.hangar.core.runtime.RuntimeStatus;
 import java.util.List;
@@ -153,6 +155,20 @@ class RulesTest {
                 reason -> assertThat(reason).contains("--allow-network"));
         assertThat(check(rule, spec, Runtimes.withoutNetwork(PROCESS))).hasValueSatisfying(
                 reason -> assertThat(reason).contains("cannot give its sandboxes a network"));
+    }
+
+    @Test
+    void untrustedCodeIsNotGivenTheHostsNetwork() {
+        var rule = new Rules.NetworkNeedsPermission();
+        var spec = untrusted();
+        var untrustedWithNetwork = JobSpec.builder().command("x")
+                .profile(new WorkloadProfile(Trust.UNTRUSTED, new Needs(false, true, true, true), null, null)).build();
+        assertThat(check(rule, spec, GVISOR)).as("no network asked").isEmpty();
+        assertThat(check(rule, untrustedWithNetwork, GVISOR)).hasValueSatisfying(
+                reason -> assertThat(reason).contains("only the host's network"));
+        assertThat(NetworkMode.of(untrustedWithNetwork.profile())).isEqualTo(NetworkMode.BRIDGE);
+        assertThat(NetworkMode.of(withNeeds(new Needs(false, true, true, true)).profile())).isEqualTo(NetworkMode.HOST);
+        assertThat(NetworkMode.of(spec.profile())).isEqualTo(NetworkMode.NONE);
     }
 
     @Test
