@@ -96,7 +96,9 @@ class RedisSentinelTest {
                 RedisServerProcess replica = RedisServerProcess.replicaOf(master)) {
             awaitInSync(replica);
             try (RedisQueueBackend one = RedisQueueBackend.open(master.uri("prefix=wait&replicas=1&timeout=PT2S"), CLOCK);
-                    RedisQueueBackend two = RedisQueueBackend.open(master.uri("prefix=wait&replicas=2&timeout=PT1S"), CLOCK)) {
+                    RedisQueueBackend two = RedisQueueBackend.open(master.uri("prefix=wait&replicas=2&timeout=PT1S"), CLOCK);
+                    RedisQueueBackend another = RedisQueueBackend.open(master.uri("prefix=wait&replicas=1&timeout=PT2S"), CLOCK)) {
+                assertThat(another.enqueue(spec("held-by-one-before")).created()).isTrue();
                 assertThat(one.enqueue(spec("held-by-one")).created()).isTrue();
                 assertThatThrownBy(() -> two.enqueue(spec("held-by-one-of-two")))
                         .isInstanceOf(QueueException.class)
@@ -107,6 +109,10 @@ class RedisSentinelTest {
                 replica.pause();
                 try {
                     assertThatThrownBy(() -> one.enqueue(spec)).as("a replica that holds nothing confirms nothing")
+                            .isInstanceOf(QueueException.class).hasMessageContaining("only 0 of 1 replicas");
+                    // another server's retry finds the job and writes nothing: its WAIT must still cover the job,
+                    // though that server's own last write, made before, is held
+                    assertThatThrownBy(() -> another.enqueue(spec)).as("a retry elsewhere, answered with the job")
                             .isInstanceOf(QueueException.class).hasMessageContaining("only 0 of 1 replicas");
                 } finally {
                     replica.resume();
