@@ -78,7 +78,8 @@ final class LuaScripts {
         if (waited != null) {
             link.onReconnected(waited, connects::incrementAndGet);
         }
-        this.keys = new byte[][] {RedisLink.bytes(settings.keyPrefix())};
+        // the declared key is the prefix and a colon: an ACL user given the prefix's keys ({p}:*) may name it
+        this.keys = new byte[][] {RedisLink.bytes(settings.keyPrefix() + ":")};
         // a call is sent again (see CallIds) within its timeout
         long resendWindowMs = settings.resendWindow().toMillis();
         this.settings = new byte[][] {Replies.arg(settings.changesMaxLen()), Replies.arg(settings.retention().toMillis()),

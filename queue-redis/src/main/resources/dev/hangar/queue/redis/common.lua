@@ -1,6 +1,6 @@
 -- The head of the queue's function library (LuaScripts): loaded once into Redis, where each script
--- file becomes one function of it that starts with setup(keys, args). KEYS[1] is the key prefix
--- "{name}": every key below starts with it, so all of them share one hash slot. ARGV[1..5] are the
+-- file becomes one function of it that starts with setup(keys, args). KEYS[1] is the key prefix and a colon,
+-- "{name}:": every key below starts with it, so all of them share one hash slot. ARGV[1..5] are the
 -- backend's settings, ARGV[6] the call's id (RID); the script's own arguments follow and are read as
 -- A[1], A[2], ...
 local P, LEASES, CHANGES_MAX, RETENTION_MS, DEAD_MAX, HORIZON_MS, RESEND_MS, RID
@@ -8,7 +8,7 @@ local A = {}
 
 -- Redis runs one function at a time, so the call's prefix and settings may live in these upvalues.
 local function setup(keys, argv)
-  P = keys[1]
+  P = string.sub(keys[1], 1, -2) -- the declared key is the prefix and a colon (see LuaScripts)
   LEASES = P .. ':leases'
   CHANGES_MAX = argv[1]
   RETENTION_MS = tonumber(argv[2])

@@ -674,7 +674,7 @@ class RedisSpecificsTest extends RedisServerTest {
         String enqueue = java.util.regex.Pattern.compile("hangar_[0-9a-f]{16}_enqueue")
                 .matcher(redis.cli("FUNCTION", "LIST")).results().findFirst().orElseThrow().group();
         String id = JobIds.forSubmitEntry(prefix, entry);
-        String reply = redis.cli("FCALL", enqueue, "1", "{" + prefix + "}", "10000", "0", "10000",
+        String reply = redis.cli("FCALL", enqueue, "1", "{" + prefix + "}:", "10000", "0", "10000",
                 Long.toString(RedisQueueBackend.LEASE_HORIZON.toMillis()), "10000", "", id, "{\"command\":[\"true\"]}",
                 "5", "1.0", "512", "0", "", "0", "1893456000000", "", entry, "0", "", "", "");
 
@@ -1365,12 +1365,16 @@ class RedisSpecificsTest extends RedisServerTest {
     @Test
     void anAclUserConnectsWithItsPasswordAndAWrongOneIsRefusedWithoutBeingShown() throws Exception {
         String user = "hangar-" + TESTS.incrementAndGet();
-        redis.cli("ACL", "SETUSER", user, "on", ">s3cret-pw", "~*", "&*", "+@all");
+        // the keys of the queue's prefix alone, as docs/cluster.md tells an operator to give
+        redis.cli("ACL", "SETUSER", user, "on", ">s3cret-pw", "~{acl-" + user + "}:*", "&*", "+@all");
         try {
             URI good = URI.create("redis://" + user + ":s3cret-pw@127.0.0.1:" + redis.port() + "?prefix=acl-" + user);
             try (RedisQueueBackend queue = RedisQueueBackend.open(good, clock)) {
                 assertThat(queue.enqueue(spec("with-a-password")).created()).isTrue();
-                assertThat(queue.lease(worker("w1"))).isPresent();
+                Lease lease = queue.lease(worker("w1")).orElseThrow();
+                assertThat(queue.started(lease, "node-1", selection("process"), null)).isTrue();
+                queue.finish(lease, Outcome.succeeded(0, false)).orElseThrow();
+                assertThat(queue.countByState().get(JobState.SUCCEEDED)).isEqualTo(1);
             }
             URI bad = URI.create("redis://" + user + ":wrong-pw@127.0.0.1:" + redis.port() + "?prefix=acl-" + user
                     + "&timeout=PT2S");
