@@ -102,7 +102,7 @@ final class JobAttempt {
             // why: the agent closed its timers under a job that outlasted its wait; not the job's fault,
             // so nothing is recorded and its lease runs out (the agent said it leaves such leases so)
             LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": the agent stopped under it; leaving the job to"
-                    + " its lease", e);
+                    + " its lease");
         } catch (RuntimeException | LinkageError e) {
             failedByTheAgent(lease, e);
         } catch (Error e) {
@@ -132,8 +132,7 @@ final class JobAttempt {
     }
 
     private static void leftToItsLease(Lease lease, QueueException e) {
-        LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": the queue is out of reach; leaving the job to its "
-                + "lease", e);
+        QueueException.warn(LOG, "job " + lease.jobId() + ": the queue is out of reach; leaving the job to its lease", e);
     }
 
     private void attempt(RunningJob job) {

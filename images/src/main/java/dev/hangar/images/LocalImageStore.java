@@ -260,6 +260,9 @@ public final class LocalImageStore implements ImageStore {
         return readIfThere(root.resolve(name));
     }
 
+    /** The damages warned of: each image's once (its path and fault), a few at most. */
+    private static final Set<String> DAMAGED_WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     /** The image an entry holds; empty if it is gone, or damaged (which is logged). */
     private static Optional<Image> readIfThere(Path dir) {
         try {
@@ -267,8 +270,12 @@ public final class LocalImageStore implements ImageStore {
         } catch (java.nio.file.NoSuchFileException e) {
             return java.util.Optional.empty();
         } catch (DamagedImageException e) {
-            // why not thrown: one damaged image would stop every list, and every job's check of its image name
-            LOG.log(System.Logger.Level.WARNING, e.getMessage());
+            // why not thrown: one damaged image would stop every list, and every job's check of its image name;
+            // warned of once, as lists run every second or so
+            if (DAMAGED_WARNED.add(e.getMessage())) {
+                LOG.log(System.Logger.Level.WARNING, e.getMessage() + " (said once; it stays out of every list until"
+                        + " removed or made again)");
+            }
             return java.util.Optional.empty();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

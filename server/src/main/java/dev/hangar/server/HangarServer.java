@@ -6,6 +6,7 @@ import dev.hangar.core.job.JobNotFoundException;
 import dev.hangar.core.json.Json;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueException;
+import dev.hangar.core.queue.RepeatedWarning;
 import dev.hangar.server.events.EventLog;
 import dev.hangar.server.events.ServerEvents;
 import dev.hangar.server.metrics.HangarMetrics;
@@ -116,7 +117,7 @@ public final class HangarServer implements AutoCloseable {
         poolRoutes.register(app);
         app.get("/metrics", this::scrape);
         app.get("/openapi.yaml", HangarServer::openApi);
-        mapExceptions(app);
+        mapExceptions(app, new RepeatedWarning(LOG, "serving API calls"));
     }
 
     private static final String METHOD_OVERRIDE = "X-HTTP-Method-Override";
@@ -167,13 +168,14 @@ public final class HangarServer implements AutoCloseable {
         }
     }
 
-    private static void mapExceptions(Javalin app) {
+    /** {@code queueAway}: an outage fails every caller's retries and probes, logged as one line a half minute. */
+    private static void mapExceptions(Javalin app, RepeatedWarning queueAway) {
         app.exception(ApiException.class, (e, ctx) -> problem(ctx, e.problem()));
         app.exception(JobNotFoundException.class, (e, ctx) ->
                 problem(ctx, Problem.of(404, "Not found", e.getMessage(), List.of())));
         // the queue is away (Redis restarting, failing over) or could not confirm a write: worth a retry
         app.exception(QueueException.class, (e, ctx) -> {
-            QueueException.warn(LOG, "queue call failed: " + ctx.method() + " " + ctx.path(), e);
+            queueAway.failed(" at " + ctx.method() + " " + ctx.path() + ", answered 503", e);
             ctx.header("Retry-After", "1");
             problem(ctx, Problem.of(503, "Queue unavailable", HealthCheck.queueTrouble(e, TokenCheck.caller(ctx)), List.of()));
         });

@@ -61,7 +61,9 @@ public final class ApiTokens implements TokenLookup {
                 throw new IllegalArgumentException(where + "must be TENANT TOKEN, or TENANT TOKEN admin");
             }
             if (!JobSpecValidator.TENANT.matcher(words[0]).matches()) {
-                throw new IllegalArgumentException(where + "tenant '" + words[0] + "' " + JobSpecValidator.TENANT_RULE);
+                // why the word is not quoted: a token written first (the columns swapped) would land in the log
+                throw new IllegalArgumentException(where + "its first word, the tenant, " + JobSpecValidator.TENANT_RULE
+                        + " (is it the token? a line is TENANT TOKEN)");
             }
             String hash = hashOf(words[1], where);
             Caller earlier = byHash.put(hash, new Caller(words[0], words.length == 3));

@@ -32,7 +32,10 @@ class ApiTokensTest {
     void eachBadLineIsNamedWithWhatIsWrong() {
         assertBad("team-a\n", "line 1: must be TENANT TOKEN");
         assertBad("# c\nteam-a " + TOKEN + " root\n", "line 2: must be TENANT TOKEN");
-        assertBad("Team_A " + TOKEN + "\n", "line 1: tenant 'Team_A' must be 1 to 63 lower-case");
+        assertBad("Team_A " + TOKEN + "\n", "line 1: its first word, the tenant, must be 1 to 63 lower-case");
+        String made = "Zq3_Xw9-Lk2Pm8Rt5Vb7Nc1Hd4";
+        assertThatThrownBy(() -> read(made + " team-a\n")).as("a token written first is not shown")
+                .hasMessageContaining("is it the token?").satisfies(e -> assertThat(e.getMessage()).doesNotContain(made));
         assertBad("team-a short\n", "line 1: token is shorter than 20 characters");
         assertBad("team-a sha256:abc\n", "line 1: a sha256: token must be 64 lower-case hex digits");
         assertBad("team-a " + TOKEN + "\nteam-b " + ApiTokens.hashed(TOKEN) + "\n", "line 2: this token is given already, to tenant team-a");
