@@ -3,6 +3,7 @@ package dev.hangar.server;
 import dev.hangar.core.job.SpecLimits;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueException;
+import dev.hangar.core.queue.UnconfirmedWriteException;
 import dev.hangar.server.auth.Caller;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -117,10 +118,15 @@ final class HealthCheck {
     /**
      * Why the queue does not answer, as a caller may read it: the queue's address and error for an
      * admin (anyone, on a server without tokens); for others, which may be any caller of the health
-     * probes, only that it is away (the server's log has the rest).
+     * probes, only that it is away (the server's log has the rest), or, for a write it made but could
+     * not confirm, that it may have been made, lest a caller make it twice.
      */
     static String queueTrouble(QueueException e, Caller caller) {
-        return caller.admin() ? e.getMessage() : "the job queue does not answer; try again shortly";
+        if (caller.admin()) {
+            return e.getMessage();
+        }
+        return e instanceof UnconfirmedWriteException ? UnconfirmedWriteException.TOLD
+                : "the job queue does not answer; try again shortly";
     }
 
     /** The largest node's capacity; none before a node is known (when the limits are a job's word). */

@@ -146,6 +146,22 @@ class QueueUnavailableApiTest {
     }
 
     @Test
+    void aTenantWhoseSubmitWasMadeButNotConfirmedIsToldItMayHaveBeenMadeNotThatTheQueueIsAway() throws Exception {
+        server.close();
+        dev.hangar.server.auth.TokenLookup tokens = token -> token.equals("team")
+                ? java.util.Optional.of(new dev.hangar.server.auth.Caller("team", false)) : java.util.Optional.empty();
+        var unconfirmed = new dev.hangar.core.queue.UnconfirmedWriteException("enqueue.lua was written on the master, but"
+                + " only 0 of 1 replicas held it within 1000 ms: it is lost should the master fail now");
+        server = new HangarServer(queue(unconfirmed), new TestNode(), java.util.Optional.of(tokens)).start("127.0.0.1", 0);
+
+        var response = send(request("/v1/jobs").header("Authorization", "Bearer team")
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"command\":[\"true\"]}")));
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.body()).contains("may have been made").contains("idempotencyKey")
+                .doesNotContain("does not answer").doesNotContain("replicas held it");
+    }
+
+    @Test
     void theReadinessProbePingsTheQueueRatherThanCountingEveryJob() throws Exception {
         server.close();
         server = new HangarServer(queue(new IllegalStateException("a probe counted the jobs")), new TestNode())

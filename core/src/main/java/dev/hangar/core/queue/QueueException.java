@@ -1,6 +1,9 @@
 package dev.hangar.core.queue;
 
-/** The backend failed (storage unreachable, corrupt); the operation did not happen. */
+/**
+ * The backend failed (storage unreachable, corrupt); the operation did not happen, but for an
+ * {@link UnconfirmedWriteException}.
+ */
 public class QueueException extends RuntimeException {
     public QueueException(String message, Throwable cause) {
         super(message, cause);

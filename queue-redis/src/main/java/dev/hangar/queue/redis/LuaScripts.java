@@ -1,6 +1,7 @@
 package dev.hangar.queue.redis;
 
 import dev.hangar.core.queue.QueueException;
+import dev.hangar.core.queue.UnconfirmedWriteException;
 import io.lettuce.core.ScriptOutputType;
 import java.io.IOException;
 import java.io.InputStream;
@@ -140,8 +141,8 @@ final class LuaScripts {
     }
 
     private static QueueException unconfirmed(Script script, String why) {
-        return new QueueException(script.file() + " was written on the master, but " + why + ": it is lost should"
-                + " the master fail now", null);
+        return new UnconfirmedWriteException(script.file() + " was written on the master, but " + why + ": it is lost"
+                + " should the master fail now");
     }
 
     /** Loads the library unless Redis has it. */
