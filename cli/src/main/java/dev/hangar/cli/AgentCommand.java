@@ -32,7 +32,7 @@ final class AgentCommand implements Callable<Integer> {
         System.out.println("Hangar agent " + config.nodeName() + " is up (queue " + RedisLocations.shown(cluster.redis) + ")");
         System.out.println("runtimes: " + agent.describeRuntimes());
         System.out.flush();
-        UpCommand.awaitShutdown(() -> {
+        UpCommand.awaitShutdown(UpCommand.STOPPING_NODE, () -> {
             agent.close();
             queue.close();
         });

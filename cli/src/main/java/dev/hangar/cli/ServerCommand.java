@@ -44,7 +44,7 @@ final class ServerCommand implements Callable<Integer> {
         server.servePools(new ClusterPools(nodes::statuses));
         System.out.println("Hangar server is up at " + UpCommand.url(host, server.port()) + " (queue " + RedisLocations.shown(cluster.redis) + ")");
         System.out.flush();
-        UpCommand.awaitShutdown(() -> {
+        UpCommand.awaitShutdown("hangar: stopping", () -> {
             server.close();
             upkeep.close();
             nodes.close();

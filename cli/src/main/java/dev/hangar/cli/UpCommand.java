@@ -51,7 +51,7 @@ final class UpCommand implements Callable<Integer> {
             System.err.println("warning: no runtime is usable on this host; jobs will be refused. See 'hangar runtimes'.");
         }
         System.out.flush();
-        awaitShutdown(hangar::close);
+        awaitShutdown(STOPPING_NODE, hangar::close);
         return 0;
     }
 
@@ -121,10 +121,18 @@ final class UpCommand implements Callable<Integer> {
         }
     }
 
-    /** Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), then runs {@code stop} before it exits. */
-    static void awaitShutdown(Runnable stop) throws InterruptedException {
+    /** What a node says as it starts to stop, which may take a while in which another Ctrl-C does nothing. */
+    static final String STOPPING_NODE = "hangar: stopping: running jobs are stopped and handed back to the queue"
+            + " (up to a minute)";
+
+    /**
+     * Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), then says {@code stopping} on stderr
+     * and runs {@code stop} before it exits.
+     */
+    static void awaitShutdown(String stopping, Runnable stop) throws InterruptedException {
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.err.println(stopping);
             stop.run();
             stopped.countDown();
         }));
