@@ -70,6 +70,18 @@ class PoolManagerTest {
     }
 
     @Test
+    void aJobWithALongLineOrAVariableTheShellKeepsStartsCold() {
+        start(0, pool("p", 1, 1));
+        awaitReady("p", 1);
+        JobSpec longEnv = job().toBuilder().env("CONFIG", "x".repeat(WarmPool.MOST_LINE_CHARS)).build();
+        JobSpec shellsOwn = job().toBuilder().env("UID", "1000").build();
+
+        assertThat(manager.take(RUNTIME, longEnv)).as("read a byte a read by the launcher").isEmpty();
+        assertThat(manager.take(RUNTIME, shellsOwn)).as("read-only in bash").isEmpty();
+        assertThat(manager.take(RUNTIME, job().toBuilder().env("CONFIG", "x".repeat(1000)).build())).isPresent();
+    }
+
+    @Test
     void aPoolFillsToMinAndATakenSandboxWasMadeBeforeTheTake() {
         start(0, pool("p", 3, 5));
         awaitReady("p", 3);
