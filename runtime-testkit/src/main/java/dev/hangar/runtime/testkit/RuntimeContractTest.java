@@ -724,6 +724,15 @@ public abstract class RuntimeContractTest {
                 run.stdout()).isEmpty();
     }
 
+    @Test
+    @DisplayName("every runtime gives a job the same base environment: PATH, HOME=/work, LANG=C.UTF-8")
+    void theBaseEnvironmentIsTheSameInEveryRuntime() throws Exception {
+        Run run = run(command("sh", "-c", "echo \"$HOME|$LANG|$PATH\""));
+        assertThat(run.code()).as("exit code; %s", run).isZero();
+        // why it matters: without LANG a job's count of characters, its sort order, its quoting change with the runtime
+        assertThat(run.stdout().strip()).isEqualTo("/work|C.UTF-8|/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin");
+    }
+
     // ------------------------------------------------------------------ stdin
 
     @Test

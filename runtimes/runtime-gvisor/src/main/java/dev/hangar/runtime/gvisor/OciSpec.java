@@ -1,5 +1,6 @@
 package dev.hangar.runtime.gvisor;
 
+import dev.hangar.runtime.support.SandboxEnv;
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.runtime.NetworkMode;
@@ -24,7 +25,7 @@ import java.util.Map;
 final class OciSpec {
     static final int SANDBOX_UID = HostUser.containerJobsId();
     static final String WORKDIR = "/work";
-    static final String PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+    static final String PATH = SandboxEnv.PATH;
     private static final long CPU_PERIOD_US = 100_000;
 
     private OciSpec() {}
@@ -42,11 +43,7 @@ final class OciSpec {
     }
 
     private static Map<String, Object> process(ProcessSpec process, Resources resources) {
-        var env = new LinkedHashMap<String, String>();
-        env.put("PATH", PATH);
-        env.put("HOME", WORKDIR);
-        env.put("LANG", "C.UTF-8");
-        env.putAll(process.env());
+        Map<String, String> env = SandboxEnv.of(process.env());
         List<String> envList = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
         List<String> none = List.of();
         var rlimits = List.of(rlimit("RLIMIT_NPROC", resources.pids()));

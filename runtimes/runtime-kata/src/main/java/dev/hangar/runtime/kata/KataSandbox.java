@@ -1,5 +1,6 @@
 package dev.hangar.runtime.kata;
 
+import dev.hangar.runtime.support.SandboxEnv;
 import dev.hangar.core.image.ImageHold;
 import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.OutputSink;
@@ -21,7 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -81,10 +82,7 @@ final class KataSandbox extends OneProcessSandbox<KataSandbox.Task> {
 
     @Override
     protected Task start(ProcessSpec processSpec, OutputSink sink) throws SandboxException {
-        var env = new HashMap<String, String>();
-        env.put("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
-        env.put("HOME", "/work");
-        env.putAll(processSpec.env());
+        Map<String, String> env = SandboxEnv.of(processSpec.env());
         String envText;
         try {
             envText = CtrCommand.envFile(env);

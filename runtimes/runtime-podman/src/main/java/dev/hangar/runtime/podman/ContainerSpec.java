@@ -1,5 +1,6 @@
 package dev.hangar.runtime.podman;
 
+import dev.hangar.runtime.support.SandboxEnv;
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.runtime.ProcessSpec;
@@ -27,7 +28,7 @@ final class ContainerSpec {
     static final String INIT = "/run/hangar-init";
     static final String WORKDIR = "/work";
     static final String USER = HostUser.containerJobsId() + ":" + HostUser.containerJobsId();
-    static final String PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+    static final String PATH = SandboxEnv.PATH;
     static final String SANDBOX_LABEL = "hangar.sandbox";
     /** The JVM that made the container ({@code OwningProcess}'s label): leftovers of a JVM that is gone are removed. */
     static final String OWNER_LABEL = "hangar.jvm";
@@ -140,10 +141,7 @@ final class ContainerSpec {
 
     /** The exec session that runs a process: its command, its environment only, stdin if {@code attachStdin}. */
     static Map<String, Object> exec(ProcessSpec process, boolean attachStdin) {
-        var env = new LinkedHashMap<String, String>();
-        env.put("PATH", PATH);
-        env.put("HOME", WORKDIR);
-        env.putAll(process.env());
+        Map<String, String> env = SandboxEnv.of(process.env());
         var body = new LinkedHashMap<String, Object>();
         body.put("Cmd", process.command());
         body.put("Env", env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());

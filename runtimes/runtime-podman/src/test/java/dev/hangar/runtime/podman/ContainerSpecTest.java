@@ -106,11 +106,11 @@ class ContainerSpecTest {
     }
 
     @Test
-    void theExecSessionCarriesOnlyPathHomeAndTheJobsEnvironment() {
+    void theExecSessionCarriesOnlyTheBaseAndTheJobsEnvironment() {
         var process = new ProcessSpec(List.of("sh", "-c", "env"), Map.of("A", "1"), "in".getBytes());
         Map<String, Object> body = ContainerSpec.exec(process);
         assertThat(body).containsEntry("Cmd", List.of("sh", "-c", "env"))
-                .containsEntry("Env", List.of("PATH=" + ContainerSpec.PATH, "HOME=/work", "A=1"))
+                .containsEntry("Env", List.of("PATH=" + ContainerSpec.PATH, "HOME=/work", "LANG=C.UTF-8", "A=1"))
                 .containsEntry("AttachStdin", true)
                 .containsEntry("AttachStdout", true)
                 .containsEntry("AttachStderr", true)
@@ -119,7 +119,7 @@ class ContainerSpecTest {
                 .containsEntry("WorkingDir", "/work");
         assertThat(ContainerSpec.exec(new ProcessSpec(List.of("true"), Map.of(), new byte[0]))).containsEntry("AttachStdin", false);
         assertThat(ContainerSpec.exec(new ProcessSpec(List.of("true"), Map.of("PATH", "/x"), null)))
-                .containsEntry("Env", List.of("PATH=/x", "HOME=/work"));
+                .containsEntry("Env", List.of("PATH=/x", "HOME=/work", "LANG=C.UTF-8"));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.hangar.runtime.process;
 
+import dev.hangar.runtime.support.SandboxEnv;
 import dev.hangar.core.image.ImageHold;
 import dev.hangar.core.runtime.OutputSink;
 import dev.hangar.core.runtime.ProcessSpec;
@@ -15,7 +16,6 @@ import dev.hangar.runtime.support.StderrTail;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,7 +25,7 @@ import java.util.Map;
  * and die with it. One process per sandbox.
  */
 final class BubblewrapSandbox extends OneProcessSandbox<HostProcess> {
-    static final String PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+    static final String PATH = SandboxEnv.PATH;
     /**
      * Variables the launcher's {@code sh} adds to its environment that a job bwrap starts directly
      * would not have (bwrap itself sets PWD, so that one stays).
@@ -90,12 +90,7 @@ final class BubblewrapSandbox extends OneProcessSandbox<HostProcess> {
 
     /** The sandboxed program's whole environment: the sandbox's base, then the job's own. */
     private static Map<String, String> environment(Map<String, String> jobEnv) {
-        var env = new LinkedHashMap<String, String>();
-        env.put("PATH", PATH);
-        env.put("HOME", BubblewrapCommand.WORKDIR);
-        env.put("LANG", "C.UTF-8");
-        env.putAll(jobEnv);
-        return env;
+        return SandboxEnv.of(jobEnv);
     }
 
     /** @param files a job process's (its environment then read from them), or null for {@code env} on the command line */
