@@ -162,7 +162,7 @@ final class JobAttempt {
         // why closed after the sandbox: the runtime mounts the pins, which must not go while it runs
         try (pinned) {
             attempt(job, selection, runtime, new SandboxSpec(sandboxId, spec.image(), spec.resources(),
-                    NetworkMode.of(spec.profile()), pinned.mounts(), job.gpus()));
+                    NetworkMode.of(spec.profile(), runtime.capabilities()), pinned.mounts(), job.gpus()));
         }
     }
 

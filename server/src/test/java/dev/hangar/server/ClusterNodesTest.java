@@ -241,7 +241,12 @@ class ClusterNodesTest {
                         .satisfies(error -> assertThat(error.field()).isEqualTo("profile.trust")))
                 .hasMessageContaining("untrusted-needs-kernel-boundary");
 
-        RuntimeStatus gvisor = runtime("gvisor", true, Isolation.SOFTWARE_KERNEL, Set.of(NetworkMode.NONE, NetworkMode.HOST));
+        RuntimeStatus hostsOnly = runtime("gvisor", true, Isolation.SOFTWARE_KERNEL, Set.of(NetworkMode.NONE, NetworkMode.HOST));
+        beat(givingANetwork(node("sandboxed", 2, 2048, 0, List.of(hostsOnly), Set.of("busybox"))));
+        assertThatThrownBy(() -> cluster.validate(networked.toBuilder().untrusted().build()))
+                .as("untrusted code is not given the host's network").isInstanceOf(InvalidSpecException.class);
+
+        RuntimeStatus gvisor = runtime("gvisor", true, Isolation.SOFTWARE_KERNEL, Set.of(NetworkMode.NONE, NetworkMode.BRIDGE));
         beat(givingANetwork(node("sandboxed", 2, 2048, 0, List.of(benched(gvisor)), Set.of("busybox"))));
         assertThat(cluster.validate(networked.toBuilder().untrusted().build()).profile().trust())
                 .as("on gvisor, which is benched for a while: the job waits for it").isEqualTo(Trust.UNTRUSTED);

@@ -7,14 +7,15 @@ public enum NetworkMode {
     NONE, HOST, BRIDGE;
 
     /**
-     * The network a job of this profile is given: none unless it asks; untrusted code never the
-     * host's, whose loopback reaches the node's own services (Hangar's API among them), only a
-     * network of its own.
+     * The network a job of this profile is given on a runtime of these capabilities: none unless it
+     * asks; for trusted code the host's where the runtime gives it, else one of its own; for
+     * untrusted code never the host's, whose loopback reaches the node's own services (Hangar's API
+     * among them), only one of its own.
      */
-    public static NetworkMode of(WorkloadProfile profile) {
+    public static NetworkMode of(WorkloadProfile profile, RuntimeCapabilities runtime) {
         if (!profile.needs().network()) {
             return NONE;
         }
-        return profile.untrusted() ? BRIDGE : HOST;
+        return profile.untrusted() || !runtime.supports(HOST) ? BRIDGE : HOST;
     }
 }

@@ -168,7 +168,7 @@ public final class Rules {
             if (!runtime.capabilities().givesNetwork()) {
                 return Optional.of("cannot give its sandboxes a network");
             }
-            return when(!runtime.capabilities().supports(NetworkMode.of(job.profile())),
+            return when(!runtime.capabilities().supports(NetworkMode.of(job.profile(), runtime.capabilities())),
                     "gives a sandbox only the host's network, whose loopback reaches this node's own services;"
                             + " untrusted code is given only a network of its own");
         }

@@ -166,9 +166,10 @@ class RulesTest {
         assertThat(check(rule, spec, GVISOR)).as("no network asked").isEmpty();
         assertThat(check(rule, untrustedWithNetwork, GVISOR)).hasValueSatisfying(
                 reason -> assertThat(reason).contains("only the host's network"));
-        assertThat(NetworkMode.of(untrustedWithNetwork.profile())).isEqualTo(NetworkMode.BRIDGE);
-        assertThat(NetworkMode.of(withNeeds(new Needs(false, true, true, true)).profile())).isEqualTo(NetworkMode.HOST);
-        assertThat(NetworkMode.of(spec.profile())).isEqualTo(NetworkMode.NONE);
+        var caps = GVISOR.capabilities();
+        assertThat(NetworkMode.of(untrustedWithNetwork.profile(), caps)).isEqualTo(NetworkMode.BRIDGE);
+        assertThat(NetworkMode.of(withNeeds(new Needs(false, true, true, true)).profile(), caps)).isEqualTo(NetworkMode.HOST);
+        assertThat(NetworkMode.of(spec.profile(), caps)).isEqualTo(NetworkMode.NONE);
     }
 
     @Test
