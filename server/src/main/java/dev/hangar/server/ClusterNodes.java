@@ -357,7 +357,8 @@ public final class ClusterNodes implements NodeView, AutoCloseable {
      * of service until its node restarts, and a job for it alone would wait for ever.
      */
     private static List<FieldError> misfits(JobSpec spec, NodeStatus node) {
-        List<FieldError> errors = new JobSpecValidator(limitsOf(List.of(node))).errors(spec);
+        // the node's bounds alone: the spec was checked whole against the widest (at submit, or at intake)
+        List<FieldError> errors = new JobSpecValidator(limitsOf(List.of(node))).nodeErrors(spec);
         if (!errors.isEmpty()) {
             return errors;
         }

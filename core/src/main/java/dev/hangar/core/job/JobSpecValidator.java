@@ -59,6 +59,19 @@ public final class JobSpecValidator {
         if (spec.tenant() != null && !TENANT.matcher(spec.tenant()).matches()) {
             errors.add(new FieldError("tenant", TENANT_RULE + ", got '" + spec.tenant() + "'"));
         }
+        errors.addAll(nodeErrors(spec));
+        between("priority", spec.priority(), 0, 9, errors);
+        checkRetry(spec.retry(), errors);
+        return errors;
+    }
+
+    /**
+     * What is wrong with the job against the bounds these limits set (a node's, say), if anything:
+     * the checks of {@link #errors} that depend on them, without those of the spec alone (its command,
+     * env and stdin, read whole), which a spec valid against the widest bounds has passed.
+     */
+    public List<FieldError> nodeErrors(JobSpec spec) {
+        var errors = new ArrayList<FieldError>();
         if (spec.runtime() != null && !limits.knownRuntimes().contains(spec.runtime())) {
             // why both said: a runtime of a node lost a while ago is known no more, though it is no typo
             errors.add(new FieldError("runtime", "unknown runtime '" + spec.runtime() + "' (no node that is up has it);"
@@ -71,8 +84,6 @@ public final class JobSpecValidator {
         checkResources(spec, errors);
         checkProfile(spec, errors);
         between("timeoutSeconds", spec.timeoutSeconds(), 1, limits.maxTimeoutSeconds(), errors);
-        between("priority", spec.priority(), 0, 9, errors);
-        checkRetry(spec.retry(), errors);
         return errors;
     }
 
