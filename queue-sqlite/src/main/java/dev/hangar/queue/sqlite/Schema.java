@@ -11,7 +11,7 @@ import java.sql.Statement;
  * existing database is brought forward when opened.
  */
 final class Schema {
-    static final int VERSION = 8;
+    static final int VERSION = 9;
 
     /** Instants are epoch milliseconds; booleans are 0/1; JSON columns hold {@code Json.write} output. */
     private static final String[] V1 = {
@@ -102,7 +102,18 @@ final class Schema {
         "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     };
 
-    private static final String[][] STEPS = {V1, V2, V3, V4, V5, V6, V7, V8};
+    /**
+     * A tenant's or a node's jobs in some states, newest first (list() names them when states are
+     * asked): by the indexes of V6 and V7 alone such a list read the tenant's or node's whole history
+     * to fill a page of its few running jobs, while holding the store.
+     */
+    private static final String[] V9 = {
+        "CREATE INDEX " + SqliteQueueBackend.BY_TENANT_AND_STATE + " ON jobs (json_extract(spec, '$.tenant'), state, seq)"
+                + " WHERE json_extract(spec, '$.tenant') IS NOT NULL",
+        "CREATE INDEX " + SqliteQueueBackend.BY_NODE_AND_STATE + " ON jobs (node, state, seq) WHERE node IS NOT NULL",
+    };
+
+    private static final String[][] STEPS = {V1, V2, V3, V4, V5, V6, V7, V8, V9};
 
     private Schema() {}
 

@@ -537,11 +537,30 @@ public final class SqliteQueueBackend implements QueueBackend {
         }
         where.append(" ORDER BY seq DESC LIMIT ?");
         params.add(limit + 1); // one more than asked tells whether another page follows
+        String from = JobRows.SELECT + indexFor(query);
         return db.read(c -> {
             var page = new PageOfRows(limit);
-            Sql.scan(c, JobRows.SELECT + where, page, params.toArray());
+            Sql.scan(c, from + where, page, params.toArray());
             return page.page();
         });
+    }
+
+    static final String BY_TENANT_AND_STATE = "jobs_by_tenant_and_state";
+    static final String BY_NODE_AND_STATE = "jobs_by_node_and_state";
+
+    /**
+     * The index a list of some states of one tenant's (or node's) jobs is read by: named, as the
+     * planner takes the tenant's (node's) index by seq, which gives the order but reads the tenant's
+     * whole history past its jobs in other states (110 ms for 60 running jobs among 450,000).
+     */
+    private static String indexFor(JobQuery query) {
+        if (query.states().isEmpty()) {
+            return "";
+        }
+        if (query.tenant() != null) {
+            return " INDEXED BY " + BY_TENANT_AND_STATE + " ";
+        }
+        return query.node() != null ? " INDEXED BY " + BY_NODE_AND_STATE + " " : "";
     }
 
     /** Takes rows until the page is full: its limit, or {@link JobQuery#PAGE_SPEC_BYTES} of specs. */

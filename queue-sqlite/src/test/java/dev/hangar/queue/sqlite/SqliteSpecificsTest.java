@@ -90,6 +90,8 @@ class SqliteSpecificsTest {
             s.execute("DROP INDEX jobs_by_tenant");
             s.execute("DROP INDEX jobs_by_node");
             s.execute("DROP TABLE settings");
+            s.execute("DROP INDEX " + SqliteQueueBackend.BY_TENANT_AND_STATE);
+            s.execute("DROP INDEX " + SqliteQueueBackend.BY_NODE_AND_STATE);
             s.execute("PRAGMA user_version = 1");
         }
 
@@ -111,6 +113,13 @@ class SqliteSpecificsTest {
                         .contains("jobs_by_node").doesNotContain("SCAN jobs\n");
                 assertThat(queryPlan(other, "SELECT seq FROM jobs WHERE json_extract(spec, '$.tenant') = 't'"
                         + " ORDER BY seq DESC LIMIT 51")).contains("jobs_by_tenant");
+                // and a list of some states of theirs reads those states' alone, not their whole history
+                assertThat(queryPlan(other, "SELECT seq FROM jobs INDEXED BY " + SqliteQueueBackend.BY_TENANT_AND_STATE
+                        + " WHERE json_extract(spec, '$.tenant') = 't' AND state IN ('RUNNING', 'QUEUED')"
+                        + " ORDER BY seq DESC LIMIT 51")).contains("state=?");
+                assertThat(queryPlan(other, "SELECT seq FROM jobs INDEXED BY " + SqliteQueueBackend.BY_NODE_AND_STATE
+                        + " WHERE node = 'n1' AND state IN ('RUNNING', 'QUEUED') ORDER BY seq DESC LIMIT 51"))
+                        .contains("state=?");
             }
         }
     }
