@@ -721,9 +721,10 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /** Hands this stopping node's jobs back, not counted against them (see JobQueue#handBackAtStop). */
     private void handBackLeases(boolean ended) {
         if (ended) {
-            queue.releaseLeasesOf(config.nodeName());
+            queue.handBackAtStop(config.nodeName(), Set.of());
             return;
         }
         // why not all or nothing: the jobs that did stop go back at once; those still running here
@@ -732,7 +733,7 @@ public final class Agent implements AutoCloseable {
         LOG.log(System.Logger.Level.WARNING, "{0} job(s) did not stop in time; their leases are left to run out",
                 stillRunning.size());
         try {
-            queue.releaseLeasesOf(config.nodeName(), stillRunning);
+            queue.handBackAtStop(config.nodeName(), stillRunning);
         } catch (UnsupportedOperationException e) {
             LOG.log(System.Logger.Level.DEBUG, "this queue cannot give back some leases only", e);
         }

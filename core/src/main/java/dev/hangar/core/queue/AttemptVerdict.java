@@ -61,29 +61,40 @@ public record AttemptVerdict(JobState state, Instant notBefore, String error) {
     /**
      * The worker vanished (its lease expired, or it said it runs nothing). That is not the job's
      * fault, so it does not use up an attempt; only {@link QueueBackend#MAX_DELIVERIES} such
-     * deliveries limit it.
+     * deliveries limit it. {@code stops}: the job's deliveries handed back at a worker's stop
+     * ({@link #afterStop}), which count toward none.
      */
-    public static AttemptVerdict afterLostLease(Job job) {
+    public static AttemptVerdict afterLostLease(Job job, int stops) {
         if (job.cancelRequested()) {
             return new AttemptVerdict(JobState.CANCELLED, null, LOST_CANCELLED);
         }
-        if (undelivered(job) >= QueueBackend.MAX_DELIVERIES) {
-            return new AttemptVerdict(JobState.DEAD, null, LOST_DEAD + undelivered(job)
+        if (undelivered(job, stops) >= QueueBackend.MAX_DELIVERIES) {
+            return new AttemptVerdict(JobState.DEAD, null, LOST_DEAD + undelivered(job, stops)
                     + " deliveries lost or given back");
         }
         return new AttemptVerdict(JobState.QUEUED, null, null);
     }
 
     /**
+     * The worker stopped as asked (SIGTERM, Ctrl-C) and handed the job back: QUEUED again, as for a
+     * lost lease, but never DEAD, as a node's stop (a restart, an upgrade) is no sign of a job that
+     * takes nodes down; the backend counts the delivery among the job's stops.
+     */
+    public static AttemptVerdict afterStop(Job job) {
+        return job.cancelRequested() ? new AttemptVerdict(JobState.CANCELLED, null, LOST_CANCELLED)
+                : new AttemptVerdict(JobState.QUEUED, null, null);
+    }
+
+    /**
      * The worker gave the job back, for a reason that is not the job's (see JobQueue#giveBack): as a
      * lost lease, with that reason given should the job end here.
      */
-    public static AttemptVerdict afterGiveBack(Job job, String reason) {
+    public static AttemptVerdict afterGiveBack(Job job, String reason, int stops) {
         if (job.cancelRequested()) {
             return new AttemptVerdict(JobState.CANCELLED, null, GAVE_BACK_CANCELLED + reason);
         }
-        if (undelivered(job) >= QueueBackend.MAX_DELIVERIES) {
-            return new AttemptVerdict(JobState.DEAD, null, GIVEN_BACK_DEAD + undelivered(job)
+        if (undelivered(job, stops) >= QueueBackend.MAX_DELIVERIES) {
+            return new AttemptVerdict(JobState.DEAD, null, GIVEN_BACK_DEAD + undelivered(job, stops)
                     + " times; last: " + reason);
         }
         return new AttemptVerdict(JobState.QUEUED, null, null);
@@ -104,10 +115,11 @@ public record AttemptVerdict(JobState state, Instant notBefore, String error) {
 
     /**
      * The deliveries of a held job that ended without an attempt (lost or given back), this one
-     * among them: every other delivery was an attempt, and this one counts as one while it is held.
+     * among them, but those handed back at a worker's stop: every other delivery was an attempt,
+     * and this one counts as one while it is held.
      */
-    private static int undelivered(Job job) {
-        return job.deliveries() - job.attempt() + 1;
+    private static int undelivered(Job job, int stops) {
+        return job.deliveries() - job.attempt() + 1 - stops;
     }
 
     private static String describe(Outcome outcome) {

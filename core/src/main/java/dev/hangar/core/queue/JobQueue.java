@@ -130,4 +130,18 @@ public interface JobQueue {
     default int releaseLeasesOf(String workerId, Set<String> keepTokens) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot give back only some of a worker's leases");
     }
+
+    /**
+     * Gives back the leases of a worker that stops as asked (SIGTERM, Ctrl-C), but those with these
+     * tokens (jobs that did not stop in time, left to their leases): as {@link #releaseLeasesOf},
+     * but such a delivery never makes a job DEAD, nor counts toward {@link QueueBackend#MAX_DELIVERIES}
+     * later (see {@link AttemptVerdict#afterStop}): rolling restarts must not kill a long job. A job
+     * asked to be cancelled ends CANCELLED. Returns how many it gave back. By default, as
+     * {@link #releaseLeasesOf} gives them back, counted.
+     *
+     * @throws UnsupportedOperationException if this backend cannot keep some (see {@link #releaseLeasesOf(String, Set)})
+     */
+    default int handBackAtStop(String workerId, Set<String> keepTokens) {
+        return keepTokens.isEmpty() ? releaseLeasesOf(workerId) : releaseLeasesOf(workerId, keepTokens);
+    }
 }

@@ -44,6 +44,12 @@ final class JobHash {
         return fields.toJob();
     }
 
+    /** The job's deliveries handed back at a worker's stop (JobQueue#handBackAtStop); none if the field is absent. */
+    static int stops(Map<String, String> hash) {
+        String stops = hash.get("stops");
+        return stops == null || stops.isEmpty() ? 0 : Integer.parseInt(stops);
+    }
+
     /** The lease token the job holds, or null. */
     static String token(Map<String, String> hash) {
         return text(hash.get("token"));

@@ -47,6 +47,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
@@ -312,7 +313,7 @@ public final class RedisQueueBackend implements QueueBackend {
         long code = Replies.number(scripts.call(Script.RENEW, lease.jobId(), lease.token(), clock.millis()).getFirst());
         if (code == -1) {
             // the lease entry is gone (someone deleted it): without it the lease could never expire
-            takeBack(lease.token(), lease.jobId(), "");
+            settle(lease.jobId(), lease.token(), "", this::lost);
         }
         return code == 1 ? LeaseStatus.HELD : code == 2 ? LeaseStatus.CANCEL_REQUESTED : LeaseStatus.LOST;
     }
@@ -423,7 +424,7 @@ public final class RedisQueueBackend implements QueueBackend {
         do {
             List<Object> reply = scripts.call(Script.RECLAIM, clock.millis(), cursor, BATCH, REAPER);
             cursor = Replies.text(reply.get(0));
-            moved += takeBackAll(Replies.list(reply.get(1)), REAPER, Set.of());
+            moved += takeBackAll(Replies.list(reply.get(1)), REAPER, Set.of(), this::lost);
         } while (!"0-0".equals(cursor));
         return moved;
     }
@@ -435,22 +436,32 @@ public final class RedisQueueBackend implements QueueBackend {
 
     @Override
     public int releaseLeasesOf(String workerId, Set<String> keepTokens) {
+        return takeBackEvery(workerId, keepTokens, this::lost);
+    }
+
+    @Override
+    public int handBackAtStop(String workerId, Set<String> keepTokens) {
+        return takeBackEvery(workerId, keepTokens, (held, stops) -> undelivered(AttemptVerdict.afterStop(held), held, stops + 1));
+    }
+
+    /** Takes back every job this worker holds, but those whose leases it keeps, each as {@code decide} says. */
+    private int takeBackEvery(String workerId, Set<String> keepTokens, BiFunction<Job, Integer, Settlement> decide) {
         int moved = 0;
         String start = "-";
         List<?> pairs;
         while (!(pairs = scripts.call(Script.LEASES_OF, workerId, start, BATCH)).isEmpty()) {
-            moved += takeBackAll(pairs, workerId, keepTokens);
+            moved += takeBackAll(pairs, workerId, keepTokens, decide);
             start = "(" + Replies.text(pairs.get(pairs.size() - 2));
         }
         return moved;
     }
 
-    /** Takes back the jobs of these (lease entry, job id) pairs from their vanished worker, but those it keeps. */
-    private int takeBackAll(List<?> pairs, String owner, Set<String> keepTokens) {
+    /** Takes back the jobs of these (lease entry, job id) pairs from their worker, but those it keeps. */
+    private int takeBackAll(List<?> pairs, String owner, Set<String> keepTokens, BiFunction<Job, Integer, Settlement> decide) {
         int moved = 0;
         for (int i = 0; i + 1 < pairs.size(); i += 2) {
             String token = Replies.text(pairs.get(i));
-            if (!keepTokens.contains(token) && takeBack(token, Replies.text(pairs.get(i + 1)), owner)) {
+            if (!keepTokens.contains(token) && settle(Replies.text(pairs.get(i + 1)), token, owner, decide).isPresent()) {
                 moved++;
             }
         }
@@ -459,21 +470,25 @@ public final class RedisQueueBackend implements QueueBackend {
 
     @Override
     public Optional<Job> giveBack(Lease lease, String reason) {
-        return settle(lease.jobId(), lease.token(), "", held -> undelivered(AttemptVerdict.afterGiveBack(held, reason), held));
+        return settle(lease.jobId(), lease.token(), "", (held, stops) -> undelivered(
+                AttemptVerdict.afterGiveBack(held, reason, stops), held, stops));
     }
 
     /**
      * The worker holding this lease is gone: its job goes back to QUEUED at once, or to its end. The
      * lost delivery was not an attempt, so the job looks as it did before that lease.
      */
-    private boolean takeBack(String entry, String jobId, String owner) {
-        return settle(jobId, entry, owner, held -> undelivered(AttemptVerdict.afterLostLease(held), held)).isPresent();
+    private Settlement lost(Job held, int stops) {
+        return undelivered(AttemptVerdict.afterLostLease(held, stops), held, stops);
     }
 
-    /** What a delivery that was not an attempt leaves: the job as before that lease, or at the verdict's end. */
-    private Settlement undelivered(AttemptVerdict verdict, Job held) {
+    /**
+     * What a delivery that was not an attempt leaves: the job as before that lease, its deliveries
+     * handed back at a stop now {@code stops}; or at the verdict's end.
+     */
+    private Settlement undelivered(AttemptVerdict verdict, Job held, int stops) {
         if (verdict.state() == JobState.QUEUED) {
-            return new Settlement(verdict.state(), List.of("attempt", held.attempt() - 1, "scheduledAt", "",
+            return new Settlement(verdict.state(), List.of("attempt", held.attempt() - 1, "stops", stops, "scheduledAt", "",
                     "startingAt", "", "runningAt", "", "node", "", "runtime", "", "selection", "", "sandboxReadyAt", "",
                     "startPath", "", "sandboxId", "", "sandboxCreatedAt", ""));
         }
@@ -490,6 +505,11 @@ public final class RedisQueueBackend implements QueueBackend {
      * {@code owner}, the lease entry must still be that consumer's.
      */
     private Optional<Job> settle(String jobId, String token, String owner, Function<Job, Settlement> decide) {
+        return settle(jobId, token, owner, (held, stops) -> decide.apply(held));
+    }
+
+    /** As above, {@code decide} told too how many of the job's deliveries were handed back at a stop. */
+    private Optional<Job> settle(String jobId, String token, String owner, BiFunction<Job, Integer, Settlement> decide) {
         for (int i = 0; i < SETTLE_TRIES; i++) {
             Map<String, String> hash = hash(jobId);
             if (hash.isEmpty() || !token.equals(JobHash.token(hash))) {
@@ -499,7 +519,7 @@ public final class RedisQueueBackend implements QueueBackend {
                 return Optional.empty();
             }
             Job held = JobHash.toJob(hash);
-            Settlement settlement = decide.apply(held);
+            Settlement settlement = decide.apply(held, JobHash.stops(hash));
             if (!held.state().canMoveTo(settlement.state())) {
                 return Optional.empty();
             }

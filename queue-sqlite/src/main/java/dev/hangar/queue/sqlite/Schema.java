@@ -105,9 +105,11 @@ final class Schema {
     /**
      * A tenant's or a node's jobs in some states, newest first (list() names them when states are
      * asked): by the indexes of V6 and V7 alone such a list read the tenant's or node's whole history
-     * to fill a page of its few running jobs, while holding the store.
+     * to fill a page of its few running jobs, while holding the store. And a job's deliveries handed
+     * back at a worker's stop, which count toward no limit (AttemptVerdict#afterStop).
      */
     private static final String[] V9 = {
+        "ALTER TABLE jobs ADD COLUMN stops INTEGER NOT NULL DEFAULT 0",
         "CREATE INDEX " + SqliteQueueBackend.BY_TENANT_AND_STATE + " ON jobs (json_extract(spec, '$.tenant'), state, seq)"
                 + " WHERE json_extract(spec, '$.tenant') IS NOT NULL",
         "CREATE INDEX " + SqliteQueueBackend.BY_NODE_AND_STATE + " ON jobs (node, state, seq) WHERE node IS NOT NULL",

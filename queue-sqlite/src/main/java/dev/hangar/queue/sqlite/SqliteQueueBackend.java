@@ -443,13 +443,28 @@ public final class SqliteQueueBackend implements QueueBackend {
 
     @Override
     public int releaseLeasesOf(String workerId, Set<String> keepTokens) {
+        return write((c, notices) -> takeBack(c, notices, leasedTo(c, workerId, keepTokens)));
+    }
+
+    @Override
+    public int handBackAtStop(String workerId, Set<String> keepTokens) {
+        return write((c, notices) -> {
+            List<Job> jobs = leasedTo(c, workerId, keepTokens);
+            for (Job job : jobs) {
+                takeBack(c, notices, job, AttemptVerdict.afterStop(job), true);
+            }
+            return jobs.size();
+        });
+    }
+
+    /** The jobs this worker holds leases of, but those with these tokens. */
+    private static List<Job> leasedTo(Connection c, String workerId, Set<String> keepTokens) throws SQLException {
         List<Object> params = new ArrayList<>(keepTokens.size() + 1);
         params.add(workerId);
         params.addAll(keepTokens);
         String keep = keepTokens.isEmpty() ? ""
                 : " AND lease_token NOT IN (" + String.join(", ", Collections.nCopies(keepTokens.size(), "?")) + ")";
-        return write((c, notices) -> takeBack(c, notices,
-                JobRows.all(c, "WHERE lease_token IS NOT NULL AND lease_owner = ?" + keep, params.toArray())));
+        return JobRows.all(c, "WHERE lease_token IS NOT NULL AND lease_owner = ?" + keep, params.toArray());
     }
 
     @Override
@@ -459,7 +474,7 @@ public final class SqliteQueueBackend implements QueueBackend {
             if (held.isEmpty()) {
                 return Optional.empty();
             }
-            takeBack(c, notices, held.get(), AttemptVerdict.afterGiveBack(held.get(), reason));
+            takeBack(c, notices, held.get(), AttemptVerdict.afterGiveBack(held.get(), reason, stopsOf(c, held.get())), false);
             return Optional.of(reload(c, lease.jobId()));
         });
     }
@@ -467,13 +482,19 @@ public final class SqliteQueueBackend implements QueueBackend {
     /** Takes jobs away from a worker that is gone: back to QUEUED at once, or to their end. */
     private int takeBack(Connection c, Notices notices, List<Job> jobs) throws SQLException {
         for (Job job : jobs) {
-            takeBack(c, notices, job, AttemptVerdict.afterLostLease(job));
+            takeBack(c, notices, job, AttemptVerdict.afterLostLease(job, stopsOf(c, job)), false);
         }
         return jobs.size();
     }
 
+    /** The job's deliveries handed back at a worker's stop (see JobQueue#handBackAtStop). */
+    private static int stopsOf(Connection c, Job job) throws SQLException {
+        return Sql.query(c, "SELECT stops FROM jobs WHERE id = ?", rs -> rs.getInt(1), job.id()).stream().findFirst().orElse(0);
+    }
+
     /** Ends the job's delivery without an attempt: back to QUEUED as before that lease, or to the verdict's end. */
-    private void takeBack(Connection c, Notices notices, Job job, AttemptVerdict verdict) throws SQLException {
+    private void takeBack(Connection c, Notices notices, Job job, AttemptVerdict verdict, boolean atStop)
+            throws SQLException {
         if (!job.state().canMoveTo(verdict.state())) {
             throw new IllegalStateException("job " + job.id() + " holds a lease in state " + job.state());
         }
@@ -481,6 +502,7 @@ public final class SqliteQueueBackend implements QueueBackend {
             // the lost delivery was not an attempt: its number and timings are as before that lease (the result of an
             // earlier failed attempt, cleared by the lease, stays cleared: the job waits for the attempt that follows)
             Sql.update(c, "UPDATE jobs SET state = ?, " + RELEASE_LEASE + ", attempt = attempt - 1,"
+                    + (atStop ? " stops = stops + 1," : "")
                     + " scheduled_at = NULL, starting_at = NULL, running_at = NULL, node = NULL, runtime = NULL,"
                     + " selection = NULL, " + NO_SANDBOX + " WHERE id = ?", verdict.state().name(), job.id());
         } else {

@@ -82,7 +82,7 @@ class SqliteSpecificsTest {
         // why: turn the file back into what Hangar with schema 1 wrote
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
             for (String column : new String[] {"sandbox_ready_at", "start_path", "sandbox_id", "sandbox_created_at",
-                    "log_chunk"}) {
+                    "log_chunk", "stops"}) {
                 s.execute("ALTER TABLE jobs DROP COLUMN " + column);
             }
             s.execute("ALTER TABLE logs DROP COLUMN delivery");

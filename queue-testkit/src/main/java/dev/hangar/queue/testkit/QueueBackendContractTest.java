@@ -1323,6 +1323,34 @@ public abstract class QueueBackendContractTest {
     }
 
     @Test
+    void aJobHandedBackAtItsNodesStopsIsNeverDeadForItAndItsLostDeliveriesAloneCount() {
+        Job kept = enqueue("still-stopping");
+        Lease keptLease = leaseAndRun("w1");
+        assertThat(keptLease.jobId()).isEqualTo(kept.id());
+        Job job = enqueue("long-running");
+        for (int stop = 1; stop <= QueueBackend.MAX_DELIVERIES + 1; stop++) {
+            Lease lease = leaseAndRun("w1");
+            assertThat(lease.jobId()).isEqualTo(job.id());
+            assertThat(queue.handBackAtStop("w1", Set.of(keptLease.token()))).as("stop %d", stop).isEqualTo(1);
+            Job back = reload(job.id());
+            assertThat(back.state()).as("after stop %d", stop).isEqualTo(JobState.QUEUED);
+            assertThat(back.attempt()).as("not an attempt").isZero();
+        }
+        assertThat(queue.renew(keptLease)).as("a lease kept at the stop").isEqualTo(LeaseStatus.HELD);
+        assertThat(reload(job.id()).deliveries()).isEqualTo(QueueBackend.MAX_DELIVERIES + 1);
+
+        // only deliveries lost count toward the limit: the first loss after the stops leaves it queued
+        leaseAndRun("w2");
+        assertThat(queue.releaseLeasesOf("w2")).isEqualTo(1);
+        assertThat(reload(job.id()).state()).isEqualTo(JobState.QUEUED);
+
+        Lease cancelled = leaseAndRun("w3");
+        queue.cancel(cancelled.jobId());
+        assertThat(queue.handBackAtStop("w3", Set.of())).isEqualTo(1);
+        assertThat(reload(job.id()).state()).as("a cancel asked for is not run again").isEqualTo(JobState.CANCELLED);
+    }
+
+    @Test
     void requeueExpiredLeavesLiveLeasesAlone() {
         Job shortLease = enqueue("short");
         Job longLease = enqueue("long");
