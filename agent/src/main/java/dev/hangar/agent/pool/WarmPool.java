@@ -10,6 +10,7 @@ import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxRuntime;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.core.runtime.Snapshotting.Snapshot;
+import dev.hangar.runtime.support.LauncherScript;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,7 +19,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
@@ -108,38 +108,12 @@ final class WarmPool {
      */
     synchronized boolean fits(String chosenRuntime, JobSpec job) {
         Resources r = job.resources();
-        return !closed && spec.runtime().equals(chosenRuntime) && launcherTakes(job)
+        return !closed && spec.runtime().equals(chosenRuntime) && LauncherScript.startsAsCold(job.command(), job.env())
                 && Objects.equals(runtime.imageOf(spec.image()), runtime.imageOf(job.image()))
                 && job.mounts().isEmpty() && job.gpusWanted() == 0 && !job.profile().needs().network()
                 && r.cpus().doubleValue() == spec.cpus() && r.memoryMb().longValue() == spec.memoryMb()
                 && r.pids() == Resources.DEFAULT_PIDS && r.diskMb() == Resources.DEFAULT_DISK_MB;
     }
-
-    /**
-     * Whether a launcher (LauncherScript) starts this job as a cold start would: its shell reads the
-     * job's line a byte a read, which under gVisor took 10 to 14 s for a 100 KiB environment (a cold
-     * start 0.2 s), so a long line starts cold; and it exports the environment, which fails for a name the
-     * shell keeps as its own (bash's read-only UID, dash's checked OPTIND), where a cold start sets it.
-     */
-    static boolean launcherTakes(JobSpec job) {
-        long bytes = 0;
-        for (String word : job.command()) {
-            bytes += word.length() + 3;
-        }
-        for (var variable : job.env().entrySet()) {
-            if (SHELLS_OWN.contains(variable.getKey())) {
-                return false;
-            }
-            bytes += variable.getKey().length() + variable.getValue().length() + 12;
-        }
-        return bytes <= MOST_LINE_CHARS;
-    }
-
-    /** The longest job line (in chars, about its bytes) a launcher is handed; see {@link #launcherTakes}. */
-    static final int MOST_LINE_CHARS = 4096;
-    /** Variables that sh (bash, dash, busybox ash) keeps as its own: read-only, checked or set by the shell. */
-    private static final Set<String> SHELLS_OWN = Set.of("UID", "EUID", "PPID", "OPTIND", "OPTARG", "SHELLOPTS",
-            "BASHOPTS", "BASH_VERSINFO", "GROUPS", "LINENO", "RANDOM", "SECONDS", "IFS");
 
     /** A ready sandbox whose launcher is alive, now; dead ones met on the way are replaced. Never blocks on a sandbox. */
     synchronized Optional<WarmSandbox> take() {

@@ -19,6 +19,7 @@ import dev.hangar.core.runtime.SandboxException;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.core.runtime.Snapshotting;
 import dev.hangar.core.runtime.Snapshotting.Snapshot;
+import dev.hangar.runtime.support.LauncherScript;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -73,11 +74,13 @@ class PoolManagerTest {
     void aJobWithALongLineOrAVariableTheShellKeepsStartsCold() {
         start(0, pool("p", 1, 1));
         awaitReady("p", 1);
-        JobSpec longEnv = job().toBuilder().env("CONFIG", "x".repeat(WarmPool.MOST_LINE_CHARS)).build();
+        JobSpec longEnv = job().toBuilder().env("CONFIG", "x".repeat(LauncherScript.MOST_LINE_BYTES)).build();
         JobSpec shellsOwn = job().toBuilder().env("UID", "1000").build();
 
         assertThat(manager.take(RUNTIME, longEnv)).as("read a byte a read by the launcher").isEmpty();
         assertThat(manager.take(RUNTIME, shellsOwn)).as("read-only in bash").isEmpty();
+        assertThat(manager.take(RUNTIME, job().toBuilder().env("LINES", "\n".repeat(700)).build()))
+                .as("700 line breaks: 700 characters, a line of 4,900 bytes").isEmpty();
         assertThat(manager.take(RUNTIME, job().toBuilder().env("CONFIG", "x".repeat(1000)).build())).isPresent();
     }
 

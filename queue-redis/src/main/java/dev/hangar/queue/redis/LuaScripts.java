@@ -3,6 +3,7 @@ package dev.hangar.queue.redis;
 import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.queue.UnconfirmedWriteException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -54,6 +55,10 @@ final class LuaScripts {
     private final String source;
     private final Map<Script, String> functions = new EnumMap<>(Script.class);
     private final byte[][] keys;
+    /** Written before each WAIT (see {@link #run}); expires, as nothing reads it. */
+    private final byte[] confirmKey;
+    private static final byte[] ONE = RedisLink.bytes("1");
+    private static final long CONFIRM_KEPT_MS = 60_000;
     /** ARGV[1..5] of every call, read by common.lua's setup. */
     private final byte[][] settings;
     private final int replicas;
@@ -81,6 +86,7 @@ final class LuaScripts {
         }
         // the declared key is the prefix and a colon: an ACL user given the prefix's keys ({p}:*) may name it
         this.keys = new byte[][] {RedisLink.bytes(settings.keyPrefix() + ":")};
+        this.confirmKey = RedisLink.bytes(new RedisKeys(settings.keyPrefix()).ping());
         // a call is sent again (see CallIds) within its timeout
         long resendWindowMs = settings.resendWindow().toMillis();
         this.settings = new byte[][] {Replies.arg(settings.changesMaxLen()), Replies.arg(settings.retention().toMillis()),
@@ -123,7 +129,10 @@ final class LuaScripts {
             long connected = connects.get();
             List<Object> reply = redis.fcall(function, ScriptOutputType.MULTI, keys, argv);
             if (waits) {
-                // WAIT covers every write this connection made so far, this one included
+                // a write of this connection's own first: WAIT covers the connection's writes, and from Redis
+                // 7.2 a call that wrote nothing (a submit answered with the job its key made, maybe on another
+                // server and not yet on a replica) does not move its mark past that job's write
+                redis.set(confirmKey, ONE, SetArgs.Builder.px(CONFIRM_KEPT_MS));
                 long held = redis.waitForReplication(replicas, replicaWaitMs);
                 if (held < replicas) {
                     throw unconfirmed(script, "only " + held + " of " + replicas + " replicas held it within "

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.job.StartPath;
+import dev.hangar.core.queue.JobQuery;
 import dev.hangar.core.queue.Lease;
 import dev.hangar.core.queue.QueueBackend;
 import dev.hangar.core.queue.QueueBackendProvider;
@@ -114,12 +115,13 @@ class SqliteSpecificsTest {
                 assertThat(queryPlan(other, "SELECT seq FROM jobs WHERE json_extract(spec, '$.tenant') = 't'"
                         + " ORDER BY seq DESC LIMIT 51")).contains("jobs_by_tenant");
                 // and a list of some states of theirs reads those states' alone, not their whole history
-                assertThat(queryPlan(other, "SELECT seq FROM jobs INDEXED BY " + SqliteQueueBackend.BY_TENANT_AND_STATE
-                        + " WHERE json_extract(spec, '$.tenant') = 't' AND state IN ('RUNNING', 'QUEUED')"
-                        + " ORDER BY seq DESC LIMIT 51")).contains("state=?");
-                assertThat(queryPlan(other, "SELECT seq FROM jobs INDEXED BY " + SqliteQueueBackend.BY_NODE_AND_STATE
-                        + " WHERE node = 'n1' AND state IN ('RUNNING', 'QUEUED') ORDER BY seq DESC LIMIT 51"))
-                        .contains("state=?");
+                var running = java.util.EnumSet.of(JobState.RUNNING, JobState.QUEUED);
+                assertThat(queryPlan(other, "SELECT seq FROM jobs" + SqliteQueueBackend.indexFor(
+                        new JobQuery(running, null, 50, "t", null)) + "WHERE json_extract(spec, '$.tenant') = 't'"
+                        + " AND state IN ('RUNNING', 'QUEUED') ORDER BY seq DESC LIMIT 51")).contains("state=?");
+                assertThat(queryPlan(other, "SELECT seq FROM jobs" + SqliteQueueBackend.indexFor(
+                        new JobQuery(running, null, 50, null, "n1")) + "WHERE node = 'n1'"
+                        + " AND state IN ('RUNNING', 'QUEUED') ORDER BY seq DESC LIMIT 51")).contains("state=?");
             }
         }
     }

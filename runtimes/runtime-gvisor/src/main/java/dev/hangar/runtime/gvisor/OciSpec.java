@@ -1,12 +1,12 @@
 package dev.hangar.runtime.gvisor;
 
-import dev.hangar.runtime.support.SandboxEnv;
 import dev.hangar.core.job.Resources;
 import dev.hangar.core.runtime.Mount;
 import dev.hangar.core.runtime.NetworkMode;
 import dev.hangar.core.runtime.ProcessSpec;
 import dev.hangar.core.runtime.SandboxSpec;
 import dev.hangar.runtime.support.HostUser;
+import dev.hangar.runtime.support.SandboxEnv;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

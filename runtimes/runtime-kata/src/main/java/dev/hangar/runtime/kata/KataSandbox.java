@@ -1,6 +1,5 @@
 package dev.hangar.runtime.kata;
 
-import dev.hangar.runtime.support.SandboxEnv;
 import dev.hangar.core.image.ImageHold;
 import dev.hangar.core.runtime.ExitStatus;
 import dev.hangar.core.runtime.OutputSink;
@@ -15,6 +14,7 @@ import dev.hangar.runtime.support.MountPoints;
 import dev.hangar.runtime.support.OneProcessSandbox;
 import dev.hangar.runtime.support.OwningProcess;
 import dev.hangar.runtime.support.OwnedTempFiles;
+import dev.hangar.runtime.support.SandboxEnv;
 import dev.hangar.runtime.support.StderrTail;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

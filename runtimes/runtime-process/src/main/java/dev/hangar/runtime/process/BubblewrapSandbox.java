@@ -1,6 +1,5 @@
 package dev.hangar.runtime.process;
 
-import dev.hangar.runtime.support.SandboxEnv;
 import dev.hangar.core.image.ImageHold;
 import dev.hangar.core.runtime.OutputSink;
 import dev.hangar.core.runtime.ProcessSpec;
@@ -12,6 +11,7 @@ import dev.hangar.runtime.support.HostProcess;
 import dev.hangar.runtime.support.LauncherScript;
 import dev.hangar.runtime.support.OneProcessSandbox;
 import dev.hangar.runtime.support.OwnedTempFiles;
+import dev.hangar.runtime.support.SandboxEnv;
 import dev.hangar.runtime.support.StderrTail;
 import java.io.IOException;
 import java.nio.file.Path;
