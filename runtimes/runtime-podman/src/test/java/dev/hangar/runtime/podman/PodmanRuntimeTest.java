@@ -181,12 +181,13 @@ class PodmanRuntimeTest {
     }
 
     @Test
-    void environmentIsThePathAndTheJobsOwn() throws Exception {
+    void environmentIsTheBaseAndTheJobsOwn() throws Exception {
         requireAvailable();
         Result run = run(new ProcessSpec(List.of("env"), Map.of("JOB_VAR", "1"), null));
         List<String> names = run.output().stdoutText().lines().map(l -> l.substring(0, l.indexOf('='))).sorted().toList();
-        // HOME is /work, given (not from the image's /etc/passwd); TERM=xterm and container=podman are Podman's own
-        assertThat(names).containsExactlyInAnyOrder("PATH", "JOB_VAR", "HOME", "TERM", "container");
+        // PATH, HOME=/work (not from the image's /etc/passwd) and LANG are every runtime's base (SandboxEnv);
+        // TERM=xterm and container=podman are Podman's own
+        assertThat(names).containsExactlyInAnyOrder("PATH", "JOB_VAR", "HOME", "LANG", "TERM", "container");
     }
 
     @Test
