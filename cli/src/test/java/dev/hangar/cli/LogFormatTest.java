@@ -13,7 +13,7 @@ class LogFormatTest {
         String slf4j = logged(() -> org.slf4j.LoggerFactory.getLogger("dev.hangar.server.QueueUpkeep")
                 .info("handed out again {} job(s) whose agent stopped renewing", 7));
 
-        String format = "\\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\[[^]]+] INFO dev\\.hangar\\.server\\.QueueUpkeep"
+        String format = "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\[[^]]+] INFO dev\\.hangar\\.server\\.QueueUpkeep"
                 + " - handed out again 7 job\\(s\\) whose agent stopped renewing\\R";
         assertThat(slf4j).matches(format);
         assertThat(systemLogger).matches(format);
