@@ -81,7 +81,7 @@ public record AttemptVerdict(JobState state, Instant notBefore, String error) {
      * takes nodes down; the backend counts the delivery among the job's stops.
      */
     public static AttemptVerdict afterStop(Job job) {
-        return job.cancelRequested() ? new AttemptVerdict(JobState.CANCELLED, null, LOST_CANCELLED)
+        return job.cancelRequested() ? new AttemptVerdict(JobState.CANCELLED, null, GAVE_BACK_CANCELLED + "its node stopped")
                 : new AttemptVerdict(JobState.QUEUED, null, null);
     }
 

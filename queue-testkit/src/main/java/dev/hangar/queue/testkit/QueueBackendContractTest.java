@@ -1348,6 +1348,7 @@ public abstract class QueueBackendContractTest {
         queue.cancel(cancelled.jobId());
         assertThat(queue.handBackAtStop("w3", Set.of())).isEqualTo(1);
         assertThat(reload(job.id()).state()).as("a cancel asked for is not run again").isEqualTo(JobState.CANCELLED);
+        assertThat(reload(job.id()).error()).as("not a worker lost").isEqualTo("cancelled; its worker gave it back: its node stopped");
     }
 
     @Test
