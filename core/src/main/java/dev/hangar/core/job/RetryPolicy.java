@@ -5,12 +5,16 @@ import java.time.Duration;
 /**
  * How often a failed job is tried again. Backoff doubles from {@code backoffSeconds} per attempt
  * and is capped at {@code maxBackoffSeconds}: 300 s unless given, or the first backoff if that is
- * longer, so that a backoff asked for is never cut short by a cap that was not.
+ * longer, so that a backoff asked for is never cut short by a cap that was not. Each backoff is then
+ * drawn up to a tenth longer, so that jobs failing together (a service they all call went down) do
+ * not all come back in the same instant; never shorter than asked, never longer than a day.
  */
 public record RetryPolicy(Integer maxAttempts, Double backoffSeconds, Double maxBackoffSeconds) {
     /** The longest backoff or cap a job may ask for: a day. */
     public static final double MOST_SECONDS = 86_400;
     private static final double DEFAULT_CAP = 300;
+    /** How much longer, at most, a drawn backoff is than the one asked for: a tenth. */
+    public static final double SPREAD = 0.1;
 
     public RetryPolicy {
         maxAttempts = maxAttempts == null ? 1 : maxAttempts;
@@ -25,9 +29,13 @@ public record RetryPolicy(Integer maxAttempts, Double backoffSeconds, Double max
         return new RetryPolicy(null, null, null);
     }
 
-    /** Delay before attempt {@code failedAttempt + 1}. */
-    public Duration backoffAfter(int failedAttempt) {
-        double seconds = backoffSeconds * Math.pow(2, Math.max(0, failedAttempt - 1));
-        return Duration.ofMillis((long) (Math.min(seconds, maxBackoffSeconds) * 1000));
+    /**
+     * Delay before attempt {@code failedAttempt + 1}; {@code draw}, in [0, 1), picks where it falls between the
+     * backoff asked for and a tenth more.
+     */
+    public Duration backoffAfter(int failedAttempt, double draw) {
+        double seconds = Math.min(backoffSeconds * Math.pow(2, Math.max(0, failedAttempt - 1)), maxBackoffSeconds);
+        double drawn = Math.min(seconds * (1 + SPREAD * draw), Math.max(seconds, MOST_SECONDS));
+        return Duration.ofMillis((long) (drawn * 1000));
     }
 }

@@ -4,10 +4,11 @@ import dev.hangar.core.job.Job;
 import dev.hangar.core.job.JobState;
 import dev.hangar.core.job.RetryPolicy;
 import java.time.Instant;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * What becomes of a job when a delivery ends: a final state, or QUEUED again (after a backoff for a
- * retry). Pure, so every queue backend applies the same rules.
+ * retry). Pure but for a retry's drawn backoff, so every queue backend applies the same rules.
  *
  * @param notBefore when a requeued job is due again; null if at once or final
  * @param error     the error to record
@@ -20,8 +21,13 @@ public record AttemptVerdict(JobState state, Instant notBefore, String error) {
     private static final String GAVE_BACK_CANCELLED = "cancelled; its worker gave it back: ";
     private static final String GIVEN_BACK_DEAD = "given back or lost ";
 
-    /** The worker reported how the attempt ended. */
+    /** The worker reported how the attempt ended; a retry's backoff is drawn at random (see RetryPolicy). */
     public static AttemptVerdict afterOutcome(Job job, Outcome outcome, Instant now) {
+        return afterOutcome(job, outcome, now, ThreadLocalRandom.current().nextDouble());
+    }
+
+    /** As {@link #afterOutcome(Job, Outcome, Instant)}, with the backoff's draw given. */
+    static AttemptVerdict afterOutcome(Job job, Outcome outcome, Instant now, double draw) {
         boolean failure = outcome.state() == JobState.FAILED || outcome.state() == JobState.TIMED_OUT;
         // a job someone asked to cancel is never tried again
         if (!failure || !outcome.retryable() || job.cancelRequested()) {
@@ -29,7 +35,7 @@ public record AttemptVerdict(JobState state, Instant notBefore, String error) {
         }
         RetryPolicy retry = job.spec().retry();
         if (job.attempt() < retry.maxAttempts()) {
-            return new AttemptVerdict(JobState.QUEUED, now.plus(retry.backoffAfter(job.attempt())), outcome.error());
+            return new AttemptVerdict(JobState.QUEUED, now.plus(retry.backoffAfter(job.attempt(), draw)), outcome.error());
         }
         if (retry.maxAttempts() > 1) {
             // retries were asked for and all are spent: dead-letter it, saying why

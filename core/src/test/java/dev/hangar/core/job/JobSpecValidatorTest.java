@@ -174,8 +174,8 @@ class JobSpecValidatorTest {
         });
         var uncapped = new RetryPolicy(3, 600.0, null);
         assertThat(validator.errors(JobSpec.builder().command("x").retry(uncapped).build())).isEmpty();
-        assertThat(uncapped.backoffAfter(1)).as("as long as asked for").isEqualTo(Duration.ofSeconds(600));
-        assertThat(uncapped.backoffAfter(2)).as("and no longer: the cap not given is that first backoff")
+        assertThat(uncapped.backoffAfter(1, 0)).as("as long as asked for").isEqualTo(Duration.ofSeconds(600));
+        assertThat(uncapped.backoffAfter(2, 0)).as("and no longer: the cap not given is that first backoff")
                 .isEqualTo(Duration.ofSeconds(600));
         assertThat(new RetryPolicy(3, 1.0e9, null).maxBackoffSeconds()).as("a backoff out of range leaves the cap alone")
                 .isEqualTo(300.0);

@@ -26,9 +26,18 @@ class JobStateTest {
     @Test
     void backoffDoublesAndIsCapped() {
         var retry = new RetryPolicy(10, 1.0, 5.0);
-        assertThat(retry.backoffAfter(1)).isEqualTo(Duration.ofSeconds(1));
-        assertThat(retry.backoffAfter(2)).isEqualTo(Duration.ofSeconds(2));
-        assertThat(retry.backoffAfter(3)).isEqualTo(Duration.ofSeconds(4));
-        assertThat(retry.backoffAfter(4)).isEqualTo(Duration.ofSeconds(5));
+        assertThat(retry.backoffAfter(1, 0)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(retry.backoffAfter(2, 0)).isEqualTo(Duration.ofSeconds(2));
+        assertThat(retry.backoffAfter(3, 0)).isEqualTo(Duration.ofSeconds(4));
+        assertThat(retry.backoffAfter(4, 0)).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void aBackoffIsDrawnUpToATenthLongerNeverShorterNorPastADay() {
+        var retry = new RetryPolicy(10, 1.0, 5.0);
+        assertThat(retry.backoffAfter(1, 0.5)).isEqualTo(Duration.ofMillis(1050));
+        assertThat(retry.backoffAfter(4, 0.999)).as("past its cap by a tenth at most").isEqualTo(Duration.ofMillis(5499));
+        var aDay = new RetryPolicy(3, RetryPolicy.MOST_SECONDS, null);
+        assertThat(aDay.backoffAfter(1, 0.999)).as("no longer than a day").isEqualTo(Duration.ofDays(1));
     }
 }

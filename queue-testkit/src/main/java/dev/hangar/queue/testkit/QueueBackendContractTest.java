@@ -457,7 +457,7 @@ public abstract class QueueBackendContractTest {
         Job lower = enqueue(spec().name("lower").priority(4).build());
 
         assertThat(queue.lease(worker("w2")).orElseThrow().jobId()).as("during the backoff").isEqualTo(later.id());
-        clock.advanceMillis(1_001);
+        clock.advanceMillis(1_101); // past the backoff, drawn up to a tenth longer
         Job third = enqueue(spec().name("third").priority(5).build());
         // neither sent to the back of the line (a fresh submit order) nor below its priority
         assertThat(queue.lease(worker("w3")).orElseThrow().jobId()).isEqualTo(retried.id());
@@ -1026,7 +1026,7 @@ public abstract class QueueBackendContractTest {
         assertThat(requeued.error()).isEqualTo("exit code 1");
         assertThat(requeued.exitCode()).isEqualTo(1);
         assertThat(queue.finishAndLease(next, Outcome.succeeded(0, false), worker("w1"))).as("still backing off").isEmpty();
-        clock.advanceMillis(1001);
+        clock.advanceMillis(1_101);
         Lease retry = queue.lease(worker("w2")).orElseThrow();
         assertThat(retry.jobId()).isEqualTo(job.id());
         assertThat(retry.job().attempt()).isEqualTo(2);
@@ -1177,10 +1177,10 @@ public abstract class QueueBackendContractTest {
         assertThat(afterFirst.isFinal()).isFalse();
         assertThat(afterFirst.attempt()).isEqualTo(1);
 
-        assertThat(queue.lease(worker("w1"))).as("leased during the 1s backoff").isEmpty();
+        assertThat(queue.lease(worker("w1"))).as("leased during the 1 s backoff").isEmpty();
         clock.advanceMillis(999);
-        assertThat(queue.lease(worker("w1"))).as("leased during the 1s backoff").isEmpty();
-        clock.advanceMillis(2);
+        assertThat(queue.lease(worker("w1"))).as("leased during the 1 s backoff, never drawn shorter").isEmpty();
+        clock.advanceMillis(102); // and drawn at most a tenth longer
         Lease second = leaseAndRun("w2");
         assertThat(second.jobId()).isEqualTo(job.id());
         assertThat(reload(job.id()).attempt()).isEqualTo(2);
@@ -1189,8 +1189,8 @@ public abstract class QueueBackendContractTest {
         assertThat(queue.finish(second, Outcome.failed(1, "exit code 1", false)).orElseThrow().state())
                 .isEqualTo(JobState.QUEUED);
         clock.advanceMillis(1999);
-        assertThat(queue.lease(worker("w1"))).as("leased during the 2s backoff").isEmpty();
-        clock.advanceMillis(2);
+        assertThat(queue.lease(worker("w1"))).as("leased during the 2 s backoff").isEmpty();
+        clock.advanceMillis(202);
         Lease third = leaseAndRun("w3");
         assertThat(reload(job.id()).attempt()).isEqualTo(3);
 
