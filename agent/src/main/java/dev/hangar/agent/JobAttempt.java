@@ -464,10 +464,7 @@ final class JobAttempt {
             // unless the stop is what ended it (killed while its running was being recorded)
             StopReason stop = process.exit().isDone() && !killed ? null : job.stopRequested().getNow(null);
             if (stop == null) {
-                ExitStatus status = process.exit().join();
-                boolean truncated = output.truncated();
-                return status.success() ? Outcome.succeeded(status.code(), truncated)
-                        : Outcome.failed(status.code(), failure(status), truncated);
+                return ended(process.exit().join(), output.truncated());
             }
             process.kill();
             ExitStatus status = null;
@@ -487,7 +484,7 @@ final class JobAttempt {
             if (status != null && status.success()) {
                 // a killed process does not exit 0: it had ended of itself, its exit told only once its last
                 // output was stored (or the runtime read it), after the stop came
-                return Outcome.succeeded(0, output.truncated());
+                return ended(status, output.truncated());
             }
             return stopped(stop, spec, status, output.truncated());
         } catch (CompletionException e) {
@@ -523,6 +520,15 @@ final class JobAttempt {
     }
 
     /**
+     * How a process that ended of itself went. A limit reached inside it fails the job even when it exits 0, as when
+     * the OOM killer took a child it ran or forks were refused: part of its work did not happen.
+     */
+    static Outcome ended(ExitStatus status, boolean truncated) {
+        return status.success() && !status.stoppedAtALimit() ? Outcome.succeeded(status.code(), truncated)
+                : Outcome.failed(status.code(), failure(status), truncated);
+    }
+
+    /**
      * How a failed process ended. A code above 128 is what a shell, and a sandbox's init, make of a
      * child killed by signal code-128, but a process may exit with it too: the runtime does not say
      * which, so both are said.
@@ -532,7 +538,8 @@ final class JobAttempt {
         int signal = code - 128;
         String how = "exited with code " + code + (signal >= 1 && signal <= 64
                 ? " (as a process killed by " + SIGNALS.getOrDefault(signal, "signal " + signal) + " does)"
-                : code == 127 ? " (as for a program not found)" : code == 126 ? " (as for a program that cannot be run)" : "");
+                : code == 127 ? " (as for a program not found)" : code == 126 ? " (as for a program that cannot be run)"
+                : code == 0 && status.stoppedAtALimit() ? ", but part of it was stopped at a limit" : "");
         return how + limits(status);
     }
 

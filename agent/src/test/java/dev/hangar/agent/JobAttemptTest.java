@@ -160,6 +160,20 @@ class JobAttemptTest {
                 .isEqualTo("exited with code 137 (as a process killed by SIGKILL does); memory limit hit");
         assertThat(JobAttempt.failure(new dev.hangar.core.runtime.ExitStatus(162, List.of())))
                 .isEqualTo("exited with code 162 (as a process killed by signal 34 does)");
+        assertThat(JobAttempt.failure(new dev.hangar.core.runtime.ExitStatus(0, List.of("memory limit hit"))))
+                .isEqualTo("exited with code 0, but part of it was stopped at a limit; memory limit hit");
+    }
+
+    @Test
+    void anExitZeroFailsWhenALimitStoppedPartOfTheJobButNotWhenMemoryWasOnlyReclaimedAtIt() {
+        var reclaimed = new dev.hangar.core.runtime.ExitStatus(0, List.of(
+                dev.hangar.core.runtime.ExitStatus.memoryReclaimed(64, 3)));
+        assertThat(JobAttempt.ended(reclaimed, false).state()).as("page cache reclaimed harms no job")
+                .isEqualTo(JobState.SUCCEEDED);
+        var killed = new dev.hangar.core.runtime.ExitStatus(0, List.of("memory limit 64 MiB reached (OOM kill)"));
+        assertThat(JobAttempt.ended(killed, true)).isEqualTo(new dev.hangar.core.queue.Outcome(JobState.FAILED, 0,
+                "exited with code 0, but part of it was stopped at a limit; memory limit 64 MiB reached (OOM kill)",
+                true, true));
     }
 
     /**

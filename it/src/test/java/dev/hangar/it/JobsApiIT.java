@@ -236,6 +236,21 @@ class JobsApiIT extends OneNodeIT {
     }
 
     @Test
+    void aJobThatExitsZeroAfterAPartOfItWasKilledAtItsMemoryLimitFails() {
+        // the shell goes on after its pipeline was killed and exits 0; this used to be SUCCEEDED, the kill untold
+        ObjectNode spec = spec("sh", "-c", "head -c 1G /dev/zero | tail; echo went on");
+        spec.putObject("resources").put("memoryMb", 64);
+        String id = api.submit(spec).path("id").asText();
+
+        JsonNode job = api.awaitFinal(id);
+
+        assertThat(state(job)).as("%s", job).isEqualTo("FAILED");
+        assertThat(job.path("exitCode").asInt(-1)).as("%s", job).isZero();
+        assertThat(job.path("error").asText()).as("%s", job).contains("stopped at a limit").contains("memory");
+        assertThat(api.stdout(id)).isEqualTo("went on\n");
+    }
+
+    @Test
     void outputIsCutAtOutputBytes() {
         ObjectNode spec = spec("head", "-c", "100000", "/dev/zero");
         spec.putObject("resources").put("outputBytes", 1000);

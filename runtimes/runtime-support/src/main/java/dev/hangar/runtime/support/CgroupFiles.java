@@ -1,6 +1,7 @@
 package dev.hangar.runtime.support;
 
 import dev.hangar.core.job.Resources;
+import dev.hangar.core.runtime.ExitStatus;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.nio.file.Files;
@@ -60,8 +61,7 @@ final class CgroupFiles {
             hits.add("memory limit " + resources.memoryMb() + " MiB reached (OOM kill)");
         } else if (memoryHits > 0) {
             // why said apart: at its limit the kernel first reclaims memory (page cache, say), which a job may never notice
-            hits.add("memory limit " + resources.memoryMb() + " MiB reached " + memoryHits
-                    + (memoryHits == 1 ? " time" : " times") + " (memory was reclaimed; no OOM kill)");
+            hits.add(ExitStatus.memoryReclaimed(resources.memoryMb(), memoryHits));
         }
         if (forksRefused > 0) {
             hits.add("pids limit " + resources.pids() + " reached (" + forksRefused + " forks refused)");
