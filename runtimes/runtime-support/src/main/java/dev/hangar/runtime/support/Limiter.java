@@ -14,7 +14,8 @@ import java.util.Optional;
 public sealed interface Limiter {
     /** Why a runtime that needs Hangar's cgroups cannot run where {@link #detect()} finds none. */
     String UNAVAILABLE = "no writable cgroup hierarchy with memory, pids and cpu controllers: limits could not be "
-            + "enforced (run the agent as root or delegate a cgroup v2 subtree)";
+            + "enforced (run the agent as root on the host: it makes its groups under the cgroup v2 root, or in the"
+            + " memory, pids and cpu hierarchies of cgroup v1; a delegated subtree, or a container's own, is not used)";
 
     String describe();
 
