@@ -38,7 +38,23 @@ public final class Main {
             }
             return exitCode(e);
         });
-        return cli.execute(args);
+        return cli.execute(jobsOwn(args));
+    }
+
+    /**
+     * The arguments with those after the first {@code --} (a job's command) kept as given: picocli reads an
+     * argument {@code @name} that names a file as that file's words, and {@code @@name} as {@code @name}, wherever
+     * it stands, so {@code -- curl -d @body.json} would run what the caller's directory holds. Each is escaped.
+     */
+    static String[] jobsOwn(String[] args) {
+        String[] kept = args.clone();
+        int end = java.util.Arrays.asList(args).indexOf("--");
+        for (int i = end + 1; end >= 0 && i < kept.length; i++) {
+            if (kept[i].startsWith("@")) {
+                kept[i] = "@" + kept[i];
+            }
+        }
+        return kept;
     }
 
     /**
