@@ -69,16 +69,22 @@ class QuickStartIT {
             assertThat(Api.state(job)).as("%s", job).isEqualTo("SUCCEEDED");
             assertThat(api.stdout(id)).isEqualTo("started by up\n");
 
-            // a launch with no UTF-8 locale (LANG unset: a container, cron) reads its arguments as UTF-8 all the same
-            var submit = new ProcessBuilder("./hangar", "run", "-d", "--json", "--url", "http://127.0.0.1:" + port, "--",
-                    "echo", "h\u00e9llo").directory(copy.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
-            submit.environment().keySet().removeIf(name -> name.equals("LANG") || name.startsWith("LC_"));
-            submit.environment().put("JAVA_HOME", System.getProperty("java.home"));
-            Process launched = submit.start();
-            String submitted = new String(launched.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            assertThat(launched.waitFor()).as(submitted).isZero();
-            assertThat(dev.hangar.core.json.Json.read(submitted, JsonNode.class).path("spec").path("command"))
-                    .extracting(JsonNode::asText).containsExactly("echo", "h\u00e9llo");
+            // a launch with no UTF-8 locale (LANG unset: a container, cron), or one this host lacks (an ssh login's),
+            // reads its arguments as UTF-8 all the same
+            for (String lang : new String[] {null, "xx_XX.UTF-8"}) {
+                var submit = new ProcessBuilder("./hangar", "run", "-d", "--json", "--url", "http://127.0.0.1:" + port,
+                        "--", "echo", "h\u00e9llo").directory(copy.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
+                submit.environment().keySet().removeIf(name -> name.equals("LANG") || name.startsWith("LC_"));
+                if (lang != null) {
+                    submit.environment().put("LANG", lang);
+                }
+                submit.environment().put("JAVA_HOME", System.getProperty("java.home"));
+                Process launched = submit.start();
+                String submitted = new String(launched.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                assertThat(launched.waitFor()).as(submitted).isZero();
+                assertThat(dev.hangar.core.json.Json.read(submitted, JsonNode.class).path("spec").path("command"))
+                        .as("LANG %s", lang).extracting(JsonNode::asText).containsExactly("echo", "h\u00e9llo");
+            }
 
             // the first thing a new user types: the help, not "Missing required subcommand" and exit 2
             var bare = new ProcessBuilder("./hangar").directory(copy.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
