@@ -6,7 +6,10 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.URI;
 import java.net.UnknownHostException;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 
 /** Where the server is, and how to print: shared by every command that talks to a server. */
 final class ClientOptions {
@@ -23,6 +26,32 @@ final class ClientOptions {
     @Option(names = "--token", description = "API token of a server that needs one (default: $HANGAR_TOKEN)",
             defaultValue = "${env:HANGAR_TOKEN}")
     String token;
+
+    /** The command these options are mixed into, whose parent may have been given them instead. */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
+
+    /**
+     * These options, each taken from the parent command's where it was given there and not here: {@code hangar nodes
+     * --url U drain N} means server U, as the options' place in the usage suggests.
+     */
+    ClientOptions withTheParents() {
+        CommandSpec parent = mixee == null ? null : mixee.parent();
+        CommandSpec above = parent == null ? null : parent.mixins().get("client");
+        if (above == null || !(above.userObject() instanceof ClientOptions theirs)) {
+            return this;
+        }
+        ParseResult mine = mixee.commandLine().getParseResult();
+        ParseResult given = parent.commandLine().getParseResult();
+        if (given.hasMatchedOption("--url") && !mine.hasMatchedOption("--url")) {
+            url = theirs.url;
+        }
+        if (given.hasMatchedOption("--token") && !mine.hasMatchedOption("--token")) {
+            token = theirs.token;
+        }
+        json |= theirs.json;
+        return this;
+    }
 
     /**
      * Whether a server on another host was named (--url or HANGAR_URL): a command that may otherwise

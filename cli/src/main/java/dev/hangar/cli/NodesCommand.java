@@ -133,6 +133,7 @@ final class NodesCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws InterruptedException {
+            client.withTheParents();
             HangarClient api = client.client();
             NodeInfo node = api.drainNode(name);
             long seenBy = System.nanoTime() + seenWithin.toNanos();
@@ -228,6 +229,7 @@ final class NodesCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            client.withTheParents();
             var node = client.client().resumeNode(name);
             if (client.json) {
                 System.out.println(node.map(Json::write).orElse("null"));
@@ -262,6 +264,7 @@ final class NodesCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws InterruptedException {
+            client.withTheParents();
             if (reset == !changes.isEmpty()) {
                 throw new IllegalArgumentException("hangar nodes label: give KEY=VALUE or KEY- changes, or --reset, not "
                         + (reset ? "both" : "neither"));

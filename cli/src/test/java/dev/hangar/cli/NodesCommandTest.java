@@ -89,6 +89,22 @@ class NodesCommandTest {
     }
 
     @Test
+    void theServerTokenAndJsonGivenBeforeASubcommandAreItsToo() {
+        asked = node(null, 0);
+
+        // it went to the default server (or $HANGAR_URL's), as if --url had not been given
+        StandInApi.Printed run = StandInApi.capture(() -> Main.run("nodes", "--url", server.url(), "--json", "--token",
+                "t0k3n", "resume", "n1"));
+
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(requests).as("%s", run).isNotEmpty();
+        assertThat(Json.read(run.out(), NodeInfo.class).name()).as("%s", run).isEqualTo("n1");
+        StandInApi.Printed own = StandInApi.capture(() -> Main.run("nodes", "--url", "http://127.0.0.1:1", "resume", "n1",
+                "--url", server.url()));
+        assertThat(own.exitCode()).as("the subcommand's own, given after it, wins; %s", own).isZero();
+    }
+
+    @Test
     void theListNamesTheNodesAskedToDrainThatAreNotUp() {
         looks.add(List.of(node(NodeInfo.Drain.DRAINED, 0)));
         asks = List.of(new DrainAsk("gpu-07", Instant.parse("2026-12-01T10:00:00Z"), false),
