@@ -43,7 +43,7 @@ final class DataDirLock implements AutoCloseable {
         try {
             real = dataDir.toRealPath().resolve(FILE);
         } catch (IOException e) {
-            throw new UncheckedIOException("--data-dir " + dataDir + ": cannot be read (" + e.getMessage() + ")", e);
+            throw new UncheckedIOException("--data-dir " + dataDir + ": cannot be read (" + NodeOptions.why(e) + ")", e);
         }
         if (!HELD.add(real)) {
             throw inUse(dataDir, " (pid " + ProcessHandle.current().pid() + ", this very process)");
@@ -77,7 +77,7 @@ final class DataDirLock implements AutoCloseable {
                     .getBytes(StandardCharsets.US_ASCII)), 0);
             return new DataDirLock(channel, lock, real);
         } catch (IOException e) {
-            throw new UncheckedIOException("--data-dir " + dataDir + ": cannot lock " + file + " (" + e.getMessage() + ")", e);
+            throw new UncheckedIOException("--data-dir " + dataDir + ": cannot lock " + file + " (" + NodeOptions.why(e) + ")", e);
         }
     }
 

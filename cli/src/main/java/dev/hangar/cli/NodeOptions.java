@@ -112,7 +112,7 @@ final class NodeOptions {
         return dir;
     }
 
-    private static String why(IOException e) {
+    static String why(IOException e) {
         return switch (e) {
             case NoSuchFileException missing -> "no such file or directory: " + missing.getFile();
             case AccessDeniedException denied -> "permission denied: " + denied.getFile();

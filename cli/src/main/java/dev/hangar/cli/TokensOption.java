@@ -34,6 +34,11 @@ final class TokensOption {
      * open server must be asked for.
      */
     Optional<TokensFile> readFor(String host) {
+        if (file != null && file.toString().isBlank()) {
+            // why refused, not taken as unset: a unit's environment file that lost its value must not open the server
+            throw new IllegalArgumentException("--tokens (or HANGAR_TOKENS_FILE): is empty; name a tokens file, or unset"
+                    + " HANGAR_TOKENS_FILE to serve without tokens");
+        }
         allowedHosts.forEach(HostNameCheck::allowedName);
         if (!allowedHosts.isEmpty() && file != null) {
             // why refused: a server with tokens takes any name, so the option would do nothing

@@ -115,10 +115,23 @@ final class UpCommand implements Callable<Integer> {
             try (var probe = new java.net.ServerSocket()) {
                 probe.setReuseAddress(true);
                 probe.bind(new java.net.InetSocketAddress(address, port));
+            } catch (java.net.BindException e) {
+                throw new IllegalArgumentException(cannotListen(host, port, e));
             } catch (java.io.IOException e) {
-                throw new IllegalArgumentException("--port " + port + " is in use on " + host + " (" + e.getMessage() + ")");
+                throw new IllegalArgumentException("--port " + port + ": cannot listen on " + host + " (" + e.getMessage() + ")");
             }
         }
+    }
+
+    /** Why a port could not be bound, told by the kernel's reason: taken, or kept from a user who is not root. */
+    static String cannotListen(String host, int port, java.net.BindException e) {
+        String reason = String.valueOf(e.getMessage());
+        if (reason.contains("Address already in use")) {
+            return "--port " + port + " is in use on " + host + " (" + reason + ")";
+        }
+        String privileged = port < 1024 && reason.contains("Permission denied")
+                ? "; a port below 1024 needs root (or CAP_NET_BIND_SERVICE)" : "";
+        return "--port " + port + ": cannot listen on " + host + " (" + reason + ")" + privileged;
     }
 
     /** What a node says as it starts to stop, which may take a while in which another Ctrl-C does nothing. */

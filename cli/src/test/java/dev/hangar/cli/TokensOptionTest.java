@@ -26,6 +26,13 @@ class TokensOptionTest {
     }
 
     @Test
+    void anEmptyTokensFileIsRefusedNotTakenAsNone() {
+        // HANGAR_TOKENS_FILE= (a unit's environment file that lost its value) said "tokens file : cannot be read"
+        assertThatThrownBy(() -> options("--tokens", "").readFor("127.0.0.1"))
+                .hasMessageStartingWith("--tokens (or HANGAR_TOKENS_FILE): is empty; name a tokens file");
+    }
+
+    @Test
     void aServerOtherMachinesReachIsRefusedWithoutTokensUnlessAskedToServeWithout() {
         assertThatThrownBy(() -> options().readFor("0.0.0.0"))
                 .hasMessageStartingWith("--host 0.0.0.0: other machines reach a server there, so it needs API tokens (--tokens")

@@ -14,4 +14,16 @@ class UpCommandTest {
         assertThat(UpCommand.url("127.0.0.1", 7070)).isEqualTo("http://127.0.0.1:7070");
         assertThat(UpCommand.url("localhost", 7070)).isEqualTo("http://localhost:7070");
     }
+
+    @Test
+    void aPortTakenIsSaidToBeInUseAndOneRefusedForAnotherReasonIsNot() throws Exception {
+        try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> UpCommand.checkListen("127.0.0.1", taken.getLocalPort()))
+                    .hasMessageStartingWith("--port " + taken.getLocalPort() + " is in use on 127.0.0.1");
+        }
+        // as a user who is not root binding port 80 is told; it was said to be "in use"
+        assertThat(UpCommand.cannotListen("127.0.0.1", 80, new java.net.BindException("Permission denied")))
+                .isEqualTo("--port 80: cannot listen on 127.0.0.1 (Permission denied); a port below 1024 needs root (or"
+                        + " CAP_NET_BIND_SERVICE)");
+    }
 }
