@@ -12,21 +12,27 @@ import java.util.function.Supplier;
  */
 final class FollowLost extends RuntimeException {
 
-    private FollowLost(String jobId, RuntimeException cause) {
-        super("lost the Hangar server while following job " + jobId + " (" + cause.getMessage() + "); the job was not"
-                + " cancelled: follow it again with 'hangar logs -f " + jobId + "'", cause);
+    private FollowLost(String jobId, boolean follow, RuntimeException cause) {
+        super("lost the Hangar server while " + (follow ? "following job " + jobId : "reading job " + jobId + "'s output")
+                + " (" + cause.getMessage() + "); the job was not cancelled: " + (follow ? "follow it again with 'hangar"
+                + " logs -f " : "read it again with 'hangar logs ") + jobId + "'", cause);
     }
 
     /** The follow's final job, or this if it gave up on the server. */
     static Job unlessLost(String jobId, Supplier<Job> follow) {
+        return unlessLost(jobId, true, follow);
+    }
+
+    /** What {@code reading} returned, or this if it gave up on the server; {@code follow}: whether it followed. */
+    static <T> T unlessLost(String jobId, boolean follow, Supplier<T> reading) {
         try {
-            return follow.get();
+            return reading.get();
         } catch (HangarUnreachableException e) {
-            throw new FollowLost(jobId, e);
+            throw new FollowLost(jobId, follow, e);
         } catch (HangarApiException e) {
             // a server that kept answering as one away does (its queue away, a proxy without it) for as long; any
             // other answer (a 500, a refusal of the follow itself) goes on as it is
-            throw e.serverAway() ? new FollowLost(jobId, e) : e;
+            throw e.serverAway() ? new FollowLost(jobId, follow, e) : e;
         }
     }
 }

@@ -37,12 +37,16 @@ final class LogsCommand implements Callable<Integer> {
         };
         try {
             HangarClient server = client.client();
+            // why first: with no server there, or no such job, a read would wait for either to come
+            server.get(id);
             if (!follow) {
-                server.logs(id, false, 0, print);
+                // why read on after a cut: a pager the user stays on made the server give up on the stream
+                FollowLost.unlessLost(id, false, () -> {
+                    server.output(id, 0, JobWatcher.RECONNECT_FOR, print);
+                    return null;
+                });
                 return 0;
             }
-            // why first: with no server there, or no such job, a follow would wait for either to come
-            server.get(id);
             // as run follows its job: a retry's output marked, and how the job ended said and returned
             var watcher = new JobWatcher(server, System.out, System.err);
             if (client.json) {

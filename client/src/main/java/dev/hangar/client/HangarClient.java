@@ -425,6 +425,20 @@ public final class HangarClient {
      * reach for less than {@code reconnectFor} at a time.
      */
     public Job follow(String id, long afterSeq, Duration reconnectFor, Consumer<LogChunk> onChunk) {
+        return readOn(id, afterSeq, reconnectFor, onChunk, true);
+    }
+
+    /**
+     * A job's output so far, each chunk after {@code afterSeq} once. A stream cut short is picked up again after the
+     * last chunk seen, as {@link #follow} does: a server that restarted, or one that gave up on a reader slower than
+     * it waits for (a pager the user stays on).
+     */
+    public void output(String id, long afterSeq, Duration reconnectFor, Consumer<LogChunk> onChunk) {
+        readOn(id, afterSeq, reconnectFor, onChunk, false);
+    }
+
+    /** Reads on after each cut; with {@code follow} to the job's end, returning it, else to the output's end (null). */
+    private Job readOn(String id, long afterSeq, Duration reconnectFor, Consumer<LogChunk> onChunk, boolean follow) {
         long[] after = {afterSeq};
         boolean[] heard = {false};
         Consumer<LogChunk> seen = chunk -> {
@@ -436,6 +450,10 @@ public final class HangarClient {
         while (true) {
             Duration wait = RECONNECT_EVERY;
             try {
+                if (!follow) {
+                    logs(id, false, after[0], seen, () -> heard[0] = true);
+                    return null;
+                }
                 try {
                     // why answered counts as heard: a quiet job's stream cut for want of keep-alives (a proxy
                     // that buffers them) still had a server; only failing to reach one adds up to reconnectFor
