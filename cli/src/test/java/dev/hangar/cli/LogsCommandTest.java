@@ -14,7 +14,7 @@ class LogsCommandTest {
     @Test
     void eachRunOfAJobIsMarkedWhereItsOutputBegins() throws Exception {
         String logs = String.join("", List.of(
-                chunk(1, 1, 1, "start\n"), // a run whose node was killed
+                chunk(1, 1, 1, "start\nhalf a"), // a run whose node was killed mid-line
                 chunk(2, 1, 2, "start\n"), // the same attempt, run again elsewhere
                 chunk(3, 1, 2, "failed\n"),
                 chunk(4, 2, 3, "start\n"), // the retry
@@ -23,10 +23,11 @@ class LogsCommandTest {
             var printed = StandInApi.capture(() -> Main.run(new String[] {"logs", "--url", api.url(), "j-1"}));
 
             assertThat(printed.exitCode()).as("%s", printed).isZero();
-            assertThat(printed.out()).isEqualTo("start\nstart\nfailed\nstart\ndone\n");
-            assertThat(printed.err().lines()).containsExactly(
-                    "hangar: ── attempt 1, run again: the run above did not finish (its node stopped answering"
-                            + " or its sandbox failed) ──",
+            assertThat(printed.out()).isEqualTo("start\nhalf astart\nfailed\nstart\ndone\n");
+            // on a terminal the mark ran on from "half a"; it begins a line of its own
+            assertThat(printed.err().lines()).containsExactly("",
+                    "hangar: ── attempt 1, run again: the run above did not finish (its node stopped or stopped"
+                            + " answering, its sandbox failed, or its output could not be stored) ──",
                     "hangar: ── attempt 2 ──");
         }
     }

@@ -108,7 +108,7 @@ function followLogs(id, pre, setStatus, signal) {
         // why: a run whose node stopped answering is run again under the same attempt
         marker.textContent = newline + (chunk.attempt !== attempt
           ? `── attempt ${chunk.attempt} ──\n`
-          : `── attempt ${chunk.attempt}, run again: the run above did not finish (its node stopped answering, its sandbox failed, or its output could not be stored) ──\n`);
+          : `── attempt ${chunk.attempt}, run again: the run above did not finish (its node stopped or stopped answering, its sandbox failed, or its output could not be stored) ──\n`);
         pre.append(marker);
         shownChars += marker.textContent.length;
       }
