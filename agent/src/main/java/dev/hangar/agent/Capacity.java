@@ -13,11 +13,13 @@ import java.util.stream.Collectors;
 
 /**
  * What this node has left for jobs; reserved when a job is leased, given back when it ends. GPUs
- * are handed out by device index, so a job gets exactly the devices it was counted for.
+ * are handed out by device number (/dev/nvidiaN), so a job gets exactly the devices it was counted for, and claimed
+ * host-wide ({@link GpuClaims}): a GPU another node of this host has is not offered.
  */
 final class Capacity {
     private final AgentConfig config;
     private final TreeSet<String> freeGpus;
+    private final GpuClaims claims;
     /** In thousandths of a CPU: sums of doubles drift (0.7 + 0.3 + 0.1 given back in another order is not 1.1 off). */
     private long milliCpus;
     private long memoryMb;
@@ -31,11 +33,12 @@ final class Capacity {
     private final long jobMilliCpusBound;
 
     Capacity(AgentConfig config) {
-        this(config, Runtime.getRuntime().availableProcessors());
+        this(config, Runtime.getRuntime().availableProcessors(), new GpuClaims(GpuClaims.HOST_WIDE));
     }
 
-    Capacity(AgentConfig config, int cores) {
+    Capacity(AgentConfig config, int cores, GpuClaims claims) {
         this.config = config;
+        this.claims = claims;
         this.jobMilliCpusBound = Math.min(milli(cores), milli(config.cpus()));
         this.milliCpus = milli(config.cpus());
         this.memoryMb = config.memoryMb();
@@ -51,7 +54,7 @@ final class Capacity {
     synchronized LeaseRequest request(String workerId, Duration leaseFor, List<RuntimeStatus> runtimes) {
         List<RuntimeStatus> usable = runtimes.stream().filter(r -> r.probe().available()).toList();
         double jobCpus = Math.min(milliCpus, jobMilliCpusBound) / 1000.0;
-        return new LeaseRequest(workerId, leaseFor, jobCpus, memoryMb, freeGpus.size(),
+        return new LeaseRequest(workerId, leaseFor, jobCpus, memoryMb, claimableGpus(),
                 usable.stream().map(RuntimeStatus::name).collect(Collectors.toSet()),
                 usable.stream().filter(r -> r.capabilities().isolation().atLeast(Isolation.SOFTWARE_KERNEL))
                         .map(RuntimeStatus::name).collect(Collectors.toSet()))
@@ -62,18 +65,36 @@ final class Capacity {
     }
 
     synchronized NodeStatus.Load load() {
-        return new NodeStatus.Load(jobs, cpus(), memoryMb, freeGpus.size());
+        return new NodeStatus.Load(jobs, cpus(), memoryMb, claimableGpus());
     }
 
-    /** Reserves the job's share and {@code gpuCount} GPUs; returns the GPU indices it is given. */
+    /** This node's free GPUs that no other node of the host has claimed. */
+    private int claimableGpus() {
+        return (int) freeGpus.stream().filter(gpu -> !claims.takenElsewhere(gpu)).count();
+    }
+
+    /**
+     * Reserves the job's share and {@code gpuCount} GPUs, the lowest free that it can claim; returns the GPU indices
+     * it is given.
+     *
+     * @throws GpusTakenException if another node of the host claimed some since the lease counted them: nothing is
+     *                            reserved
+     */
     synchronized List<String> reserve(Resources r, int gpuCount) {
         if (gpuCount > freeGpus.size()) {
             throw new IllegalStateException("job needs " + gpuCount + " GPU(s), " + freeGpus.size() + " free");
         }
         var gpus = new ArrayList<String>(gpuCount);
-        for (int i = 0; i < gpuCount; i++) {
-            gpus.add(freeGpus.pollFirst());
+        for (String gpu : freeGpus) {
+            if (gpus.size() < gpuCount && claims.claim(gpu)) {
+                gpus.add(gpu);
+            }
         }
+        if (gpus.size() < gpuCount) {
+            gpus.forEach(claims::free);
+            throw new GpusTakenException(gpuCount);
+        }
+        freeGpus.removeAll(gpus);
         milliCpus -= milli(r.cpus());
         memoryMb -= r.memoryMb();
         jobs++;
@@ -83,8 +104,17 @@ final class Capacity {
     synchronized void release(Resources r, List<String> gpus) {
         milliCpus += milli(r.cpus());
         memoryMb += r.memoryMb();
+        gpus.forEach(claims::free);
         freeGpus.addAll(gpus);
         jobs--;
+    }
+
+    /** The GPUs a leased job was counted for were claimed by another node of this host in the meantime. */
+    static final class GpusTakenException extends RuntimeException {
+        GpusTakenException(int wanted) {
+            super("another Hangar node on this host claimed GPUs this one counted free: the job's " + wanted
+                    + " GPU(s) could not be had");
+        }
     }
 
     /** Free CPUs as a job's spec gives them: 0.3 left is the double a job asking for 0.3 holds. */

@@ -21,6 +21,9 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class CapacityTest {
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path claims;
+
     private final AgentConfig config = new AgentConfig("n", 4, 1024, List.of("0", "1", "2"), 3, Duration.ofSeconds(30),
             Duration.ofMillis(500), false, MountPolicy.none(), java.util.Set.of());
 
@@ -30,7 +33,7 @@ class CapacityTest {
 
     @Test
     void eachJobGetsItsOwnGpusAndReturnsThem() {
-        var capacity = new Capacity(config, 64);
+        var capacity = new Capacity(config, 64, new GpuClaims(claims));
         List<String> first = capacity.reserve(gpus(2), 2);
         List<String> second = capacity.reserve(gpus(1), 1);
         assertThat(first).containsExactly("0", "1");
@@ -43,7 +46,7 @@ class CapacityTest {
 
     @Test
     void fractionsOfACpuGivenBackInAnotherOrderLeaveExactlyWhatWasThere() {
-        var capacity = new Capacity(config, 64);
+        var capacity = new Capacity(config, 64, new GpuClaims(claims));
         var shares = List.of(0.7, 0.3, 0.1);
         shares.forEach(cpus -> capacity.reserve(new Resources(cpus, 16L, null, null, 0, null), 0));
         assertThat(capacity.request("n", Duration.ofSeconds(1), List.of()).freeCpus()).isEqualTo(2.9);
@@ -57,7 +60,7 @@ class CapacityTest {
 
     @Test
     void theLeaseRequestOffersWhatIsLeft() {
-        var capacity = new Capacity(config, 64);
+        var capacity = new Capacity(config, 64, new GpuClaims(claims));
         capacity.reserve(gpus(0), 0);
         var request = capacity.request("n", Duration.ofSeconds(1), List.of());
         assertThat(request.freeCpus()).isEqualTo(3.0);
@@ -71,7 +74,7 @@ class CapacityTest {
 
     @Test
     void theLeaseRequestNamesTheUsableRuntimesAndThoseBehindAKernelBoundaryOrPassingGpusThrough() {
-        var request = new Capacity(config, 64).request("n", Duration.ofSeconds(1), List.of(
+        var request = new Capacity(config, 64, new GpuClaims(claims)).request("n", Duration.ofSeconds(1), List.of(
                 runtime("process", Isolation.PROCESS, true, false), runtime("gvisor", Isolation.SOFTWARE_KERNEL, true, false),
                 runtime("podman", Isolation.NAMESPACE, true, true), runtime("kata", Isolation.HARDWARE, false, true)));
         assertThat(request.runtimes()).containsExactlyInAnyOrder("process", "gvisor", "podman");
@@ -81,7 +84,7 @@ class CapacityTest {
 
     @Test
     void theLeaseRequestNamesEachUsableRuntimesMemoryFloor() {
-        var request = new Capacity(config, 64).request("n", Duration.ofSeconds(1), List.of(
+        var request = new Capacity(config, 64, new GpuClaims(claims)).request("n", Duration.ofSeconds(1), List.of(
                 runtime("process", Isolation.PROCESS, true, false, 0), runtime("gvisor", Isolation.SOFTWARE_KERNEL, true, false, 32),
                 runtime("kata", Isolation.HARDWARE, false, false, 128)));
         assertThat(request.memoryFloorsMb()).as("usable ones with a floor").isEqualTo(Map.of("gvisor", 32L));
@@ -101,7 +104,7 @@ class CapacityTest {
     @Test
     void noJobLargerThanTheCoresIsAskedForThoughMoreCpusAreFreeToReserve() {
         // 4 CPUs to reserve on 2 cores: two jobs of 2 fit, one of 4 would get half of what it asks for
-        var capacity = new Capacity(config, 2);
+        var capacity = new Capacity(config, 2, new GpuClaims(claims));
         assertThat(capacity.request("n", Duration.ofSeconds(1), List.of()).freeCpus()).isEqualTo(2.0);
         capacity.reserve(new Resources(1.5, 16L, null, null, 0, null), 0);
         assertThat(capacity.request("n", Duration.ofSeconds(1), List.of()).freeCpus()).isEqualTo(2.0);
@@ -109,5 +112,27 @@ class CapacityTest {
         assertThat(capacity.request("n", Duration.ofSeconds(1), List.of()).freeCpus()).as("what is left, below the cores")
                 .isEqualTo(1.0);
         assertThat(capacity.load().freeCpus()).as("the load tells all that is free").isEqualTo(1.0);
+    }
+
+    @Test
+    void aGpuAnotherNodeOfTheHostHasIsNeitherOfferedNorGiven() {
+        // an agent and the node of a 'hangar run' beside it each counted every GPU as theirs: both gave GPU 0
+        var agent = new Capacity(config, 64, new GpuClaims(claims));
+        var beside = new Capacity(config, 64, new GpuClaims(claims));
+        assertThat(agent.reserve(gpus(1), 1)).containsExactly("0");
+
+        assertThat(beside.request("n", Duration.ofSeconds(1), List.of()).freeGpus()).isEqualTo(2);
+        assertThat(beside.load().freeGpus()).isEqualTo(2);
+        assertThat(beside.reserve(gpus(1), 1)).containsExactly("1");
+        assertThat(agent.request("n", Duration.ofSeconds(1), List.of()).freeGpus()).as("0 its own, 1 taken").isEqualTo(1);
+
+        // counted free by a lease, claimed by the other node before the reserve: nothing is reserved
+        assertThat(beside.reserve(gpus(1), 1)).containsExactly("2");
+        assertThatThrownBy(() -> agent.reserve(gpus(2), 2)).isInstanceOf(Capacity.GpusTakenException.class);
+        assertThat(agent.load().runningJobs()).isEqualTo(1);
+
+        agent.release(gpus(1), List.of("0"));
+        assertThat(beside.request("n", Duration.ofSeconds(1), List.of()).freeGpus()).as("0, let go").isEqualTo(1);
+        assertThat(beside.reserve(gpus(1), 1)).containsExactly("0");
     }
 }
