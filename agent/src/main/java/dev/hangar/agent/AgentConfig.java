@@ -124,7 +124,7 @@ public record AgentConfig(String nodeName, double cpus, long memoryMb, List<Stri
                 createTimeout, value);
     }
 
-    /** What jobs may reserve here in all: CPUs, memory, and the GPUs they may be given, by device index. */
+    /** What jobs may reserve here in all: CPUs, memory, and the GPUs they may be given, by device number (/dev/nvidiaN). */
     public AgentConfig withCapacity(double cpusValue, long memoryMbValue, List<String> gpusValue) {
         return new AgentConfig(nodeName, cpusValue, memoryMbValue, gpusValue, maxJobs, leaseFor, pollInterval, networkAllowed, mounts,
                 runtimes, pools, createTimeout, labels);

@@ -14,11 +14,12 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The NVIDIA GPUs of this host, by device index: what {@code nvidia-smi -L} lists, else the
- * {@code /dev/nvidiaN} device nodes. Probed, never assumed.
+ * The NVIDIA GPUs of this host, by device number: the N of each GPU's {@code /dev/nvidiaN}, as {@code nvidia-smi}
+ * gives it ({@code minor_number}), else the device nodes there are. Probed, never assumed. Why not nvidia-smi's
+ * index: it is not always the device number, and a job is given its GPUs as device nodes.
  */
 public final class Gpus {
-    private static final Pattern SMI_LINE = Pattern.compile("^GPU (\\d+): .*$", Pattern.MULTILINE);
+    private static final Pattern SMI_LINE = Pattern.compile("^\\s*(\\d+)\\s*$", Pattern.MULTILINE);
     private static final Pattern DEVICE = Pattern.compile("nvidia(\\d+)");
     private static final Duration SMI_BOUND = Duration.ofSeconds(10);
 
@@ -51,11 +52,12 @@ public final class Gpus {
     }
 
     private static List<String> fromNvidiaSmi() {
-        return listed(List.of("nvidia-smi", "-L"), SMI_BOUND);
+        return listed(List.of("nvidia-smi", "--query-gpu=minor_number", "--format=csv,noheader"), SMI_BOUND);
     }
 
     /**
-     * The GPUs {@code command} lists as nvidia-smi -L does, or none if it fails or does not end within
+     * The GPUs {@code command} lists as nvidia-smi's minor_number query does (a number a line), or none if it fails
+     * or does not end within
      * {@code bound}: nvidia-smi is known to hang on a GPU that fell off the bus, and a node must still start.
      */
     static List<String> listed(List<String> command, Duration bound) {

@@ -50,8 +50,8 @@ final class NodeOptions {
             + " 20%% of the next 4, 10%% of the next 8, 6%% of the next 112 and 2%% of the rest; at most all of it)")
     Long memoryMb;
 
-    @Option(names = "--gpus", split = ",", paramLabel = "INDEX", description = "The GPUs jobs may be given, by device index,"
-            + " e.g. 0,1, or none (default: every one found, by nvidia-smi -L or /dev/nvidiaN)")
+    @Option(names = "--gpus", split = ",", paramLabel = "N", description = "The GPUs jobs may be given, by the N of their"
+            + " /dev/nvidiaN (nvidia-smi's minor_number, not always its index), e.g. 0,1, or none (default: every one found)")
     List<String> gpus;
 
     @Option(names = "--label", paramLabel = "KEY=VALUE", description = "A label of this node, by which jobs select nodes"
@@ -193,7 +193,7 @@ final class NodeOptions {
         for (String index : named) {
             if (!found.contains(index)) {
                 throw new IllegalArgumentException("--gpus " + String.join(",", gpus) + ": no GPU '" + index + "'"
-                        + " on this host; " + (found.isEmpty() ? "it has none (nvidia-smi -L lists none, and there is no"
+                        + " on this host; " + (found.isEmpty() ? "it has none (nvidia-smi lists none, and there is no"
                         + " /dev/nvidiaN)" : "its GPUs: " + String.join(", ", found)) + "; or give none");
             }
             given.add(index);

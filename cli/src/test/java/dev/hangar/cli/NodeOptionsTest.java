@@ -71,7 +71,7 @@ class NodeOptionsTest {
     void aGpuAskedOfAHostWithoutAnyIsRefusedSayingItHasNone() {
         var options = CommandLine.populateCommand(new NodeOptions(), "--gpus", "0");
         assertThatThrownBy(() -> options.capacityOn(HOST.withCapacity(16, 13_721, List.of()), 16_384))
-                .hasMessage("--gpus 0: no GPU '0' on this host; it has none (nvidia-smi -L lists none, and there is no"
+                .hasMessage("--gpus 0: no GPU '0' on this host; it has none (nvidia-smi lists none, and there is no"
                         + " /dev/nvidiaN); or give none");
     }
 }

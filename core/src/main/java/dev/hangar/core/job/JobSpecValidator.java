@@ -209,7 +209,7 @@ public final class JobSpecValidator {
         } else if (limits.maxGpus() == 0 && (r.gpus() > 0 || spec.profile().needs().gpu())) {
             // the field that asked for it: a count, or only the profile's need
             errors.add(new FieldError(spec.gpuField(), "the job needs a GPU, and no"
-                    + " node here has one (none found with nvidia-smi or /dev/nvidia*)"));
+                    + " node here offers one (none found with nvidia-smi or /dev/nvidia*, or its --gpus gives none)"));
         } else {
             between("resources.gpus", r.gpus(), 0, limits.maxGpus(), errors);
         }

@@ -76,8 +76,8 @@ class JobSpecValidatorTest {
         assertThat(fields(spec)).containsExactly("resources.cpus", "resources.memoryMb", "resources.pids",
                 "resources.gpus", "resources.outputBytes");
         assertThat(validator.errors(spec)).filteredOn(e -> e.field().equals("resources.gpus"))
-                .extracting(FieldError::reason).containsExactly("the job needs a GPU, and no node here has one "
-                        + "(none found with nvidia-smi or /dev/nvidia*)");
+                .extracting(FieldError::reason).containsExactly("the job needs a GPU, and no node here offers one "
+                        + "(none found with nvidia-smi or /dev/nvidia*, or its --gpus gives none)");
     }
 
     @Test

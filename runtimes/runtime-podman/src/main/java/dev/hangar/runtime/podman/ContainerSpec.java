@@ -106,7 +106,7 @@ final class ContainerSpec {
     }
 
     /**
-     * The device nodes for the GPUs a sandbox is given: /dev/nvidiaN for each index N, which must
+     * The device nodes for the GPUs a sandbox is given: /dev/nvidiaN for each device number N, which must
      * exist, and the shared NVIDIA nodes that exist.
      */
     static List<String> gpuDevices(List<String> gpus, Predicate<String> exists) throws SandboxException {
@@ -116,7 +116,7 @@ final class ContainerSpec {
         var devices = new ArrayList<String>();
         for (String gpu : gpus) {
             if (!GPU_INDEX.matcher(gpu).matches()) {
-                throw new SandboxException("GPU '" + gpu + "' is not a device index such as 0");
+                throw new SandboxException("GPU '" + gpu + "' is not a device number such as 0 (of /dev/nvidia0)");
             }
             String node = "/dev/nvidia" + Integer.parseInt(gpu);
             if (!exists.test(node)) {

@@ -43,7 +43,7 @@ class ContainerSpecTest {
         assertThatThrownBy(() -> ContainerSpec.gpuDevices(List.of("5"), ALL_NVIDIA::contains))
                 .isInstanceOf(SandboxException.class).hasMessageContaining("/dev/nvidia5 does not exist");
         assertThatThrownBy(() -> ContainerSpec.gpuDevices(List.of("../sda"), path -> true))
-                .isInstanceOf(SandboxException.class).hasMessageContaining("not a device index");
+                .isInstanceOf(SandboxException.class).hasMessageContaining("not a device number");
     }
 
     @Test
