@@ -56,6 +56,8 @@ worker.on('completed', (job) => {
 worker.on('failed', (job, err) => {
   console.error(`job ${job?.id} failed: ${err}`);
   process.exitCode = 1;
+  // a round with a failed job never completes all its jobs: it ends now, with no figure
+  if (round) round.reject(new Error(`job ${job?.id} failed: ${err}`));
 });
 worker.on('error', (err) => console.error(`worker error: ${err}`));
 await worker.waitUntilReady();
@@ -73,7 +75,13 @@ async function runRound(id, count) {
     leased: new Float64Array(count),
     finished: new Float64Array(count),
   };
-  const allDone = new Promise((resolve) => { r.resolve = resolve; });
+  const allDone = new Promise((resolve, reject) => { r.resolve = resolve; r.reject = reject; });
+  // as `hangar bench queue` does: a round in which no job completes for a minute has stalled
+  let seen = -1;
+  const stallWatch = setInterval(() => {
+    if (r.done === seen) r.reject(new Error(`no job completed in 60 s (${r.done} of ${count} done)`));
+    seen = r.done;
+  }, 60_000);
   round = r;
   // jobs first, first + P, ... so producers interleave, as in `hangar bench queue`
   await Promise.all(queues.map(async (queue, first) => {
@@ -83,7 +91,11 @@ async function runRound(id, count) {
       r.added[i] = performance.now();
     }
   }));
-  await allDone;
+  try {
+    await allDone;
+  } finally {
+    clearInterval(stallWatch);
+  }
   return r;
 }
 

@@ -84,12 +84,19 @@ final class QueueBenchmark implements Callable<Integer> {
                         + " unfinished job(s); the benchmark needs an empty queue (flush it or use another prefix)");
             }
             Round measured;
+            long succeededBefore = backend.countByState().getOrDefault(JobState.SUCCEEDED, 0L);
             try (var progress = new Progress(System.err, () -> "benchmarking the " + backend.name() + " queue")) {
                 if (warmup > 0) {
                     new Round(backend, warmup).run();
                 }
                 measured = new Round(backend, jobs);
                 measured.run();
+            }
+            // why checked: a finish the queue refused returns all the same, and would be counted as a job done
+            long succeeded = backend.countByState().getOrDefault(JobState.SUCCEEDED, 0L) - succeededBefore;
+            if (succeeded != warmup + jobs) {
+                throw new IllegalStateException(succeeded + " of the " + (warmup + jobs) + " jobs run SUCCEEDED; jobs by"
+                        + " state: " + backend.countByState() + "; no figure is reported");
             }
             report(backend.name(), measured);
         }

@@ -14,6 +14,8 @@ import dev.hangar.core.runtime.RuntimeStatus;
 import dev.hangar.core.runtime.SandboxRuntime;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,7 +32,7 @@ import picocli.CommandLine.Option;
 /**
  * {@code hangar bench start}: submit to job process running (its first output: {@code echo}
  * prints as it starts), per runtime and start path, against the runtime's own plain command (raw
- * bwrap, {@code podman run}, {@code runsc run}) measured interleaved in the same run. Paths: cold
+ * bwrap, {@code podman run}, {@code runsc do}) measured interleaved in the same run. Paths: cold
  * (a sandbox made for the job), warm (taken from a pool of the runtime, refilled between runs,
  * untimed) and restored (from a snapshot, where a runtime offers them). Each through the REST API
  * (POST the job, follow its log) and in-process (enqueue on the store, wait for the first stored
@@ -134,16 +136,20 @@ final class StartBenchmark implements Callable<Integer> {
         pooled.keySet().forEach(kind -> paths.addAll(List.of(kind + " REST", kind + " in-process")));
         var samples = new LinkedHashMap<String, long[]>();
         paths.forEach(path -> samples.put(path, new long[runs]));
+        Runnable settle = () -> settle(hangar, pools, pooled.values());
         for (int i = -warmup; i < runs; i++) {
             var run = new LinkedHashMap<String, Long>();
+            settle.run();
             run.put("raw", baseline == null ? 0 : firstOutput(baseline));
+            settle.run();
             run.put("cold REST", viaRest(client, cold));
+            settle.run();
             run.put("cold in-process", inProcess(hangar, cold));
             for (var entry : pooled.entrySet()) {
                 PooledPath path = entry.getValue();
-                awaitFull(pools, path.pool());
+                settle.run();
                 run.put(entry.getKey() + " REST", viaRest(client, path.job()));
-                awaitFull(pools, path.pool());
+                settle.run();
                 run.put(entry.getKey() + " in-process", inProcess(hangar, path.job()));
             }
             if (i >= 0) {
@@ -168,21 +174,31 @@ final class StartBenchmark implements Callable<Integer> {
     /** A pool measured as one start path, and the job that fits it (and no other bench pool). */
     private record PooledPath(String pool, JobSpec job) {}
 
-    /** Untimed: waits until the pool has all its sandboxes ready again, so each warm run finds one. */
-    private static void awaitFull(PoolManager pools, String pool) throws InterruptedException {
-        if (pool == null) {
-            return;
-        }
+    /**
+     * Untimed: waits until no job runs (the last path's sandbox destroyed) and every bench pool has all its sandboxes
+     * ready again, so that each path is timed on a host at rest, not beside what the path before it left to do (the
+     * raw command was timed beside a teardown and a pool's refill), and each warm run finds a sandbox.
+     */
+    private static void settle(EmbeddedHangar hangar, PoolManager pools, java.util.Collection<PooledPath> pooled) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        Set<String> names = pooled.stream().map(PooledPath::pool).collect(java.util.stream.Collectors.toSet());
         while (true) {
-            PoolStatus status = pools.pools().stream().filter(p -> p.spec().name().equals(pool)).findFirst().orElseThrow();
-            if (status.ready() >= POOL_SIZE) {
+            List<PoolStatus> filling = pools.pools().stream()
+                    .filter(p -> names.contains(p.spec().name()) && p.ready() < POOL_SIZE).toList();
+            int running = hangar.agent().runningJobs();
+            if (filling.isEmpty() && running == 0) {
                 return;
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("pool " + pool + " did not refill in 120 s: " + status);
+                throw new IllegalStateException("the host did not settle in 120 s: " + running + " job(s) running, pools"
+                        + " filling: " + filling);
             }
-            Thread.sleep(5);
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the host settled", e);
+            }
         }
     }
 
@@ -208,18 +224,28 @@ final class StartBenchmark implements Callable<Integer> {
         });
     }
 
-    /** From process start to the first byte of its output. */
+    /**
+     * From process start to the first byte of the command's own output (stdout: a warning or an error on stderr is no
+     * start); a run that printed anything else first, or failed, is no sample.
+     */
     private static long firstOutput(List<String> argv) throws IOException, InterruptedException {
         long begin = System.nanoTime();
-        Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        try (InputStream out = process.getInputStream()) {
-            if (out.read() < 0) {
-                throw new IOException("baseline " + argv.get(0) + " printed nothing (exit " + process.waitFor() + ")");
+        Path errors = Files.createTempFile("hangar-bench-raw-", ".txt");
+        try {
+            Process process = new ProcessBuilder(argv).redirectError(errors.toFile()).start();
+            try (InputStream out = process.getInputStream()) {
+                int first = out.read();
+                long elapsed = System.nanoTime() - begin;
+                String printed = (first < 0 ? "" : (char) first) + new String(out.readAllBytes(), StandardCharsets.UTF_8);
+                int exit = process.waitFor();
+                if (exit != 0 || !printed.startsWith(COMMAND.get(1))) {
+                    throw new IOException("baseline " + argv.get(0) + " exited " + exit + ", printing '" + printed.strip()
+                            + "' where '" + COMMAND.get(1) + "' was meant: " + Files.readString(errors).strip());
+                }
+                return elapsed;
             }
-            long elapsed = System.nanoTime() - begin;
-            out.readAllBytes();
-            process.waitFor();
-            return elapsed;
+        } finally {
+            Files.deleteIfExists(errors);
         }
     }
 
