@@ -27,8 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class LuaScripts {
     enum Script {
         ENQUEUE(true), LEASE(false), RENEW(false), ADVANCE(false), SETTLE(true), CANCEL(true), APPEND_LOG(false),
-        PAGE(false), COUNTS(false), RECLAIM(false), LEASES_OF(false), DROP_LEASE(false), DEAD_LETTER(true),
-        SWEEP(false), FINISH_AND_LEASE(true), INTAKE_READ(false);
+        PAGE(false, false), COUNTS(false, false), FORGET(false), RECLAIM(false), LEASES_OF(false), DROP_LEASE(false),
+        DEAD_LETTER(true), SWEEP(false), FINISH_AND_LEASE(true), INTAKE_READ(false);
 
         /**
          * Whether its write accepts a job or records its end, so that with {@code replicas} set the
@@ -36,9 +36,20 @@ final class LuaScripts {
          * expiring; a lost job or result is not.
          */
         final boolean accepts;
+        /**
+         * Whether it may write. Why said: Redis takes a function that does not say it writes nothing as a write, and
+         * refuses it while it refuses writes (at its memory limit, or after a failed save), when the jobs must still
+         * be listed and counted.
+         */
+        final boolean writes;
 
         Script(boolean accepts) {
+            this(accepts, true);
+        }
+
+        Script(boolean accepts, boolean writes) {
             this.accepts = accepts;
+            this.writes = writes;
         }
 
         String file() {
@@ -96,8 +107,9 @@ final class LuaScripts {
         StringBuilder code = new StringBuilder(LIBRARY_HEADER).append(resource("common.lua"));
         for (Script script : Script.values()) {
             functions.put(script, script.name().toLowerCase(Locale.ROOT));
-            code.append("\nredis.register_function('").append(LIBRARY).append('_').append(functions.get(script))
-                    .append("', function(keys, args)\nsetup(keys, args)\n").append(resource(script.file())).append("\nend)\n");
+            code.append("\nredis.register_function{function_name='").append(LIBRARY).append('_').append(functions.get(script))
+                    .append("', callback=function(keys, args)\nsetup(keys, args)\n").append(resource(script.file()))
+                    .append("\nend").append(script.writes ? "" : ", flags={'no-writes'}").append("}\n");
         }
         this.library = "hangar_" + sha1(code.toString()).substring(0, 16);
         functions.replaceAll((script, name) -> library + "_" + name);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import dev.hangar.core.cluster.NodeRegistry;
 import dev.hangar.core.cluster.NodeStatus;
 import dev.hangar.core.job.NodeLabels;
+import dev.hangar.core.queue.QueueException;
 import dev.hangar.core.json.Json;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.ScriptOutputType;
@@ -81,7 +82,12 @@ final class RedisNodeRegistry implements NodeRegistry {
             if (value.hasValue()) {
                 read(text(names.get(i)), text(value.getValue())).ifPresent(alive::add);
             } else {
-                forgetIfGone(names.get(i), nodeKeys[i]);
+                try {
+                    forgetIfGone(names.get(i), nodeKeys[i]);
+                } catch (QueueException e) {
+                    // a Redis that refuses writes (at its memory limit, after a failed save) still lists the live nodes
+                    LOG.log(System.Logger.Level.DEBUG, "node " + text(names.get(i)) + " stays named until a later look: " + e);
+                }
             }
         }
         alive.sort(Comparator.comparing(NodeStatus::name));

@@ -594,9 +594,23 @@ public final class RedisQueueBackend implements QueueBackend {
         return rows(page("asc", "-inf", 1, null, null, Set.of(state))).stream().findFirst().map(JobHash::toJob);
     }
 
-    /** page.lua's reply: where to go on ("" if no more), then the jobs. */
+    /**
+     * page.lua's reply: where to go on ("" if no more), then the jobs. The jobs it found gone (past their retention,
+     * or evicted) are dropped from the indexes after, by a call of their own: a list must be answered while Redis
+     * refuses writes, and the dropping may fail then.
+     */
     private List<Object> page(String order, String bound, int limit, String tenant, String node, Set<JobState> states) {
-        return scripts.call(Script.PAGE, order, bound, limit, JobQuery.PAGE_SPEC_BYTES, tenant, node, List.copyOf(states));
+        List<Object> page = scripts.call(Script.PAGE, order, bound, limit, JobQuery.PAGE_SPEC_BYTES, tenant, node,
+                List.copyOf(states));
+        List<?> gone = Replies.list(page.get(2));
+        if (!gone.isEmpty()) {
+            try {
+                scripts.call(Script.FORGET, tenant == null ? "" : tenant, gone.stream().map(Replies::text).toList());
+            } catch (QueueException e) {
+                LOG.log(System.Logger.Level.DEBUG, "jobs gone from the store stay indexed until a later list: " + e);
+            }
+        }
+        return page;
     }
 
     private static List<Map<String, String>> rows(List<Object> page) {

@@ -1,12 +1,13 @@
 -- A = 'desc' | 'asc', bound (exclusive "(seq", or "+inf" / "-inf"), limit, spec bytes, tenant or ''
 --     (every job), node or '' (every job), states... (none: every state)
--- Returns {next, jobs}: up to limit jobs ordered by seq, from the union of the state indexes, or for
+-- Returns {next, jobs, gone}: up to limit jobs ordered by seq, from the union of the state indexes, or for
 -- a tenant from its own index, each as HGETALL has it; the page also ends once its specs reach the
 -- spec bytes. next is the seq to go on after (exclusive) if more jobs may follow, else ''. The
 -- leased states share an index, and a tenant's index holds every state: a job found there is left
 -- out unless its state was asked for. A node's jobs are those whose current attempt it holds, runs or ran,
 -- found in the same indexes, their node read as their state is. A job whose hash the retention
--- removed is dropped from the indexes on the way.
+-- removed (or Redis evicted) is passed over, and named in gone, for forget.lua to drop from the
+-- indexes: this function writes nothing, so that Redis answers it while it refuses writes.
 local desc, bound, limit, specBudget, tenant, node = A[1] == 'desc', A[2], tonumber(A[3]), tonumber(A[4]), A[5], A[6]
 local keys, asked = {}, {}
 for i = 7, #A do asked[A[i]] = true end
@@ -54,7 +55,7 @@ local function specBytes(fields)
   return 0
 end
 
-local out, bytes, examined, lastSeen, more = {}, 0, 0, nil, false
+local out, gone, bytes, examined, lastSeen, more = {}, {}, 0, 0, nil, false
 local function full() return #out >= limit or bytes >= specBudget end
 while not more do
   -- a full page looks for one more job only: whether another page follows
@@ -80,11 +81,7 @@ while not more do
     examined = examined + 1
     local found = wanted(id, full())
     if found == nil then
-      -- gone: almost always a final job past its retention, in no ready set; only a job still indexed as
-      -- QUEUED (its hash evicted) may be in one, and only then the pass over every selector's set is due,
-      -- which for each of a page of thousands would hold Redis meanwhile
-      unindex(id, redis.call('ZSCORE', stateKey('QUEUED'), id) == false)
-      if tenant ~= '' then redis.call('ZREM', keys[1], id) end
+      gone[#gone + 1] = id
     elseif found then
       if full() then more = true; break end
       out[#out + 1] = found
@@ -94,4 +91,4 @@ while not more do
   end
   bound = '(' .. int(candidates[take][2])
 end
-return {more and int(lastSeen) or '', out}
+return {more and int(lastSeen) or '', out, gone}

@@ -964,6 +964,9 @@ class RedisSpecificsTest extends RedisServerTest {
         redis.cli("CONFIG", "SET", "maxmemory", "1");
         try {
             assertThat(queue.get(job.id())).as("reads still answered").isPresent();
+            // Redis took the functions that read as writes, and refused them: the jobs could be neither listed nor counted
+            assertThat(queue.list(JobQuery.all(10)).jobs()).extracting(Job::id).containsExactly(job.id());
+            assertThat(queue.countByState().get(JobState.QUEUED)).isEqualTo(1);
             assertThatThrownBy(() -> queue.enqueue(spec("refused"))).isInstanceOf(QueueException.class);
             // it read one key, and said ready while every submit, lease and finish was refused
             assertThatThrownBy(queue::ping).isInstanceOf(QueueException.class).hasMessageContaining("OOM");
