@@ -335,7 +335,7 @@ final class JobAttempt {
      */
     private void giveBackLost(Lease lease) {
         String why = "its output could not be stored within its lease on node " + config.nodeName()
-                + " (the queue was out of reach)";
+                + " (the queue was out of reach, or refused it: the node's log says why)";
         LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": " + why + "; giving it back");
         giveBack(lease, why);
     }

@@ -187,8 +187,8 @@ public final class RedisQueueBackend implements QueueBackend {
                 .toList();
         if (!differ.isEmpty()) {
             LOG.log(System.Logger.Level.WARNING, "the queue at {0} was first opened with other settings: {1}; each process"
-                    + " applies its own to what it writes, so give every server and agent on one queue the same",
-                    settings.where(), String.join(", ", differ));
+                    + " applies its own to what it writes, so give every server and agent on one queue the same (once they"
+                    + " all have new ones, DEL {2} to keep those)", settings.where(), String.join(", ", differ), key);
         }
     }
 
