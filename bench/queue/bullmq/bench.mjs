@@ -76,8 +76,9 @@ async function runRound(id, count) {
     finished: new Float64Array(count),
   };
   const allDone = new Promise((resolve, reject) => { r.resolve = resolve; r.reject = reject; });
+  allDone.catch(() => {}); // rejected while the producers still add: said once awaited, below
   // as `hangar bench queue` does: a round in which no job completes for a minute has stalled
-  let seen = -1;
+  let seen = 0;
   const stallWatch = setInterval(() => {
     if (r.done === seen) r.reject(new Error(`no job completed in 60 s (${r.done} of ${count} done)`));
     seen = r.done;

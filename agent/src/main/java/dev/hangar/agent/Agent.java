@@ -416,17 +416,23 @@ public final class Agent implements AutoCloseable {
                 }
                 Optional<List<RuntimeStatus>> offer = runtimesToOffer();
                 leaseUnanswered = true; // until the queue answers
-                Optional<Lease> lease = capacity.hasRoom() && offer.isPresent() && !drainingNow
-                        ? queue.lease(leaseRequest(offer.get()))
-                        : Optional.empty();
-                leaseUnanswered = false;
-                failurePause = config.pollInterval();
-                taking.succeeded();
-                // one taken while stopping is given back by close(), or, its call answered after close() gave
-                // back this node's leases, lapses
-                if (lease.isPresent() && !stopping) {
-                    launch(lease.get(), asked + config.leaseFor().toNanos(), attempt);
-                } else if (lease.isEmpty()) {
+                Optional<Lease> lease;
+                try {
+                    lease = capacity.hasRoom() && offer.isPresent() && !drainingNow
+                            ? queue.lease(leaseRequest(offer.get()))
+                            : Optional.empty();
+                    leaseUnanswered = false;
+                    failurePause = config.pollInterval();
+                    taking.succeeded();
+                    // one taken while stopping is given back by close(), or, its call answered after close() gave
+                    // back this node's leases, lapses
+                    if (lease.isPresent() && !stopping) {
+                        launch(lease.get(), asked + config.leaseFor().toNanos(), attempt);
+                    }
+                } finally {
+                    capacity.letGoOfOfferedGpus();
+                }
+                if (lease.isEmpty()) {
                     wake.await(config.pollInterval());
                 }
             } catch (InterruptedException e) {

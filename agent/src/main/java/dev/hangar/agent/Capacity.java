@@ -14,12 +14,16 @@ import java.util.stream.Collectors;
 /**
  * What this node has left for jobs; reserved when a job is leased, given back when it ends. GPUs
  * are handed out by device number (/dev/nvidiaN), so a job gets exactly the devices it was counted for, and claimed
- * host-wide ({@link GpuClaims}): a GPU another node of this host has is not offered.
+ * host-wide ({@link GpuClaims}): the free GPUs a lease request offers are claimed for the lease call, so that a job
+ * leased for them has them (another node of the host offers none of them meanwhile), and those its job does not take
+ * are let go after the call.
  */
 final class Capacity {
     private final AgentConfig config;
     private final TreeSet<String> freeGpus;
     private final GpuClaims claims;
+    /** Free GPUs claimed for the lease call under way: what its request offered. */
+    private final TreeSet<String> offeredGpus;
     /** In thousandths of a CPU: sums of doubles drift (0.7 + 0.3 + 0.1 given back in another order is not 1.1 off). */
     private long milliCpus;
     private long memoryMb;
@@ -44,17 +48,26 @@ final class Capacity {
         this.memoryMb = config.memoryMb();
         this.freeGpus = new TreeSet<>(java.util.Comparator.comparingInt(Integer::parseInt));
         this.freeGpus.addAll(config.gpus());
+        this.offeredGpus = new TreeSet<>(freeGpus.comparator());
     }
 
     synchronized boolean hasRoom() {
         return jobs < config.maxJobs() && milliCpus > 0 && memoryMb > 0;
     }
 
-    /** A lease request for what is left, naming the runtimes this node has usable. */
+    /**
+     * A lease request for what is left, naming the runtimes this node has usable; the free GPUs it offers are claimed
+     * until {@link #letGoOfOfferedGpus}.
+     */
     synchronized LeaseRequest request(String workerId, Duration leaseFor, List<RuntimeStatus> runtimes) {
         List<RuntimeStatus> usable = runtimes.stream().filter(r -> r.probe().available()).toList();
         double jobCpus = Math.min(milliCpus, jobMilliCpusBound) / 1000.0;
-        return new LeaseRequest(workerId, leaseFor, jobCpus, memoryMb, claimableGpus(),
+        for (String gpu : freeGpus) {
+            if (!offeredGpus.contains(gpu) && claims.claim(gpu)) {
+                offeredGpus.add(gpu);
+            }
+        }
+        return new LeaseRequest(workerId, leaseFor, jobCpus, memoryMb, offeredGpus.size(),
                 usable.stream().map(RuntimeStatus::name).collect(Collectors.toSet()),
                 usable.stream().filter(r -> r.capabilities().isolation().atLeast(Isolation.SOFTWARE_KERNEL))
                         .map(RuntimeStatus::name).collect(Collectors.toSet()))
@@ -70,30 +83,35 @@ final class Capacity {
 
     /** This node's free GPUs that no other node of the host has claimed. */
     private int claimableGpus() {
-        return (int) freeGpus.stream().filter(gpu -> !claims.takenElsewhere(gpu)).count();
+        return (int) freeGpus.stream().filter(gpu -> offeredGpus.contains(gpu) || !claims.takenElsewhere(gpu)).count();
     }
 
     /**
-     * Reserves the job's share and {@code gpuCount} GPUs, the lowest free that it can claim; returns the GPU indices
-     * it is given.
+     * Reserves the job's share and {@code gpuCount} GPUs, the lowest of those its lease request offered, else the
+     * lowest free that it can claim; returns the GPU indices it is given.
      *
-     * @throws GpusTakenException if another node of the host claimed some since the lease counted them: nothing is
-     *                            reserved
+     * @throws GpusTakenException if another node of the host has some of those it would need: nothing is reserved
      */
     synchronized List<String> reserve(Resources r, int gpuCount) {
         if (gpuCount > freeGpus.size()) {
             throw new IllegalStateException("job needs " + gpuCount + " GPU(s), " + freeGpus.size() + " free");
         }
         var gpus = new ArrayList<String>(gpuCount);
+        for (String gpu : offeredGpus) {
+            if (gpus.size() < gpuCount) {
+                gpus.add(gpu);
+            }
+        }
         for (String gpu : freeGpus) {
-            if (gpus.size() < gpuCount && claims.claim(gpu)) {
+            if (gpus.size() < gpuCount && !offeredGpus.contains(gpu) && claims.claim(gpu)) {
                 gpus.add(gpu);
             }
         }
         if (gpus.size() < gpuCount) {
-            gpus.forEach(claims::free);
+            gpus.stream().filter(gpu -> !offeredGpus.contains(gpu)).forEach(claims::free);
             throw new GpusTakenException(gpuCount);
         }
+        offeredGpus.removeAll(gpus);
         freeGpus.removeAll(gpus);
         milliCpus -= milli(r.cpus());
         memoryMb -= r.memoryMb();
@@ -107,6 +125,12 @@ final class Capacity {
         gpus.forEach(claims::free);
         freeGpus.addAll(gpus);
         jobs--;
+    }
+
+    /** Lets go of the GPUs claimed for a lease call that its job, if any, did not take. */
+    synchronized void letGoOfOfferedGpus() {
+        offeredGpus.forEach(claims::free);
+        offeredGpus.clear();
     }
 
     /** The GPUs a leased job was counted for were claimed by another node of this host in the meantime. */

@@ -16,16 +16,24 @@ import java.util.Map;
  * directories, each count every GPU as theirs. A claim is a lock on a file per device in a directory every process
  * of the host shares, held while a job has the device; the kernel lets it go when its process dies.
  *
- * <p>A directory that cannot be used (no right to write it) claims nothing and warns once: the node's own count
- * still holds, as it did before claims.
+ * <p>The files are made readable and writable by every user, so that a node run by another user (root's agent, a
+ * user's {@code hangar run}) can claim them too; the directory's sticky bit keeps any user from replacing another's
+ * file, and a link there is not followed. A file that cannot be used claims nothing and warns once: the node's own
+ * count still holds, as it did before claims.
  */
 final class GpuClaims {
-    /** Where the claims of every Hangar process of this host are: {@code /run/lock} is the host's, writable by all. */
-    static final Path HOST_WIDE = Path.of("/run/lock/hangar-gpus");
+    /** Where the claims of every Hangar process of this host are: the host's lock directory, sticky and writable by all. */
+    static final Path HOST_WIDE = Path.of("/run/lock");
     private static final System.Logger LOG = System.getLogger(GpuClaims.class.getName());
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> EVERY_USER =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-");
+    /**
+     * Each lock file's one channel in this JVM, never closed: closing any descriptor of a file lets go of every lock
+     * the process holds on it, so a channel of a claims object let go of (and cleaned) would end another's claims.
+     */
+    private static final Map<Path, FileChannel> FILES = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Path dir;
-    private final Map<String, FileChannel> files = new HashMap<>();
     private final Map<String, FileLock> held = new HashMap<>();
     private boolean warned;
 
@@ -79,20 +87,29 @@ final class GpuClaims {
         return !free;
     }
 
-    /** The device's lock file, opened once; null if the directory cannot be used. */
+    /** The device's lock file, opened once in this JVM; null if it cannot be used. */
     private FileChannel file(String gpu) {
-        FileChannel file = files.get(gpu);
-        if (file != null) {
-            return file;
-        }
+        Path path = dir.resolve("hangar-gpu-" + gpu + ".lock");
         try {
-            Files.createDirectories(dir);
-            file = FileChannel.open(dir.resolve("gpu-" + gpu + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            files.put(gpu, file);
+            return FILES.computeIfAbsent(path, GpuClaims::open);
+        } catch (java.io.UncheckedIOException e) {
+            warnOnce(e.getCause());
+            return null;
+        }
+    }
+
+    private static FileChannel open(Path path) {
+        try {
+            FileChannel file = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            try {
+                Files.setPosixFilePermissions(path, EVERY_USER); // past the umask; only its owner may
+            } catch (IOException notOwner) {
+                // made by another user, who gave it these
+            }
             return file;
         } catch (IOException e) {
-            warnOnce(e);
-            return null;
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -123,16 +123,22 @@ class CapacityTest {
 
         assertThat(beside.request("n", Duration.ofSeconds(1), List.of()).freeGpus()).isEqualTo(2);
         assertThat(beside.load().freeGpus()).isEqualTo(2);
+        // while the other's lease call offers GPUs 1 and 2, they are its: a job leased for them has them
+        assertThat(agent.request("n", Duration.ofSeconds(1), List.of()).freeGpus()).isZero();
+        assertThat(agent.load().freeGpus()).isZero();
         assertThat(beside.reserve(gpus(1), 1)).containsExactly("1");
-        assertThat(agent.request("n", Duration.ofSeconds(1), List.of()).freeGpus()).as("0 its own, 1 taken").isEqualTo(1);
+        beside.letGoOfOfferedGpus();
+        agent.letGoOfOfferedGpus();
 
-        // counted free by a lease, claimed by the other node before the reserve: nothing is reserved
-        assertThat(beside.reserve(gpus(1), 1)).containsExactly("2");
-        assertThatThrownBy(() -> agent.reserve(gpus(2), 2)).isInstanceOf(Capacity.GpusTakenException.class);
-        assertThat(agent.load().runningJobs()).isEqualTo(1);
+        assertThat(agent.request("n", Duration.ofSeconds(1), List.of()).freeGpus()).as("0 its own job's, 1 taken")
+                .isEqualTo(1);
+        assertThatThrownBy(() -> beside.reserve(gpus(1), 1)).as("0 a job's, 2 offered by the other")
+                .isInstanceOf(Capacity.GpusTakenException.class);
+        assertThat(beside.load().runningJobs()).as("nothing reserved").isEqualTo(1);
+        agent.letGoOfOfferedGpus();
 
         agent.release(gpus(1), List.of("0"));
-        assertThat(beside.request("n", Duration.ofSeconds(1), List.of()).freeGpus()).as("0, let go").isEqualTo(1);
-        assertThat(beside.reserve(gpus(1), 1)).containsExactly("0");
+        assertThat(beside.request("n", Duration.ofSeconds(1), List.of()).freeGpus()).as("0 let go, and 2").isEqualTo(2);
+        assertThat(beside.reserve(gpus(2), 2)).containsExactly("0", "2");
     }
 }

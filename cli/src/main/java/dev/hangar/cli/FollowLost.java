@@ -13,9 +13,10 @@ import java.util.function.Supplier;
 final class FollowLost extends RuntimeException {
 
     private FollowLost(String jobId, boolean follow, RuntimeException cause) {
-        super("lost the Hangar server while " + (follow ? "following job " + jobId : "reading job " + jobId + "'s output")
-                + " (" + cause.getMessage() + "); the job was not cancelled: " + (follow ? "follow it again with 'hangar"
-                + " logs -f " : "read it again with 'hangar logs ") + jobId + "'", cause);
+        super(follow ? "lost the Hangar server while following job " + jobId + " (" + cause.getMessage() + "); the job was"
+                + " not cancelled: follow it again with 'hangar logs -f " + jobId + "'"
+                : "lost the Hangar server while reading job " + jobId + "'s output (" + cause.getMessage() + "); read it"
+                + " again with 'hangar logs " + jobId + "'", cause);
     }
 
     /** The follow's final job, or this if it gave up on the server. */

@@ -38,7 +38,7 @@ final class JobSpecOptions {
     Integer backoffSeconds;
 
     @Option(names = "--max-backoff", paramLabel = "DURATION", converter = SecondsConverter.class,
-            description = "The longest wait between retries (default: 5m, or --backoff if longer)")
+            description = "The longest wait between retries, before each is drawn up to a tenth longer (default: 5m, or --backoff if longer)")
     Integer maxBackoffSeconds;
 
     @Option(names = "--memory", paramLabel = "SIZE", converter = MemoryConverter.class,

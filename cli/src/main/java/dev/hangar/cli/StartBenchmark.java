@@ -229,9 +229,9 @@ final class StartBenchmark implements Callable<Integer> {
      * start); a run that printed anything else first, or failed, is no sample.
      */
     private static long firstOutput(List<String> argv) throws IOException, InterruptedException {
-        long begin = System.nanoTime();
         Path errors = Files.createTempFile("hangar-bench-raw-", ".txt");
         try {
+            long begin = System.nanoTime();
             Process process = new ProcessBuilder(argv).redirectError(errors.toFile()).start();
             try (InputStream out = process.getInputStream()) {
                 int first = out.read();

@@ -401,9 +401,9 @@ public final class HangarClient {
                     try {
                         chunk = ANSWERS.forType(LogChunk.class).readValue(line);
                     } catch (JsonProcessingException e) {
-                        if (follow && reader.readLine() == null) {
+                        if (reader.readLine() == null) {
                             // the stream's last line, cut: a connection closed mid-chunk (a stream sent without
-                            // chunking ends at EOF alone), which a follow picks up again after the last chunk seen
+                            // chunking ends at EOF alone), which a read picks up again after the last chunk seen
                             throw new HangarUnreachableException(base, e);
                         }
                         throw e;

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class QuickStartIT {
     /** Build output, editors' and npm's files: what a fresh clone does not have. */
-    private static final Set<String> NOT_SOURCES = Set.of(".git", "target", "node_modules", ".idea");
+    private static final Set<String> NOT_SOURCES = Set.of(".git", "target", ".build", "node_modules", ".idea");
 
     @TempDir
     Path dir;
