@@ -85,7 +85,7 @@ async function runRound(id, count) {
   }, 60_000);
   round = r;
   // jobs first, first + P, ... so producers interleave, as in `hangar bench queue`
-  await Promise.all(queues.map(async (queue, first) => {
+  const adds = Promise.all(queues.map(async (queue, first) => {
     for (let i = first; i < count; i += producers) {
       r.addStart[i] = performance.now();
       await queue.add('true', { r: id, i });
@@ -93,6 +93,8 @@ async function runRound(id, count) {
     }
   }));
   try {
+    // an add that never returns (Redis gone: ioredis retries for ever) must not outlast a stall
+    await Promise.race([adds, allDone]);
     await allDone;
   } finally {
     clearInterval(stallWatch);

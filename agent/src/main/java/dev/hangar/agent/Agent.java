@@ -477,16 +477,8 @@ public final class Agent implements AutoCloseable {
     private void launch(Lease lease, long heldUntilNanos, JobAttempt attempt) {
         // the queue handed this job out again, so a run of it here under an earlier lease has lost that lease
         forEachRunOf(lease.jobId(), RunningJob::leaseLost);
-        List<String> gpus;
-        try {
-            gpus = capacity.reserve(lease.job().spec().resources(), lease.job().spec().gpusWanted());
-        } catch (Capacity.GpusTakenException e) {
-            // the job's fault no more than this node's: back to the queue, for a node whose GPUs are free
-            LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": " + e.getMessage() + "; giving it back");
-            queue.giveBack(lease, e.getMessage() + " on node " + config.nodeName());
-            return;
-        }
-        var job = new RunningJob(lease, gpus, heldUntilNanos);
+        var job = new RunningJob(lease, capacity.reserve(lease.job().spec().resources(), lease.job().spec().gpusWanted()),
+                heldUntilNanos);
         running.put(lease.token(), job);
         if (cancelsHeard.take(lease.jobId())) {
             job.stop(StopReason.CANCELLED); // heard before its run was here to stop: not left for the next renewal

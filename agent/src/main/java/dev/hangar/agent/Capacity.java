@@ -8,6 +8,7 @@ import dev.hangar.core.runtime.RuntimeStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
@@ -62,7 +63,10 @@ final class Capacity {
     synchronized LeaseRequest request(String workerId, Duration leaseFor, List<RuntimeStatus> runtimes) {
         List<RuntimeStatus> usable = runtimes.stream().filter(r -> r.probe().available()).toList();
         double jobCpus = Math.min(milliCpus, jobMilliCpusBound) / 1000.0;
-        for (String gpu : freeGpus) {
+        Set<String> passingGpus = usable.stream().filter(r -> r.capabilities().gpu()).map(RuntimeStatus::name)
+                .collect(Collectors.toSet());
+        // why only with a runtime that passes GPUs: claimed for nothing, they would be hidden from a node that has one
+        for (String gpu : passingGpus.isEmpty() && !runtimes.isEmpty() ? Set.<String>of() : freeGpus) {
             if (!offeredGpus.contains(gpu) && claims.claim(gpu)) {
                 offeredGpus.add(gpu);
             }
@@ -71,8 +75,7 @@ final class Capacity {
                 usable.stream().map(RuntimeStatus::name).collect(Collectors.toSet()),
                 usable.stream().filter(r -> r.capabilities().isolation().atLeast(Isolation.SOFTWARE_KERNEL))
                         .map(RuntimeStatus::name).collect(Collectors.toSet()))
-                .passingGpusOn(usable.stream().filter(r -> r.capabilities().gpu()).map(RuntimeStatus::name)
-                        .collect(Collectors.toSet()))
+                .passingGpusOn(passingGpus)
                 .withMemoryFloors(usable.stream().filter(r -> r.capabilities().memoryFloorMb() > 0)
                         .collect(Collectors.toMap(RuntimeStatus::name, r -> r.capabilities().memoryFloorMb())));
     }
@@ -83,34 +86,18 @@ final class Capacity {
 
     /** This node's free GPUs that no other node of the host has claimed. */
     private int claimableGpus() {
-        return (int) freeGpus.stream().filter(gpu -> offeredGpus.contains(gpu) || !claims.takenElsewhere(gpu)).count();
+        return (int) freeGpus.stream().filter(gpu -> !claims.takenElsewhere(gpu)).count();
     }
 
     /**
-     * Reserves the job's share and {@code gpuCount} GPUs, the lowest of those its lease request offered, else the
-     * lowest free that it can claim; returns the GPU indices it is given.
-     *
-     * @throws GpusTakenException if another node of the host has some of those it would need: nothing is reserved
+     * Reserves the job's share and {@code gpuCount} GPUs, the lowest of those its lease request offered (a lease
+     * hands out no job that needs more); returns the GPU indices it is given.
      */
     synchronized List<String> reserve(Resources r, int gpuCount) {
-        if (gpuCount > freeGpus.size()) {
-            throw new IllegalStateException("job needs " + gpuCount + " GPU(s), " + freeGpus.size() + " free");
+        if (gpuCount > offeredGpus.size()) {
+            throw new IllegalStateException("job needs " + gpuCount + " GPU(s), " + offeredGpus.size() + " offered");
         }
-        var gpus = new ArrayList<String>(gpuCount);
-        for (String gpu : offeredGpus) {
-            if (gpus.size() < gpuCount) {
-                gpus.add(gpu);
-            }
-        }
-        for (String gpu : freeGpus) {
-            if (gpus.size() < gpuCount && !offeredGpus.contains(gpu) && claims.claim(gpu)) {
-                gpus.add(gpu);
-            }
-        }
-        if (gpus.size() < gpuCount) {
-            gpus.stream().filter(gpu -> !offeredGpus.contains(gpu)).forEach(claims::free);
-            throw new GpusTakenException(gpuCount);
-        }
+        List<String> gpus = List.copyOf(new ArrayList<>(offeredGpus).subList(0, gpuCount));
         offeredGpus.removeAll(gpus);
         freeGpus.removeAll(gpus);
         milliCpus -= milli(r.cpus());
@@ -131,14 +118,6 @@ final class Capacity {
     synchronized void letGoOfOfferedGpus() {
         offeredGpus.forEach(claims::free);
         offeredGpus.clear();
-    }
-
-    /** The GPUs a leased job was counted for were claimed by another node of this host in the meantime. */
-    static final class GpusTakenException extends RuntimeException {
-        GpusTakenException(int wanted) {
-            super("another Hangar node on this host claimed GPUs this one counted free: the job's " + wanted
-                    + " GPU(s) could not be had");
-        }
     }
 
     /** Free CPUs as a job's spec gives them: 0.3 left is the double a job asking for 0.3 holds. */

@@ -16,13 +16,14 @@ import java.util.Map;
  * directories, each count every GPU as theirs. A claim is a lock on a file per device in a directory every process
  * of the host shares, held while a job has the device; the kernel lets it go when its process dies.
  *
- * <p>The files are made readable and writable by every user, so that a node run by another user (root's agent, a
- * user's {@code hangar run}) can claim them too; the directory's sticky bit keeps any user from replacing another's
- * file, and a link there is not followed. A file that cannot be used claims nothing and warns once: the node's own
- * count still holds, as it did before claims.
+ * <p>A node that makes a file makes it readable and writable by every user, so that a node run by another user
+ * (root's agent, a user's {@code hangar run}) can claim it too; one made already is opened as it is, without asking to
+ * create it (a sticky directory refuses that of another's file), and a link is never followed. Where a file cannot
+ * be used (a lock directory only root may write), the node claims nothing and warns once: its own count still holds,
+ * as it did before claims. Any user of the host may hold a file's lock, and so keep that GPU from every node.
  */
 final class GpuClaims {
-    /** Where the claims of every Hangar process of this host are: the host's lock directory, sticky and writable by all. */
+    /** Where the claims of every Hangar process of this host are: the host's lock directory (on Debian sticky, writable by all). */
     static final Path HOST_WIDE = Path.of("/run/lock");
     private static final System.Logger LOG = System.getLogger(GpuClaims.class.getName());
     private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> EVERY_USER =
@@ -100,14 +101,18 @@ final class GpuClaims {
 
     private static FileChannel open(Path path) {
         try {
-            FileChannel file = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
             try {
-                Files.setPosixFilePermissions(path, EVERY_USER); // past the umask; only its owner may
-            } catch (IOException notOwner) {
-                // made by another user, who gave it these
+                return FileChannel.open(path, StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            } catch (java.nio.file.NoSuchFileException none) {
+                FileChannel made = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                // this process's own file, which no other user may replace in a sticky directory: past the umask
+                Files.getFileAttributeView(path, java.nio.file.attribute.PosixFileAttributeView.class,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS).setPermissions(EVERY_USER);
+                return made;
+            } catch (java.nio.file.FileAlreadyExistsException madeMeanwhile) {
+                return FileChannel.open(path, StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
             }
-            return file;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -34,14 +34,25 @@ class CapacityTest {
     @Test
     void eachJobGetsItsOwnGpusAndReturnsThem() {
         var capacity = new Capacity(config, 64, new GpuClaims(claims));
-        List<String> first = capacity.reserve(gpus(2), 2);
-        List<String> second = capacity.reserve(gpus(1), 1);
+        List<String> first = leased(capacity, 2);
+        List<String> second = leased(capacity, 1);
         assertThat(first).containsExactly("0", "1");
         assertThat(second).containsExactly("2");
         assertThat(capacity.request("n", Duration.ofSeconds(1), List.of()).freeGpus()).isZero();
-        assertThatThrownBy(() -> capacity.reserve(gpus(1), 1)).hasMessageContaining("0 free");
+        assertThatThrownBy(() -> capacity.reserve(gpus(1), 1)).hasMessageContaining("0 offered");
+        capacity.letGoOfOfferedGpus();
         capacity.release(gpus(2), first);
-        assertThat(capacity.reserve(gpus(1), 1)).containsExactly("0");
+        assertThat(leased(capacity, 1)).containsExactly("0");
+    }
+
+    /** As the agent leases: a request, which claims the GPUs it offers, the reserve, then the rest let go. */
+    private static List<String> leased(Capacity capacity, int gpus) {
+        capacity.request("n", Duration.ofSeconds(1), List.of());
+        try {
+            return capacity.reserve(gpus(gpus), gpus);
+        } finally {
+            capacity.letGoOfOfferedGpus();
+        }
     }
 
     @Test
@@ -119,26 +130,35 @@ class CapacityTest {
         // an agent and the node of a 'hangar run' beside it each counted every GPU as theirs: both gave GPU 0
         var agent = new Capacity(config, 64, new GpuClaims(claims));
         var beside = new Capacity(config, 64, new GpuClaims(claims));
-        assertThat(agent.reserve(gpus(1), 1)).containsExactly("0");
+        assertThat(leased(agent, 1)).containsExactly("0");
 
         assertThat(beside.request("n", Duration.ofSeconds(1), List.of()).freeGpus()).isEqualTo(2);
         assertThat(beside.load().freeGpus()).isEqualTo(2);
         // while the other's lease call offers GPUs 1 and 2, they are its: a job leased for them has them
         assertThat(agent.request("n", Duration.ofSeconds(1), List.of()).freeGpus()).isZero();
         assertThat(agent.load().freeGpus()).isZero();
+        agent.letGoOfOfferedGpus();
         assertThat(beside.reserve(gpus(1), 1)).containsExactly("1");
         beside.letGoOfOfferedGpus();
-        agent.letGoOfOfferedGpus();
 
         assertThat(agent.request("n", Duration.ofSeconds(1), List.of()).freeGpus()).as("0 its own job's, 1 taken")
                 .isEqualTo(1);
-        assertThatThrownBy(() -> beside.reserve(gpus(1), 1)).as("0 a job's, 2 offered by the other")
-                .isInstanceOf(Capacity.GpusTakenException.class);
-        assertThat(beside.load().runningJobs()).as("nothing reserved").isEqualTo(1);
+        assertThat(beside.request("n", Duration.ofSeconds(1), List.of()).freeGpus()).as("0 a job's, 2 offered by the other")
+                .isZero();
+        beside.letGoOfOfferedGpus();
         agent.letGoOfOfferedGpus();
 
         agent.release(gpus(1), List.of("0"));
         assertThat(beside.request("n", Duration.ofSeconds(1), List.of()).freeGpus()).as("0 let go, and 2").isEqualTo(2);
         assertThat(beside.reserve(gpus(2), 2)).containsExactly("0", "2");
+    }
+
+    @Test
+    void aNodeWithoutARuntimeThatPassesGpusClaimsNone() {
+        var capacity = new Capacity(config, 64, new GpuClaims(claims));
+        var beside = new Capacity(config, 64, new GpuClaims(claims));
+        capacity.request("n", Duration.ofSeconds(1), List.of(runtime("process", Isolation.PROCESS, true, false)));
+
+        assertThat(beside.request("n", Duration.ofSeconds(1), List.of()).freeGpus()).as("none hidden from it").isEqualTo(3);
     }
 }

@@ -34,11 +34,12 @@ final class JobSpecOptions {
     Integer attempts;
 
     @Option(names = "--backoff", paramLabel = "DURATION", converter = SecondsConverter.class, description = "The wait"
-            + " before the first retry, doubled for each one after it: seconds, or a duration such as 30s (default: 1)")
+            + " before the first retry, doubled for each one after it, each drawn up to a tenth longer: seconds, or a"
+            + " duration such as 30s (default: 1)")
     Integer backoffSeconds;
 
     @Option(names = "--max-backoff", paramLabel = "DURATION", converter = SecondsConverter.class,
-            description = "The longest wait between retries, before each is drawn up to a tenth longer (default: 5m, or --backoff if longer)")
+            description = "The cap on the doubled wait, before it is drawn up to a tenth longer (default: 5m, or --backoff if longer)")
     Integer maxBackoffSeconds;
 
     @Option(names = "--memory", paramLabel = "SIZE", converter = MemoryConverter.class,
